@@ -1,0 +1,245 @@
+#ifndef MOIR_CORE_MODEL_HPP
+#define MOIR_CORE_MODEL_HPP
+
+// moir::model: the run-time graph every frontend produces, every pass rewrites, the IR writer writes
+// and the executors run. Nodes live in a vector and are addressed by index (node_id); an edge is an
+// output_ref (producer node, output port). The op vocabulary is compile-time (op types), the graph is
+// data: a node points at its op's op_info and holds that op's attrs in a std::any.
+
+#include <moir/core/errors.hpp>
+#include <moir/ops/op_concept.hpp>
+
+#include <algorithm>    // find
+#include <any>          // any, any_cast
+#include <cstddef>      // size_t
+#include <string>       // string
+#include <utility>      // move, pair
+#include <vector>       // vector
+
+namespace moir {
+
+using node_id = std::size_t;
+
+/// One output port of one node: the edge source.
+struct output_ref {
+    node_id node = 0;
+    std::size_t port = 0;
+    friend bool operator==(const output_ref& a, const output_ref& b) { return a.node == b.node && a.port == b.port; }
+    friend bool operator!=(const output_ref& a, const output_ref& b) { return !(a == b); }
+    friend bool operator<(const output_ref& a, const output_ref& b) {
+        return a.node != b.node ? a.node < b.node : a.port < b.port;
+    }
+};
+
+/// What a node's output carries: type, shape, and the tensor names (IR `names="a,b"`).
+struct output_port {
+    element_type type = element_type::undefined;
+    partial_shape shape;
+    std::vector<std::string> names;
+};
+
+/// IR run-time info: <rt_info><attribute name=".." version=".." value=".."/></rt_info>.
+struct rt_attribute {
+    std::string name;
+    std::string version = "0";
+    std::string value;
+    bool has_value = true;
+    friend bool operator==(const rt_attribute& a, const rt_attribute& b) {
+        return a.name == b.name && a.version == b.version && a.value == b.value && a.has_value == b.has_value;
+    }
+};
+
+/// A node of the graph. invariant: attrs holds `Op::attrs` for the Op whose op_info is `op`.
+struct node {
+    const op_info* op = nullptr;
+    std::any attrs;
+    std::string name;
+    std::vector<output_ref> inputs;
+    std::vector<output_port> outputs;
+    std::vector<rt_attribute> rt_info;
+
+    template <class Op>
+    bool is() const { return op == &info_of<Op>(); }
+    /// requires: is<Op>() (throws moir::error otherwise).
+    template <class Op>
+    const typename Op::attrs& attrs_as() const {
+        MOIR_CHECK(is<Op>(), error, "node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(Op::name));
+        return std::any_cast<const typename Op::attrs&>(attrs);
+    }
+    template <class Op>
+    typename Op::attrs& attrs_as() {
+        MOIR_CHECK(is<Op>(), error, "node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(Op::name));
+        return std::any_cast<typename Op::attrs&>(attrs);
+    }
+    const rt_attribute* find_rt(const std::string& key) const {
+        for (const auto& r : rt_info) if (r.name == key) return &r;
+        return nullptr;
+    }
+};
+
+/// A model: nodes plus the ordered lists of its Parameter (inputs) and Result (outputs) nodes.
+/// invariant after validate(): every input ref points at an existing output port; the graph is
+/// acyclic; every node's outputs hold the types and shapes its op infers.
+class model {
+public:
+    std::string name = "model";
+    std::vector<node> nodes;
+    std::vector<node_id> parameters;  ///< Parameter nodes, in input order
+    std::vector<node_id> results;     ///< Result nodes, in output order
+
+    /// Appends a node of op Op and returns its id. Outputs are filled by infer_node/validate.
+    template <class Op>
+    node_id add(typename Op::attrs a, std::vector<output_ref> inputs, std::string node_name = {}) {
+        node n;
+        n.op = &info_of<Op>();
+        n.attrs = std::move(a);
+        n.name = std::move(node_name);
+        n.inputs = std::move(inputs);
+        return add_node(std::move(n));
+    }
+    node_id add_node(node n) {
+        nodes.push_back(std::move(n));
+        return nodes.size() - 1;
+    }
+
+    const node& at(node_id id) const { return nodes.at(id); }
+    node& at(node_id id) { return nodes.at(id); }
+    const output_port& port(output_ref r) const { return nodes.at(r.node).outputs.at(r.port); }
+
+    /// The producer of input i of node id.
+    output_ref input_of(node_id id, std::size_t i) const { return nodes.at(id).inputs.at(i); }
+
+    /// Every (consumer node, input index) reading output r.
+    std::vector<std::pair<node_id, std::size_t>> consumers(output_ref r) const {
+        std::vector<std::pair<node_id, std::size_t>> c;
+        for (node_id id = 0; id < nodes.size(); ++id)
+            for (std::size_t i = 0; i < nodes[id].inputs.size(); ++i)
+                if (nodes[id].inputs[i] == r) c.emplace_back(id, i);
+        return c;
+    }
+
+    /// Makes every consumer of `from` read `to` instead (Result nodes included).
+    void replace_uses(output_ref from, output_ref to) {
+        for (auto& n : nodes)
+            for (auto& in : n.inputs)
+                if (in == from) in = to;
+    }
+
+    /// Node ids in an order where each node follows its inputs; only nodes reachable from results
+    /// (and all parameters) are listed. ensures: throws moir::error naming a node on a cycle.
+    std::vector<node_id> topo_order() const {
+        std::vector<int> state(nodes.size(), 0);  // 0 new, 1 on stack, 2 done
+        std::vector<node_id> order;
+        std::vector<std::pair<node_id, std::size_t>> stack;
+        auto visit = [&](node_id root) {
+            if (state.at(root) == 2) return;
+            stack.emplace_back(root, 0);
+            state[root] = 1;
+            while (!stack.empty()) {
+                auto& [id, next] = stack.back();
+                const node& n = nodes[id];
+                if (next < n.inputs.size()) {
+                    const node_id in = n.inputs[next++].node;
+                    MOIR_CHECK(in < nodes.size(), error, "node '" + n.name + "' reads a node that does not exist");
+                    if (state[in] == 1) throw error("the graph has a cycle through node '" + nodes[in].name + "'");
+                    if (state[in] == 0) {
+                        state[in] = 1;
+                        stack.emplace_back(in, 0);
+                    }
+                } else {
+                    state[id] = 2;
+                    order.push_back(id);
+                    stack.pop_back();
+                }
+            }
+        };
+        for (auto p : parameters) visit(p);
+        for (auto r : results) visit(r);
+        return order;
+    }
+
+    /// Port descriptions of node id's inputs, from the producers' outputs (no values).
+    port_descs input_descs(node_id id) const {
+        port_descs d;
+        for (const auto& r : nodes.at(id).inputs) {
+            const auto& p = port(r);
+            d.push_back(port_desc{p.type, p.shape, {}});
+        }
+        return d;
+    }
+
+    /// Runs the op's shape inference on node id and stores the result in its outputs (keeping names).
+    /// `in` overrides the input descriptions (e.g. with known values); default: from the producers.
+    /// ensures: throws moir::shape_error "node 'N' (Op): reason" when inference fails.
+    void infer_node(node_id id, const port_descs* in = nullptr) {
+        node& n = nodes.at(id);
+        const port_descs descs = in ? *in : input_descs(id);
+        const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+        MOIR_CHECK(n.inputs.size() >= n.op->min_inputs && n.inputs.size() <= n.op->max_inputs, shape_error,
+                   where + ": has " + std::to_string(n.inputs.size()) + " inputs, expected " +
+                       std::to_string(n.op->min_inputs) + ".." + std::to_string(n.op->max_inputs));
+        port_descs out;
+        try {
+            out = n.op->infer(n.attrs, descs);
+        } catch (const std::exception& e) {
+            throw shape_error(where + ": " + e.what() + " (inputs: " + detail::describe_inputs(descs) + ")");
+        }
+        if (n.outputs.size() < out.size()) n.outputs.resize(out.size());
+        n.outputs.resize(out.size());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            n.outputs[i].type = out[i].type;
+            n.outputs[i].shape = out[i].shape;
+        }
+    }
+
+    /// Checks the graph and re-infers every reachable node's outputs in topological order.
+    void validate() {
+        for (auto r : results) MOIR_CHECK(r < nodes.size(), error, "a model output refers to a missing node");
+        for (node_id id : topo_order()) {
+            for (const auto& in : nodes[id].inputs)
+                MOIR_CHECK(in.port < nodes[in.node].outputs.size(), error,
+                           "node '" + nodes[id].name + "' reads output " + std::to_string(in.port) + " of node '" +
+                               nodes[in.node].name + "', which has only " +
+                               std::to_string(nodes[in.node].outputs.size()) + " outputs");
+            infer_node(id);
+        }
+    }
+
+    /// Drops nodes not reachable from the results (parameters are kept) and renumbers the rest.
+    void remove_dead() {
+        const auto order = topo_order();
+        std::vector<node_id> remap(nodes.size(), static_cast<node_id>(-1));
+        std::vector<bool> keep(nodes.size(), false);
+        for (auto id : order) keep[id] = true;
+        std::vector<node> kept;
+        for (node_id id = 0; id < nodes.size(); ++id)
+            if (keep[id]) {
+                remap[id] = kept.size();
+                kept.push_back(std::move(nodes[id]));
+            }
+        for (auto& n : kept)
+            for (auto& in : n.inputs) in.node = remap[in.node];
+        for (auto& p : parameters) p = remap[p];
+        for (auto& r : results) r = remap[r];
+        nodes = std::move(kept);
+    }
+
+    /// The producer of model output i (the input of Result i).
+    output_ref output(std::size_t i) const { return nodes.at(results.at(i)).inputs.at(0); }
+
+    /// The name users know output i by: the first tensor name of its producer port, else the
+    /// Result's name.
+    std::string output_name(std::size_t i) const {
+        const auto& p = port(output(i));
+        return p.names.empty() ? nodes.at(results.at(i)).name : p.names.front();
+    }
+    /// The name of input i: the first tensor name of the Parameter's port, else the node name.
+    std::string input_name(std::size_t i) const {
+        const auto& n = nodes.at(parameters.at(i));
+        return n.outputs.empty() || n.outputs[0].names.empty() ? n.name : n.outputs[0].names.front();
+    }
+};
+
+}  // namespace moir
+
+#endif  // MOIR_CORE_MODEL_HPP

@@ -1,0 +1,19 @@
+#ifndef MOIR_OPS_MULTIPLY_HPP
+#define MOIR_OPS_MULTIPLY_HPP
+
+#include <moir/ops/detail/elementwise.hpp>
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// multiply: y = a * b, element-wise with numpy broadcasting. requires: two inputs of one element type.
+struct multiply : detail::binary_elementwise<> {
+    static constexpr std::string_view name = "multiply", ir_name = "Multiply", ir_opset = "opset1";
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(a * b); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_MULTIPLY_HPP

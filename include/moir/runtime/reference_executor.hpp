@@ -1,0 +1,147 @@
+#ifndef MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
+#define MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
+
+// The reference executor: runs a model node by node with the scalar reference kernels, re-inferring
+// every shape from the actual inputs (so dynamic dims resolve at run time). It is the oracle of the
+// fast runtime and the engine of constant folding.
+
+#include <moir/core/model.hpp>
+#include <moir/kernels/kernel.hpp>
+#include <moir/kernels/reference/all.hpp>
+#include <moir/ops/opset.hpp>
+
+#include <functional>     // function
+#include <string>         // string
+#include <unordered_map>  // unordered_map
+#include <vector>         // vector
+
+namespace moir {
+
+namespace detail {
+template <class Op>
+void run_reference(const std::any& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+    kernels::kernel<Op, any_precision, arch::reference>::run(std::any_cast<const typename Op::attrs&>(a), in, out);
+}
+using erased_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
+
+/// op_info -> reference kernel, for every op of OpSet. Fails to compile, naming the op's header to
+/// add, when an op has no reference kernel.
+template <class OpSet>
+const std::unordered_map<const op_info*, erased_kernel>& reference_table() {
+    static const auto table = [] {
+        std::unordered_map<const op_info*, erased_kernel> t;
+        for_each_type(OpSet{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            static_assert(kernels::has_kernel_v<Op, any_precision, arch::reference>,
+                          "moir: an op in the opset has no reference kernel; add kernels/reference/<op>.hpp "
+                          "and include it from kernels/reference/all.hpp");
+            t.emplace(&info_of<Op>(), &run_reference<Op>);
+        });
+        return t;
+    }();
+    return table;
+}
+}  // namespace detail
+
+/// Evaluates one node on known input values with its reference kernel: infers the output types and
+/// shapes from the values, allocates, runs. requires: OpSet contains the node's op.
+/// ensures: throws moir::error naming the node when shapes do not fit or the op is unknown.
+template <class OpSet = opsets::all>
+std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in) {
+    const auto& table = detail::reference_table<OpSet>();
+    const auto it = table.find(n.op);
+    MOIR_CHECK(it != table.end(), unsupported_error,
+               "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset");
+    port_descs descs;
+    descs.reserve(in.size());
+    for (const auto& t : in) descs.push_back(port_desc{t.type(), partial_shape(t.dims()), t});
+    const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+    port_descs od;
+    try {
+        od = n.op->infer(n.attrs, descs);
+    } catch (const std::exception& e) {
+        throw shape_error(where + ": " + e.what() + " (inputs: " + detail::describe_inputs(descs) + ")");
+    }
+    std::vector<tensor> out;
+    out.reserve(od.size());
+    for (const auto& d : od) {
+        MOIR_CHECK(d.shape.is_static(), shape_error, where + ": output shape " + d.shape.str() + " is not resolved at run time");
+        out.emplace_back(d.type, d.shape.dims);
+    }
+    try {
+        it->second(n.attrs, in, out);
+    } catch (const std::exception& e) {
+        throw error(where + ": " + e.what());
+    }
+    return out;
+}
+
+/// Runs a model with the reference kernels.
+/// requires: the model validates. Inputs are given in the order of model::parameters.
+template <class OpSet = opsets::all>
+class reference_executor {
+public:
+    /// Called after each node with its outputs (e.g. to dump intermediates); may be empty.
+    using observer = std::function<void(node_id, const std::vector<tensor>&)>;
+
+    explicit reference_executor(const model& m) : m_(m), order_(m.topo_order()) {
+        last_use_.assign(m.nodes.size(), 0);
+        for (std::size_t step = 0; step < order_.size(); ++step)
+            for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
+        for (auto r : m.results) last_use_[m.nodes[r].inputs.at(0).node] = order_.size();
+    }
+
+    /// ensures: one tensor per model output, in model::results order. Throws moir::error naming the
+    /// input when its type or shape does not fit the Parameter, and the node when a kernel fails.
+    std::vector<tensor> run(const std::vector<tensor>& inputs, const observer& watch = {}) const {
+        MOIR_CHECK(inputs.size() == m_.parameters.size(), error,
+                   "the model has " + std::to_string(m_.parameters.size()) + " inputs, " +
+                       std::to_string(inputs.size()) + " were given");
+        std::vector<std::vector<tensor>> values(m_.nodes.size());
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            const node& p = m_.nodes[m_.parameters[i]];
+            const auto& pa = p.attrs_as<ops::parameter>();
+            const std::string what = "input '" + m_.input_name(i) + "'";
+            MOIR_CHECK(inputs[i].type() == pa.element_type, error,
+                       what + " is " + std::string(ir_name(inputs[i].type())) + ", the model expects " +
+                           std::string(ir_name(pa.element_type)));
+            bool fits = !pa.shape.rank_dynamic ? pa.shape.rank() == inputs[i].rank() : true;
+            for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < pa.shape.rank(); ++d)
+                fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == inputs[i].dims()[d];
+            MOIR_CHECK(fits, error, what + " has shape [" + to_string(inputs[i].dims()) + "], the model expects " +
+                                        pa.shape.str());
+            values[m_.parameters[i]] = {inputs[i]};
+        }
+        for (std::size_t step = 0; step < order_.size(); ++step) {
+            const node_id id = order_[step];
+            const node& n = m_.nodes[id];
+            if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
+            if (n.is<ops::constant>()) {
+                values[id] = {n.attrs_as<ops::constant>().value};
+            } else {
+                std::vector<tensor> in;
+                in.reserve(n.inputs.size());
+                for (const auto& r : n.inputs) in.push_back(values[r.node].at(r.port));
+                values[id] = evaluate_node<OpSet>(n, in);
+            }
+            if (watch) watch(id, values[id]);
+            for (const auto& r : n.inputs)  // free what no later node reads
+                if (last_use_[r.node] == step && !m_.nodes[r.node].is<ops::constant>()) values[r.node].clear();
+        }
+        std::vector<tensor> out;
+        for (auto r : m_.results) {
+            const auto& src = m_.nodes[r].inputs.at(0);
+            out.push_back(values[src.node].at(src.port));
+        }
+        return out;
+    }
+
+private:
+    const model& m_;
+    std::vector<node_id> order_;
+    std::vector<std::size_t> last_use_;
+};
+
+}  // namespace moir
+
+#endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
