@@ -7,6 +7,7 @@
 // data: a node points at its op's op_info and holds that op's attrs in a std::any.
 
 #include <moir/core/errors.hpp>
+#include <moir/ops/constant.hpp>
 #include <moir/ops/op_concept.hpp>
 
 #include <algorithm>    // find
@@ -158,12 +159,15 @@ public:
         return order;
     }
 
-    /// Port descriptions of node id's inputs, from the producers' outputs (no values).
+    /// Port descriptions of node id's inputs, from the producers' outputs, with the value of every
+    /// input that a constant node produces.
     port_descs input_descs(node_id id) const {
         port_descs d;
         for (const auto& r : nodes.at(id).inputs) {
             const auto& p = port(r);
+            const node& src = nodes.at(r.node);
             d.push_back(port_desc{p.type, p.shape, {}});
+            if (src.is<ops::constant>()) d.back().value = src.attrs_as<ops::constant>().value;
         }
         return d;
     }

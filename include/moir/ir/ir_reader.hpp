@@ -1,0 +1,481 @@
+#ifndef MOIR_IR_IR_READER_HPP
+#define MOIR_IR_IR_READER_HPP
+
+// Reads OpenVINO IR version 10 and 11 (model.xml + model.bin) into a moir::model. Each <layer> is
+// matched by (type, version) against the (ir_name, ir_opset) of the ops of OpSet: an exact match
+// first, else the only op of that type, else the op of that type with the highest opset not newer
+// than the layer's. Edges are resolved by the port ids written in the file (MO-era files number
+// ports freely), Const data is read from the .bin with bounds checks, Parameters and Results become
+// the model's inputs and outputs in the order of their layers in the file, and the result is
+// validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept.
+//
+// Errors: moir::parse_error "<file>: layer '<name>' (id N): reason" for structural problems,
+// moir::unsupported_error for what moir cannot represent (one error listing every unknown layer
+// type with its count), moir::shape_error "<file>: node ..." when the graph does not validate.
+
+#include <moir/core/errors.hpp>
+#include <moir/core/model.hpp>
+#include <moir/core/type_list.hpp>
+#include <moir/ir/attr_codec.hpp>
+#include <moir/ir/xml.hpp>
+#include <moir/ops/constant.hpp>
+#include <moir/ops/opset.hpp>
+#include <moir/ops/parameter.hpp>
+#include <moir/ops/result.hpp>
+
+#include <any>            // any
+#include <cstddef>        // size_t
+#include <cstdint>        // int64_t, uint64_t
+#include <cstring>        // memcpy
+#include <fstream>        // ifstream
+#include <iterator>       // istreambuf_iterator
+#include <limits>         // numeric_limits
+#include <string>         // string
+#include <string_view>    // string_view
+#include <type_traits>    // is_same_v
+#include <unordered_map>  // unordered_map
+#include <utility>        // move, pair
+#include <vector>         // vector
+
+namespace moir::ir {
+
+namespace detail {
+
+/// The .bin as the reader sees it.
+struct bin_source {
+    std::string_view bytes;
+    std::string path;
+    bool available = true;  ///< false when the file could not be read (fine if no Const needs it)
+};
+
+/// Decodes one attribute value into `out`, wrapping codec errors with `where` and the attribute.
+template <class T>
+void decode_value(const std::string& text, T& out, const std::string& where, std::string_view attr) {
+    try {
+        from_ir_string(std::string_view(text), out);
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(where + ": attribute '" + std::string(attr) + "'='" + text + "': " + e.what());
+    } catch (const error& e) {
+        throw parse_error(where + ": attribute '" + std::string(attr) + "'='" + text + "': " + e.what());
+    }
+}
+
+/// The value of a required attribute. ensures: throws parse_error "<where>: missing attribute 'k' in <el>".
+inline const std::string& required(const xml::element& el, std::string_view k, const std::string& where) {
+    const std::string* v = el.find_attribute(k);
+    if (!v) throw parse_error(where + ": missing attribute '" + std::string(k) + "' in <" + el.name + ">");
+    return *v;
+}
+
+template <class T>
+T required_value(const xml::element& el, std::string_view k, const std::string& where) {
+    T v{};
+    decode_value(required(el, k, where), v, where, k);
+    return v;
+}
+
+/// Reads a Const's tensor: <data element_type shape offset size> + the bytes of the .bin.
+inline tensor read_constant(const xml::element* data, const std::string& where, const bin_source& bin) {
+    MOIR_CHECK(data, parse_error, where + ": Const has no <data> element");
+    const auto type = required_value<element_type>(*data, "element_type", where);
+    MOIR_CHECK(type != element_type::undefined, parse_error, where + ": Const element_type must be a concrete type");
+    const auto& shape_text = required(*data, "shape", where);
+    partial_shape ps;
+    decode_value(shape_text, ps, where, "shape");
+    MOIR_CHECK(ps.is_static(), parse_error, where + ": Const shape '" + shape_text + "' is not static");
+    const auto offset = required_value<std::uint64_t>(*data, "offset", where);
+    const auto size = required_value<std::uint64_t>(*data, "size", where);
+
+    constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t numel = 1;
+    bool zero = false;
+    for (auto d : ps.dims) zero = zero || d == 0;
+    if (!zero)
+        for (auto d : ps.dims) {
+            const auto ud = static_cast<std::uint64_t>(d);
+            MOIR_CHECK(numel <= max / ud, parse_error, where + ": Const shape '" + shape_text + "' is too large");
+            numel *= ud;
+        }
+    if (zero) numel = 0;
+    const std::uint64_t esize = size_of(type);
+    MOIR_CHECK(numel <= max / esize && numel * esize <= static_cast<std::uint64_t>(std::numeric_limits<std::size_t>::max()),
+               parse_error, where + ": Const shape '" + shape_text + "' is too large");
+    const std::uint64_t expected = numel * esize;
+    MOIR_CHECK(size == expected, parse_error,
+               where + ": Const size=" + std::to_string(size) + " does not match shape [" + to_ir_string(ps) + "] of " +
+                   std::string(ir_name(type)) + " (" + std::to_string(expected) + " bytes)");
+    MOIR_CHECK(bin.available || size == 0, parse_error,
+               where + ": the weights file '" + bin.path + "' cannot be read");
+    const std::uint64_t bin_size = bin.bytes.size();
+    MOIR_CHECK(offset <= bin_size && size <= bin_size - offset, parse_error,
+               where + ": Const data (offset=" + std::to_string(offset) + ", size=" + std::to_string(size) +
+                   ") lies outside the weights file '" + bin.path + "' (" + std::to_string(bin_size) + " bytes)");
+    tensor t(type, ps.dims);
+    if (size == 0) return t;
+    const char* src = bin.bytes.data() + offset;
+    if (type == element_type::boolean) {
+        bool* dst = t.data<bool>();
+        for (std::size_t i = 0; i < size; ++i) dst[i] = src[i] != 0;  // any non-zero byte is true
+    } else {
+        std::memcpy(t.raw(), src, static_cast<std::size_t>(size));
+    }
+    return t;
+}
+
+/// Reads the attrs of one layer of op type Op.
+using data_reader = std::any (*)(const xml::element* data, const std::string& where, const bin_source& bin);
+
+template <class Op>
+std::any read_op_data(const xml::element* data, const std::string& where, const bin_source& bin) {
+    if constexpr (std::is_same_v<Op, ops::constant>) {
+        return ops::constant::attrs{read_constant(data, where, bin)};
+    } else {
+        if constexpr (std::is_same_v<Op, ops::parameter>) {
+            MOIR_CHECK(data, parse_error, where + ": Parameter has no <data> element");
+            required(*data, "element_type", where);
+            required(*data, "shape", where);
+        }
+        return read_data<typename Op::attrs>(data, where);
+    }
+}
+
+struct reader_entry {
+    std::string_view ir_name;
+    std::string_view ir_opset;
+    const op_info* info;
+    data_reader read;
+};
+
+/// IR type -> the ops of OpSet with that type; built once per OpSet.
+template <class OpSet>
+const std::unordered_map<std::string_view, std::vector<reader_entry>>& reader_table() {
+    static const auto table = [] {
+        std::unordered_map<std::string_view, std::vector<reader_entry>> t;
+        for_each_type(OpSet{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            const op_info& info = info_of<Op>();
+            t[info.ir_name].push_back(reader_entry{info.ir_name, info.ir_opset, &info, &read_op_data<Op>});
+        });
+        return t;
+    }();
+    return table;
+}
+
+/// N of "opsetN", or -1.
+inline long opset_number(std::string_view v) {
+    if (v.substr(0, 5) != "opset" || v.size() == 5 || v.size() > 12) return -1;
+    long n = 0;
+    for (char c : v.substr(5)) {
+        if (c < '0' || c > '9') return -1;
+        n = n * 10 + (c - '0');
+    }
+    return n;
+}
+
+/// The op a layer of (type, version) is read as, or nullptr.
+inline const reader_entry* resolve_op(const std::unordered_map<std::string_view, std::vector<reader_entry>>& table,
+                                      std::string_view type, std::string_view version) {
+    const auto it = table.find(type);
+    if (it == table.end() || it->second.empty()) return nullptr;
+    const auto& candidates = it->second;
+    for (const auto& e : candidates)
+        if (e.ir_opset == version) return &e;
+    if (candidates.size() == 1) return &candidates.front();
+    const long want = opset_number(version);
+    const reader_entry* best = nullptr;
+    long best_n = -1;
+    for (const auto& e : candidates) {
+        const long n = opset_number(e.ir_opset);
+        if (n >= 0 && (want < 0 || n <= want) && n > best_n) {
+            best = &e;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+/// Splits a `names` attribute on commas that are not escaped as "\,".
+inline std::vector<std::string> split_names(std::string_view s) {
+    std::vector<std::string> names;
+    std::string cur;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == ',') {
+            cur += ',';
+            ++i;
+        } else if (s[i] == ',') {
+            if (!cur.empty()) names.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur += s[i];
+        }
+    }
+    if (!cur.empty()) names.push_back(std::move(cur));
+    return names;
+}
+
+struct port_info {
+    std::int64_t id;
+    const xml::element* el;
+};
+
+struct layer_info {
+    const xml::element* el = nullptr;
+    std::int64_t id = 0;
+    std::string name, type, version;
+    std::string where;
+    const reader_entry* op = nullptr;
+    std::vector<port_info> inputs, outputs;
+};
+
+/// Reads the <port>s of an <input> or <output> section, checking their ids and dims.
+inline std::vector<port_info> read_ports(const xml::element* section, const std::string& where) {
+    std::vector<port_info> ports;
+    if (!section) return ports;
+    for (const xml::element* p : section->children_named("port")) {
+        const auto id = required_value<std::int64_t>(*p, "id", where);
+        for (const xml::element* d : p->children_named("dim")) {
+            partial_shape dim;
+            decode_value(d->text, dim, where + ": port " + std::to_string(id), "dim");
+            MOIR_CHECK(!dim.rank_dynamic && dim.rank() == 1, parse_error,
+                       where + ": port " + std::to_string(id) + ": <dim>" + d->text + "</dim> is not one dimension");
+        }
+        ports.push_back(port_info{id, p});
+    }
+    return ports;
+}
+
+template <class OpSet>
+model read_ir(std::string_view xml_text, const bin_source& bin, const std::string& file) {
+    const xml::element root = xml::parse(xml_text, file);
+    MOIR_CHECK(root.name == "net", parse_error, file + ": the root element is <" + root.name + ">, expected <net>");
+    const auto version = required_value<std::int64_t>(root, "version", file);
+    MOIR_CHECK(version == 10 || version == 11, unsupported_error,
+               file + ": IR version " + std::to_string(version) + " is not supported (moir reads versions 10 and 11)");
+    const xml::element* layers_el = root.child("layers");
+    MOIR_CHECK(layers_el, parse_error, file + ": <net> has no <layers>");
+
+    // 1. layer headers, ids, op resolution
+    const auto& table = reader_table<OpSet>();
+    std::vector<layer_info> layers;
+    std::unordered_map<std::int64_t, std::size_t> index_of_id;
+    std::vector<std::pair<std::string, std::size_t>> unknown;  // type -> count, first-seen order
+    for (const xml::element* el : layers_el->children_named("layer")) {
+        layer_info L;
+        L.el = el;
+        const std::string* name = el->find_attribute("name");
+        L.name = name ? *name : std::string();
+        const std::string at_line = file + ": <layer> at line " + std::to_string(el->line);
+        L.id = required_value<std::int64_t>(*el, "id", name ? file + ": layer '" + L.name + "'" : at_line);
+        L.where = file + ": layer '" + L.name + "' (id " + std::to_string(L.id) + ")";
+        L.type = required(*el, "type", L.where);
+        const std::string* v = el->find_attribute("version");
+        L.version = v ? *v : std::string();
+        MOIR_CHECK(index_of_id.emplace(L.id, layers.size()).second, parse_error,
+                   L.where + ": duplicate layer id " + std::to_string(L.id) + " (also used by layer '" +
+                       layers[index_of_id[L.id]].name + "')");
+        L.op = resolve_op(table, L.type, L.version);
+        if (!L.op) {
+            const auto known = table.find(L.type);
+            const std::string key =
+                known == table.end() ? L.type : L.type + " (version " + (L.version.empty() ? "?" : L.version) + ")";
+            bool found = false;
+            for (auto& [k, n] : unknown)
+                if (k == key) {
+                    ++n;
+                    found = true;
+                }
+            if (!found) unknown.emplace_back(key, 1);
+        }
+        layers.push_back(std::move(L));
+    }
+    if (!unknown.empty()) {
+        std::string list;
+        for (const auto& [k, n] : unknown)
+            list += (list.empty() ? "" : ", ") + k + " (" + std::to_string(n) + (n == 1 ? " layer)" : " layers)");
+        throw unsupported_error(file + ": unsupported layer types: " + list);
+    }
+
+    // 2. nodes: attrs, rt_info, ports, output names
+    model m;
+    if (const std::string* n = root.find_attribute("name")) m.name = *n;
+    m.nodes.reserve(layers.size());
+    for (auto& L : layers) {
+        node n;
+        n.op = L.op->info;
+        n.name = L.name;
+        n.attrs = L.op->read(L.el->child("data"), L.where, bin);
+        if (const xml::element* rt = L.el->child("rt_info")) {
+            for (const xml::element* a : rt->children_named("attribute")) {
+                const std::string* an = a->find_attribute("name");
+                if (!an) continue;
+                rt_attribute r;
+                r.name = *an;
+                if (const std::string* av = a->find_attribute("version")) r.version = *av;
+                const std::string* val = a->find_attribute("value");
+                r.has_value = val != nullptr;
+                if (val) r.value = *val;
+                n.rt_info.push_back(std::move(r));
+            }
+        }
+        L.inputs = read_ports(L.el->child("input"), L.where);
+        L.outputs = read_ports(L.el->child("output"), L.where);
+        for (std::size_t i = 0; i < L.inputs.size() + L.outputs.size(); ++i) {
+            const auto id = i < L.inputs.size() ? L.inputs[i].id : L.outputs[i - L.inputs.size()].id;
+            for (std::size_t j = 0; j < i; ++j) {
+                const auto other = j < L.inputs.size() ? L.inputs[j].id : L.outputs[j - L.inputs.size()].id;
+                MOIR_CHECK(id != other, parse_error, L.where + ": duplicate port id " + std::to_string(id));
+            }
+        }
+        n.outputs.resize(L.outputs.size());
+        for (std::size_t k = 0; k < L.outputs.size(); ++k)
+            if (const std::string* names = L.outputs[k].el->find_attribute("names"))
+                n.outputs[k].names = split_names(*names);
+        n.inputs.assign(L.inputs.size(), output_ref{});
+        m.nodes.push_back(std::move(n));
+    }
+
+    // 3. edges, by port id
+    std::vector<std::vector<bool>> connected(layers.size());
+    for (std::size_t i = 0; i < layers.size(); ++i) connected[i].assign(layers[i].inputs.size(), false);
+    if (const xml::element* edges = root.child("edges")) {
+        for (const xml::element* e : edges->children_named("edge")) {
+            const std::string where_edge = file + ": <edge> at line " + std::to_string(e->line);
+            const auto from_layer = required_value<std::int64_t>(*e, "from-layer", where_edge);
+            const auto from_port = required_value<std::int64_t>(*e, "from-port", where_edge);
+            const auto to_layer = required_value<std::int64_t>(*e, "to-layer", where_edge);
+            const auto to_port = required_value<std::int64_t>(*e, "to-port", where_edge);
+            const auto fi = index_of_id.find(from_layer), ti = index_of_id.find(to_layer);
+            const std::string desc = "edge from layer " + std::to_string(from_layer) + " port " +
+                                     std::to_string(from_port) + " to layer " + std::to_string(to_layer) + " port " +
+                                     std::to_string(to_port);
+            if (ti == index_of_id.end() || fi == index_of_id.end()) {
+                const std::string where = ti != index_of_id.end()   ? layers[ti->second].where
+                                          : fi != index_of_id.end() ? layers[fi->second].where
+                                                                    : where_edge;
+                throw parse_error(where + ": " + desc + ": layer id " +
+                                  std::to_string(ti == index_of_id.end() ? to_layer : from_layer) + " does not exist");
+            }
+            const layer_info& F = layers[fi->second];
+            layer_info& T = layers[ti->second];
+            std::size_t in_index = T.inputs.size(), out_index = F.outputs.size();
+            for (std::size_t k = 0; k < T.inputs.size(); ++k)
+                if (T.inputs[k].id == to_port) in_index = k;
+            for (std::size_t k = 0; k < F.outputs.size(); ++k)
+                if (F.outputs[k].id == from_port) out_index = k;
+            MOIR_CHECK(in_index < T.inputs.size(), parse_error,
+                       T.where + ": " + desc + ": layer '" + T.name + "' has no input port " + std::to_string(to_port));
+            MOIR_CHECK(out_index < F.outputs.size(), parse_error,
+                       T.where + ": " + desc + ": layer '" + F.name + "' (id " + std::to_string(F.id) +
+                           ") has no output port " + std::to_string(from_port));
+            MOIR_CHECK(!connected[ti->second][in_index], parse_error,
+                       T.where + ": input port " + std::to_string(to_port) + " has more than one incoming edge");
+            connected[ti->second][in_index] = true;
+            m.nodes[ti->second].inputs[in_index] = output_ref{fi->second, out_index};
+        }
+    }
+    for (std::size_t i = 0; i < layers.size(); ++i)
+        for (std::size_t k = 0; k < layers[i].inputs.size(); ++k)
+            MOIR_CHECK(connected[i][k], parse_error,
+                       layers[i].where + ": input port " + std::to_string(layers[i].inputs[k].id) +
+                           " has no incoming edge");
+
+    // 4. cycles (Kahn; a node left over lies on or after a cycle; walking its inputs finds one on it)
+    {
+        const std::size_t n = m.nodes.size();
+        std::vector<std::size_t> pending(n, 0);
+        std::vector<std::vector<std::size_t>> consumers(n);
+        for (std::size_t i = 0; i < n; ++i)
+            for (const auto& in : m.nodes[i].inputs) {
+                ++pending[i];
+                consumers[in.node].push_back(i);
+            }
+        std::vector<std::size_t> ready;
+        for (std::size_t i = 0; i < n; ++i)
+            if (pending[i] == 0) ready.push_back(i);
+        std::size_t done = 0;
+        while (!ready.empty()) {
+            const std::size_t i = ready.back();
+            ready.pop_back();
+            ++done;
+            for (auto c : consumers[i])
+                if (--pending[c] == 0) ready.push_back(c);
+        }
+        if (done != n) {
+            std::size_t at = 0;
+            while (pending[at] == 0) ++at;
+            std::vector<bool> seen(n, false);
+            while (!seen[at]) {
+                seen[at] = true;
+                for (const auto& in : m.nodes[at].inputs)
+                    if (pending[in.node] != 0) {
+                        at = in.node;
+                        break;
+                    }
+            }
+            throw parse_error(layers[at].where + ": the layer is part of a cycle");
+        }
+    }
+
+    // 5. inputs and outputs in file order, then validation
+    for (node_id i = 0; i < m.nodes.size(); ++i) {
+        if (m.nodes[i].is<ops::parameter>()) m.parameters.push_back(i);
+        if (m.nodes[i].is<ops::result>()) m.results.push_back(i);
+    }
+    try {
+        m.validate();
+    } catch (const shape_error& e) {
+        throw shape_error(file + ": " + e.what());
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(file + ": " + e.what());
+    } catch (const error& e) {
+        throw parse_error(file + ": " + e.what());
+    }
+    m.remove_dead();
+    return m;
+}
+
+inline bool read_whole_file(const std::string& path, std::string& out) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return false;
+    out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    return !f.bad();
+}
+
+}  // namespace detail
+
+/// The .bin path that goes with an .xml path: "model.xml" -> "model.bin" (".bin" appended when the
+/// path does not end in ".xml").
+inline std::string default_bin_path(const std::string& xml_path) {
+    const std::string ext = ".xml";
+    if (xml_path.size() >= ext.size() && xml_path.compare(xml_path.size() - ext.size(), ext.size(), ext) == 0)
+        return xml_path.substr(0, xml_path.size() - ext.size()) + ".bin";
+    return xml_path + ".bin";
+}
+
+/// Reads an IR held in memory. `xml_name` and `bin_name` name the two parts in error messages.
+/// ensures: as load().
+template <class OpSet = opsets::all>
+model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name = "model.xml",
+                  const std::string& bin_name = "model.bin") {
+    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_name, true}, xml_name);
+}
+
+/// Loads an IR v10/v11 model. `bin_path` defaults to xml_path with ".bin" for ".xml"; a missing
+/// .bin is an error only when a Const needs bytes from it.
+/// ensures: a validated model whose parameters/results follow the file order of the Parameter and
+/// Result layers; throws moir::error when the .xml cannot be read, moir::parse_error naming the
+/// file, the layer and the reason for malformed files, moir::unsupported_error listing every
+/// unsupported layer type (with counts) or naming the unsupported feature, moir::shape_error when
+/// shapes do not fit.
+template <class OpSet = opsets::all>
+model load(const std::string& xml_path, std::string bin_path = "") {
+    const std::string xml = xml::read_file(xml_path);
+    if (bin_path.empty()) bin_path = default_bin_path(xml_path);
+    std::string bin;
+    const bool available = detail::read_whole_file(bin_path, bin);
+    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_path, available}, xml_path);
+}
+
+}  // namespace moir::ir
+
+#endif  // MOIR_IR_IR_READER_HPP

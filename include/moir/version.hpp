@@ -1,0 +1,11 @@
+#ifndef MOIR_VERSION_HPP
+#define MOIR_VERSION_HPP
+
+// moir's version.
+
+#define MOIR_VERSION_MAJOR 0
+#define MOIR_VERSION_MINOR 1
+#define MOIR_VERSION_PATCH 0
+#define MOIR_VERSION_STRING "0.1.0"
+
+#endif  // MOIR_VERSION_HPP

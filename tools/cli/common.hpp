@@ -1,0 +1,108 @@
+#ifndef MOIR_TOOLS_CLI_COMMON_HPP
+#define MOIR_TOOLS_CLI_COMMON_HPP
+
+// Shared pieces of the moir command-line tool: loading a model by its extension, Model Optimizer
+// style shape parsing, file-name helpers.
+
+#include <moir/core/model.hpp>
+#include <moir/frontends/onnx/onnx.hpp>
+#include <moir/ir/ir_reader.hpp>
+
+#include <cctype>      // isdigit, isspace
+#include <filesystem>  // path
+#include <map>         // map
+#include <string>      // string
+#include <vector>      // vector
+
+namespace moir::cli {
+
+namespace fs = std::filesystem;
+
+/// Lowercase extension with the dot: ".onnx", ".xml".
+inline std::string extension(const std::string& path) {
+    std::string e = fs::path(path).extension().string();
+    for (auto& ch : e) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return e;
+}
+
+/// Parses one MO shape: "[1,3,640,640]", "(1,3,640,640)", "[1 3 640 640]"; "?" or "-1" is dynamic.
+inline partial_shape parse_shape(const std::string& text) {
+    std::string s = text;
+    auto strip = [](std::string& v) {
+        while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
+        while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+    };
+    strip(s);
+    MOIR_CHECK(s.size() >= 2 && ((s.front() == '[' && s.back() == ']') || (s.front() == '(' && s.back() == ')')), error,
+               "shape '" + text + "' must look like [1,3,224,224]");
+    s = s.substr(1, s.size() - 2);
+    partial_shape p(std::vector<std::int64_t>{});
+    std::string tok;
+    auto flush = [&] {
+        strip(tok);
+        if (tok.empty()) return;
+        if (tok == "?" || tok == "-1") {
+            p.dims.push_back(dynamic_dim);
+        } else {
+            for (char ch : tok)
+                MOIR_CHECK(std::isdigit(static_cast<unsigned char>(ch)), error, "shape '" + text + "' has a bad dim '" + tok + "'");
+            MOIR_CHECK(tok.size() < 12, error, "shape '" + text + "' has a dim that is too large");
+            p.dims.push_back(std::stoll(tok));
+        }
+        tok.clear();
+    };
+    for (char ch : s) {
+        if (ch == ',' || ch == ' ') flush();
+        else tok += ch;
+    }
+    flush();
+    return p;
+}
+
+/// Parses "--input_shape [1,3,224,224],[1,10]" into one shape per input.
+inline std::vector<partial_shape> parse_shapes(const std::string& text) {
+    std::vector<partial_shape> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && (text[i] == ',' || text[i] == ' ')) ++i;
+        if (i >= text.size()) break;
+        const char open = text[i];
+        MOIR_CHECK(open == '[' || open == '(', error, "--input_shape '" + text + "' must look like [1,3,224,224]");
+        const char close = open == '[' ? ']' : ')';
+        const auto j = text.find(close, i);
+        MOIR_CHECK(j != std::string::npos, error, "--input_shape '" + text + "' has an unclosed " + std::string(1, open));
+        out.push_back(parse_shape(text.substr(i, j - i + 1)));
+        i = j + 1;
+    }
+    return out;
+}
+
+/// Loads a model from .onnx (converted on the fly) or .xml (+ .bin beside it).
+inline model load_model(const std::string& path, const onnx::load_options& opt = {}) {
+    MOIR_CHECK(fs::exists(path), error, "cannot open " + path + ": no such file");
+    const std::string ext = extension(path);
+    if (ext == ".onnx") return onnx::load(path, opt);
+    if (ext == ".xml") return ir::load<>(path);
+    throw error(path + ": unknown model format '" + ext + "' (moir reads .onnx and OpenVINO IR .xml)");
+}
+
+/// An output file name made from a tensor name: every character outside [A-Za-z0-9._-] becomes '_'.
+inline std::string sanitize(const std::string& name) {
+    std::string s = name;
+    for (auto& ch : s)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-')) ch = '_';
+    return s.empty() ? std::string("output") : s;
+}
+
+/// "4.7 MB"-style sizes.
+inline std::string human_bytes(std::uintmax_t b) {
+    char buf[32];
+    if (b >= 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / (1024.0 * 1024.0));
+    else if (b >= 1024) std::snprintf(buf, sizeof buf, "%.1f KB", static_cast<double>(b) / 1024.0);
+    else std::snprintf(buf, sizeof buf, "%ju B", b);
+    return buf;
+}
+
+}  // namespace moir::cli
+
+#endif  // MOIR_TOOLS_CLI_COMMON_HPP

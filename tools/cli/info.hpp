@@ -1,0 +1,58 @@
+#ifndef MOIR_TOOLS_CLI_INFO_HPP
+#define MOIR_TOOLS_CLI_INFO_HPP
+
+// `moir info`: what a model takes, gives and holds.
+
+#include "common.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>  // cout
+#include <map>       // map
+
+namespace moir::cli {
+
+struct info_args {
+    std::string model_path;
+};
+
+inline void add_info(CLI::App& app, info_args& a) {
+    auto* c = app.add_subcommand("info", "Print a model's inputs, outputs, op counts and parameters");
+    c->add_option("model", a.model_path, "The model (.xml or .onnx)")->required();
+}
+
+inline int run_info(const info_args& a) {
+    const model m = load_model(a.model_path);
+    std::cout << "model: " << a.model_path << " (" << m.name << ")\n";
+    std::cout << "inputs:\n";
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+        const auto& p = m.at(m.parameters[i]).outputs[0];
+        std::cout << "  " << m.input_name(i) << ": " << ir_name(p.type) << " " << p.shape.str() << "\n";
+    }
+    std::cout << "outputs:\n";
+    for (std::size_t i = 0; i < m.results.size(); ++i) {
+        const auto& p = m.port(m.output(i));
+        std::cout << "  " << m.output_name(i) << ": " << ir_name(p.type) << " " << p.shape.str() << "\n";
+    }
+    std::map<std::string, std::size_t> ops;
+    std::size_t params = 0, bytes = 0;
+    for (const auto& n : m.nodes) {
+        if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
+        ops[std::string(n.op->ir_name)]++;
+        if (n.is<ops::constant>()) {
+            const auto& v = n.attrs_as<ops::constant>().value;
+            params += v.numel();
+            bytes += v.bytes();
+        }
+    }
+    std::size_t total = 0;
+    for (const auto& [op, count] : ops) total += count;
+    std::cout << "ops: " << total << "\n";
+    for (const auto& [op, count] : ops) std::cout << "  " << op << ": " << count << "\n";
+    std::cout << "parameters: " << params << " (" << human_bytes(bytes) << ")\n";
+    return 0;
+}
+
+}  // namespace moir::cli
+
+#endif  // MOIR_TOOLS_CLI_INFO_HPP
