@@ -62,6 +62,14 @@
 #include <moir/ops/unsqueeze.hpp>
 #include <moir/ops/variadic_split.hpp>
 // group B includes end
+// math, logic, activations -- group C
+// group C includes end
+// indexing, scatter/gather, sorting -- group D
+// group D includes end
+// normalization, losses, quantization, signal -- group E
+// group E includes end
+// control flow and recurrent -- group F
+// group F includes end
 
 namespace moir::opsets {
 
@@ -105,6 +113,14 @@ using all = type_list<
     , ops::variadic_split
     , ops::pad
     // group B ops end
+    // group C ops
+    // group C ops end
+    // group D ops
+    // group D ops end
+    // group E ops
+    // group E ops end
+    // group F ops
+    // group F ops end
     >;
 
 }  // namespace moir::opsets

@@ -13,6 +13,14 @@
 #include <moir/frontends/onnx/ops/nn.hpp>
 #include <moir/frontends/onnx/ops/resize.hpp>
 #include <moir/frontends/onnx/ops/tensor.hpp>
+// group C frontend includes
+// group C frontend includes end
+// group D frontend includes
+// group D frontend includes end
+// group E frontend includes
+// group E frontend includes end
+// group F frontend includes
+// group F frontend includes end
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
 
@@ -34,6 +42,14 @@ inline const op_table& default_table() {
         register_nn(t);
         register_resize(t);
         register_tensor(t);
+        // group C registrations
+        // group C registrations end
+        // group D registrations
+        // group D registrations end
+        // group E registrations
+        // group E registrations end
+        // group F registrations
+        // group F registrations end
         return t;
     }();
     return table;
@@ -94,8 +110,8 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
         domain_opsets[dom] = o.version;
         if (dom.empty()) opset = o.version;
     }
-    MOIR_CHECK(opset >= 7, unsupported_error,
-               source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opset 7 and later)");
+    MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
+               source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
     const op_table& table = opt.table ? *opt.table : default_table();
     const proto::graph& g = pm.graph;
     const std::string missing = unsupported_ops(g, opset, table, domain_opsets);

@@ -21,5 +21,13 @@
 #include <moir/kernels/reference/shape_ops.hpp>
 #include <moir/kernels/reference/softmax.hpp>
 // group B kernels end
+// group C kernels
+// group C kernels end
+// group D kernels
+// group D kernels end
+// group E kernels
+// group E kernels end
+// group F kernels
+// group F kernels end
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP

@@ -5,6 +5,7 @@
 // Transpose, Squeeze, Unsqueeze, Concat, Slice, Gather, and the reductions.
 
 #include <moir/frontends/onnx/converter.hpp>
+#include <moir/ops/broadcast.hpp>
 #include <moir/ops/concat.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/convert.hpp>
@@ -40,34 +41,46 @@ inline void constant_node(context& c) {
     c.set_output(0, c.constant(v, ""));
 }
 
-/// Axes from an attribute (older opsets) or from input `input` (newer ones); nullopt when absent.
-inline std::optional<std::vector<std::int64_t>> axes_of(context& c, std::int64_t input_since, std::size_t input) {
+/// Axes from an attribute (older opsets, as a constant) or from input `input` (newer ones, any
+/// producer); nullopt when absent.
+inline std::optional<output_ref> axes_of(context& c, std::int64_t input_since, std::size_t input) {
     if (c.opset() < input_since) {
         if (!c.has_attr("axes")) return std::nullopt;
-        return c.attr_ints("axes");
+        return c.constant(tensor::from_vector(c.attr_ints("axes")), "/axes");
     }
     if (!c.has_input(input)) return std::nullopt;
-    return c.require_const(input, "axes").to_vector<std::int64_t>();
+    return c.input(input);
+}
+
+/// Whether `r` is a constant with no elements.
+inline bool empty_constant(context& c, output_ref r) {
+    const node& n = c.model().at(r.node);
+    return n.is<moir::ops::constant>() && n.attrs_as<moir::ops::constant>().value.numel() == 0;
 }
 
 template <class Reduce>
 converter reduce(std::int64_t axes_input_since) {
     return [axes_input_since](context& c) {
         auto axes = axes_of(c, axes_input_since, 1);
-        const bool keep = c.attr_int("keepdims", 1) != 0;
-        if (!axes || axes->empty()) {
+        typename Reduce::attrs a;
+        a.keep_dims = c.attr_int("keepdims", 1) != 0;
+        if (!axes || empty_constant(c, *axes)) {
             if (c.attr_int("noop_with_empty_axes", 0) != 0) {
                 c.set_output(0, c.input(0));
                 return;
             }
             const auto& s = c.input_port(0).shape;
             MOIR_CHECK(!s.rank_dynamic, unsupported_error, "reducing all axes of an input of unknown rank");
-            axes = std::vector<std::int64_t>{};
-            for (std::size_t i = 0; i < s.rank(); ++i) axes->push_back(static_cast<std::int64_t>(i));
+            std::vector<std::int64_t> all;
+            for (std::size_t i = 0; i < s.rank(); ++i) all.push_back(static_cast<std::int64_t>(i));
+            axes = c.constant(tensor::from_vector(all), "/axes");
+        } else if (!c.model().at(axes->node).is<moir::ops::constant>() && c.attr_int("noop_with_empty_axes", 0) == 0) {
+            // run-time axes may turn out empty, which ONNX reads as "all axes"; not expressible here
+            const auto& as = c.model().port(*axes).shape;
+            MOIR_CHECK(as.is_static() && as.dims.at(0) > 0, unsupported_error,
+                       "run-time axes that may be empty are not supported");
         }
-        typename Reduce::attrs a;
-        a.keep_dims = keep;
-        c.set_output(0, c.add<Reduce>(a, {c.input(0), c.constant(tensor::from_vector(*axes), "/axes")}));
+        c.set_output(0, c.add<Reduce>(a, {c.input(0), *axes}));
     };
 }
 
@@ -77,13 +90,13 @@ inline void squeeze(context& c) {
         c.set_output(0, c.add<moir::ops::squeeze>({}, {c.input(0)}));
         return;
     }
-    c.set_output(0, c.add<moir::ops::squeeze>({}, {c.input(0), c.constant(tensor::from_vector(*axes), "/axes")}));
+    c.set_output(0, c.add<moir::ops::squeeze>({}, {c.input(0), *axes}));
 }
 
 inline void unsqueeze(context& c) {
     const auto axes = axes_of(c, 13, 1);
     MOIR_CHECK(axes, parse_error, "Unsqueeze needs axes");
-    c.set_output(0, c.add<moir::ops::unsqueeze>({}, {c.input(0), c.constant(tensor::from_vector(*axes), "/axes")}));
+    c.set_output(0, c.add<moir::ops::unsqueeze>({}, {c.input(0), *axes}));
 }
 
 inline void slice(context& c) {
@@ -144,9 +157,20 @@ inline void flatten(context& c) {
 inline void register_tensor(op_table& t) {
     t.add("Constant", detail::constant_node);
     t.add("Identity", [](context& c) { c.set_output(0, c.input(0)); });
-    t.add("Dropout", [](context& c) {  // inference: the identity; the mask output is training-only
-        MOIR_CHECK(!c.output_used(1), unsupported_error, "the Dropout mask output is not supported");
+    t.add("Dropout", [](context& c) {  // inference: the identity, and a mask of all true
+        if (c.has_input(2)) {
+            const auto training = c.const_input(2);
+            MOIR_CHECK(training, unsupported_error, "a run-time training_mode is not supported");
+            const auto ratio = c.const_input(1);
+            MOIR_CHECK(!training->at_as<bool>(0) || (ratio && ratio->at_as<double>(0) == 0.0), unsupported_error,
+                       "training-mode Dropout is random and not supported");
+        }
         c.set_output(0, c.input(0));
+        if (c.output_used(1)) {
+            const output_ref shape = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+            moir::ops::broadcast::attrs a;
+            c.set_output(1, c.add<moir::ops::broadcast>(a, {c.constant(tensor::scalar(true), "/true"), shape}, "/mask"));
+        }
     });
     t.add("Cast", [](context& c) {
         const auto to = proto::to_element_type(static_cast<int>(c.attr_int("to", 0)));
