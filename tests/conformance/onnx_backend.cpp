@@ -2,12 +2,12 @@
 // and reference runtime. Each case: model.onnx + test_data_set_0/input_N.pb -> compare every output
 // with output_N.pb (floats: |a-b| <= 1e-5 + 1e-3*|b|; integers and bools exactly; shapes exactly).
 //
-//   onnx_backend [--data DIR] [--expected FILE] [--filter TEXT] [--write-expected FILE] [--verbose]
+//   onnx_backend [--data DIR] [--expected FILE] [--filter TEXT] [--write-expected FILE] [--verbose] [--isolate]
 //
 // Prints one line per failing case with the reason, then "conformance: N passed, N failed". Exits 1
 // when a case fails that is not in the expected-failures list, or when a listed case now passes (so
-// the list stays exact). Each case runs in a forked child, so a crash is reported as one failing case
-// and the suite goes on; no new process is exec'd per case.
+// the list stays exact). Every case runs in this one process; with --isolate each runs in a forked
+// child instead, so that a crash is reported as one failing case while the suite goes on.
 
 #include <moir/frontends/onnx/onnx.hpp>
 #include <moir/runtime/reference_executor.hpp>
@@ -129,7 +129,7 @@ std::set<std::string> read_list(const std::string& path) {
 int main(int argc, char** argv) {
     std::string data_dir = "/usr/share/libonnx-testdata/data/node";
     std::string expected_path, write_path, filter;
-    bool verbose = false, fork_cases = true;
+    bool verbose = false, fork_cases = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -144,10 +144,11 @@ int main(int argc, char** argv) {
         else if (a == "--write-expected") write_path = value();
         else if (a == "--filter") filter = value();
         else if (a == "--verbose") verbose = true;
+        else if (a == "--isolate") fork_cases = true;
         else if (a == "--no-fork") fork_cases = false;
         else {
             std::printf("usage: onnx_backend [--data DIR] [--expected FILE] [--filter TEXT] [--write-expected FILE] "
-                        "[--verbose] [--no-fork]\n");
+                        "[--verbose] [--isolate]\n");
             return a == "--help" ? 0 : 2;
         }
     }
