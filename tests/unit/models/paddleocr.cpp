@@ -9,6 +9,7 @@
 #include <moir/io/npy.hpp>
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
+#include <moir/passes/pipelines.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
@@ -87,6 +88,14 @@ TEST_CASE("PaddleOCR models: ONNX -> IR -> moir reference runtime matches onnxru
             CHECK(back.nodes.size() == m.nodes.size());
             const auto via_ir = moir::reference_executor<>(back).run({x});
             check_outputs(back, via_ir, dir + "/ort", "ir");
+
+            // optimized (folding, fusions), then through the IR again
+            moir::passes::pass_context ctx;
+            moir::passes::optimize(m, ctx);
+            CHECK(m.nodes.size() < back.nodes.size());
+            moir::ir::save<>(m, dir + "/opt.xml", dir + "/opt.bin");
+            const moir::model optimized = moir::ir::load<>(dir + "/opt.xml");
+            check_outputs(optimized, moir::reference_executor<>(optimized).run({x}), dir + "/ort", "optimized ir");
         }
     }
 }
