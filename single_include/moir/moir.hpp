@@ -4712,6 +4712,3269 @@ struct variadic_split {
 
 #endif  // MOIR_OPS_VARIADIC_SPLIT_HPP
 // group B includes end
+// math, logic, activations -- group C
+#ifndef MOIR_OPS_ABS_HPP
+#define MOIR_OPS_ABS_HPP
+
+
+#include <cmath>        // fabs
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v, is_signed_v, make_unsigned_t
+
+namespace moir::ops {
+
+/// abs: y = |x|, element-wise. Unsigned values are unchanged; the most negative signed integer maps
+/// to itself (wraps). ensures: output type and shape == input's.
+struct abs : detail::unary_elementwise {
+    static constexpr std::string_view name = "abs", ir_name = "Abs", ir_opset = "opset1";
+    template <class T>
+    static T apply(T x) {
+        if constexpr (std::is_floating_point_v<T>) {
+            return std::fabs(x);
+        } else if constexpr (std::is_signed_v<T>) {
+            using U = std::make_unsigned_t<T>;
+            return x < 0 ? static_cast<T>(static_cast<U>(U(0) - static_cast<U>(x))) : x;
+        } else {
+            return x;
+        }
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ABS_HPP
+#ifndef MOIR_OPS_ACOS_HPP
+#define MOIR_OPS_ACOS_HPP
+
+
+#include <cmath>        // acos
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// acos: y = arccos(x), element-wise (|x| > 1 gives NaN).
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct acos : detail::unary_elementwise {
+    static constexpr std::string_view name = "acos", ir_name = "Acos", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::acos(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ACOS_HPP
+#ifndef MOIR_OPS_ACOSH_HPP
+#define MOIR_OPS_ACOSH_HPP
+
+
+#include <cmath>        // acosh
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// acosh: y = arcosh(x), element-wise (x < 1 gives NaN).
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct acosh : detail::unary_elementwise {
+    static constexpr std::string_view name = "acosh", ir_name = "Acosh", ir_opset = "opset4";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::acosh(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ACOSH_HPP
+#ifndef MOIR_OPS_ASIN_HPP
+#define MOIR_OPS_ASIN_HPP
+
+
+#include <cmath>        // asin
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// asin: y = arcsin(x), element-wise (|x| > 1 gives NaN).
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct asin : detail::unary_elementwise {
+    static constexpr std::string_view name = "asin", ir_name = "Asin", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::asin(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ASIN_HPP
+#ifndef MOIR_OPS_ASINH_HPP
+#define MOIR_OPS_ASINH_HPP
+
+
+#include <cmath>        // asinh
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// asinh: y = arsinh(x), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct asinh : detail::unary_elementwise {
+    static constexpr std::string_view name = "asinh", ir_name = "Asinh", ir_opset = "opset4";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::asinh(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ASINH_HPP
+#ifndef MOIR_OPS_ATAN_HPP
+#define MOIR_OPS_ATAN_HPP
+
+
+#include <cmath>        // atan
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// atan: y = arctan(x), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct atan : detail::unary_elementwise {
+    static constexpr std::string_view name = "atan", ir_name = "Atan", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::atan(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ATAN_HPP
+#ifndef MOIR_OPS_ATANH_HPP
+#define MOIR_OPS_ATANH_HPP
+
+
+#include <cmath>        // atanh
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// atanh: y = artanh(x), element-wise (|x| > 1 gives NaN, +-1 gives +-inf).
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct atanh : detail::unary_elementwise {
+    static constexpr std::string_view name = "atanh", ir_name = "Atanh", ir_opset = "opset4";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::atanh(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ATANH_HPP
+#ifndef MOIR_OPS_BITWISE_LEFT_SHIFT_HPP
+#define MOIR_OPS_BITWISE_LEFT_SHIFT_HPP
+
+
+#include <cstdint>      // uint64_t
+#include <string_view>  // string_view
+#include <type_traits>  // is_integral_v, is_signed_v, make_unsigned_t
+
+namespace moir::ops {
+
+/// bitwise_left_shift: y = a << b: the bits of a shifted toward the most significant end, zeros
+/// shifted in; the bits shifted out are lost (wrap-around). A shift by b < 0 or b >= the bit width
+/// gives 0. Element-wise with numpy broadcasting (ONNX BitShift).
+/// requires: two inputs of one integer element type.
+struct bitwise_left_shift : detail::binary_elementwise<> {
+    static constexpr std::string_view name = "bitwise_left_shift", ir_name = "BitwiseLeftShift", ir_opset = "opset15";
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        for (const auto& p : in)
+            MOIR_CHECK(p.type == element_type::undefined || is_integer(p.type), shape_error,
+                       "BitwiseLeftShift takes integer inputs");
+        return binary_elementwise::infer(a, in);
+    }
+    template <class T>
+    static T apply(T a, T b) {
+        if constexpr (!std::is_integral_v<T>) {
+            throw unsupported_error("BitwiseLeftShift takes integer inputs");
+        } else {
+            using U = std::make_unsigned_t<T>;
+            bool out_of_range = static_cast<std::uint64_t>(b) >= sizeof(T) * 8;
+            if constexpr (std::is_signed_v<T>) out_of_range = out_of_range || b < T(0);
+            if (out_of_range) return T(0);
+            return static_cast<T>(static_cast<U>(static_cast<U>(a) << b));
+        }
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_BITWISE_LEFT_SHIFT_HPP
+#ifndef MOIR_OPS_BITWISE_RIGHT_SHIFT_HPP
+#define MOIR_OPS_BITWISE_RIGHT_SHIFT_HPP
+
+
+#include <cstdint>      // uint64_t
+#include <string_view>  // string_view
+#include <type_traits>  // is_integral_v, is_signed_v
+
+namespace moir::ops {
+
+/// bitwise_right_shift: y = a >> b: the bits of a shifted toward the least significant end
+/// (arithmetic for signed types: the sign bit is copied in). A shift by b < 0 or b >= the bit width
+/// gives 0, or -1 for a negative signed a. Element-wise with numpy broadcasting (ONNX BitShift).
+/// requires: two inputs of one integer element type.
+struct bitwise_right_shift : detail::binary_elementwise<> {
+    static constexpr std::string_view name = "bitwise_right_shift", ir_name = "BitwiseRightShift", ir_opset = "opset15";
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        for (const auto& p : in)
+            MOIR_CHECK(p.type == element_type::undefined || is_integer(p.type), shape_error,
+                       "BitwiseRightShift takes integer inputs");
+        return binary_elementwise::infer(a, in);
+    }
+    template <class T>
+    static T apply(T a, T b) {
+        if constexpr (!std::is_integral_v<T>) {
+            throw unsupported_error("BitwiseRightShift takes integer inputs");
+        } else {
+            if constexpr (std::is_signed_v<T>) {
+                if (b < T(0) || static_cast<std::uint64_t>(b) >= sizeof(T) * 8) return a < T(0) ? T(-1) : T(0);
+            } else {
+                if (static_cast<std::uint64_t>(b) >= sizeof(T) * 8) return T(0);
+            }
+            return static_cast<T>(a >> b);
+        }
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_BITWISE_RIGHT_SHIFT_HPP
+#ifndef MOIR_OPS_CEILING_HPP
+#define MOIR_OPS_CEILING_HPP
+
+
+#include <cmath>        // ceil
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v
+
+namespace moir::ops {
+
+/// ceiling: y = the smallest integer value >= x, element-wise (ONNX Ceil); integers are unchanged.
+/// ensures: output type and shape == input's.
+struct ceiling : detail::unary_elementwise {
+    static constexpr std::string_view name = "ceiling", ir_name = "Ceiling", ir_opset = "opset1";
+    template <class T>
+    static T apply(T x) {
+        if constexpr (std::is_floating_point_v<T>) return std::ceil(x);
+        else return x;
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_CEILING_HPP
+#ifndef MOIR_OPS_COS_HPP
+#define MOIR_OPS_COS_HPP
+
+
+#include <cmath>        // cos
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// cos: y = cos(x) (radians), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct cos : detail::unary_elementwise {
+    static constexpr std::string_view name = "cos", ir_name = "Cos", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::cos(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_COS_HPP
+#ifndef MOIR_OPS_COSH_HPP
+#define MOIR_OPS_COSH_HPP
+
+
+#include <cmath>        // cosh
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// cosh: y = cosh(x), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct cosh : detail::unary_elementwise {
+    static constexpr std::string_view name = "cosh", ir_name = "Cosh", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::cosh(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_COSH_HPP
+#ifndef MOIR_OPS_ELU_HPP
+#define MOIR_OPS_ELU_HPP
+
+
+#include <array>        // array
+#include <cmath>        // expm1
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// elu: y = x for x > 0, alpha * (e^x - 1) otherwise, element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct elu : detail::unary_elementwise {
+    static constexpr std::string_view name = "elu", ir_name = "Elu", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    struct attrs {
+        double alpha = 1.0;
+        static constexpr std::array<std::string_view, 1> ir_names{"alpha"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) { return unary_elementwise::infer({}, in); }
+    template <class T>
+    static T apply(const attrs& a, T x) {
+        const double v = static_cast<double>(x);
+        return static_cast<T>(v > 0 ? v : a.alpha * std::expm1(v));
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ELU_HPP
+#ifndef MOIR_OPS_EQUAL_HPP
+#define MOIR_OPS_EQUAL_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// equal: y = (a == b), element-wise with numpy broadcasting; a boolean output. NaN compares false
+/// (except that it is unequal to everything).
+/// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
+/// broadcast shape.
+struct equal : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "equal", ir_name = "Equal", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(a == b); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_EQUAL_HPP
+#ifndef MOIR_OPS_ERF_HPP
+#define MOIR_OPS_ERF_HPP
+
+
+#include <cmath>        // erf
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// erf: y = erf(x), the Gauss error function, element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct erf : detail::unary_elementwise {
+    static constexpr std::string_view name = "erf", ir_name = "Erf", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::erf(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ERF_HPP
+#ifndef MOIR_OPS_FLOOR_HPP
+#define MOIR_OPS_FLOOR_HPP
+
+
+#include <cmath>        // floor
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v
+
+namespace moir::ops {
+
+/// floor: y = the largest integer value <= x, element-wise; integers are unchanged.
+/// ensures: output type and shape == input's.
+struct floor : detail::unary_elementwise {
+    static constexpr std::string_view name = "floor", ir_name = "Floor", ir_opset = "opset1";
+    template <class T>
+    static T apply(T x) {
+        if constexpr (std::is_floating_point_v<T>) return std::floor(x);
+        else return x;
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_FLOOR_HPP
+#ifndef MOIR_OPS_FLOOR_MOD_HPP
+#define MOIR_OPS_FLOOR_MOD_HPP
+
+
+#include <cmath>        // fmod
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v, is_signed_v
+
+namespace moir::ops {
+
+/// floor_mod: y = a - floor(a / b) * b, element-wise with numpy broadcasting: the remainder takes the
+/// sign of the divisor (Python's %, ONNX Mod with fmod = 0). Integer x mod 0 gives 0.
+/// requires: two inputs of one numeric element type.
+struct floor_mod : detail::binary_elementwise<> {
+    static constexpr std::string_view name = "floor_mod", ir_name = "FloorMod", ir_opset = "opset1";
+    template <class T>
+    static T apply(T a, T b) {
+        if constexpr (std::is_floating_point_v<T>) {
+            T r = std::fmod(a, b);
+            if (r != T(0) && ((r < T(0)) != (b < T(0)))) r += b;
+            return r;
+        } else if constexpr (std::is_signed_v<T>) {
+            if (b == 0 || b == -1) return T(0);  // no division by zero, no INT_MIN % -1 overflow
+            T r = static_cast<T>(a % b);
+            if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
+            return r;
+        } else {
+            return b == 0 ? T(0) : static_cast<T>(a % b);
+        }
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_FLOOR_MOD_HPP
+#ifndef MOIR_OPS_GREATER_HPP
+#define MOIR_OPS_GREATER_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// greater: y = (a > b), element-wise with numpy broadcasting; a boolean output. NaN compares false
+/// (except that it is unequal to everything).
+/// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
+/// broadcast shape.
+struct greater : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "greater", ir_name = "Greater", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(a > b); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_GREATER_HPP
+#ifndef MOIR_OPS_GREATER_EQUAL_HPP
+#define MOIR_OPS_GREATER_EQUAL_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// greater_equal: y = (a >= b), element-wise with numpy broadcasting; a boolean output. NaN compares false
+/// (except that it is unequal to everything).
+/// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
+/// broadcast shape.
+struct greater_equal : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "greater_equal", ir_name = "GreaterEqual", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(a >= b); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_GREATER_EQUAL_HPP
+#ifndef MOIR_OPS_IS_INF_HPP
+#define MOIR_OPS_IS_INF_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// is_inf: y = whether x is +inf (when detect_positive) or -inf (when detect_negative), element-wise.
+/// requires: a floating-point input. ensures: a boolean output of the input's shape.
+struct is_inf {
+    static constexpr std::string_view name = "is_inf", ir_name = "IsInf", ir_opset = "opset10";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    struct attrs {
+        bool detect_negative = true;
+        bool detect_positive = true;
+        static constexpr std::array<std::string_view, 2> ir_names{"detect_negative", "detect_positive"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "IsInf needs a floating-point input");
+        return {port_desc{element_type::boolean, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_IS_INF_HPP
+#ifndef MOIR_OPS_IS_NAN_HPP
+#define MOIR_OPS_IS_NAN_HPP
+
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// is_nan: y = whether x is NaN, element-wise.
+/// requires: a floating-point input. ensures: a boolean output of the input's shape.
+struct is_nan {
+    static constexpr std::string_view name = "is_nan", ir_name = "IsNaN", ir_opset = "opset10";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    using attrs = no_attrs;
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "IsNaN needs a floating-point input");
+        return {port_desc{element_type::boolean, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_IS_NAN_HPP
+#ifndef MOIR_OPS_LESS_HPP
+#define MOIR_OPS_LESS_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// less: y = (a < b), element-wise with numpy broadcasting; a boolean output. NaN compares false
+/// (except that it is unequal to everything).
+/// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
+/// broadcast shape.
+struct less : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "less", ir_name = "Less", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(a < b); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LESS_HPP
+#ifndef MOIR_OPS_LESS_EQUAL_HPP
+#define MOIR_OPS_LESS_EQUAL_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// less_equal: y = (a <= b), element-wise with numpy broadcasting; a boolean output. NaN compares false
+/// (except that it is unequal to everything).
+/// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
+/// broadcast shape.
+struct less_equal : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "less_equal", ir_name = "LessEqual", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(a <= b); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LESS_EQUAL_HPP
+#ifndef MOIR_OPS_LOG_HPP
+#define MOIR_OPS_LOG_HPP
+
+
+#include <cmath>        // log
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// log: y = ln(x), element-wise (x < 0 gives NaN, 0 gives -inf).
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct log : detail::unary_elementwise {
+    static constexpr std::string_view name = "log", ir_name = "Log", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::log(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOG_HPP
+#ifndef MOIR_OPS_LOG_SOFTMAX_HPP
+#define MOIR_OPS_LOG_SOFTMAX_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// log_softmax: y = x - max(x) - ln(sum(exp(x - max(x)))) along `axis` (negative counts from the
+/// end), computed stably. IR: LogSoftmax of opset5.
+/// requires: one floating-point input of rank >= 1; axis in [-rank, rank).
+/// ensures: output type and shape == input's.
+struct log_softmax {
+    static constexpr std::string_view name = "log_softmax", ir_name = "LogSoftmax", ir_opset = "opset5";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    struct attrs {
+        std::int64_t axis = 1;
+        static constexpr std::array<std::string_view, 1> ir_names{"axis"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1, shape_error, "LogSoftmax takes 1 input");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "LogSoftmax needs a floating-point input");
+        if (!in[0].shape.rank_dynamic) normalize_axis(a.axis, in[0].shape.rank());
+        return {port_desc{in[0].type, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOG_SOFTMAX_HPP
+#ifndef MOIR_OPS_LOGICAL_AND_HPP
+#define MOIR_OPS_LOGICAL_AND_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// logical_and: y = a AND b, element-wise with numpy broadcasting.
+/// requires: two boolean inputs. ensures: a boolean output of the broadcast shape.
+struct logical_and : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "logical_and", ir_name = "LogicalAnd", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        for (const auto& p : in)
+            MOIR_CHECK(p.type == element_type::boolean || p.type == element_type::undefined, shape_error,
+                       "LogicalAnd takes boolean inputs");
+        return binary_elementwise::infer(a, in);
+    }
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(static_cast<bool>(a) && static_cast<bool>(b)); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOGICAL_AND_HPP
+#ifndef MOIR_OPS_LOGICAL_NOT_HPP
+#define MOIR_OPS_LOGICAL_NOT_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// logical_not: y = NOT x, element-wise. requires: a boolean input.
+/// ensures: a boolean output of the input's shape.
+struct logical_not : detail::unary_elementwise {
+    static constexpr std::string_view name = "logical_not", ir_name = "LogicalNot", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in[0].type == element_type::boolean || in[0].type == element_type::undefined, shape_error,
+                   "LogicalNot takes a boolean input");
+        return {port_desc{element_type::boolean, in[0].shape, {}}};
+    }
+    template <class T>
+    static T apply(T x) { return static_cast<T>(!static_cast<bool>(x)); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOGICAL_NOT_HPP
+#ifndef MOIR_OPS_LOGICAL_OR_HPP
+#define MOIR_OPS_LOGICAL_OR_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// logical_or: y = a OR b, element-wise with numpy broadcasting.
+/// requires: two boolean inputs. ensures: a boolean output of the broadcast shape.
+struct logical_or : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "logical_or", ir_name = "LogicalOr", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        for (const auto& p : in)
+            MOIR_CHECK(p.type == element_type::boolean || p.type == element_type::undefined, shape_error,
+                       "LogicalOr takes boolean inputs");
+        return binary_elementwise::infer(a, in);
+    }
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(static_cast<bool>(a) || static_cast<bool>(b)); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOGICAL_OR_HPP
+#ifndef MOIR_OPS_LOGICAL_XOR_HPP
+#define MOIR_OPS_LOGICAL_XOR_HPP
+
+
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// logical_xor: y = a XOR b, element-wise with numpy broadcasting.
+/// requires: two boolean inputs. ensures: a boolean output of the broadcast shape.
+struct logical_xor : detail::binary_elementwise<element_type::boolean> {
+    static constexpr std::string_view name = "logical_xor", ir_name = "LogicalXor", ir_opset = "opset1";
+    static constexpr bool accepts_bool = true;
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        for (const auto& p : in)
+            MOIR_CHECK(p.type == element_type::boolean || p.type == element_type::undefined, shape_error,
+                       "LogicalXor takes boolean inputs");
+        return binary_elementwise::infer(a, in);
+    }
+    template <class T>
+    static T apply(T a, T b) { return static_cast<T>(static_cast<bool>(a) != static_cast<bool>(b)); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOGICAL_XOR_HPP
+#ifndef MOIR_OPS_MISH_HPP
+#define MOIR_OPS_MISH_HPP
+
+
+#include <cmath>        // exp, fabs, log1p, tanh
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// mish: y = x * tanh(ln(1 + e^x)), element-wise (the softplus computed stably).
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct mish : detail::unary_elementwise {
+    static constexpr std::string_view name = "mish", ir_name = "Mish", ir_opset = "opset4";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) {
+        const double v = static_cast<double>(x);
+        const double sp = (v > 0 ? v : 0.0) + std::log1p(std::exp(-std::fabs(v)));
+        return static_cast<T>(v * std::tanh(sp));
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_MISH_HPP
+#ifndef MOIR_OPS_MOD_HPP
+#define MOIR_OPS_MOD_HPP
+
+
+#include <cmath>        // fmod
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v, is_signed_v
+
+namespace moir::ops {
+
+/// mod: y = a - trunc(a / b) * b, element-wise with numpy broadcasting: the remainder takes the sign
+/// of the dividend (C's fmod and %, ONNX Mod with fmod = 1). Integer x mod 0 gives 0.
+/// requires: two inputs of one numeric element type.
+struct mod : detail::binary_elementwise<> {
+    static constexpr std::string_view name = "mod", ir_name = "Mod", ir_opset = "opset1";
+    template <class T>
+    static T apply(T a, T b) {
+        if constexpr (std::is_floating_point_v<T>) {
+            return std::fmod(a, b);
+        } else if constexpr (std::is_signed_v<T>) {
+            if (b == 0 || b == -1) return T(0);  // no division by zero, no INT_MIN % -1 overflow
+            return static_cast<T>(a % b);
+        } else {
+            return b == 0 ? T(0) : static_cast<T>(a % b);
+        }
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_MOD_HPP
+#ifndef MOIR_OPS_NEGATIVE_HPP
+#define MOIR_OPS_NEGATIVE_HPP
+
+
+#include <string_view>  // string_view
+#include <type_traits>  // is_integral_v, make_unsigned_t
+
+namespace moir::ops {
+
+/// negative: y = -x, element-wise. Integers wrap (the most negative value maps to itself; unsigned
+/// values to 2^n - x). ensures: output type and shape == input's.
+struct negative : detail::unary_elementwise {
+    static constexpr std::string_view name = "negative", ir_name = "Negative", ir_opset = "opset1";
+    template <class T>
+    static T apply(T x) {
+        if constexpr (std::is_integral_v<T>) {
+            using U = std::make_unsigned_t<T>;
+            return static_cast<T>(static_cast<U>(U(0) - static_cast<U>(x)));
+        } else {
+            return -x;
+        }
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_NEGATIVE_HPP
+#ifndef MOIR_OPS_PRELU_HPP
+#define MOIR_OPS_PRELU_HPP
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// prelu: y = x for x >= 0, slope * x otherwise, element-wise. Inputs: data, slope. The slope is
+/// per channel when it is 1-D with as many elements as the data's dim 1 (data rank >= 2); otherwise
+/// it numpy-broadcasts to the data (unidirectionally: the output has the data's shape).
+/// requires: data and slope of one floating type; the slope broadcastable to the data.
+/// ensures: output of the data's type and shape.
+struct prelu {
+    static constexpr std::string_view name = "prelu", ir_name = "PRelu", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    using attrs = no_attrs;
+    /// Whether the slope applies per channel (axis 1) rather than by numpy broadcasting.
+    static bool per_channel(const partial_shape& data, const partial_shape& slope) {
+        return !data.rank_dynamic && !slope.rank_dynamic && data.rank() >= 2 && slope.rank() == 1 &&
+               data.dims[1] >= 0 && slope.dims[0] == data.dims[1] && slope.dims[0] != 1;
+    }
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "PRelu takes 2 inputs (data, slope)");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "PRelu needs a floating-point input");
+        MOIR_CHECK(in[0].type == in[1].type || in[0].type == element_type::undefined ||
+                       in[1].type == element_type::undefined,
+                   shape_error, "data and slope have different element types");
+        const partial_shape& d = in[0].shape;
+        const partial_shape& s = in[1].shape;
+        if (!per_channel(d, s) && !d.rank_dynamic && !s.rank_dynamic) {
+            MOIR_CHECK(s.rank() <= d.rank(), shape_error,
+                       "the slope " + s.str() + " has a higher rank than the data " + d.str());
+            const std::size_t off = d.rank() - s.rank();
+            for (std::size_t i = 0; i < s.rank(); ++i) {
+                const std::int64_t sd = s.dims[i], dd = d.dims[off + i];
+                MOIR_CHECK(sd < 0 || sd == 1 || dd < 0 || sd == dd, shape_error,
+                           "the slope " + s.str() + " does not broadcast to the data " + d.str());
+            }
+        }
+        return {port_desc{in[0].type, d, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_PRELU_HPP
+#ifndef MOIR_OPS_ROUND_HPP
+#define MOIR_OPS_ROUND_HPP
+
+
+#include <array>        // array
+#include <cmath>        // fabs, round, trunc
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v
+
+namespace moir::ops {
+
+/// How Round breaks ties: OpenVINO Round `mode`.
+enum class round_mode { half_to_even, half_away_from_zero };
+constexpr std::array<std::string_view, 2> ir_enum_names(round_mode) { return {"half_to_even", "half_away_from_zero"}; }
+
+/// round: y = x rounded to the nearest integer value, element-wise; halves go to the even neighbour
+/// (half_to_even, ONNX Round) or away from zero. Integers are unchanged; NaN and inf stay.
+/// ensures: output type and shape == input's.
+struct round : detail::unary_elementwise {
+    static constexpr std::string_view name = "round", ir_name = "Round", ir_opset = "opset5";
+    struct attrs {
+        round_mode mode = round_mode::half_to_even;
+        static constexpr std::array<std::string_view, 1> ir_names{"mode"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) { return unary_elementwise::infer({}, in); }
+    template <class T>
+    static T apply(const attrs& a, T x) {
+        if constexpr (std::is_floating_point_v<T>) {
+            const T r = std::round(x);  // halves away from zero
+            if (a.mode == round_mode::half_to_even && std::fabs(x - std::trunc(x)) == T(0.5))
+                return T(2) * std::round(x / T(2));
+            return r;
+        } else {
+            return x;
+        }
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ROUND_HPP
+#ifndef MOIR_OPS_SELECT_HPP
+#define MOIR_OPS_SELECT_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <string>       // string
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// select: y = cond ? then : else, element-wise, the three inputs numpy-broadcast together (ONNX
+/// Where). auto_broadcast none needs three equal shapes; pdpd is not supported.
+/// requires: a boolean cond; then and else of one element type.
+/// ensures: output of then's type and the broadcast shape.
+struct select {
+    static constexpr std::string_view name = "select", ir_name = "Select", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 3, max_inputs = 3;
+    struct attrs {
+        ops::auto_broadcast auto_broadcast = ops::auto_broadcast::numpy;
+        static constexpr std::array<std::string_view, 1> ir_names{"auto_broadcast"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 3, shape_error, "Select takes 3 inputs (cond, then, else)");
+        MOIR_CHECK(in[0].type == element_type::boolean || in[0].type == element_type::undefined, shape_error,
+                   "the condition of Select must be boolean, it is " + std::string(moir::ir_name(in[0].type)));
+        MOIR_CHECK(in[1].type == in[2].type || in[1].type == element_type::undefined ||
+                       in[2].type == element_type::undefined,
+                   shape_error, "the then and else inputs of Select have different element types");
+        const element_type t = in[1].type != element_type::undefined ? in[1].type : in[2].type;
+        MOIR_CHECK(a.auto_broadcast != ops::auto_broadcast::pdpd, unsupported_error,
+                   "Select with auto_broadcast=pdpd is not supported");
+        if (a.auto_broadcast == ops::auto_broadcast::none) {
+            MOIR_CHECK(in[0].shape == in[1].shape && in[1].shape == in[2].shape, shape_error,
+                       "auto_broadcast=none needs equal shapes");
+            return {port_desc{t, in[1].shape, {}}};
+        }
+        return {port_desc{t, broadcast_shapes(broadcast_shapes(in[0].shape, in[1].shape), in[2].shape), {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SELECT_HPP
+#ifndef MOIR_OPS_SELU_HPP
+#define MOIR_OPS_SELU_HPP
+
+
+#include <cstddef>      // size_t
+#include <string>       // string
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// selu: y = lambda * x for x > 0, lambda * alpha * (e^x - 1) otherwise, element-wise. Inputs: data,
+/// alpha, lambda. requires: the three of one floating type, alpha and lambda holding one value each
+/// (scalar or [1]). ensures: output of the data's type and shape.
+struct selu {
+    static constexpr std::string_view name = "selu", ir_name = "Selu", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 3, max_inputs = 3;
+    using attrs = no_attrs;
+    static port_descs infer(const attrs&, const port_descs& in) {
+        static constexpr const char* names[] = {"data", "alpha", "lambda"};
+        MOIR_CHECK(in.size() == 3, shape_error, "Selu takes 3 inputs (data, alpha, lambda)");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "Selu needs a floating-point input");
+        for (std::size_t i = 1; i < 3; ++i) {
+            MOIR_CHECK(in[i].type == in[0].type || in[i].type == element_type::undefined ||
+                           in[0].type == element_type::undefined,
+                       shape_error, std::string(names[i]) + " and data have different element types");
+            const partial_shape& p = in[i].shape;
+            const bool one = p.rank_dynamic || p.rank() == 0 || (p.rank() == 1 && (p.dims[0] == 1 || p.dims[0] < 0));
+            MOIR_CHECK(one, shape_error, std::string(names[i]) + " must hold one value (its shape is " + p.str() + ")");
+        }
+        return {port_desc{in[0].type, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SELU_HPP
+#ifndef MOIR_OPS_SIGN_HPP
+#define MOIR_OPS_SIGN_HPP
+
+
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v, is_signed_v
+
+namespace moir::ops {
+
+/// sign: y = -1, 0 or 1 as x is negative, zero or positive, element-wise; NaN stays NaN.
+/// ensures: output type and shape == input's.
+struct sign : detail::unary_elementwise {
+    static constexpr std::string_view name = "sign", ir_name = "Sign", ir_opset = "opset1";
+    template <class T>
+    static T apply(T x) {
+        if constexpr (std::is_floating_point_v<T>) {
+            if (x != x) return x;  // NaN
+        }
+        if constexpr (std::is_signed_v<T>) {
+            if (x < T(0)) return T(-1);
+        }
+        return x > T(0) ? T(1) : T(0);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SIGN_HPP
+#ifndef MOIR_OPS_SIN_HPP
+#define MOIR_OPS_SIN_HPP
+
+
+#include <cmath>        // sin
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// sin: y = sin(x) (radians), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct sin : detail::unary_elementwise {
+    static constexpr std::string_view name = "sin", ir_name = "Sin", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::sin(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SIN_HPP
+#ifndef MOIR_OPS_SINH_HPP
+#define MOIR_OPS_SINH_HPP
+
+
+#include <cmath>        // sinh
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// sinh: y = sinh(x), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct sinh : detail::unary_elementwise {
+    static constexpr std::string_view name = "sinh", ir_name = "Sinh", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::sinh(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SINH_HPP
+#ifndef MOIR_OPS_SOFT_PLUS_HPP
+#define MOIR_OPS_SOFT_PLUS_HPP
+
+
+#include <cmath>        // exp, fabs, log1p
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// soft_plus: y = ln(1 + e^x), element-wise, computed stably as max(x, 0) + ln(1 + e^-|x|).
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct soft_plus : detail::unary_elementwise {
+    static constexpr std::string_view name = "soft_plus", ir_name = "SoftPlus", ir_opset = "opset4";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) {
+        const double v = static_cast<double>(x);
+        return static_cast<T>((v > 0 ? v : 0.0) + std::log1p(std::exp(-std::fabs(v))));
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SOFT_PLUS_HPP
+#ifndef MOIR_OPS_SOFT_SIGN_HPP
+#define MOIR_OPS_SOFT_SIGN_HPP
+
+
+#include <cmath>        // fabs
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// soft_sign: y = x / (1 + |x|), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct soft_sign : detail::unary_elementwise {
+    static constexpr std::string_view name = "soft_sign", ir_name = "SoftSign", ir_opset = "opset9";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) {
+        const double v = static_cast<double>(x);
+        return static_cast<T>(v / (1.0 + std::fabs(v)));
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SOFT_SIGN_HPP
+#ifndef MOIR_OPS_TAN_HPP
+#define MOIR_OPS_TAN_HPP
+
+
+#include <cmath>        // tan
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// tan: y = tan(x) (radians), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct tan : detail::unary_elementwise {
+    static constexpr std::string_view name = "tan", ir_name = "Tan", ir_opset = "opset1";
+    static constexpr bool float_only = true;
+    template <class T>
+    static T apply(T x) { return static_cast<T>(std::tan(static_cast<double>(x))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_TAN_HPP
+// group C includes end
+// indexing, scatter/gather, sorting -- group D
+#ifndef MOIR_OPS_CUM_SUM_HPP
+#define MOIR_OPS_CUM_SUM_HPP
+
+
+#include <array>        // array
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// cum_sum: running sums along the axis given by the 2nd input (a scalar integer, negative counts
+/// from the end; axis 0 without it). exclusive: each sum leaves out its own element (the first is
+/// 0); reverse: sums run from the end of the axis. Floating types accumulate in double.
+/// IR: CumSum of opset3.
+/// requires: numeric data of rank >= 1 (when the axis is given).
+/// ensures: output type and shape == data's.
+struct cum_sum {
+    static constexpr std::string_view name = "cum_sum", ir_name = "CumSum", ir_opset = "opset3";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 2;
+    struct attrs {
+        bool exclusive = false;
+        bool reverse = false;
+        static constexpr std::array<std::string_view, 2> ir_names{"exclusive", "reverse"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1 || in.size() == 2, shape_error, "CumSum takes 1 or 2 inputs (data, axis)");
+        MOIR_CHECK(in[0].type != element_type::boolean, shape_error, "CumSum does not take boolean data");
+        if (in.size() == 2) {
+            MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                       "the axis must be an integer tensor");
+            MOIR_CHECK(!in[1].shape.is_static() || numel(in[1].shape.dims) == 1, shape_error,
+                       "the axis must hold one value, its shape is " + in[1].shape.str());
+            if (!in[0].shape.rank_dynamic && in[1].has_value())
+                normalize_axis(detail::const_ints(in, 1, "the axis").at(0), in[0].shape.rank());
+        }
+        return {port_desc{in[0].type, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_CUM_SUM_HPP
+#ifndef MOIR_OPS_DEPTH_TO_SPACE_HPP
+#define MOIR_OPS_DEPTH_TO_SPACE_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// How DepthToSpace/SpaceToDepth lay the block out in the channels: OpenVINO `mode`.
+/// blocks_first: channel = block offset * C' + c (ONNX DCR); depth_first: channel = c * bs^k +
+/// block offset (ONNX CRD), where the block offset is the row-major position inside the block.
+enum class depth_space_mode { blocks_first, depth_first };
+constexpr std::array<std::string_view, 2> ir_enum_names(depth_space_mode) { return {"blocks_first", "depth_first"}; }
+
+namespace detail {
+/// Shared by DepthToSpace and SpaceToDepth: the channel of the "depth" side that holds channel c
+/// of the "space" side at block offset `offset`, for `space_channels` channels and blocks of
+/// `block_elems` = bs^k elements.
+inline std::int64_t depth_channel(depth_space_mode m, std::int64_t c, std::int64_t offset, std::int64_t space_channels,
+                                  std::int64_t block_elems) {
+    return m == depth_space_mode::blocks_first ? offset * space_channels + c : c * block_elems + offset;
+}
+/// bs^k for k spatial dims.
+inline std::int64_t block_elements(std::int64_t block_size, std::size_t spatial) {
+    std::int64_t n = 1;
+    for (std::size_t i = 0; i < spatial; ++i) n *= block_size;
+    return n;
+}
+}  // namespace detail
+
+/// depth_to_space: moves channel blocks into space: [N, C, D1, ..., Dk] -> [N, C / bs^k, D1 * bs,
+/// ..., Dk * bs]; output (n, c, d_i * bs + b_i) reads input channel depth_channel(mode, c, offset(b)).
+/// IR: DepthToSpace of opset1.
+/// requires: rank >= 3; block_size >= 1; C divisible by bs^k.
+/// ensures: output type == data type.
+struct depth_to_space {
+    static constexpr std::string_view name = "depth_to_space", ir_name = "DepthToSpace", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    struct attrs {
+        depth_space_mode mode = depth_space_mode::blocks_first;
+        std::int64_t block_size = 1;
+        static constexpr std::array<std::string_view, 2> ir_names{"mode", "block_size"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1, shape_error, "DepthToSpace takes 1 input");
+        MOIR_CHECK(a.block_size >= 1, shape_error, "block_size must be >= 1, it is " + std::to_string(a.block_size));
+        partial_shape s = in[0].shape;
+        if (s.rank_dynamic) return {port_desc{in[0].type, s, {}}};
+        MOIR_CHECK(s.rank() >= 3, shape_error, "DepthToSpace needs rank >= 3, the data is " + s.str());
+        const std::int64_t be = detail::block_elements(a.block_size, s.rank() - 2);
+        if (s.dims[1] >= 0) {
+            MOIR_CHECK(s.dims[1] % be == 0, shape_error,
+                       "the channels (" + std::to_string(s.dims[1]) + ") are not divisible by block_size^" +
+                           std::to_string(s.rank() - 2) + " = " + std::to_string(be));
+            s.dims[1] /= be;
+        }
+        for (std::size_t i = 2; i < s.rank(); ++i)
+            if (s.dims[i] >= 0) s.dims[i] *= a.block_size;
+        return {port_desc{in[0].type, s, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_DEPTH_TO_SPACE_HPP
+#ifndef MOIR_OPS_EINSUM_HPP
+#define MOIR_OPS_EINSUM_HPP
+
+
+#include <algorithm>    // sort
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <map>          // map
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// einsum: Einstein summation over the inputs as written in `equation`, e.g. "bij,bjk->bik".
+/// One comma-separated term per input with one letter (a-z, A-Z) per axis; "..." stands for the
+/// axes no letter names (numpy-broadcast across inputs, right-aligned). The output term follows
+/// "->"; without it the output is "..." then the letters used exactly once, in ASCII order. A
+/// letter repeated within a term takes the diagonal; letters missing from the output are summed.
+/// Size-1 axes broadcast against a label's extent. Spaces are ignored. Floats accumulate in double,
+/// integers in 64 bits. IR: Einsum of opset7.
+/// requires: one element type for all inputs (not boolean); a well-formed equation matching the
+/// inputs' ranks; consistent extents per letter.
+/// ensures: output of the inputs' type and the shape the output term gives.
+struct einsum {
+    static constexpr std::string_view name = "einsum", ir_name = "Einsum", ir_opset = "opset7";
+    static constexpr std::size_t min_inputs = 1, max_inputs = std::size_t{1} << 20;
+    struct attrs {
+        std::string equation;
+        static constexpr std::array<std::string_view, 1> ir_names{"equation"};
+    };
+
+    /// The equation resolved against the inputs' shapes. Labels are numbered: the "..." axes
+    /// first (ellipsis_rank of them, right-aligned over the inputs), then the letters.
+    struct plan {
+        std::vector<std::vector<std::size_t>> inputs;  ///< per input, per axis: its label
+        std::vector<std::size_t> output;               ///< per output axis: its label
+        std::vector<std::int64_t> extent;              ///< per label: its extent, -1 when unknown
+    };
+
+    /// One parsed term: its letters in order, with ellipsis_mark where "..." stands.
+    static constexpr char ellipsis_mark = '.';
+    static std::vector<char> parse_term(const std::string& t, const std::string& eq) {
+        std::vector<char> out;
+        bool seen = false;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            const char ch = t[i];
+            if (ch == '.') {
+                MOIR_CHECK(t.compare(i, 3, "...") == 0 && !seen, shape_error,
+                           "Einsum equation '" + eq + "': a term has a stray '.' or more than one '...'");
+                seen = true;
+                out.push_back(ellipsis_mark);
+                i += 2;
+            } else {
+                MOIR_CHECK((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'), shape_error,
+                           "Einsum equation '" + eq + "': '" + std::string(1, ch) + "' is not a letter");
+                out.push_back(ch);
+            }
+        }
+        return out;
+    }
+
+    /// requires: the inputs' ranks are known. ensures: throws shape_error on a malformed equation
+    /// or inconsistent extents.
+    static plan make_plan(const std::string& equation, const std::vector<partial_shape>& shapes) {
+        std::string eq;
+        for (char ch : equation)
+            if (ch != ' ') eq += ch;
+        const auto arrow = eq.find("->");
+        const std::string lhs = eq.substr(0, arrow);
+        std::vector<std::vector<char>> terms;
+        for (std::size_t start = 0;;) {
+            const auto comma = lhs.find(',', start);
+            terms.push_back(parse_term(lhs.substr(start, comma == std::string::npos ? std::string::npos : comma - start),
+                                       equation));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+        MOIR_CHECK(terms.size() == shapes.size(), shape_error,
+                   "Einsum equation '" + equation + "' has " + std::to_string(terms.size()) + " input terms for " +
+                       std::to_string(shapes.size()) + " inputs");
+        // the rank each input's "..." covers
+        std::vector<std::size_t> ell(terms.size(), 0);
+        std::size_t ell_rank = 0;
+        for (std::size_t i = 0; i < terms.size(); ++i) {
+            std::size_t letters = 0;
+            bool has_ell = false;
+            for (char ch : terms[i]) {
+                if (ch == ellipsis_mark) has_ell = true;
+                else ++letters;
+            }
+            const std::size_t r = shapes[i].rank();
+            MOIR_CHECK(has_ell ? r >= letters : r == letters, shape_error,
+                       "Einsum equation '" + equation + "': term " + std::to_string(i) + " does not match the rank " +
+                           std::to_string(r) + " of input " + std::to_string(i));
+            ell[i] = r - letters;
+            ell_rank = std::max(ell_rank, ell[i]);
+        }
+        plan p;
+        p.extent.assign(ell_rank, 1);
+        std::map<char, std::size_t> id;
+        std::map<char, std::size_t> uses;
+        const auto label_of = [&](char ch) {
+            const auto it = id.find(ch);
+            if (it != id.end()) return it->second;
+            id[ch] = p.extent.size();
+            p.extent.push_back(1);
+            return p.extent.size() - 1;
+        };
+        for (std::size_t i = 0; i < terms.size(); ++i) {
+            std::vector<std::size_t> axes;
+            for (char ch : terms[i]) {
+                if (ch == ellipsis_mark) {
+                    for (std::size_t j = 0; j < ell[i]; ++j) axes.push_back(ell_rank - ell[i] + j);
+                } else {
+                    axes.push_back(label_of(ch));
+                    ++uses[ch];
+                }
+            }
+            for (std::size_t ax = 0; ax < axes.size(); ++ax) {
+                const std::size_t l = axes[ax];
+                const std::int64_t d = shapes[i].dims[ax];
+                std::int64_t& e = p.extent[l];
+                if (d < 0) {
+                    if (e == 1) e = dynamic_dim;
+                } else if (d != 1) {
+                    MOIR_CHECK(e < 0 || e == 1 || e == d, shape_error,
+                               "Einsum equation '" + equation + "': a label has extents " + std::to_string(e) +
+                                   " and " + std::to_string(d));
+                    e = d;
+                }
+            }
+            p.inputs.push_back(axes);
+        }
+        if (arrow != std::string::npos) {
+            for (char ch : parse_term(eq.substr(arrow + 2), equation)) {
+                if (ch == ellipsis_mark) {
+                    for (std::size_t j = 0; j < ell_rank; ++j) p.output.push_back(j);
+                    continue;
+                }
+                const auto it = id.find(ch);
+                MOIR_CHECK(it != id.end(), shape_error,
+                           "Einsum equation '" + equation + "': output label '" + std::string(1, ch) +
+                               "' is not in any input");
+                for (auto l : p.output)
+                    MOIR_CHECK(l != it->second, shape_error,
+                               "Einsum equation '" + equation + "': output label '" + std::string(1, ch) + "' repeats");
+                p.output.push_back(it->second);
+            }
+        } else {
+            for (std::size_t j = 0; j < ell_rank; ++j) p.output.push_back(j);
+            for (const auto& [ch, n] : uses)  // std::map: ASCII order
+                if (n == 1) p.output.push_back(id[ch]);
+        }
+        return p;
+    }
+
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(!in.empty(), shape_error, "Einsum takes at least 1 input");
+        element_type t = element_type::undefined;
+        std::vector<partial_shape> shapes;
+        for (const auto& d : in) {
+            MOIR_CHECK(d.type != element_type::boolean, shape_error, "Einsum does not take boolean inputs");
+            MOIR_CHECK(t == element_type::undefined || d.type == element_type::undefined || d.type == t, shape_error,
+                       "the inputs of Einsum must have one element type");
+            if (d.type != element_type::undefined) t = d.type;
+            if (d.shape.rank_dynamic) return {port_desc{t, partial_shape::dynamic(), {}}};
+            shapes.push_back(d.shape);
+        }
+        const plan p = make_plan(a.equation, shapes);
+        std::vector<std::int64_t> out;
+        for (auto l : p.output) out.push_back(p.extent[l]);
+        return {port_desc{t, out, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_EINSUM_HPP
+#ifndef MOIR_OPS_EYE_HPP
+#define MOIR_OPS_EYE_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// eye: a matrix of num_rows x num_columns (1st and 2nd inputs, 1-element integers) holding 1
+/// where column - row == diagonal_index (3rd input; positive: above the main diagonal) and 0
+/// elsewhere, repeated over the batch shape given by the optional 4th input (a 1-D integer).
+/// IR: Eye of opset9.
+/// requires: non-negative num_rows and num_columns; a numeric output_type.
+/// ensures: output shape batch_shape + [num_rows, num_columns] of output_type (dynamic dims while
+/// the inputs are unknown).
+struct eye {
+    static constexpr std::string_view name = "eye", ir_name = "Eye", ir_opset = "opset9";
+    static constexpr std::size_t min_inputs = 3, max_inputs = 4;
+    struct attrs {
+        element_type output_type = element_type::f32;
+        static constexpr std::array<std::string_view, 1> ir_names{"output_type"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 3 || in.size() == 4, shape_error,
+                   "Eye takes 3 or 4 inputs (num_rows, num_columns, diagonal_index, batch_shape)");
+        MOIR_CHECK(a.output_type != element_type::undefined, shape_error, "Eye needs an output_type");
+        const char* names[] = {"num_rows", "num_columns", "diagonal_index", "batch_shape"};
+        for (std::size_t i = 0; i < in.size(); ++i)
+            MOIR_CHECK(in[i].type == element_type::undefined || is_integer(in[i].type), shape_error,
+                       std::string(names[i]) + " must be an integer tensor");
+        for (std::size_t i = 0; i < 3; ++i)
+            MOIR_CHECK(!in[i].shape.is_static() || numel(in[i].shape.dims) == 1, shape_error,
+                       std::string(names[i]) + " must hold one value, its shape is " + in[i].shape.str());
+        std::vector<std::int64_t> out;
+        if (in.size() == 4) {
+            const partial_shape& bs = in[3].shape;
+            MOIR_CHECK(bs.rank_dynamic || bs.rank() == 1, shape_error, "batch_shape must be 1-D, it is " + bs.str());
+            if (in[3].has_value()) {
+                out = detail::const_ints(in, 3, "batch_shape");
+                for (auto d : out)
+                    MOIR_CHECK(d >= 0, shape_error, "batch_shape [" + to_string(out) + "] has a negative dim");
+            } else if (bs.is_static()) {
+                out.assign(static_cast<std::size_t>(bs.dims[0]), dynamic_dim);
+            } else {
+                return {port_desc{a.output_type, partial_shape::dynamic(), {}}};
+            }
+        }
+        for (std::size_t i = 0; i < 2; ++i) {
+            std::int64_t d = dynamic_dim;
+            if (in[i].has_value()) {
+                d = detail::const_ints(in, i, names[i]).at(0);
+                MOIR_CHECK(d >= 0, shape_error, std::string(names[i]) + " must be >= 0, it is " + std::to_string(d));
+            }
+            out.push_back(d);
+        }
+        return {port_desc{a.output_type, out, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_EYE_HPP
+#ifndef MOIR_OPS_GATHER_ELEMENTS_HPP
+#define MOIR_OPS_GATHER_ELEMENTS_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// gather_elements: out[i0..., j, ...in] = data[i0..., indices[i0..., j, ...], ...] along `axis`
+/// (negative counts from the end): every output element picks one data element, at the position of
+/// its own index except on the axis, where the index comes from `indices` (negative indices count
+/// from the end of the axis). IR: GatherElements of opset6.
+/// requires: data and indices of the same rank >= 1; integer indices; off the axis, indices dims
+/// not larger than the data's; index values in [-dim, dim) (the kernel throws otherwise).
+/// ensures: output shape == indices shape, type == data type.
+struct gather_elements {
+    static constexpr std::string_view name = "gather_elements", ir_name = "GatherElements", ir_opset = "opset6";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::int64_t axis = 0;
+        static constexpr std::array<std::string_view, 1> ir_names{"axis"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "GatherElements takes 2 inputs (data, indices)");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "the indices must be an integer tensor");
+        const partial_shape& ds = in[0].shape;
+        const partial_shape& is = in[1].shape;
+        if (!ds.rank_dynamic) {
+            MOIR_CHECK(ds.rank() >= 1, shape_error, "the data is a scalar; GatherElements needs rank >= 1");
+            const std::size_t axis = normalize_axis(a.axis, ds.rank());
+            if (!is.rank_dynamic) {
+                MOIR_CHECK(is.rank() == ds.rank(), shape_error,
+                           "the indices " + is.str() + " must have the data's rank (" + std::to_string(ds.rank()) + ")");
+                for (std::size_t i = 0; i < ds.rank(); ++i)
+                    MOIR_CHECK(i == axis || ds.dims[i] < 0 || is.dims[i] < 0 || is.dims[i] <= ds.dims[i], shape_error,
+                               "indices dim " + std::to_string(i) + " (" + std::to_string(is.dims[i]) +
+                                   ") exceeds the data's (" + std::to_string(ds.dims[i]) + ")");
+            } else {
+                return {port_desc{in[0].type, std::vector<std::int64_t>(ds.rank(), dynamic_dim), {}}};
+            }
+        }
+        return {port_desc{in[0].type, is, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_GATHER_ELEMENTS_HPP
+#ifndef MOIR_OPS_GATHER_ND_HPP
+#define MOIR_OPS_GATHER_ND_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// gather_nd: reads slices of the data addressed by index tuples. The last dim k of `indices` is
+/// the tuple length: each tuple indexes data dims [batch_dims, batch_dims + k) (negative values
+/// count from the end of their dim) and selects the slice of the remaining dims. The first
+/// batch_dims dims of data and indices are batch dims walked together. IR: GatherND of opset8
+/// (batch dims kept, not flattened as in opset5).
+/// requires: indices of rank >= 1, integer; batch_dims + k <= data rank; equal batch dims;
+/// index values in range (the kernel throws otherwise).
+/// ensures: output shape indices[:-1] + data[batch_dims + k:], type == data type.
+struct gather_nd {
+    static constexpr std::string_view name = "gather_nd", ir_name = "GatherND", ir_opset = "opset8";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::int64_t batch_dims = 0;
+        static constexpr std::array<std::string_view, 1> ir_names{"batch_dims"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "GatherND takes 2 inputs (data, indices)");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "the indices must be an integer tensor");
+        MOIR_CHECK(a.batch_dims >= 0, shape_error, "batch_dims must be >= 0, it is " + std::to_string(a.batch_dims));
+        const element_type t = in[0].type;
+        const partial_shape& ds = in[0].shape;
+        const partial_shape& is = in[1].shape;
+        if (ds.rank_dynamic || is.rank_dynamic) return {port_desc{t, partial_shape::dynamic(), {}}};
+        const auto b = static_cast<std::size_t>(a.batch_dims);
+        MOIR_CHECK(is.rank() >= 1, shape_error, "the indices must have rank >= 1");
+        MOIR_CHECK(b < is.rank() && b < ds.rank(), shape_error,
+                   "batch_dims " + std::to_string(b) + " must be less than the ranks of data and indices");
+        for (std::size_t i = 0; i < b; ++i)
+            MOIR_CHECK(ds.dims[i] < 0 || is.dims[i] < 0 || ds.dims[i] == is.dims[i], shape_error,
+                       "batch dim " + std::to_string(i) + " differs: data " + std::to_string(ds.dims[i]) +
+                           ", indices " + std::to_string(is.dims[i]));
+        const std::int64_t k = is.dims.back();
+        std::vector<std::int64_t> out(is.dims.begin(), is.dims.end() - 1);
+        for (std::size_t i = 0; i < b; ++i)
+            if (out[i] < 0) out[i] = ds.dims[i];
+        if (k < 0) return {port_desc{t, partial_shape::dynamic(), {}}};
+        MOIR_CHECK(b + static_cast<std::size_t>(k) <= ds.rank(), shape_error,
+                   "index tuples of length " + std::to_string(k) + " after " + std::to_string(b) +
+                       " batch dims exceed the data's rank " + std::to_string(ds.rank()));
+        for (std::size_t i = b + static_cast<std::size_t>(k); i < ds.rank(); ++i) out.push_back(ds.dims[i]);
+        return {port_desc{t, out, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_GATHER_ND_HPP
+#ifndef MOIR_OPS_NON_ZERO_HPP
+#define MOIR_OPS_NON_ZERO_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// non_zero: the coordinates of the input's non-zero elements (NaN counts as non-zero), in
+/// row-major order, as a [rank, count] tensor of output_type: column j holds the j-th non-zero
+/// element's index on each axis. IR: NonZero of opset3.
+/// requires: output_type i32 or i64.
+/// ensures: output shape [rank, count], count dynamic until the input's value is known.
+struct non_zero {
+    static constexpr std::string_view name = "non_zero", ir_name = "NonZero", ir_opset = "opset3";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    struct attrs {
+        element_type output_type = element_type::i64;
+        static constexpr std::array<std::string_view, 1> ir_names{"output_type"};
+    };
+    /// The number of non-zero elements of t.
+    static std::int64_t count(const tensor& t) {
+        std::int64_t n = 0;
+        visit_element_type(t.type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            const T* x = t.data<T>();
+            for (std::size_t i = 0, e = t.numel(); i < e; ++i) n += convert_value<double>(x[i]) != 0.0;
+        });
+        return n;
+    }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1, shape_error, "NonZero takes 1 input");
+        MOIR_CHECK(a.output_type == element_type::i32 || a.output_type == element_type::i64, shape_error,
+                   "NonZero output_type must be i32 or i64, it is " + std::string(moir::ir_name(a.output_type)));
+        const partial_shape& s = in[0].shape;
+        const std::int64_t rank = s.rank_dynamic ? dynamic_dim : static_cast<std::int64_t>(s.rank());
+        const std::int64_t n = in[0].has_value() ? count(in[0].value) : dynamic_dim;
+        return {port_desc{a.output_type, std::vector<std::int64_t>{rank, n}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_NON_ZERO_HPP
+#ifndef MOIR_OPS_ONE_HOT_HPP
+#define MOIR_OPS_ONE_HOT_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // ptrdiff_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// What OneHot does with negative indices: OpenVINO `negative_indices_mode` (ignore_negative:
+/// all off_value; normalize: index + depth when in [-depth, -1]).
+enum class one_hot_negative_mode { ignore_negative, normalize };
+constexpr std::array<std::string_view, 2> ir_enum_names(one_hot_negative_mode) {
+    return {"ignore_negative", "normalize"};
+}
+
+/// one_hot: for each index, a new axis of `depth` elements (inserted at `axis`, negative counts
+/// from the end of the output's rank) that holds on_value at the index and off_value elsewhere;
+/// out-of-range indices give all off_value. Inputs: indices (integer), depth (a 1-element
+/// integer), on_value, off_value (1-element tensors of one type). IR: OneHot of opset16.
+/// requires: depth >= 0.
+/// ensures: output type == on_value's; shape == indices shape with depth inserted at axis
+/// (dynamic while depth is unknown).
+struct one_hot {
+    static constexpr std::string_view name = "one_hot", ir_name = "OneHot", ir_opset = "opset16";
+    static constexpr std::size_t min_inputs = 4, max_inputs = 4;
+    struct attrs {
+        std::int64_t axis = -1;
+        one_hot_negative_mode negative_indices_mode = one_hot_negative_mode::ignore_negative;
+        static constexpr std::array<std::string_view, 2> ir_names{"axis", "negative_indices_mode"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 4, shape_error, "OneHot takes 4 inputs (indices, depth, on_value, off_value)");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_integer(in[0].type), shape_error,
+                   "the indices must be an integer tensor");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "depth must be an integer tensor");
+        const char* names[] = {"indices", "depth", "on_value", "off_value"};
+        for (std::size_t i = 1; i < 4; ++i)
+            MOIR_CHECK(!in[i].shape.is_static() || numel(in[i].shape.dims) == 1, shape_error,
+                       std::string(names[i]) + " must hold one value, its shape is " + in[i].shape.str());
+        MOIR_CHECK(in[2].type == element_type::undefined || in[3].type == element_type::undefined ||
+                       in[2].type == in[3].type,
+                   shape_error, "on_value and off_value must have the same element type");
+        const partial_shape& s = in[0].shape;
+        if (s.rank_dynamic) return {port_desc{in[2].type, s, {}}};
+        const std::size_t axis = normalize_axis(a.axis, s.rank() + 1);
+        std::int64_t depth = dynamic_dim;
+        if (in[1].has_value()) {
+            depth = detail::const_ints(in, 1, "depth").at(0);
+            MOIR_CHECK(depth >= 0, shape_error, "depth must be >= 0, it is " + std::to_string(depth));
+        }
+        std::vector<std::int64_t> out = s.dims;
+        out.insert(out.begin() + static_cast<std::ptrdiff_t>(axis), depth);
+        return {port_desc{in[2].type, out, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ONE_HOT_HPP
+#ifndef MOIR_OPS_REVERSE_SEQUENCE_HPP
+#define MOIR_OPS_REVERSE_SEQUENCE_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// reverse_sequence: for every batch entry b (its index on batch_axis), reverses the first
+/// seq_lengths[b] elements along seq_axis and keeps the rest (negative axes count from the end).
+/// IR: ReverseSequence of opset1.
+/// requires: batch_axis != seq_axis; seq_lengths a 1-D integer tensor with one entry per batch
+/// entry, each in [0, the seq_axis dim] (the kernel throws otherwise; 0 and 1 reverse nothing).
+/// ensures: output type and shape == data's.
+struct reverse_sequence {
+    static constexpr std::string_view name = "reverse_sequence", ir_name = "ReverseSequence", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::int64_t batch_axis = 0;
+        std::int64_t seq_axis = 1;
+        static constexpr std::array<std::string_view, 2> ir_names{"batch_axis", "seq_axis"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "ReverseSequence takes 2 inputs (data, seq_lengths)");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "seq_lengths must be an integer tensor");
+        const partial_shape& s = in[0].shape;
+        const partial_shape& ls = in[1].shape;
+        MOIR_CHECK(ls.rank_dynamic || ls.rank() == 1, shape_error, "seq_lengths must be 1-D, it is " + ls.str());
+        if (!s.rank_dynamic) {
+            MOIR_CHECK(s.rank() >= 2, shape_error, "ReverseSequence needs rank >= 2, the data is " + s.str());
+            const std::size_t b = normalize_axis(a.batch_axis, s.rank());
+            const std::size_t t = normalize_axis(a.seq_axis, s.rank());
+            MOIR_CHECK(b != t, shape_error, "batch_axis and seq_axis must differ");
+            MOIR_CHECK(ls.rank_dynamic || ls.dims[0] < 0 || s.dims[b] < 0 || ls.dims[0] == s.dims[b], shape_error,
+                       "seq_lengths has " + std::to_string(ls.dims[0]) + " entries, the batch dim is " +
+                           std::to_string(s.dims[b]));
+        }
+        return {port_desc{in[0].type, s, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_REVERSE_SEQUENCE_HPP
+#ifndef MOIR_OPS_SCATTER_ELEMENTS_UPDATE_HPP
+#define MOIR_OPS_SCATTER_ELEMENTS_UPDATE_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// How ScatterElementsUpdate combines an update with the element it lands on: OpenVINO `reduction`.
+enum class scatter_elements_reduction { none, sum, prod, min, max, mean };
+constexpr std::array<std::string_view, 6> ir_enum_names(scatter_elements_reduction) {
+    return {"none", "sum", "prod", "min", "max", "mean"};
+}
+
+/// scatter_elements_update: a copy of the data where, for every element of `updates` at position
+/// p, the element at p with p[axis] replaced by indices[p] (negative counts from the end of the
+/// axis) receives the update: replaced (none; the last update wins) or combined by the reduction.
+/// With use_init_val false, the data's value at an updated position is left out of the reduction.
+/// The 4th input is the axis (a scalar integer; negative counts from the end). Integer `mean`
+/// truncates. IR: ScatterElementsUpdate of opset12.
+/// requires: data, indices, updates of the same rank; indices and updates of the same shape, no
+/// larger than the data off the axis; index values in range (the kernel throws otherwise).
+/// ensures: output type and shape == data's.
+struct scatter_elements_update {
+    static constexpr std::string_view name = "scatter_elements_update", ir_name = "ScatterElementsUpdate",
+                                      ir_opset = "opset12";
+    static constexpr std::size_t min_inputs = 4, max_inputs = 4;
+    struct attrs {
+        scatter_elements_reduction reduction = scatter_elements_reduction::none;
+        bool use_init_val = true;
+        static constexpr std::array<std::string_view, 2> ir_names{"reduction", "use_init_val"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in.size() == 4, shape_error, "ScatterElementsUpdate takes 4 inputs (data, indices, updates, axis)");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "the indices must be an integer tensor");
+        MOIR_CHECK(in[2].type == element_type::undefined || in[0].type == element_type::undefined ||
+                       in[2].type == in[0].type,
+                   shape_error, "the updates must have the data's element type");
+        MOIR_CHECK(in[3].type == element_type::undefined || is_integer(in[3].type), shape_error,
+                   "the axis must be an integer tensor");
+        MOIR_CHECK(!in[3].shape.is_static() || numel(in[3].shape.dims) == 1, shape_error,
+                   "the axis must hold one value, its shape is " + in[3].shape.str());
+        const partial_shape& ds = in[0].shape;
+        const partial_shape& is = in[1].shape;
+        const partial_shape& us = in[2].shape;
+        if (!is.rank_dynamic && !us.rank_dynamic) {
+            MOIR_CHECK(is.rank() == us.rank(), shape_error, "indices " + is.str() + " and updates " + us.str() +
+                                                                " must have the same shape");
+            for (std::size_t i = 0; i < is.rank(); ++i)
+                MOIR_CHECK(is.dims[i] < 0 || us.dims[i] < 0 || is.dims[i] == us.dims[i], shape_error,
+                           "indices " + is.str() + " and updates " + us.str() + " must have the same shape");
+        }
+        if (!ds.rank_dynamic && !is.rank_dynamic) {
+            MOIR_CHECK(ds.rank() >= 1, shape_error, "the data is a scalar; ScatterElementsUpdate needs rank >= 1");
+            MOIR_CHECK(is.rank() == ds.rank(), shape_error,
+                       "the indices " + is.str() + " must have the data's rank (" + std::to_string(ds.rank()) + ")");
+            std::size_t axis = ds.rank();  // unknown
+            if (in[3].has_value()) {
+                const auto av = detail::const_ints(in, 3, "the axis");
+                axis = normalize_axis(av.at(0), ds.rank());
+            }
+            for (std::size_t i = 0; i < ds.rank(); ++i)
+                MOIR_CHECK(i == axis || ds.dims[i] < 0 || is.dims[i] < 0 || is.dims[i] <= ds.dims[i], shape_error,
+                           "indices dim " + std::to_string(i) + " (" + std::to_string(is.dims[i]) +
+                               ") exceeds the data's (" + std::to_string(ds.dims[i]) + ")");
+        }
+        return {port_desc{in[0].type, ds, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SCATTER_ELEMENTS_UPDATE_HPP
+#ifndef MOIR_OPS_SCATTER_ND_UPDATE_HPP
+#define MOIR_OPS_SCATTER_ND_UPDATE_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // ptrdiff_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// How ScatterNDUpdate combines an update with the elements it lands on: OpenVINO `reduction`.
+enum class scatter_nd_reduction { none, sum, sub, prod, min, max };
+constexpr std::array<std::string_view, 6> ir_enum_names(scatter_nd_reduction) {
+    return {"none", "sum", "sub", "prod", "min", "max"};
+}
+
+/// scatter_nd_update: a copy of the data where the slices addressed by the index tuples of
+/// `indices` (its last dim k is the tuple length, indexing data dims [0, k); negative values count
+/// from the end of their dim) receive the matching slices of `updates`, replaced (none; later
+/// updates win) or combined by the reduction (sub: data - update). IR: ScatterNDUpdate of opset15.
+/// requires: indices of rank >= 1, integer, k <= data rank; updates of shape
+/// indices[:-1] + data[k:] and the data's type; index values in range (the kernel throws otherwise).
+/// ensures: output type and shape == data's.
+struct scatter_nd_update {
+    static constexpr std::string_view name = "scatter_nd_update", ir_name = "ScatterNDUpdate", ir_opset = "opset15";
+    static constexpr std::size_t min_inputs = 3, max_inputs = 3;
+    struct attrs {
+        scatter_nd_reduction reduction = scatter_nd_reduction::none;
+        static constexpr std::array<std::string_view, 1> ir_names{"reduction"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in.size() == 3, shape_error, "ScatterNDUpdate takes 3 inputs (data, indices, updates)");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "the indices must be an integer tensor");
+        MOIR_CHECK(in[2].type == element_type::undefined || in[0].type == element_type::undefined ||
+                       in[2].type == in[0].type,
+                   shape_error, "the updates must have the data's element type");
+        const partial_shape& ds = in[0].shape;
+        const partial_shape& is = in[1].shape;
+        const partial_shape& us = in[2].shape;
+        if (!is.rank_dynamic) MOIR_CHECK(is.rank() >= 1, shape_error, "the indices must have rank >= 1");
+        if (!ds.rank_dynamic && !is.rank_dynamic && !us.rank_dynamic && is.dims.back() >= 0) {
+            const auto k = static_cast<std::size_t>(is.dims.back());
+            MOIR_CHECK(k <= ds.rank(), shape_error,
+                       "index tuples of length " + std::to_string(k) + " exceed the data's rank " +
+                           std::to_string(ds.rank()));
+            std::vector<std::int64_t> want(is.dims.begin(), is.dims.end() - 1);
+            want.insert(want.end(), ds.dims.begin() + static_cast<std::ptrdiff_t>(k), ds.dims.end());
+            bool fits = us.rank() == want.size();
+            for (std::size_t i = 0; fits && i < want.size(); ++i)
+                fits = want[i] < 0 || us.dims[i] < 0 || want[i] == us.dims[i];
+            MOIR_CHECK(fits, shape_error, "the updates " + us.str() + " must have shape " + partial_shape(want).str());
+        }
+        return {port_desc{in[0].type, ds, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SCATTER_ND_UPDATE_HPP
+#ifndef MOIR_OPS_SPACE_TO_DEPTH_HPP
+#define MOIR_OPS_SPACE_TO_DEPTH_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// space_to_depth: the inverse of depth_to_space: [N, C, D1, ..., Dk] -> [N, C * bs^k, D1 / bs,
+/// ..., Dk / bs]; input (n, c, d_i * bs + b_i) goes to output channel depth_channel(mode, c,
+/// offset(b)). ONNX SpaceToDepth is mode blocks_first. IR: SpaceToDepth of opset1.
+/// requires: rank >= 3; block_size >= 1; every spatial dim divisible by block_size.
+/// ensures: output type == data type.
+struct space_to_depth {
+    static constexpr std::string_view name = "space_to_depth", ir_name = "SpaceToDepth", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    struct attrs {
+        depth_space_mode mode = depth_space_mode::blocks_first;
+        std::int64_t block_size = 1;
+        static constexpr std::array<std::string_view, 2> ir_names{"mode", "block_size"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1, shape_error, "SpaceToDepth takes 1 input");
+        MOIR_CHECK(a.block_size >= 1, shape_error, "block_size must be >= 1, it is " + std::to_string(a.block_size));
+        partial_shape s = in[0].shape;
+        if (s.rank_dynamic) return {port_desc{in[0].type, s, {}}};
+        MOIR_CHECK(s.rank() >= 3, shape_error, "SpaceToDepth needs rank >= 3, the data is " + s.str());
+        if (s.dims[1] >= 0) s.dims[1] *= detail::block_elements(a.block_size, s.rank() - 2);
+        for (std::size_t i = 2; i < s.rank(); ++i) {
+            if (s.dims[i] < 0) continue;
+            MOIR_CHECK(s.dims[i] % a.block_size == 0, shape_error,
+                       "spatial dim " + std::to_string(i) + " (" + std::to_string(s.dims[i]) +
+                           ") is not divisible by block_size " + std::to_string(a.block_size));
+            s.dims[i] /= a.block_size;
+        }
+        return {port_desc{in[0].type, s, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SPACE_TO_DEPTH_HPP
+#ifndef MOIR_OPS_TOP_K_HPP
+#define MOIR_OPS_TOP_K_HPP
+
+
+#include <algorithm>    // min
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// Which elements TopK keeps: OpenVINO `mode`.
+enum class top_k_mode { max, min };
+constexpr std::array<std::string_view, 2> ir_enum_names(top_k_mode) { return {"max", "min"}; }
+
+/// How TopK orders what it keeps: OpenVINO `sort` (none: unspecified order).
+enum class top_k_sort { value, index, none };
+constexpr std::array<std::string_view, 3> ir_enum_names(top_k_sort) { return {"value", "index", "none"}; }
+
+/// top_k: the k largest (mode max) or smallest (min) elements along `axis` (negative counts from
+/// the end) and their indices on the axis. The 2nd input is k (a 1-element integer tensor). Output
+/// 0: the values; output 1: the indices, of index_element_type. Equal values keep their input
+/// order (the reference is always stable); NaN ranks above every number. sort=value orders the
+/// kept elements best first, sort=index by increasing index, sort=none like value.
+/// IR: TopK of opset11.
+/// requires: rank >= 1; k >= 0; index_element_type i32 or i64.
+/// ensures: outputs of the data's shape with the axis dim min(k, dim) (dynamic while k is unknown).
+struct top_k {
+    static constexpr std::string_view name = "top_k", ir_name = "TopK", ir_opset = "opset11";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::int64_t axis = -1;
+        top_k_mode mode = top_k_mode::max;
+        top_k_sort sort = top_k_sort::value;
+        element_type index_element_type = element_type::i64;
+        bool stable = true;
+        static constexpr std::array<std::string_view, 5> ir_names{"axis", "mode", "sort", "index_element_type",
+                                                                  "stable"};
+    };
+    static std::size_t outputs(const attrs&) { return 2; }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "TopK takes 2 inputs (data, k)");
+        MOIR_CHECK(a.index_element_type == element_type::i32 || a.index_element_type == element_type::i64, shape_error,
+                   "TopK index_element_type must be i32 or i64");
+        MOIR_CHECK(in[0].type != element_type::boolean, shape_error, "TopK does not take boolean data");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "k must be an integer tensor");
+        MOIR_CHECK(!in[1].shape.is_static() || numel(in[1].shape.dims) == 1, shape_error,
+                   "k must hold one value, its shape is " + in[1].shape.str());
+        partial_shape s = in[0].shape;
+        if (!s.rank_dynamic) {
+            MOIR_CHECK(s.rank() >= 1, shape_error, "the data is a scalar; TopK needs rank >= 1");
+            const std::size_t axis = normalize_axis(a.axis, s.rank());
+            if (in[1].has_value()) {
+                const std::int64_t k = detail::const_ints(in, 1, "k").at(0);
+                MOIR_CHECK(k >= 0, shape_error, "k must be >= 0, it is " + std::to_string(k));
+                if (s.dims[axis] >= 0) s.dims[axis] = std::min(k, s.dims[axis]);
+            } else {
+                s.dims[axis] = dynamic_dim;
+            }
+        }
+        return {port_desc{in[0].type, s, {}}, port_desc{a.index_element_type, s, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_TOP_K_HPP
+#ifndef MOIR_OPS_UNIQUE_HPP
+#define MOIR_OPS_UNIQUE_HPP
+
+
+#include <algorithm>    // stable_sort, sort
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <numeric>      // iota
+#include <string>       // string
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// unique: the distinct elements of the data (flattened, without the 2nd input) or its distinct
+/// slices along the axis given by the 2nd input (a scalar integer constant; negative counts from
+/// the end; slices compare lexicographically). Output 0: the distinct elements/slices, ascending
+/// (sorted) or in order of first occurrence; output 1: the index of each one's first occurrence;
+/// output 2: for every input element/slice, the position of its value in output 0; output 3: how
+/// often each occurs. NaNs equal each other and rank above every number. IR: Unique of opset10.
+/// requires: index_element_type and count_element_type i32 or i64.
+/// ensures: output 0 has the data's type (and, with an axis, its shape with the axis dim = the
+/// distinct count); outputs 1 and 3 are [count], output 2 is [elements or axis dim]; the count is
+/// dynamic until the data's value is known.
+struct unique {
+    static constexpr std::string_view name = "unique", ir_name = "Unique", ir_opset = "opset10";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 2;
+    struct attrs {
+        bool sorted = true;
+        element_type index_element_type = element_type::i64;
+        element_type count_element_type = element_type::i64;
+        static constexpr std::array<std::string_view, 3> ir_names{"sorted", "index_element_type",
+                                                                  "count_element_type"};
+    };
+    static std::size_t outputs(const attrs&) { return 4; }
+
+    /// How the data splits into the compared slices: `outer` runs of `count` slices of `inner`
+    /// contiguous elements each; slice s is elements o * count * inner + s * inner + [0, inner).
+    struct layout {
+        std::size_t outer = 1, count = 0, inner = 1;
+    };
+    static layout layout_of(const shape& s, bool has_axis, std::size_t axis) {
+        if (!has_axis) return {1, numel(s), 1};
+        layout l;
+        for (std::size_t i = 0; i < axis; ++i) l.outer *= static_cast<std::size_t>(s[i]);
+        l.count = static_cast<std::size_t>(s[axis]);
+        for (std::size_t i = axis + 1; i < s.size(); ++i) l.inner *= static_cast<std::size_t>(s[i]);
+        return l;
+    }
+
+    /// The result of Unique on known data: per distinct slice, in output order, the index of its
+    /// first occurrence and its count; per input slice, its distinct slice's position.
+    struct plan {
+        std::vector<std::size_t> first;
+        std::vector<std::int64_t> inverse;
+        std::vector<std::int64_t> counts;
+    };
+    /// A strict total order on element values: NaN above every number, NaNs equal.
+    template <class C>
+    static bool value_less(C x, C y) {
+        if constexpr (std::is_floating_point_v<C>) {
+            const bool nx = x != x, ny = y != y;
+            if (nx || ny) return !nx && ny;
+        }
+        return x < y;
+    }
+    static plan make_plan(const tensor& data, const layout& l, bool sorted) {
+        plan p;
+        std::vector<std::size_t> order(l.count);
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        // order the slices (stable: equal slices keep index order), then group equal neighbours
+        std::vector<std::size_t> group_start;
+        visit_element_type(data.type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            using C = std::conditional_t<std::is_same_v<T, half>, float, T>;
+            const T* x = data.data<T>();
+            // -1, 0, 1: slice a compared with slice b
+            const auto cmp = [&](std::size_t a, std::size_t b) {
+                for (std::size_t o = 0; o < l.outer; ++o)
+                    for (std::size_t i = 0; i < l.inner; ++i) {
+                        const std::size_t base = o * l.count * l.inner + i;
+                        const C u = static_cast<C>(x[base + a * l.inner]), v = static_cast<C>(x[base + b * l.inner]);
+                        if (value_less(u, v)) return -1;
+                        if (value_less(v, u)) return 1;
+                    }
+                return 0;
+            };
+            std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cmp(a, b) < 0; });
+            for (std::size_t j = 0; j < order.size(); ++j)
+                if (j == 0 || cmp(order[j - 1], order[j]) != 0) group_start.push_back(j);
+        });
+        const std::size_t groups = group_start.size();
+        group_start.push_back(order.size());
+        // groups in output order: ascending, or by first occurrence
+        std::vector<std::size_t> rank(groups);
+        std::iota(rank.begin(), rank.end(), std::size_t{0});
+        if (!sorted)
+            std::sort(rank.begin(), rank.end(),
+                      [&](std::size_t a, std::size_t b) { return order[group_start[a]] < order[group_start[b]]; });
+        p.first.resize(groups);
+        p.counts.resize(groups);
+        p.inverse.resize(l.count);
+        for (std::size_t pos = 0; pos < groups; ++pos) {
+            const std::size_t g = rank[pos];
+            p.first[pos] = order[group_start[g]];
+            p.counts[pos] = static_cast<std::int64_t>(group_start[g + 1] - group_start[g]);
+            for (std::size_t j = group_start[g]; j < group_start[g + 1]; ++j)
+                p.inverse[order[j]] = static_cast<std::int64_t>(pos);
+        }
+        return p;
+    }
+
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1 || in.size() == 2, shape_error, "Unique takes 1 or 2 inputs (data, axis)");
+        for (element_type t : {a.index_element_type, a.count_element_type})
+            MOIR_CHECK(t == element_type::i32 || t == element_type::i64, shape_error,
+                       "Unique index and count types must be i32 or i64");
+        const element_type t = in[0].type;
+        const partial_shape& s = in[0].shape;
+        const bool has_axis = in.size() == 2;
+        std::int64_t u = dynamic_dim;
+        port_descs out{port_desc{t, {}, {}}, port_desc{a.index_element_type, {}, {}},
+                       port_desc{a.index_element_type, {}, {}}, port_desc{a.count_element_type, {}, {}}};
+        if (has_axis) {
+            MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                       "the axis must be an integer tensor");
+            MOIR_CHECK(in[1].has_value(), shape_error, "the axis of Unique must be a constant");
+            const auto av = detail::const_ints(in, 1, "the axis");
+            MOIR_CHECK(av.size() == 1, shape_error, "the axis must hold one value");
+            if (s.rank_dynamic) {
+                out[0].shape = partial_shape::dynamic();
+                out[2].shape = std::vector<std::int64_t>{dynamic_dim};
+            } else {
+                const std::size_t axis = normalize_axis(av[0], s.rank());
+                if (in[0].has_value())
+                    u = static_cast<std::int64_t>(
+                        make_plan(in[0].value, layout_of(in[0].value.dims(), true, axis), a.sorted).first.size());
+                out[0].shape = s;
+                out[0].shape.dims[axis] = u;
+                out[2].shape = std::vector<std::int64_t>{s.dims[axis]};
+            }
+        } else {
+            if (in[0].has_value())
+                u = static_cast<std::int64_t>(
+                    make_plan(in[0].value, layout_of(in[0].value.dims(), false, 0), a.sorted).first.size());
+            out[0].shape = std::vector<std::int64_t>{u};
+            out[2].shape = std::vector<std::int64_t>{s.is_static() ? static_cast<std::int64_t>(numel(s.dims))
+                                                                   : dynamic_dim};
+        }
+        out[1].shape = out[3].shape = std::vector<std::int64_t>{u};
+        return out;
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_UNIQUE_HPP
+// group D includes end
+// normalization, losses, quantization, signal -- group E
+#ifndef MOIR_OPS_DET_HPP
+#define MOIR_OPS_DET_HPP
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// det: the determinant of each square matrix in the last two axes (ONNX Det; OpenVINO has no such
+/// op, so its IR type is moir's own, opset "moir"). The reference kernel uses LU decomposition with
+/// partial pivoting in double. requires: floating data [..., M, M].
+/// ensures: output [...] (the leading axes) of the data's type.
+struct det {
+    static constexpr std::string_view name = "det", ir_name = "Det", ir_opset = "moir";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    static constexpr bool float_only = true;
+    using attrs = no_attrs;
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1, shape_error, "Det takes 1 input");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "Det needs floating-point data");
+        const partial_shape& s = in[0].shape;
+        if (s.rank_dynamic) return {port_desc{in[0].type, partial_shape::dynamic(), {}}};
+        MOIR_CHECK(s.rank() >= 2, shape_error, "Det needs data of rank >= 2");
+        const std::int64_t m = s.dims[s.rank() - 2], n = s.dims[s.rank() - 1];
+        MOIR_CHECK(m < 0 || n < 0 || m == n, shape_error, "Det needs square matrices in the last two axes");
+        return {port_desc{in[0].type, std::vector<std::int64_t>(s.dims.begin(), s.dims.end() - 2), {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_DET_HPP
+#ifndef MOIR_OPS_DFT_HPP
+#define MOIR_OPS_DFT_HPP
+
+#ifndef MOIR_OPS_DETAIL_DFT_HPP
+#define MOIR_OPS_DETAIL_DFT_HPP
+
+// Shared shape inference of DFT and IDFT (OpenVINO DFT-7/IDFT-7): complex data [..., 2], the
+// transformed axes (2nd input) and optional signal sizes (3rd input).
+
+
+#include <cstddef>  // size_t
+#include <cstdint>  // int64_t
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir::ops::detail {
+
+/// The transformed axes normalized against the signal rank (the data's rank without the complex
+/// axis). requires: axes in [-(rank-1), rank-1), none repeated. ensures: shape_error otherwise.
+inline std::vector<std::size_t> dft_axes(const std::vector<std::int64_t>& axes, std::size_t rank) {
+    MOIR_CHECK(rank >= 2, shape_error, "the data of a DFT needs rank >= 2 (the last axis holds re, im)");
+    std::vector<std::size_t> r;
+    std::vector<bool> seen(rank - 1, false);
+    for (auto ax : axes) {
+        const std::size_t a = normalize_axis(ax, rank - 1);
+        MOIR_CHECK(!seen[a], shape_error, "the DFT axes repeat axis " + std::to_string(a));
+        seen[a] = true;
+        r.push_back(a);
+    }
+    return r;
+}
+
+/// Inputs: data [..., 2] (floating), axes (1-D integer), optional signal_size (1-D integer, one
+/// per axis; -1 keeps the axis's extent). ensures: the data's shape with each transformed axis
+/// resized to its signal size; those dims dynamic while axes or signal sizes are unknown.
+inline port_descs infer_dft(const port_descs& in) {
+    MOIR_CHECK(in.size() == 2 || in.size() == 3, shape_error, "a DFT takes 2 or 3 inputs (data, axes, signal_size)");
+    MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+               "the data of a DFT must be floating-point");
+    for (std::size_t i = 1; i < in.size(); ++i)
+        MOIR_CHECK(in[i].type == element_type::undefined || is_integer(in[i].type), shape_error,
+                   "the axes and signal_size of a DFT must be integer tensors");
+    const partial_shape& s = in[0].shape;
+    if (s.rank_dynamic) return {port_desc{in[0].type, s, {}}};
+    MOIR_CHECK(s.rank() >= 2, shape_error, "the data of a DFT needs rank >= 2 (the last axis holds re, im)");
+    MOIR_CHECK(s.dims.back() < 0 || s.dims.back() == 2, shape_error, "the last axis of a DFT's data must be 2 (re, im)");
+    std::vector<std::int64_t> out = s.dims;
+    out.back() = 2;
+    if (in.size() < 3) {
+        if (in[1].has_value()) dft_axes(const_ints(in, 1, "the axes"), s.rank());
+        return {port_desc{in[0].type, out, {}}};
+    }
+    if (!in[1].has_value()) {
+        for (std::size_t i = 0; i + 1 < out.size(); ++i) out[i] = -1;
+        return {port_desc{in[0].type, out, {}}};
+    }
+    const auto axes = dft_axes(const_ints(in, 1, "the axes"), s.rank());
+    if (!in[2].has_value()) {
+        for (auto a : axes) out[a] = -1;
+        return {port_desc{in[0].type, out, {}}};
+    }
+    const auto sizes = const_ints(in, 2, "the signal_size");
+    MOIR_CHECK(sizes.size() == axes.size(), shape_error, "signal_size must have one value per axis");
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        MOIR_CHECK(sizes[i] == -1 || sizes[i] > 0, shape_error, "signal_size values must be positive or -1");
+        if (sizes[i] != -1) out[axes[i]] = sizes[i];
+    }
+    return {port_desc{in[0].type, out, {}}};
+}
+
+}  // namespace moir::ops::detail
+
+#endif  // MOIR_OPS_DETAIL_DFT_HPP
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// dft: the discrete Fourier transform y[k] = sum_n x[n] e^(-2 pi i k n / N) of complex data [..., 2]
+/// (re, im in the last axis) along each axis of the 2nd input (negative axes count from the end of
+/// the signal axes, i.e. without the complex axis), unnormalized. The optional 3rd input gives a
+/// signal size N per axis (-1: the axis's extent): the data is cut or zero-padded to it first.
+/// IR: DFT of opset7. requires/ensures: as detail::infer_dft.
+struct dft {
+    static constexpr std::string_view name = "dft", ir_name = "DFT", ir_opset = "opset7";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 3;
+    using attrs = no_attrs;
+    static port_descs infer(const attrs&, const port_descs& in) { return detail::infer_dft(in); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_DFT_HPP
+#ifndef MOIR_OPS_GRID_SAMPLE_HPP
+#define MOIR_OPS_GRID_SAMPLE_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// GridSample `mode`: how a sampling point reads the data.
+enum class grid_sample_mode { bilinear, bicubic, nearest };
+constexpr std::array<std::string_view, 3> ir_enum_names(grid_sample_mode) { return {"bilinear", "bicubic", "nearest"}; }
+/// GridSample `padding_mode`: what a sampling point outside the data reads.
+enum class grid_sample_padding { zeros, border, reflection };
+constexpr std::array<std::string_view, 3> ir_enum_names(grid_sample_padding) { return {"zeros", "border", "reflection"}; }
+
+/// grid_sample: y[n, c, h, w] = data[n, c] sampled at grid[n, h, w] = (x, y), coordinates in [-1, 1]
+/// (-1: the left/top edge; with align_corners the centre of the first cell, else its outer edge).
+/// Mode nearest rounds the point (halves to even), bilinear blends its 2x2 neighbours, bicubic its
+/// 4x4 neighbours (Keys kernel, a = -0.75). Outside the data, padding zeros reads 0, border clamps
+/// and reflection mirrors the point at the edges (and clamps/mirrors the neighbour cells).
+/// IR: GridSample of opset9.
+/// requires: floating data [N, C, H, W]; grid [N, Ho, Wo, 2] of a floating type.
+/// ensures: output [N, C, Ho, Wo] of the data's type.
+struct grid_sample {
+    static constexpr std::string_view name = "grid_sample", ir_name = "GridSample", ir_opset = "opset9";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    static constexpr bool float_only = true;
+    struct attrs {
+        bool align_corners = false;
+        grid_sample_mode mode = grid_sample_mode::bilinear;
+        grid_sample_padding padding_mode = grid_sample_padding::zeros;
+        static constexpr std::array<std::string_view, 3> ir_names{"align_corners", "mode", "padding_mode"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "GridSample takes 2 inputs (data, grid)");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "GridSample needs floating-point data");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_float(in[1].type), shape_error,
+                   "the grid must be floating-point");
+        const partial_shape& x = in[0].shape;
+        const partial_shape& g = in[1].shape;
+        MOIR_CHECK(x.rank_dynamic || x.rank() == 4, shape_error, "GridSample needs data [N, C, H, W]");
+        MOIR_CHECK(g.rank_dynamic || (g.rank() == 4 && (g.dims[3] < 0 || g.dims[3] == 2)), shape_error,
+                   "GridSample needs a grid [N, Ho, Wo, 2]");
+        std::int64_t n = x.rank_dynamic ? -1 : x.dims[0];
+        if (!g.rank_dynamic) {
+            MOIR_CHECK(n < 0 || g.dims[0] < 0 || n == g.dims[0], shape_error, "the data and the grid have different batches");
+            if (n < 0) n = g.dims[0];
+        }
+        return {port_desc{in[0].type,
+                          std::vector<std::int64_t>{n, x.rank_dynamic ? -1 : x.dims[1], g.rank_dynamic ? -1 : g.dims[1],
+                                                    g.rank_dynamic ? -1 : g.dims[2]},
+                          {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_GRID_SAMPLE_HPP
+#ifndef MOIR_OPS_IDFT_HPP
+#define MOIR_OPS_IDFT_HPP
+
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// idft: the inverse discrete Fourier transform y[n] = (1/N) sum_k x[k] e^(2 pi i k n / N) of complex
+/// data [..., 2] along each axis of the 2nd input, with DFT's axes and signal sizes. IR: IDFT of
+/// opset7. requires/ensures: as detail::infer_dft.
+struct idft {
+    static constexpr std::string_view name = "idft", ir_name = "IDFT", ir_opset = "opset7";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 3;
+    using attrs = no_attrs;
+    static port_descs infer(const attrs&, const port_descs& in) { return detail::infer_dft(in); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_IDFT_HPP
+#ifndef MOIR_OPS_LRN_HPP
+#define MOIR_OPS_LRN_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// lrn (local response normalization): y = x / (bias + alpha / size^n * sqr_sum)^beta, where
+/// sqr_sum is the sum of x^2 over the window around each cell spanning, on each of the n axes of
+/// the 2nd input (integer constant), the cells [i - floor((size-1)/2), i + ceil((size-1)/2)] clipped
+/// to the axis (ONNX LRN is axes = [1]). IR: LRN of opset1.
+/// requires: floating-point data; size >= 1; axes in [-rank, rank).
+/// ensures: output type and shape == the data's.
+struct lrn {
+    static constexpr std::string_view name = "lrn", ir_name = "LRN", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    static constexpr bool float_only = true;
+    struct attrs {
+        double alpha = 1e-4;
+        double beta = 0.75;
+        double bias = 1.0;
+        std::int64_t size = 1;
+        static constexpr std::array<std::string_view, 4> ir_names{"alpha", "beta", "bias", "size"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "LRN takes 2 inputs (data, axes)");
+        MOIR_CHECK(a.size >= 1, shape_error, "size must be >= 1, it is " + std::to_string(a.size));
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "LRN needs floating-point data");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "the axes input must be an integer tensor");
+        if (in[1].has_value() && !in[0].shape.rank_dynamic)
+            for (auto ax : detail::const_ints(in, 1, "the axes input")) normalize_axis(ax, in[0].shape.rank());
+        return {port_desc{in[0].type, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LRN_HPP
+#ifndef MOIR_OPS_MAX_POOL_V8_HPP
+#define MOIR_OPS_MAX_POOL_V8_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// max_pool_v8: MaxPool with dilations and an indices output. Output 0: y[n, c, p...] = the maximum of
+/// x[n, c, p*stride - pads_begin + k*dilation] over the window k < kernel, over the cells inside the
+/// input (padded cells never win; the first maximum in row-major window order wins ties). Output 1:
+/// the position of that maximum in the input flattened from axis `axis` on (axis 0: the whole
+/// tensor, as ONNX's Indices with storage_order 0), of index_element_type (i32 or i64); a window with
+/// no input cell gives the lowest value and index 0. IR: MaxPool of opset8.
+/// requires: data [N, C, spatial...] (1 to 3 spatial axes), one kernel value per spatial axis; axis in
+/// [-rank, rank). ensures: both outputs [N, C, out...], out per axis as convolution's (with dilation),
+/// rounded up when rounding_type is ceil (the last window must start inside the input or the begin
+/// padding). Empty strides/dilations/pads mean 1/1/0.
+struct max_pool_v8 {
+    static constexpr std::string_view name = "max_pool_v8", ir_name = "MaxPool", ir_opset = "opset8";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1;
+    struct attrs {
+        std::vector<std::int64_t> strides, dilations, pads_begin, pads_end, kernel;
+        ops::rounding_type rounding_type = ops::rounding_type::floor;
+        pad_type auto_pad = pad_type::explicit_;
+        element_type index_element_type = element_type::i64;
+        std::int64_t axis = 0;
+        static constexpr std::array<std::string_view, 9> ir_names{
+            "strides", "dilations", "pads_begin", "pads_end", "kernel", "rounding_type", "auto_pad",
+            "index_element_type", "axis"};
+    };
+    static std::size_t outputs(const attrs&) { return 2; }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 1, shape_error, "MaxPool takes 1 input");
+        MOIR_CHECK(in[0].type != element_type::boolean, shape_error, "MaxPool does not take boolean data");
+        MOIR_CHECK(a.index_element_type == element_type::i32 || a.index_element_type == element_type::i64,
+                   shape_error, "index_element_type must be i32 or i64");
+        const partial_shape& x = in[0].shape;
+        MOIR_CHECK(a.kernel.size() >= 1 && a.kernel.size() <= 3, shape_error, "kernel must have 1, 2 or 3 values");
+        for (auto k : a.kernel) MOIR_CHECK(k > 0, shape_error, "kernel values must be positive");
+        MOIR_CHECK(x.rank_dynamic || x.rank() == a.kernel.size() + 2, shape_error,
+                   "data rank " + std::to_string(x.rank()) + " does not fit a kernel of " +
+                       std::to_string(a.kernel.size()) + " spatial axes");
+        if (!x.rank_dynamic) normalize_axis(a.axis, x.rank());
+        const auto g = detail::resolve_window(detail::dims_from(x, 2, a.kernel.size()), a.kernel, a.strides,
+                                              a.dilations, a.pads_begin, a.pads_end, a.auto_pad,
+                                              a.rounding_type == rounding_type::ceil);
+        std::vector<std::int64_t> out{x.rank_dynamic ? -1 : x.dims[0], x.rank_dynamic ? -1 : x.dims[1]};
+        out.insert(out.end(), g.out.begin(), g.out.end());
+        return {port_desc{in[0].type, out, {}}, port_desc{a.index_element_type, out, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_MAX_POOL_V8_HPP
+#ifndef MOIR_OPS_MAX_UNPOOL_HPP
+#define MOIR_OPS_MAX_UNPOOL_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// max_unpool: the partial inverse of MaxPool (ONNX MaxUnpool; OpenVINO has no such op, so its IR
+/// type is moir's own, opset "moir"). Inputs: x [N, C, spatial...], indices (integer, x's shape: flat
+/// positions in the output tensor, as MaxPool's Indices), optional output_shape (1-D integer, the
+/// full output shape). The indices address the default unpooled shape [N, C, (in - 1) * stride +
+/// kernel - pads_begin - pads_end ...]: the output is zero except y[p, q] = x.flat[i] where p is the
+/// plane (n, c) and q the spatial position of indices[i] in that shape (a later i wins). Without
+/// output_shape the output has the default shape; with it, the positions keep their coordinates
+/// (the output is larger than the default shape or equal to it).
+/// requires: indices of x's shape with values inside the default shape; output_shape of x's rank.
+/// ensures: output of x's type; dynamic dims while output_shape's value is unknown.
+struct max_unpool {
+    static constexpr std::string_view name = "max_unpool", ir_name = "MaxUnpool", ir_opset = "moir";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 3;
+    struct attrs {
+        std::vector<std::int64_t> kernel, strides, pads_begin, pads_end;
+        static constexpr std::array<std::string_view, 4> ir_names{"kernel", "strides", "pads_begin", "pads_end"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        const partial_shape& x = in[0].shape;
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "the indices must be an integer tensor");
+        MOIR_CHECK(in[0].shape.rank_dynamic || in[1].shape.rank_dynamic || x.rank() == in[1].shape.rank(),
+                   shape_error, "the indices must have the shape of the data");
+        const std::size_t k = a.kernel.size();
+        MOIR_CHECK(k >= 1, shape_error, "kernel must have a value per spatial axis");
+        MOIR_CHECK(x.rank_dynamic || x.rank() == k + 2, shape_error,
+                   "data rank " + std::to_string(x.rank()) + " does not fit a kernel of " + std::to_string(k) +
+                       " spatial axes");
+        if (in.size() > 2) {
+            MOIR_CHECK(in[2].type == element_type::undefined || is_integer(in[2].type), shape_error,
+                       "output_shape must be an integer tensor");
+            if (!in[2].has_value()) return {port_desc{in[0].type, std::vector<std::int64_t>(k + 2, -1), {}}};
+            const auto v = detail::const_ints(in, 2, "output_shape");
+            MOIR_CHECK(v.size() == k + 2, shape_error, "output_shape must have " + std::to_string(k + 2) + " values");
+            for (auto d : v) MOIR_CHECK(d >= 0, shape_error, "output_shape must not be negative");
+            return {port_desc{in[0].type, v, {}}};
+        }
+        return {port_desc{in[0].type, default_shape(a, x), {}}};
+    }
+
+    /// The output shape without output_shape: [N, C, (in - 1) * stride + kernel - pads ...].
+    static std::vector<std::int64_t> default_shape(const attrs& a, const partial_shape& x) {
+        const std::size_t k = a.kernel.size();
+        const auto strides = detail::spatial_attr(a.strides, k, 1, "strides");
+        const auto pb = detail::spatial_attr(a.pads_begin, k, 0, "pads_begin");
+        const auto pe = detail::spatial_attr(a.pads_end, k, 0, "pads_end");
+        std::vector<std::int64_t> out{x.rank_dynamic ? -1 : x.dims[0], x.rank_dynamic ? -1 : x.dims[1]};
+        for (std::size_t i = 0; i < k; ++i) {
+            const std::int64_t d = x.rank_dynamic ? -1 : x.dims[i + 2];
+            const std::int64_t o = d < 0 ? -1 : (d - 1) * strides[i] + a.kernel[i] - pb[i] - pe[i];
+            MOIR_CHECK(d < 0 || o >= 0, shape_error, "the output extent of spatial axis " + std::to_string(i) + " is negative");
+            out.push_back(o);
+        }
+        return out;
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_MAX_UNPOOL_HPP
+
+#ifndef MOIR_OPS_MEL_WEIGHT_MATRIX_HPP
+#define MOIR_OPS_MEL_WEIGHT_MATRIX_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// mel_weight_matrix: the [dft_length / 2 + 1, num_mel_bins] matrix that maps a onesided linear
+/// spectrum to mel bands (ONNX MelWeightMatrix; OpenVINO has no such op, so its IR type is moir's
+/// own, opset "moir"). Inputs (scalars): num_mel_bins, dft_length, sample_rate (integers),
+/// lower_edge_hertz, upper_edge_hertz (floating). num_mel_bins + 2 edges are spaced evenly on the mel
+/// scale mel(f) = 2595 log10(1 + f / 700), starting at mel(lower) with a step of (mel(upper) -
+/// mel(lower)) / (num_mel_bins + 2) (as ONNX's reference does), mapped back to hertz and to bins
+/// floor((dft_length + 1) * f / sample_rate); band i is the triangle rising from edge i to 1 at edge
+/// i + 1 and falling to edge i + 2 (a single 1 where the rising side is empty).
+/// requires: num_mel_bins >= 1, dft_length >= 1, sample_rate >= 1; bin edges inside the spectrum.
+/// ensures: output of output_datatype (floating); dynamic dims while the sizes are unknown.
+struct mel_weight_matrix {
+    static constexpr std::string_view name = "mel_weight_matrix", ir_name = "MelWeightMatrix", ir_opset = "moir";
+    static constexpr std::size_t min_inputs = 5, max_inputs = 5;
+    struct attrs {
+        element_type output_datatype = element_type::f32;
+        static constexpr std::array<std::string_view, 1> ir_names{"output_datatype"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 5, shape_error,
+                   "MelWeightMatrix takes 5 inputs (num_mel_bins, dft_length, sample_rate, lower_edge_hertz, "
+                   "upper_edge_hertz)");
+        MOIR_CHECK(is_float(a.output_datatype), shape_error, "output_datatype must be a floating type");
+        for (std::size_t i = 0; i < 5; ++i)
+            MOIR_CHECK(!in[i].shape.is_static() || numel(in[i].shape.dims) == 1, shape_error,
+                       "the inputs of MelWeightMatrix must be scalars");
+        for (std::size_t i = 0; i < 3; ++i)
+            MOIR_CHECK(in[i].type == element_type::undefined || is_integer(in[i].type), shape_error,
+                       "num_mel_bins, dft_length and sample_rate must be integers");
+        std::int64_t rows = -1, cols = -1;
+        if (in[0].has_value()) {
+            cols = in[0].value.at_as<std::int64_t>(0);
+            MOIR_CHECK(cols >= 1, shape_error, "num_mel_bins must be >= 1");
+        }
+        if (in[1].has_value()) {
+            const auto n = in[1].value.at_as<std::int64_t>(0);
+            MOIR_CHECK(n >= 1, shape_error, "dft_length must be >= 1");
+            rows = n / 2 + 1;
+        }
+        return {port_desc{a.output_datatype, std::vector<std::int64_t>{rows, cols}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_MEL_WEIGHT_MATRIX_HPP
+#ifndef MOIR_OPS_MVN_HPP
+#define MOIR_OPS_MVN_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// Where MVN adds eps: under the square root (sqrt(var + eps)) or after it (sqrt(var) + eps).
+enum class mvn_eps_mode { inside_sqrt, outside_sqrt };
+constexpr std::array<std::string_view, 2> ir_enum_names(mvn_eps_mode) { return {"inside_sqrt", "outside_sqrt"}; }
+
+/// mvn (mean-variance normalization): y = x - mean(x), divided by sqrt(var(x) + eps) (inside_sqrt)
+/// or sqrt(var(x)) + eps (outside_sqrt) when normalize_variance, where mean and the population
+/// variance are taken over the axes of the 2nd input (integer constant, negative axes count from
+/// the end) for each position of the other axes. IR: MVN of opset6.
+/// requires: floating-point data; axes in [-rank, rank), none repeated.
+/// ensures: output type and shape == the data's.
+struct mvn {
+    static constexpr std::string_view name = "mvn", ir_name = "MVN", ir_opset = "opset6";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    static constexpr bool float_only = true;
+    struct attrs {
+        bool normalize_variance = true;
+        float eps = 1e-9f;
+        mvn_eps_mode eps_mode = mvn_eps_mode::inside_sqrt;
+        static constexpr std::array<std::string_view, 3> ir_names{"normalize_variance", "eps", "eps_mode"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "MVN takes 2 inputs (data, axes)");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "MVN needs floating-point data");
+        MOIR_CHECK(in[1].type == element_type::undefined || is_integer(in[1].type), shape_error,
+                   "the axes input must be an integer tensor");
+        MOIR_CHECK(in[1].shape.rank_dynamic || in[1].shape.rank() <= 1, shape_error, "the axes input must be 1-D");
+        if (in[1].has_value() && !in[0].shape.rank_dynamic) {
+            std::vector<bool> seen(in[0].shape.rank(), false);
+            for (auto ax : detail::const_ints(in, 1, "the axes input")) {
+                const std::size_t a = normalize_axis(ax, in[0].shape.rank());
+                MOIR_CHECK(!seen[a], shape_error, "axes repeats axis " + std::to_string(a));
+                seen[a] = true;
+            }
+        }
+        return {port_desc{in[0].type, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_MVN_HPP
+#ifndef MOIR_OPS_REDUCE_L1_HPP
+#define MOIR_OPS_REDUCE_L1_HPP
+
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+#include <type_traits>  // is_signed_v
+
+namespace moir::ops {
+
+/// reduce_l1: the sum of absolute values over the axes given by the 2nd input (a constant;
+/// negative axes count from the end; an empty axes tensor reduces nothing). keep_dims keeps the
+/// reduced axes as 1s. IR: ReduceL1 of opset4.
+/// requires: numeric (non-boolean) data; axes in [-rank, rank).
+/// ensures: output type == input type; output shape as detail::reduction says.
+struct reduce_l1 : detail::reduction {
+    static constexpr std::string_view name = "reduce_l1", ir_name = "ReduceL1", ir_opset = "opset4";
+    template <class A>
+    static A init() { return A(0); }
+    template <class A>
+    static A combine(A acc, A x) {
+        if constexpr (std::is_signed_v<A>) return acc + (x < A(0) ? -x : x);
+        else return acc + x;
+    }
+    template <class A>
+    static A finish(A acc, std::size_t) { return acc; }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_REDUCE_L1_HPP
+#ifndef MOIR_OPS_REDUCE_L2_HPP
+#define MOIR_OPS_REDUCE_L2_HPP
+
+
+#include <cmath>        // sqrt
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// reduce_l2: the square root of the sum of squares over the axes given by the 2nd input (a
+/// constant; negative axes count from the end; an empty axes tensor reduces nothing). keep_dims
+/// keeps the reduced axes as 1s. Integer data gives the root truncated toward zero. IR: ReduceL2 of
+/// opset4.
+/// requires: numeric (non-boolean) data; axes in [-rank, rank).
+/// ensures: output type == input type; output shape as detail::reduction says.
+struct reduce_l2 : detail::reduction {
+    static constexpr std::string_view name = "reduce_l2", ir_name = "ReduceL2", ir_opset = "opset4";
+    template <class A>
+    static A init() { return A(0); }
+    template <class A>
+    static A combine(A acc, A x) { return acc + x * x; }
+    template <class A>
+    static A finish(A acc, std::size_t) { return static_cast<A>(std::sqrt(static_cast<double>(acc))); }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_REDUCE_L2_HPP
+#ifndef MOIR_OPS_ROI_ALIGN_HPP
+#define MOIR_OPS_ROI_ALIGN_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// ROIAlign `mode`: how the samples of a bin combine.
+enum class roi_align_mode { avg, max };
+constexpr std::array<std::string_view, 2> ir_enum_names(roi_align_mode) { return {"avg", "max"}; }
+/// ROIAlign `aligned_mode`: how box coordinates map to the data. asymmetric (ONNX output_half_pixel)
+/// scales them and makes boxes at least 1x1; half_pixel scales them and shifts by -0.5.
+enum class roi_aligned_mode { asymmetric, half_pixel_for_nn, half_pixel };
+constexpr std::array<std::string_view, 3> ir_enum_names(roi_aligned_mode) {
+    return {"asymmetric", "half_pixel_for_nn", "half_pixel"};
+}
+
+/// roi_align: for each box r (rois [R, 4] = x1, y1, x2, y2 in data coordinates times spatial_scale)
+/// of image batch_indices[r], the [C, pooled_h, pooled_w] grid of bins of the box; each bin is the
+/// average (or maximum) of sampling_ratio x sampling_ratio bilinear samples (0: ceil(box extent /
+/// pooled extent) per axis) at the centres of its sub-cells. Samples more than one cell outside the
+/// data read 0; others clamp to the data. IR: ROIAlign of opset9 (half_pixel_for_nn is not
+/// supported by the reference kernel).
+/// requires: floating data [N, C, H, W]; rois [R, 4] of the data's type; integer batch_indices [R]
+/// in [0, N); pooled_h, pooled_w >= 1; sampling_ratio >= 0.
+/// ensures: output [R, C, pooled_h, pooled_w] of the data's type.
+struct roi_align {
+    static constexpr std::string_view name = "roi_align", ir_name = "ROIAlign", ir_opset = "opset9";
+    static constexpr std::size_t min_inputs = 3, max_inputs = 3;
+    static constexpr bool float_only = true;
+    struct attrs {
+        std::int64_t pooled_h = 1;
+        std::int64_t pooled_w = 1;
+        std::int64_t sampling_ratio = 0;
+        float spatial_scale = 1.0f;
+        roi_align_mode mode = roi_align_mode::avg;
+        roi_aligned_mode aligned_mode = roi_aligned_mode::asymmetric;
+        static constexpr std::array<std::string_view, 6> ir_names{"pooled_h",      "pooled_w", "sampling_ratio",
+                                                                  "spatial_scale", "mode",     "aligned_mode"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 3, shape_error, "ROIAlign takes 3 inputs (data, rois, batch_indices)");
+        MOIR_CHECK(a.pooled_h >= 1 && a.pooled_w >= 1, shape_error, "pooled_h and pooled_w must be >= 1");
+        MOIR_CHECK(a.sampling_ratio >= 0, shape_error, "sampling_ratio must be >= 0");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "ROIAlign needs floating-point data");
+        MOIR_CHECK(in[2].type == element_type::undefined || is_integer(in[2].type), shape_error,
+                   "batch_indices must be integers");
+        const partial_shape& x = in[0].shape;
+        const partial_shape& r = in[1].shape;
+        const partial_shape& b = in[2].shape;
+        MOIR_CHECK(x.rank_dynamic || x.rank() == 4, shape_error, "ROIAlign needs data [N, C, H, W]");
+        MOIR_CHECK(r.rank_dynamic || (r.rank() == 2 && (r.dims[1] < 0 || r.dims[1] == 4)), shape_error,
+                   "ROIAlign needs rois [R, 4]");
+        MOIR_CHECK(b.rank_dynamic || b.rank() == 1, shape_error, "ROIAlign needs batch_indices [R]");
+        std::int64_t n = r.rank_dynamic ? -1 : r.dims[0];
+        if (!b.rank_dynamic) {
+            MOIR_CHECK(n < 0 || b.dims[0] < 0 || n == b.dims[0], shape_error,
+                       "rois and batch_indices have different counts");
+            if (n < 0) n = b.dims[0];
+        }
+        return {port_desc{in[0].type,
+                          std::vector<std::int64_t>{n, x.rank_dynamic ? -1 : x.dims[1], a.pooled_h, a.pooled_w},
+                          {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ROI_ALIGN_HPP
+#ifndef MOIR_OPS_STFT_HPP
+#define MOIR_OPS_STFT_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// stft: the short-time Fourier transform of a real signal [batch, length] or [length]. Inputs:
+/// signal, window [W] (W <= frame_size, zero-padded on both sides to frame_size, the extra cell on
+/// the right), frame_size and frame_step (integer scalars). Frame f covers signal[f * frame_step ...
+/// + frame_size); its windowed samples go through a onesided DFT (bins 0 .. frame_size / 2).
+/// IR: STFT of opset15.
+/// requires: a floating signal and window of one type; frame_size in [1, length]; frame_step >= 1.
+/// ensures: output [batch, frames, bins, 2] ([bins, frames] swapped when transpose_frames; no batch
+/// axis for a 1-D signal) with frames = (length - frame_size) / frame_step + 1, bins = frame_size / 2
+/// + 1; dynamic dims while frame_size or frame_step are unknown.
+struct stft {
+    static constexpr std::string_view name = "stft", ir_name = "STFT", ir_opset = "opset15";
+    static constexpr std::size_t min_inputs = 4, max_inputs = 4;
+    struct attrs {
+        bool transpose_frames = false;
+        static constexpr std::array<std::string_view, 1> ir_names{"transpose_frames"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 4, shape_error, "STFT takes 4 inputs (signal, window, frame_size, frame_step)");
+        MOIR_CHECK(in[0].type == element_type::undefined || is_float(in[0].type), shape_error,
+                   "the signal of STFT must be floating-point");
+        MOIR_CHECK(in[1].type == element_type::undefined || in[0].type == element_type::undefined ||
+                       in[1].type == in[0].type,
+                   shape_error, "the window must have the signal's element type");
+        for (std::size_t i = 2; i < 4; ++i) {
+            MOIR_CHECK(in[i].type == element_type::undefined || is_integer(in[i].type), shape_error,
+                       "frame_size and frame_step must be integers");
+            MOIR_CHECK(!in[i].shape.is_static() || numel(in[i].shape.dims) == 1, shape_error,
+                       "frame_size and frame_step must be scalars");
+        }
+        MOIR_CHECK(in[1].shape.rank_dynamic || in[1].shape.rank() == 1, shape_error, "the window must be 1-D");
+        const partial_shape& s = in[0].shape;
+        MOIR_CHECK(s.rank_dynamic || s.rank() == 1 || s.rank() == 2, shape_error, "the signal must be 1-D or 2-D");
+        if (s.rank_dynamic) return {port_desc{in[0].type, partial_shape::dynamic(), {}}};
+        const std::int64_t length = s.dims.back();
+        std::int64_t frames = -1, bins = -1;
+        if (in[2].has_value()) {
+            const std::int64_t size = in[2].value.at_as<std::int64_t>(0);
+            MOIR_CHECK(size >= 1 && (length < 0 || size <= length), shape_error,
+                       "frame_size " + std::to_string(size) + " must be in [1, signal length]");
+            const std::int64_t w = in[1].shape.rank_dynamic ? -1 : in[1].shape.dims[0];
+            MOIR_CHECK(w <= size, shape_error, "the window is longer than frame_size");
+            bins = size / 2 + 1;
+            if (in[3].has_value() && length >= 0) {
+                const std::int64_t step = in[3].value.at_as<std::int64_t>(0);
+                MOIR_CHECK(step >= 1, shape_error, "frame_step must be >= 1");
+                frames = (length - size) / step + 1;
+            }
+        }
+        std::vector<std::int64_t> out;
+        if (s.rank() == 2) out.push_back(s.dims[0]);
+        if (a.transpose_frames) out.insert(out.end(), {bins, frames, 2});
+        else out.insert(out.end(), {frames, bins, 2});
+        return {port_desc{in[0].type, out, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_STFT_HPP
+// group E includes end
+// control flow and recurrent -- group F
+#ifndef MOIR_OPS_GRU_SEQUENCE_HPP
+#define MOIR_OPS_GRU_SEQUENCE_HPP
+
+#ifndef MOIR_OPS_DETAIL_RECURRENT_HPP
+#define MOIR_OPS_DETAIL_RECURRENT_HPP
+
+// What the recurrent sequence ops (RNNSequence, GRUSequence, LSTMSequence) share: the direction
+// attribute, the activation names, and the shape inference of their batch-major layout:
+//
+//   X [batch, seq, input], initial H (and C) [batch, num_directions, hidden], sequence_lengths
+//   [batch], W [num_directions, gates*hidden, input], R [num_directions, gates*hidden, hidden],
+//   B [num_directions, bias_gates*hidden] (and the LSTMSequence-1 peepholes P [num_directions,
+//   3*hidden]) -> Y [batch, num_directions, seq, hidden], Ho (and Co) [batch, num_directions, hidden].
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// The direction a sequence op walks the time axis: OpenVINO `direction`. Bidirectional runs both,
+/// forward as direction 0 and reverse as direction 1.
+enum class sequence_direction { forward, reverse, bidirectional };
+constexpr std::array<std::string_view, 3> ir_enum_names(sequence_direction) {
+    return {"forward", "reverse", "bidirectional"};
+}
+
+/// The activation functions of the sequence ops (OpenVINO supports these three).
+enum class rnn_activation { relu, sigmoid, tanh };
+
+namespace detail {
+
+inline std::int64_t num_directions(sequence_direction d) { return d == sequence_direction::bidirectional ? 2 : 1; }
+
+/// Parses a comma-separated activation list ("sigmoid,tanh,tanh", case-insensitive).
+/// ensures: `count` entries; throws shape_error on a wrong count, unsupported_error on an unknown name.
+inline std::vector<rnn_activation> parse_activations(const std::string& list, std::size_t count) {
+    std::vector<rnn_activation> r;
+    std::size_t pos = 0;
+    while (pos <= list.size() && !list.empty()) {
+        const std::size_t comma = list.find(',', pos);
+        std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::string lower;
+        for (char ch : item)
+            if (ch != ' ') lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        if (lower == "relu") r.push_back(rnn_activation::relu);
+        else if (lower == "sigmoid") r.push_back(rnn_activation::sigmoid);
+        else if (lower == "tanh") r.push_back(rnn_activation::tanh);
+        else throw unsupported_error("activation '" + item + "' is not supported (relu, sigmoid, tanh are)");
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    MOIR_CHECK(r.size() == count, shape_error,
+               "activations '" + list + "' names " + std::to_string(r.size()) + " functions, " +
+                   std::to_string(count) + " are needed");
+    return r;
+}
+
+/// The static description of one sequence op, for the shared shape inference.
+struct sequence_form {
+    const char* op;               ///< IR name, for messages
+    std::size_t gates;            ///< gate blocks in W and R: 1 (RNN), 3 (GRU), 4 (LSTM)
+    std::size_t bias_gates;       ///< blocks in B: gates, or 4 for GRU with linear_before_reset
+    bool has_cell;                ///< LSTM: initial C input and Co output
+    std::size_t activations;      ///< how many activation functions
+};
+
+/// Merges a known dim into `d`: takes it when `d` is dynamic, else requires equality.
+inline void merge_sequence_dim(std::int64_t& d, std::int64_t v, const char* what, const std::string& where) {
+    if (v < 0) return;
+    MOIR_CHECK(d < 0 || d == v, shape_error,
+               std::string(what) + " is " + std::to_string(d) + " elsewhere but " + std::to_string(v) + " in " + where);
+    d = v;
+}
+
+/// Shape inference shared by the sequence ops. Input order: X, H, [C], sequence_lengths, W, R, B, [P].
+/// requires: float X; H, C, W, R, B, P of X's type; integer sequence_lengths; the ranks and dims
+/// above; hidden_size > 0; clip >= 0; a valid activation list. Dynamic dims stay dynamic where no
+/// input fixes them.
+inline port_descs infer_sequence(const sequence_form& f, std::int64_t hidden_size, sequence_direction dir, float clip,
+                                 const std::string& activations, const port_descs& in) {
+    const std::size_t c = f.has_cell ? 1 : 0;
+    const std::size_t min_in = 6 + c;
+    MOIR_CHECK(in.size() == min_in || (f.has_cell && in.size() == min_in + 1), shape_error,
+               std::string(f.op) + " takes " + std::to_string(min_in) + " inputs, " + std::to_string(in.size()) +
+                   " were given");
+    MOIR_CHECK(hidden_size > 0, shape_error, "hidden_size must be positive, it is " + std::to_string(hidden_size));
+    MOIR_CHECK(clip >= 0, shape_error, "clip must be >= 0");
+    parse_activations(activations, f.activations);
+    const std::size_t ix = 0, ih = 1, ic = 2, isl = 2 + c, iw = 3 + c, ir = 4 + c, ib = 5 + c, ip = 6 + c;
+    const bool has_p = in.size() > ip;
+    static constexpr const char* rnn_names[] = {"X", "initial_hidden_state", "sequence_lengths", "W", "R", "B"};
+    static constexpr const char* lstm_names[] = {"X", "initial_hidden_state", "initial_cell_state", "sequence_lengths",
+                                                 "W", "R", "B", "P"};
+    const char* const* names = f.has_cell ? lstm_names : rnn_names;
+    // element types
+    const element_type t = in[ix].type;
+    MOIR_CHECK(t == element_type::undefined || is_float(t), shape_error,
+               std::string(f.op) + " needs a floating-point X, it is " + std::string(moir::ir_name(t)));
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (i == isl || in[i].type == element_type::undefined) continue;
+        MOIR_CHECK(t == element_type::undefined || in[i].type == t, shape_error,
+                   std::string("input ") + names[i] + " is " + std::string(moir::ir_name(in[i].type)) + ", X is " +
+                       std::string(moir::ir_name(t)));
+    }
+    MOIR_CHECK(in[isl].type == element_type::undefined || is_integer(in[isl].type), shape_error,
+               "sequence_lengths must be an integer tensor");
+    // ranks
+    auto rank_of = [&](std::size_t i, std::size_t r) -> const std::vector<std::int64_t>* {
+        if (in[i].shape.rank_dynamic) return nullptr;
+        MOIR_CHECK(in[i].shape.rank() == r, shape_error,
+                   std::string("input ") + names[i] + " must have rank " + std::to_string(r) + ", its shape is " +
+                       in[i].shape.str());
+        return &in[i].shape.dims;
+    };
+    std::int64_t batch = -1, seq = -1, input = -1;
+    std::int64_t nd = num_directions(dir);
+    const std::int64_t hs = hidden_size;
+    const auto g = static_cast<std::int64_t>(f.gates), bg = static_cast<std::int64_t>(f.bias_gates);
+    auto want = [&](std::int64_t v, std::int64_t expected, const char* what, std::size_t i) {
+        MOIR_CHECK(v < 0 || v == expected, shape_error,
+                   std::string(what) + " of " + names[i] + " must be " + std::to_string(expected) + ", its shape is " +
+                       in[i].shape.str());
+    };
+    if (const auto* x = rank_of(ix, 3)) {
+        merge_sequence_dim(batch, (*x)[0], "the batch", "X");
+        merge_sequence_dim(seq, (*x)[1], "the sequence length", "X");
+        merge_sequence_dim(input, (*x)[2], "the input size", "X");
+    }
+    for (std::size_t i : {ih, ic}) {
+        if (i == ic && !f.has_cell) continue;
+        if (const auto* s = rank_of(i, 3)) {
+            merge_sequence_dim(batch, (*s)[0], "the batch", names[i]);
+            want((*s)[1], nd, "dim 1 (num_directions)", i);
+            want((*s)[2], hs, "dim 2 (hidden_size)", i);
+        }
+    }
+    if (const auto* s = rank_of(isl, 1)) merge_sequence_dim(batch, (*s)[0], "the batch", "sequence_lengths");
+    if (const auto* s = rank_of(iw, 3)) {
+        want((*s)[0], nd, "dim 0 (num_directions)", iw);
+        want((*s)[1], g * hs, "dim 1 (gates * hidden_size)", iw);
+        merge_sequence_dim(input, (*s)[2], "the input size", "W");
+    }
+    if (const auto* s = rank_of(ir, 3)) {
+        want((*s)[0], nd, "dim 0 (num_directions)", ir);
+        want((*s)[1], g * hs, "dim 1 (gates * hidden_size)", ir);
+        want((*s)[2], hs, "dim 2 (hidden_size)", ir);
+    }
+    if (const auto* s = rank_of(ib, 2)) {
+        want((*s)[0], nd, "dim 0 (num_directions)", ib);
+        want((*s)[1], bg * hs, "dim 1 (bias gates * hidden_size)", ib);
+    }
+    if (has_p) {
+        if (const auto* s = rank_of(ip, 2)) {
+            want((*s)[0], nd, "dim 0 (num_directions)", ip);
+            want((*s)[1], 3 * hs, "dim 1 (3 * hidden_size)", ip);
+        }
+    }
+    port_descs out;
+    out.push_back(port_desc{t, std::vector<std::int64_t>{batch, nd, seq, hs}, {}});
+    out.push_back(port_desc{t, std::vector<std::int64_t>{batch, nd, hs}, {}});
+    if (f.has_cell) out.push_back(port_desc{t, std::vector<std::int64_t>{batch, nd, hs}, {}});
+    return out;
+}
+
+}  // namespace detail
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_DETAIL_RECURRENT_HPP
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// gru_sequence: a GRU over a batch-major sequence; gate blocks in W, R, B are ordered z, r, h:
+///   zt = f(Xt*Wz^T + Ht-1*Rz^T + Bz),  rt = f(Xt*Wr^T + Ht-1*Rr^T + Br)
+///   ht = g(Xt*Wh^T + (rt (.) Ht-1)*Rh^T + Bh)              (linear_before_reset = false)
+///   ht = g(Xt*Wh^T + rt (.) (Ht-1*Rh^T + Rbh) + Wbh)       (linear_before_reset = true)
+///   Ht = (1 - zt) (.) ht + zt (.) Ht-1
+/// f, g = activations (default sigmoid, tanh); activation inputs clipped to [-clip, clip] when clip > 0.
+/// sequence_lengths as in rnn_sequence.
+/// inputs: X [batch, seq, input], H [batch, num_directions, hidden], sequence_lengths [batch],
+/// W [num_directions, 3*hidden, input], R [num_directions, 3*hidden, hidden], B [num_directions,
+/// 3*hidden] (zrh sums of the input and recurrence biases) or, with linear_before_reset,
+/// [num_directions, 4*hidden] = [Wbz+Rbz, Wbr+Rbr, Wbh, Rbh].
+/// outputs: Y [batch, num_directions, seq, hidden], Ho [batch, num_directions, hidden].
+/// IR: GRUSequence of opset5.
+struct gru_sequence {
+    static constexpr std::string_view name = "gru_sequence", ir_name = "GRUSequence", ir_opset = "opset5";
+    static constexpr std::size_t min_inputs = 6, max_inputs = 6;
+    struct attrs {
+        std::int64_t hidden_size = 0;
+        std::string activations = "sigmoid,tanh";
+        std::vector<float> activations_alpha;
+        std::vector<float> activations_beta;
+        float clip = 0.0f;
+        sequence_direction direction = sequence_direction::forward;
+        bool linear_before_reset = false;
+        static constexpr std::array<std::string_view, 7> ir_names{"hidden_size",      "activations", "activations_alpha",
+                                                                  "activations_beta", "clip",        "direction",
+                                                                  "linear_before_reset"};
+    };
+    static std::size_t outputs(const attrs&) { return 2; }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        const detail::sequence_form form{"GRUSequence", 3, a.linear_before_reset ? 4u : 3u, false, 2};
+        return detail::infer_sequence(form, a.hidden_size, a.direction, a.clip, a.activations, in);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_GRU_SEQUENCE_HPP
+#ifndef MOIR_OPS_LSTM_SEQUENCE_HPP
+#define MOIR_OPS_LSTM_SEQUENCE_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// lstm_sequence: an LSTM over a batch-major sequence; gate blocks in W, R, B are ordered f, i, c, o:
+///   it = f(Xt*Wi^T + Ht-1*Ri^T + Bi),  ft = f(Xt*Wf^T + Ht-1*Rf^T + Bf)
+///   ct = g(Xt*Wc^T + Ht-1*Rc^T + Bc),  ot = f(Xt*Wo^T + Ht-1*Ro^T + Bo)
+///   Ct = ft (.) Ct-1 + it (.) ct,       Ht = ot (.) h(Ct)
+/// f, g, h = activations (default sigmoid, tanh, tanh); gate inputs clipped to [-clip, clip] when
+/// clip > 0. sequence_lengths as in rnn_sequence (Ho and Co hold the last valid step's states).
+/// inputs: X [batch, seq, input], H [batch, num_directions, hidden], C [batch, num_directions, hidden],
+/// sequence_lengths [batch], W [num_directions, 4*hidden, input], R [num_directions, 4*hidden, hidden],
+/// B [num_directions, 4*hidden].
+/// outputs: Y [batch, num_directions, seq, hidden], Ho, Co [batch, num_directions, hidden].
+/// IR: LSTMSequence of opset5 (no peepholes; see lstm_sequence_v0 for those).
+struct lstm_sequence {
+    static constexpr std::string_view name = "lstm_sequence", ir_name = "LSTMSequence", ir_opset = "opset5";
+    static constexpr std::size_t min_inputs = 7, max_inputs = 7;
+    struct attrs {
+        std::int64_t hidden_size = 0;
+        std::string activations = "sigmoid,tanh,tanh";
+        std::vector<float> activations_alpha;
+        std::vector<float> activations_beta;
+        float clip = 0.0f;
+        sequence_direction direction = sequence_direction::forward;
+        static constexpr std::array<std::string_view, 6> ir_names{
+            "hidden_size", "activations", "activations_alpha", "activations_beta", "clip", "direction"};
+    };
+    static constexpr detail::sequence_form form{"LSTMSequence", 4, 4, true, 3};
+    static std::size_t outputs(const attrs&) { return 3; }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        return detail::infer_sequence(form, a.hidden_size, a.direction, a.clip, a.activations, in);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LSTM_SEQUENCE_HPP
+#ifndef MOIR_OPS_LSTM_SEQUENCE_V0_HPP
+#define MOIR_OPS_LSTM_SEQUENCE_V0_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// The order of the gate blocks in W, R and B of lstm_sequence_v0: OpenVINO `weights_format`.
+enum class lstm_weights_format { fico, icof, ifco, ifoc, iofc };
+constexpr std::array<std::string_view, 5> ir_enum_names(lstm_weights_format) {
+    return {"fico", "icof", "ifco", "ifoc", "iofc"};
+}
+
+/// lstm_sequence_v0: the LSTMSequence of opset1 (OpenVINO's op::v0), which adds to lstm_sequence
+/// peephole weights, a choice of gate order and coupled input/forget gates:
+///   it = f(Xt*Wi^T + Ht-1*Ri^T + Pi (.) Ct-1 + Bi)
+///   ft = f(Xt*Wf^T + Ht-1*Rf^T + Pf (.) Ct-1 + Bf)      (input_forget: ft = 1 - it)
+///   ct = g(Xt*Wc^T + Ht-1*Rc^T + Bc),  Ct = ft (.) Ct-1 + it (.) ct
+///   ot = f(Xt*Wo^T + Ht-1*Ro^T + Po (.) Ct + Bo),  Ht = ot (.) h(Ct)
+/// inputs: as lstm_sequence, W/R/B gate blocks ordered by weights_format, plus the optional P
+/// [num_directions, 3*hidden] ordered i, o, f (zeros when absent).
+/// outputs: Y [batch, num_directions, seq, hidden], Ho, Co [batch, num_directions, hidden].
+/// moir emits it only for what opset5 cannot say (ONNX LSTM with peepholes or input_forget).
+struct lstm_sequence_v0 {
+    static constexpr std::string_view name = "lstm_sequence_v0", ir_name = "LSTMSequence", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 7, max_inputs = 8;
+    struct attrs {
+        std::int64_t hidden_size = 0;
+        std::string activations = "sigmoid,tanh,tanh";
+        std::vector<float> activations_alpha;
+        std::vector<float> activations_beta;
+        float clip = 0.0f;
+        sequence_direction direction = sequence_direction::forward;
+        bool input_forget = false;
+        lstm_weights_format weights_format = lstm_weights_format::ifco;
+        static constexpr std::array<std::string_view, 8> ir_names{
+            "hidden_size", "activations", "activations_alpha", "activations_beta",
+            "clip",        "direction",   "input_forget",      "weights_format"};
+    };
+    static constexpr detail::sequence_form form{"LSTMSequence", 4, 4, true, 3};
+    static std::size_t outputs(const attrs&) { return 3; }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        return detail::infer_sequence(form, a.hidden_size, a.direction, a.clip, a.activations, in);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LSTM_SEQUENCE_V0_HPP
+#ifndef MOIR_OPS_RNN_SEQUENCE_HPP
+#define MOIR_OPS_RNN_SEQUENCE_HPP
+
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// rnn_sequence: a vanilla RNN over a batch-major sequence, per direction and batch item:
+///   Ht = f(Xt*W^T + Ht-1*R^T + B), f = activations[0] (default tanh), inputs clipped to [-clip, clip]
+///   when clip > 0. Steps t >= sequence_lengths[b] are skipped: Y is 0 there and Ho holds the state of
+///   the last valid step; the reverse direction walks the valid steps backwards.
+/// inputs: X [batch, seq, input], H [batch, num_directions, hidden], sequence_lengths [batch] (integer),
+/// W [num_directions, hidden, input], R [num_directions, hidden, hidden], B [num_directions, hidden].
+/// outputs: Y [batch, num_directions, seq, hidden], Ho [batch, num_directions, hidden], of X's type.
+/// IR: RNNSequence of opset5; activations is the comma-separated list (relu, sigmoid, tanh);
+/// activations_alpha/beta are carried but unused by these functions.
+struct rnn_sequence {
+    static constexpr std::string_view name = "rnn_sequence", ir_name = "RNNSequence", ir_opset = "opset5";
+    static constexpr std::size_t min_inputs = 6, max_inputs = 6;
+    struct attrs {
+        std::int64_t hidden_size = 0;
+        std::string activations = "tanh";
+        std::vector<float> activations_alpha;
+        std::vector<float> activations_beta;
+        float clip = 0.0f;
+        sequence_direction direction = sequence_direction::forward;
+        static constexpr std::array<std::string_view, 6> ir_names{
+            "hidden_size", "activations", "activations_alpha", "activations_beta", "clip", "direction"};
+    };
+    static constexpr detail::sequence_form form{"RNNSequence", 1, 1, false, 1};
+    static std::size_t outputs(const attrs&) { return 2; }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        return detail::infer_sequence(form, a.hidden_size, a.direction, a.clip, a.activations, in);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_RNN_SEQUENCE_HPP
+// group F includes end
 
 namespace moir::opsets {
 
@@ -4755,6 +8018,87 @@ using all = type_list<
     , ops::variadic_split
     , ops::pad
     // group B ops end
+    // group C ops
+    , ops::abs
+    , ops::acos
+    , ops::acosh
+    , ops::asin
+    , ops::asinh
+    , ops::atan
+    , ops::atanh
+    , ops::bitwise_left_shift
+    , ops::bitwise_right_shift
+    , ops::ceiling
+    , ops::cos
+    , ops::cosh
+    , ops::elu
+    , ops::equal
+    , ops::erf
+    , ops::floor
+    , ops::floor_mod
+    , ops::greater
+    , ops::greater_equal
+    , ops::is_inf
+    , ops::is_nan
+    , ops::less
+    , ops::less_equal
+    , ops::log
+    , ops::log_softmax
+    , ops::logical_and
+    , ops::logical_not
+    , ops::logical_or
+    , ops::logical_xor
+    , ops::mish
+    , ops::mod
+    , ops::negative
+    , ops::prelu
+    , ops::round
+    , ops::select
+    , ops::selu
+    , ops::sign
+    , ops::sin
+    , ops::sinh
+    , ops::soft_plus
+    , ops::soft_sign
+    , ops::tan
+    // group C ops end
+    // group D ops
+    , ops::gather_elements
+    , ops::gather_nd
+    , ops::scatter_elements_update
+    , ops::scatter_nd_update
+    , ops::one_hot
+    , ops::non_zero
+    , ops::top_k
+    , ops::unique
+    , ops::cum_sum
+    , ops::einsum
+    , ops::depth_to_space
+    , ops::space_to_depth
+    , ops::reverse_sequence
+    , ops::eye
+    // group D ops end
+    // group E ops
+    , ops::reduce_l1
+    , ops::reduce_l2
+    , ops::mvn
+    , ops::lrn
+    , ops::max_pool_v8
+    , ops::max_unpool
+    , ops::det
+    , ops::grid_sample
+    , ops::roi_align
+    , ops::dft
+    , ops::idft
+    , ops::stft
+    , ops::mel_weight_matrix
+    // group E ops end
+    // group F ops
+    , ops::rnn_sequence
+    , ops::gru_sequence
+    , ops::lstm_sequence
+    , ops::lstm_sequence_v0
+    // group F ops end
     >;
 
 }  // namespace moir::opsets
@@ -5593,7 +8937,8 @@ struct kernel<ops::convert, any_precision, arch::reference> {
 #define MOIR_KERNELS_REFERENCE_ELEMENTWISE_HPP
 
 // Reference kernels of every element-wise op: the ops that declare is_binary_elementwise or
-// is_unary_elementwise and a scalar `apply`. Half is computed in float, other types in themselves.
+// is_unary_elementwise and a scalar `apply` (taking the op's attrs first when it needs them). Half
+// is computed in float, other types in themselves.
 
 #ifndef MOIR_KERNELS_REFERENCE_BROADCAST_HPP
 #define MOIR_KERNELS_REFERENCE_BROADCAST_HPP
@@ -5687,11 +9032,13 @@ template <class Op> struct is_unary<Op, std::enable_if_t<Op::is_unary_elementwis
 
 template <class Op, class = void> struct float_only : std::false_type {};
 template <class Op> struct float_only<Op, std::enable_if_t<Op::float_only>> : std::true_type {};
+template <class Op, class = void> struct accepts_bool : std::false_type {};
+template <class Op> struct accepts_bool<Op, std::enable_if_t<Op::accepts_bool>> : std::true_type {};
 
-/// Whether the reference kernel of Op is instantiated for element type T: never for bool; only
-/// for floating types when the op says float_only.
+/// Whether the reference kernel of Op is instantiated for element type T: for bool only when the op
+/// says accepts_bool (comparisons, logical ops); only for floating types when it says float_only.
 template <class Op, class T>
-inline constexpr bool computes_v = !std::is_same_v<T, bool> &&
+inline constexpr bool computes_v = (!std::is_same_v<T, bool> || accepts_bool<Op>::value) &&
                                    (!float_only<Op>::value || std::is_floating_point_v<T> || std::is_same_v<T, half>);
 
 [[noreturn]] inline void unsupported_type(std::string_view op, element_type t) {
@@ -5701,6 +9048,10 @@ inline constexpr bool computes_v = !std::is_same_v<T, bool> &&
 template <class Op, class T, class = void> struct apply_takes_attrs : std::false_type {};
 template <class Op, class T>
 struct apply_takes_attrs<Op, T, std::void_t<decltype(Op::apply(std::declval<const typename Op::attrs&>(), T{}, T{}))>>
+    : std::true_type {};
+template <class Op, class T, class = void> struct unary_takes_attrs : std::false_type {};
+template <class Op, class T>
+struct unary_takes_attrs<Op, T, std::void_t<decltype(Op::apply(std::declval<const typename Op::attrs&>(), T{}))>>
     : std::true_type {};
 }  // namespace detail
 
@@ -5738,7 +9089,7 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_bi
 template <class Op>
 struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_unary<Op>::value>> {
     static constexpr bool available = true;
-    static void run(const typename Op::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+    static void run(const typename Op::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             if constexpr (!detail::computes_v<Op, T>) {
@@ -5747,8 +9098,12 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_un
                 using C = detail::compute_t<T>;
                 const T* x = in[0].data<T>();
                 T* y = out[0].data<T>();
-                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i)
-                    y[i] = convert_value<T>(Op::apply(static_cast<C>(x[i])));
+                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i) {
+                    if constexpr (detail::unary_takes_attrs<Op, C>::value)
+                        y[i] = convert_value<T>(Op::apply(a, static_cast<C>(x[i])));
+                    else
+                        y[i] = convert_value<T>(Op::apply(static_cast<C>(x[i])));
+                }
             }
         });
     }
@@ -6109,8 +9464,10 @@ struct tap {
 };
 
 /// The input coordinate of output coordinate x on an axis of in_len (padded) -> out_len cells.
+/// `resized` is the resized length align_corners divides by: out_len, or in_len * scale in mode
+/// scales (ONNX's definition; it differs from out_len when in_len * scale is not whole).
 inline float original_coordinate(ops::coordinate_transformation_mode m, float x, float scale, std::int64_t in_len,
-                                 std::int64_t out_len) {
+                                 std::int64_t out_len, float resized) {
     using ops::coordinate_transformation_mode;
     switch (m) {
         case coordinate_transformation_mode::half_pixel: return (x + 0.5f) / scale - 0.5f;
@@ -6118,7 +9475,7 @@ inline float original_coordinate(ops::coordinate_transformation_mode m, float x,
         case coordinate_transformation_mode::asymmetric: return x / scale;
         case coordinate_transformation_mode::tf_half_pixel_for_nn: return (x + 0.5f) / scale;
         case coordinate_transformation_mode::align_corners:
-            return out_len == 1 ? 0.0f : x * static_cast<float>(in_len - 1) / static_cast<float>(out_len - 1);
+            return out_len == 1 ? 0.0f : x * static_cast<float>(in_len - 1) / (resized - 1.0f);
     }
     return x;
 }
@@ -6147,9 +9504,10 @@ inline double cubic_weight(double t, double a) {
 }
 
 /// The taps of each output coordinate of one resampled axis. `pad` is the axis's begin padding and
-/// `in` its unpadded extent: padded indices outside [pad, pad + in) become -1.
+/// `in` its unpadded extent: padded indices outside [pad, pad + in) become -1. `resized` as
+/// original_coordinate says.
 inline std::vector<std::vector<tap>> axis_taps(const ops::interpolate::attrs& a, std::int64_t in, std::int64_t pad,
-                                               std::int64_t in_len, std::int64_t out_len, float scale) {
+                                               std::int64_t in_len, std::int64_t out_len, float scale, float resized) {
     std::vector<std::vector<tap>> taps(static_cast<std::size_t>(out_len));
     auto source = [&](std::int64_t padded) {
         const std::int64_t i = std::clamp<std::int64_t>(padded, 0, in_len - 1) - pad;
@@ -6157,7 +9515,7 @@ inline std::vector<std::vector<tap>> axis_taps(const ops::interpolate::attrs& a,
     };
     for (std::int64_t o = 0; o < out_len; ++o) {
         const float x = original_coordinate(a.coordinate_transformation_mode, static_cast<float>(o), scale, in_len,
-                                            out_len);
+                                            out_len, resized);
         auto& t = taps[static_cast<std::size_t>(o)];
         if (a.mode == ops::interpolate_mode::nearest) {
             t.push_back({source(nearest_index(a.nearest_mode, x, scale)), 1.0});
@@ -6212,7 +9570,8 @@ struct kernel<ops::interpolate, any_precision, arch::reference> {
             const std::int64_t in_len = xs[ax] + pb[ax] + pe[ax];
             const float scale = scales ? in[1].at_as<float>(k)
                                        : static_cast<float>(ys[ax]) / static_cast<float>(in_len);
-            taps[ax] = reference::axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale);
+            const float resized = scales ? static_cast<float>(in_len) * scale : static_cast<float>(ys[ax]);
+            taps[ax] = reference::axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale, resized);
         }
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
@@ -6975,6 +10334,1814 @@ struct kernel<ops::softmax, any_precision, arch::reference> {
 
 #endif  // MOIR_KERNELS_REFERENCE_SOFTMAX_HPP
 // group B kernels end
+// group C kernels
+#ifndef MOIR_KERNELS_REFERENCE_FLOAT_CLASS_HPP
+#define MOIR_KERNELS_REFERENCE_FLOAT_CLASS_HPP
+
+// Reference kernels of the floating-point class tests IsInf and IsNaN: a boolean per element.
+
+
+#include <cmath>        // isinf, isnan
+#include <cstddef>      // size_t
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+namespace detail {
+/// Writes pred(x) as a boolean for every element of a floating-point tensor `x` into `y`.
+template <class Op, class Pred>
+void classify_floats(const tensor& x, tensor& y, Pred pred) {
+    visit_element_type(x.type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (!std::is_floating_point_v<T> && !std::is_same_v<T, half>) {
+            unsupported_type(Op::ir_name, x.type());
+        } else {
+            const T* in = x.data<T>();
+            bool* out = y.data<bool>();
+            for (std::size_t i = 0, n = x.numel(); i < n; ++i) out[i] = pred(convert_value<double>(in[i]));
+        }
+    });
+}
+}  // namespace detail
+
+template <>
+struct kernel<ops::is_inf, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::is_inf::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        detail::classify_floats<ops::is_inf>(in[0], out[0], [&](double v) {
+            return std::isinf(v) && (v > 0 ? a.detect_positive : a.detect_negative);
+        });
+    }
+};
+
+template <>
+struct kernel<ops::is_nan, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        detail::classify_floats<ops::is_nan>(in[0], out[0], [](double v) { return std::isnan(v); });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_FLOAT_CLASS_HPP
+#ifndef MOIR_KERNELS_REFERENCE_LOG_SOFTMAX_HPP
+#define MOIR_KERNELS_REFERENCE_LOG_SOFTMAX_HPP
+
+// Reference LogSoftmax: per line along the axis, subtract the max, then the log of the sum of the
+// exponentials; computed in double for every floating type.
+
+
+#include <cmath>        // exp, log, HUGE_VAL
+#include <cstddef>      // size_t
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::log_softmax, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::log_softmax::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = in[0].dims();
+        const std::size_t axis = normalize_axis(a.axis, s.size());
+        std::size_t outer = 1, inner = 1;
+        for (std::size_t i = 0; i < axis; ++i) outer *= static_cast<std::size_t>(s[i]);
+        for (std::size_t i = axis + 1; i < s.size(); ++i) inner *= static_cast<std::size_t>(s[i]);
+        const auto len = static_cast<std::size_t>(s[axis]);
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!std::is_floating_point_v<T> && !std::is_same_v<T, half>) {
+                detail::unsupported_type(ops::log_softmax::ir_name, in[0].type());
+            } else {
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                for (std::size_t o = 0; o < outer; ++o)
+                    for (std::size_t i = 0; i < inner; ++i) {
+                        const std::size_t base = o * len * inner + i;
+                        double mx = -HUGE_VAL;
+                        for (std::size_t j = 0; j < len; ++j) {
+                            const double v = convert_value<double>(x[base + j * inner]);
+                            if (v > mx || v != v) mx = v;
+                        }
+                        double sum = 0;
+                        for (std::size_t j = 0; j < len; ++j) sum += std::exp(convert_value<double>(x[base + j * inner]) - mx);
+                        const double shift = mx + std::log(sum);
+                        for (std::size_t j = 0; j < len; ++j)
+                            y[base + j * inner] = convert_value<T>(convert_value<double>(x[base + j * inner]) - shift);
+                    }
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_LOG_SOFTMAX_HPP
+#ifndef MOIR_KERNELS_REFERENCE_PRELU_HPP
+#define MOIR_KERNELS_REFERENCE_PRELU_HPP
+
+// Reference kernel of PRelu: the slope broadcast to the data (a per-channel slope is first seen as
+// [C, 1, ..., 1]), computed in double per element.
+
+
+#include <cstddef>      // size_t
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::prelu, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    /// requires: in = {data, slope}, the slope per channel or broadcastable to the data.
+    static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& ds = in[0].dims();
+        shape ss = in[1].dims();
+        if (ops::prelu::per_channel(ds, ss)) {
+            ss.assign(ds.size() - 1, 1);
+            ss[0] = ds[1];
+        }
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!std::is_floating_point_v<T> && !std::is_same_v<T, half>) {
+                detail::unsupported_type(ops::prelu::ir_name, in[0].type());
+            } else {
+                const T* x = in[0].data<T>();
+                const T* slope = in[1].data<T>();
+                T* y = out[0].data<T>();
+                reference::broadcast_unary(ss, ds, [&](std::size_t o, std::size_t i) {
+                    const double v = convert_value<double>(x[o]);
+                    y[o] = convert_value<T>(v < 0 ? convert_value<double>(slope[i]) * v : v);
+                });
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_PRELU_HPP
+#ifndef MOIR_KERNELS_REFERENCE_SELECT_HPP
+#define MOIR_KERNELS_REFERENCE_SELECT_HPP
+
+// Reference kernel of Select: each output element picks then or else by the condition, the three
+// inputs numpy-broadcast to the output.
+
+
+#include <cstddef>  // size_t
+#include <vector>   // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::select, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    /// requires: in = {cond (boolean), then, else}, broadcastable to out[0].
+    static void run(const ops::select::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& os = out[0].dims();
+        const std::size_t rank = os.size(), n = out[0].numel();
+        std::vector<std::size_t> st[3];
+        for (std::size_t k = 0; k < 3; ++k) st[k] = reference::broadcast_strides(in[k].dims(), os);
+        const bool* cond = in[0].data<bool>();
+        visit_element_type(out[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            const T* a = in[1].data<T>();
+            const T* b = in[2].data<T>();
+            T* y = out[0].data<T>();
+            for (std::size_t o = 0; o < n; ++o) {
+                // the input offsets of output element o: its index, axis by axis, times each stride
+                std::size_t off[3] = {0, 0, 0};
+                for (std::size_t ax = rank, rest = o; ax-- > 0;) {
+                    const auto d = static_cast<std::size_t>(os[ax]);
+                    const std::size_t i = rest % d;
+                    rest /= d;
+                    for (std::size_t k = 0; k < 3; ++k) off[k] += i * st[k][ax];
+                }
+                y[o] = cond[off[0]] ? a[off[1]] : b[off[2]];
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_SELECT_HPP
+#ifndef MOIR_KERNELS_REFERENCE_SELU_HPP
+#define MOIR_KERNELS_REFERENCE_SELU_HPP
+
+// Reference kernel of Selu: floating types, computed in double per element.
+
+
+#include <cmath>        // expm1
+#include <cstddef>      // size_t
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::selu, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    /// requires: in = {data, alpha, lambda}, alpha and lambda holding one value each.
+    static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!std::is_floating_point_v<T> && !std::is_same_v<T, half>) {
+                detail::unsupported_type(ops::selu::ir_name, in[0].type());
+            } else {
+                const double alpha = in[1].at_as<double>(0), lambda = in[2].at_as<double>(0);
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i) {
+                    const double v = convert_value<double>(x[i]);
+                    y[i] = convert_value<T>(lambda * (v > 0 ? v : alpha * std::expm1(v)));
+                }
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_SELU_HPP
+// group C kernels end
+// group D kernels
+#ifndef MOIR_KERNELS_REFERENCE_CUM_SUM_HPP
+#define MOIR_KERNELS_REFERENCE_CUM_SUM_HPP
+
+// Reference kernel of CumSum: floating types accumulate in double, signed integers in int64,
+// unsigned ones in uint64 (wrapping like the element type when stored back).
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t, uint64_t
+#include <type_traits>  // conditional_t, is_same_v, is_signed_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::cum_sum, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::cum_sum::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = in[0].dims();
+        const std::size_t axis = normalize_axis(in.size() == 2 ? in[1].at_as<std::int64_t>(0) : 0, s.size());
+        const auto n = static_cast<std::size_t>(s[axis]);
+        const std::size_t outer = detail::dims_product(s, 0, axis), inner = detail::dims_product(s, axis + 1, s.size());
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_same_v<T, bool>) {
+                detail::unsupported_type("CumSum", in[0].type());
+            } else {
+                using A = std::conditional_t<std::is_integral_v<T>,
+                                             std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>, double>;
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                for (std::size_t o = 0; o < outer; ++o)
+                    for (std::size_t i = 0; i < inner; ++i) {
+                        A acc = 0;
+                        for (std::size_t step = 0; step < n; ++step) {
+                            const std::size_t j = a.reverse ? n - 1 - step : step;
+                            const std::size_t at = (o * n + j) * inner + i;
+                            const A v = static_cast<A>(convert_value<detail::compute_t<T>>(x[at]));
+                            if (!a.exclusive) acc += v;
+                            y[at] = convert_value<T>(acc);
+                            if (a.exclusive) acc += v;
+                        }
+                    }
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_CUM_SUM_HPP
+#ifndef MOIR_KERNELS_REFERENCE_EINSUM_HPP
+#define MOIR_KERNELS_REFERENCE_EINSUM_HPP
+
+// Reference kernel of Einsum: a direct walk over every combination of label values (output labels,
+// then summed ones), multiplying the inputs' elements. Floats accumulate in double, signed
+// integers in int64, unsigned ones in uint64.
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t, uint64_t
+#include <cstring>      // memset
+#include <type_traits>  // conditional_t, is_integral_v, is_same_v, is_signed_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::einsum, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::einsum::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        std::vector<partial_shape> shapes;
+        for (const auto& t : in) shapes.push_back(t.dims());
+        const auto p = ops::einsum::make_plan(a.equation, shapes);
+        const std::size_t labels = p.extent.size();
+        // walk order: output labels, then the summed ones
+        std::vector<std::size_t> order = p.output;
+        std::vector<bool> in_output(labels, false);
+        for (auto l : p.output) in_output[l] = true;
+        std::size_t summed = 1;
+        for (std::size_t l = 0; l < labels; ++l)
+            if (!in_output[l]) {
+                order.push_back(l);
+                summed *= static_cast<std::size_t>(p.extent[l]);
+            }
+        // per input and walked label: the element stride (0 where a size-1 axis broadcasts)
+        std::vector<std::vector<std::int64_t>> stride(in.size(), std::vector<std::int64_t>(order.size(), 0));
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            const auto st = detail::signed_strides(in[i].dims());
+            for (std::size_t ax = 0; ax < p.inputs[i].size(); ++ax)
+                for (std::size_t w = 0; w < order.size(); ++w)
+                    if (order[w] == p.inputs[i][ax] && in[i].dims()[ax] != 1) stride[i][w] += st[ax];
+        }
+        if (summed == 0) {  // an empty sum: zeros
+            if (out[0].bytes()) std::memset(out[0].raw(), 0, out[0].bytes());
+            return;
+        }
+        shape walk;
+        for (auto l : order) walk.push_back(p.extent[l]);
+        visit_element_type(out[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_same_v<T, bool>) {
+                detail::unsupported_type("Einsum", out[0].type());
+            } else {
+                using A = std::conditional_t<std::is_integral_v<T>,
+                                             std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>, double>;
+                std::vector<const T*> x;
+                for (const auto& t : in) x.push_back(t.data<T>());
+                T* y = out[0].data<T>();
+                A acc = 0;
+                detail::for_each_index(walk, [&](std::size_t o, const std::vector<std::int64_t>& c) {
+                    A prod = 1;
+                    for (std::size_t i = 0; i < in.size(); ++i) {
+                        std::int64_t at = 0;
+                        for (std::size_t w = 0; w < c.size(); ++w) at += c[w] * stride[i][w];
+                        prod *= static_cast<A>(convert_value<detail::compute_t<T>>(x[i][at]));
+                    }
+                    acc += prod;
+                    if ((o + 1) % summed == 0) {  // the last summed combination of this output element
+                        y[o / summed] = convert_value<T>(acc);
+                        acc = 0;
+                    }
+                });
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_EINSUM_HPP
+#ifndef MOIR_KERNELS_REFERENCE_EYE_HPP
+#define MOIR_KERNELS_REFERENCE_EYE_HPP
+
+// Reference kernel of Eye: zeros, then the ones, for every element type.
+
+
+#include <cstddef>  // size_t
+#include <cstdint>  // int64_t
+#include <cstring>  // memset
+#include <vector>   // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::eye, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::eye::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = out[0].dims();
+        const std::int64_t rows = s[s.size() - 2], cols = s[s.size() - 1];
+        const std::int64_t diag = in[2].at_as<std::int64_t>(0);
+        const std::size_t matrices = rows * cols > 0 ? out[0].numel() / static_cast<std::size_t>(rows * cols) : 0;
+        if (out[0].bytes()) std::memset(out[0].raw(), 0, out[0].bytes());
+        visit_element_type(out[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            T* y = out[0].data<T>();
+            for (std::size_t m = 0; m < matrices; ++m)
+                for (std::int64_t r = 0; r < rows; ++r) {
+                    const std::int64_t c = r + diag;
+                    if (c >= 0 && c < cols)
+                        y[m * static_cast<std::size_t>(rows * cols) + static_cast<std::size_t>(r * cols + c)] =
+                            convert_value<T>(1);
+                }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_EYE_HPP
+#ifndef MOIR_KERNELS_REFERENCE_GATHER_SCATTER_HPP
+#define MOIR_KERNELS_REFERENCE_GATHER_SCATTER_HPP
+
+// Reference kernels of the index-addressed ops: GatherElements, GatherND, ScatterElementsUpdate,
+// ScatterNDUpdate, OneHot. Gathers and plain scatters copy bytes (every element type); scatter
+// reductions compute in the element type (half in float) and reject boolean data. Out-of-range
+// indices throw moir::error.
+
+
+#include <cstddef>      // byte, size_t
+#include <cstdint>      // int64_t
+#include <cstring>      // memcpy
+#include <string>       // string, to_string
+#include <type_traits>  // is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+namespace detail::gather_scatter {
+/// An index on an axis of extent `dim`, negative ones counted from the end.
+/// ensures: in [0, dim); throws moir::error naming `what` otherwise.
+inline std::int64_t resolve_index(std::int64_t k, std::int64_t dim, const char* what) {
+    const std::int64_t r = k < 0 ? k + dim : k;
+    MOIR_CHECK(r >= 0 && r < dim, error,
+               std::string(what) + ": index " + std::to_string(k) + " is out of range for a dim of " + std::to_string(dim));
+    return r;
+}
+
+/// The element offset in `data` that each element of the indices tensor addresses along `axis`
+/// (GatherElements / ScatterElementsUpdate).
+inline std::vector<std::size_t> element_targets(const shape& data, const tensor& indices, std::size_t axis,
+                                                const char* what) {
+    const auto st = signed_strides(data);
+    const auto idx = indices.to_vector<std::int64_t>();
+    std::vector<std::size_t> off(idx.size());
+    for_each_index(indices.dims(), [&](std::size_t o, const std::vector<std::int64_t>& c) {
+        std::int64_t at = 0;
+        for (std::size_t a = 0; a < c.size(); ++a)
+            at += (a == axis ? resolve_index(idx[o], data[axis], what) : c[a]) * st[a];
+        off[o] = static_cast<std::size_t>(at);
+    });
+    return off;
+}
+
+/// The element offset in `data` of the slice each index tuple addresses (GatherND after
+/// `batch_dims` batch dims, ScatterNDUpdate with none), one per tuple.
+inline std::vector<std::size_t> tuple_targets(const shape& data, const tensor& indices, std::size_t batch_dims,
+                                              const char* what) {
+    const shape& is = indices.dims();
+    const auto k = static_cast<std::size_t>(is.back());
+    const auto idx = indices.to_vector<std::int64_t>();
+    const std::size_t tuples = k ? idx.size() / k : numel(shape(is.begin(), is.end() - 1));
+    const std::size_t per_batch = dims_product(is, batch_dims, is.size() - 1);
+    const std::size_t batch_stride = dims_product(data, batch_dims, data.size());
+    const auto st = signed_strides(data);
+    std::vector<std::size_t> off(tuples);
+    for (std::size_t t = 0; t < tuples; ++t) {
+        std::int64_t at = static_cast<std::int64_t>(per_batch ? (t / per_batch) * batch_stride : 0);
+        for (std::size_t j = 0; j < k; ++j)
+            at += resolve_index(idx[t * k + j], data[batch_dims + j], what) * st[batch_dims + j];
+        off[t] = static_cast<std::size_t>(at);
+    }
+    return off;
+}
+
+/// Combines `u` into `a` by a reduction, in the compute type of T.
+template <class T, class R>
+T combine(R r, T a, T u) {
+    using C = compute_t<T>;
+    const C x = static_cast<C>(a), y = static_cast<C>(u);
+    C z = y;
+    if constexpr (std::is_same_v<R, ops::scatter_nd_reduction>) {
+        switch (r) {
+            case R::none: z = y; break;
+            case R::sum: z = x + y; break;
+            case R::sub: z = x - y; break;
+            case R::prod: z = x * y; break;
+            case R::min: z = y < x ? y : x; break;
+            case R::max: z = y > x ? y : x; break;
+        }
+    } else {
+        switch (r) {
+            case R::none: z = y; break;
+            case R::sum:
+            case R::mean: z = x + y; break;
+            case R::prod: z = x * y; break;
+            case R::min: z = y < x ? y : x; break;
+            case R::max: z = y > x ? y : x; break;
+        }
+    }
+    return convert_value<T>(z);
+}
+}  // namespace detail::gather_scatter
+
+template <>
+struct kernel<ops::gather_elements, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::gather_elements::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const std::size_t axis = normalize_axis(a.axis, in[0].rank());
+        const auto off = detail::gather_scatter::element_targets(in[0].dims(), in[1], axis, "GatherElements");
+        const std::size_t es = size_of(in[0].type());
+        const std::byte* src = detail::bytes_of(in[0]);
+        std::byte* dst = detail::bytes_of(out[0]);
+        for (std::size_t o = 0; o < off.size(); ++o) std::memcpy(dst + o * es, src + off[o] * es, es);
+    }
+};
+
+template <>
+struct kernel<ops::gather_nd, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::gather_nd::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& ds = in[0].dims();
+        const auto b = static_cast<std::size_t>(a.batch_dims);
+        const auto k = static_cast<std::size_t>(in[1].dims().back());
+        const auto off = detail::gather_scatter::tuple_targets(ds, in[1], b, "GatherND");
+        const std::size_t slice = detail::dims_product(ds, b + k, ds.size()) * size_of(in[0].type());
+        const std::byte* src = detail::bytes_of(in[0]);
+        std::byte* dst = detail::bytes_of(out[0]);
+        const std::size_t es = size_of(in[0].type());
+        for (std::size_t t = 0; t < off.size() && slice; ++t) std::memcpy(dst + t * slice, src + off[t] * es, slice);
+    }
+};
+
+template <>
+struct kernel<ops::scatter_elements_update, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::scatter_elements_update::attrs& a, const std::vector<tensor>& in,
+                    std::vector<tensor>& out) {
+        using red = ops::scatter_elements_reduction;
+        const std::size_t axis = normalize_axis(in[3].at_as<std::int64_t>(0), in[0].rank());
+        const auto off = detail::gather_scatter::element_targets(in[0].dims(), in[1], axis, "ScatterElementsUpdate");
+        const std::size_t es = size_of(in[0].type());
+        if (in[0].bytes()) std::memcpy(out[0].raw(), in[0].raw(), in[0].bytes());
+        if (a.reduction == red::none) {
+            const std::byte* u = detail::bytes_of(in[2]);
+            std::byte* y = detail::bytes_of(out[0]);
+            for (std::size_t o = 0; o < off.size(); ++o) std::memcpy(y + off[o] * es, u + o * es, es);
+            return;
+        }
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_same_v<T, bool>) {
+                detail::unsupported_type("ScatterElementsUpdate with a reduction", in[0].type());
+            } else {
+                const T* u = in[2].data<T>();
+                T* y = out[0].data<T>();
+                // per touched element: how many values its reduction saw (for mean)
+                std::vector<std::int64_t> seen(out[0].numel(), a.use_init_val ? 1 : 0);
+                for (std::size_t o = 0; o < off.size(); ++o) {
+                    const std::size_t t = off[o];
+                    y[t] = seen[t] == 0 ? u[o] : detail::gather_scatter::combine(a.reduction, y[t], u[o]);
+                    ++seen[t];
+                }
+                if (a.reduction == red::mean)
+                    for (std::size_t t = 0; t < seen.size(); ++t)
+                        if (seen[t] > 1) {
+                            using C = detail::compute_t<T>;
+                            y[t] = convert_value<T>(static_cast<C>(static_cast<C>(y[t]) / static_cast<C>(seen[t])));
+                        }
+            }
+        });
+    }
+};
+
+template <>
+struct kernel<ops::scatter_nd_update, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::scatter_nd_update::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& ds = in[0].dims();
+        const auto k = static_cast<std::size_t>(in[1].dims().back());
+        const auto off = detail::gather_scatter::tuple_targets(ds, in[1], 0, "ScatterNDUpdate");
+        const std::size_t slice = detail::dims_product(ds, k, ds.size());
+        const std::size_t es = size_of(in[0].type());
+        if (in[0].bytes()) std::memcpy(out[0].raw(), in[0].raw(), in[0].bytes());
+        if (a.reduction == ops::scatter_nd_reduction::none) {
+            const std::byte* u = detail::bytes_of(in[2]);
+            std::byte* y = detail::bytes_of(out[0]);
+            for (std::size_t t = 0; t < off.size() && slice; ++t)
+                std::memcpy(y + off[t] * es, u + t * slice * es, slice * es);
+            return;
+        }
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_same_v<T, bool>) {
+                detail::unsupported_type("ScatterNDUpdate with a reduction", in[0].type());
+            } else {
+                const T* u = in[2].data<T>();
+                T* y = out[0].data<T>();
+                for (std::size_t t = 0; t < off.size(); ++t)
+                    for (std::size_t s = 0; s < slice; ++s)
+                        y[off[t] + s] = detail::gather_scatter::combine(a.reduction, y[off[t] + s], u[t * slice + s]);
+            }
+        });
+    }
+};
+
+template <>
+struct kernel<ops::one_hot, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::one_hot::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& is = in[0].dims();
+        const std::size_t axis = normalize_axis(a.axis, is.size() + 1);
+        const std::int64_t depth = in[1].at_as<std::int64_t>(0);
+        const std::size_t outer = detail::dims_product(is, 0, axis), inner = detail::dims_product(is, axis, is.size());
+        const auto idx = in[0].to_vector<std::int64_t>();
+        const std::size_t es = size_of(out[0].type());
+        const std::byte* on = detail::bytes_of(in[2]);
+        const std::byte* off = detail::bytes_of(in[3]);
+        std::byte* y = detail::bytes_of(out[0]);
+        for (std::size_t o = 0; o < outer; ++o)
+            for (std::int64_t d = 0; d < depth; ++d)
+                for (std::size_t i = 0; i < inner; ++i) {
+                    std::int64_t k = idx[o * inner + i];
+                    if (k < 0 && a.negative_indices_mode == ops::one_hot_negative_mode::normalize) k += depth;
+                    std::memcpy(y, k == d ? on : off, es);
+                    y += es;
+                }
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_GATHER_SCATTER_HPP
+#ifndef MOIR_KERNELS_REFERENCE_REARRANGE_HPP
+#define MOIR_KERNELS_REFERENCE_REARRANGE_HPP
+
+// Reference kernels of the ops that permute elements by a computed index map: DepthToSpace,
+// SpaceToDepth, ReverseSequence. They copy bytes, so they handle every element type.
+
+
+#include <cstddef>  // byte, size_t
+#include <cstdint>  // int64_t
+#include <cstring>  // memcpy
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir::kernels {
+
+namespace detail::rearrange {
+/// Calls f(space_offset, depth_offset) for every element of the "space" side tensor `space`
+/// ([N, C, D1 * bs, ...]) and the element of the "depth" side `depth` ([N, C * bs^k, D1, ...])
+/// it corresponds to.
+template <class F>
+void depth_space_pairs(const shape& space, const shape& depth, ops::depth_space_mode mode, std::int64_t bs, F&& f) {
+    const auto dst = signed_strides(depth);
+    const std::int64_t be = ops::detail::block_elements(bs, space.size() - 2);
+    for_each_index(space, [&](std::size_t o, const std::vector<std::int64_t>& c) {
+        std::int64_t offset = 0, at = c[0] * dst[0];
+        for (std::size_t i = 2; i < c.size(); ++i) {
+            offset = offset * bs + c[i] % bs;
+            at += (c[i] / bs) * dst[i];
+        }
+        at += ops::detail::depth_channel(mode, c[1], offset, space[1], be) * dst[1];
+        f(o, static_cast<std::size_t>(at));
+    });
+}
+}  // namespace detail::rearrange
+
+template <>
+struct kernel<ops::depth_to_space, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::depth_to_space::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const std::size_t es = size_of(in[0].type());
+        const std::byte* x = detail::bytes_of(in[0]);
+        std::byte* y = detail::bytes_of(out[0]);
+        detail::rearrange::depth_space_pairs(out[0].dims(), in[0].dims(), a.mode, a.block_size,
+                                             [&](std::size_t s, std::size_t d) { std::memcpy(y + s * es, x + d * es, es); });
+    }
+};
+
+template <>
+struct kernel<ops::space_to_depth, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::space_to_depth::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const std::size_t es = size_of(in[0].type());
+        const std::byte* x = detail::bytes_of(in[0]);
+        std::byte* y = detail::bytes_of(out[0]);
+        detail::rearrange::depth_space_pairs(in[0].dims(), out[0].dims(), a.mode, a.block_size,
+                                             [&](std::size_t s, std::size_t d) { std::memcpy(y + d * es, x + s * es, es); });
+    }
+};
+
+template <>
+struct kernel<ops::reverse_sequence, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::reverse_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = in[0].dims();
+        const std::size_t b = normalize_axis(a.batch_axis, s.size()), t = normalize_axis(a.seq_axis, s.size());
+        const auto lens = in[1].to_vector<std::int64_t>();
+        for (auto l : lens)
+            MOIR_CHECK(l >= 0 && l <= s[t], error,
+                       "ReverseSequence: a sequence length " + std::to_string(l) + " is outside [0, " +
+                           std::to_string(s[t]) + "]");
+        const auto st = detail::signed_strides(s);
+        const std::size_t es = size_of(in[0].type());
+        const std::byte* x = detail::bytes_of(in[0]);
+        std::byte* y = detail::bytes_of(out[0]);
+        detail::for_each_index(s, [&](std::size_t o, const std::vector<std::int64_t>& c) {
+            const std::int64_t len = lens[static_cast<std::size_t>(c[b])];
+            std::int64_t at = 0;
+            for (std::size_t i = 0; i < c.size(); ++i) at += (i == t && c[i] < len ? len - 1 - c[i] : c[i]) * st[i];
+            std::memcpy(y + o * es, x + static_cast<std::size_t>(at) * es, es);
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_REARRANGE_HPP
+#ifndef MOIR_KERNELS_REFERENCE_SORTING_HPP
+#define MOIR_KERNELS_REFERENCE_SORTING_HPP
+
+// Reference kernels of the ops that order or select elements by value: TopK, Unique, NonZero.
+
+
+#include <algorithm>    // sort, stable_sort
+#include <cstddef>      // byte, size_t
+#include <cstdint>      // int32_t, int64_t
+#include <cstring>      // memcpy
+#include <type_traits>  // is_same_v
+#include <utility>      // pair
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+namespace detail::sorting {
+/// Writes integer i of an i32 or i64 tensor.
+inline void store_index(tensor& t, std::size_t i, std::int64_t v) {
+    if (t.type() == element_type::i32) t.data<std::int32_t>()[i] = static_cast<std::int32_t>(v);
+    else t.data<std::int64_t>()[i] = v;
+}
+}  // namespace detail::sorting
+
+template <>
+struct kernel<ops::top_k, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::top_k::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = in[0].dims();
+        const std::size_t axis = normalize_axis(a.axis, s.size());
+        const auto n = static_cast<std::size_t>(s[axis]);
+        const auto k = static_cast<std::size_t>(out[0].dims()[axis]);
+        const std::size_t outer = detail::dims_product(s, 0, axis), inner = detail::dims_product(s, axis + 1, s.size());
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_same_v<T, bool>) {
+                detail::unsupported_type("TopK", in[0].type());
+            } else {
+                using C = detail::compute_t<T>;
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                std::vector<std::pair<C, std::size_t>> line(n);
+                const auto better = [&](const std::pair<C, std::size_t>& p, const std::pair<C, std::size_t>& q) {
+                    return a.mode == ops::top_k_mode::max ? ops::unique::value_less(q.first, p.first)
+                                                          : ops::unique::value_less(p.first, q.first);
+                };
+                for (std::size_t o = 0; o < outer; ++o)
+                    for (std::size_t i = 0; i < inner; ++i) {
+                        for (std::size_t j = 0; j < n; ++j)
+                            line[j] = {static_cast<C>(x[(o * n + j) * inner + i]), j};
+                        std::stable_sort(line.begin(), line.end(), better);  // ties keep index order
+                        if (a.sort == ops::top_k_sort::index)
+                            std::sort(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(k),
+                                      [](const auto& p, const auto& q) { return p.second < q.second; });
+                        for (std::size_t j = 0; j < k; ++j) {
+                            const std::size_t at = (o * k + j) * inner + i;
+                            y[at] = convert_value<T>(line[j].first);
+                            detail::sorting::store_index(out[1], at, static_cast<std::int64_t>(line[j].second));
+                        }
+                    }
+            }
+        });
+    }
+};
+
+template <>
+struct kernel<ops::unique, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::unique::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const bool has_axis = in.size() == 2;
+        const std::size_t axis = has_axis ? normalize_axis(in[1].at_as<std::int64_t>(0), in[0].rank()) : 0;
+        const auto l = ops::unique::layout_of(in[0].dims(), has_axis, axis);
+        const auto p = ops::unique::make_plan(in[0], l, a.sorted);
+        const std::size_t u = p.first.size();
+        const std::size_t row = l.inner * size_of(in[0].type());
+        const std::byte* x = detail::bytes_of(in[0]);
+        std::byte* y = detail::bytes_of(out[0]);
+        for (std::size_t o = 0; o < l.outer && row; ++o)
+            for (std::size_t j = 0; j < u; ++j)
+                std::memcpy(y + (o * u + j) * row, x + (o * l.count + p.first[j]) * row, row);
+        for (std::size_t j = 0; j < u; ++j) {
+            detail::sorting::store_index(out[1], j, static_cast<std::int64_t>(p.first[j]));
+            detail::sorting::store_index(out[3], j, p.counts[j]);
+        }
+        for (std::size_t j = 0; j < p.inverse.size(); ++j) detail::sorting::store_index(out[2], j, p.inverse[j]);
+    }
+};
+
+template <>
+struct kernel<ops::non_zero, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::non_zero::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const auto n = static_cast<std::size_t>(out[0].dims()[1]);
+        std::size_t j = 0;
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            const T* x = in[0].data<T>();
+            detail::for_each_index(in[0].dims(), [&](std::size_t o, const std::vector<std::int64_t>& c) {
+                if (convert_value<double>(x[o]) == 0.0) return;
+                for (std::size_t ax = 0; ax < c.size(); ++ax) detail::sorting::store_index(out[0], ax * n + j, c[ax]);
+                ++j;
+            });
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_SORTING_HPP
+// group D kernels end
+// group E kernels
+#ifndef MOIR_KERNELS_REFERENCE_LINALG_HPP
+#define MOIR_KERNELS_REFERENCE_LINALG_HPP
+
+// Reference kernel of Det: LU decomposition with partial pivoting in double, floating types.
+
+
+#include <cmath>    // fabs
+#include <cstddef>  // size_t
+#include <utility>  // swap
+#include <vector>   // vector
+
+namespace moir::kernels {
+
+namespace reference {
+/// The determinant of the n x n row-major matrix `m` (destroyed).
+inline double determinant(std::vector<double>& m, std::size_t n) {
+    double det = 1.0;
+    for (std::size_t col = 0; col < n; ++col) {
+        std::size_t pivot = col;
+        for (std::size_t r = col + 1; r < n; ++r)
+            if (std::fabs(m[r * n + col]) > std::fabs(m[pivot * n + col])) pivot = r;
+        if (m[pivot * n + col] == 0.0) return 0.0;
+        if (pivot != col) {
+            for (std::size_t k = 0; k < n; ++k) std::swap(m[pivot * n + k], m[col * n + k]);
+            det = -det;
+        }
+        const double p = m[col * n + col];
+        det *= p;
+        for (std::size_t r = col + 1; r < n; ++r) {
+            const double f = m[r * n + col] / p;
+            for (std::size_t k = col; k < n; ++k) m[r * n + k] -= f * m[col * n + k];
+        }
+    }
+    return det;
+}
+}  // namespace reference
+
+template <>
+struct kernel<ops::det, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::det::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = in[0].dims();
+        const auto n = static_cast<std::size_t>(s.back());
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!detail::computes_v<ops::det, T>) {
+                detail::unsupported_type(ops::det::ir_name, in[0].type());
+            } else {
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                std::vector<double> m(n * n);
+                for (std::size_t b = 0, count = out[0].numel(); b < count; ++b) {
+                    for (std::size_t i = 0; i < n * n; ++i) m[i] = convert_value<double>(x[b * n * n + i]);
+                    y[b] = convert_value<T>(reference::determinant(m, n));
+                }
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_LINALG_HPP
+#ifndef MOIR_KERNELS_REFERENCE_NORMALIZATION_HPP
+#define MOIR_KERNELS_REFERENCE_NORMALIZATION_HPP
+
+// Reference kernels of the normalization ops MVN and LRN: floating types, computed in double.
+
+
+#include <algorithm>  // max, min
+#include <cmath>      // pow, sqrt
+#include <cstddef>    // size_t
+#include <cstdint>    // int64_t
+#include <vector>     // vector
+
+namespace moir::kernels {
+
+namespace reference {
+/// For each element of a tensor of shape s (row-major), the index of its group: the elements that
+/// agree on every axis not in `mask` share a group. ensures: ids in [0, number of groups).
+inline std::vector<std::size_t> group_ids(const shape& s, const std::vector<bool>& mask) {
+    std::vector<std::size_t> gstride(s.size(), 0);
+    std::size_t step = 1;
+    for (std::size_t i = s.size(); i-- > 0;)
+        if (!mask[i]) {
+            gstride[i] = step;
+            step *= static_cast<std::size_t>(s[i]);
+        }
+    std::vector<std::size_t> ids(numel(s));
+    std::vector<std::int64_t> idx(s.size(), 0);
+    std::size_t g = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ids[i] = g;
+        for (std::size_t ax = s.size(); ax-- > 0;) {  // odometer
+            g += gstride[ax];
+            if (++idx[ax] < s[ax]) break;
+            g -= gstride[ax] * static_cast<std::size_t>(s[ax]);
+            idx[ax] = 0;
+        }
+    }
+    return ids;
+}
+}  // namespace reference
+
+/// MVN: mean and population variance per group of the non-normalized axes, two passes in double.
+template <>
+struct kernel<ops::mvn, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::mvn::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = in[0].dims();
+        const auto mask = ops::detail::reduced_axes_mask(in[1].to_vector<std::int64_t>(), s.size());
+        const auto ids = reference::group_ids(s, mask);
+        std::size_t groups = 1;
+        for (std::size_t i = 0; i < s.size(); ++i)
+            if (!mask[i]) groups *= static_cast<std::size_t>(s[i]);
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!detail::computes_v<ops::mvn, T>) {
+                detail::unsupported_type(ops::mvn::ir_name, in[0].type());
+            } else {
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                const std::size_t n = in[0].numel();
+                std::vector<double> mean(groups, 0.0), var(groups, 0.0), count(groups, 0.0);
+                for (std::size_t i = 0; i < n; ++i) {
+                    mean[ids[i]] += convert_value<double>(x[i]);
+                    count[ids[i]] += 1.0;
+                }
+                for (std::size_t g = 0; g < groups; ++g) mean[g] = count[g] > 0 ? mean[g] / count[g] : 0.0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double d = convert_value<double>(x[i]) - mean[ids[i]];
+                    var[ids[i]] += d * d;
+                }
+                std::vector<double> scale(groups, 1.0);
+                for (std::size_t g = 0; g < groups; ++g) {
+                    if (!a.normalize_variance) continue;
+                    const double v = count[g] > 0 ? var[g] / count[g] : 0.0;
+                    const double eps = static_cast<double>(a.eps);
+                    scale[g] = 1.0 / (a.eps_mode == ops::mvn_eps_mode::inside_sqrt ? std::sqrt(v + eps) : std::sqrt(v) + eps);
+                }
+                for (std::size_t i = 0; i < n; ++i)
+                    y[i] = convert_value<T>((convert_value<double>(x[i]) - mean[ids[i]]) * scale[ids[i]]);
+            }
+        });
+    }
+};
+
+/// LRN: per cell, the sum of squares over its window on the normalized axes, in double.
+template <>
+struct kernel<ops::lrn, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::lrn::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& s = in[0].dims();
+        const std::size_t r = s.size();
+        const auto mask = ops::detail::reduced_axes_mask(in[1].to_vector<std::int64_t>(), r);
+        std::size_t axes = 0;
+        for (bool m : mask) axes += m;
+        const auto st = reference::strides_of(s);
+        const std::int64_t below = (a.size - 1) / 2, above = a.size - 1 - below;
+        const double alpha = a.alpha / std::pow(static_cast<double>(a.size), static_cast<double>(axes));
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!detail::computes_v<ops::lrn, T>) {
+                detail::unsupported_type(ops::lrn::ir_name, in[0].type());
+            } else {
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                std::vector<std::int64_t> idx(r, 0), lo(r), hi(r), w(r);
+                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i) {
+                    // the window: the cell itself on other axes, [i - below, i + above] on normalized ones
+                    for (std::size_t ax = 0; ax < r; ++ax) {
+                        lo[ax] = mask[ax] ? std::max<std::int64_t>(0, idx[ax] - below) : idx[ax];
+                        hi[ax] = mask[ax] ? std::min<std::int64_t>(s[ax] - 1, idx[ax] + above) : idx[ax];
+                    }
+                    double sum = 0.0;
+                    w = lo;
+                    for (bool more = true; more;) {  // never empty: it holds the cell itself
+                        std::size_t off = 0;
+                        for (std::size_t ax = 0; ax < r; ++ax) off += static_cast<std::size_t>(w[ax]) * st[ax];
+                        const double v = convert_value<double>(x[off]);
+                        sum += v * v;
+                        more = false;
+                        for (std::size_t ax = r; ax-- > 0;) {
+                            if (++w[ax] <= hi[ax]) {
+                                more = true;
+                                break;
+                            }
+                            w[ax] = lo[ax];
+                        }
+                    }
+                    y[i] = convert_value<T>(convert_value<double>(x[i]) / std::pow(a.bias + alpha * sum, a.beta));
+                    for (std::size_t ax = r; ax-- > 0;) {  // next cell
+                        if (++idx[ax] < s[ax]) break;
+                        idx[ax] = 0;
+                    }
+                }
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_NORMALIZATION_HPP
+#ifndef MOIR_KERNELS_REFERENCE_POOLING_INDICES_HPP
+#define MOIR_KERNELS_REFERENCE_POOLING_INDICES_HPP
+
+// Reference kernels of the pooling ops that work with indices: MaxPool-8 (dilations, an indices
+// output) and MaxUnpool. Any number of spatial axes; every non-bool element type.
+
+
+#include <algorithm>    // fill, max
+#include <cstddef>      // size_t
+#include <cstdint>      // int32_t, int64_t
+#include <cstring>      // memcpy
+#include <string>       // string, to_string
+#include <type_traits>  // is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+/// MaxPool-8: each window's first maximum (strict >, row-major window order) and its flat index.
+template <>
+struct kernel<ops::max_pool_v8, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::max_pool_v8::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const shape& xs = in[0].dims();
+        const shape& ys = out[0].dims();
+        const std::size_t k = xs.size() - 2;
+        const std::vector<std::int64_t> in_sp(xs.begin() + 2, xs.end());
+        const auto g = ops::detail::resolve_window(in_sp, a.kernel, a.strides, a.dilations, a.pads_begin, a.pads_end,
+                                                   a.auto_pad, a.rounding_type == ops::rounding_type::ceil);
+        std::int64_t in_plane = 1, out_plane = 1;
+        for (std::size_t i = 0; i < k; ++i) {
+            in_plane *= xs[i + 2];
+            out_plane *= ys[i + 2];
+        }
+        // indices count from `axis`: the flat index modulo the extent of the trailing axes
+        std::int64_t tail = 1;
+        for (std::size_t i = normalize_axis(a.axis, xs.size()); i < xs.size(); ++i) tail *= xs[i];
+        const std::int64_t planes = xs[0] * xs[1];
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_same_v<T, bool>) {
+                detail::unsupported_type(ops::max_pool_v8::ir_name, in[0].type());
+            } else {
+                using C = detail::compute_t<T>;
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                std::vector<std::int64_t> o(k, 0), w(k, 0);
+                for (std::int64_t p = 0; p < planes; ++p) {
+                    for (std::int64_t oi = 0; oi < out_plane; ++oi) {
+                        // the output coordinate o of flat oi
+                        for (std::size_t i = k, rest = static_cast<std::size_t>(oi); i-- > 0;) {
+                            o[i] = static_cast<std::int64_t>(rest % static_cast<std::size_t>(ys[i + 2]));
+                            rest /= static_cast<std::size_t>(ys[i + 2]);
+                        }
+                        C best = reference::lowest_value<C>();
+                        std::int64_t best_at = -1;
+                        std::fill(w.begin(), w.end(), 0);
+                        for (bool more = true; more;) {
+                            std::int64_t at = 0;
+                            bool inside = true;
+                            for (std::size_t i = 0; i < k; ++i) {
+                                const std::int64_t c = o[i] * g.strides[i] - g.pads_begin[i] + w[i] * g.dilations[i];
+                                inside = inside && c >= 0 && c < in_sp[i];
+                                at = at * in_sp[i] + c;
+                            }
+                            if (inside) {
+                                const C v = static_cast<C>(x[p * in_plane + at]);
+                                if (best_at < 0 || v > best) {
+                                    best = v;
+                                    best_at = at;
+                                }
+                            }
+                            more = false;
+                            for (std::size_t i = k; i-- > 0;) {
+                                if (++w[i] < a.kernel[i]) {
+                                    more = true;
+                                    break;
+                                }
+                                w[i] = 0;
+                            }
+                        }
+                        const std::size_t yo = static_cast<std::size_t>(p * out_plane + oi);
+                        y[yo] = convert_value<T>(best);
+                        const std::int64_t index = best_at < 0 ? 0 : (p * in_plane + best_at) % tail;
+                        if (out[1].type() == element_type::i32) out[1].data<std::int32_t>()[yo] = static_cast<std::int32_t>(index);
+                        else out[1].data<std::int64_t>()[yo] = index;
+                    }
+                }
+            }
+        });
+    }
+};
+
+/// MaxUnpool: zeros, then each input value stored at the position its index names in the default
+/// unpooled shape, re-linearized in the output's shape.
+template <>
+struct kernel<ops::max_unpool, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::max_unpool::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const auto idx = in[1].to_vector<std::int64_t>();
+        MOIR_CHECK(idx.size() == in[0].numel(), shape_error, "MaxUnpool: the indices must have the shape of the data");
+        const shape def = ops::max_unpool::default_shape(a, partial_shape(in[0].dims()));
+        const shape& ys = out[0].dims();
+        const std::size_t r = def.size();
+        MOIR_CHECK(ys.size() == r, shape_error, "MaxUnpool: output_shape must have the data's rank");
+        for (std::size_t i = 2; i < r; ++i)
+            MOIR_CHECK(ys[i] >= def[i], shape_error, "MaxUnpool: output_shape is smaller than the unpooled shape");
+        std::int64_t def_plane = 1, out_plane = 1;
+        for (std::size_t i = 2; i < r; ++i) {
+            def_plane *= def[i];
+            out_plane *= ys[i];
+        }
+        const auto planes = static_cast<std::int64_t>(out[0].numel()) / std::max<std::int64_t>(out_plane, 1);
+        const std::size_t bytes = size_of(in[0].type());
+        const auto* x = static_cast<const unsigned char*>(in[0].raw());
+        auto* y = static_cast<unsigned char*>(out[0].raw());
+        for (std::size_t i = 0; i < idx.size(); ++i) {
+            const std::int64_t plane = def_plane ? idx[i] / def_plane : 0;
+            MOIR_CHECK(idx[i] >= 0 && plane < planes, shape_error,
+                       "MaxUnpool: index " + std::to_string(idx[i]) + " is outside the unpooled shape");
+            // the spatial coordinates in the default shape, re-linearized in the output's
+            std::int64_t rest = idx[i] - plane * def_plane, at = 0, stride = 1;
+            for (std::size_t ax = r; ax-- > 2;) {
+                at += (rest % def[ax]) * stride;
+                rest /= def[ax];
+                stride *= ys[ax];
+            }
+            const auto o = static_cast<std::size_t>(plane * out_plane + at);
+            std::memcpy(y + o * bytes, x + i * bytes, bytes);
+        }
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_POOLING_INDICES_HPP
+#ifndef MOIR_KERNELS_REFERENCE_SAMPLING_HPP
+#define MOIR_KERNELS_REFERENCE_SAMPLING_HPP
+
+// Reference kernels of the ops that sample data at fractional positions: GridSample and ROIAlign.
+// Floating types; coordinates and sums in double.
+
+
+#include <algorithm>  // clamp, max, min
+#include <cmath>      // ceil, floor, nearbyint
+#include <cstddef>    // size_t
+#include <cstdint>    // int64_t
+#include <string>     // string, to_string
+#include <vector>     // vector
+
+namespace moir::kernels {
+
+namespace reference {
+/// x mirrored at lo and hi (repeatedly) until it lies in [lo, hi].
+inline double grid_reflect(double x, double lo, double hi) {
+    const double range = hi - lo;
+    if (range <= 0.0) return lo;
+    if (x < lo) {
+        const double d = lo - x;
+        const auto n = static_cast<std::int64_t>(d / range);
+        const double r = d - static_cast<double>(n) * range;
+        return n % 2 == 0 ? lo + r : hi - r;
+    }
+    if (x > hi) {
+        const double d = x - hi;
+        const auto n = static_cast<std::int64_t>(d / range);
+        const double r = d - static_cast<double>(n) * range;
+        return n % 2 == 0 ? hi - r : lo + r;
+    }
+    return x;
+}
+
+/// One image plane [h, w] as GridSample reads it: cells outside read per the padding mode.
+struct grid_plane {
+    const std::vector<double>& data;
+    std::size_t offset;
+    std::int64_t h, w;
+    ops::grid_sample_padding padding;
+    bool align_corners;
+
+    double bound_lo(std::int64_t) const { return align_corners ? 0.0 : -0.5; }
+    double bound_hi(std::int64_t len) const { return align_corners ? static_cast<double>(len - 1) : static_cast<double>(len) - 0.5; }
+
+    double at(std::int64_t y, std::int64_t x) const {
+        if (padding == ops::grid_sample_padding::zeros) {
+            if (y < 0 || y >= h || x < 0 || x >= w) return 0.0;
+        } else if (padding == ops::grid_sample_padding::reflection) {
+            x = static_cast<std::int64_t>(grid_reflect(static_cast<double>(x), bound_lo(w), bound_hi(w)));
+            y = static_cast<std::int64_t>(grid_reflect(static_cast<double>(y), bound_lo(h), bound_hi(h)));
+        }
+        x = std::clamp<std::int64_t>(x, 0, w - 1);
+        y = std::clamp<std::int64_t>(y, 0, h - 1);
+        return data[offset + static_cast<std::size_t>(y * w + x)];
+    }
+
+    /// The sample at grid point (gx, gy) in [-1, 1].
+    double sample(const ops::grid_sample::attrs& a, double gx, double gy) const {
+        auto denormalize = [&](double v, std::int64_t len) {
+            return align_corners ? (v + 1.0) / 2.0 * static_cast<double>(len - 1)
+                                 : ((v + 1.0) * static_cast<double>(len) - 1.0) / 2.0;
+        };
+        double x = denormalize(gx, w), y = denormalize(gy, h);
+        if (a.mode == ops::grid_sample_mode::nearest) {
+            x = std::nearbyint(x);
+            y = std::nearbyint(y);
+        }
+        const bool outside = x < bound_lo(w) || x > bound_hi(w) || y < bound_lo(h) || y > bound_hi(h);
+        if (outside && padding == ops::grid_sample_padding::border) {
+            x = std::clamp(x, 0.0, static_cast<double>(w - 1));
+            y = std::clamp(y, 0.0, static_cast<double>(h - 1));
+        } else if (outside && padding == ops::grid_sample_padding::reflection) {
+            x = grid_reflect(x, bound_lo(w), bound_hi(w));
+            y = grid_reflect(y, bound_lo(h), bound_hi(h));
+        }
+        if (a.mode == ops::grid_sample_mode::nearest)
+            return at(static_cast<std::int64_t>(std::floor(y + 0.5)), static_cast<std::int64_t>(std::floor(x + 0.5)));
+        const double fx = std::floor(x), fy = std::floor(y);
+        const auto x0 = static_cast<std::int64_t>(fx), y0 = static_cast<std::int64_t>(fy);
+        const double tx = x - fx, ty = y - fy;
+        if (a.mode == ops::grid_sample_mode::bilinear)
+            return (1.0 - ty) * ((1.0 - tx) * at(y0, x0) + tx * at(y0, x0 + 1)) +
+                   ty * ((1.0 - tx) * at(y0 + 1, x0) + tx * at(y0 + 1, x0 + 1));
+        double acc = 0.0;  // bicubic: the 4x4 neighbours -1..2 around (y0, x0)
+        for (std::int64_t i = -1; i <= 2; ++i) {
+            const double wy = cubic_weight(ty - static_cast<double>(i), -0.75);
+            for (std::int64_t j = -1; j <= 2; ++j)
+                acc += wy * cubic_weight(tx - static_cast<double>(j), -0.75) * at(y0 + i, x0 + j);
+        }
+        return acc;
+    }
+};
+
+/// The bilinear sample of plane [h, w] at (y, x) as ROIAlign reads it: 0 more than a cell outside,
+/// else clamped to the plane.
+inline double roi_bilinear(const std::vector<double>& d, std::size_t off, std::int64_t h, std::int64_t w, double y, double x) {
+    if (y < -1.0 || y > static_cast<double>(h) || x < -1.0 || x > static_cast<double>(w)) return 0.0;
+    y = std::max(y, 0.0);
+    x = std::max(x, 0.0);
+    auto y0 = static_cast<std::int64_t>(y), x0 = static_cast<std::int64_t>(x);
+    std::int64_t y1 = y0 + 1, x1 = x0 + 1;
+    if (y0 >= h - 1) {
+        y0 = y1 = h - 1;
+        y = static_cast<double>(y0);
+    }
+    if (x0 >= w - 1) {
+        x0 = x1 = w - 1;
+        x = static_cast<double>(x0);
+    }
+    const double ly = y - static_cast<double>(y0), lx = x - static_cast<double>(x0);
+    auto v = [&](std::int64_t yy, std::int64_t xx) { return d[off + static_cast<std::size_t>(yy * w + xx)]; };
+    return (1.0 - ly) * ((1.0 - lx) * v(y0, x0) + lx * v(y0, x1)) + ly * ((1.0 - lx) * v(y1, x0) + lx * v(y1, x1));
+}
+}  // namespace reference
+
+template <>
+struct kernel<ops::grid_sample, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::grid_sample::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        if (!is_float(in[0].type())) detail::unsupported_type(ops::grid_sample::ir_name, in[0].type());
+        if (!is_float(in[1].type())) detail::unsupported_type(ops::grid_sample::ir_name, in[1].type());
+        const shape& xs = in[0].dims();
+        const shape& ys = out[0].dims();
+        const auto x = in[0].to_vector<double>();
+        const auto g = in[1].to_vector<double>();
+        const std::int64_t n = xs[0], c = xs[1], h = xs[2], w = xs[3], ho = ys[2], wo = ys[3];
+        std::vector<double> y(out[0].numel());
+        for (std::int64_t b = 0; b < n; ++b)
+            for (std::int64_t ch = 0; ch < c; ++ch) {
+                const reference::grid_plane plane{x, static_cast<std::size_t>((b * c + ch) * h * w), h, w, a.padding_mode,
+                                                  a.align_corners};
+                for (std::int64_t i = 0; i < ho * wo; ++i) {
+                    const auto gi = static_cast<std::size_t>((b * ho * wo + i) * 2);
+                    y[static_cast<std::size_t>((b * c + ch) * ho * wo + i)] = plane.sample(a, g[gi], g[gi + 1]);
+                }
+            }
+        store(y, out[0]);
+    }
+
+    static void store(const std::vector<double>& y, tensor& out) {
+        visit_element_type(out.type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (detail::computes_v<ops::grid_sample, T>) {
+                T* o = out.data<T>();
+                for (std::size_t i = 0; i < y.size(); ++i) o[i] = convert_value<T>(y[i]);
+            }
+        });
+    }
+};
+
+template <>
+struct kernel<ops::roi_align, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::roi_align::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        if (!is_float(in[0].type())) detail::unsupported_type(ops::roi_align::ir_name, in[0].type());
+        MOIR_CHECK(a.aligned_mode != ops::roi_aligned_mode::half_pixel_for_nn, unsupported_error,
+                   "ROIAlign: aligned_mode half_pixel_for_nn is not supported");
+        const shape& xs = in[0].dims();
+        const std::int64_t n = xs[0], c = xs[1], h = xs[2], w = xs[3];
+        const auto x = in[0].to_vector<double>();
+        const auto rois = in[1].to_vector<double>();
+        const auto batch = in[2].to_vector<std::int64_t>();
+        const auto count = static_cast<std::int64_t>(batch.size());
+        MOIR_CHECK(rois.size() == batch.size() * 4, shape_error, "ROIAlign: rois and batch_indices have different counts");
+        const bool half_pixel = a.aligned_mode == ops::roi_aligned_mode::half_pixel;
+        const double offset = half_pixel ? 0.5 : 0.0, scale = static_cast<double>(a.spatial_scale);
+        const std::int64_t ph = a.pooled_h, pw = a.pooled_w;
+        std::vector<double> y(out[0].numel());
+        for (std::int64_t r = 0; r < count; ++r) {
+            const std::int64_t b = batch[static_cast<std::size_t>(r)];
+            MOIR_CHECK(b >= 0 && b < n, shape_error,
+                       "ROIAlign: batch index " + std::to_string(b) + " is outside [0, " + std::to_string(n) + ")");
+            const double* box = &rois[static_cast<std::size_t>(r * 4)];
+            const double x0 = box[0] * scale - offset, y0 = box[1] * scale - offset;
+            double rw = box[2] * scale - offset - x0, rh = box[3] * scale - offset - y0;
+            if (!half_pixel) {
+                rw = std::max(rw, 1.0);
+                rh = std::max(rh, 1.0);
+            }
+            const double bin_h = rh / static_cast<double>(ph), bin_w = rw / static_cast<double>(pw);
+            const std::int64_t grid_h = a.sampling_ratio > 0 ? a.sampling_ratio : static_cast<std::int64_t>(std::ceil(rh / static_cast<double>(ph)));
+            const std::int64_t grid_w = a.sampling_ratio > 0 ? a.sampling_ratio : static_cast<std::int64_t>(std::ceil(rw / static_cast<double>(pw)));
+            const double samples = static_cast<double>(std::max<std::int64_t>(grid_h * grid_w, 1));
+            for (std::int64_t ch = 0; ch < c; ++ch) {
+                const auto off = static_cast<std::size_t>((b * c + ch) * h * w);
+                for (std::int64_t i = 0; i < ph; ++i)
+                    for (std::int64_t j = 0; j < pw; ++j) {
+                        double acc = 0.0;
+                        bool first = true;
+                        for (std::int64_t iy = 0; iy < grid_h; ++iy) {
+                            const double sy = y0 + static_cast<double>(i) * bin_h +
+                                              (static_cast<double>(iy) + 0.5) * bin_h / static_cast<double>(grid_h);
+                            for (std::int64_t ix = 0; ix < grid_w; ++ix) {
+                                const double sx = x0 + static_cast<double>(j) * bin_w +
+                                                  (static_cast<double>(ix) + 0.5) * bin_w / static_cast<double>(grid_w);
+                                const double v = reference::roi_bilinear(x, off, h, w, sy, sx);
+                                if (a.mode == ops::roi_align_mode::avg) acc += v;
+                                else acc = first ? v : std::max(acc, v);
+                                first = false;
+                            }
+                        }
+                        if (a.mode == ops::roi_align_mode::avg) acc /= samples;
+                        y[static_cast<std::size_t>(((r * c + ch) * ph + i) * pw + j)] = acc;
+                    }
+            }
+        }
+        visit_element_type(out[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (detail::computes_v<ops::roi_align, T>) {
+                T* o = out[0].data<T>();
+                for (std::size_t i = 0; i < y.size(); ++i) o[i] = convert_value<T>(y[i]);
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_SAMPLING_HPP
+#ifndef MOIR_KERNELS_REFERENCE_SPECTRAL_HPP
+#define MOIR_KERNELS_REFERENCE_SPECTRAL_HPP
+
+// Reference kernels of the spectral ops DFT, IDFT, STFT and MelWeightMatrix: direct O(N^2)
+// transforms in double (twiddles from (k * n) mod N for accuracy), floating types.
+
+
+#include <algorithm>    // min
+#include <cmath>        // cos, floor, log10, pow, sin
+#include <complex>      // complex
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+namespace reference {
+using cplx = std::complex<double>;
+constexpr double two_pi = 6.283185307179586476925286766559;
+
+/// e^(sign * 2 pi i * k * n / len), exact in the index product.
+inline cplx twiddle(std::int64_t k, std::int64_t n, std::int64_t len, double sign) {
+    const double t = two_pi * static_cast<double>((k * n) % len) / static_cast<double>(len);
+    return {std::cos(t), sign * std::sin(t)};
+}
+
+/// The DFT (sign -1) or unnormalized inverse (sign +1) of `x` of shape s along `axis`, the signal cut
+/// or zero-padded to `len` cells. ensures: s[axis] == len afterwards.
+inline std::vector<cplx> dft_axis(const std::vector<cplx>& x, shape& s, std::size_t axis, std::int64_t len, double sign) {
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < axis; ++i) outer *= static_cast<std::size_t>(s[i]);
+    for (std::size_t i = axis + 1; i < s.size(); ++i) inner *= static_cast<std::size_t>(s[i]);
+    const std::int64_t cur = s[axis], used = std::min(cur, len);
+    std::vector<cplx> y(outer * static_cast<std::size_t>(len) * inner);
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t i = 0; i < inner; ++i)
+            for (std::int64_t k = 0; k < len; ++k) {
+                cplx acc = 0.0;
+                for (std::int64_t n = 0; n < used; ++n)
+                    acc += x[(o * static_cast<std::size_t>(cur) + static_cast<std::size_t>(n)) * inner + i] *
+                           twiddle(k, n, len, sign);
+                y[(o * static_cast<std::size_t>(len) + static_cast<std::size_t>(k)) * inner + i] = acc;
+            }
+    s[axis] = len;
+    return y;
+}
+
+/// Shared DFT/IDFT kernel body.
+inline void run_dft(const std::vector<tensor>& in, std::vector<tensor>& out, bool inverse, std::string_view op) {
+    if (!is_float(in[0].type())) kernels::detail::unsupported_type(op, in[0].type());
+    const shape& xs = in[0].dims();
+    const auto axes = ops::detail::dft_axes(in[1].to_vector<std::int64_t>(), xs.size());
+    std::vector<std::int64_t> sizes(axes.size(), -1);
+    if (in.size() > 2) sizes = in[2].to_vector<std::int64_t>();
+    shape s(xs.begin(), xs.end() - 1);
+    const auto v = in[0].to_vector<double>();
+    std::vector<cplx> x(v.size() / 2);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = {v[2 * i], v[2 * i + 1]};
+    double scale = 1.0;
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const std::int64_t len = sizes[i] == -1 ? s[axes[i]] : sizes[i];
+        if (len == 0) continue;
+        x = dft_axis(x, s, axes[i], len, inverse ? 1.0 : -1.0);
+        scale *= static_cast<double>(len);
+    }
+    visit_element_type(out[0].type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, half>) {
+            T* y = out[0].data<T>();
+            for (std::size_t i = 0; i < x.size(); ++i) {
+                const cplx r = inverse ? x[i] / scale : x[i];
+                y[2 * i] = convert_value<T>(r.real());
+                y[2 * i + 1] = convert_value<T>(r.imag());
+            }
+        }
+    });
+}
+}  // namespace reference
+
+template <>
+struct kernel<ops::dft, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::dft::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        reference::run_dft(in, out, false, ops::dft::ir_name);
+    }
+};
+
+template <>
+struct kernel<ops::idft, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::idft::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        reference::run_dft(in, out, true, ops::idft::ir_name);
+    }
+};
+
+/// STFT: frame by frame, the windowed onesided DFT.
+template <>
+struct kernel<ops::stft, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::stft::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        if (!is_float(in[0].type())) detail::unsupported_type(ops::stft::ir_name, in[0].type());
+        const shape& xs = in[0].dims();
+        const std::int64_t batch = xs.size() == 2 ? xs[0] : 1, length = xs.back();
+        const std::int64_t size = in[2].at_as<std::int64_t>(0), step = in[3].at_as<std::int64_t>(0);
+        const std::int64_t frames = (length - size) / step + 1, bins = size / 2 + 1;
+        const auto x = in[0].to_vector<double>();
+        const auto wv = in[1].to_vector<double>();
+        std::vector<double> window(static_cast<std::size_t>(size), 0.0);  // centred, zero-padded
+        const std::size_t left = (static_cast<std::size_t>(size) - wv.size()) / 2;
+        for (std::size_t i = 0; i < wv.size(); ++i) window[left + i] = wv[i];
+        visit_element_type(out[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, half>) {
+                T* y = out[0].data<T>();
+                for (std::int64_t b = 0; b < batch; ++b)
+                    for (std::int64_t f = 0; f < frames; ++f)
+                        for (std::int64_t k = 0; k < bins; ++k) {
+                            reference::cplx acc = 0.0;
+                            for (std::int64_t n = 0; n < size; ++n)
+                                acc += x[static_cast<std::size_t>(b * length + f * step + n)] *
+                                       window[static_cast<std::size_t>(n)] * reference::twiddle(k, n, size, -1.0);
+                            const std::int64_t at = a.transpose_frames ? (b * bins + k) * frames + f
+                                                                       : (b * frames + f) * bins + k;
+                            y[2 * at] = convert_value<T>(acc.real());
+                            y[2 * at + 1] = convert_value<T>(acc.imag());
+                        }
+            }
+        });
+    }
+};
+
+/// MelWeightMatrix: triangles between consecutive mel-spaced bin edges.
+template <>
+struct kernel<ops::mel_weight_matrix, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::mel_weight_matrix::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const std::int64_t bands = in[0].at_as<std::int64_t>(0), dft_length = in[1].at_as<std::int64_t>(0);
+        const std::int64_t rate = in[2].at_as<std::int64_t>(0);
+        MOIR_CHECK(rate >= 1, shape_error, "MelWeightMatrix: sample_rate must be >= 1");
+        const double lower = in[3].at_as<double>(0), upper = in[4].at_as<double>(0);
+        const std::int64_t rows = dft_length / 2 + 1;
+        auto mel = [](double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); };
+        const double low_mel = mel(lower), step = (mel(upper) - low_mel) / static_cast<double>(bands + 2);
+        std::vector<std::int64_t> edge(static_cast<std::size_t>(bands + 2));
+        for (std::int64_t i = 0; i < bands + 2; ++i) {
+            const double hz = 700.0 * (std::pow(10.0, (low_mel + static_cast<double>(i) * step) / 2595.0) - 1.0);
+            edge[static_cast<std::size_t>(i)] =
+                static_cast<std::int64_t>(std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(rate)));
+        }
+        std::vector<double> w(static_cast<std::size_t>(rows * bands), 0.0);
+        auto set = [&](std::int64_t row, std::int64_t band, double v) {
+            MOIR_CHECK(row >= 0 && row < rows, shape_error,
+                       "MelWeightMatrix: bin " + std::to_string(row) + " is outside the spectrum of " +
+                           std::to_string(rows) + " bins");
+            w[static_cast<std::size_t>(row * bands + band)] = v;
+        };
+        for (std::int64_t i = 0; i < bands; ++i) {
+            const std::int64_t lo = edge[static_cast<std::size_t>(i)], mid = edge[static_cast<std::size_t>(i + 1)],
+                               hi = edge[static_cast<std::size_t>(i + 2)];
+            if (mid == lo) set(mid, i, 1.0);
+            else
+                for (std::int64_t j = lo; j <= mid; ++j)
+                    set(j, i, static_cast<double>(j - lo) / static_cast<double>(mid - lo));
+            for (std::int64_t j = mid; j < hi; ++j) set(j, i, static_cast<double>(hi - j) / static_cast<double>(hi - mid));
+        }
+        visit_element_type(out[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, half>) {
+                T* y = out[0].data<T>();
+                for (std::size_t i = 0; i < w.size(); ++i) y[i] = convert_value<T>(w[i]);
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_SPECTRAL_HPP
+// group E kernels end
+// group F kernels
+#ifndef MOIR_KERNELS_REFERENCE_RECURRENT_HPP
+#define MOIR_KERNELS_REFERENCE_RECURRENT_HPP
+
+// Reference kernels of the recurrent sequence ops: RNNSequence, GRUSequence, LSTMSequence (opset5)
+// and LSTMSequence-1 (peepholes). Every input is read as double, each direction and batch item walks
+// its valid steps (sequence_lengths, clamped to [0, seq]) one cell at a time, and the results are
+// written back in X's floating type. Steps past a sequence's length give zeros in Y.
+
+
+#include <algorithm>    // clamp, copy
+#include <cmath>        // exp, tanh
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+namespace detail {
+
+inline double rnn_apply(ops::rnn_activation f, double x) {
+    switch (f) {
+        case ops::rnn_activation::relu: return x > 0 ? x : 0.0;
+        case ops::rnn_activation::sigmoid: return 1.0 / (1.0 + std::exp(-x));
+        case ops::rnn_activation::tanh: return std::tanh(x);
+    }
+    return x;
+}
+
+/// One sequence op run in doubles: the inputs, the dims, and the outputs being filled.
+struct rnn_run {
+    std::size_t batch = 0, seq = 0, input = 0, hidden = 0, dirs = 0;
+    std::vector<double> x, h0, c0, w, r, b, p;
+    std::vector<std::int64_t> lens;
+    std::vector<double> y, ho, co;
+    double clip = 0;
+
+    /// (W x_t)[row] + (R h)[row] of direction d: the matrix products every gate starts from.
+    double wx(std::size_t d, std::size_t rows, std::size_t row, const double* xt) const {
+        const double* wr = &w[(d * rows + row) * input];
+        double s = 0;
+        for (std::size_t k = 0; k < input; ++k) s += wr[k] * xt[k];
+        return s;
+    }
+    double rh(std::size_t d, std::size_t rows, std::size_t row, const std::vector<double>& h) const {
+        const double* rr = &r[(d * rows + row) * hidden];
+        double s = 0;
+        for (std::size_t k = 0; k < hidden; ++k) s += rr[k] * h[k];
+        return s;
+    }
+    double clipped(double v) const { return clip > 0 ? std::clamp(v, -clip, clip) : v; }
+};
+
+/// Reads the inputs of a sequence op into `run`. Inputs: X, H, [C], lengths, W, R, B, [P].
+inline rnn_run rnn_read(const std::vector<tensor>& in, bool has_cell, float clip) {
+    rnn_run s;
+    const std::size_t c = has_cell ? 1 : 0;
+    const shape& xs = in[0].dims();
+    s.batch = static_cast<std::size_t>(xs[0]);
+    s.seq = static_cast<std::size_t>(xs[1]);
+    s.input = static_cast<std::size_t>(xs[2]);
+    s.dirs = static_cast<std::size_t>(in[1].dims()[1]);
+    s.hidden = static_cast<std::size_t>(in[1].dims()[2]);
+    s.x = in[0].to_vector<double>();
+    s.h0 = in[1].to_vector<double>();
+    if (has_cell) s.c0 = in[2].to_vector<double>();
+    s.lens = in[2 + c].to_vector<std::int64_t>();
+    s.w = in[3 + c].to_vector<double>();
+    s.r = in[4 + c].to_vector<double>();
+    s.b = in[5 + c].to_vector<double>();
+    if (in.size() > 6 + c) s.p = in[6 + c].to_vector<double>();
+    s.clip = clip;
+    s.y.assign(s.batch * s.dirs * s.seq * s.hidden, 0.0);
+    s.ho.assign(s.batch * s.dirs * s.hidden, 0.0);
+    if (has_cell) s.co.assign(s.ho.size(), 0.0);
+    return s;
+}
+
+/// Walks every direction and batch item: `step(d, x_t, h, c)` turns the states of one step into the
+/// next in place. Y, Ho, Co of `s` are filled.
+template <class Step>
+void rnn_walk(rnn_run& s, ops::sequence_direction dir, Step&& step) {
+    const std::size_t hs = s.hidden;
+    std::vector<double> h(hs), c(hs);
+    for (std::size_t d = 0; d < s.dirs; ++d) {
+        const bool reverse = dir == ops::sequence_direction::reverse || d == 1;
+        for (std::size_t b = 0; b < s.batch; ++b) {
+            const std::size_t state = (b * s.dirs + d) * hs;
+            std::copy(s.h0.begin() + static_cast<std::ptrdiff_t>(state),
+                      s.h0.begin() + static_cast<std::ptrdiff_t>(state + hs), h.begin());
+            if (!s.c0.empty())
+                std::copy(s.c0.begin() + static_cast<std::ptrdiff_t>(state),
+                          s.c0.begin() + static_cast<std::ptrdiff_t>(state + hs), c.begin());
+            const auto len = static_cast<std::size_t>(
+                std::clamp<std::int64_t>(s.lens[b], 0, static_cast<std::int64_t>(s.seq)));
+            for (std::size_t i = 0; i < len; ++i) {
+                const std::size_t t = reverse ? len - 1 - i : i;
+                step(d, &s.x[(b * s.seq + t) * s.input], h, c);
+                std::copy(h.begin(), h.end(), s.y.begin() + static_cast<std::ptrdiff_t>(((b * s.dirs + d) * s.seq + t) * hs));
+            }
+            std::copy(h.begin(), h.end(), s.ho.begin() + static_cast<std::ptrdiff_t>(state));
+            if (!s.co.empty()) std::copy(c.begin(), c.end(), s.co.begin() + static_cast<std::ptrdiff_t>(state));
+        }
+    }
+}
+
+/// Writes doubles into a floating tensor.
+inline void rnn_store(tensor& t, const std::vector<double>& v) {
+    visit_element_type(t.type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, half>) {
+            T* o = t.data<T>();
+            for (std::size_t i = 0; i < v.size(); ++i) o[i] = convert_value<T>(v[i]);
+        }
+    });
+}
+
+inline void rnn_require_float(std::string_view op, element_type t) {
+    if (!is_float(t)) unsupported_type(op, t);
+}
+
+/// The LSTM cell of both LSTMSequence versions; `pos` gives the block of gates i, f, c, o in W, R, B.
+inline void lstm_run(const std::vector<tensor>& in, std::vector<tensor>& out, std::string_view op,
+                     ops::sequence_direction dir, const std::string& activations, float clip,
+                     const std::size_t (&pos)[4], bool input_forget) {
+    rnn_require_float(op, in[0].type());
+    rnn_run s = rnn_read(in, true, clip);
+    const auto act = ops::detail::parse_activations(activations, 3);
+    const std::size_t hs = s.hidden, rows = 4 * hs;
+    std::vector<double> gi(hs), gf(hs), gc(hs);
+    rnn_walk(s, dir, [&](std::size_t d, const double* xt, std::vector<double>& h, std::vector<double>& c) {
+        auto pre = [&](std::size_t gate, std::size_t j) {
+            const std::size_t row = pos[gate] * hs + j;
+            return s.wx(d, rows, row, xt) + s.rh(d, rows, row, h) + s.b[d * rows + row];
+        };
+        auto peep = [&](std::size_t k, std::size_t j) { return s.p.empty() ? 0.0 : s.p[d * 3 * hs + k * hs + j]; };
+        for (std::size_t j = 0; j < hs; ++j) {  // P blocks: i, o, f
+            gi[j] = rnn_apply(act[0], s.clipped(pre(0, j) + peep(0, j) * c[j]));
+            gf[j] = input_forget ? 1.0 - gi[j] : rnn_apply(act[0], s.clipped(pre(1, j) + peep(2, j) * c[j]));
+            gc[j] = rnn_apply(act[1], s.clipped(pre(2, j)));
+        }
+        std::vector<double> o(hs);
+        for (std::size_t j = 0; j < hs; ++j) o[j] = pre(3, j);  // uses the previous H
+        for (std::size_t j = 0; j < hs; ++j) {
+            c[j] = gf[j] * c[j] + gi[j] * gc[j];
+            const double ot = rnn_apply(act[0], s.clipped(o[j] + peep(1, j) * c[j]));
+            h[j] = ot * rnn_apply(act[2], c[j]);
+        }
+    });
+    rnn_store(out[0], s.y);
+    rnn_store(out[1], s.ho);
+    rnn_store(out[2], s.co);
+}
+
+}  // namespace detail
+
+template <>
+struct kernel<ops::rnn_sequence, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::rnn_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        detail::rnn_require_float(ops::rnn_sequence::ir_name, in[0].type());
+        detail::rnn_run s = detail::rnn_read(in, false, a.clip);
+        const auto f = ops::detail::parse_activations(a.activations, 1)[0];
+        const std::size_t hs = s.hidden;
+        std::vector<double> next(hs);
+        detail::rnn_walk(s, a.direction, [&](std::size_t d, const double* xt, std::vector<double>& h, std::vector<double>&) {
+            for (std::size_t j = 0; j < hs; ++j)
+                next[j] = detail::rnn_apply(f, s.clipped(s.wx(d, hs, j, xt) + s.rh(d, hs, j, h) + s.b[d * hs + j]));
+            h = next;
+        });
+        detail::rnn_store(out[0], s.y);
+        detail::rnn_store(out[1], s.ho);
+    }
+};
+
+template <>
+struct kernel<ops::gru_sequence, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::gru_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        detail::rnn_require_float(ops::gru_sequence::ir_name, in[0].type());
+        detail::rnn_run s = detail::rnn_read(in, false, a.clip);
+        const auto act = ops::detail::parse_activations(a.activations, 2);
+        const std::size_t hs = s.hidden, rows = 3 * hs, brows = (a.linear_before_reset ? 4 : 3) * hs;
+        std::vector<double> z(hs), reset(hs), next(hs);
+        detail::rnn_walk(s, a.direction, [&](std::size_t d, const double* xt, std::vector<double>& h, std::vector<double>&) {
+            const double* bias = &s.b[d * brows];
+            for (std::size_t j = 0; j < hs; ++j) {
+                z[j] = detail::rnn_apply(act[0], s.clipped(s.wx(d, rows, j, xt) + s.rh(d, rows, j, h) + bias[j]));
+                reset[j] = detail::rnn_apply(
+                    act[0], s.clipped(s.wx(d, rows, hs + j, xt) + s.rh(d, rows, hs + j, h) + bias[hs + j]));
+            }
+            for (std::size_t j = 0; j < hs; ++j) {
+                const std::size_t row = 2 * hs + j;
+                double pre = s.wx(d, rows, row, xt);
+                if (a.linear_before_reset) {
+                    pre += reset[j] * (s.rh(d, rows, row, h) + bias[3 * hs + j]) + bias[2 * hs + j];
+                } else {
+                    const double* rr = &s.r[(d * rows + row) * hs];
+                    double acc = 0;
+                    for (std::size_t k = 0; k < hs; ++k) acc += rr[k] * reset[k] * h[k];
+                    pre += acc + bias[2 * hs + j];
+                }
+                const double ht = detail::rnn_apply(act[1], s.clipped(pre));
+                next[j] = (1 - z[j]) * ht + z[j] * h[j];
+            }
+            h = next;
+        });
+        detail::rnn_store(out[0], s.y);
+        detail::rnn_store(out[1], s.ho);
+    }
+};
+
+template <>
+struct kernel<ops::lstm_sequence, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::lstm_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        static constexpr std::size_t fico[4] = {1, 0, 2, 3};  // blocks of i, f, c, o
+        detail::lstm_run(in, out, ops::lstm_sequence::ir_name, a.direction, a.activations, a.clip, fico, false);
+    }
+};
+
+template <>
+struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    static void run(const ops::lstm_sequence_v0::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const std::string_view format = ir_enum_names(a.weights_format)[static_cast<std::size_t>(a.weights_format)];
+        std::size_t pos[4];  // blocks of i, f, c, o
+        const char gates[4] = {'i', 'f', 'c', 'o'};
+        for (std::size_t g = 0; g < 4; ++g) pos[g] = format.find(gates[g]);
+        detail::lstm_run(in, out, ops::lstm_sequence_v0::ir_name, a.direction, a.activations, a.clip, pos,
+                         a.input_forget);
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_RECURRENT_HPP
+// group F kernels end
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
 #ifndef MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP

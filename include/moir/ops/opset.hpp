@@ -63,12 +63,85 @@
 #include <moir/ops/variadic_split.hpp>
 // group B includes end
 // math, logic, activations -- group C
+#include <moir/ops/abs.hpp>
+#include <moir/ops/acos.hpp>
+#include <moir/ops/acosh.hpp>
+#include <moir/ops/asin.hpp>
+#include <moir/ops/asinh.hpp>
+#include <moir/ops/atan.hpp>
+#include <moir/ops/atanh.hpp>
+#include <moir/ops/bitwise_left_shift.hpp>
+#include <moir/ops/bitwise_right_shift.hpp>
+#include <moir/ops/ceiling.hpp>
+#include <moir/ops/cos.hpp>
+#include <moir/ops/cosh.hpp>
+#include <moir/ops/elu.hpp>
+#include <moir/ops/equal.hpp>
+#include <moir/ops/erf.hpp>
+#include <moir/ops/floor.hpp>
+#include <moir/ops/floor_mod.hpp>
+#include <moir/ops/greater.hpp>
+#include <moir/ops/greater_equal.hpp>
+#include <moir/ops/is_inf.hpp>
+#include <moir/ops/is_nan.hpp>
+#include <moir/ops/less.hpp>
+#include <moir/ops/less_equal.hpp>
+#include <moir/ops/log.hpp>
+#include <moir/ops/log_softmax.hpp>
+#include <moir/ops/logical_and.hpp>
+#include <moir/ops/logical_not.hpp>
+#include <moir/ops/logical_or.hpp>
+#include <moir/ops/logical_xor.hpp>
+#include <moir/ops/mish.hpp>
+#include <moir/ops/mod.hpp>
+#include <moir/ops/negative.hpp>
+#include <moir/ops/prelu.hpp>
+#include <moir/ops/round.hpp>
+#include <moir/ops/select.hpp>
+#include <moir/ops/selu.hpp>
+#include <moir/ops/sign.hpp>
+#include <moir/ops/sin.hpp>
+#include <moir/ops/sinh.hpp>
+#include <moir/ops/soft_plus.hpp>
+#include <moir/ops/soft_sign.hpp>
+#include <moir/ops/tan.hpp>
 // group C includes end
 // indexing, scatter/gather, sorting -- group D
+#include <moir/ops/cum_sum.hpp>
+#include <moir/ops/depth_to_space.hpp>
+#include <moir/ops/einsum.hpp>
+#include <moir/ops/eye.hpp>
+#include <moir/ops/gather_elements.hpp>
+#include <moir/ops/gather_nd.hpp>
+#include <moir/ops/non_zero.hpp>
+#include <moir/ops/one_hot.hpp>
+#include <moir/ops/reverse_sequence.hpp>
+#include <moir/ops/scatter_elements_update.hpp>
+#include <moir/ops/scatter_nd_update.hpp>
+#include <moir/ops/space_to_depth.hpp>
+#include <moir/ops/top_k.hpp>
+#include <moir/ops/unique.hpp>
 // group D includes end
 // normalization, losses, quantization, signal -- group E
+#include <moir/ops/det.hpp>
+#include <moir/ops/dft.hpp>
+#include <moir/ops/grid_sample.hpp>
+#include <moir/ops/idft.hpp>
+#include <moir/ops/lrn.hpp>
+#include <moir/ops/max_pool_v8.hpp>
+#include <moir/ops/max_unpool.hpp>
+#include <moir/ops/mel_weight_matrix.hpp>
+#include <moir/ops/mvn.hpp>
+#include <moir/ops/reduce_l1.hpp>
+#include <moir/ops/reduce_l2.hpp>
+#include <moir/ops/roi_align.hpp>
+#include <moir/ops/stft.hpp>
 // group E includes end
 // control flow and recurrent -- group F
+#include <moir/ops/gru_sequence.hpp>
+#include <moir/ops/lstm_sequence.hpp>
+#include <moir/ops/lstm_sequence_v0.hpp>
+#include <moir/ops/rnn_sequence.hpp>
 // group F includes end
 
 namespace moir::opsets {
@@ -114,12 +187,85 @@ using all = type_list<
     , ops::pad
     // group B ops end
     // group C ops
+    , ops::abs
+    , ops::acos
+    , ops::acosh
+    , ops::asin
+    , ops::asinh
+    , ops::atan
+    , ops::atanh
+    , ops::bitwise_left_shift
+    , ops::bitwise_right_shift
+    , ops::ceiling
+    , ops::cos
+    , ops::cosh
+    , ops::elu
+    , ops::equal
+    , ops::erf
+    , ops::floor
+    , ops::floor_mod
+    , ops::greater
+    , ops::greater_equal
+    , ops::is_inf
+    , ops::is_nan
+    , ops::less
+    , ops::less_equal
+    , ops::log
+    , ops::log_softmax
+    , ops::logical_and
+    , ops::logical_not
+    , ops::logical_or
+    , ops::logical_xor
+    , ops::mish
+    , ops::mod
+    , ops::negative
+    , ops::prelu
+    , ops::round
+    , ops::select
+    , ops::selu
+    , ops::sign
+    , ops::sin
+    , ops::sinh
+    , ops::soft_plus
+    , ops::soft_sign
+    , ops::tan
     // group C ops end
     // group D ops
+    , ops::gather_elements
+    , ops::gather_nd
+    , ops::scatter_elements_update
+    , ops::scatter_nd_update
+    , ops::one_hot
+    , ops::non_zero
+    , ops::top_k
+    , ops::unique
+    , ops::cum_sum
+    , ops::einsum
+    , ops::depth_to_space
+    , ops::space_to_depth
+    , ops::reverse_sequence
+    , ops::eye
     // group D ops end
     // group E ops
+    , ops::reduce_l1
+    , ops::reduce_l2
+    , ops::mvn
+    , ops::lrn
+    , ops::max_pool_v8
+    , ops::max_unpool
+    , ops::det
+    , ops::grid_sample
+    , ops::roi_align
+    , ops::dft
+    , ops::idft
+    , ops::stft
+    , ops::mel_weight_matrix
     // group E ops end
     // group F ops
+    , ops::rnn_sequence
+    , ops::gru_sequence
+    , ops::lstm_sequence
+    , ops::lstm_sequence_v0
     // group F ops end
     >;
 

@@ -14,12 +14,26 @@
 #include <moir/frontends/onnx/ops/resize.hpp>
 #include <moir/frontends/onnx/ops/tensor.hpp>
 // group C frontend includes
+#include <moir/frontends/onnx/ops/logic.hpp>
+#include <moir/frontends/onnx/ops/math.hpp>
+#include <moir/frontends/onnx/ops/nonlinear.hpp>
 // group C frontend includes end
 // group D frontend includes
+#include <moir/frontends/onnx/ops/indexing.hpp>
+#include <moir/frontends/onnx/ops/shaping.hpp>
 // group D frontend includes end
 // group E frontend includes
+#include <moir/frontends/onnx/ops/linalg.hpp>
+#include <moir/frontends/onnx/ops/losses.hpp>
+#include <moir/frontends/onnx/ops/normalization.hpp>
+#include <moir/frontends/onnx/ops/pooling_extra.hpp>
+#include <moir/frontends/onnx/ops/quantization.hpp>
+#include <moir/frontends/onnx/ops/reduce_extra.hpp>
+#include <moir/frontends/onnx/ops/sampling.hpp>
+#include <moir/frontends/onnx/ops/signal.hpp>
 // group E frontend includes end
 // group F frontend includes
+#include <moir/frontends/onnx/ops/recurrent.hpp>
 // group F frontend includes end
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
@@ -43,12 +57,26 @@ inline const op_table& default_table() {
         register_resize(t);
         register_tensor(t);
         // group C registrations
+        register_math(t);
+        register_logic(t);
+        register_nonlinear(t);
         // group C registrations end
         // group D registrations
+        register_indexing(t);
+        register_shaping(t);
         // group D registrations end
         // group E registrations
+        register_linalg(t);
+        register_losses(t);
+        register_normalization(t);
+        register_pooling_extra(t);
+        register_quantization(t);
+        register_reduce_extra(t);
+        register_sampling(t);
+        register_signal(t);
         // group E registrations end
         // group F registrations
+        register_recurrent(t);
         // group F registrations end
         return t;
     }();

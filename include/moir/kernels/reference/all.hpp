@@ -22,12 +22,29 @@
 #include <moir/kernels/reference/softmax.hpp>
 // group B kernels end
 // group C kernels
+#include <moir/kernels/reference/float_class.hpp>
+#include <moir/kernels/reference/log_softmax.hpp>
+#include <moir/kernels/reference/prelu.hpp>
+#include <moir/kernels/reference/select.hpp>
+#include <moir/kernels/reference/selu.hpp>
 // group C kernels end
 // group D kernels
+#include <moir/kernels/reference/cum_sum.hpp>
+#include <moir/kernels/reference/einsum.hpp>
+#include <moir/kernels/reference/eye.hpp>
+#include <moir/kernels/reference/gather_scatter.hpp>
+#include <moir/kernels/reference/rearrange.hpp>
+#include <moir/kernels/reference/sorting.hpp>
 // group D kernels end
 // group E kernels
+#include <moir/kernels/reference/linalg.hpp>
+#include <moir/kernels/reference/normalization.hpp>
+#include <moir/kernels/reference/pooling_indices.hpp>
+#include <moir/kernels/reference/sampling.hpp>
+#include <moir/kernels/reference/spectral.hpp>
 // group E kernels end
 // group F kernels
+#include <moir/kernels/reference/recurrent.hpp>
 // group F kernels end
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP

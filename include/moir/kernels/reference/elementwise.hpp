@@ -2,7 +2,8 @@
 #define MOIR_KERNELS_REFERENCE_ELEMENTWISE_HPP
 
 // Reference kernels of every element-wise op: the ops that declare is_binary_elementwise or
-// is_unary_elementwise and a scalar `apply`. Half is computed in float, other types in themselves.
+// is_unary_elementwise and a scalar `apply` (taking the op's attrs first when it needs them). Half
+// is computed in float, other types in themselves.
 
 #include <moir/kernels/kernel.hpp>
 #include <moir/kernels/reference/broadcast.hpp>
@@ -28,11 +29,13 @@ template <class Op> struct is_unary<Op, std::enable_if_t<Op::is_unary_elementwis
 
 template <class Op, class = void> struct float_only : std::false_type {};
 template <class Op> struct float_only<Op, std::enable_if_t<Op::float_only>> : std::true_type {};
+template <class Op, class = void> struct accepts_bool : std::false_type {};
+template <class Op> struct accepts_bool<Op, std::enable_if_t<Op::accepts_bool>> : std::true_type {};
 
-/// Whether the reference kernel of Op is instantiated for element type T: never for bool; only
-/// for floating types when the op says float_only.
+/// Whether the reference kernel of Op is instantiated for element type T: for bool only when the op
+/// says accepts_bool (comparisons, logical ops); only for floating types when it says float_only.
 template <class Op, class T>
-inline constexpr bool computes_v = !std::is_same_v<T, bool> &&
+inline constexpr bool computes_v = (!std::is_same_v<T, bool> || accepts_bool<Op>::value) &&
                                    (!float_only<Op>::value || std::is_floating_point_v<T> || std::is_same_v<T, half>);
 
 [[noreturn]] inline void unsupported_type(std::string_view op, element_type t) {
@@ -42,6 +45,10 @@ inline constexpr bool computes_v = !std::is_same_v<T, bool> &&
 template <class Op, class T, class = void> struct apply_takes_attrs : std::false_type {};
 template <class Op, class T>
 struct apply_takes_attrs<Op, T, std::void_t<decltype(Op::apply(std::declval<const typename Op::attrs&>(), T{}, T{}))>>
+    : std::true_type {};
+template <class Op, class T, class = void> struct unary_takes_attrs : std::false_type {};
+template <class Op, class T>
+struct unary_takes_attrs<Op, T, std::void_t<decltype(Op::apply(std::declval<const typename Op::attrs&>(), T{}))>>
     : std::true_type {};
 }  // namespace detail
 
@@ -79,7 +86,7 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_bi
 template <class Op>
 struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_unary<Op>::value>> {
     static constexpr bool available = true;
-    static void run(const typename Op::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+    static void run(const typename Op::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             if constexpr (!detail::computes_v<Op, T>) {
@@ -88,8 +95,12 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_un
                 using C = detail::compute_t<T>;
                 const T* x = in[0].data<T>();
                 T* y = out[0].data<T>();
-                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i)
-                    y[i] = convert_value<T>(Op::apply(static_cast<C>(x[i])));
+                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i) {
+                    if constexpr (detail::unary_takes_attrs<Op, C>::value)
+                        y[i] = convert_value<T>(Op::apply(a, static_cast<C>(x[i])));
+                    else
+                        y[i] = convert_value<T>(Op::apply(static_cast<C>(x[i])));
+                }
             }
         });
     }

@@ -30,8 +30,10 @@ struct tap {
 };
 
 /// The input coordinate of output coordinate x on an axis of in_len (padded) -> out_len cells.
+/// `resized` is the resized length align_corners divides by: out_len, or in_len * scale in mode
+/// scales (ONNX's definition; it differs from out_len when in_len * scale is not whole).
 inline float original_coordinate(ops::coordinate_transformation_mode m, float x, float scale, std::int64_t in_len,
-                                 std::int64_t out_len) {
+                                 std::int64_t out_len, float resized) {
     using ops::coordinate_transformation_mode;
     switch (m) {
         case coordinate_transformation_mode::half_pixel: return (x + 0.5f) / scale - 0.5f;
@@ -39,7 +41,7 @@ inline float original_coordinate(ops::coordinate_transformation_mode m, float x,
         case coordinate_transformation_mode::asymmetric: return x / scale;
         case coordinate_transformation_mode::tf_half_pixel_for_nn: return (x + 0.5f) / scale;
         case coordinate_transformation_mode::align_corners:
-            return out_len == 1 ? 0.0f : x * static_cast<float>(in_len - 1) / static_cast<float>(out_len - 1);
+            return out_len == 1 ? 0.0f : x * static_cast<float>(in_len - 1) / (resized - 1.0f);
     }
     return x;
 }
@@ -68,9 +70,10 @@ inline double cubic_weight(double t, double a) {
 }
 
 /// The taps of each output coordinate of one resampled axis. `pad` is the axis's begin padding and
-/// `in` its unpadded extent: padded indices outside [pad, pad + in) become -1.
+/// `in` its unpadded extent: padded indices outside [pad, pad + in) become -1. `resized` as
+/// original_coordinate says.
 inline std::vector<std::vector<tap>> axis_taps(const ops::interpolate::attrs& a, std::int64_t in, std::int64_t pad,
-                                               std::int64_t in_len, std::int64_t out_len, float scale) {
+                                               std::int64_t in_len, std::int64_t out_len, float scale, float resized) {
     std::vector<std::vector<tap>> taps(static_cast<std::size_t>(out_len));
     auto source = [&](std::int64_t padded) {
         const std::int64_t i = std::clamp<std::int64_t>(padded, 0, in_len - 1) - pad;
@@ -78,7 +81,7 @@ inline std::vector<std::vector<tap>> axis_taps(const ops::interpolate::attrs& a,
     };
     for (std::int64_t o = 0; o < out_len; ++o) {
         const float x = original_coordinate(a.coordinate_transformation_mode, static_cast<float>(o), scale, in_len,
-                                            out_len);
+                                            out_len, resized);
         auto& t = taps[static_cast<std::size_t>(o)];
         if (a.mode == ops::interpolate_mode::nearest) {
             t.push_back({source(nearest_index(a.nearest_mode, x, scale)), 1.0});
@@ -133,7 +136,8 @@ struct kernel<ops::interpolate, any_precision, arch::reference> {
             const std::int64_t in_len = xs[ax] + pb[ax] + pe[ax];
             const float scale = scales ? in[1].at_as<float>(k)
                                        : static_cast<float>(ys[ax]) / static_cast<float>(in_len);
-            taps[ax] = reference::axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale);
+            const float resized = scales ? static_cast<float>(in_len) * scale : static_cast<float>(ys[ax]);
+            taps[ax] = reference::axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale, resized);
         }
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;

@@ -10,18 +10,23 @@
 #include <moir/ops/batch_norm_inference.hpp>
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/convolution_backprop_data.hpp>
+#include <moir/ops/divide.hpp>
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/group_convolution_backprop_data.hpp>
 #include <moir/ops/interpolate.hpp>
 #include <moir/ops/matmul.hpp>
 #include <moir/ops/max_pool.hpp>
+#include <moir/ops/max_pool_v8.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/reduce_max.hpp>
 #include <moir/ops/reduce_mean.hpp>
 #include <moir/ops/reshape.hpp>
+#include <moir/ops/sqrt.hpp>
+#include <moir/ops/subtract.hpp>
 
 #include <cstdint>  // int64_t
-#include <string>   // string
+#include <string>   // string, to_string
+#include <type_traits>  // is_same_v
 #include <vector>   // vector
 
 namespace moir::onnx {
@@ -168,8 +173,43 @@ inline void conv_transpose(context& c) {
     c.set_output(0, y);
 }
 
+/// BatchNormalization with training_mode=1: normalizes with the batch statistics (mean and population
+/// variance over every axis but 1) and outputs running_mean/var = input * momentum + batch * (1 - momentum).
+inline void batch_norm_training(context& c) {
+    const auto& xs = c.input_port(0).shape;
+    MOIR_CHECK(!xs.rank_dynamic && xs.rank() >= 2, unsupported_error, "training-mode BatchNormalization needs a known rank >= 2");
+    const element_type et = c.input_port(0).type;
+    std::vector<std::int64_t> axes{0};
+    for (std::size_t i = 2; i < xs.rank(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    const output_ref ax = c.constant(tensor::from_vector(axes), "/axes");
+    auto scalar = [&](float v, const std::string& s) { return c.constant(tensor::scalar(v).converted(et), s); };
+    const output_ref x = c.input(0);
+    const output_ref mean = c.add<moir::ops::reduce_mean>({true}, {x, ax}, "/mean");
+    const output_ref d = c.add<moir::ops::subtract>({}, {x, mean}, "/centered");
+    const output_ref var = c.add<moir::ops::reduce_mean>({true}, {c.add<moir::ops::multiply>({}, {d, d}, "/sq"), ax}, "/var");
+    const output_ref std_dev = c.add<moir::ops::sqrt>(
+        {}, {c.add<moir::ops::add>({}, {var, scalar(c.attr_float("epsilon", 1e-5f), "/eps")}, "/var_eps")}, "/std");
+    std::vector<std::int64_t> cdims(xs.rank(), 1);
+    cdims[1] = -1;
+    const output_ref scale = reshaped(c, 1, cdims, "/scale");
+    const output_ref bias = reshaped(c, 2, cdims, "/bias");
+    output_ref y = c.add<moir::ops::divide>({}, {d, std_dev}, "/normalized");
+    y = c.add<moir::ops::add>({}, {c.add<moir::ops::multiply>({}, {y, scale}, "/scaled"), bias});
+    c.set_output(0, y);
+    const float momentum = c.attr_float("momentum", 0.9f);
+    const output_ref vector_shape = c.constant(tensor::from_vector(std::vector<std::int64_t>{-1}), "/vector");
+    auto running = [&](std::size_t input, output_ref batch, const std::string& s) {
+        const output_ref b = c.add<moir::ops::reshape>({false}, {batch, vector_shape}, s + "/batch");
+        return c.add<moir::ops::add>(
+            {}, {c.add<moir::ops::multiply>({}, {c.input(input), scalar(momentum, s + "/momentum")}, s + "/old"),
+                 c.add<moir::ops::multiply>({}, {b, scalar(1.0f - momentum, s + "/rate")}, s + "/new")}, s);
+    };
+    if (c.output_used(1)) c.set_output(1, running(3, mean, "/running_mean"));
+    if (c.output_used(2)) c.set_output(2, running(4, var, "/running_var"));
+}
+
 inline void batch_norm(context& c) {
-    MOIR_CHECK(c.attr_int("training_mode", 0) == 0, unsupported_error, "training_mode=1 is not supported");
+    if (c.attr_int("training_mode", 0) != 0) return batch_norm_training(c);
     for (std::size_t i = 1; i < c.output_count(); ++i)
         MOIR_CHECK(!c.output_used(i), unsupported_error, "the running mean/var outputs (training) are not supported");
     moir::ops::batch_norm_inference::attrs a;
@@ -177,14 +217,65 @@ inline void batch_norm(context& c) {
     c.set_output(0, c.add<moir::ops::batch_norm_inference>(a, {c.input(0), c.input(1), c.input(2), c.input(3), c.input(4)}));
 }
 
+/// MaxPool with dilations or the Indices output: MaxPool-8 (its indices count over the whole
+/// tensor, ONNX's storage_order 0; storage_order 1 re-linearizes the spatial position column-major).
+inline void max_pool_with_indices(context& c, const std::vector<std::int64_t>& kernel, const window& w) {
+    moir::ops::max_pool_v8::attrs a;
+    a.strides = w.strides;
+    a.dilations = w.dilations;
+    a.pads_begin = w.pads_begin;
+    a.pads_end = w.pads_end;
+    a.kernel = kernel;
+    a.auto_pad = w.auto_pad;
+    a.rounding_type = c.attr_int("ceil_mode", 0) ? moir::ops::rounding_type::ceil : moir::ops::rounding_type::floor;
+    a.index_element_type = element_type::i64;
+    a.axis = 0;
+    const node_id id = c.add_node<moir::ops::max_pool_v8>(a, {c.input(0)});
+    c.set_output(0, {id, 0});
+    if (!c.output_used(1)) return;
+    output_ref idx{id, 1};
+    if (c.attr_int("storage_order", 0) != 0 && kernel.size() > 1) {
+        // idx = plane * P + row-major(spatial); make it plane * P + column-major(spatial)
+        const auto& xs = c.input_port(0).shape;
+        MOIR_CHECK(!xs.rank_dynamic && xs.is_static(), unsupported_error,
+                   "MaxPool with storage_order=1 needs a static input shape");
+        std::int64_t plane = 1;
+        for (std::size_t i = 2; i < xs.rank(); ++i) plane *= xs.dims[i];
+        auto k = [&](std::int64_t v, const std::string& s) { return c.constant(tensor::scalar<std::int64_t>(v), s); };
+        auto div = [&](output_ref x, output_ref y, const std::string& s) {
+            return c.add<moir::ops::divide>({moir::ops::auto_broadcast::numpy, true}, {x, y}, s);
+        };
+        const output_ref plane_c = k(plane, "/indices/plane");
+        const output_ref base = c.add<moir::ops::multiply>({}, {div(idx, plane_c, "/indices/n"), plane_c}, "/indices/base");
+        output_ref rest = c.add<moir::ops::subtract>({}, {idx, base}, "/indices/rest");
+        output_ref col = base;
+        std::int64_t col_stride = 1;  // column-major stride of axis i
+        std::vector<std::int64_t> row_stride(xs.rank(), 1);
+        for (std::size_t i = xs.rank() - 1; i-- > 2;) row_stride[i] = row_stride[i + 1] * xs.dims[i + 1];
+        for (std::size_t i = 2; i < xs.rank(); ++i) {
+            const std::string s = "/indices/axis" + std::to_string(i);
+            const output_ref rs = k(row_stride[i], s + "/row");
+            const output_ref coord = div(rest, rs, s + "/coord");
+            rest = c.add<moir::ops::subtract>({}, {rest, c.add<moir::ops::multiply>({}, {coord, rs}, s + "/used")}, s + "/rest");
+            col = c.add<moir::ops::add>({}, {col, c.add<moir::ops::multiply>({}, {coord, k(col_stride, s + "/col")}, s + "/term")}, s);
+            col_stride *= xs.dims[i];
+        }
+        idx = col;
+    }
+    c.set_output(1, idx);
+}
+
 template <class Pool>
 void pool(context& c) {
     const auto kernel = c.attr_ints("kernel_shape");
     MOIR_CHECK(!kernel.empty(), parse_error, "kernel_shape is required");
     const window w = onnx_window(c, kernel.size());
-    for (auto d : w.dilations) MOIR_CHECK(d == 1, unsupported_error, "pooling with dilations is not supported");
-    for (std::size_t i = 1; i < c.output_count(); ++i)
-        MOIR_CHECK(!c.output_used(i), unsupported_error, "the Indices output of MaxPool is not supported");
+    bool dilated = false;
+    for (auto d : w.dilations) dilated = dilated || d != 1;
+    if constexpr (std::is_same_v<Pool, moir::ops::max_pool>) {
+        if (dilated || c.output_used(1)) return max_pool_with_indices(c, kernel, w);
+    }
+    MOIR_CHECK(!dilated, unsupported_error, "AveragePool with dilations is not supported");
     typename Pool::attrs a;
     a.strides = w.strides;
     a.pads_begin = w.pads_begin;
