@@ -5052,8 +5052,8 @@ struct elu : detail::unary_elementwise {
 
 namespace moir::ops {
 
-/// equal: y = (a == b), element-wise with numpy broadcasting; a boolean output. NaN compares false
-/// (except that it is unequal to everything).
+/// equal: y = (a == b), element-wise with numpy broadcasting; a boolean output. Every
+/// comparison with a NaN is false.
 /// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
 /// broadcast shape.
 struct equal : detail::binary_elementwise<element_type::boolean> {
@@ -5154,8 +5154,8 @@ struct floor_mod : detail::binary_elementwise<> {
 
 namespace moir::ops {
 
-/// greater: y = (a > b), element-wise with numpy broadcasting; a boolean output. NaN compares false
-/// (except that it is unequal to everything).
+/// greater: y = (a > b), element-wise with numpy broadcasting; a boolean output. Every
+/// comparison with a NaN is false.
 /// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
 /// broadcast shape.
 struct greater : detail::binary_elementwise<element_type::boolean> {
@@ -5176,8 +5176,8 @@ struct greater : detail::binary_elementwise<element_type::boolean> {
 
 namespace moir::ops {
 
-/// greater_equal: y = (a >= b), element-wise with numpy broadcasting; a boolean output. NaN compares false
-/// (except that it is unequal to everything).
+/// greater_equal: y = (a >= b), element-wise with numpy broadcasting; a boolean output. Every
+/// comparison with a NaN is false.
 /// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
 /// broadcast shape.
 struct greater_equal : detail::binary_elementwise<element_type::boolean> {
@@ -5253,8 +5253,8 @@ struct is_nan {
 
 namespace moir::ops {
 
-/// less: y = (a < b), element-wise with numpy broadcasting; a boolean output. NaN compares false
-/// (except that it is unequal to everything).
+/// less: y = (a < b), element-wise with numpy broadcasting; a boolean output. Every
+/// comparison with a NaN is false.
 /// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
 /// broadcast shape.
 struct less : detail::binary_elementwise<element_type::boolean> {
@@ -5275,8 +5275,8 @@ struct less : detail::binary_elementwise<element_type::boolean> {
 
 namespace moir::ops {
 
-/// less_equal: y = (a <= b), element-wise with numpy broadcasting; a boolean output. NaN compares false
-/// (except that it is unequal to everything).
+/// less_equal: y = (a <= b), element-wise with numpy broadcasting; a boolean output. Every
+/// comparison with a NaN is false.
 /// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
 /// broadcast shape.
 struct less_equal : detail::binary_elementwise<element_type::boolean> {
@@ -7487,7 +7487,8 @@ constexpr std::array<std::string_view, 3> ir_enum_names(roi_aligned_mode) {
 /// of image batch_indices[r], the [C, pooled_h, pooled_w] grid of bins of the box; each bin is the
 /// average (or maximum) of sampling_ratio x sampling_ratio bilinear samples (0: ceil(box extent /
 /// pooled extent) per axis) at the centres of its sub-cells. Samples more than one cell outside the
-/// data read 0; others clamp to the data. IR: ROIAlign of opset9 (half_pixel_for_nn is not
+/// data read 0; others clamp to the data. Mode max takes the largest interpolated sample (OpenVINO's
+/// definition; onnxruntime instead maximizes the weighted corner terms). IR: ROIAlign of opset9 (half_pixel_for_nn is not
 /// supported by the reference kernel).
 /// requires: floating data [N, C, H, W]; rois [R, 4] of the data's type; integer batch_indices [R]
 /// in [0, N); pooled_h, pooled_w >= 1; sampling_ratio >= 0.

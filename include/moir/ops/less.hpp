@@ -7,8 +7,8 @@
 
 namespace moir::ops {
 
-/// less: y = (a < b), element-wise with numpy broadcasting; a boolean output. NaN compares false
-/// (except that it is unequal to everything).
+/// less: y = (a < b), element-wise with numpy broadcasting; a boolean output. Every
+/// comparison with a NaN is false.
 /// requires: two inputs of one element type (boolean allowed). ensures: a boolean output of the
 /// broadcast shape.
 struct less : detail::binary_elementwise<element_type::boolean> {

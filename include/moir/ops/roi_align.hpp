@@ -27,7 +27,8 @@ constexpr std::array<std::string_view, 3> ir_enum_names(roi_aligned_mode) {
 /// of image batch_indices[r], the [C, pooled_h, pooled_w] grid of bins of the box; each bin is the
 /// average (or maximum) of sampling_ratio x sampling_ratio bilinear samples (0: ceil(box extent /
 /// pooled extent) per axis) at the centres of its sub-cells. Samples more than one cell outside the
-/// data read 0; others clamp to the data. IR: ROIAlign of opset9 (half_pixel_for_nn is not
+/// data read 0; others clamp to the data. Mode max takes the largest interpolated sample (OpenVINO's
+/// definition; onnxruntime instead maximizes the weighted corner terms). IR: ROIAlign of opset9 (half_pixel_for_nn is not
 /// supported by the reference kernel).
 /// requires: floating data [N, C, H, W]; rois [R, 4] of the data's type; integer batch_indices [R]
 /// in [0, N); pooled_h, pooled_w >= 1; sampling_ratio >= 0.

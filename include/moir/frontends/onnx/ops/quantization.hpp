@@ -35,9 +35,9 @@
 #include <moir/ops/subtract.hpp>
 
 #include <cstdint>   // int64_t
-#include <limits>    // numeric_limits
 #include <optional>  // optional
 #include <string>    // string, to_string
+#include <utility>   // pair
 #include <vector>    // vector
 
 namespace moir::onnx {
