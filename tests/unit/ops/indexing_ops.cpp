@@ -364,8 +364,10 @@ TEST_CASE("onnx: Trilu, EyeLike and Size on dynamic shapes; Split num_outputs; O
 
 TEST_CASE("onnx: Pad with axes (opset 18), run-time pads, wrap mode; ConstantOfShape; Expand") {
     moir::test::onnx_builder b;
-    b.opset(19).add_input("x", 1, {2, 3}).add_input("p", 7, {2});
+    b.opset(19).add_input("x", 1, {2, 3}).add_input("p", 7, {2}).add_input("q", 7, {4});
     b.add_output("a", 1, {2, 5}).add_output("w", 1, {4, 5}).add_output("c", 6, {2, 3}).add_output("e", 1, {2, 2, 3});
+    b.add_output("rw", 1, {-1, -1});
+    b.add_node("Pad", {"x", "q"}, {"rw"}, {attr::s("mode", "wrap")});  // run-time pads: Range/FloorMod indices
     b.add_initializer<std::int64_t>("axes", {-1}, {1});
     b.add_initializer<float>("v", {7}, {});
     b.add_node("Pad", {"x", "p", "v", "axes"}, {"a"});  // run-time pads on the last axis only
@@ -376,12 +378,14 @@ TEST_CASE("onnx: Pad with axes (opset 18), run-time pads, wrap mode; ConstantOfS
                {attr::t("value", moir::test::tensor_proto<std::int32_t>("", {4}, {1}))});
     b.add_initializer<std::int64_t>("eshape", {2, 1, 1}, {3});
     b.add_node("Expand", {"x", "eshape"}, {"e"});
-    const auto out = run(convert(b), {iota({2, 3}), i64({1, 1})});
+    const auto out = run(convert(b), {iota({2, 3}), i64({1, 1}), i64({0, 4, 1, -1})});
     check_values(out[0], {2, 5}, {7, 0, 1, 2, 7, 7, 3, 4, 5, 7});
     check_values(out[1], {4, 5}, {5, 3, 4, 5, 3, 2, 0, 1, 2, 0, 5, 3, 4, 5, 3, 2, 0, 1, 2, 0});
     CHECK(out[2].type() == element_type::i32);
     check_values(out[2], {2, 3}, {4, 4, 4, 4, 4, 4});
     check_values(out[3], {2, 2, 3}, {0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5});
+    // rows [0, 1, 0]; columns (j - 4) mod 3 for j < 6: 2 0 1 2 0 1
+    check_values(out[4], {3, 6}, {2, 0, 1, 2, 0, 1, 5, 3, 4, 5, 3, 4, 2, 0, 1, 2, 0, 1});
 }
 
 TEST_CASE("IR round trip keeps the group's attributes") {

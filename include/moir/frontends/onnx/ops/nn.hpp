@@ -61,7 +61,14 @@ inline window onnx_window(const context& c, std::size_t k) {
 
 /// A weight reshaped to `dims`: folded when constant, a Reshape node otherwise.
 inline output_ref reshaped(context& c, std::size_t input, std::vector<std::int64_t> dims, const std::string& suffix) {
-    if (auto v = c.const_input(input)) return c.constant(v->reshaped(dims), suffix);
+    if (auto v = c.const_input(input)) {
+        // resolve one -1 from the constant's element count, as Reshape would
+        std::int64_t known = 1;
+        for (auto d : dims) known *= d < 0 ? 1 : d;
+        for (auto& d : dims)
+            if (d < 0 && known > 0) d = static_cast<std::int64_t>(v->numel()) / known;
+        return c.constant(v->reshaped(dims), suffix);
+    }
     return c.add<moir::ops::reshape>({true}, {c.input(input), c.constant(tensor::from_vector(dims), suffix + "/shape")},
                                      suffix);
 }

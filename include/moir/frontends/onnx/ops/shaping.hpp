@@ -13,6 +13,7 @@
 #include <moir/ops/depth_to_space.hpp>
 #include <moir/ops/divide.hpp>
 #include <moir/ops/eye.hpp>
+#include <moir/ops/floor_mod.hpp>
 #include <moir/ops/gather.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/pad.hpp>
@@ -167,9 +168,42 @@ inline output_ref wrap_pad(context& c, const partial_shape& s, const std::vector
     return x;
 }
 
+/// Pad mode wrap with run-time pads: per axis, a Gather of (Range(0, dim + begin + end) - begin)
+/// floor-mod dim. `begin`, `end`: the full 1-D pads.
+inline output_ref wrap_pad_dynamic(context& c, std::size_t rank, output_ref begin, output_ref end) {
+    output_ref x = c.input(0);
+    output_ref shp{};
+    const bool dynamic = !c.input_port(0).shape.is_static();
+    if (dynamic) shp = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+    const auto as_i64 = [&](output_ref r, const std::string& name) {
+        return c.model().port(r).type == element_type::i64 ? r : c.add<moir::ops::convert>({element_type::i64}, {r}, name);
+    };
+    begin = as_i64(begin, "/pads_begin/i64");
+    end = as_i64(end, "/pads_end/i64");
+    for (std::size_t i = 0; i < rank; ++i) {
+        const std::string name = "/wrap" + std::to_string(i);
+        const auto ax = static_cast<std::int64_t>(i);
+        const output_ref axis0 = int_scalar(c, 0, name + "/axis0");
+        const output_ref d =
+            dynamic ? c.add<moir::ops::gather>({}, {shp, int_scalar(c, ax, name + "/dim_index"), axis0}, name + "/dim")
+                    : int_scalar(c, c.input_port(0).shape.dims[i], name + "/dim");
+        const output_ref b = c.add<moir::ops::gather>({}, {begin, int_scalar(c, ax, name + "/index"), axis0}, name + "/b");
+        const output_ref e = c.add<moir::ops::gather>({}, {end, int_scalar(c, ax, name + "/index_e"), axis0}, name + "/e");
+        const output_ref n = c.add<moir::ops::add>({}, {c.add<moir::ops::add>({}, {d, b}, name + "/db"), e}, name + "/n");
+        const output_ref r = c.add<moir::ops::range>({element_type::i64}, {int_scalar(c, 0, name + "/zero"), n,
+                                                                           int_scalar(c, 1, name + "/one")},
+                                                     name + "/range");
+        const output_ref idx =
+            c.add<moir::ops::floor_mod>({}, {c.add<moir::ops::subtract>({}, {r, b}, name + "/shifted"), d}, name + "/indices");
+        x = c.add<moir::ops::gather>({}, {x, idx, int_scalar(c, ax, name + "/axis")}, name);
+    }
+    return x;
+}
+
 /// Pad: pads [begin..., end...] from the attribute (opset < 11) or input 1, over all axes or the
 /// `axes` input (opset 18, a constant); constant_value from the attribute or input 2. Modes
-/// constant, reflect, edge map to moir pad; wrap (opset 19) becomes Gathers.
+/// constant, reflect, edge map to moir pad; wrap (opset 19) becomes Gathers (with run-time pads, of
+/// Range / FloorMod-computed indices).
 inline void pad(context& c) {
     const std::string mode = c.attr_string("mode", "constant");
     moir::ops::pad::attrs a;
@@ -224,13 +258,15 @@ inline void pad(context& c) {
                 e[i] = pads[count + where[i]];
             }
         if (mode == "wrap") {
-            c.set_output(0, wrap_pad(c, s, b, e));
+            bool fixed = true;  // every padded dim is static
+            for (std::size_t i = 0; i < rank; ++i) fixed = fixed && ((b[i] == 0 && e[i] == 0) || s.dims[i] >= 0);
+            c.set_output(0, fixed ? wrap_pad(c, s, b, e)
+                                  : wrap_pad_dynamic(c, rank, ints(c, b, "/pads_begin"), ints(c, e, "/pads_end")));
             return;
         }
         in.push_back(ints(c, b, "/pads_begin"));
         in.push_back(ints(c, e, "/pads_end"));
     } else {
-        MOIR_CHECK(mode != "wrap", unsupported_error, "Pad mode 'wrap' needs constant pads");
         const output_ref pads = c.input(1);
         const auto n = static_cast<std::int64_t>(count);
         for (int side = 0; side < 2; ++side) {
@@ -248,6 +284,10 @@ inline void pad(context& c) {
                                                 name);
             }
             in.push_back(part);
+        }
+        if (mode == "wrap") {
+            c.set_output(0, wrap_pad_dynamic(c, rank, in[1], in[2]));
+            return;
         }
     }
     if (a.pad_mode == moir::ops::pad_mode::constant && c.has_input(2)) {
