@@ -38,7 +38,7 @@ NPM_DST="$ROOT/third_party/npm"
 
 APT_PACKAGES=(
     g++ cmake ninja-build meson pkg-config
-    libboost1.81-dev nlohmann-json3-dev libxsimd-dev doctest-dev libcli11-dev
+    libboost1.81-dev nlohmann-json3-dev libxsimd-dev doctest-dev libcli11-dev libbenchmark-dev
     libonnx-testdata
     python3 python3-numpy python3-pil python3-onnx
     fonts-dejavu-core fonts-liberation

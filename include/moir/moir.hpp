@@ -3,7 +3,8 @@
 
 // moir: a header-only model optimizer and CPU inference engine for OpenVINO IR.
 // This umbrella brings the core graph, every op, the reference kernels and executor, the IR reader
-// and writer, and .npy I/O. Framework frontends are opt-in: #include <moir/frontends/onnx/onnx.hpp>.
+// and writer, .npy I/O, and the fast FP32 kernels with their run-time arch dispatch. Framework
+// frontends are opt-in: #include <moir/frontends/onnx/onnx.hpp>.
 
 #include <moir/version.hpp>
 #include <moir/core/element_type.hpp>
@@ -15,9 +16,12 @@
 #include <moir/io/npy.hpp>
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
+#include <moir/kernels/arch.hpp>
 #include <moir/kernels/kernel.hpp>
 #include <moir/kernels/reference/all.hpp>
 #include <moir/ops/opset.hpp>
+#include <moir/runtime/dispatch.hpp>
+#include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #endif  // MOIR_MOIR_HPP

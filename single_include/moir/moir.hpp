@@ -4,7 +4,8 @@
 
 // moir: a header-only model optimizer and CPU inference engine for OpenVINO IR.
 // This umbrella brings the core graph, every op, the reference kernels and executor, the IR reader
-// and writer, and .npy I/O. Framework frontends are opt-in: #include <moir/frontends/onnx/onnx.hpp>.
+// and writer, .npy I/O, and the fast FP32 kernels with their run-time arch dispatch. Framework
+// frontends are opt-in: #include <moir/frontends/onnx/onnx.hpp>.
 
 #ifndef MOIR_VERSION_HPP
 #define MOIR_VERSION_HPP
@@ -1140,6 +1141,9 @@ inline void save(const std::string& path, const tensor& t) {
 // ports freely), Const data is read from the .bin with bounds checks, Parameters and Results become
 // the model's inputs and outputs in the order of their layers in the file, and the result is
 // validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept.
+// FP16-compressed weights are read in both forms OpenVINO writes: f16 Const -> Convert(f32) with
+// the "decompression" rt_info, and an f16 Const carrying "decompression" read directly by an f32
+// op (the reader inserts the Convert, so the graph is always the first form).
 //
 // Errors: moir::parse_error "<file>: layer '<name>' (id N): reason" for structural problems,
 // moir::unsupported_error for what moir cannot represent (one error listing every unknown layer
@@ -2160,14 +2164,6 @@ Attrs read_data(const xml::element* data, const std::string& where) {
 }  // namespace moir::ir
 
 #endif  // MOIR_IR_ATTR_CODEC_HPP
-#ifndef MOIR_OPS_OPSET_HPP
-#define MOIR_OPS_OPSET_HPP
-
-// The op vocabulary: every op moir knows, as one flat compile-time list. Adding an op is adding its
-// header here and one line to the list (plus its reference kernel in kernels/reference/all.hpp).
-// Users extend it: `using my_ops = moir::opsets::all::append<my_op>;`.
-
-// structural
 #ifndef MOIR_OPS_CONVERT_HPP
 #define MOIR_OPS_CONVERT_HPP
 
@@ -2192,6 +2188,14 @@ struct convert {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_CONVERT_HPP
+#ifndef MOIR_OPS_OPSET_HPP
+#define MOIR_OPS_OPSET_HPP
+
+// The op vocabulary: every op moir knows, as one flat compile-time list. Adding an op is adding its
+// header here and one line to the list (plus its reference kernel in kernels/reference/all.hpp).
+// Users extend it: `using my_ops = moir::opsets::all::append<my_op>;`.
+
+// structural
 #ifndef MOIR_OPS_PARAMETER_HPP
 #define MOIR_OPS_PARAMETER_HPP
 
@@ -5146,6 +5150,45 @@ struct floor_mod : detail::binary_elementwise<> {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_FLOOR_MOD_HPP
+#ifndef MOIR_OPS_GELU_HPP
+#define MOIR_OPS_GELU_HPP
+
+
+#include <array>        // array
+#include <cmath>        // erf, sqrt, tanh
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// How Gelu computes the Gaussian CDF: exactly (erf) or with the tanh approximation.
+enum class gelu_approximation { erf, tanh };
+constexpr std::array<std::string_view, 2> ir_enum_names(gelu_approximation) { return {"ERF", "TANH"}; }
+
+/// gelu: y = 0.5 * x * (1 + erf(x / sqrt(2))) (ERF), or
+/// y = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))) (TANH), element-wise.
+/// requires: a floating-point input. ensures: output type and shape == input's.
+struct gelu : detail::unary_elementwise {
+    static constexpr std::string_view name = "gelu", ir_name = "Gelu", ir_opset = "opset7";
+    static constexpr bool float_only = true;
+    struct attrs {
+        gelu_approximation approximation_mode = gelu_approximation::erf;
+        static constexpr std::array<std::string_view, 1> ir_names{"approximation_mode"};
+    };
+    static port_descs infer(const attrs&, const port_descs& in) { return unary_elementwise::infer({}, in); }
+    template <class T>
+    static T apply(const attrs& a, T x) {
+        const double v = static_cast<double>(x);
+        if (a.approximation_mode == gelu_approximation::tanh) {
+            const double k = 0.7978845608028654;  // sqrt(2 / pi)
+            return static_cast<T>(0.5 * v * (1.0 + std::tanh(k * (v + 0.044715 * v * v * v))));
+        }
+        return static_cast<T>(0.5 * v * (1.0 + std::erf(v * 0.7071067811865476)));
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_GELU_HPP
 #ifndef MOIR_OPS_GREATER_HPP
 #define MOIR_OPS_GREATER_HPP
 
@@ -5821,6 +5864,39 @@ struct soft_sign : detail::unary_elementwise {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_SOFT_SIGN_HPP
+#ifndef MOIR_OPS_SWISH_HPP
+#define MOIR_OPS_SWISH_HPP
+
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// swish: y = x * sigmoid(beta * x) = x / (1 + e^(-beta * x)), element-wise; beta is the optional
+/// second input (1 when absent). requires: a floating-point data input; beta of the data's type
+/// holding one value (scalar or [1]). ensures: output of the data's type and shape.
+struct swish {
+    static constexpr std::string_view name = "swish", ir_name = "Swish", ir_opset = "opset4";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 2;
+    static constexpr bool float_only = true;  ///< the reference kernel computes floating types only
+    using attrs = no_attrs;
+    static port_descs infer(const attrs&, const port_descs& in) {
+        if (in.size() > 1) {
+            MOIR_CHECK(in[1].type == in[0].type || in[1].type == element_type::undefined ||
+                           in[0].type == element_type::undefined,
+                       shape_error, "beta and data have different element types");
+            const partial_shape& p = in[1].shape;
+            const bool one = p.rank_dynamic || p.rank() == 0 || (p.rank() == 1 && (p.dims[0] == 1 || p.dims[0] < 0));
+            MOIR_CHECK(one, shape_error, "beta must be a scalar (got " + p.str() + ")");
+        }
+        return {port_desc{in[0].type, in[0].shape, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_SWISH_HPP
 #ifndef MOIR_OPS_TAN_HPP
 #define MOIR_OPS_TAN_HPP
 
@@ -8062,6 +8138,8 @@ using all = type_list<
     , ops::soft_plus
     , ops::soft_sign
     , ops::tan
+    , ops::swish
+    , ops::gelu
     // group C ops end
     // group D ops
     , ops::gather_elements
@@ -8106,6 +8184,7 @@ using all = type_list<
 
 #endif  // MOIR_OPS_OPSET_HPP
 
+#include <algorithm>      // find_if
 #include <any>            // any
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
@@ -8499,7 +8578,29 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
         }
     }
 
-    // 5. inputs and outputs in file order, then validation
+    // 5. the other FP16 form OpenVINO writes: an f16 Const carrying "decompression" read straight
+    // by an f32 op. It gets the Convert(f32) of the usual form, which then carries the marker.
+    for (node_id i = 0, count = m.nodes.size(); i < count; ++i) {
+        node& c = m.nodes[i];
+        if (!c.is<ops::constant>() || c.attrs_as<ops::constant>().value.type() != element_type::f16) continue;
+        const auto rt = std::find_if(c.rt_info.begin(), c.rt_info.end(),
+                                     [](const rt_attribute& r) { return r.name == "decompression"; });
+        if (rt == c.rt_info.end()) continue;
+        bool direct = false;
+        for (const auto& use : m.consumers({i, 0})) direct = direct || !m.nodes[use.first].is<ops::convert>();
+        if (!direct) continue;
+        const rt_attribute marker = *rt;
+        m.nodes[i].rt_info.erase(rt);
+        const std::string cname = m.nodes[i].name;
+        const auto users = m.consumers({i, 0});
+        const node_id cv = m.add<ops::convert>({element_type::f32}, {{i, 0}}, cname + "/decompression");
+        m.nodes[cv].rt_info.push_back(marker);
+        m.nodes[cv].outputs.resize(1);
+        for (const auto& [user, port] : users)
+            if (!m.nodes[user].template is<ops::convert>()) m.nodes[user].inputs[port] = {cv, 0};
+    }
+
+    // 6. inputs and outputs in file order, then validation
     for (node_id i = 0; i < m.nodes.size(); ++i) {
         if (m.nodes[i].is<ops::parameter>()) m.parameters.push_back(i);
         if (m.nodes[i].is<ops::result>()) m.results.push_back(i);
@@ -8844,6 +8945,24 @@ void save(const model& m, const std::string& xml_path, const std::string& bin_pa
 }  // namespace moir::ir
 
 #endif  // MOIR_IR_IR_WRITER_HPP
+#ifndef MOIR_KERNELS_ARCH_HPP
+#define MOIR_KERNELS_ARCH_HPP
+
+// Architecture tags of the fast kernels. An arch is an empty struct with the xsimd-style concept:
+//
+//   name                  the arch's spelling ("avx2", "avx512", "reference")
+//   supported()           constexpr: this translation unit is compiled with the ISA flags the arch needs,
+//                         so its kernels can be instantiated here (from __AVX2__, __AVX512F__, ... macros)
+//   available()           run time: the CPU (and OS) running the program has the ISA (CPUID through
+//                         __builtin_cpu_supports; moir checks this itself, never through xsimd::dispatch,
+//                         which picks arches the CPU lacks in xsimd 8.1, see house style 3.1)
+//   alignment()           the vector size in bytes
+//
+// arch::reference (kernels/kernel.hpp) is the portable scalar arch. This header does not include xsimd:
+// the mapping from a moir arch to an xsimd arch lives in kernels/simd/vec.hpp.
+//
+// The ordered candidate list (best first) is `fast_arches`; runtime/dispatch.hpp walks it.
+
 #ifndef MOIR_KERNELS_KERNEL_HPP
 #define MOIR_KERNELS_KERNEL_HPP
 
@@ -8908,6 +9027,64 @@ using run_fn = void (*)(const void* attrs, const std::vector<tensor>& in, std::v
 }  // namespace moir
 
 #endif  // MOIR_KERNELS_KERNEL_HPP
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::arch {
+
+/// x86-64 with AVX2 and FMA3 (Haswell, Zen 1 and later). Compile flags: -mavx2 -mfma.
+struct avx2 {
+    static constexpr std::string_view name = "avx2";
+    static constexpr bool supported() {
+#if defined(__AVX2__) && defined(__FMA__)
+        return true;
+#else
+        return false;
+#endif
+    }
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+        return false;
+#endif
+    }
+    static constexpr std::size_t alignment() { return 32; }
+};
+
+/// x86-64 with AVX-512 F, BW, VL, DQ and FMA3 (Skylake-X, Ice Lake, Zen 4 and later).
+/// Compile flags: -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma.
+struct avx512 {
+    static constexpr std::string_view name = "avx512";
+    static constexpr bool supported() {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
+    defined(__FMA__)
+        return true;
+#else
+        return false;
+#endif
+    }
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("fma");
+#else
+        return false;
+#endif
+    }
+    static constexpr std::size_t alignment() { return 64; }
+};
+
+/// The arches the fast kernels exist for, best first; `reference` is last and always usable.
+using fast_arches = type_list<avx512, avx2, reference>;
+
+}  // namespace moir::arch
+
+#endif  // MOIR_KERNELS_ARCH_HPP
 #ifndef MOIR_KERNELS_REFERENCE_ALL_HPP
 #define MOIR_KERNELS_REFERENCE_ALL_HPP
 
@@ -10567,6 +10744,43 @@ struct kernel<ops::selu, any_precision, arch::reference> {
 }  // namespace moir::kernels
 
 #endif  // MOIR_KERNELS_REFERENCE_SELU_HPP
+#ifndef MOIR_KERNELS_REFERENCE_SWISH_HPP
+#define MOIR_KERNELS_REFERENCE_SWISH_HPP
+
+// Reference kernel of Swish: floating types, computed in double per element.
+
+
+#include <cmath>    // exp
+#include <cstddef>  // size_t
+#include <vector>   // vector
+
+namespace moir::kernels {
+
+template <>
+struct kernel<ops::swish, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    /// requires: in = {data} or {data, beta}, beta holding one value.
+    static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!detail::computes_v<ops::swish, T>) {
+                detail::unsupported_type(ops::swish::ir_name, in[0].type());
+            } else {
+                const double beta = in.size() > 1 ? in[1].at_as<double>(0) : 1.0;
+                const T* x = in[0].data<T>();
+                T* y = out[0].data<T>();
+                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i) {
+                    const double v = convert_value<double>(x[i]);
+                    y[i] = convert_value<T>(v / (1.0 + std::exp(-beta * v)));
+                }
+            }
+        });
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_SWISH_HPP
 // group C kernels end
 // group D kernels
 #ifndef MOIR_KERNELS_REFERENCE_CUM_SUM_HPP
@@ -12145,6 +12359,1205 @@ struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
 // group F kernels end
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
+#ifndef MOIR_RUNTIME_DISPATCH_HPP
+#define MOIR_RUNTIME_DISPATCH_HPP
+
+// Run-time choice of the fast-kernel arch: the best arch that is both compiled into the program
+// (compiled_in<Arch>) and available on the CPU running it (Arch::available(), CPUID), walking
+// arch::fast_arches best first; arch::reference always qualifies. moir does this itself rather than
+// through xsimd::dispatch (xsimd 8.1 can pick an arch the CPU lacks, house style 3.1).
+//
+// compiled_in<Arch>: this TU is compiled with Arch's flags, or MOIR_WITH_<ARCH>_KERNELS is defined
+// non-zero and another TU holds MOIR_INSTANTIATE_KERNELS(Arch) (runtime/instantiate.hpp).
+//
+// The environment variable MOIR_ARCH (reference, avx2, avx512) restricts the choice to that arch
+// when it qualifies (for testing and benchmarking).
+
+#ifndef MOIR_KERNELS_SIMD_TABLE_HPP
+#define MOIR_KERNELS_SIMD_TABLE_HPP
+
+// The FP32 fast-kernel table of one arch: its GEMM blocking (what the packers need) and pointers to
+// its compute kernels, so a plan picks an arch once (runtime/dispatch.hpp) and calls through plain
+// function pointers. fp32_table<Arch>() is a function template defined out of line and not inline,
+// so that `extern template` (runtime/dispatch.hpp) keeps translation units compiled without the
+// arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS (runtime/instantiate.hpp) instantiates
+// it in one that has them.
+
+#ifndef MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+#define MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+
+// FP32 2-D convolution, NCHW, one image, as GEMM: per group, out[out_c, oh*ow] =
+// W[out_c, in_c*kh*kw] * im2col(x)[in_c*kh*kw, oh*ow], W packed once by pack_conv. The im2col matrix
+// is never materialized: the GEMM's B-packing step reads it from the image a kc x nc block at a time,
+// so scratch stays small. A 1x1, stride-1, unpadded convolution (geometry.pointwise()) packs straight
+// from the input, i.e. it is the plain GEMM. Any groups, strides, dilations, paddings (asymmetric:
+// the bottom/right pad is whatever out_h/out_w imply). For depthwise convolutions prefer
+// kernels/simd/depthwise.hpp (this form works, but as G GEMMs with M = K... = 1).
+
+#ifndef MOIR_KERNELS_SIMD_GEMM_HPP
+#define MOIR_KERNELS_SIMD_GEMM_HPP
+
+// FP32 GEMM, C[M, N] = act(A[M, K] * B[K, N] + bias), one body for every arch (vec<Arch>).
+//
+// Two forms, by which operand is constant and packed once (kernels/simd/packing.hpp):
+//   gemm_a<Arch>  A packed (conv weights on the left: out[Cout, HW] = W[Cout, Cin] * x[Cin, HW]);
+//                 B streams from memory and is packed into caller scratch, kc x nc at a time.
+//   gemm_b<Arch>  B packed (MatMul with constant weights on the right); A streams, read in place.
+// Both run the same register-blocked micro-kernel: an mr x (nv vectors) tile of C accumulated in
+// registers over a K block, A values broadcast, B vectors loaded (avx512: 8 x 48, avx2: 6 x 16,
+// reference: 4 x 4 scalars). When K fits one block (K <= kc, 512 on x86) the epilogue (bias, then
+// activation) is applied to the tile in registers and C is written once; a longer K accumulates
+// through C and the last block applies the epilogue. Any M, N, K >= 1: edge tiles use zero-padded
+// packed panels and partial (masked) stores.
+//
+// Threads: calls on disjoint column ranges of C are independent (offset b/c by the first column, give
+// each its own scratch); the kernels themselves are single-threaded and allocate nothing.
+
+#ifndef MOIR_KERNELS_SIMD_EPILOGUE_HPP
+#define MOIR_KERNELS_SIMD_EPILOGUE_HPP
+
+// The fused epilogue of the fast kernels: y = act(x + bias), applied to an output tile while it is
+// still in registers. The activation is a template parameter of every kernel (one of the `act::`
+// tags below); `activation` is its run-time spelling, turned into the tag once per kernel call by
+// with_activation(). Formulas (OpenVINO's):
+//
+//   none      x                       relu      max(x, 0)
+//   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
+//   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
+
+#ifndef MOIR_KERNELS_SIMD_VEC_HPP
+#define MOIR_KERNELS_SIMD_VEC_HPP
+
+// The float vector every fast kernel is written against: vec<Arch> wraps xsimd::batch<float, X> for
+// the SIMD arches (X = the xsimd arch of Arch) and a plain float for arch::reference, so one kernel
+// body serves every arch. Only the operations the kernels need: broadcast, (partial) load and store,
+// fma, min, max, and the activation math.
+//
+// requires: vec<Arch> for a SIMD arch is only *instantiated* in a translation unit compiled with that
+// arch's flags (Arch::supported()); a static_assert says so otherwise. Naming it is always fine.
+// xsimd 8.1 and later are both fine: only batch, load_unaligned, store_unaligned, fma, min, max, exp.
+
+
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_ps(), which -Wmaybe-uninitialized flags
+// wherever they are inlined (GCC PR 105593, fixed in 12.3). Diagnostics follow the location of
+// the intrinsic's definition, so ignoring the warning around the first inclusion silences it.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"  // the same, in sanitizer builds
+#endif
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>  // masked loads and stores for partial vectors
+#endif
+
+#include <xsimd/xsimd.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#include <cmath>    // exp
+#include <cstddef>  // size_t
+#include <cstring>  // memcpy
+
+namespace moir::kernels::simd {
+
+/// The xsimd arch of a moir arch tag (void for the scalar reference arch).
+template <class Arch>
+struct xsimd_arch_of {
+    using type = void;
+};
+template <>
+struct xsimd_arch_of<arch::avx2> {
+    using type = xsimd::fma3<xsimd::avx2>;
+};
+template <>
+struct xsimd_arch_of<arch::avx512> {
+    using type = xsimd::avx512bw;
+};
+
+/// Vector operations for Arch. width: floats per register.
+template <class Arch>
+struct vec {
+    static_assert(Arch::supported(),
+                  "moir: a fast kernel for this arch is instantiated in a translation unit compiled without the "
+                  "arch's flags; compile that TU with them (e.g. -mavx2 -mfma, or -mavx512f -mavx512bw -mavx512vl "
+                  "-mavx512dq -mfma) or instantiate the kernels with MOIR_INSTANTIATE_KERNELS in one that is");
+    using reg = xsimd::batch<float, typename xsimd_arch_of<Arch>::type>;
+    static constexpr std::size_t width = reg::size;
+
+    static reg zero() { return reg(0.0f); }
+    static reg set1(float v) { return reg(v); }
+    static reg load(const float* p) { return reg::load_unaligned(p); }
+    static void store(float* p, const reg& v) { v.store_unaligned(p); }
+    /// The first n (< width) lanes from p, the others 0; reads only p[0, n).
+    static reg load_partial(const float* p, std::size_t n) {
+#if defined(__AVX512F__)
+        if constexpr (width == 16) {
+            return reg(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p));
+        }
+#endif
+        alignas(64) float tmp[width] = {};
+        std::memcpy(tmp, p, n * sizeof(float));
+        return reg::load_aligned(tmp);
+    }
+    /// Writes the first n (< width) lanes of v to p[0, n).
+    static void store_partial(float* p, const reg& v, std::size_t n) {
+#if defined(__AVX512F__)
+        if constexpr (width == 16) {
+            _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1u), v);
+            return;
+        }
+#endif
+        alignas(64) float tmp[width];
+        v.store_aligned(tmp);
+        std::memcpy(p, tmp, n * sizeof(float));
+    }
+    static reg fma(const reg& a, const reg& b, const reg& c) { return xsimd::fma(a, b, c); }
+    static reg max(const reg& a, const reg& b) { return xsimd::max(a, b); }
+    static reg min(const reg& a, const reg& b) { return xsimd::min(a, b); }
+    static reg exp(const reg& a) { return xsimd::exp(a); }
+};
+
+/// The scalar arch: one float per "vector".
+template <>
+struct vec<arch::reference> {
+    using reg = float;
+    static constexpr std::size_t width = 1;
+    static reg zero() { return 0.0f; }
+    static reg set1(float v) { return v; }
+    static reg load(const float* p) { return *p; }
+    static void store(float* p, reg v) { *p = v; }
+    static reg load_partial(const float*, std::size_t) { return 0.0f; }  // n is always 0 here
+    static void store_partial(float*, reg, std::size_t) {}
+    static reg fma(reg a, reg b, reg c) { return a * b + c; }
+    static reg max(reg a, reg b) { return a > b ? a : b; }
+    static reg min(reg a, reg b) { return a < b ? a : b; }
+    static reg exp(reg a) { return std::exp(a); }
+};
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_VEC_HPP
+
+#include <cstdint>  // uint8_t
+
+namespace moir::kernels::simd {
+
+/// The run-time spelling of an activation.
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid };
+
+/// What a kernel adds and applies to its output before storing it.
+/// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
+/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range.
+struct epilogue {
+    activation act = activation::none;
+    const float* bias = nullptr;
+    const float* col_bias = nullptr;
+    float lo = 0.0f, hi = 0.0f;
+};
+
+namespace act {
+struct none {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) { return x; }
+};
+struct relu {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) { return V::max(x, V::zero()); }
+};
+struct clamp {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) { return V::min(V::max(x, V::set1(e.lo)), V::set1(e.hi)); }
+};
+struct hsigmoid {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) {
+        return V::min(V::max(x + V::set1(3.0f), V::zero()), V::set1(6.0f)) * V::set1(1.0f / 6.0f);
+    }
+};
+struct hswish {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) { return x * hsigmoid::apply<V>(x, e); }
+};
+struct sigmoid {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) {
+        return V::set1(1.0f) / (V::set1(1.0f) + V::exp(V::zero() - x));
+    }
+};
+}  // namespace act
+
+/// Calls f(act::<tag>{}) for the run-time activation a.
+template <class F>
+decltype(auto) with_activation(activation a, F&& f) {
+    switch (a) {
+        case activation::relu: return f(act::relu{});
+        case activation::clamp: return f(act::clamp{});
+        case activation::hswish: return f(act::hswish{});
+        case activation::hsigmoid: return f(act::hsigmoid{});
+        case activation::sigmoid: return f(act::sigmoid{});
+        case activation::none: break;
+    }
+    return f(act::none{});
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_EPILOGUE_HPP
+#ifndef MOIR_KERNELS_SIMD_PACKING_HPP
+#define MOIR_KERNELS_SIMD_PACKING_HPP
+
+// Packed constant operands of the fast FP32 kernels, prepared once at load time.
+//
+// The packers here are arch-independent (plain layout code, no vector types): they take the
+// `gemm_blocking` of the arch that will run the kernel (fp32_kernel_table::blocking, from
+// runtime/dispatch.hpp) and return owning structs whose buffers the compute kernels only read. They
+// are deliberately not instantiated in the per-arch translation units (see runtime/instantiate.hpp).
+//
+// Layouts (all 64-byte aligned, zero-padded):
+//   packed_a (left operand A[M, K], e.g. conv weights [Cout, Cin*kh*kw]): K is cut into blocks of
+//     kc; within block pb (kb = its size) the rows are cut into panels of mr rows, stored k-major:
+//     element (m, k) of block pb, panel p = m / mr is at data[pb*kc*mpad + p*mr*kb + (k - pb*kc)*mr + m % mr],
+//     mpad = M rounded up to mr. groups > 1 stores `groups` such matrices one after the other.
+//   packed_b (right operand B[K, N], e.g. MatMul weights): the same with columns: panels of nr
+//     columns, element (k, n) at data[pb*kc*npad + p*nr*kb + (k - pb*kc)*nr + n % nr].
+//   packed_depthwise: the weights [C, kh, kw] as they are, plus the geometry.
+
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdlib>      // aligned_alloc, free
+#include <cstring>      // memset
+#include <memory>       // unique_ptr
+#include <new>          // bad_alloc
+#include <string_view>  // string_view
+
+namespace moir::kernels::simd {
+
+/// The register and cache blocking of an arch's GEMM: micro-tile mr x nr (nr = nv vectors of width
+/// floats), K block kc.
+struct gemm_blocking {
+    std::size_t mr = 4, nv = 4, width = 1, kc = 256;
+    std::string_view arch = "reference";
+    constexpr std::size_t nr() const { return nv * width; }
+};
+
+namespace detail {
+struct free_deleter {
+    void operator()(float* p) const { std::free(p); }
+};
+/// A zero-filled, 64-byte aligned float buffer of n (>= 1) floats plus one vector of slack.
+inline std::unique_ptr<float, free_deleter> aligned_floats(std::size_t n) {
+    const std::size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    return std::unique_ptr<float, free_deleter>(static_cast<float*>(p));
+}
+inline std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
+}  // namespace detail
+
+/// A left GEMM operand A[M, K] (`groups` of them) packed in mr-row panels (layout above).
+struct packed_a {
+    gemm_blocking blocking;
+    std::size_t m = 0, k = 0, groups = 1;
+    std::size_t group_stride = 0;  // floats from one group's matrix to the next
+    const float* data = nullptr;   // the packed values (owned by `storage`)
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// A right GEMM operand B[K, N] packed in nr-column panels (layout above).
+struct packed_b {
+    gemm_blocking blocking;
+    std::size_t k = 0, n = 0;
+    const float* data = nullptr;
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// Packs A[M, K] (`groups` matrices one after the other, `group_stride` floats apart in the source),
+/// element (m, k) read at a[m*rs + k*cs]: rs = K, cs = 1 for a row-major matrix; rs = 1, cs = M for a
+/// transposed one. requires: m, k >= 1.
+inline packed_a pack_a(const gemm_blocking& bl, const float* a, std::size_t m, std::size_t k, std::ptrdiff_t rs,
+                       std::ptrdiff_t cs, std::size_t groups = 1, std::ptrdiff_t src_group_stride = 0) {
+    MOIR_CHECK(m >= 1 && k >= 1 && groups >= 1, error, "pack_a: empty matrix");
+    packed_a p;
+    p.blocking = bl, p.m = m, p.k = k, p.groups = groups;
+    const std::size_t mr = bl.mr, mpad = detail::round_up(m, mr);
+    p.group_stride = mpad * k;
+    p.storage = detail::aligned_floats(p.group_stride * groups);
+    float* out = p.storage.get();
+    for (std::size_t g = 0; g < groups; ++g) {
+        const float* ag = a + static_cast<std::ptrdiff_t>(g) * src_group_stride;
+        float* og = out + g * p.group_stride;
+        for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+            const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+            float* block = og + pc * mpad;
+            for (std::size_t mi = 0; mi < m; ++mi) {
+                float* panel = block + (mi / mr) * mr * kb + mi % mr;
+                for (std::size_t kk = 0; kk < kb; ++kk)
+                    panel[kk * mr] =
+                        ag[static_cast<std::ptrdiff_t>(mi) * rs + static_cast<std::ptrdiff_t>(pc + kk) * cs];
+            }
+        }
+    }
+    p.data = out;
+    return p;
+}
+
+/// Packs B[K, N], element (k, n) read at b[k*rs + n*cs] (rs = N, cs = 1 for row-major; rs = 1, cs = K
+/// for a transposed B, e.g. MatMul transpose_b). requires: k, n >= 1.
+inline packed_b pack_b(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
+                       std::ptrdiff_t cs) {
+    MOIR_CHECK(k >= 1 && n >= 1, error, "pack_b: empty matrix");
+    packed_b p;
+    p.blocking = bl, p.k = k, p.n = n;
+    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
+    p.storage = detail::aligned_floats(npad * k);
+    float* out = p.storage.get();
+    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+        float* block = out + pc * npad;
+        for (std::size_t kk = 0; kk < kb; ++kk)
+            for (std::size_t ni = 0; ni < n; ++ni)
+                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
+                    b[static_cast<std::ptrdiff_t>(pc + kk) * rs + static_cast<std::ptrdiff_t>(ni) * cs];
+    }
+    p.data = out;
+    return p;
+}
+
+/// The geometry of a 2-D NCHW convolution of one image (N = 1; run the kernel once per image).
+/// groups: G; in_c, out_c: channels per group; pads: top (pt) and left (pl), the bottom/right pads
+/// follow from out_h/out_w. Output y = out_h x out_w with
+///   y[g, o, oy, ox] = sum_{c, ky, kx} x[g, c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] * w[g, o, c, ky, kx]
+/// (terms outside the input are 0).
+struct conv_geometry {
+    std::size_t groups = 1, in_c = 1, out_c = 1;
+    std::size_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
+    std::size_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+    std::ptrdiff_t pt = 0, pl = 0;
+    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over the input.
+    bool pointwise() const {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && out_h == in_h && out_w == in_w;
+    }
+    /// Depthwise: one input and one output channel per group.
+    bool depthwise() const { return in_c == 1 && out_c == 1; }
+    std::size_t flops() const { return 2 * groups * out_c * in_c * kh * kw * out_h * out_w; }
+};
+
+/// Convolution weights [G*out_c, in_c, kh, kw] packed as G left GEMM operands [out_c, in_c*kh*kw].
+struct packed_conv {
+    conv_geometry geometry;
+    packed_a weights;
+};
+
+/// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
+inline packed_conv pack_conv(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
+    packed_conv p;
+    p.geometry = g;
+    const std::size_t k = g.in_c * g.kh * g.kw;
+    p.weights = pack_a(bl, w, g.out_c, k, static_cast<std::ptrdiff_t>(k), 1, g.groups,
+                       static_cast<std::ptrdiff_t>(g.out_c * k));
+    return p;
+}
+
+/// Depthwise weights [C, 1, 1, kh, kw] (GroupConvolution's [G, 1, 1, kh, kw] with G = C).
+struct packed_depthwise {
+    conv_geometry geometry;  // depthwise(): in_c == out_c == 1, groups == channels
+    const float* data = nullptr;
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// requires: g.depthwise(); w holds g.groups*kh*kw floats.
+inline packed_depthwise pack_depthwise(const float* w, const conv_geometry& g) {
+    MOIR_CHECK(g.depthwise(), error, "pack_depthwise: the geometry is not depthwise (one channel per group)");
+    packed_depthwise p;
+    p.geometry = g;
+    const std::size_t n = g.groups * g.kh * g.kw;
+    p.storage = detail::aligned_floats(n);
+    for (std::size_t i = 0; i < n; ++i) p.storage.get()[i] = w[i];
+    p.data = p.storage.get();
+    return p;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_PACKING_HPP
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstring>  // memcpy, memset
+#include <type_traits>  // is_same_v
+
+namespace moir::kernels::simd {
+
+/// The GEMM blocking of each arch (register tile mr x nv vectors, K block kc).
+template <class Arch>
+constexpr gemm_blocking blocking_of() {
+    if constexpr (std::is_same_v<Arch, arch::avx512>) {
+        return gemm_blocking{8, 3, 16, 512, arch::avx512::name};
+    } else if constexpr (std::is_same_v<Arch, arch::avx2>) {
+        return gemm_blocking{6, 2, 8, 512, arch::avx2::name};
+    } else {
+        return gemm_blocking{4, 4, 1, 256, arch::reference::name};
+    }
+}
+
+/// Columns of B packed per step: a kc x nc block of about 256 KiB (it stays in L2 while every
+/// row panel of A passes over it).
+inline std::size_t gemm_nc(const gemm_blocking& bl, std::size_t k, std::size_t n) {
+    const std::size_t kb = k < bl.kc ? k : bl.kc, nr = bl.nr();
+    std::size_t nc = (65536 / kb) / nr * nr;
+    if (nc < nr) nc = nr;
+    const std::size_t npad = detail::round_up(n, nr);
+    return nc < npad ? nc : npad;
+}
+
+/// Floats of scratch gemm_a needs for N columns (the packed kc x nc block of B).
+inline std::size_t gemm_a_scratch_floats(const gemm_blocking& bl, std::size_t k, std::size_t n) {
+    return gemm_nc(bl, k, n) * (k < bl.kc ? k : bl.kc);
+}
+
+/// B sources of gemm_a: they pack the block B[pc, pc + kb) x [jc, jc + ncb) into nr-column panels
+/// dst[p][k][nr] (zero-padded to a whole panel).
+/// A strided matrix: element (k, n) at p[k*rs + n*cs].
+struct matrix_source {
+    const float* p;
+    std::ptrdiff_t rs, cs;
+    template <std::size_t NR>
+    void pack(std::size_t pc, std::size_t kb, std::size_t jc, std::size_t ncb, float* dst) const {
+        const std::size_t full = ncb / NR, rest = ncb % NR;
+        for (std::size_t k = 0; k < kb; ++k) {
+            const float* s = p + static_cast<std::ptrdiff_t>(pc + k) * rs + static_cast<std::ptrdiff_t>(jc) * cs;
+            float* d = dst + k * NR;
+            if (cs == 1) {
+                for (std::size_t j = 0; j < full; ++j) std::memcpy(d + j * kb * NR, s + j * NR, NR * sizeof(float));
+                if (rest) {
+                    float* dr = d + full * kb * NR;
+                    std::memcpy(dr, s + full * NR, rest * sizeof(float));
+                    std::memset(dr + rest, 0, (NR - rest) * sizeof(float));
+                }
+            } else {
+                for (std::size_t j = 0; j < ncb; ++j)
+                    d[(j / NR) * kb * NR + j % NR] = s[static_cast<std::ptrdiff_t>(j) * cs];
+                if (rest)
+                    for (std::size_t j = rest; j < NR; ++j) d[full * kb * NR + j] = 0.0f;
+            }
+        }
+    }
+};
+
+/// The im2col matrix of one group of a convolution: row k = (c, ky, kx), column n = (oy, ox),
+/// element x[c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] (0 outside). Never materialized whole.
+struct im2col_source {
+    const float* x;  // [in_c, in_h, in_w] of this group
+    const conv_geometry* g;
+    template <std::size_t NR>
+    void pack(std::size_t pc, std::size_t kb, std::size_t jc, std::size_t ncb, float* dst) const {
+        const conv_geometry& G = *g;
+        const std::size_t taps = G.kh * G.kw;
+        const auto ih = static_cast<std::ptrdiff_t>(G.in_h), iw = static_cast<std::ptrdiff_t>(G.in_w);
+        const auto sw = static_cast<std::ptrdiff_t>(G.sw);
+        for (std::size_t k = 0; k < kb; ++k) {
+            const std::size_t kk = pc + k, c = kk / taps, t = kk % taps;
+            const auto ky = static_cast<std::ptrdiff_t>(t / G.kw), kx = static_cast<std::ptrdiff_t>(t % G.kw);
+            const float* xc = x + c * G.in_h * G.in_w;
+            float* d = dst + k * NR;
+            // runs of columns [j, j + cnt), split where they cross a panel boundary; f(dst, done, n)
+            auto emit = [&](std::size_t j, std::size_t cnt, auto&& f) {
+                std::size_t done = 0;
+                while (done < cnt) {
+                    const std::size_t pos = (j + done) % NR, n = NR - pos < cnt - done ? NR - pos : cnt - done;
+                    f(d + ((j + done) / NR) * kb * NR + pos, done, n);
+                    done += n;
+                }
+            };
+            auto zeros = [&](std::size_t j, std::size_t cnt) {
+                emit(j, cnt, [](float* o, std::size_t, std::size_t n) {
+                    for (std::size_t i = 0; i < n; ++i) o[i] = 0.0f;
+                });
+            };
+            std::size_t oy = jc / G.out_w, ox = jc % G.out_w, j = 0;
+            while (j < ncb) {
+                // one output row segment: columns [j, j + seg) are (oy, ox + s)
+                const std::size_t seg = G.out_w - ox < ncb - j ? G.out_w - ox : ncb - j;
+                const std::ptrdiff_t iy =
+                    static_cast<std::ptrdiff_t>(oy * G.sh) - G.pt + ky * static_cast<std::ptrdiff_t>(G.dh);
+                if (iy < 0 || iy >= ih) {
+                    zeros(j, seg);
+                } else {
+                    const std::ptrdiff_t ix0 =
+                        static_cast<std::ptrdiff_t>(ox * G.sw) - G.pl + kx * static_cast<std::ptrdiff_t>(G.dw);
+                    // s in [lo, hi) reads inside the row: 0 <= ix0 + s*sw < iw
+                    const auto sseg = static_cast<std::ptrdiff_t>(seg);
+                    std::ptrdiff_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+                    std::ptrdiff_t hi = iw - ix0 <= 0 ? 0 : (iw - ix0 + sw - 1) / sw;
+                    if (lo > sseg) lo = sseg;
+                    if (hi > sseg) hi = sseg;
+                    if (hi < lo) hi = lo;
+                    const float* src = xc + iy * iw + ix0;
+                    zeros(j, static_cast<std::size_t>(lo));
+                    if (sw == 1) {
+                        emit(j + static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo),
+                             [&](float* o, std::size_t done, std::size_t n) {
+                                 const float* s0 = src + lo + static_cast<std::ptrdiff_t>(done);
+                                 for (std::size_t i = 0; i < n; ++i) o[i] = s0[i];
+                             });
+                    } else {
+                        emit(j + static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo),
+                             [&](float* o, std::size_t done, std::size_t n) {
+                                 const float* s0 = src + (lo + static_cast<std::ptrdiff_t>(done)) * sw;
+                                 for (std::size_t i = 0; i < n; ++i) o[i] = s0[static_cast<std::ptrdiff_t>(i) * sw];
+                             });
+                    }
+                    zeros(j + static_cast<std::size_t>(hi), seg - static_cast<std::size_t>(hi));
+                }
+                j += seg;
+                ox += seg;
+                if (ox == G.out_w) ox = 0, ++oy;
+            }
+            if (ncb % NR) zeros(ncb, NR - ncb % NR);
+        }
+    }
+};
+
+namespace detail {
+
+/// The micro-kernel: C tile [mv <= MR rows, ncols <= NR columns] at c (row stride ldc) =
+/// (load_c ? C : 0) + sum_{k < kb} A(i, k) * b[k*NR + j], then, when `last`, the epilogue.
+/// A(i, k) = a[k*MR + i] when APacked, else a[min(i, mv-1)*lda + k]. MT <= MR: the rows computed
+/// (edge tiles with few rows use a smaller MT, so M = 1 does not pay for MR rows).
+template <class Arch, class Act, bool APacked, std::size_t MT = blocking_of<Arch>().mr>
+struct micro_kernel {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    static constexpr gemm_blocking bl = blocking_of<Arch>();
+    static constexpr std::size_t MR = bl.mr, NV = bl.nv, W = V::width, NR = NV * W;
+
+    static void run(std::size_t kb, const float* a, std::ptrdiff_t lda, const float* b, float* c, std::ptrdiff_t ldc,
+                    std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e, const float* rbias,
+                    const float* cbias) {
+        R acc[MT][NV];
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MT; ++i)
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
+        if constexpr (APacked) {
+            for (std::size_t k = 0; k < kb; ++k, a += MR, b += NR) {
+                R bv[NV];
+#pragma GCC unroll 8
+                for (std::size_t v = 0; v < NV; ++v) bv[v] = V::load(b + v * W);
+#pragma GCC unroll 16
+                for (std::size_t i = 0; i < MT; ++i) {
+                    const R ai = V::set1(a[i]);
+#pragma GCC unroll 8
+                    for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+                }
+            }
+        } else {
+            const float* ar[MT];
+#pragma GCC unroll 16
+            for (std::size_t i = 0; i < MT; ++i) ar[i] = a + static_cast<std::ptrdiff_t>(i < mv ? i : mv - 1) * lda;
+            for (std::size_t k = 0; k < kb; ++k, b += NR) {
+                R bv[NV];
+#pragma GCC unroll 8
+                for (std::size_t v = 0; v < NV; ++v) bv[v] = V::load(b + v * W);
+#pragma GCC unroll 16
+                for (std::size_t i = 0; i < MT; ++i) {
+                    const R ai = V::set1(ar[i][k]);
+#pragma GCC unroll 8
+                    for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+                }
+            }
+        }
+        if (mv == MT && ncols == NR) {
+#pragma GCC unroll 16
+            for (std::size_t i = 0; i < MT; ++i) {
+                float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+#pragma GCC unroll 8
+                for (std::size_t v = 0; v < NV; ++v) {
+                    R x = acc[i][v];
+                    if (load_c) x = x + V::load(cr + v * W);
+                    if (last) {
+                        if (rbias) x = x + V::set1(rbias[i]);
+                        if (cbias) x = x + V::load(cbias + v * W);
+                        x = Act::template apply<V>(x, e);
+                    }
+                    V::store(cr + v * W, x);
+                }
+            }
+            return;
+        }
+        for (std::size_t i = 0; i < mv; ++i) {
+            float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+            for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
+                const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
+                R x = acc[i][v];
+                if (load_c) x = x + (n == W ? V::load(cr + v * W) : V::load_partial(cr + v * W, n));
+                if (last) {
+                    if (rbias) x = x + V::set1(rbias[i]);
+                    if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
+                    x = Act::template apply<V>(x, e);
+                }
+                if (n == W)
+                    V::store(cr + v * W, x);
+                else
+                    V::store_partial(cr + v * W, x, n);
+            }
+        }
+    }
+};
+
+/// One tile of mv rows: the micro-kernel with the fewest computed rows that covers mv.
+template <class Arch, class Act, bool APacked, class... Args>
+void run_tile(std::size_t mv, const Args&... args) {
+    constexpr std::size_t MR = blocking_of<Arch>().mr;
+    if (mv == MR || MR <= 2)
+        micro_kernel<Arch, Act, APacked, MR>::run(args...);
+    else if (mv == 1)
+        micro_kernel<Arch, Act, APacked, 1>::run(args...);
+    else if (mv == 2)
+        micro_kernel<Arch, Act, APacked, 2>::run(args...);
+    else if (mv <= 4 && MR > 4)
+        micro_kernel<Arch, Act, APacked, 4>::run(args...);
+    else
+        micro_kernel<Arch, Act, APacked, MR>::run(args...);
+}
+
+/// gemm_a's driver over one group: C[M, N] = act(A * B + bias) with A = the group's packed panels.
+template <class Arch, class Act, class Source>
+void gemm_a_run(const packed_a& pa, const float* a_data, const Source& src, std::size_t n, float* c, std::ptrdiff_t ldc,
+                const epilogue& e, float* scratch) {
+    using mk = micro_kernel<Arch, Act, true>;
+    constexpr std::size_t MR = mk::MR, NR = mk::NR, KC = mk::bl.kc;
+    const std::size_t m = pa.m, k = pa.k, mpad = round_up(m, MR);
+    const std::size_t nc = gemm_nc(mk::bl, k, n);
+    for (std::size_t jc = 0; jc < n; jc += nc) {
+        const std::size_t ncb = n - jc < nc ? n - jc : nc;
+        for (std::size_t pc = 0; pc < k; pc += KC) {
+            const std::size_t kb = k - pc < KC ? k - pc : KC;
+            src.template pack<NR>(pc, kb, jc, ncb, scratch);
+            const float* block = a_data + pc * mpad;
+            for (std::size_t ic = 0; ic < m; ic += MR) {
+                const std::size_t mv = m - ic < MR ? m - ic : MR;
+                const float* ap = block + ic * kb;
+                float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jc);
+                for (std::size_t jr = 0; jr < ncb; jr += NR)
+                    run_tile<Arch, Act, true>(mv, kb, ap, 0, scratch + jr * kb, crow + jr, ldc, mv,
+                                              ncb - jr < NR ? ncb - jr : NR, pc > 0, pc + kb == k, e,
+                                              e.bias ? e.bias + ic : nullptr,
+                                              e.col_bias ? e.col_bias + jc + jr : nullptr);
+            }
+        }
+    }
+}
+
+}  // namespace detail
+
+/// C[M, N] = act(A * B + bias), A packed by pack_a with blocking_of<Arch>() (group 0 when A has groups).
+/// requires: b is B[K, N] with row stride ldb (unit column stride); c has M rows of stride ldc >= N;
+/// scratch holds gemm_a_scratch_floats(blocking, K, N) floats (64-byte aligned is best), not aliasing
+/// b or c. e.bias: nullptr or M values (per row); e.col_bias: nullptr or N values.
+template <class Arch>
+void gemm_a(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c, std::ptrdiff_t ldc,
+            const epilogue& e, float* scratch) {
+    if (n == 0) return;
+    with_activation(e.act, [&](auto act) {
+        detail::gemm_a_run<Arch, decltype(act)>(a, a.data, matrix_source{b, ldb, 1}, n, c, ldc, e, scratch);
+    });
+}
+
+/// C[M, N] = act(A * B + bias), B packed by pack_b with blocking_of<Arch>().
+/// requires: a is A[M, K] with row stride lda (unit column stride); c has M rows of stride ldc >= N.
+/// No scratch. e.bias: nullptr or M values; e.col_bias: nullptr or N values (MatMul + Add of a [N] bias).
+template <class Arch>
+void gemm_b(const packed_b& pb, const float* a, std::ptrdiff_t lda, std::size_t m, float* c, std::ptrdiff_t ldc,
+            const epilogue& e) {
+    if (m == 0) return;
+    with_activation(e.act, [&](auto act) {
+        using mk = detail::micro_kernel<Arch, decltype(act), false>;
+        constexpr std::size_t MR = mk::MR, NR = mk::NR, KC = mk::bl.kc;
+        const std::size_t k = pb.k, n = pb.n, npad = detail::round_up(n, NR);
+        for (std::size_t pc = 0; pc < k; pc += KC) {
+            const std::size_t kb = k - pc < KC ? k - pc : KC;
+            const float* block = pb.data + pc * npad;
+            for (std::size_t ic = 0; ic < m; ic += MR) {
+                const std::size_t mv = m - ic < MR ? m - ic : MR;
+                const float* ap = a + static_cast<std::ptrdiff_t>(ic) * lda + static_cast<std::ptrdiff_t>(pc);
+                float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc;
+                for (std::size_t jr = 0; jr < n; jr += NR)
+                    detail::run_tile<Arch, decltype(act), false>(
+                        mv, kb, ap, lda, block + jr * kb, crow + jr, ldc, mv, n - jr < NR ? n - jr : NR, pc > 0,
+                        pc + kb == k, e, e.bias ? e.bias + ic : nullptr, e.col_bias ? e.col_bias + jr : nullptr);
+            }
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_GEMM_HPP
+
+#include <cstddef>  // ptrdiff_t, size_t
+
+namespace moir::kernels::simd {
+
+/// Floats of scratch conv needs.
+inline std::size_t conv_scratch_floats(const packed_conv& p) {
+    const conv_geometry& g = p.geometry;
+    return gemm_a_scratch_floats(p.weights.blocking, g.in_c * g.kh * g.kw, g.out_h * g.out_w);
+}
+
+/// y = act(conv(x, W) + bias) for one image.
+/// requires: p packed by pack_conv with blocking_of<Arch>(); x holds groups*in_c*in_h*in_w floats
+/// (CHW), y groups*out_c*out_h*out_w floats (not aliasing x); scratch conv_scratch_floats(p) floats;
+/// e.bias nullptr or groups*out_c values (per output channel); e.col_bias unused (must be nullptr).
+template <class Arch>
+void conv(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch) {
+    const conv_geometry& g = p.geometry;
+    const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t gi = 0; gi < g.groups; ++gi) {
+            epilogue eg = e;
+            if (e.bias) eg.bias = e.bias + gi * g.out_c;
+            const float* wg = p.weights.data + gi * p.weights.group_stride;
+            const float* xg = x + gi * g.in_c * in_plane;
+            float* yg = y + gi * g.out_c * n;
+            if (g.pointwise()) {
+                const matrix_source src{xg, static_cast<std::ptrdiff_t>(in_plane), 1};
+                detail::gemm_a_run<Arch, Act>(p.weights, wg, src,
+                                              n, yg, static_cast<std::ptrdiff_t>(n), eg, scratch);
+            } else {
+                detail::gemm_a_run<Arch, Act>(p.weights, wg, im2col_source{xg, &g}, n, yg,
+                                              static_cast<std::ptrdiff_t>(n), eg, scratch);
+            }
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+#ifndef MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+#define MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+
+// FP32 depthwise 2-D convolution (GroupConvolution with one input and one output channel per group),
+// NCHW, one image, vectorised along the output width. Per channel the input is copied once into a
+// zero-padded plane in scratch whose rows are split into `sw` phases (column j goes to phase j % sw
+// at j / sw), so every kernel tap of every stride and dilation is one contiguous vector load and the
+// inner loop has no bounds checks. 3x3 and 5x5 have unrolled bodies with the weights held in
+// registers. The epilogue (bias per channel, activation) is
+// applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
+// (the PaddleOCR shapes); everything else takes the general loop.
+
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstring>  // memcpy, memset
+
+namespace moir::kernels::simd {
+
+namespace detail {
+/// The padded, phase-split plane of a depthwise convolution.
+struct dw_plane {
+    std::size_t rows, phase_len, row_stride;  // row_stride = sw * phase_len
+};
+inline dw_plane dw_plane_of(const conv_geometry& g, std::size_t width) {
+    const std::size_t owp = round_up(g.out_w, width);
+    const std::size_t len = (owp - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+    const std::size_t rows = (g.out_h - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    const std::size_t phase_len = (len - 1) / g.sw + 1;
+    return {rows, phase_len, g.sw * phase_len};
+}
+}  // namespace detail
+
+/// Floats of scratch depthwise needs on an arch of vector width `width` (blocking_of<Arch>().width).
+inline std::size_t depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
+    const detail::dw_plane d = detail::dw_plane_of(g, width);
+    return d.rows * d.row_stride + width;
+}
+
+namespace detail {
+
+template <class Arch>
+void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const std::size_t len = d.phase_len * g.sw;
+    for (std::size_t r = 0; r < d.rows; ++r) {
+        float* pr = plane + r * d.row_stride;
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+        if (iy < 0 || iy >= ih) {
+            std::memset(pr, 0, d.row_stride * sizeof(float));
+            continue;
+        }
+        const float* xr = x + iy * iw;
+        // padded column j reads input column j - pl
+        const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0;                  // first j with ix >= 0
+        const auto slen = static_cast<std::ptrdiff_t>(len);
+        const std::ptrdiff_t j1 = g.pl + iw < slen ? g.pl + iw : slen;  // end of ix < iw
+        if (g.sw == 1) {
+            using V = vec<Arch>;
+            constexpr std::size_t W = V::width;
+            for (std::ptrdiff_t j = 0; j < j0; ++j) pr[j] = 0.0f;
+            std::ptrdiff_t j = j0;
+            const float* src = xr - g.pl;
+            for (; j + static_cast<std::ptrdiff_t>(W) <= j1; j += static_cast<std::ptrdiff_t>(W))
+                V::store(pr + j, V::load(src + j));
+            for (; j < j1; ++j) pr[j] = src[j];
+            for (; j < static_cast<std::ptrdiff_t>(len); ++j) pr[j] = 0.0f;
+        } else {
+            // phase p holds padded columns j = idx*sw + p; the valid ones are j0 <= j < j1
+            const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
+            for (std::ptrdiff_t p = 0; p < sw; ++p) {
+                float* dst = pr + p * plen;
+                auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
+                    const std::ptrdiff_t t = j - p;
+                    return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+                };
+                std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
+                if (i0 > plen) i0 = plen;
+                if (i1 > plen) i1 = plen;
+                if (i1 < i0) i1 = i0;
+                for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
+                const float* src = xr + (p - g.pl);
+                std::ptrdiff_t i = i0;
+#if defined(__AVX512F__)
+                if constexpr (vec<Arch>::width == 16) {
+                    // stride 2: the even lanes of two vectors; reads stay inside the row (ix + 31 < iw)
+                    if (sw == 2) {
+                        const __m512i even =
+                            _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                        for (; i + 16 <= i1 && 2 * i + (p - g.pl) + 31 < iw; i += 16) {
+                            const __m512 lo = _mm512_loadu_ps(src + 2 * i), hi = _mm512_loadu_ps(src + 2 * i + 16);
+                            _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(lo, even, hi));
+                        }
+                    }
+                }
+#endif
+                for (; i < i1; ++i) dst[i] = src[i * sw];
+                for (std::ptrdiff_t i = i1; i < plen; ++i) dst[i] = 0.0f;
+            }
+        }
+    }
+}
+
+/// RB output rows from oy of a KxK, stride-S (both axes), undilated depthwise channel: RB independent
+/// accumulation chains per output vector; the row pointers and the phase length are the only
+/// run-time addresses, so every tap is base + index + constant.
+template <class Arch, class Act, std::size_t K, std::size_t S, std::size_t RB>
+void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
+             float* y, const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width, T = (RB - 1) * S + K;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
+    const R vb = V::set1(bias);
+    R wv[K * K];
+#pragma GCC unroll 32
+    for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
+    const float* q[T];
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * S + t) * d.row_stride;
+    float* yr = y + oy * ow;
+    for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+        R acc[RB];
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) acc[r] = vb;
+#pragma GCC unroll 8
+        for (std::size_t ky = 0; ky < K; ++ky)
+#pragma GCC unroll 8
+            for (std::size_t kx = 0; kx < K; ++kx)
+#pragma GCC unroll 8
+                for (std::size_t r = 0; r < RB; ++r)
+                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) {
+            const R out = Act::template apply<V>(acc[r], e);
+            if (ox < full)
+                V::store(yr + r * ow + ox, out);
+            else
+                V::store_partial(yr + r * ow + ox, out, rest);
+        }
+    }
+}
+
+template <class Arch, class Act, std::size_t K, std::size_t S>
+void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
+                      float* y, const epilogue& e) {
+    std::size_t oy = 0;
+    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, S, 2>(oy, g, d, plane, w, bias, y, e);
+    if (oy < g.out_h) dw_rows<Arch, Act, K, S, 1>(oy, g, d, plane, w, bias, y, e);
+}
+
+/// One channel, any kernel size, strides and dilations.
+template <class Arch, class Act>
+void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias, float* y,
+                const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full;
+    // offset of tap kx inside a plane row: its phase, then its position in the phase
+    auto tap = [&](std::size_t kx) { return ((kx * g.dw) % g.sw) * d.phase_len + (kx * g.dw) / g.sw; };
+    const R vb = V::set1(bias);
+    for (std::size_t oy = 0; oy < g.out_h; ++oy) {
+        float* yr = y + oy * ow;
+        for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+            R acc = vb;
+            for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                const float* row = plane + (oy * g.sh + ky * g.dh) * d.row_stride + ox;
+                for (std::size_t kx = 0; kx < g.kw; ++kx)
+                    acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
+            }
+            acc = Act::template apply<V>(acc, e);
+            if (ox < full)
+                V::store(yr + ox, acc);
+            else
+                V::store_partial(yr + ox, acc, rest);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
+/// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
+/// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
+/// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
+/// channel ranges (each with its own scratch) are independent.
+template <class Arch>
+void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
+               std::size_t c1) {
+    const conv_geometry& g = p.geometry;
+    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
+    const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t c = c0; c < c1; ++c) {
+            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);
+            const float* w = p.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + c * out_plane;
+            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
+            if (plain && g.kh == 3 && g.sh == 1)
+                detail::dw_channel_fixed<Arch, Act, 3, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 3 && g.sh == 2)
+                detail::dw_channel_fixed<Arch, Act, 3, 2>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 1)
+                detail::dw_channel_fixed<Arch, Act, 5, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 2)
+                detail::dw_channel_fixed<Arch, Act, 5, 2>(g, d, scratch, w, b, yc, e);
+            else
+                detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+
+#include <cstddef>  // ptrdiff_t, size_t
+
+namespace moir::kernels::simd {
+
+/// The compute kernels of one arch (each documented next to its template).
+struct fp32_kernel_table {
+    gemm_blocking blocking;
+    void (*gemm_a)(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c, std::ptrdiff_t ldc,
+                   const epilogue& e, float* scratch);
+    void (*gemm_b)(const packed_b& b, const float* a, std::ptrdiff_t lda, std::size_t m, float* c, std::ptrdiff_t ldc,
+                   const epilogue& e);
+    void (*conv)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch);
+    void (*depthwise)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
+                      std::size_t c0, std::size_t c1);
+};
+
+/// The table of Arch. requires: instantiated only where Arch::supported() (see above).
+template <class Arch>
+const fp32_kernel_table& fp32_table();
+
+template <class Arch>
+const fp32_kernel_table& fp32_table() {
+    static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
+                                             &depthwise<Arch>};
+    return table;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_TABLE_HPP
+
+#include <cstdlib>      // getenv
+#include <string_view>  // string_view
+#include <type_traits>  // is_same_v
+
+#if defined(MOIR_WITH_AVX2_KERNELS) && MOIR_WITH_AVX2_KERNELS
+extern template const ::moir::kernels::simd::fp32_kernel_table&
+::moir::kernels::simd::fp32_table<::moir::arch::avx2>();
+#endif
+#if defined(MOIR_WITH_AVX512_KERNELS) && MOIR_WITH_AVX512_KERNELS
+extern template const ::moir::kernels::simd::fp32_kernel_table&
+::moir::kernels::simd::fp32_table<::moir::arch::avx512>();
+#endif
+
+namespace moir::runtime {
+
+/// Whether Arch's fast kernels exist in this program (see above).
+template <class Arch>
+constexpr bool compiled_in() {
+    if constexpr (std::is_same_v<Arch, arch::avx2>) {
+#if defined(MOIR_WITH_AVX2_KERNELS) && MOIR_WITH_AVX2_KERNELS
+        return true;
+#else
+        return Arch::supported();
+#endif
+    } else if constexpr (std::is_same_v<Arch, arch::avx512>) {
+#if defined(MOIR_WITH_AVX512_KERNELS) && MOIR_WITH_AVX512_KERNELS
+        return true;
+#else
+        return Arch::supported();
+#endif
+    } else {
+        return Arch::supported();
+    }
+}
+
+/// The FP32 table of Arch when it is compiled in and available here, else nullptr.
+template <class Arch>
+const kernels::simd::fp32_kernel_table* fp32_table_if_usable() {
+    if constexpr (compiled_in<Arch>()) {
+        if (Arch::available()) return &kernels::simd::fp32_table<Arch>();
+    }
+    return nullptr;
+}
+
+/// The FP32 table of the arch named `name` when it is compiled in and available, else nullptr.
+/// (Templates only so that including this header instantiates no kernel.)
+template <class Arches = arch::fast_arches>
+const kernels::simd::fp32_kernel_table* fp32_table_named(std::string_view name) {
+    const kernels::simd::fp32_kernel_table* found = nullptr;
+    for_each_type(Arches{}, [&](auto tag) {
+        using Arch = typename decltype(tag)::type;
+        if (!found && Arch::name == name) found = fp32_table_if_usable<Arch>();
+    });
+    return found;
+}
+
+/// The best usable FP32 table (MOIR_ARCH narrows the choice, see above). Chosen once per process.
+template <class Arches = arch::fast_arches>
+const kernels::simd::fp32_kernel_table& best_fp32_table() {
+    static const kernels::simd::fp32_kernel_table* const best = [] {
+        const char* forced = std::getenv("MOIR_ARCH");
+        if (forced && *forced) {
+            if (const auto* t = fp32_table_named<Arches>(forced)) return t;
+        }
+        const kernels::simd::fp32_kernel_table* t = nullptr;
+        for_each_type(Arches{}, [&](auto tag) {
+            if (!t) t = fp32_table_if_usable<typename decltype(tag)::type>();
+        });
+        return t;
+    }();
+    return *best;
+}
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_DISPATCH_HPP
+#ifndef MOIR_RUNTIME_PLAN_HPP
+#define MOIR_RUNTIME_PLAN_HPP
+
+// moir::runtime::plan: a model compiled for static input shapes into a flat list of steps that run
+// on one preallocated arena. Compiling (once, at load):
+//
+//  1. every node's output type and shape is inferred from the given input shapes, and every node
+//     whose inputs are all known is evaluated (constant folding: f16 weights behind a
+//     "decompression" Convert become f32 here, ShapeOf chains become constants);
+//  2. each remaining node becomes a step, chosen by the first step family of `Families` that takes
+//     it (runtime/steps/step.hpp): fast families pack their constant weights once and may fuse a
+//     node's single consumers (a convolution with its bias Add and activation is one kernel call);
+//     the reference family takes every other node;
+//  3. the memory planner (runtime/memory_planner.hpp) gives each intermediate tensor an offset in
+//     one arena by liveness; the arena and the per-thread scratch are allocated once.
+//
+// Running: the fast steps allocate nothing; a reference step allocates its tensors (see
+// runtime/steps/reference.hpp); the outputs are copied into new tensors. Results agree with
+// reference_executor within float rounding (the fast kernels sum in another order).
+// A plan is for one set of input shapes: plan_cache compiles again when they change.
+// A plan is not reentrant: one run() at a time (it owns the arena and the thread pool).
+
+#ifndef MOIR_RUNTIME_MEMORY_PLANNER_HPP
+#define MOIR_RUNTIME_MEMORY_PLANNER_HPP
+
+// The activation memory planner of a compiled plan: every intermediate tensor is a buffer with a
+// size and a live range [first step, last step]; the planner gives each an offset in one arena so
+// that two buffers whose live ranges overlap never share bytes, and the arena stays small.
+//
+// Algorithm: greedy by size with best fit (the "greedy by size" offset planner of TFLite and
+// ncnn): buffers are placed largest first; each takes the smallest gap, between the buffers already
+// placed whose live ranges meet its own, that holds it, or goes above the highest of them.
+
+#include <algorithm>  // sort, max
+#include <cstddef>    // size_t
+#include <numeric>    // iota
+#include <vector>     // vector
+
+namespace moir::runtime {
+
+/// One buffer to place. Live from the step that writes it (first) to the last step that reads it
+/// (last), both inclusive. requires: first <= last.
+struct buffer_request {
+    std::size_t bytes = 0;
+    std::size_t first = 0, last = 0;
+};
+
+/// The planner's answer: offsets[i] for request i, and the arena size.
+struct memory_plan {
+    std::vector<std::size_t> offsets;
+    std::size_t arena_bytes = 0;
+};
+
+/// Rounds n up to a multiple of `alignment` (a power of two).
+constexpr std::size_t align_up(std::size_t n, std::size_t alignment) { return (n + alignment - 1) & ~(alignment - 1); }
+
+/// Places the buffers. ensures: every offset is a multiple of `alignment`; buffers whose live ranges
+/// overlap do not overlap in memory; offsets[i] + bytes[i] <= arena_bytes.
+inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size_t alignment = 64) {
+    memory_plan p;
+    p.offsets.assign(req.size(), 0);
+    std::vector<std::size_t> order(req.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return req[a].bytes > req[b].bytes; });
+    struct placed {
+        std::size_t offset, end;
+    };
+    std::vector<std::size_t> done;  // placed requests
+    done.reserve(req.size());
+    std::vector<placed> live;
+    for (std::size_t i : order) {
+        const std::size_t size = align_up(req[i].bytes ? req[i].bytes : 1, alignment);
+        live.clear();
+        for (std::size_t j : done)
+            if (req[j].first <= req[i].last && req[i].first <= req[j].last)
+                live.push_back({p.offsets[j], p.offsets[j] + align_up(req[j].bytes ? req[j].bytes : 1, alignment)});
+        std::sort(live.begin(), live.end(), [](const placed& a, const placed& b) { return a.offset < b.offset; });
+        std::size_t best = 0, best_gap = static_cast<std::size_t>(-1), cursor = 0;
+        bool found = false;
+        for (const auto& l : live) {
+            if (l.offset > cursor) {
+                const std::size_t gap = l.offset - cursor;
+                if (gap >= size && gap < best_gap) best = cursor, best_gap = gap, found = true;
+            }
+            cursor = std::max(cursor, l.end);
+        }
+        p.offsets[i] = found ? best : cursor;
+        p.arena_bytes = std::max(p.arena_bytes, p.offsets[i] + size);
+        done.push_back(i);
+    }
+    return p;
+}
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_MEMORY_PLANNER_HPP
 #ifndef MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
 #define MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
 
@@ -12288,5 +13701,1604 @@ private:
 }  // namespace moir
 
 #endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
+#ifndef MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+#define MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+
+// The fast convolution step family: 2-D FP32 Convolution / GroupConvolution with constant weights,
+// fused with a following per-channel bias Add and activation (steps/fusion.hpp), on the fast
+// kernels of the plan's arch (kernels/simd/): depthwise convolutions on the depthwise kernel, the
+// others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
+// the fly). Weights are packed once, when the plan is compiled.
+//
+// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
+// the others run as independent parts (per group, and per block of output channels, each packed
+// on its own) spread over the workers.
+
+#ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
+#define MOIR_RUNTIME_STEPS_FUSION_HPP
+
+// What the fast step families fuse after their main node: an Add of a constant bias that varies
+// along one axis only (per output channel for a convolution, per column for a MatMul), then one
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid); each fused node must be the only consumer of
+// the one before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+
+#ifndef MOIR_RUNTIME_STEPS_STEP_HPP
+#define MOIR_RUNTIME_STEPS_STEP_HPP
+
+// THE STEP CONCEPT of a compiled plan (runtime/plan.hpp). A plan is a flat list of steps; each step
+// runs one node, or a chain of nodes fused into one kernel call, on tensors whose types and shapes
+// were fixed when the plan was compiled. Every tensor lives in a slot: a constant (folded and, for
+// fast steps, packed at load), a model input (read in place from the caller's tensor), or a buffer
+// of the activation arena (runtime/memory_planner.hpp).
+//
+// A STEP FAMILY is an empty struct with
+//
+//   static constexpr std::string_view name = "convolution";
+//   /// The step for node `id` (and the nodes it fuses, which it claims), or nullptr when the family
+//   /// does not apply to this node.
+//   static std::unique_ptr<step> make(plan_builder& b, node_id id);
+//
+// The plan walks the nodes in topological order and asks the families of its type list in order;
+// the first that returns a step wins (runtime/plan.hpp: default_step_families ends with the
+// reference family, which takes every op). Adding a fast path = a file in runtime/steps/ and one
+// line in that list; nothing switches over op names.
+
+#ifndef MOIR_RUNTIME_THREAD_POOL_HPP
+#define MOIR_RUNTIME_THREAD_POOL_HPP
+
+// moir::runtime::thread_pool: a fixed set of worker threads for the data parallelism inside one
+// plan step (output channels of a convolution, columns of a GEMM, rows of a MatMul). One
+// parallel_for at a time; the calling thread takes part as worker 0, so a pool of N threads starts
+// N - 1 std::threads, and a pool of 1 starts none and runs everything inline.
+
+#include <algorithm>           // min
+#include <condition_variable>  // condition_variable
+#include <cstddef>             // size_t
+#include <exception>           // exception_ptr, current_exception, rethrow_exception
+#include <mutex>               // mutex, unique_lock
+#include <thread>              // thread, hardware_concurrency
+#include <type_traits>         // remove_reference_t
+#include <vector>              // vector
+
+namespace moir::runtime {
+
+/// The default thread count: std::thread::hardware_concurrency(), at least 1.
+inline std::size_t default_threads() {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n ? n : 1;
+}
+
+/// A pool of `size()` workers (the caller of parallel_for is worker 0).
+/// invariant: size() >= 1; size() - 1 std::threads live as long as the pool.
+class thread_pool {
+public:
+
+    /// threads = 0 means default_threads().
+    explicit thread_pool(std::size_t threads = 0) : size_(threads ? threads : default_threads()) {
+        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+    ~thread_pool() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (auto& t : workers_) t.join();
+    }
+
+    std::size_t size() const { return size_; }
+
+    /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
+    /// worker and round), each chunk on one worker; returns when all are done.
+    /// requires: no other parallel_for of this pool in progress (steps run one at a time), fn safe to
+    /// call concurrently on disjoint ranges with distinct `worker` values.
+    /// ensures: every index in [begin, end) is covered exactly once; the first exception a chunk
+    /// throws is rethrown here after all chunks finished.
+    /// fn(begin, end, worker) is called for each chunk, worker < size(). Allocates nothing.
+    template <class F>
+    void parallel_for(std::size_t begin, std::size_t end, std::size_t grain, F&& fn) {
+        if (end <= begin) return;
+        const std::size_t n = end - begin;
+        if (grain == 0) grain = 1;
+        std::size_t chunks = std::min(size_, (n + grain - 1) / grain);
+        if (chunks <= 1) {
+            fn(begin, end, 0);
+            return;
+        }
+        const std::size_t per = (n + chunks - 1) / chunks;
+        chunks = (n + per - 1) / per;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
+                       per, chunks};
+            next_ = 0;
+            pending_ = chunks;
+            error_ = nullptr;
+            ++generation_;
+        }
+        wake_.notify_all();
+        job j;
+        std::size_t c = 0;
+        while (grab(j, c)) run_chunk(j, c, 0);  // the caller works too
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return pending_ == 0; });
+        job_ = job{};
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    template <class F>
+    static void call(void* f, std::size_t b, std::size_t e, std::size_t w) {
+        (*static_cast<F*>(f))(b, e, w);
+    }
+    struct job {
+        void (*fn)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
+        void* ctx = nullptr;
+        std::size_t begin = 0, end = 0, per = 1, chunks = 0;
+    };
+
+    /// Takes the next chunk of the current job. ensures: false when there is none.
+    bool grab(job& j, std::size_t& c) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!job_.fn || next_ >= job_.chunks) return false;
+        j = job_;
+        c = next_++;
+        return true;
+    }
+
+    void run_chunk(const job& j, std::size_t c, std::size_t worker) {
+        const std::size_t b = j.begin + c * j.per;
+        const std::size_t e = std::min(j.end, b + j.per);
+        std::exception_ptr err;
+        try {
+            j.fn(j.ctx, b, e, worker);
+        } catch (...) {
+            err = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (err && !error_) error_ = err;
+        if (--pending_ == 0) done_.notify_all();
+    }
+
+    void loop(std::size_t worker) {
+        std::size_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+            }
+            job j;
+            std::size_t c = 0;
+            while (grab(j, c)) run_chunk(j, c, worker);
+        }
+    }
+
+    std::size_t size_;
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    bool stop_ = false;
+    std::size_t generation_ = 0;
+    job job_;
+    std::size_t next_ = 0, pending_ = 0;
+    std::exception_ptr error_;
+};
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_THREAD_POOL_HPP
+
+#include <any>        // any
+#include <cstddef>    // byte, size_t
+#include <cstdint>    // uint8_t
+#include <cstring>    // memcpy
+#include <limits>     // numeric_limits
+#include <memory>     // unique_ptr
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::kernels::simd {
+struct fp32_kernel_table;
+}  // namespace moir::kernels::simd
+
+namespace moir::runtime {
+
+inline constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
+
+/// Where one tensor of a plan lives. Its type and shape are fixed at compile time.
+struct slot {
+    enum class kind : std::uint8_t { constant, input, arena };
+    kind where = kind::arena;
+    element_type type = element_type::undefined;
+    shape dims;
+    std::size_t bytes = 0;
+    tensor value;               ///< kind::constant: the value (with `dims`)
+    std::size_t input = 0;      ///< kind::input: the model input position
+    std::size_t alias = no_slot;  ///< kind::arena: a view sharing the buffer of this (root) slot
+    std::size_t offset = 0;     ///< kind::arena: byte offset in the arena (set by the memory planner)
+};
+
+/// What a step sees while the plan runs.
+struct run_context {
+    const std::vector<slot>* slots = nullptr;
+    std::byte* arena = nullptr;
+    const std::vector<tensor>* inputs = nullptr;
+    thread_pool* pool = nullptr;
+    float* scratch = nullptr;           ///< workers * scratch_stride floats
+    std::size_t scratch_stride = 0;     ///< floats of scratch per worker
+
+    const slot& at(std::size_t s) const { return (*slots)[s]; }
+    /// The bytes of slot s. requires: s is a slot of the plan.
+    const void* data(std::size_t s) const {
+        const slot& sl = at(s);
+        switch (sl.where) {
+            case slot::kind::constant: return sl.value.raw();
+            case slot::kind::input: return (*inputs)[sl.input].raw();
+            case slot::kind::arena: break;
+        }
+        return arena + sl.offset;
+    }
+    /// The writable bytes of an arena slot.
+    void* out(std::size_t s) const { return arena + at(s).offset; }
+    const float* in_f32(std::size_t s) const { return static_cast<const float*>(data(s)); }
+    float* out_f32(std::size_t s) const { return static_cast<float*>(out(s)); }
+    float* scratch_of(std::size_t worker) const { return scratch + worker * scratch_stride; }
+
+    /// Slot s as a tensor: constants and inputs are shared (no copy), an arena slot is copied into
+    /// a new tensor (this allocates; only reference steps do it).
+    tensor value(std::size_t s) const {
+        const slot& sl = at(s);
+        if (sl.where == slot::kind::constant) return sl.value;
+        if (sl.where == slot::kind::input) {
+            const tensor& t = (*inputs)[sl.input];
+            return t.dims() == sl.dims ? t : t.reshaped(sl.dims);
+        }
+        tensor t(sl.type, sl.dims);
+        if (sl.bytes) std::memcpy(t.raw(), arena + sl.offset, sl.bytes);
+        return t;
+    }
+    /// Copies t into arena slot s. requires: t has the slot's byte size.
+    void store(std::size_t s, const tensor& t) const {
+        const slot& sl = at(s);
+        MOIR_CHECK(t.bytes() == sl.bytes, error, "a step produced " + std::to_string(t.bytes()) + " bytes for a slot of " +
+                                                     std::to_string(sl.bytes));
+        if (sl.bytes) std::memcpy(arena + sl.offset, t.raw(), sl.bytes);
+    }
+};
+
+/// One step of a plan. Families fill the public fields when they make it.
+class step {
+public:
+    virtual ~step() = default;
+    /// Runs the step. requires: every slot in `reads` holds its value.
+    virtual void run(const run_context& ctx) const = 0;
+
+    std::string name;    ///< the name of the (first) node
+    std::string ops;     ///< the op type(s) it runs, e.g. "Convolution+Add+HSwish"
+    std::string kernel;  ///< which kernel, e.g. "conv1x1.avx512+hswish", "reference"
+    std::vector<std::size_t> reads, writes;  ///< slots
+    std::size_t scratch_floats = 0;          ///< scratch per worker
+};
+
+/// The reference kernel of a node, type-erased (runtime/reference_executor.hpp's table).
+using reference_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
+
+/// The compile-time context families work with: the model, what is known of each node output
+/// (type, static shape, value when constant), the slots, and the plan's options.
+class plan_builder {
+public:
+    const model& m;
+    std::vector<slot>& slots;
+    std::size_t threads = 1;
+    /// The fast FP32 kernels of the chosen arch; nullptr when the plan runs reference steps only.
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    /// The reference kernel of a node's op; nullptr if the opset lacks it.
+    reference_kernel (*reference_of)(const node&) = nullptr;
+
+    plan_builder(const model& mod, std::vector<slot>& s, std::vector<std::vector<std::size_t>> port_slots)
+        : m(mod), slots(s), port_slots_(std::move(port_slots)), claimed_(mod.nodes.size(), false),
+          consumers_(mod.nodes.size()) {
+        for (node_id id = 0; id < m.nodes.size(); ++id) {
+            consumers_[id].resize(m.nodes[id].outputs.size());
+        }
+        for (node_id id = 0; id < m.nodes.size(); ++id)
+            for (std::size_t i = 0; i < m.nodes[id].inputs.size(); ++i) {
+                const output_ref r = m.nodes[id].inputs[i];
+                if (r.node < consumers_.size() && r.port < consumers_[r.node].size())
+                    consumers_[r.node][r.port].emplace_back(id, i);
+            }
+    }
+
+    const node& at(node_id id) const { return m.nodes.at(id); }
+    /// The slot of output r.
+    std::size_t slot_of(output_ref r) const { return port_slots_.at(r.node).at(r.port); }
+    const slot& slot_at(output_ref r) const { return slots.at(slot_of(r)); }
+    /// The slot of input i of node id.
+    std::size_t input_slot(node_id id, std::size_t i) const { return slot_of(at(id).inputs.at(i)); }
+    std::size_t output_slot(node_id id, std::size_t port = 0) const { return slot_of(output_ref{id, port}); }
+    /// The value of input i of node id when it is a constant (folded at compile time), else nullptr.
+    const tensor* constant_input(node_id id, std::size_t i) const {
+        const slot& s = slots.at(input_slot(id, i));
+        return s.where == slot::kind::constant ? &s.value : nullptr;
+    }
+    /// Every (consumer, input index) of output r, Result nodes included.
+    const std::vector<std::pair<node_id, std::size_t>>& consumers(output_ref r) const {
+        return consumers_.at(r.node).at(r.port);
+    }
+    /// The only consumer of output r when it has exactly one and it is an unclaimed Op, else npos.
+    template <class Op>
+    node_id single_consumer(output_ref r) const {
+        const auto& c = consumers(r);
+        if (c.size() != 1 || !at(c[0].first).template is<Op>() || claimed_[c[0].first]) return npos;
+        return c[0].first;
+    }
+    /// Marks a node as run by a step made for an earlier node (a fused consumer).
+    void claim(node_id id) { claimed_.at(id) = true; }
+    bool claimed(node_id id) const { return claimed_.at(id); }
+
+    /// Makes slot `view` share the storage of slot `of` (a reshape-like op): an input or a constant
+    /// stays one, an arena slot becomes an alias of `of`'s root. requires: equal byte sizes.
+    void alias(std::size_t view, std::size_t of) {
+        slot& v = slots.at(view);
+        const slot& o = slots.at(of);
+        MOIR_CHECK(v.bytes == o.bytes, error, "a view must keep the byte size of its source");
+        v.where = o.where;
+        v.input = o.input;
+        if (o.where == slot::kind::constant) v.value = o.value.reshaped(v.dims);
+        if (o.where == slot::kind::arena) v.alias = o.alias == no_slot ? of : o.alias;
+    }
+
+    static constexpr node_id npos = static_cast<node_id>(-1);
+
+private:
+    std::vector<std::vector<std::size_t>> port_slots_;
+    std::vector<bool> claimed_;
+    std::vector<std::vector<std::vector<std::pair<node_id, std::size_t>>>> consumers_;
+};
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_STEPS_STEP_HPP
+
+#include <string>  // string
+#include <vector>  // vector
+
+namespace moir::runtime::steps {
+
+/// A matched epilogue: the nodes it takes, the slot the fused step writes, the bias (one value per
+/// channel, or empty) and the activation.
+struct fused_epilogue {
+    std::vector<node_id> nodes;
+    std::size_t out_slot = no_slot;
+    std::vector<float> bias;
+    kernels::simd::activation act = kernels::simd::activation::none;
+    float lo = 0.0f, hi = 0.0f;
+    std::string ops;  ///< "+Add+HSwish"
+
+    kernels::simd::epilogue kernel_epilogue(bool per_column) const {
+        kernels::simd::epilogue e;
+        e.act = act;
+        e.lo = lo, e.hi = hi;
+        (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
+        return e;
+    }
+    /// "+hswish" (nothing without an activation).
+    std::string act_suffix() const {
+        switch (act) {
+            case kernels::simd::activation::relu: return "+relu";
+            case kernels::simd::activation::clamp: return "+clamp";
+            case kernels::simd::activation::hswish: return "+hswish";
+            case kernels::simd::activation::hsigmoid: return "+hsigmoid";
+            case kernels::simd::activation::sigmoid: return "+sigmoid";
+            case kernels::simd::activation::none: break;
+        }
+        return {};
+    }
+};
+
+/// Matches [Add(bias)] [activation] after output `out` (f32, shape dims) of a node; `axis` is the
+/// axis the bias may vary along (its length = `channels`). Claims the matched nodes.
+inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels) {
+    fused_epilogue f;
+    f.out_slot = b.slot_of(out);
+    const slot& o = b.slots[f.out_slot];
+    if (o.type != element_type::f32) return f;
+    const std::size_t rank = o.dims.size();
+    // Add(x, bias) or Add(bias, x)
+    if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
+        const node& n = b.at(add);
+        const std::size_t other = n.inputs[0] == out ? 1 : 0;
+        const tensor* bias = n.inputs[other] == out ? nullptr : b.constant_input(add, other);
+        bool ok = bias && bias->type() == element_type::f32 && bias->rank() <= rank &&
+                  b.slots[b.output_slot(add)].dims == o.dims;
+        if (ok) {
+            const std::size_t lead = rank - bias->rank();
+            for (std::size_t d = 0; d < bias->rank() && ok; ++d) {
+                const auto len = bias->dims()[d];
+                ok = len == 1 || (d + lead == axis && static_cast<std::size_t>(len) == channels);
+            }
+        }
+        if (ok) {
+            const float* v = bias->data<float>();
+            f.bias.assign(channels, v[0]);
+            if (bias->numel() == channels)
+                for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
+            f.nodes.push_back(add);
+            f.ops += "+Add";
+            out = output_ref{add, 0};
+            f.out_slot = b.slot_of(out);
+            b.claim(add);
+        }
+    }
+    using kernels::simd::activation;
+    auto take = [&](node_id id, activation a, const char* op) {
+        f.nodes.push_back(id);
+        f.act = a;
+        f.ops += std::string("+") + op;
+        f.out_slot = b.output_slot(id);
+        b.claim(id);
+    };
+    auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
+    if (node_id id = b.single_consumer<ops::relu>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::relu, "Relu");
+    } else if (id = b.single_consumer<ops::clamp>(out); id != plan_builder::npos && same(id)) {
+        const auto& a = b.at(id).attrs_as<ops::clamp>();
+        f.lo = static_cast<float>(a.min), f.hi = static_cast<float>(a.max);
+        take(id, activation::clamp, "Clamp");
+    } else if (id = b.single_consumer<ops::hswish>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::hswish, "HSwish");
+    } else if (id = b.single_consumer<ops::hsigmoid>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::hsigmoid, "HSigmoid");
+    } else if (id = b.single_consumer<ops::sigmoid>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::sigmoid, "Sigmoid");
+    }
+    return f;
+}
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_FUSION_HPP
+
+#include <algorithm>  // max, min
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string, to_string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+namespace simd = kernels::simd;
+
+/// A convolution on the packed GEMM, as parts that run independently.
+class conv_step final : public step {
+public:
+    struct part {
+        simd::packed_conv w;
+        std::size_t x_off = 0, y_off = 0, bias_off = 0;  // floats into x, y, bias
+    };
+    const simd::fp32_kernel_table* table = nullptr;
+    std::vector<part> parts;
+    fused_epilogue fused;
+    simd::epilogue ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0;
+    bool pointwise = false;  // one part: split columns instead
+    std::size_t columns = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            if (pointwise) {
+                const simd::packed_a& a = parts[0].w.weights;
+                const auto ld = static_cast<std::ptrdiff_t>(columns);
+                ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, ep, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                for (std::size_t i = b; i < e; ++i) {
+                    const part& p = parts[i];
+                    simd::epilogue pe = ep;
+                    if (pe.bias) pe.bias += p.bias_off;
+                    table->conv(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w));
+                }
+            });
+        }
+    }
+};
+
+/// A depthwise convolution on the depthwise kernel.
+class depthwise_step final : public step {
+public:
+    const simd::fp32_kernel_table* table = nullptr;
+    simd::packed_depthwise w;
+    fused_epilogue fused;
+    simd::epilogue ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0, channels = 0;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            ctx.pool->parallel_for(0, channels, 4, [&](std::size_t b, std::size_t e, std::size_t wk) {
+                table->depthwise(w, xn, yn, ep, ctx.scratch_of(wk), b, e);
+            });
+        }
+    }
+};
+
+/// The family (see the file comment).
+struct convolution {
+    static constexpr std::string_view name = "convolution";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        if (!b.table || (!n.is<ops::convolution>() && !n.is<ops::group_convolution>())) return nullptr;
+        const bool grouped = n.is<ops::group_convolution>();
+        const auto& a = grouped ? n.attrs_as<ops::group_convolution>() : n.attrs_as<ops::convolution>();
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* w = b.constant_input(id, 1);
+        if (!w || w->type() != element_type::f32 || xs.type != element_type::f32 || ys.type != element_type::f32 ||
+            xs.dims.size() != 4 || ys.dims.size() != 4 || w->rank() != (grouped ? 5u : 4u))
+            return nullptr;
+        const shape& wd = w->dims();
+        const std::size_t lead = grouped ? 3 : 2;
+        const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]}, a.strides,
+                                                     a.dilations, a.pads_begin, a.pads_end, a.auto_pad, false);
+        simd::conv_geometry g;
+        g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
+        g.out_c = static_cast<std::size_t>(wd[lead - 2]);
+        g.in_c = static_cast<std::size_t>(wd[lead - 1]);
+        g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
+        g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
+        g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
+        g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
+        g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
+        g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+        if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
+            g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
+            g.pl < 0)
+            return nullptr;
+        const std::size_t channels = g.groups * g.out_c;
+        fused_epilogue f = match_epilogue(b, output_ref{id, 0}, 1, channels);
+        const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
+        const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
+        const std::size_t batch = static_cast<std::size_t>(xs.dims[0]);
+        const std::size_t x_stride = static_cast<std::size_t>(xs.dims[1]) * g.in_h * g.in_w;
+        const std::size_t y_stride = channels * g.out_h * g.out_w;
+        std::unique_ptr<step> out;
+        if (g.depthwise()) {
+            auto s = std::make_unique<depthwise_step>();
+            s->table = b.table;
+            s->w = simd::pack_depthwise(w->data<float>(), g);
+            s->channels = g.groups;
+            s->kernel = "dw" + ksize + suffix;
+            s->scratch_floats = simd::depthwise_scratch_floats(g, b.table->blocking.width);
+            s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
+            s->fused = std::move(f);
+            s->ep = s->fused.kernel_epilogue(false);
+            out = std::move(s);
+        } else {
+            auto s = std::make_unique<conv_step>();
+            s->table = b.table;
+            const float* wp = w->data<float>();
+            const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+            s->pointwise = g.groups == 1 && g.pointwise();
+            // output-channel blocks per group: enough parts to keep every worker busy
+            std::size_t block = g.out_c;
+            if (!s->pointwise && b.threads > 1 && g.groups < b.threads) {
+                const std::size_t want = (b.threads + g.groups - 1) / g.groups;
+                const std::size_t mr = b.table->blocking.mr;
+                block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
+            }
+            for (std::size_t gi = 0; gi < g.groups; ++gi)
+                for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
+                    simd::conv_geometry pg = g;
+                    pg.groups = 1;
+                    pg.out_c = std::min(block, g.out_c - o0);
+                    conv_step::part p;
+                    p.w = simd::pack_conv(b.table->blocking, wp + (gi * g.out_c + o0) * k, pg);
+                    p.x_off = gi * g.in_c * in_plane;
+                    p.y_off = (gi * g.out_c + o0) * out_plane;
+                    p.bias_off = gi * g.out_c + o0;
+                    s->scratch_floats = std::max(s->scratch_floats, simd::conv_scratch_floats(p.w));
+                    s->parts.push_back(std::move(p));
+                }
+            if (s->pointwise) {
+                s->columns = out_plane;
+                const std::size_t nr = b.table->blocking.nr();
+                s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
+                s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
+            }
+            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + suffix;
+            s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
+            s->fused = std::move(f);
+            s->ep = s->fused.kernel_epilogue(false);
+            out = std::move(s);
+        }
+        out->name = n.name;
+        auto* fs = dynamic_cast<depthwise_step*>(out.get());
+        const fused_epilogue& fe = fs ? fs->fused : static_cast<conv_step*>(out.get())->fused;
+        out->ops = std::string(n.op->ir_name) + fe.ops;
+        out->reads = {b.input_slot(id, 0)};
+        out->writes = {fe.out_slot};
+        return out;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+#ifndef MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
+#define MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
+
+// The fast transposed-convolution step family: 2-D FP32 ConvolutionBackpropData with constant
+// weights [C_in, C_out, kh, kw] (any stride, dilation, padding, output padding; the output shape
+// input is honoured through the planned output shape), fused with a following per-channel bias Add
+// and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
+// GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
+// the activation runs last. Threads split the GEMM's columns, then the output channels.
+
+
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string, to_string
+
+namespace moir::runtime::steps {
+
+/// y = act(col2im(W^T x) + bias) for each image.
+class deconv_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    kernels::simd::packed_a w;  // [C_out*kh*kw, C_in]
+    fused_epilogue fused;
+    std::size_t batch = 1, cin = 0, cout = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1,
+                dw = 1, grain = 1;
+    std::int64_t pt = 0, pl = 0;
+    std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const std::size_t n = ih * iw, out_plane = oh * ow;
+        float* col = ctx.scratch;  // the plan's scratch is workers * scratch_floats >= col + workers * gemm
+        for (std::size_t b = 0; b < batch; ++b) {
+            const float* xb = x + b * cin * n;
+            float* yb = y + b * cout * out_plane;
+            const kernels::simd::epilogue none{};
+            ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
+                table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
+                              none, col + col_floats + wk * gemm_floats);
+            });
+            ctx.pool->parallel_for(0, cout, 1, [&](std::size_t o0, std::size_t o1, std::size_t) {
+                for (std::size_t o = o0; o < o1; ++o) {
+                    float* yo = yb + o * out_plane;
+                    const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
+                    for (std::size_t i = 0; i < out_plane; ++i) yo[i] = 0.0f;
+                    for (std::size_t ky = 0; ky < kh; ++ky)
+                        for (std::size_t kx = 0; kx < kw; ++kx) {
+                            const float* cr = col + ((o * kh + ky) * kw + kx) * n;
+                            for (std::size_t iy = 0; iy < ih; ++iy) {
+                                const std::int64_t oy = static_cast<std::int64_t>(iy * sh + ky * dh) - pt;
+                                if (oy < 0 || oy >= static_cast<std::int64_t>(oh)) continue;
+                                float* yr = yo + oy * static_cast<std::int64_t>(ow);
+                                const float* c = cr + iy * iw;
+                                for (std::size_t ix = 0; ix < iw; ++ix) {
+                                    const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
+                                    if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
+                                }
+                            }
+                        }
+                    apply(yo, out_plane, bias);
+                }
+            });
+        }
+    }
+
+private:
+    void apply(float* y, std::size_t n, float bias) const {
+        using kernels::simd::activation;
+        for (std::size_t i = 0; i < n; ++i) {
+            float v = y[i] + bias;
+            switch (fused.act) {
+                case activation::relu: v = ops::relu::apply<float>(v); break;
+                case activation::clamp: v = std::min(std::max(v, fused.lo), fused.hi); break;
+                case activation::hswish: v = ops::hswish::apply<float>(v); break;
+                case activation::hsigmoid: v = ops::hsigmoid::apply<float>(v); break;
+                case activation::sigmoid: v = ops::sigmoid::apply<float>(v); break;
+                case activation::none: break;
+            }
+            y[i] = v;
+        }
+    }
+};
+
+/// The family (see the file comment).
+struct deconvolution {
+    static constexpr std::string_view name = "deconvolution";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::convolution_backprop_data>()) return nullptr;
+        const auto& a = nd.attrs_as<ops::convolution_backprop_data>();
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* w = b.constant_input(id, 1);
+        if (!w || w->type() != element_type::f32 || w->rank() != 4 || xs.type != element_type::f32 ||
+            ys.type != element_type::f32 || xs.dims.size() != 4 || ys.dims.size() != 4)
+            return nullptr;
+        if (a.auto_pad != ops::pad_type::explicit_ && a.auto_pad != ops::pad_type::notset &&
+            a.auto_pad != ops::pad_type::valid)
+            return nullptr;  // same_*: pads depend on the output shape input
+        const shape& wd = w->dims();
+        auto s = std::make_unique<deconv_step>();
+        s->cin = static_cast<std::size_t>(wd[0]), s->cout = static_cast<std::size_t>(wd[1]);
+        s->kh = static_cast<std::size_t>(wd[2]), s->kw = static_cast<std::size_t>(wd[3]);
+        if (static_cast<std::size_t>(xs.dims[1]) != s->cin || static_cast<std::size_t>(ys.dims[1]) != s->cout)
+            return nullptr;
+        s->batch = static_cast<std::size_t>(xs.dims[0]);
+        s->ih = static_cast<std::size_t>(xs.dims[2]), s->iw = static_cast<std::size_t>(xs.dims[3]);
+        s->oh = static_cast<std::size_t>(ys.dims[2]), s->ow = static_cast<std::size_t>(ys.dims[3]);
+        const auto st = ops::detail::spatial_attr(a.strides, 2, 1, "strides");
+        const auto dl = ops::detail::spatial_attr(a.dilations, 2, 1, "dilations");
+        const auto pb = a.auto_pad == ops::pad_type::valid ? std::vector<std::int64_t>{0, 0}
+                                                           : ops::detail::spatial_attr(a.pads_begin, 2, 0, "pads_begin");
+        s->sh = static_cast<std::size_t>(st[0]), s->sw = static_cast<std::size_t>(st[1]);
+        s->dh = static_cast<std::size_t>(dl[0]), s->dw = static_cast<std::size_t>(dl[1]);
+        s->pt = pb[0], s->pl = pb[1];
+        const std::size_t m = s->cout * s->kh * s->kw, n = s->ih * s->iw;
+        if (m == 0 || n == 0 || s->cin == 0) return nullptr;
+        // A[m = (o, ky, kx), k = c] = w[c, o, ky, kx]: row stride 1, column stride m
+        s->w = kernels::simd::pack_a(b.table->blocking, w->data<float>(), m, s->cin, 1, static_cast<std::ptrdiff_t>(m));
+        s->table = b.table;
+        s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->cout);
+        const std::size_t nr = b.table->blocking.nr();
+        s->grain = std::max(nr, (n / b.threads + nr - 1) / nr * nr);
+        // the plan gives threads * scratch_floats floats in one block: the col matrix, then each
+        // worker's GEMM scratch
+        s->col_floats = (m * n + 15) / 16 * 16;
+        s->gemm_floats = (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, n) + 15) / 16 * 16;
+        s->scratch_floats = (s->col_floats + b.threads - 1) / b.threads + s->gemm_floats;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name) + s->fused.ops;
+        s->kernel = "deconv" + std::to_string(s->kh) + "x" + std::to_string(s->kw) + "." +
+                    std::string(b.table->blocking.arch) + s->fused.act_suffix();
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {s->fused.out_slot};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
+#ifndef MOIR_RUNTIME_STEPS_ELTWISE_HPP
+#define MOIR_RUNTIME_STEPS_ELTWISE_HPP
+
+// The element-wise step family: FP32 unary activations and binary arithmetic on the arena, with
+// no allocation and split across the workers. Each op's own scalar formula (Op::apply) is used, so
+// results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast
+// along trailing axes: it matches the output on a leading run of axes and is 1 after it (a
+// per-channel [N, C, 1, 1] scale or bias, a scalar); anything else is left to the reference family.
+//
+// Extending: add the op type to `unary_ops` or `binary_ops` (it needs `static T apply(T)` or
+// `static T apply(T, T)`).
+
+
+#include <algorithm>  // max, min
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+
+namespace moir::runtime::steps {
+
+using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp>;
+using binary_ops = type_list<ops::add, ops::multiply, ops::subtract>;
+
+inline constexpr std::size_t eltwise_grain = 16384;
+
+/// y = Op::apply(x).
+template <class Op>
+class unary_step final : public step {
+public:
+    std::size_t n = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(x[i]);
+        });
+    }
+};
+
+/// Clamp and HardSigmoid: y = min(max(alpha * x + beta, lo), hi).
+class affine_clamp_step final : public step {
+public:
+    std::size_t n = 0;
+    float alpha = 1.0f, beta = 0.0f, lo = 0.0f, hi = 0.0f;
+    bool affine = false;  // HardSigmoid: computed in double, as its reference kernel does
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            if (affine) {
+                const double a = alpha, c = beta;
+                for (std::size_t i = b; i < e; ++i)
+                    y[i] = static_cast<float>(std::max(0.0, std::min(1.0, a * static_cast<double>(x[i]) + c)));
+            } else {
+                for (std::size_t i = b; i < e; ++i) y[i] = std::min(std::max(x[i], lo), hi);
+            }
+        });
+    }
+};
+
+/// y = Op::apply(a, b) with b (or a, when `swapped`) repeated: index i reads small[i / inner].
+template <class Op>
+class binary_step final : public step {
+public:
+    std::size_t n = 0, inner = 1;  // inner = 0: equal shapes
+    bool swapped = false;          // the small operand is input 0
+    void run(const run_context& ctx) const override {
+        const float* big = ctx.in_f32(reads[swapped ? 1 : 0]);
+        const float* small = ctx.in_f32(reads[swapped ? 0 : 1]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            if (inner == 0) {
+                for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(big[i], small[i]);
+                return;
+            }
+            for (std::size_t i = b; i < e;) {
+                const std::size_t run_end = std::min(e, (i / inner + 1) * inner);
+                const float s = small[i / inner];
+                if (swapped)
+                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(s, big[i]);
+                else
+                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(big[i], s);
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct eltwise {
+    static constexpr std::string_view name = "eltwise";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || nd.outputs.size() != 1) return nullptr;
+        const slot& y = b.slots[b.output_slot(id)];
+        if (y.type != element_type::f32) return nullptr;
+        for (std::size_t i = 0; i < nd.inputs.size(); ++i)
+            if (b.slots[b.input_slot(id, i)].type != element_type::f32) return nullptr;
+        std::unique_ptr<step> s;
+        for_each_type(unary_ops{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if (s || !nd.is<Op>()) return;
+            auto u = std::make_unique<unary_step<Op>>();
+            u->n = numel(y.dims);
+            s = std::move(u);
+        });
+        if (!s && (nd.is<ops::clamp>() || nd.is<ops::hard_sigmoid>())) {
+            auto c = std::make_unique<affine_clamp_step>();
+            c->n = numel(y.dims);
+            if (nd.is<ops::clamp>()) {
+                const auto& a = nd.attrs_as<ops::clamp>();
+                c->lo = static_cast<float>(a.min), c->hi = static_cast<float>(a.max);
+            } else {
+                const tensor* alpha = b.constant_input(id, 1);
+                const tensor* beta = b.constant_input(id, 2);
+                if (!alpha || !beta || alpha->numel() != 1 || beta->numel() != 1) return nullptr;
+                c->affine = true;
+                c->alpha = alpha->at_as<float>(0), c->beta = beta->at_as<float>(0);
+            }
+            s = std::move(c);
+        }
+        if (!s) {
+            for_each_type(binary_ops{}, [&](auto tag) {
+                using Op = typename decltype(tag)::type;
+                if (s || !nd.is<Op>()) return;
+                const slot& a0 = b.slots[b.input_slot(id, 0)];
+                const slot& a1 = b.slots[b.input_slot(id, 1)];
+                auto bs = std::make_unique<binary_step<Op>>();
+                bs->n = numel(y.dims);
+                if (a0.dims == y.dims && a1.dims == y.dims) {
+                    bs->inner = 0;
+                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner)) {
+                    bs->swapped = false;
+                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner)) {
+                    bs->swapped = true;
+                } else {
+                    return;
+                }
+                s = std::move(bs);
+            });
+        }
+        if (!s) return nullptr;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "eltwise";
+        for (std::size_t i = 0; i < nd.inputs.size(); ++i) s->reads.push_back(b.input_slot(id, i));
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+
+    /// Whether `small` broadcast to `out` repeats each of its values over `inner` consecutive output
+    /// elements (its right-aligned dims equal out's up to some axis and are 1 after it).
+    static bool repeats(const shape& small, const shape& out, std::size_t& inner) {
+        if (small.size() > out.size()) return false;
+        const std::size_t lead = out.size() - small.size();
+        std::size_t axis = out.size();  // first axis from which small is all 1
+        while (axis > 0 && (axis - 1 < lead || small[axis - 1 - lead] == 1)) --axis;
+        for (std::size_t d = 0; d < axis; ++d)
+            if (d < lead ? out[d] != 1 : small[d - lead] != out[d]) return false;
+        inner = 1;
+        for (std::size_t d = axis; d < out.size(); ++d) inner *= static_cast<std::size_t>(out[d]);
+        return inner > 0;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_ELTWISE_HPP
+#ifndef MOIR_RUNTIME_STEPS_MATMUL_HPP
+#define MOIR_RUNTIME_STEPS_MATMUL_HPP
+
+// The fast MatMul step family: FP32 MatMul(A, B) with B a constant matrix ([K, N], or [N, K] with
+// transpose_b; leading dims of 1 allowed) and A not transposed, fused with a following bias Add
+// that varies along the last axis and an activation (steps/fusion.hpp). B is packed once; A's rows
+// (all batch dims folded into M) stream through gemm_b, split across the workers.
+
+
+#include <algorithm>  // max
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+
+namespace moir::runtime::steps {
+
+/// C[M, N] = act(A[M, K] * B + bias) on the packed B.
+class matmul_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    kernels::simd::packed_b w;
+    fused_epilogue fused;
+    kernels::simd::epilogue ep;
+    std::size_t rows = 0, k = 0, n = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* a = ctx.in_f32(reads[0]);
+        float* c = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            table->gemm_b(w, a + b * k, static_cast<std::ptrdiff_t>(k), e - b, c + b * n, static_cast<std::ptrdiff_t>(n),
+                          ep);
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct matmul {
+    static constexpr std::string_view name = "matmul";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::matmul>()) return nullptr;
+        const auto& at = nd.attrs_as<ops::matmul>();
+        const slot& as = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* w = b.constant_input(id, 1);
+        if (at.transpose_a || !w || w->type() != element_type::f32 || as.type != element_type::f32 ||
+            ys.type != element_type::f32 || as.dims.size() < 2 || w->rank() < 2)
+            return nullptr;
+        for (std::size_t d = 0; d + 2 < w->rank(); ++d)
+            if (w->dims()[d] != 1) return nullptr;
+        if (w->rank() > as.dims.size()) return nullptr;  // B's unit dims would add output dims
+        const auto kd = static_cast<std::size_t>(w->dims()[w->rank() - 2]);
+        const auto nd2 = static_cast<std::size_t>(w->dims()[w->rank() - 1]);
+        const std::size_t k = at.transpose_b ? nd2 : kd, n = at.transpose_b ? kd : nd2;
+        if (static_cast<std::size_t>(as.dims.back()) != k || k == 0 || n == 0) return nullptr;
+        auto s = std::make_unique<matmul_step>();
+        s->table = b.table;
+        s->k = k, s->n = n;
+        s->rows = numel(as.dims) / k;
+        if (s->rows == 0) return nullptr;
+        s->w = at.transpose_b ? kernels::simd::pack_b(b.table->blocking, w->data<float>(), k, n, 1, static_cast<std::ptrdiff_t>(k))
+                              : kernels::simd::pack_b(b.table->blocking, w->data<float>(), k, n, static_cast<std::ptrdiff_t>(n), 1);
+        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n);
+        s->ep = s->fused.kernel_epilogue(true);
+        const std::size_t mr = b.table->blocking.mr;
+        s->grain = std::max(mr, (s->rows / b.threads + mr - 1) / mr * mr);
+        s->name = nd.name;
+        s->ops = "MatMul" + s->fused.ops;
+        s->kernel = "gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {s->fused.out_slot};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_MATMUL_HPP
+#ifndef MOIR_RUNTIME_STEPS_POOLING_HPP
+#define MOIR_RUNTIME_STEPS_POOLING_HPP
+
+// The pooling step family: FP32 2-D MaxPool and AvgPool (any kernel, stride, padding, rounding,
+// exclude_pad, with the reference kernel's window rules), and ReduceMean over the two spatial axes
+// of an NCHW tensor (global average pooling), planes split across the workers. Sums in double, as
+// the reference kernels do.
+
+
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
+#include <limits>     // numeric_limits
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+
+namespace moir::runtime::steps {
+
+/// MaxPool / AvgPool over [planes, H, W].
+class pool_step final : public step {
+public:
+    bool is_max = true, exclude_pad = false;
+    std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
+                 pr = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), 1, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t c = b; c < e; ++c) {
+                const float* xc = x + static_cast<std::int64_t>(c) * ih * iw;
+                float* yc = y + static_cast<std::int64_t>(c) * oh * ow;
+                for (std::int64_t py = 0; py < oh; ++py) {
+                    const std::int64_t y0 = py * sh - pt, y1 = std::min(y0 + kh, ih + pb);
+                    for (std::int64_t px = 0; px < ow; ++px) {
+                        const std::int64_t x0 = px * sw - pl, x1 = std::min(x0 + kw, iw + pr);
+                        const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, ih);
+                        const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, iw);
+                        if (is_max) {
+                            float best = -std::numeric_limits<float>::infinity();
+                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                                for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * iw + xx]);
+                            yc[py * ow + px] = best;
+                        } else {
+                            double sum = 0.0;
+                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                                for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * iw + xx]);
+                            const std::int64_t inside = std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
+                            const std::int64_t count = exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
+                            yc[py * ow + px] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+                        }
+                    }
+                }
+            }
+        });
+    }
+};
+
+/// The mean of each [H*W] plane.
+class global_mean_step final : public step {
+public:
+    std::size_t planes = 0, size = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, planes, 8, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t c = b; c < e; ++c) {
+                const float* xc = x + c * size;
+                double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+                std::size_t i = 0;
+                for (; i + 4 <= size; i += 4) s0 += xc[i], s1 += xc[i + 1], s2 += xc[i + 2], s3 += xc[i + 3];
+                for (; i < size; ++i) s0 += xc[i];
+                y[c] = static_cast<float>((s0 + s1 + s2 + s3) / static_cast<double>(size));
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct pooling {
+    static constexpr std::string_view name = "pooling";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table) return nullptr;
+        const bool is_max = nd.is<ops::max_pool>(), is_avg = nd.is<ops::avg_pool>(), is_mean = nd.is<ops::reduce_mean>();
+        if (!is_max && !is_avg && !is_mean) return nullptr;
+        const slot& x = b.slots[b.input_slot(id, 0)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (x.type != element_type::f32 || y.type != element_type::f32 || x.dims.size() != 4) return nullptr;
+        std::unique_ptr<step> s;
+        if (is_mean) {
+            const tensor* axes = b.constant_input(id, 1);
+            if (!axes || axes->numel() != 2) return nullptr;
+            bool h = false, w = false;
+            for (std::size_t i = 0; i < 2; ++i) {
+                const auto ax = axes->at_as<std::int64_t>(i);
+                h = h || ax == 2 || ax == -2;
+                w = w || ax == 3 || ax == -1;
+            }
+            if (!h || !w || x.dims[2] * x.dims[3] == 0) return nullptr;
+            auto g = std::make_unique<global_mean_step>();
+            g->planes = static_cast<std::size_t>(x.dims[0] * x.dims[1]);
+            g->size = static_cast<std::size_t>(x.dims[2] * x.dims[3]);
+            s = std::move(g);
+        } else {
+            if (y.dims.size() != 4) return nullptr;
+            auto p = std::make_unique<pool_step>();
+            const auto fill = [&](const auto& a) {
+                if (a.kernel.size() != 2) return false;
+                const auto g = ops::detail::resolve_window({x.dims[2], x.dims[3]}, a.kernel, a.strides, {}, a.pads_begin,
+                                                           a.pads_end, a.auto_pad,
+                                                           a.rounding_type == ops::rounding_type::ceil);
+                p->kh = a.kernel[0], p->kw = a.kernel[1];
+                p->sh = g.strides[0], p->sw = g.strides[1];
+                p->pt = g.pads_begin[0], p->pl = g.pads_begin[1], p->pb = g.pads_end[0], p->pr = g.pads_end[1];
+                return true;
+            };
+            if (is_max ? !fill(nd.attrs_as<ops::max_pool>()) : !fill(nd.attrs_as<ops::avg_pool>())) return nullptr;
+            p->is_max = is_max;
+            if (is_avg) p->exclude_pad = nd.attrs_as<ops::avg_pool>().exclude_pad;
+            p->planes = x.dims[0] * x.dims[1];
+            p->ih = x.dims[2], p->iw = x.dims[3], p->oh = y.dims[2], p->ow = y.dims[3];
+            s = std::move(p);
+        }
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = is_max ? "maxpool" : is_avg ? "avgpool" : "global_mean";
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_POOLING_HPP
+#ifndef MOIR_RUNTIME_STEPS_REFERENCE_HPP
+#define MOIR_RUNTIME_STEPS_REFERENCE_HPP
+
+// The fallback step family: any node, run by its scalar reference kernel (kernels/reference/).
+// It always applies, so it is the last family of a plan's list.
+//
+// Memory: unlike the fast steps, a reference step allocates at run time. The reference kernels take
+// and give moir::tensor objects, so each run copies every input that lives in the arena into a new
+// tensor (constants and model inputs are shared, not copied), allocates the outputs, runs the
+// kernel, and copies the outputs into their arena slots.
+
+
+#include <any>      // any
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::runtime::steps {
+
+/// Runs one node with its reference kernel.
+class reference_step final : public step {
+public:
+    reference_kernel fn = nullptr;
+    std::any attrs;
+
+    void run(const run_context& ctx) const override {
+        std::vector<tensor> in;
+        in.reserve(reads.size());
+        for (std::size_t s : reads) in.push_back(ctx.value(s));
+        std::vector<tensor> out;
+        out.reserve(writes.size());
+        for (std::size_t s : writes) out.emplace_back(ctx.at(s).type, ctx.at(s).dims);
+        try {
+            fn(attrs, in, out);
+        } catch (const std::exception& e) {
+            throw error("node '" + name + "' (" + ops + "): " + e.what());
+        }
+        for (std::size_t i = 0; i < writes.size(); ++i)
+            if (ctx.at(writes[i]).where == slot::kind::arena && ctx.at(writes[i]).alias == no_slot)
+                ctx.store(writes[i], out[i]);
+    }
+};
+
+/// The family: every node whose op has a reference kernel.
+struct reference {
+    static constexpr std::string_view name = "reference";
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        const reference_kernel fn = b.reference_of ? b.reference_of(n) : nullptr;
+        MOIR_CHECK(fn, unsupported_error,
+                   "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset");
+        auto s = std::make_unique<reference_step>();
+        s->fn = fn;
+        s->attrs = n.attrs;
+        s->name = n.name;
+        s->ops = std::string(n.op->ir_name);
+        s->kernel = "reference";
+        for (std::size_t i = 0; i < n.inputs.size(); ++i) s->reads.push_back(b.input_slot(id, i));
+        for (std::size_t p = 0; p < n.outputs.size(); ++p) s->writes.push_back(b.output_slot(id, p));
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_REFERENCE_HPP
+#ifndef MOIR_RUNTIME_STEPS_VIEW_HPP
+#define MOIR_RUNTIME_STEPS_VIEW_HPP
+
+// The view step family: Reshape, Squeeze and Unsqueeze only relabel the shape of a row-major
+// buffer, so their output shares the storage of their input (the memory planner keeps that buffer
+// alive for both) and the step does nothing at run time.
+
+
+#include <memory>  // unique_ptr, make_unique
+#include <string>  // string
+
+namespace moir::runtime::steps {
+
+/// A step that runs nothing: its output is a view of its input.
+class view_step final : public step {
+public:
+    void run(const run_context&) const override {}
+};
+
+/// The family: Reshape / Squeeze / Unsqueeze whose output keeps the input's element type and size.
+struct view {
+    static constexpr std::string_view name = "view";
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        if (!n.is<ops::reshape>() && !n.is<ops::squeeze>() && !n.is<ops::unsqueeze>()) return nullptr;
+        const std::size_t in = b.input_slot(id, 0), out = b.output_slot(id, 0);
+        if (b.slots[in].type != b.slots[out].type || b.slots[in].bytes != b.slots[out].bytes) return nullptr;
+        b.alias(out, in);
+        auto s = std::make_unique<view_step>();
+        s->name = n.name;
+        s->ops = std::string(n.op->ir_name);
+        s->kernel = "view";
+        s->reads.push_back(in);
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_VIEW_HPP
+
+#include <chrono>     // steady_clock
+#include <cstddef>    // byte, size_t
+#include <cstdlib>    // aligned_alloc, free
+#include <memory>     // unique_ptr
+#include <optional>   // optional
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::runtime {
+
+/// The step families of a default plan, tried in this order (the reference family last).
+using default_step_families = type_list<steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
+                                        steps::eltwise, steps::view, steps::reference>;
+
+struct plan_options {
+    /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
+    std::size_t threads = 0;
+    /// false: every node runs its reference kernel (no fast steps, no fusion).
+    bool fast = true;
+    /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
+    /// (runtime/dispatch.hpp, which honours MOIR_ARCH).
+    std::string arch;
+};
+
+namespace detail {
+struct free_bytes {
+    void operator()(std::byte* p) const { std::free(p); }
+};
+inline std::unique_ptr<std::byte, free_bytes> aligned_bytes(std::size_t n) {
+    const std::size_t size = align_up(n ? n : 1, 64);
+    void* p = std::aligned_alloc(64, size);
+    if (!p) throw std::bad_alloc();
+    return std::unique_ptr<std::byte, free_bytes>(static_cast<std::byte*>(p));
+}
+template <class OpSet>
+reference_kernel reference_of(const node& n) {
+    const auto& t = moir::detail::reference_table<OpSet>();
+    const auto it = t.find(n.op);
+    return it == t.end() ? nullptr : it->second;
+}
+}  // namespace detail
+
+/// A model compiled for fixed input shapes. See the file comment.
+template <class Families = default_step_families, class OpSet = opsets::all>
+class basic_plan {
+public:
+    /// Compiles m for inputs of these shapes (one per model::parameters entry).
+    /// ensures: throws moir::shape_error naming the input or node when the shapes do not fit, and
+    /// moir::unsupported_error when a node's output shape depends on input values.
+    basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt = {})
+        : pool_(opt.threads) {
+        compile(m, input_shapes, opt);
+    }
+    /// Compiles m for the (static) shapes its Parameters declare.
+    explicit basic_plan(const model& m, const plan_options& opt = {}) : pool_(opt.threads) {
+        std::vector<shape> shapes;
+        for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+            const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
+            MOIR_CHECK(ps.is_static(), shape_error,
+                       "input '" + m.input_name(i) + "' has shape " + ps.str() + "; give static input shapes to plan it");
+            shapes.push_back(ps.dims);
+        }
+        compile(m, shapes, opt);
+    }
+
+    /// Runs the plan. requires: inputs in model::parameters order with the planned types and shapes.
+    /// ensures: one tensor per model output. step_ms, when given, receives each step's time in ms.
+    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
+        check_inputs(inputs);
+        run_context ctx;
+        ctx.slots = &slots_;
+        ctx.arena = arena_.get();
+        ctx.inputs = &inputs;
+        ctx.pool = &pool_;
+        ctx.scratch = scratch_.get();
+        ctx.scratch_stride = scratch_stride_;
+        if (step_ms) step_ms->assign(steps_.size(), 0.0);
+        for (std::size_t i = 0; i < steps_.size(); ++i) {
+            if (!step_ms) {
+                steps_[i]->run(ctx);
+                continue;
+            }
+            const auto t0 = std::chrono::steady_clock::now();
+            steps_[i]->run(ctx);
+            const auto t1 = std::chrono::steady_clock::now();
+            (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        }
+        std::vector<tensor> out;
+        out.reserve(outputs_.size());
+        for (std::size_t s : outputs_) {
+            const slot& sl = slots_[s];
+            if (sl.where == slot::kind::arena) {
+                tensor t(sl.type, sl.dims);
+                if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
+                out.push_back(std::move(t));
+            } else {
+                out.push_back(ctx.value(s).clone());
+            }
+        }
+        return out;
+    }
+
+    const std::vector<shape>& input_shapes() const { return input_shapes_; }
+    const std::vector<std::unique_ptr<step>>& steps() const { return steps_; }
+    const std::vector<slot>& slots() const { return slots_; }
+    std::size_t threads() const { return pool_.size(); }
+    /// The arch of the fast kernels ("reference" when none).
+    const std::string& arch() const { return arch_; }
+    /// Bytes of the activation arena.
+    std::size_t arena_bytes() const { return arena_bytes_; }
+    /// Bytes of all arena tensors added up (what an allocator without reuse would need).
+    std::size_t activation_bytes() const { return activation_bytes_; }
+    /// Bytes of scratch (all workers).
+    std::size_t scratch_bytes() const { return scratch_stride_ * pool_.size() * sizeof(float); }
+    /// The live range [first, last] step of every arena buffer, by slot (for tests).
+    const std::vector<buffer_request>& buffers() const { return buffers_; }
+    const std::vector<std::size_t>& buffer_slots() const { return buffer_slots_; }
+
+private:
+    void compile(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt) {
+        MOIR_CHECK(input_shapes.size() == m.parameters.size(), shape_error,
+                   "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
+                       std::to_string(input_shapes.size()) + " shapes were given");
+        input_shapes_ = input_shapes;
+        const auto order = m.topo_order();
+        // 1. types, static shapes and known values of every output port
+        std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
+        for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
+        std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
+        auto add_slot = [&](slot s) {
+            s.bytes = numel(s.dims) * size_of(s.type);
+            slots_.push_back(std::move(s));
+            return slots_.size() - 1;
+        };
+        for (node_id id : order) {
+            const node& n = m.nodes[id];
+            const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+            if (n.is<ops::result>()) continue;
+            if (n.is<ops::parameter>()) {
+                const std::size_t i = param_pos[id];
+                const auto& pa = n.attrs_as<ops::parameter>();
+                const shape& want = input_shapes[i];
+                bool fits = pa.shape.rank_dynamic || pa.shape.rank() == want.size();
+                for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < want.size(); ++d)
+                    fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == want[d];
+                MOIR_CHECK(fits, shape_error,
+                           "input '" + m.input_name(i) + "' cannot take shape [" + to_string(want) + "], the model expects " +
+                               pa.shape.str());
+                slot s;
+                s.where = slot::kind::input;
+                s.type = pa.element_type;
+                s.dims = want;
+                s.input = i;
+                port_slots[id] = {add_slot(std::move(s))};
+                continue;
+            }
+            if (n.is<ops::constant>()) {
+                const tensor& v = n.attrs_as<ops::constant>().value;
+                slot s;
+                s.where = slot::kind::constant;
+                s.type = v.type();
+                s.dims = v.dims();
+                s.value = v;
+                port_slots[id] = {add_slot(std::move(s))};
+                continue;
+            }
+            port_descs descs;
+            bool all_known = true;
+            for (const auto& r : n.inputs) {
+                const slot& s = slots_.at(port_slots.at(r.node).at(r.port));
+                descs.push_back(port_desc{s.type, partial_shape(s.dims), s.where == slot::kind::constant ? s.value : tensor()});
+                all_known = all_known && s.where == slot::kind::constant;
+            }
+            port_descs od;
+            try {
+                od = n.op->infer(n.attrs, descs);
+            } catch (const std::exception& e) {
+                throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
+            }
+            std::vector<tensor> folded;
+            if (all_known && !n.inputs.empty()) {
+                std::vector<tensor> in;
+                for (const auto& d : descs) in.push_back(d.value);
+                folded = evaluate_node<OpSet>(n, in);
+            }
+            for (std::size_t p = 0; p < od.size(); ++p) {
+                slot s;
+                s.type = od[p].type;
+                if (!folded.empty()) {
+                    s.where = slot::kind::constant;
+                    s.value = folded[p];
+                    s.dims = folded[p].dims();
+                    s.type = folded[p].type();
+                } else if (od[p].has_value()) {
+                    s.where = slot::kind::constant;
+                    s.value = od[p].value;
+                    s.dims = od[p].value.dims();
+                } else {
+                    MOIR_CHECK(od[p].shape.is_static(), unsupported_error,
+                               where + ": output shape " + od[p].shape.str() +
+                                   " depends on input values; a plan needs static shapes (use reference_executor)");
+                    s.dims = od[p].shape.dims;
+                }
+                port_slots[id].push_back(add_slot(std::move(s)));
+            }
+        }
+        // 2. steps
+        plan_builder b(m, slots_, port_slots);
+        b.threads = pool_.size();
+        b.reference_of = &detail::reference_of<OpSet>;
+        if (opt.fast) {
+            b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
+            MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
+            arch_ = std::string(b.table->blocking.arch);
+        }
+        for (node_id id : order) {
+            const node& n = m.nodes[id];
+            if (n.is<ops::result>() || n.is<ops::parameter>() || n.is<ops::constant>() || b.claimed(id)) continue;
+            bool computed = false;
+            for (std::size_t p = 0; p < port_slots[id].size(); ++p)
+                computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
+            if (!computed) continue;  // folded
+            std::unique_ptr<step> st;
+            for_each_type(Families{}, [&](auto tag) {
+                using F = typename decltype(tag)::type;
+                if (st) return;
+                if (!opt.fast && F::name != steps::reference::name) return;
+                st = F::make(b, id);
+            });
+            MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
+            scratch_stride_ = std::max(scratch_stride_, align_up(st->scratch_floats, 16));
+            steps_.push_back(std::move(st));
+        }
+        for (auto r : m.results) outputs_.push_back(b.slot_of(m.nodes.at(r).inputs.at(0)));
+        // 3. liveness and memory
+        auto root = [&](std::size_t s) { return slots_[s].alias == no_slot ? s : slots_[s].alias; };
+        std::vector<std::size_t> buffer_of(slots_.size(), no_slot);
+        auto touch = [&](std::size_t s, std::size_t at) {
+            if (slots_[s].where != slot::kind::arena) return;
+            const std::size_t r = root(s);
+            if (buffer_of[r] == no_slot) {
+                buffer_of[r] = buffers_.size();
+                buffers_.push_back(buffer_request{slots_[r].bytes, at, at});
+                buffer_slots_.push_back(r);
+                activation_bytes_ += slots_[r].bytes;
+            }
+            auto& br = buffers_[buffer_of[r]];
+            br.first = std::min(br.first, at);
+            br.last = std::max(br.last, at);
+        };
+        for (std::size_t i = 0; i < steps_.size(); ++i) {
+            for (std::size_t s : steps_[i]->writes) touch(s, i);
+            for (std::size_t s : steps_[i]->reads) touch(s, i);
+        }
+        for (std::size_t s : outputs_) touch(s, steps_.size());
+        const memory_plan mp = plan_memory(buffers_);
+        for (std::size_t i = 0; i < buffers_.size(); ++i) slots_[buffer_slots_[i]].offset = mp.offsets[i];
+        for (auto& s : slots_)
+            if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
+        arena_bytes_ = mp.arena_bytes;
+        arena_ = detail::aligned_bytes(arena_bytes_);
+        scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
+            reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
+    }
+
+    void check_inputs(const std::vector<tensor>& inputs) const {
+        MOIR_CHECK(inputs.size() == input_shapes_.size(), error,
+                   "the model has " + std::to_string(input_shapes_.size()) + " inputs, " +
+                       std::to_string(inputs.size()) + " were given");
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            const slot* s = nullptr;
+            for (const auto& sl : slots_)
+                if (sl.where == slot::kind::input && sl.input == i && sl.alias == no_slot) {
+                    s = &sl;
+                    break;
+                }
+            MOIR_CHECK(inputs[i].dims() == input_shapes_[i], shape_error,
+                       "input " + std::to_string(i) + " has shape [" + to_string(inputs[i].dims()) +
+                           "], the plan was compiled for [" + to_string(input_shapes_[i]) + "]");
+            MOIR_CHECK(!s || inputs[i].type() == s->type, error,
+                       "input " + std::to_string(i) + " is " + std::string(ir_name(inputs[i].type())) +
+                           ", the model expects " + std::string(ir_name(s->type)));
+        }
+    }
+
+    thread_pool pool_;
+    std::vector<shape> input_shapes_;
+    std::vector<slot> slots_;
+    std::vector<std::unique_ptr<step>> steps_;
+    std::vector<std::size_t> outputs_;
+    std::vector<buffer_request> buffers_;
+    std::vector<std::size_t> buffer_slots_;
+    std::size_t arena_bytes_ = 0, activation_bytes_ = 0, scratch_stride_ = 0;
+    std::string arch_ = "reference";
+    std::unique_ptr<std::byte, detail::free_bytes> arena_;
+    std::unique_ptr<float, kernels::simd::detail::free_deleter> scratch_;
+};
+
+using plan = basic_plan<>;
+
+/// A plan that follows its inputs' shapes: it compiles on the first run and again whenever the
+/// input shapes change (the last plan is kept).
+template <class Families = default_step_families, class OpSet = opsets::all>
+class basic_plan_cache {
+public:
+    explicit basic_plan_cache(model m, plan_options opt = {}) : m_(std::move(m)), opt_(std::move(opt)) {}
+    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
+        return get(inputs).run(inputs, step_ms);
+    }
+    /// The plan for these inputs' shapes (compiled when they differ from the last).
+    basic_plan<Families, OpSet>& get(const std::vector<tensor>& inputs) {
+        std::vector<shape> shapes;
+        for (const auto& t : inputs) shapes.push_back(t.dims());
+        if (!plan_ || plan_->input_shapes() != shapes) {
+            plan_.reset();
+            plan_ = std::make_unique<basic_plan<Families, OpSet>>(m_, shapes, opt_);
+        }
+        return *plan_;
+    }
+
+private:
+    model m_;
+    plan_options opt_;
+    std::unique_ptr<basic_plan<Families, OpSet>> plan_;
+};
+
+using plan_cache = basic_plan_cache<>;
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_PLAN_HPP
 
 #endif  // MOIR_MOIR_HPP

@@ -82,7 +82,30 @@ inline model load_model(const std::string& path, const onnx::load_options& opt =
     MOIR_CHECK(fs::exists(path), error, "cannot open " + path + ": no such file");
     const std::string ext = extension(path);
     if (ext == ".onnx") return onnx::load(path, opt);
-    if (ext == ".xml") return ir::load<>(path);
+    if (ext == ".xml") {
+        model m = ir::load<>(path);
+        // --input_shape reshapes an IR: the Parameters take the new shapes and the graph is re-inferred
+        MOIR_CHECK(opt.input_shapes_by_position.size() <= m.parameters.size(), error,
+                   path + ": " + std::to_string(opt.input_shapes_by_position.size()) +
+                       " input shapes given, the model has " + std::to_string(m.parameters.size()) + " inputs");
+        for (std::size_t i = 0; i < opt.input_shapes_by_position.size(); ++i) {
+            auto& pa = m.at(m.parameters[i]).attrs_as<ops::parameter>();
+            const partial_shape& want = opt.input_shapes_by_position[i];
+            MOIR_CHECK(pa.shape.rank_dynamic || want.rank_dynamic || pa.shape.rank() == want.rank(), shape_error,
+                       path + ": input '" + m.input_name(i) + "': --input_shape " + want.str() + " has rank " +
+                           std::to_string(want.rank()) + ", the model's input has rank " +
+                           std::to_string(pa.shape.rank()));
+            pa.shape = want;
+        }
+        if (!opt.input_shapes_by_position.empty()) {
+            try {
+                m.validate();
+            } catch (const std::exception& e) {
+                throw shape_error(path + ": the model cannot take --input_shape: " + e.what());
+            }
+        }
+        return m;
+    }
     throw error(path + ": unknown model format '" + ext + "' (moir reads .onnx and OpenVINO IR .xml)");
 }
 

@@ -6,7 +6,10 @@
 #include "common.hpp"
 
 #include <moir/ir/ir_writer.hpp>
+#include <moir/passes/cut.hpp>
 #include <moir/passes/pipelines.hpp>
+#include <moir/passes/preprocess.hpp>
+#include <moir/runtime/compare_models.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -20,8 +23,15 @@ struct convert_args {
     std::string output_dir = ".";
     std::string model_name;
     std::string input_shape;
+    // cutting and preprocessing, MO's spelling, applied after loading (passes/cut.hpp, passes/preprocess.hpp)
+    std::string input, output, mean_values, scale_values, scale, layout, source_layout;
+    bool reverse_input_channels = false;
     bool disable_fusing = false;
     bool report = false;
+    bool compress_to_fp16 = false;
+    bool static_shape = false;
+    std::size_t check = 0;
+    double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16
 };
 
 namespace detail {
@@ -38,6 +48,74 @@ inline std::size_t parameter_count(const model& m) {
         if (n.is<ops::constant>()) p += n.attrs_as<ops::constant>().value.numel();
     return p;
 }
+/// --check N: the largest difference between the loaded and the converted model on N random inputs.
+/// ensures: prints it; throws moir::error (so nothing is written) when it is above `tolerance`
+/// relative to the largest output value, or not finite.
+inline void check_models(const model& original, const model& converted, std::size_t trials, double tolerance) {
+    const model_difference d = compare_models<>(original, converted, trials);
+    std::cout << "check: " << trials << " random input" << (trials == 1 ? "" : "s") << ", largest difference "
+              << d.max_abs_err << " (" << d.relative() << " of the largest output value " << d.max_abs_ref << ")"
+              << (d.worst_output.empty() ? "" : " on output " + d.worst_output) << "\n";
+    MOIR_CHECK(d.finite, error, "--check: the converted model gives non-finite values where the original does not");
+    MOIR_CHECK(d.relative() <= tolerance, error,
+               "--check: the converted model differs from the original by " + std::to_string(d.relative()) +
+                   " (relative), above the tolerance " + std::to_string(tolerance) + "; no IR written");
+}
+}  // namespace detail
+
+namespace detail {
+/// --scale as a number (none when not given). ensures: throws moir::error for other text.
+inline std::optional<double> scale_of(const convert_args& a) {
+    if (a.scale.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(a.scale.c_str(), &end);
+    MOIR_CHECK(end == a.scale.c_str() + a.scale.size(), error, "--scale '" + a.scale + "' is not a number");
+    return v;
+}
+/// --input/--output (with --input_shape paired to --input by position) as cut options; also checks
+/// the preprocessing flags' syntax. ensures: throws moir::error for malformed text, before loading.
+inline passes::cut_options cut_options_of(const convert_args& a) {
+    passes::cut_options o;
+    if (!a.input.empty()) {
+        o.inputs = passes::parse_input_specs(a.input);
+        if (!a.input_shape.empty()) o.input_shapes = parse_shapes(a.input_shape);
+    }
+    if (!a.output.empty()) o.outputs = passes::parse_output_specs(a.output);
+    if (!a.mean_values.empty()) passes::parse_values_per_input(a.mean_values, "--mean_values");
+    if (!a.scale_values.empty()) passes::parse_values_per_input(a.scale_values, "--scale_values");
+    if (!a.layout.empty()) passes::parse_layouts(a.layout, "--layout");
+    if (!a.source_layout.empty()) passes::parse_layouts(a.source_layout, "--source_layout");
+    scale_of(a);
+    return o;
+}
+/// Whether --input fixes any shape (then shape sub-graphs fold, as with --input_shape).
+inline bool input_gives_shapes(const passes::cut_options& o) {
+    for (const auto& s : o.inputs)
+        if (s.shape) return true;
+    return !o.input_shapes.empty();
+}
+/// What runs between loading and optimizing, in MO's order: the cut (--input/--output), then the
+/// preprocessing (--layout, --reverse_input_channels, --mean_values, --scale_values/--scale). An
+/// --input entry that gives an original input a shape reloads the model with it, so the frontend
+/// sees it as it sees --input_shape. ensures: warnings (RIC on a non-3-channel input) on stderr.
+inline void cut_and_preprocess(const convert_args& a, const passes::cut_options& cuts, onnx::load_options opt, model& m) {
+    if (!cuts.inputs.empty() && extension(a.input_model) == ".onnx") {
+        opt.input_shapes = passes::original_input_shapes(m, cuts);
+        if (!opt.input_shapes.empty()) m = load_model(a.input_model, opt);
+    }
+    const passes::cut_report cut = passes::cut(m, cuts);
+    passes::preprocessing_flags f;
+    f.mean_values = a.mean_values;
+    f.scale_values = a.scale_values;
+    f.scale = scale_of(a);
+    f.reverse_input_channels = a.reverse_input_channels;
+    f.layout = a.layout;
+    f.source_layout = a.source_layout;
+    f.not_scaled = cut.created_inputs;
+    const auto specs = passes::preprocessing_from_flags(m, f);
+    if (specs.empty()) return;
+    for (const auto& w : passes::apply_preprocessing(m, specs).warnings) std::cerr << "moir: warning: " << w << "\n";
+}
 }  // namespace detail
 
 inline void add_convert(CLI::App& app, convert_args& a) {
@@ -47,27 +125,80 @@ inline void add_convert(CLI::App& app, convert_args& a) {
     c->add_option("--model_name,-n", a.model_name, "Name of the IR files and of <net> (default: the model file's stem)");
     c->add_option("--input_shape", a.input_shape,
                   "Input shape(s) in the model's layout, e.g. [1,3,640,640] or [1,3,224,224],[1,10]; ? or -1 is dynamic");
+    c->add_option("--input", a.input,
+                  "Inputs to use, cutting the model there: comma list of [PORT:]NODE[:PORT][SHAPE][{TYPE}][->VALUE]. "
+                  "NODE or a tensor name; PORT:NODE cuts the edge into input PORT, NODE:PORT (or a tensor name) cuts "
+                  "at that output, NODE alone cuts all its non-constant inputs; [1 3 224 224] sets the shape (or "
+                  "--input_shape, by position); {f32} the type (f64 f32 f16 i64 i32 u8 boolean); ->VALUE freezes it "
+                  "into a constant. E.g. \"0:conv[1 3 224 224],seq_len->150,is_training{boolean}->False\"");
+    c->add_option("--output", a.output,
+                  "Outputs to use, cutting off what follows: comma list of NODE, NODE:PORT, PORT:NODE or tensor names");
+    c->add_option("--mean_values", a.mean_values,
+                  "Per-channel values subtracted from an input, in the model's channel order (after "
+                  "--reverse_input_channels): [123.68,116.78,103.94], or per input: data[255,255,255],info[1,1]");
+    c->add_option("--scale_values", a.scale_values,
+                  "Per-channel divisors of an input, applied after the mean: [58.4,57.1,57.4], or per input: "
+                  "data[255,255,255],info[1,1]");
+    c->add_option("--scale,-s", a.scale, "One divisor for every original input (not those made by --input cuts)");
+    c->add_flag("--reverse_input_channels", a.reverse_input_channels,
+                "Reverse the channel order (RGB <-> BGR) of every 3-channel input, before mean and scale; folded "
+                "into the first convolution's weights");
+    c->add_option("--layout", a.layout,
+                  "Layout the input arrives in: nhwc or [n,h,w,c], per input in1(nhwc),in2(nc), or in1(nhwc->nchw). "
+                  "The model is taken as channel-first: a non-channel-first input becomes that layout with a "
+                  "Transpose inside; mean/scale/reverse apply to its c dim");
+    c->add_option("--source_layout", a.source_layout, "Same as --layout (without ->)");
     c->add_flag("--disable_fusing", a.disable_fusing, "Do not fuse ops (BatchNorm into convolutions, ...)");
     c->add_flag("--report", a.report, "Print op counts, parameters and IR size before and after, and what each pass changed");
+    c->add_flag("--compress_to_fp16{true}", a.compress_to_fp16,
+                "Store float weights as f16 (Const f16 -> Convert f32 marked 'decompression', as OpenVINO writes them); "
+                "--compress_to_fp16=False turns it off. Default: False (OpenVINO 2023.1+ defaults to True)");
+    c->add_flag("--static_shape", a.static_shape,
+                "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
+                "done when --input_shape fixes them); the IR can then no longer be reshaped");
+    c->add_option("--check", a.check,
+                  "Run N random inputs through the model before and after optimization (reference runtime) and print "
+                  "the largest difference; fail, writing nothing, above the tolerance. Needs static input shapes")
+        ->check(CLI::Range(0, 1000));
+    c->add_option("--check_tolerance", a.check_tolerance,
+                  "Largest allowed difference for --check, relative to the largest output value (default 1e-4; 1e-2 "
+                  "with --compress_to_fp16)");
 }
 
 inline int run_convert(const convert_args& a) {
     onnx::load_options opt;
-    if (!a.input_shape.empty()) opt.input_shapes_by_position = parse_shapes(a.input_shape);
+    const passes::cut_options cuts = detail::cut_options_of(a);  // malformed --input etc.: fail before loading
+    if (!a.input_shape.empty() && a.input.empty()) opt.input_shapes_by_position = parse_shapes(a.input_shape);
     model m = load_model(a.input_model, opt);
+    detail::cut_and_preprocess(a, cuts, opt, m);
     const auto ops_before = detail::op_counts(m);
     const std::size_t params_before = detail::parameter_count(m);
+    const model original = m;  // for --check and --report (tensors are shared, not copied)
     passes::pass_context ctx;
     ctx.fusions = !a.disable_fusing;
+    ctx.fold_shapes = !a.input_shape.empty() || a.static_shape || detail::input_gives_shapes(cuts);
     passes::optimize(m, ctx);
+    if (a.compress_to_fp16) passes::compress_weights_to_fp16(m, ctx);
+    if (a.check) {
+        const double tol = a.check_tolerance >= 0 ? a.check_tolerance : a.compress_to_fp16 ? 1e-2 : 1e-4;
+        detail::check_models(original, m, a.check, tol);
+    }
     const std::string name = a.model_name.empty() ? fs::path(a.input_model).stem().string() : a.model_name;
     m.name = name;
     MOIR_CHECK(fs::is_directory(a.output_dir), error, "--output_dir " + a.output_dir + " is not an existing folder");
     const std::string xml = (fs::path(a.output_dir) / (name + ".xml")).string();
     const std::string bin = (fs::path(a.output_dir) / (name + ".bin")).string();
-    std::vector<std::pair<std::string, std::string>> params{{"input_model", a.input_model}, {"framework", "onnx"}};
+    std::vector<std::pair<std::string, std::string>> params{
+        {"input_model", a.input_model}, {"framework", extension(a.input_model) == ".xml" ? "ir" : "onnx"}};
     if (!a.input_shape.empty()) params.emplace_back("input_shape", a.input_shape);
+    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"input", &a.input}, {"output", &a.output},
+                                     {"mean_values", &a.mean_values}, {"scale_values", &a.scale_values},
+                                     {"scale", &a.scale}, {"layout", &a.layout}, {"source_layout", &a.source_layout}})
+        if (!value->empty()) params.emplace_back(key, *value);
+    if (a.reverse_input_channels) params.emplace_back("reverse_input_channels", "True");
     if (a.disable_fusing) params.emplace_back("disable_fusing", "True");
+    if (a.compress_to_fp16) params.emplace_back("compress_to_fp16", "True");
+    if (a.static_shape) params.emplace_back("static_shape", "True");
     ir::save<>(m, xml, bin, params);
 
     if (a.report) {
@@ -81,6 +212,12 @@ inline int run_convert(const convert_args& a) {
             std::cout << "  " << op << ": " << c.first << " -> " << c.second << "\n";
         std::cout << "  total: " << total_before << " -> " << total_after << "\n";
         std::cout << "report: parameters " << params_before << " -> " << detail::parameter_count(m) << "\n";
+        const ir::ir_text before = ir::serialize<>(original);
+        const auto after_xml = fs::file_size(xml), after_bin = fs::file_size(bin);
+        std::cout << "report: IR size " << human_bytes(before.xml.size() + before.bin.size()) << " (xml "
+                  << human_bytes(before.xml.size()) << ", bin " << human_bytes(before.bin.size()) << ") -> "
+                  << human_bytes(after_xml + after_bin) << " (xml " << human_bytes(after_xml) << ", bin "
+                  << human_bytes(after_bin) << ")\n";
         std::cout << "report: passes\n";
         for (const auto& r : ctx.log)
             if (r.changes)

@@ -6,12 +6,14 @@
 #include "common.hpp"
 
 #include <moir/io/npy.hpp>
+#include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>  // sort
 #include <iostream>   // cout
+#include <memory>     // unique_ptr
 #include <string>     // string
 #include <vector>     // vector
 
@@ -21,6 +23,7 @@ struct run_args {
     std::string model_path;
     std::vector<std::string> inputs;
     std::string output_dir = ".";
+    std::size_t threads = 0;  ///< 0: the reference executor; N: the compiled plan with N threads
 };
 
 inline void add_run(CLI::App& app, run_args& a) {
@@ -31,6 +34,8 @@ inline void add_run(CLI::App& app, run_args& a) {
                   "a single-input model also takes FILE.npy or DIR")
         ->required();
     c->add_option("--output_dir,-o", a.output_dir, "Folder for the outputs (default: the current folder)");
+    c->add_option("--threads,-t", a.threads,
+                  "Run on the compiled plan (fast kernels) with N threads; default: the reference executor");
 }
 
 namespace detail {
@@ -102,6 +107,12 @@ inline int run_run(const run_args& a) {
         for (const auto& f : files) runs = std::max(runs, f.size());
 
     reference_executor<> ex(m);
+    std::unique_ptr<runtime::plan_cache> fast;
+    if (a.threads) {
+        runtime::plan_options opt;
+        opt.threads = a.threads;
+        fast = std::make_unique<runtime::plan_cache>(m, opt);
+    }
     // compute everything first: no output is written unless every run succeeds
     std::vector<std::pair<std::string, tensor>> results;
     for (std::size_t r = 0; r < runs; ++r) {
@@ -114,7 +125,7 @@ inline int run_run(const run_args& a) {
             in.push_back(detail::to_input_type(npy::load(file), p.element_type, file));
         }
         if (batch && stem.empty()) stem = fs::path(files[0][0]).stem().string();
-        const auto out = ex.run(in);
+        const auto out = fast ? fast->run(in) : ex.run(in);
         for (std::size_t o = 0; o < out.size(); ++o) {
             fs::path dir = a.output_dir;
             if (batch) dir /= stem;

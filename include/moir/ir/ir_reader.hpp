@@ -8,6 +8,9 @@
 // ports freely), Const data is read from the .bin with bounds checks, Parameters and Results become
 // the model's inputs and outputs in the order of their layers in the file, and the result is
 // validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept.
+// FP16-compressed weights are read in both forms OpenVINO writes: f16 Const -> Convert(f32) with
+// the "decompression" rt_info, and an f16 Const carrying "decompression" read directly by an f32
+// op (the reader inserts the Convert, so the graph is always the first form).
 //
 // Errors: moir::parse_error "<file>: layer '<name>' (id N): reason" for structural problems,
 // moir::unsupported_error for what moir cannot represent (one error listing every unknown layer
@@ -19,10 +22,12 @@
 #include <moir/ir/attr_codec.hpp>
 #include <moir/ir/xml.hpp>
 #include <moir/ops/constant.hpp>
+#include <moir/ops/convert.hpp>
 #include <moir/ops/opset.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
 
+#include <algorithm>      // find_if
 #include <any>            // any
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
@@ -416,7 +421,29 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
         }
     }
 
-    // 5. inputs and outputs in file order, then validation
+    // 5. the other FP16 form OpenVINO writes: an f16 Const carrying "decompression" read straight
+    // by an f32 op. It gets the Convert(f32) of the usual form, which then carries the marker.
+    for (node_id i = 0, count = m.nodes.size(); i < count; ++i) {
+        node& c = m.nodes[i];
+        if (!c.is<ops::constant>() || c.attrs_as<ops::constant>().value.type() != element_type::f16) continue;
+        const auto rt = std::find_if(c.rt_info.begin(), c.rt_info.end(),
+                                     [](const rt_attribute& r) { return r.name == "decompression"; });
+        if (rt == c.rt_info.end()) continue;
+        bool direct = false;
+        for (const auto& use : m.consumers({i, 0})) direct = direct || !m.nodes[use.first].is<ops::convert>();
+        if (!direct) continue;
+        const rt_attribute marker = *rt;
+        m.nodes[i].rt_info.erase(rt);
+        const std::string cname = m.nodes[i].name;
+        const auto users = m.consumers({i, 0});
+        const node_id cv = m.add<ops::convert>({element_type::f32}, {{i, 0}}, cname + "/decompression");
+        m.nodes[cv].rt_info.push_back(marker);
+        m.nodes[cv].outputs.resize(1);
+        for (const auto& [user, port] : users)
+            if (!m.nodes[user].template is<ops::convert>()) m.nodes[user].inputs[port] = {cv, 0};
+    }
+
+    // 6. inputs and outputs in file order, then validation
     for (node_id i = 0; i < m.nodes.size(); ++i) {
         if (m.nodes[i].is<ops::parameter>()) m.parameters.push_back(i);
         if (m.nodes[i].is<ops::result>()) m.results.push_back(i);

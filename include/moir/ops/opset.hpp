@@ -80,6 +80,7 @@
 #include <moir/ops/erf.hpp>
 #include <moir/ops/floor.hpp>
 #include <moir/ops/floor_mod.hpp>
+#include <moir/ops/gelu.hpp>
 #include <moir/ops/greater.hpp>
 #include <moir/ops/greater_equal.hpp>
 #include <moir/ops/is_inf.hpp>
@@ -104,6 +105,7 @@
 #include <moir/ops/sinh.hpp>
 #include <moir/ops/soft_plus.hpp>
 #include <moir/ops/soft_sign.hpp>
+#include <moir/ops/swish.hpp>
 #include <moir/ops/tan.hpp>
 // group C includes end
 // indexing, scatter/gather, sorting -- group D
@@ -229,6 +231,8 @@ using all = type_list<
     , ops::soft_plus
     , ops::soft_sign
     , ops::tan
+    , ops::swish
+    , ops::gelu
     // group C ops end
     // group D ops
     , ops::gather_elements

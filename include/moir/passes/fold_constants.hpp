@@ -11,6 +11,7 @@
 #include <moir/ops/result.hpp>
 #include <moir/ops/shape_of.hpp>
 #include <moir/passes/pass_concept.hpp>
+#include <moir/passes/quantize/compress_fp16.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <cstddef>      // size_t
@@ -19,7 +20,7 @@
 
 namespace moir::passes {
 
-/// Folds constant sub-graphs and static ShapeOfs into constants. Results larger than
+/// Folds constant sub-graphs, and static ShapeOfs when pass_context::fold_shapes, into constants. Results larger than
 /// pass_context::max_constant_bytes (and larger than their inputs) stay unfolded, so a Broadcast or
 /// Tile of a small constant does not bloat the .bin.
 template <class OpSet = opsets::all>
@@ -30,10 +31,11 @@ struct fold_constants_in {
         for (node_id id : m.topo_order()) {
             const node& n = m.nodes[id];
             if (n.is<ops::constant>() || n.is<ops::parameter>() || n.is<ops::result>()) continue;
+            if (is_decompression(n)) continue;  // compressed weights stay compressed
             std::vector<tensor> values;
             if (n.is<ops::shape_of>()) {
                 const auto& s = m.port(n.inputs.at(0)).shape;
-                if (!s.is_static()) continue;
+                if (!ctx.fold_shapes || !s.is_static()) continue;
                 values = {tensor::from_vector(s.dims).converted(n.attrs_as<ops::shape_of>().output_type)};
             } else {
                 std::vector<tensor> in;

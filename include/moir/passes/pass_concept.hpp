@@ -43,6 +43,10 @@ struct pass_record {
 /// Shared state of a pipeline run: options and the log of what each pass did.
 struct pass_context {
     bool fusions = true;                 ///< false under --disable_fusing
+    /// Fold ShapeOf of static shapes (and the shape sub-graphs after it) into constants. moir
+    /// convert sets it when input shapes are fixed (--input_shape) or under --static_shape; off,
+    /// the IR keeps its shape sub-graphs and can be reshaped.
+    bool fold_shapes = true;
     std::size_t max_constant_bytes = 64u << 20;  ///< constant folding leaves larger results unfolded
     std::vector<pass_record> log;
 };
@@ -54,8 +58,9 @@ struct pattern_pass {
     static std::size_t run(model& m, pass_context&) {
         std::size_t changes = 0;
         for (node_id id : m.topo_order()) {
-            const node& n = m.nodes[id];
-            for (std::size_t port = 0; port < n.outputs.size(); ++port) {
+            // a rewrite adds nodes (the vector may reallocate): read the port count up front
+            const std::size_t ports = m.nodes[id].outputs.size();
+            for (std::size_t port = 0; port < ports; ++port) {
                 if (auto r = pat::match<typename F::pattern>(m, {id, port}))
                     if (F::rewrite(m, *r)) ++changes;
             }

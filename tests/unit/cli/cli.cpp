@@ -190,3 +190,76 @@ TEST_CASE("moir reports bad input clearly, exits non-zero and leaves no partial 
     }
     CHECK(count_files(dir + "/out") == 0);
 }
+
+TEST_CASE("moir convert rejects bad --input/--output/preprocessing specs: exit 1, a clear message, no files") {
+    const std::string dir = scratch("cli_cut_errors");
+    const std::string onnx = tiny_model(dir);
+    fs::create_directories(dir + "/out");
+    const std::string base = q(moir_exe()) + " convert -m " + q(onnx) + " -o " + q(dir + "/out") + " ";
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"--input nope", "--input 'nope': the model has no node or tensor named 'nope'"},
+        {"--input relux", "did you mean 'relu'"},
+        {"--input 'x{f99}'", "unknown type {f99}"},
+        {"--input 'x[1,3'", "unclosed '['"},
+        {"--input 'x[1,3],,y'", "empty entry"},
+        {"--input 7:add", "input port 7 is out of range: node 'add' (Add) has 2 input(s)"},
+        {"--input 'twice[1,3]'", "has more than 1 input"},
+        {"--input mul:4", "output port 4 is out of range"},
+        {"--output nope", "--output 'nope': the model has no node or tensor named 'nope'"},
+        {"--input_shape [1,3] --mean_values [1,2]", "input 'x': 2 mean values for 3 channels"},
+        {"--mean_values 'img[1,2,3]'", "'img', which is not an input of the model (inputs: x)"},
+        {"--scale 2 --scale_values [1,1,1]", "--scale and --scale_values"},
+        {"--scale abc", "--scale 'abc' is not a number"},
+        {"--layout nhw", "layout 'nhw' has 3 dims"},
+    };
+    for (const auto& [flags, message] : cases) {
+        CAPTURE(flags);
+        const auto r = run(base + flags);
+        CHECK(r.status == 1);
+        CHECK_MESSAGE(r.output.find(message) != std::string::npos, r.output);
+        CHECK(count_files(dir + "/out") == 0);
+    }
+}
+
+TEST_CASE("moir convert --input/--output cut the model; --mean_values/--scale_values/--reverse_input_channels preprocess it") {
+    const std::string dir = scratch("cli_cut_preprocess");
+    const std::string onnx = tiny_model(dir);
+    fs::create_directories(dir + "/ir");
+
+    // the sub-graph from tensor xw (= x * w) to y
+    auto r = run(q(moir_exe()) + " convert -m " + q(onnx) + " -o " + q(dir + "/ir") + " -n cut --input 'xw[1,3]' --output y");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.find("input  xw: f32[1,3]") != std::string::npos);
+    moir::npy::save(dir + "/xw.npy", moir::tensor::from_vector<float>({1, 2, 3}, {1, 3}));
+    fs::create_directories(dir + "/out_cut");
+    r = run(q(moir_exe()) + " run -m " + q(dir + "/ir/cut.xml") + " --input xw=" + q(dir + "/xw.npy") + " -o " + q(dir + "/out_cut"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    auto y = moir::npy::load(dir + "/out_cut/y.npy");
+    REQUIRE(y.numel() == 3);
+    CHECK(y.data<float>()[0] == doctest::Approx(1.5));
+    CHECK(y.data<float>()[1] == doctest::Approx(2.5));
+    CHECK(y.data<float>()[2] == doctest::Approx(2.0));
+    CHECK(!fs::exists(dir + "/out_cut/out_sum_0.npy"));  // not an output any more
+
+    // raw x -> reverse -> - [1,2,3] -> / 2 -> the model
+    r = run(q(moir_exe()) + " convert -m " + q(onnx) + " -o " + q(dir + "/ir") +
+            " -n pre --input_shape [1,3] --mean_values [1,2,3] --scale_values [2,2,2] --reverse_input_channels");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    moir::npy::save(dir + "/x.npy", moir::tensor::from_vector<float>({1, 2, 3}, {1, 3}));
+    fs::create_directories(dir + "/out_pre");
+    r = run(q(moir_exe()) + " run -m " + q(dir + "/ir/pre.xml") + " --input x=" + q(dir + "/x.npy") + " -o " + q(dir + "/out_pre"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    y = moir::npy::load(dir + "/out_pre/y.npy");
+    const std::vector<float> expect{1.5f, 0.5f, 0.0f};  // relu((rev(x) - mean) / 2 * w + b)
+    REQUIRE(y.numel() == 3);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(y.data<float>()[i] == doctest::Approx(expect[i]));
+    std::ifstream xml(dir + "/ir/pre.xml");
+    const std::string text((std::istreambuf_iterator<char>(xml)), std::istreambuf_iterator<char>());
+    CHECK(text.find("<mean_values value=\"[1,2,3]\"") != std::string::npos);
+    CHECK(text.find("<reverse_input_channels value=\"True\"") != std::string::npos);
+
+    // --input naming the original input keeps it; a 2-D layout is accepted
+    r = run(q(moir_exe()) + " convert -m " + q(onnx) + " -o " + q(dir + "/ir") + " -n ric --input 'x[1,3]' --output y "
+            "--reverse_input_channels --layout '[n,c]'");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+}

@@ -416,3 +416,38 @@ TEST_CASE("IR round trip keeps the group's attributes") {
     const auto a = run(m, {in}), b = run(back, {in});
     check_values(b[0], {2, 3}, a[0].to_vector<double>());
 }
+
+TEST_CASE("swish and gelu: values, optional beta, both approximations, IR round trip") {
+    const tensor x = f32({-2.0f, 0.0f, 1.5f});
+    check_values(eval<ops::swish>({}, {x}), {3}, {-2.0 / (1 + std::exp(2.0)), 0.0, 1.5 / (1 + std::exp(-1.5))});
+    check_values(eval<ops::swish>({}, {x, tensor::scalar(0.5f)}), {3},
+                 {-2.0 / (1 + std::exp(1.0)), 0.0, 1.5 / (1 + std::exp(-0.75))});
+    check_values(eval<ops::gelu>({}, {x}), {3}, {-0.04550026389635842, 0.0, 1.399789198096713});
+    check_values(eval<ops::gelu>({ops::gelu_approximation::tanh}, {x}), {3}, {-0.04540230591222494, 0.0, 1.3995715769802328},
+                 1e-6);
+    CHECK_THROWS_AS(infer<ops::swish>({}, {desc(element_type::f32, partial_shape({3})), desc(element_type::f32, partial_shape({2}))}),
+                    moir::shape_error);
+
+    moir::model m;
+    const auto p = m.add<ops::parameter>({element_type::f32, partial_shape({3})}, {}, "x");
+    m.parameters.push_back(p);
+    const auto beta = m.add<ops::constant>({tensor::scalar(0.5f)}, {}, "beta");
+    const auto s = m.add<ops::swish>({}, {{p, 0}, {beta, 0}}, "swish");
+    const auto g = m.add<ops::gelu>({ops::gelu_approximation::tanh}, {{s, 0}}, "gelu");
+    m.results.push_back(m.add<ops::result>({}, {{g, 0}}, "y"));
+    m.validate();
+    const auto text = moir::ir::serialize(m);
+    CHECK(text.xml.find("type=\"Swish\" version=\"opset4\"") != std::string::npos);
+    CHECK(text.xml.find("approximation_mode=\"TANH\"") != std::string::npos);
+    const moir::model back = moir::ir::deserialize(text.xml, text.bin);
+    const auto a = run(m, {x}), b = run(back, {x});
+    check_values(b[0], {3}, a[0].to_vector<double>());
+
+    moir::test::onnx_builder ob;
+    ob.opset(20).add_input("x", 1, {3}).add_output("erf", 1, {3}).add_output("tanh", 1, {3});
+    ob.add_node("Gelu", {"x"}, {"erf"});
+    ob.add_node("Gelu", {"x"}, {"tanh"}, {attr::s("approximate", "tanh")});
+    const auto out = run(convert(ob), {x});
+    check_values(out[0], {3}, {-0.04550026389635842, 0.0, 1.399789198096713});
+    check_values(out[1], {3}, {-0.04540230591222494, 0.0, 1.3995715769802328}, 1e-6);
+}

@@ -47,8 +47,11 @@
 
 namespace moir::onnx {
 
-/// Every converter moir ships, family by family. Add a family: a file in ops/ and a line here.
-inline const op_table& default_table() {
+namespace detail {
+/// The body of default_table(), a template only so that moir/frontends/onnx/extern_templates.hpp
+/// can compile it once for a whole program (the converters are most of the frontend's code).
+template <class = void>
+const op_table& default_table_impl() {
     static const op_table table = [] {
         op_table t;
         register_elementwise(t);
@@ -82,6 +85,11 @@ inline const op_table& default_table() {
     }();
     return table;
 }
+}  // namespace detail
+
+/// Every converter moir ships, family by family. Add a family: a file in ops/ and a line in
+/// detail::default_table_impl above.
+inline const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read a model.
 struct load_options {

@@ -27,6 +27,7 @@
 #include <moir/kernels/reference/prelu.hpp>
 #include <moir/kernels/reference/select.hpp>
 #include <moir/kernels/reference/selu.hpp>
+#include <moir/kernels/reference/swish.hpp>
 // group C kernels end
 // group D kernels
 #include <moir/kernels/reference/cum_sum.hpp>

@@ -2,7 +2,7 @@
 #define MOIR_FRONTENDS_ONNX_OPS_NONLINEAR_HPP
 
 // ONNX activations beyond activations.hpp -> moir ops: Elu, Selu, PRelu, LeakyRelu (PRelu with a
-// scalar slope), Softplus, Softsign, Mish, LogSoftmax, and the decomposed Celu (Elu of x / alpha,
+// scalar slope), Softplus, Softsign, Mish, Gelu, LogSoftmax, and the decomposed Celu (Elu of x / alpha,
 // times alpha), ThresholdedRelu and Shrink (Select over comparisons) and Hardmax (one-hot of the
 // first maximum, from ReduceMax, Equal, Select and ReduceMin). LogSoftmax and Hardmax before opset 13
 // work on the input flattened to 2-D at `axis`, like Softmax.
@@ -14,6 +14,7 @@
 #include <moir/ops/elu.hpp>
 #include <moir/ops/equal.hpp>
 #include <moir/ops/gather.hpp>
+#include <moir/ops/gelu.hpp>
 #include <moir/ops/greater.hpp>
 #include <moir/ops/less.hpp>
 #include <moir/ops/log_softmax.hpp>
@@ -153,7 +154,7 @@ inline void nonlin_shrink(context& c) {
 }
 }  // namespace detail
 
-/// Registers Elu, Celu, Selu, LeakyRelu, PRelu, ThresholdedRelu, Shrink, Softplus, Softsign, Mish,
+/// Registers Elu, Celu, Selu, LeakyRelu, PRelu, ThresholdedRelu, Shrink, Softplus, Softsign, Mish, Gelu,
 /// LogSoftmax, Hardmax.
 inline void register_nonlinear(op_table& t) {
     t.add("Elu", [](context& c) {
@@ -191,6 +192,13 @@ inline void register_nonlinear(op_table& t) {
     t.add("Softplus", [](context& c) { c.set_output(0, c.add<moir::ops::soft_plus>({}, {c.input(0)})); });
     t.add("Softsign", [](context& c) { c.set_output(0, c.add<moir::ops::soft_sign>({}, {c.input(0)})); });
     t.add("Mish", [](context& c) { c.set_output(0, c.add<moir::ops::mish>({}, {c.input(0)})); });
+    t.add("Gelu", [](context& c) {  // opset 20: approximate = "none" | "tanh"
+        const std::string mode = c.attr_string("approximate", "none");
+        MOIR_CHECK(mode == "none" || mode == "tanh", unsupported_error, "Gelu approximate='" + mode + "' is not supported");
+        c.set_output(0, c.add<moir::ops::gelu>({mode == "tanh" ? moir::ops::gelu_approximation::tanh
+                                                                : moir::ops::gelu_approximation::erf},
+                                               {c.input(0)}));
+    });
     t.add("LogSoftmax", [](context& c) {
         detail::nonlin_axis_op(c, [&](output_ref x, std::int64_t axis, const std::string& sfx) {
             return c.add<moir::ops::log_softmax>({axis}, {x}, sfx);

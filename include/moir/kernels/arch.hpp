@@ -1,0 +1,78 @@
+#ifndef MOIR_KERNELS_ARCH_HPP
+#define MOIR_KERNELS_ARCH_HPP
+
+// Architecture tags of the fast kernels. An arch is an empty struct with the xsimd-style concept:
+//
+//   name                  the arch's spelling ("avx2", "avx512", "reference")
+//   supported()           constexpr: this translation unit is compiled with the ISA flags the arch needs,
+//                         so its kernels can be instantiated here (from __AVX2__, __AVX512F__, ... macros)
+//   available()           run time: the CPU (and OS) running the program has the ISA (CPUID through
+//                         __builtin_cpu_supports; moir checks this itself, never through xsimd::dispatch,
+//                         which picks arches the CPU lacks in xsimd 8.1, see house style 3.1)
+//   alignment()           the vector size in bytes
+//
+// arch::reference (kernels/kernel.hpp) is the portable scalar arch. This header does not include xsimd:
+// the mapping from a moir arch to an xsimd arch lives in kernels/simd/vec.hpp.
+//
+// The ordered candidate list (best first) is `fast_arches`; runtime/dispatch.hpp walks it.
+
+#include <moir/core/type_list.hpp>
+#include <moir/kernels/kernel.hpp>
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::arch {
+
+/// x86-64 with AVX2 and FMA3 (Haswell, Zen 1 and later). Compile flags: -mavx2 -mfma.
+struct avx2 {
+    static constexpr std::string_view name = "avx2";
+    static constexpr bool supported() {
+#if defined(__AVX2__) && defined(__FMA__)
+        return true;
+#else
+        return false;
+#endif
+    }
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+        return false;
+#endif
+    }
+    static constexpr std::size_t alignment() { return 32; }
+};
+
+/// x86-64 with AVX-512 F, BW, VL, DQ and FMA3 (Skylake-X, Ice Lake, Zen 4 and later).
+/// Compile flags: -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma.
+struct avx512 {
+    static constexpr std::string_view name = "avx512";
+    static constexpr bool supported() {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
+    defined(__FMA__)
+        return true;
+#else
+        return false;
+#endif
+    }
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("fma");
+#else
+        return false;
+#endif
+    }
+    static constexpr std::size_t alignment() { return 64; }
+};
+
+/// The arches the fast kernels exist for, best first; `reference` is last and always usable.
+using fast_arches = type_list<avx512, avx2, reference>;
+
+}  // namespace moir::arch
+
+#endif  // MOIR_KERNELS_ARCH_HPP

@@ -1,0 +1,220 @@
+#ifndef MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+#define MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+
+// FP32 depthwise 2-D convolution (GroupConvolution with one input and one output channel per group),
+// NCHW, one image, vectorised along the output width. Per channel the input is copied once into a
+// zero-padded plane in scratch whose rows are split into `sw` phases (column j goes to phase j % sw
+// at j / sw), so every kernel tap of every stride and dilation is one contiguous vector load and the
+// inner loop has no bounds checks. 3x3 and 5x5 have unrolled bodies with the weights held in
+// registers. The epilogue (bias per channel, activation) is
+// applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
+// (the PaddleOCR shapes); everything else takes the general loop.
+
+#include <moir/kernels/simd/epilogue.hpp>
+#include <moir/kernels/simd/packing.hpp>
+#include <moir/kernels/simd/vec.hpp>
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstring>  // memcpy, memset
+
+namespace moir::kernels::simd {
+
+namespace detail {
+/// The padded, phase-split plane of a depthwise convolution.
+struct dw_plane {
+    std::size_t rows, phase_len, row_stride;  // row_stride = sw * phase_len
+};
+inline dw_plane dw_plane_of(const conv_geometry& g, std::size_t width) {
+    const std::size_t owp = round_up(g.out_w, width);
+    const std::size_t len = (owp - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+    const std::size_t rows = (g.out_h - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    const std::size_t phase_len = (len - 1) / g.sw + 1;
+    return {rows, phase_len, g.sw * phase_len};
+}
+}  // namespace detail
+
+/// Floats of scratch depthwise needs on an arch of vector width `width` (blocking_of<Arch>().width).
+inline std::size_t depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
+    const detail::dw_plane d = detail::dw_plane_of(g, width);
+    return d.rows * d.row_stride + width;
+}
+
+namespace detail {
+
+template <class Arch>
+void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const std::size_t len = d.phase_len * g.sw;
+    for (std::size_t r = 0; r < d.rows; ++r) {
+        float* pr = plane + r * d.row_stride;
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+        if (iy < 0 || iy >= ih) {
+            std::memset(pr, 0, d.row_stride * sizeof(float));
+            continue;
+        }
+        const float* xr = x + iy * iw;
+        // padded column j reads input column j - pl
+        const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0;                  // first j with ix >= 0
+        const auto slen = static_cast<std::ptrdiff_t>(len);
+        const std::ptrdiff_t j1 = g.pl + iw < slen ? g.pl + iw : slen;  // end of ix < iw
+        if (g.sw == 1) {
+            using V = vec<Arch>;
+            constexpr std::size_t W = V::width;
+            for (std::ptrdiff_t j = 0; j < j0; ++j) pr[j] = 0.0f;
+            std::ptrdiff_t j = j0;
+            const float* src = xr - g.pl;
+            for (; j + static_cast<std::ptrdiff_t>(W) <= j1; j += static_cast<std::ptrdiff_t>(W))
+                V::store(pr + j, V::load(src + j));
+            for (; j < j1; ++j) pr[j] = src[j];
+            for (; j < static_cast<std::ptrdiff_t>(len); ++j) pr[j] = 0.0f;
+        } else {
+            // phase p holds padded columns j = idx*sw + p; the valid ones are j0 <= j < j1
+            const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
+            for (std::ptrdiff_t p = 0; p < sw; ++p) {
+                float* dst = pr + p * plen;
+                auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
+                    const std::ptrdiff_t t = j - p;
+                    return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+                };
+                std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
+                if (i0 > plen) i0 = plen;
+                if (i1 > plen) i1 = plen;
+                if (i1 < i0) i1 = i0;
+                for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
+                const float* src = xr + (p - g.pl);
+                std::ptrdiff_t i = i0;
+#if defined(__AVX512F__)
+                if constexpr (vec<Arch>::width == 16) {
+                    // stride 2: the even lanes of two vectors; reads stay inside the row (ix + 31 < iw)
+                    if (sw == 2) {
+                        const __m512i even =
+                            _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                        for (; i + 16 <= i1 && 2 * i + (p - g.pl) + 31 < iw; i += 16) {
+                            const __m512 lo = _mm512_loadu_ps(src + 2 * i), hi = _mm512_loadu_ps(src + 2 * i + 16);
+                            _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(lo, even, hi));
+                        }
+                    }
+                }
+#endif
+                for (; i < i1; ++i) dst[i] = src[i * sw];
+                for (std::ptrdiff_t i = i1; i < plen; ++i) dst[i] = 0.0f;
+            }
+        }
+    }
+}
+
+/// RB output rows from oy of a KxK, stride-S (both axes), undilated depthwise channel: RB independent
+/// accumulation chains per output vector; the row pointers and the phase length are the only
+/// run-time addresses, so every tap is base + index + constant.
+template <class Arch, class Act, std::size_t K, std::size_t S, std::size_t RB>
+void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
+             float* y, const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width, T = (RB - 1) * S + K;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
+    const R vb = V::set1(bias);
+    R wv[K * K];
+#pragma GCC unroll 32
+    for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
+    const float* q[T];
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * S + t) * d.row_stride;
+    float* yr = y + oy * ow;
+    for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+        R acc[RB];
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) acc[r] = vb;
+#pragma GCC unroll 8
+        for (std::size_t ky = 0; ky < K; ++ky)
+#pragma GCC unroll 8
+            for (std::size_t kx = 0; kx < K; ++kx)
+#pragma GCC unroll 8
+                for (std::size_t r = 0; r < RB; ++r)
+                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) {
+            const R out = Act::template apply<V>(acc[r], e);
+            if (ox < full)
+                V::store(yr + r * ow + ox, out);
+            else
+                V::store_partial(yr + r * ow + ox, out, rest);
+        }
+    }
+}
+
+template <class Arch, class Act, std::size_t K, std::size_t S>
+void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
+                      float* y, const epilogue& e) {
+    std::size_t oy = 0;
+    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, S, 2>(oy, g, d, plane, w, bias, y, e);
+    if (oy < g.out_h) dw_rows<Arch, Act, K, S, 1>(oy, g, d, plane, w, bias, y, e);
+}
+
+/// One channel, any kernel size, strides and dilations.
+template <class Arch, class Act>
+void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias, float* y,
+                const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full;
+    // offset of tap kx inside a plane row: its phase, then its position in the phase
+    auto tap = [&](std::size_t kx) { return ((kx * g.dw) % g.sw) * d.phase_len + (kx * g.dw) / g.sw; };
+    const R vb = V::set1(bias);
+    for (std::size_t oy = 0; oy < g.out_h; ++oy) {
+        float* yr = y + oy * ow;
+        for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+            R acc = vb;
+            for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                const float* row = plane + (oy * g.sh + ky * g.dh) * d.row_stride + ox;
+                for (std::size_t kx = 0; kx < g.kw; ++kx)
+                    acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
+            }
+            acc = Act::template apply<V>(acc, e);
+            if (ox < full)
+                V::store(yr + ox, acc);
+            else
+                V::store_partial(yr + ox, acc, rest);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
+/// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
+/// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
+/// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
+/// channel ranges (each with its own scratch) are independent.
+template <class Arch>
+void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
+               std::size_t c1) {
+    const conv_geometry& g = p.geometry;
+    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
+    const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t c = c0; c < c1; ++c) {
+            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);
+            const float* w = p.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + c * out_plane;
+            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
+            if (plain && g.kh == 3 && g.sh == 1)
+                detail::dw_channel_fixed<Arch, Act, 3, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 3 && g.sh == 2)
+                detail::dw_channel_fixed<Arch, Act, 3, 2>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 1)
+                detail::dw_channel_fixed<Arch, Act, 5, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 2)
+                detail::dw_channel_fixed<Arch, Act, 5, 2>(g, d, scratch, w, b, yc, e);
+            else
+                detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_DEPTHWISE_HPP

@@ -1,0 +1,79 @@
+#ifndef MOIR_KERNELS_SIMD_EPILOGUE_HPP
+#define MOIR_KERNELS_SIMD_EPILOGUE_HPP
+
+// The fused epilogue of the fast kernels: y = act(x + bias), applied to an output tile while it is
+// still in registers. The activation is a template parameter of every kernel (one of the `act::`
+// tags below); `activation` is its run-time spelling, turned into the tag once per kernel call by
+// with_activation(). Formulas (OpenVINO's):
+//
+//   none      x                       relu      max(x, 0)
+//   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
+//   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
+
+#include <moir/kernels/simd/vec.hpp>
+
+#include <cstdint>  // uint8_t
+
+namespace moir::kernels::simd {
+
+/// The run-time spelling of an activation.
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid };
+
+/// What a kernel adds and applies to its output before storing it.
+/// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
+/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range.
+struct epilogue {
+    activation act = activation::none;
+    const float* bias = nullptr;
+    const float* col_bias = nullptr;
+    float lo = 0.0f, hi = 0.0f;
+};
+
+namespace act {
+struct none {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) { return x; }
+};
+struct relu {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) { return V::max(x, V::zero()); }
+};
+struct clamp {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) { return V::min(V::max(x, V::set1(e.lo)), V::set1(e.hi)); }
+};
+struct hsigmoid {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) {
+        return V::min(V::max(x + V::set1(3.0f), V::zero()), V::set1(6.0f)) * V::set1(1.0f / 6.0f);
+    }
+};
+struct hswish {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) { return x * hsigmoid::apply<V>(x, e); }
+};
+struct sigmoid {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) {
+        return V::set1(1.0f) / (V::set1(1.0f) + V::exp(V::zero() - x));
+    }
+};
+}  // namespace act
+
+/// Calls f(act::<tag>{}) for the run-time activation a.
+template <class F>
+decltype(auto) with_activation(activation a, F&& f) {
+    switch (a) {
+        case activation::relu: return f(act::relu{});
+        case activation::clamp: return f(act::clamp{});
+        case activation::hswish: return f(act::hswish{});
+        case activation::hsigmoid: return f(act::hsigmoid{});
+        case activation::sigmoid: return f(act::sigmoid{});
+        case activation::none: break;
+    }
+    return f(act::none{});
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_EPILOGUE_HPP

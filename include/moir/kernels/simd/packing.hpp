@@ -1,0 +1,179 @@
+#ifndef MOIR_KERNELS_SIMD_PACKING_HPP
+#define MOIR_KERNELS_SIMD_PACKING_HPP
+
+// Packed constant operands of the fast FP32 kernels, prepared once at load time.
+//
+// The packers here are arch-independent (plain layout code, no vector types): they take the
+// `gemm_blocking` of the arch that will run the kernel (fp32_kernel_table::blocking, from
+// runtime/dispatch.hpp) and return owning structs whose buffers the compute kernels only read. They
+// are deliberately not instantiated in the per-arch translation units (see runtime/instantiate.hpp).
+//
+// Layouts (all 64-byte aligned, zero-padded):
+//   packed_a (left operand A[M, K], e.g. conv weights [Cout, Cin*kh*kw]): K is cut into blocks of
+//     kc; within block pb (kb = its size) the rows are cut into panels of mr rows, stored k-major:
+//     element (m, k) of block pb, panel p = m / mr is at data[pb*kc*mpad + p*mr*kb + (k - pb*kc)*mr + m % mr],
+//     mpad = M rounded up to mr. groups > 1 stores `groups` such matrices one after the other.
+//   packed_b (right operand B[K, N], e.g. MatMul weights): the same with columns: panels of nr
+//     columns, element (k, n) at data[pb*kc*npad + p*nr*kb + (k - pb*kc)*nr + n % nr].
+//   packed_depthwise: the weights [C, kh, kw] as they are, plus the geometry.
+
+#include <moir/core/errors.hpp>
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdlib>      // aligned_alloc, free
+#include <cstring>      // memset
+#include <memory>       // unique_ptr
+#include <new>          // bad_alloc
+#include <string_view>  // string_view
+
+namespace moir::kernels::simd {
+
+/// The register and cache blocking of an arch's GEMM: micro-tile mr x nr (nr = nv vectors of width
+/// floats), K block kc.
+struct gemm_blocking {
+    std::size_t mr = 4, nv = 4, width = 1, kc = 256;
+    std::string_view arch = "reference";
+    constexpr std::size_t nr() const { return nv * width; }
+};
+
+namespace detail {
+struct free_deleter {
+    void operator()(float* p) const { std::free(p); }
+};
+/// A zero-filled, 64-byte aligned float buffer of n (>= 1) floats plus one vector of slack.
+inline std::unique_ptr<float, free_deleter> aligned_floats(std::size_t n) {
+    const std::size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    return std::unique_ptr<float, free_deleter>(static_cast<float*>(p));
+}
+inline std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
+}  // namespace detail
+
+/// A left GEMM operand A[M, K] (`groups` of them) packed in mr-row panels (layout above).
+struct packed_a {
+    gemm_blocking blocking;
+    std::size_t m = 0, k = 0, groups = 1;
+    std::size_t group_stride = 0;  // floats from one group's matrix to the next
+    const float* data = nullptr;   // the packed values (owned by `storage`)
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// A right GEMM operand B[K, N] packed in nr-column panels (layout above).
+struct packed_b {
+    gemm_blocking blocking;
+    std::size_t k = 0, n = 0;
+    const float* data = nullptr;
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// Packs A[M, K] (`groups` matrices one after the other, `group_stride` floats apart in the source),
+/// element (m, k) read at a[m*rs + k*cs]: rs = K, cs = 1 for a row-major matrix; rs = 1, cs = M for a
+/// transposed one. requires: m, k >= 1.
+inline packed_a pack_a(const gemm_blocking& bl, const float* a, std::size_t m, std::size_t k, std::ptrdiff_t rs,
+                       std::ptrdiff_t cs, std::size_t groups = 1, std::ptrdiff_t src_group_stride = 0) {
+    MOIR_CHECK(m >= 1 && k >= 1 && groups >= 1, error, "pack_a: empty matrix");
+    packed_a p;
+    p.blocking = bl, p.m = m, p.k = k, p.groups = groups;
+    const std::size_t mr = bl.mr, mpad = detail::round_up(m, mr);
+    p.group_stride = mpad * k;
+    p.storage = detail::aligned_floats(p.group_stride * groups);
+    float* out = p.storage.get();
+    for (std::size_t g = 0; g < groups; ++g) {
+        const float* ag = a + static_cast<std::ptrdiff_t>(g) * src_group_stride;
+        float* og = out + g * p.group_stride;
+        for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+            const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+            float* block = og + pc * mpad;
+            for (std::size_t mi = 0; mi < m; ++mi) {
+                float* panel = block + (mi / mr) * mr * kb + mi % mr;
+                for (std::size_t kk = 0; kk < kb; ++kk)
+                    panel[kk * mr] =
+                        ag[static_cast<std::ptrdiff_t>(mi) * rs + static_cast<std::ptrdiff_t>(pc + kk) * cs];
+            }
+        }
+    }
+    p.data = out;
+    return p;
+}
+
+/// Packs B[K, N], element (k, n) read at b[k*rs + n*cs] (rs = N, cs = 1 for row-major; rs = 1, cs = K
+/// for a transposed B, e.g. MatMul transpose_b). requires: k, n >= 1.
+inline packed_b pack_b(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
+                       std::ptrdiff_t cs) {
+    MOIR_CHECK(k >= 1 && n >= 1, error, "pack_b: empty matrix");
+    packed_b p;
+    p.blocking = bl, p.k = k, p.n = n;
+    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
+    p.storage = detail::aligned_floats(npad * k);
+    float* out = p.storage.get();
+    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+        float* block = out + pc * npad;
+        for (std::size_t kk = 0; kk < kb; ++kk)
+            for (std::size_t ni = 0; ni < n; ++ni)
+                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
+                    b[static_cast<std::ptrdiff_t>(pc + kk) * rs + static_cast<std::ptrdiff_t>(ni) * cs];
+    }
+    p.data = out;
+    return p;
+}
+
+/// The geometry of a 2-D NCHW convolution of one image (N = 1; run the kernel once per image).
+/// groups: G; in_c, out_c: channels per group; pads: top (pt) and left (pl), the bottom/right pads
+/// follow from out_h/out_w. Output y = out_h x out_w with
+///   y[g, o, oy, ox] = sum_{c, ky, kx} x[g, c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] * w[g, o, c, ky, kx]
+/// (terms outside the input are 0).
+struct conv_geometry {
+    std::size_t groups = 1, in_c = 1, out_c = 1;
+    std::size_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
+    std::size_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+    std::ptrdiff_t pt = 0, pl = 0;
+    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over the input.
+    bool pointwise() const {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && out_h == in_h && out_w == in_w;
+    }
+    /// Depthwise: one input and one output channel per group.
+    bool depthwise() const { return in_c == 1 && out_c == 1; }
+    std::size_t flops() const { return 2 * groups * out_c * in_c * kh * kw * out_h * out_w; }
+};
+
+/// Convolution weights [G*out_c, in_c, kh, kw] packed as G left GEMM operands [out_c, in_c*kh*kw].
+struct packed_conv {
+    conv_geometry geometry;
+    packed_a weights;
+};
+
+/// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
+inline packed_conv pack_conv(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
+    packed_conv p;
+    p.geometry = g;
+    const std::size_t k = g.in_c * g.kh * g.kw;
+    p.weights = pack_a(bl, w, g.out_c, k, static_cast<std::ptrdiff_t>(k), 1, g.groups,
+                       static_cast<std::ptrdiff_t>(g.out_c * k));
+    return p;
+}
+
+/// Depthwise weights [C, 1, 1, kh, kw] (GroupConvolution's [G, 1, 1, kh, kw] with G = C).
+struct packed_depthwise {
+    conv_geometry geometry;  // depthwise(): in_c == out_c == 1, groups == channels
+    const float* data = nullptr;
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// requires: g.depthwise(); w holds g.groups*kh*kw floats.
+inline packed_depthwise pack_depthwise(const float* w, const conv_geometry& g) {
+    MOIR_CHECK(g.depthwise(), error, "pack_depthwise: the geometry is not depthwise (one channel per group)");
+    packed_depthwise p;
+    p.geometry = g;
+    const std::size_t n = g.groups * g.kh * g.kw;
+    p.storage = detail::aligned_floats(n);
+    for (std::size_t i = 0; i < n; ++i) p.storage.get()[i] = w[i];
+    p.data = p.storage.get();
+    return p;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_PACKING_HPP

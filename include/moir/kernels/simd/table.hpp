@@ -1,0 +1,44 @@
+#ifndef MOIR_KERNELS_SIMD_TABLE_HPP
+#define MOIR_KERNELS_SIMD_TABLE_HPP
+
+// The FP32 fast-kernel table of one arch: its GEMM blocking (what the packers need) and pointers to
+// its compute kernels, so a plan picks an arch once (runtime/dispatch.hpp) and calls through plain
+// function pointers. fp32_table<Arch>() is a function template defined out of line and not inline,
+// so that `extern template` (runtime/dispatch.hpp) keeps translation units compiled without the
+// arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS (runtime/instantiate.hpp) instantiates
+// it in one that has them.
+
+#include <moir/kernels/simd/convolution.hpp>
+#include <moir/kernels/simd/depthwise.hpp>
+#include <moir/kernels/simd/gemm.hpp>
+
+#include <cstddef>  // ptrdiff_t, size_t
+
+namespace moir::kernels::simd {
+
+/// The compute kernels of one arch (each documented next to its template).
+struct fp32_kernel_table {
+    gemm_blocking blocking;
+    void (*gemm_a)(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c, std::ptrdiff_t ldc,
+                   const epilogue& e, float* scratch);
+    void (*gemm_b)(const packed_b& b, const float* a, std::ptrdiff_t lda, std::size_t m, float* c, std::ptrdiff_t ldc,
+                   const epilogue& e);
+    void (*conv)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch);
+    void (*depthwise)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
+                      std::size_t c0, std::size_t c1);
+};
+
+/// The table of Arch. requires: instantiated only where Arch::supported() (see above).
+template <class Arch>
+const fp32_kernel_table& fp32_table();
+
+template <class Arch>
+const fp32_kernel_table& fp32_table() {
+    static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
+                                             &depthwise<Arch>};
+    return table;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_TABLE_HPP

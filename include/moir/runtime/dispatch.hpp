@@ -1,0 +1,93 @@
+#ifndef MOIR_RUNTIME_DISPATCH_HPP
+#define MOIR_RUNTIME_DISPATCH_HPP
+
+// Run-time choice of the fast-kernel arch: the best arch that is both compiled into the program
+// (compiled_in<Arch>) and available on the CPU running it (Arch::available(), CPUID), walking
+// arch::fast_arches best first; arch::reference always qualifies. moir does this itself rather than
+// through xsimd::dispatch (xsimd 8.1 can pick an arch the CPU lacks, house style 3.1).
+//
+// compiled_in<Arch>: this TU is compiled with Arch's flags, or MOIR_WITH_<ARCH>_KERNELS is defined
+// non-zero and another TU holds MOIR_INSTANTIATE_KERNELS(Arch) (runtime/instantiate.hpp).
+//
+// The environment variable MOIR_ARCH (reference, avx2, avx512) restricts the choice to that arch
+// when it qualifies (for testing and benchmarking).
+
+#include <moir/kernels/arch.hpp>
+#include <moir/kernels/simd/table.hpp>
+
+#include <cstdlib>      // getenv
+#include <string_view>  // string_view
+#include <type_traits>  // is_same_v
+
+#if defined(MOIR_WITH_AVX2_KERNELS) && MOIR_WITH_AVX2_KERNELS
+extern template const ::moir::kernels::simd::fp32_kernel_table&
+::moir::kernels::simd::fp32_table<::moir::arch::avx2>();
+#endif
+#if defined(MOIR_WITH_AVX512_KERNELS) && MOIR_WITH_AVX512_KERNELS
+extern template const ::moir::kernels::simd::fp32_kernel_table&
+::moir::kernels::simd::fp32_table<::moir::arch::avx512>();
+#endif
+
+namespace moir::runtime {
+
+/// Whether Arch's fast kernels exist in this program (see above).
+template <class Arch>
+constexpr bool compiled_in() {
+    if constexpr (std::is_same_v<Arch, arch::avx2>) {
+#if defined(MOIR_WITH_AVX2_KERNELS) && MOIR_WITH_AVX2_KERNELS
+        return true;
+#else
+        return Arch::supported();
+#endif
+    } else if constexpr (std::is_same_v<Arch, arch::avx512>) {
+#if defined(MOIR_WITH_AVX512_KERNELS) && MOIR_WITH_AVX512_KERNELS
+        return true;
+#else
+        return Arch::supported();
+#endif
+    } else {
+        return Arch::supported();
+    }
+}
+
+/// The FP32 table of Arch when it is compiled in and available here, else nullptr.
+template <class Arch>
+const kernels::simd::fp32_kernel_table* fp32_table_if_usable() {
+    if constexpr (compiled_in<Arch>()) {
+        if (Arch::available()) return &kernels::simd::fp32_table<Arch>();
+    }
+    return nullptr;
+}
+
+/// The FP32 table of the arch named `name` when it is compiled in and available, else nullptr.
+/// (Templates only so that including this header instantiates no kernel.)
+template <class Arches = arch::fast_arches>
+const kernels::simd::fp32_kernel_table* fp32_table_named(std::string_view name) {
+    const kernels::simd::fp32_kernel_table* found = nullptr;
+    for_each_type(Arches{}, [&](auto tag) {
+        using Arch = typename decltype(tag)::type;
+        if (!found && Arch::name == name) found = fp32_table_if_usable<Arch>();
+    });
+    return found;
+}
+
+/// The best usable FP32 table (MOIR_ARCH narrows the choice, see above). Chosen once per process.
+template <class Arches = arch::fast_arches>
+const kernels::simd::fp32_kernel_table& best_fp32_table() {
+    static const kernels::simd::fp32_kernel_table* const best = [] {
+        const char* forced = std::getenv("MOIR_ARCH");
+        if (forced && *forced) {
+            if (const auto* t = fp32_table_named<Arches>(forced)) return t;
+        }
+        const kernels::simd::fp32_kernel_table* t = nullptr;
+        for_each_type(Arches{}, [&](auto tag) {
+            if (!t) t = fp32_table_if_usable<typename decltype(tag)::type>();
+        });
+        return t;
+    }();
+    return *best;
+}
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_DISPATCH_HPP

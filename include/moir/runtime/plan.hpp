@@ -1,0 +1,368 @@
+#ifndef MOIR_RUNTIME_PLAN_HPP
+#define MOIR_RUNTIME_PLAN_HPP
+
+// moir::runtime::plan: a model compiled for static input shapes into a flat list of steps that run
+// on one preallocated arena. Compiling (once, at load):
+//
+//  1. every node's output type and shape is inferred from the given input shapes, and every node
+//     whose inputs are all known is evaluated (constant folding: f16 weights behind a
+//     "decompression" Convert become f32 here, ShapeOf chains become constants);
+//  2. each remaining node becomes a step, chosen by the first step family of `Families` that takes
+//     it (runtime/steps/step.hpp): fast families pack their constant weights once and may fuse a
+//     node's single consumers (a convolution with its bias Add and activation is one kernel call);
+//     the reference family takes every other node;
+//  3. the memory planner (runtime/memory_planner.hpp) gives each intermediate tensor an offset in
+//     one arena by liveness; the arena and the per-thread scratch are allocated once.
+//
+// Running: the fast steps allocate nothing; a reference step allocates its tensors (see
+// runtime/steps/reference.hpp); the outputs are copied into new tensors. Results agree with
+// reference_executor within float rounding (the fast kernels sum in another order).
+// A plan is for one set of input shapes: plan_cache compiles again when they change.
+// A plan is not reentrant: one run() at a time (it owns the arena and the thread pool).
+
+#include <moir/core/model.hpp>
+#include <moir/core/type_list.hpp>
+#include <moir/runtime/dispatch.hpp>
+#include <moir/runtime/memory_planner.hpp>
+#include <moir/runtime/reference_executor.hpp>
+#include <moir/runtime/steps/convolution.hpp>
+#include <moir/runtime/steps/deconvolution.hpp>
+#include <moir/runtime/steps/eltwise.hpp>
+#include <moir/runtime/steps/matmul.hpp>
+#include <moir/runtime/steps/pooling.hpp>
+#include <moir/runtime/steps/reference.hpp>
+#include <moir/runtime/steps/step.hpp>
+#include <moir/runtime/steps/view.hpp>
+#include <moir/runtime/thread_pool.hpp>
+
+#include <chrono>     // steady_clock
+#include <cstddef>    // byte, size_t
+#include <cstdlib>    // aligned_alloc, free
+#include <memory>     // unique_ptr
+#include <optional>   // optional
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::runtime {
+
+/// The step families of a default plan, tried in this order (the reference family last).
+using default_step_families = type_list<steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
+                                        steps::eltwise, steps::view, steps::reference>;
+
+struct plan_options {
+    /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
+    std::size_t threads = 0;
+    /// false: every node runs its reference kernel (no fast steps, no fusion).
+    bool fast = true;
+    /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
+    /// (runtime/dispatch.hpp, which honours MOIR_ARCH).
+    std::string arch;
+};
+
+namespace detail {
+struct free_bytes {
+    void operator()(std::byte* p) const { std::free(p); }
+};
+inline std::unique_ptr<std::byte, free_bytes> aligned_bytes(std::size_t n) {
+    const std::size_t size = align_up(n ? n : 1, 64);
+    void* p = std::aligned_alloc(64, size);
+    if (!p) throw std::bad_alloc();
+    return std::unique_ptr<std::byte, free_bytes>(static_cast<std::byte*>(p));
+}
+template <class OpSet>
+reference_kernel reference_of(const node& n) {
+    const auto& t = moir::detail::reference_table<OpSet>();
+    const auto it = t.find(n.op);
+    return it == t.end() ? nullptr : it->second;
+}
+}  // namespace detail
+
+/// A model compiled for fixed input shapes. See the file comment.
+template <class Families = default_step_families, class OpSet = opsets::all>
+class basic_plan {
+public:
+    /// Compiles m for inputs of these shapes (one per model::parameters entry).
+    /// ensures: throws moir::shape_error naming the input or node when the shapes do not fit, and
+    /// moir::unsupported_error when a node's output shape depends on input values.
+    basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt = {})
+        : pool_(opt.threads) {
+        compile(m, input_shapes, opt);
+    }
+    /// Compiles m for the (static) shapes its Parameters declare.
+    explicit basic_plan(const model& m, const plan_options& opt = {}) : pool_(opt.threads) {
+        std::vector<shape> shapes;
+        for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+            const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
+            MOIR_CHECK(ps.is_static(), shape_error,
+                       "input '" + m.input_name(i) + "' has shape " + ps.str() + "; give static input shapes to plan it");
+            shapes.push_back(ps.dims);
+        }
+        compile(m, shapes, opt);
+    }
+
+    /// Runs the plan. requires: inputs in model::parameters order with the planned types and shapes.
+    /// ensures: one tensor per model output. step_ms, when given, receives each step's time in ms.
+    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
+        check_inputs(inputs);
+        run_context ctx;
+        ctx.slots = &slots_;
+        ctx.arena = arena_.get();
+        ctx.inputs = &inputs;
+        ctx.pool = &pool_;
+        ctx.scratch = scratch_.get();
+        ctx.scratch_stride = scratch_stride_;
+        if (step_ms) step_ms->assign(steps_.size(), 0.0);
+        for (std::size_t i = 0; i < steps_.size(); ++i) {
+            if (!step_ms) {
+                steps_[i]->run(ctx);
+                continue;
+            }
+            const auto t0 = std::chrono::steady_clock::now();
+            steps_[i]->run(ctx);
+            const auto t1 = std::chrono::steady_clock::now();
+            (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        }
+        std::vector<tensor> out;
+        out.reserve(outputs_.size());
+        for (std::size_t s : outputs_) {
+            const slot& sl = slots_[s];
+            if (sl.where == slot::kind::arena) {
+                tensor t(sl.type, sl.dims);
+                if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
+                out.push_back(std::move(t));
+            } else {
+                out.push_back(ctx.value(s).clone());
+            }
+        }
+        return out;
+    }
+
+    const std::vector<shape>& input_shapes() const { return input_shapes_; }
+    const std::vector<std::unique_ptr<step>>& steps() const { return steps_; }
+    const std::vector<slot>& slots() const { return slots_; }
+    std::size_t threads() const { return pool_.size(); }
+    /// The arch of the fast kernels ("reference" when none).
+    const std::string& arch() const { return arch_; }
+    /// Bytes of the activation arena.
+    std::size_t arena_bytes() const { return arena_bytes_; }
+    /// Bytes of all arena tensors added up (what an allocator without reuse would need).
+    std::size_t activation_bytes() const { return activation_bytes_; }
+    /// Bytes of scratch (all workers).
+    std::size_t scratch_bytes() const { return scratch_stride_ * pool_.size() * sizeof(float); }
+    /// The live range [first, last] step of every arena buffer, by slot (for tests).
+    const std::vector<buffer_request>& buffers() const { return buffers_; }
+    const std::vector<std::size_t>& buffer_slots() const { return buffer_slots_; }
+
+private:
+    void compile(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt) {
+        MOIR_CHECK(input_shapes.size() == m.parameters.size(), shape_error,
+                   "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
+                       std::to_string(input_shapes.size()) + " shapes were given");
+        input_shapes_ = input_shapes;
+        const auto order = m.topo_order();
+        // 1. types, static shapes and known values of every output port
+        std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
+        for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
+        std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
+        auto add_slot = [&](slot s) {
+            s.bytes = numel(s.dims) * size_of(s.type);
+            slots_.push_back(std::move(s));
+            return slots_.size() - 1;
+        };
+        for (node_id id : order) {
+            const node& n = m.nodes[id];
+            const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+            if (n.is<ops::result>()) continue;
+            if (n.is<ops::parameter>()) {
+                const std::size_t i = param_pos[id];
+                const auto& pa = n.attrs_as<ops::parameter>();
+                const shape& want = input_shapes[i];
+                bool fits = pa.shape.rank_dynamic || pa.shape.rank() == want.size();
+                for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < want.size(); ++d)
+                    fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == want[d];
+                MOIR_CHECK(fits, shape_error,
+                           "input '" + m.input_name(i) + "' cannot take shape [" + to_string(want) + "], the model expects " +
+                               pa.shape.str());
+                slot s;
+                s.where = slot::kind::input;
+                s.type = pa.element_type;
+                s.dims = want;
+                s.input = i;
+                port_slots[id] = {add_slot(std::move(s))};
+                continue;
+            }
+            if (n.is<ops::constant>()) {
+                const tensor& v = n.attrs_as<ops::constant>().value;
+                slot s;
+                s.where = slot::kind::constant;
+                s.type = v.type();
+                s.dims = v.dims();
+                s.value = v;
+                port_slots[id] = {add_slot(std::move(s))};
+                continue;
+            }
+            port_descs descs;
+            bool all_known = true;
+            for (const auto& r : n.inputs) {
+                const slot& s = slots_.at(port_slots.at(r.node).at(r.port));
+                descs.push_back(port_desc{s.type, partial_shape(s.dims), s.where == slot::kind::constant ? s.value : tensor()});
+                all_known = all_known && s.where == slot::kind::constant;
+            }
+            port_descs od;
+            try {
+                od = n.op->infer(n.attrs, descs);
+            } catch (const std::exception& e) {
+                throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
+            }
+            std::vector<tensor> folded;
+            if (all_known && !n.inputs.empty()) {
+                std::vector<tensor> in;
+                for (const auto& d : descs) in.push_back(d.value);
+                folded = evaluate_node<OpSet>(n, in);
+            }
+            for (std::size_t p = 0; p < od.size(); ++p) {
+                slot s;
+                s.type = od[p].type;
+                if (!folded.empty()) {
+                    s.where = slot::kind::constant;
+                    s.value = folded[p];
+                    s.dims = folded[p].dims();
+                    s.type = folded[p].type();
+                } else if (od[p].has_value()) {
+                    s.where = slot::kind::constant;
+                    s.value = od[p].value;
+                    s.dims = od[p].value.dims();
+                } else {
+                    MOIR_CHECK(od[p].shape.is_static(), unsupported_error,
+                               where + ": output shape " + od[p].shape.str() +
+                                   " depends on input values; a plan needs static shapes (use reference_executor)");
+                    s.dims = od[p].shape.dims;
+                }
+                port_slots[id].push_back(add_slot(std::move(s)));
+            }
+        }
+        // 2. steps
+        plan_builder b(m, slots_, port_slots);
+        b.threads = pool_.size();
+        b.reference_of = &detail::reference_of<OpSet>;
+        if (opt.fast) {
+            b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
+            MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
+            arch_ = std::string(b.table->blocking.arch);
+        }
+        for (node_id id : order) {
+            const node& n = m.nodes[id];
+            if (n.is<ops::result>() || n.is<ops::parameter>() || n.is<ops::constant>() || b.claimed(id)) continue;
+            bool computed = false;
+            for (std::size_t p = 0; p < port_slots[id].size(); ++p)
+                computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
+            if (!computed) continue;  // folded
+            std::unique_ptr<step> st;
+            for_each_type(Families{}, [&](auto tag) {
+                using F = typename decltype(tag)::type;
+                if (st) return;
+                if (!opt.fast && F::name != steps::reference::name) return;
+                st = F::make(b, id);
+            });
+            MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
+            scratch_stride_ = std::max(scratch_stride_, align_up(st->scratch_floats, 16));
+            steps_.push_back(std::move(st));
+        }
+        for (auto r : m.results) outputs_.push_back(b.slot_of(m.nodes.at(r).inputs.at(0)));
+        // 3. liveness and memory
+        auto root = [&](std::size_t s) { return slots_[s].alias == no_slot ? s : slots_[s].alias; };
+        std::vector<std::size_t> buffer_of(slots_.size(), no_slot);
+        auto touch = [&](std::size_t s, std::size_t at) {
+            if (slots_[s].where != slot::kind::arena) return;
+            const std::size_t r = root(s);
+            if (buffer_of[r] == no_slot) {
+                buffer_of[r] = buffers_.size();
+                buffers_.push_back(buffer_request{slots_[r].bytes, at, at});
+                buffer_slots_.push_back(r);
+                activation_bytes_ += slots_[r].bytes;
+            }
+            auto& br = buffers_[buffer_of[r]];
+            br.first = std::min(br.first, at);
+            br.last = std::max(br.last, at);
+        };
+        for (std::size_t i = 0; i < steps_.size(); ++i) {
+            for (std::size_t s : steps_[i]->writes) touch(s, i);
+            for (std::size_t s : steps_[i]->reads) touch(s, i);
+        }
+        for (std::size_t s : outputs_) touch(s, steps_.size());
+        const memory_plan mp = plan_memory(buffers_);
+        for (std::size_t i = 0; i < buffers_.size(); ++i) slots_[buffer_slots_[i]].offset = mp.offsets[i];
+        for (auto& s : slots_)
+            if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
+        arena_bytes_ = mp.arena_bytes;
+        arena_ = detail::aligned_bytes(arena_bytes_);
+        scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
+            reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
+    }
+
+    void check_inputs(const std::vector<tensor>& inputs) const {
+        MOIR_CHECK(inputs.size() == input_shapes_.size(), error,
+                   "the model has " + std::to_string(input_shapes_.size()) + " inputs, " +
+                       std::to_string(inputs.size()) + " were given");
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            const slot* s = nullptr;
+            for (const auto& sl : slots_)
+                if (sl.where == slot::kind::input && sl.input == i && sl.alias == no_slot) {
+                    s = &sl;
+                    break;
+                }
+            MOIR_CHECK(inputs[i].dims() == input_shapes_[i], shape_error,
+                       "input " + std::to_string(i) + " has shape [" + to_string(inputs[i].dims()) +
+                           "], the plan was compiled for [" + to_string(input_shapes_[i]) + "]");
+            MOIR_CHECK(!s || inputs[i].type() == s->type, error,
+                       "input " + std::to_string(i) + " is " + std::string(ir_name(inputs[i].type())) +
+                           ", the model expects " + std::string(ir_name(s->type)));
+        }
+    }
+
+    thread_pool pool_;
+    std::vector<shape> input_shapes_;
+    std::vector<slot> slots_;
+    std::vector<std::unique_ptr<step>> steps_;
+    std::vector<std::size_t> outputs_;
+    std::vector<buffer_request> buffers_;
+    std::vector<std::size_t> buffer_slots_;
+    std::size_t arena_bytes_ = 0, activation_bytes_ = 0, scratch_stride_ = 0;
+    std::string arch_ = "reference";
+    std::unique_ptr<std::byte, detail::free_bytes> arena_;
+    std::unique_ptr<float, kernels::simd::detail::free_deleter> scratch_;
+};
+
+using plan = basic_plan<>;
+
+/// A plan that follows its inputs' shapes: it compiles on the first run and again whenever the
+/// input shapes change (the last plan is kept).
+template <class Families = default_step_families, class OpSet = opsets::all>
+class basic_plan_cache {
+public:
+    explicit basic_plan_cache(model m, plan_options opt = {}) : m_(std::move(m)), opt_(std::move(opt)) {}
+    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
+        return get(inputs).run(inputs, step_ms);
+    }
+    /// The plan for these inputs' shapes (compiled when they differ from the last).
+    basic_plan<Families, OpSet>& get(const std::vector<tensor>& inputs) {
+        std::vector<shape> shapes;
+        for (const auto& t : inputs) shapes.push_back(t.dims());
+        if (!plan_ || plan_->input_shapes() != shapes) {
+            plan_.reset();
+            plan_ = std::make_unique<basic_plan<Families, OpSet>>(m_, shapes, opt_);
+        }
+        return *plan_;
+    }
+
+private:
+    model m_;
+    plan_options opt_;
+    std::unique_ptr<basic_plan<Families, OpSet>> plan_;
+};
+
+using plan_cache = basic_plan_cache<>;
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_PLAN_HPP

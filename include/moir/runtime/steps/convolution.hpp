@@ -1,0 +1,194 @@
+#ifndef MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+#define MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+
+// The fast convolution step family: 2-D FP32 Convolution / GroupConvolution with constant weights,
+// fused with a following per-channel bias Add and activation (steps/fusion.hpp), on the fast
+// kernels of the plan's arch (kernels/simd/): depthwise convolutions on the depthwise kernel, the
+// others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
+// the fly). Weights are packed once, when the plan is compiled.
+//
+// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
+// the others run as independent parts (per group, and per block of output channels, each packed
+// on its own) spread over the workers.
+
+#include <moir/kernels/simd/table.hpp>
+#include <moir/ops/convolution.hpp>
+#include <moir/ops/group_convolution.hpp>
+#include <moir/runtime/steps/fusion.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <algorithm>  // max, min
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string, to_string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+namespace simd = kernels::simd;
+
+/// A convolution on the packed GEMM, as parts that run independently.
+class conv_step final : public step {
+public:
+    struct part {
+        simd::packed_conv w;
+        std::size_t x_off = 0, y_off = 0, bias_off = 0;  // floats into x, y, bias
+    };
+    const simd::fp32_kernel_table* table = nullptr;
+    std::vector<part> parts;
+    fused_epilogue fused;
+    simd::epilogue ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0;
+    bool pointwise = false;  // one part: split columns instead
+    std::size_t columns = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            if (pointwise) {
+                const simd::packed_a& a = parts[0].w.weights;
+                const auto ld = static_cast<std::ptrdiff_t>(columns);
+                ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, ep, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                for (std::size_t i = b; i < e; ++i) {
+                    const part& p = parts[i];
+                    simd::epilogue pe = ep;
+                    if (pe.bias) pe.bias += p.bias_off;
+                    table->conv(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w));
+                }
+            });
+        }
+    }
+};
+
+/// A depthwise convolution on the depthwise kernel.
+class depthwise_step final : public step {
+public:
+    const simd::fp32_kernel_table* table = nullptr;
+    simd::packed_depthwise w;
+    fused_epilogue fused;
+    simd::epilogue ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0, channels = 0;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            ctx.pool->parallel_for(0, channels, 4, [&](std::size_t b, std::size_t e, std::size_t wk) {
+                table->depthwise(w, xn, yn, ep, ctx.scratch_of(wk), b, e);
+            });
+        }
+    }
+};
+
+/// The family (see the file comment).
+struct convolution {
+    static constexpr std::string_view name = "convolution";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        if (!b.table || (!n.is<ops::convolution>() && !n.is<ops::group_convolution>())) return nullptr;
+        const bool grouped = n.is<ops::group_convolution>();
+        const auto& a = grouped ? n.attrs_as<ops::group_convolution>() : n.attrs_as<ops::convolution>();
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* w = b.constant_input(id, 1);
+        if (!w || w->type() != element_type::f32 || xs.type != element_type::f32 || ys.type != element_type::f32 ||
+            xs.dims.size() != 4 || ys.dims.size() != 4 || w->rank() != (grouped ? 5u : 4u))
+            return nullptr;
+        const shape& wd = w->dims();
+        const std::size_t lead = grouped ? 3 : 2;
+        const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]}, a.strides,
+                                                     a.dilations, a.pads_begin, a.pads_end, a.auto_pad, false);
+        simd::conv_geometry g;
+        g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
+        g.out_c = static_cast<std::size_t>(wd[lead - 2]);
+        g.in_c = static_cast<std::size_t>(wd[lead - 1]);
+        g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
+        g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
+        g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
+        g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
+        g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
+        g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+        if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
+            g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
+            g.pl < 0)
+            return nullptr;
+        const std::size_t channels = g.groups * g.out_c;
+        fused_epilogue f = match_epilogue(b, output_ref{id, 0}, 1, channels);
+        const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
+        const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
+        const std::size_t batch = static_cast<std::size_t>(xs.dims[0]);
+        const std::size_t x_stride = static_cast<std::size_t>(xs.dims[1]) * g.in_h * g.in_w;
+        const std::size_t y_stride = channels * g.out_h * g.out_w;
+        std::unique_ptr<step> out;
+        if (g.depthwise()) {
+            auto s = std::make_unique<depthwise_step>();
+            s->table = b.table;
+            s->w = simd::pack_depthwise(w->data<float>(), g);
+            s->channels = g.groups;
+            s->kernel = "dw" + ksize + suffix;
+            s->scratch_floats = simd::depthwise_scratch_floats(g, b.table->blocking.width);
+            s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
+            s->fused = std::move(f);
+            s->ep = s->fused.kernel_epilogue(false);
+            out = std::move(s);
+        } else {
+            auto s = std::make_unique<conv_step>();
+            s->table = b.table;
+            const float* wp = w->data<float>();
+            const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+            s->pointwise = g.groups == 1 && g.pointwise();
+            // output-channel blocks per group: enough parts to keep every worker busy
+            std::size_t block = g.out_c;
+            if (!s->pointwise && b.threads > 1 && g.groups < b.threads) {
+                const std::size_t want = (b.threads + g.groups - 1) / g.groups;
+                const std::size_t mr = b.table->blocking.mr;
+                block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
+            }
+            for (std::size_t gi = 0; gi < g.groups; ++gi)
+                for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
+                    simd::conv_geometry pg = g;
+                    pg.groups = 1;
+                    pg.out_c = std::min(block, g.out_c - o0);
+                    conv_step::part p;
+                    p.w = simd::pack_conv(b.table->blocking, wp + (gi * g.out_c + o0) * k, pg);
+                    p.x_off = gi * g.in_c * in_plane;
+                    p.y_off = (gi * g.out_c + o0) * out_plane;
+                    p.bias_off = gi * g.out_c + o0;
+                    s->scratch_floats = std::max(s->scratch_floats, simd::conv_scratch_floats(p.w));
+                    s->parts.push_back(std::move(p));
+                }
+            if (s->pointwise) {
+                s->columns = out_plane;
+                const std::size_t nr = b.table->blocking.nr();
+                s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
+                s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
+            }
+            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + suffix;
+            s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
+            s->fused = std::move(f);
+            s->ep = s->fused.kernel_epilogue(false);
+            out = std::move(s);
+        }
+        out->name = n.name;
+        auto* fs = dynamic_cast<depthwise_step*>(out.get());
+        const fused_epilogue& fe = fs ? fs->fused : static_cast<conv_step*>(out.get())->fused;
+        out->ops = std::string(n.op->ir_name) + fe.ops;
+        out->reads = {b.input_slot(id, 0)};
+        out->writes = {fe.out_slot};
+        return out;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_CONVOLUTION_HPP

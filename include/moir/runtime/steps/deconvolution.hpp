@@ -1,0 +1,148 @@
+#ifndef MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
+#define MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
+
+// The fast transposed-convolution step family: 2-D FP32 ConvolutionBackpropData with constant
+// weights [C_in, C_out, kh, kw] (any stride, dilation, padding, output padding; the output shape
+// input is honoured through the planned output shape), fused with a following per-channel bias Add
+// and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
+// GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
+// the activation runs last. Threads split the GEMM's columns, then the output channels.
+
+#include <moir/kernels/simd/table.hpp>
+#include <moir/ops/convolution_backprop_data.hpp>
+#include <moir/runtime/steps/fusion.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string, to_string
+
+namespace moir::runtime::steps {
+
+/// y = act(col2im(W^T x) + bias) for each image.
+class deconv_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    kernels::simd::packed_a w;  // [C_out*kh*kw, C_in]
+    fused_epilogue fused;
+    std::size_t batch = 1, cin = 0, cout = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1,
+                dw = 1, grain = 1;
+    std::int64_t pt = 0, pl = 0;
+    std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const std::size_t n = ih * iw, out_plane = oh * ow;
+        float* col = ctx.scratch;  // the plan's scratch is workers * scratch_floats >= col + workers * gemm
+        for (std::size_t b = 0; b < batch; ++b) {
+            const float* xb = x + b * cin * n;
+            float* yb = y + b * cout * out_plane;
+            const kernels::simd::epilogue none{};
+            ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
+                table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
+                              none, col + col_floats + wk * gemm_floats);
+            });
+            ctx.pool->parallel_for(0, cout, 1, [&](std::size_t o0, std::size_t o1, std::size_t) {
+                for (std::size_t o = o0; o < o1; ++o) {
+                    float* yo = yb + o * out_plane;
+                    const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
+                    for (std::size_t i = 0; i < out_plane; ++i) yo[i] = 0.0f;
+                    for (std::size_t ky = 0; ky < kh; ++ky)
+                        for (std::size_t kx = 0; kx < kw; ++kx) {
+                            const float* cr = col + ((o * kh + ky) * kw + kx) * n;
+                            for (std::size_t iy = 0; iy < ih; ++iy) {
+                                const std::int64_t oy = static_cast<std::int64_t>(iy * sh + ky * dh) - pt;
+                                if (oy < 0 || oy >= static_cast<std::int64_t>(oh)) continue;
+                                float* yr = yo + oy * static_cast<std::int64_t>(ow);
+                                const float* c = cr + iy * iw;
+                                for (std::size_t ix = 0; ix < iw; ++ix) {
+                                    const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
+                                    if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
+                                }
+                            }
+                        }
+                    apply(yo, out_plane, bias);
+                }
+            });
+        }
+    }
+
+private:
+    void apply(float* y, std::size_t n, float bias) const {
+        using kernels::simd::activation;
+        for (std::size_t i = 0; i < n; ++i) {
+            float v = y[i] + bias;
+            switch (fused.act) {
+                case activation::relu: v = ops::relu::apply<float>(v); break;
+                case activation::clamp: v = std::min(std::max(v, fused.lo), fused.hi); break;
+                case activation::hswish: v = ops::hswish::apply<float>(v); break;
+                case activation::hsigmoid: v = ops::hsigmoid::apply<float>(v); break;
+                case activation::sigmoid: v = ops::sigmoid::apply<float>(v); break;
+                case activation::none: break;
+            }
+            y[i] = v;
+        }
+    }
+};
+
+/// The family (see the file comment).
+struct deconvolution {
+    static constexpr std::string_view name = "deconvolution";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::convolution_backprop_data>()) return nullptr;
+        const auto& a = nd.attrs_as<ops::convolution_backprop_data>();
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* w = b.constant_input(id, 1);
+        if (!w || w->type() != element_type::f32 || w->rank() != 4 || xs.type != element_type::f32 ||
+            ys.type != element_type::f32 || xs.dims.size() != 4 || ys.dims.size() != 4)
+            return nullptr;
+        if (a.auto_pad != ops::pad_type::explicit_ && a.auto_pad != ops::pad_type::notset &&
+            a.auto_pad != ops::pad_type::valid)
+            return nullptr;  // same_*: pads depend on the output shape input
+        const shape& wd = w->dims();
+        auto s = std::make_unique<deconv_step>();
+        s->cin = static_cast<std::size_t>(wd[0]), s->cout = static_cast<std::size_t>(wd[1]);
+        s->kh = static_cast<std::size_t>(wd[2]), s->kw = static_cast<std::size_t>(wd[3]);
+        if (static_cast<std::size_t>(xs.dims[1]) != s->cin || static_cast<std::size_t>(ys.dims[1]) != s->cout)
+            return nullptr;
+        s->batch = static_cast<std::size_t>(xs.dims[0]);
+        s->ih = static_cast<std::size_t>(xs.dims[2]), s->iw = static_cast<std::size_t>(xs.dims[3]);
+        s->oh = static_cast<std::size_t>(ys.dims[2]), s->ow = static_cast<std::size_t>(ys.dims[3]);
+        const auto st = ops::detail::spatial_attr(a.strides, 2, 1, "strides");
+        const auto dl = ops::detail::spatial_attr(a.dilations, 2, 1, "dilations");
+        const auto pb = a.auto_pad == ops::pad_type::valid ? std::vector<std::int64_t>{0, 0}
+                                                           : ops::detail::spatial_attr(a.pads_begin, 2, 0, "pads_begin");
+        s->sh = static_cast<std::size_t>(st[0]), s->sw = static_cast<std::size_t>(st[1]);
+        s->dh = static_cast<std::size_t>(dl[0]), s->dw = static_cast<std::size_t>(dl[1]);
+        s->pt = pb[0], s->pl = pb[1];
+        const std::size_t m = s->cout * s->kh * s->kw, n = s->ih * s->iw;
+        if (m == 0 || n == 0 || s->cin == 0) return nullptr;
+        // A[m = (o, ky, kx), k = c] = w[c, o, ky, kx]: row stride 1, column stride m
+        s->w = kernels::simd::pack_a(b.table->blocking, w->data<float>(), m, s->cin, 1, static_cast<std::ptrdiff_t>(m));
+        s->table = b.table;
+        s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->cout);
+        const std::size_t nr = b.table->blocking.nr();
+        s->grain = std::max(nr, (n / b.threads + nr - 1) / nr * nr);
+        // the plan gives threads * scratch_floats floats in one block: the col matrix, then each
+        // worker's GEMM scratch
+        s->col_floats = (m * n + 15) / 16 * 16;
+        s->gemm_floats = (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, n) + 15) / 16 * 16;
+        s->scratch_floats = (s->col_floats + b.threads - 1) / b.threads + s->gemm_floats;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name) + s->fused.ops;
+        s->kernel = "deconv" + std::to_string(s->kh) + "x" + std::to_string(s->kw) + "." +
+                    std::string(b.table->blocking.arch) + s->fused.act_suffix();
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {s->fused.out_slot};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP

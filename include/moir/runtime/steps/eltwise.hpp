@@ -1,0 +1,180 @@
+#ifndef MOIR_RUNTIME_STEPS_ELTWISE_HPP
+#define MOIR_RUNTIME_STEPS_ELTWISE_HPP
+
+// The element-wise step family: FP32 unary activations and binary arithmetic on the arena, with
+// no allocation and split across the workers. Each op's own scalar formula (Op::apply) is used, so
+// results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast
+// along trailing axes: it matches the output on a leading run of axes and is 1 after it (a
+// per-channel [N, C, 1, 1] scale or bias, a scalar); anything else is left to the reference family.
+//
+// Extending: add the op type to `unary_ops` or `binary_ops` (it needs `static T apply(T)` or
+// `static T apply(T, T)`).
+
+#include <moir/core/type_list.hpp>
+#include <moir/ops/add.hpp>
+#include <moir/ops/clamp.hpp>
+#include <moir/ops/exp.hpp>
+#include <moir/ops/hard_sigmoid.hpp>
+#include <moir/ops/hsigmoid.hpp>
+#include <moir/ops/hswish.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/ops/relu.hpp>
+#include <moir/ops/sigmoid.hpp>
+#include <moir/ops/subtract.hpp>
+#include <moir/ops/tanh.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <algorithm>  // max, min
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+
+namespace moir::runtime::steps {
+
+using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp>;
+using binary_ops = type_list<ops::add, ops::multiply, ops::subtract>;
+
+inline constexpr std::size_t eltwise_grain = 16384;
+
+/// y = Op::apply(x).
+template <class Op>
+class unary_step final : public step {
+public:
+    std::size_t n = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(x[i]);
+        });
+    }
+};
+
+/// Clamp and HardSigmoid: y = min(max(alpha * x + beta, lo), hi).
+class affine_clamp_step final : public step {
+public:
+    std::size_t n = 0;
+    float alpha = 1.0f, beta = 0.0f, lo = 0.0f, hi = 0.0f;
+    bool affine = false;  // HardSigmoid: computed in double, as its reference kernel does
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            if (affine) {
+                const double a = alpha, c = beta;
+                for (std::size_t i = b; i < e; ++i)
+                    y[i] = static_cast<float>(std::max(0.0, std::min(1.0, a * static_cast<double>(x[i]) + c)));
+            } else {
+                for (std::size_t i = b; i < e; ++i) y[i] = std::min(std::max(x[i], lo), hi);
+            }
+        });
+    }
+};
+
+/// y = Op::apply(a, b) with b (or a, when `swapped`) repeated: index i reads small[i / inner].
+template <class Op>
+class binary_step final : public step {
+public:
+    std::size_t n = 0, inner = 1;  // inner = 0: equal shapes
+    bool swapped = false;          // the small operand is input 0
+    void run(const run_context& ctx) const override {
+        const float* big = ctx.in_f32(reads[swapped ? 1 : 0]);
+        const float* small = ctx.in_f32(reads[swapped ? 0 : 1]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            if (inner == 0) {
+                for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(big[i], small[i]);
+                return;
+            }
+            for (std::size_t i = b; i < e;) {
+                const std::size_t run_end = std::min(e, (i / inner + 1) * inner);
+                const float s = small[i / inner];
+                if (swapped)
+                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(s, big[i]);
+                else
+                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(big[i], s);
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct eltwise {
+    static constexpr std::string_view name = "eltwise";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || nd.outputs.size() != 1) return nullptr;
+        const slot& y = b.slots[b.output_slot(id)];
+        if (y.type != element_type::f32) return nullptr;
+        for (std::size_t i = 0; i < nd.inputs.size(); ++i)
+            if (b.slots[b.input_slot(id, i)].type != element_type::f32) return nullptr;
+        std::unique_ptr<step> s;
+        for_each_type(unary_ops{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if (s || !nd.is<Op>()) return;
+            auto u = std::make_unique<unary_step<Op>>();
+            u->n = numel(y.dims);
+            s = std::move(u);
+        });
+        if (!s && (nd.is<ops::clamp>() || nd.is<ops::hard_sigmoid>())) {
+            auto c = std::make_unique<affine_clamp_step>();
+            c->n = numel(y.dims);
+            if (nd.is<ops::clamp>()) {
+                const auto& a = nd.attrs_as<ops::clamp>();
+                c->lo = static_cast<float>(a.min), c->hi = static_cast<float>(a.max);
+            } else {
+                const tensor* alpha = b.constant_input(id, 1);
+                const tensor* beta = b.constant_input(id, 2);
+                if (!alpha || !beta || alpha->numel() != 1 || beta->numel() != 1) return nullptr;
+                c->affine = true;
+                c->alpha = alpha->at_as<float>(0), c->beta = beta->at_as<float>(0);
+            }
+            s = std::move(c);
+        }
+        if (!s) {
+            for_each_type(binary_ops{}, [&](auto tag) {
+                using Op = typename decltype(tag)::type;
+                if (s || !nd.is<Op>()) return;
+                const slot& a0 = b.slots[b.input_slot(id, 0)];
+                const slot& a1 = b.slots[b.input_slot(id, 1)];
+                auto bs = std::make_unique<binary_step<Op>>();
+                bs->n = numel(y.dims);
+                if (a0.dims == y.dims && a1.dims == y.dims) {
+                    bs->inner = 0;
+                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner)) {
+                    bs->swapped = false;
+                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner)) {
+                    bs->swapped = true;
+                } else {
+                    return;
+                }
+                s = std::move(bs);
+            });
+        }
+        if (!s) return nullptr;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "eltwise";
+        for (std::size_t i = 0; i < nd.inputs.size(); ++i) s->reads.push_back(b.input_slot(id, i));
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+
+    /// Whether `small` broadcast to `out` repeats each of its values over `inner` consecutive output
+    /// elements (its right-aligned dims equal out's up to some axis and are 1 after it).
+    static bool repeats(const shape& small, const shape& out, std::size_t& inner) {
+        if (small.size() > out.size()) return false;
+        const std::size_t lead = out.size() - small.size();
+        std::size_t axis = out.size();  // first axis from which small is all 1
+        while (axis > 0 && (axis - 1 < lead || small[axis - 1 - lead] == 1)) --axis;
+        for (std::size_t d = 0; d < axis; ++d)
+            if (d < lead ? out[d] != 1 : small[d - lead] != out[d]) return false;
+        inner = 1;
+        for (std::size_t d = axis; d < out.size(); ++d) inner *= static_cast<std::size_t>(out[d]);
+        return inner > 0;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_ELTWISE_HPP

@@ -1,0 +1,115 @@
+#ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
+#define MOIR_RUNTIME_STEPS_FUSION_HPP
+
+// What the fast step families fuse after their main node: an Add of a constant bias that varies
+// along one axis only (per output channel for a convolution, per column for a MatMul), then one
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid); each fused node must be the only consumer of
+// the one before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+
+#include <moir/kernels/simd/epilogue.hpp>
+#include <moir/ops/add.hpp>
+#include <moir/ops/clamp.hpp>
+#include <moir/ops/hsigmoid.hpp>
+#include <moir/ops/hswish.hpp>
+#include <moir/ops/relu.hpp>
+#include <moir/ops/sigmoid.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <string>  // string
+#include <vector>  // vector
+
+namespace moir::runtime::steps {
+
+/// A matched epilogue: the nodes it takes, the slot the fused step writes, the bias (one value per
+/// channel, or empty) and the activation.
+struct fused_epilogue {
+    std::vector<node_id> nodes;
+    std::size_t out_slot = no_slot;
+    std::vector<float> bias;
+    kernels::simd::activation act = kernels::simd::activation::none;
+    float lo = 0.0f, hi = 0.0f;
+    std::string ops;  ///< "+Add+HSwish"
+
+    kernels::simd::epilogue kernel_epilogue(bool per_column) const {
+        kernels::simd::epilogue e;
+        e.act = act;
+        e.lo = lo, e.hi = hi;
+        (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
+        return e;
+    }
+    /// "+hswish" (nothing without an activation).
+    std::string act_suffix() const {
+        switch (act) {
+            case kernels::simd::activation::relu: return "+relu";
+            case kernels::simd::activation::clamp: return "+clamp";
+            case kernels::simd::activation::hswish: return "+hswish";
+            case kernels::simd::activation::hsigmoid: return "+hsigmoid";
+            case kernels::simd::activation::sigmoid: return "+sigmoid";
+            case kernels::simd::activation::none: break;
+        }
+        return {};
+    }
+};
+
+/// Matches [Add(bias)] [activation] after output `out` (f32, shape dims) of a node; `axis` is the
+/// axis the bias may vary along (its length = `channels`). Claims the matched nodes.
+inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels) {
+    fused_epilogue f;
+    f.out_slot = b.slot_of(out);
+    const slot& o = b.slots[f.out_slot];
+    if (o.type != element_type::f32) return f;
+    const std::size_t rank = o.dims.size();
+    // Add(x, bias) or Add(bias, x)
+    if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
+        const node& n = b.at(add);
+        const std::size_t other = n.inputs[0] == out ? 1 : 0;
+        const tensor* bias = n.inputs[other] == out ? nullptr : b.constant_input(add, other);
+        bool ok = bias && bias->type() == element_type::f32 && bias->rank() <= rank &&
+                  b.slots[b.output_slot(add)].dims == o.dims;
+        if (ok) {
+            const std::size_t lead = rank - bias->rank();
+            for (std::size_t d = 0; d < bias->rank() && ok; ++d) {
+                const auto len = bias->dims()[d];
+                ok = len == 1 || (d + lead == axis && static_cast<std::size_t>(len) == channels);
+            }
+        }
+        if (ok) {
+            const float* v = bias->data<float>();
+            f.bias.assign(channels, v[0]);
+            if (bias->numel() == channels)
+                for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
+            f.nodes.push_back(add);
+            f.ops += "+Add";
+            out = output_ref{add, 0};
+            f.out_slot = b.slot_of(out);
+            b.claim(add);
+        }
+    }
+    using kernels::simd::activation;
+    auto take = [&](node_id id, activation a, const char* op) {
+        f.nodes.push_back(id);
+        f.act = a;
+        f.ops += std::string("+") + op;
+        f.out_slot = b.output_slot(id);
+        b.claim(id);
+    };
+    auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
+    if (node_id id = b.single_consumer<ops::relu>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::relu, "Relu");
+    } else if (id = b.single_consumer<ops::clamp>(out); id != plan_builder::npos && same(id)) {
+        const auto& a = b.at(id).attrs_as<ops::clamp>();
+        f.lo = static_cast<float>(a.min), f.hi = static_cast<float>(a.max);
+        take(id, activation::clamp, "Clamp");
+    } else if (id = b.single_consumer<ops::hswish>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::hswish, "HSwish");
+    } else if (id = b.single_consumer<ops::hsigmoid>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::hsigmoid, "HSigmoid");
+    } else if (id = b.single_consumer<ops::sigmoid>(out); id != plan_builder::npos && same(id)) {
+        take(id, activation::sigmoid, "Sigmoid");
+    }
+    return f;
+}
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_FUSION_HPP

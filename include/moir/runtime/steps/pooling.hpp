@@ -1,0 +1,140 @@
+#ifndef MOIR_RUNTIME_STEPS_POOLING_HPP
+#define MOIR_RUNTIME_STEPS_POOLING_HPP
+
+// The pooling step family: FP32 2-D MaxPool and AvgPool (any kernel, stride, padding, rounding,
+// exclude_pad, with the reference kernel's window rules), and ReduceMean over the two spatial axes
+// of an NCHW tensor (global average pooling), planes split across the workers. Sums in double, as
+// the reference kernels do.
+
+#include <moir/ops/avg_pool.hpp>
+#include <moir/ops/convolution.hpp>
+#include <moir/ops/max_pool.hpp>
+#include <moir/ops/reduce_mean.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
+#include <limits>     // numeric_limits
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+
+namespace moir::runtime::steps {
+
+/// MaxPool / AvgPool over [planes, H, W].
+class pool_step final : public step {
+public:
+    bool is_max = true, exclude_pad = false;
+    std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
+                 pr = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), 1, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t c = b; c < e; ++c) {
+                const float* xc = x + static_cast<std::int64_t>(c) * ih * iw;
+                float* yc = y + static_cast<std::int64_t>(c) * oh * ow;
+                for (std::int64_t py = 0; py < oh; ++py) {
+                    const std::int64_t y0 = py * sh - pt, y1 = std::min(y0 + kh, ih + pb);
+                    for (std::int64_t px = 0; px < ow; ++px) {
+                        const std::int64_t x0 = px * sw - pl, x1 = std::min(x0 + kw, iw + pr);
+                        const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, ih);
+                        const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, iw);
+                        if (is_max) {
+                            float best = -std::numeric_limits<float>::infinity();
+                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                                for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * iw + xx]);
+                            yc[py * ow + px] = best;
+                        } else {
+                            double sum = 0.0;
+                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                                for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * iw + xx]);
+                            const std::int64_t inside = std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
+                            const std::int64_t count = exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
+                            yc[py * ow + px] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+                        }
+                    }
+                }
+            }
+        });
+    }
+};
+
+/// The mean of each [H*W] plane.
+class global_mean_step final : public step {
+public:
+    std::size_t planes = 0, size = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, planes, 8, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t c = b; c < e; ++c) {
+                const float* xc = x + c * size;
+                double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+                std::size_t i = 0;
+                for (; i + 4 <= size; i += 4) s0 += xc[i], s1 += xc[i + 1], s2 += xc[i + 2], s3 += xc[i + 3];
+                for (; i < size; ++i) s0 += xc[i];
+                y[c] = static_cast<float>((s0 + s1 + s2 + s3) / static_cast<double>(size));
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct pooling {
+    static constexpr std::string_view name = "pooling";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table) return nullptr;
+        const bool is_max = nd.is<ops::max_pool>(), is_avg = nd.is<ops::avg_pool>(), is_mean = nd.is<ops::reduce_mean>();
+        if (!is_max && !is_avg && !is_mean) return nullptr;
+        const slot& x = b.slots[b.input_slot(id, 0)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (x.type != element_type::f32 || y.type != element_type::f32 || x.dims.size() != 4) return nullptr;
+        std::unique_ptr<step> s;
+        if (is_mean) {
+            const tensor* axes = b.constant_input(id, 1);
+            if (!axes || axes->numel() != 2) return nullptr;
+            bool h = false, w = false;
+            for (std::size_t i = 0; i < 2; ++i) {
+                const auto ax = axes->at_as<std::int64_t>(i);
+                h = h || ax == 2 || ax == -2;
+                w = w || ax == 3 || ax == -1;
+            }
+            if (!h || !w || x.dims[2] * x.dims[3] == 0) return nullptr;
+            auto g = std::make_unique<global_mean_step>();
+            g->planes = static_cast<std::size_t>(x.dims[0] * x.dims[1]);
+            g->size = static_cast<std::size_t>(x.dims[2] * x.dims[3]);
+            s = std::move(g);
+        } else {
+            if (y.dims.size() != 4) return nullptr;
+            auto p = std::make_unique<pool_step>();
+            const auto fill = [&](const auto& a) {
+                if (a.kernel.size() != 2) return false;
+                const auto g = ops::detail::resolve_window({x.dims[2], x.dims[3]}, a.kernel, a.strides, {}, a.pads_begin,
+                                                           a.pads_end, a.auto_pad,
+                                                           a.rounding_type == ops::rounding_type::ceil);
+                p->kh = a.kernel[0], p->kw = a.kernel[1];
+                p->sh = g.strides[0], p->sw = g.strides[1];
+                p->pt = g.pads_begin[0], p->pl = g.pads_begin[1], p->pb = g.pads_end[0], p->pr = g.pads_end[1];
+                return true;
+            };
+            if (is_max ? !fill(nd.attrs_as<ops::max_pool>()) : !fill(nd.attrs_as<ops::avg_pool>())) return nullptr;
+            p->is_max = is_max;
+            if (is_avg) p->exclude_pad = nd.attrs_as<ops::avg_pool>().exclude_pad;
+            p->planes = x.dims[0] * x.dims[1];
+            p->ih = x.dims[2], p->iw = x.dims[3], p->oh = y.dims[2], p->ow = y.dims[3];
+            s = std::move(p);
+        }
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = is_max ? "maxpool" : is_avg ? "avgpool" : "global_mean";
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_POOLING_HPP

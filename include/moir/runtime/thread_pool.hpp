@@ -1,0 +1,148 @@
+#ifndef MOIR_RUNTIME_THREAD_POOL_HPP
+#define MOIR_RUNTIME_THREAD_POOL_HPP
+
+// moir::runtime::thread_pool: a fixed set of worker threads for the data parallelism inside one
+// plan step (output channels of a convolution, columns of a GEMM, rows of a MatMul). One
+// parallel_for at a time; the calling thread takes part as worker 0, so a pool of N threads starts
+// N - 1 std::threads, and a pool of 1 starts none and runs everything inline.
+
+#include <algorithm>           // min
+#include <condition_variable>  // condition_variable
+#include <cstddef>             // size_t
+#include <exception>           // exception_ptr, current_exception, rethrow_exception
+#include <mutex>               // mutex, unique_lock
+#include <thread>              // thread, hardware_concurrency
+#include <type_traits>         // remove_reference_t
+#include <vector>              // vector
+
+namespace moir::runtime {
+
+/// The default thread count: std::thread::hardware_concurrency(), at least 1.
+inline std::size_t default_threads() {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n ? n : 1;
+}
+
+/// A pool of `size()` workers (the caller of parallel_for is worker 0).
+/// invariant: size() >= 1; size() - 1 std::threads live as long as the pool.
+class thread_pool {
+public:
+
+    /// threads = 0 means default_threads().
+    explicit thread_pool(std::size_t threads = 0) : size_(threads ? threads : default_threads()) {
+        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+    ~thread_pool() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (auto& t : workers_) t.join();
+    }
+
+    std::size_t size() const { return size_; }
+
+    /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
+    /// worker and round), each chunk on one worker; returns when all are done.
+    /// requires: no other parallel_for of this pool in progress (steps run one at a time), fn safe to
+    /// call concurrently on disjoint ranges with distinct `worker` values.
+    /// ensures: every index in [begin, end) is covered exactly once; the first exception a chunk
+    /// throws is rethrown here after all chunks finished.
+    /// fn(begin, end, worker) is called for each chunk, worker < size(). Allocates nothing.
+    template <class F>
+    void parallel_for(std::size_t begin, std::size_t end, std::size_t grain, F&& fn) {
+        if (end <= begin) return;
+        const std::size_t n = end - begin;
+        if (grain == 0) grain = 1;
+        std::size_t chunks = std::min(size_, (n + grain - 1) / grain);
+        if (chunks <= 1) {
+            fn(begin, end, 0);
+            return;
+        }
+        const std::size_t per = (n + chunks - 1) / chunks;
+        chunks = (n + per - 1) / per;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
+                       per, chunks};
+            next_ = 0;
+            pending_ = chunks;
+            error_ = nullptr;
+            ++generation_;
+        }
+        wake_.notify_all();
+        job j;
+        std::size_t c = 0;
+        while (grab(j, c)) run_chunk(j, c, 0);  // the caller works too
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return pending_ == 0; });
+        job_ = job{};
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    template <class F>
+    static void call(void* f, std::size_t b, std::size_t e, std::size_t w) {
+        (*static_cast<F*>(f))(b, e, w);
+    }
+    struct job {
+        void (*fn)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
+        void* ctx = nullptr;
+        std::size_t begin = 0, end = 0, per = 1, chunks = 0;
+    };
+
+    /// Takes the next chunk of the current job. ensures: false when there is none.
+    bool grab(job& j, std::size_t& c) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!job_.fn || next_ >= job_.chunks) return false;
+        j = job_;
+        c = next_++;
+        return true;
+    }
+
+    void run_chunk(const job& j, std::size_t c, std::size_t worker) {
+        const std::size_t b = j.begin + c * j.per;
+        const std::size_t e = std::min(j.end, b + j.per);
+        std::exception_ptr err;
+        try {
+            j.fn(j.ctx, b, e, worker);
+        } catch (...) {
+            err = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (err && !error_) error_ = err;
+        if (--pending_ == 0) done_.notify_all();
+    }
+
+    void loop(std::size_t worker) {
+        std::size_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+            }
+            job j;
+            std::size_t c = 0;
+            while (grab(j, c)) run_chunk(j, c, worker);
+        }
+    }
+
+    std::size_t size_;
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    bool stop_ = false;
+    std::size_t generation_ = 0;
+    job job_;
+    std::size_t next_ = 0, pending_ = 0;
+    std::exception_ptr error_;
+};
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_THREAD_POOL_HPP

@@ -1,0 +1,411 @@
+// The compiled plan (runtime/plan.hpp) against the reference executor: fused convolution steps
+// (bias, every activation, odd channel counts, strides, padding, groups, depthwise), MatMul,
+// views, fallback ops, thread counts, every arch compiled in, and the real PaddleOCR cls model.
+
+#include <support/env.hpp>
+
+#include <moir/frontends/onnx/onnx.hpp>
+#include <moir/ops/clamp.hpp>
+#include <moir/ops/concat.hpp>
+#include <moir/ops/convolution.hpp>
+#include <moir/ops/convolution_backprop_data.hpp>
+#include <moir/ops/group_convolution.hpp>
+#include <moir/ops/matmul.hpp>
+#include <moir/ops/avg_pool.hpp>
+#include <moir/ops/hard_sigmoid.hpp>
+#include <moir/ops/max_pool.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/ops/reduce_mean.hpp>
+#include <moir/ops/subtract.hpp>
+#include <moir/ops/parameter.hpp>
+#include <moir/ops/reshape.hpp>
+#include <moir/ops/result.hpp>
+#include <moir/ops/softmax.hpp>
+#include <moir/runtime/plan.hpp>
+#include <moir/runtime/reference_executor.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>  // max
+#include <cmath>      // fabs
+#include <cstdint>    // uint32_t
+#include <string>     // string
+#include <vector>     // vector
+
+namespace {
+
+using namespace moir;
+namespace rt = moir::runtime;
+
+/// Deterministic values in [-1, 1).
+std::vector<float> noise(std::size_t n, std::uint32_t seed) {
+    std::vector<float> v(n);
+    for (auto& x : v) {
+        seed = seed * 1664525u + 1013904223u;
+        x = static_cast<float>(seed >> 8) / static_cast<float>(1u << 23) - 1.0f;
+    }
+    return v;
+}
+tensor random_tensor(const shape& s, std::uint32_t seed) { return tensor::from_vector(noise(numel(s), seed), s); }
+
+struct builder {
+    model m;
+    std::size_t next = 0;
+    std::uint32_t seed = 7;
+    std::string fresh(const char* what) { return std::string(what) + std::to_string(next++); }
+    output_ref param(const shape& s) {
+        const node_id id = m.add<ops::parameter>({element_type::f32, partial_shape(s)}, {}, fresh("x"));
+        m.parameters.push_back(id);
+        return {id, 0};
+    }
+    output_ref constant(const tensor& t) { return {m.add<ops::constant>({t}, {}, fresh("c")), 0}; }
+    output_ref weights(const shape& s) { return constant(random_tensor(s, seed++)); }
+    template <class Op>
+    output_ref op(typename Op::attrs a, std::vector<output_ref> in) {
+        return {m.add<Op>(std::move(a), std::move(in), fresh(std::string(Op::name).c_str())), 0};
+    }
+    output_ref conv(output_ref x, std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t stride,
+                    std::int64_t pad) {
+        ops::detail::convolution_attrs a{{stride, stride}, {1, 1}, {pad, pad}, {pad, pad}, ops::pad_type::explicit_};
+        return op<ops::convolution>(a, {x, weights({cout, cin, k, k})});
+    }
+    output_ref dwconv(output_ref x, std::int64_t c, std::int64_t k, std::int64_t stride, std::int64_t pad) {
+        ops::detail::convolution_attrs a{{stride, stride}, {1, 1}, {pad, pad}, {pad, pad}, ops::pad_type::explicit_};
+        return op<ops::group_convolution>(a, {x, weights({c, 1, 1, k, k})});
+    }
+    output_ref bias(output_ref x, std::int64_t c) { return op<ops::add>({}, {x, weights({1, c, 1, 1})}); }
+    void output(output_ref r) { m.results.push_back(m.add<ops::result>({}, {r}, fresh("y"))); }
+    model done() {
+        m.validate();
+        return m;
+    }
+};
+
+void check_close(const std::vector<tensor>& got, const std::vector<tensor>& want, double rel = 1e-5) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        REQUIRE(got[i].dims() == want[i].dims());
+        REQUIRE(got[i].type() == want[i].type());
+        const auto g = got[i].to_vector<double>(), w = want[i].to_vector<double>();
+        double scale = 1.0;
+        for (double v : w) scale = std::max(scale, std::fabs(v));
+        double worst = 0.0;
+        for (std::size_t j = 0; j < g.size(); ++j) worst = std::max(worst, std::fabs(g[j] - w[j]));
+        CHECK_MESSAGE(worst <= rel * scale, "output " << i << ": max abs diff " << worst << " (scale " << scale << ")");
+    }
+}
+
+/// The arches this program and CPU can run (reference always).
+std::vector<std::string> arches() {
+    std::vector<std::string> a;
+    for (const char* name : {"reference", "avx2", "avx512"})
+        if (rt::fp32_table_named(name)) a.push_back(name);
+    return a;
+}
+
+/// Compiles m for every arch and 1 and 2 threads, checks against the reference executor.
+void check_plan(const model& m, const std::vector<tensor>& in, double rel = 1e-5) {
+    const auto want = reference_executor<>(m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch;
+            o.threads = threads;
+            std::vector<shape> shapes;
+            for (const auto& t : in) shapes.push_back(t.dims());
+            rt::plan p(m, shapes, o);
+            check_close(p.run(in), want, rel);
+            check_close(p.run(in), want, rel);  // a second run on the same arena
+        }
+    rt::plan_options o;
+    o.fast = false;
+    rt::plan p(m, o);
+    check_close(p.run(in), want, 0.0);  // reference steps only: identical
+}
+
+std::size_t count_kernel(const rt::plan& p, const std::string& prefix) {
+    std::size_t n = 0;
+    for (const auto& s : p.steps()) n += s->kernel.rfind(prefix, 0) == 0;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("a fused conv + bias + activation is one step for every activation") {
+    using kernels::simd::activation;
+    for (int act = 0; act < 6; ++act) {
+        CAPTURE(act);
+        builder b;
+        const auto x = b.param({1, 5, 9, 11});
+        auto y = b.bias(b.conv(x, 5, 7, 3, 1, 1), 7);
+        switch (act) {
+            case 1: y = b.op<ops::relu>({}, {y}); break;
+            case 2: y = b.op<ops::clamp>({-0.25, 0.5}, {y}); break;
+            case 3: y = b.op<ops::hswish>({}, {y}); break;
+            case 4: y = b.op<ops::hsigmoid>({}, {y}); break;
+            case 5: y = b.op<ops::sigmoid>({}, {y}); break;
+            default: break;
+        }
+        b.output(y);
+        const model m = b.done();
+        const std::vector<tensor> in{random_tensor({1, 5, 9, 11}, 42)};
+        check_plan(m, in);
+        rt::plan p(m);
+        REQUIRE(p.steps().size() == 1);
+        CHECK(p.steps()[0]->kernel.find("conv3x3.") == 0);
+        CHECK(p.steps()[0]->ops.find("Convolution+Add") == 0);
+        if (act == 3) CHECK(p.steps()[0]->kernel.find("+hswish") != std::string::npos);
+    }
+}
+
+TEST_CASE("conv geometries: odd channels, stride 2, padding, 1x1, 5x5, groups, depthwise, batch 2") {
+    struct geo {
+        std::int64_t n, cin, cout, h, w, k, stride, pad;
+    };
+    for (const geo& g : std::vector<geo>{{1, 3, 17, 13, 15, 3, 2, 1},
+                                         {1, 13, 19, 7, 9, 1, 1, 0},
+                                         {1, 13, 19, 8, 8, 1, 2, 0},
+                                         {2, 4, 6, 11, 10, 5, 1, 2},
+                                         {1, 1, 33, 20, 21, 3, 1, 0},
+                                         {1, 32, 64, 16, 16, 3, 1, 1}}) {
+        CAPTURE(g.cin);
+        CAPTURE(g.k);
+        builder b;
+        const auto x = b.param({g.n, g.cin, g.h, g.w});
+        b.output(b.op<ops::relu>({}, {b.bias(b.conv(x, g.cin, g.cout, g.k, g.stride, g.pad), g.cout)}));
+        check_plan(b.done(), {random_tensor({g.n, g.cin, g.h, g.w}, 3)});
+    }
+    for (std::int64_t k : {3, 5})
+        for (std::int64_t stride : {1, 2}) {
+            CAPTURE(k);
+            CAPTURE(stride);
+            builder b;
+            const auto x = b.param({1, 11, 19, 17});
+            b.output(b.op<ops::hswish>({}, {b.bias(b.dwconv(x, 11, k, stride, k / 2), 11)}));
+            const model m = b.done();
+            check_plan(m, {random_tensor({1, 11, 19, 17}, 5)});
+            CHECK(count_kernel(rt::plan(m), "dw") == 1);
+        }
+    {  // grouped, not depthwise: 2 groups of 3 -> 8
+        builder b;
+        const auto x = b.param({1, 6, 9, 9});
+        ops::detail::convolution_attrs a{{1, 1}, {1, 1}, {1, 1}, {1, 1}, ops::pad_type::explicit_};
+        b.output(b.op<ops::group_convolution>(a, {x, b.weights({2, 4, 3, 3, 3})}));
+        const model m = b.done();
+        check_plan(m, {random_tensor({1, 6, 9, 9}, 9)});
+        CHECK(count_kernel(rt::plan(m), "gconv3x3") == 1);
+    }
+}
+
+TEST_CASE("no fusion when the conv output has another consumer; scalar bias and Add(bias, x) fuse") {
+    builder b;
+    const auto x = b.param({1, 3, 8, 8});
+    const auto c = b.conv(x, 3, 4, 3, 1, 1);
+    b.output(b.op<ops::relu>({}, {c}));
+    b.output(c);
+    const auto c2 = b.conv(x, 3, 4, 1, 1, 0);
+    b.output(b.op<ops::sigmoid>({}, {b.op<ops::add>({}, {b.constant(tensor::scalar(0.5f)), c2})}));
+    const model m = b.done();
+    check_plan(m, {random_tensor({1, 3, 8, 8}, 11)});
+    rt::plan p(m);
+    CHECK(count_kernel(p, "eltwise") == 1);  // the Relu, on its own
+    CHECK(count_kernel(p, "conv1x1") == 1);
+    for (const auto& s : p.steps())
+        if (s->kernel.rfind("conv1x1", 0) == 0) CHECK(s->ops == "Convolution+Add+Sigmoid");
+}
+
+TEST_CASE("MatMul with constant weights, bias and activation; transpose_b; batch dims") {
+    for (bool tb : {false, true}) {
+        builder b;
+        const auto x = b.param({2, 5, 37});
+        const auto w = b.weights(tb ? shape{19, 37} : shape{37, 19});
+        auto y = b.op<ops::matmul>({false, tb}, {x, w});
+        y = b.op<ops::add>({}, {y, b.weights({19})});
+        b.output(b.op<ops::hsigmoid>({}, {y}));
+        const model m = b.done();
+        check_plan(m, {random_tensor({2, 5, 37}, 13)});
+        rt::plan p(m);
+        REQUIRE(p.steps().size() == 1);
+        CHECK(p.steps()[0]->ops == "MatMul+Add+HSigmoid");
+    }
+    {  // K beyond one K block
+        builder b;
+        const auto x = b.param({3, 700});
+        b.output(b.op<ops::matmul>({false, false}, {x, b.weights({700, 9})}));
+        check_plan(b.done(), {random_tensor({3, 700}, 17)}, 2e-5);
+    }
+}
+
+TEST_CASE("fallback ops, views and folded constants run through the reference steps") {
+    builder b;
+    const auto x = b.param({1, 4, 6, 6});
+    const auto c = b.op<ops::relu>({}, {b.bias(b.conv(x, 4, 8, 3, 1, 1), 8)});
+    ops::max_pool::attrs mp{{2, 2}, {0, 0}, {0, 0}, {2, 2}, ops::rounding_type::floor, ops::pad_type::explicit_};
+    const auto pooled = b.op<ops::max_pool>(mp, {c});
+    // a reshape target computed from constants: folded when the plan is compiled
+    const auto target = b.op<ops::add>({}, {b.constant(tensor::from_vector(std::vector<std::int64_t>{0, 71})),
+                                            b.constant(tensor::from_vector(std::vector<std::int64_t>{1, 1}))});
+    const auto flat = b.op<ops::reshape>({false}, {pooled, target});
+    const auto both = b.op<ops::concat>({0}, {flat, flat});
+    b.output(b.op<ops::softmax>({1}, {both}));
+    b.output(flat);
+    const model m = b.done();
+    check_plan(m, {random_tensor({1, 4, 6, 6}, 19)});
+    rt::plan p(m);
+    CHECK(count_kernel(p, "view") == 1);
+    CHECK(count_kernel(p, "maxpool") == 1);
+    CHECK(count_kernel(p, "reference") == 2);  // concat, softmax
+    CHECK(p.steps().size() == 5);  // conv, pool, view, concat, softmax (the Add is folded)
+}
+
+TEST_CASE("element-wise and pooling steps: SE block, residual, broadcasts, pools with padding and ceil") {
+    builder b;
+    const auto x = b.param({1, 6, 9, 10});
+    const auto c = b.op<ops::hswish>({}, {b.bias(b.conv(x, 6, 6, 1, 1, 0), 6)});
+    // squeeze-excite: global mean, 1x1 convs, HardSigmoid, channel scale
+    const auto axes = b.constant(tensor::from_vector(std::vector<std::int64_t>{2, 3}));
+    const auto mean = b.op<ops::reduce_mean>({true}, {c, axes});
+    const auto s = b.op<ops::relu>({}, {b.bias(b.conv(mean, 6, 3, 1, 1, 0), 3)});
+    const auto e = b.bias(b.conv(s, 3, 6, 1, 1, 0), 6);
+    const auto gate = b.op<ops::hard_sigmoid>(
+        {}, {e, b.constant(tensor::scalar(0.2f)), b.constant(tensor::scalar(0.5f))});
+    const auto scaled = b.op<ops::multiply>({}, {c, gate});
+    const auto res = b.op<ops::add>({}, {scaled, x});                         // equal shapes
+    const auto shifted = b.op<ops::subtract>({}, {b.weights({6, 1, 1}), res});  // small operand first
+    const auto clamped = b.op<ops::clamp>({-0.5, 0.75}, {shifted});
+    b.output(b.op<ops::sigmoid>({}, {clamped}));
+    ops::avg_pool::attrs ap{{2, 2}, {1, 1}, {1, 1}, {3, 3}, false, ops::rounding_type::ceil, ops::pad_type::explicit_};
+    b.output(b.op<ops::avg_pool>(ap, {res}));
+    ap.exclude_pad = true;
+    b.output(b.op<ops::avg_pool>(ap, {res}));
+    ops::max_pool::attrs mp{{2, 1}, {1, 0}, {1, 2}, {3, 3}, ops::rounding_type::ceil, ops::pad_type::explicit_};
+    b.output(b.op<ops::max_pool>(mp, {res}));
+    const model m = b.done();
+    check_plan(m, {random_tensor({1, 6, 9, 10}, 37)});
+    rt::plan p(m);
+    CHECK(count_kernel(p, "reference") == 0);
+    CHECK(count_kernel(p, "global_mean") == 1);
+    CHECK(count_kernel(p, "eltwise") == 6);  // hsigmoid, multiply, add, subtract, clamp, sigmoid
+}
+
+TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 padded with output padding") {
+    for (int v = 0; v < 2; ++v) {
+        CAPTURE(v);
+        builder b;
+        const auto x = b.param({2, 5, 7, 6});
+        ops::detail::convolution_backprop_attrs a;
+        a.strides = {2, 2};
+        a.dilations = {1, 1};
+        a.pads_begin = v ? std::vector<std::int64_t>{1, 1} : std::vector<std::int64_t>{0, 0};
+        a.pads_end = a.pads_begin;
+        if (v) a.output_padding = {1, 0};
+        const std::int64_t k = v ? 3 : 2;
+        auto y = b.op<ops::convolution_backprop_data>(a, {x, b.weights({5, 3, k, k})});
+        y = b.bias(y, 3);
+        y = v ? b.op<ops::sigmoid>({}, {y}) : b.op<ops::relu>({}, {y});
+        b.output(y);
+        const model m = b.done();
+        check_plan(m, {random_tensor({2, 5, 7, 6}, 41)});
+        rt::plan p(m);
+        REQUIRE(p.steps().size() == 1);
+        CHECK(p.steps()[0]->kernel.find("deconv") == 0);
+    }
+}
+
+TEST_CASE("memory planner: live buffers never overlap; a chain reuses memory") {
+    builder b;
+    auto y = b.param({1, 8, 16, 16});
+    for (int i = 0; i < 8; ++i) y = b.op<ops::relu>({}, {b.bias(b.conv(y, 8, 8, 3, 1, 1), 8)});
+    b.output(y);
+    const model m = b.done();
+    rt::plan p(m);
+    const auto& bufs = p.buffers();
+    REQUIRE(bufs.size() == 8);
+    CHECK(p.arena_bytes() < p.activation_bytes());
+    CHECK(p.arena_bytes() <= 2 * 8 * 16 * 16 * 4);  // two live buffers at a time
+    for (std::size_t i = 0; i < bufs.size(); ++i)
+        for (std::size_t j = i + 1; j < bufs.size(); ++j) {
+            const bool live_together = bufs[i].first <= bufs[j].last && bufs[j].first <= bufs[i].last;
+            const auto& si = p.slots()[p.buffer_slots()[i]];
+            const auto& sj = p.slots()[p.buffer_slots()[j]];
+            const bool overlap = si.offset < sj.offset + sj.bytes && sj.offset < si.offset + si.bytes;
+            CHECK_FALSE((live_together && overlap));
+        }
+    check_plan(m, {random_tensor({1, 8, 16, 16}, 23)});
+}
+
+TEST_CASE("memory planner on random live ranges") {
+    std::vector<rt::buffer_request> req;
+    const auto r = noise(3 * 200, 99);
+    for (std::size_t i = 0; i < 200; ++i) {
+        const auto first = static_cast<std::size_t>((r[3 * i] + 1.0f) * 50.0f);
+        const auto len = static_cast<std::size_t>((r[3 * i + 1] + 1.0f) * 10.0f);
+        req.push_back({static_cast<std::size_t>((r[3 * i + 2] + 1.0f) * 5000.0f) + 1, first, first + len});
+    }
+    const auto mp = rt::plan_memory(req);
+    std::size_t sum = 0;
+    for (std::size_t i = 0; i < req.size(); ++i) {
+        sum += req[i].bytes;
+        CHECK(mp.offsets[i] % 64 == 0);
+        CHECK(mp.offsets[i] + req[i].bytes <= mp.arena_bytes);
+        for (std::size_t j = i + 1; j < req.size(); ++j) {
+            const bool live = req[i].first <= req[j].last && req[j].first <= req[i].last;
+            const bool overlap = mp.offsets[i] < mp.offsets[j] + req[j].bytes && mp.offsets[j] < mp.offsets[i] + req[i].bytes;
+            CHECK_FALSE((live && overlap));
+        }
+    }
+    CHECK(mp.arena_bytes < sum);
+}
+
+TEST_CASE("thread pool: every index once, 1 thread runs inline, exceptions propagate") {
+    for (std::size_t threads : {1, 2, 3}) {
+        rt::thread_pool pool(threads);
+        CHECK(pool.size() == threads);
+        for (int round = 0; round < 50; ++round) {
+            std::vector<int> hits(1000, 0);
+            pool.parallel_for(0, hits.size(), 7, [&](std::size_t b, std::size_t e, std::size_t w) {
+                CHECK(w < threads);
+                for (std::size_t i = b; i < e; ++i) ++hits[i];
+            });
+            CHECK(std::count(hits.begin(), hits.end(), 1) == 1000);
+        }
+        CHECK_THROWS_AS(pool.parallel_for(0, 10, 1, [](std::size_t b, std::size_t, std::size_t) {
+            if (b == 0) throw std::runtime_error("boom");
+        }), std::runtime_error);
+    }
+}
+
+TEST_CASE("plan errors: wrong input shape, dynamic input without shapes; plan_cache re-plans") {
+    builder b;
+    const auto x = b.param({1, 3, -1, -1});
+    b.output(b.op<ops::relu>({}, {b.conv(x, 3, 4, 3, 1, 1)}));
+    const model m = b.done();
+    CHECK_THROWS_AS(rt::plan{m}, shape_error);
+    rt::plan p(m, {{1, 3, 8, 8}});
+    CHECK_THROWS_AS(p.run({random_tensor({1, 3, 9, 8}, 1)}), shape_error);
+    CHECK_THROWS_AS((rt::plan{m, {{1, 4, 8, 8}}}), shape_error);
+    rt::plan_cache cache(m);
+    for (std::int64_t h : {8, 12, 8}) {
+        const std::vector<tensor> in{random_tensor({1, 3, h, 10}, 29)};
+        check_close(cache.run(in), reference_executor<>(m).run(in));
+    }
+}
+
+TEST_CASE("PaddleOCR cls (1x3x48x192): plan == reference executor") {
+    const std::string path = test::ocr_assets() + "/ch_ppocr_mobile_v2.0_cls_infer.onnx";
+    REQUIRE_MESSAGE(test::fs::exists(path), "missing " << path << ": run tools/setup.sh first");
+    const model m = onnx::load(path);
+    const std::vector<tensor> in{random_tensor({1, 3, 48, 192}, 31)};
+    const auto want = reference_executor<>(m).run(in);
+    for (std::size_t threads : {1, 2}) {
+        rt::plan_options o;
+        o.threads = threads;
+        rt::plan p(m, {{1, 3, 48, 192}}, o);
+        check_close(p.run(in), want);
+        CHECK(count_kernel(p, "reference") < p.steps().size());
+        MESSAGE("cls: " << p.steps().size() << " steps, arch " << p.arch() << ", arena " << p.arena_bytes()
+                        << " bytes of " << p.activation_bytes());
+    }
+}
