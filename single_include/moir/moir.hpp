@@ -9714,6 +9714,34 @@ inline std::vector<std::vector<tap>> axis_taps(const ops::interpolate::attrs& a,
     }
     return taps;
 }
+/// The taps of every output coordinate of every axis of an Interpolate from data of shape xs to
+/// output shape ys: identity (shifted by pads_begin) on axes not resampled, axis_taps on the others.
+/// `scales_or_sizes` is the op's 2nd input, `axes` its 3rd (null: every axis). The fast step of
+/// runtime/steps/interpolate.hpp uses the same taps, so both pick the same cells.
+inline std::vector<std::vector<std::vector<tap>>> interpolate_taps(const ops::interpolate::attrs& a, const shape& xs,
+                                                                   const shape& ys, const tensor& scales_or_sizes,
+                                                                   const std::vector<std::int64_t>* axes_values) {
+    const std::size_t r = xs.size();
+    const auto pb = ops::interpolate::pads(a.pads_begin, r, "pads_begin");
+    const auto pe = ops::interpolate::pads(a.pads_end, r, "pads_end");
+    const auto axes = ops::interpolate::resolve_axes(axes_values, r);
+    const bool scales = a.shape_calculation_mode == ops::shape_calculation_mode::scales;
+    std::vector<std::vector<std::vector<tap>>> taps(r);
+    for (std::size_t ax = 0; ax < r; ++ax)
+        for (std::int64_t o = 0; o < ys[ax]; ++o) {
+            const std::int64_t i = o - pb[ax];
+            taps[ax].push_back({{i >= 0 && i < xs[ax] ? i : -1, 1.0}});
+        }
+    for (std::size_t k = 0; k < axes.size(); ++k) {
+        const std::size_t ax = axes[k];
+        const std::int64_t in_len = xs[ax] + pb[ax] + pe[ax];
+        const float scale = scales ? scales_or_sizes.at_as<float>(k)
+                                   : static_cast<float>(ys[ax]) / static_cast<float>(in_len);
+        const float resized = scales ? static_cast<float>(in_len) * scale : static_cast<float>(ys[ax]);
+        taps[ax] = axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale, resized);
+    }
+    return taps;
+}
 }  // namespace reference
 
 template <>
@@ -9729,28 +9757,9 @@ struct kernel<ops::interpolate, any_precision, arch::reference> {
                        (a.antialias ? " with antialias" : "") + " is not supported (nearest, linear_onnx, cubic are)");
         const shape& xs = in[0].dims();
         const shape& ys = out[0].dims();
-        const std::size_t r = xs.size();
-        const auto pb = ops::interpolate::pads(a.pads_begin, r, "pads_begin");
-        const auto pe = ops::interpolate::pads(a.pads_end, r, "pads_end");
         std::vector<std::int64_t> axes_values;
         if (in.size() > 2) axes_values = in[2].to_vector<std::int64_t>();
-        const auto axes = ops::interpolate::resolve_axes(in.size() > 2 ? &axes_values : nullptr, r);
-        const bool scales = a.shape_calculation_mode == ops::shape_calculation_mode::scales;
-        // taps per axis: identity on axes not resampled (their extent is the padded extent)
-        std::vector<std::vector<std::vector<reference::tap>>> taps(r);
-        for (std::size_t ax = 0; ax < r; ++ax)
-            for (std::int64_t o = 0; o < ys[ax]; ++o) {
-                const std::int64_t i = o - pb[ax];
-                taps[ax].push_back({{i >= 0 && i < xs[ax] ? i : -1, 1.0}});
-            }
-        for (std::size_t k = 0; k < axes.size(); ++k) {
-            const std::size_t ax = axes[k];
-            const std::int64_t in_len = xs[ax] + pb[ax] + pe[ax];
-            const float scale = scales ? in[1].at_as<float>(k)
-                                       : static_cast<float>(ys[ax]) / static_cast<float>(in_len);
-            const float resized = scales ? static_cast<float>(in_len) * scale : static_cast<float>(ys[ax]);
-            taps[ax] = reference::axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale, resized);
-        }
+        const auto taps = reference::interpolate_taps(a, xs, ys, in[1], in.size() > 2 ? &axes_values : nullptr);
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             constexpr bool floating = std::is_floating_point_v<T> || std::is_same_v<T, half>;
@@ -13701,26 +13710,12 @@ private:
 }  // namespace moir
 
 #endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
-#ifndef MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
-#define MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+#ifndef MOIR_RUNTIME_STEPS_CONCAT_HPP
+#define MOIR_RUNTIME_STEPS_CONCAT_HPP
 
-// The fast convolution step family: 2-D FP32 Convolution / GroupConvolution with constant weights,
-// fused with a following per-channel bias Add and activation (steps/fusion.hpp), on the fast
-// kernels of the plan's arch (kernels/simd/): depthwise convolutions on the depthwise kernel, the
-// others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
-// the fly). Weights are packed once, when the plan is compiled.
-//
-// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
-// the others run as independent parts (per group, and per block of output channels, each packed
-// on its own) spread over the workers.
-
-#ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
-#define MOIR_RUNTIME_STEPS_FUSION_HPP
-
-// What the fast step families fuse after their main node: an Add of a constant bias that varies
-// along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid); each fused node must be the only consumer of
-// the one before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+// The concat step family: Concat of any element type as a list of byte copies computed once when
+// the plan is compiled (for each run of the axes before `axis`, each input's block goes to its place
+// in the output), with large copies cut into pieces so the workers share them.
 
 #ifndef MOIR_RUNTIME_STEPS_STEP_HPP
 #define MOIR_RUNTIME_STEPS_STEP_HPP
@@ -14063,6 +14058,103 @@ private:
 }  // namespace moir::runtime
 
 #endif  // MOIR_RUNTIME_STEPS_STEP_HPP
+
+#include <algorithm>  // min
+#include <cstddef>    // size_t
+#include <cstring>    // memcpy
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+/// Copies `bytes` from byte `from` of input `input` (an index into `reads`) to byte `to` of the output.
+struct copy_piece {
+    std::size_t input, from, to, bytes;
+};
+
+/// Runs a fixed list of copies into one output.
+class concat_step final : public step {
+public:
+    std::vector<copy_piece> pieces;
+    void run(const run_context& ctx) const override {
+        auto* y = static_cast<std::byte*>(ctx.out(writes[0]));
+        ctx.pool->parallel_for(0, pieces.size(), 1, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t i = b; i < e; ++i) {
+                const copy_piece& p = pieces[i];
+                std::memcpy(y + p.to, static_cast<const std::byte*>(ctx.data(reads[p.input])) + p.from, p.bytes);
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct concat {
+    static constexpr std::string_view name = "concat";
+    /// Copies larger than this are cut, so one big input does not sit on one worker.
+    static constexpr std::size_t piece_bytes = 64 * 1024;
+    /// Above this many blocks (a Concat along a late axis of a large tensor) the table would be
+    /// larger than the data; such nodes stay with the reference family.
+    static constexpr std::size_t max_pieces = 1 << 16;
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        if (!b.table || !n.is<ops::concat>() || n.inputs.empty()) return nullptr;
+        const slot& ys = b.slots[b.output_slot(id)];
+        const std::size_t r = ys.dims.size();
+        if (r == 0) return nullptr;
+        const std::int64_t ax = n.attrs_as<ops::concat>().axis;
+        const std::size_t axis = static_cast<std::size_t>(ax < 0 ? ax + static_cast<std::int64_t>(r) : ax);
+        if (axis >= r) return nullptr;
+        std::size_t outer = 1;
+        for (std::size_t d = 0; d < axis; ++d) outer *= static_cast<std::size_t>(ys.dims[d]);
+        if (outer * n.inputs.size() > max_pieces) return nullptr;  // many tiny copies: the reference family
+        const std::size_t out_block = outer ? ys.bytes / outer : 0;
+        auto s = std::make_unique<concat_step>();
+        std::size_t at = 0;  // byte offset of input k's block inside an output block
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+            const slot& xs = b.slots[b.input_slot(id, k)];
+            if (xs.type != ys.type || xs.dims.size() != r) return nullptr;
+            const std::size_t block = outer ? xs.bytes / outer : 0;
+            for (std::size_t o = 0; o < outer; ++o)
+                for (std::size_t off = 0; off < block; off += piece_bytes)
+                    s->pieces.push_back({k, o * block + off, o * out_block + at + off, std::min(piece_bytes, block - off)});
+            at += block;
+            s->reads.push_back(b.input_slot(id, k));
+        }
+        if (at != out_block) return nullptr;
+        s->name = n.name;
+        s->ops = std::string(n.op->ir_name);
+        s->kernel = "concat";
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_CONCAT_HPP
+#ifndef MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+#define MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
+
+// The fast convolution step family: 2-D FP32 Convolution / GroupConvolution with constant weights,
+// fused with a following per-channel bias Add and activation (steps/fusion.hpp), on the fast
+// kernels of the plan's arch (kernels/simd/): depthwise convolutions on the depthwise kernel, the
+// others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
+// the fly). Weights are packed once, when the plan is compiled.
+//
+// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
+// the others run as independent parts (per group, and per block of output channels, each packed
+// on its own) spread over the workers.
+
+#ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
+#define MOIR_RUNTIME_STEPS_FUSION_HPP
+
+// What the fast step families fuse after their main node: an Add of a constant bias that varies
+// along one axis only (per output channel for a convolution, per column for a MatMul), then one
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid); each fused node must be the only consumer of
+// the one before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+
 
 #include <string>  // string
 #include <vector>  // vector
@@ -14649,6 +14741,137 @@ struct eltwise {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_ELTWISE_HPP
+#ifndef MOIR_RUNTIME_STEPS_INTERPOLATE_HPP
+#define MOIR_RUNTIME_STEPS_INTERPOLATE_HPP
+
+// The interpolate step family: Interpolate in mode nearest (any coordinate transformation, nearest
+// mode, pads and axes; any element type) as two index tables computed once when the plan is
+// compiled, from the reference kernel's own taps (kernels/reference/interpolate.hpp), so it picks
+// exactly the cells the reference picks. An output row (the last axis) either repeats the row before
+// it (upsampling along the other axes: one memcpy), or gathers its cells from one input row through
+// the column table. Rows are split across the workers. Other modes are left to the reference family.
+
+
+#include <algorithm>  // max
+#include <cstddef>    // size_t
+#include <cstdint>  // int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+#include <cstring>  // memcpy, memset
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::runtime::steps {
+
+/// Nearest resampling by tables: output row r reads input row row_src[r] (an element offset; -1 for
+/// a padded row, which is zeros), cell c of a row reads cell col_src[c] of it (-1: zero).
+class nearest_step final : public step {
+public:
+    std::size_t elem = 4, width = 0;  // bytes per element, output row length
+    std::vector<std::int64_t> row_src, col_src;
+    bool identity_cols = false;  // col_src[c] == c for every c (only rows are resampled)
+
+    void run(const run_context& ctx) const override {
+        const auto* x = static_cast<const std::uint8_t*>(ctx.data(reads[0]));
+        auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
+        const std::size_t row_bytes = width * elem;
+        const std::size_t grain = std::max<std::size_t>(1, 16384 / (row_bytes ? row_bytes : 1));
+        ctx.pool->parallel_for(0, row_src.size(), grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t r = b; r < e; ++r) {
+                std::uint8_t* dst = y + r * row_bytes;
+                const std::int64_t src = row_src[r];
+                if (src < 0) {
+                    std::memset(dst, 0, row_bytes);
+                } else if (r > b && src == row_src[r - 1]) {
+                    std::memcpy(dst, dst - row_bytes, row_bytes);
+                } else if (identity_cols) {
+                    std::memcpy(dst, x + static_cast<std::size_t>(src) * elem, row_bytes);
+                } else {
+                    gather_row(x + static_cast<std::size_t>(src) * elem, dst);
+                }
+            }
+        });
+    }
+
+private:
+    template <class T>
+    void gather_typed(const std::uint8_t* src, std::uint8_t* dst) const {
+        const auto* s = reinterpret_cast<const T*>(src);
+        auto* d = reinterpret_cast<T*>(dst);
+        for (std::size_t c = 0; c < width; ++c) d[c] = col_src[c] < 0 ? T{0} : s[col_src[c]];
+    }
+    void gather_row(const std::uint8_t* src, std::uint8_t* dst) const {
+        switch (elem) {
+            case 1: gather_typed<std::uint8_t>(src, dst); return;
+            case 2: gather_typed<std::uint16_t>(src, dst); return;
+            case 4: gather_typed<std::uint32_t>(src, dst); return;
+            case 8: gather_typed<std::uint64_t>(src, dst); return;
+            default: break;
+        }
+        for (std::size_t c = 0; c < width; ++c) {
+            if (col_src[c] < 0) std::memset(dst + c * elem, 0, elem);
+            else std::memcpy(dst + c * elem, src + static_cast<std::size_t>(col_src[c]) * elem, elem);
+        }
+    }
+};
+
+/// The family (see the file comment).
+struct interpolate {
+    static constexpr std::string_view name = "interpolate";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        if (!b.table || !n.is<ops::interpolate>()) return nullptr;
+        const auto& a = n.attrs_as<ops::interpolate>();
+        if (a.mode != ops::interpolate_mode::nearest || a.antialias) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* sizes = b.constant_input(id, 1);
+        const tensor* axes = n.inputs.size() > 2 ? b.constant_input(id, 2) : nullptr;
+        if (!sizes || (n.inputs.size() > 2 && !axes) || xs.type == element_type::boolean || xs.dims.empty() ||
+            numel(ys.dims) == 0)
+            return nullptr;
+        std::vector<std::int64_t> axes_values;
+        if (axes) axes_values = axes->to_vector<std::int64_t>();
+        const auto taps = kernels::reference::interpolate_taps(a, xs.dims, ys.dims, *sizes, axes ? &axes_values : nullptr);
+        const std::size_t r = xs.dims.size();
+        auto s = std::make_unique<nearest_step>();
+        s->elem = size_of(xs.type);
+        s->width = static_cast<std::size_t>(ys.dims[r - 1]);
+        s->identity_cols = ys.dims[r - 1] == xs.dims[r - 1];
+        for (std::size_t c = 0; c < s->width; ++c) {
+            s->col_src.push_back(taps[r - 1][c].at(0).index);
+            s->identity_cols = s->identity_cols && s->col_src.back() == static_cast<std::int64_t>(c);
+        }
+        // the input offset of each output row: an odometer over the leading axes
+        std::vector<std::int64_t> stride(r, 1);
+        for (std::size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * xs.dims[i];
+        const std::size_t rows = numel(ys.dims) / s->width;
+        std::vector<std::int64_t> pos(r, 0);
+        s->row_src.reserve(rows);
+        for (std::size_t row = 0; row < rows; ++row) {
+            std::int64_t at = 0;
+            for (std::size_t ax = 0; ax + 1 < r; ++ax) {
+                const std::int64_t i = taps[ax][static_cast<std::size_t>(pos[ax])].at(0).index;
+                at = (i < 0 || at < 0) ? -1 : at + i * stride[ax];
+            }
+            s->row_src.push_back(at);
+            for (std::size_t ax = r - 1; ax-- > 0;) {
+                if (++pos[ax] < ys.dims[ax]) break;
+                pos[ax] = 0;
+            }
+        }
+        s->name = n.name;
+        s->ops = std::string(n.op->ir_name);
+        s->kernel = s->identity_cols ? "nearest.rows" : "nearest";
+        s->reads.push_back(b.input_slot(id, 0));
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_INTERPOLATE_HPP
 #ifndef MOIR_RUNTIME_STEPS_MATMUL_HPP
 #define MOIR_RUNTIME_STEPS_MATMUL_HPP
 
@@ -14981,7 +15204,8 @@ namespace moir::runtime {
 
 /// The step families of a default plan, tried in this order (the reference family last).
 using default_step_families = type_list<steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-                                        steps::eltwise, steps::view, steps::reference>;
+                                        steps::eltwise, steps::interpolate, steps::concat, steps::view,
+                                        steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

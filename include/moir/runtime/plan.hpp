@@ -25,9 +25,11 @@
 #include <moir/runtime/dispatch.hpp>
 #include <moir/runtime/memory_planner.hpp>
 #include <moir/runtime/reference_executor.hpp>
+#include <moir/runtime/steps/concat.hpp>
 #include <moir/runtime/steps/convolution.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
 #include <moir/runtime/steps/eltwise.hpp>
+#include <moir/runtime/steps/interpolate.hpp>
 #include <moir/runtime/steps/matmul.hpp>
 #include <moir/runtime/steps/pooling.hpp>
 #include <moir/runtime/steps/reference.hpp>
@@ -47,7 +49,8 @@ namespace moir::runtime {
 
 /// The step families of a default plan, tried in this order (the reference family last).
 using default_step_families = type_list<steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-                                        steps::eltwise, steps::view, steps::reference>;
+                                        steps::eltwise, steps::interpolate, steps::concat, steps::view,
+                                        steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

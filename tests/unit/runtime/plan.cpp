@@ -13,6 +13,7 @@
 #include <moir/ops/matmul.hpp>
 #include <moir/ops/avg_pool.hpp>
 #include <moir/ops/hard_sigmoid.hpp>
+#include <moir/ops/interpolate.hpp>
 #include <moir/ops/max_pool.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/reduce_mean.hpp>
@@ -256,8 +257,70 @@ TEST_CASE("fallback ops, views and folded constants run through the reference st
     rt::plan p(m);
     CHECK(count_kernel(p, "view") == 1);
     CHECK(count_kernel(p, "maxpool") == 1);
-    CHECK(count_kernel(p, "reference") == 2);  // concat, softmax
+    CHECK(count_kernel(p, "reference") == 1);  // softmax
+    CHECK(count_kernel(p, "concat") == 1);
     CHECK(p.steps().size() == 5);  // conv, pool, view, concat, softmax (the Add is folded)
+}
+
+TEST_CASE("nearest Interpolate steps pick the reference's cells: det's 2x, odd sizes, half_pixel, pads, axes") {
+    using ops::coordinate_transformation_mode;
+    using ops::nearest_mode;
+    auto sizes = [](std::vector<std::int64_t> v) { return tensor::from_vector(v); };
+    auto scales = [](std::vector<float> v) { return tensor::from_vector(v); };
+    struct variant {
+        ops::interpolate::attrs a;
+        tensor target;
+        std::vector<std::int64_t> axes;  // empty: no 3rd input
+    };
+    const auto mk = [](ops::shape_calculation_mode m, coordinate_transformation_mode c, nearest_mode n,
+                       std::vector<std::int64_t> pb = {}, std::vector<std::int64_t> pe = {}) {
+        return ops::interpolate::attrs{ops::interpolate_mode::nearest, m, c, n, false, pb, pe, -0.75};
+    };
+    const auto by_scales = ops::shape_calculation_mode::scales;
+    const auto by_sizes = ops::shape_calculation_mode::sizes;
+    const std::vector<variant> cases{
+        // det's FPN: x2 by scales, asymmetric + floor, on H and W of NCHW
+        {mk(by_scales, coordinate_transformation_mode::asymmetric, nearest_mode::floor), scales({1, 1, 2, 2}), {}},
+        {mk(by_scales, coordinate_transformation_mode::asymmetric, nearest_mode::floor), scales({4, 4}), {2, 3}},
+        // odd ratios up and down, half_pixel rounding
+        {mk(by_sizes, coordinate_transformation_mode::half_pixel, nearest_mode::round_prefer_floor), sizes({1, 3, 7, 4}), {}},
+        {mk(by_sizes, coordinate_transformation_mode::align_corners, nearest_mode::round_prefer_ceil), sizes({9, 13}), {2, 3}},
+        // only W resampled (rows copied whole), and only H (columns identical)
+        {mk(by_sizes, coordinate_transformation_mode::tf_half_pixel_for_nn, nearest_mode::ceil), sizes({11}), {3}},
+        {mk(by_sizes, coordinate_transformation_mode::asymmetric, nearest_mode::simple), sizes({10}), {2}},
+        // pads: zero rows and columns
+        {mk(by_sizes, coordinate_transformation_mode::half_pixel, nearest_mode::floor, {0, 0, 1, 2}, {0, 0, 2, 1}),
+         sizes({1, 3, 8, 9}), {}},
+    };
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        CAPTURE(k);
+        builder b;
+        const auto x = b.param({1, 3, 5, 6});
+        std::vector<output_ref> in{x, b.constant(cases[k].target)};
+        if (!cases[k].axes.empty()) in.push_back(b.constant(tensor::from_vector(cases[k].axes)));
+        const auto y = b.op<ops::interpolate>(cases[k].a, in);
+        b.output(b.op<ops::relu>({}, {y}));  // a consumer, so the output is an arena tensor
+        const model m = b.done();
+        check_plan(m, {random_tensor({1, 3, 5, 6}, 40 + static_cast<std::uint32_t>(k))}, 0.0);
+        rt::plan p(m);
+        CHECK(count_kernel(p, "nearest") == 1);
+    }
+}
+
+TEST_CASE("Concat steps: channels (det's FPN), last axis, a constant input, 2 threads on big blocks") {
+    for (std::int64_t axis : {1, -1, 0, 2}) {
+        CAPTURE(axis);
+        builder b;
+        const auto x = b.param({2, 24, 33, 35});  // 2 x 24 x 33 x 35 f32: blocks above 64 KB get cut
+        const auto y = b.op<ops::relu>({}, {x});
+        const auto z = b.op<ops::sigmoid>({}, {x});
+        const auto c = b.weights({2, 24, 33, 35});
+        b.output(b.op<ops::concat>({axis}, {y, c, z, y}));
+        const model m = b.done();
+        check_plan(m, {random_tensor({2, 24, 33, 35}, 77)}, 0.0);
+        rt::plan p(m);
+        CHECK(count_kernel(p, "concat") == 1);
+    }
 }
 
 TEST_CASE("element-wise and pooling steps: SE block, residual, broadcasts, pools with padding and ceil") {

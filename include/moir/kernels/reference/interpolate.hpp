@@ -102,6 +102,34 @@ inline std::vector<std::vector<tap>> axis_taps(const ops::interpolate::attrs& a,
     }
     return taps;
 }
+/// The taps of every output coordinate of every axis of an Interpolate from data of shape xs to
+/// output shape ys: identity (shifted by pads_begin) on axes not resampled, axis_taps on the others.
+/// `scales_or_sizes` is the op's 2nd input, `axes` its 3rd (null: every axis). The fast step of
+/// runtime/steps/interpolate.hpp uses the same taps, so both pick the same cells.
+inline std::vector<std::vector<std::vector<tap>>> interpolate_taps(const ops::interpolate::attrs& a, const shape& xs,
+                                                                   const shape& ys, const tensor& scales_or_sizes,
+                                                                   const std::vector<std::int64_t>* axes_values) {
+    const std::size_t r = xs.size();
+    const auto pb = ops::interpolate::pads(a.pads_begin, r, "pads_begin");
+    const auto pe = ops::interpolate::pads(a.pads_end, r, "pads_end");
+    const auto axes = ops::interpolate::resolve_axes(axes_values, r);
+    const bool scales = a.shape_calculation_mode == ops::shape_calculation_mode::scales;
+    std::vector<std::vector<std::vector<tap>>> taps(r);
+    for (std::size_t ax = 0; ax < r; ++ax)
+        for (std::int64_t o = 0; o < ys[ax]; ++o) {
+            const std::int64_t i = o - pb[ax];
+            taps[ax].push_back({{i >= 0 && i < xs[ax] ? i : -1, 1.0}});
+        }
+    for (std::size_t k = 0; k < axes.size(); ++k) {
+        const std::size_t ax = axes[k];
+        const std::int64_t in_len = xs[ax] + pb[ax] + pe[ax];
+        const float scale = scales ? scales_or_sizes.at_as<float>(k)
+                                   : static_cast<float>(ys[ax]) / static_cast<float>(in_len);
+        const float resized = scales ? static_cast<float>(in_len) * scale : static_cast<float>(ys[ax]);
+        taps[ax] = axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale, resized);
+    }
+    return taps;
+}
 }  // namespace reference
 
 template <>
@@ -117,28 +145,9 @@ struct kernel<ops::interpolate, any_precision, arch::reference> {
                        (a.antialias ? " with antialias" : "") + " is not supported (nearest, linear_onnx, cubic are)");
         const shape& xs = in[0].dims();
         const shape& ys = out[0].dims();
-        const std::size_t r = xs.size();
-        const auto pb = ops::interpolate::pads(a.pads_begin, r, "pads_begin");
-        const auto pe = ops::interpolate::pads(a.pads_end, r, "pads_end");
         std::vector<std::int64_t> axes_values;
         if (in.size() > 2) axes_values = in[2].to_vector<std::int64_t>();
-        const auto axes = ops::interpolate::resolve_axes(in.size() > 2 ? &axes_values : nullptr, r);
-        const bool scales = a.shape_calculation_mode == ops::shape_calculation_mode::scales;
-        // taps per axis: identity on axes not resampled (their extent is the padded extent)
-        std::vector<std::vector<std::vector<reference::tap>>> taps(r);
-        for (std::size_t ax = 0; ax < r; ++ax)
-            for (std::int64_t o = 0; o < ys[ax]; ++o) {
-                const std::int64_t i = o - pb[ax];
-                taps[ax].push_back({{i >= 0 && i < xs[ax] ? i : -1, 1.0}});
-            }
-        for (std::size_t k = 0; k < axes.size(); ++k) {
-            const std::size_t ax = axes[k];
-            const std::int64_t in_len = xs[ax] + pb[ax] + pe[ax];
-            const float scale = scales ? in[1].at_as<float>(k)
-                                       : static_cast<float>(ys[ax]) / static_cast<float>(in_len);
-            const float resized = scales ? static_cast<float>(in_len) * scale : static_cast<float>(ys[ax]);
-            taps[ax] = reference::axis_taps(a, xs[ax], pb[ax], in_len, ys[ax], scale, resized);
-        }
+        const auto taps = reference::interpolate_taps(a, xs, ys, in[1], in.size() > 2 ? &axes_values : nullptr);
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             constexpr bool floating = std::is_floating_point_v<T> || std::is_same_v<T, half>;
