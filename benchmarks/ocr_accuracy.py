@@ -139,6 +139,7 @@ def ort_outputs(args, task, inputs):
 def moir_maps(args, model, pages, name):
     out = os.path.join(args.out, "maps", name)
     shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
     run([args.moir, "run", "--model", model, "--input", "%s=%s/" % (INPUT, pages), "--output_dir", out,
          "--threads", str(args.threads)], "moir run (det %s)" % name)
     return out
