@@ -105,6 +105,7 @@ def make_sets(args):
 def convert(args, task, variant, calib_dir=None):
     """Converts one PaddleOCR model to IR; returns the .xml path."""
     out = os.path.join(args.out, "ir")
+    os.makedirs(out, exist_ok=True)
     name = "%s_%s" % (task, variant)
     cmd = [args.moir, "convert", "--input_model", os.path.join(ASSETS, ONNX[task]), "--output_dir", out,
            "--model_name", name, "--input_shape", SHAPES[task]]
@@ -177,7 +178,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="ocr_accuracy.py", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--build", default=os.path.join(ROOT, "build"), help="build folder with moir and ocr_accuracy (default build/)")
-    p.add_argument("--out", help="work folder (default BUILD/ocr_accuracy)")
+    p.add_argument("--out", help="work folder (default BUILD/ocr_accuracy_work)")
     p.add_argument("--count", type=int, default=200, help="held-out rec lines (default 200)")
     p.add_argument("--seed", type=int, default=2026, help="seed of the held-out sets (default 2026; cls uses seed+1)")
     p.add_argument("--cls_count", type=int, help="cls lines, half upside down (default: --count)")
@@ -203,7 +204,7 @@ def main(argv=None):
     p.add_argument("--min_char_accuracy", type=float, default=97.0,
                    help="--check floor for moir FP32 rec character accuracy, %% (default 97)")
     args = p.parse_args(argv)
-    args.out = args.out or os.path.join(args.build, "ocr_accuracy")
+    args.out = args.out or os.path.join(args.build, "ocr_accuracy_work")
     args.cls_count = args.cls_count or args.count
     args.moir = os.path.join(args.build, "moir")
     args.accuracy = os.path.join(args.build, "ocr_accuracy")
