@@ -198,11 +198,13 @@ def main(argv=None):
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--check", action="store_true",
                    help="assert: moir FP32 rec character accuracy within 0.5 points of onnxruntime's and at "
-                        "least --min_char_accuracy; FP16 within 1 point of FP32; cls FP32 and FP16 within 5 "
+                        "least --min_char_accuracy; FP16 within 1 point of FP32; INT8 (when given) at most 0.3 points "
+                        "under FP32; cls FP32 and FP16 within 5 "
                         "points of onnxruntime; det IoU of onnxruntime and FP16 vs FP32 at least 0.95 "
                         "(whichever of these were measured); exit 1 naming each failed bound")
-    p.add_argument("--min_char_accuracy", type=float, default=97.0,
-                   help="--check floor for moir FP32 rec character accuracy, %% (default 97)")
+    p.add_argument("--min_char_accuracy", type=float, default=98.5,
+                   help="--check floor for moir FP32 rec character accuracy, %% (default 98.5: measured 99.60 on the "
+                        "20 lines of seed 2026 and 99.65 on 200; one error in 20 lines costs about 0.4)")
     args = p.parse_args(argv)
     args.out = args.out or os.path.join(args.build, "ocr_accuracy_work")
     args.cls_count = args.cls_count or args.count
@@ -314,6 +316,9 @@ def main(argv=None):
                 if "fp16" in rec:
                     b = rec["fp16"]["char_accuracy_pct"]
                     bound(abs(a - b) <= 1.0, "moir FP16 char accuracy %.2f%% within 1 point of FP32's %.2f%%" % (b, a))
+                if "int8" in rec:  # issue 6's target (on at least 200 held-out lines)
+                    b = rec["int8"]["char_accuracy_pct"]
+                    bound(a - b <= 0.3, "moir INT8 char accuracy %.2f%% at most 0.3 points under FP32's %.2f%%" % (b, a))
             cls = results["cls"]
             for v in ("fp32", "fp16"):
                 if v in cls and "ort" in cls:
