@@ -20,6 +20,8 @@ const USAGE = `Usage:
                         --output_dir D [--threads N]
   node tools/ort_run.js --model M.onnx --input NAME=FILE.npy [--input ...]
                         --bench K [--warmup W] [--threads N] [--output_dir D]
+  node tools/ort_run.js --model M.onnx --input NAME=DIR/ --output_dir D
+                        [--threads N] [--timing T.json]
 
 Runs an ONNX model with onnxruntime-node (CPU) and writes one .npy file per
 model output into D, named after the output with every character outside
@@ -28,6 +30,12 @@ model output into D, named after the output with every character outside
 Options:
   --model PATH        ONNX model file
   --input NAME=FILE   .npy file for the model input NAME (repeat per input)
+  --input NAME=DIR/   a folder: run the (one-input) model on every DIR/*.npy
+                      in name order, in this one process, and write the
+                      outputs of DIR/S.npy into D/S/ (as 'moir run' does)
+  --timing FILE       with a folder input: write JSON with each file's
+                      inference time in ms and their mean (the first run,
+                      untimed, warms up)
   --output_dir DIR    where to write the outputs (created if missing);
                       optional with --bench (then the last run's outputs)
   --threads N         intra-op threads (default 1); inter-op threads are 1
@@ -246,7 +254,7 @@ function writeNpy(file, ortType, shape, data) {
 // ------------------------------------------------------------ arguments --
 
 function parseArgs(argv) {
-    const opts = { model: null, inputs: [], outputDir: null, threads: 1, bench: null, warmup: 1, help: false };
+    const opts = { model: null, inputs: [], outputDir: null, threads: 1, bench: null, warmup: 1, timing: null, help: false };
     const intArg = (name, v, min) => {
         if (!/^\d+$/.test(v || '') || Number(v) < min) throw new UsageError(`${name} expects an integer >= ${min}, got '${v}'`);
         return Number(v);
@@ -279,6 +287,7 @@ function parseArgs(argv) {
             case '--threads': opts.threads = intArg('--threads', next(), 1); break;
             case '--bench': opts.bench = intArg('--bench', next(), 1); break;
             case '--warmup': opts.warmup = intArg('--warmup', next(), 0); break;
+            case '--timing': opts.timing = next(); break;
             default: throw new UsageError(`unknown argument '${argv[i]}'`);
         }
     }
@@ -317,6 +326,60 @@ function stats(lat) {
     const mean = s.reduce((a, b) => a + b, 0) / s.length;
     const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     return { mean_ms: mean, median_ms: median, min_ms: s[0], max_ms: s[s.length - 1], p90_ms: q(0.9) };
+}
+
+// Writes every output of one run into dir (one .npy per output, sanitized names).
+function writeOutputs(session, results, dir, log) {
+    fs.mkdirSync(dir, { recursive: true });
+    const used = new Map();
+    for (const name of session.outputNames) {
+        const t = results[name];
+        const fname = sanitize(name) + '.npy';
+        if (used.has(fname)) fail(`outputs '${used.get(fname)}' and '${name}' both map to file '${fname}'`);
+        used.set(fname, name);
+        const file = path.join(dir, fname);
+        writeNpy(file, t.type, t.dims.map(Number), t.data);
+        log(`${name} -> ${file} ${t.type} [${t.dims.join(', ')}]`);
+    }
+}
+
+// --input NAME=DIR/: every DIR/*.npy through the model, outputs into D/<stem>/.
+async function runFolder(session, folder, opts, log) {
+    if (opts.inputs.length !== 1 || session.inputNames.length !== 1) {
+        fail(`a folder input (${folder.file}) needs a model with one input and exactly one --input`);
+    }
+    if (opts.bench !== null) fail('--bench takes files, not a folder input');
+    if (!opts.outputDir) fail('--output_dir is required with a folder input');
+    const files = fs.readdirSync(folder.file).filter((f) => f.endsWith('.npy')).sort();
+    if (!files.length) fail(`${folder.file}: no .npy files in the folder`);
+    const ort = loadOrt();
+    const latencies = {};
+    for (let i = 0; i < files.length; i++) {
+        const arr = readNpy(path.join(folder.file, files[i]));
+        const feeds = { [folder.name]: new ort.Tensor(arr.dtype.ort, arr.data, arr.shape) };
+        const once = async () => {
+            try {
+                return await session.run(feeds);
+            } catch (e) {
+                fail(`${files[i]}: inference failed: ${e.message}`);
+            }
+            return null;
+        };
+        if (i === 0) await once(); // warm-up
+        const t0 = process.hrtime.bigint();
+        const results = await once();
+        latencies[files[i]] = Number(process.hrtime.bigint() - t0) / 1e6;
+        writeOutputs(session, results, path.join(opts.outputDir, files[i].slice(0, -4)), () => {});
+    }
+    const values = Object.values(latencies);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    log(`${files.length} inputs from ${folder.file} -> ${opts.outputDir}, mean ${mean.toFixed(3)} ms`);
+    if (opts.timing) {
+        fs.writeFileSync(opts.timing, JSON.stringify({ runtime: 'onnxruntime-node', threads: opts.threads, files: files.length,
+            mean_ms: mean, latencies_ms: latencies }) + '\n');
+    }
+    if (typeof session.release === 'function') await session.release();
+    return 0;
 }
 
 async function main() {
@@ -358,6 +421,10 @@ async function main() {
     }
     const missing = expected.filter((n) => !given.has(n));
     if (missing.length) fail(`no --input given for model input(s): ${missing.join(', ')}`);
+
+    const folder = opts.inputs.find((x) => fs.existsSync(x.file) && fs.statSync(x.file).isDirectory());
+    if (folder) return runFolder(session, folder, opts, log);
+    if (opts.timing) fail('--timing needs a folder input (--input NAME=DIR/)');
 
     const feeds = {};
     for (const inp of opts.inputs) {

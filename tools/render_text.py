@@ -13,7 +13,8 @@ Subcommands:
   cls    one text line -> [1,3,48,192] (BGR, (x/255-0.5)/0.5, white right pad)
   det    a page of text lines -> [1,3,S,S] (BGR, ImageNet mean/std by default)
   lines  N random labelled lines -> D/line_XXXX.npy (rec inputs, gray right
-         pad by default) + D/labels.txt
+         pad by default) + D/labels.txt (--rotate_odd: every odd line upside
+         down and its angle in a third column, for cls sets)
 
 With --raw the RGB uint8 image (0..255) is saved as float32 NCHW, without
 normalization or channel swap.  Output is deterministic: the same arguments
@@ -261,6 +262,49 @@ def random_line(rng, width, font_spec):
     return text
 
 
+PUNCT_AFTER = ",.;:!?"
+# No backquote pairs: the FP32 model itself reads `word` as ^word` or ~word (onnxruntime too).
+PUNCT_WRAP = ("()", "[]", "{}", "<>", "''", '""')
+SYMBOLS = "+-=*/\\|_~^#@&%$"
+
+
+def mixed_token(rng):
+    """One token of the 'mixed' character set: words in three cases, numbers
+    in common formats, punctuation and symbols (printable ASCII but the
+    backquote; every character of which is in ppocr_keys_v1.txt)."""
+    kind = rng.random()
+    if kind < 0.45:
+        w = rng.choice(VOCAB)
+        case = rng.random()
+        w = w.capitalize() if case < 0.25 else w.upper() if case < 0.35 else w
+    elif kind < 0.70:
+        fmt = rng.randrange(7)
+        n = rng.randint(0, 9999)
+        w = [str(n), "%d.%02d" % (n, rng.randint(0, 99)), "{:,}".format(n * 37), "%d%%" % (n % 101),
+             "$%d.%02d" % (n % 500, rng.randint(0, 99)),
+             "20%02d-%02d-%02d" % (rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28)),
+             "%02d:%02d" % (rng.randint(0, 23), rng.randint(0, 59))][fmt]
+    elif kind < 0.85:
+        a, b = rng.choice(VOCAB), rng.choice(VOCAB)
+        w = a + rng.choice(SYMBOLS) + (b if rng.random() < 0.5 else str(rng.randint(0, 99)))
+    else:
+        pair = rng.choice(PUNCT_WRAP)
+        w = pair[0] + rng.choice(VOCAB) + pair[1]
+    if rng.random() < 0.2:
+        w += rng.choice(PUNCT_AFTER)
+    return w
+
+
+def random_mixed_line(rng, width, font_spec):
+    words = [mixed_token(rng) for _ in range(rng.randint(1, 5))]
+    while len(words) > 1 and natural_width(" ".join(words), font_spec) > width:
+        words.pop()
+    text = " ".join(words)
+    while natural_width(text, font_spec) > width and len(text) > 1:
+        text = text[:-1]
+    return text.strip() or "x"
+
+
 def cmd_lines(args):
     if args.count < 1:
         raise RenderError("--count must be positive")
@@ -270,10 +314,14 @@ def cmd_lines(args):
     labels = []
     for i in range(args.count):
         font_spec = fonts[rng.randrange(len(fonts))]
-        text = random_line(rng, args.width, font_spec)
+        text = (random_mixed_line if args.charset == "mixed" else random_line)(rng, args.width, font_spec)
         name = "line_%04d" % i
-        save(os.path.join(args.out_dir, name + ".npy"), line_tensor(text, args.width, args, font_spec))
-        labels.append("%s\t%s\n" % (name, text))
+        turn = args.rotate_odd and i % 2 == 1
+        save(os.path.join(args.out_dir, name + ".npy"), line_tensor(text, args.width, args, font_spec, rotate180=turn))
+        if args.rotate_odd:
+            labels.append("%s\t%s\t%d\n" % (name, text, 180 if turn else 0))
+        else:
+            labels.append("%s\t%s\n" % (name, text))
     with open(os.path.join(args.out_dir, "labels.txt"), "w", encoding="utf-8", newline="\n") as f:
         f.writelines(labels)
     print("%s: %d lines [1,3,%d,%d] + labels.txt" % (args.out_dir, args.count, REC_HEIGHT, args.width))
@@ -348,6 +396,14 @@ def build_parser():
     sp.add_argument("--seed", type=int, default=0, help="random seed S (default 0)")
     sp.add_argument("--width", type=int, default=320, help="W (default 320)")
     sp.add_argument("--out_dir", required=True, help="output directory D")
+    sp.add_argument("--charset", choices=("words", "mixed"), default="words",
+                    help="words: lower-case words, some capitalized, and integers; mixed: also upper-case "
+                         "words, numbers with . , %% $ - :, symbols and brackets (printable ASCII but "
+                         "the backquote, all in the model's dictionary; Debian's DejaVu/Liberation fonts have no "
+                         "CJK glyphs) (default words)")
+    sp.add_argument("--rotate_odd", action="store_true",
+                    help="direction-classifier sets: turn every odd-numbered line by 180 degrees and add a "
+                         "third column to labels.txt, 0 or 180 (use with --width 192 for cls inputs)")
     # Gray padding by default: with white padding the rec model tends to
     # append spurious trailing characters (62/100 exact vs 100/100).
     common(sp, font_default=None, pad="gray")
