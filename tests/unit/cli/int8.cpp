@@ -99,6 +99,7 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
     write_inputs(dir + "/test", 1, 20, 99);
     for (const char* threads : {"", " --threads 1"}) {
         for (const char* model : {"q", "f"}) {
+            fs::create_directories(dir + "/out_" + model);
             r = run(q(moir_exe()) + " run --model " + q(dir + "/" + model + ".xml") + " --input x=" +
                     q(dir + "/test/in_20_0.npy") + " --output_dir " + q(dir + "/out_" + model) + threads);
             REQUIRE_MESSAGE(r.status == 0, r.output);
