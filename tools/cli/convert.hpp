@@ -3,12 +3,14 @@
 
 // `moir convert`: a framework model -> OpenVINO IR (model.xml + model.bin).
 
+#include "calibration.hpp"
 #include "common.hpp"
 
 #include <moir/ir/ir_writer.hpp>
 #include <moir/passes/cut.hpp>
 #include <moir/passes/pipelines.hpp>
 #include <moir/passes/preprocess.hpp>
+#include <moir/passes/quantize/quantize_int8.hpp>
 #include <moir/runtime/compare_models.hpp>
 
 #include <CLI/CLI.hpp>
@@ -29,9 +31,14 @@ struct convert_args {
     bool disable_fusing = false;
     bool report = false;
     bool compress_to_fp16 = false;
+    std::string data_type = "FP32";  ///< FP32, FP16 (= --compress_to_fp16) or INT8 (needs calibration data)
+    std::string calibration_data;    ///< DIR or NAME=DIR[,NAME=DIR...]
+    std::string calibration_method = "percentile";
+    double calibration_percentile = 99.99;
+    std::size_t calibration_subset = 0;  ///< 0: every set
     bool static_shape = false;
     std::size_t check = 0;
-    double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16
+    double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16, 1 with INT8
 };
 
 namespace detail {
@@ -153,6 +160,25 @@ inline void add_convert(CLI::App& app, convert_args& a) {
     c->add_flag("--compress_to_fp16{true}", a.compress_to_fp16,
                 "Store float weights as f16 (Const f16 -> Convert f32 marked 'decompression', as OpenVINO writes them); "
                 "--compress_to_fp16=False turns it off. Default: False (OpenVINO 2023.1+ defaults to True)");
+    c->add_option("--data_type", a.data_type,
+                  "Precision of the IR: FP32 (default); FP16 = --compress_to_fp16; INT8 quantizes convolutions and "
+                  "MatMuls as OpenVINO's NNCF writes them (FakeQuantize levels 256 on their activations, weights "
+                  "Const i8 -> Convert -> Multiply by a per-output-channel scale), from ranges calibrated on "
+                  "--calibration_data")
+        ->check(CLI::IsMember({"FP32", "FP16", "INT8"}));
+    c->add_option("--calibration_data", a.calibration_data,
+                  "INT8 calibration inputs: a folder of .npy files (single-input model; files may differ in shape, "
+                  "e.g. text lines of different widths), or NAME=DIR[,NAME=DIR...] for each input (files paired by "
+                  "sorted name)");
+    c->add_option("--calibration_method", a.calibration_method,
+                  "How activation ranges are chosen: percentile (default: [min, max] clipped to the 99.99th "
+                  "percentile of |x|, robust to rare outliers) or minmax (every value seen)")
+        ->check(CLI::IsMember({"minmax", "percentile"}));
+    c->add_option("--calibration_percentile", a.calibration_percentile,
+                  "The percentile of |x| for --calibration_method percentile (default 99.99)")
+        ->check(CLI::Range(1.0, 100.0));
+    c->add_option("--calibration_subset", a.calibration_subset,
+                  "Use only the first N calibration inputs (sorted by file name); default: all");
     c->add_flag("--static_shape", a.static_shape,
                 "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
                 "done when --input_shape fixes them); the IR can then no longer be reshaped");
@@ -162,13 +188,18 @@ inline void add_convert(CLI::App& app, convert_args& a) {
         ->check(CLI::Range(0, 1000));
     c->add_option("--check_tolerance", a.check_tolerance,
                   "Largest allowed difference for --check, relative to the largest output value (default 1e-4; 1e-2 "
-                  "with --compress_to_fp16)");
+                  "with --compress_to_fp16; 1 with --data_type INT8, whose ranges random inputs leave)");
 }
 
 inline int run_convert(const convert_args& a) {
     onnx::load_options opt;
     const passes::cut_options cuts = detail::cut_options_of(a);  // malformed --input etc.: fail before loading
     if (!a.input_shape.empty() && a.input.empty()) opt.input_shapes_by_position = parse_shapes(a.input_shape);
+    const bool int8 = a.data_type == "INT8";
+    const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
+    MOIR_CHECK(!int8 || !a.calibration_data.empty(), error,
+               "--data_type INT8 needs --calibration_data (a folder of .npy inputs, or NAME=DIR per input)");
+    MOIR_CHECK(int8 || a.calibration_data.empty(), error, "--calibration_data is only used with --data_type INT8");
     model m = load_model(a.input_model, opt);
     detail::cut_and_preprocess(a, cuts, opt, m);
     const auto ops_before = detail::op_counts(m);
@@ -178,9 +209,22 @@ inline int run_convert(const convert_args& a) {
     ctx.fusions = !a.disable_fusing;
     ctx.fold_shapes = !a.input_shape.empty() || a.static_shape || detail::input_gives_shapes(cuts);
     passes::optimize(m, ctx);
-    if (a.compress_to_fp16) passes::compress_weights_to_fp16(m, ctx);
+    passes::int8_report int8_rep;
+    std::size_t calibration_count = 0;
+    if (int8) {
+        // calibrate the optimized FP32 model (BatchNorm folded): its weights are the ones quantized
+        const calibration_sets data = read_calibration_data(m, a.calibration_data, a.calibration_subset);
+        calibration_count = data.sets.size();
+        passes::calibration_options co;
+        co.method = a.calibration_method == "minmax" ? passes::calibration_method::minmax
+                                                     : passes::calibration_method::percentile;
+        co.percentile = a.calibration_percentile;
+        const passes::calibration_table table = run_calibration(m, data, co);
+        int8_rep = passes::quantize_int8(m, table, &ctx);
+    }
+    if (fp16) passes::compress_weights_to_fp16(m, ctx);
     if (a.check) {
-        const double tol = a.check_tolerance >= 0 ? a.check_tolerance : a.compress_to_fp16 ? 1e-2 : 1e-4;
+        const double tol = a.check_tolerance >= 0 ? a.check_tolerance : int8 ? 1.0 : fp16 ? 1e-2 : 1e-4;
         detail::check_models(original, m, a.check, tol);
     }
     const std::string name = a.model_name.empty() ? fs::path(a.input_model).stem().string() : a.model_name;
@@ -197,7 +241,13 @@ inline int run_convert(const convert_args& a) {
         if (!value->empty()) params.emplace_back(key, *value);
     if (a.reverse_input_channels) params.emplace_back("reverse_input_channels", "True");
     if (a.disable_fusing) params.emplace_back("disable_fusing", "True");
-    if (a.compress_to_fp16) params.emplace_back("compress_to_fp16", "True");
+    if (fp16) params.emplace_back("compress_to_fp16", "True");
+    if (a.data_type != "FP32") params.emplace_back("data_type", a.data_type);
+    if (int8) {
+        params.emplace_back("calibration_data", a.calibration_data);
+        params.emplace_back("calibration_method", a.calibration_method);
+        if (a.calibration_subset) params.emplace_back("calibration_subset", std::to_string(a.calibration_subset));
+    }
     if (a.static_shape) params.emplace_back("static_shape", "True");
     ir::save<>(m, xml, bin, params);
 
@@ -218,6 +268,11 @@ inline int run_convert(const convert_args& a) {
                   << human_bytes(before.xml.size()) << ", bin " << human_bytes(before.bin.size()) << ") -> "
                   << human_bytes(after_xml + after_bin) << " (xml " << human_bytes(after_xml) << ", bin "
                   << human_bytes(after_bin) << ")\n";
+        if (int8)
+            std::cout << "report: INT8 layers " << int8_rep.int8_layers << " of " << int8_rep.layers
+                      << " quantizable (" << int8_rep.fake_quantizes << " FakeQuantize, " << int8_rep.weights
+                      << " i8 weight constants), calibrated on " << calibration_count << " input set"
+                      << (calibration_count == 1 ? "" : "s") << " (" << a.calibration_method << ")\n";
         std::cout << "report: passes\n";
         for (const auto& r : ctx.log)
             if (r.changes)

@@ -9,6 +9,7 @@
 
 #include <iostream>  // cout
 #include <map>       // map
+#include <utility>   // pair
 
 namespace moir::cli {
 
@@ -36,6 +37,7 @@ inline int run_info(const info_args& a) {
     }
     std::map<std::string, std::size_t> ops;
     std::size_t params = 0, bytes = 0;
+    std::map<std::string, std::pair<std::size_t, std::size_t>> by_type;  // element type -> values, bytes
     for (const auto& n : m.nodes) {
         if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
         ops[std::string(n.op->ir_name)]++;
@@ -43,6 +45,9 @@ inline int run_info(const info_args& a) {
             const auto& v = n.attrs_as<ops::constant>().value;
             params += v.numel();
             bytes += v.bytes();
+            auto& t = by_type[std::string(ir_name(v.type()))];
+            t.first += v.numel();
+            t.second += v.bytes();
         }
     }
     std::size_t total = 0;
@@ -50,6 +55,13 @@ inline int run_info(const info_args& a) {
     std::cout << "ops: " << total << "\n";
     for (const auto& [op, count] : ops) std::cout << "  " << op << ": " << count << "\n";
     std::cout << "parameters: " << params << " (" << human_bytes(bytes) << ")\n";
+    // by element type: an INT8 IR shows its i8 weights here, an FP16 one its f16 weights
+    for (const auto& [type, c] : by_type)
+        std::cout << "  " << type << ": " << c.first << " (" << human_bytes(c.second) << ")\n";
+    const auto fq = ops.find("FakeQuantize");
+    if (fq != ops.end() || by_type.count("i8") || by_type.count("u8"))
+        std::cout << "int8: " << (fq == ops.end() ? 0 : fq->second) << " FakeQuantize, "
+                  << (by_type.count("i8") ? by_type["i8"].first : 0) << " i8 parameters\n";
     return 0;
 }
 

@@ -1,0 +1,190 @@
+#ifndef MOIR_PASSES_QUANTIZE_QUANTIZE_INT8_HPP
+#define MOIR_PASSES_QUANTIZE_QUANTIZE_INT8_HPP
+
+// INT8 quantization (`moir convert --data_type INT8`), written the way OpenVINO's NNCF writes it, so
+// OpenVINO (and moir) run the IR with int8 kernels where they have them and in f32 where not:
+//
+//   activation -> FakeQuantize(levels 256, per tensor) -> Convolution <- Multiply <- Convert(f32) <- Const i8
+//                                                                            ^ Const f32 scale, per output channel
+//
+// Activations (the inputs int8_layers lists as such, of every quantizable layer whose weights are
+// an f32 constant; both inputs of an activation x activation MatMul) get one FakeQuantize per tensor,
+// shared by all its quantized consumers (other consumers keep reading the f32 tensor). Its four
+// range inputs are equal pairs (input range = output range, as NNCF writes them), f32 constants of
+// shape [1, ..., 1] of the activation's rank. The range, from calibration (calibrate_int8.hpp):
+//   - min >= 0 (after ReLU, Sigmoid, HSigmoid, ...): unsigned, [0, high] — u8 levels, zero exact;
+//   - otherwise symmetric signed: [-a * 128/127, a] with a = max(-low, high) — the i8 grid
+//     {-128..127} * a/127, zero exact (NNCF's symmetric "performance" preset, OpenVINO's CPU default;
+//     an asymmetric range would need zero points in every int8 kernel for at most one bit of range).
+//   A range narrower than 1e-6 is widened to it (a tensor that is always zero still gets levels).
+// Weights: per output channel c, s_c = max|W_c| / 127 (1 for an all-zero channel),
+// q = nearbyint(W / s_c) in [-127, 127] (symmetric; -128 unused, as NNCF does), so every weight is
+// within s_c / 2 of q * s_c. The i8 Const feeds a Convert to f32 marked with the rt_info
+// "decompression" (so fold_constants and the fusions leave the chain alone, as for FP16 weights),
+// then a Multiply by the f32 scale whose shape int8_layers gives ([Cout,1,1,1] for Convolution,
+// [G,Cout/G,1,1,1] for GroupConvolution, [1,N] for a MatMul's [K,N] weights). One chain per weight
+// constant, shared by all its quantized consumers.
+//
+// Where it runs: after optimize() (BatchNorm and scale/shift already folded into the weights, so the
+// quantized weights are the fused ones) and before FP16 compression. Calibrate the model optimize()
+// returned: the calibration table refers to its tensors.
+
+#include <moir/core/model.hpp>
+#include <moir/ops/constant.hpp>
+#include <moir/ops/convert.hpp>
+#include <moir/ops/fake_quantize.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/passes/pass_concept.hpp>
+#include <moir/passes/quantize/calibrate_int8.hpp>
+#include <moir/passes/quantize/compress_fp16.hpp>  // decompression_key
+#include <moir/passes/quantize/int8_layers.hpp>
+
+#include <algorithm>  // max, min
+#include <cmath>      // fabs, nearbyint
+#include <cstddef>    // size_t
+#include <cstdint>    // int8_t
+#include <map>        // map
+#include <string>     // string
+#include <utility>    // pair
+#include <vector>     // vector
+
+namespace moir::passes {
+
+/// What quantize_int8 did.
+struct int8_report {
+    std::size_t layers = 0;          ///< quantizable layers (int8_layers) with usable weights
+    std::size_t int8_layers = 0;     ///< of them, every activation input quantized and weights i8
+    std::size_t fake_quantizes = 0;  ///< FakeQuantize nodes added (one per tensor)
+    std::size_t weights = 0;         ///< weight constants stored as i8
+};
+
+/// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}. See the file comment.
+inline std::pair<float, float> fake_quantize_range(const activation_range& r) {
+    constexpr double tiny = 1e-6;
+    if (r.low >= 0.0) return {0.f, static_cast<float>(std::max(r.high, tiny))};
+    const double a = std::max({-r.low, r.high, tiny});
+    return {static_cast<float>(-a * 128.0 / 127.0), static_cast<float>(a)};
+}
+
+/// Symmetric per-channel int8 weights: q (i8, w's shape) and the scale (f32, scale_shape), with
+/// q * scale within scale / 2 of w. requires: w f32; scale_shape of w's rank, each dim 1 or w's.
+inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const shape& scale_shape) {
+    const shape& ws = w.dims();
+    MOIR_CHECK(scale_shape.size() == ws.size(), error, "the weight scale must have the weights' rank");
+    // the scale element of each weight: row-major index over the dims the scale keeps
+    std::vector<std::size_t> sstride(ws.size(), 0);
+    for (std::size_t i = ws.size(), acc = 1; i-- > 0;) {
+        MOIR_CHECK(scale_shape[i] == 1 || scale_shape[i] == ws[i], error, "the weight scale does not fit the weights");
+        sstride[i] = scale_shape[i] == 1 ? 0 : acc;
+        acc *= static_cast<std::size_t>(scale_shape[i]);
+    }
+    const std::size_t n = w.numel(), ns = numel(scale_shape);
+    std::vector<std::size_t> channel(n);
+    for (std::size_t e = 0; e < n; ++e) {
+        std::size_t rest = e, c = 0;
+        for (std::size_t ax = ws.size(); ax-- > 0;) {
+            const auto d = static_cast<std::size_t>(ws[ax]);
+            c += (rest % d) * sstride[ax];
+            rest /= d;
+        }
+        channel[e] = c;
+    }
+    const float* x = w.data<float>();
+    std::vector<double> maxabs(ns, 0.0);
+    for (std::size_t e = 0; e < n; ++e)
+        if (std::isfinite(x[e])) maxabs[channel[e]] = std::max(maxabs[channel[e]], std::fabs(static_cast<double>(x[e])));
+    std::vector<float> scale(ns);
+    for (std::size_t c = 0; c < ns; ++c) scale[c] = maxabs[c] > 0.0 ? static_cast<float>(maxabs[c] / 127.0) : 1.0f;
+    std::vector<std::int8_t> q(n);
+    for (std::size_t e = 0; e < n; ++e) {
+        const double v = std::nearbyint(static_cast<double>(x[e]) / static_cast<double>(scale[channel[e]]));
+        q[e] = static_cast<std::int8_t>(std::min(127.0, std::max(-127.0, std::isfinite(v) ? v : 0.0)));
+    }
+    return {tensor::from_vector(q, ws), tensor::from_vector(scale, scale_shape)};
+}
+
+/// Quantizes m's quantizable layers to INT8 with the calibrated ranges. See the file comment.
+/// requires: `table` from calibrate_int8 on this m (unchanged since). Activations missing from the
+/// table stay f32 (their layer is then not counted as INT8).
+/// ensures: m validates; ctx (when given) logs the pass as "quantize_int8" with its changes.
+inline int8_report quantize_int8(model& m, const calibration_table& table, pass_context* ctx = nullptr) {
+    int8_report rep;
+    std::map<output_ref, node_id> fq_of;       // one FakeQuantize per tensor
+    std::map<node_id, output_ref> weights_of;  // one dequantize chain per weight constant
+    auto constant = [&](const tensor& t, const std::string& nm) {
+        const node_id c = m.add<ops::constant>({t}, {}, nm);
+        m.infer_node(c);
+        return output_ref{c, 0};
+    };
+    auto tensor_name = [&](output_ref r) {
+        const node& p = m.nodes[r.node];
+        if (!p.outputs.at(r.port).names.empty()) return p.outputs[r.port].names[0];
+        return r.port ? p.name + ":" + std::to_string(r.port) : p.name;
+    };
+    const std::vector<node_id> order = m.topo_order();
+    for (node_id id : order) {
+        const int8_layer_info L = int8_layer_of(m.nodes[id]);
+        if (!L.quantizable) continue;
+        const bool has_weights = L.weights < m.nodes[id].inputs.size() &&
+                                 m.nodes[m.nodes[id].inputs[L.weights].node].is<ops::constant>() &&
+                                 m.nodes[m.nodes[id].inputs[L.weights].node].attrs_as<ops::constant>().value.type() ==
+                                     element_type::f32;
+        if (L.weights_required && !has_weights) continue;
+        ++rep.layers;
+        bool all = true;
+        for (std::size_t port : L.activations) {
+            if (port >= m.nodes[id].inputs.size()) continue;
+            const output_ref r = m.nodes[id].inputs[port];
+            if (m.nodes[r.node].is<ops::constant>()) continue;  // the weights (or a constant operand)
+            const auto it = table.find(r);
+            if (m.port(r).type != element_type::f32 || it == table.end()) {
+                all = false;
+                continue;
+            }
+            auto f = fq_of.find(r);
+            if (f == fq_of.end()) {
+                const auto [lo, hi] = fake_quantize_range(it->second);
+                const auto& ps = m.port(r).shape;
+                const shape one(ps.rank_dynamic ? 0 : ps.rank(), 1);
+                const std::string nm = tensor_name(r) + "/fq";
+                const output_ref il = constant(tensor::from_vector(std::vector<float>(1, lo), one), nm + "/input_low");
+                const output_ref ih = constant(tensor::from_vector(std::vector<float>(1, hi), one), nm + "/input_high");
+                const output_ref ol = constant(tensor::from_vector(std::vector<float>(1, lo), one), nm + "/output_low");
+                const output_ref oh = constant(tensor::from_vector(std::vector<float>(1, hi), one), nm + "/output_high");
+                const node_id q = m.add<ops::fake_quantize>({256, ops::auto_broadcast::numpy}, {r, il, ih, ol, oh}, nm);
+                m.infer_node(q);
+                f = fq_of.emplace(r, q).first;
+                ++rep.fake_quantizes;
+            }
+            m.nodes[id].inputs[port] = output_ref{f->second, 0};
+        }
+        if (has_weights) {
+            const node_id wid = m.nodes[id].inputs[L.weights].node;
+            auto w = weights_of.find(wid);
+            if (w == weights_of.end()) {
+                const tensor value = m.nodes[wid].attrs_as<ops::constant>().value;
+                const std::string nm = m.nodes[wid].name;
+                const auto [q, s] = quantize_weights_int8(value, L.scale_shape(m.nodes[id], value.dims()));
+                const output_ref qc = constant(q, nm + "/int8");
+                const node_id cv = m.add<ops::convert>({element_type::f32}, {qc}, nm + "/dequantize");
+                m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
+                m.infer_node(cv);
+                const output_ref sc = constant(s, nm + "/scale");
+                const node_id mul = m.add<ops::multiply>({}, {{cv, 0}, sc}, nm + "/dequantized");
+                m.infer_node(mul);
+                w = weights_of.emplace(wid, output_ref{mul, 0}).first;
+                ++rep.weights;
+            }
+            m.nodes[id].inputs[L.weights] = w->second;
+        }
+        rep.int8_layers += all ? 1 : 0;
+    }
+    m.remove_dead();
+    m.validate();
+    if (ctx) ctx->log.push_back(pass_record{"quantize_int8", 1, rep.fake_quantizes + rep.weights, m.nodes.size()});
+    return rep;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_QUANTIZE_INT8_HPP

@@ -1,0 +1,307 @@
+// INT8 quantization: calibration statistics (min/max, the |x| histogram and its percentile, ranges
+// over inputs of several shapes, through the compiled plan), per-channel weight quantization (error
+// within scale/2), and quantize_int8 on a small conv/depthwise/matmul model: the IR form NNCF writes
+// (FakeQuantize before each quantized layer, one per tensor; weights Const i8 -> Convert
+// (decompression) -> Multiply by a per-channel scale of the right shape), the unsigned/signed range
+// choice, skipped layers, IR round trip, closeness to FP32, and that folding and the fusions leave
+// the quantized form alone.
+
+#include <moir/ir/ir_reader.hpp>
+#include <moir/ir/ir_writer.hpp>
+#include <moir/ops/opset.hpp>
+#include <moir/passes/pipelines.hpp>
+#include <moir/passes/quantize/calibrate_int8.hpp>
+#include <moir/passes/quantize/quantize_int8.hpp>
+#include <moir/runtime/reference_executor.hpp>
+
+#include "fusion_test_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>  // max
+#include <cmath>      // fabs, sin
+#include <cstddef>    // size_t
+#include <string>     // string
+#include <vector>     // vector
+
+namespace {
+
+using namespace moir;
+using fusion_test::builder;
+using fusion_test::count;
+using fusion_test::random_tensor;
+
+ops::convolution::attrs conv_attrs(std::int64_t pad) {
+    ops::convolution::attrs a;
+    a.strides = {1, 1};
+    a.dilations = {1, 1};
+    a.pads_begin = {pad, pad};
+    a.pads_end = {pad, pad};
+    return a;
+}
+
+tensor waves(const shape& s, float scale, float freq) {
+    std::vector<float> v(numel(s));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i) * freq) * scale;
+    return tensor::from_vector(v, s);
+}
+
+/// x [1,3,8,W] -> Conv 3x3 (8 out, pad 1) + bias -> Relu -> depthwise GroupConv 3x3 -> Conv 1x1 (4 out)
+///   -> ReduceMean over H -> Transpose to [1,W,4] -> MatMul [4,5] -> y
+/// and x -> Conv 1x1 (2 out) -> y2 (x feeds two convolutions: one FakeQuantize).
+/// W = -1 leaves the width dynamic.
+model small_net(std::int64_t width = 8) {
+    builder b;
+    const auto x = b.param({1, 3, 8, 1});
+    b.m.at(x.node).attrs_as<ops::parameter>().shape = partial_shape({1, 3, 8, width});
+    const auto c1 = b.op<ops::convolution>(conv_attrs(1), {x, b.constant(waves({8, 3, 3, 3}, 0.5f, 0.37f))});
+    const auto r1 = b.op<ops::relu>({b.add(c1, b.constant(waves({1, 8, 1, 1}, 0.2f, 1.1f)))});
+    const auto g = b.op<ops::group_convolution>(conv_attrs(1), {r1, b.constant(waves({8, 1, 1, 3, 3}, 0.8f, 0.53f))});
+    const auto c2 = b.op<ops::convolution>(conv_attrs(0), {g, b.constant(waves({4, 8, 1, 1}, 0.3f, 0.71f))});
+    const auto mean = b.op<ops::reduce_mean>({false}, {c2, b.constant(tensor::from_vector(std::vector<std::int64_t>{2}, {1}))});
+    const auto t = b.op<ops::transpose>({mean, b.constant(tensor::from_vector(std::vector<std::int64_t>{0, 2, 1}, {3}))});
+    const auto y = b.op<ops::matmul>({false, false}, {t, b.constant(waves({4, 5}, 1.0f, 0.29f))});
+    b.output(y);
+    b.output(b.op<ops::convolution>(conv_attrs(0), {x, b.constant(waves({2, 3, 1, 1}, 0.9f, 0.4f))}));
+    return b.done();
+}
+
+std::vector<std::vector<tensor>> calibration_inputs(std::size_t n, std::int64_t width = 8) {
+    std::vector<std::vector<tensor>> sets;
+    for (std::size_t i = 0; i < n; ++i)
+        sets.push_back({random_tensor(element_type::f32, {1, 3, 8, width}, static_cast<std::uint32_t>(100 + i), -2.0, 2.0)});
+    return sets;
+}
+
+/// The producer node of input i of node id.
+const node& input_node(const model& m, node_id id, std::size_t i) { return m.nodes[m.nodes[id].inputs.at(i).node]; }
+
+double relative_error(const tensor& a, const tensor& ref) {
+    double err = 0, big = 0;
+    for (std::size_t i = 0; i < ref.numel(); ++i) {
+        err = std::max(err, std::fabs(a.at_as<double>(i) - ref.at_as<double>(i)));
+        big = std::max(big, std::fabs(ref.at_as<double>(i)));
+    }
+    return err / big;
+}
+
+}  // namespace
+
+TEST_CASE("activation_stats: min, max, and the percentile of |x| from a histogram that grows") {
+    passes::activation_stats s(2048);
+    std::vector<float> v(10000);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = -1.0f + 2.0f * static_cast<float>(i) / 9999.0f;
+    s.add(v.data(), v.size());
+    CHECK(s.min() == -1.0);
+    CHECK(s.max() == 1.0);
+    CHECK(std::fabs(s.abs_percentile(50.0) - 0.5) < 2.0 / 2048 + 1e-4);
+    const float outlier[] = {100.0f, std::nanf("")};
+    s.add(outlier, 2);  // the range doubles to cover 100 (bins merge pairwise); NaN is set aside
+    CHECK(s.max() == 100.0);
+    CHECK(s.non_finite() == 1);
+    CHECK(s.count() == 10002);
+    // 99.99% of 10001 finite values are at most 1: the threshold lands in 1's bin (width 128/2048)
+    const double t = s.abs_percentile(99.99);
+    CHECK(t >= 1.0);
+    CHECK(t <= 1.0 + 128.0 / 2048 + 1e-9);
+    CHECK(s.abs_percentile(100.0) == 100.0);
+    passes::calibration_options minmax;
+    minmax.method = passes::calibration_method::minmax;
+    CHECK(passes::range_of(s, minmax).high == 100.0);
+    CHECK(passes::range_of(s, minmax).low == -1.0);
+    const auto clipped = passes::range_of(s, passes::calibration_options{});
+    CHECK(clipped.high == t);
+    CHECK(clipped.low == -1.0);  // the min (-1) is inside [-t, t]
+    CHECK(clipped.max == 100.0);
+}
+
+TEST_CASE("calibrate_int8: the activations of quantizable layers, their exact min/max, several shapes") {
+    const model m = small_net(-1);
+    const auto taps = passes::quantizable_activations(m);
+    CHECK(taps.size() == 4);  // x (two convs), relu, group conv output, transpose (MatMul's A)
+    passes::calibration_options opt;
+    opt.method = passes::calibration_method::minmax;
+    std::size_t calls = 0;
+    opt.progress = [&](std::size_t done, std::size_t total) {
+        ++calls;
+        CHECK(done == calls);
+        CHECK(total == 5);
+    };
+    auto sets = calibration_inputs(3, 8);
+    for (auto& s : calibration_inputs(2, 13)) sets.push_back(s);  // another width: the plan compiles again
+    sets[4][0].data<float>()[7] = 9.5f;                           // the largest input value
+    const auto table = passes::calibrate_int8(m, sets, opt);
+    CHECK(calls == 5);
+    REQUIRE(table.size() == 4);
+    const output_ref x{m.parameters[0], 0};
+    REQUIRE(table.count(x));
+    double lo = 1e9, hi = -1e9;
+    for (const auto& s : sets)
+        for (std::size_t i = 0; i < s[0].numel(); ++i) lo = std::min(lo, s[0].at_as<double>(i)), hi = std::max(hi, s[0].at_as<double>(i));
+    CHECK(table.at(x).min == lo);
+    CHECK(table.at(x).max == 9.5);
+    CHECK(table.at(x).high == 9.5);
+    CHECK(table.at(x).count == 3 * 3 * 8 * 8 + 2 * 3 * 8 * 13);
+    for (const auto& [r, range] : table)
+        if (m.nodes[r.node].is<ops::relu>()) CHECK(range.min >= 0.0);
+    // an input set of the wrong rank names the set
+    std::vector<std::vector<tensor>> bad{{random_tensor(element_type::f32, {3, 8, 8}, 1)}};
+    std::string msg;
+    try {
+        passes::calibrate_int8(m, bad);
+    } catch (const error& e) {
+        msg = e.what();
+    }
+    CHECK(msg.find("calibration input set 1 of 1") != std::string::npos);
+}
+
+TEST_CASE("quantize_weights_int8: symmetric per channel, every weight within scale/2") {
+    tensor w = waves({4, 3, 3, 3}, 1.0f, 0.43f);
+    float* wp = w.data<float>();
+    for (std::size_t i = 0; i < 27; ++i) wp[27 + i] *= 40.0f;  // channel 1 forty times larger
+    for (std::size_t i = 0; i < 27; ++i) wp[54 + i] = 0.0f;    // channel 2 all zero
+    const auto [q, s] = passes::quantize_weights_int8(w, {4, 1, 1, 1});
+    REQUIRE(q.type() == element_type::i8);
+    REQUIRE(s.dims() == shape{4, 1, 1, 1});
+    CHECK(s.data<float>()[1] > 30.0f * s.data<float>()[0]);
+    CHECK(s.data<float>()[2] == 1.0f);
+    for (std::size_t c = 0; c < 4; ++c) {
+        int biggest = 0;
+        for (std::size_t i = 0; i < 27; ++i) {
+            const int v = q.data<std::int8_t>()[c * 27 + i];
+            CHECK(v >= -127);
+            CHECK(v <= 127);
+            biggest = std::max(biggest, v < 0 ? -v : v);
+            const float sc = s.data<float>()[c];
+            CHECK(std::fabs(wp[c * 27 + i] - static_cast<float>(v) * sc) <= sc * 0.5f * (1.0f + 1e-5f));
+        }
+        CHECK(biggest == (c == 2 ? 0 : 127));  // the largest weight of a channel maps to +-127
+    }
+    // group convolution [G, Cout/G, Cin/G, k, k]: one scale per (group, output channel)
+    const auto [gq, gs] = passes::quantize_weights_int8(waves({2, 3, 1, 2, 2}, 1.0f, 0.9f), {2, 3, 1, 1, 1});
+    CHECK(gs.numel() == 6);
+    CHECK(gq.dims() == shape{2, 3, 1, 2, 2});
+}
+
+TEST_CASE("quantize_int8: the NNCF form, ranges, sharing, IR round trip, closeness to FP32") {
+    model m = small_net(8);
+    const auto sets = calibration_inputs(6);
+    const auto table = passes::calibrate_int8(m, sets);
+    const model fp32 = m;
+    passes::pass_context ctx;
+    const passes::int8_report rep = passes::quantize_int8(m, table, &ctx);
+    CHECK(rep.layers == 5);  // 3 convolutions, the group convolution and the MatMul
+    CHECK(rep.int8_layers == 5);
+    CHECK(rep.fake_quantizes == 4);  // x is shared by two convolutions
+    CHECK(rep.weights == 5);
+    CHECK(count<ops::fake_quantize>(m) == 4);
+    REQUIRE(!ctx.log.empty());
+    CHECK(ctx.log.back().pass == "quantize_int8");
+
+    std::size_t checked = 0;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        const bool conv = n.is<ops::convolution>(), group = n.is<ops::group_convolution>(), mm = n.is<ops::matmul>();
+        if (!conv && !group && !mm) continue;
+        ++checked;
+        // the activation through a FakeQuantize with equal input and output ranges, levels 256
+        const node& fq = input_node(m, id, 0);
+        REQUIRE(fq.is<ops::fake_quantize>());
+        CHECK(fq.attrs_as<ops::fake_quantize>().levels == 256);
+        const float il = m.nodes[fq.inputs[1].node].attrs_as<ops::constant>().value.at_as<float>(0);
+        const float ih = m.nodes[fq.inputs[2].node].attrs_as<ops::constant>().value.at_as<float>(0);
+        CHECK(m.nodes[fq.inputs[3].node].attrs_as<ops::constant>().value.at_as<float>(0) == il);
+        CHECK(m.nodes[fq.inputs[4].node].attrs_as<ops::constant>().value.at_as<float>(0) == ih);
+        const node& src = m.nodes[fq.inputs[0].node];
+        if (src.is<ops::relu>()) {
+            CHECK(il == 0.0f);  // unsigned after ReLU
+        } else {
+            CHECK(il == doctest::Approx(-ih * 128.0 / 127.0));  // symmetric signed, zero on the grid
+        }
+        CHECK(ih > 0.0f);
+        // the weights: Multiply(Convert(Const i8, decompression), Const f32 scale)
+        const node& mul = input_node(m, id, 1);
+        REQUIRE(mul.is<ops::multiply>());
+        const node& cv = m.nodes[mul.inputs[0].node];
+        REQUIRE(cv.is<ops::convert>());
+        CHECK(passes::is_decompression(cv));
+        const tensor& q = m.nodes[cv.inputs[0].node].attrs_as<ops::constant>().value;
+        CHECK(q.type() == element_type::i8);
+        const tensor& s = m.nodes[mul.inputs[1].node].attrs_as<ops::constant>().value;
+        CHECK(s.type() == element_type::f32);
+        if (conv) CHECK(s.dims() == shape{q.dims()[0], 1, 1, 1});
+        if (group) CHECK(s.dims() == shape{8, 1, 1, 1, 1});
+        if (mm) CHECK(s.dims() == shape{1, 5});
+    }
+    CHECK(checked == 5);
+
+    // close to FP32 on an input calibration did not see
+    const std::vector<tensor> in{random_tensor(element_type::f32, {1, 3, 8, 8}, 999, -2.0, 2.0)};
+    const auto ref = reference_executor<>(fp32).run(in);
+    const auto got = reference_executor<>(m).run(in);
+    // y2 is one quantized convolution (measured 1-2%); y goes through four quantized layers and a
+    // mean over 8 rows where the signal partly cancels and the rounding noise does not (measured 6.7%)
+    const double bound[] = {0.1, 0.03};
+    for (std::size_t o = 0; o < 2; ++o) {
+        INFO("output " << o << ": relative error " << relative_error(got[o], ref[o]));
+        CHECK(relative_error(got[o], ref[o]) < bound[o]);
+        CHECK(relative_error(got[o], ref[o]) > 0.0);  // it did quantize
+    }
+
+    // IR write -> read keeps the form and the values
+    const auto ir = ir::serialize(m);
+    CHECK(ir.xml.find("type=\"FakeQuantize\" version=\"opset1\"") != std::string::npos);
+    CHECK(ir.xml.find("element_type=\"i8\"") != std::string::npos);
+    const model back = ir::deserialize(ir.xml, ir.bin);
+    CHECK(count<ops::fake_quantize>(back) == 4);
+    const auto again = reference_executor<>(back).run(in);
+    for (std::size_t o = 0; o < 2; ++o) CHECK(again[o].to_vector<float>() == got[o].to_vector<float>());
+    // the compiled plan runs it too
+    runtime::plan p(back);
+    CHECK(relative_error(p.run(in)[0], got[0]) < 1e-4);
+
+    // folding, the fusions and FP16 compression leave the quantized form alone
+    model twice = back;
+    passes::pass_context c2;
+    passes::optimize(twice, c2);
+    passes::compress_weights_to_fp16(twice, c2);
+    CHECK(count<ops::fake_quantize>(twice) == 4);
+    std::size_t i8 = 0;
+    for (node_id id : twice.topo_order())
+        if (twice.nodes[id].is<ops::constant>() && twice.nodes[id].attrs_as<ops::constant>().value.type() == element_type::i8) ++i8;
+    CHECK(i8 == 5);
+    // f16 scales and biases move a few activations across a FakeQuantize level (measured 1.7%)
+    CHECK(relative_error(reference_executor<>(twice).run(in)[0], got[0]) < 0.05);
+    CHECK(relative_error(reference_executor<>(twice).run(in)[1], got[1]) < 0.05);
+}
+
+TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's other consumers keep f32") {
+    builder b;
+    const auto x = b.param({1, 2, 4, 4});
+    const auto w = b.param({3, 2, 1, 1});  // weights as an input: the convolution is not quantized
+    b.output(b.op<ops::convolution>(conv_attrs(0), {x, w}));
+    const auto r = b.op<ops::relu>({x});
+    b.output(b.op<ops::convolution>(conv_attrs(0), {r, b.constant(waves({3, 2, 1, 1}, 1.0f, 0.3f))}));
+    b.output(b.op<ops::sigmoid>({r}));  // reads the relu output: must not see the FakeQuantize
+    model m = b.done();
+    std::vector<std::vector<tensor>> sets{{random_tensor(element_type::f32, {1, 2, 4, 4}, 5), random_tensor(element_type::f32, {3, 2, 1, 1}, 6)}};
+    const auto table = passes::calibrate_int8(m, sets);
+    CHECK(table.size() == 1);  // only the relu output
+    const auto rep = passes::quantize_int8(m, table);
+    CHECK(rep.layers == 1);
+    CHECK(rep.fake_quantizes == 1);
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        if (n.is<ops::sigmoid>()) CHECK(input_node(m, id, 0).is<ops::relu>());
+        if (n.is<ops::convolution>() && input_node(m, id, 1).is<ops::parameter>()) CHECK(input_node(m, id, 0).is<ops::parameter>());
+    }
+    // a range of zero width still gives the FakeQuantize a usable one
+    passes::activation_range zero;
+    const auto [lo, hi] = passes::fake_quantize_range(zero);
+    CHECK(lo == 0.0f);
+    CHECK(hi > 0.0f);
+    passes::activation_range neg{-2.0, 1.0, -2.0, 1.0, 10};
+    const auto [nlo, nhi] = passes::fake_quantize_range(neg);
+    CHECK(nhi == 2.0f);
+    CHECK(nlo == doctest::Approx(-2.0 * 128 / 127));
+}
