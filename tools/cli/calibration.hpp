@@ -73,14 +73,7 @@ inline tensor calibration_tensor(const model& m, std::size_t i, const std::strin
 /// loaded; throws moir::error naming the flag, folder or file and the reason otherwise.
 inline calibration_sets read_calibration_data(const model& m, const std::string& spec, std::size_t subset) {
     std::vector<std::vector<std::string>> files(m.parameters.size());
-    std::vector<std::string> parts;
-    for (std::size_t at = 0; at <= spec.size();) {
-        const auto comma = spec.find(',', at);
-        const std::string part = spec.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-        if (!part.empty()) parts.push_back(part);
-        if (comma == std::string::npos) break;
-        at = comma + 1;
-    }
+    const std::vector<std::string> parts = split_list(spec, ',');
     MOIR_CHECK(!parts.empty(), error, "--calibration_data is empty");
     for (const auto& part : parts) {
         const auto eq = part.find('=');

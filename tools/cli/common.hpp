@@ -19,6 +19,19 @@ namespace moir::cli {
 namespace fs = std::filesystem;
 
 /// Lowercase extension with the dot: ".onnx", ".xml".
+/// The non-empty parts of `text` between `sep`s ("a,,b" -> {"a", "b"}).
+inline std::vector<std::string> split_list(const std::string& text, char sep = ',') {
+    std::vector<std::string> parts;
+    for (std::size_t at = 0; at <= text.size();) {
+        const auto end = text.find(sep, at);
+        const std::string part = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (!part.empty()) parts.push_back(part);
+        if (end == std::string::npos) break;
+        at = end + 1;
+    }
+    return parts;
+}
+
 inline std::string extension(const std::string& path) {
     std::string e = fs::path(path).extension().string();
     for (auto& ch : e) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

@@ -10,6 +10,7 @@
 #include <moir/passes/cut.hpp>
 #include <moir/passes/pipelines.hpp>
 #include <moir/passes/preprocess.hpp>
+#include <moir/passes/quantize/accuracy_control.hpp>
 #include <moir/passes/quantize/quantize_int8.hpp>
 #include <moir/runtime/compare_models.hpp>
 
@@ -36,6 +37,9 @@ struct convert_args {
     std::string calibration_method = "percentile";
     double calibration_percentile = 99.99;
     std::size_t calibration_subset = 0;  ///< 0: every set
+    double max_accuracy_drop = -1;       ///< < 0: no accuracy control; else the allowed top-1 agreement drop
+    std::string validation_data;         ///< accuracy-control inputs (default: the calibration data)
+    std::string keep_fp32;               ///< layer names kept in FP32, comma-separated
     bool static_shape = false;
     std::size_t check = 0;
     double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16, 1 with INT8
@@ -179,6 +183,16 @@ inline void add_convert(CLI::App& app, convert_args& a) {
         ->check(CLI::Range(1.0, 100.0));
     c->add_option("--calibration_subset", a.calibration_subset,
                   "Use only the first N calibration inputs (sorted by file name); default: all");
+    c->add_option("--max_accuracy_drop", a.max_accuracy_drop,
+                  "INT8 accuracy control: the largest allowed drop of the top-1 agreement with the FP32 model "
+                  "(argmax over the last axis of every output, on --validation_data), e.g. 0.01; layers that "
+                  "hurt most go back to FP32, one at a time, until it holds (as NNCF's accuracy-aware "
+                  "quantization does); the report lists them")
+        ->check(CLI::Range(0.0, 1.0));
+    c->add_option("--validation_data", a.validation_data,
+                  "Inputs for --max_accuracy_drop, in --calibration_data's form (default: the calibration data)");
+    c->add_option("--keep_fp32", a.keep_fp32,
+                  "INT8: layer names (comma-separated) to leave in FP32, e.g. those --max_accuracy_drop reported");
     c->add_flag("--static_shape", a.static_shape,
                 "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
                 "done when --input_shape fixes them); the IR can then no longer be reshaped");
@@ -200,6 +214,10 @@ inline int run_convert(const convert_args& a) {
     MOIR_CHECK(!int8 || !a.calibration_data.empty(), error,
                "--data_type INT8 needs --calibration_data (a folder of .npy inputs, or NAME=DIR per input)");
     MOIR_CHECK(int8 || a.calibration_data.empty(), error, "--calibration_data is only used with --data_type INT8");
+    MOIR_CHECK(int8 || (a.max_accuracy_drop < 0 && a.validation_data.empty() && a.keep_fp32.empty()), error,
+               "--max_accuracy_drop, --validation_data and --keep_fp32 are only used with --data_type INT8");
+    MOIR_CHECK(a.validation_data.empty() || a.max_accuracy_drop >= 0, error,
+               "--validation_data is only used with --max_accuracy_drop");
     model m = load_model(a.input_model, opt);
     detail::cut_and_preprocess(a, cuts, opt, m);
     const auto ops_before = detail::op_counts(m);
@@ -220,7 +238,41 @@ inline int run_convert(const convert_args& a) {
                                                      : passes::calibration_method::percentile;
         co.percentile = a.calibration_percentile;
         const passes::calibration_table table = run_calibration(m, data, co);
-        int8_rep = passes::quantize_int8(m, table, &ctx);
+        passes::int8_options io;
+        for (const auto& layer : split_list(a.keep_fp32, ',')) {
+            bool found = false;
+            for (const auto& n : m.nodes) found = found || n.name == layer;
+            MOIR_CHECK(found, error, "--keep_fp32: the model has no layer '" + layer + "'");
+            io.keep_fp32.insert(layer);
+        }
+        if (a.max_accuracy_drop >= 0) {
+            const calibration_sets validation =
+                a.validation_data.empty() ? data : read_calibration_data(m, a.validation_data, 0);
+            passes::accuracy_control_options ao;
+            ao.max_drop = a.max_accuracy_drop;
+            ao.threads = 0;
+            ao.log = [](const std::string& line) { std::cerr << line << std::endl; };
+            auto ac = passes::quantize_int8_with_accuracy_control(m, table, validation.sets, ao);
+            // layers the user named stay FP32 too
+            if (!io.keep_fp32.empty()) {
+                for (const auto& l : ac.reverted) io.keep_fp32.insert(l);
+                model q = m;
+                ac.report = passes::quantize_int8(q, table, nullptr, io);
+                ac.quantized = std::move(q);
+            }
+            std::cout << "accuracy control: top-1 agreement with FP32 " << ac.int8_metric << " with every layer INT8, "
+                      << ac.final_metric << " with " << ac.reverted.size() << " layer"
+                      << (ac.reverted.size() == 1 ? "" : "s") << " back in FP32 (allowed drop " << a.max_accuracy_drop
+                      << ", " << ac.validation_runs << " validation runs)"
+                      << (ac.met ? "" : "; the drop still exceeds the limit with every ranked layer in FP32") << "\n";
+            for (const auto& l : ac.reverted) std::cout << "  FP32: " << l << "\n";
+            m = std::move(ac.quantized);
+            int8_rep = ac.report;
+            ctx.log.push_back(passes::pass_record{"quantize_int8", 1, int8_rep.fake_quantizes + int8_rep.weights,
+                                                  m.nodes.size()});
+        } else {
+            int8_rep = passes::quantize_int8(m, table, &ctx, io);
+        }
     }
     if (fp16) passes::compress_weights_to_fp16(m, ctx);
     if (a.check) {
@@ -247,6 +299,12 @@ inline int run_convert(const convert_args& a) {
         params.emplace_back("calibration_data", a.calibration_data);
         params.emplace_back("calibration_method", a.calibration_method);
         if (a.calibration_subset) params.emplace_back("calibration_subset", std::to_string(a.calibration_subset));
+        if (a.max_accuracy_drop >= 0) params.emplace_back("max_accuracy_drop", std::to_string(a.max_accuracy_drop));
+        if (!int8_rep.kept_fp32.empty()) {
+            std::string kept;
+            for (const auto& l : int8_rep.kept_fp32) kept += (kept.empty() ? "" : ",") + l;
+            params.emplace_back("keep_fp32", kept);
+        }
     }
     if (a.static_shape) params.emplace_back("static_shape", "True");
     ir::save<>(m, xml, bin, params);
@@ -272,7 +330,9 @@ inline int run_convert(const convert_args& a) {
             std::cout << "report: INT8 layers " << int8_rep.int8_layers << " of " << int8_rep.layers
                       << " quantizable (" << int8_rep.fake_quantizes << " FakeQuantize, " << int8_rep.weights
                       << " i8 weight constants), calibrated on " << calibration_count << " input set"
-                      << (calibration_count == 1 ? "" : "s") << " (" << a.calibration_method << ")\n";
+                      << (calibration_count == 1 ? "" : "s") << " (" << a.calibration_method << ")"
+                      << (int8_rep.kept_fp32.empty() ? "" : ", " + std::to_string(int8_rep.kept_fp32.size()) + " kept in FP32")
+                      << "\n";
         std::cout << "report: passes\n";
         for (const auto& r : ctx.log)
             if (r.changes)

@@ -119,6 +119,25 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
     CHECK(r.output.find("calibrating: 2/2") != std::string::npos);
     CHECK(slurp(dir + "/q2.xml").find("<calibration_method value=\"minmax\"/>") != std::string::npos);
 
+    // accuracy control: a drop that holds reverts nothing; --keep_fp32 leaves the named layer in FP32
+    write_inputs(dir + "/valid", 2, 12, 7);
+    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
+            " --model_name ac --data_type INT8 --calibration_data " + q(dir + "/calib") + " --max_accuracy_drop 1" +
+            " --validation_data " + q(dir + "/valid") + " --report");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.find("accuracy control: top-1 agreement with FP32") != std::string::npos);
+    CHECK(r.output.find("with 0 layers back in FP32") != std::string::npos);
+    CHECK(count(slurp(dir + "/ac.xml"), "type=\"FakeQuantize\"") == 2);
+    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
+            " --model_name k --data_type INT8 --calibration_data " + q(dir + "/calib") + " --keep_fp32 conv2 --report");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.find("report: INT8 layers 1 of 2 quantizable") != std::string::npos);
+    CHECK(r.output.find("1 kept in FP32") != std::string::npos);
+    const std::string kept = slurp(dir + "/k.xml");
+    CHECK(count(kept, "type=\"FakeQuantize\"") == 1);
+    CHECK(count(kept, "element_type=\"i8\"") == 1);
+    CHECK(kept.find("<keep_fp32 value=\"conv2\"/>") != std::string::npos);
+
     // --data_type FP16 is --compress_to_fp16
     r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) + " --model_name h --data_type FP16");
     REQUIRE_MESSAGE(r.status == 0, r.output);
@@ -152,6 +171,13 @@ TEST_CASE("moir convert --data_type INT8: bad calibration flags fail clearly and
         {"--data_type INT8 --calibration_data " + q(dir + "/chan"), {dir + "/chan/c.npy", "does not fit input 'x'"}},
         {"--data_type INT8 --calibration_data nope=" + q(dir + "/good"), {"no input 'nope'", "inputs: x"}},
         {"--calibration_data " + q(dir + "/good"), {"only used with --data_type INT8"}},
+        {"--max_accuracy_drop 0.1", {"only used with --data_type INT8"}},
+        {"--data_type INT8 --calibration_data " + q(dir + "/good") + " --keep_fp32 conv1,nope", {"--keep_fp32", "no layer 'nope'"}},
+        {"--data_type INT8 --calibration_data " + q(dir + "/good") + " --validation_data " + q(dir + "/good"),
+         {"--validation_data is only used with --max_accuracy_drop"}},
+        {"--data_type INT8 --calibration_data " + q(dir + "/good") + " --max_accuracy_drop 0.1 --validation_data " +
+             q(dir + "/rank"),
+         {dir + "/rank/a.npy", "rank 3"}},
     };
     for (const auto& c : cases) {
         INFO(c.flags);
@@ -171,7 +197,7 @@ TEST_CASE("moir convert --help describes the INT8 flags") {
     const auto r = run(q(moir_exe()) + " convert --help");
     REQUIRE(r.status == 0);
     for (const char* flag : {"--data_type", "--calibration_data", "--calibration_method", "--calibration_percentile",
-                             "--calibration_subset"})
+                             "--calibration_subset", "--max_accuracy_drop", "--validation_data", "--keep_fp32"})
         CHECK_MESSAGE(r.output.find(flag) != std::string::npos, flag);
     CHECK(r.output.find("NAME=DIR") != std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <moir/ir/ir_writer.hpp>
 #include <moir/ops/opset.hpp>
 #include <moir/passes/pipelines.hpp>
+#include <moir/passes/quantize/accuracy_control.hpp>
 #include <moir/passes/quantize/calibrate_int8.hpp>
 #include <moir/passes/quantize/quantize_int8.hpp>
 #include <moir/runtime/reference_executor.hpp>
@@ -304,4 +305,67 @@ TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's o
     const auto [nlo, nhi] = passes::fake_quantize_range(neg);
     CHECK(nhi == 2.0f);
     CHECK(nlo == doctest::Approx(-2.0 * 128 / 127));
+}
+
+TEST_CASE("top1_agreement: argmax over the last axis of every output, against the reference") {
+    const auto t = [](std::vector<float> v, shape s) { return tensor::from_vector(v, s); };
+    const passes::validation_outputs want{{t({0, 1, 0, 5, 2, 1}, {2, 3}), t({3}, {1})}};
+    CHECK(passes::top1_agreement(want, want) == 1.0);
+    // row 0 agrees (argmax 1), row 1 does not (0 vs 1); the rank-1 output of one value always agrees
+    const passes::validation_outputs got{{t({0, 2, 1, 9, 2, 1}, {2, 3}), t({-3}, {1})}};
+    CHECK(passes::top1_agreement(got, want) == doctest::Approx(2.0 / 3.0));
+    CHECK_THROWS_AS(passes::top1_agreement({{t({1, 2}, {2})}}, want), moir::error);
+}
+
+TEST_CASE("accuracy control: a layer whose input range is ruined is found, put back to FP32, and reported") {
+    model m = small_net(8);
+    auto table = passes::calibrate_int8(m, calibration_inputs(6));
+    // the 1x1 convolution after the depthwise one: squeeze its input range to almost nothing, so that
+    // its FakeQuantize flattens the signal and the MatMul's argmax no longer follows FP32
+    node_id victim = m.nodes.size();
+    for (node_id id = 0; id < m.nodes.size(); ++id)
+        if (m.nodes[id].is<ops::convolution>() && input_node(m, id, 0).is<ops::group_convolution>()) victim = id;
+    REQUIRE(victim < m.nodes.size());
+    auto& r = table.at(m.nodes[victim].inputs[0]);
+    r.low = -1e-4, r.high = 1e-4;
+    const auto validation = calibration_inputs(4);
+
+    passes::accuracy_control_options opt;
+    opt.max_drop = 0.1;
+    std::vector<std::string> lines;
+    opt.log = [&](const std::string& l) { lines.push_back(l); };
+    const auto res = passes::quantize_int8_with_accuracy_control(m, table, validation, opt);
+    CHECK(res.fp32_metric == 1.0);
+    CHECK(res.int8_metric < 1.0 - opt.max_drop);  // the sabotage matters
+    CHECK(res.met);
+    CHECK(res.final_metric >= 1.0 - opt.max_drop);
+    REQUIRE(!res.reverted.empty());
+    CHECK(res.reverted.front() == m.nodes[victim].name);
+    CHECK(res.report.kept_fp32 == res.reverted);
+    CHECK(res.validation_runs == 2 + 5 + res.reverted.size());  // FP32, all INT8, 5 rankings, each revert
+    CHECK(!lines.empty());
+    // in the chosen model the victim reads f32 weights and no FakeQuantize
+    const model& q = res.quantized;
+    for (node_id id = 0; id < q.nodes.size(); ++id)
+        if (q.nodes[id].name == m.nodes[victim].name) {
+            CHECK(!input_node(q, id, 0).is<ops::fake_quantize>());
+            CHECK(input_node(q, id, 1).is<ops::constant>());
+        }
+    CHECK(res.report.int8_layers == 5 - res.reverted.size());
+
+    // a drop that already holds: nothing reverted, two validation runs
+    passes::accuracy_control_options loose;
+    loose.max_drop = 1.0;
+    const auto easy = passes::quantize_int8_with_accuracy_control(m, table, validation, loose);
+    CHECK(easy.reverted.empty());
+    CHECK(easy.validation_runs == 2);
+    CHECK(easy.report.int8_layers == 5);
+
+    // keep_fp32 alone: the named layer stays FP32
+    model k = m;
+    passes::int8_options io;
+    io.keep_fp32.insert(m.nodes[victim].name);
+    const auto rep = passes::quantize_int8(k, table, nullptr, io);
+    CHECK(rep.kept_fp32 == std::vector<std::string>{m.nodes[victim].name});
+    CHECK(rep.int8_layers == 4);
 }

@@ -44,6 +44,7 @@
 #include <cstddef>    // size_t
 #include <cstdint>    // int8_t
 #include <map>        // map
+#include <set>        // set
 #include <string>     // string
 #include <utility>    // pair
 #include <vector>     // vector
@@ -56,6 +57,16 @@ struct int8_report {
     std::size_t int8_layers = 0;     ///< of them, every activation input quantized and weights i8
     std::size_t fake_quantizes = 0;  ///< FakeQuantize nodes added (one per tensor)
     std::size_t weights = 0;         ///< weight constants stored as i8
+    std::vector<std::string> quantized;  ///< names of the layers given int8 weights or inputs, in topological order
+    std::vector<std::string> kept_fp32;  ///< names of the quantizable layers int8_options::keep_fp32 kept in FP32
+};
+
+/// Options of quantize_int8.
+struct int8_options {
+    /// Layers (node names) to leave in FP32: their inputs stay f32 (a FakeQuantize shared with other
+    /// consumers is not fed to them) and their weights stay f32 constants. NNCF's "ignored scope";
+    /// the accuracy control (passes/quantize/accuracy_control.hpp) fills it.
+    std::set<std::string> keep_fp32;
 };
 
 /// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}. See the file comment.
@@ -105,9 +116,10 @@ inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const sh
 
 /// Quantizes m's quantizable layers to INT8 with the calibrated ranges. See the file comment.
 /// requires: `table` from calibrate_int8 on this m (unchanged since). Activations missing from the
-/// table stay f32 (their layer is then not counted as INT8).
+/// table stay f32 (their layer is then not counted as INT8); layers named in opt.keep_fp32 stay FP32.
 /// ensures: m validates; ctx (when given) logs the pass as "quantize_int8" with its changes.
-inline int8_report quantize_int8(model& m, const calibration_table& table, pass_context* ctx = nullptr) {
+inline int8_report quantize_int8(model& m, const calibration_table& table, pass_context* ctx = nullptr,
+                                 const int8_options& opt = {}) {
     int8_report rep;
     std::map<output_ref, node_id> fq_of;       // one FakeQuantize per tensor
     std::map<node_id, output_ref> weights_of;  // one dequantize chain per weight constant
@@ -131,6 +143,11 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
                                      element_type::f32;
         if (L.weights_required && !has_weights) continue;
         ++rep.layers;
+        if (opt.keep_fp32.count(m.nodes[id].name)) {
+            rep.kept_fp32.push_back(m.nodes[id].name);
+            continue;
+        }
+        bool touched = has_weights;
         bool all = true;
         for (std::size_t port : L.activations) {
             if (port >= m.nodes[id].inputs.size()) continue;
@@ -157,6 +174,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
                 ++rep.fake_quantizes;
             }
             m.nodes[id].inputs[port] = output_ref{f->second, 0};
+            touched = true;
         }
         if (has_weights) {
             const node_id wid = m.nodes[id].inputs[L.weights].node;
@@ -178,6 +196,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
             m.nodes[id].inputs[L.weights] = w->second;
         }
         rep.int8_layers += all ? 1 : 0;
+        if (touched) rep.quantized.push_back(m.nodes[id].name);
     }
     m.remove_dead();
     m.validate();

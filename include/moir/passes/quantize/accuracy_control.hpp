@@ -1,0 +1,177 @@
+#ifndef MOIR_PASSES_QUANTIZE_ACCURACY_CONTROL_HPP
+#define MOIR_PASSES_QUANTIZE_ACCURACY_CONTROL_HPP
+
+// Accuracy-aware INT8 quantization (`moir convert --data_type INT8 --max_accuracy_drop X`), in the
+// manner of NNCF's accuracy-aware quantization: quantize every layer, measure a validation metric,
+// and while the metric has dropped by more than `max_drop` from the FP32 model's, put back into FP32
+// the layers that hurt most, one at a time, re-measuring after each.
+//
+//  1. metric(FP32) and metric(all INT8); done when the drop already holds.
+//  2. Ranking: each quantized layer alone is kept in FP32 (every other layer INT8) and the metric
+//     measured; the layers are ranked by the metric they recover (most first; ties in topological
+//     order). One validation run per quantized layer.
+//  3. Reverting: layers are added to the FP32 set in that order, the model quantized again and
+//     measured after each, until the drop holds or `max_reverted` layers are FP32.
+//
+// The metric is a function of the model's outputs on every validation input set (higher is better):
+// a user's labelled metric, or the built-in top1_agreement with the FP32 model's outputs (the
+// fraction of positions whose argmax over the last axis is the FP32 model's: the class of a
+// classifier, the character of each CTC time step of a recognizer), which needs no labels and for
+// which FP32 scores 1. The models run on the compiled plan (runtime::plan_cache), so validation
+// inputs may differ in shape.
+
+#include <moir/core/errors.hpp>
+#include <moir/core/model.hpp>
+#include <moir/passes/quantize/calibrate_int8.hpp>
+#include <moir/passes/quantize/quantize_int8.hpp>
+#include <moir/runtime/plan.hpp>
+
+#include <algorithm>   // stable_sort
+#include <cstddef>     // size_t
+#include <functional>  // function
+#include <limits>      // numeric_limits
+#include <string>      // string, to_string
+#include <utility>     // move
+#include <vector>      // vector
+
+namespace moir::passes {
+
+/// The outputs of a model on each validation input set (outer: sets, inner: model outputs).
+using validation_outputs = std::vector<std::vector<tensor>>;
+/// A validation metric: higher is better. Called with the outputs of the model under test.
+using validation_metric = std::function<double(const validation_outputs&)>;
+
+/// Options of quantize_int8_with_accuracy_control.
+struct accuracy_control_options {
+    double max_drop = 0.01;  ///< the largest accepted metric(FP32) - metric(INT8), in the metric's units
+    std::size_t max_reverted = std::numeric_limits<std::size_t>::max();  ///< at most this many layers go back to FP32
+    std::size_t threads = 1;  ///< threads of the validation runs (0: all)
+    std::function<void(const std::string&)> log;  ///< progress lines, when set
+};
+
+/// What the accuracy control did.
+struct accuracy_control_result {
+    model quantized;       ///< the INT8 model finally chosen
+    int8_report report;    ///< quantize_int8's report for it (report.kept_fp32: the reverted layers)
+    double fp32_metric = 0, int8_metric = 0, final_metric = 0;  ///< FP32, all layers INT8, the chosen model
+    std::vector<std::string> reverted;  ///< layers put back into FP32, in the order they were reverted
+    std::size_t validation_runs = 0;    ///< models measured (each over every validation set)
+    bool met = false;                   ///< fp32_metric - final_metric <= max_drop
+};
+
+/// The outputs of m on every set, through the compiled plan (re-planned when shapes change).
+inline validation_outputs run_validation(const model& m, const std::vector<std::vector<tensor>>& sets,
+                                         std::size_t threads = 1) {
+    runtime::plan_options po;
+    po.threads = threads;
+    runtime::plan_cache pc(m, po);
+    validation_outputs out;
+    out.reserve(sets.size());
+    for (const auto& s : sets) out.push_back(pc.run(s));
+    return out;
+}
+
+/// The fraction of positions where got's argmax over the last axis equals want's, over every output
+/// of every set (a scalar or rank-1 output is one position). requires: got and want of the same
+/// model on the same sets. ensures: a value in [0, 1]; 1 when there are no positions.
+inline double top1_agreement(const validation_outputs& got, const validation_outputs& want) {
+    MOIR_CHECK(got.size() == want.size(), error, "top1_agreement: " + std::to_string(got.size()) + " sets vs " +
+                                                     std::to_string(want.size()));
+    std::size_t same = 0, total = 0;
+    for (std::size_t s = 0; s < got.size(); ++s) {
+        MOIR_CHECK(got[s].size() == want[s].size(), error, "top1_agreement: outputs differ in number");
+        for (std::size_t o = 0; o < got[s].size(); ++o) {
+            MOIR_CHECK(got[s][o].dims() == want[s][o].dims(), error, "top1_agreement: output shapes differ");
+            const auto g = got[s][o].to_vector<double>(), w = want[s][o].to_vector<double>();
+            const shape& d = got[s][o].dims();
+            const std::size_t inner = d.empty() ? 1 : static_cast<std::size_t>(d.back());
+            if (inner == 0) continue;
+            for (std::size_t p = 0; p + inner <= g.size(); p += inner) {
+                std::size_t ag = p, aw = p;
+                for (std::size_t i = p; i < p + inner; ++i) {
+                    if (g[i] > g[ag]) ag = i;
+                    if (w[i] > w[aw]) aw = i;
+                }
+                same += ag == aw;
+                ++total;
+            }
+        }
+    }
+    return total ? static_cast<double>(same) / static_cast<double>(total) : 1.0;
+}
+
+/// Quantizes `fp32` (calibrated by `table`) to INT8, reverting layers to FP32 until the metric's drop
+/// from FP32 is at most opt.max_drop (see the file comment). `metric` scores a model's outputs on
+/// `validation`. requires: fp32 is the model calibrate_int8 produced `table` for; validation holds
+/// at least one input set. ensures: result.met tells whether the drop holds; when it never does, the
+/// model with every ranked layer up to max_reverted in FP32 is returned.
+inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
+                                                                   const std::vector<std::vector<tensor>>& validation,
+                                                                   const validation_metric& metric,
+                                                                   const accuracy_control_options& opt = {}) {
+    MOIR_CHECK(!validation.empty(), error, "accuracy control needs at least one validation input set");
+    accuracy_control_result r;
+    auto say = [&](const std::string& line) {
+        if (opt.log) opt.log(line);
+    };
+    auto quantized_with = [&](const int8_options& io, int8_report* rep) {
+        model q = fp32;
+        const int8_report qr = quantize_int8(q, table, nullptr, io);
+        if (rep) *rep = qr;
+        return q;
+    };
+    auto measure = [&](const model& m) {
+        ++r.validation_runs;
+        return metric(run_validation(m, validation, opt.threads));
+    };
+    r.fp32_metric = measure(fp32);
+    int8_options io;
+    r.quantized = quantized_with(io, &r.report);
+    r.int8_metric = r.final_metric = measure(r.quantized);
+    say("accuracy control: FP32 metric " + std::to_string(r.fp32_metric) + ", INT8 " + std::to_string(r.int8_metric) +
+        " (drop " + std::to_string(r.fp32_metric - r.int8_metric) + ", allowed " + std::to_string(opt.max_drop) + ")");
+    r.met = r.fp32_metric - r.final_metric <= opt.max_drop;
+    if (r.met || opt.max_reverted == 0) return r;
+
+    // 2. rank: the metric each layer recovers when it alone stays FP32
+    const std::vector<std::string> layers = r.report.quantized;
+    std::vector<double> gain(layers.size());
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        int8_options one;
+        one.keep_fp32.insert(layers[i]);
+        gain[i] = measure(quantized_with(one, nullptr)) - r.int8_metric;
+        say("accuracy control: ranking " + std::to_string(i + 1) + "/" + std::to_string(layers.size()) + " " +
+            layers[i] + " recovers " + std::to_string(gain[i]));
+    }
+    std::vector<std::size_t> order(layers.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return gain[a] > gain[b]; });
+
+    // 3. revert in that order until the drop holds
+    for (std::size_t k = 0; k < order.size() && r.reverted.size() < opt.max_reverted; ++k) {
+        io.keep_fp32.insert(layers[order[k]]);
+        r.reverted.push_back(layers[order[k]]);
+        r.quantized = quantized_with(io, &r.report);
+        r.final_metric = measure(r.quantized);
+        say("accuracy control: " + layers[order[k]] + " back to FP32 -> metric " + std::to_string(r.final_metric) +
+            " (drop " + std::to_string(r.fp32_metric - r.final_metric) + ")");
+        r.met = r.fp32_metric - r.final_metric <= opt.max_drop;
+        if (r.met) break;
+    }
+    return r;
+}
+
+/// quantize_int8_with_accuracy_control with the built-in metric: top-1 agreement with the FP32
+/// model's own outputs on `validation` (FP32 scores 1; max_drop 0.01 = one position in a hundred).
+inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
+                                                                   const std::vector<std::vector<tensor>>& validation,
+                                                                   const accuracy_control_options& opt = {}) {
+    MOIR_CHECK(!validation.empty(), error, "accuracy control needs at least one validation input set");
+    const validation_outputs reference = run_validation(fp32, validation, opt.threads);
+    return quantize_int8_with_accuracy_control(
+        fp32, table, validation, [&](const validation_outputs& got) { return top1_agreement(got, reference); }, opt);
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_ACCURACY_CONTROL_HPP
