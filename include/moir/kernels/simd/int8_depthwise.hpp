@@ -20,8 +20,10 @@
 namespace moir::kernels::simd {
 
 namespace detail {
-/// The float plane of one u8 channel, values q - zp (layout of dw_fill_plane).
-inline void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::uint8_t* x, std::int32_t zp,
+/// The float plane of one u8 channel, values q - zp (layout of dw_fill_plane). A template on the
+/// arch so that each arch's TU has its own copy.
+template <class Arch>
+void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::uint8_t* x, std::int32_t zp,
                                float* plane) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
@@ -78,7 +80,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
     with_activation(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t c = c0; c < c1; ++c) {
-            detail::int8_dw_fill_plane(g, d, x + c * in_plane, p.zero_point, scratch);
+            detail::int8_dw_fill_plane<Arch>(g, d, x + c * in_plane, p.zero_point, scratch);
             const float* w = p.w.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + c * out_plane;

@@ -75,12 +75,15 @@ inline std::size_t int8_gemm_scratch_bytes(const int8_blocking& bl, std::size_t 
     return detail::round_up(nc * bl.kpad(k) * bl.b_bytes, 64) + (bl.kgroup + 1) * nc + 64;
 }
 
-/// u8 sources of B: row(k, jc, n, tmp) returns n values of row k from column jc (a pointer into
-/// the matrix, or into tmp, which it may fill).
+/// u8 sources of B: row<Arch>(k, jc, n, tmp) returns n values of row k from column jc (a pointer
+/// into the matrix, or into tmp, which it may fill). `row` is a template on the arch only so that
+/// each arch's translation unit has its own copy (no inline function compiled with wider ISA flags
+/// can be shared with the others, runtime/instantiate.hpp).
 /// A strided matrix: element (k, n) at p[k*rs + n].
 struct u8_matrix_source {
     const std::uint8_t* p;
     std::ptrdiff_t rs;
+    template <class Arch>
     const std::uint8_t* row(std::size_t k, std::size_t jc, std::size_t, std::uint8_t*) const {
         return p + static_cast<std::ptrdiff_t>(k) * rs + static_cast<std::ptrdiff_t>(jc);
     }
@@ -92,6 +95,7 @@ struct u8_im2col_source {
     const std::uint8_t* x;  // [in_c, in_h, in_w]
     const conv_geometry* g;
     std::uint8_t pad = 0;
+    template <class Arch>
     const std::uint8_t* row(std::size_t kk, std::size_t jc, std::size_t n, std::uint8_t* tmp) const {
         const conv_geometry& G = *g;
         const std::size_t taps = G.kh * G.kw, c = kk / taps, t = kk % taps;
@@ -254,7 +258,7 @@ void int8_pack_b(const Source& src, std::size_t k, std::size_t jc, std::size_t n
         const std::uint8_t* rows[G];
         for (std::size_t t = 0; t < G; ++t) {
             const std::size_t kk = q * G + t;
-            rows[t] = kk < k ? src.row(kk, jc, ncb, tmp + t * ncb) : zeros;
+            rows[t] = kk < k ? src.template row<Arch>(kk, jc, ncb, tmp + t * ncb) : zeros;
         }
         for (std::size_t j = 0; j < ncb; j += NR) {
             const std::uint8_t* pr[G];

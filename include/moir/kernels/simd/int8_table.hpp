@@ -10,6 +10,7 @@
 #include <moir/kernels/simd/int8_conv.hpp>
 #include <moir/kernels/simd/int8_depthwise.hpp>
 #include <moir/kernels/simd/int8_gemm.hpp>
+#include <moir/kernels/simd/int8_quantize.hpp>
 
 #include <cstddef>  // ptrdiff_t, size_t
 #include <cstdint>  // uint8_t
@@ -24,6 +25,9 @@ struct int8_kernel_table {
     void (*conv)(const packed_int8_conv& w, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch);
     void (*depthwise)(const packed_int8_depthwise& w, const std::uint8_t* x, float* y, const epilogue& e,
                       float* scratch, std::size_t c0, std::size_t c1);
+    void (*quantize_u8)(const float* x, std::uint8_t* q, std::size_t n, float il, float ih);
+    void (*fake_quantize_f32)(const float* x, float* y, std::size_t n, float il, float ih, float ol, float oh,
+                              std::size_t levels);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported().
@@ -33,7 +37,8 @@ const int8_kernel_table& int8_table();
 template <class Arch>
 const int8_kernel_table& int8_table() {
     static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), &int8_gemm<Arch>, &int8_conv<Arch>,
-                                             &int8_depthwise<Arch>};
+                                             &int8_depthwise<Arch>, &quantize_u8<Arch>,
+                                             &fake_quantize_f32<Arch>};
     return table;
 }
 
