@@ -3082,6 +3082,73 @@ struct convolution_backprop_data {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_CONVOLUTION_BACKPROP_DATA_HPP
+#ifndef MOIR_OPS_FAKE_QUANTIZE_HPP
+#define MOIR_OPS_FAKE_QUANTIZE_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// fake_quantize: OpenVINO FakeQuantize-1, element-wise linear quantization onto `levels` values,
+/// kept in floating point. Inputs X, input_low, input_high, output_low, output_high; the four range
+/// inputs broadcast to X (numpy; per tensor, per channel, or per element). Per element, with
+/// lo = min(il, ih) and hi = max(il, ih):
+///   x <= lo -> ol;   x > hi -> oh;
+///   else   -> nearbyint((x - il) / (ih - il) * (levels - 1)) / (levels - 1) * (oh - ol) + ol
+/// (nearbyint: round half to even, as OpenVINO's reference kernel computes it).
+/// requires: levels >= 2; five inputs of one floating type; range inputs broadcastable to X
+/// (auto_broadcast numpy, or none with all shapes equal; pdpd is not supported).
+/// ensures: output of X's type and the numpy broadcast of the five shapes (X's shape for ranges that
+/// broadcast to it, which is how every quantization tool writes them).
+struct fake_quantize {
+    static constexpr std::string_view name = "fake_quantize", ir_name = "FakeQuantize", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 5, max_inputs = 5;
+    static constexpr bool float_only = true;  ///< the reference kernel computes floating types only
+    struct attrs {
+        std::int64_t levels = 256;
+        ops::auto_broadcast auto_broadcast = ops::auto_broadcast::numpy;
+        static constexpr std::array<std::string_view, 2> ir_names{"levels", "auto_broadcast"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        static constexpr const char* names[] = {"X", "input_low", "input_high", "output_low", "output_high"};
+        MOIR_CHECK(in.size() == 5, shape_error, "FakeQuantize takes 5 inputs (X, input_low, input_high, output_low, output_high)");
+        MOIR_CHECK(a.levels >= 2, shape_error, "levels must be at least 2, it is " + std::to_string(a.levels));
+        MOIR_CHECK(a.auto_broadcast != ops::auto_broadcast::pdpd, unsupported_error,
+                   "FakeQuantize with auto_broadcast=pdpd is not supported");
+        element_type t = element_type::undefined;
+        for (const auto& p : in)
+            if (t == element_type::undefined) t = p.type;
+        for (std::size_t i = 0; i < 5; ++i)
+            MOIR_CHECK(in[i].type == t || in[i].type == element_type::undefined, shape_error,
+                       std::string(names[i]) + " is " + std::string(moir::ir_name(in[i].type)) + ", X is " +
+                           std::string(moir::ir_name(t)) + ": the five inputs need one element type");
+        partial_shape out = in[0].shape;
+        for (std::size_t i = 1; i < 5; ++i) {
+            if (a.auto_broadcast == ops::auto_broadcast::none) {
+                MOIR_CHECK(in[i].shape == in[0].shape, shape_error,
+                           "auto_broadcast=none needs equal shapes; " + std::string(names[i]) + " is " +
+                               in[i].shape.str() + ", X is " + in[0].shape.str());
+            } else {
+                try {
+                    out = broadcast_shapes(out, in[i].shape);
+                } catch (const shape_error&) {
+                    throw shape_error(std::string(names[i]) + " " + in[i].shape.str() + " does not broadcast to X " +
+                                      in[0].shape.str());
+                }
+            }
+        }
+        return {port_desc{t, out, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_FAKE_QUANTIZE_HPP
 #ifndef MOIR_OPS_GROUP_CONVOLUTION_HPP
 #define MOIR_OPS_GROUP_CONVOLUTION_HPP
 
@@ -8071,6 +8138,7 @@ using all = type_list<
     , ops::batch_norm_inference
     , ops::clamp
     , ops::hard_sigmoid
+    , ops::fake_quantize
     // group A ops end
     // group B ops
     , ops::matmul
@@ -9578,6 +9646,103 @@ struct kernel<ops::group_convolution_backprop_data, any_precision, arch::referen
 }  // namespace moir::kernels
 
 #endif  // MOIR_KERNELS_REFERENCE_CONVOLUTION_HPP
+#ifndef MOIR_KERNELS_REFERENCE_FAKE_QUANTIZE_HPP
+#define MOIR_KERNELS_REFERENCE_FAKE_QUANTIZE_HPP
+
+// Reference kernel of FakeQuantize-1, OpenVINO's definition exactly: the arithmetic is done in the
+// data's type (float for f32 and f16, double for f64) in the order OpenVINO's reference writes it,
+// and the level index is rounded with std::nearbyint (round half to even in the default rounding
+// mode), so the results agree bit for bit with OpenVINO's reference for f32. The range inputs
+// numpy-broadcast to the output; one-element ranges take a flat loop.
+
+
+#include <algorithm>    // max, min
+#include <cmath>        // nearbyint
+#include <cstddef>      // size_t
+#include <type_traits>  // conditional_t, is_same_v
+#include <vector>       // vector
+
+namespace moir::kernels {
+
+namespace detail {
+/// One FakeQuantize element in the compute type C. lm1 = levels - 1.
+template <class C>
+inline C fake_quantize_one(C x, C il, C ih, C ol, C oh, C lm1) {
+    if (x <= std::min(il, ih)) return ol;
+    if (x > std::max(il, ih)) return oh;
+    return std::nearbyint((x - il) / (ih - il) * lm1) / lm1 * (oh - ol) + ol;
+}
+}  // namespace detail
+
+template <>
+struct kernel<ops::fake_quantize, any_precision, arch::reference> {
+    static constexpr bool available = true;
+    /// requires: in = {X, input_low, input_high, output_low, output_high} of one floating type, each
+    /// numpy-broadcastable to out[0]. ensures: out[0] = FakeQuantize(X) element by element.
+    static void run(const ops::fake_quantize::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        visit_element_type(in[0].type(), [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            if constexpr (!moir::kernels::detail::computes_v<ops::fake_quantize, T>) {
+                moir::kernels::detail::unsupported_type(ops::fake_quantize::ir_name, in[0].type());
+            } else {
+                using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+                compute<T, C>(a, in, out[0]);
+            }
+        });
+    }
+
+private:
+    template <class T, class C>
+    static void compute(const ops::fake_quantize::attrs& a, const std::vector<tensor>& in, tensor& y_t) {
+        const C lm1 = static_cast<C>(a.levels - 1);
+        const shape& os = y_t.dims();
+        const std::size_t n = y_t.numel(), rank = os.size();
+        const T* p[5];
+        for (std::size_t k = 0; k < 5; ++k) p[k] = in[k].data<T>();
+        T* y = y_t.data<T>();
+        auto c = [](T v) { return convert_value<C>(v); };
+        if (n == 0) return;
+        bool flat = in[0].dims() == os;
+        for (std::size_t k = 1; k < 5; ++k) flat = flat && in[k].numel() == 1;
+        if (flat) {  // per-tensor ranges: the common activation case
+            const C il = c(p[1][0]), ih = c(p[2][0]), ol = c(p[3][0]), oh = c(p[4][0]);
+            for (std::size_t i = 0; i < n; ++i)
+                y[i] = convert_value<T>(moir::kernels::detail::fake_quantize_one<C>(c(p[0][i]), il, ih, ol, oh, lm1));
+            return;
+        }
+        std::vector<std::size_t> st[5];
+        for (std::size_t k = 0; k < 5; ++k) st[k] = reference::broadcast_strides(in[k].dims(), os);
+        if (rank == 0) {
+            y[0] = convert_value<T>(
+                moir::kernels::detail::fake_quantize_one<C>(c(p[0][0]), c(p[1][0]), c(p[2][0]), c(p[3][0]), c(p[4][0]), lm1));
+            return;
+        }
+        // walk the output row by row (the last axis inner), an odometer over the outer axes
+        const std::size_t inner = static_cast<std::size_t>(os[rank - 1]);
+        std::vector<std::size_t> idx(rank, 0);
+        std::size_t off[5] = {0, 0, 0, 0, 0};
+        for (std::size_t o = 0; o < n; o += inner) {
+            for (std::size_t j = 0; j < inner; ++j) {
+                std::size_t e[5];
+                for (std::size_t k = 0; k < 5; ++k) e[k] = off[k] + j * st[k][rank - 1];
+                y[o + j] = convert_value<T>(moir::kernels::detail::fake_quantize_one<C>(
+                    c(p[0][e[0]]), c(p[1][e[1]]), c(p[2][e[2]]), c(p[3][e[3]]), c(p[4][e[4]]), lm1));
+            }
+            for (std::size_t ax = rank - 1; ax-- > 0;) {
+                if (++idx[ax] < static_cast<std::size_t>(os[ax])) {
+                    for (std::size_t k = 0; k < 5; ++k) off[k] += st[k][ax];
+                    break;
+                }
+                for (std::size_t k = 0; k < 5; ++k) off[k] -= st[k][ax] * (idx[ax] - 1);
+                idx[ax] = 0;
+            }
+        }
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_FAKE_QUANTIZE_HPP
 #ifndef MOIR_KERNELS_REFERENCE_HARD_SIGMOID_HPP
 #define MOIR_KERNELS_REFERENCE_HARD_SIGMOID_HPP
 

@@ -33,6 +33,7 @@
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/convolution_backprop_data.hpp>
+#include <moir/ops/fake_quantize.hpp>
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/group_convolution_backprop_data.hpp>
 #include <moir/ops/hard_sigmoid.hpp>
@@ -164,6 +165,7 @@ using all = type_list<
     , ops::batch_norm_inference
     , ops::clamp
     , ops::hard_sigmoid
+    , ops::fake_quantize
     // group A ops end
     // group B ops
     , ops::matmul

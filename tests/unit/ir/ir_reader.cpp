@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <cctype>   // isdigit
+#include <cmath>    // nearbyint
 #include <fstream>  // ofstream
 #include <string>   // string
 #include <vector>   // vector
@@ -168,6 +169,33 @@ TEST_CASE("fixture v11: FP16-compressed weights (Const f16 -> Convert with decom
     CHECK(seen_convert);
     const auto y = run(m, {tensor::from_vector(std::vector<float>{1, 1, 1, -5}, {1, 4})});
     CHECK(y[0].to_vector<float>() == std::vector<float>{2.f, 0.f, 1.5f, 0.f});
+}
+
+TEST_CASE("fixture v11: INT8 as NNCF writes it (FakeQuantize on the activation, i8 weights * scale)") {
+    const model m = moir::ir::load(ir_fixture("int8_nncf_v11.xml"));
+    int fqs = 0, i8 = 0;
+    for (const auto& n : m.nodes) {
+        if (n.is<ops::fake_quantize>()) {
+            ++fqs;
+            CHECK(n.attrs_as<ops::fake_quantize>().levels == 256);
+            CHECK(n.attrs_as<ops::fake_quantize>().auto_broadcast == ops::auto_broadcast::numpy);
+        }
+        if (n.is<ops::constant>() && n.attrs_as<ops::constant>().value.type() == element_type::i8) ++i8;
+    }
+    CHECK(fqs == 1);
+    CHECK(i8 == 1);
+    const std::vector<float> x{0.123f, -1.f, 3.f, 1.f, 0.5f, 0.004f, 2.f, 0.666f};
+    const auto y = run(m, {tensor::from_vector(x, {1, 2, 2, 2})});
+    REQUIRE(y[0].dims() == moir::shape{1, 3, 2, 2});
+    // the activation on the 0.01 grid of [0, 2.55], clamped; the weights i8 * per-channel scale
+    auto q = [](float v) { return v <= 0.f ? 0.f : (v > 2.55f ? 2.55f : std::nearbyint(v / 2.55f * 255.f) / 255.f * 2.55f); };
+    const float w[3][2] = {{1.27f, -0.64f}, {0.f, 2.5f}, {-31.75f, 8.25f}};
+    const auto got = y[0].to_vector<float>();
+    for (std::size_t o = 0; o < 3; ++o)
+        for (std::size_t p = 0; p < 4; ++p) {
+            const float expect = w[o][0] * q(x[p]) + w[o][1] * q(x[4 + p]);
+            CHECK(got[o * 4 + p] == doctest::Approx(expect).epsilon(1e-5));
+        }
 }
 
 TEST_CASE("reader: versions of layers") {

@@ -279,7 +279,7 @@ TEST_CASE("save/load: files, defaults, atomic replacement") {
 
 TEST_CASE("round trip: every fixture, and constants of every element type") {
     for (const char* name : {"add_const_v10", "add_two_inputs_v10", "f64_dynamic_v11", "scalar_v11",
-                             "passthrough_u8_v11", "two_results_i8_v11", "fp16_compressed_v11"}) {
+                             "passthrough_u8_v11", "two_results_i8_v11", "fp16_compressed_v11", "int8_nncf_v11"}) {
         INFO(name);
         const model m = moir::ir::load(moir_test::ir_fixture(std::string(name) + ".xml"));
         const auto ir = moir::ir::serialize(m);

@@ -10,6 +10,7 @@
 #include <moir/kernels/reference/batch_norm_inference.hpp>
 #include <moir/kernels/reference/clamp.hpp>
 #include <moir/kernels/reference/convolution.hpp>
+#include <moir/kernels/reference/fake_quantize.hpp>
 #include <moir/kernels/reference/hard_sigmoid.hpp>
 #include <moir/kernels/reference/interpolate.hpp>
 #include <moir/kernels/reference/pooling.hpp>
