@@ -33,8 +33,8 @@ std::vector<std::pair<std::string, const ks::int8_kernel_table*>> int8_arches() 
         if (const auto* t = runtime::int8_table_if_usable<Arch>()) {
             r.emplace_back(std::string(Arch::name), t);
         } else if (!reported) {
-            MESSAGE("int8 arch " << Arch::name << " skipped: "
-                                 << (runtime::compiled_in<Arch>() ? "not available on this CPU" : "not compiled in"));
+            const std::string why = runtime::compiled_in<Arch>() ? "not available on this CPU" : "not compiled in";
+            MESSAGE("int8 arch " << Arch::name << " skipped: " << why);
         }
     });
     if (!reported) {
@@ -109,7 +109,8 @@ TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on 
                     const std::int32_t zp = zero_points[i % 3];
                     const activation act = all_activations[i % 6];
                     ++i;
-                    const auto w = random_s8(m * k, 1 + std::uint32_t(i)), x0 = random_u8(k * n, 2 + std::uint32_t(i));
+                    const auto w = random_s8(m * k, 1 + std::uint32_t(i));
+                    const auto x0 = random_u8(k * n, 2 + std::uint32_t(i));
                     const auto want = kr::int8_gemm(w.data(), x0.data(), m, k, n, zp);
                     // B and C with row strides wider than N: the kernel must honour ldb and ldc
                     const std::size_t ldb = n + 3, ldc = n + 5;

@@ -235,7 +235,8 @@ struct int8_convolution {
         if (!b.int8 || !b.use_int8 || !b.at(id).is<ops::fake_quantize>()) return nullptr;
         const auto aq = detail::match_activation_quant(b, id);
         const slot xs = b.slots[b.input_slot(id, 0)];  // a copy: b.slots grows below
-        if (!aq || xs.type != element_type::f32 || xs.dims.size() != 4 || xs.where == slot::kind::constant)
+        if (!aq || xs.type != element_type::f32 || xs.dims.size() != 4 || xs.where == slot::kind::constant ||
+            b.slots[b.output_slot(id)].dims != xs.dims)
             return nullptr;
         // every consumer must fit before anything is claimed
         struct plan_of {
