@@ -14,8 +14,13 @@
 #include <moir/kernels/simd/depthwise.hpp>
 #include <moir/kernels/simd/int8_gemm.hpp>
 
-#include <cstddef>  // ptrdiff_t, size_t
-#include <cstdint>  // int32_t, uint8_t
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int32_t, uint8_t
+#include <type_traits>  // is_same_v
 
 namespace moir::kernels::simd {
 
@@ -49,10 +54,42 @@ void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::ui
             for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
             const std::uint8_t* src = xr + (p - g.pl);
             const auto fzp = static_cast<float>(zp);
+            std::ptrdiff_t i = i0;
+            // 8 (16) codes at a time: widen u8 -> s32 -> f32; stride 2 takes the even bytes of 16
+            // (reads stay inside the row: 2i + (p - pl) + 15 < iw)
+#if defined(__AVX512F__)
+            if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+                const __m512 vz = _mm512_set1_ps(fzp);
+                if (sw == 1)
+                    for (; i + 16 <= i1; i += 16)
+                        _mm512_storeu_ps(dst + i, _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
+                                                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)))),
+                                                                vz));
+            }
+#endif
+#if defined(__AVX2__)
+            if constexpr (std::is_same_v<Arch, arch::avx2> || std::is_same_v<Arch, arch::avx512vnni>) {
+                const __m256 vz = _mm256_set1_ps(fzp);
+                if (sw == 1) {
+                    for (; i + 8 <= i1; i += 8)
+                        _mm256_storeu_ps(dst + i, _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                                                                    _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i)))),
+                                                                vz));
+                } else if (sw == 2) {
+                    const __m128i even = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+                    for (; i + 8 <= i1 && 2 * i + (p - g.pl) + 15 < iw; i += 8) {
+                        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
+                        _mm256_storeu_ps(dst + i, _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                                                                    _mm_shuffle_epi8(v, even))),
+                                                                vz));
+                    }
+                }
+            }
+#endif
             if (sw == 1) {
-                for (std::ptrdiff_t i = i0; i < i1; ++i) dst[i] = static_cast<float>(src[i]) - fzp;
+                for (; i < i1; ++i) dst[i] = static_cast<float>(src[i]) - fzp;
             } else {
-                for (std::ptrdiff_t i = i0; i < i1; ++i) dst[i] = static_cast<float>(src[i * sw]) - fzp;
+                for (; i < i1; ++i) dst[i] = static_cast<float>(src[i * sw]) - fzp;
             }
             for (std::ptrdiff_t i = i1; i < plen; ++i) dst[i] = 0.0f;
         }
