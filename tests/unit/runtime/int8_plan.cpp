@@ -154,7 +154,7 @@ TEST_CASE("int8 plan: one FakeQuantize feeding a 1x1 conv and a depthwise conv, 
             rt::plan f(m, {in[0].dims(), in[1].dims()}, o);
             check_close(f.run(in), want, 2e-5);
             CHECK(count_kernel(f, "quantize_u8.") == 0);
-            if (arch != "reference") CHECK(count_kernel(f, "fake_quantize.") == 3);
+            CHECK(count_kernel(f, "fake_quantize.") == 3);
         }
 }
 
@@ -203,6 +203,6 @@ TEST_CASE("int8 plan: a chain of quantized layers (looser bound: codes may move 
         check_close(p.run(in), want, 1e-2);
         // the 5x5 depthwise reads padding under il = -0.375 (0.0 has no code): it stays FP32
         CHECK(count_kernel(p, "quantize_u8.") == 2);
-        CHECK(count_kernel(p, "fake_quantize.") == (arch == "reference" ? 1u : 1u));
+        CHECK(count_kernel(p, "fake_quantize.") == 1);
     }
 }
