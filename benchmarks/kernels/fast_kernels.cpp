@@ -152,6 +152,11 @@ void conv1x1_args(benchmark::internal::Benchmark* b) {
         b->Args({a, 24, 96, 160 * 160});
         b->Args({a, 96, 24, 160 * 160});
         b->Args({a, 480, 160, 20 * 20});
+        // rec-like (the same shapes as bm_int8_conv1x1)
+        b->Args({a, 64, 32, 12 * 160});
+        b->Args({a, 128, 128, 6 * 80});
+        b->Args({a, 256, 256, 3 * 80});
+        b->Args({a, 512, 256, 1 * 80});
     }
 }
 void depthwise_args(benchmark::internal::Benchmark* b) {

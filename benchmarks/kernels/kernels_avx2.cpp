@@ -4,4 +4,5 @@
 #include <moir/runtime/instantiate.hpp>
 
 MOIR_INSTANTIATE_KERNELS(moir::arch::avx2)
+MOIR_INSTANTIATE_INT8_KERNELS(moir::arch::avx2)
 #endif

@@ -9147,8 +9147,36 @@ struct avx512 {
     static constexpr std::size_t alignment() { return 64; }
 };
 
-/// The arches the fast kernels exist for, best first; `reference` is last and always usable.
+/// x86-64 with AVX-512 F, BW, VL, DQ, FMA3 and VNNI (vpdpbusd: u8 x s8 dot products of 4 into s32;
+/// Cascade Lake, Ice Lake, Zen 4 and later). Only the INT8 kernels (kernels/simd/int8_*.hpp) use it;
+/// xsimd 8.1 has no such arch, so they are written with intrinsics. Compile flags: those of avx512
+/// plus -mavx512vnni.
+struct avx512vnni {
+    static constexpr std::string_view name = "avx512vnni";
+    static constexpr bool supported() {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
+    defined(__FMA__) && defined(__AVX512VNNI__)
+        return true;
+#else
+        return false;
+#endif
+    }
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return avx512::available() && __builtin_cpu_supports("avx512vnni");
+#else
+        return false;
+#endif
+    }
+    static constexpr std::size_t alignment() { return 64; }
+};
+
+/// The arches the fast FP32 kernels exist for, best first; `reference` is last and always usable.
 using fast_arches = type_list<avx512, avx2, reference>;
+
+/// The arches the INT8 kernels exist for, best first (runtime/dispatch.hpp walks it).
+using int8_arches = type_list<avx512vnni, avx2, reference>;
 
 }  // namespace moir::arch
 
@@ -12546,46 +12574,55 @@ struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
 //
 // The environment variable MOIR_ARCH (reference, avx2, avx512) restricts the choice to that arch
 // when it qualifies (for testing and benchmarking).
-
-#ifndef MOIR_KERNELS_SIMD_TABLE_HPP
-#define MOIR_KERNELS_SIMD_TABLE_HPP
-
-// The FP32 fast-kernel table of one arch: its GEMM blocking (what the packers need) and pointers to
-// its compute kernels, so a plan picks an arch once (runtime/dispatch.hpp) and calls through plain
-// function pointers. fp32_table<Arch>() is a function template defined out of line and not inline,
-// so that `extern template` (runtime/dispatch.hpp) keeps translation units compiled without the
-// arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS (runtime/instantiate.hpp) instantiates
-// it in one that has them.
-
-#ifndef MOIR_KERNELS_SIMD_CONVOLUTION_HPP
-#define MOIR_KERNELS_SIMD_CONVOLUTION_HPP
-
-// FP32 2-D convolution, NCHW, one image, as GEMM: per group, out[out_c, oh*ow] =
-// W[out_c, in_c*kh*kw] * im2col(x)[in_c*kh*kw, oh*ow], W packed once by pack_conv. The im2col matrix
-// is never materialized: the GEMM's B-packing step reads it from the image a kc x nc block at a time,
-// so scratch stays small. A 1x1, stride-1, unpadded convolution (geometry.pointwise()) packs straight
-// from the input, i.e. it is the plain GEMM. Any groups, strides, dilations, paddings (asymmetric:
-// the bottom/right pad is whatever out_h/out_w imply). For depthwise convolutions prefer
-// kernels/simd/depthwise.hpp (this form works, but as G GEMMs with M = K... = 1).
-
-#ifndef MOIR_KERNELS_SIMD_GEMM_HPP
-#define MOIR_KERNELS_SIMD_GEMM_HPP
-
-// FP32 GEMM, C[M, N] = act(A[M, K] * B[K, N] + bias), one body for every arch (vec<Arch>).
 //
-// Two forms, by which operand is constant and packed once (kernels/simd/packing.hpp):
-//   gemm_a<Arch>  A packed (conv weights on the left: out[Cout, HW] = W[Cout, Cin] * x[Cin, HW]);
-//                 B streams from memory and is packed into caller scratch, kc x nc at a time.
-//   gemm_b<Arch>  B packed (MatMul with constant weights on the right); A streams, read in place.
-// Both run the same register-blocked micro-kernel: an mr x (nv vectors) tile of C accumulated in
-// registers over a K block, A values broadcast, B vectors loaded (avx512: 8 x 48, avx2: 6 x 16,
-// reference: 4 x 4 scalars). When K fits one block (K <= kc, 512 on x86) the epilogue (bias, then
-// activation) is applied to the tile in registers and C is written once; a longer K accumulates
-// through C and the last block applies the epilogue. Any M, N, K >= 1: edge tiles use zero-padded
-// packed panels and partial (masked) stores.
+// The INT8 kernels (kernels/simd/int8_table.hpp) are chosen the same way over arch::int8_arches
+// (avx512vnni, avx2, reference); avx512vnni is compiled in with MOIR_WITH_AVX512VNNI_KERNELS and
+// MOIR_INSTANTIATE_INT8_KERNELS(moir::arch::avx512vnni), the INT8 avx2 kernels come with
+// MOIR_WITH_AVX2_KERNELS (its TU holds both instantiation macros, runtime/instantiate.hpp).
+
+#ifndef MOIR_KERNELS_SIMD_INT8_TABLE_HPP
+#define MOIR_KERNELS_SIMD_INT8_TABLE_HPP
+
+// The INT8 fast-kernel table of one arch (the counterpart of table.hpp's FP32 one): its blocking
+// (what the packers need) and pointers to its kernels. int8_table<Arch>() is defined out of line
+// and not inline, so `extern template` (runtime/dispatch.hpp) keeps translation units without the
+// arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS / MOIR_INSTANTIATE_INT8_KERNELS
+// (runtime/instantiate.hpp) instantiate it in one that has them.
+
+#ifndef MOIR_KERNELS_SIMD_INT8_CONV_HPP
+#define MOIR_KERNELS_SIMD_INT8_CONV_HPP
+
+// INT8 2-D convolution, NCHW, one image, on the INT8 GEMM (kernels/simd/int8_gemm.hpp): per group,
+// out[out_c, oh*ow] = epilogue(Wq[out_c, in_c*kh*kw] * im2col(q)[in_c*kh*kw, oh*ow]) with q the u8
+// input. A 1x1, stride-1, unpadded convolution packs straight from the input (the plain GEMM);
+// the others build the im2col rows on the fly (taps outside the image read the zero point, i.e.
+// the quantized 0.0). Any groups, strides, dilations and paddings. Depthwise convolutions have
+// their own kernel (kernels/simd/int8_depthwise.hpp).
+
+#ifndef MOIR_KERNELS_SIMD_INT8_GEMM_HPP
+#define MOIR_KERNELS_SIMD_INT8_GEMM_HPP
+
+// INT8 GEMM, C[M, N] = act(float(A * B - comp) * scale + shift) with A = s8 weights packed once
+// (kernels/simd/int8_packing.hpp, which also states the quantization arithmetic) and B = u8
+// activations read from memory (a strided matrix, or the im2col matrix of a convolution, built on
+// the fly) and packed into caller scratch, nc columns at a time, in the arch's column layout:
+//   element (k, n) at dst[(n / nr) * nr * Kp + (k / G) * nr * G + (n % nr) * G + k % G]
+// i.e. each s32 output lane finds the G consecutive K values it needs side by side.
 //
-// Threads: calls on disjoint column ranges of C are independent (offset b/c by the first column, give
-// each its own scratch); the kernels themselves are single-threaded and allocate nothing.
+// Per arch (int8_ops<Arch>):
+//   avx512vnni  G = 4, B as u8, A as s8: one vpdpbusd per 16 lanes x 4 products (exact: the
+//               products and their sums of 4 fit s32; no intermediate saturation).
+//   avx2        G = 2, B and A widened to s16: vpmaddwd (s16 x s16, pairs summed into s32) + vpaddd.
+//               Exact. vpmaddubsw (u8 x s8 -> s16 pairs) would do twice the work per instruction but
+//               saturates: 2 * 255 * 127 = 64770 > 32767, so its results would depend on the data;
+//               7-bit activations would avoid that but change FakeQuantize's 256 levels. Widening
+//               keeps the kernel bit-exact against the scalar reference on every input.
+//   reference   G = 1, scalar s32 multiply-adds.
+// The whole K is one block (no K blocking: the s32 accumulators stay in registers from the first
+// product to the epilogue); the micro-tile is mr x (nv vectors): avx512vnni 8 x 48, avx2 6 x 16.
+// Any M, N, K >= 1 (K <= 65536).
+//
+// Threads: calls on disjoint column ranges are independent (offset b and c, own scratch each).
 
 #ifndef MOIR_KERNELS_SIMD_EPILOGUE_HPP
 #define MOIR_KERNELS_SIMD_EPILOGUE_HPP
@@ -12778,6 +12815,30 @@ decltype(auto) with_activation(activation a, F&& f) {
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_EPILOGUE_HPP
+#ifndef MOIR_KERNELS_SIMD_INT8_PACKING_HPP
+#define MOIR_KERNELS_SIMD_INT8_PACKING_HPP
+
+// Packed weights of the INT8 kernels (kernels/simd/int8_gemm.hpp), prepared once at load time.
+//
+// THE QUANTIZATION ARITHMETIC of every INT8 kernel:
+//   activations  x ~ il + sx * q, q = round((x - il) / sx) in [0, 255] (u8), sx = (ih - il) / 255: a
+//                per-tensor FakeQuantize with levels = 256. The zero point zp = round(-il / sx) is the
+//                u8 code of 0.0 (0 for a non-negative tensor, il = 0; about 128 for a symmetric one);
+//                padding reads zp, so padded taps contribute exactly 0 when -il / sx is an integer.
+//   weights      w[m, k] = sw[m] * wq[m, k], wq in [-127, 127] (s8), symmetric per output row.
+//   product      acc[m, n] = sum_k wq[m, k] * q[k, n], exact in s32 (|acc| < 255 * 127 * K, K <= 65536).
+//   epilogue     y[m, n] = act(float(acc[m, n] - comp[m]) * scale[m] + shift[m]) with
+//                comp[m] = zp * sum_k wq[m, k] (integer, computed at pack time: the zero-point
+//                compensation), scale[m] = sx * sw[m], shift[m] = bias[m] + sw[m] * (il + sx * zp) *
+//                sum_k wq[m, k] (the last term is 0 when zp is exact; the caller computes scale and shift).
+//
+// Layout of a packed left operand A[M, K] (weights, row m = output channel): K is padded with zero
+// weights to Kp, a multiple of the arch's k-group G; rows are cut into panels of mr (padded with zero
+// rows); within a panel, k-group q holds mr x G values, row-major:
+//   element (m, k) at data[(m / mr) * mr * Kp + (k / G) * mr * G + (m % mr) * G + k % G]
+// stored as s16 (a_bytes = 2: AVX2's vpmaddwd, the reference arch) or s8 (a_bytes = 1: VNNI's vpdpbusd).
+// The activations are packed per call by the kernel (int8_gemm.hpp) in the matching column layout.
+
 #ifndef MOIR_KERNELS_SIMD_PACKING_HPP
 #define MOIR_KERNELS_SIMD_PACKING_HPP
 
@@ -12956,6 +13017,1057 @@ inline packed_depthwise pack_depthwise(const float* w, const conv_geometry& g) {
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_PACKING_HPP
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int8_t, int16_t, int32_t
+#include <cstdlib>      // aligned_alloc, free
+#include <cstring>      // memset
+#include <memory>       // unique_ptr
+#include <new>          // bad_alloc
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::kernels::simd {
+
+/// The register blocking of an arch's INT8 GEMM: micro-tile mr rows x nv vectors of `width` s32
+/// lanes; K consumed in groups of `kgroup` (2 for vpmaddwd, 4 for vpdpbusd, 1 scalar); the bytes of a
+/// packed weight (a_bytes) and of a packed activation (b_bytes).
+struct int8_blocking {
+    std::size_t mr = 4, nv = 1, width = 1, kgroup = 1, a_bytes = 2, b_bytes = 2;
+    std::string_view arch = "reference";
+    constexpr std::size_t nr() const { return nv * width; }
+    constexpr std::size_t kpad(std::size_t k) const { return (k + kgroup - 1) / kgroup * kgroup; }
+};
+
+namespace detail {
+struct free_bytes_deleter {
+    void operator()(void* p) const { std::free(p); }
+};
+/// A zero-filled, 64-byte aligned buffer of n bytes plus 64 bytes of slack.
+inline std::unique_ptr<void, free_bytes_deleter> aligned_zero_bytes(std::size_t n) {
+    const std::size_t bytes = (n + 63) / 64 * 64 + 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    return std::unique_ptr<void, free_bytes_deleter>(p);
+}
+}  // namespace detail
+
+/// Quantized weights A[M, K] packed for one arch (layout above), with the zero-point compensation.
+struct packed_int8_a {
+    int8_blocking blocking;
+    std::size_t m = 0, k = 0, kp = 0;
+    std::int32_t zero_point = 0;       ///< the activations' u8 zero point the compensation is for
+    std::vector<std::int32_t> row_sum;  ///< sum_k wq[m, k]
+    std::vector<std::int32_t> comp;     ///< zero_point * row_sum[m]
+    const void* data = nullptr;
+    std::unique_ptr<void, detail::free_bytes_deleter> storage;
+};
+
+/// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp.
+/// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-127, 127].
+inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, std::size_t m, std::size_t k,
+                                 std::ptrdiff_t rs, std::int32_t zp) {
+    MOIR_CHECK(m >= 1 && k >= 1, error, "pack_int8_a: empty matrix");
+    MOIR_CHECK(k <= 65536, error, "pack_int8_a: K > 65536 could overflow the s32 accumulators");
+    packed_int8_a p;
+    p.blocking = bl, p.m = m, p.k = k, p.kp = bl.kpad(k), p.zero_point = zp;
+    const std::size_t mr = bl.mr, g = bl.kgroup, mpad = detail::round_up(m, mr);
+    p.storage = detail::aligned_zero_bytes(mpad * p.kp * bl.a_bytes);
+    p.row_sum.assign(m, 0);
+    p.comp.assign(m, 0);
+    for (std::size_t mi = 0; mi < m; ++mi) {
+        const std::int8_t* row = w + static_cast<std::ptrdiff_t>(mi) * rs;
+        for (std::size_t ki = 0; ki < k; ++ki) {
+            const std::size_t at = (mi / mr) * mr * p.kp + (ki / g) * mr * g + (mi % mr) * g + ki % g;
+            if (bl.a_bytes == 1)
+                static_cast<std::int8_t*>(p.storage.get())[at] = row[ki];
+            else
+                static_cast<std::int16_t*>(p.storage.get())[at] = row[ki];
+            p.row_sum[mi] += row[ki];
+        }
+        p.comp[mi] = zp * p.row_sum[mi];
+    }
+    p.data = p.storage.get();
+    return p;
+}
+
+/// INT8 convolution weights [G*out_c, in_c, kh, kw] as G packed operands [out_c, in_c*kh*kw].
+struct packed_int8_conv {
+    conv_geometry geometry;
+    std::vector<packed_int8_a> weights;  ///< one per group
+};
+
+/// requires: w holds groups*out_c*in_c*kh*kw s8 values in OIHW (GOIHW) order; zp as pack_int8_a.
+inline packed_int8_conv pack_int8_conv(const int8_blocking& bl, const std::int8_t* w, const conv_geometry& g,
+                                       std::int32_t zp) {
+    packed_int8_conv p;
+    p.geometry = g;
+    const std::size_t k = g.in_c * g.kh * g.kw;
+    for (std::size_t gi = 0; gi < g.groups; ++gi)
+        p.weights.push_back(pack_int8_a(bl, w + gi * g.out_c * k, g.out_c, k, static_cast<std::ptrdiff_t>(k), zp));
+    return p;
+}
+
+/// INT8 depthwise weights [C, kh, kw]: held as floats wq * scale[c] (the depthwise kernel sums in
+/// fp32, exact for integer values; see kernels/simd/int8_depthwise.hpp) plus the u8 zero point.
+struct packed_int8_depthwise {
+    conv_geometry geometry;  // depthwise()
+    std::int32_t zero_point = 0;
+    packed_depthwise w;      ///< float weights wq[c] * scale[c]
+};
+
+/// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
+inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const float* scale, const conv_geometry& g,
+                                                 std::int32_t zp) {
+    const std::size_t taps = g.kh * g.kw;
+    std::vector<float> f(g.groups * taps);
+    for (std::size_t c = 0; c < g.groups; ++c)
+        for (std::size_t t = 0; t < taps; ++t) f[c * taps + t] = static_cast<float>(w[c * taps + t]) * scale[c];
+    packed_int8_depthwise p;
+    p.geometry = g;
+    p.zero_point = zp;
+    p.w = pack_depthwise(f.data(), g);
+    return p;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_PACKING_HPP
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int8_t, int16_t, int32_t, uint8_t
+#include <cstring>      // memcpy, memset
+#include <type_traits>  // is_same_v
+
+namespace moir::kernels::simd {
+
+/// What the INT8 kernels apply to each s32 accumulator of output row m (see int8_packing.hpp):
+/// y = act(float(acc - comp[m]) * scale[m] + shift[m]). scale: M values (required); shift: M values
+/// or nullptr (0); act: the activation and clamp's range (its bias fields are unused).
+struct int8_epilogue {
+    const float* scale = nullptr;
+    const float* shift = nullptr;
+    epilogue act;
+};
+
+/// The INT8 blocking of each arch.
+template <class Arch>
+constexpr int8_blocking int8_blocking_of() {
+    if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+        return int8_blocking{8, 3, 16, 4, 1, 1, arch::avx512vnni::name};
+    } else if constexpr (std::is_same_v<Arch, arch::avx2>) {
+        return int8_blocking{6, 2, 8, 2, 2, 2, arch::avx2::name};
+    } else {
+        return int8_blocking{4, 4, 1, 1, 2, 2, arch::reference::name};
+    }
+}
+
+/// Columns of B packed per step: a Kp x nc block of about 192 KiB.
+inline std::size_t int8_gemm_nc(const int8_blocking& bl, std::size_t k, std::size_t n) {
+    const std::size_t nr = bl.nr(), kp = bl.kpad(k);
+    std::size_t nc = (196608 / (kp * bl.b_bytes)) / nr * nr;
+    if (nc < nr) nc = nr;
+    const std::size_t npad = detail::round_up(n, nr);
+    return nc < npad ? nc : npad;
+}
+
+/// Bytes of scratch an INT8 GEMM of K x N needs (the packed block, then G + 1 rows of u8 staging).
+inline std::size_t int8_gemm_scratch_bytes(const int8_blocking& bl, std::size_t k, std::size_t n) {
+    const std::size_t nc = int8_gemm_nc(bl, k, n);
+    return detail::round_up(nc * bl.kpad(k) * bl.b_bytes, 64) + (bl.kgroup + 1) * nc + 64;
+}
+
+/// u8 sources of B: row<Arch>(k, jc, n, tmp) returns n values of row k from column jc (a pointer
+/// into the matrix, or into tmp, which it may fill). `row` is a template on the arch only so that
+/// each arch's translation unit has its own copy (no inline function compiled with wider ISA flags
+/// can be shared with the others, runtime/instantiate.hpp).
+/// A strided matrix: element (k, n) at p[k*rs + n].
+struct u8_matrix_source {
+    const std::uint8_t* p;
+    std::ptrdiff_t rs;
+    template <class Arch>
+    const std::uint8_t* row(std::size_t k, std::size_t jc, std::size_t, std::uint8_t*) const {
+        return p + static_cast<std::ptrdiff_t>(k) * rs + static_cast<std::ptrdiff_t>(jc);
+    }
+};
+
+/// The im2col matrix of one group of a convolution over a u8 image: row k = (c, ky, kx), column
+/// n = (oy, ox); taps outside the image read `pad` (the zero point).
+struct u8_im2col_source {
+    const std::uint8_t* x;  // [in_c, in_h, in_w]
+    const conv_geometry* g;
+    std::uint8_t pad = 0;
+    template <class Arch>
+    const std::uint8_t* row(std::size_t kk, std::size_t jc, std::size_t n, std::uint8_t* tmp) const {
+        const conv_geometry& G = *g;
+        const std::size_t taps = G.kh * G.kw, c = kk / taps, t = kk % taps;
+        const auto ky = static_cast<std::ptrdiff_t>(t / G.kw), kx = static_cast<std::ptrdiff_t>(t % G.kw);
+        const auto ih = static_cast<std::ptrdiff_t>(G.in_h), iw = static_cast<std::ptrdiff_t>(G.in_w);
+        const auto sw = static_cast<std::ptrdiff_t>(G.sw);
+        const std::uint8_t* xc = x + c * G.in_h * G.in_w;
+        std::size_t oy = jc / G.out_w, ox = jc % G.out_w, j = 0;
+        while (j < n) {
+            const std::size_t seg = G.out_w - ox < n - j ? G.out_w - ox : n - j;
+            const std::ptrdiff_t iy =
+                static_cast<std::ptrdiff_t>(oy * G.sh) - G.pt + ky * static_cast<std::ptrdiff_t>(G.dh);
+            std::uint8_t* d = tmp + j;
+            if (iy < 0 || iy >= ih) {
+                std::memset(d, pad, seg);
+            } else {
+                const std::ptrdiff_t ix0 =
+                    static_cast<std::ptrdiff_t>(ox * G.sw) - G.pl + kx * static_cast<std::ptrdiff_t>(G.dw);
+                const auto sseg = static_cast<std::ptrdiff_t>(seg);
+                std::ptrdiff_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+                std::ptrdiff_t hi = iw - ix0 <= 0 ? 0 : (iw - ix0 + sw - 1) / sw;
+                if (lo > sseg) lo = sseg;
+                if (hi > sseg) hi = sseg;
+                if (hi < lo) hi = lo;
+                const std::uint8_t* src = xc + iy * iw + ix0;
+                std::memset(d, pad, static_cast<std::size_t>(lo));
+                if (sw == 1) {
+                    std::memcpy(d + lo, src + lo, static_cast<std::size_t>(hi - lo));
+                } else {
+                    for (std::ptrdiff_t s = lo; s < hi; ++s) d[s] = src[s * sw];
+                }
+                std::memset(d + hi, pad, static_cast<std::size_t>(sseg - hi));
+            }
+            j += seg;
+            ox += seg;
+            if (ox == G.out_w) ox = 0, ++oy;
+        }
+        return tmp;
+    }
+};
+
+/// The INT8 arithmetic of an arch: registers of `width` s32 lanes, the packed element types, the
+/// dot product step, the conversion to the float vector of `farch`, and the packing of G rows.
+template <class Arch>
+struct int8_ops;
+
+template <>
+struct int8_ops<arch::reference> {
+    using farch = arch::reference;
+    using ireg = std::int32_t;
+    using a_type = std::int16_t;
+    using b_type = std::int16_t;
+    static constexpr std::size_t width = 1, G = 1;
+    static ireg zero() { return 0; }
+    static ireg load_b(const b_type* p) { return *p; }
+    static ireg bcast_a(const a_type* p) { return *p; }
+    static ireg dot(ireg acc, ireg b, ireg a) { return acc + a * b; }
+    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) { return static_cast<float>(acc - comp); }
+    /// dst[j*G + t] = rows[t][j] for j < cols, 0 for cols <= j < NR.
+    template <std::size_t NR>
+    static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
+        for (std::size_t j = 0; j < cols; ++j) dst[j] = rows[0][j];
+        for (std::size_t j = cols; j < NR; ++j) dst[j] = 0;
+    }
+};
+
+#if defined(__AVX2__) && defined(__FMA__)
+template <>
+struct int8_ops<arch::avx2> {
+    using farch = arch::avx2;
+    using ireg = __m256i;
+    using a_type = std::int16_t;
+    using b_type = std::int16_t;
+    static constexpr std::size_t width = 8, G = 2;
+    static ireg zero() { return _mm256_setzero_si256(); }
+    static ireg load_b(const b_type* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+    static ireg bcast_a(const a_type* p) {
+        std::int32_t v;
+        std::memcpy(&v, p, 4);
+        return _mm256_set1_epi32(v);
+    }
+    static ireg dot(ireg acc, ireg b, ireg a) { return _mm256_add_epi32(acc, _mm256_madd_epi16(b, a)); }
+    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) {
+        return typename vec<farch>::reg(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc, _mm256_set1_epi32(comp))));
+    }
+    template <std::size_t NR>
+    static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
+        std::size_t j = 0;
+        for (; j + 16 <= cols; j += 16) {
+            const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));
+            const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + j));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * j), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(r0, r1)));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * j + 16),
+                                _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(r0, r1)));
+        }
+        for (; j < cols; ++j) dst[2 * j] = rows[0][j], dst[2 * j + 1] = rows[1][j];
+        for (; j < NR; ++j) dst[2 * j] = 0, dst[2 * j + 1] = 0;
+    }
+};
+#endif
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+template <>
+struct int8_ops<arch::avx512vnni> {
+    using farch = arch::avx512;
+    using ireg = __m512i;
+    using a_type = std::int8_t;
+    using b_type = std::uint8_t;
+    static constexpr std::size_t width = 16, G = 4;
+    static ireg zero() { return _mm512_setzero_si512(); }
+    static ireg load_b(const b_type* p) { return _mm512_loadu_si512(p); }
+    static ireg bcast_a(const a_type* p) {
+        std::int32_t v;
+        std::memcpy(&v, p, 4);
+        return _mm512_set1_epi32(v);
+    }
+    // vpdpbusd: each s32 lane += sum of 4 products u8 (first source: activations) x s8 (weights)
+    static ireg dot(ireg acc, ireg b, ireg a) { return _mm512_dpbusd_epi32(acc, b, a); }
+    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) {
+        return typename vec<farch>::reg(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc, _mm512_set1_epi32(comp))));
+    }
+    template <std::size_t NR>
+    static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
+        std::size_t j = 0;
+        for (; j + 16 <= cols; j += 16) {
+            const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));
+            const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + j));
+            const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + j));
+            const __m128i r3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + j));
+            const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpackhi_epi8(r0, r1);
+            const __m128i c = _mm_unpacklo_epi8(r2, r3), d = _mm_unpackhi_epi8(r2, r3);
+            auto* o = reinterpret_cast<__m128i*>(dst + 4 * j);
+            _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, c));
+            _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, c));
+            _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, d));
+            _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, d));
+        }
+        for (; j < cols; ++j)
+            for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = rows[t][j];
+        for (; j < NR; ++j)
+            for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = 0;
+    }
+};
+#endif
+
+namespace detail {
+
+/// Packs B[k, [jc, jc + ncb)] of `src` into nr-column panels at dst (layout in the file comment).
+/// tmp: (G + 1) * ncb bytes of staging (the last ncb stay zero: the rows past K).
+template <class Arch, class Source>
+void int8_pack_b(const Source& src, std::size_t k, std::size_t jc, std::size_t ncb,
+                 typename int8_ops<Arch>::b_type* dst, std::uint8_t* tmp) {
+    using O = int8_ops<Arch>;
+    constexpr int8_blocking bl = int8_blocking_of<Arch>();
+    constexpr std::size_t G = O::G, NR = bl.nr();
+    const std::size_t kp = bl.kpad(k);
+    std::uint8_t* zeros = tmp + G * ncb;
+    std::memset(zeros, 0, ncb);
+    for (std::size_t q = 0; q < kp / G; ++q) {
+        const std::uint8_t* rows[G];
+        for (std::size_t t = 0; t < G; ++t) {
+            const std::size_t kk = q * G + t;
+            rows[t] = kk < k ? src.template row<Arch>(kk, jc, ncb, tmp + t * ncb) : zeros;
+        }
+        for (std::size_t j = 0; j < ncb; j += NR) {
+            const std::uint8_t* pr[G];
+            for (std::size_t t = 0; t < G; ++t) pr[t] = rows[t] + j;
+            O::template interleave<NR>(pr, ncb - j < NR ? ncb - j : NR, dst + (j / NR) * NR * kp + q * NR * G);
+        }
+    }
+}
+
+/// The INT8 micro-kernel: the tile [mv <= MT rows, ncols <= NR columns] of C at c (row stride ldc)
+/// from kq k-groups of the packed panels a (MR rows) and b (NR columns), through the epilogue;
+/// comp, scale, shift point at the tile's first row.
+template <class Arch, class Act, std::size_t MT>
+struct int8_micro_kernel {
+    using O = int8_ops<Arch>;
+    using V = vec<typename O::farch>;
+    using R = typename O::ireg;
+    static constexpr int8_blocking bl = int8_blocking_of<Arch>();
+    static constexpr std::size_t MR = bl.mr, NV = bl.nv, W = O::width, NR = NV * W, G = O::G;
+    static_assert(W == V::width, "moir: the s32 and float vectors of an INT8 arch must have the same lanes");
+
+    static void run(std::size_t kq, const typename O::a_type* a, const typename O::b_type* b, float* c,
+                    std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const int8_epilogue& e,
+                    const std::int32_t* comp, const float* scale, const float* shift) {
+        R acc[MT][NV];
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MT; ++i)
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::zero();
+        for (std::size_t q = 0; q < kq; ++q, a += MR * G, b += NR * G) {
+            R bv[NV];
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) bv[v] = O::load_b(b + v * W * G);
+#pragma GCC unroll 16
+            for (std::size_t i = 0; i < MT; ++i) {
+                const R ai = O::bcast_a(a + i * G);
+#pragma GCC unroll 8
+                for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
+            }
+        }
+        for (std::size_t i = 0; i < mv; ++i) {
+            float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+            const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
+            for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
+                const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
+                const auto x = Act::template apply<V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
+                if (n == W)
+                    V::store(cr + v * W, x);
+                else
+                    V::store_partial(cr + v * W, x, n);
+            }
+        }
+    }
+};
+
+/// One tile of mv rows: the micro-kernel with the fewest computed rows that covers mv.
+template <class Arch, class Act, class... Args>
+void int8_run_tile(std::size_t mv, const Args&... args) {
+    constexpr std::size_t MR = int8_blocking_of<Arch>().mr;
+    if (mv == MR || MR <= 2)
+        int8_micro_kernel<Arch, Act, MR>::run(args...);
+    else if (mv == 1)
+        int8_micro_kernel<Arch, Act, 1>::run(args...);
+    else if (mv == 2)
+        int8_micro_kernel<Arch, Act, 2>::run(args...);
+    else if (mv <= 4 && MR > 4)
+        int8_micro_kernel<Arch, Act, 4>::run(args...);
+    else
+        int8_micro_kernel<Arch, Act, MR>::run(args...);
+}
+
+/// The driver: C[M, N] = epilogue(A * B) with B from src, packed nc columns at a time into scratch.
+template <class Arch, class Act, class Source>
+void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, float* c, std::ptrdiff_t ldc,
+                   const int8_epilogue& e, void* scratch) {
+    using O = int8_ops<Arch>;
+    constexpr int8_blocking bl = int8_blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), G = O::G;
+    const std::size_t m = pa.m, k = pa.k, kp = bl.kpad(k);
+    const std::size_t nc = int8_gemm_nc(bl, k, n);
+    auto* bbuf = static_cast<typename O::b_type*>(scratch);
+    auto* tmp = static_cast<std::uint8_t*>(scratch) + round_up(nc * kp * bl.b_bytes, 64);
+    const auto* a = static_cast<const typename O::a_type*>(pa.data);
+    for (std::size_t jc = 0; jc < n; jc += nc) {
+        const std::size_t ncb = n - jc < nc ? n - jc : nc;
+        int8_pack_b<Arch>(src, k, jc, ncb, bbuf, tmp);
+        for (std::size_t ic = 0; ic < m; ic += MR) {
+            const std::size_t mv = m - ic < MR ? m - ic : MR;
+            const typename O::a_type* ap = a + ic * kp;
+            float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jc);
+            for (std::size_t jr = 0; jr < ncb; jr += NR)
+                int8_run_tile<Arch, Act>(mv, kp / G, ap, bbuf + jr * kp, crow + jr, ldc, mv,
+                                         ncb - jr < NR ? ncb - jr : NR, e, pa.comp.data() + ic, e.scale + ic,
+                                         e.shift ? e.shift + ic : nullptr);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// C[M, N] = act(float(A * B - comp) * scale + shift), A packed by pack_int8_a with
+/// int8_blocking_of<Arch>(), B[K, N] u8 with row stride ldb (unit column stride).
+/// requires: c has M rows of stride ldc >= N (not aliasing b); scratch holds
+/// int8_gemm_scratch_bytes(blocking, K, N) bytes, 64-byte aligned; e.scale M values, e.shift M or nullptr.
+template <class Arch>
+void int8_gemm(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
+               std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch) {
+    if (n == 0) return;
+    with_activation(e.act.act, [&](auto act) {
+        detail::int8_gemm_run<Arch, decltype(act)>(a, u8_matrix_source{b, ldb}, n, c, ldc, e, scratch);
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_GEMM_HPP
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // uint8_t
+
+namespace moir::kernels::simd {
+
+/// Bytes of scratch int8_conv needs.
+inline std::size_t int8_conv_scratch_bytes(const packed_int8_conv& p) {
+    const conv_geometry& g = p.geometry;
+    return int8_gemm_scratch_bytes(p.weights.at(0).blocking, g.in_c * g.kh * g.kw, g.out_h * g.out_w);
+}
+
+/// y = epilogue(conv(q, Wq)) for one image (int8_packing.hpp states the arithmetic).
+/// requires: p packed by pack_int8_conv with int8_blocking_of<Arch>(); x holds groups*in_c*in_h*in_w
+/// u8 values (CHW), y groups*out_c*out_h*out_w floats; scratch int8_conv_scratch_bytes(p) bytes,
+/// 64-byte aligned; e.scale (and e.shift unless nullptr) groups*out_c values, per output channel.
+template <class Arch>
+void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch) {
+    const conv_geometry& g = p.geometry;
+    const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
+    with_activation(e.act.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t gi = 0; gi < g.groups; ++gi) {
+            int8_epilogue eg = e;
+            eg.scale = e.scale + gi * g.out_c;
+            if (e.shift) eg.shift = e.shift + gi * g.out_c;
+            const packed_int8_a& w = p.weights[gi];
+            const std::uint8_t* xg = x + gi * g.in_c * in_plane;
+            float* yg = y + gi * g.out_c * n;
+            if (g.pointwise()) {
+                detail::int8_gemm_run<Arch, Act>(w, u8_matrix_source{xg, static_cast<std::ptrdiff_t>(in_plane)}, n, yg,
+                                                 static_cast<std::ptrdiff_t>(n), eg, scratch);
+            } else {
+                const u8_im2col_source src{xg, &g, static_cast<std::uint8_t>(w.zero_point)};
+                detail::int8_gemm_run<Arch, Act>(w, src, n, yg, static_cast<std::ptrdiff_t>(n), eg, scratch);
+            }
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_CONV_HPP
+#ifndef MOIR_KERNELS_SIMD_INT8_DEPTHWISE_HPP
+#define MOIR_KERNELS_SIMD_INT8_DEPTHWISE_HPP
+
+// INT8 depthwise 2-D convolution, NCHW, one image: u8 input, s8 weights, f32 output. A depthwise
+// convolution does 9-25 multiply-adds per output and no reduction over channels, so it is bound by
+// memory traffic, not arithmetic: what INT8 buys here is reading the activations as bytes. Each
+// channel's u8 plane is copied once into the padded, phase-split float plane of the FP32 depthwise
+// kernel (kernels/simd/depthwise.hpp) as q - zp (padding: 0, exactly the quantized 0.0), and that
+// kernel's unrolled 3x3 / 5x5, stride 1 / 2 bodies (and its general loop) run on it with the weights
+// wq[c] * scale[c]. With scale 1 every product and partial sum is an integer below 2^24
+// (25 * 255 * 127), so the result equals the s32 reference exactly; with real scales it differs
+// from float(acc) * scale by float rounding only. The epilogue: bias (the step's shift) then act.
+
+#ifndef MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+#define MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+
+// FP32 depthwise 2-D convolution (GroupConvolution with one input and one output channel per group),
+// NCHW, one image, vectorised along the output width. Per channel the input is copied once into a
+// zero-padded plane in scratch whose rows are split into `sw` phases (column j goes to phase j % sw
+// at j / sw), so every kernel tap of every stride and dilation is one contiguous vector load and the
+// inner loop has no bounds checks. 3x3 and 5x5 have unrolled bodies with the weights held in
+// registers. The epilogue (bias per channel, activation) is
+// applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
+// (the PaddleOCR shapes); everything else takes the general loop.
+
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstring>  // memcpy, memset
+
+namespace moir::kernels::simd {
+
+namespace detail {
+/// The padded, phase-split plane of a depthwise convolution.
+struct dw_plane {
+    std::size_t rows, phase_len, row_stride;  // row_stride = sw * phase_len
+};
+inline dw_plane dw_plane_of(const conv_geometry& g, std::size_t width) {
+    const std::size_t owp = round_up(g.out_w, width);
+    const std::size_t len = (owp - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+    const std::size_t rows = (g.out_h - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    const std::size_t phase_len = (len - 1) / g.sw + 1;
+    return {rows, phase_len, g.sw * phase_len};
+}
+}  // namespace detail
+
+/// Floats of scratch depthwise needs on an arch of vector width `width` (blocking_of<Arch>().width).
+inline std::size_t depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
+    const detail::dw_plane d = detail::dw_plane_of(g, width);
+    return d.rows * d.row_stride + width;
+}
+
+namespace detail {
+
+template <class Arch>
+void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const std::size_t len = d.phase_len * g.sw;
+    for (std::size_t r = 0; r < d.rows; ++r) {
+        float* pr = plane + r * d.row_stride;
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+        if (iy < 0 || iy >= ih) {
+            std::memset(pr, 0, d.row_stride * sizeof(float));
+            continue;
+        }
+        const float* xr = x + iy * iw;
+        // padded column j reads input column j - pl
+        const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0;                  // first j with ix >= 0
+        const auto slen = static_cast<std::ptrdiff_t>(len);
+        const std::ptrdiff_t j1 = g.pl + iw < slen ? g.pl + iw : slen;  // end of ix < iw
+        if (g.sw == 1) {
+            using V = vec<Arch>;
+            constexpr std::size_t W = V::width;
+            for (std::ptrdiff_t j = 0; j < j0; ++j) pr[j] = 0.0f;
+            std::ptrdiff_t j = j0;
+            const float* src = xr - g.pl;
+            for (; j + static_cast<std::ptrdiff_t>(W) <= j1; j += static_cast<std::ptrdiff_t>(W))
+                V::store(pr + j, V::load(src + j));
+            for (; j < j1; ++j) pr[j] = src[j];
+            for (; j < static_cast<std::ptrdiff_t>(len); ++j) pr[j] = 0.0f;
+        } else {
+            // phase p holds padded columns j = idx*sw + p; the valid ones are j0 <= j < j1
+            const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
+            for (std::ptrdiff_t p = 0; p < sw; ++p) {
+                float* dst = pr + p * plen;
+                auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
+                    const std::ptrdiff_t t = j - p;
+                    return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+                };
+                std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
+                if (i0 > plen) i0 = plen;
+                if (i1 > plen) i1 = plen;
+                if (i1 < i0) i1 = i0;
+                for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
+                const float* src = xr + (p - g.pl);
+                std::ptrdiff_t i = i0;
+#if defined(__AVX512F__)
+                if constexpr (vec<Arch>::width == 16) {
+                    // stride 2: the even lanes of two vectors; reads stay inside the row (ix + 31 < iw)
+                    if (sw == 2) {
+                        const __m512i even =
+                            _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                        for (; i + 16 <= i1 && 2 * i + (p - g.pl) + 31 < iw; i += 16) {
+                            const __m512 lo = _mm512_loadu_ps(src + 2 * i), hi = _mm512_loadu_ps(src + 2 * i + 16);
+                            _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(lo, even, hi));
+                        }
+                    }
+                }
+#endif
+                for (; i < i1; ++i) dst[i] = src[i * sw];
+                for (std::ptrdiff_t i = i1; i < plen; ++i) dst[i] = 0.0f;
+            }
+        }
+    }
+}
+
+/// RB output rows from oy of a KxK, stride-S (both axes), undilated depthwise channel: RB independent
+/// accumulation chains per output vector; the row pointers and the phase length are the only
+/// run-time addresses, so every tap is base + index + constant.
+template <class Arch, class Act, std::size_t K, std::size_t S, std::size_t RB>
+void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
+             float* y, const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width, T = (RB - 1) * S + K;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
+    const R vb = V::set1(bias);
+    R wv[K * K];
+#pragma GCC unroll 32
+    for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
+    const float* q[T];
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * S + t) * d.row_stride;
+    float* yr = y + oy * ow;
+    for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+        R acc[RB];
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) acc[r] = vb;
+#pragma GCC unroll 8
+        for (std::size_t ky = 0; ky < K; ++ky)
+#pragma GCC unroll 8
+            for (std::size_t kx = 0; kx < K; ++kx)
+#pragma GCC unroll 8
+                for (std::size_t r = 0; r < RB; ++r)
+                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) {
+            const R out = Act::template apply<V>(acc[r], e);
+            if (ox < full)
+                V::store(yr + r * ow + ox, out);
+            else
+                V::store_partial(yr + r * ow + ox, out, rest);
+        }
+    }
+}
+
+template <class Arch, class Act, std::size_t K, std::size_t S>
+void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
+                      float* y, const epilogue& e) {
+    std::size_t oy = 0;
+    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, S, 2>(oy, g, d, plane, w, bias, y, e);
+    if (oy < g.out_h) dw_rows<Arch, Act, K, S, 1>(oy, g, d, plane, w, bias, y, e);
+}
+
+/// One channel, any kernel size, strides and dilations.
+template <class Arch, class Act>
+void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias, float* y,
+                const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full;
+    // offset of tap kx inside a plane row: its phase, then its position in the phase
+    auto tap = [&](std::size_t kx) { return ((kx * g.dw) % g.sw) * d.phase_len + (kx * g.dw) / g.sw; };
+    const R vb = V::set1(bias);
+    for (std::size_t oy = 0; oy < g.out_h; ++oy) {
+        float* yr = y + oy * ow;
+        for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+            R acc = vb;
+            for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                const float* row = plane + (oy * g.sh + ky * g.dh) * d.row_stride + ox;
+                for (std::size_t kx = 0; kx < g.kw; ++kx)
+                    acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
+            }
+            acc = Act::template apply<V>(acc, e);
+            if (ox < full)
+                V::store(yr + ox, acc);
+            else
+                V::store_partial(yr + ox, acc, rest);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
+/// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
+/// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
+/// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
+/// channel ranges (each with its own scratch) are independent.
+template <class Arch>
+void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
+               std::size_t c1) {
+    const conv_geometry& g = p.geometry;
+    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
+    const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t c = c0; c < c1; ++c) {
+            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);
+            const float* w = p.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + c * out_plane;
+            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
+            if (plain && g.kh == 3 && g.sh == 1)
+                detail::dw_channel_fixed<Arch, Act, 3, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 3 && g.sh == 2)
+                detail::dw_channel_fixed<Arch, Act, 3, 2>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 1)
+                detail::dw_channel_fixed<Arch, Act, 5, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 2)
+                detail::dw_channel_fixed<Arch, Act, 5, 2>(g, d, scratch, w, b, yc, e);
+            else
+                detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_DEPTHWISE_HPP
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int32_t, uint8_t
+#include <type_traits>  // is_same_v
+
+namespace moir::kernels::simd {
+
+namespace detail {
+/// The float plane of one u8 channel, values q - zp (layout of dw_fill_plane). A template on the
+/// arch so that each arch's TU has its own copy.
+template <class Arch>
+void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::uint8_t* x, std::int32_t zp,
+                               float* plane) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
+    const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + iw;  // padded columns [j0, j1) read the input
+    for (std::size_t r = 0; r < d.rows; ++r) {
+        float* pr = plane + r * d.row_stride;
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+        if (iy < 0 || iy >= ih) {
+            for (std::size_t i = 0; i < d.row_stride; ++i) pr[i] = 0.0f;
+            continue;
+        }
+        const std::uint8_t* xr = x + iy * iw;
+        for (std::ptrdiff_t p = 0; p < sw; ++p) {
+            float* dst = pr + p * plen;
+            auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
+                const std::ptrdiff_t t = j - p;
+                return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+            };
+            std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
+            if (i0 > plen) i0 = plen;
+            if (i1 > plen) i1 = plen;
+            if (i1 < i0) i1 = i0;
+            for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
+            const std::uint8_t* src = xr + (p - g.pl);
+            const auto fzp = static_cast<float>(zp);
+            std::ptrdiff_t i = i0;
+            // 8 (16) codes at a time: widen u8 -> s32 -> f32; stride 2 takes the even bytes of 16
+            // (reads stay inside the row: 2i + (p - pl) + 15 < iw)
+#if defined(__AVX512F__)
+            if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+                const __m512 vz = _mm512_set1_ps(fzp);
+                if (sw == 1)
+                    for (; i + 16 <= i1; i += 16)
+                        _mm512_storeu_ps(dst + i, _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
+                                                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)))),
+                                                                vz));
+            }
+#endif
+#if defined(__AVX2__)
+            if constexpr (std::is_same_v<Arch, arch::avx2> || std::is_same_v<Arch, arch::avx512vnni>) {
+                const __m256 vz = _mm256_set1_ps(fzp);
+                if (sw == 1) {
+                    for (; i + 8 <= i1; i += 8)
+                        _mm256_storeu_ps(dst + i, _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                                                                    _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i)))),
+                                                                vz));
+                } else if (sw == 2) {
+                    const __m128i even = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+                    for (; i + 8 <= i1 && 2 * i + (p - g.pl) + 15 < iw; i += 8) {
+                        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
+                        _mm256_storeu_ps(dst + i, _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                                                                    _mm_shuffle_epi8(v, even))),
+                                                                vz));
+                    }
+                }
+            }
+#endif
+            if (sw == 1) {
+                for (; i < i1; ++i) dst[i] = static_cast<float>(src[i]) - fzp;
+            } else {
+                for (; i < i1; ++i) dst[i] = static_cast<float>(src[i * sw]) - fzp;
+            }
+            for (std::ptrdiff_t i = i1; i < plen; ++i) dst[i] = 0.0f;
+        }
+    }
+}
+}  // namespace detail
+
+/// Floats of scratch int8_depthwise needs on Arch (int8_blocking_of<Arch>().width).
+inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
+    return depthwise_scratch_floats(g, width);
+}
+
+/// y[c] = act(sum_taps (q - zp) * wq * scale[c] + bias[c]) for channels c in [c0, c1) of one image.
+/// requires: p packed by pack_int8_depthwise; x holds channels*in_h*in_w u8 values, y
+/// channels*out_h*out_w floats; scratch int8_depthwise_scratch_floats(p.geometry, width) floats;
+/// e.bias nullptr or `channels` values (the shift); c0 <= c1 <= channels. Disjoint channel ranges
+/// (each with its own scratch) are independent.
+template <class Arch>
+void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float* y, const epilogue& e,
+                    float* scratch, std::size_t c0, std::size_t c1) {
+    using FA = typename int8_ops<Arch>::farch;
+    const conv_geometry& g = p.geometry;
+    const detail::dw_plane d = detail::dw_plane_of(g, vec<FA>::width);
+    const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t c = c0; c < c1; ++c) {
+            detail::int8_dw_fill_plane<Arch>(g, d, x + c * in_plane, p.zero_point, scratch);
+            const float* w = p.w.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + c * out_plane;
+            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
+            if (plain && g.kh == 3 && g.sh == 1)
+                detail::dw_channel_fixed<FA, Act, 3, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 3 && g.sh == 2)
+                detail::dw_channel_fixed<FA, Act, 3, 2>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 1)
+                detail::dw_channel_fixed<FA, Act, 5, 1>(g, d, scratch, w, b, yc, e);
+            else if (plain && g.kh == 5 && g.sh == 2)
+                detail::dw_channel_fixed<FA, Act, 5, 2>(g, d, scratch, w, b, yc, e);
+            else
+                detail::dw_channel<FA, Act>(g, d, scratch, w, b, yc, e);
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_DEPTHWISE_HPP
+#ifndef MOIR_KERNELS_SIMD_INT8_QUANTIZE_HPP
+#define MOIR_KERNELS_SIMD_INT8_QUANTIZE_HPP
+
+// The borders of an INT8 region: per-tensor FakeQuantize as the u8 codes the INT8 kernels read, and
+// per-tensor FakeQuantize in FP32 (for FakeQuantize nodes whose consumers stay in FP32). Both use
+// FakeQuantize's own formula (OpenVINO's), in float, in its order of operations, so the codes are
+// the ones the reference kernel rounds to:
+//   q = x <= il ? 0 : x > ih ? L : nearbyint((x - il) / (ih - il) * L)       (L = levels - 1)
+//   y = x <= il ? ol : x > ih ? oh : q / L * (oh - ol) + ol
+// (nearbyint: round half to even, the default rounding mode; the vector paths use the same mode).
+// requires: il < ih (the callers check), L = 255 for quantize_u8.
+
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include <cmath>        // nearbyint
+#include <cstddef>      // size_t
+#include <cstdint>      // uint8_t
+#include <type_traits>  // is_same_v
+
+namespace moir::kernels::simd {
+
+namespace detail {
+template <class Arch>  // one copy per arch's TU
+float fq_code(float x, float il, float ih, float levels_1) {
+    if (x <= il) return 0.0f;
+    if (x > ih) return levels_1;
+    return std::nearbyint((x - il) / (ih - il) * levels_1);
+}
+}  // namespace detail
+
+/// q[i] = the u8 code of x[i] for FakeQuantize(il, ih, levels = 256), i < n.
+template <class Arch>
+void quantize_u8(const float* x, std::uint8_t* q, std::size_t n, float il, float ih) {
+    std::size_t i = 0;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, arch::avx512vnni> || std::is_same_v<Arch, arch::avx512>) {
+        const __m512 vil = _mm512_set1_ps(il), vr = _mm512_set1_ps(ih - il), vl = _mm512_set1_ps(255.0f);
+        const __m512 zero = _mm512_setzero_ps();
+        for (; i + 16 <= n; i += 16) {
+            __m512 t = _mm512_mul_ps(_mm512_div_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vil), vr), vl);
+            t = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            t = _mm512_min_ps(_mm512_max_ps(t, zero), vl);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(t)));
+        }
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, arch::avx2>) {
+        const __m256 vil = _mm256_set1_ps(il), vr = _mm256_set1_ps(ih - il), vl = _mm256_set1_ps(255.0f);
+        const __m256 zero = _mm256_setzero_ps();
+        for (; i + 8 <= n; i += 8) {
+            __m256 t = _mm256_mul_ps(_mm256_div_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vil), vr), vl);
+            t = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            t = _mm256_min_ps(_mm256_max_ps(t, zero), vl);
+            const __m256i v = _mm256_cvtps_epi32(t);
+            const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(q + i), _mm_packus_epi16(w, w));
+        }
+    }
+#endif
+    for (; i < n; ++i) q[i] = static_cast<std::uint8_t>(detail::fq_code<Arch>(x[i], il, ih, 255.0f));
+}
+
+/// y[i] = FakeQuantize(x[i]; il, ih, ol, oh, levels) in FP32, i < n (y may equal x).
+template <class Arch>
+void fake_quantize_f32(const float* x, float* y, std::size_t n, float il, float ih, float ol, float oh,
+                       std::size_t levels) {
+    const auto l1 = static_cast<float>(levels - 1);
+    std::size_t i = 0;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, arch::avx512vnni> || std::is_same_v<Arch, arch::avx512>) {
+        const __m512 vil = _mm512_set1_ps(il), vr = _mm512_set1_ps(ih - il), vl = _mm512_set1_ps(l1);
+        const __m512 vih = _mm512_set1_ps(ih), vol = _mm512_set1_ps(ol), voh = _mm512_set1_ps(oh),
+                     vor = _mm512_set1_ps(oh - ol);
+        for (; i + 16 <= n; i += 16) {
+            const __m512 xv = _mm512_loadu_ps(x + i);
+            __m512 t = _mm512_mul_ps(_mm512_div_ps(_mm512_sub_ps(xv, vil), vr), vl);
+            t = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            __m512 r = _mm512_add_ps(_mm512_mul_ps(_mm512_div_ps(t, vl), vor), vol);
+            r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(xv, vil, _CMP_LE_OQ), r, vol);
+            r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(xv, vih, _CMP_GT_OQ), r, voh);
+            _mm512_storeu_ps(y + i, r);
+        }
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, arch::avx2>) {
+        const __m256 vil = _mm256_set1_ps(il), vr = _mm256_set1_ps(ih - il), vl = _mm256_set1_ps(l1);
+        const __m256 vih = _mm256_set1_ps(ih), vol = _mm256_set1_ps(ol), voh = _mm256_set1_ps(oh),
+                     vor = _mm256_set1_ps(oh - ol);
+        for (; i + 8 <= n; i += 8) {
+            const __m256 xv = _mm256_loadu_ps(x + i);
+            __m256 t = _mm256_mul_ps(_mm256_div_ps(_mm256_sub_ps(xv, vil), vr), vl);
+            t = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            __m256 r = _mm256_add_ps(_mm256_mul_ps(_mm256_div_ps(t, vl), vor), vol);
+            r = _mm256_blendv_ps(r, vol, _mm256_cmp_ps(xv, vil, _CMP_LE_OQ));
+            r = _mm256_blendv_ps(r, voh, _mm256_cmp_ps(xv, vih, _CMP_GT_OQ));
+            _mm256_storeu_ps(y + i, r);
+        }
+    }
+#endif
+    for (; i < n; ++i) {
+        const float xv = x[i];
+        y[i] = xv <= il ? ol : xv > ih ? oh : detail::fq_code<Arch>(xv, il, ih, l1) / l1 * (oh - ol) + ol;
+    }
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_QUANTIZE_HPP
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // uint8_t
+
+namespace moir::kernels::simd {
+
+/// The INT8 kernels of one arch (each documented next to its template).
+struct int8_kernel_table {
+    int8_blocking blocking;
+    void (*gemm)(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
+                 std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch);
+    void (*conv)(const packed_int8_conv& w, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch);
+    void (*depthwise)(const packed_int8_depthwise& w, const std::uint8_t* x, float* y, const epilogue& e,
+                      float* scratch, std::size_t c0, std::size_t c1);
+    void (*quantize_u8)(const float* x, std::uint8_t* q, std::size_t n, float il, float ih);
+    void (*fake_quantize_f32)(const float* x, float* y, std::size_t n, float il, float ih, float ol, float oh,
+                              std::size_t levels);
+};
+
+/// The table of Arch. requires: instantiated only where Arch::supported().
+template <class Arch>
+const int8_kernel_table& int8_table();
+
+template <class Arch>
+const int8_kernel_table& int8_table() {
+    static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), &int8_gemm<Arch>, &int8_conv<Arch>,
+                                             &int8_depthwise<Arch>, &quantize_u8<Arch>,
+                                             &fake_quantize_f32<Arch>};
+    return table;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_TABLE_HPP
+#ifndef MOIR_KERNELS_SIMD_TABLE_HPP
+#define MOIR_KERNELS_SIMD_TABLE_HPP
+
+// The FP32 fast-kernel table of one arch: its GEMM blocking (what the packers need) and pointers to
+// its compute kernels, so a plan picks an arch once (runtime/dispatch.hpp) and calls through plain
+// function pointers. fp32_table<Arch>() is a function template defined out of line and not inline,
+// so that `extern template` (runtime/dispatch.hpp) keeps translation units compiled without the
+// arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS (runtime/instantiate.hpp) instantiates
+// it in one that has them.
+
+#ifndef MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+#define MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+
+// FP32 2-D convolution, NCHW, one image, as GEMM: per group, out[out_c, oh*ow] =
+// W[out_c, in_c*kh*kw] * im2col(x)[in_c*kh*kw, oh*ow], W packed once by pack_conv. The im2col matrix
+// is never materialized: the GEMM's B-packing step reads it from the image a kc x nc block at a time,
+// so scratch stays small. A 1x1, stride-1, unpadded convolution (geometry.pointwise()) packs straight
+// from the input, i.e. it is the plain GEMM. Any groups, strides, dilations, paddings (asymmetric:
+// the bottom/right pad is whatever out_h/out_w imply). For depthwise convolutions prefer
+// kernels/simd/depthwise.hpp (this form works, but as G GEMMs with M = K... = 1).
+
+#ifndef MOIR_KERNELS_SIMD_GEMM_HPP
+#define MOIR_KERNELS_SIMD_GEMM_HPP
+
+// FP32 GEMM, C[M, N] = act(A[M, K] * B[K, N] + bias), one body for every arch (vec<Arch>).
+//
+// Two forms, by which operand is constant and packed once (kernels/simd/packing.hpp):
+//   gemm_a<Arch>  A packed (conv weights on the left: out[Cout, HW] = W[Cout, Cin] * x[Cin, HW]);
+//                 B streams from memory and is packed into caller scratch, kc x nc at a time.
+//   gemm_b<Arch>  B packed (MatMul with constant weights on the right); A streams, read in place.
+// Both run the same register-blocked micro-kernel: an mr x (nv vectors) tile of C accumulated in
+// registers over a K block, A values broadcast, B vectors loaded (avx512: 8 x 48, avx2: 6 x 16,
+// reference: 4 x 4 scalars). When K fits one block (K <= kc, 512 on x86) the epilogue (bias, then
+// activation) is applied to the tile in registers and C is written once; a longer K accumulates
+// through C and the last block applies the epilogue. Any M, N, K >= 1: edge tiles use zero-padded
+// packed panels and partial (masked) stores.
+//
+// Threads: calls on disjoint column ranges of C are independent (offset b/c by the first column, give
+// each its own scratch); the kernels themselves are single-threaded and allocate nothing.
+
 
 #include <cstddef>  // ptrdiff_t, size_t
 #include <cstring>  // memcpy, memset
@@ -13311,223 +14423,6 @@ void conv(const packed_conv& p, const float* x, float* y, const epilogue& e, flo
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_CONVOLUTION_HPP
-#ifndef MOIR_KERNELS_SIMD_DEPTHWISE_HPP
-#define MOIR_KERNELS_SIMD_DEPTHWISE_HPP
-
-// FP32 depthwise 2-D convolution (GroupConvolution with one input and one output channel per group),
-// NCHW, one image, vectorised along the output width. Per channel the input is copied once into a
-// zero-padded plane in scratch whose rows are split into `sw` phases (column j goes to phase j % sw
-// at j / sw), so every kernel tap of every stride and dilation is one contiguous vector load and the
-// inner loop has no bounds checks. 3x3 and 5x5 have unrolled bodies with the weights held in
-// registers. The epilogue (bias per channel, activation) is
-// applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
-// (the PaddleOCR shapes); everything else takes the general loop.
-
-
-#include <cstddef>  // ptrdiff_t, size_t
-#include <cstring>  // memcpy, memset
-
-namespace moir::kernels::simd {
-
-namespace detail {
-/// The padded, phase-split plane of a depthwise convolution.
-struct dw_plane {
-    std::size_t rows, phase_len, row_stride;  // row_stride = sw * phase_len
-};
-inline dw_plane dw_plane_of(const conv_geometry& g, std::size_t width) {
-    const std::size_t owp = round_up(g.out_w, width);
-    const std::size_t len = (owp - 1) * g.sw + (g.kw - 1) * g.dw + 1;
-    const std::size_t rows = (g.out_h - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-    const std::size_t phase_len = (len - 1) / g.sw + 1;
-    return {rows, phase_len, g.sw * phase_len};
-}
-}  // namespace detail
-
-/// Floats of scratch depthwise needs on an arch of vector width `width` (blocking_of<Arch>().width).
-inline std::size_t depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
-    const detail::dw_plane d = detail::dw_plane_of(g, width);
-    return d.rows * d.row_stride + width;
-}
-
-namespace detail {
-
-template <class Arch>
-void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
-    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
-    const std::size_t len = d.phase_len * g.sw;
-    for (std::size_t r = 0; r < d.rows; ++r) {
-        float* pr = plane + r * d.row_stride;
-        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
-        if (iy < 0 || iy >= ih) {
-            std::memset(pr, 0, d.row_stride * sizeof(float));
-            continue;
-        }
-        const float* xr = x + iy * iw;
-        // padded column j reads input column j - pl
-        const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0;                  // first j with ix >= 0
-        const auto slen = static_cast<std::ptrdiff_t>(len);
-        const std::ptrdiff_t j1 = g.pl + iw < slen ? g.pl + iw : slen;  // end of ix < iw
-        if (g.sw == 1) {
-            using V = vec<Arch>;
-            constexpr std::size_t W = V::width;
-            for (std::ptrdiff_t j = 0; j < j0; ++j) pr[j] = 0.0f;
-            std::ptrdiff_t j = j0;
-            const float* src = xr - g.pl;
-            for (; j + static_cast<std::ptrdiff_t>(W) <= j1; j += static_cast<std::ptrdiff_t>(W))
-                V::store(pr + j, V::load(src + j));
-            for (; j < j1; ++j) pr[j] = src[j];
-            for (; j < static_cast<std::ptrdiff_t>(len); ++j) pr[j] = 0.0f;
-        } else {
-            // phase p holds padded columns j = idx*sw + p; the valid ones are j0 <= j < j1
-            const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
-            for (std::ptrdiff_t p = 0; p < sw; ++p) {
-                float* dst = pr + p * plen;
-                auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
-                    const std::ptrdiff_t t = j - p;
-                    return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
-                };
-                std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
-                if (i0 > plen) i0 = plen;
-                if (i1 > plen) i1 = plen;
-                if (i1 < i0) i1 = i0;
-                for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
-                const float* src = xr + (p - g.pl);
-                std::ptrdiff_t i = i0;
-#if defined(__AVX512F__)
-                if constexpr (vec<Arch>::width == 16) {
-                    // stride 2: the even lanes of two vectors; reads stay inside the row (ix + 31 < iw)
-                    if (sw == 2) {
-                        const __m512i even =
-                            _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                        for (; i + 16 <= i1 && 2 * i + (p - g.pl) + 31 < iw; i += 16) {
-                            const __m512 lo = _mm512_loadu_ps(src + 2 * i), hi = _mm512_loadu_ps(src + 2 * i + 16);
-                            _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(lo, even, hi));
-                        }
-                    }
-                }
-#endif
-                for (; i < i1; ++i) dst[i] = src[i * sw];
-                for (std::ptrdiff_t i = i1; i < plen; ++i) dst[i] = 0.0f;
-            }
-        }
-    }
-}
-
-/// RB output rows from oy of a KxK, stride-S (both axes), undilated depthwise channel: RB independent
-/// accumulation chains per output vector; the row pointers and the phase length are the only
-/// run-time addresses, so every tap is base + index + constant.
-template <class Arch, class Act, std::size_t K, std::size_t S, std::size_t RB>
-void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
-             float* y, const epilogue& e) {
-    using V = vec<Arch>;
-    using R = typename V::reg;
-    constexpr std::size_t W = V::width, T = (RB - 1) * S + K;
-    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
-    const R vb = V::set1(bias);
-    R wv[K * K];
-#pragma GCC unroll 32
-    for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
-    const float* q[T];
-#pragma GCC unroll 16
-    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * S + t) * d.row_stride;
-    float* yr = y + oy * ow;
-    for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
-        R acc[RB];
-#pragma GCC unroll 8
-        for (std::size_t r = 0; r < RB; ++r) acc[r] = vb;
-#pragma GCC unroll 8
-        for (std::size_t ky = 0; ky < K; ++ky)
-#pragma GCC unroll 8
-            for (std::size_t kx = 0; kx < K; ++kx)
-#pragma GCC unroll 8
-                for (std::size_t r = 0; r < RB; ++r)
-                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
-#pragma GCC unroll 8
-        for (std::size_t r = 0; r < RB; ++r) {
-            const R out = Act::template apply<V>(acc[r], e);
-            if (ox < full)
-                V::store(yr + r * ow + ox, out);
-            else
-                V::store_partial(yr + r * ow + ox, out, rest);
-        }
-    }
-}
-
-template <class Arch, class Act, std::size_t K, std::size_t S>
-void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
-                      float* y, const epilogue& e) {
-    std::size_t oy = 0;
-    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, S, 2>(oy, g, d, plane, w, bias, y, e);
-    if (oy < g.out_h) dw_rows<Arch, Act, K, S, 1>(oy, g, d, plane, w, bias, y, e);
-}
-
-/// One channel, any kernel size, strides and dilations.
-template <class Arch, class Act>
-void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias, float* y,
-                const epilogue& e) {
-    using V = vec<Arch>;
-    using R = typename V::reg;
-    constexpr std::size_t W = V::width;
-    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full;
-    // offset of tap kx inside a plane row: its phase, then its position in the phase
-    auto tap = [&](std::size_t kx) { return ((kx * g.dw) % g.sw) * d.phase_len + (kx * g.dw) / g.sw; };
-    const R vb = V::set1(bias);
-    for (std::size_t oy = 0; oy < g.out_h; ++oy) {
-        float* yr = y + oy * ow;
-        for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
-            R acc = vb;
-            for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                const float* row = plane + (oy * g.sh + ky * g.dh) * d.row_stride + ox;
-                for (std::size_t kx = 0; kx < g.kw; ++kx)
-                    acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
-            }
-            acc = Act::template apply<V>(acc, e);
-            if (ox < full)
-                V::store(yr + ox, acc);
-            else
-                V::store_partial(yr + ox, acc, rest);
-        }
-    }
-}
-
-}  // namespace detail
-
-/// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
-/// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
-/// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
-/// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
-/// channel ranges (each with its own scratch) are independent.
-template <class Arch>
-void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
-               std::size_t c1) {
-    const conv_geometry& g = p.geometry;
-    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
-    const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
-    with_activation(e.act, [&](auto act) {
-        using Act = decltype(act);
-        for (std::size_t c = c0; c < c1; ++c) {
-            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);
-            const float* w = p.data + c * taps;
-            const float b = e.bias ? e.bias[c] : 0.0f;
-            float* yc = y + c * out_plane;
-            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
-            if (plain && g.kh == 3 && g.sh == 1)
-                detail::dw_channel_fixed<Arch, Act, 3, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 3 && g.sh == 2)
-                detail::dw_channel_fixed<Arch, Act, 3, 2>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 1)
-                detail::dw_channel_fixed<Arch, Act, 5, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 2)
-                detail::dw_channel_fixed<Arch, Act, 5, 2>(g, d, scratch, w, b, yc, e);
-            else
-                detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
-        }
-    });
-}
-
-}  // namespace moir::kernels::simd
-
-#endif  // MOIR_KERNELS_SIMD_DEPTHWISE_HPP
 
 #include <cstddef>  // ptrdiff_t, size_t
 
@@ -13572,6 +14467,14 @@ extern template const ::moir::kernels::simd::fp32_kernel_table&
 extern template const ::moir::kernels::simd::fp32_kernel_table&
 ::moir::kernels::simd::fp32_table<::moir::arch::avx512>();
 #endif
+#if defined(MOIR_WITH_AVX2_KERNELS) && MOIR_WITH_AVX2_KERNELS
+extern template const ::moir::kernels::simd::int8_kernel_table&
+::moir::kernels::simd::int8_table<::moir::arch::avx2>();
+#endif
+#if defined(MOIR_WITH_AVX512VNNI_KERNELS) && MOIR_WITH_AVX512VNNI_KERNELS
+extern template const ::moir::kernels::simd::int8_kernel_table&
+::moir::kernels::simd::int8_table<::moir::arch::avx512vnni>();
+#endif
 
 namespace moir::runtime {
 
@@ -13586,6 +14489,12 @@ constexpr bool compiled_in() {
 #endif
     } else if constexpr (std::is_same_v<Arch, arch::avx512>) {
 #if defined(MOIR_WITH_AVX512_KERNELS) && MOIR_WITH_AVX512_KERNELS
+        return true;
+#else
+        return Arch::supported();
+#endif
+    } else if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+#if defined(MOIR_WITH_AVX512VNNI_KERNELS) && MOIR_WITH_AVX512VNNI_KERNELS
         return true;
 #else
         return Arch::supported();
@@ -13631,6 +14540,57 @@ const kernels::simd::fp32_kernel_table& best_fp32_table() {
         return t;
     }();
     return *best;
+}
+
+/// The INT8 table of Arch when it is compiled in and available here, else nullptr.
+template <class Arch>
+const kernels::simd::int8_kernel_table* int8_table_if_usable() {
+    if constexpr (compiled_in<Arch>()) {
+        if (Arch::available()) return &kernels::simd::int8_table<Arch>();
+    }
+    return nullptr;
+}
+
+/// The INT8 table of the arch named `name` when it is compiled in and available, else nullptr.
+template <class Arches = arch::int8_arches>
+const kernels::simd::int8_kernel_table* int8_table_named(std::string_view name) {
+    const kernels::simd::int8_kernel_table* found = nullptr;
+    for_each_type(Arches{}, [&](auto tag) {
+        using Arch = typename decltype(tag)::type;
+        if (!found && Arch::name == name) found = int8_table_if_usable<Arch>();
+    });
+    return found;
+}
+
+/// The best usable INT8 table. Chosen once per process; MOIR_ARCH=reference forces the scalar one,
+/// MOIR_ARCH=avx2 the avx2 one (when usable); other values leave the choice to the CPU.
+template <class Arches = arch::int8_arches>
+const kernels::simd::int8_kernel_table& best_int8_table() {
+    static const kernels::simd::int8_kernel_table* const best = [] {
+        const char* forced = std::getenv("MOIR_ARCH");
+        if (forced && *forced) {
+            if (const auto* t = int8_table_named<Arches>(forced)) return t;
+        }
+        const kernels::simd::int8_kernel_table* t = nullptr;
+        for_each_type(Arches{}, [&](auto tag) {
+            if (!t) t = int8_table_if_usable<typename decltype(tag)::type>();
+        });
+        return t;
+    }();
+    return *best;
+}
+
+/// The INT8 table that goes with the FP32 arch `fp32_arch` of a plan: the same arch when it has
+/// INT8 kernels ("avx2", "reference"), else the best usable one (for "avx512": avx512vnni where the
+/// CPU has it, else avx2).
+template <class Arches = arch::int8_arches>
+const kernels::simd::int8_kernel_table& int8_table_for(std::string_view fp32_arch) {
+    if (const auto* t = int8_table_named<Arches>(fp32_arch)) return *t;
+    if (fp32_arch == "avx512") {
+        if (const auto* t = int8_table_named<Arches>("avx512vnni")) return *t;
+        if (const auto* t = int8_table_named<Arches>("avx2")) return *t;
+    }
+    return best_int8_table<Arches>();
 }
 
 }  // namespace moir::runtime
@@ -14063,6 +15023,7 @@ private:
 
 namespace moir::kernels::simd {
 struct fp32_kernel_table;
+struct int8_kernel_table;
 }  // namespace moir::kernels::simd
 
 namespace moir::runtime {
@@ -14156,6 +15117,11 @@ public:
     std::size_t threads = 1;
     /// The fast FP32 kernels of the chosen arch; nullptr when the plan runs reference steps only.
     const kernels::simd::fp32_kernel_table* table = nullptr;
+    /// The INT8 kernels (and the FakeQuantize ones) that go with `table`; nullptr when the plan runs
+    /// reference steps only.
+    const kernels::simd::int8_kernel_table* int8 = nullptr;
+    /// Whether quantized layers may run on the INT8 kernels (plan_options::int8).
+    bool use_int8 = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
 
@@ -14906,6 +15872,413 @@ struct eltwise {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_ELTWISE_HPP
+#ifndef MOIR_RUNTIME_STEPS_FAKE_QUANTIZE_HPP
+#define MOIR_RUNTIME_STEPS_FAKE_QUANTIZE_HPP
+
+// The FP32 FakeQuantize step family: a per-tensor FakeQuantize (scalar il, ih, ol, oh; il < ih; any
+// levels) on f32 that the INT8 family (steps/int8_convolution.hpp) did not take, run element-wise
+// on the vector kernels of the plan's arch (kernels/simd/int8_quantize.hpp: FakeQuantize's own
+// formula, so the values equal the reference kernel's up to the last bit of the final multiply-add)
+// and split across the workers. Per-channel ranges are left to the reference family.
+
+
+#include <memory>  // unique_ptr, make_unique
+#include <string>  // string
+
+namespace moir::runtime::steps {
+
+/// y = FakeQuantize(x) with scalar ranges.
+class fake_quantize_step final : public step {
+public:
+    const kernels::simd::int8_kernel_table* t = nullptr;
+    std::size_t n = 0, levels = 256;
+    float il = 0.0f, ih = 0.0f, ol = 0.0f, oh = 0.0f;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, 16384, [&](std::size_t b, std::size_t e, std::size_t) {
+            t->fake_quantize_f32(x + b, y + b, e - b, il, ih, ol, oh, levels);
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct fake_quantize {
+    static constexpr std::string_view name = "fake_quantize";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.int8 || !nd.is<ops::fake_quantize>() || nd.inputs.size() != 5) return nullptr;
+        const slot& x = b.slots[b.input_slot(id, 0)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (x.type != element_type::f32 || y.type != element_type::f32 || x.dims != y.dims) return nullptr;
+        float r[4];
+        for (std::size_t i = 0; i < 4; ++i) {
+            const tensor* v = b.constant_input(id, i + 1);
+            if (!v || v->numel() != 1) return nullptr;
+            r[i] = v->at_as<float>(0);
+        }
+        const auto levels = nd.attrs_as<ops::fake_quantize>().levels;
+        if (!(r[0] < r[1]) || levels < 2) return nullptr;
+        auto s = std::make_unique<fake_quantize_step>();
+        s->t = b.int8;
+        s->n = numel(y.dims);
+        s->levels = static_cast<std::size_t>(levels);
+        s->il = r[0], s->ih = r[1], s->ol = r[2], s->oh = r[3];
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "fake_quantize." + std::string(b.int8->blocking.arch);
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_FAKE_QUANTIZE_HPP
+#ifndef MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP
+#define MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP
+
+// The INT8 convolution step family: the quantized form the quantization pass writes (as OpenVINO's
+// NNCF does),
+//
+//   x -> FakeQuantize(x, il, ih, ol, oh, levels = 256)  (per tensor, il == ol, ih == oh, il < ih)
+//     -> Convolution / GroupConvolution(., W)           (every consumer of the FakeQuantize)
+//        W = Multiply(Convert(Const s8 [Cout, Cin, kh, kw]), Const f32 scale [Cout, 1, 1, 1])
+//     [-> Add(bias per channel)] [-> Relu | Clamp | HSwish | HSigmoid | Sigmoid]
+//
+// runs as one step made at the FakeQuantize node: the input is quantized once into u8 codes (an
+// arena buffer of its own: the FakeQuantize's f32 output is never materialized), then each
+// consumer runs on the INT8 kernels of the plan (kernels/simd/int8_*.hpp: 1x1 as GEMM, others
+// through im2col, depthwise on its own kernel) with dequantization, bias and activation fused in
+// the epilogue, writing f32. The plan folds W to f32 before the families run, so the family reads
+// the s8 constant and the scales behind the Convert and Multiply in the model graph.
+//
+// Arithmetic (kernels/simd/int8_packing.hpp): sx = (ih - il) / 255, zero point zp = round(-il / sx);
+// per output channel c: scale = sx * sw[c], shift = bias[c] + sw[c] * sum_k wq[c, k] * (il + sx * zp),
+// and the s32 compensation zp * sum_k wq[c, k]. A padded convolution needs 0.0 to have a code
+// (|il + sx * zp| <= 1e-4 * sx): padding reads zp. The codes are FakeQuantize's own, so the result
+// differs from the reference (FakeQuantize, then an FP32 convolution on Convert(W) * scale) by float
+// rounding only: the order of the sum and where the scales are applied.
+//
+// When any consumer does not fit (another op, weights not in this form, no code for 0.0 under
+// padding, ...), the family declines and the FakeQuantize stays FP32 (steps/fake_quantize.hpp);
+// the convolutions then run on the FP32 kernels with the folded weights. Nothing is claimed then.
+
+
+#include <algorithm>  // max, min
+#include <cmath>      // fabs, nearbyint
+#include <cstdint>    // int8_t, int32_t, uint8_t
+#include <memory>     // unique_ptr, make_unique
+#include <optional>   // optional
+#include <string>     // string, to_string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+namespace detail {
+
+/// A per-tensor FakeQuantize with levels = 256 and equal input and output ranges, as u8 codes.
+struct activation_quant {
+    float il = 0.0f, ih = 0.0f, sx = 0.0f;
+    std::int32_t zp = 0;
+    bool zero_exact = false;  ///< 0.0 has the code zp (padding may read it)
+};
+
+/// The scalar value of a constant input, if it is one.
+inline std::optional<float> scalar_input(const plan_builder& b, node_id id, std::size_t i) {
+    const tensor* t = b.constant_input(id, i);
+    if (!t || t->numel() != 1) return std::nullopt;
+    return t->at_as<float>(0);
+}
+
+/// The quantization of FakeQuantize node fq when it is per tensor, 256 levels, il == ol, ih == oh.
+inline std::optional<activation_quant> match_activation_quant(const plan_builder& b, node_id fq) {
+    const node& n = b.at(fq);
+    if (!n.is<ops::fake_quantize>() || n.inputs.size() != 5) return std::nullopt;
+    if (n.attrs_as<ops::fake_quantize>().levels != 256) return std::nullopt;
+    const auto il = scalar_input(b, fq, 1), ih = scalar_input(b, fq, 2);
+    const auto ol = scalar_input(b, fq, 3), oh = scalar_input(b, fq, 4);
+    if (!il || !ih || !ol || !oh || *il != *ol || *ih != *oh || !(*il < *ih)) return std::nullopt;
+    activation_quant q;
+    q.il = *il, q.ih = *ih, q.sx = (*ih - *il) / 255.0f;
+    const double z = std::nearbyint(-static_cast<double>(*il) / q.sx);
+    q.zp = static_cast<std::int32_t>(std::min(255.0, std::max(0.0, z)));
+    q.zero_exact = std::fabs(static_cast<double>(*il) + static_cast<double>(q.sx) * q.zp) <= 1e-4 * q.sx;
+    return q;
+}
+
+/// The s8 weights and per-output-channel scales behind a convolution's weight input:
+/// Multiply(Convert(Const s8), Const f32) in either operand order.
+struct quantized_weights {
+    const tensor* q = nullptr;  ///< s8, the convolution's weight shape
+    std::vector<float> scale;   ///< one per output channel (all groups)
+};
+
+inline std::optional<quantized_weights> match_quantized_weights(const plan_builder& b, output_ref w,
+                                                                std::size_t channels) {
+    const node& mul = b.at(w.node);
+    if (!mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
+    const shape& wdims = b.slot_at(w).dims;
+    for (std::size_t side = 0; side < 2; ++side) {
+        const node& cv = b.at(mul.inputs[side].node);
+        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
+        const slot& qs = b.slot_at(cv.inputs[0]);
+        const slot& ss = b.slot_at(mul.inputs[1 - side]);
+        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
+        if (ss.where != slot::kind::constant || ss.type != element_type::f32) continue;
+        // the scale varies along the output-channel axes only: right-aligned, 1 on the last three
+        // axes (in, kh, kw), and 1 or `channels` values in all
+        const shape& sd = ss.dims;
+        if (sd.size() > wdims.size()) continue;
+        bool ok = true;
+        for (std::size_t d = 0; d < sd.size() && ok; ++d) {
+            const std::size_t wd = d + wdims.size() - sd.size();
+            ok = sd[d] == 1 || (wd + 3 < wdims.size() && sd[d] == wdims[wd]);
+        }
+        const std::size_t sn = ss.value.numel();
+        if (!ok || (sn != 1 && sn != channels)) continue;
+        quantized_weights r;
+        r.q = &qs.value;
+        r.scale.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c) r.scale[c] = ss.value.at_as<float>(sn == 1 ? 0 : c);
+        return r;
+    }
+    return std::nullopt;
+}
+
+/// The geometry of a 2-D convolution node with a u8-able input, or nothing.
+inline std::optional<kernels::simd::conv_geometry> conv_geometry_of(const plan_builder& b, node_id id) {
+    const node& n = b.at(id);
+    if (!n.is<ops::convolution>() && !n.is<ops::group_convolution>()) return std::nullopt;
+    const bool grouped = n.is<ops::group_convolution>();
+    const auto& a = grouped ? n.attrs_as<ops::group_convolution>() : n.attrs_as<ops::convolution>();
+    const slot& xs = b.slots[b.input_slot(id, 0)];
+    const slot& ws = b.slots[b.input_slot(id, 1)];
+    const slot& ys = b.slots[b.output_slot(id)];
+    if (xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.size() != 4 || ys.dims.size() != 4 ||
+        ws.dims.size() != (grouped ? 5u : 4u))
+        return std::nullopt;
+    const shape& wd = ws.dims;
+    const std::size_t lead = grouped ? 3 : 2;
+    const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]}, a.strides,
+                                                 a.dilations, a.pads_begin, a.pads_end, a.auto_pad, false);
+    kernels::simd::conv_geometry g;
+    g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
+    g.out_c = static_cast<std::size_t>(wd[lead - 2]);
+    g.in_c = static_cast<std::size_t>(wd[lead - 1]);
+    g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
+    g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
+    g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
+    g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
+    g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
+    g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+    if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
+        g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
+        g.pl < 0 || g.in_c * g.kh * g.kw > 65536)
+        return std::nullopt;
+    return g;
+}
+
+/// Whether the convolution needs the code of 0.0 (it reads padding).
+inline bool reads_padding(const kernels::simd::conv_geometry& g) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const auto last_y = static_cast<std::ptrdiff_t>((g.out_h - 1) * g.sh + (g.kh - 1) * g.dh) - g.pt;
+    const auto last_x = static_cast<std::ptrdiff_t>((g.out_w - 1) * g.sw + (g.kw - 1) * g.dw) - g.pl;
+    return g.pt > 0 || g.pl > 0 || last_y >= ih || last_x >= iw;
+}
+
+}  // namespace detail
+
+/// Quantize once, then run the INT8 convolutions that read the codes.
+class int8_conv_step final : public step {
+public:
+    struct conv {
+        enum class kind : std::uint8_t { pointwise, general, depthwise } how = kind::general;
+        struct part {
+            kernels::simd::packed_int8_conv w;
+            std::size_t x_off = 0, y_off = 0, ch_off = 0;  // bytes into q, floats into y, channels
+        };
+        std::vector<part> parts;                     // pointwise: one; general: per group and channel block
+        kernels::simd::packed_int8_depthwise dw;     // depthwise
+        std::vector<float> scale, shift;             // per output channel
+        fused_epilogue fused;
+        kernels::simd::int8_epilogue ep;
+        kernels::simd::epilogue dw_ep;
+        std::size_t y_stride = 0, columns = 0, grain = 1, channels = 0;
+    };
+    const kernels::simd::int8_kernel_table* t = nullptr;
+    float il = 0.0f, ih = 0.0f;
+    std::size_t batch = 1, x_stride = 0, numel = 0;
+    std::vector<conv> convs;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        auto* q = static_cast<std::uint8_t*>(ctx.out(writes[0]));
+        ctx.pool->parallel_for(0, numel, 16384, [&](std::size_t b, std::size_t e, std::size_t) {
+            t->quantize_u8(x + b, q + b, e - b, il, ih);
+        });
+        for (std::size_t i = 0; i < convs.size(); ++i) {
+            const conv& c = convs[i];
+            float* y = ctx.out_f32(writes[i + 1]);
+            for (std::size_t n = 0; n < batch; ++n) {
+                const std::uint8_t* qn = q + n * x_stride;
+                float* yn = y + n * c.y_stride;
+                switch (c.how) {
+                    case conv::kind::pointwise: {
+                        const auto& a = c.parts[0].w.weights[0];
+                        const auto ld = static_cast<std::ptrdiff_t>(c.columns);
+                        ctx.pool->parallel_for(0, c.columns, c.grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+                            t->gemm(a, qn + b, ld, e - b, yn + b, ld, c.ep, ctx.scratch_of(w));
+                        });
+                        break;
+                    }
+                    case conv::kind::general:
+                        ctx.pool->parallel_for(0, c.parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                            for (std::size_t pi = b; pi < e; ++pi) {
+                                const auto& p = c.parts[pi];
+                                kernels::simd::int8_epilogue pe = c.ep;
+                                pe.scale += p.ch_off;
+                                if (pe.shift) pe.shift += p.ch_off;
+                                t->conv(p.w, qn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w));
+                            }
+                        });
+                        break;
+                    case conv::kind::depthwise:
+                        ctx.pool->parallel_for(0, c.channels, 4, [&](std::size_t b, std::size_t e, std::size_t w) {
+                            t->depthwise(c.dw, qn, yn, c.dw_ep, ctx.scratch_of(w), b, e);
+                        });
+                        break;
+                }
+            }
+        }
+    }
+};
+
+/// The family (see the file comment).
+struct int8_convolution {
+    static constexpr std::string_view name = "int8_convolution";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        namespace ks = kernels::simd;
+        if (!b.int8 || !b.use_int8 || !b.at(id).is<ops::fake_quantize>()) return nullptr;
+        const auto aq = detail::match_activation_quant(b, id);
+        const slot xs = b.slots[b.input_slot(id, 0)];  // a copy: b.slots grows below
+        if (!aq || xs.type != element_type::f32 || xs.dims.size() != 4 || xs.where == slot::kind::constant ||
+            b.slots[b.output_slot(id)].dims != xs.dims)
+            return nullptr;
+        // every consumer must fit before anything is claimed
+        struct plan_of {
+            node_id id;
+            ks::conv_geometry g;
+            detail::quantized_weights w;
+        };
+        std::vector<plan_of> todo;
+        const auto& cons = b.consumers(output_ref{id, 0});
+        if (cons.empty()) return nullptr;
+        for (const auto& [cid, idx] : cons) {
+            if (idx != 0 || b.claimed(cid)) return nullptr;
+            const auto g = detail::conv_geometry_of(b, cid);
+            if (!g || (!aq->zero_exact && detail::reads_padding(*g))) return nullptr;
+            auto w = detail::match_quantized_weights(b, b.at(cid).inputs.at(1), g->groups * g->out_c);
+            if (!w) return nullptr;
+            todo.push_back({cid, *g, std::move(*w)});
+        }
+        auto s = std::make_unique<int8_conv_step>();
+        s->t = b.int8;
+        s->il = aq->il, s->ih = aq->ih;
+        s->numel = numel(xs.dims);
+        s->batch = static_cast<std::size_t>(xs.dims[0]);
+        s->x_stride = s->numel / (s->batch ? s->batch : 1);
+        s->reads = {b.input_slot(id, 0)};
+        s->name = b.at(id).name;
+        s->ops = std::string(b.at(id).op->ir_name);
+        s->kernel = "quantize_u8." + std::string(b.int8->blocking.arch);
+        std::vector<std::size_t> outs;
+        for (plan_of& pl : todo) {
+            const ks::conv_geometry& g = pl.g;
+            const std::size_t channels = g.groups * g.out_c, k = g.in_c * g.kh * g.kw;
+            const auto* wq = pl.w.q->data<std::int8_t>();
+            int8_conv_step::conv c;
+            c.channels = channels;
+            c.fused = match_epilogue(b, output_ref{pl.id, 0}, 1, channels);
+            b.claim(pl.id);
+            c.scale.resize(channels);
+            c.shift.resize(channels);
+            const double residual = static_cast<double>(aq->il) + static_cast<double>(aq->sx) * aq->zp;
+            for (std::size_t ch = 0; ch < channels; ++ch) {
+                std::int64_t sum = 0;
+                for (std::size_t i = 0; i < k; ++i) sum += wq[ch * k + i];
+                c.scale[ch] = aq->sx * pl.w.scale[ch];
+                const double bias = c.fused.bias.empty() ? 0.0 : c.fused.bias[ch];
+                c.shift[ch] = static_cast<float>(bias + static_cast<double>(pl.w.scale[ch]) * double(sum) * residual);
+            }
+            c.ep.scale = c.scale.data();
+            c.ep.shift = c.shift.data();
+            c.ep.act = c.fused.kernel_epilogue(false);
+            c.ep.act.bias = nullptr;
+            c.y_stride = channels * g.out_h * g.out_w;
+            const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
+            const std::string suffix = "." + std::string(b.int8->blocking.arch) + c.fused.act_suffix();
+            std::size_t scratch = 0;
+            if (g.depthwise()) {
+                c.how = int8_conv_step::conv::kind::depthwise;
+                c.dw = ks::pack_int8_depthwise(wq, c.scale.data(), g, aq->zp);
+                c.dw_ep = c.fused.kernel_epilogue(false);
+                c.dw_ep.bias = c.shift.data();
+                scratch = ks::int8_depthwise_scratch_floats(g, b.int8->blocking.width);
+                s->kernel += "+i8dw" + ksize + suffix;
+            } else {
+                const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+                const bool pointwise = g.groups == 1 && g.pointwise();
+                c.how = pointwise ? int8_conv_step::conv::kind::pointwise : int8_conv_step::conv::kind::general;
+                std::size_t block = g.out_c;
+                if (!pointwise && b.threads > 1 && g.groups < b.threads) {
+                    const std::size_t want = (b.threads + g.groups - 1) / g.groups, mr = b.int8->blocking.mr;
+                    block = std::min(g.out_c, ks::detail::round_up((g.out_c + want - 1) / want, mr));
+                }
+                for (std::size_t gi = 0; gi < g.groups; ++gi)
+                    for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
+                        ks::conv_geometry pg = g;
+                        pg.groups = 1;
+                        pg.out_c = std::min(block, g.out_c - o0);
+                        int8_conv_step::conv::part p;
+                        p.w = ks::pack_int8_conv(b.int8->blocking, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
+                        p.x_off = gi * g.in_c * in_plane;
+                        p.y_off = (gi * g.out_c + o0) * out_plane;
+                        p.ch_off = gi * g.out_c + o0;
+                        scratch = std::max(scratch, (ks::int8_conv_scratch_bytes(p.w) + 3) / 4);
+                        c.parts.push_back(std::move(p));
+                    }
+                if (pointwise) {
+                    c.columns = out_plane;
+                    const std::size_t nr = b.int8->blocking.nr();
+                    c.grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
+                }
+                s->kernel += std::string(g.groups > 1 ? "+i8gconv" : "+i8conv") + ksize + suffix;
+            }
+            s->scratch_floats = std::max(s->scratch_floats, scratch + 16);
+            s->ops += "+" + std::string(b.at(pl.id).op->ir_name) + c.fused.ops;
+            outs.push_back(c.fused.out_slot);
+            s->convs.push_back(std::move(c));
+        }
+        // the u8 codes: an arena buffer of their own, written and read by this step only
+        slot qs;
+        qs.where = slot::kind::arena;
+        qs.type = element_type::u8;
+        qs.dims = xs.dims;
+        qs.bytes = numel(xs.dims);
+        b.slots.push_back(std::move(qs));
+        s->writes.push_back(b.slots.size() - 1);
+        for (std::size_t o : outs) s->writes.push_back(o);
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP
 #ifndef MOIR_RUNTIME_STEPS_INTERPOLATE_HPP
 #define MOIR_RUNTIME_STEPS_INTERPOLATE_HPP
 
@@ -15368,9 +16741,10 @@ struct view {
 namespace moir::runtime {
 
 /// The step families of a default plan, tried in this order (the reference family last).
-using default_step_families = type_list<steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-                                        steps::eltwise, steps::interpolate, steps::concat, steps::view,
-                                        steps::reference>;
+using default_step_families =
+    type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
+              steps::fake_quantize, steps::eltwise, steps::interpolate, steps::concat, steps::view,
+              steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
@@ -15380,6 +16754,9 @@ struct plan_options {
     /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
     /// (runtime/dispatch.hpp, which honours MOIR_ARCH).
     std::string arch;
+    /// false: quantized convolutions (FakeQuantize -> Convolution on s8 weights) run in FP32 on the
+    /// folded weights instead of on the INT8 kernels (for comparing the two).
+    bool int8 = true;
 };
 
 namespace detail {
@@ -15466,6 +16843,8 @@ public:
     std::size_t threads() const { return pool_.size(); }
     /// The arch of the fast kernels ("reference" when none).
     const std::string& arch() const { return arch_; }
+    /// The arch of the INT8 and FakeQuantize kernels ("reference" when none).
+    const std::string& int8_arch() const { return int8_arch_; }
     /// Bytes of the activation arena.
     std::size_t arena_bytes() const { return arena_bytes_; }
     /// Bytes of all arena tensors added up (what an allocator without reuse would need).
@@ -15572,6 +16951,9 @@ private:
             b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
             MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
             arch_ = std::string(b.table->blocking.arch);
+            b.int8 = &int8_table_for(b.table->blocking.arch);
+            int8_arch_ = std::string(b.int8->blocking.arch);
+            b.use_int8 = opt.int8;
         }
         for (node_id id : order) {
             const node& n = m.nodes[id];
@@ -15651,7 +17033,7 @@ private:
     std::vector<buffer_request> buffers_;
     std::vector<std::size_t> buffer_slots_;
     std::size_t arena_bytes_ = 0, activation_bytes_ = 0, scratch_stride_ = 0;
-    std::string arch_ = "reference";
+    std::string arch_ = "reference", int8_arch_ = "reference";
     std::unique_ptr<std::byte, detail::free_bytes> arena_;
     std::unique_ptr<float, kernels::simd::detail::free_deleter> scratch_;
 };

@@ -70,8 +70,36 @@ struct avx512 {
     static constexpr std::size_t alignment() { return 64; }
 };
 
-/// The arches the fast kernels exist for, best first; `reference` is last and always usable.
+/// x86-64 with AVX-512 F, BW, VL, DQ, FMA3 and VNNI (vpdpbusd: u8 x s8 dot products of 4 into s32;
+/// Cascade Lake, Ice Lake, Zen 4 and later). Only the INT8 kernels (kernels/simd/int8_*.hpp) use it;
+/// xsimd 8.1 has no such arch, so they are written with intrinsics. Compile flags: those of avx512
+/// plus -mavx512vnni.
+struct avx512vnni {
+    static constexpr std::string_view name = "avx512vnni";
+    static constexpr bool supported() {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
+    defined(__FMA__) && defined(__AVX512VNNI__)
+        return true;
+#else
+        return false;
+#endif
+    }
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return avx512::available() && __builtin_cpu_supports("avx512vnni");
+#else
+        return false;
+#endif
+    }
+    static constexpr std::size_t alignment() { return 64; }
+};
+
+/// The arches the fast FP32 kernels exist for, best first; `reference` is last and always usable.
 using fast_arches = type_list<avx512, avx2, reference>;
+
+/// The arches the INT8 kernels exist for, best first (runtime/dispatch.hpp walks it).
+using int8_arches = type_list<avx512vnni, avx2, reference>;
 
 }  // namespace moir::arch
 

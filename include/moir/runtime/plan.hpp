@@ -29,6 +29,8 @@
 #include <moir/runtime/steps/convolution.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
 #include <moir/runtime/steps/eltwise.hpp>
+#include <moir/runtime/steps/fake_quantize.hpp>
+#include <moir/runtime/steps/int8_convolution.hpp>
 #include <moir/runtime/steps/interpolate.hpp>
 #include <moir/runtime/steps/matmul.hpp>
 #include <moir/runtime/steps/pooling.hpp>
@@ -48,9 +50,10 @@
 namespace moir::runtime {
 
 /// The step families of a default plan, tried in this order (the reference family last).
-using default_step_families = type_list<steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-                                        steps::eltwise, steps::interpolate, steps::concat, steps::view,
-                                        steps::reference>;
+using default_step_families =
+    type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
+              steps::fake_quantize, steps::eltwise, steps::interpolate, steps::concat, steps::view,
+              steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
@@ -60,6 +63,9 @@ struct plan_options {
     /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
     /// (runtime/dispatch.hpp, which honours MOIR_ARCH).
     std::string arch;
+    /// false: quantized convolutions (FakeQuantize -> Convolution on s8 weights) run in FP32 on the
+    /// folded weights instead of on the INT8 kernels (for comparing the two).
+    bool int8 = true;
 };
 
 namespace detail {
@@ -146,6 +152,8 @@ public:
     std::size_t threads() const { return pool_.size(); }
     /// The arch of the fast kernels ("reference" when none).
     const std::string& arch() const { return arch_; }
+    /// The arch of the INT8 and FakeQuantize kernels ("reference" when none).
+    const std::string& int8_arch() const { return int8_arch_; }
     /// Bytes of the activation arena.
     std::size_t arena_bytes() const { return arena_bytes_; }
     /// Bytes of all arena tensors added up (what an allocator without reuse would need).
@@ -252,6 +260,9 @@ private:
             b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
             MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
             arch_ = std::string(b.table->blocking.arch);
+            b.int8 = &int8_table_for(b.table->blocking.arch);
+            int8_arch_ = std::string(b.int8->blocking.arch);
+            b.use_int8 = opt.int8;
         }
         for (node_id id : order) {
             const node& n = m.nodes[id];
@@ -331,7 +342,7 @@ private:
     std::vector<buffer_request> buffers_;
     std::vector<std::size_t> buffer_slots_;
     std::size_t arena_bytes_ = 0, activation_bytes_ = 0, scratch_stride_ = 0;
-    std::string arch_ = "reference";
+    std::string arch_ = "reference", int8_arch_ = "reference";
     std::unique_ptr<std::byte, detail::free_bytes> arena_;
     std::unique_ptr<float, kernels::simd::detail::free_deleter> scratch_;
 };

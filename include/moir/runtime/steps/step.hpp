@@ -35,6 +35,7 @@
 
 namespace moir::kernels::simd {
 struct fp32_kernel_table;
+struct int8_kernel_table;
 }  // namespace moir::kernels::simd
 
 namespace moir::runtime {
@@ -128,6 +129,11 @@ public:
     std::size_t threads = 1;
     /// The fast FP32 kernels of the chosen arch; nullptr when the plan runs reference steps only.
     const kernels::simd::fp32_kernel_table* table = nullptr;
+    /// The INT8 kernels (and the FakeQuantize ones) that go with `table`; nullptr when the plan runs
+    /// reference steps only.
+    const kernels::simd::int8_kernel_table* int8 = nullptr;
+    /// Whether quantized layers may run on the INT8 kernels (plan_options::int8).
+    bool use_int8 = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
 

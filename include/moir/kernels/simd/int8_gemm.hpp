@@ -1,0 +1,377 @@
+#ifndef MOIR_KERNELS_SIMD_INT8_GEMM_HPP
+#define MOIR_KERNELS_SIMD_INT8_GEMM_HPP
+
+// INT8 GEMM, C[M, N] = act(float(A * B - comp) * scale + shift) with A = s8 weights packed once
+// (kernels/simd/int8_packing.hpp, which also states the quantization arithmetic) and B = u8
+// activations read from memory (a strided matrix, or the im2col matrix of a convolution, built on
+// the fly) and packed into caller scratch, nc columns at a time, in the arch's column layout:
+//   element (k, n) at dst[(n / nr) * nr * Kp + (k / G) * nr * G + (n % nr) * G + k % G]
+// i.e. each s32 output lane finds the G consecutive K values it needs side by side.
+//
+// Per arch (int8_ops<Arch>):
+//   avx512vnni  G = 4, B as u8, A as s8: one vpdpbusd per 16 lanes x 4 products (exact: the
+//               products and their sums of 4 fit s32; no intermediate saturation).
+//   avx2        G = 2, B and A widened to s16: vpmaddwd (s16 x s16, pairs summed into s32) + vpaddd.
+//               Exact. vpmaddubsw (u8 x s8 -> s16 pairs) would do twice the work per instruction but
+//               saturates: 2 * 255 * 127 = 64770 > 32767, so its results would depend on the data;
+//               7-bit activations would avoid that but change FakeQuantize's 256 levels. Widening
+//               keeps the kernel bit-exact against the scalar reference on every input.
+//   reference   G = 1, scalar s32 multiply-adds.
+// The whole K is one block (no K blocking: the s32 accumulators stay in registers from the first
+// product to the epilogue); the micro-tile is mr x (nv vectors): avx512vnni 8 x 48, avx2 6 x 16.
+// Any M, N, K >= 1 (K <= 65536).
+//
+// Threads: calls on disjoint column ranges are independent (offset b and c, own scratch each).
+
+#include <moir/kernels/arch.hpp>
+#include <moir/kernels/simd/epilogue.hpp>
+#include <moir/kernels/simd/int8_packing.hpp>
+#include <moir/kernels/simd/vec.hpp>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int8_t, int16_t, int32_t, uint8_t
+#include <cstring>      // memcpy, memset
+#include <type_traits>  // is_same_v
+
+namespace moir::kernels::simd {
+
+/// What the INT8 kernels apply to each s32 accumulator of output row m (see int8_packing.hpp):
+/// y = act(float(acc - comp[m]) * scale[m] + shift[m]). scale: M values (required); shift: M values
+/// or nullptr (0); act: the activation and clamp's range (its bias fields are unused).
+struct int8_epilogue {
+    const float* scale = nullptr;
+    const float* shift = nullptr;
+    epilogue act;
+};
+
+/// The INT8 blocking of each arch.
+template <class Arch>
+constexpr int8_blocking int8_blocking_of() {
+    if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+        return int8_blocking{8, 3, 16, 4, 1, 1, arch::avx512vnni::name};
+    } else if constexpr (std::is_same_v<Arch, arch::avx2>) {
+        return int8_blocking{6, 2, 8, 2, 2, 2, arch::avx2::name};
+    } else {
+        return int8_blocking{4, 4, 1, 1, 2, 2, arch::reference::name};
+    }
+}
+
+/// Columns of B packed per step: a Kp x nc block of about 192 KiB.
+inline std::size_t int8_gemm_nc(const int8_blocking& bl, std::size_t k, std::size_t n) {
+    const std::size_t nr = bl.nr(), kp = bl.kpad(k);
+    std::size_t nc = (196608 / (kp * bl.b_bytes)) / nr * nr;
+    if (nc < nr) nc = nr;
+    const std::size_t npad = detail::round_up(n, nr);
+    return nc < npad ? nc : npad;
+}
+
+/// Bytes of scratch an INT8 GEMM of K x N needs (the packed block, then G + 1 rows of u8 staging).
+inline std::size_t int8_gemm_scratch_bytes(const int8_blocking& bl, std::size_t k, std::size_t n) {
+    const std::size_t nc = int8_gemm_nc(bl, k, n);
+    return detail::round_up(nc * bl.kpad(k) * bl.b_bytes, 64) + (bl.kgroup + 1) * nc + 64;
+}
+
+/// u8 sources of B: row<Arch>(k, jc, n, tmp) returns n values of row k from column jc (a pointer
+/// into the matrix, or into tmp, which it may fill). `row` is a template on the arch only so that
+/// each arch's translation unit has its own copy (no inline function compiled with wider ISA flags
+/// can be shared with the others, runtime/instantiate.hpp).
+/// A strided matrix: element (k, n) at p[k*rs + n].
+struct u8_matrix_source {
+    const std::uint8_t* p;
+    std::ptrdiff_t rs;
+    template <class Arch>
+    const std::uint8_t* row(std::size_t k, std::size_t jc, std::size_t, std::uint8_t*) const {
+        return p + static_cast<std::ptrdiff_t>(k) * rs + static_cast<std::ptrdiff_t>(jc);
+    }
+};
+
+/// The im2col matrix of one group of a convolution over a u8 image: row k = (c, ky, kx), column
+/// n = (oy, ox); taps outside the image read `pad` (the zero point).
+struct u8_im2col_source {
+    const std::uint8_t* x;  // [in_c, in_h, in_w]
+    const conv_geometry* g;
+    std::uint8_t pad = 0;
+    template <class Arch>
+    const std::uint8_t* row(std::size_t kk, std::size_t jc, std::size_t n, std::uint8_t* tmp) const {
+        const conv_geometry& G = *g;
+        const std::size_t taps = G.kh * G.kw, c = kk / taps, t = kk % taps;
+        const auto ky = static_cast<std::ptrdiff_t>(t / G.kw), kx = static_cast<std::ptrdiff_t>(t % G.kw);
+        const auto ih = static_cast<std::ptrdiff_t>(G.in_h), iw = static_cast<std::ptrdiff_t>(G.in_w);
+        const auto sw = static_cast<std::ptrdiff_t>(G.sw);
+        const std::uint8_t* xc = x + c * G.in_h * G.in_w;
+        std::size_t oy = jc / G.out_w, ox = jc % G.out_w, j = 0;
+        while (j < n) {
+            const std::size_t seg = G.out_w - ox < n - j ? G.out_w - ox : n - j;
+            const std::ptrdiff_t iy =
+                static_cast<std::ptrdiff_t>(oy * G.sh) - G.pt + ky * static_cast<std::ptrdiff_t>(G.dh);
+            std::uint8_t* d = tmp + j;
+            if (iy < 0 || iy >= ih) {
+                std::memset(d, pad, seg);
+            } else {
+                const std::ptrdiff_t ix0 =
+                    static_cast<std::ptrdiff_t>(ox * G.sw) - G.pl + kx * static_cast<std::ptrdiff_t>(G.dw);
+                const auto sseg = static_cast<std::ptrdiff_t>(seg);
+                std::ptrdiff_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+                std::ptrdiff_t hi = iw - ix0 <= 0 ? 0 : (iw - ix0 + sw - 1) / sw;
+                if (lo > sseg) lo = sseg;
+                if (hi > sseg) hi = sseg;
+                if (hi < lo) hi = lo;
+                const std::uint8_t* src = xc + iy * iw + ix0;
+                std::memset(d, pad, static_cast<std::size_t>(lo));
+                if (sw == 1) {
+                    std::memcpy(d + lo, src + lo, static_cast<std::size_t>(hi - lo));
+                } else {
+                    for (std::ptrdiff_t s = lo; s < hi; ++s) d[s] = src[s * sw];
+                }
+                std::memset(d + hi, pad, static_cast<std::size_t>(sseg - hi));
+            }
+            j += seg;
+            ox += seg;
+            if (ox == G.out_w) ox = 0, ++oy;
+        }
+        return tmp;
+    }
+};
+
+/// The INT8 arithmetic of an arch: registers of `width` s32 lanes, the packed element types, the
+/// dot product step, the conversion to the float vector of `farch`, and the packing of G rows.
+template <class Arch>
+struct int8_ops;
+
+template <>
+struct int8_ops<arch::reference> {
+    using farch = arch::reference;
+    using ireg = std::int32_t;
+    using a_type = std::int16_t;
+    using b_type = std::int16_t;
+    static constexpr std::size_t width = 1, G = 1;
+    static ireg zero() { return 0; }
+    static ireg load_b(const b_type* p) { return *p; }
+    static ireg bcast_a(const a_type* p) { return *p; }
+    static ireg dot(ireg acc, ireg b, ireg a) { return acc + a * b; }
+    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) { return static_cast<float>(acc - comp); }
+    /// dst[j*G + t] = rows[t][j] for j < cols, 0 for cols <= j < NR.
+    template <std::size_t NR>
+    static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
+        for (std::size_t j = 0; j < cols; ++j) dst[j] = rows[0][j];
+        for (std::size_t j = cols; j < NR; ++j) dst[j] = 0;
+    }
+};
+
+#if defined(__AVX2__) && defined(__FMA__)
+template <>
+struct int8_ops<arch::avx2> {
+    using farch = arch::avx2;
+    using ireg = __m256i;
+    using a_type = std::int16_t;
+    using b_type = std::int16_t;
+    static constexpr std::size_t width = 8, G = 2;
+    static ireg zero() { return _mm256_setzero_si256(); }
+    static ireg load_b(const b_type* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+    static ireg bcast_a(const a_type* p) {
+        std::int32_t v;
+        std::memcpy(&v, p, 4);
+        return _mm256_set1_epi32(v);
+    }
+    static ireg dot(ireg acc, ireg b, ireg a) { return _mm256_add_epi32(acc, _mm256_madd_epi16(b, a)); }
+    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) {
+        return typename vec<farch>::reg(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc, _mm256_set1_epi32(comp))));
+    }
+    template <std::size_t NR>
+    static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
+        std::size_t j = 0;
+        for (; j + 16 <= cols; j += 16) {
+            const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));
+            const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + j));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * j), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(r0, r1)));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * j + 16),
+                                _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(r0, r1)));
+        }
+        for (; j < cols; ++j) dst[2 * j] = rows[0][j], dst[2 * j + 1] = rows[1][j];
+        for (; j < NR; ++j) dst[2 * j] = 0, dst[2 * j + 1] = 0;
+    }
+};
+#endif
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+template <>
+struct int8_ops<arch::avx512vnni> {
+    using farch = arch::avx512;
+    using ireg = __m512i;
+    using a_type = std::int8_t;
+    using b_type = std::uint8_t;
+    static constexpr std::size_t width = 16, G = 4;
+    static ireg zero() { return _mm512_setzero_si512(); }
+    static ireg load_b(const b_type* p) { return _mm512_loadu_si512(p); }
+    static ireg bcast_a(const a_type* p) {
+        std::int32_t v;
+        std::memcpy(&v, p, 4);
+        return _mm512_set1_epi32(v);
+    }
+    // vpdpbusd: each s32 lane += sum of 4 products u8 (first source: activations) x s8 (weights)
+    static ireg dot(ireg acc, ireg b, ireg a) { return _mm512_dpbusd_epi32(acc, b, a); }
+    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) {
+        return typename vec<farch>::reg(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc, _mm512_set1_epi32(comp))));
+    }
+    template <std::size_t NR>
+    static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
+        std::size_t j = 0;
+        for (; j + 16 <= cols; j += 16) {
+            const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));
+            const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + j));
+            const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + j));
+            const __m128i r3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + j));
+            const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpackhi_epi8(r0, r1);
+            const __m128i c = _mm_unpacklo_epi8(r2, r3), d = _mm_unpackhi_epi8(r2, r3);
+            auto* o = reinterpret_cast<__m128i*>(dst + 4 * j);
+            _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, c));
+            _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, c));
+            _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, d));
+            _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, d));
+        }
+        for (; j < cols; ++j)
+            for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = rows[t][j];
+        for (; j < NR; ++j)
+            for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = 0;
+    }
+};
+#endif
+
+namespace detail {
+
+/// Packs B[k, [jc, jc + ncb)] of `src` into nr-column panels at dst (layout in the file comment).
+/// tmp: (G + 1) * ncb bytes of staging (the last ncb stay zero: the rows past K).
+template <class Arch, class Source>
+void int8_pack_b(const Source& src, std::size_t k, std::size_t jc, std::size_t ncb,
+                 typename int8_ops<Arch>::b_type* dst, std::uint8_t* tmp) {
+    using O = int8_ops<Arch>;
+    constexpr int8_blocking bl = int8_blocking_of<Arch>();
+    constexpr std::size_t G = O::G, NR = bl.nr();
+    const std::size_t kp = bl.kpad(k);
+    std::uint8_t* zeros = tmp + G * ncb;
+    std::memset(zeros, 0, ncb);
+    for (std::size_t q = 0; q < kp / G; ++q) {
+        const std::uint8_t* rows[G];
+        for (std::size_t t = 0; t < G; ++t) {
+            const std::size_t kk = q * G + t;
+            rows[t] = kk < k ? src.template row<Arch>(kk, jc, ncb, tmp + t * ncb) : zeros;
+        }
+        for (std::size_t j = 0; j < ncb; j += NR) {
+            const std::uint8_t* pr[G];
+            for (std::size_t t = 0; t < G; ++t) pr[t] = rows[t] + j;
+            O::template interleave<NR>(pr, ncb - j < NR ? ncb - j : NR, dst + (j / NR) * NR * kp + q * NR * G);
+        }
+    }
+}
+
+/// The INT8 micro-kernel: the tile [mv <= MT rows, ncols <= NR columns] of C at c (row stride ldc)
+/// from kq k-groups of the packed panels a (MR rows) and b (NR columns), through the epilogue;
+/// comp, scale, shift point at the tile's first row.
+template <class Arch, class Act, std::size_t MT>
+struct int8_micro_kernel {
+    using O = int8_ops<Arch>;
+    using V = vec<typename O::farch>;
+    using R = typename O::ireg;
+    static constexpr int8_blocking bl = int8_blocking_of<Arch>();
+    static constexpr std::size_t MR = bl.mr, NV = bl.nv, W = O::width, NR = NV * W, G = O::G;
+    static_assert(W == V::width, "moir: the s32 and float vectors of an INT8 arch must have the same lanes");
+
+    static void run(std::size_t kq, const typename O::a_type* a, const typename O::b_type* b, float* c,
+                    std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const int8_epilogue& e,
+                    const std::int32_t* comp, const float* scale, const float* shift) {
+        R acc[MT][NV];
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MT; ++i)
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::zero();
+        for (std::size_t q = 0; q < kq; ++q, a += MR * G, b += NR * G) {
+            R bv[NV];
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) bv[v] = O::load_b(b + v * W * G);
+#pragma GCC unroll 16
+            for (std::size_t i = 0; i < MT; ++i) {
+                const R ai = O::bcast_a(a + i * G);
+#pragma GCC unroll 8
+                for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
+            }
+        }
+        for (std::size_t i = 0; i < mv; ++i) {
+            float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+            const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
+            for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
+                const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
+                const auto x = Act::template apply<V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
+                if (n == W)
+                    V::store(cr + v * W, x);
+                else
+                    V::store_partial(cr + v * W, x, n);
+            }
+        }
+    }
+};
+
+/// One tile of mv rows: the micro-kernel with the fewest computed rows that covers mv.
+template <class Arch, class Act, class... Args>
+void int8_run_tile(std::size_t mv, const Args&... args) {
+    constexpr std::size_t MR = int8_blocking_of<Arch>().mr;
+    if (mv == MR || MR <= 2)
+        int8_micro_kernel<Arch, Act, MR>::run(args...);
+    else if (mv == 1)
+        int8_micro_kernel<Arch, Act, 1>::run(args...);
+    else if (mv == 2)
+        int8_micro_kernel<Arch, Act, 2>::run(args...);
+    else if (mv <= 4 && MR > 4)
+        int8_micro_kernel<Arch, Act, 4>::run(args...);
+    else
+        int8_micro_kernel<Arch, Act, MR>::run(args...);
+}
+
+/// The driver: C[M, N] = epilogue(A * B) with B from src, packed nc columns at a time into scratch.
+template <class Arch, class Act, class Source>
+void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, float* c, std::ptrdiff_t ldc,
+                   const int8_epilogue& e, void* scratch) {
+    using O = int8_ops<Arch>;
+    constexpr int8_blocking bl = int8_blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), G = O::G;
+    const std::size_t m = pa.m, k = pa.k, kp = bl.kpad(k);
+    const std::size_t nc = int8_gemm_nc(bl, k, n);
+    auto* bbuf = static_cast<typename O::b_type*>(scratch);
+    auto* tmp = static_cast<std::uint8_t*>(scratch) + round_up(nc * kp * bl.b_bytes, 64);
+    const auto* a = static_cast<const typename O::a_type*>(pa.data);
+    for (std::size_t jc = 0; jc < n; jc += nc) {
+        const std::size_t ncb = n - jc < nc ? n - jc : nc;
+        int8_pack_b<Arch>(src, k, jc, ncb, bbuf, tmp);
+        for (std::size_t ic = 0; ic < m; ic += MR) {
+            const std::size_t mv = m - ic < MR ? m - ic : MR;
+            const typename O::a_type* ap = a + ic * kp;
+            float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jc);
+            for (std::size_t jr = 0; jr < ncb; jr += NR)
+                int8_run_tile<Arch, Act>(mv, kp / G, ap, bbuf + jr * kp, crow + jr, ldc, mv,
+                                         ncb - jr < NR ? ncb - jr : NR, e, pa.comp.data() + ic, e.scale + ic,
+                                         e.shift ? e.shift + ic : nullptr);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// C[M, N] = act(float(A * B - comp) * scale + shift), A packed by pack_int8_a with
+/// int8_blocking_of<Arch>(), B[K, N] u8 with row stride ldb (unit column stride).
+/// requires: c has M rows of stride ldc >= N (not aliasing b); scratch holds
+/// int8_gemm_scratch_bytes(blocking, K, N) bytes, 64-byte aligned; e.scale M values, e.shift M or nullptr.
+template <class Arch>
+void int8_gemm(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
+               std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch) {
+    if (n == 0) return;
+    with_activation(e.act.act, [&](auto act) {
+        detail::int8_gemm_run<Arch, decltype(act)>(a, u8_matrix_source{b, ldb}, n, c, ldc, e, scratch);
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_GEMM_HPP

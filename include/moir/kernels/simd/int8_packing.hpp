@@ -1,0 +1,143 @@
+#ifndef MOIR_KERNELS_SIMD_INT8_PACKING_HPP
+#define MOIR_KERNELS_SIMD_INT8_PACKING_HPP
+
+// Packed weights of the INT8 kernels (kernels/simd/int8_gemm.hpp), prepared once at load time.
+//
+// THE QUANTIZATION ARITHMETIC of every INT8 kernel:
+//   activations  x ~ il + sx * q, q = round((x - il) / sx) in [0, 255] (u8), sx = (ih - il) / 255: a
+//                per-tensor FakeQuantize with levels = 256. The zero point zp = round(-il / sx) is the
+//                u8 code of 0.0 (0 for a non-negative tensor, il = 0; about 128 for a symmetric one);
+//                padding reads zp, so padded taps contribute exactly 0 when -il / sx is an integer.
+//   weights      w[m, k] = sw[m] * wq[m, k], wq in [-127, 127] (s8), symmetric per output row.
+//   product      acc[m, n] = sum_k wq[m, k] * q[k, n], exact in s32 (|acc| < 255 * 127 * K, K <= 65536).
+//   epilogue     y[m, n] = act(float(acc[m, n] - comp[m]) * scale[m] + shift[m]) with
+//                comp[m] = zp * sum_k wq[m, k] (integer, computed at pack time: the zero-point
+//                compensation), scale[m] = sx * sw[m], shift[m] = bias[m] + sw[m] * (il + sx * zp) *
+//                sum_k wq[m, k] (the last term is 0 when zp is exact; the caller computes scale and shift).
+//
+// Layout of a packed left operand A[M, K] (weights, row m = output channel): K is padded with zero
+// weights to Kp, a multiple of the arch's k-group G; rows are cut into panels of mr (padded with zero
+// rows); within a panel, k-group q holds mr x G values, row-major:
+//   element (m, k) at data[(m / mr) * mr * Kp + (k / G) * mr * G + (m % mr) * G + k % G]
+// stored as s16 (a_bytes = 2: AVX2's vpmaddwd, the reference arch) or s8 (a_bytes = 1: VNNI's vpdpbusd).
+// The activations are packed per call by the kernel (int8_gemm.hpp) in the matching column layout.
+
+#include <moir/core/errors.hpp>
+#include <moir/kernels/simd/packing.hpp>
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int8_t, int16_t, int32_t
+#include <cstdlib>      // aligned_alloc, free
+#include <cstring>      // memset
+#include <memory>       // unique_ptr
+#include <new>          // bad_alloc
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::kernels::simd {
+
+/// The register blocking of an arch's INT8 GEMM: micro-tile mr rows x nv vectors of `width` s32
+/// lanes; K consumed in groups of `kgroup` (2 for vpmaddwd, 4 for vpdpbusd, 1 scalar); the bytes of a
+/// packed weight (a_bytes) and of a packed activation (b_bytes).
+struct int8_blocking {
+    std::size_t mr = 4, nv = 1, width = 1, kgroup = 1, a_bytes = 2, b_bytes = 2;
+    std::string_view arch = "reference";
+    constexpr std::size_t nr() const { return nv * width; }
+    constexpr std::size_t kpad(std::size_t k) const { return (k + kgroup - 1) / kgroup * kgroup; }
+};
+
+namespace detail {
+struct free_bytes_deleter {
+    void operator()(void* p) const { std::free(p); }
+};
+/// A zero-filled, 64-byte aligned buffer of n bytes plus 64 bytes of slack.
+inline std::unique_ptr<void, free_bytes_deleter> aligned_zero_bytes(std::size_t n) {
+    const std::size_t bytes = (n + 63) / 64 * 64 + 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    return std::unique_ptr<void, free_bytes_deleter>(p);
+}
+}  // namespace detail
+
+/// Quantized weights A[M, K] packed for one arch (layout above), with the zero-point compensation.
+struct packed_int8_a {
+    int8_blocking blocking;
+    std::size_t m = 0, k = 0, kp = 0;
+    std::int32_t zero_point = 0;       ///< the activations' u8 zero point the compensation is for
+    std::vector<std::int32_t> row_sum;  ///< sum_k wq[m, k]
+    std::vector<std::int32_t> comp;     ///< zero_point * row_sum[m]
+    const void* data = nullptr;
+    std::unique_ptr<void, detail::free_bytes_deleter> storage;
+};
+
+/// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp.
+/// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-127, 127].
+inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, std::size_t m, std::size_t k,
+                                 std::ptrdiff_t rs, std::int32_t zp) {
+    MOIR_CHECK(m >= 1 && k >= 1, error, "pack_int8_a: empty matrix");
+    MOIR_CHECK(k <= 65536, error, "pack_int8_a: K > 65536 could overflow the s32 accumulators");
+    packed_int8_a p;
+    p.blocking = bl, p.m = m, p.k = k, p.kp = bl.kpad(k), p.zero_point = zp;
+    const std::size_t mr = bl.mr, g = bl.kgroup, mpad = detail::round_up(m, mr);
+    p.storage = detail::aligned_zero_bytes(mpad * p.kp * bl.a_bytes);
+    p.row_sum.assign(m, 0);
+    p.comp.assign(m, 0);
+    for (std::size_t mi = 0; mi < m; ++mi) {
+        const std::int8_t* row = w + static_cast<std::ptrdiff_t>(mi) * rs;
+        for (std::size_t ki = 0; ki < k; ++ki) {
+            const std::size_t at = (mi / mr) * mr * p.kp + (ki / g) * mr * g + (mi % mr) * g + ki % g;
+            if (bl.a_bytes == 1)
+                static_cast<std::int8_t*>(p.storage.get())[at] = row[ki];
+            else
+                static_cast<std::int16_t*>(p.storage.get())[at] = row[ki];
+            p.row_sum[mi] += row[ki];
+        }
+        p.comp[mi] = zp * p.row_sum[mi];
+    }
+    p.data = p.storage.get();
+    return p;
+}
+
+/// INT8 convolution weights [G*out_c, in_c, kh, kw] as G packed operands [out_c, in_c*kh*kw].
+struct packed_int8_conv {
+    conv_geometry geometry;
+    std::vector<packed_int8_a> weights;  ///< one per group
+};
+
+/// requires: w holds groups*out_c*in_c*kh*kw s8 values in OIHW (GOIHW) order; zp as pack_int8_a.
+inline packed_int8_conv pack_int8_conv(const int8_blocking& bl, const std::int8_t* w, const conv_geometry& g,
+                                       std::int32_t zp) {
+    packed_int8_conv p;
+    p.geometry = g;
+    const std::size_t k = g.in_c * g.kh * g.kw;
+    for (std::size_t gi = 0; gi < g.groups; ++gi)
+        p.weights.push_back(pack_int8_a(bl, w + gi * g.out_c * k, g.out_c, k, static_cast<std::ptrdiff_t>(k), zp));
+    return p;
+}
+
+/// INT8 depthwise weights [C, kh, kw]: held as floats wq * scale[c] (the depthwise kernel sums in
+/// fp32, exact for integer values; see kernels/simd/int8_depthwise.hpp) plus the u8 zero point.
+struct packed_int8_depthwise {
+    conv_geometry geometry;  // depthwise()
+    std::int32_t zero_point = 0;
+    packed_depthwise w;      ///< float weights wq[c] * scale[c]
+};
+
+/// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
+inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const float* scale, const conv_geometry& g,
+                                                 std::int32_t zp) {
+    const std::size_t taps = g.kh * g.kw;
+    std::vector<float> f(g.groups * taps);
+    for (std::size_t c = 0; c < g.groups; ++c)
+        for (std::size_t t = 0; t < taps; ++t) f[c * taps + t] = static_cast<float>(w[c * taps + t]) * scale[c];
+    packed_int8_depthwise p;
+    p.geometry = g;
+    p.zero_point = zp;
+    p.w = pack_depthwise(f.data(), g);
+    return p;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_PACKING_HPP

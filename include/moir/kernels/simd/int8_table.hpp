@@ -1,0 +1,47 @@
+#ifndef MOIR_KERNELS_SIMD_INT8_TABLE_HPP
+#define MOIR_KERNELS_SIMD_INT8_TABLE_HPP
+
+// The INT8 fast-kernel table of one arch (the counterpart of table.hpp's FP32 one): its blocking
+// (what the packers need) and pointers to its kernels. int8_table<Arch>() is defined out of line
+// and not inline, so `extern template` (runtime/dispatch.hpp) keeps translation units without the
+// arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS / MOIR_INSTANTIATE_INT8_KERNELS
+// (runtime/instantiate.hpp) instantiate it in one that has them.
+
+#include <moir/kernels/simd/int8_conv.hpp>
+#include <moir/kernels/simd/int8_depthwise.hpp>
+#include <moir/kernels/simd/int8_gemm.hpp>
+#include <moir/kernels/simd/int8_quantize.hpp>
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // uint8_t
+
+namespace moir::kernels::simd {
+
+/// The INT8 kernels of one arch (each documented next to its template).
+struct int8_kernel_table {
+    int8_blocking blocking;
+    void (*gemm)(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
+                 std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch);
+    void (*conv)(const packed_int8_conv& w, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch);
+    void (*depthwise)(const packed_int8_depthwise& w, const std::uint8_t* x, float* y, const epilogue& e,
+                      float* scratch, std::size_t c0, std::size_t c1);
+    void (*quantize_u8)(const float* x, std::uint8_t* q, std::size_t n, float il, float ih);
+    void (*fake_quantize_f32)(const float* x, float* y, std::size_t n, float il, float ih, float ol, float oh,
+                              std::size_t levels);
+};
+
+/// The table of Arch. requires: instantiated only where Arch::supported().
+template <class Arch>
+const int8_kernel_table& int8_table();
+
+template <class Arch>
+const int8_kernel_table& int8_table() {
+    static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), &int8_gemm<Arch>, &int8_conv<Arch>,
+                                             &int8_depthwise<Arch>, &quantize_u8<Arch>,
+                                             &fake_quantize_f32<Arch>};
+    return table;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_INT8_TABLE_HPP

@@ -1,0 +1,351 @@
+#ifndef MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP
+#define MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP
+
+// The INT8 convolution step family: the quantized form the quantization pass writes (as OpenVINO's
+// NNCF does),
+//
+//   x -> FakeQuantize(x, il, ih, ol, oh, levels = 256)  (per tensor, il == ol, ih == oh, il < ih)
+//     -> Convolution / GroupConvolution(., W)           (every consumer of the FakeQuantize)
+//        W = Multiply(Convert(Const s8 [Cout, Cin, kh, kw]), Const f32 scale [Cout, 1, 1, 1])
+//     [-> Add(bias per channel)] [-> Relu | Clamp | HSwish | HSigmoid | Sigmoid]
+//
+// runs as one step made at the FakeQuantize node: the input is quantized once into u8 codes (an
+// arena buffer of its own: the FakeQuantize's f32 output is never materialized), then each
+// consumer runs on the INT8 kernels of the plan (kernels/simd/int8_*.hpp: 1x1 as GEMM, others
+// through im2col, depthwise on its own kernel) with dequantization, bias and activation fused in
+// the epilogue, writing f32. The plan folds W to f32 before the families run, so the family reads
+// the s8 constant and the scales behind the Convert and Multiply in the model graph.
+//
+// Arithmetic (kernels/simd/int8_packing.hpp): sx = (ih - il) / 255, zero point zp = round(-il / sx);
+// per output channel c: scale = sx * sw[c], shift = bias[c] + sw[c] * sum_k wq[c, k] * (il + sx * zp),
+// and the s32 compensation zp * sum_k wq[c, k]. A padded convolution needs 0.0 to have a code
+// (|il + sx * zp| <= 1e-4 * sx): padding reads zp. The codes are FakeQuantize's own, so the result
+// differs from the reference (FakeQuantize, then an FP32 convolution on Convert(W) * scale) by float
+// rounding only: the order of the sum and where the scales are applied.
+//
+// When any consumer does not fit (another op, weights not in this form, no code for 0.0 under
+// padding, ...), the family declines and the FakeQuantize stays FP32 (steps/fake_quantize.hpp);
+// the convolutions then run on the FP32 kernels with the folded weights. Nothing is claimed then.
+
+#include <moir/kernels/simd/int8_table.hpp>
+#include <moir/ops/constant.hpp>
+#include <moir/ops/convert.hpp>
+#include <moir/ops/convolution.hpp>
+#include <moir/ops/fake_quantize.hpp>
+#include <moir/ops/group_convolution.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/runtime/steps/fusion.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <algorithm>  // max, min
+#include <cmath>      // fabs, nearbyint
+#include <cstdint>    // int8_t, int32_t, uint8_t
+#include <memory>     // unique_ptr, make_unique
+#include <optional>   // optional
+#include <string>     // string, to_string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+namespace detail {
+
+/// A per-tensor FakeQuantize with levels = 256 and equal input and output ranges, as u8 codes.
+struct activation_quant {
+    float il = 0.0f, ih = 0.0f, sx = 0.0f;
+    std::int32_t zp = 0;
+    bool zero_exact = false;  ///< 0.0 has the code zp (padding may read it)
+};
+
+/// The scalar value of a constant input, if it is one.
+inline std::optional<float> scalar_input(const plan_builder& b, node_id id, std::size_t i) {
+    const tensor* t = b.constant_input(id, i);
+    if (!t || t->numel() != 1) return std::nullopt;
+    return t->at_as<float>(0);
+}
+
+/// The quantization of FakeQuantize node fq when it is per tensor, 256 levels, il == ol, ih == oh.
+inline std::optional<activation_quant> match_activation_quant(const plan_builder& b, node_id fq) {
+    const node& n = b.at(fq);
+    if (!n.is<ops::fake_quantize>() || n.inputs.size() != 5) return std::nullopt;
+    if (n.attrs_as<ops::fake_quantize>().levels != 256) return std::nullopt;
+    const auto il = scalar_input(b, fq, 1), ih = scalar_input(b, fq, 2);
+    const auto ol = scalar_input(b, fq, 3), oh = scalar_input(b, fq, 4);
+    if (!il || !ih || !ol || !oh || *il != *ol || *ih != *oh || !(*il < *ih)) return std::nullopt;
+    activation_quant q;
+    q.il = *il, q.ih = *ih, q.sx = (*ih - *il) / 255.0f;
+    const double z = std::nearbyint(-static_cast<double>(*il) / q.sx);
+    q.zp = static_cast<std::int32_t>(std::min(255.0, std::max(0.0, z)));
+    q.zero_exact = std::fabs(static_cast<double>(*il) + static_cast<double>(q.sx) * q.zp) <= 1e-4 * q.sx;
+    return q;
+}
+
+/// The s8 weights and per-output-channel scales behind a convolution's weight input:
+/// Multiply(Convert(Const s8), Const f32) in either operand order.
+struct quantized_weights {
+    const tensor* q = nullptr;  ///< s8, the convolution's weight shape
+    std::vector<float> scale;   ///< one per output channel (all groups)
+};
+
+inline std::optional<quantized_weights> match_quantized_weights(const plan_builder& b, output_ref w,
+                                                                std::size_t channels) {
+    const node& mul = b.at(w.node);
+    if (!mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
+    const shape& wdims = b.slot_at(w).dims;
+    for (std::size_t side = 0; side < 2; ++side) {
+        const node& cv = b.at(mul.inputs[side].node);
+        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
+        const slot& qs = b.slot_at(cv.inputs[0]);
+        const slot& ss = b.slot_at(mul.inputs[1 - side]);
+        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
+        if (ss.where != slot::kind::constant || ss.type != element_type::f32) continue;
+        // the scale varies along the output-channel axes only: right-aligned, 1 on the last three
+        // axes (in, kh, kw), and 1 or `channels` values in all
+        const shape& sd = ss.dims;
+        if (sd.size() > wdims.size()) continue;
+        bool ok = true;
+        for (std::size_t d = 0; d < sd.size() && ok; ++d) {
+            const std::size_t wd = d + wdims.size() - sd.size();
+            ok = sd[d] == 1 || (wd + 3 < wdims.size() && sd[d] == wdims[wd]);
+        }
+        const std::size_t sn = ss.value.numel();
+        if (!ok || (sn != 1 && sn != channels)) continue;
+        quantized_weights r;
+        r.q = &qs.value;
+        r.scale.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c) r.scale[c] = ss.value.at_as<float>(sn == 1 ? 0 : c);
+        return r;
+    }
+    return std::nullopt;
+}
+
+/// The geometry of a 2-D convolution node with a u8-able input, or nothing.
+inline std::optional<kernels::simd::conv_geometry> conv_geometry_of(const plan_builder& b, node_id id) {
+    const node& n = b.at(id);
+    if (!n.is<ops::convolution>() && !n.is<ops::group_convolution>()) return std::nullopt;
+    const bool grouped = n.is<ops::group_convolution>();
+    const auto& a = grouped ? n.attrs_as<ops::group_convolution>() : n.attrs_as<ops::convolution>();
+    const slot& xs = b.slots[b.input_slot(id, 0)];
+    const slot& ws = b.slots[b.input_slot(id, 1)];
+    const slot& ys = b.slots[b.output_slot(id)];
+    if (xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.size() != 4 || ys.dims.size() != 4 ||
+        ws.dims.size() != (grouped ? 5u : 4u))
+        return std::nullopt;
+    const shape& wd = ws.dims;
+    const std::size_t lead = grouped ? 3 : 2;
+    const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]}, a.strides,
+                                                 a.dilations, a.pads_begin, a.pads_end, a.auto_pad, false);
+    kernels::simd::conv_geometry g;
+    g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
+    g.out_c = static_cast<std::size_t>(wd[lead - 2]);
+    g.in_c = static_cast<std::size_t>(wd[lead - 1]);
+    g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
+    g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
+    g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
+    g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
+    g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
+    g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+    if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
+        g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
+        g.pl < 0 || g.in_c * g.kh * g.kw > 65536)
+        return std::nullopt;
+    return g;
+}
+
+/// Whether the convolution needs the code of 0.0 (it reads padding).
+inline bool reads_padding(const kernels::simd::conv_geometry& g) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const auto last_y = static_cast<std::ptrdiff_t>((g.out_h - 1) * g.sh + (g.kh - 1) * g.dh) - g.pt;
+    const auto last_x = static_cast<std::ptrdiff_t>((g.out_w - 1) * g.sw + (g.kw - 1) * g.dw) - g.pl;
+    return g.pt > 0 || g.pl > 0 || last_y >= ih || last_x >= iw;
+}
+
+}  // namespace detail
+
+/// Quantize once, then run the INT8 convolutions that read the codes.
+class int8_conv_step final : public step {
+public:
+    struct conv {
+        enum class kind : std::uint8_t { pointwise, general, depthwise } how = kind::general;
+        struct part {
+            kernels::simd::packed_int8_conv w;
+            std::size_t x_off = 0, y_off = 0, ch_off = 0;  // bytes into q, floats into y, channels
+        };
+        std::vector<part> parts;                     // pointwise: one; general: per group and channel block
+        kernels::simd::packed_int8_depthwise dw;     // depthwise
+        std::vector<float> scale, shift;             // per output channel
+        fused_epilogue fused;
+        kernels::simd::int8_epilogue ep;
+        kernels::simd::epilogue dw_ep;
+        std::size_t y_stride = 0, columns = 0, grain = 1, channels = 0;
+    };
+    const kernels::simd::int8_kernel_table* t = nullptr;
+    float il = 0.0f, ih = 0.0f;
+    std::size_t batch = 1, x_stride = 0, numel = 0;
+    std::vector<conv> convs;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        auto* q = static_cast<std::uint8_t*>(ctx.out(writes[0]));
+        ctx.pool->parallel_for(0, numel, 16384, [&](std::size_t b, std::size_t e, std::size_t) {
+            t->quantize_u8(x + b, q + b, e - b, il, ih);
+        });
+        for (std::size_t i = 0; i < convs.size(); ++i) {
+            const conv& c = convs[i];
+            float* y = ctx.out_f32(writes[i + 1]);
+            for (std::size_t n = 0; n < batch; ++n) {
+                const std::uint8_t* qn = q + n * x_stride;
+                float* yn = y + n * c.y_stride;
+                switch (c.how) {
+                    case conv::kind::pointwise: {
+                        const auto& a = c.parts[0].w.weights[0];
+                        const auto ld = static_cast<std::ptrdiff_t>(c.columns);
+                        ctx.pool->parallel_for(0, c.columns, c.grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+                            t->gemm(a, qn + b, ld, e - b, yn + b, ld, c.ep, ctx.scratch_of(w));
+                        });
+                        break;
+                    }
+                    case conv::kind::general:
+                        ctx.pool->parallel_for(0, c.parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                            for (std::size_t pi = b; pi < e; ++pi) {
+                                const auto& p = c.parts[pi];
+                                kernels::simd::int8_epilogue pe = c.ep;
+                                pe.scale += p.ch_off;
+                                if (pe.shift) pe.shift += p.ch_off;
+                                t->conv(p.w, qn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w));
+                            }
+                        });
+                        break;
+                    case conv::kind::depthwise:
+                        ctx.pool->parallel_for(0, c.channels, 4, [&](std::size_t b, std::size_t e, std::size_t w) {
+                            t->depthwise(c.dw, qn, yn, c.dw_ep, ctx.scratch_of(w), b, e);
+                        });
+                        break;
+                }
+            }
+        }
+    }
+};
+
+/// The family (see the file comment).
+struct int8_convolution {
+    static constexpr std::string_view name = "int8_convolution";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        namespace ks = kernels::simd;
+        if (!b.int8 || !b.use_int8 || !b.at(id).is<ops::fake_quantize>()) return nullptr;
+        const auto aq = detail::match_activation_quant(b, id);
+        const slot xs = b.slots[b.input_slot(id, 0)];  // a copy: b.slots grows below
+        if (!aq || xs.type != element_type::f32 || xs.dims.size() != 4 || xs.where == slot::kind::constant ||
+            b.slots[b.output_slot(id)].dims != xs.dims)
+            return nullptr;
+        // every consumer must fit before anything is claimed
+        struct plan_of {
+            node_id id;
+            ks::conv_geometry g;
+            detail::quantized_weights w;
+        };
+        std::vector<plan_of> todo;
+        const auto& cons = b.consumers(output_ref{id, 0});
+        if (cons.empty()) return nullptr;
+        for (const auto& [cid, idx] : cons) {
+            if (idx != 0 || b.claimed(cid)) return nullptr;
+            const auto g = detail::conv_geometry_of(b, cid);
+            if (!g || (!aq->zero_exact && detail::reads_padding(*g))) return nullptr;
+            auto w = detail::match_quantized_weights(b, b.at(cid).inputs.at(1), g->groups * g->out_c);
+            if (!w) return nullptr;
+            todo.push_back({cid, *g, std::move(*w)});
+        }
+        auto s = std::make_unique<int8_conv_step>();
+        s->t = b.int8;
+        s->il = aq->il, s->ih = aq->ih;
+        s->numel = numel(xs.dims);
+        s->batch = static_cast<std::size_t>(xs.dims[0]);
+        s->x_stride = s->numel / (s->batch ? s->batch : 1);
+        s->reads = {b.input_slot(id, 0)};
+        s->name = b.at(id).name;
+        s->ops = std::string(b.at(id).op->ir_name);
+        s->kernel = "quantize_u8." + std::string(b.int8->blocking.arch);
+        std::vector<std::size_t> outs;
+        for (plan_of& pl : todo) {
+            const ks::conv_geometry& g = pl.g;
+            const std::size_t channels = g.groups * g.out_c, k = g.in_c * g.kh * g.kw;
+            const auto* wq = pl.w.q->data<std::int8_t>();
+            int8_conv_step::conv c;
+            c.channels = channels;
+            c.fused = match_epilogue(b, output_ref{pl.id, 0}, 1, channels);
+            b.claim(pl.id);
+            c.scale.resize(channels);
+            c.shift.resize(channels);
+            const double residual = static_cast<double>(aq->il) + static_cast<double>(aq->sx) * aq->zp;
+            for (std::size_t ch = 0; ch < channels; ++ch) {
+                std::int64_t sum = 0;
+                for (std::size_t i = 0; i < k; ++i) sum += wq[ch * k + i];
+                c.scale[ch] = aq->sx * pl.w.scale[ch];
+                const double bias = c.fused.bias.empty() ? 0.0 : c.fused.bias[ch];
+                c.shift[ch] = static_cast<float>(bias + static_cast<double>(pl.w.scale[ch]) * double(sum) * residual);
+            }
+            c.ep.scale = c.scale.data();
+            c.ep.shift = c.shift.data();
+            c.ep.act = c.fused.kernel_epilogue(false);
+            c.ep.act.bias = nullptr;
+            c.y_stride = channels * g.out_h * g.out_w;
+            const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
+            const std::string suffix = "." + std::string(b.int8->blocking.arch) + c.fused.act_suffix();
+            std::size_t scratch = 0;
+            if (g.depthwise()) {
+                c.how = int8_conv_step::conv::kind::depthwise;
+                c.dw = ks::pack_int8_depthwise(wq, c.scale.data(), g, aq->zp);
+                c.dw_ep = c.fused.kernel_epilogue(false);
+                c.dw_ep.bias = c.shift.data();
+                scratch = ks::int8_depthwise_scratch_floats(g, b.int8->blocking.width);
+                s->kernel += "+i8dw" + ksize + suffix;
+            } else {
+                const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+                const bool pointwise = g.groups == 1 && g.pointwise();
+                c.how = pointwise ? int8_conv_step::conv::kind::pointwise : int8_conv_step::conv::kind::general;
+                std::size_t block = g.out_c;
+                if (!pointwise && b.threads > 1 && g.groups < b.threads) {
+                    const std::size_t want = (b.threads + g.groups - 1) / g.groups, mr = b.int8->blocking.mr;
+                    block = std::min(g.out_c, ks::detail::round_up((g.out_c + want - 1) / want, mr));
+                }
+                for (std::size_t gi = 0; gi < g.groups; ++gi)
+                    for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
+                        ks::conv_geometry pg = g;
+                        pg.groups = 1;
+                        pg.out_c = std::min(block, g.out_c - o0);
+                        int8_conv_step::conv::part p;
+                        p.w = ks::pack_int8_conv(b.int8->blocking, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
+                        p.x_off = gi * g.in_c * in_plane;
+                        p.y_off = (gi * g.out_c + o0) * out_plane;
+                        p.ch_off = gi * g.out_c + o0;
+                        scratch = std::max(scratch, (ks::int8_conv_scratch_bytes(p.w) + 3) / 4);
+                        c.parts.push_back(std::move(p));
+                    }
+                if (pointwise) {
+                    c.columns = out_plane;
+                    const std::size_t nr = b.int8->blocking.nr();
+                    c.grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
+                }
+                s->kernel += std::string(g.groups > 1 ? "+i8gconv" : "+i8conv") + ksize + suffix;
+            }
+            s->scratch_floats = std::max(s->scratch_floats, scratch + 16);
+            s->ops += "+" + std::string(b.at(pl.id).op->ir_name) + c.fused.ops;
+            outs.push_back(c.fused.out_slot);
+            s->convs.push_back(std::move(c));
+        }
+        // the u8 codes: an arena buffer of their own, written and read by this step only
+        slot qs;
+        qs.where = slot::kind::arena;
+        qs.type = element_type::u8;
+        qs.dims = xs.dims;
+        qs.bytes = numel(xs.dims);
+        b.slots.push_back(std::move(qs));
+        s->writes.push_back(b.slots.size() - 1);
+        for (std::size_t o : outs) s->writes.push_back(o);
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP

@@ -1,0 +1,260 @@
+// The INT8 fast kernels (GEMM, convolution, depthwise) against the scalar s32 oracles of
+// kernels/reference/int8_gemm.hpp, on every INT8 arch this program has and the CPU runs (the others
+// are reported as skipped): with unit scales the f32 outputs must equal the s32 accumulators
+// exactly (every test accumulator is below 2^24, so float holds it exactly); with real scales,
+// shifts and every activation, within 1e-5 relative of the epilogue computed in double. Sizes are
+// awkward on purpose: M, N, channels and widths not multiples of any vector or tile, K not a
+// multiple of the k-group (4 for VNNI, 2 for AVX2), 1x1 images, stride 2 on odd sizes, zero points 0,
+// 128 and an odd one.
+
+#include "support.hpp"
+
+#include <moir/kernels/reference/int8_gemm.hpp>
+
+#include <cmath>    // sqrt
+#include <cstdint>  // int8_t, int32_t, uint8_t
+#include <string>   // string, to_string
+#include <utility>  // pair
+#include <vector>   // vector
+
+using namespace moir;
+using namespace moir::test;
+namespace ks = moir::kernels::simd;
+namespace kr = moir::kernels::reference;
+
+namespace {
+
+/// The (name, table) of each INT8 arch compiled in and available; reports the skipped ones once.
+std::vector<std::pair<std::string, const ks::int8_kernel_table*>> int8_arches() {
+    std::vector<std::pair<std::string, const ks::int8_kernel_table*>> r;
+    static bool reported = false;
+    for_each_type(arch::int8_arches{}, [&](auto tag) {
+        using Arch = typename decltype(tag)::type;
+        if (const auto* t = runtime::int8_table_if_usable<Arch>()) {
+            r.emplace_back(std::string(Arch::name), t);
+        } else if (!reported) {
+            const std::string why = runtime::compiled_in<Arch>() ? "not available on this CPU" : "not compiled in";
+            MESSAGE("int8 arch " << Arch::name << " skipped: " << why);
+        }
+    });
+    if (!reported) {
+        std::string names;
+        for (const auto& a : r) names += " " + a.first;
+        MESSAGE("int8 arches tested:" << names);
+    }
+    reported = true;
+    return r;
+}
+
+std::vector<std::uint8_t> random_u8(std::size_t n, std::uint32_t seed) {
+    std::vector<std::uint8_t> v(n);
+    std::uint32_t s = seed * 2654435761u + 99u;
+    for (auto& x : v) {
+        s = s * 1664525u + 1013904223u;
+        x = static_cast<std::uint8_t>(s >> 24);
+    }
+    return v;
+}
+/// s8 weights in [-127, 127] (the symmetric range; -128 never occurs).
+std::vector<std::int8_t> random_s8(std::size_t n, std::uint32_t seed) {
+    std::vector<std::int8_t> v(n);
+    std::uint32_t s = seed * 2654435761u + 7u;
+    for (auto& x : v) {
+        s = s * 1664525u + 1013904223u;
+        x = static_cast<std::int8_t>(static_cast<std::int32_t>((s >> 16) % 255u) - 127);
+    }
+    return v;
+}
+
+/// Exact check: got[i] == float(want[i]) (unit scale, zero shift).
+std::size_t count_inexact(const float* got, const std::vector<std::int32_t>& want, const std::string& what) {
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < want.size(); ++i)
+        if (got[i] != static_cast<float>(want[i])) {
+            if (bad == 0) MESSAGE(what << ": element " << i << " is " << got[i] << ", expected " << want[i]);
+            ++bad;
+        }
+    return bad;
+}
+
+/// act(acc * scale[row] + shift[row]) in double; rows of `plane` elements.
+std::vector<double> epilogue_of(const std::vector<std::int32_t>& acc, std::size_t plane, const std::vector<float>& scale,
+                                const std::vector<float>& shift, activation a) {
+    std::vector<double> r(acc.size());
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+        const std::size_t row = i / plane;
+        r[i] = apply_activation(a, double(acc[i]) * scale[row] + shift[row], -0.25, 0.5);
+    }
+    return r;
+}
+
+/// Per-row scales that bring acc of K terms to about [-1, 1], and shifts in [-0.5, 0.5].
+std::pair<std::vector<float>, std::vector<float>> scales_for(std::size_t rows, std::size_t k, std::uint32_t seed) {
+    auto s = random_floats(rows, seed), h = random_floats(rows, seed + 1);
+    for (auto& v : s) v = static_cast<float>((1.25 + 0.5 * v) / (255.0 * 127.0 * std::sqrt(double(k)) * 0.3));
+    for (auto& v : h) v *= 0.5f;
+    return {s, h};
+}
+
+constexpr std::int32_t zero_points[] = {0, 128, 37};
+
+}  // namespace
+
+TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on awkward sizes") {
+    for (const auto& [name, table] : int8_arches()) {
+        std::size_t failures = 0, run = 0, i = 0;
+        for (std::size_t m : {1, 3, 7, 13, 17, 33})
+            for (std::size_t k : {1, 3, 5, 7, 13, 124, 129, 257})
+                for (std::size_t n : {1, 5, 13, 31, 47, 129}) {
+                    const std::int32_t zp = zero_points[i % 3];
+                    const activation act = all_activations[i % 6];
+                    ++i;
+                    const auto w = random_s8(m * k, 1 + std::uint32_t(i));
+                    const auto x0 = random_u8(k * n, 2 + std::uint32_t(i));
+                    const auto want = kr::int8_gemm(w.data(), x0.data(), m, k, n, zp);
+                    // B and C with row strides wider than N: the kernel must honour ldb and ldc
+                    const std::size_t ldb = n + 3, ldc = n + 5;
+                    std::vector<std::uint8_t> x(k * ldb, 0xEE);
+                    for (std::size_t r = 0; r < k; ++r)
+                        for (std::size_t j = 0; j < n; ++j) x[r * ldb + j] = x0[r * n + j];
+                    const ks::packed_int8_a pa =
+                        ks::pack_int8_a(table->blocking, w.data(), m, k, std::ptrdiff_t(k), zp);
+                    std::vector<float> scratch(ks::int8_gemm_scratch_bytes(table->blocking, k, n) / 4 + 16);
+                    const std::string what = name + " int8_gemm m=" + std::to_string(m) + " k=" + std::to_string(k) +
+                                             " n=" + std::to_string(n) + " zp=" + std::to_string(zp);
+                    // exact: unit scale, no shift, no activation
+                    const std::vector<float> ones(m, 1.0f);
+                    ks::int8_epilogue e;
+                    e.scale = ones.data();
+                    std::vector<float> c(m * ldc, -9.0f), got(m * n);
+                    table->gemm(pa, x.data(), std::ptrdiff_t(ldb), n, c.data(), std::ptrdiff_t(ldc), e, scratch.data());
+                    bool pad_ok = true;
+                    for (std::size_t r = 0; r < m; ++r) {
+                        for (std::size_t j = 0; j < n; ++j) got[r * n + j] = c[r * ldc + j];
+                        for (std::size_t j = n; j < ldc; ++j) pad_ok = pad_ok && c[r * ldc + j] == -9.0f;
+                    }
+                    if (!pad_ok) MESSAGE(what << ": wrote outside the N columns");
+                    failures += count_inexact(got.data(), want, what) + !pad_ok;
+                    // the epilogue: scale, shift, activation
+                    const auto [scale, shift] = scales_for(m, k, std::uint32_t(i));
+                    e.scale = scale.data();
+                    e.shift = shift.data();
+                    e.act.act = act;
+                    e.act.lo = -0.25f, e.act.hi = 0.5f;
+                    table->gemm(pa, x0.data(), std::ptrdiff_t(n), n, got.data(), std::ptrdiff_t(n), e, scratch.data());
+                    failures += count_mismatches(got.data(), epilogue_of(want, n, scale, shift, act),
+                                                 what + " " + name_of(act));
+                    ++run;
+                }
+        INFO(name);
+        CHECK(failures == 0);
+        CHECK(run > 0);
+    }
+}
+
+namespace {
+ks::conv_geometry geometry(std::size_t groups, std::size_t cin, std::size_t cout, std::size_t h, std::size_t w,
+                           std::size_t k, std::size_t s, std::size_t pad, std::size_t dil = 1) {
+    ks::conv_geometry g;
+    g.groups = groups, g.in_c = cin, g.out_c = cout, g.in_h = h, g.in_w = w;
+    g.kh = g.kw = k, g.sh = g.sw = s, g.dh = g.dw = dil;
+    g.pt = g.pl = std::ptrdiff_t(pad);
+    g.out_h = (h + 2 * pad - dil * (k - 1) - 1) / s + 1;
+    g.out_w = (w + 2 * pad - dil * (k - 1) - 1) / s + 1;
+    return g;
+}
+}  // namespace
+
+TEST_CASE("int8 conv (1x1 GEMM and im2col): s32-exact and epilogue, odd sizes, strides, groups, padding") {
+    const std::vector<ks::conv_geometry> geos = {
+        geometry(1, 5, 7, 9, 11, 1, 1, 0),    // pointwise, K = 5
+        geometry(1, 16, 24, 6, 10, 1, 1, 0),  // pointwise
+        geometry(1, 3, 8, 13, 17, 3, 2, 1),   // stem-like: 3 -> 8, stride 2, odd sizes, K = 27
+        geometry(1, 6, 5, 7, 9, 3, 1, 1),     // 3x3 same
+        geometry(1, 4, 3, 1, 1, 3, 1, 1),     // 1x1 image under a padded 3x3
+        geometry(2, 3, 5, 8, 7, 3, 2, 1),     // groups, stride 2
+        geometry(1, 5, 6, 9, 9, 3, 1, 2, 2),  // dilation 2
+        geometry(1, 7, 9, 11, 12, 5, 2, 2),   // 5x5 stride 2
+        geometry(1, 9, 4, 5, 6, 1, 2, 0),     // 1x1 stride 2 (not pointwise: im2col path)
+        geometry(1, 33, 19, 7, 5, 2, 1, 0),   // even kernel, no pad
+    };
+    for (const auto& [name, table] : int8_arches()) {
+        std::size_t failures = 0, i = 0;
+        for (const auto& g : geos) {
+            for (std::int32_t zp : zero_points) {
+                const activation act = all_activations[i % 6];
+                ++i;
+                const std::size_t k = g.in_c * g.kh * g.kw, channels = g.groups * g.out_c, plane = g.out_h * g.out_w;
+                const auto w = random_s8(channels * k, 11 + std::uint32_t(i));
+                const auto x = random_u8(g.groups * g.in_c * g.in_h * g.in_w, 12 + std::uint32_t(i));
+                const auto want = kr::int8_conv(g, w.data(), x.data(), zp);
+                const ks::packed_int8_conv p = ks::pack_int8_conv(table->blocking, w.data(), g, zp);
+                std::vector<float> scratch(ks::int8_conv_scratch_bytes(p) / 4 + 16);
+                const std::string what = name + " int8_conv g=" + std::to_string(g.groups) + " " +
+                                         std::to_string(g.in_c) + "->" + std::to_string(g.out_c) + " " +
+                                         std::to_string(g.in_h) + "x" + std::to_string(g.in_w) + " k" +
+                                         std::to_string(g.kh) + " s" + std::to_string(g.sh) + " zp=" + std::to_string(zp);
+                const std::vector<float> ones(channels, 1.0f);
+                ks::int8_epilogue e;
+                e.scale = ones.data();
+                std::vector<float> y(channels * plane, -9.0f);
+                table->conv(p, x.data(), y.data(), e, scratch.data());
+                failures += count_inexact(y.data(), want, what);
+                const auto [scale, shift] = scales_for(channels, k, std::uint32_t(i));
+                e.scale = scale.data();
+                e.shift = shift.data();
+                e.act.act = act;
+                e.act.lo = -0.25f, e.act.hi = 0.5f;
+                table->conv(p, x.data(), y.data(), e, scratch.data());
+                failures += count_mismatches(y.data(), epilogue_of(want, plane, scale, shift, act),
+                                             what + " " + name_of(act));
+            }
+        }
+        INFO(name);
+        CHECK(failures == 0);
+    }
+}
+
+TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x5, stride 1 / 2, odd sizes") {
+    std::vector<ks::conv_geometry> geos;
+    for (std::size_t k : {3, 5})
+        for (std::size_t s : {1, 2})
+            for (auto [h, w] : {std::pair<std::size_t, std::size_t>{1, 1}, {7, 9}, {12, 33}, {5, 17}}) {
+                auto g = geometry(5, 1, 1, h, w, k, s, k / 2);
+                geos.push_back(g);
+            }
+    geos.push_back(geometry(17, 1, 1, 10, 11, 3, 1, 1, 2));  // dilated: the general loop
+    geos.push_back(geometry(3, 1, 1, 9, 8, 3, 2, 0));        // unpadded stride 2
+    for (const auto& [name, table] : int8_arches()) {
+        std::size_t failures = 0, i = 0;
+        for (const auto& g : geos) {
+            for (std::int32_t zp : zero_points) {
+                const activation act = all_activations[i % 6];
+                ++i;
+                const std::size_t c = g.groups, taps = g.kh * g.kw, plane = g.out_h * g.out_w;
+                const auto w = random_s8(c * taps, 21 + std::uint32_t(i));
+                const auto x = random_u8(c * g.in_h * g.in_w, 22 + std::uint32_t(i));
+                const auto want = kr::int8_conv(g, w.data(), x.data(), zp);
+                const std::string what = name + " int8_depthwise c=" + std::to_string(c) + " " + std::to_string(g.in_h) +
+                                         "x" + std::to_string(g.in_w) + " k" + std::to_string(g.kh) + " s" +
+                                         std::to_string(g.sh) + " zp=" + std::to_string(zp);
+                std::vector<float> scratch(ks::int8_depthwise_scratch_floats(g, table->blocking.width) + 16);
+                std::vector<float> y(c * plane, -9.0f);
+                const std::vector<float> ones(c, 1.0f);
+                const ks::packed_int8_depthwise p1 = ks::pack_int8_depthwise(w.data(), ones.data(), g, zp);
+                // two calls on channel ranges: the kernel must honour [c0, c1)
+                table->depthwise(p1, x.data(), y.data(), ks::epilogue{}, scratch.data(), 0, c / 2);
+                table->depthwise(p1, x.data(), y.data(), ks::epilogue{}, scratch.data(), c / 2, c);
+                failures += count_inexact(y.data(), want, what);
+                const auto [scale, shift] = scales_for(c, taps, std::uint32_t(i));
+                const ks::packed_int8_depthwise p = ks::pack_int8_depthwise(w.data(), scale.data(), g, zp);
+                const ks::epilogue e{act, shift.data(), nullptr, -0.25f, 0.5f};
+                table->depthwise(p, x.data(), y.data(), e, scratch.data(), 0, c);
+                failures += count_mismatches(y.data(), epilogue_of(want, plane, scale, shift, act),
+                                             what + " " + name_of(act));
+            }
+        }
+        INFO(name);
+        CHECK(failures == 0);
+    }
+}

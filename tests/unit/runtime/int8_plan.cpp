@@ -1,0 +1,208 @@
+// The INT8 step family (runtime/steps/int8_convolution.hpp) and the FP32 FakeQuantize family
+// (runtime/steps/fake_quantize.hpp) in compiled plans, against the reference executor, on small
+// models quantized by hand in the IR form the quantization pass writes:
+//   FakeQuantize(x, il, ih, il, ih, 256) -> Convolution / GroupConvolution(., Multiply(Convert(s8), scale))
+//   [-> Add(bias)] [-> activation].
+// Tolerance 2e-5 x max|reference|: the quantized input codes are the same (both round with
+// FakeQuantize's formula), only the float arithmetic differs: the order of the sum, and the
+// scales applied once to the s32 sum instead of to every weight and input.
+// Chains of quantized layers are checked with a looser bound (a float difference of one ulp in a
+// layer's output may move the next layer's input across a rounding boundary: one code, one step).
+
+#include <moir/ops/add.hpp>
+#include <moir/ops/clamp.hpp>
+#include <moir/ops/convert.hpp>
+#include <moir/ops/convolution.hpp>
+#include <moir/ops/fake_quantize.hpp>
+#include <moir/ops/group_convolution.hpp>
+#include <moir/ops/hswish.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/ops/parameter.hpp>
+#include <moir/ops/relu.hpp>
+#include <moir/ops/result.hpp>
+#include <moir/runtime/plan.hpp>
+#include <moir/runtime/reference_executor.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>  // max
+#include <cmath>      // fabs
+#include <cstdint>    // int8_t, uint32_t
+#include <string>     // string
+#include <vector>     // vector
+
+namespace {
+
+using namespace moir;
+namespace rt = moir::runtime;
+
+std::uint32_t next(std::uint32_t& s) { return s = s * 1664525u + 1013904223u; }
+tensor random_f32(const shape& dims, std::uint32_t seed, float lo, float hi) {
+    std::vector<float> v(numel(dims));
+    for (auto& x : v) x = lo + (hi - lo) * static_cast<float>(next(seed) >> 8) / static_cast<float>(1u << 24);
+    return tensor::from_vector(v, dims);
+}
+
+struct qbuilder {
+    model m;
+    std::size_t n = 0;
+    std::uint32_t seed = 11;
+    std::string fresh(const std::string& what) { return what + std::to_string(n++); }
+    output_ref param(const shape& s) {
+        const node_id id = m.add<ops::parameter>({element_type::f32, partial_shape(s)}, {}, fresh("x"));
+        m.parameters.push_back(id);
+        return {id, 0};
+    }
+    output_ref constant(const tensor& t) { return {m.add<ops::constant>({t}, {}, fresh("c")), 0}; }
+    output_ref scalar(float v) { return constant(tensor::from_vector(std::vector<float>{v}, shape{})); }
+    template <class Op>
+    output_ref op(typename Op::attrs a, std::vector<output_ref> in) {
+        return {m.add<Op>(std::move(a), std::move(in), fresh(std::string(Op::name))), 0};
+    }
+    output_ref fq(output_ref x, float il, float ih) {
+        ops::fake_quantize::attrs a;
+        a.levels = 256;
+        return op<ops::fake_quantize>(a, {x, scalar(il), scalar(ih), scalar(il), scalar(ih)});
+    }
+    /// Multiply(Convert(Const s8 [dims]), Const f32 scale [out channels, 1, ...]).
+    output_ref qweights(const shape& dims, std::size_t channels_axes) {
+        std::vector<std::int8_t> q(numel(dims));
+        for (auto& v : q) v = static_cast<std::int8_t>(static_cast<int>(next(seed) >> 16) % 255 - 127);
+        shape sd(dims.size(), 1);
+        for (std::size_t d = 0; d < channels_axes; ++d) sd[d] = dims[d];
+        const tensor scale = random_f32(sd, next(seed), 0.002f, 0.01f);
+        const output_ref c = op<ops::convert>({element_type::f32}, {constant(tensor::from_vector(q, dims))});
+        return op<ops::multiply>({}, {c, constant(scale)});
+    }
+    output_ref conv(output_ref x, std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t s, std::int64_t p) {
+        ops::detail::convolution_attrs a{{s, s}, {1, 1}, {p, p}, {p, p}, ops::pad_type::explicit_};
+        return op<ops::convolution>(a, {x, qweights({cout, cin, k, k}, 1)});
+    }
+    output_ref dwconv(output_ref x, std::int64_t c, std::int64_t k, std::int64_t s, std::int64_t p) {
+        ops::detail::convolution_attrs a{{s, s}, {1, 1}, {p, p}, {p, p}, ops::pad_type::explicit_};
+        return op<ops::group_convolution>(a, {x, qweights({c, 1, 1, k, k}, 1)});
+    }
+    output_ref bias(output_ref x, std::int64_t c) {
+        return op<ops::add>({}, {x, constant(random_f32({1, c, 1, 1}, next(seed), -0.5f, 0.5f))});
+    }
+    void output(output_ref r) { m.results.push_back(m.add<ops::result>({}, {r}, fresh("y"))); }
+};
+
+void check_close(const std::vector<tensor>& got, const std::vector<tensor>& want, double rel) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        REQUIRE(got[i].dims() == want[i].dims());
+        const auto g = got[i].to_vector<double>(), w = want[i].to_vector<double>();
+        double scale = 1e-3, worst = 0.0;
+        for (double v : w) scale = std::max(scale, std::fabs(v));
+        for (std::size_t j = 0; j < g.size(); ++j) worst = std::max(worst, std::fabs(g[j] - w[j]));
+        CHECK_MESSAGE(worst <= rel * scale, "output " << i << ": max abs diff " << worst << " (scale " << scale << ")");
+    }
+}
+
+std::vector<std::string> arches() {
+    std::vector<std::string> a;
+    for (const char* name : {"reference", "avx2", "avx512"})
+        if (rt::fp32_table_named(name)) a.push_back(name);
+    return a;
+}
+
+std::size_t count_kernel(const rt::plan& p, const std::string& part) {
+    std::size_t n = 0;
+    for (const auto& s : p.steps()) n += s->kernel.find(part) != std::string::npos;
+    return n;
+}
+
+/// Symmetric activations: codes 0..255 with 0.0 at code 128 (exact).
+constexpr float sym_scale = 1.0f / 100.0f;
+constexpr float sym_lo = -128.0f * sym_scale, sym_hi = 127.0f * sym_scale;
+
+}  // namespace
+
+TEST_CASE("int8 plan: one FakeQuantize feeding a 1x1 conv and a depthwise conv, padded 3x3, unpadded with an inexact zero") {
+    qbuilder b;
+    const auto x = b.param({1, 13, 11, 9});
+    const auto q = b.fq(x, sym_lo, sym_hi);
+    b.output(b.op<ops::hswish>({}, {b.bias(b.conv(q, 13, 17, 1, 1, 0), 17)}));  // 1x1 GEMM, zp 128
+    const auto dw = b.op<ops::relu>({}, {b.bias(b.dwconv(q, 13, 3, 2, 1), 13)});  // depthwise s2, padded
+    b.output(dw);
+    const auto x2 = b.param({1, 6, 10, 7});
+    // il = 0: a non-negative tensor, zp 0; a padded 3x3 stride-2 conv with clamp
+    b.output(b.op<ops::clamp>({-0.5, 0.5}, {b.conv(b.fq(x2, 0.0f, 0.9f), 6, 5, 3, 2, 1)}));
+    // il = -0.3 with ih = 0.7: 0.0 has no code (76.5), allowed only without padding
+    b.output(b.conv(b.fq(x2, -0.3f, 0.7f), 6, 4, 3, 1, 0));
+    b.m.validate();
+    const model& m = b.m;
+    const std::vector<tensor> in{random_f32({1, 13, 11, 9}, 5, -1.5f, 1.5f), random_f32({1, 6, 10, 7}, 6, -0.4f, 1.0f)};
+    const auto want = reference_executor<>(m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan p(m, {in[0].dims(), in[1].dims()}, o);
+            check_close(p.run(in), want, 2e-5);
+            check_close(p.run(in), want, 2e-5);
+            CHECK(count_kernel(p, "quantize_u8.") == 3);
+            CHECK(count_kernel(p, "+i8conv1x1.") == 1);
+            CHECK(count_kernel(p, "+i8dw3x3.") == 1);
+            CHECK(count_kernel(p, "+i8conv3x3.") == 2);
+            MESSAGE(arch << " x" << threads << ": int8 kernels " << p.int8_arch() << ", " << p.steps().size() << " steps");
+            // the same model with INT8 off: FakeQuantize in FP32, convolutions on the folded weights
+            o.int8 = false;
+            rt::plan f(m, {in[0].dims(), in[1].dims()}, o);
+            check_close(f.run(in), want, 2e-5);
+            CHECK(count_kernel(f, "quantize_u8.") == 0);
+            CHECK(count_kernel(f, "fake_quantize.") == 3);
+        }
+}
+
+TEST_CASE("int8 plan: a FakeQuantize with a consumer that is not a quantized convolution stays FP32") {
+    qbuilder b;
+    const auto x = b.param({1, 5, 7, 8});
+    const auto q = b.fq(x, sym_lo, sym_hi);
+    b.output(b.conv(q, 5, 3, 1, 1, 0));
+    b.output(q);  // the FakeQuantize output itself is a model output
+    const auto x2 = b.param({1, 4, 6, 6});
+    const auto q2 = b.fq(x2, 0.0f, 1.0f);  // padded conv with f32 weights (not quantized)
+    ops::detail::convolution_attrs a{{1, 1}, {1, 1}, {1, 1}, {1, 1}, ops::pad_type::explicit_};
+    b.output(b.op<ops::convolution>(a, {q2, b.constant(random_f32({3, 4, 3, 3}, 9, -1.0f, 1.0f))}));
+    const auto x3 = b.param({1, 4, 6, 6});  // 0.0 without a code under a padded conv
+    b.output(b.conv(b.fq(x3, -0.3f, 0.7f), 4, 2, 3, 1, 1));
+    b.m.validate();
+    const std::vector<tensor> in{random_f32({1, 5, 7, 8}, 1, -1.5f, 1.5f), random_f32({1, 4, 6, 6}, 2, -0.2f, 1.2f),
+                                 random_f32({1, 4, 6, 6}, 3, -0.5f, 1.0f)};
+    const auto want = reference_executor<>(b.m).run(in);
+    for (const auto& arch : arches()) {
+        CAPTURE(arch);
+        rt::plan_options o;
+        o.arch = arch, o.threads = 1;
+        rt::plan p(b.m, {in[0].dims(), in[1].dims(), in[2].dims()}, o);
+        check_close(p.run(in), want, 2e-5);
+        CHECK(count_kernel(p, "quantize_u8.") == 0);
+        CHECK(count_kernel(p, "fake_quantize.") == 3);
+    }
+}
+
+TEST_CASE("int8 plan: a chain of quantized layers (looser bound: codes may move by one at rounding boundaries)") {
+    qbuilder b;
+    const auto x = b.param({2, 8, 12, 10});  // batch 2
+    auto y = b.op<ops::hswish>({}, {b.bias(b.conv(b.fq(x, sym_lo, sym_hi), 8, 16, 3, 2, 1), 16)});
+    y = b.op<ops::relu>({}, {b.bias(b.dwconv(b.fq(y, -0.375f, 3.0f), 16, 5, 1, 2), 16)});
+    y = b.bias(b.conv(b.fq(y, 0.0f, 4.0f), 16, 7, 1, 1, 0), 7);
+    b.output(y);
+    b.m.validate();
+    const std::vector<tensor> in{random_f32({2, 8, 12, 10}, 4, -1.3f, 1.3f)};
+    const auto want = reference_executor<>(b.m).run(in);
+    for (const auto& arch : arches()) {
+        CAPTURE(arch);
+        rt::plan_options o;
+        o.arch = arch, o.threads = 2;
+        rt::plan p(b.m, {in[0].dims()}, o);
+        check_close(p.run(in), want, 1e-2);
+        // the 5x5 depthwise reads padding under il = -0.375 (0.0 has no code): it stays FP32
+        CHECK(count_kernel(p, "quantize_u8.") == 2);
+        CHECK(count_kernel(p, "fake_quantize.") == 1);
+    }
+}
