@@ -312,7 +312,7 @@ TEST_CASE("top1_agreement: argmax over the last axis of every output, against th
     const passes::validation_outputs want{{t({0, 1, 0, 5, 2, 1}, {2, 3}), t({3}, {1})}};
     CHECK(passes::top1_agreement(want, want) == 1.0);
     // row 0 agrees (argmax 1), row 1 does not (0 vs 1); the rank-1 output of one value always agrees
-    const passes::validation_outputs got{{t({0, 2, 1, 9, 2, 1}, {2, 3}), t({-3}, {1})}};
+    const passes::validation_outputs got{{t({0, 2, 1, 1, 9, 2}, {2, 3}), t({-3}, {1})}};
     CHECK(passes::top1_agreement(got, want) == doctest::Approx(2.0 / 3.0));
     CHECK_THROWS_AS(passes::top1_agreement({{t({1, 2}, {2})}}, want), moir::error);
 }
