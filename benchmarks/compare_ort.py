@@ -5,7 +5,8 @@ For each model and thread count, runs `moir bench --json` and `node tools/ort_be
 .npy input (uniform random in [0, 1), fixed seed), with the same thread count (onnxruntime:
 intraOpNumThreads, interOpNumThreads = 1), warm-up and iteration count, interleaved: moir, ort,
 moir, ort ... for --rounds rounds. The median of each side's per-round medians is reported, as a
-markdown table with the CPU model name.
+markdown table with the CPU model name, then each runtime's speed-up from the fewest threads measured
+to each larger count (how much a second core gives on this machine: on a shared VM, less than 2x).
 
     /usr/bin/python3 benchmarks/compare_ort.py [--moir build/moir] [--threads 1 2] [--rounds 3]
                                                [--iterations 30] [--warmup 5] [--models cls rec det]
@@ -99,6 +100,18 @@ def main():
         print("| %s | %d | %.3f | %.3f | %.2f | %s |" % (name, threads, mm, om, ratio, arch))
     print("\n%d interleaved rounds of %d iterations (after %d warm-up) per side; median of the round medians."
           % (a.rounds, a.iterations, a.warmup))
+    # thread scaling: latency at the fewest threads measured over latency at each larger count
+    base = {}
+    for name, threads, mm, om, _, _ in rows:
+        if name not in base or threads < base[name][0]:
+            base[name] = (threads, mm, om)
+    scaling = [(name, threads, base[name][1] / mm, base[name][2] / om)
+               for name, threads, mm, om, _, _ in rows if threads != base[name][0] and mm and om]
+    if scaling:
+        print("\n| model | speed-up | moir | onnxruntime |")
+        print("|---|---|---:|---:|")
+        for name, threads, ms, os_ in scaling:
+            print("| %s | %d -> %d threads | %.2fx | %.2fx |" % (name, base[name][0], threads, ms, os_))
 
 
 if __name__ == "__main__":

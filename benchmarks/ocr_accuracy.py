@@ -27,6 +27,7 @@ ctest uses (see --help). Run with Debian's /usr/bin/python3 (numpy, PIL) after b
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def convert(args, task, variant, calib_dir=None):
     if variant == "fp16":
         cmd.append("--compress_to_fp16")
     if variant == "int8":
-        cmd += ["--data_type", "INT8", "--calibration_data", calib_dir]
+        cmd += ["--data_type", "INT8", "--calibration_data", calib_dir] + shlex.split(args.int8_args or "")
     run(cmd, "moir convert (%s %s)" % (task, variant))
     return os.path.join(out, name + ".xml")
 
@@ -195,6 +196,8 @@ def main(argv=None):
     p.add_argument("--make_int8", action="store_true",
                    help="make the INT8 rec IR with moir convert --data_type INT8 --calibration_data "
                         "OUT/sets/calibration (rec inputs, disjoint from the held-out lines)")
+    p.add_argument("--int8_args", metavar="FLAGS",
+                   help="extra moir convert flags for --make_int8, e.g. \"--calibration_method minmax\"")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--check", action="store_true",
                    help="assert: moir FP32 rec character accuracy within 0.5 points of onnxruntime's and at "

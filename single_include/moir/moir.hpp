@@ -12865,6 +12865,7 @@ decltype(auto) with_activation(activation a, F&& f) {
 #include <memory>       // unique_ptr
 #include <new>          // bad_alloc
 #include <string_view>  // string_view
+#include <utility>      // move
 
 namespace moir::kernels::simd {
 
@@ -12938,25 +12939,42 @@ inline packed_a pack_a(const gemm_blocking& bl, const float* a, std::size_t m, s
     return p;
 }
 
+/// Floats pack_b_into writes for B[K, N].
+inline std::size_t packed_b_floats(const gemm_blocking& bl, std::size_t k, std::size_t n) {
+    return detail::round_up(n, bl.nr()) * k;
+}
+
+/// Packs B[K, N] into out (packed_b_floats(bl, k, n) floats; pad columns set to 0), element (k, n)
+/// read at b[k*rs + n*cs], and returns a packed_b that views out (no storage of its own): B changes
+/// at every run (a MatMul of two activations) and is packed into a worker's scratch.
+/// requires: k, n >= 1.
+inline packed_b pack_b_into(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
+                            std::ptrdiff_t cs, float* out) {
+    packed_b p;
+    p.blocking = bl, p.k = k, p.n = n;
+    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
+    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+        float* block = out + pc * npad;
+        for (std::size_t kk = 0; kk < kb; ++kk) {
+            const float* row = b + static_cast<std::ptrdiff_t>(pc + kk) * rs;
+            for (std::size_t ni = 0; ni < npad; ++ni)
+                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
+                    ni < n ? row[static_cast<std::ptrdiff_t>(ni) * cs] : 0.0f;
+        }
+    }
+    p.data = out;
+    return p;
+}
+
 /// Packs B[K, N], element (k, n) read at b[k*rs + n*cs] (rs = N, cs = 1 for row-major; rs = 1, cs = K
 /// for a transposed B, e.g. MatMul transpose_b). requires: k, n >= 1.
 inline packed_b pack_b(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
                        std::ptrdiff_t cs) {
     MOIR_CHECK(k >= 1 && n >= 1, error, "pack_b: empty matrix");
-    packed_b p;
-    p.blocking = bl, p.k = k, p.n = n;
-    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
-    p.storage = detail::aligned_floats(npad * k);
-    float* out = p.storage.get();
-    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
-        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
-        float* block = out + pc * npad;
-        for (std::size_t kk = 0; kk < kb; ++kk)
-            for (std::size_t ni = 0; ni < n; ++ni)
-                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
-                    b[static_cast<std::ptrdiff_t>(pc + kk) * rs + static_cast<std::ptrdiff_t>(ni) * cs];
-    }
-    p.data = out;
+    auto storage = detail::aligned_floats(packed_b_floats(bl, k, n));
+    packed_b p = pack_b_into(bl, b, k, n, rs, cs, storage.get());
+    p.storage = std::move(storage);
     return p;
 }
 
@@ -14038,6 +14056,37 @@ const int8_kernel_table& int8_table() {
 // arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS (runtime/instantiate.hpp) instantiates
 // it in one that has them.
 
+#ifndef MOIR_KERNELS_SIMD_BIAS_ACTIVATION_HPP
+#define MOIR_KERNELS_SIMD_BIAS_ACTIVATION_HPP
+
+// The fused epilogue as a pass over memory: y = act(y + bias) on a row of floats, for steps that
+// cannot apply it while the values are in registers (a transposed convolution's col2im scatter).
+// The same formulas as the GEMM epilogue (kernels/simd/epilogue.hpp).
+
+
+#include <cstddef>  // size_t
+
+namespace moir::kernels::simd {
+
+/// y[i] = act(y[i] + bias) for i < n, act = e.act (with e.lo, e.hi for clamp; e.bias unused).
+template <class Arch>
+void bias_activation(float* y, std::size_t n, float bias, const epilogue& e) {
+    using V = vec<Arch>;
+    constexpr std::size_t W = V::width;
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        const auto b = V::set1(bias);
+        std::size_t i = 0;
+        for (; i + W <= n; i += W) V::store(y + i, Act::template apply<V>(V::load(y + i) + b, e));
+        if constexpr (W > 1) {
+            if (i < n) V::store_partial(y + i, Act::template apply<V>(V::load_partial(y + i, n - i) + b, e), n - i);
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_BIAS_ACTIVATION_HPP
 #ifndef MOIR_KERNELS_SIMD_CONVOLUTION_HPP
 #define MOIR_KERNELS_SIMD_CONVOLUTION_HPP
 
@@ -14133,9 +14182,12 @@ struct matrix_source {
 
 /// The im2col matrix of one group of a convolution: row k = (c, ky, kx), column n = (oy, ox),
 /// element x[c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] (0 outside). Never materialized whole.
+/// col0: the first column of the matrix this source stands for (a worker's share of the output
+/// pixels starts there; its column j is the convolution's column col0 + j).
 struct im2col_source {
     const float* x;  // [in_c, in_h, in_w] of this group
     const conv_geometry* g;
+    std::size_t col0 = 0;
     template <std::size_t NR>
     void pack(std::size_t pc, std::size_t kb, std::size_t jc, std::size_t ncb, float* dst) const {
         const conv_geometry& G = *g;
@@ -14161,7 +14213,7 @@ struct im2col_source {
                     for (std::size_t i = 0; i < n; ++i) o[i] = 0.0f;
                 });
             };
-            std::size_t oy = jc / G.out_w, ox = jc % G.out_w, j = 0;
+            std::size_t oy = (col0 + jc) / G.out_w, ox = (col0 + jc) % G.out_w, j = 0;
             while (j < ncb) {
                 // one output row segment: columns [j, j + seg) are (oy, ox + s)
                 const std::size_t seg = G.out_w - ox < ncb - j ? G.out_w - ox : ncb - j;
@@ -14392,14 +14444,19 @@ inline std::size_t conv_scratch_floats(const packed_conv& p) {
     return gemm_a_scratch_floats(p.weights.blocking, g.in_c * g.kh * g.kw, g.out_h * g.out_w);
 }
 
-/// y = act(conv(x, W) + bias) for one image.
+/// Output columns (pixels) [c0, c1) of every output channel of y = act(conv(x, W) + bias), one
+/// image: workers given disjoint column ranges of one convolution share its packed weights and each
+/// packs only its own share of the im2col matrix.
 /// requires: p packed by pack_conv with blocking_of<Arch>(); x holds groups*in_c*in_h*in_w floats
-/// (CHW), y groups*out_c*out_h*out_w floats (not aliasing x); scratch conv_scratch_floats(p) floats;
-/// e.bias nullptr or groups*out_c values (per output channel); e.col_bias unused (must be nullptr).
+/// (CHW), y groups*out_c*out_h*out_w floats (not aliasing x; only the range's cells are written);
+/// c0 <= c1 <= out_h*out_w; scratch conv_scratch_floats(p) floats; e.bias nullptr or groups*out_c
+/// values (per output channel); e.col_bias unused (must be nullptr).
 template <class Arch>
-void conv(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch) {
+void conv_columns(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
+                  std::size_t c1) {
     const conv_geometry& g = p.geometry;
     const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
+    if (c1 <= c0) return;
     with_activation(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t gi = 0; gi < g.groups; ++gi) {
@@ -14407,22 +14464,87 @@ void conv(const packed_conv& p, const float* x, float* y, const epilogue& e, flo
             if (e.bias) eg.bias = e.bias + gi * g.out_c;
             const float* wg = p.weights.data + gi * p.weights.group_stride;
             const float* xg = x + gi * g.in_c * in_plane;
-            float* yg = y + gi * g.out_c * n;
+            float* yg = y + gi * g.out_c * n + c0;
             if (g.pointwise()) {
-                const matrix_source src{xg, static_cast<std::ptrdiff_t>(in_plane), 1};
-                detail::gemm_a_run<Arch, Act>(p.weights, wg, src,
-                                              n, yg, static_cast<std::ptrdiff_t>(n), eg, scratch);
+                const matrix_source src{xg + c0, static_cast<std::ptrdiff_t>(in_plane), 1};
+                detail::gemm_a_run<Arch, Act>(p.weights, wg, src, c1 - c0, yg, static_cast<std::ptrdiff_t>(n), eg,
+                                              scratch);
             } else {
-                detail::gemm_a_run<Arch, Act>(p.weights, wg, im2col_source{xg, &g}, n, yg,
+                detail::gemm_a_run<Arch, Act>(p.weights, wg, im2col_source{xg, &g, c0}, c1 - c0, yg,
                                               static_cast<std::ptrdiff_t>(n), eg, scratch);
             }
         }
     });
 }
 
+/// y = act(conv(x, W) + bias) for one image: conv_columns over every column.
+/// requires: as conv_columns.
+template <class Arch>
+void conv(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch) {
+    conv_columns<Arch>(p, x, y, e, scratch, 0, p.geometry.out_h * p.geometry.out_w);
+}
+
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+#ifndef MOIR_KERNELS_SIMD_SOFTMAX_HPP
+#define MOIR_KERNELS_SIMD_SOFTMAX_HPP
+
+// FP32 Softmax along contiguous rows: per row, subtract the row's max, exponentiate (the arch's
+// vector exp), divide by the sum. Within a few ulp of the reference kernel (which works in double):
+// the exponentials and their sum are f32 here.
+
+
+#include <cmath>    // exp
+#include <cstddef>  // size_t
+
+namespace moir::kernels::simd {
+
+/// y[r, j] = exp(x[r, j] - max_j x[r, j]) / sum_j exp(x[r, j] - max_j x[r, j]) for r < rows, j < len.
+/// requires: x and y hold rows*len floats (y may alias x exactly); len >= 1.
+template <class Arch>
+void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t len) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const std::size_t body = len / W * W;
+    for (std::size_t r = 0; r < rows; ++r, x += len, y += len) {
+        float mx = x[0];
+        if (body) {
+            R m = V::load(x);
+            for (std::size_t j = W; j < body; j += W) m = V::max(m, V::load(x + j));
+            float lanes[W];
+            V::store(lanes, m);
+            for (std::size_t l = 0; l < W; ++l) mx = lanes[l] > mx ? lanes[l] : mx;
+        }
+        for (std::size_t j = body; j < len; ++j) mx = x[j] > mx ? x[j] : mx;
+        const R vm = V::set1(mx);
+        R acc = V::zero();
+        for (std::size_t j = 0; j < body; j += W) {
+            const R e = V::exp(V::load(x + j) - vm);
+            V::store(y + j, e);
+            acc = acc + e;
+        }
+        float sum = 0.0f;
+        {
+            float lanes[W];
+            V::store(lanes, acc);
+            for (std::size_t l = 0; l < W; ++l) sum += lanes[l];
+        }
+        for (std::size_t j = body; j < len; ++j) {
+            y[j] = std::exp(x[j] - mx);
+            sum += y[j];
+        }
+        const float inv = 1.0f / sum;
+        const R vi = V::set1(inv);
+        for (std::size_t j = 0; j < body; j += W) V::store(y + j, V::load(y + j) * vi);
+        for (std::size_t j = body; j < len; ++j) y[j] *= inv;
+    }
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_SOFTMAX_HPP
 
 #include <cstddef>  // ptrdiff_t, size_t
 
@@ -14436,8 +14558,12 @@ struct fp32_kernel_table {
     void (*gemm_b)(const packed_b& b, const float* a, std::ptrdiff_t lda, std::size_t m, float* c, std::ptrdiff_t ldc,
                    const epilogue& e);
     void (*conv)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch);
+    void (*conv_columns)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
+                         std::size_t c0, std::size_t c1);
     void (*depthwise)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
                       std::size_t c0, std::size_t c1);
+    void (*softmax_rows)(const float* x, float* y, std::size_t rows, std::size_t len);
+    void (*bias_activation)(float* y, std::size_t n, float bias, const epilogue& e);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -14447,7 +14573,8 @@ const fp32_kernel_table& fp32_table();
 template <class Arch>
 const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
-                                             &depthwise<Arch>};
+                                             &conv_columns<Arch>, &depthwise<Arch>,
+                                             &softmax_rows<Arch>, &bias_activation<Arch>};
     return table;
 }
 
@@ -15275,8 +15402,9 @@ struct concat {
 // the fly). Weights are packed once, when the plan is compiled.
 //
 // Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
-// the others run as independent parts (per group, and per block of output channels, each packed
-// on its own) spread over the workers.
+// the others run as independent parts (one per group) cut into pieces of output columns, so the
+// workers share one packed weight matrix and each packs only its own columns of the im2col matrix
+// (when the image is too small for even column pieces, parts are blocks of output channels instead).
 
 #ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
 #define MOIR_RUNTIME_STEPS_FUSION_HPP
@@ -15409,6 +15537,7 @@ public:
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
     bool pointwise = false;  // one part: split columns instead
     std::size_t columns = 0, grain = 1;
+    std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
@@ -15424,12 +15553,14 @@ public:
                 });
                 continue;
             }
-            ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+            ctx.pool->parallel_for(0, parts.size() * pieces, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 for (std::size_t i = b; i < e; ++i) {
-                    const part& p = parts[i];
+                    const part& p = parts[i / pieces];
                     simd::epilogue pe = ep;
                     if (pe.bias) pe.bias += p.bias_off;
-                    table->conv(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w));
+                    const std::size_t c0 = (i % pieces) * piece_columns;
+                    const std::size_t c1 = std::min(columns, c0 + piece_columns);
+                    table->conv_columns(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w), c0, c1);
                 }
             });
         }
@@ -15516,12 +15647,20 @@ struct convolution {
             const float* wp = w->data<float>();
             const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
             s->pointwise = g.groups == 1 && g.pointwise();
-            // output-channel blocks per group: enough parts to keep every worker busy
+            // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
+            // each, else blocks of output channels
             std::size_t block = g.out_c;
+            s->columns = out_plane;
+            s->piece_columns = out_plane;
             if (!s->pointwise && b.threads > 1 && g.groups < b.threads) {
                 const std::size_t want = (b.threads + g.groups - 1) / g.groups;
-                const std::size_t mr = b.table->blocking.mr;
-                block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
+                const std::size_t nr = b.table->blocking.nr(), mr = b.table->blocking.mr;
+                if (out_plane >= want * 4 * nr) {
+                    s->piece_columns = simd::detail::round_up((out_plane + want - 1) / want, nr);
+                    s->pieces = (out_plane + s->piece_columns - 1) / s->piece_columns;
+                } else {
+                    block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
+                }
             }
             for (std::size_t gi = 0; gi < g.groups; ++gi)
                 for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
@@ -15537,7 +15676,6 @@ struct convolution {
                     s->parts.push_back(std::move(p));
                 }
             if (s->pointwise) {
-                s->columns = out_plane;
                 const std::size_t nr = b.table->blocking.nr();
                 s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
@@ -15569,7 +15707,8 @@ struct convolution {
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
-// the activation runs last. Threads split the GEMM's columns, then the output channels.
+// the activation runs last (vectorized). Threads split the GEMM's columns, then the output channels
+// (each cut into blocks of output rows when there are fewer channels than workers).
 
 
 #include <algorithm>  // max, min
@@ -15588,6 +15727,8 @@ public:
     std::size_t batch = 1, cin = 0, cout = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1,
                 dw = 1, grain = 1;
     std::int64_t pt = 0, pl = 0;
+    kernels::simd::epilogue ep;  // the activation (its bias is passed per channel)
+    std::size_t row_blocks = 1, block_rows = 0;
     std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
 
     void run(const run_context& ctx) const override {
@@ -15603,18 +15744,25 @@ public:
                 table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
                               none, col + col_floats + wk * gemm_floats);
             });
-            ctx.pool->parallel_for(0, cout, 1, [&](std::size_t o0, std::size_t o1, std::size_t) {
-                for (std::size_t o = o0; o < o1; ++o) {
+            // col2im by (output channel, block of output rows): each output row gathers the
+            // contributions of its (ky, kx) taps in that order, as a per-channel scatter would
+            ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
+                for (std::size_t t = t0; t < t1; ++t) {
+                    const std::size_t o = t / row_blocks, r0 = (t % row_blocks) * block_rows;
+                    const std::size_t r1 = std::min(oh, r0 + block_rows);
+                    if (r0 >= r1) continue;
                     float* yo = yb + o * out_plane;
-                    const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
-                    for (std::size_t i = 0; i < out_plane; ++i) yo[i] = 0.0f;
+                    for (std::size_t i = r0 * ow; i < r1 * ow; ++i) yo[i] = 0.0f;
                     for (std::size_t ky = 0; ky < kh; ++ky)
                         for (std::size_t kx = 0; kx < kw; ++kx) {
                             const float* cr = col + ((o * kh + ky) * kw + kx) * n;
-                            for (std::size_t iy = 0; iy < ih; ++iy) {
-                                const std::int64_t oy = static_cast<std::int64_t>(iy * sh + ky * dh) - pt;
-                                if (oy < 0 || oy >= static_cast<std::int64_t>(oh)) continue;
-                                float* yr = yo + oy * static_cast<std::int64_t>(ow);
+                            for (std::size_t oy = r0; oy < r1; ++oy) {
+                                const std::int64_t ty = static_cast<std::int64_t>(oy) + pt -
+                                                        static_cast<std::int64_t>(ky * dh);
+                                if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
+                                const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
+                                if (iy >= ih) continue;
+                                float* yr = yo + oy * ow;
                                 const float* c = cr + iy * iw;
                                 for (std::size_t ix = 0; ix < iw; ++ix) {
                                     const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
@@ -15622,28 +15770,12 @@ public:
                                 }
                             }
                         }
-                    apply(yo, out_plane, bias);
+                    table->bias_activation(yo + r0 * ow, (r1 - r0) * ow, fused.bias.empty() ? 0.0f : fused.bias[o], ep);
                 }
             });
         }
     }
 
-private:
-    void apply(float* y, std::size_t n, float bias) const {
-        using kernels::simd::activation;
-        for (std::size_t i = 0; i < n; ++i) {
-            float v = y[i] + bias;
-            switch (fused.act) {
-                case activation::relu: v = ops::relu::apply<float>(v); break;
-                case activation::clamp: v = std::min(std::max(v, fused.lo), fused.hi); break;
-                case activation::hswish: v = ops::hswish::apply<float>(v); break;
-                case activation::hsigmoid: v = ops::hsigmoid::apply<float>(v); break;
-                case activation::sigmoid: v = ops::sigmoid::apply<float>(v); break;
-                case activation::none: break;
-            }
-            y[i] = v;
-        }
-    }
 };
 
 /// The family (see the file comment).
@@ -15685,6 +15817,14 @@ struct deconvolution {
         s->w = kernels::simd::pack_a(b.table->blocking, w->data<float>(), m, s->cin, 1, static_cast<std::ptrdiff_t>(m));
         s->table = b.table;
         s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->cout);
+        s->ep = s->fused.kernel_epilogue(false);
+        s->ep.bias = nullptr;
+        s->block_rows = s->oh;
+        if (s->cout < b.threads) {  // fewer channels than workers: cut each into row blocks
+            const std::size_t want = (b.threads + s->cout - 1) / s->cout;
+            s->block_rows = std::max<std::size_t>(1, (s->oh + want - 1) / want);
+            s->row_blocks = (s->oh + s->block_rows - 1) / s->block_rows;
+        }
         const std::size_t nr = b.table->blocking.nr();
         s->grain = std::max(nr, (n / b.threads + nr - 1) / nr * nr);
         // the plan gives threads * scratch_floats floats in one block: the col matrix, then each
@@ -15710,22 +15850,38 @@ struct deconvolution {
 
 // The element-wise step family: FP32 unary activations and binary arithmetic on the arena, with
 // no allocation and split across the workers. Each op's own scalar formula (Op::apply) is used, so
-// results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast
-// along trailing axes: it matches the output on a leading run of axes and is 1 after it (a
-// per-channel [N, C, 1, 1] scale or bias, a scalar); anything else is left to the reference family.
+// results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast: it
+// matches the output on one run of consecutive axes and is 1 (or absent) on every other axis (a
+// per-channel [N, C, 1, 1] scale or bias, a LayerNorm's [C] gamma over [N, T, C], a [N, T, 1] mean,
+// a scalar); anything else is left to the reference family. Power by a constant scalar 2 is x * x
+// (the correctly rounded square; glibc's powf is off by 1 ulp on about 0.04% of floats).
 //
 // Extending: add the op type to `unary_ops` or `binary_ops` (it needs `static T apply(T)` or
-// `static T apply(T, T)`).
+// `static T apply(T, T)`; an op whose formula takes attributes gets a `binary_formula`
+// specialization, as Divide has).
 
 
 #include <algorithm>  // max, min
 #include <memory>     // unique_ptr, make_unique
+#include <cstdint>    // int64_t
 #include <string>     // string
+#include <type_traits>  // is_same_v
 
 namespace moir::runtime::steps {
 
-using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp>;
-using binary_ops = type_list<ops::add, ops::multiply, ops::subtract>;
+using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt>;
+using binary_ops = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::power>;
+
+/// The f32 formula of a binary op: Op::apply(a, b).
+template <class Op>
+struct binary_formula {
+    static float apply(float a, float b) { return Op::template apply<float>(a, b); }
+};
+/// Divide on floating types: a / b (its attribute only matters for integers).
+template <>
+struct binary_formula<ops::divide> {
+    static float apply(float a, float b) { return a / b; }
+};
 
 inline constexpr std::size_t eltwise_grain = 16384;
 
@@ -15764,28 +15920,48 @@ public:
     }
 };
 
-/// y = Op::apply(a, b) with b (or a, when `swapped`) repeated: index i reads small[i / inner].
+/// y = Op(a, b) with b (or a, when `swapped`) broadcast: index i reads small[(i / inner) % period]
+/// (period 0: small[i / inner]; inner 0: equal shapes, small[i]).
 template <class Op>
 class binary_step final : public step {
 public:
-    std::size_t n = 0, inner = 1;  // inner = 0: equal shapes
-    bool swapped = false;          // the small operand is input 0
+    std::size_t n = 0, inner = 1, period = 0;
+    bool swapped = false;  // the small operand is input 0
+    bool square = false;   // Power by a scalar 2, not swapped: x * x
+
     void run(const run_context& ctx) const override {
         const float* big = ctx.in_f32(reads[swapped ? 1 : 0]);
         const float* small = ctx.in_f32(reads[swapped ? 0 : 1]);
         float* y = ctx.out_f32(writes[0]);
+        using F = binary_formula<Op>;
         ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            if (square) {
+                for (std::size_t i = b; i < e; ++i) y[i] = big[i] * big[i];
+                return;
+            }
             if (inner == 0) {
-                for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(big[i], small[i]);
+                for (std::size_t i = b; i < e; ++i) y[i] = F::apply(big[i], small[i]);
+                return;
+            }
+            if (inner == 1 && period > 0) {  // small repeats along the last axes: rows of `period`
+                for (std::size_t i = b; i < e;) {
+                    const std::size_t row = i / period * period, row_end = std::min(e, row + period);
+                    const float* s = small - row;
+                    if (swapped)
+                        for (; i < row_end; ++i) y[i] = F::apply(s[i], big[i]);
+                    else
+                        for (; i < row_end; ++i) y[i] = F::apply(big[i], s[i]);
+                }
                 return;
             }
             for (std::size_t i = b; i < e;) {
                 const std::size_t run_end = std::min(e, (i / inner + 1) * inner);
-                const float s = small[i / inner];
+                const std::size_t j = period ? (i / inner) % period : i / inner;
+                const float s = small[j];
                 if (swapped)
-                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(s, big[i]);
+                    for (; i < run_end; ++i) y[i] = F::apply(s, big[i]);
                 else
-                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(big[i], s);
+                    for (; i < run_end; ++i) y[i] = F::apply(big[i], s);
             }
         });
     }
@@ -15835,12 +16011,16 @@ struct eltwise {
                 bs->n = numel(y.dims);
                 if (a0.dims == y.dims && a1.dims == y.dims) {
                     bs->inner = 0;
-                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner)) {
+                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner, bs->period)) {
                     bs->swapped = false;
-                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner)) {
+                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner, bs->period)) {
                     bs->swapped = true;
                 } else {
                     return;
+                }
+                if constexpr (std::is_same_v<Op, ops::power>) {
+                    const tensor* e = b.constant_input(id, 1);
+                    bs->square = !bs->swapped && e && e->numel() == 1 && e->at_as<float>(0) == 2.0f;
                 }
                 s = std::move(bs);
             });
@@ -15854,18 +16034,28 @@ struct eltwise {
         return s;
     }
 
-    /// Whether `small` broadcast to `out` repeats each of its values over `inner` consecutive output
-    /// elements (its right-aligned dims equal out's up to some axis and are 1 after it).
-    static bool repeats(const shape& small, const shape& out, std::size_t& inner) {
+    /// Whether `small` broadcast to `out` reads as small[(i / inner) % period] at output index i:
+    /// its right-aligned dims equal out's on one run of axes [lo, hi) and are 1 elsewhere. inner =
+    /// the product of out's dims after hi; period = the product over [lo, hi), or 0 when no axis
+    /// before lo is above 1 (no wrap needed).
+    static bool repeats(const shape& small, const shape& out, std::size_t& inner, std::size_t& period) {
         if (small.size() > out.size()) return false;
         const std::size_t lead = out.size() - small.size();
-        std::size_t axis = out.size();  // first axis from which small is all 1
-        while (axis > 0 && (axis - 1 < lead || small[axis - 1 - lead] == 1)) --axis;
-        for (std::size_t d = 0; d < axis; ++d)
-            if (d < lead ? out[d] != 1 : small[d - lead] != out[d]) return false;
+        auto dim = [&](std::size_t d) { return d < lead ? std::int64_t{1} : small[d - lead]; };
+        std::size_t hi = out.size();
+        while (hi > 0 && dim(hi - 1) == 1) --hi;
+        std::size_t lo = hi;
+        while (lo > 0 && dim(lo - 1) == out[lo - 1]) --lo;
+        std::size_t outer = 1, mid = 1;
+        for (std::size_t d = 0; d < lo; ++d) {
+            if (dim(d) != 1) return false;
+            outer *= static_cast<std::size_t>(out[d]);
+        }
+        for (std::size_t d = lo; d < hi; ++d) mid *= static_cast<std::size_t>(out[d]);
         inner = 1;
-        for (std::size_t d = axis; d < out.size(); ++d) inner *= static_cast<std::size_t>(out[d]);
-        return inner > 0;
+        for (std::size_t d = hi; d < out.size(); ++d) inner *= static_cast<std::size_t>(out[d]);
+        period = outer > 1 ? mid : 0;
+        return inner > 0 && mid > 0;
     }
 };
 
@@ -16413,13 +16603,17 @@ struct interpolate {
 #ifndef MOIR_RUNTIME_STEPS_MATMUL_HPP
 #define MOIR_RUNTIME_STEPS_MATMUL_HPP
 
-// The fast MatMul step family: FP32 MatMul(A, B) with B a constant matrix ([K, N], or [N, K] with
-// transpose_b; leading dims of 1 allowed) and A not transposed, fused with a following bias Add
-// that varies along the last axis and an activation (steps/fusion.hpp). B is packed once; A's rows
-// (all batch dims folded into M) stream through gemm_b, split across the workers.
+// The fast MatMul step family: FP32 MatMul(A, B) with A not transposed, fused with a following bias
+// Add that varies along the last axis and an activation (steps/fusion.hpp), on gemm_b.
+//   - B a constant matrix ([K, N], or [N, K] with transpose_b; leading dims of 1 allowed): packed
+//     once; A's rows (all batch dims folded into M) stream through gemm_b, split across the workers.
+//   - B an activation (attention's Q x K^T and P x V): batches of matrices, B's batch dims equal to
+//     the output's or all 1; each worker packs its batch's B into its scratch at run time (a batch
+//     cut into row blocks when there are fewer batches than workers, each packing B again).
 
 
-#include <algorithm>  // max
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
 
@@ -16444,6 +16638,37 @@ public:
     }
 };
 
+/// C_i[M, N] = act(A_i[M, K] * B_i + bias) for batches i, B_i packed per run.
+class batched_matmul_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    fused_epilogue fused;
+    kernels::simd::epilogue ep;
+    std::size_t batches = 0, m = 0, k = 0, n = 0;
+    std::size_t a_stride = 0, b_stride = 0;  // floats between batches (0: shared)
+    bool transpose_b = false;
+    std::size_t row_blocks = 1, block_rows = 0;
+
+    void run(const run_context& ctx) const override {
+        const float* a = ctx.in_f32(reads[0]);
+        const float* bm = ctx.in_f32(reads[1]);
+        float* c = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, batches * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t w) {
+            for (std::size_t t = t0; t < t1; ++t) {
+                const std::size_t i = t / row_blocks, r0 = (t % row_blocks) * block_rows;
+                const std::size_t rows = std::min(m, r0 + block_rows) - r0;
+                const float* bi = bm + i * b_stride;
+                const auto pb = transpose_b ? kernels::simd::pack_b_into(table->blocking, bi, k, n, 1,
+                                                                         static_cast<std::ptrdiff_t>(k), ctx.scratch_of(w))
+                                            : kernels::simd::pack_b_into(table->blocking, bi, k, n,
+                                                                         static_cast<std::ptrdiff_t>(n), 1, ctx.scratch_of(w));
+                table->gemm_b(pb, a + i * a_stride + r0 * k, static_cast<std::ptrdiff_t>(k), rows,
+                              c + (i * m + r0) * n, static_cast<std::ptrdiff_t>(n), ep);
+            }
+        });
+    }
+};
+
 /// The family (see the file comment).
 struct matmul {
     static constexpr std::string_view name = "matmul";
@@ -16455,7 +16680,8 @@ struct matmul {
         const slot& as = b.slots[b.input_slot(id, 0)];
         const slot& ys = b.slots[b.output_slot(id)];
         const tensor* w = b.constant_input(id, 1);
-        if (at.transpose_a || !w || w->type() != element_type::f32 || as.type != element_type::f32 ||
+        if (!w) return activations(b, id);
+        if (at.transpose_a || w->type() != element_type::f32 || as.type != element_type::f32 ||
             ys.type != element_type::f32 || as.dims.size() < 2 || w->rank() < 2)
             return nullptr;
         for (std::size_t d = 0; d + 2 < w->rank(); ++d)
@@ -16480,6 +16706,60 @@ struct matmul {
         s->ops = "MatMul" + s->fused.ops;
         s->kernel = "gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
         s->reads = {b.input_slot(id, 0)};
+        s->writes = {s->fused.out_slot};
+        return s;
+    }
+
+    /// MatMul of two activations (see the file comment), or nullptr.
+    static std::unique_ptr<step> activations(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        const auto& at = nd.attrs_as<ops::matmul>();
+        const slot& as = b.slots[b.input_slot(id, 0)];
+        const slot& bs = b.slots[b.input_slot(id, 1)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        if (at.transpose_a || as.type != element_type::f32 || bs.type != element_type::f32 ||
+            ys.type != element_type::f32 || as.dims.size() < 2 || bs.dims.size() < 2 || ys.dims.size() < 2)
+            return nullptr;
+        const std::size_t ra = as.dims.size(), rb = bs.dims.size(), ry = ys.dims.size();
+        const auto m = static_cast<std::size_t>(as.dims[ra - 2]), k = static_cast<std::size_t>(as.dims[ra - 1]);
+        const auto bk = static_cast<std::size_t>(bs.dims[rb - (at.transpose_b ? 1 : 2)]);
+        const auto n = static_cast<std::size_t>(bs.dims[rb - (at.transpose_b ? 2 : 1)]);
+        if (bk != k || m == 0 || k == 0 || n == 0 || static_cast<std::size_t>(ys.dims[ry - 2]) != m ||
+            static_cast<std::size_t>(ys.dims[ry - 1]) != n || ra > ry || rb > ry)
+            return nullptr;
+        // batch dims: each operand's equal the output's (right-aligned) or are all 1
+        auto batch_stride = [&](const shape& d, std::size_t matrix) -> std::ptrdiff_t {
+            const std::size_t lead = ry - d.size();
+            bool equal = true, ones = true;
+            for (std::size_t i = 0; i + 2 < ry; ++i) {
+                const std::int64_t v = i < lead ? 1 : d[i - lead];
+                equal = equal && v == ys.dims[i];
+                ones = ones && v == 1;
+            }
+            return ones ? 0 : equal ? static_cast<std::ptrdiff_t>(matrix) : -1;
+        };
+        const std::ptrdiff_t sa = batch_stride(as.dims, m * k), sb = batch_stride(bs.dims, k * n);
+        if (sa < 0 || sb < 0) return nullptr;
+        auto s = std::make_unique<batched_matmul_step>();
+        s->table = b.table;
+        s->m = m, s->k = k, s->n = n;
+        s->batches = numel(ys.dims) / (m * n);
+        s->a_stride = static_cast<std::size_t>(sa), s->b_stride = static_cast<std::size_t>(sb);
+        s->transpose_b = at.transpose_b;
+        const std::size_t mr = b.table->blocking.mr;
+        s->block_rows = m;
+        if (s->batches < b.threads && m >= 2 * mr) {
+            const std::size_t want = (b.threads + s->batches - 1) / s->batches;
+            s->block_rows = std::max(mr, (m + want - 1) / want / mr * mr);
+            s->row_blocks = (m + s->block_rows - 1) / s->block_rows;
+        }
+        s->scratch_floats = kernels::simd::packed_b_floats(b.table->blocking, k, n);
+        s->fused = match_epilogue(b, output_ref{id, 0}, ry - 1, n);
+        s->ep = s->fused.kernel_epilogue(true);
+        s->name = nd.name;
+        s->ops = "MatMul" + s->fused.ops;
+        s->kernel = "batched_gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
+        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
         s->writes = {s->fused.out_slot};
         return s;
     }
@@ -16623,6 +16903,95 @@ struct pooling {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_POOLING_HPP
+#ifndef MOIR_RUNTIME_STEPS_REDUCE_HPP
+#define MOIR_RUNTIME_STEPS_REDUCE_HPP
+
+// The reduction step family: FP32 ReduceMean / ReduceSum / ReduceMax / ReduceMin over a trailing run
+// of axes (a LayerNorm's mean over the last axis, a global pooling written as a reduction), with
+// constant axes, each output the fold of `len` contiguous inputs. The op's own init / combine /
+// finish fold in double, in input order, as the reference kernel does, so results are equal.
+// Output rows are split across the workers. Other axes are left to the reference family.
+//
+// Extending: add the op type to `reduce_ops` (it needs the detail::reduction interface).
+
+
+#include <algorithm>  // max
+#include <cstdint>    // int64_t
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+using reduce_ops = type_list<ops::reduce_mean, ops::reduce_sum, ops::reduce_max, ops::reduce_min>;
+
+/// y[r] = Op::finish(fold of x[r*len .. r*len + len), len).
+template <class Op>
+class reduce_step final : public step {
+public:
+    std::size_t rows = 0, len = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t r = b; r < e; ++r) {
+                const float* xr = x + r * len;
+                double acc = Op::template init<double>();
+                for (std::size_t i = 0; i < len; ++i) acc = Op::template combine<double>(acc, static_cast<double>(xr[i]));
+                y[r] = static_cast<float>(Op::template finish<double>(acc, len));
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct reduce {
+    static constexpr std::string_view name = "reduce";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        std::unique_ptr<step> out;
+        for_each_type(reduce_ops{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if (out || !nd.is<Op>()) return;
+            const slot& xs = b.slots[b.input_slot(id, 0)];
+            const slot& ys = b.slots[b.output_slot(id)];
+            const tensor* axes = b.constant_input(id, 1);
+            if (!axes || xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.empty()) return;
+            const std::size_t rank = xs.dims.size();
+            std::vector<bool> mask(rank, false);
+            for (auto a : axes->to_vector<std::int64_t>()) {
+                if (a < -static_cast<std::int64_t>(rank) || a >= static_cast<std::int64_t>(rank)) return;
+                mask[normalize_axis(a, rank)] = true;
+            }
+            // the reduced axes of size > 1 must be a trailing run
+            std::size_t first = rank;
+            while (first > 0 && (mask[first - 1] || xs.dims[first - 1] == 1)) --first;
+            for (std::size_t d = 0; d < first; ++d)
+                if (mask[d] && xs.dims[d] != 1) return;
+            std::size_t len = 1;
+            for (std::size_t d = first; d < rank; ++d) len *= static_cast<std::size_t>(xs.dims[d]);
+            if (len == 0 || numel(ys.dims) * len != numel(xs.dims)) return;
+            auto s = std::make_unique<reduce_step<Op>>();
+            s->len = len;
+            s->rows = numel(ys.dims);
+            s->grain = std::max<std::size_t>(1, 16384 / len);
+            out = std::move(s);
+        });
+        if (!out) return nullptr;
+        out->name = nd.name;
+        out->ops = std::string(nd.op->ir_name);
+        out->kernel = "reduce";
+        out->reads = {b.input_slot(id, 0)};
+        out->writes = {b.output_slot(id)};
+        return out;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_REDUCE_HPP
 #ifndef MOIR_RUNTIME_STEPS_REFERENCE_HPP
 #define MOIR_RUNTIME_STEPS_REFERENCE_HPP
 
@@ -16689,6 +17058,178 @@ struct reference {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_REFERENCE_HPP
+#ifndef MOIR_RUNTIME_STEPS_SOFTMAX_HPP
+#define MOIR_RUNTIME_STEPS_SOFTMAX_HPP
+
+// The Softmax step family: FP32 Softmax along the last axis (every axis after it of size 1), on the
+// arch's vector kernel (kernels/simd/softmax.hpp), rows split across the workers. Other axes are
+// left to the reference family.
+
+
+#include <algorithm>  // max
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+
+namespace moir::runtime::steps {
+
+/// Softmax over rows of `len` contiguous floats.
+class softmax_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    std::size_t rows = 0, len = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            table->softmax_rows(x + b * len, y + b * len, e - b, len);
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct softmax {
+    static constexpr std::string_view name = "softmax";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::softmax>()) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        if (xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.empty() || xs.dims != ys.dims)
+            return nullptr;
+        const std::size_t axis = normalize_axis(nd.attrs_as<ops::softmax>().axis, xs.dims.size());
+        for (std::size_t d = axis + 1; d < xs.dims.size(); ++d)
+            if (xs.dims[d] != 1) return nullptr;
+        auto s = std::make_unique<softmax_step>();
+        s->table = b.table;
+        s->len = static_cast<std::size_t>(xs.dims[axis]);
+        if (s->len == 0) return nullptr;
+        s->rows = numel(xs.dims) / s->len;
+        // about 16K floats per chunk
+        s->grain = std::max<std::size_t>(1, 16384 / s->len);
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "softmax." + std::string(b.table->blocking.arch);
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_SOFTMAX_HPP
+#ifndef MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
+#define MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
+
+// The Transpose step family: a permutation of axes with a constant permutation, any element type of
+// 1, 2, 4 or 8 bytes, as a strided copy. Axes of size 1 are dropped and axes that stay neighbours
+// are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements.
+// Output rows (the last merged axis) are split across the workers.
+
+
+#include <algorithm>  // max
+#include <cstdint>    // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+#include <cstring>    // memcpy
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+/// A strided copy: output element (i_0, ..., i_{r-1}) (row-major over `dims`) reads input element
+/// sum_a i_a * in_strides[a] (in elements).
+class transpose_step final : public step {
+public:
+    std::vector<std::size_t> dims, in_strides;  // merged output axes
+    std::size_t elem = 4, rows = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const auto* x = static_cast<const std::uint8_t*>(ctx.data(reads[0]));
+        auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
+        switch (elem) {
+            case 1: copy<std::uint8_t>(ctx, x, y); break;
+            case 2: copy<std::uint16_t>(ctx, x, y); break;
+            case 8: copy<std::uint64_t>(ctx, x, y); break;
+            default: copy<std::uint32_t>(ctx, x, y); break;
+        }
+    }
+
+private:
+    template <class T>
+    void copy(const run_context& ctx, const std::uint8_t* xb, std::uint8_t* yb) const {
+        const std::size_t r = dims.size(), len = dims[r - 1], step_in = in_strides[r - 1];
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t row = b; row < e; ++row) {
+                std::size_t off = 0, rest = row;
+                for (std::size_t a = r - 1; a-- > 0;) {
+                    off += rest % dims[a] * in_strides[a];
+                    rest /= dims[a];
+                }
+                const T* src = reinterpret_cast<const T*>(xb) + off;
+                T* dst = reinterpret_cast<T*>(yb) + row * len;
+                if (step_in == 1) {
+                    std::memcpy(dst, src, len * sizeof(T));
+                } else {
+                    for (std::size_t i = 0; i < len; ++i) dst[i] = src[i * step_in];
+                }
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct transpose {
+    static constexpr std::string_view name = "transpose";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!nd.is<ops::transpose>()) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* perm_t = b.constant_input(id, 1);
+        const std::size_t elem = size_of(xs.type);
+        if (!perm_t || xs.type != ys.type || xs.dims.empty() || numel(xs.dims) == 0 ||
+            (elem != 1 && elem != 2 && elem != 4 && elem != 8))
+            return nullptr;
+        const std::size_t rank = xs.dims.size();
+        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), rank);
+        std::vector<std::size_t> stride(rank, 1);
+        for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(xs.dims[a + 1]);
+        // output axes (dim, input stride), size-1 axes dropped, neighbours merged
+        std::vector<std::size_t> dims, strides;
+        for (std::size_t i = 0; i < rank; ++i) {
+            const auto d = static_cast<std::size_t>(xs.dims[perm[i]]);
+            if (d == 1) continue;
+            const std::size_t s = stride[perm[i]];
+            if (!dims.empty() && strides.back() == s * d) {
+                dims.back() *= d;
+                strides.back() = s;
+            } else {
+                dims.push_back(d);
+                strides.push_back(s);
+            }
+        }
+        if (dims.empty()) dims = {1}, strides = {1};
+        auto s = std::make_unique<transpose_step>();
+        s->elem = elem;
+        s->dims = std::move(dims);
+        s->in_strides = std::move(strides);
+        s->rows = numel(xs.dims) / s->dims.back();
+        s->grain = std::max<std::size_t>(1, 16384 / s->dims.back());
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "transpose";
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
 #ifndef MOIR_RUNTIME_STEPS_VIEW_HPP
 #define MOIR_RUNTIME_STEPS_VIEW_HPP
 
@@ -16743,8 +17284,8 @@ namespace moir::runtime {
 /// The step families of a default plan, tried in this order (the reference family last).
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-              steps::fake_quantize, steps::eltwise, steps::interpolate, steps::concat, steps::view,
-              steps::reference>;
+              steps::fake_quantize, steps::eltwise, steps::softmax, steps::reduce, steps::transpose,
+              steps::interpolate, steps::concat, steps::view, steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

@@ -35,6 +35,7 @@ struct convert_args {
     std::string data_type = "FP32";  ///< FP32, FP16 (= --compress_to_fp16) or INT8 (needs calibration data)
     std::string calibration_data;    ///< DIR or NAME=DIR[,NAME=DIR...]
     std::string calibration_method = "percentile";
+    std::string quantization_preset = "mixed";  ///< performance (symmetric activations) or mixed (asymmetric)
     double calibration_percentile = 99.99;
     std::size_t calibration_subset = 0;  ///< 0: every set
     double max_accuracy_drop = -1;       ///< < 0: no accuracy control; else the allowed top-1 agreement drop
@@ -175,9 +176,14 @@ inline void add_convert(CLI::App& app, convert_args& a) {
                   "e.g. text lines of different widths), or NAME=DIR[,NAME=DIR...] for each input (files paired by "
                   "sorted name)");
     c->add_option("--calibration_method", a.calibration_method,
-                  "How activation ranges are chosen: percentile (default: [min, max] clipped to the 99.99th "
-                  "percentile of |x|, robust to rare outliers) or minmax (every value seen)")
-        ->check(CLI::IsMember({"minmax", "percentile"}));
+                  "How activation ranges are chosen: percentile (default: [min, max] clipped to the "
+                  "--calibration_percentile-th percentile of |x|, robust to rare outliers), mse (clipped where the "
+                  "estimated mean squared quantization error is least) or minmax (every value seen)")
+        ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+    c->add_option("--quantization_preset", a.quantization_preset,
+                  "INT8 ranges of activations that go below zero (as NNCF's presets): mixed (default: asymmetric, "
+                  "256 levels over [min, max] with a zero point) or performance (symmetric around 0)")
+        ->check(CLI::IsMember({"performance", "mixed"}));
     c->add_option("--calibration_percentile", a.calibration_percentile,
                   "The percentile of |x| for --calibration_method percentile (default 99.99)")
         ->check(CLI::Range(1.0, 100.0));
@@ -235,10 +241,13 @@ inline int run_convert(const convert_args& a) {
         calibration_count = data.sets.size();
         passes::calibration_options co;
         co.method = a.calibration_method == "minmax" ? passes::calibration_method::minmax
+                    : a.calibration_method == "mse"  ? passes::calibration_method::mse
                                                      : passes::calibration_method::percentile;
         co.percentile = a.calibration_percentile;
         const passes::calibration_table table = run_calibration(m, data, co);
         passes::int8_options io;
+        io.activations = a.quantization_preset == "performance" ? passes::activation_scheme::symmetric
+                                                                : passes::activation_scheme::asymmetric;
         for (const auto& layer : split_list(a.keep_fp32, ',')) {
             bool found = false;
             for (const auto& n : m.nodes) found = found || n.name == layer;
@@ -252,14 +261,9 @@ inline int run_convert(const convert_args& a) {
             ao.max_drop = a.max_accuracy_drop;
             ao.threads = 0;
             ao.log = [](const std::string& line) { std::cerr << line << std::endl; };
+            ao.quantization = io;  // the user's layers stay FP32 in every candidate
             auto ac = passes::quantize_int8_with_accuracy_control(m, table, validation.sets, ao);
-            // layers the user named stay FP32 too
-            if (!io.keep_fp32.empty()) {
-                for (const auto& l : ac.reverted) io.keep_fp32.insert(l);
-                model q = m;
-                ac.report = passes::quantize_int8(q, table, nullptr, io);
-                ac.quantized = std::move(q);
-            }
+
             std::cout << "accuracy control: top-1 agreement with FP32 " << ac.int8_metric << " with every layer INT8, "
                       << ac.final_metric << " with " << ac.reverted.size() << " layer"
                       << (ac.reverted.size() == 1 ? "" : "s") << " back in FP32 (allowed drop " << a.max_accuracy_drop
@@ -298,6 +302,7 @@ inline int run_convert(const convert_args& a) {
     if (int8) {
         params.emplace_back("calibration_data", a.calibration_data);
         params.emplace_back("calibration_method", a.calibration_method);
+        params.emplace_back("quantization_preset", a.quantization_preset);
         if (a.calibration_subset) params.emplace_back("calibration_subset", std::to_string(a.calibration_subset));
         if (a.max_accuracy_drop >= 0) params.emplace_back("max_accuracy_drop", std::to_string(a.max_accuracy_drop));
         if (!int8_rep.kept_fp32.empty()) {

@@ -34,7 +34,10 @@
 #include <moir/runtime/steps/interpolate.hpp>
 #include <moir/runtime/steps/matmul.hpp>
 #include <moir/runtime/steps/pooling.hpp>
+#include <moir/runtime/steps/reduce.hpp>
 #include <moir/runtime/steps/reference.hpp>
+#include <moir/runtime/steps/softmax.hpp>
+#include <moir/runtime/steps/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
 #include <moir/runtime/steps/view.hpp>
 #include <moir/runtime/thread_pool.hpp>
@@ -52,8 +55,8 @@ namespace moir::runtime {
 /// The step families of a default plan, tried in this order (the reference family last).
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-              steps::fake_quantize, steps::eltwise, steps::interpolate, steps::concat, steps::view,
-              steps::reference>;
+              steps::fake_quantize, steps::eltwise, steps::softmax, steps::reduce, steps::transpose,
+              steps::interpolate, steps::concat, steps::view, steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

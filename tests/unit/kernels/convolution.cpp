@@ -129,6 +129,19 @@ TEST_CASE("fast conv (im2col GEMM) matches the reference convolution") {
         std::vector<float> scratch(ks::conv_scratch_floats(p));
         t.conv(p, x.data(), y.data(), e, scratch.data());
     });
+    // the same cases as three disjoint column ranges (as workers split a convolution): cuts that
+    // fall inside an output row and inside a panel, and an empty range
+    check_cases(cs, "conv by columns", [](const ks::fp32_kernel_table& t, const ks::conv_geometry& g,
+                                          const std::vector<float>& x, const std::vector<float>& w,
+                                          const ks::epilogue& e, std::vector<float>& y) {
+        const ks::packed_conv p = ks::pack_conv(t.blocking, w.data(), g);
+        std::vector<float> scratch(ks::conv_scratch_floats(p));
+        const std::size_t n = g.out_h * g.out_w, a = n / 3, b = n - n / 5;
+        t.conv_columns(p, x.data(), y.data(), e, scratch.data(), b, n);
+        t.conv_columns(p, x.data(), y.data(), e, scratch.data(), 0, a);
+        t.conv_columns(p, x.data(), y.data(), e, scratch.data(), a, a);
+        t.conv_columns(p, x.data(), y.data(), e, scratch.data(), a, b);
+    });
 }
 
 TEST_CASE("fast depthwise matches the reference group convolution") {

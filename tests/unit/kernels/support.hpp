@@ -30,8 +30,8 @@ inline std::vector<std::pair<std::string, const fp32_kernel_table*>> usable_arch
         if (const auto* t = runtime::fp32_table_if_usable<Arch>()) {
             r.emplace_back(std::string(Arch::name), t);
         } else if (!reported) {
-            MESSAGE("arch " << Arch::name << " skipped: "
-                            << (runtime::compiled_in<Arch>() ? "not available on this CPU" : "not compiled in"));
+            const std::string why = runtime::compiled_in<Arch>() ? "not available on this CPU" : "not compiled in";
+            MESSAGE("arch " << std::string(Arch::name) << " skipped: " << why);
         }
     });
     if (!reported) {

@@ -23,6 +23,7 @@
 #include <cmath>      // fabs, sin
 #include <cstddef>    // size_t
 #include <string>     // string
+#include <utility>    // pair
 #include <vector>     // vector
 
 namespace {
@@ -305,6 +306,25 @@ TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's o
     const auto [nlo, nhi] = passes::fake_quantize_range(neg);
     CHECK(nhi == 2.0f);
     CHECK(nlo == doctest::Approx(-2.0 * 128 / 127));
+    // asymmetric ("mixed"): 256 levels over [low, high], 0.0 on a level, neither end clipped
+    for (const auto& [l, h] : std::vector<std::pair<double, double>>{{-0.375, 6.0}, {-0.375, 40.0}, {-2.0, 1.0},
+                                                                      {-3.0, -1.0}, {-1e-3, 50.0}, {-5.0, 1e-3}}) {
+        CAPTURE(l);
+        CAPTURE(h);
+        const passes::activation_range r{l, h, l, h, 10};
+        const auto [alo, ahi] = passes::fake_quantize_range(r, passes::activation_scheme::asymmetric);
+        const double step = (double(ahi) - double(alo)) / 255.0, want = (std::max(h, 0.0) - l) / 255.0;
+        CHECK(step >= want * (1 - 1e-6));
+        CHECK(step <= want * 1.02);  // few levels wasted
+        const double z = -double(alo) / step;
+        CHECK(std::fabs(z - std::nearbyint(z)) < 1e-3);  // 0.0 is a level
+        CHECK(double(alo) <= l * (1 - 1e-6));             // nothing clipped
+        CHECK(double(ahi) >= std::max(h, 0.0) * (1 - 1e-6));
+    }
+    const auto [ulo, uhi] = passes::fake_quantize_range(passes::activation_range{0.0, 3.0, 0.0, 3.0, 10},
+                                                        passes::activation_scheme::asymmetric);
+    CHECK(ulo == 0.0f);  // non-negative: unsigned either way
+    CHECK(uhi == 3.0f);
 }
 
 TEST_CASE("top1_agreement: argmax over the last axis of every output, against the reference") {
@@ -342,7 +362,7 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     REQUIRE(!res.reverted.empty());
     CHECK(res.reverted.front() == m.nodes[victim].name);
     CHECK(res.report.kept_fp32 == res.reverted);
-    CHECK(res.validation_runs == 2 + 5 + res.reverted.size());  // FP32, all INT8, 5 rankings, each revert
+    CHECK(res.validation_runs == 1 + 5 + res.reverted.size());  // all INT8, 5 rankings, each revert (FP32 scores 1)
     CHECK(!lines.empty());
     // in the chosen model the victim reads f32 weights and no FakeQuantize
     const model& q = res.quantized;
@@ -353,12 +373,12 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
         }
     CHECK(res.report.int8_layers == 5 - res.reverted.size());
 
-    // a drop that already holds: nothing reverted, two validation runs
+    // a drop that already holds: nothing reverted, one validation run
     passes::accuracy_control_options loose;
     loose.max_drop = 1.0;
     const auto easy = passes::quantize_int8_with_accuracy_control(m, table, validation, loose);
     CHECK(easy.reverted.empty());
-    CHECK(easy.validation_runs == 2);
+    CHECK(easy.validation_runs == 1);
     CHECK(easy.report.int8_layers == 5);
 
     // keep_fp32 alone: the named layer stays FP32
@@ -368,4 +388,24 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     const auto rep = passes::quantize_int8(k, table, nullptr, io);
     CHECK(rep.kept_fp32 == std::vector<std::string>{m.nodes[victim].name});
     CHECK(rep.int8_layers == 4);
+
+    // the user's ignored scope seeds the control: that layer stays FP32 in every candidate and is
+    // never ranked; the victim is still the first reverted
+    std::string other;
+    for (const node& n : m.nodes)
+        if ((n.is<ops::convolution>() || n.is<ops::group_convolution>()) && n.name != m.nodes[victim].name) other = n.name;
+    REQUIRE(!other.empty());
+    passes::accuracy_control_options seeded = opt;
+    seeded.quantization.keep_fp32.insert(other);
+    lines.clear();
+    const auto sres = passes::quantize_int8_with_accuracy_control(m, table, validation, seeded);
+    CHECK(sres.met);
+    REQUIRE(!sres.reverted.empty());
+    CHECK(sres.reverted.front() == m.nodes[victim].name);
+    CHECK(std::find(sres.report.kept_fp32.begin(), sres.report.kept_fp32.end(), other) != sres.report.kept_fp32.end());
+    CHECK(sres.validation_runs == 1 + 4 + sres.reverted.size());  // 4 layers ranked, not 5
+    for (const auto& l : lines) {
+        const bool ranks_other = l.find("ranking") != std::string::npos && l.find(" " + other + " ") != std::string::npos;
+        CHECK_FALSE(ranks_other);
+    }
 }

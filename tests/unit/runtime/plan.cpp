@@ -16,7 +16,13 @@
 #include <moir/ops/interpolate.hpp>
 #include <moir/ops/max_pool.hpp>
 #include <moir/ops/multiply.hpp>
+#include <moir/ops/divide.hpp>
+#include <moir/ops/power.hpp>
+#include <moir/ops/reduce_max.hpp>
 #include <moir/ops/reduce_mean.hpp>
+#include <moir/ops/reduce_sum.hpp>
+#include <moir/ops/sqrt.hpp>
+#include <moir/ops/transpose.hpp>
 #include <moir/ops/subtract.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/reshape.hpp>
@@ -257,7 +263,8 @@ TEST_CASE("fallback ops, views and folded constants run through the reference st
     rt::plan p(m);
     CHECK(count_kernel(p, "view") == 1);
     CHECK(count_kernel(p, "maxpool") == 1);
-    CHECK(count_kernel(p, "reference") == 1);  // softmax
+    CHECK(count_kernel(p, "softmax") == 1);
+    CHECK(count_kernel(p, "reference") == 0);
     CHECK(count_kernel(p, "concat") == 1);
     CHECK(p.steps().size() == 5);  // conv, pool, view, concat, softmax (the Add is folded)
 }
@@ -351,6 +358,56 @@ TEST_CASE("element-wise and pooling steps: SE block, residual, broadcasts, pools
     CHECK(count_kernel(p, "reference") == 0);
     CHECK(count_kernel(p, "global_mean") == 1);
     CHECK(count_kernel(p, "eltwise") == 6);  // hsigmoid, multiply, add, subtract, clamp, sigmoid
+}
+
+TEST_CASE("a transformer block on fast steps: LayerNorm, attention MatMuls, Softmax, Transpose, reductions") {
+    // rec's SVTR block, with odd sizes: T = 13 tokens, C = 21 channels, 3 heads of 7
+    builder b;
+    const std::int64_t T = 13, C = 21, H = 3, D = 7;
+    auto ints = [&](std::vector<std::int64_t> v) { return b.constant(tensor::from_vector(v)); };
+    const auto x = b.param({1, T, C});
+    // decomposed LayerNorm: mean, x - mean, ^2, mean, + eps, sqrt, divide, * gamma, + beta
+    const auto mean = b.op<ops::reduce_mean>({true}, {x, ints({-1})});
+    const auto xc = b.op<ops::subtract>({}, {x, mean});
+    const auto var = b.op<ops::reduce_mean>({true}, {b.op<ops::power>({}, {xc, b.constant(tensor::scalar(2.0f))}), ints({2})});
+    const auto sd = b.op<ops::sqrt>({}, {b.op<ops::add>({}, {var, b.constant(tensor::scalar(1e-5f))})});
+    const auto ln = b.op<ops::add>({}, {b.op<ops::multiply>({}, {b.op<ops::divide>({}, {xc, sd}), b.weights({C})}),
+                                        b.weights({C})});
+    // q, k, v: constant MatMuls, heads split by Reshape + Transpose
+    auto heads = [&](output_ref t) {
+        const auto r = b.op<ops::reshape>({false}, {t, ints({1, T, H, D})});
+        return b.op<ops::transpose>({}, {r, ints({0, 2, 1, 3})});  // [1, H, T, D]
+    };
+    const auto q = heads(b.op<ops::matmul>({}, {ln, b.weights({C, C})}));
+    const auto k = heads(b.op<ops::matmul>({}, {ln, b.weights({C, C})}));
+    const auto v = heads(b.op<ops::matmul>({}, {ln, b.weights({C, C})}));
+    const auto scores = b.op<ops::matmul>({false, true}, {b.op<ops::multiply>({}, {q, b.constant(tensor::scalar(0.378f))}), k});
+    const auto attn = b.op<ops::softmax>({-1}, {scores});                       // [1, H, T, T]
+    const auto ctx = b.op<ops::matmul>({}, {attn, v});                          // [1, H, T, D]
+    const auto merged = b.op<ops::reshape>({false}, {b.op<ops::transpose>({}, {ctx, ints({0, 2, 1, 3})}), ints({1, T, C})});
+    b.output(b.op<ops::add>({}, {x, merged}));
+    // a shared B (batch dims 1) and a transposed B, both with a fused ReLU; a 3-D permutation;
+    // reductions over trailing axes; Divide and Power with the small operand first
+    const auto shared = b.op<ops::relu>({}, {b.op<ops::matmul>({}, {scores, b.op<ops::reshape>({false}, {x, ints({T, C})})})});
+    b.output(shared);
+    b.output(b.op<ops::transpose>({}, {shared, ints({3, 1, 0, 2})}));
+    b.output(b.op<ops::reduce_sum>({false}, {attn, ints({2, 3})}));
+    b.output(b.op<ops::reduce_max>({true}, {scores, ints({-1})}));
+    b.output(b.op<ops::divide>({}, {b.constant(tensor::scalar(1.5f)), b.op<ops::add>({}, {attn, b.constant(tensor::scalar(1.0f))})}));
+    b.output(b.op<ops::power>({}, {b.constant(tensor::scalar(1.1f)), xc}));
+    // a wide Softmax row (a vector body and a tail) as rec's last layer has
+    const auto wide = b.op<ops::matmul>({}, {x, b.weights({C, 77})});
+    b.output(b.op<ops::softmax>({2}, {wide}));
+    const model m = b.done();
+    check_plan(m, {random_tensor({1, T, C}, 41)}, 2e-5);
+    rt::plan_options o;
+    o.threads = 2;
+    rt::plan p(m, o);
+    CHECK(count_kernel(p, "reference") == 0);
+    CHECK(count_kernel(p, "softmax") == 2);
+    CHECK(count_kernel(p, "batched_gemm") == 3);
+    CHECK(count_kernel(p, "transpose") == 5);
+    CHECK(count_kernel(p, "reduce") == 4);
 }
 
 TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 padded with output padding") {

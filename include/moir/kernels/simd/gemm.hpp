@@ -86,9 +86,12 @@ struct matrix_source {
 
 /// The im2col matrix of one group of a convolution: row k = (c, ky, kx), column n = (oy, ox),
 /// element x[c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] (0 outside). Never materialized whole.
+/// col0: the first column of the matrix this source stands for (a worker's share of the output
+/// pixels starts there; its column j is the convolution's column col0 + j).
 struct im2col_source {
     const float* x;  // [in_c, in_h, in_w] of this group
     const conv_geometry* g;
+    std::size_t col0 = 0;
     template <std::size_t NR>
     void pack(std::size_t pc, std::size_t kb, std::size_t jc, std::size_t ncb, float* dst) const {
         const conv_geometry& G = *g;
@@ -114,7 +117,7 @@ struct im2col_source {
                     for (std::size_t i = 0; i < n; ++i) o[i] = 0.0f;
                 });
             };
-            std::size_t oy = jc / G.out_w, ox = jc % G.out_w, j = 0;
+            std::size_t oy = (col0 + jc) / G.out_w, ox = (col0 + jc) % G.out_w, j = 0;
             while (j < ncb) {
                 // one output row segment: columns [j, j + seg) are (oy, ox + s)
                 const std::size_t seg = G.out_w - ox < ncb - j ? G.out_w - ox : ncb - j;

@@ -25,6 +25,7 @@
 #include <memory>       // unique_ptr
 #include <new>          // bad_alloc
 #include <string_view>  // string_view
+#include <utility>      // move
 
 namespace moir::kernels::simd {
 
@@ -98,25 +99,42 @@ inline packed_a pack_a(const gemm_blocking& bl, const float* a, std::size_t m, s
     return p;
 }
 
+/// Floats pack_b_into writes for B[K, N].
+inline std::size_t packed_b_floats(const gemm_blocking& bl, std::size_t k, std::size_t n) {
+    return detail::round_up(n, bl.nr()) * k;
+}
+
+/// Packs B[K, N] into out (packed_b_floats(bl, k, n) floats; pad columns set to 0), element (k, n)
+/// read at b[k*rs + n*cs], and returns a packed_b that views out (no storage of its own): B changes
+/// at every run (a MatMul of two activations) and is packed into a worker's scratch.
+/// requires: k, n >= 1.
+inline packed_b pack_b_into(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
+                            std::ptrdiff_t cs, float* out) {
+    packed_b p;
+    p.blocking = bl, p.k = k, p.n = n;
+    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
+    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+        float* block = out + pc * npad;
+        for (std::size_t kk = 0; kk < kb; ++kk) {
+            const float* row = b + static_cast<std::ptrdiff_t>(pc + kk) * rs;
+            for (std::size_t ni = 0; ni < npad; ++ni)
+                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
+                    ni < n ? row[static_cast<std::ptrdiff_t>(ni) * cs] : 0.0f;
+        }
+    }
+    p.data = out;
+    return p;
+}
+
 /// Packs B[K, N], element (k, n) read at b[k*rs + n*cs] (rs = N, cs = 1 for row-major; rs = 1, cs = K
 /// for a transposed B, e.g. MatMul transpose_b). requires: k, n >= 1.
 inline packed_b pack_b(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
                        std::ptrdiff_t cs) {
     MOIR_CHECK(k >= 1 && n >= 1, error, "pack_b: empty matrix");
-    packed_b p;
-    p.blocking = bl, p.k = k, p.n = n;
-    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
-    p.storage = detail::aligned_floats(npad * k);
-    float* out = p.storage.get();
-    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
-        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
-        float* block = out + pc * npad;
-        for (std::size_t kk = 0; kk < kb; ++kk)
-            for (std::size_t ni = 0; ni < n; ++ni)
-                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
-                    b[static_cast<std::ptrdiff_t>(pc + kk) * rs + static_cast<std::ptrdiff_t>(ni) * cs];
-    }
-    p.data = out;
+    auto storage = detail::aligned_floats(packed_b_floats(bl, k, n));
+    packed_b p = pack_b_into(bl, b, k, n, rs, cs, storage.get());
+    p.storage = std::move(storage);
     return p;
 }
 

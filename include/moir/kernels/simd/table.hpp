@@ -8,9 +8,11 @@
 // arch's flags from instantiating it; MOIR_INSTANTIATE_KERNELS (runtime/instantiate.hpp) instantiates
 // it in one that has them.
 
+#include <moir/kernels/simd/bias_activation.hpp>
 #include <moir/kernels/simd/convolution.hpp>
 #include <moir/kernels/simd/depthwise.hpp>
 #include <moir/kernels/simd/gemm.hpp>
+#include <moir/kernels/simd/softmax.hpp>
 
 #include <cstddef>  // ptrdiff_t, size_t
 
@@ -24,8 +26,12 @@ struct fp32_kernel_table {
     void (*gemm_b)(const packed_b& b, const float* a, std::ptrdiff_t lda, std::size_t m, float* c, std::ptrdiff_t ldc,
                    const epilogue& e);
     void (*conv)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch);
+    void (*conv_columns)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
+                         std::size_t c0, std::size_t c1);
     void (*depthwise)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
                       std::size_t c0, std::size_t c1);
+    void (*softmax_rows)(const float* x, float* y, std::size_t rows, std::size_t len);
+    void (*bias_activation)(float* y, std::size_t n, float bias, const epilogue& e);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -35,7 +41,8 @@ const fp32_kernel_table& fp32_table();
 template <class Arch>
 const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
-                                             &depthwise<Arch>};
+                                             &conv_columns<Arch>, &depthwise<Arch>,
+                                             &softmax_rows<Arch>, &bias_activation<Arch>};
     return table;
 }
 

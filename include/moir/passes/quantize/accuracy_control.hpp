@@ -30,6 +30,7 @@
 #include <cstddef>     // size_t
 #include <functional>  // function
 #include <limits>      // numeric_limits
+#include <optional>    // optional, nullopt
 #include <string>      // string, to_string
 #include <utility>     // move
 #include <vector>      // vector
@@ -47,6 +48,9 @@ struct accuracy_control_options {
     std::size_t max_reverted = std::numeric_limits<std::size_t>::max();  ///< at most this many layers go back to FP32
     std::size_t threads = 1;  ///< threads of the validation runs (0: all)
     std::function<void(const std::string&)> log;  ///< progress lines, when set
+    /// How every candidate is quantized: its activation scheme, and its keep_fp32 layers (the user's
+    /// ignored scope) stay FP32 in every candidate and are never ranked.
+    int8_options quantization;
 };
 
 /// What the accuracy control did.
@@ -108,7 +112,8 @@ inline double top1_agreement(const validation_outputs& got, const validation_out
 inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
                                                                    const std::vector<std::vector<tensor>>& validation,
                                                                    const validation_metric& metric,
-                                                                   const accuracy_control_options& opt = {}) {
+                                                                   const accuracy_control_options& opt = {},
+                                                                   std::optional<double> fp32_metric = std::nullopt) {
     MOIR_CHECK(!validation.empty(), error, "accuracy control needs at least one validation input set");
     accuracy_control_result r;
     auto say = [&](const std::string& line) {
@@ -124,8 +129,8 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
         ++r.validation_runs;
         return metric(run_validation(m, validation, opt.threads));
     };
-    r.fp32_metric = measure(fp32);
-    int8_options io;
+    r.fp32_metric = fp32_metric ? *fp32_metric : measure(fp32);
+    int8_options io = opt.quantization;
     r.quantized = quantized_with(io, &r.report);
     r.int8_metric = r.final_metric = measure(r.quantized);
     say("accuracy control: FP32 metric " + std::to_string(r.fp32_metric) + ", INT8 " + std::to_string(r.int8_metric) +
@@ -137,7 +142,7 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
     const std::vector<std::string> layers = r.report.quantized;
     std::vector<double> gain(layers.size());
     for (std::size_t i = 0; i < layers.size(); ++i) {
-        int8_options one;
+        int8_options one = opt.quantization;
         one.keep_fp32.insert(layers[i]);
         gain[i] = measure(quantized_with(one, nullptr)) - r.int8_metric;
         say("accuracy control: ranking " + std::to_string(i + 1) + "/" + std::to_string(layers.size()) + " " +
@@ -162,14 +167,16 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
 }
 
 /// quantize_int8_with_accuracy_control with the built-in metric: top-1 agreement with the FP32
-/// model's own outputs on `validation` (FP32 scores 1; max_drop 0.01 = one position in a hundred).
+/// model's own outputs on `validation` (FP32 scores 1 without being run again; max_drop 0.01 = one
+/// position in a hundred).
 inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
                                                                    const std::vector<std::vector<tensor>>& validation,
                                                                    const accuracy_control_options& opt = {}) {
     MOIR_CHECK(!validation.empty(), error, "accuracy control needs at least one validation input set");
     const validation_outputs reference = run_validation(fp32, validation, opt.threads);
     return quantize_int8_with_accuracy_control(
-        fp32, table, validation, [&](const validation_outputs& got) { return top1_agreement(got, reference); }, opt);
+        fp32, table, validation, [&](const validation_outputs& got) { return top1_agreement(got, reference); }, opt,
+        1.0);
 }
 
 }  // namespace moir::passes

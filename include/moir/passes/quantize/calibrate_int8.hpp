@@ -41,7 +41,7 @@
 namespace moir::passes {
 
 /// How calibration turns statistics into a range. See the file comment.
-enum class calibration_method { minmax, percentile };
+enum class calibration_method { minmax, percentile, mse };
 
 /// Options of calibrate_int8.
 struct calibration_options {
@@ -107,6 +107,34 @@ public:
                 return std::min(maxabs, static_cast<double>(b + 1) * range_ / static_cast<double>(hist_.size()));
         }
         return maxabs;
+    }
+
+    /// The clipping threshold t on |x| that minimizes the estimated mean squared error of 256-level
+    /// quantization over [max(min, -t), min(max, t)] (0 as the low end when min >= 0): values
+    /// inside cost step^2 / 12 (uniform rounding noise, step = range / 255), values beyond t cost
+    /// (|x| - t)^2; candidates are the histogram's bin edges (each bin's values at its centre).
+    double abs_mse_clip() const {
+        const double maxabs = std::max(std::fabs(min()), std::fabs(max()));
+        const std::size_t bins = hist_.size();
+        if (range_ <= 0 || maxabs <= 0) return maxabs;
+        const double w = range_ / static_cast<double>(bins);
+        // suffix sums over bins > j of n, n*c, n*c^2
+        std::vector<double> s0(bins + 1, 0.0), s1(bins + 1, 0.0), s2(bins + 1, 0.0);
+        for (std::size_t b = bins; b-- > 0;) {
+            const double n = static_cast<double>(hist_[b]), c = (static_cast<double>(b) + 0.5) * w;
+            s0[b] = s0[b + 1] + n, s1[b] = s1[b + 1] + n * c, s2[b] = s2[b + 1] + n * c * c;
+        }
+        double best_t = maxabs, best = -1.0;
+        for (std::size_t j = 0; j < bins; ++j) {
+            const double t = std::min(maxabs, static_cast<double>(j + 1) * w);
+            const double lo = min() >= 0 ? 0.0 : std::max(min(), -t), hi = std::min(max(), t);
+            const double step = std::max(hi - lo, 0.0) / 255.0;
+            const double inside = s0[0] - s0[j + 1];
+            const double err = inside * step * step / 12.0 + (s2[j + 1] - 2.0 * t * s1[j + 1] + t * t * s0[j + 1]);
+            if (best < 0 || err < best) best = err, best_t = t;
+            if (t >= maxabs) break;
+        }
+        return best_t;
     }
 
 private:
@@ -176,6 +204,10 @@ inline activation_range range_of(const activation_stats& s, const calibration_op
     r.high = r.max;
     if (opt.method == calibration_method::percentile) {
         const double t = s.abs_percentile(opt.percentile);
+        r.low = std::max(r.low, -t);
+        r.high = std::min(r.high, t);
+    } else if (opt.method == calibration_method::mse) {
+        const double t = s.abs_mse_clip();
         r.low = std::max(r.low, -t);
         r.high = std::min(r.high, t);
     }

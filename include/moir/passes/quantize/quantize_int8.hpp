@@ -13,9 +13,10 @@
 // range inputs are equal pairs (input range = output range, as NNCF writes them), f32 constants of
 // shape [1, ..., 1] of the activation's rank. The range, from calibration (calibrate_int8.hpp):
 //   - min >= 0 (after ReLU, Sigmoid, HSigmoid, ...): unsigned, [0, high] — u8 levels, zero exact;
-//   - otherwise symmetric signed: [-a * 128/127, a] with a = max(-low, high) — the i8 grid
-//     {-128..127} * a/127, zero exact (NNCF's symmetric "performance" preset, OpenVINO's CPU default;
-//     an asymmetric range would need zero points in every int8 kernel for at most one bit of range).
+//   - otherwise, with int8_options::activations (fake_quantize_range): symmetric signed,
+//     [-a * 128/127, a] with a = max(-low, high) — the i8 grid {-128..127} * a/127, zero exact
+//     (NNCF's "performance" preset); or asymmetric, 256 levels over [low, high] shifted to put 0.0
+//     on a level (NNCF's "mixed" preset; moir's int8 kernels take any zero point at no cost).
 //   A range narrower than 1e-6 is widened to it (a tensor that is always zero still gets levels).
 // Weights: per output channel c, s_c = max|W_c| / 127 (1 for an all-zero channel),
 // q = nearbyint(W / s_c) in [-127, 127] (symmetric; -128 unused, as NNCF does), so every weight is
@@ -40,7 +41,7 @@
 #include <moir/passes/quantize/int8_layers.hpp>
 
 #include <algorithm>  // max, min
-#include <cmath>      // fabs, nearbyint
+#include <cmath>      // ceil, fabs, nearbyint
 #include <cstddef>    // size_t
 #include <cstdint>    // int8_t
 #include <map>        // map
@@ -61,18 +62,44 @@ struct int8_report {
     std::vector<std::string> kept_fp32;  ///< names of the quantizable layers int8_options::keep_fp32 kept in FP32
 };
 
+/// How activations that go below zero are quantized (NNCF's presets).
+enum class activation_scheme {
+    symmetric,   ///< "performance": [-a * 128/127, a], a = max(-low, high); zero point 128
+    asymmetric,  ///< "mixed": [low, high] widened to put 0.0 on a level; any zero point
+};
+
 /// Options of quantize_int8.
 struct int8_options {
     /// Layers (node names) to leave in FP32: their inputs stay f32 (a FakeQuantize shared with other
     /// consumers is not fed to them) and their weights stay f32 constants. NNCF's "ignored scope";
     /// the accuracy control (passes/quantize/accuracy_control.hpp) fills it.
     std::set<std::string> keep_fp32;
+    /// Signed activations: symmetric or asymmetric ranges (see fake_quantize_range).
+    activation_scheme activations = activation_scheme::symmetric;
 };
 
-/// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}. See the file comment.
-inline std::pair<float, float> fake_quantize_range(const activation_range& r) {
+/// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}.
+///   - low >= 0: [0, high] (u8 codes, zero point 0);
+///   - symmetric: [-a * 128/127, a], a = max(-low, high) (the i8 grid; zero point 128);
+///   - asymmetric: 256 levels over [low, high] with 0.0 on a level and neither end clipped: zero
+///     point z = ceil(-low / s0) with s0 = (high - low) / 255, step s = max(-low / z, high / (255 - z))
+///     (at most a few per cent above s0), range [-z * s, (255 - z) * s]. A tensor like HSwish's
+///     output, in [-0.375, 6], keeps all 256 levels for its values where the symmetric range would
+///     use about 135 of them, and its minimum stays in range (rounding z to nearest would clip it).
+/// A range narrower than 1e-6 is widened to it.
+inline std::pair<float, float> fake_quantize_range(const activation_range& r,
+                                                   activation_scheme scheme = activation_scheme::symmetric) {
     constexpr double tiny = 1e-6;
     if (r.low >= 0.0) return {0.f, static_cast<float>(std::max(r.high, tiny))};
+    if (scheme == activation_scheme::asymmetric) {
+        const double lo = std::min(r.low, 0.0), hi = std::max(r.high, tiny);
+        // z levels below zero, rounded up so that the low end is never clipped; then the step that
+        // covers both ends
+        const double s0 = (hi - lo) / 255.0;
+        const double z = std::min(254.0, std::ceil(-lo / s0 - 1e-9));
+        const double s = std::max(z > 0 ? -lo / z : 0.0, hi / (255.0 - z));
+        return {static_cast<float>(-z * s), static_cast<float>((255.0 - z) * s)};
+    }
     const double a = std::max({-r.low, r.high, tiny});
     return {static_cast<float>(-a * 128.0 / 127.0), static_cast<float>(a)};
 }
@@ -160,7 +187,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
             }
             auto f = fq_of.find(r);
             if (f == fq_of.end()) {
-                const auto [lo, hi] = fake_quantize_range(it->second);
+                const auto [lo, hi] = fake_quantize_range(it->second, opt.activations);
                 const auto& ps = m.port(r).shape;
                 const shape one(ps.rank_dynamic ? 0 : ps.rank(), 1);
                 const std::string nm = tensor_name(r) + "/fq";

@@ -8,8 +8,9 @@
 // the fly). Weights are packed once, when the plan is compiled.
 //
 // Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
-// the others run as independent parts (per group, and per block of output channels, each packed
-// on its own) spread over the workers.
+// the others run as independent parts (one per group) cut into pieces of output columns, so the
+// workers share one packed weight matrix and each packs only its own columns of the im2col matrix
+// (when the image is too small for even column pieces, parts are blocks of output channels instead).
 
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/convolution.hpp>
@@ -40,6 +41,7 @@ public:
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
     bool pointwise = false;  // one part: split columns instead
     std::size_t columns = 0, grain = 1;
+    std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
@@ -55,12 +57,14 @@ public:
                 });
                 continue;
             }
-            ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+            ctx.pool->parallel_for(0, parts.size() * pieces, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 for (std::size_t i = b; i < e; ++i) {
-                    const part& p = parts[i];
+                    const part& p = parts[i / pieces];
                     simd::epilogue pe = ep;
                     if (pe.bias) pe.bias += p.bias_off;
-                    table->conv(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w));
+                    const std::size_t c0 = (i % pieces) * piece_columns;
+                    const std::size_t c1 = std::min(columns, c0 + piece_columns);
+                    table->conv_columns(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w), c0, c1);
                 }
             });
         }
@@ -147,12 +151,20 @@ struct convolution {
             const float* wp = w->data<float>();
             const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
             s->pointwise = g.groups == 1 && g.pointwise();
-            // output-channel blocks per group: enough parts to keep every worker busy
+            // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
+            // each, else blocks of output channels
             std::size_t block = g.out_c;
+            s->columns = out_plane;
+            s->piece_columns = out_plane;
             if (!s->pointwise && b.threads > 1 && g.groups < b.threads) {
                 const std::size_t want = (b.threads + g.groups - 1) / g.groups;
-                const std::size_t mr = b.table->blocking.mr;
-                block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
+                const std::size_t nr = b.table->blocking.nr(), mr = b.table->blocking.mr;
+                if (out_plane >= want * 4 * nr) {
+                    s->piece_columns = simd::detail::round_up((out_plane + want - 1) / want, nr);
+                    s->pieces = (out_plane + s->piece_columns - 1) / s->piece_columns;
+                } else {
+                    block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
+                }
             }
             for (std::size_t gi = 0; gi < g.groups; ++gi)
                 for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
@@ -168,7 +180,6 @@ struct convolution {
                     s->parts.push_back(std::move(p));
                 }
             if (s->pointwise) {
-                s->columns = out_plane;
                 const std::size_t nr = b.table->blocking.nr();
                 s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);

@@ -6,7 +6,8 @@
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
-// the activation runs last. Threads split the GEMM's columns, then the output channels.
+// the activation runs last (vectorized). Threads split the GEMM's columns, then the output channels
+// (each cut into blocks of output rows when there are fewer channels than workers).
 
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/convolution_backprop_data.hpp>
@@ -29,6 +30,8 @@ public:
     std::size_t batch = 1, cin = 0, cout = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1,
                 dw = 1, grain = 1;
     std::int64_t pt = 0, pl = 0;
+    kernels::simd::epilogue ep;  // the activation (its bias is passed per channel)
+    std::size_t row_blocks = 1, block_rows = 0;
     std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
 
     void run(const run_context& ctx) const override {
@@ -44,18 +47,25 @@ public:
                 table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
                               none, col + col_floats + wk * gemm_floats);
             });
-            ctx.pool->parallel_for(0, cout, 1, [&](std::size_t o0, std::size_t o1, std::size_t) {
-                for (std::size_t o = o0; o < o1; ++o) {
+            // col2im by (output channel, block of output rows): each output row gathers the
+            // contributions of its (ky, kx) taps in that order, as a per-channel scatter would
+            ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
+                for (std::size_t t = t0; t < t1; ++t) {
+                    const std::size_t o = t / row_blocks, r0 = (t % row_blocks) * block_rows;
+                    const std::size_t r1 = std::min(oh, r0 + block_rows);
+                    if (r0 >= r1) continue;
                     float* yo = yb + o * out_plane;
-                    const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
-                    for (std::size_t i = 0; i < out_plane; ++i) yo[i] = 0.0f;
+                    for (std::size_t i = r0 * ow; i < r1 * ow; ++i) yo[i] = 0.0f;
                     for (std::size_t ky = 0; ky < kh; ++ky)
                         for (std::size_t kx = 0; kx < kw; ++kx) {
                             const float* cr = col + ((o * kh + ky) * kw + kx) * n;
-                            for (std::size_t iy = 0; iy < ih; ++iy) {
-                                const std::int64_t oy = static_cast<std::int64_t>(iy * sh + ky * dh) - pt;
-                                if (oy < 0 || oy >= static_cast<std::int64_t>(oh)) continue;
-                                float* yr = yo + oy * static_cast<std::int64_t>(ow);
+                            for (std::size_t oy = r0; oy < r1; ++oy) {
+                                const std::int64_t ty = static_cast<std::int64_t>(oy) + pt -
+                                                        static_cast<std::int64_t>(ky * dh);
+                                if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
+                                const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
+                                if (iy >= ih) continue;
+                                float* yr = yo + oy * ow;
                                 const float* c = cr + iy * iw;
                                 for (std::size_t ix = 0; ix < iw; ++ix) {
                                     const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
@@ -63,28 +73,12 @@ public:
                                 }
                             }
                         }
-                    apply(yo, out_plane, bias);
+                    table->bias_activation(yo + r0 * ow, (r1 - r0) * ow, fused.bias.empty() ? 0.0f : fused.bias[o], ep);
                 }
             });
         }
     }
 
-private:
-    void apply(float* y, std::size_t n, float bias) const {
-        using kernels::simd::activation;
-        for (std::size_t i = 0; i < n; ++i) {
-            float v = y[i] + bias;
-            switch (fused.act) {
-                case activation::relu: v = ops::relu::apply<float>(v); break;
-                case activation::clamp: v = std::min(std::max(v, fused.lo), fused.hi); break;
-                case activation::hswish: v = ops::hswish::apply<float>(v); break;
-                case activation::hsigmoid: v = ops::hsigmoid::apply<float>(v); break;
-                case activation::sigmoid: v = ops::sigmoid::apply<float>(v); break;
-                case activation::none: break;
-            }
-            y[i] = v;
-        }
-    }
 };
 
 /// The family (see the file comment).
@@ -126,6 +120,14 @@ struct deconvolution {
         s->w = kernels::simd::pack_a(b.table->blocking, w->data<float>(), m, s->cin, 1, static_cast<std::ptrdiff_t>(m));
         s->table = b.table;
         s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->cout);
+        s->ep = s->fused.kernel_epilogue(false);
+        s->ep.bias = nullptr;
+        s->block_rows = s->oh;
+        if (s->cout < b.threads) {  // fewer channels than workers: cut each into row blocks
+            const std::size_t want = (b.threads + s->cout - 1) / s->cout;
+            s->block_rows = std::max<std::size_t>(1, (s->oh + want - 1) / want);
+            s->row_blocks = (s->oh + s->block_rows - 1) / s->block_rows;
+        }
         const std::size_t nr = b.table->blocking.nr();
         s->grain = std::max(nr, (n / b.threads + nr - 1) / nr * nr);
         // the plan gives threads * scratch_floats floats in one block: the col matrix, then each

@@ -3,35 +3,54 @@
 
 // The element-wise step family: FP32 unary activations and binary arithmetic on the arena, with
 // no allocation and split across the workers. Each op's own scalar formula (Op::apply) is used, so
-// results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast
-// along trailing axes: it matches the output on a leading run of axes and is 1 after it (a
-// per-channel [N, C, 1, 1] scale or bias, a scalar); anything else is left to the reference family.
+// results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast: it
+// matches the output on one run of consecutive axes and is 1 (or absent) on every other axis (a
+// per-channel [N, C, 1, 1] scale or bias, a LayerNorm's [C] gamma over [N, T, C], a [N, T, 1] mean,
+// a scalar); anything else is left to the reference family. Power by a constant scalar 2 is x * x
+// (the correctly rounded square; glibc's powf is off by 1 ulp on about 0.04% of floats).
 //
 // Extending: add the op type to `unary_ops` or `binary_ops` (it needs `static T apply(T)` or
-// `static T apply(T, T)`).
+// `static T apply(T, T)`; an op whose formula takes attributes gets a `binary_formula`
+// specialization, as Divide has).
 
 #include <moir/core/type_list.hpp>
 #include <moir/ops/add.hpp>
 #include <moir/ops/clamp.hpp>
+#include <moir/ops/divide.hpp>
 #include <moir/ops/exp.hpp>
 #include <moir/ops/hard_sigmoid.hpp>
 #include <moir/ops/hsigmoid.hpp>
 #include <moir/ops/hswish.hpp>
 #include <moir/ops/multiply.hpp>
+#include <moir/ops/power.hpp>
 #include <moir/ops/relu.hpp>
 #include <moir/ops/sigmoid.hpp>
+#include <moir/ops/sqrt.hpp>
 #include <moir/ops/subtract.hpp>
 #include <moir/ops/tanh.hpp>
 #include <moir/runtime/steps/step.hpp>
 
 #include <algorithm>  // max, min
 #include <memory>     // unique_ptr, make_unique
+#include <cstdint>    // int64_t
 #include <string>     // string
+#include <type_traits>  // is_same_v
 
 namespace moir::runtime::steps {
 
-using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp>;
-using binary_ops = type_list<ops::add, ops::multiply, ops::subtract>;
+using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt>;
+using binary_ops = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::power>;
+
+/// The f32 formula of a binary op: Op::apply(a, b).
+template <class Op>
+struct binary_formula {
+    static float apply(float a, float b) { return Op::template apply<float>(a, b); }
+};
+/// Divide on floating types: a / b (its attribute only matters for integers).
+template <>
+struct binary_formula<ops::divide> {
+    static float apply(float a, float b) { return a / b; }
+};
 
 inline constexpr std::size_t eltwise_grain = 16384;
 
@@ -70,28 +89,48 @@ public:
     }
 };
 
-/// y = Op::apply(a, b) with b (or a, when `swapped`) repeated: index i reads small[i / inner].
+/// y = Op(a, b) with b (or a, when `swapped`) broadcast: index i reads small[(i / inner) % period]
+/// (period 0: small[i / inner]; inner 0: equal shapes, small[i]).
 template <class Op>
 class binary_step final : public step {
 public:
-    std::size_t n = 0, inner = 1;  // inner = 0: equal shapes
-    bool swapped = false;          // the small operand is input 0
+    std::size_t n = 0, inner = 1, period = 0;
+    bool swapped = false;  // the small operand is input 0
+    bool square = false;   // Power by a scalar 2, not swapped: x * x
+
     void run(const run_context& ctx) const override {
         const float* big = ctx.in_f32(reads[swapped ? 1 : 0]);
         const float* small = ctx.in_f32(reads[swapped ? 0 : 1]);
         float* y = ctx.out_f32(writes[0]);
+        using F = binary_formula<Op>;
         ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            if (square) {
+                for (std::size_t i = b; i < e; ++i) y[i] = big[i] * big[i];
+                return;
+            }
             if (inner == 0) {
-                for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(big[i], small[i]);
+                for (std::size_t i = b; i < e; ++i) y[i] = F::apply(big[i], small[i]);
+                return;
+            }
+            if (inner == 1 && period > 0) {  // small repeats along the last axes: rows of `period`
+                for (std::size_t i = b; i < e;) {
+                    const std::size_t row = i / period * period, row_end = std::min(e, row + period);
+                    const float* s = small - row;
+                    if (swapped)
+                        for (; i < row_end; ++i) y[i] = F::apply(s[i], big[i]);
+                    else
+                        for (; i < row_end; ++i) y[i] = F::apply(big[i], s[i]);
+                }
                 return;
             }
             for (std::size_t i = b; i < e;) {
                 const std::size_t run_end = std::min(e, (i / inner + 1) * inner);
-                const float s = small[i / inner];
+                const std::size_t j = period ? (i / inner) % period : i / inner;
+                const float s = small[j];
                 if (swapped)
-                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(s, big[i]);
+                    for (; i < run_end; ++i) y[i] = F::apply(s, big[i]);
                 else
-                    for (; i < run_end; ++i) y[i] = Op::template apply<float>(big[i], s);
+                    for (; i < run_end; ++i) y[i] = F::apply(big[i], s);
             }
         });
     }
@@ -141,12 +180,16 @@ struct eltwise {
                 bs->n = numel(y.dims);
                 if (a0.dims == y.dims && a1.dims == y.dims) {
                     bs->inner = 0;
-                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner)) {
+                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner, bs->period)) {
                     bs->swapped = false;
-                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner)) {
+                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner, bs->period)) {
                     bs->swapped = true;
                 } else {
                     return;
+                }
+                if constexpr (std::is_same_v<Op, ops::power>) {
+                    const tensor* e = b.constant_input(id, 1);
+                    bs->square = !bs->swapped && e && e->numel() == 1 && e->at_as<float>(0) == 2.0f;
                 }
                 s = std::move(bs);
             });
@@ -160,18 +203,28 @@ struct eltwise {
         return s;
     }
 
-    /// Whether `small` broadcast to `out` repeats each of its values over `inner` consecutive output
-    /// elements (its right-aligned dims equal out's up to some axis and are 1 after it).
-    static bool repeats(const shape& small, const shape& out, std::size_t& inner) {
+    /// Whether `small` broadcast to `out` reads as small[(i / inner) % period] at output index i:
+    /// its right-aligned dims equal out's on one run of axes [lo, hi) and are 1 elsewhere. inner =
+    /// the product of out's dims after hi; period = the product over [lo, hi), or 0 when no axis
+    /// before lo is above 1 (no wrap needed).
+    static bool repeats(const shape& small, const shape& out, std::size_t& inner, std::size_t& period) {
         if (small.size() > out.size()) return false;
         const std::size_t lead = out.size() - small.size();
-        std::size_t axis = out.size();  // first axis from which small is all 1
-        while (axis > 0 && (axis - 1 < lead || small[axis - 1 - lead] == 1)) --axis;
-        for (std::size_t d = 0; d < axis; ++d)
-            if (d < lead ? out[d] != 1 : small[d - lead] != out[d]) return false;
+        auto dim = [&](std::size_t d) { return d < lead ? std::int64_t{1} : small[d - lead]; };
+        std::size_t hi = out.size();
+        while (hi > 0 && dim(hi - 1) == 1) --hi;
+        std::size_t lo = hi;
+        while (lo > 0 && dim(lo - 1) == out[lo - 1]) --lo;
+        std::size_t outer = 1, mid = 1;
+        for (std::size_t d = 0; d < lo; ++d) {
+            if (dim(d) != 1) return false;
+            outer *= static_cast<std::size_t>(out[d]);
+        }
+        for (std::size_t d = lo; d < hi; ++d) mid *= static_cast<std::size_t>(out[d]);
         inner = 1;
-        for (std::size_t d = axis; d < out.size(); ++d) inner *= static_cast<std::size_t>(out[d]);
-        return inner > 0;
+        for (std::size_t d = hi; d < out.size(); ++d) inner *= static_cast<std::size_t>(out[d]);
+        period = outer > 1 ? mid : 0;
+        return inner > 0 && mid > 0;
     }
 };
 

@@ -1,17 +1,21 @@
 #ifndef MOIR_RUNTIME_STEPS_MATMUL_HPP
 #define MOIR_RUNTIME_STEPS_MATMUL_HPP
 
-// The fast MatMul step family: FP32 MatMul(A, B) with B a constant matrix ([K, N], or [N, K] with
-// transpose_b; leading dims of 1 allowed) and A not transposed, fused with a following bias Add
-// that varies along the last axis and an activation (steps/fusion.hpp). B is packed once; A's rows
-// (all batch dims folded into M) stream through gemm_b, split across the workers.
+// The fast MatMul step family: FP32 MatMul(A, B) with A not transposed, fused with a following bias
+// Add that varies along the last axis and an activation (steps/fusion.hpp), on gemm_b.
+//   - B a constant matrix ([K, N], or [N, K] with transpose_b; leading dims of 1 allowed): packed
+//     once; A's rows (all batch dims folded into M) stream through gemm_b, split across the workers.
+//   - B an activation (attention's Q x K^T and P x V): batches of matrices, B's batch dims equal to
+//     the output's or all 1; each worker packs its batch's B into its scratch at run time (a batch
+//     cut into row blocks when there are fewer batches than workers, each packing B again).
 
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/matmul.hpp>
 #include <moir/runtime/steps/fusion.hpp>
 #include <moir/runtime/steps/step.hpp>
 
-#include <algorithm>  // max
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
 
@@ -36,6 +40,37 @@ public:
     }
 };
 
+/// C_i[M, N] = act(A_i[M, K] * B_i + bias) for batches i, B_i packed per run.
+class batched_matmul_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    fused_epilogue fused;
+    kernels::simd::epilogue ep;
+    std::size_t batches = 0, m = 0, k = 0, n = 0;
+    std::size_t a_stride = 0, b_stride = 0;  // floats between batches (0: shared)
+    bool transpose_b = false;
+    std::size_t row_blocks = 1, block_rows = 0;
+
+    void run(const run_context& ctx) const override {
+        const float* a = ctx.in_f32(reads[0]);
+        const float* bm = ctx.in_f32(reads[1]);
+        float* c = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, batches * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t w) {
+            for (std::size_t t = t0; t < t1; ++t) {
+                const std::size_t i = t / row_blocks, r0 = (t % row_blocks) * block_rows;
+                const std::size_t rows = std::min(m, r0 + block_rows) - r0;
+                const float* bi = bm + i * b_stride;
+                const auto pb = transpose_b ? kernels::simd::pack_b_into(table->blocking, bi, k, n, 1,
+                                                                         static_cast<std::ptrdiff_t>(k), ctx.scratch_of(w))
+                                            : kernels::simd::pack_b_into(table->blocking, bi, k, n,
+                                                                         static_cast<std::ptrdiff_t>(n), 1, ctx.scratch_of(w));
+                table->gemm_b(pb, a + i * a_stride + r0 * k, static_cast<std::ptrdiff_t>(k), rows,
+                              c + (i * m + r0) * n, static_cast<std::ptrdiff_t>(n), ep);
+            }
+        });
+    }
+};
+
 /// The family (see the file comment).
 struct matmul {
     static constexpr std::string_view name = "matmul";
@@ -47,7 +82,8 @@ struct matmul {
         const slot& as = b.slots[b.input_slot(id, 0)];
         const slot& ys = b.slots[b.output_slot(id)];
         const tensor* w = b.constant_input(id, 1);
-        if (at.transpose_a || !w || w->type() != element_type::f32 || as.type != element_type::f32 ||
+        if (!w) return activations(b, id);
+        if (at.transpose_a || w->type() != element_type::f32 || as.type != element_type::f32 ||
             ys.type != element_type::f32 || as.dims.size() < 2 || w->rank() < 2)
             return nullptr;
         for (std::size_t d = 0; d + 2 < w->rank(); ++d)
@@ -72,6 +108,60 @@ struct matmul {
         s->ops = "MatMul" + s->fused.ops;
         s->kernel = "gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
         s->reads = {b.input_slot(id, 0)};
+        s->writes = {s->fused.out_slot};
+        return s;
+    }
+
+    /// MatMul of two activations (see the file comment), or nullptr.
+    static std::unique_ptr<step> activations(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        const auto& at = nd.attrs_as<ops::matmul>();
+        const slot& as = b.slots[b.input_slot(id, 0)];
+        const slot& bs = b.slots[b.input_slot(id, 1)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        if (at.transpose_a || as.type != element_type::f32 || bs.type != element_type::f32 ||
+            ys.type != element_type::f32 || as.dims.size() < 2 || bs.dims.size() < 2 || ys.dims.size() < 2)
+            return nullptr;
+        const std::size_t ra = as.dims.size(), rb = bs.dims.size(), ry = ys.dims.size();
+        const auto m = static_cast<std::size_t>(as.dims[ra - 2]), k = static_cast<std::size_t>(as.dims[ra - 1]);
+        const auto bk = static_cast<std::size_t>(bs.dims[rb - (at.transpose_b ? 1 : 2)]);
+        const auto n = static_cast<std::size_t>(bs.dims[rb - (at.transpose_b ? 2 : 1)]);
+        if (bk != k || m == 0 || k == 0 || n == 0 || static_cast<std::size_t>(ys.dims[ry - 2]) != m ||
+            static_cast<std::size_t>(ys.dims[ry - 1]) != n || ra > ry || rb > ry)
+            return nullptr;
+        // batch dims: each operand's equal the output's (right-aligned) or are all 1
+        auto batch_stride = [&](const shape& d, std::size_t matrix) -> std::ptrdiff_t {
+            const std::size_t lead = ry - d.size();
+            bool equal = true, ones = true;
+            for (std::size_t i = 0; i + 2 < ry; ++i) {
+                const std::int64_t v = i < lead ? 1 : d[i - lead];
+                equal = equal && v == ys.dims[i];
+                ones = ones && v == 1;
+            }
+            return ones ? 0 : equal ? static_cast<std::ptrdiff_t>(matrix) : -1;
+        };
+        const std::ptrdiff_t sa = batch_stride(as.dims, m * k), sb = batch_stride(bs.dims, k * n);
+        if (sa < 0 || sb < 0) return nullptr;
+        auto s = std::make_unique<batched_matmul_step>();
+        s->table = b.table;
+        s->m = m, s->k = k, s->n = n;
+        s->batches = numel(ys.dims) / (m * n);
+        s->a_stride = static_cast<std::size_t>(sa), s->b_stride = static_cast<std::size_t>(sb);
+        s->transpose_b = at.transpose_b;
+        const std::size_t mr = b.table->blocking.mr;
+        s->block_rows = m;
+        if (s->batches < b.threads && m >= 2 * mr) {
+            const std::size_t want = (b.threads + s->batches - 1) / s->batches;
+            s->block_rows = std::max(mr, (m + want - 1) / want / mr * mr);
+            s->row_blocks = (m + s->block_rows - 1) / s->block_rows;
+        }
+        s->scratch_floats = kernels::simd::packed_b_floats(b.table->blocking, k, n);
+        s->fused = match_epilogue(b, output_ref{id, 0}, ry - 1, n);
+        s->ep = s->fused.kernel_epilogue(true);
+        s->name = nd.name;
+        s->ops = "MatMul" + s->fused.ops;
+        s->kernel = "batched_gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
+        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
         s->writes = {s->fused.out_slot};
         return s;
     }

@@ -1,0 +1,112 @@
+#ifndef MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
+#define MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
+
+// The Transpose step family: a permutation of axes with a constant permutation, any element type of
+// 1, 2, 4 or 8 bytes, as a strided copy. Axes of size 1 are dropped and axes that stay neighbours
+// are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements.
+// Output rows (the last merged axis) are split across the workers.
+
+#include <moir/ops/transpose.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <algorithm>  // max
+#include <cstdint>    // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+#include <cstring>    // memcpy
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+/// A strided copy: output element (i_0, ..., i_{r-1}) (row-major over `dims`) reads input element
+/// sum_a i_a * in_strides[a] (in elements).
+class transpose_step final : public step {
+public:
+    std::vector<std::size_t> dims, in_strides;  // merged output axes
+    std::size_t elem = 4, rows = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const auto* x = static_cast<const std::uint8_t*>(ctx.data(reads[0]));
+        auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
+        switch (elem) {
+            case 1: copy<std::uint8_t>(ctx, x, y); break;
+            case 2: copy<std::uint16_t>(ctx, x, y); break;
+            case 8: copy<std::uint64_t>(ctx, x, y); break;
+            default: copy<std::uint32_t>(ctx, x, y); break;
+        }
+    }
+
+private:
+    template <class T>
+    void copy(const run_context& ctx, const std::uint8_t* xb, std::uint8_t* yb) const {
+        const std::size_t r = dims.size(), len = dims[r - 1], step_in = in_strides[r - 1];
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t row = b; row < e; ++row) {
+                std::size_t off = 0, rest = row;
+                for (std::size_t a = r - 1; a-- > 0;) {
+                    off += rest % dims[a] * in_strides[a];
+                    rest /= dims[a];
+                }
+                const T* src = reinterpret_cast<const T*>(xb) + off;
+                T* dst = reinterpret_cast<T*>(yb) + row * len;
+                if (step_in == 1) {
+                    std::memcpy(dst, src, len * sizeof(T));
+                } else {
+                    for (std::size_t i = 0; i < len; ++i) dst[i] = src[i * step_in];
+                }
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct transpose {
+    static constexpr std::string_view name = "transpose";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!nd.is<ops::transpose>()) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* perm_t = b.constant_input(id, 1);
+        const std::size_t elem = size_of(xs.type);
+        if (!perm_t || xs.type != ys.type || xs.dims.empty() || numel(xs.dims) == 0 ||
+            (elem != 1 && elem != 2 && elem != 4 && elem != 8))
+            return nullptr;
+        const std::size_t rank = xs.dims.size();
+        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), rank);
+        std::vector<std::size_t> stride(rank, 1);
+        for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(xs.dims[a + 1]);
+        // output axes (dim, input stride), size-1 axes dropped, neighbours merged
+        std::vector<std::size_t> dims, strides;
+        for (std::size_t i = 0; i < rank; ++i) {
+            const auto d = static_cast<std::size_t>(xs.dims[perm[i]]);
+            if (d == 1) continue;
+            const std::size_t s = stride[perm[i]];
+            if (!dims.empty() && strides.back() == s * d) {
+                dims.back() *= d;
+                strides.back() = s;
+            } else {
+                dims.push_back(d);
+                strides.push_back(s);
+            }
+        }
+        if (dims.empty()) dims = {1}, strides = {1};
+        auto s = std::make_unique<transpose_step>();
+        s->elem = elem;
+        s->dims = std::move(dims);
+        s->in_strides = std::move(strides);
+        s->rows = numel(xs.dims) / s->dims.back();
+        s->grain = std::max<std::size_t>(1, 16384 / s->dims.back());
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "transpose";
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
