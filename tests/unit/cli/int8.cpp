@@ -118,6 +118,16 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
     REQUIRE_MESSAGE(r.status == 0, r.output);
     CHECK(r.output.find("calibrating: 2/2") != std::string::npos);
     CHECK(slurp(dir + "/q2.xml").find("<calibration_method value=\"minmax\"/>") != std::string::npos);
+    CHECK(slurp(dir + "/q2.xml").find("<quantization_preset value=\"mixed\"/>") != std::string::npos);  // the default
+    // mse ranges, symmetric activations
+    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
+            " --model_name q3 --data_type INT8 --calibration_data " + q(dir + "/calib") +
+            " --calibration_method mse --quantization_preset performance");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    const std::string q3 = slurp(dir + "/q3.xml");
+    CHECK(q3.find("<calibration_method value=\"mse\"/>") != std::string::npos);
+    CHECK(q3.find("<quantization_preset value=\"performance\"/>") != std::string::npos);
+    CHECK(count(q3, "type=\"FakeQuantize\"") == 2);
 
     // accuracy control: a drop that holds reverts nothing; --keep_fp32 leaves the named layer in FP32
     write_inputs(dir + "/valid", 2, 12, 7);
@@ -137,6 +147,14 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
     CHECK(count(kept, "type=\"FakeQuantize\"") == 1);
     CHECK(count(kept, "element_type=\"i8\"") == 1);
     CHECK(kept.find("<keep_fp32 value=\"conv2\"/>") != std::string::npos);
+    // both: the accuracy control starts from the user's FP32 layers
+    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
+            " --model_name ack --data_type INT8 --calibration_data " + q(dir + "/calib") +
+            " --max_accuracy_drop 1 --keep_fp32 conv2 --report");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.find("with 0 layers back in FP32") != std::string::npos);
+    CHECK(r.output.find("report: INT8 layers 1 of 2 quantizable") != std::string::npos);
+    CHECK(slurp(dir + "/ack.xml").find("<keep_fp32 value=\"conv2\"/>") != std::string::npos);
 
     // --data_type FP16 is --compress_to_fp16
     r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) + " --model_name h --data_type FP16");
@@ -190,6 +208,7 @@ TEST_CASE("moir convert --data_type INT8: bad calibration flags fail clearly and
     // an unknown --data_type or method is refused by the flag parser
     CHECK(run(base + "--data_type INT4 --calibration_data " + q(dir + "/good")).status != 0);
     CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --calibration_method kl").status != 0);
+    CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --quantization_preset fast").status != 0);
     CHECK(fs::is_empty(dir + "/out"));
 }
 
@@ -197,7 +216,8 @@ TEST_CASE("moir convert --help describes the INT8 flags") {
     const auto r = run(q(moir_exe()) + " convert --help");
     REQUIRE(r.status == 0);
     for (const char* flag : {"--data_type", "--calibration_data", "--calibration_method", "--calibration_percentile",
-                             "--calibration_subset", "--max_accuracy_drop", "--validation_data", "--keep_fp32"})
+                             "--calibration_subset", "--max_accuracy_drop", "--validation_data", "--keep_fp32",
+                             "--quantization_preset"})
         CHECK_MESSAGE(r.output.find(flag) != std::string::npos, flag);
     CHECK(r.output.find("NAME=DIR") != std::string::npos);
 }

@@ -115,6 +115,28 @@ TEST_CASE("activation_stats: min, max, and the percentile of |x| from a histogra
     CHECK(clipped.high == t);
     CHECK(clipped.low == -1.0);  // the min (-1) is inside [-t, t]
     CHECK(clipped.max == 100.0);
+    // mse: a far value among many is clipped to where rounding noise and clipping error balance:
+    // 10^6 values in [-1, 1] and one at 100: noise 10^6 ((t + 1) / 255)^2 / 12 + (100 - t)^2 is
+    // least near t = 43 (minmax keeps 100, whose steps cost more than clipping that one value)
+    passes::activation_stats big(2048);
+    for (int k = 0; k < 100; ++k) big.add(v.data(), v.size());
+    big.add(outlier, 1);
+    passes::calibration_options mse;
+    mse.method = passes::calibration_method::mse;
+    const auto m = passes::range_of(big, mse);
+    CHECK(m.high > 30.0);
+    CHECK(m.high < 60.0);
+    CHECK(m.low == -1.0);
+    // without the outlier, the whole range is kept (clipping the uniform bulk costs more than it saves)
+    passes::activation_stats u(2048);
+    u.add(v.data(), v.size());
+    CHECK(passes::range_of(u, mse).high >= 0.95);
+    // many large values: they are the signal, not outliers
+    passes::activation_stats w(2048);
+    std::vector<float> wide(v);
+    for (std::size_t i = 0; i < 3000; ++i) wide.push_back(50.0f + static_cast<float>(i % 50));
+    w.add(wide.data(), wide.size());
+    CHECK(passes::range_of(w, mse).high >= 90.0);
 }
 
 TEST_CASE("calibrate_int8: the activations of quantizable layers, their exact min/max, several shapes") {

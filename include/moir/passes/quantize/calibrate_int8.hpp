@@ -19,6 +19,8 @@
 //    would otherwise stretch the 256 levels over values that almost never occur, and the bulk of
 //    the distribution would get a few levels only. With few calibration values (under 10^4 per
 //    tensor) the percentile is the maximum and the two methods agree.
+//  - mse: [min, max] clipped to [-t, t], t the bin edge that minimizes the estimated squared error
+//    of 256 levels (rounding noise inside, clipping beyond; activation_stats::abs_mse_clip).
 
 #include <moir/core/errors.hpp>
 #include <moir/core/model.hpp>
