@@ -40,6 +40,7 @@ struct convert_args {
     std::size_t calibration_subset = 0;  ///< 0: every set
     double max_accuracy_drop = -1;       ///< < 0: no accuracy control; else the allowed top-1 agreement drop
     std::string validation_data;         ///< accuracy-control inputs (default: the calibration data)
+    std::string accuracy_ranking = "output_error";  ///< how the accuracy control ranks layers
     std::string keep_fp32;               ///< layer names kept in FP32, comma-separated
     bool static_shape = false;
     std::size_t check = 0;
@@ -195,6 +196,10 @@ inline void add_convert(CLI::App& app, convert_args& a) {
                   "hurt most go back to FP32, one at a time, until it holds (as NNCF's accuracy-aware "
                   "quantization does); the report lists them")
         ->check(CLI::Range(0.0, 1.0));
+    c->add_option("--accuracy_ranking", a.accuracy_ranking,
+                  "How --max_accuracy_drop ranks the layers to put back into FP32: output_error (default: the "
+                  "output error of each layer alone in INT8) or recovery (the metric each recovers alone in FP32)")
+        ->check(CLI::IsMember({"output_error", "recovery"}));
     c->add_option("--validation_data", a.validation_data,
                   "Inputs for --max_accuracy_drop, in --calibration_data's form (default: the calibration data)");
     c->add_option("--keep_fp32", a.keep_fp32,
@@ -262,6 +267,8 @@ inline int run_convert(const convert_args& a) {
             ao.threads = 0;
             ao.log = [](const std::string& line) { std::cerr << line << std::endl; };
             ao.quantization = io;  // the user's layers stay FP32 in every candidate
+            ao.ranking = a.accuracy_ranking == "recovery" ? passes::accuracy_ranking::recovery
+                                                          : passes::accuracy_ranking::output_error;
             auto ac = passes::quantize_int8_with_accuracy_control(m, table, validation.sets, ao);
 
             std::cout << "accuracy control: top-1 agreement with FP32 " << ac.int8_metric << " with every layer INT8, "

@@ -217,7 +217,7 @@ TEST_CASE("moir convert --help describes the INT8 flags") {
     REQUIRE(r.status == 0);
     for (const char* flag : {"--data_type", "--calibration_data", "--calibration_method", "--calibration_percentile",
                              "--calibration_subset", "--max_accuracy_drop", "--validation_data", "--keep_fp32",
-                             "--quantization_preset"})
+                             "--quantization_preset", "--accuracy_ranking"})
         CHECK_MESSAGE(r.output.find(flag) != std::string::npos, flag);
     CHECK(r.output.find("NAME=DIR") != std::string::npos);
 }

@@ -357,6 +357,10 @@ TEST_CASE("top1_agreement: argmax over the last axis of every output, against th
     const passes::validation_outputs got{{t({0, 2, 1, 1, 9, 2}, {2, 3}), t({-3}, {1})}};
     CHECK(passes::top1_agreement(got, want) == doctest::Approx(2.0 / 3.0));
     CHECK_THROWS_AS(passes::top1_agreement({{t({1, 2}, {2})}}, want), moir::error);
+    // the mean squared difference over all 7 values: (0 + 1 + 1 + 16 + 49 + 1 + 36) / 7
+    CHECK(passes::mean_squared_difference(want, want) == 0.0);
+    CHECK(passes::mean_squared_difference(got, want) == doctest::Approx(104.0 / 7.0));
+    CHECK_THROWS_AS(passes::mean_squared_difference({{t({1, 2}, {2})}}, want), moir::error);
 }
 
 TEST_CASE("accuracy control: a layer whose input range is ruined is found, put back to FP32, and reported") {
@@ -394,6 +398,15 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
             CHECK(input_node(q, id, 1).is<ops::constant>());
         }
     CHECK(res.report.int8_layers == 5 - res.reverted.size());
+
+    // the other ranking: the metric each layer recovers alone in FP32 finds the victim too
+    passes::accuracy_control_options rec = opt;
+    rec.ranking = passes::accuracy_ranking::recovery;
+    const auto rres = passes::quantize_int8_with_accuracy_control(m, table, validation, rec);
+    CHECK(rres.met);
+    REQUIRE(!rres.reverted.empty());
+    CHECK(rres.reverted.front() == m.nodes[victim].name);
+    CHECK(rres.validation_runs == 1 + 5 + rres.reverted.size());
 
     // a drop that already holds: nothing reverted, one validation run
     passes::accuracy_control_options loose;
