@@ -14,7 +14,9 @@ cmake --build "$BUILD_DIR" -j "$(nproc)"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)"
 if [[ "${MOIR_SKIP_SANITIZE:-0}" != "1" ]]; then
     echo "== ONNX conformance under AddressSanitizer + UndefinedBehaviorSanitizer"
-    cmake -S . -B "$BUILD_DIR-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOIR_SANITIZE=ON \
+    # -O1 -g1: the usual sanitizer build (line numbers in reports), and quicker to compile than -O2 -g
+    cmake -S . -B "$BUILD_DIR-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DMOIR_SANITIZE=ON \
         -DMOIR_BUILD_TOOLS=OFF -DMOIR_BUILD_EXAMPLES=OFF
     cmake --build "$BUILD_DIR-asan" -j "$(nproc)" --target onnx_backend
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -935,6 +935,7 @@ public:
 
 #include <cstddef>      // size_t
 #include <type_traits>  // is_same_v, integral_constant
+#include <utility>      // index_sequence
 
 namespace moir {
 
@@ -974,6 +975,29 @@ template <class L1, class L2> using concat_t = typename detail::concat_impl<L1, 
 template <class... Ts, class F>
 constexpr void for_each_type(type_list<Ts...>, F&& f) {
     (f(type_tag<Ts>{}), ...);
+}
+
+namespace detail {
+template <bool Selected, class T, class F>
+constexpr void call_if_selected(F& f) {
+    if constexpr (Selected) f(type_tag<T>{});
+}
+template <std::size_t Part, std::size_t Parts, class... Ts, std::size_t... I, class F>
+constexpr void for_each_type_in_part_impl(std::index_sequence<I...>, F& f) {
+    (call_if_selected<I % Parts == Part, Ts>(f), ...);
+}
+
+/// How many slices moir's opset-wide tables (reference kernels, IR reader and writer) are built in,
+/// so that moir/extern_templates.hpp can spread their compilation over that many translation units.
+inline constexpr std::size_t table_parts = 4;
+}  // namespace detail
+
+/// Calls f(type_tag<T>{}) for each T of the list whose position modulo Parts is Part, in order. Only
+/// those calls are instantiated: a table built over a long list can be compiled in Parts slices.
+template <std::size_t Part, std::size_t Parts, class... Ts, class F>
+constexpr void for_each_type_in_part(type_list<Ts...>, F&& f) {
+    static_assert(Part < Parts, "moir: a part index must be below the number of parts");
+    detail::for_each_type_in_part_impl<Part, Parts, Ts...>(std::index_sequence_for<Ts...>{}, f);
 }
 
 }  // namespace moir
@@ -8252,7 +8276,7 @@ using all = type_list<
 
 #endif  // MOIR_OPS_OPSET_HPP
 
-#include <algorithm>      // find_if
+#include <algorithm>      // find_if, sort
 #include <any>            // any
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
@@ -8264,7 +8288,7 @@ using all = type_list<
 #include <string_view>    // string_view
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map
-#include <utility>        // move, pair
+#include <utility>        // move, pair, index_sequence
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -8374,18 +8398,33 @@ struct reader_entry {
     std::string_view ir_opset;
     const op_info* info;
     data_reader read;
+    std::size_t position;  // of the op in its opset: entries of one IR type keep the opset's order
 };
+using reader_map = std::unordered_map<std::string_view, std::vector<reader_entry>>;
 
-/// IR type -> the ops of OpSet with that type; built once per OpSet.
+/// Adds the ops of slice Part (of table_parts) of OpSet to t, under their IR types.
+template <class OpSet, std::size_t Part>
+void fill_reader_table(reader_map& t) {
+    for_each_type_in_part<Part, moir::detail::table_parts>(OpSet{}, [&](auto tag) {
+        using Op = typename decltype(tag)::type;
+        const op_info& info = info_of<Op>();
+        t[info.ir_name].push_back(reader_entry{info.ir_name, info.ir_opset, &info, &read_op_data<Op>, index_of_v<Op, OpSet>});
+    });
+}
+template <class OpSet, std::size_t... Parts>
+void fill_reader_table_parts(reader_map& t, std::index_sequence<Parts...>) {
+    (fill_reader_table<OpSet, Parts>(t), ...);
+}
+
+/// IR type -> the ops of OpSet with that type, in the opset's order; built once per OpSet.
 template <class OpSet>
-const std::unordered_map<std::string_view, std::vector<reader_entry>>& reader_table() {
+const reader_map& reader_table() {
     static const auto table = [] {
-        std::unordered_map<std::string_view, std::vector<reader_entry>> t;
-        for_each_type(OpSet{}, [&](auto tag) {
-            using Op = typename decltype(tag)::type;
-            const op_info& info = info_of<Op>();
-            t[info.ir_name].push_back(reader_entry{info.ir_name, info.ir_opset, &info, &read_op_data<Op>});
-        });
+        reader_map t;
+        fill_reader_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
+        for (auto& [name, entries] : t)
+            std::sort(entries.begin(), entries.end(),
+                      [](const reader_entry& a, const reader_entry& b) { return a.position < b.position; });
         return t;
     }();
     return table;
@@ -8755,7 +8794,7 @@ model load(const std::string& xml_path, std::string bin_path = "") {
 #include <system_error>   // error_code
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map, unordered_multimap
-#include <utility>        // pair
+#include <utility>        // pair, index_sequence
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -8825,15 +8864,27 @@ void write_op_data(const node& n, xml::writer& w, bin_builder& bin) {
     }
 }
 
+using writer_map = std::unordered_map<const op_info*, data_writer>;
+
+/// Adds the <data> writers of slice Part (of table_parts) of OpSet to t.
+template <class OpSet, std::size_t Part>
+void fill_writer_table(writer_map& t) {
+    for_each_type_in_part<Part, moir::detail::table_parts>(OpSet{}, [&](auto tag) {
+        using Op = typename decltype(tag)::type;
+        t.emplace(&info_of<Op>(), &write_op_data<Op>);
+    });
+}
+template <class OpSet, std::size_t... Parts>
+void fill_writer_table_parts(writer_map& t, std::index_sequence<Parts...>) {
+    (fill_writer_table<OpSet, Parts>(t), ...);
+}
+
 /// op_info -> <data> writer, for every op of OpSet; built once per OpSet.
 template <class OpSet>
-const std::unordered_map<const op_info*, data_writer>& writer_table() {
+const writer_map& writer_table() {
     static const auto table = [] {
-        std::unordered_map<const op_info*, data_writer> t;
-        for_each_type(OpSet{}, [&](auto tag) {
-            using Op = typename decltype(tag)::type;
-            t.emplace(&info_of<Op>(), &write_op_data<Op>);
-        });
+        writer_map t;
+        fill_writer_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
         return t;
     }();
     return table;
@@ -14830,6 +14881,7 @@ inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size
 #include <functional>     // function
 #include <string>         // string
 #include <unordered_map>  // unordered_map
+#include <utility>        // index_sequence
 #include <vector>         // vector
 
 namespace moir {
@@ -14841,19 +14893,31 @@ void run_reference(const std::any& a, const std::vector<tensor>& in, std::vector
 }
 using erased_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
 
-/// op_info -> reference kernel, for every op of OpSet. Fails to compile, naming the op's header to
-/// add, when an op has no reference kernel.
+using reference_map = std::unordered_map<const op_info*, erased_kernel>;
+
+/// Adds the reference kernels of slice Part (of table_parts) of OpSet to t. Fails to compile, naming
+/// the op's header to add, when an op has no reference kernel.
+template <class OpSet, std::size_t Part>
+void fill_reference_table(reference_map& t) {
+    for_each_type_in_part<Part, table_parts>(OpSet{}, [&](auto tag) {
+        using Op = typename decltype(tag)::type;
+        static_assert(kernels::has_kernel_v<Op, any_precision, arch::reference>,
+                      "moir: an op in the opset has no reference kernel; add kernels/reference/<op>.hpp "
+                      "and include it from kernels/reference/all.hpp");
+        t.emplace(&info_of<Op>(), &run_reference<Op>);
+    });
+}
+template <class OpSet, std::size_t... Parts>
+void fill_reference_table_parts(reference_map& t, std::index_sequence<Parts...>) {
+    (fill_reference_table<OpSet, Parts>(t), ...);
+}
+
+/// op_info -> reference kernel, for every op of OpSet; built once per OpSet.
 template <class OpSet>
-const std::unordered_map<const op_info*, erased_kernel>& reference_table() {
+const reference_map& reference_table() {
     static const auto table = [] {
-        std::unordered_map<const op_info*, erased_kernel> t;
-        for_each_type(OpSet{}, [&](auto tag) {
-            using Op = typename decltype(tag)::type;
-            static_assert(kernels::has_kernel_v<Op, any_precision, arch::reference>,
-                          "moir: an op in the opset has no reference kernel; add kernels/reference/<op>.hpp "
-                          "and include it from kernels/reference/all.hpp");
-            t.emplace(&info_of<Op>(), &run_reference<Op>);
-        });
+        reference_map t;
+        fill_reference_table_parts<OpSet>(t, std::make_index_sequence<table_parts>{});
         return t;
     }();
     return table;

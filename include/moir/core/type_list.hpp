@@ -8,6 +8,7 @@
 
 #include <cstddef>      // size_t
 #include <type_traits>  // is_same_v, integral_constant
+#include <utility>      // index_sequence
 
 namespace moir {
 
@@ -47,6 +48,29 @@ template <class L1, class L2> using concat_t = typename detail::concat_impl<L1, 
 template <class... Ts, class F>
 constexpr void for_each_type(type_list<Ts...>, F&& f) {
     (f(type_tag<Ts>{}), ...);
+}
+
+namespace detail {
+template <bool Selected, class T, class F>
+constexpr void call_if_selected(F& f) {
+    if constexpr (Selected) f(type_tag<T>{});
+}
+template <std::size_t Part, std::size_t Parts, class... Ts, std::size_t... I, class F>
+constexpr void for_each_type_in_part_impl(std::index_sequence<I...>, F& f) {
+    (call_if_selected<I % Parts == Part, Ts>(f), ...);
+}
+
+/// How many slices moir's opset-wide tables (reference kernels, IR reader and writer) are built in,
+/// so that moir/extern_templates.hpp can spread their compilation over that many translation units.
+inline constexpr std::size_t table_parts = 4;
+}  // namespace detail
+
+/// Calls f(type_tag<T>{}) for each T of the list whose position modulo Parts is Part, in order. Only
+/// those calls are instantiated: a table built over a long list can be compiled in Parts slices.
+template <std::size_t Part, std::size_t Parts, class... Ts, class F>
+constexpr void for_each_type_in_part(type_list<Ts...>, F&& f) {
+    static_assert(Part < Parts, "moir: a part index must be below the number of parts");
+    detail::for_each_type_in_part_impl<Part, Parts, Ts...>(std::index_sequence_for<Ts...>{}, f);
 }
 
 }  // namespace moir

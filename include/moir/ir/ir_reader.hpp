@@ -27,7 +27,7 @@
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
 
-#include <algorithm>      // find_if
+#include <algorithm>      // find_if, sort
 #include <any>            // any
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
@@ -39,7 +39,7 @@
 #include <string_view>    // string_view
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map
-#include <utility>        // move, pair
+#include <utility>        // move, pair, index_sequence
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -149,18 +149,33 @@ struct reader_entry {
     std::string_view ir_opset;
     const op_info* info;
     data_reader read;
+    std::size_t position;  // of the op in its opset: entries of one IR type keep the opset's order
 };
+using reader_map = std::unordered_map<std::string_view, std::vector<reader_entry>>;
 
-/// IR type -> the ops of OpSet with that type; built once per OpSet.
+/// Adds the ops of slice Part (of table_parts) of OpSet to t, under their IR types.
+template <class OpSet, std::size_t Part>
+void fill_reader_table(reader_map& t) {
+    for_each_type_in_part<Part, moir::detail::table_parts>(OpSet{}, [&](auto tag) {
+        using Op = typename decltype(tag)::type;
+        const op_info& info = info_of<Op>();
+        t[info.ir_name].push_back(reader_entry{info.ir_name, info.ir_opset, &info, &read_op_data<Op>, index_of_v<Op, OpSet>});
+    });
+}
+template <class OpSet, std::size_t... Parts>
+void fill_reader_table_parts(reader_map& t, std::index_sequence<Parts...>) {
+    (fill_reader_table<OpSet, Parts>(t), ...);
+}
+
+/// IR type -> the ops of OpSet with that type, in the opset's order; built once per OpSet.
 template <class OpSet>
-const std::unordered_map<std::string_view, std::vector<reader_entry>>& reader_table() {
+const reader_map& reader_table() {
     static const auto table = [] {
-        std::unordered_map<std::string_view, std::vector<reader_entry>> t;
-        for_each_type(OpSet{}, [&](auto tag) {
-            using Op = typename decltype(tag)::type;
-            const op_info& info = info_of<Op>();
-            t[info.ir_name].push_back(reader_entry{info.ir_name, info.ir_opset, &info, &read_op_data<Op>});
-        });
+        reader_map t;
+        fill_reader_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
+        for (auto& [name, entries] : t)
+            std::sort(entries.begin(), entries.end(),
+                      [](const reader_entry& a, const reader_entry& b) { return a.position < b.position; });
         return t;
     }();
     return table;

@@ -31,7 +31,7 @@
 #include <system_error>   // error_code
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map, unordered_multimap
-#include <utility>        // pair
+#include <utility>        // pair, index_sequence
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -101,15 +101,27 @@ void write_op_data(const node& n, xml::writer& w, bin_builder& bin) {
     }
 }
 
+using writer_map = std::unordered_map<const op_info*, data_writer>;
+
+/// Adds the <data> writers of slice Part (of table_parts) of OpSet to t.
+template <class OpSet, std::size_t Part>
+void fill_writer_table(writer_map& t) {
+    for_each_type_in_part<Part, moir::detail::table_parts>(OpSet{}, [&](auto tag) {
+        using Op = typename decltype(tag)::type;
+        t.emplace(&info_of<Op>(), &write_op_data<Op>);
+    });
+}
+template <class OpSet, std::size_t... Parts>
+void fill_writer_table_parts(writer_map& t, std::index_sequence<Parts...>) {
+    (fill_writer_table<OpSet, Parts>(t), ...);
+}
+
 /// op_info -> <data> writer, for every op of OpSet; built once per OpSet.
 template <class OpSet>
-const std::unordered_map<const op_info*, data_writer>& writer_table() {
+const writer_map& writer_table() {
     static const auto table = [] {
-        std::unordered_map<const op_info*, data_writer> t;
-        for_each_type(OpSet{}, [&](auto tag) {
-            using Op = typename decltype(tag)::type;
-            t.emplace(&info_of<Op>(), &write_op_data<Op>);
-        });
+        writer_map t;
+        fill_writer_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
         return t;
     }();
     return table;

@@ -13,6 +13,7 @@
 #include <functional>     // function
 #include <string>         // string
 #include <unordered_map>  // unordered_map
+#include <utility>        // index_sequence
 #include <vector>         // vector
 
 namespace moir {
@@ -24,19 +25,31 @@ void run_reference(const std::any& a, const std::vector<tensor>& in, std::vector
 }
 using erased_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
 
-/// op_info -> reference kernel, for every op of OpSet. Fails to compile, naming the op's header to
-/// add, when an op has no reference kernel.
+using reference_map = std::unordered_map<const op_info*, erased_kernel>;
+
+/// Adds the reference kernels of slice Part (of table_parts) of OpSet to t. Fails to compile, naming
+/// the op's header to add, when an op has no reference kernel.
+template <class OpSet, std::size_t Part>
+void fill_reference_table(reference_map& t) {
+    for_each_type_in_part<Part, table_parts>(OpSet{}, [&](auto tag) {
+        using Op = typename decltype(tag)::type;
+        static_assert(kernels::has_kernel_v<Op, any_precision, arch::reference>,
+                      "moir: an op in the opset has no reference kernel; add kernels/reference/<op>.hpp "
+                      "and include it from kernels/reference/all.hpp");
+        t.emplace(&info_of<Op>(), &run_reference<Op>);
+    });
+}
+template <class OpSet, std::size_t... Parts>
+void fill_reference_table_parts(reference_map& t, std::index_sequence<Parts...>) {
+    (fill_reference_table<OpSet, Parts>(t), ...);
+}
+
+/// op_info -> reference kernel, for every op of OpSet; built once per OpSet.
 template <class OpSet>
-const std::unordered_map<const op_info*, erased_kernel>& reference_table() {
+const reference_map& reference_table() {
     static const auto table = [] {
-        std::unordered_map<const op_info*, erased_kernel> t;
-        for_each_type(OpSet{}, [&](auto tag) {
-            using Op = typename decltype(tag)::type;
-            static_assert(kernels::has_kernel_v<Op, any_precision, arch::reference>,
-                          "moir: an op in the opset has no reference kernel; add kernels/reference/<op>.hpp "
-                          "and include it from kernels/reference/all.hpp");
-            t.emplace(&info_of<Op>(), &run_reference<Op>);
-        });
+        reference_map t;
+        fill_reference_table_parts<OpSet>(t, std::make_index_sequence<table_parts>{});
         return t;
     }();
     return table;

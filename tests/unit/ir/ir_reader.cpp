@@ -3,6 +3,7 @@
 // malformed files fail with one clear error naming the file and the layer.
 
 #include <moir/ir/ir_reader.hpp>
+#include <moir/ir/ir_writer.hpp>
 #include <moir/ops/opset.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
@@ -10,11 +11,14 @@
 
 #include <doctest/doctest.h>
 
-#include <cctype>   // isdigit
-#include <cmath>    // nearbyint
-#include <fstream>  // ofstream
-#include <string>   // string
-#include <vector>   // vector
+#include <algorithm>    // count
+#include <cctype>       // isdigit
+#include <cmath>        // nearbyint
+#include <cstddef>      // size_t, ptrdiff_t
+#include <fstream>      // ofstream
+#include <string>       // string
+#include <type_traits>  // integral_constant
+#include <vector>       // vector
 
 namespace ops = moir::ops;
 using moir::element_type;
@@ -243,6 +247,44 @@ TEST_CASE("reader: several ops of one type: exact opset, else the newest not new
     CHECK(fake_read_as("version=\"experimental\"") == v5);
     expect_error<moir::unsupported_error>([] { fake_read_as("version=\"opset0\""); },
                                           {"unsupported layer types: Fake (version opset0) (1 layer)"});
+}
+
+TEST_CASE("the opset-wide tables are built in slices that together hold every op once, in order") {
+    using all = moir::opsets::all;
+    std::vector<std::size_t> seen(all::size, 0);
+    auto visit_part = [&](auto part) {
+        std::size_t last = 0;
+        bool first = true;
+        moir::for_each_type_in_part<decltype(part)::value, moir::detail::table_parts>(all{}, [&](auto tag) {
+            const std::size_t i = moir::index_of_v<typename decltype(tag)::type, all>;
+            CHECK(i % moir::detail::table_parts == decltype(part)::value);
+            CHECK((first || i > last));
+            first = false;
+            last = i;
+            ++seen[i];
+        });
+    };
+    visit_part(std::integral_constant<std::size_t, 0>{});
+    visit_part(std::integral_constant<std::size_t, 1>{});
+    visit_part(std::integral_constant<std::size_t, 2>{});
+    visit_part(std::integral_constant<std::size_t, 3>{});
+    static_assert(moir::detail::table_parts == 4);
+    CHECK(std::count(seen.begin(), seen.end(), std::size_t{1}) == static_cast<std::ptrdiff_t>(all::size));
+    // the tables compiled in four slices (tools/prebuilt/tables_*.cpp) hold the whole opset
+    CHECK(moir::detail::reference_table<all>().size() == all::size);
+    CHECK(moir::ir::detail::writer_table<all>().size() == all::size);
+    std::size_t read = 0;
+    for (const auto& [type, entries] : moir::ir::detail::reader_table<all>()) read += entries.size();
+    CHECK(read == all::size);
+}
+
+TEST_CASE("reader: ops of one IR type keep their opset order when their slices are filled out of order") {
+    // fake<1> is at position 3 (slice 3), fake<5> at position 4 (slice 0, filled first)
+    using set = moir::type_list<ops::parameter, ops::result, ops::add, fake<1>, fake<5>>;
+    const auto& entries = moir::ir::detail::reader_table<set>().at("Fake");
+    REQUIRE(entries.size() == 2);
+    CHECK(entries[0].info == &moir::info_of<fake<1>>());
+    CHECK(entries[1].info == &moir::info_of<fake<5>>());
 }
 
 TEST_CASE("reader: unsupported layer types are listed all at once, with counts") {

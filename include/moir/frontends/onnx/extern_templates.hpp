@@ -2,12 +2,14 @@
 #define MOIR_FRONTENDS_ONNX_EXTERN_TEMPLATES_HPP
 
 // The ONNX frontend's part of moir/extern_templates.hpp: its converter table compiled once per
-// program. Include it in every TU that loads ONNX; define MOIR_INSTANTIATE_TEMPLATES in exactly one.
+// program. Include it in every TU that loads ONNX, and compile the table in exactly one TU, which
+// defines MOIR_INSTANTIATE_TEMPLATES (everything in one TU) or MOIR_INSTANTIATE_ONNX_TABLE (this
+// table alone, so that it builds in parallel with the parts of moir/extern_templates.hpp).
 
 #include <moir/frontends/onnx/onnx.hpp>
 
 namespace moir::onnx {
-#ifdef MOIR_INSTANTIATE_TEMPLATES
+#if defined(MOIR_INSTANTIATE_TEMPLATES) || defined(MOIR_INSTANTIATE_ONNX_TABLE)
 template const op_table& detail::default_table_impl<void>();
 #else
 extern template const op_table& detail::default_table_impl<void>();

@@ -1,5 +1,5 @@
 // The AVX2 fast kernels, instantiated in a TU of their own compiled with -mavx2 -mfma
-// (CMakeLists.txt sets the flags for moir_cli). Nothing else belongs in this file.
+// (CMakeLists.txt sets the flags; library moir_kernels). Nothing else belongs in this file.
 #if defined(__AVX2__) && defined(__FMA__)  // x86 builds only (CMakeLists.txt)
 #include <moir/runtime/instantiate.hpp>
 
