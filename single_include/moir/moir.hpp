@@ -12678,8 +12678,9 @@ struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
 #ifndef MOIR_KERNELS_SIMD_EPILOGUE_HPP
 #define MOIR_KERNELS_SIMD_EPILOGUE_HPP
 
-// The fused epilogue of the fast kernels: y = act(x + bias), applied to an output tile while it is
-// still in registers. The activation is a template parameter of every kernel (one of the `act::`
+// The fused epilogue of the fast kernels: y = act(x + bias) [* post_scale + post_shift], applied to
+// an output tile while it is still in registers. The optional scalar affine after the activation is
+// PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation). The activation is a template parameter of every kernel (one of the `act::`
 // tags below); `activation` is its run-time spelling, turned into the tag once per kernel call by
 // with_activation(). Formulas (OpenVINO's):
 //
@@ -12816,6 +12817,9 @@ struct epilogue {
     const float* bias = nullptr;
     const float* col_bias = nullptr;
     float lo = 0.0f, hi = 0.0f;
+    /// After the activation: y = y * post_scale + post_shift, when post_affine.
+    bool post_affine = false;
+    float post_scale = 1.0f, post_shift = 0.0f;
 };
 
 namespace act {
@@ -12848,6 +12852,13 @@ struct sigmoid {
     }
 };
 }  // namespace act
+
+/// The activation Act of x, then e's post-activation affine: what every kernel applies last.
+template <class Act, class V, class R>
+R activate(const R& x, const epilogue& e) {
+    const R y = Act::template apply<V>(x, e);
+    return e.post_affine ? V::fma(y, V::set1(e.post_scale), V::set1(e.post_shift)) : y;
+}
 
 /// Calls f(act::<tag>{}) for the run-time activation a.
 template <class F>
@@ -13480,7 +13491,7 @@ struct int8_micro_kernel {
             const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
             for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
                 const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
-                const auto x = Act::template apply<V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
+                const auto x = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
                 if (n == W)
                     V::store(cr + v * W, x);
                 else
@@ -13740,7 +13751,7 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
                     acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < RB; ++r) {
-            const R out = Act::template apply<V>(acc[r], e);
+            const R out = activate<Act, V>(acc[r], e);
             if (ox < full)
                 V::store(yr + r * ow + ox, out);
             else
@@ -13777,7 +13788,7 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
                 for (std::size_t kx = 0; kx < g.kw; ++kx)
                     acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
             }
-            acc = Act::template apply<V>(acc, e);
+            acc = activate<Act, V>(acc, e);
             if (ox < full)
                 V::store(yr + ox, acc);
             else
@@ -14128,9 +14139,9 @@ void bias_activation(float* y, std::size_t n, float bias, const epilogue& e) {
         using Act = decltype(act);
         const auto b = V::set1(bias);
         std::size_t i = 0;
-        for (; i + W <= n; i += W) V::store(y + i, Act::template apply<V>(V::load(y + i) + b, e));
+        for (; i + W <= n; i += W) V::store(y + i, activate<Act, V>(V::load(y + i) + b, e));
         if constexpr (W > 1) {
-            if (i < n) V::store_partial(y + i, Act::template apply<V>(V::load_partial(y + i, n - i) + b, e), n - i);
+            if (i < n) V::store_partial(y + i, activate<Act, V>(V::load_partial(y + i, n - i) + b, e), n - i);
         }
     });
 }
@@ -14368,7 +14379,7 @@ struct micro_kernel {
                     if (last) {
                         if (rbias) x = x + V::set1(rbias[i]);
                         if (cbias) x = x + V::load(cbias + v * W);
-                        x = Act::template apply<V>(x, e);
+                        x = activate<Act, V>(x, e);
                     }
                     V::store(cr + v * W, x);
                 }
@@ -14384,7 +14395,7 @@ struct micro_kernel {
                 if (last) {
                     if (rbias) x = x + V::set1(rbias[i]);
                     if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
-                    x = Act::template apply<V>(x, e);
+                    x = activate<Act, V>(x, e);
                 }
                 if (n == W)
                     V::store(cr + v * W, x);
@@ -15221,6 +15232,15 @@ namespace moir::runtime {
 
 inline constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
 
+/// How many elements (or bytes, for steps that move bytes) one worker's task covers at least in
+/// the streaming steps (elementwise, FakeQuantize, softmax, reductions, copies): enough to pay for
+/// handing a task to a worker, small enough to share a layer between the threads.
+inline constexpr std::size_t chunk_elements = 16384;
+
+/// The grain, in rows of `row` elements, of a step that splits its work by rows: about
+/// chunk_elements per task, at least one row.
+inline std::size_t chunk_rows(std::size_t row) { return row < chunk_elements ? chunk_elements / (row ? row : 1) : 1; }
+
 /// Where one tensor of a plan lives. Its type and shape are fixed at compile time.
 struct slot {
     enum class kind : std::uint8_t { constant, input, arena };
@@ -15475,8 +15495,10 @@ struct concat {
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid); each fused node must be the only consumer of
-// the one before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid), then a Multiply and/or an Add of a scalar
+// constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
+// optimizer folds them into the weights); each fused node must be the only consumer of the one
+// before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
 
 
 #include <string>  // string
@@ -15492,17 +15514,21 @@ struct fused_epilogue {
     std::vector<float> bias;
     kernels::simd::activation act = kernels::simd::activation::none;
     float lo = 0.0f, hi = 0.0f;
-    std::string ops;  ///< "+Add+HSwish"
+    bool post_affine = false;  ///< after the activation: * post_scale + post_shift
+    float post_scale = 1.0f, post_shift = 0.0f;
+    std::string ops;  ///< "+Add+HSwish+Multiply+Add"
 
     kernels::simd::epilogue kernel_epilogue(bool per_column) const {
         kernels::simd::epilogue e;
         e.act = act;
         e.lo = lo, e.hi = hi;
+        e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
         return e;
     }
-    /// "+hswish" (nothing without an activation).
-    std::string act_suffix() const {
+    /// "+hswish" (nothing without an activation), "+hswish+affine" with the post-activation affine.
+    std::string act_suffix() const { return act_name() + (post_affine ? "+affine" : ""); }
+    std::string act_name() const {
         switch (act) {
             case kernels::simd::activation::relu: return "+relu";
             case kernels::simd::activation::clamp: return "+clamp";
@@ -15570,6 +15596,35 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         take(id, activation::hsigmoid, "HSigmoid");
     } else if (id = b.single_consumer<ops::sigmoid>(out); id != plan_builder::npos && same(id)) {
         take(id, activation::sigmoid, "Sigmoid");
+    }
+    if (f.act == activation::none) return f;
+    // [Multiply(scalar)] [Add(scalar)], either operand order
+    auto scalar_operand = [&](node_id id) -> const tensor* {
+        const node& n = b.at(id);
+        const output_ref cur = output_ref{f.nodes.back(), 0};
+        const std::size_t other = n.inputs[0] == cur ? 1 : 0;
+        if (n.inputs[other] == cur || !same(id)) return nullptr;
+        const tensor* t = b.constant_input(id, other);
+        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
+    };
+    auto take_affine = [&](node_id id, const char* op) {
+        f.nodes.push_back(id);
+        f.post_affine = true;
+        f.ops += std::string("+") + op;
+        f.out_slot = b.output_slot(id);
+        b.claim(id);
+    };
+    if (node_id id = b.single_consumer<ops::multiply>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
+        if (const tensor* t = scalar_operand(id)) {
+            f.post_scale = t->data<float>()[0];
+            take_affine(id, "Multiply");
+        }
+    }
+    if (node_id id = b.single_consumer<ops::add>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
+        if (const tensor* t = scalar_operand(id)) {
+            f.post_shift = t->data<float>()[0];
+            take_affine(id, "Add");
+        }
     }
     return f;
 }
@@ -15947,8 +16002,6 @@ struct binary_formula<ops::divide> {
     static float apply(float a, float b) { return a / b; }
 };
 
-inline constexpr std::size_t eltwise_grain = 16384;
-
 /// y = Op::apply(x).
 template <class Op>
 class unary_step final : public step {
@@ -15957,7 +16010,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
-        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(x[i]);
         });
     }
@@ -15972,7 +16025,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
-        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             if (affine) {
                 const double a = alpha, c = beta;
                 for (std::size_t i = b; i < e; ++i)
@@ -15998,7 +16051,7 @@ public:
         const float* small = ctx.in_f32(reads[swapped ? 0 : 1]);
         float* y = ctx.out_f32(writes[0]);
         using F = binary_formula<Op>;
-        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             if (square) {
                 for (std::size_t i = b; i < e; ++i) y[i] = big[i] * big[i];
                 return;
@@ -16150,7 +16203,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
-        ctx.pool->parallel_for(0, n, 16384, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             t->fake_quantize_f32(x + b, y + b, e - b, il, ih, ol, oh, levels);
         });
     }
@@ -16370,7 +16423,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         auto* q = static_cast<std::uint8_t*>(ctx.out(writes[0]));
-        ctx.pool->parallel_for(0, numel, 16384, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, numel, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             t->quantize_u8(x + b, q + b, e - b, il, ih);
         });
         for (std::size_t i = 0; i < convs.size(); ++i) {
@@ -16544,7 +16597,6 @@ struct int8_convolution {
 // the column table. Rows are split across the workers. Other modes are left to the reference family.
 
 
-#include <algorithm>  // max
 #include <cstddef>    // size_t
 #include <cstdint>  // int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 #include <cstring>  // memcpy, memset
@@ -16566,7 +16618,7 @@ public:
         const auto* x = static_cast<const std::uint8_t*>(ctx.data(reads[0]));
         auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
         const std::size_t row_bytes = width * elem;
-        const std::size_t grain = std::max<std::size_t>(1, 16384 / (row_bytes ? row_bytes : 1));
+        const std::size_t grain = chunk_rows(row_bytes);
         ctx.pool->parallel_for(0, row_src.size(), grain, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t r = b; r < e; ++r) {
                 std::uint8_t* dst = y + r * row_bytes;
@@ -16979,7 +17031,6 @@ struct pooling {
 // Extending: add the op type to `reduce_ops` (it needs the detail::reduction interface).
 
 
-#include <algorithm>  // max
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
@@ -17024,11 +17075,8 @@ struct reduce {
             const tensor* axes = b.constant_input(id, 1);
             if (!axes || xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.empty()) return;
             const std::size_t rank = xs.dims.size();
-            std::vector<bool> mask(rank, false);
-            for (auto a : axes->to_vector<std::int64_t>()) {
-                if (a < -static_cast<std::int64_t>(rank) || a >= static_cast<std::int64_t>(rank)) return;
-                mask[normalize_axis(a, rank)] = true;
-            }
+            // axes were checked by shape inference when the model was validated
+            const std::vector<bool> mask = ops::detail::reduced_axes_mask(axes->to_vector<std::int64_t>(), rank);
             // the reduced axes of size > 1 must be a trailing run
             std::size_t first = rank;
             while (first > 0 && (mask[first - 1] || xs.dims[first - 1] == 1)) --first;
@@ -17040,7 +17088,7 @@ struct reduce {
             auto s = std::make_unique<reduce_step<Op>>();
             s->len = len;
             s->rows = numel(ys.dims);
-            s->grain = std::max<std::size_t>(1, 16384 / len);
+            s->grain = chunk_rows(len);
             out = std::move(s);
         });
         if (!out) return nullptr;
@@ -17130,7 +17178,6 @@ struct reference {
 // left to the reference family.
 
 
-#include <algorithm>  // max
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
 
@@ -17171,7 +17218,7 @@ struct softmax {
         if (s->len == 0) return nullptr;
         s->rows = numel(xs.dims) / s->len;
         // about 16K floats per chunk
-        s->grain = std::max<std::size_t>(1, 16384 / s->len);
+        s->grain = chunk_rows(s->len);
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
         s->kernel = "softmax." + std::string(b.table->blocking.arch);
@@ -17193,7 +17240,6 @@ struct softmax {
 // Output rows (the last merged axis) are split across the workers.
 
 
-#include <algorithm>  // max
 #include <cstdint>    // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 #include <cstring>    // memcpy
 #include <memory>     // unique_ptr, make_unique
@@ -17281,7 +17327,7 @@ struct transpose {
         s->dims = std::move(dims);
         s->in_strides = std::move(strides);
         s->rows = numel(xs.dims) / s->dims.back();
-        s->grain = std::max<std::size_t>(1, 16384 / s->dims.back());
+        s->grain = chunk_rows(s->dims.back());
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
         s->kernel = "transpose";

@@ -33,7 +33,7 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>  // max
+#include <algorithm>  // count, max
 #include <cmath>      // fabs
 #include <cstdint>    // uint32_t
 #include <string>     // string
@@ -165,6 +165,49 @@ TEST_CASE("a fused conv + bias + activation is one step for every activation") {
         CHECK(p.steps()[0]->ops.find("Convolution+Add") == 0);
         if (act == 3) CHECK(p.steps()[0]->kernel.find("+hswish") != std::string::npos);
     }
+}
+
+TEST_CASE("the scalar affine after an activation (PP-LCNetV3's learnable affine block) fuses into the epilogue") {
+    builder b;
+    const auto x = b.param({1, 6, 9, 10});
+    // 1x1 conv + bias + HSwish, then * 0.75 + 0.125 with the constants first
+    auto y1 = b.op<ops::hswish>({}, {b.bias(b.conv(x, 6, 8, 1, 1, 0), 8)});
+    y1 = b.op<ops::multiply>({}, {b.constant(tensor::scalar(0.75f)), y1});
+    b.output(b.op<ops::add>({}, {b.constant(tensor::scalar(0.125f)), y1}));
+    // depthwise 3x3 + Relu, then an Add of a [1] constant alone
+    const auto y2 = b.op<ops::relu>({}, {b.dwconv(x, 6, 3, 1, 1)});
+    b.output(b.op<ops::add>({}, {y2, b.constant(tensor::from_vector<float>({-0.5f}, {1}))}));
+    // 3x3 stride-2 conv (im2col, column pieces) + HSwish, then a Multiply alone
+    const auto y3 = b.op<ops::hswish>({}, {b.conv(x, 6, 5, 3, 2, 1)});
+    b.output(b.op<ops::multiply>({}, {y3, b.constant(tensor::scalar(1.5f))}));
+    // a per-channel Multiply is not a scalar affine: it stays an element-wise step
+    const auto y4 = b.op<ops::relu>({}, {b.conv(x, 6, 4, 1, 1, 0)});
+    b.output(b.op<ops::multiply>({}, {y4, b.weights({1, 4, 1, 1})}));
+    // without an activation, a scalar Add is the bias and a scalar Multiply is not fused
+    const auto y5 = b.op<ops::add>({}, {b.conv(x, 6, 3, 1, 1, 0), b.constant(tensor::scalar(0.25f))});
+    b.output(b.op<ops::multiply>({}, {y5, b.constant(tensor::scalar(2.0f))}));
+    // MatMul (weights packed, per-column bias) + Sigmoid, then * -2 + 1
+    const auto xm = b.param({3, 17});
+    auto ym = b.op<ops::sigmoid>({}, {b.op<ops::add>({}, {b.op<ops::matmul>({false, false}, {xm, b.weights({17, 11})}),
+                                                          b.weights({11})})});
+    ym = b.op<ops::multiply>({}, {ym, b.constant(tensor::scalar(-2.0f))});
+    b.output(b.op<ops::add>({}, {ym, b.constant(tensor::scalar(1.0f))}));
+    const model m = b.done();
+    check_plan(m, {random_tensor({1, 6, 9, 10}, 21), random_tensor({3, 17}, 22)});
+    rt::plan p(m);
+    std::vector<std::string> ops;
+    for (const auto& st : p.steps()) ops.push_back(st->ops);
+    const auto has = [&](const std::string& o) { return std::count(ops.begin(), ops.end(), o) == 1; };
+    CHECK(has("Convolution+Add+HSwish+Multiply+Add"));
+    CHECK(has("GroupConvolution+Relu+Add"));
+    CHECK(has("Convolution+HSwish+Multiply"));
+    CHECK(has("Convolution+Relu"));
+    CHECK(has("Convolution+Add"));
+    CHECK(has("MatMul+Add+Sigmoid+Multiply+Add"));
+    CHECK(count_kernel(p, "eltwise") == 2);  // the per-channel Multiply and the Multiply after y5
+    CHECK(count_kernel(p, "conv1x1") == 3);
+    for (const auto& st : p.steps())
+        if (st->ops == "Convolution+Add+HSwish+Multiply+Add") CHECK(st->kernel.find("+hswish+affine") != std::string::npos);
 }
 
 TEST_CASE("conv geometries: odd channels, stride 2, padding, 1x1, 5x5, groups, depthwise, batch 2") {

@@ -21,9 +21,9 @@ void bias_activation(float* y, std::size_t n, float bias, const epilogue& e) {
         using Act = decltype(act);
         const auto b = V::set1(bias);
         std::size_t i = 0;
-        for (; i + W <= n; i += W) V::store(y + i, Act::template apply<V>(V::load(y + i) + b, e));
+        for (; i + W <= n; i += W) V::store(y + i, activate<Act, V>(V::load(y + i) + b, e));
         if constexpr (W > 1) {
-            if (i < n) V::store_partial(y + i, Act::template apply<V>(V::load_partial(y + i, n - i) + b, e), n - i);
+            if (i < n) V::store_partial(y + i, activate<Act, V>(V::load_partial(y + i, n - i) + b, e), n - i);
         }
     });
 }

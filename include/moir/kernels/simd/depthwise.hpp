@@ -134,7 +134,7 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
                     acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < RB; ++r) {
-            const R out = Act::template apply<V>(acc[r], e);
+            const R out = activate<Act, V>(acc[r], e);
             if (ox < full)
                 V::store(yr + r * ow + ox, out);
             else
@@ -171,7 +171,7 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
                 for (std::size_t kx = 0; kx < g.kw; ++kx)
                     acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
             }
-            acc = Act::template apply<V>(acc, e);
+            acc = activate<Act, V>(acc, e);
             if (ox < full)
                 V::store(yr + ox, acc);
             else

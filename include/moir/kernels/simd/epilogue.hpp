@@ -1,8 +1,9 @@
 #ifndef MOIR_KERNELS_SIMD_EPILOGUE_HPP
 #define MOIR_KERNELS_SIMD_EPILOGUE_HPP
 
-// The fused epilogue of the fast kernels: y = act(x + bias), applied to an output tile while it is
-// still in registers. The activation is a template parameter of every kernel (one of the `act::`
+// The fused epilogue of the fast kernels: y = act(x + bias) [* post_scale + post_shift], applied to
+// an output tile while it is still in registers. The optional scalar affine after the activation is
+// PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation). The activation is a template parameter of every kernel (one of the `act::`
 // tags below); `activation` is its run-time spelling, turned into the tag once per kernel call by
 // with_activation(). Formulas (OpenVINO's):
 //
@@ -27,6 +28,9 @@ struct epilogue {
     const float* bias = nullptr;
     const float* col_bias = nullptr;
     float lo = 0.0f, hi = 0.0f;
+    /// After the activation: y = y * post_scale + post_shift, when post_affine.
+    bool post_affine = false;
+    float post_scale = 1.0f, post_shift = 0.0f;
 };
 
 namespace act {
@@ -59,6 +63,13 @@ struct sigmoid {
     }
 };
 }  // namespace act
+
+/// The activation Act of x, then e's post-activation affine: what every kernel applies last.
+template <class Act, class V, class R>
+R activate(const R& x, const epilogue& e) {
+    const R y = Act::template apply<V>(x, e);
+    return e.post_affine ? V::fma(y, V::set1(e.post_scale), V::set1(e.post_shift)) : y;
+}
 
 /// Calls f(act::<tag>{}) for the run-time activation a.
 template <class F>

@@ -221,7 +221,7 @@ struct micro_kernel {
                     if (last) {
                         if (rbias) x = x + V::set1(rbias[i]);
                         if (cbias) x = x + V::load(cbias + v * W);
-                        x = Act::template apply<V>(x, e);
+                        x = activate<Act, V>(x, e);
                     }
                     V::store(cr + v * W, x);
                 }
@@ -237,7 +237,7 @@ struct micro_kernel {
                 if (last) {
                     if (rbias) x = x + V::set1(rbias[i]);
                     if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
-                    x = Act::template apply<V>(x, e);
+                    x = activate<Act, V>(x, e);
                 }
                 if (n == W)
                     V::store(cr + v * W, x);

@@ -304,7 +304,7 @@ struct int8_micro_kernel {
             const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
             for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
                 const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
-                const auto x = Act::template apply<V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
+                const auto x = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
                 if (n == W)
                     V::store(cr + v * W, x);
                 else

@@ -84,50 +84,55 @@ inline validation_outputs run_validation(const model& m, const std::vector<std::
     return out;
 }
 
+namespace detail {
+/// Calls f(got values, want values, dims) for each output of each set, as doubles, after checking
+/// that got and want have the same sets, outputs and shapes (errors name `what`).
+template <class F>
+void for_each_output_pair(const validation_outputs& got, const validation_outputs& want, const char* what, F&& f) {
+    MOIR_CHECK(got.size() == want.size(), error, std::string(what) + ": " + std::to_string(got.size()) + " sets vs " +
+                                                     std::to_string(want.size()));
+    for (std::size_t s = 0; s < got.size(); ++s) {
+        MOIR_CHECK(got[s].size() == want[s].size(), error, std::string(what) + ": outputs differ in number");
+        for (std::size_t o = 0; o < got[s].size(); ++o) {
+            MOIR_CHECK(got[s][o].dims() == want[s][o].dims(), error, std::string(what) + ": output shapes differ");
+            f(got[s][o].to_vector<double>(), want[s][o].to_vector<double>(), got[s][o].dims());
+        }
+    }
+}
+}  // namespace detail
+
 /// The fraction of positions where got's argmax over the last axis equals want's, over every output
 /// of every set (a scalar or rank-1 output is one position). requires: got and want of the same
 /// model on the same sets. ensures: a value in [0, 1]; 1 when there are no positions.
 inline double top1_agreement(const validation_outputs& got, const validation_outputs& want) {
-    MOIR_CHECK(got.size() == want.size(), error, "top1_agreement: " + std::to_string(got.size()) + " sets vs " +
-                                                     std::to_string(want.size()));
     std::size_t same = 0, total = 0;
-    for (std::size_t s = 0; s < got.size(); ++s) {
-        MOIR_CHECK(got[s].size() == want[s].size(), error, "top1_agreement: outputs differ in number");
-        for (std::size_t o = 0; o < got[s].size(); ++o) {
-            MOIR_CHECK(got[s][o].dims() == want[s][o].dims(), error, "top1_agreement: output shapes differ");
-            const auto g = got[s][o].to_vector<double>(), w = want[s][o].to_vector<double>();
-            const shape& d = got[s][o].dims();
-            const std::size_t inner = d.empty() ? 1 : static_cast<std::size_t>(d.back());
-            if (inner == 0) continue;
-            for (std::size_t p = 0; p + inner <= g.size(); p += inner) {
-                std::size_t ag = p, aw = p;
-                for (std::size_t i = p; i < p + inner; ++i) {
-                    if (g[i] > g[ag]) ag = i;
-                    if (w[i] > w[aw]) aw = i;
-                }
-                same += ag == aw;
-                ++total;
+    detail::for_each_output_pair(got, want, "top1_agreement",
+                                 [&](const std::vector<double>& g, const std::vector<double>& w, const shape& d) {
+        const std::size_t inner = d.empty() ? 1 : static_cast<std::size_t>(d.back());
+        if (inner == 0) return;
+        for (std::size_t p = 0; p + inner <= g.size(); p += inner) {
+            std::size_t ag = p, aw = p;
+            for (std::size_t i = p; i < p + inner; ++i) {
+                if (g[i] > g[ag]) ag = i;
+                if (w[i] > w[aw]) aw = i;
             }
+            same += ag == aw;
+            ++total;
         }
-    }
+    });
     return total ? static_cast<double>(same) / static_cast<double>(total) : 1.0;
 }
 
 /// The mean squared difference between got and want over every element of every output of every
 /// set. requires: got and want of the same model on the same sets. ensures: >= 0; 0 when empty.
 inline double mean_squared_difference(const validation_outputs& got, const validation_outputs& want) {
-    MOIR_CHECK(got.size() == want.size(), error, "mean_squared_difference: sets differ in number");
     double sum = 0.0;
     std::size_t n = 0;
-    for (std::size_t s = 0; s < got.size(); ++s) {
-        MOIR_CHECK(got[s].size() == want[s].size(), error, "mean_squared_difference: outputs differ in number");
-        for (std::size_t o = 0; o < got[s].size(); ++o) {
-            MOIR_CHECK(got[s][o].dims() == want[s][o].dims(), error, "mean_squared_difference: output shapes differ");
-            const auto g = got[s][o].to_vector<double>(), w = want[s][o].to_vector<double>();
-            for (std::size_t i = 0; i < g.size(); ++i) sum += (g[i] - w[i]) * (g[i] - w[i]);
-            n += g.size();
-        }
-    }
+    detail::for_each_output_pair(got, want, "mean_squared_difference",
+                                 [&](const std::vector<double>& g, const std::vector<double>& w, const shape&) {
+        for (std::size_t i = 0; i < g.size(); ++i) sum += (g[i] - w[i]) * (g[i] - w[i]);
+        n += g.size();
+    });
     return n ? sum / static_cast<double>(n) : 0.0;
 }
 

@@ -52,8 +52,6 @@ struct binary_formula<ops::divide> {
     static float apply(float a, float b) { return a / b; }
 };
 
-inline constexpr std::size_t eltwise_grain = 16384;
-
 /// y = Op::apply(x).
 template <class Op>
 class unary_step final : public step {
@@ -62,7 +60,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
-        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t i = b; i < e; ++i) y[i] = Op::template apply<float>(x[i]);
         });
     }
@@ -77,7 +75,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
-        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             if (affine) {
                 const double a = alpha, c = beta;
                 for (std::size_t i = b; i < e; ++i)
@@ -103,7 +101,7 @@ public:
         const float* small = ctx.in_f32(reads[swapped ? 0 : 1]);
         float* y = ctx.out_f32(writes[0]);
         using F = binary_formula<Op>;
-        ctx.pool->parallel_for(0, n, eltwise_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             if (square) {
                 for (std::size_t i = b; i < e; ++i) y[i] = big[i] * big[i];
                 return;

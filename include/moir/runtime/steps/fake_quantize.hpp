@@ -25,7 +25,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
-        ctx.pool->parallel_for(0, n, 16384, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             t->fake_quantize_f32(x + b, y + b, e - b, il, ih, ol, oh, levels);
         });
     }

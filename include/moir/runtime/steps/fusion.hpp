@@ -3,14 +3,17 @@
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid); each fused node must be the only consumer of
-// the one before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid), then a Multiply and/or an Add of a scalar
+// constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
+// optimizer folds them into the weights); each fused node must be the only consumer of the one
+// before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
 
 #include <moir/kernels/simd/epilogue.hpp>
 #include <moir/ops/add.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/hsigmoid.hpp>
 #include <moir/ops/hswish.hpp>
+#include <moir/ops/multiply.hpp>
 #include <moir/ops/relu.hpp>
 #include <moir/ops/sigmoid.hpp>
 #include <moir/runtime/steps/step.hpp>
@@ -28,17 +31,21 @@ struct fused_epilogue {
     std::vector<float> bias;
     kernels::simd::activation act = kernels::simd::activation::none;
     float lo = 0.0f, hi = 0.0f;
-    std::string ops;  ///< "+Add+HSwish"
+    bool post_affine = false;  ///< after the activation: * post_scale + post_shift
+    float post_scale = 1.0f, post_shift = 0.0f;
+    std::string ops;  ///< "+Add+HSwish+Multiply+Add"
 
     kernels::simd::epilogue kernel_epilogue(bool per_column) const {
         kernels::simd::epilogue e;
         e.act = act;
         e.lo = lo, e.hi = hi;
+        e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
         return e;
     }
-    /// "+hswish" (nothing without an activation).
-    std::string act_suffix() const {
+    /// "+hswish" (nothing without an activation), "+hswish+affine" with the post-activation affine.
+    std::string act_suffix() const { return act_name() + (post_affine ? "+affine" : ""); }
+    std::string act_name() const {
         switch (act) {
             case kernels::simd::activation::relu: return "+relu";
             case kernels::simd::activation::clamp: return "+clamp";
@@ -106,6 +113,35 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         take(id, activation::hsigmoid, "HSigmoid");
     } else if (id = b.single_consumer<ops::sigmoid>(out); id != plan_builder::npos && same(id)) {
         take(id, activation::sigmoid, "Sigmoid");
+    }
+    if (f.act == activation::none) return f;
+    // [Multiply(scalar)] [Add(scalar)], either operand order
+    auto scalar_operand = [&](node_id id) -> const tensor* {
+        const node& n = b.at(id);
+        const output_ref cur = output_ref{f.nodes.back(), 0};
+        const std::size_t other = n.inputs[0] == cur ? 1 : 0;
+        if (n.inputs[other] == cur || !same(id)) return nullptr;
+        const tensor* t = b.constant_input(id, other);
+        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
+    };
+    auto take_affine = [&](node_id id, const char* op) {
+        f.nodes.push_back(id);
+        f.post_affine = true;
+        f.ops += std::string("+") + op;
+        f.out_slot = b.output_slot(id);
+        b.claim(id);
+    };
+    if (node_id id = b.single_consumer<ops::multiply>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
+        if (const tensor* t = scalar_operand(id)) {
+            f.post_scale = t->data<float>()[0];
+            take_affine(id, "Multiply");
+        }
+    }
+    if (node_id id = b.single_consumer<ops::add>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
+        if (const tensor* t = scalar_operand(id)) {
+            f.post_shift = t->data<float>()[0];
+            take_affine(id, "Add");
+        }
     }
     return f;
 }

@@ -186,7 +186,7 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         auto* q = static_cast<std::uint8_t*>(ctx.out(writes[0]));
-        ctx.pool->parallel_for(0, numel, 16384, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, numel, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
             t->quantize_u8(x + b, q + b, e - b, il, ih);
         });
         for (std::size_t i = 0; i < convs.size(); ++i) {

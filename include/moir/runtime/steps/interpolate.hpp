@@ -12,7 +12,6 @@
 #include <moir/ops/interpolate.hpp>
 #include <moir/runtime/steps/step.hpp>
 
-#include <algorithm>  // max
 #include <cstddef>    // size_t
 #include <cstdint>  // int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 #include <cstring>  // memcpy, memset
@@ -34,7 +33,7 @@ public:
         const auto* x = static_cast<const std::uint8_t*>(ctx.data(reads[0]));
         auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
         const std::size_t row_bytes = width * elem;
-        const std::size_t grain = std::max<std::size_t>(1, 16384 / (row_bytes ? row_bytes : 1));
+        const std::size_t grain = chunk_rows(row_bytes);
         ctx.pool->parallel_for(0, row_src.size(), grain, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t r = b; r < e; ++r) {
                 std::uint8_t* dst = y + r * row_bytes;

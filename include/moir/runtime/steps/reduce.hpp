@@ -10,13 +10,13 @@
 // Extending: add the op type to `reduce_ops` (it needs the detail::reduction interface).
 
 #include <moir/core/type_list.hpp>
+#include <moir/ops/detail/reduce.hpp>  // reduced_axes_mask
 #include <moir/ops/reduce_max.hpp>
 #include <moir/ops/reduce_mean.hpp>
 #include <moir/ops/reduce_min.hpp>
 #include <moir/ops/reduce_sum.hpp>
 #include <moir/runtime/steps/step.hpp>
 
-#include <algorithm>  // max
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
@@ -61,11 +61,8 @@ struct reduce {
             const tensor* axes = b.constant_input(id, 1);
             if (!axes || xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.empty()) return;
             const std::size_t rank = xs.dims.size();
-            std::vector<bool> mask(rank, false);
-            for (auto a : axes->to_vector<std::int64_t>()) {
-                if (a < -static_cast<std::int64_t>(rank) || a >= static_cast<std::int64_t>(rank)) return;
-                mask[normalize_axis(a, rank)] = true;
-            }
+            // axes were checked by shape inference when the model was validated
+            const std::vector<bool> mask = ops::detail::reduced_axes_mask(axes->to_vector<std::int64_t>(), rank);
             // the reduced axes of size > 1 must be a trailing run
             std::size_t first = rank;
             while (first > 0 && (mask[first - 1] || xs.dims[first - 1] == 1)) --first;
@@ -77,7 +74,7 @@ struct reduce {
             auto s = std::make_unique<reduce_step<Op>>();
             s->len = len;
             s->rows = numel(ys.dims);
-            s->grain = std::max<std::size_t>(1, 16384 / len);
+            s->grain = chunk_rows(len);
             out = std::move(s);
         });
         if (!out) return nullptr;

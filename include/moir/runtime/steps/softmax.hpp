@@ -9,7 +9,6 @@
 #include <moir/ops/softmax.hpp>
 #include <moir/runtime/steps/step.hpp>
 
-#include <algorithm>  // max
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
 
@@ -50,7 +49,7 @@ struct softmax {
         if (s->len == 0) return nullptr;
         s->rows = numel(xs.dims) / s->len;
         // about 16K floats per chunk
-        s->grain = std::max<std::size_t>(1, 16384 / s->len);
+        s->grain = chunk_rows(s->len);
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
         s->kernel = "softmax." + std::string(b.table->blocking.arch);

@@ -42,6 +42,15 @@ namespace moir::runtime {
 
 inline constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
 
+/// How many elements (or bytes, for steps that move bytes) one worker's task covers at least in
+/// the streaming steps (elementwise, FakeQuantize, softmax, reductions, copies): enough to pay for
+/// handing a task to a worker, small enough to share a layer between the threads.
+inline constexpr std::size_t chunk_elements = 16384;
+
+/// The grain, in rows of `row` elements, of a step that splits its work by rows: about
+/// chunk_elements per task, at least one row.
+inline std::size_t chunk_rows(std::size_t row) { return row < chunk_elements ? chunk_elements / (row ? row : 1) : 1; }
+
 /// Where one tensor of a plan lives. Its type and shape are fixed at compile time.
 struct slot {
     enum class kind : std::uint8_t { constant, input, arena };

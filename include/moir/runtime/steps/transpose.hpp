@@ -9,7 +9,6 @@
 #include <moir/ops/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
 
-#include <algorithm>  // max
 #include <cstdint>    // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 #include <cstring>    // memcpy
 #include <memory>     // unique_ptr, make_unique
@@ -97,7 +96,7 @@ struct transpose {
         s->dims = std::move(dims);
         s->in_strides = std::move(strides);
         s->rows = numel(xs.dims) / s->dims.back();
-        s->grain = std::max<std::size_t>(1, 16384 / s->dims.back());
+        s->grain = chunk_rows(s->dims.back());
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
         s->kernel = "transpose";
