@@ -12680,8 +12680,9 @@ struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
 
 // The fused epilogue of the fast kernels: y = act(x + bias) [* post_scale + post_shift], applied to
 // an output tile while it is still in registers. The optional scalar affine after the activation is
-// PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation). The activation is a template parameter of every kernel (one of the `act::`
-// tags below); `activation` is its run-time spelling, turned into the tag once per kernel call by
+// PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation).
+// The activation is a template parameter of every kernel (one of the `act::` tags below);
+// `activation` is its run-time spelling, turned into the tag once per kernel call by
 // with_activation(). Formulas (OpenVINO's):
 //
 //   none      x                       relu      max(x, 0)
@@ -15528,6 +15529,7 @@ struct fused_epilogue {
     }
     /// "+hswish" (nothing without an activation), "+hswish+affine" with the post-activation affine.
     std::string act_suffix() const { return act_name() + (post_affine ? "+affine" : ""); }
+    /// "+hswish" (nothing without an activation).
     std::string act_name() const {
         switch (act) {
             case kernels::simd::activation::relu: return "+relu";
@@ -15541,8 +15543,9 @@ struct fused_epilogue {
     }
 };
 
-/// Matches [Add(bias)] [activation] after output `out` (f32, shape dims) of a node; `axis` is the
-/// axis the bias may vary along (its length = `channels`). Claims the matched nodes.
+/// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
+/// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
+/// matched nodes.
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels) {
     fused_epilogue f;
     f.out_slot = b.slot_of(out);

@@ -3,8 +3,9 @@
 
 // The fused epilogue of the fast kernels: y = act(x + bias) [* post_scale + post_shift], applied to
 // an output tile while it is still in registers. The optional scalar affine after the activation is
-// PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation). The activation is a template parameter of every kernel (one of the `act::`
-// tags below); `activation` is its run-time spelling, turned into the tag once per kernel call by
+// PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation).
+// The activation is a template parameter of every kernel (one of the `act::` tags below);
+// `activation` is its run-time spelling, turned into the tag once per kernel call by
 // with_activation(). Formulas (OpenVINO's):
 //
 //   none      x                       relu      max(x, 0)

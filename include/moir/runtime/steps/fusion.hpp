@@ -45,6 +45,7 @@ struct fused_epilogue {
     }
     /// "+hswish" (nothing without an activation), "+hswish+affine" with the post-activation affine.
     std::string act_suffix() const { return act_name() + (post_affine ? "+affine" : ""); }
+    /// "+hswish" (nothing without an activation).
     std::string act_name() const {
         switch (act) {
             case kernels::simd::activation::relu: return "+relu";
@@ -58,8 +59,9 @@ struct fused_epilogue {
     }
 };
 
-/// Matches [Add(bias)] [activation] after output `out` (f32, shape dims) of a node; `axis` is the
-/// axis the bias may vary along (its length = `channels`). Claims the matched nodes.
+/// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
+/// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
+/// matched nodes.
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels) {
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
