@@ -990,6 +990,17 @@ constexpr void for_each_type_in_part_impl(std::index_sequence<I...>, F& f) {
 /// How many slices moir's opset-wide tables (reference kernels, IR reader and writer) are built in,
 /// so that moir/extern_templates.hpp can spread their compilation over that many translation units.
 inline constexpr std::size_t table_parts = 4;
+
+template <class F, std::size_t... K>
+void for_each_table_part_impl(F& f, std::index_sequence<K...>) {
+    (f(std::integral_constant<std::size_t, K>{}), ...);
+}
+/// Calls f(std::integral_constant<size_t, K>{}) for each slice K < table_parts, in order: how a
+/// table fills itself slice by slice.
+template <class F>
+void for_each_table_part(F&& f) {
+    for_each_table_part_impl(f, std::make_index_sequence<table_parts>{});
+}
 }  // namespace detail
 
 /// Calls f(type_tag<T>{}) for each T of the list whose position modulo Parts is Part, in order. Only
@@ -8288,7 +8299,7 @@ using all = type_list<
 #include <string_view>    // string_view
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map
-#include <utility>        // move, pair, index_sequence
+#include <utility>        // move, pair
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -8411,17 +8422,13 @@ void fill_reader_table(reader_map& t) {
         t[info.ir_name].push_back(reader_entry{info.ir_name, info.ir_opset, &info, &read_op_data<Op>, index_of_v<Op, OpSet>});
     });
 }
-template <class OpSet, std::size_t... Parts>
-void fill_reader_table_parts(reader_map& t, std::index_sequence<Parts...>) {
-    (fill_reader_table<OpSet, Parts>(t), ...);
-}
 
 /// IR type -> the ops of OpSet with that type, in the opset's order; built once per OpSet.
 template <class OpSet>
 const reader_map& reader_table() {
     static const auto table = [] {
         reader_map t;
-        fill_reader_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
+        moir::detail::for_each_table_part([&](auto part) { fill_reader_table<OpSet, decltype(part)::value>(t); });
         for (auto& [name, entries] : t)
             std::sort(entries.begin(), entries.end(),
                       [](const reader_entry& a, const reader_entry& b) { return a.position < b.position; });
@@ -8794,7 +8801,7 @@ model load(const std::string& xml_path, std::string bin_path = "") {
 #include <system_error>   // error_code
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map, unordered_multimap
-#include <utility>        // pair, index_sequence
+#include <utility>        // pair
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -8874,17 +8881,13 @@ void fill_writer_table(writer_map& t) {
         t.emplace(&info_of<Op>(), &write_op_data<Op>);
     });
 }
-template <class OpSet, std::size_t... Parts>
-void fill_writer_table_parts(writer_map& t, std::index_sequence<Parts...>) {
-    (fill_writer_table<OpSet, Parts>(t), ...);
-}
 
 /// op_info -> <data> writer, for every op of OpSet; built once per OpSet.
 template <class OpSet>
 const writer_map& writer_table() {
     static const auto table = [] {
         writer_map t;
-        fill_writer_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
+        moir::detail::for_each_table_part([&](auto part) { fill_writer_table<OpSet, decltype(part)::value>(t); });
         return t;
     }();
     return table;
@@ -14893,7 +14896,6 @@ inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size
 #include <functional>     // function
 #include <string>         // string
 #include <unordered_map>  // unordered_map
-#include <utility>        // index_sequence
 #include <vector>         // vector
 
 namespace moir {
@@ -14919,17 +14921,13 @@ void fill_reference_table(reference_map& t) {
         t.emplace(&info_of<Op>(), &run_reference<Op>);
     });
 }
-template <class OpSet, std::size_t... Parts>
-void fill_reference_table_parts(reference_map& t, std::index_sequence<Parts...>) {
-    (fill_reference_table<OpSet, Parts>(t), ...);
-}
 
 /// op_info -> reference kernel, for every op of OpSet; built once per OpSet.
 template <class OpSet>
 const reference_map& reference_table() {
     static const auto table = [] {
         reference_map t;
-        fill_reference_table_parts<OpSet>(t, std::make_index_sequence<table_parts>{});
+        for_each_table_part([&](auto part) { fill_reference_table<OpSet, decltype(part)::value>(t); });
         return t;
     }();
     return table;
@@ -15552,11 +15550,23 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
     const slot& o = b.slots[f.out_slot];
     if (o.type != element_type::f32) return f;
     const std::size_t rank = o.dims.size();
+    // the constant operand of a binary node that reads `out` once, or nullptr
+    auto constant_operand = [&](node_id id) -> const tensor* {
+        const node& n = b.at(id);
+        const std::size_t other = n.inputs[0] == out ? 1 : 0;
+        return n.inputs[other] == out ? nullptr : b.constant_input(id, other);
+    };
+    // takes node id into the epilogue: its output is the new `out`
+    auto absorb = [&](node_id id, const char* op) {
+        f.nodes.push_back(id);
+        f.ops += std::string("+") + op;
+        out = output_ref{id, 0};
+        f.out_slot = b.slot_of(out);
+        b.claim(id);
+    };
     // Add(x, bias) or Add(bias, x)
     if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
-        const node& n = b.at(add);
-        const std::size_t other = n.inputs[0] == out ? 1 : 0;
-        const tensor* bias = n.inputs[other] == out ? nullptr : b.constant_input(add, other);
+        const tensor* bias = constant_operand(add);
         bool ok = bias && bias->type() == element_type::f32 && bias->rank() <= rank &&
                   b.slots[b.output_slot(add)].dims == o.dims;
         if (ok) {
@@ -15571,20 +15581,13 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             f.bias.assign(channels, v[0]);
             if (bias->numel() == channels)
                 for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
-            f.nodes.push_back(add);
-            f.ops += "+Add";
-            out = output_ref{add, 0};
-            f.out_slot = b.slot_of(out);
-            b.claim(add);
+            absorb(add, "Add");
         }
     }
     using kernels::simd::activation;
     auto take = [&](node_id id, activation a, const char* op) {
-        f.nodes.push_back(id);
         f.act = a;
-        f.ops += std::string("+") + op;
-        f.out_slot = b.output_slot(id);
-        b.claim(id);
+        absorb(id, op);
     };
     auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
     if (node_id id = b.single_consumer<ops::relu>(out); id != plan_builder::npos && same(id)) {
@@ -15601,33 +15604,20 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         take(id, activation::sigmoid, "Sigmoid");
     }
     if (f.act == activation::none) return f;
-    // [Multiply(scalar)] [Add(scalar)], either operand order
-    auto scalar_operand = [&](node_id id) -> const tensor* {
-        const node& n = b.at(id);
-        const output_ref cur = output_ref{f.nodes.back(), 0};
-        const std::size_t other = n.inputs[0] == cur ? 1 : 0;
-        if (n.inputs[other] == cur || !same(id)) return nullptr;
-        const tensor* t = b.constant_input(id, other);
-        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
+    // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr
+    auto scalar_operand = [&](node_id id) -> const float* {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t->data<float>() : nullptr;
     };
-    auto take_affine = [&](node_id id, const char* op) {
-        f.nodes.push_back(id);
+    if (node_id id = b.single_consumer<ops::multiply>(out); const float* v = scalar_operand(id)) {
         f.post_affine = true;
-        f.ops += std::string("+") + op;
-        f.out_slot = b.output_slot(id);
-        b.claim(id);
-    };
-    if (node_id id = b.single_consumer<ops::multiply>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
-        if (const tensor* t = scalar_operand(id)) {
-            f.post_scale = t->data<float>()[0];
-            take_affine(id, "Multiply");
-        }
+        f.post_scale = *v;
+        absorb(id, "Multiply");
     }
-    if (node_id id = b.single_consumer<ops::add>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
-        if (const tensor* t = scalar_operand(id)) {
-            f.post_shift = t->data<float>()[0];
-            take_affine(id, "Add");
-        }
+    if (node_id id = b.single_consumer<ops::add>(out); const float* v = scalar_operand(id)) {
+        f.post_affine = true;
+        f.post_shift = *v;
+        absorb(id, "Add");
     }
     return f;
 }

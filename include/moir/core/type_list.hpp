@@ -63,6 +63,17 @@ constexpr void for_each_type_in_part_impl(std::index_sequence<I...>, F& f) {
 /// How many slices moir's opset-wide tables (reference kernels, IR reader and writer) are built in,
 /// so that moir/extern_templates.hpp can spread their compilation over that many translation units.
 inline constexpr std::size_t table_parts = 4;
+
+template <class F, std::size_t... K>
+void for_each_table_part_impl(F& f, std::index_sequence<K...>) {
+    (f(std::integral_constant<std::size_t, K>{}), ...);
+}
+/// Calls f(std::integral_constant<size_t, K>{}) for each slice K < table_parts, in order: how a
+/// table fills itself slice by slice.
+template <class F>
+void for_each_table_part(F&& f) {
+    for_each_table_part_impl(f, std::make_index_sequence<table_parts>{});
+}
 }  // namespace detail
 
 /// Calls f(type_tag<T>{}) for each T of the list whose position modulo Parts is Part, in order. Only

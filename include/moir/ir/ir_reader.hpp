@@ -39,7 +39,7 @@
 #include <string_view>    // string_view
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map
-#include <utility>        // move, pair, index_sequence
+#include <utility>        // move, pair
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -162,17 +162,13 @@ void fill_reader_table(reader_map& t) {
         t[info.ir_name].push_back(reader_entry{info.ir_name, info.ir_opset, &info, &read_op_data<Op>, index_of_v<Op, OpSet>});
     });
 }
-template <class OpSet, std::size_t... Parts>
-void fill_reader_table_parts(reader_map& t, std::index_sequence<Parts...>) {
-    (fill_reader_table<OpSet, Parts>(t), ...);
-}
 
 /// IR type -> the ops of OpSet with that type, in the opset's order; built once per OpSet.
 template <class OpSet>
 const reader_map& reader_table() {
     static const auto table = [] {
         reader_map t;
-        fill_reader_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
+        moir::detail::for_each_table_part([&](auto part) { fill_reader_table<OpSet, decltype(part)::value>(t); });
         for (auto& [name, entries] : t)
             std::sort(entries.begin(), entries.end(),
                       [](const reader_entry& a, const reader_entry& b) { return a.position < b.position; });

@@ -31,7 +31,7 @@
 #include <system_error>   // error_code
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map, unordered_multimap
-#include <utility>        // pair, index_sequence
+#include <utility>        // pair
 #include <vector>         // vector
 
 namespace moir::ir {
@@ -111,17 +111,13 @@ void fill_writer_table(writer_map& t) {
         t.emplace(&info_of<Op>(), &write_op_data<Op>);
     });
 }
-template <class OpSet, std::size_t... Parts>
-void fill_writer_table_parts(writer_map& t, std::index_sequence<Parts...>) {
-    (fill_writer_table<OpSet, Parts>(t), ...);
-}
 
 /// op_info -> <data> writer, for every op of OpSet; built once per OpSet.
 template <class OpSet>
 const writer_map& writer_table() {
     static const auto table = [] {
         writer_map t;
-        fill_writer_table_parts<OpSet>(t, std::make_index_sequence<moir::detail::table_parts>{});
+        moir::detail::for_each_table_part([&](auto part) { fill_writer_table<OpSet, decltype(part)::value>(t); });
         return t;
     }();
     return table;

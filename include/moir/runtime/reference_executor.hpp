@@ -13,7 +13,6 @@
 #include <functional>     // function
 #include <string>         // string
 #include <unordered_map>  // unordered_map
-#include <utility>        // index_sequence
 #include <vector>         // vector
 
 namespace moir {
@@ -39,17 +38,13 @@ void fill_reference_table(reference_map& t) {
         t.emplace(&info_of<Op>(), &run_reference<Op>);
     });
 }
-template <class OpSet, std::size_t... Parts>
-void fill_reference_table_parts(reference_map& t, std::index_sequence<Parts...>) {
-    (fill_reference_table<OpSet, Parts>(t), ...);
-}
 
 /// op_info -> reference kernel, for every op of OpSet; built once per OpSet.
 template <class OpSet>
 const reference_map& reference_table() {
     static const auto table = [] {
         reference_map t;
-        fill_reference_table_parts<OpSet>(t, std::make_index_sequence<table_parts>{});
+        for_each_table_part([&](auto part) { fill_reference_table<OpSet, decltype(part)::value>(t); });
         return t;
     }();
     return table;

@@ -68,11 +68,23 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
     const slot& o = b.slots[f.out_slot];
     if (o.type != element_type::f32) return f;
     const std::size_t rank = o.dims.size();
+    // the constant operand of a binary node that reads `out` once, or nullptr
+    auto constant_operand = [&](node_id id) -> const tensor* {
+        const node& n = b.at(id);
+        const std::size_t other = n.inputs[0] == out ? 1 : 0;
+        return n.inputs[other] == out ? nullptr : b.constant_input(id, other);
+    };
+    // takes node id into the epilogue: its output is the new `out`
+    auto absorb = [&](node_id id, const char* op) {
+        f.nodes.push_back(id);
+        f.ops += std::string("+") + op;
+        out = output_ref{id, 0};
+        f.out_slot = b.slot_of(out);
+        b.claim(id);
+    };
     // Add(x, bias) or Add(bias, x)
     if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
-        const node& n = b.at(add);
-        const std::size_t other = n.inputs[0] == out ? 1 : 0;
-        const tensor* bias = n.inputs[other] == out ? nullptr : b.constant_input(add, other);
+        const tensor* bias = constant_operand(add);
         bool ok = bias && bias->type() == element_type::f32 && bias->rank() <= rank &&
                   b.slots[b.output_slot(add)].dims == o.dims;
         if (ok) {
@@ -87,20 +99,13 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             f.bias.assign(channels, v[0]);
             if (bias->numel() == channels)
                 for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
-            f.nodes.push_back(add);
-            f.ops += "+Add";
-            out = output_ref{add, 0};
-            f.out_slot = b.slot_of(out);
-            b.claim(add);
+            absorb(add, "Add");
         }
     }
     using kernels::simd::activation;
     auto take = [&](node_id id, activation a, const char* op) {
-        f.nodes.push_back(id);
         f.act = a;
-        f.ops += std::string("+") + op;
-        f.out_slot = b.output_slot(id);
-        b.claim(id);
+        absorb(id, op);
     };
     auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
     if (node_id id = b.single_consumer<ops::relu>(out); id != plan_builder::npos && same(id)) {
@@ -117,33 +122,20 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         take(id, activation::sigmoid, "Sigmoid");
     }
     if (f.act == activation::none) return f;
-    // [Multiply(scalar)] [Add(scalar)], either operand order
-    auto scalar_operand = [&](node_id id) -> const tensor* {
-        const node& n = b.at(id);
-        const output_ref cur = output_ref{f.nodes.back(), 0};
-        const std::size_t other = n.inputs[0] == cur ? 1 : 0;
-        if (n.inputs[other] == cur || !same(id)) return nullptr;
-        const tensor* t = b.constant_input(id, other);
-        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
+    // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr
+    auto scalar_operand = [&](node_id id) -> const float* {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t->data<float>() : nullptr;
     };
-    auto take_affine = [&](node_id id, const char* op) {
-        f.nodes.push_back(id);
+    if (node_id id = b.single_consumer<ops::multiply>(out); const float* v = scalar_operand(id)) {
         f.post_affine = true;
-        f.ops += std::string("+") + op;
-        f.out_slot = b.output_slot(id);
-        b.claim(id);
-    };
-    if (node_id id = b.single_consumer<ops::multiply>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
-        if (const tensor* t = scalar_operand(id)) {
-            f.post_scale = t->data<float>()[0];
-            take_affine(id, "Multiply");
-        }
+        f.post_scale = *v;
+        absorb(id, "Multiply");
     }
-    if (node_id id = b.single_consumer<ops::add>(output_ref{f.nodes.back(), 0}); id != plan_builder::npos) {
-        if (const tensor* t = scalar_operand(id)) {
-            f.post_shift = t->data<float>()[0];
-            take_affine(id, "Add");
-        }
+    if (node_id id = b.single_consumer<ops::add>(out); const float* v = scalar_operand(id)) {
+        f.post_affine = true;
+        f.post_shift = *v;
+        absorb(id, "Add");
     }
     return f;
 }
