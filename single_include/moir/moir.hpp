@@ -12926,12 +12926,14 @@ decltype(auto) with_activation(activation a, F&& f) {
 
 
 #include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int32_t
 #include <cstdlib>      // aligned_alloc, free
 #include <cstring>      // memset
 #include <memory>       // unique_ptr
 #include <new>          // bad_alloc
 #include <string_view>  // string_view
 #include <utility>      // move
+#include <vector>       // vector
 
 namespace moir::kernels::simd {
 
@@ -13064,9 +13066,15 @@ struct conv_geometry {
 };
 
 /// Convolution weights [G*out_c, in_c, kh, kw] packed as G left GEMM operands [out_c, in_c*kh*kw].
+/// When packed for the direct path (pack_conv_direct; see conv_rows in kernels/simd/convolution.hpp)
+/// also: the ring of padded input rows each channel keeps (span = the rows one output row reads,
+/// width = a padded row's stride) and, for each phase (output row mod span), the offset of each K row
+/// (c, ky, kx) into that ring.
 struct packed_conv {
     conv_geometry geometry;
     packed_a weights;
+    std::size_t direct_span = 0, direct_width = 0;
+    std::vector<std::int32_t> direct_offsets;  // [span][in_c*kh*kw]
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
@@ -13076,6 +13084,32 @@ inline packed_conv pack_conv(const gemm_blocking& bl, const float* w, const conv
     const std::size_t k = g.in_c * g.kh * g.kw;
     p.weights = pack_a(bl, w, g.out_c, k, static_cast<std::ptrdiff_t>(k), 1, g.groups,
                        static_cast<std::ptrdiff_t>(g.out_c * k));
+    return p;
+}
+
+/// Whether conv_rows (the direct path: no im2col; the GEMM reads rows of a padded copy of the input
+/// in place) can run g: one group, stride 1, non-negative top/left pads, not a plain pointwise GEMM,
+/// and ring offsets that fit 32 bits.
+inline bool direct_conv_fits(const conv_geometry& g) {
+    if (g.groups != 1 || g.sh != 1 || g.sw != 1 || g.pt < 0 || g.pl < 0 || g.pointwise()) return false;
+    const std::size_t width = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
+    return g.in_c * span * (width + 16) < (std::size_t(1) << 30);
+}
+
+/// pack_conv, plus the direct path's ring layout. requires: direct_conv_fits(g).
+inline packed_conv pack_conv_direct(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
+    MOIR_CHECK(direct_conv_fits(g), error, "pack_conv_direct: the geometry does not fit the direct path");
+    packed_conv p = pack_conv(bl, w, g);
+    const std::size_t span = (g.kh - 1) * g.dh + 1;
+    p.direct_span = span;
+    p.direct_width = detail::round_up(g.out_w + (g.kw - 1) * g.dw, 16);  // rows start on cache lines
+    p.direct_offsets.reserve(span * g.in_c * g.kh * g.kw);
+    for (std::size_t phase = 0; phase < span; ++phase)
+        for (std::size_t c = 0; c < g.in_c; ++c)
+            for (std::size_t ky = 0; ky < g.kh; ++ky)
+                for (std::size_t kx = 0; kx < g.kw; ++kx)
+                    p.direct_offsets.push_back(static_cast<std::int32_t>(
+                        (c * span + (phase + ky * g.dh) % span) * p.direct_width + kx * g.dw));
     return p;
 }
 
@@ -14163,6 +14197,14 @@ void bias_activation(float* y, std::size_t n, float bias, const epilogue& e) {
 // from the input, i.e. it is the plain GEMM. Any groups, strides, dilations, paddings (asymmetric:
 // the bottom/right pad is whatever out_h/out_w imply). For depthwise convolutions prefer
 // kernels/simd/depthwise.hpp (this form works, but as G GEMMs with M = K... = 1).
+//
+// The direct path (conv_rows, stride 1, one group): each input channel keeps a ring of the
+// zero-padded input rows the current output row reads (kh rows for an undilated kernel) in scratch;
+// row k = (c, ky, kx) of the im2col matrix, for one output row, is then a contiguous run of that ring
+// at an offset fixed per (output row mod ring size), so the micro-kernel loads its B vectors straight
+// from it. Nothing is packed per column and each input row is copied once (the ring stays in L2):
+// per output pixel in_c floats move instead of in_c*kh*kw, which is what makes small-M convolutions
+// (PP-OCR det's 96 -> 24 3x3 head) compute-bound instead of bound by the im2col traffic.
 
 #ifndef MOIR_KERNELS_SIMD_GEMM_HPP
 #define MOIR_KERNELS_SIMD_GEMM_HPP
@@ -14325,6 +14367,51 @@ struct im2col_source {
 
 namespace detail {
 
+/// Stores an MT x (NV vectors) tile of accumulators to C (row stride ldc): its first mv rows and
+/// ncols columns, after adding C (load_c) and, when `last`, the row bias, the column bias and the
+/// activation (with its post-activation affine). Shared by every FP32 micro-kernel.
+template <class Arch, class Act, std::size_t MT, class R, std::size_t NV>
+void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
+                bool last, const epilogue& e, const float* rbias, const float* cbias) {
+    using V = vec<Arch>;
+    constexpr std::size_t W = V::width, NR = NV * W;
+    if (mv == MT && ncols == NR) {
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MT; ++i) {
+            float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) {
+                R x = acc[i][v];
+                if (load_c) x = x + V::load(cr + v * W);
+                if (last) {
+                    if (rbias) x = x + V::set1(rbias[i]);
+                    if (cbias) x = x + V::load(cbias + v * W);
+                    x = activate<Act, V>(x, e);
+                }
+                V::store(cr + v * W, x);
+            }
+        }
+        return;
+    }
+    for (std::size_t i = 0; i < mv; ++i) {
+        float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+        for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
+            const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
+            R x = acc[i][v];
+            if (load_c) x = x + (n == W ? V::load(cr + v * W) : V::load_partial(cr + v * W, n));
+            if (last) {
+                if (rbias) x = x + V::set1(rbias[i]);
+                if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
+                x = activate<Act, V>(x, e);
+            }
+            if (n == W)
+                V::store(cr + v * W, x);
+            else
+                V::store_partial(cr + v * W, x, n);
+        }
+    }
+}
+
 /// The micro-kernel: C tile [mv <= MR rows, ncols <= NR columns] at c (row stride ldc) =
 /// (load_c ? C : 0) + sum_{k < kb} A(i, k) * b[k*NR + j], then, when `last`, the epilogue.
 /// A(i, k) = a[k*MR + i] when APacked, else a[min(i, mv-1)*lda + k]. MT <= MR: the rows computed
@@ -14372,41 +14459,7 @@ struct micro_kernel {
                 }
             }
         }
-        if (mv == MT && ncols == NR) {
-#pragma GCC unroll 16
-            for (std::size_t i = 0; i < MT; ++i) {
-                float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
-#pragma GCC unroll 8
-                for (std::size_t v = 0; v < NV; ++v) {
-                    R x = acc[i][v];
-                    if (load_c) x = x + V::load(cr + v * W);
-                    if (last) {
-                        if (rbias) x = x + V::set1(rbias[i]);
-                        if (cbias) x = x + V::load(cbias + v * W);
-                        x = activate<Act, V>(x, e);
-                    }
-                    V::store(cr + v * W, x);
-                }
-            }
-            return;
-        }
-        for (std::size_t i = 0; i < mv; ++i) {
-            float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
-            for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
-                const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
-                R x = acc[i][v];
-                if (load_c) x = x + (n == W ? V::load(cr + v * W) : V::load_partial(cr + v * W, n));
-                if (last) {
-                    if (rbias) x = x + V::set1(rbias[i]);
-                    if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
-                    x = activate<Act, V>(x, e);
-                }
-                if (n == W)
-                    V::store(cr + v * W, x);
-                else
-                    V::store_partial(cr + v * W, x, n);
-            }
-        }
+        store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, cbias);
     }
 };
 
@@ -14501,6 +14554,8 @@ void gemm_b(const packed_b& pb, const float* a, std::ptrdiff_t lda, std::size_t 
 #endif  // MOIR_KERNELS_SIMD_GEMM_HPP
 
 #include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // int32_t
+#include <cstring>  // memcpy, memset
 
 namespace moir::kernels::simd {
 
@@ -14538,6 +14593,121 @@ void conv_columns(const packed_conv& p, const float* x, float* y, const epilogue
             } else {
                 detail::gemm_a_run<Arch, Act>(p.weights, wg, im2col_source{xg, &g, c0}, c1 - c0, yg,
                                               static_cast<std::ptrdiff_t>(n), eg, scratch);
+            }
+        }
+    });
+}
+
+/// Floats of scratch conv_rows needs: the rings of padded rows plus a tile of slack.
+inline std::size_t conv_rows_scratch_floats(const packed_conv& p) {
+    return p.geometry.in_c * p.direct_span * p.direct_width + p.weights.blocking.nr() + 16;
+}
+
+namespace detail {
+
+/// The direct micro-kernel: an MT x NR tile of C = (load_c ? C : 0) + A x B over kb values of K,
+/// with A packed (a[k*MR + i]) and B's row k the NR floats at b + off[k]; then, when `last`, the
+/// epilogue.
+template <class Arch, class Act, std::size_t MT>
+void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c, std::ptrdiff_t ldc,
+                 std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e, const float* rbias) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NV = bl.nv, W = V::width;
+    R acc[MT][NV];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < MT; ++i)
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
+    for (std::size_t kk = 0; kk < kb; ++kk, a += MR) {
+        const float* bk = b + off[kk];
+        R bv[NV];
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < NV; ++v) bv[v] = V::load(bk + v * W);
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MT; ++i) {
+            const R ai = V::set1(a[i]);
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+        }
+    }
+    store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, nullptr);
+}
+
+}  // namespace detail
+
+/// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
+/// direct path (see the file comment): workers given disjoint row ranges share the packed weights.
+/// requires: p packed by pack_conv_direct with blocking_of<Arch>(); r0 <= r1 <= out_h; x holds
+/// in_c*in_h*in_w floats, y out_c*out_h*out_w (not aliasing x; only rows [r0, r1) are written);
+/// scratch conv_rows_scratch_floats(p) floats; e.bias nullptr or out_c values; e.col_bias unused.
+template <class Arch>
+void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
+               std::size_t r1) {
+    const conv_geometry& g = p.geometry;
+    if (r1 <= r0) return;
+    const std::size_t pw = p.direct_width, span = p.direct_span, pl = static_cast<std::size_t>(g.pl);
+    const std::size_t left = pl < pw ? pl : pw, copy = pl < pw ? (g.in_w < pw - pl ? g.in_w : pw - pl) : 0;
+    // padded row r (input row r - pt) of every channel into its ring slot r mod span
+    auto fill = [&](std::size_t r) {
+        const auto iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+        const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in_h);
+        for (std::size_t c = 0; c < g.in_c; ++c) {
+            float* d = scratch + (c * span + r % span) * pw;
+            if (!inside) {
+                std::memset(d, 0, pw * sizeof(float));
+                continue;
+            }
+            std::memset(d, 0, left * sizeof(float));
+            std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
+            std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+        }
+    };
+    for (std::size_t r = r0; r + 1 < r0 + span; ++r) fill(r);
+    // the last tile of the last slot reads up to a tile past the rings
+    std::memset(scratch + g.in_c * span * pw, 0, (p.weights.blocking.nr() + 16) * sizeof(float));
+    // K in slices whose A panels (every output channel) stay in L1 while a whole output row of
+    // tiles passes over them; partial sums go through y
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc;
+    const std::size_t m = p.weights.m, k = p.weights.k, mpad = detail::round_up(m, MR), out_plane = g.out_h * g.out_w;
+    const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
+    const auto ldc = static_cast<std::ptrdiff_t>(out_plane);
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t oy = r0; oy < r1; ++oy) {
+            fill(oy + span - 1);
+            const float* brow = scratch;
+            const std::int32_t* off = p.direct_offsets.data() + (oy % span) * k;
+            for (std::size_t pc = 0; pc < k; pc += KC) {
+                const std::size_t kb = k - pc < KC ? k - pc : KC;
+                for (std::size_t s0 = 0; s0 < kb; s0 += slice) {
+                    const std::size_t ks = kb - s0 < slice ? kb - s0 : slice;
+                    const bool load_c = pc + s0 > 0, last = pc + s0 + ks == k;
+                    const std::int32_t* o = off + pc + s0;
+                    for (std::size_t ox = 0; ox < g.out_w; ox += NR) {
+                        const std::size_t ncols = g.out_w - ox < NR ? g.out_w - ox : NR;
+                        for (std::size_t ic = 0; ic < m; ic += MR) {
+                            const std::size_t mv = m - ic < MR ? m - ic : MR;
+                            const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
+                            float* c = y + ic * out_plane + oy * g.out_w + ox;
+                            const float* rb = e.bias ? e.bias + ic : nullptr;
+                            if (mv == MR || MR <= 2)
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rb);
+                            else if (mv == 1)
+                                detail::direct_tile<Arch, Act, 1>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rb);
+                            else if (mv == 2)
+                                detail::direct_tile<Arch, Act, 2>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rb);
+                            else
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rb);
+                        }
+                    }
+                }
             }
         }
     });
@@ -14626,6 +14796,8 @@ struct fp32_kernel_table {
     void (*conv)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch);
     void (*conv_columns)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                          std::size_t c0, std::size_t c1);
+    void (*conv_rows)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
+                      std::size_t r0, std::size_t r1);
     void (*depthwise)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
                       std::size_t c0, std::size_t c1);
     void (*softmax_rows)(const float* x, float* y, std::size_t rows, std::size_t len);
@@ -14639,7 +14811,7 @@ const fp32_kernel_table& fp32_table();
 template <class Arch>
 const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
-                                             &conv_columns<Arch>, &depthwise<Arch>,
+                                             &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>};
     return table;
 }
@@ -15071,8 +15243,16 @@ private:
 // plan step (output channels of a convolution, columns of a GEMM, rows of a MatMul). One
 // parallel_for at a time; the calling thread takes part as worker 0, so a pool of N threads starts
 // N - 1 std::threads, and a pool of 1 starts none and runs everything inline.
+//
+// Waiting: a worker that finished its chunks, and the caller waiting for the workers, spin for a
+// short while (thread_pool::spin, 200 us by default) on an atomic counter before they sleep on a
+// condition variable. A plan runs about a hundred short parallel_fors back to back; waking a
+// sleeping thread costs tens of microseconds (more on a virtual machine, whose idle vCPU the host
+// must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x.
 
 #include <algorithm>           // min
+#include <atomic>              // atomic
+#include <chrono>              // steady_clock, microseconds
 #include <condition_variable>  // condition_variable
 #include <cstddef>             // size_t
 #include <exception>           // exception_ptr, current_exception, rethrow_exception
@@ -15094,6 +15274,9 @@ inline std::size_t default_threads() {
 class thread_pool {
 public:
 
+    /// How long a waiting thread spins before it sleeps.
+    static constexpr std::chrono::microseconds spin{200};
+
     /// threads = 0 means default_threads().
     explicit thread_pool(std::size_t threads = 0) : size_(threads ? threads : default_threads()) {
         for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
@@ -15104,6 +15287,7 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             stop_ = true;
+            stop_flag_.store(true, std::memory_order_relaxed);
         }
         wake_.notify_all();
         for (auto& t : workers_) t.join();
@@ -15135,16 +15319,17 @@ public:
             job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
                        per, chunks};
             next_ = 0;
-            pending_ = chunks;
+            pending_.store(chunks, std::memory_order_relaxed);
             error_ = nullptr;
-            ++generation_;
+            generation_.fetch_add(1, std::memory_order_release);
         }
         wake_.notify_all();
         job j;
         std::size_t c = 0;
         while (grab(j, c)) run_chunk(j, c, 0);  // the caller works too
+        spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
         std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [&] { return pending_ == 0; });
+        done_.wait(lock, [&] { return pending_.load(std::memory_order_relaxed) == 0; });
         job_ = job{};
         if (error_) std::rethrow_exception(error_);
     }
@@ -15180,17 +15365,33 @@ private:
         }
         std::lock_guard<std::mutex> lock(mutex_);
         if (err && !error_) error_ = err;
-        if (--pending_ == 0) done_.notify_all();
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify_all();
+    }
+
+    /// Spins until done() or `spin` has passed. ensures: done() or the time is up.
+    template <class Done>
+    static void spin_until(Done done) {
+        const auto until = std::chrono::steady_clock::now() + spin;
+        for (unsigned i = 1; !done(); ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+            if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return;
+        }
     }
 
     void loop(std::size_t worker) {
         std::size_t seen = 0;
         for (;;) {
+            spin_until([&] {
+                return stop_flag_.load(std::memory_order_relaxed) ||
+                       generation_.load(std::memory_order_acquire) != seen;
+            });
             {
                 std::unique_lock<std::mutex> lock(mutex_);
-                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
                 if (stop_) return;
-                seen = generation_;
+                seen = generation_.load(std::memory_order_relaxed);
             }
             job j;
             std::size_t c = 0;
@@ -15203,9 +15404,11 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_, done_;
     bool stop_ = false;
-    std::size_t generation_ = 0;
+    std::atomic<bool> stop_flag_{false};         // stop_, readable without the mutex
+    std::atomic<std::size_t> generation_{0};     // written under the mutex, spun on without it
     job job_;
-    std::size_t next_ = 0, pending_ = 0;
+    std::size_t next_ = 0;
+    std::atomic<std::size_t> pending_{0};        // chunks not finished yet
     std::exception_ptr error_;
 };
 
@@ -15648,6 +15851,7 @@ public:
     simd::epilogue ep;
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
     bool pointwise = false;  // one part: split columns instead
+    bool direct = false;     // one part on conv_rows: split output rows (`columns` holds out_h)
     std::size_t columns = 0, grain = 1;
     std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
 
@@ -15662,6 +15866,12 @@ public:
                 const auto ld = static_cast<std::ptrdiff_t>(columns);
                 ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, ep, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            if (direct) {
+                ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    table->conv_rows(parts[0].w, xn, yn, ep, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
@@ -15759,6 +15969,8 @@ struct convolution {
             const float* wp = w->data<float>();
             const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
             s->pointwise = g.groups == 1 && g.pointwise();
+            // rows are the direct path's unit of work: keep the column split for images too short to share
+            s->direct = simd::direct_conv_fits(g) && (b.threads <= 1 || g.out_h >= 2 * b.threads);
             // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
             // each, else blocks of output channels
             std::size_t block = g.out_c;
@@ -15774,7 +15986,14 @@ struct convolution {
                     block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
                 }
             }
-            for (std::size_t gi = 0; gi < g.groups; ++gi)
+            if (s->direct) {
+                conv_step::part p;
+                p.w = simd::pack_conv_direct(b.table->blocking, wp, g);
+                s->scratch_floats = simd::conv_rows_scratch_floats(p.w);
+                s->parts.push_back(std::move(p));
+                s->columns = g.out_h;
+            }
+            for (std::size_t gi = 0; gi < g.groups && !s->direct; ++gi)
                 for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
                     simd::conv_geometry pg = g;
                     pg.groups = 1;
@@ -15792,7 +16011,7 @@ struct convolution {
                 s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
             }
-            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + suffix;
+            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + (s->direct ? ".direct" : "") + suffix;
             s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
             s->fused = std::move(f);
             s->ep = s->fused.kernel_epilogue(false);
@@ -15841,6 +16060,7 @@ public:
     std::int64_t pt = 0, pl = 0;
     kernels::simd::epilogue ep;  // the activation (its bias is passed per channel)
     std::size_t row_blocks = 1, block_rows = 0;
+    bool disjoint = false;  // stride = kernel, dilation 1, no padding, output = input * stride: taps never overlap
     std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
 
     void run(const run_context& ctx) const override {
@@ -15856,33 +16076,47 @@ public:
                 table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
                               none, col + col_floats + wk * gemm_floats);
             });
-            // col2im by (output channel, block of output rows): each output row gathers the
-            // contributions of its (ky, kx) taps in that order, as a per-channel scatter would
+            // col2im by (output channel, block of output rows), one output row at a time while it is
+            // in L1: it gathers the contributions of its (ky, kx) taps in that order, as a
+            // per-channel scatter would (a stride-equals-kernel deconvolution, whose taps never
+            // overlap, assigns instead), then takes the bias and the activation
             ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
                 for (std::size_t t = t0; t < t1; ++t) {
                     const std::size_t o = t / row_blocks, r0 = (t % row_blocks) * block_rows;
                     const std::size_t r1 = std::min(oh, r0 + block_rows);
-                    if (r0 >= r1) continue;
                     float* yo = yb + o * out_plane;
-                    for (std::size_t i = r0 * ow; i < r1 * ow; ++i) yo[i] = 0.0f;
-                    for (std::size_t ky = 0; ky < kh; ++ky)
-                        for (std::size_t kx = 0; kx < kw; ++kx) {
-                            const float* cr = col + ((o * kh + ky) * kw + kx) * n;
-                            for (std::size_t oy = r0; oy < r1; ++oy) {
-                                const std::int64_t ty = static_cast<std::int64_t>(oy) + pt -
-                                                        static_cast<std::int64_t>(ky * dh);
-                                if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
-                                const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
-                                if (iy >= ih) continue;
-                                float* yr = yo + oy * ow;
-                                const float* c = cr + iy * iw;
+                    const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
+                    for (std::size_t oy = r0; oy < r1; ++oy) {
+                        float* yr = yo + oy * ow;
+                        if (disjoint) {
+                            const std::size_t iy = oy / kh, ky = oy % kh;
+                            const float* c0 = col + ((o * kh + ky) * kw) * n + iy * iw;
+                            if (kw == 2) {
+                                const float* c1 = c0 + n;
+                                for (std::size_t ix = 0; ix < iw; ++ix) yr[2 * ix] = c0[ix], yr[2 * ix + 1] = c1[ix];
+                            } else {
+                                for (std::size_t kx = 0; kx < kw; ++kx)
+                                    for (std::size_t ix = 0; ix < iw; ++ix) yr[ix * kw + kx] = c0[kx * n + ix];
+                            }
+                            table->bias_activation(yr, ow, bias, ep);
+                            continue;
+                        }
+                        for (std::size_t i = 0; i < ow; ++i) yr[i] = 0.0f;
+                        for (std::size_t ky = 0; ky < kh; ++ky) {
+                            const std::int64_t ty = static_cast<std::int64_t>(oy) + pt - static_cast<std::int64_t>(ky * dh);
+                            if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
+                            const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
+                            if (iy >= ih) continue;
+                            for (std::size_t kx = 0; kx < kw; ++kx) {
+                                const float* c = col + ((o * kh + ky) * kw + kx) * n + iy * iw;
                                 for (std::size_t ix = 0; ix < iw; ++ix) {
                                     const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
                                     if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
                                 }
                             }
                         }
-                    table->bias_activation(yo + r0 * ow, (r1 - r0) * ow, fused.bias.empty() ? 0.0f : fused.bias[o], ep);
+                        table->bias_activation(yr, ow, bias, ep);
+                    }
                 }
             });
         }
@@ -15923,6 +16157,8 @@ struct deconvolution {
         s->sh = static_cast<std::size_t>(st[0]), s->sw = static_cast<std::size_t>(st[1]);
         s->dh = static_cast<std::size_t>(dl[0]), s->dw = static_cast<std::size_t>(dl[1]);
         s->pt = pb[0], s->pl = pb[1];
+        s->disjoint = s->sh == s->kh && s->sw == s->kw && s->dh == 1 && s->dw == 1 && s->pt == 0 && s->pl == 0 &&
+                      s->oh == s->ih * s->kh && s->ow == s->iw * s->kw;
         const std::size_t m = s->cout * s->kh * s->kw, n = s->ih * s->iw;
         if (m == 0 || n == 0 || s->cin == 0) return nullptr;
         // A[m = (o, ky, kx), k = c] = w[c, o, ky, kx]: row stride 1, column stride m

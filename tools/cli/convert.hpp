@@ -42,6 +42,7 @@ struct convert_args {
     std::string validation_data;         ///< accuracy-control inputs (default: the calibration data)
     std::string accuracy_ranking = "output_error";  ///< how the accuracy control ranks layers
     std::string keep_fp32;               ///< layer names kept in FP32, comma-separated
+    std::string fp32_layer_weights = "int8";  ///< how layers kept in FP32 store their weights: int8 or fp32
     bool static_shape = false;
     std::size_t check = 0;
     double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16, 1 with INT8
@@ -204,6 +205,11 @@ inline void add_convert(CLI::App& app, convert_args& a) {
                   "Inputs for --max_accuracy_drop, in --calibration_data's form (default: the calibration data)");
     c->add_option("--keep_fp32", a.keep_fp32,
                   "INT8: layer names (comma-separated) to leave in FP32, e.g. those --max_accuracy_drop reported");
+    c->add_option("--fp32_layer_weights", a.fp32_layer_weights,
+                  "INT8: how the layers kept in FP32 (--keep_fp32, --max_accuracy_drop) store their weights: int8 "
+                  "(default: per-channel int8 dequantized at load, as NNCF's weight compression; they still compute "
+                  "in FP32 on f32 inputs, and the accuracy control measures them so) or fp32")
+        ->check(CLI::IsMember({"int8", "fp32"}));
     c->add_flag("--static_shape", a.static_shape,
                 "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
                 "done when --input_shape fixes them); the IR can then no longer be reshaped");
@@ -253,6 +259,7 @@ inline int run_convert(const convert_args& a) {
         passes::int8_options io;
         io.activations = a.quantization_preset == "performance" ? passes::activation_scheme::symmetric
                                                                 : passes::activation_scheme::asymmetric;
+        io.compress_kept_weights = a.fp32_layer_weights == "int8";
         for (const auto& layer : split_list(a.keep_fp32, ',')) {
             bool found = false;
             for (const auto& n : m.nodes) found = found || n.name == layer;
@@ -316,6 +323,7 @@ inline int run_convert(const convert_args& a) {
             std::string kept;
             for (const auto& l : int8_rep.kept_fp32) kept += (kept.empty() ? "" : ",") + l;
             params.emplace_back("keep_fp32", kept);
+            params.emplace_back("fp32_layer_weights", a.fp32_layer_weights);
         }
     }
     if (a.static_shape) params.emplace_back("static_shape", "True");
@@ -343,7 +351,10 @@ inline int run_convert(const convert_args& a) {
                       << " quantizable (" << int8_rep.fake_quantizes << " FakeQuantize, " << int8_rep.weights
                       << " i8 weight constants), calibrated on " << calibration_count << " input set"
                       << (calibration_count == 1 ? "" : "s") << " (" << a.calibration_method << ")"
-                      << (int8_rep.kept_fp32.empty() ? "" : ", " + std::to_string(int8_rep.kept_fp32.size()) + " kept in FP32")
+                      << (int8_rep.kept_fp32.empty()
+                              ? ""
+                              : ", " + std::to_string(int8_rep.kept_fp32.size()) + " kept in FP32 (weights " +
+                                    a.fp32_layer_weights + ")")
                       << "\n";
         std::cout << "report: passes\n";
         for (const auto& r : ctx.log)

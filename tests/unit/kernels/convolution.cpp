@@ -1,4 +1,4 @@
-// The fast FP32 convolution (im2col-in-packing GEMM) and depthwise kernels against the reference
+// The fast FP32 convolution (im2col-in-packing GEMM, and the direct path) and depthwise kernels against the reference
 // convolution, on every usable arch: odd channel counts and widths, 1x1 images, stride 2 with odd
 // sizes, asymmetric padding, dilation, groups, and each epilogue.
 
@@ -141,6 +141,25 @@ TEST_CASE("fast conv (im2col GEMM) matches the reference convolution") {
         t.conv_columns(p, x.data(), y.data(), e, scratch.data(), 0, a);
         t.conv_columns(p, x.data(), y.data(), e, scratch.data(), a, a);
         t.conv_columns(p, x.data(), y.data(), e, scratch.data(), a, b);
+    });
+    // the direct path (stride 1, one group) on the cases it takes, as three row ranges and an empty one
+    std::vector<conv_case> direct;
+    for (const conv_case& c : cs)
+        if (ks::direct_conv_fits(geometry_of(c))) direct.push_back(c);
+    direct.push_back({1, 40, 24, 12, 37, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, activation::relu, true});  // M = 24, 3 K slices
+    direct.push_back({1, 5, 70, 6, 19, 5, 3, 1, 1, 2, 1, 4, 0, 3, 2, activation::hswish, true});  // M = 70, span 9
+    direct.push_back({1, 3, 8, 4, 4, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3, activation::none, false});  // pads past the image
+    CHECK(direct.size() >= 30);
+    check_cases(direct, "conv direct by rows", [](const ks::fp32_kernel_table& t, const ks::conv_geometry& g,
+                                                  const std::vector<float>& x, const std::vector<float>& w,
+                                                  const ks::epilogue& e, std::vector<float>& y) {
+        const ks::packed_conv p = ks::pack_conv_direct(t.blocking, w.data(), g);
+        std::vector<float> scratch(ks::conv_rows_scratch_floats(p), 7.0f);
+        const std::size_t a = g.out_h / 3, b = g.out_h - g.out_h / 4;
+        t.conv_rows(p, x.data(), y.data(), e, scratch.data(), b, g.out_h);
+        t.conv_rows(p, x.data(), y.data(), e, scratch.data(), 0, a);
+        t.conv_rows(p, x.data(), y.data(), e, scratch.data(), a, a);
+        t.conv_rows(p, x.data(), y.data(), e, scratch.data(), a, b);
     });
 }
 

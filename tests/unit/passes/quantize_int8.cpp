@@ -390,12 +390,13 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     CHECK(res.report.kept_fp32 == res.reverted);
     CHECK(res.validation_runs == 1 + 5 + res.reverted.size());  // all INT8, 5 rankings, each revert (FP32 scores 1)
     CHECK(!lines.empty());
-    // in the chosen model the victim reads f32 weights and no FakeQuantize
+    // in the chosen model the victim reads no FakeQuantize; its weights are stored i8 (weight-only
+    // compression, the default: Multiply(Convert(i8), scale))
     const model& q = res.quantized;
     for (node_id id = 0; id < q.nodes.size(); ++id)
         if (q.nodes[id].name == m.nodes[victim].name) {
             CHECK(!input_node(q, id, 0).is<ops::fake_quantize>());
-            CHECK(input_node(q, id, 1).is<ops::constant>());
+            CHECK(input_node(q, id, 1).is<ops::multiply>());
         }
     CHECK(res.report.int8_layers == 5 - res.reverted.size());
 
@@ -423,6 +424,14 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     const auto rep = passes::quantize_int8(k, table, nullptr, io);
     CHECK(rep.kept_fp32 == std::vector<std::string>{m.nodes[victim].name});
     CHECK(rep.int8_layers == 4);
+    // its inputs stay f32, but its weights are still stored i8 unless compress_kept_weights is off
+    CHECK(rep.weights == 5);
+    CHECK(rep.fake_quantizes >= 1);
+    model kf = m;
+    io.compress_kept_weights = false;
+    const auto rep_f = passes::quantize_int8(kf, table, nullptr, io);
+    CHECK(rep_f.weights == 4);
+    CHECK(rep_f.int8_layers == 4);
 
     // the user's ignored scope seeds the control: that layer stays FP32 in every candidate and is
     // never ranked; the victim is still the first reverted

@@ -164,6 +164,20 @@ TEST_CASE("a fused conv + bias + activation is one step for every activation") {
         CHECK(p.steps()[0]->kernel.find("conv3x3.") == 0);
         CHECK(p.steps()[0]->ops.find("Convolution+Add") == 0);
         if (act == 3) CHECK(p.steps()[0]->kernel.find("+hswish") != std::string::npos);
+        // stride 1, one group: the direct path, whose unit of work is an output row; with more
+        // workers than the 9 rows can keep busy (two rows each), the im2col column split instead
+        for (std::size_t threads : {1, 8}) {
+            rt::plan_options o;
+            o.threads = threads;
+            const rt::plan q(m, o);
+            REQUIRE(q.steps().size() == 1);
+            CHECK((q.steps()[0]->kernel.find("conv3x3.direct.") == 0) == (threads == 1));
+        }
+        if (act == 0) {
+            rt::plan_options o;
+            o.threads = 8;
+            check_close(rt::plan(m, o).run(in), reference_executor<>(m).run(in), 1e-5);
+        }
     }
 }
 
@@ -453,17 +467,18 @@ TEST_CASE("a transformer block on fast steps: LayerNorm, attention MatMuls, Soft
     CHECK(count_kernel(p, "reduce") == 4);
 }
 
-TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 padded with output padding") {
-    for (int v = 0; v < 2; ++v) {
+TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 padded with output padding, 3x3 stride 3") {
+    for (int v = 0; v < 3; ++v) {
         CAPTURE(v);
         builder b;
         const auto x = b.param({2, 5, 7, 6});
         ops::detail::convolution_backprop_attrs a;
-        a.strides = {2, 2};
+        // v = 0 and 2: stride = kernel, unpadded (taps never overlap); v = 1: overlapping taps
+        a.strides = v == 2 ? std::vector<std::int64_t>{3, 3} : std::vector<std::int64_t>{2, 2};
         a.dilations = {1, 1};
-        a.pads_begin = v ? std::vector<std::int64_t>{1, 1} : std::vector<std::int64_t>{0, 0};
+        a.pads_begin = v == 1 ? std::vector<std::int64_t>{1, 1} : std::vector<std::int64_t>{0, 0};
         a.pads_end = a.pads_begin;
-        if (v) a.output_padding = {1, 0};
+        if (v == 1) a.output_padding = {1, 0};
         const std::int64_t k = v ? 3 : 2;
         auto y = b.op<ops::convolution_backprop_data>(a, {x, b.weights({5, 3, k, k})});
         y = b.bias(y, 3);

@@ -8,10 +8,20 @@
 // from the input, i.e. it is the plain GEMM. Any groups, strides, dilations, paddings (asymmetric:
 // the bottom/right pad is whatever out_h/out_w imply). For depthwise convolutions prefer
 // kernels/simd/depthwise.hpp (this form works, but as G GEMMs with M = K... = 1).
+//
+// The direct path (conv_rows, stride 1, one group): each input channel keeps a ring of the
+// zero-padded input rows the current output row reads (kh rows for an undilated kernel) in scratch;
+// row k = (c, ky, kx) of the im2col matrix, for one output row, is then a contiguous run of that ring
+// at an offset fixed per (output row mod ring size), so the micro-kernel loads its B vectors straight
+// from it. Nothing is packed per column and each input row is copied once (the ring stays in L2):
+// per output pixel in_c floats move instead of in_c*kh*kw, which is what makes small-M convolutions
+// (PP-OCR det's 96 -> 24 3x3 head) compute-bound instead of bound by the im2col traffic.
 
 #include <moir/kernels/simd/gemm.hpp>
 
 #include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // int32_t
+#include <cstring>  // memcpy, memset
 
 namespace moir::kernels::simd {
 
@@ -49,6 +59,121 @@ void conv_columns(const packed_conv& p, const float* x, float* y, const epilogue
             } else {
                 detail::gemm_a_run<Arch, Act>(p.weights, wg, im2col_source{xg, &g, c0}, c1 - c0, yg,
                                               static_cast<std::ptrdiff_t>(n), eg, scratch);
+            }
+        }
+    });
+}
+
+/// Floats of scratch conv_rows needs: the rings of padded rows plus a tile of slack.
+inline std::size_t conv_rows_scratch_floats(const packed_conv& p) {
+    return p.geometry.in_c * p.direct_span * p.direct_width + p.weights.blocking.nr() + 16;
+}
+
+namespace detail {
+
+/// The direct micro-kernel: an MT x NR tile of C = (load_c ? C : 0) + A x B over kb values of K,
+/// with A packed (a[k*MR + i]) and B's row k the NR floats at b + off[k]; then, when `last`, the
+/// epilogue.
+template <class Arch, class Act, std::size_t MT>
+void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c, std::ptrdiff_t ldc,
+                 std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e, const float* rbias) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NV = bl.nv, W = V::width;
+    R acc[MT][NV];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < MT; ++i)
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
+    for (std::size_t kk = 0; kk < kb; ++kk, a += MR) {
+        const float* bk = b + off[kk];
+        R bv[NV];
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < NV; ++v) bv[v] = V::load(bk + v * W);
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MT; ++i) {
+            const R ai = V::set1(a[i]);
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+        }
+    }
+    store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, nullptr);
+}
+
+}  // namespace detail
+
+/// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
+/// direct path (see the file comment): workers given disjoint row ranges share the packed weights.
+/// requires: p packed by pack_conv_direct with blocking_of<Arch>(); r0 <= r1 <= out_h; x holds
+/// in_c*in_h*in_w floats, y out_c*out_h*out_w (not aliasing x; only rows [r0, r1) are written);
+/// scratch conv_rows_scratch_floats(p) floats; e.bias nullptr or out_c values; e.col_bias unused.
+template <class Arch>
+void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
+               std::size_t r1) {
+    const conv_geometry& g = p.geometry;
+    if (r1 <= r0) return;
+    const std::size_t pw = p.direct_width, span = p.direct_span, pl = static_cast<std::size_t>(g.pl);
+    const std::size_t left = pl < pw ? pl : pw, copy = pl < pw ? (g.in_w < pw - pl ? g.in_w : pw - pl) : 0;
+    // padded row r (input row r - pt) of every channel into its ring slot r mod span
+    auto fill = [&](std::size_t r) {
+        const auto iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+        const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in_h);
+        for (std::size_t c = 0; c < g.in_c; ++c) {
+            float* d = scratch + (c * span + r % span) * pw;
+            if (!inside) {
+                std::memset(d, 0, pw * sizeof(float));
+                continue;
+            }
+            std::memset(d, 0, left * sizeof(float));
+            std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
+            std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+        }
+    };
+    for (std::size_t r = r0; r + 1 < r0 + span; ++r) fill(r);
+    // the last tile of the last slot reads up to a tile past the rings
+    std::memset(scratch + g.in_c * span * pw, 0, (p.weights.blocking.nr() + 16) * sizeof(float));
+    // K in slices whose A panels (every output channel) stay in L1 while a whole output row of
+    // tiles passes over them; partial sums go through y
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc;
+    const std::size_t m = p.weights.m, k = p.weights.k, mpad = detail::round_up(m, MR), out_plane = g.out_h * g.out_w;
+    const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
+    const auto ldc = static_cast<std::ptrdiff_t>(out_plane);
+    with_activation(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t oy = r0; oy < r1; ++oy) {
+            fill(oy + span - 1);
+            const float* brow = scratch;
+            const std::int32_t* off = p.direct_offsets.data() + (oy % span) * k;
+            for (std::size_t pc = 0; pc < k; pc += KC) {
+                const std::size_t kb = k - pc < KC ? k - pc : KC;
+                for (std::size_t s0 = 0; s0 < kb; s0 += slice) {
+                    const std::size_t ks = kb - s0 < slice ? kb - s0 : slice;
+                    const bool load_c = pc + s0 > 0, last = pc + s0 + ks == k;
+                    const std::int32_t* o = off + pc + s0;
+                    for (std::size_t ox = 0; ox < g.out_w; ox += NR) {
+                        const std::size_t ncols = g.out_w - ox < NR ? g.out_w - ox : NR;
+                        for (std::size_t ic = 0; ic < m; ic += MR) {
+                            const std::size_t mv = m - ic < MR ? m - ic : MR;
+                            const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
+                            float* c = y + ic * out_plane + oy * g.out_w + ox;
+                            const float* rb = e.bias ? e.bias + ic : nullptr;
+                            if (mv == MR || MR <= 2)
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rb);
+                            else if (mv == 1)
+                                detail::direct_tile<Arch, Act, 1>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rb);
+                            else if (mv == 2)
+                                detail::direct_tile<Arch, Act, 2>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rb);
+                            else
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rb);
+                        }
+                    }
+                }
             }
         }
     });

@@ -163,6 +163,51 @@ struct im2col_source {
 
 namespace detail {
 
+/// Stores an MT x (NV vectors) tile of accumulators to C (row stride ldc): its first mv rows and
+/// ncols columns, after adding C (load_c) and, when `last`, the row bias, the column bias and the
+/// activation (with its post-activation affine). Shared by every FP32 micro-kernel.
+template <class Arch, class Act, std::size_t MT, class R, std::size_t NV>
+void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
+                bool last, const epilogue& e, const float* rbias, const float* cbias) {
+    using V = vec<Arch>;
+    constexpr std::size_t W = V::width, NR = NV * W;
+    if (mv == MT && ncols == NR) {
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MT; ++i) {
+            float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) {
+                R x = acc[i][v];
+                if (load_c) x = x + V::load(cr + v * W);
+                if (last) {
+                    if (rbias) x = x + V::set1(rbias[i]);
+                    if (cbias) x = x + V::load(cbias + v * W);
+                    x = activate<Act, V>(x, e);
+                }
+                V::store(cr + v * W, x);
+            }
+        }
+        return;
+    }
+    for (std::size_t i = 0; i < mv; ++i) {
+        float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+        for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
+            const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
+            R x = acc[i][v];
+            if (load_c) x = x + (n == W ? V::load(cr + v * W) : V::load_partial(cr + v * W, n));
+            if (last) {
+                if (rbias) x = x + V::set1(rbias[i]);
+                if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
+                x = activate<Act, V>(x, e);
+            }
+            if (n == W)
+                V::store(cr + v * W, x);
+            else
+                V::store_partial(cr + v * W, x, n);
+        }
+    }
+}
+
 /// The micro-kernel: C tile [mv <= MR rows, ncols <= NR columns] at c (row stride ldc) =
 /// (load_c ? C : 0) + sum_{k < kb} A(i, k) * b[k*NR + j], then, when `last`, the epilogue.
 /// A(i, k) = a[k*MR + i] when APacked, else a[min(i, mv-1)*lda + k]. MT <= MR: the rows computed
@@ -210,41 +255,7 @@ struct micro_kernel {
                 }
             }
         }
-        if (mv == MT && ncols == NR) {
-#pragma GCC unroll 16
-            for (std::size_t i = 0; i < MT; ++i) {
-                float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
-#pragma GCC unroll 8
-                for (std::size_t v = 0; v < NV; ++v) {
-                    R x = acc[i][v];
-                    if (load_c) x = x + V::load(cr + v * W);
-                    if (last) {
-                        if (rbias) x = x + V::set1(rbias[i]);
-                        if (cbias) x = x + V::load(cbias + v * W);
-                        x = activate<Act, V>(x, e);
-                    }
-                    V::store(cr + v * W, x);
-                }
-            }
-            return;
-        }
-        for (std::size_t i = 0; i < mv; ++i) {
-            float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
-            for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
-                const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
-                R x = acc[i][v];
-                if (load_c) x = x + (n == W ? V::load(cr + v * W) : V::load_partial(cr + v * W, n));
-                if (last) {
-                    if (rbias) x = x + V::set1(rbias[i]);
-                    if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
-                    x = activate<Act, V>(x, e);
-                }
-                if (n == W)
-                    V::store(cr + v * W, x);
-                else
-                    V::store_partial(cr + v * W, x, n);
-            }
-        }
+        store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, cbias);
     }
 };
 

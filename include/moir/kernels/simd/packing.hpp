@@ -20,12 +20,14 @@
 #include <moir/core/errors.hpp>
 
 #include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int32_t
 #include <cstdlib>      // aligned_alloc, free
 #include <cstring>      // memset
 #include <memory>       // unique_ptr
 #include <new>          // bad_alloc
 #include <string_view>  // string_view
 #include <utility>      // move
+#include <vector>       // vector
 
 namespace moir::kernels::simd {
 
@@ -158,9 +160,15 @@ struct conv_geometry {
 };
 
 /// Convolution weights [G*out_c, in_c, kh, kw] packed as G left GEMM operands [out_c, in_c*kh*kw].
+/// When packed for the direct path (pack_conv_direct; see conv_rows in kernels/simd/convolution.hpp)
+/// also: the ring of padded input rows each channel keeps (span = the rows one output row reads,
+/// width = a padded row's stride) and, for each phase (output row mod span), the offset of each K row
+/// (c, ky, kx) into that ring.
 struct packed_conv {
     conv_geometry geometry;
     packed_a weights;
+    std::size_t direct_span = 0, direct_width = 0;
+    std::vector<std::int32_t> direct_offsets;  // [span][in_c*kh*kw]
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
@@ -170,6 +178,32 @@ inline packed_conv pack_conv(const gemm_blocking& bl, const float* w, const conv
     const std::size_t k = g.in_c * g.kh * g.kw;
     p.weights = pack_a(bl, w, g.out_c, k, static_cast<std::ptrdiff_t>(k), 1, g.groups,
                        static_cast<std::ptrdiff_t>(g.out_c * k));
+    return p;
+}
+
+/// Whether conv_rows (the direct path: no im2col; the GEMM reads rows of a padded copy of the input
+/// in place) can run g: one group, stride 1, non-negative top/left pads, not a plain pointwise GEMM,
+/// and ring offsets that fit 32 bits.
+inline bool direct_conv_fits(const conv_geometry& g) {
+    if (g.groups != 1 || g.sh != 1 || g.sw != 1 || g.pt < 0 || g.pl < 0 || g.pointwise()) return false;
+    const std::size_t width = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
+    return g.in_c * span * (width + 16) < (std::size_t(1) << 30);
+}
+
+/// pack_conv, plus the direct path's ring layout. requires: direct_conv_fits(g).
+inline packed_conv pack_conv_direct(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
+    MOIR_CHECK(direct_conv_fits(g), error, "pack_conv_direct: the geometry does not fit the direct path");
+    packed_conv p = pack_conv(bl, w, g);
+    const std::size_t span = (g.kh - 1) * g.dh + 1;
+    p.direct_span = span;
+    p.direct_width = detail::round_up(g.out_w + (g.kw - 1) * g.dw, 16);  // rows start on cache lines
+    p.direct_offsets.reserve(span * g.in_c * g.kh * g.kw);
+    for (std::size_t phase = 0; phase < span; ++phase)
+        for (std::size_t c = 0; c < g.in_c; ++c)
+            for (std::size_t ky = 0; ky < g.kh; ++ky)
+                for (std::size_t kx = 0; kx < g.kw; ++kx)
+                    p.direct_offsets.push_back(static_cast<std::int32_t>(
+                        (c * span + (phase + ky * g.dh) % span) * p.direct_width + kx * g.dw));
     return p;
 }
 

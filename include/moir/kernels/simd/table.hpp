@@ -28,6 +28,8 @@ struct fp32_kernel_table {
     void (*conv)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch);
     void (*conv_columns)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                          std::size_t c0, std::size_t c1);
+    void (*conv_rows)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
+                      std::size_t r0, std::size_t r1);
     void (*depthwise)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
                       std::size_t c0, std::size_t c1);
     void (*softmax_rows)(const float* x, float* y, std::size_t rows, std::size_t len);
@@ -41,7 +43,7 @@ const fp32_kernel_table& fp32_table();
 template <class Arch>
 const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
-                                             &conv_columns<Arch>, &depthwise<Arch>,
+                                             &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>};
     return table;
 }

@@ -24,7 +24,10 @@
 // "decompression" (so fold_constants and the fusions leave the chain alone, as for FP16 weights),
 // then a Multiply by the f32 scale whose shape int8_layers gives ([Cout,1,1,1] for Convolution,
 // [G,Cout/G,1,1,1] for GroupConvolution, [1,N] for a MatMul's [K,N] weights). One chain per weight
-// constant, shared by all its quantized consumers.
+// constant, shared by all its quantized consumers. Layers kept in FP32 (int8_options::keep_fp32) take
+// f32 inputs and compute in f32, but by default still store their weights in that i8 chain
+// (weight-only compression, as NNCF's compress_weights): the .bin stays near a quarter of FP32's
+// whatever the accuracy control reverts.
 //
 // Where it runs: after optimize() (BatchNorm and scale/shift already folded into the weights, so the
 // quantized weights are the fused ones) and before FP16 compression. Calibrate the model optimize()
@@ -60,6 +63,7 @@ struct int8_report {
     std::size_t weights = 0;         ///< weight constants stored as i8
     std::vector<std::string> quantized;  ///< names of the layers given int8 weights or inputs, in topological order
     std::vector<std::string> kept_fp32;  ///< names of the quantizable layers int8_options::keep_fp32 kept in FP32
+                                         ///< (with i8 weights when int8_options::compress_kept_weights)
 };
 
 /// How activations that go below zero are quantized (NNCF's presets).
@@ -71,11 +75,16 @@ enum class activation_scheme {
 /// Options of quantize_int8.
 struct int8_options {
     /// Layers (node names) to leave in FP32: their inputs stay f32 (a FakeQuantize shared with other
-    /// consumers is not fed to them) and their weights stay f32 constants. NNCF's "ignored scope";
-    /// the accuracy control (passes/quantize/accuracy_control.hpp) fills it.
+    /// consumers is not fed to them) and they compute in f32 (their weights: compress_kept_weights).
+    /// NNCF's "ignored scope"; the accuracy control (passes/quantize/accuracy_control.hpp) fills it.
     std::set<std::string> keep_fp32;
     /// Signed activations: symmetric or asymmetric ranges (see fake_quantize_range).
     activation_scheme activations = activation_scheme::symmetric;
+    /// Layers in keep_fp32 still store their weights as per-channel i8 (the same Const i8 -> Convert
+    /// -> Multiply chain, weight-only compression as NNCF's compress_weights writes it): their inputs
+    /// stay f32 and they compute in f32 on the dequantized weights, at a quarter of the storage.
+    /// false: their weights stay f32 constants.
+    bool compress_kept_weights = true;
 };
 
 /// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}.
@@ -143,7 +152,8 @@ inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const sh
 
 /// Quantizes m's quantizable layers to INT8 with the calibrated ranges. See the file comment.
 /// requires: `table` from calibrate_int8 on this m (unchanged since). Activations missing from the
-/// table stay f32 (their layer is then not counted as INT8); layers named in opt.keep_fp32 stay FP32.
+/// table stay f32 (their layer is then not counted as INT8); layers named in opt.keep_fp32 compute
+/// in FP32 (on i8-stored weights when opt.compress_kept_weights).
 /// ensures: m validates; ctx (when given) logs the pass as "quantize_int8" with its changes.
 inline int8_report quantize_int8(model& m, const calibration_table& table, pass_context* ctx = nullptr,
                                  const int8_options& opt = {}) {
@@ -170,8 +180,29 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
                                      element_type::f32;
         if (L.weights_required && !has_weights) continue;
         ++rep.layers;
+        // the dequantize chain of the layer's weight constant (one per constant, shared)
+        auto int8_weights = [&]() {
+            const node_id wid = m.nodes[id].inputs[L.weights].node;
+            auto w = weights_of.find(wid);
+            if (w == weights_of.end()) {
+                const tensor value = m.nodes[wid].attrs_as<ops::constant>().value;
+                const std::string nm = m.nodes[wid].name;
+                const auto [q, s] = quantize_weights_int8(value, L.scale_shape(m.nodes[id], value.dims()));
+                const output_ref qc = constant(q, nm + "/int8");
+                const node_id cv = m.add<ops::convert>({element_type::f32}, {qc}, nm + "/dequantize");
+                m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
+                m.infer_node(cv);
+                const output_ref sc = constant(s, nm + "/scale");
+                const node_id mul = m.add<ops::multiply>({}, {{cv, 0}, sc}, nm + "/dequantized");
+                m.infer_node(mul);
+                w = weights_of.emplace(wid, output_ref{mul, 0}).first;
+                ++rep.weights;
+            }
+            m.nodes[id].inputs[L.weights] = w->second;
+        };
         if (opt.keep_fp32.count(m.nodes[id].name)) {
             rep.kept_fp32.push_back(m.nodes[id].name);
+            if (has_weights && opt.compress_kept_weights) int8_weights();
             continue;
         }
         bool touched = has_weights;
@@ -203,25 +234,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
             m.nodes[id].inputs[port] = output_ref{f->second, 0};
             touched = true;
         }
-        if (has_weights) {
-            const node_id wid = m.nodes[id].inputs[L.weights].node;
-            auto w = weights_of.find(wid);
-            if (w == weights_of.end()) {
-                const tensor value = m.nodes[wid].attrs_as<ops::constant>().value;
-                const std::string nm = m.nodes[wid].name;
-                const auto [q, s] = quantize_weights_int8(value, L.scale_shape(m.nodes[id], value.dims()));
-                const output_ref qc = constant(q, nm + "/int8");
-                const node_id cv = m.add<ops::convert>({element_type::f32}, {qc}, nm + "/dequantize");
-                m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
-                m.infer_node(cv);
-                const output_ref sc = constant(s, nm + "/scale");
-                const node_id mul = m.add<ops::multiply>({}, {{cv, 0}, sc}, nm + "/dequantized");
-                m.infer_node(mul);
-                w = weights_of.emplace(wid, output_ref{mul, 0}).first;
-                ++rep.weights;
-            }
-            m.nodes[id].inputs[L.weights] = w->second;
-        }
+        if (has_weights) int8_weights();
         rep.int8_layers += all ? 1 : 0;
         if (touched) rep.quantized.push_back(m.nodes[id].name);
     }

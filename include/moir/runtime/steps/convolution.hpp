@@ -40,6 +40,7 @@ public:
     simd::epilogue ep;
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
     bool pointwise = false;  // one part: split columns instead
+    bool direct = false;     // one part on conv_rows: split output rows (`columns` holds out_h)
     std::size_t columns = 0, grain = 1;
     std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
 
@@ -54,6 +55,12 @@ public:
                 const auto ld = static_cast<std::ptrdiff_t>(columns);
                 ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, ep, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            if (direct) {
+                ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    table->conv_rows(parts[0].w, xn, yn, ep, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
@@ -151,6 +158,8 @@ struct convolution {
             const float* wp = w->data<float>();
             const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
             s->pointwise = g.groups == 1 && g.pointwise();
+            // rows are the direct path's unit of work: keep the column split for images too short to share
+            s->direct = simd::direct_conv_fits(g) && (b.threads <= 1 || g.out_h >= 2 * b.threads);
             // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
             // each, else blocks of output channels
             std::size_t block = g.out_c;
@@ -166,7 +175,14 @@ struct convolution {
                     block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
                 }
             }
-            for (std::size_t gi = 0; gi < g.groups; ++gi)
+            if (s->direct) {
+                conv_step::part p;
+                p.w = simd::pack_conv_direct(b.table->blocking, wp, g);
+                s->scratch_floats = simd::conv_rows_scratch_floats(p.w);
+                s->parts.push_back(std::move(p));
+                s->columns = g.out_h;
+            }
+            for (std::size_t gi = 0; gi < g.groups && !s->direct; ++gi)
                 for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
                     simd::conv_geometry pg = g;
                     pg.groups = 1;
@@ -184,7 +200,7 @@ struct convolution {
                 s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
             }
-            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + suffix;
+            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + (s->direct ? ".direct" : "") + suffix;
             s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
             s->fused = std::move(f);
             s->ep = s->fused.kernel_epilogue(false);

@@ -32,6 +32,7 @@ public:
     std::int64_t pt = 0, pl = 0;
     kernels::simd::epilogue ep;  // the activation (its bias is passed per channel)
     std::size_t row_blocks = 1, block_rows = 0;
+    bool disjoint = false;  // stride = kernel, dilation 1, no padding, output = input * stride: taps never overlap
     std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
 
     void run(const run_context& ctx) const override {
@@ -47,33 +48,47 @@ public:
                 table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
                               none, col + col_floats + wk * gemm_floats);
             });
-            // col2im by (output channel, block of output rows): each output row gathers the
-            // contributions of its (ky, kx) taps in that order, as a per-channel scatter would
+            // col2im by (output channel, block of output rows), one output row at a time while it is
+            // in L1: it gathers the contributions of its (ky, kx) taps in that order, as a
+            // per-channel scatter would (a stride-equals-kernel deconvolution, whose taps never
+            // overlap, assigns instead), then takes the bias and the activation
             ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
                 for (std::size_t t = t0; t < t1; ++t) {
                     const std::size_t o = t / row_blocks, r0 = (t % row_blocks) * block_rows;
                     const std::size_t r1 = std::min(oh, r0 + block_rows);
-                    if (r0 >= r1) continue;
                     float* yo = yb + o * out_plane;
-                    for (std::size_t i = r0 * ow; i < r1 * ow; ++i) yo[i] = 0.0f;
-                    for (std::size_t ky = 0; ky < kh; ++ky)
-                        for (std::size_t kx = 0; kx < kw; ++kx) {
-                            const float* cr = col + ((o * kh + ky) * kw + kx) * n;
-                            for (std::size_t oy = r0; oy < r1; ++oy) {
-                                const std::int64_t ty = static_cast<std::int64_t>(oy) + pt -
-                                                        static_cast<std::int64_t>(ky * dh);
-                                if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
-                                const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
-                                if (iy >= ih) continue;
-                                float* yr = yo + oy * ow;
-                                const float* c = cr + iy * iw;
+                    const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
+                    for (std::size_t oy = r0; oy < r1; ++oy) {
+                        float* yr = yo + oy * ow;
+                        if (disjoint) {
+                            const std::size_t iy = oy / kh, ky = oy % kh;
+                            const float* c0 = col + ((o * kh + ky) * kw) * n + iy * iw;
+                            if (kw == 2) {
+                                const float* c1 = c0 + n;
+                                for (std::size_t ix = 0; ix < iw; ++ix) yr[2 * ix] = c0[ix], yr[2 * ix + 1] = c1[ix];
+                            } else {
+                                for (std::size_t kx = 0; kx < kw; ++kx)
+                                    for (std::size_t ix = 0; ix < iw; ++ix) yr[ix * kw + kx] = c0[kx * n + ix];
+                            }
+                            table->bias_activation(yr, ow, bias, ep);
+                            continue;
+                        }
+                        for (std::size_t i = 0; i < ow; ++i) yr[i] = 0.0f;
+                        for (std::size_t ky = 0; ky < kh; ++ky) {
+                            const std::int64_t ty = static_cast<std::int64_t>(oy) + pt - static_cast<std::int64_t>(ky * dh);
+                            if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
+                            const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
+                            if (iy >= ih) continue;
+                            for (std::size_t kx = 0; kx < kw; ++kx) {
+                                const float* c = col + ((o * kh + ky) * kw + kx) * n + iy * iw;
                                 for (std::size_t ix = 0; ix < iw; ++ix) {
                                     const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
                                     if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
                                 }
                             }
                         }
-                    table->bias_activation(yo + r0 * ow, (r1 - r0) * ow, fused.bias.empty() ? 0.0f : fused.bias[o], ep);
+                        table->bias_activation(yr, ow, bias, ep);
+                    }
                 }
             });
         }
@@ -114,6 +129,8 @@ struct deconvolution {
         s->sh = static_cast<std::size_t>(st[0]), s->sw = static_cast<std::size_t>(st[1]);
         s->dh = static_cast<std::size_t>(dl[0]), s->dw = static_cast<std::size_t>(dl[1]);
         s->pt = pb[0], s->pl = pb[1];
+        s->disjoint = s->sh == s->kh && s->sw == s->kw && s->dh == 1 && s->dw == 1 && s->pt == 0 && s->pl == 0 &&
+                      s->oh == s->ih * s->kh && s->ow == s->iw * s->kw;
         const std::size_t m = s->cout * s->kh * s->kw, n = s->ih * s->iw;
         if (m == 0 || n == 0 || s->cin == 0) return nullptr;
         // A[m = (o, ky, kx), k = c] = w[c, o, ky, kx]: row stride 1, column stride m
