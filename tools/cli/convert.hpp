@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>  // find
 #include <iostream>  // cout
 #include <map>       // map
 
@@ -42,7 +43,7 @@ struct convert_args {
     std::string validation_data;         ///< accuracy-control inputs (default: the calibration data)
     std::string accuracy_ranking = "output_error";  ///< how the accuracy control ranks layers
     std::string keep_fp32;               ///< layer names kept in FP32, comma-separated
-    std::string fp32_layer_weights = "int8";  ///< how layers kept in FP32 store their weights: int8 or fp32
+    std::string fp32_layer_weights = "auto";  ///< how layers kept in FP32 store their weights: auto, int8 or fp32
     bool static_shape = false;
     std::size_t check = 0;
     double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16, 1 with INT8
@@ -206,10 +207,12 @@ inline void add_convert(CLI::App& app, convert_args& a) {
     c->add_option("--keep_fp32", a.keep_fp32,
                   "INT8: layer names (comma-separated) to leave in FP32, e.g. those --max_accuracy_drop reported");
     c->add_option("--fp32_layer_weights", a.fp32_layer_weights,
-                  "INT8: how the layers kept in FP32 (--keep_fp32, --max_accuracy_drop) store their weights: int8 "
-                  "(default: per-channel int8 dequantized at load, as NNCF's weight compression; they still compute "
-                  "in FP32 on f32 inputs, and the accuracy control measures them so) or fp32")
-        ->check(CLI::IsMember({"int8", "fp32"}));
+                  "INT8: how the layers kept in FP32 (--keep_fp32, --max_accuracy_drop) store their weights. auto "
+                  "(default): --max_accuracy_drop gives each reverted layer, largest first, per-channel int8 weights "
+                  "again and keeps them where the drop still holds (weight-only compression, as NNCF's; the layer "
+                  "still computes in FP32 on f32 inputs), --keep_fp32 layers keep f32 weights; int8: every kept "
+                  "layer stores int8 weights; fp32: none does")
+        ->check(CLI::IsMember({"auto", "int8", "fp32"}));
     c->add_flag("--static_shape", a.static_shape,
                 "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
                 "done when --input_shape fixes them); the IR can then no longer be reshaped");
@@ -259,7 +262,7 @@ inline int run_convert(const convert_args& a) {
         passes::int8_options io;
         io.activations = a.quantization_preset == "performance" ? passes::activation_scheme::symmetric
                                                                 : passes::activation_scheme::asymmetric;
-        io.compress_kept_weights = a.fp32_layer_weights == "int8";
+        io.all_kept_int8_weights = a.fp32_layer_weights == "int8";
         for (const auto& layer : split_list(a.keep_fp32, ',')) {
             bool found = false;
             for (const auto& n : m.nodes) found = found || n.name == layer;
@@ -274,6 +277,7 @@ inline int run_convert(const convert_args& a) {
             ao.threads = 0;
             ao.log = [](const std::string& line) { std::cerr << line << std::endl; };
             ao.quantization = io;  // the user's layers stay FP32 in every candidate
+            ao.compress_reverted_weights = a.fp32_layer_weights == "auto";
             ao.ranking = a.accuracy_ranking == "recovery" ? passes::accuracy_ranking::recovery
                                                           : passes::accuracy_ranking::output_error;
             auto ac = passes::quantize_int8_with_accuracy_control(m, table, validation.sets, ao);
@@ -283,7 +287,12 @@ inline int run_convert(const convert_args& a) {
                       << (ac.reverted.size() == 1 ? "" : "s") << " back in FP32 (allowed drop " << a.max_accuracy_drop
                       << ", " << ac.validation_runs << " validation runs)"
                       << (ac.met ? "" : "; the drop still exceeds the limit with every ranked layer in FP32") << "\n";
-            for (const auto& l : ac.reverted) std::cout << "  FP32: " << l << "\n";
+            for (const auto& l : ac.reverted)
+                std::cout << "  FP32: " << l
+                          << (std::find(ac.compressed.begin(), ac.compressed.end(), l) != ac.compressed.end()
+                                  ? " (int8 weights)"
+                                  : "")
+                          << "\n";
             m = std::move(ac.quantized);
             int8_rep = ac.report;
             ctx.log.push_back(passes::pass_record{"quantize_int8", 1, int8_rep.fake_quantizes + int8_rep.weights,
@@ -324,6 +333,9 @@ inline int run_convert(const convert_args& a) {
             for (const auto& l : int8_rep.kept_fp32) kept += (kept.empty() ? "" : ",") + l;
             params.emplace_back("keep_fp32", kept);
             params.emplace_back("fp32_layer_weights", a.fp32_layer_weights);
+            std::string w8;
+            for (const auto& l : int8_rep.kept_int8_weights) w8 += (w8.empty() ? "" : ",") + l;
+            if (!w8.empty()) params.emplace_back("fp32_layers_with_int8_weights", w8);
         }
     }
     if (a.static_shape) params.emplace_back("static_shape", "True");
@@ -353,8 +365,8 @@ inline int run_convert(const convert_args& a) {
                       << (calibration_count == 1 ? "" : "s") << " (" << a.calibration_method << ")"
                       << (int8_rep.kept_fp32.empty()
                               ? ""
-                              : ", " + std::to_string(int8_rep.kept_fp32.size()) + " kept in FP32 (weights " +
-                                    a.fp32_layer_weights + ")")
+                              : ", " + std::to_string(int8_rep.kept_fp32.size()) + " kept in FP32 (" +
+                                    std::to_string(int8_rep.kept_int8_weights.size()) + " with int8 weights)")
                       << "\n";
         std::cout << "report: passes\n";
         for (const auto& r : ctx.log)

@@ -142,28 +142,32 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
             " --model_name k --data_type INT8 --calibration_data " + q(dir + "/calib") + " --keep_fp32 conv2 --report");
     REQUIRE_MESSAGE(r.status == 0, r.output);
     CHECK(r.output.find("report: INT8 layers 1 of 2 quantizable") != std::string::npos);
-    CHECK(r.output.find("1 kept in FP32 (weights int8)") != std::string::npos);
+    CHECK(r.output.find("1 kept in FP32 (0 with int8 weights)") != std::string::npos);
     const std::string kept = slurp(dir + "/k.xml");
     CHECK(count(kept, "type=\"FakeQuantize\"") == 1);
-    CHECK(count(kept, "element_type=\"i8\"") == 2);  // conv2 computes in FP32 on int8-stored weights
+    CHECK(count(kept, "element_type=\"i8\"") == 1);
     CHECK(kept.find("<keep_fp32 value=\"conv2\"/>") != std::string::npos);
-    fs::create_directories(dir + "/out_k");
-    r = run(q(moir_exe()) + " run --model " + q(dir + "/k.xml") + " --input x=" + q(dir + "/test/in_20_0.npy") +
-            " --output_dir " + q(dir + "/out_k"));
+    // --fp32_layer_weights int8: conv2 computes in FP32 on int8-stored weights
+    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
+            " --model_name k8 --data_type INT8 --calibration_data " + q(dir + "/calib") +
+            " --keep_fp32 conv2 --fp32_layer_weights int8 --report");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.find("1 kept in FP32 (1 with int8 weights)") != std::string::npos);
+    const std::string kept8 = slurp(dir + "/k8.xml");
+    CHECK(count(kept8, "type=\"FakeQuantize\"") == 1);
+    CHECK(count(kept8, "element_type=\"i8\"") == 2);
+    CHECK(kept8.find("<fp32_layers_with_int8_weights value=\"conv2\"/>") != std::string::npos);
+    CHECK(fs::file_size(dir + "/k8.bin") < fs::file_size(dir + "/k.bin"));
+    fs::create_directories(dir + "/out_k8");
+    r = run(q(moir_exe()) + " run --model " + q(dir + "/k8.xml") + " --input x=" + q(dir + "/test/in_20_0.npy") +
+            " --output_dir " + q(dir + "/out_k8"));
     REQUIRE_MESSAGE(r.status == 0, r.output);
     {
-        const difference d = compare(moir::npy::load(dir + "/out_k/y.npy"), moir::npy::load(dir + "/out_f/y.npy"));
-        INFO("INT8 with conv2 in FP32 vs FP32: max|err| " << d.max_abs_err << " of max|ref| " << d.max_abs_ref);
+        const difference d = compare(moir::npy::load(dir + "/out_k8/y.npy"), moir::npy::load(dir + "/out_f/y.npy"));
+        INFO("INT8 with conv2 in FP32 on int8 weights vs FP32: max|err| " << d.max_abs_err << " of max|ref| "
+                                                                          << d.max_abs_ref);
         CHECK(d.within(0.05));
     }
-    // --fp32_layer_weights fp32: its weights stay f32 constants
-    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
-            " --model_name kf --data_type INT8 --calibration_data " + q(dir + "/calib") +
-            " --keep_fp32 conv2 --fp32_layer_weights fp32 --report");
-    REQUIRE_MESSAGE(r.status == 0, r.output);
-    CHECK(r.output.find("1 kept in FP32 (weights fp32)") != std::string::npos);
-    CHECK(count(slurp(dir + "/kf.xml"), "element_type=\"i8\"") == 1);
-    CHECK(fs::file_size(dir + "/kf.bin") > fs::file_size(dir + "/k.bin"));
     // both: the accuracy control starts from the user's FP32 layers
     r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
             " --model_name ack --data_type INT8 --calibration_data " + q(dir + "/calib") +

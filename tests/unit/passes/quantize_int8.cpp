@@ -388,17 +388,30 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     REQUIRE(!res.reverted.empty());
     CHECK(res.reverted.front() == m.nodes[victim].name);
     CHECK(res.report.kept_fp32 == res.reverted);
-    CHECK(res.validation_runs == 1 + 5 + res.reverted.size());  // all INT8, 5 rankings, each revert (FP32 scores 1)
+    // all INT8, 5 rankings, each revert, each reverted layer tried with i8 weights (FP32 scores 1)
+    CHECK(res.validation_runs == 1 + 5 + 2 * res.reverted.size());
     CHECK(!lines.empty());
-    // in the chosen model the victim reads no FakeQuantize; its weights are stored i8 (weight-only
-    // compression, the default: Multiply(Convert(i8), scale))
+    // in the chosen model the victim reads no FakeQuantize; its weights are i8 again (step 4: its
+    // input range was the trouble, not its weights) or f32
     const model& q = res.quantized;
+    const bool compressed = res.compressed == std::vector<std::string>{m.nodes[victim].name};
+    CHECK((compressed || res.compressed.empty()));
     for (node_id id = 0; id < q.nodes.size(); ++id)
         if (q.nodes[id].name == m.nodes[victim].name) {
             CHECK(!input_node(q, id, 0).is<ops::fake_quantize>());
-            CHECK(input_node(q, id, 1).is<ops::multiply>());
+            CHECK(input_node(q, id, 1).is<ops::multiply>() == compressed);
+            CHECK(input_node(q, id, 1).is<ops::constant>() == !compressed);
         }
+    CHECK(res.final_metric >= 1.0 - opt.max_drop);
     CHECK(res.report.int8_layers == 5 - res.reverted.size());
+    // without step 4 the reverted layers keep f32 weights
+    passes::accuracy_control_options plain = opt;
+    plain.compress_reverted_weights = false;
+    const auto pres = passes::quantize_int8_with_accuracy_control(m, table, validation, plain);
+    CHECK(pres.met);
+    CHECK(pres.compressed.empty());
+    CHECK(pres.report.kept_int8_weights.empty());
+    CHECK(pres.validation_runs == 1 + 5 + pres.reverted.size());
 
     // the other ranking: the metric each layer recovers alone in FP32 finds the victim too
     passes::accuracy_control_options rec = opt;
@@ -407,7 +420,7 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     CHECK(rres.met);
     REQUIRE(!rres.reverted.empty());
     CHECK(rres.reverted.front() == m.nodes[victim].name);
-    CHECK(rres.validation_runs == 1 + 5 + rres.reverted.size());
+    CHECK(rres.validation_runs == 1 + 5 + 2 * rres.reverted.size());
 
     // a drop that already holds: nothing reverted, one validation run
     passes::accuracy_control_options loose;
@@ -424,14 +437,26 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     const auto rep = passes::quantize_int8(k, table, nullptr, io);
     CHECK(rep.kept_fp32 == std::vector<std::string>{m.nodes[victim].name});
     CHECK(rep.int8_layers == 4);
-    // its inputs stay f32, but its weights are still stored i8 unless compress_kept_weights is off
-    CHECK(rep.weights == 5);
-    CHECK(rep.fake_quantizes >= 1);
-    model kf = m;
-    io.compress_kept_weights = false;
-    const auto rep_f = passes::quantize_int8(kf, table, nullptr, io);
-    CHECK(rep_f.weights == 4);
-    CHECK(rep_f.int8_layers == 4);
+    CHECK(rep.weights == 4);  // its weights stay f32
+    CHECK(rep.kept_int8_weights.empty());
+    // named in int8_weights (or all_kept_int8_weights): its weights are stored i8, its input stays f32
+    for (int all = 0; all < 2; ++all) {
+        model k8 = m;
+        passes::int8_options io8 = io;
+        if (all)
+            io8.all_kept_int8_weights = true;
+        else
+            io8.int8_weights.insert(m.nodes[victim].name);
+        const auto rep8 = passes::quantize_int8(k8, table, nullptr, io8);
+        CHECK(rep8.weights == 5);
+        CHECK(rep8.int8_layers == 4);
+        CHECK(rep8.kept_int8_weights == std::vector<std::string>{m.nodes[victim].name});
+        for (node_id id = 0; id < k8.nodes.size(); ++id)
+            if (k8.nodes[id].name == m.nodes[victim].name) {
+                CHECK(!input_node(k8, id, 0).is<ops::fake_quantize>());
+                CHECK(input_node(k8, id, 1).is<ops::multiply>());
+            }
+    }
 
     // the user's ignored scope seeds the control: that layer stays FP32 in every candidate and is
     // never ranked; the victim is still the first reverted
@@ -447,7 +472,7 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     REQUIRE(!sres.reverted.empty());
     CHECK(sres.reverted.front() == m.nodes[victim].name);
     CHECK(std::find(sres.report.kept_fp32.begin(), sres.report.kept_fp32.end(), other) != sres.report.kept_fp32.end());
-    CHECK(sres.validation_runs == 1 + 4 + sres.reverted.size());  // 4 layers ranked, not 5
+    CHECK(sres.validation_runs == 1 + 4 + 2 * sres.reverted.size());  // 4 layers ranked, not 5
     for (const auto& l : lines) {
         const bool ranks_other = l.find("ranking") != std::string::npos && l.find(" " + other + " ") != std::string::npos;
         CHECK_FALSE(ranks_other);

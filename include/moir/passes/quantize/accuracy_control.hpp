@@ -17,6 +17,11 @@
 //     Ties keep topological order.
 //  3. Reverting: layers are added to the FP32 set in that order, the model quantized again and
 //     measured after each, until the drop holds or `max_reverted` layers are FP32.
+//  4. Weight compression (accuracy_control_options::compress_reverted_weights, when the drop holds):
+//     the reverted layers, largest weights first, are given i8-stored weights again (f32 inputs and
+//     compute, weight-only compression) one at a time, each kept only if the drop still holds. A
+//     layer reverted for its activations' range usually keeps its weights' 8 bits, so the .bin stays
+//     near a quarter of FP32's.
 //
 // The metric is a function of the model's outputs on every validation input set (higher is better):
 // a user's labelled metric, or the built-in top1_agreement with the FP32 model's outputs (the
@@ -37,7 +42,7 @@
 #include <limits>      // numeric_limits
 #include <optional>    // optional, nullopt
 #include <string>      // string, to_string
-#include <utility>     // move
+#include <utility>     // move, pair
 #include <vector>      // vector
 
 namespace moir::passes {
@@ -57,6 +62,7 @@ struct accuracy_control_options {
     std::size_t max_reverted = std::numeric_limits<std::size_t>::max();  ///< at most this many layers go back to FP32
     std::size_t threads = 1;  ///< threads of the validation runs (0: all)
     std::function<void(const std::string&)> log;  ///< progress lines, when set
+    bool compress_reverted_weights = true;  ///< step 4 of the file comment
     /// How every candidate is quantized: its activation scheme, and its keep_fp32 layers (the user's
     /// ignored scope) stay FP32 in every candidate and are never ranked.
     int8_options quantization;
@@ -68,6 +74,7 @@ struct accuracy_control_result {
     int8_report report;    ///< quantize_int8's report for it (report.kept_fp32: the reverted layers)
     double fp32_metric = 0, int8_metric = 0, final_metric = 0;  ///< FP32, all layers INT8, the chosen model
     std::vector<std::string> reverted;  ///< layers put back into FP32, in the order they were reverted
+    std::vector<std::string> compressed;  ///< of those, the ones whose weights went back to i8 (step 4)
     std::size_t validation_runs = 0;    ///< models measured (each over every validation set)
     bool met = false;                   ///< fp32_metric - final_metric <= max_drop
 };
@@ -211,6 +218,36 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
             " (drop " + std::to_string(r.fp32_metric - r.final_metric) + ")");
         r.met = r.fp32_metric - r.final_metric <= opt.max_drop;
         if (r.met) break;
+    }
+
+    // 4. i8 weights back on the reverted layers that tolerate them, largest first
+    if (!r.met || !opt.compress_reverted_weights) return r;
+    std::vector<std::pair<std::size_t, std::string>> by_size;
+    for (const std::string& layer : r.reverted)
+        for (const node& n : fp32.nodes) {
+            if (n.name != layer) continue;
+            const int8_layer_info L = int8_layer_of(n);
+            if (L.weights < n.inputs.size() && fp32.nodes[n.inputs[L.weights].node].is<ops::constant>())
+                by_size.emplace_back(fp32.nodes[n.inputs[L.weights].node].attrs_as<ops::constant>().value.numel(),
+                                     layer);
+            break;
+        }
+    std::stable_sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [size, layer] : by_size) {
+        int8_options tried = io;
+        tried.int8_weights.insert(layer);
+        int8_report rep;
+        model q = quantized_with(tried, &rep);
+        const double got = measure(q);
+        const bool keep = r.fp32_metric - got <= opt.max_drop;
+        say("accuracy control: " + layer + " with i8 weights (" + std::to_string(size) + " values) -> metric " +
+            std::to_string(got) + (keep ? ", kept" : ", back to f32 weights"));
+        if (!keep) continue;
+        io = tried;
+        r.quantized = std::move(q);
+        r.report = rep;
+        r.final_metric = got;
+        r.compressed.push_back(layer);
     }
     return r;
 }

@@ -25,9 +25,9 @@
 // then a Multiply by the f32 scale whose shape int8_layers gives ([Cout,1,1,1] for Convolution,
 // [G,Cout/G,1,1,1] for GroupConvolution, [1,N] for a MatMul's [K,N] weights). One chain per weight
 // constant, shared by all its quantized consumers. Layers kept in FP32 (int8_options::keep_fp32) take
-// f32 inputs and compute in f32, but by default still store their weights in that i8 chain
-// (weight-only compression, as NNCF's compress_weights): the .bin stays near a quarter of FP32's
-// whatever the accuracy control reverts.
+// f32 inputs and compute in f32; those named in int8_options::int8_weights still store their weights
+// in that i8 chain (weight-only compression, as NNCF's compress_weights), so the .bin stays near a
+// quarter of FP32's when the accuracy control reverts large layers whose weights tolerate 8 bits.
 //
 // Where it runs: after optimize() (BatchNorm and scale/shift already folded into the weights, so the
 // quantized weights are the fused ones) and before FP16 compression. Calibrate the model optimize()
@@ -63,7 +63,7 @@ struct int8_report {
     std::size_t weights = 0;         ///< weight constants stored as i8
     std::vector<std::string> quantized;  ///< names of the layers given int8 weights or inputs, in topological order
     std::vector<std::string> kept_fp32;  ///< names of the quantizable layers int8_options::keep_fp32 kept in FP32
-                                         ///< (with i8 weights when int8_options::compress_kept_weights)
+    std::vector<std::string> kept_int8_weights;  ///< of those, the ones whose weights are stored i8
 };
 
 /// How activations that go below zero are quantized (NNCF's presets).
@@ -80,11 +80,13 @@ struct int8_options {
     std::set<std::string> keep_fp32;
     /// Signed activations: symmetric or asymmetric ranges (see fake_quantize_range).
     activation_scheme activations = activation_scheme::symmetric;
-    /// Layers in keep_fp32 still store their weights as per-channel i8 (the same Const i8 -> Convert
-    /// -> Multiply chain, weight-only compression as NNCF's compress_weights writes it): their inputs
-    /// stay f32 and they compute in f32 on the dequantized weights, at a quarter of the storage.
-    /// false: their weights stay f32 constants.
-    bool compress_kept_weights = true;
+    /// Layers of keep_fp32 that still store their weights as per-channel i8 (the same Const i8 ->
+    /// Convert -> Multiply chain; weight-only compression, as NNCF's compress_weights writes it):
+    /// their inputs stay f32 and they compute in f32 on the dequantized weights, at a quarter of the
+    /// storage. The accuracy control fills it with the reverted layers whose weights can stay i8.
+    std::set<std::string> int8_weights;
+    /// Every layer of keep_fp32 stores i8 weights (as if all were named in int8_weights).
+    bool all_kept_int8_weights = false;
 };
 
 /// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}.
@@ -153,7 +155,7 @@ inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const sh
 /// Quantizes m's quantizable layers to INT8 with the calibrated ranges. See the file comment.
 /// requires: `table` from calibrate_int8 on this m (unchanged since). Activations missing from the
 /// table stay f32 (their layer is then not counted as INT8); layers named in opt.keep_fp32 compute
-/// in FP32 (on i8-stored weights when opt.compress_kept_weights).
+/// in FP32 (on i8-stored weights when named in opt.int8_weights or opt.all_kept_int8_weights).
 /// ensures: m validates; ctx (when given) logs the pass as "quantize_int8" with its changes.
 inline int8_report quantize_int8(model& m, const calibration_table& table, pass_context* ctx = nullptr,
                                  const int8_options& opt = {}) {
@@ -202,7 +204,10 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
         };
         if (opt.keep_fp32.count(m.nodes[id].name)) {
             rep.kept_fp32.push_back(m.nodes[id].name);
-            if (has_weights && opt.compress_kept_weights) int8_weights();
+            if (has_weights && (opt.all_kept_int8_weights || opt.int8_weights.count(m.nodes[id].name))) {
+                int8_weights();
+                rep.kept_int8_weights.push_back(m.nodes[id].name);
+            }
             continue;
         }
         bool touched = has_weights;
