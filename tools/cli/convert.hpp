@@ -209,9 +209,9 @@ inline void add_convert(CLI::App& app, convert_args& a) {
     c->add_option("--fp32_layer_weights", a.fp32_layer_weights,
                   "INT8: how the layers kept in FP32 (--keep_fp32, --max_accuracy_drop) store their weights. auto "
                   "(default): --max_accuracy_drop gives each reverted layer, largest first, per-channel int8 weights "
-                  "again and keeps them where the drop still holds (weight-only compression, as NNCF's; the layer "
-                  "still computes in FP32 on f32 inputs), --keep_fp32 layers keep f32 weights; int8: every kept "
-                  "layer stores int8 weights; fp32: none does")
+                  "again and keeps them where the drop still holds, else fp16 weights where it holds (weight-only "
+                  "compression, as NNCF's; the layer still computes in FP32 on f32 inputs), --keep_fp32 layers keep "
+                  "f32 weights; int8: every kept layer stores int8 weights; fp32: none is compressed")
         ->check(CLI::IsMember({"auto", "int8", "fp32"}));
     c->add_flag("--static_shape", a.static_shape,
                 "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
@@ -291,6 +291,9 @@ inline int run_convert(const convert_args& a) {
                 std::cout << "  FP32: " << l
                           << (std::find(ac.compressed.begin(), ac.compressed.end(), l) != ac.compressed.end()
                                   ? " (int8 weights)"
+                              : std::find(ac.compressed_fp16.begin(), ac.compressed_fp16.end(), l) !=
+                                      ac.compressed_fp16.end()
+                                  ? " (fp16 weights)"
                                   : "")
                           << "\n";
             m = std::move(ac.quantized);
@@ -336,6 +339,9 @@ inline int run_convert(const convert_args& a) {
             std::string w8;
             for (const auto& l : int8_rep.kept_int8_weights) w8 += (w8.empty() ? "" : ",") + l;
             if (!w8.empty()) params.emplace_back("fp32_layers_with_int8_weights", w8);
+            std::string w16;
+            for (const auto& l : int8_rep.kept_fp16_weights) w16 += (w16.empty() ? "" : ",") + l;
+            if (!w16.empty()) params.emplace_back("fp32_layers_with_fp16_weights", w16);
         }
     }
     if (a.static_shape) params.emplace_back("static_shape", "True");
@@ -366,7 +372,8 @@ inline int run_convert(const convert_args& a) {
                       << (int8_rep.kept_fp32.empty()
                               ? ""
                               : ", " + std::to_string(int8_rep.kept_fp32.size()) + " kept in FP32 (" +
-                                    std::to_string(int8_rep.kept_int8_weights.size()) + " with int8 weights)")
+                                    std::to_string(int8_rep.kept_int8_weights.size()) + " with int8 weights, " +
+                                    std::to_string(int8_rep.kept_fp16_weights.size()) + " with fp16)")
                       << "\n";
         std::cout << "report: passes\n";
         for (const auto& r : ctx.log)

@@ -142,7 +142,7 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
             " --model_name k --data_type INT8 --calibration_data " + q(dir + "/calib") + " --keep_fp32 conv2 --report");
     REQUIRE_MESSAGE(r.status == 0, r.output);
     CHECK(r.output.find("report: INT8 layers 1 of 2 quantizable") != std::string::npos);
-    CHECK(r.output.find("1 kept in FP32 (0 with int8 weights)") != std::string::npos);
+    CHECK(r.output.find("1 kept in FP32 (0 with int8 weights, 0 with fp16)") != std::string::npos);
     const std::string kept = slurp(dir + "/k.xml");
     CHECK(count(kept, "type=\"FakeQuantize\"") == 1);
     CHECK(count(kept, "element_type=\"i8\"") == 1);
@@ -152,7 +152,7 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
             " --model_name k8 --data_type INT8 --calibration_data " + q(dir + "/calib") +
             " --keep_fp32 conv2 --fp32_layer_weights int8 --report");
     REQUIRE_MESSAGE(r.status == 0, r.output);
-    CHECK(r.output.find("1 kept in FP32 (1 with int8 weights)") != std::string::npos);
+    CHECK(r.output.find("1 kept in FP32 (1 with int8 weights, 0 with fp16)") != std::string::npos);
     const std::string kept8 = slurp(dir + "/k8.xml");
     CHECK(count(kept8, "type=\"FakeQuantize\"") == 1);
     CHECK(count(kept8, "element_type=\"i8\"") == 2);

@@ -388,19 +388,24 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     REQUIRE(!res.reverted.empty());
     CHECK(res.reverted.front() == m.nodes[victim].name);
     CHECK(res.report.kept_fp32 == res.reverted);
-    // all INT8, 5 rankings, each revert, each reverted layer tried with i8 weights (FP32 scores 1)
-    CHECK(res.validation_runs == 1 + 5 + 2 * res.reverted.size());
+    // all INT8, 5 rankings, each revert, each reverted layer tried with i8 weights and, when those
+    // do not hold the drop, f16 ones (FP32 scores 1)
+    const std::size_t r8 = res.reverted.size(), c8 = res.compressed.size();
+    CHECK(res.validation_runs == 1 + 5 + r8 + r8 + (r8 - c8));
+    CHECK(res.compressed.size() + res.compressed_fp16.size() <= r8);
     CHECK(!lines.empty());
     // in the chosen model the victim reads no FakeQuantize; its weights are i8 again (step 4: its
     // input range was the trouble, not its weights) or f32
     const model& q = res.quantized;
     const bool compressed = res.compressed == std::vector<std::string>{m.nodes[victim].name};
     CHECK((compressed || res.compressed.empty()));
+    const bool halved = res.compressed_fp16 == std::vector<std::string>{m.nodes[victim].name};
     for (node_id id = 0; id < q.nodes.size(); ++id)
         if (q.nodes[id].name == m.nodes[victim].name) {
             CHECK(!input_node(q, id, 0).is<ops::fake_quantize>());
             CHECK(input_node(q, id, 1).is<ops::multiply>() == compressed);
-            CHECK(input_node(q, id, 1).is<ops::constant>() == !compressed);
+            CHECK(input_node(q, id, 1).is<ops::convert>() == halved);
+            CHECK(input_node(q, id, 1).is<ops::constant>() == (!compressed && !halved));
         }
     CHECK(res.final_metric >= 1.0 - opt.max_drop);
     CHECK(res.report.int8_layers == 5 - res.reverted.size());
@@ -420,7 +425,7 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     CHECK(rres.met);
     REQUIRE(!rres.reverted.empty());
     CHECK(rres.reverted.front() == m.nodes[victim].name);
-    CHECK(rres.validation_runs == 1 + 5 + 2 * rres.reverted.size());
+    CHECK(rres.validation_runs == 1 + 5 + 2 * rres.reverted.size() + (rres.reverted.size() - rres.compressed.size()));
 
     // a drop that already holds: nothing reverted, one validation run
     passes::accuracy_control_options loose;
@@ -458,6 +463,21 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
             }
     }
 
+    // named in fp16_weights: its weights are stored f16 behind a decompression Convert
+    {
+        model k16 = m;
+        passes::int8_options io16 = io;
+        io16.fp16_weights.insert(m.nodes[victim].name);
+        const auto rep16 = passes::quantize_int8(k16, table, nullptr, io16);
+        CHECK(rep16.weights == 4);
+        CHECK(rep16.kept_fp16_weights == std::vector<std::string>{m.nodes[victim].name});
+        for (node_id id = 0; id < k16.nodes.size(); ++id)
+            if (k16.nodes[id].name == m.nodes[victim].name) {
+                REQUIRE(input_node(k16, id, 1).is<ops::convert>());
+                CHECK(passes::is_decompression(input_node(k16, id, 1)));
+            }
+    }
+
     // the user's ignored scope seeds the control: that layer stays FP32 in every candidate and is
     // never ranked; the victim is still the first reverted
     std::string other;
@@ -472,7 +492,8 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     REQUIRE(!sres.reverted.empty());
     CHECK(sres.reverted.front() == m.nodes[victim].name);
     CHECK(std::find(sres.report.kept_fp32.begin(), sres.report.kept_fp32.end(), other) != sres.report.kept_fp32.end());
-    CHECK(sres.validation_runs == 1 + 4 + 2 * sres.reverted.size());  // 4 layers ranked, not 5
+    CHECK(sres.validation_runs ==  // 4 layers ranked, not 5
+          1 + 4 + 2 * sres.reverted.size() + (sres.reverted.size() - sres.compressed.size()));
     for (const auto& l : lines) {
         const bool ranks_other = l.find("ranking") != std::string::npos && l.find(" " + other + " ") != std::string::npos;
         CHECK_FALSE(ranks_other);

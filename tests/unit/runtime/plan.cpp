@@ -492,6 +492,31 @@ TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 pad
     }
 }
 
+TEST_CASE("x + x * s (a residual squeeze-and-excitation gate) is one scaled_residual step; other shapes are not") {
+    builder b;
+    const auto x = b.param({1, 6, 5, 7});
+    const auto s = b.param({1, 6, 1, 1});
+    // Multiply(x, s) then Add(product, x), and Multiply(s, x) then Add(x, product)
+    b.output(b.op<ops::add>({}, {b.op<ops::multiply>({}, {x, s}), x}));
+    const auto r = b.op<ops::relu>({}, {x});
+    b.output(b.op<ops::add>({}, {r, b.op<ops::multiply>({}, {s, r})}));
+    // a scalar factor
+    b.output(b.op<ops::add>({}, {x, b.op<ops::multiply>({}, {x, b.constant(tensor::scalar(0.5f))})}));
+    // not fused: the Add's other operand is not the Multiply's; the product has a second consumer
+    const auto h = b.op<ops::hswish>({}, {x});
+    b.output(b.op<ops::add>({}, {b.op<ops::multiply>({}, {x, s}), h}));
+    const auto p2 = b.op<ops::multiply>({}, {h, s});
+    b.output(b.op<ops::add>({}, {p2, h}));
+    b.output(p2);
+    const model m = b.done();
+    check_plan(m, {random_tensor({1, 6, 5, 7}, 51), random_tensor({1, 6, 1, 1}, 52)});
+    rt::plan_options o;
+    o.threads = 2;
+    const rt::plan p(m, o);
+    CHECK(count_kernel(p, "scaled_residual") == 3);
+    CHECK(count_kernel(p, "reference") == 0);
+}
+
 TEST_CASE("memory planner: live buffers never overlap; a chain reuses memory") {
     builder b;
     auto y = b.param({1, 8, 16, 16});

@@ -19,9 +19,10 @@
 //     measured after each, until the drop holds or `max_reverted` layers are FP32.
 //  4. Weight compression (accuracy_control_options::compress_reverted_weights, when the drop holds):
 //     the reverted layers, largest weights first, are given i8-stored weights again (f32 inputs and
-//     compute, weight-only compression) one at a time, each kept only if the drop still holds. A
-//     layer reverted for its activations' range usually keeps its weights' 8 bits, so the .bin stays
-//     near a quarter of FP32's.
+//     compute, weight-only compression) one at a time, each kept only if the drop still holds; a
+//     layer whose weights do not tolerate 8 bits tries f16 weights the same way. A layer reverted
+//     for its activations' range usually keeps its weights' 8 bits, so the .bin stays near a
+//     quarter of FP32's.
 //
 // The metric is a function of the model's outputs on every validation input set (higher is better):
 // a user's labelled metric, or the built-in top1_agreement with the FP32 model's outputs (the
@@ -74,7 +75,8 @@ struct accuracy_control_result {
     int8_report report;    ///< quantize_int8's report for it (report.kept_fp32: the reverted layers)
     double fp32_metric = 0, int8_metric = 0, final_metric = 0;  ///< FP32, all layers INT8, the chosen model
     std::vector<std::string> reverted;  ///< layers put back into FP32, in the order they were reverted
-    std::vector<std::string> compressed;  ///< of those, the ones whose weights went back to i8 (step 4)
+    std::vector<std::string> compressed;       ///< of those, the ones whose weights went back to i8 (step 4)
+    std::vector<std::string> compressed_fp16;  ///< and those whose weights went to f16 (step 4)
     std::size_t validation_runs = 0;    ///< models measured (each over every validation set)
     bool met = false;                   ///< fp32_metric - final_metric <= max_drop
 };
@@ -233,22 +235,25 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
             break;
         }
     std::stable_sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (const auto& [size, layer] : by_size) {
-        int8_options tried = io;
-        tried.int8_weights.insert(layer);
-        int8_report rep;
-        model q = quantized_with(tried, &rep);
-        const double got = measure(q);
-        const bool keep = r.fp32_metric - got <= opt.max_drop;
-        say("accuracy control: " + layer + " with i8 weights (" + std::to_string(size) + " values) -> metric " +
-            std::to_string(got) + (keep ? ", kept" : ", back to f32 weights"));
-        if (!keep) continue;
-        io = tried;
-        r.quantized = std::move(q);
-        r.report = rep;
-        r.final_metric = got;
-        r.compressed.push_back(layer);
-    }
+    for (const auto& [size, layer] : by_size)
+        for (const bool fp16 : {false, true}) {
+            int8_options tried = io;
+            (fp16 ? tried.fp16_weights : tried.int8_weights).insert(layer);
+            int8_report rep;
+            model q = quantized_with(tried, &rep);
+            if (fp16 && rep.kept_fp16_weights.size() == r.report.kept_fp16_weights.size()) break;  // beyond f16
+            const double got = measure(q);
+            const bool keep = r.fp32_metric - got <= opt.max_drop;
+            say("accuracy control: " + layer + " with " + (fp16 ? "f16" : "i8") + " weights (" +
+                std::to_string(size) + " values) -> metric " + std::to_string(got) + (keep ? ", kept" : ", not kept"));
+            if (!keep) continue;
+            io = tried;
+            r.quantized = std::move(q);
+            r.report = rep;
+            r.final_metric = got;
+            (fp16 ? r.compressed_fp16 : r.compressed).push_back(layer);
+            break;
+        }
     return r;
 }
 

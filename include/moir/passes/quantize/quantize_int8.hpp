@@ -26,8 +26,9 @@
 // [G,Cout/G,1,1,1] for GroupConvolution, [1,N] for a MatMul's [K,N] weights). One chain per weight
 // constant, shared by all its quantized consumers. Layers kept in FP32 (int8_options::keep_fp32) take
 // f32 inputs and compute in f32; those named in int8_options::int8_weights still store their weights
-// in that i8 chain (weight-only compression, as NNCF's compress_weights), so the .bin stays near a
-// quarter of FP32's when the accuracy control reverts large layers whose weights tolerate 8 bits.
+// in that i8 chain (weight-only compression, as NNCF's compress_weights), those in
+// int8_options::fp16_weights as f16 (Const f16 -> Convert, as compress_to_fp16 writes them), so the
+// .bin stays near a quarter of FP32's when the accuracy control reverts large layers.
 //
 // Where it runs: after optimize() (BatchNorm and scale/shift already folded into the weights, so the
 // quantized weights are the fused ones) and before FP16 compression. Calibrate the model optimize()
@@ -64,6 +65,7 @@ struct int8_report {
     std::vector<std::string> quantized;  ///< names of the layers given int8 weights or inputs, in topological order
     std::vector<std::string> kept_fp32;  ///< names of the quantizable layers int8_options::keep_fp32 kept in FP32
     std::vector<std::string> kept_int8_weights;  ///< of those, the ones whose weights are stored i8
+    std::vector<std::string> kept_fp16_weights;  ///< of those, the ones whose weights are stored f16
 };
 
 /// How activations that go below zero are quantized (NNCF's presets).
@@ -87,6 +89,9 @@ struct int8_options {
     std::set<std::string> int8_weights;
     /// Every layer of keep_fp32 stores i8 weights (as if all were named in int8_weights).
     bool all_kept_int8_weights = false;
+    /// Layers of keep_fp32 (not in int8_weights) whose weights are stored f16 (Const f16 -> Convert
+    /// f32 "decompression", as compress_to_fp16 writes them) when they fit f16's range.
+    std::set<std::string> fp16_weights;
 };
 
 /// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}.
@@ -155,13 +160,15 @@ inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const sh
 /// Quantizes m's quantizable layers to INT8 with the calibrated ranges. See the file comment.
 /// requires: `table` from calibrate_int8 on this m (unchanged since). Activations missing from the
 /// table stay f32 (their layer is then not counted as INT8); layers named in opt.keep_fp32 compute
-/// in FP32 (on i8-stored weights when named in opt.int8_weights or opt.all_kept_int8_weights).
+/// in FP32 (on i8-stored weights when named in opt.int8_weights or opt.all_kept_int8_weights, on
+/// f16-stored ones when named in opt.fp16_weights).
 /// ensures: m validates; ctx (when given) logs the pass as "quantize_int8" with its changes.
 inline int8_report quantize_int8(model& m, const calibration_table& table, pass_context* ctx = nullptr,
                                  const int8_options& opt = {}) {
     int8_report rep;
     std::map<output_ref, node_id> fq_of;       // one FakeQuantize per tensor
     std::map<node_id, output_ref> weights_of;  // one dequantize chain per weight constant
+    std::map<node_id, output_ref> fp16_of;     // one f16 decompression chain per weight constant
     auto constant = [&](const tensor& t, const std::string& nm) {
         const node_id c = m.add<ops::constant>({t}, {}, nm);
         m.infer_node(c);
@@ -207,6 +214,21 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
             if (has_weights && (opt.all_kept_int8_weights || opt.int8_weights.count(m.nodes[id].name))) {
                 int8_weights();
                 rep.kept_int8_weights.push_back(m.nodes[id].name);
+            } else if (has_weights && opt.fp16_weights.count(m.nodes[id].name)) {
+                const node_id wid = m.nodes[id].inputs[L.weights].node;
+                const tensor value = m.nodes[wid].attrs_as<ops::constant>().value;
+                if (compress_fp16::fits_f16(value)) {
+                    auto h = fp16_of.find(wid);
+                    if (h == fp16_of.end()) {
+                        const output_ref hc = constant(value.converted(element_type::f16), m.nodes[wid].name + "_compressed");
+                        const node_id cv = m.add<ops::convert>({element_type::f32}, {hc}, m.nodes[wid].name + "/f16");
+                        m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
+                        m.infer_node(cv);
+                        h = fp16_of.emplace(wid, output_ref{cv, 0}).first;
+                    }
+                    m.nodes[id].inputs[L.weights] = h->second;
+                    rep.kept_fp16_weights.push_back(m.nodes[id].name);
+                }
             }
             continue;
         }
