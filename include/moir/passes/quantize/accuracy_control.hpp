@@ -78,7 +78,7 @@ struct accuracy_control_result {
     std::vector<std::string> compressed;       ///< of those, the ones whose weights went back to i8 (step 4)
     std::vector<std::string> compressed_fp16;  ///< and those whose weights went to f16 (step 4)
     std::size_t validation_runs = 0;    ///< models measured (each over every validation set)
-    bool met = false;                   ///< fp32_metric - final_metric <= max_drop
+    bool met = false;                   ///< fp32_metric - final_metric <= max_drop (+ 1e-9 for rounding)
 };
 
 /// The outputs of m on every set, through the compiled plan (re-planned when shapes change).
@@ -171,13 +171,16 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
         ++r.validation_runs;
         return metric(run_validation(m, validation, opt.threads));
     };
+    // the drop holds: metric(FP32) - metric <= max_drop, up to the rounding of that subtraction (a
+    // top-1 agreement of 0.99 is a drop of 0.010000000000000009 from 1)
+    auto holds = [&](double metric) { return r.fp32_metric - metric <= opt.max_drop + 1e-9; };
     r.fp32_metric = fp32_metric ? *fp32_metric : measure(fp32);
     int8_options io = opt.quantization;
     r.quantized = quantized_with(io, &r.report);
     r.int8_metric = r.final_metric = measure(r.quantized);
     say("accuracy control: FP32 metric " + std::to_string(r.fp32_metric) + ", INT8 " + std::to_string(r.int8_metric) +
         " (drop " + std::to_string(r.fp32_metric - r.int8_metric) + ", allowed " + std::to_string(opt.max_drop) + ")");
-    r.met = r.fp32_metric - r.final_metric <= opt.max_drop;
+    r.met = holds(r.final_metric);
     if (r.met || opt.max_reverted == 0) return r;
 
     // 2. rank (see the file comment)
@@ -218,7 +221,7 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
         r.final_metric = measure(r.quantized);
         say("accuracy control: " + layers[order[k]] + " back to FP32 -> metric " + std::to_string(r.final_metric) +
             " (drop " + std::to_string(r.fp32_metric - r.final_metric) + ")");
-        r.met = r.fp32_metric - r.final_metric <= opt.max_drop;
+        r.met = holds(r.final_metric);
         if (r.met) break;
     }
 
@@ -243,7 +246,7 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
             model q = quantized_with(tried, &rep);
             if (fp16 && rep.kept_fp16_weights.size() == r.report.kept_fp16_weights.size()) break;  // beyond f16
             const double got = measure(q);
-            const bool keep = r.fp32_metric - got <= opt.max_drop;
+            const bool keep = holds(got);
             say("accuracy control: " + layer + " with " + (fp16 ? "f16" : "i8") + " weights (" +
                 std::to_string(size) + " values) -> metric " + std::to_string(got) + (keep ? ", kept" : ", not kept"));
             if (!keep) continue;
