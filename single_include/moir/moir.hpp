@@ -12667,13 +12667,21 @@ struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
 //   avx512vnni  G = 4, B as u8, A as s8: one vpdpbusd per 16 lanes x 4 products (exact: the
 //               products and their sums of 4 fit s32; no intermediate saturation).
 //   avx2        G = 2, B and A widened to s16: vpmaddwd (s16 x s16, pairs summed into s32) + vpaddd.
-//               Exact. vpmaddubsw (u8 x s8 -> s16 pairs) would do twice the work per instruction but
-//               saturates: 2 * 255 * 127 = 64770 > 32767, so its results would depend on the data;
-//               7-bit activations would avoid that but change FakeQuantize's 256 levels. Widening
-//               keeps the kernel bit-exact against the scalar reference on every input.
+//               Exact for any s8 weights.
+//   avx2_pairs  (the pairs flavour of avx2, for weights that fit it: int8_pairs_fit) G = 4, B as u8,
+//               A as s8, VNNI's layout: vpmaddubsw (u8 x s8 products summed in pairs into s16) then
+//               vpmaddwd by 1 (pairs of those into s32) + vpaddd: 32 products per 3 instructions
+//               against vpmaddwd's 16 per 2, and half the bytes of packed B. The s16 pair sums
+//               saturate for 8-bit weights (2 * 255 * 127 > 32767) but not for pair-fitting ones
+//               (7-bit weights always fit), so the kernel stays exact where the packer chooses it.
+//               Measured on Zen 3 (1x1 convolutions of PaddleOCR rec's shapes, one thread): the pairs
+//               kernel 60-90 G multiply-adds/s, vpmaddwd 41-56, FP32 FMA 34-48 (0.53-0.57x and
+//               0.82-0.85x of the FP32 time).
 //   reference   G = 1, scalar s32 multiply-adds.
 // The whole K is one block (no K blocking: the s32 accumulators stay in registers from the first
-// product to the epilogue); the micro-tile is mr x (nv vectors): avx512vnni 8 x 48, avx2 6 x 16.
+// product to the epilogue); the micro-tile is mr x (nv vectors): avx512vnni 8 x 48, avx2 and
+// avx2_pairs 4 x 16 (6 x 16 needs 12 accumulators, 2 B vectors, the broadcast A and a product: more
+// than AVX2's 16 registers, and the spills made it 1.04x the FP32 time instead of 0.84x).
 // Any M, N, K >= 1 (K <= 65536).
 //
 // Threads: calls on disjoint column ranges are independent (offset b and c, own scratch each).
@@ -13150,9 +13158,13 @@ namespace moir::kernels::simd {
 /// The register blocking of an arch's INT8 GEMM: micro-tile mr rows x nv vectors of `width` s32
 /// lanes; K consumed in groups of `kgroup` (2 for vpmaddwd, 4 for vpdpbusd, 1 scalar); the bytes of a
 /// packed weight (a_bytes) and of a packed activation (b_bytes).
+/// `pairs`: the kernel sums u8 x s8 products two at a time in s16 before widening them to s32
+/// (AVX2's vpmaddubsw), which is exact only for weights whose pairs fit (int8_pairs_fit); packers
+/// choose such a blocking per layer (int8_blocking_for, kernels/simd/int8_table.hpp).
 struct int8_blocking {
     std::size_t mr = 4, nv = 1, width = 1, kgroup = 1, a_bytes = 2, b_bytes = 2;
     std::string_view arch = "reference";
+    bool pairs = false;
     constexpr std::size_t nr() const { return nv * width; }
     constexpr std::size_t kpad(std::size_t k) const { return (k + kgroup - 1) / kgroup * kgroup; }
 };
@@ -13171,6 +13183,22 @@ inline std::unique_ptr<void, free_bytes_deleter> aligned_zero_bytes(std::size_t 
 }
 }  // namespace detail
 
+/// Whether the s16 pair sums of a pairs kernel are exact for weights wq[M, K] (element (m, k) at
+/// w[m*rs + k]) on any u8 activations: for each row and each even k, the pair (k, k + 1) (k + 1 past
+/// K reads 0) has positive and negative parts of at most 128 in magnitude, so |q0*w0 + q1*w1| <=
+/// 255 * 128 = 32640 < 32768. Weights in [-64, 64] always fit; 8-bit weights usually do not.
+inline bool int8_pairs_fit(const std::int8_t* w, std::size_t m, std::size_t k, std::ptrdiff_t rs) {
+    for (std::size_t mi = 0; mi < m; ++mi) {
+        const std::int8_t* row = w + static_cast<std::ptrdiff_t>(mi) * rs;
+        for (std::size_t ki = 0; ki < k; ki += 2) {
+            const int w0 = row[ki], w1 = ki + 1 < k ? row[ki + 1] : 0;
+            const int pos = (w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0), neg = (w0 < 0 ? -w0 : 0) + (w1 < 0 ? -w1 : 0);
+            if (pos > 128 || neg > 128) return false;
+        }
+    }
+    return true;
+}
+
 /// Quantized weights A[M, K] packed for one arch (layout above), with the zero-point compensation.
 struct packed_int8_a {
     int8_blocking blocking;
@@ -13184,10 +13212,13 @@ struct packed_int8_a {
 
 /// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp.
 /// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-127, 127].
+/// requires (checked): a pairs blocking only for weights that fit it (int8_pairs_fit).
 inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, std::size_t m, std::size_t k,
                                  std::ptrdiff_t rs, std::int32_t zp) {
     MOIR_CHECK(m >= 1 && k >= 1, error, "pack_int8_a: empty matrix");
     MOIR_CHECK(k <= 65536, error, "pack_int8_a: K > 65536 could overflow the s32 accumulators");
+    MOIR_CHECK(!bl.pairs || int8_pairs_fit(w, m, k, rs), error,
+               "pack_int8_a: weights whose pairs overflow s16 given to a pairs kernel");
     packed_int8_a p;
     p.blocking = bl, p.m = m, p.k = k, p.kp = bl.kpad(k), p.zero_point = zp;
     const std::size_t mr = bl.mr, g = bl.kgroup, mpad = detail::round_up(m, mr);
@@ -13260,6 +13291,7 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
 #include <cstddef>      // ptrdiff_t, size_t
 #include <cstdint>      // int8_t, int16_t, int32_t, uint8_t
 #include <cstring>      // memcpy, memset
+#include <string_view>  // string_view
 #include <type_traits>  // is_same_v
 
 namespace moir::kernels::simd {
@@ -13273,13 +13305,31 @@ struct int8_epilogue {
     epilogue act;
 };
 
-/// The INT8 blocking of each arch.
+/// The pairs flavour of the AVX2 INT8 kernels (file comment): not an arch of its own (the same ISA
+/// flags and translation unit as arch::avx2), a tag for int8_ops and the templates over it.
+struct avx2_pairs {
+    static constexpr std::string_view name = "avx2.pairs";
+};
+
+/// The pairs flavour of an arch's INT8 kernels (avx2: avx2_pairs), or void where it has none.
+template <class Arch>
+struct int8_pairs_flavour {
+    using type = void;
+};
+template <>
+struct int8_pairs_flavour<arch::avx2> {
+    using type = avx2_pairs;
+};
+
+/// The INT8 blocking of each arch (and flavour).
 template <class Arch>
 constexpr int8_blocking int8_blocking_of() {
     if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
         return int8_blocking{8, 3, 16, 4, 1, 1, arch::avx512vnni::name};
     } else if constexpr (std::is_same_v<Arch, arch::avx2>) {
-        return int8_blocking{6, 2, 8, 2, 2, 2, arch::avx2::name};
+        return int8_blocking{4, 2, 8, 2, 2, 2, arch::avx2::name};
+    } else if constexpr (std::is_same_v<Arch, avx2_pairs>) {
+        return int8_blocking{4, 2, 8, 4, 1, 1, avx2_pairs::name, true};
     } else {
         return int8_blocking{4, 4, 1, 1, 2, 2, arch::reference::name};
     }
@@ -13422,6 +13472,64 @@ struct int8_ops<arch::avx2> {
 };
 #endif
 
+namespace detail {
+/// dst[j*4 + t] = rows[t][j] for j < cols, 0 for cols <= j < NR (the u8 column layout of G = 4).
+/// A template on the arch so that each arch's translation unit has its own copy.
+template <class Arch, std::size_t NR>
+void interleave4_u8(const std::uint8_t* const* rows, std::size_t cols, std::uint8_t* dst) {
+    std::size_t j = 0;
+#if defined(__AVX2__) || defined(__AVX512F__)
+    for (; j + 16 <= cols; j += 16) {
+        const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));
+        const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + j));
+        const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + j));
+        const __m128i r3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + j));
+        const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpackhi_epi8(r0, r1);
+        const __m128i c = _mm_unpacklo_epi8(r2, r3), d = _mm_unpackhi_epi8(r2, r3);
+        auto* o = reinterpret_cast<__m128i*>(dst + 4 * j);
+        _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, c));
+        _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, c));
+        _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, d));
+        _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, d));
+    }
+#endif
+    for (; j < cols; ++j)
+        for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = rows[t][j];
+    for (; j < NR; ++j)
+        for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = 0;
+}
+}  // namespace detail
+
+#if defined(__AVX2__) && defined(__FMA__)
+template <>
+struct int8_ops<avx2_pairs> {
+    using farch = arch::avx2;
+    using ireg = __m256i;
+    using a_type = std::int8_t;
+    using b_type = std::uint8_t;
+    static constexpr std::size_t width = 8, G = 4;
+    static ireg zero() { return _mm256_setzero_si256(); }
+    static ireg load_b(const b_type* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+    static ireg bcast_a(const a_type* p) {
+        std::int32_t v;
+        std::memcpy(&v, p, 4);
+        return _mm256_set1_epi32(v);
+    }
+    // vpmaddubsw: u8 (activations, first operand) x s8 (weights) summed in pairs into s16 (exact for
+    // pair-fitting weights); vpmaddwd by 1: the two pairs of each s32 lane summed into it
+    static ireg dot(ireg acc, ireg b, ireg a) {
+        return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), _mm256_set1_epi16(1)));
+    }
+    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) {
+        return typename vec<farch>::reg(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc, _mm256_set1_epi32(comp))));
+    }
+    template <std::size_t NR>
+    static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
+        detail::interleave4_u8<avx2_pairs, NR>(rows, cols, dst);
+    }
+};
+#endif
+
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
 template <>
 struct int8_ops<arch::avx512vnni> {
@@ -13444,24 +13552,7 @@ struct int8_ops<arch::avx512vnni> {
     }
     template <std::size_t NR>
     static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
-        std::size_t j = 0;
-        for (; j + 16 <= cols; j += 16) {
-            const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));
-            const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + j));
-            const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + j));
-            const __m128i r3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + j));
-            const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpackhi_epi8(r0, r1);
-            const __m128i c = _mm_unpacklo_epi8(r2, r3), d = _mm_unpackhi_epi8(r2, r3);
-            auto* o = reinterpret_cast<__m128i*>(dst + 4 * j);
-            _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(a, c));
-            _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, c));
-            _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, d));
-            _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, d));
-        }
-        for (; j < cols; ++j)
-            for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = rows[t][j];
-        for (; j < NR; ++j)
-            for (std::size_t t = 0; t < 4; ++t) dst[4 * j + t] = 0;
+        detail::interleave4_u8<arch::avx512vnni, NR>(rows, cols, dst);
     }
 };
 #endif
@@ -13582,18 +13673,31 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
     }
 }
 
+/// int8_gemm_run on Arch, or on its pairs flavour when A was packed with that blocking.
+template <class Arch, class Act, class Source>
+void int8_gemm_flavour(const packed_int8_a& pa, const Source& src, std::size_t n, float* c, std::ptrdiff_t ldc,
+                       const int8_epilogue& e, void* scratch) {
+    using P = typename int8_pairs_flavour<Arch>::type;
+    if constexpr (!std::is_void_v<P>) {
+        if (pa.blocking.pairs) return int8_gemm_run<P, Act>(pa, src, n, c, ldc, e, scratch);
+    }
+    MOIR_CHECK(!pa.blocking.pairs, error, "int8_gemm: weights packed for a pairs kernel this arch does not have");
+    int8_gemm_run<Arch, Act>(pa, src, n, c, ldc, e, scratch);
+}
+
 }  // namespace detail
 
 /// C[M, N] = act(float(A * B - comp) * scale + shift), A packed by pack_int8_a with
 /// int8_blocking_of<Arch>(), B[K, N] u8 with row stride ldb (unit column stride).
 /// requires: c has M rows of stride ldc >= N (not aliasing b); scratch holds
 /// int8_gemm_scratch_bytes(blocking, K, N) bytes, 64-byte aligned; e.scale M values, e.shift M or nullptr.
+/// A packed with the arch's pairs blocking (int8_blocking_for) runs on its pairs flavour.
 template <class Arch>
 void int8_gemm(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
                std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch) {
     if (n == 0) return;
     with_activation(e.act.act, [&](auto act) {
-        detail::int8_gemm_run<Arch, decltype(act)>(a, u8_matrix_source{b, ldb}, n, c, ldc, e, scratch);
+        detail::int8_gemm_flavour<Arch, decltype(act)>(a, u8_matrix_source{b, ldb}, n, c, ldc, e, scratch);
     });
 }
 
@@ -13630,11 +13734,11 @@ void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const
             const std::uint8_t* xg = x + gi * g.in_c * in_plane;
             float* yg = y + gi * g.out_c * n;
             if (g.pointwise()) {
-                detail::int8_gemm_run<Arch, Act>(w, u8_matrix_source{xg, static_cast<std::ptrdiff_t>(in_plane)}, n, yg,
+                detail::int8_gemm_flavour<Arch, Act>(w, u8_matrix_source{xg, static_cast<std::ptrdiff_t>(in_plane)}, n, yg,
                                                  static_cast<std::ptrdiff_t>(n), eg, scratch);
             } else {
                 const u8_im2col_source src{xg, &g, static_cast<std::uint8_t>(w.zero_point)};
-                detail::int8_gemm_run<Arch, Act>(w, src, n, yg, static_cast<std::ptrdiff_t>(n), eg, scratch);
+                detail::int8_gemm_flavour<Arch, Act>(w, src, n, yg, static_cast<std::ptrdiff_t>(n), eg, scratch);
             }
         }
     });
@@ -14114,13 +14218,18 @@ void fake_quantize_f32(const float* x, float* y, std::size_t n, float il, float 
 #endif  // MOIR_KERNELS_SIMD_INT8_QUANTIZE_HPP
 
 #include <cstddef>  // ptrdiff_t, size_t
-#include <cstdint>  // uint8_t
+#include <cstdint>  // int8_t, uint8_t
+#include <cstdlib>  // getenv
+#include <type_traits>  // is_void_v
 
 namespace moir::kernels::simd {
 
 /// The INT8 kernels of one arch (each documented next to its template).
 struct int8_kernel_table {
     int8_blocking blocking;
+    /// The blocking of the arch's pairs flavour (int8_gemm.hpp; avx2's vpmaddubsw kernel), or
+    /// `blocking` where it has none. gemm and conv run weights packed with either.
+    int8_blocking pairs_blocking;
     void (*gemm)(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
                  std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch);
     void (*conv)(const packed_int8_conv& w, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch);
@@ -14137,10 +14246,31 @@ const int8_kernel_table& int8_table();
 
 template <class Arch>
 const int8_kernel_table& int8_table() {
-    static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), &int8_gemm<Arch>, &int8_conv<Arch>,
-                                             &int8_depthwise<Arch>, &quantize_u8<Arch>,
+    using P = typename int8_pairs_flavour<Arch>::type;
+    constexpr int8_blocking pairs = [] {
+        if constexpr (std::is_void_v<P>)
+            return int8_blocking_of<Arch>();
+        else
+            return int8_blocking_of<P>();
+    }();
+    static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), pairs,
+                                             &int8_gemm<Arch>,         &int8_conv<Arch>,
+                                             &int8_depthwise<Arch>,    &quantize_u8<Arch>,
                                              &fake_quantize_f32<Arch>};
     return table;
+}
+
+/// The blocking to pack weights wq[M, K] (element (m, k) at w[m*rs + k]) with for table t: its
+/// pairs flavour's when it has one and the weights fit it (int8_pairs_fit), else t.blocking.
+/// MOIR_INT8_PAIRS=0 in the environment keeps every layer on t.blocking (to measure the two).
+inline const int8_blocking& int8_blocking_for(const int8_kernel_table& t, const std::int8_t* w, std::size_t m,
+                                              std::size_t k, std::ptrdiff_t rs) {
+    if (!t.pairs_blocking.pairs) return t.blocking;
+    static const bool off = [] {
+        const char* v = std::getenv("MOIR_INT8_PAIRS");
+        return v && v[0] == '0';
+    }();
+    return !off && int8_pairs_fit(w, m, k, rs) ? t.pairs_blocking : t.blocking;
 }
 
 }  // namespace moir::kernels::simd
@@ -16492,7 +16622,8 @@ struct fake_quantize {
 // arena buffer of its own: the FakeQuantize's f32 output is never materialized), then each
 // consumer runs on the INT8 kernels of the plan (kernels/simd/int8_*.hpp: 1x1 as GEMM, others
 // through im2col, depthwise on its own kernel) with dequantization, bias and activation fused in
-// the epilogue, writing f32. The plan folds W to f32 before the families run, so the family reads
+// the epilogue, writing f32. A layer whose weight pairs fit the arch's pairs flavour (avx2's
+// vpmaddubsw kernel; 7-bit weights always do) runs on it: kernel names then say "avx2.pairs". The plan folds W to f32 before the families run, so the family reads
 // the s8 constant and the scales behind the Convert and Multiply in the model graph.
 //
 // Arithmetic (kernels/simd/int8_packing.hpp): sx = (ih - il) / 255, zero point zp = round(-il / sx);
@@ -16778,13 +16909,17 @@ struct int8_convolution {
                     const std::size_t want = (b.threads + g.groups - 1) / g.groups, mr = b.int8->blocking.mr;
                     block = std::min(g.out_c, ks::detail::round_up((g.out_c + want - 1) / want, mr));
                 }
+                // the pairs flavour of the arch (avx2: vpmaddubsw) when every weight pair of the
+                // layer fits it, as 7-bit weights do (kernels/simd/int8_gemm.hpp)
+                const ks::int8_blocking& bl =
+                    ks::int8_blocking_for(*b.int8, wq, channels, k, static_cast<std::ptrdiff_t>(k));
                 for (std::size_t gi = 0; gi < g.groups; ++gi)
                     for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
                         ks::conv_geometry pg = g;
                         pg.groups = 1;
                         pg.out_c = std::min(block, g.out_c - o0);
                         int8_conv_step::conv::part p;
-                        p.w = ks::pack_int8_conv(b.int8->blocking, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
+                        p.w = ks::pack_int8_conv(bl, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
                         p.x_off = gi * g.in_c * in_plane;
                         p.y_off = (gi * g.out_c + o0) * out_plane;
                         p.ch_off = gi * g.out_c + o0;
@@ -16796,7 +16931,8 @@ struct int8_convolution {
                     const std::size_t nr = b.int8->blocking.nr();
                     c.grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 }
-                s->kernel += std::string(g.groups > 1 ? "+i8gconv" : "+i8conv") + ksize + suffix;
+                s->kernel += std::string(g.groups > 1 ? "+i8gconv" : "+i8conv") + ksize + "." + std::string(bl.arch) +
+                             c.fused.act_suffix();
             }
             s->scratch_floats = std::max(s->scratch_floats, scratch + 16);
             s->ops += "+" + std::string(b.at(pl.id).op->ir_name) + c.fused.ops;

@@ -44,6 +44,7 @@ struct convert_args {
     std::string accuracy_ranking = "output_error";  ///< how the accuracy control ranks layers
     std::string keep_fp32;               ///< layer names kept in FP32, comma-separated
     std::string fp32_layer_weights = "auto";  ///< how layers kept in FP32 store their weights: auto, int8 or fp32
+    std::string overflow_fix = "disable";     ///< enable: 7-bit convolution weights (AVX2's fast INT8 kernel)
     bool static_shape = false;
     std::size_t check = 0;
     double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16, 1 with INT8
@@ -213,6 +214,12 @@ inline void add_convert(CLI::App& app, convert_args& a) {
                   "compression, as NNCF's; the layer still computes in FP32 on f32 inputs), --keep_fp32 layers keep "
                   "f32 weights; int8: every kept layer stores int8 weights; fp32: none is compressed")
         ->check(CLI::IsMember({"auto", "int8", "fp32"}));
+    c->add_option("--overflow_fix", a.overflow_fix,
+                  "INT8 (as NNCF's overflow_fix): enable quantizes convolution weights to [-64, 64] instead of "
+                  "[-127, 127], so that CPUs without VNNI (AVX2) run them on the u8 x s8 vpmaddubsw kernel, about "
+                  "1.6x the exact 16-bit one, at one bit of weight precision (depthwise and MatMul weights keep 8 "
+                  "bits); disable (default) keeps 8-bit weights everywhere")
+        ->check(CLI::IsMember({"enable", "disable"}));
     c->add_flag("--static_shape", a.static_shape,
                 "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
                 "done when --input_shape fixes them); the IR can then no longer be reshaped");
@@ -234,8 +241,11 @@ inline int run_convert(const convert_args& a) {
     MOIR_CHECK(!int8 || !a.calibration_data.empty(), error,
                "--data_type INT8 needs --calibration_data (a folder of .npy inputs, or NAME=DIR per input)");
     MOIR_CHECK(int8 || a.calibration_data.empty(), error, "--calibration_data is only used with --data_type INT8");
-    MOIR_CHECK(int8 || (a.max_accuracy_drop < 0 && a.validation_data.empty() && a.keep_fp32.empty()), error,
-               "--max_accuracy_drop, --validation_data and --keep_fp32 are only used with --data_type INT8");
+    MOIR_CHECK(int8 || (a.max_accuracy_drop < 0 && a.validation_data.empty() && a.keep_fp32.empty() &&
+                        a.overflow_fix == "disable"),
+               error,
+               "--max_accuracy_drop, --validation_data, --keep_fp32 and --overflow_fix are only used with --data_type "
+               "INT8");
     MOIR_CHECK(a.validation_data.empty() || a.max_accuracy_drop >= 0, error,
                "--validation_data is only used with --max_accuracy_drop");
     model m = load_model(a.input_model, opt);
@@ -263,6 +273,7 @@ inline int run_convert(const convert_args& a) {
         io.activations = a.quantization_preset == "performance" ? passes::activation_scheme::symmetric
                                                                 : passes::activation_scheme::asymmetric;
         io.all_kept_int8_weights = a.fp32_layer_weights == "int8";
+        io.overflow_fix = a.overflow_fix == "enable";
         for (const auto& layer : split_list(a.keep_fp32, ',')) {
             bool found = false;
             for (const auto& n : m.nodes) found = found || n.name == layer;
@@ -329,6 +340,7 @@ inline int run_convert(const convert_args& a) {
         params.emplace_back("calibration_data", a.calibration_data);
         params.emplace_back("calibration_method", a.calibration_method);
         params.emplace_back("quantization_preset", a.quantization_preset);
+        if (a.overflow_fix == "enable") params.emplace_back("overflow_fix", "enable");
         if (a.calibration_subset) params.emplace_back("calibration_subset", std::to_string(a.calibration_subset));
         if (a.max_accuracy_drop >= 0) params.emplace_back("max_accuracy_drop", std::to_string(a.max_accuracy_drop));
         if (!int8_rep.kept_fp32.empty()) {

@@ -8,9 +8,13 @@
 #include <support/protobuf_writer.hpp>
 
 #include <moir/io/npy.hpp>
+#include <moir/ir/ir_reader.hpp>
+#include <moir/ops/constant.hpp>
 
 #include <doctest/doctest.h>
 
+#include <algorithm>  // max
+#include <cstdlib>    // abs
 #include <fstream>   // ifstream, ofstream
 #include <iterator>  // istreambuf_iterator
 #include <string>    // string
@@ -177,6 +181,36 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
     CHECK(r.output.find("report: INT8 layers 1 of 2 quantizable") != std::string::npos);
     CHECK(slurp(dir + "/ack.xml").find("<keep_fp32 value=\"conv2\"/>") != std::string::npos);
 
+    // --overflow_fix enable: 7-bit convolution weights, recorded in the rt_info, and the run stays close
+    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
+            " --model_name of --data_type INT8 --calibration_data " + q(dir + "/calib") + " --overflow_fix enable");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(slurp(dir + "/of.xml").find("<overflow_fix value=\"enable\"/>") != std::string::npos);
+    fs::create_directories(dir + "/out_of");
+    r = run(q(moir_exe()) + " run --model " + q(dir + "/of.xml") + " --input x=" + q(dir + "/test/in_20_0.npy") +
+            " --output_dir " + q(dir + "/out_of"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    {
+        const difference d = compare(moir::npy::load(dir + "/out_of/y.npy"), moir::npy::load(dir + "/out_f/y.npy"));
+        INFO("INT8 with 7-bit weights vs FP32: max|err| " << d.max_abs_err << " of max|ref| " << d.max_abs_ref);
+        CHECK(d.within(0.08));
+        CHECK(d.max_abs_err > 0.0);
+    }
+    // the weights differ from the 8-bit ones: each i8 constant's largest magnitude is 64
+    {
+        const moir::model of = moir::ir::load(dir + "/of.xml");
+        std::size_t i8 = 0;
+        for (const auto& n : of.nodes)
+            if (n.is<moir::ops::constant>() && n.attrs_as<moir::ops::constant>().value.type() == moir::element_type::i8) {
+                const auto& t = n.attrs_as<moir::ops::constant>().value;
+                int top = 0;
+                for (std::size_t i = 0; i < t.numel(); ++i) top = std::max(top, std::abs(int(t.data<std::int8_t>()[i])));
+                CHECK(top == 64);
+                ++i8;
+            }
+        CHECK(i8 == 2);
+    }
+
     // --data_type FP16 is --compress_to_fp16
     r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) + " --model_name h --data_type FP16");
     REQUIRE_MESSAGE(r.status == 0, r.output);
@@ -211,6 +245,7 @@ TEST_CASE("moir convert --data_type INT8: bad calibration flags fail clearly and
         {"--data_type INT8 --calibration_data nope=" + q(dir + "/good"), {"no input 'nope'", "inputs: x"}},
         {"--calibration_data " + q(dir + "/good"), {"only used with --data_type INT8"}},
         {"--max_accuracy_drop 0.1", {"only used with --data_type INT8"}},
+        {"--overflow_fix enable", {"only used with --data_type INT8"}},
         {"--data_type INT8 --calibration_data " + q(dir + "/good") + " --keep_fp32 conv1,nope", {"--keep_fp32", "no layer 'nope'"}},
         {"--data_type INT8 --calibration_data " + q(dir + "/good") + " --validation_data " + q(dir + "/good"),
          {"--validation_data is only used with --max_accuracy_drop"}},
@@ -230,6 +265,7 @@ TEST_CASE("moir convert --data_type INT8: bad calibration flags fail clearly and
     CHECK(run(base + "--data_type INT4 --calibration_data " + q(dir + "/good")).status != 0);
     CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --calibration_method kl").status != 0);
     CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --quantization_preset fast").status != 0);
+    CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --overflow_fix first_layer_only").status != 0);
     CHECK(fs::is_empty(dir + "/out"));
 }
 
@@ -238,7 +274,7 @@ TEST_CASE("moir convert --help describes the INT8 flags") {
     REQUIRE(r.status == 0);
     for (const char* flag : {"--data_type", "--calibration_data", "--calibration_method", "--calibration_percentile",
                              "--calibration_subset", "--max_accuracy_drop", "--validation_data", "--keep_fp32",
-                             "--quantization_preset", "--accuracy_ranking"})
+                             "--quantization_preset", "--accuracy_ranking", "--overflow_fix"})
         CHECK_MESSAGE(r.output.find(flag) != std::string::npos, flag);
     CHECK(r.output.find("NAME=DIR") != std::string::npos);
 }

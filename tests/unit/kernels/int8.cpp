@@ -5,7 +5,9 @@
 // shifts and every activation, within 1e-5 relative of the epilogue computed in double. Sizes are
 // awkward on purpose: M, N, channels and widths not multiples of any vector or tile, K not a
 // multiple of the k-group (4 for VNNI, 2 for AVX2), 1x1 images, stride 2 on odd sizes, zero points 0,
-// 128 and an odd one.
+// 128 and an odd one. An arch's pairs flavour (avx2.pairs: vpmaddubsw, whose s16 pair sums are exact
+// only for weights that fit) is tested as an arch of its own on 7-bit weights, a third of them at
+// +-64, where a pair of 255 x 64 products is the largest s16 sum it must hold.
 
 #include "support.hpp"
 
@@ -24,14 +26,23 @@ namespace kr = moir::kernels::reference;
 
 namespace {
 
-/// The (name, table) of each INT8 arch compiled in and available; reports the skipped ones once.
-std::vector<std::pair<std::string, const ks::int8_kernel_table*>> int8_arches() {
-    std::vector<std::pair<std::string, const ks::int8_kernel_table*>> r;
+/// One kernel flavour to test: an INT8 arch's table with its own blocking, or its pairs flavour's
+/// (avx2.pairs: fed 7-bit weights, which always fit it).
+struct flavour {
+    std::string first;
+    const ks::int8_kernel_table* table = nullptr;
+    ks::int8_blocking blocking;
+};
+
+/// The flavours of each INT8 arch compiled in and available; reports the skipped ones once.
+std::vector<flavour> int8_arches() {
+    std::vector<flavour> r;
     static bool reported = false;
     for_each_type(arch::int8_arches{}, [&](auto tag) {
         using Arch = typename decltype(tag)::type;
         if (const auto* t = runtime::int8_table_if_usable<Arch>()) {
-            r.emplace_back(std::string(Arch::name), t);
+            r.push_back({std::string(Arch::name), t, t->blocking});
+            if (t->pairs_blocking.pairs) r.push_back({std::string(t->pairs_blocking.arch), t, t->pairs_blocking});
         } else if (!reported) {
             const std::string why = runtime::compiled_in<Arch>() ? "not available on this CPU" : "not compiled in";
             MESSAGE("int8 arch " << Arch::name << " skipped: " << why);
@@ -55,13 +66,17 @@ std::vector<std::uint8_t> random_u8(std::size_t n, std::uint32_t seed) {
     }
     return v;
 }
-/// s8 weights in [-127, 127] (the symmetric range; -128 never occurs).
-std::vector<std::int8_t> random_s8(std::size_t n, std::uint32_t seed) {
+/// s8 weights in [-127, 127] (the symmetric range; -128 never occurs), or [-64, 64] for a pairs
+/// blocking (overflow-fixed 7-bit weights), about a third of them at the ends of the range.
+std::vector<std::int8_t> random_s8(std::size_t n, std::uint32_t seed, const ks::int8_blocking& bl = {}) {
     std::vector<std::int8_t> v(n);
     std::uint32_t s = seed * 2654435761u + 7u;
+    const std::uint32_t top = bl.pairs ? 64u : 127u;
     for (auto& x : v) {
         s = s * 1664525u + 1013904223u;
-        x = static_cast<std::int8_t>(static_cast<std::int32_t>((s >> 16) % 255u) - 127);
+        const std::uint32_t r = s >> 16;
+        x = static_cast<std::int8_t>(r % 3u == 0 ? (r & 8u ? std::int32_t(top) : -std::int32_t(top))
+                                                 : static_cast<std::int32_t>(r % (2 * top + 1)) - std::int32_t(top));
     }
     return v;
 }
@@ -101,7 +116,7 @@ constexpr std::int32_t zero_points[] = {0, 128, 37};
 }  // namespace
 
 TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on awkward sizes") {
-    for (const auto& [name, table] : int8_arches()) {
+    for (const auto& [name, table, blocking] : int8_arches()) {
         std::size_t failures = 0, run = 0, i = 0;
         for (std::size_t m : {1, 3, 7, 13, 17, 33})
             for (std::size_t k : {1, 3, 5, 7, 13, 124, 129, 257})
@@ -109,7 +124,7 @@ TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on 
                     const std::int32_t zp = zero_points[i % 3];
                     const activation act = all_activations[i % 6];
                     ++i;
-                    const auto w = random_s8(m * k, 1 + std::uint32_t(i));
+                    const auto w = random_s8(m * k, 1 + std::uint32_t(i), blocking);
                     const auto x0 = random_u8(k * n, 2 + std::uint32_t(i));
                     const auto want = kr::int8_gemm(w.data(), x0.data(), m, k, n, zp);
                     // B and C with row strides wider than N: the kernel must honour ldb and ldc
@@ -117,9 +132,8 @@ TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on 
                     std::vector<std::uint8_t> x(k * ldb, 0xEE);
                     for (std::size_t r = 0; r < k; ++r)
                         for (std::size_t j = 0; j < n; ++j) x[r * ldb + j] = x0[r * n + j];
-                    const ks::packed_int8_a pa =
-                        ks::pack_int8_a(table->blocking, w.data(), m, k, std::ptrdiff_t(k), zp);
-                    std::vector<float> scratch(ks::int8_gemm_scratch_bytes(table->blocking, k, n) / 4 + 16);
+                    const ks::packed_int8_a pa = ks::pack_int8_a(blocking, w.data(), m, k, std::ptrdiff_t(k), zp);
+                    std::vector<float> scratch(ks::int8_gemm_scratch_bytes(blocking, k, n) / 4 + 16);
                     const std::string what = name + " int8_gemm m=" + std::to_string(m) + " k=" + std::to_string(k) +
                                              " n=" + std::to_string(n) + " zp=" + std::to_string(zp);
                     // exact: unit scale, no shift, no activation
@@ -178,17 +192,17 @@ TEST_CASE("int8 conv (1x1 GEMM and im2col): s32-exact and epilogue, odd sizes, s
         geometry(1, 9, 4, 5, 6, 1, 2, 0),     // 1x1 stride 2 (not pointwise: im2col path)
         geometry(1, 33, 19, 7, 5, 2, 1, 0),   // even kernel, no pad
     };
-    for (const auto& [name, table] : int8_arches()) {
+    for (const auto& [name, table, blocking] : int8_arches()) {
         std::size_t failures = 0, i = 0;
         for (const auto& g : geos) {
             for (std::int32_t zp : zero_points) {
                 const activation act = all_activations[i % 6];
                 ++i;
                 const std::size_t k = g.in_c * g.kh * g.kw, channels = g.groups * g.out_c, plane = g.out_h * g.out_w;
-                const auto w = random_s8(channels * k, 11 + std::uint32_t(i));
+                const auto w = random_s8(channels * k, 11 + std::uint32_t(i), blocking);
                 const auto x = random_u8(g.groups * g.in_c * g.in_h * g.in_w, 12 + std::uint32_t(i));
                 const auto want = kr::int8_conv(g, w.data(), x.data(), zp);
-                const ks::packed_int8_conv p = ks::pack_int8_conv(table->blocking, w.data(), g, zp);
+                const ks::packed_int8_conv p = ks::pack_int8_conv(blocking, w.data(), g, zp);
                 std::vector<float> scratch(ks::int8_conv_scratch_bytes(p) / 4 + 16);
                 const std::string what = name + " int8_conv g=" + std::to_string(g.groups) + " " +
                                          std::to_string(g.in_c) + "->" + std::to_string(g.out_c) + " " +
@@ -225,7 +239,8 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
             }
     geos.push_back(geometry(17, 1, 1, 10, 11, 3, 1, 1, 2));  // dilated: the general loop
     geos.push_back(geometry(3, 1, 1, 9, 8, 3, 2, 0));        // unpadded stride 2
-    for (const auto& [name, table] : int8_arches()) {
+    for (const auto& [name, table, blocking] : int8_arches()) {
+        if (blocking.pairs) continue;  // the depthwise kernel has no pairs flavour
         std::size_t failures = 0, i = 0;
         for (const auto& g : geos) {
             for (std::int32_t zp : zero_points) {
@@ -256,5 +271,43 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
         }
         INFO(name);
         CHECK(failures == 0);
+    }
+}
+
+TEST_CASE("int8 pairs flavour: which weights fit it, the s16 edge, and what the packer refuses") {
+    const std::int8_t fit[] = {64, 64, -64, -64, 127, -127, -128, 127, 100, 28, -100, -28};
+    CHECK(ks::int8_pairs_fit(fit, 1, 12, 12));
+    const std::int8_t over[] = {64, 65};
+    CHECK_FALSE(ks::int8_pairs_fit(over, 1, 2, 2));
+    const std::int8_t over_neg[] = {0, 0, -65, -64};
+    CHECK_FALSE(ks::int8_pairs_fit(over_neg, 1, 4, 4));
+    const std::int8_t odd_k[] = {127, 5, 7};  // (127, 5) does not fit; (7, padding 0) would
+    CHECK_FALSE(ks::int8_pairs_fit(odd_k, 1, 3, 3));
+    const std::int8_t odd_ok[] = {1, 5, 127};
+    CHECK(ks::int8_pairs_fit(odd_ok, 1, 3, 3));
+    // rows are checked with their stride: row 1 (at offset 4) does not fit
+    const std::int8_t rows[] = {10, 10, 0, 0, 100, 100, 0, 0};
+    CHECK(ks::int8_pairs_fit(rows, 1, 2, 4));
+    CHECK_FALSE(ks::int8_pairs_fit(rows, 2, 2, 4));
+    for (const auto& [name, table, blocking] : int8_arches()) {
+        if (!blocking.pairs) continue;
+        INFO(name);
+        CHECK_THROWS_WITH_AS(ks::pack_int8_a(blocking, over, 1, 2, 2, 0), doctest::Contains("pairs"), error);
+        // every pair at the s16 edge: 255 * 64 * 2 = 32640 per pair, exact; with zero point 255
+        const std::size_t m = 5, k = 37, n = 21;
+        std::vector<std::int8_t> w(m * k);
+        for (std::size_t i = 0; i < w.size(); ++i) w[i] = (i / 2) % 3 == 0 ? -64 : 64;
+        const std::vector<std::uint8_t> x(k * n, 255);
+        const auto want = kr::int8_gemm(w.data(), x.data(), m, k, n, 255);
+        const ks::packed_int8_a pa = ks::pack_int8_a(blocking, w.data(), m, k, std::ptrdiff_t(k), 255);
+        std::vector<float> scratch(ks::int8_gemm_scratch_bytes(blocking, k, n) / 4 + 16), c(m * n);
+        const std::vector<float> ones(m, 1.0f);
+        ks::int8_epilogue e;
+        e.scale = ones.data();
+        table->gemm(pa, x.data(), std::ptrdiff_t(n), n, c.data(), std::ptrdiff_t(n), e, scratch.data());
+        CHECK(count_inexact(c.data(), want, name + " at the s16 edge") == 0);
+        // the table packs fitting weights with the pairs blocking, others with the exact one
+        CHECK(ks::int8_blocking_for(*table, w.data(), m, k, std::ptrdiff_t(k)).pairs);
+        CHECK_FALSE(ks::int8_blocking_for(*table, over, 1, 2, 2).pairs);
     }
 }

@@ -21,6 +21,7 @@
 
 #include <algorithm>  // max
 #include <cmath>      // fabs, sin
+#include <cstdlib>    // abs
 #include <cstddef>    // size_t
 #include <string>     // string
 #include <utility>    // pair
@@ -297,6 +298,56 @@ TEST_CASE("quantize_int8: the NNCF form, ranges, sharing, IR round trip, closene
     // f16 scales and biases move a few activations across a FakeQuantize level (measured 1.7%)
     CHECK(relative_error(reference_executor<>(twice).run(in)[0], got[0]) < 0.05);
     CHECK(relative_error(reference_executor<>(twice).run(in)[1], got[1]) < 0.05);
+}
+
+TEST_CASE("quantize_int8 overflow_fix: convolution weights in [-64, 64], depthwise and MatMul keep 8 bits") {
+    const auto [q7, s7] = passes::quantize_weights_int8(waves({3, 2, 3, 3}, 1.0f, 0.43f), {3, 1, 1, 1}, 64);
+    const auto [q8, s8] = passes::quantize_weights_int8(waves({3, 2, 3, 3}, 1.0f, 0.43f), {3, 1, 1, 1});
+    for (std::size_t c = 0; c < 3; ++c) CHECK(s7.data<float>()[c] == doctest::Approx(s8.data<float>()[c] * 127.0 / 64.0));
+    int top = 0;
+    for (std::size_t i = 0; i < q7.numel(); ++i) top = std::max(top, std::abs(int(q7.data<std::int8_t>()[i])));
+    CHECK(top == 64);
+    CHECK_THROWS_AS(passes::quantize_weights_int8(waves({2, 2}, 1.0f, 0.4f), {2, 1}, 128), error);
+
+    model m = small_net(8);
+    const auto table = passes::calibrate_int8(m, calibration_inputs(6));
+    const model fp32 = m;
+    model plain = m;
+    passes::int8_options o;
+    o.overflow_fix = true;
+    const passes::int8_report rep = passes::quantize_int8(m, table, nullptr, o);
+    passes::quantize_int8(plain, table);
+    CHECK(rep.int8_layers == 5);
+    std::size_t seven = 0, eight = 0;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        const bool conv = n.is<ops::convolution>(), group = n.is<ops::group_convolution>(), mm = n.is<ops::matmul>();
+        if (!conv && !group && !mm) continue;
+        const node& cv = m.nodes[input_node(m, id, 1).inputs[0].node];
+        const tensor& q = m.nodes[cv.inputs[0].node].attrs_as<ops::constant>().value;
+        int biggest = 0;
+        for (std::size_t i = 0; i < q.numel(); ++i) biggest = std::max(biggest, std::abs(int(q.data<std::int8_t>()[i])));
+        INFO(n.name);
+        CHECK(biggest == (conv ? 64 : 127));  // the small net's depthwise conv and MatMul keep 8 bits
+        (conv ? seven : eight) += 1;
+    }
+    CHECK(seven == 3);
+    CHECK(eight == 2);
+    // still close to FP32, and not the 8-bit model
+    const std::vector<tensor> in{random_tensor(element_type::f32, {1, 3, 8, 8}, 999, -2.0, 2.0)};
+    const auto ref = reference_executor<>(fp32).run(in);
+    const auto got = reference_executor<>(m).run(in);
+    const auto got8 = reference_executor<>(plain).run(in);
+    CHECK(relative_error(got[1], ref[1]) < 0.03);
+    CHECK(relative_error(got[0], ref[0]) < 0.12);
+    CHECK(got[1].to_vector<float>() != got8[1].to_vector<float>());
+    // a grouped convolution with 2 channels per group is a GEMM layer: 7 bits; a depthwise one is not
+    for (node_id id : m.topo_order())
+        if (m.nodes[id].is<ops::group_convolution>()) {
+            CHECK_FALSE(passes::overflow_fix_applies(m.nodes[id], shape{8, 1, 1, 3, 3}));
+            CHECK(passes::overflow_fix_applies(m.nodes[id], shape{4, 2, 2, 3, 3}));
+            CHECK(passes::overflow_fix_applies(m.nodes[id], shape{4, 2, 1, 3, 3}));
+        }
 }
 
 TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's other consumers keep f32") {

@@ -47,6 +47,7 @@ struct qbuilder {
     model m;
     std::size_t n = 0;
     std::uint32_t seed = 11;
+    int weight_top = 127;  ///< weights in [-weight_top, weight_top] (64: overflow-fixed 7-bit ones)
     std::string fresh(const std::string& what) { return what + std::to_string(n++); }
     output_ref param(const shape& s) {
         const node_id id = m.add<ops::parameter>({element_type::f32, partial_shape(s)}, {}, fresh("x"));
@@ -67,7 +68,8 @@ struct qbuilder {
     /// Multiply(Convert(Const s8 [dims]), Const f32 scale [out channels, 1, ...]).
     output_ref qweights(const shape& dims, std::size_t channels_axes) {
         std::vector<std::int8_t> q(numel(dims));
-        for (auto& v : q) v = static_cast<std::int8_t>(static_cast<int>(next(seed) >> 16) % 255 - 127);
+        for (auto& v : q)
+            v = static_cast<std::int8_t>(static_cast<int>(next(seed) >> 16) % (2 * weight_top + 1) - weight_top);
         shape sd(dims.size(), 1);
         for (std::size_t d = 0; d < channels_axes; ++d) sd[d] = dims[d];
         const tensor scale = random_f32(sd, next(seed), 0.002f, 0.01f);
@@ -155,6 +157,35 @@ TEST_CASE("int8 plan: one FakeQuantize feeding a 1x1 conv and a depthwise conv, 
             check_close(f.run(in), want, 2e-5);
             CHECK(count_kernel(f, "quantize_u8.") == 0);
             CHECK(count_kernel(f, "fake_quantize.") == 3);
+        }
+}
+
+TEST_CASE("int8 plan: 7-bit weights run on the arch's pairs flavour (avx2.pairs), 8-bit ones on the exact kernel") {
+    qbuilder b;
+    const auto x = b.param({1, 21, 9, 13});
+    const auto q = b.fq(x, sym_lo, sym_hi);
+    b.weight_top = 64;
+    b.output(b.op<ops::hswish>({}, {b.bias(b.conv(q, 21, 19, 1, 1, 0), 19)}));  // 1x1, 7-bit
+    b.output(b.bias(b.conv(q, 21, 6, 3, 2, 1), 6));                             // 3x3 s2 padded, 7-bit
+    b.weight_top = 127;
+    b.output(b.conv(q, 21, 5, 1, 1, 0));  // 8-bit: the exact kernel
+    b.m.validate();
+    const std::vector<tensor> in{random_f32({1, 21, 9, 13}, 8, -1.5f, 1.5f)};
+    const auto want = reference_executor<>(b.m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 3}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan p(b.m, {in[0].dims()}, o);
+            check_close(p.run(in), want, 2e-5);
+            CHECK(count_kernel(p, "quantize_u8.") == 1);
+            const bool pairs = p.int8_arch() == "avx2";  // the one arch with a pairs flavour
+            CHECK(count_kernel(p, ".pairs") == (pairs ? 1 : 0));  // one step holds all three
+            CHECK(count_kernel(p, "i8conv1x1.avx2.pairs") == (pairs ? 1 : 0));
+            CHECK(count_kernel(p, "i8conv3x3.avx2.pairs") == (pairs ? 1 : 0));
+            MESSAGE(arch << " x" << threads << ": " << p.steps().front()->kernel);
         }
 }
 

@@ -39,11 +39,11 @@ void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const
             const std::uint8_t* xg = x + gi * g.in_c * in_plane;
             float* yg = y + gi * g.out_c * n;
             if (g.pointwise()) {
-                detail::int8_gemm_run<Arch, Act>(w, u8_matrix_source{xg, static_cast<std::ptrdiff_t>(in_plane)}, n, yg,
+                detail::int8_gemm_flavour<Arch, Act>(w, u8_matrix_source{xg, static_cast<std::ptrdiff_t>(in_plane)}, n, yg,
                                                  static_cast<std::ptrdiff_t>(n), eg, scratch);
             } else {
                 const u8_im2col_source src{xg, &g, static_cast<std::uint8_t>(w.zero_point)};
-                detail::int8_gemm_run<Arch, Act>(w, src, n, yg, static_cast<std::ptrdiff_t>(n), eg, scratch);
+                detail::int8_gemm_flavour<Arch, Act>(w, src, n, yg, static_cast<std::ptrdiff_t>(n), eg, scratch);
             }
         }
     });

@@ -39,9 +39,13 @@ namespace moir::kernels::simd {
 /// The register blocking of an arch's INT8 GEMM: micro-tile mr rows x nv vectors of `width` s32
 /// lanes; K consumed in groups of `kgroup` (2 for vpmaddwd, 4 for vpdpbusd, 1 scalar); the bytes of a
 /// packed weight (a_bytes) and of a packed activation (b_bytes).
+/// `pairs`: the kernel sums u8 x s8 products two at a time in s16 before widening them to s32
+/// (AVX2's vpmaddubsw), which is exact only for weights whose pairs fit (int8_pairs_fit); packers
+/// choose such a blocking per layer (int8_blocking_for, kernels/simd/int8_table.hpp).
 struct int8_blocking {
     std::size_t mr = 4, nv = 1, width = 1, kgroup = 1, a_bytes = 2, b_bytes = 2;
     std::string_view arch = "reference";
+    bool pairs = false;
     constexpr std::size_t nr() const { return nv * width; }
     constexpr std::size_t kpad(std::size_t k) const { return (k + kgroup - 1) / kgroup * kgroup; }
 };
@@ -60,6 +64,22 @@ inline std::unique_ptr<void, free_bytes_deleter> aligned_zero_bytes(std::size_t 
 }
 }  // namespace detail
 
+/// Whether the s16 pair sums of a pairs kernel are exact for weights wq[M, K] (element (m, k) at
+/// w[m*rs + k]) on any u8 activations: for each row and each even k, the pair (k, k + 1) (k + 1 past
+/// K reads 0) has positive and negative parts of at most 128 in magnitude, so |q0*w0 + q1*w1| <=
+/// 255 * 128 = 32640 < 32768. Weights in [-64, 64] always fit; 8-bit weights usually do not.
+inline bool int8_pairs_fit(const std::int8_t* w, std::size_t m, std::size_t k, std::ptrdiff_t rs) {
+    for (std::size_t mi = 0; mi < m; ++mi) {
+        const std::int8_t* row = w + static_cast<std::ptrdiff_t>(mi) * rs;
+        for (std::size_t ki = 0; ki < k; ki += 2) {
+            const int w0 = row[ki], w1 = ki + 1 < k ? row[ki + 1] : 0;
+            const int pos = (w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0), neg = (w0 < 0 ? -w0 : 0) + (w1 < 0 ? -w1 : 0);
+            if (pos > 128 || neg > 128) return false;
+        }
+    }
+    return true;
+}
+
 /// Quantized weights A[M, K] packed for one arch (layout above), with the zero-point compensation.
 struct packed_int8_a {
     int8_blocking blocking;
@@ -73,10 +93,13 @@ struct packed_int8_a {
 
 /// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp.
 /// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-127, 127].
+/// requires (checked): a pairs blocking only for weights that fit it (int8_pairs_fit).
 inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, std::size_t m, std::size_t k,
                                  std::ptrdiff_t rs, std::int32_t zp) {
     MOIR_CHECK(m >= 1 && k >= 1, error, "pack_int8_a: empty matrix");
     MOIR_CHECK(k <= 65536, error, "pack_int8_a: K > 65536 could overflow the s32 accumulators");
+    MOIR_CHECK(!bl.pairs || int8_pairs_fit(w, m, k, rs), error,
+               "pack_int8_a: weights whose pairs overflow s16 given to a pairs kernel");
     packed_int8_a p;
     p.blocking = bl, p.m = m, p.k = k, p.kp = bl.kpad(k), p.zero_point = zp;
     const std::size_t mr = bl.mr, g = bl.kgroup, mpad = detail::round_up(m, mr);

@@ -13,13 +13,18 @@
 #include <moir/kernels/simd/int8_quantize.hpp>
 
 #include <cstddef>  // ptrdiff_t, size_t
-#include <cstdint>  // uint8_t
+#include <cstdint>  // int8_t, uint8_t
+#include <cstdlib>  // getenv
+#include <type_traits>  // is_void_v
 
 namespace moir::kernels::simd {
 
 /// The INT8 kernels of one arch (each documented next to its template).
 struct int8_kernel_table {
     int8_blocking blocking;
+    /// The blocking of the arch's pairs flavour (int8_gemm.hpp; avx2's vpmaddubsw kernel), or
+    /// `blocking` where it has none. gemm and conv run weights packed with either.
+    int8_blocking pairs_blocking;
     void (*gemm)(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
                  std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch);
     void (*conv)(const packed_int8_conv& w, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch);
@@ -36,10 +41,31 @@ const int8_kernel_table& int8_table();
 
 template <class Arch>
 const int8_kernel_table& int8_table() {
-    static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), &int8_gemm<Arch>, &int8_conv<Arch>,
-                                             &int8_depthwise<Arch>, &quantize_u8<Arch>,
+    using P = typename int8_pairs_flavour<Arch>::type;
+    constexpr int8_blocking pairs = [] {
+        if constexpr (std::is_void_v<P>)
+            return int8_blocking_of<Arch>();
+        else
+            return int8_blocking_of<P>();
+    }();
+    static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), pairs,
+                                             &int8_gemm<Arch>,         &int8_conv<Arch>,
+                                             &int8_depthwise<Arch>,    &quantize_u8<Arch>,
                                              &fake_quantize_f32<Arch>};
     return table;
+}
+
+/// The blocking to pack weights wq[M, K] (element (m, k) at w[m*rs + k]) with for table t: its
+/// pairs flavour's when it has one and the weights fit it (int8_pairs_fit), else t.blocking.
+/// MOIR_INT8_PAIRS=0 in the environment keeps every layer on t.blocking (to measure the two).
+inline const int8_blocking& int8_blocking_for(const int8_kernel_table& t, const std::int8_t* w, std::size_t m,
+                                              std::size_t k, std::ptrdiff_t rs) {
+    if (!t.pairs_blocking.pairs) return t.blocking;
+    static const bool off = [] {
+        const char* v = std::getenv("MOIR_INT8_PAIRS");
+        return v && v[0] == '0';
+    }();
+    return !off && int8_pairs_fit(w, m, k, rs) ? t.pairs_blocking : t.blocking;
 }
 
 }  // namespace moir::kernels::simd

@@ -20,7 +20,8 @@
 //   A range narrower than 1e-6 is widened to it (a tensor that is always zero still gets levels).
 // Weights: per output channel c, s_c = max|W_c| / 127 (1 for an all-zero channel),
 // q = nearbyint(W / s_c) in [-127, 127] (symmetric; -128 unused, as NNCF does), so every weight is
-// within s_c / 2 of q * s_c. The i8 Const feeds a Convert to f32 marked with the rt_info
+// within s_c / 2 of q * s_c; with int8_options::overflow_fix, convolutions use 64 for 127 (7-bit
+// weights that AVX2's fast u8 x s8 kernel runs exactly). The i8 Const feeds a Convert to f32 marked with the rt_info
 // "decompression" (so fold_constants and the fusions leave the chain alone, as for FP16 weights),
 // then a Multiply by the f32 scale whose shape int8_layers gives ([Cout,1,1,1] for Convolution,
 // [G,Cout/G,1,1,1] for GroupConvolution, [1,N] for a MatMul's [K,N] weights). One chain per weight
@@ -37,7 +38,9 @@
 #include <moir/core/model.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/convert.hpp>
+#include <moir/ops/convolution.hpp>
 #include <moir/ops/fake_quantize.hpp>
+#include <moir/ops/group_convolution.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/passes/pass_concept.hpp>
 #include <moir/passes/quantize/calibrate_int8.hpp>
@@ -92,7 +95,22 @@ struct int8_options {
     /// Layers of keep_fp32 (not in int8_weights) whose weights are stored f16 (Const f16 -> Convert
     /// f32 "decompression", as compress_to_fp16 writes them) when they fit f16's range.
     std::set<std::string> fp16_weights;
+    /// NNCF's overflow fix: the weights of layers that compute on the INT8 GEMM (Convolution, and
+    /// GroupConvolution but for depthwise ones) are quantized to [-64, 64] (scale max|w| / 64) instead
+    /// of [-127, 127], so that every pair of them fits AVX2's vpmaddubsw kernel (kernels/simd/
+    /// int8_gemm.hpp: about 1.6x the exact vpmaddwd one on AVX2 CPUs without VNNI) at the cost of one
+    /// bit of weight precision. Depthwise and MatMul weights, and the weight-only i8 weights of
+    /// layers kept in FP32, keep [-127, 127]: their kernels gain nothing from it.
+    bool overflow_fix = false;
 };
+
+/// Whether quantize_int8 gives layer n (weights of shape wdims) 7-bit weights under
+/// int8_options::overflow_fix: a Convolution, or a GroupConvolution ([G, Cout/G, Cin/G, ...]) with
+/// more than one input or output channel per group.
+inline bool overflow_fix_applies(const node& n, const shape& wdims) {
+    if (n.is<ops::convolution>()) return true;
+    return n.is<ops::group_convolution>() && wdims.size() >= 3 && wdims[1] * wdims[2] > 1;
+}
 
 /// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}.
 ///   - low >= 0: [0, high] (u8 codes, zero point 0);
@@ -120,9 +138,12 @@ inline std::pair<float, float> fake_quantize_range(const activation_range& r,
     return {static_cast<float>(-a * 128.0 / 127.0), static_cast<float>(a)};
 }
 
-/// Symmetric per-channel int8 weights: q (i8, w's shape) and the scale (f32, scale_shape), with
-/// q * scale within scale / 2 of w. requires: w f32; scale_shape of w's rank, each dim 1 or w's.
-inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const shape& scale_shape) {
+/// Symmetric per-channel int8 weights: q (i8, w's shape, in [-max_code, max_code]) and the scale
+/// (f32, scale_shape) = max|w| / max_code per channel, with q * scale within scale / 2 of w.
+/// requires: w f32; scale_shape of w's rank, each dim 1 or w's; 1 <= max_code <= 127.
+inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const shape& scale_shape, int max_code = 127) {
+    MOIR_CHECK(max_code >= 1 && max_code <= 127, error, "the weight code range must be within [1, 127]");
+    const double top = max_code;
     const shape& ws = w.dims();
     MOIR_CHECK(scale_shape.size() == ws.size(), error, "the weight scale must have the weights' rank");
     // the scale element of each weight: row-major index over the dims the scale keeps
@@ -148,11 +169,11 @@ inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const sh
     for (std::size_t e = 0; e < n; ++e)
         if (std::isfinite(x[e])) maxabs[channel[e]] = std::max(maxabs[channel[e]], std::fabs(static_cast<double>(x[e])));
     std::vector<float> scale(ns);
-    for (std::size_t c = 0; c < ns; ++c) scale[c] = maxabs[c] > 0.0 ? static_cast<float>(maxabs[c] / 127.0) : 1.0f;
+    for (std::size_t c = 0; c < ns; ++c) scale[c] = maxabs[c] > 0.0 ? static_cast<float>(maxabs[c] / top) : 1.0f;
     std::vector<std::int8_t> q(n);
     for (std::size_t e = 0; e < n; ++e) {
         const double v = std::nearbyint(static_cast<double>(x[e]) / static_cast<double>(scale[channel[e]]));
-        q[e] = static_cast<std::int8_t>(std::min(127.0, std::max(-127.0, std::isfinite(v) ? v : 0.0)));
+        q[e] = static_cast<std::int8_t>(std::min(top, std::max(-top, std::isfinite(v) ? v : 0.0)));
     }
     return {tensor::from_vector(q, ws), tensor::from_vector(scale, scale_shape)};
 }
@@ -167,7 +188,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
                                  const int8_options& opt = {}) {
     int8_report rep;
     std::map<output_ref, node_id> fq_of;       // one FakeQuantize per tensor
-    std::map<node_id, output_ref> weights_of;  // one dequantize chain per weight constant
+    std::map<std::pair<node_id, int>, output_ref> weights_of;  // one dequantize chain per weight constant and range
     std::map<node_id, output_ref> fp16_of;     // one f16 decompression chain per weight constant
     auto constant = [&](const tensor& t, const std::string& nm) {
         const node_id c = m.add<ops::constant>({t}, {}, nm);
@@ -190,13 +211,13 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
         if (L.weights_required && !has_weights) continue;
         ++rep.layers;
         // the dequantize chain of the layer's weight constant (one per constant, shared)
-        auto int8_weights = [&]() {
+        auto int8_weights = [&](int max_code) {
             const node_id wid = m.nodes[id].inputs[L.weights].node;
-            auto w = weights_of.find(wid);
+            auto w = weights_of.find({wid, max_code});
             if (w == weights_of.end()) {
                 const tensor value = m.nodes[wid].attrs_as<ops::constant>().value;
-                const std::string nm = m.nodes[wid].name;
-                const auto [q, s] = quantize_weights_int8(value, L.scale_shape(m.nodes[id], value.dims()));
+                const std::string nm = m.nodes[wid].name + (max_code == 127 ? "" : "/" + std::to_string(max_code));
+                const auto [q, s] = quantize_weights_int8(value, L.scale_shape(m.nodes[id], value.dims()), max_code);
                 const output_ref qc = constant(q, nm + "/int8");
                 const node_id cv = m.add<ops::convert>({element_type::f32}, {qc}, nm + "/dequantize");
                 m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
@@ -204,7 +225,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
                 const output_ref sc = constant(s, nm + "/scale");
                 const node_id mul = m.add<ops::multiply>({}, {{cv, 0}, sc}, nm + "/dequantized");
                 m.infer_node(mul);
-                w = weights_of.emplace(wid, output_ref{mul, 0}).first;
+                w = weights_of.emplace(std::make_pair(wid, max_code), output_ref{mul, 0}).first;
                 ++rep.weights;
             }
             m.nodes[id].inputs[L.weights] = w->second;
@@ -212,7 +233,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
         if (opt.keep_fp32.count(m.nodes[id].name)) {
             rep.kept_fp32.push_back(m.nodes[id].name);
             if (has_weights && (opt.all_kept_int8_weights || opt.int8_weights.count(m.nodes[id].name))) {
-                int8_weights();
+                int8_weights(127);
                 rep.kept_int8_weights.push_back(m.nodes[id].name);
             } else if (has_weights && opt.fp16_weights.count(m.nodes[id].name)) {
                 const node_id wid = m.nodes[id].inputs[L.weights].node;
@@ -261,7 +282,11 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
             m.nodes[id].inputs[port] = output_ref{f->second, 0};
             touched = true;
         }
-        if (has_weights) int8_weights();
+        if (has_weights) {
+            const node& wn = m.nodes[m.nodes[id].inputs[L.weights].node];
+            const bool narrow = opt.overflow_fix && overflow_fix_applies(m.nodes[id], wn.attrs_as<ops::constant>().value.dims());
+            int8_weights(narrow ? 64 : 127);
+        }
         rep.int8_layers += all ? 1 : 0;
         if (touched) rep.quantized.push_back(m.nodes[id].name);
     }

@@ -13,7 +13,8 @@
 // arena buffer of its own: the FakeQuantize's f32 output is never materialized), then each
 // consumer runs on the INT8 kernels of the plan (kernels/simd/int8_*.hpp: 1x1 as GEMM, others
 // through im2col, depthwise on its own kernel) with dequantization, bias and activation fused in
-// the epilogue, writing f32. The plan folds W to f32 before the families run, so the family reads
+// the epilogue, writing f32. A layer whose weight pairs fit the arch's pairs flavour (avx2's
+// vpmaddubsw kernel; 7-bit weights always do) runs on it: kernel names then say "avx2.pairs". The plan folds W to f32 before the families run, so the family reads
 // the s8 constant and the scales behind the Convert and Multiply in the model graph.
 //
 // Arithmetic (kernels/simd/int8_packing.hpp): sx = (ih - il) / 255, zero point zp = round(-il / sx);
@@ -308,13 +309,17 @@ struct int8_convolution {
                     const std::size_t want = (b.threads + g.groups - 1) / g.groups, mr = b.int8->blocking.mr;
                     block = std::min(g.out_c, ks::detail::round_up((g.out_c + want - 1) / want, mr));
                 }
+                // the pairs flavour of the arch (avx2: vpmaddubsw) when every weight pair of the
+                // layer fits it, as 7-bit weights do (kernels/simd/int8_gemm.hpp)
+                const ks::int8_blocking& bl =
+                    ks::int8_blocking_for(*b.int8, wq, channels, k, static_cast<std::ptrdiff_t>(k));
                 for (std::size_t gi = 0; gi < g.groups; ++gi)
                     for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
                         ks::conv_geometry pg = g;
                         pg.groups = 1;
                         pg.out_c = std::min(block, g.out_c - o0);
                         int8_conv_step::conv::part p;
-                        p.w = ks::pack_int8_conv(b.int8->blocking, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
+                        p.w = ks::pack_int8_conv(bl, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
                         p.x_off = gi * g.in_c * in_plane;
                         p.y_off = (gi * g.out_c + o0) * out_plane;
                         p.ch_off = gi * g.out_c + o0;
@@ -326,7 +331,8 @@ struct int8_convolution {
                     const std::size_t nr = b.int8->blocking.nr();
                     c.grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 }
-                s->kernel += std::string(g.groups > 1 ? "+i8gconv" : "+i8conv") + ksize + suffix;
+                s->kernel += std::string(g.groups > 1 ? "+i8gconv" : "+i8conv") + ksize + "." + std::string(bl.arch) +
+                             c.fused.act_suffix();
             }
             s->scratch_floats = std::max(s->scratch_floats, scratch + 16);
             s->ops += "+" + std::string(b.at(pl.id).op->ir_name) + c.fused.ops;
