@@ -258,6 +258,7 @@ inline int run_convert(const convert_args& a) {
     ctx.fold_shapes = !a.input_shape.empty() || a.static_shape || detail::input_gives_shapes(cuts);
     passes::optimize(m, ctx);
     passes::int8_report int8_rep;
+    std::vector<std::string> full_range;  // layers the accuracy control kept in INT8 with 8-bit weights
     std::size_t calibration_count = 0;
     if (int8) {
         // calibrate the optimized FP32 model (BatchNorm folded): its weights are the ones quantized
@@ -307,6 +308,8 @@ inline int run_convert(const convert_args& a) {
                                   ? " (fp16 weights)"
                                   : "")
                           << "\n";
+            for (const auto& l : ac.full_range) std::cout << "  INT8 with 8-bit weights (no overflow fix): " << l << "\n";
+            full_range = ac.full_range;
             m = std::move(ac.quantized);
             int8_rep = ac.report;
             ctx.log.push_back(passes::pass_record{"quantize_int8", 1, int8_rep.fake_quantizes + int8_rep.weights,
@@ -341,6 +344,11 @@ inline int run_convert(const convert_args& a) {
         params.emplace_back("calibration_method", a.calibration_method);
         params.emplace_back("quantization_preset", a.quantization_preset);
         if (a.overflow_fix == "enable") params.emplace_back("overflow_fix", "enable");
+        if (!full_range.empty()) {
+            std::string l8;
+            for (const auto& l : full_range) l8 += (l8.empty() ? "" : ",") + l;
+            params.emplace_back("int8_layers_with_8bit_weights", l8);
+        }
         if (a.calibration_subset) params.emplace_back("calibration_subset", std::to_string(a.calibration_subset));
         if (a.max_accuracy_drop >= 0) params.emplace_back("max_accuracy_drop", std::to_string(a.max_accuracy_drop));
         if (!int8_rep.kept_fp32.empty()) {

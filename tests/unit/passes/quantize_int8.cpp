@@ -469,6 +469,42 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
     CHECK(pres.report.kept_int8_weights.empty());
     CHECK(pres.validation_runs == 1 + 5 + pres.reverted.size());
 
+    // under the overflow fix, step 3b tries each reverted layer in INT8 with 8-bit weights first: the
+    // victim's trouble is its input range, so it is not kept there and stays FP32
+    passes::accuracy_control_options of = opt;
+    of.quantization.overflow_fix = true;
+    lines.clear();
+    const auto ofres = passes::quantize_int8_with_accuracy_control(m, table, validation, of);
+    CHECK(ofres.met);
+    REQUIRE(!ofres.reverted.empty());
+    CHECK(ofres.reverted.front() == m.nodes[victim].name);
+    CHECK(std::find(ofres.full_range.begin(), ofres.full_range.end(), m.nodes[victim].name) == ofres.full_range.end());
+    const std::size_t tried3b = ofres.reverted.size() + ofres.full_range.size();
+    CHECK(ofres.validation_runs == 1 + 5 + tried3b + tried3b + ofres.reverted.size() +
+                                       (ofres.reverted.size() - ofres.compressed.size()));
+    bool said = false;
+    for (const auto& l : lines) said = said || l.find(m.nodes[victim].name + " in INT8 with 8-bit weights") != std::string::npos;
+    CHECK(said);
+    // full_range_weights: that layer keeps [-127, 127] weights while the others get [-64, 64]
+    {
+        model f = m;
+        passes::int8_options fo;
+        fo.overflow_fix = true;
+        fo.full_range_weights.insert(m.nodes[victim].name);
+        passes::quantize_int8(f, table, nullptr, fo);
+        std::size_t seen = 0;
+        for (node_id id = 0; id < f.nodes.size(); ++id) {
+            if (!f.nodes[id].is<ops::convolution>()) continue;
+            const node& cv = f.nodes[input_node(f, id, 1).inputs[0].node];  // Multiply(Convert(Const i8), scale)
+            const tensor& qw = f.nodes[cv.inputs[0].node].attrs_as<ops::constant>().value;
+            int top = 0;
+            for (std::size_t i = 0; i < qw.numel(); ++i) top = std::max(top, std::abs(int(qw.data<std::int8_t>()[i])));
+            CHECK(top == (f.nodes[id].name == m.nodes[victim].name ? 127 : 64));
+            ++seen;
+        }
+        CHECK(seen == 3);
+    }
+
     // the other ranking: the metric each layer recovers alone in FP32 finds the victim too
     passes::accuracy_control_options rec = opt;
     rec.ranking = passes::accuracy_ranking::recovery;

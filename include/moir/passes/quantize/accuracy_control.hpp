@@ -17,6 +17,10 @@
 //     Ties keep topological order.
 //  3. Reverting: layers are added to the FP32 set in that order, the model quantized again and
 //     measured after each, until the drop holds or `max_reverted` layers are FP32.
+//  3b. With int8_options::overflow_fix (7-bit convolution weights), each reverted layer, largest
+//     weights first, is tried in INT8 again with 8-bit weights (int8_options::full_range_weights:
+//     the exact kernel instead of the pairs one, still INT8 compute) and stays so where the drop
+//     holds: a layer reverted for its weights' seventh bit need not compute in FP32.
 //  4. Weight compression (accuracy_control_options::compress_reverted_weights, when the drop holds):
 //     the reverted layers, largest weights first, are given i8-stored weights again (f32 inputs and
 //     compute, weight-only compression) one at a time, each kept only if the drop still holds; a
@@ -37,7 +41,7 @@
 #include <moir/passes/quantize/quantize_int8.hpp>
 #include <moir/runtime/plan.hpp>
 
-#include <algorithm>   // stable_sort
+#include <algorithm>   // find, stable_sort
 #include <cstddef>     // size_t
 #include <functional>  // function
 #include <limits>      // numeric_limits
@@ -77,6 +81,7 @@ struct accuracy_control_result {
     std::vector<std::string> reverted;  ///< layers put back into FP32, in the order they were reverted
     std::vector<std::string> compressed;       ///< of those, the ones whose weights went back to i8 (step 4)
     std::vector<std::string> compressed_fp16;  ///< and those whose weights went to f16 (step 4)
+    std::vector<std::string> full_range;  ///< reverted layers back in INT8 with 8-bit weights (step 3b)
     std::size_t validation_runs = 0;    ///< models measured (each over every validation set)
     bool met = false;                   ///< fp32_metric - final_metric <= max_drop (+ 1e-9 for rounding)
 };
@@ -225,20 +230,47 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
         if (r.met) break;
     }
 
-    // 4. i8 weights back on the reverted layers that tolerate them, largest first
-    if (!r.met || !opt.compress_reverted_weights) return r;
-    std::vector<std::pair<std::size_t, std::string>> by_size;
-    for (const std::string& layer : r.reverted)
-        for (const node& n : fp32.nodes) {
-            if (n.name != layer) continue;
-            const int8_layer_info L = int8_layer_of(n);
-            if (L.weights < n.inputs.size() && fp32.nodes[n.inputs[L.weights].node].is<ops::constant>())
-                by_size.emplace_back(fp32.nodes[n.inputs[L.weights].node].attrs_as<ops::constant>().value.numel(),
-                                     layer);
-            break;
+    // the reverted layers with constant weights, largest weights first
+    auto reverted_by_size = [&] {
+        std::vector<std::pair<std::size_t, std::string>> by_size;
+        for (const std::string& layer : r.reverted)
+            for (const node& n : fp32.nodes) {
+                if (n.name != layer) continue;
+                const int8_layer_info L = int8_layer_of(n);
+                if (L.weights < n.inputs.size() && fp32.nodes[n.inputs[L.weights].node].is<ops::constant>())
+                    by_size.emplace_back(fp32.nodes[n.inputs[L.weights].node].attrs_as<ops::constant>().value.numel(),
+                                         layer);
+                break;
+            }
+        std::stable_sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        return by_size;
+    };
+    if (!r.met) return r;
+
+    // 3b. under the overflow fix, INT8 again with 8-bit weights where the drop holds
+    if (io.overflow_fix)
+        for (const auto& [size, layer] : reverted_by_size()) {
+            int8_options tried = io;
+            tried.keep_fp32.erase(layer);
+            tried.full_range_weights.insert(layer);
+            int8_report rep;
+            model q = quantized_with(tried, &rep);
+            const double got = measure(q);
+            const bool keep = holds(got);
+            say("accuracy control: " + layer + " in INT8 with 8-bit weights -> metric " + std::to_string(got) +
+                (keep ? ", kept" : ", not kept"));
+            if (!keep) continue;
+            io = tried;
+            r.quantized = std::move(q);
+            r.report = rep;
+            r.final_metric = got;
+            r.full_range.push_back(layer);
+            r.reverted.erase(std::find(r.reverted.begin(), r.reverted.end(), layer));
         }
-    std::stable_sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (const auto& [size, layer] : by_size)
+
+    // 4. i8 weights back on the reverted layers that tolerate them, largest first
+    if (!opt.compress_reverted_weights) return r;
+    for (const auto& [size, layer] : reverted_by_size())
         for (const bool fp16 : {false, true}) {
             int8_options tried = io;
             (fp16 ? tried.fp16_weights : tried.int8_weights).insert(layer);

@@ -102,6 +102,8 @@ struct int8_options {
     /// bit of weight precision. Depthwise and MatMul weights, and the weight-only i8 weights of
     /// layers kept in FP32, keep [-127, 127]: their kernels gain nothing from it.
     bool overflow_fix = false;
+    /// Layers that keep [-127, 127] weights under overflow_fix (the accuracy control's step 3b).
+    std::set<std::string> full_range_weights;
 };
 
 /// Whether quantize_int8 gives layer n (weights of shape wdims) 7-bit weights under
@@ -284,7 +286,8 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
         }
         if (has_weights) {
             const node& wn = m.nodes[m.nodes[id].inputs[L.weights].node];
-            const bool narrow = opt.overflow_fix && overflow_fix_applies(m.nodes[id], wn.attrs_as<ops::constant>().value.dims());
+            const bool narrow = opt.overflow_fix && !opt.full_range_weights.count(m.nodes[id].name) &&
+                                overflow_fix_applies(m.nodes[id], wn.attrs_as<ops::constant>().value.dims());
             int8_weights(narrow ? 64 : 127);
         }
         rep.int8_layers += all ? 1 : 0;
