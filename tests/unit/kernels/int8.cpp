@@ -311,3 +311,69 @@ TEST_CASE("int8 pairs flavour: which weights fit it, the s16 edge, and what the 
         CHECK_FALSE(ks::int8_blocking_for(*table, over, 1, 2, 2).pairs);
     }
 }
+
+TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epilogue, stride 1, pads, dilation") {
+    // x holds integers so that FakeQuantize(il = -zp, ih = 255 - zp) gives the codes x + zp exactly
+    const std::vector<ks::conv_geometry> geos = {
+        geometry(1, 5, 7, 9, 11, 1, 1, 0),    // 1x1 (rows of the direct path)
+        geometry(1, 6, 5, 7, 9, 3, 1, 1),     // 3x3 same, C not a multiple of 4
+        geometry(1, 13, 9, 6, 21, 3, 1, 1),   // a row wider than one 16-column tile, plus a partial one
+        geometry(1, 4, 3, 1, 1, 3, 1, 1),     // 1x1 image under a padded 3x3
+        geometry(1, 5, 6, 9, 9, 3, 1, 2, 2),  // dilation 2
+        geometry(1, 33, 19, 7, 5, 2, 1, 0),   // even kernel, no pad
+        geometry(1, 7, 9, 11, 12, 5, 1, 2),   // 5x5
+        geometry(1, 3, 4, 5, 40, 1, 1, 1),    // padded 1x1: the border rows and columns are zp
+    };
+    std::size_t tested = 0;
+    for (const auto& [name, table, blocking] : int8_arches()) {
+        if (!blocking.pairs || !table->conv_direct) continue;
+        std::size_t failures = 0, i = 0;
+        for (const auto& g : geos)
+            for (std::int32_t zp : zero_points) {
+                const activation act = all_activations[i % 6];
+                ++i;
+                const std::size_t k = g.in_c * g.kh * g.kw, plane = g.out_h * g.out_w;
+                const auto w = random_s8(g.out_c * k, 31 + std::uint32_t(i), blocking);
+                const auto x = random_u8(g.in_c * g.in_h * g.in_w, 32 + std::uint32_t(i));
+                const auto want = kr::int8_conv(g, w.data(), x.data(), zp);
+                const auto order = ks::int8_direct_order(w.data(), g);
+                REQUIRE(ks::int8_pairs_fit(order.data(), g.out_c, order.size() / g.out_c,
+                                           std::ptrdiff_t(order.size() / g.out_c)));
+                const ks::packed_int8_direct p = ks::pack_int8_direct(blocking, order, g, zp);
+                std::vector<float> xf(x.size());
+                for (std::size_t j = 0; j < x.size(); ++j) xf[j] = float(int(x[j]) - zp);
+                std::vector<std::uint8_t> x4(p.input_bytes(), 0xAB), tmp(4 * g.in_w);
+                // two calls on channel-group ranges, and two on row ranges
+                table->quantize_4c(xf.data(), p, x4.data(), float(-zp), float(255 - zp), zp, 0, p.cg / 2, tmp.data());
+                table->quantize_4c(xf.data(), p, x4.data(), float(-zp), float(255 - zp), zp, p.cg / 2, p.cg,
+                                   tmp.data());
+                const std::string what = name + " int8_conv_direct " + std::to_string(g.in_c) + "->" +
+                                         std::to_string(g.out_c) + " " + std::to_string(g.in_h) + "x" +
+                                         std::to_string(g.in_w) + " k" + std::to_string(g.kh) + " p" +
+                                         std::to_string(g.pt) + " d" + std::to_string(g.dh) + " zp=" + std::to_string(zp);
+                const std::vector<float> ones(g.out_c, 1.0f);
+                ks::int8_epilogue e;
+                e.scale = ones.data();
+                std::vector<float> y(g.out_c * plane, -9.0f);
+                table->conv_direct(p, x4.data(), y.data(), e, 0, g.out_h / 2);
+                table->conv_direct(p, x4.data(), y.data(), e, g.out_h / 2, g.out_h);
+                failures += count_inexact(y.data(), want, what);
+                const auto [scale, shift] = scales_for(g.out_c, k, std::uint32_t(i));
+                e.scale = scale.data();
+                e.shift = shift.data();
+                e.act.act = act;
+                e.act.lo = -0.25f, e.act.hi = 0.5f;
+                table->conv_direct(p, x4.data(), y.data(), e, 0, g.out_h);
+                failures += count_mismatches(y.data(), epilogue_of(want, plane, scale, shift, act),
+                                             what + " " + name_of(act));
+            }
+        INFO(name);
+        CHECK(failures == 0);
+        ++tested;
+    }
+    if (tested == 0) MESSAGE("int8 direct path: no arch here has it (avx2 does)");
+    // what it takes and refuses
+    CHECK(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 1, 1)));
+    CHECK_FALSE(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 2, 1)));  // stride 2
+    CHECK_FALSE(ks::int8_direct_fits(geometry(2, 4, 4, 8, 8, 3, 1, 1)));  // groups
+}

@@ -160,13 +160,16 @@ TEST_CASE("int8 plan: one FakeQuantize feeding a 1x1 conv and a depthwise conv, 
         }
 }
 
-TEST_CASE("int8 plan: 7-bit weights run on the arch's pairs flavour (avx2.pairs), 8-bit ones on the exact kernel") {
+TEST_CASE("int8 plan: 7-bit weights run on the arch's pairs flavour (avx2.pairs; stride-1 k x k convolutions on its "
+          "direct path), 8-bit ones on the exact kernel") {
     qbuilder b;
     const auto x = b.param({1, 21, 9, 13});
     const auto q = b.fq(x, sym_lo, sym_hi);
     b.weight_top = 64;
     b.output(b.op<ops::hswish>({}, {b.bias(b.conv(q, 21, 19, 1, 1, 0), 19)}));  // 1x1, 7-bit
     b.output(b.bias(b.conv(q, 21, 6, 3, 2, 1), 6));                             // 3x3 s2 padded, 7-bit
+    b.output(b.op<ops::relu>({}, {b.conv(q, 21, 7, 3, 1, 1)}));                  // 3x3 s1: the direct path
+    b.output(b.conv(q, 21, 4, 5, 1, 2));                                        // 5x5 s1: direct, own padding
     b.weight_top = 127;
     b.output(b.conv(q, 21, 5, 1, 1, 0));  // 8-bit: the exact kernel
     b.m.validate();
@@ -184,7 +187,9 @@ TEST_CASE("int8 plan: 7-bit weights run on the arch's pairs flavour (avx2.pairs)
             const bool pairs = p.int8_arch() == "avx2";  // the one arch with a pairs flavour
             CHECK(count_kernel(p, ".pairs") == (pairs ? 1 : 0));  // one step holds all three
             CHECK(count_kernel(p, "i8conv1x1.avx2.pairs") == (pairs ? 1 : 0));
-            CHECK(count_kernel(p, "i8conv3x3.avx2.pairs") == (pairs ? 1 : 0));
+            CHECK(count_kernel(p, "i8conv3x3.avx2.pairs+") == (pairs ? 1 : 0));  // the stride-2 one
+            CHECK(count_kernel(p, "i8conv3x3.avx2.pairs.direct+relu") == (pairs ? 1 : 0));
+            CHECK(count_kernel(p, "i8conv5x5.avx2.pairs.direct") == (pairs ? 1 : 0));
             MESSAGE(arch << " x" << threads << ": " << p.steps().front()->kernel);
         }
 }

@@ -336,9 +336,18 @@ void int8_pack_b(const Source& src, std::size_t k, std::size_t jc, std::size_t n
     }
 }
 
+/// B of a micro-kernel call: the packed panel (k-group q at b + q * NR * G).
+template <class BType, std::size_t Step>
+struct int8_packed_rows {
+    const BType* b;
+    const BType* operator()(std::size_t q) const { return b + q * Step; }
+};
+
 /// The INT8 micro-kernel: the tile [mv <= MT rows, ncols <= NR columns] of C at c (row stride ldc)
-/// from kq k-groups of the packed panels a (MR rows) and b (NR columns), through the epilogue;
-/// comp, scale, shift point at the tile's first row.
+/// from kq k-groups of the packed panel a (MR rows) and of B, whose k-group q (NR columns x G values,
+/// the packed column layout) starts at rows(q), through the epilogue; comp, scale, shift point at
+/// the tile's first row. B is a packed panel (int8_packed_rows) or, for the direct convolution
+/// (int8_direct.hpp), runs of the input itself.
 template <class Arch, class Act, std::size_t MT>
 struct int8_micro_kernel {
     using O = int8_ops<Arch>;
@@ -351,12 +360,20 @@ struct int8_micro_kernel {
     static void run(std::size_t kq, const typename O::a_type* a, const typename O::b_type* b, float* c,
                     std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const int8_epilogue& e,
                     const std::int32_t* comp, const float* scale, const float* shift) {
+        run_rows(kq, a, int8_packed_rows<typename O::b_type, NR * G>{b}, c, ldc, mv, ncols, e, comp, scale, shift);
+    }
+
+    template <class Rows>
+    static void run_rows(std::size_t kq, const typename O::a_type* a, const Rows& rows, float* c, std::ptrdiff_t ldc,
+                         std::size_t mv, std::size_t ncols, const int8_epilogue& e, const std::int32_t* comp,
+                         const float* scale, const float* shift) {
         R acc[MT][NV];
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MT; ++i)
 #pragma GCC unroll 8
             for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::zero();
-        for (std::size_t q = 0; q < kq; ++q, a += MR * G, b += NR * G) {
+        for (std::size_t q = 0; q < kq; ++q, a += MR * G) {
+            const typename O::b_type* b = rows(q);
             R bv[NV];
 #pragma GCC unroll 8
             for (std::size_t v = 0; v < NV; ++v) bv[v] = O::load_b(b + v * W * G);
@@ -382,20 +399,26 @@ struct int8_micro_kernel {
     }
 };
 
-/// One tile of mv rows: the micro-kernel with the fewest computed rows that covers mv.
-template <class Arch, class Act, class... Args>
-void int8_run_tile(std::size_t mv, const Args&... args) {
+/// One tile of mv rows: the micro-kernel with the fewest computed rows that covers mv (MT = MR,
+/// 1, 2 or 4), called as K::run_rows (B from a row accessor) or K::run (a packed panel).
+template <class Arch, class Act, class F>
+void int8_with_tile(std::size_t mv, const F& f) {
     constexpr std::size_t MR = int8_blocking_of<Arch>().mr;
     if (mv == MR || MR <= 2)
-        int8_micro_kernel<Arch, Act, MR>::run(args...);
+        f(int8_micro_kernel<Arch, Act, MR>{});
     else if (mv == 1)
-        int8_micro_kernel<Arch, Act, 1>::run(args...);
+        f(int8_micro_kernel<Arch, Act, 1>{});
     else if (mv == 2)
-        int8_micro_kernel<Arch, Act, 2>::run(args...);
+        f(int8_micro_kernel<Arch, Act, 2>{});
     else if (mv <= 4 && MR > 4)
-        int8_micro_kernel<Arch, Act, 4>::run(args...);
+        f(int8_micro_kernel<Arch, Act, 4>{});
     else
-        int8_micro_kernel<Arch, Act, MR>::run(args...);
+        f(int8_micro_kernel<Arch, Act, MR>{});
+}
+
+template <class Arch, class Act, class... Args>
+void int8_run_tile(std::size_t mv, const Args&... args) {
+    int8_with_tile<Arch, Act>(mv, [&](auto k) { decltype(k)::run(args...); });
 }
 
 /// The driver: C[M, N] = epilogue(A * B) with B from src, packed nc columns at a time into scratch.

@@ -9,6 +9,7 @@
 
 #include <moir/kernels/simd/int8_conv.hpp>
 #include <moir/kernels/simd/int8_depthwise.hpp>
+#include <moir/kernels/simd/int8_direct.hpp>
 #include <moir/kernels/simd/int8_gemm.hpp>
 #include <moir/kernels/simd/int8_quantize.hpp>
 
@@ -33,6 +34,11 @@ struct int8_kernel_table {
     void (*quantize_u8)(const float* x, std::uint8_t* q, std::size_t n, float il, float ih);
     void (*fake_quantize_f32)(const float* x, float* y, std::size_t n, float il, float ih, float ol, float oh,
                               std::size_t levels);
+    /// The direct path (int8_direct.hpp) of the pairs flavour; nullptr where the arch has none.
+    void (*conv_direct)(const packed_int8_direct& p, const std::uint8_t* x4, float* y, const int8_epilogue& e,
+                        std::size_t begin, std::size_t end);
+    void (*quantize_4c)(const float* x, const packed_int8_direct& p, std::uint8_t* x4, float il, float ih,
+                        std::int32_t zp, std::size_t cg0, std::size_t cg1, std::uint8_t* tmp);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported().
@@ -48,10 +54,15 @@ const int8_kernel_table& int8_table() {
         else
             return int8_blocking_of<P>();
     }();
+    using conv_direct_fn = decltype(int8_kernel_table::conv_direct);
+    using quantize_4c_fn = decltype(int8_kernel_table::quantize_4c);
+    constexpr conv_direct_fn direct = std::is_void_v<P> ? nullptr : &int8_conv_direct<Arch>;
+    constexpr quantize_4c_fn q4 = std::is_void_v<P> ? nullptr : &quantize_u8_4c<Arch>;
     static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), pairs,
                                              &int8_gemm<Arch>,         &int8_conv<Arch>,
                                              &int8_depthwise<Arch>,    &quantize_u8<Arch>,
-                                             &fake_quantize_f32<Arch>};
+                                             &fake_quantize_f32<Arch>, direct,
+                                             q4};
     return table;
 }
 

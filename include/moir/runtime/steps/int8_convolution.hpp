@@ -40,6 +40,7 @@
 
 #include <algorithm>  // max, min
 #include <cmath>      // fabs, nearbyint
+#include <cstdlib>    // getenv
 #include <cstdint>    // int8_t, int32_t, uint8_t
 #include <memory>     // unique_ptr, make_unique
 #include <optional>   // optional
@@ -166,13 +167,16 @@ inline bool reads_padding(const kernels::simd::conv_geometry& g) {
 class int8_conv_step final : public step {
 public:
     struct conv {
-        enum class kind : std::uint8_t { pointwise, general, depthwise } how = kind::general;
+        enum class kind : std::uint8_t { pointwise, general, depthwise, direct } how = kind::general;
         struct part {
             kernels::simd::packed_int8_conv w;
             std::size_t x_off = 0, y_off = 0, ch_off = 0;  // bytes into q, floats into y, channels
         };
         std::vector<part> parts;                     // pointwise: one; general: per group and channel block
         kernels::simd::packed_int8_depthwise dw;     // depthwise
+        kernels::simd::packed_int8_direct dp;        // direct: weights, and the 4c input it reads
+        std::size_t x4_write = 0;                    // direct: index in writes of its 4c input
+        bool fills_x4 = false;                       // direct: it quantizes that input (not shared)
         std::vector<float> scale, shift;             // per output channel
         fused_epilogue fused;
         kernels::simd::int8_epilogue ep;
@@ -181,15 +185,18 @@ public:
     };
     const kernels::simd::int8_kernel_table* t = nullptr;
     float il = 0.0f, ih = 0.0f;
+    std::int32_t zp = 0;
     std::size_t batch = 1, x_stride = 0, numel = 0;
+    bool needs_codes = true;  // a consumer reads the plain u8 codes (not only 4c inputs)
     std::vector<conv> convs;
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         auto* q = static_cast<std::uint8_t*>(ctx.out(writes[0]));
-        ctx.pool->parallel_for(0, numel, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
-            t->quantize_u8(x + b, q + b, e - b, il, ih);
-        });
+        if (needs_codes)
+            ctx.pool->parallel_for(0, numel, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
+                t->quantize_u8(x + b, q + b, e - b, il, ih);
+            });
         for (std::size_t i = 0; i < convs.size(); ++i) {
             const conv& c = convs[i];
             float* y = ctx.out_f32(writes[i + 1]);
@@ -197,6 +204,18 @@ public:
                 const std::uint8_t* qn = q + n * x_stride;
                 float* yn = y + n * c.y_stride;
                 switch (c.how) {
+                    case conv::kind::direct: {
+                        auto* x4 = static_cast<std::uint8_t*>(ctx.out(writes[c.x4_write]));
+                        if (c.fills_x4 || batch > 1)
+                            ctx.pool->parallel_for(0, c.dp.cg, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                                t->quantize_4c(x + n * x_stride, c.dp, x4, il, ih, zp, b, e,
+                                               reinterpret_cast<std::uint8_t*>(ctx.scratch_of(w)));
+                            });
+                        ctx.pool->parallel_for(0, c.dp.geometry.out_h, c.grain, [&](std::size_t b, std::size_t e, std::size_t) {
+                            t->conv_direct(c.dp, x4, yn, c.ep, b, e);
+                        });
+                        break;
+                    }
                     case conv::kind::pointwise: {
                         const auto& a = c.parts[0].w.weights[0];
                         const auto ld = static_cast<std::ptrdiff_t>(c.columns);
@@ -231,6 +250,26 @@ public:
 struct int8_convolution {
     static constexpr std::string_view name = "int8_convolution";
 
+    /// The direct-path weights of convolution g (wq: its s8 OIHW weights), when the plan's INT8 arch
+    /// has that path, g fits it and is not pointwise (those gain nothing there: int8_direct.hpp) and
+    /// the weights, in its (ky, kx, c) order, fit the pairs flavour.
+    /// MOIR_INT8_DIRECT=0 in the environment turns the path off (to measure against the GEMM one).
+    static std::optional<kernels::simd::packed_int8_direct> direct_weights(const plan_builder& b, const std::int8_t* wq,
+                                                                          const kernels::simd::conv_geometry& g,
+                                                                          std::int32_t zp) {
+        namespace ks = kernels::simd;
+        static const bool off = [] {
+            const char* v = std::getenv("MOIR_INT8_DIRECT");
+            return v && v[0] == '0';
+        }();
+        if (off || !b.int8->conv_direct || !b.int8->pairs_blocking.pairs || !ks::int8_direct_fits(g) || g.pointwise())
+            return std::nullopt;
+        const std::vector<std::int8_t> r = ks::int8_direct_order(wq, g);
+        const std::size_t k = r.size() / g.out_c;
+        if (k > 65536 || !ks::int8_pairs_fit(r.data(), g.out_c, k, static_cast<std::ptrdiff_t>(k))) return std::nullopt;
+        return ks::pack_int8_direct(b.int8->pairs_blocking, r, g, zp);
+    }
+
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         namespace ks = kernels::simd;
         if (!b.int8 || !b.use_int8 || !b.at(id).is<ops::fake_quantize>()) return nullptr;
@@ -258,7 +297,8 @@ struct int8_convolution {
         }
         auto s = std::make_unique<int8_conv_step>();
         s->t = b.int8;
-        s->il = aq->il, s->ih = aq->ih;
+        s->il = aq->il, s->ih = aq->ih, s->zp = aq->zp;
+        std::vector<std::size_t> extra;  // arena slots of the direct consumers' 4c inputs
         s->numel = numel(xs.dims);
         s->batch = static_cast<std::size_t>(xs.dims[0]);
         s->x_stride = s->numel / (s->batch ? s->batch : 1);
@@ -300,6 +340,31 @@ struct int8_convolution {
                 c.dw_ep.bias = c.shift.data();
                 scratch = ks::int8_depthwise_scratch_floats(g, b.int8->blocking.width);
                 s->kernel += "+i8dw" + ksize + suffix;
+            } else if (auto dp = direct_weights(b, wq, g, aq->zp)) {
+                // the direct path: B straight from the input in 4c layout (kernels/simd/int8_direct.hpp)
+                c.how = int8_conv_step::conv::kind::direct;
+                c.dp = std::move(*dp);
+                c.grain = 1;  // output rows
+                // consumers with the same 4c layout share one input buffer
+                for (const auto& o : s->convs)
+                    if (o.how == int8_conv_step::conv::kind::direct && o.dp.cg == c.dp.cg && o.dp.hp == c.dp.hp &&
+                        o.dp.wp == c.dp.wp && o.dp.geometry.pt == c.dp.geometry.pt &&
+                        o.dp.geometry.pl == c.dp.geometry.pl)
+                        c.x4_write = o.x4_write;
+                if (c.x4_write == 0) {
+                    c.fills_x4 = true;
+                    slot x4;
+                    x4.where = slot::kind::arena;
+                    x4.type = element_type::u8;
+                    x4.dims = {static_cast<std::int64_t>(c.dp.input_bytes())};
+                    x4.bytes = c.dp.input_bytes();
+                    b.slots.push_back(std::move(x4));
+                    extra.push_back(b.slots.size() - 1);
+                    c.x4_write = ~std::size_t(0) - (extra.size() - 1);  // resolved below
+                }
+                scratch = g.in_w + 16;  // quantize_4c's 4 rows of codes (floats of scratch)
+                s->kernel += "+i8conv" + ksize + "." + std::string(b.int8->pairs_blocking.arch) + ".direct" +
+                             c.fused.act_suffix();
             } else {
                 const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
                 const bool pointwise = g.groups == 1 && g.pointwise();
@@ -339,15 +404,22 @@ struct int8_convolution {
             outs.push_back(c.fused.out_slot);
             s->convs.push_back(std::move(c));
         }
-        // the u8 codes: an arena buffer of their own, written and read by this step only
+        // the u8 codes: an arena buffer of their own, written and read by this step only (as are the
+        // 4c inputs of the direct consumers, after the outputs in writes)
+        s->needs_codes = false;
+        for (const auto& c : s->convs) s->needs_codes = s->needs_codes || c.how != int8_conv_step::conv::kind::direct;
         slot qs;
         qs.where = slot::kind::arena;
         qs.type = element_type::u8;
         qs.dims = xs.dims;
-        qs.bytes = numel(xs.dims);
+        qs.bytes = s->needs_codes ? numel(xs.dims) : 1;
         b.slots.push_back(std::move(qs));
         s->writes.push_back(b.slots.size() - 1);
         for (std::size_t o : outs) s->writes.push_back(o);
+        const std::size_t first_extra = s->writes.size();
+        for (std::size_t e : extra) s->writes.push_back(e);
+        for (auto& c : s->convs)
+            if (c.how == int8_conv_step::conv::kind::direct) c.x4_write = first_extra + (~std::size_t(0) - c.x4_write);
         return s;
     }
 };
