@@ -27,10 +27,6 @@
 #include <moir/kernels/simd/int8_gemm.hpp>
 #include <moir/kernels/simd/int8_quantize.hpp>
 
-#if defined(__AVX2__) || defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include <cstddef>  // ptrdiff_t, size_t
 #include <cstdint>  // int8_t, int32_t, uint8_t
 #include <cstring>  // memset
@@ -119,24 +115,7 @@ void quantize_u8_4c(const float* x, const packed_int8_direct& p, std::uint8_t* x
             std::uint8_t* d = plane + (pt + iy) * row;
             std::memset(d, z, pl * 4);
             std::uint8_t* o = d + pl * 4;
-            std::size_t j = 0;
-#if defined(__AVX2__) || defined(__AVX512F__)
-            for (; j + 16 <= w; j += 16) {
-                const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));
-                const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + j));
-                const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + j));
-                const __m128i r3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + j));
-                const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpackhi_epi8(r0, r1);
-                const __m128i c = _mm_unpacklo_epi8(r2, r3), e = _mm_unpackhi_epi8(r2, r3);
-                auto* v = reinterpret_cast<__m128i*>(o + 4 * j);
-                _mm_storeu_si128(v + 0, _mm_unpacklo_epi16(a, c));
-                _mm_storeu_si128(v + 1, _mm_unpackhi_epi16(a, c));
-                _mm_storeu_si128(v + 2, _mm_unpacklo_epi16(b, e));
-                _mm_storeu_si128(v + 3, _mm_unpackhi_epi16(b, e));
-            }
-#endif
-            for (; j < w; ++j)
-                for (std::size_t t = 0; t < 4; ++t) o[4 * j + t] = rows[t][j];
+            detail::interleave4_u8<Arch, 0>(rows, w, o);  // NR = 0: the w groups, no padding after
             std::memset(o + 4 * w, z, (p.wp - pl - w) * 4);
         }
     }

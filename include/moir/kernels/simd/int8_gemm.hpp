@@ -225,7 +225,8 @@ struct int8_ops<arch::avx2> {
 #endif
 
 namespace detail {
-/// dst[j*4 + t] = rows[t][j] for j < cols, 0 for cols <= j < NR (the u8 column layout of G = 4).
+/// dst[j*4 + t] = rows[t][j] for j < cols, 0 for cols <= j < NR (the u8 column layout of G = 4;
+/// also the rows of int8_direct.hpp's 4c layout, with NR = 0).
 /// A template on the arch so that each arch's translation unit has its own copy.
 template <class Arch, std::size_t NR>
 void interleave4_u8(const std::uint8_t* const* rows, std::size_t cols, std::uint8_t* dst) {
