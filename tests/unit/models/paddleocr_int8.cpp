@@ -127,6 +127,13 @@ TEST_CASE("PaddleOCR rec INT8 (moir convert): .bin <= 30% of FP32, the same gree
     const moir::model f = moir::ir::load<>(dir + "/fp32.xml"), q8 = moir::ir::load<>(dir + "/int8.xml");
     CHECK(count_op(q8, "FakeQuantize") > 20);
     moir::runtime::plan pf(f), pq(q8);
+    // on x86 the SVTR neck's and the head's MatMuls run on the INT8 GEMM (runtime/steps/int8_convolution.hpp)
+    std::size_t int8_matmuls = 0;
+    for (const auto& s : pq.steps())
+        for (std::size_t at = s->kernel.find("+i8matmul."); at != std::string::npos; at = s->kernel.find("+i8matmul.", at + 1))
+            ++int8_matmuls;
+    MESSAGE("rec: " << int8_matmuls << " MatMuls on INT8 kernels (" << pq.int8_arch() << ")");
+    if (pq.int8_arch() != "reference") CHECK(int8_matmuls == 9);  // qkv, proj, fc1, fc2 of two blocks, and the head
     const auto lines = render_lines(dir + "/test", 3, 320, 4242);
     std::size_t same_steps = 0, steps = 0;
     for (const auto& file : lines) {

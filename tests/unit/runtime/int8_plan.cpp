@@ -16,6 +16,7 @@
 #include <moir/ops/fake_quantize.hpp>
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/hswish.hpp>
+#include <moir/ops/matmul.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/relu.hpp>
@@ -83,6 +84,18 @@ struct qbuilder {
     output_ref dwconv(output_ref x, std::int64_t c, std::int64_t k, std::int64_t s, std::int64_t p) {
         ops::detail::convolution_attrs a{{s, s}, {1, 1}, {p, p}, {p, p}, ops::pad_type::explicit_};
         return op<ops::group_convolution>(a, {x, qweights({c, 1, 1, k, k}, 1)});
+    }
+    /// MatMul(x, B) with B quantized per output column: [K, N], or [N, K] with transpose_b.
+    output_ref matmul(output_ref x, std::int64_t k, std::int64_t n, bool transpose_b) {
+        const shape wd = transpose_b ? shape{n, k} : shape{k, n};
+        std::vector<std::int8_t> q(numel(wd));
+        for (auto& v : q)
+            v = static_cast<std::int8_t>(static_cast<int>(next(seed) >> 16) % (2 * weight_top + 1) - weight_top);
+        const tensor scale = random_f32(transpose_b ? shape{n, 1} : shape{1, n}, next(seed), 0.002f, 0.01f);
+        const output_ref c = op<ops::convert>({element_type::f32}, {constant(tensor::from_vector(q, wd))});
+        ops::matmul::attrs a;
+        a.transpose_b = transpose_b;
+        return op<ops::matmul>(a, {x, op<ops::multiply>({}, {c, constant(scale)})});
     }
     output_ref bias(output_ref x, std::int64_t c) {
         return op<ops::add>({}, {x, constant(random_f32({1, c, 1, 1}, next(seed), -0.5f, 0.5f))});
@@ -241,4 +254,43 @@ TEST_CASE("int8 plan: a chain of quantized layers (looser bound: codes may move 
         CHECK(count_kernel(p, "quantize_u8.") == 2);
         CHECK(count_kernel(p, "fake_quantize.") == 1);
     }
+}
+
+TEST_CASE("int8 plan: MatMul with a constant quantized B on the INT8 GEMM (codes transposed, Y^T transposed back), "
+          "with bias and activation, transpose_b, batch dims, 7- and 8-bit weights") {
+    qbuilder b;
+    const auto x = b.param({2, 37, 45});  // R = 74 rows over the batch
+    const auto q = b.fq(x, sym_lo, sym_hi);
+    // two MatMuls of one FakeQuantize: they share the transposed codes
+    b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {b.matmul(q, 45, 29, false),
+                                                     b.constant(random_f32({29}, 3, -0.5f, 0.5f))})}));
+    b.weight_top = 64;
+    b.output(b.matmul(q, 45, 17, true));  // 7-bit: the pairs flavour where there is one
+    b.weight_top = 127;
+    const auto x2 = b.param({1, 3, 5, 130});  // K = 130 (odd k-groups), il = 0 (zp 0)
+    b.output(b.op<ops::hswish>({}, {b.matmul(b.fq(x2, 0.0f, 2.0f), 130, 9, true)}));
+    const auto x3 = b.param({3, 11});  // an activation x activation MatMul stays FP32
+    const auto q3 = b.fq(x3, sym_lo, sym_hi);
+    b.output(b.op<ops::matmul>({}, {q3, b.param({11, 4})}));
+    b.m.validate();
+    const std::vector<tensor> in{random_f32({2, 37, 45}, 21, -1.5f, 1.5f), random_f32({1, 3, 5, 130}, 22, -0.1f, 2.2f),
+                                 random_f32({3, 11}, 23, -1.0f, 1.0f), random_f32({11, 4}, 24, -1.0f, 1.0f)};
+    const auto want = reference_executor<>(b.m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2, 3}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan p(b.m, {in[0].dims(), in[1].dims(), in[2].dims(), in[3].dims()}, o);
+            check_close(p.run(in), want, 2e-5);
+            check_close(p.run(in), want, 2e-5);
+            CHECK(count_kernel(p, "quantize_u8.") == 2);
+            CHECK(count_kernel(p, "+i8matmul.") == 2);  // the two steps; the first holds two MatMuls
+            CHECK(count_kernel(p, "+relu") == 1);
+            CHECK(count_kernel(p, "+hswish") == 1);
+            CHECK(count_kernel(p, "i8matmul.avx2.pairs") == (p.int8_arch() == "avx2" ? 1 : 0));
+            CHECK(count_kernel(p, "fake_quantize.") == 1);  // x3's
+            MESSAGE(arch << " x" << threads << ": " << p.steps().front()->kernel);
+        }
 }

@@ -24,6 +24,12 @@
 // differs from the reference (FakeQuantize, then an FP32 convolution on Convert(W) * scale) by float
 // rounding only: the order of the sum and where the scales are applied.
 //
+// MatMul consumers with a constant quantized B (as the quantization pass writes it: Multiply(Convert(
+// Const s8 [.., K, N] or [.., N, K] with transpose_b), Const f32 scale per column N)) run on the same
+// GEMM: the rows of the input (every leading dim folded in, R rows of K) are quantized, transposed to
+// codes [K, R], multiplied as Y^T[N, R] = Wq^T[N, K] x codes (the per-column scales and bias along N
+// are then per row of the kernel's epilogue) and transposed back into Y[R, N].
+//
 // When any consumer does not fit (another op, weights not in this form, no code for 0.0 under
 // padding, ...), the family declines and the FakeQuantize stays FP32 (steps/fake_quantize.hpp);
 // the convolutions then run on the FP32 kernels with the folded weights. Nothing is claimed then.
@@ -34,6 +40,7 @@
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/fake_quantize.hpp>
 #include <moir/ops/group_convolution.hpp>
+#include <moir/ops/matmul.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/runtime/steps/fusion.hpp>
 #include <moir/runtime/steps/step.hpp>
@@ -161,13 +168,73 @@ inline bool reads_padding(const kernels::simd::conv_geometry& g) {
     return g.pt > 0 || g.pl > 0 || last_y >= ih || last_x >= iw;
 }
 
+/// The s8 weights of a MatMul's constant B, Multiply(Convert(Const s8), Const f32 scale) in either
+/// operand order, as Wq^T[N, K] (row n = output column n) with one scale per column.
+struct matmul_weights {
+    std::vector<std::int8_t> wt;  ///< [N, K]
+    std::vector<float> scale;     ///< N values
+    std::size_t k = 0, n = 0;
+};
+
+inline std::optional<matmul_weights> match_matmul_weights(const plan_builder& b, node_id mm) {
+    const node& nd = b.at(mm);
+    if (!nd.is<ops::matmul>() || nd.inputs.size() != 2) return std::nullopt;
+    const auto& at = nd.attrs_as<ops::matmul>();
+    const node& mul = b.at(nd.inputs[1].node);
+    if (at.transpose_a || !mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
+    const shape& wdims = b.slot_at(nd.inputs[1]).dims;
+    const std::size_t r = wdims.size();
+    if (r < 2) return std::nullopt;
+    for (std::size_t d = 0; d + 2 < r; ++d)
+        if (wdims[d] != 1) return std::nullopt;
+    const auto rows = static_cast<std::size_t>(wdims[r - 2]), cols = static_cast<std::size_t>(wdims[r - 1]);
+    const std::size_t k = at.transpose_b ? cols : rows, n = at.transpose_b ? rows : cols;
+    const std::size_t n_axis = at.transpose_b ? r - 2 : r - 1;
+    for (std::size_t side = 0; side < 2; ++side) {
+        const node& cv = b.at(mul.inputs[side].node);
+        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
+        const slot& qs = b.slot_at(cv.inputs[0]);
+        const slot& ss = b.slot_at(mul.inputs[1 - side]);
+        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
+        if (ss.where != slot::kind::constant || ss.type != element_type::f32 || ss.dims.size() > r) continue;
+        // the scale varies along N only (right-aligned), with 1 or n values
+        bool ok = true;
+        for (std::size_t d = 0; d < ss.dims.size() && ok; ++d)
+            ok = ss.dims[d] == 1 || (d + r - ss.dims.size() == n_axis && static_cast<std::size_t>(ss.dims[d]) == n);
+        const std::size_t sn = ss.value.numel();
+        if (!ok || (sn != 1 && sn != n)) continue;
+        matmul_weights w;
+        w.k = k, w.n = n;
+        w.scale.resize(n);
+        for (std::size_t j = 0; j < n; ++j) w.scale[j] = ss.value.at_as<float>(sn == 1 ? 0 : j);
+        const auto* q = qs.value.data<std::int8_t>();
+        w.wt.resize(n * k);
+        for (std::size_t j = 0; j < n; ++j)
+            for (std::size_t i = 0; i < k; ++i) w.wt[j * k + i] = at.transpose_b ? q[j * k + i] : q[i * n + j];
+        return w;
+    }
+    return std::nullopt;
+}
+
+/// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols, in tiles of 16 x 16.
+template <class T>
+void transpose_block(const T* src, std::size_t lds, T* dst, std::size_t ldd, std::size_t rows, std::size_t cols) {
+    constexpr std::size_t tile = 16;
+    for (std::size_t r0 = 0; r0 < rows; r0 += tile)
+        for (std::size_t c0 = 0; c0 < cols; c0 += tile) {
+            const std::size_t r1 = std::min(rows, r0 + tile), c1 = std::min(cols, c0 + tile);
+            for (std::size_t c = c0; c < c1; ++c)
+                for (std::size_t r = r0; r < r1; ++r) dst[c * ldd + r] = src[r * lds + c];
+        }
+}
+
 }  // namespace detail
 
 /// Quantize once, then run the INT8 convolutions that read the codes.
 class int8_conv_step final : public step {
 public:
     struct conv {
-        enum class kind : std::uint8_t { pointwise, general, depthwise, direct } how = kind::general;
+        enum class kind : std::uint8_t { pointwise, general, depthwise, direct, matmul } how = kind::general;
         struct part {
             kernels::simd::packed_int8_conv w;
             std::size_t x_off = 0, y_off = 0, ch_off = 0;  // bytes into q, floats into y, channels
@@ -177,6 +244,9 @@ public:
         kernels::simd::packed_int8_direct dp;        // direct: weights, and the 4c input it reads
         std::size_t x4_write = 0;                    // direct: index in writes of its 4c input
         bool fills_x4 = false;                       // direct: it quantizes that input (not shared)
+        std::size_t t_write = 0, yt_write = 0;       // matmul: indices in writes of codes^T [K, R], Y^T [N, R]
+        bool fills_t = false;                        // matmul: it transposes the codes (not shared)
+        std::size_t k = 0, rows = 0;                 // matmul: K and R (Y is [R, channels])
         std::vector<float> scale, shift;             // per output channel
         fused_epilogue fused;
         kernels::simd::int8_epilogue ep;
@@ -200,6 +270,18 @@ public:
         for (std::size_t i = 0; i < convs.size(); ++i) {
             const conv& c = convs[i];
             float* y = ctx.out_f32(writes[i + 1]);
+            if (c.how == conv::kind::matmul) {  // every batch at once: R counts them
+                auto* qt = static_cast<std::uint8_t*>(ctx.out(writes[c.t_write]));
+                float* yt = ctx.out_f32(writes[c.yt_write]);
+                const std::size_t r = c.rows, nch = c.channels;
+                ctx.pool->parallel_for(0, r, c.grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    if (c.fills_t) detail::transpose_block(q + b * c.k, c.k, qt + b, r, e - b, c.k);
+                    t->gemm(c.parts[0].w.weights[0], qt + b, static_cast<std::ptrdiff_t>(r), e - b, yt + b,
+                            static_cast<std::ptrdiff_t>(r), c.ep, ctx.scratch_of(w));
+                    detail::transpose_block(yt + b, r, y + b * nch, nch, nch, e - b);
+                });
+                continue;
+            }
             for (std::size_t n = 0; n < batch; ++n) {
                 const std::uint8_t* qn = q + n * x_stride;
                 float* yn = y + n * c.y_stride;
@@ -240,6 +322,7 @@ public:
                             t->depthwise(c.dw, qn, yn, c.dw_ep, ctx.scratch_of(w), b, e);
                         });
                         break;
+                    case conv::kind::matmul: break;  // above
                 }
             }
         }
@@ -270,12 +353,57 @@ struct int8_convolution {
         return ks::pack_int8_direct(b.int8->pairs_blocking, r, g, zp);
     }
 
+    /// Adds MatMul node mm, whose A is the step's FakeQuantize output (x_numel values) and whose B is
+    /// mw, to step s as a consumer of kind matmul (file comment); add_extra(type, bytes) makes an
+    /// arena buffer of the step's and returns its index in the family's list of them.
+    template <class AddExtra>
+    static void matmul_consumer(plan_builder& b, int8_conv_step& s, node_id mm, const detail::activation_quant& aq,
+                                detail::matmul_weights mw, std::size_t x_numel, const AddExtra& add_extra) {
+        namespace ks = kernels::simd;
+        using kind = int8_conv_step::conv::kind;
+        int8_conv_step::conv c;
+        c.how = kind::matmul;
+        c.k = mw.k, c.channels = mw.n, c.rows = x_numel / mw.k;
+        c.fused = match_epilogue(b, output_ref{mm, 0}, b.slots[b.output_slot(mm)].dims.size() - 1, mw.n);
+        b.claim(mm);
+        const auto ld = static_cast<std::ptrdiff_t>(mw.k);
+        const ks::int8_blocking& bl = ks::int8_blocking_for(*b.int8, mw.wt.data(), mw.n, mw.k, ld);
+        int8_conv_step::conv::part p;
+        p.w.weights.push_back(ks::pack_int8_a(bl, mw.wt.data(), mw.n, mw.k, ld, aq.zp));
+        const ks::packed_int8_a& pa = p.w.weights[0];
+        c.scale.resize(mw.n);
+        c.shift.resize(mw.n);
+        const double residual = static_cast<double>(aq.il) + static_cast<double>(aq.sx) * aq.zp;
+        for (std::size_t j = 0; j < mw.n; ++j) {
+            c.scale[j] = aq.sx * mw.scale[j];
+            const double bias = c.fused.bias.empty() ? 0.0 : c.fused.bias[j];
+            c.shift[j] = static_cast<float>(bias + static_cast<double>(mw.scale[j]) * pa.row_sum[j] * residual);
+        }
+        c.parts.push_back(std::move(p));
+        c.ep.scale = c.scale.data();
+        c.ep.shift = c.shift.data();
+        c.ep.act = c.fused.kernel_epilogue(false);
+        c.ep.act.bias = nullptr;
+        // the codes transposed to [K, R]: one buffer for the step's MatMuls (the first fills it)
+        c.fills_t = true;
+        for (const auto& o : s.convs)
+            if (c.fills_t && o.how == kind::matmul) c.t_write = o.t_write, c.fills_t = false;
+        if (c.fills_t) c.t_write = add_extra(element_type::u8, x_numel);
+        c.yt_write = add_extra(element_type::f32, c.rows * mw.n * sizeof(float));
+        const std::size_t nr = b.int8->blocking.nr();
+        c.grain = std::max(nr, (c.rows / b.threads + nr - 1) / nr * nr);
+        s.scratch_floats = std::max(s.scratch_floats, ks::int8_gemm_scratch_bytes(bl, mw.k, c.rows) / 4 + 16);
+        s.ops += "+MatMul" + c.fused.ops;
+        s.kernel += "+i8matmul." + std::string(bl.arch) + c.fused.act_suffix();
+        s.convs.push_back(std::move(c));
+    }
+
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         namespace ks = kernels::simd;
         if (!b.int8 || !b.use_int8 || !b.at(id).is<ops::fake_quantize>()) return nullptr;
         const auto aq = detail::match_activation_quant(b, id);
         const slot xs = b.slots[b.input_slot(id, 0)];  // a copy: b.slots grows below
-        if (!aq || xs.type != element_type::f32 || xs.dims.size() != 4 || xs.where == slot::kind::constant ||
+        if (!aq || xs.type != element_type::f32 || xs.dims.empty() || xs.where == slot::kind::constant ||
             b.slots[b.output_slot(id)].dims != xs.dims)
             return nullptr;
         // every consumer must fit before anything is claimed
@@ -283,17 +411,30 @@ struct int8_convolution {
             node_id id;
             ks::conv_geometry g;
             detail::quantized_weights w;
+            std::optional<detail::matmul_weights> mm;  // a MatMul consumer
         };
         std::vector<plan_of> todo;
         const auto& cons = b.consumers(output_ref{id, 0});
         if (cons.empty()) return nullptr;
         for (const auto& [cid, idx] : cons) {
             if (idx != 0 || b.claimed(cid)) return nullptr;
+            if (b.at(cid).is<ops::matmul>()) {
+                auto mw = detail::match_matmul_weights(b, cid);
+                const slot& ys = b.slots[b.output_slot(cid)];
+                if (!mw || static_cast<std::size_t>(xs.dims.back()) != mw->k || xs.dims.size() < 2 ||
+                    ys.type != element_type::f32 || ys.dims.size() != xs.dims.size() ||
+                    static_cast<std::size_t>(ys.dims.back()) != mw->n || mw->k > 65536 ||
+                    numel(ys.dims) != numel(xs.dims) / mw->k * mw->n)
+                    return nullptr;
+                todo.push_back({cid, {}, {}, std::move(mw)});
+                continue;
+            }
+            if (xs.dims.size() != 4) return nullptr;
             const auto g = detail::conv_geometry_of(b, cid);
             if (!g || (!aq->zero_exact && detail::reads_padding(*g))) return nullptr;
             auto w = detail::match_quantized_weights(b, b.at(cid).inputs.at(1), g->groups * g->out_c);
             if (!w) return nullptr;
-            todo.push_back({cid, *g, std::move(*w)});
+            todo.push_back({cid, *g, std::move(*w), std::nullopt});
         }
         auto s = std::make_unique<int8_conv_step>();
         s->t = b.int8;
@@ -307,7 +448,22 @@ struct int8_convolution {
         s->ops = std::string(b.at(id).op->ir_name);
         s->kernel = "quantize_u8." + std::string(b.int8->blocking.arch);
         std::vector<std::size_t> outs;
+        auto add_extra = [&](element_type type, std::size_t bytes) {
+            slot e;
+            e.where = slot::kind::arena;
+            e.type = type;
+            e.dims = {static_cast<std::int64_t>(bytes / size_of(type))};
+            e.bytes = bytes;
+            b.slots.push_back(std::move(e));
+            extra.push_back(b.slots.size() - 1);
+            return extra.size() - 1;  // an index into extra, made one into writes below
+        };
         for (plan_of& pl : todo) {
+            if (pl.mm) {
+                matmul_consumer(b, *s, pl.id, *aq, std::move(*pl.mm), numel(xs.dims), add_extra);
+                outs.push_back(s->convs.back().fused.out_slot);
+                continue;
+            }
             const ks::conv_geometry& g = pl.g;
             const std::size_t channels = g.groups * g.out_c, k = g.in_c * g.kh * g.kw;
             const auto* wq = pl.w.q->data<std::int8_t>();
@@ -345,23 +501,14 @@ struct int8_convolution {
                 c.how = int8_conv_step::conv::kind::direct;
                 c.dp = std::move(*dp);
                 c.grain = 1;  // output rows
-                // consumers with the same 4c layout share one input buffer
+                // consumers with the same 4c layout share one input buffer (the first fills it)
+                c.fills_x4 = true;
                 for (const auto& o : s->convs)
-                    if (o.how == int8_conv_step::conv::kind::direct && o.dp.cg == c.dp.cg && o.dp.hp == c.dp.hp &&
-                        o.dp.wp == c.dp.wp && o.dp.geometry.pt == c.dp.geometry.pt &&
+                    if (c.fills_x4 && o.how == int8_conv_step::conv::kind::direct && o.dp.cg == c.dp.cg &&
+                        o.dp.hp == c.dp.hp && o.dp.wp == c.dp.wp && o.dp.geometry.pt == c.dp.geometry.pt &&
                         o.dp.geometry.pl == c.dp.geometry.pl)
-                        c.x4_write = o.x4_write;
-                if (c.x4_write == 0) {
-                    c.fills_x4 = true;
-                    slot x4;
-                    x4.where = slot::kind::arena;
-                    x4.type = element_type::u8;
-                    x4.dims = {static_cast<std::int64_t>(c.dp.input_bytes())};
-                    x4.bytes = c.dp.input_bytes();
-                    b.slots.push_back(std::move(x4));
-                    extra.push_back(b.slots.size() - 1);
-                    c.x4_write = ~std::size_t(0) - (extra.size() - 1);  // resolved below
-                }
+                        c.x4_write = o.x4_write, c.fills_x4 = false;
+                if (c.fills_x4) c.x4_write = add_extra(element_type::u8, c.dp.input_bytes());
                 scratch = g.in_w + 16;  // quantize_4c's 4 rows of codes (floats of scratch)
                 s->kernel += "+i8conv" + ksize + "." + std::string(b.int8->pairs_blocking.arch) + ".direct" +
                              c.fused.act_suffix();
@@ -418,8 +565,10 @@ struct int8_convolution {
         for (std::size_t o : outs) s->writes.push_back(o);
         const std::size_t first_extra = s->writes.size();
         for (std::size_t e : extra) s->writes.push_back(e);
-        for (auto& c : s->convs)
-            if (c.how == int8_conv_step::conv::kind::direct) c.x4_write = first_extra + (~std::size_t(0) - c.x4_write);
+        for (auto& c : s->convs) {  // indices into extra, made indices into writes
+            if (c.how == int8_conv_step::conv::kind::direct) c.x4_write += first_extra;
+            if (c.how == int8_conv_step::conv::kind::matmul) c.t_write += first_extra, c.yt_write += first_extra;
+        }
         return s;
     }
 };
