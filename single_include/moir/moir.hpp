@@ -14091,8 +14091,8 @@ inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::si
 }
 
 /// y[c] = act(sum_taps (q - zp) * wq * scale[c] + bias[c]) for channels c in [c0, c1) of one image.
-/// requires: p packed by pack_int8_depthwise; x holds channels*in_h*in_w u8 values, y
-/// channels*out_h*out_w floats; scratch int8_depthwise_scratch_floats(p.geometry, width) floats;
+/// requires: p packed by pack_int8_depthwise; x holds channels*in_h*in_w u8 values; y the output
+/// planes of channels [c0, c1) (channel c's at y + (c - c0)*out_h*out_w); scratch int8_depthwise_scratch_floats(p.geometry, width) floats;
 /// e.bias nullptr or `channels` values (the shift); c0 <= c1 <= channels. Disjoint channel ranges
 /// (each with its own scratch) are independent.
 template <class Arch>
@@ -14108,7 +14108,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
             detail::int8_dw_fill_plane<Arch>(g, d, x + c * in_plane, p.zero_point, scratch);
             const float* w = p.w.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
-            float* yc = y + c * out_plane;
+            float* yc = y + (c - c0) * out_plane;
             const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
             if (plain && g.kh == 3 && g.sh == 1)
                 detail::dw_channel_fixed<FA, Act, 3, 1>(g, d, scratch, w, b, yc, e);
@@ -14204,14 +14204,25 @@ void quantize_u8(const float* x, std::uint8_t* q, std::size_t n, float il, float
 #endif
 #if defined(__AVX2__)
     if constexpr (std::is_same_v<Arch, arch::avx2>) {
+        // t = (x - il) / (ih - il) * 255 as in fq_code, capped at 255 (x > ih gives t >= 255), then
+        // converted in the default rounding mode (nearest even: nearbyint's). No floor at 0 is
+        // needed: x <= il gives t <= 0, and the signed then unsigned saturating packs take any
+        // negative s32 (-inf's INT_MIN included) to code 0.
         const __m256 vil = _mm256_set1_ps(il), vr = _mm256_set1_ps(ih - il), vl = _mm256_set1_ps(255.0f);
-        const __m256 zero = _mm256_setzero_ps();
+        auto codes = [&](const float* p) {
+            return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_div_ps(_mm256_sub_ps(_mm256_loadu_ps(p), vil), vr), vl), vl));
+        };
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (; i + 32 <= n; i += 32) {
+            const __m256i ab = _mm256_packs_epi32(codes(x + i), codes(x + i + 8));
+            const __m256i cd = _mm256_packs_epi32(codes(x + i + 16), codes(x + i + 24));
+            // bytes in 4-byte runs a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7: put back in order
+            const __m256i v = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), v);
+        }
         for (; i + 8 <= n; i += 8) {
-            __m256 t = _mm256_mul_ps(_mm256_div_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vil), vr), vl);
-            t = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-            t = _mm256_min_ps(_mm256_max_ps(t, zero), vl);
-            const __m256i v = _mm256_cvtps_epi32(t);
-            const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+            const __m256i v = codes(x + i);
+            const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
             _mm_storel_epi64(reinterpret_cast<__m128i*>(q + i), _mm_packus_epi16(w, w));
         }
     }
@@ -15761,6 +15772,7 @@ private:
 #include <cstdint>    // uint8_t
 #include <cstring>    // memcpy
 #include <limits>     // numeric_limits
+#include <map>        // map
 #include <memory>     // unique_ptr
 #include <string>     // string
 #include <vector>     // vector
@@ -15875,8 +15887,14 @@ public:
     const kernels::simd::int8_kernel_table* int8 = nullptr;
     /// Whether quantized layers may run on the INT8 kernels (plan_options::int8).
     bool use_int8 = true;
+    /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
+    bool int8_requantize = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
+    /// FakeQuantize nodes whose u8 codes an INT8 step made earlier writes in its epilogue (instead
+    /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
+    /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
+    std::map<node_id, std::size_t> int8_codes;
 
     plan_builder(const model& mod, std::vector<slot>& s, std::vector<std::vector<std::size_t>> port_slots)
         : m(mod), slots(s), port_slots_(std::move(port_slots)), claimed_(mod.nodes.size(), false),
@@ -16829,8 +16847,8 @@ struct fake_quantize {
 // consumer runs on the INT8 kernels of the plan (kernels/simd/int8_*.hpp: 1x1 as GEMM, others
 // through im2col, depthwise on its own kernel) with dequantization, bias and activation fused in
 // the epilogue, writing f32. A layer whose weight pairs fit the arch's pairs flavour (avx2's
-// vpmaddubsw kernel; 7-bit weights always do) runs on it: kernel names then say "avx2.pairs". The plan folds W to f32 before the families run, so the family reads
-// the s8 constant and the scales behind the Convert and Multiply in the model graph.
+// vpmaddubsw kernel; 7-bit weights always do) runs on it: kernel names then say "avx2.pairs". The
+// plan folds W to f32 before the families run, so the family reads the s8 constant and the scales behind the Convert and Multiply in the model graph.
 //
 // Arithmetic (kernels/simd/int8_packing.hpp): sx = (ih - il) / 255, zero point zp = round(-il / sx);
 // per output channel c: scale = sx * sw[c], shift = bias[c] + sw[c] * sum_k wq[c, k] * (il + sx * zp),
@@ -16844,6 +16862,16 @@ struct fake_quantize {
 // GEMM: the rows of the input (every leading dim folded in, R rows of K) are quantized, transposed to
 // codes [K, R], multiplied as Y^T[N, R] = Wq^T[N, K] x codes (the per-column scales and bias along N
 // are then per row of the kernel's epilogue) and transposed back into Y[R, N].
+//
+// Requantization (quantize only at the borders of an INT8 region): when a pointwise or depthwise
+// consumer's output (after its fused epilogue) is read by nothing but another FakeQuantize this
+// family takes, and none of that one's consumers is on the direct path, the consumer writes that
+// FakeQuantize's u8 codes instead of the f32 tensor: each worker computes a tile of f32 outputs in
+// its scratch (a block of columns, a channel plane) and quantizes it from there with the same
+// formula (kernels/simd/int8_quantize.hpp), so the codes are the ones the next step would have
+// made; that step ("codes_in" in its kernel name) then reads them and quantizes nothing. The f32
+// tensor is never written. plan_options::int8_requantize = false (or MOIR_INT8_REQUANTIZE=0 in the
+// environment) turns this off.
 //
 // When any consumer does not fit (another op, weights not in this form, no code for 0.0 under
 // padding, ...), the family declines and the FakeQuantize stays FP32 (steps/fake_quantize.hpp);
@@ -17053,6 +17081,10 @@ public:
         bool fills_t = false;                        // matmul: it transposes the codes (not shared)
         std::size_t k = 0, rows = 0;                 // matmul: K and R (Y is [R, channels])
         std::vector<float> scale, shift;             // per output channel
+        // requantized output (pointwise, depthwise): u8 codes of the FakeQuantize after the layer
+        bool q_out = false;
+        float q_il = 0.0f, q_ih = 0.0f;
+        std::size_t tile_cols = 0, tile_at = 0;      // pointwise: columns per f32 tile; floats of scratch before it
         fused_epilogue fused;
         kernels::simd::int8_epilogue ep;
         kernels::simd::epilogue dw_ep;
@@ -17063,14 +17095,15 @@ public:
     std::int32_t zp = 0;
     std::size_t batch = 1, x_stride = 0, numel = 0;
     bool needs_codes = true;  // a consumer reads the plain u8 codes (not only 4c inputs)
+    bool codes_in = false;    // the input is already the codes (the producer requantized)
     std::vector<conv> convs;
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
-        auto* q = static_cast<std::uint8_t*>(ctx.out(writes[0]));
-        if (needs_codes)
+        const auto* q = static_cast<const std::uint8_t*>(codes_in ? ctx.data(reads[0]) : ctx.out(writes[0]));
+        if (needs_codes && !codes_in)
             ctx.pool->parallel_for(0, numel, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
-                t->quantize_u8(x + b, q + b, e - b, il, ih);
+                t->quantize_u8(x + b, static_cast<std::uint8_t*>(ctx.out(writes[0])) + b, e - b, il, ih);
             });
         for (std::size_t i = 0; i < convs.size(); ++i) {
             const conv& c = convs[i];
@@ -17090,6 +17123,10 @@ public:
             for (std::size_t n = 0; n < batch; ++n) {
                 const std::uint8_t* qn = q + n * x_stride;
                 float* yn = y + n * c.y_stride;
+                if (c.q_out) {
+                    requantized(ctx, c, qn, reinterpret_cast<std::uint8_t*>(y) + n * c.y_stride);
+                    continue;
+                }
                 switch (c.how) {
                     case conv::kind::direct: {
                         auto* x4 = static_cast<std::uint8_t*>(ctx.out(writes[c.x4_write]));
@@ -17124,12 +17161,43 @@ public:
                         break;
                     case conv::kind::depthwise:
                         ctx.pool->parallel_for(0, c.channels, 4, [&](std::size_t b, std::size_t e, std::size_t w) {
-                            t->depthwise(c.dw, qn, yn, c.dw_ep, ctx.scratch_of(w), b, e);
+                            t->depthwise(c.dw, qn, yn + b * (c.y_stride / c.channels), c.dw_ep, ctx.scratch_of(w), b, e);
                         });
                         break;
                     case conv::kind::matmul: break;  // above
                 }
             }
+        }
+    }
+
+private:
+    /// Consumer c of image codes qn, writing the u8 codes of its output's FakeQuantize to yq: each
+    /// worker runs the f32 kernel into a tile of its scratch (a block of columns of a pointwise
+    /// layer, one channel plane of a depthwise one) and quantizes the tile from there.
+    void requantized(const run_context& ctx, const conv& c, const std::uint8_t* qn, std::uint8_t* yq) const {
+        if (c.how == conv::kind::pointwise) {
+            const auto& a = c.parts[0].w.weights[0];
+            const auto ld = static_cast<std::ptrdiff_t>(c.columns);
+            ctx.pool->parallel_for(0, c.columns, c.grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+                float* scratch = ctx.scratch_of(w);
+                float* tile = scratch + c.tile_at;
+                for (std::size_t j = b; j < e; j += c.tile_cols) {
+                    const std::size_t n = std::min(c.tile_cols, e - j);
+                    t->gemm(a, qn + j, ld, n, tile, static_cast<std::ptrdiff_t>(n), c.ep, scratch);
+                    for (std::size_t m = 0; m < c.channels; ++m)
+                        t->quantize_u8(tile + m * n, yq + m * c.columns + j, n, c.q_il, c.q_ih);
+                }
+            });
+        } else {  // depthwise
+            const std::size_t plane = c.y_stride / c.channels;
+            ctx.pool->parallel_for(0, c.channels, 4, [&](std::size_t b, std::size_t e, std::size_t w) {
+                float* scratch = ctx.scratch_of(w);
+                float* tile = scratch + c.tile_at;
+                for (std::size_t ch = b; ch < e; ++ch) {
+                    t->depthwise(c.dw, qn, tile, c.dw_ep, scratch, ch, ch + 1);
+                    t->quantize_u8(tile, yq + ch * plane, plane, c.q_il, c.q_ih);
+                }
+            });
         }
     }
 };
@@ -17203,26 +17271,30 @@ struct int8_convolution {
         s.convs.push_back(std::move(c));
     }
 
-    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
-        namespace ks = kernels::simd;
-        if (!b.int8 || !b.use_int8 || !b.at(id).is<ops::fake_quantize>()) return nullptr;
-        const auto aq = detail::match_activation_quant(b, id);
-        const slot xs = b.slots[b.input_slot(id, 0)];  // a copy: b.slots grows below
+    /// What each consumer of a FakeQuantize runs as.
+    struct consumer_plan {
+        node_id id;
+        kernels::simd::conv_geometry g;
+        detail::quantized_weights w;
+        std::optional<detail::matmul_weights> mm;  ///< a MatMul consumer
+    };
+
+    /// The quantization of FakeQuantize fq and the plan of each of its consumers when the family
+    /// takes it: per tensor, on an f32 tensor that is not a constant (or on codes an earlier step
+    /// makes), and every consumer a convolution or MatMul of the quantized form (nothing is claimed).
+    static std::optional<std::pair<detail::activation_quant, std::vector<consumer_plan>>> plan_of(const plan_builder& b,
+                                                                                                 node_id fq) {
+        if (!b.int8 || !b.use_int8 || !b.at(fq).is<ops::fake_quantize>()) return std::nullopt;
+        const auto aq = detail::match_activation_quant(b, fq);
+        const slot& xs = b.slots[b.input_slot(fq, 0)];
         if (!aq || xs.type != element_type::f32 || xs.dims.empty() || xs.where == slot::kind::constant ||
-            b.slots[b.output_slot(id)].dims != xs.dims)
-            return nullptr;
-        // every consumer must fit before anything is claimed
-        struct plan_of {
-            node_id id;
-            ks::conv_geometry g;
-            detail::quantized_weights w;
-            std::optional<detail::matmul_weights> mm;  // a MatMul consumer
-        };
-        std::vector<plan_of> todo;
-        const auto& cons = b.consumers(output_ref{id, 0});
-        if (cons.empty()) return nullptr;
+            b.slots[b.output_slot(fq)].dims != xs.dims)
+            return std::nullopt;
+        std::vector<consumer_plan> todo;
+        const auto& cons = b.consumers(output_ref{fq, 0});
+        if (cons.empty()) return std::nullopt;
         for (const auto& [cid, idx] : cons) {
-            if (idx != 0 || b.claimed(cid)) return nullptr;
+            if (idx != 0 || b.claimed(cid)) return std::nullopt;
             if (b.at(cid).is<ops::matmul>()) {
                 auto mw = detail::match_matmul_weights(b, cid);
                 const slot& ys = b.slots[b.output_slot(cid)];
@@ -17230,17 +17302,60 @@ struct int8_convolution {
                     ys.type != element_type::f32 || ys.dims.size() != xs.dims.size() ||
                     static_cast<std::size_t>(ys.dims.back()) != mw->n || mw->k > 65536 ||
                     numel(ys.dims) != numel(xs.dims) / mw->k * mw->n)
-                    return nullptr;
+                    return std::nullopt;
                 todo.push_back({cid, {}, {}, std::move(mw)});
                 continue;
             }
-            if (xs.dims.size() != 4) return nullptr;
+            if (xs.dims.size() != 4) return std::nullopt;
             const auto g = detail::conv_geometry_of(b, cid);
-            if (!g || (!aq->zero_exact && detail::reads_padding(*g))) return nullptr;
+            if (!g || (!aq->zero_exact && detail::reads_padding(*g))) return std::nullopt;
             auto w = detail::match_quantized_weights(b, b.at(cid).inputs.at(1), g->groups * g->out_c);
-            if (!w) return nullptr;
+            if (!w) return std::nullopt;
             todo.push_back({cid, *g, std::move(*w), std::nullopt});
         }
+        return std::make_pair(*aq, std::move(todo));
+    }
+
+    /// The FakeQuantize whose u8 codes a consumer writing output `out` can make in its epilogue
+    /// instead of `out` (requantization): out's one reader is a FakeQuantize this family takes,
+    /// with no consumer on the direct path (that one quantizes the f32 input itself), and no other
+    /// step makes its codes yet; else npos. MOIR_INT8_REQUANTIZE=0 in the environment turns it off.
+    static node_id requantizes_for(const plan_builder& b, output_ref out) {
+        static const bool off = [] {
+            const char* v = std::getenv("MOIR_INT8_REQUANTIZE");
+            return v && v[0] == '0';
+        }();
+        const node_id fq = b.single_consumer<ops::fake_quantize>(out);
+        if (off || !b.int8_requantize || fq == plan_builder::npos || b.consumers(out)[0].second != 0 || b.int8_codes.count(fq)) return plan_builder::npos;
+        const auto pl = plan_of(b, fq);
+        if (!pl) return plan_builder::npos;
+        for (const auto& c : pl->second)
+            if (!c.mm && !c.g.pointwise() && kernels::simd::int8_direct_fits(c.g) && b.int8->conv_direct) return plan_builder::npos;
+        return fq;
+    }
+
+    /// Floats in the f32 tile of a requantizing consumer (int8_conv_step::requantized): 32 Ki
+    /// (128 KiB, a quarter of a Zen 3 core's L2), or MOIR_INT8_TILE in the environment.
+    static std::size_t tile_floats() {
+        static const std::size_t n = [] {
+            const char* v = std::getenv("MOIR_INT8_TILE");
+            const long t = v ? std::atol(v) : 0;
+            return t > 0 ? static_cast<std::size_t>(t) : std::size_t(32768);
+        }();
+        return n;
+    }
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        namespace ks = kernels::simd;
+        auto planned = plan_of(b, id);
+        const auto premade = b.int8_codes.find(id);
+        // a producer promised these codes (requantizes_for): the family must take this node
+        MOIR_CHECK(planned || premade == b.int8_codes.end(), error,
+                   "internal: the INT8 step of FakeQuantize '" + b.at(id).name + "' no longer fits its consumers");
+        if (!planned) return nullptr;
+        const detail::activation_quant* aq = &planned->first;
+        std::vector<consumer_plan>& todo = planned->second;
+        const slot xs = b.slots[b.input_slot(id, 0)];  // a copy: b.slots grows below
         auto s = std::make_unique<int8_conv_step>();
         s->t = b.int8;
         s->il = aq->il, s->ih = aq->ih, s->zp = aq->zp;
@@ -17248,10 +17363,12 @@ struct int8_convolution {
         s->numel = numel(xs.dims);
         s->batch = static_cast<std::size_t>(xs.dims[0]);
         s->x_stride = s->numel / (s->batch ? s->batch : 1);
-        s->reads = {b.input_slot(id, 0)};
+        s->codes_in = premade != b.int8_codes.end();
+        s->reads = {s->codes_in ? premade->second : b.input_slot(id, 0)};
         s->name = b.at(id).name;
         s->ops = std::string(b.at(id).op->ir_name);
-        s->kernel = "quantize_u8." + std::string(b.int8->blocking.arch);
+        // "codes_in": the producer wrote the codes (requantized in its epilogue)
+        s->kernel = (s->codes_in ? "codes_in." : "quantize_u8.") + std::string(b.int8->blocking.arch);
         std::vector<std::size_t> outs;
         auto add_extra = [&](element_type type, std::size_t bytes) {
             slot e;
@@ -17263,7 +17380,7 @@ struct int8_convolution {
             extra.push_back(b.slots.size() - 1);
             return extra.size() - 1;  // an index into extra, made one into writes below
         };
-        for (plan_of& pl : todo) {
+        for (consumer_plan& pl : todo) {
             if (pl.mm) {
                 matmul_consumer(b, *s, pl.id, *aq, std::move(*pl.mm), numel(xs.dims), add_extra);
                 outs.push_back(s->convs.back().fused.out_slot);
@@ -17301,7 +17418,7 @@ struct int8_convolution {
                 c.dw_ep.bias = c.shift.data();
                 scratch = ks::int8_depthwise_scratch_floats(g, b.int8->blocking.width);
                 s->kernel += "+i8dw" + ksize + suffix;
-            } else if (auto dp = direct_weights(b, wq, g, aq->zp)) {
+            } else if (auto dp = s->codes_in ? std::nullopt : direct_weights(b, wq, g, aq->zp)) {
                 // the direct path: B straight from the input in 4c layout (kernels/simd/int8_direct.hpp)
                 c.how = int8_conv_step::conv::kind::direct;
                 c.dp = std::move(*dp);
@@ -17351,15 +17468,46 @@ struct int8_convolution {
                 s->kernel += std::string(g.groups > 1 ? "+i8gconv" : "+i8conv") + ksize + "." + std::string(bl.arch) +
                              c.fused.act_suffix();
             }
+            std::size_t out = c.fused.out_slot;
+            const output_ref last{c.fused.nodes.empty() ? pl.id : c.fused.nodes.back(), 0};
+            // (a depthwise layer's tile is a whole channel plane: only planes of up to 128 KiB)
+            if (c.how == int8_conv_step::conv::kind::pointwise ||
+                (c.how == int8_conv_step::conv::kind::depthwise && g.out_h * g.out_w <= tile_floats())) {
+                if (const node_id next = requantizes_for(b, last); next != plan_builder::npos) {
+                    // write the codes of `next` instead of the f32 output (int8_conv_step::requantized)
+                    const auto nq = detail::match_activation_quant(b, next);
+                    c.q_out = true, c.q_il = nq->il, c.q_ih = nq->ih;
+                    slot cs;
+                    cs.where = slot::kind::arena;
+                    cs.type = element_type::u8;
+                    cs.dims = b.slots[out].dims;
+                    cs.bytes = numel(cs.dims);
+                    b.slots.push_back(std::move(cs));
+                    out = b.slots.size() - 1;
+                    b.int8_codes[next] = out;
+                    c.tile_at = (scratch + 15) / 16 * 16;
+                    if (c.how == int8_conv_step::conv::kind::pointwise) {  // a tile of tile_floats()
+                        const std::size_t nr = b.int8->blocking.nr();
+                        c.tile_cols = std::max(nr, tile_floats() / channels / nr * nr);
+                        const auto& pa = c.parts[0].w.weights[0];
+                        c.tile_at = (ks::int8_gemm_scratch_bytes(pa.blocking, k, c.tile_cols) / 4 + 15) / 16 * 16;
+                        scratch = c.tile_at + channels * c.tile_cols;
+                    } else {
+                        scratch = c.tile_at + g.out_h * g.out_w;
+                    }
+                    s->kernel += "+requant";
+                }
+            }
             s->scratch_floats = std::max(s->scratch_floats, scratch + 16);
             s->ops += "+" + std::string(b.at(pl.id).op->ir_name) + c.fused.ops;
-            outs.push_back(c.fused.out_slot);
+            outs.push_back(out);
             s->convs.push_back(std::move(c));
         }
         // the u8 codes: an arena buffer of their own, written and read by this step only (as are the
         // 4c inputs of the direct consumers, after the outputs in writes)
         s->needs_codes = false;
-        for (const auto& c : s->convs) s->needs_codes = s->needs_codes || c.how != int8_conv_step::conv::kind::direct;
+        for (const auto& c : s->convs)
+            s->needs_codes = s->needs_codes || (c.how != int8_conv_step::conv::kind::direct && !s->codes_in);
         slot qs;
         qs.where = slot::kind::arena;
         qs.type = element_type::u8;
@@ -18282,6 +18430,9 @@ struct plan_options {
     /// false: quantized convolutions (FakeQuantize -> Convolution on s8 weights) run in FP32 on the
     /// folded weights instead of on the INT8 kernels (for comparing the two).
     bool int8 = true;
+    /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
+    /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
+    bool int8_requantize = true;
 };
 
 namespace detail {
@@ -18479,6 +18630,7 @@ private:
             b.int8 = &int8_table_for(b.table->blocking.arch);
             int8_arch_ = std::string(b.int8->blocking.arch);
             b.use_int8 = opt.int8;
+            b.int8_requantize = opt.int8_requantize;
         }
         for (node_id id : order) {
             const node& n = m.nodes[id];

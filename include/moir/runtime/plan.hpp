@@ -70,6 +70,9 @@ struct plan_options {
     /// false: quantized convolutions (FakeQuantize -> Convolution on s8 weights) run in FP32 on the
     /// folded weights instead of on the INT8 kernels (for comparing the two).
     bool int8 = true;
+    /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
+    /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
+    bool int8_requantize = true;
 };
 
 namespace detail {
@@ -267,6 +270,7 @@ private:
             b.int8 = &int8_table_for(b.table->blocking.arch);
             int8_arch_ = std::string(b.int8->blocking.arch);
             b.use_int8 = opt.int8;
+            b.int8_requantize = opt.int8_requantize;
         }
         for (node_id id : order) {
             const node& n = m.nodes[id];

@@ -259,7 +259,7 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
                 const ks::packed_int8_depthwise p1 = ks::pack_int8_depthwise(w.data(), ones.data(), g, zp);
                 // two calls on channel ranges: the kernel must honour [c0, c1)
                 table->depthwise(p1, x.data(), y.data(), ks::epilogue{}, scratch.data(), 0, c / 2);
-                table->depthwise(p1, x.data(), y.data(), ks::epilogue{}, scratch.data(), c / 2, c);
+                table->depthwise(p1, x.data(), y.data() + (c / 2) * g.out_h * g.out_w, ks::epilogue{}, scratch.data(), c / 2, c);
                 failures += count_inexact(y.data(), want, what);
                 const auto [scale, shift] = scales_for(c, taps, std::uint32_t(i));
                 const ks::packed_int8_depthwise p = ks::pack_int8_depthwise(w.data(), scale.data(), g, zp);

@@ -294,3 +294,53 @@ TEST_CASE("int8 plan: MatMul with a constant quantized B on the INT8 GEMM (codes
             MESSAGE(arch << " x" << threads << ": " << p.steps().front()->kernel);
         }
 }
+
+TEST_CASE("int8 plan: requantization: a 1x1 or depthwise layer read only by another INT8 step's FakeQuantize writes "
+          "its u8 codes (bit-identical results to writing f32 and quantizing again)") {
+    qbuilder b;
+    b.weight_top = 64;
+    const auto x = b.param({2, 11, 13, 21});  // batch 2, 273 columns: partial tiles
+    // (0.0 has the code 25 under [-0.25, 2.3]: the padded depthwise can be INT8)
+    // expand 1x1 + hswish -> [requant] -> dw 3x3 s1 + relu -> [requant] -> 1x1 (two consumers: a
+    // 1x1 and a stride-2 3x3 on the im2col path) -> f32
+    auto y = b.op<ops::hswish>({}, {b.bias(b.conv(b.fq(x, sym_lo, sym_hi), 11, 37, 1, 1, 0), 37)});
+    y = b.op<ops::relu>({}, {b.bias(b.dwconv(b.fq(y, -0.25f, 2.3f), 37, 3, 1, 1), 37)});
+    const auto q = b.fq(y, 0.0f, 3.0f);
+    b.output(b.bias(b.conv(q, 37, 9, 1, 1, 0), 9));
+    b.output(b.conv(q, 37, 5, 3, 2, 1));
+    // 1x1 read by a FakeQuantize and by a model output: stays f32
+    const auto z = b.bias(b.conv(b.fq(x, sym_lo, sym_hi), 11, 6, 1, 1, 0), 6);
+    b.output(z);
+    b.output(b.conv(b.fq(z, sym_lo, sym_hi), 6, 4, 1, 1, 0));
+    // 1x1 read by a FakeQuantize whose consumer is on the direct path (3x3 s1): stays f32
+    const auto d = b.conv(b.fq(x, sym_lo, sym_hi), 11, 8, 1, 1, 0);
+    b.output(b.conv(b.fq(d, sym_lo, sym_hi), 8, 3, 3, 1, 1));
+    b.m.validate();
+    const std::vector<tensor> in{random_f32({2, 11, 13, 21}, 31, -1.5f, 1.5f)};
+    const auto want = reference_executor<>(b.m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2, 3}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan p(b.m, {in[0].dims()}, o);
+            o.int8_requantize = false;
+            rt::plan f(b.m, {in[0].dims()}, o);
+            const auto got = p.run(in), plain = f.run(in);
+            check_close(got, want, 1e-2);  // a chain: codes may move by one at rounding boundaries
+            REQUIRE(got.size() == plain.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                CAPTURE(i);
+                CHECK(got[i].to_vector<float>() == plain[i].to_vector<float>());
+            }
+            CHECK(p.run(in)[0].to_vector<float>() == got[0].to_vector<float>());  // a second run
+            // the expand 1x1 and the depthwise; and d's 1x1 where the arch has no direct path
+            const std::size_t direct = count_kernel(p, ".direct");
+            CHECK(count_kernel(p, "+requant") == (direct ? 2 : 3));
+            CHECK(count_kernel(p, "codes_in.") == (direct ? 2 : 3));
+            CHECK(count_kernel(f, "+requant") == 0);
+            CHECK(count_kernel(f, "codes_in.") == 0);
+            MESSAGE(arch << " x" << threads << ": " << p.steps().size() << " steps; " << p.steps()[1]->kernel);
+        }
+}

@@ -103,8 +103,8 @@ inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::si
 }
 
 /// y[c] = act(sum_taps (q - zp) * wq * scale[c] + bias[c]) for channels c in [c0, c1) of one image.
-/// requires: p packed by pack_int8_depthwise; x holds channels*in_h*in_w u8 values, y
-/// channels*out_h*out_w floats; scratch int8_depthwise_scratch_floats(p.geometry, width) floats;
+/// requires: p packed by pack_int8_depthwise; x holds channels*in_h*in_w u8 values; y the output
+/// planes of channels [c0, c1) (channel c's at y + (c - c0)*out_h*out_w); scratch int8_depthwise_scratch_floats(p.geometry, width) floats;
 /// e.bias nullptr or `channels` values (the shift); c0 <= c1 <= channels. Disjoint channel ranges
 /// (each with its own scratch) are independent.
 template <class Arch>
@@ -120,7 +120,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
             detail::int8_dw_fill_plane<Arch>(g, d, x + c * in_plane, p.zero_point, scratch);
             const float* w = p.w.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
-            float* yc = y + c * out_plane;
+            float* yc = y + (c - c0) * out_plane;
             const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
             if (plain && g.kh == 3 && g.sh == 1)
                 detail::dw_channel_fixed<FA, Act, 3, 1>(g, d, scratch, w, b, yc, e);

@@ -50,14 +50,25 @@ void quantize_u8(const float* x, std::uint8_t* q, std::size_t n, float il, float
 #endif
 #if defined(__AVX2__)
     if constexpr (std::is_same_v<Arch, arch::avx2>) {
+        // t = (x - il) / (ih - il) * 255 as in fq_code, capped at 255 (x > ih gives t >= 255), then
+        // converted in the default rounding mode (nearest even: nearbyint's). No floor at 0 is
+        // needed: x <= il gives t <= 0, and the signed then unsigned saturating packs take any
+        // negative s32 (-inf's INT_MIN included) to code 0.
         const __m256 vil = _mm256_set1_ps(il), vr = _mm256_set1_ps(ih - il), vl = _mm256_set1_ps(255.0f);
-        const __m256 zero = _mm256_setzero_ps();
+        auto codes = [&](const float* p) {
+            return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_div_ps(_mm256_sub_ps(_mm256_loadu_ps(p), vil), vr), vl), vl));
+        };
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (; i + 32 <= n; i += 32) {
+            const __m256i ab = _mm256_packs_epi32(codes(x + i), codes(x + i + 8));
+            const __m256i cd = _mm256_packs_epi32(codes(x + i + 16), codes(x + i + 24));
+            // bytes in 4-byte runs a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7: put back in order
+            const __m256i v = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), v);
+        }
         for (; i + 8 <= n; i += 8) {
-            __m256 t = _mm256_mul_ps(_mm256_div_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vil), vr), vl);
-            t = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-            t = _mm256_min_ps(_mm256_max_ps(t, zero), vl);
-            const __m256i v = _mm256_cvtps_epi32(t);
-            const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+            const __m256i v = codes(x + i);
+            const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
             _mm_storel_epi64(reinterpret_cast<__m128i*>(q + i), _mm_packus_epi16(w, w));
         }
     }

@@ -29,6 +29,7 @@
 #include <cstdint>    // uint8_t
 #include <cstring>    // memcpy
 #include <limits>     // numeric_limits
+#include <map>        // map
 #include <memory>     // unique_ptr
 #include <string>     // string
 #include <vector>     // vector
@@ -143,8 +144,14 @@ public:
     const kernels::simd::int8_kernel_table* int8 = nullptr;
     /// Whether quantized layers may run on the INT8 kernels (plan_options::int8).
     bool use_int8 = true;
+    /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
+    bool int8_requantize = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
+    /// FakeQuantize nodes whose u8 codes an INT8 step made earlier writes in its epilogue (instead
+    /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
+    /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
+    std::map<node_id, std::size_t> int8_codes;
 
     plan_builder(const model& mod, std::vector<slot>& s, std::vector<std::vector<std::size_t>> port_slots)
         : m(mod), slots(s), port_slots_(std::move(port_slots)), claimed_(mod.nodes.size(), false),
