@@ -13,7 +13,8 @@
 
 #include <moir/kernels/reference/int8_gemm.hpp>
 
-#include <cmath>    // sqrt
+#include <cmath>    // nextafter, sqrt
+#include <limits>   // numeric_limits
 #include <cstdint>  // int8_t, int32_t, uint8_t
 #include <string>   // string, to_string
 #include <utility>  // pair
@@ -376,4 +377,41 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
     CHECK(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 1, 1)));
     CHECK_FALSE(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 2, 1)));  // stride 2
     CHECK_FALSE(ks::int8_direct_fits(geometry(2, 4, 4, 8, 8, 3, 1, 1)));  // groups
+}
+
+TEST_CASE("int8 quantize_u8: FakeQuantize's codes (its formula, nearest-even) on awkward lengths, range edges, "
+          "infinities and values far outside the range") {
+    const float ranges[][2] = {{-1.3f, 2.7f}, {0.0f, 1.0f}, {-1.28f, 1.27f}, {-0.25f, 2.3f}, {-1e-3f, 5e-3f}, {-70.0f, 30.0f}};
+    const float inf = std::numeric_limits<float>::infinity();
+    for (const auto& [name, table, blocking] : int8_arches()) {
+        if (blocking.pairs) continue;  // one quantizer per arch
+        std::size_t failures = 0;
+        for (const auto& r : ranges) {
+            const float il = r[0], ih = r[1];
+            std::vector<float> x;
+            for (int i = -3000; i <= 3000; ++i) x.push_back(il + (ih - il) * (static_cast<float>(i) / 1000.0f));
+            for (int code = 0; code < 256; ++code) {  // the half-way points between codes, and their neighbours
+                const float mid = il + (ih - il) * ((static_cast<float>(code) + 0.5f) / 255.0f);
+                x.push_back(mid);
+                x.push_back(std::nextafter(mid, -inf));
+                x.push_back(std::nextafter(mid, inf));
+            }
+            for (float v : {inf, -inf, 1e30f, -1e30f, il, ih, 0.0f, -0.0f, std::nextafter(il, inf), std::nextafter(ih, inf)})
+                x.push_back(v);
+            for (std::size_t off : {0, 1, 7}) {
+                for (std::size_t n : {x.size() - off, std::size_t(31), std::size_t(33), std::size_t(8), std::size_t(5)}) {
+                    std::vector<std::uint8_t> q(n + 40, 0xAB);
+                    table->quantize_u8(x.data() + off, q.data(), n, il, ih);
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const auto want = static_cast<std::uint8_t>(ks::detail::fq_code<arch::reference>(x[off + i], il, ih, 255.0f));
+                        if (q[i] != want && ++failures <= 5)
+                            MESSAGE(name << ": x = " << x[off + i] << " in [" << il << ", " << ih << "]: code "
+                                         << int(q[i]) << ", want " << int(want));
+                    }
+                    for (std::size_t i = n; i < n + 40; ++i) failures += q[i] != 0xAB;  // nothing written past n
+                }
+            }
+        }
+        CHECK_MESSAGE(failures == 0, name << ": " << failures << " wrong codes");
+    }
 }
