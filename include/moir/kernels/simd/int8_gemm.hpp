@@ -364,6 +364,16 @@ struct int8_micro_kernel {
         run_rows(kq, a, int8_packed_rows<typename O::b_type, NR * G>{b}, c, ldc, mv, ncols, e, comp, scale, shift);
     }
 
+    /// run_rows kept out of its caller (MOIR_NOINLINE), for drivers that inline badly: the direct
+    /// convolution's row loop at -O3 (GEMM drivers, with their short K, are faster inlined).
+    template <class Rows>
+    MOIR_NOINLINE static void run_rows_apart(std::size_t kq, const typename O::a_type* a, const Rows& rows, float* c,
+                                             std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols,
+                                             const int8_epilogue& e, const std::int32_t* comp, const float* scale,
+                                             const float* shift) {
+        run_rows(kq, a, rows, c, ldc, mv, ncols, e, comp, scale, shift);
+    }
+
     template <class Rows>
     static void run_rows(std::size_t kq, const typename O::a_type* a, const Rows& rows, float* c, std::ptrdiff_t ldc,
                          std::size_t mv, std::size_t ncols, const int8_epilogue& e, const std::int32_t* comp,
