@@ -16419,12 +16419,17 @@ struct convolution {
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
 // the activation runs last (vectorized). Threads split the GEMM's columns, then the output channels
 // (each cut into blocks of output rows when there are fewer channels than workers).
+// The INT8 step family (steps/int8_convolution.hpp) makes the same step for a quantized
+// deconvolution behind its FakeQuantize, with the GEMM on the INT8 kernels (int8_gemm below):
+// the input quantized to u8 codes in the scratch, col = the dequantized s32 products, the rest as is.
 
 
 #include <algorithm>  // max, min
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
+#include <optional>   // optional
 #include <string>     // string, to_string
+#include <vector>     // vector
 
 namespace moir::runtime::steps {
 
@@ -16440,21 +16445,44 @@ public:
     kernels::simd::epilogue ep;  // the activation (its bias is passed per channel)
     std::size_t row_blocks = 1, block_rows = 0;
     bool disjoint = false;  // stride = kernel, dilation 1, no padding, output = input * stride: taps never overlap
-    std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
+    std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][codes][GEMM scratch of each worker]
+    /// The INT8 GEMM (set by the INT8 family): x quantized by FakeQuantize(il, ih) into codes of
+    /// codes_floats floats of scratch, col = float(w8 x codes - comp) * scale + shift per row.
+    struct int8_gemm {
+        const kernels::simd::int8_kernel_table* t = nullptr;
+        kernels::simd::packed_int8_a w;
+        std::vector<float> scale, shift;
+        kernels::simd::int8_epilogue ep;
+        float il = 0.0f, ih = 0.0f;
+        std::size_t codes_floats = 0;
+    };
+    std::optional<int8_gemm> i8;
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const std::size_t n = ih * iw, out_plane = oh * ow;
         float* col = ctx.scratch;  // the plan's scratch is workers * scratch_floats >= col + workers * gemm
+        float* gemm_scratch = col + col_floats + (i8 ? i8->codes_floats : 0);
         for (std::size_t b = 0; b < batch; ++b) {
             const float* xb = x + b * cin * n;
             float* yb = y + b * cout * out_plane;
             const kernels::simd::epilogue none{};
-            ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
-                table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
-                              none, col + col_floats + wk * gemm_floats);
-            });
+            if (i8) {
+                auto* q = reinterpret_cast<std::uint8_t*>(col + col_floats);
+                ctx.pool->parallel_for(0, cin * n, chunk_elements, [&](std::size_t c0, std::size_t c1, std::size_t) {
+                    i8->t->quantize_u8(xb + c0, q + c0, c1 - c0, i8->il, i8->ih);
+                });
+                ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
+                    i8->t->gemm(i8->w, q + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0,
+                                static_cast<std::ptrdiff_t>(n), i8->ep, gemm_scratch + wk * gemm_floats);
+                });
+            } else {
+                ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
+                    table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0,
+                                  static_cast<std::ptrdiff_t>(n), none, gemm_scratch + wk * gemm_floats);
+                });
+            }
             // col2im by (output channel, block of output rows), one output row at a time while it is
             // in L1: it gathers the contributions of its (ky, kx) taps in that order, as a
             // per-channel scatter would (a stride-equals-kernel deconvolution, whose taps never
@@ -16507,7 +16535,10 @@ public:
 struct deconvolution {
     static constexpr std::string_view name = "deconvolution";
 
-    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) { return make_step(b, id); }
+
+    /// The step of node id (see make), typed.
+    static std::unique_ptr<deconv_step> make_step(plan_builder& b, node_id id) {
         const node& nd = b.at(id);
         if (!b.table || !nd.is<ops::convolution_backprop_data>()) return nullptr;
         const auto& a = nd.attrs_as<ops::convolution_backprop_data>();
@@ -17070,6 +17101,34 @@ inline std::optional<matmul_weights> match_matmul_weights(const plan_builder& b,
     return std::nullopt;
 }
 
+/// The s8 weights [C_in, C_out, kh, kw] and per-output-channel scales of a ConvolutionBackpropData:
+/// Multiply(Convert(Const s8), Const f32 scale [1, C_out, 1, 1] or one value), either operand order.
+inline std::optional<quantized_weights> match_deconv_weights(const plan_builder& b, output_ref w, std::size_t cout) {
+    const node& mul = b.at(w.node);
+    if (!mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
+    const shape& wdims = b.slot_at(w).dims;
+    if (wdims.size() != 4 || static_cast<std::size_t>(wdims[1]) != cout) return std::nullopt;
+    for (std::size_t side = 0; side < 2; ++side) {
+        const node& cv = b.at(mul.inputs[side].node);
+        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
+        const slot& qs = b.slot_at(cv.inputs[0]);
+        const slot& ss = b.slot_at(mul.inputs[1 - side]);
+        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
+        if (ss.where != slot::kind::constant || ss.type != element_type::f32 || ss.dims.size() > 4) continue;
+        bool ok = true;  // right-aligned: 1 everywhere but on axis 1 (C_out)
+        for (std::size_t d = 0; d < ss.dims.size() && ok; ++d)
+            ok = ss.dims[d] == 1 || (d + 4 - ss.dims.size() == 1 && static_cast<std::size_t>(ss.dims[d]) == cout);
+        const std::size_t sn = ss.value.numel();
+        if (!ok || (sn != 1 && sn != cout)) continue;
+        quantized_weights r;
+        r.q = &qs.value;
+        r.scale.resize(cout);
+        for (std::size_t c = 0; c < cout; ++c) r.scale[c] = ss.value.at_as<float>(sn == 1 ? 0 : c);
+        return r;
+    }
+    return std::nullopt;
+}
+
 /// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols, in tiles of 16 x 16.
 template <class T>
 void transpose_block(const T* src, std::size_t lds, T* dst, std::size_t ldd, std::size_t rows, std::size_t cols) {
@@ -17298,6 +17357,7 @@ struct int8_convolution {
         kernels::simd::conv_geometry g;
         detail::quantized_weights w;
         std::optional<detail::matmul_weights> mm;  ///< a MatMul consumer
+        bool deconv = false;                       ///< a ConvolutionBackpropData (the only consumer)
     };
 
     /// The quantization of FakeQuantize fq and the plan of each of its consumers when the family
@@ -17328,6 +17388,14 @@ struct int8_convolution {
                 continue;
             }
             if (xs.dims.size() != 4) return std::nullopt;
+            if (b.at(cid).is<ops::convolution_backprop_data>()) {
+                const slot& ys = b.slots[b.output_slot(cid)];
+                if (cons.size() != 1 || ys.dims.size() != 4 || ys.type != element_type::f32) return std::nullopt;
+                auto w = detail::match_deconv_weights(b, b.at(cid).inputs.at(1), static_cast<std::size_t>(ys.dims[1]));
+                if (!w) return std::nullopt;
+                todo.push_back({cid, {}, std::move(*w), std::nullopt, true});
+                continue;
+            }
             const auto g = detail::conv_geometry_of(b, cid);
             if (!g || (!aq->zero_exact && detail::reads_padding(*g))) return std::nullopt;
             auto w = detail::match_quantized_weights(b, b.at(cid).inputs.at(1), g->groups * g->out_c);
@@ -17351,8 +17419,52 @@ struct int8_convolution {
         const auto pl = plan_of(b, fq);
         if (!pl) return plan_builder::npos;
         for (const auto& c : pl->second)
+            if (c.deconv) return plan_builder::npos;  // its step quantizes its own input
+        for (const auto& c : pl->second)
             if (!c.mm && !c.g.pointwise() && kernels::simd::int8_direct_fits(c.g) && b.int8->conv_direct) return plan_builder::npos;
         return fq;
+    }
+
+    /// The step of FakeQuantize fq and its one consumer, a quantized ConvolutionBackpropData (pl):
+    /// the deconvolution family's step (steps/deconvolution.hpp) with its GEMM on the INT8 kernels.
+    static std::unique_ptr<step> deconv_consumer(plan_builder& b, node_id fq, const detail::activation_quant& aq,
+                                                 const consumer_plan& pl) {
+        namespace ks = kernels::simd;
+        std::unique_ptr<deconv_step> s = deconvolution::make_step(b, pl.id);
+        if (!s) return nullptr;
+        b.claim(pl.id);
+        const std::size_t m = s->cout * s->kh * s->kw, k = s->cin, n = s->ih * s->iw, taps = s->kh * s->kw;
+        // A[r = (o, ky, kx), c] = wq[c, o, ky, kx]
+        const auto* wq = pl.w.q->data<std::int8_t>();
+        std::vector<std::int8_t> a(m * k);
+        for (std::size_t r = 0; r < m; ++r)
+            for (std::size_t c = 0; c < k; ++c) a[r * k + c] = wq[c * m + r];
+        deconv_step::int8_gemm g;
+        g.t = b.int8;
+        g.il = aq.il, g.ih = aq.ih;
+        const auto ld = static_cast<std::ptrdiff_t>(k);
+        const ks::int8_blocking& bl = ks::int8_blocking_for(*b.int8, a.data(), m, k, ld);
+        g.w = ks::pack_int8_a(bl, a.data(), m, k, ld, aq.zp);
+        g.scale.resize(m);
+        g.shift.resize(m);
+        const double residual = static_cast<double>(aq.il) + static_cast<double>(aq.sx) * aq.zp;
+        for (std::size_t r = 0; r < m; ++r) {  // the bias is added after col2im, once per output
+            const float sw = pl.w.scale[r / taps];
+            g.scale[r] = aq.sx * sw;
+            g.shift[r] = static_cast<float>(static_cast<double>(sw) * g.w.row_sum[r] * residual);
+        }
+        g.ep.scale = g.scale.data();
+        g.ep.shift = g.shift.data();
+        g.codes_floats = (s->cin * n + 63) / 64 * 16;
+        s->gemm_floats = (ks::int8_gemm_scratch_bytes(bl, k, n) / 4 + 15) / 16 * 16;
+        s->scratch_floats = (s->col_floats + g.codes_floats + b.threads - 1) / b.threads + s->gemm_floats;
+        s->i8 = std::move(g);
+        s->name = b.at(fq).name;
+        s->ops = std::string(b.at(fq).op->ir_name) + "+" + s->ops;
+        s->kernel = "quantize_u8." + std::string(b.int8->blocking.arch) + "+i8" + s->kernel.substr(0, s->kernel.find('.')) +
+                    "." + std::string(bl.arch) + s->fused.act_suffix();
+        s->reads = {b.input_slot(fq, 0)};
+        return s;
     }
 
     /// Floats in the f32 tile of a requantizing consumer (int8_conv_step::requantized): 32 Ki
@@ -17377,6 +17489,7 @@ struct int8_convolution {
         const detail::activation_quant* aq = &planned->first;
         std::vector<consumer_plan>& todo = planned->second;
         const slot xs = b.slots[b.input_slot(id, 0)];  // a copy: b.slots grows below
+        if (todo.size() == 1 && todo[0].deconv) return deconv_consumer(b, id, *aq, todo[0]);
         auto s = std::make_unique<int8_conv_step>();
         s->t = b.int8;
         s->il = aq->il, s->ih = aq->ih, s->zp = aq->zp;

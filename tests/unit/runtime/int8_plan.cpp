@@ -13,6 +13,7 @@
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/convert.hpp>
 #include <moir/ops/convolution.hpp>
+#include <moir/ops/convolution_backprop_data.hpp>
 #include <moir/ops/fake_quantize.hpp>
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/hswish.hpp>
@@ -20,6 +21,7 @@
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/relu.hpp>
+#include <moir/ops/sigmoid.hpp>
 #include <moir/ops/result.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
@@ -343,4 +345,49 @@ TEST_CASE("int8 plan: requantization: a 1x1 or depthwise layer read only by anot
             CHECK(count_kernel(f, "codes_in.") == 0);
             MESSAGE(arch << " x" << threads << ": " << p.steps().size() << " steps; " << p.steps()[1]->kernel);
         }
+}
+
+TEST_CASE("int8 plan: ConvolutionBackpropData with quantized weights on the INT8 GEMM (2x2 stride 2 + bias + relu; "
+          "3x3 stride 2 padded with output padding: overlapping taps), batch 2, 7- and 8-bit weights") {
+    for (int v = 0; v < 2; ++v) {
+        CAPTURE(v);
+        qbuilder b;
+        b.weight_top = v ? 127 : 64;
+        const auto x = b.param({2, 13, 7, 9});
+        ops::detail::convolution_backprop_attrs a;
+        a.strides = {2, 2};
+        a.dilations = {1, 1};
+        a.pads_begin = v ? std::vector<std::int64_t>{1, 1} : std::vector<std::int64_t>{0, 0};
+        a.pads_end = a.pads_begin;
+        if (v) a.output_padding = {1, 0};
+        const std::int64_t k = v ? 3 : 2, cout = 5;
+        // weights [C_in, C_out, k, k] with per-output-channel scales [1, C_out, 1, 1]
+        std::vector<std::int8_t> wq(static_cast<std::size_t>(13 * cout * k * k));
+        for (auto& w : wq)
+            w = static_cast<std::int8_t>(static_cast<int>(next(b.seed) >> 16) % (2 * b.weight_top + 1) - b.weight_top);
+        const auto wc = b.op<ops::convert>({element_type::f32}, {b.constant(tensor::from_vector(wq, shape{13, cout, k, k}))});
+        const auto w = b.op<ops::multiply>({}, {wc, b.constant(random_f32({1, cout, 1, 1}, 77, 0.002f, 0.01f))});
+        auto y = b.op<ops::convolution_backprop_data>(a, {b.fq(x, v ? sym_lo : 0.0f, v ? sym_hi : 2.0f), w});
+        y = b.bias(y, cout);
+        y = v ? b.op<ops::sigmoid>({}, {y}) : b.op<ops::relu>({}, {y});
+        b.output(y);
+        b.m.validate();
+        const std::vector<tensor> in{random_f32({2, 13, 7, 9}, 61, -1.5f, 2.5f)};
+        const auto want = reference_executor<>(b.m).run(in);
+        for (const auto& arch : arches())
+            for (std::size_t threads : {1, 2, 3}) {
+                CAPTURE(arch);
+                CAPTURE(threads);
+                rt::plan_options o;
+                o.arch = arch, o.threads = threads;
+                rt::plan p(b.m, {in[0].dims()}, o);
+                check_close(p.run(in), want, 2e-5);
+                check_close(p.run(in), want, 2e-5);
+                REQUIRE(p.steps().size() == 1);
+                CHECK(p.steps()[0]->kernel.find("quantize_u8.") == 0);
+                CHECK(count_kernel(p, "+i8deconv" + std::to_string(k) + "x" + std::to_string(k) + ".") == 1);
+                CHECK(count_kernel(p, "fake_quantize.") == 0);
+                MESSAGE(arch << " x" << threads << ": " << p.steps()[0]->kernel);
+            }
+    }
 }

@@ -8,7 +8,11 @@
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
 // the activation runs last (vectorized). Threads split the GEMM's columns, then the output channels
 // (each cut into blocks of output rows when there are fewer channels than workers).
+// The INT8 step family (steps/int8_convolution.hpp) makes the same step for a quantized
+// deconvolution behind its FakeQuantize, with the GEMM on the INT8 kernels (int8_gemm below):
+// the input quantized to u8 codes in the scratch, col = the dequantized s32 products, the rest as is.
 
+#include <moir/kernels/simd/int8_table.hpp>
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/convolution_backprop_data.hpp>
 #include <moir/runtime/steps/fusion.hpp>
@@ -17,7 +21,9 @@
 #include <algorithm>  // max, min
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
+#include <optional>   // optional
 #include <string>     // string, to_string
+#include <vector>     // vector
 
 namespace moir::runtime::steps {
 
@@ -33,21 +39,44 @@ public:
     kernels::simd::epilogue ep;  // the activation (its bias is passed per channel)
     std::size_t row_blocks = 1, block_rows = 0;
     bool disjoint = false;  // stride = kernel, dilation 1, no padding, output = input * stride: taps never overlap
-    std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][GEMM scratch of each worker]
+    std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][codes][GEMM scratch of each worker]
+    /// The INT8 GEMM (set by the INT8 family): x quantized by FakeQuantize(il, ih) into codes of
+    /// codes_floats floats of scratch, col = float(w8 x codes - comp) * scale + shift per row.
+    struct int8_gemm {
+        const kernels::simd::int8_kernel_table* t = nullptr;
+        kernels::simd::packed_int8_a w;
+        std::vector<float> scale, shift;
+        kernels::simd::int8_epilogue ep;
+        float il = 0.0f, ih = 0.0f;
+        std::size_t codes_floats = 0;
+    };
+    std::optional<int8_gemm> i8;
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const std::size_t n = ih * iw, out_plane = oh * ow;
         float* col = ctx.scratch;  // the plan's scratch is workers * scratch_floats >= col + workers * gemm
+        float* gemm_scratch = col + col_floats + (i8 ? i8->codes_floats : 0);
         for (std::size_t b = 0; b < batch; ++b) {
             const float* xb = x + b * cin * n;
             float* yb = y + b * cout * out_plane;
             const kernels::simd::epilogue none{};
-            ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
-                table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0, static_cast<std::ptrdiff_t>(n),
-                              none, col + col_floats + wk * gemm_floats);
-            });
+            if (i8) {
+                auto* q = reinterpret_cast<std::uint8_t*>(col + col_floats);
+                ctx.pool->parallel_for(0, cin * n, chunk_elements, [&](std::size_t c0, std::size_t c1, std::size_t) {
+                    i8->t->quantize_u8(xb + c0, q + c0, c1 - c0, i8->il, i8->ih);
+                });
+                ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
+                    i8->t->gemm(i8->w, q + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0,
+                                static_cast<std::ptrdiff_t>(n), i8->ep, gemm_scratch + wk * gemm_floats);
+                });
+            } else {
+                ctx.pool->parallel_for(0, n, grain, [&](std::size_t c0, std::size_t c1, std::size_t wk) {
+                    table->gemm_a(w, xb + c0, static_cast<std::ptrdiff_t>(n), c1 - c0, col + c0,
+                                  static_cast<std::ptrdiff_t>(n), none, gemm_scratch + wk * gemm_floats);
+                });
+            }
             // col2im by (output channel, block of output rows), one output row at a time while it is
             // in L1: it gathers the contributions of its (ky, kx) taps in that order, as a
             // per-channel scatter would (a stride-equals-kernel deconvolution, whose taps never
@@ -100,7 +129,10 @@ public:
 struct deconvolution {
     static constexpr std::string_view name = "deconvolution";
 
-    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) { return make_step(b, id); }
+
+    /// The step of node id (see make), typed.
+    static std::unique_ptr<deconv_step> make_step(plan_builder& b, node_id id) {
         const node& nd = b.at(id);
         if (!b.table || !nd.is<ops::convolution_backprop_data>()) return nullptr;
         const auto& a = nd.attrs_as<ops::convolution_backprop_data>();
