@@ -13449,13 +13449,16 @@ struct int8_ops<arch::reference> {
 };
 
 #if defined(__AVX2__) && defined(__FMA__)
-template <>
-struct int8_ops<arch::avx2> {
+namespace detail {
+/// What the two AVX2 flavours share: 8 s32 lanes, B loaded as a 32-byte vector, the 4 bytes of one
+/// row's k-group broadcast, the s32 sums made floats less the zero-point compensation.
+template <class A, class B>
+struct int8_ops_avx2_base {
     using farch = arch::avx2;
     using ireg = __m256i;
-    using a_type = std::int16_t;
-    using b_type = std::int16_t;
-    static constexpr std::size_t width = 8, G = 2;
+    using a_type = A;
+    using b_type = B;
+    static constexpr std::size_t width = 8;
     static ireg zero() { return _mm256_setzero_si256(); }
     static ireg load_b(const b_type* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
     static ireg bcast_a(const a_type* p) {
@@ -13463,10 +13466,16 @@ struct int8_ops<arch::avx2> {
         std::memcpy(&v, p, 4);
         return _mm256_set1_epi32(v);
     }
-    static ireg dot(ireg acc, ireg b, ireg a) { return _mm256_add_epi32(acc, _mm256_madd_epi16(b, a)); }
     static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) {
         return typename vec<farch>::reg(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc, _mm256_set1_epi32(comp))));
     }
+};
+}  // namespace detail
+
+template <>
+struct int8_ops<arch::avx2> : detail::int8_ops_avx2_base<std::int16_t, std::int16_t> {
+    static constexpr std::size_t G = 2;
+    static ireg dot(ireg acc, ireg b, ireg a) { return _mm256_add_epi32(acc, _mm256_madd_epi16(b, a)); }
     template <std::size_t NR>
     static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
         std::size_t j = 0;
@@ -13514,26 +13523,12 @@ void interleave4_u8(const std::uint8_t* const* rows, std::size_t cols, std::uint
 
 #if defined(__AVX2__) && defined(__FMA__)
 template <>
-struct int8_ops<avx2_pairs> {
-    using farch = arch::avx2;
-    using ireg = __m256i;
-    using a_type = std::int8_t;
-    using b_type = std::uint8_t;
-    static constexpr std::size_t width = 8, G = 4;
-    static ireg zero() { return _mm256_setzero_si256(); }
-    static ireg load_b(const b_type* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-    static ireg bcast_a(const a_type* p) {
-        std::int32_t v;
-        std::memcpy(&v, p, 4);
-        return _mm256_set1_epi32(v);
-    }
+struct int8_ops<avx2_pairs> : detail::int8_ops_avx2_base<std::int8_t, std::uint8_t> {
+    static constexpr std::size_t G = 4;
     // vpmaddubsw: u8 (activations, first operand) x s8 (weights) summed in pairs into s16 (exact for
     // pair-fitting weights); vpmaddwd by 1: the two pairs of each s32 lane summed into it
     static ireg dot(ireg acc, ireg b, ireg a) {
         return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), _mm256_set1_epi16(1)));
-    }
-    static typename vec<farch>::reg to_float(ireg acc, std::int32_t comp) {
-        return typename vec<farch>::reg(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc, _mm256_set1_epi32(comp))));
     }
     template <std::size_t NR>
     static void interleave(const std::uint8_t* const* rows, std::size_t cols, b_type* dst) {
