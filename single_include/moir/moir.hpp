@@ -17454,6 +17454,7 @@ struct int8_convolution {
         s->gemm_floats = (ks::int8_gemm_scratch_bytes(bl, k, n) / 4 + 15) / 16 * 16;
         s->scratch_floats = (s->col_floats + g.codes_floats + b.threads - 1) / b.threads + s->gemm_floats;
         s->i8 = std::move(g);
+        s->w = kernels::simd::packed_a{};  // the FP32 weights make_step packed: unused
         s->name = b.at(fq).name;
         s->ops = std::string(b.at(fq).op->ir_name) + "+" + s->ops;
         s->kernel = "quantize_u8." + std::string(b.int8->blocking.arch) + "+i8" + s->kernel.substr(0, s->kernel.find('.')) +
