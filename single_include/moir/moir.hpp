@@ -17374,7 +17374,8 @@ struct int8_convolution {
             if (b.at(cid).is<ops::matmul>()) {
                 auto mw = detail::match_matmul_weights(b, cid);
                 const slot& ys = b.slots[b.output_slot(cid)];
-                if (!mw || static_cast<std::size_t>(xs.dims.back()) != mw->k || xs.dims.size() < 2 ||
+                if (!mw || mw->k == 0 || mw->n == 0 || static_cast<std::size_t>(xs.dims.back()) != mw->k ||
+                    xs.dims.size() < 2 || numel(xs.dims) == 0 ||
                     ys.type != element_type::f32 || ys.dims.size() != xs.dims.size() ||
                     static_cast<std::size_t>(ys.dims.back()) != mw->n || mw->k > 65536 ||
                     numel(ys.dims) != numel(xs.dims) / mw->k * mw->n)
