@@ -16975,8 +16975,13 @@ struct quantized_weights {
     std::vector<float> scale;   ///< one per output channel (all groups)
 };
 
-inline std::optional<quantized_weights> match_quantized_weights(const plan_builder& b, output_ref w,
-                                                                std::size_t channels) {
+/// The s8 constant and `channels` scales behind weights w = Multiply(Convert(Const s8), Const f32
+/// scale), in either operand order, where the scale (right-aligned against w's dims, no longer) is
+/// 1 on every axis a except those varies(a, rank) accepts, where it has w's length, and holds 1 or
+/// `channels` values in all.
+template <class Varies>
+std::optional<quantized_weights> match_s8_times_scale(const plan_builder& b, output_ref w, std::size_t channels,
+                                                      const Varies& varies) {
     const node& mul = b.at(w.node);
     if (!mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
     const shape& wdims = b.slot_at(w).dims;
@@ -16987,14 +16992,12 @@ inline std::optional<quantized_weights> match_quantized_weights(const plan_build
         const slot& ss = b.slot_at(mul.inputs[1 - side]);
         if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
         if (ss.where != slot::kind::constant || ss.type != element_type::f32) continue;
-        // the scale varies along the output-channel axes only: right-aligned, 1 on the last three
-        // axes (in, kh, kw), and 1 or `channels` values in all
         const shape& sd = ss.dims;
         if (sd.size() > wdims.size()) continue;
         bool ok = true;
         for (std::size_t d = 0; d < sd.size() && ok; ++d) {
             const std::size_t wd = d + wdims.size() - sd.size();
-            ok = sd[d] == 1 || (wd + 3 < wdims.size() && sd[d] == wdims[wd]);
+            ok = sd[d] == 1 || (varies(wd, wdims.size()) && sd[d] == wdims[wd]);
         }
         const std::size_t sn = ss.value.numel();
         if (!ok || (sn != 1 && sn != channels)) continue;
@@ -17005,6 +17008,13 @@ inline std::optional<quantized_weights> match_quantized_weights(const plan_build
         return r;
     }
     return std::nullopt;
+}
+
+/// A convolution's weights: the scale varies along the output-channel axes only (all but the last
+/// three: in, kh, kw).
+inline std::optional<quantized_weights> match_quantized_weights(const plan_builder& b, output_ref w,
+                                                                std::size_t channels) {
+    return match_s8_times_scale(b, w, channels, [](std::size_t axis, std::size_t rank) { return axis + 3 < rank; });
 }
 
 /// The geometry of a 2-D convolution node with a u8-able input, or nothing.
@@ -17060,8 +17070,7 @@ inline std::optional<matmul_weights> match_matmul_weights(const plan_builder& b,
     const node& nd = b.at(mm);
     if (!nd.is<ops::matmul>() || nd.inputs.size() != 2) return std::nullopt;
     const auto& at = nd.attrs_as<ops::matmul>();
-    const node& mul = b.at(nd.inputs[1].node);
-    if (at.transpose_a || !mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
+    if (at.transpose_a) return std::nullopt;
     const shape& wdims = b.slot_at(nd.inputs[1]).dims;
     const std::size_t r = wdims.size();
     if (r < 2) return std::nullopt;
@@ -17070,58 +17079,25 @@ inline std::optional<matmul_weights> match_matmul_weights(const plan_builder& b,
     const auto rows = static_cast<std::size_t>(wdims[r - 2]), cols = static_cast<std::size_t>(wdims[r - 1]);
     const std::size_t k = at.transpose_b ? cols : rows, n = at.transpose_b ? rows : cols;
     const std::size_t n_axis = at.transpose_b ? r - 2 : r - 1;
-    for (std::size_t side = 0; side < 2; ++side) {
-        const node& cv = b.at(mul.inputs[side].node);
-        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
-        const slot& qs = b.slot_at(cv.inputs[0]);
-        const slot& ss = b.slot_at(mul.inputs[1 - side]);
-        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
-        if (ss.where != slot::kind::constant || ss.type != element_type::f32 || ss.dims.size() > r) continue;
-        // the scale varies along N only (right-aligned), with 1 or n values
-        bool ok = true;
-        for (std::size_t d = 0; d < ss.dims.size() && ok; ++d)
-            ok = ss.dims[d] == 1 || (d + r - ss.dims.size() == n_axis && static_cast<std::size_t>(ss.dims[d]) == n);
-        const std::size_t sn = ss.value.numel();
-        if (!ok || (sn != 1 && sn != n)) continue;
-        matmul_weights w;
-        w.k = k, w.n = n;
-        w.scale.resize(n);
-        for (std::size_t j = 0; j < n; ++j) w.scale[j] = ss.value.at_as<float>(sn == 1 ? 0 : j);
-        const auto* q = qs.value.data<std::int8_t>();
-        w.wt.resize(n * k);
-        for (std::size_t j = 0; j < n; ++j)
-            for (std::size_t i = 0; i < k; ++i) w.wt[j * k + i] = at.transpose_b ? q[j * k + i] : q[i * n + j];
-        return w;
-    }
-    return std::nullopt;
+    // the scale varies along N only
+    auto q = match_s8_times_scale(b, nd.inputs[1], n, [&](std::size_t axis, std::size_t) { return axis == n_axis; });
+    if (!q) return std::nullopt;
+    matmul_weights w;
+    w.k = k, w.n = n;
+    w.scale = std::move(q->scale);
+    const auto* v = q->q->data<std::int8_t>();
+    w.wt.resize(n * k);
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = 0; i < k; ++i) w.wt[j * k + i] = at.transpose_b ? v[j * k + i] : v[i * n + j];
+    return w;
 }
 
 /// The s8 weights [C_in, C_out, kh, kw] and per-output-channel scales of a ConvolutionBackpropData:
 /// Multiply(Convert(Const s8), Const f32 scale [1, C_out, 1, 1] or one value), either operand order.
 inline std::optional<quantized_weights> match_deconv_weights(const plan_builder& b, output_ref w, std::size_t cout) {
-    const node& mul = b.at(w.node);
-    if (!mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
     const shape& wdims = b.slot_at(w).dims;
     if (wdims.size() != 4 || static_cast<std::size_t>(wdims[1]) != cout) return std::nullopt;
-    for (std::size_t side = 0; side < 2; ++side) {
-        const node& cv = b.at(mul.inputs[side].node);
-        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
-        const slot& qs = b.slot_at(cv.inputs[0]);
-        const slot& ss = b.slot_at(mul.inputs[1 - side]);
-        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
-        if (ss.where != slot::kind::constant || ss.type != element_type::f32 || ss.dims.size() > 4) continue;
-        bool ok = true;  // right-aligned: 1 everywhere but on axis 1 (C_out)
-        for (std::size_t d = 0; d < ss.dims.size() && ok; ++d)
-            ok = ss.dims[d] == 1 || (d + 4 - ss.dims.size() == 1 && static_cast<std::size_t>(ss.dims[d]) == cout);
-        const std::size_t sn = ss.value.numel();
-        if (!ok || (sn != 1 && sn != cout)) continue;
-        quantized_weights r;
-        r.q = &qs.value;
-        r.scale.resize(cout);
-        for (std::size_t c = 0; c < cout; ++c) r.scale[c] = ss.value.at_as<float>(sn == 1 ? 0 : c);
-        return r;
-    }
-    return std::nullopt;
+    return match_s8_times_scale(b, w, cout, [](std::size_t axis, std::size_t) { return axis == 1; });
 }
 
 /// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols, in tiles of 16 x 16.
