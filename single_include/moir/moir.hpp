@@ -16938,11 +16938,16 @@ namespace moir::runtime::steps {
 
 namespace detail {
 
-/// A per-tensor FakeQuantize with levels = 256 and equal input and output ranges, as u8 codes.
+/// A FakeQuantize with levels = 256 as u8 codes: il, ih the output range (per tensor), which the
+/// codes dequantize to as sx * (q - zp); the input range is the same, or per channel (cil, cih).
 struct activation_quant {
     float il = 0.0f, ih = 0.0f, sx = 0.0f;
     std::int32_t zp = 0;
     bool zero_exact = false;  ///< 0.0 has the code zp (padding may read it)
+    /// Per-channel input ranges (axis 1 of the input; empty: the input range is [il, ih]), as the
+    /// quantization pass writes them for channel-smoothed activations (passes/quantize/smooth_int8.hpp).
+    std::vector<float> cil, cih;
+    bool per_channel() const { return !cil.empty(); }
 };
 
 /// The scalar value of a constant input, if it is one.
@@ -16952,15 +16957,40 @@ inline std::optional<float> scalar_input(const plan_builder& b, node_id id, std:
     return t->at_as<float>(0);
 }
 
-/// The quantization of FakeQuantize node fq when it is per tensor, 256 levels, il == ol, ih == oh.
+/// The per-channel values of constant input i of FakeQuantize fq: f32, of a rank no larger than
+/// x's (dims xd) and 1 on every axis but x's axis 1, where it has x's length; empty otherwise.
+inline std::vector<float> channel_input(const plan_builder& b, node_id fq, std::size_t i, const shape& xd) {
+    const tensor* t = b.constant_input(fq, i);
+    if (!t || t->type() != element_type::f32 || xd.size() < 2 || t->dims().size() > xd.size()) return {};
+    const shape& td = t->dims();
+    const std::size_t lead = xd.size() - td.size();  // right-aligned (numpy broadcasting)
+    for (std::size_t a = 0; a < td.size(); ++a)
+        if (td[a] != 1 && !(a + lead == 1 && td[a] == xd[1])) return {};
+    if (lead > 1 || numel(td) != static_cast<std::size_t>(xd[1])) return {};
+    const float* v = t->data<float>();
+    return std::vector<float>(v, v + numel(td));
+}
+
+/// The quantization of FakeQuantize node fq: 256 levels and either one range (il == ol, ih == oh,
+/// il < ih) or per-channel input ranges (il[c] < ih[c], along the input's axis 1) with one output
+/// range ol < oh.
 inline std::optional<activation_quant> match_activation_quant(const plan_builder& b, node_id fq) {
     const node& n = b.at(fq);
     if (!n.is<ops::fake_quantize>() || n.inputs.size() != 5) return std::nullopt;
     if (n.attrs_as<ops::fake_quantize>().levels != 256) return std::nullopt;
-    const auto il = scalar_input(b, fq, 1), ih = scalar_input(b, fq, 2);
+    auto il = scalar_input(b, fq, 1), ih = scalar_input(b, fq, 2);
     const auto ol = scalar_input(b, fq, 3), oh = scalar_input(b, fq, 4);
-    if (!il || !ih || !ol || !oh || *il != *ol || *ih != *oh || !(*il < *ih)) return std::nullopt;
     activation_quant q;
+    if (ol && oh && (!il || !ih)) {  // per-channel input ranges
+        const shape& xd = b.slots[b.input_slot(fq, 0)].dims;
+        q.cil = channel_input(b, fq, 1, xd);
+        q.cih = channel_input(b, fq, 2, xd);
+        if (q.cil.empty() || q.cih.size() != q.cil.size()) return std::nullopt;
+        for (std::size_t c = 0; c < q.cil.size(); ++c)
+            if (!(q.cil[c] < q.cih[c])) return std::nullopt;
+        il = ol, ih = oh;
+    }
+    if (!il || !ih || !ol || !oh || *il != *ol || *ih != *oh || !(*il < *ih)) return std::nullopt;
     q.il = *il, q.ih = *ih, q.sx = (*ih - *il) / 255.0f;
     const double z = std::nearbyint(-static_cast<double>(*il) / q.sx);
     q.zp = static_cast<std::int32_t>(std::min(255.0, std::max(0.0, z)));
@@ -17143,8 +17173,9 @@ public:
     };
     const kernels::simd::int8_kernel_table* t = nullptr;
     float il = 0.0f, ih = 0.0f;
+    std::vector<float> cil, cih;  // per-channel input ranges (activation_quant), channel planes of `plane` values
     std::int32_t zp = 0;
-    std::size_t batch = 1, x_stride = 0, numel = 0;
+    std::size_t batch = 1, x_stride = 0, numel = 0, plane = 1;
     bool needs_codes = true;  // a consumer reads the plain u8 codes (not only 4c inputs)
     bool codes_in = false;    // the input is already the codes (the producer requantized)
     std::vector<conv> convs;
@@ -17152,10 +17183,18 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         const auto* q = static_cast<const std::uint8_t*>(codes_in ? ctx.data(reads[0]) : ctx.out(writes[0]));
-        if (needs_codes && !codes_in)
+        if (needs_codes && !codes_in && cil.empty())
             ctx.pool->parallel_for(0, numel, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) {
                 t->quantize_u8(x + b, static_cast<std::uint8_t*>(ctx.out(writes[0])) + b, e - b, il, ih);
             });
+        if (needs_codes && !codes_in && !cil.empty()) {  // per-channel input ranges: plane by plane
+            const std::size_t planes = numel / plane, grain = std::max<std::size_t>(1, chunk_elements / plane);
+            ctx.pool->parallel_for(0, planes, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t p = b; p < e; ++p)
+                    t->quantize_u8(x + p * plane, static_cast<std::uint8_t*>(ctx.out(writes[0])) + p * plane, plane,
+                                   cil[p % cil.size()], cih[p % cil.size()]);
+            });
+        }
         for (std::size_t i = 0; i < convs.size(); ++i) {
             const conv& c = convs[i];
             float* y = ctx.out_f32(writes[i + 1]);
@@ -17362,7 +17401,8 @@ struct int8_convolution {
             if (xs.dims.size() != 4) return std::nullopt;
             if (b.at(cid).is<ops::convolution_backprop_data>()) {
                 const slot& ys = b.slots[b.output_slot(cid)];
-                if (cons.size() != 1 || ys.dims.size() != 4 || ys.type != element_type::f32) return std::nullopt;
+                if (cons.size() != 1 || ys.dims.size() != 4 || ys.type != element_type::f32 || aq->per_channel())
+                    return std::nullopt;  // (its step quantizes with one range)
                 auto w = detail::match_deconv_weights(b, b.at(cid).inputs.at(1), static_cast<std::size_t>(ys.dims[1]));
                 if (!w) return std::nullopt;
                 todo.push_back({cid, {}, std::move(*w), std::nullopt, true});
@@ -17389,7 +17429,7 @@ struct int8_convolution {
         const node_id fq = b.single_consumer<ops::fake_quantize>(out);
         if (off || !b.int8_requantize || fq == plan_builder::npos || b.consumers(out)[0].second != 0 || b.int8_codes.count(fq)) return plan_builder::npos;
         const auto pl = plan_of(b, fq);
-        if (!pl) return plan_builder::npos;
+        if (!pl || pl->first.per_channel()) return plan_builder::npos;  // (the epilogue quantizes with one range)
         for (const auto& c : pl->second)
             if (c.deconv) return plan_builder::npos;  // its step quantizes its own input
         for (const auto& c : pl->second)
@@ -17466,10 +17506,12 @@ struct int8_convolution {
         auto s = std::make_unique<int8_conv_step>();
         s->t = b.int8;
         s->il = aq->il, s->ih = aq->ih, s->zp = aq->zp;
+        s->cil = aq->cil, s->cih = aq->cih;
         std::vector<std::size_t> extra;  // arena slots of the direct consumers' 4c inputs
         s->numel = numel(xs.dims);
         s->batch = static_cast<std::size_t>(xs.dims[0]);
         s->x_stride = s->numel / (s->batch ? s->batch : 1);
+        if (aq->per_channel()) s->plane = std::max<std::size_t>(1, s->x_stride / aq->cil.size());
         s->codes_in = premade != b.int8_codes.end();
         s->reads = {s->codes_in ? premade->second : b.input_slot(id, 0)};
         s->name = b.at(id).name;
@@ -17525,7 +17567,7 @@ struct int8_convolution {
                 c.dw_ep.bias = c.shift.data();
                 scratch = ks::int8_depthwise_scratch_floats(g, b.int8->blocking.width);
                 s->kernel += "+i8dw" + ksize + suffix;
-            } else if (auto dp = s->codes_in ? std::nullopt : direct_weights(b, wq, g, aq->zp)) {
+            } else if (auto dp = s->codes_in || aq->per_channel() ? std::nullopt : direct_weights(b, wq, g, aq->zp)) {
                 // the direct path: B straight from the input in 4c layout (kernels/simd/int8_direct.hpp)
                 c.how = int8_conv_step::conv::kind::direct;
                 c.dp = std::move(*dp);

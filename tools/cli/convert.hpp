@@ -45,6 +45,8 @@ struct convert_args {
     std::string keep_fp32;               ///< layer names kept in FP32, comma-separated
     std::string fp32_layer_weights = "auto";  ///< how layers kept in FP32 store their weights: auto, int8 or fp32
     std::string overflow_fix = "disable";     ///< enable: 7-bit convolution weights (AVX2's fast INT8 kernel)
+    double smooth_quant = 0;     ///< channel smoothing alpha (0: off)
+    double smooth_ratio = 5;     ///< channel spread above which --smooth_quant applies
     bool static_shape = false;
     std::size_t check = 0;
     double check_tolerance = -1;  ///< < 0: 1e-4 for FP32 IR, 1e-2 with --compress_to_fp16, 1 with INT8
@@ -220,6 +222,17 @@ inline void add_convert(CLI::App& app, convert_args& a) {
                   "1.6x the exact 16-bit one, at one bit of weight precision (depthwise and MatMul weights keep 8 "
                   "bits); disable (default) keeps 8-bit weights everywhere")
         ->check(CLI::IsMember({"enable", "disable"}));
+    c->add_option("--smooth_quant", a.smooth_quant,
+                  "INT8 channel smoothing (as SmoothQuant): for activations whose channels span very different "
+                  "ranges (--smooth_ratio) and that feed only convolutions, divide each channel k by s_k = "
+                  "max|x_k|^A / max|W[:,k]|^(1-A) inside the FakeQuantize (per-channel input ranges) and multiply "
+                  "the weights' input channel k by s_k, so that one activation range serves every channel; A in "
+                  "(0, 1] (e.g. 0.75), 0 (default) turns it off; the report lists the smoothed tensors")
+        ->check(CLI::Range(0.0, 1.0));
+    c->add_option("--smooth_ratio", a.smooth_ratio,
+                  "INT8: the channel spread (largest channel range over the median one) above which --smooth_quant "
+                  "smooths an activation (default 5)")
+        ->check(CLI::Range(1.0, 1e9));
     c->add_flag("--static_shape", a.static_shape,
                 "Fold ShapeOf and the shape sub-graphs after it into constants when input shapes are static (always "
                 "done when --input_shape fixes them); the IR can then no longer be reshaped");
@@ -242,10 +255,10 @@ inline int run_convert(const convert_args& a) {
                "--data_type INT8 needs --calibration_data (a folder of .npy inputs, or NAME=DIR per input)");
     MOIR_CHECK(int8 || a.calibration_data.empty(), error, "--calibration_data is only used with --data_type INT8");
     MOIR_CHECK(int8 || (a.max_accuracy_drop < 0 && a.validation_data.empty() && a.keep_fp32.empty() &&
-                        a.overflow_fix == "disable"),
+                        a.overflow_fix == "disable" && a.smooth_quant == 0),
                error,
-               "--max_accuracy_drop, --validation_data, --keep_fp32 and --overflow_fix are only used with --data_type "
-               "INT8");
+               "--max_accuracy_drop, --validation_data, --keep_fp32, --overflow_fix and --smooth_quant are only used "
+               "with --data_type INT8");
     MOIR_CHECK(a.validation_data.empty() || a.max_accuracy_drop >= 0, error,
                "--validation_data is only used with --max_accuracy_drop");
     model m = load_model(a.input_model, opt);
@@ -275,6 +288,8 @@ inline int run_convert(const convert_args& a) {
                                                                 : passes::activation_scheme::asymmetric;
         io.all_kept_int8_weights = a.fp32_layer_weights == "int8";
         io.overflow_fix = a.overflow_fix == "enable";
+        io.smooth_alpha = a.smooth_quant;
+        io.smooth_ratio = a.smooth_ratio;
         for (const auto& layer : split_list(a.keep_fp32, ',')) {
             bool found = false;
             for (const auto& n : m.nodes) found = found || n.name == layer;
@@ -344,6 +359,13 @@ inline int run_convert(const convert_args& a) {
         params.emplace_back("calibration_method", a.calibration_method);
         params.emplace_back("quantization_preset", a.quantization_preset);
         if (a.overflow_fix == "enable") params.emplace_back("overflow_fix", "enable");
+        if (a.smooth_quant > 0) {
+            params.emplace_back("smooth_quant", std::to_string(a.smooth_quant));
+            params.emplace_back("smooth_ratio", std::to_string(a.smooth_ratio));
+            std::string sm;
+            for (const auto& [t, r] : int8_rep.smoothed) sm += (sm.empty() ? "" : ",") + t;
+            if (!sm.empty()) params.emplace_back("smoothed_activations", sm);
+        }
         if (!full_range.empty()) {
             std::string l8;
             for (const auto& l : full_range) l8 += (l8.empty() ? "" : ",") + l;
@@ -395,6 +417,12 @@ inline int run_convert(const convert_args& a) {
                                     std::to_string(int8_rep.kept_int8_weights.size()) + " with int8 weights, " +
                                     std::to_string(int8_rep.kept_fp16_weights.size()) + " with fp16)")
                       << "\n";
+        if (int8 && a.smooth_quant > 0) {
+            std::cout << "report: channel smoothing (alpha " << a.smooth_quant << ") on " << int8_rep.smoothed.size()
+                      << " activation" << (int8_rep.smoothed.size() == 1 ? "" : "s") << "\n";
+            for (const auto& [t, r] : int8_rep.smoothed)
+                std::cout << "  " << t << ": channel spread " << r << "\n";
+        }
         std::cout << "report: passes\n";
         for (const auto& r : ctx.log)
             if (r.changes)

@@ -375,7 +375,7 @@ TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's o
     const auto [lo, hi] = passes::fake_quantize_range(zero);
     CHECK(lo == 0.0f);
     CHECK(hi > 0.0f);
-    passes::activation_range neg{-2.0, 1.0, -2.0, 1.0, 10};
+    passes::activation_range neg{-2.0, 1.0, -2.0, 1.0, 10, {}, {}};
     const auto [nlo, nhi] = passes::fake_quantize_range(neg);
     CHECK(nhi == 2.0f);
     CHECK(nlo == doctest::Approx(-2.0 * 128 / 127));
@@ -384,7 +384,7 @@ TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's o
                                                                       {-3.0, -1.0}, {-1e-3, 50.0}, {-5.0, 1e-3}}) {
         CAPTURE(l);
         CAPTURE(h);
-        const passes::activation_range r{l, h, l, h, 10};
+        const passes::activation_range r{l, h, l, h, 10, {}, {}};
         const auto [alo, ahi] = passes::fake_quantize_range(r, passes::activation_scheme::asymmetric);
         const double step = (double(ahi) - double(alo)) / 255.0, want = (std::max(h, 0.0) - l) / 255.0;
         CHECK(step >= want * (1 - 1e-6));
@@ -394,7 +394,7 @@ TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's o
         CHECK(double(alo) <= l * (1 - 1e-6));             // nothing clipped
         CHECK(double(ahi) >= std::max(h, 0.0) * (1 - 1e-6));
     }
-    const auto [ulo, uhi] = passes::fake_quantize_range(passes::activation_range{0.0, 3.0, 0.0, 3.0, 10},
+    const auto [ulo, uhi] = passes::fake_quantize_range(passes::activation_range{0.0, 3.0, 0.0, 3.0, 10, {}, {}},
                                                         passes::activation_scheme::asymmetric);
     CHECK(ulo == 0.0f);  // non-negative: unsigned either way
     CHECK(uhi == 3.0f);
@@ -585,4 +585,115 @@ TEST_CASE("accuracy control: a layer whose input range is ruined is found, put b
         const bool ranks_other = l.find("ranking") != std::string::npos && l.find(" " + other + " ") != std::string::npos;
         CHECK_FALSE(ranks_other);
     }
+}
+
+namespace {
+/// x [1,6,5,7] -> Multiply by a per-channel gain (0.05 .. 40: channels 800x apart) -> a, then
+/// a -> Conv 1x1 (5 out) -> y1 and a -> Conv 3x3 pad 1 (3 out) -> y2; a -> depthwise 3x3 -> y3 through
+/// a Relu (its own tensor, which only a GroupConvolution reads).
+model wide_channels_net() {
+    builder b;
+    const auto x = b.param({1, 6, 5, 7});
+    const auto a = b.mul(x, b.values({0.05f, 1.0f, 0.3f, 40.0f, 2.0f, 0.7f}, {1, 6, 1, 1}));
+    b.output(b.op<ops::convolution>(conv_attrs(0), {a, b.constant(waves({5, 6, 1, 1}, 0.5f, 0.37f))}));
+    b.output(b.op<ops::convolution>(conv_attrs(1), {a, b.constant(waves({3, 6, 3, 3}, 0.4f, 0.61f))}));
+    const auto r = b.op<ops::relu>({a});
+    b.output(b.op<ops::group_convolution>(conv_attrs(1), {r, b.constant(waves({6, 1, 1, 3, 3}, 0.8f, 0.53f))}));
+    return b.done();
+}
+
+/// Relative RMS difference of every output of got from want.
+double relative_rms(const std::vector<tensor>& got, const std::vector<tensor>& want) {
+    double num = 0.0, den = 0.0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const auto g = got[i].to_vector<double>(), w = want[i].to_vector<double>();
+        for (std::size_t j = 0; j < g.size(); ++j) num += (g[j] - w[j]) * (g[j] - w[j]), den += w[j] * w[j];
+    }
+    return std::sqrt(num / den);
+}
+}  // namespace
+
+TEST_CASE("calibrate_int8: per-channel extremes of rank >= 3 activations") {
+    const model m = wide_channels_net();
+    std::vector<std::vector<tensor>> sets;
+    for (std::uint32_t i = 0; i < 3; ++i) sets.push_back({random_tensor(element_type::f32, {1, 6, 5, 7}, 40 + i, -1.0, 1.0)});
+    const auto table = passes::calibrate_int8(m, sets);
+    const float gain[6] = {0.05f, 1.0f, 0.3f, 40.0f, 2.0f, 0.7f};
+    std::size_t seen = 0;
+    for (const auto& [ref, r] : table) {
+        REQUIRE(r.channel_min.size() == 6);
+        if (m.nodes[ref.node].is<ops::multiply>()) {  // a = x * gain: channel k within gain[k] * [-1, 1)
+            ++seen;
+            for (std::size_t k = 0; k < 6; ++k) {
+                double lo = 1e9, hi = -1e9;  // the exact extremes, from the inputs
+                for (const auto& s : sets) {
+                    const auto v = s[0].to_vector<float>();
+                    for (std::size_t j = 0; j < 35; ++j) {
+                        const double a = static_cast<double>(v[k * 35 + j] * gain[k]);
+                        lo = std::min(lo, a), hi = std::max(hi, a);
+                    }
+                }
+                CHECK(r.channel_min[k] == doctest::Approx(lo).epsilon(1e-6));
+                CHECK(r.channel_max[k] == doctest::Approx(hi).epsilon(1e-6));
+            }
+            CHECK(passes::channel_spread_ratio(r) > 30.0);  // 80 / 2: the largest range over the median
+        }
+    }
+    CHECK(seen == 1);
+}
+
+TEST_CASE("quantize_int8 smooth_alpha: wide-ranged channels divided inside a per-channel FakeQuantize, weights "
+          "multiplied, output closer to FP32; not for tensors a depthwise layer reads") {
+    model m = wide_channels_net();
+    std::vector<std::vector<tensor>> sets;
+    for (std::uint32_t i = 0; i < 8; ++i) sets.push_back({random_tensor(element_type::f32, {1, 6, 5, 7}, 60 + i, -1.0, 1.0)});
+    const auto table = passes::calibrate_int8(m, sets);
+    const model fp32 = m;
+    model plain = m;
+    passes::quantize_int8(plain, table);
+    passes::int8_options o;
+    o.smooth_alpha = 0.75;
+    const passes::int8_report rep = passes::quantize_int8(m, table, nullptr, o);
+    REQUIRE(rep.smoothed.size() == 1);  // a (the Relu's output feeds the depthwise layer only)
+    CHECK(rep.smoothed[0].second > 30.0);
+    CHECK(rep.int8_layers == 3);
+    std::size_t smoothed_fq = 0;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        if (!n.is<ops::fake_quantize>()) continue;
+        const tensor& il = m.nodes[n.inputs[1].node].attrs_as<ops::constant>().value;
+        const tensor& ol = m.nodes[n.inputs[3].node].attrs_as<ops::constant>().value;
+        CHECK(ol.numel() == 1);
+        if (il.numel() == 1) continue;
+        ++smoothed_fq;
+        CHECK(il.dims() == shape{1, 6, 1, 1});
+        // channel k's input range is the output range times s_k, s_k > 0
+        const tensor& ih = m.nodes[n.inputs[2].node].attrs_as<ops::constant>().value;
+        const float lo = ol.at_as<float>(0), hi = m.nodes[n.inputs[4].node].attrs_as<ops::constant>().value.at_as<float>(0);
+        for (std::size_t k = 0; k < 6; ++k) {
+            const double s = ih.at_as<float>(k) / hi;
+            CHECK(s > 0.0);
+            CHECK(il.at_as<float>(k) == doctest::Approx(lo * s).epsilon(1e-5));
+        }
+        CHECK(m.consumers({id, 0}).size() == 2);  // both convolutions
+    }
+    CHECK(smoothed_fq == 1);
+    // closer to FP32 than one range per tensor, on inputs not used for calibration
+    std::vector<tensor> in{random_tensor(element_type::f32, {1, 6, 5, 7}, 99, -1.0, 1.0)};
+    const auto want = reference_executor<>(fp32).run(in);
+    const double e_plain = relative_rms(reference_executor<>(plain).run(in), want);
+    const double e_smooth = relative_rms(reference_executor<>(m).run(in), want);
+    MESSAGE("relative RMS error: one range " << e_plain << ", smoothed " << e_smooth);
+    CHECK(e_smooth < 0.7 * e_plain);
+    // the compiled plan runs the smoothed FakeQuantize on the INT8 step, as the reference does
+    runtime::plan p(m, {in[0].dims()}, {});
+    CHECK(relative_rms(p.run(in), reference_executor<>(m).run(in)) < 1e-5);
+    // and survives the IR round trip
+    const auto text = ir::serialize(m);
+    const model back = ir::deserialize(text.xml, text.bin);
+    CHECK(relative_rms(reference_executor<>(back).run(in), reference_executor<>(m).run(in)) == 0.0);
+    // a spread under smooth_ratio leaves every tensor alone
+    model high = fp32;
+    o.smooth_ratio = 1e6;
+    CHECK(passes::quantize_int8(high, table, nullptr, o).smoothed.empty());
 }

@@ -391,3 +391,52 @@ TEST_CASE("int8 plan: ConvolutionBackpropData with quantized weights on the INT8
             }
     }
 }
+
+TEST_CASE("int8 plan: per-channel input ranges with one output range (channel-smoothed activations) quantize plane by "
+          "plane on the INT8 step; the direct path and deconvolutions decline them") {
+    qbuilder b;
+    const std::int64_t c = 11;
+    const auto x = b.param({2, c, 7, 9});
+    // channel k's range is [lo, hi] * s_k: the input x / s_k on the output grid [lo, hi]
+    std::vector<float> s(c), il(c), ih(c);
+    const float lo = -0.6f, hi = 1.4f;
+    for (std::int64_t k = 0; k < c; ++k) s[k] = 0.25f + 0.5f * static_cast<float>(k), il[k] = lo * s[k], ih[k] = hi * s[k];
+    auto channels = [&](const std::vector<float>& v) { return b.constant(tensor::from_vector(v, shape{1, c, 1, 1})); };
+    ops::fake_quantize::attrs fa;
+    fa.levels = 256;
+    const auto q = b.op<ops::fake_quantize>(fa, {x, channels(il), channels(ih), b.scalar(lo), b.scalar(hi)});
+    b.output(b.bias(b.conv(q, c, 13, 1, 1, 0), 13));   // 1x1: GEMM
+    b.output(b.op<ops::relu>({}, {b.conv(q, c, 5, 3, 1, 0)}));  // 3x3 unpadded: im2col, not direct
+    b.m.validate();
+    std::vector<tensor> in{random_f32({2, c, 7, 9}, 9, -1.0f, 1.0f)};
+    {  // widen each channel to its own range, so that one range would serve them badly
+        auto v = in[0].to_vector<float>();
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] *= s[(i / 63) % c] * 1.3f;
+        in[0] = tensor::from_vector(v, in[0].dims());
+    }
+    const auto want = reference_executor<>(b.m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan p(b.m, {in[0].dims()}, o);
+            check_close(p.run(in), want, 2e-5);
+            CHECK(count_kernel(p, "quantize_u8.") == 1);
+            CHECK(count_kernel(p, "+i8conv1x1.") == 1);
+            CHECK(count_kernel(p, ".direct") == 0);
+            CHECK(count_kernel(p, "fake_quantize") == 0);
+        }
+    // one output range is required: per-channel output ranges stay with the reference family
+    qbuilder b2;
+    const auto x2 = b2.param({1, 4, 5, 5});
+    auto ch2 = [&](float v) { return b2.constant(tensor::from_vector(std::vector<float>{v, 2 * v, 3 * v, 4 * v}, shape{1, 4, 1, 1})); };
+    const auto q2 = b2.op<ops::fake_quantize>(fa, {x2, ch2(-0.5f), ch2(0.5f), ch2(-0.5f), ch2(0.5f)});
+    b2.output(b2.conv(q2, 4, 3, 1, 1, 0));
+    b2.m.validate();
+    const std::vector<tensor> in2{random_f32({1, 4, 5, 5}, 3, -2.0f, 2.0f)};
+    rt::plan p2(b2.m, {in2[0].dims()}, {});
+    check_close(p2.run(in2), reference_executor<>(b2.m).run(in2), 2e-5);
+    CHECK(count_kernel(p2, "quantize_u8.") == 0);
+}

@@ -9,7 +9,8 @@
 // How: a copy of the model gets one extra Result per collected tensor and runs through moir's
 // compiled plan (runtime::plan_cache), which compiles again whenever the input shapes change, so
 // calibration inputs may differ in shape (text lines of different widths). Memory stays bounded:
-// per tensor two numbers and a fixed-size histogram, whatever the number of inputs.
+// per tensor two numbers and a fixed-size histogram, whatever the number of inputs (and, for
+// tensors of rank >= 3, the extremes of each channel, for channel smoothing).
 //
 // Methods:
 //  - minmax: the range is [min, max] over every value seen.
@@ -161,11 +162,55 @@ private:
     std::uint64_t count_ = 0, non_finite_ = 0;
 };
 
+/// The extremes of each channel (axis 1) of a tensor of rank >= 3 (N, C, spatial...), over every
+/// value seen; non-finite values are ignored.
+class channel_extremes {
+public:
+    /// Adds one tensor of dims d. requires: x points at numel(d) floats; d of rank >= 3. A tensor
+    /// whose axis 1 changes length between calls (not a channel axis) ends with no extremes.
+    void add(const float* x, const shape& d) {
+        const auto c = static_cast<std::size_t>(d[1]);
+        if (!valid_) return;
+        if (min_.empty()) {
+            min_.assign(c, std::numeric_limits<float>::infinity());
+            max_.assign(c, -std::numeric_limits<float>::infinity());
+        }
+        if (min_.size() != c) {
+            valid_ = false;
+            min_.clear(), max_.clear();
+            return;
+        }
+        const std::size_t n = static_cast<std::size_t>(d[0]), plane = c ? numel(d) / (n * c) : 0;
+        for (std::size_t i = 0; i < n * c; ++i) {
+            float lo = min_[i % c], hi = max_[i % c];
+            const float* p = x + i * plane;
+            for (std::size_t j = 0; j < plane; ++j) {
+                const float v = p[j];
+                if (!std::isfinite(v)) continue;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+            min_[i % c] = lo, max_[i % c] = hi;
+        }
+    }
+    /// Per channel (empty when the axis changed length); +inf / -inf for a channel that held no
+    /// finite value.
+    const std::vector<float>& min() const { return min_; }
+    const std::vector<float>& max() const { return max_; }
+
+private:
+    std::vector<float> min_, max_;
+    bool valid_ = true;
+};
+
 /// The range calibration chose for one tensor, and what was seen.
 struct activation_range {
     double low = 0.0, high = 0.0;  ///< the range to quantize to (clipped by the method)
     double min = 0.0, max = 0.0;   ///< the extremes seen
     std::uint64_t count = 0;       ///< values seen
+    /// The extremes of each channel (axis 1) for tensors of rank >= 3, else empty: what channel
+    /// smoothing (int8_options::smooth_alpha) balances. A channel without finite values: 0, 0.
+    std::vector<float> channel_min, channel_max;
 };
 
 /// Calibrated ranges by tensor (an output of the calibrated model; quantize_int8 takes the same
@@ -236,6 +281,7 @@ inline calibration_table calibrate_int8(const model& m, std::size_t count,
         probe.results.push_back(probe.add<ops::result>({}, {taps[i]}, "calibration_tap_" + std::to_string(i)));
     probe.validate();
     std::vector<activation_stats> stats(taps.size(), activation_stats(opt.bins));
+    std::vector<channel_extremes> channels(taps.size());
     runtime::plan_cache plans(std::move(probe), opt.plan);
     for (std::size_t s = 0; s < count; ++s) {
         std::vector<tensor> in = input(s);
@@ -248,10 +294,18 @@ inline calibration_table calibrate_int8(const model& m, std::size_t count,
         for (std::size_t i = 0; i < taps.size(); ++i) {
             const tensor& t = out.at(first + i);
             stats[i].add(t.data<float>(), t.numel());
+            if (t.dims().size() >= 3) channels[i].add(t.data<float>(), t.dims());
         }
         if (opt.progress) opt.progress(s + 1, count);
     }
-    for (std::size_t i = 0; i < taps.size(); ++i) table[taps[i]] = range_of(stats[i], opt);
+    for (std::size_t i = 0; i < taps.size(); ++i) {
+        activation_range r = range_of(stats[i], opt);
+        r.channel_min = channels[i].min();
+        r.channel_max = channels[i].max();
+        for (std::size_t c = 0; c < r.channel_min.size(); ++c)
+            if (!(r.channel_min[c] <= r.channel_max[c])) r.channel_min[c] = r.channel_max[c] = 0.0f;
+        table[taps[i]] = std::move(r);
+    }
     return table;
 }
 

@@ -46,12 +46,14 @@
 #include <moir/passes/quantize/calibrate_int8.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>  // decompression_key
 #include <moir/passes/quantize/int8_layers.hpp>
+#include <moir/passes/quantize/smooth_int8.hpp>
 
 #include <algorithm>  // max, min
 #include <cmath>      // ceil, fabs, nearbyint
 #include <cstddef>    // size_t
 #include <cstdint>    // int8_t
 #include <map>        // map
+#include <optional>   // optional
 #include <set>        // set
 #include <string>     // string
 #include <utility>    // pair
@@ -69,6 +71,9 @@ struct int8_report {
     std::vector<std::string> kept_fp32;  ///< names of the quantizable layers int8_options::keep_fp32 kept in FP32
     std::vector<std::string> kept_int8_weights;  ///< of those, the ones whose weights are stored i8
     std::vector<std::string> kept_fp16_weights;  ///< of those, the ones whose weights are stored f16
+    /// Tensors given channel smoothing (int8_options::smooth_alpha), each with its channel spread
+    /// before (channel_spread_ratio), in topological order.
+    std::vector<std::pair<std::string, double>> smoothed;
 };
 
 /// How activations that go below zero are quantized (NNCF's presets).
@@ -104,6 +109,11 @@ struct int8_options {
     bool overflow_fix = false;
     /// Layers that keep [-127, 127] weights under overflow_fix (the accuracy control's step 3b).
     std::set<std::string> full_range_weights;
+    /// Channel smoothing (passes/quantize/smooth_int8.hpp): 0 turns it off; in (0, 1], the share of
+    /// each channel's spread moved from the activation to the weights, for activations whose
+    /// channel spread is above smooth_ratio and whose quantized consumers are all Convolutions.
+    double smooth_alpha = 0.0;
+    double smooth_ratio = 5.0;  ///< the channel spread (channel_spread_ratio) above which smoothing applies
 };
 
 /// Whether quantize_int8 gives layer n (weights of shape wdims) 7-bit weights under
@@ -192,6 +202,36 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
     std::map<output_ref, node_id> fq_of;       // one FakeQuantize per tensor
     std::map<std::pair<node_id, int>, output_ref> weights_of;  // one dequantize chain per weight constant and range
     std::map<node_id, output_ref> fp16_of;     // one f16 decompression chain per weight constant
+    std::map<node_id, std::vector<float>> smooth_of;  // the divisors of each channel-smoothed FakeQuantize
+    std::map<std::pair<node_id, node_id>, node_id> scaled_of;  // weight constant x smoothed FakeQuantize -> W * s
+    // The smoothing of tensor r (range rr) when opt.smooth_alpha asks for it and r fits (smooth_int8.hpp).
+    auto smoothing = [&](output_ref r, const activation_range& rr) -> std::optional<channel_smoothing> {
+        const auto& ps = m.port(r).shape;
+        const std::size_t c = rr.channel_min.size();
+        if (!(opt.smooth_alpha > 0.0) || c == 0 || ps.rank_dynamic || ps.rank() < 3 ||
+            channel_spread_ratio(rr) <= opt.smooth_ratio)
+            return std::nullopt;
+        std::vector<double> wmax(c, 0.0);
+        bool any = false;
+        for (const auto& [cid, port] : m.consumers(r)) {
+            const node& cn = m.nodes[cid];
+            const int8_layer_info CL = int8_layer_of(cn);
+            if (!CL.quantizable || opt.keep_fp32.count(cn.name)) continue;  // reads r itself
+            if (!cn.is<ops::convolution>() || port != 0 || cn.inputs.size() < 2) return std::nullopt;
+            const node& wn = m.nodes[cn.inputs[1].node];
+            if (!wn.is<ops::constant>()) return std::nullopt;
+            const tensor& w = wn.attrs_as<ops::constant>().value;
+            if (w.type() != element_type::f32 || w.dims().size() < 3 || static_cast<std::size_t>(w.dims()[1]) != c)
+                return std::nullopt;
+            const float* wv = w.data<float>();
+            const std::size_t co = static_cast<std::size_t>(w.dims()[0]), taps = w.numel() / (co * c);
+            for (std::size_t i = 0; i < w.numel(); ++i)
+                if (std::isfinite(wv[i])) wmax[(i / taps) % c] = std::max(wmax[(i / taps) % c], std::fabs(static_cast<double>(wv[i])));
+            any = true;
+        }
+        if (!any) return std::nullopt;
+        return smoothing_of(rr, wmax, std::min(opt.smooth_alpha, 1.0));
+    };
     auto constant = [&](const tensor& t, const std::string& nm) {
         const node_id c = m.add<ops::constant>({t}, {}, nm);
         m.infer_node(c);
@@ -268,21 +308,50 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
             }
             auto f = fq_of.find(r);
             if (f == fq_of.end()) {
-                const auto [lo, hi] = fake_quantize_range(it->second, opt.activations);
+                const auto sm = smoothing(r, it->second);
+                activation_range ar = it->second;
+                if (sm) ar.low = ar.min = sm->low, ar.high = ar.max = sm->high;
+                const auto [lo, hi] = fake_quantize_range(ar, opt.activations);
                 const auto& ps = m.port(r).shape;
                 const shape one(ps.rank_dynamic ? 0 : ps.rank(), 1);
                 const std::string nm = tensor_name(r) + "/fq";
-                const output_ref il = constant(tensor::from_vector(std::vector<float>(1, lo), one), nm + "/input_low");
-                const output_ref ih = constant(tensor::from_vector(std::vector<float>(1, hi), one), nm + "/input_high");
+                output_ref il = constant(tensor::from_vector(std::vector<float>(1, lo), one), nm + "/input_low");
+                output_ref ih = constant(tensor::from_vector(std::vector<float>(1, hi), one), nm + "/input_high");
+                if (sm) {  // x / s: per-channel input ranges onto the one output range
+                    shape cs = one;
+                    cs[1] = static_cast<std::int64_t>(sm->s.size());
+                    std::vector<float> cl(sm->s.size()), ch(sm->s.size());
+                    for (std::size_t k = 0; k < cl.size(); ++k) cl[k] = lo * sm->s[k], ch[k] = hi * sm->s[k];
+                    il = constant(tensor::from_vector(cl, cs), nm + "/input_low");
+                    ih = constant(tensor::from_vector(ch, cs), nm + "/input_high");
+                    rep.smoothed.emplace_back(tensor_name(r), sm->spread);
+                }
                 const output_ref ol = constant(tensor::from_vector(std::vector<float>(1, lo), one), nm + "/output_low");
                 const output_ref oh = constant(tensor::from_vector(std::vector<float>(1, hi), one), nm + "/output_high");
                 const node_id q = m.add<ops::fake_quantize>({256, ops::auto_broadcast::numpy}, {r, il, ih, ol, oh}, nm);
                 m.infer_node(q);
                 f = fq_of.emplace(r, q).first;
+                if (sm) smooth_of[q] = sm->s;
                 ++rep.fake_quantizes;
             }
             m.nodes[id].inputs[port] = output_ref{f->second, 0};
             touched = true;
+        }
+        if (has_weights && !m.nodes[id].inputs.empty()) {  // a smoothed input: the weights times s (per input channel)
+            const auto sm = smooth_of.find(m.nodes[id].inputs[0].node);
+            const node_id wid = m.nodes[id].inputs[L.weights].node;
+            if (sm != smooth_of.end() && m.nodes[id].is<ops::convolution>()) {
+                auto sc = scaled_of.find({wid, sm->first});
+                if (sc == scaled_of.end()) {
+                    tensor w = m.nodes[wid].attrs_as<ops::constant>().value.converted(element_type::f32);
+                    std::vector<float> v = w.to_vector<float>();
+                    const std::size_t c = sm->second.size(), taps = v.size() / (static_cast<std::size_t>(w.dims()[0]) * c);
+                    for (std::size_t i = 0; i < v.size(); ++i) v[i] *= sm->second[(i / taps) % c];
+                    const output_ref ws = constant(tensor::from_vector(v, w.dims()), m.nodes[wid].name + "/smoothed");
+                    sc = scaled_of.emplace(std::make_pair(wid, sm->first), ws.node).first;
+                }
+                m.nodes[id].inputs[L.weights] = output_ref{sc->second, 0};
+            }
         }
         if (has_weights) {
             const node& wn = m.nodes[m.nodes[id].inputs[L.weights].node];
