@@ -13275,6 +13275,11 @@ struct packed_int8_depthwise {
     conv_geometry geometry;  // depthwise()
     std::int32_t zero_point = 0;
     packed_depthwise w;      ///< float weights wq[c] * scale[c]
+    /// The integer kernel's weights (int8_depthwise.hpp): per channel, for each pair of kernel rows
+    /// (2p, 2p + 1; the row past an odd kh is 0) and each column kx, the two s8 weights as int16
+    /// halves of one int32 (row 2p low); ceil(kh / 2) * kw per channel.
+    std::vector<std::int32_t> row_pairs;
+    std::vector<float> scale;  ///< per channel, the scale of the s32 sum
 };
 
 /// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
@@ -13288,6 +13293,19 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
     p.geometry = g;
     p.zero_point = zp;
     p.w = pack_depthwise(f.data(), g);
+    const std::size_t pairs = (g.kh + 1) / 2;
+    p.row_pairs.resize(g.groups * pairs * g.kw);
+    p.scale.assign(scale, scale + g.groups);
+    for (std::size_t c = 0; c < g.groups; ++c)
+        for (std::size_t r = 0; r < pairs; ++r)
+            for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                const auto lo = static_cast<std::uint16_t>(static_cast<std::int16_t>(w[c * taps + 2 * r * g.kw + kx]));
+                const auto hi = 2 * r + 1 < g.kh
+                                    ? static_cast<std::uint16_t>(static_cast<std::int16_t>(w[c * taps + (2 * r + 1) * g.kw + kx]))
+                                    : std::uint16_t(0);
+                p.row_pairs[(c * pairs + r) * g.kw + kx] =
+                    static_cast<std::int32_t>(static_cast<std::uint32_t>(lo) | (static_cast<std::uint32_t>(hi) << 16));
+            }
     return p;
 }
 
@@ -13810,11 +13828,12 @@ void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const
 // inner loop has no bounds checks. 3x3 and 5x5 have unrolled bodies with the weights held in
 // registers. The epilogue (bias per channel, activation) is
 // applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
-// (the PaddleOCR shapes); everything else takes the general loop.
+// (the PaddleOCR shapes, each axis its own stride); everything else takes the general loop.
 
 
 #include <cstddef>  // ptrdiff_t, size_t
 #include <cstring>  // memcpy, memset
+#include <type_traits>  // integral_constant
 
 namespace moir::kernels::simd {
 
@@ -13902,15 +13921,15 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
     }
 }
 
-/// RB output rows from oy of a KxK, stride-S (both axes), undilated depthwise channel: RB independent
-/// accumulation chains per output vector; the row pointers and the phase length are the only
-/// run-time addresses, so every tap is base + index + constant.
-template <class Arch, class Act, std::size_t K, std::size_t S, std::size_t RB>
+/// RB output rows from oy of a KxK, undilated depthwise channel of strides SH (rows) and SW
+/// (columns): RB independent accumulation chains per output vector; the row pointers and the phase
+/// length are the only run-time addresses, so every tap is base + index + constant.
+template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW, std::size_t RB>
 void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
              float* y, const epilogue& e) {
     using V = vec<Arch>;
     using R = typename V::reg;
-    constexpr std::size_t W = V::width, T = (RB - 1) * S + K;
+    constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
     const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
     const R vb = V::set1(bias);
     R wv[K * K];
@@ -13918,7 +13937,7 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
     const float* q[T];
 #pragma GCC unroll 16
-    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * S + t) * d.row_stride;
+    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * SH + t) * d.row_stride;
     float* yr = y + oy * ow;
     for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
         R acc[RB];
@@ -13930,7 +13949,7 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
             for (std::size_t kx = 0; kx < K; ++kx)
 #pragma GCC unroll 8
                 for (std::size_t r = 0; r < RB; ++r)
-                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
+                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * SH + ky] + ox + kx / SW + (kx % SW) * plen), acc[r]);
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < RB; ++r) {
             const R out = activate<Act, V>(acc[r], e);
@@ -13942,12 +13961,31 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     }
 }
 
-template <class Arch, class Act, std::size_t K, std::size_t S>
+template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW>
 void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
                       float* y, const epilogue& e) {
     std::size_t oy = 0;
-    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, S, 2>(oy, g, d, plane, w, bias, y, e);
-    if (oy < g.out_h) dw_rows<Arch, Act, K, S, 1>(oy, g, d, plane, w, bias, y, e);
+    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, SH, SW, 2>(oy, g, d, plane, w, bias, y, e);
+    if (oy < g.out_h) dw_rows<Arch, Act, K, SH, SW, 1>(oy, g, d, plane, w, bias, y, e);
+}
+
+/// When g has an unrolled body (undilated, kh == kw of 3 or 5, each stride 1 or 2: the PaddleOCR
+/// shapes, among them rec's (2, 1) and (1, 2) strides), calls f(K, SH, SW) with the three as
+/// std::integral_constant and returns true; else false.
+template <class F>
+bool dw_fixed_dispatch(const conv_geometry& g, F&& f) {
+    if (g.dh != 1 || g.dw != 1 || g.kh != g.kw || (g.kh != 3 && g.kh != 5) || g.sh < 1 || g.sh > 2 || g.sw < 1 ||
+        g.sw > 2)
+        return false;
+    using one = std::integral_constant<std::size_t, 1>;
+    using two = std::integral_constant<std::size_t, 2>;
+    auto with_sw = [&](auto k, auto sh) { g.sw == 1 ? f(k, sh, one{}) : f(k, sh, two{}); };
+    auto with_sh = [&](auto k) { g.sh == 1 ? with_sw(k, one{}) : with_sw(k, two{}); };
+    if (g.kh == 3)
+        with_sh(std::integral_constant<std::size_t, 3>{});
+    else
+        with_sh(std::integral_constant<std::size_t, 5>{});
+    return true;
 }
 
 /// One channel, any kernel size, strides and dilations.
@@ -13999,17 +14037,11 @@ void depthwise(const packed_depthwise& p, const float* x, float* y, const epilog
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + c * out_plane;
-            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
-            if (plain && g.kh == 3 && g.sh == 1)
-                detail::dw_channel_fixed<Arch, Act, 3, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 3 && g.sh == 2)
-                detail::dw_channel_fixed<Arch, Act, 3, 2>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 1)
-                detail::dw_channel_fixed<Arch, Act, 5, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 2)
-                detail::dw_channel_fixed<Arch, Act, 5, 2>(g, d, scratch, w, b, yc, e);
-            else
-                detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
+            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
+                    g, d, scratch, w, b, yc, e);
+            });
+            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
         }
     });
 }
@@ -14024,6 +14056,7 @@ void depthwise(const packed_depthwise& p, const float* x, float* y, const epilog
 
 #include <cstddef>      // ptrdiff_t, size_t
 #include <cstdint>      // int32_t, uint8_t
+#include <cstring>      // memcpy, memset
 #include <type_traits>  // is_same_v
 
 namespace moir::kernels::simd {
@@ -14101,9 +14134,124 @@ void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::ui
 }
 }  // namespace detail
 
+#if defined(__AVX2__)
+namespace detail {
+/// Padded row r of one u8 channel, phase-split as the float plane's rows are (dw_plane), as u8
+/// codes with zp outside the input (the code of 0.0): d.row_stride bytes.
+inline void int8_dw_row8(const conv_geometry& g, const dw_plane& d, const std::uint8_t* x, std::uint8_t zp,
+                         std::size_t r, std::uint8_t* dst_row) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
+    const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+    if (iy < 0 || iy >= ih) {
+        std::memset(dst_row, zp, d.row_stride);
+        return;
+    }
+    const std::uint8_t* xr = x + iy * iw;
+    const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + iw;  // padded columns [j0, j1) read the input
+    for (std::ptrdiff_t p = 0; p < sw; ++p) {
+        std::uint8_t* dst = dst_row + p * plen;
+        auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
+            const std::ptrdiff_t t = j - p;
+            return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+        };
+        std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
+        if (i0 > plen) i0 = plen;
+        if (i1 > plen) i1 = plen;
+        if (i1 < i0) i1 = i0;
+        std::memset(dst, zp, static_cast<std::size_t>(i0));
+        const std::uint8_t* src = xr + (p - g.pl);
+        std::ptrdiff_t i = i0;
+        if (sw == 1) {
+            std::memcpy(dst + i0, src + i0, static_cast<std::size_t>(i1 - i0));
+            i = i1;
+        } else if (sw == 2) {  // the even bytes of 16; reads stay inside the row: 2i + (p - pl) + 15 < iw
+            const __m128i even = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+            for (; i + 8 <= i1 && 2 * i + (p - g.pl) + 15 < iw; i += 8)
+                _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i),
+                                 _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i)), even));
+        }
+        for (; i < i1; ++i) dst[i] = src[i * sw];
+        std::memset(dst + i1, zp, static_cast<std::size_t>(plen - i1));
+    }
+}
+
+/// v[i] = the int16 pair (a[i] - zp, b[i] - zp) as one int32, the first in the low half, for i
+/// below n rounded up to 16 (a and b readable, v writable that far).
+inline void int8_dw_pair_rows(const std::uint8_t* a, const std::uint8_t* b, std::int16_t zp, std::int32_t* v,
+                              std::size_t n) {
+    const __m256i vz = _mm256_set1_epi16(zp);
+    for (std::size_t i = 0; i < n; i += 16) {
+        const __m256i x = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))), vz);
+        const __m256i y = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))), vz);
+        const __m256i lo = _mm256_unpacklo_epi16(x, y), hi = _mm256_unpackhi_epi16(x, y);  // per 128-bit lane
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(v + i), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(v + i + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+}
+
+/// RB output rows from oy of a KxK depthwise channel of strides SH, SW on the row-pair plane (int8_depthwise):
+/// each vpmaddwd takes 8 outputs by two kernel rows at one column, the weights held as row pairs.
+template <class Act, std::size_t K, std::size_t SH, std::size_t SW, std::size_t RB>
+void int8_dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const std::int32_t* plane,
+                  const std::int32_t* wp, float scale, float bias, float* y, const epilogue& e) {
+    using V = vec<arch::avx2>;
+    constexpr std::size_t P = (K + 1) / 2, W = 8;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
+    __m256i wv[P * K];
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < P * K; ++t) wv[t] = _mm256_set1_epi32(wp[t]);
+    const std::int32_t* q[RB * P];
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < RB; ++r)
+#pragma GCC unroll 4
+        for (std::size_t p = 0; p < P; ++p) q[r * P + p] = plane + ((oy + r) * SH + 2 * p) * d.row_stride;
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(bias);
+    float* yr = y + oy * ow;
+    for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+        __m256i acc[RB];
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) acc[r] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+        for (std::size_t p = 0; p < P; ++p)
+#pragma GCC unroll 8
+            for (std::size_t kx = 0; kx < K; ++kx)
+#pragma GCC unroll 8
+                for (std::size_t r = 0; r < RB; ++r)
+                    acc[r] = _mm256_add_epi32(
+                        acc[r], _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                                                      q[r * P + p] + ox + kx / SW + (kx % SW) * plen)),
+                                                  wv[p * K + kx]));
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) {
+            const typename V::reg out =
+                activate<Act, V>(typename V::reg(_mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r]), vs, vb)), e);
+            if (ox < full)
+                V::store(yr + r * ow + ox, out);
+            else
+                V::store_partial(yr + r * ow + ox, out, rest);
+        }
+    }
+}
+
+template <class Act, std::size_t K, std::size_t SH, std::size_t SW>
+MOIR_NOINLINE void int8_dw_channel(const conv_geometry& g, const dw_plane& d, const std::int32_t* plane,
+                                   const std::int32_t* wp, float scale, float bias, float* y, const epilogue& e) {
+    constexpr std::size_t RB = 4;
+    std::size_t oy = 0;
+    for (; oy + RB <= g.out_h; oy += RB) int8_dw_rows<Act, K, SH, SW, RB>(oy, g, d, plane, wp, scale, bias, y, e);
+    for (; oy < g.out_h; ++oy) int8_dw_rows<Act, K, SH, SW, 1>(oy, g, d, plane, wp, scale, bias, y, e);
+}
+}  // namespace detail
+#endif
+
 /// Floats of scratch int8_depthwise needs on Arch (int8_blocking_of<Arch>().width).
 inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
-    return depthwise_scratch_floats(g, width);
+    // the float plane, or the row-pair plane (as many int32, rows rounded up to 16) and the padded
+    // u8 rows (one more)
+    const detail::dw_plane d = detail::dw_plane_of(g, width);
+    const std::size_t stride16 = (d.row_stride + 15) / 16 * 16;
+    return depthwise_scratch_floats(g, width) + 16 + ((d.rows + 1) * stride16 + 3) / 4 + 16;
 }
 
 /// y[c] = act(sum_taps (q - zp) * wq * scale[c] + bias[c]) for channels c in [c0, c1) of one image.
@@ -14120,22 +14268,55 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
     const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
     with_activation(e.act, [&](auto act) {
         using Act = decltype(act);
+#if defined(__AVX2__)
+        // AVX2, 5x5: the integer kernel on the row-pair plane. Row r of it holds, at each position,
+        // the int16 values q - zp of padded rows r and r + 1 (one int32), so one vpmaddwd multiplies
+        // 8 outputs by two kernel rows: 15 of them per 8 outputs where the float kernel needs 25
+        // FMAs. Exact in s32 (|q - zp| <= 255, |w| <= 127); then the scale, the bias and the
+        // activation in float. Measured on Zen 3 (one thread, with HSwish): 0.22 against 0.27 ms on
+        // 240 channels of 20x20, 0.08 against 0.085 ms on 240 of 3x80 (building the plane costs as
+        // much as the products there). 3x3 stays on the float kernel: 9 FMAs per 8 outputs are
+        // already cheaper than 6 vpmaddwd, 6 adds and the conversion (0.41 against 0.34 ms on 96
+        // channels of 80x80).
+        if constexpr (std::is_same_v<FA, arch::avx2>) {
+            if (g.kh == 5 && detail::dw_fixed_dispatch(g, [](auto, auto, auto) {}) && !p.row_pairs.empty()) {
+                // the row-pair plane (rows of d.row_stride, the last written up to 16 further), then
+                // the padded u8 rows, d.rows + 1 of stride16
+                auto* plane = reinterpret_cast<std::int32_t*>(scratch);
+                const std::size_t stride16 = (d.row_stride + 15) / 16 * 16;
+                auto* rows8 = reinterpret_cast<std::uint8_t*>(plane + d.rows * d.row_stride + 16);
+                const std::size_t pairs = (g.kh + 1) / 2 * g.kw;
+                const auto zp8 = static_cast<std::uint8_t>(p.zero_point);
+                for (std::size_t c = c0; c < c1; ++c) {
+                    const std::uint8_t* xc = x + c * in_plane;
+                    for (std::size_t r = 0; r <= d.rows; ++r) detail::int8_dw_row8(g, d, xc, zp8, r, rows8 + r * stride16);
+                    for (std::size_t r = 0; r < d.rows; ++r)  // in order: row r + 1 overwrites row r's spill
+                        detail::int8_dw_pair_rows(rows8 + r * stride16, rows8 + (r + 1) * stride16,
+                                                  static_cast<std::int16_t>(p.zero_point), plane + r * d.row_stride,
+                                                  d.row_stride);
+                    const std::int32_t* wp = p.row_pairs.data() + c * pairs;
+                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale[c];
+                    float* yc = y + (c - c0) * out_plane;
+                    detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                        if constexpr (decltype(k)::value == 5)
+                            detail::int8_dw_channel<Act, 5, decltype(sh)::value, decltype(sw)::value>(g, d, plane, wp, sc,
+                                                                                                    b, yc, e);
+                    });
+                }
+                return;
+            }
+        }
+#endif
         for (std::size_t c = c0; c < c1; ++c) {
             detail::int8_dw_fill_plane<Arch>(g, d, x + c * in_plane, p.zero_point, scratch);
             const float* w = p.w.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + (c - c0) * out_plane;
-            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
-            if (plain && g.kh == 3 && g.sh == 1)
-                detail::dw_channel_fixed<FA, Act, 3, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 3 && g.sh == 2)
-                detail::dw_channel_fixed<FA, Act, 3, 2>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 1)
-                detail::dw_channel_fixed<FA, Act, 5, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 2)
-                detail::dw_channel_fixed<FA, Act, 5, 2>(g, d, scratch, w, b, yc, e);
-            else
-                detail::dw_channel<FA, Act>(g, d, scratch, w, b, yc, e);
+            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                detail::dw_channel_fixed<FA, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
+                    g, d, scratch, w, b, yc, e);
+            });
+            if (!fixed) detail::dw_channel<FA, Act>(g, d, scratch, w, b, yc, e);
         }
     });
 }

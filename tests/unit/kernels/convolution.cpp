@@ -186,6 +186,12 @@ TEST_CASE("fast depthwise matches the reference group convolution") {
     add({4, 1, 1, 9, 20, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0, {}, {}});   // 3x1
     add({4, 1, 1, 9, 20, 1, 5, 1, 3, 1, 1, 0, 2, 0, 2, {}, {}});   // 1x5, stride 3
     add({6, 1, 1, 11, 11, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, {}, {}});  // stride 3
+    // one stride per axis (PaddleOCR rec's (2, 1) and (1, 2)): the unrolled bodies
+    for (std::size_t k : {3, 5}) {
+        add({7, 1, 1, 12, 37, k, k, 2, 1, 1, 1, k / 2, k / 2, k / 2, k / 2, {}, {}});
+        add({7, 1, 1, 13, 37, k, k, 1, 2, 1, 1, k / 2, k / 2, k / 2, k / 2, {}, {}});
+        add({3, 1, 1, 6, 80, k, k, 2, 1, 1, 1, k / 2, k / 2, k / 2, k / 2, {}, {}});
+    }
     for (activation a : all_activations) cs.push_back({9, 1, 1, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, a, true});
     check_cases(cs, "depthwise", [](const ks::fp32_kernel_table& t, const ks::conv_geometry& g,
                                     const std::vector<float>& x, const std::vector<float>& w, const ks::epilogue& e,

@@ -234,10 +234,17 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
     std::vector<ks::conv_geometry> geos;
     for (std::size_t k : {3, 5})
         for (std::size_t s : {1, 2})
-            for (auto [h, w] : {std::pair<std::size_t, std::size_t>{1, 1}, {7, 9}, {12, 33}, {5, 17}}) {
+            for (auto [h, w] : {std::pair<std::size_t, std::size_t>{1, 1}, {7, 9}, {12, 33}, {5, 17}, {6, 70}}) {
                 auto g = geometry(5, 1, 1, h, w, k, s, k / 2);
                 geos.push_back(g);
             }
+    for (std::size_t k : {3, 5})  // one stride per axis (PaddleOCR rec's (2, 1) and (1, 2))
+        for (auto [sh, sw] : {std::pair<std::size_t, std::size_t>{2, 1}, {1, 2}}) {
+            auto g = geometry(6, 1, 1, 12, 37, k, 1, k / 2);
+            g.sh = sh, g.sw = sw;
+            g.out_h = (g.in_h + 2 * (k / 2) - k) / sh + 1, g.out_w = (g.in_w + 2 * (k / 2) - k) / sw + 1;
+            geos.push_back(g);
+        }
     geos.push_back(geometry(17, 1, 1, 10, 11, 3, 1, 1, 2));  // dilated: the general loop
     geos.push_back(geometry(3, 1, 1, 9, 8, 3, 2, 0));        // unpadded stride 2
     for (const auto& [name, table, blocking] : int8_arches()) {
@@ -253,7 +260,7 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
                 const auto want = kr::int8_conv(g, w.data(), x.data(), zp);
                 const std::string what = name + " int8_depthwise c=" + std::to_string(c) + " " + std::to_string(g.in_h) +
                                          "x" + std::to_string(g.in_w) + " k" + std::to_string(g.kh) + " s" +
-                                         std::to_string(g.sh) + " zp=" + std::to_string(zp);
+                                         std::to_string(g.sh) + "," + std::to_string(g.sw) + " zp=" + std::to_string(zp);
                 std::vector<float> scratch(ks::int8_depthwise_scratch_floats(g, table->blocking.width) + 16);
                 std::vector<float> y(c * plane, -9.0f);
                 const std::vector<float> ones(c, 1.0f);

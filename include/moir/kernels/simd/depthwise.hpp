@@ -8,7 +8,7 @@
 // inner loop has no bounds checks. 3x3 and 5x5 have unrolled bodies with the weights held in
 // registers. The epilogue (bias per channel, activation) is
 // applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
-// (the PaddleOCR shapes); everything else takes the general loop.
+// (the PaddleOCR shapes, each axis its own stride); everything else takes the general loop.
 
 #include <moir/kernels/simd/epilogue.hpp>
 #include <moir/kernels/simd/packing.hpp>
@@ -16,6 +16,7 @@
 
 #include <cstddef>  // ptrdiff_t, size_t
 #include <cstring>  // memcpy, memset
+#include <type_traits>  // integral_constant
 
 namespace moir::kernels::simd {
 
@@ -103,15 +104,15 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
     }
 }
 
-/// RB output rows from oy of a KxK, stride-S (both axes), undilated depthwise channel: RB independent
-/// accumulation chains per output vector; the row pointers and the phase length are the only
-/// run-time addresses, so every tap is base + index + constant.
-template <class Arch, class Act, std::size_t K, std::size_t S, std::size_t RB>
+/// RB output rows from oy of a KxK, undilated depthwise channel of strides SH (rows) and SW
+/// (columns): RB independent accumulation chains per output vector; the row pointers and the phase
+/// length are the only run-time addresses, so every tap is base + index + constant.
+template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW, std::size_t RB>
 void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
              float* y, const epilogue& e) {
     using V = vec<Arch>;
     using R = typename V::reg;
-    constexpr std::size_t W = V::width, T = (RB - 1) * S + K;
+    constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
     const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
     const R vb = V::set1(bias);
     R wv[K * K];
@@ -119,7 +120,7 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
     const float* q[T];
 #pragma GCC unroll 16
-    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * S + t) * d.row_stride;
+    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * SH + t) * d.row_stride;
     float* yr = y + oy * ow;
     for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
         R acc[RB];
@@ -131,7 +132,7 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
             for (std::size_t kx = 0; kx < K; ++kx)
 #pragma GCC unroll 8
                 for (std::size_t r = 0; r < RB; ++r)
-                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * S + ky] + ox + kx / S + (kx % S) * plen), acc[r]);
+                    acc[r] = V::fma(wv[ky * K + kx], V::load(q[r * SH + ky] + ox + kx / SW + (kx % SW) * plen), acc[r]);
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < RB; ++r) {
             const R out = activate<Act, V>(acc[r], e);
@@ -143,12 +144,31 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     }
 }
 
-template <class Arch, class Act, std::size_t K, std::size_t S>
+template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW>
 void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
                       float* y, const epilogue& e) {
     std::size_t oy = 0;
-    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, S, 2>(oy, g, d, plane, w, bias, y, e);
-    if (oy < g.out_h) dw_rows<Arch, Act, K, S, 1>(oy, g, d, plane, w, bias, y, e);
+    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, SH, SW, 2>(oy, g, d, plane, w, bias, y, e);
+    if (oy < g.out_h) dw_rows<Arch, Act, K, SH, SW, 1>(oy, g, d, plane, w, bias, y, e);
+}
+
+/// When g has an unrolled body (undilated, kh == kw of 3 or 5, each stride 1 or 2: the PaddleOCR
+/// shapes, among them rec's (2, 1) and (1, 2) strides), calls f(K, SH, SW) with the three as
+/// std::integral_constant and returns true; else false.
+template <class F>
+bool dw_fixed_dispatch(const conv_geometry& g, F&& f) {
+    if (g.dh != 1 || g.dw != 1 || g.kh != g.kw || (g.kh != 3 && g.kh != 5) || g.sh < 1 || g.sh > 2 || g.sw < 1 ||
+        g.sw > 2)
+        return false;
+    using one = std::integral_constant<std::size_t, 1>;
+    using two = std::integral_constant<std::size_t, 2>;
+    auto with_sw = [&](auto k, auto sh) { g.sw == 1 ? f(k, sh, one{}) : f(k, sh, two{}); };
+    auto with_sh = [&](auto k) { g.sh == 1 ? with_sw(k, one{}) : with_sw(k, two{}); };
+    if (g.kh == 3)
+        with_sh(std::integral_constant<std::size_t, 3>{});
+    else
+        with_sh(std::integral_constant<std::size_t, 5>{});
+    return true;
 }
 
 /// One channel, any kernel size, strides and dilations.
@@ -200,17 +220,11 @@ void depthwise(const packed_depthwise& p, const float* x, float* y, const epilog
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + c * out_plane;
-            const bool plain = g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.kh == g.kw && g.sh <= 2;
-            if (plain && g.kh == 3 && g.sh == 1)
-                detail::dw_channel_fixed<Arch, Act, 3, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 3 && g.sh == 2)
-                detail::dw_channel_fixed<Arch, Act, 3, 2>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 1)
-                detail::dw_channel_fixed<Arch, Act, 5, 1>(g, d, scratch, w, b, yc, e);
-            else if (plain && g.kh == 5 && g.sh == 2)
-                detail::dw_channel_fixed<Arch, Act, 5, 2>(g, d, scratch, w, b, yc, e);
-            else
-                detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
+            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
+                    g, d, scratch, w, b, yc, e);
+            });
+            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
         }
     });
 }

@@ -145,6 +145,11 @@ struct packed_int8_depthwise {
     conv_geometry geometry;  // depthwise()
     std::int32_t zero_point = 0;
     packed_depthwise w;      ///< float weights wq[c] * scale[c]
+    /// The integer kernel's weights (int8_depthwise.hpp): per channel, for each pair of kernel rows
+    /// (2p, 2p + 1; the row past an odd kh is 0) and each column kx, the two s8 weights as int16
+    /// halves of one int32 (row 2p low); ceil(kh / 2) * kw per channel.
+    std::vector<std::int32_t> row_pairs;
+    std::vector<float> scale;  ///< per channel, the scale of the s32 sum
 };
 
 /// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
@@ -158,6 +163,19 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
     p.geometry = g;
     p.zero_point = zp;
     p.w = pack_depthwise(f.data(), g);
+    const std::size_t pairs = (g.kh + 1) / 2;
+    p.row_pairs.resize(g.groups * pairs * g.kw);
+    p.scale.assign(scale, scale + g.groups);
+    for (std::size_t c = 0; c < g.groups; ++c)
+        for (std::size_t r = 0; r < pairs; ++r)
+            for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                const auto lo = static_cast<std::uint16_t>(static_cast<std::int16_t>(w[c * taps + 2 * r * g.kw + kx]));
+                const auto hi = 2 * r + 1 < g.kh
+                                    ? static_cast<std::uint16_t>(static_cast<std::int16_t>(w[c * taps + (2 * r + 1) * g.kw + kx]))
+                                    : std::uint16_t(0);
+                p.row_pairs[(c * pairs + r) * g.kw + kx] =
+                    static_cast<std::int32_t>(static_cast<std::uint32_t>(lo) | (static_cast<std::uint32_t>(hi) << 16));
+            }
     return p;
 }
 
