@@ -13914,6 +13914,20 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
                     }
                 }
 #endif
+#if defined(__AVX2__)
+                if constexpr (vec<Arch>::width == 8) {
+                    // stride 2: the even lanes of two vectors; reads stay inside the row (ix + 15 < iw)
+                    if (sw == 2) {
+                        for (; i + 8 <= i1 && 2 * i + (p - g.pl) + 15 < iw; i += 8) {
+                            const __m256 lo = _mm256_loadu_ps(src + 2 * i), hi = _mm256_loadu_ps(src + 2 * i + 8);
+                            // per 128-bit lane: lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6; then the 64-bit quarters in order
+                            const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+                            _mm256_storeu_ps(dst + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e),
+                                                                                             _MM_SHUFFLE(3, 1, 2, 0))));
+                        }
+                    }
+                }
+#endif
                 for (; i < i1; ++i) dst[i] = src[i * sw];
                 for (std::ptrdiff_t i = i1; i < plen; ++i) dst[i] = 0.0f;
             }
