@@ -217,10 +217,10 @@ inline void add_convert(CLI::App& app, convert_args& a) {
                   "f32 weights; int8: every kept layer stores int8 weights; fp32: none is compressed")
         ->check(CLI::IsMember({"auto", "int8", "fp32"}));
     c->add_option("--overflow_fix", a.overflow_fix,
-                  "INT8 (as NNCF's overflow_fix): enable quantizes convolution weights to [-64, 64] instead of "
-                  "[-127, 127], so that CPUs without VNNI (AVX2) run them on the u8 x s8 vpmaddubsw kernel, about "
-                  "1.6x the exact 16-bit one, at one bit of weight precision (depthwise and MatMul weights keep 8 "
-                  "bits); disable (default) keeps 8-bit weights everywhere")
+                  "INT8 (as NNCF's overflow_fix): enable quantizes convolution and MatMul weights to [-64, 64] "
+                  "instead of [-127, 127], so that CPUs without VNNI (AVX2) run them on the u8 x s8 vpmaddubsw "
+                  "kernel, about 1.6x the exact 16-bit one, at one bit of weight precision (depthwise weights keep "
+                  "8 bits); disable (default) keeps 8-bit weights everywhere")
         ->check(CLI::IsMember({"enable", "disable"}));
     c->add_option("--smooth_quant", a.smooth_quant,
                   "INT8 channel smoothing (as SmoothQuant): for activations whose channels span very different "

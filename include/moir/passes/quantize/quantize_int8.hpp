@@ -20,8 +20,8 @@
 //   A range narrower than 1e-6 is widened to it (a tensor that is always zero still gets levels).
 // Weights: per output channel c, s_c = max|W_c| / 127 (1 for an all-zero channel),
 // q = nearbyint(W / s_c) in [-127, 127] (symmetric; -128 unused, as NNCF does), so every weight is
-// within s_c / 2 of q * s_c; with int8_options::overflow_fix, convolutions use 64 for 127 (7-bit
-// weights that AVX2's fast u8 x s8 kernel runs exactly). The i8 Const feeds a Convert to f32 marked with the rt_info
+// within s_c / 2 of q * s_c; with int8_options::overflow_fix, convolutions and MatMuls use 64 for
+// 127 (7-bit weights that AVX2's fast u8 x s8 kernel runs exactly). The i8 Const feeds a Convert to f32 marked with the rt_info
 // "decompression" (so fold_constants and the fusions leave the chain alone, as for FP16 weights),
 // then a Multiply by the f32 scale whose shape int8_layers gives ([Cout,1,1,1] for Convolution,
 // [G,Cout/G,1,1,1] for GroupConvolution, [1,N] for a MatMul's [K,N] weights). One chain per weight
@@ -100,12 +100,12 @@ struct int8_options {
     /// Layers of keep_fp32 (not in int8_weights) whose weights are stored f16 (Const f16 -> Convert
     /// f32 "decompression", as compress_to_fp16 writes them) when they fit f16's range.
     std::set<std::string> fp16_weights;
-    /// NNCF's overflow fix: the weights of layers that compute on the INT8 GEMM (Convolution, and
-    /// GroupConvolution but for depthwise ones) are quantized to [-64, 64] (scale max|w| / 64) instead
-    /// of [-127, 127], so that every pair of them fits AVX2's vpmaddubsw kernel (kernels/simd/
-    /// int8_gemm.hpp: about 1.6x the exact vpmaddwd one on AVX2 CPUs without VNNI) at the cost of one
-    /// bit of weight precision. Depthwise and MatMul weights, and the weight-only i8 weights of
-    /// layers kept in FP32, keep [-127, 127]: their kernels gain nothing from it.
+    /// NNCF's overflow fix: the weights of layers that compute on the INT8 GEMM (Convolution,
+    /// GroupConvolution but for depthwise ones, and MatMul with constant weights) are quantized to
+    /// [-64, 64] (scale max|w| / 64) instead of [-127, 127], so that every pair of them fits AVX2's
+    /// vpmaddubsw kernel (kernels/simd/int8_gemm.hpp: about 1.6x the exact vpmaddwd one on AVX2 CPUs
+    /// without VNNI) at the cost of one bit of weight precision. Depthwise weights, and the
+    /// weight-only i8 weights of layers kept in FP32, keep [-127, 127]: their kernels gain nothing.
     bool overflow_fix = false;
     /// Layers that keep [-127, 127] weights under overflow_fix (the accuracy control's step 3b).
     std::set<std::string> full_range_weights;
@@ -117,10 +117,10 @@ struct int8_options {
 };
 
 /// Whether quantize_int8 gives layer n (weights of shape wdims) 7-bit weights under
-/// int8_options::overflow_fix: a Convolution, or a GroupConvolution ([G, Cout/G, Cin/G, ...]) with
-/// more than one input or output channel per group.
+/// int8_options::overflow_fix: a Convolution, a MatMul, or a GroupConvolution ([G, Cout/G, Cin/G,
+/// ...]) with more than one input or output channel per group.
 inline bool overflow_fix_applies(const node& n, const shape& wdims) {
-    if (n.is<ops::convolution>()) return true;
+    if (n.is<ops::convolution>() || n.is<ops::matmul>()) return true;
     return n.is<ops::group_convolution>() && wdims.size() >= 3 && wdims[1] * wdims[2] > 1;
 }
 
