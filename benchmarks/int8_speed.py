@@ -5,8 +5,9 @@ same run: the latency the INT8 issue's target is stated in (INT8 / FP32 at one t
 Makes the FP32 IRs with `moir convert`, and the INT8 ones (unless --rec_int8 / --det_int8 name
 IRs) with `moir convert --data_type INT8` on calibration inputs it renders itself
 (tools/render_text.py: --calib_lines rec lines of seed --calib_seed, --calib_pages det pages of
-four of those lines each) and the flags of --int8_args (default "--overflow_fix enable": 7-bit
-convolution weights, which AVX2 CPUs run on the vpmaddubsw kernels). Then, for each thread count,
+four of those lines each) and the flags of --int8_args (default "--overflow_fix enable
+--smooth_quant 0.5": 7-bit convolution and MatMul weights, which AVX2 CPUs run on the vpmaddubsw
+kernels, and channel smoothing for activations whose channels spread widely). Then, for each thread count,
 --rounds rounds of `moir bench -n --iterations` over FP32 and INT8 alternately; it prints the median
 latency of each model (median over rounds of each round's median), the INT8 / FP32 ratio and the
 CPU model. Needs tools/setup.sh (the PaddleOCR models in third_party/npm) and a build of `moir`.
@@ -96,8 +97,9 @@ def main():
     p.add_argument("--iterations", type=int, default=20, help="moir bench -n per round (default 20)")
     p.add_argument("--rec_int8", help="an INT8 rec IR to use instead of making one")
     p.add_argument("--det_int8", help="an INT8 det IR to use instead of making one")
-    p.add_argument("--int8_args", default="--overflow_fix enable",
-                   help='moir convert flags for the INT8 IRs it makes (default "--overflow_fix enable")')
+    p.add_argument("--int8_args", default="--overflow_fix enable --smooth_quant 0.5",
+                   help='moir convert flags for the INT8 IRs it makes (default "--overflow_fix enable '
+                        '--smooth_quant 0.5")')
     p.add_argument("--calib_lines", type=int, default=40, help="rec calibration lines (default 40)")
     p.add_argument("--calib_pages", type=int, default=8, help="det calibration pages (default 8)")
     p.add_argument("--calib_seed", type=int, default=777, help="seed of the calibration lines (default 777)")

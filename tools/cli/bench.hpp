@@ -36,6 +36,7 @@ struct bench_args {
     bool per_layer = false;
     bool reference = false;
     bool no_optimize = false;
+    bool no_int8 = false;
     std::string arch;
 };
 
@@ -55,6 +56,9 @@ inline void add_bench(CLI::App& app, bench_args& a) {
     c->add_flag("--per_layer", a.per_layer, "Also time every plan step: op type(s), kernel, share of the total");
     c->add_option("--arch", a.arch, "Fast-kernel arch: avx512, avx2 or reference (default: the best this CPU runs)");
     c->add_flag("--reference", a.reference, "Run every node on its reference kernel (no fast steps, no fusion)");
+    c->add_flag("--no_int8", a.no_int8,
+                "Leave the INT8 kernels off: FakeQuantize runs in FP32 and quantized layers on their dequantized "
+                "weights (to time an INT8 IR against its own FP32 arithmetic)");
     c->add_flag("--no_optimize", a.no_optimize,
                 "Do not run moir's graph optimizations on an .onnx model (an .xml model is always run as is)");
 }
@@ -177,6 +181,7 @@ inline int run_bench(const bench_args& a) {
     opt.threads = a.threads;
     opt.fast = !a.reference;
     opt.arch = a.arch;
+    opt.int8 = !a.no_int8;
     const auto c0 = std::chrono::steady_clock::now();
     runtime::plan p(m, shapes, opt);
     const double compile_ms =
@@ -219,7 +224,7 @@ inline int run_bench(const bench_args& a) {
     if (a.json) {
         std::ostringstream o;
         o << "{\"model\": \"" << detail::json_escape(a.model_path) << "\", \"inputs\": \"" << detail::json_escape(shape_text)
-          << "\", \"arch\": \"" << p.arch() << "\", \"threads\": " << p.threads() << ", \"iterations\": " << a.iterations
+          << "\", \"arch\": \"" << p.arch() << "\", \"int8\": " << (a.no_int8 ? "false" : "true") << ", \"threads\": " << p.threads() << ", \"iterations\": " << a.iterations
           << ", \"warmup\": " << a.warmup << ", \"median_ms\": " << median << ", \"min_ms\": " << sorted.front()
           << ", \"p90_ms\": " << p90 << ", \"mean_ms\": " << mean << ", \"max_ms\": " << sorted.back()
           << ", \"fps\": " << fps << ", \"compile_ms\": " << compile_ms << ", \"steps\": " << p.steps().size()

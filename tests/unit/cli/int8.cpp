@@ -115,6 +115,16 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
         CHECK(d.max_abs_err > 0.0);
     }
 
+    // moir bench runs the IR on the INT8 kernels, and with --no_int8 on FP32 FakeQuantize steps
+    for (const bool off : {false, true}) {
+        r = run(q(moir_exe()) + " bench -m " + q(dir + "/q.xml") + " --shape x=[1,3,8,16] -t 1 -n 2 --warmup 0" +
+                " --json --per_layer" + (off ? " --no_int8" : ""));
+        REQUIRE_MESSAGE(r.status == 0, r.output);
+        CHECK(r.output.find(off ? "\"int8\": false" : "\"int8\": true") != std::string::npos);
+        CHECK((r.output.find("quantize_u8.") != std::string::npos) == !off);
+        CHECK((r.output.find("fake_quantize.") != std::string::npos) == off);
+    }
+
     // NAME=DIR, minmax, a subset
     r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
             " --model_name q2 --data_type INT8 --calibration_data x=" + q(dir + "/calib") +
@@ -211,6 +221,24 @@ TEST_CASE("moir convert --data_type INT8: calibration folder of mixed widths, th
         CHECK(i8 == 2);
     }
 
+    // --smooth_quant: channel smoothing of the activations whose channels spread more than --smooth_ratio
+    // (1: all of them here), listed by the report and the rt_info; the run stays close to FP32
+    r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) +
+            " --model_name sq --data_type INT8 --calibration_data " + q(dir + "/calib") +
+            " --smooth_quant 0.5 --smooth_ratio 1 --report");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.find("report: channel smoothing (alpha 0.5) on 2 activations") != std::string::npos);
+    CHECK(slurp(dir + "/sq.xml").find("<smoothed_activations value=\"") != std::string::npos);
+    fs::create_directories(dir + "/out_sq");
+    r = run(q(moir_exe()) + " run --model " + q(dir + "/sq.xml") + " --input x=" + q(dir + "/test/in_20_0.npy") +
+            " --output_dir " + q(dir + "/out_sq"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    {
+        const difference d = compare(moir::npy::load(dir + "/out_sq/y.npy"), moir::npy::load(dir + "/out_f/y.npy"));
+        INFO("INT8 with channel smoothing vs FP32: max|err| " << d.max_abs_err << " of max|ref| " << d.max_abs_ref);
+        CHECK(d.within(0.1));  // (random channels of equal spread: smoothing has nothing to win here; 7% seen)
+    }
+
     // --data_type FP16 is --compress_to_fp16
     r = run(q(moir_exe()) + " convert --input_model " + q(onnx) + " --output_dir " + q(dir) + " --model_name h --data_type FP16");
     REQUIRE_MESSAGE(r.status == 0, r.output);
@@ -246,6 +274,7 @@ TEST_CASE("moir convert --data_type INT8: bad calibration flags fail clearly and
         {"--calibration_data " + q(dir + "/good"), {"only used with --data_type INT8"}},
         {"--max_accuracy_drop 0.1", {"only used with --data_type INT8"}},
         {"--overflow_fix enable", {"only used with --data_type INT8"}},
+        {"--smooth_quant 0.5", {"only used with --data_type INT8"}},
         {"--data_type INT8 --calibration_data " + q(dir + "/good") + " --keep_fp32 conv1,nope", {"--keep_fp32", "no layer 'nope'"}},
         {"--data_type INT8 --calibration_data " + q(dir + "/good") + " --validation_data " + q(dir + "/good"),
          {"--validation_data is only used with --max_accuracy_drop"}},
@@ -266,6 +295,7 @@ TEST_CASE("moir convert --data_type INT8: bad calibration flags fail clearly and
     CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --calibration_method kl").status != 0);
     CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --quantization_preset fast").status != 0);
     CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --overflow_fix first_layer_only").status != 0);
+    CHECK(run(base + "--data_type INT8 --calibration_data " + q(dir + "/good") + " --smooth_quant 1.5").status != 0);
     CHECK(fs::is_empty(dir + "/out"));
 }
 
@@ -274,7 +304,8 @@ TEST_CASE("moir convert --help describes the INT8 flags") {
     REQUIRE(r.status == 0);
     for (const char* flag : {"--data_type", "--calibration_data", "--calibration_method", "--calibration_percentile",
                              "--calibration_subset", "--max_accuracy_drop", "--validation_data", "--keep_fp32",
-                             "--quantization_preset", "--accuracy_ranking", "--overflow_fix"})
+                             "--quantization_preset", "--accuracy_ranking", "--overflow_fix", "--smooth_quant",
+                             "--smooth_ratio"})
         CHECK_MESSAGE(r.output.find(flag) != std::string::npos, flag);
     CHECK(r.output.find("NAME=DIR") != std::string::npos);
 }
