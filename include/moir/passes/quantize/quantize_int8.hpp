@@ -11,7 +11,9 @@
 // an f32 constant; both inputs of an activation x activation MatMul) get one FakeQuantize per tensor,
 // shared by all its quantized consumers (other consumers keep reading the f32 tensor). Its four
 // range inputs are equal pairs (input range = output range, as NNCF writes them), f32 constants of
-// shape [1, ..., 1] of the activation's rank. The range, from calibration (calibrate_int8.hpp):
+// shape [1, ..., 1] of the activation's rank (with int8_options::smooth_alpha, a smoothed activation's
+// input ranges are per channel instead, [1, C, 1, ...]: passes/quantize/smooth_int8.hpp). The range,
+// from calibration (calibrate_int8.hpp):
 //   - min >= 0 (after ReLU, Sigmoid, HSigmoid, ...): unsigned, [0, high] — u8 levels, zero exact;
 //   - otherwise, with int8_options::activations (fake_quantize_range): symmetric signed,
 //     [-a * 128/127, a] with a = max(-low, high) — the i8 grid {-128..127} * a/127, zero exact

@@ -17,6 +17,12 @@
 // vpmaddubsw kernel; 7-bit weights always do) runs on it: kernel names then say "avx2.pairs". The
 // plan folds W to f32 before the families run, so the family reads the s8 constant and the scales behind the Convert and Multiply in the model graph.
 //
+// A FakeQuantize may also have per-channel input ranges (axis 1) onto one output range, as the
+// quantization pass writes channel-smoothed activations (passes/quantize/smooth_int8.hpp): its
+// codes are made plane by plane, each channel with its own range, and everything after them is as
+// below with il, ih the output range. Consumers that quantize their input themselves (the direct
+// path, deconvolution) and requantizing producers decline such a FakeQuantize.
+//
 // Arithmetic (kernels/simd/int8_packing.hpp): sx = (ih - il) / 255, zero point zp = round(-il / sx);
 // per output channel c: scale = sx * sw[c], shift = bias[c] + sw[c] * sum_k wq[c, k] * (il + sx * zp),
 // and the s32 compensation zp * sum_k wq[c, k]. A padded convolution needs 0.0 to have a code
