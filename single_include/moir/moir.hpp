@@ -12710,6 +12710,7 @@ struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
 //   none      x                       relu      max(x, 0)
 //   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
 //   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
+//   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
 
 #ifndef MOIR_KERNELS_SIMD_VEC_HPP
 #define MOIR_KERNELS_SIMD_VEC_HPP
@@ -12830,7 +12831,7 @@ struct vec<arch::reference> {
 namespace moir::kernels::simd {
 
 /// The run-time spelling of an activation.
-enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid };
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish };
 
 /// What a kernel adds and applies to its output before storing it.
 /// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
@@ -12874,6 +12875,10 @@ struct sigmoid {
         return V::set1(1.0f) / (V::set1(1.0f) + V::exp(V::zero() - x));
     }
 };
+struct swish {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) { return x / (V::set1(1.0f) + V::exp(V::zero() - x)); }
+};
 }  // namespace act
 
 /// The activation Act of x, then e's post-activation affine: what every kernel applies last.
@@ -12892,6 +12897,7 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::hswish: return f(act::hswish{});
         case activation::hsigmoid: return f(act::hsigmoid{});
         case activation::sigmoid: return f(act::sigmoid{});
+        case activation::swish: return f(act::swish{});
         case activation::none: break;
     }
     return f(act::none{});
@@ -16266,7 +16272,7 @@ struct concat {
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid), then a Multiply and/or an Add of a scalar
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
 // before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
@@ -16307,6 +16313,7 @@ struct fused_epilogue {
             case kernels::simd::activation::hswish: return "+hswish";
             case kernels::simd::activation::hsigmoid: return "+hsigmoid";
             case kernels::simd::activation::sigmoid: return "+sigmoid";
+            case kernels::simd::activation::swish: return "+swish";
             case kernels::simd::activation::none: break;
         }
         return {};
@@ -16374,6 +16381,11 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         take(id, activation::hsigmoid, "HSigmoid");
     } else if (id = b.single_consumer<ops::sigmoid>(out); id != plan_builder::npos && same(id)) {
         take(id, activation::sigmoid, "Sigmoid");
+    } else if (id = b.single_consumer<ops::swish>(out); id != plan_builder::npos && same(id) && b.consumers(out)[0].second == 0) {
+        // beta absent or a constant 1 (SiLU, as the frontends write x * sigmoid(x))
+        const tensor* beta = b.at(id).inputs.size() > 1 ? b.constant_input(id, 1) : nullptr;
+        if (b.at(id).inputs.size() == 1 || (beta && beta->numel() == 1 && beta->at_as<float>(0) == 1.0f))
+            take(id, activation::swish, "Swish");
     }
     if (f.act == activation::none) return f;
     // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr

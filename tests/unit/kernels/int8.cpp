@@ -14,6 +14,7 @@
 #include <moir/kernels/reference/int8_gemm.hpp>
 
 #include <cmath>    // nextafter, sqrt
+#include <iterator>  // size
 #include <limits>   // numeric_limits
 #include <cstdint>  // int8_t, int32_t, uint8_t
 #include <string>   // string, to_string
@@ -123,7 +124,7 @@ TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on 
             for (std::size_t k : {1, 3, 5, 7, 13, 124, 129, 257})
                 for (std::size_t n : {1, 5, 13, 31, 47, 129}) {
                     const std::int32_t zp = zero_points[i % 3];
-                    const activation act = all_activations[i % 6];
+                    const activation act = all_activations[i % std::size(all_activations)];
                     ++i;
                     const auto w = random_s8(m * k, 1 + std::uint32_t(i), blocking);
                     const auto x0 = random_u8(k * n, 2 + std::uint32_t(i));
@@ -197,7 +198,7 @@ TEST_CASE("int8 conv (1x1 GEMM and im2col): s32-exact and epilogue, odd sizes, s
         std::size_t failures = 0, i = 0;
         for (const auto& g : geos) {
             for (std::int32_t zp : zero_points) {
-                const activation act = all_activations[i % 6];
+                const activation act = all_activations[i % std::size(all_activations)];
                 ++i;
                 const std::size_t k = g.in_c * g.kh * g.kw, channels = g.groups * g.out_c, plane = g.out_h * g.out_w;
                 const auto w = random_s8(channels * k, 11 + std::uint32_t(i), blocking);
@@ -252,7 +253,7 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
         std::size_t failures = 0, i = 0;
         for (const auto& g : geos) {
             for (std::int32_t zp : zero_points) {
-                const activation act = all_activations[i % 6];
+                const activation act = all_activations[i % std::size(all_activations)];
                 ++i;
                 const std::size_t c = g.groups, taps = g.kh * g.kw, plane = g.out_h * g.out_w;
                 const auto w = random_s8(c * taps, 21 + std::uint32_t(i));
@@ -338,7 +339,7 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
         std::size_t failures = 0, i = 0;
         for (const auto& g : geos)
             for (std::int32_t zp : zero_points) {
-                const activation act = all_activations[i % 6];
+                const activation act = all_activations[i % std::size(all_activations)];
                 ++i;
                 const std::size_t k = g.in_c * g.kh * g.kw, plane = g.out_h * g.out_w;
                 const auto w = random_s8(g.out_c * k, 31 + std::uint32_t(i), blocking);

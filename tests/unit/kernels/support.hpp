@@ -54,8 +54,11 @@ inline std::vector<float> random_floats(std::size_t n, std::uint32_t seed) {
     return v;
 }
 
-inline constexpr activation all_activations[] = {activation::none,     activation::relu,  activation::clamp,
-                                                 activation::hswish,   activation::hsigmoid, activation::sigmoid};
+inline constexpr activation all_activations[] = {activation::none,     activation::relu,     activation::clamp,
+                                                 activation::hswish,   activation::hsigmoid, activation::sigmoid,
+                                                 activation::swish};
+// (the size-varied cases take all_activations[i % 6], as they did before swish joined; every
+// activation, swish included, has its own cases in the loops over all_activations)
 
 inline const char* name_of(activation a) {
     switch (a) {
@@ -65,6 +68,7 @@ inline const char* name_of(activation a) {
         case activation::hswish: return "hswish";
         case activation::hsigmoid: return "hsigmoid";
         case activation::sigmoid: return "sigmoid";
+        case activation::swish: return "swish";
     }
     return "?";
 }
@@ -78,6 +82,7 @@ inline double apply_activation(activation a, double x, double lo, double hi) {
         case activation::hswish: return x * std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
         case activation::hsigmoid: return std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
         case activation::sigmoid: return 1.0 / (1.0 + std::exp(-x));
+        case activation::swish: return x / (1.0 + std::exp(-x));
     }
     return x;
 }

@@ -13,6 +13,7 @@
 #include <moir/ops/matmul.hpp>
 #include <moir/ops/avg_pool.hpp>
 #include <moir/ops/hard_sigmoid.hpp>
+#include <moir/ops/swish.hpp>
 #include <moir/ops/interpolate.hpp>
 #include <moir/ops/max_pool.hpp>
 #include <moir/ops/multiply.hpp>
@@ -142,7 +143,7 @@ std::size_t count_kernel(const rt::plan& p, const std::string& prefix) {
 
 TEST_CASE("a fused conv + bias + activation is one step for every activation") {
     using kernels::simd::activation;
-    for (int act = 0; act < 6; ++act) {
+    for (int act = 0; act < 8; ++act) {
         CAPTURE(act);
         builder b;
         const auto x = b.param({1, 5, 9, 11});
@@ -153,6 +154,8 @@ TEST_CASE("a fused conv + bias + activation is one step for every activation") {
             case 3: y = b.op<ops::hswish>({}, {y}); break;
             case 4: y = b.op<ops::hsigmoid>({}, {y}); break;
             case 5: y = b.op<ops::sigmoid>({}, {y}); break;
+            case 6: y = b.op<ops::swish>({}, {y}); break;                                    // SiLU
+            case 7: y = b.op<ops::swish>({}, {y, b.constant(tensor::scalar(1.0f))}); break;  // beta 1
             default: break;
         }
         b.output(y);
@@ -164,6 +167,7 @@ TEST_CASE("a fused conv + bias + activation is one step for every activation") {
         CHECK(p.steps()[0]->kernel.find("conv3x3.") == 0);
         CHECK(p.steps()[0]->ops.find("Convolution+Add") == 0);
         if (act == 3) CHECK(p.steps()[0]->kernel.find("+hswish") != std::string::npos);
+        if (act >= 6) CHECK(p.steps()[0]->ops == "Convolution+Add+Swish");
         // stride 1, one group: the direct path, whose unit of work is an output row; with more
         // workers than the 9 rows can keep busy (two rows each), the im2col column split instead
         for (std::size_t threads : {1, 8}) {
@@ -179,6 +183,26 @@ TEST_CASE("a fused conv + bias + activation is one step for every activation") {
             check_close(rt::plan(m, o).run(in), reference_executor<>(m).run(in), 1e-5);
         }
     }
+}
+
+TEST_CASE("Swish fuses into a convolution's and a MatMul's epilogue only with beta 1") {
+    builder b;
+    const auto x = b.param({1, 6, 7, 9});
+    b.output(b.op<ops::swish>({}, {b.bias(b.conv(x, 6, 8, 1, 1, 0), 8)}));                         // fused
+    b.output(b.op<ops::swish>({}, {b.conv(x, 6, 4, 3, 1, 1), b.constant(tensor::scalar(1.5f))}));  // beta 1.5: apart
+    const auto xm = b.param({3, 10});
+    b.output(b.op<ops::swish>({}, {b.op<ops::matmul>({false, false}, {xm, b.weights({10, 12})})}));  // fused
+    const model m = b.done();
+    const std::vector<tensor> in{random_tensor({1, 6, 7, 9}, 5), random_tensor({3, 10}, 6)};
+    check_plan(m, in);
+    rt::plan p(m);
+    std::size_t fused = 0, apart = 0;
+    for (const auto& s : p.steps()) {
+        fused += s->kernel.find("+swish") != std::string::npos;
+        apart += s->ops == "Swish";
+    }
+    CHECK(fused == 2);
+    CHECK(apart == 1);
 }
 
 TEST_CASE("the scalar affine after an activation (PP-LCNetV3's learnable affine block) fuses into the epilogue") {

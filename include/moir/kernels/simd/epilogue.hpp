@@ -11,6 +11,7 @@
 //   none      x                       relu      max(x, 0)
 //   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
 //   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
+//   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
 
 #include <moir/kernels/simd/vec.hpp>
 
@@ -19,7 +20,7 @@
 namespace moir::kernels::simd {
 
 /// The run-time spelling of an activation.
-enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid };
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish };
 
 /// What a kernel adds and applies to its output before storing it.
 /// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
@@ -63,6 +64,10 @@ struct sigmoid {
         return V::set1(1.0f) / (V::set1(1.0f) + V::exp(V::zero() - x));
     }
 };
+struct swish {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue&) { return x / (V::set1(1.0f) + V::exp(V::zero() - x)); }
+};
 }  // namespace act
 
 /// The activation Act of x, then e's post-activation affine: what every kernel applies last.
@@ -81,6 +86,7 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::hswish: return f(act::hswish{});
         case activation::hsigmoid: return f(act::hsigmoid{});
         case activation::sigmoid: return f(act::sigmoid{});
+        case activation::swish: return f(act::swish{});
         case activation::none: break;
     }
     return f(act::none{});

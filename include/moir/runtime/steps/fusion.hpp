@@ -3,7 +3,7 @@
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid), then a Multiply and/or an Add of a scalar
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
 // before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
@@ -12,6 +12,7 @@
 #include <moir/ops/add.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/hsigmoid.hpp>
+#include <moir/ops/swish.hpp>
 #include <moir/ops/hswish.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/relu.hpp>
@@ -53,6 +54,7 @@ struct fused_epilogue {
             case kernels::simd::activation::hswish: return "+hswish";
             case kernels::simd::activation::hsigmoid: return "+hsigmoid";
             case kernels::simd::activation::sigmoid: return "+sigmoid";
+            case kernels::simd::activation::swish: return "+swish";
             case kernels::simd::activation::none: break;
         }
         return {};
@@ -120,6 +122,11 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         take(id, activation::hsigmoid, "HSigmoid");
     } else if (id = b.single_consumer<ops::sigmoid>(out); id != plan_builder::npos && same(id)) {
         take(id, activation::sigmoid, "Sigmoid");
+    } else if (id = b.single_consumer<ops::swish>(out); id != plan_builder::npos && same(id) && b.consumers(out)[0].second == 0) {
+        // beta absent or a constant 1 (SiLU, as the frontends write x * sigmoid(x))
+        const tensor* beta = b.at(id).inputs.size() > 1 ? b.constant_input(id, 1) : nullptr;
+        if (b.at(id).inputs.size() == 1 || (beta && beta->numel() == 1 && beta->at_as<float>(0) == 1.0f))
+            take(id, activation::swish, "Swish");
     }
     if (f.act == activation::none) return f;
     // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr
