@@ -13865,6 +13865,26 @@ inline std::size_t depthwise_scratch_floats(const conv_geometry& g, std::size_t 
 
 namespace detail {
 
+/// The positions [i0, i1) of phase p of a padded plane row (dw_plane) that read the input: padded
+/// column idx*sw + p reads input column idx*sw + p - pl, inside the input for the padded columns
+/// [max(pl, 0), pl + in_w); both ends within the phase's length.
+struct dw_span {
+    std::ptrdiff_t i0, i1;
+};
+inline dw_span dw_phase_span(const conv_geometry& g, const dw_plane& d, std::ptrdiff_t p) {
+    const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
+    const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + static_cast<std::ptrdiff_t>(g.in_w);
+    auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
+        const std::ptrdiff_t t = j - p;
+        return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+    };
+    std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
+    if (i0 > plen) i0 = plen;
+    if (i1 > plen) i1 = plen;
+    if (i1 < i0) i1 = i0;
+    return {i0, i1};
+}
+
 template <class Arch>
 void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
@@ -13892,18 +13912,11 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
             for (; j < j1; ++j) pr[j] = src[j];
             for (; j < static_cast<std::ptrdiff_t>(len); ++j) pr[j] = 0.0f;
         } else {
-            // phase p holds padded columns j = idx*sw + p; the valid ones are j0 <= j < j1
+            // phase p holds padded columns j = idx*sw + p
             const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
             for (std::ptrdiff_t p = 0; p < sw; ++p) {
                 float* dst = pr + p * plen;
-                auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
-                    const std::ptrdiff_t t = j - p;
-                    return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
-                };
-                std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
-                if (i0 > plen) i0 = plen;
-                if (i1 > plen) i1 = plen;
-                if (i1 < i0) i1 = i0;
+                const auto [i0, i1] = dw_phase_span(g, d, p);
                 for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
                 const float* src = xr + (p - g.pl);
                 std::ptrdiff_t i = i0;
@@ -13989,14 +14002,18 @@ void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* pl
     if (oy < g.out_h) dw_rows<Arch, Act, K, SH, SW, 1>(oy, g, d, plane, w, bias, y, e);
 }
 
-/// When g has an unrolled body (undilated, kh == kw of 3 or 5, each stride 1 or 2: the PaddleOCR
-/// shapes, among them rec's (2, 1) and (1, 2) strides), calls f(K, SH, SW) with the three as
-/// std::integral_constant and returns true; else false.
+/// Whether g has an unrolled body: undilated, kh == kw of 3 or 5, each stride 1 or 2 (the PaddleOCR
+/// shapes, among them rec's (2, 1) and (1, 2) strides).
+/// dw_fixed_dispatch: when it has, calls f(K, SH, SW) with the three as std::integral_constant and
+/// returns true; else false.
+inline bool dw_has_fixed_body(const conv_geometry& g) {
+    return g.dh == 1 && g.dw == 1 && g.kh == g.kw && (g.kh == 3 || g.kh == 5) && g.sh >= 1 && g.sh <= 2 && g.sw >= 1 &&
+           g.sw <= 2;
+}
+
 template <class F>
 bool dw_fixed_dispatch(const conv_geometry& g, F&& f) {
-    if (g.dh != 1 || g.dw != 1 || g.kh != g.kw || (g.kh != 3 && g.kh != 5) || g.sh < 1 || g.sh > 2 || g.sw < 1 ||
-        g.sw > 2)
-        return false;
+    if (!dw_has_fixed_body(g)) return false;
     using one = std::integral_constant<std::size_t, 1>;
     using two = std::integral_constant<std::size_t, 2>;
     auto with_sw = [&](auto k, auto sh) { g.sw == 1 ? f(k, sh, one{}) : f(k, sh, two{}); };
@@ -14089,7 +14106,6 @@ void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::ui
                                float* plane) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
-    const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + iw;  // padded columns [j0, j1) read the input
     for (std::size_t r = 0; r < d.rows; ++r) {
         float* pr = plane + r * d.row_stride;
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
@@ -14100,14 +14116,7 @@ void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::ui
         const std::uint8_t* xr = x + iy * iw;
         for (std::ptrdiff_t p = 0; p < sw; ++p) {
             float* dst = pr + p * plen;
-            auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
-                const std::ptrdiff_t t = j - p;
-                return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
-            };
-            std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
-            if (i0 > plen) i0 = plen;
-            if (i1 > plen) i1 = plen;
-            if (i1 < i0) i1 = i0;
+            const auto [i0, i1] = dw_phase_span(g, d, p);
             for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
             const std::uint8_t* src = xr + (p - g.pl);
             const auto fzp = static_cast<float>(zp);
@@ -14168,17 +14177,9 @@ inline void int8_dw_row8(const conv_geometry& g, const dw_plane& d, const std::u
         return;
     }
     const std::uint8_t* xr = x + iy * iw;
-    const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + iw;  // padded columns [j0, j1) read the input
     for (std::ptrdiff_t p = 0; p < sw; ++p) {
         std::uint8_t* dst = dst_row + p * plen;
-        auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
-            const std::ptrdiff_t t = j - p;
-            return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
-        };
-        std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
-        if (i0 > plen) i0 = plen;
-        if (i1 > plen) i1 = plen;
-        if (i1 < i0) i1 = i0;
+        const auto [i0, i1] = dw_phase_span(g, d, p);
         std::memset(dst, zp, static_cast<std::size_t>(i0));
         const std::uint8_t* src = xr + (p - g.pl);
         std::ptrdiff_t i = i0;
@@ -14299,7 +14300,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // already cheaper than 6 vpmaddwd, 6 adds and the conversion (0.41 against 0.34 ms on 96
         // channels of 80x80).
         if constexpr (std::is_same_v<FA, arch::avx2>) {
-            if (g.kh == 5 && detail::dw_fixed_dispatch(g, [](auto, auto, auto) {}) && !p.row_pairs.empty()) {
+            if (g.kh == 5 && detail::dw_has_fixed_body(g) && !p.row_pairs.empty()) {
                 // the row-pair plane (rows of d.row_stride, the last written up to 16 further), then
                 // the padded u8 rows, d.rows + 1 of stride16
                 auto* plane = reinterpret_cast<std::int32_t*>(scratch);

@@ -33,7 +33,6 @@ void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::ui
                                float* plane) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const auto sw = static_cast<std::ptrdiff_t>(g.sw), plen = static_cast<std::ptrdiff_t>(d.phase_len);
-    const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + iw;  // padded columns [j0, j1) read the input
     for (std::size_t r = 0; r < d.rows; ++r) {
         float* pr = plane + r * d.row_stride;
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
@@ -44,14 +43,7 @@ void int8_dw_fill_plane(const conv_geometry& g, const dw_plane& d, const std::ui
         const std::uint8_t* xr = x + iy * iw;
         for (std::ptrdiff_t p = 0; p < sw; ++p) {
             float* dst = pr + p * plen;
-            auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
-                const std::ptrdiff_t t = j - p;
-                return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
-            };
-            std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
-            if (i0 > plen) i0 = plen;
-            if (i1 > plen) i1 = plen;
-            if (i1 < i0) i1 = i0;
+            const auto [i0, i1] = dw_phase_span(g, d, p);
             for (std::ptrdiff_t i = 0; i < i0; ++i) dst[i] = 0.0f;
             const std::uint8_t* src = xr + (p - g.pl);
             const auto fzp = static_cast<float>(zp);
@@ -112,17 +104,9 @@ inline void int8_dw_row8(const conv_geometry& g, const dw_plane& d, const std::u
         return;
     }
     const std::uint8_t* xr = x + iy * iw;
-    const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + iw;  // padded columns [j0, j1) read the input
     for (std::ptrdiff_t p = 0; p < sw; ++p) {
         std::uint8_t* dst = dst_row + p * plen;
-        auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
-            const std::ptrdiff_t t = j - p;
-            return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
-        };
-        std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
-        if (i0 > plen) i0 = plen;
-        if (i1 > plen) i1 = plen;
-        if (i1 < i0) i1 = i0;
+        const auto [i0, i1] = dw_phase_span(g, d, p);
         std::memset(dst, zp, static_cast<std::size_t>(i0));
         const std::uint8_t* src = xr + (p - g.pl);
         std::ptrdiff_t i = i0;
@@ -243,7 +227,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // already cheaper than 6 vpmaddwd, 6 adds and the conversion (0.41 against 0.34 ms on 96
         // channels of 80x80).
         if constexpr (std::is_same_v<FA, arch::avx2>) {
-            if (g.kh == 5 && detail::dw_fixed_dispatch(g, [](auto, auto, auto) {}) && !p.row_pairs.empty()) {
+            if (g.kh == 5 && detail::dw_has_fixed_body(g) && !p.row_pairs.empty()) {
                 // the row-pair plane (rows of d.row_stride, the last written up to 16 further), then
                 // the padded u8 rows, d.rows + 1 of stride16
                 auto* plane = reinterpret_cast<std::int32_t*>(scratch);

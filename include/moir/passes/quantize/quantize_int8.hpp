@@ -228,7 +228,7 @@ inline int8_report quantize_int8(model& m, const calibration_table& table, pass_
             const float* wv = w.data<float>();
             const std::size_t co = static_cast<std::size_t>(w.dims()[0]), taps = w.numel() / (co * c);
             for (std::size_t i = 0; i < w.numel(); ++i)
-                if (std::isfinite(wv[i])) wmax[(i / taps) % c] = std::max(wmax[(i / taps) % c], std::fabs(static_cast<double>(wv[i])));
+                if (double& m = wmax[(i / taps) % c]; std::isfinite(wv[i])) m = std::max(m, std::fabs(static_cast<double>(wv[i])));
             any = true;
         }
         if (!any) return std::nullopt;
