@@ -9164,6 +9164,17 @@ using run_fn = void (*)(const void* attrs, const std::vector<tensor>& in, std::v
 #define MOIR_NOINLINE
 #endif
 
+/// Pins the vector value v to a register at this point of the code (an empty asm statement that
+/// reads and writes it), so that GCC neither hoists loop-invariant vectors out of a micro-kernel's
+/// loop (it kept all 15 weight vectors of the INT8 5x5 depthwise body live and spilled the
+/// products instead) nor reassociates a chain of adds into a tree of spilled partial sums.
+/// No code; a no-op for compilers without GNU asm.
+#if defined(__GNUC__) || defined(__clang__)
+#define MOIR_PIN_VECTOR(v) __asm__("" : "+x"(v))
+#else
+#define MOIR_PIN_VECTOR(v) ((void)0)
+#endif
+
 namespace moir::arch {
 
 /// x86-64 with AVX2 and FMA3 (Haswell, Zen 1 and later). Compile flags: -mavx2 -mfma.
@@ -13618,9 +13629,74 @@ void int8_pack_b(const Source& src, std::size_t k, std::size_t jc, std::size_t n
 /// B of a micro-kernel call: the packed panel (k-group q at b + q * NR * G).
 template <class BType, std::size_t Step>
 struct int8_packed_rows {
+    static constexpr bool by_offset = false;
     const BType* b;
     const BType* operator()(std::size_t q) const { return b + q * Step; }
 };
+
+#if defined(__AVX2__) && (defined(__GNUC__) || defined(__clang__))
+#define MOIR_INT8_PAIRS_ASM 1
+/// The k-loop of the avx2_pairs 4 x 16 tile in inline assembly: acc[i][v] += sum over kq k-groups
+/// of A row i (4 s8 at a + 16q + 4i) times B's columns 8v..8v+7 (4 u8 each), B's k-group q at
+/// b + 64q (packed panel) or, with off, at b + off[q] (the direct path). The same instructions as
+/// the intrinsics (vpbroadcastd, vpmaddubsw, vpmaddwd by 1, vpaddd), which GCC 12 compiled with 8
+/// register copies and 2 stack stores per k-group (44 µops per 16 multiplies; here 34), and worse
+/// for the direct path's offset table. Measured on Zen 3, one thread: rec's 1x1 GEMMs 2-4% faster
+/// (already near the 2-multiplies-per-cycle ceiling), the direct path 96 -> 24 3x3 at 80x80 2.1
+/// against 2.8 ms, det's stride-2 stem 2.2 against 2.6 ms.
+inline void pairs_4x16_loop(std::size_t kq, const std::int8_t* a, const std::uint8_t* b, const std::ptrdiff_t* off,
+                            __m256i (&acc)[4][2]) {
+    if (kq == 0) return;
+    __m256i c00 = acc[0][0], c01 = acc[0][1], c10 = acc[1][0], c11 = acc[1][1];
+    __m256i c20 = acc[2][0], c21 = acc[2][1], c30 = acc[3][0], c31 = acc[3][1];
+    const __m256i ones = _mm256_set1_epi16(1);
+#define MOIR_PAIRS_ROW(i, ca, cb)                                   \
+    "vpbroadcastd " #i "*4(%[a]), %%ymm14\n\t"                     \
+    "vpmaddubsw %%ymm14, %%ymm12, %%ymm15\n\t"                     \
+    "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                       \
+    "vpaddd %%ymm15, %[" #ca "], %[" #ca "]\n\t"                   \
+    "vpmaddubsw %%ymm14, %%ymm13, %%ymm15\n\t"                     \
+    "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                       \
+    "vpaddd %%ymm15, %[" #cb "], %[" #cb "]\n\t"
+#define MOIR_PAIRS_BODY                                             \
+    MOIR_PAIRS_ROW(0, c00, c01) MOIR_PAIRS_ROW(1, c10, c11)         \
+    MOIR_PAIRS_ROW(2, c20, c21) MOIR_PAIRS_ROW(3, c30, c31)         \
+    "add $16, %[a]\n\t"
+    if (!off) {
+        __asm__ volatile(
+            "1:\n\t"
+            "vmovdqu (%[b]), %%ymm12\n\t"
+            "vmovdqu 32(%[b]), %%ymm13\n\t"
+            MOIR_PAIRS_BODY
+            "add $64, %[b]\n\t"
+            "dec %[n]\n\t"
+            "jnz 1b\n\t"
+            : [c00] "+x"(c00), [c01] "+x"(c01), [c10] "+x"(c10), [c11] "+x"(c11), [c20] "+x"(c20), [c21] "+x"(c21),
+              [c30] "+x"(c30), [c31] "+x"(c31), [a] "+r"(a), [b] "+r"(b), [n] "+r"(kq)
+            : [ones] "x"(ones)
+            : "xmm12", "xmm13", "xmm14", "xmm15", "cc", "memory");
+    } else {
+        std::ptrdiff_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            "mov (%[off]), %[t]\n\t"
+            "vmovdqu (%[b],%[t]), %%ymm12\n\t"
+            "vmovdqu 32(%[b],%[t]), %%ymm13\n\t"
+            MOIR_PAIRS_BODY
+            "add $8, %[off]\n\t"
+            "dec %[n]\n\t"
+            "jnz 1b\n\t"
+            : [c00] "+x"(c00), [c01] "+x"(c01), [c10] "+x"(c10), [c11] "+x"(c11), [c20] "+x"(c20), [c21] "+x"(c21),
+              [c30] "+x"(c30), [c31] "+x"(c31), [a] "+r"(a), [off] "+r"(off), [n] "+r"(kq), [t] "=&r"(t)
+            : [ones] "x"(ones), [b] "r"(b)
+            : "xmm12", "xmm13", "xmm14", "xmm15", "cc", "memory");
+    }
+#undef MOIR_PAIRS_BODY
+#undef MOIR_PAIRS_ROW
+    acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11;
+    acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
+}
+#endif
 
 /// The INT8 micro-kernel: the tile [mv <= MT rows, ncols <= NR columns] of C at c (row stride ldc)
 /// from kq k-groups of the packed panel a (MR rows) and of B, whose k-group q (NR columns x G values,
@@ -13661,6 +13737,15 @@ struct int8_micro_kernel {
         for (std::size_t i = 0; i < MT; ++i)
 #pragma GCC unroll 8
             for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::zero();
+#if defined(MOIR_INT8_PAIRS_ASM)
+        if constexpr (std::is_same_v<Arch, avx2_pairs> && MT == 4 && MR == 4 && NV == 2) {
+            if constexpr (Rows::by_offset)
+                pairs_4x16_loop(kq, a, rows.base, rows.off, acc);
+            else
+                pairs_4x16_loop(kq, a, rows.b, nullptr, acc);
+            kq = 0;
+        }
+#endif
         for (std::size_t q = 0; q < kq; ++q, a += MR * G) {
             const typename O::b_type* b = rows(q);
             R bv[NV];
@@ -13876,7 +13961,9 @@ inline dw_span dw_phase_span(const conv_geometry& g, const dw_plane& d, std::ptr
     const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + static_cast<std::ptrdiff_t>(g.in_w);
     auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
         const std::ptrdiff_t t = j - p;
-        return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+        if (t <= 0) return std::ptrdiff_t(0);
+        // the common strides without a division: the fills call this once per plane row
+        return sw == 1 ? t : sw == 2 ? (t + 1) / 2 : (t + sw - 1) / sw;
     };
     std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
     if (i0 > plen) i0 = plen;
@@ -14212,16 +14299,17 @@ inline void int8_dw_pair_rows(const std::uint8_t* a, const std::uint8_t* b, std:
 }
 
 /// RB output rows from oy of a KxK depthwise channel of strides SH, SW on the row-pair plane (int8_depthwise):
-/// each vpmaddwd takes 8 outputs by two kernel rows at one column, the weights held as row pairs.
+/// each vpmaddwd takes 8 outputs by two kernel rows at one column, the weights held as row pairs
+/// (wb: P * K vectors, each one pair broadcast). Per tap, one weight load serves the RB rows; the
+/// weights stay in memory and each accumulator is pinned after its add (MOIR_PIN_VECTOR): GCC 12
+/// otherwise kept the 15 weight vectors in registers, computed the 60 products first and spilled
+/// them (0.23 against 0.07 ms on 240 channels of 12x80).
 template <class Act, std::size_t K, std::size_t SH, std::size_t SW, std::size_t RB>
 void int8_dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const std::int32_t* plane,
-                  const std::int32_t* wp, float scale, float bias, float* y, const epilogue& e) {
+                  const __m256i* wb, float scale, float bias, float* y, const epilogue& e) {
     using V = vec<arch::avx2>;
     constexpr std::size_t P = (K + 1) / 2, W = 8;
     const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full, plen = d.phase_len;
-    __m256i wv[P * K];
-#pragma GCC unroll 16
-    for (std::size_t t = 0; t < P * K; ++t) wv[t] = _mm256_set1_epi32(wp[t]);
     const std::int32_t* q[RB * P];
 #pragma GCC unroll 16
     for (std::size_t r = 0; r < RB; ++r)
@@ -14230,19 +14318,25 @@ void int8_dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, con
     const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(bias);
     float* yr = y + oy * ow;
     for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+        const __m256i* wt = wb;
+        __asm__("" : "+r"(wt));  // the weights are read in the loop, not hoisted into registers
         __m256i acc[RB];
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < RB; ++r) acc[r] = _mm256_setzero_si256();
 #pragma GCC unroll 4
         for (std::size_t p = 0; p < P; ++p)
 #pragma GCC unroll 8
-            for (std::size_t kx = 0; kx < K; ++kx)
+            for (std::size_t kx = 0; kx < K; ++kx) {
+                const __m256i w = _mm256_load_si256(wt + p * K + kx);
 #pragma GCC unroll 8
-                for (std::size_t r = 0; r < RB; ++r)
+                for (std::size_t r = 0; r < RB; ++r) {
                     acc[r] = _mm256_add_epi32(
                         acc[r], _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(
                                                       q[r * P + p] + ox + kx / SW + (kx % SW) * plen)),
-                                                  wv[p * K + kx]));
+                                                  w));
+                    MOIR_PIN_VECTOR(acc[r]);
+                }
+            }
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < RB; ++r) {
             const typename V::reg out =
@@ -14258,10 +14352,12 @@ void int8_dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, con
 template <class Act, std::size_t K, std::size_t SH, std::size_t SW>
 MOIR_NOINLINE void int8_dw_channel(const conv_geometry& g, const dw_plane& d, const std::int32_t* plane,
                                    const std::int32_t* wp, float scale, float bias, float* y, const epilogue& e) {
-    constexpr std::size_t RB = 4;
+    constexpr std::size_t RB = 4, P = (K + 1) / 2;
+    __m256i wb[P * K];
+    for (std::size_t t = 0; t < P * K; ++t) wb[t] = _mm256_set1_epi32(wp[t]);
     std::size_t oy = 0;
-    for (; oy + RB <= g.out_h; oy += RB) int8_dw_rows<Act, K, SH, SW, RB>(oy, g, d, plane, wp, scale, bias, y, e);
-    for (; oy < g.out_h; ++oy) int8_dw_rows<Act, K, SH, SW, 1>(oy, g, d, plane, wp, scale, bias, y, e);
+    for (; oy + RB <= g.out_h; oy += RB) int8_dw_rows<Act, K, SH, SW, RB>(oy, g, d, plane, wb, scale, bias, y, e);
+    for (; oy < g.out_h; ++oy) int8_dw_rows<Act, K, SH, SW, 1>(oy, g, d, plane, wb, scale, bias, y, e);
 }
 }  // namespace detail
 #endif
@@ -14361,8 +14457,17 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
 // * 4: the columns of one output row are consecutive 4-byte groups, which is the packed column layout
 // the micro-kernel loads. So it reads B straight from x4 at an offset per k-group (off[q]) and the
 // per-call packing of the GEMM path (int8_pack_b: im2col rows, then interleaving; about half the
-// time of det's 3x3 INT8 convolutions) disappears. Stride 1 only; any kernel size, dilation and
-// padding. Measured on Zen 3, one thread, quantization included: det's 96 -> 24 3x3 convolutions at
+// time of det's 3x3 INT8 convolutions) disappears. Stride 1: any kernel size, dilation and padding.
+//
+// Stride 2 (both axes, undilated) runs as a stride-1 convolution by space-to-depth: the padded
+// image P splits into its 4 phases, which become the 4 values of each group,
+//
+//   x4[c][Y][X][2*sy + sx] = code of P[c][2Y + sy][2X + sx]     (one channel per group)
+//
+// and the kh x kw kernel becomes a ceil(kh/2) x ceil(kw/2) one over those 4 * C channels, tap
+// (a, b) of phase (sy, sx) holding w[c][2a + sy][2b + sx] (0 past the kernel). A 3x3 stem over RGB
+// (det's and rec's first layer) thus reads B straight from the image as a 2x2 convolution with
+// K = 48 instead of an im2col of K = 27 gathered byte by byte with stride 2. Measured on Zen 3, one thread, quantization included: det's 96 -> 24 3x3 convolutions at
 // 160x160 and 80x80 take 0.45x and 0.50x the FP32 direct kernel's time (the GEMM path: 0.77x,
 // 0.96x). A 1x1 convolution gains nothing here over the GEMM path (its packing is cheap) and loses
 // with many input channels over a large image (96 -> 96 at 160x160: 0.94x against 0.67x: one
@@ -14503,15 +14608,36 @@ void fake_quantize_f32(const float* x, float* y, std::size_t n, float il, float 
 
 namespace moir::kernels::simd {
 
-/// Whether the direct path takes convolution g: one group, stride 1, no negative padding.
+/// Whether the direct path takes convolution g: one group, no negative padding, and stride 1, or
+/// stride 2 on both axes, undilated, with a kernel of at least 2x2 (space-to-depth, file comment;
+/// a 1x1 kernel would use one phase in four).
 inline bool int8_direct_fits(const conv_geometry& g) {
-    return g.groups == 1 && g.sh == 1 && g.sw == 1 && g.pt >= 0 && g.pl >= 0 && g.out_h >= 1 && g.out_w >= 1;
+    const bool s1 = g.sh == 1 && g.sw == 1,
+               s2 = g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 && g.kh >= 2 && g.kw >= 2;
+    return g.groups == 1 && (s1 || s2) && g.pt >= 0 && g.pl >= 0 && g.out_h >= 1 && g.out_w >= 1;
 }
+
+namespace detail {
+/// The stride-1 convolution the direct path runs for g (int8_direct_fits): g itself, or for stride 2
+/// its space-to-depth form (file comment): 4 * in_c channels, ceil(k / 2) taps per axis, no padding
+/// (the padding is inside the phases), the same output.
+inline conv_geometry int8_direct_inner(const conv_geometry& g) {
+    if (g.sh == 1) return g;
+    conv_geometry s = g;
+    s.in_c = 4 * g.in_c;
+    s.kh = (g.kh + 1) / 2, s.kw = (g.kw + 1) / 2;
+    s.sh = s.sw = 1;
+    s.pt = s.pl = 0;
+    s.in_h = g.out_h - 1 + s.kh, s.in_w = g.out_w - 1 + s.kw;
+    return s;
+}
+}  // namespace detail
 
 /// Weights and geometry of a direct INT8 convolution.
 struct packed_int8_direct {
-    conv_geometry geometry;
-    std::size_t cg = 0;        ///< channel groups of 4: ceil(in_c / 4)
+    conv_geometry geometry;    ///< the convolution (stride 1 or 2)
+    std::size_t phases = 1;    ///< 1, or 2 for stride 2: a group holds the 4 phases of one channel
+    std::size_t cg = 0;        ///< channel groups of 4: ceil(in_c / 4), or in_c for stride 2
     std::size_t hp = 0, wp = 0;  ///< the padded image
     packed_int8_a a;           ///< [out_c, kh*kw*cg*4], K ordered (ky, kx, c)
     std::vector<std::ptrdiff_t> off;  ///< per k-group q: its byte offset from a tile's first column
@@ -14519,12 +14645,28 @@ struct packed_int8_direct {
     std::size_t plane_bytes() const { return hp * wp * 4; }
     /// Bytes of the 4c input buffer, with the slack a last partial tile reads past its end.
     std::size_t input_bytes() const { return cg * plane_bytes() + 4 * a.blocking.nr() + 64; }
+    /// Bytes of the scratch quantize_u8_4c needs (its rows of codes).
+    std::size_t tmp_bytes() const { return 4 * (phases == 1 ? geometry.in_w : wp) + 64; }
 };
 
 /// w [out_c, in_c, kh, kw] (OIHW) with K reordered to (ky, kx, c) and C padded to a multiple of 4
 /// with zero weights: the matrix pack_int8_direct packs (and int8_blocking_for should judge).
+/// For stride 2: the weights of the space-to-depth form, K ordered (a, b, c, sy, sx).
 inline std::vector<std::int8_t> int8_direct_order(const std::int8_t* w, const conv_geometry& g) {
-    const std::size_t cg = (g.in_c + 3) / 4, taps = g.kh * g.kw, k = taps * cg * 4, kin = g.in_c * taps;
+    const std::size_t taps = g.kh * g.kw, kin = g.in_c * taps;
+    if (g.sh == 2) {
+        const conv_geometry s = detail::int8_direct_inner(g);
+        const std::size_t k = s.kh * s.kw * s.in_c;
+        std::vector<std::int8_t> r(g.out_c * k, 0);
+        for (std::size_t m = 0; m < g.out_c; ++m)
+            for (std::size_t c = 0; c < g.in_c; ++c)
+                for (std::size_t ky = 0; ky < g.kh; ++ky)
+                    for (std::size_t kx = 0; kx < g.kw; ++kx)
+                        r[m * k + ((ky / 2) * s.kw + kx / 2) * s.in_c + c * 4 + (ky % 2) * 2 + kx % 2] =
+                            w[m * kin + c * taps + ky * g.kw + kx];
+        return r;
+    }
+    const std::size_t cg = (g.in_c + 3) / 4, k = taps * cg * 4;
     std::vector<std::int8_t> r(g.out_c * k, 0);
     for (std::size_t m = 0; m < g.out_c; ++m)
         for (std::size_t c = 0; c < g.in_c; ++c)
@@ -14536,30 +14678,73 @@ inline std::vector<std::int8_t> int8_direct_order(const std::int8_t* w, const co
 /// u8 flavour, e.g. int8_blocking_of<avx2_pairs>()). requires: int8_direct_fits(g); zp as pack_int8_a.
 inline packed_int8_direct pack_int8_direct(const int8_blocking& bl, const std::vector<std::int8_t>& reordered,
                                            const conv_geometry& g, std::int32_t zp) {
-    MOIR_CHECK(int8_direct_fits(g), error, "pack_int8_direct: not a stride-1, one-group convolution");
+    MOIR_CHECK(int8_direct_fits(g), error, "pack_int8_direct: not a stride-1 (or 2), one-group convolution");
     MOIR_CHECK(bl.kgroup == 4 && bl.b_bytes == 1, error, "pack_int8_direct: needs a blocking of 4 u8 per lane");
     packed_int8_direct p;
     p.geometry = g;
-    p.cg = (g.in_c + 3) / 4;
-    const std::size_t taps = g.kh * g.kw, k = taps * p.cg * 4;
+    p.phases = g.sh;
+    const conv_geometry s = detail::int8_direct_inner(g);  // what the micro-kernel runs
+    p.cg = (s.in_c + 3) / 4;
+    const std::size_t taps = s.kh * s.kw, k = taps * p.cg * 4;
     MOIR_CHECK(reordered.size() == g.out_c * k, error, "pack_int8_direct: weights of another shape");
-    const auto pt = static_cast<std::size_t>(g.pt), pl = static_cast<std::size_t>(g.pl);
-    const std::size_t need_h = g.out_h - 1 + (g.kh - 1) * g.dh + 1, need_w = g.out_w - 1 + (g.kw - 1) * g.dw + 1;
-    p.hp = need_h > g.in_h + pt ? need_h : g.in_h + pt;
-    p.wp = need_w > g.in_w + pl ? need_w : g.in_w + pl;
+    const auto pt = static_cast<std::size_t>(s.pt), pl = static_cast<std::size_t>(s.pl);
+    const std::size_t need_h = s.out_h - 1 + (s.kh - 1) * s.dh + 1, need_w = s.out_w - 1 + (s.kw - 1) * s.dw + 1;
+    p.hp = need_h > s.in_h + pt ? need_h : s.in_h + pt;
+    p.wp = need_w > s.in_w + pl ? need_w : s.in_w + pl;
     p.a = pack_int8_a(bl, reordered.data(), g.out_c, k, static_cast<std::ptrdiff_t>(k), zp);
     p.off.resize(taps * p.cg);
     for (std::size_t t = 0; t < taps; ++t) {
-        const std::size_t ky = t / g.kw, kx = t % g.kw;
+        const std::size_t ky = t / s.kw, kx = t % s.kw;
         for (std::size_t c = 0; c < p.cg; ++c)
             p.off[t * p.cg + c] =
-                static_cast<std::ptrdiff_t>(c * p.plane_bytes() + ((ky * g.dh) * p.wp + kx * g.dw) * 4);
+                static_cast<std::ptrdiff_t>(c * p.plane_bytes() + ((ky * s.dh) * p.wp + kx * s.dw) * 4);
     }
     return p;
 }
 
+namespace detail {
+/// Row Y of channel c's phase group (stride 2, file comment): padded rows 2Y and 2Y + 1 of the
+/// image, each 2 * wp codes (zp outside it), interleaved two bytes at a time into dst (4 * wp bytes).
+/// tmp: 4 * wp bytes.
+template <class Arch>
+void quantize_phase_row(const float* xc, const packed_int8_direct& p, std::size_t y, std::uint8_t* dst, float il,
+                        float ih, std::uint8_t z, std::uint8_t* tmp) {
+    const conv_geometry& g = p.geometry;
+    const std::size_t len = 2 * p.wp;
+    for (std::size_t sy = 0; sy < 2; ++sy) {
+        std::uint8_t* r = tmp + sy * len;
+        const auto iy = static_cast<std::ptrdiff_t>(2 * y + sy) - g.pt;
+        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in_h)) {
+            std::memset(r, z, len);
+            continue;
+        }
+        // padded column j reads input column j - pl; the row is at least pl + in_w long or cut short
+        const auto pl = static_cast<std::size_t>(g.pl);
+        const std::size_t lead = pl < len ? pl : len, body = len - lead < g.in_w ? len - lead : g.in_w;
+        std::memset(r, z, lead);
+        quantize_u8<Arch>(xc + static_cast<std::size_t>(iy) * g.in_w, r + lead, body, il, ih);
+        std::memset(r + lead + body, z, len - lead - body);
+    }
+    const auto* a = reinterpret_cast<const std::uint16_t*>(tmp);  // the phases (sy, 0..1) of a column pair
+    const auto* b = reinterpret_cast<const std::uint16_t*>(tmp + len);
+    std::size_t i = 0;
+#if defined(__AVX2__) || defined(__AVX512F__)
+    for (; i + 8 <= p.wp; i += 8) {
+        const __m128i ra = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i));
+        const __m128i rb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i), _mm_unpacklo_epi16(ra, rb));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i + 16), _mm_unpackhi_epi16(ra, rb));
+    }
+#endif
+    for (; i < p.wp; ++i) {
+        std::memcpy(dst + 4 * i, a + i, 2);
+        std::memcpy(dst + 4 * i + 2, b + i, 2);
+    }
+}
+}  // namespace detail
+
 /// x4 channel groups [cg0, cg1) = the codes of x [in_c, in_h, in_w] for FakeQuantize(il, ih, 256) in
-/// p's 4c layout, padding zp. tmp: 4 * in_w bytes of scratch.
+/// p's 4c layout (its phase layout for stride 2), padding zp. tmp: p.tmp_bytes() bytes of scratch.
 template <class Arch>
 void quantize_u8_4c(const float* x, const packed_int8_direct& p, std::uint8_t* x4, float il, float ih, std::int32_t zp,
                     std::size_t cg0, std::size_t cg1, std::uint8_t* tmp) {
@@ -14567,6 +14752,13 @@ void quantize_u8_4c(const float* x, const packed_int8_direct& p, std::uint8_t* x
     const std::size_t w = g.in_w, row = p.wp * 4;
     const auto pt = static_cast<std::size_t>(g.pt), pl = static_cast<std::size_t>(g.pl);
     const auto z = static_cast<std::uint8_t>(zp);
+    if (p.phases == 2) {  // group c: the 4 phases of channel c
+        for (std::size_t c = cg0; c < cg1; ++c)
+            for (std::size_t y = 0; y < p.hp; ++y)
+                detail::quantize_phase_row<Arch>(x + c * g.in_h * w, p, y, x4 + c * p.plane_bytes() + y * row, il, ih, z,
+                                                 tmp);
+        return;
+    }
     for (std::size_t c4 = cg0; c4 < cg1; ++c4) {
         std::uint8_t* plane = x4 + c4 * p.plane_bytes();
         std::memset(plane, z, pt * row);
@@ -14593,6 +14785,7 @@ void quantize_u8_4c(const float* x, const packed_int8_direct& p, std::uint8_t* x
 namespace detail {
 /// B of the direct path: k-group q of a tile at base + off[q].
 struct int8_direct_rows {
+    static constexpr bool by_offset = true;
     const std::uint8_t* base;
     const std::ptrdiff_t* off;
     const std::uint8_t* operator()(std::size_t q) const { return base + off[q]; }
@@ -17789,12 +17982,13 @@ struct int8_convolution {
                 // consumers with the same 4c layout share one input buffer (the first fills it)
                 c.fills_x4 = true;
                 for (const auto& o : s->convs)
-                    if (c.fills_x4 && o.how == int8_conv_step::conv::kind::direct && o.dp.cg == c.dp.cg &&
+                    if (c.fills_x4 && o.how == int8_conv_step::conv::kind::direct && o.dp.phases == c.dp.phases &&
+                        o.dp.cg == c.dp.cg &&
                         o.dp.hp == c.dp.hp && o.dp.wp == c.dp.wp && o.dp.geometry.pt == c.dp.geometry.pt &&
                         o.dp.geometry.pl == c.dp.geometry.pl)
                         c.x4_write = o.x4_write, c.fills_x4 = false;
                 if (c.fills_x4) c.x4_write = add_extra(element_type::u8, c.dp.input_bytes());
-                scratch = g.in_w + 16;  // quantize_4c's 4 rows of codes (floats of scratch)
+                scratch = c.dp.tmp_bytes() / 4 + 16;  // quantize_4c's rows of codes (floats of scratch)
                 s->kernel += "+i8conv" + ksize + "." + std::string(b.int8->pairs_blocking.arch) + ".direct" +
                              c.fused.act_suffix();
             } else {

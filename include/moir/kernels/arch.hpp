@@ -33,6 +33,17 @@
 #define MOIR_NOINLINE
 #endif
 
+/// Pins the vector value v to a register at this point of the code (an empty asm statement that
+/// reads and writes it), so that GCC neither hoists loop-invariant vectors out of a micro-kernel's
+/// loop (it kept all 15 weight vectors of the INT8 5x5 depthwise body live and spilled the
+/// products instead) nor reassociates a chain of adds into a tree of spilled partial sums.
+/// No code; a no-op for compilers without GNU asm.
+#if defined(__GNUC__) || defined(__clang__)
+#define MOIR_PIN_VECTOR(v) __asm__("" : "+x"(v))
+#else
+#define MOIR_PIN_VECTOR(v) ((void)0)
+#endif
+
 namespace moir::arch {
 
 /// x86-64 with AVX2 and FMA3 (Haswell, Zen 1 and later). Compile flags: -mavx2 -mfma.

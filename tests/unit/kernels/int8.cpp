@@ -321,7 +321,8 @@ TEST_CASE("int8 pairs flavour: which weights fit it, the s16 edge, and what the 
     }
 }
 
-TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epilogue, stride 1, pads, dilation") {
+TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epilogue, stride 1 and 2, pads, "
+          "dilation") {
     // x holds integers so that FakeQuantize(il = -zp, ih = 255 - zp) gives the codes x + zp exactly
     const std::vector<ks::conv_geometry> geos = {
         geometry(1, 5, 7, 9, 11, 1, 1, 0),    // 1x1 (rows of the direct path)
@@ -332,6 +333,13 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
         geometry(1, 33, 19, 7, 5, 2, 1, 0),   // even kernel, no pad
         geometry(1, 7, 9, 11, 12, 5, 1, 2),   // 5x5
         geometry(1, 3, 4, 5, 40, 1, 1, 1),    // padded 1x1: the border rows and columns are zp
+        // stride 2 (space-to-depth): the RGB stem, odd and even sizes, pads 0-2, even and 5x5 kernels
+        geometry(1, 3, 16, 13, 17, 3, 2, 1),
+        geometry(1, 3, 8, 24, 40, 3, 2, 1),
+        geometry(1, 5, 7, 9, 11, 3, 2, 0),
+        geometry(1, 2, 6, 10, 9, 2, 2, 0),
+        geometry(1, 4, 9, 11, 38, 5, 2, 2),
+        geometry(1, 3, 5, 3, 3, 3, 2, 1),     // a 2x2 output from a 3x3 image
     };
     std::size_t tested = 0;
     for (const auto& [name, table, blocking] : int8_arches()) {
@@ -351,14 +359,15 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
                 const ks::packed_int8_direct p = ks::pack_int8_direct(blocking, order, g, zp);
                 std::vector<float> xf(x.size());
                 for (std::size_t j = 0; j < x.size(); ++j) xf[j] = float(int(x[j]) - zp);
-                std::vector<std::uint8_t> x4(p.input_bytes(), 0xAB), tmp(4 * g.in_w);
+                std::vector<std::uint8_t> x4(p.input_bytes(), 0xAB), tmp(p.tmp_bytes());
                 // two calls on channel-group ranges, and two on row ranges
                 table->quantize_4c(xf.data(), p, x4.data(), float(-zp), float(255 - zp), zp, 0, p.cg / 2, tmp.data());
                 table->quantize_4c(xf.data(), p, x4.data(), float(-zp), float(255 - zp), zp, p.cg / 2, p.cg,
                                    tmp.data());
                 const std::string what = name + " int8_conv_direct " + std::to_string(g.in_c) + "->" +
                                          std::to_string(g.out_c) + " " + std::to_string(g.in_h) + "x" +
-                                         std::to_string(g.in_w) + " k" + std::to_string(g.kh) + " p" +
+                                         std::to_string(g.in_w) + " k" + std::to_string(g.kh) + " s" +
+                                         std::to_string(g.sh) + " p" +
                                          std::to_string(g.pt) + " d" + std::to_string(g.dh) + " zp=" + std::to_string(zp);
                 const std::vector<float> ones(g.out_c, 1.0f);
                 ks::int8_epilogue e;
@@ -383,8 +392,11 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
     if (tested == 0) MESSAGE("int8 direct path: no arch here has it (avx2 does)");
     // what it takes and refuses
     CHECK(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 1, 1)));
-    CHECK_FALSE(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 2, 1)));  // stride 2
-    CHECK_FALSE(ks::int8_direct_fits(geometry(2, 4, 4, 8, 8, 3, 1, 1)));  // groups
+    CHECK(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 2, 1)));         // stride 2: space-to-depth
+    CHECK_FALSE(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 1, 2, 0)));   // a 1x1 kernel of stride 2
+    CHECK_FALSE(ks::int8_direct_fits(geometry(1, 4, 4, 9, 9, 3, 2, 1, 2)));  // stride 2, dilated
+    CHECK_FALSE(ks::int8_direct_fits(geometry(1, 4, 4, 9, 9, 3, 3, 1)));   // stride 3
+    CHECK_FALSE(ks::int8_direct_fits(geometry(2, 4, 4, 8, 8, 3, 1, 1)));   // groups
 }
 
 TEST_CASE("int8 quantize_u8: FakeQuantize's codes (its formula, nearest-even) on awkward lengths, range edges, "

@@ -348,6 +348,10 @@ TEST_CASE("quantize_int8 overflow_fix: convolution and MatMul weights in [-64, 6
             CHECK(passes::overflow_fix_applies(m.nodes[id], shape{4, 2, 2, 3, 3}));
             CHECK(passes::overflow_fix_applies(m.nodes[id], shape{4, 2, 1, 3, 3}));
         }
+    // a transposed convolution runs on the GEMM too: 7 bits
+    node deconv;
+    deconv.op = &info_of<ops::convolution_backprop_data>();
+    CHECK(passes::overflow_fix_applies(deconv, shape{8, 4, 2, 2}));
 }
 
 TEST_CASE("quantize_int8: layers without constant weights stay f32; a tensor's other consumers keep f32") {

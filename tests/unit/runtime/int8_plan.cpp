@@ -175,14 +175,14 @@ TEST_CASE("int8 plan: one FakeQuantize feeding a 1x1 conv and a depthwise conv, 
         }
 }
 
-TEST_CASE("int8 plan: 7-bit weights run on the arch's pairs flavour (avx2.pairs; stride-1 k x k convolutions on its "
-          "direct path), 8-bit ones on the exact kernel") {
+TEST_CASE("int8 plan: 7-bit weights run on the arch's pairs flavour (avx2.pairs; k x k convolutions of stride 1 and 2 "
+          "on its direct path), 8-bit ones on the exact kernel") {
     qbuilder b;
     const auto x = b.param({1, 21, 9, 13});
     const auto q = b.fq(x, sym_lo, sym_hi);
     b.weight_top = 64;
     b.output(b.op<ops::hswish>({}, {b.bias(b.conv(q, 21, 19, 1, 1, 0), 19)}));  // 1x1, 7-bit
-    b.output(b.bias(b.conv(q, 21, 6, 3, 2, 1), 6));                             // 3x3 s2 padded, 7-bit
+    b.output(b.bias(b.conv(q, 21, 6, 3, 2, 1), 6));                             // 3x3 s2 padded: direct
     b.output(b.op<ops::relu>({}, {b.conv(q, 21, 7, 3, 1, 1)}));                  // 3x3 s1: the direct path
     b.output(b.conv(q, 21, 4, 5, 1, 2));                                        // 5x5 s1: direct, own padding
     b.weight_top = 127;
@@ -202,8 +202,8 @@ TEST_CASE("int8 plan: 7-bit weights run on the arch's pairs flavour (avx2.pairs;
             const bool pairs = p.int8_arch() == "avx2";  // the one arch with a pairs flavour
             CHECK(count_kernel(p, ".pairs") == (pairs ? 1 : 0));  // one step holds all three
             CHECK(count_kernel(p, "i8conv1x1.avx2.pairs") == (pairs ? 1 : 0));
-            CHECK(count_kernel(p, "i8conv3x3.avx2.pairs+") == (pairs ? 1 : 0));  // the stride-2 one
-            CHECK(count_kernel(p, "i8conv3x3.avx2.pairs.direct+relu") == (pairs ? 1 : 0));
+            // the stride-2 one (space-to-depth), then the stride-1 one
+            CHECK(count_kernel(p, "i8conv3x3.avx2.pairs.direct+i8conv3x3.avx2.pairs.direct+relu") == (pairs ? 1 : 0));
             CHECK(count_kernel(p, "i8conv5x5.avx2.pairs.direct") == (pairs ? 1 : 0));
             MESSAGE(arch << " x" << threads << ": " << p.steps().front()->kernel);
         }
@@ -304,12 +304,12 @@ TEST_CASE("int8 plan: requantization: a 1x1 or depthwise layer read only by anot
     const auto x = b.param({2, 11, 13, 21});  // batch 2, 273 columns: partial tiles
     // (0.0 has the code 25 under [-0.25, 2.3]: the padded depthwise can be INT8)
     // expand 1x1 + hswish -> [requant] -> dw 3x3 s1 + relu -> [requant] -> 1x1 (two consumers: a
-    // 1x1 and a stride-2 3x3 on the im2col path) -> f32
+    // 1x1 and a stride-2 1x1 on the im2col path) -> f32
     auto y = b.op<ops::hswish>({}, {b.bias(b.conv(b.fq(x, sym_lo, sym_hi), 11, 37, 1, 1, 0), 37)});
     y = b.op<ops::relu>({}, {b.bias(b.dwconv(b.fq(y, -0.25f, 2.3f), 37, 3, 1, 1), 37)});
     const auto q = b.fq(y, 0.0f, 3.0f);
     b.output(b.bias(b.conv(q, 37, 9, 1, 1, 0), 9));
-    b.output(b.conv(q, 37, 5, 3, 2, 1));
+    b.output(b.conv(q, 37, 5, 1, 2, 0));
     // 1x1 read by a FakeQuantize and by a model output: stays f32
     const auto z = b.bias(b.conv(b.fq(x, sym_lo, sym_hi), 11, 6, 1, 1, 0), 6);
     b.output(z);
@@ -386,6 +386,8 @@ TEST_CASE("int8 plan: ConvolutionBackpropData with quantized weights on the INT8
                 REQUIRE(p.steps().size() == 1);
                 CHECK(p.steps()[0]->kernel.find("quantize_u8.") == 0);
                 CHECK(count_kernel(p, "+i8deconv" + std::to_string(k) + "x" + std::to_string(k) + ".") == 1);
+                // 7-bit weights (overflow_fix gives deconvolutions those too) on the pairs flavour
+                CHECK(count_kernel(p, ".pairs") == (v == 0 && p.int8_arch() == "avx2" ? 1 : 0));
                 CHECK(count_kernel(p, "fake_quantize.") == 0);
                 MESSAGE(arch << " x" << threads << ": " << p.steps()[0]->kernel);
             }

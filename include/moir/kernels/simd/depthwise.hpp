@@ -53,7 +53,9 @@ inline dw_span dw_phase_span(const conv_geometry& g, const dw_plane& d, std::ptr
     const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0, j1 = g.pl + static_cast<std::ptrdiff_t>(g.in_w);
     auto first_at_least = [&](std::ptrdiff_t j) {  // smallest idx with idx*sw + p >= j
         const std::ptrdiff_t t = j - p;
-        return t <= 0 ? std::ptrdiff_t(0) : (t + sw - 1) / sw;
+        if (t <= 0) return std::ptrdiff_t(0);
+        // the common strides without a division: the fills call this once per plane row
+        return sw == 1 ? t : sw == 2 ? (t + 1) / 2 : (t + sw - 1) / sw;
     };
     std::ptrdiff_t i0 = first_at_least(j0), i1 = first_at_least(j1);
     if (i0 > plen) i0 = plen;

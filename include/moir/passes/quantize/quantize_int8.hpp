@@ -22,7 +22,8 @@
 //   A range narrower than 1e-6 is widened to it (a tensor that is always zero still gets levels).
 // Weights: per output channel c, s_c = max|W_c| / 127 (1 for an all-zero channel),
 // q = nearbyint(W / s_c) in [-127, 127] (symmetric; -128 unused, as NNCF does), so every weight is
-// within s_c / 2 of q * s_c; with int8_options::overflow_fix, convolutions and MatMuls use 64 for
+// within s_c / 2 of q * s_c; with int8_options::overflow_fix, convolutions (also transposed ones)
+// and MatMuls use 64 for
 // 127 (7-bit weights that AVX2's fast u8 x s8 kernel runs exactly). The i8 Const feeds a Convert to f32 marked with the rt_info
 // "decompression" (so fold_constants and the fusions leave the chain alone, as for FP16 weights),
 // then a Multiply by the f32 scale whose shape int8_layers gives ([Cout,1,1,1] for Convolution,
@@ -41,6 +42,7 @@
 #include <moir/ops/constant.hpp>
 #include <moir/ops/convert.hpp>
 #include <moir/ops/convolution.hpp>
+#include <moir/ops/convolution_backprop_data.hpp>
 #include <moir/ops/fake_quantize.hpp>
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/multiply.hpp>
@@ -103,7 +105,8 @@ struct int8_options {
     /// f32 "decompression", as compress_to_fp16 writes them) when they fit f16's range.
     std::set<std::string> fp16_weights;
     /// NNCF's overflow fix: the weights of layers that compute on the INT8 GEMM (Convolution,
-    /// GroupConvolution but for depthwise ones, and MatMul with constant weights) are quantized to
+    /// ConvolutionBackpropData, GroupConvolution but for depthwise ones, and MatMul with constant
+    /// weights) are quantized to
     /// [-64, 64] (scale max|w| / 64) instead of [-127, 127], so that every pair of them fits AVX2's
     /// vpmaddubsw kernel (kernels/simd/int8_gemm.hpp: about 1.6x the exact vpmaddwd one on AVX2 CPUs
     /// without VNNI) at the cost of one bit of weight precision. Depthwise weights, and the
@@ -119,10 +122,11 @@ struct int8_options {
 };
 
 /// Whether quantize_int8 gives layer n (weights of shape wdims) 7-bit weights under
-/// int8_options::overflow_fix: a Convolution, a MatMul, or a GroupConvolution ([G, Cout/G, Cin/G,
-/// ...]) with more than one input or output channel per group.
+/// int8_options::overflow_fix: a Convolution, a ConvolutionBackpropData, a MatMul (all GEMM layers
+/// of the runtime), or a GroupConvolution ([G, Cout/G, Cin/G, ...]) with more than one input or
+/// output channel per group.
 inline bool overflow_fix_applies(const node& n, const shape& wdims) {
-    if (n.is<ops::convolution>() || n.is<ops::matmul>()) return true;
+    if (n.is<ops::convolution>() || n.is<ops::convolution_backprop_data>() || n.is<ops::matmul>()) return true;
     return n.is<ops::group_convolution>() && wdims.size() >= 3 && wdims[1] * wdims[2] > 1;
 }
 

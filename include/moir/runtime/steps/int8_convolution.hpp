@@ -713,12 +713,13 @@ struct int8_convolution {
                 // consumers with the same 4c layout share one input buffer (the first fills it)
                 c.fills_x4 = true;
                 for (const auto& o : s->convs)
-                    if (c.fills_x4 && o.how == int8_conv_step::conv::kind::direct && o.dp.cg == c.dp.cg &&
+                    if (c.fills_x4 && o.how == int8_conv_step::conv::kind::direct && o.dp.phases == c.dp.phases &&
+                        o.dp.cg == c.dp.cg &&
                         o.dp.hp == c.dp.hp && o.dp.wp == c.dp.wp && o.dp.geometry.pt == c.dp.geometry.pt &&
                         o.dp.geometry.pl == c.dp.geometry.pl)
                         c.x4_write = o.x4_write, c.fills_x4 = false;
                 if (c.fills_x4) c.x4_write = add_extra(element_type::u8, c.dp.input_bytes());
-                scratch = g.in_w + 16;  // quantize_4c's 4 rows of codes (floats of scratch)
+                scratch = c.dp.tmp_bytes() / 4 + 16;  // quantize_4c's rows of codes (floats of scratch)
                 s->kernel += "+i8conv" + ksize + "." + std::string(b.int8->pairs_blocking.arch) + ".direct" +
                              c.fused.act_suffix();
             } else {
