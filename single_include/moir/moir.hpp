@@ -14298,6 +14298,39 @@ inline void int8_dw_pair_rows(const std::uint8_t* a, const std::uint8_t* b, std:
     }
 }
 
+/// Row r of the row-pair plane of one u8 channel for column stride 1, straight from the input: at
+/// padded position i, the int16 pair (P[r][i] - zp, P[r + 1][i] - zp) as one int32, P the padded
+/// image, whose padding (the zero point) gives 0. d.row_stride values; reads only inside x.
+inline void int8_dw_pair_row_s1(const conv_geometry& g, const dw_plane& d, const std::uint8_t* x, std::int16_t zp,
+                                std::size_t r, std::int32_t* dst) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const std::ptrdiff_t ya = static_cast<std::ptrdiff_t>(r) - g.pt, yb = ya + 1;
+    const std::uint8_t* a = ya >= 0 && ya < ih ? x + ya * iw - g.pl : nullptr;  // indexed by padded position
+    const std::uint8_t* b = yb >= 0 && yb < ih ? x + yb * iw - g.pl : nullptr;
+    const auto [i0, i1] = dw_phase_span(g, d, 0);
+    const auto n = static_cast<std::ptrdiff_t>(d.row_stride);
+    std::ptrdiff_t i = 0;
+    for (; i < i0; ++i) dst[i] = 0;
+    if (a || b) {
+        const __m256i vz = _mm256_set1_epi16(zp);
+        for (; i + 16 <= i1; i += 16) {
+            const __m256i va = a ? _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))), vz)
+                                 : _mm256_setzero_si256();
+            const __m256i vb = b ? _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))), vz)
+                                 : _mm256_setzero_si256();
+            const __m256i lo = _mm256_unpacklo_epi16(va, vb), hi = _mm256_unpackhi_epi16(va, vb);  // per 128-bit lane
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_permute2x128_si256(lo, hi, 0x20));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+        }
+        for (; i < i1; ++i) {
+            const auto lo = static_cast<std::uint16_t>(a ? static_cast<std::int16_t>(a[i] - zp) : 0);
+            const auto hi = static_cast<std::uint16_t>(b ? static_cast<std::int16_t>(b[i] - zp) : 0);
+            dst[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(lo) | (static_cast<std::uint32_t>(hi) << 16));
+        }
+    }
+    for (; i < n; ++i) dst[i] = 0;
+}
+
 /// RB output rows from oy of a KxK depthwise channel of strides SH, SW on the row-pair plane (int8_depthwise):
 /// each vpmaddwd takes 8 outputs by two kernel rows at one column, the weights held as row pairs
 /// (wb: P * K vectors, each one pair broadcast). Per tap, one weight load serves the RB rows; the
@@ -14406,11 +14439,18 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                 const auto zp8 = static_cast<std::uint8_t>(p.zero_point);
                 for (std::size_t c = c0; c < c1; ++c) {
                     const std::uint8_t* xc = x + c * in_plane;
-                    for (std::size_t r = 0; r <= d.rows; ++r) detail::int8_dw_row8(g, d, xc, zp8, r, rows8 + r * stride16);
-                    for (std::size_t r = 0; r < d.rows; ++r)  // in order: row r + 1 overwrites row r's spill
-                        detail::int8_dw_pair_rows(rows8 + r * stride16, rows8 + (r + 1) * stride16,
-                                                  static_cast<std::int16_t>(p.zero_point), plane + r * d.row_stride,
-                                                  d.row_stride);
+                    if (g.sw == 1) {  // straight from the input rows
+                        for (std::size_t r = 0; r < d.rows; ++r)
+                            detail::int8_dw_pair_row_s1(g, d, xc, static_cast<std::int16_t>(p.zero_point), r,
+                                                        plane + r * d.row_stride);
+                    } else {  // through padded, phase-split u8 rows
+                        for (std::size_t r = 0; r <= d.rows; ++r)
+                            detail::int8_dw_row8(g, d, xc, zp8, r, rows8 + r * stride16);
+                        for (std::size_t r = 0; r < d.rows; ++r)  // in order: row r + 1 overwrites row r's spill
+                            detail::int8_dw_pair_rows(rows8 + r * stride16, rows8 + (r + 1) * stride16,
+                                                      static_cast<std::int16_t>(p.zero_point), plane + r * d.row_stride,
+                                                      d.row_stride);
+                    }
                     const std::int32_t* wp = p.row_pairs.data() + c * pairs;
                     const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale[c];
                     float* yc = y + (c - c0) * out_plane;

@@ -248,6 +248,7 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
         }
     geos.push_back(geometry(17, 1, 1, 10, 11, 3, 1, 1, 2));  // dilated: the general loop
     geos.push_back(geometry(3, 1, 1, 9, 8, 3, 2, 0));        // unpadded stride 2
+    geos.push_back(geometry(4, 1, 1, 9, 40, 5, 1, 0));       // unpadded 5x5: the row pairs span whole rows
     for (const auto& [name, table, blocking] : int8_arches()) {
         if (blocking.pairs) continue;  // the depthwise kernel has no pairs flavour
         std::size_t failures = 0, i = 0;
