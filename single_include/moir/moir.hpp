@@ -13349,6 +13349,10 @@ struct int8_epilogue {
     const float* scale = nullptr;
     const float* shift = nullptr;
     epilogue act;
+    /// int8_gemm only (the convolutions leave it false): store C transposed, element (m, n) at
+    /// c[n * ldc + m] (a MatMul's Y = X * W, computed as W^T * X^T, written in Y's layout instead of
+    /// transposed back afterwards).
+    bool transposed = false;
 };
 
 /// The pairs flavour of the AVX2 INT8 kernels (file comment): not an arch of its own (the same ISA
@@ -13758,6 +13762,45 @@ struct int8_micro_kernel {
                 for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
             }
         }
+        if (e.transposed) {
+#if defined(__AVX2__)
+            if constexpr (MT == 4 && W == 8 && std::is_same_v<typename O::farch, arch::avx2>) {
+                if (mv == 4) {  // 4 x 8 transposed in registers: each column's 4 values, one 16-byte store
+                    const std::size_t full = ncols / W;
+                    for (std::size_t v = 0; v < NV; ++v) {
+                        __m256 x[4];
+                        for (std::size_t i = 0; i < 4; ++i)
+                            x[i] = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), V::set1(scale[i]),
+                                                           V::set1(shift ? shift[i] : 0.0f)),
+                                                    e.act);
+                        const __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);
+                        const __m256 t2 = _mm256_unpacklo_ps(x[2], x[3]), t3 = _mm256_unpackhi_ps(x[2], x[3]);
+                        // columns (0, 4), (1, 5), (2, 6), (3, 7) of the 8, low and high halves
+                        const __m256 u[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
+                                             _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
+                        const std::size_t nv = v < full ? W : v == full ? ncols % W : 0;
+                        for (std::size_t l = 0; l < nv; ++l) {
+                            const __m128 col = l < 4 ? _mm256_castps256_ps128(u[l]) : _mm256_extractf128_ps(u[l - 4], 1);
+                            _mm_storeu_ps(c + static_cast<std::ptrdiff_t>(v * W + l) * ldc, col);
+                        }
+                    }
+                    return;
+                }
+            }
+#endif
+            // through a buffer: column n of the tile is mv consecutive floats of C^T's row n
+            alignas(64) float buf[MT][NV * W];
+            for (std::size_t i = 0; i < mv; ++i) {
+                const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
+                for (std::size_t v = 0; v < NV; ++v)
+                    V::store(buf[i] + v * W, activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act));
+            }
+            for (std::size_t n = 0; n < ncols; ++n) {
+                float* cr = c + static_cast<std::ptrdiff_t>(n) * ldc;
+                for (std::size_t i = 0; i < mv; ++i) cr[i] = buf[i][n];
+            }
+            return;
+        }
         for (std::size_t i = 0; i < mv; ++i) {
             float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
             const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
@@ -13813,11 +13856,14 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
         for (std::size_t ic = 0; ic < m; ic += MR) {
             const std::size_t mv = m - ic < MR ? m - ic : MR;
             const typename O::a_type* ap = a + ic * kp;
-            float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jc);
-            for (std::size_t jr = 0; jr < ncb; jr += NR)
-                int8_run_tile<Arch, Act>(mv, kp / G, ap, bbuf + jr * kp, crow + jr, ldc, mv,
+            for (std::size_t jr = 0; jr < ncb; jr += NR) {
+                const std::size_t j = jc + jr;  // the tile's element (ic, j)
+                float* ct = e.transposed ? c + static_cast<std::ptrdiff_t>(j) * ldc + static_cast<std::ptrdiff_t>(ic)
+                                         : c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
+                int8_run_tile<Arch, Act>(mv, kp / G, ap, bbuf + jr * kp, ct, ldc, mv,
                                          ncb - jr < NR ? ncb - jr : NR, e, pa.comp.data() + ic, e.scale + ic,
                                          e.shift ? e.shift + ic : nullptr);
+            }
         }
     }
 }
@@ -13838,7 +13884,8 @@ void int8_gemm_flavour(const packed_int8_a& pa, const Source& src, std::size_t n
 
 /// C[M, N] = act(float(A * B - comp) * scale + shift), A packed by pack_int8_a with
 /// int8_blocking_of<Arch>(), B[K, N] u8 with row stride ldb (unit column stride).
-/// requires: c has M rows of stride ldc >= N (not aliasing b); scratch holds
+/// requires: c has M rows of stride ldc >= N (e.transposed: N rows of stride ldc >= M), not
+/// aliasing b; scratch holds
 /// int8_gemm_scratch_bytes(blocking, K, N) bytes, 64-byte aligned; e.scale M values, e.shift M or nullptr.
 /// A packed with the arch's pairs blocking (int8_blocking_for) runs on its pairs flavour.
 template <class Arch>
@@ -17355,7 +17402,7 @@ struct fake_quantize {
 // Const s8 [.., K, N] or [.., N, K] with transpose_b), Const f32 scale per column N)) run on the same
 // GEMM: the rows of the input (every leading dim folded in, R rows of K) are quantized, transposed to
 // codes [K, R], multiplied as Y^T[N, R] = Wq^T[N, K] x codes (the per-column scales and bias along N
-// are then per row of the kernel's epilogue) and transposed back into Y[R, N].
+// are then per row of the kernel's epilogue), which the epilogue stores transposed, as Y[R, N].
 //
 // Requantization (quantize only at the borders of an INT8 region): when a pointwise or depthwise
 // consumer's output (after its fused epilogue) is read by nothing but another FakeQuantize this
@@ -17605,7 +17652,7 @@ public:
         kernels::simd::packed_int8_direct dp;        // direct: weights, and the 4c input it reads
         std::size_t x4_write = 0;                    // direct: index in writes of its 4c input
         bool fills_x4 = false;                       // direct: it quantizes that input (not shared)
-        std::size_t t_write = 0, yt_write = 0;       // matmul: indices in writes of codes^T [K, R], Y^T [N, R]
+        std::size_t t_write = 0;                     // matmul: index in writes of codes^T [K, R]
         bool fills_t = false;                        // matmul: it transposes the codes (not shared)
         std::size_t k = 0, rows = 0;                 // matmul: K and R (Y is [R, channels])
         std::vector<float> scale, shift;             // per output channel
@@ -17647,13 +17694,12 @@ public:
             float* y = ctx.out_f32(writes[i + 1]);
             if (c.how == conv::kind::matmul) {  // every batch at once: R counts them
                 auto* qt = static_cast<std::uint8_t*>(ctx.out(writes[c.t_write]));
-                float* yt = ctx.out_f32(writes[c.yt_write]);
                 const std::size_t r = c.rows, nch = c.channels;
                 ctx.pool->parallel_for(0, r, c.grain, [&](std::size_t b, std::size_t e, std::size_t w) {
                     if (c.fills_t) detail::transpose_block(q + b * c.k, c.k, qt + b, r, e - b, c.k);
-                    t->gemm(c.parts[0].w.weights[0], qt + b, static_cast<std::ptrdiff_t>(r), e - b, yt + b,
-                            static_cast<std::ptrdiff_t>(r), c.ep, ctx.scratch_of(w));
-                    detail::transpose_block(yt + b, r, y + b * nch, nch, nch, e - b);
+                    // Y^T computed, Y's rows [b, e) written (the epilogue's transposed store)
+                    t->gemm(c.parts[0].w.weights[0], qt + b, static_cast<std::ptrdiff_t>(r), e - b, y + b * nch,
+                            static_cast<std::ptrdiff_t>(nch), c.ep, ctx.scratch_of(w));
                 });
                 continue;
             }
@@ -17794,12 +17840,12 @@ struct int8_convolution {
         c.ep.shift = c.shift.data();
         c.ep.act = c.fused.kernel_epilogue(false);
         c.ep.act.bias = nullptr;
+        c.ep.transposed = true;  // Y = (W^T X^T)^T stored as Y
         // the codes transposed to [K, R]: one buffer for the step's MatMuls (the first fills it)
         c.fills_t = true;
         for (const auto& o : s.convs)
             if (c.fills_t && o.how == kind::matmul) c.t_write = o.t_write, c.fills_t = false;
         if (c.fills_t) c.t_write = add_extra(element_type::u8, x_numel);
-        c.yt_write = add_extra(element_type::f32, c.rows * mw.n * sizeof(float));
         const std::size_t nr = b.int8->blocking.nr();
         c.grain = std::max(nr, (c.rows / b.threads + nr - 1) / nr * nr);
         s.scratch_floats = std::max(s.scratch_floats, ks::int8_gemm_scratch_bytes(bl, mw.k, c.rows) / 4 + 16);
@@ -18117,7 +18163,7 @@ struct int8_convolution {
         for (std::size_t e : extra) s->writes.push_back(e);
         for (auto& c : s->convs) {  // indices into extra, made indices into writes
             if (c.how == int8_conv_step::conv::kind::direct) c.x4_write += first_extra;
-            if (c.how == int8_conv_step::conv::kind::matmul) c.t_write += first_extra, c.yt_write += first_extra;
+            if (c.how == int8_conv_step::conv::kind::matmul) c.t_write += first_extra;
         }
         return s;
     }

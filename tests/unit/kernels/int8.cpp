@@ -158,8 +158,20 @@ TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on 
                     e.act.act = act;
                     e.act.lo = -0.25f, e.act.hi = 0.5f;
                     table->gemm(pa, x0.data(), std::ptrdiff_t(n), n, got.data(), std::ptrdiff_t(n), e, scratch.data());
-                    failures += count_mismatches(got.data(), epilogue_of(want, n, scale, shift, act),
-                                                 what + " " + name_of(act));
+                    const auto epi = epilogue_of(want, n, scale, shift, act);
+                    failures += count_mismatches(got.data(), epi, what + " " + name_of(act));
+                    // transposed store: element (r, j) at ct[j * ldt + r], ldt wider than M
+                    e.transposed = true;
+                    const std::size_t ldt = m + 2;
+                    std::vector<float> ct(n * ldt, -9.0f);
+                    table->gemm(pa, x0.data(), std::ptrdiff_t(n), n, ct.data(), std::ptrdiff_t(ldt), e, scratch.data());
+                    bool tpad_ok = true;
+                    for (std::size_t j = 0; j < n; ++j) {
+                        for (std::size_t r = 0; r < m; ++r) got[r * n + j] = ct[j * ldt + r];
+                        for (std::size_t r = m; r < ldt; ++r) tpad_ok = tpad_ok && ct[j * ldt + r] == -9.0f;
+                    }
+                    if (!tpad_ok) MESSAGE(what << ": transposed, wrote outside the M columns");
+                    failures += count_mismatches(got.data(), epi, what + " transposed") + !tpad_ok;
                     ++run;
                 }
         INFO(name);

@@ -34,7 +34,7 @@
 // Const s8 [.., K, N] or [.., N, K] with transpose_b), Const f32 scale per column N)) run on the same
 // GEMM: the rows of the input (every leading dim folded in, R rows of K) are quantized, transposed to
 // codes [K, R], multiplied as Y^T[N, R] = Wq^T[N, K] x codes (the per-column scales and bias along N
-// are then per row of the kernel's epilogue) and transposed back into Y[R, N].
+// are then per row of the kernel's epilogue), which the epilogue stores transposed, as Y[R, N].
 //
 // Requantization (quantize only at the borders of an INT8 region): when a pointwise or depthwise
 // consumer's output (after its fused epilogue) is read by nothing but another FakeQuantize this
@@ -296,7 +296,7 @@ public:
         kernels::simd::packed_int8_direct dp;        // direct: weights, and the 4c input it reads
         std::size_t x4_write = 0;                    // direct: index in writes of its 4c input
         bool fills_x4 = false;                       // direct: it quantizes that input (not shared)
-        std::size_t t_write = 0, yt_write = 0;       // matmul: indices in writes of codes^T [K, R], Y^T [N, R]
+        std::size_t t_write = 0;                     // matmul: index in writes of codes^T [K, R]
         bool fills_t = false;                        // matmul: it transposes the codes (not shared)
         std::size_t k = 0, rows = 0;                 // matmul: K and R (Y is [R, channels])
         std::vector<float> scale, shift;             // per output channel
@@ -338,13 +338,12 @@ public:
             float* y = ctx.out_f32(writes[i + 1]);
             if (c.how == conv::kind::matmul) {  // every batch at once: R counts them
                 auto* qt = static_cast<std::uint8_t*>(ctx.out(writes[c.t_write]));
-                float* yt = ctx.out_f32(writes[c.yt_write]);
                 const std::size_t r = c.rows, nch = c.channels;
                 ctx.pool->parallel_for(0, r, c.grain, [&](std::size_t b, std::size_t e, std::size_t w) {
                     if (c.fills_t) detail::transpose_block(q + b * c.k, c.k, qt + b, r, e - b, c.k);
-                    t->gemm(c.parts[0].w.weights[0], qt + b, static_cast<std::ptrdiff_t>(r), e - b, yt + b,
-                            static_cast<std::ptrdiff_t>(r), c.ep, ctx.scratch_of(w));
-                    detail::transpose_block(yt + b, r, y + b * nch, nch, nch, e - b);
+                    // Y^T computed, Y's rows [b, e) written (the epilogue's transposed store)
+                    t->gemm(c.parts[0].w.weights[0], qt + b, static_cast<std::ptrdiff_t>(r), e - b, y + b * nch,
+                            static_cast<std::ptrdiff_t>(nch), c.ep, ctx.scratch_of(w));
                 });
                 continue;
             }
@@ -485,12 +484,12 @@ struct int8_convolution {
         c.ep.shift = c.shift.data();
         c.ep.act = c.fused.kernel_epilogue(false);
         c.ep.act.bias = nullptr;
+        c.ep.transposed = true;  // Y = (W^T X^T)^T stored as Y
         // the codes transposed to [K, R]: one buffer for the step's MatMuls (the first fills it)
         c.fills_t = true;
         for (const auto& o : s.convs)
             if (c.fills_t && o.how == kind::matmul) c.t_write = o.t_write, c.fills_t = false;
         if (c.fills_t) c.t_write = add_extra(element_type::u8, x_numel);
-        c.yt_write = add_extra(element_type::f32, c.rows * mw.n * sizeof(float));
         const std::size_t nr = b.int8->blocking.nr();
         c.grain = std::max(nr, (c.rows / b.threads + nr - 1) / nr * nr);
         s.scratch_floats = std::max(s.scratch_floats, ks::int8_gemm_scratch_bytes(bl, mw.k, c.rows) / 4 + 16);
@@ -808,7 +807,7 @@ struct int8_convolution {
         for (std::size_t e : extra) s->writes.push_back(e);
         for (auto& c : s->convs) {  // indices into extra, made indices into writes
             if (c.how == int8_conv_step::conv::kind::direct) c.x4_write += first_extra;
-            if (c.how == int8_conv_step::conv::kind::matmul) c.t_write += first_extra, c.yt_write += first_extra;
+            if (c.how == int8_conv_step::conv::kind::matmul) c.t_write += first_extra;
         }
         return s;
     }
