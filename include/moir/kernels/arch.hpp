@@ -38,10 +38,14 @@
 /// loop (it kept all 15 weight vectors of the INT8 5x5 depthwise body live and spilled the
 /// products instead) nor reassociates a chain of adds into a tree of spilled partial sums.
 /// No code; a no-op for compilers without GNU asm.
+/// MOIR_OPAQUE(p): the same for a pointer (in a general register): the compiler cannot tell what it
+/// points at from here on, so loads through it stay where they are written.
 #if defined(__GNUC__) || defined(__clang__)
 #define MOIR_PIN_VECTOR(v) __asm__("" : "+x"(v))
+#define MOIR_OPAQUE(p) __asm__("" : "+r"(p))
 #else
 #define MOIR_PIN_VECTOR(v) ((void)0)
+#define MOIR_OPAQUE(p) ((void)0)
 #endif
 
 namespace moir::arch {
