@@ -44,7 +44,7 @@ struct convert_args {
     std::string accuracy_ranking = "output_error";  ///< how the accuracy control ranks layers
     std::string keep_fp32;               ///< layer names kept in FP32, comma-separated
     std::string fp32_layer_weights = "auto";  ///< how layers kept in FP32 store their weights: auto, int8 or fp32
-    std::string overflow_fix = "disable";     ///< enable: 7-bit convolution weights (AVX2's fast INT8 kernel)
+    std::string overflow_fix = "disable";     ///< enable: 7-bit convolution, deconvolution and MatMul weights (AVX2's fast INT8 kernel)
     double smooth_quant = 0;     ///< channel smoothing alpha (0: off)
     double smooth_ratio = 5;     ///< channel spread above which --smooth_quant applies
     bool static_shape = false;
@@ -217,7 +217,7 @@ inline void add_convert(CLI::App& app, convert_args& a) {
                   "f32 weights; int8: every kept layer stores int8 weights; fp32: none is compressed")
         ->check(CLI::IsMember({"auto", "int8", "fp32"}));
     c->add_option("--overflow_fix", a.overflow_fix,
-                  "INT8 (as NNCF's overflow_fix): enable quantizes convolution and MatMul weights to [-64, 64] "
+                  "INT8 (as NNCF's overflow_fix): enable quantizes convolution (also transposed) and MatMul weights to [-64, 64] "
                   "instead of [-127, 127], so that CPUs without VNNI (AVX2) run them on the u8 x s8 vpmaddubsw "
                   "kernel, about 1.6x the exact 16-bit one, at one bit of weight precision (depthwise weights keep "
                   "8 bits); disable (default) keeps 8-bit weights everywhere")
