@@ -13766,19 +13766,23 @@ struct int8_micro_kernel {
                 for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
             }
         }
+        // row i of the tile through the epilogue: NV vectors of W columns
+        using FR = typename V::reg;
+        auto row_values = [&](std::size_t i, FR (&x)[NV]) {
+            const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
+            for (std::size_t v = 0; v < NV; ++v) x[v] = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
+        };
         if (e.transposed) {
+            FR x[MT][NV];
+            for (std::size_t i = 0; i < mv; ++i) row_values(i, x[i]);
 #if defined(__AVX2__)
             if constexpr (MT == 4 && W == 8 && std::is_same_v<typename O::farch, arch::avx2>) {
                 if (mv == 4) {  // 4 x 8 transposed in registers: each column's 4 values, one 16-byte store
                     const std::size_t full = ncols / W;
                     for (std::size_t v = 0; v < NV; ++v) {
-                        __m256 x[4];
-                        for (std::size_t i = 0; i < 4; ++i)
-                            x[i] = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), V::set1(scale[i]),
-                                                           V::set1(shift ? shift[i] : 0.0f)),
-                                                    e.act);
-                        const __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);
-                        const __m256 t2 = _mm256_unpacklo_ps(x[2], x[3]), t3 = _mm256_unpackhi_ps(x[2], x[3]);
+                        const __m256 x0 = x[0][v], x1 = x[1][v], x2 = x[2][v], x3 = x[3][v];
+                        const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
+                        const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
                         // columns (0, 4), (1, 5), (2, 6), (3, 7) of the 8, low and high halves
                         const __m256 u[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
                                              _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
@@ -13794,11 +13798,8 @@ struct int8_micro_kernel {
 #endif
             // through a buffer: column n of the tile is mv consecutive floats of C^T's row n
             alignas(64) float buf[MT][NV * W];
-            for (std::size_t i = 0; i < mv; ++i) {
-                const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
-                for (std::size_t v = 0; v < NV; ++v)
-                    V::store(buf[i] + v * W, activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act));
-            }
+            for (std::size_t i = 0; i < mv; ++i)
+                for (std::size_t v = 0; v < NV; ++v) V::store(buf[i] + v * W, x[i][v]);
             for (std::size_t n = 0; n < ncols; ++n) {
                 float* cr = c + static_cast<std::ptrdiff_t>(n) * ldc;
                 for (std::size_t i = 0; i < mv; ++i) cr[i] = buf[i][n];
@@ -13807,14 +13808,14 @@ struct int8_micro_kernel {
         }
         for (std::size_t i = 0; i < mv; ++i) {
             float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
-            const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
+            FR x[NV];
+            row_values(i, x);
             for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
                 const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
-                const auto x = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
                 if (n == W)
-                    V::store(cr + v * W, x);
+                    V::store(cr + v * W, x[v]);
                 else
-                    V::store_partial(cr + v * W, x, n);
+                    V::store_partial(cr + v * W, x[v], n);
             }
         }
     }
@@ -14035,13 +14036,10 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
             continue;
         }
         const float* xr = x + iy * iw;
-        // padded column j reads input column j - pl
-        const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0;                  // first j with ix >= 0
-        const auto slen = static_cast<std::ptrdiff_t>(len);
-        const std::ptrdiff_t j1 = g.pl + iw < slen ? g.pl + iw : slen;  // end of ix < iw
-        if (g.sw == 1) {
+        if (g.sw == 1) {  // one phase: padded column j reads input column j - pl, for j in [j0, j1)
             using V = vec<Arch>;
             constexpr std::size_t W = V::width;
+            const auto [j0, j1] = dw_phase_span(g, d, 0);
             for (std::ptrdiff_t j = 0; j < j0; ++j) pr[j] = 0.0f;
             std::ptrdiff_t j = j0;
             const float* src = xr - g.pl;
@@ -14747,24 +14745,18 @@ struct packed_int8_direct {
 /// with zero weights: the matrix pack_int8_direct packs (and int8_blocking_for should judge).
 /// For stride 2: the weights of the space-to-depth form, K ordered (a, b, c, sy, sx).
 inline std::vector<std::int8_t> int8_direct_order(const std::int8_t* w, const conv_geometry& g) {
-    const std::size_t taps = g.kh * g.kw, kin = g.in_c * taps;
-    if (g.sh == 2) {
-        const conv_geometry s = detail::int8_direct_inner(g);
-        const std::size_t k = s.kh * s.kw * s.in_c;
-        std::vector<std::int8_t> r(g.out_c * k, 0);
-        for (std::size_t m = 0; m < g.out_c; ++m)
-            for (std::size_t c = 0; c < g.in_c; ++c)
-                for (std::size_t ky = 0; ky < g.kh; ++ky)
-                    for (std::size_t kx = 0; kx < g.kw; ++kx)
-                        r[m * k + ((ky / 2) * s.kw + kx / 2) * s.in_c + c * 4 + (ky % 2) * 2 + kx % 2] =
-                            w[m * kin + c * taps + ky * g.kw + kx];
-        return r;
-    }
-    const std::size_t cg = (g.in_c + 3) / 4, k = taps * cg * 4;
+    const conv_geometry s = detail::int8_direct_inner(g);
+    const std::size_t taps = g.kh * g.kw, kin = g.in_c * taps, cg = (s.in_c + 3) / 4, k = s.kh * s.kw * cg * 4;
+    // the K index of weight (c, ky, kx): tap-major, then the (padded) channel of the inner geometry
+    auto at = [&](std::size_t c, std::size_t ky, std::size_t kx) {
+        if (g.sh == 1) return (ky * g.kw + kx) * cg * 4 + c;
+        return ((ky / 2) * s.kw + kx / 2) * cg * 4 + c * 4 + (ky % 2) * 2 + kx % 2;
+    };
     std::vector<std::int8_t> r(g.out_c * k, 0);
     for (std::size_t m = 0; m < g.out_c; ++m)
         for (std::size_t c = 0; c < g.in_c; ++c)
-            for (std::size_t t = 0; t < taps; ++t) r[m * k + t * cg * 4 + c] = w[m * kin + c * taps + t];
+            for (std::size_t ky = 0; ky < g.kh; ++ky)
+                for (std::size_t kx = 0; kx < g.kw; ++kx) r[m * k + at(c, ky, kx)] = w[m * kin + c * taps + ky * g.kw + kx];
     return r;
 }
 

@@ -76,13 +76,10 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
             continue;
         }
         const float* xr = x + iy * iw;
-        // padded column j reads input column j - pl
-        const std::ptrdiff_t j0 = g.pl > 0 ? g.pl : 0;                  // first j with ix >= 0
-        const auto slen = static_cast<std::ptrdiff_t>(len);
-        const std::ptrdiff_t j1 = g.pl + iw < slen ? g.pl + iw : slen;  // end of ix < iw
-        if (g.sw == 1) {
+        if (g.sw == 1) {  // one phase: padded column j reads input column j - pl, for j in [j0, j1)
             using V = vec<Arch>;
             constexpr std::size_t W = V::width;
+            const auto [j0, j1] = dw_phase_span(g, d, 0);
             for (std::ptrdiff_t j = 0; j < j0; ++j) pr[j] = 0.0f;
             std::ptrdiff_t j = j0;
             const float* src = xr - g.pl;

@@ -91,24 +91,18 @@ struct packed_int8_direct {
 /// with zero weights: the matrix pack_int8_direct packs (and int8_blocking_for should judge).
 /// For stride 2: the weights of the space-to-depth form, K ordered (a, b, c, sy, sx).
 inline std::vector<std::int8_t> int8_direct_order(const std::int8_t* w, const conv_geometry& g) {
-    const std::size_t taps = g.kh * g.kw, kin = g.in_c * taps;
-    if (g.sh == 2) {
-        const conv_geometry s = detail::int8_direct_inner(g);
-        const std::size_t k = s.kh * s.kw * s.in_c;
-        std::vector<std::int8_t> r(g.out_c * k, 0);
-        for (std::size_t m = 0; m < g.out_c; ++m)
-            for (std::size_t c = 0; c < g.in_c; ++c)
-                for (std::size_t ky = 0; ky < g.kh; ++ky)
-                    for (std::size_t kx = 0; kx < g.kw; ++kx)
-                        r[m * k + ((ky / 2) * s.kw + kx / 2) * s.in_c + c * 4 + (ky % 2) * 2 + kx % 2] =
-                            w[m * kin + c * taps + ky * g.kw + kx];
-        return r;
-    }
-    const std::size_t cg = (g.in_c + 3) / 4, k = taps * cg * 4;
+    const conv_geometry s = detail::int8_direct_inner(g);
+    const std::size_t taps = g.kh * g.kw, kin = g.in_c * taps, cg = (s.in_c + 3) / 4, k = s.kh * s.kw * cg * 4;
+    // the K index of weight (c, ky, kx): tap-major, then the (padded) channel of the inner geometry
+    auto at = [&](std::size_t c, std::size_t ky, std::size_t kx) {
+        if (g.sh == 1) return (ky * g.kw + kx) * cg * 4 + c;
+        return ((ky / 2) * s.kw + kx / 2) * cg * 4 + c * 4 + (ky % 2) * 2 + kx % 2;
+    };
     std::vector<std::int8_t> r(g.out_c * k, 0);
     for (std::size_t m = 0; m < g.out_c; ++m)
         for (std::size_t c = 0; c < g.in_c; ++c)
-            for (std::size_t t = 0; t < taps; ++t) r[m * k + t * cg * 4 + c] = w[m * kin + c * taps + t];
+            for (std::size_t ky = 0; ky < g.kh; ++ky)
+                for (std::size_t kx = 0; kx < g.kw; ++kx) r[m * k + at(c, ky, kx)] = w[m * kin + c * taps + ky * g.kw + kx];
     return r;
 }
 

@@ -468,19 +468,23 @@ struct int8_micro_kernel {
                 for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
             }
         }
+        // row i of the tile through the epilogue: NV vectors of W columns
+        using FR = typename V::reg;
+        auto row_values = [&](std::size_t i, FR (&x)[NV]) {
+            const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
+            for (std::size_t v = 0; v < NV; ++v) x[v] = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
+        };
         if (e.transposed) {
+            FR x[MT][NV];
+            for (std::size_t i = 0; i < mv; ++i) row_values(i, x[i]);
 #if defined(__AVX2__)
             if constexpr (MT == 4 && W == 8 && std::is_same_v<typename O::farch, arch::avx2>) {
                 if (mv == 4) {  // 4 x 8 transposed in registers: each column's 4 values, one 16-byte store
                     const std::size_t full = ncols / W;
                     for (std::size_t v = 0; v < NV; ++v) {
-                        __m256 x[4];
-                        for (std::size_t i = 0; i < 4; ++i)
-                            x[i] = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), V::set1(scale[i]),
-                                                           V::set1(shift ? shift[i] : 0.0f)),
-                                                    e.act);
-                        const __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);
-                        const __m256 t2 = _mm256_unpacklo_ps(x[2], x[3]), t3 = _mm256_unpackhi_ps(x[2], x[3]);
+                        const __m256 x0 = x[0][v], x1 = x[1][v], x2 = x[2][v], x3 = x[3][v];
+                        const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
+                        const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
                         // columns (0, 4), (1, 5), (2, 6), (3, 7) of the 8, low and high halves
                         const __m256 u[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
                                              _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
@@ -496,11 +500,8 @@ struct int8_micro_kernel {
 #endif
             // through a buffer: column n of the tile is mv consecutive floats of C^T's row n
             alignas(64) float buf[MT][NV * W];
-            for (std::size_t i = 0; i < mv; ++i) {
-                const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
-                for (std::size_t v = 0; v < NV; ++v)
-                    V::store(buf[i] + v * W, activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act));
-            }
+            for (std::size_t i = 0; i < mv; ++i)
+                for (std::size_t v = 0; v < NV; ++v) V::store(buf[i] + v * W, x[i][v]);
             for (std::size_t n = 0; n < ncols; ++n) {
                 float* cr = c + static_cast<std::ptrdiff_t>(n) * ldc;
                 for (std::size_t i = 0; i < mv; ++i) cr[i] = buf[i][n];
@@ -509,14 +510,14 @@ struct int8_micro_kernel {
         }
         for (std::size_t i = 0; i < mv; ++i) {
             float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
-            const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
+            FR x[NV];
+            row_values(i, x);
             for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
                 const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
-                const auto x = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
                 if (n == W)
-                    V::store(cr + v * W, x);
+                    V::store(cr + v * W, x[v]);
                 else
-                    V::store_partial(cr + v * W, x, n);
+                    V::store_partial(cr + v * W, x[v], n);
             }
         }
     }

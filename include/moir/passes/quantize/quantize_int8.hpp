@@ -23,11 +23,11 @@
 // Weights: per output channel c, s_c = max|W_c| / 127 (1 for an all-zero channel),
 // q = nearbyint(W / s_c) in [-127, 127] (symmetric; -128 unused, as NNCF does), so every weight is
 // within s_c / 2 of q * s_c; with int8_options::overflow_fix, convolutions (also transposed ones)
-// and MatMuls use 64 for
-// 127 (7-bit weights that AVX2's fast u8 x s8 kernel runs exactly). The i8 Const feeds a Convert to f32 marked with the rt_info
-// "decompression" (so fold_constants and the fusions leave the chain alone, as for FP16 weights),
-// then a Multiply by the f32 scale whose shape int8_layers gives ([Cout,1,1,1] for Convolution,
-// [G,Cout/G,1,1,1] for GroupConvolution, [1,N] for a MatMul's [K,N] weights). One chain per weight
+// and MatMuls use 64 for 127 (7-bit weights that AVX2's fast u8 x s8 kernel runs exactly). The i8
+// Const feeds a Convert to f32 marked with the rt_info "decompression" (so fold_constants and the
+// fusions leave the chain alone, as for FP16 weights), then a Multiply by the f32 scale whose shape
+// int8_layers gives ([Cout,1,1,1] for Convolution, [G,Cout/G,1,1,1] for GroupConvolution, [1,N]
+// for a MatMul's [K,N] weights). One chain per weight
 // constant, shared by all its quantized consumers. Layers kept in FP32 (int8_options::keep_fp32) take
 // f32 inputs and compute in f32; those named in int8_options::int8_weights still store their weights
 // in that i8 chain (weight-only compression, as NNCF's compress_weights), those in
@@ -106,10 +106,9 @@ struct int8_options {
     std::set<std::string> fp16_weights;
     /// NNCF's overflow fix: the weights of layers that compute on the INT8 GEMM (Convolution,
     /// ConvolutionBackpropData, GroupConvolution but for depthwise ones, and MatMul with constant
-    /// weights) are quantized to
-    /// [-64, 64] (scale max|w| / 64) instead of [-127, 127], so that every pair of them fits AVX2's
-    /// vpmaddubsw kernel (kernels/simd/int8_gemm.hpp: about 1.6x the exact vpmaddwd one on AVX2 CPUs
-    /// without VNNI) at the cost of one bit of weight precision. Depthwise weights, and the
+    /// weights) are quantized to [-64, 64] (scale max|w| / 64) instead of [-127, 127], so that every
+    /// pair of them fits AVX2's vpmaddubsw kernel (kernels/simd/int8_gemm.hpp: about 1.6x the exact
+    /// vpmaddwd one on AVX2 CPUs without VNNI) at the cost of one bit of weight precision. Depthwise weights, and the
     /// weight-only i8 weights of layers kept in FP32, keep [-127, 127]: their kernels gain nothing.
     bool overflow_fix = false;
     /// Layers that keep [-127, 127] weights under overflow_fix (the accuracy control's step 3b).
