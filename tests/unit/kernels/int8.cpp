@@ -341,6 +341,7 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
         geometry(1, 5, 7, 9, 11, 1, 1, 0),    // 1x1 (rows of the direct path)
         geometry(1, 6, 5, 7, 9, 3, 1, 1),     // 3x3 same, C not a multiple of 4
         geometry(1, 13, 9, 6, 21, 3, 1, 1),   // a row wider than one 16-column tile, plus a partial one
+        geometry(1, 6, 17, 3, 101, 3, 1, 1),  // two 48-column tiles and a partial one; 17 rows: 8 + 8 + 1
         geometry(1, 4, 3, 1, 1, 3, 1, 1),     // 1x1 image under a padded 3x3
         geometry(1, 5, 6, 9, 9, 3, 1, 2, 2),  // dilation 2
         geometry(1, 33, 19, 7, 5, 2, 1, 0),   // even kernel, no pad
@@ -356,7 +357,8 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
     };
     std::size_t tested = 0;
     for (const auto& [name, table, blocking] : int8_arches()) {
-        if (!blocking.pairs || !table->conv_direct) continue;
+        // the flavour the direct path runs on (avx2: its pairs flavour; avx512vnni: itself)
+        if (!table->conv_direct || blocking.arch != table->direct_blocking.arch) continue;
         std::size_t failures = 0, i = 0;
         for (const auto& g : geos)
             for (std::int32_t zp : zero_points) {
@@ -367,8 +369,9 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
                 const auto x = random_u8(g.in_c * g.in_h * g.in_w, 32 + std::uint32_t(i));
                 const auto want = kr::int8_conv(g, w.data(), x.data(), zp);
                 const auto order = ks::int8_direct_order(w.data(), g);
-                REQUIRE(ks::int8_pairs_fit(order.data(), g.out_c, order.size() / g.out_c,
-                                           std::ptrdiff_t(order.size() / g.out_c)));
+                if (blocking.pairs)
+                    REQUIRE(ks::int8_pairs_fit(order.data(), g.out_c, order.size() / g.out_c,
+                                               std::ptrdiff_t(order.size() / g.out_c)));
                 const ks::packed_int8_direct p = ks::pack_int8_direct(blocking, order, g, zp);
                 std::vector<float> xf(x.size());
                 for (std::size_t j = 0; j < x.size(); ++j) xf[j] = float(int(x[j]) - zp);
@@ -402,7 +405,7 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
         CHECK(failures == 0);
         ++tested;
     }
-    if (tested == 0) MESSAGE("int8 direct path: no arch here has it (avx2 does)");
+    if (tested == 0) MESSAGE("int8 direct path: no arch here has it (avx2 and avx512vnni do)");
     // what it takes and refuses
     CHECK(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 1, 1)));
     CHECK(ks::int8_direct_fits(geometry(1, 4, 4, 8, 8, 3, 2, 1)));         // stride 2: space-to-depth
@@ -414,7 +417,9 @@ TEST_CASE("int8 direct path: quantized into the 4c layout, s32-exact and the epi
 
 TEST_CASE("int8 quantize_u8: FakeQuantize's codes (its formula, nearest-even) on awkward lengths, range edges, "
           "infinities and values far outside the range") {
-    const float ranges[][2] = {{-1.3f, 2.7f}, {0.0f, 1.0f}, {-1.28f, 1.27f}, {-0.25f, 2.3f}, {-1e-3f, 5e-3f}, {-70.0f, 30.0f}};
+    const float ranges[][2] = {{-1.3f, 2.7f}, {0.0f, 1.0f}, {-1.28f, 1.27f}, {-0.25f, 2.3f}, {-1e-3f, 5e-3f}, {-70.0f, 30.0f},
+                                {1.0f, 1.0000002f},    // a range of 2 ulp
+                                {-1e38f, 1e38f}};      // 1 / (ih - il) subnormal: the division path
     const float inf = std::numeric_limits<float>::infinity();
     for (const auto& [name, table, blocking] : int8_arches()) {
         if (blocking.pairs) continue;  // one quantizer per arch
@@ -431,8 +436,8 @@ TEST_CASE("int8 quantize_u8: FakeQuantize's codes (its formula, nearest-even) on
             }
             for (float v : {inf, -inf, 1e30f, -1e30f, il, ih, 0.0f, -0.0f, std::nextafter(il, inf), std::nextafter(ih, inf)})
                 x.push_back(v);
-            // dense pseudo-random values over the range and a little beyond (the AVX2 path computes
-            // with a reciprocal and falls back to the division near half-way points)
+            // dense pseudo-random values over the range and a little beyond (the vector paths divide
+            // by a reciprocal and one correction step)
             std::uint32_t seed = 12345;
             for (int i = 0; i < 200000; ++i) {
                 seed = seed * 1664525u + 1013904223u;

@@ -225,16 +225,17 @@ struct int8_direct_rows {
 }  // namespace detail
 
 /// y rows [begin, end) of the convolution = epilogue(Wq * x4), all out_c channels;
-/// y is [out_c, out_h, out_w]. Flavour: the G = 4 u8 flavour p was packed for (Arch's pairs one).
+/// y is [out_c, out_h, out_w]. Flavour: int8_direct_flavour<Arch>, which p was packed for.
 /// requires: x4 filled by quantize_u8_4c for p (input_bytes() bytes); e as int8_conv.
 template <class Arch>
 void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float* y, const int8_epilogue& e,
                       std::size_t begin, std::size_t end) {
-    using F = typename int8_pairs_flavour<Arch>::type;
+    using F = typename int8_direct_flavour<Arch>::type;
     if constexpr (!std::is_void_v<F>) {
         constexpr int8_blocking bl = int8_blocking_of<F>();
         constexpr std::size_t MR = bl.mr, NR = bl.nr();
-        MOIR_CHECK(p.a.blocking.pairs, error, "int8_conv_direct: weights not packed for the pairs flavour");
+        MOIR_CHECK(p.a.blocking.arch == bl.arch && p.a.blocking.mr == MR && p.a.blocking.nr() == NR, error,
+                   "int8_conv_direct: weights not packed for this arch's direct flavour");
         const conv_geometry& g = p.geometry;
         const std::size_t m = g.out_c, kp = p.a.kp, kq = kp / 4, n = g.out_h * g.out_w;
         const auto* a = static_cast<const std::int8_t*>(p.a.data);

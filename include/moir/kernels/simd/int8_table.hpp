@@ -34,7 +34,10 @@ struct int8_kernel_table {
     void (*quantize_u8)(const float* x, std::uint8_t* q, std::size_t n, float il, float ih);
     void (*fake_quantize_f32)(const float* x, float* y, std::size_t n, float il, float ih, float ol, float oh,
                               std::size_t levels);
-    /// The direct path (int8_direct.hpp) of the pairs flavour; nullptr where the arch has none.
+    /// The blocking the direct path's weights are packed with (int8_direct_flavour's; when it is a
+    /// pairs one, only weights that fit it take the path), or `blocking` where there is no path.
+    int8_blocking direct_blocking;
+    /// The direct path (int8_direct.hpp) of int8_direct_flavour; nullptr where the arch has none.
     void (*conv_direct)(const packed_int8_direct& p, const std::uint8_t* x4, float* y, const int8_epilogue& e,
                         std::size_t begin, std::size_t end);
     void (*quantize_4c)(const float* x, const packed_int8_direct& p, std::uint8_t* x4, float il, float ih,
@@ -54,15 +57,22 @@ const int8_kernel_table& int8_table() {
         else
             return int8_blocking_of<P>();
     }();
+    using D = typename int8_direct_flavour<Arch>::type;
+    constexpr int8_blocking direct_bl = [] {
+        if constexpr (std::is_void_v<D>)
+            return int8_blocking_of<Arch>();
+        else
+            return int8_blocking_of<D>();
+    }();
     using conv_direct_fn = decltype(int8_kernel_table::conv_direct);
     using quantize_4c_fn = decltype(int8_kernel_table::quantize_4c);
-    constexpr conv_direct_fn direct = std::is_void_v<P> ? nullptr : &int8_conv_direct<Arch>;
-    constexpr quantize_4c_fn q4 = std::is_void_v<P> ? nullptr : &quantize_u8_4c<Arch>;
+    constexpr conv_direct_fn direct = std::is_void_v<D> ? nullptr : &int8_conv_direct<Arch>;
+    constexpr quantize_4c_fn q4 = std::is_void_v<D> ? nullptr : &quantize_u8_4c<Arch>;
     static constexpr int8_kernel_table table{int8_blocking_of<Arch>(), pairs,
                                              &int8_gemm<Arch>,         &int8_conv<Arch>,
                                              &int8_depthwise<Arch>,    &quantize_u8<Arch>,
-                                             &fake_quantize_f32<Arch>, direct,
-                                             q4};
+                                             &fake_quantize_f32<Arch>, direct_bl,
+                                             direct,                   q4};
     return table;
 }
 

@@ -434,8 +434,8 @@ struct int8_convolution {
     static constexpr std::string_view name = "int8_convolution";
 
     /// The direct-path weights of convolution g (wq: its s8 OIHW weights), when the plan's INT8 arch
-    /// has that path, g fits it and is not pointwise (those gain nothing there: int8_direct.hpp) and
-    /// the weights, in its (ky, kx, c) order, fit the pairs flavour.
+    /// has that path, g fits it and is not pointwise (those gain nothing there: int8_direct.hpp) and,
+    /// where the path's flavour is a pairs one (AVX2), the weights in its (ky, kx, c) order fit it.
     /// MOIR_INT8_DIRECT=0 in the environment turns the path off (to measure against the GEMM one).
     static std::optional<kernels::simd::packed_int8_direct> direct_weights(const plan_builder& b, const std::int8_t* wq,
                                                                           const kernels::simd::conv_geometry& g,
@@ -445,12 +445,13 @@ struct int8_convolution {
             const char* v = std::getenv("MOIR_INT8_DIRECT");
             return v && v[0] == '0';
         }();
-        if (off || !b.int8->conv_direct || !b.int8->pairs_blocking.pairs || !ks::int8_direct_fits(g) || g.pointwise())
-            return std::nullopt;
+        if (off || !b.int8->conv_direct || !ks::int8_direct_fits(g) || g.pointwise()) return std::nullopt;
+        const ks::int8_blocking& bl = b.int8->direct_blocking;
         const std::vector<std::int8_t> r = ks::int8_direct_order(wq, g);
         const std::size_t k = r.size() / g.out_c;
-        if (k > 65536 || !ks::int8_pairs_fit(r.data(), g.out_c, k, static_cast<std::ptrdiff_t>(k))) return std::nullopt;
-        return ks::pack_int8_direct(b.int8->pairs_blocking, r, g, zp);
+        if (k > 65536 || (bl.pairs && !ks::int8_pairs_fit(r.data(), g.out_c, k, static_cast<std::ptrdiff_t>(k))))
+            return std::nullopt;
+        return ks::pack_int8_direct(bl, r, g, zp);
     }
 
     /// Adds MatMul node mm, whose A is the step's FakeQuantize output (x_numel values) and whose B is
@@ -719,7 +720,7 @@ struct int8_convolution {
                         c.x4_write = o.x4_write, c.fills_x4 = false;
                 if (c.fills_x4) c.x4_write = add_extra(element_type::u8, c.dp.input_bytes());
                 scratch = c.dp.tmp_bytes() / 4 + 16;  // quantize_4c's rows of codes (floats of scratch)
-                s->kernel += "+i8conv" + ksize + "." + std::string(b.int8->pairs_blocking.arch) + ".direct" +
+                s->kernel += "+i8conv" + ksize + "." + std::string(b.int8->direct_blocking.arch) + ".direct" +
                              c.fused.act_suffix();
             } else {
                 const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
