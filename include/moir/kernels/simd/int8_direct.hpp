@@ -2,9 +2,9 @@
 #define MOIR_KERNELS_SIMD_INT8_DIRECT_HPP
 
 // INT8 convolution with no im2col and no packing of the activations, for the INT8 flavours whose
-// packed B column holds G = 4 u8 values per s32 lane (avx2_pairs, kernels/simd/int8_gemm.hpp). The
-// input is quantized straight into the "4c" layout: channels in groups of 4, interleaved, and the
-// image padded with the zero point:
+// packed B column holds G = 4 u8 values per s32 lane (int8_direct_flavour: avx2_pairs and
+// avx512vnni, kernels/simd/int8_gemm.hpp). The input is quantized straight into the "4c" layout:
+// channels in groups of 4, interleaved, and the image padded with the zero point:
 //
 //   x4[cg][py][px][t] = code of x[4*cg + t][py - pt][px - pl]   (zp outside the image; 0 for the
 //                                                               channels past C, whose weights are 0)

@@ -10,7 +10,9 @@
 //
 // Per arch (int8_ops<Arch>):
 //   avx512vnni  G = 4, B as u8, A as s8: one vpdpbusd per 16 lanes x 4 products (exact: the
-//               products and their sums of 4 fit s32; no intermediate saturation).
+//               products and their sums of 4 fit s32; no intermediate saturation). Its 8 x 48 k-loop
+//               is inline assembly (vnni_8x48_loop). Measured on Zen 4, one thread: PaddleOCR
+//               INT8 / FP32 (AVX-512) rec 0.47x, det 0.44x (AVX2 kernels, same CPU: 0.61x, 0.63x).
 //   avx2        G = 2, B and A widened to s16: vpmaddwd (s16 x s16, pairs summed into s32) + vpaddd.
 //               Exact for any s8 weights.
 //   avx2_pairs  (the pairs flavour of avx2, for weights that fit it: int8_pairs_fit) G = 4, B as u8,
