@@ -262,6 +262,27 @@ namespace detail {
 template <class Arch, std::size_t NR>
 void interleave4_u8(const std::uint8_t* const* rows, std::size_t cols, std::uint8_t* dst) {
     std::size_t j = 0;
+#if defined(__AVX512BW__)
+    if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+        // 64 columns at a time: the byte and word unpacks work per 128-bit lane, so u_k holds, in
+        // lane L, the groups of columns 16L + 4k .. 16L + 4k + 3; the output's 16 columns 16m ..
+        // 16m + 15 are lane m of u_0 .. u_3 (a 4 x 4 transpose of lanes: two rounds of vshufi64x2)
+        for (; j + 64 <= cols; j += 64) {
+            const __m512i r0 = _mm512_loadu_si512(rows[0] + j), r1 = _mm512_loadu_si512(rows[1] + j);
+            const __m512i r2 = _mm512_loadu_si512(rows[2] + j), r3 = _mm512_loadu_si512(rows[3] + j);
+            const __m512i a = _mm512_unpacklo_epi8(r0, r1), b = _mm512_unpackhi_epi8(r0, r1);
+            const __m512i c = _mm512_unpacklo_epi8(r2, r3), d = _mm512_unpackhi_epi8(r2, r3);
+            const __m512i u0 = _mm512_unpacklo_epi16(a, c), u1 = _mm512_unpackhi_epi16(a, c);
+            const __m512i u2 = _mm512_unpacklo_epi16(b, d), u3 = _mm512_unpackhi_epi16(b, d);
+            const __m512i v0 = _mm512_shuffle_i64x2(u0, u1, 0x44), v1 = _mm512_shuffle_i64x2(u0, u1, 0xEE);
+            const __m512i v2 = _mm512_shuffle_i64x2(u2, u3, 0x44), v3 = _mm512_shuffle_i64x2(u2, u3, 0xEE);
+            _mm512_storeu_si512(dst + 4 * j, _mm512_shuffle_i64x2(v0, v2, 0x88));
+            _mm512_storeu_si512(dst + 4 * j + 64, _mm512_shuffle_i64x2(v0, v2, 0xDD));
+            _mm512_storeu_si512(dst + 4 * j + 128, _mm512_shuffle_i64x2(v1, v3, 0x88));
+            _mm512_storeu_si512(dst + 4 * j + 192, _mm512_shuffle_i64x2(v1, v3, 0xDD));
+        }
+    }
+#endif
 #if defined(__AVX2__) || defined(__AVX512F__)
     for (; j + 16 <= cols; j += 16) {
         const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + j));

@@ -149,6 +149,13 @@ struct packed_int8_depthwise {
     /// (2p, 2p + 1; the row past an odd kh is 0) and each column kx, the two s8 weights as int16
     /// halves of one int32 (row 2p low); ceil(kh / 2) * kw per channel.
     std::vector<std::int32_t> row_pairs;
+    /// The VNNI kernel's weights: per channel, for each group of four kernel rows (4p .. 4p + 3; rows
+    /// past kh are 0) and each column kx, the four s8 weights as the bytes of one int32 (row 4p
+    /// lowest); ceil(kh / 4) * kw per channel.
+    std::vector<std::int32_t> row_quads;
+    /// Per channel, zp * (the sum of its weights): what padding with the zero point adds to the
+    /// VNNI kernel's sums of u8 codes times weights.
+    std::vector<std::int32_t> quad_comp;
     std::vector<float> scale;  ///< per channel, the scale of the s32 sum
 };
 
@@ -176,6 +183,21 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
                 p.row_pairs[(c * pairs + r) * g.kw + kx] =
                     static_cast<std::int32_t>(static_cast<std::uint32_t>(lo) | (static_cast<std::uint32_t>(hi) << 16));
             }
+    const std::size_t quads = (g.kh + 3) / 4;
+    p.row_quads.resize(g.groups * quads * g.kw);
+    p.quad_comp.resize(g.groups);
+    for (std::size_t c = 0; c < g.groups; ++c) {
+        std::int32_t sum = 0;
+        for (std::size_t t = 0; t < taps; ++t) sum += w[c * taps + t];
+        p.quad_comp[c] = zp * sum;
+        for (std::size_t r = 0; r < quads; ++r)
+            for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                std::uint32_t v = 0;
+                for (std::size_t t = 0; t < 4 && 4 * r + t < g.kh; ++t)
+                    v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(w[c * taps + (4 * r + t) * g.kw + kx])) << (8 * t);
+                p.row_quads[(c * quads + r) * g.kw + kx] = static_cast<std::int32_t>(v);
+            }
+    }
     return p;
 }
 
