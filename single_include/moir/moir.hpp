@@ -14236,6 +14236,7 @@ void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const
 // wq[c] * scale[c]. With scale 1 every product and partial sum is an integer below 2^24
 // (25 * 255 * 127), so the result equals the s32 reference exactly; with real scales it differs
 // from float(acc) * scale by float rounding only. The epilogue: bias (the step's shift) then act.
+// 5x5 layers on AVX2 and on AVX-512 VNNI run integer kernels instead (int8_depthwise, below).
 
 #ifndef MOIR_KERNELS_SIMD_DEPTHWISE_HPP
 #define MOIR_KERNELS_SIMD_DEPTHWISE_HPP

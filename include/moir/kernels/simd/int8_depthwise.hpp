@@ -10,6 +10,7 @@
 // wq[c] * scale[c]. With scale 1 every product and partial sum is an integer below 2^24
 // (25 * 255 * 127), so the result equals the s32 reference exactly; with real scales it differs
 // from float(acc) * scale by float rounding only. The epilogue: bias (the step's shift) then act.
+// 5x5 layers on AVX2 and on AVX-512 VNNI run integer kernels instead (int8_depthwise, below).
 
 #include <moir/kernels/simd/depthwise.hpp>
 #include <moir/kernels/simd/int8_gemm.hpp>
