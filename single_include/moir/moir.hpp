@@ -13973,12 +13973,13 @@ inline void vnni_8x48_loop(std::size_t kq, const std::int8_t* a, const std::uint
 }
 #endif
 
-/// The INT8 micro-kernel: the tile [mv <= MT rows, ncols <= NR columns] of C at c (row stride ldc)
-/// from kq k-groups of the packed panel a (MR rows) and of B, whose k-group q (NR columns x G values,
-/// the packed column layout) starts at rows(q), through the epilogue; comp, scale, shift point at
-/// the tile's first row. B is a packed panel (int8_packed_rows) or, for the direct convolution
-/// (int8_direct.hpp), runs of the input itself.
-template <class Arch, class Act, std::size_t MT>
+/// The INT8 micro-kernel: the tile [mv <= MT rows, ncols <= NC * W columns] of C at c (row stride
+/// ldc) from kq k-groups of the packed panel a (MR rows) and of B, whose k-group q (NR columns x G
+/// values, the packed column layout) starts at rows(q), through the epilogue; comp, scale, shift
+/// point at the tile's first row. B is a packed panel (int8_packed_rows) or, for the direct
+/// convolution (int8_direct.hpp), runs of the input itself. NC: the column vectors computed, NV (all
+/// of the panel's) or fewer for a short last tile (int8_with_tile).
+template <class Arch, class Act, std::size_t MT, std::size_t NC = int8_blocking_of<Arch>().nv>
 struct int8_micro_kernel {
     using O = int8_ops<Arch>;
     using V = vec<typename O::farch>;
@@ -13986,6 +13987,7 @@ struct int8_micro_kernel {
     static constexpr int8_blocking bl = int8_blocking_of<Arch>();
     static constexpr std::size_t MR = bl.mr, NV = bl.nv, W = O::width, NR = NV * W, G = O::G;
     static_assert(W == V::width, "moir: the s32 and float vectors of an INT8 arch must have the same lanes");
+    static_assert(NC >= 1 && NC <= NV, "moir: an INT8 tile computes 1 to NV column vectors");
 
     static void run(std::size_t kq, const typename O::a_type* a, const typename O::b_type* b, float* c,
                     std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const int8_epilogue& e,
@@ -14007,13 +14009,13 @@ struct int8_micro_kernel {
     static void run_rows(std::size_t kq, const typename O::a_type* a, const Rows& rows, float* c, std::ptrdiff_t ldc,
                          std::size_t mv, std::size_t ncols, const int8_epilogue& e, const std::int32_t* comp,
                          const float* scale, const float* shift) {
-        R acc[MT][NV];
+        R acc[MT][NC];
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MT; ++i)
 #pragma GCC unroll 8
-            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::zero();
+            for (std::size_t v = 0; v < NC; ++v) acc[i][v] = O::zero();
 #if defined(MOIR_INT8_PAIRS_ASM)
-        if constexpr (std::is_same_v<Arch, avx2_pairs> && MT == 4 && MR == 4 && NV == 2) {
+        if constexpr (std::is_same_v<Arch, avx2_pairs> && MT == 4 && MR == 4 && NC == 2) {
             if constexpr (Rows::by_offset)
                 pairs_4x16_loop(kq, a, rows.base, rows.off, acc);
             else
@@ -14022,7 +14024,7 @@ struct int8_micro_kernel {
         }
 #endif
 #if defined(MOIR_INT8_VNNI_ASM)
-        if constexpr (std::is_same_v<Arch, arch::avx512vnni> && MT == 8 && MR == 8 && NV == 3) {
+        if constexpr (std::is_same_v<Arch, arch::avx512vnni> && MT == 8 && MR == 8 && NC == 3) {
             if constexpr (Rows::by_offset)
                 vnni_8x48_loop(kq, a, rows.base, rows.off, acc);
             else
@@ -14032,30 +14034,30 @@ struct int8_micro_kernel {
 #endif
         for (std::size_t q = 0; q < kq; ++q, a += MR * G) {
             const typename O::b_type* b = rows(q);
-            R bv[NV];
+            R bv[NC];
 #pragma GCC unroll 8
-            for (std::size_t v = 0; v < NV; ++v) bv[v] = O::load_b(b + v * W * G);
+            for (std::size_t v = 0; v < NC; ++v) bv[v] = O::load_b(b + v * W * G);
 #pragma GCC unroll 16
             for (std::size_t i = 0; i < MT; ++i) {
                 const R ai = O::bcast_a(a + i * G);
 #pragma GCC unroll 8
-                for (std::size_t v = 0; v < NV; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
+                for (std::size_t v = 0; v < NC; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
             }
         }
-        // row i of the tile through the epilogue: NV vectors of W columns
+        // row i of the tile through the epilogue: NC vectors of W columns
         using FR = typename V::reg;
-        auto row_values = [&](std::size_t i, FR (&x)[NV]) {
+        auto row_values = [&](std::size_t i, FR (&x)[NC]) {
             const auto s = V::set1(scale[i]), h = V::set1(shift ? shift[i] : 0.0f);
-            for (std::size_t v = 0; v < NV; ++v) x[v] = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
+            for (std::size_t v = 0; v < NC; ++v) x[v] = activate<Act, V>(V::fma(O::to_float(acc[i][v], comp[i]), s, h), e.act);
         };
         if (e.transposed) {
-            FR x[MT][NV];
+            FR x[MT][NC];
             for (std::size_t i = 0; i < mv; ++i) row_values(i, x[i]);
 #if defined(__AVX2__)
             if constexpr (MT == 4 && W == 8 && std::is_same_v<typename O::farch, arch::avx2>) {
                 if (mv == 4) {  // 4 x 8 transposed in registers: each column's 4 values, one 16-byte store
                     const std::size_t full = ncols / W;
-                    for (std::size_t v = 0; v < NV; ++v) {
+                    for (std::size_t v = 0; v < NC; ++v) {
                         const __m256 x0 = x[0][v], x1 = x[1][v], x2 = x[2][v], x3 = x[3][v];
                         const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
                         const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
@@ -14073,9 +14075,9 @@ struct int8_micro_kernel {
             }
 #endif
             // through a buffer: column n of the tile is mv consecutive floats of C^T's row n
-            alignas(64) float buf[MT][NV * W];
+            alignas(64) float buf[MT][NC * W];
             for (std::size_t i = 0; i < mv; ++i)
-                for (std::size_t v = 0; v < NV; ++v) V::store(buf[i] + v * W, x[i][v]);
+                for (std::size_t v = 0; v < NC; ++v) V::store(buf[i] + v * W, x[i][v]);
             for (std::size_t n = 0; n < ncols; ++n) {
                 float* cr = c + static_cast<std::ptrdiff_t>(n) * ldc;
                 for (std::size_t i = 0; i < mv; ++i) cr[i] = buf[i][n];
@@ -14084,9 +14086,9 @@ struct int8_micro_kernel {
         }
         for (std::size_t i = 0; i < mv; ++i) {
             float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
-            FR x[NV];
+            FR x[NC];
             row_values(i, x);
-            for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
+            for (std::size_t v = 0; v < NC && v * W < ncols; ++v) {
                 const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
                 if (n == W)
                     V::store(cr + v * W, x[v]);
@@ -14097,26 +14099,40 @@ struct int8_micro_kernel {
     }
 };
 
-/// One tile of mv rows: the micro-kernel with the fewest computed rows that covers mv (MT = MR,
-/// 1, 2 or 4), called as K::run_rows (B from a row accessor) or K::run (a packed panel).
+/// The micro-kernel for a tile of ncols columns and MT rows: on an arch whose tile is 3 vectors wide
+/// (avx512vnni's 48 columns), a short last tile computes only the 1 or 2 vectors it covers (det's
+/// output rows of 20 and 80 columns as 32 and 48 + 32 instead of 48 and 96).
+template <class Arch, class Act, std::size_t MT, class F>
+void int8_with_columns(std::size_t ncols, const F& f) {
+    constexpr int8_blocking bl = int8_blocking_of<Arch>();
+    if constexpr (bl.nv == 3) {
+        if (ncols <= bl.width) return f(int8_micro_kernel<Arch, Act, MT, 1>{});
+        if (ncols <= 2 * bl.width) return f(int8_micro_kernel<Arch, Act, MT, 2>{});
+    }
+    f(int8_micro_kernel<Arch, Act, MT>{});
+}
+
+/// One tile of mv rows and ncols columns: the micro-kernel with the fewest computed rows that covers
+/// mv (MT = MR, 1, 2 or 4) and the fewest column vectors that cover ncols (int8_with_columns),
+/// called as K::run_rows (B from a row accessor) or K::run (a packed panel).
 template <class Arch, class Act, class F>
-void int8_with_tile(std::size_t mv, const F& f) {
+void int8_with_tile(std::size_t mv, std::size_t ncols, const F& f) {
     constexpr std::size_t MR = int8_blocking_of<Arch>().mr;
     if (mv == MR || MR <= 2)
-        f(int8_micro_kernel<Arch, Act, MR>{});
+        int8_with_columns<Arch, Act, MR>(ncols, f);
     else if (mv == 1)
-        f(int8_micro_kernel<Arch, Act, 1>{});
+        int8_with_columns<Arch, Act, 1>(ncols, f);
     else if (mv == 2)
-        f(int8_micro_kernel<Arch, Act, 2>{});
+        int8_with_columns<Arch, Act, 2>(ncols, f);
     else if (mv <= 4 && MR > 4)
-        f(int8_micro_kernel<Arch, Act, 4>{});
+        int8_with_columns<Arch, Act, 4>(ncols, f);
     else
-        f(int8_micro_kernel<Arch, Act, MR>{});
+        int8_with_columns<Arch, Act, MR>(ncols, f);
 }
 
 template <class Arch, class Act, class... Args>
-void int8_run_tile(std::size_t mv, const Args&... args) {
-    int8_with_tile<Arch, Act>(mv, [&](auto k) { decltype(k)::run(args...); });
+void int8_run_tile(std::size_t mv, std::size_t ncols, const Args&... args) {
+    int8_with_tile<Arch, Act>(mv, ncols, [&](auto k) { decltype(k)::run(args...); });
 }
 
 /// The driver: C[M, N] = epilogue(A * B) with B from src, packed nc columns at a time into scratch.
@@ -14141,9 +14157,9 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
                 const std::size_t j = jc + jr;  // the tile's element (ic, j)
                 float* ct = e.transposed ? c + static_cast<std::ptrdiff_t>(j) * ldc + static_cast<std::ptrdiff_t>(ic)
                                          : c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
-                int8_run_tile<Arch, Act>(mv, kp / G, ap, bbuf + jr * kp, ct, ldc, mv,
-                                         ncb - jr < NR ? ncb - jr : NR, e, pa.comp.data() + ic, e.scale + ic,
-                                         e.shift ? e.shift + ic : nullptr);
+                const std::size_t ncols = ncb - jr < NR ? ncb - jr : NR;
+                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, e, pa.comp.data() + ic,
+                                         e.scale + ic, e.shift ? e.shift + ic : nullptr);
             }
         }
     }
@@ -15311,7 +15327,7 @@ void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float
                     const detail::int8_direct_rows rows{base + 4 * j, p.off.data()};
                     for (std::size_t ic = 0; ic < m; ic += MR) {
                         const std::size_t mv = m - ic < MR ? m - ic : MR;
-                        detail::int8_with_tile<F, Act>(mv, [&](auto k) {
+                        detail::int8_with_tile<F, Act>(mv, ncols, [&](auto k) {
                             decltype(k)::run_rows_apart(kq, a + ic * kp, rows, y + ic * n + c0 + j, ldc, mv, ncols, e,
                                                   p.a.comp.data() + ic, e.scale + ic, e.shift ? e.shift + ic : nullptr);
                         });

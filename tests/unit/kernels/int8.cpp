@@ -122,7 +122,7 @@ TEST_CASE("int8 gemm: s32-exact against the scalar oracle, and the epilogue, on 
         std::size_t failures = 0, run = 0, i = 0;
         for (std::size_t m : {1, 3, 7, 13, 17, 33})
             for (std::size_t k : {1, 3, 5, 7, 13, 124, 129, 257})
-                for (std::size_t n : {1, 5, 13, 31, 47, 129}) {
+                for (std::size_t n : {1, 5, 13, 31, 47, 64, 80, 129}) {
                     const std::int32_t zp = zero_points[i % 3];
                     const activation act = all_activations[i % std::size(all_activations)];
                     ++i;

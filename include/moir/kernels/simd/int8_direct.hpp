@@ -250,7 +250,7 @@ void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float
                     const detail::int8_direct_rows rows{base + 4 * j, p.off.data()};
                     for (std::size_t ic = 0; ic < m; ic += MR) {
                         const std::size_t mv = m - ic < MR ? m - ic : MR;
-                        detail::int8_with_tile<F, Act>(mv, [&](auto k) {
+                        detail::int8_with_tile<F, Act>(mv, ncols, [&](auto k) {
                             decltype(k)::run_rows_apart(kq, a + ic * kp, rows, y + ic * n + c0 + j, ldc, mv, ncols, e,
                                                   p.a.comp.data() + ic, e.scale + ic, e.shift ? e.shift + ic : nullptr);
                         });
