@@ -461,195 +461,64 @@ inline void vnni_8x48_loop(std::size_t kq, const std::int8_t* a, const std::uint
                            __m512i (&acc)[8][3]) {
     if (kq == 0) return;
     __m512i* c = &acc[0][0];
+    // accumulator r (row r / 3, column vector r % 3) is zmm<r>, stored at c + 64r
+#define MOIR_VNNI_EACH_ACC(X)                                                                                  \
+    X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) \
+    X(19) X(20) X(21) X(22) X(23)
+#define MOIR_VNNI_LOAD(r) "vmovdqa64 " #r "*64(%[c]), %%zmm" #r "\n\t"
+#define MOIR_VNNI_STORE(r) "vmovdqa64 %%zmm" #r ", " #r "*64(%[c])\n\t"
+#define MOIR_VNNI_ROW(i, r0, r1, r2)                  \
+    "vpbroadcastd " #i "*4(%[a]), %%zmm27\n\t"       \
+    "vpdpbusd %%zmm27, %%zmm24, %%zmm" #r0 "\n\t"    \
+    "vpdpbusd %%zmm27, %%zmm25, %%zmm" #r1 "\n\t"    \
+    "vpdpbusd %%zmm27, %%zmm26, %%zmm" #r2 "\n\t"
+#define MOIR_VNNI_BODY                                                                                         \
+    MOIR_VNNI_ROW(0, 0, 1, 2) MOIR_VNNI_ROW(1, 3, 4, 5) MOIR_VNNI_ROW(2, 6, 7, 8) MOIR_VNNI_ROW(3, 9, 10, 11)   \
+    MOIR_VNNI_ROW(4, 12, 13, 14) MOIR_VNNI_ROW(5, 15, 16, 17) MOIR_VNNI_ROW(6, 18, 19, 20)                      \
+    MOIR_VNNI_ROW(7, 21, 22, 23) "add $32, %[a]\n\t"
+#define MOIR_VNNI_CLOBBERS                                                                                     \
+    "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",   \
+        "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23",      \
+        "xmm24", "xmm25", "xmm26", "xmm27", "cc", "memory"
     if (!off) {
         __asm__ volatile(
-            "vmovdqa64 0(%[c]), %%zmm0\n\t"
-            "vmovdqa64 64(%[c]), %%zmm1\n\t"
-            "vmovdqa64 128(%[c]), %%zmm2\n\t"
-            "vmovdqa64 192(%[c]), %%zmm3\n\t"
-            "vmovdqa64 256(%[c]), %%zmm4\n\t"
-            "vmovdqa64 320(%[c]), %%zmm5\n\t"
-            "vmovdqa64 384(%[c]), %%zmm6\n\t"
-            "vmovdqa64 448(%[c]), %%zmm7\n\t"
-            "vmovdqa64 512(%[c]), %%zmm8\n\t"
-            "vmovdqa64 576(%[c]), %%zmm9\n\t"
-            "vmovdqa64 640(%[c]), %%zmm10\n\t"
-            "vmovdqa64 704(%[c]), %%zmm11\n\t"
-            "vmovdqa64 768(%[c]), %%zmm12\n\t"
-            "vmovdqa64 832(%[c]), %%zmm13\n\t"
-            "vmovdqa64 896(%[c]), %%zmm14\n\t"
-            "vmovdqa64 960(%[c]), %%zmm15\n\t"
-            "vmovdqa64 1024(%[c]), %%zmm16\n\t"
-            "vmovdqa64 1088(%[c]), %%zmm17\n\t"
-            "vmovdqa64 1152(%[c]), %%zmm18\n\t"
-            "vmovdqa64 1216(%[c]), %%zmm19\n\t"
-            "vmovdqa64 1280(%[c]), %%zmm20\n\t"
-            "vmovdqa64 1344(%[c]), %%zmm21\n\t"
-            "vmovdqa64 1408(%[c]), %%zmm22\n\t"
-            "vmovdqa64 1472(%[c]), %%zmm23\n\t"
+            MOIR_VNNI_EACH_ACC(MOIR_VNNI_LOAD)
             "1:\n\t"
             "vmovdqu64 (%[b]), %%zmm24\n\t"
             "vmovdqu64 64(%[b]), %%zmm25\n\t"
             "vmovdqu64 128(%[b]), %%zmm26\n\t"
-            "vpbroadcastd 0(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm0\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm1\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm2\n\t"
-            "vpbroadcastd 4(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm3\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm4\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm5\n\t"
-            "vpbroadcastd 8(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm6\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm7\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm8\n\t"
-            "vpbroadcastd 12(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm9\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm10\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm11\n\t"
-            "vpbroadcastd 16(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm12\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm13\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm14\n\t"
-            "vpbroadcastd 20(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm15\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm16\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm17\n\t"
-            "vpbroadcastd 24(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm18\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm19\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm20\n\t"
-            "vpbroadcastd 28(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm21\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm22\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm23\n\t"
-            "add $32, %[a]\n\t"
+            MOIR_VNNI_BODY
             "add $192, %[b]\n\t"
             "dec %[n]\n\t"
             "jnz 1b\n\t"
-            "vmovdqa64 %%zmm0, 0(%[c])\n\t"
-            "vmovdqa64 %%zmm1, 64(%[c])\n\t"
-            "vmovdqa64 %%zmm2, 128(%[c])\n\t"
-            "vmovdqa64 %%zmm3, 192(%[c])\n\t"
-            "vmovdqa64 %%zmm4, 256(%[c])\n\t"
-            "vmovdqa64 %%zmm5, 320(%[c])\n\t"
-            "vmovdqa64 %%zmm6, 384(%[c])\n\t"
-            "vmovdqa64 %%zmm7, 448(%[c])\n\t"
-            "vmovdqa64 %%zmm8, 512(%[c])\n\t"
-            "vmovdqa64 %%zmm9, 576(%[c])\n\t"
-            "vmovdqa64 %%zmm10, 640(%[c])\n\t"
-            "vmovdqa64 %%zmm11, 704(%[c])\n\t"
-            "vmovdqa64 %%zmm12, 768(%[c])\n\t"
-            "vmovdqa64 %%zmm13, 832(%[c])\n\t"
-            "vmovdqa64 %%zmm14, 896(%[c])\n\t"
-            "vmovdqa64 %%zmm15, 960(%[c])\n\t"
-            "vmovdqa64 %%zmm16, 1024(%[c])\n\t"
-            "vmovdqa64 %%zmm17, 1088(%[c])\n\t"
-            "vmovdqa64 %%zmm18, 1152(%[c])\n\t"
-            "vmovdqa64 %%zmm19, 1216(%[c])\n\t"
-            "vmovdqa64 %%zmm20, 1280(%[c])\n\t"
-            "vmovdqa64 %%zmm21, 1344(%[c])\n\t"
-            "vmovdqa64 %%zmm22, 1408(%[c])\n\t"
-            "vmovdqa64 %%zmm23, 1472(%[c])\n\t"
+            MOIR_VNNI_EACH_ACC(MOIR_VNNI_STORE)
             : [a] "+r"(a), [b] "+r"(b), [n] "+r"(kq)
             : [c] "r"(c)
-            : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "cc", "memory");
+            : MOIR_VNNI_CLOBBERS);
     } else {
         std::ptrdiff_t t;
         __asm__ volatile(
-            "vmovdqa64 0(%[c]), %%zmm0\n\t"
-            "vmovdqa64 64(%[c]), %%zmm1\n\t"
-            "vmovdqa64 128(%[c]), %%zmm2\n\t"
-            "vmovdqa64 192(%[c]), %%zmm3\n\t"
-            "vmovdqa64 256(%[c]), %%zmm4\n\t"
-            "vmovdqa64 320(%[c]), %%zmm5\n\t"
-            "vmovdqa64 384(%[c]), %%zmm6\n\t"
-            "vmovdqa64 448(%[c]), %%zmm7\n\t"
-            "vmovdqa64 512(%[c]), %%zmm8\n\t"
-            "vmovdqa64 576(%[c]), %%zmm9\n\t"
-            "vmovdqa64 640(%[c]), %%zmm10\n\t"
-            "vmovdqa64 704(%[c]), %%zmm11\n\t"
-            "vmovdqa64 768(%[c]), %%zmm12\n\t"
-            "vmovdqa64 832(%[c]), %%zmm13\n\t"
-            "vmovdqa64 896(%[c]), %%zmm14\n\t"
-            "vmovdqa64 960(%[c]), %%zmm15\n\t"
-            "vmovdqa64 1024(%[c]), %%zmm16\n\t"
-            "vmovdqa64 1088(%[c]), %%zmm17\n\t"
-            "vmovdqa64 1152(%[c]), %%zmm18\n\t"
-            "vmovdqa64 1216(%[c]), %%zmm19\n\t"
-            "vmovdqa64 1280(%[c]), %%zmm20\n\t"
-            "vmovdqa64 1344(%[c]), %%zmm21\n\t"
-            "vmovdqa64 1408(%[c]), %%zmm22\n\t"
-            "vmovdqa64 1472(%[c]), %%zmm23\n\t"
+            MOIR_VNNI_EACH_ACC(MOIR_VNNI_LOAD)
             "1:\n\t"
             "mov (%[off]), %[t]\n\t"
             "vmovdqu64 (%[b],%[t]), %%zmm24\n\t"
             "vmovdqu64 64(%[b],%[t]), %%zmm25\n\t"
             "vmovdqu64 128(%[b],%[t]), %%zmm26\n\t"
-            "vpbroadcastd 0(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm0\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm1\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm2\n\t"
-            "vpbroadcastd 4(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm3\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm4\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm5\n\t"
-            "vpbroadcastd 8(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm6\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm7\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm8\n\t"
-            "vpbroadcastd 12(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm9\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm10\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm11\n\t"
-            "vpbroadcastd 16(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm12\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm13\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm14\n\t"
-            "vpbroadcastd 20(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm15\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm16\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm17\n\t"
-            "vpbroadcastd 24(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm18\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm19\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm20\n\t"
-            "vpbroadcastd 28(%[a]), %%zmm27\n\t"
-            "vpdpbusd %%zmm27, %%zmm24, %%zmm21\n\t"
-            "vpdpbusd %%zmm27, %%zmm25, %%zmm22\n\t"
-            "vpdpbusd %%zmm27, %%zmm26, %%zmm23\n\t"
-            "add $32, %[a]\n\t"
+            MOIR_VNNI_BODY
             "add $8, %[off]\n\t"
             "dec %[n]\n\t"
             "jnz 1b\n\t"
-            "vmovdqa64 %%zmm0, 0(%[c])\n\t"
-            "vmovdqa64 %%zmm1, 64(%[c])\n\t"
-            "vmovdqa64 %%zmm2, 128(%[c])\n\t"
-            "vmovdqa64 %%zmm3, 192(%[c])\n\t"
-            "vmovdqa64 %%zmm4, 256(%[c])\n\t"
-            "vmovdqa64 %%zmm5, 320(%[c])\n\t"
-            "vmovdqa64 %%zmm6, 384(%[c])\n\t"
-            "vmovdqa64 %%zmm7, 448(%[c])\n\t"
-            "vmovdqa64 %%zmm8, 512(%[c])\n\t"
-            "vmovdqa64 %%zmm9, 576(%[c])\n\t"
-            "vmovdqa64 %%zmm10, 640(%[c])\n\t"
-            "vmovdqa64 %%zmm11, 704(%[c])\n\t"
-            "vmovdqa64 %%zmm12, 768(%[c])\n\t"
-            "vmovdqa64 %%zmm13, 832(%[c])\n\t"
-            "vmovdqa64 %%zmm14, 896(%[c])\n\t"
-            "vmovdqa64 %%zmm15, 960(%[c])\n\t"
-            "vmovdqa64 %%zmm16, 1024(%[c])\n\t"
-            "vmovdqa64 %%zmm17, 1088(%[c])\n\t"
-            "vmovdqa64 %%zmm18, 1152(%[c])\n\t"
-            "vmovdqa64 %%zmm19, 1216(%[c])\n\t"
-            "vmovdqa64 %%zmm20, 1280(%[c])\n\t"
-            "vmovdqa64 %%zmm21, 1344(%[c])\n\t"
-            "vmovdqa64 %%zmm22, 1408(%[c])\n\t"
-            "vmovdqa64 %%zmm23, 1472(%[c])\n\t"
+            MOIR_VNNI_EACH_ACC(MOIR_VNNI_STORE)
             : [a] "+r"(a), [off] "+r"(off), [n] "+r"(kq), [t] "=&r"(t)
             : [b] "r"(b), [c] "r"(c)
-            : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "cc", "memory");
+            : MOIR_VNNI_CLOBBERS);
     }
+#undef MOIR_VNNI_CLOBBERS
+#undef MOIR_VNNI_BODY
+#undef MOIR_VNNI_ROW
+#undef MOIR_VNNI_STORE
+#undef MOIR_VNNI_LOAD
+#undef MOIR_VNNI_EACH_ACC
 }
 #endif
 

@@ -44,6 +44,17 @@ struct int8_kernel_table {
                         std::int32_t zp, std::size_t cg0, std::size_t cg1, std::uint8_t* tmp);
 };
 
+namespace detail {
+/// The blocking of flavour F of Arch's INT8 kernels, or Arch's own where F is void (no such flavour).
+template <class F, class Arch>
+constexpr int8_blocking int8_flavour_blocking() {
+    if constexpr (std::is_void_v<F>)
+        return int8_blocking_of<Arch>();
+    else
+        return int8_blocking_of<F>();
+}
+}  // namespace detail
+
 /// The table of Arch. requires: instantiated only where Arch::supported().
 template <class Arch>
 const int8_kernel_table& int8_table();
@@ -51,19 +62,9 @@ const int8_kernel_table& int8_table();
 template <class Arch>
 const int8_kernel_table& int8_table() {
     using P = typename int8_pairs_flavour<Arch>::type;
-    constexpr int8_blocking pairs = [] {
-        if constexpr (std::is_void_v<P>)
-            return int8_blocking_of<Arch>();
-        else
-            return int8_blocking_of<P>();
-    }();
     using D = typename int8_direct_flavour<Arch>::type;
-    constexpr int8_blocking direct_bl = [] {
-        if constexpr (std::is_void_v<D>)
-            return int8_blocking_of<Arch>();
-        else
-            return int8_blocking_of<D>();
-    }();
+    constexpr int8_blocking pairs = detail::int8_flavour_blocking<P, Arch>();
+    constexpr int8_blocking direct_bl = detail::int8_flavour_blocking<D, Arch>();
     using conv_direct_fn = decltype(int8_kernel_table::conv_direct);
     using quantize_4c_fn = decltype(int8_kernel_table::quantize_4c);
     constexpr conv_direct_fn direct = std::is_void_v<D> ? nullptr : &int8_conv_direct<Arch>;
