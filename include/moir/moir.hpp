@@ -2,9 +2,11 @@
 #define MOIR_MOIR_HPP
 
 // moir: a header-only model optimizer and CPU inference engine for OpenVINO IR.
-// This umbrella brings the core graph, every op, the reference kernels and executor, the IR reader
-// and writer, .npy I/O, and the fast FP32 kernels with their run-time arch dispatch. Framework
-// frontends are opt-in: #include <moir/frontends/onnx/onnx.hpp>.
+// This umbrella is the whole library: the core graph, every op, the reference kernels and executor,
+// the fast kernels with their run-time arch dispatch and the compiled plan, the IR reader and writer,
+// .npy I/O, every frontend (frontends/frontends.hpp), the optimizer's passes and the conversion
+// pipeline (convert.hpp). single_include/moir/moir.hpp is this file with everything inlined.
+// A program that needs less includes the part it needs (moir/ir/ir_reader.hpp, moir/runtime/plan.hpp, ...).
 
 #include <moir/version.hpp>
 #include <moir/core/element_type.hpp>
@@ -23,5 +25,7 @@
 #include <moir/runtime/dispatch.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
+#include <moir/frontends/frontends.hpp>
+#include <moir/convert.hpp>
 
 #endif  // MOIR_MOIR_HPP

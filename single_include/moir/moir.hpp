@@ -3,9 +3,11 @@
 #define MOIR_MOIR_HPP
 
 // moir: a header-only model optimizer and CPU inference engine for OpenVINO IR.
-// This umbrella brings the core graph, every op, the reference kernels and executor, the IR reader
-// and writer, .npy I/O, and the fast FP32 kernels with their run-time arch dispatch. Framework
-// frontends are opt-in: #include <moir/frontends/onnx/onnx.hpp>.
+// This umbrella is the whole library: the core graph, every op, the reference kernels and executor,
+// the fast kernels with their run-time arch dispatch and the compiled plan, the IR reader and writer,
+// .npy I/O, every frontend (frontends/frontends.hpp), the optimizer's passes and the conversion
+// pipeline (convert.hpp). single_include/moir/moir.hpp is this file with everything inlined.
+// A program that needs less includes the part it needs (moir/ir/ir_reader.hpp, moir/runtime/plan.hpp, ...).
 
 #ifndef MOIR_VERSION_HPP
 #define MOIR_VERSION_HPP
@@ -304,8 +306,8 @@ inline To convert_value(From v) {
 #ifndef MOIR_OPS_CONSTANT_HPP
 #define MOIR_OPS_CONSTANT_HPP
 
-#ifndef MOIR_OPS_OP_CONCEPT_HPP
-#define MOIR_OPS_OP_CONCEPT_HPP
+#ifndef MOIR_CORE_OP_HPP
+#define MOIR_CORE_OP_HPP
 
 // THE OP CONCEPT. An op is an empty struct type in namespace moir::ops:
 //
@@ -663,7 +665,7 @@ inline std::string describe_inputs(const port_descs& in) {
 
 }  // namespace moir
 
-#endif  // MOIR_OPS_OP_CONCEPT_HPP
+#endif  // MOIR_CORE_OP_HPP
 
 #include <array>        // array
 #include <string_view>  // string_view
@@ -910,11 +912,14 @@ public:
     /// The producer of model output i (the input of Result i).
     output_ref output(std::size_t i) const { return nodes.at(results.at(i)).inputs.at(0); }
 
-    /// The name users know output i by: the first tensor name of its producer port, else the
-    /// Result's name.
+    /// The name users know output i by: the Result's name when it is one of the producer port's
+    /// tensor names (frontends name each Result after its graph output, and passes keep that name
+    /// on whichever port comes to feed it), else the port's first tensor name, else the Result's name.
     std::string output_name(std::size_t i) const {
         const auto& p = port(output(i));
-        return p.names.empty() ? nodes.at(results.at(i)).name : p.names.front();
+        const std::string& result = nodes.at(results.at(i)).name;
+        if (p.names.empty() || std::find(p.names.begin(), p.names.end(), result) != p.names.end()) return result;
+        return p.names.front();
     }
     /// The name of input i: the first tensor name of the Parameter's port, else the node name.
     std::string input_name(std::size_t i) const {
@@ -9077,7 +9082,7 @@ void save(const model& m, const std::string& xml_path, const std::string& bin_pa
 //                         so its kernels can be instantiated here (from __AVX2__, __AVX512F__, ... macros)
 //   available()           run time: the CPU (and OS) running the program has the ISA (CPUID through
 //                         __builtin_cpu_supports; moir checks this itself, never through xsimd::dispatch,
-//                         which picks arches the CPU lacks in xsimd 8.1, see house style 3.1)
+//                         which in xsimd 8.1, Debian 12's, can pick arches the CPU lacks)
 //   alignment()           the vector size in bytes
 //
 // arch::reference (kernels/kernel.hpp) is the portable scalar arch. This header does not include xsimd:
@@ -12647,7 +12652,7 @@ struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
 // Run-time choice of the fast-kernel arch: the best arch that is both compiled into the program
 // (compiled_in<Arch>) and available on the CPU running it (Arch::available(), CPUID), walking
 // arch::fast_arches best first; arch::reference always qualifies. moir does this itself rather than
-// through xsimd::dispatch (xsimd 8.1 can pick an arch the CPU lacks, house style 3.1).
+// through xsimd::dispatch: the xsimd 8.1 that Debian 12 ships can pick an arch the CPU lacks.
 //
 // compiled_in<Arch>: this TU is compiled with Arch's flags, or MOIR_WITH_<ARCH>_KERNELS is defined
 // non-zero and another TU holds MOIR_INSTANTIATE_KERNELS(Arch) (runtime/instantiate.hpp).
@@ -12966,6 +12971,38 @@ decltype(auto) with_activation(activation a, F&& f) {
 //     columns, element (k, n) at data[pb*kc*npad + p*nr*kb + (k - pb*kc)*nr + n % nr].
 //   packed_depthwise: the weights [C, kh, kw] as they are, plus the geometry.
 
+#ifndef MOIR_KERNELS_CONV_GEOMETRY_HPP
+#define MOIR_KERNELS_CONV_GEOMETRY_HPP
+
+// The geometry of one 2-D convolution as the kernels see it, shared by the fast kernels
+// (kernels/simd/) and their oracles.
+
+#include <cstddef>  // ptrdiff_t, size_t
+
+namespace moir::kernels {
+
+/// The geometry of a 2-D NCHW convolution of one image (N = 1; run the kernel once per image).
+/// groups: G; in_c, out_c: channels per group; pads: top (pt) and left (pl), the bottom/right pads
+/// follow from out_h/out_w. Output y = out_h x out_w with
+///   y[g, o, oy, ox] = sum_{c, ky, kx} x[g, c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] * w[g, o, c, ky, kx]
+/// (terms outside the input are 0).
+struct conv_geometry {
+    std::size_t groups = 1, in_c = 1, out_c = 1;
+    std::size_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
+    std::size_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+    std::ptrdiff_t pt = 0, pl = 0;
+    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over the input.
+    bool pointwise() const {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && out_h == in_h && out_w == in_w;
+    }
+    /// Depthwise: one input and one output channel per group.
+    bool depthwise() const { return in_c == 1 && out_c == 1; }
+    std::size_t flops() const { return 2 * groups * out_c * in_c * kh * kw * out_h * out_w; }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_CONV_GEOMETRY_HPP
 
 #include <cstddef>      // ptrdiff_t, size_t
 #include <cstdint>      // int32_t
@@ -12978,6 +13015,8 @@ decltype(auto) with_activation(activation a, F&& f) {
 #include <vector>       // vector
 
 namespace moir::kernels::simd {
+
+using kernels::conv_geometry;
 
 /// The register and cache blocking of an arch's GEMM: micro-tile mr x nr (nr = nv vectors of width
 /// floats), K block kc.
@@ -13088,24 +13127,6 @@ inline packed_b pack_b(const gemm_blocking& bl, const float* b, std::size_t k, s
     return p;
 }
 
-/// The geometry of a 2-D NCHW convolution of one image (N = 1; run the kernel once per image).
-/// groups: G; in_c, out_c: channels per group; pads: top (pt) and left (pl), the bottom/right pads
-/// follow from out_h/out_w. Output y = out_h x out_w with
-///   y[g, o, oy, ox] = sum_{c, ky, kx} x[g, c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] * w[g, o, c, ky, kx]
-/// (terms outside the input are 0).
-struct conv_geometry {
-    std::size_t groups = 1, in_c = 1, out_c = 1;
-    std::size_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
-    std::size_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
-    std::ptrdiff_t pt = 0, pl = 0;
-    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over the input.
-    bool pointwise() const {
-        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && out_h == in_h && out_w == in_w;
-    }
-    /// Depthwise: one input and one output channel per group.
-    bool depthwise() const { return in_c == 1 && out_c == 1; }
-    std::size_t flops() const { return 2 * groups * out_c * in_c * kh * kw * out_h * out_w; }
-};
 
 /// Convolution weights [G*out_c, in_c, kh, kw] packed as G left GEMM operands [out_c, in_c*kh*kw].
 /// When packed for the direct path (pack_conv_direct; see conv_rows in kernels/simd/convolution.hpp)
@@ -19695,5 +19716,9542 @@ using plan_cache = basic_plan_cache<>;
 }  // namespace moir::runtime
 
 #endif  // MOIR_RUNTIME_PLAN_HPP
+#ifndef MOIR_FRONTENDS_FRONTENDS_HPP
+#define MOIR_FRONTENDS_FRONTENDS_HPP
+
+// moir's frontends, as one compile-time list, and loading a model with whichever fits.
+// Add a frontend: a folder frontends/<name>/ with a struct that models the concept in
+// frontends/registry.hpp, its include below, and one entry in default_frontends.
+
+#ifndef MOIR_FRONTENDS_IR_IR_HPP
+#define MOIR_FRONTENDS_IR_IR_HPP
+
+// OpenVINO IR as a frontend (--framework ir): `moir convert` and `moir run` take an .xml (with its
+// .bin beside it) like any framework file. --input_shape reshapes the IR: the Parameters take the
+// new shapes and the graph is inferred again.
+
+#ifndef MOIR_FRONTENDS_COMMON_FRONTEND_HPP
+#define MOIR_FRONTENDS_COMMON_FRONTEND_HPP
+
+// What every frontend stands on. A frontend reads one framework's files and builds a moir::model;
+// the parts that do not depend on the framework live here, once:
+// - load_options / load_request: what the user asked for (files, --input_shape, framework flags);
+// - basic_op_table<Context>: framework op type (+ domain, + since-version) -> converter function;
+// - graph_builder: tensor names -> moir outputs, Parameters with --input_shape overrides checked
+//   against the file, Results named after the graph's outputs (names survive every pass);
+// - unsupported_ops: every op the table cannot convert, reported at once with counts;
+// - basic_context<NodeView>: what a converter sees of one framework node, over the framework's
+//   node view (typed attributes with defaults, inputs as moir outputs, constants, building nodes);
+// - convert_nodes: the loop that runs the converters and names the failing node in errors.
+// The frontend concept and the list of frontends are in frontends/registry.hpp.
+
+
+#include <cctype>         // tolower
+#include <cstdint>        // int64_t
+#include <exception>      // exception
+#include <filesystem>     // path, is_regular_file
+#include <fstream>        // ifstream
+#include <functional>     // function
+#include <map>            // map
+#include <optional>       // optional
+#include <set>            // set
+#include <string>         // string
+#include <string_view>    // string_view
+#include <unordered_map>  // unordered_map
+#include <utility>        // move
+#include <vector>         // vector
+
+namespace moir::frontends {
+
+/// What a user asks of any frontend besides the files (the Model Optimizer's flags).
+struct load_options {
+    /// Input shapes by input name (--input_shape with --input, or the library's map); override the file's.
+    std::map<std::string, partial_shape> input_shapes;
+    /// Input shapes by position (--input_shape alone), for inputs not named in input_shapes.
+    std::vector<partial_shape> input_shapes_by_position;
+    /// Framework-specific flags by their Model Optimizer name without dashes ("saved_model_tags",
+    /// "input_model_is_text", "input_proto", ...). A frontend reads the ones it knows.
+    std::map<std::string, std::string> framework_options;
+
+    /// The value of framework option `key`, or `def`.
+    std::string option(const std::string& key, const std::string& def = {}) const {
+        const auto it = framework_options.find(key);
+        return it == framework_options.end() ? def : it->second;
+    }
+};
+
+/// One model to load: its main file, the frontend to use ("" = recognise it), the options.
+struct load_request {
+    std::string input_model;  ///< the model file (or folder, for formats that are folders)
+    std::string framework;    ///< a frontend's name (--framework); "" picks it by content, then by extension
+    load_options options;
+};
+
+/// Lower-case extension with the dot ("model.ONNX" -> ".onnx"); "" for none.
+inline std::string extension_of(const std::string& path) {
+    std::string e = std::filesystem::path(path).extension().string();
+    for (auto& ch : e) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return e;
+}
+
+/// The first `n` bytes of a regular file ("" for anything else or an unreadable file).
+inline std::string file_head(const std::string& path, std::size_t n = 64) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return {};
+    std::ifstream f(path, std::ios::binary);
+    std::string head(n, '\0');
+    f.read(head.data(), static_cast<std::streamsize>(n));
+    head.resize(static_cast<std::size_t>(f ? n : f.gcount()));
+    return head;
+}
+
+/// "1 node", "3 nodes".
+inline std::string count_of(std::size_t n, const char* word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+/// Collects the op types a frontend cannot convert, to report them all at once.
+class unsupported_ops {
+public:
+    /// Counts one node of op type `op` (already qualified by domain or version where that matters).
+    void add(const std::string& op) { ++counts_[op]; }
+    bool empty() const { return counts_.empty(); }
+    /// "A (2 nodes), B (1 node)", sorted by op type.
+    std::string str() const {
+        std::string s;
+        for (const auto& [op, n] : counts_) s += (s.empty() ? "" : ", ") + op + " (" + count_of(n, "node") + ")";
+        return s;
+    }
+    /// ensures: throws moir::unsupported_error "<source>: unsupported <framework> ops: ..." unless empty().
+    void check(const std::string& source, const std::string& framework) const {
+        MOIR_CHECK(empty(), unsupported_error, source + ": unsupported " + framework + " ops: " + str());
+    }
+    const std::map<std::string, std::size_t>& counts() const { return counts_; }
+
+private:
+    std::map<std::string, std::size_t> counts_;
+};
+
+/// Framework op type -> converter, per domain, with the first version each converter handles.
+/// Several entries for one op are allowed: find() takes the one with the highest since_version <=
+/// the model's version. A user's mapping is added to a copy of a frontend's default table.
+template <class Context>
+class basic_op_table {
+public:
+    /// A converter adds the moir nodes of one framework node and binds every output it produces.
+    using converter = std::function<void(Context&)>;
+
+    /// Registers `fn` for op_type in `domain` ("" = the framework's default) from version `since` on.
+    void add(const std::string& op_type, converter fn, std::int64_t since = 1, const std::string& domain = "") {
+        entries_[key(domain, op_type)].push_back({since, std::move(fn)});
+    }
+    /// The converter of op_type at `version`, or nullptr.
+    const converter* find(const std::string& domain, const std::string& op_type, std::int64_t version = 1) const {
+        const auto it = entries_.find(key(domain, op_type));
+        if (it == entries_.end()) return nullptr;
+        const converter* best = nullptr;
+        std::int64_t best_since = -1;
+        for (const auto& e : it->second)
+            if (e.since <= version && e.since > best_since) {
+                best = &e.fn;
+                best_since = e.since;
+            }
+        return best;
+    }
+    /// Whether any version of op_type is registered in domain.
+    bool contains(const std::string& domain, const std::string& op_type) const {
+        return entries_.count(key(domain, op_type)) != 0;
+    }
+
+private:
+    struct entry {
+        std::int64_t since;
+        converter fn;
+    };
+    static std::string key(const std::string& domain, const std::string& op) { return domain + "::" + op; }
+    std::unordered_map<std::string, std::vector<entry>> entries_;
+};
+
+/// The state of one graph conversion: framework tensor names -> moir outputs, and the model's
+/// Parameters and Results. One per graph.
+class graph_builder {
+public:
+    /// `source` names the file in errors; `options` gives the --input_shape overrides.
+    graph_builder(model& m, std::string source, const load_options& options)
+        : m_(&m), source_(std::move(source)), options_(&options) {}
+
+    model& graph() { return *m_; }
+    const std::string& source() const { return source_; }
+    const load_options& options() const { return *options_; }
+
+    /// Adds the Parameter of graph input `name` with the type and shape the file declares, unless
+    /// --input_shape overrides the shape (by name, else by the input's position). An override must
+    /// keep the declared rank and every dim the file fixes. ensures: the input is bound to `name`.
+    output_ref add_parameter(const std::string& name, element_type type, partial_shape declared) {
+        const std::string where = source_ + ": input '" + name + "'";
+        partial_shape shp = declared;
+        const auto named = options_->input_shapes.find(name);
+        const bool by_position = named == options_->input_shapes.end() &&
+                                 position_ < options_->input_shapes_by_position.size();
+        if (named != options_->input_shapes.end()) shp = named->second;
+        else if (by_position) shp = options_->input_shapes_by_position[position_];
+        if ((named != options_->input_shapes.end() || by_position) && !declared.rank_dynamic && !shp.rank_dynamic) {
+            MOIR_CHECK(shp.rank() == declared.rank(), shape_error,
+                       where + ": --input_shape " + shp.str() + " has rank " + std::to_string(shp.rank()) +
+                           ", the model's input has rank " + std::to_string(declared.rank()));
+            for (std::size_t i = 0; i < shp.rank(); ++i)
+                MOIR_CHECK(declared.dims[i] < 0 || shp.dims[i] < 0 || declared.dims[i] == shp.dims[i], shape_error,
+                           where + ": --input_shape " + shp.str() + " conflicts with dim " + std::to_string(i) + " = " +
+                               std::to_string(declared.dims[i]));
+        }
+        ++position_;
+        const node_id id = m_->add<ops::parameter>({type, shp}, {}, name);
+        m_->infer_node(id);
+        m_->parameters.push_back(id);
+        bind(name, {id, 0});
+        return {id, 0};
+    }
+
+    /// ensures: throws moir::error when --input_shape gives more shapes than the model has inputs,
+    /// or names an input the model does not have. Call once every input is added.
+    void finish_parameters() const {
+        MOIR_CHECK(options_->input_shapes_by_position.size() <= position_, error,
+                   source_ + ": " + std::to_string(options_->input_shapes_by_position.size()) +
+                       " input shapes given, the model has " + count_of(position_, "input"));
+        for (const auto& [name, s] : options_->input_shapes) {
+            bool found = false;
+            for (auto p : m_->parameters) found = found || m_->at(p).name == name;
+            MOIR_CHECK(found, error, source_ + ": --input_shape names '" + name + "', which is not an input of the model");
+        }
+    }
+
+    /// Binds framework tensor `tensor` to r and gives r's port that name (kept through every pass).
+    void bind(const std::string& tensor, output_ref r) {
+        values_[tensor] = r;
+        auto& names = m_->at(r.node).outputs.at(r.port).names;
+        for (const auto& n : names)
+            if (n == tensor) return;
+        names.push_back(tensor);
+    }
+    bool has(const std::string& tensor) const { return values_.count(tensor) != 0; }
+    /// The moir output bound to `tensor`; an unbound name goes to the lazy source (a frontend's
+    /// weights, materialized on first use). ensures: throws moir::parse_error when nothing produces it.
+    output_ref value(const std::string& tensor) {
+        const auto it = values_.find(tensor);
+        if (it != values_.end()) return it->second;
+        if (lazy_) {
+            if (auto r = lazy_(tensor)) {
+                bind(tensor, *r);
+                return *r;
+            }
+        }
+        throw parse_error("reads tensor '" + tensor + "', which nothing produces");
+    }
+    /// Sets the function that makes an unbound tensor on first use (nullopt: it does not know it).
+    void set_lazy_source(std::function<std::optional<output_ref>(const std::string&)> fn) { lazy_ = std::move(fn); }
+    /// The moir output bound to `tensor`, or nullopt.
+    std::optional<output_ref> find(const std::string& tensor) const {
+        const auto it = values_.find(tensor);
+        if (it == values_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    /// Adds the Result of graph output `tensor`, named after it (and the name is among its
+    /// producer's tensor names), so that `model::output_name` gives it back after any pass.
+    /// ensures: throws moir::parse_error "<source>: output 'x' is produced by no node".
+    node_id add_result(const std::string& tensor) {
+        std::optional<output_ref> src = find(tensor);
+        if (!src && lazy_) src = lazy_(tensor);
+        MOIR_CHECK(src, parse_error, source_ + ": output '" + tensor + "' is produced by no node");
+        bind(tensor, *src);
+        const node_id r = m_->add<ops::result>({}, {*src}, tensor);
+        m_->results.push_back(r);
+        return r;
+    }
+
+    /// Validates the graph and drops what no output reads. ensures: errors name the source.
+    void finish() {
+        try {
+            m_->validate();
+        } catch (const std::exception& e) {
+            throw error(source_ + ": " + e.what());
+        }
+        m_->remove_dead();
+    }
+
+private:
+    model* m_;
+    std::string source_;
+    const load_options* options_;
+    std::size_t position_ = 0;
+    std::unordered_map<std::string, output_ref> values_;
+    std::function<std::optional<output_ref>(const std::string&)> lazy_;
+};
+
+/// What a converter sees of one framework node, over the framework's node view. NodeView gives:
+///   std::string name() const; std::string op_type() const;
+///   std::size_t input_count() const; std::string input_name(std::size_t) const ("" = absent);
+///   std::size_t output_count() const; std::string output_name(std::size_t) const ("" = unused);
+///   template <class T> std::optional<T> attribute(const std::string&) const (nullopt when absent).
+/// A frontend derives its context from this to add what only it has (ONNX's opset, say).
+template <class NodeView>
+class basic_context {
+public:
+    basic_context(graph_builder& g, const NodeView& n) : g_(&g), n_(&n) {}
+
+    const NodeView& node() const { return *n_; }
+    /// The node's name for moir nodes and messages: its name, else its first output, else its op type.
+    std::string name() const {
+        std::string nm = n_->name();
+        if (nm.empty() && n_->output_count() > 0) nm = n_->output_name(0);
+        return nm.empty() ? n_->op_type() : nm;
+    }
+    std::string op_type() const { return n_->op_type(); }
+    moir::model& model() { return g_->graph(); }
+    graph_builder& builder() { return *g_; }
+
+    // ---- inputs ----
+    /// Number of inputs listed (optional ones may be listed empty).
+    std::size_t input_count() const { return n_->input_count(); }
+    /// Whether input i is listed and not empty.
+    bool has_input(std::size_t i) const { return i < n_->input_count() && !n_->input_name(i).empty(); }
+    /// The moir output feeding input i. requires: has_input(i) (throws moir::error otherwise).
+    output_ref input(std::size_t i) {
+        MOIR_CHECK(has_input(i), error, "input " + std::to_string(i) + " is missing");
+        return value(n_->input_name(i));
+    }
+    /// Type and shape of input i.
+    const output_port& input_port(std::size_t i) { return model().port(input(i)); }
+    /// The value of input i when a constant produces it, else nullopt.
+    std::optional<tensor> const_input(std::size_t i) {
+        if (!has_input(i)) return std::nullopt;
+        return const_value(input(i));
+    }
+    /// Like const_input, but an error naming `what` when input i is not constant.
+    tensor require_const(std::size_t i, const char* what) {
+        auto v = const_input(i);
+        MOIR_CHECK(v, unsupported_error, std::string(what) + " (input " + std::to_string(i) + ") must be a constant");
+        return *v;
+    }
+    /// Input i's constant value as integers (any integer type). ensures: errors name `what`.
+    std::vector<std::int64_t> const_ints(std::size_t i, const char* what) {
+        return require_const(i, what).template to_vector<std::int64_t>();
+    }
+    /// The value of r when a Constant produces it, else nullopt.
+    std::optional<tensor> const_value(output_ref r) const {
+        const auto& p = g_->graph().at(r.node);
+        if (p.template is<ops::constant>()) return p.template attrs_as<ops::constant>().value;
+        return std::nullopt;
+    }
+    /// The moir output bound to a framework tensor name (graph_builder::value).
+    output_ref value(const std::string& tensor) { return g_->value(tensor); }
+
+    // ---- attributes ----
+    /// Attribute `key` as T, or `def` when the node does not have it.
+    template <class T>
+    T attr(const std::string& key, T def) const {
+        auto v = n_->template attribute<T>(key);
+        return v ? std::move(*v) : std::move(def);
+    }
+    /// Attribute `key` as T. ensures: throws moir::error naming the attribute when it is absent.
+    template <class T>
+    T require_attr(const std::string& key) const {
+        auto v = n_->template attribute<T>(key);
+        MOIR_CHECK(v, error, "attribute '" + key + "' is required");
+        return std::move(*v);
+    }
+
+    // ---- building ----
+    /// Adds a moir node named after this node (plus `suffix`), infers its outputs at once, and
+    /// returns its output 0.
+    template <class Op>
+    output_ref add(typename Op::attrs a, std::vector<output_ref> inputs, const std::string& suffix = "") {
+        return {add_node<Op>(std::move(a), std::move(inputs), suffix), 0};
+    }
+    /// Like add, returning the node id (for multi-output ops).
+    template <class Op>
+    node_id add_node(typename Op::attrs a, std::vector<output_ref> inputs, const std::string& suffix = "") {
+        const node_id id = model().template add<Op>(std::move(a), std::move(inputs), name() + suffix);
+        model().infer_node(id);
+        return id;
+    }
+    /// A Constant holding t.
+    output_ref constant(tensor t, const std::string& suffix) { return add<ops::constant>({std::move(t)}, {}, suffix); }
+    /// A 1-D i64 Constant (shapes, axes, pads).
+    output_ref constant_i64(const std::vector<std::int64_t>& v, const std::string& suffix) {
+        return constant(tensor::from_vector(v), suffix);
+    }
+
+    // ---- outputs ----
+    std::size_t output_count() const { return n_->output_count(); }
+    bool output_used(std::size_t i) const { return i < n_->output_count() && !n_->output_name(i).empty(); }
+    /// Binds output i's tensor name to r (no-op for an unused output).
+    void set_output(std::size_t i, output_ref r) {
+        if (output_used(i)) g_->bind(n_->output_name(i), r);
+    }
+
+private:
+    graph_builder* g_;
+    const NodeView* n_;
+};
+
+/// Runs `convert(ctx)` for each node view in `nodes`, in order, with a `Context` over each.
+/// ensures: an error inside a converter becomes moir::error "<source>: node 'N' (Op): reason";
+/// every output a node lists is bound afterwards (else an error naming it).
+template <class Context, class Nodes, class MakeContext, class Convert>
+void convert_nodes(graph_builder& g, const Nodes& nodes, MakeContext make_context, Convert convert) {
+    for (const auto& n : nodes) {
+        Context ctx = make_context(n);
+        const std::string where = g.source() + ": node '" + ctx.name() + "' (" + ctx.op_type() + ")";
+        try {
+            convert(ctx);
+        } catch (const std::exception& e) {
+            throw error(where + ": " + e.what());
+        }
+        for (std::size_t i = 0; i < ctx.output_count(); ++i)
+            MOIR_CHECK(!ctx.output_used(i) || g.has(n.output_name(i)), error,
+                       where + ": output '" + n.output_name(i) + "' was not produced");
+    }
+}
+
+}  // namespace moir::frontends
+
+#endif  // MOIR_FRONTENDS_COMMON_FRONTEND_HPP
+
+#include <array>        // array
+#include <string>       // string
+#include <string_view>  // string_view
+
+namespace moir::ir {
+
+/// The IR frontend (frontends/registry.hpp's concept).
+struct frontend {
+    static constexpr const char* name = "ir";
+    static constexpr std::array<const char*, 1> extensions{".xml"};
+    /// An XML file whose root is <net>.
+    static bool recognizes(const std::string& path, std::string_view head) {
+        const auto p = head.find('<');
+        return frontends::extension_of(path) == ".xml" ||
+               (p != std::string_view::npos && (head.substr(p, 5) == "<?xml" || head.substr(p, 4) == "<net") &&
+                head.find("<net") != std::string_view::npos);
+    }
+    /// ensures: as ir::load(); --input_shape (by position, or by input name) reshapes the model.
+    static model load(const frontends::load_request& r) {
+        model m = ir::load<>(r.input_model);
+        const auto& o = r.options;
+        MOIR_CHECK(o.input_shapes_by_position.size() <= m.parameters.size(), error,
+                   r.input_model + ": " + std::to_string(o.input_shapes_by_position.size()) +
+                       " input shapes given, the model has " + frontends::count_of(m.parameters.size(), "input"));
+        bool reshaped = false;
+        for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+            const auto named = o.input_shapes.find(m.input_name(i));
+            const partial_shape* want = named != o.input_shapes.end() ? &named->second
+                                        : i < o.input_shapes_by_position.size() ? &o.input_shapes_by_position[i]
+                                                                                : nullptr;
+            if (!want) continue;
+            auto& pa = m.at(m.parameters[i]).attrs_as<ops::parameter>();
+            MOIR_CHECK(pa.shape.rank_dynamic || want->rank_dynamic || pa.shape.rank() == want->rank(), shape_error,
+                       r.input_model + ": input '" + m.input_name(i) + "': --input_shape " + want->str() +
+                           " has rank " + std::to_string(want->rank()) + ", the model's input has rank " +
+                           std::to_string(pa.shape.rank()));
+            pa.shape = *want;
+            reshaped = true;
+        }
+        for (const auto& [name, s] : o.input_shapes) {
+            bool found = false;
+            for (std::size_t i = 0; i < m.parameters.size(); ++i) found = found || m.input_name(i) == name;
+            MOIR_CHECK(found, error,
+                       r.input_model + ": --input_shape names '" + name + "', which is not an input of the model");
+        }
+        if (reshaped) {
+            try {
+                m.validate();
+            } catch (const std::exception& e) {
+                throw shape_error(r.input_model + ": the model cannot take --input_shape: " + e.what());
+            }
+        }
+        return m;
+    }
+};
+
+}  // namespace moir::ir
+
+#endif  // MOIR_FRONTENDS_IR_IR_HPP
+#ifndef MOIR_FRONTENDS_ONNX_ONNX_HPP
+#define MOIR_FRONTENDS_ONNX_ONNX_HPP
+
+// The ONNX frontend: moir::onnx::load(path) reads an .onnx file (ir_version 3+, default-domain
+// opsets 1 to 21, initializers, Constant nodes, raw and typed data, external data next to the
+// model) and returns a moir::model; moir::onnx::frontend is its entry in the frontend list
+// (frontends/frontends.hpp).
+
+#ifndef MOIR_FRONTENDS_ONNX_CONVERTER_HPP
+#define MOIR_FRONTENDS_ONNX_CONVERTER_HPP
+
+// The ONNX frontend's extension point, on the common machinery of frontends/common/frontend.hpp.
+// Each ONNX op type maps to a converter: a function that reads one ONNX node through a `context`
+// (its inputs, attributes, opset) and adds moir nodes for it. Converters live in per-family files
+// under frontends/onnx/ops/, each with a `register_<family>(op_table&)`; frontends/onnx/onnx.hpp
+// lists the families.
+
+#ifndef MOIR_FRONTENDS_ONNX_ONNX_PROTO_HPP
+#define MOIR_FRONTENDS_ONNX_ONNX_PROTO_HPP
+
+// moir::onnx::proto: plain structs mirroring the onnx.proto messages moir reads, their decoders
+// (on moir::protobuf::reader, no protoc), and the TensorProto -> moir::tensor conversion.
+// Field numbers from onnx.proto are noted beside each member; fields not listed are skipped.
+
+#ifndef MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
+#define MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
+
+// moir::protobuf: a hand-written reader for the protobuf wire format (no protoc, no libprotobuf).
+// A reader walks one message's bytes tag by tag; typed reads check the wire type, every read is
+// bounds-checked, and every malformed input throws moir::parse_error("<source>: <what> at byte N"),
+// where N is the absolute offset in the source. Nesting is limited to max_depth messages.
+//
+// Typical decode loop:
+//     protobuf::tag t;
+//     while (r.next(t)) {
+//         switch (t.field) {
+//             case 1: r.read_repeated_varint(t, msg.dims); break;
+//             case 8: msg.name = r.read_string(t); break;
+//             default: r.skip(t);
+//         }
+//     }
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // uint8_t, uint32_t, uint64_t, int32_t, int64_t
+#include <cstring>      // memcpy
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <type_traits>  // is_integral_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::protobuf {
+
+/// The six wire types of the protobuf encoding (3 and 4 are the deprecated groups).
+enum class wire_type : std::uint8_t {
+    varint = 0, fixed64 = 1, length_delimited = 2, start_group = 3, end_group = 4, fixed32 = 5
+};
+
+/// A decoded field key. invariant: field >= 1; offset is the absolute byte offset of the key.
+struct tag {
+    std::uint32_t field = 0;
+    wire_type type = wire_type::varint;
+    std::size_t offset = 0;
+};
+
+/// The deepest nesting of sub-messages (and groups) a reader accepts.
+inline constexpr int max_depth = 100;
+
+/// Zigzag mapping of sint32/sint64: 0,-1,1,-2,... <-> 0,1,2,3,...
+inline std::uint32_t zigzag_encode32(std::int32_t v) {
+    return (static_cast<std::uint32_t>(v) << 1) ^ (v < 0 ? ~0u : 0u);
+}
+inline std::uint64_t zigzag_encode64(std::int64_t v) {
+    return (static_cast<std::uint64_t>(v) << 1) ^ (v < 0 ? ~std::uint64_t{0} : std::uint64_t{0});
+}
+inline std::int32_t zigzag_decode32(std::uint32_t v) {
+    return static_cast<std::int32_t>((v >> 1) ^ (~(v & 1u) + 1u));
+}
+inline std::int64_t zigzag_decode64(std::uint64_t v) {
+    return static_cast<std::int64_t>((v >> 1) ^ (~(v & 1u) + 1u));
+}
+
+/// Reads one message (or one length-delimited payload) from a byte range it does not own.
+/// requires: [data, data + size) and the `source` text outlive the reader and its sub-readers.
+/// ensures: no read goes outside the range; malformed input throws moir::parse_error.
+class reader {
+public:
+    /// A reader over a whole buffer; `source` names it in errors (usually the file path).
+    reader(const std::uint8_t* data, std::size_t size, std::string_view source)
+        : reader(data, size, source, 0, 0) {}
+
+    bool at_end() const { return pos_ == size_; }
+    /// Absolute offset of the next unread byte in the source.
+    std::size_t position() const { return base_ + pos_; }
+    const std::uint8_t* data() const { return data_; }
+    std::size_t size() const { return size_; }
+    std::string_view source() const { return source_; }
+    /// How many messages enclose this one (0 for the top level).
+    int depth() const { return depth_; }
+
+    /// Throws parse_error("<source>: <what> at byte <offset>").
+    [[noreturn]] void fail(const std::string& what, std::size_t offset) const {
+        throw parse_error(std::string(source_) + ": " + what + " at byte " + std::to_string(offset));
+    }
+
+    // ---- raw primitives ------------------------------------------------------------------------
+
+    /// A base-128 varint of at most 10 bytes whose value fits in 64 bits.
+    std::uint64_t read_varint() {
+        const std::size_t start = position();
+        std::uint64_t v = 0;
+        for (unsigned shift = 0; shift < 64; shift += 7) {
+            if (at_end()) fail("truncated varint", start);
+            const std::uint8_t b = data_[pos_++];
+            if (shift == 63 && b > 1) fail("varint overflows 64 bits", start);
+            v |= static_cast<std::uint64_t>(b & 0x7fu) << shift;
+            if ((b & 0x80u) == 0) return v;
+        }
+        fail("varint longer than 10 bytes", start);  // not reached: the 10th byte is checked above
+    }
+    std::uint32_t read_fixed32() { return static_cast<std::uint32_t>(read_le(4, "truncated fixed32")); }
+    std::uint64_t read_fixed64() { return read_le(8, "truncated fixed64"); }
+
+    /// The next field key. requires: !at_end(). ensures: a valid field number and wire type.
+    tag read_tag() {
+        tag t;
+        t.offset = position();
+        const std::uint64_t key = read_varint();
+        if (key > 0xffffffffu) fail("field key out of range", t.offset);
+        t.field = static_cast<std::uint32_t>(key >> 3);
+        if (t.field == 0) fail("invalid field number 0", t.offset);
+        const auto w = static_cast<unsigned>(key & 7u);
+        if (w > 5) fail("invalid wire type " + std::to_string(w), t.offset);
+        t.type = static_cast<wire_type>(w);
+        return t;
+    }
+    /// Reads the next key into `t`; false at the end of the range.
+    bool next(tag& t) {
+        if (at_end()) return false;
+        t = read_tag();
+        return true;
+    }
+
+    /// The payload of a length-delimited value as a reader at the same depth.
+    reader read_length_delimited() {
+        const std::size_t start = position();
+        const std::uint64_t len = read_varint();
+        if (len > size_ - pos_) {
+            fail("truncated length-delimited field (" + std::to_string(len) + " bytes declared, " +
+                     std::to_string(size_ - pos_) + " left)",
+                 start);
+        }
+        reader sub(data_ + pos_, static_cast<std::size_t>(len), source_, position(), depth_);
+        pos_ += static_cast<std::size_t>(len);
+        return sub;
+    }
+
+    // ---- checked field reads: each verifies the tag's wire type --------------------------------
+
+    /// Throws unless t has wire type w.
+    void expect(const tag& t, wire_type w) const {
+        if (t.type != w) {
+            fail("field " + std::to_string(t.field) + " has wire type " +
+                     std::to_string(static_cast<int>(t.type)) + ", expected " + std::to_string(static_cast<int>(w)),
+                 t.offset);
+        }
+    }
+    std::uint64_t read_uint64(const tag& t) {
+        expect(t, wire_type::varint);
+        return read_varint();
+    }
+    std::int64_t read_int64(const tag& t) { return static_cast<std::int64_t>(read_uint64(t)); }
+    /// int32 and enums: the low 32 bits of the varint (negative values come sign-extended).
+    std::int32_t read_int32(const tag& t) { return static_cast<std::int32_t>(read_uint64(t) & 0xffffffffu); }
+    bool read_bool(const tag& t) { return read_uint64(t) != 0; }
+    std::int64_t read_sint64(const tag& t) { return zigzag_decode64(read_uint64(t)); }
+    float read_float(const tag& t) {
+        expect(t, wire_type::fixed32);
+        return bit_cast<float>(read_fixed32());
+    }
+    double read_double(const tag& t) {
+        expect(t, wire_type::fixed64);
+        return bit_cast<double>(read_fixed64());
+    }
+    /// A string or bytes field, copied.
+    std::string read_string(const tag& t) {
+        expect(t, wire_type::length_delimited);
+        const reader s = read_length_delimited();
+        return std::string(reinterpret_cast<const char*>(s.data_), s.size_);
+    }
+    /// An embedded message: a reader one level deeper. ensures: throws beyond max_depth.
+    reader read_message(const tag& t) {
+        expect(t, wire_type::length_delimited);
+        if (depth_ + 1 > max_depth) fail("messages nested deeper than " + std::to_string(max_depth), t.offset);
+        reader sub = read_length_delimited();
+        ++sub.depth_;
+        return sub;
+    }
+
+    /// Appends a repeated varint field (int32/int64/uint64/bool/enum), packed or not.
+    template <class T>
+    void read_repeated_varint(const tag& t, std::vector<T>& out) {
+        static_assert(std::is_integral_v<T>, "varint elements are integers or bool");
+        if (t.type == wire_type::length_delimited) {
+            reader packed = read_length_delimited();
+            while (!packed.at_end()) out.push_back(from_varint<T>(packed.read_varint()));
+        } else {
+            out.push_back(from_varint<T>(read_uint64(t)));
+        }
+    }
+    /// Appends a repeated fixed-width field (float/fixed32/sfixed32 or double/fixed64/sfixed64), packed or not.
+    template <class T>
+    void read_repeated_fixed(const tag& t, std::vector<T>& out) {
+        static_assert(sizeof(T) == 4 || sizeof(T) == 8, "fixed elements are 4 or 8 bytes wide");
+        constexpr wire_type element = sizeof(T) == 4 ? wire_type::fixed32 : wire_type::fixed64;
+        if (t.type == wire_type::length_delimited) {
+            const std::size_t start = position();
+            reader packed = read_length_delimited();
+            if (packed.size_ % sizeof(T) != 0) {
+                fail("packed field " + std::to_string(t.field) + " has " + std::to_string(packed.size_) +
+                         " bytes, not a multiple of " + std::to_string(sizeof(T)),
+                     start);
+            }
+            out.reserve(out.size() + packed.size_ / sizeof(T));
+            while (!packed.at_end()) out.push_back(bit_cast<T>(packed.read_le(sizeof(T), "truncated packed value")));
+        } else {
+            expect(t, element);
+            out.push_back(bit_cast<T>(read_le(sizeof(T), "truncated fixed value")));
+        }
+    }
+
+    /// Skips the value of an unknown field of any wire type; groups are skipped up to the matching
+    /// end-group key. ensures: throws on a stray end-group key or an unterminated group.
+    void skip(const tag& t) {
+        switch (t.type) {
+            case wire_type::varint: read_varint(); break;
+            case wire_type::fixed64: read_fixed64(); break;
+            case wire_type::length_delimited: read_length_delimited(); break;
+            case wire_type::fixed32: read_fixed32(); break;
+            case wire_type::start_group: skip_group(t); break;
+            case wire_type::end_group:
+                fail("unexpected end-group key for field " + std::to_string(t.field), t.offset);
+        }
+    }
+
+private:
+    reader(const std::uint8_t* data, std::size_t size, std::string_view source, std::size_t base, int depth)
+        : data_(data), size_(size), base_(base), depth_(depth), source_(source) {}
+
+    template <class To, class From>
+    static To bit_cast(From v) {
+        static_assert(sizeof(To) <= sizeof(From), "bit_cast narrows only");
+        if constexpr (sizeof(To) == sizeof(From)) {
+            To r;
+            std::memcpy(&r, &v, sizeof r);
+            return r;
+        } else {  // the low bytes of a wider integer
+            return bit_cast<To>(static_cast<std::uint32_t>(v));
+        }
+    }
+    template <class T>
+    static T from_varint(std::uint64_t v) {
+        if constexpr (std::is_same_v<T, bool>) return v != 0;
+        else return static_cast<T>(v);  // modular: keeps the low bits, as protobuf does
+    }
+    /// n little-endian bytes (n <= 8), assembled portably.
+    std::uint64_t read_le(std::size_t n, const char* what) {
+        if (size_ - pos_ < n) fail(what, position());
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(data_[pos_ + i]) << (8 * i);
+        pos_ += n;
+        return v;
+    }
+    void skip_group(const tag& start) {
+        if (depth_ + 1 > max_depth) fail("groups nested deeper than " + std::to_string(max_depth), start.offset);
+        ++depth_;
+        tag t;
+        for (;;) {
+            if (!next(t)) fail("unterminated group for field " + std::to_string(start.field), start.offset);
+            if (t.type == wire_type::end_group) break;
+            skip(t);
+        }
+        if (t.field != start.field) fail("end-group key does not match field " + std::to_string(start.field), t.offset);
+        --depth_;
+    }
+
+    const std::uint8_t* data_;
+    std::size_t size_;
+    std::size_t pos_ = 0;
+    std::size_t base_;  // absolute offset of data_[0] in the source
+    int depth_;
+    std::string_view source_;
+};
+
+}  // namespace moir::protobuf
+
+#endif  // MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+#include <cstring>      // memcpy
+#include <fstream>      // ifstream
+#include <iterator>     // istreambuf_iterator
+#include <limits>       // numeric_limits
+#include <memory>       // shared_ptr, make_shared
+#include <optional>     // optional
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <type_traits>  // is_same_v
+#include <utility>      // swap
+#include <vector>       // vector
+
+namespace moir::onnx::proto {
+
+/// TensorProto.DataType codes.
+enum class tensor_data_type : std::int32_t {
+    undefined = 0, float32 = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7,
+    string = 8, boolean = 9, float16 = 10, float64 = 11, uint32 = 12, uint64 = 13, complex64 = 14,
+    complex128 = 15, bfloat16 = 16, float8e4m3fn = 17, float8e4m3fnuz = 18, float8e5m2 = 19,
+    float8e5m2fnuz = 20, uint4 = 21, int4 = 22, float4e2m1 = 23
+};
+
+/// The ONNX spelling of a data type code ("FLOAT", "BFLOAT16", ...; "code <n>" when unknown).
+inline std::string data_type_name(int onnx_code) {
+    static constexpr std::string_view names[] = {
+        "UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64", "STRING", "BOOL",
+        "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16", "FLOAT8E4M3FN",
+        "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4", "INT4", "FLOAT4E2M1"};
+    if (onnx_code >= 0 && onnx_code < static_cast<int>(std::size(names))) return std::string(names[onnx_code]);
+    return "code " + std::to_string(onnx_code);
+}
+
+/// The moir element type of an ONNX data type code; nullopt for types moir cannot hold
+/// (undefined, string, complex, bfloat16, float8, 4-bit, unknown codes).
+inline std::optional<element_type> to_element_type(int onnx_code) {
+    switch (static_cast<tensor_data_type>(onnx_code)) {
+        case tensor_data_type::float32: return element_type::f32;
+        case tensor_data_type::uint8: return element_type::u8;
+        case tensor_data_type::int8: return element_type::i8;
+        case tensor_data_type::uint16: return element_type::u16;
+        case tensor_data_type::int16: return element_type::i16;
+        case tensor_data_type::int32: return element_type::i32;
+        case tensor_data_type::int64: return element_type::i64;
+        case tensor_data_type::boolean: return element_type::boolean;
+        case tensor_data_type::float16: return element_type::f16;
+        case tensor_data_type::float64: return element_type::f64;
+        case tensor_data_type::uint32: return element_type::u32;
+        case tensor_data_type::uint64: return element_type::u64;
+        default: return std::nullopt;
+    }
+}
+
+/// StringStringEntryProto (external_data, metadata_props).
+struct string_string_entry {
+    std::string key;    // 1
+    std::string value;  // 2
+};
+
+/// TensorProto. Exactly one storage is normally used: raw_data, a typed field, or external data.
+struct tensor {
+    std::vector<std::int64_t> dims;                   // 1
+    std::int32_t data_type = 0;                       // 2 (tensor_data_type); segment = 3 is skipped
+    std::vector<float> float_data;                    // 4, packed
+    std::vector<std::int32_t> int32_data;             // 5, also int8/int16/uint8/uint16/bool/float16 bits
+    std::vector<std::string> string_data;             // 6
+    std::vector<std::int64_t> int64_data;             // 7
+    std::string name;                                 // 8
+    std::string raw_data;                             // 9, little-endian bytes
+    std::vector<double> double_data;                  // 10
+    std::vector<std::uint64_t> uint64_data;           // 11, also uint32
+    std::string doc_string;                           // 12
+    std::vector<string_string_entry> external_data;   // 13: location, offset, length, checksum
+    std::int32_t data_location = 0;                   // 14: 0 DEFAULT, 1 EXTERNAL
+};
+
+/// TypeProto's alternatives; callers reject everything but `tensor` with a clear message.
+enum class type_kind { none, tensor, sequence, map, sparse_tensor, optional };
+
+/// TensorShapeProto.Dimension: a known extent, a symbolic name, or neither (unknown).
+struct dimension {
+    bool has_value = false;
+    std::int64_t value = 0;  // 1 dim_value
+    std::string param;       // 2 dim_param
+};
+
+/// TypeProto, tensor part decoded (tensor_type = 1, sparse_tensor_type = 8); sequence_type = 4,
+/// map_type = 5 and optional_type = 9 only set `kind`.
+struct type_proto {
+    type_kind kind = type_kind::none;
+    std::int32_t elem_type = 0;     // Tensor.elem_type = 1
+    bool has_shape = false;         // Tensor.shape = 2; absent means unknown rank
+    std::vector<dimension> shape;   // TensorShapeProto.dim = 1
+    std::string denotation;         // 6
+};
+
+/// ValueInfoProto.
+struct value_info {
+    std::string name;        // 1
+    type_proto type;         // 2
+    std::string doc_string;  // 3
+};
+
+struct graph;
+
+/// AttributeProto.AttributeType.
+enum class attribute_type : std::int32_t {
+    undefined = 0, f = 1, i = 2, s = 3, t = 4, g = 5, floats = 6, ints = 7, strings = 8, tensors = 9,
+    graphs = 10, sparse_tensor = 11, sparse_tensors = 12, type_proto = 13, type_protos = 14
+};
+
+/// AttributeProto (sparse_tensor = 22, sparse_tensors = 23, tp = 14, type_protos = 15 are skipped;
+/// `type` still says so).
+struct attribute {
+    std::string name;                              // 1
+    std::string ref_attr_name;                     // 21 (inside functions)
+    std::string doc_string;                        // 13
+    attribute_type type = attribute_type::undefined;  // 20
+    float f = 0;                                   // 2
+    std::int64_t i = 0;                            // 3
+    std::string s;                                 // 4, bytes
+    std::optional<proto::tensor> t;                // 5
+    std::shared_ptr<proto::graph> g;               // 6
+    std::vector<float> floats;                     // 7
+    std::vector<std::int64_t> ints;                // 8
+    std::vector<std::string> strings;              // 9
+    std::vector<proto::tensor> tensors;            // 10
+    std::vector<std::shared_ptr<proto::graph>> graphs;  // 11
+};
+
+/// NodeProto.
+struct node {
+    std::vector<std::string> input;               // 1
+    std::vector<std::string> output;              // 2
+    std::string name;                             // 3
+    std::string op_type;                          // 4
+    std::vector<proto::attribute> attribute;      // 5
+    std::string doc_string;                       // 6
+    std::string domain;                           // 7
+};
+
+/// GraphProto. Sparse initializers are only counted: frontends must reject them.
+struct graph {
+    std::vector<proto::node> node;                // 1
+    std::string name;                             // 2
+    std::vector<proto::tensor> initializer;       // 5
+    std::string doc_string;                       // 10
+    std::vector<proto::value_info> input;         // 11
+    std::vector<proto::value_info> output;        // 12
+    std::vector<proto::value_info> value_info;    // 13
+    std::size_t sparse_initializer_count = 0;     // 15
+};
+
+/// OperatorSetIdProto.
+struct opset_id {
+    std::string domain;         // 1 ("" and "ai.onnx" are the default domain)
+    std::int64_t version = 0;   // 2
+};
+
+/// FunctionProto (a model-local function).
+struct function {
+    std::string name;                             // 1
+    std::vector<std::string> input;               // 4
+    std::vector<std::string> output;              // 5
+    std::vector<std::string> attribute;           // 6
+    std::vector<proto::node> node;                // 7
+    std::string doc_string;                       // 8
+    std::vector<opset_id> opset_import;           // 9
+    std::string domain;                           // 10
+    std::vector<proto::attribute> attribute_proto;  // 11
+};
+
+/// ModelProto.
+struct model {
+    std::int64_t ir_version = 0;                  // 1
+    std::string producer_name;                    // 2
+    std::string producer_version;                 // 3
+    std::string domain;                           // 4
+    std::int64_t model_version = 0;               // 5
+    std::string doc_string;                       // 6
+    bool has_graph = false;
+    proto::graph graph;                           // 7
+    std::vector<opset_id> opset_import;           // 8
+    std::vector<string_string_entry> metadata_props;  // 14
+    std::vector<proto::function> functions;       // 25
+};
+
+namespace detail {
+
+using protobuf::reader;
+using protobuf::tag;
+
+inline void decode(reader& r, string_string_entry& m);
+inline void decode(reader& r, tensor& m);
+inline void decode(reader& r, type_proto& m);
+inline void decode(reader& r, value_info& m);
+inline void decode(reader& r, attribute& m);
+inline void decode(reader& r, node& m);
+inline void decode(reader& r, graph& m);
+inline void decode(reader& r, opset_id& m);
+inline void decode(reader& r, function& m);
+inline void decode(reader& r, model& m);
+
+/// Decodes the embedded message of field `t` as an M.
+template <class M>
+M read(reader& r, const tag& t) {
+    reader sub = r.read_message(t);
+    M m;
+    decode(sub, m);
+    return m;
+}
+
+inline void decode(reader& r, string_string_entry& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.key = r.read_string(t); break;
+            case 2: m.value = r.read_string(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, tensor& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: r.read_repeated_varint(t, m.dims); break;
+            case 2: m.data_type = r.read_int32(t); break;
+            case 4: r.read_repeated_fixed(t, m.float_data); break;
+            case 5: r.read_repeated_varint(t, m.int32_data); break;
+            case 6: m.string_data.push_back(r.read_string(t)); break;
+            case 7: r.read_repeated_varint(t, m.int64_data); break;
+            case 8: m.name = r.read_string(t); break;
+            case 9: m.raw_data = r.read_string(t); break;
+            case 10: r.read_repeated_fixed(t, m.double_data); break;
+            case 11: r.read_repeated_varint(t, m.uint64_data); break;
+            case 12: m.doc_string = r.read_string(t); break;
+            case 13: m.external_data.push_back(read<string_string_entry>(r, t)); break;
+            case 14: m.data_location = r.read_int32(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode_dimension(reader& r, dimension& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1:
+                m.value = r.read_int64(t);
+                m.has_value = true;
+                break;
+            case 2: m.param = r.read_string(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+/// TypeProto.Tensor and TypeProto.SparseTensor share the layout elem_type = 1, shape = 2.
+inline void decode_tensor_type(reader& r, type_proto& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.elem_type = r.read_int32(t); break;
+            case 2: {
+                m.has_shape = true;
+                m.shape.clear();
+                reader shape = r.read_message(t);
+                for (tag d; shape.next(d);) {
+                    if (d.field != 1) {
+                        shape.skip(d);
+                        continue;
+                    }
+                    reader dim = shape.read_message(d);
+                    decode_dimension(dim, m.shape.emplace_back());
+                }
+                break;
+            }
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, type_proto& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1:
+            case 8: {
+                m.kind = t.field == 1 ? type_kind::tensor : type_kind::sparse_tensor;
+                reader sub = r.read_message(t);
+                decode_tensor_type(sub, m);
+                break;
+            }
+            case 4:
+            case 5:
+            case 9:  // element types of sequence/map/optional are not needed: callers reject the kind
+                r.read_message(t);
+                m.kind = t.field == 4 ? type_kind::sequence : t.field == 5 ? type_kind::map : type_kind::optional;
+                break;
+            case 6: m.denotation = r.read_string(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, value_info& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.name = r.read_string(t); break;
+            case 2: m.type = read<type_proto>(r, t); break;
+            case 3: m.doc_string = r.read_string(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, attribute& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.name = r.read_string(t); break;
+            case 2: m.f = r.read_float(t); break;
+            case 3: m.i = r.read_int64(t); break;
+            case 4: m.s = r.read_string(t); break;
+            case 5: m.t = read<tensor>(r, t); break;
+            case 6: m.g = std::make_shared<graph>(read<graph>(r, t)); break;
+            case 7: r.read_repeated_fixed(t, m.floats); break;
+            case 8: r.read_repeated_varint(t, m.ints); break;
+            case 9: m.strings.push_back(r.read_string(t)); break;
+            case 10: m.tensors.push_back(read<tensor>(r, t)); break;
+            case 11: m.graphs.push_back(std::make_shared<graph>(read<graph>(r, t))); break;
+            case 13: m.doc_string = r.read_string(t); break;
+            case 20: m.type = static_cast<attribute_type>(r.read_int32(t)); break;
+            case 21: m.ref_attr_name = r.read_string(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, node& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.input.push_back(r.read_string(t)); break;
+            case 2: m.output.push_back(r.read_string(t)); break;
+            case 3: m.name = r.read_string(t); break;
+            case 4: m.op_type = r.read_string(t); break;
+            case 5: m.attribute.push_back(read<attribute>(r, t)); break;
+            case 6: m.doc_string = r.read_string(t); break;
+            case 7: m.domain = r.read_string(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, graph& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.node.push_back(read<node>(r, t)); break;
+            case 2: m.name = r.read_string(t); break;
+            case 5: m.initializer.push_back(read<tensor>(r, t)); break;
+            case 10: m.doc_string = r.read_string(t); break;
+            case 11: m.input.push_back(read<value_info>(r, t)); break;
+            case 12: m.output.push_back(read<value_info>(r, t)); break;
+            case 13: m.value_info.push_back(read<value_info>(r, t)); break;
+            case 15:
+                r.read_message(t);
+                ++m.sparse_initializer_count;
+                break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, opset_id& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.domain = r.read_string(t); break;
+            case 2: m.version = r.read_int64(t); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, function& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.name = r.read_string(t); break;
+            case 4: m.input.push_back(r.read_string(t)); break;
+            case 5: m.output.push_back(r.read_string(t)); break;
+            case 6: m.attribute.push_back(r.read_string(t)); break;
+            case 7: m.node.push_back(read<node>(r, t)); break;
+            case 8: m.doc_string = r.read_string(t); break;
+            case 9: m.opset_import.push_back(read<opset_id>(r, t)); break;
+            case 10: m.domain = r.read_string(t); break;
+            case 11: m.attribute_proto.push_back(read<attribute>(r, t)); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+inline void decode(reader& r, model& m) {
+    for (tag t; r.next(t);) {
+        switch (t.field) {
+            case 1: m.ir_version = r.read_int64(t); break;
+            case 2: m.producer_name = r.read_string(t); break;
+            case 3: m.producer_version = r.read_string(t); break;
+            case 4: m.domain = r.read_string(t); break;
+            case 5: m.model_version = r.read_int64(t); break;
+            case 6: m.doc_string = r.read_string(t); break;
+            case 7:
+                m.graph = read<graph>(r, t);
+                m.has_graph = true;
+                break;
+            case 8: m.opset_import.push_back(read<opset_id>(r, t)); break;
+            case 14: m.metadata_props.push_back(read<string_string_entry>(r, t)); break;
+            case 25: m.functions.push_back(read<function>(r, t)); break;
+            default: r.skip(t);
+        }
+    }
+}
+
+/// The whole file as bytes. ensures: throws moir::error("cannot open <path>") when unreadable.
+inline std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, "cannot open " + path);
+    std::string bytes{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+    MOIR_CHECK(!f.bad(), error, "cannot read " + path);
+    return bytes;
+}
+
+inline std::string dims_string(const std::vector<std::int64_t>& dims) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+    return s + "]";
+}
+
+/// A non-negative decimal integer (external data offset/length).
+inline std::uint64_t parse_u64(const std::string& text, const std::string& what) {
+    MOIR_CHECK(!text.empty(), parse_error, what + " is empty");
+    std::uint64_t v = 0;
+    for (char c : text) {
+        MOIR_CHECK(c >= '0' && c <= '9', parse_error, what + " '" + text + "' is not a non-negative integer");
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        MOIR_CHECK(v <= (std::numeric_limits<std::uint64_t>::max() - digit) / 10, parse_error,
+                   what + " '" + text + "' is too large");
+        v = v * 10 + digit;
+    }
+    return v;
+}
+
+/// base_dir/location. ensures: throws parse_error for absolute locations and `..` components.
+inline std::string external_path(const std::string& base_dir, const std::string& location, const std::string& what) {
+    MOIR_CHECK(!location.empty(), parse_error, what + ": external data has no location");
+    const bool absolute = location[0] == '/' || location[0] == '\\' || (location.size() > 1 && location[1] == ':');
+    MOIR_CHECK(!absolute, parse_error, what + ": external data location '" + location + "' is absolute");
+    MOIR_CHECK(location.find('\0') == std::string::npos, parse_error, what + ": external data location has a NUL byte");
+    for (std::size_t begin = 0; begin <= location.size();) {
+        std::size_t end = location.find_first_of("/\\", begin);
+        if (end == std::string::npos) end = location.size();
+        MOIR_CHECK(location.compare(begin, end - begin, "..") != 0, parse_error,
+                   what + ": external data location '" + location + "' leaves the model directory");
+        begin = end + 1;
+    }
+    return base_dir.empty() ? location : base_dir + "/" + location;
+}
+
+inline bool host_is_little_endian() {
+    const std::uint16_t one = 1;
+    std::uint8_t first;
+    std::memcpy(&first, &one, 1);
+    return first == 1;
+}
+
+/// Copies t.bytes() little-endian bytes into t's storage: byte order fixed, bools normalized to 0/1.
+inline void store_little_endian(moir::tensor& t, const char* bytes) {
+    if (t.bytes() == 0) return;
+    std::memcpy(t.raw(), bytes, t.bytes());
+    auto* p = static_cast<std::uint8_t*>(t.raw());
+    const std::size_t esize = size_of(t.type());
+    if (t.type() == element_type::boolean) {
+        for (std::size_t i = 0; i < t.bytes(); ++i) p[i] = p[i] != 0;
+    } else if (esize > 1 && !host_is_little_endian()) {
+        for (std::size_t i = 0; i < t.bytes(); i += esize) {
+            for (std::size_t a = i, b = i + esize - 1; a < b; ++a, --b) std::swap(p[a], p[b]);
+        }
+    }
+}
+
+/// A typed-field element as T: float16 from its bit pattern, bool from non-zero, others cast.
+template <class T, class Src>
+T typed_value(Src v) {
+    if constexpr (std::is_same_v<T, half>) return half::from_bits(static_cast<std::uint16_t>(v));
+    else if constexpr (std::is_same_v<T, bool>) return v != 0;
+    else return static_cast<T>(v);
+}
+
+template <class T, class Src>
+moir::tensor from_typed(const tensor& p, element_type type, std::size_t n, const std::vector<Src>& src,
+                        const char* field, const std::string& what) {
+    MOIR_CHECK(src.size() == n, parse_error,
+               what + ": " + field + " has " + std::to_string(src.size()) + " values, expected " +
+                   std::to_string(n) + " for " + data_type_name(p.data_type) + " " + dims_string(p.dims));
+    moir::tensor t(type, p.dims);
+    T* d = t.data<T>();
+    for (std::size_t i = 0; i < n; ++i) d[i] = typed_value<T>(src[i]);
+    return t;
+}
+
+inline moir::tensor from_external(const tensor& p, element_type type, std::size_t nbytes, const std::string& base_dir,
+                                  const std::string& what) {
+    std::string location;
+    std::uint64_t offset = 0;
+    std::optional<std::uint64_t> length;
+    for (const auto& e : p.external_data) {
+        if (e.key == "location") location = e.value;
+        else if (e.key == "offset") offset = parse_u64(e.value, what + ": external data offset");
+        else if (e.key == "length") length = parse_u64(e.value, what + ": external data length");
+    }
+    const std::string path = external_path(base_dir, location, what);
+    MOIR_CHECK(!length || *length == nbytes, parse_error,
+               what + ": external data length " + std::to_string(*length) + " does not match the " +
+                   std::to_string(nbytes) + " bytes of " + data_type_name(p.data_type) + " " + dims_string(p.dims));
+    std::ifstream f(path, std::ios::binary | std::ios::ate);
+    MOIR_CHECK(f, error, what + ": cannot open external data file " + path);
+    const auto end = f.tellg();
+    MOIR_CHECK(end >= 0, error, what + ": cannot size external data file " + path);
+    const auto file_size = static_cast<std::uint64_t>(end);
+    MOIR_CHECK(offset <= file_size && nbytes <= file_size - offset, parse_error,
+               what + ": external data [" + std::to_string(offset) + ", +" + std::to_string(nbytes) +
+                   ") lies outside " + path + " (" + std::to_string(file_size) + " bytes)");
+    std::string bytes(nbytes, '\0');
+    f.seekg(static_cast<std::streamoff>(offset));
+    f.read(bytes.data(), static_cast<std::streamsize>(nbytes));
+    MOIR_CHECK(f || nbytes == 0, error, what + ": cannot read external data file " + path);
+    moir::tensor t(type, p.dims);
+    store_little_endian(t, bytes.data());
+    return t;
+}
+
+}  // namespace detail
+
+/// Decodes a serialized ModelProto. `source` names the bytes in errors.
+/// ensures: malformed input throws moir::parse_error; never reads outside [data, data + size).
+inline model parse_model(const std::uint8_t* data, std::size_t size, const std::string& source) {
+    protobuf::reader r(data, size, source);
+    model m;
+    detail::decode(r, m);
+    return m;
+}
+
+/// Decodes a serialized TensorProto (e.g. the backend test data input_0.pb).
+inline tensor parse_tensor(const std::uint8_t* data, std::size_t size, const std::string& source) {
+    protobuf::reader r(data, size, source);
+    tensor t;
+    detail::decode(r, t);
+    return t;
+}
+
+/// Reads and decodes a .onnx file. ensures: throws moir::error("cannot open <path>") when missing.
+inline model load_model_file(const std::string& path) {
+    const std::string bytes = detail::read_file(path);
+    return parse_model(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
+}
+
+/// Reads and decodes a file holding one serialized TensorProto.
+inline tensor load_tensor_file(const std::string& path) {
+    const std::string bytes = detail::read_file(path);
+    return parse_tensor(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
+}
+
+/// Converts a TensorProto to a moir::tensor, from raw_data, the typed fields, or external data
+/// (a file relative to base_dir; absolute paths and `..` are rejected).
+/// ensures: throws moir::unsupported_error naming the tensor and type for string, complex,
+/// bfloat16, float8 and 4-bit types; moir::parse_error for negative dims, an overflowing element
+/// count, or a data size that does not match the shape.
+inline moir::tensor to_moir_tensor(const tensor& p, const std::string& base_dir) {
+    const std::string what = "ONNX tensor '" + p.name + "'";
+    const std::optional<element_type> type = to_element_type(p.data_type);
+    MOIR_CHECK(type, unsupported_error, what + ": data type " + data_type_name(p.data_type) + " is not supported");
+    const std::size_t esize = size_of(*type);
+    const std::size_t max = std::numeric_limits<std::size_t>::max() / esize;
+    std::size_t n = 1;
+    for (const std::int64_t d : p.dims) {
+        MOIR_CHECK(d >= 0, parse_error, what + " has a negative dim in " + detail::dims_string(p.dims));
+        const auto ud = static_cast<std::uint64_t>(d);
+        MOIR_CHECK(ud == 0 || n <= max / ud, parse_error,
+                   what + ": the element count of " + detail::dims_string(p.dims) + " overflows");
+        n *= static_cast<std::size_t>(ud);
+    }
+    const std::size_t nbytes = n * esize;
+    if (p.data_location == 1) return detail::from_external(p, *type, nbytes, base_dir, what);
+    MOIR_CHECK(p.data_location == 0, parse_error, what + ": unknown data_location " + std::to_string(p.data_location));
+    if (!p.raw_data.empty()) {
+        MOIR_CHECK(p.raw_data.size() == nbytes, parse_error,
+                   what + ": raw_data has " + std::to_string(p.raw_data.size()) + " bytes, expected " +
+                       std::to_string(nbytes) + " for " + data_type_name(p.data_type) + " " + detail::dims_string(p.dims));
+        moir::tensor t(*type, p.dims);
+        detail::store_little_endian(t, p.raw_data.data());
+        return t;
+    }
+    using detail::from_typed;
+    switch (*type) {
+        case element_type::f32: return from_typed<float>(p, *type, n, p.float_data, "float_data", what);
+        case element_type::f64: return from_typed<double>(p, *type, n, p.double_data, "double_data", what);
+        case element_type::f16: return from_typed<half>(p, *type, n, p.int32_data, "int32_data", what);
+        case element_type::i8: return from_typed<std::int8_t>(p, *type, n, p.int32_data, "int32_data", what);
+        case element_type::i16: return from_typed<std::int16_t>(p, *type, n, p.int32_data, "int32_data", what);
+        case element_type::i32: return from_typed<std::int32_t>(p, *type, n, p.int32_data, "int32_data", what);
+        case element_type::u8: return from_typed<std::uint8_t>(p, *type, n, p.int32_data, "int32_data", what);
+        case element_type::u16: return from_typed<std::uint16_t>(p, *type, n, p.int32_data, "int32_data", what);
+        case element_type::boolean: return from_typed<bool>(p, *type, n, p.int32_data, "int32_data", what);
+        case element_type::i64: return from_typed<std::int64_t>(p, *type, n, p.int64_data, "int64_data", what);
+        case element_type::u32: return from_typed<std::uint32_t>(p, *type, n, p.uint64_data, "uint64_data", what);
+        case element_type::u64: return from_typed<std::uint64_t>(p, *type, n, p.uint64_data, "uint64_data", what);
+        default: break;
+    }
+    throw unsupported_error(what + ": data type " + data_type_name(p.data_type) + " is not supported");
+}
+
+}  // namespace moir::onnx::proto
+
+#endif  // MOIR_FRONTENDS_ONNX_ONNX_PROTO_HPP
+
+#include <cstdint>        // int64_t
+#include <optional>       // optional
+#include <string>         // string
+#include <type_traits>    // is_same_v
+#include <unordered_map>  // unordered_map
+#include <vector>         // vector
+
+namespace moir::onnx {
+
+/// The ONNX default domain as moir spells it: "" ("ai.onnx" is the same domain).
+inline std::string normalize_domain(const std::string& domain) { return domain == "ai.onnx" ? std::string() : domain; }
+
+/// The common node view (frontends::basic_context's NodeView) over an ONNX NodeProto.
+class node_view {
+public:
+    explicit node_view(const proto::node& n) : n_(&n) {}
+    const proto::node& proto() const { return *n_; }
+    std::string name() const { return n_->name; }
+    std::string op_type() const { return n_->op_type; }
+    std::size_t input_count() const { return n_->input.size(); }
+    std::string input_name(std::size_t i) const { return n_->input.at(i); }
+    std::size_t output_count() const { return n_->output.size(); }
+    std::string output_name(std::size_t i) const { return n_->output.at(i); }
+    /// The NodeProto attribute `key`, or nullptr.
+    const proto::attribute* find(const std::string& key) const {
+        for (const auto& a : n_->attribute)
+            if (a.name == key) return &a;
+        return nullptr;
+    }
+    /// Attribute `key` as T (int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
+    /// std::vector<std::string>), or nullopt when absent.
+    template <class T>
+    std::optional<T> attribute(const std::string& key) const {
+        const proto::attribute* a = find(key);
+        if (!a) return std::nullopt;
+        if constexpr (std::is_same_v<T, std::int64_t>) return a->i;
+        else if constexpr (std::is_same_v<T, float>) return a->f;
+        else if constexpr (std::is_same_v<T, std::string>) return a->s;
+        else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) return a->ints;
+        else if constexpr (std::is_same_v<T, std::vector<float>>) return a->floats;
+        else if constexpr (std::is_same_v<T, std::vector<std::string>>) return a->strings;
+        else static_assert(sizeof(T) == 0, "moir: ONNX attributes are int64_t, float, string or lists of them");
+    }
+
+private:
+    const proto::node* n_;
+};
+
+/// What the ONNX converters share of one graph besides the common graph_builder.
+struct graph_info {
+    std::string base_dir;       ///< for external data
+    std::int64_t opset = 0;     ///< default-domain opset version
+};
+
+/// What a converter sees of one ONNX node: the common context plus the opset and ONNX's
+/// attribute spellings.
+class context : public frontends::basic_context<node_view> {
+public:
+    context(frontends::graph_builder& g, const node_view& n, const graph_info& info)
+        : basic_context(g, n), info_(&info) {}
+
+    const proto::node& onnx_node() const { return node().proto(); }
+    std::int64_t opset() const { return info_->opset; }
+
+    // ---- attributes, in ONNX's spellings ----
+    const proto::attribute* attr(const std::string& key) const { return node().find(key); }
+    bool has_attr(const std::string& key) const { return attr(key) != nullptr; }
+    std::int64_t attr_int(const std::string& key, std::int64_t def) const { return basic_context::attr(key, def); }
+    float attr_float(const std::string& key, float def) const { return basic_context::attr(key, def); }
+    std::string attr_string(const std::string& key, const std::string& def) const { return basic_context::attr(key, def); }
+    std::vector<std::int64_t> attr_ints(const std::string& key, std::vector<std::int64_t> def = {}) const {
+        return basic_context::attr(key, std::move(def));
+    }
+    std::vector<float> attr_floats(const std::string& key, std::vector<float> def = {}) const {
+        return basic_context::attr(key, std::move(def));
+    }
+    /// requires: the attribute exists and is a tensor.
+    tensor attr_tensor(const std::string& key) const {
+        const auto* a = attr(key);
+        MOIR_CHECK(a && a->t, error, "attribute '" + key + "' must be a tensor");
+        return proto::to_moir_tensor(*a->t, info_->base_dir);
+    }
+
+private:
+    const graph_info* info_;
+};
+
+/// A converter adds the moir nodes of one ONNX node and binds every ONNX output it produces.
+using converter = frontends::basic_op_table<context>::converter;
+
+/// ONNX op type (per domain; "ai.onnx" and "" are the default domain) -> converter, with the first
+/// opset version it handles. The highest since_version <= the model's opset wins.
+class op_table : public frontends::basic_op_table<context> {
+    using base = frontends::basic_op_table<context>;
+
+public:
+    /// Registers `fn` for op_type from opset `since_version` on. domain "" is the default domain.
+    void add(const std::string& op_type, converter fn, std::int64_t since_version = 1, const std::string& domain = "") {
+        base::add(op_type, std::move(fn), since_version, normalize_domain(domain));
+    }
+    /// The converter of op_type at this opset, or nullptr.
+    const converter* find(const std::string& domain, const std::string& op_type, std::int64_t opset) const {
+        return base::find(normalize_domain(domain), op_type, opset);
+    }
+};
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_ACTIVATIONS_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_ACTIVATIONS_HPP
+
+// ONNX activations -> moir ops: Relu, Sigmoid, Clip, HardSigmoid, HardSwish, Softmax.
+
+#ifndef MOIR_FRONTENDS_ONNX_OPS_ELEMENTWISE_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_ELEMENTWISE_HPP
+
+// ONNX element-wise arithmetic -> moir element-wise ops (numpy broadcasting, opset 7+).
+
+
+namespace moir::onnx {
+
+namespace detail {
+/// Converter of a binary op: y = Op(a, b).
+template <class Op>
+void binary(context& c) {
+    c.set_output(0, c.add<Op>({}, {c.input(0), c.input(1)}));
+}
+/// Converter of a unary op: y = Op(x).
+template <class Op>
+void unary(context& c) {
+    c.set_output(0, c.add<Op>({}, {c.input(0)}));
+}
+/// Converter of a variadic op (ONNX Max, Min, Sum): a left fold of the binary Op.
+template <class Op>
+void variadic(context& c) {
+    output_ref acc = c.input(0);
+    for (std::size_t i = 1; i < c.input_count(); ++i)
+        acc = c.add<Op>({}, {acc, c.input(i)}, i + 1 == c.input_count() ? "" : "/" + std::to_string(i));
+    c.set_output(0, acc);
+}
+}  // namespace detail
+
+/// Registers Add, Sub, Mul, Div, Pow, Max, Min, Sum, Sqrt, Exp, Tanh.
+inline void register_elementwise(op_table& t) {
+    t.add("Add", detail::binary<moir::ops::add>);
+    t.add("Sub", detail::binary<moir::ops::subtract>);
+    t.add("Mul", detail::binary<moir::ops::multiply>);
+    t.add("Div", [](context& c) {
+        // ONNX Div truncates integers; OpenVINO's default is Python's floor division
+        c.set_output(0, c.add<moir::ops::divide>({moir::ops::auto_broadcast::numpy, false}, {c.input(0), c.input(1)}));
+    });
+    t.add("Pow", [](context& c) {
+        output_ref base = c.input(0), exponent = c.input(1);
+        const element_type bt = c.input_port(0).type;
+        if (c.input_port(1).type != bt) exponent = c.add<moir::ops::convert>({bt}, {exponent}, "/exponent");
+        c.set_output(0, c.add<moir::ops::power>({}, {base, exponent}));
+    });
+    t.add("Max", detail::variadic<moir::ops::maximum>);
+    t.add("Min", detail::variadic<moir::ops::minimum>);
+    t.add("Sum", detail::variadic<moir::ops::add>);
+    t.add("Sqrt", detail::unary<moir::ops::sqrt>);
+    t.add("Exp", detail::unary<moir::ops::exp>);
+    t.add("Tanh", detail::unary<moir::ops::tanh>);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_ELEMENTWISE_HPP
+
+#include <limits>  // numeric_limits
+
+namespace moir::onnx {
+
+namespace detail {
+inline void clip(context& c) {
+    const element_type t = c.input_port(0).type;
+    double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+    output_ref x = c.input(0);
+    if (c.opset() < 11) {
+        lo = c.attr_float("min", -std::numeric_limits<float>::max());
+        hi = c.attr_float("max", std::numeric_limits<float>::max());
+    } else {
+        // min and max are optional inputs; constant ones become Clamp's attributes
+        const auto lo_v = c.const_input(1), hi_v = c.const_input(2);
+        if ((c.has_input(1) && !lo_v) || (c.has_input(2) && !hi_v)) {
+            if (c.has_input(1)) x = c.add<moir::ops::maximum>({}, {x, c.input(1)}, "/min");
+            if (c.has_input(2)) x = c.add<moir::ops::minimum>({}, {x, c.input(2)}, c.has_input(1) ? "/max" : "");
+            c.set_output(0, x);
+            return;
+        }
+        if (lo_v) lo = lo_v->at_as<double>(0);
+        if (hi_v) hi = hi_v->at_as<double>(0);
+    }
+    if (is_integer(t)) {  // Clamp's bounds are doubles; keep integer clips exact through min/max
+        lo = std::max(lo, -9.0e18);
+        hi = std::min(hi, 9.0e18);
+    }
+    c.set_output(0, c.add<moir::ops::clamp>({lo, hi}, {x}));
+}
+
+inline void softmax(context& c) {
+    const auto& in = c.input_port(0);
+    MOIR_CHECK(!in.shape.rank_dynamic, unsupported_error, "Softmax needs an input of known rank");
+    const auto rank = static_cast<std::int64_t>(in.shape.rank());
+    std::int64_t axis = c.attr_int("axis", c.opset() < 13 ? 1 : -1);
+    if (axis < 0) axis += rank;
+    if (c.opset() >= 13 || axis == rank - 1) {
+        c.set_output(0, c.add<moir::ops::softmax>({axis}, {c.input(0)}));
+        return;
+    }
+    // opset < 13: softmax over the input flattened to 2-D at `axis`
+    std::int64_t inner = 1;
+    for (std::int64_t i = axis; i < rank; ++i) {
+        MOIR_CHECK(in.shape.dims[static_cast<std::size_t>(i)] >= 0, unsupported_error,
+                   "Softmax (opset < 13) over dynamic trailing dims is not supported");
+        inner *= in.shape.dims[static_cast<std::size_t>(i)];
+    }
+    const output_ref flat = c.add<moir::ops::reshape>(
+        {true}, {c.input(0), c.constant(tensor::from_vector<std::int64_t>({-1, inner}), "/flat_shape")}, "/flatten");
+    const output_ref sm = c.add<moir::ops::softmax>({1}, {flat}, "/softmax");
+    const output_ref shp = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+    c.set_output(0, c.add<moir::ops::reshape>({false}, {sm, shp}));
+}
+}  // namespace detail
+
+/// Registers Relu, Sigmoid, Clip, HardSigmoid, HardSwish, Softmax.
+inline void register_activations(op_table& t) {
+    t.add("Relu", detail::unary<moir::ops::relu>);
+    t.add("Sigmoid", detail::unary<moir::ops::sigmoid>);
+    t.add("HardSwish", detail::unary<moir::ops::hswish>);
+    t.add("Clip", detail::clip);
+    t.add("HardSigmoid", [](context& c) {
+        const element_type et = c.input_port(0).type;
+        const auto scalar = [&](float v, const char* n) {
+            return c.constant(tensor::scalar(v).converted(et), n);
+        };
+        c.set_output(0, c.add<moir::ops::hard_sigmoid>(
+                            {}, {c.input(0), scalar(c.attr_float("alpha", 0.2f), "/alpha"),
+                                 scalar(c.attr_float("beta", 0.5f), "/beta")}));
+    });
+    t.add("Softmax", detail::softmax);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_ACTIVATIONS_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_NN_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_NN_HPP
+
+// ONNX neural-network ops -> moir ops: Conv, ConvTranspose, BatchNormalization, MaxPool,
+// AveragePool, GlobalAveragePool, GlobalMaxPool, Resize, Upsample, Gemm, MatMul.
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string, to_string
+#include <type_traits>  // is_same_v
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail {
+inline moir::ops::pad_type onnx_auto_pad(const context& c) {
+    const std::string p = c.attr_string("auto_pad", "NOTSET");
+    if (p == "NOTSET" || p.empty()) return moir::ops::pad_type::explicit_;
+    if (p == "SAME_UPPER") return moir::ops::pad_type::same_upper;
+    if (p == "SAME_LOWER") return moir::ops::pad_type::same_lower;
+    if (p == "VALID") return moir::ops::pad_type::valid;
+    throw parse_error("unknown auto_pad '" + p + "'");
+}
+
+/// The sliding-window attributes every conv/pool node shares, for `k` spatial axes.
+struct window {
+    std::vector<std::int64_t> strides, dilations, pads_begin, pads_end;
+    moir::ops::pad_type auto_pad;
+};
+inline window onnx_window(const context& c, std::size_t k) {
+    window w;
+    w.strides = c.attr_ints("strides", std::vector<std::int64_t>(k, 1));
+    w.dilations = c.attr_ints("dilations", std::vector<std::int64_t>(k, 1));
+    const auto pads = c.attr_ints("pads", std::vector<std::int64_t>(2 * k, 0));
+    MOIR_CHECK(w.strides.size() == k && w.dilations.size() == k && pads.size() == 2 * k, parse_error,
+               "strides/dilations/pads do not match the " + std::to_string(k) + " spatial axes");
+    w.pads_begin.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(k));
+    w.pads_end.assign(pads.begin() + static_cast<std::ptrdiff_t>(k), pads.end());
+    w.auto_pad = onnx_auto_pad(c);
+    return w;
+}
+
+/// A weight reshaped to `dims`: folded when constant, a Reshape node otherwise.
+inline output_ref reshaped(context& c, std::size_t input, std::vector<std::int64_t> dims, const std::string& suffix) {
+    if (auto v = c.const_input(input)) {
+        // resolve one -1 from the constant's element count, as Reshape would
+        std::int64_t known = 1;
+        for (auto d : dims) known *= d < 0 ? 1 : d;
+        for (auto& d : dims)
+            if (d < 0 && known > 0) d = static_cast<std::int64_t>(v->numel()) / known;
+        return c.constant(v->reshaped(dims), suffix);
+    }
+    return c.add<moir::ops::reshape>({true}, {c.input(input), c.constant(tensor::from_vector(dims), suffix + "/shape")},
+                                     suffix);
+}
+
+/// y + bias where bias [C] broadcasts over axis 1 of a rank-`rank` tensor.
+inline output_ref add_channel_bias(context& c, output_ref y, std::size_t bias_input, std::size_t rank) {
+    std::vector<std::int64_t> dims(rank, 1);
+    dims[1] = -1;
+    if (auto v = c.const_input(bias_input)) dims[1] = static_cast<std::int64_t>(v->numel());
+    return c.add<moir::ops::add>({}, {y, reshaped(c, bias_input, dims, "/bias")});
+}
+
+inline std::size_t spatial_rank(context& c, std::size_t weights_input) {
+    const auto& w = c.input_port(weights_input).shape;
+    MOIR_CHECK(!w.rank_dynamic && w.rank() >= 3, unsupported_error, "the weights must have a known rank >= 3");
+    return w.rank() - 2;
+}
+
+inline void conv(context& c) {
+    const std::size_t k = spatial_rank(c, 1);
+    const window w = onnx_window(c, k);
+    const std::int64_t group = c.attr_int("group", 1);
+    MOIR_CHECK(group >= 1, parse_error, "group must be >= 1");
+    output_ref y;
+    if (group == 1) {
+        moir::ops::convolution::attrs a;
+        a.strides = w.strides;
+        a.pads_begin = w.pads_begin;
+        a.pads_end = w.pads_end;
+        a.dilations = w.dilations;
+        a.auto_pad = w.auto_pad;
+        y = c.add<moir::ops::convolution>(a, {c.input(0), c.input(1)}, c.has_input(2) ? "/conv" : "");
+    } else {
+        const auto& ws = c.input_port(1).shape.dims;
+        MOIR_CHECK(ws[0] >= 0 && ws[0] % group == 0, shape_error,
+                   "the weights' output channels (" + std::to_string(ws[0]) + ") are not divisible by group " +
+                       std::to_string(group));
+        std::vector<std::int64_t> gdims{group, ws[0] / group};
+        gdims.insert(gdims.end(), ws.begin() + 1, ws.end());
+        moir::ops::group_convolution::attrs a;
+        a.strides = w.strides;
+        a.pads_begin = w.pads_begin;
+        a.pads_end = w.pads_end;
+        a.dilations = w.dilations;
+        a.auto_pad = w.auto_pad;
+        y = c.add<moir::ops::group_convolution>(a, {c.input(0), reshaped(c, 1, gdims, "/weights")},
+                                                c.has_input(2) ? "/conv" : "");
+    }
+    if (c.has_input(2)) y = add_channel_bias(c, y, 2, k + 2);
+    c.set_output(0, y);
+}
+
+inline void conv_transpose(context& c) {
+    const std::size_t k = spatial_rank(c, 1);
+    window w = onnx_window(c, k);
+    const std::int64_t group = c.attr_int("group", 1);
+    auto output_padding = c.attr_ints("output_padding", std::vector<std::int64_t>(k, 0));
+    const auto output_shape = c.attr_ints("output_shape");
+    const auto& xs = c.input_port(0).shape;
+    const auto& ws = c.input_port(1).shape.dims;
+    MOIR_CHECK(output_padding.size() == k, parse_error, "output_padding does not match the spatial axes");
+    if (!output_shape.empty() || w.auto_pad == moir::ops::pad_type::same_upper ||
+        w.auto_pad == moir::ops::pad_type::same_lower) {
+        // ONNX derives the pads from the requested output size
+        const std::size_t off = output_shape.size() > k ? output_shape.size() - k : 0;
+        for (std::size_t i = 0; i < k; ++i) {
+            const std::int64_t in = xs.rank_dynamic ? -1 : xs.dims[i + 2];
+            MOIR_CHECK(in >= 0 && ws[i + 2] >= 0, unsupported_error,
+                       "ConvTranspose with output_shape or SAME padding needs static spatial dims");
+            const std::int64_t out = output_shape.empty() ? in * w.strides[i] : output_shape[off + i];
+            const std::int64_t total =
+                w.strides[i] * (in - 1) + output_padding[i] + (ws[i + 2] - 1) * w.dilations[i] + 1 - out;
+            if (total < 0) {  // the output is larger than the full transpose: extend with output_padding
+                output_padding[i] -= total;
+                w.pads_begin[i] = w.pads_end[i] = 0;
+                continue;
+            }
+            const bool upper = w.auto_pad == moir::ops::pad_type::same_upper;
+            w.pads_begin[i] = upper ? total / 2 : total - total / 2;
+            w.pads_end[i] = total - w.pads_begin[i];
+        }
+        w.auto_pad = moir::ops::pad_type::explicit_;
+    }
+    output_ref y;
+    const std::string suffix = c.has_input(2) ? "/deconv" : "";
+    if (group == 1) {
+        moir::ops::convolution_backprop_data::attrs a;
+        a.strides = w.strides;
+        a.pads_begin = w.pads_begin;
+        a.pads_end = w.pads_end;
+        a.dilations = w.dilations;
+        a.auto_pad = w.auto_pad;
+        a.output_padding = output_padding;
+        y = c.add<moir::ops::convolution_backprop_data>(a, {c.input(0), c.input(1)}, suffix);
+    } else {
+        MOIR_CHECK(ws[0] >= 0 && ws[0] % group == 0, shape_error, "input channels are not divisible by group");
+        std::vector<std::int64_t> gdims{group, ws[0] / group};
+        gdims.insert(gdims.end(), ws.begin() + 1, ws.end());
+        moir::ops::group_convolution_backprop_data::attrs a;
+        a.strides = w.strides;
+        a.pads_begin = w.pads_begin;
+        a.pads_end = w.pads_end;
+        a.dilations = w.dilations;
+        a.auto_pad = w.auto_pad;
+        a.output_padding = output_padding;
+        y = c.add<moir::ops::group_convolution_backprop_data>(a, {c.input(0), reshaped(c, 1, gdims, "/weights")}, suffix);
+    }
+    if (c.has_input(2)) y = add_channel_bias(c, y, 2, k + 2);
+    c.set_output(0, y);
+}
+
+/// BatchNormalization with training_mode=1: normalizes with the batch statistics (mean and population
+/// variance over every axis but 1) and outputs running_mean/var = input * momentum + batch * (1 - momentum).
+inline void batch_norm_training(context& c) {
+    const auto& xs = c.input_port(0).shape;
+    MOIR_CHECK(!xs.rank_dynamic && xs.rank() >= 2, unsupported_error, "training-mode BatchNormalization needs a known rank >= 2");
+    const element_type et = c.input_port(0).type;
+    std::vector<std::int64_t> axes{0};
+    for (std::size_t i = 2; i < xs.rank(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    const output_ref ax = c.constant(tensor::from_vector(axes), "/axes");
+    auto scalar = [&](float v, const std::string& s) { return c.constant(tensor::scalar(v).converted(et), s); };
+    const output_ref x = c.input(0);
+    const output_ref mean = c.add<moir::ops::reduce_mean>({true}, {x, ax}, "/mean");
+    const output_ref d = c.add<moir::ops::subtract>({}, {x, mean}, "/centered");
+    const output_ref var = c.add<moir::ops::reduce_mean>({true}, {c.add<moir::ops::multiply>({}, {d, d}, "/sq"), ax}, "/var");
+    const output_ref std_dev = c.add<moir::ops::sqrt>(
+        {}, {c.add<moir::ops::add>({}, {var, scalar(c.attr_float("epsilon", 1e-5f), "/eps")}, "/var_eps")}, "/std");
+    std::vector<std::int64_t> cdims(xs.rank(), 1);
+    cdims[1] = -1;
+    const output_ref scale = reshaped(c, 1, cdims, "/scale");
+    const output_ref bias = reshaped(c, 2, cdims, "/bias");
+    output_ref y = c.add<moir::ops::divide>({}, {d, std_dev}, "/normalized");
+    y = c.add<moir::ops::add>({}, {c.add<moir::ops::multiply>({}, {y, scale}, "/scaled"), bias});
+    c.set_output(0, y);
+    const float momentum = c.attr_float("momentum", 0.9f);
+    const output_ref vector_shape = c.constant(tensor::from_vector(std::vector<std::int64_t>{-1}), "/vector");
+    auto running = [&](std::size_t input, output_ref batch, const std::string& s) {
+        const output_ref b = c.add<moir::ops::reshape>({false}, {batch, vector_shape}, s + "/batch");
+        return c.add<moir::ops::add>(
+            {}, {c.add<moir::ops::multiply>({}, {c.input(input), scalar(momentum, s + "/momentum")}, s + "/old"),
+                 c.add<moir::ops::multiply>({}, {b, scalar(1.0f - momentum, s + "/rate")}, s + "/new")}, s);
+    };
+    if (c.output_used(1)) c.set_output(1, running(3, mean, "/running_mean"));
+    if (c.output_used(2)) c.set_output(2, running(4, var, "/running_var"));
+}
+
+inline void batch_norm(context& c) {
+    if (c.attr_int("training_mode", 0) != 0) return batch_norm_training(c);
+    for (std::size_t i = 1; i < c.output_count(); ++i)
+        MOIR_CHECK(!c.output_used(i), unsupported_error, "the running mean/var outputs (training) are not supported");
+    moir::ops::batch_norm_inference::attrs a;
+    a.epsilon = c.attr_float("epsilon", 1e-5f);
+    c.set_output(0, c.add<moir::ops::batch_norm_inference>(a, {c.input(0), c.input(1), c.input(2), c.input(3), c.input(4)}));
+}
+
+/// MaxPool with dilations or the Indices output: MaxPool-8 (its indices count over the whole
+/// tensor, ONNX's storage_order 0; storage_order 1 re-linearizes the spatial position column-major).
+inline void max_pool_with_indices(context& c, const std::vector<std::int64_t>& kernel, const window& w) {
+    moir::ops::max_pool_v8::attrs a;
+    a.strides = w.strides;
+    a.dilations = w.dilations;
+    a.pads_begin = w.pads_begin;
+    a.pads_end = w.pads_end;
+    a.kernel = kernel;
+    a.auto_pad = w.auto_pad;
+    a.rounding_type = c.attr_int("ceil_mode", 0) ? moir::ops::rounding_type::ceil : moir::ops::rounding_type::floor;
+    a.index_element_type = element_type::i64;
+    a.axis = 0;
+    const node_id id = c.add_node<moir::ops::max_pool_v8>(a, {c.input(0)});
+    c.set_output(0, {id, 0});
+    if (!c.output_used(1)) return;
+    output_ref idx{id, 1};
+    if (c.attr_int("storage_order", 0) != 0 && kernel.size() > 1) {
+        // idx = plane * P + row-major(spatial); make it plane * P + column-major(spatial)
+        const auto& xs = c.input_port(0).shape;
+        MOIR_CHECK(!xs.rank_dynamic && xs.is_static(), unsupported_error,
+                   "MaxPool with storage_order=1 needs a static input shape");
+        std::int64_t plane = 1;
+        for (std::size_t i = 2; i < xs.rank(); ++i) plane *= xs.dims[i];
+        auto k = [&](std::int64_t v, const std::string& s) { return c.constant(tensor::scalar<std::int64_t>(v), s); };
+        auto div = [&](output_ref x, output_ref y, const std::string& s) {
+            return c.add<moir::ops::divide>({moir::ops::auto_broadcast::numpy, true}, {x, y}, s);
+        };
+        const output_ref plane_c = k(plane, "/indices/plane");
+        const output_ref base = c.add<moir::ops::multiply>({}, {div(idx, plane_c, "/indices/n"), plane_c}, "/indices/base");
+        output_ref rest = c.add<moir::ops::subtract>({}, {idx, base}, "/indices/rest");
+        output_ref col = base;
+        std::int64_t col_stride = 1;  // column-major stride of axis i
+        std::vector<std::int64_t> row_stride(xs.rank(), 1);
+        for (std::size_t i = xs.rank() - 1; i-- > 2;) row_stride[i] = row_stride[i + 1] * xs.dims[i + 1];
+        for (std::size_t i = 2; i < xs.rank(); ++i) {
+            const std::string s = "/indices/axis" + std::to_string(i);
+            const output_ref rs = k(row_stride[i], s + "/row");
+            const output_ref coord = div(rest, rs, s + "/coord");
+            rest = c.add<moir::ops::subtract>({}, {rest, c.add<moir::ops::multiply>({}, {coord, rs}, s + "/used")}, s + "/rest");
+            col = c.add<moir::ops::add>({}, {col, c.add<moir::ops::multiply>({}, {coord, k(col_stride, s + "/col")}, s + "/term")}, s);
+            col_stride *= xs.dims[i];
+        }
+        idx = col;
+    }
+    c.set_output(1, idx);
+}
+
+template <class Pool>
+void pool(context& c) {
+    const auto kernel = c.attr_ints("kernel_shape");
+    MOIR_CHECK(!kernel.empty(), parse_error, "kernel_shape is required");
+    const window w = onnx_window(c, kernel.size());
+    bool dilated = false;
+    for (auto d : w.dilations) dilated = dilated || d != 1;
+    if constexpr (std::is_same_v<Pool, moir::ops::max_pool>) {
+        if (dilated || c.output_used(1)) return max_pool_with_indices(c, kernel, w);
+    }
+    MOIR_CHECK(!dilated, unsupported_error, "AveragePool with dilations is not supported");
+    typename Pool::attrs a;
+    a.strides = w.strides;
+    a.pads_begin = w.pads_begin;
+    a.pads_end = w.pads_end;
+    a.kernel = kernel;
+    a.auto_pad = w.auto_pad;
+    a.rounding_type = c.attr_int("ceil_mode", 0) ? moir::ops::rounding_type::ceil : moir::ops::rounding_type::floor;
+    if constexpr (std::is_same_v<Pool, moir::ops::avg_pool>) a.exclude_pad = c.attr_int("count_include_pad", 0) == 0;
+    c.set_output(0, c.add<Pool>(a, {c.input(0)}));
+}
+
+template <class Reduce>
+void global_pool(context& c) {
+    const auto& s = c.input_port(0).shape;
+    MOIR_CHECK(!s.rank_dynamic && s.rank() >= 3, unsupported_error, "global pooling needs an input of known rank >= 3");
+    std::vector<std::int64_t> axes;
+    for (std::size_t i = 2; i < s.rank(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    c.set_output(0, c.add<Reduce>({true}, {c.input(0), c.constant(tensor::from_vector(axes), "/axes")}));
+}
+
+inline void gemm(context& c) {
+    moir::ops::matmul::attrs a;
+    a.transpose_a = c.attr_int("transA", 0) != 0;
+    a.transpose_b = c.attr_int("transB", 0) != 0;
+    const float alpha = c.attr_float("alpha", 1.0f), beta = c.attr_float("beta", 1.0f);
+    const element_type et = c.input_port(0).type;
+    output_ref y = c.add<moir::ops::matmul>(a, {c.input(0), c.input(1)}, "/matmul");
+    if (alpha != 1.0f) y = c.add<moir::ops::multiply>({}, {y, c.constant(tensor::scalar(alpha).converted(et), "/alpha")}, "/scaled");
+    if (c.has_input(2) && beta != 0.0f) {
+        output_ref bias = c.input(2);
+        if (beta != 1.0f) bias = c.add<moir::ops::multiply>({}, {bias, c.constant(tensor::scalar(beta).converted(et), "/beta")}, "/beta_c");
+        y = c.add<moir::ops::add>({}, {y, bias});
+    }
+    c.set_output(0, y);
+}
+}  // namespace detail
+
+/// Registers Conv, ConvTranspose, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool,
+/// GlobalMaxPool, Gemm, MatMul (Resize and Upsample are in ops/resize.hpp).
+inline void register_nn(op_table& t) {
+    t.add("Conv", detail::conv);
+    t.add("ConvTranspose", detail::conv_transpose);
+    t.add("BatchNormalization", detail::batch_norm);
+    t.add("MaxPool", detail::pool<moir::ops::max_pool>);
+    t.add("AveragePool", detail::pool<moir::ops::avg_pool>);
+    t.add("GlobalAveragePool", detail::global_pool<moir::ops::reduce_mean>);
+    t.add("GlobalMaxPool", detail::global_pool<moir::ops::reduce_max>);
+    t.add("Gemm", detail::gemm);
+    t.add("MatMul", [](context& c) { c.set_output(0, c.add<moir::ops::matmul>({}, {c.input(0), c.input(1)})); });
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_NN_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_RESIZE_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_RESIZE_HPP
+
+// ONNX Resize (opset 10, 11, 13, 18) and Upsample (opset 7, 9) -> moir interpolate (OpenVINO
+// Interpolate-11).
+
+
+#include <string>  // string
+#include <vector>  // vector
+
+namespace moir::onnx {
+
+namespace detail {
+inline moir::ops::interpolate_mode onnx_resize_mode(const std::string& m) {
+    if (m == "nearest") return moir::ops::interpolate_mode::nearest;
+    if (m == "linear" || m == "bilinear") return moir::ops::interpolate_mode::linear_onnx;
+    if (m == "cubic") return moir::ops::interpolate_mode::cubic;
+    throw unsupported_error("resize mode '" + m + "' is not supported");
+}
+inline moir::ops::coordinate_transformation_mode onnx_coordinate_mode(const std::string& m) {
+    using ctm = moir::ops::coordinate_transformation_mode;
+    if (m == "half_pixel") return ctm::half_pixel;
+    if (m == "pytorch_half_pixel") return ctm::pytorch_half_pixel;
+    if (m == "asymmetric") return ctm::asymmetric;
+    if (m == "tf_half_pixel_for_nn") return ctm::tf_half_pixel_for_nn;
+    if (m == "align_corners") return ctm::align_corners;
+    throw unsupported_error("coordinate_transformation_mode '" + m + "' is not supported");
+}
+inline moir::ops::nearest_mode onnx_nearest_mode(const std::string& m) {
+    using nm = moir::ops::nearest_mode;
+    if (m == "round_prefer_floor") return nm::round_prefer_floor;
+    if (m == "round_prefer_ceil") return nm::round_prefer_ceil;
+    if (m == "floor") return nm::floor;
+    if (m == "ceil") return nm::ceil;
+    throw unsupported_error("nearest_mode '" + m + "' is not supported");
+}
+
+/// A non-empty constant or non-constant input i, or nullopt when absent or an empty constant.
+inline std::optional<output_ref> present(context& c, std::size_t i) {
+    if (!c.has_input(i)) return std::nullopt;
+    if (auto v = c.const_input(i); v && v->numel() == 0) return std::nullopt;
+    return c.input(i);
+}
+
+inline void resize(context& c) {
+    moir::ops::interpolate::attrs a;
+    a.mode = onnx_resize_mode(c.attr_string("mode", "nearest"));
+    std::optional<output_ref> scales, sizes, axes;
+    if (c.opset() < 11) {  // Resize-10: X, scales; asymmetric coordinates, floor for nearest
+        a.coordinate_transformation_mode = moir::ops::coordinate_transformation_mode::asymmetric;
+        a.nearest_mode = moir::ops::nearest_mode::floor;
+        scales = c.input(1);
+    } else {
+        const std::string ctm = c.attr_string("coordinate_transformation_mode", "half_pixel");
+        MOIR_CHECK(ctm != "tf_crop_and_resize", unsupported_error, "tf_crop_and_resize is not supported");
+        a.coordinate_transformation_mode = onnx_coordinate_mode(ctm);
+        a.nearest_mode = onnx_nearest_mode(c.attr_string("nearest_mode", "round_prefer_floor"));
+        a.cube_coeff = c.attr_float("cubic_coeff_a", -0.75f);
+        MOIR_CHECK(c.attr_int("exclude_outside", 0) == 0, unsupported_error, "exclude_outside=1 is not supported");
+        MOIR_CHECK(c.attr_int("antialias", 0) == 0, unsupported_error, "antialias=1 is not supported");
+        MOIR_CHECK(c.attr_string("keep_aspect_ratio_policy", "stretch") == "stretch", unsupported_error,
+                   "keep_aspect_ratio_policy other than stretch is not supported");
+        scales = present(c, 2);
+        sizes = present(c, 3);
+        if (c.has_attr("axes")) axes = c.constant(tensor::from_vector(c.attr_ints("axes")), "/axes");
+    }
+    std::vector<output_ref> in{c.input(0)};
+    if (sizes) {
+        a.shape_calculation_mode = moir::ops::shape_calculation_mode::sizes;
+        in.push_back(*sizes);
+    } else {
+        MOIR_CHECK(scales, parse_error, "Resize needs scales or sizes");
+        a.shape_calculation_mode = moir::ops::shape_calculation_mode::scales;
+        in.push_back(*scales);
+    }
+    if (axes) in.push_back(*axes);
+    c.set_output(0, c.add<moir::ops::interpolate>(a, in));
+}
+
+inline void upsample(context& c) {
+    moir::ops::interpolate::attrs a;
+    a.mode = onnx_resize_mode(c.attr_string("mode", "nearest"));
+    a.coordinate_transformation_mode = moir::ops::coordinate_transformation_mode::asymmetric;
+    a.nearest_mode = moir::ops::nearest_mode::floor;
+    a.shape_calculation_mode = moir::ops::shape_calculation_mode::scales;
+    const output_ref scales = c.opset() < 9 ? c.constant(tensor::from_vector(c.attr_floats("scales")), "/scales") : c.input(1);
+    c.set_output(0, c.add<moir::ops::interpolate>(a, {c.input(0), scales}));
+}
+}  // namespace detail
+
+/// Registers Resize and Upsample.
+inline void register_resize(op_table& t) {
+    t.add("Resize", detail::resize, 10);
+    t.add("Upsample", detail::upsample, 7);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_RESIZE_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_TENSOR_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_TENSOR_HPP
+
+// ONNX tensor and shape ops -> moir ops: Constant, Identity, Dropout, Cast, Shape, Reshape, Flatten,
+// Transpose, Squeeze, Unsqueeze, Concat, Slice, Gather, and the reductions.
+
+
+#include <cstdint>  // int64_t
+#include <limits>   // numeric_limits
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail {
+inline void constant_node(context& c) {
+    tensor v;
+    if (c.has_attr("value")) v = c.attr_tensor("value");
+    else if (c.has_attr("value_float")) v = tensor::scalar(c.attr_float("value_float", 0));
+    else if (c.has_attr("value_floats")) v = tensor::from_vector(c.attr_floats("value_floats"));
+    else if (c.has_attr("value_int")) v = tensor::scalar<std::int64_t>(c.attr_int("value_int", 0));
+    else if (c.has_attr("value_ints")) v = tensor::from_vector(c.attr_ints("value_ints"));
+    else throw unsupported_error("a Constant without value/value_float(s)/value_int(s) is not supported");
+    c.set_output(0, c.constant(v, ""));
+}
+
+/// Axes from an attribute (older opsets, as a constant) or from input `input` (newer ones, any
+/// producer); nullopt when absent.
+inline std::optional<output_ref> axes_of(context& c, std::int64_t input_since, std::size_t input) {
+    if (c.opset() < input_since) {
+        if (!c.has_attr("axes")) return std::nullopt;
+        return c.constant(tensor::from_vector(c.attr_ints("axes")), "/axes");
+    }
+    if (!c.has_input(input)) return std::nullopt;
+    return c.input(input);
+}
+
+/// Whether `r` is a constant with no elements.
+inline bool empty_constant(context& c, output_ref r) {
+    const node& n = c.model().at(r.node);
+    return n.is<moir::ops::constant>() && n.attrs_as<moir::ops::constant>().value.numel() == 0;
+}
+
+template <class Reduce>
+converter reduce(std::int64_t axes_input_since) {
+    return [axes_input_since](context& c) {
+        auto axes = axes_of(c, axes_input_since, 1);
+        typename Reduce::attrs a;
+        a.keep_dims = c.attr_int("keepdims", 1) != 0;
+        if (!axes || empty_constant(c, *axes)) {
+            if (c.attr_int("noop_with_empty_axes", 0) != 0) {
+                c.set_output(0, c.input(0));
+                return;
+            }
+            const auto& s = c.input_port(0).shape;
+            MOIR_CHECK(!s.rank_dynamic, unsupported_error, "reducing all axes of an input of unknown rank");
+            std::vector<std::int64_t> all;
+            for (std::size_t i = 0; i < s.rank(); ++i) all.push_back(static_cast<std::int64_t>(i));
+            axes = c.constant(tensor::from_vector(all), "/axes");
+        } else if (!c.model().at(axes->node).is<moir::ops::constant>() && c.attr_int("noop_with_empty_axes", 0) == 0) {
+            // run-time axes may turn out empty, which ONNX reads as "all axes"; not expressible here
+            const auto& as = c.model().port(*axes).shape;
+            MOIR_CHECK(as.is_static() && as.dims.at(0) > 0, unsupported_error,
+                       "run-time axes that may be empty are not supported");
+        }
+        c.set_output(0, c.add<Reduce>(a, {c.input(0), *axes}));
+    };
+}
+
+inline void squeeze(context& c) {
+    const auto axes = axes_of(c, 13, 1);
+    if (!axes) {
+        c.set_output(0, c.add<moir::ops::squeeze>({}, {c.input(0)}));
+        return;
+    }
+    c.set_output(0, c.add<moir::ops::squeeze>({}, {c.input(0), *axes}));
+}
+
+inline void unsqueeze(context& c) {
+    const auto axes = axes_of(c, 13, 1);
+    MOIR_CHECK(axes, parse_error, "Unsqueeze needs axes");
+    c.set_output(0, c.add<moir::ops::unsqueeze>({}, {c.input(0), *axes}));
+}
+
+inline void slice(context& c) {
+    output_ref starts, ends, axes, steps;
+    bool has_axes = false, has_steps = false;
+    if (c.opset() < 10) {
+        starts = c.constant(tensor::from_vector(c.attr_ints("starts")), "/starts");
+        ends = c.constant(tensor::from_vector(c.attr_ints("ends")), "/ends");
+        if (c.has_attr("axes")) {
+            axes = c.constant(tensor::from_vector(c.attr_ints("axes")), "/axes");
+            has_axes = true;
+        }
+    } else {
+        starts = c.input(1);
+        ends = c.input(2);
+        if (c.has_input(3)) {
+            axes = c.input(3);
+            has_axes = true;
+        }
+        if (c.has_input(4)) {
+            steps = c.input(4);
+            has_steps = true;
+        }
+    }
+    if (!has_steps) {
+        // Slice-8 needs steps: ones, as many as starts
+        const auto& sp = c.model().port(starts).shape;
+        MOIR_CHECK(sp.is_static() && sp.rank() == 1, unsupported_error, "Slice starts must have a static 1-D shape");
+        steps = c.constant(tensor::from_vector(std::vector<std::int64_t>(static_cast<std::size_t>(sp.dims[0]), 1))
+                               .converted(c.model().port(starts).type),
+                           "/steps");
+    }
+    std::vector<output_ref> in{c.input(0), starts, ends, steps};
+    if (has_axes) in.push_back(axes);
+    c.set_output(0, c.add<moir::ops::slice>({}, in));
+}
+
+inline void flatten(context& c) {
+    const auto& s = c.input_port(0).shape;
+    MOIR_CHECK(!s.rank_dynamic, unsupported_error, "Flatten needs an input of known rank");
+    std::int64_t axis = c.attr_int("axis", 1);
+    if (axis < 0) axis += static_cast<std::int64_t>(s.rank());
+    std::int64_t outer = 1, inner = 1;
+    bool outer_known = true, inner_known = true;
+    for (std::size_t i = 0; i < s.rank(); ++i) {
+        const bool before = static_cast<std::int64_t>(i) < axis;
+        if (s.dims[i] < 0) (before ? outer_known : inner_known) = false;
+        else (before ? outer : inner) *= s.dims[i];
+    }
+    MOIR_CHECK(outer_known || inner_known, unsupported_error, "Flatten with dynamic dims on both sides of the axis");
+    const std::vector<std::int64_t> target{outer_known ? outer : -1, inner_known ? inner : -1};
+    c.set_output(0, c.add<moir::ops::reshape>({false}, {c.input(0), c.constant(tensor::from_vector(target), "/shape")}));
+}
+}  // namespace detail
+
+/// Registers Constant, Identity, Dropout, Cast, Shape, Reshape, Flatten, Transpose, Squeeze,
+/// Unsqueeze, Concat, Slice, Gather, ReduceMean/Sum/Max/Min/Prod.
+inline void register_tensor(op_table& t) {
+    t.add("Constant", detail::constant_node);
+    t.add("Identity", [](context& c) { c.set_output(0, c.input(0)); });
+    t.add("Dropout", [](context& c) {  // inference: the identity, and a mask of all true
+        if (c.has_input(2)) {
+            const auto training = c.const_input(2);
+            MOIR_CHECK(training, unsupported_error, "a run-time training_mode is not supported");
+            const auto ratio = c.const_input(1);
+            MOIR_CHECK(!training->at_as<bool>(0) || (ratio && ratio->at_as<double>(0) == 0.0), unsupported_error,
+                       "training-mode Dropout is random and not supported");
+        }
+        c.set_output(0, c.input(0));
+        if (c.output_used(1)) {
+            const output_ref shape = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+            moir::ops::broadcast::attrs a;
+            c.set_output(1, c.add<moir::ops::broadcast>(a, {c.constant(tensor::scalar(true), "/true"), shape}, "/mask"));
+        }
+    });
+    t.add("Cast", [](context& c) {
+        const auto to = proto::to_element_type(static_cast<int>(c.attr_int("to", 0)));
+        MOIR_CHECK(to, unsupported_error, "Cast to " + proto::data_type_name(static_cast<int>(c.attr_int("to", 0))) +
+                                              " is not supported");
+        c.set_output(0, c.add<moir::ops::convert>({*to}, {c.input(0)}));
+    });
+    t.add("Shape", [](context& c) {
+        output_ref s = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, c.has_attr("start") || c.has_attr("end") ? "/shape" : "");
+        if (c.has_attr("start") || c.has_attr("end")) {
+            s = c.add<moir::ops::slice>({}, {s, c.constant(tensor::from_vector<std::int64_t>({c.attr_int("start", 0)}), "/start"),
+                                             c.constant(tensor::from_vector<std::int64_t>({c.attr_int("end", std::numeric_limits<std::int64_t>::max())}), "/end"),
+                                             c.constant(tensor::from_vector<std::int64_t>({1}), "/step")});
+        }
+        c.set_output(0, s);
+    });
+    t.add("Reshape", [](context& c) {
+        moir::ops::reshape::attrs a;
+        a.special_zero = c.attr_int("allowzero", 0) == 0;
+        c.set_output(0, c.add<moir::ops::reshape>(a, {c.input(0), c.input(1)}));
+    });
+    t.add("Flatten", detail::flatten);
+    t.add("Transpose", [](context& c) {
+        c.set_output(0, c.add<moir::ops::transpose>({}, {c.input(0), c.constant(tensor::from_vector(c.attr_ints("perm")), "/perm")}));
+    });
+    t.add("Squeeze", detail::squeeze);
+    t.add("Unsqueeze", detail::unsqueeze);
+    t.add("Concat", [](context& c) {
+        std::vector<output_ref> in;
+        for (std::size_t i = 0; i < c.input_count(); ++i)
+            if (c.has_input(i)) in.push_back(c.input(i));
+        moir::ops::concat::attrs a;
+        a.axis = c.attr_int("axis", 0);
+        c.set_output(0, c.add<moir::ops::concat>(a, in));
+    });
+    t.add("Slice", detail::slice);
+    t.add("Gather", [](context& c) {
+        c.set_output(0, c.add<moir::ops::gather>({}, {c.input(0), c.input(1),
+                                                      c.constant(tensor::scalar<std::int64_t>(c.attr_int("axis", 0)), "/axis")}));
+    });
+    t.add("ReduceMean", detail::reduce<moir::ops::reduce_mean>(18));
+    t.add("ReduceSum", detail::reduce<moir::ops::reduce_sum>(13));
+    t.add("ReduceMax", detail::reduce<moir::ops::reduce_max>(18));
+    t.add("ReduceMin", detail::reduce<moir::ops::reduce_min>(18));
+    t.add("ReduceProd", detail::reduce<moir::ops::reduce_prod>(18));
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_TENSOR_HPP
+// group C frontend includes
+#ifndef MOIR_FRONTENDS_ONNX_OPS_LOGIC_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_LOGIC_HPP
+
+// ONNX comparisons and logic -> moir ops: Equal, Less, Greater, LessOrEqual, GreaterOrEqual (boolean
+// outputs), And, Or, Xor, Not (boolean inputs) and Where (Select). Numpy broadcasting from opset 7;
+// before it, the legacy `broadcast`/`axis` form is mapped onto numpy broadcasting.
+
+
+#include <cstdint>  // int64_t
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// The second operand of a binary ONNX op, made numpy-broadcastable. Before opset 7, broadcast = 1
+/// with an `axis` aligns b's dims with a's from that axis on: b gets trailing 1-dims.
+inline output_ref logic_second_operand(context& c) {
+    const output_ref b = c.input(1);
+    if (c.opset() >= 7 || c.attr_int("broadcast", 0) == 0 || !c.has_attr("axis")) return b;
+    const auto& pa = c.input_port(0).shape;
+    const auto& pb = c.input_port(1).shape;
+    MOIR_CHECK(!pa.rank_dynamic && !pb.rank_dynamic, unsupported_error,
+               "legacy broadcasting (opset < 7) with an axis needs inputs of known rank");
+    const auto ra = static_cast<std::int64_t>(pa.rank()), rb = static_cast<std::int64_t>(pb.rank());
+    std::int64_t axis = c.attr_int("axis", 0);
+    if (axis < 0) axis += ra;
+    MOIR_CHECK(axis >= 0 && axis + rb <= ra, error, "legacy broadcast axis is out of range");
+    std::vector<std::int64_t> axes;
+    for (std::int64_t i = axis + rb; i < ra; ++i) axes.push_back(i - axis);
+    if (axes.empty()) return b;
+    return c.add<moir::ops::unsqueeze>({}, {b, c.constant(tensor::from_vector(axes), "/b_axes")}, "/b");
+}
+
+/// Converter of a binary comparison or logical op: y = Op(a, b).
+template <class Op>
+void logic_binary(context& c) {
+    const output_ref b = logic_second_operand(c);
+    c.set_output(0, c.add<Op>({}, {c.input(0), b}));
+}
+}  // namespace detail
+
+/// Registers Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor, Not, Where.
+inline void register_logic(op_table& t) {
+    t.add("Equal", detail::logic_binary<moir::ops::equal>);
+    t.add("Less", detail::logic_binary<moir::ops::less>);
+    t.add("Greater", detail::logic_binary<moir::ops::greater>);
+    t.add("LessOrEqual", detail::logic_binary<moir::ops::less_equal>);
+    t.add("GreaterOrEqual", detail::logic_binary<moir::ops::greater_equal>);
+    t.add("And", detail::logic_binary<moir::ops::logical_and>);
+    t.add("Or", detail::logic_binary<moir::ops::logical_or>);
+    t.add("Xor", detail::logic_binary<moir::ops::logical_xor>);
+    t.add("Not", [](context& c) { c.set_output(0, c.add<moir::ops::logical_not>({}, {c.input(0)})); });
+    t.add("Where", [](context& c) {
+        c.set_output(0, c.add<moir::ops::select>({}, {c.input(0), c.input(1), c.input(2)}));
+    });
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_LOGIC_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_MATH_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_MATH_HPP
+
+// ONNX math -> moir ops: the unary functions (Neg, Abs, Ceil, Floor, Round, Sign, Erf, Log, the
+// trigonometric and hyperbolic functions and their inverses), IsInf, IsNaN, Mod, BitShift, and the
+// decomposed Reciprocal (1 / x), Mean (sum / n) and CastLike (Convert to the second input's type).
+
+
+#include <string>  // string, to_string
+
+namespace moir::onnx {
+
+namespace detail {
+/// ONNX Mean: a left fold of Add over the inputs, divided by their count (in the inputs' type).
+inline void math_mean(context& c) {
+    const std::size_t n = c.input_count();
+    MOIR_CHECK(n >= 1, error, "Mean needs at least one input");
+    output_ref acc = c.input(0);
+    if (n == 1) {
+        c.set_output(0, acc);
+        return;
+    }
+    for (std::size_t i = 1; i < n; ++i) acc = c.add<moir::ops::add>({}, {acc, c.input(i)}, "/sum" + std::to_string(i));
+    const element_type t = c.input_port(0).type;
+    const output_ref count = c.constant(tensor::scalar(static_cast<double>(n)).converted(t), "/count");
+    c.set_output(0, c.add<moir::ops::divide>({moir::ops::auto_broadcast::numpy, false}, {acc, count}));
+}
+}  // namespace detail
+
+/// Registers Neg, Abs, Ceil, Floor, Round, Sign, Erf, Log, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
+/// Cosh, Asinh, Acosh, Atanh, IsInf, IsNaN, Mod, BitShift, Reciprocal, Mean, CastLike.
+inline void register_math(op_table& t) {
+    t.add("Neg", detail::unary<moir::ops::negative>);
+    t.add("Abs", detail::unary<moir::ops::abs>);
+    t.add("Ceil", detail::unary<moir::ops::ceiling>);
+    t.add("Floor", detail::unary<moir::ops::floor>);
+    t.add("Round", [](context& c) {  // ONNX rounds halves to even
+        c.set_output(0, c.add<moir::ops::round>({moir::ops::round_mode::half_to_even}, {c.input(0)}));
+    });
+    t.add("Sign", detail::unary<moir::ops::sign>);
+    t.add("Erf", detail::unary<moir::ops::erf>);
+    t.add("Log", detail::unary<moir::ops::log>);
+    t.add("Sin", detail::unary<moir::ops::sin>);
+    t.add("Cos", detail::unary<moir::ops::cos>);
+    t.add("Tan", detail::unary<moir::ops::tan>);
+    t.add("Asin", detail::unary<moir::ops::asin>);
+    t.add("Acos", detail::unary<moir::ops::acos>);
+    t.add("Atan", detail::unary<moir::ops::atan>);
+    t.add("Sinh", detail::unary<moir::ops::sinh>);
+    t.add("Cosh", detail::unary<moir::ops::cosh>);
+    t.add("Asinh", detail::unary<moir::ops::asinh>);
+    t.add("Acosh", detail::unary<moir::ops::acosh>);
+    t.add("Atanh", detail::unary<moir::ops::atanh>);
+    t.add("IsInf", [](context& c) {
+        c.set_output(0, c.add<moir::ops::is_inf>(
+                            {c.attr_int("detect_negative", 1) != 0, c.attr_int("detect_positive", 1) != 0}, {c.input(0)}));
+    });
+    t.add("IsNaN", detail::unary<moir::ops::is_nan>);
+    t.add("Mod", [](context& c) {  // fmod = 0: the sign of the divisor (floor); 1: of the dividend (C fmod)
+        if (c.attr_int("fmod", 0) != 0) c.set_output(0, c.add<moir::ops::mod>({}, {c.input(0), c.input(1)}));
+        else c.set_output(0, c.add<moir::ops::floor_mod>({}, {c.input(0), c.input(1)}));
+    });
+    t.add("BitShift", [](context& c) {
+        const std::string dir = c.attr_string("direction", "");
+        if (dir == "LEFT") c.set_output(0, c.add<moir::ops::bitwise_left_shift>({}, {c.input(0), c.input(1)}));
+        else if (dir == "RIGHT") c.set_output(0, c.add<moir::ops::bitwise_right_shift>({}, {c.input(0), c.input(1)}));
+        else throw unsupported_error("BitShift direction must be LEFT or RIGHT, it is '" + dir + "'");
+    });
+    t.add("Reciprocal", [](context& c) {
+        const element_type et = c.input_port(0).type;
+        const output_ref one = c.constant(tensor::scalar(1.0).converted(et), "/one");
+        c.set_output(0, c.add<moir::ops::divide>({moir::ops::auto_broadcast::numpy, false}, {one, c.input(0)}));
+    });
+    t.add("Mean", detail::math_mean);
+    t.add("CastLike", [](context& c) {
+        const element_type to = c.input_port(1).type;
+        MOIR_CHECK(to != element_type::undefined, unsupported_error, "CastLike needs the target input's element type");
+        c.set_output(0, c.add<moir::ops::convert>({to}, {c.input(0)}));
+    });
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_MATH_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_NONLINEAR_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_NONLINEAR_HPP
+
+// ONNX activations beyond activations.hpp -> moir ops: Elu, Selu, PRelu, LeakyRelu (PRelu with a
+// scalar slope), Softplus, Softsign, Mish, Gelu, LogSoftmax, and the decomposed Celu (Elu of x / alpha,
+// times alpha), ThresholdedRelu and Shrink (Select over comparisons) and Hardmax (one-hot of the
+// first maximum, from ReduceMax, Equal, Select and ReduceMin). LogSoftmax and Hardmax before opset 13
+// work on the input flattened to 2-D at `axis`, like Softmax.
+
+
+#include <cstdint>     // int64_t
+#include <functional>  // function
+#include <limits>      // numeric_limits
+#include <string>      // string
+#include <vector>      // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// A scalar constant of element type `t` holding v.
+inline output_ref nonlin_scalar(context& c, double v, element_type t, const std::string& suffix) {
+    return c.constant(tensor::scalar(v).converted(t), suffix);
+}
+
+/// Runs `build(x, axis)` for an op along one axis (LogSoftmax, Hardmax). Before opset 13 (default
+/// axis 1) the op works on the input flattened to 2-D at `axis`, so unless that axis is the last,
+/// build runs on the flattened input with axis 1 and the result is reshaped back.
+inline void nonlin_axis_op(context& c, const std::function<output_ref(output_ref, std::int64_t, const std::string&)>& build) {
+    const auto& in = c.input_port(0);
+    MOIR_CHECK(!in.shape.rank_dynamic, unsupported_error, c.onnx_node().op_type + " needs an input of known rank");
+    const auto rank = static_cast<std::int64_t>(in.shape.rank());
+    std::int64_t axis = c.attr_int("axis", c.opset() < 13 ? 1 : -1);
+    MOIR_CHECK(axis >= -rank && axis < rank, shape_error,
+               "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+    if (axis < 0) axis += rank;
+    if (c.opset() >= 13 || axis == rank - 1) {
+        c.set_output(0, build(c.input(0), axis, ""));
+        return;
+    }
+    std::int64_t inner = 1;
+    for (std::int64_t i = axis; i < rank; ++i) {
+        MOIR_CHECK(in.shape.dims[static_cast<std::size_t>(i)] >= 0, unsupported_error,
+                   c.onnx_node().op_type + " (opset < 13) over dynamic trailing dims is not supported");
+        inner *= in.shape.dims[static_cast<std::size_t>(i)];
+    }
+    const output_ref flat = c.add<moir::ops::reshape>(
+        {true}, {c.input(0), c.constant(tensor::from_vector<std::int64_t>({-1, inner}), "/flat_shape")}, "/flatten");
+    const output_ref y = build(flat, 1, "/flat");
+    const output_ref shp = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+    c.set_output(0, c.add<moir::ops::reshape>({false}, {y, shp}));
+}
+
+/// Hardmax along `axis` of x: 1 at the first maximum of each line, 0 elsewhere, in x's type.
+/// idx holds 0..n-1 along the axis; the first maximum is the least idx where x equals the max.
+inline output_ref nonlin_hardmax(context& c, output_ref x, std::int64_t axis, const std::string& sfx) {
+    const auto& port = c.model().port(x);
+    const element_type t = port.type;
+    const auto rank = static_cast<std::int64_t>(port.shape.rank());
+    const std::int64_t n = port.shape.dims[static_cast<std::size_t>(axis)];
+    // idx: shaped [n, 1, ..., 1] with rank - axis dims, so it broadcasts along `axis`
+    std::vector<std::int64_t> idx_shape(static_cast<std::size_t>(rank - axis), 1);
+    output_ref idx;
+    if (n >= 0) {
+        idx_shape[0] = n;
+        std::vector<std::int64_t> v(static_cast<std::size_t>(n));
+        for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
+        idx = c.constant(tensor::from_vector(v, idx_shape), sfx + "/idx");
+    } else {
+        const output_ref shp = c.add<moir::ops::shape_of>({element_type::i64}, {x}, sfx + "/shape");
+        const output_ref len = c.add<moir::ops::gather>(
+            {0}, {shp, c.constant(tensor::scalar<std::int64_t>(axis), sfx + "/axis_index"),
+                  c.constant(tensor::scalar<std::int64_t>(0), sfx + "/gather_axis")},
+            sfx + "/len");
+        const output_ref seq = c.add<moir::ops::range>(
+            {element_type::i64}, {c.constant(tensor::scalar<std::int64_t>(0), sfx + "/start"), len,
+                                  c.constant(tensor::scalar<std::int64_t>(1), sfx + "/step")},
+            sfx + "/range");
+        idx_shape[0] = -1;
+        idx = c.add<moir::ops::reshape>({false}, {seq, c.constant(tensor::from_vector(idx_shape), sfx + "/idx_shape")},
+                                        sfx + "/idx");
+    }
+    const output_ref axes = c.constant(tensor::from_vector<std::int64_t>({axis}), sfx + "/axes");
+    const output_ref mx = c.add<moir::ops::reduce_max>({true}, {x, axes}, sfx + "/max");
+    const output_ref is_max = c.add<moir::ops::equal>({}, {x, mx}, sfx + "/is_max");
+    const output_ref none = c.constant(tensor::scalar<std::int64_t>(n >= 0 ? n : std::numeric_limits<std::int64_t>::max()), sfx + "/none");
+    const output_ref cand = c.add<moir::ops::select>({}, {is_max, idx, none}, sfx + "/candidates");
+    const output_ref first = c.add<moir::ops::reduce_min>({true}, {cand, axes}, sfx + "/first");
+    const output_ref hit = c.add<moir::ops::equal>({}, {idx, first}, sfx + "/hit");
+    return c.add<moir::ops::convert>({t}, {hit}, sfx);
+}
+
+/// ONNX PRelu: the slope broadcasts to x numpy-style (unidirectionally). A 1-D slope gets leading
+/// 1-dims so that moir's PRelu never reads it as per-channel.
+inline void nonlin_prelu(context& c) {
+    const auto& xs = c.input_port(0).shape;
+    const auto& ss = c.input_port(1).shape;
+    output_ref slope = c.input(1);
+    if (!ss.rank_dynamic && ss.rank() == 1) {
+        MOIR_CHECK(!xs.rank_dynamic, unsupported_error, "PRelu with a 1-D slope needs an input of known rank");
+        if (xs.rank() >= 2) {
+            std::vector<std::int64_t> axes;
+            for (std::size_t i = 0; i + 1 < xs.rank(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+            slope = c.add<moir::ops::unsqueeze>({}, {slope, c.constant(tensor::from_vector(axes), "/slope_axes")},
+                                                "/slope");
+        }
+    }
+    c.set_output(0, c.add<moir::ops::prelu>({}, {c.input(0), slope}));
+}
+
+/// ONNX Shrink: x + bias for x < -lambd, x - bias for x > lambd, 0 otherwise.
+inline void nonlin_shrink(context& c) {
+    const element_type t = c.input_port(0).type;
+    const double lambd = c.attr_float("lambd", 0.5f), bias = c.attr_float("bias", 0.0f);
+    MOIR_CHECK(is_signed(t) || (lambd >= 0 && bias >= 0), unsupported_error,
+               "Shrink of unsigned integers with a negative lambd or bias is not supported");
+    const output_ref x = c.input(0);
+    const output_ref above = c.add<moir::ops::greater>({}, {x, nonlin_scalar(c, lambd, t, "/lambd")}, "/above");
+    const output_ref b = nonlin_scalar(c, bias, t, "/bias");
+    const output_ref down = c.add<moir::ops::subtract>({}, {x, b}, "/minus_bias");
+    const output_ref zero = nonlin_scalar(c, 0.0, t, "/zero");
+    if (!is_signed(t)) {  // unsigned x is never below -lambd
+        c.set_output(0, c.add<moir::ops::select>({}, {above, down, zero}));
+        return;
+    }
+    const output_ref below = c.add<moir::ops::less>({}, {x, nonlin_scalar(c, -lambd, t, "/neg_lambd")}, "/below");
+    const output_ref up = c.add<moir::ops::add>({}, {x, b}, "/plus_bias");
+    const output_ref hi = c.add<moir::ops::select>({}, {above, down, zero}, "/upper");
+    c.set_output(0, c.add<moir::ops::select>({}, {below, up, hi}));
+}
+}  // namespace detail
+
+/// Registers Elu, Celu, Selu, LeakyRelu, PRelu, ThresholdedRelu, Shrink, Softplus, Softsign, Mish, Gelu,
+/// LogSoftmax, Hardmax.
+inline void register_nonlinear(op_table& t) {
+    t.add("Elu", [](context& c) {
+        c.set_output(0, c.add<moir::ops::elu>({static_cast<double>(c.attr_float("alpha", 1.0f))}, {c.input(0)}));
+    });
+    t.add("Celu", [](context& c) {  // alpha * Elu(x / alpha, 1)
+        const element_type et = c.input_port(0).type;
+        const double alpha = c.attr_float("alpha", 1.0f);
+        const output_ref a = detail::nonlin_scalar(c, alpha, et, "/alpha");
+        const output_ref scaled = c.add<moir::ops::divide>({moir::ops::auto_broadcast::numpy, false}, {c.input(0), a}, "/scaled");
+        const output_ref e = c.add<moir::ops::elu>({1.0}, {scaled}, "/elu");
+        c.set_output(0, c.add<moir::ops::multiply>({}, {e, a}));
+    });
+    t.add("Selu", [](context& c) {
+        const element_type et = c.input_port(0).type;
+        const double alpha = c.attr_float("alpha", 1.67326319217681884765625f);
+        const double gamma = c.attr_float("gamma", 1.05070102214813232421875f);
+        c.set_output(0, c.add<moir::ops::selu>({}, {c.input(0), detail::nonlin_scalar(c, alpha, et, "/alpha"),
+                                                    detail::nonlin_scalar(c, gamma, et, "/lambda")}));
+    });
+    t.add("LeakyRelu", [](context& c) {
+        const element_type et = c.input_port(0).type;
+        const output_ref slope = detail::nonlin_scalar(c, c.attr_float("alpha", 0.01f), et, "/alpha");
+        c.set_output(0, c.add<moir::ops::prelu>({}, {c.input(0), slope}));
+    });
+    t.add("PRelu", detail::nonlin_prelu);
+    t.add("ThresholdedRelu", [](context& c) {  // x > alpha ? x : 0
+        const element_type et = c.input_port(0).type;
+        const output_ref x = c.input(0);
+        const output_ref above = c.add<moir::ops::greater>(
+            {}, {x, detail::nonlin_scalar(c, c.attr_float("alpha", 1.0f), et, "/alpha")}, "/above");
+        c.set_output(0, c.add<moir::ops::select>({}, {above, x, detail::nonlin_scalar(c, 0.0, et, "/zero")}));
+    });
+    t.add("Shrink", detail::nonlin_shrink);
+    t.add("Softplus", [](context& c) { c.set_output(0, c.add<moir::ops::soft_plus>({}, {c.input(0)})); });
+    t.add("Softsign", [](context& c) { c.set_output(0, c.add<moir::ops::soft_sign>({}, {c.input(0)})); });
+    t.add("Mish", [](context& c) { c.set_output(0, c.add<moir::ops::mish>({}, {c.input(0)})); });
+    t.add("Gelu", [](context& c) {  // opset 20: approximate = "none" | "tanh"
+        const std::string mode = c.attr_string("approximate", "none");
+        MOIR_CHECK(mode == "none" || mode == "tanh", unsupported_error, "Gelu approximate='" + mode + "' is not supported");
+        c.set_output(0, c.add<moir::ops::gelu>({mode == "tanh" ? moir::ops::gelu_approximation::tanh
+                                                                : moir::ops::gelu_approximation::erf},
+                                               {c.input(0)}));
+    });
+    t.add("LogSoftmax", [](context& c) {
+        detail::nonlin_axis_op(c, [&](output_ref x, std::int64_t axis, const std::string& sfx) {
+            return c.add<moir::ops::log_softmax>({axis}, {x}, sfx);
+        });
+    });
+    t.add("Hardmax", [](context& c) {
+        detail::nonlin_axis_op(c, [&](output_ref x, std::int64_t axis, const std::string& sfx) {
+            return detail::nonlin_hardmax(c, x, axis, sfx);
+        });
+    });
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_NONLINEAR_HPP
+// group C frontend includes end
+// group D frontend includes
+#ifndef MOIR_FRONTENDS_ONNX_OPS_INDEXING_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_INDEXING_HPP
+
+// ONNX indexing, scatter/gather and sorting ops -> moir ops: GatherElements, GatherND,
+// ScatterElements, Scatter (deprecated), ScatterND, OneHot, Compress, NonZero, ArgMax, ArgMin,
+// TopK, Unique, CumSum, Einsum, Trilu. Each converter maps its ONNX node onto the matching
+// OpenVINO-style op, or decomposes it (ArgMax/ArgMin: TopK k=1; Compress: NonZero + Gather;
+// Trilu: a Range-built mask + Select).
+
+
+#include <cstddef>  // byte, size_t
+#include <cstdint>  // int64_t
+#include <cstring>  // memcpy
+#include <limits>   // numeric_limits
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail::indexing {
+/// A constant 1-D int64 tensor.
+inline output_ref ints(context& c, const std::vector<std::int64_t>& v, const std::string& suffix) {
+    return c.constant(tensor::from_vector(v), suffix);
+}
+/// A constant int64 scalar.
+inline output_ref int_scalar(context& c, std::int64_t v, const std::string& suffix) {
+    return c.constant(tensor::scalar(v), suffix);
+}
+/// The rank of input i. ensures: unsupported_error naming `op` when it is unknown.
+inline std::size_t known_rank(context& c, std::size_t i, const char* op) {
+    const auto& s = c.input_port(i).shape;
+    MOIR_CHECK(!s.rank_dynamic, unsupported_error, std::string(op) + " needs an input of known rank");
+    return s.rank();
+}
+/// Dim `axis` of input i as an int64 scalar: a constant when static, else ShapeOf + Gather.
+inline output_ref dim_scalar(context& c, std::size_t i, std::size_t axis, const std::string& suffix) {
+    const std::int64_t d = c.input_port(i).shape.dims.at(axis);
+    if (d >= 0) return int_scalar(c, d, suffix);
+    const output_ref s = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(i)}, suffix + "/shape");
+    return c.add<moir::ops::gather>({}, {s, int_scalar(c, static_cast<std::int64_t>(axis), suffix + "/axis"),
+                                         int_scalar(c, 0, suffix + "/gather_axis")},
+                                    suffix);
+}
+/// r as a 0-D tensor (it holds one element): itself when already 0-D, else reshaped.
+inline output_ref as_scalar(context& c, output_ref r, const std::string& suffix) {
+    const auto& s = c.model().port(r).shape;
+    if (!s.rank_dynamic && s.rank() == 0) return r;
+    return c.add<moir::ops::reshape>({false}, {r, ints(c, {}, suffix + "/shape")}, suffix);
+}
+
+inline moir::ops::scatter_elements_reduction elements_reduction(const std::string& r) {
+    using red = moir::ops::scatter_elements_reduction;
+    if (r == "none") return red::none;
+    if (r == "add") return red::sum;
+    if (r == "mul") return red::prod;
+    if (r == "max") return red::max;
+    if (r == "min") return red::min;
+    throw unsupported_error("reduction '" + r + "' is not supported");
+}
+inline moir::ops::scatter_nd_reduction nd_reduction(const std::string& r) {
+    using red = moir::ops::scatter_nd_reduction;
+    if (r == "none") return red::none;
+    if (r == "add") return red::sum;
+    if (r == "mul") return red::prod;
+    if (r == "max") return red::max;
+    if (r == "min") return red::min;
+    throw unsupported_error("reduction '" + r + "' is not supported");
+}
+
+/// ScatterElements (and the deprecated Scatter, which has no reduction).
+inline void scatter_elements(context& c) {
+    moir::ops::scatter_elements_update::attrs a;
+    a.reduction = elements_reduction(c.attr_string("reduction", "none"));
+    a.use_init_val = true;
+    c.set_output(0, c.add<moir::ops::scatter_elements_update>(
+                        a, {c.input(0), c.input(1), c.input(2), int_scalar(c, c.attr_int("axis", 0), "/axis")}));
+}
+
+/// OneHot: indices and depth of any numeric type (cast to int64), values = [off, on].
+inline void one_hot(context& c) {
+    output_ref indices = c.input(0), depth = c.input(1);
+    if (!is_integer(c.input_port(0).type))
+        indices = c.add<moir::ops::convert>({element_type::i64}, {indices}, "/indices");
+    if (const auto d = c.const_input(1)) {
+        depth = int_scalar(c, d->at_as<std::int64_t>(0), "/depth");
+    } else {
+        if (!is_integer(c.input_port(1).type)) depth = c.add<moir::ops::convert>({element_type::i64}, {depth}, "/depth_i64");
+        depth = as_scalar(c, depth, "/depth");
+    }
+    output_ref on, off;
+    if (const auto v = c.const_input(2)) {
+        MOIR_CHECK(v->numel() == 2, shape_error, "OneHot values must hold 2 elements [off, on]");
+        const tensor flat = v->reshaped(shape{2});
+        tensor off_v(v->type(), shape{}), on_v(v->type(), shape{});
+        const std::size_t es = size_of(v->type());
+        std::memcpy(off_v.raw(), flat.raw(), es);
+        std::memcpy(on_v.raw(), static_cast<const std::byte*>(flat.raw()) + es, es);
+        off = c.constant(off_v, "/off_value");
+        on = c.constant(on_v, "/on_value");
+    } else {
+        const output_ref values = c.input(2);
+        const output_ref axis0 = int_scalar(c, 0, "/values_axis");
+        off = c.add<moir::ops::gather>({}, {values, int_scalar(c, 0, "/off_index"), axis0}, "/off_value");
+        on = c.add<moir::ops::gather>({}, {values, int_scalar(c, 1, "/on_index"), axis0}, "/on_value");
+    }
+    moir::ops::one_hot::attrs a;
+    a.axis = c.attr_int("axis", -1);
+    a.negative_indices_mode = moir::ops::one_hot_negative_mode::normalize;
+    c.set_output(0, c.add<moir::ops::one_hot>(a, {indices, depth, on, off}));
+}
+
+/// Compress: the slices (or, without an axis, the elements of the flattened input) whose
+/// condition entry is true: NonZero(condition) as 1-D indices, then Gather.
+inline void compress(context& c) {
+    const output_ref nz = c.add<moir::ops::non_zero>({element_type::i64}, {c.input(1)}, "/nonzero");
+    const output_ref idx = c.add<moir::ops::reshape>({false}, {nz, ints(c, {-1}, "/flat")}, "/indices");
+    output_ref data = c.input(0);
+    std::int64_t axis = 0;
+    if (c.has_attr("axis")) {
+        axis = c.attr_int("axis", 0);
+    } else {
+        data = c.add<moir::ops::reshape>({false}, {data, ints(c, {-1}, "/data_flat")}, "/flatten");
+    }
+    c.set_output(0, c.add<moir::ops::gather>({}, {data, idx, int_scalar(c, axis, "/axis")}));
+}
+
+/// ArgMax / ArgMin: the index half of TopK with k = 1 along the axis. select_last_index: TopK on the
+/// data reversed along the axis, index mapped back as dim - 1 - index.
+inline void arg_extreme(context& c, moir::ops::top_k_mode mode) {
+    const std::size_t rank = known_rank(c, 0, "ArgMax/ArgMin");
+    const std::size_t axis = normalize_axis(c.attr_int("axis", 0), rank);
+    const bool last = c.attr_int("select_last_index", 0) != 0;
+    const auto ax = static_cast<std::int64_t>(axis);
+    output_ref data = c.input(0);
+    if (last)
+        data = c.add<moir::ops::slice>({}, {data, ints(c, {-1}, "/rev_start"),
+                                            ints(c, {std::numeric_limits<std::int64_t>::min()}, "/rev_stop"),
+                                            ints(c, {-1}, "/rev_step"), ints(c, {ax}, "/rev_axes")},
+                                       "/reverse");
+    moir::ops::top_k::attrs a;
+    a.axis = ax;
+    a.mode = mode;
+    a.sort = moir::ops::top_k_sort::none;
+    a.index_element_type = element_type::i64;
+    a.stable = true;
+    const node_id tk = c.add_node<moir::ops::top_k>(a, {data, int_scalar(c, 1, "/k")}, "/topk");
+    output_ref idx{tk, 1};
+    const bool keep = c.attr_int("keepdims", 1) != 0;
+    if (last) {
+        const std::int64_t d = c.input_port(0).shape.dims[axis];
+        const output_ref top = d >= 0 ? int_scalar(c, d - 1, "/last")
+                                      : c.add<moir::ops::subtract>({}, {dim_scalar(c, 0, axis, "/dim"), int_scalar(c, 1, "/one")},
+                                                                   "/last");
+        idx = c.add<moir::ops::subtract>({}, {top, idx}, keep ? "" : "/index");
+    }
+    if (!keep) idx = c.add<moir::ops::squeeze>({}, {idx, ints(c, {ax}, "/squeeze_axes")});
+    c.set_output(0, idx);
+}
+
+/// TopK: k from the attribute (opset < 10) or the 2nd input (a 1-element tensor).
+inline void top_k(context& c) {
+    const std::size_t rank = known_rank(c, 0, "TopK");
+    moir::ops::top_k::attrs a;
+    a.axis = static_cast<std::int64_t>(normalize_axis(c.attr_int("axis", -1), rank));
+    a.mode = c.attr_int("largest", 1) != 0 ? moir::ops::top_k_mode::max : moir::ops::top_k_mode::min;
+    a.sort = moir::ops::top_k_sort::value;  // sorted=0 allows any order; value order is one
+    a.index_element_type = element_type::i64;
+    a.stable = true;
+    output_ref k;
+    if (c.opset() < 10) {
+        k = int_scalar(c, c.attr_int("k", 0), "/k");
+    } else if (const auto kv = c.const_input(1)) {
+        k = int_scalar(c, kv->at_as<std::int64_t>(0), "/k");
+    } else {
+        k = as_scalar(c, c.input(1), "/k");
+    }
+    const node_id id = c.add_node<moir::ops::top_k>(a, {c.input(0), k});
+    c.set_output(0, {id, 0});
+    c.set_output(1, {id, 1});
+}
+
+inline void unique(context& c) {
+    moir::ops::unique::attrs a;
+    a.sorted = c.attr_int("sorted", 1) != 0;
+    std::vector<output_ref> in{c.input(0)};
+    if (c.has_attr("axis")) in.push_back(int_scalar(c, c.attr_int("axis", 0), "/axis"));
+    const node_id id = c.add_node<moir::ops::unique>(a, in);
+    for (std::size_t i = 0; i < 4; ++i) c.set_output(i, {id, i});
+}
+
+/// Trilu: keeps x where (column - row) >= k (upper) or <= k (lower) on the last two axes, zeros
+/// elsewhere: Range rows and columns, Subtract, compare with k, Select.
+inline void trilu(context& c) {
+    const std::size_t rank = known_rank(c, 0, "Trilu");
+    MOIR_CHECK(rank >= 2, shape_error, "Trilu needs an input of rank >= 2");
+    const output_ref zero = int_scalar(c, 0, "/zero"), one = int_scalar(c, 1, "/one");
+    const output_ref rows = c.add<moir::ops::range>({element_type::i64}, {zero, dim_scalar(c, 0, rank - 2, "/rows"), one},
+                                                    "/row_range");
+    const output_ref cols = c.add<moir::ops::range>({element_type::i64}, {zero, dim_scalar(c, 0, rank - 1, "/cols"), one},
+                                                    "/col_range");
+    const output_ref rows2 = c.add<moir::ops::unsqueeze>({}, {rows, ints(c, {1}, "/row_axis")}, "/row_column");
+    const output_ref diff = c.add<moir::ops::subtract>({}, {cols, rows2}, "/diagonal");
+    output_ref k = zero;
+    if (c.has_input(1)) {
+        k = c.input(1);
+        if (c.input_port(1).type != element_type::i64) k = c.add<moir::ops::convert>({element_type::i64}, {k}, "/k");
+    }
+    const output_ref mask = c.attr_int("upper", 1) != 0
+                                ? c.add<moir::ops::greater_equal>({}, {diff, k}, "/mask")
+                                : c.add<moir::ops::less_equal>({}, {diff, k}, "/mask");
+    const element_type t = c.input_port(0).type;
+    const output_ref fill = c.constant(tensor(t, shape{}), "/fill");
+    c.set_output(0, c.add<moir::ops::select>({}, {mask, c.input(0), fill}));
+}
+}  // namespace detail::indexing
+
+/// Registers GatherElements, GatherND, ScatterElements, Scatter, ScatterND, OneHot, Compress,
+/// NonZero, ArgMax, ArgMin, TopK, Unique, CumSum, Einsum, Trilu.
+inline void register_indexing(op_table& t) {
+    namespace ix = detail::indexing;
+    t.add("GatherElements", [](context& c) {
+        c.set_output(0, c.add<moir::ops::gather_elements>({c.attr_int("axis", 0)}, {c.input(0), c.input(1)}));
+    });
+    t.add("GatherND", [](context& c) {
+        c.set_output(0, c.add<moir::ops::gather_nd>({c.attr_int("batch_dims", 0)}, {c.input(0), c.input(1)}));
+    });
+    t.add("ScatterElements", ix::scatter_elements);
+    t.add("Scatter", ix::scatter_elements);
+    t.add("ScatterND", [](context& c) {
+        c.set_output(0, c.add<moir::ops::scatter_nd_update>({ix::nd_reduction(c.attr_string("reduction", "none"))},
+                                                            {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("OneHot", ix::one_hot);
+    t.add("Compress", ix::compress);
+    t.add("NonZero", [](context& c) { c.set_output(0, c.add<moir::ops::non_zero>({element_type::i64}, {c.input(0)})); });
+    t.add("ArgMax", [](context& c) { ix::arg_extreme(c, moir::ops::top_k_mode::max); });
+    t.add("ArgMin", [](context& c) { ix::arg_extreme(c, moir::ops::top_k_mode::min); });
+    t.add("TopK", ix::top_k);
+    t.add("Unique", ix::unique);
+    t.add("CumSum", [](context& c) {
+        moir::ops::cum_sum::attrs a;
+        a.exclusive = c.attr_int("exclusive", 0) != 0;
+        a.reverse = c.attr_int("reverse", 0) != 0;
+        c.set_output(0, c.add<moir::ops::cum_sum>(a, {c.input(0), c.input(1)}));
+    });
+    t.add("Einsum", [](context& c) {
+        std::vector<output_ref> in;
+        for (std::size_t i = 0; i < c.input_count(); ++i) in.push_back(c.input(i));
+        c.set_output(0, c.add<moir::ops::einsum>({c.attr_string("equation", "")}, in));
+    });
+    t.add("Trilu", ix::trilu);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_INDEXING_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_SHAPING_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_SHAPING_HPP
+
+// ONNX tensor-creation and layout ops -> moir ops: ConstantOfShape (Broadcast of the value), Size
+// (a constant, or ShapeOf + ReduceProd), Range, EyeLike (Eye), Split (Split / VariadicSplit),
+// Tile, Expand (Broadcast bidirectional), Pad, DepthToSpace, SpaceToDepth, ReverseSequence.
+
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail::shaping {
+inline output_ref ints(context& c, const std::vector<std::int64_t>& v, const std::string& suffix) {
+    return c.constant(tensor::from_vector(v), suffix);
+}
+inline output_ref int_scalar(context& c, std::int64_t v, const std::string& suffix) {
+    return c.constant(tensor::scalar(v), suffix);
+}
+
+/// ConstantOfShape: the 1-element `value` (float 0 by default) broadcast to the shape input.
+inline void constant_of_shape(context& c) {
+    tensor v = c.has_attr("value") ? c.attr_tensor("value") : tensor::scalar(0.0f);
+    MOIR_CHECK(v.numel() == 1, shape_error, "ConstantOfShape value must hold one element");
+    const output_ref value = c.constant(v.reshaped(shape{}), "/value");
+    c.set_output(0, c.add<moir::ops::broadcast>({moir::ops::broadcast_mode::numpy}, {value, c.input(0)}));
+}
+
+/// Size: the element count as an int64 scalar.
+inline void size(context& c) {
+    const auto& s = c.input_port(0).shape;
+    if (s.is_static()) {
+        c.set_output(0, int_scalar(c, static_cast<std::int64_t>(numel(s.dims)), ""));
+        return;
+    }
+    const output_ref shp = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+    c.set_output(0, c.add<moir::ops::reduce_prod>({false}, {shp, ints(c, {0}, "/axes")}));
+}
+
+/// EyeLike: ones on diagonal k of a matrix shaped like the input, of type dtype (else the input's).
+inline void eye_like(context& c) {
+    const auto& s = c.input_port(0).shape;
+    MOIR_CHECK(!s.rank_dynamic && s.rank() == 2, shape_error, "EyeLike needs a 2-D input, it is " + s.str());
+    element_type t = c.input_port(0).type;
+    if (c.has_attr("dtype")) {
+        const auto dt = proto::to_element_type(static_cast<int>(c.attr_int("dtype", 0)));
+        MOIR_CHECK(dt, unsupported_error,
+                   "EyeLike dtype " + proto::data_type_name(static_cast<int>(c.attr_int("dtype", 0))) + " is not supported");
+        t = *dt;
+    }
+    output_ref dims[2];
+    output_ref shp{};
+    bool have_shape = false;
+    for (std::size_t i = 0; i < 2; ++i) {
+        const std::string suffix = i == 0 ? "/rows" : "/columns";
+        if (s.dims[i] >= 0) {
+            dims[i] = int_scalar(c, s.dims[i], suffix);
+            continue;
+        }
+        if (!have_shape) {
+            shp = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+            have_shape = true;
+        }
+        dims[i] = c.add<moir::ops::gather>({}, {shp, int_scalar(c, static_cast<std::int64_t>(i), suffix + "/index"),
+                                                int_scalar(c, 0, suffix + "/axis")},
+                                           suffix);
+    }
+    c.set_output(0, c.add<moir::ops::eye>({t}, {dims[0], dims[1], int_scalar(c, c.attr_int("k", 0), "/k")}));
+}
+
+/// Split: sizes from the `split` attribute (opset < 13) or input (13+), else equal parts, one per
+/// output (opset 18 num_outputs: parts of ceil(dim / n), the last one smaller).
+inline void split(context& c) {
+    const std::int64_t axis = c.attr_int("axis", 0);
+    const output_ref ax = int_scalar(c, axis, "/axis");
+    std::size_t n = c.output_count();
+    node_id id;
+    if (c.opset() < 13 && c.has_attr("split")) {
+        id = c.add_node<moir::ops::variadic_split>({}, {c.input(0), ax, ints(c, c.attr_ints("split"), "/split")});
+    } else if (c.opset() >= 13 && c.has_input(1)) {
+        id = c.add_node<moir::ops::variadic_split>({}, {c.input(0), ax, c.input(1)});
+    } else {
+        if (c.has_attr("num_outputs")) n = static_cast<std::size_t>(c.attr_int("num_outputs", 1));
+        MOIR_CHECK(n >= 1, shape_error, "Split needs at least one output");
+        const auto& s = c.input_port(0).shape;
+        std::int64_t d = -1;
+        if (!s.rank_dynamic) d = s.dims.at(normalize_axis(axis, s.rank()));
+        const auto parts = static_cast<std::int64_t>(n);
+        if (d < 0 && c.has_attr("num_outputs") && parts > 1) {
+            // the dim is known at run time only: lengths [chunk] * (n - 1) + [dim - chunk * (n - 1)]
+            // with chunk = ceil(dim / n)
+            const auto& sh = c.input_port(0).shape;
+            const std::size_t a = normalize_axis(axis, sh.rank());
+            const output_ref shp = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+            const output_ref dim = c.add<moir::ops::gather>(
+                {}, {shp, ints(c, {static_cast<std::int64_t>(a)}, "/dim_index"), int_scalar(c, 0, "/dim_axis")}, "/dim");
+            const output_ref chunk = c.add<moir::ops::divide>(
+                {moir::ops::auto_broadcast::numpy, true},
+                {c.add<moir::ops::add>({}, {dim, ints(c, {parts - 1}, "/round_up")}, "/dim_up"), ints(c, {parts}, "/parts")},
+                "/chunk");
+            const output_ref last = c.add<moir::ops::subtract>(
+                {}, {dim, c.add<moir::ops::multiply>({}, {chunk, ints(c, {parts - 1}, "/full_parts")}, "/full")},
+                "/last");
+            std::vector<output_ref> pieces(n - 1, chunk);
+            pieces.push_back(last);
+            const output_ref lengths = c.add<moir::ops::concat>({0}, pieces, "/split");
+            id = c.add_node<moir::ops::variadic_split>({}, {c.input(0), ax, lengths});
+        } else if (d >= 0 && d % parts != 0) {
+            MOIR_CHECK(c.has_attr("num_outputs"), shape_error,
+                       "dim " + std::to_string(d) + " does not split into " + std::to_string(n) + " equal parts");
+            const std::int64_t chunk = (d + parts - 1) / parts;
+            std::vector<std::int64_t> lengths(n, chunk);
+            lengths.back() = d - chunk * (parts - 1);
+            MOIR_CHECK(lengths.back() >= 0, shape_error,
+                       "dim " + std::to_string(d) + " does not split into " + std::to_string(n) + " parts");
+            id = c.add_node<moir::ops::variadic_split>({}, {c.input(0), ax, ints(c, lengths, "/split")});
+        } else {
+            id = c.add_node<moir::ops::split>({parts}, {c.input(0), ax});
+        }
+    }
+    for (std::size_t i = 0; i < c.output_count(); ++i) c.set_output(i, {id, i});
+}
+
+/// Pad mode wrap (the data seen as a torus): per padded axis, a Gather of the indices
+/// (j - begin) mod dim for output position j. requires: constant pads, static padded dims.
+inline output_ref wrap_pad(context& c, const partial_shape& s, const std::vector<std::int64_t>& b,
+                           const std::vector<std::int64_t>& e) {
+    output_ref x = c.input(0);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (b[i] == 0 && e[i] == 0) continue;
+        const std::int64_t d = s.dims[i];
+        const std::string name = "/wrap" + std::to_string(i);
+        MOIR_CHECK(d >= 0, unsupported_error, "Pad mode 'wrap' needs static dims on the padded axes");
+        const std::int64_t n = d + b[i] + e[i];
+        MOIR_CHECK(n >= 0, shape_error, "Pad: axis " + std::to_string(i) + " would get a negative dim");
+        MOIR_CHECK(d > 0 || n == 0, shape_error, "Pad: cannot wrap-pad an empty axis");
+        std::vector<std::int64_t> idx(static_cast<std::size_t>(n));
+        for (std::int64_t j = 0; j < n; ++j) idx[static_cast<std::size_t>(j)] = ((j - b[i]) % d + d) % d;
+        x = c.add<moir::ops::gather>({}, {x, ints(c, idx, name + "/indices"),
+                                          int_scalar(c, static_cast<std::int64_t>(i), name + "/axis")},
+                                     name);
+    }
+    return x;
+}
+
+/// Pad mode wrap with run-time pads: per axis, a Gather of (Range(0, dim + begin + end) - begin)
+/// floor-mod dim. `begin`, `end`: the full 1-D pads.
+inline output_ref wrap_pad_dynamic(context& c, std::size_t rank, output_ref begin, output_ref end) {
+    output_ref x = c.input(0);
+    output_ref shp{};
+    const bool dynamic = !c.input_port(0).shape.is_static();
+    if (dynamic) shp = c.add<moir::ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+    const auto as_i64 = [&](output_ref r, const std::string& name) {
+        return c.model().port(r).type == element_type::i64 ? r : c.add<moir::ops::convert>({element_type::i64}, {r}, name);
+    };
+    begin = as_i64(begin, "/pads_begin/i64");
+    end = as_i64(end, "/pads_end/i64");
+    for (std::size_t i = 0; i < rank; ++i) {
+        const std::string name = "/wrap" + std::to_string(i);
+        const auto ax = static_cast<std::int64_t>(i);
+        const output_ref axis0 = int_scalar(c, 0, name + "/axis0");
+        const output_ref d =
+            dynamic ? c.add<moir::ops::gather>({}, {shp, int_scalar(c, ax, name + "/dim_index"), axis0}, name + "/dim")
+                    : int_scalar(c, c.input_port(0).shape.dims[i], name + "/dim");
+        const output_ref b = c.add<moir::ops::gather>({}, {begin, int_scalar(c, ax, name + "/index"), axis0}, name + "/b");
+        const output_ref e = c.add<moir::ops::gather>({}, {end, int_scalar(c, ax, name + "/index_e"), axis0}, name + "/e");
+        const output_ref n = c.add<moir::ops::add>({}, {c.add<moir::ops::add>({}, {d, b}, name + "/db"), e}, name + "/n");
+        const output_ref r = c.add<moir::ops::range>({element_type::i64}, {int_scalar(c, 0, name + "/zero"), n,
+                                                                           int_scalar(c, 1, name + "/one")},
+                                                     name + "/range");
+        const output_ref idx =
+            c.add<moir::ops::floor_mod>({}, {c.add<moir::ops::subtract>({}, {r, b}, name + "/shifted"), d}, name + "/indices");
+        x = c.add<moir::ops::gather>({}, {x, idx, int_scalar(c, ax, name + "/axis")}, name);
+    }
+    return x;
+}
+
+/// Pad: pads [begin..., end...] from the attribute (opset < 11) or input 1, over all axes or the
+/// `axes` input (opset 18, a constant); constant_value from the attribute or input 2. Modes
+/// constant, reflect, edge map to moir pad; wrap (opset 19) becomes Gathers (with run-time pads, of
+/// Range / FloorMod-computed indices).
+inline void pad(context& c) {
+    const std::string mode = c.attr_string("mode", "constant");
+    moir::ops::pad::attrs a;
+    if (mode == "constant") a.pad_mode = moir::ops::pad_mode::constant;
+    else if (mode == "reflect") a.pad_mode = moir::ops::pad_mode::reflect;
+    else if (mode == "edge") a.pad_mode = moir::ops::pad_mode::edge;
+    else if (mode != "wrap") throw unsupported_error("Pad mode '" + mode + "' is not supported");
+    const element_type t = c.input_port(0).type;
+    const auto& s = c.input_port(0).shape;
+    std::vector<output_ref> in{c.input(0)};
+    if (c.opset() < 11) {
+        MOIR_CHECK(mode != "wrap", unsupported_error, "Pad mode 'wrap' needs opset 19");
+        const auto pads = c.attr_ints("pads");
+        MOIR_CHECK(pads.size() % 2 == 0, shape_error, "Pad pads must have an even count");
+        const auto half = static_cast<std::ptrdiff_t>(pads.size() / 2);
+        in.push_back(ints(c, std::vector<std::int64_t>(pads.begin(), pads.begin() + half), "/pads_begin"));
+        in.push_back(ints(c, std::vector<std::int64_t>(pads.begin() + half, pads.end()), "/pads_end"));
+        if (a.pad_mode == moir::ops::pad_mode::constant)
+            in.push_back(c.constant(tensor::scalar(c.attr_float("value", 0.0f)).converted(t), "/value"));
+        c.set_output(0, c.add<moir::ops::pad>(a, in));
+        return;
+    }
+    // the axes the pads cover, and where each data axis finds its pad (axes.size() = none)
+    std::size_t rank = s.rank();
+    if (s.rank_dynamic) {  // all axes padded by constant pads tell the rank
+        const auto pv = c.const_input(1);
+        MOIR_CHECK(pv && !c.has_input(3) && mode != "wrap", unsupported_error,
+                   "Pad of an input of unknown rank needs constant pads over all axes");
+        rank = pv->numel() / 2;
+    }
+    std::vector<std::size_t> where(rank);
+    std::size_t count = rank;
+    bool identity = true;
+    if (c.has_input(3)) {
+        const auto axes = c.require_const(3, "the Pad axes").to_vector<std::int64_t>();
+        count = axes.size();
+        where.assign(rank, count);
+        for (std::size_t j = 0; j < axes.size(); ++j) where[normalize_axis(axes[j], rank)] = j;
+        identity = count == rank;
+        for (std::size_t i = 0; identity && i < rank; ++i) identity = where[i] == i;
+    } else {
+        for (std::size_t i = 0; i < rank; ++i) where[i] = i;
+    }
+    if (const auto pv = c.const_input(1)) {
+        const auto pads = pv->to_vector<std::int64_t>();
+        MOIR_CHECK(pads.size() == 2 * count, shape_error,
+                   "Pad pads have " + std::to_string(pads.size()) + " entries, expected " + std::to_string(2 * count));
+        std::vector<std::int64_t> b(rank, 0), e(rank, 0);
+        for (std::size_t i = 0; i < rank; ++i)
+            if (where[i] < count) {
+                b[i] = pads[where[i]];
+                e[i] = pads[count + where[i]];
+            }
+        if (mode == "wrap") {
+            bool fixed = true;  // every padded dim is static
+            for (std::size_t i = 0; i < rank; ++i) fixed = fixed && ((b[i] == 0 && e[i] == 0) || s.dims[i] >= 0);
+            c.set_output(0, fixed ? wrap_pad(c, s, b, e)
+                                  : wrap_pad_dynamic(c, rank, ints(c, b, "/pads_begin"), ints(c, e, "/pads_end")));
+            return;
+        }
+        in.push_back(ints(c, b, "/pads_begin"));
+        in.push_back(ints(c, e, "/pads_end"));
+    } else {
+        const output_ref pads = c.input(1);
+        const auto n = static_cast<std::int64_t>(count);
+        for (int side = 0; side < 2; ++side) {
+            const std::string name = side == 0 ? "/pads_begin" : "/pads_end";
+            output_ref part = c.add<moir::ops::slice>(
+                {}, {pads, ints(c, {side * n}, name + "/start"), ints(c, {(side + 1) * n}, name + "/stop"),
+                     ints(c, {1}, name + "/step")},
+                identity ? name : name + "/part");
+            if (!identity) {  // scatter onto all axes: gather from the part with a 0 appended
+                const element_type pt = c.model().port(pads).type;
+                const output_ref zero = c.constant(tensor::from_vector<std::int64_t>({0}).converted(pt), name + "/zero");
+                const output_ref ext = c.add<moir::ops::concat>({0}, {part, zero}, name + "/padded");
+                std::vector<std::int64_t> map(where.begin(), where.end());
+                part = c.add<moir::ops::gather>({}, {ext, ints(c, map, name + "/map"), int_scalar(c, 0, name + "/axis")},
+                                                name);
+            }
+            in.push_back(part);
+        }
+        if (mode == "wrap") {
+            c.set_output(0, wrap_pad_dynamic(c, rank, in[1], in[2]));
+            return;
+        }
+    }
+    if (a.pad_mode == moir::ops::pad_mode::constant && c.has_input(2)) {
+        output_ref v = c.input(2);
+        if (c.input_port(2).type != t) v = c.add<moir::ops::convert>({t}, {v}, "/value");
+        in.push_back(v);
+    }
+    c.set_output(0, c.add<moir::ops::pad>(a, in));
+}
+
+inline moir::ops::depth_space_mode depth_mode(const std::string& m) {
+    if (m == "DCR") return moir::ops::depth_space_mode::blocks_first;
+    if (m == "CRD") return moir::ops::depth_space_mode::depth_first;
+    throw unsupported_error("DepthToSpace mode '" + m + "' is not supported");
+}
+}  // namespace detail::shaping
+
+/// Registers ConstantOfShape, Size, Range, EyeLike, Split, Tile, Expand, Pad, DepthToSpace,
+/// SpaceToDepth, ReverseSequence.
+inline void register_shaping(op_table& t) {
+    namespace sh = detail::shaping;
+    t.add("ConstantOfShape", sh::constant_of_shape);
+    t.add("Size", sh::size);
+    t.add("Range", [](context& c) {
+        c.set_output(0, c.add<moir::ops::range>({c.input_port(0).type}, {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("EyeLike", sh::eye_like);
+    t.add("Split", sh::split);
+    t.add("Tile", [](context& c) { c.set_output(0, c.add<moir::ops::tile>({}, {c.input(0), c.input(1)})); }, 6);
+    t.add("Expand", [](context& c) {
+        c.set_output(0, c.add<moir::ops::broadcast>({moir::ops::broadcast_mode::bidirectional}, {c.input(0), c.input(1)}));
+    });
+    t.add("Pad", sh::pad);
+    t.add("DepthToSpace", [](context& c) {
+        c.set_output(0, c.add<moir::ops::depth_to_space>(
+                            {sh::depth_mode(c.attr_string("mode", "DCR")), c.attr_int("blocksize", 1)}, {c.input(0)}));
+    });
+    t.add("SpaceToDepth", [](context& c) {
+        c.set_output(0, c.add<moir::ops::space_to_depth>(
+                            {moir::ops::depth_space_mode::blocks_first, c.attr_int("blocksize", 1)}, {c.input(0)}));
+    });
+    t.add("ReverseSequence", [](context& c) {
+        c.set_output(0, c.add<moir::ops::reverse_sequence>({c.attr_int("batch_axis", 1), c.attr_int("time_axis", 0)},
+                                                           {c.input(0), c.input(1)}));
+    });
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_SHAPING_HPP
+// group D frontend includes end
+// group E frontend includes
+#ifndef MOIR_FRONTENDS_ONNX_OPS_LINALG_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_LINALG_HPP
+
+// ONNX linear-algebra ops -> moir ops: Det (moir's Det op).
+
+
+namespace moir::onnx {
+
+/// Registers Det.
+inline void register_linalg(op_table& t) {
+    t.add("Det", [](context& c) { c.set_output(0, c.add<moir::ops::det>({}, {c.input(0)})); }, 11);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_LINALG_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_LOSSES_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_LOSSES_HPP
+
+// ONNX loss ops -> moir ops, decomposed (OpenVINO has no loss ops):
+//   NegativeLogLikelihoodLoss: loss[n, d...] = -input[n, target[n, d...], d...] * w, where
+//     w = weight[target] (1 without weights) and 0 where target == ignore_index; reduction none
+//     keeps it, sum adds it up, mean divides the sum by the sum of w (plain ReduceMean when there
+//     are neither weights nor an ignore_index). GatherElements picks the input, Gather the weight,
+//     Equal/Select mask the ignored targets (which are replaced by class 0 before any gather).
+//   SoftmaxCrossEntropyLoss: log_prob = LogSoftmax(scores, axis 1), then the same loss on it; the
+//     optional 2nd output is log_prob.
+
+
+#include <cstdint>   // int64_t
+#include <optional>  // optional
+#include <string>    // string
+#include <vector>    // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// Every axis of a rank-r tensor, as an i64 constant.
+inline output_ref loss_all_axes(context& c, std::size_t r, const std::string& suffix) {
+    std::vector<std::int64_t> axes;
+    for (std::size_t i = 0; i < r; ++i) axes.push_back(static_cast<std::int64_t>(i));
+    return c.constant(tensor::from_vector(axes), suffix);
+}
+
+/// The NLL loss of log-probabilities `input` [N, C, d...] for the class indices of ONNX input
+/// `target_input` [N, d...], with the optional class weights of ONNX input `weight_input`.
+inline output_ref nll_loss(context& c, output_ref input, std::size_t target_input, std::size_t weight_input) {
+    const std::string reduction = c.attr_string("reduction", "mean");
+    MOIR_CHECK(reduction == "none" || reduction == "sum" || reduction == "mean", parse_error,
+               "reduction must be none, sum or mean, it is '" + reduction + "'");
+    const auto& ts = c.input_port(target_input).shape;
+    MOIR_CHECK(!ts.rank_dynamic, unsupported_error, "the target must have a known rank");
+    const element_type it = c.input_port(target_input).type;
+    const element_type ft = c.model().port(input).type;
+    output_ref target = c.input(target_input);
+    std::optional<output_ref> w;  // the weight of each target, masked
+    if (c.has_attr("ignore_index")) {
+        const output_ref ii = c.constant(tensor::scalar<std::int64_t>(c.attr_int("ignore_index", 0)).converted(it), "/ignore_index");
+        const output_ref ignored = c.add<moir::ops::equal>({}, {target, ii}, "/ignored");
+        target = c.add<moir::ops::select>(
+            {}, {ignored, c.constant(tensor::scalar<std::int64_t>(0).converted(it), "/class0"), target}, "/target");
+        w = c.add<moir::ops::select>({}, {ignored, c.constant(tensor::scalar(0.0f).converted(ft), "/zero"),
+                                          c.constant(tensor::scalar(1.0f).converted(ft), "/one")},
+                                     "/mask");
+    }
+    const output_ref axis1 = c.constant(tensor::from_vector(std::vector<std::int64_t>{1}), "/axis1");
+    output_ref picked = c.add<moir::ops::gather_elements>(
+        {1}, {input, c.add<moir::ops::unsqueeze>({}, {target, axis1}, "/target_1")}, "/picked_1");
+    picked = c.add<moir::ops::squeeze>({}, {picked, axis1}, "/picked");
+    if (c.has_input(weight_input)) {
+        const output_ref cw = c.add<moir::ops::gather>(
+            {0}, {c.input(weight_input), target, c.constant(tensor::scalar<std::int64_t>(0), "/gather_axis")}, "/class_weight");
+        w = w ? c.add<moir::ops::multiply>({}, {cw, *w}, "/weight") : cw;
+    }
+    output_ref loss = c.add<moir::ops::negative>({}, {picked}, w || reduction != "none" ? "/neg" : "");
+    if (w) loss = c.add<moir::ops::multiply>({}, {loss, *w}, reduction != "none" ? "/weighted" : "");
+    if (reduction == "none") return loss;
+    const output_ref all = loss_all_axes(c, ts.rank(), "/all_axes");
+    if (reduction == "sum") return c.add<moir::ops::reduce_sum>({false}, {loss, all});
+    if (!w) return c.add<moir::ops::reduce_mean>({false}, {loss, all});
+    return c.add<moir::ops::divide>({}, {c.add<moir::ops::reduce_sum>({false}, {loss, all}, "/sum"),
+                                         c.add<moir::ops::reduce_sum>({false}, {*w, all}, "/weight_sum")});
+}
+
+inline void negative_log_likelihood_loss(context& c) { c.set_output(0, nll_loss(c, c.input(0), 1, 2)); }
+
+inline void softmax_cross_entropy_loss(context& c) {
+    const output_ref log_prob = c.add<moir::ops::log_softmax>({1}, {c.input(0)}, "/log_prob");
+    c.set_output(0, nll_loss(c, log_prob, 1, 2));
+    c.set_output(1, log_prob);
+}
+}  // namespace detail
+
+/// Registers NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss.
+inline void register_losses(op_table& t) {
+    t.add("NegativeLogLikelihoodLoss", detail::negative_log_likelihood_loss, 12);
+    t.add("SoftmaxCrossEntropyLoss", detail::softmax_cross_entropy_loss, 12);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_LOSSES_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_NORMALIZATION_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_NORMALIZATION_HPP
+
+// ONNX normalization ops -> moir ops: LayerNormalization, InstanceNormalization,
+// GroupNormalization, MeanVarianceNormalization (onto MVN-6 plus the affine part), LRN (LRN-1) and
+// LpNormalization (x / ReduceL1 or ReduceL2). Inputs of a known rank are required where the axes
+// depend on it.
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// The rank of input i. ensures: unsupported_error naming `op` when it is dynamic.
+inline std::size_t norm_known_rank(context& c, std::size_t i, const char* op) {
+    const auto& s = c.input_port(i).shape;
+    MOIR_CHECK(!s.rank_dynamic, unsupported_error, std::string(op) + " needs an input of known rank");
+    return s.rank();
+}
+
+/// The axes [from, rank) as an i64 constant.
+inline output_ref norm_axes_from(context& c, std::size_t from, std::size_t rank, const std::string& suffix) {
+    std::vector<std::int64_t> axes;
+    for (std::size_t i = from; i < rank; ++i) axes.push_back(static_cast<std::int64_t>(i));
+    return c.constant(tensor::from_vector(axes), suffix);
+}
+
+/// MVN of x over `axes` with eps inside the root.
+inline output_ref norm_mvn(context& c, output_ref x, output_ref axes, float eps, moir::ops::mvn_eps_mode mode,
+                           const std::string& suffix) {
+    return c.add<moir::ops::mvn>({true, eps, mode}, {x, axes}, suffix);
+}
+
+inline void layer_normalization(context& c) {
+    const std::size_t r = norm_known_rank(c, 0, "LayerNormalization");
+    const std::size_t axis = normalize_axis(c.attr_int("axis", -1), r);
+    const float eps = c.attr_float("epsilon", 1e-5f);
+    const element_type et = c.input_port(0).type;
+    const output_ref axes = norm_axes_from(c, axis, r, "/axes");
+    const output_ref x = c.input(0);
+    output_ref y = norm_mvn(c, x, axes, eps, moir::ops::mvn_eps_mode::inside_sqrt, "/mvn");
+    y = c.add<moir::ops::multiply>({}, {y, c.input(1)}, c.has_input(2) ? "/scaled" : "");
+    if (c.has_input(2)) y = c.add<moir::ops::add>({}, {y, c.input(2)});
+    c.set_output(0, y);
+    if (!c.output_used(1) && !c.output_used(2)) return;
+    const output_ref mean = c.add<moir::ops::reduce_mean>({true}, {x, axes}, "/mean");
+    c.set_output(1, mean);
+    if (!c.output_used(2)) return;
+    const output_ref d = c.add<moir::ops::subtract>({}, {x, mean}, "/centered");
+    const output_ref var = c.add<moir::ops::reduce_mean>({true}, {c.add<moir::ops::multiply>({}, {d, d}, "/sq"), axes}, "/var");
+    const output_ref eps_c = c.constant(tensor::scalar(eps).converted(et), "/eps");
+    const output_ref std_dev = c.add<moir::ops::sqrt>({}, {c.add<moir::ops::add>({}, {var, eps_c}, "/var_eps")}, "/std");
+    c.set_output(2, c.add<moir::ops::divide>({}, {c.constant(tensor::scalar(1.0f).converted(et), "/one"), std_dev},
+                                             "/inv_std"));
+}
+
+/// y = x * scale + bias, with scale and bias of the channel axis 1 of a rank-r tensor.
+inline output_ref norm_channel_affine(context& c, output_ref y, std::size_t scale_input, std::size_t bias_input,
+                                      std::size_t r) {
+    std::vector<std::int64_t> dims(r, 1);
+    dims[1] = -1;
+    y = c.add<moir::ops::multiply>({}, {y, reshaped(c, scale_input, dims, "/scale")}, "/scaled");
+    return c.add<moir::ops::add>({}, {y, reshaped(c, bias_input, dims, "/bias")});
+}
+
+inline void instance_normalization(context& c) {
+    const std::size_t r = norm_known_rank(c, 0, "InstanceNormalization");
+    MOIR_CHECK(r >= 3, unsupported_error, "InstanceNormalization needs an input of rank >= 3");
+    const output_ref y = norm_mvn(c, c.input(0), norm_axes_from(c, 2, r, "/axes"), c.attr_float("epsilon", 1e-5f),
+                                  moir::ops::mvn_eps_mode::inside_sqrt, "/mvn");
+    c.set_output(0, norm_channel_affine(c, y, 1, 2, r));
+}
+
+/// GroupNormalization-18 (scale and bias per group) and -21 (per channel): MVN over each group of
+/// channels and the spatial axes, seen as [N, G, rest].
+template <bool PerChannel>
+void group_normalization(context& c) {
+    const std::size_t r = norm_known_rank(c, 0, "GroupNormalization");
+    MOIR_CHECK(r >= 2, unsupported_error, "GroupNormalization needs an input of rank >= 2");
+    const std::int64_t groups = c.attr_int("num_groups", 0);
+    MOIR_CHECK(groups >= 1, parse_error, "num_groups must be >= 1");
+    const output_ref x = c.input(0);
+    const output_ref grouped_shape = c.constant(tensor::from_vector(std::vector<std::int64_t>{0, groups, -1}), "/grouped_shape");
+    output_ref y = c.add<moir::ops::reshape>({true}, {x, grouped_shape}, "/grouped");
+    y = norm_mvn(c, y, c.constant(tensor::from_vector(std::vector<std::int64_t>{2}), "/axes"),
+                 c.attr_float("epsilon", 1e-5f), moir::ops::mvn_eps_mode::inside_sqrt, "/mvn");
+    if (!PerChannel) y = norm_channel_affine(c, y, 1, 2, 3);
+    y = c.add<moir::ops::reshape>({false}, {y, c.add<moir::ops::shape_of>({element_type::i64}, {x}, "/shape")},
+                                  PerChannel ? "/ungrouped" : "");
+    if (PerChannel) y = norm_channel_affine(c, y, 1, 2, r);
+    c.set_output(0, y);
+}
+
+inline void mean_variance_normalization(context& c) {
+    const auto axes = c.attr_ints("axes", {0, 2, 3});
+    c.set_output(0, norm_mvn(c, c.input(0), c.constant(tensor::from_vector(axes), "/axes"), 1e-9f,
+                             moir::ops::mvn_eps_mode::outside_sqrt, ""));
+}
+
+inline void lrn(context& c) {
+    MOIR_CHECK(c.has_attr("size"), parse_error, "LRN needs the size attribute");
+    moir::ops::lrn::attrs a;
+    a.alpha = c.attr_float("alpha", 1e-4f);
+    a.beta = c.attr_float("beta", 0.75f);
+    a.bias = c.attr_float("bias", 1.0f);
+    a.size = c.attr_int("size", 1);
+    c.set_output(0, c.add<moir::ops::lrn>(a, {c.input(0), c.constant(tensor::from_vector(std::vector<std::int64_t>{1}), "/axes")}));
+}
+
+inline void lp_normalization(context& c) {
+    const std::int64_t p = c.attr_int("p", 2);
+    const output_ref axes = c.constant(tensor::from_vector(std::vector<std::int64_t>{c.attr_int("axis", -1)}), "/axes");
+    output_ref norm;
+    if (p == 2) norm = c.add<moir::ops::reduce_l2>({true}, {c.input(0), axes}, "/norm");
+    else if (p == 1) norm = c.add<moir::ops::reduce_l1>({true}, {c.input(0), axes}, "/norm");
+    else throw unsupported_error("LpNormalization with p=" + std::to_string(p) + " is not supported (1 and 2 are)");
+    c.set_output(0, c.add<moir::ops::divide>({}, {c.input(0), norm}));
+}
+}  // namespace detail
+
+/// Registers LayerNormalization, InstanceNormalization, GroupNormalization,
+/// MeanVarianceNormalization, LRN and LpNormalization.
+inline void register_normalization(op_table& t) {
+    t.add("LayerNormalization", detail::layer_normalization, 17);
+    t.add("InstanceNormalization", detail::instance_normalization);
+    t.add("GroupNormalization", detail::group_normalization<false>, 18);
+    t.add("GroupNormalization", detail::group_normalization<true>, 21);
+    t.add("MeanVarianceNormalization", detail::mean_variance_normalization);
+    t.add("LRN", detail::lrn);
+    t.add("LpNormalization", detail::lp_normalization);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_NORMALIZATION_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_POOLING_EXTRA_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_POOLING_EXTRA_HPP
+
+// ONNX pooling ops beyond MaxPool/AveragePool -> moir ops:
+//   LpPool: (sum over the window of |x|^p)^(1/p) as AvgPool(|x|^p, padded cells counted) times the
+//     kernel volume (dilations and ceil_mode are not supported).
+//   GlobalLpPool: ReduceL2 / ReduceL1 over the spatial axes (p = 2, 1), else
+//     ReduceSum(|x|^p)^(1/p).
+//   MaxUnpool: moir's MaxUnpool op.
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// |x|^p (x * x for p = 2).
+inline output_ref lp_power(context& c, output_ref x, std::int64_t p, element_type et) {
+    if (p == 2) return c.add<moir::ops::multiply>({}, {x, x}, "/pow");
+    const output_ref a = c.add<moir::ops::abs>({}, {x}, "/abs");
+    if (p == 1) return a;
+    return c.add<moir::ops::power>({}, {a, c.constant(tensor::scalar(static_cast<float>(p)).converted(et), "/p")}, "/pow");
+}
+
+/// v^(1/p) (Sqrt for p = 2, nothing for p = 1), named after the node.
+inline output_ref lp_root(context& c, output_ref v, std::int64_t p, element_type et) {
+    if (p == 1) return v;
+    if (p == 2) return c.add<moir::ops::sqrt>({}, {v});
+    return c.add<moir::ops::power>({}, {v, c.constant(tensor::scalar(1.0f / static_cast<float>(p)).converted(et), "/inv_p")});
+}
+
+inline void lp_pool(context& c) {
+    const auto kernel = c.attr_ints("kernel_shape");
+    MOIR_CHECK(!kernel.empty(), parse_error, "kernel_shape is required");
+    const window w = onnx_window(c, kernel.size());
+    for (auto d : w.dilations) MOIR_CHECK(d == 1, unsupported_error, "LpPool with dilations is not supported");
+    MOIR_CHECK(c.attr_int("ceil_mode", 0) == 0, unsupported_error, "LpPool with ceil_mode=1 is not supported");
+    const std::int64_t p = c.attr_int("p", 2);
+    MOIR_CHECK(p >= 1, unsupported_error, "LpPool needs p >= 1");
+    const element_type et = c.input_port(0).type;
+    moir::ops::avg_pool::attrs a;
+    a.strides = w.strides;
+    a.pads_begin = w.pads_begin;
+    a.pads_end = w.pads_end;
+    a.kernel = kernel;
+    a.auto_pad = w.auto_pad;
+    a.exclude_pad = false;
+    std::int64_t volume = 1;
+    for (auto k : kernel) volume *= k;
+    output_ref y = c.add<moir::ops::avg_pool>(a, {lp_power(c, c.input(0), p, et)}, "/mean");
+    y = c.add<moir::ops::multiply>({}, {y, c.constant(tensor::scalar(static_cast<float>(volume)).converted(et), "/volume")},
+                                   p == 1 ? "" : "/sum");
+    c.set_output(0, lp_root(c, y, p, et));
+}
+
+inline void global_lp_pool(context& c) {
+    const auto& s = c.input_port(0).shape;
+    MOIR_CHECK(!s.rank_dynamic && s.rank() >= 3, unsupported_error, "GlobalLpPool needs an input of known rank >= 3");
+    std::vector<std::int64_t> axes;
+    for (std::size_t i = 2; i < s.rank(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    const output_ref ax = c.constant(tensor::from_vector(axes), "/axes");
+    const std::int64_t p = c.attr_int("p", 2);
+    MOIR_CHECK(p >= 1, unsupported_error, "GlobalLpPool needs p >= 1");
+    if (p == 2) return c.set_output(0, c.add<moir::ops::reduce_l2>({true}, {c.input(0), ax}));
+    if (p == 1) return c.set_output(0, c.add<moir::ops::reduce_l1>({true}, {c.input(0), ax}));
+    const element_type et = c.input_port(0).type;
+    const output_ref sum = c.add<moir::ops::reduce_sum>({true}, {lp_power(c, c.input(0), p, et), ax}, "/sum");
+    c.set_output(0, lp_root(c, sum, p, et));
+}
+
+inline void max_unpool(context& c) {
+    const auto kernel = c.attr_ints("kernel_shape");
+    MOIR_CHECK(!kernel.empty(), parse_error, "kernel_shape is required");
+    const window w = onnx_window(c, kernel.size());
+    moir::ops::max_unpool::attrs a{kernel, w.strides, w.pads_begin, w.pads_end};
+    std::vector<output_ref> in{c.input(0), c.input(1)};
+    if (c.has_input(2)) in.push_back(c.input(2));
+    c.set_output(0, c.add<moir::ops::max_unpool>(a, in));
+}
+}  // namespace detail
+
+/// Registers LpPool, GlobalLpPool and MaxUnpool.
+inline void register_pooling_extra(op_table& t) {
+    t.add("LpPool", detail::lp_pool, 2);
+    t.add("GlobalLpPool", detail::global_lp_pool, 2);
+    t.add("MaxUnpool", detail::max_unpool, 9);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_POOLING_EXTRA_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_QUANTIZATION_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_QUANTIZATION_HPP
+
+// ONNX quantization ops -> moir ops, decomposed into element-wise math (OpenVINO's FakeQuantize
+// form is not needed for exact results):
+//   QuantizeLinear: y = Convert(Clamp(Round(x / scale) + zero_point, qmin, qmax)) (Round halves to
+//     even); DequantizeLinear: y = (Convert(x) - Convert(zero_point)) * scale. Per-axis scales and
+//     zero points (1-D, along `axis`) are reshaped to broadcast; blocked quantization is not supported.
+//   DynamicQuantizeLinear: scale = (max(0, max(x)) - min(0, min(x))) / 255 (1 when that range is 0),
+//     zero_point = Round(Clamp(-min(0, min(x)) / scale, 0, 255)), then y as QuantizeLinear (u8).
+//   ConvInteger / QLinearConv: the integer convolution of (x - x_zero_point) and (w - w_zero_point)
+//     computed exactly in f64 (Convolution or GroupConvolution); QLinearConv adds the i32 bias and
+//     requantizes with x_scale * w_scale / y_scale (f32).
+//   MatMulInteger / QLinearMatMul: MatMul on i32 (a - a_zero_point) and (b - b_zero_point);
+//     QLinearMatMul requantizes with a_scale * b_scale / y_scale (f32).
+
+
+#include <cstdint>   // int64_t
+#include <optional>  // optional
+#include <string>    // string, to_string
+#include <utility>   // pair
+#include <vector>    // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// [qmin, qmax] of an integer element type.
+inline std::pair<double, double> quant_range(element_type t) {
+    switch (t) {
+        case element_type::u8: return {0.0, 255.0};
+        case element_type::i8: return {-128.0, 127.0};
+        case element_type::u16: return {0.0, 65535.0};
+        case element_type::i16: return {-32768.0, 32767.0};
+        case element_type::i32: return {-2147483648.0, 2147483647.0};
+        case element_type::u32: return {0.0, 4294967295.0};
+        default: break;
+    }
+    throw unsupported_error("quantization to " + std::string(ir_name(t)) + " is not supported");
+}
+
+/// r converted to t (no node when it already is).
+inline output_ref quant_convert(context& c, output_ref r, element_type t, const std::string& suffix) {
+    if (c.model().port(r).type == t) return r;
+    return c.add<moir::ops::convert>({t}, {r}, suffix);
+}
+
+/// A scale or zero point that broadcasts against data of rank `rank`: scalars and 1-element 1-D
+/// tensors as they are; a 1-D tensor of n elements reshaped to [n, 1...] so that it runs along
+/// `axis` (negative counts from the end).
+inline output_ref quant_param(context& c, output_ref p, std::size_t rank, std::int64_t axis, const std::string& suffix) {
+    const auto& s = c.model().port(p).shape;
+    MOIR_CHECK(!s.rank_dynamic && s.rank() <= 1, unsupported_error,
+               "scales and zero points must be scalars or 1-D (blocked quantization is not supported)");
+    if (s.rank() == 0 || s.dims[0] == 1) return p;
+    const std::size_t ax = normalize_axis(axis, rank);
+    std::vector<std::int64_t> dims(rank - ax, 1);
+    dims[0] = -1;
+    return c.add<moir::ops::reshape>({false}, {p, c.constant(tensor::from_vector(dims), suffix + "/shape")}, suffix);
+}
+
+/// Clamp(Round(v) + zero_point, qmin, qmax) converted to `out`; v and zero_point (or none) of v's type.
+inline output_ref quant_saturate(context& c, output_ref v, std::optional<output_ref> zp, element_type out,
+                                 const std::string& suffix) {
+    output_ref q = c.add<moir::ops::round>({moir::ops::round_mode::half_to_even}, {v}, suffix + "/round");
+    if (zp) q = c.add<moir::ops::add>({}, {q, *zp}, suffix + "/shifted");
+    const auto [lo, hi] = quant_range(out);
+    q = c.add<moir::ops::clamp>({lo, hi}, {q}, suffix + "/clamped");
+    return c.add<moir::ops::convert>({out}, {q}, suffix);
+}
+
+inline void quantize_linear(context& c) {
+    MOIR_CHECK(c.attr_int("block_size", 0) == 0, unsupported_error, "blocked quantization is not supported");
+    element_type out = element_type::u8;
+    if (c.has_input(2)) out = c.input_port(2).type;
+    else if (c.has_attr("output_dtype")) out = proto::to_element_type(static_cast<int>(c.attr_int("output_dtype", 2))).value_or(element_type::undefined);
+    quant_range(out);
+    const auto& xs = c.input_port(0).shape;
+    const std::int64_t axis = c.attr_int("axis", 1);
+    const std::size_t rank = xs.rank_dynamic ? 0 : xs.rank();
+    const element_type ft = element_type::f32;
+    const output_ref x = quant_convert(c, c.input(0), ft, "/x");
+    const output_ref scale = quant_convert(c, quant_param(c, c.input(1), rank, axis, "/scale"), ft, "/scale_f");
+    std::optional<output_ref> zp;
+    if (c.has_input(2)) zp = quant_convert(c, quant_param(c, c.input(2), rank, axis, "/zero_point"), ft, "/zero_point_f");
+    c.set_output(0, quant_saturate(c, c.add<moir::ops::divide>({}, {x, scale}, "/scaled"), zp, out, ""));
+}
+
+inline void dequantize_linear(context& c) {
+    MOIR_CHECK(c.attr_int("block_size", 0) == 0, unsupported_error, "blocked quantization is not supported");
+    const auto& xs = c.input_port(0).shape;
+    const std::int64_t axis = c.attr_int("axis", 1);
+    const std::size_t rank = xs.rank_dynamic ? 0 : xs.rank();
+    const element_type ft = c.input_port(1).type;
+    output_ref x = quant_convert(c, c.input(0), ft, "/x");
+    if (c.has_input(2)) {
+        const output_ref zp = quant_convert(c, quant_param(c, c.input(2), rank, axis, "/zero_point"), ft, "/zero_point_f");
+        x = c.add<moir::ops::subtract>({}, {x, zp}, "/centered");
+    }
+    c.set_output(0, c.add<moir::ops::multiply>({}, {x, quant_param(c, c.input(1), rank, axis, "/scale")}));
+}
+
+inline void dynamic_quantize_linear(context& c) {
+    const auto& xs = c.input_port(0).shape;
+    MOIR_CHECK(!xs.rank_dynamic, unsupported_error, "DynamicQuantizeLinear needs an input of known rank");
+    std::vector<std::int64_t> all;
+    for (std::size_t i = 0; i < xs.rank(); ++i) all.push_back(static_cast<std::int64_t>(i));
+    const element_type ft = element_type::f32;
+    const output_ref x = quant_convert(c, c.input(0), ft, "/x");
+    const output_ref axes = c.constant(tensor::from_vector(all), "/axes");
+    const output_ref zero = c.constant(tensor::scalar(0.0f), "/zero");
+    const output_ref lo = c.add<moir::ops::minimum>({}, {c.add<moir::ops::reduce_min>({false}, {x, axes}, "/min_x"), zero}, "/min");
+    const output_ref hi = c.add<moir::ops::maximum>({}, {c.add<moir::ops::reduce_max>({false}, {x, axes}, "/max_x"), zero}, "/max");
+    output_ref range = c.add<moir::ops::subtract>({}, {hi, lo}, "/range");
+    range = c.add<moir::ops::select>({}, {c.add<moir::ops::equal>({}, {range, zero}, "/flat"),
+                                          c.constant(tensor::scalar(1.0f), "/one"), range},
+                                     "/range_nz");
+    const output_ref scale = c.add<moir::ops::divide>({}, {range, c.constant(tensor::scalar(255.0f), "/levels")}, "/scale");
+    c.set_output(1, scale);
+    output_ref zp = c.add<moir::ops::divide>({}, {c.add<moir::ops::subtract>({}, {zero, lo}, "/neg_min"), scale}, "/zp_raw");
+    zp = c.add<moir::ops::round>({moir::ops::round_mode::half_to_even},
+                                 {c.add<moir::ops::clamp>({0.0, 255.0}, {zp}, "/zp_clamped")}, "/zp_f");
+    c.set_output(2, c.add<moir::ops::convert>({element_type::u8}, {zp}, "/zero_point"));
+    c.set_output(0, quant_saturate(c, c.add<moir::ops::divide>({}, {x, scale}, "/scaled"), zp, element_type::u8, ""));
+}
+
+/// (Convert(v) - Convert(zero point)) in type t; `zp_input` absent: Convert(v) only. A 1-D zero point
+/// runs along `axis` of v's rank.
+inline output_ref quant_centered(context& c, std::size_t v_input, std::size_t zp_input, element_type t,
+                                 std::int64_t axis, const std::string& suffix) {
+    const output_ref v = quant_convert(c, c.input(v_input), t, suffix + "_f");
+    if (!c.has_input(zp_input)) return v;
+    const auto& vs = c.input_port(v_input).shape;
+    const std::size_t rank = vs.rank_dynamic ? 0 : vs.rank();
+    const output_ref zp = quant_convert(c, quant_param(c, c.input(zp_input), rank, axis, suffix + "/zero_point"), t,
+                                        suffix + "/zero_point_f");
+    return c.add<moir::ops::subtract>({}, {v, zp}, suffix + "_centered");
+}
+
+/// The exact integer convolution (in f64) of x and w as Conv's attributes say.
+inline output_ref quant_conv(context& c, output_ref x, output_ref w, std::size_t weights_input, const std::string& suffix) {
+    const std::size_t k = spatial_rank(c, weights_input);
+    const window win = onnx_window(c, k);
+    const std::int64_t group = c.attr_int("group", 1);
+    moir::ops::detail::convolution_attrs a;
+    a.strides = win.strides;
+    a.pads_begin = win.pads_begin;
+    a.pads_end = win.pads_end;
+    a.dilations = win.dilations;
+    a.auto_pad = win.auto_pad;
+    if (group == 1) return c.add<moir::ops::convolution>(a, {x, w}, suffix);
+    const auto& ws = c.input_port(weights_input).shape.dims;
+    MOIR_CHECK(group > 1 && ws[0] >= 0 && ws[0] % group == 0, shape_error,
+               "the weights' output channels are not divisible by group " + std::to_string(group));
+    std::vector<std::int64_t> gdims{group, ws[0] / group};
+    gdims.insert(gdims.end(), ws.begin() + 1, ws.end());
+    const output_ref gw =
+        c.add<moir::ops::reshape>({false}, {w, c.constant(tensor::from_vector(gdims), suffix + "/wshape")}, suffix + "/w");
+    return c.add<moir::ops::group_convolution>(a, {x, gw}, suffix);
+}
+
+inline void conv_integer(context& c) {
+    const element_type t = element_type::f64;
+    const output_ref x = quant_centered(c, 0, 2, t, 1, "/x");
+    const output_ref w = quant_centered(c, 1, 3, t, 0, "/w");
+    c.set_output(0, c.add<moir::ops::convert>({element_type::i32}, {quant_conv(c, x, w, 1, "/conv")}));
+}
+
+/// Requantizes an exact accumulator: Round(acc * a_scale * b_scale / y_scale) + y_zero_point, saturated.
+inline output_ref quant_requantize(context& c, output_ref acc, output_ref a_scale, output_ref b_scale, std::size_t y_scale,
+                                   std::size_t y_zp, std::size_t rank, std::int64_t b_axis) {
+    const element_type ft = element_type::f32;
+    const output_ref ys = quant_convert(c, c.input(y_scale), ft, "/y_scale");
+    output_ref m = c.add<moir::ops::multiply>({}, {quant_convert(c, a_scale, ft, "/a_scale"),
+                                                   quant_convert(c, quant_param(c, b_scale, rank, b_axis, "/b_scale"), ft,
+                                                                 "/b_scale_f")},
+                                              "/scale_ab");
+    m = c.add<moir::ops::divide>({}, {m, ys}, "/multiplier");
+    const output_ref v = c.add<moir::ops::multiply>({}, {quant_convert(c, acc, ft, "/acc_f"), m}, "/scaled");
+    const element_type out = c.has_input(y_zp) ? c.input_port(y_zp).type : element_type::u8;
+    std::optional<output_ref> zp;
+    if (c.has_input(y_zp)) zp = quant_convert(c, c.input(y_zp), ft, "/y_zero_point");
+    return quant_saturate(c, v, zp, out, "");
+}
+
+inline void qlinear_conv(context& c) {
+    const element_type t = element_type::f64;
+    const output_ref x = quant_centered(c, 0, 2, t, 1, "/x");
+    const output_ref w = quant_centered(c, 3, 5, t, 0, "/w");
+    output_ref acc = quant_conv(c, x, w, 3, "/conv");
+    const std::size_t rank = spatial_rank(c, 3) + 2;
+    if (c.has_input(8)) {
+        std::vector<std::int64_t> dims(rank, 1);
+        dims[1] = -1;
+        const output_ref b = quant_convert(c, c.input(8), t, "/bias_f");
+        acc = c.add<moir::ops::add>(
+            {}, {acc, c.add<moir::ops::reshape>({false}, {b, c.constant(tensor::from_vector(dims), "/bias_shape")}, "/bias")},
+            "/biased");
+    }
+    // a per-channel w_scale runs along the output channels (axis 1 of the result)
+    c.set_output(0, quant_requantize(c, acc, c.input(1), c.input(4), 6, 7, rank, 1));
+}
+
+inline void matmul_integer(context& c) {
+    const element_type t = element_type::i32;
+    const output_ref a = quant_centered(c, 0, 2, t, -2, "/a");
+    const output_ref b = quant_centered(c, 1, 3, t, -1, "/b");
+    c.set_output(0, c.add<moir::ops::matmul>({}, {a, b}));
+}
+
+inline void qlinear_matmul(context& c) {
+    const element_type t = element_type::i32;
+    const output_ref a = quant_centered(c, 0, 2, t, -2, "/a");
+    const output_ref b = quant_centered(c, 3, 5, t, -1, "/b");
+    const output_ref acc = c.add<moir::ops::matmul>({}, {a, b}, "/matmul");
+    const auto& as = c.input_port(0).shape;
+    MOIR_CHECK(!as.rank_dynamic, unsupported_error, "QLinearMatMul needs inputs of known rank");
+    const output_ref a_scale = quant_param(c, c.input(1), as.rank(), -2, "/a_scale");
+    c.set_output(0, quant_requantize(c, acc, a_scale, c.input(4), 6, 7, as.rank(), -1));
+}
+}  // namespace detail
+
+/// Registers QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, ConvInteger, QLinearConv,
+/// MatMulInteger and QLinearMatMul.
+inline void register_quantization(op_table& t) {
+    t.add("QuantizeLinear", detail::quantize_linear, 10);
+    t.add("DequantizeLinear", detail::dequantize_linear, 10);
+    t.add("DynamicQuantizeLinear", detail::dynamic_quantize_linear, 11);
+    t.add("ConvInteger", detail::conv_integer, 10);
+    t.add("QLinearConv", detail::qlinear_conv, 10);
+    t.add("MatMulInteger", detail::matmul_integer, 10);
+    t.add("QLinearMatMul", detail::qlinear_matmul, 10);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_QUANTIZATION_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_REDUCE_EXTRA_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_REDUCE_EXTRA_HPP
+
+// ONNX reductions beyond the plain ones -> moir ops: ReduceL1 and ReduceL2 (ReduceL1-4/ReduceL2-4),
+// ReduceSumSquare (ReduceSum of x * x), ReduceLogSum (Log of ReduceSum) and ReduceLogSumExp
+// (m + Log(ReduceSum(Exp(x - m))) with m = ReduceMax, for stability). Axes come from the attribute
+// (before opset 18) or the 2nd input; absent or empty axes reduce every axis unless
+// noop_with_empty_axes, which makes the node an identity.
+
+
+#include <cstdint>   // int64_t
+#include <optional>  // optional
+#include <string>    // string
+#include <vector>    // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// The reduction axes of a Reduce* node, or nullopt when the node is an identity
+/// (noop_with_empty_axes with no or empty axes). Run-time axes must have a known length; a length
+/// of 0 means every axis.
+inline std::optional<output_ref> reduce_extra_axes(context& c, std::int64_t axes_input_since) {
+    std::optional<output_ref> axes;
+    bool empty = true;
+    if (c.opset() < axes_input_since) {
+        empty = c.attr_ints("axes").empty();
+        if (!empty) axes = c.constant(tensor::from_vector(c.attr_ints("axes")), "/axes");
+    } else if (c.has_input(1)) {
+        axes = c.input(1);
+        if (const auto v = c.const_input(1)) {
+            empty = v->numel() == 0;
+        } else {
+            const auto& as = c.input_port(1).shape;
+            MOIR_CHECK(as.is_static(), unsupported_error, "run-time axes of unknown length are not supported");
+            empty = numel(as.dims) == 0;
+        }
+    }
+    if (!empty) return axes;
+    if (c.attr_int("noop_with_empty_axes", 0) != 0) return std::nullopt;
+    const auto& s = c.input_port(0).shape;
+    MOIR_CHECK(!s.rank_dynamic, unsupported_error, "reducing all axes of an input of unknown rank");
+    std::vector<std::int64_t> all;
+    for (std::size_t i = 0; i < s.rank(); ++i) all.push_back(static_cast<std::int64_t>(i));
+    return c.constant(tensor::from_vector(all), "/all_axes");
+}
+
+/// A Reduce* converter: `build(c, x, axes, keep_dims)` returns the reduced value.
+template <class Build>
+converter reduce_extra(std::int64_t axes_input_since, Build build) {
+    return [axes_input_since, build](context& c) {
+        const auto axes = reduce_extra_axes(c, axes_input_since);
+        if (!axes) {
+            c.set_output(0, c.input(0));
+            return;
+        }
+        c.set_output(0, build(c, c.input(0), *axes, c.attr_int("keepdims", 1) != 0));
+    };
+}
+
+template <class Reduce>
+output_ref reduce_extra_plain(context& c, output_ref x, output_ref axes, bool keep) {
+    return c.add<Reduce>({keep}, {x, axes});
+}
+
+inline output_ref reduce_sum_square(context& c, output_ref x, output_ref axes, bool keep) {
+    return c.add<moir::ops::reduce_sum>({keep}, {c.add<moir::ops::multiply>({}, {x, x}, "/square"), axes});
+}
+
+inline output_ref reduce_log_sum(context& c, output_ref x, output_ref axes, bool keep) {
+    return c.add<moir::ops::log>({}, {c.add<moir::ops::reduce_sum>({keep}, {x, axes}, "/sum")});
+}
+
+inline output_ref reduce_log_sum_exp(context& c, output_ref x, output_ref axes, bool keep) {
+    const output_ref m = c.add<moir::ops::reduce_max>({true}, {x, axes}, "/max");
+    const output_ref e = c.add<moir::ops::exp>({}, {c.add<moir::ops::subtract>({}, {x, m}, "/shifted")}, "/exp");
+    const output_ref l = c.add<moir::ops::log>({}, {c.add<moir::ops::reduce_sum>({keep}, {e, axes}, "/sum")}, "/log");
+    const output_ref mk = keep ? m : c.add<moir::ops::reduce_max>({false}, {x, axes}, "/max_reduced");
+    return c.add<moir::ops::add>({}, {l, mk});
+}
+}  // namespace detail
+
+/// Registers ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum and ReduceLogSumExp.
+inline void register_reduce_extra(op_table& t) {
+    t.add("ReduceL1", detail::reduce_extra(18, detail::reduce_extra_plain<moir::ops::reduce_l1>));
+    t.add("ReduceL2", detail::reduce_extra(18, detail::reduce_extra_plain<moir::ops::reduce_l2>));
+    t.add("ReduceSumSquare", detail::reduce_extra(18, detail::reduce_sum_square));
+    t.add("ReduceLogSum", detail::reduce_extra(18, detail::reduce_log_sum));
+    t.add("ReduceLogSumExp", detail::reduce_extra(18, detail::reduce_log_sum_exp));
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_REDUCE_EXTRA_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_SAMPLING_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_SAMPLING_HPP
+
+// ONNX ops that sample data at fractional positions -> moir ops: GridSample (GridSample-9; 4-D
+// data only) and RoiAlign (ROIAlign-9; coordinate_transformation_mode half_pixel -> aligned_mode
+// half_pixel, output_half_pixel (and RoiAlign-10, which has no such attribute) -> asymmetric).
+
+
+#include <string>  // string
+
+namespace moir::onnx {
+
+namespace detail {
+inline void grid_sample(context& c) {
+    moir::ops::grid_sample::attrs a;
+    a.align_corners = c.attr_int("align_corners", 0) != 0;
+    const std::string mode = c.attr_string("mode", c.opset() >= 20 ? "linear" : "bilinear");
+    if (mode == "bilinear" || mode == "linear") a.mode = moir::ops::grid_sample_mode::bilinear;
+    else if (mode == "bicubic" || mode == "cubic") a.mode = moir::ops::grid_sample_mode::bicubic;
+    else if (mode == "nearest") a.mode = moir::ops::grid_sample_mode::nearest;
+    else throw unsupported_error("GridSample mode '" + mode + "' is not supported");
+    const std::string pad = c.attr_string("padding_mode", "zeros");
+    if (pad == "zeros") a.padding_mode = moir::ops::grid_sample_padding::zeros;
+    else if (pad == "border") a.padding_mode = moir::ops::grid_sample_padding::border;
+    else if (pad == "reflection") a.padding_mode = moir::ops::grid_sample_padding::reflection;
+    else throw unsupported_error("GridSample padding_mode '" + pad + "' is not supported");
+    const auto& xs = c.input_port(0).shape;
+    MOIR_CHECK(xs.rank_dynamic || xs.rank() == 4, unsupported_error, "GridSample supports 4-D data only");
+    c.set_output(0, c.add<moir::ops::grid_sample>(a, {c.input(0), c.input(1)}));
+}
+
+inline void roi_align(context& c) {
+    moir::ops::roi_align::attrs a;
+    a.pooled_h = c.attr_int("output_height", 1);
+    a.pooled_w = c.attr_int("output_width", 1);
+    a.sampling_ratio = c.attr_int("sampling_ratio", 0);
+    a.spatial_scale = c.attr_float("spatial_scale", 1.0f);
+    const std::string mode = c.attr_string("mode", "avg");
+    MOIR_CHECK(mode == "avg" || mode == "max", unsupported_error, "RoiAlign mode '" + mode + "' is not supported");
+    a.mode = mode == "avg" ? moir::ops::roi_align_mode::avg : moir::ops::roi_align_mode::max;
+    const std::string ctm = c.attr_string("coordinate_transformation_mode", c.opset() >= 16 ? "half_pixel" : "output_half_pixel");
+    if (ctm == "half_pixel") a.aligned_mode = moir::ops::roi_aligned_mode::half_pixel;
+    else if (ctm == "output_half_pixel") a.aligned_mode = moir::ops::roi_aligned_mode::asymmetric;
+    else throw unsupported_error("RoiAlign coordinate_transformation_mode '" + ctm + "' is not supported");
+    c.set_output(0, c.add<moir::ops::roi_align>(a, {c.input(0), c.input(1), c.input(2)}));
+}
+}  // namespace detail
+
+/// Registers GridSample and RoiAlign.
+inline void register_sampling(op_table& t) {
+    t.add("GridSample", detail::grid_sample, 16);
+    t.add("RoiAlign", detail::roi_align, 10);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_SAMPLING_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_SIGNAL_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_SIGNAL_HPP
+
+// ONNX signal ops -> moir ops:
+//   DFT (opset 17 axis attribute, opset 20 axis input): DFT-7 / IDFT-7 along the axis; real input
+//     ([..., 1]) gets a zero imaginary part first; onesided keeps bins 0 .. n / 2 (a Slice).
+//   STFT: STFT-15 on the real signal [batch, length] (the last axis of 1 dropped); a missing window
+//     is a rectangle of frame_length ones; the frame size is frame_length or the window's length.
+//     Complex signals and onesided=0 are not supported.
+//   HannWindow, HammingWindow, BlackmanWindow: Range, Cos and element-wise math
+//     (w[n] = a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N), N = size, or size - 1 when not periodic).
+//   MelWeightMatrix: moir's MelWeightMatrix op.
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// The ONNX output_datatype attribute as an element type (default f32).
+inline element_type signal_datatype(const context& c) {
+    const auto t = proto::to_element_type(static_cast<int>(c.attr_int("output_datatype", 1)));
+    MOIR_CHECK(t && is_float(*t), unsupported_error, "output_datatype must be a floating type");
+    return *t;
+}
+
+/// An integer scalar (or 1-element) input as a 1-D i64 tensor of one value.
+inline output_ref signal_as_vector(context& c, output_ref v, const std::string& suffix) {
+    if (c.model().port(v).type != element_type::i64) v = c.add<moir::ops::convert>({element_type::i64}, {v}, suffix + "/i64");
+    return c.add<moir::ops::reshape>({false}, {v, c.constant(tensor::from_vector(std::vector<std::int64_t>{1}), suffix + "/shape")},
+                                     suffix);
+}
+
+inline void dft(context& c) {
+    const auto& xs = c.input_port(0).shape;
+    MOIR_CHECK(!xs.rank_dynamic && xs.rank() >= 3, unsupported_error, "DFT needs an input of known rank >= 3");
+    const std::size_t r = xs.rank();
+    std::int64_t axis = c.attr_int("axis", 1);
+    if (c.opset() >= 20) {
+        axis = -2;
+        if (c.has_input(2)) axis = c.require_const(2, "axis").at_as<std::int64_t>(0);
+    }
+    axis = static_cast<std::int64_t>(normalize_axis(axis, r));
+    MOIR_CHECK(axis >= 1 && axis < static_cast<std::int64_t>(r) - 1, unsupported_error,
+               "the DFT axis must be a signal axis (not the batch or the complex axis)");
+    const bool inverse = c.attr_int("inverse", 0) != 0, onesided = c.attr_int("onesided", 0) != 0;
+    MOIR_CHECK(!(inverse && onesided), unsupported_error, "an inverse onesided DFT is not supported");
+    output_ref x = c.input(0);
+    const std::int64_t last = xs.dims.back();
+    MOIR_CHECK(last == 1 || last == 2, unsupported_error, "the last axis of the DFT input must be 1 (real) or 2 (complex)");
+    if (last == 1) {  // real: append a zero imaginary part
+        const output_ref zeros = c.add<moir::ops::broadcast>(
+            {}, {c.constant(tensor::scalar(0.0f).converted(c.input_port(0).type), "/zero"),
+                 c.add<moir::ops::shape_of>({element_type::i64}, {x}, "/shape")},
+            "/imag");
+        x = c.add<moir::ops::concat>({-1}, {x, zeros}, "/complex");
+    }
+    std::vector<output_ref> in{x, c.constant(tensor::from_vector(std::vector<std::int64_t>{axis}), "/axes")};
+    std::int64_t n = xs.dims[static_cast<std::size_t>(axis)];
+    if (c.has_input(1)) {
+        in.push_back(signal_as_vector(c, c.input(1), "/signal_size"));
+        n = -1;
+        if (const auto v = c.const_input(1)) n = v->at_as<std::int64_t>(0);
+    }
+    const std::string suffix = onesided ? "/full" : "";
+    output_ref y = inverse ? c.add<moir::ops::idft>({}, in, suffix) : c.add<moir::ops::dft>({}, in, suffix);
+    if (onesided) {
+        MOIR_CHECK(n > 0, unsupported_error, "a onesided DFT needs a known signal length");
+        auto v = [&](std::int64_t x0, const std::string& s) {
+            return c.constant(tensor::from_vector(std::vector<std::int64_t>{x0}), s);
+        };
+        y = c.add<moir::ops::slice>({}, {y, v(0, "/begin"), v(n / 2 + 1, "/end"), v(1, "/step"), v(axis, "/slice_axis")});
+    }
+    c.set_output(0, y);
+}
+
+inline void stft(context& c) {
+    MOIR_CHECK(c.attr_int("onesided", 1) != 0, unsupported_error, "STFT with onesided=0 is not supported");
+    const auto& xs = c.input_port(0).shape;
+    MOIR_CHECK(!xs.rank_dynamic && xs.rank() == 3, unsupported_error, "STFT needs a signal [batch, length, 1 or 2]");
+    MOIR_CHECK(xs.dims[2] == 1, unsupported_error, "STFT of a complex signal is not supported");
+    const element_type et = c.input_port(0).type;
+    const output_ref signal =
+        c.add<moir::ops::squeeze>({}, {c.input(0), c.constant(tensor::from_vector(std::vector<std::int64_t>{2}), "/axis")},
+                                  "/signal");
+    MOIR_CHECK(c.has_input(2) || c.has_input(3), parse_error, "STFT needs a window or a frame_length");
+    output_ref frame_size, window;
+    if (c.has_input(3)) {
+        frame_size = c.input(3);
+        if (c.input_port(3).type != element_type::i64)
+            frame_size = c.add<moir::ops::convert>({element_type::i64}, {frame_size}, "/frame_size");
+    }
+    if (c.has_input(2)) {
+        window = c.input(2);
+        if (!c.has_input(3)) {
+            const auto& ws = c.input_port(2).shape;
+            frame_size = ws.is_static() && ws.rank() == 1
+                             ? c.constant(tensor::scalar<std::int64_t>(ws.dims[0]), "/frame_size")
+                             : c.add<moir::ops::squeeze>({}, {c.add<moir::ops::shape_of>({element_type::i64}, {window}, "/window_shape")},
+                                                         "/frame_size");
+        }
+    } else {
+        window = c.add<moir::ops::broadcast>({}, {c.constant(tensor::scalar(1.0f).converted(et), "/one"),
+                                                  signal_as_vector(c, frame_size, "/window_shape")},
+                                             "/window");
+    }
+    c.set_output(0, c.add<moir::ops::stft>({false}, {signal, window, frame_size, c.input(1)}));
+}
+
+/// A cosine-sum window: a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N).
+inline converter cosine_window(double a0, double a1, double a2) {
+    return [a0, a1, a2](context& c) {
+        const element_type out = signal_datatype(c);
+        const element_type ft = element_type::f32;
+        auto k = [&](double v, const std::string& s) { return c.constant(tensor::scalar(static_cast<float>(v)), s); };
+        const output_ref n = c.add<moir::ops::range>(
+            {ft}, {c.constant(tensor::scalar<std::int64_t>(0), "/start"), c.input(0), c.constant(tensor::scalar<std::int64_t>(1), "/step")},
+            "/n");
+        output_ref len = c.add<moir::ops::convert>({ft}, {c.input(0)}, "/size");
+        if (c.attr_int("periodic", 1) == 0) len = c.add<moir::ops::subtract>({}, {len, k(1.0, "/one")}, "/symmetric_size");
+        const output_ref angle = c.add<moir::ops::divide>(
+            {}, {c.add<moir::ops::multiply>({}, {n, k(6.283185307179586, "/two_pi")}, "/angle_n"), len}, "/angle");
+        output_ref w = c.add<moir::ops::subtract>(
+            {}, {k(a0, "/a0"), c.add<moir::ops::multiply>({}, {c.add<moir::ops::cos>({}, {angle}, "/cos1"), k(a1, "/a1")}, "/term1")},
+            a2 != 0.0 || out != ft ? "/w1" : "");
+        if (a2 != 0.0) {
+            const output_ref angle2 = c.add<moir::ops::multiply>({}, {angle, k(2.0, "/two")}, "/angle2");
+            w = c.add<moir::ops::add>(
+                {}, {w, c.add<moir::ops::multiply>({}, {c.add<moir::ops::cos>({}, {angle2}, "/cos2"), k(a2, "/a2")}, "/term2")},
+                out != ft ? "/w2" : "");
+        }
+        if (out != ft) w = c.add<moir::ops::convert>({out}, {w});
+        c.set_output(0, w);
+    };
+}
+
+inline void mel_weight_matrix(context& c) {
+    c.set_output(0, c.add<moir::ops::mel_weight_matrix>({signal_datatype(c)},
+                                                        {c.input(0), c.input(1), c.input(2), c.input(3), c.input(4)}));
+}
+}  // namespace detail
+
+/// Registers DFT, STFT, HannWindow, HammingWindow, BlackmanWindow and MelWeightMatrix.
+inline void register_signal(op_table& t) {
+    t.add("DFT", detail::dft, 17);
+    t.add("STFT", detail::stft, 17);
+    t.add("HannWindow", detail::cosine_window(0.5, 0.5, 0.0), 17);
+    t.add("HammingWindow", detail::cosine_window(25.0 / 46.0, 21.0 / 46.0, 0.0), 17);
+    t.add("BlackmanWindow", detail::cosine_window(0.42, 0.5, 0.08), 17);
+    t.add("MelWeightMatrix", detail::mel_weight_matrix, 17);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_SIGNAL_HPP
+// group E frontend includes end
+// group F frontend includes
+#ifndef MOIR_FRONTENDS_ONNX_OPS_RECURRENT_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_RECURRENT_HPP
+
+// ONNX recurrent ops -> moir sequence ops: RNN -> RNNSequence-5, GRU -> GRUSequence-5, LSTM ->
+// LSTMSequence-5 (LSTMSequence-1 when the node has peepholes or input_forget).
+//
+// ONNX is time-major (layout 0: X [seq, batch, input], states [num_directions, batch, hidden],
+// Y [seq, num_directions, batch, hidden]) or batch-major (layout 1: X [batch, seq, input], states
+// [batch, num_directions, hidden], Y [batch, seq, num_directions, hidden]); the OpenVINO ops are
+// batch-major with Y [batch, num_directions, seq, hidden], so Transposes go around them. ONNX biases
+// B = [Wb, Rb] become their sum (GRU with linear_before_reset keeps Wbh and Rbh apart), LSTM gate
+// blocks are reordered from iofc to fico, and absent optional inputs become zeros (B, states) or the
+// full sequence length (sequence_lens). Constant weights are rearranged at conversion time; others
+// through Split/Concat/Add nodes. Activations: Relu, Sigmoid, Tanh (one set for both directions).
+
+
+#include <cstddef>   // byte, ptrdiff_t, size_t
+#include <cstdint>   // int32_t, int64_t
+#include <cstring>   // memcpy
+#include <optional>  // optional
+#include <string>    // string
+#include <vector>    // vector
+
+namespace moir::onnx {
+
+namespace detail {
+
+/// The value of `r` when a constant node produces it.
+inline std::optional<tensor> rnn_constant_of(context& c, output_ref r) {
+    const node& n = c.model().at(r.node);
+    if (n.is<moir::ops::constant>()) return n.attrs_as<moir::ops::constant>().value;
+    return std::nullopt;
+}
+
+/// Rows [begin, begin + count) of axis 1 of a constant.
+inline tensor rnn_slice_rows(const tensor& t, std::int64_t begin, std::int64_t count) {
+    shape dims = t.dims();
+    const std::size_t outer = static_cast<std::size_t>(dims[0]);
+    std::size_t inner = size_of(t.type());
+    for (std::size_t i = 2; i < dims.size(); ++i) inner *= static_cast<std::size_t>(dims[i]);
+    const auto rows = static_cast<std::size_t>(dims[1]);
+    dims[1] = count;
+    tensor r(t.type(), dims);
+    const auto* src = static_cast<const std::byte*>(t.raw());
+    auto* dst = static_cast<std::byte*>(r.raw());
+    const std::size_t chunk = static_cast<std::size_t>(count) * inner;
+    for (std::size_t o = 0; o < outer && chunk; ++o)
+        std::memcpy(dst + o * chunk, src + (o * rows + static_cast<std::size_t>(begin)) * inner, chunk);
+    return r;
+}
+
+/// Constants joined along axis 1.
+inline tensor rnn_concat_rows(const std::vector<tensor>& parts) {
+    shape dims = parts.at(0).dims();
+    dims[1] = 0;
+    for (const auto& p : parts) dims[1] += p.dims()[1];
+    tensor r(parts[0].type(), dims);
+    const std::size_t outer = static_cast<std::size_t>(dims[0]);
+    auto* dst = static_cast<std::byte*>(r.raw());
+    for (std::size_t o = 0; o < outer; ++o)
+        for (const auto& p : parts) {
+            const std::size_t chunk = p.bytes() / outer;
+            if (chunk) std::memcpy(dst, static_cast<const std::byte*>(p.raw()) + o * chunk, chunk);
+            dst += chunk;
+        }
+    return r;
+}
+
+/// `v` cut into n equal blocks along axis 1: constants when `v` is one, else a Split node.
+inline std::vector<output_ref> rnn_split(context& c, output_ref v, std::size_t n, const std::string& suffix) {
+    std::vector<output_ref> parts;
+    if (auto t = rnn_constant_of(c, v)) {
+        const std::int64_t rows = t->dims().at(1);
+        MOIR_CHECK(rows % static_cast<std::int64_t>(n) == 0, shape_error,
+                   "dim 1 of " + suffix.substr(1) + " (" + std::to_string(rows) + ") does not split into " +
+                       std::to_string(n) + " blocks");
+        const std::int64_t count = rows / static_cast<std::int64_t>(n);
+        for (std::size_t i = 0; i < n; ++i)
+            parts.push_back(c.constant(rnn_slice_rows(*t, static_cast<std::int64_t>(i) * count, count),
+                                       suffix + "/" + std::to_string(i)));
+        return parts;
+    }
+    const node_id id = c.add_node<moir::ops::split>({static_cast<std::int64_t>(n)},
+                                                    {v, c.constant(tensor::scalar<std::int64_t>(1), suffix + "/axis")},
+                                                    suffix);
+    for (std::size_t i = 0; i < n; ++i) parts.push_back({id, i});
+    return parts;
+}
+
+/// Blocks joined along axis 1: a constant when all are, else a Concat node.
+inline output_ref rnn_concat(context& c, const std::vector<output_ref>& parts, const std::string& suffix) {
+    std::vector<tensor> values;
+    for (const auto& p : parts)
+        if (auto t = rnn_constant_of(c, p)) values.push_back(*t);
+    if (values.size() == parts.size()) return c.constant(rnn_concat_rows(values), suffix);
+    return c.add<moir::ops::concat>({1}, parts, suffix);
+}
+
+/// a + b (same shape): a constant when both are, else an Add node.
+inline output_ref rnn_add(context& c, output_ref a, output_ref b, const std::string& suffix) {
+    const auto ta = rnn_constant_of(c, a), tb = rnn_constant_of(c, b);
+    if (ta && tb && ta->dims() == tb->dims()) {
+        auto x = ta->to_vector<double>();
+        const auto y = tb->to_vector<double>();
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] += y[i];
+        return c.constant(tensor::from_vector(x, ta->dims()).converted(ta->type()), suffix);
+    }
+    return c.add<moir::ops::add>({}, {a, b}, suffix);
+}
+
+inline output_ref rnn_transpose(context& c, output_ref v, std::vector<std::int64_t> perm, const std::string& suffix) {
+    return c.add<moir::ops::transpose>({}, {v, c.constant(tensor::from_vector(perm), suffix + "/perm")}, suffix);
+}
+
+/// The gate blocks of `v` (axis 1, `gates` of them) in the order `order` (source block indices).
+inline output_ref rnn_reorder(context& c, output_ref v, std::size_t gates, const std::vector<std::size_t>& order,
+                              const std::string& suffix) {
+    const auto parts = rnn_split(c, v, gates, suffix + "/gates");
+    std::vector<output_ref> picked;
+    for (auto i : order) picked.push_back(parts.at(i));
+    return rnn_concat(c, picked, suffix);
+}
+
+/// What the three ONNX recurrent ops share.
+struct rnn_node {
+    std::int64_t hidden = 0, dirs = 1;
+    moir::ops::sequence_direction direction = moir::ops::sequence_direction::forward;
+    bool batch_major = false;  ///< ONNX layout = 1
+    element_type type = element_type::undefined;
+    output_ref x;              ///< batch-major X
+    std::string activations;
+    std::vector<float> alpha, beta;
+    float clip = 0;
+};
+
+/// Reads the attributes and X; `defaults` are the ONNX default activations of one direction.
+inline rnn_node rnn_read_node(context& c, const std::vector<std::string>& defaults) {
+    rnn_node r;
+    const std::string dir = c.attr_string("direction", "forward");
+    if (dir == "forward") r.direction = moir::ops::sequence_direction::forward;
+    else if (dir == "reverse") r.direction = moir::ops::sequence_direction::reverse;
+    else if (dir == "bidirectional") r.direction = moir::ops::sequence_direction::bidirectional;
+    else throw parse_error("unknown direction '" + dir + "'");
+    r.dirs = moir::ops::detail::num_directions(r.direction);
+    const std::int64_t layout = c.attr_int("layout", 0);
+    MOIR_CHECK(layout == 0 || layout == 1, parse_error, "layout must be 0 or 1, it is " + std::to_string(layout));
+    r.batch_major = layout == 1;
+    r.type = c.input_port(0).type;
+    r.hidden = c.attr_int("hidden_size", -1);
+    if (r.hidden < 0) {  // from R [num_directions, gates*hidden, hidden]
+        const auto& rs = c.input_port(2).shape;
+        MOIR_CHECK(!rs.rank_dynamic && rs.rank() == 3 && rs.dims[2] > 0, unsupported_error,
+                   "hidden_size is absent and R's shape does not give it");
+        r.hidden = rs.dims[2];
+    }
+    // activations: one list per direction; OpenVINO has one for both
+    std::vector<std::string> names = defaults;
+    if (const auto* a = c.attr("activations"); a && !a->strings.empty()) {
+        const std::size_t n = defaults.size();
+        MOIR_CHECK(a->strings.size() == n || a->strings.size() == n * static_cast<std::size_t>(r.dirs), parse_error,
+                   "activations lists " + std::to_string(a->strings.size()) + " functions, " + std::to_string(n) +
+                       " per direction are expected");
+        names.assign(a->strings.begin(), a->strings.begin() + static_cast<std::ptrdiff_t>(n));
+        for (std::size_t i = n; i < a->strings.size(); ++i)
+            MOIR_CHECK(a->strings[i] == a->strings[i - n], unsupported_error,
+                       "different activations per direction are not supported");
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) r.activations += (i ? "," : "") + names[i];
+    moir::ops::detail::parse_activations(r.activations, defaults.size());  // unknown names fail here
+    r.alpha = c.attr_floats("activation_alpha");
+    r.beta = c.attr_floats("activation_beta");
+    r.clip = c.attr_float("clip", 0.0f);
+    MOIR_CHECK(r.clip >= 0, parse_error, "clip must be >= 0");
+    r.x = r.batch_major ? c.input(0) : rnn_transpose(c, c.input(0), {1, 0, 2}, "/X");
+    return r;
+}
+
+/// [1] tensor: dim `axis` of the batch-major X, at run time.
+inline output_ref rnn_dim_of_x(context& c, const rnn_node& r, std::int64_t axis, const std::string& suffix) {
+    const output_ref s = c.add<moir::ops::shape_of>({element_type::i64}, {r.x}, suffix + "/shape");
+    return c.add<moir::ops::gather>({0},
+                                    {s, c.constant(tensor::from_vector(std::vector<std::int64_t>{axis}), suffix + "/index"),
+                                     c.constant(tensor::scalar<std::int64_t>(0), suffix + "/axis")},
+                                    suffix);
+}
+
+/// ONNX sequence_lens (input 4), or every batch item's full length.
+inline output_ref rnn_lengths(context& c, const rnn_node& r) {
+    if (c.has_input(4)) return c.input(4);
+    const auto& xs = c.model().port(r.x).shape;
+    if (xs.is_static()) {
+        const std::vector<std::int32_t> lens(static_cast<std::size_t>(xs.dims[0]), static_cast<std::int32_t>(xs.dims[1]));
+        return c.constant(tensor::from_vector(lens), "/sequence_lengths");
+    }
+    return c.add<moir::ops::broadcast>({}, {rnn_dim_of_x(c, r, 1, "/seq_len"), rnn_dim_of_x(c, r, 0, "/batch")},
+                                       "/sequence_lengths");
+}
+
+/// An initial state (ONNX input `i`) as [batch, num_directions, hidden], zeros when absent.
+inline output_ref rnn_state(context& c, const rnn_node& r, std::size_t i, const std::string& suffix) {
+    if (c.has_input(i)) return r.batch_major ? c.input(i) : rnn_transpose(c, c.input(i), {1, 0, 2}, suffix);
+    const auto& xs = c.model().port(r.x).shape;
+    if (!xs.rank_dynamic && xs.dims[0] >= 0)
+        return c.constant(tensor(r.type, shape{xs.dims[0], r.dirs, r.hidden}), suffix);
+    const output_ref dims = c.add<moir::ops::concat>(
+        {0}, {rnn_dim_of_x(c, r, 0, suffix + "/batch"),
+              c.constant(tensor::from_vector(std::vector<std::int64_t>{r.dirs, r.hidden}), suffix + "/tail")},
+        suffix + "/dims");
+    return c.add<moir::ops::broadcast>({}, {c.constant(tensor(r.type, shape{}), suffix + "/zero"), dims}, suffix);
+}
+
+/// OpenVINO's B from ONNX B = [Wb, Rb] (input 3; zeros when absent), `gates` blocks each.
+/// linear_before_reset (GRU): [Wbz+Rbz, Wbr+Rbr, Wbh, Rbh]. `order` reorders the gate blocks.
+inline output_ref rnn_bias(context& c, const rnn_node& r, std::size_t gates, bool linear_before_reset,
+                           const std::vector<std::size_t>& order = {}) {
+    const std::int64_t rows = static_cast<std::int64_t>(gates + (linear_before_reset ? 1 : 0)) * r.hidden;
+    if (!c.has_input(3)) return c.constant(tensor(r.type, shape{r.dirs, rows}), "/B");
+    const auto halves = rnn_split(c, c.input(3), 2, "/B_halves");
+    if (linear_before_reset) {
+        const auto wb = rnn_split(c, halves[0], gates, "/Wb");
+        const auto rb = rnn_split(c, halves[1], gates, "/Rb");
+        return rnn_concat(c,
+                          {rnn_add(c, wb[0], rb[0], "/Bz"), rnn_add(c, wb[1], rb[1], "/Br"), wb[2], rb[2]}, "/B");
+    }
+    const output_ref sum = rnn_add(c, halves[0], halves[1], order.empty() ? "/B" : "/B_sum");
+    return order.empty() ? sum : rnn_reorder(c, sum, gates, order, "/B");
+}
+
+/// Binds the sequence op's outputs (Y, Ho, Co as ports 0..) to the ONNX outputs, transposed back.
+inline void rnn_outputs(context& c, const rnn_node& r, node_id id, std::size_t states) {
+    if (c.output_used(0))
+        c.set_output(0, rnn_transpose(c, {id, 0}, r.batch_major ? std::vector<std::int64_t>{0, 2, 1, 3}
+                                                                : std::vector<std::int64_t>{2, 1, 0, 3},
+                                      "/Y"));
+    const char* names[] = {"/Y_h", "/Y_c"};
+    for (std::size_t k = 1; k <= states; ++k) {
+        if (!c.output_used(k)) continue;
+        c.set_output(k, r.batch_major ? output_ref{id, k} : rnn_transpose(c, {id, k}, {1, 0, 2}, names[k - 1]));
+    }
+}
+
+inline void onnx_rnn(context& c) {
+    const rnn_node r = rnn_read_node(c, {"Tanh"});
+    moir::ops::rnn_sequence::attrs a{r.hidden, r.activations, r.alpha, r.beta, r.clip, r.direction};
+    const output_ref h = rnn_state(c, r, 5, "/initial_h");
+    const output_ref lens = rnn_lengths(c, r);
+    const output_ref b = rnn_bias(c, r, 1, false);
+    const node_id id = c.add_node<moir::ops::rnn_sequence>(a, {r.x, h, lens, c.input(1), c.input(2), b}, "/sequence");
+    rnn_outputs(c, r, id, 1);
+}
+
+inline void onnx_gru(context& c) {
+    const rnn_node r = rnn_read_node(c, {"Sigmoid", "Tanh"});
+    const bool lbr = c.attr_int("linear_before_reset", 0) != 0;
+    moir::ops::gru_sequence::attrs a{r.hidden, r.activations, r.alpha, r.beta, r.clip, r.direction, lbr};
+    const output_ref h = rnn_state(c, r, 5, "/initial_h");
+    const output_ref lens = rnn_lengths(c, r);
+    const output_ref b = rnn_bias(c, r, 3, lbr);
+    const node_id id = c.add_node<moir::ops::gru_sequence>(a, {r.x, h, lens, c.input(1), c.input(2), b}, "/sequence");
+    rnn_outputs(c, r, id, 1);
+}
+
+/// Whether LSTM input P (7) is present and not a constant of zeros.
+inline bool rnn_has_peepholes(context& c) {
+    if (!c.has_input(7)) return false;
+    const auto p = c.const_input(7);
+    if (!p) return true;
+    for (double v : p->to_vector<double>())
+        if (v != 0) return true;
+    return false;
+}
+
+inline void onnx_lstm(context& c) {
+    const rnn_node r = rnn_read_node(c, {"Sigmoid", "Tanh", "Tanh"});
+    const std::vector<std::size_t> iofc_to_fico{2, 0, 3, 1};
+    const output_ref h = rnn_state(c, r, 5, "/initial_h");
+    const output_ref cs = rnn_state(c, r, 6, "/initial_c");
+    const output_ref lens = rnn_lengths(c, r);
+    const output_ref w = rnn_reorder(c, c.input(1), 4, iofc_to_fico, "/W");
+    const output_ref rr = rnn_reorder(c, c.input(2), 4, iofc_to_fico, "/R");
+    const output_ref b = rnn_bias(c, r, 4, false, iofc_to_fico);
+    const bool input_forget = c.attr_int("input_forget", 0) != 0;
+    node_id id;
+    if (rnn_has_peepholes(c) || input_forget) {
+        // LSTMSequence-5 has neither: the opset1 op does (P stays in ONNX's iof order)
+        moir::ops::lstm_sequence_v0::attrs a{r.hidden, r.activations, r.alpha,        r.beta,
+                                             r.clip,   r.direction,   input_forget, moir::ops::lstm_weights_format::fico};
+        std::vector<output_ref> in{r.x, h, cs, lens, w, rr, b};
+        if (c.has_input(7)) in.push_back(c.input(7));
+        id = c.add_node<moir::ops::lstm_sequence_v0>(a, in, "/sequence");
+    } else {
+        moir::ops::lstm_sequence::attrs a{r.hidden, r.activations, r.alpha, r.beta, r.clip, r.direction};
+        id = c.add_node<moir::ops::lstm_sequence>(a, {r.x, h, cs, lens, w, rr, b}, "/sequence");
+    }
+    rnn_outputs(c, r, id, 2);
+}
+
+}  // namespace detail
+
+/// Registers RNN, GRU and LSTM (every opset; `layout` from opset 14 on).
+inline void register_recurrent(op_table& t) {
+    t.add("RNN", detail::onnx_rnn);
+    t.add("GRU", detail::onnx_gru);
+    t.add("LSTM", detail::onnx_lstm);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_RECURRENT_HPP
+// group F frontend includes end
+#ifndef MOIR_FRONTENDS_REGISTRY_HPP
+#define MOIR_FRONTENDS_REGISTRY_HPP
+
+// The frontend concept and the run-time registry built from a compile-time list of frontends.
+//
+// A frontend is a struct with:
+//   static constexpr const char* name;                 // its --framework value ("onnx", "tflite", ...)
+//   static constexpr std::array<const char*, N> extensions;  // lower-case, with the dot (".onnx")
+//   static bool recognizes(const std::string& path, std::string_view head);  // by content: head = the
+//                                                      // file's first bytes (<= 64), "" for a folder
+//   static model load(const load_request& r);          // throws moir::error naming the file
+// `frontend_registry::of<type_list<F...>>()` turns a list of them into a table the library and the
+// CLI dispatch over; frontends/frontends.hpp holds moir's own list (one line per frontend), and a
+// program adds its own frontend by passing a longer list.
+
+
+#include <algorithm>    // any_of
+#include <filesystem>   // exists
+#include <functional>   // function
+#include <string>       // string
+#include <string_view>  // string_view
+#include <type_traits>  // is_same_v
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::frontends {
+
+namespace detail {
+template <class F, class = void>
+struct is_frontend : std::false_type {};
+template <class F>
+struct is_frontend<F, std::void_t<decltype(F::name), decltype(F::extensions),
+                                  decltype(F::recognizes(std::string{}, std::string_view{})),
+                                  decltype(F::load(std::declval<const load_request&>()))>>
+    : std::bool_constant<std::is_same_v<decltype(F::load(std::declval<const load_request&>())), model>> {};
+}  // namespace detail
+
+/// Whether F models the frontend concept above.
+template <class F>
+inline constexpr bool is_frontend_v = detail::is_frontend<F>::value;
+
+/// One frontend as the registry holds it.
+struct frontend_entry {
+    std::string name;
+    std::vector<std::string> extensions;
+    std::function<bool(const std::string&, std::string_view)> recognizes;
+    std::function<model(const load_request&)> load;
+};
+
+/// The frontends a program can load with, in the order they are tried.
+class frontend_registry {
+public:
+    /// A registry holding every frontend of List (a type_list), in order.
+    template <class List>
+    static frontend_registry of() {
+        frontend_registry r;
+        for_each_type(List{}, [&](auto tag) { r.template add<typename decltype(tag)::type>(); });
+        return r;
+    }
+    /// Adds frontend F (see the concept above). A later frontend of the same name replaces it.
+    template <class F>
+    void add() {
+        static_assert(is_frontend_v<F>, "moir: a frontend needs static name, extensions, recognizes(path, head) "
+                                        "and load(const load_request&) -> model (frontends/registry.hpp)");
+        add(frontend_entry{F::name, std::vector<std::string>(F::extensions.begin(), F::extensions.end()),
+                           [](const std::string& p, std::string_view h) { return F::recognizes(p, h); },
+                           [](const load_request& r) { return F::load(r); }});
+    }
+    void add(frontend_entry e) {
+        for (auto& x : entries_)
+            if (x.name == e.name) {
+                x = std::move(e);
+                return;
+            }
+        entries_.push_back(std::move(e));
+    }
+    const std::vector<frontend_entry>& entries() const { return entries_; }
+    /// "onnx, ir, ..." for messages.
+    std::string names() const {
+        std::string s;
+        for (const auto& e : entries_) s += (s.empty() ? "" : ", ") + e.name;
+        return s;
+    }
+    /// The frontend named `name`, or nullptr.
+    const frontend_entry* find(const std::string& name) const {
+        for (const auto& e : entries_)
+            if (e.name == name) return &e;
+        return nullptr;
+    }
+
+    /// The frontend for r: the one r.framework names, else the first that recognizes the file's
+    /// content, else the first that claims its extension.
+    /// ensures: throws moir::error naming the file (missing, or of no known format) or the framework.
+    const frontend_entry& pick(const load_request& r) const {
+        if (!r.framework.empty()) {
+            const frontend_entry* e = find(r.framework);
+            MOIR_CHECK(e, error, "unknown --framework '" + r.framework + "' (moir reads: " + names() + ")");
+            return *e;
+        }
+        MOIR_CHECK(!r.input_model.empty(), error, "no model file given");
+        std::error_code ec;
+        MOIR_CHECK(std::filesystem::exists(r.input_model, ec), error, "cannot open " + r.input_model + ": no such file");
+        const std::string head = file_head(r.input_model);
+        for (const auto& e : entries_)
+            if (e.recognizes(r.input_model, head)) return e;
+        const std::string ext = extension_of(r.input_model);
+        for (const auto& e : entries_)
+            if (std::any_of(e.extensions.begin(), e.extensions.end(), [&](const std::string& x) { return x == ext; }))
+                return e;
+        throw error(r.input_model + ": unknown model format '" + ext + "' (moir reads: " + names() +
+                    "); name it with --framework");
+    }
+    /// Loads r with the frontend pick(r) chooses.
+    model load(const load_request& r) const { return pick(r).load(r); }
+
+private:
+    std::vector<frontend_entry> entries_;
+};
+
+}  // namespace moir::frontends
+
+#endif  // MOIR_FRONTENDS_REGISTRY_HPP
+
+#include <array>          // array
+#include <map>            // map
+#include <optional>       // optional
+#include <string>         // string
+#include <string_view>    // string_view
+#include <unordered_map>  // unordered_map
+#include <vector>         // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// The body of default_table(), a template only so that moir/frontends/onnx/extern_templates.hpp
+/// can compile it once for a whole program (the converters are most of the frontend's code).
+template <class = void>
+const op_table& default_table_impl() {
+    static const op_table table = [] {
+        op_table t;
+        register_elementwise(t);
+        register_activations(t);
+        register_nn(t);
+        register_resize(t);
+        register_tensor(t);
+        // group C registrations
+        register_math(t);
+        register_logic(t);
+        register_nonlinear(t);
+        // group C registrations end
+        // group D registrations
+        register_indexing(t);
+        register_shaping(t);
+        // group D registrations end
+        // group E registrations
+        register_linalg(t);
+        register_losses(t);
+        register_normalization(t);
+        register_pooling_extra(t);
+        register_quantization(t);
+        register_reduce_extra(t);
+        register_sampling(t);
+        register_signal(t);
+        // group E registrations end
+        // group F registrations
+        register_recurrent(t);
+        // group F registrations end
+        return t;
+    }();
+    return table;
+}
+}  // namespace detail
+
+/// Every converter moir ships, family by family. Add a family: a file in ops/ and a line in
+/// detail::default_table_impl above.
+inline const op_table& default_table() { return detail::default_table_impl<>(); }
+
+/// How to read a model: the common options plus the converter table.
+struct load_options : frontends::load_options {
+    /// The converters to use; default_table() when null. Users extend a copy with their own ops.
+    const op_table* table = nullptr;
+};
+
+namespace detail {
+inline std::string dir_of(const std::string& path) {
+    const auto p = path.find_last_of('/');
+    return p == std::string::npos ? std::string(".") : path.substr(0, p);
+}
+inline std::string stem_of(const std::string& path) {
+    auto p = path.find_last_of('/');
+    std::string f = p == std::string::npos ? path : path.substr(p + 1);
+    const auto d = f.find_last_of('.');
+    return d == std::string::npos || d == 0 ? f : f.substr(0, d);
+}
+/// The version of `domain` the model imports (the default domain's opset for "").
+inline std::int64_t version_of(const std::string& domain, std::int64_t opset,
+                               const std::map<std::string, std::int64_t>& domain_opsets) {
+    if (domain.empty()) return opset;
+    const auto it = domain_opsets.find(domain);
+    return it == domain_opsets.end() ? 1 : it->second;
+}
+}  // namespace detail
+
+/// Lists every (domain::)op type of the graph that `table` cannot convert, with counts.
+inline frontends::unsupported_ops unsupported_ops(const proto::graph& g, std::int64_t opset, const op_table& table,
+                                                  const std::map<std::string, std::int64_t>& domain_opsets) {
+    frontends::unsupported_ops missing;
+    for (const auto& n : g.node) {
+        const std::string dom = normalize_domain(n.domain);
+        if (!table.find(dom, n.op_type, detail::version_of(dom, opset, domain_opsets)))
+            missing.add((dom.empty() ? "" : dom + "::") + n.op_type);
+    }
+    return missing;
+}
+
+/// Converts a parsed ONNX model. `source` names the file in errors.
+/// ensures: a validated model whose outputs carry the graph's output names; throws
+/// moir::unsupported_error listing every unsupported op type with its node count, or moir::error
+/// "<source>: node 'N' (OpType): reason" for the first node that fails.
+inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
+    MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
+    MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
+               source + ": ONNX ir_version " + std::to_string(pm.ir_version) + " is too old (moir reads 3 and later)");
+    std::int64_t opset = 0;
+    std::map<std::string, std::int64_t> domain_opsets;
+    for (const auto& o : pm.opset_import) {
+        const std::string dom = normalize_domain(o.domain);
+        domain_opsets[dom] = o.version;
+        if (dom.empty()) opset = o.version;
+    }
+    MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
+               source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
+    const op_table& table = opt.table ? *opt.table : default_table();
+    const proto::graph& g = pm.graph;
+    unsupported_ops(g, opset, table, domain_opsets).check(source, "ONNX");
+    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, source + ": sparse initializers are not supported");
+
+    model m;
+    m.name = detail::stem_of(source);
+    frontends::graph_builder b(m, source, opt);
+    const graph_info info{detail::dir_of(source), opset};
+    // initializers become Constants on first use
+    std::unordered_map<std::string, const proto::tensor*> initializers;
+    for (const auto& t : g.initializer) initializers[t.name] = &t;
+    b.set_lazy_source([&](const std::string& name) -> std::optional<output_ref> {
+        const auto it = initializers.find(name);
+        if (it == initializers.end()) return std::nullopt;
+        const node_id id = m.add<moir::ops::constant>({proto::to_moir_tensor(*it->second, info.base_dir)}, {}, name);
+        m.infer_node(id);
+        return output_ref{id, 0};
+    });
+
+    // Inputs: graph inputs that are not initializers.
+    for (const auto& vi : g.input) {
+        if (initializers.count(vi.name)) continue;
+        const std::string where = source + ": input '" + vi.name + "'";
+        MOIR_CHECK(vi.type.kind == proto::type_kind::tensor, unsupported_error, where + " is not a tensor");
+        const auto et = proto::to_element_type(vi.type.elem_type);
+        MOIR_CHECK(et, unsupported_error, where + " has unsupported type " + proto::data_type_name(vi.type.elem_type));
+        partial_shape shp = partial_shape::dynamic();
+        if (vi.type.has_shape) {
+            shp = partial_shape(std::vector<std::int64_t>{});
+            for (const auto& d : vi.type.shape) shp.dims.push_back(d.has_value ? d.value : dynamic_dim);
+        }
+        b.add_parameter(vi.name, *et, shp);
+    }
+    b.finish_parameters();
+
+    std::vector<node_view> views;
+    views.reserve(g.node.size());
+    for (const auto& n : g.node) views.emplace_back(n);
+    frontends::convert_nodes<context>(
+        b, views, [&](const node_view& v) { return context(b, v, info); },
+        [&](context& ctx) {
+            const std::string dom = normalize_domain(ctx.onnx_node().domain);
+            (*table.find(dom, ctx.op_type(), detail::version_of(dom, opset, domain_opsets)))(ctx);
+        });
+
+    for (const auto& vi : g.output) b.add_result(vi.name);
+    b.finish();
+    return m;
+}
+
+/// Reads and converts an .onnx file. ensures: as convert(); parse errors name the file.
+inline model load(const std::string& path, const load_options& opt = {}) {
+    return convert(proto::load_model_file(path), path, opt);
+}
+
+/// The ONNX frontend (frontends/registry.hpp's concept): `--framework onnx`, .onnx files.
+struct frontend {
+    static constexpr const char* name = "onnx";
+    static constexpr std::array<const char*, 1> extensions{".onnx"};
+    /// An .onnx file (ONNX files have no magic number: a ModelProto opens with field 1, ir_version).
+    static bool recognizes(const std::string& path, std::string_view) { return frontends::extension_of(path) == ".onnx"; }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return onnx::load(r.input_model, o);
+    }
+};
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_ONNX_HPP
+
+namespace moir {
+
+/// Every frontend moir ships, in the order a file is offered to them.
+using default_frontends = type_list<ir::frontend, onnx::frontend>;
+
+/// The registry of default_frontends, built once.
+inline const frontends::frontend_registry& default_registry() {
+    static const frontends::frontend_registry r = frontends::frontend_registry::of<default_frontends>();
+    return r;
+}
+
+/// Loads a model with the frontend r.framework names, else the one that recognizes the file.
+/// ensures: as the frontend's load; throws moir::error for a missing file or an unknown format.
+inline model load_model(const frontends::load_request& r,
+                        const frontends::frontend_registry& registry = default_registry()) {
+    return registry.load(r);
+}
+
+/// Loads `path` with default options.
+inline model load_model(const std::string& path) {
+    frontends::load_request r;
+    r.input_model = path;
+    return load_model(r);
+}
+
+}  // namespace moir
+
+#endif  // MOIR_FRONTENDS_FRONTENDS_HPP
+#ifndef MOIR_CONVERT_HPP
+#define MOIR_CONVERT_HPP
+
+// The conversion pipeline, as `moir convert` runs it, for any program: load a framework model (any
+// frontend of the registry), cut it (--input/--output), fold the preprocessing into it (--layout,
+// --reverse_input_channels, --mean_values, --scale_values/--scale), optimize it, calibrate and
+// quantize it to INT8 (with accuracy control), compress its weights to FP16, check it against the
+// loaded model, and write the IR.
+//
+//   moir::convert_options o;
+//   o.input_model = "model.onnx";
+//   o.input_shape = "[1,3,224,224]";
+//   moir::conversion_result r = moir::convert(o);        // r.model, r.report
+//   moir::saved_ir files = moir::save_ir(r, "out", "model");   // out/model.xml + out/model.bin
+//
+// The options are the Model Optimizer's flags as plain strings and numbers, spelled as the flags;
+// nothing is printed: progress lines go to options.log, warnings to the report.
+
+#ifndef MOIR_CONVERT_CALIBRATION_DATA_HPP
+#define MOIR_CONVERT_CALIBRATION_DATA_HPP
+
+// INT8 conversion's inputs: reading --calibration_data (a folder of .npy files for a single-input
+// model, or NAME=DIR per input, the folders' files paired by sorted name), checking every file
+// against the model's inputs before the long run starts, and running the calibration with progress
+// lines sent to a log function.
+
+#ifndef MOIR_CONVERT_FLAGS_HPP
+#define MOIR_CONVERT_FLAGS_HPP
+
+// The Model Optimizer's value syntaxes that the conversion options use: shapes ("[1,3,224,224]",
+// "(1,3,224,224)", "[1 3 224 224]", "?" or -1 for a dynamic dim) and comma lists.
+
+
+#include <cctype>   // isdigit, isspace
+#include <string>   // string, stoll
+#include <vector>   // vector
+
+namespace moir::flags {
+
+/// The non-empty parts of `text` between `sep`s ("a,,b" -> {"a", "b"}).
+inline std::vector<std::string> split_list(const std::string& text, char sep = ',') {
+    std::vector<std::string> parts;
+    for (std::size_t at = 0; at <= text.size();) {
+        const auto end = text.find(sep, at);
+        const std::string part = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (!part.empty()) parts.push_back(part);
+        if (end == std::string::npos) break;
+        at = end + 1;
+    }
+    return parts;
+}
+
+/// Parses one MO shape: "[1,3,640,640]", "(1,3,640,640)", "[1 3 640 640]"; "?" or "-1" is dynamic.
+/// ensures: throws moir::error quoting the text for anything else.
+inline partial_shape parse_shape(const std::string& text) {
+    std::string s = text;
+    auto strip = [](std::string& v) {
+        while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
+        while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+    };
+    strip(s);
+    MOIR_CHECK(s.size() >= 2 && ((s.front() == '[' && s.back() == ']') || (s.front() == '(' && s.back() == ')')), error,
+               "shape '" + text + "' must look like [1,3,224,224]");
+    s = s.substr(1, s.size() - 2);
+    partial_shape p(std::vector<std::int64_t>{});
+    std::string tok;
+    auto flush = [&] {
+        strip(tok);
+        if (tok.empty()) return;
+        if (tok == "?" || tok == "-1") {
+            p.dims.push_back(dynamic_dim);
+        } else {
+            for (char ch : tok)
+                MOIR_CHECK(std::isdigit(static_cast<unsigned char>(ch)), error, "shape '" + text + "' has a bad dim '" + tok + "'");
+            MOIR_CHECK(tok.size() < 12, error, "shape '" + text + "' has a dim that is too large");
+            p.dims.push_back(std::stoll(tok));
+        }
+        tok.clear();
+    };
+    for (char ch : s) {
+        if (ch == ',' || ch == ' ') flush();
+        else tok += ch;
+    }
+    flush();
+    return p;
+}
+
+/// Parses "--input_shape [1,3,224,224],[1,10]" into one shape per input.
+inline std::vector<partial_shape> parse_shapes(const std::string& text) {
+    std::vector<partial_shape> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && (text[i] == ',' || text[i] == ' ')) ++i;
+        if (i >= text.size()) break;
+        const char open = text[i];
+        MOIR_CHECK(open == '[' || open == '(', error, "--input_shape '" + text + "' must look like [1,3,224,224]");
+        const char close = open == '[' ? ']' : ')';
+        const auto j = text.find(close, i);
+        MOIR_CHECK(j != std::string::npos, error, "--input_shape '" + text + "' has an unclosed " + std::string(1, open));
+        out.push_back(parse_shape(text.substr(i, j - i + 1)));
+        i = j + 1;
+    }
+    return out;
+}
+
+}  // namespace moir::flags
+
+#endif  // MOIR_CONVERT_FLAGS_HPP
+#ifndef MOIR_PASSES_QUANTIZE_CALIBRATE_INT8_HPP
+#define MOIR_PASSES_QUANTIZE_CALIBRATE_INT8_HPP
+
+// INT8 calibration: runs calibration inputs through an FP32 model and collects, per tensor, the
+// statistics of every activation that enters a quantizable layer (passes/quantize/int8_layers.hpp):
+// its minimum, its maximum, and a histogram of |x| for the percentile method. From them it chooses
+// each tensor's range (activation_range), which quantize_int8 turns into FakeQuantize ranges.
+//
+// How: a copy of the model gets one extra Result per collected tensor and runs through moir's
+// compiled plan (runtime::plan_cache), which compiles again whenever the input shapes change, so
+// calibration inputs may differ in shape (text lines of different widths). Memory stays bounded:
+// per tensor two numbers and a fixed-size histogram, whatever the number of inputs (and, for
+// tensors of rank >= 3, the extremes of each channel, for channel smoothing).
+//
+// Methods:
+//  - minmax: the range is [min, max] over every value seen.
+//  - percentile (the default): the range is [min, max] clipped to [-t, t], t the `percentile`-th
+//    percentile of |x| (99.99 by default) read from the histogram (upper edge of the bin reached).
+//    The default because activations after unbounded ops have long tails: a handful of outliers
+//    would otherwise stretch the 256 levels over values that almost never occur, and the bulk of
+//    the distribution would get a few levels only. With few calibration values (under 10^4 per
+//    tensor) the percentile is the maximum and the two methods agree.
+//  - mse: [min, max] clipped to [-t, t], t the bin edge that minimizes the estimated squared error
+//    of 256 levels (rounding noise inside, clipping beyond; activation_stats::abs_mse_clip).
+
+#ifndef MOIR_PASSES_QUANTIZE_INT8_LAYERS_HPP
+#define MOIR_PASSES_QUANTIZE_INT8_LAYERS_HPP
+
+// The layers INT8 quantization applies to, one description per op type, and the list of them
+// (int8_layers). A description says which inputs are activations (they get a FakeQuantize, from
+// calibrated ranges), which input holds the weights (stored i8 with a per-output-channel scale), and
+// the shape of that scale for weights of a given shape. Adding a quantizable op = one struct here
+// and one line in int8_layers; calibrate_int8 and quantize_int8 read only this list.
+
+
+#include <array>             // array
+#include <cstddef>           // size_t
+#include <initializer_list>  // initializer_list
+#include <vector>            // vector
+
+namespace moir::passes {
+
+/// No weights input (int8 layer descriptions).
+inline constexpr std::size_t no_weights = static_cast<std::size_t>(-1);
+
+namespace detail {
+/// A scale shape of w's rank: 1 everywhere but on the given axes, which keep w's dims.
+inline shape channel_scale_shape(const shape& w, std::initializer_list<std::size_t> axes) {
+    shape s(w.size(), 1);
+    for (std::size_t a : axes)
+        if (a < w.size()) s[a] = w[a];
+    return s;
+}
+}  // namespace detail
+
+/// Convolution: data (input 0) is the activation; weights [Cout, Cin, k...] scale [Cout, 1, 1, ...].
+struct int8_convolution {
+    using op = ops::convolution;
+    static constexpr std::array<std::size_t, 1> activations{0};
+    static constexpr std::size_t weights = 1;
+    static constexpr bool weights_required = true;  ///< skip the layer when its weights are not constant
+    static shape scale_shape(const node&, const shape& w) { return detail::channel_scale_shape(w, {0}); }
+};
+
+/// GroupConvolution: weights [G, Cout/G, Cin/G, k...], scale [G, Cout/G, 1, 1, ...].
+struct int8_group_convolution {
+    using op = ops::group_convolution;
+    static constexpr std::array<std::size_t, 1> activations{0};
+    static constexpr std::size_t weights = 1;
+    static constexpr bool weights_required = true;
+    static shape scale_shape(const node&, const shape& w) { return detail::channel_scale_shape(w, {0, 1}); }
+};
+
+/// ConvolutionBackpropData: weights [Cin, Cout, k...], scale [1, Cout, 1, ...].
+struct int8_convolution_backprop_data {
+    using op = ops::convolution_backprop_data;
+    static constexpr std::array<std::size_t, 1> activations{0};
+    static constexpr std::size_t weights = 1;
+    static constexpr bool weights_required = true;
+    static shape scale_shape(const node&, const shape& w) { return detail::channel_scale_shape(w, {1}); }
+};
+
+/// GroupConvolutionBackpropData: weights [G, Cin/G, Cout/G, k...], scale [G, 1, Cout/G, 1, ...].
+struct int8_group_convolution_backprop_data {
+    using op = ops::group_convolution_backprop_data;
+    static constexpr std::array<std::size_t, 1> activations{0};
+    static constexpr std::size_t weights = 1;
+    static constexpr bool weights_required = true;
+    static shape scale_shape(const node&, const shape& w) { return detail::channel_scale_shape(w, {0, 2}); }
+};
+
+/// MatMul: every non-constant input is an activation (both, in attention); a constant f32 B is the
+/// weights, per output column: [.., K, N] -> scale [.., 1, N]; transpose_b [.., N, K] -> [.., N, 1];
+/// a rank-1 B has one scale.
+struct int8_matmul {
+    using op = ops::matmul;
+    static constexpr std::array<std::size_t, 2> activations{0, 1};
+    static constexpr std::size_t weights = 1;
+    static constexpr bool weights_required = false;
+    static shape scale_shape(const node& n, const shape& w) {
+        if (w.size() < 2) return shape(w.size(), 1);
+        const bool tb = n.attrs_as<ops::matmul>().transpose_b;
+        return detail::channel_scale_shape(w, {tb ? w.size() - 2 : w.size() - 1});
+    }
+};
+
+/// Every op INT8 quantizes, in no particular order.
+using int8_layers = type_list<int8_convolution, int8_group_convolution, int8_convolution_backprop_data,
+                              int8_group_convolution_backprop_data, int8_matmul>;
+
+/// What int8_layers says about one node: whether it is quantizable, its activation inputs, its
+/// weights input (no_weights when none) and whether the weights must be constant.
+struct int8_layer_info {
+    bool quantizable = false;
+    std::vector<std::size_t> activations;
+    std::size_t weights = no_weights;
+    bool weights_required = false;
+    shape (*scale_shape)(const node&, const shape&) = nullptr;
+};
+
+/// The description of node n from int8_layers (quantizable = false when its op is not listed).
+inline int8_layer_info int8_layer_of(const node& n) {
+    int8_layer_info info;
+    for_each_type(int8_layers{}, [&](auto tag) {
+        using L = typename decltype(tag)::type;
+        if (info.quantizable || !n.is<typename L::op>()) return;
+        info.quantizable = true;
+        info.activations.assign(L::activations.begin(), L::activations.end());
+        info.weights = L::weights;
+        info.weights_required = L::weights_required;
+        info.scale_shape = &L::scale_shape;
+    });
+    return info;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_INT8_LAYERS_HPP
+
+#include <algorithm>   // max, min, sort
+#include <cmath>       // fabs, isfinite
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <functional>  // function
+#include <limits>      // numeric_limits
+#include <map>         // map
+#include <string>      // string
+#include <utility>     // move, pair
+#include <vector>      // vector
+
+namespace moir::passes {
+
+/// How calibration turns statistics into a range. See the file comment.
+enum class calibration_method { minmax, percentile, mse };
+
+/// Options of calibrate_int8.
+struct calibration_options {
+    calibration_method method = calibration_method::percentile;
+    double percentile = 99.99;  ///< of |x|, for calibration_method::percentile; in (0, 100]
+    std::size_t bins = 2048;    ///< histogram bins per tensor
+    /// Called after each calibration input as progress(done, total); may be empty.
+    std::function<void(std::size_t, std::size_t)> progress;
+    runtime::plan_options plan;  ///< threads, arch of the compiled plan that runs the inputs
+};
+
+/// Running statistics of one tensor: min, max, count and a histogram of |x| over [0, range) whose
+/// range doubles (pairs of bins merging) when a larger value arrives. Non-finite values are counted
+/// apart and otherwise ignored.
+class activation_stats {
+public:
+    explicit activation_stats(std::size_t bins = 2048) : hist_(bins < 2 ? 2 : bins, 0) {}
+
+    /// Adds n values. requires: x points at n floats.
+    void add(const float* x, std::size_t n) {
+        float lo = min_, hi = max_, big = 0.f;
+        for (std::size_t i = 0; i < n; ++i) {
+            const float v = x[i];
+            if (!std::isfinite(v)) {
+                ++non_finite_;
+                continue;
+            }
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            const float a = std::fabs(v);
+            big = a > big ? a : big;
+        }
+        if (big > 0.f) grow(big);
+        const std::size_t bins = hist_.size();
+        const double per = range_ > 0 ? static_cast<double>(bins) / range_ : 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const float v = x[i];
+            if (!std::isfinite(v)) continue;
+            std::size_t b = static_cast<std::size_t>(std::fabs(v) * per);
+            hist_[b < bins ? b : bins - 1]++;
+        }
+        min_ = lo;
+        max_ = hi;
+        count_ += n;
+    }
+
+    double min() const { return count_ > non_finite_ ? min_ : 0.0; }
+    double max() const { return count_ > non_finite_ ? max_ : 0.0; }
+    std::uint64_t count() const { return count_; }
+    std::uint64_t non_finite() const { return non_finite_; }
+    /// The p-th percentile of |x| (upper edge of the bin where the cumulative count reaches p%),
+    /// never above max|x|. requires: 0 < p <= 100.
+    double abs_percentile(double p) const {
+        const double maxabs = std::max(std::fabs(min()), std::fabs(max()));
+        std::uint64_t total = 0;
+        for (auto c : hist_) total += c;
+        if (total == 0 || range_ <= 0) return maxabs;
+        const double target = p / 100.0 * static_cast<double>(total);
+        std::uint64_t cum = 0;
+        for (std::size_t b = 0; b < hist_.size(); ++b) {
+            cum += hist_[b];
+            if (static_cast<double>(cum) >= target)
+                return std::min(maxabs, static_cast<double>(b + 1) * range_ / static_cast<double>(hist_.size()));
+        }
+        return maxabs;
+    }
+
+    /// The clipping threshold t on |x| that minimizes the estimated mean squared error of 256-level
+    /// quantization over [max(min, -t), min(max, t)] (0 as the low end when min >= 0): values
+    /// inside cost step^2 / 12 (uniform rounding noise, step = range / 255), values beyond t cost
+    /// (|x| - t)^2; candidates are the histogram's bin edges (each bin's values at its centre).
+    double abs_mse_clip() const {
+        const double maxabs = std::max(std::fabs(min()), std::fabs(max()));
+        const std::size_t bins = hist_.size();
+        if (range_ <= 0 || maxabs <= 0) return maxabs;
+        const double w = range_ / static_cast<double>(bins);
+        // suffix sums over bins > j of n, n*c, n*c^2
+        std::vector<double> s0(bins + 1, 0.0), s1(bins + 1, 0.0), s2(bins + 1, 0.0);
+        for (std::size_t b = bins; b-- > 0;) {
+            const double n = static_cast<double>(hist_[b]), c = (static_cast<double>(b) + 0.5) * w;
+            s0[b] = s0[b + 1] + n, s1[b] = s1[b + 1] + n * c, s2[b] = s2[b + 1] + n * c * c;
+        }
+        double best_t = maxabs, best = -1.0;
+        for (std::size_t j = 0; j < bins; ++j) {
+            const double t = std::min(maxabs, static_cast<double>(j + 1) * w);
+            const double lo = min() >= 0 ? 0.0 : std::max(min(), -t), hi = std::min(max(), t);
+            const double step = std::max(hi - lo, 0.0) / 255.0;
+            const double inside = s0[0] - s0[j + 1];
+            const double err = inside * step * step / 12.0 + (s2[j + 1] - 2.0 * t * s1[j + 1] + t * t * s0[j + 1]);
+            if (best < 0 || err < best) best = err, best_t = t;
+            if (t >= maxabs) break;
+        }
+        return best_t;
+    }
+
+private:
+    /// Makes the histogram cover [0, v]: the first nonzero value sets the range, later ones double it.
+    void grow(double v) {
+        if (range_ <= 0) {
+            range_ = v * (1.0 + 1e-6);  // zeros seen so far stay in bin 0
+            return;
+        }
+        while (range_ <= v) {
+            const std::size_t h = hist_.size() / 2;
+            for (std::size_t b = 0; b < h; ++b) hist_[b] = hist_[2 * b] + hist_[2 * b + 1];
+            if (hist_.size() % 2) hist_[h - 1] += hist_.back();
+            std::fill(hist_.begin() + static_cast<std::ptrdiff_t>(h), hist_.end(), 0);
+            range_ *= 2.0;
+        }
+    }
+
+    std::vector<std::uint64_t> hist_;
+    double range_ = 0.0;
+    float min_ = std::numeric_limits<float>::infinity(), max_ = -std::numeric_limits<float>::infinity();
+    std::uint64_t count_ = 0, non_finite_ = 0;
+};
+
+/// The extremes of each channel (axis 1) of a tensor of rank >= 3 (N, C, spatial...), over every
+/// value seen; non-finite values are ignored.
+class channel_extremes {
+public:
+    /// Adds one tensor of dims d. requires: x points at numel(d) floats; d of rank >= 3. A tensor
+    /// whose axis 1 changes length between calls (not a channel axis) ends with no extremes.
+    void add(const float* x, const shape& d) {
+        const auto c = static_cast<std::size_t>(d[1]);
+        if (!valid_) return;
+        if (min_.empty()) {
+            min_.assign(c, std::numeric_limits<float>::infinity());
+            max_.assign(c, -std::numeric_limits<float>::infinity());
+        }
+        if (min_.size() != c) {
+            valid_ = false;
+            min_.clear(), max_.clear();
+            return;
+        }
+        const std::size_t n = static_cast<std::size_t>(d[0]), plane = c ? numel(d) / (n * c) : 0;
+        for (std::size_t i = 0; i < n * c; ++i) {
+            float lo = min_[i % c], hi = max_[i % c];
+            const float* p = x + i * plane;
+            for (std::size_t j = 0; j < plane; ++j) {
+                const float v = p[j];
+                if (!std::isfinite(v)) continue;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+            min_[i % c] = lo, max_[i % c] = hi;
+        }
+    }
+    /// Per channel (empty when the axis changed length); +inf / -inf for a channel that held no
+    /// finite value.
+    const std::vector<float>& min() const { return min_; }
+    const std::vector<float>& max() const { return max_; }
+
+private:
+    std::vector<float> min_, max_;
+    bool valid_ = true;
+};
+
+/// The range calibration chose for one tensor, and what was seen.
+struct activation_range {
+    double low = 0.0, high = 0.0;  ///< the range to quantize to (clipped by the method)
+    double min = 0.0, max = 0.0;   ///< the extremes seen
+    std::uint64_t count = 0;       ///< values seen
+    /// The extremes of each channel (axis 1) for tensors of rank >= 3, else empty: what channel
+    /// smoothing (int8_options::smooth_alpha) balances. A channel without finite values: 0, 0.
+    std::vector<float> channel_min, channel_max;
+};
+
+/// Calibrated ranges by tensor (an output of the calibrated model; quantize_int8 takes the same
+/// model, so the refs stay valid).
+using calibration_table = std::map<output_ref, activation_range>;
+
+/// The tensors INT8 quantizes, in topological order, each once: the f32 non-constant activation
+/// inputs of the quantizable layers of m (int8_layers), skipping layers whose required weights are
+/// not an f32 constant.
+inline std::vector<output_ref> quantizable_activations(const model& m) {
+    std::vector<output_ref> out;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        const int8_layer_info L = int8_layer_of(n);
+        if (!L.quantizable) continue;
+        if (L.weights_required) {
+            if (L.weights >= n.inputs.size()) continue;
+            const node& w = m.nodes[n.inputs[L.weights].node];
+            if (!w.is<ops::constant>() || w.attrs_as<ops::constant>().value.type() != element_type::f32) continue;
+        }
+        for (std::size_t port : L.activations) {
+            if (port >= n.inputs.size()) continue;
+            const output_ref r = n.inputs[port];
+            if (m.nodes[r.node].is<ops::constant>() || m.port(r).type != element_type::f32) continue;
+            if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+        }
+    }
+    return out;
+}
+
+/// The range of one tensor by the method. See the file comment.
+inline activation_range range_of(const activation_stats& s, const calibration_options& opt) {
+    activation_range r;
+    r.min = s.min();
+    r.max = s.max();
+    r.count = s.count();
+    r.low = r.min;
+    r.high = r.max;
+    if (opt.method == calibration_method::percentile) {
+        const double t = s.abs_percentile(opt.percentile);
+        r.low = std::max(r.low, -t);
+        r.high = std::min(r.high, t);
+    } else if (opt.method == calibration_method::mse) {
+        const double t = s.abs_mse_clip();
+        r.low = std::max(r.low, -t);
+        r.high = std::min(r.high, t);
+    }
+    return r;
+}
+
+/// Runs `count` calibration input sets (input(i) gives set i, one tensor per model input, in
+/// model::parameters order) through m and returns the range of every quantizable activation.
+/// requires: m is an f32 model the plan can run for each set's shapes; count > 0.
+/// ensures: one entry per quantizable_activations(m); progress called after each set; throws
+/// moir::error naming the set when a run fails (wrong number, shape or type of inputs).
+inline calibration_table calibrate_int8(const model& m, std::size_t count,
+                                        const std::function<std::vector<tensor>(std::size_t)>& input,
+                                        const calibration_options& opt = {}) {
+    MOIR_CHECK(count > 0, error, "calibration needs at least one input set");
+    MOIR_CHECK(opt.percentile > 0.0 && opt.percentile <= 100.0, error,
+               "the calibration percentile must be in (0, 100], it is " + std::to_string(opt.percentile));
+    const std::vector<output_ref> taps = quantizable_activations(m);
+    calibration_table table;
+    if (taps.empty()) return table;
+    model probe = m;
+    const std::size_t first = probe.results.size();
+    for (std::size_t i = 0; i < taps.size(); ++i)
+        probe.results.push_back(probe.add<ops::result>({}, {taps[i]}, "calibration_tap_" + std::to_string(i)));
+    probe.validate();
+    std::vector<activation_stats> stats(taps.size(), activation_stats(opt.bins));
+    std::vector<channel_extremes> channels(taps.size());
+    runtime::plan_cache plans(std::move(probe), opt.plan);
+    for (std::size_t s = 0; s < count; ++s) {
+        std::vector<tensor> in = input(s);
+        std::vector<tensor> out;
+        try {
+            out = plans.run(in);
+        } catch (const error& e) {
+            throw error("calibration input set " + std::to_string(s + 1) + " of " + std::to_string(count) + ": " + e.what());
+        }
+        for (std::size_t i = 0; i < taps.size(); ++i) {
+            const tensor& t = out.at(first + i);
+            stats[i].add(t.data<float>(), t.numel());
+            if (t.dims().size() >= 3) channels[i].add(t.data<float>(), t.dims());
+        }
+        if (opt.progress) opt.progress(s + 1, count);
+    }
+    for (std::size_t i = 0; i < taps.size(); ++i) {
+        activation_range r = range_of(stats[i], opt);
+        r.channel_min = channels[i].min();
+        r.channel_max = channels[i].max();
+        for (std::size_t c = 0; c < r.channel_min.size(); ++c)
+            if (!(r.channel_min[c] <= r.channel_max[c])) r.channel_min[c] = r.channel_max[c] = 0.0f;
+        table[taps[i]] = std::move(r);
+    }
+    return table;
+}
+
+/// calibrate_int8 over input sets held in memory.
+inline calibration_table calibrate_int8(const model& m, const std::vector<std::vector<tensor>>& sets,
+                                        const calibration_options& opt = {}) {
+    return calibrate_int8(
+        m, sets.size(), [&](std::size_t i) { return sets[i]; }, opt);
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_CALIBRATE_INT8_HPP
+
+#include <algorithm>  // find, min, sort, stable_sort
+#include <cstddef>     // size_t
+#include <filesystem>  // directory_iterator, exists, is_directory
+#include <functional>  // function
+#include <string>      // string
+#include <vector>     // vector
+
+namespace moir {
+
+/// What --calibration_data and --calibration_subset give: one input set per run, in model input order.
+struct calibration_sets {
+    std::vector<std::vector<tensor>> sets;
+    std::vector<std::string> first_files;  ///< the first input's file of each set, for messages
+};
+
+namespace detail {
+/// The .npy files of a calibration folder, sorted by name. ensures: throws naming the folder when
+/// it is missing, not a folder, or holds no .npy file.
+inline std::vector<std::string> calibration_files(const std::string& dir) {
+    MOIR_CHECK(std::filesystem::exists(dir), error, "--calibration_data " + dir + ": no such folder");
+    MOIR_CHECK(std::filesystem::is_directory(dir), error, "--calibration_data " + dir + ": not a folder");
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.is_regular_file() && frontends::extension_of(e.path().string()) == ".npy") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    MOIR_CHECK(!files.empty(), error, "--calibration_data " + dir + ": the folder holds no .npy file");
+    return files;
+}
+
+/// One calibration file read as model input i. ensures: throws naming the file when it is not a
+/// numeric .npy, has another rank than the input, or a dim the input fixes differently.
+inline tensor calibration_tensor(const model& m, std::size_t i, const std::string& file) {
+    tensor t;
+    try {
+        t = npy::load(file);
+    } catch (const error& e) {
+        throw error(std::string("--calibration_data: ") + e.what());
+    }
+    const auto& p = m.at(m.parameters[i]).attrs_as<ops::parameter>();
+    MOIR_CHECK(t.type() != element_type::boolean && (is_float(t.type()) || is_integer(t.type())), error,
+               file + ": a " + std::string(ir_name(t.type())) + " array cannot feed input '" + m.input_name(i) +
+                   "' (" + std::string(ir_name(p.element_type)) + ")");
+    MOIR_CHECK(is_float(p.element_type), error,
+               file + ": input '" + m.input_name(i) + "' is " + std::string(ir_name(p.element_type)) +
+                   "; INT8 calibration needs floating-point inputs");
+    if (!p.shape.rank_dynamic) {
+        MOIR_CHECK(t.rank() == p.shape.rank(), error,
+                   file + ": shape [" + to_string(t.dims()) + "] has rank " + std::to_string(t.rank()) + ", input '" +
+                       m.input_name(i) + "' " + p.shape.str() + " has rank " + std::to_string(p.shape.rank()));
+        for (std::size_t d = 0; d < t.rank(); ++d)
+            MOIR_CHECK(p.shape.dims[d] < 0 || p.shape.dims[d] == t.dims()[d], error,
+                       file + ": shape [" + to_string(t.dims()) + "] does not fit input '" + m.input_name(i) + "' " +
+                           p.shape.str());
+    }
+    return t.type() == p.element_type ? t : t.converted(p.element_type);
+}
+}  // namespace detail
+
+/// Reads --calibration_data for m. spec: DIR (single-input model) or NAME=DIR[,NAME=DIR...]
+/// naming every input; subset > 0 keeps the first `subset` sets. ensures: every file checked and
+/// loaded; throws moir::error naming the flag, folder or file and the reason otherwise.
+inline calibration_sets read_calibration_data(const model& m, const std::string& spec, std::size_t subset) {
+    std::vector<std::vector<std::string>> files(m.parameters.size());
+    const std::vector<std::string> parts = flags::split_list(spec, ',');
+    MOIR_CHECK(!parts.empty(), error, "--calibration_data is empty");
+    for (const auto& part : parts) {
+        const auto eq = part.find('=');
+        std::string name, dir;
+        if (eq == std::string::npos) {
+            MOIR_CHECK(parts.size() == 1 && m.parameters.size() == 1, error,
+                       "--calibration_data " + part + ": the model has " + std::to_string(m.parameters.size()) +
+                           " inputs; give NAME=DIR for each");
+            name = m.input_name(0);
+            dir = part;
+        } else {
+            name = part.substr(0, eq);
+            dir = part.substr(eq + 1);
+        }
+        std::size_t idx = m.parameters.size();
+        for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+            const auto& names = m.at(m.parameters[i]).outputs[0].names;
+            if (m.at(m.parameters[i]).name == name || std::find(names.begin(), names.end(), name) != names.end()) idx = i;
+        }
+        if (idx == m.parameters.size()) {
+            std::string known;
+            for (std::size_t i = 0; i < m.parameters.size(); ++i) known += (i ? ", " : "") + m.input_name(i);
+            throw error("--calibration_data " + part + ": the model has no input '" + name + "' (inputs: " + known + ")");
+        }
+        MOIR_CHECK(files[idx].empty(), error, "--calibration_data: input '" + name + "' is given twice");
+        files[idx] = detail::calibration_files(dir);
+    }
+    for (std::size_t i = 0; i < files.size(); ++i)
+        MOIR_CHECK(!files[i].empty(), error, "--calibration_data gives no folder for input '" + m.input_name(i) + "'");
+    for (std::size_t i = 1; i < files.size(); ++i)
+        MOIR_CHECK(files[i].size() == files[0].size(), error,
+                   "--calibration_data: the folders hold different numbers of .npy files (" +
+                       std::to_string(files[0].size()) + " for '" + m.input_name(0) + "', " +
+                       std::to_string(files[i].size()) + " for '" + m.input_name(i) + "')");
+    std::size_t n = files[0].size();
+    if (subset) n = std::min(n, subset);
+    calibration_sets out;
+    for (std::size_t s = 0; s < n; ++s) {
+        std::vector<tensor> set;
+        for (std::size_t i = 0; i < files.size(); ++i) set.push_back(detail::calibration_tensor(m, i, files[i][s]));
+        out.sets.push_back(std::move(set));
+        out.first_files.push_back(files[0][s]);
+    }
+    return out;
+}
+
+/// Calibrates m on the sets, sending "calibrating: k/N" lines to `log` (about 20 of them, and the
+/// last; none when log is empty). The sets run grouped by shape, so the plan compiles once per
+/// distinct shape.
+inline passes::calibration_table run_calibration(const model& m, const calibration_sets& data,
+                                                 passes::calibration_options opt,
+                                                 const std::function<void(const std::string&)>& log = {}) {
+    std::vector<std::size_t> order(data.sets.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto dims_of = [&](std::size_t i) {
+        std::vector<shape> d;
+        for (const auto& t : data.sets[i]) d.push_back(t.dims());
+        return d;
+    };
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return dims_of(a) < dims_of(b); });
+    const std::size_t total = order.size(), every = std::max<std::size_t>(1, total / 20);
+    opt.progress = [&](std::size_t done, std::size_t all) {
+        if (log && (done % every == 0 || done == all))
+            log("calibrating: " + std::to_string(done) + "/" + std::to_string(all));
+    };
+    std::size_t current = 0;
+    try {
+        return passes::calibrate_int8(
+            m, total,
+            [&](std::size_t k) {
+                current = order[k];
+                return data.sets[current];
+            },
+            opt);
+    } catch (const error& e) {
+        throw error("--calibration_data: " + data.first_files.at(current) + ": " + e.what());
+    }
+}
+
+}  // namespace moir
+
+#endif  // MOIR_CONVERT_CALIBRATION_DATA_HPP
+#ifndef MOIR_PASSES_CUT_HPP
+#define MOIR_PASSES_CUT_HPP
+
+// Cutting a model, as Model Optimizer's --input / --output do. parse_input_specs() reads MO's
+// grammar `[PORT:]NODE[:PORT][SHAPE][{TYPE}][->VALUE]` (a comma-separated list), parse_output_specs()
+// reads `NODE[:PORT]` lists, and cut() rewrites the model: new Parameters where the graph is cut
+// (or Constants where a value freezes an input), new Results where --output says, and everything
+// that no longer feeds an output dropped. Usable without the CLI; `moir convert` calls it right
+// after loading.
+
+
+#include <algorithm>  // min, sort
+#include <cctype>     // isdigit, isspace, tolower
+#include <cstddef>    // size_t
+#include <cstdlib>    // strtod
+#include <map>        // map
+#include <optional>   // optional
+#include <set>        // set
+#include <string>     // string, to_string
+#include <utility>    // move, pair
+#include <vector>     // vector
+
+namespace moir::passes {
+
+/// One entry of MO's --input list, as written. The name part is kept whole (`name`) because a
+/// name may itself contain ':' (TF tensor names such as "out/sum:0"); `node`, `in_port` and
+/// `out_port` are its syntactic split, which cut() uses only when `name` is not a tensor or node
+/// name of the model.
+struct input_spec {
+    std::string text;                          ///< the entry as written, for messages
+    std::string name;                          ///< everything before [SHAPE], {TYPE}, ->VALUE
+    std::string node;                          ///< `name` without a leading "PORT:" or trailing ":PORT"
+    std::optional<std::size_t> in_port;        ///< PORT:NODE, the edge entering input PORT
+    std::optional<std::size_t> out_port;       ///< NODE:PORT, output PORT of NODE
+    std::optional<partial_shape> shape;        ///< [SHAPE]
+    std::optional<element_type> type;          ///< {TYPE}
+    std::optional<std::vector<double>> value;  ///< ->VALUE (True/False read as 1/0)
+    bool value_is_list = false;                ///< the value was written in [] (1-D unless a shape says otherwise)
+};
+
+/// One entry of MO's --output list: NODE, NODE:PORT (an output port), PORT:NODE (the tensor entering
+/// input PORT) or a tensor name.
+struct output_spec {
+    std::string text;                     ///< the entry as written (also the whole-name lookup key)
+    std::string node;                     ///< syntactic node part
+    std::optional<std::size_t> in_port;   ///< PORT:NODE
+    std::optional<std::size_t> out_port;  ///< NODE:PORT
+};
+
+/// What cut() did, by the names users know the inputs by afterwards.
+struct cut_report {
+    std::vector<std::string> created_inputs;  ///< inputs made by cutting (not original Parameters)
+    std::vector<std::string> frozen;          ///< entries frozen into Constants (their text)
+};
+
+namespace detail::cutting {
+
+inline std::string trim(const std::string& s) {
+    std::size_t b = 0, e = s.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+    return s.substr(b, e - b);
+}
+
+/// Splits at top-level commas: commas inside [], (), {} stay. ensures: throws moir::error on
+/// unbalanced brackets, naming `flag` and the text.
+inline std::vector<std::string> split_top_level(const std::string& text, const std::string& flag) {
+    std::vector<std::string> parts;
+    std::string cur;
+    std::vector<char> open;
+    for (char ch : text) {
+        if (ch == '[' || ch == '(' || ch == '{') open.push_back(ch);
+        if (ch == ']' || ch == ')' || ch == '}') {
+            const char want = ch == ']' ? '[' : ch == ')' ? '(' : '{';
+            MOIR_CHECK(!open.empty() && open.back() == want, error,
+                       flag + " '" + text + "': unbalanced '" + std::string(1, ch) + "'");
+            open.pop_back();
+        }
+        if (ch == ',' && open.empty()) {
+            parts.push_back(trim(cur));
+            cur.clear();
+        } else {
+            cur += ch;
+        }
+    }
+    MOIR_CHECK(open.empty(), error, flag + " '" + text + "': unclosed '" + std::string(1, open.back()) + "'");
+    parts.push_back(trim(cur));
+    return parts;
+}
+
+/// The items of "[a b c]" / "[a,b,c]" (also "(...)"), split at commas and spaces.
+inline std::vector<std::string> bracket_items(const std::string& body) {
+    std::vector<std::string> items;
+    std::string tok;
+    for (char ch : body) {
+        if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
+            if (!tok.empty()) items.push_back(tok);
+            tok.clear();
+        } else {
+            tok += ch;
+        }
+    }
+    if (!tok.empty()) items.push_back(tok);
+    return items;
+}
+
+inline bool all_digits(const std::string& s) {
+    if (s.empty() || s.size() > 9) return false;
+    for (char ch : s)
+        if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
+    return true;
+}
+
+/// One dim of an MO shape: "3", "?", "-1", or a range "1..10" / "..10" / "1.." (kept dynamic).
+inline std::int64_t parse_dim(const std::string& tok, const std::string& where) {
+    if (tok == "?" || tok == "-1") return dynamic_dim;
+    if (tok.find("..") != std::string::npos) {
+        const auto p = tok.find("..");
+        const std::string lo = tok.substr(0, p), hi = tok.substr(p + 2);
+        MOIR_CHECK((lo.empty() || all_digits(lo)) && (hi.empty() || all_digits(hi)), error,
+                   where + ": bad dim '" + tok + "' (a dim is a number, ?, -1 or a range like 1..10)");
+        return dynamic_dim;
+    }
+    MOIR_CHECK(all_digits(tok), error, where + ": bad dim '" + tok + "' (a dim is a number, ?, -1 or a range like 1..10)");
+    return std::stoll(tok);
+}
+
+/// The element type of an MO {TYPE}: f64 f32 f16 i64 i32 u8 boolean.
+inline element_type parse_mo_type(const std::string& t, const std::string& where) {
+    static const std::pair<const char*, element_type> types[] = {
+        {"f64", element_type::f64}, {"f32", element_type::f32}, {"f16", element_type::f16},
+        {"i64", element_type::i64}, {"i32", element_type::i32}, {"u8", element_type::u8},
+        {"boolean", element_type::boolean}};
+    for (const auto& [n, e] : types)
+        if (t == n) return e;
+    throw error(where + ": unknown type {" + t + "} (one of f64, f32, f16, i64, i32, u8, boolean)");
+}
+
+/// One value of ->VALUE: a number, or True/False.
+inline double parse_scalar_value(const std::string& tok, const std::string& where) {
+    if (tok == "True" || tok == "true") return 1.0;
+    if (tok == "False" || tok == "false") return 0.0;
+    char* end = nullptr;
+    const double v = std::strtod(tok.c_str(), &end);
+    MOIR_CHECK(!tok.empty() && end == tok.c_str() + tok.size(), error,
+               where + ": value '" + tok + "' is not a number or True/False");
+    return v;
+}
+
+/// Splits "0:name", "name:1" syntactically into (in_port, node, out_port).
+inline void split_ports(const std::string& name, std::string& node, std::optional<std::size_t>& in_port,
+                        std::optional<std::size_t>& out_port) {
+    node = name;
+    const auto first = node.find(':');
+    if (first != std::string::npos && first + 1 < node.size() && all_digits(node.substr(0, first))) {
+        in_port = static_cast<std::size_t>(std::stoul(node.substr(0, first)));
+        node = node.substr(first + 1);
+    }
+    const auto last = node.rfind(':');
+    if (last != std::string::npos && last > 0 && all_digits(node.substr(last + 1))) {
+        out_port = static_cast<std::size_t>(std::stoul(node.substr(last + 1)));
+        node = node.substr(0, last);
+    }
+}
+
+/// Edit distance, for "did you mean" suggestions.
+inline std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+/// Node and tensor names of a model, for lookups by name.
+struct name_index {
+    std::map<std::string, output_ref> tensors;
+    std::map<std::string, node_id> nodes;
+    explicit name_index(const model& m) {
+        for (node_id id = 0; id < m.nodes.size(); ++id) {
+            const node& n = m.nodes[id];
+            if (n.is<ops::result>()) continue;
+            if (!n.name.empty()) nodes.emplace(n.name, id);
+            for (std::size_t p = 0; p < n.outputs.size(); ++p)
+                for (const auto& t : n.outputs[p].names) tensors.emplace(t, output_ref{id, p});
+        }
+    }
+    /// Up to 3 known names close to `name`, as ", did you mean 'a', 'b'?" (or "").
+    std::string suggest(const std::string& name) const {
+        std::vector<std::pair<std::size_t, std::string>> scored;
+        const std::size_t limit = std::max<std::size_t>(2, name.size() / 3);
+        auto consider = [&](const std::string& cand) {
+            if (cand.empty()) return;
+            std::size_t d = edit_distance(name, cand);
+            if (d > limit && cand.find(name) == std::string::npos) return;
+            if (d > limit) d = limit + 1;  // substring matches rank after close spellings
+            scored.emplace_back(d, cand);
+        };
+        for (const auto& [n, id] : nodes) consider(n);
+        for (const auto& [t, r] : tensors)
+            if (!nodes.count(t)) consider(t);
+        std::sort(scored.begin(), scored.end());
+        std::string s;
+        for (std::size_t i = 0; i < scored.size() && i < 3; ++i) s += (i ? ", '" : "'") + scored[i].second + "'";
+        return s.empty() ? std::string() : "; did you mean " + s + "?";
+    }
+};
+
+inline std::string port_list(const std::vector<std::size_t>& ports) {
+    std::string s;
+    for (auto p : ports) s += (s.empty() ? "" : ", ") + std::to_string(p);
+    return s;
+}
+
+}  // namespace detail::cutting
+
+/// Parses one --input entry `[PORT:]NODE[:PORT][SHAPE][{TYPE}][->VALUE]`, e.g. "0:conv[1 3 224 224]{f32}",
+/// "sequence_len->150", "is_training{boolean}->False", "x[1,3,48,192]", "mask->[1 0 1]".
+/// ensures: throws moir::error "--input 'TEXT': reason" for an empty name, a bad dim, an unknown
+/// type, an unreadable value or text after the last part.
+inline input_spec parse_input_spec(const std::string& entry) {
+    input_spec s;
+    s.text = detail::cutting::trim(entry);
+    const std::string where = "--input '" + s.text + "'";
+    std::string rest = s.text;
+    const auto arrow = rest.find("->");
+    std::string value_text;
+    bool has_value = false;
+    if (arrow != std::string::npos) {
+        value_text = detail::cutting::trim(rest.substr(arrow + 2));
+        rest = rest.substr(0, arrow);
+        has_value = true;
+        MOIR_CHECK(!value_text.empty(), error, where + ": '->' is not followed by a value");
+    }
+    const auto open = rest.find_first_of("[{");
+    s.name = detail::cutting::trim(rest.substr(0, open));
+    MOIR_CHECK(!s.name.empty(), error, where + ": no node or tensor name (expected [PORT:]NODE[:PORT][SHAPE][{TYPE}][->VALUE])");
+    for (char ch : s.name)
+        MOIR_CHECK(ch != ']' && ch != '}' && ch != ')' && ch != '(', error,
+                   where + ": unexpected '" + std::string(1, ch) + "' in the name");
+    std::size_t i = open == std::string::npos ? rest.size() : open;
+    while (i < rest.size()) {
+        const char c = rest[i];
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            ++i;
+            continue;
+        }
+        MOIR_CHECK(c == '[' || c == '{', error,
+                   where + ": unexpected '" + rest.substr(i) + "' (expected [SHAPE], {TYPE} or ->VALUE)");
+        const char close = c == '[' ? ']' : '}';
+        const auto j = rest.find(close, i);
+        MOIR_CHECK(j != std::string::npos, error, where + ": unclosed '" + std::string(1, c) + "'");
+        const std::string body = rest.substr(i + 1, j - i - 1);
+        if (c == '[') {
+            MOIR_CHECK(!s.shape, error, where + ": two shapes");
+            partial_shape p(std::vector<std::int64_t>{});
+            for (const auto& tok : detail::cutting::bracket_items(body)) p.dims.push_back(detail::cutting::parse_dim(tok, where));
+            s.shape = p;
+        } else {
+            MOIR_CHECK(!s.type, error, where + ": two types");
+            s.type = detail::cutting::parse_mo_type(detail::cutting::trim(body), where);
+        }
+        i = j + 1;
+    }
+    detail::cutting::split_ports(s.name, s.node, s.in_port, s.out_port);
+    if (has_value) {
+        std::vector<double> v;
+        if (value_text.front() == '[' || value_text.front() == '(') {
+            const char close = value_text.front() == '[' ? ']' : ')';
+            MOIR_CHECK(value_text.back() == close, error, where + ": the value '" + value_text + "' is not closed");
+            s.value_is_list = true;
+            for (const auto& tok : detail::cutting::bracket_items(value_text.substr(1, value_text.size() - 2)))
+                v.push_back(detail::cutting::parse_scalar_value(tok, where));
+        } else {
+            v.push_back(detail::cutting::parse_scalar_value(value_text, where));
+        }
+        s.value = std::move(v);
+    }
+    return s;
+}
+
+/// Parses a whole --input list: entries separated by commas outside [], {} and ().
+/// ensures: one input_spec per entry, in order; throws moir::error as parse_input_spec() does, or for
+/// an empty entry.
+inline std::vector<input_spec> parse_input_specs(const std::string& text) {
+    std::vector<input_spec> out;
+    for (const auto& part : detail::cutting::split_top_level(text, "--input")) {
+        MOIR_CHECK(!part.empty(), error, "--input '" + text + "': an empty entry (two commas, or a comma at an end)");
+        out.push_back(parse_input_spec(part));
+    }
+    return out;
+}
+
+/// Parses a --output list "NODE[:PORT],PORT:NODE,tensor_name".
+/// ensures: one output_spec per entry; throws moir::error naming the text for an empty entry.
+inline std::vector<output_spec> parse_output_specs(const std::string& text) {
+    std::vector<output_spec> out;
+    for (const auto& part : detail::cutting::split_top_level(text, "--output")) {
+        MOIR_CHECK(!part.empty(), error, "--output '" + text + "': an empty entry (two commas, or a comma at an end)");
+        for (char ch : part)
+            MOIR_CHECK(ch != '[' && ch != '{' && ch != '>', error,
+                       "--output '" + part + "': an output is NODE, NODE:PORT, PORT:NODE or a tensor name (no shape, type or value)");
+        output_spec o;
+        o.text = part;
+        detail::cutting::split_ports(part, o.node, o.in_port, o.out_port);
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+/// What to cut: MO's --input entries with, paired by position, --input_shape shapes (optional),
+/// and --output entries.
+struct cut_options {
+    std::vector<input_spec> inputs;
+    std::vector<partial_shape> input_shapes;  ///< empty, or one per entry of `inputs` (a [SHAPE] wins)
+    std::vector<output_spec> outputs;
+};
+
+namespace detail::cutting {
+
+/// One place an --input entry cuts: an existing Parameter, an output port (all its consumers), or
+/// one edge (consumer input port).
+struct cut_point {
+    enum class kind { parameter, output, edge } k = kind::output;
+    output_ref src;           ///< the tensor cut (for parameter: the Parameter's output)
+    node_id consumer = 0;     ///< edge: the node whose input is cut
+    std::size_t port = 0;     ///< edge: the input port
+    std::string param_name;   ///< the new Parameter's node name
+};
+
+/// Finds what `s` names. Lookup order (as MO's new frontends): the whole name as a tensor name, then
+/// as a node name, then PORT:NODE / NODE:PORT.
+inline std::vector<cut_point> resolve_input(const model& m, const name_index& ix, const input_spec& s,
+                                            bool has_shape) {
+    const std::string where = "--input '" + s.text + "'";
+    auto at_output = [&](output_ref r) {
+        cut_point c;
+        const node& n = m.nodes[r.node];
+        c.k = n.is<ops::parameter>() ? cut_point::kind::parameter : cut_point::kind::output;
+        c.src = r;
+        c.param_name = n.name + "/placeholder_out_port_" + std::to_string(r.port);
+        return std::vector<cut_point>{c};
+    };
+    auto at_edge = [&](node_id id, std::size_t port) {
+        cut_point c;
+        c.k = cut_point::kind::edge;
+        c.src = m.nodes[id].inputs[port];
+        c.consumer = id;
+        c.port = port;
+        c.param_name = m.nodes[id].name + "/placeholder_port_" + std::to_string(port);
+        return c;
+    };
+    auto whole_node = [&](node_id id) {
+        const node& n = m.nodes[id];
+        if (n.is<ops::parameter>()) return at_output({id, 0});
+        std::vector<std::size_t> ports;
+        for (std::size_t i = 0; i < n.inputs.size(); ++i)
+            if (!m.nodes[n.inputs[i].node].is<ops::constant>()) ports.push_back(i);
+        MOIR_CHECK(!ports.empty(), error, where + ": node '" + n.name + "' (" + std::string(n.op->ir_name) +
+                                              ") has no non-constant input to cut; cut at its output with " + n.name +
+                                              ":0");
+        MOIR_CHECK(ports.size() == 1 || (!has_shape && !s.value && !s.type), error,
+                   where + ": node '" + n.name + "' (" + std::string(n.op->ir_name) + ") has more than 1 input (ports " +
+                       port_list(ports) + ") and a shape, type or value was given; use PORT:NODE, e.g. " +
+                       std::to_string(ports.front()) + ":" + n.name);
+        std::vector<cut_point> cuts;
+        for (auto p : ports) cuts.push_back(at_edge(id, p));
+        return cuts;
+    };
+    if (auto t = ix.tensors.find(s.name); t != ix.tensors.end()) return at_output(t->second);
+    if (auto n = ix.nodes.find(s.name); n != ix.nodes.end()) return whole_node(n->second);
+    MOIR_CHECK(!(s.in_port && s.out_port), error,
+               where + ": names neither a tensor nor a node, and gives both PORT:NODE and NODE:PORT; give one");
+    if (s.in_port || s.out_port) {
+        const auto n = ix.nodes.find(s.node);
+        MOIR_CHECK(n != ix.nodes.end(), error,
+                   where + ": there is no node named '" + s.node + "' (nor a tensor named '" + s.name + "')" +
+                       ix.suggest(s.node));
+        const node& nd = m.nodes[n->second];
+        if (s.in_port) {
+            MOIR_CHECK(*s.in_port < nd.inputs.size(), error,
+                       where + ": input port " + std::to_string(*s.in_port) + " is out of range: node '" + nd.name +
+                           "' (" + std::string(nd.op->ir_name) + ") has " + std::to_string(nd.inputs.size()) +
+                           " input(s)");
+            return {at_edge(n->second, *s.in_port)};
+        }
+        MOIR_CHECK(*s.out_port < nd.outputs.size(), error,
+                   where + ": output port " + std::to_string(*s.out_port) + " is out of range: node '" + nd.name +
+                       "' (" + std::string(nd.op->ir_name) + ") has " + std::to_string(nd.outputs.size()) + " output(s)");
+        return at_output({n->second, *s.out_port});
+    }
+    throw error(where + ": the model has no node or tensor named '" + s.name + "'" + ix.suggest(s.name));
+}
+
+/// The tensors an --output entry names.
+inline std::vector<output_ref> resolve_output(const model& m, const name_index& ix, const output_spec& o) {
+    const std::string where = "--output '" + o.text + "'";
+    if (auto t = ix.tensors.find(o.text); t != ix.tensors.end()) return {t->second};
+    if (auto n = ix.nodes.find(o.text); n != ix.nodes.end()) {
+        std::vector<output_ref> refs;
+        for (std::size_t p = 0; p < m.nodes[n->second].outputs.size(); ++p) refs.push_back({n->second, p});
+        return refs;
+    }
+    MOIR_CHECK(!(o.in_port && o.out_port), error,
+               where + ": names neither a tensor nor a node, and gives both PORT:NODE and NODE:PORT; give one");
+    if (o.in_port || o.out_port) {
+        const auto n = ix.nodes.find(o.node);
+        MOIR_CHECK(n != ix.nodes.end(), error,
+                   where + ": there is no node named '" + o.node + "' (nor a tensor named '" + o.text + "')" +
+                       ix.suggest(o.node));
+        const node& nd = m.nodes[n->second];
+        if (o.in_port) {
+            MOIR_CHECK(*o.in_port < nd.inputs.size(), error,
+                       where + ": input port " + std::to_string(*o.in_port) + " is out of range: node '" + nd.name +
+                           "' has " + std::to_string(nd.inputs.size()) + " input(s)");
+            return {nd.inputs[*o.in_port]};
+        }
+        MOIR_CHECK(*o.out_port < nd.outputs.size(), error,
+                   where + ": output port " + std::to_string(*o.out_port) + " is out of range: node '" + nd.name +
+                       "' has " + std::to_string(nd.outputs.size()) + " output(s)");
+        return {{n->second, *o.out_port}};
+    }
+    throw error(where + ": the model has no node or tensor named '" + o.text + "'" + ix.suggest(o.text));
+}
+
+/// The Constant an --input entry's ->VALUE freezes to.
+inline tensor frozen_value(const input_spec& s, const std::optional<partial_shape>& given, const output_port& port) {
+    const std::string where = "--input '" + s.text + "'";
+    const element_type t = s.type ? *s.type : (port.type == element_type::undefined ? element_type::f32 : port.type);
+    const std::vector<double>& v = *s.value;
+    shape dims;
+    if (given) {
+        MOIR_CHECK(given->is_static(), error, where + ": a frozen value needs a static shape, not " + given->str());
+        dims = given->dims;
+    } else if (port.shape.is_static()) {
+        MOIR_CHECK(v.size() == 1 || v.size() == numel(port.shape.dims), error,
+                   where + ": " + std::to_string(v.size()) + " values do not fill shape " + port.shape.str() +
+                       " of the input; give the shape: NAME[SHAPE]->[VALUES]");
+        dims = port.shape.dims;  // one value fills the whole input
+    } else if (s.value_is_list) {
+        dims = {static_cast<std::int64_t>(v.size())};
+    }
+    tensor f64(element_type::f64, dims);
+    if (v.size() == 1) {
+        for (std::size_t i = 0; i < f64.numel(); ++i) f64.data<double>()[i] = v[0];
+    } else {
+        MOIR_CHECK(v.size() == f64.numel(), error,
+                   where + ": " + std::to_string(v.size()) + " values do not fill shape [" + to_string(dims) + "]");
+        for (std::size_t i = 0; i < v.size(); ++i) f64.data<double>()[i] = v[i];
+    }
+    return f64.converted(t);
+}
+
+}  // namespace detail::cutting
+
+/// Cuts m as MO's --input/--output do.
+///
+/// --input entries, each resolved on the model as loaded (whole name as a tensor name, then as a
+/// node name, then PORT:NODE / NODE:PORT):
+///  * an original input (its tensor or node name): stays, with the given shape/type;
+///  * a tensor or NODE:PORT: a new Parameter "NODE/placeholder_out_port_PORT" replaces the tensor
+///    for all its consumers and takes over its tensor names;
+///  * PORT:NODE: a new Parameter "NODE/placeholder_port_PORT" feeds that one input;
+///  * NODE alone: one such Parameter for every non-constant input port of NODE (which stays);
+///  * ->VALUE: a Constant (type {TYPE} or the cut tensor's) instead of a Parameter.
+/// Shapes come from [SHAPE], else from opt.input_shapes by position, else the cut tensor's shape.
+/// --output entries become the model's Results, in order, replacing the old ones.
+/// ensures: m.parameters are the listed inputs in the listed order, then the original inputs
+/// that still feed an output; nodes that feed no output are gone; m validates. Throws moir::error
+/// "--input 'ENTRY': reason" (no such name, with close names; port out of range; a node with several
+/// inputs given a shape without PORT:; an input that feeds no output; a shape count mismatch), and
+/// "after cutting: reason" when the new shapes do not fit the graph. m is unusable after a throw.
+inline cut_report cut(model& m, const cut_options& opt) {
+    cut_report rep;
+    if (opt.inputs.empty() && opt.outputs.empty()) return rep;
+    MOIR_CHECK(opt.input_shapes.empty() || opt.input_shapes.size() == opt.inputs.size(), error,
+               "--input_shape gives " + std::to_string(opt.input_shapes.size()) + " shapes for " +
+                   std::to_string(opt.inputs.size()) + " --input entries; give one shape per entry");
+    const detail::cutting::name_index ix(m);
+
+    // resolve every name on the model as loaded, before anything moves
+    std::vector<std::vector<detail::cutting::cut_point>> cuts;
+    std::vector<std::optional<partial_shape>> shapes;
+    for (std::size_t i = 0; i < opt.inputs.size(); ++i) {
+        const auto& s = opt.inputs[i];
+        std::optional<partial_shape> shp = s.shape;
+        if (!shp && i < opt.input_shapes.size()) shp = opt.input_shapes[i];
+        shapes.push_back(shp);
+        cuts.push_back(detail::cutting::resolve_input(m, ix, s, shp.has_value()));
+    }
+    std::vector<output_ref> outs;
+    for (const auto& o : opt.outputs)
+        for (auto r : detail::cutting::resolve_output(m, ix, o)) outs.push_back(r);
+    {
+        std::set<std::pair<output_ref, std::pair<node_id, std::size_t>>> seen;
+        for (std::size_t i = 0; i < cuts.size(); ++i)
+            for (const auto& c : cuts[i]) {
+                const auto key = std::make_pair(c.src, c.k == detail::cutting::cut_point::kind::edge
+                                                           ? std::make_pair(c.consumer, c.port)
+                                                           : std::make_pair(static_cast<node_id>(-1), std::size_t{0}));
+                MOIR_CHECK(seen.insert(key).second, error,
+                           "--input '" + opt.inputs[i].text + "': cuts a place an earlier entry already cut");
+            }
+    }
+
+    // outputs first, so that an input cut at the same tensor redirects them too
+    if (!opt.outputs.empty()) {
+        std::vector<node_id> results;
+        for (auto r : outs) {
+            const auto& names = m.port(r).names;
+            const std::string rname =
+                names.empty() ? m.nodes[r.node].name + "/sink_port_" + std::to_string(r.port) : names.front();
+            results.push_back(m.add<ops::result>({}, {r}, rname));
+        }
+        m.results = std::move(results);
+    }
+
+    std::vector<node_id> listed;        // the new inputs, in the listed order
+    std::vector<std::size_t> listed_of;  // the entry each came from
+    std::set<node_id> frozen_params;
+    for (std::size_t i = 0; i < opt.inputs.size(); ++i) {
+        const auto& s = opt.inputs[i];
+        for (const auto& c : cuts[i]) {
+            const output_port port = m.port(c.src);  // a copy: adding nodes may move it
+            const std::string where = "--input '" + s.text + "'";
+            if (s.value) {
+                const node_id k = m.add<ops::constant>({detail::cutting::frozen_value(s, shapes[i], port)}, {},
+                                                       c.k == detail::cutting::cut_point::kind::parameter ? m.nodes[c.src.node].name
+                                                                                                 : c.param_name);
+                m.infer_node(k);
+                if (c.k == detail::cutting::cut_point::kind::edge) {
+                    m.nodes[c.consumer].inputs[c.port] = {k, 0};
+                } else {
+                    m.nodes[k].outputs[0].names = port.names;
+                    m.replace_uses(c.src, {k, 0});
+                    m.nodes[c.src.node].outputs[c.src.port].names.clear();
+                    if (c.k == detail::cutting::cut_point::kind::parameter) frozen_params.insert(c.src.node);
+                }
+                rep.frozen.push_back(s.text);
+                continue;
+            }
+            const element_type t = s.type ? *s.type : port.type;
+            const partial_shape shp = shapes[i] ? *shapes[i] : port.shape;
+            if (c.k == detail::cutting::cut_point::kind::parameter) {
+                auto& a = m.nodes[c.src.node].attrs_as<ops::parameter>();
+                a.element_type = t;
+                a.shape = shp;
+                m.infer_node(c.src.node);
+                listed.push_back(c.src.node);
+                listed_of.push_back(i);
+                continue;
+            }
+            MOIR_CHECK(t != element_type::undefined, error, where + ": the type of the cut tensor is unknown; give {TYPE}");
+            const node_id p = m.add<ops::parameter>({t, shp}, {}, c.param_name);
+            m.infer_node(p);
+            if (c.k == detail::cutting::cut_point::kind::edge) {
+                m.nodes[c.consumer].inputs[c.port] = {p, 0};
+                m.nodes[p].outputs[0].names = {c.param_name};
+            } else {
+                m.nodes[p].outputs[0].names = port.names.empty() ? std::vector<std::string>{c.param_name} : port.names;
+                m.replace_uses(c.src, {p, 0});
+                m.nodes[c.src.node].outputs[c.src.port].names.clear();
+            }
+            listed.push_back(p);
+            listed_of.push_back(i);
+            rep.created_inputs.push_back(m.nodes[p].outputs[0].names.front());
+        }
+    }
+
+    // which nodes still feed an output
+    std::vector<bool> live(m.nodes.size(), false);
+    std::vector<node_id> stack(m.results.begin(), m.results.end());
+    while (!stack.empty()) {
+        const node_id id = stack.back();
+        stack.pop_back();
+        if (live[id]) continue;
+        live[id] = true;
+        for (const auto& in : m.nodes[id].inputs) stack.push_back(in.node);
+    }
+    std::vector<node_id> params;
+    for (std::size_t k = 0; k < listed.size(); ++k) {
+        MOIR_CHECK(live[listed[k]], error,
+                   "--input '" + opt.inputs[listed_of[k]].text + "': the cut input '" + m.nodes[listed[k]].name +
+                       "' feeds none of the model's outputs");
+        params.push_back(listed[k]);
+    }
+    for (auto p : m.parameters)
+        if (live[p] && !frozen_params.count(p) && std::find(params.begin(), params.end(), p) == params.end())
+            params.push_back(p);
+    m.parameters = std::move(params);
+    try {
+        m.remove_dead();
+        m.validate();
+    } catch (const std::exception& e) {
+        throw error(std::string("after cutting: ") + e.what());
+    }
+    return rep;
+}
+
+/// The shapes that --input entries naming an original input of m give it, by that input's name: a
+/// frontend can then read the model again with these shapes (what `moir convert` does, so that the
+/// frontend sees the fixed shapes, as with --input_shape).
+/// ensures: entries that cut elsewhere, freeze a value, or give no shape are left out.
+inline std::map<std::string, partial_shape> original_input_shapes(const model& m, const cut_options& opt) {
+    std::map<std::string, partial_shape> out;
+    const detail::cutting::name_index ix(m);
+    for (std::size_t i = 0; i < opt.inputs.size(); ++i) {
+        const auto& s = opt.inputs[i];
+        std::optional<partial_shape> shp = s.shape;
+        if (!shp && i < opt.input_shapes.size()) shp = opt.input_shapes[i];
+        if (!shp || s.value) continue;
+        output_ref r;
+        if (auto t = ix.tensors.find(s.name); t != ix.tensors.end()) r = t->second;
+        else if (auto n = ix.nodes.find(s.name); n != ix.nodes.end()) r = {n->second, 0};
+        else continue;
+        if (m.nodes[r.node].is<ops::parameter>()) out[m.nodes[r.node].name] = *shp;
+    }
+    return out;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_CUT_HPP
+#ifndef MOIR_PASSES_PIPELINES_HPP
+#define MOIR_PASSES_PIPELINES_HPP
+
+// The named pipelines moir convert runs, and optimize(), which runs them in MO's order: clean-up
+// and folding first, then the fusions (unless disabled), to a fixed point.
+
+#ifndef MOIR_PASSES_ELIMINATE_NOOPS_HPP
+#define MOIR_PASSES_ELIMINATE_NOOPS_HPP
+
+// Removes nodes that do nothing: a Convert to the type it already has; a Reshape, Squeeze or
+// Unsqueeze whose static output shape equals its input's; a Transpose by the identity permutation;
+// a Concat of one input. Their consumers read the input instead.
+
+#ifndef MOIR_PASSES_PASS_CONCEPT_HPP
+#define MOIR_PASSES_PASS_CONCEPT_HPP
+
+// THE PASS CONCEPT. A pass is a type with
+//
+//   static constexpr std::string_view name = "fold_constants";
+//   static std::size_t run(moir::model&, moir::passes::pass_context&);   // returns the number of changes
+//
+// or, for a fusion, the pattern form:
+//
+//   /// Search pattern => Multiply(Convolution(x, W: constant), c: constant), the convolution used once
+//   /// Rewrite        => Convolution(x, W * c)
+//   struct fuse_conv_mul {
+//       static constexpr std::string_view name = "fuse_conv_mul";
+//       using pattern = pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>,
+//                                                         pat::single_use>, pat::constant>;
+//       static bool rewrite(moir::model&, const pat::match_result<pattern>&);  // guard clauses first
+//   };
+//
+// which passes::pattern_pass<F> adapts: it tries the pattern at every node output, in topological
+// order, and counts the rewrites that returned true. A rewrite adds new nodes and redirects uses
+// (model::replace_uses); it never deletes nodes: the pipeline drops dead nodes after each pass.
+// Pipelines (passes/pipeline.hpp) are compile-time lists of passes run to a fixed point.
+
+#ifndef MOIR_PATTERNS_MATCH_HPP
+#define MOIR_PATTERNS_MATCH_HPP
+
+// Matching a pattern (patterns/dsl.hpp) at an output of a model.
+
+#ifndef MOIR_PATTERNS_DSL_HPP
+#define MOIR_PATTERNS_DSL_HPP
+
+// The pattern language of fusions: a pattern is a type built from these templates, e.g.
+//
+//   pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>, pat::single_use>,
+//           pat::constant>
+//
+// reads "a Multiply whose first input is a Convolution (of anything, by a constant) used once, and
+// whose second input is a constant". Matching walks the pattern type (a handful of levels), never
+// the graph, so compile cost is per pattern. Every pattern element captures the output it matched;
+// captures are numbered in pre-order (the root is 0, then its inputs left to right, depth first).
+
+#include <cstddef>  // size_t
+
+namespace moir::pat {
+
+/// Matches any output.
+struct any {};
+
+/// Matches an output produced by a constant node.
+struct constant {};
+
+/// Matches output 0 of a node of op Op whose first sizeof...(In) inputs match In... in order.
+template <class Op, class... In>
+struct op {};
+
+/// Like op, for a commutative binary Op: also tries the two inputs swapped.
+template <class Op, class A, class B>
+struct commutative {};
+
+/// Matches what P matches when every predicate Preds::check(model, output_ref) holds.
+template <class P, class... Preds>
+struct where {};
+
+/// Predicate: the matched output has exactly one consumer (and is not a model output).
+struct single_use {};
+
+/// The number of captures of a pattern (its element count).
+template <class P>
+struct size;
+template <>
+struct size<any> {
+    static constexpr std::size_t value = 1;
+};
+template <>
+struct size<constant> {
+    static constexpr std::size_t value = 1;
+};
+template <class Op, class... In>
+struct size<op<Op, In...>> {
+    static constexpr std::size_t value = (std::size_t{1} + ... + size<In>::value);
+};
+template <class Op, class A, class B>
+struct size<commutative<Op, A, B>> {
+    static constexpr std::size_t value = 1 + size<A>::value + size<B>::value;
+};
+template <class P, class... Preds>
+struct size<where<P, Preds...>> {
+    static constexpr std::size_t value = size<P>::value;
+};
+template <class P>
+inline constexpr std::size_t size_v = size<P>::value;
+
+}  // namespace moir::pat
+
+#endif  // MOIR_PATTERNS_DSL_HPP
+
+#include <array>     // array
+#include <optional>     // optional
+#include <type_traits>  // is_same_v
+
+namespace moir::pat {
+
+/// The outputs a pattern matched, numbered in pre-order (0 is the root).
+template <class P>
+struct match_result {
+    std::array<output_ref, size_v<P>> captures{};
+    /// Capture i. requires: i < size_v<P>.
+    output_ref operator[](std::size_t i) const { return captures[i]; }
+    /// The node of capture i.
+    node_id node(std::size_t i) const { return captures[i].node; }
+};
+
+namespace detail {
+
+inline std::size_t consumer_count(const model& m, output_ref r) {
+    std::size_t n = 0;
+    for (const auto& nd : m.nodes)
+        for (const auto& in : nd.inputs) n += in == r ? 1 : 0;
+    return n;
+}
+
+template <class Pred>
+bool check_pred(const model& m, output_ref r) {
+    if constexpr (std::is_same_v<Pred, single_use>) {
+        for (auto res : m.results)
+            if (m.nodes[res].inputs.at(0) == r) return false;
+        return consumer_count(m, r) == 1;
+    } else {
+        return Pred::check(m, r);
+    }
+}
+
+template <class P>
+struct matcher;
+
+template <>
+struct matcher<any> {
+    template <std::size_t N>
+    static bool run(const model&, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        cap[at] = r;
+        return true;
+    }
+};
+template <>
+struct matcher<constant> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        cap[at] = r;
+        return m.nodes[r.node].is<ops::constant>();
+    }
+};
+template <class Op, class... In>
+struct matcher<op<Op, In...>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        const node& n = m.nodes[r.node];
+        if (!n.is<Op>() || r.port != 0 || n.inputs.size() < sizeof...(In)) return false;
+        cap[at] = r;
+        std::size_t next = at + 1, i = 0;
+        bool ok = true;
+        // each input pattern in order; captures laid out depth first
+        ((ok = ok && matcher<In>::run(m, n.inputs[i++], cap, next), next += size_v<In>), ...);
+        return ok;
+    }
+};
+template <class Op, class A, class B>
+struct matcher<commutative<Op, A, B>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        const node& n = m.nodes[r.node];
+        if (!n.is<Op>() || r.port != 0 || n.inputs.size() != 2) return false;
+        cap[at] = r;
+        const std::size_t a_at = at + 1, b_at = at + 1 + size_v<A>;
+        if (matcher<A>::run(m, n.inputs[0], cap, a_at) && matcher<B>::run(m, n.inputs[1], cap, b_at)) return true;
+        return matcher<A>::run(m, n.inputs[1], cap, a_at) && matcher<B>::run(m, n.inputs[0], cap, b_at);
+    }
+};
+template <class P, class... Preds>
+struct matcher<where<P, Preds...>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        return matcher<P>::run(m, r, cap, at) && (check_pred<Preds>(m, r) && ...);
+    }
+};
+
+}  // namespace detail
+
+/// Matches P rooted at output r. ensures: the captures when every element matched, else nullopt.
+template <class P>
+std::optional<match_result<P>> match(const model& m, output_ref r) {
+    match_result<P> res;
+    if (detail::matcher<P>::run(m, r, res.captures, 0)) return res;
+    return std::nullopt;
+}
+
+}  // namespace moir::pat
+
+#endif  // MOIR_PATTERNS_MATCH_HPP
+
+#include <cstddef>      // size_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+/// What one pass changed in one round.
+struct pass_record {
+    std::string_view pass;
+    std::size_t round = 0;
+    std::size_t changes = 0;
+    std::size_t nodes_after = 0;
+};
+
+/// Shared state of a pipeline run: options and the log of what each pass did.
+struct pass_context {
+    bool fusions = true;                 ///< false under --disable_fusing
+    /// Fold ShapeOf of static shapes (and the shape sub-graphs after it) into constants. moir
+    /// convert sets it when input shapes are fixed (--input_shape) or under --static_shape; off,
+    /// the IR keeps its shape sub-graphs and can be reshaped.
+    bool fold_shapes = true;
+    std::size_t max_constant_bytes = 64u << 20;  ///< constant folding leaves larger results unfolded
+    std::vector<pass_record> log;
+};
+
+/// Adapts a pattern-form fusion F to the pass concept.
+template <class F>
+struct pattern_pass {
+    static constexpr std::string_view name = F::name;
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            // a rewrite adds nodes (the vector may reallocate): read the port count up front
+            const std::size_t ports = m.nodes[id].outputs.size();
+            for (std::size_t port = 0; port < ports; ++port) {
+                if (auto r = pat::match<typename F::pattern>(m, {id, port}))
+                    if (F::rewrite(m, *r)) ++changes;
+            }
+        }
+        return changes;
+    }
+};
+
+namespace detail {
+template <class P, class = void>
+struct has_pattern : std::false_type {};
+template <class P>
+struct has_pattern<P, std::void_t<typename P::pattern>> : std::true_type {};
+}  // namespace detail
+
+/// The pass-concept form of P: P itself, or pattern_pass<P> for a pattern-form fusion.
+template <class P>
+using as_pass = std::conditional_t<detail::has_pattern<P>::value, pattern_pass<P>, P>;
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_PASS_CONCEPT_HPP
+
+#include <string_view>  // string_view
+
+namespace moir::passes {
+
+struct eliminate_noops {
+    static constexpr std::string_view name = "eliminate_noops";
+
+    /// Whether node n passes its first input through unchanged.
+    static bool is_noop(const model& m, const node& n) {
+        if (n.inputs.empty() || n.outputs.size() != 1) return false;
+        const output_port& in = m.port(n.inputs[0]);
+        const output_port& out = n.outputs[0];
+        if (in.type != out.type) return false;
+        if (n.is<ops::convert>()) return true;
+        if (n.is<ops::concat>()) return n.inputs.size() == 1;
+        if (n.is<ops::reshape>() || n.is<ops::squeeze>() || n.is<ops::unsqueeze>())
+            return in.shape.is_static() && in.shape == out.shape;
+        if (n.is<ops::transpose>()) {
+            const node& perm = m.nodes[n.inputs.at(1).node];
+            if (!perm.is<ops::constant>()) return false;
+            const auto p = perm.attrs_as<ops::constant>().value.to_vector<std::int64_t>();
+            if (p.empty()) return in.shape.rank() <= 1 && !in.shape.rank_dynamic;
+            for (std::size_t i = 0; i < p.size(); ++i)
+                if (p[i] != static_cast<std::int64_t>(i)) return false;
+            return true;
+        }
+        return false;
+    }
+
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            const node& n = m.nodes[id];
+            if (!is_noop(m, n)) continue;
+            const output_ref src = n.inputs[0];
+            // keep the tensor names users know: they move to the producer's port
+            auto& names = m.nodes[src.node].outputs[src.port].names;
+            for (const auto& nm : n.outputs[0].names) names.push_back(nm);
+            m.replace_uses({id, 0}, src);
+            ++changes;
+        }
+        return changes;
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_ELIMINATE_NOOPS_HPP
+#ifndef MOIR_PASSES_FOLD_CONSTANTS_HPP
+#define MOIR_PASSES_FOLD_CONSTANTS_HPP
+
+// Constant folding: a node whose inputs are all constants is evaluated once with its reference
+// kernel and replaced by constants; a ShapeOf whose input shape is static becomes a constant, so
+// shape sub-graphs (ShapeOf -> Convert -> Slice -> Concat -> Reshape) fold away when shapes are known.
+
+#ifndef MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
+#define MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
+
+// FP16 weight compression (`moir convert --compress_to_fp16`), the way OpenVINO writes it: every
+// f32 constant that feeds computation is stored as an f16 Const named "<name>_compressed", followed
+// by a Convert to f32 that carries the run-time info <attribute name="decompression" version="0"/>.
+// The computation stays f32; only the weights lose precision (and half their bytes).
+//
+// Not compressed (kept f32): constants whose values do not fit f16 (|x| > 65504), constants that feed shape computations (Interpolate scales and
+// sizes, Range, Reshape-like shape inputs: any input other than input 0/1 of an op is left alone
+// unless it is a Convolution-like weight), and scalars (nothing to gain). The pass is the last one
+// moir convert runs; fold_constants never folds a decompression Convert back.
+
+
+#include <cmath>        // fabs, isfinite
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::passes {
+
+/// The rt_info key that marks a Convert as weight decompression.
+inline constexpr std::string_view decompression_key = "decompression";
+
+/// Whether node n is a Convert that decompresses constant weights (rt_info "decompression").
+inline bool is_decompression(const node& n) {
+    return n.is<ops::convert>() && n.find_rt(std::string(decompression_key)) != nullptr;
+}
+
+/// Stores f32 weights as f16 Const -> Convert(f32, decompression). See the file comment.
+struct compress_fp16 {
+    static constexpr std::string_view name = "compress_fp16";
+
+    /// Whether every value of t fits f16's range.
+    static bool fits_f16(const tensor& t) {
+        for (std::size_t i = 0; i < t.numel(); ++i) {
+            const double v = t.at_as<double>(i);
+            if (!std::isfinite(v)) continue;  // inf and nan are representable
+            if (std::fabs(v) > 65504.0) return false;  // tiny values may round to subnormals or 0, as in OpenVINO
+        }
+        return true;
+    }
+
+    /// Whether a constant read by these consumers may lose precision: no shape-computing inputs.
+    static bool data_only(const model& m, const std::vector<std::pair<node_id, std::size_t>>& consumers) {
+        if (consumers.empty()) return false;
+        for (const auto& [c, port] : consumers) {
+            const node& n = m.nodes[c];
+            if (n.is<ops::interpolate>() || n.is<ops::range>() || is_decompression(n)) return false;
+            if (port > 1) return false;  // pads, axes, scales, shapes: keep exact
+        }
+        return true;
+    }
+
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            if (!m.nodes[id].is<ops::constant>()) continue;
+            const tensor value = m.nodes[id].attrs_as<ops::constant>().value;
+            if (value.type() != element_type::f32 || value.numel() < 2) continue;
+            const auto consumers = m.consumers({id, 0});
+            bool is_output = false;
+            for (auto r : m.results) is_output = is_output || m.nodes[r].inputs.at(0) == output_ref{id, 0};
+            if (is_output || !data_only(m, consumers) || !fits_f16(value)) continue;
+            const std::string nm = m.nodes[id].name;
+            const node_id c = m.add<ops::constant>({value.converted(element_type::f16)}, {}, nm + "_compressed");
+            const node_id cv = m.add<ops::convert>({element_type::f32}, {{c, 0}}, nm);
+            m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
+            m.infer_node(c);
+            m.infer_node(cv);
+            m.nodes[cv].outputs[0].names = m.nodes[id].outputs[0].names;
+            m.replace_uses({id, 0}, {cv, 0});
+            ++changes;
+        }
+        return changes;
+    }
+};
+
+/// Folds every decompression Convert of a constant back into an f32 constant (what a runtime does
+/// at load). ensures: no decompression Convert of a Const remains.
+inline std::size_t decompress_constants(model& m) {
+    std::size_t changes = 0;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        if (!is_decompression(n) || !m.nodes[n.inputs.at(0).node].is<ops::constant>()) continue;
+        const tensor v = m.nodes[n.inputs[0].node].attrs_as<ops::constant>().value;
+        const node_id c = m.add<ops::constant>({v.converted(n.attrs_as<ops::convert>().destination_type)}, {}, n.name);
+        m.infer_node(c);
+        m.nodes[c].outputs[0].names = m.nodes[id].outputs[0].names;
+        m.replace_uses({id, 0}, {c, 0});
+        ++changes;
+    }
+    if (changes) m.remove_dead();
+    return changes;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
+
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+/// Folds constant sub-graphs, and static ShapeOfs when pass_context::fold_shapes, into constants. Results larger than
+/// pass_context::max_constant_bytes (and larger than their inputs) stay unfolded, so a Broadcast or
+/// Tile of a small constant does not bloat the .bin.
+template <class OpSet = opsets::all>
+struct fold_constants_in {
+    static constexpr std::string_view name = "fold_constants";
+    static std::size_t run(model& m, pass_context& ctx) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            const node& n = m.nodes[id];
+            if (n.is<ops::constant>() || n.is<ops::parameter>() || n.is<ops::result>()) continue;
+            if (is_decompression(n)) continue;  // compressed weights stay compressed
+            std::vector<tensor> values;
+            if (n.is<ops::shape_of>()) {
+                const auto& s = m.port(n.inputs.at(0)).shape;
+                if (!ctx.fold_shapes || !s.is_static()) continue;
+                values = {tensor::from_vector(s.dims).converted(n.attrs_as<ops::shape_of>().output_type)};
+            } else {
+                std::vector<tensor> in;
+                std::size_t in_bytes = 0;
+                bool all_constant = true;
+                for (const auto& r : n.inputs) {
+                    const node& p = m.nodes[r.node];
+                    if (!p.is<ops::constant>()) {
+                        all_constant = false;
+                        break;
+                    }
+                    in.push_back(p.attrs_as<ops::constant>().value);
+                    in_bytes += in.back().bytes();
+                }
+                if (!all_constant || n.inputs.empty()) continue;
+                std::size_t out_bytes = 0;
+                for (const auto& o : n.outputs)
+                    if (o.shape.is_static()) out_bytes += numel(o.shape.dims) * size_of(o.type);
+                if (out_bytes > ctx.max_constant_bytes && out_bytes > in_bytes) continue;
+                values = evaluate_node<OpSet>(n, in);
+            }
+            for (std::size_t port = 0; port < values.size(); ++port) {
+                const std::string cname = values.size() == 1 ? n.name : n.name + ":" + std::to_string(port);
+                const node_id c = m.add<ops::constant>({values[port]}, {}, cname);
+                m.infer_node(c);
+                m.nodes[c].outputs[0].names = m.nodes[id].outputs.at(port).names;
+                m.replace_uses({id, port}, {c, 0});
+            }
+            ++changes;
+        }
+        return changes;
+    }
+};
+using fold_constants = fold_constants_in<>;
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FOLD_CONSTANTS_HPP
+#ifndef MOIR_PASSES_FUSIONS_ACTIVATIONS_HPP
+#define MOIR_PASSES_FUSIONS_ACTIVATIONS_HPP
+
+// Swish, Gelu (erf and tanh forms), SoftPlus and Mish recognised from their decomposed forms, as
+// OpenVINO's swish_fusion, gelu_fusion, softplus_fusion and mish_fusion do. Constants match within
+// 1e-6 relative; every intermediate must have a single consumer; floating types only.
+
+#ifndef MOIR_PASSES_FUSIONS_COMMON_HPP
+#define MOIR_PASSES_FUSIONS_COMMON_HPP
+
+// What the fusions share: reading constants and comparing them with the values a pattern expects
+// (within 1e-6 relative), checking that a constant is per-channel along one axis, folding two
+// constants on the spot (numpy broadcasting, computed in double), the weight layouts of the four
+// convolutions, scaling weights along one channel axis, and adding nodes with their outputs inferred.
+
+
+#include <algorithm>  // all_of
+#include <cmath>      // fabs
+#include <cstddef>    // size_t
+#include <cstdint>    // int64_t
+#include <optional>   // optional, nullopt
+#include <string>     // string
+#include <utility>    // move
+#include <vector>     // vector
+
+namespace moir::passes::fusion {
+
+/// The value of the constant producing r, or null when r is not a constant's output.
+inline const tensor* const_value(const model& m, output_ref r) {
+    const node& n = m.nodes.at(r.node);
+    return n.is<ops::constant>() ? &n.attrs_as<ops::constant>().value : nullptr;
+}
+
+/// Whether output r carries a floating-point type.
+inline bool is_float_port(const model& m, output_ref r) { return is_float(m.port(r).type); }
+
+/// Whether got is within `rel` (relative) of want; absolute `rel` when want is 0.
+inline bool near_value(double got, double want, double rel = 1e-6) {
+    const double scale = want == 0.0 ? 1.0 : std::fabs(want);
+    return std::fabs(got - want) <= rel * scale;
+}
+
+/// Whether r is a non-empty floating-point constant whose every element is near v.
+inline bool const_near(const model& m, output_ref r, double v) {
+    const tensor* t = const_value(m, r);
+    if (!t || t->numel() == 0 || !is_float(t->type())) return false;
+    for (std::size_t i = 0, n = t->numel(); i < n; ++i)
+        if (!near_value(t->at_as<double>(i), v)) return false;
+    return true;
+}
+
+/// Whether r has exactly one consumer and is not a model output.
+inline bool single_use(const model& m, output_ref r) { return pat::detail::check_pred<pat::single_use>(m, r); }
+
+/// Whether output r has the same static-or-partial shape as output s.
+inline bool same_shape(const model& m, output_ref r, output_ref s) { return m.port(r).shape == m.port(s).shape; }
+
+/// Appends a node of Op and infers its outputs.
+template <class Op>
+node_id add_inferred(model& m, typename Op::attrs a, std::vector<output_ref> in, std::string name) {
+    const node_id id = m.add<Op>(std::move(a), std::move(in), std::move(name));
+    m.infer_node(id);
+    return id;
+}
+
+/// Appends a constant node holding t.
+inline output_ref add_const(model& m, tensor t, std::string name) {
+    return {add_inferred<ops::constant>(m, {std::move(t)}, {}, std::move(name)), 0};
+}
+
+/// Makes every consumer of `from` read `to`, which takes over from's tensor names.
+inline void replace_output(model& m, output_ref from, output_ref to) {
+    m.nodes[to.node].outputs[to.port].names = m.nodes[from.node].outputs[from.port].names;
+    m.replace_uses(from, to);
+}
+
+/// The numpy broadcast shape of a and b, or nullopt when they do not broadcast.
+inline std::optional<partial_shape> try_broadcast(const partial_shape& a, const partial_shape& b) {
+    try {
+        return broadcast_shapes(a, b);
+    } catch (const shape_error&) {
+        return std::nullopt;
+    }
+}
+
+/// f(a, b) element-wise with numpy broadcasting, computed in double, in a's element type.
+/// requires: a and b broadcast (try_broadcast).
+template <class F>
+tensor fold_binary(const tensor& a, const tensor& b, F f) {
+    const shape out = broadcast_shapes(partial_shape(a.dims()), partial_shape(b.dims())).dims;
+    const std::size_t rank = out.size();
+    const auto strides = [&](const shape& d) {
+        std::vector<std::size_t> s(rank, 0);
+        std::size_t st = 1;
+        for (std::size_t i = d.size(); i-- > 0;) {
+            s[rank - d.size() + i] = d[i] == 1 ? 0 : st;
+            st *= static_cast<std::size_t>(d[i]);
+        }
+        return s;
+    };
+    const auto sa = strides(a.dims()), sb = strides(b.dims());
+    const auto av = a.to_vector<double>(), bv = b.to_vector<double>();
+    std::vector<double> r(numel(out));
+    for (std::size_t o = 0; o < r.size(); ++o) {
+        std::size_t rem = o, ia = 0, ib = 0;
+        for (std::size_t k = rank; k-- > 0;) {
+            const auto ext = static_cast<std::size_t>(out[k]);
+            const std::size_t i = rem % ext;
+            rem /= ext;
+            ia += i * sa[k];
+            ib += i * sb[k];
+        }
+        r[o] = f(av[ia], bv[ib]);
+    }
+    return tensor::from_vector(r, out).converted(a.type());
+}
+
+/// f(v) for every element of t, computed in double, in t's element type.
+template <class F>
+tensor map_values(const tensor& t, F f) {
+    auto v = t.to_vector<double>();
+    for (auto& x : v) x = f(x);
+    return tensor::from_vector(v, t.dims()).converted(t.type());
+}
+
+/// The values of constant c along `axis` of a value shaped `out`, when c (numpy-broadcast against
+/// out) varies along that axis only and does not widen out: c's rank is at most out's and each of
+/// its dims (aligned to the right) is 1, except the one on `axis`, which may be out's extent C.
+/// ensures: C values (a single-valued c gives C copies), or nullopt.
+inline std::optional<std::vector<double>> per_channel(const tensor& c, const partial_shape& out, std::size_t axis) {
+    if (out.rank_dynamic || axis >= out.rank() || c.rank() > out.rank() || c.numel() == 0) return std::nullopt;
+    const std::int64_t channels = out.dims[axis];
+    if (channels <= 0) return std::nullopt;
+    const std::size_t offset = out.rank() - c.rank();
+    for (std::size_t i = 0; i < c.rank(); ++i) {
+        const std::int64_t d = c.dims()[i];
+        if (d != 1 && (offset + i != axis || d != channels)) return std::nullopt;
+    }
+    auto v = c.to_vector<double>();
+    if (v.size() == 1) return std::vector<double>(static_cast<std::size_t>(channels), v[0]);
+    return v;
+}
+
+/// The channel of flat element f of a tensor shaped d along `axis`; when `grouped`, the channels of
+/// all groups (axis 0) are numbered one after the other: index0 * d[axis] + index along axis.
+inline std::size_t channel_of(const shape& d, std::size_t f, std::size_t axis, bool grouped) {
+    std::size_t inner = 1;
+    for (std::size_t k = axis + 1; k < d.size(); ++k) inner *= static_cast<std::size_t>(d[k]);
+    std::size_t c = (f / inner) % static_cast<std::size_t>(d[axis]);
+    if (grouped) {
+        std::size_t group_stride = 1;
+        for (std::size_t k = 1; k < d.size(); ++k) group_stride *= static_cast<std::size_t>(d[k]);
+        c += (f / group_stride) * static_cast<std::size_t>(d[axis]);
+    }
+    return c;
+}
+
+/// Number of channels along `axis` (times the groups when `grouped`).
+inline std::size_t channel_count(const shape& d, std::size_t axis, bool grouped) {
+    return static_cast<std::size_t>(d.at(axis) * (grouped ? d.at(0) : 1));
+}
+
+/// w with each element multiplied by s[its channel along axis] (see channel_of).
+/// requires: s.size() == channel_count(w.dims(), axis, grouped).
+inline tensor scale_along(const tensor& w, const std::vector<double>& s, std::size_t axis, bool grouped) {
+    auto v = w.to_vector<double>();
+    for (std::size_t f = 0; f < v.size(); ++f) v[f] *= s[channel_of(w.dims(), f, axis, grouped)];
+    return tensor::from_vector(v, w.dims()).converted(w.type());
+}
+
+/// The weight layout of a convolution op: which weight axis holds the output and the input channels,
+/// and whether axis 0 holds groups. Convolution [O, I, k...], GroupConvolution [G, O/G, I/G, k...],
+/// ConvolutionBackpropData [I, O, k...] (the output channel is dim 1), GroupConvolutionBackpropData
+/// [G, I/G, O/G, k...].
+template <class Conv>
+struct conv_layout;
+template <>
+struct conv_layout<ops::convolution> {
+    static constexpr std::size_t out_axis = 0, in_axis = 1;
+    static constexpr bool grouped = false, transposed = false;
+};
+template <>
+struct conv_layout<ops::group_convolution> {
+    static constexpr std::size_t out_axis = 1, in_axis = 2;
+    static constexpr bool grouped = true, transposed = false;
+};
+template <>
+struct conv_layout<ops::convolution_backprop_data> {
+    static constexpr std::size_t out_axis = 1, in_axis = 0;
+    static constexpr bool grouped = false, transposed = true;
+};
+template <>
+struct conv_layout<ops::group_convolution_backprop_data> {
+    static constexpr std::size_t out_axis = 2, in_axis = 1;
+    static constexpr bool grouped = true, transposed = true;
+};
+
+/// A copy of convolution node `conv` (all its inputs, e.g. BackpropData's output_shape) with the
+/// weights input replaced by w, named like the original.
+template <class Conv>
+node_id add_conv_with_weights(model& m, const node& conv, output_ref w) {
+    std::vector<output_ref> in = conv.inputs;
+    in.at(1) = w;
+    return add_inferred<Conv>(m, conv.attrs_as<Conv>(), std::move(in), conv.name);
+}
+
+/// A shape of `rank` ones with `channels` on axis 1: a per-channel constant for an [N, C, ...] value.
+inline shape channel_shape(std::size_t rank, std::size_t channels) {
+    shape s(rank, 1);
+    s.at(1) = static_cast<std::int64_t>(channels);
+    return s;
+}
+
+}  // namespace moir::passes::fusion
+
+#endif  // MOIR_PASSES_FUSIONS_COMMON_HPP
+#ifndef MOIR_PASSES_FUSIONS_HSWISH_HPP
+#define MOIR_PASSES_FUSIONS_HSWISH_HPP
+
+// HSwish and HSigmoid recognised from their decomposed forms, as OpenVINO's hswish_fusion and
+// hsigmoid_fusion do. "relu6(x + 3)" below is either Clamp(Add(x, 3), 0, 6) (what ONNX Clip(0, 6)
+// becomes) or Minimum(Relu(Add(x, 3)), 6); "/ 6" is Divide(., 6) or Multiply(., 1/6). Constants
+// match within 1e-6 relative; every intermediate must have a single consumer; floating types only.
+
+
+#include <optional>     // optional, nullopt
+#include <string_view>  // string_view
+
+namespace moir::passes {
+
+namespace fusion {
+/// x when r is Add(x, 3) (either order) used once.
+inline std::optional<output_ref> plus_3_input(const model& m, output_ref r) {
+    const node& n = m.nodes[r.node];
+    if (!n.is<ops::add>() || r.port != 0 || !single_use(m, r)) return std::nullopt;
+    for (std::size_t i = 0; i < 2; ++i)
+        if (const_near(m, n.inputs[1 - i], 3.0)) return n.inputs[i];
+    return std::nullopt;
+}
+
+/// x when r is relu6(x + 3) used once: Clamp(Add(x, 3), 0, 6) or Minimum(Relu(Add(x, 3)), 6).
+inline std::optional<output_ref> relu6_plus_3_input(const model& m, output_ref r) {
+    const node& n = m.nodes[r.node];
+    if (r.port != 0 || !single_use(m, r)) return std::nullopt;
+    if (n.is<ops::clamp>()) {
+        const auto& a = n.attrs_as<ops::clamp>();
+        if (!near_value(a.min, 0.0) || !near_value(a.max, 6.0)) return std::nullopt;
+        return plus_3_input(m, n.inputs[0]);
+    }
+    if (n.is<ops::minimum>()) {
+        for (std::size_t i = 0; i < 2; ++i) {
+            const output_ref relu = n.inputs[i];
+            if (!const_near(m, n.inputs[1 - i], 6.0)) continue;
+            if (!m.nodes[relu.node].is<ops::relu>() || relu.port != 0 || !single_use(m, relu)) continue;
+            return plus_3_input(m, m.nodes[relu.node].inputs[0]);
+        }
+    }
+    return std::nullopt;
+}
+
+/// The non-constant input of r when r is "v / 6" (Divide(v, 6) or Multiply(v, 1/6), either order).
+inline std::optional<output_ref> div_6_input(const model& m, output_ref r) {
+    const node& n = m.nodes[r.node];
+    if (r.port != 0) return std::nullopt;
+    if (n.is<ops::divide>() && const_near(m, n.inputs[1], 6.0)) return n.inputs[0];
+    if (n.is<ops::multiply>())
+        for (std::size_t i = 0; i < 2; ++i)
+            if (const_near(m, n.inputs[1 - i], 1.0 / 6.0)) return n.inputs[i];
+    return std::nullopt;
+}
+
+/// Replaces root with Op(x) when x is floating-point and has root's type and shape.
+template <class Op>
+bool replace_with_unary(model& m, output_ref root, output_ref x) {
+    if (!is_float_port(m, x) || !is_float_port(m, root) || !same_shape(m, root, x) ||
+        m.port(root).type != m.port(x).type)
+        return false;
+    const node_id y = add_inferred<Op>(m, {}, {x}, m.nodes[root.node].name);
+    replace_output(m, root, {y, 0});
+    return true;
+}
+}  // namespace fusion
+
+/// Search pattern => Divide(Multiply(x, relu6(x + 3)), 6) or Multiply(Multiply(x, relu6(x + 3)), 1/6),
+///                   the inner Multiply (and relu6, and x + 3) used once
+/// Rewrite        => HSwish(x)
+struct fuse_hswish {
+    static constexpr std::string_view name = "fuse_hswish";
+    using pattern = pat::any;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        const auto prod = fusion::div_6_input(m, r[0]);
+        if (!prod) return false;
+        const node& mul = m.nodes[prod->node];
+        if (!mul.is<ops::multiply>() || prod->port != 0 || !fusion::single_use(m, *prod)) return false;
+        for (std::size_t i = 0; i < 2; ++i) {
+            const output_ref x = mul.inputs[i];
+            const auto inner = fusion::relu6_plus_3_input(m, mul.inputs[1 - i]);
+            if (inner && *inner == x) return fusion::replace_with_unary<ops::hswish>(m, r[0], x);
+        }
+        return false;
+    }
+};
+
+/// Search pattern => Divide(relu6(x + 3), 6) or Multiply(relu6(x + 3), 1/6), relu6 and x + 3 used once
+/// Rewrite        => HSigmoid(x)
+struct fuse_hsigmoid {
+    static constexpr std::string_view name = "fuse_hsigmoid";
+    using pattern = pat::any;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        const auto v = fusion::div_6_input(m, r[0]);
+        if (!v) return false;
+        const auto x = fusion::relu6_plus_3_input(m, *v);
+        return x && fusion::replace_with_unary<ops::hsigmoid>(m, r[0], *x);
+    }
+};
+
+/// Search pattern => HardSigmoid(x, alpha = 1/6, beta = 0.5) (ONNX HardSigmoid, PaddlePaddle hardsigmoid)
+/// Rewrite        => HSigmoid(x)
+struct fuse_hard_sigmoid_to_hsigmoid {
+    static constexpr std::string_view name = "fuse_hard_sigmoid_to_hsigmoid";
+    using pattern = pat::op<ops::hard_sigmoid, pat::any, pat::constant, pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        if (!fusion::const_near(m, r[2], 1.0 / 6.0) || !fusion::const_near(m, r[3], 0.5)) return false;
+        return fusion::replace_with_unary<ops::hsigmoid>(m, r[0], r[1]);
+    }
+};
+
+/// Search pattern => Multiply(x, HSigmoid(x)), the HSigmoid used once
+/// Rewrite        => HSwish(x)
+struct fuse_hsigmoid_mul_to_hswish {
+    static constexpr std::string_view name = "fuse_hsigmoid_mul_to_hswish";
+    using pattern = pat::commutative<ops::multiply, pat::any, pat::where<pat::op<ops::hsigmoid, pat::any>, pat::single_use>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 x, 2 hsigmoid, 3 its input
+        if (r[1] != r[3]) return false;
+        return fusion::replace_with_unary<ops::hswish>(m, r[0], r[1]);
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_HSWISH_HPP
+
+#include <cmath>        // sqrt, acos
+#include <optional>     // optional, nullopt
+#include <string_view>  // string_view
+
+namespace moir::passes {
+
+namespace fusion {
+/// The inputs (a, b) of r when r is output 0 of an Op node used once (or without the use check).
+template <class Op>
+bool binary_inputs(const model& m, output_ref r, output_ref& a, output_ref& b, bool need_single_use = true) {
+    const node& n = m.nodes[r.node];
+    if (!n.is<Op>() || r.port != 0 || n.inputs.size() != 2) return false;
+    if (need_single_use && !single_use(m, r)) return false;
+    a = n.inputs[0];
+    b = n.inputs[1];
+    return true;
+}
+
+/// The non-constant input of r when r is Multiply(v, c) (either order) used once with c near k.
+inline std::optional<output_ref> times_const(const model& m, output_ref r, double k) {
+    output_ref a, b;
+    if (!binary_inputs<ops::multiply>(m, r, a, b)) return std::nullopt;
+    if (const_near(m, b, k)) return a;
+    if (const_near(m, a, k)) return b;
+    return std::nullopt;
+}
+
+/// The non-constant input of r when r is Add(v, c) (either order) used once with c near k.
+inline std::optional<output_ref> plus_const(const model& m, output_ref r, double k) {
+    output_ref a, b;
+    if (!binary_inputs<ops::add>(m, r, a, b)) return std::nullopt;
+    if (const_near(m, b, k)) return a;
+    if (const_near(m, a, k)) return b;
+    return std::nullopt;
+}
+
+/// x when r is Divide(x, sqrt 2) or Multiply(x, 1/sqrt 2), used once.
+inline std::optional<output_ref> over_sqrt2(const model& m, output_ref r) {
+    output_ref a, b;
+    if (binary_inputs<ops::divide>(m, r, a, b) && const_near(m, b, std::sqrt(2.0))) return a;
+    return times_const(m, r, 1.0 / std::sqrt(2.0));
+}
+
+/// x when r is Erf(x / sqrt 2) used once (erf form) or Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)) used
+/// once (tanh form, x^3 as Power(x, 3) or Multiply(Multiply(x, x), x)); sets `tanh` accordingly.
+inline std::optional<output_ref> gelu_core(const model& m, output_ref r, bool& tanh) {
+    const node& n = m.nodes[r.node];
+    if (r.port != 0 || !single_use(m, r)) return std::nullopt;
+    if (n.is<ops::erf>()) {
+        tanh = false;
+        return over_sqrt2(m, n.inputs[0]);
+    }
+    if (!n.is<ops::tanh>()) return std::nullopt;
+    tanh = true;
+    const auto inner = times_const(m, n.inputs[0], std::sqrt(2.0 / std::acos(-1.0)));  // x + 0.044715 x^3
+    output_ref a, b;
+    if (!inner || !binary_inputs<ops::add>(m, *inner, a, b)) return std::nullopt;
+    for (int swap = 0; swap < 2; ++swap, std::swap(a, b)) {
+        const auto cube = times_const(m, b, 0.044715);  // x^3
+        if (!cube) continue;
+        output_ref p, q;
+        if (binary_inputs<ops::power>(m, *cube, p, q) && p == a && const_near(m, q, 3.0)) return a;
+        if (binary_inputs<ops::multiply>(m, *cube, p, q)) {
+            output_ref s, t;
+            // (x * x) * x or x * (x * x)
+            if (q == a && binary_inputs<ops::multiply>(m, p, s, t) && s == a && t == a) return a;
+            if (p == a && binary_inputs<ops::multiply>(m, q, s, t) && s == a && t == a) return a;
+        }
+    }
+    return std::nullopt;
+}
+
+/// x when r is Add(core(x), 1) used once; see gelu_core.
+inline std::optional<output_ref> gelu_one_plus(const model& m, output_ref r, bool& tanh) {
+    const auto c = plus_const(m, r, 1.0);
+    if (!c) return std::nullopt;
+    return gelu_core(m, *c, tanh);
+}
+}  // namespace fusion
+
+/// Search pattern => Multiply(x, Sigmoid(x)) or Multiply(x, Sigmoid(Multiply(x, beta))), beta a
+///                   single-valued constant, the Sigmoid (and its Multiply) used once
+/// Rewrite        => Swish(x) or Swish(x, beta)
+struct fuse_swish {
+    static constexpr std::string_view name = "fuse_swish";
+    using pattern = pat::commutative<ops::multiply, pat::any, pat::where<pat::op<ops::sigmoid, pat::any>, pat::single_use>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 x, 2 sigmoid, 3 sigmoid input
+        const output_ref x = r[1];
+        if (!fusion::is_float_port(m, x) || !fusion::same_shape(m, r[0], x)) return false;
+        if (r[3] == x) return fusion::replace_with_unary<ops::swish>(m, r[0], x);
+        output_ref a, b;
+        if (!fusion::binary_inputs<ops::multiply>(m, r[3], a, b)) return false;
+        if (a != x) std::swap(a, b);
+        const tensor* beta = fusion::const_value(m, b);
+        if (a != x || !beta || beta->numel() != 1 || beta->type() != m.port(x).type) return false;
+        const output_ref bc = fusion::add_const(m, beta->reshaped({}), m.nodes[b.node].name);
+        const node_id y = fusion::add_inferred<ops::swish>(m, {}, {x, bc}, m.nodes[r.node(0)].name);
+        fusion::replace_output(m, r[0], {y, 0});
+        return true;
+    }
+};
+
+/// Search pattern => 0.5 * x * (1 + Erf(x / sqrt 2)) in the orderings exporters write:
+///                   Multiply(Multiply(x, 0.5), Add(Erf(.), 1)), Multiply(Multiply(x, Add(Erf(.), 1)), 0.5),
+///                   Multiply(x, Multiply(Add(Erf(.), 1), 0.5)), Multiply(x, Add(Multiply(Erf(.), 0.5), 0.5)),
+///                   x / sqrt 2 as Divide(x, sqrt 2) or Multiply(x, 1/sqrt 2); and the same with
+///                   Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)) in place of Erf(x / sqrt 2).
+///                   Every intermediate used once.
+/// Rewrite        => Gelu(x, ERF) or Gelu(x, TANH)
+struct fuse_gelu {
+    static constexpr std::string_view name = "fuse_gelu";
+    using pattern = pat::op<ops::multiply, pat::any, pat::any>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 a, 2 b
+        bool tanh = false;
+        for (int swap = 0; swap < 2; ++swap) {
+            const output_ref a = swap ? r[2] : r[1], b = swap ? r[1] : r[2];
+            const auto found = [&](output_ref x) {
+                return fusion::is_float_port(m, x) && fusion::same_shape(m, r[0], x) &&
+                       replace(m, r[0], x, tanh);
+            };
+            // (x * 0.5) * (1 + core(x))
+            if (const auto x = fusion::times_const(m, a, 0.5)) {
+                const auto y = fusion::gelu_one_plus(m, b, tanh);
+                if (y && *y == *x) return found(*x);
+            }
+            // (x * (1 + core(x))) * 0.5
+            if (fusion::const_near(m, a, 0.5)) {
+                output_ref p, q;
+                if (fusion::binary_inputs<ops::multiply>(m, b, p, q))
+                    for (int s = 0; s < 2; ++s, std::swap(p, q)) {
+                        const auto y = fusion::gelu_one_plus(m, q, tanh);
+                        if (y && *y == p) return found(p);
+                    }
+            }
+            // x * ((1 + core(x)) * 0.5)
+            if (const auto half = fusion::times_const(m, b, 0.5)) {
+                const auto y = fusion::gelu_one_plus(m, *half, tanh);
+                if (y && *y == a) return found(a);
+            }
+            // x * (core(x) * 0.5 + 0.5)
+            if (const auto sum = fusion::plus_const(m, b, 0.5)) {
+                if (const auto core = fusion::times_const(m, *sum, 0.5)) {
+                    const auto y = fusion::gelu_core(m, *core, tanh);
+                    if (y && *y == a) return found(a);
+                }
+            }
+        }
+        return false;
+    }
+    static bool replace(model& m, output_ref root, output_ref x, bool tanh) {
+        ops::gelu::attrs a;
+        a.approximation_mode = tanh ? ops::gelu_approximation::tanh : ops::gelu_approximation::erf;
+        const node_id y = fusion::add_inferred<ops::gelu>(m, a, {x}, m.nodes[root.node].name);
+        fusion::replace_output(m, root, {y, 0});
+        return true;
+    }
+};
+
+/// Search pattern => Log(Add(Exp(x), 1)), the Add and the Exp used once
+/// Rewrite        => SoftPlus(x)
+struct fuse_soft_plus {
+    static constexpr std::string_view name = "fuse_soft_plus";
+    using pattern = pat::op<ops::log, pat::where<pat::commutative<ops::add, pat::where<pat::op<ops::exp, pat::any>, pat::single_use>,
+                                                                  pat::constant>,
+                                                 pat::single_use>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 log, 1 add, 2 exp, 3 x, 4 one
+        if (!fusion::const_near(m, r[4], 1.0) || !fusion::same_shape(m, r[1], r[2])) return false;
+        return fusion::replace_with_unary<ops::soft_plus>(m, r[0], r[3]);
+    }
+};
+
+/// Search pattern => Multiply(x, Tanh(SoftPlus(x))), the Tanh and the SoftPlus used once
+/// Rewrite        => Mish(x)
+struct fuse_mish {
+    static constexpr std::string_view name = "fuse_mish";
+    using pattern = pat::commutative<ops::multiply, pat::any,
+                                     pat::where<pat::op<ops::tanh, pat::where<pat::op<ops::soft_plus, pat::any>, pat::single_use>>,
+                                                pat::single_use>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 x, 2 tanh, 3 softplus, 4 softplus input
+        if (r[1] != r[4]) return false;
+        return fusion::replace_with_unary<ops::mish>(m, r[0], r[1]);
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_ACTIVATIONS_HPP
+#ifndef MOIR_PASSES_FUSIONS_BATCH_NORM_HPP
+#define MOIR_PASSES_FUSIONS_BATCH_NORM_HPP
+
+// BatchNormInference folded into the op before it, beyond Convolution/GroupConvolution (conv_bn.hpp):
+// after ConvolutionBackpropData and GroupConvolutionBackpropData (output channel = weight dim 1,
+// resp. dims 0 and 2) and after a MatMul with constant weights and an [N, C] output; and, for any
+// BatchNormInference left with constant statistics, OpenVINO's BatchNormDecomposition into
+// Multiply(x, s) + Add(., beta - mean * s), which the linear-op and convolution fusions then fold
+// (e.g. Conv -> Add(bias) -> BatchNorm). s = gamma / sqrt(var + epsilon). Floating types only.
+
+
+#include <cmath>        // sqrt
+#include <optional>     // optional, nullopt
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+namespace fusion {
+/// Scale s and shift b of a BatchNormInference with constant gamma, beta, mean, var (captures
+/// gamma_at .. gamma_at + 3), each with `channels` values. nullopt when they are not.
+inline std::optional<std::pair<std::vector<double>, std::vector<double>>> bn_scale_shift(const model& m, node_id bn,
+                                                                                        std::size_t channels) {
+    std::vector<std::vector<double>> v;
+    for (std::size_t i = 1; i <= 4; ++i) {
+        const tensor* t = const_value(m, m.nodes[bn].inputs.at(i));
+        if (!t || !is_float(t->type()) || t->numel() != channels) return std::nullopt;
+        v.push_back(t->to_vector<double>());
+    }
+    const double eps = m.nodes[bn].attrs_as<ops::batch_norm_inference>().epsilon;
+    std::vector<double> s(channels), b(channels);
+    for (std::size_t c = 0; c < channels; ++c) {
+        s[c] = v[0][c] / std::sqrt(v[3][c] + eps);
+        b[c] = v[1][c] - v[2][c] * s[c];
+    }
+    return std::make_pair(std::move(s), std::move(b));
+}
+
+/// Search pattern => BatchNormInference(Conv(x, W: constant), gamma, beta, mean, var: constants), the
+///                   convolution used once (Conv a transposed convolution)
+/// Rewrite        => Add(Conv(x, W * s[o]), beta - mean * s)
+template <class Conv>
+struct bn_into_conv {
+    using L = conv_layout<Conv>;
+    using pattern = pat::op<ops::batch_norm_inference, pat::where<pat::op<Conv, pat::any, pat::constant>, pat::single_use>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 bn, 1 conv, 2 x, 3 W
+        const tensor w = *const_value(m, r[3]);
+        const auto& out = m.port(r[0]);
+        if (!is_float(out.type) || !is_float(w.type()) || w.rank() < 3 || out.shape.rank_dynamic) return false;
+        const std::size_t channels = channel_count(w.dims(), L::out_axis, L::grouped);
+        const auto sb = bn_scale_shift(m, r.node(0), channels);
+        if (!sb) return false;
+        const node conv = m.nodes[r.node(1)];
+        const std::string bn_name = m.nodes[r.node(0)].name;
+        const std::size_t rank = out.shape.rank();
+        const element_type t = out.type;
+        const output_ref nw = add_const(m, scale_along(w, sb->first, L::out_axis, L::grouped), conv.name + "/weights_bn");
+        const node_id nc = add_conv_with_weights<Conv>(m, conv, nw);
+        const output_ref nb = add_const(m, tensor::from_vector(sb->second, channel_shape(rank, channels)).converted(t), bn_name + "/bias");
+        const node_id add = add_inferred<ops::add>(m, {}, {{nc, 0}, nb}, bn_name);
+        replace_output(m, r[0], {add, 0});
+        return true;
+    }
+};
+}  // namespace fusion
+
+/// BatchNormInference after a ConvolutionBackpropData.
+struct fuse_deconv_bn : fusion::bn_into_conv<ops::convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_deconv_bn";
+};
+/// BatchNormInference after a GroupConvolutionBackpropData.
+struct fuse_group_deconv_bn : fusion::bn_into_conv<ops::group_convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_group_deconv_bn";
+};
+
+/// Search pattern => BatchNormInference(MatMul(x, W: constant), gamma, beta, mean, var: constants),
+///                   the MatMul used once, its output [N, C] (the channel is the last dim)
+/// Rewrite        => Add(MatMul(x, W'), beta - mean * s), W' = W with column c scaled by s[c]
+///                   (row c when transpose_b)
+struct fuse_matmul_bn {
+    static constexpr std::string_view name = "fuse_matmul_bn";
+    using pattern = pat::op<ops::batch_norm_inference, pat::where<pat::op<ops::matmul, pat::any, pat::constant>, pat::single_use>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 bn, 1 matmul, 2 x, 3 W
+        const tensor w = *fusion::const_value(m, r[3]);
+        const auto& out = m.port(r[0]);
+        if (!is_float(out.type) || !is_float(w.type()) || w.rank() != 2) return false;
+        if (out.shape.rank_dynamic || out.shape.rank() != 2 || out.shape.dims[1] < 0) return false;
+        const node mm = m.nodes[r.node(1)];
+        const auto& a = mm.attrs_as<ops::matmul>();
+        const std::size_t axis = a.transpose_b ? 0 : 1;
+        const auto channels = static_cast<std::size_t>(out.shape.dims[1]);
+        if (static_cast<std::size_t>(w.dims()[axis]) != channels) return false;
+        const auto sb = fusion::bn_scale_shift(m, r.node(0), channels);
+        if (!sb) return false;
+        const std::string bn_name = m.nodes[r.node(0)].name;
+        const element_type t = out.type;
+        const output_ref nw = fusion::add_const(m, fusion::scale_along(w, sb->first, axis, false), mm.name + "/weights_bn");
+        const node_id nm = fusion::add_inferred<ops::matmul>(m, a, {mm.inputs[0], nw}, mm.name);
+        const output_ref nb = fusion::add_const(m, tensor::from_vector(sb->second, {static_cast<std::int64_t>(channels)}).converted(t),
+                                        bn_name + "/bias");
+        const node_id add = fusion::add_inferred<ops::add>(m, {}, {{nm, 0}, nb}, bn_name);
+        fusion::replace_output(m, r[0], {add, 0});
+        return true;
+    }
+};
+
+/// Search pattern => BatchNormInference(x, gamma, beta, mean, var: constants), x of rank >= 2 with a
+///                   known channel count (dim 1)
+/// Rewrite        => Add(Multiply(x, s), beta - mean * s), both constants shaped [1, C, 1, ...]
+struct decompose_batch_norm {
+    static constexpr std::string_view name = "decompose_batch_norm";
+    using pattern = pat::op<ops::batch_norm_inference, pat::any>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        const auto& out = m.port(r[0]);
+        if (!is_float(out.type) || out.shape.rank_dynamic || out.shape.rank() < 2 || out.shape.dims[1] < 0) return false;
+        const auto channels = static_cast<std::size_t>(out.shape.dims[1]);
+        const auto sb = fusion::bn_scale_shift(m, r.node(0), channels);
+        if (!sb) return false;
+        const std::string bn_name = m.nodes[r.node(0)].name;
+        const shape cs = fusion::channel_shape(out.shape.rank(), channels);
+        const element_type t = out.type;
+        const output_ref sc = fusion::add_const(m, tensor::from_vector(sb->first, cs).converted(t), bn_name + "/scale");
+        const node_id mul = fusion::add_inferred<ops::multiply>(m, {}, {r[1], sc}, bn_name + "/mul");
+        const output_ref sh = fusion::add_const(m, tensor::from_vector(sb->second, cs).converted(t), bn_name + "/shift");
+        const node_id add = fusion::add_inferred<ops::add>(m, {}, {{mul, 0}, sh}, bn_name);
+        fusion::replace_output(m, r[0], {add, 0});
+        return true;
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_BATCH_NORM_HPP
+#ifndef MOIR_PASSES_FUSIONS_CONV_BN_HPP
+#define MOIR_PASSES_FUSIONS_CONV_BN_HPP
+
+// BatchNorm folded into the convolution before it.
+
+
+#include <cmath>        // sqrt
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+namespace detail {
+/// W * scale[o] for every output channel o of convolution weights W ([O, C, k...] or, grouped,
+/// [G, O/G, C/G, k...]). requires: scale has O values.
+inline tensor scale_output_channels(const tensor& w, const std::vector<double>& scale, bool grouped) {
+    const tensor wf = w.converted(element_type::f64);
+    tensor out(element_type::f64, w.dims());
+    const std::size_t channels = grouped ? static_cast<std::size_t>(w.dims()[0] * w.dims()[1])
+                                         : static_cast<std::size_t>(w.dims()[0]);
+    const std::size_t per = w.numel() / channels;
+    for (std::size_t o = 0; o < channels; ++o)
+        for (std::size_t i = 0; i < per; ++i)
+            out.data<double>()[o * per + i] = wf.data<double>()[o * per + i] * scale[o];
+    return out.converted(w.type());
+}
+
+/// Search pattern => BatchNormInference(Conv(x, W: constant), gamma, beta, mean, var: constants),
+///                   the convolution used once
+/// Rewrite        => Add(Conv(x, W * s), beta - mean * s) where s = gamma / sqrt(var + epsilon)
+template <class Conv, bool Grouped>
+struct fuse_bn_into {
+    using pattern = pat::op<ops::batch_norm_inference, pat::where<pat::op<Conv, pat::any, pat::constant>, pat::single_use>,
+                            pat::constant, pat::constant, pat::constant, pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 bn, 1 conv, 2 x, 3 W, 4 gamma, 5 beta, 6 mean, 7 var
+        const auto value = [&](std::size_t i) { return m.nodes[r.node(i)].template attrs_as<ops::constant>().value; };
+        const tensor w = value(3);
+        if (!is_float(w.type()) || w.rank() < 3) return false;
+        const std::size_t channels = Grouped ? static_cast<std::size_t>(w.dims()[0] * w.dims()[1])
+                                             : static_cast<std::size_t>(w.dims()[0]);
+        for (std::size_t i = 4; i <= 7; ++i)
+            if (value(i).numel() != channels || !is_float(value(i).type())) return false;
+        const double eps = m.nodes[r.node(0)].template attrs_as<ops::batch_norm_inference>().epsilon;
+        const auto gamma = value(4).template to_vector<double>(), beta = value(5).template to_vector<double>();
+        const auto mean = value(6).template to_vector<double>(), var = value(7).template to_vector<double>();
+        std::vector<double> s(channels), b(channels);
+        for (std::size_t c = 0; c < channels; ++c) {
+            s[c] = gamma[c] / std::sqrt(var[c] + eps);
+            b[c] = beta[c] - mean[c] * s[c];
+        }
+        const node conv = m.nodes[r.node(1)];
+        const node_id wn = m.add<ops::constant>({scale_output_channels(w, s, Grouped)}, {}, conv.name + "/weights_bn");
+        const node_id cn = m.add<Conv>(conv.template attrs_as<Conv>(), {r[2], {wn, 0}}, conv.name);
+        shape bdims(m.port(r[0]).shape.rank(), 1);
+        bdims.at(1) = static_cast<std::int64_t>(channels);
+        const node_id bn = m.add<ops::constant>({tensor::from_vector(b, bdims).converted(m.port(r[0]).type)}, {},
+                                                m.nodes[r.node(0)].name + "/bias");
+        const node_id add = m.add<ops::add>({}, {{cn, 0}, {bn, 0}}, m.nodes[r.node(0)].name);
+        for (node_id id : {wn, cn, bn, add}) m.infer_node(id);
+        m.nodes[add].outputs[0].names = m.nodes[r.node(0)].outputs[0].names;
+        m.replace_uses(r[0], {add, 0});
+        return true;
+    }
+};
+}  // namespace detail
+
+/// BatchNormInference after a Convolution folded into its weights and a bias Add.
+struct fuse_conv_bn : detail::fuse_bn_into<ops::convolution, false> {
+    static constexpr std::string_view name = "fuse_conv_bn";
+};
+/// BatchNormInference after a GroupConvolution folded into its weights and a bias Add.
+struct fuse_group_conv_bn : detail::fuse_bn_into<ops::group_convolution, true> {
+    static constexpr std::string_view name = "fuse_group_conv_bn";
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_CONV_BN_HPP
+#ifndef MOIR_PASSES_FUSIONS_CONV_MUL_HPP
+#define MOIR_PASSES_FUSIONS_CONV_MUL_HPP
+
+// Element-wise Multiply and Add by per-channel constants folded into the four convolutions, as
+// OpenVINO's ConvolutionMultiplyFusion, MultiplyConvolutionFusion and their Group/BackpropData
+// variants do: a Multiply after a convolution scales the weights per output channel; a Multiply
+// before one scales them per input channel (exact with padding: 0 * s = 0), also across an Add
+// (x * s + b = (x + b / s) * s); an Add before a convolution becomes a bias after it, but only
+// when the convolution has no padding at all (a padded border would see the shifted zero).
+// Floating types only; the convolution (or the op before it) must have a single consumer and must
+// not be a model output.
+
+
+#include <algorithm>    // all_of
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+namespace fusion {
+/// Search pattern => Multiply(Conv(x, W: constant), s: constant per output channel) (either order),
+///                   the convolution used once
+/// Rewrite        => Conv(x, W * s[o])
+template <class Conv>
+struct conv_multiply {
+    using L = conv_layout<Conv>;
+    using pattern = pat::commutative<ops::multiply, pat::where<pat::op<Conv, pat::any, pat::constant>, pat::single_use>,
+                                     pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 conv, 2 x, 3 W, 4 s
+        const tensor w = *const_value(m, r[3]);
+        if (!is_float_port(m, r[0]) || !is_float(w.type()) || w.rank() < 3 || !same_shape(m, r[0], r[1])) return false;
+        const auto s = per_channel(*const_value(m, r[4]), m.port(r[1]).shape, 1);
+        if (!s || s->size() != channel_count(w.dims(), L::out_axis, L::grouped)) return false;
+        const node conv = m.nodes[r.node(1)];
+        const output_ref nw = add_const(m, scale_along(w, *s, L::out_axis, L::grouped), conv.name + "/weights_scaled");
+        replace_output(m, r[0], {add_conv_with_weights<Conv>(m, conv, nw), 0});
+        return true;
+    }
+};
+
+/// Search pattern => Multiply(Add(Conv(x, W: constant), b: constant), s: constant per output channel)
+///                   (either order each), the convolution and the Add used once
+/// Rewrite        => Add(Conv(x, W * s[o]), b * s)
+template <class Conv>
+struct conv_add_multiply {
+    using L = conv_layout<Conv>;
+    using pattern = pat::commutative<
+        ops::multiply,
+        pat::where<pat::commutative<ops::add, pat::where<pat::op<Conv, pat::any, pat::constant>, pat::single_use>, pat::constant>,
+                   pat::single_use>,
+        pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 add, 2 conv, 3 x, 4 W, 5 b, 6 s
+        const tensor w = *const_value(m, r[4]);
+        const tensor b = *const_value(m, r[5]), sc = *const_value(m, r[6]);
+        if (!is_float_port(m, r[0]) || !is_float(w.type()) || w.rank() < 3 || b.type() != m.port(r[0]).type) return false;
+        if (!same_shape(m, r[0], r[2]) || !same_shape(m, r[1], r[2])) return false;
+        const auto s = per_channel(sc, m.port(r[2]).shape, 1);
+        if (!s || s->size() != channel_count(w.dims(), L::out_axis, L::grouped)) return false;
+        if (!try_broadcast(partial_shape(b.dims()), partial_shape(sc.dims()))) return false;
+        tensor bias = fold_binary(b, sc, [](double u, double v) { return u * v; });
+        const auto out = try_broadcast(m.port(r[2]).shape, partial_shape(bias.dims()));
+        if (!out || *out != m.port(r[0]).shape) return false;
+        const node conv = m.nodes[r.node(2)];
+        const std::string add_name = m.nodes[r.node(1)].name, bias_name = m.nodes[r.node(5)].name + "/scaled";
+        const output_ref nw = add_const(m, scale_along(w, *s, L::out_axis, L::grouped), conv.name + "/weights_scaled");
+        const node_id nc = add_conv_with_weights<Conv>(m, conv, nw);
+        const output_ref nb = add_const(m, std::move(bias), bias_name);
+        const node_id add = add_inferred<ops::add>(m, {}, {{nc, 0}, nb}, add_name);
+        replace_output(m, r[0], {add, 0});
+        return true;
+    }
+};
+
+/// Search pattern => Conv(Multiply(x, s: constant per input channel), W: constant) (either order),
+///                   the Multiply used once
+/// Rewrite        => Conv(x, W * s[i]) (weights scaled along the input-channel axis)
+template <class Conv>
+struct multiply_conv {
+    using L = conv_layout<Conv>;
+    using pattern = pat::op<Conv, pat::where<pat::commutative<ops::multiply, pat::any, pat::constant>, pat::single_use>,
+                            pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 conv, 1 mul, 2 x, 3 s, 4 W
+        const tensor w = *const_value(m, r[4]);
+        if (!is_float_port(m, r[0]) || !is_float(w.type()) || w.rank() < 3 || !same_shape(m, r[1], r[2])) return false;
+        const auto s = per_channel(*const_value(m, r[3]), m.port(r[1]).shape, 1);
+        if (!s || s->size() != channel_count(w.dims(), L::in_axis, L::grouped)) return false;
+        node conv = m.nodes[r.node(0)];
+        conv.inputs.at(0) = r[2];
+        const output_ref nw = add_const(m, scale_along(w, *s, L::in_axis, L::grouped), conv.name + "/weights_scaled");
+        replace_output(m, r[0], {add_conv_with_weights<Conv>(m, conv, nw), 0});
+        return true;
+    }
+};
+
+/// Search pattern => Conv(Add(Multiply(x, s: constant per input channel, no zeros), b: constant), W: constant)
+///                   (either order each), the Multiply and the Add used once
+/// Rewrite        => Conv(Add(x, b / s), W * s[i]): the scale moves into the weights, the shift stays
+///                   before the convolution (x * s + b = (x + b / s) * s; exact with padding)
+template <class Conv>
+struct scale_shift_conv {
+    using L = conv_layout<Conv>;
+    using pattern = pat::op<
+        Conv,
+        pat::where<pat::commutative<ops::add, pat::where<pat::commutative<ops::multiply, pat::any, pat::constant>, pat::single_use>,
+                                    pat::constant>,
+                   pat::single_use>,
+        pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 conv, 1 add, 2 mul, 3 x, 4 s, 5 b, 6 W
+        const tensor w = *const_value(m, r[6]);
+        const tensor sc = *const_value(m, r[4]), b = *const_value(m, r[5]);
+        if (!is_float_port(m, r[0]) || !is_float(w.type()) || w.rank() < 3 || b.type() != m.port(r[3]).type) return false;
+        if (!same_shape(m, r[1], r[3]) || !same_shape(m, r[2], r[3])) return false;
+        const auto s = per_channel(sc, m.port(r[3]).shape, 1);
+        if (!s || s->size() != channel_count(w.dims(), L::in_axis, L::grouped)) return false;
+        for (double v : *s)
+            if (v == 0.0) return false;
+        if (!try_broadcast(partial_shape(b.dims()), partial_shape(sc.dims()))) return false;
+        tensor shift = fold_binary(b, sc, [](double u, double v) { return u / v; });
+        const auto out = try_broadcast(m.port(r[3]).shape, partial_shape(shift.dims()));
+        if (!out || *out != m.port(r[3]).shape) return false;
+        node conv = m.nodes[r.node(0)];
+        const std::string add_name = m.nodes[r.node(1)].name, shift_name = m.nodes[r.node(5)].name + "/unscaled";
+        const output_ref nb = add_const(m, std::move(shift), shift_name);
+        conv.inputs.at(0) = {add_inferred<ops::add>(m, {}, {r[3], nb}, add_name), 0};
+        const output_ref nw = add_const(m, scale_along(w, *s, L::in_axis, L::grouped), conv.name + "/weights_scaled");
+        replace_output(m, r[0], {add_conv_with_weights<Conv>(m, conv, nw), 0});
+        return true;
+    }
+};
+
+/// Whether a convolution reads no padding: explicit (or notset) with all pads 0, or valid.
+inline bool unpadded(const ops::detail::convolution_attrs& a) {
+    const auto zero = [](const std::vector<std::int64_t>& v) {
+        return std::all_of(v.begin(), v.end(), [](std::int64_t p) { return p == 0; });
+    };
+    if (a.auto_pad == ops::pad_type::valid) return true;
+    if (a.auto_pad != ops::pad_type::explicit_ && a.auto_pad != ops::pad_type::notset) return false;
+    return zero(a.pads_begin) && zero(a.pads_end);
+}
+
+/// Search pattern => Conv(Add(x, a: constant per input channel), W: constant) (either order), the Add
+///                   used once, the convolution without any padding (never fused forward into a
+///                   padded convolution: its border would read the shifted zero)
+/// Rewrite        => Add(Conv(x, W), bias), bias[o] = sum over i, k of W[o, i, k] * a[i]
+template <class Conv>
+struct add_conv {
+    using L = conv_layout<Conv>;
+    static_assert(!L::transposed, "an Add before a transposed convolution is not uniform at the borders");
+    using pattern = pat::op<Conv, pat::where<pat::commutative<ops::add, pat::any, pat::constant>, pat::single_use>,
+                            pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 conv, 1 add, 2 x, 3 a, 4 W
+        const tensor w = *const_value(m, r[4]);
+        if (!is_float_port(m, r[0]) || !is_float(w.type()) || w.rank() < 3 || !same_shape(m, r[1], r[2])) return false;
+        if (!unpadded(m.nodes[r.node(0)].template attrs_as<Conv>())) return false;
+        const auto a = per_channel(*const_value(m, r[3]), m.port(r[1]).shape, 1);
+        if (!a || a->size() != channel_count(w.dims(), L::in_axis, L::grouped)) return false;
+        const std::size_t out_channels = channel_count(w.dims(), L::out_axis, L::grouped);
+        const auto& out_shape = m.port(r[0]).shape;
+        if (out_shape.rank_dynamic) return false;
+        std::vector<double> bias(out_channels, 0.0);
+        const auto wv = w.to_vector<double>();
+        for (std::size_t f = 0; f < wv.size(); ++f)
+            bias[channel_of(w.dims(), f, L::out_axis, L::grouped)] += wv[f] * (*a)[channel_of(w.dims(), f, L::in_axis, L::grouped)];
+        node conv = m.nodes[r.node(0)];
+        conv.inputs.at(0) = r[2];
+        const std::string add_name = m.nodes[r.node(1)].name;
+        const node_id nc = add_inferred<Conv>(m, conv.attrs_as<Conv>(), conv.inputs, conv.name);
+        const output_ref nb = add_const(m, tensor::from_vector(bias, channel_shape(out_shape.rank(), out_channels)).converted(w.type()),
+                                        add_name + "/bias");
+        const node_id add = add_inferred<ops::add>(m, {}, {{nc, 0}, nb}, conv.name + "/bias_add");
+        replace_output(m, r[0], {add, 0});
+        return true;
+    }
+};
+}  // namespace fusion
+
+/// Multiply by a per-output-channel constant after a Convolution, into its weights.
+struct fuse_conv_multiply : fusion::conv_multiply<ops::convolution> {
+    static constexpr std::string_view name = "fuse_conv_multiply";
+};
+/// ... after a GroupConvolution.
+struct fuse_group_conv_multiply : fusion::conv_multiply<ops::group_convolution> {
+    static constexpr std::string_view name = "fuse_group_conv_multiply";
+};
+/// ... after a ConvolutionBackpropData (output channel = weight dim 1).
+struct fuse_deconv_multiply : fusion::conv_multiply<ops::convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_deconv_multiply";
+};
+/// ... after a GroupConvolutionBackpropData (output channel = weight dims 0 and 2).
+struct fuse_group_deconv_multiply : fusion::conv_multiply<ops::group_convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_group_deconv_multiply";
+};
+
+/// Convolution -> Add(bias) -> Multiply(per-channel): weights and bias scaled.
+struct fuse_conv_add_multiply : fusion::conv_add_multiply<ops::convolution> {
+    static constexpr std::string_view name = "fuse_conv_add_multiply";
+};
+struct fuse_group_conv_add_multiply : fusion::conv_add_multiply<ops::group_convolution> {
+    static constexpr std::string_view name = "fuse_group_conv_add_multiply";
+};
+struct fuse_deconv_add_multiply : fusion::conv_add_multiply<ops::convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_deconv_add_multiply";
+};
+struct fuse_group_deconv_add_multiply : fusion::conv_add_multiply<ops::group_convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_group_deconv_add_multiply";
+};
+
+/// Multiply by a per-input-channel constant before a convolution, into its weights.
+struct fuse_multiply_conv : fusion::multiply_conv<ops::convolution> {
+    static constexpr std::string_view name = "fuse_multiply_conv";
+};
+struct fuse_multiply_group_conv : fusion::multiply_conv<ops::group_convolution> {
+    static constexpr std::string_view name = "fuse_multiply_group_conv";
+};
+struct fuse_multiply_deconv : fusion::multiply_conv<ops::convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_multiply_deconv";
+};
+struct fuse_multiply_group_deconv : fusion::multiply_conv<ops::group_convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_multiply_group_deconv";
+};
+
+/// Multiply then Add by constants before a convolution: the Multiply into its weights.
+struct fuse_scale_shift_conv : fusion::scale_shift_conv<ops::convolution> {
+    static constexpr std::string_view name = "fuse_scale_shift_conv";
+};
+struct fuse_scale_shift_group_conv : fusion::scale_shift_conv<ops::group_convolution> {
+    static constexpr std::string_view name = "fuse_scale_shift_group_conv";
+};
+struct fuse_scale_shift_deconv : fusion::scale_shift_conv<ops::convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_scale_shift_deconv";
+};
+struct fuse_scale_shift_group_deconv : fusion::scale_shift_conv<ops::group_convolution_backprop_data> {
+    static constexpr std::string_view name = "fuse_scale_shift_group_deconv";
+};
+
+/// Add of a per-input-channel constant before an unpadded convolution, into a bias after it.
+struct fuse_add_conv : fusion::add_conv<ops::convolution> {
+    static constexpr std::string_view name = "fuse_add_conv";
+};
+struct fuse_add_group_conv : fusion::add_conv<ops::group_convolution> {
+    static constexpr std::string_view name = "fuse_add_group_conv";
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_CONV_MUL_HPP
+#ifndef MOIR_PASSES_FUSIONS_LINEAR_OPS_HPP
+#define MOIR_PASSES_FUSIONS_LINEAR_OPS_HPP
+
+// Chains of element-wise linear ops by constants, as OpenVINO's LinOpSequenceFusion and the
+// Subtract/Divide canonicalisation do: Subtract and Divide by a constant become Add and Multiply,
+// consecutive Adds and consecutive Multiplies merge, and a Multiply moves in front of an Add, so
+// that what is left is one Multiply then one Add, ready for the convolution and MatMul fusions.
+// Constants are folded on the spot (in double, stored in the data's type). Floating types only;
+// a rewrite never changes the shape of the value it replaces (no constant may widen it).
+
+
+#include <string_view>  // string_view
+
+namespace moir::passes {
+
+namespace fusion {
+/// Adds Op(x, c) named like root and redirects root's consumers to it, when its shape is root's.
+template <class Op>
+bool replace_with_binary(model& m, output_ref root, output_ref x, tensor c, const std::string& const_name) {
+    const auto s = try_broadcast(m.port(x).shape, partial_shape(c.dims()));
+    if (!s || *s != m.port(root).shape) return false;
+    const output_ref cn = add_const(m, std::move(c), const_name);
+    const node_id y = add_inferred<Op>(m, {}, {x, cn}, m.nodes[root.node].name);
+    replace_output(m, root, {y, 0});
+    return true;
+}
+
+/// Whether x, the constant c and the result root are of one floating type.
+inline bool float_operands(const model& m, output_ref root, output_ref x, const tensor& c) {
+    return is_float_port(m, root) && is_float_port(m, x) && c.type() == m.port(x).type;
+}
+}  // namespace fusion
+
+/// Search pattern => Subtract(x, c: constant)
+/// Rewrite        => Add(x, -c)
+struct canonicalize_subtract {
+    static constexpr std::string_view name = "canonicalize_subtract";
+    using pattern = pat::op<ops::subtract, pat::any, pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        const tensor& c = *fusion::const_value(m, r[2]);
+        if (!fusion::float_operands(m, r[0], r[1], c)) return false;
+        return fusion::replace_with_binary<ops::add>(m, r[0], r[1], fusion::map_values(c, [](double v) { return -v; }),
+                                                     m.nodes[r.node(2)].name + "/neg");
+    }
+};
+
+/// Search pattern => Divide(x, c: constant), c without zeros
+/// Rewrite        => Multiply(x, 1 / c)
+struct canonicalize_divide {
+    static constexpr std::string_view name = "canonicalize_divide";
+    using pattern = pat::op<ops::divide, pat::any, pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        const tensor& c = *fusion::const_value(m, r[2]);
+        if (!fusion::float_operands(m, r[0], r[1], c)) return false;
+        for (std::size_t i = 0; i < c.numel(); ++i)
+            if (c.at_as<double>(i) == 0.0) return false;
+        return fusion::replace_with_binary<ops::multiply>(m, r[0], r[1],
+                                                          fusion::map_values(c, [](double v) { return 1.0 / v; }),
+                                                          m.nodes[r.node(2)].name + "/reciprocal");
+    }
+};
+
+/// Search pattern => Add(Add(x, c1: constant), c2: constant) (either input order), the inner Add used once
+/// Rewrite        => Add(x, c1 + c2)
+struct merge_add_add {
+    static constexpr std::string_view name = "merge_add_add";
+    using pattern = pat::commutative<ops::add, pat::where<pat::commutative<ops::add, pat::any, pat::constant>, pat::single_use>,
+                                     pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 outer, 1 inner, 2 x, 3 c1, 4 c2
+        const tensor &c1 = *fusion::const_value(m, r[3]), &c2 = *fusion::const_value(m, r[4]);
+        if (!fusion::float_operands(m, r[0], r[2], c1) || c2.type() != c1.type()) return false;
+        if (!fusion::try_broadcast(partial_shape(c1.dims()), partial_shape(c2.dims()))) return false;
+        return fusion::replace_with_binary<ops::add>(m, r[0], r[2],
+                                                     fusion::fold_binary(c1, c2, [](double a, double b) { return a + b; }),
+                                                     m.nodes[r.node(4)].name + "/merged");
+    }
+};
+
+/// Search pattern => Multiply(Multiply(x, c1: constant), c2: constant) (either input order), the inner
+///                   Multiply used once
+/// Rewrite        => Multiply(x, c1 * c2)
+struct merge_mul_mul {
+    static constexpr std::string_view name = "merge_mul_mul";
+    using pattern = pat::commutative<ops::multiply,
+                                     pat::where<pat::commutative<ops::multiply, pat::any, pat::constant>, pat::single_use>,
+                                     pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        const tensor &c1 = *fusion::const_value(m, r[3]), &c2 = *fusion::const_value(m, r[4]);
+        if (!fusion::float_operands(m, r[0], r[2], c1) || c2.type() != c1.type()) return false;
+        if (!fusion::try_broadcast(partial_shape(c1.dims()), partial_shape(c2.dims()))) return false;
+        return fusion::replace_with_binary<ops::multiply>(
+            m, r[0], r[2], fusion::fold_binary(c1, c2, [](double a, double b) { return a * b; }),
+            m.nodes[r.node(4)].name + "/merged");
+    }
+};
+
+/// Search pattern => Multiply(Add(x, c1: constant), c2: constant) (either input order), the Add used
+///                   once, neither constant widening x
+/// Rewrite        => Add(Multiply(x, c2), c1 * c2)
+struct swap_mul_add {
+    static constexpr std::string_view name = "swap_mul_add";
+    using pattern = pat::commutative<ops::multiply, pat::where<pat::commutative<ops::add, pat::any, pat::constant>, pat::single_use>,
+                                     pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 add, 2 x, 3 c1, 4 c2
+        const tensor &c1 = *fusion::const_value(m, r[3]), &c2 = *fusion::const_value(m, r[4]);
+        if (!fusion::float_operands(m, r[0], r[2], c1) || c2.type() != c1.type()) return false;
+        if (!fusion::same_shape(m, r[1], r[2]) || !fusion::same_shape(m, r[0], r[2])) return false;
+        const auto x_c2 = fusion::try_broadcast(m.port(r[2]).shape, partial_shape(c2.dims()));
+        if (!x_c2 || *x_c2 != m.port(r[2]).shape) return false;
+        if (!fusion::try_broadcast(partial_shape(c1.dims()), partial_shape(c2.dims()))) return false;
+        tensor shift = fusion::fold_binary(c1, c2, [](double a, double b) { return a * b; });
+        const auto out = fusion::try_broadcast(m.port(r[2]).shape, partial_shape(shift.dims()));
+        if (!out || *out != m.port(r[0]).shape) return false;
+        // copies: adding nodes invalidates references into m.nodes
+        const tensor scale_value = c2;
+        const std::string mul_name = m.nodes[r.node(0)].name, shift_name = m.nodes[r.node(3)].name + "/scaled";
+        const output_ref scale = fusion::add_const(m, scale_value, m.nodes[r.node(4)].name);
+        const node_id scaled = fusion::add_inferred<ops::multiply>(m, {}, {r[2], scale}, mul_name + "/scale");
+        return fusion::replace_with_binary<ops::add>(m, r[0], {scaled, 0}, std::move(shift), shift_name);
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_LINEAR_OPS_HPP
+#ifndef MOIR_PASSES_FUSIONS_MATMUL_HPP
+#define MOIR_PASSES_FUSIONS_MATMUL_HPP
+
+// MatMul with constant weights: a Multiply by a per-column constant folded into the weights
+// (OpenVINO's MatMulMultiplyFusion), and transpose_b on constant weights applied once to the
+// constant, so the runtime gets canonical [K, N] weights. (MatMul -> Add(c1) -> Add(c2) is
+// merged by linear_ops.hpp's merge_add_add; a Transpose of a constant is folded by fold_constants.)
+
+
+#include <cstddef>      // size_t
+#include <cstring>      // memcpy
+#include <string_view>  // string_view
+#include <utility>      // swap
+
+namespace moir::passes {
+
+/// Search pattern => Multiply(MatMul(x, W: constant of rank >= 2), s: constant per output column)
+///                   (either order), the MatMul used once
+/// Rewrite        => MatMul(x, W * s[n]) (column n of W, or row n when transpose_b)
+struct fuse_matmul_multiply {
+    static constexpr std::string_view name = "fuse_matmul_multiply";
+    using pattern = pat::commutative<ops::multiply, pat::where<pat::op<ops::matmul, pat::any, pat::constant>, pat::single_use>,
+                                     pat::constant>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 mul, 1 matmul, 2 x, 3 W, 4 s
+        const tensor w = *fusion::const_value(m, r[3]);
+        const auto& out = m.port(r[1]).shape;
+        if (!fusion::is_float_port(m, r[0]) || !is_float(w.type()) || w.rank() < 2 || out.rank_dynamic || out.rank() < 1)
+            return false;
+        if (!fusion::same_shape(m, r[0], r[1])) return false;
+        const auto s = fusion::per_channel(*fusion::const_value(m, r[4]), out, out.rank() - 1);
+        const node mm = m.nodes[r.node(1)];
+        const auto& a = mm.attrs_as<ops::matmul>();
+        const std::size_t axis = a.transpose_b ? w.rank() - 2 : w.rank() - 1;
+        if (!s || s->size() != static_cast<std::size_t>(w.dims()[axis])) return false;
+        // scale along `axis` of every batch of W: the channel of flat element f is (f / inner) % N
+        auto v = w.to_vector<double>();
+        std::size_t inner = 1;
+        for (std::size_t k = axis + 1; k < w.rank(); ++k) inner *= static_cast<std::size_t>(w.dims()[k]);
+        for (std::size_t f = 0; f < v.size(); ++f) v[f] *= (*s)[(f / inner) % s->size()];
+        const output_ref nw = fusion::add_const(m, tensor::from_vector(v, w.dims()).converted(w.type()), mm.name + "/weights_scaled");
+        const node_id nm = fusion::add_inferred<ops::matmul>(m, a, {mm.inputs[0], nw}, mm.name);
+        fusion::replace_output(m, r[0], {nm, 0});
+        return true;
+    }
+};
+
+/// Search pattern => MatMul(x, W: constant of rank >= 2, used once) with transpose_b
+/// Rewrite        => MatMul(x, W^T) without transpose_b (the two innermost dims of W swapped)
+struct pretranspose_matmul_weights {
+    static constexpr std::string_view name = "pretranspose_matmul_weights";
+    using pattern = pat::op<ops::matmul, pat::any, pat::where<pat::constant, pat::single_use>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 matmul, 1 x, 2 W
+        const node mm = m.nodes[r.node(0)];
+        auto a = mm.attrs_as<ops::matmul>();
+        const tensor w = *fusion::const_value(m, r[2]);
+        if (!a.transpose_b || w.rank() < 2) return false;
+        const std::size_t rank = w.rank();
+        shape td = w.dims();
+        std::swap(td[rank - 1], td[rank - 2]);
+        const auto rows = static_cast<std::size_t>(w.dims()[rank - 2]), cols = static_cast<std::size_t>(w.dims()[rank - 1]);
+        tensor t(w.type(), td);
+        const std::size_t es = size_of(w.type()), mat = rows * cols;
+        const auto* src = static_cast<const unsigned char*>(w.raw());
+        auto* dst = static_cast<unsigned char*>(t.raw());
+        for (std::size_t b = 0, batches = w.numel() / (mat ? mat : 1); mat && b < batches; ++b)
+            for (std::size_t i = 0; i < rows; ++i)
+                for (std::size_t j = 0; j < cols; ++j)
+                    std::memcpy(dst + (b * mat + j * rows + i) * es, src + (b * mat + i * cols + j) * es, es);
+        a.transpose_b = false;
+        const output_ref nw = fusion::add_const(m, t, m.nodes[r.node(2)].name + "/transposed");
+        const node_id nm = fusion::add_inferred<ops::matmul>(m, a, {r[1], nw}, mm.name);
+        fusion::replace_output(m, r[0], {nm, 0});
+        return true;
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_MATMUL_HPP
+#ifndef MOIR_PASSES_PIPELINE_HPP
+#define MOIR_PASSES_PIPELINE_HPP
+
+// The pass driver: runs a compile-time list of passes to a fixed point, dropping dead nodes and
+// validating the graph after every pass, and logs what each pass changed.
+
+
+#include <cstddef>  // size_t
+#include <string>   // string
+
+namespace moir::passes {
+
+/// A pipeline: passes in the order they run within one round.
+template <class... Passes>
+using pass_list = type_list<Passes...>;
+
+/// Runs the passes of List round after round until a round changes nothing (at most max_rounds).
+/// ensures: the model validates after every pass; throws moir::error "after pass P: reason" when a
+/// pass breaks it. Returns the total number of changes.
+template <class List>
+std::size_t run_pipeline(model& m, pass_context& ctx, std::size_t max_rounds = 16) {
+    std::size_t total = 0;
+    for (std::size_t round = 1; round <= max_rounds; ++round) {
+        std::size_t changed = 0;
+        for_each_type(List{}, [&](auto tag) {
+            using P = as_pass<typename decltype(tag)::type>;
+            const std::size_t c = P::run(m, ctx);
+            if (c) {
+                m.remove_dead();
+                try {
+                    m.validate();
+                } catch (const std::exception& e) {
+                    throw error("after pass " + std::string(P::name) + ": " + e.what());
+                }
+            }
+            ctx.log.push_back({P::name, round, c, m.nodes.size()});
+            changed += c;
+        });
+        total += changed;
+        if (!changed) break;
+    }
+    return total;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_PIPELINE_HPP
+
+namespace moir::passes {
+
+/// Freezing and clean-up: no-op removal and constant/shape folding.
+using declutter = pass_list<eliminate_noops, fold_constants>;
+/// The activation fusions (decomposed HSwish, HSigmoid, Swish, Gelu, SoftPlus, Mish). They run before
+/// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
+using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,
+                                     fuse_swish, fuse_gelu, fuse_soft_plus, fuse_mish>;
+/// BatchNorm folded into the op before it, else decomposed into Multiply + Add.
+using batch_norm_fusions =
+    pass_list<fuse_conv_bn, fuse_group_conv_bn, fuse_deconv_bn, fuse_group_deconv_bn, fuse_matmul_bn, decompose_batch_norm>;
+/// Subtract/Divide by constants canonicalised, linear-op chains merged, Multiply/Add by per-channel
+/// constants folded into convolutions and MatMuls.
+using linear_fusions = pass_list<
+    canonicalize_subtract, canonicalize_divide, merge_add_add, merge_mul_mul, fuse_conv_multiply, fuse_group_conv_multiply,
+    fuse_deconv_multiply, fuse_group_deconv_multiply, fuse_conv_add_multiply, fuse_group_conv_add_multiply,
+    fuse_deconv_add_multiply, fuse_group_deconv_add_multiply, swap_mul_add, fuse_multiply_conv, fuse_multiply_group_conv,
+    fuse_multiply_deconv, fuse_multiply_group_deconv, fuse_add_conv, fuse_add_group_conv, fuse_scale_shift_conv,
+    fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
+    pretranspose_matmul_weights>;
+/// The fusions, each a pattern with its guards, in the order one round runs them.
+using default_fusions = concat_t<activation_fusions, concat_t<batch_norm_fusions, linear_fusions>>;
+
+/// FP16 weight compression, run after optimize().
+using fp16 = pass_list<compress_fp16>;
+
+/// Optimizes m in place. ensures: m validates; ctx.log says what each pass changed.
+inline void optimize(model& m, pass_context& ctx) {
+    run_pipeline<declutter>(m, ctx);
+    if (ctx.fusions) run_pipeline<concat_t<declutter, default_fusions>>(m, ctx);
+}
+
+/// Stores m's f32 weights as f16 + decompression Converts (see passes/quantize/compress_fp16.hpp).
+/// requires: run after optimize(), which would otherwise see the weights as non-constant.
+inline void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_PIPELINES_HPP
+#ifndef MOIR_PASSES_PREPROCESS_HPP
+#define MOIR_PASSES_PREPROCESS_HPP
+
+// Input preprocessing baked into the model, as Model Optimizer's --mean_values, --scale_values,
+// --scale, --reverse_input_channels and --layout/--source_layout do. apply_preprocessing() inserts,
+// right after each Parameter and in MO's order whatever the order of the flags:
+//
+//   Parameter -> [Transpose to the model's layout] -> [Gather {2,1,0} on C] -> [Subtract mean] -> [Multiply 1/scale] -> model
+//
+// as plain ops that the fusions fold into the first convolution (the Multiply into its weights,
+// the Subtract into its bias when it has no padding); the channel-reversing Gather is folded here,
+// right away, by fuse_reverse_channels_conv when a convolution follows. preprocessing_from_flags()
+// turns the MO flag texts into the per-input description. Usable without the CLI.
+
+#ifndef MOIR_PASSES_FUSIONS_REVERSE_CHANNELS_CONV_HPP
+#define MOIR_PASSES_FUSIONS_REVERSE_CHANNELS_CONV_HPP
+
+// Reverse-input-channels folding (OpenVINO's ReverseInputChannelsFusion): a Gather that permutes
+// the channels (RGB <-> BGR, indices {2,1,0} on axis 1) is pushed forward through element-wise ops
+// with per-channel constants (the mean/scale of preprocessing) and folded into the first
+// convolution's weights, by permuting their input-channel axis. Exact: it only moves values.
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <cstring>      // memcpy
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+namespace detail::ric {
+
+/// `t` with its slices along `axis` reordered: slice k of the result is slice src[k] of t.
+/// requires: t.dims()[axis] == src.size().
+inline tensor permute_axis(const tensor& t, std::size_t axis, const std::vector<std::size_t>& src) {
+    tensor out(t.type(), t.dims());
+    std::size_t outer = 1, inner = size_of(t.type());
+    for (std::size_t i = 0; i < axis; ++i) outer *= static_cast<std::size_t>(t.dims()[i]);
+    for (std::size_t i = axis + 1; i < t.rank(); ++i) inner *= static_cast<std::size_t>(t.dims()[i]);
+    const std::size_t c = src.size();
+    const auto* in = static_cast<const unsigned char*>(t.raw());
+    auto* o = static_cast<unsigned char*>(out.raw());
+    for (std::size_t b = 0; b < outer; ++b)
+        for (std::size_t k = 0; k < c; ++k)
+            if (inner) std::memcpy(o + (b * c + k) * inner, in + (b * c + src[k]) * inner, inner);
+    return out;
+}
+
+/// The channel permutation of a Gather node: p with gather(x)[c] = x[p[c]] on axis 1 of a
+/// rank >= 2 input with a static channel count; empty when the Gather is not one.
+inline std::vector<std::size_t> channel_permutation(const model& m, const node& g) {
+    if (!g.is<ops::gather>() || g.attrs_as<ops::gather>().batch_dims != 0) return {};
+    const node& idx = m.nodes[g.inputs[1].node];
+    const node& ax = m.nodes[g.inputs[2].node];
+    const partial_shape& xs = m.port(g.inputs[0]).shape;
+    if (!idx.is<ops::constant>() || !ax.is<ops::constant>() || xs.rank_dynamic || xs.rank() < 2 || xs.dims[1] < 1)
+        return {};
+    const tensor& a = ax.attrs_as<ops::constant>().value;
+    const tensor& i = idx.attrs_as<ops::constant>().value;
+    if (a.numel() != 1 || i.rank() != 1 || !is_integer(i.type())) return {};
+    std::int64_t axis = a.at_as<std::int64_t>(0);
+    if (axis < 0) axis += static_cast<std::int64_t>(xs.rank());
+    const auto channels = static_cast<std::size_t>(xs.dims[1]);
+    if (axis != 1 || i.numel() != channels) return {};
+    std::vector<std::size_t> p(channels);
+    std::vector<bool> seen(channels, false);
+    for (std::size_t c = 0; c < channels; ++c) {
+        std::int64_t v = i.at_as<std::int64_t>(c);
+        if (v < 0) v += static_cast<std::int64_t>(channels);
+        if (v < 0 || v >= static_cast<std::int64_t>(channels) || seen[static_cast<std::size_t>(v)]) return {};
+        seen[static_cast<std::size_t>(v)] = true;
+        p[c] = static_cast<std::size_t>(v);
+    }
+    return p;
+}
+
+/// Whether r has exactly one consumer and no Result reads it.
+inline bool used_once(const model& m, output_ref r) {
+    const auto c = m.consumers(r);
+    return c.size() == 1 && !m.nodes[c[0].first].is<ops::result>();
+}
+
+inline bool is_channel_eltwise(const node& n) {
+    return n.is<ops::add>() || n.is<ops::subtract>() || n.is<ops::multiply>() || n.is<ops::divide>();
+}
+
+}  // namespace detail::ric
+
+/// Search pattern => Gather(x, p: constant channel permutation, axis: constant 1)
+///                   -> (Add | Subtract | Multiply | Divide with one constant operand)*
+///                   -> Convolution(., W: constant), every link used once, each element-wise op
+///                   keeping the data's shape
+/// Rewrite        => the same chain on x, each constant permuted along the channel axis by p^-1
+///                   (where it has one), and Convolution(., W') with W'[:, k] = W[:, p^-1[k]]
+struct fuse_reverse_channels_conv {
+    static constexpr std::string_view name = "fuse_reverse_channels_conv";
+
+    /// Folds the Gather node `gather` as above. ensures: true and the Gather unused when it folded;
+    /// false and m unchanged otherwise (guards: permutation, single use, constant operands, a
+    /// Convolution with constant weights at the end).
+    static bool fold(model& m, node_id gather) {
+        using namespace detail::ric;
+        const std::vector<std::size_t> p = channel_permutation(m, m.nodes[gather]);
+        if (p.empty()) return false;
+        const std::size_t channels = p.size();
+        std::vector<std::size_t> inv(channels);
+        for (std::size_t c = 0; c < channels; ++c) inv[p[c]] = c;
+        const std::size_t rank = m.port({gather, 0}).shape.rank();
+
+        // walk the chain: (node, index of its constant operand)
+        std::vector<std::pair<node_id, std::size_t>> chain;
+        output_ref cur{gather, 0};
+        node_id conv = 0;
+        for (;;) {
+            if (!used_once(m, cur)) return false;
+            const auto [next, in] = m.consumers(cur)[0];
+            const node& n = m.nodes[next];
+            if (n.is<ops::convolution>()) {
+                if (in != 0 || !m.nodes[n.inputs[1].node].is<ops::constant>()) return false;
+                const tensor& w = m.nodes[n.inputs[1].node].attrs_as<ops::constant>().value;
+                if (w.rank() < 3 || static_cast<std::size_t>(w.dims()[1]) != channels) return false;
+                conv = next;
+                break;
+            }
+            if (!is_channel_eltwise(n) || n.inputs.size() != 2) return false;
+            const std::size_t k = 1 - in;  // the other operand
+            const node& c = m.nodes[n.inputs[k].node];
+            if (!c.is<ops::constant>() || m.port({next, 0}).shape != m.port(cur).shape) return false;
+            const tensor& v = c.attrs_as<ops::constant>().value;
+            if (v.rank() > rank) return false;
+            const std::size_t lead = rank - v.rank();  // numpy aligns the constant to the right
+            if (lead <= 1) {
+                const auto d = v.dims()[1 - lead];
+                if (d != 1 && static_cast<std::size_t>(d) != channels) return false;
+            }
+            chain.emplace_back(next, k);
+            cur = {next, 0};
+        }
+
+        // rewire in place: new constants, the first link reads x
+        for (const auto& [id, k] : chain) {
+            const node& c = m.nodes[m.nodes[id].inputs[k].node];
+            const tensor& v = c.attrs_as<ops::constant>().value;
+            const std::size_t lead = rank - v.rank();
+            if (lead > 1 || v.dims()[1 - lead] == 1) continue;  // the same for every channel
+            const std::string cname = c.name + "/ric";
+            const node_id nc = m.add<ops::constant>({permute_axis(v, 1 - lead, inv)}, {}, cname);
+            m.infer_node(nc);
+            m.nodes[id].inputs[k] = {nc, 0};
+        }
+        const node& wn = m.nodes[m.nodes[conv].inputs[1].node];
+        const std::string wname = wn.name + "/ric";
+        const node_id nw = m.add<ops::constant>({permute_axis(wn.attrs_as<ops::constant>().value, 1, inv)}, {}, wname);
+        m.infer_node(nw);
+        m.nodes[conv].inputs[1] = {nw, 0};
+        const output_ref x = m.nodes[gather].inputs[0];
+        if (chain.empty()) m.nodes[conv].inputs[0] = x;
+        else m.nodes[chain.front().first].inputs[1 - chain.front().second] = x;
+        return true;
+    }
+
+    /// The pass-concept entry: tries every Gather. ensures: returns the number folded.
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order())
+            if (m.nodes[id].is<ops::gather>() && fold(m, id)) ++changes;
+        return changes;
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_REVERSE_CHANNELS_CONV_HPP
+
+#include <algorithm>  // find
+#include <cctype>     // isalpha, tolower
+#include <cstddef>    // size_t
+#include <optional>   // optional
+#include <string>     // string
+#include <utility>    // pair
+#include <vector>     // vector
+
+namespace moir::passes {
+
+/// The preprocessing of one model input.
+struct input_preprocessing {
+    std::string input;              ///< the input's name (tensor name or Parameter node name); "" = the input
+                                    ///< at this entry's position in the list given to apply_preprocessing()
+    std::vector<double> mean;       ///< subtracted, per channel (or one value for all); empty = none
+    std::vector<double> scale;      ///< divided by, per channel (or one value for all); empty = none
+    bool reverse_channels = false;  ///< reverse the channel order (RGB <-> BGR); only on 3-channel inputs
+    std::string layout;             ///< the layout the input arrives in ("nhwc"); "" = the model's own.
+                                    ///< The model is taken as channel-first (n, c, then the rest in order)
+};
+
+/// What apply_preprocessing() did not do, in words (e.g. RIC skipped on a 2-channel input).
+struct preprocess_report {
+    std::vector<std::string> warnings;
+};
+
+namespace detail::preproc {
+
+/// The channel-first order of a layout's letters: "nhwc" -> "nchw", "hwc" -> "chw"; the same
+/// string when it has no 'c' or is already channel-first.
+inline std::string channel_first(const std::string& layout) {
+    const auto c = layout.find('c');
+    if (c == std::string::npos) return layout;
+    std::string rest = layout;
+    rest.erase(c, 1);
+    const std::size_t at = !rest.empty() && rest[0] == 'n' ? 1 : 0;
+    return rest.insert(at, "c");
+}
+
+/// A layout text "nhwc", "NHWC", "[n,h,w,c]", "[N C H W]" as lowercase letters.
+/// ensures: throws moir::error naming `where` unless it is one letter per dim, each used once.
+inline std::string normalize_layout(const std::string& text, const std::string& where) {
+    std::string s;
+    for (char ch : text) {
+        if (ch == '[' || ch == ']' || ch == ',' || std::isspace(static_cast<unsigned char>(ch))) continue;
+        MOIR_CHECK(std::isalpha(static_cast<unsigned char>(ch)), error,
+                   where + ": layout '" + text + "' must be letters, one per dim, like nhwc or [n,h,w,c]");
+        s += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    MOIR_CHECK(!s.empty(), error, where + ": empty layout");
+    for (std::size_t i = 0; i < s.size(); ++i)
+        MOIR_CHECK(s.find(s[i], i + 1) == std::string::npos, error,
+                   where + ": layout '" + text + "' names dim '" + std::string(1, s[i]) + "' twice");
+    return s;
+}
+
+/// The input index `name` refers to (input_name, Parameter node name, or any tensor name of it).
+inline std::optional<std::size_t> find_input(const model& m, const std::string& name) {
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+        const node& p = m.nodes[m.parameters[i]];
+        if (m.input_name(i) == name || p.name == name) return i;
+        for (const auto& t : p.outputs.at(0).names)
+            if (t == name) return i;
+    }
+    return std::nullopt;
+}
+
+inline std::string input_list(const model& m) {
+    std::string s;
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) s += (i ? ", " : "") + m.input_name(i);
+    return s.empty() ? std::string("none") : s;
+}
+
+/// A per-channel constant of `type` for an input of rank `rank` with channels on `axis`.
+inline tensor channel_constant(const std::vector<double>& v, std::size_t rank, std::size_t axis, element_type type) {
+    shape dims(rank, 1);
+    if (v.size() > 1) dims.at(axis) = static_cast<std::int64_t>(v.size());
+    return tensor::from_vector(v, dims).converted(type);
+}
+
+}  // namespace detail::preproc
+
+/// Inserts the preprocessing of `specs` after the model's Parameters (see the file comment) and
+/// folds channel reversals into a following convolution.
+/// requires: each spec's name is an input of m (or, when empty, its position is); mean/scale have
+/// one value or one per channel; mean/scale only on floating-point inputs.
+/// ensures: with layout L (not channel-first) the Parameter takes L's shape and a Transpose to the
+/// model's layout follows it; the channel axis is 'c' of the model layout (axis 1 without a layout);
+/// reverse_channels on an input without exactly 3 channels changes nothing and adds a warning;
+/// the model run on raw input equals the original model run on the normalized input
+/// ((x[reversed] - mean) / scale); m validates. Throws moir::error naming the input and the reason.
+inline preprocess_report apply_preprocessing(model& m, const std::vector<input_preprocessing>& specs) {
+    using namespace detail::preproc;
+    preprocess_report rep;
+    std::vector<node_id> gathers, done;
+    for (std::size_t si = 0; si < specs.size(); ++si) {
+        const auto& s = specs[si];
+        std::size_t idx = si;
+        if (!s.input.empty()) {
+            const auto f = find_input(m, s.input);
+            MOIR_CHECK(f, error, "preprocessing names '" + s.input + "', which is not an input of the model (inputs: " +
+                                     input_list(m) + ")");
+            idx = *f;
+        }
+        MOIR_CHECK(idx < m.parameters.size(), error,
+                   "preprocessing entry " + std::to_string(si) + " has no input name and the model has only " +
+                       std::to_string(m.parameters.size()) + " inputs");
+        const node_id pid = m.parameters[idx];
+        const std::string iname = m.input_name(idx);
+        const std::string where = "input '" + iname + "'";
+        MOIR_CHECK(std::find(done.begin(), done.end(), pid) == done.end(), error, where + " is given preprocessing twice");
+        done.push_back(pid);
+        auto& pa = m.nodes[pid].attrs_as<ops::parameter>();  // used only before nodes are added
+        MOIR_CHECK(!pa.shape.rank_dynamic, error, where + ": preprocessing needs a known rank; give its shape");
+        const std::size_t rank = pa.shape.rank();
+        const element_type type = pa.element_type;
+
+        // the consumers the preprocessed tensor will feed
+        const auto users = m.consumers({pid, 0});
+        output_ref cur{pid, 0};
+        const std::string base = m.nodes[pid].name;
+
+        std::size_t caxis = rank >= 2 ? 1 : 0;
+        if (!s.layout.empty()) {
+            const std::string src = normalize_layout(s.layout, where);
+            MOIR_CHECK(src.size() == rank, error,
+                       where + ": layout '" + s.layout + "' has " + std::to_string(src.size()) + " dims, the input has rank " +
+                           std::to_string(rank) + " " + pa.shape.str());
+            const std::string dst = channel_first(src);
+            if (dst.find('c') != std::string::npos) caxis = dst.find('c');
+            if (dst != src) {
+                std::vector<std::int64_t> perm(rank);
+                std::vector<std::int64_t> dims(rank);
+                for (std::size_t i = 0; i < rank; ++i) {
+                    perm[i] = static_cast<std::int64_t>(src.find(dst[i]));
+                    dims[i] = pa.shape.dims[dst.find(src[i])];
+                }
+                pa.shape = partial_shape(dims);
+                m.infer_node(pid);
+                const node_id pc = m.add<ops::constant>({tensor::from_vector(perm)}, {}, base + "/layout_order");
+                const node_id t = m.add<ops::transpose>({}, {cur, {pc, 0}}, base + "/to_" + dst);
+                m.infer_node(pc);
+                m.infer_node(t);
+                cur = {t, 0};
+            }
+        }
+        const partial_shape model_shape = m.port(cur).shape;  // a copy: adding nodes moves the ports
+        const std::int64_t channels = rank ? model_shape.dims[caxis] : 1;
+
+        if (s.reverse_channels) {
+            if (channels == 3) {
+                const node_id ic = m.add<ops::constant>({tensor::from_vector<std::int64_t>({2, 1, 0})}, {}, base + "/reverse_channels/indices");
+                const node_id ac = m.add<ops::constant>({tensor::scalar<std::int64_t>(static_cast<std::int64_t>(caxis))}, {},
+                                                        base + "/reverse_channels/axis");
+                const node_id g = m.add<ops::gather>({0}, {cur, {ic, 0}, {ac, 0}}, base + "/reverse_channels");
+                for (node_id id : {ic, ac, g}) m.infer_node(id);
+                gathers.push_back(g);
+                cur = {g, 0};
+            } else {
+                rep.warnings.push_back(where + ": --reverse_input_channels leaves it unchanged: it has " +
+                                       (channels < 0 ? std::string("an unknown number of") : std::to_string(channels)) +
+                                       " channels on axis " + std::to_string(caxis) + " (only 3-channel inputs are reversed)");
+            }
+        }
+        auto check_values = [&](const std::vector<double>& v, const char* what) {
+            MOIR_CHECK(is_float(type), error,
+                       where + " is " + std::string(ir_name(type)) + ": " + what + " values need a floating-point input");
+            MOIR_CHECK(v.size() == 1 || channels < 0 || static_cast<std::int64_t>(v.size()) == channels, error,
+                       where + ": " + std::to_string(v.size()) + " " + what + " values for " + std::to_string(channels) +
+                           " channels (axis " + std::to_string(caxis) + " of " + model_shape.str() +
+                           "); give one value per channel or one for all");
+            MOIR_CHECK(v.size() == 1 || rank > 0, error, where + " is a scalar: give one " + std::string(what) + " value");
+        };
+        if (!s.mean.empty()) {
+            check_values(s.mean, "mean");
+            bool zero = true;
+            for (double v : s.mean) zero = zero && v == 0.0;
+            if (!zero) {
+                const node_id mc = m.add<ops::constant>({channel_constant(s.mean, rank, caxis, type)}, {}, base + "/mean/values");
+                const node_id sub = m.add<ops::subtract>({}, {cur, {mc, 0}}, base + "/mean");
+                m.infer_node(mc);
+                m.infer_node(sub);
+                cur = {sub, 0};
+            }
+        }
+        if (!s.scale.empty()) {
+            check_values(s.scale, "scale");
+            std::vector<double> inv;
+            bool one = true;
+            for (double v : s.scale) {
+                MOIR_CHECK(v != 0.0, error, where + ": a scale value is 0");
+                inv.push_back(1.0 / v);
+                one = one && v == 1.0;
+            }
+            if (!one) {
+                const node_id sc = m.add<ops::constant>({channel_constant(inv, rank, caxis, type)}, {}, base + "/scale/values");
+                const node_id mul = m.add<ops::multiply>({}, {cur, {sc, 0}}, base + "/scale");
+                m.infer_node(sc);
+                m.infer_node(mul);
+                cur = {mul, 0};
+            }
+        }
+        for (const auto& [user, port] : users) m.nodes[user].inputs[port] = cur;
+    }
+    for (node_id g : gathers) fuse_reverse_channels_conv::fold(m, g);
+    try {
+        m.remove_dead();
+        m.validate();
+    } catch (const std::exception& e) {
+        throw error(std::string("after preprocessing: ") + e.what());
+    }
+    return rep;
+}
+
+/// The MO flag texts of preprocessing, as typed.
+struct preprocessing_flags {
+    std::string mean_values;            ///< "[123,117,104]" or per input "data[255,255,255],info[1,1]"
+    std::string scale_values;           ///< same syntax
+    std::optional<double> scale;        ///< --scale: one divisor for every original input
+    bool reverse_input_channels = false;
+    std::string layout;                 ///< "nhwc", "[n,h,w,c]", "in1(nhwc),in2(nc)", "in1(nhwc->nchw)"
+    std::string source_layout;          ///< same syntax, without "->"
+    std::vector<std::string> not_scaled;  ///< inputs --scale leaves alone (those made by cutting, as MO)
+};
+
+/// Parses "[1,2,3]", "(1 2 3)", "name[1,2,3],other[4]" (MO's --mean_values/--scale_values) into
+/// (name or "", values) pairs. ensures: throws moir::error naming `flag` on malformed text.
+inline std::vector<std::pair<std::string, std::vector<double>>> parse_values_per_input(const std::string& text,
+                                                                                      const std::string& flag) {
+    std::vector<std::pair<std::string, std::vector<double>>> out;
+    for (const auto& part : detail::cutting::split_top_level(text, flag)) {
+        const std::string where = flag + " '" + text + "'";
+        MOIR_CHECK(!part.empty(), error, where + ": an empty entry");
+        const auto open = part.find_first_of("[(");
+        std::string name = detail::cutting::trim(part.substr(0, open));
+        std::vector<double> v;
+        if (open == std::string::npos) {  // a bare number: one value for all channels
+            v.push_back(detail::cutting::parse_scalar_value(part, where));
+            name.clear();
+        } else {
+            const char close = part[open] == '[' ? ']' : ')';
+            MOIR_CHECK(part.back() == close, error, where + ": '" + part + "' must look like name[1,2,3] or [1,2,3]");
+            for (const auto& tok : detail::cutting::bracket_items(part.substr(open + 1, part.size() - open - 2)))
+                v.push_back(detail::cutting::parse_scalar_value(tok, where));
+            MOIR_CHECK(!v.empty(), error, where + ": '" + part + "' has no values");
+        }
+        out.emplace_back(name, std::move(v));
+    }
+    return out;
+}
+
+/// Parses MO's --layout/--source_layout: "nhwc", "[n,h,w,c]", "in1(nhwc),in2(nc)", "in1(nhwc->nchw)"
+/// into (name or "", source layout) pairs. A conversion "src->dst" is accepted when dst is src in
+/// channel-first order (the model's layout). ensures: throws moir::error naming `flag` otherwise.
+inline std::vector<std::pair<std::string, std::string>> parse_layouts(const std::string& text, const std::string& flag) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& part : detail::cutting::split_top_level(text, flag)) {
+        const std::string where = flag + " '" + text + "'";
+        MOIR_CHECK(!part.empty(), error, where + ": an empty entry");
+        std::string name, body = part;
+        const auto open = part.find('(');
+        if (open != std::string::npos) {
+            MOIR_CHECK(part.back() == ')', error, where + ": '" + part + "' must look like name(nhwc)");
+            name = detail::cutting::trim(part.substr(0, open));
+            body = part.substr(open + 1, part.size() - open - 2);
+        } else if (part.find('[') != std::string::npos && part.front() != '[') {
+            const auto b = part.find('[');
+            name = detail::cutting::trim(part.substr(0, b));
+            body = part.substr(b);
+        }
+        std::string src = body;
+        const auto arrow = body.find("->");
+        if (arrow != std::string::npos) {
+            src = body.substr(0, arrow);
+            const std::string s = detail::preproc::normalize_layout(src, where);
+            const std::string d = detail::preproc::normalize_layout(body.substr(arrow + 2), where);
+            MOIR_CHECK(d == detail::preproc::channel_first(s), error,
+                       where + ": moir converts a layout only to the model's channel-first one ('" + s + "->" +
+                           detail::preproc::channel_first(s) + "'), not to '" + d + "'");
+        }
+        out.emplace_back(name, detail::preproc::normalize_layout(src, where));
+    }
+    return out;
+}
+
+/// Turns MO's preprocessing flags into one input_preprocessing per input of m that has something to
+/// do. Unnamed values pair with the inputs by position (m.parameters order, which puts --input's
+/// entries first), and must then be one set per input.
+/// ensures: throws moir::error naming the flag for malformed text, an unknown input name (listing
+/// the inputs), a count that does not match the inputs, named and unnamed sets mixed, --scale
+/// together with --scale_values, and two different layouts for one input.
+inline std::vector<input_preprocessing> preprocessing_from_flags(const model& m, const preprocessing_flags& f) {
+    using namespace detail::preproc;
+    const std::size_t n = m.parameters.size();
+    std::vector<input_preprocessing> per(n);
+    std::vector<bool> used(n, false);
+    MOIR_CHECK(!(f.scale && !f.scale_values.empty()), error,
+               "--scale and --scale_values are both given; give one divisor (--scale) or one per channel (--scale_values)");
+    // (name or "", item) lists -> input indices
+    auto place = [&](const std::vector<std::string>& names, const std::string& flag) {
+        std::vector<std::size_t> idx;
+        bool named = false, unnamed = false;
+        for (const auto& nm : names) (nm.empty() ? unnamed : named) = true;
+        MOIR_CHECK(!(named && unnamed), error, flag + ": name every entry (name[...]) or none");
+        if (unnamed) {
+            MOIR_CHECK(names.size() == n, error,
+                       flag + " gives " + std::to_string(names.size()) + " unnamed set(s) for " + std::to_string(n) +
+                           " inputs (" + input_list(m) + "); give one per input, or name them: input[...]");
+            for (std::size_t i = 0; i < n; ++i) idx.push_back(i);
+            return idx;
+        }
+        for (const auto& nm : names) {
+            const auto i = find_input(m, nm);
+            MOIR_CHECK(i, error, flag + " names '" + nm + "', which is not an input of the model (inputs: " + input_list(m) + ")");
+            idx.push_back(*i);
+        }
+        return idx;
+    };
+    auto values = [&](const std::string& text, const std::string& flag, std::vector<double> input_preprocessing::*field) {
+        if (text.empty()) return;
+        const auto parsed = parse_values_per_input(text, flag);
+        std::vector<std::string> names;
+        for (const auto& [nm, v] : parsed) names.push_back(nm);
+        const auto idx = place(names, flag);
+        for (std::size_t k = 0; k < parsed.size(); ++k) {
+            per[idx[k]].*field = parsed[k].second;
+            used[idx[k]] = true;
+        }
+    };
+    values(f.mean_values, "--mean_values", &input_preprocessing::mean);
+    values(f.scale_values, "--scale_values", &input_preprocessing::scale);
+    if (f.scale) {
+        MOIR_CHECK(*f.scale != 0.0, error, "--scale is 0");
+        for (std::size_t i = 0; i < n; ++i) {
+            bool skip = !is_float(m.nodes[m.parameters[i]].attrs_as<ops::parameter>().element_type);
+            for (const auto& s : f.not_scaled) skip = skip || s == m.input_name(i);
+            if (skip) continue;
+            per[i].scale = {*f.scale};
+            used[i] = true;
+        }
+    }
+    if (f.reverse_input_channels)
+        for (std::size_t i = 0; i < n; ++i) per[i].reverse_channels = used[i] = true;
+    for (const auto& [text, flag] : {std::pair<std::string, std::string>{f.layout, "--layout"},
+                                     std::pair<std::string, std::string>{f.source_layout, "--source_layout"}}) {
+        if (text.empty()) continue;
+        const auto parsed = parse_layouts(text, flag);
+        std::vector<std::string> names;
+        for (const auto& [nm, l] : parsed) names.push_back(nm);
+        const auto idx = place(names, flag);
+        for (std::size_t k = 0; k < parsed.size(); ++k) {
+            auto& l = per[idx[k]].layout;
+            MOIR_CHECK(l.empty() || l == parsed[k].second, error,
+                       "input '" + m.input_name(idx[k]) + "' is given two layouts: '" + l + "' and '" + parsed[k].second + "'");
+            l = parsed[k].second;
+            used[idx[k]] = true;
+        }
+    }
+    std::vector<input_preprocessing> out;
+    for (std::size_t i = 0; i < n; ++i)
+        if (used[i]) {
+            per[i].input = m.input_name(i);
+            out.push_back(per[i]);
+        }
+    return out;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_PREPROCESS_HPP
+#ifndef MOIR_PASSES_QUANTIZE_ACCURACY_CONTROL_HPP
+#define MOIR_PASSES_QUANTIZE_ACCURACY_CONTROL_HPP
+
+// Accuracy-aware INT8 quantization (`moir convert --data_type INT8 --max_accuracy_drop X`), in the
+// manner of NNCF's accuracy-aware quantization: quantize every layer, measure a validation metric,
+// and while the metric has dropped by more than `max_drop` from the FP32 model's, put back into FP32
+// the layers that hurt most, one at a time, re-measuring after each.
+//
+//  1. metric(FP32) and metric(all INT8); done when the drop already holds.
+//  2. Ranking, one validation run per quantized layer, by accuracy_control_options::ranking:
+//     - output_error (the default): each layer alone is quantized (every other one FP32) and the
+//       mean squared difference of the model's outputs from FP32's measured; layers are ranked by
+//       that error (largest first). A continuous measure: on PaddleOCR rec it singles out the few
+//       layers whose INT8 error matters, where a discrete metric moves by single positions;
+//     - recovery: each layer alone is kept in FP32 (every other one INT8) and the metric
+//       measured; layers are ranked by the metric they recover (most first).
+//     Ties keep topological order.
+//  3. Reverting: layers are added to the FP32 set in that order, the model quantized again and
+//     measured after each, until the drop holds or `max_reverted` layers are FP32.
+//  3b. With int8_options::overflow_fix (7-bit convolution weights), each reverted layer, largest
+//     weights first, is tried in INT8 again with 8-bit weights (int8_options::full_range_weights:
+//     the exact kernel instead of the pairs one, still INT8 compute) and stays so where the drop
+//     holds: a layer reverted for its weights' seventh bit need not compute in FP32.
+//  4. Weight compression (accuracy_control_options::compress_reverted_weights, when the drop holds):
+//     the reverted layers, largest weights first, are given i8-stored weights again (f32 inputs and
+//     compute, weight-only compression) one at a time, each kept only if the drop still holds; a
+//     layer whose weights do not tolerate 8 bits tries f16 weights the same way. A layer reverted
+//     for its activations' range usually keeps its weights' 8 bits, so the .bin stays near a
+//     quarter of FP32's.
+//
+// The metric is a function of the model's outputs on every validation input set (higher is better):
+// a user's labelled metric, or the built-in top1_agreement with the FP32 model's outputs (the
+// fraction of positions whose argmax over the last axis is the FP32 model's: the class of a
+// classifier, the character of each CTC time step of a recognizer), which needs no labels and for
+// which FP32 scores 1. The models run on the compiled plan (runtime::plan_cache), so validation
+// inputs may differ in shape.
+
+#ifndef MOIR_PASSES_QUANTIZE_QUANTIZE_INT8_HPP
+#define MOIR_PASSES_QUANTIZE_QUANTIZE_INT8_HPP
+
+// INT8 quantization (`moir convert --data_type INT8`), written the way OpenVINO's NNCF writes it, so
+// OpenVINO (and moir) run the IR with int8 kernels where they have them and in f32 where not:
+//
+//   activation -> FakeQuantize(levels 256, per tensor) -> Convolution <- Multiply <- Convert(f32) <- Const i8
+//                                                                            ^ Const f32 scale, per output channel
+//
+// Activations (the inputs int8_layers lists as such, of every quantizable layer whose weights are
+// an f32 constant; both inputs of an activation x activation MatMul) get one FakeQuantize per tensor,
+// shared by all its quantized consumers (other consumers keep reading the f32 tensor). Its four
+// range inputs are equal pairs (input range = output range, as NNCF writes them), f32 constants of
+// shape [1, ..., 1] of the activation's rank (with int8_options::smooth_alpha, a smoothed activation's
+// input ranges are per channel instead, [1, C, 1, ...]: passes/quantize/smooth_int8.hpp). The range,
+// from calibration (calibrate_int8.hpp):
+//   - min >= 0 (after ReLU, Sigmoid, HSigmoid, ...): unsigned, [0, high] — u8 levels, zero exact;
+//   - otherwise, with int8_options::activations (fake_quantize_range): symmetric signed,
+//     [-a * 128/127, a] with a = max(-low, high) — the i8 grid {-128..127} * a/127, zero exact
+//     (NNCF's "performance" preset); or asymmetric, 256 levels over [low, high] shifted to put 0.0
+//     on a level (NNCF's "mixed" preset; moir's int8 kernels take any zero point at no cost).
+//   A range narrower than 1e-6 is widened to it (a tensor that is always zero still gets levels).
+// Weights: per output channel c, s_c = max|W_c| / 127 (1 for an all-zero channel),
+// q = nearbyint(W / s_c) in [-127, 127] (symmetric; -128 unused, as NNCF does), so every weight is
+// within s_c / 2 of q * s_c; with int8_options::overflow_fix, convolutions (also transposed ones)
+// and MatMuls use 64 for 127 (7-bit weights that AVX2's fast u8 x s8 kernel runs exactly). The i8
+// Const feeds a Convert to f32 marked with the rt_info "decompression" (so fold_constants and the
+// fusions leave the chain alone, as for FP16 weights), then a Multiply by the f32 scale whose shape
+// int8_layers gives ([Cout,1,1,1] for Convolution, [G,Cout/G,1,1,1] for GroupConvolution, [1,N]
+// for a MatMul's [K,N] weights). One chain per weight
+// constant, shared by all its quantized consumers. Layers kept in FP32 (int8_options::keep_fp32) take
+// f32 inputs and compute in f32; those named in int8_options::int8_weights still store their weights
+// in that i8 chain (weight-only compression, as NNCF's compress_weights), those in
+// int8_options::fp16_weights as f16 (Const f16 -> Convert, as compress_to_fp16 writes them), so the
+// .bin stays near a quarter of FP32's when the accuracy control reverts large layers.
+//
+// Where it runs: after optimize() (BatchNorm and scale/shift already folded into the weights, so the
+// quantized weights are the fused ones) and before FP16 compression. Calibrate the model optimize()
+// returned: the calibration table refers to its tensors.
+
+#ifndef MOIR_PASSES_QUANTIZE_SMOOTH_INT8_HPP
+#define MOIR_PASSES_QUANTIZE_SMOOTH_INT8_HPP
+
+// Channel smoothing for INT8 (int8_options::smooth_alpha; the idea of SmoothQuant, Xiao et al.,
+// 2023, applied to convolutions and u8 activations). One range per tensor serves an activation badly
+// when its channels span very different ranges: the narrow channels get a few of the 256 levels.
+// A convolution sums over its input channels, so each channel k can be divided by s_k > 0 on the
+// activation side and multiplied by s_k on the weight side without changing the result:
+//
+//   y = sum_k W[:, k] * x_k = sum_k (W[:, k] * s_k) * (x_k / s_k)
+//
+// With s_k = max|x_k|^alpha / max|W[:, k]|^(1 - alpha) the channels of x / s span similar ranges,
+// and part of the spread moves to the weights, which are quantized per output channel over all k
+// (alpha = 1 moves all of it; 0.5 to 0.75 balances the two sides). The quantization pass writes
+// x / s as the FakeQuantize itself: per-channel input ranges [lo * s_k, hi * s_k] mapped onto one
+// output range [lo, hi], the range of x / s. That is plain FakeQuantize semantics (OpenVINO runs
+// it as is), and moir's INT8 step quantizes it plane by plane (runtime/steps/int8_convolution.hpp).
+//
+// Which tensors: those whose calibrated per-channel extremes (calibrate_int8: channel_min,
+// channel_max) spread widely, (max_k - min_k) over the channels' maximum against their median above
+// int8_options::smooth_ratio, and whose every quantized consumer is a Convolution reading it as
+// its data input with constant f32 weights (s must be applied to the weights of all of them).
+
+
+#include <algorithm>  // max, nth_element
+#include <cmath>      // fabs, isfinite, pow
+#include <cstddef>    // size_t
+#include <optional>   // optional
+#include <vector>     // vector
+
+namespace moir::passes {
+
+/// The spread of r's channels: the largest channel range (max_k - min_k) over the median one; 0
+/// when r has no channel extremes or the median range is 0.
+inline double channel_spread_ratio(const activation_range& r) {
+    const std::size_t c = r.channel_min.size();
+    if (c == 0 || r.channel_max.size() != c) return 0.0;
+    std::vector<double> w(c);
+    for (std::size_t k = 0; k < c; ++k) w[k] = static_cast<double>(r.channel_max[k]) - r.channel_min[k];
+    const double top = *std::max_element(w.begin(), w.end());
+    std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(c / 2), w.end());
+    const double median = w[c / 2];
+    return median > 0.0 ? top / median : 0.0;
+}
+
+/// A tensor's smoothing: the divisor of each channel, and the range [low, high] of x / s.
+struct channel_smoothing {
+    std::vector<float> s;
+    double low = 0.0, high = 0.0;
+    double spread = 0.0;  ///< channel_spread_ratio of the tensor before smoothing
+};
+
+/// The smoothing of a tensor with calibrated range r whose consumers' weights have max|W[:, k]| =
+/// wmax[k] over all of them: s_k = max|x_k|^alpha / wmax[k]^(1 - alpha) (file comment). A channel
+/// that was always 0 gets s_k = 1; one whose weights are all 0 gets the typical range of the others
+/// (its values do not matter then). nullopt when r has no channel extremes of wmax's length, no
+/// channel has both, or a divisor is not a finite positive float.
+/// requires: 0 < alpha <= 1.
+inline std::optional<channel_smoothing> smoothing_of(const activation_range& r, const std::vector<double>& wmax,
+                                                     double alpha) {
+    const std::size_t c = wmax.size();
+    if (c == 0 || r.channel_min.size() != c || r.channel_max.size() != c) return std::nullopt;
+    std::vector<double> s(c, 0.0), spans;
+    for (std::size_t k = 0; k < c; ++k) {
+        const double xm = std::max(std::fabs(static_cast<double>(r.channel_min[k])), std::fabs(static_cast<double>(r.channel_max[k])));
+        if (xm == 0.0)
+            s[k] = 1.0;
+        else if (wmax[k] > 0.0) {
+            s[k] = std::pow(xm, alpha) / std::pow(wmax[k], 1.0 - alpha);
+            spans.push_back(xm / s[k]);
+        }
+    }
+    if (spans.empty()) return std::nullopt;
+    std::nth_element(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(spans.size() / 2), spans.end());
+    const double typical = spans[spans.size() / 2];
+    channel_smoothing out;
+    out.spread = channel_spread_ratio(r);
+    out.s.resize(c);
+    for (std::size_t k = 0; k < c; ++k) {
+        if (s[k] == 0.0) s[k] = std::max(std::fabs(static_cast<double>(r.channel_min[k])), std::fabs(static_cast<double>(r.channel_max[k]))) / typical;
+        const auto f = static_cast<float>(s[k]);
+        if (!std::isfinite(f) || !(f > 0.0f)) return std::nullopt;
+        out.s[k] = f;
+        out.low = std::min(out.low, static_cast<double>(r.channel_min[k]) / f);
+        out.high = std::max(out.high, static_cast<double>(r.channel_max[k]) / f);
+    }
+    return out;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_SMOOTH_INT8_HPP
+
+#include <algorithm>  // max, min
+#include <cmath>      // ceil, fabs, nearbyint
+#include <cstddef>    // size_t
+#include <cstdint>    // int8_t
+#include <map>        // map
+#include <optional>   // optional
+#include <set>        // set
+#include <string>     // string
+#include <utility>    // pair
+#include <vector>     // vector
+
+namespace moir::passes {
+
+/// What quantize_int8 did.
+struct int8_report {
+    std::size_t layers = 0;          ///< quantizable layers (int8_layers) with usable weights
+    std::size_t int8_layers = 0;     ///< of them, every activation input quantized and weights i8
+    std::size_t fake_quantizes = 0;  ///< FakeQuantize nodes added (one per tensor)
+    std::size_t weights = 0;         ///< weight constants stored as i8
+    std::vector<std::string> quantized;  ///< names of the layers given int8 weights or inputs, in topological order
+    std::vector<std::string> kept_fp32;  ///< names of the quantizable layers int8_options::keep_fp32 kept in FP32
+    std::vector<std::string> kept_int8_weights;  ///< of those, the ones whose weights are stored i8
+    std::vector<std::string> kept_fp16_weights;  ///< of those, the ones whose weights are stored f16
+    /// Tensors given channel smoothing (int8_options::smooth_alpha), each with its channel spread
+    /// before (channel_spread_ratio), in topological order.
+    std::vector<std::pair<std::string, double>> smoothed;
+};
+
+/// How activations that go below zero are quantized (NNCF's presets).
+enum class activation_scheme {
+    symmetric,   ///< "performance": [-a * 128/127, a], a = max(-low, high); zero point 128
+    asymmetric,  ///< "mixed": [low, high] widened to put 0.0 on a level; any zero point
+};
+
+/// Options of quantize_int8.
+struct int8_options {
+    /// Layers (node names) to leave in FP32: their inputs stay f32 (a FakeQuantize shared with other
+    /// consumers is not fed to them) and they compute in f32 (their weights: compress_kept_weights).
+    /// NNCF's "ignored scope"; the accuracy control (passes/quantize/accuracy_control.hpp) fills it.
+    std::set<std::string> keep_fp32;
+    /// Signed activations: symmetric or asymmetric ranges (see fake_quantize_range).
+    activation_scheme activations = activation_scheme::symmetric;
+    /// Layers of keep_fp32 that still store their weights as per-channel i8 (the same Const i8 ->
+    /// Convert -> Multiply chain; weight-only compression, as NNCF's compress_weights writes it):
+    /// their inputs stay f32 and they compute in f32 on the dequantized weights, at a quarter of the
+    /// storage. The accuracy control fills it with the reverted layers whose weights can stay i8.
+    std::set<std::string> int8_weights;
+    /// Every layer of keep_fp32 stores i8 weights (as if all were named in int8_weights).
+    bool all_kept_int8_weights = false;
+    /// Layers of keep_fp32 (not in int8_weights) whose weights are stored f16 (Const f16 -> Convert
+    /// f32 "decompression", as compress_to_fp16 writes them) when they fit f16's range.
+    std::set<std::string> fp16_weights;
+    /// NNCF's overflow fix: the weights of layers that compute on the INT8 GEMM (Convolution,
+    /// ConvolutionBackpropData, GroupConvolution but for depthwise ones, and MatMul with constant
+    /// weights) are quantized to [-64, 64] (scale max|w| / 64) instead of [-127, 127], so that every
+    /// pair of them fits AVX2's vpmaddubsw kernel (kernels/simd/int8_gemm.hpp: about 1.6x the exact
+    /// vpmaddwd one on AVX2 CPUs without VNNI) at the cost of one bit of weight precision. Depthwise weights, and the
+    /// weight-only i8 weights of layers kept in FP32, keep [-127, 127]: their kernels gain nothing.
+    bool overflow_fix = false;
+    /// Layers that keep [-127, 127] weights under overflow_fix (the accuracy control's step 3b).
+    std::set<std::string> full_range_weights;
+    /// Channel smoothing (passes/quantize/smooth_int8.hpp): 0 turns it off; in (0, 1], the share of
+    /// each channel's spread moved from the activation to the weights, for activations whose
+    /// channel spread is above smooth_ratio and whose quantized consumers are all Convolutions.
+    double smooth_alpha = 0.0;
+    double smooth_ratio = 5.0;  ///< the channel spread (channel_spread_ratio) above which smoothing applies
+};
+
+/// Whether quantize_int8 gives layer n (weights of shape wdims) 7-bit weights under
+/// int8_options::overflow_fix: a Convolution, a ConvolutionBackpropData, a MatMul (all GEMM layers
+/// of the runtime), or a GroupConvolution ([G, Cout/G, Cin/G, ...]) with more than one input or
+/// output channel per group.
+inline bool overflow_fix_applies(const node& n, const shape& wdims) {
+    if (n.is<ops::convolution>() || n.is<ops::convolution_backprop_data>() || n.is<ops::matmul>()) return true;
+    return n.is<ops::group_convolution>() && wdims.size() >= 3 && wdims[1] * wdims[2] > 1;
+}
+
+/// The FakeQuantize range quantize_int8 uses for a calibrated range: {low, high}.
+///   - low >= 0: [0, high] (u8 codes, zero point 0);
+///   - symmetric: [-a * 128/127, a], a = max(-low, high) (the i8 grid; zero point 128);
+///   - asymmetric: 256 levels over [low, high] with 0.0 on a level and neither end clipped: zero
+///     point z = ceil(-low / s0) with s0 = (high - low) / 255, step s = max(-low / z, high / (255 - z))
+///     (at most a few per cent above s0), range [-z * s, (255 - z) * s]. A tensor like HSwish's
+///     output, in [-0.375, 6], keeps all 256 levels for its values where the symmetric range would
+///     use about 135 of them, and its minimum stays in range (rounding z to nearest would clip it).
+/// A range narrower than 1e-6 is widened to it.
+inline std::pair<float, float> fake_quantize_range(const activation_range& r,
+                                                   activation_scheme scheme = activation_scheme::symmetric) {
+    constexpr double tiny = 1e-6;
+    if (r.low >= 0.0) return {0.f, static_cast<float>(std::max(r.high, tiny))};
+    if (scheme == activation_scheme::asymmetric) {
+        const double lo = std::min(r.low, 0.0), hi = std::max(r.high, tiny);
+        // z levels below zero, rounded up so that the low end is never clipped; then the step that
+        // covers both ends
+        const double s0 = (hi - lo) / 255.0;
+        const double z = std::min(254.0, std::ceil(-lo / s0 - 1e-9));
+        const double s = std::max(z > 0 ? -lo / z : 0.0, hi / (255.0 - z));
+        return {static_cast<float>(-z * s), static_cast<float>((255.0 - z) * s)};
+    }
+    const double a = std::max({-r.low, r.high, tiny});
+    return {static_cast<float>(-a * 128.0 / 127.0), static_cast<float>(a)};
+}
+
+/// Symmetric per-channel int8 weights: q (i8, w's shape, in [-max_code, max_code]) and the scale
+/// (f32, scale_shape) = max|w| / max_code per channel, with q * scale within scale / 2 of w.
+/// requires: w f32; scale_shape of w's rank, each dim 1 or w's; 1 <= max_code <= 127.
+inline std::pair<tensor, tensor> quantize_weights_int8(const tensor& w, const shape& scale_shape, int max_code = 127) {
+    MOIR_CHECK(max_code >= 1 && max_code <= 127, error, "the weight code range must be within [1, 127]");
+    const double top = max_code;
+    const shape& ws = w.dims();
+    MOIR_CHECK(scale_shape.size() == ws.size(), error, "the weight scale must have the weights' rank");
+    // the scale element of each weight: row-major index over the dims the scale keeps
+    std::vector<std::size_t> sstride(ws.size(), 0);
+    for (std::size_t i = ws.size(), acc = 1; i-- > 0;) {
+        MOIR_CHECK(scale_shape[i] == 1 || scale_shape[i] == ws[i], error, "the weight scale does not fit the weights");
+        sstride[i] = scale_shape[i] == 1 ? 0 : acc;
+        acc *= static_cast<std::size_t>(scale_shape[i]);
+    }
+    const std::size_t n = w.numel(), ns = numel(scale_shape);
+    std::vector<std::size_t> channel(n);
+    for (std::size_t e = 0; e < n; ++e) {
+        std::size_t rest = e, c = 0;
+        for (std::size_t ax = ws.size(); ax-- > 0;) {
+            const auto d = static_cast<std::size_t>(ws[ax]);
+            c += (rest % d) * sstride[ax];
+            rest /= d;
+        }
+        channel[e] = c;
+    }
+    const float* x = w.data<float>();
+    std::vector<double> maxabs(ns, 0.0);
+    for (std::size_t e = 0; e < n; ++e)
+        if (std::isfinite(x[e])) maxabs[channel[e]] = std::max(maxabs[channel[e]], std::fabs(static_cast<double>(x[e])));
+    std::vector<float> scale(ns);
+    for (std::size_t c = 0; c < ns; ++c) scale[c] = maxabs[c] > 0.0 ? static_cast<float>(maxabs[c] / top) : 1.0f;
+    std::vector<std::int8_t> q(n);
+    for (std::size_t e = 0; e < n; ++e) {
+        const double v = std::nearbyint(static_cast<double>(x[e]) / static_cast<double>(scale[channel[e]]));
+        q[e] = static_cast<std::int8_t>(std::min(top, std::max(-top, std::isfinite(v) ? v : 0.0)));
+    }
+    return {tensor::from_vector(q, ws), tensor::from_vector(scale, scale_shape)};
+}
+
+/// Quantizes m's quantizable layers to INT8 with the calibrated ranges. See the file comment.
+/// requires: `table` from calibrate_int8 on this m (unchanged since). Activations missing from the
+/// table stay f32 (their layer is then not counted as INT8); layers named in opt.keep_fp32 compute
+/// in FP32 (on i8-stored weights when named in opt.int8_weights or opt.all_kept_int8_weights, on
+/// f16-stored ones when named in opt.fp16_weights).
+/// ensures: m validates; ctx (when given) logs the pass as "quantize_int8" with its changes.
+inline int8_report quantize_int8(model& m, const calibration_table& table, pass_context* ctx = nullptr,
+                                 const int8_options& opt = {}) {
+    int8_report rep;
+    std::map<output_ref, node_id> fq_of;       // one FakeQuantize per tensor
+    std::map<std::pair<node_id, int>, output_ref> weights_of;  // one dequantize chain per weight constant and range
+    std::map<node_id, output_ref> fp16_of;     // one f16 decompression chain per weight constant
+    std::map<node_id, std::vector<float>> smooth_of;  // the divisors of each channel-smoothed FakeQuantize
+    std::map<std::pair<node_id, node_id>, node_id> scaled_of;  // weight constant x smoothed FakeQuantize -> W * s
+    // The smoothing of tensor r (range rr) when opt.smooth_alpha asks for it and r fits (smooth_int8.hpp).
+    auto smoothing = [&](output_ref r, const activation_range& rr) -> std::optional<channel_smoothing> {
+        const auto& ps = m.port(r).shape;
+        const std::size_t c = rr.channel_min.size();
+        if (!(opt.smooth_alpha > 0.0) || c == 0 || ps.rank_dynamic || ps.rank() < 3 ||
+            channel_spread_ratio(rr) <= opt.smooth_ratio)
+            return std::nullopt;
+        std::vector<double> wmax(c, 0.0);
+        bool any = false;
+        for (const auto& [cid, port] : m.consumers(r)) {
+            const node& cn = m.nodes[cid];
+            const int8_layer_info CL = int8_layer_of(cn);
+            if (!CL.quantizable || opt.keep_fp32.count(cn.name)) continue;  // reads r itself
+            if (!cn.is<ops::convolution>() || port != 0 || cn.inputs.size() < 2) return std::nullopt;
+            const node& wn = m.nodes[cn.inputs[1].node];
+            if (!wn.is<ops::constant>()) return std::nullopt;
+            const tensor& w = wn.attrs_as<ops::constant>().value;
+            if (w.type() != element_type::f32 || w.dims().size() < 3 || static_cast<std::size_t>(w.dims()[1]) != c)
+                return std::nullopt;
+            const float* wv = w.data<float>();
+            const std::size_t co = static_cast<std::size_t>(w.dims()[0]), taps = w.numel() / (co * c);
+            for (std::size_t i = 0; i < w.numel(); ++i)
+                if (double& m = wmax[(i / taps) % c]; std::isfinite(wv[i])) m = std::max(m, std::fabs(static_cast<double>(wv[i])));
+            any = true;
+        }
+        if (!any) return std::nullopt;
+        return smoothing_of(rr, wmax, std::min(opt.smooth_alpha, 1.0));
+    };
+    auto constant = [&](const tensor& t, const std::string& nm) {
+        const node_id c = m.add<ops::constant>({t}, {}, nm);
+        m.infer_node(c);
+        return output_ref{c, 0};
+    };
+    auto tensor_name = [&](output_ref r) {
+        const node& p = m.nodes[r.node];
+        if (!p.outputs.at(r.port).names.empty()) return p.outputs[r.port].names[0];
+        return r.port ? p.name + ":" + std::to_string(r.port) : p.name;
+    };
+    const std::vector<node_id> order = m.topo_order();
+    for (node_id id : order) {
+        const int8_layer_info L = int8_layer_of(m.nodes[id]);
+        if (!L.quantizable) continue;
+        const bool has_weights = L.weights < m.nodes[id].inputs.size() &&
+                                 m.nodes[m.nodes[id].inputs[L.weights].node].is<ops::constant>() &&
+                                 m.nodes[m.nodes[id].inputs[L.weights].node].attrs_as<ops::constant>().value.type() ==
+                                     element_type::f32;
+        if (L.weights_required && !has_weights) continue;
+        ++rep.layers;
+        // the dequantize chain of the layer's weight constant (one per constant, shared)
+        auto int8_weights = [&](int max_code) {
+            const node_id wid = m.nodes[id].inputs[L.weights].node;
+            auto w = weights_of.find({wid, max_code});
+            if (w == weights_of.end()) {
+                const tensor value = m.nodes[wid].attrs_as<ops::constant>().value;
+                const std::string nm = m.nodes[wid].name + (max_code == 127 ? "" : "/" + std::to_string(max_code));
+                const auto [q, s] = quantize_weights_int8(value, L.scale_shape(m.nodes[id], value.dims()), max_code);
+                const output_ref qc = constant(q, nm + "/int8");
+                const node_id cv = m.add<ops::convert>({element_type::f32}, {qc}, nm + "/dequantize");
+                m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
+                m.infer_node(cv);
+                const output_ref sc = constant(s, nm + "/scale");
+                const node_id mul = m.add<ops::multiply>({}, {{cv, 0}, sc}, nm + "/dequantized");
+                m.infer_node(mul);
+                w = weights_of.emplace(std::make_pair(wid, max_code), output_ref{mul, 0}).first;
+                ++rep.weights;
+            }
+            m.nodes[id].inputs[L.weights] = w->second;
+        };
+        if (opt.keep_fp32.count(m.nodes[id].name)) {
+            rep.kept_fp32.push_back(m.nodes[id].name);
+            if (has_weights && (opt.all_kept_int8_weights || opt.int8_weights.count(m.nodes[id].name))) {
+                int8_weights(127);
+                rep.kept_int8_weights.push_back(m.nodes[id].name);
+            } else if (has_weights && opt.fp16_weights.count(m.nodes[id].name)) {
+                const node_id wid = m.nodes[id].inputs[L.weights].node;
+                const tensor value = m.nodes[wid].attrs_as<ops::constant>().value;
+                if (compress_fp16::fits_f16(value)) {
+                    auto h = fp16_of.find(wid);
+                    if (h == fp16_of.end()) {
+                        const output_ref hc = constant(value.converted(element_type::f16), m.nodes[wid].name + "_compressed");
+                        const node_id cv = m.add<ops::convert>({element_type::f32}, {hc}, m.nodes[wid].name + "/f16");
+                        m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
+                        m.infer_node(cv);
+                        h = fp16_of.emplace(wid, output_ref{cv, 0}).first;
+                    }
+                    m.nodes[id].inputs[L.weights] = h->second;
+                    rep.kept_fp16_weights.push_back(m.nodes[id].name);
+                }
+            }
+            continue;
+        }
+        bool touched = has_weights;
+        bool all = true;
+        for (std::size_t port : L.activations) {
+            if (port >= m.nodes[id].inputs.size()) continue;
+            const output_ref r = m.nodes[id].inputs[port];
+            if (m.nodes[r.node].is<ops::constant>()) continue;  // the weights (or a constant operand)
+            const auto it = table.find(r);
+            if (m.port(r).type != element_type::f32 || it == table.end()) {
+                all = false;
+                continue;
+            }
+            auto f = fq_of.find(r);
+            if (f == fq_of.end()) {
+                const auto sm = smoothing(r, it->second);
+                activation_range ar = it->second;
+                if (sm) ar.low = ar.min = sm->low, ar.high = ar.max = sm->high;
+                const auto [lo, hi] = fake_quantize_range(ar, opt.activations);
+                const auto& ps = m.port(r).shape;
+                const shape one(ps.rank_dynamic ? 0 : ps.rank(), 1);
+                const std::string nm = tensor_name(r) + "/fq";
+                output_ref il = constant(tensor::from_vector(std::vector<float>(1, lo), one), nm + "/input_low");
+                output_ref ih = constant(tensor::from_vector(std::vector<float>(1, hi), one), nm + "/input_high");
+                if (sm) {  // x / s: per-channel input ranges onto the one output range
+                    shape cs = one;
+                    cs[1] = static_cast<std::int64_t>(sm->s.size());
+                    std::vector<float> cl(sm->s.size()), ch(sm->s.size());
+                    for (std::size_t k = 0; k < cl.size(); ++k) cl[k] = lo * sm->s[k], ch[k] = hi * sm->s[k];
+                    il = constant(tensor::from_vector(cl, cs), nm + "/input_low");
+                    ih = constant(tensor::from_vector(ch, cs), nm + "/input_high");
+                    rep.smoothed.emplace_back(tensor_name(r), sm->spread);
+                }
+                const output_ref ol = constant(tensor::from_vector(std::vector<float>(1, lo), one), nm + "/output_low");
+                const output_ref oh = constant(tensor::from_vector(std::vector<float>(1, hi), one), nm + "/output_high");
+                const node_id q = m.add<ops::fake_quantize>({256, ops::auto_broadcast::numpy}, {r, il, ih, ol, oh}, nm);
+                m.infer_node(q);
+                f = fq_of.emplace(r, q).first;
+                if (sm) smooth_of[q] = sm->s;
+                ++rep.fake_quantizes;
+            }
+            m.nodes[id].inputs[port] = output_ref{f->second, 0};
+            touched = true;
+        }
+        if (has_weights && !m.nodes[id].inputs.empty()) {  // a smoothed input: the weights times s (per input channel)
+            const auto sm = smooth_of.find(m.nodes[id].inputs[0].node);
+            const node_id wid = m.nodes[id].inputs[L.weights].node;
+            if (sm != smooth_of.end() && m.nodes[id].is<ops::convolution>()) {
+                auto sc = scaled_of.find({wid, sm->first});
+                if (sc == scaled_of.end()) {
+                    tensor w = m.nodes[wid].attrs_as<ops::constant>().value.converted(element_type::f32);
+                    std::vector<float> v = w.to_vector<float>();
+                    const std::size_t c = sm->second.size(), taps = v.size() / (static_cast<std::size_t>(w.dims()[0]) * c);
+                    for (std::size_t i = 0; i < v.size(); ++i) v[i] *= sm->second[(i / taps) % c];
+                    const output_ref ws = constant(tensor::from_vector(v, w.dims()), m.nodes[wid].name + "/smoothed");
+                    sc = scaled_of.emplace(std::make_pair(wid, sm->first), ws.node).first;
+                }
+                m.nodes[id].inputs[L.weights] = output_ref{sc->second, 0};
+            }
+        }
+        if (has_weights) {
+            const node& wn = m.nodes[m.nodes[id].inputs[L.weights].node];
+            const bool narrow = opt.overflow_fix && !opt.full_range_weights.count(m.nodes[id].name) &&
+                                overflow_fix_applies(m.nodes[id], wn.attrs_as<ops::constant>().value.dims());
+            int8_weights(narrow ? 64 : 127);
+        }
+        rep.int8_layers += all ? 1 : 0;
+        if (touched) rep.quantized.push_back(m.nodes[id].name);
+    }
+    m.remove_dead();
+    m.validate();
+    if (ctx) ctx->log.push_back(pass_record{"quantize_int8", 1, rep.fake_quantizes + rep.weights, m.nodes.size()});
+    return rep;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_QUANTIZE_INT8_HPP
+
+#include <algorithm>   // find, stable_sort
+#include <cstddef>     // size_t
+#include <functional>  // function
+#include <limits>      // numeric_limits
+#include <optional>    // optional, nullopt
+#include <string>      // string, to_string
+#include <utility>     // move, pair
+#include <vector>      // vector
+
+namespace moir::passes {
+
+/// The outputs of a model on each validation input set (outer: sets, inner: model outputs).
+using validation_outputs = std::vector<std::vector<tensor>>;
+/// A validation metric: higher is better. Called with the outputs of the model under test.
+using validation_metric = std::function<double(const validation_outputs&)>;
+
+/// How the accuracy control ranks layers (see the file comment).
+enum class accuracy_ranking { output_error, recovery };
+
+/// Options of quantize_int8_with_accuracy_control.
+struct accuracy_control_options {
+    accuracy_ranking ranking = accuracy_ranking::output_error;
+    double max_drop = 0.01;  ///< the largest accepted metric(FP32) - metric(INT8), in the metric's units
+    std::size_t max_reverted = std::numeric_limits<std::size_t>::max();  ///< at most this many layers go back to FP32
+    std::size_t threads = 1;  ///< threads of the validation runs (0: all)
+    std::function<void(const std::string&)> log;  ///< progress lines, when set
+    bool compress_reverted_weights = true;  ///< step 4 of the file comment
+    /// How every candidate is quantized: its activation scheme, and its keep_fp32 layers (the user's
+    /// ignored scope) stay FP32 in every candidate and are never ranked.
+    int8_options quantization;
+};
+
+/// What the accuracy control did.
+struct accuracy_control_result {
+    model quantized;       ///< the INT8 model finally chosen
+    int8_report report;    ///< quantize_int8's report for it (report.kept_fp32: the reverted layers)
+    double fp32_metric = 0, int8_metric = 0, final_metric = 0;  ///< FP32, all layers INT8, the chosen model
+    std::vector<std::string> reverted;  ///< layers put back into FP32, in the order they were reverted
+    std::vector<std::string> compressed;       ///< of those, the ones whose weights went back to i8 (step 4)
+    std::vector<std::string> compressed_fp16;  ///< and those whose weights went to f16 (step 4)
+    std::vector<std::string> full_range;  ///< reverted layers back in INT8 with 8-bit weights (step 3b)
+    std::size_t validation_runs = 0;    ///< models measured (each over every validation set)
+    bool met = false;                   ///< fp32_metric - final_metric <= max_drop (+ 1e-9 for rounding)
+};
+
+/// The outputs of m on every set, through the compiled plan (re-planned when shapes change).
+inline validation_outputs run_validation(const model& m, const std::vector<std::vector<tensor>>& sets,
+                                         std::size_t threads = 1) {
+    runtime::plan_options po;
+    po.threads = threads;
+    runtime::plan_cache pc(m, po);
+    validation_outputs out;
+    out.reserve(sets.size());
+    for (const auto& s : sets) out.push_back(pc.run(s));
+    return out;
+}
+
+namespace detail {
+/// Calls f(got values, want values, dims) for each output of each set, as doubles, after checking
+/// that got and want have the same sets, outputs and shapes (errors name `what`).
+template <class F>
+void for_each_output_pair(const validation_outputs& got, const validation_outputs& want, const char* what, F&& f) {
+    MOIR_CHECK(got.size() == want.size(), error, std::string(what) + ": " + std::to_string(got.size()) + " sets vs " +
+                                                     std::to_string(want.size()));
+    for (std::size_t s = 0; s < got.size(); ++s) {
+        MOIR_CHECK(got[s].size() == want[s].size(), error, std::string(what) + ": outputs differ in number");
+        for (std::size_t o = 0; o < got[s].size(); ++o) {
+            MOIR_CHECK(got[s][o].dims() == want[s][o].dims(), error, std::string(what) + ": output shapes differ");
+            f(got[s][o].to_vector<double>(), want[s][o].to_vector<double>(), got[s][o].dims());
+        }
+    }
+}
+}  // namespace detail
+
+/// The fraction of positions where got's argmax over the last axis equals want's, over every output
+/// of every set (a scalar or rank-1 output is one position). requires: got and want of the same
+/// model on the same sets. ensures: a value in [0, 1]; 1 when there are no positions.
+inline double top1_agreement(const validation_outputs& got, const validation_outputs& want) {
+    std::size_t same = 0, total = 0;
+    detail::for_each_output_pair(got, want, "top1_agreement",
+                                 [&](const std::vector<double>& g, const std::vector<double>& w, const shape& d) {
+        const std::size_t inner = d.empty() ? 1 : static_cast<std::size_t>(d.back());
+        if (inner == 0) return;
+        for (std::size_t p = 0; p + inner <= g.size(); p += inner) {
+            std::size_t ag = p, aw = p;
+            for (std::size_t i = p; i < p + inner; ++i) {
+                if (g[i] > g[ag]) ag = i;
+                if (w[i] > w[aw]) aw = i;
+            }
+            same += ag == aw;
+            ++total;
+        }
+    });
+    return total ? static_cast<double>(same) / static_cast<double>(total) : 1.0;
+}
+
+/// The mean squared difference between got and want over every element of every output of every
+/// set. requires: got and want of the same model on the same sets. ensures: >= 0; 0 when empty.
+inline double mean_squared_difference(const validation_outputs& got, const validation_outputs& want) {
+    double sum = 0.0;
+    std::size_t n = 0;
+    detail::for_each_output_pair(got, want, "mean_squared_difference",
+                                 [&](const std::vector<double>& g, const std::vector<double>& w, const shape&) {
+        for (std::size_t i = 0; i < g.size(); ++i) sum += (g[i] - w[i]) * (g[i] - w[i]);
+        n += g.size();
+    });
+    return n ? sum / static_cast<double>(n) : 0.0;
+}
+
+/// Quantizes `fp32` (calibrated by `table`) to INT8, reverting layers to FP32 until the metric's drop
+/// from FP32 is at most opt.max_drop (see the file comment). `metric` scores a model's outputs on
+/// `validation`. requires: fp32 is the model calibrate_int8 produced `table` for; validation holds
+/// at least one input set. ensures: result.met tells whether the drop holds; when it never does, the
+/// model with every ranked layer up to max_reverted in FP32 is returned.
+inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
+                                                                   const std::vector<std::vector<tensor>>& validation,
+                                                                   const validation_metric& metric,
+                                                                   const accuracy_control_options& opt = {},
+                                                                   std::optional<double> fp32_metric = std::nullopt,
+                                                                   const validation_outputs* fp32_outputs = nullptr) {
+    MOIR_CHECK(!validation.empty(), error, "accuracy control needs at least one validation input set");
+    accuracy_control_result r;
+    auto say = [&](const std::string& line) {
+        if (opt.log) opt.log(line);
+    };
+    auto quantized_with = [&](const int8_options& io, int8_report* rep) {
+        model q = fp32;
+        const int8_report qr = quantize_int8(q, table, nullptr, io);
+        if (rep) *rep = qr;
+        return q;
+    };
+    auto measure = [&](const model& m) {
+        ++r.validation_runs;
+        return metric(run_validation(m, validation, opt.threads));
+    };
+    // the drop holds: metric(FP32) - metric <= max_drop, up to the rounding of that subtraction (a
+    // top-1 agreement of 0.99 is a drop of 0.010000000000000009 from 1)
+    auto holds = [&](double metric) { return r.fp32_metric - metric <= opt.max_drop + 1e-9; };
+    r.fp32_metric = fp32_metric ? *fp32_metric : measure(fp32);
+    int8_options io = opt.quantization;
+    r.quantized = quantized_with(io, &r.report);
+    r.int8_metric = r.final_metric = measure(r.quantized);
+    say("accuracy control: FP32 metric " + std::to_string(r.fp32_metric) + ", INT8 " + std::to_string(r.int8_metric) +
+        " (drop " + std::to_string(r.fp32_metric - r.int8_metric) + ", allowed " + std::to_string(opt.max_drop) + ")");
+    r.met = holds(r.final_metric);
+    if (r.met || opt.max_reverted == 0) return r;
+
+    // 2. rank (see the file comment)
+    const std::vector<std::string> layers = r.report.quantized;
+    std::vector<double> gain(layers.size());
+    validation_outputs reference;
+    if (opt.ranking == accuracy_ranking::output_error && !fp32_outputs) {
+        ++r.validation_runs;
+        reference = run_validation(fp32, validation, opt.threads);
+        fp32_outputs = &reference;
+    }
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        int8_options one = opt.quantization;
+        if (opt.ranking == accuracy_ranking::output_error) {
+            for (std::size_t j = 0; j < layers.size(); ++j)
+                if (j != i) one.keep_fp32.insert(layers[j]);
+            ++r.validation_runs;
+            gain[i] = mean_squared_difference(run_validation(quantized_with(one, nullptr), validation, opt.threads),
+                                              *fp32_outputs);
+            say("accuracy control: ranking " + std::to_string(i + 1) + "/" + std::to_string(layers.size()) + " " +
+                layers[i] + " alone in INT8: output error " + std::to_string(gain[i]));
+        } else {
+            one.keep_fp32.insert(layers[i]);
+            gain[i] = measure(quantized_with(one, nullptr)) - r.int8_metric;
+            say("accuracy control: ranking " + std::to_string(i + 1) + "/" + std::to_string(layers.size()) + " " +
+                layers[i] + " recovers " + std::to_string(gain[i]));
+        }
+    }
+    std::vector<std::size_t> order(layers.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return gain[a] > gain[b]; });
+
+    // 3. revert in that order until the drop holds
+    for (std::size_t k = 0; k < order.size() && r.reverted.size() < opt.max_reverted; ++k) {
+        io.keep_fp32.insert(layers[order[k]]);
+        r.reverted.push_back(layers[order[k]]);
+        r.quantized = quantized_with(io, &r.report);
+        r.final_metric = measure(r.quantized);
+        say("accuracy control: " + layers[order[k]] + " back to FP32 -> metric " + std::to_string(r.final_metric) +
+            " (drop " + std::to_string(r.fp32_metric - r.final_metric) + ")");
+        r.met = holds(r.final_metric);
+        if (r.met) break;
+    }
+
+    // the reverted layers with constant weights, largest weights first
+    auto reverted_by_size = [&] {
+        std::vector<std::pair<std::size_t, std::string>> by_size;
+        for (const std::string& layer : r.reverted)
+            for (const node& n : fp32.nodes) {
+                if (n.name != layer) continue;
+                const int8_layer_info L = int8_layer_of(n);
+                if (L.weights < n.inputs.size() && fp32.nodes[n.inputs[L.weights].node].is<ops::constant>())
+                    by_size.emplace_back(fp32.nodes[n.inputs[L.weights].node].attrs_as<ops::constant>().value.numel(),
+                                         layer);
+                break;
+            }
+        std::stable_sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        return by_size;
+    };
+    if (!r.met) return r;
+
+    // 3b. under the overflow fix, INT8 again with 8-bit weights where the drop holds
+    if (io.overflow_fix)
+        for (const auto& [size, layer] : reverted_by_size()) {
+            int8_options tried = io;
+            tried.keep_fp32.erase(layer);
+            tried.full_range_weights.insert(layer);
+            int8_report rep;
+            model q = quantized_with(tried, &rep);
+            const double got = measure(q);
+            const bool keep = holds(got);
+            say("accuracy control: " + layer + " in INT8 with 8-bit weights -> metric " + std::to_string(got) +
+                (keep ? ", kept" : ", not kept"));
+            if (!keep) continue;
+            io = tried;
+            r.quantized = std::move(q);
+            r.report = rep;
+            r.final_metric = got;
+            r.full_range.push_back(layer);
+            r.reverted.erase(std::find(r.reverted.begin(), r.reverted.end(), layer));
+        }
+
+    // 4. i8 weights back on the reverted layers that tolerate them, largest first
+    if (!opt.compress_reverted_weights) return r;
+    for (const auto& [size, layer] : reverted_by_size())
+        for (const bool fp16 : {false, true}) {
+            int8_options tried = io;
+            (fp16 ? tried.fp16_weights : tried.int8_weights).insert(layer);
+            int8_report rep;
+            model q = quantized_with(tried, &rep);
+            if (fp16 && rep.kept_fp16_weights.size() == r.report.kept_fp16_weights.size()) break;  // beyond f16
+            const double got = measure(q);
+            const bool keep = holds(got);
+            say("accuracy control: " + layer + " with " + (fp16 ? "f16" : "i8") + " weights (" +
+                std::to_string(size) + " values) -> metric " + std::to_string(got) + (keep ? ", kept" : ", not kept"));
+            if (!keep) continue;
+            io = tried;
+            r.quantized = std::move(q);
+            r.report = rep;
+            r.final_metric = got;
+            (fp16 ? r.compressed_fp16 : r.compressed).push_back(layer);
+            break;
+        }
+    return r;
+}
+
+/// quantize_int8_with_accuracy_control with the built-in metric: top-1 agreement with the FP32
+/// model's own outputs on `validation` (FP32 scores 1 without being run again; max_drop 0.01 = one
+/// position in a hundred).
+inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
+                                                                   const std::vector<std::vector<tensor>>& validation,
+                                                                   const accuracy_control_options& opt = {}) {
+    MOIR_CHECK(!validation.empty(), error, "accuracy control needs at least one validation input set");
+    const validation_outputs reference = run_validation(fp32, validation, opt.threads);
+    return quantize_int8_with_accuracy_control(
+        fp32, table, validation, [&](const validation_outputs& got) { return top1_agreement(got, reference); }, opt,
+        1.0, &reference);
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_ACCURACY_CONTROL_HPP
+#ifndef MOIR_RUNTIME_COMPARE_MODELS_HPP
+#define MOIR_RUNTIME_COMPARE_MODELS_HPP
+
+// Two models that should compute the same thing (before and after optimization, FP32 and FP16),
+// run on the same random inputs by the reference runtime, and their largest output difference:
+// what `moir convert --check N` prints.
+
+
+#include <algorithm>  // max
+#include <cmath>      // fabs, isfinite
+#include <cstddef>    // size_t
+#include <cstdint>    // uint64_t
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir {
+
+/// The largest difference over all outputs and trials.
+struct model_difference {
+    double max_abs_err = 0;    ///< max |a - b| over every element of every output and trial
+    double max_abs_ref = 0;    ///< max |a| of the reference model's outputs
+    std::string worst_output;  ///< the output where max_abs_err was seen
+    bool finite = true;        ///< false when an output of either model was NaN/inf where the other was not
+    /// max_abs_err relative to max_abs_ref (0 when both are 0).
+    double relative() const { return max_abs_ref > 0 ? max_abs_err / max_abs_ref : max_abs_err; }
+};
+
+/// A tensor of the Parameter's type and (static) shape filled with values uniform in [lo, hi) for
+/// floats and integers in [0, 3) for integer types, from a fixed xorshift seed.
+inline tensor random_input(element_type type, const shape& dims, std::uint64_t& seed, double lo = -1, double hi = 1) {
+    tensor t(element_type::f64, dims);
+    for (std::size_t i = 0; i < t.numel(); ++i) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        const double u = static_cast<double>(seed >> 11) / 9007199254740992.0;  // [0, 1)
+        t.data<double>()[i] = is_float(type) ? lo + (hi - lo) * u : static_cast<double>(static_cast<int>(u * 3));
+    }
+    return t.converted(type);
+}
+
+/// Runs `trials` random inputs through `reference` and `candidate` and returns their largest
+/// difference. requires: both models have the same inputs (count, types) and outputs (count);
+/// every input shape of `reference` is static. ensures: throws moir::error naming the input whose
+/// shape is dynamic, or the output whose shapes differ.
+template <class OpSet = opsets::all>
+model_difference compare_models(const model& reference, const model& candidate, std::size_t trials,
+                                 std::uint64_t seed = 0x9E3779B97F4A7C15ull) {
+    MOIR_CHECK(reference.parameters.size() == candidate.parameters.size(), error,
+               "the models have different input counts (" + std::to_string(reference.parameters.size()) + " and " +
+                   std::to_string(candidate.parameters.size()) + ")");
+    MOIR_CHECK(reference.results.size() == candidate.results.size(), error,
+               "the models have different output counts (" + std::to_string(reference.results.size()) + " and " +
+                   std::to_string(candidate.results.size()) + ")");
+    const reference_executor<OpSet> ra(reference), rb(candidate);
+    model_difference d;
+    for (std::size_t t = 0; t < trials; ++t) {
+        std::vector<tensor> in;
+        for (std::size_t i = 0; i < reference.parameters.size(); ++i) {
+            const auto& pa = reference.at(reference.parameters[i]).attrs_as<ops::parameter>();
+            MOIR_CHECK(pa.shape.is_static(), error,
+                       "input '" + reference.input_name(i) + "' has the dynamic shape " + pa.shape.str() +
+                           ": random inputs need static shapes (give --input_shape)");
+            in.push_back(random_input(pa.element_type, pa.shape.dims, seed));
+        }
+        const std::vector<tensor> a = ra.run(in), b = rb.run(in);
+        for (std::size_t o = 0; o < a.size(); ++o) {
+            MOIR_CHECK(a[o].dims() == b[o].dims(), error,
+                       "output '" + reference.output_name(o) + "' has shape [" + to_string(a[o].dims()) +
+                           "] before and [" + to_string(b[o].dims()) + "] after");
+            if (a[o].type() == element_type::boolean || !is_float(a[o].type())) {
+                for (std::size_t k = 0; k < a[o].numel(); ++k)
+                    if (a[o].at_as<double>(k) != b[o].at_as<double>(k)) {
+                        d.max_abs_err = std::max(d.max_abs_err, std::fabs(a[o].at_as<double>(k) - b[o].at_as<double>(k)));
+                        d.worst_output = reference.output_name(o);
+                    }
+                continue;
+            }
+            for (std::size_t k = 0; k < a[o].numel(); ++k) {
+                const double x = a[o].at_as<double>(k), y = b[o].at_as<double>(k);
+                if (std::isfinite(x) != std::isfinite(y)) d.finite = false;
+                if (!std::isfinite(x) || !std::isfinite(y)) continue;
+                d.max_abs_ref = std::max(d.max_abs_ref, std::fabs(x));
+                if (std::fabs(x - y) > d.max_abs_err) {
+                    d.max_abs_err = std::fabs(x - y);
+                    d.worst_output = reference.output_name(o);
+                }
+            }
+        }
+    }
+    return d;
+}
+
+}  // namespace moir
+
+#endif  // MOIR_RUNTIME_COMPARE_MODELS_HPP
+
+#include <cstdlib>     // strtod
+#include <filesystem>  // create_directories, path
+#include <functional>  // function
+#include <map>         // map
+#include <optional>    // optional
+#include <string>      // string
+#include <utility>     // pair
+#include <vector>      // vector
+
+namespace moir {
+
+/// What `moir convert` takes, flag by flag (the Model Optimizer's names and value syntax).
+struct convert_options {
+    std::string input_model;  ///< --input_model: the model file
+    std::string framework;    ///< --framework: a frontend's name; "" recognises the file
+    std::map<std::string, std::string> framework_options;  ///< framework flags (frontends::load_options)
+    std::string output_dir = ".";  ///< --output_dir: where save_ir writes (created when missing)
+    std::string model_name;        ///< --model_name: the IR files' name (default: the model file's stem)
+    std::string input_shape;  ///< --input_shape: "[1,3,640,640]" or "[1,3,224,224],[1,10]"
+    std::string input, output;             ///< --input / --output: cutting (passes/cut.hpp grammar)
+    std::string mean_values, scale_values;  ///< per-channel, "[1,2,3]" or "name[1,2,3],..."
+    std::string scale;                      ///< one divisor for every original input
+    std::string layout, source_layout;      ///< "nhwc", "in(nhwc->nchw)", ...
+    bool reverse_input_channels = false;
+    bool disable_fusing = false;
+    bool compress_to_fp16 = false;
+    bool static_shape = false;              ///< fold shape sub-graphs even without --input_shape
+    std::string data_type = "FP32";         ///< FP32, FP16 (= compress_to_fp16) or INT8
+    // INT8 (data_type INT8)
+    std::string calibration_data;           ///< DIR or NAME=DIR[,NAME=DIR...] of .npy files
+    std::string calibration_method = "percentile";  ///< minmax, percentile or mse
+    std::string quantization_preset = "mixed";      ///< performance (symmetric) or mixed (asymmetric)
+    double calibration_percentile = 99.99;
+    std::size_t calibration_subset = 0;     ///< 0: every set
+    double max_accuracy_drop = -1;          ///< < 0: no accuracy control
+    std::string validation_data;            ///< accuracy-control inputs (default: the calibration data)
+    std::string accuracy_ranking = "output_error";  ///< output_error or recovery
+    std::string keep_fp32;                  ///< layer names kept in FP32, comma-separated
+    std::string fp32_layer_weights = "auto";  ///< auto, int8 or fp32
+    std::string overflow_fix = "disable";     ///< enable: 7-bit convolution and MatMul weights
+    double smooth_quant = 0;                ///< channel smoothing alpha (0: off)
+    double smooth_ratio = 5;                ///< channel spread above which smooth_quant applies
+    // checking
+    std::size_t check = 0;                  ///< random inputs to compare before/after (0: none)
+    double check_tolerance = -1;            ///< < 0: 1e-4 FP32, 1e-2 FP16, 1 INT8
+    std::size_t threads = 0;                ///< for calibration and accuracy control (0: all cores)
+    /// Progress lines of the long steps (calibration, accuracy control); none when empty.
+    std::function<void(const std::string&)> log;
+};
+
+/// What the accuracy control decided (data_type INT8 with max_accuracy_drop >= 0).
+struct accuracy_control_summary {
+    double fp32_metric = 0, int8_metric = 0, final_metric = 0;
+    std::vector<std::string> reverted, compressed, compressed_fp16, full_range;
+    std::size_t validation_runs = 0;
+    bool met = false;
+};
+
+/// What a conversion did, for reports.
+struct conversion_report {
+    std::map<std::string, std::size_t> ops_before, ops_after;  ///< IR op type -> count (no Parameter/Result)
+    std::size_t parameters_before = 0, parameters_after = 0;   ///< weight elements
+    std::vector<passes::pass_record> passes;                   ///< what each pass changed
+    std::vector<std::string> warnings;
+    passes::int8_report int8;                                  ///< data_type INT8
+    std::size_t calibration_sets = 0;
+    std::optional<accuracy_control_summary> accuracy_control;
+    std::optional<model_difference> check;                      ///< options.check > 0
+    /// The options as the IR's <rt_info><conversion_parameters> records them.
+    std::vector<std::pair<std::string, std::string>> ir_parameters;
+};
+
+/// A converted model, the model as loaded (cut and preprocessed, before optimization: --check and
+/// --report compare against it), and the report.
+struct conversion_result {
+    moir::model model;
+    moir::model original;
+    conversion_report report;
+};
+
+/// Op counts by IR type, without Parameter/Result/Const.
+inline std::map<std::string, std::size_t> op_counts(const model& m) {
+    std::map<std::string, std::size_t> ops;
+    for (const auto& n : m.nodes)
+        if (!n.is<ops::parameter>() && !n.is<ops::result>()) ops[std::string(n.op->ir_name)]++;
+    return ops;
+}
+/// The number of weight elements (every Constant's).
+inline std::size_t parameter_count(const model& m) {
+    std::size_t p = 0;
+    for (const auto& n : m.nodes)
+        if (n.is<ops::constant>()) p += n.attrs_as<ops::constant>().value.numel();
+    return p;
+}
+
+namespace detail {
+/// --scale as a number (none when not given). ensures: throws moir::error for other text.
+inline std::optional<double> scale_of(const convert_options& a) {
+    if (a.scale.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(a.scale.c_str(), &end);
+    MOIR_CHECK(end == a.scale.c_str() + a.scale.size(), error, "--scale '" + a.scale + "' is not a number");
+    return v;
+}
+/// Checks the options' syntax and combinations before anything is loaded, and returns the cut.
+inline passes::cut_options check_options(const convert_options& a) {
+    auto member = [](const std::string& v, std::initializer_list<const char*> allowed, const char* flag) {
+        std::string list;
+        for (const char* x : allowed) {
+            if (v == x) return;
+            list += (list.empty() ? "" : ", ") + std::string(x);
+        }
+        throw error(std::string(flag) + " '" + v + "' is not one of " + list);
+    };
+    member(a.data_type, {"FP32", "FP16", "INT8"}, "--data_type");
+    member(a.calibration_method, {"minmax", "percentile", "mse"}, "--calibration_method");
+    member(a.quantization_preset, {"performance", "mixed"}, "--quantization_preset");
+    member(a.accuracy_ranking, {"output_error", "recovery"}, "--accuracy_ranking");
+    member(a.fp32_layer_weights, {"auto", "int8", "fp32"}, "--fp32_layer_weights");
+    member(a.overflow_fix, {"enable", "disable"}, "--overflow_fix");
+    passes::cut_options o;
+    if (!a.input.empty()) {
+        o.inputs = passes::parse_input_specs(a.input);
+        if (!a.input_shape.empty()) o.input_shapes = flags::parse_shapes(a.input_shape);
+    }
+    if (!a.output.empty()) o.outputs = passes::parse_output_specs(a.output);
+    if (!a.mean_values.empty()) passes::parse_values_per_input(a.mean_values, "--mean_values");
+    if (!a.scale_values.empty()) passes::parse_values_per_input(a.scale_values, "--scale_values");
+    if (!a.layout.empty()) passes::parse_layouts(a.layout, "--layout");
+    if (!a.source_layout.empty()) passes::parse_layouts(a.source_layout, "--source_layout");
+    scale_of(a);
+    const bool int8 = a.data_type == "INT8";
+    MOIR_CHECK(!int8 || !a.calibration_data.empty(), error,
+               "--data_type INT8 needs --calibration_data (a folder of .npy inputs, or NAME=DIR per input)");
+    MOIR_CHECK(int8 || a.calibration_data.empty(), error, "--calibration_data is only used with --data_type INT8");
+    MOIR_CHECK(int8 || (a.max_accuracy_drop < 0 && a.validation_data.empty() && a.keep_fp32.empty() &&
+                        a.overflow_fix == "disable" && a.smooth_quant == 0),
+               error,
+               "--max_accuracy_drop, --validation_data, --keep_fp32, --overflow_fix and --smooth_quant are only used "
+               "with --data_type INT8");
+    MOIR_CHECK(a.validation_data.empty() || a.max_accuracy_drop >= 0, error,
+               "--validation_data is only used with --max_accuracy_drop");
+    return o;
+}
+/// Whether --input fixes any shape (then shape sub-graphs fold, as with --input_shape).
+inline bool input_gives_shapes(const passes::cut_options& o) {
+    for (const auto& s : o.inputs)
+        if (s.shape) return true;
+    return !o.input_shapes.empty();
+}
+/// The load request of the options.
+inline frontends::load_request request_of(const convert_options& a) {
+    frontends::load_request r;
+    r.input_model = a.input_model;
+    r.framework = a.framework;
+    r.options.framework_options = a.framework_options;
+    if (!a.input_shape.empty() && a.input.empty()) r.options.input_shapes_by_position = flags::parse_shapes(a.input_shape);
+    return r;
+}
+/// The cut (--input/--output), then the preprocessing, in MO's order. An --input entry that gives
+/// an original input a shape reloads the model with it, so the frontend sees it as --input_shape.
+inline void cut_and_preprocess(const convert_options& a, const passes::cut_options& cuts,
+                               frontends::load_request req, const frontends::frontend_registry& registry, model& m,
+                               std::vector<std::string>& warnings) {
+    if (!cuts.inputs.empty()) {
+        const auto shapes = passes::original_input_shapes(m, cuts);
+        if (!shapes.empty()) {
+            req.options.input_shapes = shapes;
+            m = registry.load(req);
+        }
+    }
+    const passes::cut_report cut = passes::cut(m, cuts);
+    passes::preprocessing_flags f;
+    f.mean_values = a.mean_values;
+    f.scale_values = a.scale_values;
+    f.scale = scale_of(a);
+    f.reverse_input_channels = a.reverse_input_channels;
+    f.layout = a.layout;
+    f.source_layout = a.source_layout;
+    f.not_scaled = cut.created_inputs;
+    const auto specs = passes::preprocessing_from_flags(m, f);
+    if (specs.empty()) return;
+    for (const auto& w : passes::apply_preprocessing(m, specs).warnings) warnings.push_back(w);
+}
+/// The options as <rt_info><conversion_parameters>.
+inline std::vector<std::pair<std::string, std::string>> ir_parameters(const convert_options& a, const std::string& framework,
+                                                                      const passes::int8_report& int8_rep,
+                                                                      const std::vector<std::string>& full_range) {
+    const bool int8 = a.data_type == "INT8";
+    const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
+    auto joined = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+        return s;
+    };
+    std::vector<std::pair<std::string, std::string>> params{{"input_model", a.input_model}, {"framework", framework}};
+    if (!a.input_shape.empty()) params.emplace_back("input_shape", a.input_shape);
+    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"input", &a.input}, {"output", &a.output},
+                                     {"mean_values", &a.mean_values}, {"scale_values", &a.scale_values},
+                                     {"scale", &a.scale}, {"layout", &a.layout}, {"source_layout", &a.source_layout}})
+        if (!value->empty()) params.emplace_back(key, *value);
+    for (const auto& [key, value] : a.framework_options) params.emplace_back(key, value);
+    if (a.reverse_input_channels) params.emplace_back("reverse_input_channels", "True");
+    if (a.disable_fusing) params.emplace_back("disable_fusing", "True");
+    if (fp16) params.emplace_back("compress_to_fp16", "True");
+    if (a.data_type != "FP32") params.emplace_back("data_type", a.data_type);
+    if (int8) {
+        params.emplace_back("calibration_data", a.calibration_data);
+        params.emplace_back("calibration_method", a.calibration_method);
+        params.emplace_back("quantization_preset", a.quantization_preset);
+        if (a.overflow_fix == "enable") params.emplace_back("overflow_fix", "enable");
+        if (a.smooth_quant > 0) {
+            params.emplace_back("smooth_quant", std::to_string(a.smooth_quant));
+            params.emplace_back("smooth_ratio", std::to_string(a.smooth_ratio));
+            std::vector<std::string> sm;
+            for (const auto& [t, r] : int8_rep.smoothed) sm.push_back(t);
+            if (!sm.empty()) params.emplace_back("smoothed_activations", joined(sm));
+        }
+        if (!full_range.empty()) params.emplace_back("int8_layers_with_8bit_weights", joined(full_range));
+        if (a.calibration_subset) params.emplace_back("calibration_subset", std::to_string(a.calibration_subset));
+        if (a.max_accuracy_drop >= 0) params.emplace_back("max_accuracy_drop", std::to_string(a.max_accuracy_drop));
+        if (!int8_rep.kept_fp32.empty()) {
+            params.emplace_back("keep_fp32", joined(int8_rep.kept_fp32));
+            params.emplace_back("fp32_layer_weights", a.fp32_layer_weights);
+            if (!int8_rep.kept_int8_weights.empty())
+                params.emplace_back("fp32_layers_with_int8_weights", joined(int8_rep.kept_int8_weights));
+            if (!int8_rep.kept_fp16_weights.empty())
+                params.emplace_back("fp32_layers_with_fp16_weights", joined(int8_rep.kept_fp16_weights));
+        }
+    }
+    if (a.static_shape) params.emplace_back("static_shape", "True");
+    return params;
+}
+}  // namespace detail
+
+/// Converts the model options.input_model names, as `moir convert` does (without writing it).
+/// ensures: the converted model and the report; throws moir::error naming the flag, file, node and
+/// reason for bad options, unreadable or unsupported models, failed calibration, or a --check
+/// difference above the tolerance. Options are checked before the model is loaded.
+inline conversion_result convert(const convert_options& a,
+                                 const frontends::frontend_registry& registry = default_registry()) {
+    const passes::cut_options cuts = detail::check_options(a);
+    const bool int8 = a.data_type == "INT8";
+    const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
+    const frontends::load_request req = detail::request_of(a);
+    const std::string framework = registry.pick(req).name;
+    conversion_result out;
+    conversion_report& rep = out.report;
+    model m = registry.load(req);
+    detail::cut_and_preprocess(a, cuts, req, registry, m, rep.warnings);
+    rep.ops_before = op_counts(m);
+    rep.parameters_before = parameter_count(m);
+    out.original = m;  // tensors are shared, not copied
+    passes::pass_context ctx;
+    ctx.fusions = !a.disable_fusing;
+    ctx.fold_shapes = !a.input_shape.empty() || a.static_shape || detail::input_gives_shapes(cuts);
+    passes::optimize(m, ctx);
+    std::vector<std::string> full_range;
+    if (int8) {
+        // calibrate the optimized FP32 model (BatchNorm folded): its weights are the ones quantized
+        const calibration_sets data = read_calibration_data(m, a.calibration_data, a.calibration_subset);
+        rep.calibration_sets = data.sets.size();
+        passes::calibration_options co;
+        co.method = a.calibration_method == "minmax" ? passes::calibration_method::minmax
+                    : a.calibration_method == "mse"  ? passes::calibration_method::mse
+                                                     : passes::calibration_method::percentile;
+        co.percentile = a.calibration_percentile;
+        const passes::calibration_table table = run_calibration(m, data, co, a.log);
+        passes::int8_options io;
+        io.activations = a.quantization_preset == "performance" ? passes::activation_scheme::symmetric
+                                                                : passes::activation_scheme::asymmetric;
+        io.all_kept_int8_weights = a.fp32_layer_weights == "int8";
+        io.overflow_fix = a.overflow_fix == "enable";
+        io.smooth_alpha = a.smooth_quant;
+        io.smooth_ratio = a.smooth_ratio;
+        for (const auto& layer : flags::split_list(a.keep_fp32, ',')) {
+            bool found = false;
+            for (const auto& n : m.nodes) found = found || n.name == layer;
+            MOIR_CHECK(found, error, "--keep_fp32: the model has no layer '" + layer + "'");
+            io.keep_fp32.insert(layer);
+        }
+        if (a.max_accuracy_drop >= 0) {
+            const calibration_sets validation =
+                a.validation_data.empty() ? data : read_calibration_data(m, a.validation_data, 0);
+            passes::accuracy_control_options ao;
+            ao.max_drop = a.max_accuracy_drop;
+            ao.threads = a.threads;
+            ao.log = a.log;
+            ao.quantization = io;  // the user's layers stay FP32 in every candidate
+            ao.compress_reverted_weights = a.fp32_layer_weights == "auto";
+            ao.ranking = a.accuracy_ranking == "recovery" ? passes::accuracy_ranking::recovery
+                                                          : passes::accuracy_ranking::output_error;
+            auto ac = passes::quantize_int8_with_accuracy_control(m, table, validation.sets, ao);
+            rep.accuracy_control = accuracy_control_summary{ac.fp32_metric, ac.int8_metric, ac.final_metric,
+                                                            ac.reverted,    ac.compressed,  ac.compressed_fp16,
+                                                            ac.full_range,  ac.validation_runs, ac.met};
+            full_range = ac.full_range;
+            m = std::move(ac.quantized);
+            rep.int8 = ac.report;
+            ctx.log.push_back(passes::pass_record{"quantize_int8", 1, rep.int8.fake_quantizes + rep.int8.weights,
+                                                  m.nodes.size()});
+        } else {
+            rep.int8 = passes::quantize_int8(m, table, &ctx, io);
+        }
+    }
+    if (fp16) passes::compress_weights_to_fp16(m, ctx);
+    if (a.check) {
+        const double tol = a.check_tolerance >= 0 ? a.check_tolerance : int8 ? 1.0 : fp16 ? 1e-2 : 1e-4;
+        const model_difference d = compare_models<>(out.original, m, a.check);
+        rep.check = d;
+        MOIR_CHECK(d.finite, error, "--check: the converted model gives non-finite values where the original does not");
+        MOIR_CHECK(d.relative() <= tol, error,
+                   "--check: the converted model differs from the original by " + std::to_string(d.relative()) +
+                       " (relative), above the tolerance " + std::to_string(tol) + "; no IR written");
+    }
+    rep.ops_after = op_counts(m);
+    rep.parameters_after = parameter_count(m);
+    rep.passes = ctx.log;
+    rep.ir_parameters = detail::ir_parameters(a, framework, rep.int8, full_range);
+    out.model = std::move(m);
+    return out;
+}
+
+/// The two files of a written IR.
+struct saved_ir {
+    std::string xml, bin;
+};
+
+/// Writes r.model as IR `name`.xml/.bin into `output_dir` (created when missing), with the
+/// conversion parameters in its rt_info; the model takes `name`. ensures: throws moir::error naming
+/// the folder or file when it cannot be written, or when `name` is not a plain file name.
+inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, const std::string& name) {
+    MOIR_CHECK(!name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos, error,
+               "--model_name '" + name + "' must be a plain file name (no '/', not '.' or '..')");
+    std::error_code ec;
+    const std::filesystem::path dir = output_dir.empty() ? std::filesystem::path(".") : std::filesystem::path(output_dir);
+    if (!std::filesystem::exists(dir, ec)) {
+        std::filesystem::create_directories(dir, ec);
+        MOIR_CHECK(!ec, error, "--output_dir " + dir.string() + ": cannot create the folder: " + ec.message());
+    }
+    MOIR_CHECK(std::filesystem::is_directory(dir, ec), error, "--output_dir " + dir.string() + " is not a folder");
+    r.model.name = name;
+    saved_ir files{(dir / (name + ".xml")).string(), (dir / (name + ".bin")).string()};
+    ir::save<>(r.model, files.xml, files.bin, r.report.ir_parameters);
+    return files;
+}
+
+/// save_ir into options.output_dir as options.model_name (default: the model file's stem).
+inline saved_ir save_ir(conversion_result& r, const convert_options& options) {
+    const std::string name =
+        options.model_name.empty() ? std::filesystem::path(options.input_model).stem().string() : options.model_name;
+    return save_ir(r, options.output_dir, name);
+}
+
+}  // namespace moir
+
+#endif  // MOIR_CONVERT_HPP
 
 #endif  // MOIR_MOIR_HPP

@@ -1,6 +1,7 @@
 // The ONNX backend node test suite (Debian libonnx-testdata 1.12.0) run through moir's ONNX frontend
 // and reference runtime. Each case: model.onnx + test_data_set_0/input_N.pb -> compare every output
-// with output_N.pb (floats: |a-b| <= 1e-5 + 1e-3*|b|; integers and bools exactly; shapes exactly).
+// with output_N.pb (floats: |a-b| <= 1e-5 + 1e-3*|b|; integers and bools exactly; shapes exactly),
+// and every output must carry the graph's output name.
 //
 //   onnx_backend [--data DIR] [--expected FILE] [--filter TEXT] [--write-expected FILE] [--verbose] [--isolate]
 //
@@ -62,7 +63,13 @@ std::string compare(const moir::tensor& got, const moir::tensor& want, const std
 /// Runs one case; "" on success, else the reason.
 std::string run_case(const fs::path& dir) {
     try {
-        const moir::model m = moir::onnx::load((dir / "model.onnx").string());
+        const auto pm = moir::onnx::proto::load_model_file((dir / "model.onnx").string());
+        const moir::model m = moir::onnx::convert(pm, (dir / "model.onnx").string());
+        // users find each output under the graph's output name, whatever node came to produce it
+        for (std::size_t i = 0; i < m.results.size() && i < pm.graph.output.size(); ++i)
+            if (m.output_name(i) != pm.graph.output[i].name)
+                return "output " + std::to_string(i) + " is named '" + m.output_name(i) + "', the graph calls it '" +
+                       pm.graph.output[i].name + "'";
         const fs::path data = dir / "test_data_set_0";
         std::vector<moir::tensor> inputs;
         for (std::size_t i = 0; i < m.parameters.size(); ++i) {

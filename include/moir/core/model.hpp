@@ -8,7 +8,7 @@
 
 #include <moir/core/errors.hpp>
 #include <moir/ops/constant.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <algorithm>    // find
 #include <any>          // any, any_cast
@@ -231,11 +231,14 @@ public:
     /// The producer of model output i (the input of Result i).
     output_ref output(std::size_t i) const { return nodes.at(results.at(i)).inputs.at(0); }
 
-    /// The name users know output i by: the first tensor name of its producer port, else the
-    /// Result's name.
+    /// The name users know output i by: the Result's name when it is one of the producer port's
+    /// tensor names (frontends name each Result after its graph output, and passes keep that name
+    /// on whichever port comes to feed it), else the port's first tensor name, else the Result's name.
     std::string output_name(std::size_t i) const {
         const auto& p = port(output(i));
-        return p.names.empty() ? nodes.at(results.at(i)).name : p.names.front();
+        const std::string& result = nodes.at(results.at(i)).name;
+        if (p.names.empty() || std::find(p.names.begin(), p.names.end(), result) != p.names.end()) return result;
+        return p.names.front();
     }
     /// The name of input i: the first tensor name of the Parameter's port, else the node name.
     std::string input_name(std::size_t i) const {

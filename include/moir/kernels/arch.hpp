@@ -8,7 +8,7 @@
 //                         so its kernels can be instantiated here (from __AVX2__, __AVX512F__, ... macros)
 //   available()           run time: the CPU (and OS) running the program has the ISA (CPUID through
 //                         __builtin_cpu_supports; moir checks this itself, never through xsimd::dispatch,
-//                         which picks arches the CPU lacks in xsimd 8.1, see house style 3.1)
+//                         which in xsimd 8.1, Debian 12's, can pick arches the CPU lacks)
 //   alignment()           the vector size in bytes
 //
 // arch::reference (kernels/kernel.hpp) is the portable scalar arch. This header does not include xsimd:

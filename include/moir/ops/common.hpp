@@ -8,7 +8,7 @@
 
 #include <moir/core/errors.hpp>
 #include <moir/core/shape.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <cstdint>      // int64_t

@@ -1,7 +1,7 @@
 #ifndef MOIR_OPS_CONSTANT_HPP
 #define MOIR_OPS_CONSTANT_HPP
 
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <string_view>  // string_view

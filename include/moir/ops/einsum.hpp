@@ -2,7 +2,7 @@
 #define MOIR_OPS_EINSUM_HPP
 
 #include <moir/core/errors.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <algorithm>    // sort
 #include <array>        // array

@@ -3,7 +3,7 @@
 
 #include <moir/core/errors.hpp>
 #include <moir/ops/common.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <cstdint>      // int64_t

@@ -2,7 +2,7 @@
 #define MOIR_OPS_GRID_SAMPLE_HPP
 
 #include <moir/core/errors.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <cstddef>      // size_t

@@ -2,7 +2,7 @@
 #define MOIR_OPS_IS_NAN_HPP
 
 #include <moir/core/errors.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <cstddef>      // size_t
 #include <string_view>  // string_view

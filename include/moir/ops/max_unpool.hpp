@@ -4,7 +4,7 @@
 #include <moir/core/errors.hpp>
 #include <moir/ops/common.hpp>
 #include <moir/ops/convolution.hpp>  // detail::spatial_attr
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <cstddef>      // size_t

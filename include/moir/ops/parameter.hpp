@@ -1,7 +1,7 @@
 #ifndef MOIR_OPS_PARAMETER_HPP
 #define MOIR_OPS_PARAMETER_HPP
 
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <string_view>  // string_view

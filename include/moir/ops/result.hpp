@@ -1,7 +1,7 @@
 #ifndef MOIR_OPS_RESULT_HPP
 #define MOIR_OPS_RESULT_HPP
 
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <string_view>  // string_view
 

@@ -2,7 +2,7 @@
 #define MOIR_OPS_SHAPE_OF_HPP
 
 #include <moir/core/errors.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <cstdint>      // int32_t, int64_t

@@ -2,7 +2,7 @@
 #define MOIR_OPS_SOFTMAX_HPP
 
 #include <moir/core/errors.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <array>        // array
 #include <cstdint>      // int64_t

@@ -4,7 +4,7 @@
 #include <moir/core/errors.hpp>
 #include <moir/core/tensor.hpp>
 #include <moir/ops/common.hpp>
-#include <moir/ops/op_concept.hpp>
+#include <moir/core/op.hpp>
 
 #include <algorithm>    // stable_sort, sort
 #include <array>        // array

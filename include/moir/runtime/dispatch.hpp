@@ -4,7 +4,7 @@
 // Run-time choice of the fast-kernel arch: the best arch that is both compiled into the program
 // (compiled_in<Arch>) and available on the CPU running it (Arch::available(), CPUID), walking
 // arch::fast_arches best first; arch::reference always qualifies. moir does this itself rather than
-// through xsimd::dispatch (xsimd 8.1 can pick an arch the CPU lacks, house style 3.1).
+// through xsimd::dispatch: the xsimd 8.1 that Debian 12 ships can pick an arch the CPU lacks.
 //
 // compiled_in<Arch>: this TU is compiled with Arch's flags, or MOIR_WITH_<ARCH>_KERNELS is defined
 // non-zero and another TU holds MOIR_INSTANTIATE_KERNELS(Arch) (runtime/instantiate.hpp).

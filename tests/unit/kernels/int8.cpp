@@ -11,7 +11,7 @@
 
 #include "support.hpp"
 
-#include <moir/kernels/reference/int8_gemm.hpp>
+#include <unit/kernels/int8_oracle.hpp>
 
 #include <cmath>    // nextafter, sqrt
 #include <iterator>  // size

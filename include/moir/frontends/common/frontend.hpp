@@ -229,19 +229,14 @@ public:
         return it->second;
     }
 
-    /// Adds the Result of graph output `tensor`, named after it; the name goes first among its
-    /// producer's tensor names, so that `model::output_name` gives it back.
+    /// Adds the Result of graph output `tensor`, named after it (and the name is among its
+    /// producer's tensor names), so that `model::output_name` gives it back after any pass.
     /// ensures: throws moir::parse_error "<source>: output 'x' is produced by no node".
     node_id add_result(const std::string& tensor) {
         std::optional<output_ref> src = find(tensor);
         if (!src && lazy_) src = lazy_(tensor);
         MOIR_CHECK(src, parse_error, source_ + ": output '" + tensor + "' is produced by no node");
         bind(tensor, *src);
-        auto& names = m_->at(src->node).outputs.at(src->port).names;
-        std::vector<std::string> reordered{tensor};
-        for (const auto& n : names)
-            if (n != tensor) reordered.push_back(n);
-        names = std::move(reordered);
         const node_id r = m_->add<ops::result>({}, {*src}, tensor);
         m_->results.push_back(r);
         return r;

@@ -1,23 +1,24 @@
-#ifndef MOIR_TOOLS_CLI_CALIBRATION_HPP
-#define MOIR_TOOLS_CLI_CALIBRATION_HPP
+#ifndef MOIR_CONVERT_CALIBRATION_DATA_HPP
+#define MOIR_CONVERT_CALIBRATION_DATA_HPP
 
-// `moir convert --data_type INT8`: reading --calibration_data (a folder of .npy files for a
-// single-input model, or NAME=DIR per input, the folders' files paired by sorted name), checking
-// every file against the model's inputs before the long run starts, and running the calibration
-// with progress lines on stderr.
+// INT8 conversion's inputs: reading --calibration_data (a folder of .npy files for a single-input
+// model, or NAME=DIR per input, the folders' files paired by sorted name), checking every file
+// against the model's inputs before the long run starts, and running the calibration with progress
+// lines sent to a log function.
 
-#include "common.hpp"
-
+#include <moir/convert/flags.hpp>
 #include <moir/io/npy.hpp>
+#include <moir/frontends/common/frontend.hpp>
 #include <moir/passes/quantize/calibrate_int8.hpp>
 
 #include <algorithm>  // find, min, sort, stable_sort
-#include <cstddef>    // size_t
-#include <iostream>   // cerr
-#include <string>     // string
+#include <cstddef>     // size_t
+#include <filesystem>  // directory_iterator, exists, is_directory
+#include <functional>  // function
+#include <string>      // string
 #include <vector>     // vector
 
-namespace moir::cli {
+namespace moir {
 
 /// What --calibration_data and --calibration_subset give: one input set per run, in model input order.
 struct calibration_sets {
@@ -29,11 +30,11 @@ namespace detail {
 /// The .npy files of a calibration folder, sorted by name. ensures: throws naming the folder when
 /// it is missing, not a folder, or holds no .npy file.
 inline std::vector<std::string> calibration_files(const std::string& dir) {
-    MOIR_CHECK(fs::exists(dir), error, "--calibration_data " + dir + ": no such folder");
-    MOIR_CHECK(fs::is_directory(dir), error, "--calibration_data " + dir + ": not a folder");
+    MOIR_CHECK(std::filesystem::exists(dir), error, "--calibration_data " + dir + ": no such folder");
+    MOIR_CHECK(std::filesystem::is_directory(dir), error, "--calibration_data " + dir + ": not a folder");
     std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(dir))
-        if (e.is_regular_file() && extension(e.path().string()) == ".npy") files.push_back(e.path().string());
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.is_regular_file() && frontends::extension_of(e.path().string()) == ".npy") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     MOIR_CHECK(!files.empty(), error, "--calibration_data " + dir + ": the folder holds no .npy file");
     return files;
@@ -73,7 +74,7 @@ inline tensor calibration_tensor(const model& m, std::size_t i, const std::strin
 /// loaded; throws moir::error naming the flag, folder or file and the reason otherwise.
 inline calibration_sets read_calibration_data(const model& m, const std::string& spec, std::size_t subset) {
     std::vector<std::vector<std::string>> files(m.parameters.size());
-    const std::vector<std::string> parts = split_list(spec, ',');
+    const std::vector<std::string> parts = flags::split_list(spec, ',');
     MOIR_CHECK(!parts.empty(), error, "--calibration_data is empty");
     for (const auto& part : parts) {
         const auto eq = part.find('=');
@@ -120,10 +121,12 @@ inline calibration_sets read_calibration_data(const model& m, const std::string&
     return out;
 }
 
-/// Calibrates m on the sets, printing "calibrating: k/N" lines to stderr (about 20 of them, and
-/// the last). The sets run grouped by shape, so the plan compiles once per distinct shape.
+/// Calibrates m on the sets, sending "calibrating: k/N" lines to `log` (about 20 of them, and the
+/// last; none when log is empty). The sets run grouped by shape, so the plan compiles once per
+/// distinct shape.
 inline passes::calibration_table run_calibration(const model& m, const calibration_sets& data,
-                                                 passes::calibration_options opt) {
+                                                 passes::calibration_options opt,
+                                                 const std::function<void(const std::string&)>& log = {}) {
     std::vector<std::size_t> order(data.sets.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     auto dims_of = [&](std::size_t i) {
@@ -134,7 +137,8 @@ inline passes::calibration_table run_calibration(const model& m, const calibrati
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return dims_of(a) < dims_of(b); });
     const std::size_t total = order.size(), every = std::max<std::size_t>(1, total / 20);
     opt.progress = [&](std::size_t done, std::size_t all) {
-        if (done % every == 0 || done == all) std::cerr << "calibrating: " << done << "/" << all << std::endl;
+        if (log && (done % every == 0 || done == all))
+            log("calibrating: " + std::to_string(done) + "/" + std::to_string(all));
     };
     std::size_t current = 0;
     try {
@@ -150,6 +154,6 @@ inline passes::calibration_table run_calibration(const model& m, const calibrati
     }
 }
 
-}  // namespace moir::cli
+}  // namespace moir
 
-#endif  // MOIR_TOOLS_CLI_CALIBRATION_HPP
+#endif  // MOIR_CONVERT_CALIBRATION_DATA_HPP

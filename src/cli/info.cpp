@@ -1,30 +1,25 @@
-#ifndef MOIR_TOOLS_CLI_INFO_HPP
-#define MOIR_TOOLS_CLI_INFO_HPP
-
 // `moir info`: what a model takes, gives and holds.
 
-#include "common.hpp"
+#include "cli.hpp"
+
+#include <moir/ops/constant.hpp>
+#include <moir/ops/parameter.hpp>
+#include <moir/ops/result.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>  // cout
 #include <map>       // map
+#include <memory>    // make_shared
 #include <utility>   // pair
 
 namespace moir::cli {
 
-struct info_args {
-    std::string model_path;
-};
+namespace {
 
-inline void add_info(CLI::App& app, info_args& a) {
-    auto* c = app.add_subcommand("info", "Print a model's inputs, outputs, op counts and parameters");
-    c->add_option("model", a.model_path, "The model (.xml or .onnx)")->required();
-}
-
-inline int run_info(const info_args& a) {
-    const model m = load_model(a.model_path);
-    std::cout << "model: " << a.model_path << " (" << m.name << ")\n";
+int run_info(const std::string& path, const frontends::frontend_registry& registry) {
+    const model m = load_model(registry, path);
+    std::cout << "model: " << path << " (" << m.name << ")\n";
     std::cout << "inputs:\n";
     for (std::size_t i = 0; i < m.parameters.size(); ++i) {
         const auto& p = m.at(m.parameters[i]).outputs[0];
@@ -65,6 +60,13 @@ inline int run_info(const info_args& a) {
     return 0;
 }
 
-}  // namespace moir::cli
+}  // namespace
 
-#endif  // MOIR_TOOLS_CLI_INFO_HPP
+command add_info(CLI::App& app, const frontends::frontend_registry& registry) {
+    auto path = std::make_shared<std::string>();
+    auto* c = app.add_subcommand("info", "Print a model's inputs, outputs, op counts and parameters");
+    c->add_option("model", *path, "The model (" + registry.names() + ")")->required();
+    return [path, &registry]() { return run_info(*path, registry); };
+}
+
+}  // namespace moir::cli

@@ -1,5 +1,5 @@
-#ifndef MOIR_OPS_OP_CONCEPT_HPP
-#define MOIR_OPS_OP_CONCEPT_HPP
+#ifndef MOIR_CORE_OP_HPP
+#define MOIR_CORE_OP_HPP
 
 // THE OP CONCEPT. An op is an empty struct type in namespace moir::ops:
 //
@@ -111,4 +111,4 @@ inline std::string describe_inputs(const port_descs& in) {
 
 }  // namespace moir
 
-#endif  // MOIR_OPS_OP_CONCEPT_HPP
+#endif  // MOIR_CORE_OP_HPP

@@ -1,9 +1,6 @@
-#ifndef MOIR_TOOLS_CLI_RUN_HPP
-#define MOIR_TOOLS_CLI_RUN_HPP
+// `moir run`: run a model on .npy inputs, write one .npy per output, named after the graph's output.
 
-// `moir run`: run a model on .npy inputs, write one .npy per output.
-
-#include "common.hpp"
+#include "cli.hpp"
 
 #include <moir/io/npy.hpp>
 #include <moir/runtime/plan.hpp>
@@ -13,11 +10,13 @@
 
 #include <algorithm>  // sort
 #include <iostream>   // cout
-#include <memory>     // unique_ptr
+#include <memory>     // unique_ptr, make_shared
 #include <string>     // string
 #include <vector>     // vector
 
 namespace moir::cli {
+
+namespace {
 
 struct run_args {
     std::string model_path;
@@ -26,9 +25,15 @@ struct run_args {
     std::size_t threads = 0;  ///< 0: the reference executor; N: the compiled plan with N threads
 };
 
-inline void add_run(CLI::App& app, run_args& a) {
+int run_run(const run_args& a, const frontends::frontend_registry& registry);
+
+}  // namespace
+
+command add_run(CLI::App& app, const frontends::frontend_registry& registry) {
+    auto args = std::make_shared<run_args>();
+    run_args& a = *args;
     auto* c = app.add_subcommand("run", "Run a model on .npy inputs and write one .npy per output");
-    c->add_option("--model,-m", a.model_path, "The model (.xml or .onnx)")->required();
+    c->add_option("--model,-m", a.model_path, "The model (" + registry.names() + ")")->required();
     c->add_option("--input,-i", a.inputs,
                   "NAME=FILE.npy, or NAME=DIR to run once per .npy file in DIR (sorted); "
                   "a single-input model also takes FILE.npy or DIR")
@@ -36,11 +41,12 @@ inline void add_run(CLI::App& app, run_args& a) {
     c->add_option("--output_dir,-o", a.output_dir, "Folder for the outputs (default: the current folder)");
     c->add_option("--threads,-t", a.threads,
                   "Run on the compiled plan (fast kernels) with N threads; default: the reference executor");
+    return [args, &registry]() { return run_run(*args, registry); };
 }
 
-namespace detail {
+namespace {
 /// The .npy files of a folder, sorted by name.
-inline std::vector<std::string> npy_files(const std::string& dir) {
+std::vector<std::string> npy_files(const std::string& dir) {
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(dir))
         if (e.is_regular_file() && extension(e.path().string()) == ".npy") files.push_back(e.path().string());
@@ -50,17 +56,14 @@ inline std::vector<std::string> npy_files(const std::string& dir) {
 }
 
 /// t converted to the model input's element type (any numeric .npy is accepted).
-inline tensor to_input_type(const tensor& t, element_type want, const std::string& file) {
+tensor to_input_type(const tensor& t, element_type want, const std::string& file) {
     if (t.type() == want) return t;
     MOIR_CHECK(want != element_type::boolean || t.type() == element_type::boolean, error,
                file + ": the model expects a boolean input");
     return t.converted(want);
 }
-}  // namespace detail
-
-inline int run_run(const run_args& a) {
-    const model m = load_model(a.model_path);
-    MOIR_CHECK(fs::is_directory(a.output_dir), error, "--output_dir " + a.output_dir + " is not an existing folder");
+int run_run(const run_args& a, const frontends::frontend_registry& registry) {
+    const model m = load_model(registry, a.model_path);
     // bind each --input to a model input: one file or a sorted folder of files
     std::vector<std::vector<std::string>> files(m.parameters.size());
     for (const auto& spec : a.inputs) {
@@ -88,7 +91,7 @@ inline int run_run(const run_args& a) {
         }
         MOIR_CHECK(files[idx].empty(), error, "--input " + spec + ": input '" + name + "' is given twice");
         MOIR_CHECK(fs::exists(path), error, "cannot open " + path + ": no such file or folder");
-        files[idx] = fs::is_directory(path) ? detail::npy_files(path) : std::vector<std::string>{path};
+        files[idx] = fs::is_directory(path) ? npy_files(path) : std::vector<std::string>{path};
     }
     std::size_t runs = 1;
     bool batch = false;
@@ -122,7 +125,7 @@ inline int run_run(const run_args& a) {
             const std::string& file = files[i].size() == 1 ? files[i][0] : files[i][r];
             if (files[i].size() > 1 && stem.empty()) stem = fs::path(file).stem().string();
             const auto& p = m.at(m.parameters[i]).attrs_as<ops::parameter>();
-            in.push_back(detail::to_input_type(npy::load(file), p.element_type, file));
+            in.push_back(to_input_type(npy::load(file), p.element_type, file));
         }
         if (batch && stem.empty()) stem = fs::path(files[0][0]).stem().string();
         const auto out = fast ? fast->run(in) : ex.run(in);
@@ -140,6 +143,6 @@ inline int run_run(const run_args& a) {
     return 0;
 }
 
-}  // namespace moir::cli
+}  // namespace
 
-#endif  // MOIR_TOOLS_CLI_RUN_HPP
+}  // namespace moir::cli

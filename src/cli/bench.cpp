@@ -1,11 +1,8 @@
-#ifndef MOIR_TOOLS_CLI_BENCH_HPP
-#define MOIR_TOOLS_CLI_BENCH_HPP
-
 // `moir bench`: latency and throughput of a model on the compiled plan (runtime/plan.hpp), in the
 // manner of OpenVINO's benchmark_app: warm-up runs, then timed synchronous runs; prints the median,
 // min, p90 latency and the throughput, optionally as one JSON object and with a per-step table.
 
-#include "common.hpp"
+#include "cli.hpp"
 
 #include <moir/io/npy.hpp>
 #include <moir/passes/pipelines.hpp>
@@ -18,12 +15,15 @@
 #include <cstdio>     // snprintf
 #include <iostream>   // cout
 #include <map>        // map
+#include <memory>     // make_shared
 #include <random>     // mt19937
 #include <sstream>    // ostringstream
 #include <string>     // string
 #include <vector>     // vector
 
 namespace moir::cli {
+
+namespace {
 
 struct bench_args {
     std::string model_path;
@@ -40,7 +40,13 @@ struct bench_args {
     std::string arch;
 };
 
-inline void add_bench(CLI::App& app, bench_args& a) {
+int run_bench(const bench_args& a, const frontends::frontend_registry& registry);
+
+}  // namespace
+
+command add_bench(CLI::App& app, const frontends::frontend_registry& registry) {
+    auto args = std::make_shared<bench_args>();
+    bench_args& a = *args;
     auto* c = app.add_subcommand(
         "bench", "Measure inference latency and throughput on the compiled plan (like OpenVINO's benchmark_app)");
     c->add_option("--model,-m", a.model_path, "The model (.xml or .onnx)")->required();
@@ -60,13 +66,14 @@ inline void add_bench(CLI::App& app, bench_args& a) {
                 "Leave the INT8 kernels off: FakeQuantize runs in FP32 and quantized layers on their dequantized "
                 "weights (to time an INT8 IR against its own FP32 arithmetic)");
     c->add_flag("--no_optimize", a.no_optimize,
-                "Do not run moir's graph optimizations on an .onnx model (an .xml model is always run as is)");
+                "Do not run moir's graph optimizations on a framework model (an .xml model is always run as is)");
+    return [args, &registry]() { return run_bench(*args, registry); };
 }
 
-namespace detail {
+namespace {
 
 /// "NAME=VALUE" -> (NAME, VALUE); a bare VALUE names the only input.
-inline std::pair<std::size_t, std::string> bind_input(const model& m, const std::string& spec, const char* flag,
+std::pair<std::size_t, std::string> bind_input(const model& m, const std::string& spec, const char* flag,
                                                       bool value_has_eq) {
     std::string name, value;
     const auto eq = spec.find('=');
@@ -89,7 +96,7 @@ inline std::pair<std::size_t, std::string> bind_input(const model& m, const std:
 }
 
 /// Random values in [0, 1) (floats) or 0/1 (integers, booleans).
-inline tensor random_input(element_type t, const shape& s, std::mt19937& rng) {
+tensor random_input(element_type t, const shape& s, std::mt19937& rng) {
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
     std::vector<float> v(numel(s));
     for (auto& x : v) x = u(rng);
@@ -97,7 +104,7 @@ inline tensor random_input(element_type t, const shape& s, std::mt19937& rng) {
     return t == element_type::f32 ? f : f.converted(t);
 }
 
-inline std::string json_escape(const std::string& s) {
+std::string json_escape(const std::string& s) {
     std::string o;
     for (char ch : s) {
         if (ch == '"' || ch == '\\') o += '\\', o += ch;
@@ -111,23 +118,23 @@ inline std::string json_escape(const std::string& s) {
 }
 
 /// The q-quantile (0..1) of sorted values, nearest rank.
-inline double quantile(const std::vector<double>& sorted, double q) {
+double quantile(const std::vector<double>& sorted, double q) {
     if (sorted.empty()) return 0.0;
     const auto i = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
     return sorted[std::min(i, sorted.size() - 1)];
 }
 
-inline std::string fixed(double v, int digits = 3) {
+std::string fixed(double v, int digits = 3) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", digits, v);
     return buf;
 }
 
-}  // namespace detail
-
-inline int run_bench(const bench_args& a) {
-    model m = load_model(a.model_path);
-    if (extension(a.model_path) == ".onnx" && !a.no_optimize) {
+int run_bench(const bench_args& a, const frontends::frontend_registry& registry) {
+    frontends::load_request req;
+    req.input_model = a.model_path;
+    model m = registry.load(req);
+    if (registry.pick(req).name != "ir" && !a.no_optimize) {
         passes::pass_context ctx;
         passes::optimize(m, ctx);
     }
@@ -136,7 +143,7 @@ inline int run_bench(const bench_args& a) {
     std::vector<shape> shapes(m.parameters.size());
     std::vector<bool> known(m.parameters.size(), false);
     for (const auto& spec : a.inputs) {
-        const auto [i, file] = detail::bind_input(m, spec, "--input", false);
+        const auto [i, file] = bind_input(m, spec, "--input", false);
         MOIR_CHECK(fs::exists(file), error, "cannot open " + file + ": no such file");
         const auto& p = m.at(m.parameters[i]).attrs_as<ops::parameter>();
         tensor t = npy::load(file);
@@ -158,7 +165,7 @@ inline int run_bench(const bench_args& a) {
     }
     if (!bare_dims.empty()) shape_specs.push_back("[" + bare_dims.substr(0, bare_dims.size() - 1) + "]");
     for (const auto& spec : shape_specs) {
-        const auto [i, text] = detail::bind_input(m, spec, "--shape", true);
+        const auto [i, text] = bind_input(m, spec, "--shape", true);
         MOIR_CHECK(!known[i], error, "--shape " + spec + ": input '" + m.input_name(i) + "' already has a value or shape");
         const partial_shape s = parse_shape(text);
         MOIR_CHECK(s.is_static(), error, "--shape " + spec + ": the shape must be static");
@@ -174,7 +181,7 @@ inline int run_bench(const bench_args& a) {
                            m.input_name(i) + "=[...] or --input " + m.input_name(i) + "=FILE.npy");
             shapes[i] = p.shape.dims;
         }
-        if (values[i].empty()) values[i] = detail::random_input(p.element_type, shapes[i], rng);
+        if (values[i].empty()) values[i] = random_input(p.element_type, shapes[i], rng);
     }
 
     runtime::plan_options opt;
@@ -199,8 +206,8 @@ inline int run_bench(const bench_args& a) {
     std::sort(sorted.begin(), sorted.end());
     double total = 0.0;
     for (double v : lat) total += v;
-    const double median = detail::quantile(sorted, 0.5), mean = total / static_cast<double>(lat.size());
-    const double p90 = detail::quantile(sorted, 0.9);
+    const double median = quantile(sorted, 0.5), mean = total / static_cast<double>(lat.size());
+    const double p90 = quantile(sorted, 0.9);
     const double batch = shapes.empty() || shapes[0].empty() ? 1.0 : static_cast<double>(shapes[0][0]);
     const double fps = median > 0 ? 1000.0 * batch / median : 0.0;
 
@@ -223,7 +230,7 @@ inline int run_bench(const bench_args& a) {
         shape_text += (i ? ", " : "") + m.input_name(i) + "=[" + to_string(shapes[i]) + "]";
     if (a.json) {
         std::ostringstream o;
-        o << "{\"model\": \"" << detail::json_escape(a.model_path) << "\", \"inputs\": \"" << detail::json_escape(shape_text)
+        o << "{\"model\": \"" << json_escape(a.model_path) << "\", \"inputs\": \"" << json_escape(shape_text)
           << "\", \"arch\": \"" << p.arch() << "\", \"int8\": " << (a.no_int8 ? "false" : "true") << ", \"threads\": " << p.threads() << ", \"iterations\": " << a.iterations
           << ", \"warmup\": " << a.warmup << ", \"median_ms\": " << median << ", \"min_ms\": " << sorted.front()
           << ", \"p90_ms\": " << p90 << ", \"mean_ms\": " << mean << ", \"max_ms\": " << sorted.back()
@@ -233,8 +240,8 @@ inline int run_bench(const bench_args& a) {
             o << ", \"layers\": [";
             for (std::size_t s = 0; s < p.steps().size(); ++s) {
                 const auto& st = *p.steps()[s];
-                o << (s ? ", " : "") << "{\"name\": \"" << detail::json_escape(st.name) << "\", \"ops\": \""
-                  << detail::json_escape(st.ops) << "\", \"kernel\": \"" << detail::json_escape(st.kernel)
+                o << (s ? ", " : "") << "{\"name\": \"" << json_escape(st.name) << "\", \"ops\": \""
+                  << json_escape(st.ops) << "\", \"kernel\": \"" << json_escape(st.kernel)
                   << "\", \"ms\": " << per_step[s] << "}";
             }
             o << "]";
@@ -248,7 +255,7 @@ inline int run_bench(const bench_args& a) {
               << "[ INFO ] plan: " << p.steps().size() << " steps (" << fast << " fast, " << p.steps().size() - fast
               << " reference), arch " << p.arch() << ", " << p.threads() << " thread" << (p.threads() == 1 ? "" : "s")
               << ", arena " << human_bytes(p.arena_bytes()) << " (activations " << human_bytes(p.activation_bytes())
-              << "), compiled in " << detail::fixed(compile_ms, 1) << " ms\n";
+              << "), compiled in " << fixed(compile_ms, 1) << " ms\n";
     if (a.per_layer) {
         std::cout << "[ INFO ] per step (mean of " << a.iterations << " profiled runs):\n";
         char line[512];
@@ -281,15 +288,15 @@ inline int run_bench(const bench_args& a) {
     }
     std::cout << "[ INFO ] Count:      " << a.iterations << " iterations (after " << a.warmup << " warm-up)\n"
               << "[ INFO ] Latency:\n"
-              << "[ INFO ]    Median:  " << detail::fixed(median) << " ms\n"
-              << "[ INFO ]    Average: " << detail::fixed(mean) << " ms\n"
-              << "[ INFO ]    Min:     " << detail::fixed(sorted.front()) << " ms\n"
-              << "[ INFO ]    p90:     " << detail::fixed(p90) << " ms\n"
-              << "[ INFO ]    Max:     " << detail::fixed(sorted.back()) << " ms\n"
-              << "[ INFO ] Throughput: " << detail::fixed(fps, 2) << " FPS\n";
+              << "[ INFO ]    Median:  " << fixed(median) << " ms\n"
+              << "[ INFO ]    Average: " << fixed(mean) << " ms\n"
+              << "[ INFO ]    Min:     " << fixed(sorted.front()) << " ms\n"
+              << "[ INFO ]    p90:     " << fixed(p90) << " ms\n"
+              << "[ INFO ]    Max:     " << fixed(sorted.back()) << " ms\n"
+              << "[ INFO ] Throughput: " << fixed(fps, 2) << " FPS\n";
     return 0;
 }
 
-}  // namespace moir::cli
+}  // namespace
 
-#endif  // MOIR_TOOLS_CLI_BENCH_HPP
+}  // namespace moir::cli

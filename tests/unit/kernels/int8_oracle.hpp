@@ -1,11 +1,11 @@
-#ifndef MOIR_KERNELS_REFERENCE_INT8_GEMM_HPP
-#define MOIR_KERNELS_REFERENCE_INT8_GEMM_HPP
+#ifndef MOIR_TESTS_UNIT_KERNELS_INT8_ORACLE_HPP
+#define MOIR_TESTS_UNIT_KERNELS_INT8_ORACLE_HPP
 
-// The scalar oracles of the INT8 fast kernels (kernels/simd/int8_*.hpp): plain loops in s32, in the
+// The tests' scalar oracles of the INT8 fast kernels (kernels/simd/int8_*.hpp): plain loops in s32, in the
 // unpacked layouts, with nothing shared with the fast code. The tests compare the fast kernels'
 // accumulators with these exactly. Quantization arithmetic: kernels/simd/int8_packing.hpp.
 
-#include <moir/kernels/simd/packing.hpp>  // conv_geometry
+#include <moir/kernels/conv_geometry.hpp>
 
 #include <cstddef>  // ptrdiff_t, size_t
 #include <cstdint>  // int8_t, int32_t, uint8_t
@@ -28,7 +28,7 @@ inline std::vector<std::int32_t> int8_gemm(const std::int8_t* w, const std::uint
 /// The direct convolution in s32 of a u8 image (CHW, G*in_c channels) with s8 weights (GOIHW):
 /// acc[g*out_c + o, oy, ox] = sum_{c, ky, kx} w * (x - zp), taps outside the image contributing 0
 /// (they read the zero point).
-inline std::vector<std::int32_t> int8_conv(const kernels::simd::conv_geometry& g, const std::int8_t* w,
+inline std::vector<std::int32_t> int8_conv(const kernels::conv_geometry& g, const std::int8_t* w,
                                            const std::uint8_t* x, std::int32_t zp) {
     std::vector<std::int32_t> acc(g.groups * g.out_c * g.out_h * g.out_w, 0);
     for (std::size_t gi = 0; gi < g.groups; ++gi)
@@ -56,4 +56,4 @@ inline std::vector<std::int32_t> int8_conv(const kernels::simd::conv_geometry& g
 
 }  // namespace moir::kernels::reference
 
-#endif  // MOIR_KERNELS_REFERENCE_INT8_GEMM_HPP
+#endif  // MOIR_TESTS_UNIT_KERNELS_INT8_ORACLE_HPP
