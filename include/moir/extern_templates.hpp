@@ -3,14 +3,15 @@
 
 // Build-time saving for programs of many translation units. The reference kernels, the IR writer
 // and the IR reader are tables built over the whole opset (opsets::all); every TU that uses them
-// compiles them again (minutes each). Include this header in every TU (or force-include it:
+// compiles them again. Include this header in every TU (or force-include it:
 // `-include moir/extern_templates.hpp`) and compile the tables once, either
 //   - in ONE TU that defines MOIR_INSTANTIATE_TEMPLATES before including it, or
-//   - spread over moir::detail::table_parts (4) TUs, built in parallel: TU k defines
-//     MOIR_INSTANTIATE_TEMPLATES_PART to k (0, 1, 2, 3) before including it.
+//   - spread over moir::detail::table_parts TUs (4 unless MOIR_TABLE_PARTS says otherwise, at most
+//     16; every TU of the program must see the same value), built in parallel: TU k defines
+//     MOIR_INSTANTIATE_TEMPLATES_PART to k (0, 1, ...) before including it.
 // Nothing else changes (same API, same behaviour); a program that misses an instantiating TU fails
 // to link, naming the missing table. The ONNX converter table has its own header:
-// moir/frontends/onnx/extern_templates.hpp.
+// moir/frontends/onnx/extern_templates.hpp. CMake users get all of it as moir::compiled.
 //
 //   // moir_tables.cpp
 //   #define MOIR_INSTANTIATE_TEMPLATES
@@ -21,65 +22,56 @@
 #include <moir/ops/opset.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
-static_assert(moir::detail::table_parts == 4, "moir/extern_templates.hpp names four table parts");
+static_assert(moir::detail::table_parts >= 1 && moir::detail::table_parts <= 16,
+              "moir: MOIR_TABLE_PARTS must be between 1 and 16 (moir/extern_templates.hpp declares 16 parts)");
 
-// MOIR_DETAIL_EXTERN_PART_k: empty in the TU that instantiates part k, `extern` elsewhere.
-#if defined(MOIR_INSTANTIATE_TEMPLATES)
-#define MOIR_DETAIL_EXTERN_PART_0
-#define MOIR_DETAIL_EXTERN_PART_1
-#define MOIR_DETAIL_EXTERN_PART_2
-#define MOIR_DETAIL_EXTERN_PART_3
-#elif defined(MOIR_INSTANTIATE_TEMPLATES_PART)
-#if MOIR_INSTANTIATE_TEMPLATES_PART < 0 || MOIR_INSTANTIATE_TEMPLATES_PART > 3
-#error "moir: MOIR_INSTANTIATE_TEMPLATES_PART must be 0, 1, 2 or 3"
-#endif
-#if MOIR_INSTANTIATE_TEMPLATES_PART == 0
-#define MOIR_DETAIL_EXTERN_PART_0
-#else
-#define MOIR_DETAIL_EXTERN_PART_0 extern
-#endif
-#if MOIR_INSTANTIATE_TEMPLATES_PART == 1
-#define MOIR_DETAIL_EXTERN_PART_1
-#else
-#define MOIR_DETAIL_EXTERN_PART_1 extern
-#endif
-#if MOIR_INSTANTIATE_TEMPLATES_PART == 2
-#define MOIR_DETAIL_EXTERN_PART_2
-#else
-#define MOIR_DETAIL_EXTERN_PART_2 extern
-#endif
-#if MOIR_INSTANTIATE_TEMPLATES_PART == 3
-#define MOIR_DETAIL_EXTERN_PART_3
-#else
-#define MOIR_DETAIL_EXTERN_PART_3 extern
-#endif
-#else
-#define MOIR_DETAIL_EXTERN_PART_0 extern
-#define MOIR_DETAIL_EXTERN_PART_1 extern
-#define MOIR_DETAIL_EXTERN_PART_2 extern
-#define MOIR_DETAIL_EXTERN_PART_3 extern
-#endif
-
-// One slice of each table; part 0 also holds the tables' entry points.
+// One slice of each table.
 #define MOIR_DETAIL_TABLE_PART(EXTERN, K)                                                                  \
     EXTERN template void detail::fill_reference_table<opsets::all, K>(detail::reference_map&);          \
     EXTERN template void ir::detail::fill_writer_table<opsets::all, K>(ir::detail::writer_map&);        \
     EXTERN template void ir::detail::fill_reader_table<opsets::all, K>(ir::detail::reader_map&);
+// The tables' entry points.
+#define MOIR_DETAIL_TABLE_ENTRIES(EXTERN)                                                                  \
+    EXTERN template const detail::reference_map& detail::reference_table<opsets::all>();               \
+    EXTERN template const ir::detail::writer_map& ir::detail::writer_table<opsets::all>();             \
+    EXTERN template const ir::detail::reader_map& ir::detail::reader_table<opsets::all>();
 
 namespace moir {
-MOIR_DETAIL_EXTERN_PART_0 template const detail::reference_map& detail::reference_table<opsets::all>();
-MOIR_DETAIL_EXTERN_PART_0 template const ir::detail::writer_map& ir::detail::writer_table<opsets::all>();
-MOIR_DETAIL_EXTERN_PART_0 template const ir::detail::reader_map& ir::detail::reader_table<opsets::all>();
-MOIR_DETAIL_TABLE_PART(MOIR_DETAIL_EXTERN_PART_0, 0)
-MOIR_DETAIL_TABLE_PART(MOIR_DETAIL_EXTERN_PART_1, 1)
-MOIR_DETAIL_TABLE_PART(MOIR_DETAIL_EXTERN_PART_2, 2)
-MOIR_DETAIL_TABLE_PART(MOIR_DETAIL_EXTERN_PART_3, 3)
+#if defined(MOIR_INSTANTIATE_TEMPLATES)
+// the entry points, and with them every slice
+MOIR_DETAIL_TABLE_ENTRIES()
+#else
+// Declared for every possible slice (those at or past table_parts are never used): the TU that
+// defines MOIR_INSTANTIATE_TEMPLATES_PART instantiates its own slice after these declarations.
+MOIR_DETAIL_TABLE_ENTRIES(extern)
+MOIR_DETAIL_TABLE_PART(extern, 0)
+MOIR_DETAIL_TABLE_PART(extern, 1)
+MOIR_DETAIL_TABLE_PART(extern, 2)
+MOIR_DETAIL_TABLE_PART(extern, 3)
+MOIR_DETAIL_TABLE_PART(extern, 4)
+MOIR_DETAIL_TABLE_PART(extern, 5)
+MOIR_DETAIL_TABLE_PART(extern, 6)
+MOIR_DETAIL_TABLE_PART(extern, 7)
+MOIR_DETAIL_TABLE_PART(extern, 8)
+MOIR_DETAIL_TABLE_PART(extern, 9)
+MOIR_DETAIL_TABLE_PART(extern, 10)
+MOIR_DETAIL_TABLE_PART(extern, 11)
+MOIR_DETAIL_TABLE_PART(extern, 12)
+MOIR_DETAIL_TABLE_PART(extern, 13)
+MOIR_DETAIL_TABLE_PART(extern, 14)
+MOIR_DETAIL_TABLE_PART(extern, 15)
+#if defined(MOIR_INSTANTIATE_TEMPLATES_PART)
+static_assert(MOIR_INSTANTIATE_TEMPLATES_PART >= 0 && MOIR_INSTANTIATE_TEMPLATES_PART < detail::table_parts,
+              "moir: MOIR_INSTANTIATE_TEMPLATES_PART must be below moir::detail::table_parts (MOIR_TABLE_PARTS)");
+#if MOIR_INSTANTIATE_TEMPLATES_PART == 0
+MOIR_DETAIL_TABLE_ENTRIES()  // part 0 also holds the entry points
+#endif
+MOIR_DETAIL_TABLE_PART(, MOIR_INSTANTIATE_TEMPLATES_PART)
+#endif
+#endif
 }  // namespace moir
 
 #undef MOIR_DETAIL_TABLE_PART
-#undef MOIR_DETAIL_EXTERN_PART_0
-#undef MOIR_DETAIL_EXTERN_PART_1
-#undef MOIR_DETAIL_EXTERN_PART_2
-#undef MOIR_DETAIL_EXTERN_PART_3
+#undef MOIR_DETAIL_TABLE_ENTRIES
 
 #endif  // MOIR_EXTERN_TEMPLATES_HPP

@@ -71,10 +71,28 @@ inline std::string with_context(const std::string& what, const std::string& reas
 
 }  // namespace moir
 
+/// Marks a function as the cold, out-of-line path of its callers (error reporting): compiled once
+/// and for size, never inlined. Internal.
+#if defined(__GNUC__) || defined(__clang__)
+#define MOIR_DETAIL_COLD __attribute__((cold, noinline))
+#else
+#define MOIR_DETAIL_COLD
+#endif
+
+namespace moir::detail {
+/// Throws E(message), out of line and marked cold: MOIR_CHECK's failure path. The hundreds of
+/// checks of a program then share one throw per error type instead of each constructing and
+/// throwing its exception inline, and the compiler lays the message building out as cold code.
+template <class E>
+[[noreturn]] MOIR_DETAIL_COLD void throw_error(const std::string& message) {
+    throw E(message);
+}
+}  // namespace moir::detail
+
 /// Throws moir::error_type(msg) when cond is false. msg is only evaluated on failure.
-#define MOIR_CHECK(cond, error_type, msg)            \
-    do {                                             \
-        if (!(cond)) throw ::moir::error_type(msg);  \
+#define MOIR_CHECK(cond, error_type, msg)                                     \
+    do {                                                                      \
+        if (!(cond)) ::moir::detail::throw_error<::moir::error_type>(msg);   \
     } while (false)
 
 #endif  // MOIR_CORE_ERRORS_HPP
@@ -695,6 +713,7 @@ struct constant {
 #include <any>          // any, any_cast
 #include <cstddef>      // size_t
 #include <string>       // string
+#include <string_view>  // string_view
 #include <utility>      // move, pair
 #include <vector>       // vector
 
@@ -745,17 +764,27 @@ struct node {
     /// requires: is<Op>() (throws moir::error otherwise).
     template <class Op>
     const typename Op::attrs& attrs_as() const {
-        MOIR_CHECK(is<Op>(), error, "node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(Op::name));
-        return std::any_cast<const typename Op::attrs&>(attrs);
+        const auto* a = is<Op>() ? std::any_cast<const typename Op::attrs>(&attrs) : nullptr;
+        if (!a) not_a(Op::name);
+        return *a;
     }
     template <class Op>
     typename Op::attrs& attrs_as() {
-        MOIR_CHECK(is<Op>(), error, "node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(Op::name));
-        return std::any_cast<typename Op::attrs&>(attrs);
+        auto* a = is<Op>() ? std::any_cast<typename Op::attrs>(&attrs) : nullptr;
+        if (!a) not_a(Op::name);
+        return *a;
     }
     const rt_attribute* find_rt(const std::string& key) const {
         for (const auto& r : rt_info) if (r.name == key) return &r;
         return nullptr;
+    }
+
+    /// attrs_as's failure: throws moir::error "node 'n' is a X, not a Y". Out of line and cold (one
+    /// copy, not one per op type that attrs_as is instantiated for).
+    [[noreturn]] MOIR_DETAIL_COLD void not_a(std::string_view wanted) const {
+        if (op && op->name != wanted)
+            throw error("node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(wanted));
+        throw error("node '" + name + "' does not hold the attrs of a " + std::string(wanted));
     }
 };
 
@@ -993,8 +1022,13 @@ constexpr void for_each_type_in_part_impl(std::index_sequence<I...>, F& f) {
 }
 
 /// How many slices moir's opset-wide tables (reference kernels, IR reader and writer) are built in,
-/// so that moir/extern_templates.hpp can spread their compilation over that many translation units.
+/// so that moir/extern_templates.hpp can spread their compilation over that many translation units:
+/// MOIR_TABLE_PARTS (1 to 16; moir::compiled sets it for its users), else 4.
+#if defined(MOIR_TABLE_PARTS)
+inline constexpr std::size_t table_parts = MOIR_TABLE_PARTS;
+#else
 inline constexpr std::size_t table_parts = 4;
+#endif
 
 template <class F, std::size_t... K>
 void for_each_table_part_impl(F& f, std::index_sequence<K...>) {
@@ -1770,7 +1804,7 @@ private:
 #include <string>       // string
 #include <string_view>  // string_view
 #include <system_error>  // errc
-#include <type_traits>  // enable_if_t, is_integral_v, ...
+#include <type_traits>  // enable_if_t, is_integral_v, remove_reference_t, ...
 #include <utility>      // declval, index_sequence, pair
 #include <vector>       // vector
 
@@ -2146,6 +2180,14 @@ constexpr bool check_attrs() {
 }
 }  // namespace detail
 
+namespace detail {
+/// to_ir_string of a field of type T, instantiated once per field type (not per op and field).
+template <class T>
+std::string encode_field_as(const void* field) {
+    return to_ir_string(*static_cast<const T*>(field));
+}
+}  // namespace detail
+
 /// (IR name, text) of every field of `a`, in field order.
 template <class Attrs>
 std::vector<std::pair<std::string_view, std::string>> encode_attrs(const Attrs& a) {
@@ -2153,7 +2195,8 @@ std::vector<std::pair<std::string_view, std::string>> encode_attrs(const Attrs& 
     if constexpr (detail::check_attrs<Attrs>()) {
         r.reserve(boost::pfr::tuple_size_v<Attrs>);
         boost::pfr::for_each_field(a, [&](const auto& field, auto idx) {
-            r.emplace_back(Attrs::ir_names[idx], to_ir_string(field));
+            using field_type = std::remove_cv_t<std::remove_reference_t<decltype(field)>>;
+            r.emplace_back(Attrs::ir_names[idx], detail::encode_field_as<field_type>(&field));
         });
     }
     return r;
@@ -2170,6 +2213,31 @@ void write_data(xml::writer& w, const Attrs& a) {
     w.close();
 }
 
+namespace detail {
+/// from_ir_string for a field of type T, behind a plain function pointer.
+template <class T>
+void decode_field_as(std::string_view text, void* field) {
+    from_ir_string(text, *static_cast<T*>(field));
+}
+using field_decoder = void (*)(std::string_view, void*);
+
+/// Decodes attribute `name` of `data` (when present) into `field` with `decode`, wrapping codec
+/// errors with `where` and the attribute. Not a template: one copy of the error handling serves
+/// every field of every op (the IR reader is instantiated for the whole opset).
+inline void decode_field(const xml::element& data, std::string_view name, void* field, field_decoder decode,
+                         const std::string& where) {
+    const std::string* text = data.find_attribute(name);
+    if (!text) return;
+    try {
+        decode(std::string_view(*text), field);
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
+    } catch (const error& e) {
+        throw parse_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
+    }
+}
+}  // namespace detail
+
 /// Reads the fields of `out` from the attributes of `data` (may be null: no <data>). Attributes that
 /// are absent keep the field's current (default) value; attributes the aggregate does not name are
 /// ignored. ensures: throws moir::parse_error "<where>: attribute 'k'='text': reason" on a malformed
@@ -2179,16 +2247,8 @@ void decode_attrs(const xml::element* data, Attrs& out, const std::string& where
     if constexpr (detail::check_attrs<Attrs>()) {
         if (!data) return;
         boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
-            const std::string_view name = Attrs::ir_names[idx];
-            const std::string* text = data->find_attribute(name);
-            if (!text) return;
-            try {
-                from_ir_string(std::string_view(*text), field);
-            } catch (const unsupported_error& e) {
-                throw unsupported_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
-            } catch (const error& e) {
-                throw parse_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
-            }
+            using field_type = std::remove_reference_t<decltype(field)>;
+            detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
         });
     }
 }
@@ -9327,6 +9387,49 @@ inline std::vector<std::size_t> broadcast_strides(const shape& in, const shape& 
     return st;
 }
 
+/// One run of a broadcast walk: the n elements o, o + 1, ... of `out` read `a` at ia, ia + sa, ...
+/// and `b` at ib, ib + sb, ...
+struct broadcast_row {
+    std::size_t o, ia, ib, sa, sb, n;
+};
+/// What broadcast_rows calls per row, with the caller's context.
+using broadcast_row_fn = void (*)(void* context, const broadcast_row& row);
+
+/// Calls row(context, r) for every row of `out` (its last axis; the whole of `out` at once when a
+/// and b have its shape), where a and b broadcast to it. The index walk of broadcast_binary, compiled
+/// once: a kernel instantiated per op and element type only supplies the loop over one row.
+inline void broadcast_rows(const shape& a, const shape& b, const shape& out, void* context, broadcast_row_fn row) {
+    const std::size_t n = numel(out);
+    if (n == 0) return;
+    if (a == out && b == out) {
+        row(context, broadcast_row{0, 0, 0, 1, 1, n});
+        return;
+    }
+    const auto sa = broadcast_strides(a, out), sb = broadcast_strides(b, out);
+    const std::size_t r = out.size();
+    if (r == 0) {
+        row(context, broadcast_row{0, 0, 0, 0, 0, 1});
+        return;
+    }
+    std::vector<std::size_t> idx(r, 0);
+    const std::size_t inner = static_cast<std::size_t>(out[r - 1]);
+    std::size_t ia = 0, ib = 0;
+    for (std::size_t o = 0; o < n; o += inner) {
+        row(context, broadcast_row{o, ia, ib, sa[r - 1], sb[r - 1], inner});
+        // advance the odometer over the outer axes
+        for (std::size_t ax = r - 1; ax-- > 0;) {
+            if (++idx[ax] < static_cast<std::size_t>(out[ax])) {
+                ia += sa[ax];
+                ib += sb[ax];
+                break;
+            }
+            ia -= sa[ax] * (idx[ax] - 1);
+            ib -= sb[ax] * (idx[ax] - 1);
+            idx[ax] = 0;
+        }
+    }
+}
+
 /// Calls f(out_index, a_index, b_index) for every element of `out`, where a and b broadcast to it.
 template <class F>
 void broadcast_binary(const shape& a, const shape& b, const shape& out, F&& f) {
@@ -9371,9 +9474,10 @@ void broadcast_unary(const shape& in, const shape& out, F&& f) {
 
 #endif  // MOIR_KERNELS_REFERENCE_BROADCAST_HPP
 
+#include <cstring>      // memcpy
 #include <string>       // string
 #include <string_view>  // string_view
-#include <type_traits>  // enable_if_t, is_same_v, void_t
+#include <type_traits>  // conditional_t, enable_if_t, is_same_v, void_t
 #include <vector>       // vector
 
 namespace moir::kernels {
@@ -9414,7 +9518,45 @@ struct unary_takes_attrs<Op, T, std::void_t<decltype(Op::apply(std::declval<cons
     : std::true_type {};
 }  // namespace detail
 
-/// Reference kernel of binary element-wise ops (numpy broadcasting).
+namespace detail {
+/// The element type a binary element-wise op gives (boolean for comparisons), or undefined when the
+/// output has the inputs' type (ops that derive from binary_elementwise<> or declare it themselves).
+template <element_type Out>
+constexpr element_type binary_out_of(const ops::detail::binary_elementwise<Out>*) { return Out; }
+constexpr element_type binary_out_of(const void*) { return element_type::undefined; }
+
+/// The C++ type of Op's output when its inputs are T: bool for comparisons, T otherwise.
+template <class Op, class T>
+using binary_out_t = std::conditional_t<binary_out_of(static_cast<const Op*>(nullptr)) == element_type::boolean, bool, T>;
+
+/// z = Op(x, y) with numpy broadcasting, computed in C = compute_t<T> and stored as O. The index
+/// walk is reference::broadcast_rows (not a template); only the loop over one row is instantiated.
+template <class Op, class T, class O>
+void binary_into(const typename Op::attrs& a, const std::vector<tensor>& in, tensor& dst) {
+    struct operands {
+        const typename Op::attrs* a;
+        const T* x;
+        const T* y;
+        O* z;
+    } operand_set{&a, in[0].data<T>(), in[1].data<T>(), dst.data<O>()};
+    reference::broadcast_rows(in[0].dims(), in[1].dims(), dst.dims(), &operand_set, [](void* p, const reference::broadcast_row& r) {
+        using C = compute_t<T>;
+        const operands& v = *static_cast<const operands*>(p);
+        for (std::size_t k = 0; k < r.n; ++k) {
+            const C u = static_cast<C>(v.x[r.ia + k * r.sa]), w = static_cast<C>(v.y[r.ib + k * r.sb]);
+            C res;
+            if constexpr (apply_takes_attrs<Op, C>::value) res = Op::apply(*v.a, u, w);
+            else res = Op::apply(u, w);
+            v.z[r.o + k] = convert_value<O>(res);
+        }
+    });
+}
+}  // namespace detail
+
+/// Reference kernel of binary element-wise ops (numpy broadcasting). The output type is the one the
+/// op infers (the inputs' type, or boolean for comparisons); any other output type asked for gets
+/// the result computed in the compute type and converted, as Convert would (instantiated once per
+/// input type, not per input x output pair: this table is most of what a program compiles).
 template <class Op>
 struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_binary<Op>::value>> {
     static constexpr bool available = true;
@@ -9424,21 +9566,16 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_bi
             if constexpr (!detail::computes_v<Op, T>) {
                 detail::unsupported_type(Op::ir_name, in[0].type());
             } else {
-            using C = detail::compute_t<T>;
-            const T* x = in[0].data<T>();
-            const T* y = in[1].data<T>();
-            visit_element_type(out[0].type(), [&](auto otag) {
-                using O = typename decltype(otag)::type;
-                O* z = out[0].data<O>();
-                reference::broadcast_binary(in[0].dims(), in[1].dims(), out[0].dims(),
-                                            [&](std::size_t o, std::size_t i, std::size_t j) {
-                    const C u = static_cast<C>(x[i]), v = static_cast<C>(y[j]);
-                    C r;
-                    if constexpr (detail::apply_takes_attrs<Op, C>::value) r = Op::apply(a, u, v);
-                    else r = Op::apply(u, v);
-                    z[o] = convert_value<O>(r);
-                });
-            });
+                using O = detail::binary_out_t<Op, T>;
+                using C = detail::compute_t<T>;
+                if (out[0].type() == element_type_of_v<O>) {
+                    detail::binary_into<Op, T, O>(a, in, out[0]);
+                } else {
+                    tensor computed(element_type_of_v<C>, out[0].dims());
+                    detail::binary_into<Op, T, C>(a, in, computed);
+                    const tensor converted = computed.converted(out[0].type());
+                    if (converted.bytes()) std::memcpy(out[0].raw(), converted.raw(), converted.bytes());
+                }
             }
         });
     }
@@ -10570,18 +10707,29 @@ struct kernel<ops::matmul, any_precision, arch::reference> {
                 const T* x = in[0].data<T>();
                 const T* y = in[1].data<T>();
                 T* z = out[0].data<T>();
-                reference::broadcast_binary(ba, bb, bo, [&](std::size_t o, std::size_t i, std::size_t j) {
-                    const T* xs = x + i * m * k;
-                    const T* ys = y + j * k * n;
-                    T* zs = z + o * m * n;
-                    for (std::size_t r = 0; r < m; ++r)
-                        for (std::size_t c = 0; c < n; ++c) {
-                            A acc = A(0);
-                            for (std::size_t p = 0; p < k; ++p)
-                                acc += convert_value<A>(xs[r * a_row + p * a_col]) *
-                                       convert_value<A>(ys[p * b_row + c * b_col]);
-                            zs[r * n + c] = convert_value<T>(acc);
-                        }
+                // the batch walk is reference::broadcast_rows (not a template); per element type
+                // only the loop over one row of batches is instantiated
+                struct operands {
+                    const T* x;
+                    const T* y;
+                    T* z;
+                    std::size_t m, k, n, a_row, a_col, b_row, b_col;
+                } v{x, y, z, m, k, n, a_row, a_col, b_row, b_col};
+                reference::broadcast_rows(ba, bb, bo, &v, [](void* p, const reference::broadcast_row& row) {
+                    const operands& w = *static_cast<const operands*>(p);
+                    for (std::size_t b = 0; b < row.n; ++b) {
+                        const T* xs = w.x + (row.ia + b * row.sa) * w.m * w.k;
+                        const T* ys = w.y + (row.ib + b * row.sb) * w.k * w.n;
+                        T* zs = w.z + (row.o + b) * w.m * w.n;
+                        for (std::size_t r = 0; r < w.m; ++r)
+                            for (std::size_t c = 0; c < w.n; ++c) {
+                                A acc = A(0);
+                                for (std::size_t q = 0; q < w.k; ++q)
+                                    acc += convert_value<A>(xs[r * w.a_row + q * w.a_col]) *
+                                           convert_value<A>(ys[q * w.b_row + c * w.b_col]);
+                                zs[r * w.n + c] = convert_value<T>(acc);
+                            }
+                    }
                 });
             }
         });
@@ -10616,6 +10764,31 @@ using reduce_acc_t = std::conditional_t<std::is_floating_point_v<T> || std::is_s
                                         std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
 }  // namespace detail
 
+namespace detail {
+/// The reduction proper, on the input already read as accumulator values (A: double, int64 or
+/// uint64): instantiated per op and accumulator type, not per element type. ostride[i] is the
+/// output offset step of input axis i (0 on reduced axes); count the elements per output.
+/// ensures: returns each output's finished value.
+template <class Op, class A>
+std::vector<A> reduce_values(const std::vector<A>& x, const shape& s, const std::vector<std::size_t>& ostride,
+                             std::size_t outputs, std::size_t count) {
+    std::vector<A> acc(outputs, Op::template init<A>());
+    std::vector<std::int64_t> idx(s.size(), 0);
+    std::size_t o = 0;
+    for (std::size_t i = 0, n = x.size(); i < n; ++i) {
+        acc[o] = Op::template combine<A>(acc[o], x[i]);
+        for (std::size_t ax = s.size(); ax-- > 0;) {  // odometer
+            o += ostride[ax];
+            if (++idx[ax] < s[ax]) break;
+            o -= ostride[ax] * static_cast<std::size_t>(s[ax]);
+            idx[ax] = 0;
+        }
+    }
+    for (auto& a : acc) a = Op::template finish<A>(a, count);
+    return acc;
+}
+}  // namespace detail
+
 /// Reference kernel of the Reduce* ops.
 template <class Op>
 struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_reduction<Op>::value>> {
@@ -10641,21 +10814,11 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_re
             } else {
                 using A = detail::reduce_acc_t<T>;
                 const T* x = in[0].data<T>();
+                std::vector<A> xa(in[0].numel());
+                for (std::size_t i = 0; i < xa.size(); ++i) xa[i] = convert_value<A>(x[i]);
+                const auto r = detail::reduce_values<Op, A>(xa, s, ostride, out[0].numel(), count);
                 T* y = out[0].data<T>();
-                std::vector<A> acc(out[0].numel(), Op::template init<A>());
-                std::vector<std::int64_t> idx(s.size(), 0);
-                std::size_t o = 0;
-                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i) {
-                    acc[o] = Op::template combine<A>(acc[o], convert_value<A>(x[i]));
-                    for (std::size_t ax = s.size(); ax-- > 0;) {  // odometer
-                        o += ostride[ax];
-                        if (++idx[ax] < s[ax]) break;
-                        o -= ostride[ax] * static_cast<std::size_t>(s[ax]);
-                        idx[ax] = 0;
-                    }
-                }
-                for (std::size_t j = 0; j < acc.size(); ++j)
-                    y[j] = convert_value<T>(Op::template finish<A>(acc[j], count));
+                for (std::size_t j = 0; j < r.size(); ++j) y[j] = convert_value<T>(r[j]);
             }
         });
     }
@@ -11559,7 +11722,7 @@ struct kernel<ops::reverse_sequence, any_precision, arch::reference> {
 #include <cstddef>      // byte, size_t
 #include <cstdint>      // int32_t, int64_t
 #include <cstring>      // memcpy
-#include <type_traits>  // is_same_v
+#include <type_traits>  // conditional_t, is_same_v, is_signed_v
 #include <utility>      // pair
 #include <vector>       // vector
 
@@ -11570,6 +11733,27 @@ namespace detail::sorting {
 inline void store_index(tensor& t, std::size_t i, std::int64_t v) {
     if (t.type() == element_type::i32) t.data<std::int32_t>()[i] = static_cast<std::int32_t>(v);
     else t.data<std::int64_t>()[i] = v;
+}
+
+/// The type TopK sorts values of type T as: float (half, float), double, int64 (signed) or uint64
+/// (unsigned). Each holds every value of T exactly and in the same order, so that the sort is
+/// instantiated for four types instead of eleven.
+template <class T>
+using sort_key_t = std::conditional_t<
+    std::is_same_v<compute_t<T>, float> || std::is_same_v<compute_t<T>, double>, compute_t<T>,
+    std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
+
+/// Orders one line of (value, index) pairs as TopK does and leaves its first k in output order.
+template <class K>
+void top_k_line(std::vector<std::pair<K, std::size_t>>& line, std::size_t k, const ops::top_k::attrs& a) {
+    const auto better = [&](const std::pair<K, std::size_t>& p, const std::pair<K, std::size_t>& q) {
+        return a.mode == ops::top_k_mode::max ? ops::unique::value_less(q.first, p.first)
+                                              : ops::unique::value_less(p.first, q.first);
+    };
+    std::stable_sort(line.begin(), line.end(), better);  // ties keep index order
+    if (a.sort == ops::top_k_sort::index)
+        std::sort(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(k),
+                  [](const auto& p, const auto& q) { return p.second < q.second; });
 }
 }  // namespace detail::sorting
 
@@ -11587,22 +11771,15 @@ struct kernel<ops::top_k, any_precision, arch::reference> {
             if constexpr (std::is_same_v<T, bool>) {
                 detail::unsupported_type("TopK", in[0].type());
             } else {
-                using C = detail::compute_t<T>;
+                using K = detail::sorting::sort_key_t<T>;
                 const T* x = in[0].data<T>();
                 T* y = out[0].data<T>();
-                std::vector<std::pair<C, std::size_t>> line(n);
-                const auto better = [&](const std::pair<C, std::size_t>& p, const std::pair<C, std::size_t>& q) {
-                    return a.mode == ops::top_k_mode::max ? ops::unique::value_less(q.first, p.first)
-                                                          : ops::unique::value_less(p.first, q.first);
-                };
+                std::vector<std::pair<K, std::size_t>> line(n);
                 for (std::size_t o = 0; o < outer; ++o)
                     for (std::size_t i = 0; i < inner; ++i) {
                         for (std::size_t j = 0; j < n; ++j)
-                            line[j] = {static_cast<C>(x[(o * n + j) * inner + i]), j};
-                        std::stable_sort(line.begin(), line.end(), better);  // ties keep index order
-                        if (a.sort == ops::top_k_sort::index)
-                            std::sort(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(k),
-                                      [](const auto& p, const auto& q) { return p.second < q.second; });
+                            line[j] = {static_cast<K>(static_cast<detail::compute_t<T>>(x[(o * n + j) * inner + i])), j};
+                        detail::sorting::top_k_line(line, k, a);
                         for (std::size_t j = 0; j < k; ++j) {
                             const std::size_t at = (o * k + j) * inner + i;
                             y[at] = convert_value<T>(line[j].first);

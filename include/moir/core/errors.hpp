@@ -43,10 +43,28 @@ inline std::string with_context(const std::string& what, const std::string& reas
 
 }  // namespace moir
 
+/// Marks a function as the cold, out-of-line path of its callers (error reporting): compiled once
+/// and for size, never inlined. Internal.
+#if defined(__GNUC__) || defined(__clang__)
+#define MOIR_DETAIL_COLD __attribute__((cold, noinline))
+#else
+#define MOIR_DETAIL_COLD
+#endif
+
+namespace moir::detail {
+/// Throws E(message), out of line and marked cold: MOIR_CHECK's failure path. The hundreds of
+/// checks of a program then share one throw per error type instead of each constructing and
+/// throwing its exception inline, and the compiler lays the message building out as cold code.
+template <class E>
+[[noreturn]] MOIR_DETAIL_COLD void throw_error(const std::string& message) {
+    throw E(message);
+}
+}  // namespace moir::detail
+
 /// Throws moir::error_type(msg) when cond is false. msg is only evaluated on failure.
-#define MOIR_CHECK(cond, error_type, msg)            \
-    do {                                             \
-        if (!(cond)) throw ::moir::error_type(msg);  \
+#define MOIR_CHECK(cond, error_type, msg)                                     \
+    do {                                                                      \
+        if (!(cond)) ::moir::detail::throw_error<::moir::error_type>(msg);   \
     } while (false)
 
 #endif  // MOIR_CORE_ERRORS_HPP

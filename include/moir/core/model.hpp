@@ -14,6 +14,7 @@
 #include <any>          // any, any_cast
 #include <cstddef>      // size_t
 #include <string>       // string
+#include <string_view>  // string_view
 #include <utility>      // move, pair
 #include <vector>       // vector
 
@@ -64,17 +65,27 @@ struct node {
     /// requires: is<Op>() (throws moir::error otherwise).
     template <class Op>
     const typename Op::attrs& attrs_as() const {
-        MOIR_CHECK(is<Op>(), error, "node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(Op::name));
-        return std::any_cast<const typename Op::attrs&>(attrs);
+        const auto* a = is<Op>() ? std::any_cast<const typename Op::attrs>(&attrs) : nullptr;
+        if (!a) not_a(Op::name);
+        return *a;
     }
     template <class Op>
     typename Op::attrs& attrs_as() {
-        MOIR_CHECK(is<Op>(), error, "node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(Op::name));
-        return std::any_cast<typename Op::attrs&>(attrs);
+        auto* a = is<Op>() ? std::any_cast<typename Op::attrs>(&attrs) : nullptr;
+        if (!a) not_a(Op::name);
+        return *a;
     }
     const rt_attribute* find_rt(const std::string& key) const {
         for (const auto& r : rt_info) if (r.name == key) return &r;
         return nullptr;
+    }
+
+    /// attrs_as's failure: throws moir::error "node 'n' is a X, not a Y". Out of line and cold (one
+    /// copy, not one per op type that attrs_as is instantiated for).
+    [[noreturn]] MOIR_DETAIL_COLD void not_a(std::string_view wanted) const {
+        if (op && op->name != wanted)
+            throw error("node '" + name + "' is a " + std::string(op->name) + ", not a " + std::string(wanted));
+        throw error("node '" + name + "' does not hold the attrs of a " + std::string(wanted));
     }
 };
 

@@ -61,8 +61,13 @@ constexpr void for_each_type_in_part_impl(std::index_sequence<I...>, F& f) {
 }
 
 /// How many slices moir's opset-wide tables (reference kernels, IR reader and writer) are built in,
-/// so that moir/extern_templates.hpp can spread their compilation over that many translation units.
+/// so that moir/extern_templates.hpp can spread their compilation over that many translation units:
+/// MOIR_TABLE_PARTS (1 to 16; moir::compiled sets it for its users), else 4.
+#if defined(MOIR_TABLE_PARTS)
+inline constexpr std::size_t table_parts = MOIR_TABLE_PARTS;
+#else
 inline constexpr std::size_t table_parts = 4;
+#endif
 
 template <class F, std::size_t... K>
 void for_each_table_part_impl(F& f, std::index_sequence<K...>) {

@@ -28,7 +28,7 @@
 #include <string>       // string
 #include <string_view>  // string_view
 #include <system_error>  // errc
-#include <type_traits>  // enable_if_t, is_integral_v, ...
+#include <type_traits>  // enable_if_t, is_integral_v, remove_reference_t, ...
 #include <utility>      // declval, index_sequence, pair
 #include <vector>       // vector
 
@@ -404,6 +404,14 @@ constexpr bool check_attrs() {
 }
 }  // namespace detail
 
+namespace detail {
+/// to_ir_string of a field of type T, instantiated once per field type (not per op and field).
+template <class T>
+std::string encode_field_as(const void* field) {
+    return to_ir_string(*static_cast<const T*>(field));
+}
+}  // namespace detail
+
 /// (IR name, text) of every field of `a`, in field order.
 template <class Attrs>
 std::vector<std::pair<std::string_view, std::string>> encode_attrs(const Attrs& a) {
@@ -411,7 +419,8 @@ std::vector<std::pair<std::string_view, std::string>> encode_attrs(const Attrs& 
     if constexpr (detail::check_attrs<Attrs>()) {
         r.reserve(boost::pfr::tuple_size_v<Attrs>);
         boost::pfr::for_each_field(a, [&](const auto& field, auto idx) {
-            r.emplace_back(Attrs::ir_names[idx], to_ir_string(field));
+            using field_type = std::remove_cv_t<std::remove_reference_t<decltype(field)>>;
+            r.emplace_back(Attrs::ir_names[idx], detail::encode_field_as<field_type>(&field));
         });
     }
     return r;
@@ -428,6 +437,31 @@ void write_data(xml::writer& w, const Attrs& a) {
     w.close();
 }
 
+namespace detail {
+/// from_ir_string for a field of type T, behind a plain function pointer.
+template <class T>
+void decode_field_as(std::string_view text, void* field) {
+    from_ir_string(text, *static_cast<T*>(field));
+}
+using field_decoder = void (*)(std::string_view, void*);
+
+/// Decodes attribute `name` of `data` (when present) into `field` with `decode`, wrapping codec
+/// errors with `where` and the attribute. Not a template: one copy of the error handling serves
+/// every field of every op (the IR reader is instantiated for the whole opset).
+inline void decode_field(const xml::element& data, std::string_view name, void* field, field_decoder decode,
+                         const std::string& where) {
+    const std::string* text = data.find_attribute(name);
+    if (!text) return;
+    try {
+        decode(std::string_view(*text), field);
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
+    } catch (const error& e) {
+        throw parse_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
+    }
+}
+}  // namespace detail
+
 /// Reads the fields of `out` from the attributes of `data` (may be null: no <data>). Attributes that
 /// are absent keep the field's current (default) value; attributes the aggregate does not name are
 /// ignored. ensures: throws moir::parse_error "<where>: attribute 'k'='text': reason" on a malformed
@@ -437,16 +471,8 @@ void decode_attrs(const xml::element* data, Attrs& out, const std::string& where
     if constexpr (detail::check_attrs<Attrs>()) {
         if (!data) return;
         boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
-            const std::string_view name = Attrs::ir_names[idx];
-            const std::string* text = data->find_attribute(name);
-            if (!text) return;
-            try {
-                from_ir_string(std::string_view(*text), field);
-            } catch (const unsupported_error& e) {
-                throw unsupported_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
-            } catch (const error& e) {
-                throw parse_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
-            }
+            using field_type = std::remove_reference_t<decltype(field)>;
+            detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
         });
     }
 }

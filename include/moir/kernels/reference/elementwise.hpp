@@ -9,9 +9,10 @@
 #include <moir/kernels/reference/broadcast.hpp>
 #include <moir/ops/detail/elementwise.hpp>
 
+#include <cstring>      // memcpy
 #include <string>       // string
 #include <string_view>  // string_view
-#include <type_traits>  // enable_if_t, is_same_v, void_t
+#include <type_traits>  // conditional_t, enable_if_t, is_same_v, void_t
 #include <vector>       // vector
 
 namespace moir::kernels {
@@ -52,7 +53,45 @@ struct unary_takes_attrs<Op, T, std::void_t<decltype(Op::apply(std::declval<cons
     : std::true_type {};
 }  // namespace detail
 
-/// Reference kernel of binary element-wise ops (numpy broadcasting).
+namespace detail {
+/// The element type a binary element-wise op gives (boolean for comparisons), or undefined when the
+/// output has the inputs' type (ops that derive from binary_elementwise<> or declare it themselves).
+template <element_type Out>
+constexpr element_type binary_out_of(const ops::detail::binary_elementwise<Out>*) { return Out; }
+constexpr element_type binary_out_of(const void*) { return element_type::undefined; }
+
+/// The C++ type of Op's output when its inputs are T: bool for comparisons, T otherwise.
+template <class Op, class T>
+using binary_out_t = std::conditional_t<binary_out_of(static_cast<const Op*>(nullptr)) == element_type::boolean, bool, T>;
+
+/// z = Op(x, y) with numpy broadcasting, computed in C = compute_t<T> and stored as O. The index
+/// walk is reference::broadcast_rows (not a template); only the loop over one row is instantiated.
+template <class Op, class T, class O>
+void binary_into(const typename Op::attrs& a, const std::vector<tensor>& in, tensor& dst) {
+    struct operands {
+        const typename Op::attrs* a;
+        const T* x;
+        const T* y;
+        O* z;
+    } operand_set{&a, in[0].data<T>(), in[1].data<T>(), dst.data<O>()};
+    reference::broadcast_rows(in[0].dims(), in[1].dims(), dst.dims(), &operand_set, [](void* p, const reference::broadcast_row& r) {
+        using C = compute_t<T>;
+        const operands& v = *static_cast<const operands*>(p);
+        for (std::size_t k = 0; k < r.n; ++k) {
+            const C u = static_cast<C>(v.x[r.ia + k * r.sa]), w = static_cast<C>(v.y[r.ib + k * r.sb]);
+            C res;
+            if constexpr (apply_takes_attrs<Op, C>::value) res = Op::apply(*v.a, u, w);
+            else res = Op::apply(u, w);
+            v.z[r.o + k] = convert_value<O>(res);
+        }
+    });
+}
+}  // namespace detail
+
+/// Reference kernel of binary element-wise ops (numpy broadcasting). The output type is the one the
+/// op infers (the inputs' type, or boolean for comparisons); any other output type asked for gets
+/// the result computed in the compute type and converted, as Convert would (instantiated once per
+/// input type, not per input x output pair: this table is most of what a program compiles).
 template <class Op>
 struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_binary<Op>::value>> {
     static constexpr bool available = true;
@@ -62,21 +101,16 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_bi
             if constexpr (!detail::computes_v<Op, T>) {
                 detail::unsupported_type(Op::ir_name, in[0].type());
             } else {
-            using C = detail::compute_t<T>;
-            const T* x = in[0].data<T>();
-            const T* y = in[1].data<T>();
-            visit_element_type(out[0].type(), [&](auto otag) {
-                using O = typename decltype(otag)::type;
-                O* z = out[0].data<O>();
-                reference::broadcast_binary(in[0].dims(), in[1].dims(), out[0].dims(),
-                                            [&](std::size_t o, std::size_t i, std::size_t j) {
-                    const C u = static_cast<C>(x[i]), v = static_cast<C>(y[j]);
-                    C r;
-                    if constexpr (detail::apply_takes_attrs<Op, C>::value) r = Op::apply(a, u, v);
-                    else r = Op::apply(u, v);
-                    z[o] = convert_value<O>(r);
-                });
-            });
+                using O = detail::binary_out_t<Op, T>;
+                using C = detail::compute_t<T>;
+                if (out[0].type() == element_type_of_v<O>) {
+                    detail::binary_into<Op, T, O>(a, in, out[0]);
+                } else {
+                    tensor computed(element_type_of_v<C>, out[0].dims());
+                    detail::binary_into<Op, T, C>(a, in, computed);
+                    const tensor converted = computed.converted(out[0].type());
+                    if (converted.bytes()) std::memcpy(out[0].raw(), converted.raw(), converted.bytes());
+                }
             }
         });
     }

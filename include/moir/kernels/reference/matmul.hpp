@@ -49,18 +49,29 @@ struct kernel<ops::matmul, any_precision, arch::reference> {
                 const T* x = in[0].data<T>();
                 const T* y = in[1].data<T>();
                 T* z = out[0].data<T>();
-                reference::broadcast_binary(ba, bb, bo, [&](std::size_t o, std::size_t i, std::size_t j) {
-                    const T* xs = x + i * m * k;
-                    const T* ys = y + j * k * n;
-                    T* zs = z + o * m * n;
-                    for (std::size_t r = 0; r < m; ++r)
-                        for (std::size_t c = 0; c < n; ++c) {
-                            A acc = A(0);
-                            for (std::size_t p = 0; p < k; ++p)
-                                acc += convert_value<A>(xs[r * a_row + p * a_col]) *
-                                       convert_value<A>(ys[p * b_row + c * b_col]);
-                            zs[r * n + c] = convert_value<T>(acc);
-                        }
+                // the batch walk is reference::broadcast_rows (not a template); per element type
+                // only the loop over one row of batches is instantiated
+                struct operands {
+                    const T* x;
+                    const T* y;
+                    T* z;
+                    std::size_t m, k, n, a_row, a_col, b_row, b_col;
+                } v{x, y, z, m, k, n, a_row, a_col, b_row, b_col};
+                reference::broadcast_rows(ba, bb, bo, &v, [](void* p, const reference::broadcast_row& row) {
+                    const operands& w = *static_cast<const operands*>(p);
+                    for (std::size_t b = 0; b < row.n; ++b) {
+                        const T* xs = w.x + (row.ia + b * row.sa) * w.m * w.k;
+                        const T* ys = w.y + (row.ib + b * row.sb) * w.k * w.n;
+                        T* zs = w.z + (row.o + b) * w.m * w.n;
+                        for (std::size_t r = 0; r < w.m; ++r)
+                            for (std::size_t c = 0; c < w.n; ++c) {
+                                A acc = A(0);
+                                for (std::size_t q = 0; q < w.k; ++q)
+                                    acc += convert_value<A>(xs[r * w.a_row + q * w.a_col]) *
+                                           convert_value<A>(ys[q * w.b_row + c * w.b_col]);
+                                zs[r * w.n + c] = convert_value<T>(acc);
+                            }
+                    }
                 });
             }
         });

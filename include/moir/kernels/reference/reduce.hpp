@@ -26,6 +26,31 @@ using reduce_acc_t = std::conditional_t<std::is_floating_point_v<T> || std::is_s
                                         std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
 }  // namespace detail
 
+namespace detail {
+/// The reduction proper, on the input already read as accumulator values (A: double, int64 or
+/// uint64): instantiated per op and accumulator type, not per element type. ostride[i] is the
+/// output offset step of input axis i (0 on reduced axes); count the elements per output.
+/// ensures: returns each output's finished value.
+template <class Op, class A>
+std::vector<A> reduce_values(const std::vector<A>& x, const shape& s, const std::vector<std::size_t>& ostride,
+                             std::size_t outputs, std::size_t count) {
+    std::vector<A> acc(outputs, Op::template init<A>());
+    std::vector<std::int64_t> idx(s.size(), 0);
+    std::size_t o = 0;
+    for (std::size_t i = 0, n = x.size(); i < n; ++i) {
+        acc[o] = Op::template combine<A>(acc[o], x[i]);
+        for (std::size_t ax = s.size(); ax-- > 0;) {  // odometer
+            o += ostride[ax];
+            if (++idx[ax] < s[ax]) break;
+            o -= ostride[ax] * static_cast<std::size_t>(s[ax]);
+            idx[ax] = 0;
+        }
+    }
+    for (auto& a : acc) a = Op::template finish<A>(a, count);
+    return acc;
+}
+}  // namespace detail
+
 /// Reference kernel of the Reduce* ops.
 template <class Op>
 struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_reduction<Op>::value>> {
@@ -51,21 +76,11 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_re
             } else {
                 using A = detail::reduce_acc_t<T>;
                 const T* x = in[0].data<T>();
+                std::vector<A> xa(in[0].numel());
+                for (std::size_t i = 0; i < xa.size(); ++i) xa[i] = convert_value<A>(x[i]);
+                const auto r = detail::reduce_values<Op, A>(xa, s, ostride, out[0].numel(), count);
                 T* y = out[0].data<T>();
-                std::vector<A> acc(out[0].numel(), Op::template init<A>());
-                std::vector<std::int64_t> idx(s.size(), 0);
-                std::size_t o = 0;
-                for (std::size_t i = 0, n = in[0].numel(); i < n; ++i) {
-                    acc[o] = Op::template combine<A>(acc[o], convert_value<A>(x[i]));
-                    for (std::size_t ax = s.size(); ax-- > 0;) {  // odometer
-                        o += ostride[ax];
-                        if (++idx[ax] < s[ax]) break;
-                        o -= ostride[ax] * static_cast<std::size_t>(s[ax]);
-                        idx[ax] = 0;
-                    }
-                }
-                for (std::size_t j = 0; j < acc.size(); ++j)
-                    y[j] = convert_value<T>(Op::template finish<A>(acc[j], count));
+                for (std::size_t j = 0; j < r.size(); ++j) y[j] = convert_value<T>(r[j]);
             }
         });
     }

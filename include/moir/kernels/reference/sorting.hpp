@@ -14,7 +14,7 @@
 #include <cstddef>      // byte, size_t
 #include <cstdint>      // int32_t, int64_t
 #include <cstring>      // memcpy
-#include <type_traits>  // is_same_v
+#include <type_traits>  // conditional_t, is_same_v, is_signed_v
 #include <utility>      // pair
 #include <vector>       // vector
 
@@ -25,6 +25,27 @@ namespace detail::sorting {
 inline void store_index(tensor& t, std::size_t i, std::int64_t v) {
     if (t.type() == element_type::i32) t.data<std::int32_t>()[i] = static_cast<std::int32_t>(v);
     else t.data<std::int64_t>()[i] = v;
+}
+
+/// The type TopK sorts values of type T as: float (half, float), double, int64 (signed) or uint64
+/// (unsigned). Each holds every value of T exactly and in the same order, so that the sort is
+/// instantiated for four types instead of eleven.
+template <class T>
+using sort_key_t = std::conditional_t<
+    std::is_same_v<compute_t<T>, float> || std::is_same_v<compute_t<T>, double>, compute_t<T>,
+    std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
+
+/// Orders one line of (value, index) pairs as TopK does and leaves its first k in output order.
+template <class K>
+void top_k_line(std::vector<std::pair<K, std::size_t>>& line, std::size_t k, const ops::top_k::attrs& a) {
+    const auto better = [&](const std::pair<K, std::size_t>& p, const std::pair<K, std::size_t>& q) {
+        return a.mode == ops::top_k_mode::max ? ops::unique::value_less(q.first, p.first)
+                                              : ops::unique::value_less(p.first, q.first);
+    };
+    std::stable_sort(line.begin(), line.end(), better);  // ties keep index order
+    if (a.sort == ops::top_k_sort::index)
+        std::sort(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(k),
+                  [](const auto& p, const auto& q) { return p.second < q.second; });
 }
 }  // namespace detail::sorting
 
@@ -42,22 +63,15 @@ struct kernel<ops::top_k, any_precision, arch::reference> {
             if constexpr (std::is_same_v<T, bool>) {
                 detail::unsupported_type("TopK", in[0].type());
             } else {
-                using C = detail::compute_t<T>;
+                using K = detail::sorting::sort_key_t<T>;
                 const T* x = in[0].data<T>();
                 T* y = out[0].data<T>();
-                std::vector<std::pair<C, std::size_t>> line(n);
-                const auto better = [&](const std::pair<C, std::size_t>& p, const std::pair<C, std::size_t>& q) {
-                    return a.mode == ops::top_k_mode::max ? ops::unique::value_less(q.first, p.first)
-                                                          : ops::unique::value_less(p.first, q.first);
-                };
+                std::vector<std::pair<K, std::size_t>> line(n);
                 for (std::size_t o = 0; o < outer; ++o)
                     for (std::size_t i = 0; i < inner; ++i) {
                         for (std::size_t j = 0; j < n; ++j)
-                            line[j] = {static_cast<C>(x[(o * n + j) * inner + i]), j};
-                        std::stable_sort(line.begin(), line.end(), better);  // ties keep index order
-                        if (a.sort == ops::top_k_sort::index)
-                            std::sort(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(k),
-                                      [](const auto& p, const auto& q) { return p.second < q.second; });
+                            line[j] = {static_cast<K>(static_cast<detail::compute_t<T>>(x[(o * n + j) * inner + i])), j};
+                        detail::sorting::top_k_line(line, k, a);
                         for (std::size_t j = 0; j < k; ++j) {
                             const std::size_t at = (o * k + j) * inner + i;
                             y[at] = convert_value<T>(line[j].first);
