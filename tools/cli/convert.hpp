@@ -6,6 +6,8 @@
 #include "calibration.hpp"
 #include "common.hpp"
 
+#include <moir/core/limits.hpp>
+#include <moir/io/paths.hpp>
 #include <moir/ir/ir_writer.hpp>
 #include <moir/passes/cut.hpp>
 #include <moir/passes/pipelines.hpp>
@@ -261,8 +263,12 @@ inline int run_convert(const convert_args& a) {
                "with --data_type INT8");
     MOIR_CHECK(a.validation_data.empty() || a.max_accuracy_drop >= 0, error,
                "--validation_data is only used with --max_accuracy_drop");
+    const std::string name = a.model_name.empty() ? fs::path(a.input_model).stem().string() : a.model_name;
+    const std::string xml = io::output_path(a.output_dir, name, ".xml", "--model_name");  // never outside --output_dir
+    const std::string bin = io::output_path(a.output_dir, name, ".bin", "--model_name");
     model m = load_model(a.input_model, opt);
     detail::cut_and_preprocess(a, cuts, opt, m);
+    check_tensor_sizes(m);  // a huge --input_shape: an error naming the node, before anything is allocated
     const auto ops_before = detail::op_counts(m);
     const std::size_t params_before = detail::parameter_count(m);
     const model original = m;  // for --check and --report (tensors are shared, not copied)
@@ -338,11 +344,8 @@ inline int run_convert(const convert_args& a) {
         const double tol = a.check_tolerance >= 0 ? a.check_tolerance : int8 ? 1.0 : fp16 ? 1e-2 : 1e-4;
         detail::check_models(original, m, a.check, tol);
     }
-    const std::string name = a.model_name.empty() ? fs::path(a.input_model).stem().string() : a.model_name;
     m.name = name;
     MOIR_CHECK(fs::is_directory(a.output_dir), error, "--output_dir " + a.output_dir + " is not an existing folder");
-    const std::string xml = (fs::path(a.output_dir) / (name + ".xml")).string();
-    const std::string bin = (fs::path(a.output_dir) / (name + ".bin")).string();
     std::vector<std::pair<std::string, std::string>> params{
         {"input_model", a.input_model}, {"framework", extension(a.input_model) == ".xml" ? "ir" : "onnx"}};
     if (!a.input_shape.empty()) params.emplace_back("input_shape", a.input_shape);

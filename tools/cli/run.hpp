@@ -49,13 +49,6 @@ inline std::vector<std::string> npy_files(const std::string& dir) {
     return files;
 }
 
-/// t converted to the model input's element type (any numeric .npy is accepted).
-inline tensor to_input_type(const tensor& t, element_type want, const std::string& file) {
-    if (t.type() == want) return t;
-    MOIR_CHECK(want != element_type::boolean || t.type() == element_type::boolean, error,
-               file + ": the model expects a boolean input");
-    return t.converted(want);
-}
 }  // namespace detail
 
 inline int run_run(const run_args& a) {
@@ -122,7 +115,9 @@ inline int run_run(const run_args& a) {
             const std::string& file = files[i].size() == 1 ? files[i][0] : files[i][r];
             if (files[i].size() > 1 && stem.empty()) stem = fs::path(file).stem().string();
             const auto& p = m.at(m.parameters[i]).attrs_as<ops::parameter>();
-            in.push_back(detail::to_input_type(npy::load(file), p.element_type, file));
+            std::vector<std::string> notes;
+            in.push_back(npy::as_input(npy::load(file), p.element_type, file, m.input_name(i), notes));
+            for (const auto& n : notes) std::cerr << "moir: note: " << n << "\n";
         }
         if (batch && stem.empty()) stem = fs::path(files[0][0]).stem().string();
         const auto out = fast ? fast->run(in) : ex.run(in);
