@@ -136,7 +136,7 @@ inline void replace_files(const std::vector<std::pair<std::string, std::string_v
             std::error_code ec;
             const auto st = fs::symlink_status(files[i].first, ec);
             if (ec || st.type() == fs::file_type::not_found) continue;
-            MOIR_CHECK(st.type() == fs::file_type::regular, error,
+            MOIR_CHECK(st.type() == fs::file_type::regular || st.type() == fs::file_type::symlink, error,
                        "cannot write '" + files[i].first + "': it is " + file_kind(st.type()) + ", not a regular file");
             backups[i] = files[i].first + suffix + ".old";
             fs::create_hard_link(files[i].first, backups[i], ec);

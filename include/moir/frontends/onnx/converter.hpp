@@ -72,7 +72,7 @@ struct graph_state {
 /// What a converter sees of one ONNX node.
 class context {
 public:
-    context(graph_state& g, const proto::node& n) : g_(g), n_(n) {}
+    context(graph_state& g, const proto::node& n) : g_(g), n_(n), looked_up_(n.attribute.size(), false) {}
 
     const proto::node& onnx_node() const { return n_; }
     /// The node's name for moir nodes and messages: its name, else its first output.
@@ -108,9 +108,22 @@ public:
 
     // ---- attributes ----
     const proto::attribute* attr(const std::string& key) const {
-        for (const auto& a : n_.attribute)
-            if (a.name == key) return &a;
-        return nullptr;
+        const proto::attribute* found = nullptr;
+        for (std::size_t i = 0; i < n_.attribute.size(); ++i)
+            if (n_.attribute[i].name == key) {
+                looked_up_[i] = true;
+                found = &n_.attribute[i];  // a repeated name: the last one, and every copy counts as read
+            }
+        return found;
+    }
+    /// The names of the node's attributes the converter never looked up (attr, has_attr, attr_*):
+    /// attributes moir does not know for this op. The frontend reports them as an error after the
+    /// converter ran, so an unknown or corrupt attribute is never ignored silently.
+    std::vector<std::string> unread_attributes() const {
+        std::vector<std::string> r;
+        for (std::size_t i = 0; i < n_.attribute.size(); ++i)
+            if (!looked_up_[i]) r.push_back(n_.attribute[i].name);
+        return r;
     }
     bool has_attr(const std::string& key) const { return attr(key) != nullptr; }
     std::int64_t attr_int(const std::string& key, std::int64_t def) const {
@@ -188,6 +201,7 @@ public:
 private:
     graph_state& g_;
     const proto::node& n_;
+    mutable std::vector<bool> looked_up_;  ///< per attribute of n_: did the converter ask for it
 };
 
 }  // namespace moir::onnx

@@ -220,6 +220,13 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
         } catch (const std::exception& e) {
             throw error(source + ": node '" + ctx.name() + "' (" + n.op_type + "): " + e.what());
         }
+        if (const auto unread = ctx.unread_attributes(); !unread.empty()) {
+            std::string list;
+            for (const auto& a : unread) list += (list.empty() ? "'" : ", '") + printable(a) + "'";
+            throw unsupported_error(source + ": node '" + ctx.name() + "' (" + n.op_type + "): unknown attribute" +
+                                    (unread.size() > 1 ? "s " : " ") + list + " (not an attribute of " + n.op_type +
+                                    " that moir reads at opset " + std::to_string(ctx.opset()) + ")");
+        }
         for (std::size_t i = 0; i < n.output.size(); ++i)
             MOIR_CHECK(n.output[i].empty() || st.values.count(n.output[i]), error,
                        source + ": node '" + ctx.name() + "' (" + n.op_type + "): output '" + n.output[i] +
