@@ -82,7 +82,7 @@ inline std::string read_file_range(const std::string& path, std::uint64_t offset
                                    const std::string& what = "") {
     const std::uint64_t size = regular_file_size(path, ~std::uint64_t{0}, what);
     MOIR_CHECK(offset <= size && length <= size - offset, parse_error,
-               what + "bytes [" + std::to_string(offset) + ", +" + std::to_string(length) + ") lie outside '" + path +
+               what + "the range [" + std::to_string(offset) + ", +" + std::to_string(length) + ") lies outside '" + path +
                    "' (" + std::to_string(size) + " bytes)");
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, what + "cannot open '" + path + "'");
