@@ -286,11 +286,16 @@ private:
             for (std::size_t p = 0; p < port_slots[id].size(); ++p)
                 computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
             if (!computed) continue;  // folded
+            // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
+            // kernel: the fast steps' blockings assume at least one element
+            bool empty = false;
+            for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
+            for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
             std::unique_ptr<step> st;
             for_each_type(Families{}, [&](auto tag) {
                 using F = typename decltype(tag)::type;
                 if (st) return;
-                if (!opt.fast && F::name != steps::reference::name) return;
+                if ((!opt.fast || empty) && F::name != steps::reference::name) return;
                 st = F::make(b, id);
             });
             MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
