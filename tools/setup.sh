@@ -40,6 +40,7 @@ APT_PACKAGES=(
     g++ cmake ninja-build meson pkg-config
     libboost1.81-dev nlohmann-json3-dev libxsimd-dev doctest-dev libcli11-dev libbenchmark-dev
     libonnx-testdata
+    clang-14 libclang-rt-14-dev
     python3 python3-numpy python3-pil python3-onnx
     fonts-dejavu-core fonts-liberation
     nodejs npm ca-certificates

@@ -18,7 +18,9 @@
 
 #include <moir/convert/calibration_data.hpp>
 #include <moir/convert/flags.hpp>
+#include <moir/core/limits.hpp>
 #include <moir/frontends/frontends.hpp>
+#include <moir/io/paths.hpp>
 #include <moir/ir/ir_writer.hpp>
 #include <moir/passes/cut.hpp>
 #include <moir/passes/pipelines.hpp>
@@ -159,6 +161,7 @@ inline passes::cut_options check_options(const convert_options& a) {
     if (!a.layout.empty()) passes::parse_layouts(a.layout, "--layout");
     if (!a.source_layout.empty()) passes::parse_layouts(a.source_layout, "--source_layout");
     scale_of(a);
+    if (!a.model_name.empty()) io::output_path(".", a.model_name, "", "--model_name");  // a plain file name
     const bool int8 = a.data_type == "INT8";
     MOIR_CHECK(!int8 || !a.calibration_data.empty(), error,
                "--data_type INT8 needs --calibration_data (a folder of .npy inputs, or NAME=DIR per input)");
@@ -278,6 +281,7 @@ inline conversion_result convert(const convert_options& a,
     conversion_report& rep = out.report;
     model m = registry.load(req);
     detail::cut_and_preprocess(a, cuts, req, registry, m, rep.warnings);
+    check_tensor_sizes(m);  // a huge --input_shape: an error naming the node, before anything is allocated
     rep.ops_before = op_counts(m);
     rep.parameters_before = parameter_count(m);
     out.original = m;  // tensors are shared, not copied
@@ -360,8 +364,6 @@ struct saved_ir {
 /// conversion parameters in its rt_info; the model takes `name`. ensures: throws moir::error naming
 /// the folder or file when it cannot be written, or when `name` is not a plain file name.
 inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, const std::string& name) {
-    MOIR_CHECK(!name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos, error,
-               "--model_name '" + name + "' must be a plain file name (no '/', not '.' or '..')");
     std::error_code ec;
     const std::filesystem::path dir = output_dir.empty() ? std::filesystem::path(".") : std::filesystem::path(output_dir);
     if (!std::filesystem::exists(dir, ec)) {
@@ -370,7 +372,9 @@ inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, con
     }
     MOIR_CHECK(std::filesystem::is_directory(dir, ec), error, "--output_dir " + dir.string() + " is not a folder");
     r.model.name = name;
-    saved_ir files{(dir / (name + ".xml")).string(), (dir / (name + ".bin")).string()};
+    // never outside --output_dir: a name with '/', '..', control characters... is refused
+    saved_ir files{io::output_path(dir.string(), name, ".xml", "--model_name"),
+                   io::output_path(dir.string(), name, ".bin", "--model_name")};
     ir::save<>(r.model, files.xml, files.bin, r.report.ir_parameters);
     return files;
 }

@@ -11,11 +11,14 @@
 #include <moir/version.hpp>
 #include <moir/core/element_type.hpp>
 #include <moir/core/errors.hpp>
+#include <moir/core/limits.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/shape.hpp>
 #include <moir/core/tensor.hpp>
 #include <moir/core/type_list.hpp>
+#include <moir/io/files.hpp>
 #include <moir/io/npy.hpp>
+#include <moir/io/paths.hpp>
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
 #include <moir/kernels/arch.hpp>

@@ -32,8 +32,10 @@
 // moir's exception types. Every error moir raises is a moir::error (or a subclass) whose what()
 // reads "<where>: <reason>", where <where> names the file and, when known, the node.
 
-#include <stdexcept>  // runtime_error
-#include <string>     // string
+#include <cstddef>      // size_t
+#include <stdexcept>    // runtime_error
+#include <string>       // string
+#include <string_view>  // string_view
 
 namespace moir {
 
@@ -68,6 +70,26 @@ inline std::string with_context(const std::string& what, const std::string& reas
     return what.empty() ? reason : what + ": " + reason;
 }
 }  // namespace detail
+
+/// Text from a file, made safe to quote in an error message: at most `max` bytes, printable ASCII
+/// kept, every other byte (control characters, invalid or any non-ASCII UTF-8) written as \xNN, and
+/// "..." appended when cut.
+inline std::string printable(std::string_view s, std::size_t max = 100) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string r;
+    for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u >= 0x20 && u < 0x7f) {
+            r += s[i];
+        } else {
+            r += "\\x";
+            r += hex[u >> 4];
+            r += hex[u & 15];
+        }
+    }
+    if (s.size() > max) r += "...";
+    return r;
+}
 
 }  // namespace moir
 
@@ -313,6 +335,13 @@ inline To convert_value(From v) {
 }  // namespace moir
 
 #endif  // MOIR_CORE_ELEMENT_TYPE_HPP
+#ifndef MOIR_CORE_LIMITS_HPP
+#define MOIR_CORE_LIMITS_HPP
+
+// The size limit on one tensor: shapes a model declares (or an --input_shape gives) are checked
+// against it before anything is allocated, so a huge or overflowing shape is a clear error naming
+// the node and the size instead of std::bad_alloc or a wrapped-around allocation.
+
 #ifndef MOIR_CORE_MODEL_HPP
 #define MOIR_CORE_MODEL_HPP
 
@@ -960,6 +989,53 @@ public:
 }  // namespace moir
 
 #endif  // MOIR_CORE_MODEL_HPP
+
+#include <cstdint>  // uint64_t
+#include <string>   // string, to_string
+
+namespace moir {
+
+/// The default limit on the elements of one tensor: 2^32 (16 GiB of f32).
+inline constexpr std::uint64_t default_max_elements = std::uint64_t{1} << 32;
+
+/// The element count of `dims` (negative, i.e. unknown, dims are skipped), or max + 1 when it is
+/// larger than `max` (the product never overflows).
+inline std::uint64_t capped_element_count(const shape& dims, std::uint64_t max) {
+    std::uint64_t n = 1;
+    for (const auto d : dims)
+        if (d == 0) return 0;
+    for (const auto d : dims) {
+        if (d < 0) continue;
+        const auto ud = static_cast<std::uint64_t>(d);
+        if (n > max / ud) return max + 1;
+        n *= ud;
+    }
+    return n;
+}
+
+/// ensures: throws moir::shape_error "<where>: shape [..] has more than <max> elements (the limit
+/// of one tensor)" when `dims` does.
+inline void check_element_count(const shape& dims, std::uint64_t max, const std::string& where) {
+    MOIR_CHECK(capped_element_count(dims, max) <= max, shape_error,
+               where + ": shape [" + to_string(dims) + "] has more than " + std::to_string(max) +
+                   " elements, the limit of one tensor (too large to allocate)");
+}
+
+/// Checks every output port of every node of `m` whose shape is known (unknown dims skipped).
+/// ensures: throws moir::shape_error naming the first node (and output) whose shape exceeds `max`.
+inline void check_tensor_sizes(const model& m, std::uint64_t max = default_max_elements) {
+    for (const node& n : m.nodes)
+        for (std::size_t k = 0; k < n.outputs.size(); ++k) {
+            const partial_shape& s = n.outputs[k].shape;
+            if (s.rank_dynamic) continue;
+            check_element_count(s.dims, max,
+                                "node '" + n.name + "' (" + std::string(n.op->ir_name) + ") output " + std::to_string(k));
+        }
+}
+
+}  // namespace moir
+
+#endif  // MOIR_CORE_LIMITS_HPP
 #ifndef MOIR_CORE_TYPE_LIST_HPP
 #define MOIR_CORE_TYPE_LIST_HPP
 
@@ -1053,6 +1129,175 @@ constexpr void for_each_type_in_part(type_list<Ts...>, F&& f) {
 }  // namespace moir
 
 #endif  // MOIR_CORE_TYPE_LIST_HPP
+#ifndef MOIR_IO_FILES_HPP
+#define MOIR_IO_FILES_HPP
+
+// Checked file access for every file moir reads or writes:
+// - io::read_file reads only regular files (never a folder, FIFO, socket or device, which would
+//   fail oddly, block or never end), up to a size limit checked before anything is allocated;
+// - io::write_file checks every write and the close (a full disk is an error, not an empty file);
+// - io::replace_files writes a set of files (the IR .xml + .bin pair) to temporaries next to their
+//   targets and renames them into place only when all are complete; when a rename fails, the
+//   targets already replaced get their old contents back.
+
+
+#include <atomic>        // atomic (unique temporary names)
+#include <chrono>        // steady_clock (unique temporary names)
+#include <cstdint>       // uint64_t
+#include <filesystem>    // status, file_size, rename, create_hard_link, remove
+#include <fstream>       // ifstream, ofstream
+#include <string>        // string, to_string
+#include <string_view>   // string_view
+#include <system_error>  // error_code
+#include <utility>       // pair
+#include <vector>        // vector
+
+namespace moir::io {
+
+/// The default limit on the size of one file moir reads (4 GiB).
+inline constexpr std::uint64_t default_max_file_bytes = std::uint64_t{4} << 30;
+
+/// What kind of non-regular file `s` is, for messages.
+inline std::string file_kind(std::filesystem::file_type t) {
+    switch (t) {
+        case std::filesystem::file_type::directory: return "a folder";
+        case std::filesystem::file_type::fifo: return "a FIFO";
+        case std::filesystem::file_type::socket: return "a socket";
+        case std::filesystem::file_type::character: return "a character device";
+        case std::filesystem::file_type::block: return "a block device";
+        default: return "not a regular file";
+    }
+}
+
+/// The size of the regular file at `path` (symlinks followed).
+/// ensures: throws moir::error "<what>'<path>': reason" when the path is empty, missing, not a
+/// regular file (a folder, FIFO, device, socket) or larger than max_bytes. `what` prefixes the
+/// message (e.g. "model.onnx: external data of tensor 'w': ").
+inline std::uint64_t regular_file_size(const std::string& path, std::uint64_t max_bytes = default_max_file_bytes,
+                                       const std::string& what = "") {
+    MOIR_CHECK(!path.empty(), error, what + "no file name given (an empty path)");
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    MOIR_CHECK(!ec && st.type() != std::filesystem::file_type::not_found, error,
+               what + "cannot open '" + path + "': " + (ec ? ec.message() : std::string("no such file")));
+    MOIR_CHECK(st.type() == std::filesystem::file_type::regular, error,
+               what + "cannot read '" + path + "': it is " + file_kind(st.type()) + ", not a regular file");
+    const std::uint64_t size = std::filesystem::file_size(path, ec);
+    MOIR_CHECK(!ec, error, what + "cannot size '" + path + "': " + ec.message());
+    MOIR_CHECK(size <= max_bytes, error,
+               what + "'" + path + "' is " + std::to_string(size) + " bytes, more than the limit of " +
+                   std::to_string(max_bytes) + " bytes");
+    return size;
+}
+
+/// The whole regular file at `path`.
+/// ensures: as regular_file_size; throws moir::error when the read comes up short.
+inline std::string read_file(const std::string& path, std::uint64_t max_bytes = default_max_file_bytes,
+                             const std::string& what = "") {
+    const std::uint64_t size = regular_file_size(path, max_bytes, what);
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, what + "cannot open '" + path + "'");
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    if (size) f.read(bytes.data(), static_cast<std::streamsize>(size));
+    MOIR_CHECK(static_cast<std::uint64_t>(f.gcount()) == size, error,
+               what + "cannot read '" + path + "': read " + std::to_string(f.gcount()) + " of " +
+                   std::to_string(size) + " bytes");
+    return bytes;
+}
+
+/// The bytes [offset, offset + length) of the regular file at `path`.
+/// ensures: as read_file; throws moir::parse_error when the range does not lie inside the file
+/// (checked before anything is allocated).
+inline std::string read_file_range(const std::string& path, std::uint64_t offset, std::uint64_t length,
+                                   const std::string& what = "") {
+    const std::uint64_t size = regular_file_size(path, ~std::uint64_t{0}, what);
+    MOIR_CHECK(offset <= size && length <= size - offset, parse_error,
+               what + "the range [" + std::to_string(offset) + ", +" + std::to_string(length) + ") lies outside '" + path +
+                   "' (" + std::to_string(size) + " bytes)");
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, what + "cannot open '" + path + "'");
+    std::string bytes(static_cast<std::size_t>(length), '\0');
+    f.seekg(static_cast<std::streamoff>(offset));
+    if (length) f.read(bytes.data(), static_cast<std::streamsize>(length));
+    MOIR_CHECK(f && static_cast<std::uint64_t>(f.gcount()) == length, error,
+               what + "cannot read " + std::to_string(length) + " bytes at offset " + std::to_string(offset) +
+                   " of '" + path + "'");
+    return bytes;
+}
+
+/// Writes `bytes` to `path` (created or truncated).
+/// ensures: throws moir::error "cannot write '<path>'" when the file cannot be created, a write
+/// comes up short or the close fails (e.g. a full disk); the file may then be partial.
+inline void write_file(const std::string& path, std::string_view bytes) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    MOIR_CHECK(f, error, "cannot create '" + path + "'");
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.flush();
+    const bool written = f.good();
+    f.close();
+    MOIR_CHECK(written && !f.fail(), error,
+               "cannot write '" + path + "' (" + std::to_string(bytes.size()) + " bytes; is the disk full?)");
+}
+
+/// Writes each (path, bytes) to a temporary file in the target's folder, then renames all of them
+/// into place. ensures: when any write fails, no target is touched and no temporary remains; when
+/// a rename fails, the targets renamed before it are put back as they were (their old contents,
+/// or removed when they did not exist), so a set such as the IR .xml + .bin pair is never left
+/// mixed; throws moir::error naming the file.
+inline void replace_files(const std::vector<std::pair<std::string, std::string_view>>& files) {
+    namespace fs = std::filesystem;
+    static std::atomic<unsigned> counter{0};
+    const auto stamp = static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
+    const std::string suffix = ".moir-tmp-" + std::to_string(stamp) + "-" + std::to_string(counter++);
+    std::vector<std::string> temps, backups(files.size());
+    std::vector<bool> had_old(files.size(), false);
+    std::size_t renamed = 0;
+    auto remove_quietly = [](const std::string& p) {
+        std::error_code ec;
+        if (!p.empty()) fs::remove(p, ec);
+    };
+    try {
+        for (const auto& [path, bytes] : files) {
+            temps.push_back(path + suffix);
+            write_file(temps.back(), bytes);
+        }
+        // keep the old targets reachable (hard links cost nothing) until every new one is in place
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            std::error_code ec;
+            const auto st = fs::symlink_status(files[i].first, ec);
+            if (ec || st.type() == fs::file_type::not_found) continue;
+            MOIR_CHECK(st.type() == fs::file_type::regular || st.type() == fs::file_type::symlink, error,
+                       "cannot write '" + files[i].first + "': it is " + file_kind(st.type()) + ", not a regular file");
+            backups[i] = files[i].first + suffix + ".old";
+            fs::create_hard_link(files[i].first, backups[i], ec);
+            if (ec) {  // no hard links here (some filesystems): copy
+                ec.clear();
+                fs::copy_file(files[i].first, backups[i], ec);
+            }
+            MOIR_CHECK(!ec, error, "cannot keep a copy of '" + files[i].first + "' while replacing it: " + ec.message());
+            had_old[i] = true;
+        }
+        for (; renamed < files.size(); ++renamed) {
+            std::error_code ec;
+            fs::rename(temps[renamed], files[renamed].first, ec);
+            MOIR_CHECK(!ec, error, "cannot rename '" + temps[renamed] + "' to '" + files[renamed].first + "': " + ec.message());
+        }
+    } catch (...) {
+        for (std::size_t i = 0; i < renamed; ++i) {  // undo: the old file back, or none
+            std::error_code ec;
+            if (had_old[i]) fs::rename(backups[i], files[i].first, ec);
+            else fs::remove(files[i].first, ec);
+        }
+        for (const auto& t : temps) remove_quietly(t);
+        for (const auto& b : backups) remove_quietly(b);
+        throw;
+    }
+    for (const auto& b : backups) remove_quietly(b);
+}
+
+}  // namespace moir::io
+
+#endif  // MOIR_IO_FILES_HPP
 #ifndef MOIR_IO_NPY_HPP
 #define MOIR_IO_NPY_HPP
 
@@ -1060,112 +1305,246 @@ constexpr void for_each_type_in_part(type_list<Ts...>, F&& f) {
 // byte-order-free dtypes) as moir::tensor.
 
 
-#include <cstdint>   // uint8_t, uint32_t
-#include <cstdio>    // remove, rename
-#include <cstring>   // memcpy
-#include <fstream>   // ifstream, ofstream
-#include <iterator>  // istreambuf_iterator
-#include <string>    // string
+#include <algorithm>  // min
+#include <cstdint>    // uint8_t, uint64_t
+#include <cstring>    // memcpy
+#include <fstream>    // ifstream
+#include <map>        // map
+#include <string>     // string
+#include <vector>     // vector
 
 namespace moir::npy {
 
-namespace detail {
-inline std::string header_value(const std::string& h, const std::string& key, const std::string& path) {
-    const auto k = h.find("'" + key + "'");
-    MOIR_CHECK(k != std::string::npos, parse_error, path + ": .npy header has no '" + key + "'");
-    auto p = h.find(':', k);
-    MOIR_CHECK(p != std::string::npos, parse_error, path + ": malformed .npy header");
-    ++p;
-    while (p < h.size() && h[p] == ' ') ++p;
-    if (p < h.size() && (h[p] == '\'' || h[p] == '"')) {
-        const auto e = h.find(h[p], p + 1);
-        MOIR_CHECK(e != std::string::npos, parse_error, path + ": malformed .npy header");
-        return h.substr(p + 1, e - p - 1);
-    }
-    if (p < h.size() && h[p] == '(') {
-        const auto e = h.find(')', p);
-        MOIR_CHECK(e != std::string::npos, parse_error, path + ": malformed .npy header");
-        return h.substr(p + 1, e - p - 1);
-    }
-    auto e = p;
-    while (e < h.size() && h[e] != ',' && h[e] != '}') ++e;
-    return h.substr(p, e - p);
-}
-}  // namespace detail
+/// Limits on what a .npy file may declare, checked before anything is allocated.
+struct limits {
+    std::size_t max_header_bytes = 64 * 1024;             ///< the header dict (numpy writes < 4 KiB)
+    std::uint64_t max_data_bytes = io::default_max_file_bytes;  ///< the array data
+};
 
-/// Decodes .npy bytes. `path` only names the source in errors.
-/// ensures: a tensor of the file's dtype and shape; throws moir::parse_error on anything malformed,
-/// truncated, Fortran-ordered, big-endian or of an unsupported dtype.
-inline tensor decode(const std::string& bytes, const std::string& path) {
+namespace detail {
+/// The key -> value text of a .npy header, a Python dict literal such as
+/// {'descr': '<f4', 'fortran_order': False, 'shape': (1, 3), }. A repeated key keeps its last
+/// value, as Python (and so numpy) does. ensures: parse_error quoting at most 100 bytes of it.
+inline std::map<std::string, std::string> header_dict(const std::string& h, const std::string& path) {
+    const auto bad = [&](const std::string& why) {
+        return parse_error(path + ": malformed .npy header (" + why + "): " + printable(h));
+    };
+    std::map<std::string, std::string> d;
+    std::size_t p = 0;
+    const auto skip = [&] {
+        while (p < h.size() && (h[p] == ' ' || h[p] == '\t' || h[p] == '\n' || h[p] == '\r')) ++p;
+    };
+    skip();
+    if (p >= h.size() || h[p] != '{') throw bad("no '{'");
+    ++p;
+    for (;;) {
+        skip();
+        if (p < h.size() && h[p] == '}') break;
+        if (p >= h.size() || (h[p] != '\'' && h[p] != '"')) throw bad("a key is not a quoted string");
+        const auto ke = h.find(h[p], p + 1);
+        if (ke == std::string::npos) throw bad("an unterminated key");
+        std::string key = h.substr(p + 1, ke - p - 1);
+        p = ke + 1;
+        skip();
+        if (p >= h.size() || h[p] != ':') throw bad("no ':' after key '" + printable(key) + "'");
+        ++p;
+        skip();
+        std::size_t e = p;
+        if (p < h.size() && (h[p] == '\'' || h[p] == '"')) {
+            e = h.find(h[p], p + 1);
+            if (e == std::string::npos) throw bad("an unterminated string");
+            d[key] = h.substr(p + 1, e - p - 1);
+            p = e + 1;
+        } else if (p < h.size() && h[p] == '(') {
+            e = h.find(')', p);
+            if (e == std::string::npos) throw bad("an unterminated tuple");
+            d[key] = h.substr(p + 1, e - p - 1);
+            p = e + 1;
+        } else {
+            while (e < h.size() && h[e] != ',' && h[e] != '}') ++e;
+            std::string v = h.substr(p, e - p);
+            while (!v.empty() && v.back() == ' ') v.pop_back();
+            d[key] = v;
+            p = e;
+        }
+        skip();
+        if (p < h.size() && h[p] == ',') {
+            ++p;
+            continue;
+        }
+        if (p < h.size() && h[p] == '}') break;
+        throw bad("no ',' or '}' after the value of '" + printable(key) + "'");
+    }
+    return d;
+}
+
+/// The value of `key`. ensures: parse_error naming the key when absent.
+inline const std::string& header_value(const std::map<std::string, std::string>& d, const std::string& key,
+                                       const std::string& path) {
+    const auto it = d.find(key);
+    MOIR_CHECK(it != d.end(), parse_error, path + ": .npy header has no '" + key + "'");
+    return it->second;
+}
+
+/// What the fixed-size preamble says: where the data starts and how long the header is.
+struct preamble {
+    std::size_t header_len = 0, start = 0;
+};
+
+/// Reads the magic, version and header length from the first bytes (at least 10; 12 for v2/v3).
+inline preamble read_preamble(const std::string& bytes, const std::string& path, const limits& lim) {
     const auto u = [&](std::size_t i) { return static_cast<std::uint8_t>(bytes[i]); };
     MOIR_CHECK(bytes.size() >= 10 && bytes.compare(0, 6, "\x93NUMPY") == 0, parse_error,
                path + ": not a .npy file (bad magic)");
     const int major = u(6);
-    std::size_t header_len, start;
+    preamble p;
     if (major == 1) {
-        header_len = u(8) | (u(9) << 8);
-        start = 10;
+        p.header_len = u(8) | (u(9) << 8);
+        p.start = 10;
     } else if (major == 2 || major == 3) {
         MOIR_CHECK(bytes.size() >= 12, parse_error, path + ": truncated .npy header");
-        header_len = static_cast<std::size_t>(u(8)) | (static_cast<std::size_t>(u(9)) << 8) |
-                     (static_cast<std::size_t>(u(10)) << 16) | (static_cast<std::size_t>(u(11)) << 24);
-        start = 12;
+        p.header_len = static_cast<std::size_t>(u(8)) | (static_cast<std::size_t>(u(9)) << 8) |
+                       (static_cast<std::size_t>(u(10)) << 16) | (static_cast<std::size_t>(u(11)) << 24);
+        p.start = 12;
     } else {
         throw parse_error(path + ": unsupported .npy format version " + std::to_string(major));
     }
-    MOIR_CHECK(header_len <= bytes.size() - start, parse_error, path + ": truncated .npy header");
-    const std::string h = bytes.substr(start, header_len);
-    std::string descr = detail::header_value(h, "descr", path);
-    const std::string fortran = detail::header_value(h, "fortran_order", path);
-    MOIR_CHECK(fortran.find("False") != std::string::npos, parse_error,
-               path + ": Fortran-ordered arrays are not supported (save with np.ascontiguousarray)");
+    MOIR_CHECK(p.header_len <= lim.max_header_bytes, parse_error,
+               path + ": the .npy header declares " + std::to_string(p.header_len) + " bytes, more than the limit of " +
+                   std::to_string(lim.max_header_bytes));
+    return p;
+}
+
+/// The dtype, shape and data size a header declares.
+struct layout {
+    element_type type = element_type::undefined;
+    shape dims;
+    std::size_t count = 0;  ///< elements
+    std::uint64_t data_bytes = 0;
+    std::string descr, shape_text;
+};
+
+inline layout read_header(const std::string& h, const std::string& path, const limits& lim) {
+    const auto dict = header_dict(h, path);
+    layout L;
+    std::string descr = header_value(dict, "descr", path);
+    const std::string& fortran = header_value(dict, "fortran_order", path);
+    MOIR_CHECK(fortran == "False", parse_error,
+               fortran == "True" ? path + ": Fortran-ordered arrays are not supported (save with np.ascontiguousarray)"
+                                 : path + ": fortran_order is '" + printable(fortran) + "', not True or False");
     MOIR_CHECK(!descr.empty(), parse_error, path + ": empty dtype");
+    L.descr = printable(descr);
     const char order = descr[0];
     MOIR_CHECK(order != '>' || descr.substr(1) == "i1" || descr.substr(1) == "u1" || descr.substr(1) == "b1",
-               parse_error, path + ": big-endian dtype '" + descr + "' is not supported");
+               parse_error, path + ": big-endian dtype '" + L.descr + "' is not supported");
     if (order == '<' || order == '|' || order == '=' || order == '>') descr = descr.substr(1);
-    element_type type = element_type::undefined;
     for (const auto& r : moir::detail::element_type_table)
-        if (r.type != element_type::undefined && descr == r.npy) type = r.type;
-    if (descr == "?") type = element_type::boolean;
-    MOIR_CHECK(type != element_type::undefined, parse_error, path + ": unsupported dtype '" + descr + "'");
-    shape dims;
-    const std::string sh = detail::header_value(h, "shape", path);
+        if (r.type != element_type::undefined && descr == r.npy) L.type = r.type;
+    if (descr == "?") L.type = element_type::boolean;
+    MOIR_CHECK(L.type != element_type::undefined, parse_error, path + ": unsupported dtype '" + L.descr + "'");
+    const std::string& sh = header_value(dict, "shape", path);
+    L.shape_text = printable(sh);
     std::size_t i = 0;
     while (i < sh.size()) {
         while (i < sh.size() && (sh[i] == ' ' || sh[i] == ',')) ++i;
         if (i >= sh.size()) break;
         std::size_t j = i;
         while (j < sh.size() && sh[j] >= '0' && sh[j] <= '9') ++j;
-        MOIR_CHECK(j > i && j - i < 13, parse_error, path + ": malformed shape '(" + sh + ")'");
-        dims.push_back(std::stoll(sh.substr(i, j - i)));
+        if (j < sh.size() && sh[j] == 'L') ++j;  // Python 2 longs
+        MOIR_CHECK(j > i && j - i < 19 && sh[i] != 'L', parse_error, path + ": malformed shape '(" + L.shape_text + ")'");
+        L.dims.push_back(std::stoll(sh.substr(i, j - i)));
+        MOIR_CHECK(L.dims.size() <= 32, parse_error, path + ": shape '(" + L.shape_text + ")' has more than 32 axes");
         i = j;
     }
-    std::size_t n = 1;
-    for (auto d : dims) {
-        MOIR_CHECK(d == 0 || n <= (std::size_t(1) << 40) / static_cast<std::size_t>(d), parse_error,
-                   path + ": shape is too large");
-        n *= static_cast<std::size_t>(d);
+    // the element count and byte size, overflow-checked, against the limit
+    const std::uint64_t esize = size_of(L.type);
+    std::uint64_t n = 1;
+    bool zero = false;
+    for (auto d : L.dims) zero = zero || d == 0;
+    for (auto d : L.dims) {
+        if (zero) break;
+        const auto ud = static_cast<std::uint64_t>(d);
+        MOIR_CHECK(n <= lim.max_data_bytes / esize / ud, parse_error,
+                   path + ": shape (" + L.shape_text + ") of " + L.descr + " declares more than the limit of " +
+                       std::to_string(lim.max_data_bytes) + " bytes");
+        n *= ud;
     }
-    const std::size_t data_start = start + header_len;
-    MOIR_CHECK(bytes.size() - data_start == n * size_of(type), parse_error,
-               path + ": data holds " + std::to_string(bytes.size() - data_start) + " bytes, shape (" + sh +
-                   ") of " + descr + " needs " + std::to_string(n * size_of(type)));
-    tensor t(type, dims);
-    if (t.bytes()) std::memcpy(t.raw(), bytes.data() + data_start, t.bytes());
-    if (type == element_type::boolean) {
+    L.count = zero ? 0 : static_cast<std::size_t>(n);
+    L.data_bytes = L.count * esize;
+    return L;
+}
+
+/// Builds the tensor from its data bytes. requires: `data` holds L.data_bytes bytes.
+inline tensor make_tensor(const layout& L, const char* data) {
+    tensor t(L.type, L.dims);
+    if (t.bytes()) std::memcpy(t.raw(), data, t.bytes());
+    if (L.type == element_type::boolean) {
         auto* b = static_cast<std::uint8_t*>(t.raw());
-        for (std::size_t k = 0; k < n; ++k) b[k] = b[k] ? 1 : 0;
+        for (std::size_t k = 0; k < L.count; ++k) b[k] = b[k] ? 1 : 0;
     }
     return t;
 }
+}  // namespace detail
 
-/// Reads a .npy file. ensures: throws moir::error "cannot open <path>" or parse_error.
-inline tensor load(const std::string& path) {
+/// Decodes .npy bytes. `path` only names the source in errors.
+/// ensures: a tensor of the file's dtype and shape; throws moir::parse_error on anything malformed,
+/// truncated, Fortran-ordered, big-endian, of an unsupported dtype or beyond `lim`. Messages quote
+/// at most 100 bytes of the header, non-ASCII bytes escaped.
+inline tensor decode(const std::string& bytes, const std::string& path, const limits& lim = {}) {
+    const detail::preamble p = detail::read_preamble(bytes, path, lim);
+    MOIR_CHECK(p.header_len <= bytes.size() - p.start, parse_error, path + ": truncated .npy header");
+    const detail::layout L = detail::read_header(bytes.substr(p.start, p.header_len), path, lim);
+    const std::size_t data_start = p.start + p.header_len;
+    MOIR_CHECK(bytes.size() - data_start == L.data_bytes, parse_error,
+               path + ": data holds " + std::to_string(bytes.size() - data_start) + " bytes, shape (" + L.shape_text +
+                   ") of " + L.descr + " needs " + std::to_string(L.data_bytes));
+    return detail::make_tensor(L, bytes.data() + data_start);
+}
+
+/// Reads a .npy file: the magic and header first, the data only once its declared size is known
+/// to fit `lim` and to match the file's size.
+/// ensures: throws moir::error naming the path when it is missing, a folder, a FIFO, a device or
+/// otherwise not a regular file (so /dev/zero or a pipe never blocks or reads without end);
+/// moir::parse_error as decode().
+inline tensor load(const std::string& path, const limits& lim = {}) {
+    const std::uint64_t file_size = io::regular_file_size(path, ~std::uint64_t{0});
     std::ifstream f(path, std::ios::binary);
-    MOIR_CHECK(f, error, "cannot open " + path);
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    return decode(bytes, path);
+    MOIR_CHECK(f, error, "cannot open '" + path + "'");
+    std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(file_size, 12)), '\0');
+    f.read(head.data(), static_cast<std::streamsize>(head.size()));
+    MOIR_CHECK(static_cast<std::size_t>(f.gcount()) == head.size(), error, "cannot read '" + path + "'");
+    const detail::preamble p = detail::read_preamble(head, path, lim);
+    MOIR_CHECK(p.start + p.header_len <= file_size, parse_error, path + ": truncated .npy header");
+    std::string h(p.header_len, '\0');
+    f.seekg(static_cast<std::streamoff>(p.start));
+    f.read(h.data(), static_cast<std::streamsize>(h.size()));
+    MOIR_CHECK(static_cast<std::size_t>(f.gcount()) == h.size(), error, "cannot read '" + path + "'");
+    const detail::layout L = detail::read_header(h, path, lim);
+    const std::uint64_t have = file_size - (p.start + p.header_len);
+    MOIR_CHECK(have == L.data_bytes, parse_error,
+               path + ": data holds " + std::to_string(have) + " bytes, shape (" + L.shape_text + ") of " + L.descr +
+                   " needs " + std::to_string(L.data_bytes));
+    std::string data(static_cast<std::size_t>(L.data_bytes), '\0');
+    if (!data.empty()) f.read(data.data(), static_cast<std::streamsize>(data.size()));
+    MOIR_CHECK(static_cast<std::uint64_t>(f.gcount()) == L.data_bytes || data.empty(), error,
+               "cannot read '" + path + "': the file changed while it was read");
+    return detail::make_tensor(L, data.data());
+}
+
+/// `t` (read from `file`) as an input of element type `want` of the model input `input`.
+/// ensures: `t` itself when the types agree; for an f32 input, a numeric (integer or floating)
+/// array converted to f32, with a sentence saying so appended to `notes`; otherwise throws
+/// moir::error naming the file, both types and the dtype to save instead.
+inline tensor as_input(const tensor& t, element_type want, const std::string& file, const std::string& input,
+                       std::vector<std::string>& notes) {
+    if (t.type() == want) return t;
+    const std::string have_name(ir_name(t.type())), want_name(ir_name(want));
+    MOIR_CHECK(want == element_type::f32 && t.type() != element_type::boolean, error,
+               file + " holds " + have_name + " (" + std::string(npy_descr(t.type())) + "), model input '" + input +
+                   "' is " + want_name + ": save the array as " + std::string(npy_descr(want)) +
+                   " (moir converts only numeric arrays to an f32 input)");
+    notes.push_back(file + ": " + have_name + " values converted to f32 for model input '" + input + "'");
+    return t.converted(want);
 }
 
 /// Encodes a tensor as .npy (format 1.0) bytes.
@@ -1189,22 +1568,78 @@ inline std::string encode(const tensor& t) {
     return out;
 }
 
-/// Writes a .npy file (through a temporary file, so no partial file is left on failure).
+/// Writes a .npy file through a temporary file renamed into place.
+/// ensures: every write and the close are checked (a full disk is an error); on failure `path` is
+/// untouched and no temporary file remains; throws moir::error naming the path.
 inline void save(const std::string& path, const tensor& t) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary);
-        MOIR_CHECK(f, error, "cannot write " + path);
-        const std::string bytes = encode(t);
-        f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        MOIR_CHECK(f.good(), error, "cannot write " + path);
-    }
-    MOIR_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, error, "cannot write " + path);
+    const std::string bytes = encode(t);
+    io::replace_files({{path, bytes}});
 }
 
 }  // namespace moir::npy
 
 #endif  // MOIR_IO_NPY_HPP
+#ifndef MOIR_IO_PATHS_HPP
+#define MOIR_IO_PATHS_HPP
+
+// Output paths that stay inside their folder: moir::io::output_path joins a folder and a file name
+// given by a user or a model (--model_name, an output tensor's name) and refuses any name that
+// would leave the folder, name the folder itself, or hide control characters.
+
+
+#include <filesystem>  // path, canonical
+#include <string>      // string
+#include <system_error>  // error_code
+
+namespace moir::io {
+
+/// Why `name` is not a plain file name, or "" when it is one.
+/// A plain name is non-empty, is not "." or "..", does not start with "..", and holds no '/', '\\'
+/// and no control character (bytes below 0x20 and 0x7f).
+inline std::string file_name_problem(const std::string& name) {
+    if (name.empty()) return "the name is empty";
+    if (name == "." || name == "..") return "'" + name + "' names a folder, not a file";
+    if (name.compare(0, 2, "..") == 0) return "the name starts with '..'";
+    for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '/' || c == '\\') return "the name holds a path separator ('" + std::string(1, c) + "')";
+        if (u < 0x20 || u == 0x7f) return "the name holds a control character";
+    }
+    return {};
+}
+
+/// dir/name + extension, for a file moir writes.
+/// requires: `name` is a plain file name (file_name_problem(name) is empty); `extension` (e.g.
+/// ".xml") is appended as given. ensures: the path lies directly in `dir`; otherwise throws
+/// moir::error "<what> '<name>' is not a plain file name: <reason>" (the name is shown with
+/// control characters escaped).
+inline std::string output_path(const std::string& dir, const std::string& name, const std::string& extension = "",
+                               const std::string& what = "output name") {
+    const std::string problem = file_name_problem(name);
+    if (!problem.empty()) {
+        throw error(what + " '" + printable(name) + "' is not a plain file name: " + problem +
+                    " (moir writes only directly into the output folder)");
+    }
+    return (std::filesystem::path(dir) / (name + extension)).string();
+}
+
+/// Whether the existing file `path`, with every symlink resolved, lies inside the existing folder
+/// `dir` (also resolved). ensures: false when either cannot be resolved.
+inline bool resolves_inside(const std::string& dir, const std::string& path) {
+    std::error_code ec;
+    const auto d = std::filesystem::canonical(dir.empty() ? std::string(".") : dir, ec);
+    if (ec) return false;
+    const auto p = std::filesystem::canonical(path, ec);
+    if (ec) return false;
+    auto di = d.begin(), pi = p.begin();
+    for (; di != d.end(); ++di, ++pi)
+        if (pi == p.end() || *di != *pi) return false;
+    return pi != p.end();  // strictly below dir
+}
+
+}  // namespace moir::io
+
+#endif  // MOIR_IO_PATHS_HPP
 #ifndef MOIR_IR_IR_READER_HPP
 #define MOIR_IR_IR_READER_HPP
 
@@ -1252,8 +1687,6 @@ inline void save(const std::string& path, const tensor& t) {
 
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t
-#include <fstream>      // ifstream
-#include <iterator>     // istreambuf_iterator
 #include <string>       // string, to_string
 #include <string_view>  // string_view
 #include <utility>      // move
@@ -1641,13 +2074,7 @@ inline element parse(std::string_view text, const std::string& file = "<memory>"
 }
 
 /// Reads the whole file at `path` into a string. ensures: throws moir::error when it cannot be read.
-inline std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    MOIR_CHECK(f, error, "cannot open '" + path + "'");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    MOIR_CHECK(!f.bad(), error, "cannot read '" + path + "'");
-    return s;
-}
+inline std::string read_file(const std::string& path) { return io::read_file(path); }
 
 /// Parses the XML file at `path` (errors name the path).
 inline element parse_file(const std::string& path, const parse_options& opt = {}) {
@@ -2150,6 +2577,13 @@ struct has_ir_names : std::false_type {};
 template <class Attrs>
 struct has_ir_names<Attrs, std::void_t<decltype(Attrs::ir_names.size())>> : std::true_type {};
 
+/// Whether Attrs lists the IR attributes a layer must give: `static constexpr std::array<...>
+/// ir_required` (optional; without it every attribute has its field's default).
+template <class Attrs, class = void>
+struct has_ir_required : std::false_type {};
+template <class Attrs>
+struct has_ir_required<Attrs, std::void_t<decltype(Attrs::ir_required.size())>> : std::true_type {};
+
 template <class Attrs>
 constexpr std::size_t ir_names_size() {
     if constexpr (has_ir_names<Attrs>::value) return Attrs::ir_names.size();
@@ -2241,10 +2675,20 @@ inline void decode_field(const xml::element& data, std::string_view name, void* 
 /// Reads the fields of `out` from the attributes of `data` (may be null: no <data>). Attributes that
 /// are absent keep the field's current (default) value; attributes the aggregate does not name are
 /// ignored. ensures: throws moir::parse_error "<where>: attribute 'k'='text': reason" on a malformed
-/// value (moir::unsupported_error, same form, for values naming an unsupported feature).
+/// value (moir::unsupported_error, same form, for values naming an unsupported feature), and
+/// moir::parse_error "<where>: required attribute 'k' is missing" for each name of Attrs::ir_required
+/// (when it has one) that `data` lacks.
 template <class Attrs>
 void decode_attrs(const xml::element* data, Attrs& out, const std::string& where) {
     if constexpr (detail::check_attrs<Attrs>()) {
+        if constexpr (detail::has_ir_required<Attrs>::value) {
+            std::string missing;
+            for (const std::string_view k : Attrs::ir_required)
+                if (!data || !data->find_attribute(k)) missing += (missing.empty() ? "'" : ", '") + std::string(k) + "'";
+            MOIR_CHECK(missing.empty(), parse_error,
+                       where + ": required attribute" + (missing.find(',') != std::string::npos ? "s " : " ") + missing +
+                           " missing from <data>");
+        }
         if (!data) return;
         boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
             using field_type = std::remove_reference_t<decltype(field)>;
@@ -2876,6 +3320,8 @@ struct convolution_attrs {
     pad_type auto_pad = pad_type::explicit_;
     static constexpr std::array<std::string_view, 5> ir_names{"strides", "dilations", "pads_begin", "pads_end",
                                                               "auto_pad"};
+    /// Attributes an IR layer must give (OpenVINO's opset1 specification): no defaults are guessed.
+    static constexpr std::array<std::string_view, 4> ir_required{"strides", "dilations", "pads_begin", "pads_end"};
 };
 
 /// Shape inference of Convolution (weights [O, C, k...], grouped = false) and GroupConvolution
@@ -2951,6 +3397,9 @@ struct avg_pool {
         pad_type auto_pad = pad_type::explicit_;
         static constexpr std::array<std::string_view, 7> ir_names{
             "strides", "pads_begin", "pads_end", "kernel", "exclude-pad", "rounding_type", "auto_pad"};
+        /// Attributes an IR layer must give (OpenVINO's opset1 specification).
+        static constexpr std::array<std::string_view, 5> ir_required{"strides", "pads_begin", "pads_end", "kernel",
+                                                                     "exclude-pad"};
     };
     static port_descs infer(const attrs& a, const port_descs& in) {
         return detail::infer_pool(a.kernel, a.strides, a.pads_begin, a.pads_end, a.rounding_type, a.auto_pad, in);
@@ -3067,6 +3516,8 @@ struct convolution_backprop_attrs {
     std::vector<std::int64_t> output_padding;
     static constexpr std::array<std::string_view, 6> ir_names{"strides",  "dilations", "pads_begin",
                                                               "pads_end", "auto_pad",  "output_padding"};
+    /// Attributes an IR layer must give (OpenVINO's opset1 specification): no defaults are guessed.
+    static constexpr std::array<std::string_view, 4> ir_required{"strides", "dilations", "pads_begin", "pads_end"};
 };
 
 /// The resolved geometry of a transposed convolution: output extents (-1 when unknown), and the
@@ -3497,6 +3948,8 @@ struct max_pool {
         pad_type auto_pad = pad_type::explicit_;
         static constexpr std::array<std::string_view, 6> ir_names{"strides", "pads_begin",    "pads_end",
                                                                   "kernel",  "rounding_type", "auto_pad"};
+        /// Attributes an IR layer must give (OpenVINO's opset1 specification).
+        static constexpr std::array<std::string_view, 4> ir_required{"strides", "pads_begin", "pads_end", "kernel"};
     };
     static port_descs infer(const attrs& a, const port_descs& in) {
         return detail::infer_pool(a.kernel, a.strides, a.pads_begin, a.pads_end, a.rounding_type, a.auto_pad, in);
@@ -8357,8 +8810,6 @@ using all = type_list<
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
 #include <cstring>        // memcpy
-#include <fstream>        // ifstream
-#include <iterator>       // istreambuf_iterator
 #include <limits>         // numeric_limits
 #include <string>         // string
 #include <string_view>    // string_view
@@ -8376,6 +8827,7 @@ struct bin_source {
     std::string_view bytes;
     std::string path;
     bool available = true;  ///< false when the file could not be read (fine if no Const needs it)
+    std::string why;        ///< why it could not be read
 };
 
 /// Decodes one attribute value into `out`, wrapping codec errors with `where` and the attribute.
@@ -8435,7 +8887,7 @@ inline tensor read_constant(const xml::element* data, const std::string& where, 
                where + ": Const size=" + std::to_string(size) + " does not match shape [" + to_ir_string(ps) + "] of " +
                    std::string(ir_name(type)) + " (" + std::to_string(expected) + " bytes)");
     MOIR_CHECK(bin.available || size == 0, parse_error,
-               where + ": the weights file '" + bin.path + "' cannot be read");
+               where + ": the weights file '" + bin.path + "' cannot be read" + (bin.why.empty() ? "" : " (" + bin.why + ")"));
     const std::uint64_t bin_size = bin.bytes.size();
     MOIR_CHECK(offset <= bin_size && size <= bin_size - offset, parse_error,
                where + ": Const data (offset=" + std::to_string(offset) + ", size=" + std::to_string(size) +
@@ -8797,11 +9249,16 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
     return m;
 }
 
-inline bool read_whole_file(const std::string& path, std::string& out) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return false;
-    out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    return !f.bad();
+/// Reads the .bin into `out`. ensures: false, with the reason in `why`, when it is missing, not a
+/// regular file (never blocks on a FIFO), too large or unreadable.
+inline bool read_whole_file(const std::string& path, std::string& out, std::string& why) {
+    try {
+        out = io::read_file(path);
+        return true;
+    } catch (const error& e) {
+        why = e.what();
+        return false;
+    }
 }
 
 }  // namespace detail
@@ -8820,7 +9277,7 @@ inline std::string default_bin_path(const std::string& xml_path) {
 template <class OpSet = opsets::all>
 model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name = "model.xml",
                   const std::string& bin_name = "model.bin") {
-    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_name, true}, xml_name);
+    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_name, true, {}}, xml_name);
 }
 
 /// Loads an IR v10/v11 model. `bin_path` defaults to xml_path with ".bin" for ".xml"; a missing
@@ -8835,8 +9292,9 @@ model load(const std::string& xml_path, std::string bin_path = "") {
     const std::string xml = xml::read_file(xml_path);
     if (bin_path.empty()) bin_path = default_bin_path(xml_path);
     std::string bin;
-    const bool available = detail::read_whole_file(bin_path, bin);
-    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_path, available}, xml_path);
+    std::string why;
+    const bool available = detail::read_whole_file(bin_path, bin, why);
+    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_path, available, why}, xml_path);
 }
 
 }  // namespace moir::ir
@@ -8853,17 +9311,12 @@ model load(const std::string& xml_path, std::string bin_path = "") {
 // element_type/shape/offset/size. Which op types can be written is decided by the OpSet type list.
 
 
-#include <atomic>         // atomic
-#include <chrono>         // steady_clock
 #include <cstddef>        // size_t
 #include <cstdint>        // uint64_t
 #include <cstring>        // memcmp
-#include <filesystem>     // rename, remove
-#include <fstream>        // ofstream
 #include <functional>     // hash
 #include <string>         // string
 #include <string_view>    // string_view
-#include <system_error>   // error_code
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map, unordered_multimap
 #include <utility>        // pair
@@ -8979,41 +9432,6 @@ inline void write_port(xml::writer& w, std::size_t id, const output_port& p, boo
     w.close();
 }
 
-inline void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    MOIR_CHECK(f, error, "cannot create '" + path + "'");
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    MOIR_CHECK(!f.fail(), error, "cannot write '" + path + "'");
-}
-
-/// Writes each (path, bytes) to a temporary file next to its target, then renames them all into
-/// place. ensures: on failure no temporary file is left and the targets are untouched (unless a
-/// rename itself fails midway).
-inline void write_files_atomically(const std::vector<std::pair<std::string, const std::string*>>& files) {
-    static std::atomic<unsigned> counter{0};
-    const auto stamp = static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
-    const std::string suffix = ".moir-tmp-" + std::to_string(stamp) + "-" + std::to_string(counter++);
-    std::vector<std::string> temps;
-    try {
-        for (const auto& [path, bytes] : files) {
-            temps.push_back(path + suffix);
-            write_file(temps.back(), *bytes);
-        }
-        for (std::size_t i = 0; i < files.size(); ++i) {
-            std::error_code ec;
-            std::filesystem::rename(temps[i], files[i].first, ec);
-            MOIR_CHECK(!ec, error, "cannot rename '" + temps[i] + "' to '" + files[i].first + "': " + ec.message());
-        }
-    } catch (...) {
-        for (const auto& t : temps) {
-            std::error_code ec;
-            std::filesystem::remove(t, ec);
-        }
-        throw;
-    }
-}
-
 }  // namespace detail
 
 /// The IR (version 11) of model `m`, in memory.
@@ -9118,15 +9536,16 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
 }
 
 /// Saves `m` as IR version 11 to xml_path + bin_path.
-/// requires: as serialize(); xml_path != bin_path. ensures: both files are written completely or,
-/// on any error (thrown as in serialize, or moir::error for I/O), neither target is touched and no
-/// temporary file remains.
+/// requires: as serialize(); xml_path != bin_path. ensures: both files are written to temporaries
+/// next to them (every write and the close checked) and renamed into place only when both are
+/// complete; on any error (thrown as in serialize, or moir::error for I/O, a full disk included)
+/// the old pair is left as it was and no temporary file remains (io::replace_files).
 template <class OpSet = opsets::all>
 void save(const model& m, const std::string& xml_path, const std::string& bin_path,
           const conversion_parameters& params = {}) {
     MOIR_CHECK(xml_path != bin_path, error, "the IR .xml and .bin paths must differ ('" + xml_path + "')");
     const ir_text t = serialize<OpSet>(m, params);
-    detail::write_files_atomically({{bin_path, &t.bin}, {xml_path, &t.xml}});
+    io::replace_files({{xml_path, t.xml}, {bin_path, t.bin}});
 }
 
 }  // namespace moir::ir
@@ -9661,7 +10080,7 @@ struct kernel<ops::batch_norm_inference, any_precision, arch::reference> {
                     std::vector<tensor>& out) {
         const shape& xs = in[0].dims();
         const std::size_t batch = static_cast<std::size_t>(xs[0]), channels = static_cast<std::size_t>(xs[1]);
-        const std::size_t inner = channels ? in[0].numel() / (batch * channels) : 0;
+        const std::size_t inner = batch != 0 && channels != 0 ? in[0].numel() / (batch * channels) : 0;  // a zero batch: no work
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             if constexpr (!detail::computes_v<ops::batch_norm_inference, T>) {
@@ -16454,9 +16873,12 @@ const reference_map& reference_table() {
 
 /// Evaluates one node on known input values with its reference kernel: infers the output types and
 /// shapes from the values, allocates, runs. requires: OpSet contains the node's op.
-/// ensures: throws moir::error naming the node when shapes do not fit or the op is unknown.
+/// ensures: throws moir::error naming the node when shapes do not fit or the op is unknown, and
+/// moir::shape_error naming the node and the shape when an output would have more than
+/// max_elements elements (checked before allocating).
 template <class OpSet = opsets::all>
-std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in) {
+std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
+                                  std::uint64_t max_elements = default_max_elements) {
     const auto& table = detail::reference_table<OpSet>();
     const auto it = table.find(n.op);
     MOIR_CHECK(it != table.end(), unsupported_error,
@@ -16475,6 +16897,7 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in) 
     out.reserve(od.size());
     for (const auto& d : od) {
         MOIR_CHECK(d.shape.is_static(), shape_error, where + ": output shape " + d.shape.str() + " is not resolved at run time");
+        check_element_count(d.shape.dims, max_elements, where);
         out.emplace_back(d.type, d.shape.dims);
     }
     try {
@@ -16493,7 +16916,11 @@ public:
     /// Called after each node with its outputs (e.g. to dump intermediates); may be empty.
     using observer = std::function<void(node_id, const std::vector<tensor>&)>;
 
-    explicit reference_executor(const model& m) : m_(m), order_(m.topo_order()) {
+    /// ensures: throws moir::shape_error naming the node when a shape the model declares has more
+    /// than max_elements elements (check_tensor_sizes); run() checks the shapes it meets the same way.
+    explicit reference_executor(const model& m, std::uint64_t max_elements = default_max_elements)
+        : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
+        check_tensor_sizes(m, max_elements);
         last_use_.assign(m.nodes.size(), 0);
         for (std::size_t step = 0; step < order_.size(); ++step)
             for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
@@ -16531,7 +16958,7 @@ public:
                 std::vector<tensor> in;
                 in.reserve(n.inputs.size());
                 for (const auto& r : n.inputs) in.push_back(values[r.node].at(r.port));
-                values[id] = evaluate_node<OpSet>(n, in);
+                values[id] = evaluate_node<OpSet>(n, in, max_elements_);
             }
             if (watch) watch(id, values[id]);
             for (const auto& r : n.inputs)  // free what no later node reads
@@ -16549,6 +16976,7 @@ private:
     const model& m_;
     std::vector<node_id> order_;
     std::vector<std::size_t> last_use_;
+    std::uint64_t max_elements_;
 };
 
 }  // namespace moir
@@ -16597,6 +17025,7 @@ private:
 // must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. The spin
 // yields now and then, so a pool with more threads than free cores still lets the others run.
 
+
 #include <algorithm>           // min
 #include <atomic>              // atomic
 #include <chrono>              // steady_clock, microseconds
@@ -16604,6 +17033,7 @@ private:
 #include <cstddef>             // size_t
 #include <exception>           // exception_ptr, current_exception, rethrow_exception
 #include <mutex>               // mutex, unique_lock
+#include <string>              // to_string
 #include <thread>              // thread, hardware_concurrency
 #include <type_traits>         // remove_reference_t
 #include <vector>              // vector
@@ -16616,6 +17046,10 @@ inline std::size_t default_threads() {
     return n ? n : 1;
 }
 
+/// The most threads one pool runs (the caller included): more is a mistake (a typo'd -t), not a
+/// speed-up, and starting tens of thousands of threads exhausts the process.
+inline constexpr std::size_t max_threads = 256;
+
 /// A pool of `size()` workers (the caller of parallel_for is worker 0).
 /// invariant: size() >= 1; size() - 1 std::threads live as long as the pool.
 class thread_pool {
@@ -16624,8 +17058,10 @@ public:
     /// How long a waiting thread spins before it sleeps.
     static constexpr std::chrono::microseconds spin{200};
 
-    /// threads = 0 means default_threads().
-    explicit thread_pool(std::size_t threads = 0) : size_(threads ? threads : default_threads()) {
+    /// threads = 0 means default_threads() (at most max_threads).
+    /// ensures: throws moir::error when threads > max_threads.
+    explicit thread_pool(std::size_t threads = 0)
+        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
         for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
     }
     thread_pool(const thread_pool&) = delete;
@@ -16641,6 +17077,15 @@ public:
     }
 
     std::size_t size() const { return size_; }
+
+    /// `threads` when it is at most max_threads. ensures: else throws moir::error saying the limit.
+    static std::size_t checked(std::size_t threads) {
+        MOIR_CHECK(threads <= max_threads, error,
+                   std::to_string(threads) + " threads asked for, more than moir's limit of " +
+                       std::to_string(max_threads) + " (this machine has " + std::to_string(default_threads()) +
+                       " hardware threads)");
+        return threads;
+    }
 
     /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
     /// worker and round), each chunk on one worker; returns when all are done.
@@ -19578,6 +20023,9 @@ struct plan_options {
     /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
     /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
     bool int8_requantize = true;
+    /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
+    /// naming the node, raised while planning, before anything is allocated.
+    std::uint64_t max_elements = default_max_elements;
 };
 
 namespace detail {
@@ -19687,7 +20135,9 @@ private:
         std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
         for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
         std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
+        std::string slot_where;  // the node whose slots are being added, for the size check
         auto add_slot = [&](slot s) {
+            check_element_count(s.dims, opt.max_elements, slot_where);
             s.bytes = numel(s.dims) * size_of(s.type);
             slots_.push_back(std::move(s));
             return slots_.size() - 1;
@@ -19695,6 +20145,7 @@ private:
         for (node_id id : order) {
             const node& n = m.nodes[id];
             const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+            slot_where = where;
             if (n.is<ops::result>()) continue;
             if (n.is<ops::parameter>()) {
                 const std::size_t i = param_pos[id];
@@ -19784,11 +20235,16 @@ private:
             for (std::size_t p = 0; p < port_slots[id].size(); ++p)
                 computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
             if (!computed) continue;  // folded
+            // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
+            // kernel: the fast steps' blockings assume at least one element
+            bool empty = false;
+            for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
+            for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
             std::unique_ptr<step> st;
             for_each_type(Families{}, [&](auto tag) {
                 using F = typename decltype(tag)::type;
                 if (st) return;
-                if (!opt.fast && F::name != steps::reference::name) return;
+                if ((!opt.fast || empty) && F::name != steps::reference::name) return;
                 st = F::make(b, id);
             });
             MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
@@ -20282,6 +20738,12 @@ void convert_nodes(graph_builder& g, const Nodes& nodes, MakeContext make_contex
         const std::string where = g.source() + ": node '" + ctx.name() + "' (" + ctx.op_type() + ")";
         try {
             convert(ctx);
+        } catch (const unsupported_error& e) {  // the kind of error is kept, the node named
+            throw unsupported_error(where + ": " + e.what());
+        } catch (const shape_error& e) {
+            throw shape_error(where + ": " + e.what());
+        } catch (const parse_error& e) {
+            throw parse_error(where + ": " + e.what());
         } catch (const std::exception& e) {
             throw error(where + ": " + e.what());
         }
@@ -20655,8 +21117,6 @@ private:
 #include <cstddef>      // size_t
 #include <cstdint>      // int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 #include <cstring>      // memcpy
-#include <fstream>      // ifstream
-#include <iterator>     // istreambuf_iterator
 #include <limits>       // numeric_limits
 #include <memory>       // shared_ptr, make_shared
 #include <optional>     // optional
@@ -20966,10 +21426,25 @@ inline void decode(reader& r, value_info& m) {
     }
 }
 
+/// Whether an attribute name is an identifier ([A-Za-z_][A-Za-z0-9_]*), as every ONNX attribute is.
+inline bool is_attribute_name(std::string_view s) {
+    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    if (s.empty() || !alpha(s[0])) return false;
+    for (char c : s)
+        if (!alpha(c) && !(c >= '0' && c <= '9')) return false;
+    return true;
+}
+
 inline void decode(reader& r, attribute& m) {
     for (tag t; r.next(t);) {
         switch (t.field) {
-            case 1: m.name = r.read_string(t); break;
+            case 1: {
+                const std::size_t at = r.position();
+                m.name = r.read_string(t);
+                if (!is_attribute_name(m.name))
+                    r.fail("attribute name '" + printable(m.name) + "' is not an identifier (a corrupt file?)", at);
+                break;
+            }
             case 2: m.f = r.read_float(t); break;
             case 3: m.i = r.read_int64(t); break;
             case 4: m.s = r.read_string(t); break;
@@ -21070,14 +21545,9 @@ inline void decode(reader& r, model& m) {
     }
 }
 
-/// The whole file as bytes. ensures: throws moir::error("cannot open <path>") when unreadable.
-inline std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    MOIR_CHECK(f, error, "cannot open " + path);
-    std::string bytes{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-    MOIR_CHECK(!f.bad(), error, "cannot read " + path);
-    return bytes;
-}
+/// The whole file as bytes. ensures: throws moir::error naming the path when it is missing, not a
+/// regular file, larger than io::default_max_file_bytes or unreadable.
+inline std::string read_file(const std::string& path) { return io::read_file(path); }
 
 inline std::string dims_string(const std::vector<std::int64_t>& dims) {
     std::string s = "[";
@@ -21090,10 +21560,10 @@ inline std::uint64_t parse_u64(const std::string& text, const std::string& what)
     MOIR_CHECK(!text.empty(), parse_error, what + " is empty");
     std::uint64_t v = 0;
     for (char c : text) {
-        MOIR_CHECK(c >= '0' && c <= '9', parse_error, what + " '" + text + "' is not a non-negative integer");
+        MOIR_CHECK(c >= '0' && c <= '9', parse_error, what + " '" + printable(text) + "' is not a non-negative integer");
         const auto digit = static_cast<std::uint64_t>(c - '0');
         MOIR_CHECK(v <= (std::numeric_limits<std::uint64_t>::max() - digit) / 10, parse_error,
-                   what + " '" + text + "' is too large");
+                   what + " '" + printable(text) + "' is too large");
         v = v * 10 + digit;
     }
     return v;
@@ -21103,13 +21573,13 @@ inline std::uint64_t parse_u64(const std::string& text, const std::string& what)
 inline std::string external_path(const std::string& base_dir, const std::string& location, const std::string& what) {
     MOIR_CHECK(!location.empty(), parse_error, what + ": external data has no location");
     const bool absolute = location[0] == '/' || location[0] == '\\' || (location.size() > 1 && location[1] == ':');
-    MOIR_CHECK(!absolute, parse_error, what + ": external data location '" + location + "' is absolute");
+    MOIR_CHECK(!absolute, parse_error, what + ": external data location '" + printable(location) + "' is absolute");
     MOIR_CHECK(location.find('\0') == std::string::npos, parse_error, what + ": external data location has a NUL byte");
     for (std::size_t begin = 0; begin <= location.size();) {
         std::size_t end = location.find_first_of("/\\", begin);
         if (end == std::string::npos) end = location.size();
         MOIR_CHECK(location.compare(begin, end - begin, "..") != 0, parse_error,
-                   what + ": external data location '" + location + "' leaves the model directory");
+                   what + ": external data location '" + printable(location) + "' leaves the model directory");
         begin = end + 1;
     }
     return base_dir.empty() ? location : base_dir + "/" + location;
@@ -21171,18 +21641,12 @@ inline moir::tensor from_external(const tensor& p, element_type type, std::size_
     MOIR_CHECK(!length || *length == nbytes, parse_error,
                what + ": external data length " + std::to_string(*length) + " does not match the " +
                    std::to_string(nbytes) + " bytes of " + data_type_name(p.data_type) + " " + dims_string(p.dims));
-    std::ifstream f(path, std::ios::binary | std::ios::ate);
-    MOIR_CHECK(f, error, what + ": cannot open external data file " + path);
-    const auto end = f.tellg();
-    MOIR_CHECK(end >= 0, error, what + ": cannot size external data file " + path);
-    const auto file_size = static_cast<std::uint64_t>(end);
-    MOIR_CHECK(offset <= file_size && nbytes <= file_size - offset, parse_error,
-               what + ": external data [" + std::to_string(offset) + ", +" + std::to_string(nbytes) +
-                   ") lies outside " + path + " (" + std::to_string(file_size) + " bytes)");
-    std::string bytes(nbytes, '\0');
-    f.seekg(static_cast<std::streamoff>(offset));
-    f.read(bytes.data(), static_cast<std::streamsize>(nbytes));
-    MOIR_CHECK(f || nbytes == 0, error, what + ": cannot read external data file " + path);
+    // only a regular file that lies inside the model's folder once symlinks are resolved
+    const std::string where = what + ": external data: ";
+    io::regular_file_size(path, ~std::uint64_t{0}, where);
+    MOIR_CHECK(io::resolves_inside(base_dir, path), parse_error,
+               where + "'" + path + "' resolves (through a symlink) outside the model's folder");
+    const std::string bytes = io::read_file_range(path, offset, nbytes, where);
     moir::tensor t(type, p.dims);
     store_little_endian(t, bytes.data());
     return t;
@@ -21287,7 +21751,7 @@ inline std::string normalize_domain(const std::string& domain) { return domain =
 /// The common node view (frontends::basic_context's NodeView) over an ONNX NodeProto.
 class node_view {
 public:
-    explicit node_view(const proto::node& n) : n_(&n) {}
+    explicit node_view(const proto::node& n) : n_(&n), looked_up_(n.attribute.size(), false) {}
     const proto::node& proto() const { return *n_; }
     std::string name() const { return n_->name; }
     std::string op_type() const { return n_->op_type; }
@@ -21295,11 +21759,24 @@ public:
     std::string input_name(std::size_t i) const { return n_->input.at(i); }
     std::size_t output_count() const { return n_->output.size(); }
     std::string output_name(std::size_t i) const { return n_->output.at(i); }
-    /// The NodeProto attribute `key`, or nullptr.
+    /// The NodeProto attribute `key`, or nullptr; a repeated name gives the last one. Every lookup
+    /// is recorded (unread_attributes).
     const proto::attribute* find(const std::string& key) const {
-        for (const auto& a : n_->attribute)
-            if (a.name == key) return &a;
-        return nullptr;
+        const proto::attribute* found = nullptr;
+        for (std::size_t i = 0; i < n_->attribute.size(); ++i)
+            if (n_->attribute[i].name == key) {
+                looked_up_[i] = true;
+                found = &n_->attribute[i];
+            }
+        return found;
+    }
+    /// The names of the node's attributes no converter looked up: attributes moir does not know for
+    /// this op, which the frontend reports rather than ignore.
+    std::vector<std::string> unread_attributes() const {
+        std::vector<std::string> r;
+        for (std::size_t i = 0; i < n_->attribute.size(); ++i)
+            if (!looked_up_[i]) r.push_back(n_->attribute[i].name);
+        return r;
     }
     /// Attribute `key` as T (int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
     /// std::vector<std::string>), or nullopt when absent.
@@ -21318,6 +21795,7 @@ public:
 
 private:
     const proto::node* n_;
+    mutable std::vector<bool> looked_up_;  ///< per attribute: did a converter ask for it
 };
 
 /// What the ONNX converters share of one graph besides the common graph_builder.
@@ -24369,6 +24847,7 @@ private:
 
 #endif  // MOIR_FRONTENDS_REGISTRY_HPP
 
+#include <algorithm>      // remove_if
 #include <array>          // array
 #include <map>            // map
 #include <optional>       // optional
@@ -24439,6 +24918,16 @@ inline std::string stem_of(const std::string& path) {
     std::string f = p == std::string::npos ? path : path.substr(p + 1);
     const auto d = f.find_last_of('.');
     return d == std::string::npos || d == 0 ? f : f.substr(0, d);
+}
+/// Of the attributes a converter did not read, those that matter: attributes that never change an
+/// inference result (random seeds, training-only settings, legacy in-place hints) are dropped.
+inline std::vector<std::string> unknown_attributes(const std::string& op_type, std::vector<std::string> unread) {
+    auto harmless = [&](const std::string& a) {
+        return a == "seed" || a == "momentum" || a == "is_test" || a == "consumed_inputs" ||
+               (op_type == "Dropout" && (a == "ratio" || a == "training_mode"));
+    };
+    unread.erase(std::remove_if(unread.begin(), unread.end(), harmless), unread.end());
+    return unread;
 }
 /// The version of `domain` the model imports (the default domain's opset for "").
 inline std::int64_t version_of(const std::string& domain, std::int64_t opset,
@@ -24522,6 +25011,14 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
         [&](context& ctx) {
             const std::string dom = normalize_domain(ctx.onnx_node().domain);
             (*table.find(dom, ctx.op_type(), detail::version_of(dom, opset, domain_opsets)))(ctx);
+            // an unknown or corrupt attribute is never ignored silently
+            if (auto unread = detail::unknown_attributes(ctx.op_type(), ctx.node().unread_attributes()); !unread.empty()) {
+                std::string list;
+                for (const auto& a : unread) list += (list.empty() ? "'" : ", '") + printable(a) + "'";
+                throw unsupported_error("unknown attribute" + std::string(unread.size() > 1 ? "s " : " ") + list +
+                                        " (not an attribute of " + ctx.op_type() + " that moir reads at opset " +
+                                        std::to_string(opset) + ")");
+            }
         });
 
     for (const auto& vi : g.output) b.add_result(vi.name);
@@ -27846,13 +28343,25 @@ struct fuse_reverse_channels_conv {
 
 #include <algorithm>  // find
 #include <cctype>     // isalpha, tolower
+#include <cmath>      // isfinite, fabs
 #include <cstddef>    // size_t
+#include <cstdio>     // snprintf
+#include <limits>     // numeric_limits
 #include <optional>   // optional
 #include <string>     // string
 #include <utility>    // pair
 #include <vector>     // vector
 
 namespace moir::passes {
+
+namespace detail {
+/// A number for messages ("1e+400" parses to inf: shown as "inf").
+inline std::string number_text(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+}  // namespace detail
 
 /// The preprocessing of one model input.
 struct input_preprocessing {
@@ -28016,6 +28525,20 @@ inline preprocess_report apply_preprocessing(model& m, const std::vector<input_p
                            " channels (axis " + std::to_string(caxis) + " of " + model_shape.str() +
                            "); give one value per channel or one for all");
             MOIR_CHECK(v.size() == 1 || rank > 0, error, where + " is a scalar: give one " + std::string(what) + " value");
+            // every value (and, for scales, its reciprocal, which is what is multiplied) is a finite
+            // number of the input's type: 1e400, inf or nan would turn every output into inf/NaN
+            const double largest = type == element_type::f16   ? 65504.0
+                                   : type == element_type::f32 ? static_cast<double>(std::numeric_limits<float>::max())
+                                                               : std::numeric_limits<double>::max();
+            for (const double x : v) {
+                MOIR_CHECK(std::isfinite(x) && std::fabs(x) <= largest, error,
+                           where + ": " + what + " value " + detail::number_text(x) + " is not a finite " +
+                               std::string(ir_name(type)) + " number");
+                if (std::string(what) == "scale")
+                    MOIR_CHECK(x != 0.0 && std::fabs(1.0 / x) <= largest, error,
+                               where + ": scale value " + detail::number_text(x) +
+                                   (x == 0.0 ? std::string(" is 0") : " is too small (1/scale is not a finite number)"));
+            }
         };
         if (!s.mean.empty()) {
             check_values(s.mean, "mean");
@@ -28082,12 +28605,15 @@ inline std::vector<std::pair<std::string, std::vector<double>>> parse_values_per
         std::vector<double> v;
         if (open == std::string::npos) {  // a bare number: one value for all channels
             v.push_back(detail::cutting::parse_scalar_value(part, where));
+            MOIR_CHECK(std::isfinite(v.back()), error, where + ": '" + part + "' is not a finite number");
             name.clear();
         } else {
             const char close = part[open] == '[' ? ']' : ')';
             MOIR_CHECK(part.back() == close, error, where + ": '" + part + "' must look like name[1,2,3] or [1,2,3]");
             for (const auto& tok : detail::cutting::bracket_items(part.substr(open + 1, part.size() - open - 2)))
                 v.push_back(detail::cutting::parse_scalar_value(tok, where));
+            for (const double x : v)
+                MOIR_CHECK(std::isfinite(x), error, where + ": " + detail::number_text(x) + " is not a finite number");
             MOIR_CHECK(!v.empty(), error, where + ": '" + part + "' has no values");
         }
         out.emplace_back(name, std::move(v));
@@ -28177,6 +28703,8 @@ inline std::vector<input_preprocessing> preprocessing_from_flags(const model& m,
     values(f.scale_values, "--scale_values", &input_preprocessing::scale);
     if (f.scale) {
         MOIR_CHECK(*f.scale != 0.0, error, "--scale is 0");
+        MOIR_CHECK(std::isfinite(*f.scale) && std::isfinite(1.0 / *f.scale), error,
+                   "--scale " + detail::number_text(*f.scale) + " is not a finite, non-zero number with a finite reciprocal");
         for (std::size_t i = 0; i < n; ++i) {
             bool skip = !is_float(m.nodes[m.parameters[i]].attrs_as<ops::parameter>().element_type);
             for (const auto& s : f.not_scaled) skip = skip || s == m.input_name(i);
@@ -29204,6 +29732,7 @@ inline passes::cut_options check_options(const convert_options& a) {
     if (!a.layout.empty()) passes::parse_layouts(a.layout, "--layout");
     if (!a.source_layout.empty()) passes::parse_layouts(a.source_layout, "--source_layout");
     scale_of(a);
+    if (!a.model_name.empty()) io::output_path(".", a.model_name, "", "--model_name");  // a plain file name
     const bool int8 = a.data_type == "INT8";
     MOIR_CHECK(!int8 || !a.calibration_data.empty(), error,
                "--data_type INT8 needs --calibration_data (a folder of .npy inputs, or NAME=DIR per input)");
@@ -29323,6 +29852,7 @@ inline conversion_result convert(const convert_options& a,
     conversion_report& rep = out.report;
     model m = registry.load(req);
     detail::cut_and_preprocess(a, cuts, req, registry, m, rep.warnings);
+    check_tensor_sizes(m);  // a huge --input_shape: an error naming the node, before anything is allocated
     rep.ops_before = op_counts(m);
     rep.parameters_before = parameter_count(m);
     out.original = m;  // tensors are shared, not copied
@@ -29405,8 +29935,6 @@ struct saved_ir {
 /// conversion parameters in its rt_info; the model takes `name`. ensures: throws moir::error naming
 /// the folder or file when it cannot be written, or when `name` is not a plain file name.
 inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, const std::string& name) {
-    MOIR_CHECK(!name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos, error,
-               "--model_name '" + name + "' must be a plain file name (no '/', not '.' or '..')");
     std::error_code ec;
     const std::filesystem::path dir = output_dir.empty() ? std::filesystem::path(".") : std::filesystem::path(output_dir);
     if (!std::filesystem::exists(dir, ec)) {
@@ -29415,7 +29943,9 @@ inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, con
     }
     MOIR_CHECK(std::filesystem::is_directory(dir, ec), error, "--output_dir " + dir.string() + " is not a folder");
     r.model.name = name;
-    saved_ir files{(dir / (name + ".xml")).string(), (dir / (name + ".bin")).string()};
+    // never outside --output_dir: a name with '/', '..', control characters... is refused
+    saved_ir files{io::output_path(dir.string(), name, ".xml", "--model_name"),
+                   io::output_path(dir.string(), name, ".bin", "--model_name")};
     ir::save<>(r.model, files.xml, files.bin, r.report.ir_parameters);
     return files;
 }

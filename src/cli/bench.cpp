@@ -146,8 +146,9 @@ int run_bench(const bench_args& a, const frontends::frontend_registry& registry)
         const auto [i, file] = bind_input(m, spec, "--input", false);
         MOIR_CHECK(fs::exists(file), error, "cannot open " + file + ": no such file");
         const auto& p = m.at(m.parameters[i]).attrs_as<ops::parameter>();
-        tensor t = npy::load(file);
-        values[i] = t.type() == p.element_type ? t : t.converted(p.element_type);
+        std::vector<std::string> notes;
+        values[i] = npy::as_input(npy::load(file), p.element_type, file, m.input_name(i), notes);
+        for (const auto& n : notes) std::cerr << "moir: note: " << n << "\n";
         shapes[i] = values[i].dims();
         known[i] = true;
     }

@@ -9,7 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>  // sort
-#include <iostream>   // cout
+#include <iostream>   // cout, cerr
 #include <memory>     // unique_ptr, make_shared
 #include <string>     // string
 #include <vector>     // vector
@@ -55,13 +55,6 @@ std::vector<std::string> npy_files(const std::string& dir) {
     return files;
 }
 
-/// t converted to the model input's element type (any numeric .npy is accepted).
-tensor to_input_type(const tensor& t, element_type want, const std::string& file) {
-    if (t.type() == want) return t;
-    MOIR_CHECK(want != element_type::boolean || t.type() == element_type::boolean, error,
-               file + ": the model expects a boolean input");
-    return t.converted(want);
-}
 int run_run(const run_args& a, const frontends::frontend_registry& registry) {
     const model m = load_model(registry, a.model_path);
     // bind each --input to a model input: one file or a sorted folder of files
@@ -125,7 +118,9 @@ int run_run(const run_args& a, const frontends::frontend_registry& registry) {
             const std::string& file = files[i].size() == 1 ? files[i][0] : files[i][r];
             if (files[i].size() > 1 && stem.empty()) stem = fs::path(file).stem().string();
             const auto& p = m.at(m.parameters[i]).attrs_as<ops::parameter>();
-            in.push_back(to_input_type(npy::load(file), p.element_type, file));
+            std::vector<std::string> notes;
+            in.push_back(npy::as_input(npy::load(file), p.element_type, file, m.input_name(i), notes));
+            for (const auto& n : notes) std::cerr << "moir: note: " << n << "\n";
         }
         if (batch && stem.empty()) stem = fs::path(files[0][0]).stem().string();
         const auto out = fast ? fast->run(in) : ex.run(in);

@@ -4,8 +4,10 @@
 // moir's exception types. Every error moir raises is a moir::error (or a subclass) whose what()
 // reads "<where>: <reason>", where <where> names the file and, when known, the node.
 
-#include <stdexcept>  // runtime_error
-#include <string>     // string
+#include <cstddef>      // size_t
+#include <stdexcept>    // runtime_error
+#include <string>       // string
+#include <string_view>  // string_view
 
 namespace moir {
 
@@ -40,6 +42,26 @@ inline std::string with_context(const std::string& what, const std::string& reas
     return what.empty() ? reason : what + ": " + reason;
 }
 }  // namespace detail
+
+/// Text from a file, made safe to quote in an error message: at most `max` bytes, printable ASCII
+/// kept, every other byte (control characters, invalid or any non-ASCII UTF-8) written as \xNN, and
+/// "..." appended when cut.
+inline std::string printable(std::string_view s, std::size_t max = 100) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string r;
+    for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u >= 0x20 && u < 0x7f) {
+            r += s[i];
+        } else {
+            r += "\\x";
+            r += hex[u >> 4];
+            r += hex[u & 15];
+        }
+    }
+    if (s.size() > max) r += "...";
+    return r;
+}
 
 }  // namespace moir
 

@@ -374,6 +374,13 @@ struct has_ir_names : std::false_type {};
 template <class Attrs>
 struct has_ir_names<Attrs, std::void_t<decltype(Attrs::ir_names.size())>> : std::true_type {};
 
+/// Whether Attrs lists the IR attributes a layer must give: `static constexpr std::array<...>
+/// ir_required` (optional; without it every attribute has its field's default).
+template <class Attrs, class = void>
+struct has_ir_required : std::false_type {};
+template <class Attrs>
+struct has_ir_required<Attrs, std::void_t<decltype(Attrs::ir_required.size())>> : std::true_type {};
+
 template <class Attrs>
 constexpr std::size_t ir_names_size() {
     if constexpr (has_ir_names<Attrs>::value) return Attrs::ir_names.size();
@@ -465,10 +472,20 @@ inline void decode_field(const xml::element& data, std::string_view name, void* 
 /// Reads the fields of `out` from the attributes of `data` (may be null: no <data>). Attributes that
 /// are absent keep the field's current (default) value; attributes the aggregate does not name are
 /// ignored. ensures: throws moir::parse_error "<where>: attribute 'k'='text': reason" on a malformed
-/// value (moir::unsupported_error, same form, for values naming an unsupported feature).
+/// value (moir::unsupported_error, same form, for values naming an unsupported feature), and
+/// moir::parse_error "<where>: required attribute 'k' is missing" for each name of Attrs::ir_required
+/// (when it has one) that `data` lacks.
 template <class Attrs>
 void decode_attrs(const xml::element* data, Attrs& out, const std::string& where) {
     if constexpr (detail::check_attrs<Attrs>()) {
+        if constexpr (detail::has_ir_required<Attrs>::value) {
+            std::string missing;
+            for (const std::string_view k : Attrs::ir_required)
+                if (!data || !data->find_attribute(k)) missing += (missing.empty() ? "'" : ", '") + std::string(k) + "'";
+            MOIR_CHECK(missing.empty(), parse_error,
+                       where + ": required attribute" + (missing.find(',') != std::string::npos ? "s " : " ") + missing +
+                           " missing from <data>");
+        }
         if (!data) return;
         boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
             using field_type = std::remove_reference_t<decltype(field)>;

@@ -19,6 +19,7 @@
 #include <moir/core/errors.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/type_list.hpp>
+#include <moir/io/files.hpp>
 #include <moir/ir/attr_codec.hpp>
 #include <moir/ir/xml.hpp>
 #include <moir/ops/constant.hpp>
@@ -32,8 +33,6 @@
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
 #include <cstring>        // memcpy
-#include <fstream>        // ifstream
-#include <iterator>       // istreambuf_iterator
 #include <limits>         // numeric_limits
 #include <string>         // string
 #include <string_view>    // string_view
@@ -51,6 +50,7 @@ struct bin_source {
     std::string_view bytes;
     std::string path;
     bool available = true;  ///< false when the file could not be read (fine if no Const needs it)
+    std::string why;        ///< why it could not be read
 };
 
 /// Decodes one attribute value into `out`, wrapping codec errors with `where` and the attribute.
@@ -110,7 +110,7 @@ inline tensor read_constant(const xml::element* data, const std::string& where, 
                where + ": Const size=" + std::to_string(size) + " does not match shape [" + to_ir_string(ps) + "] of " +
                    std::string(ir_name(type)) + " (" + std::to_string(expected) + " bytes)");
     MOIR_CHECK(bin.available || size == 0, parse_error,
-               where + ": the weights file '" + bin.path + "' cannot be read");
+               where + ": the weights file '" + bin.path + "' cannot be read" + (bin.why.empty() ? "" : " (" + bin.why + ")"));
     const std::uint64_t bin_size = bin.bytes.size();
     MOIR_CHECK(offset <= bin_size && size <= bin_size - offset, parse_error,
                where + ": Const data (offset=" + std::to_string(offset) + ", size=" + std::to_string(size) +
@@ -472,11 +472,16 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
     return m;
 }
 
-inline bool read_whole_file(const std::string& path, std::string& out) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return false;
-    out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    return !f.bad();
+/// Reads the .bin into `out`. ensures: false, with the reason in `why`, when it is missing, not a
+/// regular file (never blocks on a FIFO), too large or unreadable.
+inline bool read_whole_file(const std::string& path, std::string& out, std::string& why) {
+    try {
+        out = io::read_file(path);
+        return true;
+    } catch (const error& e) {
+        why = e.what();
+        return false;
+    }
 }
 
 }  // namespace detail
@@ -495,7 +500,7 @@ inline std::string default_bin_path(const std::string& xml_path) {
 template <class OpSet = opsets::all>
 model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name = "model.xml",
                   const std::string& bin_name = "model.bin") {
-    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_name, true}, xml_name);
+    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_name, true, {}}, xml_name);
 }
 
 /// Loads an IR v10/v11 model. `bin_path` defaults to xml_path with ".bin" for ".xml"; a missing
@@ -510,8 +515,9 @@ model load(const std::string& xml_path, std::string bin_path = "") {
     const std::string xml = xml::read_file(xml_path);
     if (bin_path.empty()) bin_path = default_bin_path(xml_path);
     std::string bin;
-    const bool available = detail::read_whole_file(bin_path, bin);
-    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_path, available}, xml_path);
+    std::string why;
+    const bool available = detail::read_whole_file(bin_path, bin, why);
+    return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_path, available, why}, xml_path);
 }
 
 }  // namespace moir::ir

@@ -11,6 +11,7 @@
 #include <moir/core/errors.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/type_list.hpp>
+#include <moir/io/files.hpp>
 #include <moir/ir/attr_codec.hpp>
 #include <moir/ir/xml.hpp>
 #include <moir/ops/constant.hpp>
@@ -18,17 +19,12 @@
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
 
-#include <atomic>         // atomic
-#include <chrono>         // steady_clock
 #include <cstddef>        // size_t
 #include <cstdint>        // uint64_t
 #include <cstring>        // memcmp
-#include <filesystem>     // rename, remove
-#include <fstream>        // ofstream
 #include <functional>     // hash
 #include <string>         // string
 #include <string_view>    // string_view
-#include <system_error>   // error_code
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map, unordered_multimap
 #include <utility>        // pair
@@ -144,41 +140,6 @@ inline void write_port(xml::writer& w, std::size_t id, const output_port& p, boo
     w.close();
 }
 
-inline void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    MOIR_CHECK(f, error, "cannot create '" + path + "'");
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    MOIR_CHECK(!f.fail(), error, "cannot write '" + path + "'");
-}
-
-/// Writes each (path, bytes) to a temporary file next to its target, then renames them all into
-/// place. ensures: on failure no temporary file is left and the targets are untouched (unless a
-/// rename itself fails midway).
-inline void write_files_atomically(const std::vector<std::pair<std::string, const std::string*>>& files) {
-    static std::atomic<unsigned> counter{0};
-    const auto stamp = static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
-    const std::string suffix = ".moir-tmp-" + std::to_string(stamp) + "-" + std::to_string(counter++);
-    std::vector<std::string> temps;
-    try {
-        for (const auto& [path, bytes] : files) {
-            temps.push_back(path + suffix);
-            write_file(temps.back(), *bytes);
-        }
-        for (std::size_t i = 0; i < files.size(); ++i) {
-            std::error_code ec;
-            std::filesystem::rename(temps[i], files[i].first, ec);
-            MOIR_CHECK(!ec, error, "cannot rename '" + temps[i] + "' to '" + files[i].first + "': " + ec.message());
-        }
-    } catch (...) {
-        for (const auto& t : temps) {
-            std::error_code ec;
-            std::filesystem::remove(t, ec);
-        }
-        throw;
-    }
-}
-
 }  // namespace detail
 
 /// The IR (version 11) of model `m`, in memory.
@@ -283,15 +244,16 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
 }
 
 /// Saves `m` as IR version 11 to xml_path + bin_path.
-/// requires: as serialize(); xml_path != bin_path. ensures: both files are written completely or,
-/// on any error (thrown as in serialize, or moir::error for I/O), neither target is touched and no
-/// temporary file remains.
+/// requires: as serialize(); xml_path != bin_path. ensures: both files are written to temporaries
+/// next to them (every write and the close checked) and renamed into place only when both are
+/// complete; on any error (thrown as in serialize, or moir::error for I/O, a full disk included)
+/// the old pair is left as it was and no temporary file remains (io::replace_files).
 template <class OpSet = opsets::all>
 void save(const model& m, const std::string& xml_path, const std::string& bin_path,
           const conversion_parameters& params = {}) {
     MOIR_CHECK(xml_path != bin_path, error, "the IR .xml and .bin paths must differ ('" + xml_path + "')");
     const ir_text t = serialize<OpSet>(m, params);
-    detail::write_files_atomically({{bin_path, &t.bin}, {xml_path, &t.xml}});
+    io::replace_files({{xml_path, t.xml}, {bin_path, t.bin}});
 }
 
 }  // namespace moir::ir

@@ -10,11 +10,10 @@
 // truncated or hostile input fails with an error, never with undefined behaviour.
 
 #include <moir/core/errors.hpp>
+#include <moir/io/files.hpp>
 
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t
-#include <fstream>      // ifstream
-#include <iterator>     // istreambuf_iterator
 #include <string>       // string, to_string
 #include <string_view>  // string_view
 #include <utility>      // move
@@ -402,13 +401,7 @@ inline element parse(std::string_view text, const std::string& file = "<memory>"
 }
 
 /// Reads the whole file at `path` into a string. ensures: throws moir::error when it cannot be read.
-inline std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    MOIR_CHECK(f, error, "cannot open '" + path + "'");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    MOIR_CHECK(!f.bad(), error, "cannot read '" + path + "'");
-    return s;
-}
+inline std::string read_file(const std::string& path) { return io::read_file(path); }
 
 /// Parses the XML file at `path` (errors name the path).
 inline element parse_file(const std::string& path, const parse_options& opt = {}) {

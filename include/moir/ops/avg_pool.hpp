@@ -27,6 +27,9 @@ struct avg_pool {
         pad_type auto_pad = pad_type::explicit_;
         static constexpr std::array<std::string_view, 7> ir_names{
             "strides", "pads_begin", "pads_end", "kernel", "exclude-pad", "rounding_type", "auto_pad"};
+        /// Attributes an IR layer must give (OpenVINO's opset1 specification).
+        static constexpr std::array<std::string_view, 5> ir_required{"strides", "pads_begin", "pads_end", "kernel",
+                                                                     "exclude-pad"};
     };
     static port_descs infer(const attrs& a, const port_descs& in) {
         return detail::infer_pool(a.kernel, a.strides, a.pads_begin, a.pads_end, a.rounding_type, a.auto_pad, in);

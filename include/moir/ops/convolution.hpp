@@ -107,6 +107,8 @@ struct convolution_attrs {
     pad_type auto_pad = pad_type::explicit_;
     static constexpr std::array<std::string_view, 5> ir_names{"strides", "dilations", "pads_begin", "pads_end",
                                                               "auto_pad"};
+    /// Attributes an IR layer must give (OpenVINO's opset1 specification): no defaults are guessed.
+    static constexpr std::array<std::string_view, 4> ir_required{"strides", "dilations", "pads_begin", "pads_end"};
 };
 
 /// Shape inference of Convolution (weights [O, C, k...], grouped = false) and GroupConvolution

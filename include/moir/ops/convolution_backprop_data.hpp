@@ -24,6 +24,8 @@ struct convolution_backprop_attrs {
     std::vector<std::int64_t> output_padding;
     static constexpr std::array<std::string_view, 6> ir_names{"strides",  "dilations", "pads_begin",
                                                               "pads_end", "auto_pad",  "output_padding"};
+    /// Attributes an IR layer must give (OpenVINO's opset1 specification): no defaults are guessed.
+    static constexpr std::array<std::string_view, 4> ir_required{"strides", "dilations", "pads_begin", "pads_end"};
 };
 
 /// The resolved geometry of a transposed convolution: output extents (-1 when unknown), and the

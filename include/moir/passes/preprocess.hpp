@@ -24,13 +24,25 @@
 
 #include <algorithm>  // find
 #include <cctype>     // isalpha, tolower
+#include <cmath>      // isfinite, fabs
 #include <cstddef>    // size_t
+#include <cstdio>     // snprintf
+#include <limits>     // numeric_limits
 #include <optional>   // optional
 #include <string>     // string
 #include <utility>    // pair
 #include <vector>     // vector
 
 namespace moir::passes {
+
+namespace detail {
+/// A number for messages ("1e+400" parses to inf: shown as "inf").
+inline std::string number_text(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+}  // namespace detail
 
 /// The preprocessing of one model input.
 struct input_preprocessing {
@@ -194,6 +206,20 @@ inline preprocess_report apply_preprocessing(model& m, const std::vector<input_p
                            " channels (axis " + std::to_string(caxis) + " of " + model_shape.str() +
                            "); give one value per channel or one for all");
             MOIR_CHECK(v.size() == 1 || rank > 0, error, where + " is a scalar: give one " + std::string(what) + " value");
+            // every value (and, for scales, its reciprocal, which is what is multiplied) is a finite
+            // number of the input's type: 1e400, inf or nan would turn every output into inf/NaN
+            const double largest = type == element_type::f16   ? 65504.0
+                                   : type == element_type::f32 ? static_cast<double>(std::numeric_limits<float>::max())
+                                                               : std::numeric_limits<double>::max();
+            for (const double x : v) {
+                MOIR_CHECK(std::isfinite(x) && std::fabs(x) <= largest, error,
+                           where + ": " + what + " value " + detail::number_text(x) + " is not a finite " +
+                               std::string(ir_name(type)) + " number");
+                if (std::string(what) == "scale")
+                    MOIR_CHECK(x != 0.0 && std::fabs(1.0 / x) <= largest, error,
+                               where + ": scale value " + detail::number_text(x) +
+                                   (x == 0.0 ? std::string(" is 0") : " is too small (1/scale is not a finite number)"));
+            }
         };
         if (!s.mean.empty()) {
             check_values(s.mean, "mean");
@@ -260,12 +286,15 @@ inline std::vector<std::pair<std::string, std::vector<double>>> parse_values_per
         std::vector<double> v;
         if (open == std::string::npos) {  // a bare number: one value for all channels
             v.push_back(detail::cutting::parse_scalar_value(part, where));
+            MOIR_CHECK(std::isfinite(v.back()), error, where + ": '" + part + "' is not a finite number");
             name.clear();
         } else {
             const char close = part[open] == '[' ? ']' : ')';
             MOIR_CHECK(part.back() == close, error, where + ": '" + part + "' must look like name[1,2,3] or [1,2,3]");
             for (const auto& tok : detail::cutting::bracket_items(part.substr(open + 1, part.size() - open - 2)))
                 v.push_back(detail::cutting::parse_scalar_value(tok, where));
+            for (const double x : v)
+                MOIR_CHECK(std::isfinite(x), error, where + ": " + detail::number_text(x) + " is not a finite number");
             MOIR_CHECK(!v.empty(), error, where + ": '" + part + "' has no values");
         }
         out.emplace_back(name, std::move(v));
@@ -355,6 +384,8 @@ inline std::vector<input_preprocessing> preprocessing_from_flags(const model& m,
     values(f.scale_values, "--scale_values", &input_preprocessing::scale);
     if (f.scale) {
         MOIR_CHECK(*f.scale != 0.0, error, "--scale is 0");
+        MOIR_CHECK(std::isfinite(*f.scale) && std::isfinite(1.0 / *f.scale), error,
+                   "--scale " + detail::number_text(*f.scale) + " is not a finite, non-zero number with a finite reciprocal");
         for (std::size_t i = 0; i < n; ++i) {
             bool skip = !is_float(m.nodes[m.parameters[i]].attrs_as<ops::parameter>().element_type);
             for (const auto& s : f.not_scaled) skip = skip || s == m.input_name(i);

@@ -20,6 +20,7 @@
 // A plan is for one set of input shapes: plan_cache compiles again when they change.
 // A plan is not reentrant: one run() at a time (it owns the arena and the thread pool).
 
+#include <moir/core/limits.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/type_list.hpp>
 #include <moir/runtime/dispatch.hpp>
@@ -73,6 +74,9 @@ struct plan_options {
     /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
     /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
     bool int8_requantize = true;
+    /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
+    /// naming the node, raised while planning, before anything is allocated.
+    std::uint64_t max_elements = default_max_elements;
 };
 
 namespace detail {
@@ -182,7 +186,9 @@ private:
         std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
         for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
         std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
+        std::string slot_where;  // the node whose slots are being added, for the size check
         auto add_slot = [&](slot s) {
+            check_element_count(s.dims, opt.max_elements, slot_where);
             s.bytes = numel(s.dims) * size_of(s.type);
             slots_.push_back(std::move(s));
             return slots_.size() - 1;
@@ -190,6 +196,7 @@ private:
         for (node_id id : order) {
             const node& n = m.nodes[id];
             const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+            slot_where = where;
             if (n.is<ops::result>()) continue;
             if (n.is<ops::parameter>()) {
                 const std::size_t i = param_pos[id];
@@ -279,11 +286,16 @@ private:
             for (std::size_t p = 0; p < port_slots[id].size(); ++p)
                 computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
             if (!computed) continue;  // folded
+            // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
+            // kernel: the fast steps' blockings assume at least one element
+            bool empty = false;
+            for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
+            for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
             std::unique_ptr<step> st;
             for_each_type(Families{}, [&](auto tag) {
                 using F = typename decltype(tag)::type;
                 if (st) return;
-                if (!opt.fast && F::name != steps::reference::name) return;
+                if ((!opt.fast || empty) && F::name != steps::reference::name) return;
                 st = F::make(b, id);
             });
             MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));

@@ -5,6 +5,7 @@
 // every shape from the actual inputs (so dynamic dims resolve at run time). It is the oracle of the
 // fast runtime and the engine of constant folding.
 
+#include <moir/core/limits.hpp>
 #include <moir/core/model.hpp>
 #include <moir/kernels/kernel.hpp>
 #include <moir/kernels/reference/all.hpp>
@@ -53,9 +54,12 @@ const reference_map& reference_table() {
 
 /// Evaluates one node on known input values with its reference kernel: infers the output types and
 /// shapes from the values, allocates, runs. requires: OpSet contains the node's op.
-/// ensures: throws moir::error naming the node when shapes do not fit or the op is unknown.
+/// ensures: throws moir::error naming the node when shapes do not fit or the op is unknown, and
+/// moir::shape_error naming the node and the shape when an output would have more than
+/// max_elements elements (checked before allocating).
 template <class OpSet = opsets::all>
-std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in) {
+std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
+                                  std::uint64_t max_elements = default_max_elements) {
     const auto& table = detail::reference_table<OpSet>();
     const auto it = table.find(n.op);
     MOIR_CHECK(it != table.end(), unsupported_error,
@@ -74,6 +78,7 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in) 
     out.reserve(od.size());
     for (const auto& d : od) {
         MOIR_CHECK(d.shape.is_static(), shape_error, where + ": output shape " + d.shape.str() + " is not resolved at run time");
+        check_element_count(d.shape.dims, max_elements, where);
         out.emplace_back(d.type, d.shape.dims);
     }
     try {
@@ -92,7 +97,11 @@ public:
     /// Called after each node with its outputs (e.g. to dump intermediates); may be empty.
     using observer = std::function<void(node_id, const std::vector<tensor>&)>;
 
-    explicit reference_executor(const model& m) : m_(m), order_(m.topo_order()) {
+    /// ensures: throws moir::shape_error naming the node when a shape the model declares has more
+    /// than max_elements elements (check_tensor_sizes); run() checks the shapes it meets the same way.
+    explicit reference_executor(const model& m, std::uint64_t max_elements = default_max_elements)
+        : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
+        check_tensor_sizes(m, max_elements);
         last_use_.assign(m.nodes.size(), 0);
         for (std::size_t step = 0; step < order_.size(); ++step)
             for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
@@ -130,7 +139,7 @@ public:
                 std::vector<tensor> in;
                 in.reserve(n.inputs.size());
                 for (const auto& r : n.inputs) in.push_back(values[r.node].at(r.port));
-                values[id] = evaluate_node<OpSet>(n, in);
+                values[id] = evaluate_node<OpSet>(n, in, max_elements_);
             }
             if (watch) watch(id, values[id]);
             for (const auto& r : n.inputs)  // free what no later node reads
@@ -148,6 +157,7 @@ private:
     const model& m_;
     std::vector<node_id> order_;
     std::vector<std::size_t> last_use_;
+    std::uint64_t max_elements_;
 };
 
 }  // namespace moir

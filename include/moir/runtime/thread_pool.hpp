@@ -13,6 +13,8 @@
 // must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. The spin
 // yields now and then, so a pool with more threads than free cores still lets the others run.
 
+#include <moir/core/errors.hpp>
+
 #include <algorithm>           // min
 #include <atomic>              // atomic
 #include <chrono>              // steady_clock, microseconds
@@ -20,6 +22,7 @@
 #include <cstddef>             // size_t
 #include <exception>           // exception_ptr, current_exception, rethrow_exception
 #include <mutex>               // mutex, unique_lock
+#include <string>              // to_string
 #include <thread>              // thread, hardware_concurrency
 #include <type_traits>         // remove_reference_t
 #include <vector>              // vector
@@ -32,6 +35,10 @@ inline std::size_t default_threads() {
     return n ? n : 1;
 }
 
+/// The most threads one pool runs (the caller included): more is a mistake (a typo'd -t), not a
+/// speed-up, and starting tens of thousands of threads exhausts the process.
+inline constexpr std::size_t max_threads = 256;
+
 /// A pool of `size()` workers (the caller of parallel_for is worker 0).
 /// invariant: size() >= 1; size() - 1 std::threads live as long as the pool.
 class thread_pool {
@@ -40,8 +47,10 @@ public:
     /// How long a waiting thread spins before it sleeps.
     static constexpr std::chrono::microseconds spin{200};
 
-    /// threads = 0 means default_threads().
-    explicit thread_pool(std::size_t threads = 0) : size_(threads ? threads : default_threads()) {
+    /// threads = 0 means default_threads() (at most max_threads).
+    /// ensures: throws moir::error when threads > max_threads.
+    explicit thread_pool(std::size_t threads = 0)
+        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
         for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
     }
     thread_pool(const thread_pool&) = delete;
@@ -57,6 +66,15 @@ public:
     }
 
     std::size_t size() const { return size_; }
+
+    /// `threads` when it is at most max_threads. ensures: else throws moir::error saying the limit.
+    static std::size_t checked(std::size_t threads) {
+        MOIR_CHECK(threads <= max_threads, error,
+                   std::to_string(threads) + " threads asked for, more than moir's limit of " +
+                       std::to_string(max_threads) + " (this machine has " + std::to_string(default_threads()) +
+                       " hardware threads)");
+        return threads;
+    }
 
     /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
     /// worker and round), each chunk on one worker; returns when all are done.

@@ -89,6 +89,7 @@ TEST_CASE("moir convert writes N.xml and N.bin; run executes them; info describe
     r = run(q(moir_exe()) + " run -m " + q(dir + "/ir/tiny.xml") + " --input " + q(dir + "/x64.npy") + " -o " + q(dir));
     REQUIRE_MESSAGE(r.status == 0, r.output);
     CHECK(moir::npy::load(dir + "/y.npy").dims() == moir::shape{1, 3});
+    CHECK_MESSAGE(r.output.find("f64 values converted to f32") != std::string::npos, r.output);  // said, not silent
 
     r = run(q(moir_exe()) + " info " + q(dir + "/ir/tiny.xml"));
     REQUIRE_MESSAGE(r.status == 0, r.output);

@@ -519,14 +519,14 @@ TEST_CASE("onnx: external data is read relative to the model directory, safely")
     CHECK_THROWS_WITH_AS(op::to_moir_tensor(external({{"location", "weights/w.bin"}, {"length", "8"}}, {4}), base),
                          doctest::Contains("does not match"), moir::parse_error);
     CHECK_THROWS_WITH_AS(op::to_moir_tensor(external({{"location", "missing.bin"}}, {1}), base),
-                         doctest::Contains("cannot open external data file"), moir::error);
+                         doctest::Contains("missing.bin': no such file"), moir::error);
 
     // load_model_file / save round trip, and the missing-file error.
     const std::string model_path = (dir / "m.onnx").string();
     sample_model().save(model_path);
     CHECK(op::load_model_file(model_path).graph.node.size() == 2);
     CHECK_THROWS_WITH_AS(op::load_model_file((dir / "none.onnx").string()),
-                         ("cannot open " + (dir / "none.onnx").string()).c_str(), moir::error);
+                         doctest::Contains(("cannot open '" + (dir / "none.onnx").string() + "'").c_str()), moir::error);
     fs::remove_all(dir);
 }
 

@@ -378,6 +378,12 @@ void convert_nodes(graph_builder& g, const Nodes& nodes, MakeContext make_contex
         const std::string where = g.source() + ": node '" + ctx.name() + "' (" + ctx.op_type() + ")";
         try {
             convert(ctx);
+        } catch (const unsupported_error& e) {  // the kind of error is kept, the node named
+            throw unsupported_error(where + ": " + e.what());
+        } catch (const shape_error& e) {
+            throw shape_error(where + ": " + e.what());
+        } catch (const parse_error& e) {
+            throw parse_error(where + ": " + e.what());
         } catch (const std::exception& e) {
             throw error(where + ": " + e.what());
         }

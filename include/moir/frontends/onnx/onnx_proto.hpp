@@ -9,13 +9,13 @@
 #include <moir/core/errors.hpp>
 #include <moir/core/tensor.hpp>
 #include <moir/frontends/common/protobuf_wire.hpp>
+#include <moir/io/files.hpp>
+#include <moir/io/paths.hpp>
 #include <moir/precision/half.hpp>
 
 #include <cstddef>      // size_t
 #include <cstdint>      // int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 #include <cstring>      // memcpy
-#include <fstream>      // ifstream
-#include <iterator>     // istreambuf_iterator
 #include <limits>       // numeric_limits
 #include <memory>       // shared_ptr, make_shared
 #include <optional>     // optional
@@ -325,10 +325,25 @@ inline void decode(reader& r, value_info& m) {
     }
 }
 
+/// Whether an attribute name is an identifier ([A-Za-z_][A-Za-z0-9_]*), as every ONNX attribute is.
+inline bool is_attribute_name(std::string_view s) {
+    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    if (s.empty() || !alpha(s[0])) return false;
+    for (char c : s)
+        if (!alpha(c) && !(c >= '0' && c <= '9')) return false;
+    return true;
+}
+
 inline void decode(reader& r, attribute& m) {
     for (tag t; r.next(t);) {
         switch (t.field) {
-            case 1: m.name = r.read_string(t); break;
+            case 1: {
+                const std::size_t at = r.position();
+                m.name = r.read_string(t);
+                if (!is_attribute_name(m.name))
+                    r.fail("attribute name '" + printable(m.name) + "' is not an identifier (a corrupt file?)", at);
+                break;
+            }
             case 2: m.f = r.read_float(t); break;
             case 3: m.i = r.read_int64(t); break;
             case 4: m.s = r.read_string(t); break;
@@ -429,14 +444,9 @@ inline void decode(reader& r, model& m) {
     }
 }
 
-/// The whole file as bytes. ensures: throws moir::error("cannot open <path>") when unreadable.
-inline std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    MOIR_CHECK(f, error, "cannot open " + path);
-    std::string bytes{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-    MOIR_CHECK(!f.bad(), error, "cannot read " + path);
-    return bytes;
-}
+/// The whole file as bytes. ensures: throws moir::error naming the path when it is missing, not a
+/// regular file, larger than io::default_max_file_bytes or unreadable.
+inline std::string read_file(const std::string& path) { return io::read_file(path); }
 
 inline std::string dims_string(const std::vector<std::int64_t>& dims) {
     std::string s = "[";
@@ -449,10 +459,10 @@ inline std::uint64_t parse_u64(const std::string& text, const std::string& what)
     MOIR_CHECK(!text.empty(), parse_error, what + " is empty");
     std::uint64_t v = 0;
     for (char c : text) {
-        MOIR_CHECK(c >= '0' && c <= '9', parse_error, what + " '" + text + "' is not a non-negative integer");
+        MOIR_CHECK(c >= '0' && c <= '9', parse_error, what + " '" + printable(text) + "' is not a non-negative integer");
         const auto digit = static_cast<std::uint64_t>(c - '0');
         MOIR_CHECK(v <= (std::numeric_limits<std::uint64_t>::max() - digit) / 10, parse_error,
-                   what + " '" + text + "' is too large");
+                   what + " '" + printable(text) + "' is too large");
         v = v * 10 + digit;
     }
     return v;
@@ -462,13 +472,13 @@ inline std::uint64_t parse_u64(const std::string& text, const std::string& what)
 inline std::string external_path(const std::string& base_dir, const std::string& location, const std::string& what) {
     MOIR_CHECK(!location.empty(), parse_error, what + ": external data has no location");
     const bool absolute = location[0] == '/' || location[0] == '\\' || (location.size() > 1 && location[1] == ':');
-    MOIR_CHECK(!absolute, parse_error, what + ": external data location '" + location + "' is absolute");
+    MOIR_CHECK(!absolute, parse_error, what + ": external data location '" + printable(location) + "' is absolute");
     MOIR_CHECK(location.find('\0') == std::string::npos, parse_error, what + ": external data location has a NUL byte");
     for (std::size_t begin = 0; begin <= location.size();) {
         std::size_t end = location.find_first_of("/\\", begin);
         if (end == std::string::npos) end = location.size();
         MOIR_CHECK(location.compare(begin, end - begin, "..") != 0, parse_error,
-                   what + ": external data location '" + location + "' leaves the model directory");
+                   what + ": external data location '" + printable(location) + "' leaves the model directory");
         begin = end + 1;
     }
     return base_dir.empty() ? location : base_dir + "/" + location;
@@ -530,18 +540,12 @@ inline moir::tensor from_external(const tensor& p, element_type type, std::size_
     MOIR_CHECK(!length || *length == nbytes, parse_error,
                what + ": external data length " + std::to_string(*length) + " does not match the " +
                    std::to_string(nbytes) + " bytes of " + data_type_name(p.data_type) + " " + dims_string(p.dims));
-    std::ifstream f(path, std::ios::binary | std::ios::ate);
-    MOIR_CHECK(f, error, what + ": cannot open external data file " + path);
-    const auto end = f.tellg();
-    MOIR_CHECK(end >= 0, error, what + ": cannot size external data file " + path);
-    const auto file_size = static_cast<std::uint64_t>(end);
-    MOIR_CHECK(offset <= file_size && nbytes <= file_size - offset, parse_error,
-               what + ": external data [" + std::to_string(offset) + ", +" + std::to_string(nbytes) +
-                   ") lies outside " + path + " (" + std::to_string(file_size) + " bytes)");
-    std::string bytes(nbytes, '\0');
-    f.seekg(static_cast<std::streamoff>(offset));
-    f.read(bytes.data(), static_cast<std::streamsize>(nbytes));
-    MOIR_CHECK(f || nbytes == 0, error, what + ": cannot read external data file " + path);
+    // only a regular file that lies inside the model's folder once symlinks are resolved
+    const std::string where = what + ": external data: ";
+    io::regular_file_size(path, ~std::uint64_t{0}, where);
+    MOIR_CHECK(io::resolves_inside(base_dir, path), parse_error,
+               where + "'" + path + "' resolves (through a symlink) outside the model's folder");
+    const std::string bytes = io::read_file_range(path, offset, nbytes, where);
     moir::tensor t(type, p.dims);
     store_little_endian(t, bytes.data());
     return t;

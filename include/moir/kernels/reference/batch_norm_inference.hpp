@@ -21,7 +21,7 @@ struct kernel<ops::batch_norm_inference, any_precision, arch::reference> {
                     std::vector<tensor>& out) {
         const shape& xs = in[0].dims();
         const std::size_t batch = static_cast<std::size_t>(xs[0]), channels = static_cast<std::size_t>(xs[1]);
-        const std::size_t inner = channels ? in[0].numel() / (batch * channels) : 0;
+        const std::size_t inner = batch != 0 && channels != 0 ? in[0].numel() / (batch * channels) : 0;  // a zero batch: no work
         visit_element_type(in[0].type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             if constexpr (!detail::computes_v<ops::batch_norm_inference, T>) {

