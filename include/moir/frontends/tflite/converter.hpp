@@ -20,6 +20,7 @@
 // as compress_fp16 writes it: the IR keeps the weights in f16.
 
 #include <moir/core/model.hpp>
+#include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/tflite/model_reader.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/constant.hpp>
@@ -42,28 +43,24 @@ namespace moir::tflite {
 
 class context;
 
-/// A converter adds the moir nodes of one TFLite operator and binds each output it produces.
-using converter = std::function<void(context&)>;
-
-/// Builtin op code -> converter, and CUSTOM op name -> converter.
-class op_table {
+/// Builtin op code -> converter, and CUSTOM op name -> converter: the common op table
+/// (frontends/common/frontend.hpp) keyed by the builtin's schema name in domain "" and by the
+/// custom code in domain "custom", with the operator code's version.
+class op_table : public frontends::basic_op_table<context> {
 public:
-    void add(std::int32_t builtin, converter fn) { builtin_[builtin] = std::move(fn); }
-    void add_custom(const std::string& custom_code, converter fn) { custom_[custom_code] = std::move(fn); }
+    using frontends::basic_op_table<context>::add;
+    void add(std::int32_t builtin, converter fn) { add(builtin_name(builtin), std::move(fn)); }
+    void add_custom(const std::string& custom_code, converter fn) { add(custom_code, std::move(fn), 1, "custom"); }
     /// The converter of an operator code, or nullptr.
     const converter* find(const operator_code& c) const {
-        if (c.builtin == 32) {
-            const auto it = custom_.find(c.custom_code);
-            return it == custom_.end() ? nullptr : &it->second;
-        }
-        const auto it = builtin_.find(c.builtin);
-        return it == builtin_.end() ? nullptr : &it->second;
+        const std::int64_t v = c.version < 1 ? 1 : c.version;
+        if (c.builtin == 32) return basic_op_table<context>::find("custom", c.custom_code, v);
+        return basic_op_table<context>::find("", builtin_name(c.builtin), v);
     }
-
-private:
-    std::unordered_map<std::int32_t, converter> builtin_;
-    std::unordered_map<std::string, converter> custom_;
 };
+
+/// A converter adds the moir nodes of one TFLite operator and binds each output it produces.
+using converter = op_table::converter;
 
 /// TFLite's element types in moir, or nullopt (STRING, COMPLEX, RESOURCE, VARIANT, INT4).
 inline std::optional<element_type> to_element_type(tensor_type t) {
