@@ -19,6 +19,8 @@ const WASM_DIR = path.join(REPO_ROOT, 'third_party', 'npm', 'node_modules', '@te
 const USAGE = `Usage:
   node tools/tflite_run.js --model M.tflite [--input [NAME=]FILE.npy ...] --output_dir D [--threads N]
   node tools/tflite_run.js --model M.tflite --list
+Options: --input_shape K=D0,D1,... sets input K's shape (for inputs the file leaves open, shape
+signature -1: the runner has no resize call, so it writes the shape into its copy of the model).
 
 Runs M with the TFLite interpreter (WebAssembly, from @tensorflow/tfjs-tflite) and writes one .npy
 per output into D, named after the output tensor with characters outside [A-Za-z0-9._-] replaced
@@ -64,9 +66,32 @@ function writeNpy(file, dtype, dims, data) {
     fs.writeFileSync(file, Buffer.concat([head, Buffer.from(dict, 'latin1'), Buffer.from(body)]));
 }
 
+// Writes dims into the `shape` vector of subgraph 0's input k (same rank) in the model bytes.
+function patchInputShape(buf, k, dims) {
+    const u32 = (o) => buf.readUInt32LE(o);
+    const table = (pos) => {
+        const vt = pos - buf.readInt32LE(pos);
+        return (id) => {
+            const e = 4 + 2 * id;
+            if (e + 2 > buf.readUInt16LE(vt)) return 0;
+            const o = buf.readUInt16LE(vt + e);
+            return o ? pos + o : 0;
+        };
+    };
+    const deref = (at) => at + u32(at);
+    const vec = (at) => { if (!at) fail('the model lacks a field needed for --input_shape'); const p = deref(at); return { n: u32(p), data: p + 4 }; };
+    const sg = table(deref(vec(table(u32(0))(2)).data));
+    const ins = vec(sg(1));
+    if (k >= ins.n) fail(`--input_shape: the model has ${ins.n} inputs`);
+    const t = table(deref(vec(sg(0)).data + 4 * buf.readInt32LE(ins.data + 4 * k)));
+    const shape = vec(t(0));
+    if (shape.n !== dims.length) fail(`--input_shape: input ${k} has rank ${shape.n}, ${dims.length} dims given`);
+    dims.forEach((d, i) => buf.writeInt32LE(d, shape.data + 4 * i));
+}
+
 async function main() {
     const argv = process.argv.slice(2);
-    const o = { model: null, inputs: [], out: null, threads: 1, list: false };
+    const o = { model: null, inputs: [], out: null, threads: 1, list: false, shapes: [] };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const next = () => { if (i + 1 >= argv.length) fail(`${a} expects a value`); return argv[++i]; };
@@ -75,6 +100,11 @@ async function main() {
         else if (a === '--output_dir') o.out = next();
         else if (a === '--threads') o.threads = Number(next());
         else if (a === '--list') o.list = true;
+        else if (a === '--input_shape') {
+            const m = /^(\d+)=([\d,]+)$/.exec(next());
+            if (!m) fail('--input_shape expects K=D0,D1,...');
+            o.shapes.push([Number(m[1]), m[2].split(',').map(Number)]);
+        }
         else if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); return 0; }
         else fail(`unknown argument '${a}'\n${USAGE}`);
     }
@@ -84,8 +114,9 @@ async function main() {
     if (!fs.existsSync(js)) fail(`${js} not found: run tools/setup.sh first`);
     const factory = require(js);
     const M = await factory({ wasmBinary: fs.readFileSync(path.join(WASM_DIR, 'tflite_web_api_cc.wasm')),
-        print: () => {}, printErr: (s) => process.stderr.write(s + '\n') });
+        print: () => {}, printErr: (s) => { if (!s.startsWith('INFO:')) process.stderr.write(s + '\n'); } });
     const bytes = fs.readFileSync(o.model);
+    for (const [k, dims] of o.shapes) patchInputShape(bytes, k, dims);
     const ptr = M._malloc(bytes.length);
     M.HEAPU8.set(bytes, ptr);
     const st = M.TFLiteWebModelRunner.CreateFromBufferAndOptions(ptr, bytes.length,

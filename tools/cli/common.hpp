@@ -6,6 +6,7 @@
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/onnx/onnx.hpp>
+#include <moir/frontends/tflite/tflite.hpp>
 #include <moir/ir/ir_reader.hpp>
 
 #include <cctype>      // isdigit, isspace
@@ -90,11 +91,16 @@ inline std::vector<partial_shape> parse_shapes(const std::string& text) {
     return out;
 }
 
-/// Loads a model from .onnx (converted on the fly) or .xml (+ .bin beside it).
+/// Loads a model from .onnx or .tflite (converted on the fly) or .xml (+ .bin beside it).
 inline model load_model(const std::string& path, const onnx::load_options& opt = {}) {
     MOIR_CHECK(fs::exists(path), error, "cannot open " + path + ": no such file");
     const std::string ext = extension(path);
     if (ext == ".onnx") return onnx::load(path, opt);
+    if (ext == ".tflite") {
+        tflite::load_options o;
+        static_cast<frontends::load_options&>(o) = opt;
+        return tflite::load(path, o);
+    }
     if (ext == ".xml") {
         model m = ir::load<>(path);
         // --input_shape reshapes an IR: the Parameters take the new shapes and the graph is re-inferred

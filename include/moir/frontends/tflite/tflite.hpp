@@ -102,8 +102,19 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
         // a dim the signature leaves open (-1) takes the size `shape` gives it, as TFLite does,
         // unless --input_shape sets it
         partial_shape shp(std::vector<std::int64_t>{});
-        for (auto d : t.shape) shp.dims.push_back(d < 0 ? dynamic_dim : d);
-        st.values[static_cast<std::size_t>(ti)] = b.add_parameter(t.name, *et, shp);
+        for (std::size_t i = 0; i < t.shape.size(); ++i) {
+            const bool open = i < t.shape_signature.size() && t.shape_signature[i] < 0;
+            shp.dims.push_back(open || t.shape[i] < 0 ? dynamic_dim : t.shape[i]);
+        }
+        const output_ref p = b.add_parameter(t.name, *et, shp);
+        auto& pa = m.at(p.node).attrs_as<moir::ops::parameter>();
+        if (!pa.shape.rank_dynamic && pa.shape.rank() == t.shape.size()) {
+            bool changed = false;
+            for (std::size_t i = 0; i < t.shape.size(); ++i)
+                if (pa.shape.dims[i] < 0 && t.shape[i] > 0) pa.shape.dims[i] = t.shape[i], changed = true;
+            if (changed) m.infer_node(p.node);
+        }
+        st.values[static_cast<std::size_t>(ti)] = p;
     }
     b.finish_parameters();
 
