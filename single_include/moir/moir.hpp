@@ -25047,11 +25047,2328 @@ struct frontend {
 }  // namespace moir::onnx
 
 #endif  // MOIR_FRONTENDS_ONNX_ONNX_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_TFLITE_HPP
+#define MOIR_FRONTENDS_TFLITE_TFLITE_HPP
+
+// The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
+// returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
+// (subgraph 0) is converted; models whose main subgraph uses control flow (IF, WHILE, CALL_ONCE)
+// are refused with the list of unsupported ops. Opt-in: not included by <moir/moir.hpp>.
+
+#ifndef MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
+#define MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
+
+// The TFLite frontend's extension point. Each builtin op code (or CUSTOM op name) maps to a
+// converter: a function that reads one TFLite operator through a `context` and adds moir nodes.
+// Converters live in per-family files under frontends/tflite/ops/, each with a
+// `register_<family>(op_table&)`; frontends/tflite/tflite.hpp lists the families.
+//
+// Layout: TFLite tensors are NHWC; moir's convolution, pooling and resize ops are NCHW (the
+// OpenVINO opset). Every rank-4 tensor may carry two moir values: its NHWC value (what the file
+// means) and an NCHW twin. Layout-sensitive converters read input_nchw() and publish their result
+// with set_output_nchw(), which also binds the NHWC value through a Transpose; element-wise
+// converters keep working in NCHW when all their inputs have a twin. Transposes nobody reads are
+// removed at the end of the conversion, so a chain of convolutions and activations carries no
+// Transpose between its layers.
+//
+// Constants: tensors with buffer data, and the outputs of DEQUANTIZE on FLOAT16 constants and of
+// DENSIFY, are folded values that converters can transform (weights permuted to OIHW). A FLOAT16
+// weight behind DEQUANTIZE becomes an f16 Constant and a Convert to f32 marked as decompression,
+// as compress_fp16 writes it: the IR keeps the weights in f16.
+
+#ifndef MOIR_FRONTENDS_TFLITE_MODEL_READER_HPP
+#define MOIR_FRONTENDS_TFLITE_MODEL_READER_HPP
+
+// moir::tflite::read_model(bytes, source): the TFLite flatbuffer (schema v3, "TFL3") decoded into
+// plain structs: Model, OperatorCode, SubGraph, Tensor (with QuantizationParameters and
+// SparsityParameters), Buffer (a checked view of the file's bytes, also beyond the flatbuffer for
+// >2 GB models) and Operator (its builtin options kept as a checked flatbuffers::table, read by the
+// typed option structs at the end of this file). Every offset is checked (common/flatbuffer.hpp):
+// a corrupt file throws moir::parse_error naming the file and the byte.
+
+#ifndef MOIR_FRONTENDS_COMMON_FLATBUFFER_HPP
+#define MOIR_FRONTENDS_COMMON_FLATBUFFER_HPP
+
+// moir::flatbuffers: a hand-written, bounds-checked reader of the FlatBuffers binary format (no
+// flatc, no libflatbuffers). A `buffer` holds the file's bytes; a `table` is one table of it, read
+// field by field (by the field's id in the schema, 0-based) with a default for absent fields.
+// Every offset, vtable, vector length and string is checked against the buffer before it is read:
+// a malformed file throws moir::parse_error("<source>: <what> at byte N"), N the absolute offset,
+// never reads out of bounds. Scalars are read with memcpy (no alignment assumed), little-endian.
+//
+//     flatbuffers::buffer b(bytes, "model.tflite");
+//     flatbuffers::table root = b.root();
+//     std::uint32_t version = root.scalar<std::uint32_t>(0, 0);
+//     for (std::size_t i = 0, n = root.table_count(2); i < n; ++i) flatbuffers::table sg = root.table_at(2, i);
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // uint8_t, uint16_t, uint32_t, int32_t, uint64_t
+#include <cstring>      // memcpy
+#include <optional>     // optional
+#include <string>       // string, to_string
+#include <type_traits>  // is_arithmetic_v
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::flatbuffers {
+
+/// The bytes of one FlatBuffers file and its name (for errors). Not copied by tables: a buffer must
+/// outlive every table read from it (tables hold a pointer to it).
+class buffer {
+public:
+    buffer(std::vector<std::uint8_t> bytes, std::string source) : bytes_(std::move(bytes)), source_(std::move(source)) {}
+    buffer(const buffer&) = delete;
+    buffer& operator=(const buffer&) = delete;
+
+    std::size_t size() const { return bytes_.size(); }
+    const std::uint8_t* data() const { return bytes_.data(); }
+    const std::string& source() const { return source_; }
+
+    /// Throws parse_error "<source>: <what> at byte <offset>".
+    [[noreturn]] void fail(std::size_t offset, const std::string& what) const {
+        throw parse_error(source_ + ": " + what + " at byte " + std::to_string(offset));
+    }
+    /// Checks that [offset, offset + n) lies inside the buffer.
+    void check(std::uint64_t offset, std::uint64_t n, const char* what) const {
+        if (offset > bytes_.size() || n > bytes_.size() - offset)
+            fail(static_cast<std::size_t>(offset), std::string(what) + " (" + std::to_string(n) +
+                                                         " bytes) runs past the end of the file (" +
+                                                         std::to_string(bytes_.size()) + " bytes)");
+    }
+    /// A little-endian scalar at offset. requires nothing: checked.
+    template <class T>
+    T read(std::uint64_t offset, const char* what) const {
+        static_assert(std::is_arithmetic_v<T>, "moir: flatbuffers::buffer::read reads scalars only");
+        check(offset, sizeof(T), what);
+        T v;
+        std::memcpy(&v, bytes_.data() + offset, sizeof(T));
+        return v;
+    }
+    /// The file identifier (bytes 4..7), or "" when the file is shorter than 8 bytes.
+    std::string identifier() const {
+        return bytes_.size() >= 8 ? std::string(reinterpret_cast<const char*>(bytes_.data()) + 4, 4) : std::string();
+    }
+
+    class table root() const;
+
+private:
+    std::vector<std::uint8_t> bytes_;
+    std::string source_;
+};
+
+/// A vector field: `count` elements of `stride` bytes from `data` (absolute offsets, checked).
+struct vector_ref {
+    std::size_t data = 0;
+    std::size_t count = 0;
+    std::size_t offset = 0;  ///< where the length prefix sits (for errors)
+};
+
+/// One table of a buffer. Field ids are 0-based, in schema order (a union takes two ids: its type,
+/// then its value).
+class table {
+public:
+    /// The table at absolute offset pos. throws parse_error when its vtable is out of bounds.
+    table(const buffer& b, std::size_t pos, const char* what) : b_(&b), pos_(pos) {
+        const std::int32_t so = b.read<std::int32_t>(pos, what);
+        const std::int64_t vt = static_cast<std::int64_t>(pos) - so;
+        if (vt < 0 || static_cast<std::uint64_t>(vt) >= b.size())
+            b.fail(pos, std::string(what) + ": vtable offset " + std::to_string(so) + " points outside the file");
+        vtable_ = static_cast<std::size_t>(vt);
+        vt_size_ = b.read<std::uint16_t>(vtable_, "vtable size");
+        tbl_size_ = b.read<std::uint16_t>(vtable_ + 2, "table size");
+        if (vt_size_ < 4 || vt_size_ % 2 != 0)
+            b.fail(vtable_, std::string(what) + ": bad vtable size " + std::to_string(vt_size_));
+        if (tbl_size_ < 4) b.fail(vtable_, std::string(what) + ": bad table size " + std::to_string(tbl_size_));
+        b.check(vtable_, vt_size_, "vtable");
+        b.check(pos_, tbl_size_, "table");
+    }
+
+    const buffer& buf() const { return *b_; }
+    std::size_t offset() const { return pos_; }
+
+    /// Whether field id is present.
+    bool has(int id) const { return field_offset(id, 0) != 0; }
+
+    /// A scalar field (bool, integers, float, double) or `def` when absent.
+    template <class T>
+    T scalar(int id, T def) const {
+        const std::size_t o = field_offset(id, sizeof(T));
+        if (!o) return def;
+        if constexpr (std::is_same_v<T, bool>) {
+            return b_->read<std::uint8_t>(pos_ + o, "bool field") != 0;
+        } else {
+            return b_->read<T>(pos_ + o, "scalar field");
+        }
+    }
+
+    /// A sub-table field, or nullopt when absent.
+    std::optional<table> sub_table(int id, const char* what) const {
+        const std::size_t at = ref(id);
+        if (!at) return std::nullopt;
+        return table(*b_, target(at, what), what);
+    }
+
+    /// A string field, or `def` when absent. Strings are length-prefixed; the terminating 0 is not required.
+    std::string string(int id, const std::string& def = {}) const {
+        const std::size_t at = ref(id);
+        if (!at) return def;
+        const vector_ref v = vec_at(target(at, "string"), 1, "string");
+        return std::string(reinterpret_cast<const char*>(b_->data()) + v.data, v.count);
+    }
+
+    /// A vector field of `elem_size`-byte elements (count 0, data 0 when absent).
+    vector_ref vector(int id, std::size_t elem_size, const char* what) const {
+        const std::size_t at = ref(id);
+        if (!at) return {};
+        return vec_at(target(at, what), elem_size, what);
+    }
+
+    /// A vector of scalars, converted to T (each element read as S).
+    template <class S, class T = S>
+    std::vector<T> scalars(int id, const char* what) const {
+        const vector_ref v = vector(id, sizeof(S), what);
+        std::vector<T> out(v.count);
+        for (std::size_t i = 0; i < v.count; ++i) {
+            S s;
+            std::memcpy(&s, b_->data() + v.data + i * sizeof(S), sizeof(S));
+            out[i] = static_cast<T>(s);
+        }
+        return out;
+    }
+
+    /// Number of tables in a vector-of-tables field (0 when absent).
+    std::size_t table_count(int id, const char* what) const { return vector(id, 4, what).count; }
+    /// Table i of a vector-of-tables field. requires: i < table_count(id) (checked).
+    table table_at(int id, std::size_t i, const char* what) const {
+        const vector_ref v = vector(id, 4, what);
+        if (i >= v.count) b_->fail(v.offset, std::string(what) + ": index " + std::to_string(i) + " out of range");
+        const std::size_t at = v.data + i * 4;
+        return table(*b_, target(at, what), what);
+    }
+
+private:
+    /// The field's offset inside the table (0 when absent); checks a present field's `size` bytes fit the table.
+    std::size_t field_offset(int id, std::size_t size) const {
+        const std::size_t entry = 4 + 2 * static_cast<std::size_t>(id);
+        if (id < 0 || entry + 2 > vt_size_) return 0;
+        const std::uint16_t o = b_->read<std::uint16_t>(vtable_ + entry, "vtable entry");
+        if (o == 0) return 0;
+        if (o < 4 || static_cast<std::size_t>(o) + (size ? size : 1) > tbl_size_)
+            b_->fail(vtable_ + entry, "field " + std::to_string(id) + " offset " + std::to_string(o) +
+                                          " lies outside its table of " + std::to_string(tbl_size_) + " bytes");
+        return o;
+    }
+    /// The absolute position of an offset field (0 when absent).
+    std::size_t ref(int id) const {
+        const std::size_t o = field_offset(id, 4);
+        return o ? pos_ + o : 0;
+    }
+    /// Follows the uoffset stored at `at`.
+    std::size_t target(std::size_t at, const char* what) const {
+        const std::uint32_t off = b_->read<std::uint32_t>(at, what);
+        const std::uint64_t t = static_cast<std::uint64_t>(at) + off;
+        if (off == 0 || t >= b_->size())
+            b_->fail(at, std::string(what) + ": offset " + std::to_string(off) + " points outside the file");
+        return static_cast<std::size_t>(t);
+    }
+    vector_ref vec_at(std::size_t pos, std::size_t elem_size, const char* what) const {
+        const std::uint32_t n = b_->read<std::uint32_t>(pos, what);
+        const std::uint64_t bytes = static_cast<std::uint64_t>(n) * elem_size;
+        b_->check(static_cast<std::uint64_t>(pos) + 4, bytes, what);
+        return {pos + 4, n, pos};
+    }
+
+    const buffer* b_;
+    std::size_t pos_;
+    std::size_t vtable_ = 0;
+    std::uint16_t vt_size_ = 0;
+    std::uint16_t tbl_size_ = 0;
+};
+
+/// The root table (its uoffset is the file's first 4 bytes).
+inline table buffer::root() const {
+    const std::uint32_t off = read<std::uint32_t>(0, "root offset");
+    if (off < 4 || off >= size()) fail(0, "root table offset " + std::to_string(off) + " points outside the file");
+    return table(*this, off, "root table");
+}
+
+}  // namespace moir::flatbuffers
+
+#endif  // MOIR_FRONTENDS_COMMON_FLATBUFFER_HPP
+
+#include <algorithm>  // max
+#include <cstddef>    // size_t
+#include <cstdint>    // int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+#include <fstream>    // ifstream
+#include <iterator>   // istreambuf_iterator
+#include <memory>     // shared_ptr, make_shared
+#include <optional>   // optional
+#include <string>     // string, to_string
+#include <vector>     // vector
+
+namespace moir::tflite {
+
+/// TensorType of the schema.
+enum class tensor_type : std::int8_t {
+    float32 = 0, float16 = 1, int32 = 2, uint8 = 3, int64 = 4, string = 5, boolean = 6, int16 = 7, complex64 = 8,
+    int8 = 9, float64 = 10, complex128 = 11, uint64 = 12, resource = 13, variant = 14, uint32 = 15, uint16 = 16, int4 = 17
+};
+
+/// The schema's name of a tensor type ("FLOAT32", ...), or "type N".
+inline std::string type_name(tensor_type t) {
+    static const char* names[] = {"FLOAT32", "FLOAT16",  "INT32",      "UINT8",  "INT64",    "STRING",
+                                  "BOOL",    "INT16",    "COMPLEX64",  "INT8",   "FLOAT64",  "COMPLEX128",
+                                  "UINT64",  "RESOURCE", "VARIANT",    "UINT32", "UINT16",   "INT4"};
+    const int i = static_cast<int>(t);
+    return i >= 0 && i < 18 ? names[i] : "type " + std::to_string(i);
+}
+
+/// Asymmetric linear quantization: real = scale * (q - zero_point), per tensor or per channel of
+/// quantized_dimension. has_custom_details: a QuantizationDetails union is set (then moir refuses).
+struct quantization_parameters {
+    std::vector<float> min, max, scale;
+    std::vector<std::int64_t> zero_point;
+    std::int32_t quantized_dimension = 0;
+    bool has_custom_details = false;
+};
+
+/// DimensionMetadata of a sparse tensor: DENSE (dense_size) or SPARSE_CSR (segments + indices).
+struct dimension_metadata {
+    bool sparse_csr = false;
+    std::int32_t dense_size = 0;
+    std::vector<std::int32_t> array_segments, array_indices;
+};
+
+/// SparsityParameters (TACO-style): traversal order, block map, one metadata per traversed dim.
+struct sparsity_parameters {
+    std::vector<std::int32_t> traversal_order, block_map;
+    std::vector<dimension_metadata> dim_metadata;
+};
+
+/// One Tensor of a subgraph.
+struct tensor_info {
+    std::vector<std::int32_t> shape, shape_signature;
+    tensor_type type = tensor_type::float32;
+    std::uint32_t buffer = 0;
+    std::string name;
+    std::optional<quantization_parameters> quantization;
+    std::optional<sparsity_parameters> sparsity;
+    bool is_variable = false;
+};
+
+/// A Buffer: `size` bytes at absolute offset `offset` of the file (size 0: no data).
+struct buffer_info {
+    std::size_t offset = 0;
+    std::size_t size = 0;
+};
+
+/// An OperatorCode. builtin is the effective code: max(deprecated_builtin_code, builtin_code), as
+/// the schema's 3a revision defines it.
+struct operator_code {
+    std::int32_t builtin = 0;
+    std::int8_t deprecated_builtin_code = 0;
+    std::int32_t builtin_code = 0;
+    std::string custom_code;
+    std::int32_t version = 1;
+};
+
+/// An Operator. Inputs -1 are absent optional inputs.
+struct operator_info {
+    std::uint32_t opcode_index = 0;
+    std::vector<std::int32_t> inputs, outputs, intermediates;
+    std::uint8_t builtin_options_type = 0;
+    std::optional<flatbuffers::table> builtin_options;
+    std::uint8_t builtin_options_2_type = 0;
+    std::optional<flatbuffers::table> builtin_options_2;
+    std::size_t custom_options_offset = 0, custom_options_size = 0;  ///< absolute, in the file
+    std::size_t offset = 0;  ///< where the operator's table sits (for errors)
+};
+
+/// A SubGraph.
+struct subgraph {
+    std::vector<tensor_info> tensors;
+    std::vector<std::int32_t> inputs, outputs;
+    std::vector<operator_info> operators;
+    std::string name;
+};
+
+/// A decoded .tflite file. Owns its bytes (shared: the operators' option tables point into them).
+struct model_file {
+    std::shared_ptr<const flatbuffers::buffer> bytes;
+    std::uint32_t version = 0;
+    std::vector<operator_code> operator_codes;
+    std::vector<subgraph> subgraphs;
+    std::string description;
+    std::vector<buffer_info> buffers;
+
+    const std::string& source() const { return bytes->source(); }
+    /// The bytes of buffer b (nullptr, 0 when empty). throws parse_error when b is out of range.
+    const std::uint8_t* buffer_data(std::uint32_t b, std::size_t& size) const {
+        if (b >= buffers.size())
+            throw parse_error(source() + ": buffer index " + std::to_string(b) + " out of range (" +
+                              std::to_string(buffers.size()) + " buffers)");
+        size = buffers[b].size;
+        return size ? bytes->data() + buffers[b].offset : nullptr;
+    }
+};
+
+namespace detail {
+
+inline std::vector<std::int32_t> sparse_index_vector(const flatbuffers::table& dm, int type_id, int value_id) {
+    const auto kind = dm.scalar<std::uint8_t>(type_id, 0);
+    const auto t = dm.sub_table(value_id, "sparse index vector");
+    if (kind == 0 || !t) return {};
+    switch (kind) {
+        case 1: return t->scalars<std::int32_t>(0, "Int32Vector values");
+        case 2: return t->scalars<std::uint16_t, std::int32_t>(0, "Uint16Vector values");
+        case 3: return t->scalars<std::uint8_t, std::int32_t>(0, "Uint8Vector values");
+        default: dm.buf().fail(dm.offset(), "unknown SparseIndexVector type " + std::to_string(kind));
+    }
+}
+
+inline tensor_info read_tensor(const flatbuffers::table& t) {
+    tensor_info r;
+    r.shape = t.scalars<std::int32_t>(0, "Tensor.shape");
+    r.type = static_cast<tensor_type>(t.scalar<std::int8_t>(1, 0));
+    r.buffer = t.scalar<std::uint32_t>(2, 0);
+    r.name = t.string(3);
+    if (auto q = t.sub_table(4, "QuantizationParameters")) {
+        quantization_parameters p;
+        p.min = q->scalars<float>(0, "QuantizationParameters.min");
+        p.max = q->scalars<float>(1, "QuantizationParameters.max");
+        p.scale = q->scalars<float>(2, "QuantizationParameters.scale");
+        p.zero_point = q->scalars<std::int64_t>(3, "QuantizationParameters.zero_point");
+        p.has_custom_details = q->scalar<std::uint8_t>(4, 0) != 0;
+        p.quantized_dimension = q->scalar<std::int32_t>(6, 0);
+        r.quantization = std::move(p);
+    }
+    r.is_variable = t.scalar<bool>(5, false);
+    if (auto s = t.sub_table(6, "SparsityParameters")) {
+        sparsity_parameters p;
+        p.traversal_order = s->scalars<std::int32_t>(0, "SparsityParameters.traversal_order");
+        p.block_map = s->scalars<std::int32_t>(1, "SparsityParameters.block_map");
+        for (std::size_t i = 0, n = s->table_count(2, "SparsityParameters.dim_metadata"); i < n; ++i) {
+            const flatbuffers::table dm = s->table_at(2, i, "DimensionMetadata");
+            dimension_metadata d;
+            d.sparse_csr = dm.scalar<std::int8_t>(0, 0) == 1;
+            d.dense_size = dm.scalar<std::int32_t>(1, 0);
+            d.array_segments = sparse_index_vector(dm, 2, 3);
+            d.array_indices = sparse_index_vector(dm, 4, 5);
+            p.dim_metadata.push_back(std::move(d));
+        }
+        r.sparsity = std::move(p);
+    }
+    r.shape_signature = t.scalars<std::int32_t>(7, "Tensor.shape_signature");
+    return r;
+}
+
+inline operator_info read_operator(const flatbuffers::table& t) {
+    operator_info r;
+    r.offset = t.offset();
+    r.opcode_index = t.scalar<std::uint32_t>(0, 0);
+    r.inputs = t.scalars<std::int32_t>(1, "Operator.inputs");
+    r.outputs = t.scalars<std::int32_t>(2, "Operator.outputs");
+    r.builtin_options_type = t.scalar<std::uint8_t>(3, 0);
+    if (r.builtin_options_type) r.builtin_options = t.sub_table(4, "builtin_options");
+    const flatbuffers::vector_ref co = t.vector(5, 1, "Operator.custom_options");
+    r.custom_options_offset = co.data;
+    r.custom_options_size = co.count;
+    r.intermediates = t.scalars<std::int32_t>(8, "Operator.intermediates");
+    const auto large_off = t.scalar<std::uint64_t>(9, 0), large_size = t.scalar<std::uint64_t>(10, 0);
+    if (large_off > 1) {
+        t.buf().check(large_off, large_size, "large custom options");
+        r.custom_options_offset = static_cast<std::size_t>(large_off);
+        r.custom_options_size = static_cast<std::size_t>(large_size);
+    }
+    r.builtin_options_2_type = t.scalar<std::uint8_t>(11, 0);
+    if (r.builtin_options_2_type) r.builtin_options_2 = t.sub_table(12, "builtin_options_2");
+    return r;
+}
+
+}  // namespace detail
+
+/// Decodes a .tflite file's bytes. `source` names the file in errors.
+/// ensures: every index the structs hold was read, not yet checked against the other tables
+/// (tensor indices, opcode indices and buffer indices are checked by the converter where used).
+inline model_file read_model(std::vector<std::uint8_t> bytes, const std::string& source) {
+    model_file m;
+    auto buf = std::make_shared<const flatbuffers::buffer>(std::move(bytes), source);
+    m.bytes = buf;
+    const flatbuffers::buffer& b = *buf;
+    if (b.size() < 8) b.fail(0, "file too short for a TFLite model (" + std::to_string(b.size()) + " bytes)");
+    if (b.identifier() != "TFL3")
+        b.fail(4, "not a TFLite model: file identifier '" + b.identifier() + "', expected 'TFL3'");
+    const flatbuffers::table root = b.root();
+    m.version = root.scalar<std::uint32_t>(0, 0);
+    if (m.version != 3) b.fail(root.offset(), "TFLite schema version " + std::to_string(m.version) + " (moir reads 3)");
+    for (std::size_t i = 0, n = root.table_count(1, "Model.operator_codes"); i < n; ++i) {
+        const flatbuffers::table t = root.table_at(1, i, "OperatorCode");
+        operator_code c;
+        c.deprecated_builtin_code = t.scalar<std::int8_t>(0, 0);
+        c.custom_code = t.string(1);
+        c.version = t.scalar<std::int32_t>(2, 1);
+        c.builtin_code = t.scalar<std::int32_t>(3, 0);
+        c.builtin = std::max<std::int32_t>(c.builtin_code, c.deprecated_builtin_code);
+        m.operator_codes.push_back(std::move(c));
+    }
+    for (std::size_t i = 0, n = root.table_count(2, "Model.subgraphs"); i < n; ++i) {
+        const flatbuffers::table t = root.table_at(2, i, "SubGraph");
+        subgraph s;
+        for (std::size_t k = 0, nt = t.table_count(0, "SubGraph.tensors"); k < nt; ++k)
+            s.tensors.push_back(detail::read_tensor(t.table_at(0, k, "Tensor")));
+        s.inputs = t.scalars<std::int32_t>(1, "SubGraph.inputs");
+        s.outputs = t.scalars<std::int32_t>(2, "SubGraph.outputs");
+        for (std::size_t k = 0, no = t.table_count(3, "SubGraph.operators"); k < no; ++k)
+            s.operators.push_back(detail::read_operator(t.table_at(3, k, "Operator")));
+        s.name = t.string(4);
+        m.subgraphs.push_back(std::move(s));
+    }
+    m.description = root.string(3);
+    for (std::size_t i = 0, n = root.table_count(4, "Model.buffers"); i < n; ++i) {
+        const flatbuffers::table t = root.table_at(4, i, "Buffer");
+        buffer_info bi;
+        const flatbuffers::vector_ref v = t.vector(0, 1, "Buffer.data");
+        bi.offset = v.data;
+        bi.size = v.count;
+        const auto off = t.scalar<std::uint64_t>(1, 0), size = t.scalar<std::uint64_t>(2, 0);
+        if (off > 1) {  // data beyond the flatbuffer (models over 2 GB)
+            b.check(off, size, "Buffer data");
+            bi.offset = static_cast<std::size_t>(off);
+            bi.size = static_cast<std::size_t>(size);
+        }
+        m.buffers.push_back(bi);
+    }
+    if (m.subgraphs.empty()) b.fail(root.offset(), "the model has no subgraph");
+    return m;
+}
+
+/// Reads and decodes a .tflite file. throws parse_error when it cannot be read or decoded.
+inline model_file read_model_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, parse_error, path + ": cannot open the file");
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return read_model(std::move(bytes), path);
+}
+
+/// The schema's name of a builtin op code ("CONV_2D"), or "BUILTIN_<n>".
+inline std::string builtin_name(std::int32_t code) {
+    static const char* const names[] = {
+        "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE",
+        "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED", "HASHTABLE_LOOKUP", "L2_NORMALIZATION", "L2_POOL_2D",
+        "LOCAL_RESPONSE_NORMALIZATION", "LOGISTIC", "LSH_PROJECTION", "LSTM", "MAX_POOL_2D", "MUL", "RELU",
+        "RELU_N1_TO_1", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH",
+        "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL", "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD",
+        "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER", "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB",
+        "DIV", "SQUEEZE", "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP",
+        "TOPK_V2", "SPLIT", "LOG_SOFTMAX", "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM",
+        "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL", "LESS_EQUAL", "SELECT", "SLICE", "SIN",
+        "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL", "NOT_EQUAL", "LOG", "SUM", "SQRT", "RSQRT",
+        "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT", "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT",
+        "LOGICAL_AND", "LOGICAL_NOT", "UNPACK", "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL",
+        "FLOOR_MOD", "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE", "MIRROR_PAD", "ABS",
+        "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS", "WHERE", "RANK", "ELU",
+        "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG", "ROUND", "HARD_SWISH", "IF", "WHILE",
+        "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5", "SCATTER_ND", "SELECT_V2", "DENSIFY", "SEGMENT_SUM",
+        "BATCH_MATMUL", "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE", "BROADCAST_TO", "RFFT2D", "CONV_3D",
+        "IMAG", "REAL", "COMPLEX_ABS", "HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT", "HASHTABLE_SIZE",
+        "REDUCE_ALL", "CONV_3D_TRANSPOSE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "BROADCAST_ARGS",
+        "RANDOM_STANDARD_NORMAL", "BUCKETIZE", "RANDOM_UNIFORM", "MULTINOMIAL", "GELU", "DYNAMIC_UPDATE_SLICE",
+        "RELU_0_TO_1", "UNSORTED_SEGMENT_PROD", "UNSORTED_SEGMENT_MAX", "UNSORTED_SEGMENT_SUM", "ATAN2",
+        "UNSORTED_SEGMENT_MIN", "SIGN", "BITCAST", "BITWISE_XOR", "RIGHT_SHIFT"};
+    constexpr std::int32_t count = static_cast<std::int32_t>(sizeof(names) / sizeof(names[0]));
+    return code >= 0 && code < count ? names[code] : "BUILTIN_" + std::to_string(code);
+}
+
+/// An operator code's display name: the builtin's name, or the custom code.
+inline std::string op_name(const operator_code& c) {
+    return c.builtin == 32 ? c.custom_code + " (custom)" : builtin_name(c.builtin);
+}
+
+// ---- builtin options: one struct per options table the converter reads (field ids of schema.fbs) ----
+
+/// ActivationFunctionType.
+enum class activation : std::int8_t { none = 0, relu = 1, relu_n1_to_1 = 2, relu6 = 3, tanh = 4, sign_bit = 5 };
+
+/// Padding: SAME (0) or VALID (1).
+enum class padding : std::int8_t { same = 0, valid = 1 };
+
+namespace detail {
+inline const flatbuffers::table* opts(const operator_info& op) { return op.builtin_options ? &*op.builtin_options : nullptr; }
+template <class T>
+T field(const operator_info& op, int id, T def) {
+    const auto* t = opts(op);
+    return t ? t->scalar<T>(id, def) : def;
+}
+}  // namespace detail
+
+/// Conv2DOptions (CONV_2D) and DepthwiseConv2DOptions (DEPTHWISE_CONV_2D, which puts
+/// depth_multiplier at id 3 and shifts the rest by one).
+struct conv_options {
+    padding pad = padding::same;
+    std::int32_t stride_w = 1, stride_h = 1, dilation_w = 1, dilation_h = 1, depth_multiplier = 1;
+    activation act = activation::none;
+    static conv_options read(const operator_info& op, bool depthwise) {
+        conv_options o;
+        o.pad = static_cast<padding>(detail::field<std::int8_t>(op, 0, 0));
+        o.stride_w = detail::field<std::int32_t>(op, 1, 1);
+        o.stride_h = detail::field<std::int32_t>(op, 2, 1);
+        const int k = depthwise ? 1 : 0;
+        if (depthwise) o.depth_multiplier = detail::field<std::int32_t>(op, 3, 1);
+        o.act = static_cast<activation>(detail::field<std::int8_t>(op, 3 + k, 0));
+        o.dilation_w = detail::field<std::int32_t>(op, 4 + k, 1);
+        o.dilation_h = detail::field<std::int32_t>(op, 5 + k, 1);
+        return o;
+    }
+};
+
+/// Pool2DOptions.
+struct pool_options {
+    padding pad = padding::same;
+    std::int32_t stride_w = 1, stride_h = 1, filter_w = 1, filter_h = 1;
+    activation act = activation::none;
+    static pool_options read(const operator_info& op) {
+        pool_options o;
+        o.pad = static_cast<padding>(detail::field<std::int8_t>(op, 0, 0));
+        o.stride_w = detail::field<std::int32_t>(op, 1, 1);
+        o.stride_h = detail::field<std::int32_t>(op, 2, 1);
+        o.filter_w = detail::field<std::int32_t>(op, 3, 1);
+        o.filter_h = detail::field<std::int32_t>(op, 4, 1);
+        o.act = static_cast<activation>(detail::field<std::int8_t>(op, 5, 0));
+        return o;
+    }
+};
+
+/// TransposeConvOptions.
+struct transpose_conv_options {
+    padding pad = padding::same;
+    std::int32_t stride_w = 1, stride_h = 1;
+    activation act = activation::none;
+    static transpose_conv_options read(const operator_info& op) {
+        transpose_conv_options o;
+        o.pad = static_cast<padding>(detail::field<std::int8_t>(op, 0, 0));
+        o.stride_w = detail::field<std::int32_t>(op, 1, 1);
+        o.stride_h = detail::field<std::int32_t>(op, 2, 1);
+        o.act = static_cast<activation>(detail::field<std::int8_t>(op, 3, 0));
+        return o;
+    }
+};
+
+/// The fused activation of ADD/SUB/MUL/DIV (field 0) and CONCATENATION (field 1).
+inline activation fused_activation(const operator_info& op, int id = 0) {
+    return static_cast<activation>(detail::field<std::int8_t>(op, id, 0));
+}
+
+/// FullyConnectedOptions.
+struct fully_connected_options {
+    activation act = activation::none;
+    std::int8_t weights_format = 0;
+    bool keep_num_dims = false;
+    static fully_connected_options read(const operator_info& op) {
+        return {static_cast<activation>(detail::field<std::int8_t>(op, 0, 0)), detail::field<std::int8_t>(op, 1, 0),
+                detail::field<bool>(op, 2, false)};
+    }
+};
+
+/// StridedSliceOptions.
+struct strided_slice_options {
+    std::int32_t begin_mask = 0, end_mask = 0, ellipsis_mask = 0, new_axis_mask = 0, shrink_axis_mask = 0;
+    bool offset = false;
+    static strided_slice_options read(const operator_info& op) {
+        return {detail::field<std::int32_t>(op, 0, 0), detail::field<std::int32_t>(op, 1, 0),
+                detail::field<std::int32_t>(op, 2, 0), detail::field<std::int32_t>(op, 3, 0),
+                detail::field<std::int32_t>(op, 4, 0), detail::field<bool>(op, 5, false)};
+    }
+};
+
+/// A vector-of-int field of the options (ReshapeOptions.new_shape, SqueezeOptions.squeeze_dims).
+inline std::vector<std::int32_t> option_ints(const operator_info& op, int id) {
+    const auto* t = detail::opts(op);
+    return t ? t->scalars<std::int32_t>(id, "options vector") : std::vector<std::int32_t>{};
+}
+/// A scalar field of the options table, `def` when the table or the field is absent.
+template <class T>
+T option(const operator_info& op, int id, T def) {
+    return detail::field<T>(op, id, def);
+}
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_MODEL_READER_HPP
+#ifndef MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
+#define MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
+
+// FP16 weight compression (`moir convert --compress_to_fp16`), the way OpenVINO writes it: every
+// f32 constant that feeds computation is stored as an f16 Const named "<name>_compressed", followed
+// by a Convert to f32 that carries the run-time info <attribute name="decompression" version="0"/>.
+// The computation stays f32; only the weights lose precision (and half their bytes).
+//
+// Not compressed (kept f32): constants whose values do not fit f16 (|x| > 65504), constants that feed shape computations (Interpolate scales and
+// sizes, Range, Reshape-like shape inputs: any input other than input 0/1 of an op is left alone
+// unless it is a Convolution-like weight), and scalars (nothing to gain). The pass is the last one
+// moir convert runs; fold_constants never folds a decompression Convert back.
+
+#ifndef MOIR_PASSES_PASS_CONCEPT_HPP
+#define MOIR_PASSES_PASS_CONCEPT_HPP
+
+// THE PASS CONCEPT. A pass is a type with
+//
+//   static constexpr std::string_view name = "fold_constants";
+//   static std::size_t run(moir::model&, moir::passes::pass_context&);   // returns the number of changes
+//
+// or, for a fusion, the pattern form:
+//
+//   /// Search pattern => Multiply(Convolution(x, W: constant), c: constant), the convolution used once
+//   /// Rewrite        => Convolution(x, W * c)
+//   struct fuse_conv_mul {
+//       static constexpr std::string_view name = "fuse_conv_mul";
+//       using pattern = pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>,
+//                                                         pat::single_use>, pat::constant>;
+//       static bool rewrite(moir::model&, const pat::match_result<pattern>&);  // guard clauses first
+//   };
+//
+// which passes::pattern_pass<F> adapts: it tries the pattern at every node output, in topological
+// order, and counts the rewrites that returned true. A rewrite adds new nodes and redirects uses
+// (model::replace_uses); it never deletes nodes: the pipeline drops dead nodes after each pass.
+// Pipelines (passes/pipeline.hpp) are compile-time lists of passes run to a fixed point.
+
+#ifndef MOIR_PATTERNS_MATCH_HPP
+#define MOIR_PATTERNS_MATCH_HPP
+
+// Matching a pattern (patterns/dsl.hpp) at an output of a model.
+
+#ifndef MOIR_PATTERNS_DSL_HPP
+#define MOIR_PATTERNS_DSL_HPP
+
+// The pattern language of fusions: a pattern is a type built from these templates, e.g.
+//
+//   pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>, pat::single_use>,
+//           pat::constant>
+//
+// reads "a Multiply whose first input is a Convolution (of anything, by a constant) used once, and
+// whose second input is a constant". Matching walks the pattern type (a handful of levels), never
+// the graph, so compile cost is per pattern. Every pattern element captures the output it matched;
+// captures are numbered in pre-order (the root is 0, then its inputs left to right, depth first).
+
+#include <cstddef>  // size_t
+
+namespace moir::pat {
+
+/// Matches any output.
+struct any {};
+
+/// Matches an output produced by a constant node.
+struct constant {};
+
+/// Matches output 0 of a node of op Op whose first sizeof...(In) inputs match In... in order.
+template <class Op, class... In>
+struct op {};
+
+/// Like op, for a commutative binary Op: also tries the two inputs swapped.
+template <class Op, class A, class B>
+struct commutative {};
+
+/// Matches what P matches when every predicate Preds::check(model, output_ref) holds.
+template <class P, class... Preds>
+struct where {};
+
+/// Predicate: the matched output has exactly one consumer (and is not a model output).
+struct single_use {};
+
+/// The number of captures of a pattern (its element count).
+template <class P>
+struct size;
+template <>
+struct size<any> {
+    static constexpr std::size_t value = 1;
+};
+template <>
+struct size<constant> {
+    static constexpr std::size_t value = 1;
+};
+template <class Op, class... In>
+struct size<op<Op, In...>> {
+    static constexpr std::size_t value = (std::size_t{1} + ... + size<In>::value);
+};
+template <class Op, class A, class B>
+struct size<commutative<Op, A, B>> {
+    static constexpr std::size_t value = 1 + size<A>::value + size<B>::value;
+};
+template <class P, class... Preds>
+struct size<where<P, Preds...>> {
+    static constexpr std::size_t value = size<P>::value;
+};
+template <class P>
+inline constexpr std::size_t size_v = size<P>::value;
+
+}  // namespace moir::pat
+
+#endif  // MOIR_PATTERNS_DSL_HPP
+
+#include <array>     // array
+#include <optional>     // optional
+#include <type_traits>  // is_same_v
+
+namespace moir::pat {
+
+/// The outputs a pattern matched, numbered in pre-order (0 is the root).
+template <class P>
+struct match_result {
+    std::array<output_ref, size_v<P>> captures{};
+    /// Capture i. requires: i < size_v<P>.
+    output_ref operator[](std::size_t i) const { return captures[i]; }
+    /// The node of capture i.
+    node_id node(std::size_t i) const { return captures[i].node; }
+};
+
+namespace detail {
+
+inline std::size_t consumer_count(const model& m, output_ref r) {
+    std::size_t n = 0;
+    for (const auto& nd : m.nodes)
+        for (const auto& in : nd.inputs) n += in == r ? 1 : 0;
+    return n;
+}
+
+template <class Pred>
+bool check_pred(const model& m, output_ref r) {
+    if constexpr (std::is_same_v<Pred, single_use>) {
+        for (auto res : m.results)
+            if (m.nodes[res].inputs.at(0) == r) return false;
+        return consumer_count(m, r) == 1;
+    } else {
+        return Pred::check(m, r);
+    }
+}
+
+template <class P>
+struct matcher;
+
+template <>
+struct matcher<any> {
+    template <std::size_t N>
+    static bool run(const model&, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        cap[at] = r;
+        return true;
+    }
+};
+template <>
+struct matcher<constant> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        cap[at] = r;
+        return m.nodes[r.node].is<ops::constant>();
+    }
+};
+template <class Op, class... In>
+struct matcher<op<Op, In...>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        const node& n = m.nodes[r.node];
+        if (!n.is<Op>() || r.port != 0 || n.inputs.size() < sizeof...(In)) return false;
+        cap[at] = r;
+        std::size_t next = at + 1, i = 0;
+        bool ok = true;
+        // each input pattern in order; captures laid out depth first
+        ((ok = ok && matcher<In>::run(m, n.inputs[i++], cap, next), next += size_v<In>), ...);
+        return ok;
+    }
+};
+template <class Op, class A, class B>
+struct matcher<commutative<Op, A, B>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        const node& n = m.nodes[r.node];
+        if (!n.is<Op>() || r.port != 0 || n.inputs.size() != 2) return false;
+        cap[at] = r;
+        const std::size_t a_at = at + 1, b_at = at + 1 + size_v<A>;
+        if (matcher<A>::run(m, n.inputs[0], cap, a_at) && matcher<B>::run(m, n.inputs[1], cap, b_at)) return true;
+        return matcher<A>::run(m, n.inputs[1], cap, a_at) && matcher<B>::run(m, n.inputs[0], cap, b_at);
+    }
+};
+template <class P, class... Preds>
+struct matcher<where<P, Preds...>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        return matcher<P>::run(m, r, cap, at) && (check_pred<Preds>(m, r) && ...);
+    }
+};
+
+}  // namespace detail
+
+/// Matches P rooted at output r. ensures: the captures when every element matched, else nullopt.
+template <class P>
+std::optional<match_result<P>> match(const model& m, output_ref r) {
+    match_result<P> res;
+    if (detail::matcher<P>::run(m, r, res.captures, 0)) return res;
+    return std::nullopt;
+}
+
+}  // namespace moir::pat
+
+#endif  // MOIR_PATTERNS_MATCH_HPP
+
+#include <cstddef>      // size_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+/// What one pass changed in one round.
+struct pass_record {
+    std::string_view pass;
+    std::size_t round = 0;
+    std::size_t changes = 0;
+    std::size_t nodes_after = 0;
+};
+
+/// Shared state of a pipeline run: options and the log of what each pass did.
+struct pass_context {
+    bool fusions = true;                 ///< false under --disable_fusing
+    /// Fold ShapeOf of static shapes (and the shape sub-graphs after it) into constants. moir
+    /// convert sets it when input shapes are fixed (--input_shape) or under --static_shape; off,
+    /// the IR keeps its shape sub-graphs and can be reshaped.
+    bool fold_shapes = true;
+    std::size_t max_constant_bytes = 64u << 20;  ///< constant folding leaves larger results unfolded
+    std::vector<pass_record> log;
+};
+
+/// Adapts a pattern-form fusion F to the pass concept.
+template <class F>
+struct pattern_pass {
+    static constexpr std::string_view name = F::name;
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            // a rewrite adds nodes (the vector may reallocate): read the port count up front
+            const std::size_t ports = m.nodes[id].outputs.size();
+            for (std::size_t port = 0; port < ports; ++port) {
+                if (auto r = pat::match<typename F::pattern>(m, {id, port}))
+                    if (F::rewrite(m, *r)) ++changes;
+            }
+        }
+        return changes;
+    }
+};
+
+namespace detail {
+template <class P, class = void>
+struct has_pattern : std::false_type {};
+template <class P>
+struct has_pattern<P, std::void_t<typename P::pattern>> : std::true_type {};
+}  // namespace detail
+
+/// The pass-concept form of P: P itself, or pattern_pass<P> for a pattern-form fusion.
+template <class P>
+using as_pass = std::conditional_t<detail::has_pattern<P>::value, pattern_pass<P>, P>;
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_PASS_CONCEPT_HPP
+
+#include <cmath>        // fabs, isfinite
+#include <cstddef>      // size_t
+#include <string_view>  // string_view
+
+namespace moir::passes {
+
+/// The rt_info key that marks a Convert as weight decompression.
+inline constexpr std::string_view decompression_key = "decompression";
+
+/// Whether node n is a Convert that decompresses constant weights (rt_info "decompression").
+inline bool is_decompression(const node& n) {
+    return n.is<ops::convert>() && n.find_rt(std::string(decompression_key)) != nullptr;
+}
+
+/// Stores f32 weights as f16 Const -> Convert(f32, decompression). See the file comment.
+struct compress_fp16 {
+    static constexpr std::string_view name = "compress_fp16";
+
+    /// Whether every value of t fits f16's range.
+    static bool fits_f16(const tensor& t) {
+        for (std::size_t i = 0; i < t.numel(); ++i) {
+            const double v = t.at_as<double>(i);
+            if (!std::isfinite(v)) continue;  // inf and nan are representable
+            if (std::fabs(v) > 65504.0) return false;  // tiny values may round to subnormals or 0, as in OpenVINO
+        }
+        return true;
+    }
+
+    /// Whether a constant read by these consumers may lose precision: no shape-computing inputs.
+    static bool data_only(const model& m, const std::vector<std::pair<node_id, std::size_t>>& consumers) {
+        if (consumers.empty()) return false;
+        for (const auto& [c, port] : consumers) {
+            const node& n = m.nodes[c];
+            if (n.is<ops::interpolate>() || n.is<ops::range>() || is_decompression(n)) return false;
+            if (port > 1) return false;  // pads, axes, scales, shapes: keep exact
+        }
+        return true;
+    }
+
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            if (!m.nodes[id].is<ops::constant>()) continue;
+            const tensor value = m.nodes[id].attrs_as<ops::constant>().value;
+            if (value.type() != element_type::f32 || value.numel() < 2) continue;
+            const auto consumers = m.consumers({id, 0});
+            bool is_output = false;
+            for (auto r : m.results) is_output = is_output || m.nodes[r].inputs.at(0) == output_ref{id, 0};
+            if (is_output || !data_only(m, consumers) || !fits_f16(value)) continue;
+            const std::string nm = m.nodes[id].name;
+            const node_id c = m.add<ops::constant>({value.converted(element_type::f16)}, {}, nm + "_compressed");
+            const node_id cv = m.add<ops::convert>({element_type::f32}, {{c, 0}}, nm);
+            m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
+            m.infer_node(c);
+            m.infer_node(cv);
+            m.nodes[cv].outputs[0].names = m.nodes[id].outputs[0].names;
+            m.replace_uses({id, 0}, {cv, 0});
+            ++changes;
+        }
+        return changes;
+    }
+};
+
+/// Folds every decompression Convert of a constant back into an f32 constant (what a runtime does
+/// at load). ensures: no decompression Convert of a Const remains.
+inline std::size_t decompress_constants(model& m) {
+    std::size_t changes = 0;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        if (!is_decompression(n) || !m.nodes[n.inputs.at(0).node].is<ops::constant>()) continue;
+        const tensor v = m.nodes[n.inputs[0].node].attrs_as<ops::constant>().value;
+        const node_id c = m.add<ops::constant>({v.converted(n.attrs_as<ops::convert>().destination_type)}, {}, n.name);
+        m.infer_node(c);
+        m.nodes[c].outputs[0].names = m.nodes[id].outputs[0].names;
+        m.replace_uses({id, 0}, {c, 0});
+        ++changes;
+    }
+    if (changes) m.remove_dead();
+    return changes;
+}
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
+
+#include <cstdint>        // int32_t, int64_t
+#include <cstring>        // memcpy
+#include <functional>     // function
+#include <map>            // map
+#include <optional>       // optional
+#include <string>         // string, to_string
+#include <unordered_map>  // unordered_map
+#include <vector>         // vector
+
+namespace moir::tflite {
+
+class context;
+
+/// Builtin op code -> converter, and CUSTOM op name -> converter: the common op table
+/// (frontends/common/frontend.hpp) keyed by the builtin's schema name in domain "" and by the
+/// custom code in domain "custom", with the operator code's version.
+class op_table : public frontends::basic_op_table<context> {
+public:
+    using frontends::basic_op_table<context>::add;
+    void add(std::int32_t builtin, converter fn) { add(builtin_name(builtin), std::move(fn)); }
+    void add_custom(const std::string& custom_code, converter fn) { add(custom_code, std::move(fn), 1, "custom"); }
+    /// The converter of an operator code, or nullptr.
+    const converter* find(const operator_code& c) const {
+        const std::int64_t v = c.version < 1 ? 1 : c.version;
+        if (c.builtin == 32) return basic_op_table<context>::find("custom", c.custom_code, v);
+        return basic_op_table<context>::find("", builtin_name(c.builtin), v);
+    }
+};
+
+/// A converter adds the moir nodes of one TFLite operator and binds each output it produces.
+using converter = op_table::converter;
+
+/// TFLite's element types in moir, or nullopt (STRING, COMPLEX, RESOURCE, VARIANT, INT4).
+inline std::optional<element_type> to_element_type(tensor_type t) {
+    switch (t) {
+        case tensor_type::float32: return element_type::f32;
+        case tensor_type::float16: return element_type::f16;
+        case tensor_type::float64: return element_type::f64;
+        case tensor_type::int8: return element_type::i8;
+        case tensor_type::int16: return element_type::i16;
+        case tensor_type::int32: return element_type::i32;
+        case tensor_type::int64: return element_type::i64;
+        case tensor_type::uint8: return element_type::u8;
+        case tensor_type::uint16: return element_type::u16;
+        case tensor_type::uint32: return element_type::u32;
+        case tensor_type::uint64: return element_type::u64;
+        case tensor_type::boolean: return element_type::boolean;
+        default: return std::nullopt;
+    }
+}
+
+/// t's data permuted: out.dims[i] = t.dims[perm[i]]. requires: perm is a permutation of t's axes.
+inline tensor permuted(const tensor& t, const std::vector<std::int64_t>& perm) {
+    const std::size_t r = t.rank();
+    MOIR_CHECK(perm.size() == r, error, "permutation of rank " + std::to_string(perm.size()) + " for a rank-" +
+                                            std::to_string(r) + " tensor");
+    shape od(r);
+    for (std::size_t i = 0; i < r; ++i) od[i] = t.dims()[static_cast<std::size_t>(perm[i])];
+    tensor out(t.type(), od);
+    const std::size_t es = size_of(t.type());
+    std::vector<std::size_t> in_stride(r, 1);
+    for (std::size_t i = r; i-- > 1;) in_stride[i - 1] = in_stride[i] * static_cast<std::size_t>(t.dims()[i]);
+    std::vector<std::size_t> idx(r, 0);
+    const auto* src = static_cast<const unsigned char*>(t.raw());
+    auto* dst = static_cast<unsigned char*>(out.raw());
+    for (std::size_t k = 0, n = out.numel(); k < n; ++k) {
+        std::size_t off = 0;
+        for (std::size_t i = 0; i < r; ++i) off += idx[i] * in_stride[static_cast<std::size_t>(perm[i])];
+        std::memcpy(dst + k * es, src + off * es, es);
+        for (std::size_t i = r; i-- > 0;) {
+            if (++idx[i] < static_cast<std::size_t>(od[i])) break;
+            idx[i] = 0;
+        }
+    }
+    return out;
+}
+
+/// NHWC -> NCHW and back, as Transpose permutations.
+inline const std::vector<std::int64_t> to_nchw_perm{0, 3, 1, 2};
+inline const std::vector<std::int64_t> to_nhwc_perm{0, 2, 3, 1};
+
+/// A folded constant value: `value` (f16 when `compressed`: then it stands for its f32 conversion).
+struct folded {
+    tensor value;
+    bool compressed = false;
+};
+
+/// The state of one subgraph conversion.
+struct graph_state {
+    moir::model* m = nullptr;
+    const model_file* file = nullptr;
+    const subgraph* sg = nullptr;
+    std::string source;
+    std::vector<std::optional<output_ref>> values;  ///< per tensor: its NHWC (file-layout) value
+    std::vector<std::optional<output_ref>> nchw;    ///< per rank-4 tensor: its NCHW twin
+    std::vector<std::optional<folded>> consts;      ///< per tensor: folded constant (DEQUANTIZE/DENSIFY)
+};
+
+/// What a converter sees of one TFLite operator.
+class context {
+public:
+    context(graph_state& g, const operator_info& op, std::string op_name) : g_(g), op_(op), op_name_(std::move(op_name)) {}
+
+    const operator_info& op() const { return op_; }
+    const std::string& op_type() const { return op_name_; }
+    moir::model& model() { return *g_.m; }
+    const model_file& file() const { return *g_.file; }
+    /// The operator's name: its first output tensor's name.
+    std::string name() const {
+        if (!op_.outputs.empty() && op_.outputs[0] >= 0) return tensor_at(op_.outputs[0]).name;
+        return op_name_;
+    }
+
+    std::size_t input_count() const { return op_.inputs.size(); }
+    bool has_input(std::size_t i) const { return i < op_.inputs.size() && op_.inputs[i] >= 0; }
+    std::size_t output_count() const { return op_.outputs.size(); }
+    /// The Tensor table of input i / output i. requires: present (checked).
+    const tensor_info& input_tensor(std::size_t i) const {
+        MOIR_CHECK(has_input(i), error, "input " + std::to_string(i) + " is missing");
+        return tensor_at(op_.inputs[i]);
+    }
+    const tensor_info& output_tensor(std::size_t i) const {
+        MOIR_CHECK(i < op_.outputs.size() && op_.outputs[i] >= 0, error, "output " + std::to_string(i) + " is missing");
+        return tensor_at(op_.outputs[i]);
+    }
+    /// The declared shape of input i (from the file).
+    std::vector<std::int64_t> input_dims(std::size_t i) const {
+        const auto& s = input_tensor(i).shape;
+        return {s.begin(), s.end()};
+    }
+    /// The shape moir inferred for input i (static or partially known).
+    const partial_shape& input_shape(std::size_t i) { return g_.m->port(input(i)).shape; }
+
+    // ---- constants ----
+    /// Input i's folded value when it is constant (buffer data, or a folded DEQUANTIZE/DENSIFY), else nullopt.
+    std::optional<folded> const_input(std::size_t i) {
+        if (!has_input(i)) return std::nullopt;
+        return const_of(op_.inputs[i]);
+    }
+    /// Like const_input, but an error naming the input when it is not constant.
+    folded require_const(std::size_t i, const char* what) {
+        auto v = const_input(i);
+        MOIR_CHECK(v, unsupported_error, std::string(what) + " (input " + std::to_string(i) + ") must be a constant");
+        return *v;
+    }
+    /// Input i's constant values as int64 (shape-like inputs). requires: constant.
+    std::vector<std::int64_t> const_ints(std::size_t i, const char* what) { return require_const(i, what).value.to_vector<std::int64_t>(); }
+
+    /// A Constant node of a folded value: f16 + decompression Convert when compressed.
+    output_ref make_const(const folded& f, const std::string& suffix) {
+        if (!f.compressed) return constant(f.value, suffix);
+        const output_ref c = constant(f.value, suffix + "_compressed");
+        const output_ref cv = add<moir::ops::convert>({element_type::f32}, {c}, suffix);
+        g_.m->at(cv.node).rt_info.push_back(rt_attribute{std::string(passes::decompression_key), "0", "", false});
+        return cv;
+    }
+
+    // ---- values ----
+    /// The moir value (file layout) feeding input i.
+    output_ref input(std::size_t i) {
+        MOIR_CHECK(has_input(i), error, "input " + std::to_string(i) + " is missing");
+        return value(op_.inputs[i]);
+    }
+    /// Whether input i is a rank-4 value that has (or can cheaply get) an NCHW twin: produced in
+    /// NCHW by an earlier converter, or constant.
+    bool has_nchw(std::size_t i) {
+        if (!has_input(i)) return false;
+        const auto t = static_cast<std::size_t>(op_.inputs[i]);
+        return g_.nchw[t].has_value();
+    }
+    /// Input i in NCHW: its twin when there is one, else a Transpose of its NHWC value.
+    /// requires: input i has rank 4.
+    output_ref input_nchw(std::size_t i) {
+        MOIR_CHECK(has_input(i), error, "input " + std::to_string(i) + " is missing");
+        const auto t = static_cast<std::size_t>(op_.inputs[i]);
+        if (g_.nchw[t]) return *g_.nchw[t];
+        if (auto f = const_input(i)) {
+            MOIR_CHECK(f->value.rank() == 4, shape_error, "a rank-4 input is expected");
+            folded p{permuted(f->value, to_nchw_perm), f->compressed};
+            const output_ref r = make_const(p, "/" + std::to_string(i) + "/nchw");
+            g_.nchw[t] = r;
+            return r;
+        }
+        const output_ref r = transpose(value(op_.inputs[i]), to_nchw_perm, "/input" + std::to_string(i) + "/nchw");
+        g_.nchw[t] = r;
+        return r;
+    }
+
+    // ---- building ----
+    template <class Op>
+    output_ref add(typename Op::attrs a, std::vector<output_ref> inputs, const std::string& suffix = "") {
+        const node_id id = g_.m->add<Op>(std::move(a), std::move(inputs), name() + suffix);
+        g_.m->infer_node(id);
+        return {id, 0};
+    }
+    template <class Op>
+    node_id add_node(typename Op::attrs a, std::vector<output_ref> inputs, const std::string& suffix = "") {
+        const node_id id = g_.m->add<Op>(std::move(a), std::move(inputs), name() + suffix);
+        g_.m->infer_node(id);
+        return id;
+    }
+    output_ref constant(tensor t, const std::string& suffix) { return add<moir::ops::constant>({std::move(t)}, {}, suffix); }
+    output_ref constant_i64(const std::vector<std::int64_t>& v, const std::string& suffix) {
+        return constant(tensor::from_vector(v), suffix);
+    }
+    output_ref transpose(output_ref x, const std::vector<std::int64_t>& perm, const std::string& suffix) {
+        return add<moir::ops::transpose>({}, {x, constant_i64(perm, suffix + "/perm")}, suffix);
+    }
+    /// x followed by a fused activation (NONE: x itself).
+    output_ref activate(output_ref x, activation act, const std::string& suffix = "/act") {
+        switch (act) {
+            case activation::none: return x;
+            case activation::relu: return add<moir::ops::relu>({}, {x}, suffix);
+            case activation::relu6: return add<moir::ops::clamp>({0.0, 6.0}, {x}, suffix);
+            case activation::relu_n1_to_1: return add<moir::ops::clamp>({-1.0, 1.0}, {x}, suffix);
+            case activation::tanh: return add<moir::ops::tanh>({}, {x}, suffix);
+            default:
+                throw unsupported_error("fused activation " + std::to_string(static_cast<int>(act)) + " is not supported");
+        }
+    }
+
+    /// Binds output i (file layout) to r; r's port gets the tensor's name.
+    void set_output(std::size_t i, output_ref r) {
+        const auto t = checked_output(i);
+        g_.values[t] = r;
+        g_.m->at(r.node).outputs.at(r.port).names.push_back(tensor_at(static_cast<std::int32_t>(t)).name);
+    }
+    /// Binds output i from an NCHW result: r is its NCHW twin; the file-layout value is a Transpose of r.
+    void set_output_nchw(std::size_t i, output_ref r) {
+        const auto t = checked_output(i);
+        g_.nchw[t] = r;
+        set_output(i, transpose(r, to_nhwc_perm, "/nhwc"));
+    }
+    /// Binds output i to a folded constant (no node until something reads it).
+    void set_output_const(std::size_t i, folded f) { g_.consts[checked_output(i)] = std::move(f); }
+
+    /// The moir value of tensor t (materializes constants on first use).
+    output_ref value(std::int32_t t) {
+        const auto k = checked_tensor(t);
+        if (g_.values[k]) return *g_.values[k];
+        auto f = const_of(t);
+        MOIR_CHECK(f, parse_error, "reads tensor " + std::to_string(t) + " '" + tensor_at(t).name + "', which nothing produces");
+        const output_ref r = make_const(*f, "");
+        g_.m->at(r.node).name = tensor_at(t).name;
+        g_.m->at(r.node).outputs[0].names.push_back(tensor_at(t).name);
+        g_.values[k] = r;
+        return r;
+    }
+
+    /// The folded constant value of tensor t, or nullopt when t is computed.
+    std::optional<folded> const_of(std::int32_t t) {
+        const auto k = checked_tensor(t);
+        if (g_.consts[k]) return g_.consts[k];
+        const tensor_info& ti = tensor_at(t);
+        if (ti.buffer == 0 || ti.sparsity) return std::nullopt;
+        std::size_t size = 0;
+        const std::uint8_t* data = g_.file->buffer_data(ti.buffer, size);
+        if (!data || size == 0) return std::nullopt;
+        const auto et = to_element_type(ti.type);
+        MOIR_CHECK(et, unsupported_error, "constant tensor '" + ti.name + "' has unsupported type " + type_name(ti.type));
+        const shape dims = checked_dims(ti, size / size_of(*et) + 1);
+        const std::size_t need = moir::numel(dims) * size_of(*et);
+        MOIR_CHECK(need == size, parse_error,
+                   "constant tensor '" + ti.name + "' holds " + std::to_string(size) + " bytes, its shape " +
+                       to_string(dims) + " of " + type_name(ti.type) + " needs " + std::to_string(need));
+        tensor v(*et, dims);
+        if (size) std::memcpy(v.raw(), data, size);
+        folded f{v, false};
+        g_.consts[k] = f;
+        return f;
+    }
+
+    const tensor_info& tensor_at(std::int32_t t) const { return g_.sg->tensors[checked_tensor(t)]; }
+
+    /// t's declared shape as moir dims. throws parse_error for a negative dim or when the element
+    /// count exceeds `limit` (checked without overflow).
+    static shape checked_dims(const tensor_info& t, std::size_t limit) {
+        shape dims;
+        std::size_t n = 1;
+        for (auto d : t.shape) {
+            MOIR_CHECK(d >= 0, parse_error, "tensor '" + t.name + "' has a negative dim");
+            n = d == 0 ? 0 : n;
+            MOIR_CHECK(d == 0 || n <= limit / static_cast<std::size_t>(d), parse_error,
+                       "tensor '" + t.name + "' has more elements than its data holds");
+            n *= static_cast<std::size_t>(d);
+            dims.push_back(d);
+        }
+        return dims;
+    }
+
+private:
+    std::size_t checked_tensor(std::int32_t t) const {
+        MOIR_CHECK(t >= 0 && static_cast<std::size_t>(t) < g_.sg->tensors.size(), parse_error,
+                   "tensor index " + std::to_string(t) + " out of range (" + std::to_string(g_.sg->tensors.size()) +
+                       " tensors)");
+        return static_cast<std::size_t>(t);
+    }
+    std::size_t checked_output(std::size_t i) const {
+        MOIR_CHECK(i < op_.outputs.size() && op_.outputs[i] >= 0, error, "output " + std::to_string(i) + " is missing");
+        return checked_tensor(op_.outputs[i]);
+    }
+
+    graph_state& g_;
+    const operator_info& op_;
+    std::string op_name_;
+};
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_OPS_ELEMENTWISE_HPP
+#define MOIR_FRONTENDS_TFLITE_OPS_ELEMENTWISE_HPP
+
+// TFLite element-wise ops -> moir ops: ADD, SUB, MUL, DIV (with their fused activations), MAXIMUM,
+// MINIMUM, SQUARED_DIFFERENCE, POW; RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, PRELU, LOGISTIC, TANH,
+// HARD_SWISH, ELU, GELU, EXP, LOG, SQRT, RSQRT, ABS, NEG. They run in NCHW when every computed
+// input has an NCHW twin (constants are permuted to match), so they do not break a chain of
+// convolutions with Transposes.
+
+
+#include <cstdint>  // int32_t, int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tflite {
+
+namespace detail {
+
+/// Builtin codes of the element-wise family.
+enum : std::int32_t {
+    op_add = 0, op_logistic = 14, op_mul = 18, op_relu = 19, op_relu_n1_to_1 = 20, op_relu6 = 21, op_tanh = 28,
+    op_sub = 41, op_div = 42, op_exp = 47, op_prelu = 54, op_maximum = 55, op_minimum = 57, op_neg = 59,
+    op_log = 73, op_sqrt = 75, op_rsqrt = 76, op_pow = 78, op_leaky_relu = 98, op_squared_difference = 99,
+    op_abs = 101, op_elu = 111, op_hard_swish = 117, op_gelu = 150
+};
+
+/// Whether every input is either an NCHW-twinned rank-4 value or a constant broadcastable to rank 4,
+/// with at least one twinned input.
+inline bool nchw_able(context& c) {
+    bool any = false;
+    for (std::size_t i = 0; i < c.input_count(); ++i) {
+        if (!c.has_input(i)) continue;
+        if (c.has_nchw(i)) {
+            any = true;
+            continue;
+        }
+        const auto f = c.const_input(i);
+        if (!f || f->value.rank() > 4) return false;
+    }
+    return any && c.output_tensor(0).shape.size() == 4;
+}
+
+/// Input i in NCHW: its twin, or a constant expanded to rank 4 and permuted.
+inline output_ref nchw_operand(context& c, std::size_t i) {
+    if (c.has_nchw(i)) return c.input_nchw(i);
+    folded f = *c.const_input(i);
+    shape d = f.value.dims();
+    while (d.size() < 4) d.insert(d.begin(), 1);
+    f.value = permuted(f.value.reshaped(d), to_nchw_perm);
+    return c.make_const(f, "/" + std::to_string(i) + "/nchw");
+}
+
+/// Converts an element-wise op of n inputs with `build(inputs) -> output`, in NCHW when it can.
+template <class Build>
+void elementwise(context& c, Build build) {
+    std::vector<output_ref> in;
+    if (nchw_able(c)) {
+        for (std::size_t i = 0; i < c.input_count(); ++i) in.push_back(nchw_operand(c, i));
+        c.set_output_nchw(0, build(in));
+    } else {
+        for (std::size_t i = 0; i < c.input_count(); ++i) in.push_back(c.input(i));
+        c.set_output(0, build(in));
+    }
+}
+
+template <class Op>
+converter binary(bool fused) {
+    return [fused](context& c) {
+        MOIR_CHECK(c.input_count() == 2, parse_error, "expects 2 inputs");
+        const activation act = fused ? fused_activation(c.op()) : activation::none;
+        elementwise(c, [&](const std::vector<output_ref>& in) {
+            const output_ref y = c.add<Op>({}, {in[0], in[1]}, act == activation::none ? "" : "/op");
+            return c.activate(y, act, "");
+        });
+    };
+}
+
+template <class Op>
+converter unary() {
+    return [](context& c) {
+        elementwise(c, [&](const std::vector<output_ref>& in) { return c.add<Op>({}, {in[0]}); });
+    };
+}
+
+inline void clamp_op(context& c, double lo, double hi) {
+    elementwise(c, [&](const std::vector<output_ref>& in) { return c.add<moir::ops::clamp>({lo, hi}, {in[0]}); });
+}
+
+inline output_ref scalar_like(context& c, float v, const std::string& suffix) {
+    return c.constant(tensor::from_vector(std::vector<float>{v}, shape{1}), suffix);
+}
+
+}  // namespace detail
+
+/// Registers the element-wise family.
+inline void register_elementwise(op_table& t) {
+    using namespace detail;
+    t.add(op_add, binary<moir::ops::add>(true));
+    t.add(op_sub, binary<moir::ops::subtract>(true));
+    t.add(op_mul, binary<moir::ops::multiply>(true));
+    t.add(op_div, binary<moir::ops::divide>(true));
+    t.add(op_maximum, binary<moir::ops::maximum>(false));
+    t.add(op_minimum, binary<moir::ops::minimum>(false));
+    t.add(op_squared_difference, binary<moir::ops::squared_difference>(false));
+    t.add(op_pow, binary<moir::ops::power>(false));
+    t.add(op_relu, unary<moir::ops::relu>());
+    t.add(op_relu6, [](context& c) { clamp_op(c, 0.0, 6.0); });
+    t.add(op_relu_n1_to_1, [](context& c) { clamp_op(c, -1.0, 1.0); });
+    t.add(op_logistic, unary<moir::ops::sigmoid>());
+    t.add(op_tanh, unary<moir::ops::tanh>());
+    t.add(op_hard_swish, unary<moir::ops::hswish>());
+    t.add(op_exp, unary<moir::ops::exp>());
+    t.add(op_log, unary<moir::ops::log>());
+    t.add(op_sqrt, unary<moir::ops::sqrt>());
+    t.add(op_abs, unary<moir::ops::abs>());
+    t.add(op_neg, unary<moir::ops::negative>());
+    t.add(op_rsqrt, [](context& c) {
+        elementwise(c, [&](const std::vector<output_ref>& in) {
+            const output_ref s = c.add<moir::ops::sqrt>({}, {in[0]}, "/sqrt");
+            return c.add<moir::ops::divide>({}, {scalar_like(c, 1.0f, "/one"), s});
+        });
+    });
+    t.add(op_elu, [](context& c) {
+        elementwise(c, [&](const std::vector<output_ref>& in) { return c.add<moir::ops::elu>({1.0}, {in[0]}); });
+    });
+    t.add(op_gelu, [](context& c) {
+        moir::ops::gelu::attrs a;
+        if (option<bool>(c.op(), 0, false)) a.approximation_mode = moir::ops::gelu_approximation::tanh;
+        elementwise(c, [&](const std::vector<output_ref>& in) { return c.add<moir::ops::gelu>(a, {in[0]}); });
+    });
+    // LEAKY_RELU: x for x > 0, alpha * x otherwise: a PRelu with a scalar slope.
+    t.add(op_leaky_relu, [](context& c) {
+        const float alpha = option<float>(c.op(), 0, 0.2f);
+        elementwise(c, [&](const std::vector<output_ref>& in) {
+            return c.add<moir::ops::prelu>({}, {in[0], scalar_like(c, alpha, "/alpha")});
+        });
+    });
+    // PRELU: the slope (alpha) broadcasts NHWC-wise; in NCHW a per-channel slope becomes [C] (axis 1).
+    t.add(op_prelu, [](context& c) {
+        const auto alpha = c.const_input(1);
+        if (alpha && c.has_nchw(0) && c.output_tensor(0).shape.size() == 4) {
+            const auto& d = alpha->value.dims();
+            std::int64_t ch = d.empty() ? 1 : d.back();
+            bool per_channel = true;
+            for (std::size_t i = 0; i + 1 < d.size(); ++i) per_channel = per_channel && d[i] == 1;
+            if (per_channel) {
+                folded f{alpha->value.reshaped(shape{ch}), alpha->compressed};
+                c.set_output_nchw(0, c.add<moir::ops::prelu>({}, {c.input_nchw(0), c.make_const(f, "/slope")}));
+                return;
+            }
+        }
+        elementwise(c, [&](const std::vector<output_ref>& in) { return c.add<moir::ops::prelu>({}, {in[0], in[1]}); });
+    });
+}
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_OPS_ELEMENTWISE_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_OPS_NN_HPP
+#define MOIR_FRONTENDS_TFLITE_OPS_NN_HPP
+
+// TFLite neural-network ops -> moir ops (NCHW): CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV,
+// MediaPipe's custom Convolution2DTransposeBias, MAX_POOL_2D, AVERAGE_POOL_2D, FULLY_CONNECTED,
+// RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, DEPTH_TO_SPACE, SPACE_TO_DEPTH. Weights are permuted at
+// load (OHWI -> OIHW; depthwise [1, H, W, C*M] -> [C, M, 1, H, W]), keeping f16 weights f16.
+
+
+#include <cstdint>  // int32_t, int64_t
+#include <cstring>  // memcpy
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tflite {
+
+namespace detail {
+
+enum : std::int32_t {
+    op_average_pool_2d = 1, op_conv_2d = 3, op_depthwise_conv_2d = 4, op_depth_to_space = 5, op_fully_connected = 9,
+    op_max_pool_2d = 17, op_resize_bilinear = 23, op_space_to_depth = 26, op_transpose_conv = 67,
+    op_resize_nearest_neighbor = 97
+};
+
+/// A constant weight transformed by fn(tensor) -> tensor, keeping its f16 compression.
+template <class Fn>
+output_ref weight(context& c, std::size_t i, const char* what, Fn fn) {
+    folded f = c.require_const(i, what);
+    MOIR_CHECK(is_float(f.value.type()), unsupported_error,
+               std::string(what) + " of type " + std::string(ir_name(f.value.type())) +
+                   " (quantized weights are not supported yet)");
+    f.value = fn(f.value);
+    return c.make_const(f, "/weights");
+}
+
+inline moir::ops::pad_type auto_pad(padding p) {
+    return p == padding::valid ? moir::ops::pad_type::valid : moir::ops::pad_type::same_upper;
+}
+
+/// y + bias (input i, [O]) as [1, O, 1, 1] in NCHW.
+inline output_ref add_bias(context& c, output_ref y, std::size_t i) {
+    if (!c.has_input(i)) return y;
+    folded b = c.require_const(i, "the bias");
+    b.value = b.value.reshaped(shape{1, static_cast<std::int64_t>(b.value.numel()), 1, 1});
+    return c.add<moir::ops::add>({}, {y, c.make_const(b, "/bias")}, "/bias_add");
+}
+
+inline void conv2d(context& c) {
+    const conv_options o = conv_options::read(c.op(), false);
+    const auto wd = c.input_dims(1);
+    const auto xd = c.input_dims(0);
+    MOIR_CHECK(wd.size() == 4 && xd.size() == 4, shape_error, "CONV_2D needs rank-4 input and weights");
+    moir::ops::convolution::attrs a;
+    a.strides = {o.stride_h, o.stride_w};
+    a.dilations = {o.dilation_h, o.dilation_w};
+    a.pads_begin = a.pads_end = {0, 0};
+    a.auto_pad = auto_pad(o.pad);
+    const output_ref x = c.input_nchw(0);
+    const output_ref w = weight(c, 1, "the filter", [](const tensor& t) { return permuted(t, to_nchw_perm); });
+    output_ref y;
+    if (xd[3] == wd[3]) {
+        y = c.add<moir::ops::convolution>(a, {x, w}, "/conv");
+    } else {  // grouped: the input has groups * I channels
+        MOIR_CHECK(xd[3] > 0 && wd[3] > 0 && xd[3] % wd[3] == 0 && wd[0] % (xd[3] / wd[3]) == 0, shape_error,
+                   "the input's channels do not divide into the filter's groups");
+        const std::int64_t g = xd[3] / wd[3];
+        folded f = c.require_const(1, "the filter");
+        f.value = permuted(f.value, to_nchw_perm).reshaped(shape{g, wd[0] / g, wd[3], wd[1], wd[2]});
+        y = c.add<moir::ops::group_convolution>(a, {x, c.make_const(f, "/weights_g")}, "/conv");
+    }
+    c.set_output_nchw(0, c.activate(add_bias(c, y, 2), o.act));
+}
+
+inline void depthwise_conv2d(context& c) {
+    const conv_options o = conv_options::read(c.op(), true);
+    const auto wd = c.input_dims(1);
+    const auto xd = c.input_dims(0);
+    MOIR_CHECK(wd.size() == 4 && xd.size() == 4 && wd[0] == 1, shape_error,
+               "DEPTHWISE_CONV_2D needs a rank-4 input and [1, H, W, C*M] weights");
+    const std::int64_t ch = xd[3];
+    MOIR_CHECK(ch > 0 && wd[3] % ch == 0, shape_error, "the filter's channels are not a multiple of the input's");
+    const std::int64_t mult = wd[3] / ch;
+    moir::ops::group_convolution::attrs a;
+    a.strides = {o.stride_h, o.stride_w};
+    a.dilations = {o.dilation_h, o.dilation_w};
+    a.pads_begin = a.pads_end = {0, 0};
+    a.auto_pad = auto_pad(o.pad);
+    const output_ref w = weight(c, 1, "the filter", [&](const tensor& t) {
+        // [1, H, W, C*M] -> [H, W, C, M] -> [C, M, H, W] -> [C, M, 1, H, W]
+        return permuted(t.reshaped(shape{wd[1], wd[2], ch, mult}), {2, 3, 0, 1}).reshaped(shape{ch, mult, 1, wd[1], wd[2]});
+    });
+    const output_ref y = c.add<moir::ops::group_convolution>(a, {c.input_nchw(0), w}, "/conv");
+    c.set_output_nchw(0, c.activate(add_bias(c, y, 2), o.act));
+}
+
+/// A transposed convolution of input `x_input` with OHWI filter `w_input`, bias `b_input` (or none),
+/// to the output tensor's declared size.
+inline void deconv(context& c, std::size_t x_input, std::size_t w_input, std::size_t b_input, padding pad,
+                   std::int32_t stride_h, std::int32_t stride_w, activation act) {
+    const auto wd = c.input_dims(w_input);
+    const auto xd = c.input_dims(x_input);
+    const auto& od = c.output_tensor(0).shape;
+    MOIR_CHECK(wd.size() == 4 && xd.size() == 4 && od.size() == 4, shape_error, "a transposed convolution needs rank-4 tensors");
+    moir::ops::convolution_backprop_data::attrs a;
+    a.strides = {stride_h, stride_w};
+    a.dilations = {1, 1};
+    a.output_padding = {0, 0};
+    a.auto_pad = moir::ops::pad_type::explicit_;
+    const std::int64_t k[2] = {wd[1], wd[2]}, in[2] = {xd[1], xd[2]}, out[2] = {od[1], od[2]}, s[2] = {stride_h, stride_w};
+    for (int i = 0; i < 2; ++i) {
+        MOIR_CHECK(in[i] > 0 && out[i] > 0, unsupported_error, "a transposed convolution needs static spatial dims");
+        const std::int64_t total = (in[i] - 1) * s[i] + k[i] - out[i];
+        if (pad == padding::valid || total <= 0) {  // VALID crops at the end
+            a.pads_begin.push_back(0);
+            a.pads_end.push_back(total > 0 ? total : 0);
+            MOIR_CHECK(-total < s[i], shape_error,
+                       "the output size " + std::to_string(out[i]) + " does not fit input " + std::to_string(in[i]) +
+                           ", stride " + std::to_string(s[i]) + " and kernel " + std::to_string(k[i]));
+            a.output_padding[i] = total < 0 ? -total : 0;
+        } else {
+            a.pads_begin.push_back(total / 2);
+            a.pads_end.push_back(total - total / 2);
+        }
+    }
+    // OHWI -> [C_in = I, C_out = O, H, W]
+    const output_ref w = weight(c, w_input, "the filter", [](const tensor& t) { return permuted(t, {3, 0, 1, 2}); });
+    const output_ref y = c.add<moir::ops::convolution_backprop_data>(a, {c.input_nchw(x_input), w}, "/deconv");
+    c.set_output_nchw(0, c.activate(b_input < c.input_count() ? add_bias(c, y, b_input) : y, act));
+}
+
+inline void transpose_conv(context& c) {
+    const transpose_conv_options o = transpose_conv_options::read(c.op());
+    // inputs: output_shape, weights, input, (bias)
+    deconv(c, 2, 1, 3, o.pad, o.stride_h, o.stride_w, o.act);
+}
+
+/// MediaPipe's Convolution2DTransposeBias: inputs (input, OHWI weights, bias); its custom options are
+/// the raw TfLiteTransposeConvParams {int32 padding (1 SAME, 2 VALID), int32 stride_w, int32 stride_h}.
+inline void convolution2d_transpose_bias(context& c) {
+    const auto& op = c.op();
+    MOIR_CHECK(op.custom_options_size >= 12, parse_error,
+               "its custom options hold " + std::to_string(op.custom_options_size) + " bytes, 12 expected");
+    std::int32_t p[3];
+    std::memcpy(p, c.file().bytes->data() + op.custom_options_offset, sizeof p);
+    MOIR_CHECK(p[0] == 1 || p[0] == 2, parse_error, "unknown padding " + std::to_string(p[0]));
+    MOIR_CHECK(p[1] >= 1 && p[2] >= 1, parse_error, "strides must be >= 1");
+    deconv(c, 0, 1, 2, p[0] == 1 ? padding::same : padding::valid, p[2], p[1], activation::none);
+}
+
+template <class Op>
+void pool(context& c) {
+    const pool_options o = pool_options::read(c.op());
+    typename Op::attrs a;
+    a.strides = {o.stride_h, o.stride_w};
+    a.kernel = {o.filter_h, o.filter_w};
+    a.pads_begin = a.pads_end = {0, 0};
+    a.auto_pad = auto_pad(o.pad);
+    if constexpr (std::is_same_v<Op, moir::ops::avg_pool>) a.exclude_pad = true;  // TFLite averages valid cells only
+    c.set_output_nchw(0, c.activate(c.add<Op>(a, {c.input_nchw(0)}, o.act == activation::none ? "" : "/pool"), o.act, ""));
+}
+
+inline void fully_connected(context& c) {
+    const fully_connected_options o = fully_connected_options::read(c.op());
+    MOIR_CHECK(o.weights_format == 0, unsupported_error, "shuffled weights are not supported");
+    const auto wd = c.input_dims(1);
+    MOIR_CHECK(wd.size() == 2, shape_error, "the weights must be [N, K]");
+    const output_ref x2 = c.add<moir::ops::reshape>({false}, {c.input(0), c.constant_i64({-1, wd[1]}, "/flat/shape")}, "/flat");
+    output_ref w;
+    if (c.const_input(1)) {
+        w = weight(c, 1, "the weights", [](const tensor& t) { return permuted(t, {1, 0}); });
+    } else {
+        w = c.transpose(c.input(1), {1, 0}, "/weights_t");
+    }
+    output_ref y = c.add<moir::ops::matmul>({false, false}, {x2, w}, "/matmul");
+    if (c.has_input(2)) {
+        folded b = c.require_const(2, "the bias");
+        y = c.add<moir::ops::add>({}, {y, c.make_const(b, "/bias")}, "/bias_add");
+    }
+    y = c.activate(y, o.act);
+    const auto& od = c.output_tensor(0).shape;
+    if (od.size() != 2) {
+        std::vector<std::int64_t> dims(od.begin(), od.end());
+        y = c.add<moir::ops::reshape>({false}, {y, c.constant_i64(dims, "/out/shape")}, "/out");
+    }
+    c.set_output(0, y);
+}
+
+inline void resize(context& c, bool bilinear) {
+    const auto size = c.const_ints(1, "the size");
+    MOIR_CHECK(size.size() == 2, shape_error, "the size must hold 2 values");
+    const bool align = option<bool>(c.op(), bilinear ? 2 : 0, false);
+    const bool half = option<bool>(c.op(), bilinear ? 3 : 1, false);
+    moir::ops::interpolate::attrs a;
+    a.shape_calculation_mode = moir::ops::shape_calculation_mode::sizes;
+    using ctm = moir::ops::coordinate_transformation_mode;
+    if (bilinear) {
+        a.mode = moir::ops::interpolate_mode::linear_onnx;
+        a.coordinate_transformation_mode = align ? ctm::align_corners : half ? ctm::half_pixel : ctm::asymmetric;
+    } else {
+        a.mode = moir::ops::interpolate_mode::nearest;
+        a.coordinate_transformation_mode = align ? ctm::align_corners : half ? ctm::tf_half_pixel_for_nn : ctm::asymmetric;
+        a.nearest_mode = align ? moir::ops::nearest_mode::round_prefer_ceil : moir::ops::nearest_mode::floor;
+    }
+    a.pads_begin = a.pads_end = {0, 0, 0, 0};
+    const output_ref y = c.add<moir::ops::interpolate>(
+        a, {c.input_nchw(0), c.constant_i64(size, "/sizes"), c.constant_i64({2, 3}, "/axes")});
+    c.set_output_nchw(0, y);
+}
+
+}  // namespace detail
+
+/// Registers the nn family.
+inline void register_nn(op_table& t) {
+    using namespace detail;
+    t.add(op_conv_2d, conv2d);
+    t.add(op_depthwise_conv_2d, depthwise_conv2d);
+    t.add(op_transpose_conv, transpose_conv);
+    t.add_custom("Convolution2DTransposeBias", convolution2d_transpose_bias);
+    t.add(op_max_pool_2d, pool<moir::ops::max_pool>);
+    t.add(op_average_pool_2d, pool<moir::ops::avg_pool>);
+    t.add(op_fully_connected, fully_connected);
+    t.add(op_resize_bilinear, [](context& c) { resize(c, true); });
+    t.add(op_resize_nearest_neighbor, [](context& c) { resize(c, false); });
+    t.add(op_depth_to_space, [](context& c) {
+        const auto bs = option<std::int32_t>(c.op(), 0, 0);
+        MOIR_CHECK(bs >= 1, parse_error, "block_size must be >= 1");
+        c.set_output_nchw(0, c.add<moir::ops::depth_to_space>({moir::ops::depth_space_mode::blocks_first, bs}, {c.input_nchw(0)}));
+    });
+    t.add(op_space_to_depth, [](context& c) {
+        const auto bs = option<std::int32_t>(c.op(), 0, 0);
+        MOIR_CHECK(bs >= 1, parse_error, "block_size must be >= 1");
+        moir::ops::space_to_depth::attrs a;
+        a.mode = moir::ops::depth_space_mode::blocks_first;
+        a.block_size = bs;
+        c.set_output_nchw(0, c.add<moir::ops::space_to_depth>(a, {c.input_nchw(0)}));
+    });
+}
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_OPS_NN_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_OPS_QUANTIZATION_HPP
+#define MOIR_FRONTENDS_TFLITE_OPS_QUANTIZATION_HPP
+
+// TFLite's DEQUANTIZE, QUANTIZE and DENSIFY -> moir.
+// - DEQUANTIZE of a FLOAT16 constant (every MediaPipe model stores its weights so) folds to a
+//   compressed constant: an f16 Const with a decompression Convert where it is used.
+// - DEQUANTIZE of an int8/uint8/int16 constant folds to f32 with its per-tensor or per-channel
+//   scale and zero point; of a computed tensor it becomes (Convert(x) - zero_point) * scale.
+// - QUANTIZE: Convert(Clamp(Round(x / scale) + zero_point)) to the output's integer type.
+// - DENSIFY: the sparse constant (TACO format: traversal order, block map, dense or CSR levels) is
+//   expanded to its dense value at load.
+
+
+#include <cstdint>  // int32_t, int64_t
+#include <cstring>  // memcpy
+#include <functional>  // function
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tflite {
+
+namespace detail {
+
+enum : std::int32_t { op_dequantize = 6, op_quantize = 114, op_densify = 124 };
+
+/// The quantization parameters of a tensor. requires: present with scales (checked).
+inline const quantization_parameters& quant_of(const tensor_info& t) {
+    MOIR_CHECK(t.quantization && !t.quantization->scale.empty(), parse_error,
+               "tensor '" + t.name + "' has no quantization scale");
+    MOIR_CHECK(!t.quantization->has_custom_details, unsupported_error,
+               "tensor '" + t.name + "' uses custom quantization details");
+    return *t.quantization;
+}
+
+/// q (integer) dequantized to f32 with per-tensor or per-channel (quantized_dimension) parameters.
+inline tensor dequantized(const tensor& q, const quantization_parameters& p, const std::string& name) {
+    tensor out(element_type::f32, q.dims());
+    const std::size_t n = q.numel();
+    const std::size_t channels = p.scale.size();
+    std::size_t inner = 1, dim = 1;
+    if (channels > 1) {
+        const auto qd = static_cast<std::size_t>(p.quantized_dimension);
+        MOIR_CHECK(qd < q.rank() && static_cast<std::size_t>(q.dims()[qd]) == channels, shape_error,
+                   "tensor '" + name + "': " + std::to_string(channels) + " scales for dim " + std::to_string(qd) +
+                       " of shape " + to_string(q.dims()));
+        for (std::size_t i = qd + 1; i < q.rank(); ++i) inner *= static_cast<std::size_t>(q.dims()[i]);
+        dim = channels;
+    }
+    MOIR_CHECK(p.zero_point.empty() || p.zero_point.size() == channels, parse_error,
+               "tensor '" + name + "': zero points and scales differ in count");
+    float* o = out.data<float>();
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t ch = channels > 1 ? (i / inner) % dim : 0;
+        const double zp = p.zero_point.empty() ? 0.0 : static_cast<double>(p.zero_point[ch]);
+        o[i] = static_cast<float>((q.at_as<double>(i) - zp) * static_cast<double>(p.scale[ch]));
+    }
+    return out;
+}
+
+/// Expands a sparse constant (the values of `sparse`, stored in traversal order) to its dense tensor
+/// of shape `dims`. throws parse_error on inconsistent metadata.
+inline tensor densify(const tensor& values, const sparsity_parameters& sp, const shape& dims, const std::string& name) {
+    const std::size_t n = dims.size();
+    const std::size_t levels = sp.traversal_order.size();
+    const std::size_t k = sp.block_map.size();
+    const auto fail = [&](const std::string& why) { throw parse_error("sparse tensor '" + name + "': " + why); };
+    if (levels != n + k || sp.dim_metadata.size() != levels) fail("traversal order, block map and metadata do not fit its rank");
+    // expanded dim e (0..n+k-1) -> its size; block dims n+j subdivide original dim block_map[j]
+    std::vector<std::int64_t> size(levels, 0), block(n, 1);
+    for (std::size_t l = 0; l < levels; ++l) {
+        const auto e = sp.traversal_order[l];
+        if (e < 0 || static_cast<std::size_t>(e) >= levels) fail("bad traversal order");
+        const auto& dm = sp.dim_metadata[l];
+        size[static_cast<std::size_t>(e)] = dm.sparse_csr ? -1 : dm.dense_size;
+    }
+    for (std::size_t j = 0; j < k; ++j) {
+        const auto d = sp.block_map[j];
+        if (d < 0 || static_cast<std::size_t>(d) >= n || size[n + j] <= 0) fail("bad block map");
+        block[static_cast<std::size_t>(d)] = size[n + j];
+    }
+    tensor out(values.type(), dims);
+    const std::size_t es = size_of(values.type());
+    const auto* src = static_cast<const unsigned char*>(values.raw());
+    auto* dst = static_cast<unsigned char*>(out.raw());
+    std::vector<std::int64_t> idx(levels, 0);
+    std::size_t steps = 0;
+    const std::size_t step_limit = out.numel() * 4 + values.numel() * 4 + 1024;
+    // walk(level, pos): pos is the position in level's storage
+    std::function<void(std::size_t, std::size_t)> walk = [&](std::size_t l, std::size_t pos) {
+        if (++steps > step_limit) fail("its metadata describes more elements than the tensor holds");
+        if (l == levels) {
+            if (pos >= values.numel()) fail("a value index runs past its " + std::to_string(values.numel()) + " values");
+            std::size_t off = 0;
+            for (std::size_t d = 0; d < n; ++d) {
+                std::int64_t coord = idx[d] * block[d];
+                for (std::size_t j = 0; j < k; ++j)
+                    if (static_cast<std::size_t>(sp.block_map[j]) == d) coord += idx[n + j];
+                if (coord < 0 || coord >= dims[d]) fail("a coordinate lies outside the dense shape");
+                off = off * static_cast<std::size_t>(dims[d]) + static_cast<std::size_t>(coord);
+            }
+            std::memcpy(dst + off * es, src + pos * es, es);
+            return;
+        }
+        const auto& dm = sp.dim_metadata[l];
+        const auto e = static_cast<std::size_t>(sp.traversal_order[l]);
+        if (!dm.sparse_csr) {
+            if (dm.dense_size < 0) fail("negative dense size");
+            for (std::int64_t x = 0; x < dm.dense_size; ++x) {
+                idx[e] = x;
+                walk(l + 1, pos * static_cast<std::size_t>(dm.dense_size) + static_cast<std::size_t>(x));
+            }
+            return;
+        }
+        if (pos + 1 >= dm.array_segments.size()) fail("a segment index runs past the segments");
+        const auto b = dm.array_segments[pos], en = dm.array_segments[pos + 1];
+        if (b < 0 || en < b || static_cast<std::size_t>(en) > dm.array_indices.size()) fail("bad segments");
+        for (std::int32_t p = b; p < en; ++p) {
+            idx[e] = dm.array_indices[static_cast<std::size_t>(p)];
+            walk(l + 1, static_cast<std::size_t>(p));
+        }
+    };
+    walk(0, 0);
+    return out;
+}
+
+inline void dequantize(context& c) {
+    const tensor_info& in = c.input_tensor(0);
+    if (auto f = c.const_input(0)) {
+        if (f->value.type() == element_type::f16) {
+            c.set_output_const(0, {f->value, true});
+            return;
+        }
+        if (is_float(f->value.type())) {
+            c.set_output_const(0, {f->value.converted(element_type::f32), f->compressed});
+            return;
+        }
+        c.set_output_const(0, {dequantized(f->value, quant_of(in), in.name), false});
+        return;
+    }
+    const output_ref x = c.add<moir::ops::convert>({element_type::f32}, {c.input(0)}, "/to_f32");
+    if (in.type == tensor_type::float16) {
+        c.set_output(0, x);
+        return;
+    }
+    const auto& p = quant_of(in);
+    MOIR_CHECK(p.scale.size() == 1, unsupported_error, "per-channel DEQUANTIZE of a computed tensor is not supported");
+    const float zp = p.zero_point.empty() ? 0.0f : static_cast<float>(p.zero_point[0]);
+    const output_ref centered = c.add<moir::ops::subtract>(
+        {}, {x, c.constant(tensor::from_vector(std::vector<float>{zp}, shape{1}), "/zero_point")}, "/centered");
+    c.set_output(0, c.add<moir::ops::multiply>(
+                        {}, {centered, c.constant(tensor::from_vector(std::vector<float>{p.scale[0]}, shape{1}), "/scale")}));
+}
+
+inline void quantize(context& c) {
+    const tensor_info& out = c.output_tensor(0);
+    const auto et = to_element_type(out.type);
+    MOIR_CHECK(et && is_integer(*et), unsupported_error, "QUANTIZE to " + type_name(out.type) + " is not supported");
+    const auto& p = quant_of(out);
+    MOIR_CHECK(p.scale.size() == 1, unsupported_error, "per-channel QUANTIZE is not supported");
+    const float zp = p.zero_point.empty() ? 0.0f : static_cast<float>(p.zero_point[0]);
+    double lo = 0, hi = 0;
+    switch (*et) {
+        case element_type::i8: lo = -128, hi = 127; break;
+        case element_type::u8: lo = 0, hi = 255; break;
+        case element_type::i16: lo = -32768, hi = 32767; break;
+        default: throw unsupported_error("QUANTIZE to " + type_name(out.type) + " is not supported");
+    }
+    output_ref x = c.input(0);
+    if (c.input_tensor(0).type != tensor_type::float32) x = c.add<moir::ops::convert>({element_type::f32}, {x}, "/to_f32");
+    const output_ref s = c.add<moir::ops::divide>(
+        {}, {x, c.constant(tensor::from_vector(std::vector<float>{p.scale[0]}, shape{1}), "/scale")}, "/scaled");
+    const output_ref r = c.add<moir::ops::round>({moir::ops::round_mode::half_away_from_zero}, {s}, "/round");
+    const output_ref z = c.add<moir::ops::add>(
+        {}, {r, c.constant(tensor::from_vector(std::vector<float>{zp}, shape{1}), "/zero_point")}, "/shifted");
+    const output_ref cl = c.add<moir::ops::clamp>({lo, hi}, {z}, "/clamp");
+    c.set_output(0, c.add<moir::ops::convert>({*et}, {cl}));
+}
+
+inline void densify_op(context& c) {
+    const tensor_info& in = c.input_tensor(0);
+    MOIR_CHECK(in.sparsity, parse_error, "DENSIFY reads tensor '" + in.name + "', which has no sparsity parameters");
+    MOIR_CHECK(in.buffer != 0, unsupported_error, "DENSIFY of a computed tensor is not supported");
+    std::size_t size = 0;
+    const std::uint8_t* data = c.file().buffer_data(in.buffer, size);
+    const auto et = to_element_type(in.type);
+    MOIR_CHECK(et, unsupported_error, "sparse tensor of type " + type_name(in.type) + " is not supported");
+    MOIR_CHECK(size % size_of(*et) == 0, parse_error, "sparse tensor '" + in.name + "': its buffer size is not a multiple of its element size");
+    tensor values(*et, shape{static_cast<std::int64_t>(size / size_of(*et))});
+    if (size) std::memcpy(values.raw(), data, size);
+    // a sparse tensor's dense form is at most 64 times its stored values (and 1 Mi elements more)
+    const shape dims = context::checked_dims(in, values.numel() * 64 + (std::size_t{1} << 20));
+    c.set_output_const(0, {densify(values, *in.sparsity, dims, in.name), false});
+}
+
+}  // namespace detail
+
+/// Registers DEQUANTIZE, QUANTIZE and DENSIFY.
+inline void register_quantization(op_table& t) {
+    t.add(detail::op_dequantize, detail::dequantize);
+    t.add(detail::op_quantize, detail::quantize);
+    t.add(detail::op_densify, detail::densify_op);
+}
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_OPS_QUANTIZATION_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_OPS_TENSOR_HPP
+#define MOIR_FRONTENDS_TFLITE_OPS_TENSOR_HPP
+
+// TFLite tensor-shaping ops -> moir ops: RESHAPE, SQUEEZE, EXPAND_DIMS, CONCATENATION, PACK, PAD,
+// PADV2, MIRROR_PAD, TRANSPOSE, SPLIT, SPLIT_V, SLICE, STRIDED_SLICE, GATHER, MEAN, SUM,
+// REDUCE_MAX, REDUCE_MIN, REDUCE_PROD, SOFTMAX, LOG_SOFTMAX, BATCH_MATMUL, CAST. CONCATENATION,
+// the pads and the reductions keep NCHW twins when their inputs have them (axes are remapped).
+
+
+#include <algorithm>  // sort, unique, find
+#include <cstdint>    // int32_t, int64_t
+#include <limits>     // numeric_limits
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::tflite {
+
+namespace detail {
+
+enum : std::int32_t {
+    op_concatenation = 2, op_reshape = 22, op_softmax = 25, op_pad = 34, op_gather = 36, op_transpose = 39, op_mean = 40,
+    op_squeeze = 43, op_strided_slice = 45, op_split = 49, op_log_softmax = 50, op_cast = 53, op_padv2 = 60,
+    op_slice = 65, op_expand_dims = 70, op_sum = 74, op_reduce_prod = 81, op_reduce_max = 82, op_pack = 83,
+    op_reduce_min = 89, op_mirror_pad = 100, op_split_v = 102, op_batch_matmul = 126
+};
+
+/// An NHWC axis of a rank-4 tensor as its NCHW axis.
+inline std::int64_t nchw_axis(std::int64_t a) {
+    static const std::int64_t map[4] = {0, 2, 3, 1};
+    return map[a];
+}
+inline std::int64_t norm_axis(std::int64_t a, std::size_t rank) {
+    const auto r = static_cast<std::int64_t>(rank);
+    MOIR_CHECK(a >= -r && a < r, shape_error, "axis " + std::to_string(a) + " out of range for rank " + std::to_string(r));
+    return a < 0 ? a + r : a;
+}
+
+inline void reshape(context& c) {
+    std::vector<std::int64_t> dims;
+    if (c.has_input(1) && c.const_input(1)) {
+        dims = c.const_ints(1, "the shape");
+    } else if (!option_ints(c.op(), 0).empty()) {
+        for (auto d : option_ints(c.op(), 0)) dims.push_back(d);
+    } else {
+        for (auto d : c.output_tensor(0).shape) dims.push_back(d);
+    }
+    c.set_output(0, c.add<moir::ops::reshape>({false}, {c.input(0), c.constant_i64(dims, "/shape")}));
+}
+
+inline void concatenation(context& c) {
+    const std::int32_t axis = option<std::int32_t>(c.op(), 0, 0);
+    const activation act = fused_activation(c.op(), 1);
+    const std::size_t rank = c.output_tensor(0).shape.size();
+    bool twins = rank == 4;
+    for (std::size_t i = 0; i < c.input_count() && twins; ++i) twins = c.has_nchw(i) || c.const_input(i).has_value();
+    bool any_twin = false;
+    for (std::size_t i = 0; i < c.input_count(); ++i) any_twin = any_twin || c.has_nchw(i);
+    std::vector<output_ref> in;
+    if (twins && any_twin) {
+        for (std::size_t i = 0; i < c.input_count(); ++i) in.push_back(c.input_nchw(i));
+        const std::int64_t a = nchw_axis(norm_axis(axis, 4));
+        c.set_output_nchw(0, c.activate(c.add<moir::ops::concat>({a}, in, act == activation::none ? "" : "/concat"), act, ""));
+        return;
+    }
+    for (std::size_t i = 0; i < c.input_count(); ++i) in.push_back(c.input(i));
+    c.set_output(0, c.activate(c.add<moir::ops::concat>({norm_axis(axis, rank)}, in, act == activation::none ? "" : "/concat"), act, ""));
+}
+
+inline void pad(context& c, moir::ops::pad_mode mode) {
+    const auto p = c.const_ints(1, "the paddings");
+    const std::size_t rank = p.size() / 2;
+    MOIR_CHECK(p.size() % 2 == 0 && rank == c.input_dims(0).size(), shape_error, "the paddings must be [rank, 2]");
+    std::vector<std::int64_t> begin(rank), end(rank);
+    const bool nchw = rank == 4 && c.has_nchw(0);
+    for (std::size_t i = 0; i < rank; ++i) {
+        const std::size_t dst = nchw ? static_cast<std::size_t>(nchw_axis(static_cast<std::int64_t>(i))) : i;
+        begin[dst] = p[2 * i];
+        end[dst] = p[2 * i + 1];
+    }
+    std::vector<output_ref> in{nchw ? c.input_nchw(0) : c.input(0), c.constant_i64(begin, "/pads_begin"),
+                               c.constant_i64(end, "/pads_end")};
+    if (mode == moir::ops::pad_mode::constant && c.has_input(2)) in.push_back(c.input(2));
+    const output_ref y = c.add<moir::ops::pad>({mode}, in);
+    if (nchw) c.set_output_nchw(0, y);
+    else c.set_output(0, y);
+}
+
+template <class Op>
+void reduce(context& c) {
+    const bool keep = option<bool>(c.op(), 0, false);
+    const std::size_t rank = c.input_dims(0).size();
+    std::vector<std::int64_t> axes;
+    for (auto a : c.const_ints(1, "the axes")) axes.push_back(norm_axis(a, rank));
+    std::sort(axes.begin(), axes.end());
+    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+    bool nchw = rank == 4 && c.has_nchw(0);
+    if (nchw && !keep) {  // the remaining axes keep their order iff C goes or both H and W go
+        const bool drop_c = std::find(axes.begin(), axes.end(), 3) != axes.end();
+        const bool drop_h = std::find(axes.begin(), axes.end(), 1) != axes.end();
+        const bool drop_w = std::find(axes.begin(), axes.end(), 2) != axes.end();
+        nchw = drop_c || (drop_h && drop_w);
+    }
+    if (nchw) {
+        std::vector<std::int64_t> m;
+        for (auto a : axes) m.push_back(nchw_axis(a));
+        const output_ref y = c.add<Op>({keep}, {c.input_nchw(0), c.constant_i64(m, "/axes")});
+        if (keep) c.set_output_nchw(0, y);
+        else c.set_output(0, y);
+        return;
+    }
+    c.set_output(0, c.add<Op>({keep}, {c.input(0), c.constant_i64(axes, "/axes")}));
+}
+
+inline void strided_slice(context& c) {
+    const strided_slice_options o = strided_slice_options::read(c.op());
+    MOIR_CHECK(o.ellipsis_mask == 0 && o.new_axis_mask == 0, unsupported_error,
+               "STRIDED_SLICE with ellipsis_mask or new_axis_mask is not supported");
+    const auto begin = c.const_ints(1, "begin"), end = c.const_ints(2, "end");
+    std::vector<std::int64_t> strides = c.has_input(3) ? c.const_ints(3, "strides") : std::vector<std::int64_t>(begin.size(), 1);
+    MOIR_CHECK(begin.size() == end.size() && begin.size() == strides.size(), shape_error, "begin, end and strides differ in length");
+    constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max(), small = std::numeric_limits<std::int64_t>::min();
+    std::vector<std::int64_t> start, stop, step, axes, squeeze;
+    for (std::size_t i = 0; i < begin.size(); ++i) {
+        const std::int64_t s = strides[i];
+        MOIR_CHECK(s != 0, shape_error, "a stride is 0");
+        std::int64_t b = begin[i], e = o.offset ? begin[i] + end[i] : end[i];
+        if (o.begin_mask >> i & 1) b = s > 0 ? 0 : big;
+        if (o.end_mask >> i & 1) e = s > 0 ? big : small;
+        if (o.shrink_axis_mask >> i & 1) {
+            e = b == -1 ? big : b + 1;
+            squeeze.push_back(static_cast<std::int64_t>(i));
+        }
+        start.push_back(b);
+        stop.push_back(e);
+        step.push_back(s);
+        axes.push_back(static_cast<std::int64_t>(i));
+    }
+    output_ref y = c.add<moir::ops::slice>({}, {c.input(0), c.constant_i64(start, "/start"), c.constant_i64(stop, "/stop"),
+                                                c.constant_i64(step, "/step"), c.constant_i64(axes, "/axes")},
+                                           squeeze.empty() ? "" : "/slice");
+    if (!squeeze.empty()) y = c.add<moir::ops::squeeze>({}, {y, c.constant_i64(squeeze, "/squeeze_axes")});
+    c.set_output(0, y);
+}
+
+inline void slice(context& c) {
+    const auto begin = c.const_ints(1, "begin"), size = c.const_ints(2, "size");
+    MOIR_CHECK(begin.size() == size.size(), shape_error, "begin and size differ in length");
+    std::vector<std::int64_t> stop, step, axes;
+    for (std::size_t i = 0; i < begin.size(); ++i) {
+        stop.push_back(size[i] < 0 ? std::numeric_limits<std::int64_t>::max() : begin[i] + size[i]);
+        step.push_back(1);
+        axes.push_back(static_cast<std::int64_t>(i));
+    }
+    c.set_output(0, c.add<moir::ops::slice>({}, {c.input(0), c.constant_i64(begin, "/start"), c.constant_i64(stop, "/stop"),
+                                                 c.constant_i64(step, "/step"), c.constant_i64(axes, "/axes")}));
+}
+
+inline void softmax(context& c, bool log) {
+    output_ref x = c.input(0);
+    const float beta = log ? 1.0f : option<float>(c.op(), 0, 1.0f);
+    if (beta != 1.0f)
+        x = c.add<moir::ops::multiply>({}, {x, c.constant(tensor::from_vector(std::vector<float>{beta}, shape{1}), "/beta")}, "/scaled");
+    if (log) c.set_output(0, c.add<moir::ops::log_softmax>({-1}, {x}));
+    else c.set_output(0, c.add<moir::ops::softmax>({-1}, {x}));
+}
+
+}  // namespace detail
+
+/// Registers the tensor family.
+inline void register_tensor(op_table& t) {
+    using namespace detail;
+    t.add(op_reshape, reshape);
+    t.add(op_squeeze, [](context& c) {
+        const auto dims = option_ints(c.op(), 0);
+        if (dims.empty()) {
+            c.set_output(0, c.add<moir::ops::squeeze>({}, {c.input(0)}));
+            return;
+        }
+        c.set_output(0, c.add<moir::ops::squeeze>({}, {c.input(0), c.constant_i64({dims.begin(), dims.end()}, "/axes")}));
+    });
+    t.add(op_expand_dims, [](context& c) {
+        c.set_output(0, c.add<moir::ops::unsqueeze>({}, {c.input(0), c.constant_i64(c.const_ints(1, "the axis"), "/axes")}));
+    });
+    t.add(op_concatenation, concatenation);
+    t.add(op_pack, [](context& c) {
+        const std::int32_t axis = option<std::int32_t>(c.op(), 1, 0);
+        const std::size_t rank = c.output_tensor(0).shape.size();
+        const std::int64_t a = norm_axis(axis, rank);
+        std::vector<output_ref> in;
+        for (std::size_t i = 0; i < c.input_count(); ++i)
+            in.push_back(c.add<moir::ops::unsqueeze>({}, {c.input(i), c.constant_i64({a}, "/axis" + std::to_string(i))},
+                                                     "/unsqueeze" + std::to_string(i)));
+        c.set_output(0, c.add<moir::ops::concat>({a}, in));
+    });
+    t.add(op_pad, [](context& c) { pad(c, moir::ops::pad_mode::constant); });
+    t.add(op_padv2, [](context& c) { pad(c, moir::ops::pad_mode::constant); });
+    t.add(op_mirror_pad, [](context& c) {
+        pad(c, option<std::int8_t>(c.op(), 0, 0) == 0 ? moir::ops::pad_mode::reflect : moir::ops::pad_mode::symmetric);
+    });
+    t.add(op_transpose, [](context& c) { c.set_output(0, c.transpose(c.input(0), c.const_ints(1, "the permutation"), "")); });
+    t.add(op_split, [](context& c) {
+        const std::int32_t n = option<std::int32_t>(c.op(), 0, static_cast<std::int32_t>(c.output_count()));
+        const node_id id = c.add_node<moir::ops::split>({n}, {c.input(1), c.constant_i64(c.const_ints(0, "the axis"), "/axis")});
+        for (std::size_t i = 0; i < c.output_count(); ++i) c.set_output(i, {id, i});
+    });
+    t.add(op_split_v, [](context& c) {
+        const node_id id = c.add_node<moir::ops::variadic_split>(
+            {}, {c.input(0), c.constant_i64(c.const_ints(2, "the axis"), "/axis"),
+                 c.constant_i64(c.const_ints(1, "the split sizes"), "/lengths")});
+        for (std::size_t i = 0; i < c.output_count(); ++i) c.set_output(i, {id, i});
+    });
+    t.add(op_slice, slice);
+    t.add(op_strided_slice, strided_slice);
+    t.add(op_gather, [](context& c) {
+        const std::int32_t axis = option<std::int32_t>(c.op(), 0, 0);
+        const std::int32_t batch_dims = option<std::int32_t>(c.op(), 1, 0);
+        c.set_output(0, c.add<moir::ops::gather>({batch_dims}, {c.input(0), c.input(1), c.constant_i64({axis}, "/axis")}));
+    });
+    t.add(op_mean, reduce<moir::ops::reduce_mean>);
+    t.add(op_sum, reduce<moir::ops::reduce_sum>);
+    t.add(op_reduce_max, reduce<moir::ops::reduce_max>);
+    t.add(op_reduce_min, reduce<moir::ops::reduce_min>);
+    t.add(op_reduce_prod, reduce<moir::ops::reduce_prod>);
+    t.add(op_softmax, [](context& c) { softmax(c, false); });
+    t.add(op_log_softmax, [](context& c) { softmax(c, true); });
+    t.add(op_batch_matmul, [](context& c) {
+        const bool adj_x = option<bool>(c.op(), 0, false), adj_y = option<bool>(c.op(), 1, false);
+        c.set_output(0, c.add<moir::ops::matmul>({adj_x, adj_y}, {c.input(0), c.input(1)}));
+    });
+    t.add(op_cast, [](context& c) {
+        const auto et = to_element_type(c.output_tensor(0).type);
+        MOIR_CHECK(et, unsupported_error, "cast to " + type_name(c.output_tensor(0).type) + " is not supported");
+        c.set_output(0, c.add<moir::ops::convert>({*et}, {c.input(0)}));
+    });
+}
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_OPS_TENSOR_HPP
+
+#include <array>        // array
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::tflite {
+
+namespace detail {
+template <class = void>
+const op_table& default_table_impl() {
+    static const op_table table = [] {
+        op_table t;
+        register_elementwise(t);
+        register_nn(t);
+        register_tensor(t);
+        register_quantization(t);
+        return t;
+    }();
+    return table;
+}
+inline std::string file_stem(const std::string& path) {
+    auto p = path.find_last_of('/');
+    std::string f = p == std::string::npos ? path : path.substr(p + 1);
+    const auto d = f.find_last_of('.');
+    return d == std::string::npos || d == 0 ? f : f.substr(0, d);
+}
+}  // namespace detail
+
+/// Every converter moir ships. Add a family: a file in ops/ and a line in detail::default_table_impl.
+inline const op_table& default_table() { return detail::default_table_impl<>(); }
+
+/// How to read a model: the common options (--input_shape by name or position) and the table.
+struct load_options : frontends::load_options {
+    /// The converters to use; default_table() when null. Users extend a copy with their own ops.
+    const op_table* table = nullptr;
+};
+
+/// Lists every op of subgraph 0 that `table` cannot convert (opcode indices must be valid).
+inline frontends::unsupported_ops unsupported(const model_file& f, const op_table& table) {
+    frontends::unsupported_ops u;
+    for (const auto& op : f.subgraphs[0].operators) {
+        const operator_code& c = f.operator_codes[op.opcode_index];
+        if (!table.find(c)) u.add(op_name(c));
+    }
+    return u;
+}
+
+/// Converts a decoded .tflite model.
+/// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
+/// as the file); throws moir::unsupported_error listing every unsupported op with its count, or
+/// moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
+inline model convert(const model_file& f, const load_options& opt = {}) {
+    const std::string& source = f.source();
+    const op_table& table = opt.table ? *opt.table : default_table();
+    const subgraph& sg = f.subgraphs[0];
+    for (std::size_t i = 0; i < sg.operators.size(); ++i)
+        MOIR_CHECK(sg.operators[i].opcode_index < f.operator_codes.size(), parse_error,
+                   source + ": operator " + std::to_string(i) + " has opcode index " +
+                       std::to_string(sg.operators[i].opcode_index) + " of " + std::to_string(f.operator_codes.size()));
+    unsupported(f, table).check(source, "TFLite");
+
+    model m;
+    m.name = detail::file_stem(source);
+    frontends::graph_builder b(m, source, opt);
+    graph_state st;
+    st.m = &m;
+    st.file = &f;
+    st.sg = &sg;
+    st.source = source;
+    st.values.resize(sg.tensors.size());
+    st.nchw.resize(sg.tensors.size());
+    st.consts.resize(sg.tensors.size());
+    const auto tensor_index = [&](std::int32_t t, const char* what) {
+        MOIR_CHECK(t >= 0 && static_cast<std::size_t>(t) < sg.tensors.size(), parse_error,
+                   source + ": " + what + " tensor index " + std::to_string(t) + " out of range");
+        return static_cast<std::size_t>(t);
+    };
+
+    for (std::int32_t ti : sg.inputs) {
+        const tensor_info& t = sg.tensors[tensor_index(ti, "input")];
+        const auto et = to_element_type(t.type);
+        MOIR_CHECK(et, unsupported_error, source + ": input '" + t.name + "' has unsupported type " + type_name(t.type));
+        // a dim the signature leaves open (-1) takes the size `shape` gives it, as TFLite does,
+        // unless --input_shape sets it
+        partial_shape shp(std::vector<std::int64_t>{});
+        for (std::size_t i = 0; i < t.shape.size(); ++i) {
+            const bool open = i < t.shape_signature.size() && t.shape_signature[i] < 0;
+            shp.dims.push_back(open || t.shape[i] < 0 ? dynamic_dim : t.shape[i]);
+        }
+        const output_ref p = b.add_parameter(t.name, *et, shp);
+        auto& pa = m.at(p.node).attrs_as<moir::ops::parameter>();
+        if (!pa.shape.rank_dynamic && pa.shape.rank() == t.shape.size()) {
+            bool changed = false;
+            for (std::size_t i = 0; i < t.shape.size(); ++i)
+                if (pa.shape.dims[i] < 0 && t.shape[i] > 0) pa.shape.dims[i] = t.shape[i], changed = true;
+            if (changed) m.infer_node(p.node);
+        }
+        st.values[static_cast<std::size_t>(ti)] = p;
+    }
+    b.finish_parameters();
+
+    for (const auto& op : sg.operators) {
+        const operator_code& code = f.operator_codes[op.opcode_index];
+        const std::string oname = op_name(code);
+        context ctx(st, op, oname);
+        std::string node_name;
+        try {
+            for (auto t : op.inputs)
+                if (t >= 0) tensor_index(t, "operator input");
+            for (auto t : op.outputs) tensor_index(t, "operator output");
+            node_name = ctx.name();
+            (*table.find(code))(ctx);
+        } catch (const std::exception& e) {
+            throw error(source + ": node '" + node_name + "' (" + oname + "): " + e.what());
+        }
+        for (auto t : op.outputs)
+            MOIR_CHECK(st.values[static_cast<std::size_t>(t)] || st.consts[static_cast<std::size_t>(t)], error,
+                       source + ": node '" + node_name + "' (" + oname + "): output '" +
+                           sg.tensors[static_cast<std::size_t>(t)].name + "' was not produced");
+    }
+
+    for (std::int32_t ti : sg.outputs) {
+        const auto k = tensor_index(ti, "output");
+        operator_info none;
+        context ctx(st, none, "output");
+        output_ref src;
+        try {
+            src = ctx.value(ti);
+        } catch (const std::exception& e) {
+            throw error(source + ": output '" + sg.tensors[k].name + "': " + e.what());
+        }
+        b.bind(sg.tensors[k].name, src);
+        b.add_result(sg.tensors[k].name);
+    }
+    b.finish();
+    return m;
+}
+
+/// Reads and converts a .tflite file. ensures: as convert(); parse errors name the file and byte.
+inline model load(const std::string& path, const load_options& opt = {}) { return convert(read_model_file(path), opt); }
+
+/// The TFLite frontend (frontends/registry.hpp): `moir convert -m model.tflite`.
+struct frontend {
+    static constexpr const char* name = "tflite";
+    static constexpr std::array<const char*, 1> extensions{".tflite"};
+    /// A flatbuffer with file identifier "TFL3" (bytes 4..7).
+    static bool recognizes(const std::string&, std::string_view head) { return head.size() >= 8 && head.substr(4, 4) == "TFL3"; }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return tflite::load(r.input_model, o);
+    }
+};
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_TFLITE_HPP
 
 namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
-using default_frontends = type_list<ir::frontend, onnx::frontend>;
+using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {
@@ -26399,264 +28716,6 @@ inline std::map<std::string, partial_shape> original_input_shapes(const model& m
 // Unsqueeze whose static output shape equals its input's; a Transpose by the identity permutation;
 // a Concat of one input. Their consumers read the input instead.
 
-#ifndef MOIR_PASSES_PASS_CONCEPT_HPP
-#define MOIR_PASSES_PASS_CONCEPT_HPP
-
-// THE PASS CONCEPT. A pass is a type with
-//
-//   static constexpr std::string_view name = "fold_constants";
-//   static std::size_t run(moir::model&, moir::passes::pass_context&);   // returns the number of changes
-//
-// or, for a fusion, the pattern form:
-//
-//   /// Search pattern => Multiply(Convolution(x, W: constant), c: constant), the convolution used once
-//   /// Rewrite        => Convolution(x, W * c)
-//   struct fuse_conv_mul {
-//       static constexpr std::string_view name = "fuse_conv_mul";
-//       using pattern = pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>,
-//                                                         pat::single_use>, pat::constant>;
-//       static bool rewrite(moir::model&, const pat::match_result<pattern>&);  // guard clauses first
-//   };
-//
-// which passes::pattern_pass<F> adapts: it tries the pattern at every node output, in topological
-// order, and counts the rewrites that returned true. A rewrite adds new nodes and redirects uses
-// (model::replace_uses); it never deletes nodes: the pipeline drops dead nodes after each pass.
-// Pipelines (passes/pipeline.hpp) are compile-time lists of passes run to a fixed point.
-
-#ifndef MOIR_PATTERNS_MATCH_HPP
-#define MOIR_PATTERNS_MATCH_HPP
-
-// Matching a pattern (patterns/dsl.hpp) at an output of a model.
-
-#ifndef MOIR_PATTERNS_DSL_HPP
-#define MOIR_PATTERNS_DSL_HPP
-
-// The pattern language of fusions: a pattern is a type built from these templates, e.g.
-//
-//   pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>, pat::single_use>,
-//           pat::constant>
-//
-// reads "a Multiply whose first input is a Convolution (of anything, by a constant) used once, and
-// whose second input is a constant". Matching walks the pattern type (a handful of levels), never
-// the graph, so compile cost is per pattern. Every pattern element captures the output it matched;
-// captures are numbered in pre-order (the root is 0, then its inputs left to right, depth first).
-
-#include <cstddef>  // size_t
-
-namespace moir::pat {
-
-/// Matches any output.
-struct any {};
-
-/// Matches an output produced by a constant node.
-struct constant {};
-
-/// Matches output 0 of a node of op Op whose first sizeof...(In) inputs match In... in order.
-template <class Op, class... In>
-struct op {};
-
-/// Like op, for a commutative binary Op: also tries the two inputs swapped.
-template <class Op, class A, class B>
-struct commutative {};
-
-/// Matches what P matches when every predicate Preds::check(model, output_ref) holds.
-template <class P, class... Preds>
-struct where {};
-
-/// Predicate: the matched output has exactly one consumer (and is not a model output).
-struct single_use {};
-
-/// The number of captures of a pattern (its element count).
-template <class P>
-struct size;
-template <>
-struct size<any> {
-    static constexpr std::size_t value = 1;
-};
-template <>
-struct size<constant> {
-    static constexpr std::size_t value = 1;
-};
-template <class Op, class... In>
-struct size<op<Op, In...>> {
-    static constexpr std::size_t value = (std::size_t{1} + ... + size<In>::value);
-};
-template <class Op, class A, class B>
-struct size<commutative<Op, A, B>> {
-    static constexpr std::size_t value = 1 + size<A>::value + size<B>::value;
-};
-template <class P, class... Preds>
-struct size<where<P, Preds...>> {
-    static constexpr std::size_t value = size<P>::value;
-};
-template <class P>
-inline constexpr std::size_t size_v = size<P>::value;
-
-}  // namespace moir::pat
-
-#endif  // MOIR_PATTERNS_DSL_HPP
-
-#include <array>     // array
-#include <optional>     // optional
-#include <type_traits>  // is_same_v
-
-namespace moir::pat {
-
-/// The outputs a pattern matched, numbered in pre-order (0 is the root).
-template <class P>
-struct match_result {
-    std::array<output_ref, size_v<P>> captures{};
-    /// Capture i. requires: i < size_v<P>.
-    output_ref operator[](std::size_t i) const { return captures[i]; }
-    /// The node of capture i.
-    node_id node(std::size_t i) const { return captures[i].node; }
-};
-
-namespace detail {
-
-inline std::size_t consumer_count(const model& m, output_ref r) {
-    std::size_t n = 0;
-    for (const auto& nd : m.nodes)
-        for (const auto& in : nd.inputs) n += in == r ? 1 : 0;
-    return n;
-}
-
-template <class Pred>
-bool check_pred(const model& m, output_ref r) {
-    if constexpr (std::is_same_v<Pred, single_use>) {
-        for (auto res : m.results)
-            if (m.nodes[res].inputs.at(0) == r) return false;
-        return consumer_count(m, r) == 1;
-    } else {
-        return Pred::check(m, r);
-    }
-}
-
-template <class P>
-struct matcher;
-
-template <>
-struct matcher<any> {
-    template <std::size_t N>
-    static bool run(const model&, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        cap[at] = r;
-        return true;
-    }
-};
-template <>
-struct matcher<constant> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        cap[at] = r;
-        return m.nodes[r.node].is<ops::constant>();
-    }
-};
-template <class Op, class... In>
-struct matcher<op<Op, In...>> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        const node& n = m.nodes[r.node];
-        if (!n.is<Op>() || r.port != 0 || n.inputs.size() < sizeof...(In)) return false;
-        cap[at] = r;
-        std::size_t next = at + 1, i = 0;
-        bool ok = true;
-        // each input pattern in order; captures laid out depth first
-        ((ok = ok && matcher<In>::run(m, n.inputs[i++], cap, next), next += size_v<In>), ...);
-        return ok;
-    }
-};
-template <class Op, class A, class B>
-struct matcher<commutative<Op, A, B>> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        const node& n = m.nodes[r.node];
-        if (!n.is<Op>() || r.port != 0 || n.inputs.size() != 2) return false;
-        cap[at] = r;
-        const std::size_t a_at = at + 1, b_at = at + 1 + size_v<A>;
-        if (matcher<A>::run(m, n.inputs[0], cap, a_at) && matcher<B>::run(m, n.inputs[1], cap, b_at)) return true;
-        return matcher<A>::run(m, n.inputs[1], cap, a_at) && matcher<B>::run(m, n.inputs[0], cap, b_at);
-    }
-};
-template <class P, class... Preds>
-struct matcher<where<P, Preds...>> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        return matcher<P>::run(m, r, cap, at) && (check_pred<Preds>(m, r) && ...);
-    }
-};
-
-}  // namespace detail
-
-/// Matches P rooted at output r. ensures: the captures when every element matched, else nullopt.
-template <class P>
-std::optional<match_result<P>> match(const model& m, output_ref r) {
-    match_result<P> res;
-    if (detail::matcher<P>::run(m, r, res.captures, 0)) return res;
-    return std::nullopt;
-}
-
-}  // namespace moir::pat
-
-#endif  // MOIR_PATTERNS_MATCH_HPP
-
-#include <cstddef>      // size_t
-#include <string>       // string
-#include <string_view>  // string_view
-#include <vector>       // vector
-
-namespace moir::passes {
-
-/// What one pass changed in one round.
-struct pass_record {
-    std::string_view pass;
-    std::size_t round = 0;
-    std::size_t changes = 0;
-    std::size_t nodes_after = 0;
-};
-
-/// Shared state of a pipeline run: options and the log of what each pass did.
-struct pass_context {
-    bool fusions = true;                 ///< false under --disable_fusing
-    /// Fold ShapeOf of static shapes (and the shape sub-graphs after it) into constants. moir
-    /// convert sets it when input shapes are fixed (--input_shape) or under --static_shape; off,
-    /// the IR keeps its shape sub-graphs and can be reshaped.
-    bool fold_shapes = true;
-    std::size_t max_constant_bytes = 64u << 20;  ///< constant folding leaves larger results unfolded
-    std::vector<pass_record> log;
-};
-
-/// Adapts a pattern-form fusion F to the pass concept.
-template <class F>
-struct pattern_pass {
-    static constexpr std::string_view name = F::name;
-    static std::size_t run(model& m, pass_context&) {
-        std::size_t changes = 0;
-        for (node_id id : m.topo_order()) {
-            // a rewrite adds nodes (the vector may reallocate): read the port count up front
-            const std::size_t ports = m.nodes[id].outputs.size();
-            for (std::size_t port = 0; port < ports; ++port) {
-                if (auto r = pat::match<typename F::pattern>(m, {id, port}))
-                    if (F::rewrite(m, *r)) ++changes;
-            }
-        }
-        return changes;
-    }
-};
-
-namespace detail {
-template <class P, class = void>
-struct has_pattern : std::false_type {};
-template <class P>
-struct has_pattern<P, std::void_t<typename P::pattern>> : std::true_type {};
-}  // namespace detail
-
-/// The pass-concept form of P: P itself, or pattern_pass<P> for a pattern-form fusion.
-template <class P>
-using as_pass = std::conditional_t<detail::has_pattern<P>::value, pattern_pass<P>, P>;
-
-}  // namespace moir::passes
-
-#endif  // MOIR_PASSES_PASS_CONCEPT_HPP
 
 #include <string_view>  // string_view
 
@@ -26713,104 +28772,6 @@ struct eliminate_noops {
 // kernel and replaced by constants; a ShapeOf whose input shape is static becomes a constant, so
 // shape sub-graphs (ShapeOf -> Convert -> Slice -> Concat -> Reshape) fold away when shapes are known.
 
-#ifndef MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
-#define MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
-
-// FP16 weight compression (`moir convert --compress_to_fp16`), the way OpenVINO writes it: every
-// f32 constant that feeds computation is stored as an f16 Const named "<name>_compressed", followed
-// by a Convert to f32 that carries the run-time info <attribute name="decompression" version="0"/>.
-// The computation stays f32; only the weights lose precision (and half their bytes).
-//
-// Not compressed (kept f32): constants whose values do not fit f16 (|x| > 65504), constants that feed shape computations (Interpolate scales and
-// sizes, Range, Reshape-like shape inputs: any input other than input 0/1 of an op is left alone
-// unless it is a Convolution-like weight), and scalars (nothing to gain). The pass is the last one
-// moir convert runs; fold_constants never folds a decompression Convert back.
-
-
-#include <cmath>        // fabs, isfinite
-#include <cstddef>      // size_t
-#include <string_view>  // string_view
-
-namespace moir::passes {
-
-/// The rt_info key that marks a Convert as weight decompression.
-inline constexpr std::string_view decompression_key = "decompression";
-
-/// Whether node n is a Convert that decompresses constant weights (rt_info "decompression").
-inline bool is_decompression(const node& n) {
-    return n.is<ops::convert>() && n.find_rt(std::string(decompression_key)) != nullptr;
-}
-
-/// Stores f32 weights as f16 Const -> Convert(f32, decompression). See the file comment.
-struct compress_fp16 {
-    static constexpr std::string_view name = "compress_fp16";
-
-    /// Whether every value of t fits f16's range.
-    static bool fits_f16(const tensor& t) {
-        for (std::size_t i = 0; i < t.numel(); ++i) {
-            const double v = t.at_as<double>(i);
-            if (!std::isfinite(v)) continue;  // inf and nan are representable
-            if (std::fabs(v) > 65504.0) return false;  // tiny values may round to subnormals or 0, as in OpenVINO
-        }
-        return true;
-    }
-
-    /// Whether a constant read by these consumers may lose precision: no shape-computing inputs.
-    static bool data_only(const model& m, const std::vector<std::pair<node_id, std::size_t>>& consumers) {
-        if (consumers.empty()) return false;
-        for (const auto& [c, port] : consumers) {
-            const node& n = m.nodes[c];
-            if (n.is<ops::interpolate>() || n.is<ops::range>() || is_decompression(n)) return false;
-            if (port > 1) return false;  // pads, axes, scales, shapes: keep exact
-        }
-        return true;
-    }
-
-    static std::size_t run(model& m, pass_context&) {
-        std::size_t changes = 0;
-        for (node_id id : m.topo_order()) {
-            if (!m.nodes[id].is<ops::constant>()) continue;
-            const tensor value = m.nodes[id].attrs_as<ops::constant>().value;
-            if (value.type() != element_type::f32 || value.numel() < 2) continue;
-            const auto consumers = m.consumers({id, 0});
-            bool is_output = false;
-            for (auto r : m.results) is_output = is_output || m.nodes[r].inputs.at(0) == output_ref{id, 0};
-            if (is_output || !data_only(m, consumers) || !fits_f16(value)) continue;
-            const std::string nm = m.nodes[id].name;
-            const node_id c = m.add<ops::constant>({value.converted(element_type::f16)}, {}, nm + "_compressed");
-            const node_id cv = m.add<ops::convert>({element_type::f32}, {{c, 0}}, nm);
-            m.nodes[cv].rt_info.push_back(rt_attribute{std::string(decompression_key), "0", "", false});
-            m.infer_node(c);
-            m.infer_node(cv);
-            m.nodes[cv].outputs[0].names = m.nodes[id].outputs[0].names;
-            m.replace_uses({id, 0}, {cv, 0});
-            ++changes;
-        }
-        return changes;
-    }
-};
-
-/// Folds every decompression Convert of a constant back into an f32 constant (what a runtime does
-/// at load). ensures: no decompression Convert of a Const remains.
-inline std::size_t decompress_constants(model& m) {
-    std::size_t changes = 0;
-    for (node_id id : m.topo_order()) {
-        const node& n = m.nodes[id];
-        if (!is_decompression(n) || !m.nodes[n.inputs.at(0).node].is<ops::constant>()) continue;
-        const tensor v = m.nodes[n.inputs[0].node].attrs_as<ops::constant>().value;
-        const node_id c = m.add<ops::constant>({v.converted(n.attrs_as<ops::convert>().destination_type)}, {}, n.name);
-        m.infer_node(c);
-        m.nodes[c].outputs[0].names = m.nodes[id].outputs[0].names;
-        m.replace_uses({id, 0}, {c, 0});
-        ++changes;
-    }
-    if (changes) m.remove_dead();
-    return changes;
-}
-
-}  // namespace moir::passes
-
-#endif  // MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
 
 #include <cstddef>      // size_t
 #include <string_view>  // string_view

@@ -1,0 +1,176 @@
+#ifndef MOIR_FRONTENDS_TFLITE_TFLITE_HPP
+#define MOIR_FRONTENDS_TFLITE_TFLITE_HPP
+
+// The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
+// returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
+// (subgraph 0) is converted; models whose main subgraph uses control flow (IF, WHILE, CALL_ONCE)
+// are refused with the list of unsupported ops. Opt-in: not included by <moir/moir.hpp>.
+
+#include <moir/core/model.hpp>
+#include <moir/frontends/common/frontend.hpp>
+#include <moir/frontends/tflite/converter.hpp>
+#include <moir/frontends/tflite/model_reader.hpp>
+#include <moir/frontends/tflite/ops/elementwise.hpp>
+#include <moir/frontends/tflite/ops/nn.hpp>
+#include <moir/frontends/tflite/ops/quantization.hpp>
+#include <moir/frontends/tflite/ops/tensor.hpp>
+#include <moir/ops/parameter.hpp>
+#include <moir/ops/result.hpp>
+
+#include <array>        // array
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::tflite {
+
+namespace detail {
+template <class = void>
+const op_table& default_table_impl() {
+    static const op_table table = [] {
+        op_table t;
+        register_elementwise(t);
+        register_nn(t);
+        register_tensor(t);
+        register_quantization(t);
+        return t;
+    }();
+    return table;
+}
+inline std::string file_stem(const std::string& path) {
+    auto p = path.find_last_of('/');
+    std::string f = p == std::string::npos ? path : path.substr(p + 1);
+    const auto d = f.find_last_of('.');
+    return d == std::string::npos || d == 0 ? f : f.substr(0, d);
+}
+}  // namespace detail
+
+/// Every converter moir ships. Add a family: a file in ops/ and a line in detail::default_table_impl.
+inline const op_table& default_table() { return detail::default_table_impl<>(); }
+
+/// How to read a model: the common options (--input_shape by name or position) and the table.
+struct load_options : frontends::load_options {
+    /// The converters to use; default_table() when null. Users extend a copy with their own ops.
+    const op_table* table = nullptr;
+};
+
+/// Lists every op of subgraph 0 that `table` cannot convert (opcode indices must be valid).
+inline frontends::unsupported_ops unsupported(const model_file& f, const op_table& table) {
+    frontends::unsupported_ops u;
+    for (const auto& op : f.subgraphs[0].operators) {
+        const operator_code& c = f.operator_codes[op.opcode_index];
+        if (!table.find(c)) u.add(op_name(c));
+    }
+    return u;
+}
+
+/// Converts a decoded .tflite model.
+/// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
+/// as the file); throws moir::unsupported_error listing every unsupported op with its count, or
+/// moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
+inline model convert(const model_file& f, const load_options& opt = {}) {
+    const std::string& source = f.source();
+    const op_table& table = opt.table ? *opt.table : default_table();
+    const subgraph& sg = f.subgraphs[0];
+    for (std::size_t i = 0; i < sg.operators.size(); ++i)
+        MOIR_CHECK(sg.operators[i].opcode_index < f.operator_codes.size(), parse_error,
+                   source + ": operator " + std::to_string(i) + " has opcode index " +
+                       std::to_string(sg.operators[i].opcode_index) + " of " + std::to_string(f.operator_codes.size()));
+    unsupported(f, table).check(source, "TFLite");
+
+    model m;
+    m.name = detail::file_stem(source);
+    frontends::graph_builder b(m, source, opt);
+    graph_state st;
+    st.m = &m;
+    st.file = &f;
+    st.sg = &sg;
+    st.source = source;
+    st.values.resize(sg.tensors.size());
+    st.nchw.resize(sg.tensors.size());
+    st.consts.resize(sg.tensors.size());
+    const auto tensor_index = [&](std::int32_t t, const char* what) {
+        MOIR_CHECK(t >= 0 && static_cast<std::size_t>(t) < sg.tensors.size(), parse_error,
+                   source + ": " + what + " tensor index " + std::to_string(t) + " out of range");
+        return static_cast<std::size_t>(t);
+    };
+
+    for (std::int32_t ti : sg.inputs) {
+        const tensor_info& t = sg.tensors[tensor_index(ti, "input")];
+        const auto et = to_element_type(t.type);
+        MOIR_CHECK(et, unsupported_error, source + ": input '" + t.name + "' has unsupported type " + type_name(t.type));
+        // a dim the signature leaves open (-1) takes the size `shape` gives it, as TFLite does,
+        // unless --input_shape sets it
+        partial_shape shp(std::vector<std::int64_t>{});
+        for (std::size_t i = 0; i < t.shape.size(); ++i) {
+            const bool open = i < t.shape_signature.size() && t.shape_signature[i] < 0;
+            shp.dims.push_back(open || t.shape[i] < 0 ? dynamic_dim : t.shape[i]);
+        }
+        const output_ref p = b.add_parameter(t.name, *et, shp);
+        auto& pa = m.at(p.node).attrs_as<moir::ops::parameter>();
+        if (!pa.shape.rank_dynamic && pa.shape.rank() == t.shape.size()) {
+            bool changed = false;
+            for (std::size_t i = 0; i < t.shape.size(); ++i)
+                if (pa.shape.dims[i] < 0 && t.shape[i] > 0) pa.shape.dims[i] = t.shape[i], changed = true;
+            if (changed) m.infer_node(p.node);
+        }
+        st.values[static_cast<std::size_t>(ti)] = p;
+    }
+    b.finish_parameters();
+
+    for (const auto& op : sg.operators) {
+        const operator_code& code = f.operator_codes[op.opcode_index];
+        const std::string oname = op_name(code);
+        context ctx(st, op, oname);
+        std::string node_name;
+        try {
+            for (auto t : op.inputs)
+                if (t >= 0) tensor_index(t, "operator input");
+            for (auto t : op.outputs) tensor_index(t, "operator output");
+            node_name = ctx.name();
+            (*table.find(code))(ctx);
+        } catch (const std::exception& e) {
+            throw error(source + ": node '" + node_name + "' (" + oname + "): " + e.what());
+        }
+        for (auto t : op.outputs)
+            MOIR_CHECK(st.values[static_cast<std::size_t>(t)] || st.consts[static_cast<std::size_t>(t)], error,
+                       source + ": node '" + node_name + "' (" + oname + "): output '" +
+                           sg.tensors[static_cast<std::size_t>(t)].name + "' was not produced");
+    }
+
+    for (std::int32_t ti : sg.outputs) {
+        const auto k = tensor_index(ti, "output");
+        operator_info none;
+        context ctx(st, none, "output");
+        output_ref src;
+        try {
+            src = ctx.value(ti);
+        } catch (const std::exception& e) {
+            throw error(source + ": output '" + sg.tensors[k].name + "': " + e.what());
+        }
+        b.bind(sg.tensors[k].name, src);
+        b.add_result(sg.tensors[k].name);
+    }
+    b.finish();
+    return m;
+}
+
+/// Reads and converts a .tflite file. ensures: as convert(); parse errors name the file and byte.
+inline model load(const std::string& path, const load_options& opt = {}) { return convert(read_model_file(path), opt); }
+
+/// The TFLite frontend (frontends/registry.hpp): `moir convert -m model.tflite`.
+struct frontend {
+    static constexpr const char* name = "tflite";
+    static constexpr std::array<const char*, 1> extensions{".tflite"};
+    /// A flatbuffer with file identifier "TFL3" (bytes 4..7).
+    static bool recognizes(const std::string&, std::string_view head) { return head.size() >= 8 && head.substr(4, 4) == "TFL3"; }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return tflite::load(r.input_model, o);
+    }
+};
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_TFLITE_HPP
