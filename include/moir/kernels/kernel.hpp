@@ -1,26 +1,26 @@
 #ifndef MOIR_KERNELS_KERNEL_HPP
 #define MOIR_KERNELS_KERNEL_HPP
 
-// THE KERNEL CONCEPT. A kernel is a specialization of
+// THE REFERENCE KERNEL CONCEPT. Every op has a scalar reference kernel, a specialization of
 //
-//   template <class Op, class Prec, class Arch, class = void> struct moir::kernels::kernel;
+//   template <class Op, class = void> struct moir::kernels::reference_kernel;
 //
-// for an op type, a precision type (moir::fp32, moir::fp16, moir::int8, or moir::any_precision for
-// kernels that handle every element type at run time) and an arch tag (moir::arch::reference, or a
-// SIMD arch). The primary template says `available = false`: "no kernel" is a value, not an error,
-// so a selector can walk a candidate list and take the first available one.
+// It is the oracle every fast kernel is tested against, and what the reference executor runs. The
+// primary template says `available = false`: "no kernel" is a value, checked at compile time where
+// an opset is instantiated. Its form:
 //
-// A reference kernel (Arch = arch::reference, Prec = any_precision) exists for every op; it is the
-// oracle every fast kernel is tested against. Its form:
-//
-//   template <> struct kernel<ops::relu, any_precision, arch::reference> {
+//   template <> struct reference_kernel<ops::relu> {
 //       static constexpr bool available = true;
 //       static void run(const ops::relu::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out);
 //   };
 //
 // requires (run): `out` holds tensors already allocated with the types and shapes that Op::infer
-// gave for these inputs (the executor does this); `in` holds every input's value.
+// gave for these inputs (the executor does this); `in` holds every input's value, of any element
+// type the op accepts (the kernel switches on it at run time).
 // ensures (run): the outputs hold the op's result; inputs are not modified.
+//
+// The fast kernels are not specializations of a table: they are plan steps (runtime/steps/) over the
+// per-arch kernel families of kernels/simd/, chosen when a plan is compiled.
 
 #include <moir/core/tensor.hpp>
 
@@ -28,13 +28,6 @@
 #include <vector>       // vector
 
 namespace moir {
-
-/// Precision tags. `storage` is the element type kernels read and write.
-struct fp32 { using storage = float; static constexpr std::string_view name = "fp32"; };
-struct fp16 { using storage = half; static constexpr std::string_view name = "fp16"; };
-struct int8 { using storage = std::int8_t; static constexpr std::string_view name = "int8"; };
-/// The precision of kernels that accept any element type and switch on it at run time.
-struct any_precision { static constexpr std::string_view name = "any"; };
 
 namespace arch {
 /// The portable scalar arch: always compiled in, always available.
@@ -47,14 +40,14 @@ struct reference {
 
 namespace kernels {
 
-/// The kernel table: specialize for (Op, Prec, Arch). Primary: no kernel.
-template <class Op, class Prec, class Arch, class = void>
-struct kernel {
+/// The reference kernel of Op: specialize it. Primary: no kernel.
+template <class Op, class = void>
+struct reference_kernel {
     static constexpr bool available = false;
 };
 
-template <class Op, class Prec, class Arch>
-inline constexpr bool has_kernel_v = kernel<Op, Prec, Arch>::available;
+template <class Op>
+inline constexpr bool has_reference_kernel_v = reference_kernel<Op>::available;
 
 /// The signature of an erased reference kernel entry.
 using run_fn = void (*)(const void* attrs, const std::vector<tensor>& in, std::vector<tensor>& out);

@@ -21,7 +21,7 @@ namespace moir {
 namespace detail {
 template <class Op>
 void run_reference(const std::any& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
-    kernels::kernel<Op, any_precision, arch::reference>::run(std::any_cast<const typename Op::attrs&>(a), in, out);
+    kernels::reference_kernel<Op>::run(std::any_cast<const typename Op::attrs&>(a), in, out);
 }
 using erased_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
 
@@ -33,7 +33,7 @@ template <class OpSet, std::size_t Part>
 void fill_reference_table(reference_map& t) {
     for_each_type_in_part<Part, table_parts>(OpSet{}, [&](auto tag) {
         using Op = typename decltype(tag)::type;
-        static_assert(kernels::has_kernel_v<Op, any_precision, arch::reference>,
+        static_assert(kernels::has_reference_kernel_v<Op>,
                       "moir: an op in the opset has no reference kernel; add kernels/reference/<op>.hpp "
                       "and include it from kernels/reference/all.hpp");
         t.emplace(&info_of<Op>(), &run_reference<Op>);

@@ -148,7 +148,7 @@ TEST_CASE("BatchNormInference on a zero batch gives an empty output (was SIGFPE)
                                  tensor::from_vector<float>({1, 1, 1}), tensor::from_vector<float>({0, 0, 0}),
                                  tensor::from_vector<float>({0, 0, 0}), tensor::from_vector<float>({1, 1, 1})};
     std::vector<tensor> out{tensor(element_type::f32, {0, 3, 4, 4})};
-    moir::kernels::kernel<bn, moir::any_precision, moir::arch::reference>::run(bn::attrs{}, in, out);
+    moir::kernels::reference_kernel<bn>::run(bn::attrs{}, in, out);
     CHECK(out[0].numel() == 0);
 }
 

@@ -20,7 +20,7 @@ std::vector<double> reference_matmul(const std::vector<float>& a, const std::vec
     std::vector<tensor> in{tensor::from_vector(a, shape{std::int64_t(m), std::int64_t(k)}),
                            tensor::from_vector(b, shape{std::int64_t(k), std::int64_t(n)})};
     std::vector<tensor> out{tensor(element_type::f32, shape{std::int64_t(m), std::int64_t(n)})};
-    kernels::kernel<ops::matmul, any_precision, arch::reference>::run(ops::matmul::attrs{}, in, out);
+    kernels::reference_kernel<ops::matmul>::run(ops::matmul::attrs{}, in, out);
     const float* y = out[0].data<float>();
     return std::vector<double>(y, y + m * n);
 }

@@ -558,7 +558,7 @@ TEST_CASE("interpolate: pads, unsupported modes") {
     const tensor x = f32({1, 2, 3, 4}, {1, 1, 2, 2});
     const std::vector<tensor> in{x, scales({2, 2}), i64({2, 3})};
     std::vector<tensor> out{tensor(element_type::f32, {1, 1, 4, 4})};
-    using K = moir::kernels::kernel<ops::interpolate, moir::any_precision, moir::arch::reference>;
+    using K = moir::kernels::reference_kernel<ops::interpolate>;
     for (auto m : {im::linear, im::bilinear_pillow, im::bicubic_pillow})
         CHECK_THROWS_AS(K::run(resize(m, ct::half_pixel), in, out), moir::unsupported_error);
     auto anti = resize(im::linear_onnx, ct::half_pixel);

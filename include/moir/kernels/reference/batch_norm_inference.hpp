@@ -14,7 +14,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::batch_norm_inference, any_precision, arch::reference> {
+struct reference_kernel<ops::batch_norm_inference> {
     static constexpr bool available = true;
     /// requires: in = {data [N, C, ...], gamma, beta, mean, variance [C]}, out[0] allocated.
     static void run(const ops::batch_norm_inference::attrs& a, const std::vector<tensor>& in,

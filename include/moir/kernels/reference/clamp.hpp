@@ -17,7 +17,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::clamp, any_precision, arch::reference> {
+struct reference_kernel<ops::clamp> {
     static constexpr bool available = true;
     static void run(const ops::clamp::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {

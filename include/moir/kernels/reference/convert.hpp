@@ -11,7 +11,7 @@ namespace moir::kernels {
 
 /// Reference Convert: per-element conversion (floats to integers truncate toward zero).
 template <>
-struct kernel<ops::convert, any_precision, arch::reference> {
+struct reference_kernel<ops::convert> {
     static constexpr bool available = true;
     static void run(const ops::convert::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         out[0] = in[0].converted(out[0].type());

@@ -128,21 +128,21 @@ void run_convolution(const Attrs& a, const std::vector<tensor>& in, std::vector<
 }  // namespace reference
 
 template <>
-struct kernel<ops::convolution, any_precision, arch::reference> {
+struct reference_kernel<ops::convolution> {
     static constexpr bool available = true;
     static void run(const ops::convolution::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_convolution<ops::convolution>(a, in, out, false, false);
     }
 };
 template <>
-struct kernel<ops::group_convolution, any_precision, arch::reference> {
+struct reference_kernel<ops::group_convolution> {
     static constexpr bool available = true;
     static void run(const ops::group_convolution::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_convolution<ops::group_convolution>(a, in, out, true, false);
     }
 };
 template <>
-struct kernel<ops::convolution_backprop_data, any_precision, arch::reference> {
+struct reference_kernel<ops::convolution_backprop_data> {
     static constexpr bool available = true;
     static void run(const ops::convolution_backprop_data::attrs& a, const std::vector<tensor>& in,
                     std::vector<tensor>& out) {
@@ -150,7 +150,7 @@ struct kernel<ops::convolution_backprop_data, any_precision, arch::reference> {
     }
 };
 template <>
-struct kernel<ops::group_convolution_backprop_data, any_precision, arch::reference> {
+struct reference_kernel<ops::group_convolution_backprop_data> {
     static constexpr bool available = true;
     static void run(const ops::group_convolution_backprop_data::attrs& a, const std::vector<tensor>& in,
                     std::vector<tensor>& out) {

@@ -17,7 +17,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::cum_sum, any_precision, arch::reference> {
+struct reference_kernel<ops::cum_sum> {
     static constexpr bool available = true;
     static void run(const ops::cum_sum::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();

@@ -87,7 +87,7 @@ inline void split_along(const tensor& in, std::vector<tensor>& out, std::int64_t
 }  // namespace detail
 
 template <>
-struct kernel<ops::transpose, any_precision, arch::reference> {
+struct reference_kernel<ops::transpose> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto perm = ops::transpose::resolve(in[1].to_vector<std::int64_t>(), in[0].rank());
@@ -99,7 +99,7 @@ struct kernel<ops::transpose, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::concat, any_precision, arch::reference> {
+struct reference_kernel<ops::concat> {
     static constexpr bool available = true;
     static void run(const ops::concat::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = out[0].dims();
@@ -117,7 +117,7 @@ struct kernel<ops::concat, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::split, any_precision, arch::reference> {
+struct reference_kernel<ops::split> {
     static constexpr bool available = true;
     static void run(const ops::split::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::split_along(in[0], out, in[1].at_as<std::int64_t>(0));
@@ -125,7 +125,7 @@ struct kernel<ops::split, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::variadic_split, any_precision, arch::reference> {
+struct reference_kernel<ops::variadic_split> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::split_along(in[0], out, in[1].at_as<std::int64_t>(0));
@@ -133,7 +133,7 @@ struct kernel<ops::variadic_split, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::slice, any_precision, arch::reference> {
+struct reference_kernel<ops::slice> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -158,7 +158,7 @@ struct kernel<ops::slice, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::gather, any_precision, arch::reference> {
+struct reference_kernel<ops::gather> {
     static constexpr bool available = true;
     static void run(const ops::gather::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& ds = in[0].dims();
@@ -192,7 +192,7 @@ struct kernel<ops::gather, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::broadcast, any_precision, arch::reference> {
+struct reference_kernel<ops::broadcast> {
     static constexpr bool available = true;
     static void run(const ops::broadcast::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& os = out[0].dims();
@@ -209,7 +209,7 @@ struct kernel<ops::broadcast, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::tile, any_precision, arch::reference> {
+struct reference_kernel<ops::tile> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         shape dims = in[0].dims();
@@ -228,7 +228,7 @@ struct kernel<ops::tile, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::pad, any_precision, arch::reference> {
+struct reference_kernel<ops::pad> {
     static constexpr bool available = true;
 
     /// The input coordinate that output coordinate `o` reads on an axis of extent `d` padded by

@@ -19,7 +19,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::einsum, any_precision, arch::reference> {
+struct reference_kernel<ops::einsum> {
     static constexpr bool available = true;
     static void run(const ops::einsum::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         std::vector<partial_shape> shapes;

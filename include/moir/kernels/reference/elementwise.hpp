@@ -93,7 +93,7 @@ void binary_into(const typename Op::attrs& a, const std::vector<tensor>& in, ten
 /// the result computed in the compute type and converted, as Convert would (instantiated once per
 /// input type, not per input x output pair: this table is most of what a program compiles).
 template <class Op>
-struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_binary<Op>::value>> {
+struct reference_kernel<Op, std::enable_if_t<detail::is_binary<Op>::value>> {
     static constexpr bool available = true;
     static void run(const typename Op::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {
@@ -118,7 +118,7 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_bi
 
 /// Reference kernel of unary element-wise ops.
 template <class Op>
-struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_unary<Op>::value>> {
+struct reference_kernel<Op, std::enable_if_t<detail::is_unary<Op>::value>> {
     static constexpr bool available = true;
     static void run(const typename Op::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {

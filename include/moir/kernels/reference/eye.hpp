@@ -14,7 +14,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::eye, any_precision, arch::reference> {
+struct reference_kernel<ops::eye> {
     static constexpr bool available = true;
     static void run(const ops::eye::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = out[0].dims();

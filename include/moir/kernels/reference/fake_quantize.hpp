@@ -31,7 +31,7 @@ inline C fake_quantize_one(C x, C il, C ih, C ol, C oh, C lm1) {
 }  // namespace detail
 
 template <>
-struct kernel<ops::fake_quantize, any_precision, arch::reference> {
+struct reference_kernel<ops::fake_quantize> {
     static constexpr bool available = true;
     /// requires: in = {X, input_low, input_high, output_low, output_high} of one floating type, each
     /// numpy-broadcastable to out[0]. ensures: out[0] = FakeQuantize(X) element by element.

@@ -33,7 +33,7 @@ void classify_floats(const tensor& x, tensor& y, Pred pred) {
 }  // namespace detail
 
 template <>
-struct kernel<ops::is_inf, any_precision, arch::reference> {
+struct reference_kernel<ops::is_inf> {
     static constexpr bool available = true;
     static void run(const ops::is_inf::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::classify_floats<ops::is_inf>(in[0], out[0], [&](double v) {
@@ -43,7 +43,7 @@ struct kernel<ops::is_inf, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::is_nan, any_precision, arch::reference> {
+struct reference_kernel<ops::is_nan> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::classify_floats<ops::is_nan>(in[0], out[0], [](double v) { return std::isnan(v); });

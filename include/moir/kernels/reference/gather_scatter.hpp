@@ -101,7 +101,7 @@ T combine(R r, T a, T u) {
 }  // namespace detail::gather_scatter
 
 template <>
-struct kernel<ops::gather_elements, any_precision, arch::reference> {
+struct reference_kernel<ops::gather_elements> {
     static constexpr bool available = true;
     static void run(const ops::gather_elements::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t axis = normalize_axis(a.axis, in[0].rank());
@@ -114,7 +114,7 @@ struct kernel<ops::gather_elements, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::gather_nd, any_precision, arch::reference> {
+struct reference_kernel<ops::gather_nd> {
     static constexpr bool available = true;
     static void run(const ops::gather_nd::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& ds = in[0].dims();
@@ -130,7 +130,7 @@ struct kernel<ops::gather_nd, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::scatter_elements_update, any_precision, arch::reference> {
+struct reference_kernel<ops::scatter_elements_update> {
     static constexpr bool available = true;
     static void run(const ops::scatter_elements_update::attrs& a, const std::vector<tensor>& in,
                     std::vector<tensor>& out) {
@@ -171,7 +171,7 @@ struct kernel<ops::scatter_elements_update, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::scatter_nd_update, any_precision, arch::reference> {
+struct reference_kernel<ops::scatter_nd_update> {
     static constexpr bool available = true;
     static void run(const ops::scatter_nd_update::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& ds = in[0].dims();
@@ -203,7 +203,7 @@ struct kernel<ops::scatter_nd_update, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::one_hot, any_precision, arch::reference> {
+struct reference_kernel<ops::one_hot> {
     static constexpr bool available = true;
     static void run(const ops::one_hot::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& is = in[0].dims();

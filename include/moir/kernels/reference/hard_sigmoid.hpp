@@ -14,7 +14,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::hard_sigmoid, any_precision, arch::reference> {
+struct reference_kernel<ops::hard_sigmoid> {
     static constexpr bool available = true;
     /// requires: in = {data, alpha, beta}, alpha and beta holding one value each.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {

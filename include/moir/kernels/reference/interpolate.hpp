@@ -133,7 +133,7 @@ inline std::vector<std::vector<std::vector<tap>>> interpolate_taps(const ops::in
 }  // namespace reference
 
 template <>
-struct kernel<ops::interpolate, any_precision, arch::reference> {
+struct reference_kernel<ops::interpolate> {
     static constexpr bool available = true;
     /// requires: in = {data, scales_or_sizes[, axes]}, out[0] allocated by interpolate::infer.
     static void run(const ops::interpolate::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {

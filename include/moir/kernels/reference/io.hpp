@@ -14,19 +14,19 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::constant, any_precision, arch::reference> {
+struct reference_kernel<ops::constant> {
     static constexpr bool available = true;
     static void run(const ops::constant::attrs& a, const std::vector<tensor>&, std::vector<tensor>& out) { out[0] = a.value; }
 };
 template <>
-struct kernel<ops::parameter, any_precision, arch::reference> {
+struct reference_kernel<ops::parameter> {
     static constexpr bool available = true;
     static void run(const ops::parameter::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!in.empty()) out[0] = in[0];
     }
 };
 template <>
-struct kernel<ops::result, any_precision, arch::reference> {
+struct reference_kernel<ops::result> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>&, std::vector<tensor>&) {}
 };

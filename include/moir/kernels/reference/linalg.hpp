@@ -39,7 +39,7 @@ inline double determinant(std::vector<double>& m, std::size_t n) {
 }  // namespace reference
 
 template <>
-struct kernel<ops::det, any_precision, arch::reference> {
+struct reference_kernel<ops::det> {
     static constexpr bool available = true;
     static void run(const ops::det::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();

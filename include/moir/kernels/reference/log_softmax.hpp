@@ -16,7 +16,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::log_softmax, any_precision, arch::reference> {
+struct reference_kernel<ops::log_softmax> {
     static constexpr bool available = true;
     static void run(const ops::log_softmax::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();

@@ -24,7 +24,7 @@ using matmul_acc_t = std::conditional_t<std::is_floating_point_v<T> || std::is_s
 }  // namespace detail
 
 template <>
-struct kernel<ops::matmul, any_precision, arch::reference> {
+struct reference_kernel<ops::matmul> {
     static constexpr bool available = true;
     static void run(const ops::matmul::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         // A as [batch..., M, K] and B as [batch..., K, N], reading transposed operands in place

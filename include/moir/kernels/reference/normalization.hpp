@@ -47,7 +47,7 @@ inline std::vector<std::size_t> group_ids(const shape& s, const std::vector<bool
 
 /// MVN: mean and population variance per group of the non-normalized axes, two passes in double.
 template <>
-struct kernel<ops::mvn, any_precision, arch::reference> {
+struct reference_kernel<ops::mvn> {
     static constexpr bool available = true;
     static void run(const ops::mvn::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -90,7 +90,7 @@ struct kernel<ops::mvn, any_precision, arch::reference> {
 
 /// LRN: per cell, the sum of squares over its window on the normalized axes, in double.
 template <>
-struct kernel<ops::lrn, any_precision, arch::reference> {
+struct reference_kernel<ops::lrn> {
     static constexpr bool available = true;
     static void run(const ops::lrn::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();

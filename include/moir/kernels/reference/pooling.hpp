@@ -75,7 +75,7 @@ void for_each_output(const pool_dims& d, F&& f) {
 
 /// MaxPool: the largest input cell of each window; a window with no input cell gives the lowest value.
 template <>
-struct kernel<ops::max_pool, any_precision, arch::reference> {
+struct reference_kernel<ops::max_pool> {
     static constexpr bool available = true;
     static void run(const ops::max_pool::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto d = reference::pool_geometry(a, in[0], out[0]);
@@ -105,7 +105,7 @@ struct kernel<ops::max_pool, any_precision, arch::reference> {
 
 /// AvgPool: the window sum over the count of input cells (exclude_pad) or of padded-input cells.
 template <>
-struct kernel<ops::avg_pool, any_precision, arch::reference> {
+struct reference_kernel<ops::avg_pool> {
     static constexpr bool available = true;
     static void run(const ops::avg_pool::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto d = reference::pool_geometry(a, in[0], out[0]);

@@ -22,7 +22,7 @@ namespace moir::kernels {
 
 /// MaxPool-8: each window's first maximum (strict >, row-major window order) and its flat index.
 template <>
-struct kernel<ops::max_pool_v8, any_precision, arch::reference> {
+struct reference_kernel<ops::max_pool_v8> {
     static constexpr bool available = true;
     static void run(const ops::max_pool_v8::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& xs = in[0].dims();
@@ -98,7 +98,7 @@ struct kernel<ops::max_pool_v8, any_precision, arch::reference> {
 /// MaxUnpool: zeros, then each input value stored at the position its index names in the default
 /// unpooled shape, re-linearized in the output's shape.
 template <>
-struct kernel<ops::max_unpool, any_precision, arch::reference> {
+struct reference_kernel<ops::max_unpool> {
     static constexpr bool available = true;
     static void run(const ops::max_unpool::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto idx = in[1].to_vector<std::int64_t>();

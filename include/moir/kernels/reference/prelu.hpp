@@ -16,7 +16,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::prelu, any_precision, arch::reference> {
+struct reference_kernel<ops::prelu> {
     static constexpr bool available = true;
     /// requires: in = {data, slope}, the slope per channel or broadcastable to the data.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {

@@ -39,7 +39,7 @@ void depth_space_pairs(const shape& space, const shape& depth, ops::depth_space_
 }  // namespace detail::rearrange
 
 template <>
-struct kernel<ops::depth_to_space, any_precision, arch::reference> {
+struct reference_kernel<ops::depth_to_space> {
     static constexpr bool available = true;
     static void run(const ops::depth_to_space::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t es = size_of(in[0].type());
@@ -51,7 +51,7 @@ struct kernel<ops::depth_to_space, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::space_to_depth, any_precision, arch::reference> {
+struct reference_kernel<ops::space_to_depth> {
     static constexpr bool available = true;
     static void run(const ops::space_to_depth::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t es = size_of(in[0].type());
@@ -63,7 +63,7 @@ struct kernel<ops::space_to_depth, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::reverse_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::reverse_sequence> {
     static constexpr bool available = true;
     static void run(const ops::reverse_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();

@@ -163,7 +163,7 @@ inline void lstm_run(const std::vector<tensor>& in, std::vector<tensor>& out, st
 }  // namespace detail
 
 template <>
-struct kernel<ops::rnn_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::rnn_sequence> {
     static constexpr bool available = true;
     static void run(const ops::rnn_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::rnn_require_float(ops::rnn_sequence::ir_name, in[0].type());
@@ -182,7 +182,7 @@ struct kernel<ops::rnn_sequence, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::gru_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::gru_sequence> {
     static constexpr bool available = true;
     static void run(const ops::gru_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::rnn_require_float(ops::gru_sequence::ir_name, in[0].type());
@@ -219,7 +219,7 @@ struct kernel<ops::gru_sequence, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::lstm_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::lstm_sequence> {
     static constexpr bool available = true;
     static void run(const ops::lstm_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         static constexpr std::size_t fico[4] = {1, 0, 2, 3};  // blocks of i, f, c, o
@@ -228,7 +228,7 @@ struct kernel<ops::lstm_sequence, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
+struct reference_kernel<ops::lstm_sequence_v0> {
     static constexpr bool available = true;
     static void run(const ops::lstm_sequence_v0::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::string_view format = ir_enum_names(a.weights_format)[static_cast<std::size_t>(a.weights_format)];

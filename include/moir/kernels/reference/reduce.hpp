@@ -53,7 +53,7 @@ std::vector<A> reduce_values(const std::vector<A>& x, const shape& s, const std:
 
 /// Reference kernel of the Reduce* ops.
 template <class Op>
-struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_reduction<Op>::value>> {
+struct reference_kernel<Op, std::enable_if_t<detail::is_reduction<Op>::value>> {
     static constexpr bool available = true;
     static void run(const typename Op::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();

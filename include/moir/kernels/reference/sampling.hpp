@@ -122,7 +122,7 @@ inline double roi_bilinear(const std::vector<double>& d, std::size_t off, std::i
 }  // namespace reference
 
 template <>
-struct kernel<ops::grid_sample, any_precision, arch::reference> {
+struct reference_kernel<ops::grid_sample> {
     static constexpr bool available = true;
     static void run(const ops::grid_sample::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!is_float(in[0].type())) detail::unsupported_type(ops::grid_sample::ir_name, in[0].type());
@@ -157,7 +157,7 @@ struct kernel<ops::grid_sample, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::roi_align, any_precision, arch::reference> {
+struct reference_kernel<ops::roi_align> {
     static constexpr bool available = true;
     static void run(const ops::roi_align::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!is_float(in[0].type())) detail::unsupported_type(ops::roi_align::ir_name, in[0].type());

@@ -14,7 +14,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::select, any_precision, arch::reference> {
+struct reference_kernel<ops::select> {
     static constexpr bool available = true;
     /// requires: in = {cond (boolean), then, else}, broadcastable to out[0].
     static void run(const ops::select::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {

@@ -15,7 +15,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::selu, any_precision, arch::reference> {
+struct reference_kernel<ops::selu> {
     static constexpr bool available = true;
     /// requires: in = {data, alpha, lambda}, alpha and lambda holding one value each.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {

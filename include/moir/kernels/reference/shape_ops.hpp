@@ -28,21 +28,21 @@ inline void copy_bytes(const tensor& in, tensor& out) {
 }  // namespace detail
 
 template <>
-struct kernel<ops::reshape, any_precision, arch::reference> {
+struct reference_kernel<ops::reshape> {
     static constexpr bool available = true;
     static void run(const ops::reshape::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(in[0], out[0]);
     }
 };
 template <>
-struct kernel<ops::squeeze, any_precision, arch::reference> {
+struct reference_kernel<ops::squeeze> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(in[0], out[0]);
     }
 };
 template <>
-struct kernel<ops::unsqueeze, any_precision, arch::reference> {
+struct reference_kernel<ops::unsqueeze> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(in[0], out[0]);
@@ -50,7 +50,7 @@ struct kernel<ops::unsqueeze, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::shape_of, any_precision, arch::reference> {
+struct reference_kernel<ops::shape_of> {
     static constexpr bool available = true;
     static void run(const ops::shape_of::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(ops::shape_of::value_of(in[0].dims(), a.output_type), out[0]);
@@ -58,7 +58,7 @@ struct kernel<ops::shape_of, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::range, any_precision, arch::reference> {
+struct reference_kernel<ops::range> {
     static constexpr bool available = true;
     static void run(const ops::range::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t n = out[0].numel();

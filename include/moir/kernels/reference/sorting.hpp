@@ -50,7 +50,7 @@ void top_k_line(std::vector<std::pair<K, std::size_t>>& line, std::size_t k, con
 }  // namespace detail::sorting
 
 template <>
-struct kernel<ops::top_k, any_precision, arch::reference> {
+struct reference_kernel<ops::top_k> {
     static constexpr bool available = true;
     static void run(const ops::top_k::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -84,7 +84,7 @@ struct kernel<ops::top_k, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::unique, any_precision, arch::reference> {
+struct reference_kernel<ops::unique> {
     static constexpr bool available = true;
     static void run(const ops::unique::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const bool has_axis = in.size() == 2;
@@ -107,7 +107,7 @@ struct kernel<ops::unique, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::non_zero, any_precision, arch::reference> {
+struct reference_kernel<ops::non_zero> {
     static constexpr bool available = true;
     static void run(const ops::non_zero::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto n = static_cast<std::size_t>(out[0].dims()[1]);

@@ -87,7 +87,7 @@ inline void run_dft(const std::vector<tensor>& in, std::vector<tensor>& out, boo
 }  // namespace reference
 
 template <>
-struct kernel<ops::dft, any_precision, arch::reference> {
+struct reference_kernel<ops::dft> {
     static constexpr bool available = true;
     static void run(const ops::dft::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_dft(in, out, false, ops::dft::ir_name);
@@ -95,7 +95,7 @@ struct kernel<ops::dft, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::idft, any_precision, arch::reference> {
+struct reference_kernel<ops::idft> {
     static constexpr bool available = true;
     static void run(const ops::idft::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_dft(in, out, true, ops::idft::ir_name);
@@ -104,7 +104,7 @@ struct kernel<ops::idft, any_precision, arch::reference> {
 
 /// STFT: frame by frame, the windowed onesided DFT.
 template <>
-struct kernel<ops::stft, any_precision, arch::reference> {
+struct reference_kernel<ops::stft> {
     static constexpr bool available = true;
     static void run(const ops::stft::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!is_float(in[0].type())) detail::unsupported_type(ops::stft::ir_name, in[0].type());
@@ -140,7 +140,7 @@ struct kernel<ops::stft, any_precision, arch::reference> {
 
 /// MelWeightMatrix: triangles between consecutive mel-spaced bin edges.
 template <>
-struct kernel<ops::mel_weight_matrix, any_precision, arch::reference> {
+struct reference_kernel<ops::mel_weight_matrix> {
     static constexpr bool available = true;
     static void run(const ops::mel_weight_matrix::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::int64_t bands = in[0].at_as<std::int64_t>(0), dft_length = in[1].at_as<std::int64_t>(0);

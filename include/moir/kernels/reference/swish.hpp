@@ -14,7 +14,7 @@
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::swish, any_precision, arch::reference> {
+struct reference_kernel<ops::swish> {
     static constexpr bool available = true;
     /// requires: in = {data} or {data, beta}, beta holding one value.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
