@@ -55,7 +55,8 @@ TEST_CASE("a frontend added by files only converts through the CLI, and its IR r
     write(dir + "/bare.model", std::string(toy_model).substr(12));  // no "# toy" line: not recognised
     r = run(q(toy_exe()) + " convert -m " + q(dir + "/bare.model") + " -o " + q(dir));
     CHECK(r.status == 1);
-    CHECK(r.output.find("unknown model format '.model' (moir reads: ir, onnx, toy)") != std::string::npos);
+    CHECK_MESSAGE(r.output.find("unknown model format '.model' (moir reads: ir, onnx, ") != std::string::npos, r.output);
+    CHECK(r.output.find(", toy); name it with --framework") != std::string::npos);
     r = run(q(toy_exe()) + " convert --framework toy -m " + q(dir + "/bare.model") + " -o " + q(dir));
     CHECK_MESSAGE(r.status == 0, r.output);
 

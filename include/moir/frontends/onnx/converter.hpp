@@ -27,7 +27,7 @@ inline std::string normalize_domain(const std::string& domain) { return domain =
 /// The common node view (frontends::basic_context's NodeView) over an ONNX NodeProto.
 class node_view {
 public:
-    explicit node_view(const proto::node& n) : n_(&n), looked_up_(n.attribute.size(), false) {}
+    explicit node_view(const proto::node& n) : n_(&n) {}
     const proto::node& proto() const { return *n_; }
     std::string name() const { return n_->name; }
     std::string op_type() const { return n_->op_type; }
@@ -35,24 +35,11 @@ public:
     std::string input_name(std::size_t i) const { return n_->input.at(i); }
     std::size_t output_count() const { return n_->output.size(); }
     std::string output_name(std::size_t i) const { return n_->output.at(i); }
-    /// The NodeProto attribute `key`, or nullptr; a repeated name gives the last one. Every lookup
-    /// is recorded (unread_attributes).
+    /// The NodeProto attribute `key`, or nullptr.
     const proto::attribute* find(const std::string& key) const {
-        const proto::attribute* found = nullptr;
-        for (std::size_t i = 0; i < n_->attribute.size(); ++i)
-            if (n_->attribute[i].name == key) {
-                looked_up_[i] = true;
-                found = &n_->attribute[i];
-            }
-        return found;
-    }
-    /// The names of the node's attributes no converter looked up: attributes moir does not know for
-    /// this op, which the frontend reports rather than ignore.
-    std::vector<std::string> unread_attributes() const {
-        std::vector<std::string> r;
-        for (std::size_t i = 0; i < n_->attribute.size(); ++i)
-            if (!looked_up_[i]) r.push_back(n_->attribute[i].name);
-        return r;
+        for (const auto& a : n_->attribute)
+            if (a.name == key) return &a;
+        return nullptr;
     }
     /// Attribute `key` as T (int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
     /// std::vector<std::string>), or nullopt when absent.
@@ -71,7 +58,6 @@ public:
 
 private:
     const proto::node* n_;
-    mutable std::vector<bool> looked_up_;  ///< per attribute: did a converter ask for it
 };
 
 /// What the ONNX converters share of one graph besides the common graph_builder.

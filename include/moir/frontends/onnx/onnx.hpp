@@ -40,7 +40,6 @@
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
 
-#include <algorithm>      // remove_if
 #include <array>          // array
 #include <map>            // map
 #include <optional>       // optional
@@ -111,16 +110,6 @@ inline std::string stem_of(const std::string& path) {
     std::string f = p == std::string::npos ? path : path.substr(p + 1);
     const auto d = f.find_last_of('.');
     return d == std::string::npos || d == 0 ? f : f.substr(0, d);
-}
-/// Of the attributes a converter did not read, those that matter: attributes that never change an
-/// inference result (random seeds, training-only settings, legacy in-place hints) are dropped.
-inline std::vector<std::string> unknown_attributes(const std::string& op_type, std::vector<std::string> unread) {
-    auto harmless = [&](const std::string& a) {
-        return a == "seed" || a == "momentum" || a == "is_test" || a == "consumed_inputs" ||
-               (op_type == "Dropout" && (a == "ratio" || a == "training_mode"));
-    };
-    unread.erase(std::remove_if(unread.begin(), unread.end(), harmless), unread.end());
-    return unread;
 }
 /// The version of `domain` the model imports (the default domain's opset for "").
 inline std::int64_t version_of(const std::string& domain, std::int64_t opset,
@@ -204,14 +193,6 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
         [&](context& ctx) {
             const std::string dom = normalize_domain(ctx.onnx_node().domain);
             (*table.find(dom, ctx.op_type(), detail::version_of(dom, opset, domain_opsets)))(ctx);
-            // an unknown or corrupt attribute is never ignored silently
-            if (auto unread = detail::unknown_attributes(ctx.op_type(), ctx.node().unread_attributes()); !unread.empty()) {
-                std::string list;
-                for (const auto& a : unread) list += (list.empty() ? "'" : ", '") + printable(a) + "'";
-                throw unsupported_error("unknown attribute" + std::string(unread.size() > 1 ? "s " : " ") + list +
-                                        " (not an attribute of " + ctx.op_type() + " that moir reads at opset " +
-                                        std::to_string(opset) + ")");
-            }
         });
 
     for (const auto& vi : g.output) b.add_result(vi.name);
