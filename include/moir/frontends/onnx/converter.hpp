@@ -116,9 +116,9 @@ public:
             }
         return found;
     }
-    /// The names of the node's attributes the converter never looked up (attr, has_attr, attr_*):
-    /// attributes moir does not know for this op. The frontend reports them as an error after the
-    /// converter ran, so an unknown or corrupt attribute is never ignored silently.
+    /// The names of the node's attributes the converter never looked up (attr, has_attr, attr_*).
+    /// Not yet an error: converters leave out attributes they infer (Conv's kernel_shape) or that
+    /// do not change inference, so each converter must first say which ones it ignores.
     std::vector<std::string> unread_attributes() const {
         std::vector<std::string> r;
         for (std::size_t i = 0; i < n_.attribute.size(); ++i)

@@ -38,7 +38,7 @@
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
 
-#include <algorithm>  // sort, remove_if
+#include <algorithm>  // sort
 #include <map>        // map
 #include <optional>   // optional
 #include <set>        // set
@@ -48,17 +48,6 @@
 namespace moir::onnx {
 
 namespace detail {
-/// Of the attributes a converter did not read, those that matter: attributes that never change an
-/// inference result (random seeds, training-only settings, legacy in-place hints) are dropped.
-inline std::vector<std::string> unknown_attributes(const std::string& op_type, std::vector<std::string> unread) {
-    auto harmless = [&](const std::string& a) {
-        return a == "seed" || a == "momentum" || a == "is_test" || a == "consumed_inputs" ||
-               (op_type == "Dropout" && (a == "ratio" || a == "training_mode"));
-    };
-    unread.erase(std::remove_if(unread.begin(), unread.end(), harmless), unread.end());
-    return unread;
-}
-
 /// The body of default_table(), a template only so that moir/frontends/onnx/extern_templates.hpp
 /// can compile it once for a whole program (the converters are most of the frontend's code).
 template <class = void>
@@ -230,13 +219,6 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
             (*fn)(ctx);
         } catch (const std::exception& e) {
             throw error(source + ": node '" + ctx.name() + "' (" + n.op_type + "): " + e.what());
-        }
-        if (auto unread = detail::unknown_attributes(n.op_type, ctx.unread_attributes()); !unread.empty()) {
-            std::string list;
-            for (const auto& a : unread) list += (list.empty() ? "'" : ", '") + printable(a) + "'";
-            throw unsupported_error(source + ": node '" + ctx.name() + "' (" + n.op_type + "): unknown attribute" +
-                                    (unread.size() > 1 ? "s " : " ") + list + " (not an attribute of " + n.op_type +
-                                    " that moir reads at opset " + std::to_string(ctx.opset()) + ")");
         }
         for (std::size_t i = 0; i < n.output.size(); ++i)
             MOIR_CHECK(n.output[i].empty() || st.values.count(n.output[i]), error,
