@@ -1173,7 +1173,7 @@ inline std::string read_file_range(const std::string& path, std::uint64_t offset
                                    const std::string& what = "") {
     const std::uint64_t size = regular_file_size(path, ~std::uint64_t{0}, what);
     MOIR_CHECK(offset <= size && length <= size - offset, parse_error,
-               what + "bytes [" + std::to_string(offset) + ", +" + std::to_string(length) + ") lie outside '" + path +
+               what + "the range [" + std::to_string(offset) + ", +" + std::to_string(length) + ") lies outside '" + path +
                    "' (" + std::to_string(size) + " bytes)");
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, what + "cannot open '" + path + "'");
@@ -20037,11 +20037,16 @@ private:
             for (std::size_t p = 0; p < port_slots[id].size(); ++p)
                 computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
             if (!computed) continue;  // folded
+            // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
+            // kernel: the fast steps' blockings assume at least one element
+            bool empty = false;
+            for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
+            for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
             std::unique_ptr<step> st;
             for_each_type(Families{}, [&](auto tag) {
                 using F = typename decltype(tag)::type;
                 if (st) return;
-                if (!opt.fast && F::name != steps::reference::name) return;
+                if ((!opt.fast || empty) && F::name != steps::reference::name) return;
                 st = F::make(b, id);
             });
             MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
