@@ -519,7 +519,7 @@ TEST_CASE("onnx: external data is read relative to the model directory, safely")
     CHECK_THROWS_WITH_AS(op::to_moir_tensor(external({{"location", "weights/w.bin"}, {"length", "8"}}, {4}), base),
                          doctest::Contains("does not match"), moir::parse_error);
     CHECK_THROWS_WITH_AS(op::to_moir_tensor(external({{"location", "missing.bin"}}, {1}), base),
-                         doctest::Contains("missing.bin': no such file"), moir::error);
+                         doctest::Contains("missing.bin': No such file"), moir::error);
 
     // load_model_file / save round trip, and the missing-file error.
     const std::string model_path = (dir / "m.onnx").string();

@@ -184,7 +184,7 @@ TEST_CASE(".npy: non-regular files (/dev/zero, a FIFO, a folder) are refused bef
     expect_error<moir::error>([&] { moir::npy::load(fifo); }, {"pipe.npy", "a FIFO"});
     expect_error<moir::error>([&] { moir::npy::load(d.path.string()); }, {"a folder"});
     expect_error<moir::error>([] { moir::npy::load(""); }, {"empty path"});
-    expect_error<moir::error>([&] { moir::npy::load(d.file("missing.npy")); }, {"missing.npy", "no such file"});
+    expect_error<moir::error>([&] { moir::npy::load(d.file("missing.npy")); }, {"missing.npy", "No such file"});
 }
 
 TEST_CASE(".npy: the magic is checked first, headers and data sizes are bounded before allocating") {
