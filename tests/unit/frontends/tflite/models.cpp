@@ -14,6 +14,7 @@
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
+#include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
@@ -31,6 +32,7 @@ struct tflite_model {
     std::string path;
     float lo, hi;  ///< the range of the random input values
     bool fp16_weights;  ///< weights stored f16 behind DEQUANTIZE: the IR keeps f16 decompression Converts
+    bool all_fast;      ///< every step of the compiled plan runs a fast kernel (none on the reference family)
     std::vector<std::int64_t> input_shape = {};  ///< for an input the file leaves open (shape signature -1)
 };
 
@@ -39,14 +41,14 @@ std::string oww(const std::string& f) { return npm_dir() + "/openwakeword-wasm-b
 
 std::vector<tflite_model> models() {
     return {
-        {"face_detection_short_range", mediapipe("face_detection/face_detection_short_range.tflite"), -1, 1, true},
-        {"face_detection_full_range_sparse", mediapipe("face_detection/face_detection_full_range_sparse.tflite"), -1, 1, true},
-        {"hand_landmark_lite", mediapipe("hands/hand_landmark_lite.tflite"), 0, 1, true},
-        {"oww_embedding_model", oww("embedding_model.tflite"), -2, 2, false},
+        {"face_detection_short_range", mediapipe("face_detection/face_detection_short_range.tflite"), -1, 1, true, true},
+        {"face_detection_full_range_sparse", mediapipe("face_detection/face_detection_full_range_sparse.tflite"), -1, 1, true, false},
+        {"hand_landmark_lite", mediapipe("hands/hand_landmark_lite.tflite"), 0, 1, true, false},
+        {"oww_embedding_model", oww("embedding_model.tflite"), -2, 2, false, false},
         // a wake-word head on random embeddings (uniform in [-8, 8]: its probability is about 0.64, not saturated)
-        {"oww_alexa", oww("alexa_v0.1.tflite"), -8, 8, false},
+        {"oww_alexa", oww("alexa_v0.1.tflite"), -8, 8, false, false},
         // 1280 audio samples (80 ms at 16 kHz) -> 5 frames of 32 mel bands
-        {"oww_melspectrogram", oww("melspectrogram.tflite"), -1, 1, false, {1, 1280}},
+        {"oww_melspectrogram", oww("melspectrogram.tflite"), -1, 1, false, false, {1, 1280}},
     };
 }
 
@@ -119,6 +121,18 @@ TEST_CASE("TFLite models: moir's conversion matches the TFLite interpreter") {
             }
             const std::string ref = golden(tm.path, files, dir, tm.input_shape);
             check_outputs(m, moir::reference_executor<>(m).run(inputs), ref, "tflite");
+            // the compiled plan on the fast kernels, 1 and 2 threads
+            for (std::size_t threads : {1, 2}) {
+                moir::runtime::plan_options o;
+                o.threads = threads;
+                moir::runtime::plan p(m, o);
+                check_outputs(m, p.run(inputs), ref, threads == 1 ? "plan, 1 thread" : "plan, 2 threads");
+                std::string slow;
+                for (const auto& st : p.steps())
+                    if (st->kernel == "reference") slow += st->ops + " ";
+                MESSAGE(tm.name << ": steps on reference kernels: " << (slow.empty() ? "none" : slow));
+                if (tm.all_fast) CHECK(slow.empty());
+            }
             // f16 weights stay f16 in the IR, behind decompression Converts
             if (tm.fp16_weights) CHECK(decompression_converts(m) > 0);
             moir::ir::save<>(m, dir + "/model.xml", dir + "/model.bin");
