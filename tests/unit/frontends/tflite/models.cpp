@@ -130,7 +130,7 @@ TEST_CASE("TFLite models: moir's conversion matches the TFLite interpreter") {
                 std::string slow;
                 for (const auto& st : p.steps())
                     if (st->kernel == "reference") slow += st->ops + " ";
-                MESSAGE(tm.name << ": steps on reference kernels: " << (slow.empty() ? "none" : slow));
+                MESSAGE(std::string(tm.name) << ": steps on reference kernels: " << (slow.empty() ? "none" : slow));
                 if (tm.all_fast) CHECK(slow.empty());
             }
             // f16 weights stay f16 in the IR, behind decompression Converts
