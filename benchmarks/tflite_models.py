@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Every TFLite model of the pinned npm packages through moir, against the TFLite interpreter.
 
 For each .tflite model (MediaPipe face detection, face mesh, hands, pose, selfie segmentation,
@@ -99,6 +99,7 @@ def main():
         if rc == 0:
             info = json.loads(text.strip().splitlines()[0])
         # moir first: its conversion status stands even when the interpreter cannot run the model
+        os.makedirs(os.path.join(d, 'ir'), exist_ok=True)
         cmd = [moir, 'convert', '-m', model, '-o', os.path.join(d, 'ir'), '-n', 'model']
         if shapes:
             cmd += ['--input_shape', ','.join('[' + ','.join(map(str, s)) + ']' for s in shapes)]

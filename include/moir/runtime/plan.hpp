@@ -27,6 +27,7 @@
 #include <moir/runtime/memory_planner.hpp>
 #include <moir/runtime/reference_executor.hpp>
 #include <moir/runtime/steps/concat.hpp>
+#include <moir/runtime/steps/pad.hpp>
 #include <moir/runtime/steps/convolution.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
 #include <moir/runtime/steps/eltwise.hpp>
@@ -58,7 +59,7 @@ namespace moir::runtime {
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
-              steps::transpose, steps::interpolate, steps::concat, steps::view, steps::reference>;
+              steps::transpose, steps::interpolate, steps::concat, steps::pad, steps::view, steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

@@ -48,7 +48,7 @@ enum : std::int32_t {
 inline bool nchw_able(context& c) {
     bool any = false;
     for (std::size_t i = 0; i < c.input_count(); ++i) {
-        if (!c.has_input(i)) continue;
+        if (!c.has_input(i)) return false;  // the file-layout path reports the missing input
         if (c.has_nchw(i)) {
             any = true;
             continue;
@@ -62,7 +62,7 @@ inline bool nchw_able(context& c) {
 /// Input i in NCHW: its twin, or a constant expanded to rank 4 and permuted.
 inline output_ref nchw_operand(context& c, std::size_t i) {
     if (c.has_nchw(i)) return c.input_nchw(i);
-    folded f = *c.const_input(i);
+    folded f = c.require_const(i, "the operand");
     shape d = f.value.dims();
     while (d.size() < 4) d.insert(d.begin(), 1);
     f.value = permuted(f.value.reshaped(d), to_nchw_perm);
