@@ -1,193 +1,121 @@
 #ifndef MOIR_FRONTENDS_ONNX_CONVERTER_HPP
 #define MOIR_FRONTENDS_ONNX_CONVERTER_HPP
 
-// The ONNX frontend's extension point. Each ONNX op type maps to a converter: a function that reads
-// one ONNX node through a `context` (its inputs, attributes, opset) and adds moir nodes for it.
-// Converters live in per-family files under frontends/onnx/ops/, each with a
-// `register_ops(op_table&)`; frontends/onnx/onnx.hpp lists the families.
+// The ONNX frontend's extension point, on the common machinery of frontends/common/frontend.hpp.
+// Each ONNX op type maps to a converter: a function that reads one ONNX node through a `context`
+// (its inputs, attributes, opset) and adds moir nodes for it. Converters live in per-family files
+// under frontends/onnx/ops/, each with a `register_<family>(op_table&)`; frontends/onnx/onnx.hpp
+// lists the families.
 
 #include <moir/core/model.hpp>
+#include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/onnx/onnx_proto.hpp>
 #include <moir/ops/constant.hpp>
 
 #include <cstdint>        // int64_t
-#include <functional>     // function
-#include <map>            // map
 #include <optional>       // optional
 #include <string>         // string
+#include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map
 #include <vector>         // vector
 
 namespace moir::onnx {
 
-class context;
+/// The ONNX default domain as moir spells it: "" ("ai.onnx" is the same domain).
+inline std::string normalize_domain(const std::string& domain) { return domain == "ai.onnx" ? std::string() : domain; }
 
-/// A converter adds the moir nodes of one ONNX node and binds every ONNX output it produces.
-using converter = std::function<void(context&)>;
-
-/// ONNX op type (default domain) -> converter, with the first opset version it handles.
-/// Several entries for one op type are allowed: the one with the highest since_version <= the
-/// model's opset wins.
-class op_table {
+/// The common node view (frontends::basic_context's NodeView) over an ONNX NodeProto.
+class node_view {
 public:
-    /// Registers `fn` for op_type from opset `since_version` on. domain "" is the default domain.
-    void add(const std::string& op_type, converter fn, std::int64_t since_version = 1, const std::string& domain = "") {
-        entries_[key(domain, op_type)].push_back({since_version, std::move(fn)});
-    }
-    /// The converter of op_type at this opset, or nullptr.
-    const converter* find(const std::string& domain, const std::string& op_type, std::int64_t opset) const {
-        const auto it = entries_.find(key(domain, op_type));
-        if (it == entries_.end()) return nullptr;
-        const converter* best = nullptr;
-        std::int64_t best_since = -1;
-        for (const auto& e : it->second)
-            if (e.since <= opset && e.since > best_since) {
-                best = &e.fn;
-                best_since = e.since;
-            }
-        return best;
-    }
-
-private:
-    struct entry {
-        std::int64_t since;
-        converter fn;
-    };
-    static std::string key(const std::string& domain, const std::string& op) {
-        return (domain == "ai.onnx" ? std::string() : domain) + "::" + op;
-    }
-    std::unordered_map<std::string, std::vector<entry>> entries_;
-};
-
-/// The state of one graph conversion: ONNX tensor names -> moir outputs.
-struct graph_state {
-    moir::model* m = nullptr;
-    std::string source;                                 ///< the model file, for errors
-    std::string base_dir;                               ///< for external data
-    std::int64_t opset = 0;                             ///< default-domain opset version
-    std::unordered_map<std::string, output_ref> values;  ///< ONNX tensor name -> moir output
-    std::unordered_map<std::string, const proto::tensor*> initializers;  ///< not yet materialized
-};
-
-/// What a converter sees of one ONNX node.
-class context {
-public:
-    context(graph_state& g, const proto::node& n) : g_(g), n_(n) {}
-
-    const proto::node& onnx_node() const { return n_; }
-    /// The node's name for moir nodes and messages: its name, else its first output.
-    std::string name() const { return !n_.name.empty() ? n_.name : (n_.output.empty() ? n_.op_type : n_.output[0]); }
-    std::int64_t opset() const { return g_.opset; }
-    moir::model& model() { return *g_.m; }
-
-    /// Number of inputs listed (optional inputs may be listed as "").
-    std::size_t input_count() const { return n_.input.size(); }
-    /// Whether input i is present (listed and not "").
-    bool has_input(std::size_t i) const { return i < n_.input.size() && !n_.input[i].empty(); }
-    /// The moir output feeding input i. requires: has_input(i).
-    output_ref input(std::size_t i) {
-        MOIR_CHECK(has_input(i), error, "input " + std::to_string(i) + " is missing");
-        return value(n_.input[i]);
-    }
-    /// Type and shape of input i.
-    const output_port& input_port(std::size_t i) { return g_.m->port(input(i)); }
-    /// The value of input i when it is a constant (an initializer or a Constant node), else nullopt.
-    std::optional<tensor> const_input(std::size_t i) {
-        if (!has_input(i)) return std::nullopt;
-        const output_ref r = input(i);
-        const node& p = g_.m->at(r.node);
-        if (p.is<ops::constant>()) return p.attrs_as<ops::constant>().value;
-        return std::nullopt;
-    }
-    /// Like const_input, but an error naming the input when it is not constant.
-    tensor require_const(std::size_t i, const char* what) {
-        auto v = const_input(i);
-        MOIR_CHECK(v, unsupported_error, std::string(what) + " (input " + std::to_string(i) + ") must be a constant");
-        return *v;
-    }
-
-    // ---- attributes ----
-    const proto::attribute* attr(const std::string& key) const {
-        for (const auto& a : n_.attribute)
+    explicit node_view(const proto::node& n) : n_(&n) {}
+    const proto::node& proto() const { return *n_; }
+    std::string name() const { return n_->name; }
+    std::string op_type() const { return n_->op_type; }
+    std::size_t input_count() const { return n_->input.size(); }
+    std::string input_name(std::size_t i) const { return n_->input.at(i); }
+    std::size_t output_count() const { return n_->output.size(); }
+    std::string output_name(std::size_t i) const { return n_->output.at(i); }
+    /// The NodeProto attribute `key`, or nullptr.
+    const proto::attribute* find(const std::string& key) const {
+        for (const auto& a : n_->attribute)
             if (a.name == key) return &a;
         return nullptr;
     }
+    /// Attribute `key` as T (int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
+    /// std::vector<std::string>), or nullopt when absent.
+    template <class T>
+    std::optional<T> attribute(const std::string& key) const {
+        const proto::attribute* a = find(key);
+        if (!a) return std::nullopt;
+        if constexpr (std::is_same_v<T, std::int64_t>) return a->i;
+        else if constexpr (std::is_same_v<T, float>) return a->f;
+        else if constexpr (std::is_same_v<T, std::string>) return a->s;
+        else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) return a->ints;
+        else if constexpr (std::is_same_v<T, std::vector<float>>) return a->floats;
+        else if constexpr (std::is_same_v<T, std::vector<std::string>>) return a->strings;
+        else static_assert(sizeof(T) == 0, "moir: ONNX attributes are int64_t, float, string or lists of them");
+    }
+
+private:
+    const proto::node* n_;
+};
+
+/// What the ONNX converters share of one graph besides the common graph_builder.
+struct graph_info {
+    std::string base_dir;       ///< for external data
+    std::int64_t opset = 0;     ///< default-domain opset version
+};
+
+/// What a converter sees of one ONNX node: the common context plus the opset and ONNX's
+/// attribute spellings.
+class context : public frontends::basic_context<node_view> {
+public:
+    context(frontends::graph_builder& g, const node_view& n, const graph_info& info)
+        : basic_context(g, n), info_(&info) {}
+
+    const proto::node& onnx_node() const { return node().proto(); }
+    std::int64_t opset() const { return info_->opset; }
+
+    // ---- attributes, in ONNX's spellings ----
+    const proto::attribute* attr(const std::string& key) const { return node().find(key); }
     bool has_attr(const std::string& key) const { return attr(key) != nullptr; }
-    std::int64_t attr_int(const std::string& key, std::int64_t def) const {
-        const auto* a = attr(key);
-        return a ? a->i : def;
-    }
-    float attr_float(const std::string& key, float def) const {
-        const auto* a = attr(key);
-        return a ? a->f : def;
-    }
-    std::string attr_string(const std::string& key, const std::string& def) const {
-        const auto* a = attr(key);
-        return a ? a->s : def;
-    }
+    std::int64_t attr_int(const std::string& key, std::int64_t def) const { return basic_context::attr(key, def); }
+    float attr_float(const std::string& key, float def) const { return basic_context::attr(key, def); }
+    std::string attr_string(const std::string& key, const std::string& def) const { return basic_context::attr(key, def); }
     std::vector<std::int64_t> attr_ints(const std::string& key, std::vector<std::int64_t> def = {}) const {
-        const auto* a = attr(key);
-        return a ? a->ints : def;
+        return basic_context::attr(key, std::move(def));
     }
     std::vector<float> attr_floats(const std::string& key, std::vector<float> def = {}) const {
-        const auto* a = attr(key);
-        return a ? a->floats : def;
+        return basic_context::attr(key, std::move(def));
     }
     /// requires: the attribute exists and is a tensor.
     tensor attr_tensor(const std::string& key) const {
         const auto* a = attr(key);
         MOIR_CHECK(a && a->t, error, "attribute '" + key + "' must be a tensor");
-        return proto::to_moir_tensor(*a->t, g_.base_dir);
-    }
-
-    // ---- building ----
-    /// Adds a moir node named after this ONNX node (plus `suffix`), infers its outputs at once, and
-    /// returns its output `port`.
-    template <class Op>
-    output_ref add(typename Op::attrs a, std::vector<output_ref> inputs, const std::string& suffix = "") {
-        const node_id id = g_.m->add<Op>(std::move(a), std::move(inputs), name() + suffix);
-        g_.m->infer_node(id);
-        return {id, 0};
-    }
-    /// Like add, returning the node id (for multi-output ops).
-    template <class Op>
-    node_id add_node(typename Op::attrs a, std::vector<output_ref> inputs, const std::string& suffix = "") {
-        const node_id id = g_.m->add<Op>(std::move(a), std::move(inputs), name() + suffix);
-        g_.m->infer_node(id);
-        return id;
-    }
-    /// A constant node holding t.
-    output_ref constant(tensor t, const std::string& suffix) {
-        return add<ops::constant>({std::move(t)}, {}, suffix);
-    }
-    /// Binds ONNX output i of this node to r, and gives r's port that tensor name.
-    void set_output(std::size_t i, output_ref r) {
-        if (i >= n_.output.size() || n_.output[i].empty()) return;
-        g_.values[n_.output[i]] = r;
-        auto& names = g_.m->at(r.node).outputs.at(r.port).names;
-        names.push_back(n_.output[i]);
-    }
-    /// Number of outputs the ONNX node lists and uses (non-empty names).
-    std::size_t output_count() const { return n_.output.size(); }
-    bool output_used(std::size_t i) const { return i < n_.output.size() && !n_.output[i].empty(); }
-
-    /// The moir output bound to an ONNX tensor name (materializes initializers on first use).
-    output_ref value(const std::string& tensor_name) {
-        auto it = g_.values.find(tensor_name);
-        if (it != g_.values.end()) return it->second;
-        const auto init = g_.initializers.find(tensor_name);
-        MOIR_CHECK(init != g_.initializers.end(), parse_error, "reads tensor '" + tensor_name + "', which nothing produces");
-        const node_id id =
-            g_.m->add<ops::constant>({proto::to_moir_tensor(*init->second, g_.base_dir)}, {}, tensor_name);
-        g_.m->infer_node(id);
-        g_.m->at(id).outputs[0].names.push_back(tensor_name);
-        g_.values[tensor_name] = {id, 0};
-        return {id, 0};
+        return proto::to_moir_tensor(*a->t, info_->base_dir);
     }
 
 private:
-    graph_state& g_;
-    const proto::node& n_;
+    const graph_info* info_;
+};
+
+/// A converter adds the moir nodes of one ONNX node and binds every ONNX output it produces.
+using converter = frontends::basic_op_table<context>::converter;
+
+/// ONNX op type (per domain; "ai.onnx" and "" are the default domain) -> converter, with the first
+/// opset version it handles. The highest since_version <= the model's opset wins.
+class op_table : public frontends::basic_op_table<context> {
+    using base = frontends::basic_op_table<context>;
+
+public:
+    /// Registers `fn` for op_type from opset `since_version` on. domain "" is the default domain.
+    void add(const std::string& op_type, converter fn, std::int64_t since_version = 1, const std::string& domain = "") {
+        base::add(op_type, std::move(fn), since_version, normalize_domain(domain));
+    }
+    /// The converter of op_type at this opset, or nullptr.
+    const converter* find(const std::string& domain, const std::string& op_type, std::int64_t opset) const {
+        return base::find(normalize_domain(domain), op_type, opset);
+    }
 };
 
 }  // namespace moir::onnx

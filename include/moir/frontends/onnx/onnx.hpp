@@ -2,8 +2,9 @@
 #define MOIR_FRONTENDS_ONNX_ONNX_HPP
 
 // The ONNX frontend: moir::onnx::load(path) reads an .onnx file (ir_version 3+, default-domain
-// opsets 7 to 18, initializers, Constant nodes, raw and typed data, external data next to the
-// model) and returns a moir::model. Opt-in: not included by <moir/moir.hpp>.
+// opsets 1 to 21, initializers, Constant nodes, raw and typed data, external data next to the
+// model) and returns a moir::model; moir::onnx::frontend is its entry in the frontend list
+// (frontends/frontends.hpp).
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/onnx/converter.hpp>
@@ -35,15 +36,17 @@
 // group F frontend includes
 #include <moir/frontends/onnx/ops/recurrent.hpp>
 // group F frontend includes end
+#include <moir/frontends/registry.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
 
-#include <algorithm>  // sort
-#include <map>        // map
-#include <optional>   // optional
-#include <set>        // set
-#include <string>     // string
-#include <vector>     // vector
+#include <array>          // array
+#include <map>            // map
+#include <optional>       // optional
+#include <string>         // string
+#include <string_view>    // string_view
+#include <unordered_map>  // unordered_map
+#include <vector>         // vector
 
 namespace moir::onnx {
 
@@ -91,12 +94,8 @@ const op_table& default_table_impl() {
 /// detail::default_table_impl above.
 inline const op_table& default_table() { return detail::default_table_impl<>(); }
 
-/// How to read a model.
-struct load_options {
-    /// Input shapes by input name; override the shapes the file declares.
-    std::map<std::string, partial_shape> input_shapes;
-    /// Input shapes by position (used for inputs not named in input_shapes).
-    std::vector<partial_shape> input_shapes_by_position;
+/// How to read a model: the common options plus the converter table.
+struct load_options : frontends::load_options {
     /// The converters to use; default_table() when null. Users extend a copy with their own ops.
     const op_table* table = nullptr;
 };
@@ -112,29 +111,31 @@ inline std::string stem_of(const std::string& path) {
     const auto d = f.find_last_of('.');
     return d == std::string::npos || d == 0 ? f : f.substr(0, d);
 }
-inline std::string plural(std::size_t n, const char* word) {
-    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+/// The version of `domain` the model imports (the default domain's opset for "").
+inline std::int64_t version_of(const std::string& domain, std::int64_t opset,
+                               const std::map<std::string, std::int64_t>& domain_opsets) {
+    if (domain.empty()) return opset;
+    const auto it = domain_opsets.find(domain);
+    return it == domain_opsets.end() ? 1 : it->second;
 }
 }  // namespace detail
 
-/// Lists every (domain::)op type of the graph that `table` cannot convert, with counts, or "".
-inline std::string unsupported_ops(const proto::graph& g, std::int64_t opset, const op_table& table,
-                                   const std::map<std::string, std::int64_t>& domain_opsets) {
-    std::map<std::string, std::size_t> missing;
+/// Lists every (domain::)op type of the graph that `table` cannot convert, with counts.
+inline frontends::unsupported_ops unsupported_ops(const proto::graph& g, std::int64_t opset, const op_table& table,
+                                                  const std::map<std::string, std::int64_t>& domain_opsets) {
+    frontends::unsupported_ops missing;
     for (const auto& n : g.node) {
-        const std::string dom = n.domain == "ai.onnx" ? "" : n.domain;
-        const auto it = domain_opsets.find(dom);
-        const std::int64_t v = dom.empty() ? opset : (it == domain_opsets.end() ? 1 : it->second);
-        if (!table.find(dom, n.op_type, v)) missing[(dom.empty() ? "" : dom + "::") + n.op_type]++;
+        const std::string dom = normalize_domain(n.domain);
+        if (!table.find(dom, n.op_type, detail::version_of(dom, opset, domain_opsets)))
+            missing.add((dom.empty() ? "" : dom + "::") + n.op_type);
     }
-    std::string s;
-    for (const auto& [op, count] : missing) s += (s.empty() ? "" : ", ") + op + " (" + detail::plural(count, "node") + ")";
-    return s;
+    return missing;
 }
 
 /// Converts a parsed ONNX model. `source` names the file in errors.
-/// ensures: a validated model; throws moir::unsupported_error listing every unsupported op type with
-/// its node count, or moir::error "<source>: node 'N' (OpType): reason" for the first node that fails.
+/// ensures: a validated model whose outputs carry the graph's output names; throws
+/// moir::unsupported_error listing every unsupported op type with its node count, or moir::error
+/// "<source>: node 'N' (OpType): reason" for the first node that fails.
 inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
     MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
     MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
@@ -142,7 +143,7 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     std::int64_t opset = 0;
     std::map<std::string, std::int64_t> domain_opsets;
     for (const auto& o : pm.opset_import) {
-        const std::string dom = o.domain == "ai.onnx" ? "" : o.domain;
+        const std::string dom = normalize_domain(o.domain);
         domain_opsets[dom] = o.version;
         if (dom.empty()) opset = o.version;
     }
@@ -150,23 +151,27 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
                source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
     const op_table& table = opt.table ? *opt.table : default_table();
     const proto::graph& g = pm.graph;
-    const std::string missing = unsupported_ops(g, opset, table, domain_opsets);
-    MOIR_CHECK(missing.empty(), unsupported_error, source + ": unsupported ONNX ops: " + missing);
+    unsupported_ops(g, opset, table, domain_opsets).check(source, "ONNX");
     MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, source + ": sparse initializers are not supported");
 
     model m;
     m.name = detail::stem_of(source);
-    graph_state st;
-    st.m = &m;
-    st.source = source;
-    st.base_dir = detail::dir_of(source);
-    st.opset = opset;
-    for (const auto& t : g.initializer) st.initializers[t.name] = &t;
+    frontends::graph_builder b(m, source, opt);
+    const graph_info info{detail::dir_of(source), opset};
+    // initializers become Constants on first use
+    std::unordered_map<std::string, const proto::tensor*> initializers;
+    for (const auto& t : g.initializer) initializers[t.name] = &t;
+    b.set_lazy_source([&](const std::string& name) -> std::optional<output_ref> {
+        const auto it = initializers.find(name);
+        if (it == initializers.end()) return std::nullopt;
+        const node_id id = m.add<moir::ops::constant>({proto::to_moir_tensor(*it->second, info.base_dir)}, {}, name);
+        m.infer_node(id);
+        return output_ref{id, 0};
+    });
 
     // Inputs: graph inputs that are not initializers.
-    std::size_t position = 0;
     for (const auto& vi : g.input) {
-        if (st.initializers.count(vi.name)) continue;
+        if (initializers.count(vi.name)) continue;
         const std::string where = source + ": input '" + vi.name + "'";
         MOIR_CHECK(vi.type.kind == proto::type_kind::tensor, unsupported_error, where + " is not a tensor");
         const auto et = proto::to_element_type(vi.type.elem_type);
@@ -176,77 +181,22 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
             shp = partial_shape(std::vector<std::int64_t>{});
             for (const auto& d : vi.type.shape) shp.dims.push_back(d.has_value ? d.value : dynamic_dim);
         }
-        const auto named = opt.input_shapes.find(vi.name);
-        if (named != opt.input_shapes.end()) {
-            shp = named->second;
-        } else if (position < opt.input_shapes_by_position.size()) {
-            shp = opt.input_shapes_by_position[position];
-        }
-        if (named != opt.input_shapes.end() || position < opt.input_shapes_by_position.size()) {
-            // an override must agree with what the file fixes
-            if (vi.type.has_shape && !shp.rank_dynamic) {
-                MOIR_CHECK(shp.rank() == vi.type.shape.size(), shape_error,
-                           where + ": --input_shape " + shp.str() + " has rank " + std::to_string(shp.rank()) +
-                               ", the model's input has rank " + std::to_string(vi.type.shape.size()));
-                for (std::size_t i = 0; i < shp.rank(); ++i)
-                    MOIR_CHECK(!vi.type.shape[i].has_value || shp.dims[i] < 0 || vi.type.shape[i].value == shp.dims[i],
-                               shape_error, where + ": --input_shape " + shp.str() + " conflicts with dim " +
-                                                std::to_string(i) + " = " + std::to_string(vi.type.shape[i].value));
-            }
-        }
-        ++position;
-        const node_id id = m.add<moir::ops::parameter>({*et, shp}, {}, vi.name);
-        m.infer_node(id);
-        m.at(id).outputs[0].names.push_back(vi.name);
-        m.parameters.push_back(id);
-        st.values[vi.name] = {id, 0};
+        b.add_parameter(vi.name, *et, shp);
     }
-    MOIR_CHECK(opt.input_shapes_by_position.size() <= position, error,
-               source + ": " + std::to_string(opt.input_shapes_by_position.size()) + " input shapes given, the model has " +
-                   std::to_string(position) + " inputs");
-    for (const auto& [name, s] : opt.input_shapes) {
-        bool found = false;
-        for (auto p : m.parameters) found = found || m.at(p).name == name;
-        MOIR_CHECK(found, error, source + ": --input_shape names '" + name + "', which is not an input of the model");
-    }
+    b.finish_parameters();
 
-    for (const auto& n : g.node) {
-        const std::string dom = n.domain == "ai.onnx" ? "" : n.domain;
-        const auto dit = domain_opsets.find(dom);
-        const converter* fn = table.find(dom, n.op_type, dom.empty() ? opset : (dit == domain_opsets.end() ? 1 : dit->second));
-        context ctx(st, n);
-        try {
-            (*fn)(ctx);
-        } catch (const std::exception& e) {
-            throw error(source + ": node '" + ctx.name() + "' (" + n.op_type + "): " + e.what());
-        }
-        for (std::size_t i = 0; i < n.output.size(); ++i)
-            MOIR_CHECK(n.output[i].empty() || st.values.count(n.output[i]), error,
-                       source + ": node '" + ctx.name() + "' (" + n.op_type + "): output '" + n.output[i] +
-                           "' was not produced");
-    }
+    std::vector<node_view> views;
+    views.reserve(g.node.size());
+    for (const auto& n : g.node) views.emplace_back(n);
+    frontends::convert_nodes<context>(
+        b, views, [&](const node_view& v) { return context(b, v, info); },
+        [&](context& ctx) {
+            const std::string dom = normalize_domain(ctx.onnx_node().domain);
+            (*table.find(dom, ctx.op_type(), detail::version_of(dom, opset, domain_opsets)))(ctx);
+        });
 
-    for (const auto& vi : g.output) {
-        output_ref src;
-        auto it = st.values.find(vi.name);
-        if (it == st.values.end()) {
-            MOIR_CHECK(st.initializers.count(vi.name), parse_error,
-                       source + ": output '" + vi.name + "' is produced by no node");
-            proto::node dummy;
-            context ctx(st, dummy);
-            src = ctx.value(vi.name);
-        } else {
-            src = it->second;
-        }
-        const node_id r = m.add<moir::ops::result>({}, {src}, vi.name);
-        m.results.push_back(r);
-    }
-    try {
-        m.validate();
-    } catch (const std::exception& e) {
-        throw error(source + ": " + e.what());
-    }
-    m.remove_dead();
+    for (const auto& vi : g.output) b.add_result(vi.name);
+    b.finish();
     return m;
 }
 
@@ -254,6 +204,19 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
 inline model load(const std::string& path, const load_options& opt = {}) {
     return convert(proto::load_model_file(path), path, opt);
 }
+
+/// The ONNX frontend (frontends/registry.hpp's concept): `--framework onnx`, .onnx files.
+struct frontend {
+    static constexpr const char* name = "onnx";
+    static constexpr std::array<const char*, 1> extensions{".onnx"};
+    /// An .onnx file (ONNX files have no magic number: a ModelProto opens with field 1, ir_version).
+    static bool recognizes(const std::string& path, std::string_view) { return frontends::extension_of(path) == ".onnx"; }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return onnx::load(r.input_model, o);
+    }
+};
 
 }  // namespace moir::onnx
 

@@ -1,0 +1,39 @@
+#ifndef MOIR_FRONTENDS_FRONTENDS_HPP
+#define MOIR_FRONTENDS_FRONTENDS_HPP
+
+// moir's frontends, as one compile-time list, and loading a model with whichever fits.
+// Add a frontend: a folder frontends/<name>/ with a struct that models the concept in
+// frontends/registry.hpp, its include below, and one entry in default_frontends.
+
+#include <moir/frontends/ir/ir.hpp>
+#include <moir/frontends/onnx/onnx.hpp>
+#include <moir/frontends/registry.hpp>
+
+namespace moir {
+
+/// Every frontend moir ships, in the order a file is offered to them.
+using default_frontends = type_list<ir::frontend, onnx::frontend>;
+
+/// The registry of default_frontends, built once.
+inline const frontends::frontend_registry& default_registry() {
+    static const frontends::frontend_registry r = frontends::frontend_registry::of<default_frontends>();
+    return r;
+}
+
+/// Loads a model with the frontend r.framework names, else the one that recognizes the file.
+/// ensures: as the frontend's load; throws moir::error for a missing file or an unknown format.
+inline model load_model(const frontends::load_request& r,
+                        const frontends::frontend_registry& registry = default_registry()) {
+    return registry.load(r);
+}
+
+/// Loads `path` with default options.
+inline model load_model(const std::string& path) {
+    frontends::load_request r;
+    r.input_model = path;
+    return load_model(r);
+}
+
+}  // namespace moir
+
+#endif  // MOIR_FRONTENDS_FRONTENDS_HPP
