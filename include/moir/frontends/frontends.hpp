@@ -8,12 +8,13 @@
 #include <moir/frontends/ir/ir.hpp>
 #include <moir/frontends/onnx/onnx.hpp>
 #include <moir/frontends/registry.hpp>
+#include <moir/frontends/tensorflow/tensorflow.hpp>
 #include <moir/frontends/tflite/tflite.hpp>
 
 namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
-using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend>;
+using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {

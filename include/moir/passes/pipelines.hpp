@@ -15,11 +15,13 @@
 #include <moir/passes/fusions/matmul.hpp>
 #include <moir/passes/pipeline.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
+#include <moir/passes/transpose_sinking.hpp>
 
 namespace moir::passes {
 
-/// Freezing and clean-up: no-op removal and constant/shape folding.
-using declutter = pass_list<eliminate_noops, fold_constants>;
+/// Freezing and clean-up: no-op removal, constant/shape folding, and layout Transposes sunk and
+/// merged away (those a channels-last frontend writes around NCHW layers).
+using declutter = pass_list<eliminate_noops, fold_constants, sink_transposes, merge_transposes>;
 /// The activation fusions (decomposed HSwish, HSigmoid, Swish, Gelu, SoftPlus, Mish). They run before
 /// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
 using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,

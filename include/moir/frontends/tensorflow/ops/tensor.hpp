@@ -1,0 +1,293 @@
+#ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
+
+// TF's data-movement and shape ops: Const, Identity (and the other pass-through ops), Reshape,
+// Squeeze, ExpandDims, ConcatV2, Pack, Unpack, Transpose, StridedSlice (every mask), Slice,
+// Pad / PadV2 / MirrorPad, Tile, GatherV2, Shape, Fill, BroadcastTo, ZerosLike, Range, Split,
+// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor.
+
+#include <moir/frontends/tensorflow/converter.hpp>
+#include <moir/ops/broadcast.hpp>
+#include <moir/ops/concat.hpp>
+#include <moir/ops/convert.hpp>
+#include <moir/ops/depth_to_space.hpp>
+#include <moir/ops/gather.hpp>
+#include <moir/ops/interpolate.hpp>
+#include <moir/ops/pad.hpp>
+#include <moir/ops/range.hpp>
+#include <moir/ops/reshape.hpp>
+#include <moir/ops/shape_of.hpp>
+#include <moir/ops/slice.hpp>
+#include <moir/ops/split.hpp>
+#include <moir/ops/squeeze.hpp>
+#include <moir/ops/tile.hpp>
+#include <moir/ops/transpose.hpp>
+#include <moir/ops/unsqueeze.hpp>
+#include <moir/ops/variadic_split.hpp>
+
+#include <cstdint>  // int64_t
+#include <limits>   // numeric_limits
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+/// The static rank of input i. ensures: an error when it is unknown.
+inline std::size_t known_rank(context& c, std::size_t i) {
+    const auto& s = c.input_port(i).shape;
+    MOIR_CHECK(!s.rank_dynamic, unsupported_error, "input " + std::to_string(i) + " has an unknown rank");
+    return s.rank();
+}
+
+/// StridedSlice(x, begin, end, strides) with begin/end/ellipsis/new_axis/shrink_axis masks:
+/// one Slice over the input axes, then a Reshape to the output's rank (shrunk axes dropped, new
+/// axes of size 1 inserted).
+inline void convert_strided_slice(context& c) {
+    const std::size_t rank = known_rank(c, 0);
+    const auto begin = c.const_ints(1, "begin");
+    const auto end = c.const_ints(2, "end");
+    const auto strides = c.const_ints(3, "strides");
+    const std::size_t n = begin.size();
+    MOIR_CHECK(end.size() == n && strides.size() == n, error, "begin, end and strides differ in length");
+    const auto mask = [&](const char* key) { return c.attr<std::int64_t>(key, 0); };
+    const std::int64_t begin_mask = mask("begin_mask"), end_mask = mask("end_mask"), ellipsis = mask("ellipsis_mask"),
+                       new_axis = mask("new_axis_mask"), shrink = mask("shrink_axis_mask");
+    const auto bit = [](std::int64_t m, std::size_t i) { return ((m >> i) & 1) != 0; };
+    // input axes the spec consumes outside the ellipsis
+    std::size_t consumed = 0;
+    bool has_ellipsis = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (bit(ellipsis, i)) {
+            MOIR_CHECK(!has_ellipsis, error, "more than one ellipsis");
+            has_ellipsis = true;
+        } else if (!bit(new_axis, i)) {
+            ++consumed;
+        }
+    }
+    MOIR_CHECK(consumed <= rank, error, "the slice spec indexes " + std::to_string(consumed) + " axes of a rank-" +
+                                            std::to_string(rank) + " tensor");
+    constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t small = std::numeric_limits<std::int64_t>::min();
+    std::vector<std::int64_t> starts, stops, steps, axes;
+    std::vector<std::int64_t> out_dims;  // -2: an input axis kept (filled from the shape), 1: a new axis
+    std::vector<std::int64_t> kept_axes;
+    std::size_t axis = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (bit(ellipsis, i)) {
+            const std::size_t cover = rank - consumed;
+            for (std::size_t k = 0; k < cover; ++k, ++axis) {
+                out_dims.push_back(-2);
+                kept_axes.push_back(static_cast<std::int64_t>(axis));
+            }
+            continue;
+        }
+        if (bit(new_axis, i)) {
+            out_dims.push_back(1);
+            kept_axes.push_back(-1);
+            continue;
+        }
+        const std::int64_t st = strides[i];
+        MOIR_CHECK(st != 0, error, "a stride is 0");
+        std::int64_t b = begin[i], e = end[i];
+        if (bit(shrink, i)) {
+            starts.push_back(b);
+            stops.push_back(b == -1 ? big : b + 1);
+            steps.push_back(1);
+        } else {
+            if (bit(begin_mask, i)) b = st > 0 ? 0 : big;
+            if (bit(end_mask, i)) e = st > 0 ? big : small;
+            starts.push_back(b);
+            stops.push_back(e);
+            steps.push_back(st);
+            out_dims.push_back(-2);
+            kept_axes.push_back(static_cast<std::int64_t>(axis));
+        }
+        axes.push_back(static_cast<std::int64_t>(axis));
+        ++axis;
+    }
+    // axes after the spec (no ellipsis) stay whole
+    for (; axis < rank; ++axis) {
+        out_dims.push_back(-2);
+        kept_axes.push_back(static_cast<std::int64_t>(axis));
+    }
+    output_ref y = c.input(0);
+    if (!starts.empty())
+        y = c.add<ops::slice>({}, {y, c.constant_i64(starts, "/start"), c.constant_i64(stops, "/stop"),
+                                   c.constant_i64(steps, "/step"), c.constant_i64(axes, "/axes")},
+                              "/slice");
+    const partial_shape& s = c.model().port(y).shape;
+    bool reshape = out_dims.size() != rank;
+    std::vector<std::int64_t> target;
+    std::size_t dynamic = 0;
+    for (std::size_t k = 0; k < out_dims.size(); ++k) {
+        if (out_dims[k] == 1) {
+            target.push_back(1);
+        } else {
+            const std::int64_t d = s.dims[static_cast<std::size_t>(kept_axes[k])];
+            if (d < 0) ++dynamic;
+            target.push_back(d < 0 ? -1 : d);
+        }
+    }
+    for (std::size_t k = 0, a = 0; k < out_dims.size(); ++k)
+        if (out_dims[k] != 1 && kept_axes[k] != static_cast<std::int64_t>(a++)) reshape = true;
+    if (bit(new_axis, 0) || new_axis || shrink) reshape = true;
+    if (reshape) {
+        MOIR_CHECK(dynamic <= 1, unsupported_error, "StridedSlice with new or shrunk axes needs static dims");
+        y = c.add<ops::reshape>({false}, {y, c.constant_i64(target, "/shape")});
+    }
+    c.set_output(0, y);
+}
+
+/// ResizeBilinear / ResizeNearestNeighbor(images NHWC, size [h, w]): Interpolate over axes 1, 2.
+inline void convert_resize(context& c, bool linear) {
+    const bool align = c.attr<bool>("align_corners", false);
+    const bool half = c.attr<bool>("half_pixel_centers", false);
+    ops::interpolate::attrs a;
+    a.shape_calculation_mode = ops::shape_calculation_mode::sizes;
+    using ct = ops::coordinate_transformation_mode;
+    if (linear) {
+        a.mode = ops::interpolate_mode::linear_onnx;
+        a.coordinate_transformation_mode = align ? ct::align_corners : half ? ct::half_pixel : ct::asymmetric;
+    } else {
+        a.mode = ops::interpolate_mode::nearest;
+        a.coordinate_transformation_mode = align ? ct::align_corners : half ? ct::tf_half_pixel_for_nn : ct::asymmetric;
+        a.nearest_mode = align ? ops::nearest_mode::round_prefer_ceil : ops::nearest_mode::floor;
+    }
+    const auto sizes = c.const_ints(1, "size");
+    c.set_output(0, c.add<ops::interpolate>(a, {c.input(0), c.constant_i64(sizes, "/sizes"), c.constant_i64({1, 2}, "/axes")}));
+}
+
+/// Pad / PadV2 / MirrorPad(x, paddings [rank, 2] [, constant]).
+inline void convert_pad(context& c, ops::pad_mode mode) {
+    const auto p = c.const_ints(1, "paddings");
+    MOIR_CHECK(p.size() % 2 == 0, error, "paddings must have shape [rank, 2]");
+    std::vector<std::int64_t> b, e;
+    for (std::size_t i = 0; i < p.size(); i += 2) {
+        b.push_back(p[i]);
+        e.push_back(p[i + 1]);
+    }
+    std::vector<output_ref> in{c.input(0), c.constant_i64(b, "/pads_begin"), c.constant_i64(e, "/pads_end")};
+    if (mode == ops::pad_mode::constant && c.has_input(2)) in.push_back(c.input(2));
+    c.set_output(0, c.add<ops::pad>({mode}, in));
+}
+}  // namespace detail
+
+/// Registers the data-movement converters.
+inline void register_tensor(op_table& t) {
+    t.add("Const", [](context& c) {
+        const auto& w = c.graph_def_().weights;
+        const auto it = w.find(c.name());
+        if (it != w.end()) {
+            c.set_output(0, c.constant(it->second, ""));
+        } else {
+            const attr_value* v = c.node().def().find_attr("value");
+            MOIR_CHECK(v && v->k == attr_value::kind::tensor, parse_error, "the constant has no value");
+            c.set_output(0, c.constant(to_moir_tensor(v->tensor, "value"), ""));
+        }
+    });
+    const converter pass = [](context& c) { c.set_output(0, c.input(0)); };
+    for (const char* op : {"Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape",
+                           "PlaceholderWithDefault"})
+        t.add(op, pass);
+    t.add("IdentityN", [](context& c) {
+        for (std::size_t i = 0; i < c.input_count(); ++i) c.set_output(i, c.input(i));
+    });
+    t.add("NoOp", [](context&) {});
+    t.add("Reshape", [](context& c) { c.set_output(0, c.add<ops::reshape>({false}, {c.input(0), c.input(1)})); });
+    t.add("Squeeze", [](context& c) {
+        const auto dims = c.attr<std::vector<std::int64_t>>("squeeze_dims", {});
+        if (dims.empty()) c.set_output(0, c.add<ops::squeeze>({}, {c.input(0)}));
+        else c.set_output(0, c.add<ops::squeeze>({}, {c.input(0), c.constant_i64(dims, "/axes")}));
+    });
+    t.add("ExpandDims", [](context& c) { c.set_output(0, c.add<ops::unsqueeze>({}, {c.input(0), c.input(1)})); });
+    t.add("ConcatV2", [](context& c) {
+        const std::size_t n = c.input_count() - 1;
+        const auto axis = c.const_ints(n, "axis");
+        MOIR_CHECK(axis.size() == 1, error, "the axis must be a scalar");
+        std::vector<output_ref> in;
+        for (std::size_t i = 0; i < n; ++i) in.push_back(c.input(i));
+        c.set_output(0, c.add<ops::concat>({axis[0]}, in));
+    });
+    t.add("Pack", [](context& c) {
+        const std::int64_t axis = c.attr<std::int64_t>("axis", 0);
+        std::vector<output_ref> in;
+        auto ax = c.constant_i64({axis}, "/axis");
+        for (std::size_t i = 0; i < c.input_count(); ++i)
+            in.push_back(c.add<ops::unsqueeze>({}, {c.input(i), ax}, "/unsqueeze" + std::to_string(i)));
+        c.set_output(0, c.add<ops::concat>({axis}, in));
+    });
+    t.add("Unpack", [](context& c) {
+        const std::int64_t axis = c.attr<std::int64_t>("axis", 0);
+        const std::int64_t num = c.require_attr<std::int64_t>("num");
+        const node_id s = c.add_node<ops::split>({num}, {c.input(0), c.constant(tensor::scalar<std::int64_t>(axis), "/axis")}, "/split");
+        auto ax = c.constant_i64({axis}, "/squeeze_axis");
+        for (std::int64_t i = 0; i < num; ++i)
+            if (c.output_used(static_cast<std::size_t>(i)))
+                c.set_output(static_cast<std::size_t>(i),
+                             c.add<ops::squeeze>({}, {{s, static_cast<std::size_t>(i)}, ax}, "/squeeze" + std::to_string(i)));
+    });
+    t.add("Transpose", [](context& c) { c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.input(1)})); });
+    t.add("StridedSlice", detail::convert_strided_slice);
+    t.add("Slice", [](context& c) {  // begin, size (-1: to the end)
+        const auto b = c.const_ints(1, "begin");
+        const auto sz = c.const_ints(2, "size");
+        std::vector<std::int64_t> e, st(b.size(), 1), ax;
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            e.push_back(sz[i] < 0 ? std::numeric_limits<std::int64_t>::max() : b[i] + sz[i]);
+            ax.push_back(static_cast<std::int64_t>(i));
+        }
+        c.set_output(0, c.add<ops::slice>({}, {c.input(0), c.constant_i64(b, "/start"), c.constant_i64(e, "/stop"),
+                                               c.constant_i64(st, "/step"), c.constant_i64(ax, "/axes")}));
+    });
+    t.add("Pad", [](context& c) { detail::convert_pad(c, ops::pad_mode::constant); });
+    t.add("PadV2", [](context& c) { detail::convert_pad(c, ops::pad_mode::constant); });
+    t.add("MirrorPad", [](context& c) {
+        const std::string m = c.require_attr<std::string>("mode");
+        MOIR_CHECK(m == "REFLECT" || m == "SYMMETRIC", unsupported_error, "MirrorPad mode '" + m + "' is not supported");
+        detail::convert_pad(c, m == "REFLECT" ? ops::pad_mode::reflect : ops::pad_mode::symmetric);
+    });
+    t.add("Tile", [](context& c) { c.set_output(0, c.add<ops::tile>({}, {c.input(0), c.input(1)})); });
+    t.add("GatherV2", [](context& c) {
+        c.set_output(0, c.add<ops::gather>({c.attr<std::int64_t>("batch_dims", 0)}, {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("Shape", [](context& c) {
+        c.set_output(0, c.add<ops::shape_of>({c.attr<element_type>("out_type", element_type::i32)}, {c.input(0)}));
+    });
+    t.add("Fill", [](context& c) {
+        c.set_output(0, c.add<ops::broadcast>({ops::broadcast_mode::numpy}, {c.input(1), c.input(0)}));
+    });
+    t.add("BroadcastTo", [](context& c) {
+        c.set_output(0, c.add<ops::broadcast>({ops::broadcast_mode::numpy}, {c.input(0), c.input(1)}));
+    });
+    t.add("ZerosLike", [](context& c) {
+        auto s = c.add<ops::shape_of>({element_type::i64}, {c.input(0)}, "/shape");
+        c.set_output(0, c.add<ops::broadcast>({ops::broadcast_mode::numpy}, {c.scalar(c.input_port(0).type, 0.0, "/zero"), s}));
+    });
+    t.add("Range", [](context& c) {
+        c.set_output(0, c.add<ops::range>({c.attr<element_type>("Tidx", c.input_port(0).type)},
+                                          {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("Split", [](context& c) {  // (axis, value)
+        const std::int64_t num = c.require_attr<std::int64_t>("num_split");
+        const node_id s = c.add_node<ops::split>({num}, {c.input(1), c.input(0)});
+        for (std::int64_t i = 0; i < num; ++i) c.set_output(static_cast<std::size_t>(i), {s, static_cast<std::size_t>(i)});
+    });
+    t.add("SplitV", [](context& c) {  // (value, size_splits, axis)
+        const node_id s = c.add_node<ops::variadic_split>({}, {c.input(0), c.input(2), c.input(1)});
+        for (std::size_t i = 0; i < c.model().at(s).outputs.size(); ++i) c.set_output(i, {s, i});
+    });
+    t.add("DepthToSpace", [](context& c) {
+        const bool nhwc = c.nhwc();
+        output_ref x = nhwc ? c.to_nchw(c.input(0)) : c.input(0);
+        output_ref y = c.add<ops::depth_to_space>(
+            {ops::depth_space_mode::blocks_first, c.require_attr<std::int64_t>("block_size")}, {x}, "/d2s");
+        c.set_output(0, nhwc ? c.to_nhwc(y) : y);
+    });
+    t.add("ResizeBilinear", [](context& c) { detail::convert_resize(c, true); });
+    t.add("ResizeNearestNeighbor", [](context& c) { detail::convert_resize(c, false); });
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
