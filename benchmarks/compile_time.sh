@@ -102,7 +102,7 @@ if [ $run = 1 ]; then
     for c in $cases; do
         case "$c" in
             hello*) echo "== $c: $("$out/$c")" ;;
-            convert*) echo "== $c:"; "$out/$c" "$model" 1 192 | sed 's/^/   /' ;;
+            convert*) echo "== $c:"; "$out/$c" "$model" 1 48 192 | sed 's/^/   /' ;;
         esac
     done
 fi

@@ -19,6 +19,9 @@
 
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
+#include <moir/kernels/arch.hpp>
+#include <moir/kernels/simd/int8_table.hpp>
+#include <moir/kernels/simd/table.hpp>
 #include <moir/ops/opset.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
@@ -30,11 +33,15 @@ static_assert(moir::detail::table_parts >= 1 && moir::detail::table_parts <= 16,
     EXTERN template void detail::fill_reference_table<opsets::all, K>(detail::reference_map&);          \
     EXTERN template void ir::detail::fill_writer_table<opsets::all, K>(ir::detail::writer_map&);        \
     EXTERN template void ir::detail::fill_reader_table<opsets::all, K>(ir::detail::reader_map&);
-// The tables' entry points.
+// The tables' entry points, and the fast kernels of the baseline arch (arch::reference: the plan's
+// kernels where no wider arch is compiled in or available; the wider arches are instantiated in
+// TUs of their own, runtime/instantiate.hpp).
 #define MOIR_DETAIL_TABLE_ENTRIES(EXTERN)                                                                  \
     EXTERN template const detail::reference_map& detail::reference_table<opsets::all>();               \
     EXTERN template const ir::detail::writer_map& ir::detail::writer_table<opsets::all>();             \
-    EXTERN template const ir::detail::reader_map& ir::detail::reader_table<opsets::all>();
+    EXTERN template const ir::detail::reader_map& ir::detail::reader_table<opsets::all>();             \
+    EXTERN template const kernels::simd::fp32_kernel_table& kernels::simd::fp32_table<arch::reference>(); \
+    EXTERN template const kernels::simd::int8_kernel_table& kernels::simd::int8_table<arch::reference>();
 
 namespace moir {
 #if defined(MOIR_INSTANTIATE_TEMPLATES)
