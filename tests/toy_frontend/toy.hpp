@@ -72,7 +72,7 @@ struct frontend {
     static bool recognizes(const std::string&, std::string_view head) { return head.rfind("# toy", 0) == 0; }
     static moir::model load(const moir::frontends::load_request& r) {
         std::ifstream f(r.input_model);
-        MOIR_CHECK(f, moir::error, "cannot open " + r.input_model);
+        MOIR_CHECK(f, error, "cannot open " + r.input_model);
         std::vector<node> nodes, inputs;
         std::vector<std::string> outputs;
         std::string text;
@@ -82,7 +82,7 @@ struct frontend {
             n.line = line;
             if (!(words >> n.op)) continue;
             for (std::string w; words >> w;) n.words.push_back(w);
-            MOIR_CHECK(!n.words.empty(), moir::parse_error,
+            MOIR_CHECK(!n.words.empty(), parse_error,
                        r.input_model + ":" + std::to_string(line) + ": '" + n.op + "' needs a name");
             if (n.op == "input") inputs.push_back(n);
             else if (n.op == "output") outputs.push_back(n.words[0]);

@@ -265,7 +265,7 @@ TEST_CASE("the opset-wide tables are built in slices that together hold every op
     };
     moir::detail::for_each_table_part(visit_part);
     CHECK(std::count(seen.begin(), seen.end(), std::size_t{1}) == static_cast<std::ptrdiff_t>(all::size));
-    // the tables compiled in slices (tools/prebuilt/tables_*.cpp) hold the whole opset
+    // the tables compiled in slices (moir::compiled, cmake/compiled/tables.cpp.in) hold the whole opset
     CHECK(moir::detail::reference_table<all>().size() == all::size);
     CHECK(moir::ir::detail::writer_table<all>().size() == all::size);
     std::size_t read = 0;
