@@ -390,3 +390,22 @@ TEST_CASE("thread counts above moir's limit are a clear error (was -t 100000 run
     opt.threads = 100000;
     expect_error<moir::error>([&] { moir::runtime::plan p(m, opt); }, {"limit of 256"});
 }
+
+// ---------------------------------------------------------------- fuzz findings
+
+TEST_CASE("fuzz findings (tests/data/fuzz/*.onnx) give a clean moir::error") {
+    // onnx_conv_transpose_rank.onnx: a ConvTranspose with SAME padding whose data has fewer axes than
+    // its weights read dims past the end (heap-buffer-overflow in frontends/onnx/ops/nn.hpp)
+    const std::string dir = std::string(MOIR_TEST_DATA_DIR) + "/fuzz";
+    std::size_t seen = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() != ".onnx") continue;
+        ++seen;
+        const std::string bytes = read_bytes(e.path().string());
+        CHECK_THROWS_AS(moir::onnx::convert(moir::onnx::proto::parse_model(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                                                            bytes.size(), e.path().string()),
+                                            "/nonexistent-moir-fuzz/x.onnx"),
+                        moir::error);
+    }
+    CHECK(seen >= 1);
+}

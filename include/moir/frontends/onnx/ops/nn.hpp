@@ -134,6 +134,13 @@ inline void conv_transpose(context& c) {
         w.auto_pad == moir::ops::pad_type::same_lower) {
         // ONNX derives the pads from the requested output size
         const std::size_t off = output_shape.size() > k ? output_shape.size() - k : 0;
+        // ranks checked before any dim is read (a corrupt file may give fewer)
+        MOIR_CHECK(output_shape.empty() || output_shape.size() >= k, parse_error,
+                   "output_shape has " + std::to_string(output_shape.size()) + " values for " + std::to_string(k) +
+                       " spatial axes");
+        MOIR_CHECK((xs.rank_dynamic || xs.dims.size() == k + 2) && ws.size() == k + 2, unsupported_error,
+                   "ConvTranspose with output_shape or SAME padding needs data and weights of rank " +
+                       std::to_string(k + 2) + " with static spatial dims");
         for (std::size_t i = 0; i < k; ++i) {
             const std::int64_t in = xs.rank_dynamic ? -1 : xs.dims[i + 2];
             MOIR_CHECK(in >= 0 && ws[i + 2] >= 0, unsupported_error,
