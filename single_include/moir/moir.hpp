@@ -2681,6 +2681,13 @@ inline void decode_field(const xml::element& data, std::string_view name, void* 
 template <class Attrs>
 void decode_attrs(const xml::element* data, Attrs& out, const std::string& where) {
     if constexpr (detail::check_attrs<Attrs>()) {
+        // the values that are there first (a malformed one is the more specific error), then the
+        // required ones that are not
+        if (data)
+            boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
+                using field_type = std::remove_reference_t<decltype(field)>;
+                detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
+            });
         if constexpr (detail::has_ir_required<Attrs>::value) {
             std::string missing;
             for (const std::string_view k : Attrs::ir_required)
@@ -2689,11 +2696,6 @@ void decode_attrs(const xml::element* data, Attrs& out, const std::string& where
                        where + ": required attribute" + (missing.find(',') != std::string::npos ? "s " : " ") + missing +
                            " missing from <data>");
         }
-        if (!data) return;
-        boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
-            using field_type = std::remove_reference_t<decltype(field)>;
-            detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
-        });
     }
 }
 
@@ -22204,6 +22206,13 @@ inline void conv_transpose(context& c) {
         w.auto_pad == moir::ops::pad_type::same_lower) {
         // ONNX derives the pads from the requested output size
         const std::size_t off = output_shape.size() > k ? output_shape.size() - k : 0;
+        // ranks checked before any dim is read (a corrupt file may give fewer)
+        MOIR_CHECK(output_shape.empty() || output_shape.size() >= k, parse_error,
+                   "output_shape has " + std::to_string(output_shape.size()) + " values for " + std::to_string(k) +
+                       " spatial axes");
+        MOIR_CHECK((xs.rank_dynamic || xs.dims.size() == k + 2) && ws.size() == k + 2, unsupported_error,
+                   "ConvTranspose with output_shape or SAME padding needs data and weights of rank " +
+                       std::to_string(k + 2) + " with static spatial dims");
         for (std::size_t i = 0; i < k; ++i) {
             const std::int64_t in = xs.rank_dynamic ? -1 : xs.dims[i + 2];
             MOIR_CHECK(in >= 0 && ws[i + 2] >= 0, unsupported_error,
@@ -32642,10 +32651,12 @@ inline preprocess_report apply_preprocessing(model& m, const std::vector<input_p
                 MOIR_CHECK(std::isfinite(x) && std::fabs(x) <= largest, error,
                            where + ": " + what + " value " + detail::number_text(x) + " is not a finite " +
                                std::string(ir_name(type)) + " number");
-                if (std::string(what) == "scale")
-                    MOIR_CHECK(x != 0.0 && std::fabs(1.0 / x) <= largest, error,
+                if (std::string(what) == "scale") {
+                    MOIR_CHECK(x != 0.0, error, where + ": a scale value is 0");
+                    MOIR_CHECK(std::fabs(1.0 / x) <= largest, error,
                                where + ": scale value " + detail::number_text(x) +
-                                   (x == 0.0 ? std::string(" is 0") : " is too small (1/scale is not a finite number)"));
+                                   " is too small (1/scale is not a finite number)");
+                }
             }
         };
         if (!s.mean.empty()) {
@@ -32665,7 +32676,6 @@ inline preprocess_report apply_preprocessing(model& m, const std::vector<input_p
             std::vector<double> inv;
             bool one = true;
             for (double v : s.scale) {
-                MOIR_CHECK(v != 0.0, error, where + ": a scale value is 0");
                 inv.push_back(1.0 / v);
                 one = one && v == 1.0;
             }

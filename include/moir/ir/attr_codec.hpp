@@ -478,6 +478,13 @@ inline void decode_field(const xml::element& data, std::string_view name, void* 
 template <class Attrs>
 void decode_attrs(const xml::element* data, Attrs& out, const std::string& where) {
     if constexpr (detail::check_attrs<Attrs>()) {
+        // the values that are there first (a malformed one is the more specific error), then the
+        // required ones that are not
+        if (data)
+            boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
+                using field_type = std::remove_reference_t<decltype(field)>;
+                detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
+            });
         if constexpr (detail::has_ir_required<Attrs>::value) {
             std::string missing;
             for (const std::string_view k : Attrs::ir_required)
@@ -486,11 +493,6 @@ void decode_attrs(const xml::element* data, Attrs& out, const std::string& where
                        where + ": required attribute" + (missing.find(',') != std::string::npos ? "s " : " ") + missing +
                            " missing from <data>");
         }
-        if (!data) return;
-        boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
-            using field_type = std::remove_reference_t<decltype(field)>;
-            detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
-        });
     }
 }
 

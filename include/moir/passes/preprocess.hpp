@@ -215,10 +215,12 @@ inline preprocess_report apply_preprocessing(model& m, const std::vector<input_p
                 MOIR_CHECK(std::isfinite(x) && std::fabs(x) <= largest, error,
                            where + ": " + what + " value " + detail::number_text(x) + " is not a finite " +
                                std::string(ir_name(type)) + " number");
-                if (std::string(what) == "scale")
-                    MOIR_CHECK(x != 0.0 && std::fabs(1.0 / x) <= largest, error,
+                if (std::string(what) == "scale") {
+                    MOIR_CHECK(x != 0.0, error, where + ": a scale value is 0");
+                    MOIR_CHECK(std::fabs(1.0 / x) <= largest, error,
                                where + ": scale value " + detail::number_text(x) +
-                                   (x == 0.0 ? std::string(" is 0") : " is too small (1/scale is not a finite number)"));
+                                   " is too small (1/scale is not a finite number)");
+                }
             }
         };
         if (!s.mean.empty()) {
@@ -238,7 +240,6 @@ inline preprocess_report apply_preprocessing(model& m, const std::vector<input_p
             std::vector<double> inv;
             bool one = true;
             for (double v : s.scale) {
-                MOIR_CHECK(v != 0.0, error, where + ": a scale value is 0");
                 inv.push_back(1.0 / v);
                 one = one && v == 1.0;
             }
