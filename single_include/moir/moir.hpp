@@ -25976,11 +25976,11 @@ inline void convert_conv(context& c, conv_kind kind, bool fused) {
 inline void convert_conv_backprop(context& c) {
     const bool nhwc = c.nhwc();
     const std::size_t rank = 4;
-    const auto sizes = c.const_ints(0, "input_sizes");
-    MOIR_CHECK(sizes.size() == rank, error, "input_sizes must have 4 values");
     output_ref x = c.input(2);
+    const partial_shape xs = c.input_port(2).shape;
     if (nhwc) x = c.to_nchw(x, rank);
-    const tensor w = permuted(c.require_const(1, "the filter"), {3, 2, 0, 1});
+    const tensor f = c.require_const(1, "the filter");
+    const tensor w = permuted(f, {3, 2, 0, 1});
     ops::detail::convolution_backprop_attrs a;
     a.strides = spatial_of(c, "strides", rank, nhwc);
     a.dilations = spatial_of(c, "dilations", rank, nhwc);
@@ -25988,8 +25988,22 @@ inline void convert_conv_backprop(context& c) {
     a.auto_pad = p.type;
     a.pads_begin = p.begin;
     a.pads_end = p.end;
-    std::vector<std::int64_t> spatial = nhwc ? std::vector<std::int64_t>{sizes[1], sizes[2]}
-                                             : std::vector<std::int64_t>{sizes[2], sizes[3]};
+    std::vector<std::int64_t> spatial;
+    if (const auto sizes_t = c.const_input(0)) {
+        const auto sizes = sizes_t->to_vector<std::int64_t>();
+        MOIR_CHECK(sizes.size() == rank, error, "input_sizes must have 4 values");
+        spatial = nhwc ? std::vector<std::int64_t>{sizes[1], sizes[2]} : std::vector<std::int64_t>{sizes[2], sizes[3]};
+    } else {
+        // input_sizes computed in the graph (Shape -> StridedSlice -> Pack): the size TF's padding
+        // gives for the static data shape (SAME: in * stride; VALID: (in - 1) * stride + window)
+        MOIR_CHECK(xs.is_static() && p.type != ops::pad_type::explicit_, unsupported_error,
+                   "input_sizes must be a constant (or the data shape static with SAME/VALID padding)");
+        for (std::size_t i = 0; i < 2; ++i) {
+            const std::int64_t in = xs.dims[nhwc ? i + 1 : i + 2];
+            const std::int64_t k = (f.dims()[i] - 1) * a.dilations[i] + 1;
+            spatial.push_back(p.type == ops::pad_type::same_upper ? in * a.strides[i] : (in - 1) * a.strides[i] + k);
+        }
+    }
     output_ref y;
     if (p.type == ops::pad_type::explicit_) {
         y = c.add<ops::convolution_backprop_data>(a, {x, c.constant(w, "/weights")}, "/deconv");
@@ -26367,6 +26381,12 @@ inline void register_tensor(op_table& t) {
     t.add("Tile", [](context& c) { c.set_output(0, c.add<ops::tile>({}, {c.input(0), c.input(1)})); });
     t.add("GatherV2", [](context& c) {
         c.set_output(0, c.add<ops::gather>({c.attr<std::int64_t>("batch_dims", 0)}, {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("GatherNd", [](context& c) { c.set_output(0, c.add<ops::gather_nd>({0}, {c.input(0), c.input(1)})); });
+    t.add("Size", [](context& c) {
+        const element_type et = c.attr<element_type>("out_type", element_type::i32);
+        auto s = c.add<ops::shape_of>({et}, {c.input(0)}, "/shape");
+        c.set_output(0, c.add<ops::reduce_prod>({false}, {s, c.constant_i64({0}, "/axis")}));
     });
     t.add("Shape", [](context& c) {
         c.set_output(0, c.add<ops::shape_of>({c.attr<element_type>("out_type", element_type::i32)}, {c.input(0)}));

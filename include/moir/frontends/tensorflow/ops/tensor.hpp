@@ -12,9 +12,11 @@
 #include <moir/ops/convert.hpp>
 #include <moir/ops/depth_to_space.hpp>
 #include <moir/ops/gather.hpp>
+#include <moir/ops/gather_nd.hpp>
 #include <moir/ops/interpolate.hpp>
 #include <moir/ops/pad.hpp>
 #include <moir/ops/range.hpp>
+#include <moir/ops/reduce_prod.hpp>
 #include <moir/ops/reshape.hpp>
 #include <moir/ops/shape_of.hpp>
 #include <moir/ops/slice.hpp>
@@ -250,6 +252,12 @@ inline void register_tensor(op_table& t) {
     t.add("Tile", [](context& c) { c.set_output(0, c.add<ops::tile>({}, {c.input(0), c.input(1)})); });
     t.add("GatherV2", [](context& c) {
         c.set_output(0, c.add<ops::gather>({c.attr<std::int64_t>("batch_dims", 0)}, {c.input(0), c.input(1), c.input(2)}));
+    });
+    t.add("GatherNd", [](context& c) { c.set_output(0, c.add<ops::gather_nd>({0}, {c.input(0), c.input(1)})); });
+    t.add("Size", [](context& c) {
+        const element_type et = c.attr<element_type>("out_type", element_type::i32);
+        auto s = c.add<ops::shape_of>({et}, {c.input(0)}, "/shape");
+        c.set_output(0, c.add<ops::reduce_prod>({false}, {s, c.constant_i64({0}, "/axis")}));
     });
     t.add("Shape", [](context& c) {
         c.set_output(0, c.add<ops::shape_of>({c.attr<element_type>("out_type", element_type::i32)}, {c.input(0)}));
