@@ -55,7 +55,7 @@ ZOO = {
     "oww-timer": (os.path.join(OWW, "timer_v0.1.onnx"), "same", None),
     # the TFLite forms, against their ONNX twins
     "tflite-oww-embedding": (os.path.join(OWW, "embedding_model.tflite"), os.path.join(OWW, "embedding_model.onnx"),
-                             {"input_1": [1, 76, 32, 1]}),
+                             None),
     "tflite-oww-melspectrogram": (os.path.join(OWW, "melspectrogram.tflite"), os.path.join(OWW, "melspectrogram.onnx"),
                                   {"": [1, 1280]}),  # "": by position
     "tflite-blazeface-short": (os.path.join(MP, "face_detection", "face_detection_short_range.tflite"),
