@@ -13324,6 +13324,8 @@ struct reference_kernel<ops::lstm_sequence_v0> {
 //   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
 //   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
 //   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
+//   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo; hi: a following
+//                                             Maximum with a scalar, or -inf)
 
 #ifndef MOIR_KERNELS_SIMD_VEC_HPP
 #define MOIR_KERNELS_SIMD_VEC_HPP
@@ -13444,11 +13446,12 @@ struct vec<arch::reference> {
 namespace moir::kernels::simd {
 
 /// The run-time spelling of an activation.
-enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish };
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish, leaky };
 
 /// What a kernel adds and applies to its output before storing it.
 /// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
-/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range.
+/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range;
+/// for leaky, the slope and the floor.
 struct epilogue {
     activation act = activation::none;
     const float* bias = nullptr;
@@ -13492,6 +13495,12 @@ struct swish {
     template <class V, class R>
     static R apply(const R& x, const epilogue&) { return x / (V::set1(1.0f) + V::exp(V::zero() - x)); }
 };
+struct leaky {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) {
+        return V::max(V::fma(V::min(x, V::zero()), V::set1(e.lo), V::max(x, V::zero())), V::set1(e.hi));
+    }
+};
 }  // namespace act
 
 /// The activation Act of x, then e's post-activation affine: what every kernel applies last.
@@ -13511,6 +13520,7 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::hsigmoid: return f(act::hsigmoid{});
         case activation::sigmoid: return f(act::sigmoid{});
         case activation::swish: return f(act::swish{});
+        case activation::leaky: return f(act::leaky{});
         case activation::none: break;
     }
     return f(act::none{});
@@ -17589,7 +17599,7 @@ struct pad {
 #ifndef MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
 #define MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
 
-// The fast convolution step family: 2-D FP32 Convolution / GroupConvolution with constant weights,
+// The fast convolution step family: 2-D and 1-D (as 2-D of height 1) FP32 Convolution / GroupConvolution with constant weights,
 // fused with a following per-channel bias Add and activation (steps/fusion.hpp), on the fast
 // kernels of the plan's arch (kernels/simd/): depthwise convolutions on the depthwise kernel, the
 // others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
@@ -17605,12 +17615,14 @@ struct pad {
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1), then a Multiply and/or an Add of a scalar
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1, PRelu with one slope (LeakyRelu)
+// and a Maximum with a scalar after it), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
 // before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
 
 
+#include <limits>  // numeric_limits
 #include <string>  // string
 #include <vector>  // vector
 
@@ -17647,6 +17659,7 @@ struct fused_epilogue {
             case kernels::simd::activation::hsigmoid: return "+hsigmoid";
             case kernels::simd::activation::sigmoid: return "+sigmoid";
             case kernels::simd::activation::swish: return "+swish";
+            case kernels::simd::activation::leaky: return "+leaky";
             case kernels::simd::activation::none: break;
         }
         return {};
@@ -17719,6 +17732,24 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         const tensor* beta = b.at(id).inputs.size() > 1 ? b.constant_input(id, 1) : nullptr;
         if (b.at(id).inputs.size() == 1 || (beta && beta->numel() == 1 && beta->at_as<float>(0) == 1.0f))
             take(id, activation::swish, "Swish");
+    } else if (id = b.single_consumer<ops::prelu>(out); id != plan_builder::npos && same(id) &&
+               b.at(id).inputs[0] == out && b.at(id).inputs[1] != out) {
+        // one slope for every element (LeakyRelu), then optionally Maximum(y, c) with a scalar c
+        const tensor* slope = b.constant_input(id, 1);
+        if (slope && slope->type() == element_type::f32 && slope->numel() == 1) {
+            f.lo = slope->at_as<float>(0);
+            f.hi = -std::numeric_limits<float>::infinity();
+            take(id, activation::leaky, "PRelu");
+            auto scalar = [&](node_id m) -> const tensor* {
+                if (m == plan_builder::npos || !same(m)) return nullptr;
+                const tensor* t = constant_operand(m);
+                return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
+            };
+            if (node_id m = b.single_consumer<ops::maximum>(out); const tensor* c = scalar(m)) {
+                f.hi = c->at_as<float>(0);
+                absorb(m, "Maximum");
+            }
+        }
     }
     if (f.act == activation::none) return f;
     // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr
@@ -17837,23 +17868,38 @@ struct convolution {
         const slot& xs = b.slots[b.input_slot(id, 0)];
         const slot& ys = b.slots[b.output_slot(id)];
         const tensor* w = b.constant_input(id, 1);
+        // 2-D, and 1-D as 2-D with a height of 1
+        const std::size_t rank = xs.dims.size();
         if (!w || w->type() != element_type::f32 || xs.type != element_type::f32 || ys.type != element_type::f32 ||
-            xs.dims.size() != 4 || ys.dims.size() != 4 || w->rank() != (grouped ? 5u : 4u))
+            (rank != 4 && rank != 3) || ys.dims.size() != rank || w->rank() != (grouped ? rank + 1 : rank))
             return nullptr;
         const shape& wd = w->dims();
         const std::size_t lead = grouped ? 3 : 2;
-        const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]}, a.strides,
-                                                     a.dilations, a.pads_begin, a.pads_end, a.auto_pad, false);
+        const bool one_d = rank == 3;
+        const auto geo = one_d ? ops::detail::resolve_window({xs.dims[2]}, {wd[lead]}, a.strides, a.dilations,
+                                                             a.pads_begin, a.pads_end, a.auto_pad, false)
+                               : ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]},
+                                                             a.strides, a.dilations, a.pads_begin, a.pads_end,
+                                                             a.auto_pad, false);
         simd::conv_geometry g;
         g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
         g.out_c = static_cast<std::size_t>(wd[lead - 2]);
         g.in_c = static_cast<std::size_t>(wd[lead - 1]);
-        g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
-        g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
-        g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
-        g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
-        g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
-        g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+        if (one_d) {
+            g.in_h = 1, g.in_w = static_cast<std::size_t>(xs.dims[2]);
+            g.out_h = 1, g.out_w = static_cast<std::size_t>(ys.dims[2]);
+            g.kh = 1, g.kw = static_cast<std::size_t>(wd[lead]);
+            g.sh = 1, g.sw = static_cast<std::size_t>(geo.strides[0]);
+            g.dh = 1, g.dw = static_cast<std::size_t>(geo.dilations[0]);
+            g.pt = 0, g.pl = geo.pads_begin[0];
+        } else {
+            g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
+            g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
+            g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
+            g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
+            g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
+            g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+        }
         if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
             g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
             g.pl < 0)
@@ -17948,7 +17994,7 @@ struct convolution {
 #define MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
 
 // The fast transposed-convolution step family: 2-D FP32 ConvolutionBackpropData with constant
-// weights [C_in, C_out, kh, kw] (any stride, dilation, padding, output padding; the output shape
+// weights [C_in, C_out, kh, kw] (any stride, dilation, padding, auto_pad, output padding; the output shape
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
@@ -18083,9 +18129,6 @@ struct deconvolution {
         if (!w || w->type() != element_type::f32 || w->rank() != 4 || xs.type != element_type::f32 ||
             ys.type != element_type::f32 || xs.dims.size() != 4 || ys.dims.size() != 4)
             return nullptr;
-        if (a.auto_pad != ops::pad_type::explicit_ && a.auto_pad != ops::pad_type::notset &&
-            a.auto_pad != ops::pad_type::valid)
-            return nullptr;  // same_*: pads depend on the output shape input
         const shape& wd = w->dims();
         auto s = std::make_unique<deconv_step>();
         s->cin = static_cast<std::size_t>(wd[0]), s->cout = static_cast<std::size_t>(wd[1]);
@@ -18095,10 +18138,14 @@ struct deconvolution {
         s->batch = static_cast<std::size_t>(xs.dims[0]);
         s->ih = static_cast<std::size_t>(xs.dims[2]), s->iw = static_cast<std::size_t>(xs.dims[3]);
         s->oh = static_cast<std::size_t>(ys.dims[2]), s->ow = static_cast<std::size_t>(ys.dims[3]);
-        const auto st = ops::detail::spatial_attr(a.strides, 2, 1, "strides");
-        const auto dl = ops::detail::spatial_attr(a.dilations, 2, 1, "dilations");
-        const auto pb = a.auto_pad == ops::pad_type::valid ? std::vector<std::int64_t>{0, 0}
-                                                           : ops::detail::spatial_attr(a.pads_begin, 2, 0, "pads_begin");
+        // the pads as the op resolves them: same_upper/same_lower from the planned output shape
+        const std::vector<std::int64_t> out_hw{ys.dims[2], ys.dims[3]};
+        const bool has_os = nd.inputs.size() > 2;
+        const auto geo = ops::detail::resolve_backprop(a, {xs.dims[2], xs.dims[3]}, {wd[2], wd[3]}, has_os,
+                                                       has_os ? &out_hw : nullptr);
+        const auto& st = geo.strides;
+        const auto& dl = geo.dilations;
+        const auto& pb = geo.pads_begin;
         s->sh = static_cast<std::size_t>(st[0]), s->sw = static_cast<std::size_t>(st[1]);
         s->dh = static_cast<std::size_t>(dl[0]), s->dw = static_cast<std::size_t>(dl[1]);
         s->pt = pb[0], s->pl = pb[1];
@@ -18146,7 +18193,7 @@ struct deconvolution {
 // results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast: it
 // matches the output on one run of consecutive axes and is 1 (or absent) on every other axis (a
 // per-channel [N, C, 1, 1] scale or bias, a LayerNorm's [C] gamma over [N, T, C], a [N, T, 1] mean,
-// a scalar); anything else is left to the reference family. Power by a constant scalar 2 is x * x
+// a scalar; PRelu's per-channel [C] slope); anything else is left to the reference family. Power by a constant scalar 2 is x * x
 // (the correctly rounded square; glibc's powf is off by 1 ulp on about 0.04% of floats).
 //
 // Extending: add the op type to `unary_ops` or `binary_ops` (it needs `static T apply(T)` or
@@ -18162,8 +18209,10 @@ struct deconvolution {
 
 namespace moir::runtime::steps {
 
-using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt>;
-using binary_ops = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::power>;
+using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt,
+                            ops::log, ops::abs, ops::floor, ops::negative, ops::erf>;
+using binary_ops = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::power, ops::maximum,
+                             ops::minimum, ops::prelu>;
 
 /// The f32 formula of a binary op: Op::apply(a, b).
 template <class Op>
@@ -18174,6 +18223,12 @@ struct binary_formula {
 template <>
 struct binary_formula<ops::divide> {
     static float apply(float a, float b) { return a / b; }
+};
+
+/// PRelu: x for x >= 0, slope * x otherwise (the slope is the second operand, never swapped).
+template <>
+struct binary_formula<ops::prelu> {
+    static float apply(float x, float slope) { return x >= 0.0f ? x : slope * x; }
 };
 
 /// y = Op::apply(x).
@@ -18300,11 +18355,19 @@ struct eltwise {
                 const slot& a1 = b.slots[b.input_slot(id, 1)];
                 auto bs = std::make_unique<binary_step<Op>>();
                 bs->n = numel(y.dims);
-                if (a0.dims == y.dims && a1.dims == y.dims) {
+                shape small1 = a1.dims;
+                if constexpr (std::is_same_v<Op, ops::prelu>) {
+                    // a per-channel slope [C] reads as [C, 1, ..., 1]; the data is never the broadcast one
+                    if (ops::prelu::per_channel(partial_shape(a0.dims), partial_shape(a1.dims)))
+                        small1.resize(a0.dims.size() - 1, 1);
+                    if (a0.dims != y.dims) return;
+                }
+                if (a0.dims == y.dims && small1 == y.dims) {
                     bs->inner = 0;
-                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner, bs->period)) {
+                } else if (a0.dims == y.dims && repeats(small1, y.dims, bs->inner, bs->period)) {
                     bs->swapped = false;
-                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner, bs->period)) {
+                } else if (!std::is_same_v<Op, ops::prelu> && a1.dims == y.dims &&
+                           repeats(a0.dims, y.dims, bs->inner, bs->period)) {
                     bs->swapped = true;
                 } else {
                     return;

@@ -131,8 +131,31 @@ std::string fixed(double v, int digits = 3) {
 }
 
 int run_bench(const bench_args& a, const frontends::frontend_registry& registry) {
+    // CLI11 reads a bare "[1,3,48,192]" as the list 1, 3, 48, 192: join the bare dims back into one shape
+    std::vector<std::string> shape_specs;
+    std::string bare_dims;
+    for (const auto& item : a.shapes) {
+        if (!item.empty() && item.find_first_not_of("0123456789?-[] ") == std::string::npos) {
+            for (char ch : item)
+                if (ch != '[' && ch != ']') bare_dims += ch;
+            bare_dims += ',';
+        } else {
+            shape_specs.push_back(item);
+        }
+    }
+    if (!bare_dims.empty()) shape_specs.push_back("[" + bare_dims.substr(0, bare_dims.size() - 1) + "]");
     frontends::load_request req;
     req.input_model = a.model_path;
+    // a named --shape is also the load's input shape (as convert's --input_shape): a model whose file
+    // declares a placeholder shape (a TFLite [1,1]) is shaped before its layers are, and shape
+    // sub-graphs fold at load
+    for (const auto& spec : shape_specs) {
+        const auto eq = spec.rfind('=');
+        if (eq != std::string::npos && eq > 0 && spec.find('[') > eq)
+            req.options.input_shapes[spec.substr(0, eq)] = parse_shape(spec.substr(eq + 1));
+        else if (eq == std::string::npos && a.inputs.empty())
+            req.options.input_shapes_by_position.push_back(parse_shape(spec));
+    }
     model m = registry.load(req);
     if (registry.pick(req).name != "ir" && !a.no_optimize) {
         passes::pass_context ctx;
@@ -152,19 +175,6 @@ int run_bench(const bench_args& a, const frontends::frontend_registry& registry)
         shapes[i] = values[i].dims();
         known[i] = true;
     }
-    // CLI11 reads a bare "[1,3,48,192]" as the list 1, 3, 48, 192: join the bare dims back into one shape
-    std::vector<std::string> shape_specs;
-    std::string bare_dims;
-    for (const auto& item : a.shapes) {
-        if (!item.empty() && item.find_first_not_of("0123456789?-[] ") == std::string::npos) {
-            for (char ch : item)
-                if (ch != '[' && ch != ']') bare_dims += ch;
-            bare_dims += ',';
-        } else {
-            shape_specs.push_back(item);
-        }
-    }
-    if (!bare_dims.empty()) shape_specs.push_back("[" + bare_dims.substr(0, bare_dims.size() - 1) + "]");
     for (const auto& spec : shape_specs) {
         const auto [i, text] = bind_input(m, spec, "--shape", true);
         MOIR_CHECK(!known[i], error, "--shape " + spec + ": input '" + m.input_name(i) + "' already has a value or shape");

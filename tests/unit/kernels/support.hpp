@@ -56,7 +56,7 @@ inline std::vector<float> random_floats(std::size_t n, std::uint32_t seed) {
 
 inline constexpr activation all_activations[] = {activation::none,     activation::relu,     activation::clamp,
                                                  activation::hswish,   activation::hsigmoid, activation::sigmoid,
-                                                 activation::swish};
+                                                 activation::swish,    activation::leaky};
 // (the size-varied cases take all_activations[i % 6], as they did before swish joined; every
 // activation, swish included, has its own cases in the loops over all_activations)
 
@@ -69,6 +69,7 @@ inline const char* name_of(activation a) {
         case activation::hsigmoid: return "hsigmoid";
         case activation::sigmoid: return "sigmoid";
         case activation::swish: return "swish";
+        case activation::leaky: return "leaky";
     }
     return "?";
 }
@@ -83,6 +84,7 @@ inline double apply_activation(activation a, double x, double lo, double hi) {
         case activation::hsigmoid: return std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
         case activation::sigmoid: return 1.0 / (1.0 + std::exp(-x));
         case activation::swish: return x / (1.0 + std::exp(-x));
+        case activation::leaky: return std::max(x >= 0.0 ? x : lo * x, hi);
     }
     return x;
 }

@@ -18,6 +18,14 @@
 #include <moir/ops/max_pool.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/divide.hpp>
+#include <moir/ops/abs.hpp>
+#include <moir/ops/erf.hpp>
+#include <moir/ops/floor.hpp>
+#include <moir/ops/log.hpp>
+#include <moir/ops/maximum.hpp>
+#include <moir/ops/minimum.hpp>
+#include <moir/ops/negative.hpp>
+#include <moir/ops/prelu.hpp>
 #include <moir/ops/power.hpp>
 #include <moir/ops/reduce_max.hpp>
 #include <moir/ops/reduce_mean.hpp>
@@ -441,6 +449,63 @@ TEST_CASE("element-wise and pooling steps: SE block, residual, broadcasts, pools
     CHECK(count_kernel(p, "eltwise") == 6);  // hsigmoid, multiply, add, subtract, clamp, sigmoid
 }
 
+TEST_CASE("zoo ops on fast steps: 1-D convolutions, PRelu (per channel, scalar, broadcast), Max/Min, Log, Erf") {
+    // the openWakeWord melspectrogram's 1-D convolution (kernel 512, stride 160) at awkward sizes,
+    // a padded dilated one, a grouped one, and batch 2
+    for (const shape& xs : {shape{1, 1, 1297}, shape{2, 3, 77}}) {
+        CAPTURE(xs[2]);
+        builder b;
+        const auto x = b.param(xs);
+        const std::int64_t c = xs[1];
+        const std::int64_t k = xs[2] > 1000 ? 512 : 5, st = xs[2] > 1000 ? 160 : 2;
+        ops::detail::convolution_attrs a{{st}, {1}, {0}, {0}, ops::pad_type::explicit_};
+        const auto y = b.op<ops::convolution>(a, {x, b.weights({7, c, k})});
+        b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {y, b.weights({1, 7, 1})})}));
+        ops::detail::convolution_attrs pa{{1}, {2}, {3}, {1}, ops::pad_type::explicit_};
+        b.output(b.op<ops::convolution>(pa, {x, b.weights({4, c, 3})}));
+        if (c == 3) b.output(b.op<ops::group_convolution>(pa, {x, b.weights({3, 2, 1, 3})}));
+        const model m = b.done();
+        check_plan(m, {random_tensor(xs, 41)}, 1e-5);
+        rt::plan p(m);
+        CHECK(count_kernel(p, "reference") == 0);
+    }
+    builder b;
+    const auto x = b.param({2, 5, 7, 3});
+    b.output(b.op<ops::prelu>({}, {x, b.weights({5})}));                              // per channel
+    b.output(b.op<ops::prelu>({}, {x, b.constant(tensor::from_vector(std::vector<float>{0.1f}))}));  // LeakyRelu
+    b.output(b.op<ops::prelu>({}, {x, b.weights({7, 3})}));                           // numpy broadcast
+    const auto mx = b.op<ops::maximum>({}, {x, b.weights({5, 1, 1})});
+    const auto mn = b.op<ops::minimum>({}, {b.weights({1, 1, 3}), mx});  // the small operand first
+    b.output(mn);
+    b.output(b.op<ops::log>({}, {b.op<ops::abs>({}, {x})}));
+    b.output(b.op<ops::erf>({}, {b.op<ops::negative>({}, {b.op<ops::floor>({}, {x})})}));
+    const model m = b.done();
+    check_plan(m, {random_tensor({2, 5, 7, 3}, 43)}, 1e-6);
+    rt::plan p(m);
+    CHECK(count_kernel(p, "reference") == 0);
+    CHECK(count_kernel(p, "eltwise") == 10);
+}
+
+TEST_CASE("LeakyRelu (PRelu with one slope) and a scalar Maximum after it fuse into the convolution's epilogue") {
+    builder b;
+    const auto x = b.param({1, 5, 11, 9});
+    const auto slope = b.constant(tensor::from_vector(std::vector<float>{0.2f}));
+    const auto floor = b.constant(tensor::scalar(-0.05f));
+    const auto y1 = b.op<ops::prelu>({}, {b.bias(b.conv(x, 5, 7, 3, 1, 1), 7), slope});
+    b.output(b.op<ops::maximum>({}, {y1, floor}));                            // openWakeWord's embedding
+    b.output(b.op<ops::prelu>({}, {b.conv(x, 5, 3, 1, 1, 0), slope}));         // no bias, no Maximum
+    b.output(b.op<ops::prelu>({}, {b.dwconv(x, 5, 3, 2, 1), b.weights({5})}));  // per channel: not fused
+    const model m = b.done();
+    check_plan(m, {random_tensor({1, 5, 11, 9}, 47)});
+    rt::plan p(m);
+    CHECK(count_kernel(p, "reference") == 0);
+    std::size_t leaky = 0;
+    for (const auto& st : p.steps()) leaky += st->kernel.find("+leaky") != std::string::npos;
+    CHECK(leaky == 2);
+    CHECK(count_kernel(p, "eltwise") == 1);  // the per-channel PRelu
+    CHECK(p.steps().size() == 4);
+}
+
 TEST_CASE("a transformer block on fast steps: LayerNorm, attention MatMuls, Softmax, Transpose, reductions") {
     // rec's SVTR block, with odd sizes: T = 13 tokens, C = 21 channels, 3 heads of 7
     builder b;
@@ -513,6 +578,29 @@ TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 pad
         rt::plan p(m);
         REQUIRE(p.steps().size() == 1);
         CHECK(p.steps()[0]->kernel.find("deconv") == 0);
+    }
+}
+
+TEST_CASE("transposed convolutions with SAME_UPPER / SAME_LOWER pads and an output_shape input (TF's Conv2DBackpropInput)") {
+    for (auto pad : {ops::pad_type::same_upper, ops::pad_type::same_lower}) {
+        for (std::int64_t k : {3, 4}) {
+            CAPTURE(k);
+            builder b;
+            const auto x = b.param({1, 6, 5, 7});
+            ops::detail::convolution_backprop_attrs a;
+            a.strides = {2, 2};
+            a.dilations = {1, 1};
+            a.pads_begin = {0, 0};
+            a.pads_end = {0, 0};
+            a.auto_pad = pad;
+            const auto os = b.constant(tensor::from_vector(std::vector<std::int64_t>{10, 14}));
+            b.output(b.op<ops::convolution_backprop_data>(a, {x, b.weights({6, 4, k, k}), os}));
+            const model m = b.done();
+            check_plan(m, {random_tensor({1, 6, 5, 7}, 53)});
+            rt::plan p(m);
+            REQUIRE(p.steps().size() == 1);
+            CHECK(p.steps()[0]->kernel.find("deconv") == 0);
+        }
     }
 }
 

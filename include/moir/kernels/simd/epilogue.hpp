@@ -12,6 +12,8 @@
 //   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
 //   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
 //   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
+//   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo; hi: a following
+//                                             Maximum with a scalar, or -inf)
 
 #include <moir/kernels/simd/vec.hpp>
 
@@ -20,11 +22,12 @@
 namespace moir::kernels::simd {
 
 /// The run-time spelling of an activation.
-enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish };
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish, leaky };
 
 /// What a kernel adds and applies to its output before storing it.
 /// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
-/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range.
+/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range;
+/// for leaky, the slope and the floor.
 struct epilogue {
     activation act = activation::none;
     const float* bias = nullptr;
@@ -68,6 +71,12 @@ struct swish {
     template <class V, class R>
     static R apply(const R& x, const epilogue&) { return x / (V::set1(1.0f) + V::exp(V::zero() - x)); }
 };
+struct leaky {
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) {
+        return V::max(V::fma(V::min(x, V::zero()), V::set1(e.lo), V::max(x, V::zero())), V::set1(e.hi));
+    }
+};
 }  // namespace act
 
 /// The activation Act of x, then e's post-activation affine: what every kernel applies last.
@@ -87,6 +96,7 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::hsigmoid: return f(act::hsigmoid{});
         case activation::sigmoid: return f(act::sigmoid{});
         case activation::swish: return f(act::swish{});
+        case activation::leaky: return f(act::leaky{});
         case activation::none: break;
     }
     return f(act::none{});

@@ -1,7 +1,7 @@
 #ifndef MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
 #define MOIR_RUNTIME_STEPS_CONVOLUTION_HPP
 
-// The fast convolution step family: 2-D FP32 Convolution / GroupConvolution with constant weights,
+// The fast convolution step family: 2-D and 1-D (as 2-D of height 1) FP32 Convolution / GroupConvolution with constant weights,
 // fused with a following per-channel bias Add and activation (steps/fusion.hpp), on the fast
 // kernels of the plan's arch (kernels/simd/): depthwise convolutions on the depthwise kernel, the
 // others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
@@ -112,23 +112,38 @@ struct convolution {
         const slot& xs = b.slots[b.input_slot(id, 0)];
         const slot& ys = b.slots[b.output_slot(id)];
         const tensor* w = b.constant_input(id, 1);
+        // 2-D, and 1-D as 2-D with a height of 1
+        const std::size_t rank = xs.dims.size();
         if (!w || w->type() != element_type::f32 || xs.type != element_type::f32 || ys.type != element_type::f32 ||
-            xs.dims.size() != 4 || ys.dims.size() != 4 || w->rank() != (grouped ? 5u : 4u))
+            (rank != 4 && rank != 3) || ys.dims.size() != rank || w->rank() != (grouped ? rank + 1 : rank))
             return nullptr;
         const shape& wd = w->dims();
         const std::size_t lead = grouped ? 3 : 2;
-        const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]}, a.strides,
-                                                     a.dilations, a.pads_begin, a.pads_end, a.auto_pad, false);
+        const bool one_d = rank == 3;
+        const auto geo = one_d ? ops::detail::resolve_window({xs.dims[2]}, {wd[lead]}, a.strides, a.dilations,
+                                                             a.pads_begin, a.pads_end, a.auto_pad, false)
+                               : ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]},
+                                                             a.strides, a.dilations, a.pads_begin, a.pads_end,
+                                                             a.auto_pad, false);
         simd::conv_geometry g;
         g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
         g.out_c = static_cast<std::size_t>(wd[lead - 2]);
         g.in_c = static_cast<std::size_t>(wd[lead - 1]);
-        g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
-        g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
-        g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
-        g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
-        g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
-        g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+        if (one_d) {
+            g.in_h = 1, g.in_w = static_cast<std::size_t>(xs.dims[2]);
+            g.out_h = 1, g.out_w = static_cast<std::size_t>(ys.dims[2]);
+            g.kh = 1, g.kw = static_cast<std::size_t>(wd[lead]);
+            g.sh = 1, g.sw = static_cast<std::size_t>(geo.strides[0]);
+            g.dh = 1, g.dw = static_cast<std::size_t>(geo.dilations[0]);
+            g.pt = 0, g.pl = geo.pads_begin[0];
+        } else {
+            g.in_h = static_cast<std::size_t>(xs.dims[2]), g.in_w = static_cast<std::size_t>(xs.dims[3]);
+            g.out_h = static_cast<std::size_t>(ys.dims[2]), g.out_w = static_cast<std::size_t>(ys.dims[3]);
+            g.kh = static_cast<std::size_t>(wd[lead]), g.kw = static_cast<std::size_t>(wd[lead + 1]);
+            g.sh = static_cast<std::size_t>(geo.strides[0]), g.sw = static_cast<std::size_t>(geo.strides[1]);
+            g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
+            g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
+        }
         if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
             g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
             g.pl < 0)

@@ -2,7 +2,7 @@
 #define MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
 
 // The fast transposed-convolution step family: 2-D FP32 ConvolutionBackpropData with constant
-// weights [C_in, C_out, kh, kw] (any stride, dilation, padding, output padding; the output shape
+// weights [C_in, C_out, kh, kw] (any stride, dilation, padding, auto_pad, output padding; the output shape
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
@@ -142,9 +142,6 @@ struct deconvolution {
         if (!w || w->type() != element_type::f32 || w->rank() != 4 || xs.type != element_type::f32 ||
             ys.type != element_type::f32 || xs.dims.size() != 4 || ys.dims.size() != 4)
             return nullptr;
-        if (a.auto_pad != ops::pad_type::explicit_ && a.auto_pad != ops::pad_type::notset &&
-            a.auto_pad != ops::pad_type::valid)
-            return nullptr;  // same_*: pads depend on the output shape input
         const shape& wd = w->dims();
         auto s = std::make_unique<deconv_step>();
         s->cin = static_cast<std::size_t>(wd[0]), s->cout = static_cast<std::size_t>(wd[1]);
@@ -154,10 +151,14 @@ struct deconvolution {
         s->batch = static_cast<std::size_t>(xs.dims[0]);
         s->ih = static_cast<std::size_t>(xs.dims[2]), s->iw = static_cast<std::size_t>(xs.dims[3]);
         s->oh = static_cast<std::size_t>(ys.dims[2]), s->ow = static_cast<std::size_t>(ys.dims[3]);
-        const auto st = ops::detail::spatial_attr(a.strides, 2, 1, "strides");
-        const auto dl = ops::detail::spatial_attr(a.dilations, 2, 1, "dilations");
-        const auto pb = a.auto_pad == ops::pad_type::valid ? std::vector<std::int64_t>{0, 0}
-                                                           : ops::detail::spatial_attr(a.pads_begin, 2, 0, "pads_begin");
+        // the pads as the op resolves them: same_upper/same_lower from the planned output shape
+        const std::vector<std::int64_t> out_hw{ys.dims[2], ys.dims[3]};
+        const bool has_os = nd.inputs.size() > 2;
+        const auto geo = ops::detail::resolve_backprop(a, {xs.dims[2], xs.dims[3]}, {wd[2], wd[3]}, has_os,
+                                                       has_os ? &out_hw : nullptr);
+        const auto& st = geo.strides;
+        const auto& dl = geo.dilations;
+        const auto& pb = geo.pads_begin;
         s->sh = static_cast<std::size_t>(st[0]), s->sw = static_cast<std::size_t>(st[1]);
         s->dh = static_cast<std::size_t>(dl[0]), s->dw = static_cast<std::size_t>(dl[1]);
         s->pt = pb[0], s->pl = pb[1];

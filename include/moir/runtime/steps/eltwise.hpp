@@ -6,7 +6,7 @@
 // results equal the reference kernels'. Binary ops take equal shapes, or one operand broadcast: it
 // matches the output on one run of consecutive axes and is 1 (or absent) on every other axis (a
 // per-channel [N, C, 1, 1] scale or bias, a LayerNorm's [C] gamma over [N, T, C], a [N, T, 1] mean,
-// a scalar); anything else is left to the reference family. Power by a constant scalar 2 is x * x
+// a scalar; PRelu's per-channel [C] slope); anything else is left to the reference family. Power by a constant scalar 2 is x * x
 // (the correctly rounded square; glibc's powf is off by 1 ulp on about 0.04% of floats).
 //
 // Extending: add the op type to `unary_ops` or `binary_ops` (it needs `static T apply(T)` or
@@ -17,7 +17,15 @@
 #include <moir/ops/add.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/divide.hpp>
+#include <moir/ops/abs.hpp>
+#include <moir/ops/erf.hpp>
 #include <moir/ops/exp.hpp>
+#include <moir/ops/floor.hpp>
+#include <moir/ops/log.hpp>
+#include <moir/ops/maximum.hpp>
+#include <moir/ops/minimum.hpp>
+#include <moir/ops/negative.hpp>
+#include <moir/ops/prelu.hpp>
 #include <moir/ops/hard_sigmoid.hpp>
 #include <moir/ops/hsigmoid.hpp>
 #include <moir/ops/hswish.hpp>
@@ -38,8 +46,10 @@
 
 namespace moir::runtime::steps {
 
-using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt>;
-using binary_ops = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::power>;
+using unary_ops = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt,
+                            ops::log, ops::abs, ops::floor, ops::negative, ops::erf>;
+using binary_ops = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::power, ops::maximum,
+                             ops::minimum, ops::prelu>;
 
 /// The f32 formula of a binary op: Op::apply(a, b).
 template <class Op>
@@ -50,6 +60,12 @@ struct binary_formula {
 template <>
 struct binary_formula<ops::divide> {
     static float apply(float a, float b) { return a / b; }
+};
+
+/// PRelu: x for x >= 0, slope * x otherwise (the slope is the second operand, never swapped).
+template <>
+struct binary_formula<ops::prelu> {
+    static float apply(float x, float slope) { return x >= 0.0f ? x : slope * x; }
 };
 
 /// y = Op::apply(x).
@@ -176,11 +192,19 @@ struct eltwise {
                 const slot& a1 = b.slots[b.input_slot(id, 1)];
                 auto bs = std::make_unique<binary_step<Op>>();
                 bs->n = numel(y.dims);
-                if (a0.dims == y.dims && a1.dims == y.dims) {
+                shape small1 = a1.dims;
+                if constexpr (std::is_same_v<Op, ops::prelu>) {
+                    // a per-channel slope [C] reads as [C, 1, ..., 1]; the data is never the broadcast one
+                    if (ops::prelu::per_channel(partial_shape(a0.dims), partial_shape(a1.dims)))
+                        small1.resize(a0.dims.size() - 1, 1);
+                    if (a0.dims != y.dims) return;
+                }
+                if (a0.dims == y.dims && small1 == y.dims) {
                     bs->inner = 0;
-                } else if (a0.dims == y.dims && repeats(a1.dims, y.dims, bs->inner, bs->period)) {
+                } else if (a0.dims == y.dims && repeats(small1, y.dims, bs->inner, bs->period)) {
                     bs->swapped = false;
-                } else if (a1.dims == y.dims && repeats(a0.dims, y.dims, bs->inner, bs->period)) {
+                } else if (!std::is_same_v<Op, ops::prelu> && a1.dims == y.dims &&
+                           repeats(a0.dims, y.dims, bs->inner, bs->period)) {
                     bs->swapped = true;
                 } else {
                     return;

@@ -3,7 +3,8 @@
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1), then a Multiply and/or an Add of a scalar
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1, PRelu with one slope (LeakyRelu)
+// and a Maximum with a scalar after it), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
 // before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
@@ -14,11 +15,14 @@
 #include <moir/ops/hsigmoid.hpp>
 #include <moir/ops/swish.hpp>
 #include <moir/ops/hswish.hpp>
+#include <moir/ops/maximum.hpp>
+#include <moir/ops/prelu.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/relu.hpp>
 #include <moir/ops/sigmoid.hpp>
 #include <moir/runtime/steps/step.hpp>
 
+#include <limits>  // numeric_limits
 #include <string>  // string
 #include <vector>  // vector
 
@@ -55,6 +59,7 @@ struct fused_epilogue {
             case kernels::simd::activation::hsigmoid: return "+hsigmoid";
             case kernels::simd::activation::sigmoid: return "+sigmoid";
             case kernels::simd::activation::swish: return "+swish";
+            case kernels::simd::activation::leaky: return "+leaky";
             case kernels::simd::activation::none: break;
         }
         return {};
@@ -127,6 +132,24 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         const tensor* beta = b.at(id).inputs.size() > 1 ? b.constant_input(id, 1) : nullptr;
         if (b.at(id).inputs.size() == 1 || (beta && beta->numel() == 1 && beta->at_as<float>(0) == 1.0f))
             take(id, activation::swish, "Swish");
+    } else if (id = b.single_consumer<ops::prelu>(out); id != plan_builder::npos && same(id) &&
+               b.at(id).inputs[0] == out && b.at(id).inputs[1] != out) {
+        // one slope for every element (LeakyRelu), then optionally Maximum(y, c) with a scalar c
+        const tensor* slope = b.constant_input(id, 1);
+        if (slope && slope->type() == element_type::f32 && slope->numel() == 1) {
+            f.lo = slope->at_as<float>(0);
+            f.hi = -std::numeric_limits<float>::infinity();
+            take(id, activation::leaky, "PRelu");
+            auto scalar = [&](node_id m) -> const tensor* {
+                if (m == plan_builder::npos || !same(m)) return nullptr;
+                const tensor* t = constant_operand(m);
+                return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
+            };
+            if (node_id m = b.single_consumer<ops::maximum>(out); const tensor* c = scalar(m)) {
+                f.hi = c->at_as<float>(0);
+                absorb(m, "Maximum");
+            }
+        }
     }
     if (f.act == activation::none) return f;
     // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr
