@@ -21462,7 +21462,11 @@ inline std::string read_fields(byte_reader& r, component& c, const std::vector<s
         if (r.at_array()) {
             field v;
             v.k = field::kind::array;
-            v.array = r.read_array(bare == 0);
+            try {
+                v.array = r.read_array(bare == 0);
+            } catch (const parse_error& e) {
+                throw parse_error(std::string(e.what()) + " (in component '" + c.name + "' (" + c.type + "), matrix " + std::to_string(bare) + ")");
+            }
             c.fields[std::to_string(bare++)] = std::move(v);
             continue;
         }
@@ -21526,8 +21530,13 @@ inline nnet1_file read_nnet1(std::string bytes, const std::string& source) {
         c.type = t.substr(1, t.size() - 2);
         c.name = c.type + "_" + std::to_string(f.components.size());
         c.offset = at;
-        c.output_dim = r.read_int();
-        c.input_dim = r.read_int();
+        const auto where = [&] { return " (in component " + std::to_string(f.components.size()) + ", <" + c.type + "> at byte " + std::to_string(at) + ")"; };
+        try {
+            c.output_dim = r.read_int();
+            c.input_dim = r.read_int();
+        } catch (const parse_error& e) {
+            throw parse_error(std::string(e.what()) + where());
+        }
         if (c.output_dim <= 0 || c.input_dim <= 0)
             r.fail("component " + std::to_string(f.components.size()) + " (" + c.type + "): bad dims " +
                        std::to_string(c.output_dim) + " x " + std::to_string(c.input_dim),
@@ -21535,7 +21544,11 @@ inline nnet1_file read_nnet1(std::string bytes, const std::string& source) {
         if (c.type == "Splice") {
             field v;
             v.k = field::kind::ints;
-            v.ints = r.read_int_vector();  // "[ -2 -1 0 1 2 ]" in text
+            try {
+                v.ints = r.read_int_vector();  // "[ -2 -1 0 1 2 ]" in text
+            } catch (const parse_error& e) {
+                throw parse_error(std::string(e.what()) + where());
+            }
             c.fields["0"] = std::move(v);
         }
         read_fields(r, c, {"<!EndOfComponent>", "</Nnet>"}, false);
@@ -22449,7 +22462,13 @@ struct load_options : frontends::load_options {
 /// The log priors MO subtracts for --counts: counts floored at 1.00000001e-10, normalized, logged;
 /// floored entries get FLT_MAX / 2 added (so that their outputs become very unlikely).
 inline std::vector<float> log_priors(const std::string& counts_file) {
-    byte_reader r(read_file_bytes(counts_file), counts_file);
+    std::string bytes;
+    try {
+        bytes = read_file_bytes(counts_file);
+    } catch (const error& e) {
+        throw error(std::string("--counts: ") + e.what());
+    }
+    byte_reader r(std::move(bytes), counts_file);
     const tensor t = r.read_array(false);
     std::vector<double> c(t.data<float>(), t.data<float>() + t.numel());
     MOIR_CHECK(!c.empty(), parse_error, counts_file + ": the counts vector is empty");
@@ -22583,12 +22602,18 @@ inline std::string kind_of(std::string_view head) {
     return {};
 }
 
+namespace detail {
+inline std::string count_of_bytes(std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+}  // namespace detail
+
 /// Reads and converts a Kaldi nnet1 or nnet3 file. ensures: as convert(); parse errors name the
 /// file, the component and the byte offset; nothing is returned for a file that fails.
 inline model load(const std::string& path, const load_options& opt = {}) {
     std::string bytes = read_file_bytes(path);
     const std::string kind = kind_of(std::string_view(bytes).substr(0, 64));
-    MOIR_CHECK(!kind.empty(), parse_error, path + ": not a Kaldi nnet1 or nnet3 network (no <Nnet>, <Nnet3> or <TransitionModel> at the start)");
+    MOIR_CHECK(!kind.empty(), parse_error,
+               path + ": byte 0: not a Kaldi nnet1 or nnet3 network (no <Nnet>, <Nnet3> or <TransitionModel> at the start" +
+                   (bytes.size() < 8 ? ", the file has " + detail::count_of_bytes(bytes.size()) : std::string()) + ")");
     if (kind == "nnet3") return convert(read_nnet3(std::move(bytes), path), opt);
     return convert(read_nnet1(std::move(bytes), path), opt);
 }

@@ -40,7 +40,13 @@ struct load_options : frontends::load_options {
 /// The log priors MO subtracts for --counts: counts floored at 1.00000001e-10, normalized, logged;
 /// floored entries get FLT_MAX / 2 added (so that their outputs become very unlikely).
 inline std::vector<float> log_priors(const std::string& counts_file) {
-    byte_reader r(read_file_bytes(counts_file), counts_file);
+    std::string bytes;
+    try {
+        bytes = read_file_bytes(counts_file);
+    } catch (const error& e) {
+        throw error(std::string("--counts: ") + e.what());
+    }
+    byte_reader r(std::move(bytes), counts_file);
     const tensor t = r.read_array(false);
     std::vector<double> c(t.data<float>(), t.data<float>() + t.numel());
     MOIR_CHECK(!c.empty(), parse_error, counts_file + ": the counts vector is empty");
@@ -174,12 +180,18 @@ inline std::string kind_of(std::string_view head) {
     return {};
 }
 
+namespace detail {
+inline std::string count_of_bytes(std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+}  // namespace detail
+
 /// Reads and converts a Kaldi nnet1 or nnet3 file. ensures: as convert(); parse errors name the
 /// file, the component and the byte offset; nothing is returned for a file that fails.
 inline model load(const std::string& path, const load_options& opt = {}) {
     std::string bytes = read_file_bytes(path);
     const std::string kind = kind_of(std::string_view(bytes).substr(0, 64));
-    MOIR_CHECK(!kind.empty(), parse_error, path + ": not a Kaldi nnet1 or nnet3 network (no <Nnet>, <Nnet3> or <TransitionModel> at the start)");
+    MOIR_CHECK(!kind.empty(), parse_error,
+               path + ": byte 0: not a Kaldi nnet1 or nnet3 network (no <Nnet>, <Nnet3> or <TransitionModel> at the start" +
+                   (bytes.size() < 8 ? ", the file has " + detail::count_of_bytes(bytes.size()) : std::string()) + ")");
     if (kind == "nnet3") return convert(read_nnet3(std::move(bytes), path), opt);
     return convert(read_nnet1(std::move(bytes), path), opt);
 }

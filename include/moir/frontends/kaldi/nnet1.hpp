@@ -52,8 +52,13 @@ inline nnet1_file read_nnet1(std::string bytes, const std::string& source) {
         c.type = t.substr(1, t.size() - 2);
         c.name = c.type + "_" + std::to_string(f.components.size());
         c.offset = at;
-        c.output_dim = r.read_int();
-        c.input_dim = r.read_int();
+        const auto where = [&] { return " (in component " + std::to_string(f.components.size()) + ", <" + c.type + "> at byte " + std::to_string(at) + ")"; };
+        try {
+            c.output_dim = r.read_int();
+            c.input_dim = r.read_int();
+        } catch (const parse_error& e) {
+            throw parse_error(std::string(e.what()) + where());
+        }
         if (c.output_dim <= 0 || c.input_dim <= 0)
             r.fail("component " + std::to_string(f.components.size()) + " (" + c.type + "): bad dims " +
                        std::to_string(c.output_dim) + " x " + std::to_string(c.input_dim),
@@ -61,7 +66,11 @@ inline nnet1_file read_nnet1(std::string bytes, const std::string& source) {
         if (c.type == "Splice") {
             field v;
             v.k = field::kind::ints;
-            v.ints = r.read_int_vector();  // "[ -2 -1 0 1 2 ]" in text
+            try {
+                v.ints = r.read_int_vector();  // "[ -2 -1 0 1 2 ]" in text
+            } catch (const parse_error& e) {
+                throw parse_error(std::string(e.what()) + where());
+            }
             c.fields["0"] = std::move(v);
         }
         read_fields(r, c, {"<!EndOfComponent>", "</Nnet>"}, false);

@@ -448,7 +448,11 @@ inline std::string read_fields(byte_reader& r, component& c, const std::vector<s
         if (r.at_array()) {
             field v;
             v.k = field::kind::array;
-            v.array = r.read_array(bare == 0);
+            try {
+                v.array = r.read_array(bare == 0);
+            } catch (const parse_error& e) {
+                throw parse_error(std::string(e.what()) + " (in component '" + c.name + "' (" + c.type + "), matrix " + std::to_string(bare) + ")");
+            }
             c.fields[std::to_string(bare++)] = std::move(v);
             continue;
         }

@@ -257,3 +257,28 @@ TEST_CASE("Kaldi nnet3: unknown components are listed at once; bad input is name
     }
     CHECK(error_of(dir + "/nothing.raw").find("cannot open") != std::string::npos);
 }
+
+TEST_CASE("Kaldi nnet3: an acoustic model's transition model is skipped (final.mdl)") {
+    const std::string dir = scratch("kaldi_mdl");
+    sh(python() + " " + tool("nnet3_write.py") + " testnet --form text --output " + q(dir + "/net.txt"));
+    const std::string net = moir::kaldi::read_file_bytes(dir + "/net.txt");
+    std::ofstream(dir + "/final.mdl", std::ios::binary)
+        << "<TransitionModel> \n<Topology> \n<TopologyEntry> \n<ForPhones> \n1 2 3 \n</ForPhones> \n<State> 0 <PdfClass> 0 "
+           "<Transition> 0 0.75 <Transition> 1 0.25 </State> \n<State> 1 </State> \n</TopologyEntry> \n</Topology> \n"
+           "<Triples> 3 \n1 0 0 \n2 0 1 \n3 0 2 \n</Triples> \n<LogProbs> \n [ 0 -0.2876821 -1.386294 ]\n</LogProbs> \n"
+           "</TransitionModel> \n"
+        << net;
+    moir::kaldi::load_options o;
+    o.input_shapes["input"] = moir::partial_shape({20, 8});
+    o.input_shapes["ivector"] = moir::partial_shape({5, 4});
+    const moir::tensor x = random_frames(20, 8, 4), iv = random_frames(5, 4, 5);
+    const moir::model a = moir::kaldi::load(dir + "/net.txt", o), b = moir::kaldi::load(dir + "/final.mdl", o);
+    const auto ya = moir::reference_executor<>(a).run({x, iv}), yb = moir::reference_executor<>(b).run({x, iv});
+    REQUIRE(ya.size() == 2);
+    REQUIRE(yb.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) CHECK(compare(ya[i], yb[i]).max_abs_err == 0);
+    // the frontend is picked by content whatever the extension
+    CHECK(moir::kaldi::frontend::recognizes("", std::string_view(net).substr(0, 64)));
+    CHECK(moir::kaldi::frontend::recognizes("", std::string("\0B<Nnet> ", 9)));
+    CHECK(!moir::kaldi::frontend::recognizes("", "<Nnet2> "));
+}
