@@ -17,7 +17,7 @@ FullyConnected, Flatten, UpSampling, Deconvolution, Concat, SoftmaxOutput (with 
 softmax. Needs only numpy (and python3-onnx for the PaddleOCR models): run with /usr/bin/python3.
 
 Usage: export.py MODEL --source FILE --output PREFIX [--input_shape 1,3,48,192]
-                 [--symbol_style attrs|param] [--ndarray_header v2|v3|v1|legacy]
+                 [--symbol_style attrs|param] [--ndarray_header v2|v3|v1|legacy] [--nd_prefix NAME]
 """
 import argparse
 import base64
@@ -140,7 +140,7 @@ def write_params(path, named, header='v2'):
             f.write(struct.pack('<Q', len(b)) + b)
 
 
-def save(sym, heads, prefix, style, header):
+def save(sym, heads, prefix, style, header, nd_prefix=''):
     d = os.path.dirname(prefix)
     if d:
         os.makedirs(d, exist_ok=True)
@@ -148,6 +148,10 @@ def save(sym, heads, prefix, style, header):
         f.write(sym.json(heads, style))
     named = [('arg:' + k, v) for k, v in sym.arg.items()] + [('aux:' + k, v) for k, v in sym.aux.items()]
     write_params(prefix + '-0000.params', named, header)
+    if nd_prefix:  # as mx.nd.save writes a dict: bare names, args and auxs apart
+        d = os.path.dirname(prefix) or '.'
+        write_params(os.path.join(d, nd_prefix + '_args.nd'), list(sym.arg.items()), header)
+        write_params(os.path.join(d, nd_prefix + '_auxs.nd'), list(sym.aux.items()), header)
 
 
 # ------------------------------------------------------------------------------------------ ONNX --
@@ -419,11 +423,12 @@ def main():
     p.add_argument('--symbol_style', choices=['attrs', 'param'], default='attrs',
                    help="attrs: MXNet >= 1.0 keys; param: MXNet 0.x ('param', [node, index] entries)")
     p.add_argument('--ndarray_header', choices=['v2', 'v3', 'v1', 'legacy'], default='v2')
+    p.add_argument('--nd_prefix', default='', help='also write NAME_args.nd and NAME_auxs.nd beside PREFIX')
     a = p.parse_args()
     default = {'cls': '1,3,48,192', 'det': '1,3,160,160', 'emotion': '1,1,64,64'}[a.model]
     shape = [int(v) for v in (a.input_shape or default).split(',')]
     sym, heads = from_tfjs(a.source, shape) if a.model == 'emotion' else from_onnx(a.source, shape)
-    save(sym, heads, a.output, a.symbol_style, a.ndarray_header)
+    save(sym, heads, a.output, a.symbol_style, a.ndarray_header, a.nd_prefix)
     ops = {}
     for n in sym.nodes:
         if n['op'] != 'null':

@@ -18,6 +18,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>   // ifstream, ofstream
+#include <iterator>  // istreambuf_iterator
 #include <map>     // map
 #include <random>  // mt19937, uniform_real_distribution
 #include <string>  // string
@@ -45,7 +47,7 @@ std::vector<mxnet_case> cases() {
         // a rendered page: on noise the detector's probabilities are all about 1e-6
         {"det", ocr_assets() + "/ch_PP-OCRv4_det_infer.onnx", {1, 3, 320, 320}, 0, 0, {}, false,
          "det --lines 'MXNet to IR' 'moir 2026' --size 320"},
-        {"emotion", emotion, {1, 1, 64, 64}, 0, 1, {"--symbol_style", "param", "--ndarray_header", "legacy"}, true, ""},
+        {"emotion", emotion, {1, 1, 64, 64}, 0, 1, {"--symbol_style", "param", "--ndarray_header", "legacy", "--nd_prefix", "emo"}, true, ""},
     };
 }
 
@@ -149,7 +151,53 @@ TEST_CASE("MXNet checkpoints of real networks: moir matches the source model's r
                 // without the flag, a .params whose name gives no prefix is an error that says what to do
                 CHECK_THROWS_WITH_AS(moir::mxnet::load(dir + "/weights.params"),
                                      doctest::Contains("give it with --input_symbol"), moir::error);
+                // --nd_prefix_name + --pretrained_model_name + --input_symbol: the .nd weights over the pretrained ones
+                // (the pretrained file here holds the classifier's weights under the same Gluon names)
+                moir::mxnet::load_options nd;
+                nd.framework_options = {{"input_symbol", prefix + "-symbol.json"}, {"nd_prefix_name", "emo"},
+                                        {"pretrained_model_name", dir + "/pretrained-0000.params"}};
+                const auto pre = run(q(python()) + " " + q(source_dir() + "/tools/mxnet/export.py") + " cls --source " +
+                                     q(cases()[0].source) + " --output " + q(dir + "/pretrained"));
+                REQUIRE_MESSAGE(pre.status == 0, pre.output);
+                const moir::model merged = moir::mxnet::load(prefix + "-0000.params", nd);
+                check_close(moir::reference_executor<>(merged).run({x}).at(0), ref, "emotion from emo_args.nd / emo_auxs.nd");
+                nd.framework_options.erase("input_symbol");
+                CHECK_THROWS_WITH_AS(moir::mxnet::load(prefix + "-0000.params", nd), doctest::Contains("give all three or none"),
+                                     moir::error);
+                nd.framework_options["input_symbol"] = prefix + "-symbol.json";
+                fs::remove(dir + "/emo_auxs.nd");
+                CHECK_THROWS_WITH_AS(moir::mxnet::load(prefix + "-0000.params", nd), doctest::Contains("emo_auxs.nd: no such file"),
+                                     moir::error);
             }
         }
     }
+}
+
+TEST_CASE("moir convert on MXNet checkpoints: the IR, or an error and no partial IR") {
+    const mxnet_case c = cases()[2];  // emotion
+    REQUIRE_MESSAGE(fs::exists(c.source), "missing " << c.source << ": run tools/setup.sh first");
+    const std::string dir = scratch("mxnet_cli");
+    const std::string prefix = export_model(c, dir);
+    const auto ok = run(q(moir_exe()) + " convert --input_model " + q(prefix + "-0000.params") +
+                        " --input_shape [1,1,64,64] --output_dir " + q(dir + "/ir"));
+    INFO(ok.output);
+    CHECK(ok.status == 0);
+    CHECK(fs::exists(dir + "/ir/emotion-0000.xml"));
+    CHECK(ok.output.find("output softmax: f32[1,7]") != std::string::npos);
+
+    // a truncated .params: exit 1, the file and the byte offset named, nothing written
+    fs::copy_file(prefix + "-symbol.json", dir + "/bad-symbol.json");
+    {
+        std::ifstream in(prefix + "-0000.params", std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::ofstream(dir + "/bad-0000.params", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    }
+    const auto bad = run(q(moir_exe()) + " convert --input_model " + q(dir + "/bad-0000.params") +
+                         " --input_shape [1,1,64,64] --output_dir " + q(dir + "/bad_ir"));
+    INFO(bad.output);
+    CHECK(bad.status == 1);
+    CHECK(bad.output.find("bad-0000.params: byte ") != std::string::npos);
+    CHECK(bad.output.find("truncated") != std::string::npos);
+    CHECK(!fs::exists(dir + "/bad_ir/bad-0000.xml"));
+    CHECK(!fs::exists(dir + "/bad_ir/bad-0000.bin"));
 }
