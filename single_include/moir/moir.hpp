@@ -21524,6 +21524,7 @@ inline void convert_deconvolution(context& c) {
     if (use_target) {  // MXNet derives pad and adj from the target: out = s*(in-1) + dk - 2*pad + adj
         MOIR_CHECK(target.size() == n, error, "target_shape has " + std::to_string(target.size()) + " values, the kernel has " + std::to_string(n));
         const shape in = c.static_shape(0, "target_shape");
+        MOIR_CHECK(in.size() == n + 2, shape_error, "the data has rank " + std::to_string(in.size()) + ", the kernel needs " + std::to_string(n + 2));
         for (std::size_t i = 0; i < n; ++i) {
             const std::int64_t full = a.strides[i] * (in[2 + i] - 1) + a.dilations[i] * (kernel[i] - 1) + 1;
             MOIR_CHECK(full >= target[i], shape_error,
@@ -21651,6 +21652,7 @@ inline void convert_upsampling(context& c) {
         float sh = static_cast<float>(scale), sw = sh;
         if (c.input_count() > 1) {  // every input is scaled to the first one's size * scale
             const shape s = c.static_shape(i, "UpSampling of several inputs");
+            MOIR_CHECK(s.size() == 4 && s[2] > 0 && s[3] > 0, shape_error, "input " + std::to_string(i) + " is not non-empty NCHW");
             if (i == 0) out_h = s[2] * scale, out_w = s[3] * scale;
             MOIR_CHECK(out_h % s[2] == 0 && out_w % s[3] == 0, shape_error,
                        "input " + std::to_string(i) + " does not scale to the output size by a whole factor");
@@ -21848,6 +21850,7 @@ inline void convert_slice_channel(context& c) {
     const std::int64_t n = c.require_attr<std::int64_t>("num_outputs");
     const std::int64_t axis = c.attr<std::int64_t>("axis", 1);
     const bool squeeze = c.attr<bool>("squeeze_axis", false);
+    MOIR_CHECK(n >= 1 && n <= 65536, error, "num_outputs " + std::to_string(n) + " is out of range");
     const node_id s = c.add_node<ops::split>({n}, {c.input(0), c.constant(tensor::scalar<std::int64_t>(axis), "/axis")});
     for (std::int64_t k = 0; k < n; ++k) {
         const auto uk = static_cast<std::size_t>(k);

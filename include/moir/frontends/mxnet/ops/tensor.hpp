@@ -121,6 +121,7 @@ inline void convert_slice_channel(context& c) {
     const std::int64_t n = c.require_attr<std::int64_t>("num_outputs");
     const std::int64_t axis = c.attr<std::int64_t>("axis", 1);
     const bool squeeze = c.attr<bool>("squeeze_axis", false);
+    MOIR_CHECK(n >= 1 && n <= 65536, error, "num_outputs " + std::to_string(n) + " is out of range");
     const node_id s = c.add_node<ops::split>({n}, {c.input(0), c.constant(tensor::scalar<std::int64_t>(axis), "/axis")});
     for (std::int64_t k = 0; k < n; ++k) {
         const auto uk = static_cast<std::size_t>(k);
