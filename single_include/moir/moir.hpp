@@ -22697,6 +22697,1534 @@ struct frontend {
 }  // namespace moir::kaldi
 
 #endif  // MOIR_FRONTENDS_KALDI_KALDI_HPP
+#ifndef MOIR_FRONTENDS_MXNET_MXNET_HPP
+#define MOIR_FRONTENDS_MXNET_MXNET_HPP
+
+// The MXNet frontend: moir::mxnet::load(path) reads a checkpoint, `<prefix>-symbol.json` (the graph)
+// and `<prefix>-NNNN.params` (the weights), from either file, and returns a moir::model (NCHW, as
+// MXNet). Variables found in the params are Constants; the other variables are the graph's inputs
+// (their shape from `__shape__` when the symbol has it, else from --input_shape); labels read only
+// by a loss output (SoftmaxOutput's second input, ...) are dropped. The outputs are the symbol's
+// heads. The Model Optimizer's flags: --input_symbol (the symbol file, when it is not beside the
+// params), and --nd_prefix_name with --pretrained_model_name (weights from `<nd>_args.nd` and
+// `<nd>_auxs.nd` over the `arg:` weights of a pretrained .params). Opt-in: not in <moir/moir.hpp>.
+
+#ifndef MOIR_FRONTENDS_MXNET_CONVERTER_HPP
+#define MOIR_FRONTENDS_MXNET_CONVERTER_HPP
+
+// The MXNet frontend's extension point. Each MXNet operator name maps to a converter that reads one
+// symbol node through a `context` and adds moir nodes. Converters live in per-family files under
+// frontends/mxnet/ops/, each with a register_*(op_table&); frontends/mxnet/mxnet.hpp lists them.
+//
+// MXNet is NCHW, as moir's convolutions and pools: no layout change. Attributes are strings in the
+// symbol file ("(3, 3)", "True", "0.001"); node_view parses them into the type a converter asks for.
+// A variable found in the .params file is a Constant (made when first read), any other variable
+// is a graph input. Output k of node N is the tensor "N" (k = 0) or "N:k".
+
+#ifndef MOIR_FRONTENDS_MXNET_SYMBOL_HPP
+#define MOIR_FRONTENDS_MXNET_SYMBOL_HPP
+
+// MXNet's symbol file (`<prefix>-symbol.json`, what `HybridBlock.export` and `Module.save_checkpoint`
+// write): a JSON object whose `nodes` list the graph in topological order. A node has `op` ("null"
+// for a variable: a graph input or a weight), `name`, `inputs` (entries [node, output, version], or
+// [node, output] in files of MXNet 0.x) and its attributes as strings: `attrs` (MXNet >= 1.0),
+// `param` (0.x operator parameters) and `attr` (0.x, and variables' `__shape__` / `__dtype__`).
+// `arg_nodes` lists the variables, `heads` the graph's outputs, `node_row_ptr` (optional) the
+// prefix sum of each node's output count. Every index is checked; errors name the file.
+
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>  // max
+#include <cstddef>    // size_t
+#include <cstdint>    // int64_t
+#include <fstream>    // ifstream
+#include <iterator>   // istreambuf_iterator
+#include <map>        // map
+#include <string>     // string, to_string
+#include <utility>    // move
+#include <vector>     // vector
+
+namespace moir::mxnet {
+
+/// One data edge: output `index` of node `node`.
+struct entry {
+    std::size_t node = 0;
+    std::size_t index = 0;
+};
+
+/// One node of the symbol.
+struct symbol_node {
+    std::string op;                            ///< "null" for a variable
+    std::string name;
+    std::map<std::string, std::string> attrs;  ///< param, attr and attrs merged (attrs wins)
+    std::vector<entry> inputs;
+};
+
+/// A decoded symbol file.
+struct symbol {
+    std::string source;                 ///< the file, for errors
+    std::vector<symbol_node> nodes;     ///< topological order: inputs refer to earlier nodes
+    std::vector<std::size_t> arg_nodes;  ///< the variables, as the file lists them
+    std::vector<entry> heads;            ///< the graph's outputs
+    std::vector<std::size_t> output_counts;  ///< per node: its outputs (node_row_ptr, else the most read + 1)
+};
+
+namespace detail {
+/// A JSON attribute value as MXNet's string form (numbers and booleans written as MXNet parses them).
+inline std::string attr_string(const nlohmann::json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_boolean()) return v.get<bool>() ? "True" : "False";
+    return v.dump();
+}
+
+inline entry parse_entry(const nlohmann::json& e, std::size_t limit, const std::string& where) {
+    MOIR_CHECK(e.is_array() && (e.size() == 2 || e.size() == 3), parse_error,
+               where + ": an entry must be [node, output, version], it is " + e.dump());
+    for (const auto& x : e)
+        MOIR_CHECK(x.is_number_unsigned() || (x.is_number_integer() && x.get<std::int64_t>() >= 0), parse_error,
+                   where + ": entry " + e.dump() + " holds a value that is not a non-negative integer");
+    const entry r{e[0].get<std::size_t>(), e[1].get<std::size_t>()};
+    MOIR_CHECK(r.node < limit, parse_error,
+               where + ": reads node " + std::to_string(r.node) + ", which does not come before it (" +
+                   std::to_string(limit) + (limit == 1 ? " node does)" : " nodes do)"));
+    return r;
+}
+}  // namespace detail
+
+/// Decodes the text of a symbol file. `source` names it in errors.
+/// ensures: every entry reads an earlier node (a head: any node) and an output that node has;
+/// throws moir::parse_error naming the file (and the byte, for malformed JSON) otherwise.
+inline symbol parse_symbol(const std::string& text, const std::string& source) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw parse_error(source + ": not valid JSON at byte " + std::to_string(e.byte) + " (" + e.what() + ")");
+    }
+    MOIR_CHECK(j.is_object() && j.contains("nodes") && j["nodes"].is_array(), parse_error,
+               source + ": not an MXNet symbol file (no \"nodes\" list)");
+    symbol s;
+    s.source = source;
+    const auto& nodes = j["nodes"];
+    MOIR_CHECK(!nodes.empty(), parse_error, source + ": the symbol has no nodes");
+    std::vector<std::size_t> most_read(nodes.size(), 0);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const auto& n = nodes[i];
+        const std::string where = source + ": node " + std::to_string(i);
+        MOIR_CHECK(n.is_object(), parse_error, where + " is not an object");
+        MOIR_CHECK(n.contains("op") && n["op"].is_string(), parse_error, where + " has no \"op\" string");
+        MOIR_CHECK(n.contains("name") && n["name"].is_string(), parse_error, where + " has no \"name\" string");
+        symbol_node sn;
+        sn.op = n["op"].get<std::string>();
+        sn.name = n["name"].get<std::string>();
+        const std::string named = where + " '" + sn.name + "' (" + sn.op + ")";
+        for (const char* key : {"param", "attr", "attrs"}) {
+            if (!n.contains(key) || n[key].is_null()) continue;
+            MOIR_CHECK(n[key].is_object(), parse_error, named + ": \"" + key + "\" is not an object");
+            for (const auto& [k, v] : n[key].items()) sn.attrs[k] = detail::attr_string(v);
+        }
+        if (n.contains("inputs")) {
+            MOIR_CHECK(n["inputs"].is_array(), parse_error, named + ": \"inputs\" is not a list");
+            for (const auto& e : n["inputs"]) {
+                const entry r = detail::parse_entry(e, i, named);
+                most_read[r.node] = std::max(most_read[r.node], r.index + 1);
+                sn.inputs.push_back(r);
+            }
+        }
+        MOIR_CHECK(sn.op != "null" || sn.inputs.empty(), parse_error, named + ": a variable has inputs");
+        s.nodes.push_back(std::move(sn));
+    }
+    MOIR_CHECK(j.contains("heads") && j["heads"].is_array() && !j["heads"].empty(), parse_error,
+               source + ": the symbol has no \"heads\" (its outputs)");
+    for (const auto& e : j["heads"]) {
+        const entry r = detail::parse_entry(e, nodes.size(), source + ": heads");
+        most_read[r.node] = std::max(most_read[r.node], r.index + 1);
+        s.heads.push_back(r);
+    }
+    if (j.contains("arg_nodes")) {
+        MOIR_CHECK(j["arg_nodes"].is_array(), parse_error, source + ": \"arg_nodes\" is not a list");
+        for (const auto& a : j["arg_nodes"]) {
+            MOIR_CHECK(a.is_number_integer() && a.get<std::int64_t>() >= 0 &&
+                           static_cast<std::size_t>(a.get<std::int64_t>()) < nodes.size(),
+                       parse_error, source + ": arg_nodes lists " + a.dump() + ", not a node index");
+            const auto k = a.get<std::size_t>();
+            MOIR_CHECK(s.nodes[k].op == "null", parse_error,
+                       source + ": arg_nodes lists node " + std::to_string(k) + " '" + s.nodes[k].name + "', which is a " +
+                           s.nodes[k].op + ", not a variable");
+            s.arg_nodes.push_back(k);
+        }
+    }
+    s.output_counts.assign(nodes.size(), 1);
+    for (std::size_t i = 0; i < nodes.size(); ++i) s.output_counts[i] = std::max<std::size_t>(1, most_read[i]);
+    if (j.contains("node_row_ptr")) {
+        const auto& p = j["node_row_ptr"];
+        MOIR_CHECK(p.is_array() && p.size() == nodes.size() + 1, parse_error,
+                   source + ": node_row_ptr must hold " + std::to_string(nodes.size() + 1) + " values (nodes + 1)");
+        std::int64_t prev = 0;
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            MOIR_CHECK(p[i].is_number_integer(), parse_error, source + ": node_row_ptr holds " + p[i].dump());
+            const std::int64_t v = p[i].get<std::int64_t>();
+            MOIR_CHECK(i == 0 ? v == 0 : v > prev, parse_error,
+                       source + ": node_row_ptr is not increasing from 0 (entry " + std::to_string(i) + " = " +
+                           std::to_string(v) + ")");
+            if (i > 0) {
+                const auto count = static_cast<std::size_t>(v - prev);
+                MOIR_CHECK(count >= most_read[i - 1], parse_error,
+                           source + ": node " + std::to_string(i - 1) + " '" + s.nodes[i - 1].name + "' has " +
+                               std::to_string(count) + " outputs, and output " + std::to_string(most_read[i - 1] - 1) +
+                               " is read");
+                s.output_counts[i - 1] = count;
+            }
+            prev = v;
+        }
+    }
+    return s;
+}
+
+/// Reads a symbol file. ensures: as parse_symbol; moir::error when the file cannot be read.
+inline symbol read_symbol(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, "cannot open " + path);
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return parse_symbol(text, path);
+}
+
+}  // namespace moir::mxnet
+
+#endif  // MOIR_FRONTENDS_MXNET_SYMBOL_HPP
+
+#include <cctype>       // isspace
+#include <cstdint>      // int64_t
+#include <cstdlib>      // strtoll, strtod
+#include <optional>     // optional
+#include <string>       // string
+#include <type_traits>  // is_same_v
+#include <vector>       // vector
+
+namespace moir::mxnet {
+
+/// The tensor name of output `index` of node `name`.
+inline std::string tensor_name(const std::string& name, std::size_t index) {
+    return index == 0 ? name : name + ":" + std::to_string(index);
+}
+
+namespace detail {
+inline std::string trimmed(const std::string& s) {
+    std::size_t a = 0, b = s.size();
+    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+    return s.substr(a, b - a);
+}
+inline std::optional<std::int64_t> parse_int(const std::string& s) {
+    const std::string t = trimmed(s);
+    if (t.empty()) return std::nullopt;
+    char* end = nullptr;
+    const long long v = std::strtoll(t.c_str(), &end, 10);
+    if (*end == 'L' || *end == 'l') ++end;  // Python 2's long literals, "(1L, 3L)"
+    if (end != t.c_str() + t.size()) return std::nullopt;
+    return v;
+}
+inline std::optional<double> parse_double(const std::string& s) {
+    const std::string t = trimmed(s);
+    if (t.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size()) return std::nullopt;
+    return v;
+}
+/// "(3, 3)", "[3,3]", "3", "()" -> the comma-separated items.
+inline std::vector<std::string> tuple_items(const std::string& s) {
+    std::string t = trimmed(s);
+    if (!t.empty() && (t.front() == '(' || t.front() == '[') && (t.back() == ')' || t.back() == ']'))
+        t = t.substr(1, t.size() - 2);
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= t.size()) {
+        const auto comma = t.find(',', start);
+        const std::string item = trimmed(t.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (!item.empty()) items.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return items;
+}
+}  // namespace detail
+
+/// What basic_context sees of one symbol node: its inputs as tensor names, its outputs (an output
+/// nothing reads has the name ""), and its string attributes parsed on request.
+class node_view {
+public:
+    /// `used[k]`: whether the graph reads output k.
+    node_view(const symbol& s, std::size_t index, std::vector<bool> used) : s_(&s), i_(index), used_(std::move(used)) {}
+    const symbol_node& node() const { return s_->nodes[i_]; }
+    std::size_t index() const { return i_; }
+    std::string name() const { return node().name; }
+    std::string op_type() const { return node().op; }
+    std::size_t input_count() const { return node().inputs.size(); }
+    std::string input_name(std::size_t k) const {
+        if (k >= node().inputs.size()) return {};
+        const entry& e = node().inputs[k];
+        return tensor_name(s_->nodes[e.node].name, e.index);
+    }
+    /// The symbol node feeding input k. requires: k < input_count().
+    const symbol_node& input_node(std::size_t k) const { return s_->nodes[node().inputs.at(k).node]; }
+    std::size_t output_count() const { return used_.size(); }
+    std::string output_name(std::size_t k) const { return k < used_.size() && used_[k] ? tensor_name(name(), k) : std::string(); }
+
+    /// Whether the node has attribute `key` (with a value other than "None").
+    bool has(const std::string& key) const {
+        const auto it = node().attrs.find(key);
+        return it != node().attrs.end() && detail::trimmed(it->second) != "None";
+    }
+    /// The attribute as T, or nullopt when absent or "None". T: int64_t, double, float, bool,
+    /// std::string, std::vector<int64_t>, std::vector<double>. ensures: moir::error naming the
+    /// attribute and its text when it does not parse as T.
+    template <class T>
+    std::optional<T> attribute(const std::string& key) const {
+        const auto it = node().attrs.find(key);
+        if (it == node().attrs.end()) return std::nullopt;
+        const std::string& v = it->second;
+        if (detail::trimmed(v) == "None") return std::nullopt;
+        const auto bad = [&](const char* what) {
+            return error("attribute '" + key + "' = '" + v + "' is not " + what);
+        };
+        if constexpr (std::is_same_v<T, std::string>) {
+            return v;
+        } else if constexpr (std::is_same_v<T, bool>) {
+            const std::string t = detail::trimmed(v);
+            if (t == "True" || t == "true" || t == "1") return true;
+            if (t == "False" || t == "false" || t == "0") return false;
+            throw bad("a boolean");
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+            if (auto x = detail::parse_int(v)) return *x;
+            throw bad("an integer");
+        } else if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) {
+            if (auto x = detail::parse_double(v)) return static_cast<T>(*x);
+            throw bad("a number");
+        } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+            std::vector<std::int64_t> r;
+            for (const auto& item : detail::tuple_items(v)) {
+                const auto x = detail::parse_int(item);
+                if (!x) throw bad("a tuple of integers");
+                r.push_back(*x);
+            }
+            return r;
+        } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+            std::vector<double> r;
+            for (const auto& item : detail::tuple_items(v)) {
+                const auto x = detail::parse_double(item);
+                if (!x) throw bad("a tuple of numbers");
+                r.push_back(*x);
+            }
+            return r;
+        } else {
+            static_assert(sizeof(T) == 0, "moir: unsupported MXNet attribute type");
+        }
+    }
+
+private:
+    const symbol* s_;
+    std::size_t i_;
+    std::vector<bool> used_;
+};
+
+/// What a converter sees of one MXNet node: basic_context plus shape helpers.
+class context : public frontends::basic_context<node_view> {
+public:
+    context(frontends::graph_builder& g, const node_view& n) : basic_context(g, n) {}
+
+    /// Integer-tuple attribute `key`, or `def`.
+    std::vector<std::int64_t> ints(const std::string& key, std::vector<std::int64_t> def = {}) const {
+        return attr<std::vector<std::int64_t>>(key, std::move(def));
+    }
+    /// `v` when it has n values, n copies of `fill` when empty; else moir::error naming `key`.
+    std::vector<std::int64_t> per_axis(const std::string& key, std::size_t n, std::int64_t fill) const {
+        std::vector<std::int64_t> v = ints(key);
+        if (v.empty()) return std::vector<std::int64_t>(n, fill);
+        MOIR_CHECK(v.size() == n, error,
+                   "attribute '" + key + "' has " + std::to_string(v.size()) + " values, the kernel has " + std::to_string(n));
+        return v;
+    }
+    /// Input k's shape. ensures: moir::shape_error naming `what` when it is not static.
+    shape static_shape(std::size_t k, const char* what) {
+        const partial_shape& p = input_port(k).shape;
+        MOIR_CHECK(p.is_static(), shape_error,
+                   std::string(what) + " needs the static shape of input " + std::to_string(k) + ", it is " + p.str() +
+                       " (give the input's shape with --input_shape)");
+        return shape(p.dims.begin(), p.dims.end());
+    }
+    /// Input k's rank. ensures: moir::shape_error naming `what` when it is unknown.
+    std::size_t rank(std::size_t k, const char* what) {
+        const partial_shape& p = input_port(k).shape;
+        MOIR_CHECK(!p.rank_dynamic, shape_error,
+                   std::string(what) + " needs the rank of input " + std::to_string(k) + " (give --input_shape)");
+        return p.rank();
+    }
+    /// The weight feeding input k, as a constant. ensures: moir::error naming `what` otherwise.
+    tensor weight(std::size_t k, const char* what) { return require_const(k, what); }
+    /// A scalar Constant of x's element type.
+    output_ref scalar_like(output_ref x, double v, const std::string& suffix) {
+        const element_type t = model().port(x).type;
+        return constant(tensor::scalar(v).converted(t == element_type::undefined ? element_type::f32 : t), suffix);
+    }
+    /// x reshaped to `dims` (0 copies the input dim, -1 is inferred: Reshape with special_zero).
+    output_ref reshape(output_ref x, const std::vector<std::int64_t>& dims, const std::string& suffix) {
+        return add<ops::reshape>({true}, {x, constant_i64(dims, suffix + "/shape")}, suffix);
+    }
+};
+
+/// MXNet operator name -> converter.
+using op_table = frontends::basic_op_table<context>;
+using converter = op_table::converter;
+
+}  // namespace moir::mxnet
+
+#endif  // MOIR_FRONTENDS_MXNET_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_MXNET_OPS_ELEMENTWISE_HPP
+#define MOIR_FRONTENDS_MXNET_OPS_ELEMENTWISE_HPP
+
+// MXNet's element-wise ops: Activation (relu, sigmoid, tanh, softrelu, softsign), LeakyReLU (leaky,
+// prelu, rrelu at inference, elu, selu, gelu), the binary families elemwise_* / broadcast_* (and the
+// operator spellings _plus, _Plus, _minus, ...), the scalar family (_plus_scalar, _rminus_scalar,
+// _mul_scalar, _rdiv_scalar, _power_scalar, _maximum_scalar, ...), add_n, clip, and unary math.
+// moir's binary ops broadcast as numpy does, a superset of MXNet's broadcast_* rules.
+
+
+#include <limits>  // numeric_limits
+#include <string>  // string
+
+namespace moir::mxnet {
+
+namespace detail {
+
+template <class Op>
+converter binary() {
+    return [](context& c) { c.set_output(0, c.add<Op>({}, {c.input(0), c.input(1)})); };
+}
+template <class Op>
+converter unary() {
+    return [](context& c) { c.set_output(0, c.add<Op>({}, {c.input(0)})); };
+}
+/// x OP scalar (reversed: scalar OP x), the scalar from attribute "scalar".
+template <class Op, bool Reversed = false>
+converter with_scalar() {
+    return [](context& c) {
+        const output_ref x = c.input(0);
+        const output_ref s = c.scalar_like(x, c.require_attr<double>("scalar"), "/scalar");
+        c.set_output(0, Reversed ? c.add<Op>({}, {s, x}) : c.add<Op>({}, {x, s}));
+    };
+}
+
+inline void convert_activation(context& c) {
+    const std::string t = c.require_attr<std::string>("act_type");
+    const output_ref x = c.input(0);
+    if (t == "relu") c.set_output(0, c.add<ops::relu>({}, {x}));
+    else if (t == "sigmoid") c.set_output(0, c.add<ops::sigmoid>({}, {x}));
+    else if (t == "tanh") c.set_output(0, c.add<ops::tanh>({}, {x}));
+    else if (t == "softrelu") c.set_output(0, c.add<ops::soft_plus>({}, {x}));
+    else if (t == "softsign") c.set_output(0, c.add<ops::soft_sign>({}, {x}));
+    else throw unsupported_error("act_type '" + t + "' is not supported (relu, sigmoid, tanh, softrelu, softsign)");
+}
+
+inline void convert_leaky_relu(context& c) {
+    const std::string t = c.attr<std::string>("act_type", "leaky");
+    const output_ref x = c.input(0);
+    if (t == "leaky" || t == "rrelu") {  // rrelu at inference: the mean of its slope range
+        const double slope = t == "leaky" ? c.attr<double>("slope", 0.25)
+                                          : (c.attr<double>("lower_bound", 0.125) + c.attr<double>("upper_bound", 0.334)) / 2;
+        const element_type et = c.model().port(x).type;
+        const tensor s = tensor::from_vector(std::vector<double>{slope}).converted(et == element_type::undefined ? element_type::f32 : et);
+        c.set_output(0, c.add<ops::prelu>({}, {x, c.constant(s, "/slope")}));
+    } else if (t == "prelu") {
+        c.set_output(0, c.add<ops::prelu>({}, {x, c.input(1)}));
+    } else if (t == "elu") {
+        c.set_output(0, c.add<ops::elu>({c.attr<double>("slope", 0.25)}, {x}));
+    } else if (t == "selu") {
+        c.set_output(0, c.add<ops::selu>({}, {x, c.scalar_like(x, 1.6732632423543772848170429916717, "/alpha"),
+                                              c.scalar_like(x, 1.0507009873554804934193349852946, "/lambda")}));
+    } else if (t == "gelu") {
+        c.set_output(0, c.add<ops::gelu>({ops::gelu_approximation::erf}, {x}));
+    } else {
+        throw unsupported_error("act_type '" + t + "' is not supported (leaky, prelu, rrelu, elu, selu, gelu)");
+    }
+}
+
+inline void convert_clip(context& c) {
+    const double lo = c.attr<double>("a_min", -std::numeric_limits<double>::infinity());
+    const double hi = c.attr<double>("a_max", std::numeric_limits<double>::infinity());
+    c.set_output(0, c.add<ops::clamp>({lo, hi}, {c.input(0)}));
+}
+
+inline void convert_add_n(context& c) {
+    output_ref y = c.input(0);
+    for (std::size_t i = 1; i < c.input_count(); ++i)
+        y = c.add<ops::add>({}, {y, c.input(i)}, i + 1 == c.input_count() ? "" : "/add" + std::to_string(i));
+    c.set_output(0, y);
+}
+
+}  // namespace detail
+
+/// Registers the element-wise converters.
+inline void register_elementwise(op_table& t) {
+    using detail::binary;
+    using detail::unary;
+    using detail::with_scalar;
+    t.add("Activation", detail::convert_activation);
+    t.add("LeakyReLU", detail::convert_leaky_relu);
+    for (const char* op : {"elemwise_add", "broadcast_add", "broadcast_plus", "_plus", "_Plus", "_add"}) t.add(op, binary<ops::add>());
+    for (const char* op : {"elemwise_sub", "broadcast_sub", "broadcast_minus", "_minus", "_Minus", "_sub"}) t.add(op, binary<ops::subtract>());
+    for (const char* op : {"elemwise_mul", "broadcast_mul", "_mul", "_Mul"}) t.add(op, binary<ops::multiply>());
+    for (const char* op : {"elemwise_div", "broadcast_div", "_div", "_Div"}) t.add(op, binary<ops::divide>());
+    for (const char* op : {"broadcast_maximum", "_maximum", "_Maximum"}) t.add(op, binary<ops::maximum>());
+    for (const char* op : {"broadcast_minimum", "_minimum", "_Minimum"}) t.add(op, binary<ops::minimum>());
+    for (const char* op : {"broadcast_power", "_power", "_Power"}) t.add(op, binary<ops::power>());
+    t.add("_plus_scalar", with_scalar<ops::add>());
+    t.add("_PlusScalar", with_scalar<ops::add>());
+    t.add("_minus_scalar", with_scalar<ops::subtract>());
+    t.add("_MinusScalar", with_scalar<ops::subtract>());
+    t.add("_rminus_scalar", with_scalar<ops::subtract, true>());
+    t.add("_RMinusScalar", with_scalar<ops::subtract, true>());
+    t.add("_mul_scalar", with_scalar<ops::multiply>());
+    t.add("_MulScalar", with_scalar<ops::multiply>());
+    t.add("_div_scalar", with_scalar<ops::divide>());
+    t.add("_DivScalar", with_scalar<ops::divide>());
+    t.add("_rdiv_scalar", with_scalar<ops::divide, true>());
+    t.add("_RDivScalar", with_scalar<ops::divide, true>());
+    t.add("_power_scalar", with_scalar<ops::power>());
+    t.add("_PowerScalar", with_scalar<ops::power>());
+    t.add("_rpower_scalar", with_scalar<ops::power, true>());
+    t.add("_maximum_scalar", with_scalar<ops::maximum>());
+    t.add("_MaximumScalar", with_scalar<ops::maximum>());
+    t.add("_minimum_scalar", with_scalar<ops::minimum>());
+    t.add("_MinimumScalar", with_scalar<ops::minimum>());
+    t.add("add_n", detail::convert_add_n);
+    t.add("ElementWiseSum", detail::convert_add_n);
+    t.add("clip", detail::convert_clip);
+    t.add("relu", unary<ops::relu>());
+    t.add("sigmoid", unary<ops::sigmoid>());
+    t.add("tanh", unary<ops::tanh>());
+    t.add("softsign", unary<ops::soft_sign>());
+    t.add("exp", unary<ops::exp>());
+    t.add("log", unary<ops::log>());
+    t.add("sqrt", unary<ops::sqrt>());
+    t.add("abs", unary<ops::abs>());
+    t.add("negative", unary<ops::negative>());
+    t.add("square", [](context& c) { c.set_output(0, c.add<ops::multiply>({}, {c.input(0), c.input(0)})); });
+}
+
+}  // namespace moir::mxnet
+
+#endif  // MOIR_FRONTENDS_MXNET_OPS_ELEMENTWISE_HPP
+#ifndef MOIR_FRONTENDS_MXNET_OPS_NN_HPP
+#define MOIR_FRONTENDS_MXNET_OPS_NN_HPP
+
+// MXNet's layers: Convolution (num_group, dilate, no_bias), Deconvolution (adj, target_shape),
+// BatchNorm (inference: the moving statistics; fix_gamma), Pooling (max / avg / sum, global,
+// pooling_convention valid / full / same, count_include_pad), FullyConnected (flatten), UpSampling
+// (nearest, bilinear), Dropout (removed), and the softmax family (softmax, log_softmax,
+// SoftmaxOutput, SoftmaxActivation, and the regression outputs, which are identities or a sigmoid
+// at inference). Data is NCHW, as moir's ops: weights are used as MXNet stores them (OIHW).
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::mxnet {
+
+namespace detail {
+
+/// requires: data layout NCHW-like (MXNet's default); anything else is refused.
+inline void check_layout(const context& c) {
+    const std::string layout = c.attr<std::string>("layout", "");
+    MOIR_CHECK(layout.empty() || layout == "NCW" || layout == "NCHW" || layout == "NCDHW", unsupported_error,
+               "layout '" + layout + "' is not supported (moir reads channel-first MXNet layers)");
+}
+
+/// y + bias as [1, C, 1, ...] (bias [C]) over a rank-`rank` output.
+inline output_ref add_channel_bias(context& c, output_ref y, const tensor& b, std::size_t rank) {
+    shape dims(rank, 1);
+    dims[1] = static_cast<std::int64_t>(b.numel());
+    return c.add<ops::add>({}, {y, c.constant(b.reshaped(dims), "/bias")}, "/add_bias");
+}
+
+inline void convert_convolution(context& c) {
+    check_layout(c);
+    const std::vector<std::int64_t> kernel = c.ints("kernel");
+    MOIR_CHECK(!kernel.empty(), error, "attribute 'kernel' is required");
+    const std::size_t n = kernel.size();
+    const std::int64_t groups = c.attr<std::int64_t>("num_group", 1);
+    const bool no_bias = c.attr<bool>("no_bias", false);
+    MOIR_CHECK(groups >= 1, error, "num_group must be >= 1");
+    ops::detail::convolution_attrs a;
+    a.strides = c.per_axis("stride", n, 1);
+    a.dilations = c.per_axis("dilate", n, 1);
+    a.pads_begin = c.per_axis("pad", n, 0);
+    a.pads_end = a.pads_begin;
+    const tensor w = c.weight(1, "weight");
+    MOIR_CHECK(w.rank() == n + 2, shape_error,
+               "weight has shape [" + to_string(w.dims()) + "], expected rank " + std::to_string(n + 2));
+    output_ref y;
+    if (groups == 1) {
+        y = c.add<ops::convolution>(a, {c.input(0), c.input(1)});
+    } else {
+        const std::int64_t o = w.dims()[0];
+        MOIR_CHECK(o % groups == 0, shape_error,
+                   std::to_string(o) + " filters do not split into " + std::to_string(groups) + " groups");
+        shape gs{groups, o / groups};
+        gs.insert(gs.end(), w.dims().begin() + 1, w.dims().end());
+        y = c.add<ops::group_convolution>(a, {c.input(0), c.constant(w.reshaped(gs), "/weights")});
+    }
+    if (!no_bias && c.has_input(2)) y = add_channel_bias(c, y, c.weight(2, "bias"), n + 2);
+    c.set_output(0, y);
+}
+
+inline void convert_deconvolution(context& c) {
+    check_layout(c);
+    const std::vector<std::int64_t> kernel = c.ints("kernel");
+    MOIR_CHECK(!kernel.empty(), error, "attribute 'kernel' is required");
+    const std::size_t n = kernel.size();
+    const std::int64_t groups = c.attr<std::int64_t>("num_group", 1);
+    const bool no_bias = c.attr<bool>("no_bias", true);  // MXNet's default for Deconvolution
+    MOIR_CHECK(groups >= 1, error, "num_group must be >= 1");
+    ops::detail::convolution_backprop_attrs a;
+    a.strides = c.per_axis("stride", n, 1);
+    a.dilations = c.per_axis("dilate", n, 1);
+    std::vector<std::int64_t> pad = c.per_axis("pad", n, 0);
+    std::vector<std::int64_t> adj = c.per_axis("adj", n, 0);
+    const std::vector<std::int64_t> target = c.ints("target_shape");
+    bool use_target = false;
+    for (auto t : target) use_target = use_target || t != 0;
+    if (use_target) {  // MXNet derives pad and adj from the target: out = s*(in-1) + dk - 2*pad + adj
+        MOIR_CHECK(target.size() == n, error, "target_shape has " + std::to_string(target.size()) + " values, the kernel has " + std::to_string(n));
+        const shape in = c.static_shape(0, "target_shape");
+        MOIR_CHECK(in.size() == n + 2, shape_error, "the data has rank " + std::to_string(in.size()) + ", the kernel needs " + std::to_string(n + 2));
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::int64_t full = a.strides[i] * (in[2 + i] - 1) + a.dilations[i] * (kernel[i] - 1) + 1;
+            MOIR_CHECK(full >= target[i], shape_error,
+                       "target_shape " + std::to_string(target[i]) + " exceeds the largest output " + std::to_string(full));
+            const std::int64_t total = full - target[i];
+            adj[i] = total % 2;
+            pad[i] = (total + 1) / 2;
+        }
+    }
+    a.pads_begin = pad;
+    a.pads_end = pad;
+    a.output_padding = adj;
+    const tensor w = c.weight(1, "weight");  // [C_in, O / groups, k...]
+    MOIR_CHECK(w.rank() == n + 2, shape_error,
+               "weight has shape [" + to_string(w.dims()) + "], expected rank " + std::to_string(n + 2));
+    output_ref y;
+    if (groups == 1) {
+        y = c.add<ops::convolution_backprop_data>(a, {c.input(0), c.input(1)});
+    } else {
+        const std::int64_t ci = w.dims()[0];
+        MOIR_CHECK(ci % groups == 0, shape_error,
+                   std::to_string(ci) + " input channels do not split into " + std::to_string(groups) + " groups");
+        shape gs{groups, ci / groups};
+        gs.insert(gs.end(), w.dims().begin() + 1, w.dims().end());
+        y = c.add<ops::group_convolution_backprop_data>(a, {c.input(0), c.constant(w.reshaped(gs), "/weights")});
+    }
+    if (!no_bias && c.has_input(2)) y = add_channel_bias(c, y, c.weight(2, "bias"), n + 2);
+    c.set_output(0, y);
+}
+
+inline void convert_batch_norm(context& c) {
+    const std::int64_t axis = c.attr<std::int64_t>("axis", 1);
+    MOIR_CHECK(axis == 1, unsupported_error, "axis " + std::to_string(axis) + " is not supported (channel axis 1 only)");
+    MOIR_CHECK(!c.output_used(1) && !c.output_used(2), unsupported_error,
+               "the batch mean and variance outputs (training) are read; moir converts inference graphs");
+    const double eps = c.attr<double>("eps", 1e-3);
+    const bool fix_gamma = c.attr<bool>("fix_gamma", true);  // MXNet's default: gamma is 1
+    const tensor beta = c.weight(2, "beta");
+    output_ref gamma = c.input(1);
+    if (fix_gamma) {
+        tensor ones(element_type::f32, beta.dims());
+        for (std::size_t i = 0; i < ones.numel(); ++i) ones.data<float>()[i] = 1.0f;
+        gamma = c.constant(ones, "/gamma_fixed");
+    }
+    c.set_output(0, c.add<ops::batch_norm_inference>({eps}, {c.input(0), gamma, c.input(2), c.input(3), c.input(4)}));
+}
+
+inline void convert_pooling(context& c) {
+    check_layout(c);
+    const std::string type = c.attr<std::string>("pool_type", "max");
+    MOIR_CHECK(type == "max" || type == "avg" || type == "sum", unsupported_error,
+               "pool_type '" + type + "' is not supported (max, avg, sum)");
+    const output_ref x = c.input(0);
+    if (c.attr<bool>("global_pool", false)) {
+        const std::size_t r = c.rank(0, "a global pool");
+        std::vector<std::int64_t> axes;
+        for (std::size_t i = 2; i < r; ++i) axes.push_back(static_cast<std::int64_t>(i));
+        const output_ref ax = c.constant_i64(axes, "/axes");
+        if (type == "max") c.set_output(0, c.add<ops::reduce_max>({true}, {x, ax}));
+        else if (type == "avg") c.set_output(0, c.add<ops::reduce_mean>({true}, {x, ax}));
+        else c.set_output(0, c.add<ops::reduce_sum>({true}, {x, ax}));
+        return;
+    }
+    const std::vector<std::int64_t> kernel = c.ints("kernel");
+    MOIR_CHECK(!kernel.empty(), error, "attribute 'kernel' is required (or global_pool)");
+    const std::size_t n = kernel.size();
+    const std::string conv = c.attr<std::string>("pooling_convention", "valid");
+    MOIR_CHECK(conv == "valid" || conv == "full" || conv == "same", unsupported_error,
+               "pooling_convention '" + conv + "' is not supported (valid, full, same)");
+    std::vector<std::int64_t> strides = c.per_axis("stride", n, 1);
+    std::vector<std::int64_t> pads = c.per_axis("pad", n, 0);
+    const auto rounding = conv == "full" ? ops::rounding_type::ceil : ops::rounding_type::floor;
+    const auto auto_pad = conv == "same" ? ops::pad_type::same_upper : ops::pad_type::explicit_;
+    if (type == "max") {
+        c.set_output(0, c.add<ops::max_pool>({strides, pads, pads, kernel, rounding, auto_pad}, {x}));
+        return;
+    }
+    const bool include_pad = c.attr<bool>("count_include_pad", true);
+    output_ref y = c.add<ops::avg_pool>({strides, pads, pads, kernel, !include_pad, rounding, auto_pad}, {x}, type == "sum" ? "/avg" : "");
+    if (type == "sum") {
+        std::int64_t area = 1;
+        for (auto k : kernel) area *= k;
+        y = c.add<ops::multiply>({}, {y, c.scalar_like(y, static_cast<double>(area), "/area")});
+    }
+    c.set_output(0, y);
+}
+
+inline void convert_fully_connected(context& c) {
+    output_ref x = c.input(0);
+    if (c.attr<bool>("flatten", true) && c.rank(0, "FullyConnected") != 2) x = c.reshape(x, {0, -1}, "/flatten");
+    output_ref y = c.add<ops::matmul>({false, true}, {x, c.input(1)}, c.attr<bool>("no_bias", false) ? "" : "/matmul");
+    if (!c.attr<bool>("no_bias", false) && c.has_input(2)) y = c.add<ops::add>({}, {y, c.input(2)});
+    c.set_output(0, y);
+}
+
+inline void convert_upsampling(context& c) {
+    const std::int64_t scale = c.require_attr<std::int64_t>("scale");
+    MOIR_CHECK(scale >= 1, error, "scale must be >= 1");
+    const std::string type = c.attr<std::string>("sample_type", "nearest");
+    if (type == "bilinear") {  // a fixed depthwise deconvolution with the weight of input 1
+        const tensor w = c.weight(1, "weight");  // [C, 1, k, k]
+        MOIR_CHECK(w.rank() == 4 && w.dims()[1] == 1, shape_error, "bilinear weight has shape [" + to_string(w.dims()) + "], expected [C, 1, k, k]");
+        const std::int64_t k = 2 * scale - scale % 2, p = (scale - 1 + 1) / 2;
+        MOIR_CHECK(w.dims()[2] == k && w.dims()[3] == k, shape_error,
+                   "bilinear weight has kernel " + std::to_string(w.dims()[2]) + ", scale " + std::to_string(scale) + " needs " + std::to_string(k));
+        ops::detail::convolution_backprop_attrs a;
+        a.strides = {scale, scale};
+        a.dilations = {1, 1};
+        a.pads_begin = {p, p};
+        a.pads_end = {p, p};
+        a.output_padding = {0, 0};
+        const std::int64_t ch = w.dims()[0];
+        c.set_output(0, c.add<ops::group_convolution_backprop_data>(
+                            a, {c.input(0), c.constant(w.reshaped({ch, 1, 1, k, k}), "/weights")}));
+        return;
+    }
+    MOIR_CHECK(type == "nearest", unsupported_error, "sample_type '" + type + "' is not supported (nearest, bilinear)");
+    std::vector<output_ref> ups;
+    std::int64_t out_h = -1, out_w = -1;
+    for (std::size_t i = 0; i < c.input_count(); ++i) {
+        ops::interpolate::attrs a;
+        a.mode = ops::interpolate_mode::nearest;
+        a.coordinate_transformation_mode = ops::coordinate_transformation_mode::asymmetric;
+        a.nearest_mode = ops::nearest_mode::floor;
+        float sh = static_cast<float>(scale), sw = sh;
+        if (c.input_count() > 1) {  // every input is scaled to the first one's size * scale
+            const shape s = c.static_shape(i, "UpSampling of several inputs");
+            MOIR_CHECK(s.size() == 4 && s[2] > 0 && s[3] > 0, shape_error, "input " + std::to_string(i) + " is not non-empty NCHW");
+            if (i == 0) out_h = s[2] * scale, out_w = s[3] * scale;
+            MOIR_CHECK(out_h % s[2] == 0 && out_w % s[3] == 0, shape_error,
+                       "input " + std::to_string(i) + " does not scale to the output size by a whole factor");
+            sh = static_cast<float>(out_h / s[2]);
+            sw = static_cast<float>(out_w / s[3]);
+        }
+        a.shape_calculation_mode = ops::shape_calculation_mode::scales;
+        const std::string sfx = "/up" + std::to_string(i);
+        ups.push_back(c.add<ops::interpolate>(a, {c.input(i), c.constant(tensor::from_vector(std::vector<float>{sh, sw}), sfx + "/scales"),
+                                                  c.constant_i64({2, 3}, sfx + "/axes")},
+                                              c.input_count() > 1 ? sfx : ""));
+    }
+    if (ups.size() == 1) {
+        c.set_output(0, ups[0]);
+        return;
+    }
+    if (c.attr<std::string>("multi_input_mode", "concat") == "sum") {
+        output_ref y = ups[0];
+        for (std::size_t i = 1; i < ups.size(); ++i) y = c.add<ops::add>({}, {y, ups[i]}, i + 1 == ups.size() ? "" : "/sum" + std::to_string(i));
+        c.set_output(0, y);
+    } else {
+        c.set_output(0, c.add<ops::concat>({1}, ups));
+    }
+}
+
+/// Softmax over axis 1 of x flattened to [N, -1] (MXNet's "instance" softmax), in x's shape.
+inline output_ref instance_softmax(context& c, output_ref x) {
+    const partial_shape& p = c.model().port(x).shape;
+    if (!p.rank_dynamic && p.rank() == 2) return c.add<ops::softmax>({1}, {x});
+    const shape s = c.static_shape(0, "a softmax over the flattened input");
+    const output_ref f = c.reshape(x, {0, -1}, "/flatten");
+    const output_ref y = c.add<ops::softmax>({1}, {f}, "/softmax");
+    return c.reshape(y, std::vector<std::int64_t>(s.begin(), s.end()), "");
+}
+
+inline void convert_softmax_output(context& c) {
+    const output_ref x = c.input(0);
+    if (c.attr<bool>("multi_output", false)) c.set_output(0, c.add<ops::softmax>({1}, {x}));
+    else if (c.attr<bool>("preserve_shape", false)) c.set_output(0, c.add<ops::softmax>({-1}, {x}));
+    else c.set_output(0, instance_softmax(c, x));
+}
+
+inline void convert_softmax_activation(context& c) {
+    if (c.attr<std::string>("mode", "instance") == "channel") c.set_output(0, c.add<ops::softmax>({1}, {c.input(0)}));
+    else c.set_output(0, instance_softmax(c, c.input(0)));
+}
+
+template <class Op>
+void convert_softmax(context& c) {
+    output_ref x = c.input(0);
+    MOIR_CHECK(!c.has_input(1) && !c.attr<bool>("use_length", false), unsupported_error, "use_length is not supported");
+    const double t = c.attr<double>("temperature", 1.0);
+    if (t != 1.0) x = c.add<ops::divide>({}, {x, c.scalar_like(x, t, "/temperature")}, "/scaled");
+    c.set_output(0, c.add<Op>({c.attr<std::int64_t>("axis", -1)}, {x}));
+}
+
+/// Dropout and the ops that are identities at inference.
+inline void convert_identity(context& c) {
+    for (std::size_t k = 1; k < c.output_count(); ++k)
+        MOIR_CHECK(!c.output_used(k), unsupported_error, "output " + std::to_string(k) + " (training only) is read");
+    c.set_output(0, c.input(0));
+}
+
+}  // namespace detail
+
+/// Registers the layer converters.
+inline void register_nn(op_table& t) {
+    t.add("Convolution", detail::convert_convolution);
+    t.add("Deconvolution", detail::convert_deconvolution);
+    t.add("BatchNorm", detail::convert_batch_norm);
+    t.add("Pooling", detail::convert_pooling);
+    t.add("FullyConnected", detail::convert_fully_connected);
+    t.add("UpSampling", detail::convert_upsampling);
+    t.add("softmax", detail::convert_softmax<ops::softmax>);
+    t.add("log_softmax", detail::convert_softmax<ops::log_softmax>);
+    t.add("SoftmaxOutput", detail::convert_softmax_output);
+    t.add("Softmax", detail::convert_softmax_output);
+    t.add("SoftmaxActivation", detail::convert_softmax_activation);
+    for (const char* op : {"Dropout", "LinearRegressionOutput", "MAERegressionOutput", "BlockGrad", "stop_gradient",
+                           "identity", "_copy", "make_loss", "MakeLoss"})
+        t.add(op, detail::convert_identity);
+    t.add("LogisticRegressionOutput", [](context& c) { c.set_output(0, c.add<ops::sigmoid>({}, {c.input(0)})); });
+}
+
+}  // namespace moir::mxnet
+
+#endif  // MOIR_FRONTENDS_MXNET_OPS_NN_HPP
+#ifndef MOIR_FRONTENDS_MXNET_OPS_TENSOR_HPP
+#define MOIR_FRONTENDS_MXNET_OPS_TENSOR_HPP
+
+// MXNet's shape and data-movement ops: Flatten, Concat, Reshape (the special codes 0, -1, -2, -3,
+// -4 and `reverse`, resolved against the input's static shape), transpose, SliceChannel (split),
+// Crop, Pad, expand_dims, slice_axis and the reductions mean / sum / max / min (axis, keepdims,
+// exclude).
+
+
+#include <algorithm>  // reverse
+#include <limits>     // numeric_limits
+#include <cstdint>    // int64_t
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::mxnet {
+
+namespace detail {
+
+/// MXNet's Reshape target for input dims `in` and `spec` (0 copy, -1 infer, -2 copy the rest, -3
+/// merge two, -4 split one into the next two values, either of which may be -1).
+/// ensures: moir::shape_error naming the spec and the input when they do not fit.
+inline std::vector<std::int64_t> mxnet_reshape(std::vector<std::int64_t> in, std::vector<std::int64_t> spec, bool reverse) {
+    const auto text = [](const std::vector<std::int64_t>& v) {
+        std::string s;
+        for (auto x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+        return "(" + s + ")";
+    };
+    const std::string what = "shape " + text(spec) + " does not fit the input " + text(in);
+    if (reverse) {
+        std::reverse(in.begin(), in.end());
+        std::reverse(spec.begin(), spec.end());
+    }
+    std::vector<std::int64_t> out;
+    std::size_t src = 0;
+    std::ptrdiff_t infer = -1;
+    const auto next = [&]() {
+        MOIR_CHECK(src < in.size(), shape_error, what + " (it reads more dims than the input has)");
+        return in[src++];
+    };
+    for (std::size_t i = 0; i < spec.size(); ++i) {
+        const std::int64_t v = spec[i];
+        if (v > 0) {
+            out.push_back(v);
+            ++src;
+        } else if (v == 0) {
+            out.push_back(next());
+        } else if (v == -1) {
+            MOIR_CHECK(infer < 0, shape_error, what + " (two -1)");
+            infer = static_cast<std::ptrdiff_t>(out.size());
+            out.push_back(1);
+            ++src;
+        } else if (v == -2) {
+            while (src < in.size()) out.push_back(in[src++]);
+        } else if (v == -3) {
+            const std::int64_t a = next();
+            out.push_back(a * next());
+        } else if (v == -4) {
+            MOIR_CHECK(i + 2 < spec.size(), shape_error, what + " (-4 needs two values after it)");
+            const std::int64_t d = next();
+            std::int64_t a = spec[i + 1], b = spec[i + 2];
+            i += 2;
+            MOIR_CHECK(!(a == -1 && b == -1) && a != 0 && b != 0 && a >= -1 && b >= -1, shape_error, what + " (bad -4 split)");
+            if (a == -1) a = b ? d / b : 0;
+            if (b == -1) b = a ? d / a : 0;
+            MOIR_CHECK(a * b == d, shape_error, what + " (-4 splits " + std::to_string(d) + " into " + std::to_string(a) + " x " + std::to_string(b) + ")");
+            out.push_back(a);
+            out.push_back(b);
+        } else {
+            throw shape_error(what + " (unknown code " + std::to_string(v) + ")");
+        }
+    }
+    std::int64_t total = 1, known = 1;
+    for (auto d : in) total *= d;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (static_cast<std::ptrdiff_t>(i) != infer) known *= out[i];
+    if (infer >= 0) {
+        MOIR_CHECK(known > 0 && total % known == 0, shape_error, what);
+        out[static_cast<std::size_t>(infer)] = total / known;
+    }
+    std::int64_t n = 1;
+    for (auto d : out) n *= d;
+    MOIR_CHECK(n == total, shape_error, what + " (" + std::to_string(n) + " elements for " + std::to_string(total) + ")");
+    if (reverse) std::reverse(out.begin(), out.end());
+    return out;
+}
+
+inline void convert_reshape(context& c) {
+    std::vector<std::int64_t> spec = c.ints("shape");
+    if (spec.empty() && c.node().has("target_shape")) {  // MXNet 0.x: target_shape, 0 = inferred
+        spec = c.ints("target_shape");
+        for (auto& d : spec) d = d == 0 ? -1 : d;
+    }
+    MOIR_CHECK(!spec.empty(), error, "attribute 'shape' is required");
+    const shape in = c.static_shape(0, "Reshape");
+    const auto out = mxnet_reshape(std::vector<std::int64_t>(in.begin(), in.end()), spec, c.attr<bool>("reverse", false));
+    c.set_output(0, c.add<ops::reshape>({false}, {c.input(0), c.constant_i64(out, "/shape")}));
+}
+
+inline void convert_transpose(context& c) {
+    std::vector<std::int64_t> axes = c.ints("axes");
+    if (axes.empty())
+        for (std::size_t i = c.rank(0, "transpose without axes"); i-- > 0;) axes.push_back(static_cast<std::int64_t>(i));
+    c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.constant_i64(axes, "/axes")}));
+}
+
+inline void convert_slice_channel(context& c) {
+    const std::int64_t n = c.require_attr<std::int64_t>("num_outputs");
+    const std::int64_t axis = c.attr<std::int64_t>("axis", 1);
+    const bool squeeze = c.attr<bool>("squeeze_axis", false);
+    MOIR_CHECK(n >= 1 && n <= 65536, error, "num_outputs " + std::to_string(n) + " is out of range");
+    const node_id s = c.add_node<ops::split>({n}, {c.input(0), c.constant(tensor::scalar<std::int64_t>(axis), "/axis")});
+    for (std::int64_t k = 0; k < n; ++k) {
+        const auto uk = static_cast<std::size_t>(k);
+        if (!c.output_used(uk)) continue;
+        output_ref y{s, uk};
+        if (squeeze) y = c.add<ops::squeeze>({}, {y, c.constant_i64({axis}, "/squeeze" + std::to_string(k) + "/axes")}, "/squeeze" + std::to_string(k));
+        c.set_output(uk, y);
+    }
+}
+
+inline void convert_crop(context& c) {
+    const shape in = c.static_shape(0, "Crop");
+    MOIR_CHECK(in.size() == 4, shape_error, "Crop takes NCHW data");
+    std::vector<std::int64_t> hw = c.ints("h_w", {0, 0});
+    if (c.input_count() > 1) {
+        const shape like = c.static_shape(1, "Crop");
+        MOIR_CHECK(like.size() == 4, shape_error, "Crop's second input must be NCHW");
+        hw = {like[2], like[3]};
+    }
+    MOIR_CHECK(hw.size() == 2 && hw[0] > 0 && hw[1] > 0, error, "Crop needs h_w or a second input");
+    std::vector<std::int64_t> off = c.ints("offset", {0, 0});
+    if (c.attr<bool>("center_crop", false)) off = {(in[2] - hw[0]) / 2, (in[3] - hw[1]) / 2};
+    MOIR_CHECK(off.size() == 2 && off[0] >= 0 && off[1] >= 0 && off[0] + hw[0] <= in[2] && off[1] + hw[1] <= in[3], shape_error,
+               "the crop window does not fit the input");
+    c.set_output(0, c.add<ops::slice>({}, {c.input(0), c.constant_i64(off, "/start"),
+                                           c.constant_i64({off[0] + hw[0], off[1] + hw[1]}, "/stop"),
+                                           c.constant_i64({1, 1}, "/step"), c.constant_i64({2, 3}, "/axes")}));
+}
+
+inline void convert_pad(context& c) {
+    const std::string mode = c.attr<std::string>("mode", "constant");
+    const std::vector<std::int64_t> w = c.ints("pad_width");
+    const std::size_t r = c.rank(0, "Pad");
+    MOIR_CHECK(w.size() == 2 * r, error,
+               "pad_width has " + std::to_string(w.size()) + " values, the input's rank " + std::to_string(r) + " needs " + std::to_string(2 * r));
+    std::vector<std::int64_t> begin, end;
+    for (std::size_t i = 0; i < r; ++i) begin.push_back(w[2 * i]), end.push_back(w[2 * i + 1]);
+    ops::pad::attrs a;
+    if (mode == "constant") a.pad_mode = ops::pad_mode::constant;
+    else if (mode == "edge") a.pad_mode = ops::pad_mode::edge;
+    else if (mode == "reflect") a.pad_mode = ops::pad_mode::reflect;
+    else throw unsupported_error("mode '" + mode + "' is not supported (constant, edge, reflect)");
+    const output_ref x = c.input(0);
+    c.set_output(0, c.add<ops::pad>(a, {x, c.constant_i64(begin, "/pads_begin"), c.constant_i64(end, "/pads_end"),
+                                        c.scalar_like(x, c.attr<double>("constant_value", 0.0), "/value")}));
+}
+
+template <class Op>
+void convert_reduce(context& c) {
+    const std::size_t r = c.rank(0, "a reduction");
+    std::vector<std::int64_t> axes = c.ints("axis");
+    std::vector<bool> listed(r, false);
+    for (auto a : axes) {
+        MOIR_CHECK(a >= -static_cast<std::int64_t>(r) && a < static_cast<std::int64_t>(r), shape_error,
+                   "axis " + std::to_string(a) + " is out of range for rank " + std::to_string(r));
+        listed[static_cast<std::size_t>(a < 0 ? a + static_cast<std::int64_t>(r) : a)] = true;
+    }
+    const bool exclude = c.attr<bool>("exclude", false);
+    std::vector<std::int64_t> reduced;
+    for (std::size_t i = 0; i < r; ++i)
+        if (axes.empty() || listed[i] != exclude) reduced.push_back(static_cast<std::int64_t>(i));
+    c.set_output(0, c.add<Op>({c.attr<bool>("keepdims", false)}, {c.input(0), c.constant_i64(reduced, "/axes")}));
+}
+
+}  // namespace detail
+
+/// Registers the shape and data-movement converters.
+inline void register_tensor(op_table& t) {
+    const auto flatten = [](context& c) { c.set_output(0, c.reshape(c.input(0), {0, -1}, "")); };
+    t.add("Flatten", flatten);
+    t.add("flatten", flatten);
+    const auto concat = [](context& c) {
+        std::vector<output_ref> in;
+        for (std::size_t i = 0; i < c.input_count(); ++i) in.push_back(c.input(i));
+        c.set_output(0, c.add<ops::concat>({c.attr<std::int64_t>("dim", 1)}, in));
+    };
+    t.add("Concat", concat);
+    t.add("concat", concat);
+    t.add("Reshape", detail::convert_reshape);
+    t.add("reshape", detail::convert_reshape);
+    t.add("transpose", detail::convert_transpose);
+    t.add("SliceChannel", detail::convert_slice_channel);
+    t.add("split", detail::convert_slice_channel);
+    t.add("Crop", detail::convert_crop);
+    t.add("Pad", detail::convert_pad);
+    t.add("pad", detail::convert_pad);
+    t.add("mean", detail::convert_reduce<ops::reduce_mean>);
+    t.add("sum", detail::convert_reduce<ops::reduce_sum>);
+    t.add("max", detail::convert_reduce<ops::reduce_max>);
+    t.add("min", detail::convert_reduce<ops::reduce_min>);
+    t.add("expand_dims", [](context& c) {
+        c.set_output(0, c.add<ops::unsqueeze>({}, {c.input(0), c.constant_i64({c.require_attr<std::int64_t>("axis")}, "/axes")}));
+    });
+    t.add("slice_axis", [](context& c) {
+        const std::int64_t axis = c.require_attr<std::int64_t>("axis");
+        const std::int64_t begin = c.require_attr<std::int64_t>("begin");
+        const std::int64_t end = c.attr<std::int64_t>("end", std::numeric_limits<std::int64_t>::max());
+        c.set_output(0, c.add<ops::slice>({}, {c.input(0), c.constant_i64({begin}, "/start"), c.constant_i64({end}, "/stop"),
+                                               c.constant_i64({1}, "/step"), c.constant_i64({axis}, "/axes")}));
+    });
+}
+
+}  // namespace moir::mxnet
+
+#endif  // MOIR_FRONTENDS_MXNET_OPS_TENSOR_HPP
+#ifndef MOIR_FRONTENDS_MXNET_PARAMS_HPP
+#define MOIR_FRONTENDS_MXNET_PARAMS_HPP
+
+// MXNet's NDArray list file (`<prefix>-NNNN.params`, and the `.nd` files of `mx.nd.save`), all
+// little-endian:
+//   u64 magic 0x112, u64 reserved,
+//   u64 array count, then each array:
+//     v2 / v3 header (MXNet >= 0.12): u32 magic 0xF993FAC9 (v2) or 0xF993FACA (v3, NumPy shapes),
+//       i32 storage type (0 = dense), shape (u32 ndim + i64 dims; ndim 0 = none in v2, -1 in v3),
+//       context (i32 device type, i32 device id), i32 dtype, data;
+//     v1 header: u32 magic 0xF993FAC8, shape (u32 ndim + i64 dims), context, i32 dtype, data;
+//     legacy (no magic): u32 ndim, u32 dims, context, i32 dtype, data;
+//   u64 name count (0 or the array count), then each name: u64 length + bytes
+//   ("arg:conv0_weight" / "aux:bn0_moving_mean" in checkpoints, bare names in .nd files).
+// dtypes (mshadow): 0 f32, 1 f64, 2 f16, 3 u8, 4 i32, 5 i8, 6 i64, 7 bool, 8 i16, 9 u16, 10 u32,
+// 11 u64. Every length, count and offset is checked against the file's size; errors name the file
+// and the byte offset.
+
+
+#include <cstdint>   // uint32_t, uint64_t, int32_t, int64_t
+#include <cstring>   // memcpy
+#include <fstream>   // ifstream
+#include <iterator>  // istreambuf_iterator
+#include <map>       // map
+#include <optional>  // optional
+#include <string>    // string, to_string
+#include <vector>    // vector
+
+namespace moir::mxnet {
+
+/// The magic numbers of the format.
+inline constexpr std::uint64_t ndarray_list_magic = 0x112;
+inline constexpr std::uint32_t ndarray_v1_magic = 0xF993FAC8u, ndarray_v2_magic = 0xF993FAC9u,
+                               ndarray_v3_magic = 0xF993FACAu;
+
+/// A decoded NDArray list: names (empty when the file stores none) and arrays, in file order.
+struct ndarray_list {
+    std::string source;
+    std::vector<std::string> names;
+    std::vector<tensor> arrays;
+};
+
+/// The element type of an mshadow dtype code, or nullopt (bfloat16 and unknown codes).
+inline std::optional<element_type> element_type_of_mshadow(std::int32_t code) {
+    switch (code) {
+        case 0: return element_type::f32;
+        case 1: return element_type::f64;
+        case 2: return element_type::f16;
+        case 3: return element_type::u8;
+        case 4: return element_type::i32;
+        case 5: return element_type::i8;
+        case 6: return element_type::i64;
+        case 7: return element_type::boolean;
+        case 8: return element_type::i16;
+        case 9: return element_type::u16;
+        case 10: return element_type::u32;
+        case 11: return element_type::u64;
+        default: return std::nullopt;
+    }
+}
+
+namespace detail {
+/// Little-endian reads over a byte string, each checked against its size.
+class byte_cursor {
+public:
+    byte_cursor(const std::string& bytes, const std::string& source) : b_(&bytes), source_(&source) {}
+    std::size_t pos() const { return pos_; }
+    std::size_t left() const { return b_->size() - pos_; }
+    /// ensures: n bytes are left, else moir::parse_error naming the file, the offset and `what`.
+    void need(std::uint64_t n, const std::string& what) const {
+        MOIR_CHECK(n <= left(), parse_error,
+                   *source_ + ": truncated at byte " + std::to_string(pos_) + ": " + what + " needs " +
+                       std::to_string(n) + " bytes, the file has " + std::to_string(left()) + " left (of " +
+                       std::to_string(b_->size()) + ")");
+    }
+    template <class T>
+    T read(const std::string& what) {
+        need(sizeof(T), what);
+        T v;
+        std::memcpy(&v, b_->data() + pos_, sizeof(T));
+        pos_ += sizeof(T);
+        return v;
+    }
+    const char* take(std::uint64_t n, const std::string& what) {
+        need(n, what);
+        const char* p = b_->data() + pos_;
+        pos_ += static_cast<std::size_t>(n);
+        return p;
+    }
+    [[noreturn]] void fail(std::size_t at, const std::string& what) const {
+        throw parse_error(*source_ + ": byte " + std::to_string(at) + ": " + what);
+    }
+
+private:
+    const std::string* b_;
+    const std::string* source_;
+    std::size_t pos_ = 0;
+};
+
+/// One array (any header version). `what` names it in errors ("array 3").
+inline tensor read_ndarray(byte_cursor& c, const std::string& what) {
+    const std::size_t start = c.pos();
+    const std::uint32_t head = c.read<std::uint32_t>(what + " header");
+    shape dims;
+    bool none = false;
+    const auto dims64 = [&](std::int64_t ndim) {
+        if (ndim < 0 || ndim > 32) c.fail(c.pos() - 4, what + " has rank " + std::to_string(ndim));
+        for (std::int64_t i = 0; i < ndim; ++i) {
+            const std::int64_t d = c.read<std::int64_t>(what + " dim " + std::to_string(i));
+            if (d < 0) c.fail(c.pos() - 8, what + " has dim " + std::to_string(i) + " = " + std::to_string(d));
+            dims.push_back(d);
+        }
+    };
+    if (head == ndarray_v2_magic || head == ndarray_v3_magic) {
+        const std::int32_t stype = c.read<std::int32_t>(what + " storage type");
+        if (stype != 0)
+            c.fail(c.pos() - 4, what + " is stored sparse (storage type " + std::to_string(stype) +
+                                    "); moir reads dense arrays only");
+        const auto ndim = static_cast<std::int64_t>(c.read<std::int32_t>(what + " rank"));
+        if (head == ndarray_v3_magic && ndim == -1) none = true;
+        else if (head == ndarray_v2_magic && ndim == 0) none = true;
+        else dims64(ndim);
+    } else if (head == ndarray_v1_magic) {
+        const auto ndim = static_cast<std::int64_t>(c.read<std::uint32_t>(what + " rank"));
+        if (ndim == 0) none = true;
+        else dims64(ndim);
+    } else {  // legacy: the first word is the rank, the dims are u32
+        if (head > 32) c.fail(start, what + " starts with " + std::to_string(head) + ", neither an NDArray magic nor a rank");
+        if (head == 0) none = true;
+        for (std::uint32_t i = 0; i < head; ++i) dims.push_back(c.read<std::uint32_t>(what + " dim " + std::to_string(i)));
+    }
+    if (none) return tensor();
+    c.read<std::int32_t>(what + " device type");
+    c.read<std::int32_t>(what + " device id");
+    const std::size_t type_at = c.pos();
+    const std::int32_t code = c.read<std::int32_t>(what + " dtype");
+    const auto et = element_type_of_mshadow(code);
+    if (!et) c.fail(type_at, what + " has dtype code " + std::to_string(code) + ", which moir does not read");
+    // the element count, bounded by what is left so that it cannot overflow
+    const std::uint64_t esize = size_of(*et);
+    std::uint64_t n = 1;
+    bool zero = false;
+    for (auto d : dims) zero = zero || d == 0;
+    const std::string data_what = what + " data (shape [" + to_string(dims) + "], " + std::string(ir_name(*et)) + ")";
+    if (!zero)
+        for (auto d : dims) {
+            if (static_cast<std::uint64_t>(d) > c.left() / esize / n)
+                c.fail(c.pos(), "truncated: " + data_what + " needs more than the " + std::to_string(c.left()) +
+                                    " bytes left");
+            n *= static_cast<std::uint64_t>(d);
+        }
+    else
+        n = 0;
+    const char* data = c.take(n * esize, data_what);
+    tensor t(*et, dims);
+    if (n) std::memcpy(t.raw(), data, static_cast<std::size_t>(n * esize));
+    return t;
+}
+}  // namespace detail
+
+/// Decodes the bytes of an NDArray list file. ensures: moir::parse_error "<source>: ... byte N ..."
+/// for a wrong magic, a truncated file, a count or length beyond the file, a sparse array or an
+/// unknown dtype, or names that do not pair with the arrays.
+inline ndarray_list parse_ndarray_list(const std::string& bytes, const std::string& source) {
+    detail::byte_cursor c(bytes, source);
+    ndarray_list l;
+    l.source = source;
+    const std::uint64_t magic = c.read<std::uint64_t>("the file header");
+    if (magic != ndarray_list_magic) c.fail(0, "not an MXNet NDArray list (magic " + std::to_string(magic) + ", expected 0x112)");
+    c.read<std::uint64_t>("the reserved header word");
+    const std::size_t count_at = c.pos();
+    const std::uint64_t count = c.read<std::uint64_t>("the array count");
+    // every array takes at least 4 bytes: a larger count cannot be right
+    if (count > c.left() / 4) c.fail(count_at, "array count " + std::to_string(count) + " exceeds what the file can hold");
+    for (std::uint64_t i = 0; i < count; ++i) l.arrays.push_back(detail::read_ndarray(c, "array " + std::to_string(i)));
+    const std::size_t names_at = c.pos();
+    const std::uint64_t nnames = c.read<std::uint64_t>("the name count");
+    if (nnames != 0 && nnames != count)
+        c.fail(names_at, std::to_string(nnames) + " names for " + std::to_string(count) + " arrays");
+    for (std::uint64_t i = 0; i < nnames; ++i) {
+        const std::string what = "name " + std::to_string(i);
+        const std::uint64_t len = c.read<std::uint64_t>(what + " length");
+        const char* p = c.take(len, what);
+        l.names.emplace_back(p, static_cast<std::size_t>(len));
+    }
+    if (c.left() != 0) c.fail(c.pos(), std::to_string(c.left()) + " bytes after the last name");
+    return l;
+}
+
+/// Reads an NDArray list file. ensures: as parse_ndarray_list; moir::error when it cannot be read.
+inline ndarray_list read_ndarray_list(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, "cannot open " + path);
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return parse_ndarray_list(bytes, path);
+}
+
+/// A model's weights by variable name: `arg` (learned parameters) and `aux` (BatchNorm's moving
+/// statistics), with the "arg:" / "aux:" prefixes taken off.
+struct param_set {
+    std::map<std::string, tensor> arg, aux;
+    /// The weight called `name` (arg first, then aux), or nullptr.
+    const tensor* find(const std::string& name) const {
+        auto it = arg.find(name);
+        if (it != arg.end()) return &it->second;
+        it = aux.find(name);
+        return it == aux.end() ? nullptr : &it->second;
+    }
+};
+
+/// Adds a list's arrays to `p`: a name with "arg:" or "aux:" goes there; a bare name goes to aux
+/// when `bare_is_aux`, else to arg. Later lists replace earlier entries. requires: named arrays.
+inline void add_params(param_set& p, const ndarray_list& l, bool bare_is_aux = false) {
+    MOIR_CHECK(l.names.size() == l.arrays.size() || l.arrays.empty(), parse_error,
+               l.source + ": the arrays have no names; moir needs named parameters");
+    for (std::size_t i = 0; i < l.names.size(); ++i) {
+        const std::string& n = l.names[i];
+        if (n.rfind("arg:", 0) == 0) p.arg[n.substr(4)] = l.arrays[i];
+        else if (n.rfind("aux:", 0) == 0) p.aux[n.substr(4)] = l.arrays[i];
+        else (bare_is_aux ? p.aux : p.arg)[n] = l.arrays[i];
+    }
+}
+
+}  // namespace moir::mxnet
+
+#endif  // MOIR_FRONTENDS_MXNET_PARAMS_HPP
+
+#include <array>          // array
+#include <cstring>        // memcmp
+#include <filesystem>     // path, directory_iterator
+#include <map>            // map
+#include <set>            // set
+#include <string>         // string
+#include <string_view>    // string_view
+#include <unordered_map>  // unordered_map
+#include <vector>         // vector
+
+namespace moir::mxnet {
+
+namespace detail {
+template <class = void>
+const op_table& default_table_impl() {
+    static const op_table table = [] {
+        op_table t;
+        register_elementwise(t);
+        register_nn(t);
+        register_tensor(t);
+        return t;
+    }();
+    return table;
+}
+
+/// The loss outputs whose second input is a label (not an input at inference).
+inline bool is_loss_output(const std::string& op) {
+    static const std::set<std::string> ops{"SoftmaxOutput", "Softmax", "LinearRegressionOutput",
+                                           "LogisticRegressionOutput", "MAERegressionOutput"};
+    return ops.count(op) != 0;
+}
+/// Whether input k of an op is a learned parameter (a weight that must come from the params).
+inline bool is_weight_input(const symbol_node& n, std::size_t k) {
+    if (k == 0) return false;
+    static const std::set<std::string> layers{"Convolution", "Deconvolution", "FullyConnected", "BatchNorm"};
+    if (layers.count(n.op)) return true;
+    if (n.op == "LeakyReLU") return true;
+    if (n.op == "UpSampling") {
+        const auto it = n.attrs.find("sample_type");
+        return it != n.attrs.end() && it->second == "bilinear";
+    }
+    return false;
+}
+}  // namespace detail
+
+/// Every converter moir ships. Add a family: a file in ops/ and a line in default_table_impl.
+inline const op_table& default_table() { return detail::default_table_impl<>(); }
+
+/// How to read an MXNet model: the common options and the converters (default_table() when null).
+struct load_options : frontends::load_options {
+    const op_table* table = nullptr;
+};
+
+/// Lists every operator of `s` that `table` cannot convert.
+inline frontends::unsupported_ops unsupported(const symbol& s, const op_table& table) {
+    frontends::unsupported_ops u;
+    for (const auto& n : s.nodes)
+        if (n.op != "null" && !table.find("", n.op)) u.add(n.op);
+    return u;
+}
+
+/// Converts a symbol with its weights. `params_source` names the weights' file in errors.
+/// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts
+/// (before any node is built); moir::error "<symbol>: node 'N' (Op): reason" for the first node
+/// that fails, or naming a weight the params do not hold.
+inline model convert(const symbol& s, const param_set& params, const std::string& params_source,
+                     const load_options& opt = {}) {
+    const op_table& table = opt.table ? *opt.table : default_table();
+    const std::string& source = s.source;
+    unsupported(s, table).check(source, "MXNet");
+
+    std::set<std::string> names;
+    for (const auto& n : s.nodes)
+        MOIR_CHECK(names.insert(n.name).second, parse_error, source + ": two nodes are named '" + n.name + "'");
+
+    // which outputs are read; which variables are labels, weights or inputs
+    std::vector<std::vector<bool>> used(s.nodes.size());
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) used[i].assign(s.output_counts[i], false);
+    std::vector<bool> read_as_data(s.nodes.size(), false);
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+        const auto& n = s.nodes[i];
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+            const entry& e = n.inputs[k];
+            used[e.node][e.index] = true;
+            const auto& src = s.nodes[e.node];
+            if (src.op != "null" || params.find(src.name)) continue;
+            if (k == 1 && detail::is_loss_output(n.op)) continue;  // a label
+            MOIR_CHECK(!detail::is_weight_input(n, k), parse_error,
+                       source + ": node '" + n.name + "' (" + n.op + ") reads weight '" + src.name + "', which " +
+                           params_source + " does not hold");
+            read_as_data[e.node] = true;
+        }
+    }
+    for (const auto& h : s.heads) {
+        used[h.node][h.index] = true;
+        if (s.nodes[h.node].op == "null" && !params.find(s.nodes[h.node].name)) read_as_data[h.node] = true;
+    }
+
+    model m;
+    m.name = std::filesystem::path(source).filename().string();
+    if (const auto p = m.name.rfind("-symbol.json"); p != std::string::npos && p > 0) m.name = m.name.substr(0, p);
+    else if (const auto d = m.name.rfind('.'); d != std::string::npos && d > 0) m.name = m.name.substr(0, d);
+    frontends::graph_builder b(m, source, opt);
+    std::unordered_map<std::string, const tensor*> weights;
+    for (const auto& n : s.nodes)
+        if (n.op == "null")
+            if (const tensor* t = params.find(n.name)) weights[n.name] = t;
+    b.set_lazy_source([&](const std::string& name) -> std::optional<output_ref> {
+        const auto it = weights.find(name);
+        if (it == weights.end()) return std::nullopt;
+        tensor v = *it->second;
+        if (v.type() == element_type::f16 || v.type() == element_type::f64) v = v.converted(element_type::f32);
+        const node_id id = m.add<ops::constant>({std::move(v)}, {}, name);
+        m.infer_node(id);
+        return output_ref{id, 0};
+    });
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+        const auto& n = s.nodes[i];
+        if (n.op != "null" || !read_as_data[i]) continue;
+        partial_shape declared = partial_shape::dynamic();
+        const auto sh = n.attrs.find("__shape__");
+        if (sh != n.attrs.end()) {
+            declared = partial_shape(std::vector<std::int64_t>{});
+            for (const auto& item : detail::tuple_items(sh->second)) {
+                const auto d = detail::parse_int(item);
+                MOIR_CHECK(d, parse_error, source + ": input '" + n.name + "' has __shape__ '" + sh->second + "'");
+                declared.dims.push_back(*d <= 0 ? dynamic_dim : *d);  // MXNet: 0 = unknown
+            }
+        }
+        element_type et = element_type::f32;
+        const auto dt = n.attrs.find("__dtype__");
+        if (dt != n.attrs.end()) {
+            const auto code = detail::parse_int(dt->second);
+            const auto t = code ? element_type_of_mshadow(static_cast<std::int32_t>(*code)) : std::nullopt;
+            MOIR_CHECK(t, unsupported_error, source + ": input '" + n.name + "' has __dtype__ " + dt->second);
+            et = *t;
+        }
+        b.add_parameter(n.name, et, declared);
+    }
+    b.finish_parameters();
+
+    std::vector<node_view> views;
+    for (std::size_t i = 0; i < s.nodes.size(); ++i)
+        if (s.nodes[i].op != "null") views.emplace_back(s, i, used[i]);
+    frontends::convert_nodes<context>(
+        b, views, [&](const node_view& v) { return context(b, v); },
+        [&](context& c) { (*table.find("", c.op_type()))(c); });
+    for (const auto& h : s.heads) {
+        const std::string t = tensor_name(s.nodes[h.node].name, h.index);
+        bool twice = false;
+        for (auto r : m.results) twice = twice || m.at(r).name == t;
+        if (!twice) b.add_result(t);
+    }
+    b.finish();
+    return m;
+}
+
+/// The files of one MXNet model.
+struct model_files {
+    std::string symbol;                   ///< the symbol JSON
+    std::vector<std::string> params;      ///< weight files, applied in order (later entries win)
+    std::vector<bool> bare_is_aux;        ///< per weight file: whether its bare names are aux
+};
+
+namespace detail {
+inline bool is_params_head(std::string_view head) {
+    static const unsigned char magic[8] = {0x12, 0x01, 0, 0, 0, 0, 0, 0};
+    return head.size() >= 8 && std::memcmp(head.data(), magic, 8) == 0;
+}
+/// "dir/name-0012.params" -> "dir/name"; "" when the stem has no "-<number>" epoch.
+inline std::string checkpoint_prefix(const std::string& params_path) {
+    const std::filesystem::path p(params_path);
+    const std::string stem = p.stem().string();
+    const auto dash = stem.rfind('-');
+    if (dash == std::string::npos || dash + 1 == stem.size() ||
+        stem.find_first_not_of("0123456789", dash + 1) != std::string::npos)
+        return {};
+    return (p.parent_path() / stem.substr(0, dash)).string();
+}
+}  // namespace detail
+
+/// Which files to read for `input_model` and the options (see the header comment).
+/// ensures: moir::error naming what is missing.
+inline model_files locate(const std::string& input_model, const frontends::load_options& opt) {
+    namespace fs = std::filesystem;
+    model_files f;
+    const std::string symbol_flag = opt.option("input_symbol");
+    const std::string nd = opt.option("nd_prefix_name");
+    const std::string pretrained = opt.option("pretrained_model_name");
+    const auto exists = [](const std::string& p) {
+        std::error_code ec;
+        return fs::is_regular_file(p, ec);
+    };
+    if (!nd.empty() || !pretrained.empty()) {
+        MOIR_CHECK(!nd.empty() && !pretrained.empty() && !symbol_flag.empty(), error,
+                   "--nd_prefix_name, --pretrained_model_name and --input_symbol go together: give all three or none");
+        const fs::path dir = fs::path(pretrained).parent_path();
+        f.symbol = symbol_flag;
+        f.params = {pretrained, (dir / (nd + "_args.nd")).string(), (dir / (nd + "_auxs.nd")).string()};
+        f.bare_is_aux = {false, false, true};
+    } else if (!input_model.empty() && (frontends::extension_of(input_model) == ".json")) {
+        f.symbol = input_model;
+        std::string prefix = input_model;
+        if (prefix.size() > 12 && prefix.compare(prefix.size() - 12, 12, "-symbol.json") == 0) prefix.resize(prefix.size() - 12);
+        else prefix.resize(prefix.size() - 5);
+        // the latest epoch's <prefix>-NNNN.params beside it
+        std::string best;
+        std::error_code ec;
+        const fs::path dir = fs::path(prefix).parent_path().empty() ? fs::path(".") : fs::path(prefix).parent_path();
+        for (const auto& e : fs::directory_iterator(dir, ec)) {
+            const std::string p = e.path().string();
+            if (e.path().extension() != ".params" || detail::checkpoint_prefix(p) != (fs::path(dir) / fs::path(prefix).filename()).string()) continue;
+            if (best.empty() || e.path().filename().string() > fs::path(best).filename().string()) best = p;
+        }
+        MOIR_CHECK(!best.empty(), error, input_model + ": no " + prefix + "-NNNN.params beside it (give the .params as --input_model)");
+        f.params = {best};
+        f.bare_is_aux = {false};
+    } else {
+        f.params = {input_model};
+        f.bare_is_aux = {frontends::extension_of(input_model) == ".nd" && input_model.find("auxs") != std::string::npos};
+        if (!symbol_flag.empty()) {
+            f.symbol = symbol_flag;
+        } else {
+            const std::string prefix = detail::checkpoint_prefix(input_model);
+            MOIR_CHECK(!prefix.empty(), error,
+                       input_model + ": the name is not <prefix>-<epoch>.params, so the symbol file cannot be found; give it with --input_symbol");
+            f.symbol = prefix + "-symbol.json";
+        }
+    }
+    MOIR_CHECK(exists(f.symbol), error, "cannot open " + f.symbol + ": no such file (the MXNet symbol; give it with --input_symbol)");
+    for (const auto& p : f.params) MOIR_CHECK(exists(p), error, "cannot open " + p + ": no such file");
+    return f;
+}
+
+/// Reads and converts an MXNet model from either of its files. ensures: as convert(); reading errors
+/// name the file (and the byte offset for the .params).
+inline model load(const std::string& path, const load_options& opt = {}) {
+    const model_files f = locate(path, opt);
+    param_set p;
+    std::string sources;
+    for (std::size_t i = 0; i < f.params.size(); ++i) {
+        add_params(p, read_ndarray_list(f.params[i]), f.bare_is_aux[i]);
+        sources += (sources.empty() ? "" : ", ") + f.params[i];
+    }
+    return convert(read_symbol(f.symbol), p, sources, opt);
+}
+
+/// The frontend (frontends/registry.hpp): --framework mxnet, a .params file (or its -symbol.json).
+struct frontend {
+    static constexpr const char* name = "mxnet";
+    static constexpr std::array<const char*, 2> extensions{".params", ".nd"};
+    /// An NDArray list (magic 0x112), or JSON with "nodes" whose file name ends in -symbol.json.
+    static bool recognizes(const std::string& path, std::string_view head) {
+        if (detail::is_params_head(head)) return true;
+        const bool symbol_name = path.size() > 12 && path.compare(path.size() - 12, 12, "-symbol.json") == 0;
+        return symbol_name && head.find("\"nodes\"") != std::string_view::npos;
+    }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return mxnet::load(r.input_model, o);
+    }
+};
+
+}  // namespace moir::mxnet
+
+#endif  // MOIR_FRONTENDS_MXNET_MXNET_HPP
 #ifndef MOIR_FRONTENDS_ONNX_ONNX_HPP
 #define MOIR_FRONTENDS_ONNX_ONNX_HPP
 
@@ -31076,7 +32604,7 @@ namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
 using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend,
-                                    kaldi::frontend>;
+                                    kaldi::frontend, mxnet::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {

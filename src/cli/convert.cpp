@@ -11,6 +11,7 @@
 #include <iostream>   // cout, cerr
 #include <map>        // map
 #include <memory>     // make_shared
+#include <utility>    // pair
 
 namespace moir::cli {
 
@@ -21,6 +22,8 @@ struct convert_args : convert_options {
     bool report = false;  ///< --report: print what changed
     std::string counts;   ///< --counts (Kaldi): framework_options["counts"]
     bool remove_output_softmax = false;  ///< --remove_output_softmax (Kaldi)
+    // MXNet (the Model Optimizer's flags), passed to the frontend as framework options
+    std::string input_symbol, nd_prefix_name, pretrained_model_name;
 };
 
 /// Prints the --report tables: ops before and after, parameters, IR sizes, INT8 and passes.
@@ -65,6 +68,10 @@ void print_report(const convert_options& a, const conversion_result& r, const sa
 }
 
 int run_convert(convert_args a, const frontends::frontend_registry& registry) {
+    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"input_symbol", &a.input_symbol},
+                                     {"nd_prefix_name", &a.nd_prefix_name},
+                                     {"pretrained_model_name", &a.pretrained_model_name}})
+        if (!value->empty()) a.framework_options[key] = *value;
     a.log = [](const std::string& line) { std::cerr << line << std::endl; };
     conversion_result r = moir::convert(a, registry);
     for (const auto& w : r.report.warnings) std::cerr << "moir: warning: " << w << "\n";
@@ -113,6 +120,13 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
         "convert", "Convert a model (" + registry.names() + ") to OpenVINO IR v11 (.xml + .bin)");
     c->add_option("--input_model,-m,-w", a.input_model, "The model file to convert (" + registry.names() + "; picked by --framework, else by content, else by extension)")->required();
     c->add_option("--framework,-f", a.framework, "The model's framework: " + registry.names() + " (default: recognised from the file)");
+    c->add_option("--input_symbol", a.input_symbol,
+                  "MXNet: the symbol file (<prefix>-symbol.json), when it is not beside the --input_model .params");
+    c->add_option("--nd_prefix_name", a.nd_prefix_name,
+                  "MXNet: prefix of the <prefix>_args.nd and <prefix>_auxs.nd weight files (beside "
+                  "--pretrained_model_name), which replace the pretrained model's weights; with --input_symbol");
+    c->add_option("--pretrained_model_name", a.pretrained_model_name,
+                  "MXNet: a pretrained <name>-<epoch>.params whose arg: weights the .nd files update");
     c->add_option("--output_dir,-o", a.output_dir, "Folder for the IR files, created when missing (default: the current folder)");
     c->add_option("--model_name,-n", a.model_name, "Name of the IR files and of <net> (default: the model file's stem)");
     c->add_option("--input_shape", a.input_shape,

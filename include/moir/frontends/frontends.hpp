@@ -7,6 +7,7 @@
 
 #include <moir/frontends/ir/ir.hpp>
 #include <moir/frontends/kaldi/kaldi.hpp>
+#include <moir/frontends/mxnet/mxnet.hpp>
 #include <moir/frontends/onnx/onnx.hpp>
 #include <moir/frontends/registry.hpp>
 #include <moir/frontends/tensorflow/tensorflow.hpp>
@@ -16,7 +17,7 @@ namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
 using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend,
-                                    kaldi::frontend>;
+                                    kaldi::frontend, mxnet::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {
