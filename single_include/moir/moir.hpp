@@ -8674,6 +8674,242 @@ struct rnn_sequence {
 
 #endif  // MOIR_OPS_RNN_SEQUENCE_HPP
 // group F includes end
+// object detection (SSD) -- group G
+#ifndef MOIR_OPS_DETECTION_OUTPUT_HPP
+#define MOIR_OPS_DETECTION_OUTPUT_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// detection_output (SSD's last layer): decodes box_logits [N, P * 4] against the priors
+/// (proposals [1 or N, 2 or 1, P * 4]: boxes, then variances unless variance_encoded_in_target)
+/// with code_type "caffe.PriorBoxParameter.CENTER_SIZE" or ".CORNER"; for every class but
+/// background_label_id keeps the boxes whose score in class_preds [N, P * num_classes] exceeds
+/// confidence_threshold, best top_k of them (-1: all), and suppresses by greedy non-maximum
+/// suppression (IoU > nms_threshold); then keeps the keep_top_k[0] best of the image (-1: all).
+/// Output rows [image, label, score, xmin, ymin, xmax, ymax], per image by label then score; after
+/// the last detection a row starting with -1, the rest zeros. share_location true only, normalized
+/// boxes only; clip_before_nms / clip_after_nms clamp coordinates to [0, 1]. IR: DetectionOutput of opset1.
+/// requires: the three inputs floating point; P from proposals (dim 2 / 4) agreeing with the others.
+/// ensures: output [1, 1, N * K, 7] of the inputs' type, K = keep_top_k[0] when > 0, else
+/// top_k * num_classes when top_k > 0, else P * num_classes.
+struct detection_output {
+    static constexpr std::string_view name = "detection_output", ir_name = "DetectionOutput", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 3, max_inputs = 3;
+    static constexpr bool float_only = true;
+    struct attrs {
+        std::int64_t num_classes = 0;
+        std::int64_t background_label_id = 0;
+        std::int64_t top_k = -1;
+        bool variance_encoded_in_target = false;
+        std::vector<std::int64_t> keep_top_k{-1};
+        std::string code_type = "caffe.PriorBoxParameter.CORNER";
+        bool share_location = true;
+        float nms_threshold = 0.0f;
+        float confidence_threshold = 0.0f;
+        bool clip_after_nms = false;
+        bool clip_before_nms = false;
+        bool decrease_label_id = false;
+        bool normalized = false;
+        std::int64_t input_height = 1;
+        std::int64_t input_width = 1;
+        float objectness_score = 0.0f;
+        static constexpr std::array<std::string_view, 16> ir_names{
+            "num_classes",     "background_label_id", "top_k",          "variance_encoded_in_target",
+            "keep_top_k",      "code_type",           "share_location", "nms_threshold",
+            "confidence_threshold", "clip_after_nms", "clip_before_nms", "decrease_label_id",
+            "normalized",      "input_height",        "input_width",    "objectness_score"};
+        static constexpr std::array<std::string_view, 3> ir_required{"num_classes", "keep_top_k", "nms_threshold"};
+    };
+    /// Rows per image of the output.
+    static std::int64_t rows_per_image(const attrs& a, std::int64_t priors) {
+        if (!a.keep_top_k.empty() && a.keep_top_k[0] > 0) return a.keep_top_k[0];
+        if (a.top_k > 0) return a.top_k * a.num_classes;
+        return priors < 0 ? -1 : priors * a.num_classes;
+    }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 3, shape_error, "DetectionOutput takes 3 inputs (box_logits, class_preds, proposals)");
+        MOIR_CHECK(a.num_classes > 0, shape_error, "DetectionOutput: num_classes must be positive");
+        MOIR_CHECK(!a.keep_top_k.empty(), shape_error, "DetectionOutput: keep_top_k needs a value");
+        MOIR_CHECK(a.code_type == "caffe.PriorBoxParameter.CORNER" || a.code_type == "caffe.PriorBoxParameter.CENTER_SIZE",
+                   shape_error, "DetectionOutput: unknown code_type '" + a.code_type + "'");
+        for (const auto& p : in)
+            MOIR_CHECK(p.type == element_type::undefined || is_float(p.type), shape_error,
+                       "DetectionOutput needs floating-point inputs");
+        const partial_shape& loc = in[0].shape;
+        const partial_shape& conf = in[1].shape;
+        const partial_shape& pr = in[2].shape;
+        MOIR_CHECK(loc.rank_dynamic || loc.rank() == 2, shape_error, "DetectionOutput: box_logits must be [N, P * 4]");
+        MOIR_CHECK(conf.rank_dynamic || conf.rank() == 2, shape_error, "DetectionOutput: class_preds must be [N, P * classes]");
+        MOIR_CHECK(pr.rank_dynamic || pr.rank() == 3, shape_error, "DetectionOutput: proposals must be [1, 2, P * 4]");
+        std::int64_t priors = -1;
+        if (!pr.rank_dynamic && pr.dims[2] >= 0) {
+            MOIR_CHECK(pr.dims[2] % 4 == 0, shape_error, "DetectionOutput: proposals' last dim is not a multiple of 4");
+            priors = pr.dims[2] / 4;
+        }
+        if (priors >= 0 && !loc.rank_dynamic && loc.dims[1] >= 0)
+            MOIR_CHECK(loc.dims[1] == priors * 4, shape_error,
+                       "DetectionOutput: box_logits has " + std::to_string(loc.dims[1]) + " values per image for " +
+                           std::to_string(priors) + " priors");
+        if (priors >= 0 && !conf.rank_dynamic && conf.dims[1] >= 0)
+            MOIR_CHECK(conf.dims[1] == priors * a.num_classes, shape_error,
+                       "DetectionOutput: class_preds has " + std::to_string(conf.dims[1]) + " values per image for " +
+                           std::to_string(priors) + " priors and " + std::to_string(a.num_classes) + " classes");
+        const std::int64_t n = loc.rank_dynamic ? -1 : loc.dims[0];
+        const std::int64_t k = rows_per_image(a, priors);
+        return {port_desc{in[0].type, std::vector<std::int64_t>{1, 1, n < 0 || k < 0 ? -1 : n * k, 7}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_DETECTION_OUTPUT_HPP
+#ifndef MOIR_OPS_PRIOR_BOX_HPP
+#define MOIR_OPS_PRIOR_BOX_HPP
+
+
+#include <array>        // array
+#include <cmath>        // fabs
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// prior_box (SSD's default boxes): for each cell (h, w) of a feature map [H, W] over an image
+/// [img_h, img_w], boxes centred at ((w + offset) * step_x, (h + offset) * step_y) (step 0: the image
+/// size over the map size), normalized by the image size: for each min_size s a square of side s,
+/// then (max_size given) a square of side sqrt(s * max_size[i]), then for each aspect ratio ar other
+/// than 1 a box s*sqrt(ar) wide and s/sqrt(ar) high (min_max_aspect_ratios_order false: the ratio
+/// boxes before the max box). Aspect ratios are Caffe's list: 1, then each given ratio not already
+/// listed (within 1e-6) and, with flip, its inverse. clip clamps coordinates to [0, 1]. Row 1 of
+/// the output holds the 4 variances of every box (one value for all four, four values, or 0.1 when
+/// none). IR: PriorBox of opset8 (density, fixed_ratio, fixed_size and scale_all_sizes false are
+/// kept in the IR but refused by the reference kernel).
+/// requires: inputs output_size [2] (H, W) and image_size [2] (img_h, img_w), integer;
+/// max_size empty or as long as min_size; aspect ratios > 0; variance of 0, 1 or 4 values.
+/// ensures: output f32 [2, 4 * H * W * num_priors(attrs)] (dynamic while output_size is unknown).
+struct prior_box {
+    static constexpr std::string_view name = "prior_box", ir_name = "PriorBox", ir_opset = "opset8";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::vector<float> min_size, max_size, aspect_ratio, density, fixed_ratio, fixed_size;
+        bool clip = false;
+        bool flip = false;
+        float step = 0.0f;
+        float offset = 0.0f;
+        std::vector<float> variance;
+        bool scale_all_sizes = true;
+        bool min_max_aspect_ratios_order = true;
+        static constexpr std::array<std::string_view, 13> ir_names{
+            "min_size", "max_size", "aspect_ratio", "density", "fixed_ratio", "fixed_size", "clip",
+            "flip",     "step",     "offset",       "variance", "scale_all_sizes", "min_max_aspect_ratios_order"};
+        static constexpr std::array<std::string_view, 1> ir_required{"offset"};
+    };
+    /// Caffe's aspect ratio list: 1, each new ratio, and its inverse with flip.
+    static std::vector<float> aspect_ratios(const attrs& a) {
+        std::vector<float> r{1.0f};
+        for (float ar : a.aspect_ratio) {
+            bool seen = false;
+            for (float x : r) seen = seen || std::fabs(ar - x) < 1e-6f;
+            if (seen) continue;
+            r.push_back(ar);
+            if (a.flip) r.push_back(1.0f / ar);
+        }
+        return r;
+    }
+    /// Boxes per feature-map cell.
+    static std::int64_t num_priors(const attrs& a) {
+        const auto n = static_cast<std::int64_t>(aspect_ratios(a).size());
+        if (!a.scale_all_sizes) return n + static_cast<std::int64_t>(a.min_size.size()) - 1;
+        return n * static_cast<std::int64_t>(a.min_size.size()) + static_cast<std::int64_t>(a.max_size.size());
+    }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "PriorBox takes 2 inputs (output_size, image_size)");
+        MOIR_CHECK(!a.min_size.empty(), shape_error, "PriorBox needs min_size");
+        MOIR_CHECK(a.max_size.empty() || a.max_size.size() == a.min_size.size(), shape_error,
+                   "PriorBox: max_size must be empty or as long as min_size");
+        for (float ar : a.aspect_ratio) MOIR_CHECK(ar > 0.0f, shape_error, "PriorBox: aspect ratios must be positive");
+        MOIR_CHECK(a.variance.size() == 0 || a.variance.size() == 1 || a.variance.size() == 4, shape_error,
+                   "PriorBox: variance takes 0, 1 or 4 values");
+        for (std::size_t i = 0; i < 2; ++i)
+            MOIR_CHECK(in[i].type == element_type::undefined || is_integer(in[i].type), shape_error,
+                       "PriorBox: output_size and image_size must be integers");
+        std::int64_t n = -1;
+        if (in[0].has_value()) {
+            const auto hw = detail::const_ints(in, 0, "output_size");
+            MOIR_CHECK(hw.size() == 2 && hw[0] > 0 && hw[1] > 0, shape_error, "PriorBox: output_size must be 2 positive values");
+            n = 4 * hw[0] * hw[1] * num_priors(a);
+        }
+        return {port_desc{element_type::f32, std::vector<std::int64_t>{2, n}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_PRIOR_BOX_HPP
+#ifndef MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
+#define MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// prior_box_clustered: for each cell (h, w) of a feature map [H, W] over an image [img_h, img_w],
+/// one box per (widths[i], heights[i]) pair centred at ((w + offset) * step_x, (h + offset) *
+/// step_y) (step_widths / step_heights, else step, else the image size over the map size),
+/// normalized by the image size; clip clamps to [0, 1]; row 1 holds the variances (as PriorBox).
+/// IR: PriorBoxClustered of opset1.
+/// requires: output_size [2] and image_size [2] integers; widths and heights of one length >= 1.
+/// ensures: output f32 [2, 4 * H * W * widths.size()].
+struct prior_box_clustered {
+    static constexpr std::string_view name = "prior_box_clustered", ir_name = "PriorBoxClustered", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::vector<float> width, height;
+        bool clip = true;
+        float step_widths = 0.0f;
+        float step_heights = 0.0f;
+        float step = 0.0f;
+        float offset = 0.5f;
+        std::vector<float> variance;
+        static constexpr std::array<std::string_view, 8> ir_names{"width", "height", "clip", "step_w", "step_h",
+                                                                  "step", "offset", "variance"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "PriorBoxClustered takes 2 inputs (output_size, image_size)");
+        MOIR_CHECK(!a.width.empty() && a.width.size() == a.height.size(), shape_error,
+                   "PriorBoxClustered needs widths and heights of one length");
+        MOIR_CHECK(a.variance.size() == 0 || a.variance.size() == 1 || a.variance.size() == 4, shape_error,
+                   "PriorBoxClustered: variance takes 0, 1 or 4 values");
+        std::int64_t n = -1;
+        if (in[0].has_value()) {
+            const auto hw = detail::const_ints(in, 0, "output_size");
+            MOIR_CHECK(hw.size() == 2 && hw[0] > 0 && hw[1] > 0, shape_error,
+                       "PriorBoxClustered: output_size must be 2 positive values");
+            n = 4 * hw[0] * hw[1] * static_cast<std::int64_t>(a.width.size());
+        }
+        return {port_desc{element_type::f32, std::vector<std::int64_t>{2, n}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
+// group G includes end
 
 namespace moir::opsets {
 
@@ -8801,6 +9037,11 @@ using all = type_list<
     , ops::lstm_sequence
     , ops::lstm_sequence_v0
     // group F ops end
+    // group G ops
+    , ops::prior_box
+    , ops::prior_box_clustered
+    , ops::detection_output
+    // group G ops end
     >;
 
 }  // namespace moir::opsets
@@ -13235,6 +13476,248 @@ struct reference_kernel<ops::lstm_sequence_v0> {
 
 #endif  // MOIR_KERNELS_REFERENCE_RECURRENT_HPP
 // group F kernels end
+// group G kernels
+#ifndef MOIR_KERNELS_REFERENCE_DETECTION_HPP
+#define MOIR_KERNELS_REFERENCE_DETECTION_HPP
+
+// Reference kernels of SSD's detection ops: PriorBox, PriorBoxClustered (default boxes of a
+// feature map) and DetectionOutput (box decoding, per-class non-maximum suppression, the best
+// boxes of each image), computed in double as Caffe's SSD layers define them.
+
+
+#include <algorithm>  // clamp, max, min, stable_sort
+#include <cmath>      // exp, sqrt
+#include <cstddef>    // size_t
+#include <cstdint>    // int64_t
+#include <map>        // map
+#include <tuple>      // tuple
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <utility>    // pair
+#include <vector>     // vector
+
+namespace moir::kernels {
+
+namespace reference {
+/// Writes doubles into a floating-point output tensor.
+template <class Op>
+void store(const std::vector<double>& y, tensor& out) {
+    visit_element_type(out.type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, half>) {
+            T* o = out.data<T>();
+            for (std::size_t i = 0; i < y.size(); ++i) o[i] = convert_value<T>(y[i]);
+        } else {
+            detail::unsupported_type(Op::ir_name, out.type());
+        }
+    });
+}
+
+/// The variances row of a prior-box output: 4 values per box.
+inline void prior_variances(const std::vector<float>& var, std::size_t boxes, std::vector<double>& y) {
+    const std::size_t half = y.size() / 2;
+    for (std::size_t b = 0; b < boxes; ++b)
+        for (std::size_t k = 0; k < 4; ++k)
+            y[half + b * 4 + k] = var.empty() ? 0.1 : var.size() == 1 ? var[0] : var[k];
+}
+}  // namespace reference
+
+template <>
+struct reference_kernel<ops::prior_box> {
+    static constexpr bool available = true;
+    static void run(const ops::prior_box::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        MOIR_CHECK(a.density.empty() && a.fixed_ratio.empty() && a.fixed_size.empty() && a.scale_all_sizes,
+                   unsupported_error, "PriorBox: density, fixed_ratio, fixed_size and scale_all_sizes false are not supported");
+        const auto hw = in[0].to_vector<std::int64_t>();
+        const auto img = in[1].to_vector<std::int64_t>();
+        const double img_h = static_cast<double>(img[0]), img_w = static_cast<double>(img[1]);
+        const double step_y = a.step > 0 ? a.step : img_h / static_cast<double>(hw[0]);
+        const double step_x = a.step > 0 ? a.step : img_w / static_cast<double>(hw[1]);
+        const std::vector<float> ars = ops::prior_box::aspect_ratios(a);
+        std::vector<double> y(out[0].numel());
+        std::size_t k = 0;
+        const auto box = [&](double cx, double cy, double bw, double bh) {
+            const double v[4] = {(cx - bw / 2) / img_w, (cy - bh / 2) / img_h, (cx + bw / 2) / img_w, (cy + bh / 2) / img_h};
+            for (double c : v) y[k++] = a.clip ? std::clamp(c, 0.0, 1.0) : c;
+        };
+        for (std::int64_t h = 0; h < hw[0]; ++h)
+            for (std::int64_t w = 0; w < hw[1]; ++w) {
+                const double cx = (static_cast<double>(w) + a.offset) * step_x;
+                const double cy = (static_cast<double>(h) + a.offset) * step_y;
+                for (std::size_t s = 0; s < a.min_size.size(); ++s) {
+                    const double ms = a.min_size[s];
+                    const auto ratios = [&] {
+                        for (std::size_t r = 1; r < ars.size(); ++r) {
+                            const double q = std::sqrt(static_cast<double>(ars[r]));
+                            box(cx, cy, ms * q, ms / q);
+                        }
+                    };
+                    box(cx, cy, ms, ms);
+                    if (!a.min_max_aspect_ratios_order) ratios();
+                    if (!a.max_size.empty()) {
+                        const double side = std::sqrt(ms * static_cast<double>(a.max_size[s]));
+                        box(cx, cy, side, side);
+                    }
+                    if (a.min_max_aspect_ratios_order) ratios();
+                }
+            }
+        reference::prior_variances(a.variance, k / 4, y);
+        reference::store<ops::prior_box>(y, out[0]);
+    }
+};
+
+template <>
+struct reference_kernel<ops::prior_box_clustered> {
+    static constexpr bool available = true;
+    static void run(const ops::prior_box_clustered::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const auto hw = in[0].to_vector<std::int64_t>();
+        const auto img = in[1].to_vector<std::int64_t>();
+        const double img_h = static_cast<double>(img[0]), img_w = static_cast<double>(img[1]);
+        double step_x = a.step_widths, step_y = a.step_heights;
+        if (step_x == 0 && step_y == 0) step_x = step_y = a.step;
+        if (step_x == 0 && step_y == 0) {
+            step_x = img_w / static_cast<double>(hw[1]);
+            step_y = img_h / static_cast<double>(hw[0]);
+        }
+        std::vector<double> y(out[0].numel());
+        std::size_t k = 0;
+        for (std::int64_t h = 0; h < hw[0]; ++h)
+            for (std::int64_t w = 0; w < hw[1]; ++w) {
+                const double cx = (static_cast<double>(w) + a.offset) * step_x;
+                const double cy = (static_cast<double>(h) + a.offset) * step_y;
+                for (std::size_t s = 0; s < a.width.size(); ++s) {
+                    const double bw = a.width[s], bh = a.height[s];
+                    const double v[4] = {(cx - bw / 2) / img_w, (cy - bh / 2) / img_h, (cx + bw / 2) / img_w,
+                                         (cy + bh / 2) / img_h};
+                    for (double c : v) y[k++] = a.clip ? std::clamp(c, 0.0, 1.0) : c;
+                }
+            }
+        reference::prior_variances(a.variance, k / 4, y);
+        reference::store<ops::prior_box_clustered>(y, out[0]);
+    }
+};
+
+namespace reference {
+struct det_box {
+    double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+};
+/// Intersection over union of normalized boxes (0 for disjoint or empty ones), as Caffe's JaccardOverlap.
+inline double iou(const det_box& a, const det_box& b) {
+    if (b.x1 > a.x2 || b.x2 < a.x1 || b.y1 > a.y2 || b.y2 < a.y1) return 0.0;
+    const double iw = std::min(a.x2, b.x2) - std::max(a.x1, b.x1), ih = std::min(a.y2, b.y2) - std::max(a.y1, b.y1);
+    const double inter = iw * ih;
+    const auto area = [](const det_box& x) {
+        return x.x2 < x.x1 || x.y2 < x.y1 ? 0.0 : (x.x2 - x.x1) * (x.y2 - x.y1);
+    };
+    const double u = area(a) + area(b) - inter;
+    return u <= 0 ? 0.0 : inter / u;
+}
+inline det_box clipped(det_box b) {
+    b.x1 = std::clamp(b.x1, 0.0, 1.0), b.y1 = std::clamp(b.y1, 0.0, 1.0);
+    b.x2 = std::clamp(b.x2, 0.0, 1.0), b.y2 = std::clamp(b.y2, 0.0, 1.0);
+    return b;
+}
+}  // namespace reference
+
+template <>
+struct reference_kernel<ops::detection_output> {
+    static constexpr bool available = true;
+    static void run(const ops::detection_output::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        using reference::det_box;
+        MOIR_CHECK(a.share_location, unsupported_error, "DetectionOutput: share_location false is not supported");
+        MOIR_CHECK(a.normalized, unsupported_error, "DetectionOutput: only normalized boxes are supported");
+        const auto loc = in[0].to_vector<double>();
+        const auto conf = in[1].to_vector<double>();
+        const auto pr = in[2].to_vector<double>();
+        const shape& ps = in[2].dims();
+        const std::int64_t n = in[0].dims()[0], p = ps[2] / 4, c = a.num_classes;
+        const bool per_image_priors = ps[0] > 1;
+        const bool center = a.code_type == "caffe.PriorBoxParameter.CENTER_SIZE";
+        const std::int64_t rows = out[0].dims()[2];
+        std::vector<double> y(out[0].numel(), 0.0);
+        std::int64_t row = 0;
+        for (std::int64_t img = 0; img < n; ++img) {
+            // decode
+            const std::size_t pbase = per_image_priors ? static_cast<std::size_t>(img * ps[1] * ps[2]) : 0;
+            std::vector<det_box> boxes(static_cast<std::size_t>(p));
+            for (std::int64_t i = 0; i < p; ++i) {
+                const double* pb = &pr[pbase + static_cast<std::size_t>(i * 4)];
+                double var[4] = {1, 1, 1, 1};
+                if (!a.variance_encoded_in_target) {
+                    MOIR_CHECK(ps[1] == 2, shape_error, "DetectionOutput: proposals need a variance row");
+                    for (int k = 0; k < 4; ++k) var[k] = pr[pbase + static_cast<std::size_t>(ps[2] + i * 4 + k)];
+                }
+                const double* l = &loc[static_cast<std::size_t>((img * p + i) * 4)];
+                det_box b;
+                if (center) {
+                    const double pw = pb[2] - pb[0], ph = pb[3] - pb[1];
+                    const double pcx = (pb[0] + pb[2]) / 2, pcy = (pb[1] + pb[3]) / 2;
+                    const double cx = var[0] * l[0] * pw + pcx, cy = var[1] * l[1] * ph + pcy;
+                    const double w = std::exp(var[2] * l[2]) * pw, h = std::exp(var[3] * l[3]) * ph;
+                    b = {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
+                } else {
+                    b = {pb[0] + var[0] * l[0], pb[1] + var[1] * l[1], pb[2] + var[2] * l[2], pb[3] + var[3] * l[3]};
+                }
+                boxes[static_cast<std::size_t>(i)] = a.clip_before_nms ? reference::clipped(b) : b;
+            }
+            // per-class candidates and NMS
+            std::map<std::int64_t, std::vector<std::int64_t>> kept;
+            std::size_t total = 0;
+            const auto score = [&](std::int64_t i, std::int64_t cls) {
+                return conf[static_cast<std::size_t>((img * p + i) * c + cls)];
+            };
+            for (std::int64_t cls = 0; cls < c; ++cls) {
+                if (cls == a.background_label_id) continue;
+                std::vector<std::pair<double, std::int64_t>> cand;
+                for (std::int64_t i = 0; i < p; ++i)
+                    if (score(i, cls) > a.confidence_threshold) cand.emplace_back(score(i, cls), i);
+                std::stable_sort(cand.begin(), cand.end(), [](const auto& x, const auto& z) { return x.first > z.first; });
+                if (a.top_k > -1 && static_cast<std::int64_t>(cand.size()) > a.top_k) cand.resize(static_cast<std::size_t>(a.top_k));
+                std::vector<std::int64_t>& keep = kept[cls];
+                for (const auto& [s, i] : cand) {
+                    bool ok = true;
+                    for (auto j : keep)
+                        if (reference::iou(boxes[static_cast<std::size_t>(i)], boxes[static_cast<std::size_t>(j)]) > a.nms_threshold) {
+                            ok = false;
+                            break;
+                        }
+                    if (ok) keep.push_back(i);
+                }
+                total += keep.size();
+            }
+            // the image's best keep_top_k
+            const std::int64_t keep_top = a.keep_top_k[0];
+            if (keep_top > -1 && static_cast<std::int64_t>(total) > keep_top) {
+                std::vector<std::tuple<double, std::int64_t, std::int64_t>> all;
+                for (const auto& [cls, idx] : kept)
+                    for (auto i : idx) all.emplace_back(score(i, cls), cls, i);
+                std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& z) { return std::get<0>(x) > std::get<0>(z); });
+                all.resize(static_cast<std::size_t>(keep_top));
+                std::map<std::int64_t, std::vector<std::int64_t>> best;
+                for (const auto& [s, cls, i] : all) best[cls].push_back(i);
+                kept.swap(best);
+            }
+            for (const auto& [cls, idx] : kept)
+                for (auto i : idx) {
+                    if (row >= rows) break;
+                    const det_box b = a.clip_after_nms ? reference::clipped(boxes[static_cast<std::size_t>(i)])
+                                                       : boxes[static_cast<std::size_t>(i)];
+                    double* r = &y[static_cast<std::size_t>(row * 7)];
+                    r[0] = static_cast<double>(img);
+                    r[1] = static_cast<double>(a.decrease_label_id ? cls - 1 : cls);
+                    r[2] = score(i, cls);
+                    r[3] = b.x1, r[4] = b.y1, r[5] = b.x2, r[6] = b.y2;
+                    ++row;
+                }
+        }
+        if (row < rows) y[static_cast<std::size_t>(row * 7)] = -1.0;
+        reference::store<ops::detection_output>(y, out[0]);
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_DETECTION_HPP
+// group G kernels end
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
 #ifndef MOIR_RUNTIME_DISPATCH_HPP
@@ -22078,6 +22561,14 @@ using op_table = frontends::basic_op_table<context>;
 }  // namespace moir::caffe
 
 #endif  // MOIR_FRONTENDS_CAFFE_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_CAFFE_OPS_DETECTION_HPP
+#define MOIR_FRONTENDS_CAFFE_OPS_DETECTION_HPP
+
+// SSD's layers: PriorBox (prior_box_param; with OpenCV's explicit `width` / `height` lists it is
+// PriorBoxClustered) and DetectionOutput (detection_output_param with nms_param). The feature map
+// and image sizes PriorBox reads from its two bottoms are static here and become constants; its
+// [2, N] output is given Caffe's [1, 2, N] shape.
+
 #ifndef MOIR_FRONTENDS_CAFFE_OPS_NN_HPP
 #define MOIR_FRONTENDS_CAFFE_OPS_NN_HPP
 
@@ -22321,6 +22812,192 @@ inline void register_nn(op_table& t) {
 }  // namespace moir::caffe
 
 #endif  // MOIR_FRONTENDS_CAFFE_OPS_NN_HPP
+
+#include <cstdint>  // int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::caffe {
+
+namespace detail {
+inline std::vector<float> floats_of(const prototext::message& p, const char* key) {
+    std::vector<float> r;
+    for (double d : p.get_floats(key)) r.push_back(static_cast<float>(d));
+    return r;
+}
+
+inline void prior_box(context& c) {
+    const prototext::message& p = c.param("prior_box_param");
+    MOIR_CHECK(c.input_count() == 2, error, "PriorBox takes 2 bottoms (the feature map and the image)");
+    const shape f = c.input_dims(0), img = c.input_dims(1);
+    MOIR_CHECK(f.size() == 4 && img.size() == 4, error, "PriorBox's bottoms must be NCHW");
+    const output_ref out_size = c.constant_i64({f[2], f[3]}, "/output_size");
+    const output_ref img_size = c.constant_i64({img[2], img[3]}, "/image_size");
+    float step = static_cast<float>(p.get_float("step", 0.0));
+    if (p.has("step_h") || p.has("step_w")) {
+        MOIR_CHECK(p.get_float("step_h", 0.0) == p.get_float("step_w", 0.0), unsupported_error,
+                   "PriorBox with step_h != step_w is not supported");
+        step = static_cast<float>(p.get_float("step_h", 0.0));
+    }
+    MOIR_CHECK(!p.has("img_size") && !p.has("img_h") && !p.has("img_w"), unsupported_error,
+               "PriorBox with an explicit img_size is not supported (the image bottom gives it)");
+    output_ref boxes;
+    if (p.has("width") || p.has("height")) {  // OpenCV's explicit box sizes: PriorBoxClustered
+        ops::prior_box_clustered::attrs a;
+        a.width = floats_of(p, "width");
+        a.height = floats_of(p, "height");
+        a.clip = p.get_bool("clip", false);
+        a.step = step;
+        a.offset = static_cast<float>(p.get_float("offset", 0.5));
+        a.variance = floats_of(p, "variance");
+        boxes = c.add<ops::prior_box_clustered>(a, {out_size, img_size}, "/boxes");
+    } else {
+        ops::prior_box::attrs a;
+        a.min_size = floats_of(p, "min_size");
+        a.max_size = floats_of(p, "max_size");
+        a.aspect_ratio = floats_of(p, "aspect_ratio");
+        a.flip = p.get_bool("flip", true);
+        a.clip = p.get_bool("clip", false);
+        a.step = step;
+        a.offset = static_cast<float>(p.get_float("offset", 0.5));
+        a.variance = floats_of(p, "variance");
+        a.min_max_aspect_ratios_order = true;  // Caffe: min box, max box, then the ratios
+        boxes = c.add<ops::prior_box>(a, {out_size, img_size}, "/boxes");
+    }
+    c.set_output(0, c.add<ops::unsqueeze>({}, {boxes, c.constant_i64({0}, "/axis")}));
+}
+
+inline void detection_output(context& c) {
+    const prototext::message& p = c.param("detection_output_param");
+    MOIR_CHECK(c.input_count() == 3, unsupported_error, "DetectionOutput takes 3 bottoms (locations, confidences, priors)");
+    ops::detection_output::attrs a;
+    a.num_classes = p.get_int("num_classes", 0);
+    MOIR_CHECK(a.num_classes > 0, error, "detection_output_param.num_classes is required");
+    a.share_location = p.get_bool("share_location", true);
+    MOIR_CHECK(a.share_location, unsupported_error, "share_location: false is not supported");
+    a.background_label_id = p.get_int("background_label_id", 0);
+    const prototext::message& nms = p.get_message("nms_param");
+    a.nms_threshold = static_cast<float>(nms.get_float("nms_threshold", 0.3));
+    a.top_k = nms.get_int("top_k", -1);
+    MOIR_CHECK(nms.get_float("eta", 1.0) == 1.0, unsupported_error, "adaptive NMS (eta != 1) is not supported");
+    const std::string code = p.get_enum("code_type", "CORNER");
+    MOIR_CHECK(code == "CORNER" || code == "CENTER_SIZE", unsupported_error, "code_type " + code + " is not supported");
+    a.code_type = "caffe.PriorBoxParameter." + code;
+    a.variance_encoded_in_target = p.get_bool("variance_encoded_in_target", false);
+    a.keep_top_k = {p.get_int("keep_top_k", -1)};
+    a.confidence_threshold = static_cast<float>(p.get_float("confidence_threshold", -1e30));
+    a.normalized = true;
+    a.clip_before_nms = p.get_bool("clip", false);
+    const output_ref loc = c.input(0), conf = c.input(1), priors = c.input(2);
+    c.set_output(0, c.add<ops::detection_output>(a, {loc, conf, priors}));
+}
+}  // namespace detail
+
+/// Registers PriorBox and DetectionOutput.
+inline void register_detection(op_table& t) {
+    t.add("PriorBox", detail::prior_box);
+    t.add("DetectionOutput", detail::detection_output);
+}
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_OPS_DETECTION_HPP
+#ifndef MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
+#define MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
+
+// Caffe's Deconvolution (group, pad/stride/kernel/dilation as Convolution), Crop (to the second
+// bottom's shape from `axis`, with offsets) and SSD's Normalize (L2 over channels, or over
+// channels and space with across_spatial; a scale per channel or shared).
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir::caffe {
+
+namespace detail {
+inline void deconvolution(context& c) {
+    const prototext::message& p = c.param("convolution_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "only 2-D deconvolutions (NCHW inputs) are supported");
+    const std::int64_t out = p.get_int("num_output", 0);
+    const std::int64_t group = p.get_int("group", 1);
+    MOIR_CHECK(out > 0, error, "convolution_param.num_output must be positive");
+    MOIR_CHECK(group >= 1 && x[1] % group == 0 && out % group == 0, error,
+               "group " + std::to_string(group) + " does not divide the " + std::to_string(x[1]) + " input and " +
+                   std::to_string(out) + " output channels");
+    const auto k = spatial_param(p, "kernel_size", 0);
+    MOIR_CHECK(k[0] > 0 && k[1] > 0, error, "the kernel size is missing or not positive");
+    const bool bias = p.get_bool("bias_term", true);
+    c.require_blobs(bias ? 2 : 1, bias ? 2 : 1, bias ? "weights and bias" : "weights");
+    tensor w = c.blob_tensor(0, {x[1], out / group, k[0], k[1]}, "weights");  // Caffe: [C_in, C_out / group, k]
+    ops::detail::convolution_backprop_attrs a;
+    a.strides = spatial_param(p, "stride", 1);
+    a.dilations = spatial_param(p, "dilation", 1);
+    a.pads_begin = a.pads_end = spatial_param(p, "pad", 0);
+    output_ref y;
+    if (group == 1) {
+        y = c.add<ops::convolution_backprop_data>(a, {c.input(0), c.constant(std::move(w), "/weights")});
+    } else {
+        w = w.reshaped({group, x[1] / group, out / group, k[0], k[1]});
+        y = c.add<ops::group_convolution_backprop_data>(a, {c.input(0), c.constant(std::move(w), "/weights")});
+    }
+    if (bias) y = c.add<ops::add>({}, {y, c.constant(c.blob_tensor(1, {out}, "bias").reshaped({1, out, 1, 1}), "/bias")}, "/add_bias");
+    c.set_output(0, y);
+}
+
+inline void crop(context& c) {
+    MOIR_CHECK(c.input_count() == 2, error, "Crop takes 2 bottoms (the data and the reference shape)");
+    const shape x = c.input_dims(0), ref = c.input_dims(1);
+    MOIR_CHECK(x.size() == ref.size(), error, "Crop's bottoms have different ranks");
+    const std::size_t axis = axis_of(c.attr<std::int64_t>("crop_param.axis", 2), x.size(), "crop_param.axis");
+    const auto offsets = c.attr<std::vector<std::int64_t>>("crop_param.offset", {});
+    const std::size_t n = x.size() - axis;
+    MOIR_CHECK(offsets.size() <= 1 || offsets.size() == n, error,
+               "crop_param.offset has " + std::to_string(offsets.size()) + " values for " + std::to_string(n) + " axes");
+    std::vector<std::int64_t> start, stop, step, axes;
+    for (std::size_t i = axis; i < x.size(); ++i) {
+        const std::int64_t o = offsets.empty() ? 0 : offsets.size() == 1 ? offsets[0] : offsets[i - axis];
+        MOIR_CHECK(o >= 0 && o + ref[i] <= x[i], error,
+                   "crop of axis " + std::to_string(i) + " (offset " + std::to_string(o) + ", size " +
+                       std::to_string(ref[i]) + ") exceeds the data's " + std::to_string(x[i]));
+        start.push_back(o), stop.push_back(o + ref[i]), step.push_back(1), axes.push_back(static_cast<std::int64_t>(i));
+    }
+    c.set_output(0, c.add<ops::slice>({}, {c.input(0), c.constant_i64(start, "/start"), c.constant_i64(stop, "/stop"),
+                                           c.constant_i64(step, "/step"), c.constant_i64(axes, "/axes")}));
+}
+
+/// Normalize: y = x / sqrt(sum(x^2) + eps) * scale, the sum over channels (per pixel) or over
+/// channels and space (across_spatial).
+inline void normalize(context& c) {
+    const prototext::message& p = c.param("norm_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "Normalize needs NCHW data");
+    const bool across = p.get_bool("across_spatial", true), shared = p.get_bool("channel_shared", true);
+    const float eps = static_cast<float>(p.get_float("eps", 1e-10));
+    c.require_blobs(1, 1, "scale");
+    const tensor s = c.blob_tensor(0, {shared ? 1 : x[1]}, "scale");
+    const output_ref in = c.input(0);
+    const output_ref sq = c.add<ops::multiply>({}, {in, in}, "/square");
+    const std::vector<std::int64_t> axes = across ? std::vector<std::int64_t>{1, 2, 3} : std::vector<std::int64_t>{1};
+    const output_ref sum = c.add<ops::reduce_sum>({true}, {sq, c.constant_i64(axes, "/axes")}, "/sum");
+    const output_ref norm = c.add<ops::sqrt>({}, {c.add<ops::add>({}, {sum, c.constant(tensor::scalar(eps), "/eps")}, "/add_eps")}, "/norm");
+    const output_ref y = c.add<ops::divide>({}, {in, norm}, "/div");
+    c.set_output(0, c.add<ops::multiply>({}, {y, c.constant(shared ? s.reshaped({}) : s.reshaped({1, x[1], 1, 1}), "/scale")}));
+}
+}  // namespace detail
+
+/// Registers Deconvolution, Crop and Normalize.
+inline void register_spatial(op_table& t) {
+    t.add("Deconvolution", detail::deconvolution);
+    t.add("Crop", detail::crop);
+    t.add("Normalize", detail::normalize);
+}
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
 #ifndef MOIR_FRONTENDS_CAFFE_OPS_TENSOR_HPP
 #define MOIR_FRONTENDS_CAFFE_OPS_TENSOR_HPP
 
@@ -22554,6 +23231,8 @@ const op_table& default_table_impl() {
         op_table t;
         register_nn(t);
         register_tensor(t);
+        register_detection(t);
+        register_spatial(t);
         return t;
     }();
     return table;

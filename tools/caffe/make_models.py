@@ -418,7 +418,51 @@ def ssd():
     return 'ssd', input_name, input_shape, layers
 
 
-MODELS = {'emotion': emotion, 'cls': cls, 'ssd': ssd}
+def layers_zoo():
+    """One net of the remaining layer types on the emotion backbone's trained layers up to add_1
+    (128 x 15 x 15), with parameters and blobs the script chooses (seeded): Slice, PReLU, ELU,
+    Split, Sigmoid, TanH, Eltwise MAX and SUM with coeff, Concat, LRN, Normalize, Pooling AVE with
+    padding, Deconvolution (plain and grouped), Crop, Scale with bias, AbsVal, Power, Dropout
+    (in place), InnerProduct, Reshape, Softmax."""
+    _, input_name, input_shape, layers = emotion()
+    end = next(i for i, l in enumerate(layers) if l.name == 'add_1')
+    layers = layers[:end + 1]
+    rng = np.random.RandomState(7)
+    r = lambda *shape, scale=1.0: (rng.randn(*shape) * scale).astype(np.float32)
+    L = lambda name, type_, bottoms, params='', blobs=(), tops=None: layers.append(
+        Layer(name, type_, bottoms, tops or [name], params, blobs))
+    L('slice', 'Slice', ['add_1'], 'slice_param { axis: 1 slice_point: 32 slice_point: 96 }', tops=['s0', 's1', 's2'])
+    L('prelu', 'PReLU', ['s0'], '', [np.abs(r(32, scale=0.2))])
+    L('elu', 'ELU', ['s1'], 'elu_param { alpha: 0.5 }')
+    L('split', 'Split', ['s2'], tops=['s2a', 's2b'])
+    L('sig', 'Sigmoid', ['s2a'])
+    L('tanh', 'TanH', ['s2b'])
+    L('emax', 'Eltwise', ['sig', 'tanh'], 'eltwise_param { operation: MAX }')
+    L('esum', 'Eltwise', ['prelu', 'emax'], 'eltwise_param { operation: SUM coeff: 0.5 coeff: -1.5 }')
+    L('cat', 'Concat', ['esum', 'elu'], 'concat_param { axis: 1 }')
+    # k stays 1: OpenCV 4.6 ignores Caffe's k (uses 1)
+    L('lrn', 'LRN', ['cat'], 'lrn_param { local_size: 5 alpha: 0.01 beta: 0.75 }')
+    L('norm', 'Normalize', ['lrn'], 'norm_param { across_spatial: false channel_shared: false eps: 1e-10 }',
+      [np.abs(r(96)) + 1])
+    L('avepool', 'Pooling', ['norm'], 'pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }')
+    L('deconv', 'Deconvolution', ['avepool'], 'convolution_param { num_output: 16 kernel_size: 4 stride: 2 pad: 1 }',
+      [r(96, 16, 4, 4, scale=0.1), r(16, scale=0.1)])
+    L('deconv_g', 'Deconvolution', ['deconv'], 'convolution_param { num_output: 16 group: 4 kernel_size: 3 pad: 1 bias_term: false }',
+      [r(16, 4, 3, 3, scale=0.3)])
+    L('crop', 'Crop', ['deconv_g', 'add_1'], 'crop_param { axis: 2 offset: 1 }')
+    L('scale', 'Scale', ['crop'], 'scale_param { bias_term: true }', [r(16), r(16)])
+    L('abs', 'AbsVal', ['scale'])
+    L('power', 'Power', ['abs'], 'power_param { power: 2 scale: 0.5 shift: 1 }')
+    L('drop', 'Dropout', ['power'], 'dropout_param { dropout_ratio: 0.5 }', tops=['power'])
+    L('ip', 'InnerProduct', ['power'], 'inner_product_param { num_output: 10 }', [r(10, 16 * 15 * 15, scale=0.01), r(10)])
+    # not transpose: true, which OpenCV 4.6 ignores (it reads the [K, N] blob as [N, K])
+    L('ip_t', 'InnerProduct', ['ip'], 'inner_product_param { num_output: 5 axis: 1 }', [r(5, 10, scale=0.3), r(5)])
+    L('reshape', 'Reshape', ['ip_t'], 'reshape_param { shape { dim: 0 dim: 5 dim: 1 } }')
+    L('prob', 'Softmax', ['reshape'], 'softmax_param { axis: 1 }')
+    return 'layers', input_name, input_shape, layers
+
+
+MODELS = {'emotion': emotion, 'cls': cls, 'ssd': ssd, 'layers': layers_zoo}
 
 
 def main():

@@ -11,7 +11,9 @@
 #include <moir/core/model.hpp>
 #include <moir/frontends/caffe/converter.hpp>
 #include <moir/frontends/caffe/net_reader.hpp>
+#include <moir/frontends/caffe/ops/detection.hpp>
 #include <moir/frontends/caffe/ops/nn.hpp>
+#include <moir/frontends/caffe/ops/spatial.hpp>
 #include <moir/frontends/caffe/ops/tensor.hpp>
 #include <moir/frontends/common/frontend.hpp>
 
@@ -33,6 +35,8 @@ const op_table& default_table_impl() {
         op_table t;
         register_nn(t);
         register_tensor(t);
+        register_detection(t);
+        register_spatial(t);
         return t;
     }();
     return table;

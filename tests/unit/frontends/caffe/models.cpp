@@ -12,6 +12,7 @@
 #include <moir/frontends/caffe/caffe.hpp>
 #include <moir/frontends/frontends.hpp>
 #include <moir/io/npy.hpp>
+#include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
 #include <moir/ops/batch_norm_inference.hpp>
 #include <moir/ops/constant.hpp>
@@ -139,6 +140,32 @@ TEST_CASE("emotion mini-Xception as Caffe: moir matches OpenCV's Caffe reader an
     }
 }
 
+TEST_CASE("the other layer types on the emotion backbone: moir matches OpenCV's Caffe reader") {
+    // Slice, PReLU, ELU, Split, Sigmoid, TanH, Eltwise MAX / SUM with coeff, Concat, LRN, Normalize,
+    // padded AVE pooling, Deconvolution (plain, grouped), Crop, Scale, AbsVal, Power, in-place
+    // Dropout, InnerProduct, Reshape, Softmax (tools/caffe/make_models.py --model layers; LRN's k and
+    // InnerProduct's transpose are left at their defaults: OpenCV 4.6 ignores both)
+    const std::string dir = scratch("caffe_layers");
+    make_model("layers", "v2", dir);
+    const moir::tensor x = pseudo_random({1, 1, 64, 64}, 5, 0, 1);
+    moir::npy::save(dir + "/x.npy", x);
+    const auto r = run(python() + " " + q(source_dir() + "/tools/caffe/cv2_run.py") + " --proto " +
+                       q(dir + "/layers.prototxt") + " --model " + q(dir + "/layers.caffemodel") + " --input input_1=" +
+                       q(dir + "/x.npy") + " --output prob --output_dir " + q(dir + "/cv2"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    const moir::model m = moir::caffe::load(dir + "/layers.caffemodel");
+    REQUIRE(m.results.size() == 1);
+    CHECK(m.output_name(0) == "prob");
+    const auto direct = moir::reference_executor<>(m).run({x});
+    moir::model opt = m;
+    moir::passes::pass_context ctx;
+    moir::passes::optimize(opt, ctx);
+    const auto fast = moir::runtime::plan(opt).run({x});
+    CHECK(direct[0].dims() == moir::shape{1, 5, 1});
+    const double cv = check_against(m, direct, fast, dir + "/cv2/prob.npy", "against cv2.dnn");
+    MESSAGE("layers: max err / max|ref| " << cv << " against cv2.dnn; " << m.nodes.size() << " nodes");
+}
+
 TEST_CASE("PaddleOCR cls as Caffe (BatchNorm + Scale, HardSwish in Caffe layers): moir matches OpenCV and onnxruntime") {
     const std::string dir = scratch("caffe_cls");
     make_model("cls", "v2", dir);
@@ -178,6 +205,71 @@ TEST_CASE("PaddleOCR cls as Caffe (BatchNorm + Scale, HardSwish in Caffe layers)
     MESSAGE("cls: max err / max|ref|: " << cv << " against cv2.dnn, " << ort << " against onnxruntime; " << m.nodes.size()
                                         << " nodes converted, " << opt.nodes.size() << " optimized (" << convs
                                         << " convolutions)");
+}
+
+namespace {
+/// The detections of a DetectionOutput result [1, 1, K, 7] up to the first row with image -1,
+/// sorted by (image, label, score descending) (OpenCV orders by score, Caffe by label).
+std::vector<std::vector<double>> detections(const moir::tensor& t) {
+    std::vector<std::vector<double>> rows;
+    const std::size_t k = t.numel() / 7;
+    for (std::size_t r = 0; r < k; ++r) {
+        if (t.at_as<double>(r * 7) < 0) break;
+        std::vector<double> row(7);
+        for (std::size_t i = 0; i < 7; ++i) row[i] = t.at_as<double>(r * 7 + i);
+        rows.push_back(row);
+    }
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        return std::make_tuple(a[0], a[1], -a[2]) < std::make_tuple(b[0], b[1], -b[2]);
+    });
+    return rows;
+}
+}  // namespace
+
+TEST_CASE("SSD (PriorBox + DetectionOutput on the emotion backbone): moir finds OpenCV's boxes") {
+    const std::string dir = scratch("caffe_ssd");
+    make_model("ssd", "v2", dir);
+    const moir::tensor x = pseudo_random({1, 1, 64, 64}, 11, 0, 1);
+    moir::npy::save(dir + "/x.npy", x);
+    const auto r = run(python() + " " + q(source_dir() + "/tools/caffe/cv2_run.py") + " --proto " + q(dir + "/ssd.prototxt") +
+                       " --model " + q(dir + "/ssd.caffemodel") + " --input input_1=" + q(dir + "/x.npy") +
+                       " --output detection_out --output_dir " + q(dir + "/cv2"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    const auto ref = detections(moir::npy::load(dir + "/cv2/detection_out.npy"));
+    REQUIRE(ref.size() > 10);
+
+    const moir::model m = moir::caffe::load(dir + "/ssd.caffemodel");
+    REQUIRE(m.results.size() == 1);
+    CHECK(m.output_name(0) == "detection_out");
+    moir::model opt = m;
+    moir::passes::pass_context ctx;
+    moir::passes::optimize(opt, ctx);
+    const auto direct = moir::reference_executor<>(m).run({x});
+    const auto fast = moir::runtime::plan(opt).run({x});
+    // through IR text: the PriorBox and DetectionOutput attributes survive writing and reading
+    const moir::ir::ir_text ir = moir::ir::serialize(m);
+    CHECK(ir.xml.find("type=\"PriorBox\" version=\"opset8\"") != std::string::npos);
+    CHECK(ir.xml.find("type=\"DetectionOutput\" version=\"opset1\"") != std::string::npos);
+    const moir::model back = moir::ir::deserialize(ir.xml, ir.bin);
+    const auto via_ir = moir::reference_executor<>(back).run({x});
+    double worst_score = 0, worst_box = 0;
+    for (const auto* got : {&direct[0], &fast[0], &via_ir[0]}) {
+        INFO((got == &direct[0] ? "reference executor" : got == &fast[0] ? "optimized, plan" : "through IR"));
+        CHECK(got->dims() == moir::shape{1, 1, 50, 7});
+        const auto det = detections(*got);
+        REQUIRE(det.size() == ref.size());
+        for (std::size_t i = 0; i < det.size(); ++i) {
+            INFO("detection " << i);
+            CHECK(det[i][0] == ref[i][0]);
+            CHECK(det[i][1] == ref[i][1]);
+            worst_score = std::max(worst_score, std::fabs(det[i][2] - ref[i][2]));
+            for (std::size_t k = 3; k < 7; ++k) worst_box = std::max(worst_box, std::fabs(det[i][k] - ref[i][k]));
+        }
+    }
+    CHECK(worst_score <= 1e-4);
+    CHECK(worst_box <= 1e-4);
+    MESSAGE("ssd: " << ref.size() << " detections as OpenCV's; max score difference " << worst_score
+                    << ", max box coordinate difference " << worst_box);
 }
 
 TEST_CASE("Caffe: files and bad input") {
