@@ -375,20 +375,23 @@ def cls():
     return 'cls', 'x', [1, 3, 48, 192], layers
 
 
-def ssd():
+def ssd(clustered=False):
     """A small SSD detector: the emotion mini-Xception's trained layers up to block 3 as the backbone
     (feature maps add_1: 128 x 15 x 15 and add_2: 256 x 8 x 8), with SSD heads whose parameters the
     script chooses: per map a 3x3 location and confidence Convolution (seeded He-normal weights),
     Permute + Flatten, PriorBox (min/max sizes, aspect ratios 2 (and 3), flipped, variances 0.1 0.1
     0.2 0.2), Concat of the maps, Reshape + Softmax over 3 classes + Flatten, and DetectionOutput
-    (CENTER_SIZE, NMS 0.45 over the best 100 per class, keep 50, confidence > 0.25)."""
+    (CENTER_SIZE, NMS 0.45 over the best 100 per class, keep 50, confidence > 0.25). ssd_clustered:
+    the same with the add_2 map's boxes given as explicit width / height lists (OpenCV's PriorBox
+    extension, moir's PriorBoxClustered)."""
     _, input_name, input_shape, layers = emotion()
     end = next(i for i, l in enumerate(layers) if l.name == 'add_2')
     layers = layers[:end + 1]
     rng = np.random.RandomState(2026)
     classes = 3
     maps = [('add_1', 128, 4, 'min_size: 16 max_size: 32 aspect_ratio: 2'),
-            ('add_2', 256, 6, 'min_size: 32 max_size: 56 aspect_ratio: 2 aspect_ratio: 3')]
+            ('add_2', 256, 6, 'min_size: 32 max_size: 56 aspect_ratio: 2 aspect_ratio: 3' if not clustered else
+             ' '.join(f'width: {w} height: {h}' for w, h in ((32, 32), (42, 42), (45, 23), (23, 45), (55, 18), (18, 55))))]
     locs, confs, priors = [], [], []
     for f, ch, p, sizes in maps:
         for head, n in (('loc', p * 4), ('conf', p * classes)):
@@ -415,7 +418,7 @@ def ssd():
                         f'detection_output_param {{ num_classes: {classes} share_location: true background_label_id: 0 '
                         'nms_param { nms_threshold: 0.45 top_k: 100 } code_type: CENTER_SIZE keep_top_k: 50 '
                         'confidence_threshold: 0.25 }'))
-    return 'ssd', input_name, input_shape, layers
+    return 'ssd_clustered' if clustered else 'ssd', input_name, input_shape, layers
 
 
 def layers_zoo():
@@ -462,7 +465,7 @@ def layers_zoo():
     return 'layers', input_name, input_shape, layers
 
 
-MODELS = {'emotion': emotion, 'cls': cls, 'ssd': ssd, 'layers': layers_zoo}
+MODELS = {'emotion': emotion, 'cls': cls, 'ssd': ssd, 'ssd_clustered': lambda: ssd(True), 'layers': layers_zoo}
 
 
 def main():

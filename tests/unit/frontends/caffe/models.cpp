@@ -224,21 +224,22 @@ std::vector<std::vector<double>> detections(const moir::tensor& t) {
     });
     return rows;
 }
-}  // namespace
 
-TEST_CASE("SSD (PriorBox + DetectionOutput on the emotion backbone): moir finds OpenCV's boxes") {
-    const std::string dir = scratch("caffe_ssd");
-    make_model("ssd", "v2", dir);
+/// Converts SSD model `name` (tools/caffe/make_models.py), runs it three ways and compares the
+/// detections with OpenCV's.
+void check_ssd(const std::string& name) {
+    const std::string dir = scratch("caffe_" + name);
+    make_model(name, "v2", dir);
     const moir::tensor x = pseudo_random({1, 1, 64, 64}, 11, 0, 1);
     moir::npy::save(dir + "/x.npy", x);
-    const auto r = run(python() + " " + q(source_dir() + "/tools/caffe/cv2_run.py") + " --proto " + q(dir + "/ssd.prototxt") +
-                       " --model " + q(dir + "/ssd.caffemodel") + " --input input_1=" + q(dir + "/x.npy") +
-                       " --output detection_out --output_dir " + q(dir + "/cv2"));
+    const auto r = run(python() + " " + q(source_dir() + "/tools/caffe/cv2_run.py") + " --proto " +
+                       q(dir + "/" + name + ".prototxt") + " --model " + q(dir + "/" + name + ".caffemodel") +
+                       " --input input_1=" + q(dir + "/x.npy") + " --output detection_out --output_dir " + q(dir + "/cv2"));
     REQUIRE_MESSAGE(r.status == 0, r.output);
     const auto ref = detections(moir::npy::load(dir + "/cv2/detection_out.npy"));
     REQUIRE(ref.size() > 10);
 
-    const moir::model m = moir::caffe::load(dir + "/ssd.caffemodel");
+    const moir::model m = moir::caffe::load(dir + "/" + name + ".caffemodel");
     REQUIRE(m.results.size() == 1);
     CHECK(m.output_name(0) == "detection_out");
     moir::model opt = m;
@@ -248,7 +249,8 @@ TEST_CASE("SSD (PriorBox + DetectionOutput on the emotion backbone): moir finds 
     const auto fast = moir::runtime::plan(opt).run({x});
     // through IR text: the PriorBox and DetectionOutput attributes survive writing and reading
     const moir::ir::ir_text ir = moir::ir::serialize(m);
-    CHECK(ir.xml.find("type=\"PriorBox\" version=\"opset8\"") != std::string::npos);
+    CHECK((ir.xml.find("type=\"PriorBox\" version=\"opset8\"") != std::string::npos ||
+           ir.xml.find("type=\"PriorBoxClustered\" version=\"opset1\"") != std::string::npos));
     CHECK(ir.xml.find("type=\"DetectionOutput\" version=\"opset1\"") != std::string::npos);
     const moir::model back = moir::ir::deserialize(ir.xml, ir.bin);
     const auto via_ir = moir::reference_executor<>(back).run({x});
@@ -268,8 +270,14 @@ TEST_CASE("SSD (PriorBox + DetectionOutput on the emotion backbone): moir finds 
     }
     CHECK(worst_score <= 1e-4);
     CHECK(worst_box <= 1e-4);
-    MESSAGE("ssd: " << ref.size() << " detections as OpenCV's; max score difference " << worst_score
-                    << ", max box coordinate difference " << worst_box);
+    MESSAGE(name << ": " << ref.size() << " detections as OpenCV's; max score difference " << worst_score
+                  << ", max box coordinate difference " << worst_box);
+}
+}  // namespace
+
+TEST_CASE("SSD (PriorBox + DetectionOutput on the emotion backbone): moir finds OpenCV's boxes") {
+    SUBCASE("PriorBox from sizes and aspect ratios") { check_ssd("ssd"); }
+    SUBCASE("explicit widths and heights (PriorBoxClustered)") { check_ssd("ssd_clustered"); }
 }
 
 TEST_CASE("Caffe: files and bad input") {
