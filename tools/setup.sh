@@ -43,6 +43,7 @@ APT_PACKAGES=(
     clang-14 libclang-rt-14-dev
     python3 python3-numpy python3-pil python3-onnx
     espeak-ng python3-torchaudio
+    python3-opencv python3-protobuf protobuf-compiler tiny-dnn
     fonts-dejavu-core fonts-liberation
     nodejs npm ca-certificates
 )

@@ -8674,6 +8674,242 @@ struct rnn_sequence {
 
 #endif  // MOIR_OPS_RNN_SEQUENCE_HPP
 // group F includes end
+// object detection (SSD) -- group G
+#ifndef MOIR_OPS_DETECTION_OUTPUT_HPP
+#define MOIR_OPS_DETECTION_OUTPUT_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// detection_output (SSD's last layer): decodes box_logits [N, P * 4] against the priors
+/// (proposals [1 or N, 2 or 1, P * 4]: boxes, then variances unless variance_encoded_in_target)
+/// with code_type "caffe.PriorBoxParameter.CENTER_SIZE" or ".CORNER"; for every class but
+/// background_label_id keeps the boxes whose score in class_preds [N, P * num_classes] exceeds
+/// confidence_threshold, best top_k of them (-1: all), and suppresses by greedy non-maximum
+/// suppression (IoU > nms_threshold); then keeps the keep_top_k[0] best of the image (-1: all).
+/// Output rows [image, label, score, xmin, ymin, xmax, ymax], per image by label then score; after
+/// the last detection a row starting with -1, the rest zeros. share_location true only, normalized
+/// boxes only; clip_before_nms / clip_after_nms clamp coordinates to [0, 1]. IR: DetectionOutput of opset1.
+/// requires: the three inputs floating point; P from proposals (dim 2 / 4) agreeing with the others.
+/// ensures: output [1, 1, N * K, 7] of the inputs' type, K = keep_top_k[0] when > 0, else
+/// top_k * num_classes when top_k > 0, else P * num_classes.
+struct detection_output {
+    static constexpr std::string_view name = "detection_output", ir_name = "DetectionOutput", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 3, max_inputs = 3;
+    static constexpr bool float_only = true;
+    struct attrs {
+        std::int64_t num_classes = 0;
+        std::int64_t background_label_id = 0;
+        std::int64_t top_k = -1;
+        bool variance_encoded_in_target = false;
+        std::vector<std::int64_t> keep_top_k{-1};
+        std::string code_type = "caffe.PriorBoxParameter.CORNER";
+        bool share_location = true;
+        float nms_threshold = 0.0f;
+        float confidence_threshold = 0.0f;
+        bool clip_after_nms = false;
+        bool clip_before_nms = false;
+        bool decrease_label_id = false;
+        bool normalized = false;
+        std::int64_t input_height = 1;
+        std::int64_t input_width = 1;
+        float objectness_score = 0.0f;
+        static constexpr std::array<std::string_view, 16> ir_names{
+            "num_classes",     "background_label_id", "top_k",          "variance_encoded_in_target",
+            "keep_top_k",      "code_type",           "share_location", "nms_threshold",
+            "confidence_threshold", "clip_after_nms", "clip_before_nms", "decrease_label_id",
+            "normalized",      "input_height",        "input_width",    "objectness_score"};
+        static constexpr std::array<std::string_view, 3> ir_required{"num_classes", "keep_top_k", "nms_threshold"};
+    };
+    /// Rows per image of the output.
+    static std::int64_t rows_per_image(const attrs& a, std::int64_t priors) {
+        if (!a.keep_top_k.empty() && a.keep_top_k[0] > 0) return a.keep_top_k[0];
+        if (a.top_k > 0) return a.top_k * a.num_classes;
+        return priors < 0 ? -1 : priors * a.num_classes;
+    }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 3, shape_error, "DetectionOutput takes 3 inputs (box_logits, class_preds, proposals)");
+        MOIR_CHECK(a.num_classes > 0, shape_error, "DetectionOutput: num_classes must be positive");
+        MOIR_CHECK(!a.keep_top_k.empty(), shape_error, "DetectionOutput: keep_top_k needs a value");
+        MOIR_CHECK(a.code_type == "caffe.PriorBoxParameter.CORNER" || a.code_type == "caffe.PriorBoxParameter.CENTER_SIZE",
+                   shape_error, "DetectionOutput: unknown code_type '" + a.code_type + "'");
+        for (const auto& p : in)
+            MOIR_CHECK(p.type == element_type::undefined || is_float(p.type), shape_error,
+                       "DetectionOutput needs floating-point inputs");
+        const partial_shape& loc = in[0].shape;
+        const partial_shape& conf = in[1].shape;
+        const partial_shape& pr = in[2].shape;
+        MOIR_CHECK(loc.rank_dynamic || loc.rank() == 2, shape_error, "DetectionOutput: box_logits must be [N, P * 4]");
+        MOIR_CHECK(conf.rank_dynamic || conf.rank() == 2, shape_error, "DetectionOutput: class_preds must be [N, P * classes]");
+        MOIR_CHECK(pr.rank_dynamic || pr.rank() == 3, shape_error, "DetectionOutput: proposals must be [1, 2, P * 4]");
+        std::int64_t priors = -1;
+        if (!pr.rank_dynamic && pr.dims[2] >= 0) {
+            MOIR_CHECK(pr.dims[2] % 4 == 0, shape_error, "DetectionOutput: proposals' last dim is not a multiple of 4");
+            priors = pr.dims[2] / 4;
+        }
+        if (priors >= 0 && !loc.rank_dynamic && loc.dims[1] >= 0)
+            MOIR_CHECK(loc.dims[1] == priors * 4, shape_error,
+                       "DetectionOutput: box_logits has " + std::to_string(loc.dims[1]) + " values per image for " +
+                           std::to_string(priors) + " priors");
+        if (priors >= 0 && !conf.rank_dynamic && conf.dims[1] >= 0)
+            MOIR_CHECK(conf.dims[1] == priors * a.num_classes, shape_error,
+                       "DetectionOutput: class_preds has " + std::to_string(conf.dims[1]) + " values per image for " +
+                           std::to_string(priors) + " priors and " + std::to_string(a.num_classes) + " classes");
+        const std::int64_t n = loc.rank_dynamic ? -1 : loc.dims[0];
+        const std::int64_t k = rows_per_image(a, priors);
+        return {port_desc{in[0].type, std::vector<std::int64_t>{1, 1, n < 0 || k < 0 ? -1 : n * k, 7}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_DETECTION_OUTPUT_HPP
+#ifndef MOIR_OPS_PRIOR_BOX_HPP
+#define MOIR_OPS_PRIOR_BOX_HPP
+
+
+#include <array>        // array
+#include <cmath>        // fabs
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// prior_box (SSD's default boxes): for each cell (h, w) of a feature map [H, W] over an image
+/// [img_h, img_w], boxes centred at ((w + offset) * step_x, (h + offset) * step_y) (step 0: the image
+/// size over the map size), normalized by the image size: for each min_size s a square of side s,
+/// then (max_size given) a square of side sqrt(s * max_size[i]), then for each aspect ratio ar other
+/// than 1 a box s*sqrt(ar) wide and s/sqrt(ar) high (min_max_aspect_ratios_order false: the ratio
+/// boxes before the max box). Aspect ratios are Caffe's list: 1, then each given ratio not already
+/// listed (within 1e-6) and, with flip, its inverse. clip clamps coordinates to [0, 1]. Row 1 of
+/// the output holds the 4 variances of every box (one value for all four, four values, or 0.1 when
+/// none). IR: PriorBox of opset8 (density, fixed_ratio, fixed_size and scale_all_sizes false are
+/// kept in the IR but refused by the reference kernel).
+/// requires: inputs output_size [2] (H, W) and image_size [2] (img_h, img_w), integer;
+/// max_size empty or as long as min_size; aspect ratios > 0; variance of 0, 1 or 4 values.
+/// ensures: output f32 [2, 4 * H * W * num_priors(attrs)] (dynamic while output_size is unknown).
+struct prior_box {
+    static constexpr std::string_view name = "prior_box", ir_name = "PriorBox", ir_opset = "opset8";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::vector<float> min_size, max_size, aspect_ratio, density, fixed_ratio, fixed_size;
+        bool clip = false;
+        bool flip = false;
+        float step = 0.0f;
+        float offset = 0.0f;
+        std::vector<float> variance;
+        bool scale_all_sizes = true;
+        bool min_max_aspect_ratios_order = true;
+        static constexpr std::array<std::string_view, 13> ir_names{
+            "min_size", "max_size", "aspect_ratio", "density", "fixed_ratio", "fixed_size", "clip",
+            "flip",     "step",     "offset",       "variance", "scale_all_sizes", "min_max_aspect_ratios_order"};
+        static constexpr std::array<std::string_view, 1> ir_required{"offset"};
+    };
+    /// Caffe's aspect ratio list: 1, each new ratio, and its inverse with flip.
+    static std::vector<float> aspect_ratios(const attrs& a) {
+        std::vector<float> r{1.0f};
+        for (float ar : a.aspect_ratio) {
+            bool seen = false;
+            for (float x : r) seen = seen || std::fabs(ar - x) < 1e-6f;
+            if (seen) continue;
+            r.push_back(ar);
+            if (a.flip) r.push_back(1.0f / ar);
+        }
+        return r;
+    }
+    /// Boxes per feature-map cell.
+    static std::int64_t num_priors(const attrs& a) {
+        const auto n = static_cast<std::int64_t>(aspect_ratios(a).size());
+        if (!a.scale_all_sizes) return n + static_cast<std::int64_t>(a.min_size.size()) - 1;
+        return n * static_cast<std::int64_t>(a.min_size.size()) + static_cast<std::int64_t>(a.max_size.size());
+    }
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "PriorBox takes 2 inputs (output_size, image_size)");
+        MOIR_CHECK(!a.min_size.empty(), shape_error, "PriorBox needs min_size");
+        MOIR_CHECK(a.max_size.empty() || a.max_size.size() == a.min_size.size(), shape_error,
+                   "PriorBox: max_size must be empty or as long as min_size");
+        for (float ar : a.aspect_ratio) MOIR_CHECK(ar > 0.0f, shape_error, "PriorBox: aspect ratios must be positive");
+        MOIR_CHECK(a.variance.size() == 0 || a.variance.size() == 1 || a.variance.size() == 4, shape_error,
+                   "PriorBox: variance takes 0, 1 or 4 values");
+        for (std::size_t i = 0; i < 2; ++i)
+            MOIR_CHECK(in[i].type == element_type::undefined || is_integer(in[i].type), shape_error,
+                       "PriorBox: output_size and image_size must be integers");
+        std::int64_t n = -1;
+        if (in[0].has_value()) {
+            const auto hw = detail::const_ints(in, 0, "output_size");
+            MOIR_CHECK(hw.size() == 2 && hw[0] > 0 && hw[1] > 0, shape_error, "PriorBox: output_size must be 2 positive values");
+            n = 4 * hw[0] * hw[1] * num_priors(a);
+        }
+        return {port_desc{element_type::f32, std::vector<std::int64_t>{2, n}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_PRIOR_BOX_HPP
+#ifndef MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
+#define MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// prior_box_clustered: for each cell (h, w) of a feature map [H, W] over an image [img_h, img_w],
+/// one box per (widths[i], heights[i]) pair centred at ((w + offset) * step_x, (h + offset) *
+/// step_y) (step_widths / step_heights, else step, else the image size over the map size),
+/// normalized by the image size; clip clamps to [0, 1]; row 1 holds the variances (as PriorBox).
+/// IR: PriorBoxClustered of opset1.
+/// requires: output_size [2] and image_size [2] integers; widths and heights of one length >= 1.
+/// ensures: output f32 [2, 4 * H * W * widths.size()].
+struct prior_box_clustered {
+    static constexpr std::string_view name = "prior_box_clustered", ir_name = "PriorBoxClustered", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 2;
+    struct attrs {
+        std::vector<float> width, height;
+        bool clip = true;
+        float step_widths = 0.0f;
+        float step_heights = 0.0f;
+        float step = 0.0f;
+        float offset = 0.5f;
+        std::vector<float> variance;
+        static constexpr std::array<std::string_view, 8> ir_names{"width", "height", "clip", "step_w", "step_h",
+                                                                  "step", "offset", "variance"};
+    };
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() == 2, shape_error, "PriorBoxClustered takes 2 inputs (output_size, image_size)");
+        MOIR_CHECK(!a.width.empty() && a.width.size() == a.height.size(), shape_error,
+                   "PriorBoxClustered needs widths and heights of one length");
+        MOIR_CHECK(a.variance.size() == 0 || a.variance.size() == 1 || a.variance.size() == 4, shape_error,
+                   "PriorBoxClustered: variance takes 0, 1 or 4 values");
+        std::int64_t n = -1;
+        if (in[0].has_value()) {
+            const auto hw = detail::const_ints(in, 0, "output_size");
+            MOIR_CHECK(hw.size() == 2 && hw[0] > 0 && hw[1] > 0, shape_error,
+                       "PriorBoxClustered: output_size must be 2 positive values");
+            n = 4 * hw[0] * hw[1] * static_cast<std::int64_t>(a.width.size());
+        }
+        return {port_desc{element_type::f32, std::vector<std::int64_t>{2, n}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
+// group G includes end
 
 namespace moir::opsets {
 
@@ -8801,6 +9037,11 @@ using all = type_list<
     , ops::lstm_sequence
     , ops::lstm_sequence_v0
     // group F ops end
+    // group G ops
+    , ops::prior_box
+    , ops::prior_box_clustered
+    , ops::detection_output
+    // group G ops end
     >;
 
 }  // namespace moir::opsets
@@ -13235,6 +13476,248 @@ struct reference_kernel<ops::lstm_sequence_v0> {
 
 #endif  // MOIR_KERNELS_REFERENCE_RECURRENT_HPP
 // group F kernels end
+// group G kernels
+#ifndef MOIR_KERNELS_REFERENCE_DETECTION_HPP
+#define MOIR_KERNELS_REFERENCE_DETECTION_HPP
+
+// Reference kernels of SSD's detection ops: PriorBox, PriorBoxClustered (default boxes of a
+// feature map) and DetectionOutput (box decoding, per-class non-maximum suppression, the best
+// boxes of each image), computed in double as Caffe's SSD layers define them.
+
+
+#include <algorithm>  // clamp, max, min, stable_sort
+#include <cmath>      // exp, sqrt
+#include <cstddef>    // size_t
+#include <cstdint>    // int64_t
+#include <map>        // map
+#include <tuple>      // tuple
+#include <type_traits>  // is_floating_point_v, is_same_v
+#include <utility>    // pair
+#include <vector>     // vector
+
+namespace moir::kernels {
+
+namespace reference {
+/// Writes doubles into a floating-point output tensor.
+template <class Op>
+void store(const std::vector<double>& y, tensor& out) {
+    visit_element_type(out.type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, half>) {
+            T* o = out.data<T>();
+            for (std::size_t i = 0; i < y.size(); ++i) o[i] = convert_value<T>(y[i]);
+        } else {
+            detail::unsupported_type(Op::ir_name, out.type());
+        }
+    });
+}
+
+/// The variances row of a prior-box output: 4 values per box.
+inline void prior_variances(const std::vector<float>& var, std::size_t boxes, std::vector<double>& y) {
+    const std::size_t half = y.size() / 2;
+    for (std::size_t b = 0; b < boxes; ++b)
+        for (std::size_t k = 0; k < 4; ++k)
+            y[half + b * 4 + k] = var.empty() ? 0.1 : var.size() == 1 ? var[0] : var[k];
+}
+}  // namespace reference
+
+template <>
+struct reference_kernel<ops::prior_box> {
+    static constexpr bool available = true;
+    static void run(const ops::prior_box::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        MOIR_CHECK(a.density.empty() && a.fixed_ratio.empty() && a.fixed_size.empty() && a.scale_all_sizes,
+                   unsupported_error, "PriorBox: density, fixed_ratio, fixed_size and scale_all_sizes false are not supported");
+        const auto hw = in[0].to_vector<std::int64_t>();
+        const auto img = in[1].to_vector<std::int64_t>();
+        const double img_h = static_cast<double>(img[0]), img_w = static_cast<double>(img[1]);
+        const double step_y = a.step > 0 ? a.step : img_h / static_cast<double>(hw[0]);
+        const double step_x = a.step > 0 ? a.step : img_w / static_cast<double>(hw[1]);
+        const std::vector<float> ars = ops::prior_box::aspect_ratios(a);
+        std::vector<double> y(out[0].numel());
+        std::size_t k = 0;
+        const auto box = [&](double cx, double cy, double bw, double bh) {
+            const double v[4] = {(cx - bw / 2) / img_w, (cy - bh / 2) / img_h, (cx + bw / 2) / img_w, (cy + bh / 2) / img_h};
+            for (double c : v) y[k++] = a.clip ? std::clamp(c, 0.0, 1.0) : c;
+        };
+        for (std::int64_t h = 0; h < hw[0]; ++h)
+            for (std::int64_t w = 0; w < hw[1]; ++w) {
+                const double cx = (static_cast<double>(w) + a.offset) * step_x;
+                const double cy = (static_cast<double>(h) + a.offset) * step_y;
+                for (std::size_t s = 0; s < a.min_size.size(); ++s) {
+                    const double ms = a.min_size[s];
+                    const auto ratios = [&] {
+                        for (std::size_t r = 1; r < ars.size(); ++r) {
+                            const double q = std::sqrt(static_cast<double>(ars[r]));
+                            box(cx, cy, ms * q, ms / q);
+                        }
+                    };
+                    box(cx, cy, ms, ms);
+                    if (!a.min_max_aspect_ratios_order) ratios();
+                    if (!a.max_size.empty()) {
+                        const double side = std::sqrt(ms * static_cast<double>(a.max_size[s]));
+                        box(cx, cy, side, side);
+                    }
+                    if (a.min_max_aspect_ratios_order) ratios();
+                }
+            }
+        reference::prior_variances(a.variance, k / 4, y);
+        reference::store<ops::prior_box>(y, out[0]);
+    }
+};
+
+template <>
+struct reference_kernel<ops::prior_box_clustered> {
+    static constexpr bool available = true;
+    static void run(const ops::prior_box_clustered::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        const auto hw = in[0].to_vector<std::int64_t>();
+        const auto img = in[1].to_vector<std::int64_t>();
+        const double img_h = static_cast<double>(img[0]), img_w = static_cast<double>(img[1]);
+        double step_x = a.step_widths, step_y = a.step_heights;
+        if (step_x == 0 && step_y == 0) step_x = step_y = a.step;
+        if (step_x == 0 && step_y == 0) {
+            step_x = img_w / static_cast<double>(hw[1]);
+            step_y = img_h / static_cast<double>(hw[0]);
+        }
+        std::vector<double> y(out[0].numel());
+        std::size_t k = 0;
+        for (std::int64_t h = 0; h < hw[0]; ++h)
+            for (std::int64_t w = 0; w < hw[1]; ++w) {
+                const double cx = (static_cast<double>(w) + a.offset) * step_x;
+                const double cy = (static_cast<double>(h) + a.offset) * step_y;
+                for (std::size_t s = 0; s < a.width.size(); ++s) {
+                    const double bw = a.width[s], bh = a.height[s];
+                    const double v[4] = {(cx - bw / 2) / img_w, (cy - bh / 2) / img_h, (cx + bw / 2) / img_w,
+                                         (cy + bh / 2) / img_h};
+                    for (double c : v) y[k++] = a.clip ? std::clamp(c, 0.0, 1.0) : c;
+                }
+            }
+        reference::prior_variances(a.variance, k / 4, y);
+        reference::store<ops::prior_box_clustered>(y, out[0]);
+    }
+};
+
+namespace reference {
+struct det_box {
+    double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+};
+/// Intersection over union of normalized boxes (0 for disjoint or empty ones), as Caffe's JaccardOverlap.
+inline double iou(const det_box& a, const det_box& b) {
+    if (b.x1 > a.x2 || b.x2 < a.x1 || b.y1 > a.y2 || b.y2 < a.y1) return 0.0;
+    const double iw = std::min(a.x2, b.x2) - std::max(a.x1, b.x1), ih = std::min(a.y2, b.y2) - std::max(a.y1, b.y1);
+    const double inter = iw * ih;
+    const auto area = [](const det_box& x) {
+        return x.x2 < x.x1 || x.y2 < x.y1 ? 0.0 : (x.x2 - x.x1) * (x.y2 - x.y1);
+    };
+    const double u = area(a) + area(b) - inter;
+    return u <= 0 ? 0.0 : inter / u;
+}
+inline det_box clipped(det_box b) {
+    b.x1 = std::clamp(b.x1, 0.0, 1.0), b.y1 = std::clamp(b.y1, 0.0, 1.0);
+    b.x2 = std::clamp(b.x2, 0.0, 1.0), b.y2 = std::clamp(b.y2, 0.0, 1.0);
+    return b;
+}
+}  // namespace reference
+
+template <>
+struct reference_kernel<ops::detection_output> {
+    static constexpr bool available = true;
+    static void run(const ops::detection_output::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        using reference::det_box;
+        MOIR_CHECK(a.share_location, unsupported_error, "DetectionOutput: share_location false is not supported");
+        MOIR_CHECK(a.normalized, unsupported_error, "DetectionOutput: only normalized boxes are supported");
+        const auto loc = in[0].to_vector<double>();
+        const auto conf = in[1].to_vector<double>();
+        const auto pr = in[2].to_vector<double>();
+        const shape& ps = in[2].dims();
+        const std::int64_t n = in[0].dims()[0], p = ps[2] / 4, c = a.num_classes;
+        const bool per_image_priors = ps[0] > 1;
+        const bool center = a.code_type == "caffe.PriorBoxParameter.CENTER_SIZE";
+        const std::int64_t rows = out[0].dims()[2];
+        std::vector<double> y(out[0].numel(), 0.0);
+        std::int64_t row = 0;
+        for (std::int64_t img = 0; img < n; ++img) {
+            // decode
+            const std::size_t pbase = per_image_priors ? static_cast<std::size_t>(img * ps[1] * ps[2]) : 0;
+            std::vector<det_box> boxes(static_cast<std::size_t>(p));
+            for (std::int64_t i = 0; i < p; ++i) {
+                const double* pb = &pr[pbase + static_cast<std::size_t>(i * 4)];
+                double var[4] = {1, 1, 1, 1};
+                if (!a.variance_encoded_in_target) {
+                    MOIR_CHECK(ps[1] == 2, shape_error, "DetectionOutput: proposals need a variance row");
+                    for (int k = 0; k < 4; ++k) var[k] = pr[pbase + static_cast<std::size_t>(ps[2] + i * 4 + k)];
+                }
+                const double* l = &loc[static_cast<std::size_t>((img * p + i) * 4)];
+                det_box b;
+                if (center) {
+                    const double pw = pb[2] - pb[0], ph = pb[3] - pb[1];
+                    const double pcx = (pb[0] + pb[2]) / 2, pcy = (pb[1] + pb[3]) / 2;
+                    const double cx = var[0] * l[0] * pw + pcx, cy = var[1] * l[1] * ph + pcy;
+                    const double w = std::exp(var[2] * l[2]) * pw, h = std::exp(var[3] * l[3]) * ph;
+                    b = {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
+                } else {
+                    b = {pb[0] + var[0] * l[0], pb[1] + var[1] * l[1], pb[2] + var[2] * l[2], pb[3] + var[3] * l[3]};
+                }
+                boxes[static_cast<std::size_t>(i)] = a.clip_before_nms ? reference::clipped(b) : b;
+            }
+            // per-class candidates and NMS
+            std::map<std::int64_t, std::vector<std::int64_t>> kept;
+            std::size_t total = 0;
+            const auto score = [&](std::int64_t i, std::int64_t cls) {
+                return conf[static_cast<std::size_t>((img * p + i) * c + cls)];
+            };
+            for (std::int64_t cls = 0; cls < c; ++cls) {
+                if (cls == a.background_label_id) continue;
+                std::vector<std::pair<double, std::int64_t>> cand;
+                for (std::int64_t i = 0; i < p; ++i)
+                    if (score(i, cls) > a.confidence_threshold) cand.emplace_back(score(i, cls), i);
+                std::stable_sort(cand.begin(), cand.end(), [](const auto& x, const auto& z) { return x.first > z.first; });
+                if (a.top_k > -1 && static_cast<std::int64_t>(cand.size()) > a.top_k) cand.resize(static_cast<std::size_t>(a.top_k));
+                std::vector<std::int64_t>& keep = kept[cls];
+                for (const auto& [s, i] : cand) {
+                    bool ok = true;
+                    for (auto j : keep)
+                        if (reference::iou(boxes[static_cast<std::size_t>(i)], boxes[static_cast<std::size_t>(j)]) > a.nms_threshold) {
+                            ok = false;
+                            break;
+                        }
+                    if (ok) keep.push_back(i);
+                }
+                total += keep.size();
+            }
+            // the image's best keep_top_k
+            const std::int64_t keep_top = a.keep_top_k[0];
+            if (keep_top > -1 && static_cast<std::int64_t>(total) > keep_top) {
+                std::vector<std::tuple<double, std::int64_t, std::int64_t>> all;
+                for (const auto& [cls, idx] : kept)
+                    for (auto i : idx) all.emplace_back(score(i, cls), cls, i);
+                std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& z) { return std::get<0>(x) > std::get<0>(z); });
+                all.resize(static_cast<std::size_t>(keep_top));
+                std::map<std::int64_t, std::vector<std::int64_t>> best;
+                for (const auto& [s, cls, i] : all) best[cls].push_back(i);
+                kept.swap(best);
+            }
+            for (const auto& [cls, idx] : kept)
+                for (auto i : idx) {
+                    if (row >= rows) break;
+                    const det_box b = a.clip_after_nms ? reference::clipped(boxes[static_cast<std::size_t>(i)])
+                                                       : boxes[static_cast<std::size_t>(i)];
+                    double* r = &y[static_cast<std::size_t>(row * 7)];
+                    r[0] = static_cast<double>(img);
+                    r[1] = static_cast<double>(a.decrease_label_id ? cls - 1 : cls);
+                    r[2] = score(i, cls);
+                    r[3] = b.x1, r[4] = b.y1, r[5] = b.x2, r[6] = b.y2;
+                    ++row;
+                }
+        }
+        if (row < rows) y[static_cast<std::size_t>(row * 7)] = -1.0;
+        reference::store<ops::detection_output>(y, out[0]);
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_DETECTION_HPP
+// group G kernels end
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
 #ifndef MOIR_RUNTIME_DISPATCH_HPP
@@ -20525,13 +21008,1097 @@ using plan_cache = basic_plan_cache<>;
 // Add a frontend: a folder frontends/<name>/ with a struct that models the concept in
 // frontends/registry.hpp, its include below, and one entry in default_frontends.
 
-#ifndef MOIR_FRONTENDS_IR_IR_HPP
-#define MOIR_FRONTENDS_IR_IR_HPP
+#ifndef MOIR_FRONTENDS_CAFFE_CAFFE_HPP
+#define MOIR_FRONTENDS_CAFFE_CAFFE_HPP
 
-// OpenVINO IR as a frontend (--framework ir): `moir convert` and `moir run` take an .xml (with its
-// .bin beside it) like any framework file. --input_shape reshapes the IR: the Parameters take the
-// new shapes and the graph is inferred again.
+// The Caffe frontend: moir::caffe::load(caffemodel, prototxt) reads a deploy .prototxt (the net)
+// and its .caffemodel (the trained blobs) and returns a moir::model with Caffe's NCHW layout. As in
+// the Model Optimizer, `--input_model net.caffemodel` finds `net.prototxt` beside it unless
+// `--input_proto` names it; a .prototxt without its .caffemodel is an error naming the missing file.
+// Layers whose top is their bottom (in place) are handled; the graph's outputs are the blobs no
+// later layer reads. Opt-in: not included by <moir/moir.hpp>.
 
+#ifndef MOIR_FRONTENDS_CAFFE_CONVERTER_HPP
+#define MOIR_FRONTENDS_CAFFE_CONVERTER_HPP
+
+// What a Caffe layer converter sees: the common basic_context over a view of one layer (bottoms
+// as inputs, tops as outputs, parameters by dotted path: "convolution_param.num_output"), plus the
+// layer's trained blobs. The op table maps Caffe layer types (V2 spelling) to converters.
+
+#ifndef MOIR_FRONTENDS_CAFFE_NET_READER_HPP
+#define MOIR_FRONTENDS_CAFFE_NET_READER_HPP
+
+// Reading a Caffe model: the deploy .prototxt (protobuf text, frontends/common/prototext.hpp) gives
+// the layers, their parameters and the inputs; the .caffemodel (binary NetParameter, read with
+// frontends/common/protobuf_wire.hpp) gives the trained blobs, matched to the layers by name. Both
+// layer generations are read: V2 `layer { type: "Convolution" }` and V1 `layers { type: CONVOLUTION }`
+// (enum types spelled as their V2 names here), and the input forms `input:` + `input_shape { dim }`,
+// `input:` + `input_dim`, and Input layers. Layers restricted to the TRAIN phase are dropped.
+
+#ifndef MOIR_FRONTENDS_COMMON_PROTOTEXT_HPP
+#define MOIR_FRONTENDS_COMMON_PROTOTEXT_HPP
+
+// moir::prototext: a reader for the protobuf TEXT format (Caffe's .prototxt, TensorFlow's .pbtxt),
+// with no schema. It builds a generic tree: a message is an ordered list of fields; a field has a
+// name and either a scalar (an identifier such as an enum value or `true`, a number, a string) or a
+// nested message. Repeated fields are fields that occur several times (or the list form
+// `name: [1, 2, 3]`, which yields one field per element). The schema's meaning (which field is an
+// int, which an enum) is the caller's: typed reads (as_int, as_float, as_bool, as_string) check
+// the token and name the field's line and column when it does not fit.
+//
+// Grammar accepted (protobuf's text format):
+//   message := { field [";" | ","] }
+//   field   := name ":" scalar | name ":" "[" [ scalar { "," scalar } ] "]"
+//            | name [":"] ("{" message "}" | "<" message ">") | name [":"] "[" [ msg { "," msg } ] "]"
+//   name    := identifier | "[" dotted.identifier [ "/" path ] "]"          (extensions, Any)
+//   scalar  := ["-"] number | identifier | string { string }                 (adjacent strings join)
+//   string  := '"' ... '"' | "'" ... "'" with C escapes (\n \t \\ \" \' \ooo \xhh \uhhhh \Uhhhhhhhh)
+//   comment := "#" to the end of the line
+// Errors throw moir::parse_error("<source>:<line>:<column>: <what>"), lines and columns from 1.
+
+
+#include <cerrno>       // errno, ERANGE
+#include <cmath>        // HUGE_VAL, isinf
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t, uint64_t, uint32_t
+#include <cstdlib>      // strtod
+#include <fstream>      // ifstream
+#include <iterator>     // istreambuf_iterator
+#include <limits>       // numeric_limits
+#include <memory>       // shared_ptr, make_shared
+#include <optional>     // optional
+#include <sstream>      // ostringstream
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::prototext {
+
+/// What a field holds.
+enum class value_kind {
+    identifier,  ///< a bare word: an enum value, true/false, inf, nan
+    number,      ///< a numeric literal as written (sign included): 3, -0x1F, 1.5e-3, 2.0f
+    string,      ///< a quoted string, escapes decoded (bytes)
+    message      ///< a nested message
+};
+
+struct message;
+
+/// One field occurrence. invariant: kind == message iff msg is set; line and column (from 1) locate
+/// the field's name in the source.
+struct field {
+    std::string name;
+    value_kind kind = value_kind::identifier;
+    std::string text;  ///< the scalar as written (numbers, identifiers) or decoded (strings)
+    std::shared_ptr<const message> msg;
+    std::size_t line = 0, column = 0;
+    std::string_view source;  ///< the document's name (for errors); outlived by the document
+
+    /// "<source>:<line>:<column>"
+    std::string where() const { return std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column); }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw parse_error(where() + ": field '" + name + "' " + what);
+    }
+
+    /// A signed integer (decimal, 0x hex, 0 octal; an optional '-'). ensures: throws unless the
+    /// token is an integer that fits in 64 bits.
+    std::int64_t as_int() const {
+        if (kind == value_kind::message) fail("is a message, not a number");
+        if (kind != value_kind::number) fail("is not a number (" + text + ")");
+        const bool neg = !text.empty() && text[0] == '-';
+        const std::uint64_t mag = parse_unsigned(neg ? text.substr(1) : text);
+        const auto lim = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        if (neg) {
+            if (mag > lim + 1) fail("is out of the range of a 64-bit integer (" + text + ")");
+            return mag == lim + 1 ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(mag);
+        }
+        if (mag > lim) fail("is out of the range of a 64-bit integer (" + text + ")");
+        return static_cast<std::int64_t>(mag);
+    }
+    /// A floating-point value: any number (an 'f' suffix allowed) or inf / infinity / nan
+    /// (either case, with '-'). ensures: throws for anything else.
+    double as_float() const {
+        if (kind == value_kind::message) fail("is a message, not a number");
+        std::string t = text;
+        bool neg = false;
+        if (!t.empty() && t[0] == '-') neg = true, t = t.substr(1);
+        std::string lower;
+        for (char c : t) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (kind == value_kind::identifier || (kind == value_kind::number && !lower.empty() && lower[0] >= 'a')) {
+            if (lower == "inf" || lower == "infinity") return neg ? -HUGE_VAL : HUGE_VAL;
+            if (lower == "nan") return std::numeric_limits<double>::quiet_NaN();
+            fail("is not a number (" + text + ")");
+        }
+        if (kind != value_kind::number) fail("is not a number (" + text + ")");
+        if (!lower.empty() && (lower.back() == 'f') && lower.find('x') == std::string::npos) lower.pop_back();
+        if (lower.size() > 1 && lower[0] == '0' && (lower[1] == 'x')) return (neg ? -1.0 : 1.0) * static_cast<double>(as_int_abs());
+        errno = 0;
+        char* end = nullptr;
+        const double v = std::strtod(lower.c_str(), &end);
+        if (end != lower.c_str() + lower.size() || lower.empty()) fail("is not a number (" + text + ")");
+        return neg ? -v : v;
+    }
+    /// true / false / True / False / t / f / 1 / 0.
+    bool as_bool() const {
+        if (kind == value_kind::message || kind == value_kind::string) fail("is not a boolean (" + text + ")");
+        if (text == "true" || text == "True" || text == "t" || text == "1") return true;
+        if (text == "false" || text == "False" || text == "f" || text == "0") return false;
+        fail("is not a boolean (" + text + ")");
+    }
+    /// A string field's bytes. ensures: throws for an unquoted token.
+    const std::string& as_string() const {
+        if (kind != value_kind::string) fail("is not a string (" + text + ")");
+        return text;
+    }
+    /// An enum value: an identifier (or a number, as text allows). ensures: throws otherwise.
+    const std::string& as_enum() const {
+        if (kind != value_kind::identifier && kind != value_kind::number) fail("is not an enum value");
+        return text;
+    }
+    /// The nested message. ensures: throws for a scalar.
+    const message& as_message() const {
+        if (kind != value_kind::message) fail("is not a message");
+        return *msg;
+    }
+
+private:
+    std::uint64_t as_int_abs() const { return parse_unsigned(text[0] == '-' ? text.substr(1) : text); }
+    std::uint64_t parse_unsigned(const std::string& t) const {
+        if (t.empty()) fail("is not an integer (" + text + ")");
+        unsigned base = 10;
+        std::size_t i = 0;
+        if (t.size() > 1 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) base = 16, i = 2;
+        else if (t.size() > 1 && t[0] == '0') base = 8, i = 1;
+        if (i == t.size()) fail("is not an integer (" + text + ")");
+        std::uint64_t v = 0;
+        for (; i < t.size(); ++i) {
+            const char c = t[i];
+            unsigned d = 99;
+            if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+            if (d >= base) fail("is not an integer (" + text + ")");
+            if (v > (std::numeric_limits<std::uint64_t>::max() - d) / base)
+                fail("is out of the range of a 64-bit integer (" + text + ")");
+            v = v * base + d;
+        }
+        return v;
+    }
+};
+
+/// A message: its fields in source order.
+struct message {
+    std::vector<field> fields;
+
+    /// Every occurrence of `name`, in order (a repeated field's elements).
+    std::vector<const field*> all(std::string_view name) const {
+        std::vector<const field*> r;
+        for (const auto& f : fields)
+            if (f.name == name) r.push_back(&f);
+        return r;
+    }
+    /// The last occurrence of `name` (a singular field set twice keeps the last, as protobuf does),
+    /// or nullptr.
+    const field* find(std::string_view name) const {
+        const field* r = nullptr;
+        for (const auto& f : fields)
+            if (f.name == name) r = &f;
+        return r;
+    }
+    bool has(std::string_view name) const { return find(name) != nullptr; }
+    std::size_t count(std::string_view name) const { return all(name).size(); }
+
+    /// Typed singular reads with a default for an absent field.
+    std::int64_t get_int(std::string_view name, std::int64_t def) const {
+        const field* f = find(name);
+        return f ? f->as_int() : def;
+    }
+    double get_float(std::string_view name, double def) const {
+        const field* f = find(name);
+        return f ? f->as_float() : def;
+    }
+    bool get_bool(std::string_view name, bool def) const {
+        const field* f = find(name);
+        return f ? f->as_bool() : def;
+    }
+    std::string get_string(std::string_view name, std::string def = {}) const {
+        const field* f = find(name);
+        return f ? f->as_string() : def;
+    }
+    std::string get_enum(std::string_view name, std::string def) const {
+        const field* f = find(name);
+        return f ? f->as_enum() : def;
+    }
+    /// The nested message `name`, or an empty one when absent.
+    const message& get_message(std::string_view name) const {
+        static const message empty;
+        const field* f = find(name);
+        return f ? f->as_message() : empty;
+    }
+    /// A repeated numeric field's values.
+    std::vector<std::int64_t> get_ints(std::string_view name) const {
+        std::vector<std::int64_t> r;
+        for (const field* f : all(name)) r.push_back(f->as_int());
+        return r;
+    }
+    std::vector<double> get_floats(std::string_view name) const {
+        std::vector<double> r;
+        for (const field* f : all(name)) r.push_back(f->as_float());
+        return r;
+    }
+    std::vector<std::string> get_strings(std::string_view name) const {
+        std::vector<std::string> r;
+        for (const field* f : all(name)) r.push_back(f->as_string());
+        return r;
+    }
+};
+
+/// A parsed document: the top-level message and the source name its fields refer to.
+/// invariant: fields' `source` views point into *name (kept alive by the shared pointer).
+struct document {
+    std::shared_ptr<const std::string> name;
+    std::shared_ptr<const message> root;
+    const message& operator*() const { return *root; }
+    const message* operator->() const { return root.get(); }
+};
+
+/// The deepest nesting of messages the parser accepts.
+inline constexpr int max_depth = 100;
+
+namespace detail {
+
+class parser {
+public:
+    parser(std::string_view text, std::string_view source) : s_(text), source_(source) {}
+
+    message parse_top() {
+        message m = parse_fields('\0', 0);
+        skip_space();
+        if (pos_ < s_.size()) fail("unexpected '" + std::string(1, s_[pos_]) + "'");
+        return m;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const { fail_at(line_, col_, what); }
+    [[noreturn]] void fail_at(std::size_t line, std::size_t col, const std::string& what) const {
+        throw parse_error(std::string(source_) + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what);
+    }
+    bool eof() const { return pos_ >= s_.size(); }
+    char peek() const { return eof() ? '\0' : s_[pos_]; }
+    void advance() {
+        if (s_[pos_] == '\n') ++line_, col_ = 1;
+        else ++col_;
+        ++pos_;
+    }
+    void skip_space() {
+        while (!eof()) {
+            const char c = s_[pos_];
+            if (c == '#') {
+                while (!eof() && s_[pos_] != '\n') advance();
+            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+                advance();
+            } else {
+                break;
+            }
+        }
+    }
+    static bool ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+    static bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+    std::string describe() const {
+        if (eof()) return "the end of the input";
+        const char c = peek();
+        if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) {
+            std::ostringstream o;
+            o << "byte 0x" << std::hex << static_cast<unsigned>(static_cast<unsigned char>(c));
+            return o.str();
+        }
+        return "'" + std::string(1, c) + "'";
+    }
+    std::string identifier() {
+        std::string r;
+        while (!eof() && ident_char(peek())) r += peek(), advance();
+        return r;
+    }
+    void expect(char c) {
+        skip_space();
+        if (peek() != c) fail("expected '" + std::string(1, c) + "', found " + describe());
+        advance();
+    }
+
+    // fields until `close` ('}' or '>'; '\0' = the end of the input)
+    message parse_fields(char close, int depth) {
+        if (depth > max_depth) fail("messages nested deeper than " + std::to_string(max_depth));
+        message m;
+        for (;;) {
+            skip_space();
+            if (eof()) {
+                if (close != '\0') fail("expected '" + std::string(1, close) + "' to close the message, found the end of the input");
+                return m;
+            }
+            if (peek() == close) {
+                advance();
+                return m;
+            }
+            if (peek() == '}' || peek() == '>') {
+                if (close == '\0') fail("unexpected " + describe());
+                fail("expected '" + std::string(1, close) + "' to close the message, found " + describe());
+            }
+            parse_field(m, depth);
+            skip_space();
+            if (peek() == ';' || peek() == ',') advance();
+        }
+    }
+
+    void parse_field(message& m, int depth) {
+        const std::size_t line = line_, col = col_;
+        std::string name;
+        if (peek() == '[') {  // extension or Any type URL
+            advance();
+            skip_space();
+            while (!eof() && peek() != ']') {
+                const char c = peek();
+                if (!(ident_char(c) || c == '.' || c == '/')) fail("unexpected " + describe() + " in an extension name");
+                name += c;
+                advance();
+            }
+            if (eof()) fail("expected ']' to close the extension name, found the end of the input");
+            advance();
+            name = "[" + name + "]";
+        } else if (ident_start(peek())) {
+            name = identifier();
+        } else {
+            fail("expected a field name, found " + describe());
+        }
+        skip_space();
+        const bool colon = peek() == ':';
+        if (colon) advance(), skip_space();
+        field f;
+        f.name = name;
+        f.line = line;
+        f.column = col;
+        f.source = source_;
+        if (peek() == '{' || peek() == '<') {
+            const char close = peek() == '{' ? '}' : '>';
+            advance();
+            f.kind = value_kind::message;
+            f.msg = std::make_shared<const message>(parse_fields(close, depth + 1));
+            m.fields.push_back(std::move(f));
+            return;
+        }
+        if (peek() == '[') {  // list form: one field per element
+            advance();
+            skip_space();
+            if (peek() == ']') {
+                advance();
+                return;
+            }
+            for (;;) {
+                skip_space();
+                field e = f;
+                if (peek() == '{' || peek() == '<') {
+                    const char close = peek() == '{' ? '}' : '>';
+                    advance();
+                    e.kind = value_kind::message;
+                    e.msg = std::make_shared<const message>(parse_fields(close, depth + 1));
+                } else {
+                    if (!colon) fail("expected ':' after field '" + name + "'");
+                    parse_scalar(e);
+                }
+                m.fields.push_back(std::move(e));
+                skip_space();
+                if (peek() == ',') {
+                    advance();
+                    continue;
+                }
+                if (peek() == ']') {
+                    advance();
+                    return;
+                }
+                fail("expected ',' or ']' in the list of field '" + name + "', found " + describe());
+            }
+        }
+        if (!colon) fail("expected ':' or '{' after field '" + name + "', found " + describe());
+        parse_scalar(f);
+        m.fields.push_back(std::move(f));
+    }
+
+    void parse_scalar(field& f) {
+        skip_space();
+        const char c = peek();
+        if (c == '"' || c == '\'') {
+            f.kind = value_kind::string;
+            f.text = quoted();
+            for (;;) {  // adjacent strings concatenate
+                skip_space();
+                if (peek() != '"' && peek() != '\'') break;
+                f.text += quoted();
+            }
+            return;
+        }
+        std::string t;
+        if (c == '-') {
+            t = "-";
+            advance();
+            skip_space();
+        }
+        const char d = peek();
+        if ((d >= '0' && d <= '9') || d == '.') {
+            f.kind = value_kind::number;
+            while (!eof()) {
+                const char x = peek();
+                const bool exp_sign = (x == '-' || x == '+') && !t.empty() && (t.back() == 'e' || t.back() == 'E') &&
+                                      t.find('x') == std::string::npos && t.find('X') == std::string::npos;
+                if (!(ident_char(x) || x == '.' || exp_sign)) break;
+                t += x;
+                advance();
+            }
+            f.text = t;
+            return;
+        }
+        if (ident_start(d)) {
+            const std::string id = identifier();
+            f.kind = t.empty() ? value_kind::identifier : value_kind::number;  // -inf, -nan
+            f.text = t + id;
+            return;
+        }
+        fail("expected a value for field '" + f.name + "', found " + describe());
+    }
+
+    static void append_utf8(std::string& out, std::uint32_t cp) {
+        if (cp < 0x80) {
+            out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+    static int hex_digit(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+
+    std::string quoted() {
+        const std::size_t line = line_, col = col_;
+        const char q = peek();
+        advance();
+        std::string out;
+        for (;;) {
+            if (eof() || peek() == '\n') fail_at(line, col, "unterminated string");
+            const char c = peek();
+            if (c == q) {
+                advance();
+                return out;
+            }
+            if (c != '\\') {
+                out += c;
+                advance();
+                continue;
+            }
+            const std::size_t eline = line_, ecol = col_;
+            advance();
+            if (eof()) fail_at(line, col, "unterminated string");
+            const char e = peek();
+            advance();
+            switch (e) {
+                case 'n': out += '\n'; break;
+                case 't': out += '\t'; break;
+                case 'r': out += '\r'; break;
+                case 'a': out += '\a'; break;
+                case 'b': out += '\b'; break;
+                case 'f': out += '\f'; break;
+                case 'v': out += '\v'; break;
+                case '\\': out += '\\'; break;
+                case '\'': out += '\''; break;
+                case '"': out += '"'; break;
+                case '?': out += '?'; break;
+                case 'x': case 'X': {
+                    unsigned v = 0;
+                    int n = 0;
+                    while (n < 2 && !eof() && hex_digit(peek()) >= 0) v = v * 16 + static_cast<unsigned>(hex_digit(peek())), advance(), ++n;
+                    if (n == 0) fail_at(eline, ecol, "\\x escape without hex digits");
+                    out += static_cast<char>(v);
+                    break;
+                }
+                case 'u': case 'U': {
+                    const int want = e == 'u' ? 4 : 8;
+                    std::uint32_t v = 0;
+                    for (int n = 0; n < want; ++n) {
+                        if (eof() || hex_digit(peek()) < 0)
+                            fail_at(eline, ecol, std::string("\\") + e + " escape needs " + std::to_string(want) + " hex digits");
+                        v = v * 16 + static_cast<std::uint32_t>(hex_digit(peek()));
+                        advance();
+                    }
+                    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) fail_at(eline, ecol, "invalid Unicode code point in escape");
+                    append_utf8(out, v);
+                    break;
+                }
+                default:
+                    if (e >= '0' && e <= '7') {
+                        unsigned v = static_cast<unsigned>(e - '0');
+                        for (int n = 1; n < 3 && !eof() && peek() >= '0' && peek() <= '7'; ++n)
+                            v = v * 8 + static_cast<unsigned>(peek() - '0'), advance();
+                        if (v > 255) fail_at(eline, ecol, "octal escape out of range");
+                        out += static_cast<char>(v);
+                    } else {
+                        fail_at(eline, ecol, std::string("unknown escape '\\") + e + "'");
+                    }
+            }
+        }
+    }
+
+    std::string_view s_;
+    std::string_view source_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1, col_ = 1;
+};
+
+}  // namespace detail
+
+/// Parses `text`; `source` names it in errors and in the fields' where().
+/// ensures: the document's top-level message; throws moir::parse_error "<source>:<line>:<col>: ..."
+inline document parse(std::string_view text, std::string source) {
+    document d;
+    auto name = std::make_shared<const std::string>(std::move(source));
+    detail::parser p(text, *name);
+    d.root = std::make_shared<const message>(p.parse_top());
+    d.name = std::move(name);
+    return d;
+}
+
+/// Reads and parses the text file at `path`. ensures: throws moir::error when it cannot be read.
+inline document parse_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, path + ": cannot open the file");
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    MOIR_CHECK(!f.bad(), error, path + ": read error");
+    return parse(text, path);
+}
+
+}  // namespace moir::prototext
+
+#endif  // MOIR_FRONTENDS_COMMON_PROTOTEXT_HPP
+#ifndef MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
+#define MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
+
+// moir::protobuf: a hand-written reader for the protobuf wire format (no protoc, no libprotobuf).
+// A reader walks one message's bytes tag by tag; typed reads check the wire type, every read is
+// bounds-checked, and every malformed input throws moir::parse_error("<source>: <what> at byte N"),
+// where N is the absolute offset in the source. Nesting is limited to max_depth messages.
+//
+// Typical decode loop:
+//     protobuf::tag t;
+//     while (r.next(t)) {
+//         switch (t.field) {
+//             case 1: r.read_repeated_varint(t, msg.dims); break;
+//             case 8: msg.name = r.read_string(t); break;
+//             default: r.skip(t);
+//         }
+//     }
+
+
+#include <cstddef>      // size_t
+#include <cstdint>      // uint8_t, uint32_t, uint64_t, int32_t, int64_t
+#include <cstring>      // memcpy
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <type_traits>  // is_integral_v, is_same_v
+#include <vector>       // vector
+
+namespace moir::protobuf {
+
+/// The six wire types of the protobuf encoding (3 and 4 are the deprecated groups).
+enum class wire_type : std::uint8_t {
+    varint = 0, fixed64 = 1, length_delimited = 2, start_group = 3, end_group = 4, fixed32 = 5
+};
+
+/// A decoded field key. invariant: field >= 1; offset is the absolute byte offset of the key.
+struct tag {
+    std::uint32_t field = 0;
+    wire_type type = wire_type::varint;
+    std::size_t offset = 0;
+};
+
+/// The deepest nesting of sub-messages (and groups) a reader accepts.
+inline constexpr int max_depth = 100;
+
+/// Zigzag mapping of sint32/sint64: 0,-1,1,-2,... <-> 0,1,2,3,...
+inline std::uint32_t zigzag_encode32(std::int32_t v) {
+    return (static_cast<std::uint32_t>(v) << 1) ^ (v < 0 ? ~0u : 0u);
+}
+inline std::uint64_t zigzag_encode64(std::int64_t v) {
+    return (static_cast<std::uint64_t>(v) << 1) ^ (v < 0 ? ~std::uint64_t{0} : std::uint64_t{0});
+}
+inline std::int32_t zigzag_decode32(std::uint32_t v) {
+    return static_cast<std::int32_t>((v >> 1) ^ (~(v & 1u) + 1u));
+}
+inline std::int64_t zigzag_decode64(std::uint64_t v) {
+    return static_cast<std::int64_t>((v >> 1) ^ (~(v & 1u) + 1u));
+}
+
+/// Reads one message (or one length-delimited payload) from a byte range it does not own.
+/// requires: [data, data + size) and the `source` text outlive the reader and its sub-readers.
+/// ensures: no read goes outside the range; malformed input throws moir::parse_error.
+class reader {
+public:
+    /// A reader over a whole buffer; `source` names it in errors (usually the file path).
+    reader(const std::uint8_t* data, std::size_t size, std::string_view source)
+        : reader(data, size, source, 0, 0) {}
+
+    bool at_end() const { return pos_ == size_; }
+    /// Absolute offset of the next unread byte in the source.
+    std::size_t position() const { return base_ + pos_; }
+    const std::uint8_t* data() const { return data_; }
+    std::size_t size() const { return size_; }
+    std::string_view source() const { return source_; }
+    /// How many messages enclose this one (0 for the top level).
+    int depth() const { return depth_; }
+
+    /// Throws parse_error("<source>: <what> at byte <offset>").
+    [[noreturn]] void fail(const std::string& what, std::size_t offset) const {
+        throw parse_error(std::string(source_) + ": " + what + " at byte " + std::to_string(offset));
+    }
+
+    // ---- raw primitives ------------------------------------------------------------------------
+
+    /// A base-128 varint of at most 10 bytes whose value fits in 64 bits.
+    std::uint64_t read_varint() {
+        const std::size_t start = position();
+        std::uint64_t v = 0;
+        for (unsigned shift = 0; shift < 64; shift += 7) {
+            if (at_end()) fail("truncated varint", start);
+            const std::uint8_t b = data_[pos_++];
+            if (shift == 63 && b > 1) fail("varint overflows 64 bits", start);
+            v |= static_cast<std::uint64_t>(b & 0x7fu) << shift;
+            if ((b & 0x80u) == 0) return v;
+        }
+        fail("varint longer than 10 bytes", start);  // not reached: the 10th byte is checked above
+    }
+    std::uint32_t read_fixed32() { return static_cast<std::uint32_t>(read_le(4, "truncated fixed32")); }
+    std::uint64_t read_fixed64() { return read_le(8, "truncated fixed64"); }
+
+    /// The next field key. requires: !at_end(). ensures: a valid field number and wire type.
+    tag read_tag() {
+        tag t;
+        t.offset = position();
+        const std::uint64_t key = read_varint();
+        if (key > 0xffffffffu) fail("field key out of range", t.offset);
+        t.field = static_cast<std::uint32_t>(key >> 3);
+        if (t.field == 0) fail("invalid field number 0", t.offset);
+        const auto w = static_cast<unsigned>(key & 7u);
+        if (w > 5) fail("invalid wire type " + std::to_string(w), t.offset);
+        t.type = static_cast<wire_type>(w);
+        return t;
+    }
+    /// Reads the next key into `t`; false at the end of the range.
+    bool next(tag& t) {
+        if (at_end()) return false;
+        t = read_tag();
+        return true;
+    }
+
+    /// The payload of a length-delimited value as a reader at the same depth.
+    reader read_length_delimited() {
+        const std::size_t start = position();
+        const std::uint64_t len = read_varint();
+        if (len > size_ - pos_) {
+            fail("truncated length-delimited field (" + std::to_string(len) + " bytes declared, " +
+                     std::to_string(size_ - pos_) + " left)",
+                 start);
+        }
+        reader sub(data_ + pos_, static_cast<std::size_t>(len), source_, position(), depth_);
+        pos_ += static_cast<std::size_t>(len);
+        return sub;
+    }
+
+    // ---- checked field reads: each verifies the tag's wire type --------------------------------
+
+    /// Throws unless t has wire type w.
+    void expect(const tag& t, wire_type w) const {
+        if (t.type != w) {
+            fail("field " + std::to_string(t.field) + " has wire type " +
+                     std::to_string(static_cast<int>(t.type)) + ", expected " + std::to_string(static_cast<int>(w)),
+                 t.offset);
+        }
+    }
+    std::uint64_t read_uint64(const tag& t) {
+        expect(t, wire_type::varint);
+        return read_varint();
+    }
+    std::int64_t read_int64(const tag& t) { return static_cast<std::int64_t>(read_uint64(t)); }
+    /// int32 and enums: the low 32 bits of the varint (negative values come sign-extended).
+    std::int32_t read_int32(const tag& t) { return static_cast<std::int32_t>(read_uint64(t) & 0xffffffffu); }
+    bool read_bool(const tag& t) { return read_uint64(t) != 0; }
+    std::int64_t read_sint64(const tag& t) { return zigzag_decode64(read_uint64(t)); }
+    float read_float(const tag& t) {
+        expect(t, wire_type::fixed32);
+        return bit_cast<float>(read_fixed32());
+    }
+    double read_double(const tag& t) {
+        expect(t, wire_type::fixed64);
+        return bit_cast<double>(read_fixed64());
+    }
+    /// A string or bytes field, copied.
+    std::string read_string(const tag& t) {
+        expect(t, wire_type::length_delimited);
+        const reader s = read_length_delimited();
+        return std::string(reinterpret_cast<const char*>(s.data_), s.size_);
+    }
+    /// An embedded message: a reader one level deeper. ensures: throws beyond max_depth.
+    reader read_message(const tag& t) {
+        expect(t, wire_type::length_delimited);
+        if (depth_ + 1 > max_depth) fail("messages nested deeper than " + std::to_string(max_depth), t.offset);
+        reader sub = read_length_delimited();
+        ++sub.depth_;
+        return sub;
+    }
+
+    /// Appends a repeated varint field (int32/int64/uint64/bool/enum), packed or not.
+    template <class T>
+    void read_repeated_varint(const tag& t, std::vector<T>& out) {
+        static_assert(std::is_integral_v<T>, "varint elements are integers or bool");
+        if (t.type == wire_type::length_delimited) {
+            reader packed = read_length_delimited();
+            while (!packed.at_end()) out.push_back(from_varint<T>(packed.read_varint()));
+        } else {
+            out.push_back(from_varint<T>(read_uint64(t)));
+        }
+    }
+    /// Appends a repeated fixed-width field (float/fixed32/sfixed32 or double/fixed64/sfixed64), packed or not.
+    template <class T>
+    void read_repeated_fixed(const tag& t, std::vector<T>& out) {
+        static_assert(sizeof(T) == 4 || sizeof(T) == 8, "fixed elements are 4 or 8 bytes wide");
+        constexpr wire_type element = sizeof(T) == 4 ? wire_type::fixed32 : wire_type::fixed64;
+        if (t.type == wire_type::length_delimited) {
+            const std::size_t start = position();
+            reader packed = read_length_delimited();
+            if (packed.size_ % sizeof(T) != 0) {
+                fail("packed field " + std::to_string(t.field) + " has " + std::to_string(packed.size_) +
+                         " bytes, not a multiple of " + std::to_string(sizeof(T)),
+                     start);
+            }
+            out.reserve(out.size() + packed.size_ / sizeof(T));
+            while (!packed.at_end()) out.push_back(bit_cast<T>(packed.read_le(sizeof(T), "truncated packed value")));
+        } else {
+            expect(t, element);
+            out.push_back(bit_cast<T>(read_le(sizeof(T), "truncated fixed value")));
+        }
+    }
+
+    /// Skips the value of an unknown field of any wire type; groups are skipped up to the matching
+    /// end-group key. ensures: throws on a stray end-group key or an unterminated group.
+    void skip(const tag& t) {
+        switch (t.type) {
+            case wire_type::varint: read_varint(); break;
+            case wire_type::fixed64: read_fixed64(); break;
+            case wire_type::length_delimited: read_length_delimited(); break;
+            case wire_type::fixed32: read_fixed32(); break;
+            case wire_type::start_group: skip_group(t); break;
+            case wire_type::end_group:
+                fail("unexpected end-group key for field " + std::to_string(t.field), t.offset);
+        }
+    }
+
+private:
+    reader(const std::uint8_t* data, std::size_t size, std::string_view source, std::size_t base, int depth)
+        : data_(data), size_(size), base_(base), depth_(depth), source_(source) {}
+
+    template <class To, class From>
+    static To bit_cast(From v) {
+        static_assert(sizeof(To) <= sizeof(From), "bit_cast narrows only");
+        if constexpr (sizeof(To) == sizeof(From)) {
+            To r;
+            std::memcpy(&r, &v, sizeof r);
+            return r;
+        } else {  // the low bytes of a wider integer
+            return bit_cast<To>(static_cast<std::uint32_t>(v));
+        }
+    }
+    template <class T>
+    static T from_varint(std::uint64_t v) {
+        if constexpr (std::is_same_v<T, bool>) return v != 0;
+        else return static_cast<T>(v);  // modular: keeps the low bits, as protobuf does
+    }
+    /// n little-endian bytes (n <= 8), assembled portably.
+    std::uint64_t read_le(std::size_t n, const char* what) {
+        if (size_ - pos_ < n) fail(what, position());
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(data_[pos_ + i]) << (8 * i);
+        pos_ += n;
+        return v;
+    }
+    void skip_group(const tag& start) {
+        if (depth_ + 1 > max_depth) fail("groups nested deeper than " + std::to_string(max_depth), start.offset);
+        ++depth_;
+        tag t;
+        for (;;) {
+            if (!next(t)) fail("unterminated group for field " + std::to_string(start.field), start.offset);
+            if (t.type == wire_type::end_group) break;
+            skip(t);
+        }
+        if (t.field != start.field) fail("end-group key does not match field " + std::to_string(start.field), t.offset);
+        --depth_;
+    }
+
+    const std::uint8_t* data_;
+    std::size_t size_;
+    std::size_t pos_ = 0;
+    std::size_t base_;  // absolute offset of data_[0] in the source
+    int depth_;
+    std::string_view source_;
+};
+
+}  // namespace moir::protobuf
+
+#endif  // MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
+
+#include <cstddef>        // size_t
+#include <cstdint>        // int64_t, uint8_t
+#include <fstream>        // ifstream
+#include <iterator>       // istreambuf_iterator
+#include <map>            // map
+#include <string>         // string, to_string
+#include <unordered_map>  // unordered_map
+#include <utility>        // move
+#include <vector>         // vector
+
+namespace moir::caffe {
+
+/// One trained array of a layer (BlobProto): its shape (the legacy num/channels/height/width when
+/// no shape is given) and its values. invariant: data.size() == product(shape).
+struct blob {
+    std::vector<std::int64_t> shape;
+    std::vector<float> data;
+};
+
+/// One layer of the deploy file. `params` is the layer's whole message (type-specific parameters
+/// are its `<type>_param` sub-messages); `where` is "<file>:<line>:<col>" of its definition.
+struct layer {
+    std::string name, type;
+    std::vector<std::string> bottoms, tops;
+    const prototext::message* params = nullptr;
+    std::vector<blob> blobs;
+    std::string where;
+};
+
+/// A graph input declared outside the layers (`input:` with input_shape / input_dim), or by an Input layer.
+struct net_input {
+    std::string name;
+    std::vector<std::int64_t> shape;  ///< empty when the file gives none
+};
+
+/// A whole model: the deploy file's document (owning the layers' parameters) and the layers in order.
+struct net {
+    std::string proto_path, weights_path;
+    prototext::document doc;
+    std::string name;
+    std::vector<net_input> inputs;
+    std::vector<layer> layers;
+    bool v1 = false;  ///< the file uses V1 `layers { }`
+};
+
+namespace detail {
+
+/// V1LayerParameter.LayerType -> the V2 type name.
+inline std::string v1_type_name(const std::string& e) {
+    static const std::map<std::string, std::string> names{
+        {"ABSVAL", "AbsVal"}, {"ACCURACY", "Accuracy"}, {"ARGMAX", "ArgMax"}, {"BNLL", "BNLL"},
+        {"CONCAT", "Concat"}, {"CONTRASTIVE_LOSS", "ContrastiveLoss"}, {"CONVOLUTION", "Convolution"},
+        {"DATA", "Data"}, {"DECONVOLUTION", "Deconvolution"}, {"DROPOUT", "Dropout"}, {"DUMMY_DATA", "DummyData"},
+        {"EUCLIDEAN_LOSS", "EuclideanLoss"}, {"ELTWISE", "Eltwise"}, {"EXP", "Exp"}, {"FLATTEN", "Flatten"},
+        {"HDF5_DATA", "HDF5Data"}, {"HDF5_OUTPUT", "HDF5Output"}, {"HINGE_LOSS", "HingeLoss"}, {"IM2COL", "Im2col"},
+        {"IMAGE_DATA", "ImageData"}, {"INFOGAIN_LOSS", "InfogainLoss"}, {"INNER_PRODUCT", "InnerProduct"},
+        {"LRN", "LRN"}, {"MEMORY_DATA", "MemoryData"}, {"MULTINOMIAL_LOGISTIC_LOSS", "MultinomialLogisticLoss"},
+        {"MVN", "MVN"}, {"POOLING", "Pooling"}, {"POWER", "Power"}, {"RELU", "ReLU"}, {"SIGMOID", "Sigmoid"},
+        {"SIGMOID_CROSS_ENTROPY_LOSS", "SigmoidCrossEntropyLoss"}, {"SILENCE", "Silence"}, {"SOFTMAX", "Softmax"},
+        {"SOFTMAX_LOSS", "SoftmaxWithLoss"}, {"SPLIT", "Split"}, {"SLICE", "Slice"}, {"TANH", "TanH"},
+        {"WINDOW_DATA", "WindowData"}, {"THRESHOLD", "Threshold"}};
+    const auto it = names.find(e);
+    return it == names.end() ? e : it->second;
+}
+/// V1 enum numbers (a caffemodel stores the enum as a number) -> V1 enum names.
+inline std::string v1_type_of_number(std::int64_t n) {
+    static const std::map<std::int64_t, std::string> names{
+        {35, "ABSVAL"},  {1, "ACCURACY"},  {30, "ARGMAX"},      {2, "BNLL"},   {3, "CONCAT"},   {37, "CONTRASTIVE_LOSS"},
+        {4, "CONVOLUTION"}, {5, "DATA"},   {39, "DECONVOLUTION"}, {6, "DROPOUT"}, {32, "DUMMY_DATA"},
+        {7, "EUCLIDEAN_LOSS"}, {25, "ELTWISE"}, {38, "EXP"},    {8, "FLATTEN"}, {9, "HDF5_DATA"}, {10, "HDF5_OUTPUT"},
+        {28, "HINGE_LOSS"}, {11, "IM2COL"}, {12, "IMAGE_DATA"}, {13, "INFOGAIN_LOSS"}, {14, "INNER_PRODUCT"},
+        {15, "LRN"},     {29, "MEMORY_DATA"}, {16, "MULTINOMIAL_LOGISTIC_LOSS"}, {34, "MVN"}, {17, "POOLING"},
+        {26, "POWER"},   {18, "RELU"},     {19, "SIGMOID"},     {27, "SIGMOID_CROSS_ENTROPY_LOSS"}, {36, "SILENCE"},
+        {20, "SOFTMAX"}, {21, "SOFTMAX_LOSS"}, {22, "SPLIT"},   {33, "SLICE"}, {23, "TANH"},  {24, "WINDOW_DATA"},
+        {31, "THRESHOLD"}};
+    const auto it = names.find(n);
+    return it == names.end() ? "V1 type " + std::to_string(n) : it->second;
+}
+
+inline blob read_blob(protobuf::reader r, const std::string& where) {
+    blob b;
+    std::int64_t legacy[4] = {0, 0, 0, 0};
+    bool has_legacy = false, has_shape = false;
+    std::vector<double> dbl;
+    protobuf::tag t;
+    while (r.next(t)) {
+        switch (t.field) {
+            case 7: {  // BlobShape
+                has_shape = true;
+                protobuf::reader s = r.read_message(t);
+                protobuf::tag st;
+                while (s.next(st)) {
+                    if (st.field == 1) s.read_repeated_varint(st, b.shape);
+                    else s.skip(st);
+                }
+                break;
+            }
+            case 5: r.read_repeated_fixed(t, b.data); break;
+            case 8: r.read_repeated_fixed(t, dbl); break;
+            case 1: case 2: case 3: case 4:
+                legacy[t.field - 1] = r.read_int32(t);
+                has_legacy = true;
+                break;
+            default: r.skip(t);
+        }
+    }
+    if (!has_shape && has_legacy) b.shape.assign(legacy, legacy + 4);
+    if (b.data.empty() && !dbl.empty()) b.data.assign(dbl.begin(), dbl.end());
+    std::int64_t n = 1;
+    for (auto d : b.shape) {
+        MOIR_CHECK(d >= 0 && (d == 0 || n <= (std::int64_t{1} << 40) / d), parse_error, where + ": bad blob shape");
+        n *= d;
+    }
+    MOIR_CHECK(static_cast<std::int64_t>(b.data.size()) == n, parse_error,
+               where + " has " + std::to_string(b.data.size()) + " values for its shape of " + std::to_string(n) +
+                   " elements");
+    return b;
+}
+
+/// A LayerParameter (V2) or V1LayerParameter: name and blobs (and the V1 type).
+inline void read_weight_layer(protobuf::reader r, bool v1, const std::string& path,
+                              std::unordered_map<std::string, std::vector<blob>>& out) {
+    const std::uint32_t name_field = v1 ? 4 : 1, blobs_field = v1 ? 6 : 7;
+    std::string name;
+    std::vector<protobuf::reader> blobs;
+    protobuf::tag t;
+    while (r.next(t)) {
+        if (t.field == name_field) name = r.read_string(t);
+        else if (t.field == blobs_field) blobs.push_back(r.read_message(t));
+        else r.skip(t);
+    }
+    if (blobs.empty() || out.count(name)) return;
+    std::vector<blob>& v = out[name];
+    for (std::size_t i = 0; i < blobs.size(); ++i)
+        v.push_back(read_blob(blobs[i], path + ": layer '" + name + "' blob " + std::to_string(i)));
+}
+
+inline std::vector<std::int64_t> dims_of(const prototext::message& shape) { return shape.get_ints("dim"); }
+
+/// Whether a layer's include/exclude rules keep it in the TEST phase (deploy).
+inline bool in_test_phase(const prototext::message& l) {
+    for (const auto* f : l.all("include"))
+        if (f->as_message().get_enum("phase", "TEST") == "TRAIN") return false;
+    for (const auto* f : l.all("exclude"))
+        if (f->as_message().get_enum("phase", "") == "TEST") return false;
+    return l.get_enum("phase", "TEST") != "TRAIN";
+}
+
+}  // namespace detail
+
+/// Reads the trained blobs of a .caffemodel, by layer name (V2 `layer` and V1 `layers`).
+/// ensures: throws moir::parse_error naming the file and byte for malformed or truncated data, and
+/// the layer and blob for a blob whose values do not fill its shape.
+inline std::unordered_map<std::string, std::vector<blob>> read_caffemodel(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, path + ": cannot open the Caffe weights file");
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    MOIR_CHECK(!bytes.empty(), parse_error, path + ": the Caffe weights file is empty");
+    protobuf::reader r(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
+    std::unordered_map<std::string, std::vector<blob>> out;
+    protobuf::tag t;
+    while (r.next(t)) {
+        if (t.field == 100) detail::read_weight_layer(r.read_message(t), false, path, out);
+        else if (t.field == 2) detail::read_weight_layer(r.read_message(t), true, path, out);
+        else r.skip(t);
+    }
+    return out;
+}
+
+/// Reads a deploy .prototxt and, when `weights_path` is not empty, the .caffemodel's blobs for its layers.
+/// ensures: syntax errors give "<file>:<line>:<col>"; layers missing a name or type, and files that
+/// mix `layer` and `layers`, are errors; blobs are matched by layer name (a layer the weights lack
+/// has none; the converters say what they need).
+inline net read_net(const std::string& proto_path, const std::string& weights_path) {
+    net n;
+    n.proto_path = proto_path;
+    n.weights_path = weights_path;
+    n.doc = prototext::parse_file(proto_path);
+    const prototext::message& root = *n.doc;
+    n.name = root.get_string("name");
+    const auto v2 = root.all("layer");
+    const auto v1 = root.all("layers");
+    MOIR_CHECK(v2.empty() || v1.empty(), parse_error,
+               proto_path + ": mixes V2 'layer' and V1 'layers' definitions");
+    n.v1 = !v1.empty();
+
+    // inputs outside the layers
+    const auto names = root.get_strings("input");
+    const auto shapes = root.all("input_shape");
+    const auto dims = root.get_ints("input_dim");
+    MOIR_CHECK(shapes.empty() || dims.empty(), parse_error, proto_path + ": gives both input_shape and input_dim");
+    MOIR_CHECK(shapes.empty() || shapes.size() == names.size(), parse_error,
+               proto_path + ": " + std::to_string(names.size()) + " inputs but " + std::to_string(shapes.size()) +
+                   " input_shape entries");
+    MOIR_CHECK(dims.empty() || dims.size() == 4 * names.size(), parse_error,
+               proto_path + ": " + std::to_string(names.size()) + " inputs need " + std::to_string(4 * names.size()) +
+                   " input_dim values, the file gives " + std::to_string(dims.size()));
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        net_input in{names[i], {}};
+        if (!shapes.empty()) in.shape = detail::dims_of(shapes[i]->as_message());
+        else if (!dims.empty()) in.shape.assign(dims.begin() + static_cast<std::ptrdiff_t>(4 * i), dims.begin() + static_cast<std::ptrdiff_t>(4 * i + 4));
+        n.inputs.push_back(in);
+    }
+
+    std::unordered_map<std::string, std::vector<blob>> weights;
+    if (!weights_path.empty()) weights = read_caffemodel(weights_path);
+
+    for (const prototext::field* f : n.v1 ? v1 : v2) {
+        const prototext::message& m = f->as_message();
+        if (!detail::in_test_phase(m)) continue;
+        layer l;
+        l.params = &m;
+        l.where = f->where();
+        l.name = m.get_string("name");
+        const prototext::field* tf = m.find("type");
+        MOIR_CHECK(tf, parse_error, l.where + ": layer '" + l.name + "' has no type");
+        if (n.v1) {
+            l.type = detail::v1_type_name(tf->kind == prototext::value_kind::number
+                                              ? detail::v1_type_of_number(tf->as_int())
+                                              : tf->as_enum());
+        } else {
+            l.type = tf->as_string();
+        }
+        if (l.name.empty()) l.name = l.type + "_" + std::to_string(n.layers.size());
+        l.bottoms = m.get_strings("bottom");
+        l.tops = m.get_strings("top");
+        const auto it = weights.find(l.name);
+        if (it != weights.end()) l.blobs = std::move(it->second);
+        n.layers.push_back(std::move(l));
+    }
+    return n;
+}
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_NET_READER_HPP
 #ifndef MOIR_FRONTENDS_COMMON_FRONTEND_HPP
 #define MOIR_FRONTENDS_COMMON_FRONTEND_HPP
 
@@ -20925,6 +22492,955 @@ void convert_nodes(graph_builder& g, const Nodes& nodes, MakeContext make_contex
 }  // namespace moir::frontends
 
 #endif  // MOIR_FRONTENDS_COMMON_FRONTEND_HPP
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <optional>     // optional
+#include <string>       // string, to_string
+#include <type_traits>  // is_same_v
+#include <vector>       // vector
+
+namespace moir::caffe {
+
+/// One layer seen through the frontend interface's NodeView concept.
+class layer_view {
+public:
+    explicit layer_view(const layer& l) : l_(&l) {}
+    const layer& get() const { return *l_; }
+    std::string name() const { return l_->name; }
+    std::string op_type() const { return l_->type; }
+    std::size_t input_count() const { return l_->bottoms.size(); }
+    std::string input_name(std::size_t i) const { return l_->bottoms.at(i); }
+    std::size_t output_count() const { return l_->tops.size(); }
+    std::string output_name(std::size_t i) const { return l_->tops.at(i); }
+
+    /// Whether the parameter at a dotted path ("concat_param.axis") is given.
+    bool has(const std::string& key) const {
+        const prototext::message* m = l_->params;
+        std::string rest = key;
+        for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+            const prototext::field* f = m->find(rest.substr(0, dot));
+            if (!f) return false;
+            m = &f->as_message();
+            rest = rest.substr(dot + 1);
+        }
+        return m->has(rest);
+    }
+
+    /// Parameter at a dotted path ("pooling_param.pool"), nullopt when absent. T: std::int64_t,
+    /// float, double, bool, std::string (strings and enum values), std::vector<std::int64_t>,
+    /// std::vector<float> (repeated fields; absent -> nullopt).
+    template <class T>
+    std::optional<T> attribute(const std::string& key) const {
+        const prototext::message* m = l_->params;
+        std::string rest = key;
+        for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+            const prototext::field* f = m->find(rest.substr(0, dot));
+            if (!f) return std::nullopt;
+            m = &f->as_message();
+            rest = rest.substr(dot + 1);
+        }
+        if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+            if (!m->has(rest)) return std::nullopt;
+            return m->get_ints(rest);
+        } else if constexpr (std::is_same_v<T, std::vector<float>>) {
+            if (!m->has(rest)) return std::nullopt;
+            std::vector<float> r;
+            for (double d : m->get_floats(rest)) r.push_back(static_cast<float>(d));
+            return r;
+        } else {
+            const prototext::field* f = m->find(rest);
+            if (!f) return std::nullopt;
+            if constexpr (std::is_same_v<T, std::int64_t>) return f->as_int();
+            else if constexpr (std::is_same_v<T, float>) return static_cast<float>(f->as_float());
+            else if constexpr (std::is_same_v<T, double>) return f->as_float();
+            else if constexpr (std::is_same_v<T, bool>) return f->as_bool();
+            else if constexpr (std::is_same_v<T, std::string>)
+                return f->kind == prototext::value_kind::string ? f->as_string() : f->as_enum();
+            else static_assert(sizeof(T) == 0, "moir: unsupported Caffe parameter type");
+        }
+    }
+
+private:
+    const layer* l_;
+};
+
+/// A converter's view of one layer: basic_context plus the layer's blobs.
+class context : public frontends::basic_context<layer_view> {
+public:
+    context(frontends::graph_builder& g, const layer_view& v) : basic_context(g, v) {}
+
+    const layer& caffe_layer() const { return node().get(); }
+    std::size_t blob_count() const { return caffe_layer().blobs.size(); }
+    /// ensures: throws moir::error unless the layer has between lo and hi trained blobs.
+    void require_blobs(std::size_t lo, std::size_t hi, const char* what) const {
+        const std::size_t n = blob_count();
+        MOIR_CHECK(n >= lo && n <= hi, error,
+                   "has " + frontends::count_of(n, "blob") + " in the weights file, expected " +
+                       (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) + " (" +
+                       what + ")");
+    }
+    /// Blob i as an f32 tensor of `expected` shape (its element count must match; Caffe's legacy
+    /// 4-D shapes like [1, 1, 1, C] are accepted for a [C] blob). ensures: errors name the blob.
+    tensor blob_tensor(std::size_t i, const shape& expected, const char* what) const {
+        MOIR_CHECK(i < blob_count(), error, std::string("blob ") + std::to_string(i) + " (" + what + ") is missing");
+        const blob& b = caffe_layer().blobs[i];
+        std::int64_t n = 1;
+        for (auto d : expected) n *= d;
+        std::string got, want;
+        for (auto d : b.shape) got += (got.empty() ? "" : ",") + std::to_string(d);
+        for (auto d : expected) want += (want.empty() ? "" : ",") + std::to_string(d);
+        MOIR_CHECK(static_cast<std::int64_t>(b.data.size()) == n, error,
+                   std::string("blob ") + std::to_string(i) + " (" + what + ") has shape [" + got + "], expected [" +
+                       want + "]");
+        return tensor::from_vector(b.data, expected);
+    }
+    /// Blob i with its own shape.
+    tensor blob_tensor(std::size_t i, const char* what) const {
+        MOIR_CHECK(i < blob_count(), error, std::string("blob ") + std::to_string(i) + " (" + what + ") is missing");
+        const blob& b = caffe_layer().blobs[i];
+        return tensor::from_vector(b.data, shape(b.shape.begin(), b.shape.end()));
+    }
+    /// Whether the parameter at a dotted path is given.
+    bool has_param(const std::string& key) const { return node().has(key); }
+    /// The type-specific parameter message ("convolution_param"); empty when absent.
+    const prototext::message& param(const char* name) const { return caffe_layer().params->get_message(name); }
+    /// Static dims of input i. ensures: an error when the rank or a dim is unknown.
+    shape input_dims(std::size_t i) {
+        const auto& p = input_port(i).shape;
+        MOIR_CHECK(!p.rank_dynamic, error, "input " + std::to_string(i) + " has an unknown rank");
+        shape s;
+        for (auto d : p.dims) {
+            MOIR_CHECK(d >= 0, error, "input " + std::to_string(i) + " has a dynamic dim " + p.str());
+            s.push_back(d);
+        }
+        return s;
+    }
+};
+
+/// Caffe layer type -> converter.
+using op_table = frontends::basic_op_table<context>;
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_CAFFE_OPS_DETECTION_HPP
+#define MOIR_FRONTENDS_CAFFE_OPS_DETECTION_HPP
+
+// SSD's layers: PriorBox (prior_box_param; with OpenCV's explicit `width` / `height` lists it is
+// PriorBoxClustered) and DetectionOutput (detection_output_param with nms_param). The feature map
+// and image sizes PriorBox reads from its two bottoms are static here and become constants; its
+// [2, N] output is given Caffe's [1, 2, N] shape.
+
+#ifndef MOIR_FRONTENDS_CAFFE_OPS_NN_HPP
+#define MOIR_FRONTENDS_CAFFE_OPS_NN_HPP
+
+// Caffe's layers with trained blobs and windows: Convolution (group, dilation, pad/stride/kernel as
+// repeated values or _h/_w), Pooling (MAX / AVE, global, Caffe's ceil rounding of the pooled size),
+// InnerProduct (axis, transpose), BatchNorm (global statistics with the moving-average scale blob),
+// Scale and Bias (blob operands, bias_term, axis), PReLU (channel_shared), LRN. BatchNorm becomes
+// BatchNormInference with unit gamma and zero beta; the optimizer folds it with the Scale that
+// follows into the convolution before them.
+
+
+#include <cmath>    // sqrt
+#include <cstdint>  // int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::caffe {
+
+namespace detail {
+/// A window parameter for H and W: `key` (repeated: one value for both, or one each), else
+/// key_h / key_w, else `def`. ensures: errors for more values than spatial axes.
+inline std::vector<std::int64_t> spatial_param(const prototext::message& p, const std::string& key, std::int64_t def) {
+    std::vector<std::int64_t> v = p.get_ints(key);
+    if (v.empty()) {
+        if (p.has(key + "_h") || p.has(key + "_w")) return {p.get_int(key + "_h", def), p.get_int(key + "_w", def)};
+        return {def, def};
+    }
+    MOIR_CHECK(v.size() <= 2, error, key + " has " + std::to_string(v.size()) + " values; 2-D windows take 1 or 2");
+    if (v.size() == 1) v.push_back(v[0]);
+    return v;
+}
+
+/// A per-channel operand of shape [C] reshaped to broadcast over data of rank `rank` from `axis`:
+/// [1, C, 1, 1] for NCHW data and axis 1.
+inline shape channel_shape(const std::vector<std::int64_t>& dims, std::size_t axis, std::size_t rank) {
+    shape s(axis, 1);
+    s.insert(s.end(), dims.begin(), dims.end());
+    while (s.size() < rank) s.push_back(1);
+    return s;
+}
+
+/// A negative axis counts from the end. ensures: 0 <= axis < rank, else an error naming `what`.
+inline std::size_t axis_of(std::int64_t a, std::size_t rank, const char* what) {
+    const std::int64_t r = static_cast<std::int64_t>(rank);
+    if (a < 0) a += r;
+    MOIR_CHECK(a >= 0 && a < r, error, std::string(what) + " is out of range for rank " + std::to_string(rank));
+    return static_cast<std::size_t>(a);
+}
+
+inline void convolution(context& c) {
+    const prototext::message& p = c.param("convolution_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "only 2-D convolutions (NCHW inputs) are supported");
+    MOIR_CHECK(p.get_int("axis", 1) == 1, unsupported_error, "convolution_param.axis other than 1 is not supported");
+    const std::int64_t out = p.get_int("num_output", 0);
+    const std::int64_t group = p.get_int("group", 1);
+    MOIR_CHECK(out > 0, error, "convolution_param.num_output must be positive");
+    MOIR_CHECK(group >= 1 && x[1] % group == 0 && out % group == 0, error,
+               "group " + std::to_string(group) + " does not divide the " + std::to_string(x[1]) + " input and " +
+                   std::to_string(out) + " output channels");
+    const auto k = spatial_param(p, "kernel_size", 0);
+    MOIR_CHECK(k[0] > 0 && k[1] > 0, error, "the kernel size is missing or not positive");
+    const auto pad = spatial_param(p, "pad", 0);
+    const auto stride = spatial_param(p, "stride", 1);
+    const auto dil = spatial_param(p, "dilation", 1);
+    const bool bias = p.get_bool("bias_term", true);
+    c.require_blobs(bias ? 2 : 1, bias ? 2 : 1, bias ? "weights and bias" : "weights");
+    const shape wshape{out, x[1] / group, k[0], k[1]};
+    tensor w = c.blob_tensor(0, wshape, "weights");
+    ops::detail::convolution_attrs a;
+    a.strides = stride;
+    a.dilations = dil;
+    a.pads_begin = pad;
+    a.pads_end = pad;
+    output_ref y;
+    if (group == 1) {
+        y = c.add<ops::convolution>(a, {c.input(0), c.constant(std::move(w), "/weights")});
+    } else {
+        w = w.reshaped({group, out / group, x[1] / group, k[0], k[1]});
+        y = c.add<ops::group_convolution>(a, {c.input(0), c.constant(std::move(w), "/weights")});
+    }
+    if (bias) {
+        const output_ref b = c.constant(c.blob_tensor(1, {out}, "bias").reshaped({1, out, 1, 1}), "/bias");
+        y = c.add<ops::add>({}, {y, b}, "/add_bias");
+    }
+    c.set_output(0, y);
+}
+
+inline void pooling(context& c) {
+    const prototext::message& p = c.param("pooling_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "only 2-D pooling (NCHW inputs) is supported");
+    const std::string method = p.get_enum("pool", "MAX");
+    const bool global = p.get_bool("global_pooling", false);
+    std::vector<std::int64_t> k = spatial_param(p, "kernel_size", 0), pad = spatial_param(p, "pad", 0),
+                              stride = spatial_param(p, "stride", 1);
+    if (global) {
+        k = {x[2], x[3]};
+        pad = {0, 0};
+        stride = {1, 1};
+    }
+    MOIR_CHECK(k[0] > 0 && k[1] > 0, error, "the kernel size is missing or not positive");
+    // Caffe rounds the pooled size up (round_mode CEIL, the default) and drops a last window that
+    // would start in the end padding: OpenVINO's ceil rounding
+    const std::string round = p.get_enum("round_mode", "CEIL");
+    const auto rounding = round == "FLOOR" ? ops::rounding_type::floor : ops::rounding_type::ceil;
+    output_ref y;
+    if (method == "MAX") {
+        ops::max_pool::attrs a;
+        a.strides = stride, a.pads_begin = pad, a.pads_end = pad, a.kernel = k, a.rounding_type = rounding;
+        y = c.add<ops::max_pool>(a, {c.input(0)});
+    } else if (method == "AVE") {
+        ops::avg_pool::attrs a;
+        a.strides = stride, a.pads_begin = pad, a.pads_end = pad, a.kernel = k, a.rounding_type = rounding;
+        a.exclude_pad = false;  // Caffe divides by the window clipped to the padded input
+        y = c.add<ops::avg_pool>(a, {c.input(0)});
+    } else {
+        throw unsupported_error("pooling method " + method + " is not supported (MAX and AVE are)");
+    }
+    c.set_output(0, y);
+}
+
+inline void inner_product(context& c) {
+    const prototext::message& p = c.param("inner_product_param");
+    const shape x = c.input_dims(0);
+    const std::size_t axis = axis_of(p.get_int("axis", 1), x.size(), "inner_product_param.axis");
+    const std::int64_t out = p.get_int("num_output", 0);
+    MOIR_CHECK(out > 0, error, "inner_product_param.num_output must be positive");
+    const bool bias = p.get_bool("bias_term", true);
+    const bool transposed = p.get_bool("transpose", false);
+    c.require_blobs(bias ? 2 : 1, bias ? 2 : 1, bias ? "weights and bias" : "weights");
+    std::int64_t inner = 1;
+    for (std::size_t i = axis; i < x.size(); ++i) inner *= x[i];
+    shape rows(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(axis));
+    shape flat = rows;
+    flat.push_back(inner);
+    output_ref in = c.input(0);
+    if (flat != x) in = c.add<ops::reshape>({false}, {in, c.constant_i64(flat, "/flat_shape")}, "/flatten");
+    const tensor w = c.blob_tensor(0, transposed ? shape{inner, out} : shape{out, inner}, "weights");
+    ops::matmul::attrs m;
+    m.transpose_b = !transposed;
+    output_ref y = c.add<ops::matmul>(m, {in, c.constant(w, "/weights")});
+    if (bias) y = c.add<ops::add>({}, {y, c.constant(c.blob_tensor(1, {out}, "bias"), "/bias")}, "/add_bias");
+    c.set_output(0, y);
+}
+
+inline void batch_norm(context& c) {
+    const prototext::message& p = c.param("batch_norm_param");
+    MOIR_CHECK(p.get_bool("use_global_stats", true), unsupported_error,
+               "use_global_stats: false normalizes with the batch's statistics (training); deploy files use the stored ones");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() >= 2, error, "BatchNorm needs data of rank >= 2");
+    const std::int64_t ch = x[1];
+    c.require_blobs(3, 3, "mean, variance, moving-average factor");
+    tensor mean = c.blob_tensor(0, {ch}, "mean"), var = c.blob_tensor(1, {ch}, "variance");
+    const tensor f = c.blob_tensor(2, {1}, "moving-average factor");
+    const float factor = f.data<float>()[0];
+    const float s = factor == 0.0f ? 0.0f : 1.0f / factor;  // Caffe: a zero factor means zero statistics
+    for (std::int64_t i = 0; i < ch; ++i) mean.data<float>()[i] *= s, var.data<float>()[i] *= s;
+    const double eps = p.get_float("eps", 1e-5);
+    const output_ref gamma = c.constant(tensor::from_vector(std::vector<float>(static_cast<std::size_t>(ch), 1.0f)), "/gamma");
+    const output_ref beta = c.constant(tensor::from_vector(std::vector<float>(static_cast<std::size_t>(ch), 0.0f)), "/beta");
+    c.set_output(0, c.add<ops::batch_norm_inference>({eps}, {c.input(0), gamma, beta, c.constant(mean, "/mean"),
+                                                              c.constant(var, "/variance")}));
+}
+
+/// Scale (blob or second bottom times the data, plus an optional bias) and Bias.
+inline void scale_or_bias(context& c, bool is_scale) {
+    const prototext::message& p = c.param(is_scale ? "scale_param" : "bias_param");
+    const shape x = c.input_dims(0);
+    const std::size_t axis = axis_of(p.get_int("axis", 1), x.size(), "axis");
+    // the operand's dims: the second bottom's (Caffe: its rank is num_axes), else num_axes from axis
+    const bool two = c.input_count() > 1;
+    const std::int64_t num_axes = two ? static_cast<std::int64_t>(c.input_dims(1).size()) : p.get_int("num_axes", 1);
+    MOIR_CHECK(num_axes >= -1, error, "num_axes must be >= -1");
+    const std::size_t end = num_axes < 0 ? x.size() : axis + static_cast<std::size_t>(num_axes);
+    MOIR_CHECK(end <= x.size(), error, "axis + num_axes exceeds the data's rank");
+    const std::vector<std::int64_t> dims(x.begin() + static_cast<std::ptrdiff_t>(axis), x.begin() + static_cast<std::ptrdiff_t>(end));
+    const shape bshape = channel_shape(dims, axis, x.size());
+    output_ref y = c.input(0);
+    std::size_t next_blob = 0;
+    if (c.input_count() > 1) {  // the operand is the second bottom
+        MOIR_CHECK(c.input_dims(1) == shape(dims.begin(), dims.end()), error,
+                   "the second bottom's dims must be the data's dims from axis on");
+        output_ref o = c.input(1);
+        if (shape(dims.begin(), dims.end()) != bshape)
+            o = c.add<ops::reshape>({false}, {o, c.constant_i64(bshape, "/operand_shape")}, "/operand");
+        y = is_scale ? c.add<ops::multiply>({}, {y, o}, "/mul") : c.add<ops::add>({}, {y, o}, "/add");
+    } else {
+        const bool bias_after = is_scale && p.get_bool("bias_term", false);
+        c.require_blobs(bias_after ? 2 : 1, bias_after ? 2 : 1, bias_after ? "scale and bias" : is_scale ? "scale" : "bias");
+        const tensor b = c.blob_tensor(0, shape(dims.begin(), dims.end()), is_scale ? "scale" : "bias").reshaped(bshape);
+        y = is_scale ? c.add<ops::multiply>({}, {y, c.constant(b, "/scale")}, "/mul")
+                     : c.add<ops::add>({}, {y, c.constant(b, "/bias")}, "/add");
+        next_blob = 1;
+    }
+    if (is_scale && p.get_bool("bias_term", false)) {
+        const std::size_t bi = c.input_count() > 1 ? 0 : next_blob;
+        c.require_blobs(bi + 1, bi + 1, "bias");
+        const tensor b = c.blob_tensor(bi, shape(dims.begin(), dims.end()), "bias").reshaped(bshape);
+        y = c.add<ops::add>({}, {y, c.constant(b, "/bias")}, "/add_bias");
+    }
+    c.set_output(0, y);
+}
+
+inline void prelu(context& c) {
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() >= 2, error, "PReLU needs data of rank >= 2");
+    const bool shared = c.attr<bool>("prelu_param.channel_shared", false);
+    c.require_blobs(1, 1, "slopes");
+    const tensor s = c.blob_tensor(0, {shared ? 1 : x[1]}, "slopes");
+    c.set_output(0, c.add<ops::prelu>({}, {c.input(0), c.constant(s, "/slope")}));
+}
+
+inline void lrn(context& c) {
+    const prototext::message& p = c.param("lrn_param");
+    ops::lrn::attrs a;
+    a.size = p.get_int("local_size", 5);
+    a.alpha = p.get_float("alpha", 1.0);
+    a.beta = p.get_float("beta", 0.75);
+    a.bias = p.get_float("k", 1.0);
+    const std::string region = p.get_enum("norm_region", "ACROSS_CHANNELS");
+    MOIR_CHECK(region == "ACROSS_CHANNELS" || region == "WITHIN_CHANNEL", error, "unknown norm_region " + region);
+    const std::vector<std::int64_t> axes = region == "ACROSS_CHANNELS" ? std::vector<std::int64_t>{1} : std::vector<std::int64_t>{2, 3};
+    c.set_output(0, c.add<ops::lrn>(a, {c.input(0), c.constant_i64(axes, "/axes")}));
+}
+}  // namespace detail
+
+/// Registers Convolution, Pooling, InnerProduct, BatchNorm, Scale, Bias, PReLU, LRN.
+inline void register_nn(op_table& t) {
+    t.add("Convolution", detail::convolution);
+    t.add("Pooling", detail::pooling);
+    t.add("InnerProduct", detail::inner_product);
+    t.add("BatchNorm", detail::batch_norm);
+    t.add("Scale", [](context& c) { detail::scale_or_bias(c, true); });
+    t.add("Bias", [](context& c) { detail::scale_or_bias(c, false); });
+    t.add("PReLU", detail::prelu);
+    t.add("LRN", detail::lrn);
+}
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_OPS_NN_HPP
+
+#include <cstdint>  // int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::caffe {
+
+namespace detail {
+inline std::vector<float> floats_of(const prototext::message& p, const char* key) {
+    std::vector<float> r;
+    for (double d : p.get_floats(key)) r.push_back(static_cast<float>(d));
+    return r;
+}
+
+inline void prior_box(context& c) {
+    const prototext::message& p = c.param("prior_box_param");
+    MOIR_CHECK(c.input_count() == 2, error, "PriorBox takes 2 bottoms (the feature map and the image)");
+    const shape f = c.input_dims(0), img = c.input_dims(1);
+    MOIR_CHECK(f.size() == 4 && img.size() == 4, error, "PriorBox's bottoms must be NCHW");
+    const output_ref out_size = c.constant_i64({f[2], f[3]}, "/output_size");
+    const output_ref img_size = c.constant_i64({img[2], img[3]}, "/image_size");
+    float step = static_cast<float>(p.get_float("step", 0.0));
+    if (p.has("step_h") || p.has("step_w")) {
+        MOIR_CHECK(p.get_float("step_h", 0.0) == p.get_float("step_w", 0.0), unsupported_error,
+                   "PriorBox with step_h != step_w is not supported");
+        step = static_cast<float>(p.get_float("step_h", 0.0));
+    }
+    MOIR_CHECK(!p.has("img_size") && !p.has("img_h") && !p.has("img_w"), unsupported_error,
+               "PriorBox with an explicit img_size is not supported (the image bottom gives it)");
+    output_ref boxes;
+    if (p.has("width") || p.has("height")) {  // OpenCV's explicit box sizes: PriorBoxClustered
+        ops::prior_box_clustered::attrs a;
+        a.width = floats_of(p, "width");
+        a.height = floats_of(p, "height");
+        a.clip = p.get_bool("clip", false);
+        a.step = step;
+        a.offset = static_cast<float>(p.get_float("offset", 0.5));
+        a.variance = floats_of(p, "variance");
+        boxes = c.add<ops::prior_box_clustered>(a, {out_size, img_size}, "/boxes");
+    } else {
+        ops::prior_box::attrs a;
+        a.min_size = floats_of(p, "min_size");
+        a.max_size = floats_of(p, "max_size");
+        a.aspect_ratio = floats_of(p, "aspect_ratio");
+        a.flip = p.get_bool("flip", true);
+        a.clip = p.get_bool("clip", false);
+        a.step = step;
+        a.offset = static_cast<float>(p.get_float("offset", 0.5));
+        a.variance = floats_of(p, "variance");
+        a.min_max_aspect_ratios_order = true;  // Caffe: min box, max box, then the ratios
+        boxes = c.add<ops::prior_box>(a, {out_size, img_size}, "/boxes");
+    }
+    c.set_output(0, c.add<ops::unsqueeze>({}, {boxes, c.constant_i64({0}, "/axis")}));
+}
+
+inline void detection_output(context& c) {
+    const prototext::message& p = c.param("detection_output_param");
+    MOIR_CHECK(c.input_count() == 3, unsupported_error, "DetectionOutput takes 3 bottoms (locations, confidences, priors)");
+    ops::detection_output::attrs a;
+    a.num_classes = p.get_int("num_classes", 0);
+    MOIR_CHECK(a.num_classes > 0, error, "detection_output_param.num_classes is required");
+    a.share_location = p.get_bool("share_location", true);
+    MOIR_CHECK(a.share_location, unsupported_error, "share_location: false is not supported");
+    a.background_label_id = p.get_int("background_label_id", 0);
+    const prototext::message& nms = p.get_message("nms_param");
+    a.nms_threshold = static_cast<float>(nms.get_float("nms_threshold", 0.3));
+    a.top_k = nms.get_int("top_k", -1);
+    MOIR_CHECK(nms.get_float("eta", 1.0) == 1.0, unsupported_error, "adaptive NMS (eta != 1) is not supported");
+    const std::string code = p.get_enum("code_type", "CORNER");
+    MOIR_CHECK(code == "CORNER" || code == "CENTER_SIZE", unsupported_error, "code_type " + code + " is not supported");
+    a.code_type = "caffe.PriorBoxParameter." + code;
+    a.variance_encoded_in_target = p.get_bool("variance_encoded_in_target", false);
+    a.keep_top_k = {p.get_int("keep_top_k", -1)};
+    a.confidence_threshold = static_cast<float>(p.get_float("confidence_threshold", -1e30));
+    a.normalized = true;
+    a.clip_before_nms = p.get_bool("clip", false);
+    const output_ref loc = c.input(0), conf = c.input(1), priors = c.input(2);
+    c.set_output(0, c.add<ops::detection_output>(a, {loc, conf, priors}));
+}
+}  // namespace detail
+
+/// Registers PriorBox and DetectionOutput.
+inline void register_detection(op_table& t) {
+    t.add("PriorBox", detail::prior_box);
+    t.add("DetectionOutput", detail::detection_output);
+}
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_OPS_DETECTION_HPP
+#ifndef MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
+#define MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
+
+// Caffe's Deconvolution (group, pad/stride/kernel/dilation as Convolution), Crop (to the second
+// bottom's shape from `axis`, with offsets) and SSD's Normalize (L2 over channels, or over
+// channels and space with across_spatial; a scale per channel or shared).
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir::caffe {
+
+namespace detail {
+inline void deconvolution(context& c) {
+    const prototext::message& p = c.param("convolution_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "only 2-D deconvolutions (NCHW inputs) are supported");
+    const std::int64_t out = p.get_int("num_output", 0);
+    const std::int64_t group = p.get_int("group", 1);
+    MOIR_CHECK(out > 0, error, "convolution_param.num_output must be positive");
+    MOIR_CHECK(group >= 1 && x[1] % group == 0 && out % group == 0, error,
+               "group " + std::to_string(group) + " does not divide the " + std::to_string(x[1]) + " input and " +
+                   std::to_string(out) + " output channels");
+    const auto k = spatial_param(p, "kernel_size", 0);
+    MOIR_CHECK(k[0] > 0 && k[1] > 0, error, "the kernel size is missing or not positive");
+    const bool bias = p.get_bool("bias_term", true);
+    c.require_blobs(bias ? 2 : 1, bias ? 2 : 1, bias ? "weights and bias" : "weights");
+    tensor w = c.blob_tensor(0, {x[1], out / group, k[0], k[1]}, "weights");  // Caffe: [C_in, C_out / group, k]
+    ops::detail::convolution_backprop_attrs a;
+    a.strides = spatial_param(p, "stride", 1);
+    a.dilations = spatial_param(p, "dilation", 1);
+    a.pads_begin = a.pads_end = spatial_param(p, "pad", 0);
+    output_ref y;
+    if (group == 1) {
+        y = c.add<ops::convolution_backprop_data>(a, {c.input(0), c.constant(std::move(w), "/weights")});
+    } else {
+        w = w.reshaped({group, x[1] / group, out / group, k[0], k[1]});
+        y = c.add<ops::group_convolution_backprop_data>(a, {c.input(0), c.constant(std::move(w), "/weights")});
+    }
+    if (bias) y = c.add<ops::add>({}, {y, c.constant(c.blob_tensor(1, {out}, "bias").reshaped({1, out, 1, 1}), "/bias")}, "/add_bias");
+    c.set_output(0, y);
+}
+
+inline void crop(context& c) {
+    MOIR_CHECK(c.input_count() == 2, error, "Crop takes 2 bottoms (the data and the reference shape)");
+    const shape x = c.input_dims(0), ref = c.input_dims(1);
+    MOIR_CHECK(x.size() == ref.size(), error, "Crop's bottoms have different ranks");
+    const std::size_t axis = axis_of(c.attr<std::int64_t>("crop_param.axis", 2), x.size(), "crop_param.axis");
+    const auto offsets = c.attr<std::vector<std::int64_t>>("crop_param.offset", {});
+    const std::size_t n = x.size() - axis;
+    MOIR_CHECK(offsets.size() <= 1 || offsets.size() == n, error,
+               "crop_param.offset has " + std::to_string(offsets.size()) + " values for " + std::to_string(n) + " axes");
+    std::vector<std::int64_t> start, stop, step, axes;
+    for (std::size_t i = axis; i < x.size(); ++i) {
+        const std::int64_t o = offsets.empty() ? 0 : offsets.size() == 1 ? offsets[0] : offsets[i - axis];
+        MOIR_CHECK(o >= 0 && o + ref[i] <= x[i], error,
+                   "crop of axis " + std::to_string(i) + " (offset " + std::to_string(o) + ", size " +
+                       std::to_string(ref[i]) + ") exceeds the data's " + std::to_string(x[i]));
+        start.push_back(o), stop.push_back(o + ref[i]), step.push_back(1), axes.push_back(static_cast<std::int64_t>(i));
+    }
+    c.set_output(0, c.add<ops::slice>({}, {c.input(0), c.constant_i64(start, "/start"), c.constant_i64(stop, "/stop"),
+                                           c.constant_i64(step, "/step"), c.constant_i64(axes, "/axes")}));
+}
+
+/// Normalize: y = x / sqrt(sum(x^2) + eps) * scale, the sum over channels (per pixel) or over
+/// channels and space (across_spatial).
+inline void normalize(context& c) {
+    const prototext::message& p = c.param("norm_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "Normalize needs NCHW data");
+    const bool across = p.get_bool("across_spatial", true), shared = p.get_bool("channel_shared", true);
+    const float eps = static_cast<float>(p.get_float("eps", 1e-10));
+    c.require_blobs(1, 1, "scale");
+    const tensor s = c.blob_tensor(0, {shared ? 1 : x[1]}, "scale");
+    const output_ref in = c.input(0);
+    const output_ref sq = c.add<ops::multiply>({}, {in, in}, "/square");
+    const std::vector<std::int64_t> axes = across ? std::vector<std::int64_t>{1, 2, 3} : std::vector<std::int64_t>{1};
+    const output_ref sum = c.add<ops::reduce_sum>({true}, {sq, c.constant_i64(axes, "/axes")}, "/sum");
+    const output_ref norm = c.add<ops::sqrt>({}, {c.add<ops::add>({}, {sum, c.constant(tensor::scalar(eps), "/eps")}, "/add_eps")}, "/norm");
+    const output_ref y = c.add<ops::divide>({}, {in, norm}, "/div");
+    c.set_output(0, c.add<ops::multiply>({}, {y, c.constant(shared ? s.reshaped({}) : s.reshaped({1, x[1], 1, 1}), "/scale")}));
+}
+}  // namespace detail
+
+/// Registers Deconvolution, Crop and Normalize.
+inline void register_spatial(op_table& t) {
+    t.add("Deconvolution", detail::deconvolution);
+    t.add("Crop", detail::crop);
+    t.add("Normalize", detail::normalize);
+}
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
+#ifndef MOIR_FRONTENDS_CAFFE_OPS_TENSOR_HPP
+#define MOIR_FRONTENDS_CAFFE_OPS_TENSOR_HPP
+
+// Caffe's blob-free layers: activations (ReLU with negative_slope, ELU, Sigmoid, TanH, AbsVal,
+// Power), Dropout (removed: the output is the input), Eltwise (SUM with coeff, PROD, MAX), Concat,
+// Split, Slice, Flatten, Reshape, Permute, Softmax.
+
+
+#include <cstdint>  // int64_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::caffe {
+
+namespace detail {
+inline output_ref scalar_const(context& c, float v, const std::string& suffix) {
+    return c.constant(tensor::scalar(v), suffix);
+}
+
+inline void relu(context& c) {
+    const float slope = c.attr<float>("relu_param.negative_slope", 0.0f);
+    if (slope == 0.0f) c.set_output(0, c.add<ops::relu>({}, {c.input(0)}));
+    else c.set_output(0, c.add<ops::prelu>({}, {c.input(0), c.constant(tensor::from_vector(std::vector<float>{slope}), "/slope")}));
+}
+
+/// Power: y = (shift + scale * x) ^ power, each step only where it changes something.
+inline void power(context& c) {
+    const float pw = c.attr<float>("power_param.power", 1.0f), sc = c.attr<float>("power_param.scale", 1.0f),
+                sh = c.attr<float>("power_param.shift", 0.0f);
+    output_ref y = c.input(0);
+    if (sc != 1.0f) y = c.add<ops::multiply>({}, {y, scalar_const(c, sc, "/scale")}, "/mul");
+    if (sh != 0.0f) y = c.add<ops::add>({}, {y, scalar_const(c, sh, "/shift")}, "/add");
+    if (pw != 1.0f) y = c.add<ops::power>({}, {y, scalar_const(c, pw, "/power")}, "/pow");
+    c.set_output(0, y);
+}
+
+inline void eltwise(context& c) {
+    const prototext::message& p = c.param("eltwise_param");
+    const std::string op = p.get_enum("operation", "SUM");
+    const std::vector<double> coeff = p.get_floats("coeff");
+    MOIR_CHECK(c.input_count() >= 2, error, "Eltwise needs at least 2 bottoms");
+    MOIR_CHECK(coeff.empty() || coeff.size() == c.input_count(), error,
+               "eltwise_param has " + std::to_string(coeff.size()) + " coeff values for " +
+                   std::to_string(c.input_count()) + " bottoms");
+    MOIR_CHECK(coeff.empty() || op == "SUM", error, "coeff applies to the SUM operation only");
+    const auto term = [&](std::size_t i) {
+        output_ref x = c.input(i);
+        if (!coeff.empty() && coeff[i] != 1.0)
+            x = c.add<ops::multiply>({}, {x, scalar_const(c, static_cast<float>(coeff[i]), "/coeff" + std::to_string(i))},
+                                     "/mul" + std::to_string(i));
+        return x;
+    };
+    output_ref y = term(0);
+    for (std::size_t i = 1; i < c.input_count(); ++i) {
+        const std::string sfx = i + 1 == c.input_count() ? "" : "/" + std::to_string(i);
+        if (op == "SUM") y = c.add<ops::add>({}, {y, term(i)}, sfx);
+        else if (op == "PROD") y = c.add<ops::multiply>({}, {y, c.input(i)}, sfx);
+        else if (op == "MAX") y = c.add<ops::maximum>({}, {y, c.input(i)}, sfx);
+        else throw unsupported_error("Eltwise operation " + op + " is not supported");
+    }
+    c.set_output(0, y);
+}
+
+inline void concat(context& c) {
+    const std::size_t rank = c.input_dims(0).size();
+    const std::int64_t a = c.has_param("concat_param.concat_dim") && !c.has_param("concat_param.axis")
+                               ? c.attr<std::int64_t>("concat_param.concat_dim", 1)
+                               : c.attr<std::int64_t>("concat_param.axis", 1);
+    std::vector<output_ref> in;
+    for (std::size_t i = 0; i < c.input_count(); ++i) in.push_back(c.input(i));
+    if (in.size() == 1) return c.set_output(0, in[0]);
+    c.set_output(0, c.add<ops::concat>({static_cast<std::int64_t>(axis_of(a, rank, "concat axis"))}, in));
+}
+
+inline void slice(context& c) {
+    const shape x = c.input_dims(0);
+    const std::int64_t a = c.has_param("slice_param.slice_dim") && !c.has_param("slice_param.axis")
+                               ? c.attr<std::int64_t>("slice_param.slice_dim", 1)
+                               : c.attr<std::int64_t>("slice_param.axis", 1);
+    const std::size_t axis = axis_of(a, x.size(), "slice axis");
+    const auto points = c.attr<std::vector<std::int64_t>>("slice_param.slice_point", {});
+    const std::size_t n = c.output_count();
+    std::vector<std::int64_t> lengths;
+    if (points.empty()) {
+        MOIR_CHECK(n > 0 && x[axis] % static_cast<std::int64_t>(n) == 0, error,
+                   "the axis (" + std::to_string(x[axis]) + ") does not split into " + std::to_string(n) + " equal parts");
+        lengths.assign(n, x[axis] / static_cast<std::int64_t>(n));
+    } else {
+        MOIR_CHECK(points.size() + 1 == n, error,
+                   std::to_string(points.size()) + " slice points for " + std::to_string(n) + " tops");
+        std::int64_t prev = 0;
+        for (auto p : points) {
+            MOIR_CHECK(p > prev && p < x[axis], error, "slice points must increase inside the axis");
+            lengths.push_back(p - prev);
+            prev = p;
+        }
+        lengths.push_back(x[axis] - prev);
+    }
+    const node_id s = c.add_node<ops::variadic_split>(
+        {}, {c.input(0), c.constant(tensor::scalar(static_cast<std::int64_t>(axis)), "/axis"), c.constant_i64(lengths, "/lengths")});
+    for (std::size_t i = 0; i < n; ++i) c.set_output(i, {s, i});
+}
+
+inline void reshape_to(context& c, const shape& target) {
+    c.set_output(0, c.add<ops::reshape>({false}, {c.input(0), c.constant_i64(target, "/shape")}));
+}
+
+inline void flatten(context& c) {
+    const shape x = c.input_dims(0);
+    const std::size_t a = axis_of(c.attr<std::int64_t>("flatten_param.axis", 1), x.size(), "flatten_param.axis");
+    const std::size_t e = axis_of(c.attr<std::int64_t>("flatten_param.end_axis", -1), x.size(), "flatten_param.end_axis");
+    MOIR_CHECK(e >= a, error, "end_axis is before axis");
+    shape t(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(a));
+    std::int64_t m = 1;
+    for (std::size_t i = a; i <= e; ++i) m *= x[i];
+    t.push_back(m);
+    t.insert(t.end(), x.begin() + static_cast<std::ptrdiff_t>(e + 1), x.end());
+    reshape_to(c, t);
+}
+
+/// Reshape: reshape_param.shape replaces dims [axis, axis + num_axes) (all by default); 0 copies
+/// the input dim, one -1 is inferred.
+inline void reshape(context& c) {
+    const shape x = c.input_dims(0);
+    const auto dims = c.attr<std::vector<std::int64_t>>("reshape_param.shape.dim", {});
+    std::int64_t axis = c.attr<std::int64_t>("reshape_param.axis", 0);
+    const std::int64_t num_axes = c.attr<std::int64_t>("reshape_param.num_axes", -1);
+    const std::int64_t r = static_cast<std::int64_t>(x.size());
+    if (axis < 0) axis += r + 1;
+    MOIR_CHECK(axis >= 0 && axis <= r, error, "reshape_param.axis is out of range");
+    const std::int64_t end = num_axes < 0 ? r : axis + num_axes;
+    MOIR_CHECK(end <= r, error, "reshape_param.axis + num_axes exceeds the input's rank");
+    shape t(x.begin(), x.begin() + axis);
+    std::int64_t known = 1, infer = -1;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        std::int64_t d = dims[i];
+        if (d == 0) {
+            MOIR_CHECK(axis + static_cast<std::int64_t>(i) < r, error, "a 0 in reshape_param.shape copies a dim the input lacks");
+            d = x[static_cast<std::size_t>(axis) + i];
+        }
+        if (d == -1) {
+            MOIR_CHECK(infer < 0, error, "reshape_param.shape has more than one -1");
+            infer = static_cast<std::int64_t>(t.size());
+        } else {
+            MOIR_CHECK(d > 0, error, "reshape_param.shape has a bad dim " + std::to_string(d));
+            known *= d;
+        }
+        t.push_back(d);
+    }
+    t.insert(t.end(), x.begin() + end, x.end());
+    std::int64_t total = 1, rest = 1;
+    for (auto d : x) total *= d;
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (static_cast<std::int64_t>(i) != infer) rest *= t[i];
+    (void)known;
+    if (infer >= 0) {
+        MOIR_CHECK(rest > 0 && total % rest == 0, error, "the -1 in reshape_param.shape cannot be inferred");
+        t[static_cast<std::size_t>(infer)] = total / rest;
+    } else {
+        MOIR_CHECK(rest == total, error, "reshape_param.shape has " + std::to_string(rest) + " elements, the input " + std::to_string(total));
+    }
+    reshape_to(c, t);
+}
+
+inline void permute(context& c) {
+    const shape x = c.input_dims(0);
+    std::vector<std::int64_t> order = c.attr<std::vector<std::int64_t>>("permute_param.order", {});
+    std::vector<bool> used(x.size(), false);
+    for (auto o : order) {
+        MOIR_CHECK(o >= 0 && o < static_cast<std::int64_t>(x.size()) && !used[static_cast<std::size_t>(o)], error,
+                   "permute_param.order is not a permutation of the input's axes");
+        used[static_cast<std::size_t>(o)] = true;
+    }
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if (!used[i]) order.push_back(static_cast<std::int64_t>(i));  // Caffe appends the axes not named
+    c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.constant_i64(order, "/order")}));
+}
+
+inline void softmax(context& c) {
+    const std::size_t rank = c.input_dims(0).size();
+    const std::size_t a = axis_of(c.attr<std::int64_t>("softmax_param.axis", 1), rank, "softmax_param.axis");
+    c.set_output(0, c.add<ops::softmax>({static_cast<std::int64_t>(a)}, {c.input(0)}));
+}
+
+/// Split and Dropout: every top is the bottom.
+inline void pass_through(context& c) {
+    MOIR_CHECK(c.input_count() == 1, error, "takes one bottom");
+    const output_ref x = c.input(0);
+    for (std::size_t i = 0; i < c.output_count(); ++i) c.set_output(i, x);
+}
+}  // namespace detail
+
+/// Registers the activations, Dropout, Eltwise, Concat, Split, Slice, Flatten, Reshape, Permute, Softmax.
+inline void register_tensor(op_table& t) {
+    t.add("ReLU", detail::relu);
+    t.add("ELU", [](context& c) { c.set_output(0, c.add<ops::elu>({c.attr<double>("elu_param.alpha", 1.0)}, {c.input(0)})); });
+    t.add("Sigmoid", [](context& c) { c.set_output(0, c.add<ops::sigmoid>({}, {c.input(0)})); });
+    t.add("TanH", [](context& c) { c.set_output(0, c.add<ops::tanh>({}, {c.input(0)})); });
+    t.add("AbsVal", [](context& c) { c.set_output(0, c.add<ops::abs>({}, {c.input(0)})); });
+    t.add("Power", detail::power);
+    t.add("Dropout", detail::pass_through);
+    t.add("Split", detail::pass_through);
+    t.add("Eltwise", detail::eltwise);
+    t.add("Concat", detail::concat);
+    t.add("Slice", detail::slice);
+    t.add("Flatten", detail::flatten);
+    t.add("Reshape", detail::reshape);
+    t.add("Permute", detail::permute);
+    t.add("Softmax", detail::softmax);
+}
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_OPS_TENSOR_HPP
+
+#include <algorithm>    // remove
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <filesystem>   // path, exists
+#include <string>       // string
+#include <string_view>  // string_view
+#include <utility>      // pair
+#include <vector>       // vector
+
+namespace moir::caffe {
+
+namespace detail {
+template <class = void>
+const op_table& default_table_impl() {
+    static const op_table table = [] {
+        op_table t;
+        register_nn(t);
+        register_tensor(t);
+        register_detection(t);
+        register_spatial(t);
+        return t;
+    }();
+    return table;
+}
+}  // namespace detail
+
+/// Every converter moir ships. Add a family: a file in ops/ and a line in detail::default_table_impl.
+inline const op_table& default_table() { return detail::default_table_impl<>(); }
+
+/// How to read a model: the common options (--input_shape by name or position) and the table.
+struct load_options : frontends::load_options {
+    /// The converters to use; default_table() when null. Users extend a copy with their own layers.
+    const op_table* table = nullptr;
+};
+
+/// Lists every layer type of `n` that `table` cannot convert (Input layers are the graph's inputs).
+inline frontends::unsupported_ops unsupported(const net& n, const op_table& table) {
+    frontends::unsupported_ops u;
+    for (const auto& l : n.layers)
+        if (l.type != "Input" && !table.find("", l.type)) u.add(l.type);
+    return u;
+}
+
+/// Converts a read Caffe net.
+/// ensures: a validated model with one Parameter per declared input (and per top of an Input layer)
+/// and one Result per blob no later layer reads; throws moir::unsupported_error listing every
+/// unsupported layer type with its count, or moir::error "<prototxt>: node 'L' (Type): reason" for
+/// the first layer that fails (a missing or misshapen blob, a bottom nothing produces).
+inline model convert(const net& n, const load_options& opt = {}) {
+    const std::string& source = n.proto_path;
+    const op_table& table = opt.table ? *opt.table : default_table();
+    unsupported(n, table).check(source, "Caffe");
+
+    model m;
+    m.name = n.name.empty() ? std::filesystem::path(source).stem().string() : n.name;
+    frontends::graph_builder b(m, source, opt);
+    const auto add_input = [&](const std::string& name, const std::vector<std::int64_t>& dims, const std::string& where) {
+        MOIR_CHECK(!b.has(name), parse_error, where + ": input '" + name + "' is declared twice");
+        partial_shape s = dims.empty() ? partial_shape::dynamic() : partial_shape(dims);
+        b.add_parameter(name, element_type::f32, s);
+    };
+    for (const auto& in : n.inputs) add_input(in.name, in.shape, source);
+    for (const auto& l : n.layers) {
+        if (l.type != "Input") continue;
+        const auto shapes = l.params->get_message("input_param").all("shape");
+        MOIR_CHECK(shapes.empty() || shapes.size() == 1 || shapes.size() == l.tops.size(), parse_error,
+                   l.where + ": Input layer '" + l.name + "' has " + std::to_string(l.tops.size()) + " tops and " +
+                       std::to_string(shapes.size()) + " shapes");
+        for (std::size_t i = 0; i < l.tops.size(); ++i)
+            add_input(l.tops[i], shapes.empty() ? std::vector<std::int64_t>{}
+                                                : shapes[shapes.size() == 1 ? 0 : i]->as_message().get_ints("dim"),
+                      l.where);
+    }
+    MOIR_CHECK(!m.parameters.empty(), parse_error, source + ": the net declares no input (input:, input_shape, Input layer)");
+    b.finish_parameters();
+
+    std::vector<layer_view> views;
+    for (const auto& l : n.layers)
+        if (l.type != "Input") views.emplace_back(l);
+    for (const auto& v : views) {
+        // an in-place layer (a top that is already bound) moves the blob's name to its new value
+        std::vector<std::pair<std::string, output_ref>> before;
+        for (const auto& t : v.get().tops)
+            if (auto r = b.find(t)) before.emplace_back(t, *r);
+        frontends::convert_nodes<context>(
+            b, std::array<layer_view, 1>{v}, [&](const layer_view& lv) { return context(b, lv); },
+            [&](context& c) { (*table.find("", c.op_type()))(c); });
+        for (const auto& [t, old] : before) {
+            const auto now = b.find(t);
+            if (!now || *now == old) continue;
+            auto& names = m.at(old.node).outputs.at(old.port).names;
+            names.erase(std::remove(names.begin(), names.end(), t), names.end());
+        }
+    }
+
+    // outputs: blobs that no later layer reads, in the order they were last produced
+    std::vector<std::string> outputs;
+    const auto drop = [&](const std::string& blob) { outputs.erase(std::remove(outputs.begin(), outputs.end(), blob), outputs.end()); };
+    for (const auto& l : n.layers) {
+        for (const auto& bt : l.bottoms) drop(bt);
+        for (const auto& t : l.tops) {
+            drop(t);
+            outputs.push_back(t);
+        }
+    }
+    for (const auto& o : outputs) b.add_result(o);
+    MOIR_CHECK(!m.results.empty(), parse_error, source + ": the net has no output");
+    b.finish();
+    return m;
+}
+
+/// The .prototxt and .caffemodel of a request: `model` may be either; `proto` ("" = beside the model).
+/// ensures: both exist, else moir::error naming the missing file.
+inline std::pair<std::string, std::string> resolve_files(const std::string& model_path, std::string proto) {
+    namespace fs = std::filesystem;
+    std::string weights = model_path;
+    if (frontends::extension_of(model_path) == ".prototxt") {
+        if (proto.empty()) proto = model_path;
+        weights = fs::path(model_path).replace_extension(".caffemodel").string();
+        MOIR_CHECK(fs::exists(weights), error,
+                   model_path + ": a Caffe net needs its trained weights, and '" + weights +
+                       "' does not exist (convert with --input_model net.caffemodel [--input_proto net.prototxt])");
+    } else if (proto.empty()) {
+        proto = fs::path(model_path).replace_extension(".prototxt").string();
+        MOIR_CHECK(fs::exists(proto), error,
+                   model_path + ": the Caffe deploy file '" + proto + "' does not exist (name it with --input_proto)");
+    }
+    MOIR_CHECK(fs::exists(weights), error, weights + ": the Caffe weights file does not exist");
+    MOIR_CHECK(fs::exists(proto), error, proto + ": the Caffe deploy file (--input_proto) does not exist");
+    return {proto, weights};
+}
+
+/// Reads and converts a Caffe model. `model_path`: the .caffemodel (or the .prototxt, with the
+/// .caffemodel beside it); `proto_path`: the deploy file ("" = the model's name with .prototxt).
+/// ensures: as convert(); the file errors of read_net and resolve_files.
+inline model load(const std::string& model_path, const std::string& proto_path = {}, const load_options& opt = {}) {
+    const auto [proto, weights] = resolve_files(model_path, proto_path);
+    return convert(read_net(proto, weights), opt);
+}
+
+/// The Caffe frontend (frontends/registry.hpp): `moir convert -m net.caffemodel [--input_proto net.prototxt]`.
+struct frontend {
+    static constexpr const char* name = "caffe";
+    static constexpr std::array<const char*, 2> extensions{".caffemodel", ".prototxt"};
+    /// A binary .caffemodel has no magic bytes: recognised by its extension.
+    static bool recognizes(const std::string& path, std::string_view) {
+        return frontends::extension_of(path) == ".caffemodel";
+    }
+    static model load(const frontends::load_request& r) {
+        load_options o;
+        static_cast<frontends::load_options&>(o) = r.options;
+        return caffe::load(r.input_model, r.options.option("input_proto"), o);
+    }
+};
+
+}  // namespace moir::caffe
+
+#endif  // MOIR_FRONTENDS_CAFFE_CAFFE_HPP
+#ifndef MOIR_FRONTENDS_IR_IR_HPP
+#define MOIR_FRONTENDS_IR_IR_HPP
+
+// OpenVINO IR as a frontend (--framework ir): `moir convert` and `moir run` take an .xml (with its
+// .bin beside it) like any framework file. --input_shape reshapes the IR: the Parameters take the
+// new shapes and the graph is inferred again.
+
 
 #include <array>        // array
 #include <string>       // string
@@ -24249,279 +26765,6 @@ struct frontend {
 // (on moir::protobuf::reader, no protoc), and the TensorProto -> moir::tensor conversion.
 // Field numbers from onnx.proto are noted beside each member; fields not listed are skipped.
 
-#ifndef MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
-#define MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
-
-// moir::protobuf: a hand-written reader for the protobuf wire format (no protoc, no libprotobuf).
-// A reader walks one message's bytes tag by tag; typed reads check the wire type, every read is
-// bounds-checked, and every malformed input throws moir::parse_error("<source>: <what> at byte N"),
-// where N is the absolute offset in the source. Nesting is limited to max_depth messages.
-//
-// Typical decode loop:
-//     protobuf::tag t;
-//     while (r.next(t)) {
-//         switch (t.field) {
-//             case 1: r.read_repeated_varint(t, msg.dims); break;
-//             case 8: msg.name = r.read_string(t); break;
-//             default: r.skip(t);
-//         }
-//     }
-
-
-#include <cstddef>      // size_t
-#include <cstdint>      // uint8_t, uint32_t, uint64_t, int32_t, int64_t
-#include <cstring>      // memcpy
-#include <string>       // string, to_string
-#include <string_view>  // string_view
-#include <type_traits>  // is_integral_v, is_same_v
-#include <vector>       // vector
-
-namespace moir::protobuf {
-
-/// The six wire types of the protobuf encoding (3 and 4 are the deprecated groups).
-enum class wire_type : std::uint8_t {
-    varint = 0, fixed64 = 1, length_delimited = 2, start_group = 3, end_group = 4, fixed32 = 5
-};
-
-/// A decoded field key. invariant: field >= 1; offset is the absolute byte offset of the key.
-struct tag {
-    std::uint32_t field = 0;
-    wire_type type = wire_type::varint;
-    std::size_t offset = 0;
-};
-
-/// The deepest nesting of sub-messages (and groups) a reader accepts.
-inline constexpr int max_depth = 100;
-
-/// Zigzag mapping of sint32/sint64: 0,-1,1,-2,... <-> 0,1,2,3,...
-inline std::uint32_t zigzag_encode32(std::int32_t v) {
-    return (static_cast<std::uint32_t>(v) << 1) ^ (v < 0 ? ~0u : 0u);
-}
-inline std::uint64_t zigzag_encode64(std::int64_t v) {
-    return (static_cast<std::uint64_t>(v) << 1) ^ (v < 0 ? ~std::uint64_t{0} : std::uint64_t{0});
-}
-inline std::int32_t zigzag_decode32(std::uint32_t v) {
-    return static_cast<std::int32_t>((v >> 1) ^ (~(v & 1u) + 1u));
-}
-inline std::int64_t zigzag_decode64(std::uint64_t v) {
-    return static_cast<std::int64_t>((v >> 1) ^ (~(v & 1u) + 1u));
-}
-
-/// Reads one message (or one length-delimited payload) from a byte range it does not own.
-/// requires: [data, data + size) and the `source` text outlive the reader and its sub-readers.
-/// ensures: no read goes outside the range; malformed input throws moir::parse_error.
-class reader {
-public:
-    /// A reader over a whole buffer; `source` names it in errors (usually the file path).
-    reader(const std::uint8_t* data, std::size_t size, std::string_view source)
-        : reader(data, size, source, 0, 0) {}
-
-    bool at_end() const { return pos_ == size_; }
-    /// Absolute offset of the next unread byte in the source.
-    std::size_t position() const { return base_ + pos_; }
-    const std::uint8_t* data() const { return data_; }
-    std::size_t size() const { return size_; }
-    std::string_view source() const { return source_; }
-    /// How many messages enclose this one (0 for the top level).
-    int depth() const { return depth_; }
-
-    /// Throws parse_error("<source>: <what> at byte <offset>").
-    [[noreturn]] void fail(const std::string& what, std::size_t offset) const {
-        throw parse_error(std::string(source_) + ": " + what + " at byte " + std::to_string(offset));
-    }
-
-    // ---- raw primitives ------------------------------------------------------------------------
-
-    /// A base-128 varint of at most 10 bytes whose value fits in 64 bits.
-    std::uint64_t read_varint() {
-        const std::size_t start = position();
-        std::uint64_t v = 0;
-        for (unsigned shift = 0; shift < 64; shift += 7) {
-            if (at_end()) fail("truncated varint", start);
-            const std::uint8_t b = data_[pos_++];
-            if (shift == 63 && b > 1) fail("varint overflows 64 bits", start);
-            v |= static_cast<std::uint64_t>(b & 0x7fu) << shift;
-            if ((b & 0x80u) == 0) return v;
-        }
-        fail("varint longer than 10 bytes", start);  // not reached: the 10th byte is checked above
-    }
-    std::uint32_t read_fixed32() { return static_cast<std::uint32_t>(read_le(4, "truncated fixed32")); }
-    std::uint64_t read_fixed64() { return read_le(8, "truncated fixed64"); }
-
-    /// The next field key. requires: !at_end(). ensures: a valid field number and wire type.
-    tag read_tag() {
-        tag t;
-        t.offset = position();
-        const std::uint64_t key = read_varint();
-        if (key > 0xffffffffu) fail("field key out of range", t.offset);
-        t.field = static_cast<std::uint32_t>(key >> 3);
-        if (t.field == 0) fail("invalid field number 0", t.offset);
-        const auto w = static_cast<unsigned>(key & 7u);
-        if (w > 5) fail("invalid wire type " + std::to_string(w), t.offset);
-        t.type = static_cast<wire_type>(w);
-        return t;
-    }
-    /// Reads the next key into `t`; false at the end of the range.
-    bool next(tag& t) {
-        if (at_end()) return false;
-        t = read_tag();
-        return true;
-    }
-
-    /// The payload of a length-delimited value as a reader at the same depth.
-    reader read_length_delimited() {
-        const std::size_t start = position();
-        const std::uint64_t len = read_varint();
-        if (len > size_ - pos_) {
-            fail("truncated length-delimited field (" + std::to_string(len) + " bytes declared, " +
-                     std::to_string(size_ - pos_) + " left)",
-                 start);
-        }
-        reader sub(data_ + pos_, static_cast<std::size_t>(len), source_, position(), depth_);
-        pos_ += static_cast<std::size_t>(len);
-        return sub;
-    }
-
-    // ---- checked field reads: each verifies the tag's wire type --------------------------------
-
-    /// Throws unless t has wire type w.
-    void expect(const tag& t, wire_type w) const {
-        if (t.type != w) {
-            fail("field " + std::to_string(t.field) + " has wire type " +
-                     std::to_string(static_cast<int>(t.type)) + ", expected " + std::to_string(static_cast<int>(w)),
-                 t.offset);
-        }
-    }
-    std::uint64_t read_uint64(const tag& t) {
-        expect(t, wire_type::varint);
-        return read_varint();
-    }
-    std::int64_t read_int64(const tag& t) { return static_cast<std::int64_t>(read_uint64(t)); }
-    /// int32 and enums: the low 32 bits of the varint (negative values come sign-extended).
-    std::int32_t read_int32(const tag& t) { return static_cast<std::int32_t>(read_uint64(t) & 0xffffffffu); }
-    bool read_bool(const tag& t) { return read_uint64(t) != 0; }
-    std::int64_t read_sint64(const tag& t) { return zigzag_decode64(read_uint64(t)); }
-    float read_float(const tag& t) {
-        expect(t, wire_type::fixed32);
-        return bit_cast<float>(read_fixed32());
-    }
-    double read_double(const tag& t) {
-        expect(t, wire_type::fixed64);
-        return bit_cast<double>(read_fixed64());
-    }
-    /// A string or bytes field, copied.
-    std::string read_string(const tag& t) {
-        expect(t, wire_type::length_delimited);
-        const reader s = read_length_delimited();
-        return std::string(reinterpret_cast<const char*>(s.data_), s.size_);
-    }
-    /// An embedded message: a reader one level deeper. ensures: throws beyond max_depth.
-    reader read_message(const tag& t) {
-        expect(t, wire_type::length_delimited);
-        if (depth_ + 1 > max_depth) fail("messages nested deeper than " + std::to_string(max_depth), t.offset);
-        reader sub = read_length_delimited();
-        ++sub.depth_;
-        return sub;
-    }
-
-    /// Appends a repeated varint field (int32/int64/uint64/bool/enum), packed or not.
-    template <class T>
-    void read_repeated_varint(const tag& t, std::vector<T>& out) {
-        static_assert(std::is_integral_v<T>, "varint elements are integers or bool");
-        if (t.type == wire_type::length_delimited) {
-            reader packed = read_length_delimited();
-            while (!packed.at_end()) out.push_back(from_varint<T>(packed.read_varint()));
-        } else {
-            out.push_back(from_varint<T>(read_uint64(t)));
-        }
-    }
-    /// Appends a repeated fixed-width field (float/fixed32/sfixed32 or double/fixed64/sfixed64), packed or not.
-    template <class T>
-    void read_repeated_fixed(const tag& t, std::vector<T>& out) {
-        static_assert(sizeof(T) == 4 || sizeof(T) == 8, "fixed elements are 4 or 8 bytes wide");
-        constexpr wire_type element = sizeof(T) == 4 ? wire_type::fixed32 : wire_type::fixed64;
-        if (t.type == wire_type::length_delimited) {
-            const std::size_t start = position();
-            reader packed = read_length_delimited();
-            if (packed.size_ % sizeof(T) != 0) {
-                fail("packed field " + std::to_string(t.field) + " has " + std::to_string(packed.size_) +
-                         " bytes, not a multiple of " + std::to_string(sizeof(T)),
-                     start);
-            }
-            out.reserve(out.size() + packed.size_ / sizeof(T));
-            while (!packed.at_end()) out.push_back(bit_cast<T>(packed.read_le(sizeof(T), "truncated packed value")));
-        } else {
-            expect(t, element);
-            out.push_back(bit_cast<T>(read_le(sizeof(T), "truncated fixed value")));
-        }
-    }
-
-    /// Skips the value of an unknown field of any wire type; groups are skipped up to the matching
-    /// end-group key. ensures: throws on a stray end-group key or an unterminated group.
-    void skip(const tag& t) {
-        switch (t.type) {
-            case wire_type::varint: read_varint(); break;
-            case wire_type::fixed64: read_fixed64(); break;
-            case wire_type::length_delimited: read_length_delimited(); break;
-            case wire_type::fixed32: read_fixed32(); break;
-            case wire_type::start_group: skip_group(t); break;
-            case wire_type::end_group:
-                fail("unexpected end-group key for field " + std::to_string(t.field), t.offset);
-        }
-    }
-
-private:
-    reader(const std::uint8_t* data, std::size_t size, std::string_view source, std::size_t base, int depth)
-        : data_(data), size_(size), base_(base), depth_(depth), source_(source) {}
-
-    template <class To, class From>
-    static To bit_cast(From v) {
-        static_assert(sizeof(To) <= sizeof(From), "bit_cast narrows only");
-        if constexpr (sizeof(To) == sizeof(From)) {
-            To r;
-            std::memcpy(&r, &v, sizeof r);
-            return r;
-        } else {  // the low bytes of a wider integer
-            return bit_cast<To>(static_cast<std::uint32_t>(v));
-        }
-    }
-    template <class T>
-    static T from_varint(std::uint64_t v) {
-        if constexpr (std::is_same_v<T, bool>) return v != 0;
-        else return static_cast<T>(v);  // modular: keeps the low bits, as protobuf does
-    }
-    /// n little-endian bytes (n <= 8), assembled portably.
-    std::uint64_t read_le(std::size_t n, const char* what) {
-        if (size_ - pos_ < n) fail(what, position());
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(data_[pos_ + i]) << (8 * i);
-        pos_ += n;
-        return v;
-    }
-    void skip_group(const tag& start) {
-        if (depth_ + 1 > max_depth) fail("groups nested deeper than " + std::to_string(max_depth), start.offset);
-        ++depth_;
-        tag t;
-        for (;;) {
-            if (!next(t)) fail("unterminated group for field " + std::to_string(start.field), start.offset);
-            if (t.type == wire_type::end_group) break;
-            skip(t);
-        }
-        if (t.field != start.field) fail("end-group key does not match field " + std::to_string(start.field), t.offset);
-        --depth_;
-    }
-
-    const std::uint8_t* data_;
-    std::size_t size_;
-    std::size_t pos_ = 0;
-    std::size_t base_;  // absolute offset of data_[0] in the source
-    int depth_;
-    std::string_view source_;
-};
-
-}  // namespace moir::protobuf
-
-#endif  // MOIR_FRONTENDS_COMMON_PROTOBUF_WIRE_HPP
 
 #include <cstddef>      // size_t
 #include <cstdint>      // int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -32604,7 +34847,7 @@ namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
 using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend,
-                                    kaldi::frontend, mxnet::frontend>;
+                                    kaldi::frontend, mxnet::frontend, caffe::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {

@@ -119,6 +119,9 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
     auto* c = app.add_subcommand(
         "convert", "Convert a model (" + registry.names() + ") to OpenVINO IR v11 (.xml + .bin)");
     c->add_option("--input_model,-m,-w", a.input_model, "The model file to convert (" + registry.names() + "; picked by --framework, else by content, else by extension)")->required();
+    c->add_option_function<std::string>(
+        "--input_proto,-d", [args](const std::string& v) { args->framework_options["input_proto"] = v; },
+        "Caffe: the deploy .prototxt of the --input_model .caffemodel (default: the model's name with .prototxt)");
     c->add_option("--framework,-f", a.framework, "The model's framework: " + registry.names() + " (default: recognised from the file)");
     c->add_option("--input_symbol", a.input_symbol,
                   "MXNet: the symbol file (<prefix>-symbol.json), when it is not beside the --input_model .params");

@@ -5,6 +5,7 @@
 // Add a frontend: a folder frontends/<name>/ with a struct that models the concept in
 // frontends/registry.hpp, its include below, and one entry in default_frontends.
 
+#include <moir/frontends/caffe/caffe.hpp>
 #include <moir/frontends/ir/ir.hpp>
 #include <moir/frontends/kaldi/kaldi.hpp>
 #include <moir/frontends/mxnet/mxnet.hpp>
@@ -17,7 +18,7 @@ namespace moir {
 
 /// Every frontend moir ships, in the order a file is offered to them.
 using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend,
-                                    kaldi::frontend, mxnet::frontend>;
+                                    kaldi::frontend, mxnet::frontend, caffe::frontend>;
 
 /// The registry of default_frontends, built once.
 inline const frontends::frontend_registry& default_registry() {

@@ -146,6 +146,11 @@
 #include <moir/ops/lstm_sequence_v0.hpp>
 #include <moir/ops/rnn_sequence.hpp>
 // group F includes end
+// object detection (SSD) -- group G
+#include <moir/ops/detection_output.hpp>
+#include <moir/ops/prior_box.hpp>
+#include <moir/ops/prior_box_clustered.hpp>
+// group G includes end
 
 namespace moir::opsets {
 
@@ -273,6 +278,11 @@ using all = type_list<
     , ops::lstm_sequence
     , ops::lstm_sequence_v0
     // group F ops end
+    // group G ops
+    , ops::prior_box
+    , ops::prior_box_clustered
+    , ops::detection_output
+    // group G ops end
     >;
 
 }  // namespace moir::opsets

@@ -48,5 +48,8 @@
 // group F kernels
 #include <moir/kernels/reference/recurrent.hpp>
 // group F kernels end
+// group G kernels
+#include <moir/kernels/reference/detection.hpp>
+// group G kernels end
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
