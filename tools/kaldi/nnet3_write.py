@@ -6,7 +6,8 @@
   nnet3_write.py testnet --output net.txt --form text|binary [--unknown]
       writes a small random network that uses every descriptor (Append, Offset, Sum, Round,
       ReplaceIndex, IfDefined) and the frame-wise components moir supports; --unknown adds two
-      component types moir does not know (for the error test).
+      component types moir does not know (for the error test); --compress (binary) stores three
+      weight matrices as Kaldi compressed matrices (CM, CM2, CM3).
 """
 import argparse
 import os
@@ -67,6 +68,40 @@ class Writer:
         else:
             self.raw("[\n" + "\n".join("  " + " ".join(fmt(x) for x in row) for row in m) + " ]\n")
 
+    def compressed(self, m, kind):
+        """Kaldi's CompressedMatrix: CM (one byte per value with per-column percentile headers),
+        CM2 (two bytes), CM3 (one byte), binary only: the token, min, range, rows, cols, data."""
+        m = np.asarray(m, dtype=np.float64)
+        r, c = m.shape
+        mn, mx = float(m.min()), float(m.max())
+        rg = max(mx - mn, 1e-6)
+        self.token(kind)
+        self.raw(struct.pack("<ffii", mn, rg, r, c))
+        if kind == "CM2":
+            q = np.clip(np.round((m - mn) / rg * 65535), 0, 65535).astype("<u2")
+            self.raw(q.tobytes())
+        elif kind == "CM3":
+            q = np.clip(np.round((m - mn) / rg * 255), 0, 255).astype(np.uint8)
+            self.raw(q.tobytes())
+        else:
+            def u16(v):
+                return int(np.clip(np.round((v - mn) / rg * 65535), 0, 65535))
+            heads, cols = [], []
+            for j in range(c):
+                col = m[:, j]
+                hq = [u16(np.percentile(col, p)) for p in (0, 25, 75, 100)]
+                hq = [hq[0], max(hq[1], hq[0] + 1), 0, 0]
+                hq[2] = max(u16(np.percentile(col, 75)), hq[1] + 1)
+                hq[3] = max(u16(np.percentile(col, 100)), hq[2] + 1)
+                hq = [min(h, 65535) for h in hq]
+                p0, p25, p75, p100 = [mn + rg / 65535.0 * h for h in hq]
+                q = np.where(col < p25, np.clip(np.floor((col - p0) / (p25 - p0) * 64 + 0.5), 0, 64),
+                             np.where(col < p75, np.clip(np.floor(64 + (col - p25) / (p75 - p25) * 128 + 0.5), 64, 192),
+                                      np.clip(np.floor(192 + (col - p75) / (p100 - p75) * 63 + 0.5), 192, 255)))
+                heads.append(struct.pack("<4H", *hq))
+                cols.append(q.astype(np.uint8).tobytes())
+            self.raw(b"".join(heads) + b"".join(cols))
+
     def vector(self, v):
         v = np.asarray(v, dtype=np.float32)
         if self.binary:
@@ -77,7 +112,9 @@ class Writer:
             self.raw("[ " + " ".join(fmt(x) for x in v) + " ]\n")
 
 
-def write_nnet3(path, lines, comps, binary):
+def write_nnet3(path, lines, comps, binary, compress=None):
+    """compress: {component name: "CM" | "CM2" | "CM3"} for its LinearParams (binary only)."""
+    compress = compress or {}
     w = Writer(binary)
     w.token("<Nnet3>")
     w.raw("\n" + "\n".join(lines) + "\n\n")
@@ -99,6 +136,8 @@ def write_nnet3(path, lines, comps, binary):
                 w.int32(v)
             elif isinstance(v, float):
                 w.float32(v)
+            elif np.ndim(v) == 2 and k == "LinearParams" and name in compress:
+                w.compressed(v, compress[name])
             elif np.ndim(v) == 2:
                 w.matrix(v)
             else:
@@ -186,12 +225,15 @@ def main():
     ap.add_argument("--output", required=True)
     ap.add_argument("--form", choices=["text", "binary"], default="text")
     ap.add_argument("--unknown", action="store_true")
+    ap.add_argument("--compress", action="store_true",
+                    help="binary: store a1, t1 and a2's LinearParams as compressed matrices CM, CM2, CM3")
     a = ap.parse_args()
     if a.mode == "convert":
         lines, comps = nnet3_ref.read_nnet3(a.model)
     else:
         lines, comps = test_net(a.unknown)
-    write_nnet3(a.output, lines, comps, a.form == "binary")
+    compress = {"a1": "CM", "t1": "CM2", "a2": "CM3"} if a.compress else None
+    write_nnet3(a.output, lines, comps, a.form == "binary", compress)
 
 
 if __name__ == "__main__":

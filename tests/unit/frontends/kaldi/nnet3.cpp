@@ -282,3 +282,24 @@ TEST_CASE("Kaldi nnet3: an acoustic model's transition model is skipped (final.m
     CHECK(moir::kaldi::frontend::recognizes("", std::string("\0B<Nnet> ", 9)));
     CHECK(!moir::kaldi::frontend::recognizes("", "<Nnet2> "));
 }
+
+TEST_CASE("Kaldi nnet3: compressed weight matrices (CM, CM2, CM3) decode as the NumPy reference decodes them") {
+    const std::string dir = scratch("kaldi_compressed");
+    const std::string net = dir + "/net.bin";
+    sh(python() + " " + tool("nnet3_write.py") + " testnet --form binary --compress --output " + q(net));
+    const moir::tensor x = random_frames(40, 8, 1), iv = random_frames(30, 4, 2);
+    moir::npy::save(dir + "/x.npy", x);
+    moir::npy::save(dir + "/iv.npy", iv);
+    sh(python() + " " + tool("nnet3_ref.py") + " --model " + q(net) + " --input input=" + q(dir + "/x.npy") + " --input ivector=" +
+       q(dir + "/iv.npy") + " --output_node output --output " + q(dir + "/ref.npy"));
+    const std::string bytes = moir::kaldi::read_file_bytes(net);
+    CHECK(bytes.find("CM ") != std::string::npos);
+    CHECK(bytes.find("CM2 ") != std::string::npos);
+    CHECK(bytes.find("CM3 ") != std::string::npos);
+    moir::kaldi::load_options o;
+    o.input_shapes["input"] = moir::partial_shape({40, 8});
+    o.input_shapes["ivector"] = moir::partial_shape({30, 4});
+    const moir::model m = moir::kaldi::load(net, o);
+    const auto y = moir::reference_executor<>(m).run({x, iv});
+    check_close(output(m, y, "output"), moir::npy::load(dir + "/ref.npy"), "compressed matrices");
+}
