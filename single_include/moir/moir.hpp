@@ -25645,12 +25645,669 @@ using converter = op_table::converter;
 }  // namespace moir::tensorflow
 
 #endif  // MOIR_FRONTENDS_TENSORFLOW_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
+
+// A GraphDef in protobuf text format (.pbtxt, as tf.io.write_graph(as_text=True) writes it), read
+// with moir's schema-less text-format parser (frontends/common/prototext.hpp) into the same
+// graph_def the binary reader fills. Field names: tensorflow/core/framework/{graph,node_def,
+// attr_value,tensor,tensor_shape}.proto.
+
+#ifndef MOIR_FRONTENDS_COMMON_PROTOTEXT_HPP
+#define MOIR_FRONTENDS_COMMON_PROTOTEXT_HPP
+
+// moir::prototext: a reader for the protobuf TEXT format (Caffe's .prototxt, TensorFlow's .pbtxt),
+// with no schema. It builds a generic tree: a message is an ordered list of fields; a field has a
+// name and either a scalar (an identifier such as an enum value or `true`, a number, a string) or a
+// nested message. Repeated fields are fields that occur several times (or the list form
+// `name: [1, 2, 3]`, which yields one field per element). The schema's meaning (which field is an
+// int, which an enum) is the caller's: typed reads (as_int, as_float, as_bool, as_string) check
+// the token and name the field's line and column when it does not fit.
+//
+// Grammar accepted (protobuf's text format):
+//   message := { field [";" | ","] }
+//   field   := name ":" scalar | name ":" "[" [ scalar { "," scalar } ] "]"
+//            | name [":"] ("{" message "}" | "<" message ">") | name [":"] "[" [ msg { "," msg } ] "]"
+//   name    := identifier | "[" dotted.identifier [ "/" path ] "]"          (extensions, Any)
+//   scalar  := ["-"] number | identifier | string { string }                 (adjacent strings join)
+//   string  := '"' ... '"' | "'" ... "'" with C escapes (\n \t \\ \" \' \ooo \xhh \uhhhh \Uhhhhhhhh)
+//   comment := "#" to the end of the line
+// Errors throw moir::parse_error("<source>:<line>:<column>: <what>"), lines and columns from 1.
+
+
+#include <cerrno>       // errno, ERANGE
+#include <cmath>        // HUGE_VAL, isinf
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t, uint64_t, uint32_t
+#include <cstdlib>      // strtod
+#include <fstream>      // ifstream
+#include <iterator>     // istreambuf_iterator
+#include <limits>       // numeric_limits
+#include <memory>       // shared_ptr, make_shared
+#include <optional>     // optional
+#include <sstream>      // ostringstream
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::prototext {
+
+/// What a field holds.
+enum class value_kind {
+    identifier,  ///< a bare word: an enum value, true/false, inf, nan
+    number,      ///< a numeric literal as written (sign included): 3, -0x1F, 1.5e-3, 2.0f
+    string,      ///< a quoted string, escapes decoded (bytes)
+    message      ///< a nested message
+};
+
+struct message;
+
+/// One field occurrence. invariant: kind == message iff msg is set; line and column (from 1) locate
+/// the field's name in the source.
+struct field {
+    std::string name;
+    value_kind kind = value_kind::identifier;
+    std::string text;  ///< the scalar as written (numbers, identifiers) or decoded (strings)
+    std::shared_ptr<const message> msg;
+    std::size_t line = 0, column = 0;
+    std::string_view source;  ///< the document's name (for errors); outlived by the document
+
+    /// "<source>:<line>:<column>"
+    std::string where() const { return std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column); }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw parse_error(where() + ": field '" + name + "' " + what);
+    }
+
+    /// A signed integer (decimal, 0x hex, 0 octal; an optional '-'). ensures: throws unless the
+    /// token is an integer that fits in 64 bits.
+    std::int64_t as_int() const {
+        if (kind == value_kind::message) fail("is a message, not a number");
+        if (kind != value_kind::number) fail("is not a number (" + text + ")");
+        const bool neg = !text.empty() && text[0] == '-';
+        const std::uint64_t mag = parse_unsigned(neg ? text.substr(1) : text);
+        const auto lim = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        if (neg) {
+            if (mag > lim + 1) fail("is out of the range of a 64-bit integer (" + text + ")");
+            return mag == lim + 1 ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(mag);
+        }
+        if (mag > lim) fail("is out of the range of a 64-bit integer (" + text + ")");
+        return static_cast<std::int64_t>(mag);
+    }
+    /// A floating-point value: any number (an 'f' suffix allowed) or inf / infinity / nan
+    /// (either case, with '-'). ensures: throws for anything else.
+    double as_float() const {
+        if (kind == value_kind::message) fail("is a message, not a number");
+        std::string t = text;
+        bool neg = false;
+        if (!t.empty() && t[0] == '-') neg = true, t = t.substr(1);
+        std::string lower;
+        for (char c : t) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (kind == value_kind::identifier || (kind == value_kind::number && !lower.empty() && lower[0] >= 'a')) {
+            if (lower == "inf" || lower == "infinity") return neg ? -HUGE_VAL : HUGE_VAL;
+            if (lower == "nan") return std::numeric_limits<double>::quiet_NaN();
+            fail("is not a number (" + text + ")");
+        }
+        if (kind != value_kind::number) fail("is not a number (" + text + ")");
+        if (!lower.empty() && (lower.back() == 'f') && lower.find('x') == std::string::npos) lower.pop_back();
+        if (lower.size() > 1 && lower[0] == '0' && (lower[1] == 'x')) return (neg ? -1.0 : 1.0) * static_cast<double>(as_int_abs());
+        errno = 0;
+        char* end = nullptr;
+        const double v = std::strtod(lower.c_str(), &end);
+        if (end != lower.c_str() + lower.size() || lower.empty()) fail("is not a number (" + text + ")");
+        return neg ? -v : v;
+    }
+    /// true / false / True / False / t / f / 1 / 0.
+    bool as_bool() const {
+        if (kind == value_kind::message || kind == value_kind::string) fail("is not a boolean (" + text + ")");
+        if (text == "true" || text == "True" || text == "t" || text == "1") return true;
+        if (text == "false" || text == "False" || text == "f" || text == "0") return false;
+        fail("is not a boolean (" + text + ")");
+    }
+    /// A string field's bytes. ensures: throws for an unquoted token.
+    const std::string& as_string() const {
+        if (kind != value_kind::string) fail("is not a string (" + text + ")");
+        return text;
+    }
+    /// An enum value: an identifier (or a number, as text allows). ensures: throws otherwise.
+    const std::string& as_enum() const {
+        if (kind != value_kind::identifier && kind != value_kind::number) fail("is not an enum value");
+        return text;
+    }
+    /// The nested message. ensures: throws for a scalar.
+    const message& as_message() const {
+        if (kind != value_kind::message) fail("is not a message");
+        return *msg;
+    }
+
+private:
+    std::uint64_t as_int_abs() const { return parse_unsigned(text[0] == '-' ? text.substr(1) : text); }
+    std::uint64_t parse_unsigned(const std::string& t) const {
+        if (t.empty()) fail("is not an integer (" + text + ")");
+        unsigned base = 10;
+        std::size_t i = 0;
+        if (t.size() > 1 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) base = 16, i = 2;
+        else if (t.size() > 1 && t[0] == '0') base = 8, i = 1;
+        if (i == t.size()) fail("is not an integer (" + text + ")");
+        std::uint64_t v = 0;
+        for (; i < t.size(); ++i) {
+            const char c = t[i];
+            unsigned d = 99;
+            if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+            if (d >= base) fail("is not an integer (" + text + ")");
+            if (v > (std::numeric_limits<std::uint64_t>::max() - d) / base)
+                fail("is out of the range of a 64-bit integer (" + text + ")");
+            v = v * base + d;
+        }
+        return v;
+    }
+};
+
+/// A message: its fields in source order.
+struct message {
+    std::vector<field> fields;
+
+    /// Every occurrence of `name`, in order (a repeated field's elements).
+    std::vector<const field*> all(std::string_view name) const {
+        std::vector<const field*> r;
+        for (const auto& f : fields)
+            if (f.name == name) r.push_back(&f);
+        return r;
+    }
+    /// The last occurrence of `name` (a singular field set twice keeps the last, as protobuf does),
+    /// or nullptr.
+    const field* find(std::string_view name) const {
+        const field* r = nullptr;
+        for (const auto& f : fields)
+            if (f.name == name) r = &f;
+        return r;
+    }
+    bool has(std::string_view name) const { return find(name) != nullptr; }
+    std::size_t count(std::string_view name) const { return all(name).size(); }
+
+    /// Typed singular reads with a default for an absent field.
+    std::int64_t get_int(std::string_view name, std::int64_t def) const {
+        const field* f = find(name);
+        return f ? f->as_int() : def;
+    }
+    double get_float(std::string_view name, double def) const {
+        const field* f = find(name);
+        return f ? f->as_float() : def;
+    }
+    bool get_bool(std::string_view name, bool def) const {
+        const field* f = find(name);
+        return f ? f->as_bool() : def;
+    }
+    std::string get_string(std::string_view name, std::string def = {}) const {
+        const field* f = find(name);
+        return f ? f->as_string() : def;
+    }
+    std::string get_enum(std::string_view name, std::string def) const {
+        const field* f = find(name);
+        return f ? f->as_enum() : def;
+    }
+    /// The nested message `name`, or an empty one when absent.
+    const message& get_message(std::string_view name) const {
+        static const message empty;
+        const field* f = find(name);
+        return f ? f->as_message() : empty;
+    }
+    /// A repeated numeric field's values.
+    std::vector<std::int64_t> get_ints(std::string_view name) const {
+        std::vector<std::int64_t> r;
+        for (const field* f : all(name)) r.push_back(f->as_int());
+        return r;
+    }
+    std::vector<double> get_floats(std::string_view name) const {
+        std::vector<double> r;
+        for (const field* f : all(name)) r.push_back(f->as_float());
+        return r;
+    }
+    std::vector<std::string> get_strings(std::string_view name) const {
+        std::vector<std::string> r;
+        for (const field* f : all(name)) r.push_back(f->as_string());
+        return r;
+    }
+};
+
+/// A parsed document: the top-level message and the source name its fields refer to.
+/// invariant: fields' `source` views point into *name (kept alive by the shared pointer).
+struct document {
+    std::shared_ptr<const std::string> name;
+    std::shared_ptr<const message> root;
+    const message& operator*() const { return *root; }
+    const message* operator->() const { return root.get(); }
+};
+
+/// The deepest nesting of messages the parser accepts.
+inline constexpr int max_depth = 100;
+
+namespace detail {
+
+class parser {
+public:
+    parser(std::string_view text, std::string_view source) : s_(text), source_(source) {}
+
+    message parse_top() {
+        message m = parse_fields('\0', 0);
+        skip_space();
+        if (pos_ < s_.size()) fail("unexpected '" + std::string(1, s_[pos_]) + "'");
+        return m;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const { fail_at(line_, col_, what); }
+    [[noreturn]] void fail_at(std::size_t line, std::size_t col, const std::string& what) const {
+        throw parse_error(std::string(source_) + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what);
+    }
+    bool eof() const { return pos_ >= s_.size(); }
+    char peek() const { return eof() ? '\0' : s_[pos_]; }
+    void advance() {
+        if (s_[pos_] == '\n') ++line_, col_ = 1;
+        else ++col_;
+        ++pos_;
+    }
+    void skip_space() {
+        while (!eof()) {
+            const char c = s_[pos_];
+            if (c == '#') {
+                while (!eof() && s_[pos_] != '\n') advance();
+            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+                advance();
+            } else {
+                break;
+            }
+        }
+    }
+    static bool ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+    static bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+    std::string describe() const {
+        if (eof()) return "the end of the input";
+        const char c = peek();
+        if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) {
+            std::ostringstream o;
+            o << "byte 0x" << std::hex << static_cast<unsigned>(static_cast<unsigned char>(c));
+            return o.str();
+        }
+        return "'" + std::string(1, c) + "'";
+    }
+    std::string identifier() {
+        std::string r;
+        while (!eof() && ident_char(peek())) r += peek(), advance();
+        return r;
+    }
+    void expect(char c) {
+        skip_space();
+        if (peek() != c) fail("expected '" + std::string(1, c) + "', found " + describe());
+        advance();
+    }
+
+    // fields until `close` ('}' or '>'; '\0' = the end of the input)
+    message parse_fields(char close, int depth) {
+        if (depth > max_depth) fail("messages nested deeper than " + std::to_string(max_depth));
+        message m;
+        for (;;) {
+            skip_space();
+            if (eof()) {
+                if (close != '\0') fail("expected '" + std::string(1, close) + "' to close the message, found the end of the input");
+                return m;
+            }
+            if (peek() == close) {
+                advance();
+                return m;
+            }
+            if (peek() == '}' || peek() == '>') {
+                if (close == '\0') fail("unexpected " + describe());
+                fail("expected '" + std::string(1, close) + "' to close the message, found " + describe());
+            }
+            parse_field(m, depth);
+            skip_space();
+            if (peek() == ';' || peek() == ',') advance();
+        }
+    }
+
+    void parse_field(message& m, int depth) {
+        const std::size_t line = line_, col = col_;
+        std::string name;
+        if (peek() == '[') {  // extension or Any type URL
+            advance();
+            skip_space();
+            while (!eof() && peek() != ']') {
+                const char c = peek();
+                if (!(ident_char(c) || c == '.' || c == '/')) fail("unexpected " + describe() + " in an extension name");
+                name += c;
+                advance();
+            }
+            if (eof()) fail("expected ']' to close the extension name, found the end of the input");
+            advance();
+            name = "[" + name + "]";
+        } else if (ident_start(peek())) {
+            name = identifier();
+        } else {
+            fail("expected a field name, found " + describe());
+        }
+        skip_space();
+        const bool colon = peek() == ':';
+        if (colon) advance(), skip_space();
+        field f;
+        f.name = name;
+        f.line = line;
+        f.column = col;
+        f.source = source_;
+        if (peek() == '{' || peek() == '<') {
+            const char close = peek() == '{' ? '}' : '>';
+            advance();
+            f.kind = value_kind::message;
+            f.msg = std::make_shared<const message>(parse_fields(close, depth + 1));
+            m.fields.push_back(std::move(f));
+            return;
+        }
+        if (peek() == '[') {  // list form: one field per element
+            advance();
+            skip_space();
+            if (peek() == ']') {
+                advance();
+                return;
+            }
+            for (;;) {
+                skip_space();
+                field e = f;
+                if (peek() == '{' || peek() == '<') {
+                    const char close = peek() == '{' ? '}' : '>';
+                    advance();
+                    e.kind = value_kind::message;
+                    e.msg = std::make_shared<const message>(parse_fields(close, depth + 1));
+                } else {
+                    if (!colon) fail("expected ':' after field '" + name + "'");
+                    parse_scalar(e);
+                }
+                m.fields.push_back(std::move(e));
+                skip_space();
+                if (peek() == ',') {
+                    advance();
+                    continue;
+                }
+                if (peek() == ']') {
+                    advance();
+                    return;
+                }
+                fail("expected ',' or ']' in the list of field '" + name + "', found " + describe());
+            }
+        }
+        if (!colon) fail("expected ':' or '{' after field '" + name + "', found " + describe());
+        parse_scalar(f);
+        m.fields.push_back(std::move(f));
+    }
+
+    void parse_scalar(field& f) {
+        skip_space();
+        const char c = peek();
+        if (c == '"' || c == '\'') {
+            f.kind = value_kind::string;
+            f.text = quoted();
+            for (;;) {  // adjacent strings concatenate
+                skip_space();
+                if (peek() != '"' && peek() != '\'') break;
+                f.text += quoted();
+            }
+            return;
+        }
+        std::string t;
+        if (c == '-') {
+            t = "-";
+            advance();
+            skip_space();
+        }
+        const char d = peek();
+        if ((d >= '0' && d <= '9') || d == '.') {
+            f.kind = value_kind::number;
+            while (!eof()) {
+                const char x = peek();
+                const bool exp_sign = (x == '-' || x == '+') && !t.empty() && (t.back() == 'e' || t.back() == 'E') &&
+                                      t.find('x') == std::string::npos && t.find('X') == std::string::npos;
+                if (!(ident_char(x) || x == '.' || exp_sign)) break;
+                t += x;
+                advance();
+            }
+            f.text = t;
+            return;
+        }
+        if (ident_start(d)) {
+            const std::string id = identifier();
+            f.kind = t.empty() ? value_kind::identifier : value_kind::number;  // -inf, -nan
+            f.text = t + id;
+            return;
+        }
+        fail("expected a value for field '" + f.name + "', found " + describe());
+    }
+
+    static void append_utf8(std::string& out, std::uint32_t cp) {
+        if (cp < 0x80) {
+            out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+    static int hex_digit(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+
+    std::string quoted() {
+        const std::size_t line = line_, col = col_;
+        const char q = peek();
+        advance();
+        std::string out;
+        for (;;) {
+            if (eof() || peek() == '\n') fail_at(line, col, "unterminated string");
+            const char c = peek();
+            if (c == q) {
+                advance();
+                return out;
+            }
+            if (c != '\\') {
+                out += c;
+                advance();
+                continue;
+            }
+            const std::size_t eline = line_, ecol = col_;
+            advance();
+            if (eof()) fail_at(line, col, "unterminated string");
+            const char e = peek();
+            advance();
+            switch (e) {
+                case 'n': out += '\n'; break;
+                case 't': out += '\t'; break;
+                case 'r': out += '\r'; break;
+                case 'a': out += '\a'; break;
+                case 'b': out += '\b'; break;
+                case 'f': out += '\f'; break;
+                case 'v': out += '\v'; break;
+                case '\\': out += '\\'; break;
+                case '\'': out += '\''; break;
+                case '"': out += '"'; break;
+                case '?': out += '?'; break;
+                case 'x': case 'X': {
+                    unsigned v = 0;
+                    int n = 0;
+                    while (n < 2 && !eof() && hex_digit(peek()) >= 0) v = v * 16 + static_cast<unsigned>(hex_digit(peek())), advance(), ++n;
+                    if (n == 0) fail_at(eline, ecol, "\\x escape without hex digits");
+                    out += static_cast<char>(v);
+                    break;
+                }
+                case 'u': case 'U': {
+                    const int want = e == 'u' ? 4 : 8;
+                    std::uint32_t v = 0;
+                    for (int n = 0; n < want; ++n) {
+                        if (eof() || hex_digit(peek()) < 0)
+                            fail_at(eline, ecol, std::string("\\") + e + " escape needs " + std::to_string(want) + " hex digits");
+                        v = v * 16 + static_cast<std::uint32_t>(hex_digit(peek()));
+                        advance();
+                    }
+                    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) fail_at(eline, ecol, "invalid Unicode code point in escape");
+                    append_utf8(out, v);
+                    break;
+                }
+                default:
+                    if (e >= '0' && e <= '7') {
+                        unsigned v = static_cast<unsigned>(e - '0');
+                        for (int n = 1; n < 3 && !eof() && peek() >= '0' && peek() <= '7'; ++n)
+                            v = v * 8 + static_cast<unsigned>(peek() - '0'), advance();
+                        if (v > 255) fail_at(eline, ecol, "octal escape out of range");
+                        out += static_cast<char>(v);
+                    } else {
+                        fail_at(eline, ecol, std::string("unknown escape '\\") + e + "'");
+                    }
+            }
+        }
+    }
+
+    std::string_view s_;
+    std::string_view source_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1, col_ = 1;
+};
+
+}  // namespace detail
+
+/// Parses `text`; `source` names it in errors and in the fields' where().
+/// ensures: the document's top-level message; throws moir::parse_error "<source>:<line>:<col>: ..."
+inline document parse(std::string_view text, std::string source) {
+    document d;
+    auto name = std::make_shared<const std::string>(std::move(source));
+    detail::parser p(text, *name);
+    d.root = std::make_shared<const message>(p.parse_top());
+    d.name = std::move(name);
+    return d;
+}
+
+/// Reads and parses the text file at `path`. ensures: throws moir::error when it cannot be read.
+inline document parse_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, path + ": cannot open the file");
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    MOIR_CHECK(!f.bad(), error, path + ": read error");
+    return parse(text, path);
+}
+
+}  // namespace moir::prototext
+
+#endif  // MOIR_FRONTENDS_COMMON_PROTOTEXT_HPP
+
+#include <cstdint>  // int64_t, int32_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+inline data_type text_type(const prototext::field& f) {
+    const std::string& v = f.as_enum();
+    if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) return static_cast<data_type>(std::stoi(v));
+    const data_type t = data_type_from_name(v);
+    if (t == data_type::invalid && v != "DT_INVALID") f.fail("is not a TensorFlow data type ('" + v + "')");
+    return t;
+}
+inline tensor_shape text_shape(const prototext::message& m) {
+    tensor_shape s;
+    for (const auto* d : m.all("dim")) s.dims.push_back(d->as_message().get_int("size", 0));
+    s.unknown_rank = m.get_bool("unknown_rank", false);
+    return s;
+}
+inline tensor_value text_tensor(const prototext::message& m) {
+    tensor_value v;
+    if (const auto* f = m.find("dtype")) v.dtype = text_type(*f);
+    v.shape = text_shape(m.get_message("tensor_shape"));
+    v.content = m.get_string("tensor_content");
+    for (const auto* f : m.all("float_val")) v.float_val.push_back(static_cast<float>(f->as_float()));
+    for (const auto* f : m.all("double_val")) v.double_val.push_back(f->as_float());
+    for (const auto* f : m.all("int_val")) v.int_val.push_back(static_cast<std::int32_t>(f->as_int()));
+    for (const auto* f : m.all("half_val")) v.int_val.push_back(static_cast<std::int32_t>(f->as_int())), v.has_half_val = true;
+    for (const auto* f : m.all("int64_val")) v.int64_val.push_back(f->as_int());
+    for (const auto* f : m.all("bool_val")) v.bool_val.push_back(f->as_bool());
+    for (const auto* f : m.all("string_val")) v.string_val.push_back(f->as_string());
+    return v;
+}
+inline attr_value text_attr(const prototext::message& m) {
+    attr_value a;
+    for (const auto& f : m.fields) {
+        if (f.name == "s") a.k = attr_value::kind::s, a.s = f.as_string();
+        else if (f.name == "i") a.k = attr_value::kind::i, a.i = f.as_int();
+        else if (f.name == "f") a.k = attr_value::kind::f, a.f = static_cast<float>(f.as_float());
+        else if (f.name == "b") a.k = attr_value::kind::b, a.b = f.as_bool();
+        else if (f.name == "type") a.k = attr_value::kind::type, a.type = text_type(f);
+        else if (f.name == "shape") a.k = attr_value::kind::shape, a.shape = text_shape(f.as_message());
+        else if (f.name == "tensor") a.k = attr_value::kind::tensor, a.tensor = text_tensor(f.as_message());
+        else if (f.name == "placeholder") a.k = attr_value::kind::placeholder, a.s = f.as_string();
+        else if (f.name == "func") a.k = attr_value::kind::func, a.s = f.as_message().get_string("name");
+        else if (f.name == "list") {
+            a.k = attr_value::kind::list;
+            const prototext::message& l = f.as_message();
+            for (const auto* x : l.all("s")) a.list.s.push_back(x->as_string());
+            for (const auto* x : l.all("i")) a.list.i.push_back(x->as_int());
+            for (const auto* x : l.all("f")) a.list.f.push_back(static_cast<float>(x->as_float()));
+            for (const auto* x : l.all("b")) a.list.b.push_back(x->as_bool());
+            for (const auto* x : l.all("type")) a.list.type.push_back(text_type(*x));
+            for (const auto* x : l.all("shape")) a.list.shape.push_back(text_shape(x->as_message()));
+            for (const auto* x : l.all("tensor")) a.list.tensor.push_back(text_tensor(x->as_message()));
+        }
+    }
+    return a;
+}
+}  // namespace detail
+
+/// Decodes a text GraphDef. `source` names it in errors.
+/// ensures: moir::parse_error "<source>:<line>:<col>: ..." on malformed text or misplaced values.
+inline graph_def parse_graph_def_text(std::string_view text, const std::string& source) {
+    const prototext::document doc = prototext::parse(text, source);
+    graph_def g;
+    for (const auto* nf : doc->all("node")) {
+        const prototext::message& m = nf->as_message();
+        node_def n;
+        n.name = m.get_string("name");
+        n.op = m.get_string("op");
+        n.device = m.get_string("device");
+        n.input = m.get_strings("input");
+        for (const auto* af : m.all("attr")) {
+            const prototext::message& e = af->as_message();
+            n.attr[e.get_string("key")] = detail::text_attr(e.get_message("value"));
+        }
+        MOIR_CHECK(!n.name.empty() && !n.op.empty(), parse_error,
+                   nf->where() + ": not a GraphDef node (no name or op)");
+        g.node.push_back(std::move(n));
+    }
+    g.producer = static_cast<std::int32_t>(doc->get_message("versions").get_int("producer", 0));
+    g.library_functions = doc->get_message("library").count("function");
+    for (const auto& f : doc->fields)
+        MOIR_CHECK(f.name == "node" || f.name == "versions" || f.name == "library" || f.name == "version", parse_error,
+                   f.where() + ": field '" + f.name + "' is not part of a GraphDef");
+    MOIR_CHECK(!g.node.empty(), parse_error, source + ": the text GraphDef has no nodes");
+    return g;
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
 #ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_ELEMENTWISE_HPP
 #define MOIR_FRONTENDS_TENSORFLOW_OPS_ELEMENTWISE_HPP
 
 // TF's element-wise ops: arithmetic and comparisons (numpy broadcasting, as moir's), activations
 // (Relu, Relu6, Elu, Selu, LeakyRelu, Prelu, Sigmoid, Tanh, Softplus, ...), math functions, AddN,
-// Cast, Select. Layout-free: they work on NHWC as on any layout.
+// Cast, Select, Atan2 (decomposed). Layout-free: they work on NHWC as on any layout.
 
 
 #include <string>  // string
@@ -25684,6 +26341,28 @@ inline void register_elementwise(op_table& t) {
     t.add("Pow", binary<ops::power>());
     t.add("FloorMod", binary<ops::floor_mod>());
     t.add("Equal", binary<ops::equal>());
+    // atan2(y, x) = atan(y / x), + pi where x < 0 <= y, - pi where x < 0 and y < 0, sign(y) pi/2
+    // where x == 0 (IR has no Atan2; the Model Optimizer decomposes it the same way)
+    t.add("Atan2", [](context& c) {
+        const output_ref y = c.input(0), x = c.input(1);
+        MOIR_CHECK(c.input_port(0).type == element_type::f32 && c.input_port(1).type == element_type::f32, error,
+                   "Atan2 is converted for float32 inputs only");
+        const auto scalar = [&](float v, const char* suffix) {
+            return c.constant(moir::tensor::from_vector<float>({v}, shape{}), suffix);
+        };
+        const float pi = 3.14159265358979323846f;
+        const output_ref zero = scalar(0.0f, "/zero");
+        const output_ref base = c.add<ops::atan>({}, {c.add<ops::divide>({}, {y, x}, "/div")}, "/atan");
+        const output_ref y_nonneg = c.add<ops::greater_equal>({}, {y, zero}, "/y_nonneg");
+        const output_ref shift = c.add<ops::select>({}, {y_nonneg, scalar(pi, "/pi"), scalar(-pi, "/minus_pi")}, "/shift");
+        const output_ref x_neg = c.add<ops::less>({}, {x, zero}, "/x_neg");
+        const output_ref shifted = c.add<ops::add>({}, {base, c.add<ops::select>({}, {x_neg, shift, zero}, "/x_neg_shift")},
+                                                   "/shifted");
+        const output_ref on_axis = c.add<ops::multiply>({}, {c.add<ops::sign>({}, {y}, "/y_sign"), scalar(pi / 2, "/half_pi")},
+                                                        "/on_axis");
+        const output_ref x_zero = c.add<ops::equal>({}, {x, zero}, "/x_zero");
+        c.set_output(0, c.add<ops::select>({}, {x_zero, on_axis, shifted}));
+    });
     t.add("Greater", binary<ops::greater>());
     t.add("GreaterEqual", binary<ops::greater_equal>());
     t.add("Less", binary<ops::less>());
@@ -26155,10 +26834,12 @@ inline void register_reduce(op_table& t) {
 // TF's data-movement and shape ops: Const, Identity (and the other pass-through ops), Reshape,
 // Squeeze, ExpandDims, ConcatV2, Pack, Unpack, Transpose, StridedSlice (every mask), Slice,
 // Pad / PadV2 / MirrorPad, Tile, GatherV2, Shape, Fill, BroadcastTo, ZerosLike, Range, Split,
-// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor.
+// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs).
 
 
+#include <algorithm>  // max
 #include <cstdint>  // int64_t
+#include <cstring>    // memcpy
 #include <limits>   // numeric_limits
 #include <string>   // string
 #include <vector>   // vector
@@ -26327,6 +27008,46 @@ inline void register_tensor(op_table& t) {
         for (std::size_t i = 0; i < c.input_count(); ++i) c.set_output(i, c.input(i));
     });
     t.add("NoOp", [](context&) {});
+    // SparseToDense(indices [N, R] / [N] / scalar, output_shape [R], values [N] / scalar, default):
+    // computed here when every input is a constant (nanodet's are)
+    t.add("SparseToDense", [](context& c) {
+        const moir::tensor idx = c.require_const(0, "sparse indices");
+        const auto out_shape = c.require_const(1, "output shape").template to_vector<std::int64_t>();
+        const moir::tensor vals = c.require_const(2, "sparse values");
+        const moir::tensor def = c.require_const(3, "default value");
+        MOIR_CHECK(def.numel() == 1 && def.type() == vals.type(), error,
+                   "the default value must be one value of the values' type");
+        shape dims;
+        for (auto d : out_shape) {
+            MOIR_CHECK(d >= 0, error, "the output shape has a negative dim");
+            dims.push_back(d);
+        }
+        const std::size_t rank = dims.size();
+        const std::size_t n = idx.dims().empty() ? 1 : static_cast<std::size_t>(idx.dims()[0]);
+        const std::size_t per = idx.dims().size() == 2 ? static_cast<std::size_t>(idx.dims()[1]) : 1;
+        MOIR_CHECK(idx.dims().size() <= 2 && per == std::max<std::size_t>(rank, 1) && (rank >= 1 || n <= 1), error,
+                   "indices of shape [" + to_string(idx.dims()) + "] do not fit an output of rank " + std::to_string(rank));
+        MOIR_CHECK(vals.numel() == 1 || vals.numel() == n, error,
+                   std::to_string(vals.numel()) + " values for " + std::to_string(n) + " indices");
+        const auto index = idx.template to_vector<std::int64_t>();
+        moir::tensor out(vals.type(), dims);
+        const std::size_t es = size_of(vals.type());
+        auto* o = static_cast<unsigned char*>(out.raw());
+        const auto* v = static_cast<const unsigned char*>(vals.raw());
+        for (std::size_t i = 0; i < out.numel(); ++i) std::memcpy(o + i * es, def.raw(), es);
+        for (std::size_t k = 0; k < n; ++k) {
+            std::size_t flat = 0;
+            for (std::size_t r = 0; r < rank; ++r) {
+                const std::int64_t at = index[k * per + r];
+                MOIR_CHECK(at >= 0 && at < dims[r], error,
+                           "index " + std::to_string(at) + " of dim " + std::to_string(r) + " is outside [0, " +
+                               std::to_string(dims[r]) + ")");
+                flat = flat * static_cast<std::size_t>(dims[r]) + static_cast<std::size_t>(at);
+            }
+            std::memcpy(o + flat * es, v + (vals.numel() == 1 ? 0 : k) * es, es);
+        }
+        c.set_output(0, c.constant(std::move(out), ""));
+    });
     t.add("Reshape", [](context& c) { c.set_output(0, c.add<ops::reshape>({false}, {c.input(0), c.input(1)})); });
     t.add("Squeeze", [](context& c) {
         const auto dims = c.attr<std::vector<std::int64_t>>("squeeze_dims", {});
@@ -27522,16 +28243,50 @@ inline model load_tfjs(const std::string& path, const load_options& opt = {}) {
     return convert(tm.graph, path, tm.signature_outputs, opt);
 }
 
-/// Reads a frozen binary GraphDef.
+/// Whether a file's first bytes look like a GraphDef in text format: "node {" (or "node:", "versions",
+/// "library") after blanks and # comments.
+inline bool looks_like_text_graph(std::string_view head) {
+    std::size_t i = 0;
+    for (;;) {
+        while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r')) ++i;
+        if (i < head.size() && head[i] == '#') {
+            while (i < head.size() && head[i] != '\n') ++i;
+            continue;
+        }
+        break;
+    }
+    const std::string_view rest = head.substr(i);
+    for (std::string_view word : {"node", "versions", "library"})
+        if (rest.substr(0, word.size()) == word && rest.size() > word.size() &&
+            (rest[word.size()] == ' ' || rest[word.size()] == '{' || rest[word.size()] == ':' || rest[word.size()] == '\n'))
+            return true;
+    return false;
+}
+
+/// Reads a GraphDef file, binary or text (--input_model_is_text, a .pbtxt, or text content).
+inline graph_def read_graph_def(const std::string& path, const load_options& opt = {}) {
+    const std::string flag = opt.option("input_model_is_text");
+    bool text = flag == "True" || flag == "true" || flag == "1";
+    if (!text) {
+        const auto ext = path.size() >= 6 ? path.substr(path.size() - 6) : std::string();
+        text = ext == ".pbtxt" || looks_like_text_graph(frontends::file_head(path, 256));
+    }
+    if (!text) return load_graph_def_file(path);
+    const std::string bytes = detail::read_whole_file(path, "text GraphDef");
+    MOIR_CHECK(!bytes.empty(), parse_error, path + ": the file is empty");
+    return parse_graph_def_text(bytes, path);
+}
+
+/// Reads a frozen GraphDef, binary (.pb) or text (.pbtxt).
 inline model load_frozen(const std::string& path, const load_options& opt = {}) {
-    return convert(load_graph_def_file(path), path, {}, opt);
+    return convert(read_graph_def(path, opt), path, {}, opt);
 }
 
 /// Reads a GraphDef with variables (--input_model graph.pb --input_checkpoint prefix): frozen
 /// with the checkpoint's values, outputs every node nothing reads (training-only ops aside).
 inline model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
                                   const load_options& opt = {}) {
-    const graph_def g = load_graph_def_file(path);
+    const graph_def g = read_graph_def(path, opt);
     const tensor_bundle ckpt(checkpoint_prefix);
     return convert(freeze(g, default_outputs(g), &ckpt, path), path, {}, opt);
 }
@@ -27657,7 +28412,8 @@ inline bool looks_like_tfjs(std::string_view head) {
            head.find("\"format\"") != std::string_view::npos;
 }
 
-/// Reads a TF.js model.json or a frozen .pb (chosen by content, then by extension).
+/// Reads a TF.js model.json, a frozen .pb or .pbtxt, a SavedModel folder or a .meta with its
+/// checkpoint next to it (chosen by content, then by extension).
 inline model load(const std::string& path, const load_options& opt = {}) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return load_saved_model(path, "serve", "", opt);
@@ -27674,15 +28430,17 @@ inline model load(const std::string& path, const load_options& opt = {}) {
 }
 
 /// The frontend (frontends/registry.hpp): --framework tf; model.json, a frozen .pb, a SavedModel
-/// folder, a .meta. Model Optimizer flags (framework_options): saved_model_dir, saved_model_tags
-/// (default "serve"), saved_model_signature, input_meta_graph, input_checkpoint.
+/// folder, a .meta, a text GraphDef. Model Optimizer flags (framework_options): saved_model_dir,
+/// saved_model_tags (default "serve"), saved_model_signature, input_meta_graph, input_checkpoint,
+/// input_model_is_text, output (for a TF1 graph without a signature).
 struct frontend {
     static constexpr const char* name = "tf";
-    static constexpr std::array<const char*, 3> extensions{".pb", ".json", ".meta"};
+    static constexpr std::array<const char*, 4> extensions{".pb", ".pbtxt", ".json", ".meta"};
     static bool recognizes(const std::string& path, std::string_view head) {
         std::error_code ec;
         if (std::filesystem::is_directory(path, ec)) return std::filesystem::exists(path + "/saved_model.pb", ec);
-        return !head.empty() && head.find('{') != std::string_view::npos && looks_like_tfjs(head);
+        return !head.empty() && ((head.find('{') != std::string_view::npos && looks_like_tfjs(head)) ||
+                                 looks_like_text_graph(head));
     }
     static model load(const frontends::load_request& r) {
         load_options o;

@@ -12,6 +12,7 @@
 #include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/tensorflow/converter.hpp>
 #include <moir/frontends/tensorflow/graph_def.hpp>
+#include <moir/frontends/tensorflow/graph_def_text.hpp>
 #include <moir/frontends/tensorflow/ops/elementwise.hpp>
 #include <moir/frontends/tensorflow/ops/nn.hpp>
 #include <moir/frontends/tensorflow/ops/reduce.hpp>
@@ -188,16 +189,50 @@ inline model load_tfjs(const std::string& path, const load_options& opt = {}) {
     return convert(tm.graph, path, tm.signature_outputs, opt);
 }
 
-/// Reads a frozen binary GraphDef.
+/// Whether a file's first bytes look like a GraphDef in text format: "node {" (or "node:", "versions",
+/// "library") after blanks and # comments.
+inline bool looks_like_text_graph(std::string_view head) {
+    std::size_t i = 0;
+    for (;;) {
+        while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r')) ++i;
+        if (i < head.size() && head[i] == '#') {
+            while (i < head.size() && head[i] != '\n') ++i;
+            continue;
+        }
+        break;
+    }
+    const std::string_view rest = head.substr(i);
+    for (std::string_view word : {"node", "versions", "library"})
+        if (rest.substr(0, word.size()) == word && rest.size() > word.size() &&
+            (rest[word.size()] == ' ' || rest[word.size()] == '{' || rest[word.size()] == ':' || rest[word.size()] == '\n'))
+            return true;
+    return false;
+}
+
+/// Reads a GraphDef file, binary or text (--input_model_is_text, a .pbtxt, or text content).
+inline graph_def read_graph_def(const std::string& path, const load_options& opt = {}) {
+    const std::string flag = opt.option("input_model_is_text");
+    bool text = flag == "True" || flag == "true" || flag == "1";
+    if (!text) {
+        const auto ext = path.size() >= 6 ? path.substr(path.size() - 6) : std::string();
+        text = ext == ".pbtxt" || looks_like_text_graph(frontends::file_head(path, 256));
+    }
+    if (!text) return load_graph_def_file(path);
+    const std::string bytes = detail::read_whole_file(path, "text GraphDef");
+    MOIR_CHECK(!bytes.empty(), parse_error, path + ": the file is empty");
+    return parse_graph_def_text(bytes, path);
+}
+
+/// Reads a frozen GraphDef, binary (.pb) or text (.pbtxt).
 inline model load_frozen(const std::string& path, const load_options& opt = {}) {
-    return convert(load_graph_def_file(path), path, {}, opt);
+    return convert(read_graph_def(path, opt), path, {}, opt);
 }
 
 /// Reads a GraphDef with variables (--input_model graph.pb --input_checkpoint prefix): frozen
 /// with the checkpoint's values, outputs every node nothing reads (training-only ops aside).
 inline model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
                                   const load_options& opt = {}) {
-    const graph_def g = load_graph_def_file(path);
+    const graph_def g = read_graph_def(path, opt);
     const tensor_bundle ckpt(checkpoint_prefix);
     return convert(freeze(g, default_outputs(g), &ckpt, path), path, {}, opt);
 }
@@ -323,7 +358,8 @@ inline bool looks_like_tfjs(std::string_view head) {
            head.find("\"format\"") != std::string_view::npos;
 }
 
-/// Reads a TF.js model.json or a frozen .pb (chosen by content, then by extension).
+/// Reads a TF.js model.json, a frozen .pb or .pbtxt, a SavedModel folder or a .meta with its
+/// checkpoint next to it (chosen by content, then by extension).
 inline model load(const std::string& path, const load_options& opt = {}) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return load_saved_model(path, "serve", "", opt);
@@ -340,15 +376,17 @@ inline model load(const std::string& path, const load_options& opt = {}) {
 }
 
 /// The frontend (frontends/registry.hpp): --framework tf; model.json, a frozen .pb, a SavedModel
-/// folder, a .meta. Model Optimizer flags (framework_options): saved_model_dir, saved_model_tags
-/// (default "serve"), saved_model_signature, input_meta_graph, input_checkpoint.
+/// folder, a .meta, a text GraphDef. Model Optimizer flags (framework_options): saved_model_dir,
+/// saved_model_tags (default "serve"), saved_model_signature, input_meta_graph, input_checkpoint,
+/// input_model_is_text, output (for a TF1 graph without a signature).
 struct frontend {
     static constexpr const char* name = "tf";
-    static constexpr std::array<const char*, 3> extensions{".pb", ".json", ".meta"};
+    static constexpr std::array<const char*, 4> extensions{".pb", ".pbtxt", ".json", ".meta"};
     static bool recognizes(const std::string& path, std::string_view head) {
         std::error_code ec;
         if (std::filesystem::is_directory(path, ec)) return std::filesystem::exists(path + "/saved_model.pb", ec);
-        return !head.empty() && head.find('{') != std::string_view::npos && looks_like_tfjs(head);
+        return !head.empty() && ((head.find('{') != std::string_view::npos && looks_like_tfjs(head)) ||
+                                 looks_like_text_graph(head));
     }
     static model load(const frontends::load_request& r) {
         load_options o;

@@ -16,6 +16,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -181,6 +182,33 @@ TEST_CASE("bad TF.js input: corrupt JSON, truncated or missing shard, each namin
     CHECK(e.find("truncated") != std::string::npos);
 }
 
+TEST_CASE("Atan2 in every quadrant and on the axes; SparseToDense of constants") {
+    const std::string dir = scratch("tfjs_atan2");
+    write(dir + "/model.json", R"({"format": "graph-model", "modelTopology": {"node": [
+        {"name": "y", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "9"}]}}}},
+        {"name": "x", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "9"}]}}}},
+        {"name": "a", "op": "Atan2", "input": ["y", "x"]},
+        {"name": "i", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32", "tensorShape": {"dim": [{"size": "2"}, {"size": "2"}]}, "intVal": [0, 1, 1, 2]}}}},
+        {"name": "s", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32", "tensorShape": {"dim": [{"size": "2"}]}, "intVal": [2, 3]}}}},
+        {"name": "v", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_FLOAT", "tensorShape": {"dim": [{"size": "2"}]}, "floatVal": [5, 7]}}}},
+        {"name": "d", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_FLOAT", "tensorShape": {}, "floatVal": [-1]}}}},
+        {"name": "dense", "op": "SparseToDense", "input": ["i", "s", "v", "d"]}]}})");
+    const moir::model m = moir::tensorflow::load(dir + "/model.json");
+    REQUIRE(m.results.size() == 2);
+    const std::vector<float> ys{1, 1, -1, -1, 0, 2, -2, 0, 3}, xs{1, -1, -1, 1, 1, 0, 0, -2, -0.5f};
+    const auto out = moir::reference_executor<>(m).run(
+        {moir::tensor::from_vector<float>(ys, {9}), moir::tensor::from_vector<float>(xs, {9})});
+    const std::size_t ai = m.output_name(0) == "a" ? 0 : 1;
+    for (std::size_t k = 0; k < ys.size(); ++k) {
+        INFO("atan2(" << ys[k] << ", " << xs[k] << ")");
+        CHECK(out[ai].data<float>()[k] == doctest::Approx(std::atan2(ys[k], xs[k])).epsilon(1e-6));
+    }
+    const moir::tensor& dense = out[1 - ai];
+    REQUIRE(dense.dims() == moir::shape{2, 3});
+    const std::vector<float> want{-1, 5, -1, -1, -1, 7};
+    for (std::size_t k = 0; k < want.size(); ++k) CHECK(dense.data<float>()[k] == want[k]);
+}
+
 TEST_CASE("unsupported ops, TF1 control flow included, are listed at once with counts") {
     const std::string dir = scratch("tfjs_unsupported");
     write(dir + "/model.json", R"({"format": "graph-model", "modelTopology": {"node": [
@@ -286,6 +314,37 @@ TEST_CASE("real weights as a frozen .pb in plain TF ops: moir, tfjs and OpenCV a
                                         << cv_vs_tfjs.max_abs_err / cv_vs_tfjs.max_abs_ref << " (of max|ref|)");
     CHECK(vs_tfjs.within(1e-4));
     CHECK(cv_vs_tfjs.within(1e-4));
+}
+
+TEST_CASE("a text GraphDef (.pbtxt) reads as the binary one") {
+    const std::string d = tf_files();
+    const std::string dir = scratch("tf_pbtxt");
+    const moir::tensor x = unit_input({1, 64, 64, 1});
+    const moir::tensor frozen = run_one(moir::tensorflow::load(d + "/emotion.pb"), x);
+
+    // by extension and content; through the registry
+    moir::frontends::load_request r;
+    r.input_model = d + "/emotion.pbtxt";
+    CHECK(moir::default_registry().pick(r).name == "tf");
+    const moir::model m = moir::load_model(r);
+    CHECK(m.output_name(0) == "Identity");
+    const difference a = compare(run_one(m, x), frozen);
+    CHECK(a.same_shape);
+    CHECK(a.max_abs_err == 0);  // the same weights, bit for bit
+
+    // any name with --input_model_is_text
+    fs::copy_file(d + "/emotion.pbtxt", dir + "/graph.txt");
+    const moir::model t = load_request_of(dir + "/graph.txt", {{"input_model_is_text", "True"}});
+    CHECK(compare(run_one(t, x), frozen).max_abs_err == 0);
+
+    // broken text: cut in the middle of a node, and a value of the wrong kind
+    const std::string text = read_bytes(d + "/emotion.pbtxt");
+    write(dir + "/cut.pbtxt", text.substr(0, text.size() / 3));
+    std::string e = error_of([&] { moir::tensorflow::load(dir + "/cut.pbtxt"); });
+    CHECK(e.find(dir + "/cut.pbtxt:") == 0);
+    write(dir + "/bad.pbtxt", "node {\n  name: \"x\"\n  op: \"Placeholder\"\n  attr {\n    key: \"dtype\"\n    value { type: DT_NOPE }\n  }\n}\n");
+    e = error_of([&] { moir::tensorflow::load(dir + "/bad.pbtxt"); });
+    CHECK(e == dir + "/bad.pbtxt:6:13: field 'type' is not a TensorFlow data type ('DT_NOPE')");
 }
 
 TEST_CASE("a SavedModel with variables and a TF1 checkpoint freeze to the frozen .pb's outputs") {
