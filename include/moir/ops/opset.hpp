@@ -146,6 +146,10 @@
 #include <moir/ops/lstm_sequence_v0.hpp>
 #include <moir/ops/rnn_sequence.hpp>
 // group F includes end
+// ops that own bodies (docs/control-flow.md)
+#include <moir/ops/if.hpp>
+#include <moir/ops/loop.hpp>
+#include <moir/ops/tensor_iterator.hpp>
 
 namespace moir::opsets {
 
@@ -273,6 +277,7 @@ using all = type_list<
     , ops::lstm_sequence
     , ops::lstm_sequence_v0
     // group F ops end
+    , ops::if_op, ops::loop, ops::tensor_iterator
     >;
 
 }  // namespace moir::opsets

@@ -48,5 +48,6 @@
 // group F kernels
 #include <moir/kernels/reference/recurrent.hpp>
 // group F kernels end
+#include <moir/kernels/reference/control_flow.hpp>
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
