@@ -20,8 +20,8 @@ const USAGE = `Usage:
                         --output_dir D [--threads N]
   node tools/ort_run.js --model M.onnx --input NAME=FILE.npy [--input ...]
                         --bench K [--warmup W] [--threads N] [--output_dir D]
-  node tools/ort_run.js --model M.onnx --input NAME=DIR/ --output_dir D
-                        [--threads N] [--timing T.json]
+  node tools/ort_run.js --model M.onnx --input NAME=DIR/ [--input ...] --output_dir D
+                        [--feedback OUT=IN ...] [--threads N] [--timing T.json]
 
 Runs an ONNX model with onnxruntime-node (CPU) and writes one .npy file per
 model output into D, named after the output with every character outside
@@ -30,9 +30,12 @@ model output into D, named after the output with every character outside
 Options:
   --model PATH        ONNX model file
   --input NAME=FILE   .npy file for the model input NAME (repeat per input)
-  --input NAME=DIR/   a folder: run the (one-input) model on every DIR/*.npy
-                      in name order, in this one process, and write the
-                      outputs of DIR/S.npy into D/S/ (as 'moir run' does)
+  --input NAME=DIR/   a folder: run the model on every DIR/*.npy in name
+                      order, in this one process, and write the outputs of
+                      DIR/S.npy into D/S/ (as 'moir run' does); the other
+                      --input files are the same for every run
+  --feedback OUT=IN   with a folder input: after each run, output OUT becomes
+                      input IN of the next (a streaming model's state)
   --timing FILE       with a folder input: write JSON with each file's
                       inference time in ms and their mean (the first run,
                       untimed, warms up)
@@ -254,7 +257,8 @@ function writeNpy(file, ortType, shape, data) {
 // ------------------------------------------------------------ arguments --
 
 function parseArgs(argv) {
-    const opts = { model: null, inputs: [], outputDir: null, threads: 1, bench: null, warmup: 1, timing: null, help: false };
+    const opts = { model: null, inputs: [], feedback: [], outputDir: null, threads: 1, bench: null, warmup: 1, timing: null,
+                   help: false };
     const intArg = (name, v, min) => {
         if (!/^\d+$/.test(v || '') || Number(v) < min) throw new UsageError(`${name} expects an integer >= ${min}, got '${v}'`);
         return Number(v);
@@ -281,6 +285,13 @@ function parseArgs(argv) {
                 const k = spec.indexOf('=');
                 if (k <= 0 || k === spec.length - 1) throw new UsageError(`--input expects NAME=FILE.npy, got '${spec}'`);
                 opts.inputs.push({ name: spec.slice(0, k), file: spec.slice(k + 1) });
+                break;
+            }
+            case '--feedback': {
+                const spec = next();
+                const k = spec.indexOf('=');
+                if (k <= 0 || k === spec.length - 1) throw new UsageError(`--feedback expects OUTPUT=INPUT, got '${spec}'`);
+                opts.feedback.push({ out: spec.slice(0, k), in: spec.slice(k + 1) });
                 break;
             }
             case '--output_dir': opts.outputDir = next(); break;
@@ -345,18 +356,26 @@ function writeOutputs(session, results, dir, log) {
 
 // --input NAME=DIR/: every DIR/*.npy through the model, outputs into D/<stem>/.
 async function runFolder(session, folder, opts, log) {
-    if (opts.inputs.length !== 1 || session.inputNames.length !== 1) {
-        fail(`a folder input (${folder.file}) needs a model with one input and exactly one --input`);
-    }
     if (opts.bench !== null) fail('--bench takes files, not a folder input');
     if (!opts.outputDir) fail('--output_dir is required with a folder input');
     const files = fs.readdirSync(folder.file).filter((f) => f.endsWith('.npy')).sort();
     if (!files.length) fail(`${folder.file}: no .npy files in the folder`);
     const ort = loadOrt();
+    const feeds = {};  // the other inputs: files, the same for every run (or fed back, --feedback)
+    for (const inp of opts.inputs) {
+        if (inp === folder) continue;
+        if (fs.statSync(inp.file).isDirectory()) fail(`only one --input may be a folder (${folder.file}, ${inp.file})`);
+        const arr = readNpy(inp.file);
+        feeds[inp.name] = new ort.Tensor(arr.dtype.ort, arr.data, arr.shape);
+    }
+    for (const fb of opts.feedback) {
+        if (!session.outputNames.includes(fb.out)) fail(`--feedback: the model has no output '${fb.out}'`);
+        if (!session.inputNames.includes(fb.in) || fb.in === folder.name) fail(`--feedback: '${fb.in}' is not a file input of the model`);
+    }
     const latencies = {};
     for (let i = 0; i < files.length; i++) {
         const arr = readNpy(path.join(folder.file, files[i]));
-        const feeds = { [folder.name]: new ort.Tensor(arr.dtype.ort, arr.data, arr.shape) };
+        feeds[folder.name] = new ort.Tensor(arr.dtype.ort, arr.data, arr.shape);
         const once = async () => {
             try {
                 return await session.run(feeds);
@@ -370,6 +389,7 @@ async function runFolder(session, folder, opts, log) {
         const results = await once();
         latencies[files[i]] = Number(process.hrtime.bigint() - t0) / 1e6;
         writeOutputs(session, results, path.join(opts.outputDir, files[i].slice(0, -4)), () => {});
+        for (const fb of opts.feedback) feeds[fb.in] = results[fb.out];  // state for the next file
     }
     const values = Object.values(latencies);
     const mean = values.reduce((a, b) => a + b, 0) / values.length;

@@ -110,18 +110,20 @@ struct conversion_result {
     conversion_report report;
 };
 
-/// Op counts by IR type, without Parameter/Result/Const.
+/// Op counts by IR type, without Parameter/Result, the ops inside bodies (If, Loop) included.
 inline std::map<std::string, std::size_t> op_counts(const model& m) {
     std::map<std::string, std::size_t> ops;
-    for (const auto& n : m.nodes)
+    m.for_each_node_deep([&](const node& n) {
         if (!n.is<ops::parameter>() && !n.is<ops::result>()) ops[std::string(n.op->ir_name)]++;
+    });
     return ops;
 }
-/// The number of weight elements (every Constant's).
+/// The number of weight elements (every Constant's, those inside bodies included).
 inline std::size_t parameter_count(const model& m) {
     std::size_t p = 0;
-    for (const auto& n : m.nodes)
+    m.for_each_node_deep([&](const node& n) {
         if (n.is<ops::constant>()) p += n.attrs_as<ops::constant>().value.numel();
+    });
     return p;
 }
 

@@ -348,7 +348,10 @@ inline To convert_value(From v) {
 // moir::model: the run-time graph every frontend produces, every pass rewrites, the IR writer writes
 // and the executors run. Nodes live in a vector and are addressed by index (node_id); an edge is an
 // output_ref (producer node, output port). The op vocabulary is compile-time (op types), the graph is
-// data: a node points at its op's op_info and holds that op's attrs in a std::any.
+// data: a node points at its op's op_info and holds that op's attrs in a std::any. A node of an op
+// with bodies (If, Loop, TensorIterator) also owns sub-graphs: each body is a model of its own, with
+// its own Parameters and Results, that reads nothing of the outer graph except through the node's
+// inputs (the op's port maps say which input feeds which body Parameter).
 
 #ifndef MOIR_OPS_CONSTANT_HPP
 #define MOIR_OPS_CONSTANT_HPP
@@ -376,6 +379,11 @@ inline To convert_value(From v) {
 //
 // Adding an op: a file in ops/, a line in ops/opset.hpp, a reference kernel in
 // kernels/reference/, and frontend lines where frameworks have it. Nothing else changes.
+//
+// Ops with bodies (If, Loop, TensorIterator: docs/control-flow.md) own sub-graphs, held by the node
+// (node::bodies). Such an op also defines
+//   static port_descs infer_bodies(const attrs&, const body_list& bodies, const port_descs& in);
+// which infers the outputs through the bodies (plain `infer` then only says the bodies are needed).
 
 #ifndef MOIR_CORE_SHAPE_HPP
 #define MOIR_CORE_SHAPE_HPP
@@ -630,12 +638,17 @@ private:
 #include <any>          // any, any_cast
 #include <array>        // array
 #include <cstddef>      // size_t
+#include <memory>       // shared_ptr
 #include <string>       // string
 #include <string_view>  // string_view
-#include <type_traits>  // is_aggregate_v
+#include <type_traits>  // is_aggregate_v, void_t
 #include <vector>       // vector
 
 namespace moir {
+
+class model;
+/// The sub-graphs (bodies) a node owns, e.g. If's then and else bodies. Copies of a node share them.
+using body_list = std::vector<std::shared_ptr<model>>;
 
 /// What is known about one tensor flowing between ops: its element type, its shape, and its value
 /// when known (constants always; every tensor at run time).
@@ -662,6 +675,8 @@ struct op_info {
     std::size_t max_inputs;
     port_descs (*infer)(const std::any& attrs, const port_descs& in);
     std::any (*default_attrs)();
+    /// Output inference through the bodies, for ops that own bodies; nullptr for every other op.
+    port_descs (*infer_bodies)(const std::any& attrs, const body_list& bodies, const port_descs& in) = nullptr;
 };
 
 namespace detail {
@@ -686,9 +701,24 @@ template <class Op>
 std::any default_attrs_erased() {
     return typename Op::attrs{};
 }
+template <class Op, class = void>
+struct has_bodies : std::false_type {};
+template <class Op>
+struct has_bodies<Op, std::void_t<decltype(&Op::infer_bodies)>> : std::true_type {};
+template <class Op>
+port_descs infer_bodies_erased(const std::any& a, const body_list& b, const port_descs& in) {
+    return Op::infer_bodies(std::any_cast<const typename Op::attrs&>(a), b, in);
+}
+template <class Op>
+constexpr auto infer_bodies_of() {
+    port_descs (*f)(const std::any&, const body_list&, const port_descs&) = nullptr;
+    if constexpr (has_bodies<Op>::value) f = &infer_bodies_erased<Op>;
+    return f;
+}
 template <class Op>
 inline const op_info op_info_v{Op::name,       Op::ir_name,           Op::ir_opset, Op::min_inputs,
-                               Op::max_inputs, &infer_erased<Op>, &default_attrs_erased<Op>};
+                               Op::max_inputs, &infer_erased<Op>, &default_attrs_erased<Op>,
+                               infer_bodies_of<Op>()};
 }  // namespace detail
 
 /// The descriptor of Op; its address identifies Op across translation units.
@@ -741,6 +771,7 @@ struct constant {
 #include <algorithm>    // find
 #include <any>          // any, any_cast
 #include <cstddef>      // size_t
+#include <memory>       // shared_ptr
 #include <string>       // string
 #include <string_view>  // string_view
 #include <utility>      // move, pair
@@ -779,7 +810,9 @@ struct rt_attribute {
     }
 };
 
-/// A node of the graph. invariant: attrs holds `Op::attrs` for the Op whose op_info is `op`.
+/// A node of the graph. invariant: attrs holds `Op::attrs` for the Op whose op_info is `op`;
+/// bodies is empty unless the op owns bodies (op->infer_bodies), and then holds them in the op's
+/// order (If: then, else; Loop and TensorIterator: the body).
 struct node {
     const op_info* op = nullptr;
     std::any attrs;
@@ -787,6 +820,7 @@ struct node {
     std::vector<output_ref> inputs;
     std::vector<output_port> outputs;
     std::vector<rt_attribute> rt_info;
+    body_list bodies;  ///< sub-graphs; copies of the node share them
 
     template <class Op>
     bool is() const { return op == &info_of<Op>(); }
@@ -816,6 +850,13 @@ struct node {
         throw error("node '" + name + "' does not hold the attrs of a " + std::string(wanted));
     }
 };
+
+/// The outputs (types, shapes, known values) of node n for these input descriptions: the op's
+/// inference, through n's bodies for ops that own bodies. ensures: throws what the op throws.
+inline port_descs infer_outputs(const node& n, const port_descs& in) {
+    if (n.op->infer_bodies) return n.op->infer_bodies(n.attrs, n.bodies, in);
+    return n.op->infer(n.attrs, in);
+}
 
 /// A model: nodes plus the ordered lists of its Parameter (inputs) and Result (outputs) nodes.
 /// invariant after validate(): every input ref points at an existing output port; the graph is
@@ -923,7 +964,7 @@ public:
                        std::to_string(n.op->min_inputs) + ".." + std::to_string(n.op->max_inputs));
         port_descs out;
         try {
-            out = n.op->infer(n.attrs, descs);
+            out = infer_outputs(n, descs);
         } catch (const std::exception& e) {
             throw shape_error(where + ": " + e.what() + " (inputs: " + detail::describe_inputs(descs) + ")");
         }
@@ -983,6 +1024,22 @@ public:
     std::string input_name(std::size_t i) const {
         const auto& n = nodes.at(parameters.at(i));
         return n.outputs.empty() || n.outputs[0].names.empty() ? n.name : n.outputs[0].names.front();
+    }
+
+    /// Whether any node owns bodies.
+    bool has_bodies() const {
+        for (const auto& n : nodes)
+            if (!n.bodies.empty()) return true;
+        return false;
+    }
+    /// Calls f(const node&) for every node of this model and, depth first, of every body inside it.
+    template <class F>
+    void for_each_node_deep(F&& f) const {
+        for (const auto& n : nodes) {
+            f(n);
+            for (const auto& b : n.bodies)
+                if (b) b->for_each_node_deep(f);
+        }
     }
 };
 
@@ -1649,7 +1706,9 @@ inline bool resolves_inside(const std::string& dir, const std::string& path) {
 // than the layer's. Edges are resolved by the port ids written in the file (MO-era files number
 // ports freely), Const data is read from the .bin with bounds checks, Parameters and Results become
 // the model's inputs and outputs in the order of their layers in the file, and the result is
-// validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept.
+// validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept. If,
+// Loop and TensorIterator layers are read with their bodies (each read as a graph of its own) and
+// port maps (docs/control-flow.md).
 // FP16-compressed weights are read in both forms OpenVINO writes: f16 Const -> Convert(f32) with
 // the "decompression" rt_info, and an f16 Const carrying "decompression" read directly by an f32
 // op (the reader inserts the Convert, so the graph is always the first form).
@@ -2734,14 +2793,15 @@ struct convert {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_CONVERT_HPP
-#ifndef MOIR_OPS_OPSET_HPP
-#define MOIR_OPS_OPSET_HPP
+#ifndef MOIR_OPS_IF_HPP
+#define MOIR_OPS_IF_HPP
 
-// The op vocabulary: every op moir knows, as one flat compile-time list. Adding an op is adding its
-// header here and one line to the list (plus its reference kernel in kernels/reference/all.hpp).
-// Users extend it: `using my_ops = moir::opsets::all::append<my_op>;`.
+#ifndef MOIR_CORE_BODIES_HPP
+#define MOIR_CORE_BODIES_HPP
 
-// structural
+// What the ops that own bodies (If, Loop, TensorIterator) share for shape inference: inferring a body
+// for given Parameter descriptions, on a copy, and merging the shapes two bodies give.
+
 #ifndef MOIR_OPS_PARAMETER_HPP
 #define MOIR_OPS_PARAMETER_HPP
 
@@ -2767,6 +2827,293 @@ struct parameter {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_PARAMETER_HPP
+
+#include <cstddef>  // size_t
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir {
+
+/// The shape that fits both a and b: equal dims kept, differing ones dynamic; a rank-dynamic shape
+/// when the ranks differ.
+inline partial_shape merge_shapes(const partial_shape& a, const partial_shape& b) {
+    if (a.rank_dynamic || b.rank_dynamic || a.rank() != b.rank()) return partial_shape::dynamic();
+    partial_shape m = a;
+    for (std::size_t i = 0; i < a.rank(); ++i)
+        if (a.dims[i] != b.dims[i]) m.dims[i] = dynamic_dim;
+    return m;
+}
+
+/// The Results of `body` (types, shapes, values of constant producers) when its Parameters receive
+/// `params` (one per body Parameter, in order). Inferred on a copy: `body` is not changed. A
+/// Parameter takes the shape it is fed, unless that shape's rank is unknown.
+/// ensures: throws moir::shape_error naming `what` and the Parameter when a type does not fit.
+inline port_descs infer_body(const model& body, const port_descs& params, const std::string& what) {
+    MOIR_CHECK(params.size() == body.parameters.size(), shape_error,
+               what + " has " + std::to_string(body.parameters.size()) + " parameters, " +
+                   std::to_string(params.size()) + " are fed");
+    model copy = body;
+    for (std::size_t j = 0; j < params.size(); ++j) {
+        auto& pa = copy.at(copy.parameters[j]).attrs_as<ops::parameter>();
+        MOIR_CHECK(params[j].type == pa.element_type || params[j].type == element_type::undefined, shape_error,
+                   what + ": parameter " + std::to_string(j) + " ('" + copy.input_name(j) + "') is " +
+                       std::string(ir_name(pa.element_type)) + ", it is fed " + std::string(ir_name(params[j].type)));
+        if (!params[j].shape.rank_dynamic || pa.shape.rank_dynamic) pa.shape = params[j].shape;
+    }
+    try {
+        copy.validate();
+    } catch (const std::exception& e) {
+        throw shape_error(what + ": " + e.what());
+    }
+    port_descs out;
+    for (std::size_t i = 0; i < copy.results.size(); ++i) {
+        const output_ref r = copy.output(i);
+        const auto& p = copy.port(r);
+        out.push_back(port_desc{p.type, p.shape, {}});
+        const node& src = copy.at(r.node);
+        if (src.is<ops::constant>()) out.back().value = src.attrs_as<ops::constant>().value;
+    }
+    return out;
+}
+
+}  // namespace moir
+
+#endif  // MOIR_CORE_BODIES_HPP
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// if_op: runs one of two bodies (node::bodies[0] = then, [1] = else) on the node's inputs.
+/// requires: input 0 is the condition (one element, any type; nonzero = then); attrs map each
+/// body Parameter to the node input that feeds it (then_inputs[j] feeds the then body's Parameter j);
+/// both bodies have as many Results as the node has outputs. ensures: output i is Result i of the
+/// body taken; its inferred shape fits both bodies (differing dims dynamic) unless the condition is
+/// known, and the type must agree. OpenVINO's If (opset8): then/else bodies, then_port_map/else_port_map.
+struct if_op {
+    static constexpr std::string_view name = "if", ir_name = "If", ir_opset = "opset8";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1u << 20;
+    struct attrs {
+        std::vector<std::int64_t> then_inputs;  ///< node input feeding each then-body Parameter
+        std::vector<std::int64_t> else_inputs;  ///< node input feeding each else-body Parameter
+        static constexpr std::array<std::string_view, 2> ir_names{"then_inputs", "else_inputs"};
+    };
+    static port_descs infer(const attrs&, const port_descs&) {
+        throw shape_error("an If needs its bodies to infer its outputs");
+    }
+    static port_descs infer_bodies(const attrs& a, const body_list& b, const port_descs& in) {
+        MOIR_CHECK(b.size() == 2 && b[0] && b[1], shape_error, "an If needs a then body and an else body");
+        const auto feed = [&](const std::vector<std::int64_t>& map, const char* which) {
+            port_descs d;
+            for (auto k : map) {
+                MOIR_CHECK(k >= 1 && static_cast<std::size_t>(k) < in.size(), shape_error,
+                           std::string(which) + " body reads input " + std::to_string(k) + " of " +
+                               std::to_string(in.size()));
+                d.push_back(in[static_cast<std::size_t>(k)]);
+                d.back().value = tensor();
+            }
+            return d;
+        };
+        MOIR_CHECK(in.at(0).shape.rank_dynamic || numel_or(in[0].shape) != 0, shape_error, "the condition is empty");
+        const port_descs t = infer_body(*b[0], feed(a.then_inputs, "the then"), "then body");
+        const port_descs e = infer_body(*b[1], feed(a.else_inputs, "the else"), "else body");
+        MOIR_CHECK(t.size() == e.size(), shape_error,
+                   "the then body has " + std::to_string(t.size()) + " results, the else body " + std::to_string(e.size()));
+        if (in[0].has_value() && in[0].value.numel() > 0) return in[0].value.at_as<bool>(0) ? t : e;
+        port_descs out;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            MOIR_CHECK(t[i].type == e[i].type, shape_error,
+                       "output " + std::to_string(i) + " is " + std::string(moir::ir_name(t[i].type)) + " in the then body, " +
+                           std::string(moir::ir_name(e[i].type)) + " in the else body");
+            out.push_back(port_desc{t[i].type, merge_shapes(t[i].shape, e[i].shape), {}});
+        }
+        return out;
+    }
+
+private:
+    static std::int64_t numel_or(const partial_shape& s) {
+        std::int64_t n = 1;
+        for (auto d : s.dims) n = d < 0 ? -1 : (n < 0 ? -1 : n * d);
+        return n;
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_IF_HPP
+#ifndef MOIR_OPS_LOOP_HPP
+#define MOIR_OPS_LOOP_HPP
+
+
+#include <algorithm>    // max
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// How a loop's body (node::bodies[0]) meets the outside: OpenVINO's port_map, back_edges and special
+/// body ports, as plain lists. One input entry per body Parameter, one output entry per node output.
+/// A sliced input gives the body one slice of size 1 along `axis` per iteration (the axis is kept), in
+/// order (stride 1) or from the last (stride -1); a concatenated output joins every iteration's value
+/// along `axis` in the same way.
+struct loop_ports {
+    std::vector<std::int64_t> input_external;   ///< node input feeding the Parameter (-1: none, the iteration number)
+    std::vector<std::int64_t> input_axis;       ///< -1: the whole tensor; else sliced along this axis
+    std::vector<std::int64_t> input_stride;     ///< 1 or -1 (sliced inputs)
+    std::vector<std::int64_t> input_back_edge;  ///< Result feeding the Parameter from iteration 2 on; -1: none
+    std::vector<std::int64_t> output_result;    ///< body Result of each node output
+    std::vector<std::int64_t> output_axis;      ///< -1: the last iteration's value; else concatenated along this axis
+    std::vector<std::int64_t> output_stride;    ///< 1 or -1 (concatenated outputs)
+    std::int64_t current_iteration = -1;        ///< body Parameter receiving the iteration number (Loop), -1: none
+    std::int64_t condition = -1;                ///< body Result saying whether to go on (Loop), -1: none
+    static constexpr std::array<std::string_view, 9> ir_names{
+        "input_external", "input_axis",    "input_stride",      "input_back_edge", "output_result",
+        "output_axis",    "output_stride", "current_iteration", "condition"};
+};
+
+namespace detail {
+/// Checks the port lists against the body and the node's input count. ensures: moir::shape_error.
+inline void check_loop_ports(const loop_ports& a, const model& body, std::size_t inputs) {
+    const std::size_t np = body.parameters.size(), nr = body.results.size();
+    MOIR_CHECK(a.input_external.size() == np && a.input_axis.size() == np && a.input_stride.size() == np &&
+                   a.input_back_edge.size() == np,
+               shape_error, "the port map lists " + std::to_string(a.input_external.size()) + " inputs, the body has " +
+                                std::to_string(np) + " parameters");
+    MOIR_CHECK(a.output_result.size() == a.output_axis.size() && a.output_result.size() == a.output_stride.size(),
+               shape_error, "the output port map lists are not of one length");
+    for (std::size_t j = 0; j < np; ++j) {
+        const bool special = static_cast<std::int64_t>(j) == a.current_iteration;
+        MOIR_CHECK(special || (a.input_external[j] >= 0 && static_cast<std::size_t>(a.input_external[j]) < inputs),
+                   shape_error, "body parameter " + std::to_string(j) + " reads no input of the node");
+        MOIR_CHECK(a.input_back_edge[j] < static_cast<std::int64_t>(nr), shape_error,
+                   "the back edge of body parameter " + std::to_string(j) + " names a missing result");
+        MOIR_CHECK(a.input_axis[j] < 0 || a.input_stride[j] == 1 || a.input_stride[j] == -1, shape_error,
+                   "a sliced input's stride must be 1 or -1");
+    }
+    for (auto r : a.output_result)
+        MOIR_CHECK(r >= 0 && static_cast<std::size_t>(r) < nr, shape_error, "an output reads a missing body result");
+    MOIR_CHECK(a.condition < static_cast<std::int64_t>(nr), shape_error, "the condition names a missing body result");
+    MOIR_CHECK(a.current_iteration < static_cast<std::int64_t>(np), shape_error,
+               "the iteration number port names a missing body parameter");
+}
+
+/// The outputs of a loop over `body` for inputs `in`, with `iterations` (-1: unknown).
+inline port_descs infer_loop(const loop_ports& a, const model& body, const port_descs& in, std::int64_t iterations) {
+    check_loop_ports(a, body, in.size());
+    port_descs params(body.parameters.size());
+    for (std::size_t j = 0; j < params.size(); ++j) {
+        if (static_cast<std::int64_t>(j) == a.current_iteration) {
+            const auto& pa = body.at(body.parameters[j]).attrs_as<ops::parameter>();
+            params[j] = port_desc{pa.element_type, pa.shape, {}};
+            continue;
+        }
+        params[j] = in[static_cast<std::size_t>(a.input_external[j])];
+        params[j].value = tensor();
+        const auto axis = a.input_axis[j];
+        if (axis >= 0 && !params[j].shape.rank_dynamic) {
+            MOIR_CHECK(static_cast<std::size_t>(axis) < params[j].shape.rank(), shape_error,
+                       "body parameter " + std::to_string(j) + " is sliced along axis " + std::to_string(axis) +
+                           " of a rank-" + std::to_string(params[j].shape.rank()) + " input");
+            params[j].shape.dims[static_cast<std::size_t>(axis)] = 1;
+        }
+    }
+    // a loop-carried value may change shape from one iteration to the next: relax its Parameter to
+    // what both the initial value and the body's result fit, until nothing changes
+    port_descs res;
+    for (int round = 0;; ++round) {
+        res = infer_body(body, params, "loop body");
+        bool changed = false;
+        for (std::size_t j = 0; j < params.size(); ++j) {
+            const auto be = a.input_back_edge[j];
+            if (be < 0) continue;
+            const port_desc& r = res.at(static_cast<std::size_t>(be));
+            MOIR_CHECK(r.type == params[j].type, shape_error,
+                       "body result " + std::to_string(be) + " is " + std::string(moir::ir_name(r.type)) +
+                           ", the parameter it feeds back is " + std::string(moir::ir_name(params[j].type)));
+            const partial_shape m = merge_shapes(params[j].shape, r.shape);
+            if (!(m == params[j].shape)) {
+                params[j].shape = m;
+                changed = true;
+            }
+        }
+        if (!changed) break;
+        MOIR_CHECK(round < 4, shape_error, "the loop-carried shapes do not settle");
+    }
+    port_descs out;
+    for (std::size_t k = 0; k < a.output_result.size(); ++k) {
+        port_desc d = res.at(static_cast<std::size_t>(a.output_result[k]));
+        d.value = tensor();
+        const auto axis = a.output_axis[k];
+        if (axis >= 0 && !d.shape.rank_dynamic) {
+            MOIR_CHECK(static_cast<std::size_t>(axis) < d.shape.rank(), shape_error,
+                       "output " + std::to_string(k) + " is concatenated along a missing axis");
+            auto& dim = d.shape.dims[static_cast<std::size_t>(axis)];
+            dim = iterations < 0 || dim < 0 ? dynamic_dim : dim * iterations;
+        }
+        out.push_back(d);
+    }
+    return out;
+}
+}  // namespace detail
+
+/// loop: OpenVINO's Loop (opset5). Input 0 is the trip count (integer scalar; negative: no limit),
+/// input 1 the execution condition (bool scalar, checked before the first iteration); the others feed
+/// body Parameters as `loop_ports` says. Iterations go on while the count is not reached and the
+/// condition (then the body's `condition` Result) holds. ensures: outputs as `loop_ports` says; a
+/// concatenated output's length is known only when the trip count is a known constant and the
+/// conditions are constant true.
+struct loop {
+    static constexpr std::string_view name = "loop", ir_name = "Loop", ir_opset = "opset5";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 1u << 20;
+    using attrs = loop_ports;
+    static port_descs infer(const attrs&, const port_descs&) {
+        throw shape_error("a Loop needs its body to infer its outputs");
+    }
+    static port_descs infer_bodies(const attrs& a, const body_list& b, const port_descs& in) {
+        MOIR_CHECK(b.size() == 1 && b[0], shape_error, "a Loop needs one body");
+        std::int64_t iterations = -1;
+        const bool cond_true = in.at(1).has_value() && in[1].value.numel() == 1 && in[1].value.at_as<bool>(0);
+        // the body's condition is always true when it is a constant true, or when it only passes on
+        // the condition it received (ONNX's cond_out = cond_in) and that starts true
+        bool body_true = a.condition < 0;
+        if (!body_true && static_cast<std::size_t>(a.condition) < b[0]->results.size()) {
+            const model& body = *b[0];
+            const node_id src = body.output(static_cast<std::size_t>(a.condition)).node;
+            const node& sn = body.at(src);
+            body_true = sn.is<ops::constant>() && sn.attrs_as<ops::constant>().value.numel() == 1 &&
+                        sn.attrs_as<ops::constant>().value.at_as<bool>(0);
+            for (std::size_t j = 0; j < body.parameters.size() && j < a.input_back_edge.size() && !body_true; ++j)
+                if (body.parameters[j] == src && a.input_back_edge[j] == a.condition && a.input_external[j] >= 0 &&
+                    static_cast<std::size_t>(a.input_external[j]) < in.size()) {
+                    const port_desc& init = in[static_cast<std::size_t>(a.input_external[j])];
+                    body_true = init.has_value() && init.value.numel() == 1 && init.value.at_as<bool>(0);
+                }
+        }
+        if (in[0].has_value() && in[0].value.numel() == 1 && cond_true && body_true)
+            iterations = std::max<std::int64_t>(in[0].value.at_as<std::int64_t>(0), 0);
+        if (in[1].has_value() && in[1].value.numel() == 1 && !in[1].value.at_as<bool>(0)) iterations = 0;
+        return detail::infer_loop(a, *b[0], in, iterations);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOOP_HPP
+#ifndef MOIR_OPS_OPSET_HPP
+#define MOIR_OPS_OPSET_HPP
+
+// The op vocabulary: every op moir knows, as one flat compile-time list. Adding an op is adding its
+// header here and one line to the list (plus its reference kernel in kernels/reference/all.hpp).
+// Users extend it: `using my_ops = moir::opsets::all::append<my_op>;`.
+
+// structural
 #ifndef MOIR_OPS_RESULT_HPP
 #define MOIR_OPS_RESULT_HPP
 
@@ -8910,6 +9257,51 @@ struct prior_box_clustered {
 
 #endif  // MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
 // group G includes end
+// ops that own bodies (docs/control-flow.md)
+#ifndef MOIR_OPS_TENSOR_ITERATOR_HPP
+#define MOIR_OPS_TENSOR_ITERATOR_HPP
+
+
+#include <cstdint>      // int64_t
+#include <string_view>  // string_view
+
+namespace moir::ops {
+
+/// tensor_iterator: OpenVINO's TensorIterator (opset1): a loop over slices of its inputs. Every node
+/// input feeds body Parameters as `loop_ports` says; the iteration count is the length of the sliced
+/// inputs along their axes (at least one input is sliced; all have one length). No iteration-number
+/// port and no condition (current_iteration and condition are -1).
+struct tensor_iterator {
+    static constexpr std::string_view name = "tensor_iterator", ir_name = "TensorIterator", ir_opset = "opset1";
+    static constexpr std::size_t min_inputs = 0, max_inputs = 1u << 20;
+    using attrs = loop_ports;
+    static port_descs infer(const attrs&, const port_descs&) {
+        throw shape_error("a TensorIterator needs its body to infer its outputs");
+    }
+    static port_descs infer_bodies(const attrs& a, const body_list& b, const port_descs& in) {
+        MOIR_CHECK(b.size() == 1 && b[0], shape_error, "a TensorIterator needs one body");
+        MOIR_CHECK(a.current_iteration < 0 && a.condition < 0, shape_error,
+                   "a TensorIterator has no iteration-number port and no condition");
+        detail::check_loop_ports(a, *b[0], in.size());
+        std::int64_t iterations = -1;
+        for (std::size_t j = 0; j < a.input_axis.size(); ++j) {
+            if (a.input_axis[j] < 0) continue;
+            const auto& s = in[static_cast<std::size_t>(a.input_external[j])].shape;
+            if (s.rank_dynamic || static_cast<std::size_t>(a.input_axis[j]) >= s.rank()) continue;
+            const auto d = s.dims[static_cast<std::size_t>(a.input_axis[j])];
+            if (d >= 0) {
+                MOIR_CHECK(iterations < 0 || iterations == d, shape_error,
+                           "the sliced inputs have lengths " + std::to_string(iterations) + " and " + std::to_string(d));
+                iterations = d;
+            }
+        }
+        return detail::infer_loop(a, *b[0], in, iterations);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_TENSOR_ITERATOR_HPP
 
 namespace moir::opsets {
 
@@ -9042,20 +9434,23 @@ using all = type_list<
     , ops::prior_box_clustered
     , ops::detection_output
     // group G ops end
+    , ops::if_op, ops::loop, ops::tensor_iterator
     >;
 
 }  // namespace moir::opsets
 
 #endif  // MOIR_OPS_OPSET_HPP
 
-#include <algorithm>      // find_if, sort
+#include <algorithm>      // find_if, sort, stable_sort
 #include <any>            // any
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
 #include <cstring>        // memcpy
 #include <limits>         // numeric_limits
+#include <memory>         // make_shared, shared_ptr
 #include <string>         // string
 #include <string_view>    // string_view
+#include <tuple>          // tie
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map
 #include <utility>        // move, pair
@@ -9280,15 +9675,160 @@ inline std::vector<port_info> read_ports(const xml::element* section, const std:
     return ports;
 }
 
+/// The ids of g's <layer>s of type `type`, in file order (a body's Parameters or Results: OpenVINO
+/// numbers them by this order).
+inline std::vector<std::int64_t> layer_ids_of_type(const xml::element& g, std::string_view type, const std::string& where) {
+    std::vector<std::int64_t> ids;
+    if (const xml::element* layers = g.child("layers"))
+        for (const xml::element* el : layers->children_named("layer")) {
+            const std::string* t = el->find_attribute("type");
+            if (t && *t == type) ids.push_back(required_value<std::int64_t>(*el, "id", where));
+        }
+    return ids;
+}
+
+/// The position of layer id `id` in `ids`. ensures: moir::parse_error naming `what` when absent.
+inline std::size_t position_of(const std::vector<std::int64_t>& ids, std::int64_t id, const std::string& where,
+                               const char* what) {
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        if (ids[i] == id) return i;
+    throw parse_error(where + ": internal_layer_id " + std::to_string(id) + " is not a " + what + " of the body");
+}
+
+/// A port map's <input>s or <output>s, sorted by external_port_id (files list them in any order).
+inline std::vector<const xml::element*> sorted_ports(const xml::element* map, const char* kind, const std::string& where) {
+    std::vector<std::pair<std::int64_t, const xml::element*>> v;
+    if (map)
+        for (const xml::element* p : map->children_named(kind))
+            v.emplace_back(required_value<std::int64_t>(*p, "external_port_id", where), p);
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<const xml::element*> out;
+    for (const auto& e : v) out.push_back(e.second);
+    return out;
+}
+
+/// A sliced input's or concatenated output's axis and stride (-1 axis: none). moir slices one
+/// element at a time over the whole axis: other part sizes and ranges are unsupported.
+inline std::pair<std::int64_t, std::int64_t> read_iteration(const xml::element& p, const std::string& where) {
+    if (!p.find_attribute("axis")) return {-1, 1};
+    const auto axis = required_value<std::int64_t>(p, "axis", where);
+    const auto opt = [&](const char* k, std::int64_t def) {
+        return p.find_attribute(k) ? required_value<std::int64_t>(p, k, where) : def;
+    };
+    const auto stride = opt("stride", 1), part = opt("part_size", 1);
+    const auto start = opt("start", stride < 0 ? -1 : 0), end = opt("end", stride < 0 ? 0 : -1);
+    MOIR_CHECK(axis >= 0, unsupported_error, where + ": a negative iteration axis is not supported");
+    MOIR_CHECK(part == 1 && (stride == 1 || stride == -1) && start == (stride < 0 ? -1 : 0) && end == (stride < 0 ? 0 : -1),
+               unsupported_error,
+               where + ": iterating with part_size " + std::to_string(part) + ", stride " + std::to_string(stride) +
+                   ", start " + std::to_string(start) + ", end " + std::to_string(end) +
+                   " is not supported (moir iterates over the whole axis one element at a time)");
+    return {axis, stride};
+}
+
 template <class OpSet>
-model read_ir(std::string_view xml_text, const bin_source& bin, const std::string& file) {
-    const xml::element root = xml::parse(xml_text, file);
-    MOIR_CHECK(root.name == "net", parse_error, file + ": the root element is <" + root.name + ">, expected <net>");
-    const auto version = required_value<std::int64_t>(root, "version", file);
-    MOIR_CHECK(version == 10 || version == 11, unsupported_error,
-               file + ": IR version " + std::to_string(version) + " is not supported (moir reads versions 10 and 11)");
+model read_graph(const xml::element& g, const bin_source& bin, const std::string& file);
+
+/// Reads the bodies and port maps of a layer whose op owns bodies (If, Loop, TensorIterator) into
+/// n.bodies; returns the op's attrs.
+template <class OpSet>
+std::any read_bodies(const xml::element& el, node& n, const std::string& where, const bin_source& bin,
+                     const std::string& file) {
+    const auto body_of = [&](const char* tag) -> std::shared_ptr<model> {
+        const xml::element* b = el.child(tag);
+        MOIR_CHECK(b, parse_error, where + ": has no <" + tag + ">");
+        return std::make_shared<model>(read_graph<OpSet>(*b, bin, file + ": " + where + " " + tag));
+    };
+    if (n.is<ops::if_op>()) {
+        ops::if_op::attrs a;
+        for (int k = 0; k < 2; ++k) {
+            const char* tag = k == 0 ? "then_body" : "else_body";
+            const char* map_tag = k == 0 ? "then_port_map" : "else_port_map";
+            auto body = body_of(tag);
+            const auto pids = layer_ids_of_type(*el.child(tag), "Parameter", where);
+            const auto rids = layer_ids_of_type(*el.child(tag), "Result", where);
+            const xml::element* map = el.child(map_tag);
+            MOIR_CHECK(map, parse_error, where + ": has no <" + map_tag + ">");
+            std::vector<std::int64_t> feed(body->parameters.size(), -1);
+            for (const xml::element* p : map->children_named("input")) {
+                const auto j = position_of(pids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Parameter");
+                MOIR_CHECK(j < feed.size(), parse_error, where + ": " + map_tag + " names a dead body Parameter");
+                feed[j] = required_value<std::int64_t>(*p, "external_port_id", where);
+            }
+            for (std::size_t j = 0; j < feed.size(); ++j)
+                MOIR_CHECK(feed[j] >= 1, parse_error,
+                           where + ": " + tag + " Parameter " + std::to_string(j) + " is fed by no input of the If");
+            std::vector<node_id> results;  // in the If's output order
+            for (const xml::element* p : sorted_ports(map, "output", where)) {
+                const auto r = position_of(rids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Result");
+                MOIR_CHECK(r < body->results.size(), parse_error, where + ": " + map_tag + " names a missing Result");
+                results.push_back(body->results[r]);
+            }
+            body->results = results;
+            body->remove_dead();
+            (k == 0 ? a.then_inputs : a.else_inputs) = feed;
+            n.bodies.push_back(body);
+        }
+        return a;
+    }
+    MOIR_CHECK(n.is<ops::loop>() || n.is<ops::tensor_iterator>(), unsupported_error,
+               where + ": moir reads the bodies of If, Loop and TensorIterator only");
+    auto body = body_of("body");
+    const xml::element& b = *el.child("body");
+    const auto pids = layer_ids_of_type(b, "Parameter", where);
+    const auto rids = layer_ids_of_type(b, "Result", where);
+    const xml::element* map = el.child("port_map");
+    MOIR_CHECK(map, parse_error, where + ": has no <port_map>");
+    ops::loop_ports a;
+    const std::size_t np = body->parameters.size();
+    a.input_external.assign(np, -2);
+    a.input_axis.assign(np, -1);
+    a.input_stride.assign(np, 1);
+    a.input_back_edge.assign(np, -1);
+    for (const xml::element* p : map->children_named("input")) {
+        const auto j = position_of(pids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Parameter");
+        const std::string* purpose = p->find_attribute("purpose");
+        if (purpose && *purpose == "current_iteration") {
+            a.current_iteration = static_cast<std::int64_t>(j);
+            a.input_external[j] = -1;
+            continue;
+        }
+        a.input_external[j] = required_value<std::int64_t>(*p, "external_port_id", where);
+        std::tie(a.input_axis[j], a.input_stride[j]) = read_iteration(*p, where);
+    }
+    if (const xml::element* edges = el.child("back_edges"))
+        for (const xml::element* e : edges->children_named("edge")) {
+            const auto r = position_of(rids, required_value<std::int64_t>(*e, "from-layer", where), where, "Result");
+            const auto j = position_of(pids, required_value<std::int64_t>(*e, "to-layer", where), where, "Parameter");
+            a.input_back_edge[j] = static_cast<std::int64_t>(r);
+        }
+    for (std::size_t j = 0; j < np; ++j)
+        MOIR_CHECK(a.input_external[j] != -2, parse_error,
+                   where + ": body Parameter " + std::to_string(j) + " is not in the port map");
+    for (const xml::element* p : sorted_ports(map, "output", where)) {
+        const auto r = static_cast<std::int64_t>(
+            position_of(rids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Result"));
+        const std::string* purpose = p->find_attribute("purpose");
+        if (purpose && *purpose == "execution_condition") {
+            a.condition = r;
+            continue;
+        }
+        if (required_value<std::int64_t>(*p, "external_port_id", where) < 0) continue;  // used inside only
+        const auto [axis, stride] = read_iteration(*p, where);
+        a.output_result.push_back(r);
+        a.output_axis.push_back(axis);
+        a.output_stride.push_back(stride);
+    }
+    n.bodies.push_back(body);
+    if (n.is<ops::loop>()) return ops::loop::attrs(a);
+    return ops::tensor_iterator::attrs(a);
+}
+
+/// Reads the <layers> and <edges> of g (the <net>, or a body) into a validated model.
+template <class OpSet>
+model read_graph(const xml::element& root, const bin_source& bin, const std::string& file) {
     const xml::element* layers_el = root.child("layers");
-    MOIR_CHECK(layers_el, parse_error, file + ": <net> has no <layers>");
+    MOIR_CHECK(layers_el, parse_error, file + ": <" + root.name + "> has no <layers>");
 
     // 1. layer headers, ids, op resolution
     const auto& table = reader_table<OpSet>();
@@ -9333,13 +9873,13 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
 
     // 2. nodes: attrs, rt_info, ports, output names
     model m;
-    if (const std::string* n = root.find_attribute("name")) m.name = *n;
     m.nodes.reserve(layers.size());
     for (auto& L : layers) {
         node n;
         n.op = L.op->info;
         n.name = L.name;
-        n.attrs = L.op->read(L.el->child("data"), L.where, bin);
+        if (n.op->infer_bodies) n.attrs = read_bodies<OpSet>(*L.el, n, L.where, bin, file);
+        else n.attrs = L.op->read(L.el->child("data"), L.where, bin);
         if (const xml::element* rt = L.el->child("rt_info")) {
             for (const xml::element* a : rt->children_named("attribute")) {
                 const std::string* an = a->find_attribute("name");
@@ -9489,6 +10029,18 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
         throw parse_error(file + ": " + e.what());
     }
     m.remove_dead();
+    return m;
+}
+
+template <class OpSet>
+model read_ir(std::string_view xml_text, const bin_source& bin, const std::string& file) {
+    const xml::element root = xml::parse(xml_text, file);
+    MOIR_CHECK(root.name == "net", parse_error, file + ": the root element is <" + root.name + ">, expected <net>");
+    const auto version = required_value<std::int64_t>(root, "version", file);
+    MOIR_CHECK(version == 10 || version == 11, unsupported_error,
+               file + ": IR version " + std::to_string(version) + " is not supported (moir reads versions 10 and 11)");
+    model m = read_graph<OpSet>(root, bin, file);
+    if (const std::string* n = root.find_attribute("name")) m.name = *n;
     return m;
 }
 
@@ -9677,19 +10229,113 @@ inline void write_port(xml::writer& w, std::size_t id, const output_port& p, boo
 
 }  // namespace detail
 
-/// The IR (version 11) of model `m`, in memory.
-/// requires: `m` validates; every reachable node's op is in OpSet; every Parameter reachable from
-/// the results is listed in m.parameters. ensures: throws moir::unsupported_error naming the node
-/// whose op OpSet lacks, moir::shape_error when `m` does not validate, moir::error otherwise.
-template <class OpSet = opsets::all>
-ir_text serialize(const model& m, const conversion_parameters& params = {}) {
-    for (const auto& [k, v] : params)
-        MOIR_CHECK(xml::is_name(k), error, "conversion parameter key '" + k + "' is not a valid XML name");
-    model mm = m;  // tensors are shared, not copied
-    mm.validate();
-    const auto& table = detail::writer_table<OpSet>();
-    const auto order = mm.topo_order();
+namespace detail {
+template <class OpSet>
+void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer_map& table);
 
+/// The layer ids write_graph gives m's Parameters and Results (its layers follow m.topo_order()).
+inline void body_layer_ids(const model& m, std::vector<std::size_t>& params, std::vector<std::size_t>& results) {
+    const auto order = m.topo_order();
+    std::vector<std::size_t> layer_of(m.nodes.size(), 0);
+    for (std::size_t i = 0; i < order.size(); ++i) layer_of[order[i]] = i;
+    params.clear();
+    results.clear();
+    for (auto p : m.parameters) params.push_back(layer_of[p]);
+    for (auto r : m.results) results.push_back(layer_of[r]);
+}
+
+/// A sliced input's or concatenated output's iteration attributes (OpenVINO's start/end/stride/part_size).
+inline void write_iteration(xml::writer& w, std::int64_t axis, std::int64_t stride) {
+    w.attr("axis", to_ir_string(axis))
+        .attr("start", to_ir_string(stride < 0 ? std::int64_t{-1} : std::int64_t{0}))
+        .attr("end", to_ir_string(stride < 0 ? std::int64_t{0} : std::int64_t{-1}))
+        .attr("stride", to_ir_string(stride))
+        .attr("part_size", to_ir_string(std::int64_t{1}));
+}
+
+/// The port maps, back edges and bodies of a node that owns bodies, as OpenVINO writes them: If's
+/// then_port_map / else_port_map / then_body / else_body; Loop's and TensorIterator's port_map
+/// (purpose="current_iteration" / "execution_condition" for Loop's special ports), back_edges and body.
+template <class OpSet>
+void write_bodies(const node& n, xml::writer& w, bin_builder& bin, const writer_map& table) {
+    const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+    std::vector<std::size_t> pid, rid;
+    if (n.is<ops::if_op>()) {
+        const auto& a = n.attrs_as<ops::if_op>();
+        MOIR_CHECK(n.bodies.size() == 2 && n.bodies[0] && n.bodies[1], error, where + ": an If needs two bodies");
+        for (std::size_t b = 0; b < 2; ++b) {
+            const model& body = *n.bodies[b];
+            const auto& map = b == 0 ? a.then_inputs : a.else_inputs;
+            body_layer_ids(body, pid, rid);
+            MOIR_CHECK(map.size() == pid.size(), error, where + ": the port map does not list every body parameter");
+            w.open(b == 0 ? "then_port_map" : "else_port_map");
+            for (std::size_t j = 0; j < pid.size(); ++j)
+                w.open("input").attr("external_port_id", to_ir_string(map[j])).attr("internal_layer_id", to_ir_string(pid[j])).close();
+            for (std::size_t i = 0; i < rid.size(); ++i)
+                w.open("output")
+                    .attr("external_port_id", to_ir_string(static_cast<std::int64_t>(n.inputs.size() + i)))
+                    .attr("internal_layer_id", to_ir_string(rid[i]))
+                    .close();
+            w.close();
+        }
+        for (std::size_t b = 0; b < 2; ++b) {
+            w.open(b == 0 ? "then_body" : "else_body");
+            write_graph<OpSet>(*n.bodies[b], w, bin, table);
+            w.close();
+        }
+        return;
+    }
+    MOIR_CHECK(n.is<ops::loop>() || n.is<ops::tensor_iterator>(), unsupported_error,
+               where + ": the IR writer knows the bodies of If, Loop and TensorIterator only");
+    const auto& a = n.is<ops::loop>() ? n.attrs_as<ops::loop>() : n.attrs_as<ops::tensor_iterator>();
+    MOIR_CHECK(n.bodies.size() == 1 && n.bodies[0], error, where + ": needs one body");
+    const model& body = *n.bodies[0];
+    ops::detail::check_loop_ports(a, body, n.inputs.size());
+    body_layer_ids(body, pid, rid);
+    w.open("port_map");
+    for (std::size_t j = 0; j < pid.size(); ++j) {
+        w.open("input");
+        if (static_cast<std::int64_t>(j) == a.current_iteration) {
+            w.attr("external_port_id", "-1").attr("internal_layer_id", to_ir_string(pid[j])).attr("purpose", "current_iteration");
+        } else {
+            w.attr("external_port_id", to_ir_string(a.input_external[j])).attr("internal_layer_id", to_ir_string(pid[j]));
+            if (a.input_axis[j] >= 0) write_iteration(w, a.input_axis[j], a.input_stride[j]);
+        }
+        w.close();
+    }
+    for (std::size_t k = 0; k < a.output_result.size(); ++k) {
+        w.open("output")
+            .attr("external_port_id", to_ir_string(static_cast<std::int64_t>(n.inputs.size() + k)))
+            .attr("internal_layer_id", to_ir_string(rid.at(static_cast<std::size_t>(a.output_result[k]))));
+        if (a.output_axis[k] >= 0) write_iteration(w, a.output_axis[k], a.output_stride[k]);
+        w.close();
+    }
+    if (a.condition >= 0)
+        w.open("output")
+            .attr("external_port_id", "-1")
+            .attr("internal_layer_id", to_ir_string(rid.at(static_cast<std::size_t>(a.condition))))
+            .attr("purpose", "execution_condition")
+            .close();
+    w.close();  // port_map
+    w.open("back_edges");
+    for (std::size_t j = 0; j < pid.size(); ++j)
+        if (a.input_back_edge[j] >= 0)
+            w.open("edge")
+                .attr("from-layer", to_ir_string(rid.at(static_cast<std::size_t>(a.input_back_edge[j]))))
+                .attr("from-port", "0")
+                .attr("to-layer", to_ir_string(pid[j]))
+                .attr("to-port", "0")
+                .close();
+    w.close();  // back_edges
+    w.open("body");
+    write_graph<OpSet>(body, w, bin, table);
+    w.close();
+}
+
+/// Writes the <layers> and <edges> of mm (validated), bodies included.
+template <class OpSet>
+void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer_map& table) {
+    const auto order = mm.topo_order();
     constexpr std::size_t none = static_cast<std::size_t>(-1);
     std::vector<std::size_t> layer_of(mm.nodes.size(), none);
     for (std::size_t i = 0; i < order.size(); ++i) layer_of[order[i]] = i;
@@ -9704,7 +10350,7 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         MOIR_CHECK(!listed[r], error, "Result '" + mm.at(r).name + "' is listed twice as a model output");
         listed[r] = true;
     }
-    std::vector<detail::data_writer> writers(order.size());
+    std::vector<data_writer> writers(order.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
         const node& n = mm.nodes[order[i]];
         const auto it = table.find(n.op);
@@ -9716,10 +10362,6 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         writers[i] = it->second;
     }
 
-    detail::bin_builder bin;
-    xml::writer w("\t");
-    w.declaration();
-    w.open("net").attr("name", mm.name).attr("version", "11");
     w.open("layers");
     for (std::size_t i = 0; i < order.size(); ++i) {
         const node& n = mm.nodes[order[i]];
@@ -9728,7 +10370,7 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
             .attr("name", n.name)
             .attr("type", n.op->ir_name)
             .attr("version", n.op->ir_opset);
-        writers[i](n, w, bin);
+        if (!n.op->infer_bodies) writers[i](n, w, bin);  // ops with bodies: their port maps say it all
         if (!n.rt_info.empty()) {
             w.open("rt_info");
             for (const auto& r : n.rt_info) {
@@ -9740,15 +10382,15 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         }
         if (!n.inputs.empty()) {
             w.open("input");
-            for (std::size_t k = 0; k < n.inputs.size(); ++k) detail::write_port(w, k, mm.port(n.inputs[k]), false);
+            for (std::size_t k = 0; k < n.inputs.size(); ++k) write_port(w, k, mm.port(n.inputs[k]), false);
             w.close();
         }
         if (!n.outputs.empty()) {
             w.open("output");
-            for (std::size_t k = 0; k < n.outputs.size(); ++k)
-                detail::write_port(w, n.inputs.size() + k, n.outputs[k], true);
+            for (std::size_t k = 0; k < n.outputs.size(); ++k) write_port(w, n.inputs.size() + k, n.outputs[k], true);
             w.close();
         }
+        if (n.op->infer_bodies) write_bodies<OpSet>(n, w, bin, table);
         w.close();
     }
     w.close();  // layers
@@ -9766,6 +10408,27 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         }
     }
     w.close();  // edges
+}
+}  // namespace detail
+
+/// The IR (version 11) of model `m`, in memory. Nodes that own bodies (If, Loop, TensorIterator) are
+/// written with their port maps and bodies, as OpenVINO writes them.
+/// requires: `m` validates; every reachable node's op is in OpSet; every Parameter reachable from
+/// the results is listed in m.parameters. ensures: throws moir::unsupported_error naming the node
+/// whose op OpSet lacks, moir::shape_error when `m` does not validate, moir::error otherwise.
+template <class OpSet = opsets::all>
+ir_text serialize(const model& m, const conversion_parameters& params = {}) {
+    for (const auto& [k, v] : params)
+        MOIR_CHECK(xml::is_name(k), error, "conversion parameter key '" + k + "' is not a valid XML name");
+    model mm = m;  // tensors are shared, not copied
+    mm.validate();
+    const auto& table = detail::writer_table<OpSet>();
+
+    detail::bin_builder bin;
+    xml::writer w("\t");
+    w.declaration();
+    w.open("net").attr("name", mm.name).attr("version", "11");
+    detail::write_graph<OpSet>(mm, w, bin, table);
     w.open("rt_info");
     w.open("Runtime_version").attr("value", runtime_version).close();
     if (!params.empty()) {
@@ -13718,6 +14381,221 @@ struct reference_kernel<ops::detection_output> {
 
 #endif  // MOIR_KERNELS_REFERENCE_DETECTION_HPP
 // group G kernels end
+#ifndef MOIR_KERNELS_REFERENCE_CONTROL_FLOW_HPP
+#define MOIR_KERNELS_REFERENCE_CONTROL_FLOW_HPP
+
+// The reference kernels of the ops that own bodies (If, Loop, TensorIterator). They do not compute
+// outputs themselves: `run_bodies` decides which body runs on what, and calls back the executor
+// (`body_runner`) to run a body. Their plain `run` is never called (the executors route these ops
+// through run_bodies) and says so.
+
+
+#include <algorithm>   // reverse
+#include <cstddef>     // size_t, byte
+#include <cstdint>     // int64_t
+#include <cstring>     // memcpy
+#include <functional>  // function
+#include <string>      // string, to_string
+#include <vector>      // vector
+
+namespace moir::kernels {
+
+/// Runs body `b` (an index into node::bodies) on these Parameter values; returns its Results.
+using body_runner = std::function<std::vector<tensor>(std::size_t b, const std::vector<tensor>& in)>;
+
+namespace detail {
+[[noreturn]] inline void runs_through_bodies(const char* op) {
+    throw error(std::string("an ") + op + " runs through its bodies (reference_executor / evaluate_node), not a plain kernel");
+}
+
+/// Slice i (size 1, the axis kept) of t along axis.
+inline tensor slice_at(const tensor& t, std::size_t axis, std::int64_t i) {
+    shape d = t.dims();
+    const auto len = d.at(axis);
+    d[axis] = 1;
+    tensor s(t.type(), d);
+    if (s.numel() == 0) return s;
+    std::size_t outer = 1, inner = size_of(t.type());
+    for (std::size_t k = 0; k < axis; ++k) outer *= static_cast<std::size_t>(t.dims()[k]);
+    for (std::size_t k = axis + 1; k < t.rank(); ++k) inner *= static_cast<std::size_t>(t.dims()[k]);
+    const auto* src = static_cast<const std::byte*>(t.raw());
+    auto* dst = static_cast<std::byte*>(s.raw());
+    for (std::size_t o = 0; o < outer; ++o)
+        std::memcpy(dst + o * inner, src + (o * static_cast<std::size_t>(len) + static_cast<std::size_t>(i)) * inner, inner);
+    return s;
+}
+
+/// The parts joined along axis. requires: parts non-empty, equal types and dims except along axis.
+inline tensor concat_along(const std::vector<tensor>& parts, std::size_t axis) {
+    shape d = parts.at(0).dims();
+    MOIR_CHECK(axis < d.size(), error, "concatenation axis " + std::to_string(axis) + " of a rank-" +
+                                           std::to_string(d.size()) + " body output");
+    std::int64_t total = 0;
+    for (const auto& p : parts) {
+        MOIR_CHECK(p.type() == parts[0].type() && p.rank() == d.size(), error,
+                   "the iterations' values of a concatenated output differ in type or rank");
+        for (std::size_t k = 0; k < d.size(); ++k)
+            MOIR_CHECK(k == axis || p.dims()[k] == d[k], error,
+                       "the iterations' values of a concatenated output differ in shape: [" + to_string(p.dims()) +
+                           "] and [" + to_string(d) + "]");
+        total += p.dims()[axis];
+    }
+    d[axis] = total;
+    tensor out(parts[0].type(), d);
+    if (out.numel() == 0) return out;
+    std::size_t outer = 1, inner = size_of(out.type());
+    for (std::size_t k = 0; k < axis; ++k) outer *= static_cast<std::size_t>(d[k]);
+    for (std::size_t k = axis + 1; k < d.size(); ++k) inner *= static_cast<std::size_t>(d[k]);
+    auto* dst = static_cast<std::byte*>(out.raw());
+    std::size_t offset = 0;  // along axis, in rows of `inner` bytes
+    for (const auto& p : parts) {
+        const std::size_t len = static_cast<std::size_t>(p.dims()[axis]);
+        if (p.numel() == 0) continue;
+        const auto* src = static_cast<const std::byte*>(p.raw());
+        for (std::size_t o = 0; o < outer; ++o)
+            std::memcpy(dst + (o * static_cast<std::size_t>(total) + offset) * inner, src + o * len * inner, len * inner);
+        offset += len;
+    }
+    return out;
+}
+
+/// The iteration number as body Parameter j expects it (its type, scalar or one element).
+inline tensor iteration_value(const model& body, std::size_t j, std::int64_t i) {
+    const auto& pa = body.at(body.parameters.at(j)).attrs_as<ops::parameter>();
+    tensor t = tensor::scalar<std::int64_t>(i).converted(pa.element_type);
+    if (!pa.shape.rank_dynamic && pa.shape.rank() == 1) t = t.reshaped(shape{1});
+    return t;
+}
+
+/// The common loop: TensorIterator (trip < 0, no condition, length from the sliced inputs) and Loop.
+/// ensures: throws moir::error when the sliced inputs disagree in length, a body Result changes type,
+/// or an output has no value because no iteration ran.
+inline std::vector<tensor> run_loop(const ops::loop_ports& a, const model& body, const std::vector<tensor>& in,
+                                    std::int64_t trip, bool cond, const body_runner& run_body) {
+    ops::detail::check_loop_ports(a, body, in.size());
+    const std::size_t np = a.input_external.size();
+    std::int64_t length = -1;  // of the sliced inputs
+    for (std::size_t j = 0; j < np; ++j) {
+        if (a.input_axis[j] < 0 || static_cast<std::int64_t>(j) == a.current_iteration) continue;
+        const tensor& t = in.at(static_cast<std::size_t>(a.input_external[j]));
+        MOIR_CHECK(static_cast<std::size_t>(a.input_axis[j]) < t.rank(), error,
+                   "body parameter " + std::to_string(j) + " is sliced along a missing axis");
+        const auto d = t.dims()[static_cast<std::size_t>(a.input_axis[j])];
+        MOIR_CHECK(length < 0 || length == d, error,
+                   "the sliced inputs have lengths " + std::to_string(length) + " and " + std::to_string(d));
+        length = d;
+    }
+    std::vector<tensor> cur(np);
+    for (std::size_t j = 0; j < np; ++j)
+        if (a.input_axis[j] < 0 && static_cast<std::int64_t>(j) != a.current_iteration)
+            cur[j] = in.at(static_cast<std::size_t>(a.input_external[j]));
+    const std::size_t no = a.output_result.size();
+    std::vector<tensor> last(no);
+    std::vector<std::vector<tensor>> parts(no);
+    std::vector<tensor> bin(np);
+    std::int64_t i = 0;
+    for (; cond && (trip < 0 || i < trip) && (length < 0 || i < length); ++i) {
+        for (std::size_t j = 0; j < np; ++j) {
+            if (static_cast<std::int64_t>(j) == a.current_iteration) {
+                bin[j] = iteration_value(body, j, i);
+            } else if (a.input_axis[j] >= 0) {
+                const tensor& t = in[static_cast<std::size_t>(a.input_external[j])];
+                bin[j] = slice_at(t, static_cast<std::size_t>(a.input_axis[j]), a.input_stride[j] < 0 ? length - 1 - i : i);
+            } else {
+                bin[j] = cur[j];
+            }
+        }
+        std::vector<tensor> out = run_body(0, bin);
+        MOIR_CHECK(out.size() == body.results.size(), error, "the body gave a wrong number of results");
+        if (a.condition >= 0) {
+            const tensor& c = out[static_cast<std::size_t>(a.condition)];
+            MOIR_CHECK(c.numel() >= 1, error, "the body's condition is empty");
+            cond = c.at_as<bool>(0);
+        }
+        for (std::size_t j = 0; j < np; ++j)
+            if (a.input_back_edge[j] >= 0) cur[j] = out[static_cast<std::size_t>(a.input_back_edge[j])];
+        for (std::size_t k = 0; k < no; ++k) {
+            const tensor& v = out[static_cast<std::size_t>(a.output_result[k])];
+            if (a.output_axis[k] < 0) last[k] = v;
+            else parts[k].push_back(v);
+        }
+    }
+    std::vector<tensor> result(no);
+    for (std::size_t k = 0; k < no; ++k) {
+        if (a.output_axis[k] < 0) {
+            if (i == 0) {  // no iteration: a loop-carried output is its initial value
+                for (std::size_t j = 0; j < np && last[k].empty(); ++j)
+                    if (a.input_back_edge[j] == a.output_result[k] && a.input_axis[j] < 0 && a.input_external[j] >= 0)
+                        last[k] = in.at(static_cast<std::size_t>(a.input_external[j]));
+                MOIR_CHECK(!last[k].empty(), error,
+                           "output " + std::to_string(k) + " has no value: the loop ran no iteration");
+            }
+            result[k] = last[k];
+        } else if (parts[k].empty()) {  // no iteration: an empty concatenation, when the shape is known
+            const auto& p = body.port(body.output(static_cast<std::size_t>(a.output_result[k])));
+            MOIR_CHECK(!p.shape.rank_dynamic && static_cast<std::size_t>(a.output_axis[k]) < p.shape.rank(), error,
+                       "output " + std::to_string(k) + " has no shape: the loop ran no iteration");
+            shape d(p.shape.dims.size());
+            for (std::size_t q = 0; q < d.size(); ++q) d[q] = p.shape.dims[q] < 0 ? 0 : p.shape.dims[q];
+            d[static_cast<std::size_t>(a.output_axis[k])] = 0;
+            result[k] = tensor(p.type, d);
+        } else {
+            if (a.output_stride[k] < 0) std::reverse(parts[k].begin(), parts[k].end());
+            result[k] = concat_along(parts[k], static_cast<std::size_t>(a.output_axis[k]));
+        }
+    }
+    return result;
+}
+}  // namespace detail
+
+template <>
+struct reference_kernel<ops::if_op> {
+    static constexpr bool available = true;
+    static void run(const ops::if_op::attrs&, const std::vector<tensor>&, std::vector<tensor>&) {
+        detail::runs_through_bodies("If");
+    }
+    /// ensures: the Results of the then body when input 0's first element is nonzero, else the else body's.
+    static std::vector<tensor> run_bodies(const ops::if_op::attrs& a, const body_list&, const std::vector<tensor>& in,
+                                          const body_runner& run_body) {
+        MOIR_CHECK(!in.empty() && in[0].numel() >= 1, error, "the condition is empty");
+        const bool c = in[0].at_as<bool>(0);
+        std::vector<tensor> bin;
+        for (auto k : c ? a.then_inputs : a.else_inputs) bin.push_back(in.at(static_cast<std::size_t>(k)));
+        return run_body(c ? 0 : 1, bin);
+    }
+};
+
+template <>
+struct reference_kernel<ops::loop> {
+    static constexpr bool available = true;
+    static void run(const ops::loop::attrs&, const std::vector<tensor>&, std::vector<tensor>&) {
+        detail::runs_through_bodies("Loop");
+    }
+    static std::vector<tensor> run_bodies(const ops::loop::attrs& a, const body_list& b, const std::vector<tensor>& in,
+                                          const body_runner& run_body) {
+        MOIR_CHECK(b.size() == 1 && b[0] && in.size() >= 2, error, "a Loop needs one body, a trip count and a condition");
+        const std::int64_t trip = in[0].empty() || in[0].numel() == 0 ? -1 : in[0].at_as<std::int64_t>(0);
+        const bool cond = in[1].empty() || in[1].numel() == 0 ? true : in[1].at_as<bool>(0);
+        return detail::run_loop(a, *b[0], in, trip, cond, run_body);
+    }
+};
+
+template <>
+struct reference_kernel<ops::tensor_iterator> {
+    static constexpr bool available = true;
+    static void run(const ops::tensor_iterator::attrs&, const std::vector<tensor>&, std::vector<tensor>&) {
+        detail::runs_through_bodies("TensorIterator");
+    }
+    static std::vector<tensor> run_bodies(const ops::tensor_iterator::attrs& a, const body_list& b,
+                                          const std::vector<tensor>& in, const body_runner& run_body) {
+        MOIR_CHECK(b.size() == 1 && b[0], error, "a TensorIterator needs one body");
+        return detail::run_loop(a, *b[0], in, -1, true, run_body);
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_CONTROL_FLOW_HPP
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
 #ifndef MOIR_RUNTIME_DISPATCH_HPP
@@ -17315,10 +18193,14 @@ inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size
 
 // The reference executor: runs a model node by node with the scalar reference kernels, re-inferring
 // every shape from the actual inputs (so dynamic dims resolve at run time). It is the oracle of the
-// fast runtime and the engine of constant folding.
+// fast runtime and the engine of constant folding. Nodes that own bodies (If, Loop, TensorIterator)
+// run their bodies with executors of their own (the op's reference kernel's run_bodies decides what
+// runs; docs/control-flow.md).
 
 
 #include <functional>     // function
+#include <memory>         // unique_ptr, make_unique
+#include <type_traits>    // false_type, true_type, void_t
 #include <string>         // string
 #include <unordered_map>  // unordered_map
 #include <vector>         // vector
@@ -17359,6 +18241,38 @@ const reference_map& reference_table() {
 }
 }  // namespace detail
 
+template <class OpSet>
+class reference_executor;
+
+namespace detail {
+using erased_body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
+                                                   const kernels::body_runner&);
+template <class Op, class = void>
+struct has_run_bodies : std::false_type {};
+template <class Op>
+struct has_run_bodies<Op, std::void_t<decltype(&kernels::reference_kernel<Op>::run_bodies)>> : std::true_type {};
+template <class Op>
+std::vector<tensor> run_bodies_erased(const std::any& a, const body_list& b, const std::vector<tensor>& in,
+                                      const kernels::body_runner& r) {
+    return kernels::reference_kernel<Op>::run_bodies(std::any_cast<const typename Op::attrs&>(a), b, in, r);
+}
+/// op_info -> run_bodies, for the ops of OpSet that own bodies; built once per OpSet.
+template <class OpSet>
+const std::unordered_map<const op_info*, erased_body_kernel>& body_kernel_table() {
+    static const auto table = [] {
+        std::unordered_map<const op_info*, erased_body_kernel> t;
+        for_each_type(OpSet{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if constexpr (has_run_bodies<Op>::value) t.emplace(&info_of<Op>(), &run_bodies_erased<Op>);
+        });
+        return t;
+    }();
+    return table;
+}
+template <class OpSet>
+std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, std::uint64_t max_elements);
+}  // namespace detail
+
 /// Evaluates one node on known input values with its reference kernel: infers the output types and
 /// shapes from the values, allocates, runs. requires: OpSet contains the node's op.
 /// ensures: throws moir::error naming the node when shapes do not fit or the op is unknown, and
@@ -17367,6 +18281,7 @@ const reference_map& reference_table() {
 template <class OpSet = opsets::all>
 std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
                                   std::uint64_t max_elements = default_max_elements) {
+    if (n.op->infer_bodies) return detail::run_body_node<OpSet>(n, in, max_elements);
     const auto& table = detail::reference_table<OpSet>();
     const auto it = table.find(n.op);
     MOIR_CHECK(it != table.end(), unsupported_error,
@@ -17466,6 +18381,31 @@ private:
     std::vector<std::size_t> last_use_;
     std::uint64_t max_elements_;
 };
+
+namespace detail {
+/// Runs a node that owns bodies: its op's run_bodies, with one reference_executor per body, made
+/// on first use and kept for every iteration of this call.
+template <class OpSet>
+std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, std::uint64_t max_elements) {
+    const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+    const auto& table = body_kernel_table<OpSet>();
+    const auto it = table.find(n.op);
+    MOIR_CHECK(it != table.end(), unsupported_error, where + ": op has no kernel in this opset");
+    std::vector<std::unique_ptr<reference_executor<OpSet>>> executors(n.bodies.size());
+    const kernels::body_runner run = [&](std::size_t b, const std::vector<tensor>& body_in) {
+        MOIR_CHECK(b < n.bodies.size() && n.bodies[b], error, "body " + std::to_string(b) + " is missing");
+        if (!executors[b]) executors[b] = std::make_unique<reference_executor<OpSet>>(*n.bodies[b], max_elements);
+        return executors[b]->run(body_in);
+    };
+    try {
+        return it->second(n.attrs, n.bodies, in, run);
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(where + ": " + e.what());
+    } catch (const std::exception& e) {
+        throw error(where + ": " + e.what());
+    }
+}
+}  // namespace detail
 
 }  // namespace moir
 
@@ -17703,6 +18643,7 @@ private:
 #include <cstddef>    // byte, size_t
 #include <cstdint>    // uint8_t
 #include <cstring>    // memcpy
+#include <functional> // function
 #include <limits>     // numeric_limits
 #include <map>        // map
 #include <memory>     // unique_ptr
@@ -17805,6 +18746,13 @@ public:
 /// The reference kernel of a node, type-erased (runtime/reference_executor.hpp's table).
 using reference_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
 
+/// Runs one body on its Parameter values, returning its Results.
+using body_engine = std::function<std::vector<tensor>(const std::vector<tensor>&)>;
+/// A type-erased run_bodies (kernels/reference/control_flow.hpp): the op's attrs, the node's bodies,
+/// the input values, and how to run body b.
+using body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
+                                            const std::function<std::vector<tensor>(std::size_t, const std::vector<tensor>&)>&);
+
 /// The compile-time context families work with: the model, what is known of each node output
 /// (type, static shape, value when constant), the slots, and the plan's options.
 class plan_builder {
@@ -17823,6 +18771,13 @@ public:
     bool int8_requantize = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
+    /// Runs a node that owns bodies on its input values (evaluate_node); nullptr: such nodes fail.
+    std::vector<tensor> (*evaluate_bodies)(const node&, const std::vector<tensor>&) = nullptr;
+    /// The run_bodies of a node's op (its reference kernel's; reference_executor.hpp), or nullptr.
+    body_kernel (*body_kernel_of)(const node&) = nullptr;
+    /// Makes the engine of one body: a compiled plan of its own, compiled on first use and kept (its
+    /// arena reused) from call to call; empty: bodies run on the reference executor.
+    std::function<body_engine(const model& body)> make_body_engine;
     /// FakeQuantize nodes whose u8 codes an INT8 step made earlier writes in its epilogue (instead
     /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
     /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
@@ -20302,6 +21257,7 @@ struct reduce {
 
 
 #include <any>      // any
+#include <functional>  // function
 #include <memory>   // unique_ptr, make_unique
 #include <string>   // string
 #include <vector>   // vector
@@ -20332,11 +21288,62 @@ public:
     }
 };
 
+/// Runs one node that owns bodies (If, Loop, TensorIterator): its op's run_bodies decides what runs,
+/// each body on an engine of its own (a compiled plan, made once and reused for every iteration and
+/// every run), else the reference executor runs the node.
+class body_step final : public step {
+public:
+    std::vector<tensor> (*evaluate)(const node&, const std::vector<tensor>&) = nullptr;
+    body_kernel run_bodies = nullptr;  ///< the op's run_bodies
+    std::vector<body_engine> engines;  ///< one per body, or empty
+    node n;                            ///< a copy sharing the bodies
+
+    void run(const run_context& ctx) const override {
+        std::vector<tensor> in;
+        in.reserve(reads.size());
+        for (std::size_t s : reads) in.push_back(ctx.value(s));
+        std::vector<tensor> out;
+        if (run_bodies && !engines.empty()) {
+            const std::function<std::vector<tensor>(std::size_t, const std::vector<tensor>&)> run_body =
+                [&](std::size_t b, const std::vector<tensor>& body_in) { return engines.at(b)(body_in); };
+            try {
+                out = run_bodies(n.attrs, n.bodies, in, run_body);
+            } catch (const std::exception& e) {
+                throw error("node '" + name + "' (" + ops + "): " + e.what());
+            }
+        } else {
+            out = evaluate(n, in);  // errors name the node
+        }
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            const slot& w = ctx.at(writes[i]);
+            MOIR_CHECK(out.at(i).dims() == w.dims && out[i].type() == w.type, error,
+                       "node '" + name + "' (" + ops + "): output " + std::to_string(i) + " is [" +
+                           to_string(out[i].dims()) + "], the plan expected [" + to_string(w.dims) + "]");
+            if (w.where == slot::kind::arena && w.alias == no_slot) ctx.store(writes[i], out[i]);
+        }
+    }
+};
+
 /// The family: every node whose op has a reference kernel.
 struct reference {
     static constexpr std::string_view name = "reference";
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& n = b.at(id);
+        if (!n.bodies.empty()) {
+            MOIR_CHECK(b.evaluate_bodies, unsupported_error, "node '" + n.name + "': this plan cannot run bodies");
+            auto s = std::make_unique<body_step>();
+            s->evaluate = b.evaluate_bodies;
+            s->run_bodies = b.body_kernel_of ? b.body_kernel_of(n) : nullptr;
+            if (s->run_bodies && b.make_body_engine)
+                for (const auto& body : n.bodies) s->engines.push_back(b.make_body_engine(*body));
+            s->n = n;
+            s->name = n.name;
+            s->ops = std::string(n.op->ir_name);
+            s->kernel = "bodies";
+            for (std::size_t i = 0; i < n.inputs.size(); ++i) s->reads.push_back(b.input_slot(id, i));
+            for (std::size_t p = 0; p < n.outputs.size(); ++p) s->writes.push_back(b.output_slot(id, p));
+            return s;
+        }
         const reference_kernel fn = b.reference_of ? b.reference_of(n) : nullptr;
         MOIR_CHECK(fn, unsupported_error,
                    "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset");
@@ -20691,6 +21698,18 @@ inline std::unique_ptr<std::byte, free_bytes> aligned_bytes(std::size_t n) {
     return std::unique_ptr<std::byte, free_bytes>(static_cast<std::byte*>(p));
 }
 template <class OpSet>
+std::vector<tensor> evaluate_bodies(const node& n, const std::vector<tensor>& in) {
+    return evaluate_node<OpSet>(n, in);
+}
+template <class OpSet>
+body_kernel body_kernel_of(const node& n) {
+    const auto& t = moir::detail::body_kernel_table<OpSet>();
+    const auto it = t.find(n.op);
+    return it == t.end() ? nullptr : it->second;
+}
+template <class Families, class OpSet>
+body_engine make_body_engine(const model& body, const plan_options& opt);
+template <class OpSet>
 reference_kernel reference_of(const node& n) {
     const auto& t = moir::detail::reference_table<OpSet>();
     const auto it = t.find(n.op);
@@ -20836,7 +21855,7 @@ private:
             }
             port_descs od;
             try {
-                od = n.op->infer(n.attrs, descs);
+                od = infer_outputs(n, descs);
             } catch (const std::exception& e) {
                 throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
             }
@@ -20871,6 +21890,9 @@ private:
         plan_builder b(m, slots_, port_slots);
         b.threads = pool_.size();
         b.reference_of = &detail::reference_of<OpSet>;
+        b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
+        b.body_kernel_of = &detail::body_kernel_of<OpSet>;
+        b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };
         if (opt.fast) {
             b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
             MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
@@ -20997,6 +22019,34 @@ private:
 };
 
 using plan_cache = basic_plan_cache<>;
+
+namespace detail {
+/// The engine of one body inside a plan: a plan_cache of the body (one thread: the plan around it
+/// owns the pool), compiled on the first call and again only when the body's input shapes change,
+/// so an iteration reuses the body's arena. A body the plan cannot compile (shapes that depend on
+/// values) runs on the reference executor instead, from then on.
+template <class Families, class OpSet>
+body_engine make_body_engine(const model& body, const plan_options& opt) {
+    struct engine {
+        const model* body;
+        basic_plan_cache<Families, OpSet> plan;
+        std::unique_ptr<reference_executor<OpSet>> reference;
+    };
+    plan_options o = opt;
+    o.threads = 1;
+    auto e = std::make_shared<engine>(engine{&body, basic_plan_cache<Families, OpSet>(body, o), nullptr});
+    return [e](const std::vector<tensor>& in) {
+        if (!e->reference) {
+            try {
+                return e->plan.run(in);
+            } catch (const unsupported_error&) {
+                e->reference = std::make_unique<reference_executor<OpSet>>(*e->body);
+            }
+        }
+        return e->reference->run(in);
+    };
+}
+}  // namespace detail
 
 }  // namespace moir::runtime
 
@@ -27389,6 +28439,8 @@ inline moir::tensor to_moir_tensor(const tensor& p, const std::string& base_dir)
 #endif  // MOIR_FRONTENDS_ONNX_ONNX_PROTO_HPP
 
 #include <cstdint>        // int64_t
+#include <functional>     // function
+#include <memory>         // shared_ptr
 #include <optional>       // optional
 #include <string>         // string
 #include <type_traits>    // is_same_v
@@ -27436,10 +28488,22 @@ private:
     const proto::node* n_;
 };
 
+/// A converted sub-graph (a GraphProto attribute such as If's then_branch): the body, whose first
+/// Parameters are the graph's declared inputs, followed by one Parameter per outer-scope tensor the
+/// body reads (`captured`, the outer tensor names, in Parameter order).
+struct body_graph {
+    std::shared_ptr<moir::model> body;
+    std::vector<std::string> captured;
+    std::size_t declared_inputs = 0;  ///< the graph's own inputs (the first Parameters)
+};
+
 /// What the ONNX converters share of one graph besides the common graph_builder.
 struct graph_info {
     std::string base_dir;       ///< for external data
     std::int64_t opset = 0;     ///< default-domain opset version
+    /// Converts a sub-graph of the node being converted, reading outer-scope tensors through the
+    /// given (outer) builder; `where` names it in errors. Set by the frontend's driver (onnx.hpp).
+    std::function<body_graph(const proto::graph&, frontends::graph_builder& outer, const std::string& where)> convert_body;
 };
 
 /// What a converter sees of one ONNX node: the common context plus the opset and ONNX's
@@ -27463,6 +28527,14 @@ public:
     }
     std::vector<float> attr_floats(const std::string& key, std::vector<float> def = {}) const {
         return basic_context::attr(key, std::move(def));
+    }
+    /// The sub-graph held by graph attribute `key`, converted with the same op table; errors name it.
+    /// requires: the attribute exists and is a graph (throws moir::error otherwise).
+    body_graph body(const std::string& key) {
+        const auto* a = attr(key);
+        MOIR_CHECK(a && a->g, error, "attribute '" + key + "' must be a graph");
+        MOIR_CHECK(info_->convert_body, error, "this converter cannot convert sub-graphs");
+        return info_->convert_body(*a->g, builder(), key);
     }
     /// requires: the attribute exists and is a tensor.
     tensor attr_tensor(const std::string& key) const {
@@ -27497,6 +28569,320 @@ public:
 }  // namespace moir::onnx
 
 #endif  // MOIR_FRONTENDS_ONNX_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_ONNX_OPS_CONTROL_FLOW_HPP
+#define MOIR_FRONTENDS_ONNX_OPS_CONTROL_FLOW_HPP
+
+// ONNX control flow: If, Loop (opset 1+) and Scan (opset 9+) become moir's If, Loop and
+// TensorIterator (docs/control-flow.md). Their bodies are converted with the same op table
+// (context::body); outer-scope tensors a body reads become further inputs of the node. ONNX removes
+// the scanned axis from a slice and adds it back to a scan output, OpenVINO keeps it: the bodies get
+// a Squeeze after each sliced Parameter and an Unsqueeze before each scanned Result.
+
+
+#include <algorithm>  // min
+#include <cstddef>  // size_t
+#include <cstdint>  // int64_t
+#include <map>      // map
+#include <memory>   // make_shared
+#include <string>   // string, to_string
+#include <utility>  // move
+#include <vector>   // vector
+
+namespace moir::onnx {
+
+namespace detail {
+/// Adds a node of Op owning `bodies`, named after the ONNX node, and infers its outputs.
+template <class Op>
+node_id add_with_bodies(context& ctx, typename Op::attrs a, std::vector<output_ref> inputs, body_list bodies) {
+    moir::node n;
+    n.op = &info_of<Op>();
+    n.attrs = std::move(a);
+    n.name = ctx.name();
+    n.inputs = std::move(inputs);
+    n.bodies = std::move(bodies);
+    const node_id id = ctx.model().add_node(std::move(n));
+    ctx.model().infer_node(id);
+    return id;
+}
+
+/// An i64 Constant [v] in body.
+inline output_ref body_axes(model& body, std::int64_t v, const std::string& name) {
+    const node_id c = body.add<moir::ops::constant>({tensor::from_vector(std::vector<std::int64_t>{v})}, {}, name);
+    body.infer_node(c);
+    return {c, 0};
+}
+
+/// Body Result i reads its value through an Unsqueeze at `axis`.
+inline void unsqueeze_result(model& body, std::size_t i, std::int64_t axis) {
+    const node_id r = body.results.at(i);
+    const output_ref src = body.at(r).inputs.at(0);
+    const std::string name = body.at(r).name + "/unsqueeze";
+    const output_ref axes = body_axes(body, axis, name + "/axes");
+    const node_id u = body.add<moir::ops::unsqueeze>({}, {src, axes}, name);
+    body.infer_node(u);
+    body.at(r).inputs[0] = {u, 0};
+}
+
+/// Body Parameter j receives its slice with the axis kept: its readers read it through a Squeeze.
+inline void squeeze_parameter(model& body, std::size_t j, std::int64_t axis) {
+    const node_id p = body.parameters.at(j);
+    const auto readers = body.consumers({p, 0});
+    auto& pa = body.at(p).attrs_as<moir::ops::parameter>();
+    if (!pa.shape.rank_dynamic) {
+        MOIR_CHECK(axis >= 0 && static_cast<std::size_t>(axis) <= pa.shape.rank(), error,
+                   "scan axis " + std::to_string(axis) + " does not fit the body input of rank " +
+                       std::to_string(pa.shape.rank()));
+        pa.shape.dims.insert(pa.shape.dims.begin() + axis, 1);
+    }
+    body.infer_node(p);
+    const std::string name = body.at(p).name + "/squeeze";
+    const output_ref axes = body_axes(body, axis, name + "/axes");
+    const node_id s = body.add<moir::ops::squeeze>({}, {{p, 0}, axes}, name);
+    body.infer_node(s);
+    for (const auto& [c, k] : readers) body.at(c).inputs[k] = {s, 0};
+}
+
+inline std::int64_t normalized_axis(std::int64_t axis, const partial_shape& s, const char* what) {
+    MOIR_CHECK(axis >= 0 || !s.rank_dynamic, unsupported_error,
+               std::string("a negative ") + what + " needs a known rank");
+    const auto r = static_cast<std::int64_t>(s.rank());
+    if (axis < 0) axis += r;
+    MOIR_CHECK(s.rank_dynamic || (axis >= 0 && axis < r), error,
+               std::string(what) + " " + std::to_string(axis) + " is out of range for rank " + std::to_string(r));
+    return axis;
+}
+
+/// If: condition, then_branch, else_branch (no declared inputs; outer-scope tensors become inputs).
+inline void convert_if(context& ctx) {
+    body_graph t = ctx.body("then_branch");
+    body_graph e = ctx.body("else_branch");
+    MOIR_CHECK(t.declared_inputs == 0 && e.declared_inputs == 0, error, "If branches take no inputs");
+    MOIR_CHECK(t.body->results.size() == e.body->results.size(), error,
+               "then_branch has " + std::to_string(t.body->results.size()) + " outputs, else_branch " +
+                   std::to_string(e.body->results.size()));
+    std::vector<output_ref> inputs{ctx.input(0)};
+    std::map<std::string, std::int64_t> index;
+    const auto feed = [&](const std::vector<std::string>& names) {
+        std::vector<std::int64_t> v;
+        for (const auto& nm : names) {
+            auto it = index.find(nm);
+            if (it == index.end()) {
+                it = index.emplace(nm, static_cast<std::int64_t>(inputs.size())).first;
+                inputs.push_back(ctx.value(nm));
+            }
+            v.push_back(it->second);
+        }
+        return v;
+    };
+    moir::ops::if_op::attrs a;
+    a.then_inputs = feed(t.captured);
+    a.else_inputs = feed(e.captured);
+    const node_id id = add_with_bodies<moir::ops::if_op>(ctx, std::move(a), std::move(inputs), {t.body, e.body});
+    for (std::size_t i = 0; i < ctx.output_count(); ++i) ctx.set_output(i, {id, i});
+}
+
+/// Loop: M (trip count, optional), cond (optional), loop-carried values; body (iter_num, cond_in,
+/// values...) -> (cond_out, values..., scan outputs...).
+inline void convert_loop(context& ctx) {
+    body_graph g = ctx.body("body");
+    model& body = *g.body;
+    const std::size_t carried = ctx.input_count() > 2 ? ctx.input_count() - 2 : 0;
+    MOIR_CHECK(g.declared_inputs == 2 + carried, error,
+               "the body has " + std::to_string(g.declared_inputs) + " inputs, a Loop with " +
+                   std::to_string(carried) + " loop-carried values needs " + std::to_string(2 + carried));
+    MOIR_CHECK(body.results.size() >= 1 + carried, error,
+               "the body has " + std::to_string(body.results.size()) + " outputs, fewer than 1 + " +
+                   std::to_string(carried) + " loop-carried values");
+    const std::size_t scans = body.results.size() - 1 - carried;
+    std::vector<output_ref> in;
+    in.push_back(ctx.has_input(0) ? ctx.input(0) : ctx.constant(tensor::scalar<std::int64_t>(-1), "/trip_count"));
+    in.push_back(ctx.has_input(1) ? ctx.input(1) : ctx.constant(tensor::scalar<bool>(true), "/condition"));
+    for (std::size_t k = 0; k < carried; ++k) in.push_back(ctx.input(2 + k));
+    for (const auto& nm : g.captured) in.push_back(ctx.value(nm));
+    const std::size_t np = body.parameters.size();
+    moir::ops::loop_ports a;
+    a.input_external.assign(np, -1);
+    a.input_axis.assign(np, -1);
+    a.input_stride.assign(np, 1);
+    a.input_back_edge.assign(np, -1);
+    a.current_iteration = 0;
+    a.condition = 0;
+    a.input_external[1] = 1;
+    a.input_back_edge[1] = 0;
+    for (std::size_t j = 2; j < np; ++j) a.input_external[j] = static_cast<std::int64_t>(j);
+    for (std::size_t k = 0; k < carried; ++k) a.input_back_edge[2 + k] = static_cast<std::int64_t>(1 + k);
+    for (std::size_t k = 0; k < carried; ++k) {
+        a.output_result.push_back(static_cast<std::int64_t>(1 + k));
+        a.output_axis.push_back(-1);
+        a.output_stride.push_back(1);
+    }
+    for (std::size_t s = 0; s < scans; ++s) {
+        unsqueeze_result(body, 1 + carried + s, 0);
+        a.output_result.push_back(static_cast<std::int64_t>(1 + carried + s));
+        a.output_axis.push_back(0);
+        a.output_stride.push_back(1);
+    }
+    body.validate();
+    const node_id id = add_with_bodies<moir::ops::loop>(ctx, std::move(a), std::move(in), {g.body});
+    for (std::size_t i = 0; i < ctx.output_count(); ++i) ctx.set_output(i, {id, i});
+}
+
+/// The TensorIterator of a Scan over body `g`: `in` are the states, the scanned inputs and the
+/// captured tensors (in that order); axes and directions as ONNX gives them (axes normalized by the
+/// ranks in `in_shapes`). Adds the node to `target` named `name`. ensures: outputs = states, scan outputs.
+inline node_id add_scan(model& target, const std::string& name, body_graph& g, const std::vector<output_ref>& in,
+                        std::size_t states, std::size_t scans_in, const std::vector<std::int64_t>& in_axes,
+                        const std::vector<std::int64_t>& in_dirs, const std::vector<std::int64_t>& out_axes,
+                        const std::vector<std::int64_t>& out_dirs) {
+    model& body = *g.body;
+    MOIR_CHECK(body.results.size() >= states, error, "the body has fewer outputs than the Scan has states");
+    const std::size_t scans_out = body.results.size() - states;
+    MOIR_CHECK(in_axes.size() == scans_in && in_dirs.size() == scans_in && out_axes.size() == scans_out &&
+                   out_dirs.size() == scans_out,
+               error, "the scan axis and direction lists do not match the scanned inputs and outputs");
+    const std::size_t np = body.parameters.size();
+    moir::ops::loop_ports a;
+    a.input_axis.assign(np, -1);
+    a.input_stride.assign(np, 1);
+    a.input_back_edge.assign(np, -1);
+    for (std::size_t j = 0; j < np; ++j) a.input_external.push_back(static_cast<std::int64_t>(j));
+    for (std::size_t k = 0; k < states; ++k) a.input_back_edge[k] = static_cast<std::int64_t>(k);
+    for (std::size_t s = 0; s < scans_in; ++s) {
+        const std::size_t j = states + s;
+        const std::int64_t axis = normalized_axis(in_axes[s], target.port(in.at(j)).shape, "scan_input_axes");
+        a.input_axis[j] = axis;
+        a.input_stride[j] = in_dirs[s] ? -1 : 1;
+        squeeze_parameter(body, j, axis);
+    }
+    for (std::size_t k = 0; k < states; ++k) {
+        a.output_result.push_back(static_cast<std::int64_t>(k));
+        a.output_axis.push_back(-1);
+        a.output_stride.push_back(1);
+    }
+    for (std::size_t s = 0; s < scans_out; ++s) {
+        const std::size_t r = states + s;
+        partial_shape slice = body.port(body.output(r)).shape;
+        if (!slice.rank_dynamic) slice.dims.push_back(1);  // the rank of the scan output
+        const std::int64_t axis = normalized_axis(out_axes[s], slice, "scan_output_axes");
+        unsqueeze_result(body, r, axis);
+        a.output_result.push_back(static_cast<std::int64_t>(r));
+        a.output_axis.push_back(axis);
+        a.output_stride.push_back(out_dirs[s] ? -1 : 1);
+    }
+    body.validate();
+    moir::node n;
+    n.op = &info_of<moir::ops::tensor_iterator>();
+    n.attrs = std::move(a);
+    n.name = name;
+    n.inputs = in;
+    n.bodies = {g.body};
+    const node_id id = target.add_node(std::move(n));
+    target.infer_node(id);
+    return id;
+}
+
+/// Scan-8: sequence_lens (must be absent), states [B, ...], scanned inputs [B, T, ...]; the body
+/// sees one batch element. An outer TensorIterator over the batch runs the Scan of one element.
+inline void convert_scan8(context& ctx) {
+    MOIR_CHECK(!ctx.has_input(0), unsupported_error, "Scan-8 with sequence_lens is not supported");
+    const std::int64_t m = ctx.require_attr<std::int64_t>("num_scan_inputs");
+    const std::size_t n_in = ctx.input_count() - 1;
+    MOIR_CHECK(m >= 1 && static_cast<std::size_t>(m) <= n_in, error,
+               "num_scan_inputs " + std::to_string(m) + " does not fit " + std::to_string(n_in) + " inputs");
+    const std::size_t scans_in = static_cast<std::size_t>(m), states = n_in - scans_in;
+    body_graph g = ctx.body("body");
+    MOIR_CHECK(g.declared_inputs == n_in, error,
+               "the body has " + std::to_string(g.declared_inputs) + " inputs, the Scan " + std::to_string(n_in));
+    const std::size_t scans_out = g.body->results.size() - std::min(states, g.body->results.size());
+    const auto dirs = ctx.attr_ints("directions", std::vector<std::int64_t>(scans_in, 0));
+    // the outer body: one batch element of every state and scanned input, the captured tensors whole
+    auto outer = std::make_shared<model>();
+    outer->name = ctx.name() + "/batch";
+    std::vector<output_ref> outer_in, inner_in;
+    for (std::size_t k = 0; k < n_in + g.captured.size(); ++k) {
+        const output_ref src = k < n_in ? ctx.input(1 + k) : ctx.value(g.captured[k - n_in]);
+        outer_in.push_back(src);
+        output_port p = ctx.model().port(src);
+        const bool sliced = k < n_in;
+        if (sliced && !p.shape.rank_dynamic) p.shape.dims.at(0) = 1;
+        const node_id param = outer->add<moir::ops::parameter>({p.type, p.shape}, {}, "p" + std::to_string(k));
+        outer->infer_node(param);
+        outer->parameters.push_back(param);
+        output_ref v{param, 0};
+        if (sliced) {
+            const output_ref axes = body_axes(*outer, 0, "p" + std::to_string(k) + "/squeeze/axes");
+            const node_id sq = outer->add<moir::ops::squeeze>({}, {v, axes}, "p" + std::to_string(k) + "/squeeze");
+            outer->infer_node(sq);
+            v = {sq, 0};
+        }
+        inner_in.push_back(v);
+    }
+    const node_id scan = add_scan(*outer, ctx.name() + "/scan", g, inner_in, states, scans_in,
+                                  std::vector<std::int64_t>(scans_in, 0), dirs, std::vector<std::int64_t>(scans_out, 0),
+                                  std::vector<std::int64_t>(scans_out, 0));
+    const std::size_t outs = states + scans_out;
+    for (std::size_t i = 0; i < outs; ++i) {
+        const output_ref axes = body_axes(*outer, 0, "out" + std::to_string(i) + "/axes");
+        const node_id u = outer->add<moir::ops::unsqueeze>({}, {{scan, i}, axes}, "out" + std::to_string(i));
+        outer->infer_node(u);
+        outer->results.push_back(outer->add<moir::ops::result>({}, {{u, 0}}, "out" + std::to_string(i)));
+    }
+    outer->validate();
+    moir::ops::loop_ports a;
+    const std::size_t np = outer->parameters.size();
+    for (std::size_t j = 0; j < np; ++j) {
+        a.input_external.push_back(static_cast<std::int64_t>(j));
+        a.input_axis.push_back(j < n_in ? 0 : -1);
+        a.input_stride.push_back(1);
+        a.input_back_edge.push_back(-1);
+    }
+    for (std::size_t i = 0; i < outs; ++i) {
+        a.output_result.push_back(static_cast<std::int64_t>(i));
+        a.output_axis.push_back(0);
+        a.output_stride.push_back(1);
+    }
+    const node_id id = add_with_bodies<moir::ops::tensor_iterator>(ctx, std::move(a), std::move(outer_in), {outer});
+    for (std::size_t i = 0; i < ctx.output_count(); ++i) ctx.set_output(i, {id, i});
+}
+
+/// Scan (opset 9+): states then num_scan_inputs scanned inputs; body (states, slices) -> (states,
+/// scan output slices).
+inline void convert_scan(context& ctx) {
+    const std::int64_t m = ctx.require_attr<std::int64_t>("num_scan_inputs");
+    const std::size_t n_in = ctx.input_count();
+    MOIR_CHECK(m >= 1 && static_cast<std::size_t>(m) <= n_in, error,
+               "num_scan_inputs " + std::to_string(m) + " does not fit " + std::to_string(n_in) + " inputs");
+    const std::size_t scans_in = static_cast<std::size_t>(m), states = n_in - scans_in;
+    body_graph g = ctx.body("body");
+    model& body = *g.body;
+    MOIR_CHECK(g.declared_inputs == n_in, error,
+               "the body has " + std::to_string(g.declared_inputs) + " inputs, the Scan " + std::to_string(n_in));
+    MOIR_CHECK(body.results.size() >= states, error, "the body has fewer outputs than the Scan has states");
+    const std::size_t scans_out = body.results.size() - states;
+    std::vector<output_ref> in;
+    for (std::size_t k = 0; k < n_in; ++k) in.push_back(ctx.input(k));
+    for (const auto& nm : g.captured) in.push_back(ctx.value(nm));
+    const node_id id = add_scan(
+        ctx.model(), ctx.name(), g, in, states, scans_in,
+        ctx.attr_ints("scan_input_axes", std::vector<std::int64_t>(scans_in, 0)),
+        ctx.attr_ints("scan_input_directions", std::vector<std::int64_t>(scans_in, 0)),
+        ctx.attr_ints("scan_output_axes", std::vector<std::int64_t>(scans_out, 0)),
+        ctx.attr_ints("scan_output_directions", std::vector<std::int64_t>(scans_out, 0)));
+    for (std::size_t i = 0; i < ctx.output_count(); ++i) ctx.set_output(i, {id, i});
+}
+}  // namespace detail
+
+/// If, Loop, Scan (opset 8's batched form without sequence_lens, and 9+).
+inline void register_control_flow(op_table& t) {
+    t.add("If", detail::convert_if);
+    t.add("Loop", detail::convert_loop);
+    t.add("Scan", detail::convert_scan8, 8);
+    t.add("Scan", detail::convert_scan, 9);
+}
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_OPS_CONTROL_FLOW_HPP
 #ifndef MOIR_FRONTENDS_ONNX_OPS_ACTIVATIONS_HPP
 #define MOIR_FRONTENDS_ONNX_OPS_ACTIVATIONS_HPP
 
@@ -30494,10 +31880,12 @@ private:
 
 #include <array>          // array
 #include <map>            // map
+#include <memory>         // make_shared
 #include <optional>       // optional
 #include <string>         // string
 #include <string_view>    // string_view
 #include <unordered_map>  // unordered_map
+#include <utility>        // pair
 #include <vector>         // vector
 
 namespace moir::onnx {
@@ -30536,6 +31924,7 @@ const op_table& default_table_impl() {
         // group F registrations
         register_recurrent(t);
         // group F registrations end
+        register_control_flow(t);
         return t;
     }();
     return table;
@@ -30572,17 +31961,117 @@ inline std::int64_t version_of(const std::string& domain, std::int64_t opset,
 }
 }  // namespace detail
 
-/// Lists every (domain::)op type of the graph that `table` cannot convert, with counts.
+namespace detail {
+/// The name a path gives a node: its name, else its first output, else its op type.
+inline std::string node_label(const proto::node& n) {
+    if (!n.name.empty()) return n.name;
+    if (!n.output.empty() && !n.output[0].empty()) return n.output[0];
+    return n.op_type;
+}
+inline void collect_unsupported(const proto::graph& g, std::int64_t opset, const op_table& table,
+                                const std::map<std::string, std::int64_t>& domain_opsets, const std::string& path,
+                                frontends::unsupported_ops& missing) {
+    for (const auto& n : g.node) {
+        const std::string dom = normalize_domain(n.domain);
+        if (!table.find(dom, n.op_type, version_of(dom, opset, domain_opsets)))
+            missing.add(path + (dom.empty() ? "" : dom + "::") + n.op_type);
+        for (const auto& a : n.attribute) {
+            const std::string here = path + n.op_type + " '" + node_label(n) + "' " + a.name + ": ";
+            if (a.g) collect_unsupported(*a.g, opset, table, domain_opsets, here, missing);
+            for (const auto& sub : a.graphs)
+                if (sub) collect_unsupported(*sub, opset, table, domain_opsets, here, missing);
+        }
+    }
+}
+}  // namespace detail
+
+/// Lists every (domain::)op type of the graph that `table` cannot convert, with counts, sub-graphs
+/// included: an op inside a body is listed with its path, e.g. "If 'n1' then_branch: Foo".
 inline frontends::unsupported_ops unsupported_ops(const proto::graph& g, std::int64_t opset, const op_table& table,
                                                   const std::map<std::string, std::int64_t>& domain_opsets) {
     frontends::unsupported_ops missing;
-    for (const auto& n : g.node) {
-        const std::string dom = normalize_domain(n.domain);
-        if (!table.find(dom, n.op_type, detail::version_of(dom, opset, domain_opsets)))
-            missing.add((dom.empty() ? "" : dom + "::") + n.op_type);
-    }
+    detail::collect_unsupported(g, opset, table, domain_opsets, "", missing);
     return missing;
 }
+
+namespace detail {
+/// The declared type and shape of a graph input or output. ensures: moir::unsupported_error naming
+/// `where` when it is not a tensor of a type moir has.
+inline std::pair<element_type, partial_shape> declared_type(const proto::value_info& vi, const std::string& where) {
+    MOIR_CHECK(vi.type.kind == proto::type_kind::tensor, unsupported_error, where + " is not a tensor");
+    const auto et = proto::to_element_type(vi.type.elem_type);
+    MOIR_CHECK(et, unsupported_error, where + " has unsupported type " + proto::data_type_name(vi.type.elem_type));
+    partial_shape shp = partial_shape::dynamic();
+    if (vi.type.has_shape) {
+        shp = partial_shape(std::vector<std::int64_t>{});
+        for (const auto& d : vi.type.shape) shp.dims.push_back(d.has_value ? d.value : dynamic_dim);
+    }
+    return {*et, shp};
+}
+
+/// Converts the nodes of g into b, each with its converter from `table`.
+inline void convert_graph_nodes(const proto::graph& g, frontends::graph_builder& b, const graph_info& info,
+                                const op_table& table, std::int64_t opset,
+                                const std::map<std::string, std::int64_t>& domain_opsets) {
+    std::vector<node_view> views;
+    views.reserve(g.node.size());
+    for (const auto& n : g.node) views.emplace_back(n);
+    frontends::convert_nodes<context>(
+        b, views, [&](const node_view& v) { return context(b, v, info); },
+        [&](context& ctx) {
+            const std::string dom = normalize_domain(ctx.onnx_node().domain);
+            (*table.find(dom, ctx.op_type(), version_of(dom, opset, domain_opsets)))(ctx);
+        });
+}
+
+/// Converts sub-graph g of a node of the graph that `outer` builds: its initializers become
+/// Constants of the body, its inputs the first Parameters, and every outer-scope tensor it reads a
+/// further Parameter (body_graph::captured). ensures: errors name `where`.
+inline body_graph convert_body(const proto::graph& g, frontends::graph_builder& outer, const graph_info& info,
+                               const op_table& table, std::int64_t opset,
+                               const std::map<std::string, std::int64_t>& domain_opsets, const std::string& where) {
+    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, where + ": sparse initializers are not supported");
+    body_graph out;
+    out.body = std::make_shared<model>();
+    model& body = *out.body;
+    body.name = where;
+    static const frontends::load_options no_options;
+    frontends::graph_builder b(body, where, no_options);
+    std::unordered_map<std::string, const proto::tensor*> initializers;
+    for (const auto& t : g.initializer) initializers[t.name] = &t;
+    b.set_lazy_source([&](const std::string& name) -> std::optional<output_ref> {
+        const auto it = initializers.find(name);
+        if (it != initializers.end()) {
+            const node_id id = body.add<moir::ops::constant>({proto::to_moir_tensor(*it->second, info.base_dir)}, {}, name);
+            body.infer_node(id);
+            return output_ref{id, 0};
+        }
+        std::optional<output_ref> r;  // an outer-scope tensor: a Parameter fed by the node
+        try {
+            r = outer.value(name);
+        } catch (const parse_error&) {
+            return std::nullopt;
+        }
+        const output_port& p = outer.graph().port(*r);
+        const node_id id = body.add<moir::ops::parameter>({p.type, p.shape}, {}, name);
+        body.infer_node(id);
+        body.parameters.push_back(id);
+        out.captured.push_back(name);
+        return output_ref{id, 0};
+    });
+    for (const auto& vi : g.input) {
+        if (initializers.count(vi.name)) continue;
+        const auto [et, shp] = declared_type(vi, where + ": input '" + vi.name + "'");
+        b.add_parameter(vi.name, et, shp);
+        ++out.declared_inputs;
+    }
+    graph_info inner = info;
+    convert_graph_nodes(g, b, inner, table, opset, domain_opsets);
+    for (const auto& vi : g.output) b.add_result(vi.name);
+    b.finish();
+    return out;
+}
+}  // namespace detail
 
 /// Converts a parsed ONNX model. `source` names the file in errors.
 /// ensures: a validated model whose outputs carry the graph's output names; throws
@@ -30609,7 +32098,11 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     model m;
     m.name = detail::stem_of(source);
     frontends::graph_builder b(m, source, opt);
-    const graph_info info{detail::dir_of(source), opset};
+    graph_info info{detail::dir_of(source), opset, {}};
+    // sub-graphs (If, Loop, Scan bodies) are converted with the same table, recursively
+    info.convert_body = [&](const proto::graph& sub, frontends::graph_builder& outer, const std::string& where) {
+        return detail::convert_body(sub, outer, info, table, opset, domain_opsets, where);
+    };
     // initializers become Constants on first use
     std::unordered_map<std::string, const proto::tensor*> initializers;
     for (const auto& t : g.initializer) initializers[t.name] = &t;
@@ -30624,29 +32117,12 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     // Inputs: graph inputs that are not initializers.
     for (const auto& vi : g.input) {
         if (initializers.count(vi.name)) continue;
-        const std::string where = source + ": input '" + vi.name + "'";
-        MOIR_CHECK(vi.type.kind == proto::type_kind::tensor, unsupported_error, where + " is not a tensor");
-        const auto et = proto::to_element_type(vi.type.elem_type);
-        MOIR_CHECK(et, unsupported_error, where + " has unsupported type " + proto::data_type_name(vi.type.elem_type));
-        partial_shape shp = partial_shape::dynamic();
-        if (vi.type.has_shape) {
-            shp = partial_shape(std::vector<std::int64_t>{});
-            for (const auto& d : vi.type.shape) shp.dims.push_back(d.has_value ? d.value : dynamic_dim);
-        }
-        b.add_parameter(vi.name, *et, shp);
+        const auto [et, shp] = detail::declared_type(vi, source + ": input '" + vi.name + "'");
+        b.add_parameter(vi.name, et, shp);
     }
     b.finish_parameters();
 
-    std::vector<node_view> views;
-    views.reserve(g.node.size());
-    for (const auto& n : g.node) views.emplace_back(n);
-    frontends::convert_nodes<context>(
-        b, views, [&](const node_view& v) { return context(b, v, info); },
-        [&](context& ctx) {
-            const std::string dom = normalize_domain(ctx.onnx_node().domain);
-            (*table.find(dom, ctx.op_type(), detail::version_of(dom, opset, domain_opsets)))(ctx);
-        });
-
+    detail::convert_graph_nodes(g, b, info, table, opset, domain_opsets);
     for (const auto& vi : g.output) b.add_result(vi.name);
     b.finish();
     return m;
@@ -37242,6 +38718,75 @@ using fold_constants = fold_constants_in<>;
 }  // namespace moir::passes
 
 #endif  // MOIR_PASSES_FOLD_CONSTANTS_HPP
+#ifndef MOIR_PASSES_FOLD_IF_HPP
+#define MOIR_PASSES_FOLD_IF_HPP
+
+// If folding: an If whose condition is a constant (a frozen input, a folded comparison) is replaced
+// by the body it takes, inlined into the graph; the other body is dropped. Loops stay loops.
+
+
+#include <algorithm>    // find
+#include <cstddef>      // size_t
+#include <memory>       // shared_ptr
+#include <optional>     // optional
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+/// Search pattern => If(c: constant, inputs...)
+/// Rewrite        => the nodes of the body c selects (then when its first element is nonzero), named
+///                   "<If>/<node>", reading the If's inputs where the body read its Parameters; the
+///                   If's output tensor names move to what the body's Results read.
+struct fold_if {
+    static constexpr std::string_view name = "fold_if";
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            if (!m.nodes[id].is<ops::if_op>()) continue;
+            const output_ref c = m.nodes[id].inputs.at(0);
+            if (!m.nodes[c.node].is<ops::constant>()) continue;
+            const tensor& cv = m.nodes[c.node].attrs_as<ops::constant>().value;
+            if (cv.numel() == 0) continue;
+            const bool taken = cv.at_as<bool>(0);
+            const auto& a = m.nodes[id].attrs_as<ops::if_op>();
+            const std::vector<std::int64_t> map = taken ? a.then_inputs : a.else_inputs;
+            const std::shared_ptr<model> body = m.nodes[id].bodies.at(taken ? 0 : 1);
+            const std::vector<output_ref> feeds = m.nodes[id].inputs;
+            const std::string prefix = m.nodes[id].name + "/";
+            std::vector<std::optional<output_ref>> where(body->nodes.size());  // body node output 0 / node id
+            std::vector<node_id> remap(body->nodes.size(), static_cast<node_id>(-1));
+            for (std::size_t j = 0; j < body->parameters.size(); ++j)
+                where[body->parameters[j]] = feeds.at(static_cast<std::size_t>(map.at(j)));
+            const auto outer = [&](output_ref r) -> output_ref {
+                if (where[r.node]) return *where[r.node];
+                return {remap.at(r.node), r.port};
+            };
+            for (node_id bid : body->topo_order()) {
+                const node& bn = body->nodes[bid];
+                if (bn.is<ops::parameter>() || bn.is<ops::result>()) continue;
+                node copy = bn;
+                copy.name = prefix + bn.name;
+                for (auto& in : copy.inputs) in = outer(in);
+                remap[bid] = m.add_node(std::move(copy));
+            }
+            for (std::size_t i = 0; i < body->results.size() && i < m.nodes[id].outputs.size(); ++i) {
+                const output_ref src = outer(body->at(body->results[i]).inputs.at(0));
+                const std::vector<std::string> names = m.nodes[id].outputs[i].names;
+                auto& dst = m.nodes[src.node].outputs.at(src.port).names;
+                for (const auto& nm : names)
+                    if (std::find(dst.begin(), dst.end(), nm) == dst.end()) dst.push_back(nm);
+                m.replace_uses({id, i}, src);
+            }
+            ++changes;
+        }
+        return changes;
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FOLD_IF_HPP
 #ifndef MOIR_PASSES_FUSIONS_ACTIVATIONS_HPP
 #define MOIR_PASSES_FUSIONS_ACTIVATIONS_HPP
 
@@ -38742,9 +40287,10 @@ struct merge_transposes {
 
 namespace moir::passes {
 
-/// Freezing and clean-up: no-op removal, constant/shape folding, and layout Transposes sunk and
-/// merged away (those a channels-last frontend writes around NCHW layers).
-using declutter = pass_list<eliminate_noops, fold_constants, sink_transposes, merge_transposes>;
+/// Freezing and clean-up: no-op removal, constant/shape folding, Ifs with a constant condition
+/// replaced by their taken body, and layout Transposes sunk and merged away (those a channels-last
+/// frontend writes around NCHW layers).
+using declutter = pass_list<eliminate_noops, fold_constants, fold_if, sink_transposes, merge_transposes>;
 /// The activation fusions (decomposed HSwish, HSigmoid, Swish, Gelu, SoftPlus, Mish). They run before
 /// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
 using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,
@@ -40296,18 +41842,20 @@ struct conversion_result {
     conversion_report report;
 };
 
-/// Op counts by IR type, without Parameter/Result/Const.
+/// Op counts by IR type, without Parameter/Result, the ops inside bodies (If, Loop) included.
 inline std::map<std::string, std::size_t> op_counts(const model& m) {
     std::map<std::string, std::size_t> ops;
-    for (const auto& n : m.nodes)
+    m.for_each_node_deep([&](const node& n) {
         if (!n.is<ops::parameter>() && !n.is<ops::result>()) ops[std::string(n.op->ir_name)]++;
+    });
     return ops;
 }
-/// The number of weight elements (every Constant's).
+/// The number of weight elements (every Constant's, those inside bodies included).
 inline std::size_t parameter_count(const model& m) {
     std::size_t p = 0;
-    for (const auto& n : m.nodes)
+    m.for_each_node_deep([&](const node& n) {
         if (n.is<ops::constant>()) p += n.attrs_as<ops::constant>().value.numel();
+    });
     return p;
 }
 

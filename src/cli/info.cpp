@@ -33,8 +33,12 @@ int run_info(const std::string& path, const frontends::frontend_registry& regist
     std::map<std::string, std::size_t> ops;
     std::size_t params = 0, bytes = 0;
     std::map<std::string, std::pair<std::size_t, std::size_t>> by_type;  // element type -> values, bytes
-    for (const auto& n : m.nodes) {
-        if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
+    std::size_t in_bodies = 0;  // ops inside If / Loop / TensorIterator bodies, counted with the others
+    for (const auto& n : m.nodes)
+        for (const auto& b : n.bodies)
+            if (b) b->for_each_node_deep([&](const node& bn) { in_bodies += !bn.is<ops::parameter>() && !bn.is<ops::result>(); });
+    m.for_each_node_deep([&](const node& n) {
+        if (n.is<ops::parameter>() || n.is<ops::result>()) return;
         ops[std::string(n.op->ir_name)]++;
         if (n.is<ops::constant>()) {
             const auto& v = n.attrs_as<ops::constant>().value;
@@ -44,10 +48,12 @@ int run_info(const std::string& path, const frontends::frontend_registry& regist
             t.first += v.numel();
             t.second += v.bytes();
         }
-    }
+    });
     std::size_t total = 0;
     for (const auto& [op, count] : ops) total += count;
-    std::cout << "ops: " << total << "\n";
+    std::cout << "ops: " << total;
+    if (in_bodies) std::cout << " (" << in_bodies << " inside bodies)";
+    std::cout << "\n";
     for (const auto& [op, count] : ops) std::cout << "  " << op << ": " << count << "\n";
     std::cout << "parameters: " << params << " (" << human_bytes(bytes) << ")\n";
     // by element type: an INT8 IR shows its i8 weights here, an FP16 one its f16 weights

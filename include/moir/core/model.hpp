@@ -4,7 +4,10 @@
 // moir::model: the run-time graph every frontend produces, every pass rewrites, the IR writer writes
 // and the executors run. Nodes live in a vector and are addressed by index (node_id); an edge is an
 // output_ref (producer node, output port). The op vocabulary is compile-time (op types), the graph is
-// data: a node points at its op's op_info and holds that op's attrs in a std::any.
+// data: a node points at its op's op_info and holds that op's attrs in a std::any. A node of an op
+// with bodies (If, Loop, TensorIterator) also owns sub-graphs: each body is a model of its own, with
+// its own Parameters and Results, that reads nothing of the outer graph except through the node's
+// inputs (the op's port maps say which input feeds which body Parameter).
 
 #include <moir/core/errors.hpp>
 #include <moir/ops/constant.hpp>
@@ -13,6 +16,7 @@
 #include <algorithm>    // find
 #include <any>          // any, any_cast
 #include <cstddef>      // size_t
+#include <memory>       // shared_ptr
 #include <string>       // string
 #include <string_view>  // string_view
 #include <utility>      // move, pair
@@ -51,7 +55,9 @@ struct rt_attribute {
     }
 };
 
-/// A node of the graph. invariant: attrs holds `Op::attrs` for the Op whose op_info is `op`.
+/// A node of the graph. invariant: attrs holds `Op::attrs` for the Op whose op_info is `op`;
+/// bodies is empty unless the op owns bodies (op->infer_bodies), and then holds them in the op's
+/// order (If: then, else; Loop and TensorIterator: the body).
 struct node {
     const op_info* op = nullptr;
     std::any attrs;
@@ -59,6 +65,7 @@ struct node {
     std::vector<output_ref> inputs;
     std::vector<output_port> outputs;
     std::vector<rt_attribute> rt_info;
+    body_list bodies;  ///< sub-graphs; copies of the node share them
 
     template <class Op>
     bool is() const { return op == &info_of<Op>(); }
@@ -88,6 +95,13 @@ struct node {
         throw error("node '" + name + "' does not hold the attrs of a " + std::string(wanted));
     }
 };
+
+/// The outputs (types, shapes, known values) of node n for these input descriptions: the op's
+/// inference, through n's bodies for ops that own bodies. ensures: throws what the op throws.
+inline port_descs infer_outputs(const node& n, const port_descs& in) {
+    if (n.op->infer_bodies) return n.op->infer_bodies(n.attrs, n.bodies, in);
+    return n.op->infer(n.attrs, in);
+}
 
 /// A model: nodes plus the ordered lists of its Parameter (inputs) and Result (outputs) nodes.
 /// invariant after validate(): every input ref points at an existing output port; the graph is
@@ -195,7 +209,7 @@ public:
                        std::to_string(n.op->min_inputs) + ".." + std::to_string(n.op->max_inputs));
         port_descs out;
         try {
-            out = n.op->infer(n.attrs, descs);
+            out = infer_outputs(n, descs);
         } catch (const std::exception& e) {
             throw shape_error(where + ": " + e.what() + " (inputs: " + detail::describe_inputs(descs) + ")");
         }
@@ -255,6 +269,22 @@ public:
     std::string input_name(std::size_t i) const {
         const auto& n = nodes.at(parameters.at(i));
         return n.outputs.empty() || n.outputs[0].names.empty() ? n.name : n.outputs[0].names.front();
+    }
+
+    /// Whether any node owns bodies.
+    bool has_bodies() const {
+        for (const auto& n : nodes)
+            if (!n.bodies.empty()) return true;
+        return false;
+    }
+    /// Calls f(const node&) for every node of this model and, depth first, of every body inside it.
+    template <class F>
+    void for_each_node_deep(F&& f) const {
+        for (const auto& n : nodes) {
+            f(n);
+            for (const auto& b : n.bodies)
+                if (b) b->for_each_node_deep(f);
+        }
     }
 };
 

@@ -21,6 +21,11 @@
 //
 // Adding an op: a file in ops/, a line in ops/opset.hpp, a reference kernel in
 // kernels/reference/, and frontend lines where frameworks have it. Nothing else changes.
+//
+// Ops with bodies (If, Loop, TensorIterator: docs/control-flow.md) own sub-graphs, held by the node
+// (node::bodies). Such an op also defines
+//   static port_descs infer_bodies(const attrs&, const body_list& bodies, const port_descs& in);
+// which infers the outputs through the bodies (plain `infer` then only says the bodies are needed).
 
 #include <moir/core/element_type.hpp>
 #include <moir/core/shape.hpp>
@@ -29,12 +34,17 @@
 #include <any>          // any, any_cast
 #include <array>        // array
 #include <cstddef>      // size_t
+#include <memory>       // shared_ptr
 #include <string>       // string
 #include <string_view>  // string_view
-#include <type_traits>  // is_aggregate_v
+#include <type_traits>  // is_aggregate_v, void_t
 #include <vector>       // vector
 
 namespace moir {
+
+class model;
+/// The sub-graphs (bodies) a node owns, e.g. If's then and else bodies. Copies of a node share them.
+using body_list = std::vector<std::shared_ptr<model>>;
 
 /// What is known about one tensor flowing between ops: its element type, its shape, and its value
 /// when known (constants always; every tensor at run time).
@@ -61,6 +71,8 @@ struct op_info {
     std::size_t max_inputs;
     port_descs (*infer)(const std::any& attrs, const port_descs& in);
     std::any (*default_attrs)();
+    /// Output inference through the bodies, for ops that own bodies; nullptr for every other op.
+    port_descs (*infer_bodies)(const std::any& attrs, const body_list& bodies, const port_descs& in) = nullptr;
 };
 
 namespace detail {
@@ -85,9 +97,24 @@ template <class Op>
 std::any default_attrs_erased() {
     return typename Op::attrs{};
 }
+template <class Op, class = void>
+struct has_bodies : std::false_type {};
+template <class Op>
+struct has_bodies<Op, std::void_t<decltype(&Op::infer_bodies)>> : std::true_type {};
+template <class Op>
+port_descs infer_bodies_erased(const std::any& a, const body_list& b, const port_descs& in) {
+    return Op::infer_bodies(std::any_cast<const typename Op::attrs&>(a), b, in);
+}
+template <class Op>
+constexpr auto infer_bodies_of() {
+    port_descs (*f)(const std::any&, const body_list&, const port_descs&) = nullptr;
+    if constexpr (has_bodies<Op>::value) f = &infer_bodies_erased<Op>;
+    return f;
+}
 template <class Op>
 inline const op_info op_info_v{Op::name,       Op::ir_name,           Op::ir_opset, Op::min_inputs,
-                               Op::max_inputs, &infer_erased<Op>, &default_attrs_erased<Op>};
+                               Op::max_inputs, &infer_erased<Op>, &default_attrs_erased<Op>,
+                               infer_bodies_of<Op>()};
 }  // namespace detail
 
 /// The descriptor of Op; its address identifies Op across translation units.

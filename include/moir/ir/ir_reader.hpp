@@ -7,7 +7,9 @@
 // than the layer's. Edges are resolved by the port ids written in the file (MO-era files number
 // ports freely), Const data is read from the .bin with bounds checks, Parameters and Results become
 // the model's inputs and outputs in the order of their layers in the file, and the result is
-// validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept.
+// validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept. If,
+// Loop and TensorIterator layers are read with their bodies (each read as a graph of its own) and
+// port maps (docs/control-flow.md).
 // FP16-compressed weights are read in both forms OpenVINO writes: f16 Const -> Convert(f32) with
 // the "decompression" rt_info, and an f16 Const carrying "decompression" read directly by an f32
 // op (the reader inserts the Convert, so the graph is always the first form).
@@ -24,18 +26,23 @@
 #include <moir/ir/xml.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/convert.hpp>
+#include <moir/ops/if.hpp>
+#include <moir/ops/loop.hpp>
 #include <moir/ops/opset.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
+#include <moir/ops/tensor_iterator.hpp>
 
-#include <algorithm>      // find_if, sort
+#include <algorithm>      // find_if, sort, stable_sort
 #include <any>            // any
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
 #include <cstring>        // memcpy
 #include <limits>         // numeric_limits
+#include <memory>         // make_shared, shared_ptr
 #include <string>         // string
 #include <string_view>    // string_view
+#include <tuple>          // tie
 #include <type_traits>    // is_same_v
 #include <unordered_map>  // unordered_map
 #include <utility>        // move, pair
@@ -260,15 +267,160 @@ inline std::vector<port_info> read_ports(const xml::element* section, const std:
     return ports;
 }
 
+/// The ids of g's <layer>s of type `type`, in file order (a body's Parameters or Results: OpenVINO
+/// numbers them by this order).
+inline std::vector<std::int64_t> layer_ids_of_type(const xml::element& g, std::string_view type, const std::string& where) {
+    std::vector<std::int64_t> ids;
+    if (const xml::element* layers = g.child("layers"))
+        for (const xml::element* el : layers->children_named("layer")) {
+            const std::string* t = el->find_attribute("type");
+            if (t && *t == type) ids.push_back(required_value<std::int64_t>(*el, "id", where));
+        }
+    return ids;
+}
+
+/// The position of layer id `id` in `ids`. ensures: moir::parse_error naming `what` when absent.
+inline std::size_t position_of(const std::vector<std::int64_t>& ids, std::int64_t id, const std::string& where,
+                               const char* what) {
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        if (ids[i] == id) return i;
+    throw parse_error(where + ": internal_layer_id " + std::to_string(id) + " is not a " + what + " of the body");
+}
+
+/// A port map's <input>s or <output>s, sorted by external_port_id (files list them in any order).
+inline std::vector<const xml::element*> sorted_ports(const xml::element* map, const char* kind, const std::string& where) {
+    std::vector<std::pair<std::int64_t, const xml::element*>> v;
+    if (map)
+        for (const xml::element* p : map->children_named(kind))
+            v.emplace_back(required_value<std::int64_t>(*p, "external_port_id", where), p);
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<const xml::element*> out;
+    for (const auto& e : v) out.push_back(e.second);
+    return out;
+}
+
+/// A sliced input's or concatenated output's axis and stride (-1 axis: none). moir slices one
+/// element at a time over the whole axis: other part sizes and ranges are unsupported.
+inline std::pair<std::int64_t, std::int64_t> read_iteration(const xml::element& p, const std::string& where) {
+    if (!p.find_attribute("axis")) return {-1, 1};
+    const auto axis = required_value<std::int64_t>(p, "axis", where);
+    const auto opt = [&](const char* k, std::int64_t def) {
+        return p.find_attribute(k) ? required_value<std::int64_t>(p, k, where) : def;
+    };
+    const auto stride = opt("stride", 1), part = opt("part_size", 1);
+    const auto start = opt("start", stride < 0 ? -1 : 0), end = opt("end", stride < 0 ? 0 : -1);
+    MOIR_CHECK(axis >= 0, unsupported_error, where + ": a negative iteration axis is not supported");
+    MOIR_CHECK(part == 1 && (stride == 1 || stride == -1) && start == (stride < 0 ? -1 : 0) && end == (stride < 0 ? 0 : -1),
+               unsupported_error,
+               where + ": iterating with part_size " + std::to_string(part) + ", stride " + std::to_string(stride) +
+                   ", start " + std::to_string(start) + ", end " + std::to_string(end) +
+                   " is not supported (moir iterates over the whole axis one element at a time)");
+    return {axis, stride};
+}
+
 template <class OpSet>
-model read_ir(std::string_view xml_text, const bin_source& bin, const std::string& file) {
-    const xml::element root = xml::parse(xml_text, file);
-    MOIR_CHECK(root.name == "net", parse_error, file + ": the root element is <" + root.name + ">, expected <net>");
-    const auto version = required_value<std::int64_t>(root, "version", file);
-    MOIR_CHECK(version == 10 || version == 11, unsupported_error,
-               file + ": IR version " + std::to_string(version) + " is not supported (moir reads versions 10 and 11)");
+model read_graph(const xml::element& g, const bin_source& bin, const std::string& file);
+
+/// Reads the bodies and port maps of a layer whose op owns bodies (If, Loop, TensorIterator) into
+/// n.bodies; returns the op's attrs.
+template <class OpSet>
+std::any read_bodies(const xml::element& el, node& n, const std::string& where, const bin_source& bin,
+                     const std::string& file) {
+    const auto body_of = [&](const char* tag) -> std::shared_ptr<model> {
+        const xml::element* b = el.child(tag);
+        MOIR_CHECK(b, parse_error, where + ": has no <" + tag + ">");
+        return std::make_shared<model>(read_graph<OpSet>(*b, bin, file + ": " + where + " " + tag));
+    };
+    if (n.is<ops::if_op>()) {
+        ops::if_op::attrs a;
+        for (int k = 0; k < 2; ++k) {
+            const char* tag = k == 0 ? "then_body" : "else_body";
+            const char* map_tag = k == 0 ? "then_port_map" : "else_port_map";
+            auto body = body_of(tag);
+            const auto pids = layer_ids_of_type(*el.child(tag), "Parameter", where);
+            const auto rids = layer_ids_of_type(*el.child(tag), "Result", where);
+            const xml::element* map = el.child(map_tag);
+            MOIR_CHECK(map, parse_error, where + ": has no <" + map_tag + ">");
+            std::vector<std::int64_t> feed(body->parameters.size(), -1);
+            for (const xml::element* p : map->children_named("input")) {
+                const auto j = position_of(pids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Parameter");
+                MOIR_CHECK(j < feed.size(), parse_error, where + ": " + map_tag + " names a dead body Parameter");
+                feed[j] = required_value<std::int64_t>(*p, "external_port_id", where);
+            }
+            for (std::size_t j = 0; j < feed.size(); ++j)
+                MOIR_CHECK(feed[j] >= 1, parse_error,
+                           where + ": " + tag + " Parameter " + std::to_string(j) + " is fed by no input of the If");
+            std::vector<node_id> results;  // in the If's output order
+            for (const xml::element* p : sorted_ports(map, "output", where)) {
+                const auto r = position_of(rids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Result");
+                MOIR_CHECK(r < body->results.size(), parse_error, where + ": " + map_tag + " names a missing Result");
+                results.push_back(body->results[r]);
+            }
+            body->results = results;
+            body->remove_dead();
+            (k == 0 ? a.then_inputs : a.else_inputs) = feed;
+            n.bodies.push_back(body);
+        }
+        return a;
+    }
+    MOIR_CHECK(n.is<ops::loop>() || n.is<ops::tensor_iterator>(), unsupported_error,
+               where + ": moir reads the bodies of If, Loop and TensorIterator only");
+    auto body = body_of("body");
+    const xml::element& b = *el.child("body");
+    const auto pids = layer_ids_of_type(b, "Parameter", where);
+    const auto rids = layer_ids_of_type(b, "Result", where);
+    const xml::element* map = el.child("port_map");
+    MOIR_CHECK(map, parse_error, where + ": has no <port_map>");
+    ops::loop_ports a;
+    const std::size_t np = body->parameters.size();
+    a.input_external.assign(np, -2);
+    a.input_axis.assign(np, -1);
+    a.input_stride.assign(np, 1);
+    a.input_back_edge.assign(np, -1);
+    for (const xml::element* p : map->children_named("input")) {
+        const auto j = position_of(pids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Parameter");
+        const std::string* purpose = p->find_attribute("purpose");
+        if (purpose && *purpose == "current_iteration") {
+            a.current_iteration = static_cast<std::int64_t>(j);
+            a.input_external[j] = -1;
+            continue;
+        }
+        a.input_external[j] = required_value<std::int64_t>(*p, "external_port_id", where);
+        std::tie(a.input_axis[j], a.input_stride[j]) = read_iteration(*p, where);
+    }
+    if (const xml::element* edges = el.child("back_edges"))
+        for (const xml::element* e : edges->children_named("edge")) {
+            const auto r = position_of(rids, required_value<std::int64_t>(*e, "from-layer", where), where, "Result");
+            const auto j = position_of(pids, required_value<std::int64_t>(*e, "to-layer", where), where, "Parameter");
+            a.input_back_edge[j] = static_cast<std::int64_t>(r);
+        }
+    for (std::size_t j = 0; j < np; ++j)
+        MOIR_CHECK(a.input_external[j] != -2, parse_error,
+                   where + ": body Parameter " + std::to_string(j) + " is not in the port map");
+    for (const xml::element* p : sorted_ports(map, "output", where)) {
+        const auto r = static_cast<std::int64_t>(
+            position_of(rids, required_value<std::int64_t>(*p, "internal_layer_id", where), where, "Result"));
+        const std::string* purpose = p->find_attribute("purpose");
+        if (purpose && *purpose == "execution_condition") {
+            a.condition = r;
+            continue;
+        }
+        if (required_value<std::int64_t>(*p, "external_port_id", where) < 0) continue;  // used inside only
+        const auto [axis, stride] = read_iteration(*p, where);
+        a.output_result.push_back(r);
+        a.output_axis.push_back(axis);
+        a.output_stride.push_back(stride);
+    }
+    n.bodies.push_back(body);
+    if (n.is<ops::loop>()) return ops::loop::attrs(a);
+    return ops::tensor_iterator::attrs(a);
+}
+
+/// Reads the <layers> and <edges> of g (the <net>, or a body) into a validated model.
+template <class OpSet>
+model read_graph(const xml::element& root, const bin_source& bin, const std::string& file) {
     const xml::element* layers_el = root.child("layers");
-    MOIR_CHECK(layers_el, parse_error, file + ": <net> has no <layers>");
+    MOIR_CHECK(layers_el, parse_error, file + ": <" + root.name + "> has no <layers>");
 
     // 1. layer headers, ids, op resolution
     const auto& table = reader_table<OpSet>();
@@ -313,13 +465,13 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
 
     // 2. nodes: attrs, rt_info, ports, output names
     model m;
-    if (const std::string* n = root.find_attribute("name")) m.name = *n;
     m.nodes.reserve(layers.size());
     for (auto& L : layers) {
         node n;
         n.op = L.op->info;
         n.name = L.name;
-        n.attrs = L.op->read(L.el->child("data"), L.where, bin);
+        if (n.op->infer_bodies) n.attrs = read_bodies<OpSet>(*L.el, n, L.where, bin, file);
+        else n.attrs = L.op->read(L.el->child("data"), L.where, bin);
         if (const xml::element* rt = L.el->child("rt_info")) {
             for (const xml::element* a : rt->children_named("attribute")) {
                 const std::string* an = a->find_attribute("name");
@@ -469,6 +621,18 @@ model read_ir(std::string_view xml_text, const bin_source& bin, const std::strin
         throw parse_error(file + ": " + e.what());
     }
     m.remove_dead();
+    return m;
+}
+
+template <class OpSet>
+model read_ir(std::string_view xml_text, const bin_source& bin, const std::string& file) {
+    const xml::element root = xml::parse(xml_text, file);
+    MOIR_CHECK(root.name == "net", parse_error, file + ": the root element is <" + root.name + ">, expected <net>");
+    const auto version = required_value<std::int64_t>(root, "version", file);
+    MOIR_CHECK(version == 10 || version == 11, unsupported_error,
+               file + ": IR version " + std::to_string(version) + " is not supported (moir reads versions 10 and 11)");
+    model m = read_graph<OpSet>(root, bin, file);
+    if (const std::string* n = root.find_attribute("name")) m.name = *n;
     return m;
 }
 

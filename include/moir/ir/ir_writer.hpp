@@ -15,9 +15,12 @@
 #include <moir/ir/attr_codec.hpp>
 #include <moir/ir/xml.hpp>
 #include <moir/ops/constant.hpp>
+#include <moir/ops/if.hpp>
+#include <moir/ops/loop.hpp>
 #include <moir/ops/opset.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
+#include <moir/ops/tensor_iterator.hpp>
 
 #include <cstddef>        // size_t
 #include <cstdint>        // uint64_t
@@ -142,19 +145,113 @@ inline void write_port(xml::writer& w, std::size_t id, const output_port& p, boo
 
 }  // namespace detail
 
-/// The IR (version 11) of model `m`, in memory.
-/// requires: `m` validates; every reachable node's op is in OpSet; every Parameter reachable from
-/// the results is listed in m.parameters. ensures: throws moir::unsupported_error naming the node
-/// whose op OpSet lacks, moir::shape_error when `m` does not validate, moir::error otherwise.
-template <class OpSet = opsets::all>
-ir_text serialize(const model& m, const conversion_parameters& params = {}) {
-    for (const auto& [k, v] : params)
-        MOIR_CHECK(xml::is_name(k), error, "conversion parameter key '" + k + "' is not a valid XML name");
-    model mm = m;  // tensors are shared, not copied
-    mm.validate();
-    const auto& table = detail::writer_table<OpSet>();
-    const auto order = mm.topo_order();
+namespace detail {
+template <class OpSet>
+void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer_map& table);
 
+/// The layer ids write_graph gives m's Parameters and Results (its layers follow m.topo_order()).
+inline void body_layer_ids(const model& m, std::vector<std::size_t>& params, std::vector<std::size_t>& results) {
+    const auto order = m.topo_order();
+    std::vector<std::size_t> layer_of(m.nodes.size(), 0);
+    for (std::size_t i = 0; i < order.size(); ++i) layer_of[order[i]] = i;
+    params.clear();
+    results.clear();
+    for (auto p : m.parameters) params.push_back(layer_of[p]);
+    for (auto r : m.results) results.push_back(layer_of[r]);
+}
+
+/// A sliced input's or concatenated output's iteration attributes (OpenVINO's start/end/stride/part_size).
+inline void write_iteration(xml::writer& w, std::int64_t axis, std::int64_t stride) {
+    w.attr("axis", to_ir_string(axis))
+        .attr("start", to_ir_string(stride < 0 ? std::int64_t{-1} : std::int64_t{0}))
+        .attr("end", to_ir_string(stride < 0 ? std::int64_t{0} : std::int64_t{-1}))
+        .attr("stride", to_ir_string(stride))
+        .attr("part_size", to_ir_string(std::int64_t{1}));
+}
+
+/// The port maps, back edges and bodies of a node that owns bodies, as OpenVINO writes them: If's
+/// then_port_map / else_port_map / then_body / else_body; Loop's and TensorIterator's port_map
+/// (purpose="current_iteration" / "execution_condition" for Loop's special ports), back_edges and body.
+template <class OpSet>
+void write_bodies(const node& n, xml::writer& w, bin_builder& bin, const writer_map& table) {
+    const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+    std::vector<std::size_t> pid, rid;
+    if (n.is<ops::if_op>()) {
+        const auto& a = n.attrs_as<ops::if_op>();
+        MOIR_CHECK(n.bodies.size() == 2 && n.bodies[0] && n.bodies[1], error, where + ": an If needs two bodies");
+        for (std::size_t b = 0; b < 2; ++b) {
+            const model& body = *n.bodies[b];
+            const auto& map = b == 0 ? a.then_inputs : a.else_inputs;
+            body_layer_ids(body, pid, rid);
+            MOIR_CHECK(map.size() == pid.size(), error, where + ": the port map does not list every body parameter");
+            w.open(b == 0 ? "then_port_map" : "else_port_map");
+            for (std::size_t j = 0; j < pid.size(); ++j)
+                w.open("input").attr("external_port_id", to_ir_string(map[j])).attr("internal_layer_id", to_ir_string(pid[j])).close();
+            for (std::size_t i = 0; i < rid.size(); ++i)
+                w.open("output")
+                    .attr("external_port_id", to_ir_string(static_cast<std::int64_t>(n.inputs.size() + i)))
+                    .attr("internal_layer_id", to_ir_string(rid[i]))
+                    .close();
+            w.close();
+        }
+        for (std::size_t b = 0; b < 2; ++b) {
+            w.open(b == 0 ? "then_body" : "else_body");
+            write_graph<OpSet>(*n.bodies[b], w, bin, table);
+            w.close();
+        }
+        return;
+    }
+    MOIR_CHECK(n.is<ops::loop>() || n.is<ops::tensor_iterator>(), unsupported_error,
+               where + ": the IR writer knows the bodies of If, Loop and TensorIterator only");
+    const auto& a = n.is<ops::loop>() ? n.attrs_as<ops::loop>() : n.attrs_as<ops::tensor_iterator>();
+    MOIR_CHECK(n.bodies.size() == 1 && n.bodies[0], error, where + ": needs one body");
+    const model& body = *n.bodies[0];
+    ops::detail::check_loop_ports(a, body, n.inputs.size());
+    body_layer_ids(body, pid, rid);
+    w.open("port_map");
+    for (std::size_t j = 0; j < pid.size(); ++j) {
+        w.open("input");
+        if (static_cast<std::int64_t>(j) == a.current_iteration) {
+            w.attr("external_port_id", "-1").attr("internal_layer_id", to_ir_string(pid[j])).attr("purpose", "current_iteration");
+        } else {
+            w.attr("external_port_id", to_ir_string(a.input_external[j])).attr("internal_layer_id", to_ir_string(pid[j]));
+            if (a.input_axis[j] >= 0) write_iteration(w, a.input_axis[j], a.input_stride[j]);
+        }
+        w.close();
+    }
+    for (std::size_t k = 0; k < a.output_result.size(); ++k) {
+        w.open("output")
+            .attr("external_port_id", to_ir_string(static_cast<std::int64_t>(n.inputs.size() + k)))
+            .attr("internal_layer_id", to_ir_string(rid.at(static_cast<std::size_t>(a.output_result[k]))));
+        if (a.output_axis[k] >= 0) write_iteration(w, a.output_axis[k], a.output_stride[k]);
+        w.close();
+    }
+    if (a.condition >= 0)
+        w.open("output")
+            .attr("external_port_id", "-1")
+            .attr("internal_layer_id", to_ir_string(rid.at(static_cast<std::size_t>(a.condition))))
+            .attr("purpose", "execution_condition")
+            .close();
+    w.close();  // port_map
+    w.open("back_edges");
+    for (std::size_t j = 0; j < pid.size(); ++j)
+        if (a.input_back_edge[j] >= 0)
+            w.open("edge")
+                .attr("from-layer", to_ir_string(rid.at(static_cast<std::size_t>(a.input_back_edge[j]))))
+                .attr("from-port", "0")
+                .attr("to-layer", to_ir_string(pid[j]))
+                .attr("to-port", "0")
+                .close();
+    w.close();  // back_edges
+    w.open("body");
+    write_graph<OpSet>(body, w, bin, table);
+    w.close();
+}
+
+/// Writes the <layers> and <edges> of mm (validated), bodies included.
+template <class OpSet>
+void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer_map& table) {
+    const auto order = mm.topo_order();
     constexpr std::size_t none = static_cast<std::size_t>(-1);
     std::vector<std::size_t> layer_of(mm.nodes.size(), none);
     for (std::size_t i = 0; i < order.size(); ++i) layer_of[order[i]] = i;
@@ -169,7 +266,7 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         MOIR_CHECK(!listed[r], error, "Result '" + mm.at(r).name + "' is listed twice as a model output");
         listed[r] = true;
     }
-    std::vector<detail::data_writer> writers(order.size());
+    std::vector<data_writer> writers(order.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
         const node& n = mm.nodes[order[i]];
         const auto it = table.find(n.op);
@@ -181,10 +278,6 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         writers[i] = it->second;
     }
 
-    detail::bin_builder bin;
-    xml::writer w("\t");
-    w.declaration();
-    w.open("net").attr("name", mm.name).attr("version", "11");
     w.open("layers");
     for (std::size_t i = 0; i < order.size(); ++i) {
         const node& n = mm.nodes[order[i]];
@@ -193,7 +286,7 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
             .attr("name", n.name)
             .attr("type", n.op->ir_name)
             .attr("version", n.op->ir_opset);
-        writers[i](n, w, bin);
+        if (!n.op->infer_bodies) writers[i](n, w, bin);  // ops with bodies: their port maps say it all
         if (!n.rt_info.empty()) {
             w.open("rt_info");
             for (const auto& r : n.rt_info) {
@@ -205,15 +298,15 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         }
         if (!n.inputs.empty()) {
             w.open("input");
-            for (std::size_t k = 0; k < n.inputs.size(); ++k) detail::write_port(w, k, mm.port(n.inputs[k]), false);
+            for (std::size_t k = 0; k < n.inputs.size(); ++k) write_port(w, k, mm.port(n.inputs[k]), false);
             w.close();
         }
         if (!n.outputs.empty()) {
             w.open("output");
-            for (std::size_t k = 0; k < n.outputs.size(); ++k)
-                detail::write_port(w, n.inputs.size() + k, n.outputs[k], true);
+            for (std::size_t k = 0; k < n.outputs.size(); ++k) write_port(w, n.inputs.size() + k, n.outputs[k], true);
             w.close();
         }
+        if (n.op->infer_bodies) write_bodies<OpSet>(n, w, bin, table);
         w.close();
     }
     w.close();  // layers
@@ -231,6 +324,27 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
         }
     }
     w.close();  // edges
+}
+}  // namespace detail
+
+/// The IR (version 11) of model `m`, in memory. Nodes that own bodies (If, Loop, TensorIterator) are
+/// written with their port maps and bodies, as OpenVINO writes them.
+/// requires: `m` validates; every reachable node's op is in OpSet; every Parameter reachable from
+/// the results is listed in m.parameters. ensures: throws moir::unsupported_error naming the node
+/// whose op OpSet lacks, moir::shape_error when `m` does not validate, moir::error otherwise.
+template <class OpSet = opsets::all>
+ir_text serialize(const model& m, const conversion_parameters& params = {}) {
+    for (const auto& [k, v] : params)
+        MOIR_CHECK(xml::is_name(k), error, "conversion parameter key '" + k + "' is not a valid XML name");
+    model mm = m;  // tensors are shared, not copied
+    mm.validate();
+    const auto& table = detail::writer_table<OpSet>();
+
+    detail::bin_builder bin;
+    xml::writer w("\t");
+    w.declaration();
+    w.open("net").attr("name", mm.name).attr("version", "11");
+    detail::write_graph<OpSet>(mm, w, bin, table);
     w.open("rt_info");
     w.open("Runtime_version").attr("value", runtime_version).close();
     if (!params.empty()) {

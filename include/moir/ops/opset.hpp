@@ -151,6 +151,10 @@
 #include <moir/ops/prior_box.hpp>
 #include <moir/ops/prior_box_clustered.hpp>
 // group G includes end
+// ops that own bodies (docs/control-flow.md)
+#include <moir/ops/if.hpp>
+#include <moir/ops/loop.hpp>
+#include <moir/ops/tensor_iterator.hpp>
 
 namespace moir::opsets {
 
@@ -283,6 +287,7 @@ using all = type_list<
     , ops::prior_box_clustered
     , ops::detection_output
     // group G ops end
+    , ops::if_op, ops::loop, ops::tensor_iterator
     >;
 
 }  // namespace moir::opsets

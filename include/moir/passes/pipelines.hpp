@@ -6,6 +6,7 @@
 
 #include <moir/passes/eliminate_noops.hpp>
 #include <moir/passes/fold_constants.hpp>
+#include <moir/passes/fold_if.hpp>
 #include <moir/passes/fusions/activations.hpp>
 #include <moir/passes/fusions/batch_norm.hpp>
 #include <moir/passes/fusions/conv_bn.hpp>
@@ -19,9 +20,10 @@
 
 namespace moir::passes {
 
-/// Freezing and clean-up: no-op removal, constant/shape folding, and layout Transposes sunk and
-/// merged away (those a channels-last frontend writes around NCHW layers).
-using declutter = pass_list<eliminate_noops, fold_constants, sink_transposes, merge_transposes>;
+/// Freezing and clean-up: no-op removal, constant/shape folding, Ifs with a constant condition
+/// replaced by their taken body, and layout Transposes sunk and merged away (those a channels-last
+/// frontend writes around NCHW layers).
+using declutter = pass_list<eliminate_noops, fold_constants, fold_if, sink_transposes, merge_transposes>;
 /// The activation fusions (decomposed HSwish, HSigmoid, Swish, Gelu, SoftPlus, Mish). They run before
 /// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
 using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,

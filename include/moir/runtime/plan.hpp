@@ -91,6 +91,18 @@ inline std::unique_ptr<std::byte, free_bytes> aligned_bytes(std::size_t n) {
     return std::unique_ptr<std::byte, free_bytes>(static_cast<std::byte*>(p));
 }
 template <class OpSet>
+std::vector<tensor> evaluate_bodies(const node& n, const std::vector<tensor>& in) {
+    return evaluate_node<OpSet>(n, in);
+}
+template <class OpSet>
+body_kernel body_kernel_of(const node& n) {
+    const auto& t = moir::detail::body_kernel_table<OpSet>();
+    const auto it = t.find(n.op);
+    return it == t.end() ? nullptr : it->second;
+}
+template <class Families, class OpSet>
+body_engine make_body_engine(const model& body, const plan_options& opt);
+template <class OpSet>
 reference_kernel reference_of(const node& n) {
     const auto& t = moir::detail::reference_table<OpSet>();
     const auto it = t.find(n.op);
@@ -236,7 +248,7 @@ private:
             }
             port_descs od;
             try {
-                od = n.op->infer(n.attrs, descs);
+                od = infer_outputs(n, descs);
             } catch (const std::exception& e) {
                 throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
             }
@@ -271,6 +283,9 @@ private:
         plan_builder b(m, slots_, port_slots);
         b.threads = pool_.size();
         b.reference_of = &detail::reference_of<OpSet>;
+        b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
+        b.body_kernel_of = &detail::body_kernel_of<OpSet>;
+        b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };
         if (opt.fast) {
             b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
             MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
@@ -397,6 +412,34 @@ private:
 };
 
 using plan_cache = basic_plan_cache<>;
+
+namespace detail {
+/// The engine of one body inside a plan: a plan_cache of the body (one thread: the plan around it
+/// owns the pool), compiled on the first call and again only when the body's input shapes change,
+/// so an iteration reuses the body's arena. A body the plan cannot compile (shapes that depend on
+/// values) runs on the reference executor instead, from then on.
+template <class Families, class OpSet>
+body_engine make_body_engine(const model& body, const plan_options& opt) {
+    struct engine {
+        const model* body;
+        basic_plan_cache<Families, OpSet> plan;
+        std::unique_ptr<reference_executor<OpSet>> reference;
+    };
+    plan_options o = opt;
+    o.threads = 1;
+    auto e = std::make_shared<engine>(engine{&body, basic_plan_cache<Families, OpSet>(body, o), nullptr});
+    return [e](const std::vector<tensor>& in) {
+        if (!e->reference) {
+            try {
+                return e->plan.run(in);
+            } catch (const unsupported_error&) {
+                e->reference = std::make_unique<reference_executor<OpSet>>(*e->body);
+            }
+        }
+        return e->reference->run(in);
+    };
+}
+}  // namespace detail
 
 }  // namespace moir::runtime
 

@@ -3,7 +3,9 @@
 
 // The reference executor: runs a model node by node with the scalar reference kernels, re-inferring
 // every shape from the actual inputs (so dynamic dims resolve at run time). It is the oracle of the
-// fast runtime and the engine of constant folding.
+// fast runtime and the engine of constant folding. Nodes that own bodies (If, Loop, TensorIterator)
+// run their bodies with executors of their own (the op's reference kernel's run_bodies decides what
+// runs; docs/control-flow.md).
 
 #include <moir/core/limits.hpp>
 #include <moir/core/model.hpp>
@@ -12,6 +14,8 @@
 #include <moir/ops/opset.hpp>
 
 #include <functional>     // function
+#include <memory>         // unique_ptr, make_unique
+#include <type_traits>    // false_type, true_type, void_t
 #include <string>         // string
 #include <unordered_map>  // unordered_map
 #include <vector>         // vector
@@ -52,6 +56,38 @@ const reference_map& reference_table() {
 }
 }  // namespace detail
 
+template <class OpSet>
+class reference_executor;
+
+namespace detail {
+using erased_body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
+                                                   const kernels::body_runner&);
+template <class Op, class = void>
+struct has_run_bodies : std::false_type {};
+template <class Op>
+struct has_run_bodies<Op, std::void_t<decltype(&kernels::reference_kernel<Op>::run_bodies)>> : std::true_type {};
+template <class Op>
+std::vector<tensor> run_bodies_erased(const std::any& a, const body_list& b, const std::vector<tensor>& in,
+                                      const kernels::body_runner& r) {
+    return kernels::reference_kernel<Op>::run_bodies(std::any_cast<const typename Op::attrs&>(a), b, in, r);
+}
+/// op_info -> run_bodies, for the ops of OpSet that own bodies; built once per OpSet.
+template <class OpSet>
+const std::unordered_map<const op_info*, erased_body_kernel>& body_kernel_table() {
+    static const auto table = [] {
+        std::unordered_map<const op_info*, erased_body_kernel> t;
+        for_each_type(OpSet{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if constexpr (has_run_bodies<Op>::value) t.emplace(&info_of<Op>(), &run_bodies_erased<Op>);
+        });
+        return t;
+    }();
+    return table;
+}
+template <class OpSet>
+std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, std::uint64_t max_elements);
+}  // namespace detail
+
 /// Evaluates one node on known input values with its reference kernel: infers the output types and
 /// shapes from the values, allocates, runs. requires: OpSet contains the node's op.
 /// ensures: throws moir::error naming the node when shapes do not fit or the op is unknown, and
@@ -60,6 +96,7 @@ const reference_map& reference_table() {
 template <class OpSet = opsets::all>
 std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
                                   std::uint64_t max_elements = default_max_elements) {
+    if (n.op->infer_bodies) return detail::run_body_node<OpSet>(n, in, max_elements);
     const auto& table = detail::reference_table<OpSet>();
     const auto it = table.find(n.op);
     MOIR_CHECK(it != table.end(), unsupported_error,
@@ -159,6 +196,31 @@ private:
     std::vector<std::size_t> last_use_;
     std::uint64_t max_elements_;
 };
+
+namespace detail {
+/// Runs a node that owns bodies: its op's run_bodies, with one reference_executor per body, made
+/// on first use and kept for every iteration of this call.
+template <class OpSet>
+std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, std::uint64_t max_elements) {
+    const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+    const auto& table = body_kernel_table<OpSet>();
+    const auto it = table.find(n.op);
+    MOIR_CHECK(it != table.end(), unsupported_error, where + ": op has no kernel in this opset");
+    std::vector<std::unique_ptr<reference_executor<OpSet>>> executors(n.bodies.size());
+    const kernels::body_runner run = [&](std::size_t b, const std::vector<tensor>& body_in) {
+        MOIR_CHECK(b < n.bodies.size() && n.bodies[b], error, "body " + std::to_string(b) + " is missing");
+        if (!executors[b]) executors[b] = std::make_unique<reference_executor<OpSet>>(*n.bodies[b], max_elements);
+        return executors[b]->run(body_in);
+    };
+    try {
+        return it->second(n.attrs, n.bodies, in, run);
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(where + ": " + e.what());
+    } catch (const std::exception& e) {
+        throw error(where + ": " + e.what());
+    }
+}
+}  // namespace detail
 
 }  // namespace moir
 

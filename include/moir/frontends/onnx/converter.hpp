@@ -13,6 +13,8 @@
 #include <moir/ops/constant.hpp>
 
 #include <cstdint>        // int64_t
+#include <functional>     // function
+#include <memory>         // shared_ptr
 #include <optional>       // optional
 #include <string>         // string
 #include <type_traits>    // is_same_v
@@ -60,10 +62,22 @@ private:
     const proto::node* n_;
 };
 
+/// A converted sub-graph (a GraphProto attribute such as If's then_branch): the body, whose first
+/// Parameters are the graph's declared inputs, followed by one Parameter per outer-scope tensor the
+/// body reads (`captured`, the outer tensor names, in Parameter order).
+struct body_graph {
+    std::shared_ptr<moir::model> body;
+    std::vector<std::string> captured;
+    std::size_t declared_inputs = 0;  ///< the graph's own inputs (the first Parameters)
+};
+
 /// What the ONNX converters share of one graph besides the common graph_builder.
 struct graph_info {
     std::string base_dir;       ///< for external data
     std::int64_t opset = 0;     ///< default-domain opset version
+    /// Converts a sub-graph of the node being converted, reading outer-scope tensors through the
+    /// given (outer) builder; `where` names it in errors. Set by the frontend's driver (onnx.hpp).
+    std::function<body_graph(const proto::graph&, frontends::graph_builder& outer, const std::string& where)> convert_body;
 };
 
 /// What a converter sees of one ONNX node: the common context plus the opset and ONNX's
@@ -87,6 +101,14 @@ public:
     }
     std::vector<float> attr_floats(const std::string& key, std::vector<float> def = {}) const {
         return basic_context::attr(key, std::move(def));
+    }
+    /// The sub-graph held by graph attribute `key`, converted with the same op table; errors name it.
+    /// requires: the attribute exists and is a graph (throws moir::error otherwise).
+    body_graph body(const std::string& key) {
+        const auto* a = attr(key);
+        MOIR_CHECK(a && a->g, error, "attribute '" + key + "' must be a graph");
+        MOIR_CHECK(info_->convert_body, error, "this converter cannot convert sub-graphs");
+        return info_->convert_body(*a->g, builder(), key);
     }
     /// requires: the attribute exists and is a tensor.
     tensor attr_tensor(const std::string& key) const {

@@ -9,6 +9,7 @@
 #include <moir/core/model.hpp>
 #include <moir/frontends/onnx/converter.hpp>
 #include <moir/frontends/onnx/onnx_proto.hpp>
+#include <moir/frontends/onnx/ops/control_flow.hpp>
 #include <moir/frontends/onnx/ops/activations.hpp>
 #include <moir/frontends/onnx/ops/elementwise.hpp>
 #include <moir/frontends/onnx/ops/nn.hpp>
@@ -42,10 +43,12 @@
 
 #include <array>          // array
 #include <map>            // map
+#include <memory>         // make_shared
 #include <optional>       // optional
 #include <string>         // string
 #include <string_view>    // string_view
 #include <unordered_map>  // unordered_map
+#include <utility>        // pair
 #include <vector>         // vector
 
 namespace moir::onnx {
@@ -84,6 +87,7 @@ const op_table& default_table_impl() {
         // group F registrations
         register_recurrent(t);
         // group F registrations end
+        register_control_flow(t);
         return t;
     }();
     return table;
@@ -120,17 +124,117 @@ inline std::int64_t version_of(const std::string& domain, std::int64_t opset,
 }
 }  // namespace detail
 
-/// Lists every (domain::)op type of the graph that `table` cannot convert, with counts.
+namespace detail {
+/// The name a path gives a node: its name, else its first output, else its op type.
+inline std::string node_label(const proto::node& n) {
+    if (!n.name.empty()) return n.name;
+    if (!n.output.empty() && !n.output[0].empty()) return n.output[0];
+    return n.op_type;
+}
+inline void collect_unsupported(const proto::graph& g, std::int64_t opset, const op_table& table,
+                                const std::map<std::string, std::int64_t>& domain_opsets, const std::string& path,
+                                frontends::unsupported_ops& missing) {
+    for (const auto& n : g.node) {
+        const std::string dom = normalize_domain(n.domain);
+        if (!table.find(dom, n.op_type, version_of(dom, opset, domain_opsets)))
+            missing.add(path + (dom.empty() ? "" : dom + "::") + n.op_type);
+        for (const auto& a : n.attribute) {
+            const std::string here = path + n.op_type + " '" + node_label(n) + "' " + a.name + ": ";
+            if (a.g) collect_unsupported(*a.g, opset, table, domain_opsets, here, missing);
+            for (const auto& sub : a.graphs)
+                if (sub) collect_unsupported(*sub, opset, table, domain_opsets, here, missing);
+        }
+    }
+}
+}  // namespace detail
+
+/// Lists every (domain::)op type of the graph that `table` cannot convert, with counts, sub-graphs
+/// included: an op inside a body is listed with its path, e.g. "If 'n1' then_branch: Foo".
 inline frontends::unsupported_ops unsupported_ops(const proto::graph& g, std::int64_t opset, const op_table& table,
                                                   const std::map<std::string, std::int64_t>& domain_opsets) {
     frontends::unsupported_ops missing;
-    for (const auto& n : g.node) {
-        const std::string dom = normalize_domain(n.domain);
-        if (!table.find(dom, n.op_type, detail::version_of(dom, opset, domain_opsets)))
-            missing.add((dom.empty() ? "" : dom + "::") + n.op_type);
-    }
+    detail::collect_unsupported(g, opset, table, domain_opsets, "", missing);
     return missing;
 }
+
+namespace detail {
+/// The declared type and shape of a graph input or output. ensures: moir::unsupported_error naming
+/// `where` when it is not a tensor of a type moir has.
+inline std::pair<element_type, partial_shape> declared_type(const proto::value_info& vi, const std::string& where) {
+    MOIR_CHECK(vi.type.kind == proto::type_kind::tensor, unsupported_error, where + " is not a tensor");
+    const auto et = proto::to_element_type(vi.type.elem_type);
+    MOIR_CHECK(et, unsupported_error, where + " has unsupported type " + proto::data_type_name(vi.type.elem_type));
+    partial_shape shp = partial_shape::dynamic();
+    if (vi.type.has_shape) {
+        shp = partial_shape(std::vector<std::int64_t>{});
+        for (const auto& d : vi.type.shape) shp.dims.push_back(d.has_value ? d.value : dynamic_dim);
+    }
+    return {*et, shp};
+}
+
+/// Converts the nodes of g into b, each with its converter from `table`.
+inline void convert_graph_nodes(const proto::graph& g, frontends::graph_builder& b, const graph_info& info,
+                                const op_table& table, std::int64_t opset,
+                                const std::map<std::string, std::int64_t>& domain_opsets) {
+    std::vector<node_view> views;
+    views.reserve(g.node.size());
+    for (const auto& n : g.node) views.emplace_back(n);
+    frontends::convert_nodes<context>(
+        b, views, [&](const node_view& v) { return context(b, v, info); },
+        [&](context& ctx) {
+            const std::string dom = normalize_domain(ctx.onnx_node().domain);
+            (*table.find(dom, ctx.op_type(), version_of(dom, opset, domain_opsets)))(ctx);
+        });
+}
+
+/// Converts sub-graph g of a node of the graph that `outer` builds: its initializers become
+/// Constants of the body, its inputs the first Parameters, and every outer-scope tensor it reads a
+/// further Parameter (body_graph::captured). ensures: errors name `where`.
+inline body_graph convert_body(const proto::graph& g, frontends::graph_builder& outer, const graph_info& info,
+                               const op_table& table, std::int64_t opset,
+                               const std::map<std::string, std::int64_t>& domain_opsets, const std::string& where) {
+    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, where + ": sparse initializers are not supported");
+    body_graph out;
+    out.body = std::make_shared<model>();
+    model& body = *out.body;
+    body.name = where;
+    static const frontends::load_options no_options;
+    frontends::graph_builder b(body, where, no_options);
+    std::unordered_map<std::string, const proto::tensor*> initializers;
+    for (const auto& t : g.initializer) initializers[t.name] = &t;
+    b.set_lazy_source([&](const std::string& name) -> std::optional<output_ref> {
+        const auto it = initializers.find(name);
+        if (it != initializers.end()) {
+            const node_id id = body.add<moir::ops::constant>({proto::to_moir_tensor(*it->second, info.base_dir)}, {}, name);
+            body.infer_node(id);
+            return output_ref{id, 0};
+        }
+        std::optional<output_ref> r;  // an outer-scope tensor: a Parameter fed by the node
+        try {
+            r = outer.value(name);
+        } catch (const parse_error&) {
+            return std::nullopt;
+        }
+        const output_port& p = outer.graph().port(*r);
+        const node_id id = body.add<moir::ops::parameter>({p.type, p.shape}, {}, name);
+        body.infer_node(id);
+        body.parameters.push_back(id);
+        out.captured.push_back(name);
+        return output_ref{id, 0};
+    });
+    for (const auto& vi : g.input) {
+        if (initializers.count(vi.name)) continue;
+        const auto [et, shp] = declared_type(vi, where + ": input '" + vi.name + "'");
+        b.add_parameter(vi.name, et, shp);
+        ++out.declared_inputs;
+    }
+    graph_info inner = info;
+    convert_graph_nodes(g, b, inner, table, opset, domain_opsets);
+    for (const auto& vi : g.output) b.add_result(vi.name);
+    b.finish();
+    return out;
+}
+}  // namespace detail
 
 /// Converts a parsed ONNX model. `source` names the file in errors.
 /// ensures: a validated model whose outputs carry the graph's output names; throws
@@ -157,7 +261,11 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     model m;
     m.name = detail::stem_of(source);
     frontends::graph_builder b(m, source, opt);
-    const graph_info info{detail::dir_of(source), opset};
+    graph_info info{detail::dir_of(source), opset, {}};
+    // sub-graphs (If, Loop, Scan bodies) are converted with the same table, recursively
+    info.convert_body = [&](const proto::graph& sub, frontends::graph_builder& outer, const std::string& where) {
+        return detail::convert_body(sub, outer, info, table, opset, domain_opsets, where);
+    };
     // initializers become Constants on first use
     std::unordered_map<std::string, const proto::tensor*> initializers;
     for (const auto& t : g.initializer) initializers[t.name] = &t;
@@ -172,29 +280,12 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     // Inputs: graph inputs that are not initializers.
     for (const auto& vi : g.input) {
         if (initializers.count(vi.name)) continue;
-        const std::string where = source + ": input '" + vi.name + "'";
-        MOIR_CHECK(vi.type.kind == proto::type_kind::tensor, unsupported_error, where + " is not a tensor");
-        const auto et = proto::to_element_type(vi.type.elem_type);
-        MOIR_CHECK(et, unsupported_error, where + " has unsupported type " + proto::data_type_name(vi.type.elem_type));
-        partial_shape shp = partial_shape::dynamic();
-        if (vi.type.has_shape) {
-            shp = partial_shape(std::vector<std::int64_t>{});
-            for (const auto& d : vi.type.shape) shp.dims.push_back(d.has_value ? d.value : dynamic_dim);
-        }
-        b.add_parameter(vi.name, *et, shp);
+        const auto [et, shp] = detail::declared_type(vi, source + ": input '" + vi.name + "'");
+        b.add_parameter(vi.name, et, shp);
     }
     b.finish_parameters();
 
-    std::vector<node_view> views;
-    views.reserve(g.node.size());
-    for (const auto& n : g.node) views.emplace_back(n);
-    frontends::convert_nodes<context>(
-        b, views, [&](const node_view& v) { return context(b, v, info); },
-        [&](context& ctx) {
-            const std::string dom = normalize_domain(ctx.onnx_node().domain);
-            (*table.find(dom, ctx.op_type(), detail::version_of(dom, opset, domain_opsets)))(ctx);
-        });
-
+    detail::convert_graph_nodes(g, b, info, table, opset, domain_opsets);
     for (const auto& vi : g.output) b.add_result(vi.name);
     b.finish();
     return m;

@@ -51,5 +51,6 @@
 // group G kernels
 #include <moir/kernels/reference/detection.hpp>
 // group G kernels end
+#include <moir/kernels/reference/control_flow.hpp>
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP

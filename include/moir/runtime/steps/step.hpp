@@ -28,6 +28,7 @@
 #include <cstddef>    // byte, size_t
 #include <cstdint>    // uint8_t
 #include <cstring>    // memcpy
+#include <functional> // function
 #include <limits>     // numeric_limits
 #include <map>        // map
 #include <memory>     // unique_ptr
@@ -130,6 +131,13 @@ public:
 /// The reference kernel of a node, type-erased (runtime/reference_executor.hpp's table).
 using reference_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
 
+/// Runs one body on its Parameter values, returning its Results.
+using body_engine = std::function<std::vector<tensor>(const std::vector<tensor>&)>;
+/// A type-erased run_bodies (kernels/reference/control_flow.hpp): the op's attrs, the node's bodies,
+/// the input values, and how to run body b.
+using body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
+                                            const std::function<std::vector<tensor>(std::size_t, const std::vector<tensor>&)>&);
+
 /// The compile-time context families work with: the model, what is known of each node output
 /// (type, static shape, value when constant), the slots, and the plan's options.
 class plan_builder {
@@ -148,6 +156,13 @@ public:
     bool int8_requantize = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
+    /// Runs a node that owns bodies on its input values (evaluate_node); nullptr: such nodes fail.
+    std::vector<tensor> (*evaluate_bodies)(const node&, const std::vector<tensor>&) = nullptr;
+    /// The run_bodies of a node's op (its reference kernel's; reference_executor.hpp), or nullptr.
+    body_kernel (*body_kernel_of)(const node&) = nullptr;
+    /// Makes the engine of one body: a compiled plan of its own, compiled on first use and kept (its
+    /// arena reused) from call to call; empty: bodies run on the reference executor.
+    std::function<body_engine(const model& body)> make_body_engine;
     /// FakeQuantize nodes whose u8 codes an INT8 step made earlier writes in its epilogue (instead
     /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
     /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
