@@ -403,6 +403,49 @@ TEST_CASE("nearest Interpolate steps pick the reference's cells: det's 2x, odd s
     }
 }
 
+TEST_CASE("linear and cubic Interpolate steps against the reference: every coordinate transformation, up, down, pads") {
+    using ops::coordinate_transformation_mode;
+    using ops::nearest_mode;
+    struct variant {
+        ops::interpolate::attrs a;
+        std::vector<std::int64_t> sizes;
+        std::vector<std::int64_t> axes;
+        bool fast;
+    };
+    const auto mk = [](ops::interpolate_mode mode, coordinate_transformation_mode c, std::vector<std::int64_t> pb = {},
+                       std::vector<std::int64_t> pe = {}) {
+        return ops::interpolate::attrs{mode, ops::shape_calculation_mode::sizes, c, nearest_mode::floor, false, pb, pe,
+                                       -0.75};
+    };
+    const auto lin = ops::interpolate_mode::linear_onnx;
+    const auto cub = ops::interpolate_mode::cubic;
+    const std::vector<variant> cases{
+        {mk(lin, coordinate_transformation_mode::half_pixel), {10, 12}, {2, 3}, true},   // TF's 2x bilinear
+        {mk(lin, coordinate_transformation_mode::align_corners), {9, 13}, {2, 3}, true},
+        {mk(lin, coordinate_transformation_mode::asymmetric), {3, 4}, {2, 3}, true},     // down
+        {mk(lin, coordinate_transformation_mode::pytorch_half_pixel), {1, 7}, {2, 3}, true},
+        {mk(lin, coordinate_transformation_mode::tf_half_pixel_for_nn), {11}, {3}, true},  // W only
+        {mk(lin, coordinate_transformation_mode::half_pixel, {0, 0, 1, 2}, {0, 0, 2, 1}), {2, 3, 8, 9}, {}, true},
+        {mk(cub, coordinate_transformation_mode::half_pixel), {11, 7}, {2, 3}, true},
+        {mk(cub, coordinate_transformation_mode::align_corners), {4, 17}, {2, 3}, true},
+        {mk(lin, coordinate_transformation_mode::half_pixel), {2, 4, 5, 9}, {}, false},   // C and W: not adjacent
+        {mk(lin, coordinate_transformation_mode::half_pixel), {2, 6, 9, 6}, {}, true},    // NHWC-like: C and H
+        {mk(lin, coordinate_transformation_mode::align_corners), {7}, {1}, true},         // one axis, inner 30
+    };
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        CAPTURE(k);
+        builder b;
+        const auto x = b.param({2, 3, 5, 6});
+        std::vector<output_ref> in{x, b.constant(tensor::from_vector(cases[k].sizes))};
+        if (!cases[k].axes.empty()) in.push_back(b.constant(tensor::from_vector(cases[k].axes)));
+        b.output(b.op<ops::relu>({}, {b.op<ops::interpolate>(cases[k].a, in)}));
+        const model m = b.done();
+        check_plan(m, {random_tensor({2, 3, 5, 6}, 60 + static_cast<std::uint32_t>(k))}, 1e-5);
+        rt::plan p(m);
+        CHECK(count_kernel(p, "reference") == (cases[k].fast ? 0u : 1u));
+    }
+}
+
 TEST_CASE("Concat steps: channels (det's FPN), last axis, a constant input, 2 threads on big blocks") {
     for (std::int64_t axis : {1, -1, 0, 2}) {
         CAPTURE(axis);

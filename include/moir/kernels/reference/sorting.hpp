@@ -10,7 +10,7 @@
 #include <moir/ops/top_k.hpp>
 #include <moir/ops/unique.hpp>
 
-#include <algorithm>    // sort, stable_sort
+#include <algorithm>    // nth_element, sort
 #include <cstddef>      // byte, size_t
 #include <cstdint>      // int32_t, int64_t
 #include <cstring>      // memcpy
@@ -42,7 +42,16 @@ void top_k_line(std::vector<std::pair<K, std::size_t>>& line, std::size_t k, con
         return a.mode == ops::top_k_mode::max ? ops::unique::value_less(q.first, p.first)
                                               : ops::unique::value_less(p.first, q.first);
     };
-    std::stable_sort(line.begin(), line.end(), better);  // ties keep index order
+    // ties keep index order: (value, index) is a strict total order, so selecting the first k
+    // (nth_element, O(n)) and sorting only them gives what a stable sort of the whole line would
+    const auto order = [&](const std::pair<K, std::size_t>& p, const std::pair<K, std::size_t>& q) {
+        if (better(p, q)) return true;
+        if (better(q, p)) return false;
+        return p.second < q.second;
+    };
+    const auto kth = line.begin() + static_cast<std::ptrdiff_t>(k);
+    if (k < line.size()) std::nth_element(line.begin(), kth, line.end(), order);
+    std::sort(line.begin(), kth, order);
     if (a.sort == ops::top_k_sort::index)
         std::sort(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(k),
                   [](const auto& p, const auto& q) { return p.second < q.second; });

@@ -6,12 +6,18 @@
 // compiled, from the reference kernel's own taps (kernels/reference/interpolate.hpp), so it picks
 // exactly the cells the reference picks. An output row (the last axis) either repeats the row before
 // it (upsampling along the other axes: one memcpy), or gathers its cells from one input row through
-// the column table. Rows are split across the workers. Other modes are left to the reference family.
+// the column table. Rows are split across the workers.
+// Modes linear_onnx and cubic on f32 data resampled along two consecutive axes at most (an image
+// resize of NCHW or NHWC data, any coordinate transformation, pads on those axes): separable, from
+// the same taps, as flat tables of (index, weight) per output row and column, in float; rows split
+// across the workers.
+// Anything else is left to the reference family.
 
 #include <moir/kernels/reference/interpolate.hpp>
 #include <moir/ops/interpolate.hpp>
 #include <moir/runtime/steps/step.hpp>
 
+#include <algorithm>  // max
 #include <cstddef>    // size_t
 #include <cstdint>  // int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 #include <cstring>  // memcpy, memset
@@ -73,6 +79,100 @@ private:
     }
 };
 
+/// Separable resampling of two consecutive axes H, W (the others untouched: `planes` before them,
+/// `inner` elements after them, 1 for NCHW, C for NHWC):
+/// y[p, oy, ox, c] = sum_ty wy * sum_tx wx * x[p, iy, ix, c] over the taps of oy and ox (flat tables,
+/// th / tw taps per output coordinate, padded taps with weight 0).
+class separable_step final : public step {
+public:
+    std::size_t planes = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0, inner = 1, th = 0, tw = 0;
+    std::vector<std::uint32_t> row_idx, col_idx;  // [out_h * th], [out_w * tw]
+    std::vector<float> row_w, col_w;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const std::size_t rows = planes * out_h, row_len = out_w * inner, in_row = in_w * inner;
+        ctx.pool->parallel_for(0, rows, chunk_rows(row_len), [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t r = b; r < e; ++r) {
+                const std::size_t p = r / out_h, oy = r % out_h;
+                const float* xp = x + p * in_h * in_row;
+                float* dst = y + r * row_len;
+                for (std::size_t i = 0; i < row_len; ++i) dst[i] = 0.0f;
+                for (std::size_t t = 0; t < th; ++t) {
+                    const float wy = row_w[oy * th + t];
+                    if (wy == 0.0f) continue;
+                    const float* src = xp + static_cast<std::size_t>(row_idx[oy * th + t]) * in_row;
+                    const std::uint32_t* ci = col_idx.data();
+                    const float* cw = col_w.data();
+                    if (inner == 1) {
+                        for (std::size_t ox = 0; ox < out_w; ++ox) {
+                            float acc = 0.0f;
+                            for (std::size_t k = 0; k < tw; ++k) acc += cw[ox * tw + k] * src[ci[ox * tw + k]];
+                            dst[ox] += wy * acc;
+                        }
+                        continue;
+                    }
+                    for (std::size_t ox = 0; ox < out_w; ++ox) {
+                        float* d = dst + ox * inner;
+                        for (std::size_t k = 0; k < tw; ++k) {
+                            const float w = wy * cw[ox * tw + k];
+                            if (w == 0.0f) continue;
+                            const float* sc = src + static_cast<std::size_t>(ci[ox * tw + k]) * inner;
+                            for (std::size_t c = 0; c < inner; ++c) d[c] += w * sc[c];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// The step for taps of a linear_onnx / cubic Interpolate, or nullptr when its resampled axes are
+    /// not within two consecutive ones.
+    static std::unique_ptr<separable_step> make(const shape& xs, const shape& ys,
+                                                const std::vector<std::vector<std::vector<kernels::reference::tap>>>& taps) {
+        const std::size_t r = xs.size();
+        if (r < 2) return nullptr;
+        // an axis is untouched when every output coordinate o reads cell o with weight 1 (and any
+        // other tap has weight 0)
+        auto untouched = [&](std::size_t ax) {
+            if (xs[ax] != ys[ax]) return false;
+            for (std::int64_t o = 0; o < ys[ax]; ++o)
+                for (const auto& t : taps[ax][static_cast<std::size_t>(o)])
+                    if (t.weight != 0.0 && (t.index != o || t.weight != 1.0)) return false;
+            return true;
+        };
+        std::size_t lo = r, hi = 0;
+        for (std::size_t ax = 0; ax < r; ++ax)
+            if (!untouched(ax)) lo = std::min(lo, ax), hi = std::max(hi, ax);
+        if (lo == r) return nullptr;  // nothing resampled
+        if (hi - lo > 1) return nullptr;
+        const std::size_t h = hi == lo ? (lo == 0 ? 0 : lo - 1) : lo, w = h + 1;
+        auto s = std::make_unique<separable_step>();
+        s->planes = 1;
+        for (std::size_t ax = 0; ax < h; ++ax) s->planes *= static_cast<std::size_t>(xs[ax]);
+        for (std::size_t ax = w + 1; ax < r; ++ax) s->inner *= static_cast<std::size_t>(xs[ax]);
+        s->in_h = static_cast<std::size_t>(xs[h]), s->in_w = static_cast<std::size_t>(xs[w]);
+        s->out_h = static_cast<std::size_t>(ys[h]), s->out_w = static_cast<std::size_t>(ys[w]);
+        auto flatten = [](const std::vector<std::vector<kernels::reference::tap>>& axis, std::size_t& width,
+                          std::vector<std::uint32_t>& idx, std::vector<float>& wt) {
+            width = 1;
+            for (const auto& t : axis) width = std::max(width, t.size());
+            idx.assign(axis.size() * width, 0);
+            wt.assign(axis.size() * width, 0.0f);
+            for (std::size_t o = 0; o < axis.size(); ++o)
+                for (std::size_t k = 0; k < axis[o].size(); ++k)
+                    if (axis[o][k].index >= 0) {
+                        idx[o * width + k] = static_cast<std::uint32_t>(axis[o][k].index);
+                        wt[o * width + k] = static_cast<float>(axis[o][k].weight);
+                    }
+        };
+        flatten(taps[h], s->th, s->row_idx, s->row_w);
+        flatten(taps[w], s->tw, s->col_idx, s->col_w);
+        return s;
+    }
+};
+
 /// The family (see the file comment).
 struct interpolate {
     static constexpr std::string_view name = "interpolate";
@@ -81,7 +181,7 @@ struct interpolate {
         const node& n = b.at(id);
         if (!b.table || !n.is<ops::interpolate>()) return nullptr;
         const auto& a = n.attrs_as<ops::interpolate>();
-        if (a.mode != ops::interpolate_mode::nearest || a.antialias) return nullptr;
+        if (a.antialias) return nullptr;
         const slot& xs = b.slots[b.input_slot(id, 0)];
         const slot& ys = b.slots[b.output_slot(id)];
         const tensor* sizes = b.constant_input(id, 1);
@@ -92,6 +192,17 @@ struct interpolate {
         std::vector<std::int64_t> axes_values;
         if (axes) axes_values = axes->to_vector<std::int64_t>();
         const auto taps = kernels::reference::interpolate_taps(a, xs.dims, ys.dims, *sizes, axes ? &axes_values : nullptr);
+        if (a.mode != ops::interpolate_mode::nearest) {
+            if (xs.type != element_type::f32 || ys.type != element_type::f32) return nullptr;
+            auto sp = separable_step::make(xs.dims, ys.dims, taps);
+            if (!sp) return nullptr;
+            sp->name = n.name;
+            sp->ops = std::string(n.op->ir_name);
+            sp->kernel = a.mode == ops::interpolate_mode::cubic ? "cubic" : "linear";
+            sp->reads.push_back(b.input_slot(id, 0));
+            sp->writes = {b.output_slot(id)};
+            return sp;
+        }
         const std::size_t r = xs.dims.size();
         auto s = std::make_unique<nearest_step>();
         s->elem = size_of(xs.type);
