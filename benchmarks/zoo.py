@@ -31,6 +31,8 @@ import tempfile
 
 import numpy as np
 
+from compare_ort import cpu_name  # benchmarks/compare_ort.py, beside this script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NPM = os.path.join(ROOT, "third_party", "npm", "node_modules")
 PACKS = os.path.join(ROOT, "third_party", "npm", "packs")
@@ -68,17 +70,6 @@ ZOO = {
     "tfjs-centernet": (os.path.join(HUMAN, "centernet.json"), None, None),
     "tfjs-facemesh": (os.path.join(HUMAN, "facemesh.json"), None, None),
 }
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def run_measured(cmd):

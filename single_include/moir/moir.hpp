@@ -1743,6 +1743,39 @@ inline bool resolves_inside(const std::string& dir, const std::string& path) {
 // explicit stack, limited by parse_options::max_depth, and every read is bounds-checked, so
 // truncated or hostile input fails with an error, never with undefined behaviour.
 
+#ifndef MOIR_IO_UTF8_HPP
+#define MOIR_IO_UTF8_HPP
+
+// UTF-8 encoding of a code point, for the text readers that decode escapes (the IR's XML character
+// references, protobuf text format's \u escapes).
+
+#include <cstdint>  // uint32_t
+#include <string>   // string
+
+namespace moir::io {
+
+/// Appends code point cp (at most 0x10FFFF; the caller checks) to out as UTF-8 (1 to 4 bytes).
+inline void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+}  // namespace moir::io
+
+#endif  // MOIR_IO_UTF8_HPP
 
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t
@@ -1814,24 +1847,6 @@ inline bool is_name(std::string_view s) {
 namespace detail {
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 /// The reader. One instance parses one document.
 class parser {
@@ -2090,7 +2105,7 @@ private:
                 else if (ent == "amp") out += '&';
                 else if (ent == "quot") out += '"';
                 else if (ent == "apos") out += '\'';
-                else if (!ent.empty() && ent[0] == '#') append_utf8(out, char_ref(ent, base + i));
+                else if (!ent.empty() && ent[0] == '#') io::append_utf8(out, char_ref(ent, base + i));
                 else fail(base + i, "unknown entity '&" + std::string(ent) + ";'");
                 i = semi;
             }
@@ -19162,6 +19177,11 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         absorb(id, op);
     };
     auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
+    // the f32 scalar operand of a binary node (either operand order), or nullptr
+    auto scalar_operand = [&](node_id id) -> const float* {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t->data<float>() : nullptr;
+    };
     if (node_id id = b.single_consumer<ops::relu>(out); id != plan_builder::npos && same(id)) {
         take(id, activation::relu, "Relu");
     } else if (id = b.single_consumer<ops::clamp>(out); id != plan_builder::npos && same(id)) {
@@ -19187,23 +19207,14 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             f.lo = slope->at_as<float>(0);
             f.hi = -std::numeric_limits<float>::infinity();
             take(id, activation::leaky, "PRelu");
-            auto scalar = [&](node_id m) -> const tensor* {
-                if (m == plan_builder::npos || !same(m)) return nullptr;
-                const tensor* t = constant_operand(m);
-                return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
-            };
-            if (node_id m = b.single_consumer<ops::maximum>(out); const tensor* c = scalar(m)) {
-                f.hi = c->at_as<float>(0);
+            if (node_id m = b.single_consumer<ops::maximum>(out); const float* c = scalar_operand(m)) {
+                f.hi = *c;
                 absorb(m, "Maximum");
             }
         }
     }
     if (f.act == activation::none) return f;
-    // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr
-    auto scalar_operand = [&](node_id id) -> const float* {
-        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
-        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t->data<float>() : nullptr;
-    };
+    // [Multiply(scalar)] [Add(scalar)], either operand order
     if (node_id id = b.single_consumer<ops::multiply>(out); const float* v = scalar_operand(id)) {
         f.post_affine = true;
         f.post_scale = *v;
@@ -22635,23 +22646,6 @@ private:
         fail("expected a value for field '" + f.name + "', found " + describe());
     }
 
-    static void append_utf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
     static int hex_digit(char c) {
         if (c >= '0' && c <= '9') return c - '0';
         if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -22711,7 +22705,7 @@ private:
                         advance();
                     }
                     if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) fail_at(eline, ecol, "invalid Unicode code point in escape");
-                    append_utf8(out, v);
+                    io::append_utf8(out, v);
                     break;
                 }
                 default:

@@ -10,6 +10,7 @@
 // truncated or hostile input fails with an error, never with undefined behaviour.
 
 #include <moir/core/errors.hpp>
+#include <moir/io/utf8.hpp>
 #include <moir/io/files.hpp>
 
 #include <cstddef>      // size_t
@@ -82,24 +83,6 @@ inline bool is_name(std::string_view s) {
 namespace detail {
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 /// The reader. One instance parses one document.
 class parser {
@@ -358,7 +341,7 @@ private:
                 else if (ent == "amp") out += '&';
                 else if (ent == "quot") out += '"';
                 else if (ent == "apos") out += '\'';
-                else if (!ent.empty() && ent[0] == '#') append_utf8(out, char_ref(ent, base + i));
+                else if (!ent.empty() && ent[0] == '#') io::append_utf8(out, char_ref(ent, base + i));
                 else fail(base + i, "unknown entity '&" + std::string(ent) + ";'");
                 i = semi;
             }

@@ -20,6 +20,7 @@
 // Errors throw moir::parse_error("<source>:<line>:<column>: <what>"), lines and columns from 1.
 
 #include <moir/core/errors.hpp>
+#include <moir/io/utf8.hpp>
 
 #include <cerrno>       // errno, ERANGE
 #include <cmath>        // HUGE_VAL, isinf
@@ -429,23 +430,6 @@ private:
         fail("expected a value for field '" + f.name + "', found " + describe());
     }
 
-    static void append_utf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
     static int hex_digit(char c) {
         if (c >= '0' && c <= '9') return c - '0';
         if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -505,7 +489,7 @@ private:
                         advance();
                     }
                     if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) fail_at(eline, ecol, "invalid Unicode code point in escape");
-                    append_utf8(out, v);
+                    io::append_utf8(out, v);
                     break;
                 }
                 default:

@@ -115,6 +115,11 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         absorb(id, op);
     };
     auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
+    // the f32 scalar operand of a binary node (either operand order), or nullptr
+    auto scalar_operand = [&](node_id id) -> const float* {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t->data<float>() : nullptr;
+    };
     if (node_id id = b.single_consumer<ops::relu>(out); id != plan_builder::npos && same(id)) {
         take(id, activation::relu, "Relu");
     } else if (id = b.single_consumer<ops::clamp>(out); id != plan_builder::npos && same(id)) {
@@ -140,23 +145,14 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             f.lo = slope->at_as<float>(0);
             f.hi = -std::numeric_limits<float>::infinity();
             take(id, activation::leaky, "PRelu");
-            auto scalar = [&](node_id m) -> const tensor* {
-                if (m == plan_builder::npos || !same(m)) return nullptr;
-                const tensor* t = constant_operand(m);
-                return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t : nullptr;
-            };
-            if (node_id m = b.single_consumer<ops::maximum>(out); const tensor* c = scalar(m)) {
-                f.hi = c->at_as<float>(0);
+            if (node_id m = b.single_consumer<ops::maximum>(out); const float* c = scalar_operand(m)) {
+                f.hi = *c;
                 absorb(m, "Maximum");
             }
         }
     }
     if (f.act == activation::none) return f;
-    // [Multiply(scalar)] [Add(scalar)], either operand order: the f32 scalar, or nullptr
-    auto scalar_operand = [&](node_id id) -> const float* {
-        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
-        return t && t->type() == element_type::f32 && t->numel() == 1 && t->rank() <= rank ? t->data<float>() : nullptr;
-    };
+    // [Multiply(scalar)] [Add(scalar)], either operand order
     if (node_id id = b.single_consumer<ops::multiply>(out); const float* v = scalar_operand(id)) {
         f.post_affine = true;
         f.post_scale = *v;
