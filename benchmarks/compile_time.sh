@@ -72,7 +72,7 @@ if [ $needs_compiled = 1 ]; then
     lib=$(find "$build" -maxdepth 3 -name 'libmoir_compiled.a' | head -1)
     # moir::compiled's usage requirements (CMakeLists.txt): its headers, the two force-included
     # extern-template headers, the kernel arches it holds, the library
-    compiled_flags="-I$single -I$root/include -include moir/extern_templates.hpp -include moir/frontends/onnx/extern_templates.hpp"
+    compiled_flags="-I$single -I$root/include -DMOIR_COMPILED_FRONTENDS=1 -include moir/extern_templates.hpp -include moir/frontends/onnx/extern_templates.hpp"
     if grep -q 'MOIR_WITH_AVX2_KERNELS' "$build/build.ninja" 2>/dev/null; then
         compiled_flags="$compiled_flags -DMOIR_WITH_AVX2_KERNELS=1 -DMOIR_WITH_AVX512_KERNELS=1 -DMOIR_WITH_AVX512VNNI_KERNELS=1"
     fi

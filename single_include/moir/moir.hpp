@@ -24588,12 +24588,28 @@ struct frontend {
     static bool recognizes(const std::string& path, std::string_view) {
         return frontends::extension_of(path) == ".caffemodel";
     }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return caffe::load(r.input_model, r.options.option("input_proto"), o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_CAFFE);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_CAFFE)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::caffe
 
@@ -26367,12 +26383,27 @@ struct frontend {
     static constexpr std::array<const char*, 3> extensions{".nnet", ".mdl", ".raw"};
     /// A file starting (after an optional binary "\0B" marker) with <Nnet3>, <TransitionModel> or <Nnet>.
     static bool recognizes(const std::string&, std::string_view head) { return !kind_of(head).empty(); }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return kaldi::load(r.input_model, o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_KALDI);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_KALDI)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::kaldi
 
@@ -27895,12 +27926,28 @@ struct frontend {
         const bool symbol_name = path.size() > 12 && path.compare(path.size() - 12, 12, "-symbol.json") == 0;
         return symbol_name && head.find("\"nodes\"") != std::string_view::npos;
     }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return mxnet::load(r.input_model, o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_MXNET);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_MXNET)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::mxnet
 
@@ -32253,6 +32300,7 @@ struct frontend {
     static constexpr std::array<const char*, 1> extensions{".onnx"};
     /// An .onnx file (ONNX files have no magic number: a ModelProto opens with field 1, ir_version).
     static bool recognizes(const std::string& path, std::string_view) { return frontends::extension_of(path) == ".onnx"; }
+    template <class = void>  // a template so that moir::compiled can compile it once
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
@@ -35024,6 +35072,7 @@ struct frontend {
         return !head.empty() && ((head.find('{') != std::string_view::npos && looks_like_tfjs(head)) ||
                                  looks_like_text_graph(head));
     }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
@@ -35041,6 +35090,21 @@ struct frontend {
         return tensorflow::load(r.input_model, o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_TENSORFLOW);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_TENSORFLOW)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::tensorflow
 
@@ -37352,12 +37416,28 @@ struct frontend {
     static constexpr std::array<const char*, 1> extensions{".tflite"};
     /// A flatbuffer with file identifier "TFL3" (bytes 4..7).
     static bool recognizes(const std::string&, std::string_view head) { return head.size() >= 8 && head.substr(4, 4) == "TFL3"; }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return tflite::load(r.input_model, o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_TFLITE);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_TFLITE)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::tflite
 

@@ -165,12 +165,28 @@ struct frontend {
     static bool recognizes(const std::string& path, std::string_view) {
         return frontends::extension_of(path) == ".caffemodel";
     }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return caffe::load(r.input_model, r.options.option("input_proto"), o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_CAFFE);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_CAFFE)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::caffe
 

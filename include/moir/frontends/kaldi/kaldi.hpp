@@ -202,12 +202,27 @@ struct frontend {
     static constexpr std::array<const char*, 3> extensions{".nnet", ".mdl", ".raw"};
     /// A file starting (after an optional binary "\0B" marker) with <Nnet3>, <TransitionModel> or <Nnet>.
     static bool recognizes(const std::string&, std::string_view head) { return !kind_of(head).empty(); }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return kaldi::load(r.input_model, o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_KALDI);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_KALDI)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::kaldi
 

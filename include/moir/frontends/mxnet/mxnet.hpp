@@ -276,12 +276,28 @@ struct frontend {
         const bool symbol_name = path.size() > 12 && path.compare(path.size() - 12, 12, "-symbol.json") == 0;
         return symbol_name && head.find("\"nodes\"") != std::string_view::npos;
     }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return mxnet::load(r.input_model, o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_MXNET);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_MXNET)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::mxnet
 

@@ -302,6 +302,7 @@ struct frontend {
     static constexpr std::array<const char*, 1> extensions{".onnx"};
     /// An .onnx file (ONNX files have no magic number: a ModelProto opens with field 1, ir_version).
     static bool recognizes(const std::string& path, std::string_view) { return frontends::extension_of(path) == ".onnx"; }
+    template <class = void>  // a template so that moir::compiled can compile it once
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;

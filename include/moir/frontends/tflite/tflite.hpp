@@ -164,12 +164,28 @@ struct frontend {
     static constexpr std::array<const char*, 1> extensions{".tflite"};
     /// A flatbuffer with file identifier "TFL3" (bytes 4..7).
     static bool recognizes(const std::string&, std::string_view head) { return head.size() >= 8 && head.substr(4, 4) == "TFL3"; }
+    template <class = void>  // a template so that moir::compiled can compile it once (see below)
     static model load(const frontends::load_request& r) {
         load_options o;
         static_cast<frontends::load_options&>(o) = r.options;
         return tflite::load(r.input_model, o);
     }
 };
+
+
+// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
+// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_TFLITE);
+// every other translation unit only declares them.
+#if defined(MOIR_INSTANTIATE_FRONTEND_TFLITE)
+#define MOIR_DETAIL_FRONTEND_EXTERN
+#elif defined(MOIR_COMPILED_FRONTENDS)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+#if defined(MOIR_DETAIL_FRONTEND_EXTERN)
+MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+#undef MOIR_DETAIL_FRONTEND_EXTERN
+#endif
 
 }  // namespace moir::tflite
 
