@@ -35114,8 +35114,8 @@ MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends:
 
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
-// (subgraph 0) is converted; models whose main subgraph uses control flow (IF, WHILE, CALL_ONCE)
-// are refused with the list of unsupported ops. Opt-in: not included by <moir/moir.hpp>.
+// (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies (WHILE
+// and CALL_ONCE are reported as unsupported).
 
 #ifndef MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
 #define MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
@@ -36118,6 +36118,7 @@ inline std::size_t decompress_constants(model& m) {
 #include <cstring>        // memcpy
 #include <functional>     // function
 #include <map>            // map
+#include <memory>         // shared_ptr
 #include <optional>       // optional
 #include <string>         // string, to_string
 #include <unordered_map>  // unordered_map
@@ -36210,6 +36211,9 @@ struct graph_state {
     std::vector<std::optional<output_ref>> values;  ///< per tensor: its NHWC (file-layout) value
     std::vector<std::optional<output_ref>> nchw;    ///< per rank-4 tensor: its NCHW twin
     std::vector<std::optional<folded>> consts;      ///< per tensor: folded constant (DEQUANTIZE/DENSIFY)
+    /// Converts subgraph i of the file into a body (IF/WHILE): its inputs as Parameters, its outputs
+    /// as Results. Set by the driver (tflite.hpp).
+    std::function<std::shared_ptr<moir::model>(std::int32_t)> body;
 };
 
 /// What a converter sees of one TFLite operator.
@@ -36221,6 +36225,11 @@ public:
     const std::string& op_type() const { return op_name_; }
     moir::model& model() { return *g_.m; }
     const model_file& file() const { return *g_.file; }
+    /// Subgraph i converted into a body (its inputs Parameters, its outputs Results).
+    std::shared_ptr<moir::model> body(std::int32_t i) {
+        MOIR_CHECK(g_.body, error, "subgraphs cannot be converted here");
+        return g_.body(i);
+    }
     /// The operator's name: its first output tensor's name.
     std::string name() const {
         if (!op_.outputs.empty() && op_.outputs[0] >= 0) return tensor_at(op_.outputs[0]).name;
@@ -36424,6 +36433,64 @@ private:
 }  // namespace moir::tflite
 
 #endif  // MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_OPS_CONTROL_FLOW_HPP
+#define MOIR_FRONTENDS_TFLITE_OPS_CONTROL_FLOW_HPP
+
+// TFLite control flow -> moir: IF (IfOptions: then_subgraph_index, else_subgraph_index) becomes an
+// If (opset8) whose bodies are the two subgraphs, converted with the same table; input 0 is the
+// condition and inputs 1..n feed both subgraphs' inputs in order (docs/control-flow.md).
+
+
+#include <cstdint>  // int32_t, int64_t
+#include <string>   // string, to_string
+#include <utility>  // move
+#include <vector>   // vector
+
+namespace moir::tflite {
+
+namespace detail {
+/// Builtin codes of the control-flow family.
+enum : std::int32_t { op_if = 118 };
+
+inline void convert_if(context& c) {
+    MOIR_CHECK(c.input_count() >= 1 && c.has_input(0), parse_error, "IF needs a condition input");
+    const std::int32_t then_i = field<std::int32_t>(c.op(), 0, -1), else_i = field<std::int32_t>(c.op(), 1, -1);
+    body_list bodies{c.body(then_i), c.body(else_i)};
+    const std::size_t n = c.input_count() - 1;
+    const char* which[] = {"then", "else"};
+    for (std::size_t k = 0; k < 2; ++k) {
+        MOIR_CHECK(bodies[k]->parameters.size() == n, parse_error,
+                   std::string(which[k]) + " subgraph takes " + std::to_string(bodies[k]->parameters.size()) +
+                       " inputs, IF passes " + std::to_string(n));
+        MOIR_CHECK(bodies[k]->results.size() == c.output_count(), parse_error,
+                   std::string(which[k]) + " subgraph gives " + std::to_string(bodies[k]->results.size()) +
+                       " outputs, IF has " + std::to_string(c.output_count()));
+    }
+    std::vector<output_ref> inputs{c.input(0)};
+    moir::ops::if_op::attrs a;
+    for (std::size_t i = 1; i <= n; ++i) {
+        inputs.push_back(c.input(i));
+        a.then_inputs.push_back(static_cast<std::int64_t>(i));
+        a.else_inputs.push_back(static_cast<std::int64_t>(i));
+    }
+    moir::node nd;
+    nd.op = &info_of<moir::ops::if_op>();
+    nd.attrs = std::move(a);
+    nd.name = c.name();
+    nd.inputs = std::move(inputs);
+    nd.bodies = std::move(bodies);
+    const node_id id = c.model().add_node(std::move(nd));
+    c.model().infer_node(id);
+    for (std::size_t i = 0; i < c.output_count(); ++i) c.set_output(i, {id, i});
+}
+}  // namespace detail
+
+/// Registers the control-flow family.
+inline void register_control_flow(op_table& t) { t.add(detail::op_if, detail::convert_if); }
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_OPS_CONTROL_FLOW_HPP
 #ifndef MOIR_FRONTENDS_TFLITE_OPS_ELEMENTWISE_HPP
 #define MOIR_FRONTENDS_TFLITE_OPS_ELEMENTWISE_HPP
 
@@ -36582,6 +36649,50 @@ inline void register_elementwise(op_table& t) {
 }  // namespace moir::tflite
 
 #endif  // MOIR_FRONTENDS_TFLITE_OPS_ELEMENTWISE_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_OPS_LOGIC_HPP
+#define MOIR_FRONTENDS_TFLITE_OPS_LOGIC_HPP
+
+// TFLite comparisons and logical ops -> moir ops: GREATER, GREATER_EQUAL, LESS, LESS_EQUAL, EQUAL,
+// NOT_EQUAL (Equal + LogicalNot), LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT. Boolean outputs, numpy
+// broadcasting; like the arithmetic family they stay in NCHW next to convolutions.
+
+
+#include <cstdint>  // int32_t
+#include <vector>   // vector
+
+namespace moir::tflite {
+
+namespace detail {
+/// Builtin codes of the logic family.
+enum : std::int32_t {
+    op_less = 58, op_greater = 61, op_greater_equal = 62, op_less_equal = 63, op_equal = 71, op_not_equal = 72,
+    op_logical_or = 84, op_logical_and = 86, op_logical_not = 87
+};
+}  // namespace detail
+
+/// Registers the logic family.
+inline void register_logic(op_table& t) {
+    using namespace detail;
+    t.add(op_greater, binary<moir::ops::greater>(false));
+    t.add(op_greater_equal, binary<moir::ops::greater_equal>(false));
+    t.add(op_less, binary<moir::ops::less>(false));
+    t.add(op_less_equal, binary<moir::ops::less_equal>(false));
+    t.add(op_equal, binary<moir::ops::equal>(false));
+    t.add(op_logical_and, binary<moir::ops::logical_and>(false));
+    t.add(op_logical_or, binary<moir::ops::logical_or>(false));
+    t.add(op_logical_not, unary<moir::ops::logical_not>());
+    t.add(op_not_equal, [](context& c) {
+        MOIR_CHECK(c.input_count() == 2, parse_error, "expects 2 inputs");
+        elementwise(c, [&](const std::vector<output_ref>& in) {
+            const output_ref eq = c.add<moir::ops::equal>({}, {in[0], in[1]}, "/equal");
+            return c.add<moir::ops::logical_not>({}, {eq});
+        });
+    });
+}
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_OPS_LOGIC_HPP
 #ifndef MOIR_FRONTENDS_TFLITE_OPS_NN_HPP
 #define MOIR_FRONTENDS_TFLITE_OPS_NN_HPP
 
@@ -37270,6 +37381,8 @@ inline void register_tensor(op_table& t) {
 #endif  // MOIR_FRONTENDS_TFLITE_OPS_TENSOR_HPP
 
 #include <array>        // array
+#include <cstdint>      // int32_t
+#include <memory>       // make_shared
 #include <string>       // string
 #include <string_view>  // string_view
 #include <vector>       // vector
@@ -37285,6 +37398,8 @@ const op_table& default_table_impl() {
         register_nn(t);
         register_tensor(t);
         register_quantization(t);
+        register_logic(t);
+        register_control_flow(t);
         return t;
     }();
     return table;
@@ -37306,32 +37421,28 @@ struct load_options : frontends::load_options {
     const op_table* table = nullptr;
 };
 
-/// Lists every op of subgraph 0 that `table` cannot convert (opcode indices must be valid).
+/// Lists every op of every subgraph that `table` cannot convert (opcode indices must be valid).
 inline frontends::unsupported_ops unsupported(const model_file& f, const op_table& table) {
     frontends::unsupported_ops u;
-    for (const auto& op : f.subgraphs[0].operators) {
-        const operator_code& c = f.operator_codes[op.opcode_index];
-        if (!table.find(c)) u.add(op_name(c));
-    }
+    for (const auto& sg : f.subgraphs)
+        for (const auto& op : sg.operators) {
+            const operator_code& c = f.operator_codes[op.opcode_index];
+            if (!table.find(c)) u.add(op_name(c));
+        }
     return u;
 }
 
-/// Converts a decoded .tflite model.
-/// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
-/// as the file); throws moir::unsupported_error listing every unsupported op with its count, or
-/// moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
-inline model convert(const model_file& f, const load_options& opt = {}) {
+namespace detail {
+/// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
+/// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
+/// same function, `depth` levels down (a subgraph reached again through itself is an error).
+inline void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
+                             model& m, std::vector<std::size_t>& stack) {
     const std::string& source = f.source();
-    const op_table& table = opt.table ? *opt.table : default_table();
-    const subgraph& sg = f.subgraphs[0];
-    for (std::size_t i = 0; i < sg.operators.size(); ++i)
-        MOIR_CHECK(sg.operators[i].opcode_index < f.operator_codes.size(), parse_error,
-                   source + ": operator " + std::to_string(i) + " has opcode index " +
-                       std::to_string(sg.operators[i].opcode_index) + " of " + std::to_string(f.operator_codes.size()));
-    unsupported(f, table).check(source, "TFLite");
-
-    model m;
-    m.name = detail::file_stem(source);
+    for (auto k : stack)
+        MOIR_CHECK(k != index, parse_error, source + ": subgraph " + std::to_string(index) + " calls itself");
+    stack.push_back(index);
+    const subgraph& sg = f.subgraphs[index];
     frontends::graph_builder b(m, source, opt);
     graph_state st;
     st.m = &m;
@@ -37341,6 +37452,16 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
     st.values.resize(sg.tensors.size());
     st.nchw.resize(sg.tensors.size());
     st.consts.resize(sg.tensors.size());
+    st.body = [&f, &table, &stack, &source](std::int32_t i) {
+        MOIR_CHECK(i >= 0 && static_cast<std::size_t>(i) < f.subgraphs.size(), parse_error,
+                   "subgraph index " + std::to_string(i) + " out of range (" + std::to_string(f.subgraphs.size()) +
+                       " subgraphs)");
+        auto body = std::make_shared<model>();
+        const subgraph& s = f.subgraphs[static_cast<std::size_t>(i)];
+        body->name = s.name.empty() ? "subgraph" + std::to_string(i) : s.name;
+        convert_subgraph(f, static_cast<std::size_t>(i), table, load_options{}, *body, stack);
+        return body;
+    };
     const auto tensor_index = [&](std::int32_t t, const char* what) {
         MOIR_CHECK(t >= 0 && static_cast<std::size_t>(t) < sg.tensors.size(), parse_error,
                    source + ": " + what + " tensor index " + std::to_string(t) + " out of range");
@@ -37382,7 +37503,10 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
             node_name = ctx.name();
             (*table.find(code))(ctx);
         } catch (const std::exception& e) {
-            throw error(source + ": node '" + node_name + "' (" + oname + "): " + e.what());
+            const std::string what = e.what();
+            // an error inside a subgraph already names the file and its node
+            if (what.compare(0, source.size() + 1, source + ":") == 0) throw;
+            throw error(source + ": node '" + node_name + "' (" + oname + "): " + what);
         }
         for (auto t : op.outputs)
             MOIR_CHECK(st.values[static_cast<std::size_t>(t)] || st.consts[static_cast<std::size_t>(t)], error,
@@ -37404,6 +37528,28 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
         b.add_result(sg.tensors[k].name);
     }
     b.finish();
+    stack.pop_back();
+}
+}  // namespace detail
+
+/// Converts a decoded .tflite model: subgraph 0, with the subgraphs its IF operators run as bodies.
+/// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
+/// as the file); throws moir::unsupported_error listing every unsupported op (of every subgraph) with
+/// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
+inline model convert(const model_file& f, const load_options& opt = {}) {
+    const std::string& source = f.source();
+    const op_table& table = opt.table ? *opt.table : default_table();
+    for (std::size_t g = 0; g < f.subgraphs.size(); ++g)
+        for (std::size_t i = 0; i < f.subgraphs[g].operators.size(); ++i)
+            MOIR_CHECK(f.subgraphs[g].operators[i].opcode_index < f.operator_codes.size(), parse_error,
+                       source + ": operator " + std::to_string(i) + (g ? " of subgraph " + std::to_string(g) : "") +
+                           " has opcode index " + std::to_string(f.subgraphs[g].operators[i].opcode_index) + " of " +
+                           std::to_string(f.operator_codes.size()));
+    unsupported(f, table).check(source, "TFLite");
+    model m;
+    m.name = detail::file_stem(source);
+    std::vector<std::size_t> stack;
+    detail::convert_subgraph(f, 0, table, opt, m, stack);
     return m;
 }
 

@@ -9,6 +9,7 @@
 
 #include <moir/convert.hpp>
 #include <moir/frontends/onnx/onnx.hpp>
+#include <moir/frontends/tflite/tflite.hpp>
 #include <moir/io/npy.hpp>
 #include <moir/ops/if.hpp>
 #include <moir/passes/pipelines.hpp>
@@ -152,7 +153,7 @@ TEST_CASE("ONNX Loop and Scan reading outer-scope values match onnxruntime") {
     check_close(p.run({x}), want, "plan");
 }
 
-TEST_CASE("openWakeWord hey_jarvis (If: a verifier runs when the first stage fires) matches onnxruntime on both branches") {
+TEST_CASE("openWakeWord hey_jarvis (If: a verifier runs when the first stage fires), ONNX and TFLite, matches onnxruntime on both branches") {
     const std::string f = wakeword("hey_jarvis_v0.1.onnx");
     const moir::model m = moir::onnx::load(f);
     REQUIRE(count_top_level_ifs(m) == 1);
@@ -175,6 +176,12 @@ TEST_CASE("openWakeWord hey_jarvis (If: a verifier runs when the first stage fir
     moir::model opt = m;
     moir::passes::pass_context ctx;
     moir::passes::optimize(opt, ctx);
+    // the same model as TFLite (an IF operator with two subgraphs) against onnxruntime on the ONNX form
+    const moir::model t = moir::tflite::load(wakeword("hey_jarvis_v0.1.tflite"));
+    REQUIRE(count_top_level_ifs(t) == 1);
+    moir::model t_opt = t;
+    moir::passes::pass_context t_ctx;
+    moir::passes::optimize(t_opt, t_ctx);
     for (int branch = 0; branch < 2; ++branch) {
         CAPTURE(branch);
         const std::string dir = scratch("control_flow_hey_jarvis_" + std::to_string(branch));
@@ -183,6 +190,9 @@ TEST_CASE("openWakeWord hey_jarvis (If: a verifier runs when the first stage fir
         check_close(moir::reference_executor<>(opt).run({taking[branch]}), want, "optimized");
         moir::runtime::plan p(opt, {taking[branch].dims()});
         check_close(p.run({taking[branch]}), want, "plan");
+        check_close(moir::reference_executor<>(t).run({taking[branch]}), want, "tflite reference");
+        moir::runtime::plan tp(t_opt, {taking[branch].dims()});
+        check_close(tp.run({taking[branch]}), want, "tflite plan");
     }
 }
 

@@ -34,6 +34,7 @@
 #include <cstring>        // memcpy
 #include <functional>     // function
 #include <map>            // map
+#include <memory>         // shared_ptr
 #include <optional>       // optional
 #include <string>         // string, to_string
 #include <unordered_map>  // unordered_map
@@ -126,6 +127,9 @@ struct graph_state {
     std::vector<std::optional<output_ref>> values;  ///< per tensor: its NHWC (file-layout) value
     std::vector<std::optional<output_ref>> nchw;    ///< per rank-4 tensor: its NCHW twin
     std::vector<std::optional<folded>> consts;      ///< per tensor: folded constant (DEQUANTIZE/DENSIFY)
+    /// Converts subgraph i of the file into a body (IF/WHILE): its inputs as Parameters, its outputs
+    /// as Results. Set by the driver (tflite.hpp).
+    std::function<std::shared_ptr<moir::model>(std::int32_t)> body;
 };
 
 /// What a converter sees of one TFLite operator.
@@ -137,6 +141,11 @@ public:
     const std::string& op_type() const { return op_name_; }
     moir::model& model() { return *g_.m; }
     const model_file& file() const { return *g_.file; }
+    /// Subgraph i converted into a body (its inputs Parameters, its outputs Results).
+    std::shared_ptr<moir::model> body(std::int32_t i) {
+        MOIR_CHECK(g_.body, error, "subgraphs cannot be converted here");
+        return g_.body(i);
+    }
     /// The operator's name: its first output tensor's name.
     std::string name() const {
         if (!op_.outputs.empty() && op_.outputs[0] >= 0) return tensor_at(op_.outputs[0]).name;

@@ -3,14 +3,16 @@
 
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
-// (subgraph 0) is converted; models whose main subgraph uses control flow (IF, WHILE, CALL_ONCE)
-// are refused with the list of unsupported ops. Opt-in: not included by <moir/moir.hpp>.
+// (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies (WHILE
+// and CALL_ONCE are reported as unsupported).
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/tflite/converter.hpp>
 #include <moir/frontends/tflite/model_reader.hpp>
+#include <moir/frontends/tflite/ops/control_flow.hpp>
 #include <moir/frontends/tflite/ops/elementwise.hpp>
+#include <moir/frontends/tflite/ops/logic.hpp>
 #include <moir/frontends/tflite/ops/nn.hpp>
 #include <moir/frontends/tflite/ops/quantization.hpp>
 #include <moir/frontends/tflite/ops/tensor.hpp>
@@ -18,6 +20,8 @@
 #include <moir/ops/result.hpp>
 
 #include <array>        // array
+#include <cstdint>      // int32_t
+#include <memory>       // make_shared
 #include <string>       // string
 #include <string_view>  // string_view
 #include <vector>       // vector
@@ -33,6 +37,8 @@ const op_table& default_table_impl() {
         register_nn(t);
         register_tensor(t);
         register_quantization(t);
+        register_logic(t);
+        register_control_flow(t);
         return t;
     }();
     return table;
@@ -54,32 +60,28 @@ struct load_options : frontends::load_options {
     const op_table* table = nullptr;
 };
 
-/// Lists every op of subgraph 0 that `table` cannot convert (opcode indices must be valid).
+/// Lists every op of every subgraph that `table` cannot convert (opcode indices must be valid).
 inline frontends::unsupported_ops unsupported(const model_file& f, const op_table& table) {
     frontends::unsupported_ops u;
-    for (const auto& op : f.subgraphs[0].operators) {
-        const operator_code& c = f.operator_codes[op.opcode_index];
-        if (!table.find(c)) u.add(op_name(c));
-    }
+    for (const auto& sg : f.subgraphs)
+        for (const auto& op : sg.operators) {
+            const operator_code& c = f.operator_codes[op.opcode_index];
+            if (!table.find(c)) u.add(op_name(c));
+        }
     return u;
 }
 
-/// Converts a decoded .tflite model.
-/// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
-/// as the file); throws moir::unsupported_error listing every unsupported op with its count, or
-/// moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
-inline model convert(const model_file& f, const load_options& opt = {}) {
+namespace detail {
+/// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
+/// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
+/// same function, `depth` levels down (a subgraph reached again through itself is an error).
+inline void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
+                             model& m, std::vector<std::size_t>& stack) {
     const std::string& source = f.source();
-    const op_table& table = opt.table ? *opt.table : default_table();
-    const subgraph& sg = f.subgraphs[0];
-    for (std::size_t i = 0; i < sg.operators.size(); ++i)
-        MOIR_CHECK(sg.operators[i].opcode_index < f.operator_codes.size(), parse_error,
-                   source + ": operator " + std::to_string(i) + " has opcode index " +
-                       std::to_string(sg.operators[i].opcode_index) + " of " + std::to_string(f.operator_codes.size()));
-    unsupported(f, table).check(source, "TFLite");
-
-    model m;
-    m.name = detail::file_stem(source);
+    for (auto k : stack)
+        MOIR_CHECK(k != index, parse_error, source + ": subgraph " + std::to_string(index) + " calls itself");
+    stack.push_back(index);
+    const subgraph& sg = f.subgraphs[index];
     frontends::graph_builder b(m, source, opt);
     graph_state st;
     st.m = &m;
@@ -89,6 +91,16 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
     st.values.resize(sg.tensors.size());
     st.nchw.resize(sg.tensors.size());
     st.consts.resize(sg.tensors.size());
+    st.body = [&f, &table, &stack, &source](std::int32_t i) {
+        MOIR_CHECK(i >= 0 && static_cast<std::size_t>(i) < f.subgraphs.size(), parse_error,
+                   "subgraph index " + std::to_string(i) + " out of range (" + std::to_string(f.subgraphs.size()) +
+                       " subgraphs)");
+        auto body = std::make_shared<model>();
+        const subgraph& s = f.subgraphs[static_cast<std::size_t>(i)];
+        body->name = s.name.empty() ? "subgraph" + std::to_string(i) : s.name;
+        convert_subgraph(f, static_cast<std::size_t>(i), table, load_options{}, *body, stack);
+        return body;
+    };
     const auto tensor_index = [&](std::int32_t t, const char* what) {
         MOIR_CHECK(t >= 0 && static_cast<std::size_t>(t) < sg.tensors.size(), parse_error,
                    source + ": " + what + " tensor index " + std::to_string(t) + " out of range");
@@ -130,7 +142,10 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
             node_name = ctx.name();
             (*table.find(code))(ctx);
         } catch (const std::exception& e) {
-            throw error(source + ": node '" + node_name + "' (" + oname + "): " + e.what());
+            const std::string what = e.what();
+            // an error inside a subgraph already names the file and its node
+            if (what.compare(0, source.size() + 1, source + ":") == 0) throw;
+            throw error(source + ": node '" + node_name + "' (" + oname + "): " + what);
         }
         for (auto t : op.outputs)
             MOIR_CHECK(st.values[static_cast<std::size_t>(t)] || st.consts[static_cast<std::size_t>(t)], error,
@@ -152,6 +167,28 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
         b.add_result(sg.tensors[k].name);
     }
     b.finish();
+    stack.pop_back();
+}
+}  // namespace detail
+
+/// Converts a decoded .tflite model: subgraph 0, with the subgraphs its IF operators run as bodies.
+/// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
+/// as the file); throws moir::unsupported_error listing every unsupported op (of every subgraph) with
+/// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
+inline model convert(const model_file& f, const load_options& opt = {}) {
+    const std::string& source = f.source();
+    const op_table& table = opt.table ? *opt.table : default_table();
+    for (std::size_t g = 0; g < f.subgraphs.size(); ++g)
+        for (std::size_t i = 0; i < f.subgraphs[g].operators.size(); ++i)
+            MOIR_CHECK(f.subgraphs[g].operators[i].opcode_index < f.operator_codes.size(), parse_error,
+                       source + ": operator " + std::to_string(i) + (g ? " of subgraph " + std::to_string(g) : "") +
+                           " has opcode index " + std::to_string(f.subgraphs[g].operators[i].opcode_index) + " of " +
+                           std::to_string(f.operator_codes.size()));
+    unsupported(f, table).check(source, "TFLite");
+    model m;
+    m.name = detail::file_stem(source);
+    std::vector<std::size_t> stack;
+    detail::convert_subgraph(f, 0, table, opt, m, stack);
     return m;
 }
 
