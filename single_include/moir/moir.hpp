@@ -33,6 +33,7 @@
 // reads "<where>: <reason>", where <where> names the file and, when known, the node.
 
 #include <cstddef>      // size_t
+#include <cstdlib>      // abort (no exceptions)
 #include <stdexcept>    // runtime_error
 #include <string>       // string
 #include <string_view>  // string_view
@@ -101,13 +102,21 @@ inline std::string printable(std::string_view s, std::size_t max = 100) {
 #define MOIR_DETAIL_COLD
 #endif
 
+/// Throws the exception e; in a translation unit compiled without exceptions (-fno-exceptions: the
+/// headers a generated model includes, docs/embedded.md) it aborts instead (e is not evaluated).
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define MOIR_THROW(e) throw e
+#else
+#define MOIR_THROW(e) (static_cast<void>(sizeof((e))), std::abort())
+#endif
+
 namespace moir::detail {
 /// Throws E(message), out of line and marked cold: MOIR_CHECK's failure path. The hundreds of
 /// checks of a program then share one throw per error type instead of each constructing and
 /// throwing its exception inline, and the compiler lays the message building out as cold code.
 template <class E>
 [[noreturn]] MOIR_DETAIL_COLD void throw_error(const std::string& message) {
-    throw E(message);
+    MOIR_THROW(E(message));
 }
 }  // namespace moir::detail
 
@@ -264,7 +273,7 @@ inline element_type element_type_from_ir(std::string_view s) {
     }
     if (s == "bool" || s == "BOOLEAN") return element_type::boolean;
     if (s == "dynamic" || s == "undefined" || s == "UNSPECIFIED") return element_type::undefined;
-    throw parse_error("unknown element type '" + std::string(s) + "'");
+    MOIR_THROW(parse_error("unknown element type '" + std::string(s) + "'"));
 }
 
 /// C++ storage type of each element type: cpp_type_t<element_type::f32> is float.
@@ -315,7 +324,7 @@ decltype(auto) visit_element_type(element_type t, F&& f) {
         case element_type::boolean: return f(type_tag<bool>{});
         default: break;
     }
-    throw error("element type is undefined");
+    MOIR_THROW(error("element type is undefined"));
 }
 
 /// Converts between element C++ types the way a Convert/Cast op does (half goes through float).
@@ -476,7 +485,7 @@ inline partial_shape broadcast_shapes(const partial_shape& a, const partial_shap
         else if (db == 1) out[i] = da;
         else if (da < 0) out[i] = db;
         else if (db < 0) out[i] = da;
-        else throw shape_error("shapes " + a.str() + " and " + b.str() + " cannot be broadcast");
+        else MOIR_THROW(shape_error("shapes " + a.str() + " and " + b.str() + " cannot be broadcast"));
     }
     return out;
 }
@@ -621,7 +630,7 @@ private:
         const std::size_t n = bytes();
         const std::size_t padded = ((n + 63) / 64) * 64 + 64;  // never 0, room for vector tails
         void* p = std::aligned_alloc(64, padded);
-        if (!p) throw std::bad_alloc();
+        if (!p) MOIR_THROW(std::bad_alloc());
         std::memset(p, 0, padded);
         storage_ = std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
     }
@@ -15020,7 +15029,7 @@ struct free_deleter {
 inline std::unique_ptr<float, free_deleter> aligned_floats(std::size_t n) {
     const std::size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw std::bad_alloc();
+    if (!p) MOIR_THROW(std::bad_alloc());
     std::memset(p, 0, bytes);
     return std::unique_ptr<float, free_deleter>(static_cast<float*>(p));
 }
@@ -15124,6 +15133,10 @@ struct packed_conv {
     packed_a weights;
     std::size_t direct_span = 0, direct_width = 0;
     std::vector<std::int32_t> direct_offsets;  // [span][in_c*kh*kw]
+    /// When set, the offsets are read here instead of direct_offsets (a generated model's constant
+    /// array: docs/embedded.md).
+    const std::int32_t* direct_offsets_data = nullptr;
+    const std::int32_t* offsets() const { return direct_offsets_data ? direct_offsets_data : direct_offsets.data(); }
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
@@ -15218,7 +15231,7 @@ struct free_bytes_deleter {
 inline std::unique_ptr<void, free_bytes_deleter> aligned_zero_bytes(std::size_t n) {
     const std::size_t bytes = (n + 63) / 64 * 64 + 64;
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw std::bad_alloc();
+    if (!p) MOIR_THROW(std::bad_alloc());
     std::memset(p, 0, bytes);
     return std::unique_ptr<void, free_bytes_deleter>(p);
 }
@@ -17834,7 +17847,7 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
         for (std::size_t oy = r0; oy < r1; ++oy) {
             fill(oy + span - 1);
             const float* brow = scratch;
-            const std::int32_t* off = p.direct_offsets.data() + (oy % span) * k;
+            const std::int32_t* off = p.offsets() + (oy % span) * k;
             for (std::size_t pc = 0; pc < k; pc += KC) {
                 const std::size_t kb = k - pc < KC ? k - pc : KC;
                 for (std::size_t s0 = 0; s0 < kb; s0 += slice) {

@@ -145,7 +145,7 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
         for (std::size_t oy = r0; oy < r1; ++oy) {
             fill(oy + span - 1);
             const float* brow = scratch;
-            const std::int32_t* off = p.direct_offsets.data() + (oy % span) * k;
+            const std::int32_t* off = p.offsets() + (oy % span) * k;
             for (std::size_t pc = 0; pc < k; pc += KC) {
                 const std::size_t kb = k - pc < KC ? k - pc : KC;
                 for (std::size_t s0 = 0; s0 < kb; s0 += slice) {
