@@ -404,6 +404,9 @@ private:
         return "reinterpret_cast<" + cst + "*>(a + " + std::to_string(sl.offset) + ")";
     }
 
+    /// The kernels' static activation tag of e (only that activation's code is compiled).
+    static std::string tag(const simd::epilogue& e) { return std::string("k::act::") + activation_name(e.act); }
+
     std::string epilogue(const simd::epilogue& e, const std::string& bias, const std::string& col_bias) {
         std::ostringstream o;
         o << "k::epilogue ep;\n"
@@ -583,13 +586,13 @@ private:
             for (std::size_t n = 0; n < c.batch; ++n) {
                 const std::string xn = x + " + " + std::to_string(n * c.x_stride), yn = y + " + " + std::to_string(n * c.y_stride);
                 if (c.pointwise) {
-                    body_ << "        k::gemm_a<arch>(p.weights, " << xn << ", " << c.columns << ", " << c.columns << ", " << yn
+                    body_ << "        k::gemm_a<arch, " << tag(c.ep) << ">(p.weights, " << xn << ", " << c.columns << ", " << c.columns << ", " << yn
                           << ", " << c.columns << ", ep, scratch);\n";
                 } else if (c.direct) {
-                    body_ << "        k::conv_rows<arch>(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.columns << ");\n";
+                    body_ << "        k::conv_rows<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.columns << ");\n";
                 } else {
                     body_ << "        {\n        k::epilogue pe = ep;\n        if (pe.bias) pe.bias += " << c.parts[i].bias_off
-                          << ";\n        k::conv_columns<arch>(p, " << xn << " + " << c.parts[i].x_off << ", " << yn << " + "
+                          << ";\n        k::conv_columns<arch, " << tag(c.ep) << ">(p, " << xn << " + " << c.parts[i].x_off << ", " << yn << " + "
                           << c.parts[i].y_off << ", pe, scratch, 0, " << c.columns << ");\n        }\n";
                 }
             }
@@ -607,7 +610,7 @@ private:
         body_ << "    {\n        " << epilogue(d.ep, bias, "") << "        " << geometry(g)
               << "        const k::packed_depthwise p = cg::view_depthwise(g, " << w << ");\n";
         for (std::size_t n = 0; n < d.batch; ++n)
-            body_ << "        k::depthwise<arch>(p, " << x << " + " << n * d.x_stride << ", " << y << " + " << n * d.y_stride
+            body_ << "        k::depthwise<arch, " << tag(d.ep) << ">(p, " << x << " + " << n * d.x_stride << ", " << y << " + " << n * d.y_stride
                   << ", ep, scratch, 0, " << d.channels << ");\n";
         body_ << "    }\n";
     }
@@ -617,7 +620,7 @@ private:
         const std::string w = floats(mm.w.data, simd::packed_b_floats(mm.w.blocking, mm.k, mm.n), 16, label + " weights, packed");
         body_ << "    {\n        " << epilogue(mm.ep, "", bias) << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
               << mm.k << ", " << mm.n << ");\n"
-              << "        k::gemm_b<arch>(p, " << ptr(mm.reads[0], false) << ", " << mm.k << ", " << mm.rows << ", "
+              << "        k::gemm_b<arch, " << tag(mm.ep) << ">(p, " << ptr(mm.reads[0], false) << ", " << mm.k << ", " << mm.rows << ", "
               << ptr(mm.writes[0], true) << ", " << mm.n << ", ep);\n    }\n";
     }
 };
