@@ -1,7 +1,8 @@
 # moir codegen in a build (docs/embedded.md): a framework model converted to IR and compiled into a
 # C++ header by the moir tool built here, at build time.
 #
-#   moir_codegen_model(NAME MODEL [SHAPE]) ${MOIR_CODEGEN_DIR}/NAME.xml/.bin, then NAME.hpp
+#   moir_codegen_model(NAME MODEL [SHAPE [WEIGHTS]])  ${MOIR_CODEGEN_DIR}/NAME.xml/.bin, then NAME.hpp
+#                                          (WEIGHTS: the packed weights in NAME_weights.bin, .incbin)
 #                                          (namespace moir_models, struct-like namespace NAME)
 #   moir_codegen_flags(TARGET)             the compile options the generated headers need for
 #                                          MOIR_CODEGEN_ARCH, and the include path of the headers
@@ -16,12 +17,18 @@ function(moir_codegen_model name model)
     if(ARGC GREATER 2)
         set(shape_flag --input_shape ${ARGV2})
     endif()
+    set(weights_flag)
+    set(weights_out)
+    if(ARGC GREATER 3 AND ARGV3 STREQUAL "WEIGHTS")
+        set(weights_flag --weights ${dir}/${name}_weights.bin)
+        set(weights_out ${dir}/${name}_weights.bin)
+    endif()
     add_custom_command(OUTPUT ${dir}/${name}.xml ${dir}/${name}.bin
         COMMAND moir_cli convert --input_model ${model} --output_dir ${dir} --model_name ${name} ${shape_flag}
         DEPENDS moir_cli ${model} VERBATIM)
-    add_custom_command(OUTPUT ${dir}/${name}.hpp
+    add_custom_command(OUTPUT ${dir}/${name}.hpp ${weights_out}
         COMMAND moir_cli codegen --model ${dir}/${name}.xml --output ${dir}/${name}.hpp --name ${name}
-                --namespace moir_models --arch ${MOIR_CODEGEN_ARCH}
+                --namespace moir_models --arch ${MOIR_CODEGEN_ARCH} ${weights_flag}
         DEPENDS moir_cli ${dir}/${name}.xml VERBATIM)
 endfunction()
 

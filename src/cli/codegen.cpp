@@ -135,6 +135,7 @@ template <> struct formula<ops::sigmoid> {
     static constexpr const char* f = "static_cast<float>(1 / (1 + std::exp(-static_cast<double>(x))))";
 };
 template <> struct formula<ops::tanh> { static constexpr const char* f = "static_cast<float>(std::tanh(static_cast<double>(x)))"; };
+template <> struct formula<ops::sqrt> { static constexpr const char* f = "static_cast<float>(std::sqrt(static_cast<double>(x)))"; };
 template <> struct formula<ops::exp> { static constexpr const char* f = "static_cast<float>(std::exp(static_cast<double>(x)))"; };
 template <> struct formula<ops::add> { static constexpr const char* f = "a + b"; };
 template <> struct formula<ops::multiply> { static constexpr const char* f = "a * b"; };
@@ -143,7 +144,7 @@ template <> struct formula<ops::divide> { static constexpr const char* f = "a / 
 template <> struct formula<ops::maximum> { static constexpr const char* f = "a < b ? b : a"; };
 template <> struct formula<ops::minimum> { static constexpr const char* f = "b < a ? b : a"; };
 template <> struct formula<ops::prelu> { static constexpr const char* f = "a >= 0.0f ? a : b * a"; };
-using codegen_unary = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp>;
+using codegen_unary = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt>;
 using codegen_binary = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::maximum, ops::minimum,
                                  ops::prelu, ops::power>;
 
@@ -501,6 +502,11 @@ private:
             }
         });
         if (done) return;
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_mean>*>(&s)) return reduce(s, r->rows, r->len, "sum", "true");
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_sum>*>(&s)) return reduce(s, r->rows, r->len, "sum", "false");
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_max>*>(&s)) return reduce(s, r->rows, r->len, "max", "true");
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_min>*>(&s)) return reduce(s, r->rows, r->len, "max", "false");
+        if (auto* bm = dynamic_cast<const st::batched_matmul_step*>(&s)) return batched(*bm, label);
         if (auto* cc = dynamic_cast<const st::concat_step*>(&s)) {
             body_ << "    {\n        static constexpr cg::copy_piece pieces[] = {";
             for (std::size_t k = 0; k < cc->pieces.size(); ++k)
@@ -566,6 +572,29 @@ private:
               << "        cg::strided_copy<std::uint32_t>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
               << base << ", dims, strides, " << dims.size() << ");\n    }\n";
         return true;
+    }
+
+    void reduce(const runtime::step& s, std::size_t rows, std::size_t len, const char* kind, const char* flag) {
+        body_ << "    cg::reduce_" << kind << "_rows(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << rows
+              << ", " << len << ", " << flag << ");\n";
+    }
+
+    /// MatMul of two activations: each batch's B packed into the scratch, then gemm_b.
+    void batched(const st::batched_matmul_step& b, const std::string& label) {
+        includes_.insert("moir/kernels/simd/gemm.hpp");
+        const std::string bias = bias_of(b.fused, label);
+        const std::string a = ptr(b.reads[0], false), bm = ptr(b.reads[1], false), c = ptr(b.writes[0], true);
+        body_ << "    {\n        " << epilogue(b.ep, "", bias)
+              << "        for (std::size_t t = 0; t < " << b.batches * b.row_blocks << "; ++t) {\n"
+              << "            const std::size_t i = t / " << b.row_blocks << ", r0 = (t % " << b.row_blocks << ") * " << b.block_rows
+              << ";\n"
+              << "            const std::size_t rows = std::min<std::size_t>(" << b.m << ", r0 + " << b.block_rows << ") - r0;\n"
+              << "            const float* bi = " << bm << " + i * " << b.b_stride << ";\n"
+              << "            const k::packed_b pb = k::pack_b_into(bl, bi, " << b.k << ", " << b.n << ", "
+              << (b.transpose_b ? "1, " + std::to_string(b.k) : std::to_string(b.n) + ", 1") << ", scratch);\n"
+              << "            k::gemm_b<arch, " << tag(b.ep) << ">(pb, " << a << " + i * " << b.a_stride << " + r0 * " << b.k << ", "
+              << b.k << ", rows, " << c << " + (i * " << b.m << " + r0) * " << b.n << ", " << b.n << ", ep);\n"
+              << "        }\n    }\n";
     }
 
     void conv(const st::conv_step& c, const std::string& label) {

@@ -232,6 +232,29 @@ void strided_copy(const void* x, void* y, std::ptrdiff_t base, const std::size_t
     }
 }
 
+/// ReduceSum / ReduceMean of each row of `len` floats, in double, as steps::reduce_step.
+inline void reduce_sum_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool mean) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * len;
+        double acc = 0.0;
+        for (std::size_t i = 0; i < len; ++i) acc = acc + static_cast<double>(xr[i]);
+        y[r] = static_cast<float>(mean ? acc / static_cast<double>(len) : acc);
+    }
+}
+
+/// ReduceMax / ReduceMin of each row of `len` floats (a NaN wins), as steps::reduce_step.
+inline void reduce_max_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool is_max) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * len;
+        double acc = is_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+        for (std::size_t i = 0; i < len; ++i) {
+            const double v = static_cast<double>(xr[i]);
+            acc = (is_max ? v > acc : v < acc) || v != v ? v : acc;
+        }
+        y[r] = static_cast<float>(acc);
+    }
+}
+
 }  // namespace moir::codegen
 
 #endif  // MOIR_CODEGEN_SUPPORT_HPP
