@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """moir codegen on models it cannot specialize (docs/embedded.md): one error that lists every
-problem at once with counts, exit status 1, and no header (not even a partial one).
+problem at once with counts, exit status 1, and no header (not even a partial one). Cases: ops with
+no generated form, a dynamic input with control flow, an INT8 IR.
 
 usage: /usr/bin/python3 tests/codegen/bad_input.py MOIR_BINARY WORK_DIR
 """
@@ -63,6 +64,10 @@ def main():
           helper.make_tensor_value_info("cond", TensorProto.BOOL, [])],
          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
     expect("flow", flow, ["cannot specialize", "input 'x' has the dynamic shape", "--input_shape", "If: control flow"])
+
+    # an INT8 IR (NNCF's FakeQuantize before a convolution): its INT8 steps have no generated form yet
+    int8 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "ir", "int8_nncf_v11.xml")
+    expect("int8", int8, ["cannot specialize", "FakeQuantize+Convolution", "(1 node)"])
 
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures))
