@@ -33,6 +33,7 @@
 // reads "<where>: <reason>", where <where> names the file and, when known, the node.
 
 #include <cstddef>      // size_t
+#include <cstdlib>      // abort (no exceptions)
 #include <stdexcept>    // runtime_error
 #include <string>       // string
 #include <string_view>  // string_view
@@ -101,13 +102,21 @@ inline std::string printable(std::string_view s, std::size_t max = 100) {
 #define MOIR_DETAIL_COLD
 #endif
 
+/// Throws the exception e; in a translation unit compiled without exceptions (-fno-exceptions: the
+/// headers a generated model includes, docs/embedded.md) it aborts instead (e is not evaluated).
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define MOIR_THROW(e) throw e
+#else
+#define MOIR_THROW(e) (static_cast<void>(sizeof((e))), std::abort())
+#endif
+
 namespace moir::detail {
 /// Throws E(message), out of line and marked cold: MOIR_CHECK's failure path. The hundreds of
 /// checks of a program then share one throw per error type instead of each constructing and
 /// throwing its exception inline, and the compiler lays the message building out as cold code.
 template <class E>
 [[noreturn]] MOIR_DETAIL_COLD void throw_error(const std::string& message) {
-    throw E(message);
+    MOIR_THROW(E(message));
 }
 }  // namespace moir::detail
 
@@ -264,7 +273,7 @@ inline element_type element_type_from_ir(std::string_view s) {
     }
     if (s == "bool" || s == "BOOLEAN") return element_type::boolean;
     if (s == "dynamic" || s == "undefined" || s == "UNSPECIFIED") return element_type::undefined;
-    throw parse_error("unknown element type '" + std::string(s) + "'");
+    MOIR_THROW(parse_error("unknown element type '" + std::string(s) + "'"));
 }
 
 /// C++ storage type of each element type: cpp_type_t<element_type::f32> is float.
@@ -315,7 +324,7 @@ decltype(auto) visit_element_type(element_type t, F&& f) {
         case element_type::boolean: return f(type_tag<bool>{});
         default: break;
     }
-    throw error("element type is undefined");
+    MOIR_THROW(error("element type is undefined"));
 }
 
 /// Converts between element C++ types the way a Convert/Cast op does (half goes through float).
@@ -476,7 +485,7 @@ inline partial_shape broadcast_shapes(const partial_shape& a, const partial_shap
         else if (db == 1) out[i] = da;
         else if (da < 0) out[i] = db;
         else if (db < 0) out[i] = da;
-        else throw shape_error("shapes " + a.str() + " and " + b.str() + " cannot be broadcast");
+        else MOIR_THROW(shape_error("shapes " + a.str() + " and " + b.str() + " cannot be broadcast"));
     }
     return out;
 }
@@ -621,7 +630,7 @@ private:
         const std::size_t n = bytes();
         const std::size_t padded = ((n + 63) / 64) * 64 + 64;  // never 0, room for vector tails
         void* p = std::aligned_alloc(64, padded);
-        if (!p) throw std::bad_alloc();
+        if (!p) MOIR_THROW(std::bad_alloc());
         std::memset(p, 0, padded);
         storage_ = std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
     }
@@ -14826,7 +14835,9 @@ struct vec<arch::reference> {
 
 #endif  // MOIR_KERNELS_SIMD_VEC_HPP
 
-#include <cstdint>  // uint8_t
+#include <cstdint>      // uint8_t
+#include <type_traits>  // is_same_v
+#include <utility>      // forward
 
 namespace moir::kernels::simd {
 
@@ -14909,6 +14920,23 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::none: break;
     }
     return f(act::none{});
+}
+
+/// A kernel's default activation template argument: the activation is read from the epilogue at run
+/// time (with_activation), so every activation is compiled in.
+struct dynamic_activation {};
+
+/// f(Static{}) when Static is an act:: tag (a caller that knows the activation when it is compiled,
+/// e.g. a header written by `moir codegen`: only that activation's code is instantiated; `a` must
+/// name it), else with_activation(a, f).
+template <class Static, class F>
+decltype(auto) with_activation_as(activation a, F&& f) {
+    if constexpr (std::is_same_v<Static, dynamic_activation>) {
+        return with_activation(a, std::forward<F>(f));
+    } else {
+        (void)a;
+        return f(Static{});
+    }
 }
 
 }  // namespace moir::kernels::simd
@@ -15020,7 +15048,7 @@ struct free_deleter {
 inline std::unique_ptr<float, free_deleter> aligned_floats(std::size_t n) {
     const std::size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw std::bad_alloc();
+    if (!p) MOIR_THROW(std::bad_alloc());
     std::memset(p, 0, bytes);
     return std::unique_ptr<float, free_deleter>(static_cast<float*>(p));
 }
@@ -15124,6 +15152,10 @@ struct packed_conv {
     packed_a weights;
     std::size_t direct_span = 0, direct_width = 0;
     std::vector<std::int32_t> direct_offsets;  // [span][in_c*kh*kw]
+    /// When set, the offsets are read here instead of direct_offsets (a generated model's constant
+    /// array: docs/embedded.md).
+    const std::int32_t* direct_offsets_data = nullptr;
+    const std::int32_t* offsets() const { return direct_offsets_data ? direct_offsets_data : direct_offsets.data(); }
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
@@ -15218,7 +15250,7 @@ struct free_bytes_deleter {
 inline std::unique_ptr<void, free_bytes_deleter> aligned_zero_bytes(std::size_t n) {
     const std::size_t bytes = (n + 63) / 64 * 64 + 64;
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw std::bad_alloc();
+    if (!p) MOIR_THROW(std::bad_alloc());
     std::memset(p, 0, bytes);
     return std::unique_ptr<void, free_bytes_deleter>(p);
 }
@@ -16366,13 +16398,13 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 /// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
 /// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
 /// channel ranges (each with its own scratch) are independent.
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                std::size_t c1) {
     const conv_geometry& g = p.geometry;
     const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
     const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t c = c0; c < c1; ++c) {
             detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);
@@ -17668,11 +17700,11 @@ void gemm_a_run(const packed_a& pa, const float* a_data, const Source& src, std:
 /// requires: b is B[K, N] with row stride ldb (unit column stride); c has M rows of stride ldc >= N;
 /// scratch holds gemm_a_scratch_floats(blocking, K, N) floats (64-byte aligned is best), not aliasing
 /// b or c. e.bias: nullptr or M values (per row); e.col_bias: nullptr or N values.
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void gemm_a(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c, std::ptrdiff_t ldc,
             const epilogue& e, float* scratch) {
     if (n == 0) return;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         detail::gemm_a_run<Arch, decltype(act)>(a, a.data, matrix_source{b, ldb, 1}, n, c, ldc, e, scratch);
     });
 }
@@ -17680,11 +17712,11 @@ void gemm_a(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n
 /// C[M, N] = act(A * B + bias), B packed by pack_b with blocking_of<Arch>().
 /// requires: a is A[M, K] with row stride lda (unit column stride); c has M rows of stride ldc >= N.
 /// No scratch. e.bias: nullptr or M values; e.col_bias: nullptr or N values (MatMul + Add of a [N] bias).
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void gemm_b(const packed_b& pb, const float* a, std::ptrdiff_t lda, std::size_t m, float* c, std::ptrdiff_t ldc,
             const epilogue& e) {
     if (m == 0) return;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using mk = detail::micro_kernel<Arch, decltype(act), false>;
         constexpr std::size_t MR = mk::MR, NR = mk::NR, KC = mk::bl.kc;
         const std::size_t k = pb.k, n = pb.n, npad = detail::round_up(n, NR);
@@ -17727,13 +17759,13 @@ inline std::size_t conv_scratch_floats(const packed_conv& p) {
 /// (CHW), y groups*out_c*out_h*out_w floats (not aliasing x; only the range's cells are written);
 /// c0 <= c1 <= out_h*out_w; scratch conv_scratch_floats(p) floats; e.bias nullptr or groups*out_c
 /// values (per output channel); e.col_bias unused (must be nullptr).
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void conv_columns(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                   std::size_t c1) {
     const conv_geometry& g = p.geometry;
     const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
     if (c1 <= c0) return;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t gi = 0; gi < g.groups; ++gi) {
             epilogue eg = e;
@@ -17797,7 +17829,7 @@ void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const 
 /// requires: p packed by pack_conv_direct with blocking_of<Arch>(); r0 <= r1 <= out_h; x holds
 /// in_c*in_h*in_w floats, y out_c*out_h*out_w (not aliasing x; only rows [r0, r1) are written);
 /// scratch conv_rows_scratch_floats(p) floats; e.bias nullptr or out_c values; e.col_bias unused.
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
                std::size_t r1) {
     const conv_geometry& g = p.geometry;
@@ -17829,12 +17861,12 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
     const std::size_t m = p.weights.m, k = p.weights.k, mpad = detail::round_up(m, MR), out_plane = g.out_h * g.out_w;
     const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
     const auto ldc = static_cast<std::ptrdiff_t>(out_plane);
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t oy = r0; oy < r1; ++oy) {
             fill(oy + span - 1);
             const float* brow = scratch;
-            const std::int32_t* off = p.direct_offsets.data() + (oy % span) * k;
+            const std::int32_t* off = p.offsets() + (oy % span) * k;
             for (std::size_t pc = 0; pc < k; pc += KC) {
                 const std::size_t kb = k - pc < KC ? k - pc : KC;
                 for (std::size_t s0 = 0; s0 < kb; s0 += slice) {

@@ -1,6 +1,7 @@
 // The moir tool's main over a frontend registry: `moir convert` turns a framework model into
 // OpenVINO IR, `moir run` runs a model on .npy inputs, `moir info` describes a model, `moir bench`
-// times it. Flags follow OpenVINO's Model Optimizer, spelled with underscores or hyphens.
+// times it, `moir codegen` compiles it into a C++ header. Flags follow OpenVINO's Model Optimizer,
+// spelled with underscores or hyphens.
 
 #include "cli.hpp"
 
@@ -64,6 +65,7 @@ int main(int argc, char** argv, const frontends::frontend_registry& registry) {
     const command run = add_run(app, registry);
     const command info = add_info(app, registry);
     const command bench = add_bench(app, registry);
+    const command codegen = add_codegen(app, registry);
 
     // The Model Optimizer's guides spell flags with hyphens too: both spellings are accepted. An
     // unknown flag is answered with the closest known one of its subcommand.
@@ -112,6 +114,7 @@ int main(int argc, char** argv, const frontends::frontend_registry& registry) {
         if (app.got_subcommand("run")) return run();
         if (app.got_subcommand("info")) return info();
         if (app.got_subcommand("bench")) return bench();
+        if (app.got_subcommand("codegen")) return codegen();
     } catch (const std::exception& e) {
         std::cerr << "moir: error: " << e.what() << "\n";
         return 1;

@@ -36,6 +36,7 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
 command add_run(CLI::App& app, const frontends::frontend_registry& registry);
 command add_info(CLI::App& app, const frontends::frontend_registry& registry);
 command add_bench(CLI::App& app, const frontends::frontend_registry& registry);
+command add_codegen(CLI::App& app, const frontends::frontend_registry& registry);
 
 /// The whole tool over `registry`: parses argv (flags as the Model Optimizer spells them, with
 /// underscores or hyphens), runs the subcommand, prints errors as "moir: error: ...".

@@ -72,7 +72,7 @@ inline element_type element_type_from_ir(std::string_view s) {
     }
     if (s == "bool" || s == "BOOLEAN") return element_type::boolean;
     if (s == "dynamic" || s == "undefined" || s == "UNSPECIFIED") return element_type::undefined;
-    throw parse_error("unknown element type '" + std::string(s) + "'");
+    MOIR_THROW(parse_error("unknown element type '" + std::string(s) + "'"));
 }
 
 /// C++ storage type of each element type: cpp_type_t<element_type::f32> is float.
@@ -123,7 +123,7 @@ decltype(auto) visit_element_type(element_type t, F&& f) {
         case element_type::boolean: return f(type_tag<bool>{});
         default: break;
     }
-    throw error("element type is undefined");
+    MOIR_THROW(error("element type is undefined"));
 }
 
 /// Converts between element C++ types the way a Convert/Cast op does (half goes through float).

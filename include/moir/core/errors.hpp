@@ -5,6 +5,7 @@
 // reads "<where>: <reason>", where <where> names the file and, when known, the node.
 
 #include <cstddef>      // size_t
+#include <cstdlib>      // abort (no exceptions)
 #include <stdexcept>    // runtime_error
 #include <string>       // string
 #include <string_view>  // string_view
@@ -73,13 +74,21 @@ inline std::string printable(std::string_view s, std::size_t max = 100) {
 #define MOIR_DETAIL_COLD
 #endif
 
+/// Throws the exception e; in a translation unit compiled without exceptions (-fno-exceptions: the
+/// headers a generated model includes, docs/embedded.md) it aborts instead (e is not evaluated).
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define MOIR_THROW(e) throw e
+#else
+#define MOIR_THROW(e) (static_cast<void>(sizeof((e))), std::abort())
+#endif
+
 namespace moir::detail {
 /// Throws E(message), out of line and marked cold: MOIR_CHECK's failure path. The hundreds of
 /// checks of a program then share one throw per error type instead of each constructing and
 /// throwing its exception inline, and the compiler lays the message building out as cold code.
 template <class E>
 [[noreturn]] MOIR_DETAIL_COLD void throw_error(const std::string& message) {
-    throw E(message);
+    MOIR_THROW(E(message));
 }
 }  // namespace moir::detail
 

@@ -90,7 +90,7 @@ inline partial_shape broadcast_shapes(const partial_shape& a, const partial_shap
         else if (db == 1) out[i] = da;
         else if (da < 0) out[i] = db;
         else if (db < 0) out[i] = da;
-        else throw shape_error("shapes " + a.str() + " and " + b.str() + " cannot be broadcast");
+        else MOIR_THROW(shape_error("shapes " + a.str() + " and " + b.str() + " cannot be broadcast"));
     }
     return out;
 }

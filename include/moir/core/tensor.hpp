@@ -138,7 +138,7 @@ private:
         const std::size_t n = bytes();
         const std::size_t padded = ((n + 63) / 64) * 64 + 64;  // never 0, room for vector tails
         void* p = std::aligned_alloc(64, padded);
-        if (!p) throw std::bad_alloc();
+        if (!p) MOIR_THROW(std::bad_alloc());
         std::memset(p, 0, padded);
         storage_ = std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
     }

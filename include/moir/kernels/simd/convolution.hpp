@@ -38,13 +38,13 @@ inline std::size_t conv_scratch_floats(const packed_conv& p) {
 /// (CHW), y groups*out_c*out_h*out_w floats (not aliasing x; only the range's cells are written);
 /// c0 <= c1 <= out_h*out_w; scratch conv_scratch_floats(p) floats; e.bias nullptr or groups*out_c
 /// values (per output channel); e.col_bias unused (must be nullptr).
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void conv_columns(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                   std::size_t c1) {
     const conv_geometry& g = p.geometry;
     const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
     if (c1 <= c0) return;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t gi = 0; gi < g.groups; ++gi) {
             epilogue eg = e;
@@ -108,7 +108,7 @@ void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const 
 /// requires: p packed by pack_conv_direct with blocking_of<Arch>(); r0 <= r1 <= out_h; x holds
 /// in_c*in_h*in_w floats, y out_c*out_h*out_w (not aliasing x; only rows [r0, r1) are written);
 /// scratch conv_rows_scratch_floats(p) floats; e.bias nullptr or out_c values; e.col_bias unused.
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
                std::size_t r1) {
     const conv_geometry& g = p.geometry;
@@ -140,12 +140,12 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
     const std::size_t m = p.weights.m, k = p.weights.k, mpad = detail::round_up(m, MR), out_plane = g.out_h * g.out_w;
     const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
     const auto ldc = static_cast<std::ptrdiff_t>(out_plane);
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t oy = r0; oy < r1; ++oy) {
             fill(oy + span - 1);
             const float* brow = scratch;
-            const std::int32_t* off = p.direct_offsets.data() + (oy % span) * k;
+            const std::int32_t* off = p.offsets() + (oy % span) * k;
             for (std::size_t pc = 0; pc < k; pc += KC) {
                 const std::size_t kb = k - pc < KC ? k - pc : KC;
                 for (std::size_t s0 = 0; s0 < kb; s0 += slice) {

@@ -237,13 +237,13 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 /// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
 /// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
 /// channel ranges (each with its own scratch) are independent.
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                std::size_t c1) {
     const conv_geometry& g = p.geometry;
     const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
     const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t c = c0; c < c1; ++c) {
             detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);

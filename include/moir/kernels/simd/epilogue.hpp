@@ -17,7 +17,9 @@
 
 #include <moir/kernels/simd/vec.hpp>
 
-#include <cstdint>  // uint8_t
+#include <cstdint>      // uint8_t
+#include <type_traits>  // is_same_v
+#include <utility>      // forward
 
 namespace moir::kernels::simd {
 
@@ -100,6 +102,23 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::none: break;
     }
     return f(act::none{});
+}
+
+/// A kernel's default activation template argument: the activation is read from the epilogue at run
+/// time (with_activation), so every activation is compiled in.
+struct dynamic_activation {};
+
+/// f(Static{}) when Static is an act:: tag (a caller that knows the activation when it is compiled,
+/// e.g. a header written by `moir codegen`: only that activation's code is instantiated; `a` must
+/// name it), else with_activation(a, f).
+template <class Static, class F>
+decltype(auto) with_activation_as(activation a, F&& f) {
+    if constexpr (std::is_same_v<Static, dynamic_activation>) {
+        return with_activation(a, std::forward<F>(f));
+    } else {
+        (void)a;
+        return f(Static{});
+    }
 }
 
 }  // namespace moir::kernels::simd

@@ -309,11 +309,11 @@ void gemm_a_run(const packed_a& pa, const float* a_data, const Source& src, std:
 /// requires: b is B[K, N] with row stride ldb (unit column stride); c has M rows of stride ldc >= N;
 /// scratch holds gemm_a_scratch_floats(blocking, K, N) floats (64-byte aligned is best), not aliasing
 /// b or c. e.bias: nullptr or M values (per row); e.col_bias: nullptr or N values.
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void gemm_a(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c, std::ptrdiff_t ldc,
             const epilogue& e, float* scratch) {
     if (n == 0) return;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         detail::gemm_a_run<Arch, decltype(act)>(a, a.data, matrix_source{b, ldb, 1}, n, c, ldc, e, scratch);
     });
 }
@@ -321,11 +321,11 @@ void gemm_a(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n
 /// C[M, N] = act(A * B + bias), B packed by pack_b with blocking_of<Arch>().
 /// requires: a is A[M, K] with row stride lda (unit column stride); c has M rows of stride ldc >= N.
 /// No scratch. e.bias: nullptr or M values; e.col_bias: nullptr or N values (MatMul + Add of a [N] bias).
-template <class Arch>
+template <class Arch, class StaticAct = dynamic_activation>
 void gemm_b(const packed_b& pb, const float* a, std::ptrdiff_t lda, std::size_t m, float* c, std::ptrdiff_t ldc,
             const epilogue& e) {
     if (m == 0) return;
-    with_activation(e.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using mk = detail::micro_kernel<Arch, decltype(act), false>;
         constexpr std::size_t MR = mk::MR, NR = mk::NR, KC = mk::bl.kc;
         const std::size_t k = pb.k, n = pb.n, npad = detail::round_up(n, NR);

@@ -58,7 +58,7 @@ struct free_bytes_deleter {
 inline std::unique_ptr<void, free_bytes_deleter> aligned_zero_bytes(std::size_t n) {
     const std::size_t bytes = (n + 63) / 64 * 64 + 64;
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw std::bad_alloc();
+    if (!p) MOIR_THROW(std::bad_alloc());
     std::memset(p, 0, bytes);
     return std::unique_ptr<void, free_bytes_deleter>(p);
 }

@@ -50,7 +50,7 @@ struct free_deleter {
 inline std::unique_ptr<float, free_deleter> aligned_floats(std::size_t n) {
     const std::size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw std::bad_alloc();
+    if (!p) MOIR_THROW(std::bad_alloc());
     std::memset(p, 0, bytes);
     return std::unique_ptr<float, free_deleter>(static_cast<float*>(p));
 }
@@ -154,6 +154,10 @@ struct packed_conv {
     packed_a weights;
     std::size_t direct_span = 0, direct_width = 0;
     std::vector<std::int32_t> direct_offsets;  // [span][in_c*kh*kw]
+    /// When set, the offsets are read here instead of direct_offsets (a generated model's constant
+    /// array: docs/embedded.md).
+    const std::int32_t* direct_offsets_data = nullptr;
+    const std::int32_t* offsets() const { return direct_offsets_data ? direct_offsets_data : direct_offsets.data(); }
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.

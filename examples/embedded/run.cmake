@@ -1,0 +1,15 @@
+# The examples/embedded check: prepare.py writes the inputs into WORK, the example reads them, and its
+# standard output must equal EXPECTED (examples/embedded/embedded.output).
+execute_process(COMMAND ${PYTHON} ${SOURCE_DIR}/examples/embedded/prepare.py ${NPM_DIR} ${WORK} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "prepare.py exited with ${rc}")
+endif()
+execute_process(COMMAND ${EXE} ${WORK} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${EXE} exited with ${rc}:\n${out}")
+endif()
+file(READ ${EXPECTED} expected)
+if(NOT out STREQUAL expected)
+    message(FATAL_ERROR "output of ${EXE} differs from ${EXPECTED}:\n--- got\n${out}--- expected\n${expected}")
+endif()
+message(STATUS "${out}")

@@ -1,0 +1,260 @@
+#ifndef MOIR_CODEGEN_SUPPORT_HPP
+#define MOIR_CODEGEN_SUPPORT_HPP
+
+// What a model header written by `moir codegen` (src/cli/codegen.cpp, docs/embedded.md) calls
+// besides the fast kernels (kernels/simd/): views that wrap the header's constant, already packed
+// weights in the kernels' packed_* structs (no allocation, no copy), and the plain loops of the
+// compiled plan's streaming steps (runtime/steps/: pooling, element-wise) at one thread. Every loop
+// here computes what its step computes at one thread, in the same order, so a generated model's
+// outputs are bit-identical to the plan's (tests/unit/codegen checks it against `moir run`).
+//
+// Compiles without exceptions and RTTI; allocates nothing; includes no IR, op, pass or runtime
+// header.
+
+#include <moir/kernels/simd/packing.hpp>
+
+#include <algorithm>  // max, min
+#include <cstddef>    // size_t, ptrdiff_t
+#include <cstdint>    // int32_t, int64_t
+#include <cstring>    // memcpy, memset
+#include <limits>     // numeric_limits
+
+namespace moir::codegen {
+
+namespace simd = kernels::simd;
+
+/// A packed_a over `groups` matrices already packed (simd::pack_a's layout) at `data`.
+inline simd::packed_a view_a(const simd::gemm_blocking& bl, const float* data, std::size_t m, std::size_t k,
+                             std::size_t groups, std::size_t group_stride) {
+    simd::packed_a p;
+    p.blocking = bl, p.m = m, p.k = k, p.groups = groups, p.group_stride = group_stride, p.data = data;
+    return p;
+}
+
+/// A packed_b over B[K, N] already packed (simd::pack_b's layout) at `data`.
+inline simd::packed_b view_b(const simd::gemm_blocking& bl, const float* data, std::size_t k, std::size_t n) {
+    simd::packed_b p;
+    p.blocking = bl, p.k = k, p.n = n, p.data = data;
+    return p;
+}
+
+/// A packed_conv over weights packed by simd::pack_conv (or pack_conv_direct: then `offsets` holds
+/// its direct_offsets, span * in_c*kh*kw values, and span, width its ring; else nullptr, 0, 0).
+inline simd::packed_conv view_conv(const simd::gemm_blocking& bl, const simd::conv_geometry& g, const float* data,
+                                   std::size_t group_stride, const std::int32_t* offsets = nullptr,
+                                   std::size_t span = 0, std::size_t width = 0) {
+    simd::packed_conv p;
+    p.geometry = g;
+    p.weights = view_a(bl, data, g.out_c, g.in_c * g.kh * g.kw, g.groups, group_stride);
+    p.direct_span = span, p.direct_width = width, p.direct_offsets_data = offsets;
+    return p;
+}
+
+/// A packed_depthwise over weights [C, kh, kw] at `data`.
+inline simd::packed_depthwise view_depthwise(const simd::conv_geometry& g, const float* data) {
+    simd::packed_depthwise p;
+    p.geometry = g, p.data = data;
+    return p;
+}
+
+/// The geometry of a pooling window (runtime/steps/pooling.hpp's pool_step fields).
+struct pool_geometry {
+    std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
+                 pr = 0;
+};
+
+/// MaxPool / AvgPool over [planes, H, W], as steps::pool_step.
+inline void pool(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y) {
+    for (std::int64_t c = 0; c < p.planes; ++c) {
+        const float* xc = x + c * p.ih * p.iw;
+        float* yc = y + c * p.oh * p.ow;
+        for (std::int64_t py = 0; py < p.oh; ++py) {
+            const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
+            for (std::int64_t px = 0; px < p.ow; ++px) {
+                const std::int64_t x0 = px * p.sw - p.pl, x1 = std::min(x0 + p.kw, p.iw + p.pr);
+                const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+                const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, p.iw);
+                if (is_max) {
+                    float best = -std::numeric_limits<float>::infinity();
+                    for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                        for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * p.iw + xx]);
+                    yc[py * p.ow + px] = best;
+                } else {
+                    double sum = 0.0;
+                    for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                        for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * p.iw + xx]);
+                    const std::int64_t inside =
+                        std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
+                    const std::int64_t count =
+                        exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
+                    yc[py * p.ow + px] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+/// The mean of each of `planes` planes of `size` floats, as steps::global_mean_step.
+inline void global_mean(const float* x, float* y, std::size_t planes, std::size_t size) {
+    for (std::size_t c = 0; c < planes; ++c) {
+        const float* xc = x + c * size;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        const std::size_t body = size / 4 * 4;
+        for (std::size_t i = 0; i < body; i += 4) s0 += xc[i], s1 += xc[i + 1], s2 += xc[i + 2], s3 += xc[i + 3];
+        for (std::size_t i = body; i < size; ++i) s0 += xc[i];
+        y[c] = static_cast<float>((s0 + s1 + s2 + s3) / static_cast<double>(size));
+    }
+}
+
+/// y[i] = f(x[i]), as steps::unary_step.
+template <class F>
+void unary(const float* x, float* y, std::size_t n, F f) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+
+/// Clamp: y = min(max(x, lo), hi), as steps::affine_clamp_step.
+inline void clamp(const float* x, float* y, std::size_t n, float lo, float hi) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], lo), hi);
+}
+
+/// HardSigmoid: y = min(max(alpha * x + beta, 0), 1) in double, as steps::affine_clamp_step (the
+/// product is kept apart from the sum, so no FMA contraction changes its rounding).
+inline void hard_sigmoid(const float* x, float* y, std::size_t n, float alpha, float beta) {
+    const double a = alpha, c = beta;
+    for (std::size_t i = 0; i < n; ++i) {
+        double t = a * static_cast<double>(x[i]);
+#if defined(__GNUC__) || defined(__clang__)
+        __asm__("" : "+x"(t));
+#endif
+        y[i] = static_cast<float>(std::max(0.0, std::min(1.0, t + c)));
+    }
+}
+
+/// y = f(big, small) with small broadcast: index i reads small[(i / inner) % period] (period 0:
+/// small[i / inner]; inner 0: equal shapes), the operands swapped when `swapped`; as
+/// steps::binary_step.
+template <class F>
+void binary(const float* big, const float* small, float* y, std::size_t n, std::size_t inner, std::size_t period,
+            bool swapped, F f) {
+    if (inner == 0) {
+        for (std::size_t i = 0; i < n; ++i) y[i] = f(big[i], small[i]);
+        return;
+    }
+    if (inner == 1 && period > 0) {
+        for (std::size_t i = 0; i < n;) {
+            const std::size_t row = i / period * period, row_end = std::min(n, row + period);
+            const float* s = small - row;
+            if (swapped)
+                for (; i < row_end; ++i) y[i] = f(s[i], big[i]);
+            else
+                for (; i < row_end; ++i) y[i] = f(big[i], s[i]);
+        }
+        return;
+    }
+    for (std::size_t i = 0; i < n;) {
+        const std::size_t run_end = std::min(n, (i / inner + 1) * inner);
+        const std::size_t j = period ? (i / inner) % period : i / inner;
+        const float s = small[j];
+        if (swapped)
+            for (; i < run_end; ++i) y[i] = f(s, big[i]);
+        else
+            for (; i < run_end; ++i) y[i] = f(big[i], s);
+    }
+}
+
+/// One copy of a Concat: `bytes` from byte `from` of input `input` to byte `to` of the output.
+struct copy_piece {
+    std::size_t input, from, to, bytes;
+};
+
+/// Concat as a list of copies into y, as steps::concat_step.
+inline void copies(const void* const* in, void* y, const copy_piece* pieces, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const copy_piece& p = pieces[i];
+        std::memcpy(static_cast<unsigned char*>(y) + p.to, static_cast<const unsigned char*>(in[p.input]) + p.from,
+                    p.bytes);
+    }
+}
+
+/// Pad (constant mode): y (out_bytes) filled with the `value_bytes` bytes at `value` (all zero:
+/// memset), then input block k (`block` bytes) copied to byte to[k], as steps::pad_step.
+inline void pad(const void* x, void* y, std::size_t out_bytes, const unsigned char* value, std::size_t value_bytes,
+                bool zero, const std::size_t* to, std::size_t blocks, std::size_t block) {
+    auto* yb = static_cast<unsigned char*>(y);
+    if (zero)
+        std::memset(yb, 0, out_bytes);
+    else
+        for (std::size_t i = 0; i + value_bytes <= out_bytes; i += value_bytes) std::memcpy(yb + i, value, value_bytes);
+    for (std::size_t k = 0; k < blocks; ++k) std::memcpy(yb + to[k], static_cast<const unsigned char*>(x) + k * block, block);
+}
+
+/// Transpose as a strided copy of elements of type T (rank r merged axes `dims`, input strides in
+/// elements), as steps::transpose_step.
+template <class T>
+void transpose(const void* x, void* y, const std::size_t* dims, const std::size_t* in_strides, std::size_t r,
+               std::size_t rows) {
+    const std::size_t len = dims[r - 1], step_in = in_strides[r - 1];
+    for (std::size_t row = 0; row < rows; ++row) {
+        std::size_t off = 0, rest = row;
+        for (std::size_t a = r - 1; a-- > 0;) {
+            off += rest % dims[a] * in_strides[a];
+            rest /= dims[a];
+        }
+        const T* src = static_cast<const T*>(x) + off;
+        T* dst = static_cast<T*>(y) + row * len;
+        if (step_in == 1) {
+            std::memcpy(dst, src, len * sizeof(T));
+        } else {
+            for (std::size_t i = 0; i < len; ++i) dst[i] = src[i * step_in];
+        }
+    }
+}
+
+/// A strided copy of elements of type T: output element (i_0, ..., i_{r-1}) (row-major over `dims`)
+/// reads input element base + sum_a i_a * strides[a] (Slice, with any steps).
+template <class T>
+void strided_copy(const void* x, void* y, std::ptrdiff_t base, const std::size_t* dims, const std::ptrdiff_t* strides,
+                  std::size_t r) {
+    std::size_t rows = 1;
+    for (std::size_t a = 0; a + 1 < r; ++a) rows *= dims[a];
+    const std::size_t len = dims[r - 1];
+    const std::ptrdiff_t step = strides[r - 1];
+    const T* src = static_cast<const T*>(x);
+    T* dst = static_cast<T*>(y);
+    for (std::size_t row = 0; row < rows; ++row) {
+        std::ptrdiff_t off = base;
+        std::size_t rest = row;
+        for (std::size_t a = r - 1; a-- > 0;) {
+            off += static_cast<std::ptrdiff_t>(rest % dims[a]) * strides[a];
+            rest /= dims[a];
+        }
+        for (std::size_t i = 0; i < len; ++i) dst[row * len + i] = src[off + static_cast<std::ptrdiff_t>(i) * step];
+    }
+}
+
+/// ReduceSum / ReduceMean of each row of `len` floats, in double, as steps::reduce_step.
+inline void reduce_sum_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool mean) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * len;
+        double acc = 0.0;
+        for (std::size_t i = 0; i < len; ++i) acc = acc + static_cast<double>(xr[i]);
+        y[r] = static_cast<float>(mean ? acc / static_cast<double>(len) : acc);
+    }
+}
+
+/// ReduceMax / ReduceMin of each row of `len` floats (a NaN wins), as steps::reduce_step.
+inline void reduce_max_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool is_max) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * len;
+        double acc = is_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+        for (std::size_t i = 0; i < len; ++i) {
+            const double v = static_cast<double>(xr[i]);
+            acc = (is_max ? v > acc : v < acc) || v != v ? v : acc;
+        }
+        y[r] = static_cast<float>(acc);
+    }
+}
+
+}  // namespace moir::codegen
+
+#endif  // MOIR_CODEGEN_SUPPORT_HPP

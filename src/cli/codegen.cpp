@@ -1,0 +1,772 @@
+// `moir codegen`: a model compiled into one C++17 header (docs/embedded.md). The model is planned
+// as `moir run --threads 1` plans it (runtime/plan.hpp: constant folding, the same fast kernels
+// and fusions, the memory planner's arena), and each step of that plan is written out as a direct
+// call to its statically chosen kernel (kernels/simd/) or its loop (codegen/support.hpp), with the
+// shapes as constants and the weights already packed for those kernels as alignas(64) arrays (or
+// in a .bin the header embeds, --weights). The header's run() allocates nothing: activations and
+// scratch live in one caller-provided arena of arena_bytes. Steps the generator cannot write (the
+// reference family, INT8, dynamic shapes, control flow) are all listed in one error, and no header
+// is written (the output goes to a temporary file renamed at the end).
+
+#include "cli.hpp"
+
+#include <moir/ops/slice.hpp>
+#include <moir/runtime/plan.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>  // sort
+#include <cctype>     // isalnum, isdigit
+#include <cmath>      // isinf, isnan
+#include <cstdio>     // snprintf
+#include <cstring>    // memcpy
+#include <fstream>    // ofstream
+#include <iostream>   // cout
+#include <map>        // map
+#include <memory>     // make_shared
+#include <set>        // set
+#include <sstream>    // ostringstream
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::cli {
+
+namespace {
+
+namespace st = runtime::steps;
+namespace simd = kernels::simd;
+
+struct codegen_args {
+    std::string model_path, output, name, ns = "moir_models", arch = "avx2", weights;
+    std::vector<std::string> shapes;
+    bool extern_c = false;
+};
+
+int run_codegen(const codegen_args& a, const frontends::frontend_registry& registry);
+
+}  // namespace
+
+command add_codegen(CLI::App& app, const frontends::frontend_registry& registry) {
+    auto args = std::make_shared<codegen_args>();
+    codegen_args& a = *args;
+    auto* c = app.add_subcommand("codegen",
+                                 "Compile a model into a C++17 header: static kernels, packed weights, one arena, "
+                                 "no heap at inference (docs/embedded.md)");
+    c->add_option("--model,-m", a.model_path, "The model (.xml, or a framework file)")->required();
+    c->add_option("--output,-o", a.output, "The header to write (e.g. net.hpp)")->required();
+    c->add_option("--name", a.name, "The model's C++ name (default: the model file's stem)");
+    c->add_option("--namespace", a.ns, "The namespace around it (default moir_models; a::b nests)");
+    c->add_option("--arch", a.arch,
+                  "The kernels' instruction set: avx512, avx2 (default) or generic (scalar); the header must be "
+                  "compiled with its flags (-mavx2 -mfma; -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma)");
+    c->add_option("--weights", a.weights,
+                  "Write the packed weights to this .bin, embedded by the header with .incbin (large models "
+                  "compile much faster) instead of as arrays in the header");
+    c->add_option("--input_shape", a.shapes, "[1,3,48,192] per input, in order: static shapes for dynamic inputs");
+    c->add_flag("--extern_c", a.extern_c,
+                "Also define extern \"C\" entry points NS_NAME_run / NS_NAME_arena_bytes (include the header in "
+                "one translation unit only)");
+    return [args, &registry]() { return run_codegen(*args, registry); };
+}
+
+namespace {
+
+/// A C++ identifier made of s: other characters become '_', a leading digit gets a '_' before it.
+std::string identifier(const std::string& s) {
+    std::string o;
+    for (char ch : s) o += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+    if (o.empty() || std::isdigit(static_cast<unsigned char>(o[0]))) o = "_" + o;
+    return o;
+}
+
+/// A float as an exact C++ literal.
+std::string flit(float v) {
+    if (std::isnan(v)) return "std::numeric_limits<float>::quiet_NaN()";
+    if (std::isinf(v)) return v < 0 ? "-std::numeric_limits<float>::infinity()" : "std::numeric_limits<float>::infinity()";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%af", static_cast<double>(v));
+    return buf;
+}
+
+std::string comment_text(const std::string& s) {
+    std::string o;
+    for (char ch : s) o += (ch == '\n' || ch == '\r') ? ' ' : ch;
+    // no "*/" or trailing backslash can end a // comment early
+    if (!o.empty() && o.back() == '\\') o += ' ';
+    return o;
+}
+
+std::string c_string(const std::string& s) {
+    std::string o = "\"";
+    for (char ch : s) {
+        if (ch == '"' || ch == '\\') o += '\\', o += ch;
+        else if (static_cast<unsigned char>(ch) < 0x20) o += '?';
+        else o += ch;
+    }
+    return o + "\"";
+}
+
+const char* activation_name(simd::activation a) {
+    switch (a) {
+        case simd::activation::relu: return "relu";
+        case simd::activation::clamp: return "clamp";
+        case simd::activation::hswish: return "hswish";
+        case simd::activation::hsigmoid: return "hsigmoid";
+        case simd::activation::sigmoid: return "sigmoid";
+        case simd::activation::swish: return "swish";
+        case simd::activation::leaky: return "leaky";
+        case simd::activation::none: break;
+    }
+    return "none";
+}
+
+/// The unary and binary element-wise ops the generator writes, with their f32 formulas: exactly the
+/// op's own apply (ops/<op>.hpp) as the eltwise step runs it (runtime/steps/eltwise.hpp).
+template <class Op>
+struct formula;
+template <> struct formula<ops::relu> { static constexpr const char* f = "x < 0.0f ? 0.0f : x"; };
+template <> struct formula<ops::hswish> {
+    static constexpr const char* f = "x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f";
+};
+template <> struct formula<ops::hsigmoid> {
+    static constexpr const char* f = "std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f";
+};
+template <> struct formula<ops::sigmoid> {
+    static constexpr const char* f = "static_cast<float>(1 / (1 + std::exp(-static_cast<double>(x))))";
+};
+template <> struct formula<ops::tanh> { static constexpr const char* f = "static_cast<float>(std::tanh(static_cast<double>(x)))"; };
+template <> struct formula<ops::sqrt> { static constexpr const char* f = "static_cast<float>(std::sqrt(static_cast<double>(x)))"; };
+template <> struct formula<ops::exp> { static constexpr const char* f = "static_cast<float>(std::exp(static_cast<double>(x)))"; };
+template <> struct formula<ops::add> { static constexpr const char* f = "a + b"; };
+template <> struct formula<ops::multiply> { static constexpr const char* f = "a * b"; };
+template <> struct formula<ops::subtract> { static constexpr const char* f = "a - b"; };
+template <> struct formula<ops::divide> { static constexpr const char* f = "a / b"; };
+template <> struct formula<ops::maximum> { static constexpr const char* f = "a < b ? b : a"; };
+template <> struct formula<ops::minimum> { static constexpr const char* f = "b < a ? b : a"; };
+template <> struct formula<ops::prelu> { static constexpr const char* f = "a >= 0.0f ? a : b * a"; };
+using codegen_unary = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt>;
+using codegen_binary = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::maximum, ops::minimum,
+                                 ops::prelu, ops::power>;
+
+/// Writes one header from a compiled plan.
+class emitter {
+public:
+    /// outputs: the plan's slot of each model output; blocking: the arch's GEMM blocking.
+    emitter(const model& m, const runtime::plan& p, const codegen_args& a, std::vector<std::size_t> outputs,
+            const simd::gemm_blocking& blocking)
+        : m_(m), p_(p), a_(a), outputs_(std::move(outputs)), blocking_(blocking) {}
+
+    /// The header's text. ensures: throws moir::unsupported_error listing every step it cannot write.
+    std::string header(const std::string& guard, const std::string& name) {
+        const auto& slots = p_.slots();
+        // arena: the plan's activations, then one worker's scratch
+        std::size_t scratch_floats = 0;
+        for (const auto& s : p_.steps()) scratch_floats = std::max(scratch_floats, runtime::align_up(s->scratch_floats, 16));
+        activation_bytes_ = runtime::align_up(p_.arena_bytes(), 64);
+        arena_bytes_ = activation_bytes_ + runtime::align_up(scratch_floats * sizeof(float) + 64, 64);
+        for (std::size_t i = 0; i < p_.steps().size(); ++i) step(i, *p_.steps()[i]);
+        // inputs and outputs: f32
+        for (std::size_t i = 0; i < m_.parameters.size(); ++i) {
+            const element_type t = m_.at(m_.parameters[i]).attrs_as<ops::parameter>().element_type;
+            if (t != element_type::f32)
+                fail("input '" + m_.input_name(i) + "' is " + std::string(ir_name(t)), "the generated API takes f32");
+        }
+        for (std::size_t o = 0; o < m_.results.size(); ++o) {
+            const element_type t = slots[output_slot(o)].type;
+            if (t != element_type::f32)
+                fail("output '" + m_.output_name(o) + "' is " + std::string(ir_name(t)), "the generated API gives f32");
+        }
+        check_unsupported();
+        std::ostringstream h;
+        h << "// " << comment_text(name) << ": generated by `moir codegen` from " << comment_text(a_.model_path)
+          << " (arch " << a_.arch << "). Do not edit.\n"
+          << "// " << p_.steps().size() << " plan steps as direct kernel calls; weights packed for " << arch_tag()
+          << " (" << weight_bytes_ << " bytes); activations and scratch in one arena of arena_bytes (" << arena_bytes_
+          << " bytes).\n"
+          << "// Compile with the arch's flags (" << arch_flags() << "); see docs/embedded.md.\n"
+          << "#ifndef " << guard << "\n#define " << guard << "\n\n";
+        h << "#include <moir/codegen/support.hpp>\n#include <moir/kernels/simd/gemm.hpp>\n";
+        for (const auto& inc : includes_) h << "#include <" << inc << ">\n";
+        h << "\n#include <algorithm>  // min, max (element-wise formulas)\n"
+          << "#include <cmath>      // exp, tanh (element-wise formulas)\n"
+          << "#include <cstddef>    // byte, size_t\n"
+          << "#include <cstdint>    // int32_t, int64_t\n"
+          << "#include <cstring>    // memcpy\n"
+          << "#include <limits>     // numeric_limits\n\n";
+        if (!a_.weights.empty()) h << blob_decl_;
+        h << "namespace " << a_.ns << " {\nnamespace " << name << " {\n\n";
+        h << "/// The instruction set of the kernels (the translation unit must be compiled with its flags).\n"
+          << "using arch = " << arch_tag() << ";\n"
+          << "static_assert(arch::supported(), \"" << name << ": compile with " << arch_flags() << "\");\n\n";
+        // shapes
+        auto dims_of = [](const shape& d) {
+            std::string s;
+            for (std::size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
+            return s.empty() ? std::string("1") : s;
+        };
+        h << "inline constexpr std::size_t input_count = " << m_.parameters.size() << ";\n"
+          << "inline constexpr std::size_t output_count = " << m_.results.size() << ";\n";
+        for (std::size_t i = 0; i < m_.parameters.size(); ++i) {
+            const shape& d = p_.input_shapes()[i];
+            h << "/// Input " << i << " '" << comment_text(m_.input_name(i)) << "': f32[" << to_string(d) << "].\n"
+              << "inline constexpr const char* input" << i << "_name = " << c_string(m_.input_name(i)) << ";\n"
+              << "inline constexpr std::int64_t input" << i << "_shape[] = {" << dims_of(d) << "};\n"
+              << "inline constexpr std::size_t input" << i << "_size = " << numel(d) << ";\n";
+        }
+        for (std::size_t o = 0; o < m_.results.size(); ++o) {
+            const shape& d = slots[output_slot(o)].dims;
+            h << "/// Output " << o << " '" << comment_text(m_.output_name(o)) << "': f32[" << to_string(d) << "].\n"
+              << "inline constexpr const char* output" << o << "_name = " << c_string(m_.output_name(o)) << ";\n"
+              << "inline constexpr std::int64_t output" << o << "_shape[] = {" << dims_of(d) << "};\n"
+              << "inline constexpr std::size_t output" << o << "_size = " << numel(d) << ";\n";
+        }
+        h << "inline constexpr std::size_t input_sizes[] = {";
+        for (std::size_t i = 0; i < m_.parameters.size(); ++i) h << (i ? ", " : "") << numel(p_.input_shapes()[i]);
+        h << "};\ninline constexpr std::size_t output_sizes[] = {";
+        for (std::size_t o = 0; o < m_.results.size(); ++o) h << (o ? ", " : "") << numel(slots[output_slot(o)].dims);
+        h << "};\ninline constexpr const char* input_names[] = {";
+        for (std::size_t i = 0; i < m_.parameters.size(); ++i) h << (i ? ", " : "") << c_string(m_.input_name(i));
+        h << "};\ninline constexpr const char* output_names[] = {";
+        for (std::size_t o = 0; o < m_.results.size(); ++o) h << (o ? ", " : "") << c_string(m_.output_name(o));
+        h << "};\n\n"
+          << "/// Bytes of the arena run() works in (activations, as moir's memory planner placed them, then scratch);\n"
+          << "/// it must be 64-byte aligned.\n"
+          << "inline constexpr std::size_t arena_bytes = " << arena_bytes_ << ";\n"
+          << "/// Bytes of packed weights (constant data).\n"
+          << "inline constexpr std::size_t weight_bytes = " << weight_bytes_ << ";\n\n";
+        h << "namespace data {\n" << data_.str() << "}  // namespace data\n\n";
+        h << "/// Runs the model: inputs[i] holds input_sizes[i] floats (row-major), outputs[o] receives\n"
+          << "/// output_sizes[o] floats; arena: arena_bytes bytes, 64-byte aligned, owned by the caller (its\n"
+          << "/// contents need not survive between calls). Allocates nothing; not reentrant on one arena.\n"
+          << "inline void run(const float* const* inputs, float* const* outputs, void* arena) noexcept {\n"
+          << "    namespace k = moir::kernels::simd;\n"
+          << "    namespace cg = moir::codegen;\n"
+          << "    constexpr k::gemm_blocking bl = k::blocking_of<arch>();\n"
+          << "    static_assert(bl.mr == " << blocking_.mr << " && bl.nv == " << blocking_.nv << " && bl.kc == "
+          << blocking_.kc << ", \"the moir headers pack differently from the moir that generated this file\");\n"
+          << "    std::byte* const a = static_cast<std::byte*>(arena);\n"
+          << "    float* const scratch = reinterpret_cast<float*>(a + " << activation_bytes_ << ");\n"
+          << "    (void)bl, (void)scratch, (void)inputs;\n"
+          << body_.str();
+        for (std::size_t o = 0; o < m_.results.size(); ++o) {
+            const std::size_t s = output_slot(o);
+            h << "    std::memcpy(outputs[" << o << "], " << ptr(s, false) << ", " << slots[s].bytes << ");\n";
+        }
+        h << "}\n\n"
+          << "/// run() on a static arena of this header (one per program; not thread-safe).\n"
+          << "inline void run(const float* const* inputs, float* const* outputs) noexcept {\n"
+          << "    alignas(64) static std::byte arena[arena_bytes];\n"
+          << "    run(inputs, outputs, arena);\n"
+          << "}\n\n"
+          << "}  // namespace " << name << "\n}  // namespace " << a_.ns << "\n\n";
+        if (a_.extern_c) {
+            const std::string c = identifier(a_.ns + "_" + name);
+            h << "/// C entry points (C callers declare: void " << c
+              << "_run(const float* const*, float* const*, void*); size_t " << c << "_arena_bytes(void);).\n"
+              << "extern \"C\" void " << c << "_run(const float* const* inputs, float* const* outputs, void* arena) {\n"
+              << "    " << a_.ns << "::" << name << "::run(inputs, outputs, arena);\n}\n"
+              << "extern \"C\" std::size_t " << c << "_arena_bytes(void) { return " << a_.ns << "::" << name
+              << "::arena_bytes; }\n\n";
+        }
+        h << "#endif  // " << guard << "\n";
+        return h.str();
+    }
+
+    /// The weights blob (--weights), 64-byte aligned pieces.
+    const std::string& blob() const { return blob_; }
+    void set_blob_symbol(const std::string& sym, const std::string& path, const std::string& macro) {
+        blob_sym_ = sym;
+        std::ostringstream d;
+        d << "// The packed weights: " << comment_text(path) << ", embedded at compile time (ELF, GNU as). Define\n"
+          << "// " << macro << " to its path to move it (the path is relative to the compiler's working directory).\n"
+          << "#ifndef " << macro << "\n#define " << macro << " " << c_string(path) << "\n#endif\n"
+          << "__asm__(\".section .rodata." << sym << ",\\\"aG\\\",@progbits," << sym << ",comdat\\n\"\n"
+          << "        \".balign 64\\n.weak " << sym << "\\n" << sym << ":\\n.incbin \\\"\" " << macro
+          << " \"\\\"\\n.previous\\n\");\n"
+          << "extern \"C\" const unsigned char " << sym << "[];\n\n";
+        blob_decl_ = d.str();
+    }
+    std::size_t weight_bytes() const { return weight_bytes_; }
+    std::size_t arena_bytes() const { return arena_bytes_; }
+
+private:
+    const model& m_;
+    const runtime::plan& p_;
+    const codegen_args& a_;
+    std::vector<std::size_t> outputs_;
+    simd::gemm_blocking blocking_;
+    std::ostringstream data_, body_;
+    std::set<std::string> includes_;
+    std::map<std::string, std::size_t> unsupported_;  // "Op (kernel): reason" -> count
+    std::vector<std::string> unsupported_order_;
+    std::map<std::size_t, std::string> constants_;  // slot -> array name
+    std::size_t next_ = 0, weight_bytes_ = 0, arena_bytes_ = 0, activation_bytes_ = 0;
+    std::string blob_, blob_sym_, blob_decl_;
+
+    std::string arch_tag() const {
+        return a_.arch == "generic" ? "moir::arch::reference" : "moir::arch::" + a_.arch;
+    }
+    std::string arch_flags() const {
+        if (a_.arch == "avx512") return "-mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma";
+        if (a_.arch == "avx2") return "-mavx2 -mfma";
+        return "no flags";
+    }
+
+    void fail(const std::string& what, const std::string& why) {
+        const std::string key = what + ": " + why;
+        if (!unsupported_.count(key)) unsupported_order_.push_back(key);
+        ++unsupported_[key];
+    }
+    void check_unsupported() const {
+        if (unsupported_.empty()) return;
+        std::string msg = a_.model_path + ": moir codegen cannot specialize " + std::to_string(unsupported_.size()) +
+                          (unsupported_.size() == 1 ? " kind of step" : " kinds of steps") + ":";
+        for (const auto& k : unsupported_order_) {
+            const std::size_t n = unsupported_.at(k);
+            msg += "\n  " + k + " (" + std::to_string(n) + (n == 1 ? " node)" : " nodes)");
+        }
+        throw unsupported_error(msg);
+    }
+
+    std::size_t output_slot(std::size_t o) const { return outputs_.at(o); }
+
+    std::string name() { return std::to_string(next_++); }
+
+    /// An f32 array of the data section; returns the expression of its address.
+    std::string floats(const float* v, std::size_t n, std::size_t slack, const std::string& what) {
+        const std::string id = "w" + name();
+        const std::size_t total = n + slack;
+        weight_bytes_ += total * sizeof(float);
+        if (!a_.weights.empty()) {
+            while (blob_.size() % 64) blob_.push_back('\0');
+            const std::size_t off = blob_.size();
+            blob_.append(reinterpret_cast<const char*>(v), n * sizeof(float));
+            blob_.append(slack * sizeof(float), '\0');
+            data_ << "// " << comment_text(what) << ": " << total << " floats at byte " << off << " of the weights\n"
+                  << "inline const float* const " << id << " = reinterpret_cast<const float*>(" << blob_sym_ << " + "
+                  << off << ");\n";
+            return "data::" + id;
+        }
+        data_ << "// " << comment_text(what) << "\nalignas(64) inline const float " << id << "[" << total << "] = {";
+        for (std::size_t i = 0; i < n; ++i) data_ << (i % 8 ? " " : "\n    ") << flit(v[i]) << ",";
+        data_ << "\n};\n";
+        return "data::" + id;
+    }
+    std::string ints(const std::int32_t* v, std::size_t n, const std::string& what) {
+        const std::string id = "i" + name();
+        weight_bytes_ += n * sizeof(std::int32_t);
+        if (!a_.weights.empty()) {
+            while (blob_.size() % 64) blob_.push_back('\0');
+            const std::size_t off = blob_.size();
+            blob_.append(reinterpret_cast<const char*>(v), n * sizeof(std::int32_t));
+            data_ << "// " << comment_text(what) << "\ninline const std::int32_t* const " << id
+                  << " = reinterpret_cast<const std::int32_t*>(" << blob_sym_ << " + " << off << ");\n";
+            return "data::" + id;
+        }
+        data_ << "// " << comment_text(what) << "\nalignas(64) inline const std::int32_t " << id << "[" << n << "] = {";
+        for (std::size_t i = 0; i < n; ++i) data_ << (i % 16 ? " " : "\n    ") << v[i] << ",";
+        data_ << "\n};\n";
+        return "data::" + id;
+    }
+    template <class T>
+    std::string sizes(const std::vector<T>& v) {
+        std::ostringstream o;
+        o << "{";
+        for (std::size_t i = 0; i < v.size(); ++i) o << (i ? ", " : "") << v[i];
+        o << "}";
+        return o.str();
+    }
+
+    /// The expression of slot s's address (float*, or const float* when !writable).
+    std::string ptr(std::size_t s, bool writable, const char* type = "float") {
+        const runtime::slot& sl = p_.slots()[s];
+        const std::string cst = std::string(writable ? "" : "const ") + type;
+        switch (sl.where) {
+            case runtime::slot::kind::input:
+                return std::string(type) == "float" ? "inputs[" + std::to_string(sl.input) + "]"
+                                                    : "reinterpret_cast<" + cst + "*>(inputs[" + std::to_string(sl.input) + "])";
+            case runtime::slot::kind::constant: {
+                auto it = constants_.find(s);
+                if (it == constants_.end()) {
+                    const tensor f = sl.value.type() == element_type::f32 ? sl.value : tensor();
+                    std::string id;
+                    if (sl.value.type() == element_type::f32) {
+                        id = floats(f.data<float>(), f.numel(), 16, "constant operand");
+                    } else {
+                        fail("a constant of type " + std::string(ir_name(sl.value.type())), "read by a step (only f32)");
+                        id = "nullptr";
+                    }
+                    it = constants_.emplace(s, id).first;
+                }
+                return std::string(type) == "float" ? it->second : "reinterpret_cast<" + cst + "*>(" + it->second + ")";
+            }
+            case runtime::slot::kind::arena: break;
+        }
+        return "reinterpret_cast<" + cst + "*>(a + " + std::to_string(sl.offset) + ")";
+    }
+
+    /// The kernels' static activation tag of e (only that activation's code is compiled).
+    static std::string tag(const simd::epilogue& e) { return std::string("k::act::") + activation_name(e.act); }
+
+    std::string epilogue(const simd::epilogue& e, const std::string& bias, const std::string& col_bias) {
+        std::ostringstream o;
+        o << "k::epilogue ep;\n"
+          << "        ep.act = k::activation::" << activation_name(e.act) << ";\n";
+        if (!bias.empty()) o << "        ep.bias = " << bias << ";\n";
+        if (!col_bias.empty()) o << "        ep.col_bias = " << col_bias << ";\n";
+        if (e.lo != 0.0f || e.hi != 0.0f) o << "        ep.lo = " << flit(e.lo) << ", ep.hi = " << flit(e.hi) << ";\n";
+        if (e.post_affine)
+            o << "        ep.post_affine = true, ep.post_scale = " << flit(e.post_scale)
+              << ", ep.post_shift = " << flit(e.post_shift) << ";\n";
+        return o.str();
+    }
+    std::string bias_of(const st::fused_epilogue& f, const std::string& what) {
+        return f.bias.empty() ? std::string() : floats(f.bias.data(), f.bias.size(), 16, what + " bias");
+    }
+    std::string geometry(const simd::conv_geometry& g) {
+        std::ostringstream o;
+        o << "k::conv_geometry g;\n"
+          << "        g.groups = " << g.groups << ", g.in_c = " << g.in_c << ", g.out_c = " << g.out_c << ";\n"
+          << "        g.in_h = " << g.in_h << ", g.in_w = " << g.in_w << ", g.out_h = " << g.out_h << ", g.out_w = " << g.out_w
+          << ";\n"
+          << "        g.kh = " << g.kh << ", g.kw = " << g.kw << ", g.sh = " << g.sh << ", g.sw = " << g.sw << ", g.dh = " << g.dh
+          << ", g.dw = " << g.dw << ", g.pt = " << g.pt << ", g.pl = " << g.pl << ";\n";
+        return o.str();
+    }
+
+    void step(std::size_t i, const runtime::step& s) {
+        const std::string label = "'" + s.name + "' (" + s.ops + ")";
+        body_ << "    // step " << i << ": " << comment_text(s.ops) << " '" << comment_text(s.name) << "' on " << s.kernel
+              << "\n";
+        if (dynamic_cast<const st::view_step*>(&s)) {
+            body_ << "    // (a view of its input: nothing to run)\n";
+            return;
+        }
+        if (auto* c = dynamic_cast<const st::conv_step*>(&s)) return conv(*c, label);
+        if (auto* d = dynamic_cast<const st::depthwise_step*>(&s)) return depthwise(*d, label);
+        if (auto* mm = dynamic_cast<const st::matmul_step*>(&s)) return matmul(*mm, label);
+        if (auto* sm = dynamic_cast<const st::softmax_step*>(&s)) {
+            includes_.insert("moir/kernels/simd/softmax.hpp");
+            body_ << "    k::softmax_rows<arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
+                  << sm->rows << ", " << sm->len << ");\n";
+            return;
+        }
+        if (auto* pl = dynamic_cast<const st::pool_step*>(&s)) {
+            body_ << "    {\n        constexpr cg::pool_geometry pg{" << pl->planes << ", " << pl->ih << ", " << pl->iw << ", "
+                  << pl->oh << ", " << pl->ow << ", " << pl->kh << ", " << pl->kw << ", " << pl->sh << ", " << pl->sw << ", "
+                  << pl->pt << ", " << pl->pl << ", " << pl->pb << ", " << pl->pr << "};\n"
+                  << "        cg::pool(pg, " << (pl->is_max ? "true" : "false") << ", " << (pl->exclude_pad ? "true" : "false")
+                  << ", " << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ");\n    }\n";
+            return;
+        }
+        if (auto* gm = dynamic_cast<const st::global_mean_step*>(&s)) {
+            body_ << "    cg::global_mean(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << gm->planes
+                  << ", " << gm->size << ");\n";
+            return;
+        }
+        if (auto* ac = dynamic_cast<const st::affine_clamp_step*>(&s)) {
+            if (ac->affine)
+                body_ << "    cg::hard_sigmoid(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << ac->n
+                      << ", " << flit(ac->alpha) << ", " << flit(ac->beta) << ");\n";
+            else
+                body_ << "    cg::clamp(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << ac->n << ", "
+                      << flit(ac->lo) << ", " << flit(ac->hi) << ");\n";
+            return;
+        }
+        bool done = false;
+        for_each_type(codegen_unary{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            auto* u = dynamic_cast<const st::unary_step<Op>*>(&s);
+            if (done || !u) return;
+            done = true;
+            body_ << "    cg::unary(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << u->n
+                  << ", [](float x) { return " << formula<Op>::f << "; });\n";
+        });
+        for_each_type(codegen_binary{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            auto* b = dynamic_cast<const st::binary_step<Op>*>(&s);
+            if (done || !b) return;
+            done = true;
+            const std::string big = ptr(s.reads[b->swapped ? 1 : 0], false), small = ptr(s.reads[b->swapped ? 0 : 1], false);
+            if (b->square) {
+                body_ << "    cg::unary(" << big << ", " << ptr(s.writes[0], true) << ", " << b->n
+                      << ", [](float x) { return x * x; });\n";
+                return;
+            }
+            if constexpr (std::is_same_v<Op, ops::power>) {
+                fail(label, "Power by other than a constant 2");
+            } else {
+                body_ << "    cg::binary(" << big << ", " << small << ", " << ptr(s.writes[0], true) << ", " << b->n << ", "
+                      << b->inner << ", " << b->period << ", " << (b->swapped ? "true" : "false")
+                      << ", [](float a, float b) { return " << formula<Op>::f << "; });\n";
+            }
+        });
+        if (done) return;
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_mean>*>(&s)) return reduce(s, r->rows, r->len, "sum", "true");
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_sum>*>(&s)) return reduce(s, r->rows, r->len, "sum", "false");
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_max>*>(&s)) return reduce(s, r->rows, r->len, "max", "true");
+        if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_min>*>(&s)) return reduce(s, r->rows, r->len, "max", "false");
+        if (auto* bm = dynamic_cast<const st::batched_matmul_step*>(&s)) return batched(*bm, label);
+        if (auto* cc = dynamic_cast<const st::concat_step*>(&s)) {
+            body_ << "    {\n        static constexpr cg::copy_piece pieces[] = {";
+            for (std::size_t k = 0; k < cc->pieces.size(); ++k)
+                body_ << (k ? ", " : "") << "{" << cc->pieces[k].input << ", " << cc->pieces[k].from << ", " << cc->pieces[k].to
+                      << ", " << cc->pieces[k].bytes << "}";
+            body_ << "};\n        const void* const in[] = {";
+            for (std::size_t k = 0; k < s.reads.size(); ++k) body_ << (k ? ", " : "") << ptr(s.reads[k], false);
+            body_ << "};\n        cg::copies(in, " << ptr(s.writes[0], true) << ", pieces, " << cc->pieces.size()
+                  << ");\n    }\n";
+            return;
+        }
+        if (auto* pd = dynamic_cast<const st::pad_step*>(&s)) {
+            body_ << "    {\n        static constexpr unsigned char value[] = {";
+            for (std::size_t k = 0; k < pd->value.size(); ++k) body_ << (k ? ", " : "") << static_cast<unsigned>(pd->value[k]);
+            body_ << "};\n        static constexpr std::size_t to[] = " << sizes(pd->to) << ";\n"
+                  << "        cg::pad(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << pd->out_bytes
+                  << ", value, " << pd->value.size() << ", " << (pd->zero ? "true" : "false") << ", to, " << pd->to.size()
+                  << ", " << pd->block << ");\n    }\n";
+            return;
+        }
+        if (auto* tr = dynamic_cast<const st::transpose_step*>(&s)) {
+            const char* t = tr->elem == 1 ? "std::uint8_t" : tr->elem == 2 ? "std::uint16_t" : tr->elem == 8 ? "std::uint64_t" : "std::uint32_t";
+            body_ << "    {\n        static constexpr std::size_t dims[] = " << sizes(tr->dims) << ", strides[] = "
+                  << sizes(tr->in_strides) << ";\n"
+                  << "        cg::transpose<" << t << ">(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true)
+                  << ", dims, strides, " << tr->dims.size() << ", " << tr->rows << ");\n    }\n";
+            return;
+        }
+        if (s.ops == "Slice" && slice(s)) return;
+        fail(s.ops + " on " + s.kernel, "no generated form of this step");
+    }
+
+    /// A Slice on the reference kernel with constant start, stop, step (and axes): a strided copy.
+    bool slice(const runtime::step& s) {
+        const auto& slots = p_.slots();
+        if (s.reads.size() < 4 || s.writes.size() != 1) return false;
+        std::vector<std::vector<std::int64_t>> v;
+        for (std::size_t i = 1; i < s.reads.size(); ++i) {
+            const runtime::slot& c = slots[s.reads[i]];
+            if (c.where != runtime::slot::kind::constant || !is_integer(c.value.type())) return false;
+            v.push_back(c.value.to_vector<std::int64_t>());
+        }
+        const runtime::slot& x = slots[s.reads[0]];
+        const runtime::slot& y = slots[s.writes[0]];
+        const std::size_t elem = size_of(x.type);
+        if (x.dims.empty() || elem != 4 || numel(y.dims) == 0) return false;
+        std::vector<std::int64_t> axes = v.size() > 3 ? v[3] : std::vector<std::int64_t>();
+        if (v.size() <= 3)
+            for (std::size_t k = 0; k < v[0].size(); ++k) axes.push_back(static_cast<std::int64_t>(k));
+        const auto walks = ops::slice::walks(x.dims, v[0], v[1], v[2], axes);
+        std::vector<std::int64_t> stride(x.dims.size(), 1);
+        for (std::size_t d = x.dims.size() - 1; d-- > 0;) stride[d] = stride[d + 1] * x.dims[d + 1];
+        std::int64_t base = 0;
+        std::vector<std::size_t> dims;
+        std::vector<std::int64_t> strides;
+        for (std::size_t d = 0; d < walks.size(); ++d) {
+            base += walks[d].start * stride[d];
+            dims.push_back(static_cast<std::size_t>(walks[d].count));
+            strides.push_back(walks[d].step * stride[d]);
+        }
+        body_ << "    {\n        static constexpr std::size_t dims[] = " << sizes(dims) << ";\n"
+              << "        static constexpr std::ptrdiff_t strides[] = " << sizes(strides) << ";\n"
+              << "        cg::strided_copy<std::uint32_t>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
+              << base << ", dims, strides, " << dims.size() << ");\n    }\n";
+        return true;
+    }
+
+    void reduce(const runtime::step& s, std::size_t rows, std::size_t len, const char* kind, const char* flag) {
+        body_ << "    cg::reduce_" << kind << "_rows(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << rows
+              << ", " << len << ", " << flag << ");\n";
+    }
+
+    /// MatMul of two activations: each batch's B packed into the scratch, then gemm_b.
+    void batched(const st::batched_matmul_step& b, const std::string& label) {
+        includes_.insert("moir/kernels/simd/gemm.hpp");
+        const std::string bias = bias_of(b.fused, label);
+        const std::string a = ptr(b.reads[0], false), bm = ptr(b.reads[1], false), c = ptr(b.writes[0], true);
+        body_ << "    {\n        " << epilogue(b.ep, "", bias)
+              << "        for (std::size_t t = 0; t < " << b.batches * b.row_blocks << "; ++t) {\n"
+              << "            const std::size_t i = t / " << b.row_blocks << ", r0 = (t % " << b.row_blocks << ") * " << b.block_rows
+              << ";\n"
+              << "            const std::size_t rows = std::min<std::size_t>(" << b.m << ", r0 + " << b.block_rows << ") - r0;\n"
+              << "            const float* bi = " << bm << " + i * " << b.b_stride << ";\n"
+              << "            const k::packed_b pb = k::pack_b_into(bl, bi, " << b.k << ", " << b.n << ", "
+              << (b.transpose_b ? "1, " + std::to_string(b.k) : std::to_string(b.n) + ", 1") << ", scratch);\n"
+              << "            k::gemm_b<arch, " << tag(b.ep) << ">(pb, " << a << " + i * " << b.a_stride << " + r0 * " << b.k << ", "
+              << b.k << ", rows, " << c << " + (i * " << b.m << " + r0) * " << b.n << ", " << b.n << ", ep);\n"
+              << "        }\n    }\n";
+    }
+
+    void conv(const st::conv_step& c, const std::string& label) {
+        includes_.insert("moir/kernels/simd/convolution.hpp");
+        const std::string bias = bias_of(c.fused, label);
+        const std::string x = ptr(c.reads[0], false), y = ptr(c.writes[0], true);
+        body_ << "    {\n        " << epilogue(c.ep, bias, "");
+        for (std::size_t i = 0; i < c.parts.size(); ++i) {
+            const auto& pw = c.parts[i].w;
+            const auto& g = pw.geometry;
+            const std::string w = floats(pw.weights.data, pw.weights.group_stride * pw.weights.groups, 16,
+                                         label + " weights, packed (part " + std::to_string(i) + ")");
+            std::string offs = "nullptr";
+            if (!pw.direct_offsets.empty())
+                offs = ints(pw.direct_offsets.data(), pw.direct_offsets.size(), label + " direct offsets");
+            body_ << "        {\n        " << geometry(g) << "        const k::packed_conv p = cg::view_conv(bl, g, " << w << ", "
+                  << pw.weights.group_stride << ", " << offs << ", " << pw.direct_span << ", " << pw.direct_width << ");\n";
+            for (std::size_t n = 0; n < c.batch; ++n) {
+                const std::string xn = x + " + " + std::to_string(n * c.x_stride), yn = y + " + " + std::to_string(n * c.y_stride);
+                if (c.pointwise) {
+                    body_ << "        k::gemm_a<arch, " << tag(c.ep) << ">(p.weights, " << xn << ", " << c.columns << ", " << c.columns << ", " << yn
+                          << ", " << c.columns << ", ep, scratch);\n";
+                } else if (c.direct) {
+                    body_ << "        k::conv_rows<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.columns << ");\n";
+                } else {
+                    body_ << "        {\n        k::epilogue pe = ep;\n        if (pe.bias) pe.bias += " << c.parts[i].bias_off
+                          << ";\n        k::conv_columns<arch, " << tag(c.ep) << ">(p, " << xn << " + " << c.parts[i].x_off << ", " << yn << " + "
+                          << c.parts[i].y_off << ", pe, scratch, 0, " << c.columns << ");\n        }\n";
+                }
+            }
+            body_ << "        }\n";
+        }
+        body_ << "    }\n";
+    }
+
+    void depthwise(const st::depthwise_step& d, const std::string& label) {
+        includes_.insert("moir/kernels/simd/depthwise.hpp");
+        const std::string bias = bias_of(d.fused, label);
+        const auto& g = d.w.geometry;
+        const std::string w = floats(d.w.data, g.groups * g.kh * g.kw, 16, label + " weights");
+        const std::string x = ptr(d.reads[0], false), y = ptr(d.writes[0], true);
+        body_ << "    {\n        " << epilogue(d.ep, bias, "") << "        " << geometry(g)
+              << "        const k::packed_depthwise p = cg::view_depthwise(g, " << w << ");\n";
+        for (std::size_t n = 0; n < d.batch; ++n)
+            body_ << "        k::depthwise<arch, " << tag(d.ep) << ">(p, " << x << " + " << n * d.x_stride << ", " << y << " + " << n * d.y_stride
+                  << ", ep, scratch, 0, " << d.channels << ");\n";
+        body_ << "    }\n";
+    }
+
+    void matmul(const st::matmul_step& mm, const std::string& label) {
+        const std::string bias = bias_of(mm.fused, label);
+        const std::string w = floats(mm.w.data, simd::packed_b_floats(mm.w.blocking, mm.k, mm.n), 16, label + " weights, packed");
+        body_ << "    {\n        " << epilogue(mm.ep, "", bias) << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
+              << mm.k << ", " << mm.n << ");\n"
+              << "        k::gemm_b<arch, " << tag(mm.ep) << ">(p, " << ptr(mm.reads[0], false) << ", " << mm.k << ", " << mm.rows << ", "
+              << ptr(mm.writes[0], true) << ", " << mm.n << ", ep);\n    }\n";
+    }
+};
+
+/// The plan's slot of each model output. The plan adds its slots in topological order, one per
+/// output port of every node but the Results (runtime/plan.hpp, compile step 1; step families may
+/// append more afterwards, e.g. INT8 codes); replaying that order gives each port's slot.
+/// ensures: throws moir::error when the plan has fewer slots than ports.
+std::vector<std::size_t> output_slots(const model& m, const runtime::plan& p) {
+    std::vector<std::vector<std::size_t>> port(m.nodes.size());
+    std::size_t next = 0;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        if (n.is<ops::result>()) continue;
+        for (std::size_t k = 0; k < n.outputs.size(); ++k) port[id].push_back(next++);
+    }
+    MOIR_CHECK(next <= p.slots().size(), error,
+               "moir codegen: the plan has " + std::to_string(p.slots().size()) + " slots, " + std::to_string(next) +
+                   " output ports were counted");
+    std::vector<std::size_t> out;
+    for (node_id r : m.results) {
+        const output_ref src = m.nodes.at(r).inputs.at(0);
+        out.push_back(port.at(src.node).at(src.port));
+    }
+    return out;
+}
+
+/// Writes `text` to `path` through a temporary file renamed at the end (no partial file).
+void write_atomically(const std::string& path, const std::string& text) {
+    const fs::path target(path);
+    if (target.has_parent_path()) fs::create_directories(target.parent_path());
+    const fs::path tmp = target.string() + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary);
+        MOIR_CHECK(f, error, "cannot write " + tmp.string());
+        f.write(text.data(), static_cast<std::streamsize>(text.size()));
+        f.close();
+        if (!f) {
+            fs::remove(tmp);
+            throw error("cannot write " + tmp.string());
+        }
+    }
+    fs::rename(tmp, target);
+}
+
+int run_codegen(const codegen_args& a, const frontends::frontend_registry& registry) {
+    MOIR_CHECK(a.arch == "avx512" || a.arch == "avx2" || a.arch == "generic", error,
+               "--arch " + a.arch + ": expected avx512, avx2 or generic");
+    std::vector<partial_shape> overrides;
+    for (const auto& s : a.shapes) overrides.push_back(parse_shape(s));
+    const model m = load_model(registry, a.model_path, overrides);
+    const std::string name = identifier(a.name.empty() ? fs::path(a.model_path).stem().string() : a.name);
+    std::string ns;
+    {
+        // a::b nests: keep "::", make each part an identifier
+        std::string part;
+        for (std::size_t i = 0; i <= a.ns.size(); ++i) {
+            if (i == a.ns.size() || a.ns.compare(i, 2, "::") == 0) {
+                ns += (ns.empty() ? "" : "::") + identifier(part);
+                part.clear();
+                if (i < a.ns.size()) ++i;
+            } else {
+                part += a.ns[i];
+            }
+        }
+    }
+    // what cannot be specialized before planning: dynamic input shapes, bodies
+    std::vector<std::string> problems;
+    std::vector<shape> shapes;
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+        const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
+        if (!ps.is_static())
+            problems.push_back("input '" + m.input_name(i) + "' has the dynamic shape " + ps.str() +
+                               " (give --input_shape)");
+        else
+            shapes.push_back(ps.dims);
+    }
+    std::map<std::string, std::size_t> flow;
+    for (const auto& n : m.nodes)
+        if (!n.bodies.empty()) ++flow[std::string(n.op->ir_name)];
+    for (const auto& [op, count] : flow)
+        problems.push_back(op + ": control flow (" + std::to_string(count) + (count == 1 ? " node)" : " nodes)"));
+    if (!problems.empty()) {
+        std::string msg = a.model_path + ": moir codegen cannot specialize:";
+        for (const auto& p : problems) msg += "\n  " + p;
+        throw unsupported_error(msg);
+    }
+    runtime::plan_options opt;
+    opt.threads = 1;
+    opt.arch = a.arch == "generic" ? "reference" : a.arch;
+    opt.int8 = true;
+    std::unique_ptr<runtime::plan> plan;
+    try {
+        plan = std::make_unique<runtime::plan>(m, shapes, opt);
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(a.model_path + ": moir codegen cannot specialize: " + e.what());
+    }
+    codegen_args args = a;
+    args.ns = ns;
+    const auto* table = runtime::fp32_table_named(opt.arch);
+    MOIR_CHECK(table, error, "--arch " + a.arch + ": not compiled into this moir or not available on this CPU");
+    emitter em(m, *plan, args, output_slots(m, *plan), table->blocking);
+    const std::string blob_sym = identifier(ns + "_" + name + "_weights");
+    if (!a.weights.empty())
+        em.set_blob_symbol(blob_sym, fs::absolute(a.weights).lexically_normal().string(),
+                           identifier("MOIR_" + ns + "_" + name + "_WEIGHTS_FILE"));
+    std::string guard = "MOIR_GENERATED_" + identifier(ns + "_" + name) + "_HPP";
+    for (auto& ch : guard) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const std::string text = em.header(guard, name);
+    if (!a.weights.empty()) write_atomically(a.weights, em.blob());
+    write_atomically(a.output, text);
+    std::cout << "moir codegen: " << a.model_path << " -> " << a.output << " (" << plan->steps().size() << " steps, arch "
+              << a.arch << ", weights " << human_bytes(em.weight_bytes()) << (a.weights.empty() ? " inline" : " in " + a.weights)
+              << ", arena " << human_bytes(em.arena_bytes()) << ")\n";
+    return 0;
+}
+
+}  // namespace
+
+}  // namespace moir::cli
