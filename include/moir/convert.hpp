@@ -46,6 +46,11 @@ struct convert_options {
     std::string input_model;  ///< --input_model: the model file
     std::string framework;    ///< --framework: a frontend's name; "" recognises the file
     std::map<std::string, std::string> framework_options;  ///< framework flags (frontends::load_options)
+    /// --fallback: "onnxruntime" keeps the parts of an ONNX model that moir cannot convert as ONNX
+    /// models run by onnxruntime at inference (docs/fallback.md); "" (default): they are an error.
+    std::string fallback;
+    /// --fallback_library: the libonnxruntime.so to load (default: runtime/onnxruntime.hpp's search).
+    std::string fallback_library;
     std::string output_dir = ".";  ///< --output_dir: where save_ir writes (created when missing)
     std::string model_name;        ///< --model_name: the IR files' name (default: the model file's stem)
     std::string input_shape;  ///< --input_shape: "[1,3,640,640]" or "[1,3,224,224],[1,10]"
@@ -189,6 +194,8 @@ inline frontends::load_request request_of(const convert_options& a) {
     r.input_model = a.input_model;
     r.framework = a.framework;
     r.options.framework_options = a.framework_options;
+    if (!a.fallback.empty()) r.options.framework_options["fallback"] = a.fallback;
+    if (!a.fallback_library.empty()) r.options.framework_options["fallback_library"] = a.fallback_library;
     // a TF1 graph without a signature needs --output to find its outputs before it is frozen
     if (!a.output.empty()) r.options.framework_options.emplace("output", a.output);
     // TensorFlow's folder and checkpoint forms name no --input_model (--saved_model_dir, --input_meta_graph)

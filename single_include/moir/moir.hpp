@@ -9326,6 +9326,208 @@ struct tensor_iterator {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_TENSOR_ITERATOR_HPP
+#ifndef MOIR_OPS_ONNX_FALLBACK_HPP
+#define MOIR_OPS_ONNX_FALLBACK_HPP
+
+// The framework node of `moir convert --fallback onnxruntime` (docs/fallback.md): a part of an ONNX
+// model that moir cannot convert, kept as an ONNX model of its own and run by onnxruntime at
+// inference (kernels/reference/onnx_fallback.hpp, runtime/onnxruntime.hpp).
+
+
+#include <array>        // array
+#include <cstddef>      // size_t
+#include <cstdint>      // uint32_t
+#include <memory>       // shared_ptr, make_shared
+#include <mutex>        // mutex
+#include <string>       // string
+#include <string_view>  // string_view
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// The ONNX model of one fallback part, shared by every copy of the node's attrs (a plan's steps,
+/// executors), so that the onnxruntime session made from it is made once per node.
+struct onnx_part_payload {
+    std::string bytes;  ///< a serialized ONNX ModelProto
+    mutable std::mutex lock;
+    /// The session (runtime/onnxruntime.hpp's session, type-erased to keep this header light);
+    /// null until kernels/reference/onnx_fallback.hpp makes it.
+    mutable std::shared_ptr<void> session;
+};
+
+/// An ONNX model held by an attribute. In the IR it is one attribute, the model's bytes in base64.
+struct onnx_part {
+    std::shared_ptr<const onnx_part_payload> payload;
+
+    /// The model bytes ("" when none).
+    const std::string& bytes() const {
+        static const std::string none;
+        return payload ? payload->bytes : none;
+    }
+    static onnx_part of(std::string bytes) {
+        auto p = std::make_shared<onnx_part_payload>();
+        p->bytes = std::move(bytes);
+        return onnx_part{std::move(p)};
+    }
+};
+
+namespace detail {
+inline constexpr char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+inline std::string base64_encode(const std::string& in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        const std::uint32_t v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                                static_cast<unsigned char>(in[i + 2]);
+        for (int s = 18; s >= 0; s -= 6) out += base64_alphabet[(v >> s) & 63];
+    }
+    if (i < in.size()) {
+        std::uint32_t v = static_cast<unsigned char>(in[i]) << 16;
+        if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+        out += base64_alphabet[(v >> 18) & 63];
+        out += base64_alphabet[(v >> 12) & 63];
+        out += i + 1 < in.size() ? base64_alphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+/// ensures: throws moir::parse_error for a character outside the alphabet or a bad length.
+inline std::string base64_decode(std::string_view in) {
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    std::string out;
+    out.reserve(in.size() / 4 * 3);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    std::size_t pad = 0, n = 0;
+    for (char c : in) {
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+        ++n;
+        if (c == '=') {
+            ++pad;
+            continue;
+        }
+        MOIR_CHECK(pad == 0, parse_error, "base64 data continues after its '=' padding");
+        const int v = value(c);
+        MOIR_CHECK(v >= 0, parse_error, "a character that is not base64 in the model bytes");
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((acc >> bits) & 0xFF);
+        }
+    }
+    MOIR_CHECK(n % 4 == 0 && pad <= 2, parse_error, "base64 data of a length that is not a multiple of 4");
+    return out;
+}
+}  // namespace detail
+
+/// IR codec (ir/attr_codec.hpp's customization point): the bytes in base64.
+inline std::string to_ir_string(const onnx_part& p) { return detail::base64_encode(p.bytes()); }
+inline void from_ir_string(std::string_view s, onnx_part& out) { out = onnx_part::of(detail::base64_decode(s)); }
+
+/// The output shapes of a fallback node. In the IR: "1,3,?;2" (shapes as partial_shape's codec
+/// spells them, separated by ';'; "..." for an unknown rank, "" for a scalar).
+struct shape_list {
+    std::vector<partial_shape> shapes;
+};
+inline std::string to_ir_string(const shape_list& l) {
+    std::string s;
+    for (std::size_t i = 0; i < l.shapes.size(); ++i) {
+        if (i) s += ';';
+        const partial_shape& p = l.shapes[i];
+        if (p.rank_dynamic) {
+            s += "...";
+            continue;
+        }
+        for (std::size_t d = 0; d < p.dims.size(); ++d)
+            s += (d ? "," : "") + (p.dims[d] < 0 ? std::string("?") : std::to_string(p.dims[d]));
+    }
+    return s;
+}
+inline void from_ir_string(std::string_view s, shape_list& out) {
+    out.shapes.clear();
+    // as many shapes as ';'-separated pieces; an empty text is one scalar only when output_types says
+    // so, which onnx_fallback::infer checks (the count must match)
+    std::size_t at = 0;
+    for (;;) {
+        const std::size_t end = s.find(';', at);
+        std::string_view piece = s.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+        while (!piece.empty() && piece.front() == ' ') piece.remove_prefix(1);
+        while (!piece.empty() && piece.back() == ' ') piece.remove_suffix(1);
+        partial_shape p{std::vector<std::int64_t>{}};
+        if (piece == "...") {
+            p = partial_shape::dynamic();
+        } else {
+            std::size_t a = 0;
+            while (a <= piece.size() && !piece.empty()) {
+                const std::size_t e = piece.find(',', a);
+                std::string_view tok = piece.substr(a, e == std::string_view::npos ? std::string_view::npos : e - a);
+                while (!tok.empty() && tok.front() == ' ') tok.remove_prefix(1);
+                while (!tok.empty() && tok.back() == ' ') tok.remove_suffix(1);
+                if (tok == "?" || tok == "-1") {
+                    p.dims.push_back(dynamic_dim);
+                } else {
+                    MOIR_CHECK(!tok.empty() && tok.size() < 19, parse_error, "a bad dimension in output_shapes");
+                    std::int64_t v = 0;
+                    for (char c : tok) {
+                        MOIR_CHECK(c >= '0' && c <= '9', parse_error,
+                                   "a bad dimension '" + std::string(tok) + "' in output_shapes");
+                        v = v * 10 + (c - '0');
+                    }
+                    p.dims.push_back(v);
+                }
+                if (e == std::string_view::npos) break;
+                a = e + 1;
+            }
+        }
+        out.shapes.push_back(std::move(p));
+        if (end == std::string_view::npos) break;
+        at = end + 1;
+    }
+}
+
+/// onnx_fallback: runs an ONNX model (a part of the source model that moir could not convert) with
+/// onnxruntime. Input i of the node feeds graph input i of the model, output j is graph output j.
+/// IR: type OnnxFallback, version "moir_fallback", attributes `model` (the ONNX bytes, base64),
+/// `output_types` and `output_shapes` (what onnxruntime said of the part's outputs at conversion).
+/// ensures: outputs of output_types and output_shapes. The reference kernel decides the real
+/// shapes at run time (a dynamic dim resolves then).
+struct onnx_fallback {
+    static constexpr std::string_view name = "onnx_fallback", ir_name = "OnnxFallback", ir_opset = "moir_fallback";
+    static constexpr std::size_t min_inputs = 0, max_inputs = 1u << 20;
+    struct attrs {
+        onnx_part model;
+        std::vector<element_type> output_types;
+        shape_list output_shapes;
+        static constexpr std::array<std::string_view, 3> ir_names{"model", "output_types", "output_shapes"};
+    };
+    static std::size_t outputs(const attrs& a) { return a.output_types.size(); }
+    static port_descs infer(const attrs& a, const port_descs&) {
+        MOIR_CHECK(a.output_types.size() == a.output_shapes.shapes.size() ||
+                       (a.output_types.empty() && a.output_shapes.shapes.size() == 1 &&
+                        a.output_shapes.shapes[0].dims.empty()),
+                   shape_error,
+                   "OnnxFallback has " + std::to_string(a.output_types.size()) + " output types and " +
+                       std::to_string(a.output_shapes.shapes.size()) + " output shapes");
+        port_descs out;
+        for (std::size_t i = 0; i < a.output_types.size(); ++i)
+            out.push_back(port_desc{a.output_types[i], a.output_shapes.shapes[i], {}});
+        return out;
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_ONNX_FALLBACK_HPP
 
 namespace moir::opsets {
 
@@ -9459,6 +9661,7 @@ using all = type_list<
     , ops::detection_output
     // group G ops end
     , ops::if_op, ops::loop, ops::tensor_iterator
+    , ops::onnx_fallback  // framework node of --fallback onnxruntime (docs/fallback.md)
     >;
 
 }  // namespace moir::opsets
@@ -14629,6 +14832,463 @@ struct reference_kernel<ops::tensor_iterator> {
 }  // namespace moir::kernels
 
 #endif  // MOIR_KERNELS_REFERENCE_CONTROL_FLOW_HPP
+#ifndef MOIR_KERNELS_REFERENCE_ONNX_FALLBACK_HPP
+#define MOIR_KERNELS_REFERENCE_ONNX_FALLBACK_HPP
+
+// The kernel of OnnxFallback (ops/onnx_fallback.hpp): the part's ONNX model run by onnxruntime
+// (runtime/onnxruntime.hpp). The session is made once per node, by prepare() (the executors call it
+// when they are built: the reference executor's constructor, a plan's compile), and shared by every
+// copy of the node's attrs.
+
+#ifndef MOIR_RUNTIME_ONNXRUNTIME_HPP
+#define MOIR_RUNTIME_ONNXRUNTIME_HPP
+
+// onnxruntime, loaded at run time: what runs the parts of an ONNX model that moir could not convert
+// (ops/onnx_fallback.hpp, docs/fallback.md). moir has no link-time dependency on onnxruntime and
+// needs none of its headers: libonnxruntime.so is opened with dlopen on first use, and moir calls
+// the few functions it needs through the table that OrtGetApiBase()->GetApi(1) returns — the C API
+// of version 1, whose layout onnxruntime keeps frozen in every release since 1.0 (the slot numbers
+// below are the positions of those functions in onnxruntime_c_api.h's `struct OrtApi`).
+//
+// Where the library is looked for, first match wins:
+//   1. the path given to onnxruntime::set_library() (the CLI's --fallback_library), alone;
+//   2. else the path in the environment variable MOIR_ONNXRUNTIME, alone;
+//   3. else onnxruntime-node's copy, third_party/npm/node_modules/onnxruntime-node/bin/napi-v6/
+//      linux/<x64|arm64>/libonnxruntime.so.1, in the current folder, the executable's folder or any
+//      folder above them (the layout tools/setup.sh installs), then libonnxruntime.so.1 and
+//      libonnxruntime.so on the system's library path.
+// When none loads, the error lists every path tried with the loader's reason.
+
+
+#if !defined(_WIN32)
+#include <dlfcn.h>   // dlopen, dlsym, dlerror
+#include <unistd.h>  // readlink
+#endif
+
+#include <cstddef>     // size_t
+#include <cstdint>     // int64_t, uint32_t
+#include <cstdlib>     // getenv
+#include <cstring>     // memcpy
+#include <filesystem>  // path, exists
+#include <memory>      // shared_ptr
+#include <mutex>       // mutex, lock_guard
+#include <optional>    // optional
+#include <string>      // string
+#include <utility>     // move
+#include <vector>      // vector
+
+namespace moir::onnxruntime {
+
+/// The onnxruntime C API version moir asks for: 1, the frozen first block of `struct OrtApi`.
+inline constexpr std::uint32_t api_version = 1;
+
+namespace detail {
+inline std::mutex& load_lock() {
+    static std::mutex m;
+    return m;
+}
+inline std::string& library_override() {
+    static std::string p;
+    return p;
+}
+}  // namespace detail
+
+/// Makes `path` the only library tried (empty: back to the environment and the default search).
+/// requires: called before the first fallback node is prepared (a loaded library stays loaded).
+inline void set_library(const std::string& path) {
+    std::lock_guard<std::mutex> g(detail::load_lock());
+    detail::library_override() = path;
+}
+
+/// The paths tried, in order (see the file comment).
+inline std::vector<std::string> library_candidates() {
+    std::vector<std::string> c;
+    {
+        std::lock_guard<std::mutex> g(detail::load_lock());
+        if (!detail::library_override().empty()) return {detail::library_override()};
+    }
+    if (const char* env = std::getenv("MOIR_ONNXRUNTIME"); env && *env) return {env};
+#if defined(__aarch64__)
+    const std::string arch = "arm64";
+#else
+    const std::string arch = "x64";
+#endif
+    const std::string rel = "third_party/npm/node_modules/onnxruntime-node/bin/napi-v6/linux/" + arch + "/libonnxruntime.so.1";
+    std::vector<std::filesystem::path> roots;
+    std::error_code ec;
+    roots.push_back(std::filesystem::current_path(ec));
+#if !defined(_WIN32)
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) roots.push_back(std::filesystem::path(std::string(buf, static_cast<std::size_t>(n))).parent_path());
+#endif
+    for (auto root : roots) {
+        for (int up = 0; up < 8 && !root.empty(); ++up) {
+            const std::string p = (root / rel).string();
+            if (std::filesystem::exists(p, ec)) {
+                bool seen = false;
+                for (const auto& x : c) seen = seen || x == p;
+                if (!seen) c.push_back(p);
+            }
+            if (root == root.parent_path()) break;
+            root = root.parent_path();
+        }
+    }
+    c.push_back("libonnxruntime.so.1");
+    c.push_back("libonnxruntime.so");
+    return c;
+}
+
+/// The loaded library: its path, its version string and the C API table.
+class library {
+public:
+    std::string path;
+    std::string version;
+    const void* const* table = nullptr;
+
+    /// The process's library, loaded on the first call. ensures: throws moir::error naming every
+    /// path tried and why each failed when none loads, or the library when it lacks API version 1.
+    static const library& get() {
+        static std::mutex once;
+        static std::shared_ptr<library> loaded;
+        std::lock_guard<std::mutex> g(once);
+        if (!loaded) loaded = std::make_shared<library>(load());
+        return *loaded;
+    }
+
+    /// Function slot `slot` of the API table as F.
+    template <class F>
+    F fn(std::size_t slot) const {
+        return reinterpret_cast<F>(const_cast<void*>(table[slot]));
+    }
+
+private:
+    static library load() {
+#if defined(_WIN32)
+        throw error("onnxruntime fallback: loading onnxruntime is implemented for Linux only");
+#else
+        struct api_base {
+            const void* (*get_api)(std::uint32_t version);
+            const char* (*get_version_string)();
+        };
+        std::string tried;
+        for (const auto& p : library_candidates()) {
+            void* h = ::dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
+            if (!h) {
+                const char* why = ::dlerror();
+                tried += "\n  " + p + ": " + (why ? why : "cannot be loaded");
+                continue;
+            }
+            using get_base_fn = const api_base* (*)();
+            auto get_base = reinterpret_cast<get_base_fn>(::dlsym(h, "OrtGetApiBase"));
+            if (!get_base) {
+                tried += "\n  " + p + ": has no OrtGetApiBase (not onnxruntime?)";
+                continue;
+            }
+            const api_base* base = get_base();
+            library l;
+            l.path = p;
+            l.version = base && base->get_version_string ? base->get_version_string() : "?";
+            const void* api = base && base->get_api ? base->get_api(api_version) : nullptr;
+            MOIR_CHECK(api, error,
+                       "onnxruntime fallback: " + p + " (onnxruntime " + l.version + ") does not offer C API version " +
+                           std::to_string(api_version));
+            l.table = static_cast<const void* const*>(api);
+            return l;
+        }
+        throw error("onnxruntime fallback: cannot load libonnxruntime (give its path with --fallback_library PATH "
+                    "or the environment variable MOIR_ONNXRUNTIME; docs/fallback.md); tried:" + tried);
+#endif
+    }
+};
+
+namespace detail {
+// Slots of `struct OrtApi` (C API version 1) that moir calls.
+enum slot : std::size_t {
+    get_error_message = 2, create_env = 3, create_session_from_array = 8, run = 9, create_session_options = 10,
+    set_session_log_severity_level = 22, set_intra_op_num_threads = 24, set_inter_op_num_threads = 25,
+    session_get_input_count = 30, session_get_output_count = 31, session_get_input_type_info = 33,
+    session_get_output_type_info = 34, session_get_input_name = 36, session_get_output_name = 37,
+    create_tensor_with_data_as_ort_value = 49, is_tensor = 50, get_tensor_mutable_data = 51,
+    cast_type_info_to_tensor_info = 55, get_tensor_element_type = 60, get_dimensions_count = 61,
+    get_dimensions = 62, get_tensor_type_and_shape = 65, create_cpu_memory_info = 69, allocator_free = 76,
+    get_allocator_with_default_options = 78, release_env = 92, release_status = 93, release_memory_info = 94,
+    release_session = 95, release_value = 96, release_type_info = 98, release_tensor_type_and_shape_info = 99,
+    release_session_options = 100
+};
+using status = void*;  // OrtStatus*, null on success
+
+/// Throws moir::error "<what>: onnxruntime: <message>" for a failed status (and releases it).
+inline void check(const library& l, status s, const std::string& what) {
+    if (!s) return;
+    const char* msg = l.fn<const char* (*)(const void*)>(get_error_message)(s);
+    std::string m = msg ? msg : "unknown error";
+    l.fn<void (*)(void*)>(release_status)(s);
+    throw error(what + ": onnxruntime: " + m);
+}
+
+/// The process's OrtEnv (onnxruntime allows one), made on first use and kept.
+inline void* env(const library& l) {
+    static std::mutex m;
+    static void* e = nullptr;
+    std::lock_guard<std::mutex> g(m);
+    if (!e) check(l, l.fn<status (*)(int, const char*, void**)>(create_env)(3 /* ERROR */, "moir", &e), "creating the environment");
+    return e;
+}
+
+/// ONNX / onnxruntime element type codes (the same numbers) <-> moir's.
+inline std::optional<element_type> from_onnx_code(int code) {
+    switch (code) {
+        case 1: return element_type::f32;
+        case 2: return element_type::u8;
+        case 3: return element_type::i8;
+        case 4: return element_type::u16;
+        case 5: return element_type::i16;
+        case 6: return element_type::i32;
+        case 7: return element_type::i64;
+        case 9: return element_type::boolean;
+        case 10: return element_type::f16;
+        case 11: return element_type::f64;
+        case 12: return element_type::u32;
+        case 13: return element_type::u64;
+        default: return std::nullopt;
+    }
+}
+inline int to_onnx_code(element_type t) {
+    switch (t) {
+        case element_type::f32: return 1;
+        case element_type::u8: return 2;
+        case element_type::i8: return 3;
+        case element_type::u16: return 4;
+        case element_type::i16: return 5;
+        case element_type::i32: return 6;
+        case element_type::i64: return 7;
+        case element_type::boolean: return 9;
+        case element_type::f16: return 10;
+        case element_type::f64: return 11;
+        case element_type::u32: return 12;
+        case element_type::u64: return 13;
+        default: return 0;
+    }
+}
+}  // namespace detail
+
+/// The type and shape onnxruntime gives a session input or output (-1: a dim it does not know).
+struct value_type {
+    element_type type = element_type::undefined;
+    partial_shape shape;
+};
+
+/// One onnxruntime session of a serialized ONNX model, made once and run many times. Not copyable.
+/// run() may be called from one thread at a time per session (moir's executors do so).
+class session {
+public:
+    /// ensures: throws moir::error "<what>: onnxruntime: ..." when the library cannot be loaded or
+    /// onnxruntime rejects the model; `threads` is onnxruntime's intra-op thread count (0: its default).
+    session(const std::string& model_bytes, const std::string& what, int threads = 1)
+        : lib_(&library::get()), what_(what) {
+        using namespace detail;
+        const library& l = *lib_;
+        void* e = env(l);
+        void* opt = nullptr;
+        check(l, l.fn<status (*)(void**)>(create_session_options)(&opt), what_);
+        struct opt_guard {
+            const library& l;
+            void* o;
+            ~opt_guard() { l.fn<void (*)(void*)>(release_session_options)(o); }
+        } og{l, opt};
+        check(l, l.fn<status (*)(void*, int)>(set_intra_op_num_threads)(opt, threads), what_);
+        check(l, l.fn<status (*)(void*, int)>(set_inter_op_num_threads)(opt, 1), what_);
+        check(l, l.fn<status (*)(void*, int)>(set_session_log_severity_level)(opt, 3), what_);
+        check(l,
+              l.fn<status (*)(const void*, const void*, std::size_t, const void*, void**)>(create_session_from_array)(
+                  e, model_bytes.data(), model_bytes.size(), opt, &session_),
+              what_);
+        void* alloc = nullptr;
+        check(l, l.fn<status (*)(void**)>(get_allocator_with_default_options)(&alloc), what_);
+        std::size_t n_in = 0, n_out = 0;
+        check(l, l.fn<status (*)(const void*, std::size_t*)>(session_get_input_count)(session_, &n_in), what_);
+        check(l, l.fn<status (*)(const void*, std::size_t*)>(session_get_output_count)(session_, &n_out), what_);
+        auto names = [&](std::size_t count, std::size_t getter, std::vector<std::string>& out) {
+            for (std::size_t i = 0; i < count; ++i) {
+                char* s = nullptr;
+                check(l, l.fn<status (*)(const void*, std::size_t, void*, char**)>(getter)(session_, i, alloc, &s), what_);
+                out.emplace_back(s ? s : "");
+                if (s) check(l, l.fn<status (*)(void*, void*)>(allocator_free)(alloc, s), what_);
+            }
+        };
+        names(n_in, session_get_input_name, input_names_);
+        names(n_out, session_get_output_name, output_names_);
+        for (std::size_t i = 0; i < n_in; ++i) inputs_.push_back(io_type(session_get_input_type_info, i));
+        for (std::size_t i = 0; i < n_out; ++i) outputs_.push_back(io_type(session_get_output_type_info, i));
+        check(l, l.fn<status (*)(int, int, void**)>(create_cpu_memory_info)(1 /* arena */, 0 /* default */, &memory_), what_);
+    }
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+    ~session() {
+        if (memory_) lib_->fn<void (*)(void*)>(detail::release_memory_info)(memory_);
+        if (session_) lib_->fn<void (*)(void*)>(detail::release_session)(session_);
+    }
+
+    const std::vector<std::string>& input_names() const { return input_names_; }
+    const std::vector<std::string>& output_names() const { return output_names_; }
+    /// What onnxruntime says of the inputs and outputs (element type, shape; -1 for unknown dims).
+    const std::vector<value_type>& inputs() const { return inputs_; }
+    const std::vector<value_type>& outputs() const { return outputs_; }
+    /// The library's version string ("1.30.0").
+    const std::string& version() const { return lib_->version; }
+
+    /// Runs the model. requires: one tensor per input, of its type.
+    /// ensures: one tensor per output; throws moir::error with onnxruntime's reason when it fails.
+    std::vector<tensor> run(const std::vector<tensor>& in) const {
+        using namespace detail;
+        const library& l = *lib_;
+        MOIR_CHECK(in.size() == input_names_.size(), error,
+                   what_ + ": the ONNX part has " + std::to_string(input_names_.size()) + " inputs, " +
+                       std::to_string(in.size()) + " were given");
+        std::vector<void*> values(in.size(), nullptr), results(output_names_.size(), nullptr);
+        struct guard {
+            const library& l;
+            std::vector<void*>& a;
+            std::vector<void*>& b;
+            ~guard() {
+                for (void* v : a) if (v) l.fn<void (*)(void*)>(release_value)(v);
+                for (void* v : b) if (v) l.fn<void (*)(void*)>(release_value)(v);
+            }
+        } g{l, values, results};
+        static char empty_data[64];
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            const int code = to_onnx_code(in[i].type());
+            MOIR_CHECK(code != 0, error, what_ + ": input " + std::to_string(i) + " has a type onnxruntime cannot take");
+            std::vector<std::int64_t> dims(in[i].dims().begin(), in[i].dims().end());
+            void* data = in[i].bytes() ? const_cast<void*>(in[i].raw()) : static_cast<void*>(empty_data);
+            check(l,
+                  l.fn<status (*)(const void*, void*, std::size_t, const std::int64_t*, std::size_t, int, void**)>(
+                      create_tensor_with_data_as_ort_value)(memory_, data, in[i].bytes(), dims.data(), dims.size(), code,
+                                                            &values[i]),
+                  what_ + ": input '" + input_names_[i] + "'");
+        }
+        std::vector<const char*> in_names, out_names;
+        for (const auto& s : input_names_) in_names.push_back(s.c_str());
+        for (const auto& s : output_names_) out_names.push_back(s.c_str());
+        check(l,
+              l.fn<status (*)(void*, const void*, const char* const*, const void* const*, std::size_t, const char* const*,
+                              std::size_t, void**)>(detail::run)(session_, nullptr, in_names.data(), values.data(), values.size(),
+                                                        out_names.data(), out_names.size(), results.data()),
+              what_);
+        std::vector<tensor> out;
+        for (std::size_t j = 0; j < results.size(); ++j) {
+            const std::string where = what_ + ": output '" + output_names_[j] + "'";
+            int is = 0;
+            check(l, l.fn<status (*)(const void*, int*)>(is_tensor)(results[j], &is), where);
+            MOIR_CHECK(is, error, where + " is not a tensor (moir takes tensors only)");
+            void* info = nullptr;
+            check(l, l.fn<status (*)(const void*, void**)>(get_tensor_type_and_shape)(results[j], &info), where);
+            struct info_guard {
+                const library& l;
+                void* i;
+                ~info_guard() { l.fn<void (*)(void*)>(release_tensor_type_and_shape_info)(i); }
+            } ig{l, info};
+            const value_type vt = describe(info, where);
+            tensor t(vt.type, vt.shape.dims);
+            void* data = nullptr;
+            check(l, l.fn<status (*)(void*, void**)>(get_tensor_mutable_data)(results[j], &data), where);
+            if (t.bytes()) std::memcpy(t.raw(), data, t.bytes());
+            out.push_back(std::move(t));
+        }
+        return out;
+    }
+
+private:
+    value_type describe(const void* info, const std::string& where) const {
+        using namespace detail;
+        const library& l = *lib_;
+        int code = 0;
+        check(l, l.fn<status (*)(const void*, int*)>(get_tensor_element_type)(info, &code), where);
+        const auto et = from_onnx_code(code);
+        MOIR_CHECK(et, error, where + " has ONNX element type " + std::to_string(code) + ", which moir cannot hold");
+        std::size_t rank = 0;
+        check(l, l.fn<status (*)(const void*, std::size_t*)>(get_dimensions_count)(info, &rank), where);
+        std::vector<std::int64_t> dims(rank);
+        check(l, l.fn<status (*)(const void*, std::int64_t*, std::size_t)>(get_dimensions)(info, dims.data(), rank), where);
+        for (auto& d : dims)
+            if (d < 0) d = dynamic_dim;
+        return value_type{*et, partial_shape(dims)};
+    }
+    value_type io_type(std::size_t getter, std::size_t i) const {
+        using namespace detail;
+        const library& l = *lib_;
+        const std::string where = what_ + (getter == session_get_input_type_info ? ": input " : ": output ") + std::to_string(i);
+        void* ti = nullptr;
+        check(l, l.fn<status (*)(const void*, std::size_t, void**)>(getter)(session_, i, &ti), where);
+        struct ti_guard {
+            const library& l;
+            void* t;
+            ~ti_guard() { l.fn<void (*)(void*)>(release_type_info)(t); }
+        } g{l, ti};
+        const void* info = nullptr;
+        check(l, l.fn<status (*)(const void*, const void**)>(cast_type_info_to_tensor_info)(ti, &info), where);
+        MOIR_CHECK(info, error, where + " is not a tensor (moir takes tensors only)");
+        return describe(info, where);
+    }
+
+    const library* lib_;
+    std::string what_;
+    void* session_ = nullptr;
+    void* memory_ = nullptr;
+    std::vector<std::string> input_names_, output_names_;
+    std::vector<value_type> inputs_, outputs_;
+};
+
+}  // namespace moir::onnxruntime
+
+#endif  // MOIR_RUNTIME_ONNXRUNTIME_HPP
+
+#include <memory>  // shared_ptr, make_shared, static_pointer_cast
+#include <mutex>   // lock_guard
+#include <string>  // string
+#include <vector>  // vector
+
+namespace moir::kernels {
+
+template <>
+struct reference_kernel<ops::onnx_fallback> {
+    static constexpr bool available = true;
+
+    /// The node's session, made on the first call. ensures: throws moir::error when onnxruntime
+    /// cannot be loaded (naming where it was looked for) or rejects the model.
+    static const onnxruntime::session& session_of(const ops::onnx_fallback::attrs& a) {
+        MOIR_CHECK(a.model.payload && !a.model.bytes().empty(), error, "the OnnxFallback node holds no ONNX model");
+        const ops::onnx_part_payload& p = *a.model.payload;
+        std::lock_guard<std::mutex> g(p.lock);
+        if (!p.session) p.session = std::make_shared<onnxruntime::session>(p.bytes, "the ONNX part");
+        return *std::static_pointer_cast<onnxruntime::session>(p.session);
+    }
+    /// Makes the session (the executors call it once per node, when they are built).
+    static void prepare(const ops::onnx_fallback::attrs& a) { session_of(a); }
+    /// Runs the part; the outputs have the shapes onnxruntime gives them.
+    static std::vector<tensor> run_dynamic(const ops::onnx_fallback::attrs& a, const std::vector<tensor>& in) {
+        return session_of(a).run(in);
+    }
+    /// requires: `out` allocated as infer says. ensures: throws moir::error when onnxruntime's
+    /// outputs are of other types or shapes.
+    static void run(const ops::onnx_fallback::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        std::vector<tensor> r = run_dynamic(a, in);
+        MOIR_CHECK(r.size() == out.size(), error,
+                   "the ONNX part gave " + std::to_string(r.size()) + " outputs, expected " + std::to_string(out.size()));
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            MOIR_CHECK(r[i].type() == out[i].type() && r[i].dims() == out[i].dims(), error,
+                       "output " + std::to_string(i) + " of the ONNX part is " + std::string(ir_name(r[i].type())) + "[" +
+                           to_string(r[i].dims()) + "], expected " + std::string(ir_name(out[i].type())) + "[" +
+                           to_string(out[i].dims()) + "]");
+            out[i] = std::move(r[i]);
+        }
+    }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_REFERENCE_ONNX_FALLBACK_HPP
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP
 #ifndef MOIR_RUNTIME_DISPATCH_HPP
@@ -18327,7 +18987,65 @@ const std::unordered_map<const op_info*, erased_body_kernel>& body_kernel_table(
 }
 template <class OpSet>
 std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, std::uint64_t max_elements);
+
+/// Reference kernels that decide their outputs' shapes themselves (`run_dynamic(attrs, in)` returns
+/// the outputs; e.g. OnnxFallback, whose outputs onnxruntime shapes), and those with state to make
+/// once per node before running (`prepare(attrs)`; the executors call it when they are built).
+using dynamic_kernel = std::vector<tensor> (*)(const std::any&, const std::vector<tensor>&);
+using prepare_kernel = void (*)(const std::any&);
+template <class Op, class = void>
+struct has_run_dynamic : std::false_type {};
+template <class Op>
+struct has_run_dynamic<Op, std::void_t<decltype(&kernels::reference_kernel<Op>::run_dynamic)>> : std::true_type {};
+template <class Op, class = void>
+struct has_prepare : std::false_type {};
+template <class Op>
+struct has_prepare<Op, std::void_t<decltype(&kernels::reference_kernel<Op>::prepare)>> : std::true_type {};
+struct stateful_kernels {
+    dynamic_kernel run_dynamic = nullptr;
+    prepare_kernel prepare = nullptr;
+};
+/// op_info -> its run_dynamic / prepare, for the ops of OpSet that have either; built once per OpSet.
+template <class OpSet>
+const std::unordered_map<const op_info*, stateful_kernels>& stateful_kernel_table() {
+    static const auto table = [] {
+        std::unordered_map<const op_info*, stateful_kernels> t;
+        for_each_type(OpSet{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            using K = kernels::reference_kernel<Op>;
+            stateful_kernels k;
+            if constexpr (has_run_dynamic<Op>::value)
+                k.run_dynamic = [](const std::any& a, const std::vector<tensor>& in) {
+                    return K::run_dynamic(std::any_cast<const typename Op::attrs&>(a), in);
+                };
+            if constexpr (has_prepare<Op>::value)
+                k.prepare = [](const std::any& a) { K::prepare(std::any_cast<const typename Op::attrs&>(a)); };
+            if (k.run_dynamic || k.prepare) t.emplace(&info_of<Op>(), k);
+        });
+        return t;
+    }();
+    return table;
+}
+template <class OpSet>
+const stateful_kernels* stateful_kernel_of(const node& n) {
+    const auto& t = stateful_kernel_table<OpSet>();
+    const auto it = t.find(n.op);
+    return it == t.end() ? nullptr : &it->second;
+}
 }  // namespace detail
+
+/// Makes node n's kernel state when its op's reference kernel has any (e.g. OnnxFallback's
+/// onnxruntime session); nothing for other ops. ensures: throws moir::error naming the node.
+template <class OpSet = opsets::all>
+void prepare_node(const node& n) {
+    const auto* k = detail::stateful_kernel_of<OpSet>(n);
+    if (!k || !k->prepare) return;
+    try {
+        k->prepare(n.attrs);
+    } catch (const std::exception& e) {
+        throw error("node '" + n.name + "' (" + std::string(n.op->ir_name) + "): " + e.what());
+    }
+}
 
 /// Evaluates one node on known input values with its reference kernel: infers the output types and
 /// shapes from the values, allocates, runs. requires: OpSet contains the node's op.
@@ -18338,6 +19056,17 @@ template <class OpSet = opsets::all>
 std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
                                   std::uint64_t max_elements = default_max_elements) {
     if (n.op->infer_bodies) return detail::run_body_node<OpSet>(n, in, max_elements);
+    if (const auto* k = detail::stateful_kernel_of<OpSet>(n); k && k->run_dynamic) {
+        const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+        std::vector<tensor> out;
+        try {
+            out = k->run_dynamic(n.attrs, in);
+        } catch (const std::exception& e) {
+            throw error(where + ": " + e.what());
+        }
+        for (const auto& t : out) check_element_count(t.dims(), max_elements, where);
+        return out;
+    }
     const auto& table = detail::reference_table<OpSet>();
     const auto it = table.find(n.op);
     MOIR_CHECK(it != table.end(), unsupported_error,
@@ -18377,6 +19106,7 @@ public:
 
     /// ensures: throws moir::shape_error naming the node when a shape the model declares has more
     /// than max_elements elements (check_tensor_sizes); run() checks the shapes it meets the same way.
+    /// Kernel state is made here, once per node (prepare_node: OnnxFallback's onnxruntime session).
     explicit reference_executor(const model& m, std::uint64_t max_elements = default_max_elements)
         : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
         check_tensor_sizes(m, max_elements);
@@ -18384,6 +19114,7 @@ public:
         for (std::size_t step = 0; step < order_.size(); ++step)
             for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
         for (auto r : m.results) last_use_[m.nodes[r].inputs.at(0).node] = order_.size();
+        for (node_id id : order_) prepare_node<OpSet>(m.nodes[id]);
     }
 
     /// ensures: one tensor per model output, in model::results order. Throws moir::error naming the
@@ -18827,6 +19558,8 @@ public:
     bool int8_requantize = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
+    /// Makes a node's kernel state once, at compile (reference_executor.hpp's prepare_node); may be null.
+    void (*prepare)(const node&) = nullptr;
     /// Runs a node that owns bodies on its input values (evaluate_node); nullptr: such nodes fail.
     std::vector<tensor> (*evaluate_bodies)(const node&, const std::vector<tensor>&) = nullptr;
     /// The run_bodies of a node's op (its reference kernel's; reference_executor.hpp), or nullptr.
@@ -21507,6 +22240,7 @@ struct reference {
             for (std::size_t p = 0; p < n.outputs.size(); ++p) s->writes.push_back(b.output_slot(id, p));
             return s;
         }
+        if (b.prepare) b.prepare(n);  // e.g. OnnxFallback's onnxruntime session, once per node
         const reference_kernel fn = b.reference_of ? b.reference_of(n) : nullptr;
         MOIR_CHECK(fn, unsupported_error,
                    "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset");
@@ -22053,6 +22787,7 @@ private:
         plan_builder b(m, slots_, port_slots);
         b.threads = pool_.size();
         b.reference_of = &detail::reference_of<OpSet>;
+        b.prepare = &moir::prepare_node<OpSet>;
         b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
         b.body_kernel_of = &detail::body_kernel_of<OpSet>;
         b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };
@@ -28762,6 +29497,636 @@ public:
 }  // namespace moir::onnx
 
 #endif  // MOIR_FRONTENDS_ONNX_CONVERTER_HPP
+#ifndef MOIR_FRONTENDS_ONNX_FALLBACK_HPP
+#define MOIR_FRONTENDS_ONNX_FALLBACK_HPP
+
+// `--fallback onnxruntime` (docs/fallback.md): the nodes of an ONNX graph that moir cannot convert
+// (no converter in the table, a converter that throws moir::unsupported_error, or a sub-graph that
+// holds such a node) are grouped into parts, and each part is kept as an ONNX model of its own inside
+// one OnnxFallback node (ops/onnx_fallback.hpp), which onnxruntime runs at inference.
+//
+// Parts: two unsupported nodes joined by a tensor are in one part, unless merging them would make
+// a cycle through a moir node (part -> moir node -> same part): then they stay apart. So each part
+// is a maximal connected group of unsupported nodes for which the graph of parts and moir nodes is
+// still acyclic. A part's inputs are the tensors its nodes read that other nodes or the graph's
+// inputs produce (outer-scope reads of its sub-graphs included); the initializers it reads go into
+// its model; its outputs are the tensors it produces that a node outside it or the graph's outputs
+// read. The part's model imports the source model's opsets and functions, and its types come from
+// moir (inputs) and onnxruntime (outputs), asked once at conversion.
+
+#ifndef MOIR_FRONTENDS_ONNX_ONNX_WRITER_HPP
+#define MOIR_FRONTENDS_ONNX_ONNX_WRITER_HPP
+
+// moir::onnx::proto::write: the decoded ONNX messages of onnx_proto.hpp serialized back to the
+// protobuf wire format (what `--fallback onnxruntime` needs to keep a part of a model as an ONNX model
+// of its own: frontends/onnx/fallback.hpp). Only the fields onnx_proto.hpp decodes are written;
+// attributes of the kinds it skips (sparse tensors, type protos) cannot be written.
+
+
+#include <cstdint>  // int64_t, uint32_t, uint64_t
+#include <cstring>  // memcpy
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::onnx::proto {
+
+namespace detail {
+/// Appends protobuf fields to a byte string.
+class wire_writer {
+public:
+    void varint_field(std::uint32_t field, std::uint64_t v) {
+        key(field, 0);
+        put_varint(v);
+    }
+    void int_field(std::uint32_t field, std::int64_t v) { varint_field(field, static_cast<std::uint64_t>(v)); }
+    void float_field(std::uint32_t field, float v) {
+        key(field, 5);
+        std::uint32_t b;
+        std::memcpy(&b, &v, 4);
+        put_le(b, 4);
+    }
+    void bytes_field(std::uint32_t field, const std::string& s) {
+        key(field, 2);
+        put_varint(s.size());
+        buf_ += s;
+    }
+    template <class T>
+    void packed_varints(std::uint32_t field, const std::vector<T>& v) {
+        if (v.empty()) return;
+        wire_writer body;
+        for (const T x : v) body.put_varint(static_cast<std::uint64_t>(static_cast<std::int64_t>(x)));
+        bytes_field(field, body.buf_);
+    }
+    void packed_unsigned(std::uint32_t field, const std::vector<std::uint64_t>& v) {
+        if (v.empty()) return;
+        wire_writer body;
+        for (const auto x : v) body.put_varint(x);
+        bytes_field(field, body.buf_);
+    }
+    template <class T>
+    void packed_fixed(std::uint32_t field, const std::vector<T>& v) {
+        if (v.empty()) return;
+        wire_writer body;
+        for (const T x : v) {
+            if constexpr (sizeof(T) == 4) {
+                std::uint32_t b;
+                std::memcpy(&b, &x, 4);
+                body.put_le(b, 4);
+            } else {
+                std::uint64_t b;
+                std::memcpy(&b, &x, 8);
+                body.put_le(b, 8);
+            }
+        }
+        bytes_field(field, body.buf_);
+    }
+    const std::string& str() const { return buf_; }
+
+private:
+    void key(std::uint32_t field, unsigned wire) { put_varint((static_cast<std::uint64_t>(field) << 3) | wire); }
+    void put_varint(std::uint64_t v) {
+        while (v >= 0x80) {
+            buf_ += static_cast<char>((v & 0x7F) | 0x80);
+            v >>= 7;
+        }
+        buf_ += static_cast<char>(v);
+    }
+    void put_le(std::uint64_t v, int n) {
+        for (int i = 0; i < n; ++i) buf_ += static_cast<char>((v >> (8 * i)) & 0xFF);
+    }
+    std::string buf_;
+};
+}  // namespace detail
+
+inline std::string write(const graph& g, const std::string& base_dir);
+
+/// TensorProto. External data is read (from base_dir) and written as raw_data, so the bytes stand alone.
+inline std::string write(const tensor& t, const std::string& base_dir) {
+    detail::wire_writer w;
+    if (t.data_location == 1) {
+        const moir::tensor v = to_moir_tensor(t, base_dir);
+        w.packed_varints(1, t.dims);
+        w.int_field(2, t.data_type);
+        w.bytes_field(8, t.name);
+        w.bytes_field(9, std::string(static_cast<const char*>(v.raw()), v.bytes()));
+        return w.str();
+    }
+    w.packed_varints(1, t.dims);
+    w.int_field(2, t.data_type);
+    w.packed_fixed(4, t.float_data);
+    w.packed_varints(5, t.int32_data);
+    for (const auto& s : t.string_data) w.bytes_field(6, s);
+    w.packed_varints(7, t.int64_data);
+    if (!t.name.empty()) w.bytes_field(8, t.name);
+    if (!t.raw_data.empty()) w.bytes_field(9, t.raw_data);
+    w.packed_fixed(10, t.double_data);
+    w.packed_unsigned(11, t.uint64_data);
+    return w.str();
+}
+
+/// A TypeProto of a tensor (elem_type; the shape when `with_shape`: a dim < 0 is written unknown).
+inline std::string write_tensor_type(std::int32_t elem_type, const std::vector<dimension>* shape) {
+    detail::wire_writer tt;
+    if (elem_type) tt.int_field(1, elem_type);
+    if (shape) {
+        detail::wire_writer s;
+        for (const auto& d : *shape) {
+            detail::wire_writer dm;
+            if (d.has_value) dm.int_field(1, d.value);
+            else if (!d.param.empty()) dm.bytes_field(2, d.param);
+            s.bytes_field(1, dm.str());
+        }
+        tt.bytes_field(2, s.str());
+    }
+    detail::wire_writer t;
+    t.bytes_field(1, tt.str());
+    return t.str();
+}
+
+/// ValueInfoProto: the name, and the type when it is a tensor type (other kinds are left untyped).
+inline std::string write(const value_info& v) {
+    detail::wire_writer w;
+    w.bytes_field(1, v.name);
+    if (v.type.kind == type_kind::tensor)
+        w.bytes_field(2, write_tensor_type(v.type.elem_type, v.type.has_shape ? &v.type.shape : nullptr));
+    return w.str();
+}
+
+/// AttributeProto. ensures: throws moir::unsupported_error for kinds onnx_proto.hpp does not keep.
+inline std::string write(const attribute& a, const std::string& base_dir) {
+    MOIR_CHECK(a.type != attribute_type::sparse_tensor && a.type != attribute_type::sparse_tensors &&
+                   a.type != attribute_type::type_proto && a.type != attribute_type::type_protos,
+               unsupported_error, "attribute '" + a.name + "' is of a kind moir cannot write back to ONNX");
+    detail::wire_writer w;
+    w.bytes_field(1, a.name);
+    const bool any = a.type == attribute_type::undefined;
+    if (any ? a.f != 0 : a.type == attribute_type::f) w.float_field(2, a.f);
+    if (any ? a.i != 0 : a.type == attribute_type::i) w.int_field(3, a.i);
+    if (any ? !a.s.empty() : a.type == attribute_type::s) w.bytes_field(4, a.s);
+    if (a.t) w.bytes_field(5, write(*a.t, base_dir));
+    if (a.g) w.bytes_field(6, write(*a.g, base_dir));
+    w.packed_fixed(7, a.floats);
+    w.packed_varints(8, a.ints);
+    for (const auto& s : a.strings) w.bytes_field(9, s);
+    for (const auto& t : a.tensors) w.bytes_field(10, write(t, base_dir));
+    for (const auto& g : a.graphs)
+        if (g) w.bytes_field(11, write(*g, base_dir));
+    if (!a.doc_string.empty()) w.bytes_field(13, a.doc_string);
+    if (a.type != attribute_type::undefined) w.int_field(20, static_cast<std::int32_t>(a.type));
+    if (!a.ref_attr_name.empty()) w.bytes_field(21, a.ref_attr_name);
+    return w.str();
+}
+
+/// NodeProto.
+inline std::string write(const node& n, const std::string& base_dir) {
+    detail::wire_writer w;
+    for (const auto& s : n.input) w.bytes_field(1, s);
+    for (const auto& s : n.output) w.bytes_field(2, s);
+    if (!n.name.empty()) w.bytes_field(3, n.name);
+    w.bytes_field(4, n.op_type);
+    for (const auto& a : n.attribute) w.bytes_field(5, write(a, base_dir));
+    if (!n.domain.empty()) w.bytes_field(7, n.domain);
+    return w.str();
+}
+
+/// GraphProto. ensures: throws moir::unsupported_error for sparse initializers (not kept).
+inline std::string write(const graph& g, const std::string& base_dir) {
+    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error,
+               "graph '" + g.name + "' has sparse initializers, which moir cannot write back to ONNX");
+    detail::wire_writer w;
+    for (const auto& n : g.node) w.bytes_field(1, write(n, base_dir));
+    w.bytes_field(2, g.name);
+    for (const auto& t : g.initializer) w.bytes_field(5, write(t, base_dir));
+    for (const auto& v : g.input) w.bytes_field(11, write(v));
+    for (const auto& v : g.output) w.bytes_field(12, write(v));
+    for (const auto& v : g.value_info) w.bytes_field(13, write(v));
+    return w.str();
+}
+
+/// OperatorSetIdProto.
+inline std::string write(const opset_id& o) {
+    detail::wire_writer w;
+    if (!o.domain.empty()) w.bytes_field(1, o.domain);
+    w.int_field(2, o.version);
+    return w.str();
+}
+
+/// FunctionProto.
+inline std::string write(const function& f, const std::string& base_dir) {
+    detail::wire_writer w;
+    w.bytes_field(1, f.name);
+    for (const auto& s : f.input) w.bytes_field(4, s);
+    for (const auto& s : f.output) w.bytes_field(5, s);
+    for (const auto& s : f.attribute) w.bytes_field(6, s);
+    for (const auto& n : f.node) w.bytes_field(7, write(n, base_dir));
+    for (const auto& o : f.opset_import) w.bytes_field(9, write(o));
+    if (!f.domain.empty()) w.bytes_field(10, f.domain);
+    for (const auto& a : f.attribute_proto) w.bytes_field(11, write(a, base_dir));
+    return w.str();
+}
+
+/// ModelProto: ir_version, producer, the graph, the opset imports and the model-local functions.
+inline std::string write(const model& m, const std::string& base_dir) {
+    detail::wire_writer w;
+    w.int_field(1, m.ir_version);
+    if (!m.producer_name.empty()) w.bytes_field(2, m.producer_name);
+    if (!m.producer_version.empty()) w.bytes_field(3, m.producer_version);
+    w.bytes_field(7, write(m.graph, base_dir));
+    for (const auto& o : m.opset_import) w.bytes_field(8, write(o));
+    for (const auto& f : m.functions) w.bytes_field(25, write(f, base_dir));
+    return w.str();
+}
+
+}  // namespace moir::onnx::proto
+
+#endif  // MOIR_FRONTENDS_ONNX_ONNX_WRITER_HPP
+
+#include <algorithm>      // sort
+#include <cstddef>        // size_t
+#include <cstdint>        // int64_t
+#include <functional>     // function
+#include <map>            // map
+#include <memory>         // make_shared
+#include <queue>          // priority_queue
+#include <set>            // set
+#include <string>         // string
+#include <unordered_map>  // unordered_map
+#include <unordered_set>  // unordered_set
+#include <vector>         // vector
+
+namespace moir::onnx::fallback {
+
+/// Thrown (and caught by onnx::convert) when node `node` of the main graph turned out unsupported
+/// while converting: the conversion starts again with that node in a part. Not a std::exception, so
+/// no converter's catch can swallow it.
+struct retry {
+    std::size_t node;
+};
+
+namespace detail {
+/// The names a graph reads from the scopes around it: read by its nodes (and their sub-graphs,
+/// recursively) and defined neither by its inputs, its initializers nor its nodes' outputs.
+inline void outer_reads(const proto::graph& g, std::vector<std::string>& out) {
+    std::unordered_set<std::string> defined;
+    for (const auto& v : g.input) defined.insert(v.name);
+    for (const auto& t : g.initializer) defined.insert(t.name);
+    for (const auto& n : g.node)
+        for (const auto& o : n.output) defined.insert(o);
+    auto add = [&](const std::string& s) {
+        if (s.empty() || defined.count(s)) return;
+        for (const auto& x : out)
+            if (x == s) return;
+        out.push_back(s);
+    };
+    for (const auto& n : g.node) {
+        for (const auto& i : n.input) add(i);
+        for (const auto& a : n.attribute) {
+            std::vector<std::string> sub;
+            if (a.g) outer_reads(*a.g, sub);
+            for (const auto& sg : a.graphs)
+                if (sg) outer_reads(*sg, sub);
+            for (const auto& s : sub) add(s);
+        }
+    }
+}
+}  // namespace detail
+
+/// The tensors node n reads: its inputs and its sub-graphs' outer-scope reads, without "" (absent).
+inline std::vector<std::string> reads_of(const proto::node& n) {
+    std::vector<std::string> r;
+    auto add = [&](const std::string& s) {
+        if (s.empty()) return;
+        for (const auto& x : r)
+            if (x == s) return;
+        r.push_back(s);
+    };
+    for (const auto& i : n.input) add(i);
+    for (const auto& a : n.attribute) {
+        std::vector<std::string> sub;
+        if (a.g) detail::outer_reads(*a.g, sub);
+        for (const auto& g : a.graphs)
+            if (g) detail::outer_reads(*g, sub);
+        for (const auto& s : sub) add(s);
+    }
+    return r;
+}
+
+/// The parts of graph g for the unsupported nodes `offload` (indices into g.node): each part's
+/// node indices, ascending; parts ordered by their first node.
+inline std::vector<std::vector<std::size_t>> partition(const proto::graph& g, const std::set<std::size_t>& offload) {
+    const std::size_t n = g.node.size();
+    std::unordered_map<std::string, std::size_t> producer;
+    for (std::size_t i = 0; i < n; ++i)
+        for (const auto& o : g.node[i].output)
+            if (!o.empty()) producer[o] = i;
+    std::vector<std::vector<std::size_t>> succ(n), pred(n);
+    for (std::size_t i = 0; i < n; ++i)
+        for (const auto& t : reads_of(g.node[i])) {
+            const auto it = producer.find(t);
+            if (it == producer.end() || it->second == i) continue;
+            succ[it->second].push_back(i);
+            pred[i].push_back(it->second);
+        }
+    // union-find over the offloaded nodes
+    std::vector<std::size_t> parent(n);
+    for (std::size_t i = 0; i < n; ++i) parent[i] = i;
+    std::function<std::size_t(std::size_t)> root = [&](std::size_t i) {
+        while (parent[i] != i) i = parent[i] = parent[parent[i]];
+        return i;
+    };
+    std::vector<std::vector<std::size_t>> members(n);
+    for (std::size_t i = 0; i < n; ++i)
+        if (offload.count(i)) members[i] = {i};
+    // would merging parts a and b (a feeds b) make a cycle? Yes when a path leaves a, passes a node
+    // outside both (a moir node, or another part as a whole), and comes back into b.
+    auto cycle_if_merged = [&](std::size_t a, std::size_t b) {
+        std::vector<char> seen(n, 0);
+        std::vector<std::size_t> stack;
+        for (std::size_t m : members[a])
+            for (std::size_t s : succ[m])
+                if (root(s) != a && root(s) != b) stack.push_back(s);
+        while (!stack.empty()) {
+            const std::size_t v = stack.back();
+            stack.pop_back();
+            if (seen[v]) continue;
+            const std::size_t r = offload.count(v) ? root(v) : v;
+            if (r == b) return true;
+            if (r == a) continue;
+            const std::vector<std::size_t> group = offload.count(v) ? members[r] : std::vector<std::size_t>{v};
+            for (std::size_t x : group) {
+                seen[x] = 1;
+                for (std::size_t s : succ[x]) {
+                    const std::size_t rs = offload.count(s) ? root(s) : s;
+                    if (rs == b) return true;
+                    if (!seen[s] && rs != a) stack.push_back(s);
+                }
+            }
+        }
+        return false;
+    };
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (std::size_t v = 0; v < n; ++v) {
+            if (!offload.count(v)) continue;
+            for (std::size_t p : pred[v]) {
+                if (!offload.count(p)) continue;
+                const std::size_t a = root(p), b = root(v);
+                if (a == b || cycle_if_merged(a, b) || cycle_if_merged(b, a)) continue;
+                parent[b] = a;
+                members[a].insert(members[a].end(), members[b].begin(), members[b].end());
+                members[b].clear();
+                changed = true;
+            }
+        }
+    }
+    std::vector<std::vector<std::size_t>> parts;
+    for (std::size_t i = 0; i < n; ++i)
+        if (offload.count(i) && root(i) == i) {
+            std::vector<std::size_t> p = members[i];
+            std::sort(p.begin(), p.end());
+            parts.push_back(std::move(p));
+        }
+    std::sort(parts.begin(), parts.end());
+    return parts;
+}
+
+/// One unit to emit: a main-graph node moir converts, or a part.
+struct unit {
+    bool is_part = false;
+    std::size_t node = 0;             ///< !is_part: the node index
+    std::vector<std::size_t> nodes;   ///< is_part: the part's node indices
+};
+
+/// The units of graph g, in an order where each follows every unit it reads from (Kahn's algorithm,
+/// earliest first node first, so moir nodes keep the file's order where they can).
+inline std::vector<unit> emission_order(const proto::graph& g, const std::vector<std::vector<std::size_t>>& parts) {
+    const std::size_t n = g.node.size();
+    std::vector<std::size_t> unit_of(n, static_cast<std::size_t>(-1));
+    std::vector<unit> units;
+    for (const auto& p : parts) {
+        for (std::size_t i : p) unit_of[i] = units.size();
+        units.push_back(unit{true, p.front(), p});
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (unit_of[i] == static_cast<std::size_t>(-1)) {
+            unit_of[i] = units.size();
+            units.push_back(unit{false, i, {}});
+        }
+    std::unordered_map<std::string, std::size_t> producer;
+    for (std::size_t i = 0; i < n; ++i)
+        for (const auto& o : g.node[i].output)
+            if (!o.empty()) producer[o] = i;
+    std::vector<std::set<std::size_t>> after(units.size());
+    std::vector<std::size_t> indegree(units.size(), 0);
+    for (std::size_t i = 0; i < n; ++i)
+        for (const auto& t : reads_of(g.node[i])) {
+            const auto it = producer.find(t);
+            if (it == producer.end()) continue;
+            const std::size_t from = unit_of[it->second], to = unit_of[i];
+            if (from != to && after[from].insert(to).second) ++indegree[to];
+        }
+    using item = std::pair<std::size_t, std::size_t>;  // (first node, unit)
+    std::priority_queue<item, std::vector<item>, std::greater<item>> ready;
+    for (std::size_t u = 0; u < units.size(); ++u)
+        if (!indegree[u]) ready.push({units[u].node, u});
+    std::vector<unit> order;
+    while (!ready.empty()) {
+        const std::size_t u = ready.top().second;
+        ready.pop();
+        order.push_back(units[u]);
+        for (std::size_t v : after[u])
+            if (--indegree[v] == 0) ready.push({units[v].node, v});
+    }
+    MOIR_CHECK(order.size() == units.size(), error, "the ONNX graph has a cycle");
+    return order;
+}
+
+/// The ONNX type proto dims of a moir shape (a dynamic dim is written unknown).
+inline std::vector<proto::dimension> dims_of(const partial_shape& s) {
+    std::vector<proto::dimension> d;
+    for (auto v : s.dims) {
+        proto::dimension x;
+        x.has_value = v >= 0;
+        x.value = v;
+        d.push_back(x);
+    }
+    return d;
+}
+
+/// The ONNX code of a moir element type (0 for none).
+inline std::int32_t onnx_code(element_type t) { return moir::onnxruntime::detail::to_onnx_code(t); }
+
+/// Adds the OnnxFallback node of part `nodes` of the main graph to the model b builds, and binds
+/// the part's outputs. `index` numbers the part (its node is "onnx_fallback_<index>").
+/// ensures: throws moir::error naming the part when onnxruntime rejects it or cannot be loaded.
+inline void add_part(const proto::model& pm, const std::vector<std::size_t>& nodes, std::size_t index,
+                     frontends::graph_builder& b, const std::string& base_dir) {
+    const proto::graph& g = pm.graph;
+    std::unordered_set<std::string> produced_inside;
+    for (std::size_t i : nodes)
+        for (const auto& o : g.node[i].output)
+            if (!o.empty()) produced_inside.insert(o);
+    std::unordered_map<std::string, const proto::tensor*> initializers;
+    for (const auto& t : g.initializer) initializers[t.name] = &t;
+    std::unordered_map<std::string, const proto::value_info*> declared;
+    for (const auto& v : g.value_info) declared[v.name] = &v;
+    for (const auto& v : g.output) declared[v.name] = &v;
+
+    // inputs and embedded initializers, in order of first use
+    std::vector<std::string> inputs, embedded;
+    std::unordered_set<std::string> seen;
+    for (std::size_t i : nodes)
+        for (const auto& t : reads_of(g.node[i])) {
+            if (produced_inside.count(t) || !seen.insert(t).second) continue;
+            if (initializers.count(t)) embedded.push_back(t);
+            else inputs.push_back(t);
+        }
+    // outputs: read outside the part, or graph outputs
+    std::unordered_set<std::string> read_outside;
+    const std::set<std::size_t> in_part(nodes.begin(), nodes.end());
+    for (std::size_t i = 0; i < g.node.size(); ++i)
+        if (!in_part.count(i))
+            for (const auto& t : reads_of(g.node[i])) read_outside.insert(t);
+    for (const auto& v : g.output) read_outside.insert(v.name);
+    std::vector<std::string> outputs;
+    for (std::size_t i : nodes)
+        for (const auto& o : g.node[i].output)
+            if (!o.empty() && read_outside.count(o)) outputs.push_back(o);
+
+    std::string ops;
+    for (std::size_t i : nodes) ops += (ops.empty() ? "" : "+") + g.node[i].op_type;
+    const std::string name = "onnx_fallback_" + std::to_string(index);
+    const std::string what = b.source() + ": fallback part '" + name + "' (" + ops + ")";
+
+    proto::model part;
+    part.ir_version = pm.ir_version;
+    part.producer_name = "moir";
+    part.opset_import = pm.opset_import;
+    part.functions = pm.functions;
+    part.has_graph = true;
+    part.graph.name = name;
+    for (std::size_t i : nodes) part.graph.node.push_back(g.node[i]);
+    for (const auto& t : embedded) part.graph.initializer.push_back(*initializers.at(t));
+    std::vector<output_ref> refs;
+    for (const auto& t : inputs) {
+        output_ref r;
+        try {
+            r = b.value(t);
+        } catch (const std::exception& e) {
+            throw error(what + ": " + e.what());
+        }
+        refs.push_back(r);
+        const output_port& p = b.graph().port(r);
+        proto::value_info vi;
+        vi.name = t;
+        vi.type.kind = proto::type_kind::tensor;
+        vi.type.elem_type = onnx_code(p.type);
+        MOIR_CHECK(vi.type.elem_type != 0, error, what + ": input '" + t + "' has a type ONNX cannot take");
+        vi.type.has_shape = !p.shape.rank_dynamic;
+        vi.type.shape = dims_of(p.shape);
+        part.graph.input.push_back(vi);
+    }
+    for (const auto& t : outputs) {
+        proto::value_info vi;
+        vi.name = t;
+        const auto it = declared.find(t);  // the element type the source declares, if any (ORT infers the rest)
+        if (it != declared.end() && it->second->type.kind == proto::type_kind::tensor && it->second->type.elem_type) {
+            vi.type.kind = proto::type_kind::tensor;
+            vi.type.elem_type = it->second->type.elem_type;
+        }
+        part.graph.output.push_back(vi);
+    }
+    std::string bytes;
+    try {
+        bytes = proto::write(part, base_dir);
+    } catch (const std::exception& e) {
+        throw error(what + ": " + e.what());
+    }
+    auto sess = std::make_shared<moir::onnxruntime::session>(bytes, what);
+    MOIR_CHECK(sess->outputs().size() == outputs.size(), error, what + ": onnxruntime sees another output count");
+
+    moir::ops::onnx_fallback::attrs a;
+    a.model = moir::ops::onnx_part::of(std::move(bytes));
+    // Output shapes: onnxruntime's (ONNX shape inference), where it has them. It reports an output
+    // without shape inference (ai.onnx.ml ops, say) as rank 0: then the shape the source model
+    // declares for the tensor, else the shape a run of the part on zeros gives (when its inputs
+    // are static), else an unknown rank.
+    std::vector<tensor> probe;
+    bool probed = false;
+    for (std::size_t j = 0; j < outputs.size(); ++j) {
+        const auto& o = sess->outputs()[j];
+        a.output_types.push_back(o.type);
+        partial_shape shp = o.shape;
+        if (!shp.rank_dynamic && shp.rank() == 0) {
+            const auto it = declared.find(outputs[j]);
+            if (it != declared.end() && it->second->type.kind == proto::type_kind::tensor && it->second->type.has_shape) {
+                shp.dims.clear();
+                for (const auto& d : it->second->type.shape) shp.dims.push_back(d.has_value ? d.value : dynamic_dim);
+            } else {
+                if (!probed) {
+                    probed = true;
+                    std::vector<tensor> zeros;
+                    bool all_static = true;
+                    for (const auto& r : refs) {
+                        const output_port& p = b.graph().port(r);
+                        all_static = all_static && p.shape.is_static();
+                        if (!all_static) break;
+                        zeros.emplace_back(p.type, p.shape.dims);
+                    }
+                    if (all_static) {
+                        try {
+                            probe = sess->run(zeros);
+                        } catch (const std::exception&) {
+                            probe.clear();  // the part refuses zeros: the rank stays unknown
+                        }
+                    }
+                }
+                shp = j < probe.size() ? partial_shape(probe[j].dims()) : partial_shape::dynamic();
+            }
+        }
+        a.output_shapes.shapes.push_back(shp);
+    }
+    {
+        std::lock_guard<std::mutex> lock(a.model.payload->lock);
+        a.model.payload->session = sess;  // this conversion's runs (--check) reuse it
+    }
+    model& m = b.graph();
+    const node_id id = m.add<moir::ops::onnx_fallback>(std::move(a), refs, name);
+    m.infer_node(id);
+    for (std::size_t j = 0; j < outputs.size(); ++j) b.bind(outputs[j], output_ref{id, j});
+}
+
+/// The unsupported nodes of the main graph known before converting: those whose op (or an op of
+/// whose sub-graphs) has no converter in `table`.
+template <class Find>
+std::set<std::size_t> initial_offload(const proto::graph& g, Find&& has_converter) {
+    std::set<std::size_t> s;
+    std::function<bool(const proto::graph&)> graph_ok = [&](const proto::graph& sub) {
+        for (const auto& n : sub.node) {
+            if (!has_converter(n)) return false;
+            for (const auto& a : n.attribute) {
+                if (a.g && !graph_ok(*a.g)) return false;
+                for (const auto& x : a.graphs)
+                    if (x && !graph_ok(*x)) return false;
+            }
+        }
+        return true;
+    };
+    for (std::size_t i = 0; i < g.node.size(); ++i) {
+        bool ok = has_converter(g.node[i]);
+        for (const auto& a : g.node[i].attribute) {
+            if (a.g) ok = ok && graph_ok(*a.g);
+            for (const auto& x : a.graphs)
+                if (x) ok = ok && graph_ok(*x);
+        }
+        if (!ok) s.insert(i);
+    }
+    return s;
+}
+
+}  // namespace moir::onnx::fallback
+
+#endif  // MOIR_FRONTENDS_ONNX_FALLBACK_HPP
 #ifndef MOIR_FRONTENDS_ONNX_OPS_CONTROL_FLOW_HPP
 #define MOIR_FRONTENDS_ONNX_OPS_CONTROL_FLOW_HPP
 
@@ -32075,6 +33440,7 @@ private:
 #include <map>            // map
 #include <memory>         // make_shared
 #include <optional>       // optional
+#include <set>            // set
 #include <string>         // string
 #include <string_view>    // string_view
 #include <unordered_map>  // unordered_map
@@ -32266,28 +33632,43 @@ inline body_graph convert_body(const proto::graph& g, frontends::graph_builder& 
 }
 }  // namespace detail
 
-/// Converts a parsed ONNX model. `source` names the file in errors.
-/// ensures: a validated model whose outputs carry the graph's output names; throws
-/// moir::unsupported_error listing every unsupported op type with its node count, or moir::error
-/// "<source>: node 'N' (OpType): reason" for the first node that fails.
-inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
-    MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
-    MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
-               source + ": ONNX ir_version " + std::to_string(pm.ir_version) + " is too old (moir reads 3 and later)");
-    std::int64_t opset = 0;
-    std::map<std::string, std::int64_t> domain_opsets;
-    for (const auto& o : pm.opset_import) {
-        const std::string dom = normalize_domain(o.domain);
-        domain_opsets[dom] = o.version;
-        if (dom.empty()) opset = o.version;
-    }
-    MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
-               source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
-    const op_table& table = opt.table ? *opt.table : default_table();
+namespace detail {
+/// Converts the main graph's nodes in fallback mode: the units of fallback::emission_order, each
+/// node with its converter, each part as one OnnxFallback node. ensures: throws fallback::retry for
+/// a node whose converter throws moir::unsupported_error (it joins a part on the next try).
+inline void convert_with_fallback(const proto::model& pm, frontends::graph_builder& b, const graph_info& info,
+                                  const op_table& table, std::int64_t opset,
+                                  const std::map<std::string, std::int64_t>& domain_opsets,
+                                  const std::set<std::size_t>& offload) {
     const proto::graph& g = pm.graph;
-    unsupported_ops(g, opset, table, domain_opsets).check(source, "ONNX");
-    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, source + ": sparse initializers are not supported");
+    std::vector<node_view> views;
+    views.reserve(g.node.size());
+    for (const auto& n : g.node) views.emplace_back(n);
+    std::size_t parts = 0;
+    for (const auto& u : fallback::emission_order(g, fallback::partition(g, offload))) {
+        if (u.is_part) {
+            fallback::add_part(pm, u.nodes, parts++, b, info.base_dir);
+            continue;
+        }
+        try {
+            frontends::convert_nodes<context>(
+                b, std::vector<node_view>{views[u.node]}, [&](const node_view& v) { return context(b, v, info); },
+                [&](context& ctx) {
+                    const std::string dom = normalize_domain(ctx.onnx_node().domain);
+                    (*table.find(dom, ctx.op_type(), version_of(dom, opset, domain_opsets)))(ctx);
+                });
+        } catch (const unsupported_error&) {
+            throw fallback::retry{u.node};
+        }
+    }
+}
 
+/// One conversion of the main graph; `offload` non-null: fallback mode with these nodes in parts.
+inline model convert_once(const proto::model& pm, const std::string& source, const load_options& opt,
+                          const op_table& table, std::int64_t opset,
+                          const std::map<std::string, std::int64_t>& domain_opsets,
+                          const std::set<std::size_t>* offload) {
+    const proto::graph& g = pm.graph;
     model m;
     m.name = detail::stem_of(source);
     frontends::graph_builder b(m, source, opt);
@@ -32315,10 +33696,57 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     }
     b.finish_parameters();
 
-    detail::convert_graph_nodes(g, b, info, table, opset, domain_opsets);
+    if (offload) convert_with_fallback(pm, b, info, table, opset, domain_opsets, *offload);
+    else detail::convert_graph_nodes(g, b, info, table, opset, domain_opsets);
     for (const auto& vi : g.output) b.add_result(vi.name);
     b.finish();
     return m;
+}
+}  // namespace detail
+
+/// Converts a parsed ONNX model. `source` names the file in errors.
+/// ensures: a validated model whose outputs carry the graph's output names; throws
+/// moir::unsupported_error listing every unsupported op type with its node count, or moir::error
+/// "<source>: node 'N' (OpType): reason" for the first node that fails.
+/// With the framework option fallback=onnxruntime (`--fallback onnxruntime`), unsupported nodes are
+/// kept in OnnxFallback nodes instead (frontends/onnx/fallback.hpp); fallback_library gives the
+/// onnxruntime library's path (runtime/onnxruntime.hpp says where it is looked for otherwise).
+inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
+    MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
+    MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
+               source + ": ONNX ir_version " + std::to_string(pm.ir_version) + " is too old (moir reads 3 and later)");
+    std::int64_t opset = 0;
+    std::map<std::string, std::int64_t> domain_opsets;
+    for (const auto& o : pm.opset_import) {
+        const std::string dom = normalize_domain(o.domain);
+        domain_opsets[dom] = o.version;
+        if (dom.empty()) opset = o.version;
+    }
+    MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
+               source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
+    const op_table& table = opt.table ? *opt.table : default_table();
+    const proto::graph& g = pm.graph;
+    const std::string fallback = opt.option("fallback");
+    MOIR_CHECK(fallback.empty() || fallback == "onnxruntime", error,
+               "--fallback '" + fallback + "': the one fallback framework is onnxruntime");
+    if (fallback.empty()) unsupported_ops(g, opset, table, domain_opsets).check(source, "ONNX");
+    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, source + ": sparse initializers are not supported");
+    if (fallback.empty()) {
+        return detail::convert_once(pm, source, opt, table, opset, domain_opsets, nullptr);
+    }
+    if (const std::string lib = opt.option("fallback_library"); !lib.empty()) moir::onnxruntime::set_library(lib);
+    std::set<std::size_t> offload = fallback::initial_offload(g, [&](const proto::node& n) {
+        const std::string dom = normalize_domain(n.domain);
+        return table.find(dom, n.op_type, detail::version_of(dom, opset, domain_opsets)) != nullptr;
+    });
+    for (std::size_t tries = 0;; ++tries) {
+        try {
+            return detail::convert_once(pm, source, opt, table, opset, domain_opsets, &offload);
+        } catch (const fallback::retry& r) {
+            MOIR_CHECK(offload.insert(r.node).second && tries <= g.node.size(), error,
+                       source + ": the fallback partition did not settle");
+        }
+    }
 }
 
 /// Reads and converts an .onnx file. ensures: as convert(); parse errors name the file.
@@ -42150,6 +43578,11 @@ struct convert_options {
     std::string input_model;  ///< --input_model: the model file
     std::string framework;    ///< --framework: a frontend's name; "" recognises the file
     std::map<std::string, std::string> framework_options;  ///< framework flags (frontends::load_options)
+    /// --fallback: "onnxruntime" keeps the parts of an ONNX model that moir cannot convert as ONNX
+    /// models run by onnxruntime at inference (docs/fallback.md); "" (default): they are an error.
+    std::string fallback;
+    /// --fallback_library: the libonnxruntime.so to load (default: runtime/onnxruntime.hpp's search).
+    std::string fallback_library;
     std::string output_dir = ".";  ///< --output_dir: where save_ir writes (created when missing)
     std::string model_name;        ///< --model_name: the IR files' name (default: the model file's stem)
     std::string input_shape;  ///< --input_shape: "[1,3,640,640]" or "[1,3,224,224],[1,10]"
@@ -42293,6 +43726,8 @@ inline frontends::load_request request_of(const convert_options& a) {
     r.input_model = a.input_model;
     r.framework = a.framework;
     r.options.framework_options = a.framework_options;
+    if (!a.fallback.empty()) r.options.framework_options["fallback"] = a.fallback;
+    if (!a.fallback_library.empty()) r.options.framework_options["fallback_library"] = a.fallback_library;
     // a TF1 graph without a signature needs --output to find its outputs before it is frozen
     if (!a.output.empty()) r.options.framework_options.emplace("output", a.output);
     // TensorFlow's folder and checkpoint forms name no --input_model (--saved_model_dir, --input_meta_graph)

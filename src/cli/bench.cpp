@@ -6,6 +6,7 @@
 
 #include <moir/io/npy.hpp>
 #include <moir/passes/pipelines.hpp>
+#include <moir/runtime/onnxruntime.hpp>
 #include <moir/runtime/plan.hpp>
 
 #include <CLI/CLI.hpp>
@@ -55,6 +56,10 @@ command add_bench(CLI::App& app, const frontends::frontend_registry& registry) {
     c->add_option("--shape", a.shapes,
                   "NAME=[1,3,224,224] (or [1,3,224,224] for a single-input model): the input's shape, filled with "
                   "random values in [0, 1); needed for inputs with dynamic dims and no --input");
+    c->add_option_function<std::string>(
+        "--fallback_library", [](const std::string& v) { moir::onnxruntime::set_library(v); },
+        "The libonnxruntime.so that runs OnnxFallback layers (default: $MOIR_ONNXRUNTIME, else onnxruntime-node's "
+        "copy under third_party/, else the system's; docs/fallback.md)");
     c->add_option("--threads,-t", a.threads, "Worker threads (default: all hardware threads; 1: no threads)");
     c->add_option("--iterations,-n", a.iterations, "Timed runs (default 50)")->check(CLI::PositiveNumber);
     c->add_option("--warmup", a.warmup, "Untimed runs first (default 5)");

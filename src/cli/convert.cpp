@@ -154,6 +154,13 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
                   "TensorFlow: the checkpoint prefix (prefix.index + prefix.data-*) for --input_meta_graph or a "
                   "GraphDef with variables (default for a .meta: its path without .meta)");
     c->add_flag("--input_model_is_text", a.input_model_is_text, "TensorFlow: the GraphDef is in protobuf text format");
+    c->add_option("--fallback", a.fallback,
+                  "onnxruntime: keep each part of an ONNX model that moir cannot convert as an ONNX model inside one "
+                  "OnnxFallback layer, run by onnxruntime at inference (docs/fallback.md)")
+        ->check(CLI::IsMember({"onnxruntime"}));
+    c->add_option("--fallback_library", a.fallback_library,
+                  "The libonnxruntime.so for --fallback (default: $MOIR_ONNXRUNTIME, else onnxruntime-node's copy under "
+                  "third_party/, else the system's)");
     c->add_option("--framework,-f", a.framework, "The model's framework: " + registry.names() + " (default: recognised from the file)");
     c->add_option("--input_symbol", a.input_symbol,
                   "MXNet: the symbol file (<prefix>-symbol.json), when it is not beside the --input_model .params");

@@ -3,6 +3,7 @@
 #include "cli.hpp"
 
 #include <moir/io/npy.hpp>
+#include <moir/runtime/onnxruntime.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
@@ -39,6 +40,10 @@ command add_run(CLI::App& app, const frontends::frontend_registry& registry) {
                   "a single-input model also takes FILE.npy or DIR")
         ->required();
     c->add_option("--output_dir,-o", a.output_dir, "Folder for the outputs (default: the current folder)");
+    c->add_option_function<std::string>(
+        "--fallback_library", [](const std::string& v) { moir::onnxruntime::set_library(v); },
+        "The libonnxruntime.so that runs OnnxFallback layers (default: $MOIR_ONNXRUNTIME, else onnxruntime-node's "
+        "copy under third_party/, else the system's; docs/fallback.md)");
     c->add_option("--threads,-t", a.threads,
                   "Run on the compiled plan (fast kernels) with N threads; default: the reference executor");
     return [args, &registry]() { return run_run(*args, registry); };

@@ -155,6 +155,7 @@
 #include <moir/ops/if.hpp>
 #include <moir/ops/loop.hpp>
 #include <moir/ops/tensor_iterator.hpp>
+#include <moir/ops/onnx_fallback.hpp>
 
 namespace moir::opsets {
 
@@ -288,6 +289,7 @@ using all = type_list<
     , ops::detection_output
     // group G ops end
     , ops::if_op, ops::loop, ops::tensor_iterator
+    , ops::onnx_fallback  // framework node of --fallback onnxruntime (docs/fallback.md)
     >;
 
 }  // namespace moir::opsets

@@ -283,6 +283,7 @@ private:
         plan_builder b(m, slots_, port_slots);
         b.threads = pool_.size();
         b.reference_of = &detail::reference_of<OpSet>;
+        b.prepare = &moir::prepare_node<OpSet>;
         b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
         b.body_kernel_of = &detail::body_kernel_of<OpSet>;
         b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };

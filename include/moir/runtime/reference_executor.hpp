@@ -86,7 +86,65 @@ const std::unordered_map<const op_info*, erased_body_kernel>& body_kernel_table(
 }
 template <class OpSet>
 std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, std::uint64_t max_elements);
+
+/// Reference kernels that decide their outputs' shapes themselves (`run_dynamic(attrs, in)` returns
+/// the outputs; e.g. OnnxFallback, whose outputs onnxruntime shapes), and those with state to make
+/// once per node before running (`prepare(attrs)`; the executors call it when they are built).
+using dynamic_kernel = std::vector<tensor> (*)(const std::any&, const std::vector<tensor>&);
+using prepare_kernel = void (*)(const std::any&);
+template <class Op, class = void>
+struct has_run_dynamic : std::false_type {};
+template <class Op>
+struct has_run_dynamic<Op, std::void_t<decltype(&kernels::reference_kernel<Op>::run_dynamic)>> : std::true_type {};
+template <class Op, class = void>
+struct has_prepare : std::false_type {};
+template <class Op>
+struct has_prepare<Op, std::void_t<decltype(&kernels::reference_kernel<Op>::prepare)>> : std::true_type {};
+struct stateful_kernels {
+    dynamic_kernel run_dynamic = nullptr;
+    prepare_kernel prepare = nullptr;
+};
+/// op_info -> its run_dynamic / prepare, for the ops of OpSet that have either; built once per OpSet.
+template <class OpSet>
+const std::unordered_map<const op_info*, stateful_kernels>& stateful_kernel_table() {
+    static const auto table = [] {
+        std::unordered_map<const op_info*, stateful_kernels> t;
+        for_each_type(OpSet{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            using K = kernels::reference_kernel<Op>;
+            stateful_kernels k;
+            if constexpr (has_run_dynamic<Op>::value)
+                k.run_dynamic = [](const std::any& a, const std::vector<tensor>& in) {
+                    return K::run_dynamic(std::any_cast<const typename Op::attrs&>(a), in);
+                };
+            if constexpr (has_prepare<Op>::value)
+                k.prepare = [](const std::any& a) { K::prepare(std::any_cast<const typename Op::attrs&>(a)); };
+            if (k.run_dynamic || k.prepare) t.emplace(&info_of<Op>(), k);
+        });
+        return t;
+    }();
+    return table;
+}
+template <class OpSet>
+const stateful_kernels* stateful_kernel_of(const node& n) {
+    const auto& t = stateful_kernel_table<OpSet>();
+    const auto it = t.find(n.op);
+    return it == t.end() ? nullptr : &it->second;
+}
 }  // namespace detail
+
+/// Makes node n's kernel state when its op's reference kernel has any (e.g. OnnxFallback's
+/// onnxruntime session); nothing for other ops. ensures: throws moir::error naming the node.
+template <class OpSet = opsets::all>
+void prepare_node(const node& n) {
+    const auto* k = detail::stateful_kernel_of<OpSet>(n);
+    if (!k || !k->prepare) return;
+    try {
+        k->prepare(n.attrs);
+    } catch (const std::exception& e) {
+        throw error("node '" + n.name + "' (" + std::string(n.op->ir_name) + "): " + e.what());
+    }
+}
 
 /// Evaluates one node on known input values with its reference kernel: infers the output types and
 /// shapes from the values, allocates, runs. requires: OpSet contains the node's op.
@@ -97,6 +155,17 @@ template <class OpSet = opsets::all>
 std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
                                   std::uint64_t max_elements = default_max_elements) {
     if (n.op->infer_bodies) return detail::run_body_node<OpSet>(n, in, max_elements);
+    if (const auto* k = detail::stateful_kernel_of<OpSet>(n); k && k->run_dynamic) {
+        const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+        std::vector<tensor> out;
+        try {
+            out = k->run_dynamic(n.attrs, in);
+        } catch (const std::exception& e) {
+            throw error(where + ": " + e.what());
+        }
+        for (const auto& t : out) check_element_count(t.dims(), max_elements, where);
+        return out;
+    }
     const auto& table = detail::reference_table<OpSet>();
     const auto it = table.find(n.op);
     MOIR_CHECK(it != table.end(), unsupported_error,
@@ -136,6 +205,7 @@ public:
 
     /// ensures: throws moir::shape_error naming the node when a shape the model declares has more
     /// than max_elements elements (check_tensor_sizes); run() checks the shapes it meets the same way.
+    /// Kernel state is made here, once per node (prepare_node: OnnxFallback's onnxruntime session).
     explicit reference_executor(const model& m, std::uint64_t max_elements = default_max_elements)
         : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
         check_tensor_sizes(m, max_elements);
@@ -143,6 +213,7 @@ public:
         for (std::size_t step = 0; step < order_.size(); ++step)
             for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
         for (auto r : m.results) last_use_[m.nodes[r].inputs.at(0).node] = order_.size();
+        for (node_id id : order_) prepare_node<OpSet>(m.nodes[id]);
     }
 
     /// ensures: one tensor per model output, in model::results order. Throws moir::error naming the

@@ -8,6 +8,7 @@
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/onnx/converter.hpp>
+#include <moir/frontends/onnx/fallback.hpp>
 #include <moir/frontends/onnx/onnx_proto.hpp>
 #include <moir/frontends/onnx/ops/control_flow.hpp>
 #include <moir/frontends/onnx/ops/activations.hpp>
@@ -45,6 +46,7 @@
 #include <map>            // map
 #include <memory>         // make_shared
 #include <optional>       // optional
+#include <set>            // set
 #include <string>         // string
 #include <string_view>    // string_view
 #include <unordered_map>  // unordered_map
@@ -236,28 +238,43 @@ inline body_graph convert_body(const proto::graph& g, frontends::graph_builder& 
 }
 }  // namespace detail
 
-/// Converts a parsed ONNX model. `source` names the file in errors.
-/// ensures: a validated model whose outputs carry the graph's output names; throws
-/// moir::unsupported_error listing every unsupported op type with its node count, or moir::error
-/// "<source>: node 'N' (OpType): reason" for the first node that fails.
-inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
-    MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
-    MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
-               source + ": ONNX ir_version " + std::to_string(pm.ir_version) + " is too old (moir reads 3 and later)");
-    std::int64_t opset = 0;
-    std::map<std::string, std::int64_t> domain_opsets;
-    for (const auto& o : pm.opset_import) {
-        const std::string dom = normalize_domain(o.domain);
-        domain_opsets[dom] = o.version;
-        if (dom.empty()) opset = o.version;
-    }
-    MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
-               source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
-    const op_table& table = opt.table ? *opt.table : default_table();
+namespace detail {
+/// Converts the main graph's nodes in fallback mode: the units of fallback::emission_order, each
+/// node with its converter, each part as one OnnxFallback node. ensures: throws fallback::retry for
+/// a node whose converter throws moir::unsupported_error (it joins a part on the next try).
+inline void convert_with_fallback(const proto::model& pm, frontends::graph_builder& b, const graph_info& info,
+                                  const op_table& table, std::int64_t opset,
+                                  const std::map<std::string, std::int64_t>& domain_opsets,
+                                  const std::set<std::size_t>& offload) {
     const proto::graph& g = pm.graph;
-    unsupported_ops(g, opset, table, domain_opsets).check(source, "ONNX");
-    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, source + ": sparse initializers are not supported");
+    std::vector<node_view> views;
+    views.reserve(g.node.size());
+    for (const auto& n : g.node) views.emplace_back(n);
+    std::size_t parts = 0;
+    for (const auto& u : fallback::emission_order(g, fallback::partition(g, offload))) {
+        if (u.is_part) {
+            fallback::add_part(pm, u.nodes, parts++, b, info.base_dir);
+            continue;
+        }
+        try {
+            frontends::convert_nodes<context>(
+                b, std::vector<node_view>{views[u.node]}, [&](const node_view& v) { return context(b, v, info); },
+                [&](context& ctx) {
+                    const std::string dom = normalize_domain(ctx.onnx_node().domain);
+                    (*table.find(dom, ctx.op_type(), version_of(dom, opset, domain_opsets)))(ctx);
+                });
+        } catch (const unsupported_error&) {
+            throw fallback::retry{u.node};
+        }
+    }
+}
 
+/// One conversion of the main graph; `offload` non-null: fallback mode with these nodes in parts.
+inline model convert_once(const proto::model& pm, const std::string& source, const load_options& opt,
+                          const op_table& table, std::int64_t opset,
+                          const std::map<std::string, std::int64_t>& domain_opsets,
+                          const std::set<std::size_t>* offload) {
+    const proto::graph& g = pm.graph;
     model m;
     m.name = detail::stem_of(source);
     frontends::graph_builder b(m, source, opt);
@@ -285,10 +302,57 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     }
     b.finish_parameters();
 
-    detail::convert_graph_nodes(g, b, info, table, opset, domain_opsets);
+    if (offload) convert_with_fallback(pm, b, info, table, opset, domain_opsets, *offload);
+    else detail::convert_graph_nodes(g, b, info, table, opset, domain_opsets);
     for (const auto& vi : g.output) b.add_result(vi.name);
     b.finish();
     return m;
+}
+}  // namespace detail
+
+/// Converts a parsed ONNX model. `source` names the file in errors.
+/// ensures: a validated model whose outputs carry the graph's output names; throws
+/// moir::unsupported_error listing every unsupported op type with its node count, or moir::error
+/// "<source>: node 'N' (OpType): reason" for the first node that fails.
+/// With the framework option fallback=onnxruntime (`--fallback onnxruntime`), unsupported nodes are
+/// kept in OnnxFallback nodes instead (frontends/onnx/fallback.hpp); fallback_library gives the
+/// onnxruntime library's path (runtime/onnxruntime.hpp says where it is looked for otherwise).
+inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
+    MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
+    MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
+               source + ": ONNX ir_version " + std::to_string(pm.ir_version) + " is too old (moir reads 3 and later)");
+    std::int64_t opset = 0;
+    std::map<std::string, std::int64_t> domain_opsets;
+    for (const auto& o : pm.opset_import) {
+        const std::string dom = normalize_domain(o.domain);
+        domain_opsets[dom] = o.version;
+        if (dom.empty()) opset = o.version;
+    }
+    MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
+               source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
+    const op_table& table = opt.table ? *opt.table : default_table();
+    const proto::graph& g = pm.graph;
+    const std::string fallback = opt.option("fallback");
+    MOIR_CHECK(fallback.empty() || fallback == "onnxruntime", error,
+               "--fallback '" + fallback + "': the one fallback framework is onnxruntime");
+    if (fallback.empty()) unsupported_ops(g, opset, table, domain_opsets).check(source, "ONNX");
+    MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, source + ": sparse initializers are not supported");
+    if (fallback.empty()) {
+        return detail::convert_once(pm, source, opt, table, opset, domain_opsets, nullptr);
+    }
+    if (const std::string lib = opt.option("fallback_library"); !lib.empty()) moir::onnxruntime::set_library(lib);
+    std::set<std::size_t> offload = fallback::initial_offload(g, [&](const proto::node& n) {
+        const std::string dom = normalize_domain(n.domain);
+        return table.find(dom, n.op_type, detail::version_of(dom, opset, domain_opsets)) != nullptr;
+    });
+    for (std::size_t tries = 0;; ++tries) {
+        try {
+            return detail::convert_once(pm, source, opt, table, opset, domain_opsets, &offload);
+        } catch (const fallback::retry& r) {
+            MOIR_CHECK(offload.insert(r.node).second && tries <= g.node.size(), error,
+                       source + ": the fallback partition did not settle");
+        }
+    }
 }
 
 /// Reads and converts an .onnx file. ensures: as convert(); parse errors name the file.

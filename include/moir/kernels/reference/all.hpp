@@ -52,5 +52,6 @@
 #include <moir/kernels/reference/detection.hpp>
 // group G kernels end
 #include <moir/kernels/reference/control_flow.hpp>
+#include <moir/kernels/reference/onnx_fallback.hpp>
 
 #endif  // MOIR_KERNELS_REFERENCE_ALL_HPP

@@ -99,6 +99,7 @@ struct reference {
             for (std::size_t p = 0; p < n.outputs.size(); ++p) s->writes.push_back(b.output_slot(id, p));
             return s;
         }
+        if (b.prepare) b.prepare(n);  // e.g. OnnxFallback's onnxruntime session, once per node
         const reference_kernel fn = b.reference_of ? b.reference_of(n) : nullptr;
         MOIR_CHECK(fn, unsupported_error,
                    "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset");

@@ -156,6 +156,8 @@ public:
     bool int8_requantize = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
+    /// Makes a node's kernel state once, at compile (reference_executor.hpp's prepare_node); may be null.
+    void (*prepare)(const node&) = nullptr;
     /// Runs a node that owns bodies on its input values (evaluate_node); nullptr: such nodes fail.
     std::vector<tensor> (*evaluate_bodies)(const node&, const std::vector<tensor>&) = nullptr;
     /// The run_bodies of a node's op (its reference kernel's; reference_executor.hpp), or nullptr.
