@@ -9066,7 +9066,8 @@ namespace moir::ops {
 /// confidence_threshold, best top_k of them (-1: all), and suppresses by greedy non-maximum
 /// suppression (IoU > nms_threshold); then keeps the keep_top_k[0] best of the image (-1: all).
 /// Output rows [image, label, score, xmin, ymin, xmax, ymax], per image by label then score; after
-/// the last detection a row starting with -1, the rest zeros. share_location true only, normalized
+/// the last detection a row starting with -1, the rest zeros. share_location false: box_logits is
+/// [N, P * num_classes * 4], a box per prior and class (each class NMS'd on its own boxes). Normalized
 /// boxes only; clip_before_nms / clip_after_nms clamp coordinates to [0, 1]. IR: DetectionOutput of opset1.
 /// requires: the three inputs floating point; P from proposals (dim 2 / 4) agreeing with the others.
 /// ensures: output [1, 1, N * K, 7] of the inputs' type, K = keep_top_k[0] when > 0, else
@@ -9125,10 +9126,11 @@ struct detection_output {
             MOIR_CHECK(pr.dims[2] % 4 == 0, shape_error, "DetectionOutput: proposals' last dim is not a multiple of 4");
             priors = pr.dims[2] / 4;
         }
+        const std::int64_t loc_classes = a.share_location ? 1 : a.num_classes;
         if (priors >= 0 && !loc.rank_dynamic && loc.dims[1] >= 0)
-            MOIR_CHECK(loc.dims[1] == priors * 4, shape_error,
+            MOIR_CHECK(loc.dims[1] == priors * 4 * loc_classes, shape_error,
                        "DetectionOutput: box_logits has " + std::to_string(loc.dims[1]) + " values per image for " +
-                           std::to_string(priors) + " priors");
+                           std::to_string(priors) + " priors" + (a.share_location ? "" : " of " + std::to_string(loc_classes) + " classes"));
         if (priors >= 0 && !conf.rank_dynamic && conf.dims[1] >= 0)
             MOIR_CHECK(conf.dims[1] == priors * a.num_classes, shape_error,
                        "DetectionOutput: class_preds has " + std::to_string(conf.dims[1]) + " values per image for " +
@@ -14522,7 +14524,6 @@ struct reference_kernel<ops::detection_output> {
     static constexpr bool available = true;
     static void run(const ops::detection_output::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         using reference::det_box;
-        MOIR_CHECK(a.share_location, unsupported_error, "DetectionOutput: share_location false is not supported");
         MOIR_CHECK(a.normalized, unsupported_error, "DetectionOutput: only normalized boxes are supported");
         const auto loc = in[0].to_vector<double>();
         const auto conf = in[1].to_vector<double>();
@@ -14531,21 +14532,27 @@ struct reference_kernel<ops::detection_output> {
         const std::int64_t n = in[0].dims()[0], p = ps[2] / 4, c = a.num_classes;
         const bool per_image_priors = ps[0] > 1;
         const bool center = a.code_type == "caffe.PriorBoxParameter.CENTER_SIZE";
+        const std::int64_t loc_classes = a.share_location ? 1 : c;
+        // the decoded box of prior i for class cls
+        const auto box_of = [&](const std::vector<det_box>& boxes, std::int64_t i, std::int64_t cls) -> const det_box& {
+            return boxes[static_cast<std::size_t>((a.share_location ? 0 : cls) * p + i)];
+        };
         const std::int64_t rows = out[0].dims()[2];
         std::vector<double> y(out[0].numel(), 0.0);
         std::int64_t row = 0;
         for (std::int64_t img = 0; img < n; ++img) {
-            // decode
+            // decode: one set of boxes (share_location), or one per class
             const std::size_t pbase = per_image_priors ? static_cast<std::size_t>(img * ps[1] * ps[2]) : 0;
-            std::vector<det_box> boxes(static_cast<std::size_t>(p));
-            for (std::int64_t i = 0; i < p; ++i) {
+            std::vector<det_box> boxes(static_cast<std::size_t>(p * loc_classes));
+            for (std::int64_t j = 0; j < p * loc_classes; ++j) {
+                const std::int64_t i = j % p, lc = j / p;
                 const double* pb = &pr[pbase + static_cast<std::size_t>(i * 4)];
                 double var[4] = {1, 1, 1, 1};
                 if (!a.variance_encoded_in_target) {
                     MOIR_CHECK(ps[1] == 2, shape_error, "DetectionOutput: proposals need a variance row");
                     for (int k = 0; k < 4; ++k) var[k] = pr[pbase + static_cast<std::size_t>(ps[2] + i * 4 + k)];
                 }
-                const double* l = &loc[static_cast<std::size_t>((img * p + i) * 4)];
+                const double* l = &loc[static_cast<std::size_t>(((img * p + i) * loc_classes + lc) * 4)];
                 det_box b;
                 if (center) {
                     const double pw = pb[2] - pb[0], ph = pb[3] - pb[1];
@@ -14556,7 +14563,7 @@ struct reference_kernel<ops::detection_output> {
                 } else {
                     b = {pb[0] + var[0] * l[0], pb[1] + var[1] * l[1], pb[2] + var[2] * l[2], pb[3] + var[3] * l[3]};
                 }
-                boxes[static_cast<std::size_t>(i)] = a.clip_before_nms ? reference::clipped(b) : b;
+                boxes[static_cast<std::size_t>(j)] = a.clip_before_nms ? reference::clipped(b) : b;
             }
             // per-class candidates and NMS
             std::map<std::int64_t, std::vector<std::int64_t>> kept;
@@ -14575,7 +14582,7 @@ struct reference_kernel<ops::detection_output> {
                 for (const auto& [s, i] : cand) {
                     bool ok = true;
                     for (auto j : keep)
-                        if (reference::iou(boxes[static_cast<std::size_t>(i)], boxes[static_cast<std::size_t>(j)]) > a.nms_threshold) {
+                        if (reference::iou(box_of(boxes, i, cls), box_of(boxes, j, cls)) > a.nms_threshold) {
                             ok = false;
                             break;
                         }
@@ -14598,8 +14605,7 @@ struct reference_kernel<ops::detection_output> {
             for (const auto& [cls, idx] : kept)
                 for (auto i : idx) {
                     if (row >= rows) break;
-                    const det_box b = a.clip_after_nms ? reference::clipped(boxes[static_cast<std::size_t>(i)])
-                                                       : boxes[static_cast<std::size_t>(i)];
+                    const det_box b = a.clip_after_nms ? reference::clipped(box_of(boxes, i, cls)) : box_of(boxes, i, cls);
                     double* r = &y[static_cast<std::size_t>(row * 7)];
                     r[0] = static_cast<double>(img);
                     r[1] = static_cast<double>(a.decrease_label_id ? cls - 1 : cls);
@@ -24868,7 +24874,6 @@ inline void detection_output(context& c) {
     a.num_classes = p.get_int("num_classes", 0);
     MOIR_CHECK(a.num_classes > 0, error, "detection_output_param.num_classes is required");
     a.share_location = p.get_bool("share_location", true);
-    MOIR_CHECK(a.share_location, unsupported_error, "share_location: false is not supported");
     a.background_label_id = p.get_int("background_label_id", 0);
     const prototext::message& nms = p.get_message("nms_param");
     a.nms_threshold = static_cast<float>(nms.get_float("nms_threshold", 0.3));
@@ -24900,8 +24905,10 @@ inline void register_detection(op_table& t) {
 #define MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
 
 // Caffe's Deconvolution (group, pad/stride/kernel/dilation as Convolution), Crop (to the second
-// bottom's shape from `axis`, with offsets) and SSD's Normalize (L2 over channels, or over
-// channels and space with across_spatial; a scale per channel or shared).
+// bottom's shape from `axis`, with offsets), SSD's Normalize (L2 over channels, or over channels
+// and space with across_spatial; a scale per channel or shared) and DeepLab / PSPNet's Interp
+// (bilinear with aligned corners, sized by zoom / shrink factors, height and width, or a second
+// bottom; negative pad_beg / pad_end crop first).
 
 
 #include <cstdint>  // int64_t
@@ -24980,13 +24987,61 @@ inline void normalize(context& c) {
     const output_ref y = c.add<ops::divide>({}, {in, norm}, "/div");
     c.set_output(0, c.add<ops::multiply>({}, {y, c.constant(shared ? s.reshaped({}) : s.reshaped({1, x[1], 1, 1}), "/scale")}));
 }
+
+/// Interp (interp_param): the input, cropped by pad_beg / pad_end (<= 0) on H and W to the
+/// effective size Hin_eff = H + pad_beg + pad_end, resized bilinearly with aligned corners to
+/// (checked in this order, as Caffe's InterpLayer does) the second bottom's H x W; shrink_factor
+/// s alone: (Hin_eff - 1) / s + 1; zoom_factor z alone: Hin_eff + (Hin_eff - 1) * (z - 1);
+/// height and width; both factors: shrink, then zoom.
+inline void interp(context& c) {
+    const prototext::message& p = c.param("interp_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "Interp needs NCHW data");
+    const std::int64_t pb = p.get_int("pad_beg", 0), pe = p.get_int("pad_end", 0);
+    MOIR_CHECK(pb <= 0 && pe <= 0, unsupported_error,
+               "interp_param pad_beg / pad_end must be <= 0 (Caffe's Interp only crops)");
+    const std::int64_t h_eff = x[2] + pb + pe, w_eff = x[3] + pb + pe;
+    MOIR_CHECK(h_eff > 0 && w_eff > 0, error, "pad_beg / pad_end crop away the whole input");
+    const bool zoom = p.has("zoom_factor"), shrink = p.has("shrink_factor");
+    const std::int64_t z = p.get_int("zoom_factor", 1), s = p.get_int("shrink_factor", 1);
+    MOIR_CHECK(z >= 1 && s >= 1, error, "interp_param zoom_factor and shrink_factor must be >= 1");
+    std::int64_t h = 0, w = 0;
+    if (c.input_count() == 2) {
+        const shape ref = c.input_dims(1);
+        MOIR_CHECK(ref.size() == 4, error, "Interp's second bottom must be NCHW");
+        h = ref[2], w = ref[3];
+    } else if (shrink && !zoom) {
+        h = (h_eff - 1) / s + 1, w = (w_eff - 1) / s + 1;
+    } else if (zoom && !shrink) {
+        h = h_eff + (h_eff - 1) * (z - 1), w = w_eff + (w_eff - 1) * (z - 1);
+    } else if (p.has("height") && p.has("width")) {
+        h = p.get_int("height", 0), w = p.get_int("width", 0);
+    } else if (zoom && shrink) {
+        h = (h_eff - 1) / s + 1, w = (w_eff - 1) / s + 1;
+        h += (h - 1) * (z - 1), w += (w - 1) * (z - 1);
+    } else {
+        throw error("interp_param gives no output size (zoom_factor, shrink_factor, height and width, or a second bottom)");
+    }
+    MOIR_CHECK(h > 0 && w > 0, error, "the output size " + std::to_string(h) + " x " + std::to_string(w) + " is not positive");
+    output_ref in = c.input(0);
+    if (pb < 0 || pe < 0)
+        in = c.add<ops::slice>({}, {in, c.constant_i64({-pb, -pb}, "/crop_start"), c.constant_i64({x[2] + pe, x[3] + pe}, "/crop_stop"),
+                                    c.constant_i64({1, 1}, "/crop_step"), c.constant_i64({2, 3}, "/crop_axes")},
+                               "/crop");
+    ops::interpolate::attrs a;
+    a.mode = ops::interpolate_mode::linear_onnx;
+    a.shape_calculation_mode = ops::shape_calculation_mode::sizes;
+    a.coordinate_transformation_mode = ops::coordinate_transformation_mode::align_corners;
+    c.set_output(0, c.add<ops::interpolate>(a, {in, c.constant_i64({h, w}, "/sizes"), c.constant_i64({2, 3}, "/axes")}));
+}
 }  // namespace detail
 
-/// Registers Deconvolution, Crop and Normalize.
+/// Registers Deconvolution, Crop, Normalize and Interp.
 inline void register_spatial(op_table& t) {
     t.add("Deconvolution", detail::deconvolution);
     t.add("Crop", detail::crop);
     t.add("Normalize", detail::normalize);
+    t.add("Interp", detail::interp);
 }
 
 }  // namespace moir::caffe
@@ -24997,12 +25052,16 @@ inline void register_spatial(op_table& t) {
 
 // Caffe's blob-free layers: activations (ReLU with negative_slope, ELU, Sigmoid, TanH, AbsVal,
 // Power), Dropout (removed: the output is the input), Eltwise (SUM with coeff, PROD, MAX), Concat,
-// Split, Slice, Flatten, Reshape, Permute, Softmax.
+// Split, Slice, Flatten, Reshape, Permute, Softmax, ArgMax (TopK; indices as floats, as Caffe's
+// blobs hold them) and MVN (mean, and with normalize_variance the deviation, over each channel's
+// plane or, across_channels, the whole instance; eps added to the deviation, as Caffe does).
 
 
-#include <cstdint>  // int64_t
-#include <string>   // string
-#include <vector>   // vector
+#include <algorithm>  // max
+#include <cstdint>    // int64_t
+#include <string>     // string, to_string
+#include <utility>    // pair
+#include <vector>     // vector
 
 namespace moir::caffe {
 
@@ -25182,9 +25241,64 @@ inline void pass_through(context& c) {
     const output_ref x = c.input(0);
     for (std::size_t i = 0; i < c.output_count(); ++i) c.set_output(i, x);
 }
+
+/// ArgMax (argmax_param): with `axis`, the top_k largest values' indices (out_max_val: the values)
+/// along it, the axis' dim becoming top_k; without, per instance over the flattened trailing dims,
+/// an output [N, 1, top_k] of indices (out_max_val: [N, 2, top_k], indices then values), padded with
+/// 1s to the input's rank. Indices count from 0, best first, as floats.
+inline void argmax(context& c) {
+    const prototext::message& p = c.param("argmax_param");
+    const shape x = c.input_dims(0);
+    const std::int64_t k = p.get_int("top_k", 1);
+    const bool values = p.get_bool("out_max_val", false);
+    MOIR_CHECK(k >= 1, error, "argmax_param.top_k must be >= 1");
+    const auto top = [&](output_ref in, std::int64_t axis, std::int64_t dim) {
+        MOIR_CHECK(k <= dim, error, "argmax_param.top_k " + std::to_string(k) + " exceeds the " + std::to_string(dim) + " values it ranks");
+        ops::top_k::attrs a;
+        a.axis = axis;
+        a.mode = ops::top_k_mode::max;
+        a.sort = ops::top_k_sort::value;
+        const output_ref v = c.add<ops::top_k>(a, {in, c.constant_i64({k}, "/k")}, "/topk");
+        const output_ref i = c.add<ops::convert>({element_type::f32}, {output_ref{v.node, 1}}, "/indices");
+        return std::pair<output_ref, output_ref>{v, i};
+    };
+    if (p.has("axis")) {
+        const std::size_t axis = axis_of(p.get_int("axis", 0), x.size(), "argmax_param.axis");
+        const auto [v, i] = top(c.input(0), static_cast<std::int64_t>(axis), x[axis]);
+        c.set_output(0, values ? v : i);
+        return;
+    }
+    MOIR_CHECK(!x.empty(), error, "ArgMax needs data of rank >= 1");
+    std::int64_t per = 1;
+    for (std::size_t d = 1; d < x.size(); ++d) per *= x[d];
+    const output_ref flat = c.add<ops::reshape>({false}, {c.input(0), c.constant_i64({x[0], per}, "/flat_shape")}, "/flat");
+    const auto [v, i] = top(flat, 1, per);
+    shape out(std::max<std::size_t>(x.size(), 3), 1);
+    out[0] = x[0], out[1] = values ? 2 : 1, out[2] = k;
+    const output_ref y = values ? c.add<ops::concat>({1}, {i, v}, "/concat") : i;
+    c.set_output(0, c.add<ops::reshape>({false}, {y, c.constant_i64(std::vector<std::int64_t>(out.begin(), out.end()), "/shape")}));
+}
+
+/// MVN (mvn_param): y = x - mean, divided by sqrt(var) + eps when normalize_variance (default),
+/// the statistics over axes 2.. (each channel's plane) or 1.. (across_channels).
+inline void mvn(context& c) {
+    const prototext::message& p = c.param("mvn_param");
+    const std::size_t rank = c.input_dims(0).size();
+    const bool across = p.get_bool("across_channels", false);
+    const std::size_t from = across ? 1 : 2;
+    MOIR_CHECK(rank > from, error, "MVN needs data of rank > " + std::to_string(from));
+    std::vector<std::int64_t> axes;
+    for (std::size_t a = from; a < rank; ++a) axes.push_back(static_cast<std::int64_t>(a));
+    ops::mvn::attrs a;
+    a.normalize_variance = p.get_bool("normalize_variance", true);
+    a.eps = static_cast<float>(p.get_float("eps", 1e-9));
+    a.eps_mode = ops::mvn_eps_mode::outside_sqrt;
+    c.set_output(0, c.add<ops::mvn>(a, {c.input(0), c.constant_i64(axes, "/axes")}));
+}
 }  // namespace detail
 
-/// Registers the activations, Dropout, Eltwise, Concat, Split, Slice, Flatten, Reshape, Permute, Softmax.
+/// Registers the activations, Dropout, Eltwise, Concat, Split, Slice, Flatten, Reshape, Permute,
+/// Softmax, ArgMax, MVN.
 inline void register_tensor(op_table& t) {
     t.add("ReLU", detail::relu);
     t.add("ELU", [](context& c) { c.set_output(0, c.add<ops::elu>({c.attr<double>("elu_param.alpha", 1.0)}, {c.input(0)})); });
@@ -25201,6 +25315,8 @@ inline void register_tensor(op_table& t) {
     t.add("Reshape", detail::reshape);
     t.add("Permute", detail::permute);
     t.add("Softmax", detail::softmax);
+    t.add("ArgMax", detail::argmax);
+    t.add("MVN", detail::mvn);
 }
 
 }  // namespace moir::caffe
@@ -25539,6 +25655,9 @@ struct graph_writer {
 // "<Type> output_dim input_dim", its data, "<!EndOfComponent>". The input is a Parameter
 // [T, dim] (T from --input_shape); every component maps [T, in] to [T, out]. Splice reads frame
 // t + offset clamped into [0, T - 1], as nnet1 does at the edges of an utterance.
+// LstmProjected (and its older name LstmProjectedStreams) runs over the T frames of one stream from
+// a zero state, as nnet-forward does: a TensorIterator whose body is one step of Kaldi's LSTM with
+// peepholes, cell clipping and a recurrent projection.
 
 #ifndef MOIR_FRONTENDS_KALDI_READER_HPP
 #define MOIR_FRONTENDS_KALDI_READER_HPP
@@ -25943,7 +26062,7 @@ inline void read_field_value(byte_reader& r, component& c, const std::string& f)
             const bool as_int = f == "InputDim" || f == "OutputDim" || f == "Dim" || f == "BlockDim" ||
                                 f == "InputPeriod" || f == "OutputPeriod" || f == "LeftContext" ||
                                 f == "RightContext" || f == "NumLogCountFeatures" || f == "RankIn" ||
-                                f == "RankOut" || f == "UpdatePeriod";
+                                f == "RankOut" || f == "UpdatePeriod" || f == "CellDim";
             v.number = as_int ? static_cast<double>(r.read_int()) : r.read_float();
         } else if (ch == '<') {
             return;  // a value-less token
@@ -26025,6 +26144,7 @@ inline std::string read_fields(byte_reader& r, component& c, const std::vector<s
 #include <cstdint>     // int64_t
 #include <functional>  // function
 #include <map>         // map
+#include <memory>      // make_shared
 #include <string>      // string, to_string
 #include <utility>     // move
 #include <vector>      // vector
@@ -26128,6 +26248,90 @@ inline output_ref tanh(graph_writer& g, output_ref x, const component&) { return
 inline output_ref softmax(graph_writer& g, output_ref x, const component&) { return g.add<ops::softmax>({1}, {x}, "softmax"); }
 inline output_ref relu(graph_writer& g, output_ref x, const component&) { return g.add<ops::relu>({}, {x}, "relu"); }
 inline output_ref identity(graph_writer&, output_ref x, const component&) { return x; }
+
+/// LstmProjected / LstmProjectedStreams: "<LstmProjected> P in <CellDim> C [<CellClip> v ...]" and
+/// seven arrays: W_gifo_x [4C, in], W_gifo_r [4C, P], bias [4C], peepholes p_i, p_f, p_o [C] and
+/// W_r_m [P, C]. Per frame t, from r(-1) = c(-1) = 0 (Kaldi's nnet1 LstmProjected::PropagateFnc):
+///   [g i f o] = W_gifo_x x(t) + bias + W_gifo_r r(t-1)
+///   i = sigmoid(i + p_i * c(t-1)), f = sigmoid(f + p_f * c(t-1)), g = tanh(g)
+///   c(t) = g * i + c(t-1) * f, clamped to [-CellClip, CellClip] when CellClip > 0 (default 50)
+///   o = sigmoid(o + p_o * c(t)), r(t) = W_r_m (tanh(c(t)) * o); the output is r.
+/// The input product is one MatMul over all frames; the recurrence a TensorIterator over them.
+inline output_ref lstm_projected(graph_writer& g, output_ref x, const component& c) {
+    const std::int64_t in = c.input_dim, p = c.output_dim;
+    MOIR_CHECK(c.has("CellDim"), parse_error, "component '" + c.name + "' (" + c.type + ") has no <CellDim>");
+    const std::int64_t cell = static_cast<std::int64_t>(c.number("CellDim"));
+    MOIR_CHECK(cell > 0, parse_error, "component '" + c.name + "': <CellDim> " + std::to_string(cell) + " is not positive");
+    const double clip = c.number("CellClip", 50.0);
+    const auto param = [&](int k, const shape& s, const char* what) {
+        const std::string key = std::to_string(k);
+        MOIR_CHECK(c.has(key), parse_error, "component '" + c.name + "' (" + c.type + "): " + what + " (array " + key + ") is missing");
+        const tensor& t = c.array(key);
+        std::int64_t n = 1;
+        std::string want;
+        for (auto d : s) n *= d, want += (want.empty() ? "" : " x ") + std::to_string(d);
+        MOIR_CHECK(static_cast<std::int64_t>(t.numel()) == n, parse_error,
+                   "component '" + c.name + "' (" + c.type + "): " + what + " has " + std::to_string(t.numel()) +
+                       " values, expected " + want + " for CellDim " + std::to_string(cell));
+        return t.reshaped(s);
+    };
+    const tensor w_x = param(0, {4 * cell, in}, "W_gifo_x"), w_r = param(1, {4 * cell, p}, "W_gifo_r");
+    const tensor bias = param(2, {4 * cell}, "the bias");
+    const tensor p_i = param(3, {1, cell}, "the input-gate peephole"), p_f = param(4, {1, cell}, "the forget-gate peephole");
+    const tensor p_o = param(5, {1, cell}, "the output-gate peephole"), w_rm = param(6, {p, cell}, "W_r_m");
+    MOIR_CHECK(g.cols(x) == in, shape_error,
+               "component '" + c.name + "': input dim " + std::to_string(g.cols(x)) + ", expected " + std::to_string(in));
+    const output_ref gates = g.affine(x, w_x, &bias, c.name);  // [T, 4C]
+
+    // the body: one frame
+    auto body = std::make_shared<model>();
+    body->name = g.prefix + "/step";
+    graph_writer b{body.get(), g.prefix + "/step"};
+    const auto param_node = [&](std::int64_t cols, const char* what) {
+        const output_ref r = b.add<ops::parameter>({element_type::f32, partial_shape(std::vector<std::int64_t>{1, cols})}, {}, what);
+        body->parameters.push_back(r.node);
+        return r;
+    };
+    const output_ref gx = param_node(4 * cell, "gates_x"), r_prev = param_node(p, "r_prev"), c_prev = param_node(cell, "c_prev");
+    const output_ref pre = b.add<ops::add>({}, {gx, b.add<ops::matmul>({false, true}, {r_prev, b.constant(w_r, "W_gifo_r")}, "recurrent")}, "gates");
+    const auto gate = [&](std::int64_t k, const char* what) { return b.slice(pre, k * cell, (k + 1) * cell, 1, what); };
+    const auto peep = [&](output_ref v, output_ref cc, const tensor& w, const char* what) {
+        return b.add<ops::add>({}, {v, b.add<ops::multiply>({}, {cc, b.constant(w, std::string(what) + "_peephole")}, std::string(what) + "_peep")},
+                               std::string(what) + "_in");
+    };
+    const output_ref gi = b.add<ops::sigmoid>({}, {peep(gate(1, "i_pre"), c_prev, p_i, "i")}, "i");
+    const output_ref gf = b.add<ops::sigmoid>({}, {peep(gate(2, "f_pre"), c_prev, p_f, "f")}, "f");
+    const output_ref gg = b.add<ops::tanh>({}, {gate(0, "g_pre")}, "g");
+    output_ref cc = b.add<ops::add>({}, {b.add<ops::multiply>({}, {gg, gi}, "g_i"), b.add<ops::multiply>({}, {c_prev, gf}, "c_f")}, "c");
+    if (clip > 0) cc = b.add<ops::clamp>({-clip, clip}, {cc}, "c_clip");
+    const output_ref go = b.add<ops::sigmoid>({}, {peep(gate(3, "o_pre"), cc, p_o, "o")}, "o");
+    const output_ref mm = b.add<ops::multiply>({}, {b.add<ops::tanh>({}, {cc}, "h"), go}, "m");
+    const output_ref rr = b.add<ops::matmul>({false, true}, {mm, b.constant(w_rm, "W_r_m")}, "r");
+    for (const output_ref& res : {rr, cc}) {
+        const node_id id = body->add<ops::result>({}, {res}, body->at(res.node).name + "/result");
+        body->infer_node(id);
+        body->results.push_back(id);
+    }
+    body->validate();
+
+    ops::loop_ports a;
+    a.input_external = {0, 1, 2};
+    a.input_axis = {0, -1, -1};
+    a.input_stride = {1, 1, 1};
+    a.input_back_edge = {-1, 0, 1};
+    a.output_result = {0};
+    a.output_axis = {0};
+    a.output_stride = {1};
+    node n;
+    n.op = &info_of<ops::tensor_iterator>();
+    n.attrs = std::move(a);
+    n.name = g.prefix + "/lstm";
+    n.inputs = {gates, g.constant(tensor(element_type::f32, {1, p}), "r0"), g.constant(tensor(element_type::f32, {1, cell}), "c0")};
+    n.bodies = {body};
+    const node_id id = g.m->add_node(std::move(n));
+    g.m->infer_node(id);
+    return {id, 0};
+}
 }  // namespace nnet1
 
 /// The nnet1 component table moir ships (add a component: a function in nnet1:: and a line here).
@@ -26136,7 +26340,8 @@ inline const std::map<std::string, nnet1_converter>& nnet1_components() {
         {"AffineTransform", nnet1::affine},   {"LinearTransform", nnet1::linear}, {"AddShift", nnet1::add_shift},
         {"Rescale", nnet1::rescale},          {"Splice", nnet1::splice},          {"Sigmoid", nnet1::sigmoid},
         {"Tanh", nnet1::tanh},                {"Softmax", nnet1::softmax},        {"RectifiedLinear", nnet1::relu},
-        {"Dropout", nnet1::identity},
+        {"Dropout", nnet1::identity},         {"LstmProjected", nnet1::lstm_projected},
+        {"LstmProjectedStreams", nnet1::lstm_projected},
     };
     return t;
 }

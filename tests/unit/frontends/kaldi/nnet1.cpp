@@ -3,7 +3,9 @@
 // <Splice> of K embedding frames, then AffineTransform, or LinearTransform + Rescale + AddShift,
 // RectifiedLinear, Sigmoid / Softmax), text and binary, against onnxruntime on the .onnx twins
 // (tools/ort_run.js) for every frame's window, including the windows nnet1's Splice clamps at the
-// last frame: within 1e-4 x max|ref|. Also --remove_output_softmax and truncated files.
+// last frame: within 1e-4 x max|ref|. Also --remove_output_softmax and truncated files, and two
+// projected LSTM layers (LstmProjected with cell clipping, LstmProjectedStreams) with deterministic
+// weights (tools/kaldi/lstm_nnet1.py) against an independent NumPy nnet1 (tools/kaldi/nnet1_ref.py).
 
 #include <support/env.hpp>
 
@@ -152,8 +154,8 @@ TEST_CASE("Kaldi nnet1: truncated and corrupt files name the file, component and
     // an unknown component is listed with its count
     {
         const std::string f = dir + "/unknown.nnet";
-        std::ofstream(f) << "<Nnet>\n<Splice> 6 2\n[ -1 0 1 ]\n<!EndOfComponent>\n<LstmProjectedStreams> 4 6\n<!EndOfComponent>\n"
-                            "<ParallelComponent> 4 4\n<!EndOfComponent>\n<LstmProjectedStreams> 4 4\n<!EndOfComponent>\n</Nnet>\n";
+        std::ofstream(f) << "<Nnet>\n<Splice> 6 2\n[ -1 0 1 ]\n<!EndOfComponent>\n<BlstmProjected> 4 6\n<!EndOfComponent>\n"
+                            "<ParallelComponent> 4 4\n<!EndOfComponent>\n<BlstmProjected> 4 4\n<!EndOfComponent>\n</Nnet>\n";
         std::string e;
         try {
             moir::kaldi::load(f);
@@ -161,7 +163,7 @@ TEST_CASE("Kaldi nnet1: truncated and corrupt files name the file, component and
             e = err.what();
         }
         MESSAGE(e);
-        CHECK(e.find("unsupported Kaldi nnet1 ops: LstmProjectedStreams (2 nodes), ParallelComponent (1 node)") != std::string::npos);
+        CHECK(e.find("unsupported Kaldi nnet1 ops: BlstmProjected (2 nodes), ParallelComponent (1 node)") != std::string::npos);
     }
     // dims that do not chain
     {
@@ -179,4 +181,57 @@ TEST_CASE("Kaldi nnet1: truncated and corrupt files name the file, component and
         CHECK(e.find("component 1 (Sigmoid") != std::string::npos);
         CHECK(e.find("input dim 5, the previous component gives 6") != std::string::npos);
     }
+}
+
+TEST_CASE("Kaldi nnet1: projected LSTMs (peepholes, cell clipping, projection) match an independent NumPy nnet1") {
+    const std::string dir = scratch("kaldi_nnet1_lstm");
+    const std::int64_t frames = 40;
+    moir::tensor x(moir::element_type::f32, moir::shape{frames, 20});
+    std::mt19937 gen(23);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (std::size_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = nd(gen);
+    moir::npy::save(dir + "/feats.npy", x);
+    const std::string tool = q(source_dir() + "/tools/kaldi/");
+    for (const char* form : {"text", "binary"})
+        sh(python() + " " + tool + "lstm_nnet1.py --output " + q(dir + "/lstm." + form) + " --form " + form);
+    sh(python() + " " + tool + "nnet1_ref.py --model " + q(dir + "/lstm.text") + " --features " + q(dir + "/feats.npy") + " --output " +
+       q(dir + "/ref.npy"));
+    sh(python() + " " + tool + "nnet1_ref.py --model " + q(dir + "/lstm.text") + " --features " + q(dir + "/feats.npy") + " --output " +
+       q(dir + "/noclip.npy") + " --no_cell_clip");
+    const moir::tensor ref = moir::npy::load(dir + "/ref.npy"), noclip = moir::npy::load(dir + "/noclip.npy");
+    moir::kaldi::load_options o;
+    o.input_shapes_by_position = {moir::partial_shape({frames, 20})};
+    std::vector<moir::tensor> ys;
+    for (const char* form : {"text", "binary"}) {
+        const moir::model m = moir::kaldi::load(dir + "/lstm." + form, o);
+        std::size_t iterators = 0;
+        for (auto id : m.topo_order()) iterators += m.at(id).op->ir_name == "TensorIterator" ? 1 : 0;
+        CHECK(iterators == 2);
+        ys.push_back(moir::reference_executor<>(m).run({x})[0]);
+        REQUIRE(ys.back().dims() == moir::shape{frames, 6});
+        const difference d = compare(ys.back(), ref);
+        MESSAGE("LSTM nnet1 (" << std::string(form) << "), " << frames << " frames: max|err| = " << d.max_abs_err << ", max|ref| = " << d.max_abs_ref);
+        CHECK(d.within(1e-4));
+    }
+    CHECK(compare(ys[0], ys[1]).max_abs_err < 1e-6);  // text and binary: the same network
+    // the control: without its cell clipping the network's output is far off, so the clip is exercised
+    const difference c = compare(ys[0], noclip);
+    MESSAGE("without cell clipping the NumPy nnet1 differs from moir by " << c.max_abs_err);
+    CHECK(c.max_abs_err > 0.05);
+
+    // a parameter array of the wrong size names the component and what is wrong
+    std::string text = moir::kaldi::read_file_bytes(dir + "/lstm.text");
+    const auto at = text.find("<CellDim> 24");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 12, "<CellDim> 23");
+    std::ofstream(dir + "/bad.text", std::ios::binary) << text;
+    std::string e;
+    try {
+        moir::kaldi::load(dir + "/bad.text", o);
+    } catch (const moir::parse_error& err) {
+        e = err.what();
+    }
+    MESSAGE(e);
+    CHECK(e.find("component 3 (LstmProjected") != std::string::npos);
+    CHECK(e.find("W_gifo_x has 3072 values, expected 92 x 32 for CellDim 23") != std::string::npos);
 }

@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include <cmath>    // fabs
+#include <cmath>    // fabs, exp, log1p, erf, sqrt
 #include <cstdint>  // uint32_t, uint64_t, int64_t
 #include <cstring>  // memcpy
 #include <random>   // mt19937
@@ -274,6 +274,44 @@ TEST_CASE("layers on hand-checked values") {
         const auto mean = convert(one_op("mean", R"j({"axis": "1", "exclude": "True", "keepdims": "True"})j"), {}, {{2, 2}});
         CHECK(run1(mean, {iota({2, 2})}, &dims) == std::vector<float>{1, 2});
         CHECK(dims == std::vector<std::int64_t>{1, 2});
+    }
+    SUBCASE("Activation and LeakyReLU: every act_type against MXNet's formulas; sum over axes") {
+        // x from -3 to 3 by 0.5: both sides of 0
+        moir::tensor x(moir::element_type::f32, moir::shape{1, 13});
+        for (std::size_t i = 0; i < 13; ++i) x.data<float>()[i] = -3.0f + 0.5f * static_cast<float>(i);
+        struct act {
+            const char* op;
+            const char* attrs;
+            double (*f)(double);
+        };
+        const act acts[] = {
+            {"Activation", R"j({"act_type": "softrelu"})j", [](double v) { return std::log1p(std::exp(v)); }},
+            {"Activation", R"j({"act_type": "softsign"})j", [](double v) { return v / (1 + std::fabs(v)); }},
+            {"LeakyReLU", R"j({"act_type": "leaky", "slope": "0.1"})j", [](double v) { return v > 0 ? v : 0.1 * v; }},
+            {"LeakyReLU", R"j({})j", [](double v) { return v > 0 ? v : 0.25 * v; }},  // leaky, slope 0.25 by default
+            {"LeakyReLU", R"j({"act_type": "elu", "slope": "0.7"})j", [](double v) { return v > 0 ? v : 0.7 * (std::exp(v) - 1); }},
+            {"LeakyReLU", R"j({"act_type": "selu"})j",
+             [](double v) { return 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (std::exp(v) - 1)); }},
+            {"LeakyReLU", R"j({"act_type": "gelu"})j", [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }},
+        };
+        for (const auto& a : acts) {
+            INFO(a.op << " " << a.attrs);
+            const auto y = run1(convert(one_op(a.op, a.attrs), {}, {{1, 13}}), {x});
+            REQUIRE(y.size() == 13);
+            for (std::size_t i = 0; i < 13; ++i) CHECK(std::fabs(y[i] - a.f(x.data<float>()[i])) < 1e-5);
+        }
+        // prelu: a learned slope per channel (the gamma weight)
+        const auto p = params_of({{"arg:gamma", {2}, {0.5f, 2.0f}}});
+        moir::tensor xc(moir::element_type::f32, moir::shape{1, 2, 1, 2});
+        const float vals[] = {-1, 3, -2, 4};
+        for (std::size_t i = 0; i < 4; ++i) xc.data<float>()[i] = vals[i];
+        CHECK(run1(convert(one_op("LeakyReLU", R"j({"act_type": "prelu"})j", {"gamma"}), p, {{1, 2, 1, 2}}), {xc}) ==
+              std::vector<float>{-0.5f, 3, -4, 4});
+        // sum over axis 1 without keepdims, and over every axis
+        const auto s = convert(one_op("sum", R"j({"axis": "1"})j"), {}, {{2, 3}});
+        CHECK(run1(s, {iota({2, 3})}, &dims) == std::vector<float>{3, 12});
+        CHECK(dims == std::vector<std::int64_t>{2});
+        CHECK(run1(convert(one_op("sum", R"j({})j"), {}, {{2, 3}}), {iota({2, 3})}) == std::vector<float>{15});
     }
     SUBCASE("SoftmaxOutput drops its label; Dropout is removed") {
         const std::string json = R"j({"nodes": [{"op": "null", "name": "data", "inputs": []},

@@ -74,7 +74,6 @@ inline void detection_output(context& c) {
     a.num_classes = p.get_int("num_classes", 0);
     MOIR_CHECK(a.num_classes > 0, error, "detection_output_param.num_classes is required");
     a.share_location = p.get_bool("share_location", true);
-    MOIR_CHECK(a.share_location, unsupported_error, "share_location: false is not supported");
     a.background_label_id = p.get_int("background_label_id", 0);
     const prototext::message& nms = p.get_message("nms_param");
     a.nms_threshold = static_cast<float>(nms.get_float("nms_threshold", 0.3));

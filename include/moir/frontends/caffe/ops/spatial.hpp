@@ -2,8 +2,10 @@
 #define MOIR_FRONTENDS_CAFFE_OPS_SPATIAL_HPP
 
 // Caffe's Deconvolution (group, pad/stride/kernel/dilation as Convolution), Crop (to the second
-// bottom's shape from `axis`, with offsets) and SSD's Normalize (L2 over channels, or over
-// channels and space with across_spatial; a scale per channel or shared).
+// bottom's shape from `axis`, with offsets), SSD's Normalize (L2 over channels, or over channels
+// and space with across_spatial; a scale per channel or shared) and DeepLab / PSPNet's Interp
+// (bilinear with aligned corners, sized by zoom / shrink factors, height and width, or a second
+// bottom; negative pad_beg / pad_end crop first).
 
 #include <moir/frontends/caffe/converter.hpp>
 #include <moir/frontends/caffe/ops/nn.hpp>
@@ -11,6 +13,7 @@
 #include <moir/ops/convolution_backprop_data.hpp>
 #include <moir/ops/divide.hpp>
 #include <moir/ops/group_convolution_backprop_data.hpp>
+#include <moir/ops/interpolate.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/reduce_sum.hpp>
 #include <moir/ops/slice.hpp>
@@ -92,13 +95,61 @@ inline void normalize(context& c) {
     const output_ref y = c.add<ops::divide>({}, {in, norm}, "/div");
     c.set_output(0, c.add<ops::multiply>({}, {y, c.constant(shared ? s.reshaped({}) : s.reshaped({1, x[1], 1, 1}), "/scale")}));
 }
+
+/// Interp (interp_param): the input, cropped by pad_beg / pad_end (<= 0) on H and W to the
+/// effective size Hin_eff = H + pad_beg + pad_end, resized bilinearly with aligned corners to
+/// (checked in this order, as Caffe's InterpLayer does) the second bottom's H x W; shrink_factor
+/// s alone: (Hin_eff - 1) / s + 1; zoom_factor z alone: Hin_eff + (Hin_eff - 1) * (z - 1);
+/// height and width; both factors: shrink, then zoom.
+inline void interp(context& c) {
+    const prototext::message& p = c.param("interp_param");
+    const shape x = c.input_dims(0);
+    MOIR_CHECK(x.size() == 4, unsupported_error, "Interp needs NCHW data");
+    const std::int64_t pb = p.get_int("pad_beg", 0), pe = p.get_int("pad_end", 0);
+    MOIR_CHECK(pb <= 0 && pe <= 0, unsupported_error,
+               "interp_param pad_beg / pad_end must be <= 0 (Caffe's Interp only crops)");
+    const std::int64_t h_eff = x[2] + pb + pe, w_eff = x[3] + pb + pe;
+    MOIR_CHECK(h_eff > 0 && w_eff > 0, error, "pad_beg / pad_end crop away the whole input");
+    const bool zoom = p.has("zoom_factor"), shrink = p.has("shrink_factor");
+    const std::int64_t z = p.get_int("zoom_factor", 1), s = p.get_int("shrink_factor", 1);
+    MOIR_CHECK(z >= 1 && s >= 1, error, "interp_param zoom_factor and shrink_factor must be >= 1");
+    std::int64_t h = 0, w = 0;
+    if (c.input_count() == 2) {
+        const shape ref = c.input_dims(1);
+        MOIR_CHECK(ref.size() == 4, error, "Interp's second bottom must be NCHW");
+        h = ref[2], w = ref[3];
+    } else if (shrink && !zoom) {
+        h = (h_eff - 1) / s + 1, w = (w_eff - 1) / s + 1;
+    } else if (zoom && !shrink) {
+        h = h_eff + (h_eff - 1) * (z - 1), w = w_eff + (w_eff - 1) * (z - 1);
+    } else if (p.has("height") && p.has("width")) {
+        h = p.get_int("height", 0), w = p.get_int("width", 0);
+    } else if (zoom && shrink) {
+        h = (h_eff - 1) / s + 1, w = (w_eff - 1) / s + 1;
+        h += (h - 1) * (z - 1), w += (w - 1) * (z - 1);
+    } else {
+        throw error("interp_param gives no output size (zoom_factor, shrink_factor, height and width, or a second bottom)");
+    }
+    MOIR_CHECK(h > 0 && w > 0, error, "the output size " + std::to_string(h) + " x " + std::to_string(w) + " is not positive");
+    output_ref in = c.input(0);
+    if (pb < 0 || pe < 0)
+        in = c.add<ops::slice>({}, {in, c.constant_i64({-pb, -pb}, "/crop_start"), c.constant_i64({x[2] + pe, x[3] + pe}, "/crop_stop"),
+                                    c.constant_i64({1, 1}, "/crop_step"), c.constant_i64({2, 3}, "/crop_axes")},
+                               "/crop");
+    ops::interpolate::attrs a;
+    a.mode = ops::interpolate_mode::linear_onnx;
+    a.shape_calculation_mode = ops::shape_calculation_mode::sizes;
+    a.coordinate_transformation_mode = ops::coordinate_transformation_mode::align_corners;
+    c.set_output(0, c.add<ops::interpolate>(a, {in, c.constant_i64({h, w}, "/sizes"), c.constant_i64({2, 3}, "/axes")}));
+}
 }  // namespace detail
 
-/// Registers Deconvolution, Crop and Normalize.
+/// Registers Deconvolution, Crop, Normalize and Interp.
 inline void register_spatial(op_table& t) {
     t.add("Deconvolution", detail::deconvolution);
     t.add("Crop", detail::crop);
     t.add("Normalize", detail::normalize);
+    t.add("Interp", detail::interp);
 }
 
 }  // namespace moir::caffe

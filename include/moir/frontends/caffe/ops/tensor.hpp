@@ -3,16 +3,20 @@
 
 // Caffe's blob-free layers: activations (ReLU with negative_slope, ELU, Sigmoid, TanH, AbsVal,
 // Power), Dropout (removed: the output is the input), Eltwise (SUM with coeff, PROD, MAX), Concat,
-// Split, Slice, Flatten, Reshape, Permute, Softmax.
+// Split, Slice, Flatten, Reshape, Permute, Softmax, ArgMax (TopK; indices as floats, as Caffe's
+// blobs hold them) and MVN (mean, and with normalize_variance the deviation, over each channel's
+// plane or, across_channels, the whole instance; eps added to the deviation, as Caffe does).
 
 #include <moir/frontends/caffe/converter.hpp>
 #include <moir/frontends/caffe/ops/nn.hpp>
 #include <moir/ops/abs.hpp>
 #include <moir/ops/add.hpp>
 #include <moir/ops/concat.hpp>
+#include <moir/ops/convert.hpp>
 #include <moir/ops/elu.hpp>
 #include <moir/ops/maximum.hpp>
 #include <moir/ops/multiply.hpp>
+#include <moir/ops/mvn.hpp>
 #include <moir/ops/power.hpp>
 #include <moir/ops/prelu.hpp>
 #include <moir/ops/relu.hpp>
@@ -20,12 +24,15 @@
 #include <moir/ops/sigmoid.hpp>
 #include <moir/ops/softmax.hpp>
 #include <moir/ops/tanh.hpp>
+#include <moir/ops/top_k.hpp>
 #include <moir/ops/transpose.hpp>
 #include <moir/ops/variadic_split.hpp>
 
-#include <cstdint>  // int64_t
-#include <string>   // string
-#include <vector>   // vector
+#include <algorithm>  // max
+#include <cstdint>    // int64_t
+#include <string>     // string, to_string
+#include <utility>    // pair
+#include <vector>     // vector
 
 namespace moir::caffe {
 
@@ -205,9 +212,64 @@ inline void pass_through(context& c) {
     const output_ref x = c.input(0);
     for (std::size_t i = 0; i < c.output_count(); ++i) c.set_output(i, x);
 }
+
+/// ArgMax (argmax_param): with `axis`, the top_k largest values' indices (out_max_val: the values)
+/// along it, the axis' dim becoming top_k; without, per instance over the flattened trailing dims,
+/// an output [N, 1, top_k] of indices (out_max_val: [N, 2, top_k], indices then values), padded with
+/// 1s to the input's rank. Indices count from 0, best first, as floats.
+inline void argmax(context& c) {
+    const prototext::message& p = c.param("argmax_param");
+    const shape x = c.input_dims(0);
+    const std::int64_t k = p.get_int("top_k", 1);
+    const bool values = p.get_bool("out_max_val", false);
+    MOIR_CHECK(k >= 1, error, "argmax_param.top_k must be >= 1");
+    const auto top = [&](output_ref in, std::int64_t axis, std::int64_t dim) {
+        MOIR_CHECK(k <= dim, error, "argmax_param.top_k " + std::to_string(k) + " exceeds the " + std::to_string(dim) + " values it ranks");
+        ops::top_k::attrs a;
+        a.axis = axis;
+        a.mode = ops::top_k_mode::max;
+        a.sort = ops::top_k_sort::value;
+        const output_ref v = c.add<ops::top_k>(a, {in, c.constant_i64({k}, "/k")}, "/topk");
+        const output_ref i = c.add<ops::convert>({element_type::f32}, {output_ref{v.node, 1}}, "/indices");
+        return std::pair<output_ref, output_ref>{v, i};
+    };
+    if (p.has("axis")) {
+        const std::size_t axis = axis_of(p.get_int("axis", 0), x.size(), "argmax_param.axis");
+        const auto [v, i] = top(c.input(0), static_cast<std::int64_t>(axis), x[axis]);
+        c.set_output(0, values ? v : i);
+        return;
+    }
+    MOIR_CHECK(!x.empty(), error, "ArgMax needs data of rank >= 1");
+    std::int64_t per = 1;
+    for (std::size_t d = 1; d < x.size(); ++d) per *= x[d];
+    const output_ref flat = c.add<ops::reshape>({false}, {c.input(0), c.constant_i64({x[0], per}, "/flat_shape")}, "/flat");
+    const auto [v, i] = top(flat, 1, per);
+    shape out(std::max<std::size_t>(x.size(), 3), 1);
+    out[0] = x[0], out[1] = values ? 2 : 1, out[2] = k;
+    const output_ref y = values ? c.add<ops::concat>({1}, {i, v}, "/concat") : i;
+    c.set_output(0, c.add<ops::reshape>({false}, {y, c.constant_i64(std::vector<std::int64_t>(out.begin(), out.end()), "/shape")}));
+}
+
+/// MVN (mvn_param): y = x - mean, divided by sqrt(var) + eps when normalize_variance (default),
+/// the statistics over axes 2.. (each channel's plane) or 1.. (across_channels).
+inline void mvn(context& c) {
+    const prototext::message& p = c.param("mvn_param");
+    const std::size_t rank = c.input_dims(0).size();
+    const bool across = p.get_bool("across_channels", false);
+    const std::size_t from = across ? 1 : 2;
+    MOIR_CHECK(rank > from, error, "MVN needs data of rank > " + std::to_string(from));
+    std::vector<std::int64_t> axes;
+    for (std::size_t a = from; a < rank; ++a) axes.push_back(static_cast<std::int64_t>(a));
+    ops::mvn::attrs a;
+    a.normalize_variance = p.get_bool("normalize_variance", true);
+    a.eps = static_cast<float>(p.get_float("eps", 1e-9));
+    a.eps_mode = ops::mvn_eps_mode::outside_sqrt;
+    c.set_output(0, c.add<ops::mvn>(a, {c.input(0), c.constant_i64(axes, "/axes")}));
+}
 }  // namespace detail
 
-/// Registers the activations, Dropout, Eltwise, Concat, Split, Slice, Flatten, Reshape, Permute, Softmax.
+/// Registers the activations, Dropout, Eltwise, Concat, Split, Slice, Flatten, Reshape, Permute,
+/// Softmax, ArgMax, MVN.
 inline void register_tensor(op_table& t) {
     t.add("ReLU", detail::relu);
     t.add("ELU", [](context& c) { c.set_output(0, c.add<ops::elu>({c.attr<double>("elu_param.alpha", 1.0)}, {c.input(0)})); });
@@ -224,6 +286,8 @@ inline void register_tensor(op_table& t) {
     t.add("Reshape", detail::reshape);
     t.add("Permute", detail::permute);
     t.add("Softmax", detail::softmax);
+    t.add("ArgMax", detail::argmax);
+    t.add("MVN", detail::mvn);
 }
 
 }  // namespace moir::caffe
