@@ -70,7 +70,7 @@ inline frontends::unsupported_ops unsupported(const model_file& f, const op_tabl
 /// moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
 inline model convert(const model_file& f, const load_options& opt = {}) {
     const std::string& source = f.source();
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("tflite", default_table());
     const subgraph& sg = f.subgraphs[0];
     for (std::size_t i = 0; i < sg.operators.size(); ++i)
         MOIR_CHECK(sg.operators[i].opcode_index < f.operator_codes.size(), parse_error,
