@@ -1174,6 +1174,34 @@ public:
     /// a table extended at another generation is stale. A copy keeps it (same mappings).
     std::uint64_t generation() const { return generation_; }
 
+    /// Other named entries an extension registers, by kind: a sub-graph replacement under its
+    /// --transformations_config id, say. `kind` names the table ("replacement"), `id` the entry;
+    /// T is any copyable type the consumer of that kind defines. A later entry of the same kind
+    /// and id replaces the earlier one.
+    template <class T>
+    void add_entry(const std::string& kind, const std::string& id, T value) {
+        for (auto& e : entries_)
+            if (e.kind == kind && e.id == id) {
+                e.value = std::move(value);
+                return;
+            }
+        entries_.push_back(entry{kind, id, std::any(std::move(value))});
+    }
+    /// The entry of `kind` and `id` when there is one of type T, else nullptr.
+    template <class T>
+    const T* find_entry(const std::string& kind, const std::string& id) const {
+        for (const auto& e : entries_)
+            if (e.kind == kind && e.id == id) return std::any_cast<T>(&e.value);
+        return nullptr;
+    }
+    /// The ids registered under `kind`, in registration order (for "did you mean" messages).
+    std::vector<std::string> entry_ids(const std::string& kind) const {
+        std::vector<std::string> ids;
+        for (const auto& e : entries_)
+            if (e.kind == kind) ids.push_back(e.id);
+        return ids;
+    }
+
     /// The extension libraries loaded into this registry (moir::load_extension), for messages.
     const std::vector<std::string>& libraries() const { return libraries_; }
     void add_library(const std::string& path) { libraries_.push_back(path); }
@@ -1189,7 +1217,12 @@ private:
         std::any fn;  ///< std::function<void(Context&)>
         const std::type_info* context;
     };
+    struct entry {
+        std::string kind, id;
+        std::any value;
+    };
     std::vector<op_extension> ops_;
+    std::vector<entry> entries_;
     std::vector<conversion> conversions_;
     std::vector<std::string> libraries_;
     std::uint64_t generation_ = 0;
