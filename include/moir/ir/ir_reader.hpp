@@ -452,7 +452,9 @@ model read_graph(const xml::element& root, const bin_source& bin, const std::str
                 L.op = &extension_entries.back();
             }
         }
-        if (!L.op && !L.version.empty() && !is_standard_opset(L.version)) {  // an extension's op, not loaded
+        // an op of a named opset of its own (not OpenVINO's opsetN, nor the generic "extension"): an
+        // extension's op, not loaded
+        if (!L.op && !L.version.empty() && !is_standard_opset(L.version) && L.version != "extension") {
             const std::string key = L.type + " of opset '" + L.version + "'";
             bool found = false;
             for (auto& [k, n] : from_extensions)
