@@ -11,6 +11,7 @@
 #include <moir/version.hpp>
 #include <moir/core/element_type.hpp>
 #include <moir/core/errors.hpp>
+#include <moir/core/extensions.hpp>
 #include <moir/core/limits.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/shape.hpp>
@@ -30,5 +31,7 @@
 #include <moir/runtime/reference_executor.hpp>
 #include <moir/frontends/frontends.hpp>
 #include <moir/convert.hpp>
+#include <moir/extension/op.hpp>
+#include <moir/extension/op_mapping.hpp>
 
 #endif  // MOIR_MOIR_HPP

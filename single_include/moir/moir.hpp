@@ -344,12 +344,28 @@ inline To convert_value(From v) {
 }  // namespace moir
 
 #endif  // MOIR_CORE_ELEMENT_TYPE_HPP
-#ifndef MOIR_CORE_LIMITS_HPP
-#define MOIR_CORE_LIMITS_HPP
+#ifndef MOIR_CORE_EXTENSIONS_HPP
+#define MOIR_CORE_EXTENSIONS_HPP
 
-// The size limit on one tensor: shapes a model declares (or an --input_shape gives) are checked
-// against it before anything is allocated, so a huge or overflowing shape is a clear error naming
-// the node and the size instead of std::bad_alloc or a wrapped-around allocation.
+// Ops and frontend mappings that moir was not compiled with (docs/custom-layers.md).
+//
+// moir's own ops are the compile-time list opsets::all: the IR reader and writer, the reference
+// executor and the compiled plan build their tables over it (or over a longer list a program
+// passes as their OpSet parameter). The extension registry is the run-time complement, for ops a
+// program (or a shared library the CLI loads with --extensions) registers without rebuilding
+// moir's tables: each consumer looks an op up in its compile-time table first and in the registry
+// second, so nothing switches over op names and moir's own ops cost nothing more.
+//
+//   - an op: its op_info (identity, IR type and opset, shape inference), its IR <data> reader and
+//     writer, its reference kernel and optionally a fast kernel (moir/extension/op.hpp builds the
+//     entry from an op type: describe_op<Op>());
+//   - a frontend mapping: a converter for one framework op type, typed on that frontend's context
+//     (moir::tflite::context, moir::caffe::context, ...); every frontend converts with its default
+//     table extended by the registry's mappings for it (with_extensions), a mapping of an op moir
+//     already converts overriding moir's.
+//
+// One registry serves a process: extensions(). Register before converting or running (the registry
+// is not synchronized against concurrent lookups); an extension is never unloaded.
 
 #ifndef MOIR_CORE_MODEL_HPP
 #define MOIR_CORE_MODEL_HPP
@@ -1055,6 +1071,231 @@ public:
 }  // namespace moir
 
 #endif  // MOIR_CORE_MODEL_HPP
+
+#include <any>            // any, any_cast, bad_any_cast
+#include <atomic>         // atomic
+#include <cstdint>        // int64_t, uint64_t
+#include <functional>     // function
+#include <memory>         // shared_ptr, make_shared
+#include <mutex>          // mutex, lock_guard
+#include <string>         // string
+#include <string_view>    // string_view
+#include <typeinfo>       // type_info
+#include <utility>        // move
+#include <vector>         // vector
+
+namespace moir {
+
+namespace ir {
+namespace xml {
+struct element;
+class writer;
+}  // namespace xml
+namespace detail {
+struct bin_source;
+class bin_builder;
+}  // namespace detail
+}  // namespace ir
+
+/// What moir needs of an op it was not compiled with. Built from an op type by
+/// moir::describe_op<Op>() (moir/extension/op.hpp); every pointer but `fast` is required.
+struct op_extension {
+    const op_info* info = nullptr;
+    /// The attrs of one IR layer of this op from its <data> element (nullptr when absent).
+    std::any (*read)(const ir::xml::element* data, const std::string& where, const ir::detail::bin_source& bin) = nullptr;
+    /// Writes the <data> element of one node of this op.
+    void (*write)(const node& n, ir::xml::writer& w, ir::detail::bin_builder& bin) = nullptr;
+    /// The reference kernel (kernels/kernel.hpp's contract, attrs erased).
+    void (*reference)(const std::any& attrs, const std::vector<tensor>& in, std::vector<tensor>& out) = nullptr;
+    /// Optional: a faster kernel with the same contract, which the compiled plan runs instead.
+    void (*fast)(const std::any& attrs, const std::vector<tensor>& in, std::vector<tensor>& out) = nullptr;
+};
+
+/// Ops and frontend mappings registered at run time (see the file comment).
+class extension_registry {
+public:
+    /// Registers an op. An op of the same IR type and opset registered before is replaced.
+    /// ensures: throws moir::error when a required part is missing.
+    void add_op(const op_extension& e) {
+        MOIR_CHECK(e.info && e.read && e.write && e.reference, error,
+                   "an extension op needs its op_info, IR reader and writer and reference kernel (use moir::describe_op<Op>())");
+        for (auto& o : ops_)
+            if (o.info->ir_name == e.info->ir_name && o.info->ir_opset == e.info->ir_opset) {
+                o = e;
+                return;
+            }
+        ops_.push_back(e);
+    }
+    /// The registered op whose op_info is `op`, or nullptr.
+    const op_extension* find(const op_info* op) const {
+        for (const auto& o : ops_)
+            if (o.info == op) return &o;
+        return nullptr;
+    }
+    /// The registered op of IR type `ir_name` in opset `ir_opset` ("" = the only op of that type), or nullptr.
+    const op_extension* find(std::string_view ir_name, std::string_view ir_opset) const {
+        const op_extension* only = nullptr;
+        std::size_t n = 0;
+        for (const auto& o : ops_) {
+            if (o.info->ir_name != ir_name) continue;
+            if (o.info->ir_opset == ir_opset) return &o;
+            only = &o;
+            ++n;
+        }
+        return ir_opset.empty() && n == 1 ? only : nullptr;
+    }
+    const std::vector<op_extension>& ops() const { return ops_; }
+
+    /// Registers converter `fn` for framework op `op_type` of frontend `framework` ("onnx",
+    /// "tflite", "caffe", "tf", "mxnet": the frontend's name), in `domain` (the frontend's op
+    /// table domain: "" by default, "custom" for TFLite custom ops, an ONNX domain) from op-set
+    /// version `since` on. Context is that frontend's converter context; F is callable as
+    /// void(Context&). A mapping of an op that moir converts itself overrides moir's.
+    template <class Context, class F>
+    void add_conversion(const std::string& framework, const std::string& op_type, F fn, const std::string& domain = "",
+                        std::int64_t since = 1) {
+        conversions_.push_back(
+            conversion{framework, op_type, domain, since, std::function<void(Context&)>(std::move(fn)), &typeid(Context)});
+        generation_ = next_generation();
+    }
+    /// Whether any mapping is registered for `framework`.
+    bool has_conversions(const std::string& framework) const {
+        for (const auto& c : conversions_)
+            if (c.framework == framework) return true;
+        return false;
+    }
+    /// Adds the mappings registered for `framework` to `table` (a frontends::basic_op_table or
+    /// derived). ensures: throws moir::error naming the mapping when it was registered with another
+    /// frontend's context type.
+    template <class Table>
+    void extend(const std::string& framework, Table& table) const {
+        using converter = typename Table::converter;
+        for (const auto& c : conversions_) {
+            if (c.framework != framework) continue;
+            const auto* fn = std::any_cast<converter>(&c.fn);
+            MOIR_CHECK(fn, error,
+                       "the extension mapping of " + framework + " op '" + c.op_type + "' was registered with context type " +
+                           c.context->name() + ", which is not the " + framework + " frontend's");
+            table.add(c.op_type, *fn, c.since, c.domain);
+        }
+    }
+    /// Changes with every change to the mappings, unique in the process (0: none registered);
+    /// a table extended at another generation is stale. A copy keeps it (same mappings).
+    std::uint64_t generation() const { return generation_; }
+
+    /// Other named entries an extension registers, by kind: a sub-graph replacement under its
+    /// --transformations_config id, say. `kind` names the table ("replacement"), `id` the entry;
+    /// T is any copyable type the consumer of that kind defines. A later entry of the same kind
+    /// and id replaces the earlier one.
+    template <class T>
+    void add_entry(const std::string& kind, const std::string& id, T value) {
+        for (auto& e : entries_)
+            if (e.kind == kind && e.id == id) {
+                e.value = std::move(value);
+                return;
+            }
+        entries_.push_back(entry{kind, id, std::any(std::move(value))});
+    }
+    /// The entry of `kind` and `id` when there is one of type T, else nullptr.
+    template <class T>
+    const T* find_entry(const std::string& kind, const std::string& id) const {
+        for (const auto& e : entries_)
+            if (e.kind == kind && e.id == id) return std::any_cast<T>(&e.value);
+        return nullptr;
+    }
+    /// The ids registered under `kind`, in registration order (for "did you mean" messages).
+    std::vector<std::string> entry_ids(const std::string& kind) const {
+        std::vector<std::string> ids;
+        for (const auto& e : entries_)
+            if (e.kind == kind) ids.push_back(e.id);
+        return ids;
+    }
+
+    /// The extension libraries loaded into this registry (moir::load_extension), for messages.
+    const std::vector<std::string>& libraries() const { return libraries_; }
+    void add_library(const std::string& path) { libraries_.push_back(path); }
+
+private:
+    static std::uint64_t next_generation() {
+        static std::atomic<std::uint64_t> counter{0};
+        return ++counter;
+    }
+    struct conversion {
+        std::string framework, op_type, domain;
+        std::int64_t since;
+        std::any fn;  ///< std::function<void(Context&)>
+        const std::type_info* context;
+    };
+    struct entry {
+        std::string kind, id;
+        std::any value;
+    };
+    std::vector<op_extension> ops_;
+    std::vector<entry> entries_;
+    std::vector<conversion> conversions_;
+    std::vector<std::string> libraries_;
+    std::uint64_t generation_ = 0;
+};
+
+/// The process's registry: what moir's IR reader and writer, executors and frontends consult.
+inline extension_registry& extensions() {
+    static extension_registry r;
+    return r;
+}
+
+/// The registered op of `op`, or nullptr (the fallback of the compile-time tables).
+inline const op_extension* find_extension(const op_info* op) { return extensions().find(op); }
+
+/// Whether `opset` is one of OpenVINO's ("opsetN"): an op of any other opset comes from an extension.
+inline bool is_standard_opset(std::string_view opset) {
+    if (opset.substr(0, 5) != "opset" || opset.size() == 5) return false;
+    for (char ch : opset.substr(5))
+        if (ch < '0' || ch > '9') return false;
+    return true;
+}
+
+/// What to do about op `ir_name` of opset `opset` that this program does not know: the message
+/// for errors ("... load the extension that defines it: moir run --extensions ...").
+inline std::string missing_extension_hint(std::string_view ir_name, std::string_view opset) {
+    return "op " + std::string(ir_name) + " of opset '" + std::string(opset) +
+           "' comes from an extension that is not loaded: load the library that defines it (moir convert/run/bench "
+           "--extensions lib.so, or moir::load_extension / moir::extensions().add_op in a program)";
+}
+
+/// `defaults` extended by the registry's mappings for frontend `framework`; `defaults` itself
+/// when there are none. The extended table is built once per registry generation and kept alive
+/// for the process (a table in use is never freed).
+template <class Table>
+const Table& with_extensions(const std::string& framework, const Table& defaults) {
+    const extension_registry& reg = extensions();
+    if (!reg.has_conversions(framework)) return defaults;
+    struct cache_entry {
+        const Table* base;
+        std::string framework;
+        std::uint64_t generation;
+        std::shared_ptr<Table> table;
+    };
+    static std::mutex mutex;
+    static std::vector<cache_entry> cache;
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto it = cache.rbegin(); it != cache.rend(); ++it)
+        if (it->base == &defaults && it->framework == framework && it->generation == reg.generation()) return *it->table;
+    auto t = std::make_shared<Table>(defaults);
+    reg.extend(framework, *t);
+    cache.push_back(cache_entry{&defaults, framework, reg.generation(), t});
+    return *t;
+}
+
+}  // namespace moir
+
+#endif  // MOIR_CORE_EXTENSIONS_HPP
+#ifndef MOIR_CORE_LIMITS_HPP
+#define MOIR_CORE_LIMITS_HPP
+
+// The size limit on one tensor: shapes a model declares (or an --input_shape gives) are checked
+// against it before anything is allocated, so a huge or overflowing shape is a clear error naming
+// the node and the size instead of std::bad_alloc or a wrapped-around allocation.
+
 
 #include <cstdint>  // uint64_t
 #include <string>   // string, to_string
@@ -9675,6 +9916,7 @@ using all = type_list<
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
 #include <cstring>        // memcpy
+#include <deque>          // deque
 #include <limits>         // numeric_limits
 #include <memory>         // make_shared, shared_ptr
 #include <string>         // string
@@ -10064,6 +10306,8 @@ model read_graph(const xml::element& root, const bin_source& bin, const std::str
     std::vector<layer_info> layers;
     std::unordered_map<std::int64_t, std::size_t> index_of_id;
     std::vector<std::pair<std::string, std::size_t>> unknown;  // type -> count, first-seen order
+    std::vector<std::pair<std::string, std::size_t>> from_extensions;  // same, for ops of non-OpenVINO opsets
+    std::deque<reader_entry> extension_entries;  // stable addresses
     for (const xml::element* el : layers_el->children_named("layer")) {
         layer_info L;
         L.el = el;
@@ -10079,7 +10323,24 @@ model read_graph(const xml::element& root, const bin_source& bin, const std::str
                    L.where + ": duplicate layer id " + std::to_string(L.id) + " (also used by layer '" +
                        layers[index_of_id[L.id]].name + "')");
         L.op = resolve_op(table, L.type, L.version);
-        if (!L.op) {
+        if (!L.op) {  // an op registered at run time (core/extensions.hpp)
+            if (const op_extension* e = extensions().find(L.type, L.version)) {
+                extension_entries.push_back(reader_entry{e->info->ir_name, e->info->ir_opset, e->info, e->read, 0});
+                L.op = &extension_entries.back();
+            }
+        }
+        // an op of a named opset of its own (not OpenVINO's opsetN, nor the generic "extension"): an
+        // extension's op, not loaded
+        if (!L.op && !L.version.empty() && !is_standard_opset(L.version) && L.version != "extension") {
+            const std::string key = L.type + " of opset '" + L.version + "'";
+            bool found = false;
+            for (auto& [k, n] : from_extensions)
+                if (k == key) {
+                    ++n;
+                    found = true;
+                }
+            if (!found) from_extensions.emplace_back(key, 1);
+        } else if (!L.op) {
             const auto known = table.find(L.type);
             const std::string key =
                 known == table.end() ? L.type : L.type + " (version " + (L.version.empty() ? "?" : L.version) + ")";
@@ -10092,6 +10353,16 @@ model read_graph(const xml::element& root, const bin_source& bin, const std::str
             if (!found) unknown.emplace_back(key, 1);
         }
         layers.push_back(std::move(L));
+    }
+    if (!from_extensions.empty()) {
+        std::string list;
+        for (const auto& [k, n] : from_extensions)
+            list += (list.empty() ? "" : ", ") + k + " (" + std::to_string(n) + (n == 1 ? " layer)" : " layers)");
+        for (const auto& [k, n] : unknown)
+            list += ", " + k + " (" + std::to_string(n) + (n == 1 ? " layer)" : " layers)");
+        throw unsupported_error(file + ": layers of ops from extensions that are not loaded: " + list +
+                                ": load the library that defines them (moir convert/run/bench --extensions lib.so, or "
+                                "moir::load_extension / moir::extensions().add_op in a program)");
     }
     if (!unknown.empty()) {
         std::string list;
@@ -10583,12 +10854,14 @@ void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer
     for (std::size_t i = 0; i < order.size(); ++i) {
         const node& n = mm.nodes[order[i]];
         const auto it = table.find(n.op);
-        MOIR_CHECK(it != table.end(), unsupported_error,
+        const op_extension* ext = it == table.end() ? find_extension(n.op) : nullptr;  // core/extensions.hpp
+        MOIR_CHECK(it != table.end() || ext, unsupported_error,
                    "node '" + n.name + "': op " + std::string(n.op->ir_name) + " (" + std::string(n.op->name) +
-                       ") is not in the opset given to the IR writer");
+                       ") is not in the opset given to the IR writer" +
+                       (is_standard_opset(n.op->ir_opset) ? std::string() : "; " + missing_extension_hint(n.op->ir_name, n.op->ir_opset)));
         MOIR_CHECK(!n.is<ops::parameter>() || listed[order[i]], error,
                    "Parameter '" + n.name + "' feeds the model but is not listed in model::parameters");
-        writers[i] = it->second;
+        writers[i] = it != table.end() ? it->second : ext->write;
     }
 
     w.open("layers");
@@ -18961,6 +19234,24 @@ const reference_map& reference_table() {
     }();
     return table;
 }
+
+/// The reference kernel of `op`: OpSet's, else a registered extension's (core/extensions.hpp), else nullptr.
+template <class OpSet>
+erased_kernel reference_kernel_of(const op_info* op) {
+    const auto& table = reference_table<OpSet>();
+    const auto it = table.find(op);
+    if (it != table.end()) return it->second;
+    const op_extension* e = find_extension(op);
+    return e ? e->reference : nullptr;
+}
+
+/// The error for a node whose op has no kernel here: names the op and, for an op of a
+/// non-OpenVINO opset, the extension to load.
+inline std::string no_kernel_message(const node& n) {
+    if (!is_standard_opset(n.op->ir_opset))
+        return "node '" + n.name + "': " + missing_extension_hint(n.op->ir_name, n.op->ir_opset);
+    return "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset";
+}
 }  // namespace detail
 
 template <class OpSet>
@@ -19073,10 +19364,8 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
         for (const auto& t : out) check_element_count(t.dims(), max_elements, where);
         return out;
     }
-    const auto& table = detail::reference_table<OpSet>();
-    const auto it = table.find(n.op);
-    MOIR_CHECK(it != table.end(), unsupported_error,
-               "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset");
+    const detail::erased_kernel kernel = detail::reference_kernel_of<OpSet>(n.op);
+    MOIR_CHECK(kernel, unsupported_error, detail::no_kernel_message(n));
     port_descs descs;
     descs.reserve(in.size());
     for (const auto& t : in) descs.push_back(port_desc{t.type(), partial_shape(t.dims()), t});
@@ -19095,7 +19384,7 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
         out.emplace_back(d.type, d.shape.dims);
     }
     try {
-        it->second(n.attrs, in, out);
+        kernel(n.attrs, in, out);
     } catch (const std::exception& e) {
         throw error(where + ": " + e.what());
     }
@@ -22616,7 +22905,10 @@ template <class OpSet>
 reference_kernel reference_of(const node& n) {
     const auto& t = moir::detail::reference_table<OpSet>();
     const auto it = t.find(n.op);
-    return it == t.end() ? nullptr : it->second;
+    if (it != t.end()) return it->second;
+    // an extension's op (core/extensions.hpp): its fast kernel when it has one
+    const op_extension* e = find_extension(n.op);
+    return !e ? nullptr : e->fast ? e->fast : e->reference;
 }
 }  // namespace detail
 
@@ -24140,7 +24432,9 @@ private:
 
 /// Framework op type -> converter, per domain, with the first version each converter handles.
 /// Several entries for one op are allowed: find() takes the one with the highest since_version <=
-/// the model's version. A user's mapping is added to a copy of a frontend's default table.
+/// the model's version, the one added last among equals. A user's mapping is added to a copy of a
+/// frontend's default table (or registered in moir::extensions(): core/extensions.hpp), and so
+/// overrides moir's own.
 template <class Context>
 class basic_op_table {
 public:
@@ -24158,7 +24452,7 @@ public:
         const converter* best = nullptr;
         std::int64_t best_since = -1;
         for (const auto& e : it->second)
-            if (e.since <= version && e.since > best_since) {
+            if (e.since <= version && e.since >= best_since) {
                 best = &e.fn;
                 best_since = e.since;
             }
@@ -25373,7 +25667,7 @@ inline frontends::unsupported_ops unsupported(const net& n, const op_table& tabl
 /// the first layer that fails (a missing or misshapen blob, a bottom nothing produces).
 inline model convert(const net& n, const load_options& opt = {}) {
     const std::string& source = n.proto_path;
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("caffe", default_table());
     unsupported(n, table).check(source, "Caffe");
 
     model m;
@@ -28708,7 +29002,7 @@ inline frontends::unsupported_ops unsupported(const symbol& s, const op_table& t
 /// that fails, or naming a weight the params do not hold.
 inline model convert(const symbol& s, const param_set& params, const std::string& params_source,
                      const load_options& opt = {}) {
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("mxnet", default_table());
     const std::string& source = s.source;
     unsupported(s, table).check(source, "MXNet");
 
@@ -33929,7 +34223,7 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     }
     MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
                source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("onnx", default_table());
     const proto::graph& g = pm.graph;
     const std::string fallback = opt.option("fallback");
     MOIR_CHECK(fallback.empty() || fallback == "onnxruntime", error,
@@ -36422,7 +36716,7 @@ struct load_options : frontends::load_options {
 /// moir::error "<source>: node 'N' (Op): reason" for the first node that fails.
 inline model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
                      const load_options& opt = {}) {
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("tf", default_table());
     MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
     frontends::unsupported_ops missing;
     for (const auto& n : g.node)
@@ -39203,7 +39497,7 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
 /// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
 inline model convert(const model_file& f, const load_options& opt = {}) {
     const std::string& source = f.source();
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("tflite", default_table());
     for (std::size_t g = 0; g < f.subgraphs.size(); ++g)
         for (std::size_t i = 0; i < f.subgraphs[g].operators.size(); ++i)
             MOIR_CHECK(f.subgraphs[g].operators[i].opcode_index < f.operator_codes.size(), parse_error,
@@ -44147,5 +44441,145 @@ inline saved_ir save_ir(conversion_result& r, const convert_options& options) {
 }  // namespace moir
 
 #endif  // MOIR_CONVERT_HPP
+#ifndef MOIR_EXTENSION_OP_HPP
+#define MOIR_EXTENSION_OP_HPP
+
+// A user's op, registered without rebuilding moir (docs/custom-layers.md). The op is a C++ type
+// like moir's own (core/op.hpp: name, IR type, its own opset name, attrs aggregate with ir_names,
+// infer) with a reference kernel (kernels/kernel.hpp: a specialization of reference_kernel<Op>);
+// describe_op<Op>() erases it into the registry's op_extension:
+//
+//   moir::extensions().add_op(moir::describe_op<my_ops::swish_beta>());
+//   moir::register_ops<moir::type_list<my_ops::a, my_ops::b>>(moir::extensions());  // a list at once
+//
+// A fast kernel (same contract as the reference kernel, any struct with a static run) is the
+// second parameter: describe_op<Op, my_fast_kernel>(). This header is light: it does not include
+// moir's opset or its tables.
+
+
+#include <any>          // any, any_cast
+#include <string>       // string
+#include <type_traits>  // is_void_v
+#include <vector>       // vector
+
+namespace moir {
+
+namespace detail {
+template <class Op>
+std::any read_extension_op(const ir::xml::element* data, const std::string& where, const ir::detail::bin_source&) {
+    return ir::read_data<typename Op::attrs>(data, where);
+}
+template <class Op>
+void write_extension_op(const node& n, ir::xml::writer& w, ir::detail::bin_builder&) {
+    ir::write_data(w, n.attrs_as<Op>());
+}
+template <class Op, class Kernel>
+void run_extension_kernel(const std::any& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+    Kernel::run(std::any_cast<const typename Op::attrs&>(a), in, out);
+}
+}  // namespace detail
+
+/// The registry entry of op type Op: its op_info, IR <data> reader and writer (the attrs'
+/// ir_names), its reference kernel (kernels::reference_kernel<Op>) and, when FastKernel is not
+/// void, FastKernel::run as the kernel of the compiled plan.
+/// requires: Op satisfies the op concept (core/op.hpp) and has a reference kernel (a compile-time
+/// error says so otherwise); its attrs hold only types the IR attribute codec knows.
+template <class Op, class FastKernel = void>
+op_extension describe_op() {
+    static_assert(kernels::has_reference_kernel_v<Op>,
+                  "moir: an extension op needs a reference kernel: specialize moir::kernels::reference_kernel<Op>");
+    op_extension e;
+    e.info = &info_of<Op>();
+    e.read = &detail::read_extension_op<Op>;
+    e.write = &detail::write_extension_op<Op>;
+    e.reference = &detail::run_extension_kernel<Op, kernels::reference_kernel<Op>>;
+    if constexpr (!std::is_void_v<FastKernel>) e.fast = &detail::run_extension_kernel<Op, FastKernel>;
+    return e;
+}
+
+/// Registers every op of List (a moir::type_list of op types) in `r`.
+template <class List>
+void register_ops(extension_registry& r) {
+    for_each_type(List{}, [&](auto tag) { r.add_op(describe_op<typename decltype(tag)::type>()); });
+}
+
+}  // namespace moir
+
+#endif  // MOIR_EXTENSION_OP_HPP
+#ifndef MOIR_EXTENSION_OP_MAPPING_HPP
+#define MOIR_EXTENSION_OP_MAPPING_HPP
+
+// A one-to-one frontend mapping (as OpenVINO's OpExtension<T>): one framework node becomes one node
+// of op Op with the same inputs and outputs, each attribute read from the framework attribute that
+// an attribute-name map names (docs/custom-layers.md):
+//
+//   reg.add_conversion<moir::caffe::context>("caffe", "Log",
+//       moir::map_op<my_ops::log_affine, moir::caffe::context>({{"base", "log_param.base"},
+//                                                                  {"scale", "log_param.scale"},
+//                                                                  {"shift", "log_param.shift"}}));
+//
+// Many-to-many cases are a conversion function instead (any callable taking the context).
+
+
+#include <boost/pfr/core.hpp>
+
+#include <cstdint>      // int64_t
+#include <functional>   // function
+#include <map>          // map
+#include <string>       // string
+#include <string_view>  // string_view
+#include <type_traits>  // is_floating_point_v, is_integral_v, is_same_v, remove_reference_t
+#include <vector>       // vector
+
+namespace moir {
+
+namespace detail {
+/// Reads framework attribute `key` into `field` (kept when absent), through the context's typed attr<T>.
+template <class Context, class T>
+void read_mapped_attribute(const Context& c, const std::string& key, T& field) {
+    if constexpr (std::is_same_v<T, bool>) {
+        field = c.template attr<bool>(key, field);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        field = static_cast<T>(c.template attr<float>(key, static_cast<float>(field)));
+    } else if constexpr (std::is_integral_v<T>) {
+        field = static_cast<T>(c.template attr<std::int64_t>(key, static_cast<std::int64_t>(field)));
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<std::int64_t>> ||
+                         std::is_same_v<T, std::vector<float>>) {
+        field = c.template attr<T>(key, field);
+    } else {
+        static_assert(sizeof(T) == 0,
+                      "moir: map_op reads bool, integer, floating-point, string, vector<int64_t> and vector<float> "
+                      "attributes; convert other fields with a conversion function");
+    }
+}
+}  // namespace detail
+
+/// The converter of a one-to-one mapping to op Op for a frontend whose context is Context (a
+/// frontends::basic_context: ONNX, Caffe, TensorFlow, MXNet). `attribute_names` maps an IR
+/// attribute name of Op (Op::attrs::ir_names) to the framework attribute it is read from; an
+/// attribute it does not name is read from the framework attribute of the same name. An absent
+/// framework attribute keeps the attrs' default.
+/// ensures: the node gets every present input in order and binds min(outputs, framework outputs).
+template <class Op, class Context>
+std::function<void(Context&)> map_op(std::map<std::string, std::string> attribute_names = {}) {
+    return [names = std::move(attribute_names)](Context& c) {
+        typename Op::attrs a{};
+        boost::pfr::for_each_field(a, [&](auto& field, auto idx) {
+            const std::string ir(Op::attrs::ir_names[idx]);
+            const auto it = names.find(ir);
+            detail::read_mapped_attribute(c, it == names.end() ? ir : it->second, field);
+        });
+        std::vector<output_ref> in;
+        for (std::size_t i = 0; i < c.input_count(); ++i)
+            if (c.has_input(i)) in.push_back(c.input(i));
+        const node_id id = c.template add_node<Op>(a, in);
+        const std::size_t outs = c.model().at(id).outputs.size();
+        for (std::size_t k = 0; k < c.output_count() && k < outs; ++k) c.set_output(k, output_ref{id, k});
+    };
+}
+
+}  // namespace moir
+
+#endif  // MOIR_EXTENSION_OP_MAPPING_HPP
 
 #endif  // MOIR_MOIR_HPP

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 
 #include <moir/core/errors.hpp>
+#include <moir/extension/plugin.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -66,6 +67,15 @@ int main(int argc, char** argv, const frontends::frontend_registry& registry) {
     const command info = add_info(app, registry);
     const command bench = add_bench(app, registry);
     const command codegen = add_codegen(app, registry);
+    // --extensions: shared libraries of ops and frontend mappings (docs/custom-layers.md), loaded
+    // before the subcommand runs
+    std::vector<std::string> extension_paths;
+    for (const char* name : {"convert", "run", "info", "bench"})
+        app.get_subcommand(name)
+            ->add_option("--extensions", extension_paths,
+                         "Extension libraries (lib.so) that define custom ops and their frontend mappings; "
+                         "repeatable or comma-separated (docs/custom-layers.md)")
+            ->delimiter(',');
 
     // The Model Optimizer's guides spell flags with hyphens too: both spellings are accepted. An
     // unknown flag is answered with the closest known one of its subcommand.
@@ -110,6 +120,7 @@ int main(int argc, char** argv, const frontends::frontend_registry& registry) {
         return 2;
     }
     try {
+        for (const auto& path : extension_paths) moir::load_extension(path);
         if (app.got_subcommand("convert")) return convert();
         if (app.got_subcommand("run")) return run();
         if (app.got_subcommand("info")) return info();

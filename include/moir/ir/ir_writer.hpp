@@ -9,6 +9,7 @@
 // element_type/shape/offset/size. Which op types can be written is decided by the OpSet type list.
 
 #include <moir/core/errors.hpp>
+#include <moir/core/extensions.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/type_list.hpp>
 #include <moir/io/files.hpp>
@@ -270,12 +271,14 @@ void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer
     for (std::size_t i = 0; i < order.size(); ++i) {
         const node& n = mm.nodes[order[i]];
         const auto it = table.find(n.op);
-        MOIR_CHECK(it != table.end(), unsupported_error,
+        const op_extension* ext = it == table.end() ? find_extension(n.op) : nullptr;  // core/extensions.hpp
+        MOIR_CHECK(it != table.end() || ext, unsupported_error,
                    "node '" + n.name + "': op " + std::string(n.op->ir_name) + " (" + std::string(n.op->name) +
-                       ") is not in the opset given to the IR writer");
+                       ") is not in the opset given to the IR writer" +
+                       (is_standard_opset(n.op->ir_opset) ? std::string() : "; " + missing_extension_hint(n.op->ir_name, n.op->ir_opset)));
         MOIR_CHECK(!n.is<ops::parameter>() || listed[order[i]], error,
                    "Parameter '" + n.name + "' feeds the model but is not listed in model::parameters");
-        writers[i] = it->second;
+        writers[i] = it != table.end() ? it->second : ext->write;
     }
 
     w.open("layers");

@@ -20,6 +20,7 @@
 // A plan is for one set of input shapes: plan_cache compiles again when they change.
 // A plan is not reentrant: one run() at a time (it owns the arena and the thread pool).
 
+#include <moir/core/extensions.hpp>
 #include <moir/core/limits.hpp>
 #include <moir/core/model.hpp>
 #include <moir/core/type_list.hpp>
@@ -106,7 +107,10 @@ template <class OpSet>
 reference_kernel reference_of(const node& n) {
     const auto& t = moir::detail::reference_table<OpSet>();
     const auto it = t.find(n.op);
-    return it == t.end() ? nullptr : it->second;
+    if (it != t.end()) return it->second;
+    // an extension's op (core/extensions.hpp): its fast kernel when it has one
+    const op_extension* e = find_extension(n.op);
+    return !e ? nullptr : e->fast ? e->fast : e->reference;
 }
 }  // namespace detail
 

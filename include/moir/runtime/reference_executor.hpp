@@ -7,6 +7,7 @@
 // run their bodies with executors of their own (the op's reference kernel's run_bodies decides what
 // runs; docs/control-flow.md).
 
+#include <moir/core/extensions.hpp>
 #include <moir/core/limits.hpp>
 #include <moir/core/model.hpp>
 #include <moir/kernels/kernel.hpp>
@@ -53,6 +54,24 @@ const reference_map& reference_table() {
         return t;
     }();
     return table;
+}
+
+/// The reference kernel of `op`: OpSet's, else a registered extension's (core/extensions.hpp), else nullptr.
+template <class OpSet>
+erased_kernel reference_kernel_of(const op_info* op) {
+    const auto& table = reference_table<OpSet>();
+    const auto it = table.find(op);
+    if (it != table.end()) return it->second;
+    const op_extension* e = find_extension(op);
+    return e ? e->reference : nullptr;
+}
+
+/// The error for a node whose op has no kernel here: names the op and, for an op of a
+/// non-OpenVINO opset, the extension to load.
+inline std::string no_kernel_message(const node& n) {
+    if (!is_standard_opset(n.op->ir_opset))
+        return "node '" + n.name + "': " + missing_extension_hint(n.op->ir_name, n.op->ir_opset);
+    return "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset";
 }
 }  // namespace detail
 
@@ -166,10 +185,8 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
         for (const auto& t : out) check_element_count(t.dims(), max_elements, where);
         return out;
     }
-    const auto& table = detail::reference_table<OpSet>();
-    const auto it = table.find(n.op);
-    MOIR_CHECK(it != table.end(), unsupported_error,
-               "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset");
+    const detail::erased_kernel kernel = detail::reference_kernel_of<OpSet>(n.op);
+    MOIR_CHECK(kernel, unsupported_error, detail::no_kernel_message(n));
     port_descs descs;
     descs.reserve(in.size());
     for (const auto& t : in) descs.push_back(port_desc{t.type(), partial_shape(t.dims()), t});
@@ -188,7 +205,7 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
         out.emplace_back(d.type, d.shape.dims);
     }
     try {
-        it->second(n.attrs, in, out);
+        kernel(n.attrs, in, out);
     } catch (const std::exception& e) {
         throw error(where + ": " + e.what());
     }

@@ -67,7 +67,7 @@ inline frontends::unsupported_ops unsupported(const net& n, const op_table& tabl
 /// the first layer that fails (a missing or misshapen blob, a bottom nothing produces).
 inline model convert(const net& n, const load_options& opt = {}) {
     const std::string& source = n.proto_path;
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("caffe", default_table());
     unsupported(n, table).check(source, "Caffe");
 
     model m;

@@ -14,6 +14,7 @@
 // The frontend concept and the list of frontends are in frontends/registry.hpp.
 
 #include <moir/core/errors.hpp>
+#include <moir/core/extensions.hpp>
 #include <moir/core/model.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/parameter.hpp>
@@ -107,7 +108,9 @@ private:
 
 /// Framework op type -> converter, per domain, with the first version each converter handles.
 /// Several entries for one op are allowed: find() takes the one with the highest since_version <=
-/// the model's version. A user's mapping is added to a copy of a frontend's default table.
+/// the model's version, the one added last among equals. A user's mapping is added to a copy of a
+/// frontend's default table (or registered in moir::extensions(): core/extensions.hpp), and so
+/// overrides moir's own.
 template <class Context>
 class basic_op_table {
 public:
@@ -125,7 +128,7 @@ public:
         const converter* best = nullptr;
         std::int64_t best_since = -1;
         for (const auto& e : it->second)
-            if (e.since <= version && e.since > best_since) {
+            if (e.since <= version && e.since >= best_since) {
                 best = &e.fn;
                 best_since = e.since;
             }

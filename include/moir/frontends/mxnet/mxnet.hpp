@@ -86,7 +86,7 @@ inline frontends::unsupported_ops unsupported(const symbol& s, const op_table& t
 /// that fails, or naming a weight the params do not hold.
 inline model convert(const symbol& s, const param_set& params, const std::string& params_source,
                      const load_options& opt = {}) {
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("mxnet", default_table());
     const std::string& source = s.source;
     unsupported(s, table).check(source, "MXNet");
 

@@ -6,6 +6,7 @@
 // model) and returns a moir::model; moir::onnx::frontend is its entry in the frontend list
 // (frontends/frontends.hpp).
 
+#include <moir/core/extensions.hpp>
 #include <moir/core/model.hpp>
 #include <moir/frontends/onnx/converter.hpp>
 #include <moir/frontends/onnx/fallback.hpp>
@@ -330,7 +331,7 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
     }
     MOIR_CHECK(opset >= 1 && opset <= 21, unsupported_error,
                source + ": default-domain opset " + std::to_string(opset) + " is not supported (moir reads opsets 1 to 21)");
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("onnx", default_table());
     const proto::graph& g = pm.graph;
     const std::string fallback = opt.option("fallback");
     MOIR_CHECK(fallback.empty() || fallback == "onnxruntime", error,

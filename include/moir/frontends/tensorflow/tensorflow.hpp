@@ -73,7 +73,7 @@ struct load_options : frontends::load_options {
 /// moir::error "<source>: node 'N' (Op): reason" for the first node that fails.
 inline model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
                      const load_options& opt = {}) {
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("tf", default_table());
     MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
     frontends::unsupported_ops missing;
     for (const auto& n : g.node)

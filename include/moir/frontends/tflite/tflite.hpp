@@ -177,7 +177,7 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
 /// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
 inline model convert(const model_file& f, const load_options& opt = {}) {
     const std::string& source = f.source();
-    const op_table& table = opt.table ? *opt.table : default_table();
+    const op_table& table = opt.table ? *opt.table : with_extensions("tflite", default_table());
     for (std::size_t g = 0; g < f.subgraphs.size(); ++g)
         for (std::size_t i = 0; i < f.subgraphs[g].operators.size(); ++i)
             MOIR_CHECK(f.subgraphs[g].operators[i].opcode_index < f.operator_codes.size(), parse_error,
