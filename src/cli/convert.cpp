@@ -154,6 +154,9 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
                   "TensorFlow: the checkpoint prefix (prefix.index + prefix.data-*) for --input_meta_graph or a "
                   "GraphDef with variables (default for a .meta: its path without .meta)");
     c->add_flag("--input_model_is_text", a.input_model_is_text, "TensorFlow: the GraphDef is in protobuf text format");
+    c->add_option("--transformations_config", a.transformations_config,
+                  "TensorFlow: a JSON file of sub-graph replacements (the Model Optimizer's format; built-in ids and "
+                  "tools/transformations/*.json: docs/transformations-config.md)");
     c->add_option("--framework,-f", a.framework, "The model's framework: " + registry.names() + " (default: recognised from the file)");
     c->add_option("--input_symbol", a.input_symbol,
                   "MXNet: the symbol file (<prefix>-symbol.json), when it is not beside the --input_model .params");
