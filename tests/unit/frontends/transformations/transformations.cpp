@@ -294,7 +294,7 @@ TEST_CASE("handtrack with tools/transformations/ssd_support_api_v2.json: Detecti
             worst_score = std::max(worst_score, std::fabs(score - static_cast<double>(scores[t])));
             ++compared;
         }
-        MESSAGE(s.name << ": moir " << n_moir << " detections, tfjs " << moir::npy::load(sub + "/tfjs/Identity_5.npy").to_vector<float>()[0]
+        MESSAGE(std::string(s.name) << ": moir " << n_moir << " detections, tfjs " << moir::npy::load(sub + "/tfjs/Identity_5.npy").to_vector<float>()[0]
                        << "; top score tfjs " << scores[0]);
     }
     MESSAGE("handtrack: " << compared << " top detections, worst IoU " << worst_iou << ", worst |score diff| " << worst_score);
