@@ -34348,7 +34348,8 @@ struct od_preprocessor {
 // NMS parameters: custom_attributes "iou_threshold", "score_threshold" (default: the graph's
 // NonMaxSuppression inputs, else 0.6 and 1e-8), "max_total_detections" (DetectionOutput's keep_top_k,
 // default 100), "top_k" (per class before NMS, default -1: all), "background_label_id" (default 0),
-// "clip_before_nms" (default true: the OD API clips to the image window). The output, named
+// "clip_before_nms" (default false) and "clip_after_nms" (default true): the OD API's NMS compares the
+// decoded boxes unclipped and outputs them clipped to the image window. The output, named
 // custom_attributes "output_name" (default "detection_output"), is [1, 1, keep_top_k, 7] rows
 // (image, label, score, xmin, ymin, xmax, ymax), normalized; the graph's own outputs computed from
 // the Postprocessor are dropped. The boxes are those of an image of the network's input size (the
@@ -34526,8 +34527,8 @@ private:
         a.variance_encoded_in_target = false;
         a.nms_threshold = static_cast<float>(c.attr<double>("iou_threshold", nms_input(c, 3).value_or(0.6)));
         a.confidence_threshold = static_cast<float>(c.attr<double>("score_threshold", nms_input(c, 4).value_or(1e-8)));
-        a.clip_before_nms = c.attr<bool>("clip_before_nms", true);
-        a.clip_after_nms = false;
+        a.clip_before_nms = c.attr<bool>("clip_before_nms", false);  // the OD API's NMS sees unclipped boxes
+        a.clip_after_nms = c.attr<bool>("clip_after_nms", true);    // and its outputs are clipped
         a.normalized = true;
         c.add_output(out_name, c.add<ops::detection_output>(a, {loc, conf, priors}, out_name));
     }
