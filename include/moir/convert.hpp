@@ -51,6 +51,7 @@ struct convert_options {
     std::string fallback;
     /// --fallback_library: the libonnxruntime.so to load (default: runtime/onnxruntime.hpp's search).
     std::string fallback_library;
+    std::string transformations_config;  ///< --transformations_config: sub-graph replacements (TensorFlow)
     std::string output_dir = ".";  ///< --output_dir: where save_ir writes (created when missing)
     std::string model_name;        ///< --model_name: the IR files' name (default: the model file's stem)
     std::string input_shape;  ///< --input_shape: "[1,3,640,640]" or "[1,3,224,224],[1,10]"
@@ -207,6 +208,7 @@ inline frontends::load_request request_of(const convert_options& a) {
         }
     }
     if (!a.input_shape.empty() && a.input.empty()) r.options.input_shapes_by_position = flags::parse_shapes(a.input_shape);
+    if (!a.transformations_config.empty()) r.options.framework_options["transformations_config"] = a.transformations_config;
     return r;
 }
 /// The cut (--input/--output), then the preprocessing, in MO's order. An --input entry that gives
@@ -247,6 +249,7 @@ inline std::vector<std::pair<std::string, std::string>> ir_parameters(const conv
     };
     std::vector<std::pair<std::string, std::string>> params{{"input_model", a.input_model}, {"framework", framework}};
     if (!a.input_shape.empty()) params.emplace_back("input_shape", a.input_shape);
+    if (!a.transformations_config.empty()) params.emplace_back("transformations_config", a.transformations_config);
     for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"input", &a.input}, {"output", &a.output},
                                      {"mean_values", &a.mean_values}, {"scale_values", &a.scale_values},
                                      {"scale", &a.scale}, {"layout", &a.layout}, {"source_layout", &a.source_layout}})
@@ -296,6 +299,9 @@ inline conversion_result convert(const convert_options& a,
     const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
     const frontends::load_request req = detail::request_of(a);
     const std::string framework = registry.pick(req).name;
+    MOIR_CHECK(a.transformations_config.empty() || framework == "tf", error,
+               "--transformations_config: sub-graph replacements apply to TensorFlow models, not to " + framework +
+                   " (" + a.input_model + ")");
     conversion_result out;
     conversion_report& rep = out.report;
     model m = registry.load(req);

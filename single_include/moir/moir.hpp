@@ -35740,6 +35740,831 @@ inline void register_tensor(op_table& t) {
 }  // namespace moir::tensorflow
 
 #endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_TENSOR_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_REPLACEMENTS_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_REPLACEMENTS_HPP
+
+// The sub-graph replacements moir ships for TensorFlow models (--transformations_config ids).
+// Add one: a file in this folder (a struct with id, doc, apply and optionally find; see
+// frontends/common/transformations/replacement.hpp) and a line in `builtin`.
+
+#ifndef MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_REPLACEMENT_HPP
+#define MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_REPLACEMENT_HPP
+
+// Sub-graph replacements: what a transformations-config `id` names. A replacement is a function
+// that, given the matched sub-graph, adds moir nodes in its place through a replacement_context:
+// the values of tensors (outside the sub-graph: already converted; inside: converted on demand
+// from their ancestors by the frontend's own converters, so a replacement may keep part of the
+// sub-graph), binds the sub-graph's outputs it provides, and adds model outputs of its own.
+// Outputs of the sub-graph a replacement does not provide are dropped, and with them whatever
+// reads them (graph outputs included).
+//
+// Registries: built-in replacements are a compile-time list (a type_list of structs, one file
+// each, with `static constexpr const char* id`, `doc`, `static void apply(replacement_context&)`
+// and optionally `static sub_graph find(const graph_view&, const replacement_spec&)` for
+// match_kind "general"); replacement_registry::add() adds more at run time (an extension, a
+// user's program).
+
+#ifndef MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_CONFIG_HPP
+#define MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_CONFIG_HPP
+
+// The --transformations_config file: the Model Optimizer's JSON format for sub-graph
+// replacements. The file is a list of entries
+//   {"id": "...", "match_kind": "scope" | "points" | "general",
+//    "instances": ..., "custom_attributes": {...}}
+// where `instances` is, for "scope", a list of node-name patterns (regular expressions matched at
+// the start of a node's name, as MO does), for "points" an object {"start_points": [names],
+// "end_points": [names]}, and for "general" absent (the replacement finds its own sub-graph).
+// Other keys MO writes ("inputs", "outputs", "include_inputs_to_sub_graph", ...) are accepted and
+// ignored. Parsing checks every type and names the file, the entry and the key in errors; a file
+// that is not JSON is reported as file:line:column.
+
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>  // min
+#include <cstddef>   // size_t
+#include <fstream>   // ifstream
+#include <iterator>  // istreambuf_iterator
+#include <string>    // string, to_string
+#include <vector>    // vector
+
+namespace moir::transformations {
+
+/// One entry of a transformations config.
+struct replacement_spec {
+    std::string id;                     ///< the replacement's id (a registry key)
+    std::string match_kind;             ///< "scope", "points" or "general"
+    std::vector<std::string> scopes;    ///< scope: the name patterns
+    std::vector<std::string> start_points, end_points;  ///< points: node names
+    nlohmann::json custom_attributes = nlohmann::json::object();  ///< what the replacement reads
+    std::string where;                  ///< "<file>: entry N (id 'X')", the prefix of its errors
+};
+
+namespace detail {
+inline const char* json_type(const nlohmann::json& j) { return j.type_name(); }
+
+inline std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where, const std::string& key) {
+    MOIR_CHECK(j.is_array(), parse_error, where + ": '" + key + "' must be a list of strings, not " + json_type(j));
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        MOIR_CHECK(j[i].is_string(), parse_error,
+                   where + ": '" + key + "'[" + std::to_string(i) + "] must be a string, not " + json_type(j[i]));
+        out.push_back(j[i].get<std::string>());
+    }
+    return out;
+}
+}  // namespace detail
+
+/// Parses a transformations config held in `text`; `source` names it in errors.
+/// ensures: one spec per entry, in the file's order; throws moir::parse_error
+/// "<source>:<line>:<column>: malformed JSON: ..." for text that is not JSON, and
+/// "<source>: entry N (id 'X'): ..." for a missing key or a value of the wrong type.
+inline std::vector<replacement_spec> parse_config(const std::string& text, const std::string& source) {
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        std::size_t line = 1, column = 1;
+        const std::size_t end = e.byte == 0 ? 0 : std::min<std::size_t>(e.byte - 1, text.size());
+        for (std::size_t i = 0; i < end; ++i) {
+            if (text[i] == '\n') ++line, column = 1;
+            else ++column;
+        }
+        std::string why = e.what();
+        const auto colon = why.find(": ");  // drop nlohmann's "[json.exception...] parse error at ...:"
+        if (colon != std::string::npos) why = why.substr(colon + 2);
+        throw parse_error(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": malformed JSON: " + why);
+    }
+    MOIR_CHECK(doc.is_array(), parse_error,
+               source + ": a transformations config is a list of replacements, not " + detail::json_type(doc));
+    std::vector<replacement_spec> out;
+    for (std::size_t k = 0; k < doc.size(); ++k) {
+        const nlohmann::json& e = doc[k];
+        std::string where = source + ": entry " + std::to_string(k + 1);
+        MOIR_CHECK(e.is_object(), parse_error, where + " must be an object, not " + detail::json_type(e));
+        replacement_spec s;
+        MOIR_CHECK(e.contains("id"), parse_error, where + " has no 'id'");
+        MOIR_CHECK(e["id"].is_string(), parse_error, where + ": 'id' must be a string, not " + detail::json_type(e["id"]));
+        s.id = e["id"].get<std::string>();
+        where += " (id '" + s.id + "')";
+        s.where = where;
+        MOIR_CHECK(e.contains("match_kind"), parse_error, where + " has no 'match_kind'");
+        MOIR_CHECK(e["match_kind"].is_string(), parse_error,
+                   where + ": 'match_kind' must be a string, not " + detail::json_type(e["match_kind"]));
+        s.match_kind = e["match_kind"].get<std::string>();
+        MOIR_CHECK(s.match_kind == "scope" || s.match_kind == "points" || s.match_kind == "general", parse_error,
+                   where + ": 'match_kind' is '" + s.match_kind + "'; it must be scope, points or general");
+        if (e.contains("custom_attributes")) {
+            MOIR_CHECK(e["custom_attributes"].is_object(), parse_error,
+                       where + ": 'custom_attributes' must be an object, not " + detail::json_type(e["custom_attributes"]));
+            s.custom_attributes = e["custom_attributes"];
+        }
+        const bool has = e.contains("instances");
+        if (s.match_kind == "scope") {
+            MOIR_CHECK(has, parse_error, where + ": a scope replacement needs 'instances' (a list of name patterns)");
+            s.scopes = e["instances"].is_string() ? std::vector<std::string>{e["instances"].get<std::string>()}
+                                                  : detail::string_list(e["instances"], where, "instances");
+            MOIR_CHECK(!s.scopes.empty(), parse_error, where + ": 'instances' lists no scope pattern");
+        } else if (s.match_kind == "points") {
+            MOIR_CHECK(has, parse_error,
+                       where + ": a points replacement needs 'instances' {\"start_points\": [...], \"end_points\": [...]}");
+            const nlohmann::json& in = e["instances"];
+            MOIR_CHECK(in.is_object(), parse_error,
+                       where + ": 'instances' of a points replacement must be an object, not " + detail::json_type(in));
+            for (const char* key : {"start_points", "end_points"})
+                MOIR_CHECK(in.contains(key), parse_error, where + ": 'instances' has no '" + key + "'");
+            s.start_points = detail::string_list(in["start_points"], where, "start_points");
+            s.end_points = detail::string_list(in["end_points"], where, "end_points");
+            MOIR_CHECK(!s.start_points.empty() && !s.end_points.empty(), parse_error,
+                       where + ": 'start_points' and 'end_points' must each name at least one node");
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+/// Reads and parses the transformations config at `path`.
+/// ensures: throws moir::error "cannot open <path>" for a missing file, else as parse_config.
+inline std::vector<replacement_spec> read_config(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, "cannot open transformations config " + path);
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return parse_config(text, path);
+}
+
+}  // namespace moir::transformations
+
+#endif  // MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_CONFIG_HPP
+#ifndef MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_MATCH_HPP
+#define MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_MATCH_HPP
+
+// Finding the sub-graph a transformations-config entry names, on any frontend's graph. A frontend
+// describes its graph as a graph_view (node names, op types, data edges by node index and output
+// port) and gets back a sub_graph: the matched nodes, the tensors they read from outside and the
+// tensors of theirs that outside nodes (or the graph's outputs) read.
+//   scope:  every node whose name a pattern matches from its start (std::regex, ECMAScript), as
+//           MO's scope replacements; a pattern that matches no node is an error.
+//   points: every node on a path from a start point to an end point (both included), plus the side
+//           inputs only those nodes read (constants and what computes only from constants); a point that
+//           names no node, or an end point no start point reaches, is an error.
+
+
+#include <cstddef>        // size_t
+#include <regex>          // regex, regex_search
+#include <string>         // string
+#include <unordered_map>  // unordered_map
+#include <utility>        // pair
+#include <vector>         // vector
+
+namespace moir::transformations {
+
+/// An output of a node: (node index, port).
+struct edge {
+    std::size_t node = 0, port = 0;
+    friend bool operator==(const edge& a, const edge& b) { return a.node == b.node && a.port == b.port; }
+};
+
+/// A framework graph as the matcher sees it. The frontend fills `nodes` (data inputs only,
+/// resolved to node indices) and `outputs` (the graph's outputs), then calls index().
+struct graph_view {
+    struct node {
+        std::string name, op;
+        std::vector<edge> inputs;
+        bool input = false;  ///< a graph input (Placeholder, Parameter)
+    };
+    std::vector<node> nodes;
+    std::vector<edge> outputs;
+
+    /// Builds the name index and the reader lists. Call once the nodes are in.
+    void index() {
+        by_name_.clear();
+        readers_.assign(nodes.size(), {});
+        for (std::size_t i = 0; i < nodes.size(); ++i) by_name_.emplace(nodes[i].name, i);
+        for (std::size_t i = 0; i < nodes.size(); ++i)
+            for (const auto& e : nodes[i].inputs) readers_[e.node].push_back(i);
+    }
+    /// The index of node `name`, or -1.
+    long find(const std::string& name) const {
+        const auto it = by_name_.find(name);
+        return it == by_name_.end() ? -1 : static_cast<long>(it->second);
+    }
+    /// The nodes that read an output of node i.
+    const std::vector<std::size_t>& readers(std::size_t i) const { return readers_.at(i); }
+
+private:
+    std::unordered_map<std::string, std::size_t> by_name_;
+    std::vector<std::vector<std::size_t>> readers_;
+};
+
+/// A matched sub-graph of a graph_view.
+struct sub_graph {
+    std::vector<bool> contains;      ///< per node of the view
+    std::vector<std::size_t> nodes;  ///< the matched nodes, in the view's order
+    std::vector<edge> inputs;        ///< tensors of outside nodes that matched nodes read (once each)
+    std::vector<edge> outputs;       ///< tensors of matched nodes read by outside nodes or graph outputs
+
+    bool has(std::size_t node) const { return node < contains.size() && contains[node]; }
+    /// The matched nodes with op type `op`.
+    std::vector<std::size_t> of_op(const graph_view& g, const std::string& op) const {
+        std::vector<std::size_t> out;
+        for (auto n : nodes)
+            if (g.nodes[n].op == op) out.push_back(n);
+        return out;
+    }
+};
+
+/// The sub-graph of the nodes flagged in `in`, with its boundary.
+inline sub_graph make_sub_graph(const graph_view& g, std::vector<bool> in) {
+    sub_graph s;
+    s.contains = std::move(in);
+    const auto add_once = [](std::vector<edge>& v, edge e) {
+        for (const auto& x : v)
+            if (x == e) return;
+        v.push_back(e);
+    };
+    for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+        if (s.contains[i]) {
+            s.nodes.push_back(i);
+            for (const auto& e : g.nodes[i].inputs)
+                if (!s.contains[e.node]) add_once(s.inputs, e);
+        } else {
+            for (const auto& e : g.nodes[i].inputs)
+                if (s.contains[e.node]) add_once(s.outputs, e);
+        }
+    }
+    for (const auto& e : g.outputs)
+        if (s.contains[e.node]) add_once(s.outputs, e);
+    return s;
+}
+
+/// The nodes whose names one of `patterns` matches from the start.
+/// ensures: throws moir::error "<where>: scope pattern 'P' matches no node" (or is not a regex).
+inline sub_graph match_scope(const graph_view& g, const std::vector<std::string>& patterns, const std::string& where) {
+    std::vector<bool> in(g.nodes.size(), false);
+    for (const auto& p : patterns) {
+        std::regex re;
+        try {
+            re = std::regex(p, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            throw error(where + ": scope pattern '" + p + "' is not a regular expression (" + e.what() + ")");
+        }
+        std::size_t hits = 0;
+        for (std::size_t i = 0; i < g.nodes.size(); ++i)
+            if (std::regex_search(g.nodes[i].name, re, std::regex_constants::match_continuous)) {
+                in[i] = true;
+                ++hits;
+            }
+        MOIR_CHECK(hits > 0, error, where + ": scope pattern '" + p + "' matches no node");
+    }
+    return make_sub_graph(g, std::move(in));
+}
+
+/// The nodes on paths from the start points to the end points (both included).
+/// ensures: throws moir::error naming a point that is no node, or an end point that no start point
+/// reaches ("the points do not enclose a sub-graph").
+inline sub_graph match_points(const graph_view& g, const std::vector<std::string>& starts,
+                              const std::vector<std::string>& ends, const std::string& where) {
+    const auto node_of = [&](const std::string& name, const char* what) {
+        std::string n = name;
+        const auto colon = n.rfind(':');  // "node:0" names the node
+        if (colon != std::string::npos && colon + 1 < n.size() &&
+            n.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+            n = n.substr(0, colon);
+        const long i = g.find(n);
+        MOIR_CHECK(i >= 0, error, where + ": " + what + " '" + name + "' is not a node of the graph");
+        return static_cast<std::size_t>(i);
+    };
+    std::vector<bool> fwd(g.nodes.size(), false), back(g.nodes.size(), false);
+    std::vector<std::size_t> stack;
+    for (const auto& s : starts) {
+        const std::size_t i = node_of(s, "start point");
+        if (!fwd[i]) fwd[i] = true, stack.push_back(i);
+    }
+    while (!stack.empty()) {
+        const std::size_t i = stack.back();
+        stack.pop_back();
+        for (auto r : g.readers(i))
+            if (!fwd[r]) fwd[r] = true, stack.push_back(r);
+    }
+    std::vector<std::size_t> end_nodes;
+    for (const auto& e : ends) {
+        const std::size_t i = node_of(e, "end point");
+        MOIR_CHECK(fwd[i], error,
+                   where + ": the points do not enclose a sub-graph: no start point reaches end point '" + e + "'");
+        end_nodes.push_back(i);
+    }
+    for (auto i : end_nodes)
+        if (!back[i]) back[i] = true, stack.push_back(i);
+    while (!stack.empty()) {
+        const std::size_t i = stack.back();
+        stack.pop_back();
+        for (const auto& e : g.nodes[i].inputs)
+            if (fwd[e.node] && !back[e.node]) back[e.node] = true, stack.push_back(e.node);
+    }
+    std::vector<bool> in(g.nodes.size(), false);
+    for (std::size_t i = 0; i < in.size(); ++i) in[i] = fwd[i] && back[i];
+    // the side inputs only the sub-graph reads: constants and what computes only from constants
+    // (an anchor generator); not a graph input, nothing in a cycle
+    std::vector<bool> constant_like(g.nodes.size(), false);
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+            if (constant_like[i] || g.nodes[i].input) continue;
+            bool all = true;
+            for (const auto& e : g.nodes[i].inputs) all = all && constant_like[e.node];
+            if (all) constant_like[i] = grew = true;
+        }
+    }
+    std::vector<bool> is_output(g.nodes.size(), false);
+    for (const auto& e : g.outputs) is_output[e.node] = true;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (std::size_t i = g.nodes.size(); i-- > 0;) {
+            if (in[i] || !constant_like[i] || is_output[i] || g.readers(i).empty()) continue;
+            bool all = true;
+            for (auto r : g.readers(i)) all = all && in[r];
+            if (all) in[i] = grew = true;
+        }
+    }
+    return make_sub_graph(g, std::move(in));
+}
+
+}  // namespace moir::transformations
+
+#endif  // MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_MATCH_HPP
+
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <functional>   // function
+#include <map>          // map
+#include <optional>     // optional
+#include <string>       // string
+#include <type_traits>  // void_t, true_type
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::transformations {
+
+/// What a replacement sees and does. Made by the frontend for one matched entry.
+class replacement_context {
+public:
+    /// The frontend's hooks: the value of a framework tensor (converting inside nodes on demand),
+    /// and the frontend's spelling of a node output as a tensor name.
+    struct hooks {
+        std::function<output_ref(const std::string& tensor)> value;
+        std::function<std::string(const edge&)> tensor_name;
+    };
+    replacement_context(const replacement_spec& spec, const graph_view& g, const sub_graph& match,
+                        frontends::graph_builder& b, hooks h)
+        : spec_(&spec), g_(&g), match_(&match), b_(&b), hooks_(std::move(h)) {}
+
+    const replacement_spec& spec() const { return *spec_; }
+    const graph_view& graph() const { return *g_; }
+    const sub_graph& match() const { return *match_; }
+    frontends::graph_builder& builder() { return *b_; }
+    model& graph_model() { return b_->graph(); }
+
+    /// The moir value of framework tensor `tensor` (see the file comment).
+    output_ref value(const std::string& tensor) { return hooks_.value(tensor); }
+    output_ref value(const edge& e) { return hooks_.value(hooks_.tensor_name(e)); }
+    std::string tensor_name(const edge& e) const { return hooks_.tensor_name(e); }
+    /// Provides framework tensor `tensor` (an output of the sub-graph, or one inside it that
+    /// value() should not convert: a loop's read of its element, say).
+    void bind(const std::string& tensor, output_ref r) { b_->bind(tensor, r); }
+    /// Adds `tensor` (bound) as an output of the model.
+    void add_output(const std::string& tensor, output_ref r) {
+        b_->bind(tensor, r);
+        outputs_.push_back(tensor);
+    }
+    const std::vector<std::string>& new_outputs() const { return outputs_; }
+
+    /// The type and shape of a value.
+    const output_port& port(output_ref r) { return graph_model().at(r.node).outputs.at(r.port); }
+    /// The value of r when a Constant produces it.
+    std::optional<tensor> constant_value(output_ref r) {
+        const node& n = graph_model().at(r.node);
+        if (!n.is<ops::constant>()) return std::nullopt;
+        return n.attrs_as<ops::constant>().value;
+    }
+    /// Adds a moir node named `name`, its outputs inferred at once.
+    template <class Op>
+    output_ref add(typename Op::attrs a, std::vector<output_ref> inputs, const std::string& name) {
+        const node_id id = graph_model().template add<Op>(std::move(a), std::move(inputs), name);
+        graph_model().infer_node(id);
+        return {id, 0};
+    }
+    output_ref constant(tensor t, const std::string& name) { return add<ops::constant>({std::move(t)}, {}, name); }
+    output_ref constant_i64(const std::vector<std::int64_t>& v, const std::string& name) {
+        return constant(tensor::from_vector(v, {static_cast<std::int64_t>(v.size())}), name);
+    }
+
+    /// custom_attributes[key] as T (a number, a bool, a string, a list of numbers), or `def`
+    /// when absent. ensures: throws moir::error naming the entry and key for a wrong type.
+    template <class T>
+    T attr(const std::string& key, T def) const {
+        const auto& c = spec_->custom_attributes;
+        if (!c.contains(key)) return def;
+        const auto& v = c[key];
+        bool ok = false;
+        if constexpr (std::is_same_v<T, bool>) ok = v.is_boolean();
+        else if constexpr (std::is_arithmetic_v<T>) ok = v.is_number();
+        else if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
+        else {
+            ok = v.is_array();
+            if (ok)
+                for (const auto& x : v) ok = ok && x.is_number();
+        }
+        MOIR_CHECK(ok, error, spec_->where + ": custom_attributes '" + key + "' has the wrong type (" + v.type_name() + ")");
+        return v.get<T>();
+    }
+    /// Throws moir::error "<where>: reason".
+    [[noreturn]] void fail(const std::string& reason) const { throw error(spec_->where + ": " + reason); }
+
+private:
+    const replacement_spec* spec_;
+    const graph_view* g_;
+    const sub_graph* match_;
+    frontends::graph_builder* b_;
+    hooks hooks_;
+    std::vector<std::string> outputs_;
+};
+
+/// A replacement: its id, a line of documentation, how it rewrites, and (for match_kind
+/// "general") how it finds its sub-graph.
+struct replacement {
+    std::string id;
+    std::string doc;
+    std::function<void(replacement_context&)> apply;
+    std::function<sub_graph(const graph_view&, const replacement_spec&)> find;  ///< may be empty
+};
+
+namespace detail {
+template <class R, class = void>
+struct has_find : std::false_type {};
+template <class R>
+struct has_find<R, std::void_t<decltype(&R::find)>> : std::true_type {};
+}  // namespace detail
+
+/// Replacements by id.
+class replacement_registry {
+public:
+    replacement_registry() = default;
+    /// The registry of a compile-time list of replacement types (see the file comment).
+    template <class... R>
+    explicit replacement_registry(type_list<R...>) {
+        (add_type<R>(), ...);
+    }
+    /// Adds (or replaces) a replacement.
+    void add(replacement r) { by_id_[r.id] = std::move(r); }
+    template <class R>
+    void add_type() {
+        replacement r{R::id, R::doc, [](replacement_context& c) { R::apply(c); }, {}};
+        if constexpr (detail::has_find<R>::value) r.find = [](const graph_view& g, const replacement_spec& s) { return R::find(g, s); };
+        add(std::move(r));
+    }
+    const replacement* find(const std::string& id) const {
+        const auto it = by_id_.find(id);
+        return it == by_id_.end() ? nullptr : &it->second;
+    }
+    /// ensures: throws moir::error "<where>: unknown replacement id 'X' (moir has: A, B)".
+    const replacement& require(const replacement_spec& s) const {
+        if (const replacement* r = find(s.id)) return *r;
+        std::string known;
+        for (const auto& kv : by_id_) known += (known.empty() ? "" : ", ") + kv.first;
+        throw error(s.where + ": unknown replacement id '" + s.id + "' (moir has: " + known + ")");
+    }
+    const std::map<std::string, replacement>& all() const { return by_id_; }
+
+private:
+    std::map<std::string, replacement> by_id_;
+};
+
+/// The sub-graph of entry `s` in g, by its match_kind.
+/// ensures: throws moir::error naming the entry when nothing matches or "general" has no finder.
+inline sub_graph match(const graph_view& g, const replacement_spec& s, const replacement& r) {
+    if (s.match_kind == "scope") return match_scope(g, s.scopes, s.where);
+    if (s.match_kind == "points") return match_points(g, s.start_points, s.end_points, s.where);
+    MOIR_CHECK(static_cast<bool>(r.find), error,
+               s.where + ": replacement '" + s.id + "' cannot find its sub-graph itself (match_kind general); use scope or points");
+    sub_graph sg = r.find(g, s);
+    MOIR_CHECK(!sg.nodes.empty(), error, s.where + ": replacement '" + s.id + "' found no sub-graph to replace");
+    return sg;
+}
+
+}  // namespace moir::transformations
+
+#endif  // MOIR_FRONTENDS_COMMON_TRANSFORMATIONS_REPLACEMENT_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_OD_PREPROCESSOR_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_OD_PREPROCESSOR_HPP
+
+// ObjectDetectionAPIPreprocessor2Replacement: the TF Object Detection API's (TF2) preprocessing,
+// a `map` while loop (TensorList, Enter/Merge/Switch/Exit) that normalizes and resizes each image
+// of the batch. For a batch of 1 the loop runs once: the replacement feeds the loop body's element
+// read (TensorListGetItem) with the squeezed input, converts the body's ops with the TensorFlow
+// converters, and gives each stacked result (TensorListStack) the body's written element with the
+// batch axis back. match_kind general finds the loop around a "Preprocessor/" scope.
+
+
+#include <cstddef>  // size_t
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tensorflow::replacements {
+
+/// The OD API's per-image preprocessing loop, for batch 1.
+struct od_preprocessor {
+    static constexpr const char* id = "ObjectDetectionAPIPreprocessor2Replacement";
+    static constexpr const char* doc =
+        "the TF Object Detection API's preprocessing while loop (map over the batch), unrolled for batch 1";
+
+    /// The loop's nodes: those under the scope (up to "/while/") of the first node named ".../while/.../Preprocessor/...".
+    static transformations::sub_graph find(const transformations::graph_view& g, const transformations::replacement_spec& s) {
+        for (const auto& n : g.nodes) {
+            const auto pre = n.name.find("/Preprocessor/");
+            const auto loop = n.name.find("/while/");
+            if (pre == std::string::npos || loop == std::string::npos || loop > pre) continue;
+            std::string scope;
+            for (char ch : n.name.substr(0, loop + 1))  // escape the scope for the regex
+                scope += (std::string("\\^$.|?*+()[]{}").find(ch) != std::string::npos ? "\\" : "") + std::string(1, ch);
+            return transformations::match_scope(g, {scope}, s.where);
+        }
+        throw error(s.where + ": no while loop around a 'Preprocessor/' scope in the graph");
+    }
+
+    static void apply(transformations::replacement_context& c) {
+        const auto& g = c.graph();
+        const auto& m = c.match();
+        const auto from = m.of_op(g, "TensorListFromTensor");
+        const auto reads = m.of_op(g, "TensorListGetItem");
+        if (from.size() != 1 || reads.size() != 1)
+            c.fail("expects a loop over one tensor (one TensorListFromTensor and one TensorListGetItem), found " +
+                   std::to_string(from.size()) + " and " + std::to_string(reads.size()));
+        const output_ref x = c.value(g.nodes[from[0]].inputs.at(0));
+        const partial_shape& ps = c.port(x).shape;
+        if (ps.rank_dynamic || ps.rank() == 0 || ps.dims[0] != 1)
+            c.fail("the loop runs over a batch of " +
+                   (ps.rank_dynamic || ps.rank() == 0 || ps.dims[0] < 0 ? std::string("unknown size") : std::to_string(ps.dims[0])) +
+                   " ('" + c.tensor_name(g.nodes[from[0]].inputs.at(0)) + "' is " + ps.str() +
+                   "); only batch 1 is supported: give --input_shape with batch 1");
+        for (std::size_t i = 1; i < ps.rank(); ++i)
+            if (ps.dims[i] < 0)
+                c.fail("the loop's input '" + c.tensor_name(g.nodes[from[0]].inputs.at(0)) + "' is " + ps.str() +
+                       ": the preprocessing needs a static image size; give --input_shape, e.g. [1,320,320,3]");
+        const std::string& read = g.nodes[reads[0]].name;
+        c.bind(read, c.add<ops::squeeze>({}, {x, c.constant_i64({0}, read + "/replaced/axis")}, read + "/replaced"));
+        for (const auto& out : m.outputs) {
+            const auto& stack = g.nodes[out.node];
+            if (stack.op != "TensorListStack" || out.port != 0) continue;
+            // back from the stacked list to the element the body writes: Exit <- Switch <- Merge <- NextIteration <- SetItem
+            std::size_t n = stack.inputs.at(0).node;
+            for (int steps = 0; steps < 16 && g.nodes[n].op != "TensorListSetItem"; ++steps) {
+                const auto& node = g.nodes[n];
+                if (node.inputs.empty()) break;
+                std::size_t next = node.inputs[0].node;
+                if (node.op == "Merge")
+                    for (const auto& e : node.inputs)
+                        if (g.nodes[e.node].op == "NextIteration") next = e.node;
+                n = next;
+            }
+            if (g.nodes[n].op != "TensorListSetItem" || g.nodes[n].inputs.size() < 3)
+                c.fail("cannot find the element the loop writes into '" + stack.name + "'");
+            const output_ref v = c.value(g.nodes[n].inputs[2]);
+            c.bind(c.tensor_name(out),
+                   c.add<ops::unsqueeze>({}, {v, c.constant_i64({0}, stack.name + "/replaced/axis")}, stack.name + "/replaced"));
+        }
+    }
+};
+
+}  // namespace moir::tensorflow::replacements
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_OD_PREPROCESSOR_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_SSD_POSTPROCESSOR_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_SSD_POSTPROCESSOR_HPP
+
+// ObjectDetectionAPISSDPostprocessorReplacement: the TF Object Detection API's SSD post-processing
+// (the `Postprocessor` scope: box decoding with the anchors, the score converter, and
+// BatchMultiClassNonMaxSuppression with its while loops) replaced by one DetectionOutput (opset1)
+// fed by
+//   - the box-encoding head [N, P, 4] (ty, tx, th, tw), reordered to (tx, ty, tw, th) and flattened;
+//   - the class head [N, P, C], through the score converter (Sigmoid or Softmax, as the graph's
+//     own or custom_attributes "score_converter": SIGMOID, SOFTMAX, IDENTITY), flattened;
+//   - priors [1, 2, P * 4]: the anchors (the graph's center/size tensors under the decoder's
+//     "get_center_coordinates_and_sizes/" scope, converted and left to constant folding) as
+//     corners, and variances 1 / scale_factors (custom_attributes "scale_factors": y, x, h, w;
+//     default 10, 10, 5, 5), so that DetectionOutput's CENTER_SIZE decoding is the box coder's.
+// NMS parameters: custom_attributes "iou_threshold", "score_threshold" (default: the graph's
+// NonMaxSuppression inputs, else 0.6 and 1e-8), "max_total_detections" (DetectionOutput's keep_top_k,
+// default 100), "top_k" (per class before NMS, default -1: all), "background_label_id" (default 0),
+// "clip_before_nms" (default false) and "clip_after_nms" (default true): the OD API's NMS compares the
+// decoded boxes unclipped and outputs them clipped to the image window. The output, named
+// custom_attributes "output_name" (default "detection_output"), is [1, 1, keep_top_k, 7] rows
+// (image, label, score, xmin, ymin, xmax, ymax), normalized; the graph's own outputs computed from
+// the Postprocessor are dropped. The boxes are those of an image of the network's input size (the
+// OD API's clip window of the true image shape is not applied).
+
+
+#include <cstddef>   // size_t
+#include <cstdint>   // int64_t
+#include <optional>  // optional
+#include <string>    // string
+#include <vector>    // vector
+
+namespace moir::tensorflow::replacements {
+
+/// The OD API's SSD post-processing as a DetectionOutput.
+struct ssd_postprocessor {
+    static constexpr const char* id = "ObjectDetectionAPISSDPostprocessorReplacement";
+    static constexpr const char* doc =
+        "the TF Object Detection API's SSD post-processing (Postprocessor scope) as an IR DetectionOutput";
+
+    /// Every node under a "Postprocessor/" scope.
+    static transformations::sub_graph find(const transformations::graph_view& g, const transformations::replacement_spec& s) {
+        return transformations::match_scope(g, {"(.*/)?Postprocessor/"}, s.where);
+    }
+
+    static void apply(transformations::replacement_context& c) {
+        const auto& g = c.graph();
+        const auto& m = c.match();
+        // the class head: an outside tensor a Sigmoid / Softmax of the sub-graph reads (or custom_attributes)
+        std::optional<transformations::edge> cls_e;
+        std::string converter = c.attr<std::string>("score_converter", "");
+        std::string graph_converter;
+        for (auto n : m.nodes) {
+            const auto& node = g.nodes[n];
+            if (node.op != "Sigmoid" && node.op != "Softmax") continue;
+            for (const auto& e : node.inputs)
+                if (!m.has(e.node) && !cls_e) {
+                    cls_e = e;
+                    graph_converter = node.op == "Sigmoid" ? "SIGMOID" : "SOFTMAX";
+                }
+        }
+        if (converter.empty()) converter = graph_converter.empty() ? "SIGMOID" : graph_converter;
+        if (c.spec().custom_attributes.contains("class_predictions")) {
+            cls_e.reset();
+            const output_ref cls = c.value(c.attr<std::string>("class_predictions", ""));
+            finish(c, cls, box_of(c, cls_e), converter);
+            return;
+        }
+        if (!cls_e)
+            c.fail("cannot find the class predictions: no Sigmoid or Softmax in the sub-graph reads a tensor from outside it "
+                   "(name it with custom_attributes \"class_predictions\")");
+        finish(c, c.value(*cls_e), box_of(c, cls_e), converter);
+    }
+
+private:
+    /// The box encodings: custom_attributes "box_encodings", else the one outside tensor of rank 3
+    /// with last dim 4 that the sub-graph reads (besides the class head).
+    static output_ref box_of(transformations::replacement_context& c, const std::optional<transformations::edge>& cls) {
+        if (c.spec().custom_attributes.contains("box_encodings")) return c.value(c.attr<std::string>("box_encodings", ""));
+        const auto& g = c.graph();
+        std::vector<output_ref> found;
+        std::vector<std::string> names;
+        for (const auto& e : c.match().inputs) {
+            if (cls && e == *cls) continue;
+            const std::string& op = g.nodes[e.node].op;
+            if (op == "Const" || op.rfind("TensorList", 0) == 0 || op == "Exit" || op == "Merge" || op == "Switch" ||
+                op == "Enter" || op == "NextIteration")
+                continue;
+            const output_ref r = c.value(e);
+            const partial_shape& s = c.port(r).shape;
+            if (!s.rank_dynamic && s.rank() == 3 && s.dims[2] == 4) {
+                found.push_back(r);
+                names.push_back(c.tensor_name(e));
+            }
+        }
+        if (found.size() != 1) {
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            c.fail("cannot find the box encodings: " + std::to_string(found.size()) +
+                   " tensors of shape [N, P, 4] enter the sub-graph" + (list.empty() ? "" : " (" + list + ")") +
+                   "; name it with custom_attributes \"box_encodings\"");
+        }
+        return found[0];
+    }
+
+    /// The node of the match whose name ends with `suffix`, as a tensor name.
+    static std::string tensor_ending(transformations::replacement_context& c, const std::string& suffix) {
+        for (auto n : c.match().nodes) {
+            const std::string& name = c.graph().nodes[n].name;
+            if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+                (name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '/'))
+                return name;
+        }
+        c.fail("cannot find the anchors: no node of the sub-graph is named '.../" + suffix + "'");
+    }
+
+    /// A scalar f32 constant of the graph's NMS input `k` (iou 3, score 4) when it has one.
+    static std::optional<double> nms_input(transformations::replacement_context& c, std::size_t k) {
+        for (const char* op : {"NonMaxSuppressionV5", "NonMaxSuppressionV4", "NonMaxSuppressionV3"})
+            for (auto n : c.match().of_op(c.graph(), op)) {
+                const auto& node = c.graph().nodes[n];
+                if (node.inputs.size() <= k || c.graph().nodes[node.inputs[k].node].op != "Const") continue;
+                if (auto t = c.constant_value(c.value(node.inputs[k])); t && t->numel() == 1) return t->to_vector<double>()[0];
+            }
+        return std::nullopt;
+    }
+
+    static void finish(transformations::replacement_context& c, output_ref cls, output_ref box, const std::string& converter) {
+        const std::string out_name = c.attr<std::string>("output_name", "detection_output");
+        const std::string base = out_name + "/";
+        const partial_shape& cs = c.port(cls).shape;
+        const partial_shape& bs = c.port(box).shape;
+        if (cs.rank_dynamic || cs.rank() != 3 || cs.dims[1] < 0 || cs.dims[2] < 0)
+            c.fail("the class predictions must be [N, P, C] with P and C known, not " + cs.str());
+        if (bs.rank_dynamic || bs.rank() != 3 || bs.dims[1] != cs.dims[1])
+            c.fail("the box encodings " + bs.str() + " do not match the class predictions " + cs.str());
+        const std::int64_t p = cs.dims[1], classes = cs.dims[2];
+
+        // scores
+        output_ref scores = cls;
+        if (converter == "SIGMOID") scores = c.add<ops::sigmoid>({}, {cls}, base + "scores");
+        else if (converter == "SOFTMAX") scores = c.add<ops::softmax>({2}, {cls}, base + "scores");
+        else if (converter != "IDENTITY") c.fail("score_converter '" + converter + "': use SIGMOID, SOFTMAX or IDENTITY");
+        const output_ref conf = c.add<ops::reshape>({}, {scores, c.constant_i64({-1, p * classes}, base + "conf/shape")}, base + "conf");
+        // boxes: (ty, tx, th, tw) -> (tx, ty, tw, th)
+        const output_ref order = c.constant_i64({1, 0, 3, 2}, base + "loc/order");
+        const output_ref axis = c.constant(tensor::scalar(std::int64_t{2}), base + "loc/axis");
+        const output_ref swapped = c.add<ops::gather>({}, {box, order, axis}, base + "loc/swap");
+        const output_ref loc = c.add<ops::reshape>({}, {swapped, c.constant_i64({-1, p * 4}, base + "loc/shape")}, base + "loc");
+
+        // priors: corners of the anchors, then the variances
+        const std::string scope = c.attr<std::string>("anchors_scope", "Decode/get_center_coordinates_and_sizes/");
+        const output_ref yc = c.value(tensor_ending(c, scope + "add"));
+        const output_ref xc = c.value(tensor_ending(c, scope + "add_1"));
+        const output_ref h = c.value(tensor_ending(c, scope + "sub_1"));
+        const output_ref w = c.value(tensor_ending(c, scope + "sub"));
+        for (output_ref r : {yc, xc, h, w}) {
+            const partial_shape& s = c.port(r).shape;
+            if (s.rank_dynamic || s.rank() != 1 || s.dims[0] != p)
+                c.fail("the anchors' center/size tensors must be [" + std::to_string(p) + "], one is " + s.str());
+        }
+        const output_ref half = c.constant(tensor::scalar(0.5f), base + "priors/half");
+        const output_ref hh = c.add<ops::multiply>({}, {h, half}, base + "priors/half_h");
+        const output_ref hw = c.add<ops::multiply>({}, {w, half}, base + "priors/half_w");
+        const output_ref col = c.constant_i64({1}, base + "priors/col");
+        const auto corner = [&](output_ref center, output_ref d, bool minus, const char* name) {
+            const output_ref v = minus ? c.add<ops::subtract>({}, {center, d}, base + "priors/" + name)
+                                       : c.add<ops::add>({}, {center, d}, base + "priors/" + name);
+            return c.add<ops::unsqueeze>({}, {v, col}, base + "priors/" + name + "/col");
+        };
+        const output_ref corners = c.add<ops::concat>(
+            {1}, {corner(xc, hw, true, "xmin"), corner(yc, hh, true, "ymin"), corner(xc, hw, false, "xmax"), corner(yc, hh, false, "ymax")},
+            base + "priors/corners");
+        const output_ref row = c.add<ops::reshape>({}, {corners, c.constant_i64({1, 1, p * 4}, base + "priors/row/shape")}, base + "priors/row");
+        const auto sf = c.attr<std::vector<double>>("scale_factors", {10.0, 10.0, 5.0, 5.0});
+        if (sf.size() != 4 || sf[0] <= 0 || sf[1] <= 0 || sf[2] <= 0 || sf[3] <= 0)
+            c.fail("custom_attributes 'scale_factors' must be 4 positive numbers (y, x, h, w)");
+        std::vector<float> var(static_cast<std::size_t>(p * 4));
+        for (std::size_t i = 0; i < var.size(); i += 4) {
+            var[i] = static_cast<float>(1.0 / sf[1]);
+            var[i + 1] = static_cast<float>(1.0 / sf[0]);
+            var[i + 2] = static_cast<float>(1.0 / sf[3]);
+            var[i + 3] = static_cast<float>(1.0 / sf[2]);
+        }
+        const output_ref variances = c.constant(tensor::from_vector(var, {1, 1, p * 4}), base + "priors/variances");
+        const output_ref priors = c.add<ops::concat>({1}, {row, variances}, base + "priors");
+
+        ops::detection_output::attrs a;
+        a.num_classes = classes;
+        a.background_label_id = c.attr<std::int64_t>("background_label_id", 0);
+        a.top_k = c.attr<std::int64_t>("top_k", -1);
+        a.keep_top_k = {c.attr<std::int64_t>("max_total_detections", 100)};
+        a.code_type = "caffe.PriorBoxParameter.CENTER_SIZE";
+        a.share_location = true;
+        a.variance_encoded_in_target = false;
+        a.nms_threshold = static_cast<float>(c.attr<double>("iou_threshold", nms_input(c, 3).value_or(0.6)));
+        a.confidence_threshold = static_cast<float>(c.attr<double>("score_threshold", nms_input(c, 4).value_or(1e-8)));
+        a.clip_before_nms = c.attr<bool>("clip_before_nms", false);  // the OD API's NMS sees unclipped boxes
+        a.clip_after_nms = c.attr<bool>("clip_after_nms", true);    // and its outputs are clipped
+        a.normalized = true;
+        c.add_output(out_name, c.add<ops::detection_output>(a, {loc, conf, priors}, out_name));
+    }
+};
+
+}  // namespace moir::tensorflow::replacements
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_SSD_POSTPROCESSOR_HPP
+
+namespace moir::tensorflow::replacements {
+
+/// The built-in replacements, one line each.
+using builtin = type_list<od_preprocessor,    // ObjectDetectionAPIPreprocessor2Replacement
+                          ssd_postprocessor>;  // ObjectDetectionAPISSDPostprocessorReplacement
+
+namespace detail {
+template <class = void>
+const transformations::replacement_registry& default_registry_impl() {
+    static const transformations::replacement_registry r{builtin{}};
+    return r;
+}
+}  // namespace detail
+
+/// The registry of the built-in replacements (a user's registry starts from a copy and add()s).
+inline const transformations::replacement_registry& default_registry() { return detail::default_registry_impl<>(); }
+
+}  // namespace moir::tensorflow::replacements
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_REPLACEMENTS_REPLACEMENTS_HPP
 #ifndef MOIR_FRONTENDS_TENSORFLOW_SAVED_MODEL_HPP
 #define MOIR_FRONTENDS_TENSORFLOW_SAVED_MODEL_HPP
 
@@ -36667,6 +37492,7 @@ inline tfjs_model read_tfjs(const std::string& path) {
 #include <algorithm>    // find
 #include <array>        // array
 #include <deque>        // deque
+#include <functional>   // function
 #include <filesystem>   // exists, is_directory
 #include <memory>       // unique_ptr
 #include <fstream>      // ifstream
@@ -36705,9 +37531,12 @@ inline bool is_control_flow(const std::string& op) {
     return cf.count(op) != 0 || op.rfind("TensorList", 0) == 0;
 }
 
-/// How to read a TF model: the common options, and the converters (default_table() when null).
+/// How to read a TF model: the common options, the converters (default_table() when null) and
+/// the sub-graph replacements a --transformations_config may name (framework option
+/// "transformations_config"; replacements::default_registry() when null).
 struct load_options : frontends::load_options {
     const op_table* table = nullptr;
+    const transformations::replacement_registry* replacements = nullptr;
 };
 
 /// Converts a GraphDef. `source` names the file in errors; `outputs` the graph's outputs (tensor
@@ -36718,11 +37547,6 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
                      const load_options& opt = {}) {
     const op_table& table = opt.table ? *opt.table : with_extensions("tf", default_table());
     MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
-    frontends::unsupported_ops missing;
-    for (const auto& n : g.node)
-        if (n.op != "Placeholder" && (is_control_flow(n.op) || !table.find("", n.op))) missing.add(n.op);
-    missing.check(source, "TensorFlow");
-
     // which outputs of each node are read
     std::unordered_map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < g.node.size(); ++i) {
@@ -36772,11 +37596,54 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
         mark(node, port);
     }
 
-    // topological order over data inputs (Kahn), keeping the file's order among ready nodes
+    // sub-graph replacements (--transformations_config): owner[i] = the entry whose sub-graph holds node i
+    std::vector<transformations::replacement_spec> specs;
+    std::vector<transformations::sub_graph> subs;
+    std::vector<const transformations::replacement*> reps;
+    std::vector<long> owner(g.node.size(), -1);
+    transformations::graph_view view;
+    if (const std::string config = opt.option("transformations_config"); !config.empty()) {
+        specs = transformations::read_config(config);
+        const auto& registry = opt.replacements ? *opt.replacements : replacements::default_registry();
+        for (const auto& n : g.node) {
+            transformations::graph_view::node v{n.name, n.op, {}, n.op == "Placeholder"};
+            for (const auto& in : n.input) {
+                if (in.empty() || in[0] == '^') continue;
+                const auto [node, port] = split(canonical_tensor(in), "node '" + n.name + "'");
+                v.inputs.push_back({node, port});
+            }
+            view.nodes.push_back(std::move(v));
+        }
+        for (const auto& o : outputs) {
+            const auto [node, port] = split(o, "output");
+            view.outputs.push_back({node, port});
+        }
+        view.index();
+        for (const auto& s : specs) reps.push_back(&registry.require(s));  // every unknown id before any matching
+        for (std::size_t k = 0; k < specs.size(); ++k) {
+            subs.push_back(transformations::match(view, specs[k], *reps[k]));
+            for (auto n : subs.back().nodes) {
+                MOIR_CHECK(owner[n] < 0, error,
+                           specs[k].where + ": node '" + g.node[n].name + "' is already in the sub-graph of " +
+                               specs[static_cast<std::size_t>(owner[n])].where);
+                owner[n] = static_cast<long>(k);
+            }
+        }
+    }
+    frontends::unsupported_ops missing;
+    for (std::size_t i = 0; i < g.node.size(); ++i) {
+        const auto& n = g.node[i];
+        if (owner[i] < 0 && n.op != "Placeholder" && (is_control_flow(n.op) || !table.find("", n.op))) missing.add(n.op);
+    }
+    missing.check(source, "TensorFlow");
+
+    // topological order over data inputs (Kahn), keeping the file's order among ready nodes; the
+    // nodes of a replaced sub-graph (a while loop's cycle, say) are converted on demand, not in order
     std::vector<std::size_t> pending(g.node.size(), 0);
     std::vector<std::vector<std::size_t>> readers(g.node.size());
     for (std::size_t i = 0; i < g.node.size(); ++i)
         for (auto d : deps[i]) {
+            if (owner[i] >= 0) continue;
             ++pending[i];
             readers[d].push_back(i);
         }
@@ -36814,14 +37681,102 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
     }
     b.finish_parameters();
 
-    std::vector<node_view> views;
-    views.reserve(order.size());
-    for (auto i : order)
-        if (g.node[i].op != "Placeholder") views.emplace_back(g.node[i], used[i]);
-    frontends::convert_nodes<context>(
-        b, views, [&](const node_view& v) { return context(b, v, g); },
-        [&](context& c) { (*table.find("", c.op_type()))(c); });
-    for (const auto& o : outputs) b.add_result(o);
+    const auto make_context = [&](const node_view& v) { return context(b, v, g); };
+    const auto run_converter = [&](context& c) { (*table.find("", c.op_type()))(c); };
+    if (subs.empty()) {
+        std::vector<node_view> views;
+        views.reserve(order.size());
+        for (auto i : order)
+            if (g.node[i].op != "Placeholder") views.emplace_back(g.node[i], used[i]);
+        frontends::convert_nodes<context>(b, views, make_context, run_converter);
+        for (const auto& o : outputs) b.add_result(o);
+        b.finish();
+        return m;
+    }
+
+    // With replacements: nodes outside every sub-graph convert in order; the first read of a
+    // sub-graph's tensor runs its replacement, which converts the inside nodes it needs on demand.
+    // A node that reads a tensor no replacement provides is dropped, and so is what reads it.
+    enum : char { waiting, visiting, converted, dropped };
+    std::vector<char> state(g.node.size(), waiting);
+    for (std::size_t i = 0; i < g.node.size(); ++i)
+        if (g.node[i].op == "Placeholder") state[i] = converted;
+    std::vector<char> ran(subs.size(), 0);
+    std::vector<std::string> new_outputs;
+    const auto convert_one = [&](std::size_t i) {
+        std::vector<node_view> one{node_view(g.node[i], used[i])};
+        frontends::convert_nodes<context>(b, one, make_context, run_converter);
+        state[i] = converted;
+    };
+    const auto name_of = [&](const transformations::edge& e) { return tensor_name(g.node[e.node].name, e.port); };
+    std::function<void(std::size_t)> run_replacement;
+    std::function<void(std::size_t, std::size_t)> ensure;  // node, the entry that needs it
+    ensure = [&](std::size_t i, std::size_t k) {
+        if (state[i] == converted) return;
+        MOIR_CHECK(state[i] != dropped, error,
+                   specs[k].where + ": the replacement needs node '" + g.node[i].name +
+                       "', which reads a replaced sub-graph's tensor that no replacement provides");
+        MOIR_CHECK(state[i] != visiting, error,
+                   specs[k].where + ": the replacement needs node '" + g.node[i].name + "', which is on a cycle of the graph");
+        state[i] = visiting;
+        for (const auto& e : view.nodes[i].inputs) {
+            if (b.has(name_of(e))) continue;
+            if (owner[e.node] >= 0 && static_cast<std::size_t>(owner[e.node]) != k) {
+                run_replacement(static_cast<std::size_t>(owner[e.node]));
+                MOIR_CHECK(b.has(name_of(e)), error,
+                           specs[k].where + ": node '" + g.node[i].name + "' needs '" + name_of(e) +
+                               "', which the replacement of " + specs[static_cast<std::size_t>(owner[e.node])].where +
+                               " does not provide");
+            } else {
+                ensure(e.node, k);
+            }
+        }
+        const std::string& op = g.node[i].op;
+        MOIR_CHECK(owner[i] < 0 || (!is_control_flow(op) && table.find("", op)), unsupported_error,
+                   specs[k].where + ": the replacement needs node '" + g.node[i].name + "' (" + op +
+                       ") of the sub-graph, which has no converter");
+        convert_one(i);
+    };
+    run_replacement = [&](std::size_t k) {
+        if (ran[k]) return;
+        ran[k] = 1;
+        transformations::replacement_context::hooks h;
+        h.tensor_name = name_of;
+        h.value = [&, k](const std::string& tensor) -> output_ref {
+            if (auto r = b.find(tensor)) return *r;
+            const auto [node, port] = split(canonical_tensor(tensor), specs[k].where);
+            (void)port;
+            if (owner[node] >= 0 && static_cast<std::size_t>(owner[node]) != k) run_replacement(static_cast<std::size_t>(owner[node]));
+            else ensure(node, k);
+            MOIR_CHECK(b.has(canonical_tensor(tensor)), error,
+                       specs[k].where + ": the replacement reads '" + tensor + "', which is not computed");
+            return b.value(canonical_tensor(tensor));
+        };
+        transformations::replacement_context ctx(specs[k], view, subs[k], b, std::move(h));
+        reps[k]->apply(ctx);
+        for (const auto& o : ctx.new_outputs()) new_outputs.push_back(o);
+    };
+    for (auto i : order) {
+        if (state[i] != waiting || owner[i] >= 0) continue;
+        bool drop = false;
+        for (const auto& e : view.nodes[i].inputs) {
+            if (owner[e.node] >= 0) run_replacement(static_cast<std::size_t>(owner[e.node]));
+            if (state[e.node] == dropped || (owner[e.node] >= 0 && !b.has(name_of(e)))) drop = true;
+        }
+        if (drop) state[i] = dropped;
+        else convert_one(i);
+    }
+    for (std::size_t k = 0; k < subs.size(); ++k) run_replacement(k);
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < outputs.size(); ++j) {
+        const auto& e = view.outputs[j];
+        if (state[e.node] == dropped || (owner[e.node] >= 0 && !b.has(outputs[j]))) continue;
+        b.add_result(outputs[j]);
+        ++kept;
+    }
+    for (const auto& o : new_outputs) b.add_result(o);
+    MOIR_CHECK(kept + new_outputs.size() > 0, error,
+               source + ": the sub-graph replacements leave the model without outputs");
     b.finish();
     return m;
 }
@@ -44082,6 +45037,7 @@ struct convert_options {
     std::string fallback;
     /// --fallback_library: the libonnxruntime.so to load (default: runtime/onnxruntime.hpp's search).
     std::string fallback_library;
+    std::string transformations_config;  ///< --transformations_config: sub-graph replacements (TensorFlow)
     std::string output_dir = ".";  ///< --output_dir: where save_ir writes (created when missing)
     std::string model_name;        ///< --model_name: the IR files' name (default: the model file's stem)
     std::string input_shape;  ///< --input_shape: "[1,3,640,640]" or "[1,3,224,224],[1,10]"
@@ -44238,6 +45194,7 @@ inline frontends::load_request request_of(const convert_options& a) {
         }
     }
     if (!a.input_shape.empty() && a.input.empty()) r.options.input_shapes_by_position = flags::parse_shapes(a.input_shape);
+    if (!a.transformations_config.empty()) r.options.framework_options["transformations_config"] = a.transformations_config;
     return r;
 }
 /// The cut (--input/--output), then the preprocessing, in MO's order. An --input entry that gives
@@ -44278,6 +45235,7 @@ inline std::vector<std::pair<std::string, std::string>> ir_parameters(const conv
     };
     std::vector<std::pair<std::string, std::string>> params{{"input_model", a.input_model}, {"framework", framework}};
     if (!a.input_shape.empty()) params.emplace_back("input_shape", a.input_shape);
+    if (!a.transformations_config.empty()) params.emplace_back("transformations_config", a.transformations_config);
     for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"input", &a.input}, {"output", &a.output},
                                      {"mean_values", &a.mean_values}, {"scale_values", &a.scale_values},
                                      {"scale", &a.scale}, {"layout", &a.layout}, {"source_layout", &a.source_layout}})
@@ -44327,6 +45285,9 @@ inline conversion_result convert(const convert_options& a,
     const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
     const frontends::load_request req = detail::request_of(a);
     const std::string framework = registry.pick(req).name;
+    MOIR_CHECK(a.transformations_config.empty() || framework == "tf", error,
+               "--transformations_config: sub-graph replacements apply to TensorFlow models, not to " + framework +
+                   " (" + a.input_model + ")");
     conversion_result out;
     conversion_report& rep = out.report;
     model m = registry.load(req);

@@ -161,6 +161,9 @@ command add_convert(CLI::App& app, const frontends::frontend_registry& registry)
     c->add_option("--fallback_library", a.fallback_library,
                   "The libonnxruntime.so for --fallback (default: $MOIR_ONNXRUNTIME, else onnxruntime-node's copy under "
                   "third_party/, else the system's)");
+    c->add_option("--transformations_config", a.transformations_config,
+                  "TensorFlow: a JSON file of sub-graph replacements (the Model Optimizer's format; built-in ids and "
+                  "tools/transformations/*.json: docs/transformations-config.md)");
     c->add_option("--framework,-f", a.framework, "The model's framework: " + registry.names() + " (default: recognised from the file)");
     c->add_option("--input_symbol", a.input_symbol,
                   "MXNet: the symbol file (<prefix>-symbol.json), when it is not beside the --input_model .params");

@@ -17,6 +17,7 @@
 #include <moir/frontends/tensorflow/ops/nn.hpp>
 #include <moir/frontends/tensorflow/ops/reduce.hpp>
 #include <moir/frontends/tensorflow/ops/tensor.hpp>
+#include <moir/frontends/tensorflow/replacements/replacements.hpp>
 #include <moir/frontends/tensorflow/saved_model.hpp>
 #include <moir/frontends/tensorflow/tensor_bundle.hpp>
 #include <moir/frontends/tensorflow/tfjs.hpp>
@@ -24,6 +25,7 @@
 #include <algorithm>    // find
 #include <array>        // array
 #include <deque>        // deque
+#include <functional>   // function
 #include <filesystem>   // exists, is_directory
 #include <memory>       // unique_ptr
 #include <fstream>      // ifstream
@@ -62,9 +64,12 @@ inline bool is_control_flow(const std::string& op) {
     return cf.count(op) != 0 || op.rfind("TensorList", 0) == 0;
 }
 
-/// How to read a TF model: the common options, and the converters (default_table() when null).
+/// How to read a TF model: the common options, the converters (default_table() when null) and
+/// the sub-graph replacements a --transformations_config may name (framework option
+/// "transformations_config"; replacements::default_registry() when null).
 struct load_options : frontends::load_options {
     const op_table* table = nullptr;
+    const transformations::replacement_registry* replacements = nullptr;
 };
 
 /// Converts a GraphDef. `source` names the file in errors; `outputs` the graph's outputs (tensor
@@ -75,11 +80,6 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
                      const load_options& opt = {}) {
     const op_table& table = opt.table ? *opt.table : with_extensions("tf", default_table());
     MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
-    frontends::unsupported_ops missing;
-    for (const auto& n : g.node)
-        if (n.op != "Placeholder" && (is_control_flow(n.op) || !table.find("", n.op))) missing.add(n.op);
-    missing.check(source, "TensorFlow");
-
     // which outputs of each node are read
     std::unordered_map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < g.node.size(); ++i) {
@@ -129,11 +129,54 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
         mark(node, port);
     }
 
-    // topological order over data inputs (Kahn), keeping the file's order among ready nodes
+    // sub-graph replacements (--transformations_config): owner[i] = the entry whose sub-graph holds node i
+    std::vector<transformations::replacement_spec> specs;
+    std::vector<transformations::sub_graph> subs;
+    std::vector<const transformations::replacement*> reps;
+    std::vector<long> owner(g.node.size(), -1);
+    transformations::graph_view view;
+    if (const std::string config = opt.option("transformations_config"); !config.empty()) {
+        specs = transformations::read_config(config);
+        const auto& registry = opt.replacements ? *opt.replacements : replacements::default_registry();
+        for (const auto& n : g.node) {
+            transformations::graph_view::node v{n.name, n.op, {}, n.op == "Placeholder"};
+            for (const auto& in : n.input) {
+                if (in.empty() || in[0] == '^') continue;
+                const auto [node, port] = split(canonical_tensor(in), "node '" + n.name + "'");
+                v.inputs.push_back({node, port});
+            }
+            view.nodes.push_back(std::move(v));
+        }
+        for (const auto& o : outputs) {
+            const auto [node, port] = split(o, "output");
+            view.outputs.push_back({node, port});
+        }
+        view.index();
+        for (const auto& s : specs) reps.push_back(&registry.require(s));  // every unknown id before any matching
+        for (std::size_t k = 0; k < specs.size(); ++k) {
+            subs.push_back(transformations::match(view, specs[k], *reps[k]));
+            for (auto n : subs.back().nodes) {
+                MOIR_CHECK(owner[n] < 0, error,
+                           specs[k].where + ": node '" + g.node[n].name + "' is already in the sub-graph of " +
+                               specs[static_cast<std::size_t>(owner[n])].where);
+                owner[n] = static_cast<long>(k);
+            }
+        }
+    }
+    frontends::unsupported_ops missing;
+    for (std::size_t i = 0; i < g.node.size(); ++i) {
+        const auto& n = g.node[i];
+        if (owner[i] < 0 && n.op != "Placeholder" && (is_control_flow(n.op) || !table.find("", n.op))) missing.add(n.op);
+    }
+    missing.check(source, "TensorFlow");
+
+    // topological order over data inputs (Kahn), keeping the file's order among ready nodes; the
+    // nodes of a replaced sub-graph (a while loop's cycle, say) are converted on demand, not in order
     std::vector<std::size_t> pending(g.node.size(), 0);
     std::vector<std::vector<std::size_t>> readers(g.node.size());
     for (std::size_t i = 0; i < g.node.size(); ++i)
         for (auto d : deps[i]) {
+            if (owner[i] >= 0) continue;
             ++pending[i];
             readers[d].push_back(i);
         }
@@ -171,14 +214,102 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
     }
     b.finish_parameters();
 
-    std::vector<node_view> views;
-    views.reserve(order.size());
-    for (auto i : order)
-        if (g.node[i].op != "Placeholder") views.emplace_back(g.node[i], used[i]);
-    frontends::convert_nodes<context>(
-        b, views, [&](const node_view& v) { return context(b, v, g); },
-        [&](context& c) { (*table.find("", c.op_type()))(c); });
-    for (const auto& o : outputs) b.add_result(o);
+    const auto make_context = [&](const node_view& v) { return context(b, v, g); };
+    const auto run_converter = [&](context& c) { (*table.find("", c.op_type()))(c); };
+    if (subs.empty()) {
+        std::vector<node_view> views;
+        views.reserve(order.size());
+        for (auto i : order)
+            if (g.node[i].op != "Placeholder") views.emplace_back(g.node[i], used[i]);
+        frontends::convert_nodes<context>(b, views, make_context, run_converter);
+        for (const auto& o : outputs) b.add_result(o);
+        b.finish();
+        return m;
+    }
+
+    // With replacements: nodes outside every sub-graph convert in order; the first read of a
+    // sub-graph's tensor runs its replacement, which converts the inside nodes it needs on demand.
+    // A node that reads a tensor no replacement provides is dropped, and so is what reads it.
+    enum : char { waiting, visiting, converted, dropped };
+    std::vector<char> state(g.node.size(), waiting);
+    for (std::size_t i = 0; i < g.node.size(); ++i)
+        if (g.node[i].op == "Placeholder") state[i] = converted;
+    std::vector<char> ran(subs.size(), 0);
+    std::vector<std::string> new_outputs;
+    const auto convert_one = [&](std::size_t i) {
+        std::vector<node_view> one{node_view(g.node[i], used[i])};
+        frontends::convert_nodes<context>(b, one, make_context, run_converter);
+        state[i] = converted;
+    };
+    const auto name_of = [&](const transformations::edge& e) { return tensor_name(g.node[e.node].name, e.port); };
+    std::function<void(std::size_t)> run_replacement;
+    std::function<void(std::size_t, std::size_t)> ensure;  // node, the entry that needs it
+    ensure = [&](std::size_t i, std::size_t k) {
+        if (state[i] == converted) return;
+        MOIR_CHECK(state[i] != dropped, error,
+                   specs[k].where + ": the replacement needs node '" + g.node[i].name +
+                       "', which reads a replaced sub-graph's tensor that no replacement provides");
+        MOIR_CHECK(state[i] != visiting, error,
+                   specs[k].where + ": the replacement needs node '" + g.node[i].name + "', which is on a cycle of the graph");
+        state[i] = visiting;
+        for (const auto& e : view.nodes[i].inputs) {
+            if (b.has(name_of(e))) continue;
+            if (owner[e.node] >= 0 && static_cast<std::size_t>(owner[e.node]) != k) {
+                run_replacement(static_cast<std::size_t>(owner[e.node]));
+                MOIR_CHECK(b.has(name_of(e)), error,
+                           specs[k].where + ": node '" + g.node[i].name + "' needs '" + name_of(e) +
+                               "', which the replacement of " + specs[static_cast<std::size_t>(owner[e.node])].where +
+                               " does not provide");
+            } else {
+                ensure(e.node, k);
+            }
+        }
+        const std::string& op = g.node[i].op;
+        MOIR_CHECK(owner[i] < 0 || (!is_control_flow(op) && table.find("", op)), unsupported_error,
+                   specs[k].where + ": the replacement needs node '" + g.node[i].name + "' (" + op +
+                       ") of the sub-graph, which has no converter");
+        convert_one(i);
+    };
+    run_replacement = [&](std::size_t k) {
+        if (ran[k]) return;
+        ran[k] = 1;
+        transformations::replacement_context::hooks h;
+        h.tensor_name = name_of;
+        h.value = [&, k](const std::string& tensor) -> output_ref {
+            if (auto r = b.find(tensor)) return *r;
+            const auto [node, port] = split(canonical_tensor(tensor), specs[k].where);
+            (void)port;
+            if (owner[node] >= 0 && static_cast<std::size_t>(owner[node]) != k) run_replacement(static_cast<std::size_t>(owner[node]));
+            else ensure(node, k);
+            MOIR_CHECK(b.has(canonical_tensor(tensor)), error,
+                       specs[k].where + ": the replacement reads '" + tensor + "', which is not computed");
+            return b.value(canonical_tensor(tensor));
+        };
+        transformations::replacement_context ctx(specs[k], view, subs[k], b, std::move(h));
+        reps[k]->apply(ctx);
+        for (const auto& o : ctx.new_outputs()) new_outputs.push_back(o);
+    };
+    for (auto i : order) {
+        if (state[i] != waiting || owner[i] >= 0) continue;
+        bool drop = false;
+        for (const auto& e : view.nodes[i].inputs) {
+            if (owner[e.node] >= 0) run_replacement(static_cast<std::size_t>(owner[e.node]));
+            if (state[e.node] == dropped || (owner[e.node] >= 0 && !b.has(name_of(e)))) drop = true;
+        }
+        if (drop) state[i] = dropped;
+        else convert_one(i);
+    }
+    for (std::size_t k = 0; k < subs.size(); ++k) run_replacement(k);
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < outputs.size(); ++j) {
+        const auto& e = view.outputs[j];
+        if (state[e.node] == dropped || (owner[e.node] >= 0 && !b.has(outputs[j]))) continue;
+        b.add_result(outputs[j]);
+        ++kept;
+    }
+    for (const auto& o : new_outputs) b.add_result(o);
+    MOIR_CHECK(kept + new_outputs.size() > 0, error,
+               source + ": the sub-graph replacements leave the model without outputs");
     b.finish();
     return m;
 }
