@@ -20,7 +20,7 @@ if [[ "${MOIR_SKIP_SANITIZE:-0}" != "1" ]]; then
     # -O1 -g1: the usual sanitizer build (line numbers in reports), and quicker to compile than -O2 -g
     cmake -S . -B "$BUILD_DIR-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DMOIR_SANITIZE=ON \
-        -DMOIR_BUILD_TOOLS=OFF -DMOIR_BUILD_EXAMPLES=OFF
+        -DMOIR_BUILD_TOOLS=OFF -DMOIR_BUILD_EXAMPLES=OFF -DMOIR_COMPILED_WITH_FRONTENDS=OFF
     cmake --build "$BUILD_DIR-asan" -j "$(nproc)" --target onnx_backend
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         "$BUILD_DIR-asan/tests/onnx_backend" --expected tests/conformance/expected_failures.txt
