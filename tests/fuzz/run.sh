@@ -3,9 +3,11 @@
 # for SECONDS (default 60), one at a time, on one core, seeded from real files (make_seeds.py).
 # A finding is written to BUILD/fuzz/findings/<target>-crash-... and makes the script fail.
 #
-#   bash tests/fuzz/run.sh [SECONDS] [TARGET...]      # TARGET: fuzz_npy fuzz_onnx fuzz_ir (default: all)
+#   bash tests/fuzz/run.sh [SECONDS] [TARGET...]   # TARGET: fuzz_npy fuzz_onnx fuzz_ir fuzz_tflite
+#                                                  # fuzz_text_formats fuzz_mxnet (default: all)
 #
-# Environment: MOIR_FUZZ_BUILD (default build-fuzz), MOIR_FUZZ_JOBS (build jobs, default 2).
+# Environment: MOIR_FUZZ_BUILD (default build-fuzz), MOIR_FUZZ_JOBS (build jobs, default 2),
+# MOIR_SEED_BUILD (a build whose test run left real files in test_scratch/ to seed from; default build).
 # The corpus each run grows is kept in BUILD/fuzz/corpus/<target> and reused by the next run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -13,7 +15,7 @@ build="${MOIR_FUZZ_BUILD:-$root/build-fuzz}"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_npy fuzz_onnx fuzz_ir)
+[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_npy fuzz_onnx fuzz_ir fuzz_tflite fuzz_text_formats fuzz_mxnet)
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
     -DCMAKE_CXX_COMPILER=clang++-14 -DMOIR_FUZZ=ON -DMOIR_BUILD_TESTS=OFF -DMOIR_BUILD_TOOLS=OFF \
@@ -21,7 +23,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS
 cmake --build "$build" -j"${MOIR_FUZZ_JOBS:-2}" --target "${targets[@]}"
 
 seeds="$build/fuzz/seeds"
-python3 "$root/tests/fuzz/make_seeds.py" "$seeds" "$root"
+python3 "$root/tests/fuzz/make_seeds.py" "$seeds" "$root" "${MOIR_SEED_BUILD:-$root/build}"
 mkdir -p "$build/fuzz/findings"
 status=0
 for t in "${targets[@]}"; do

@@ -79,6 +79,8 @@ inline symbol parse_symbol(const std::string& text, const std::string& source) {
         j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         throw parse_error(source + ": not valid JSON at byte " + std::to_string(e.byte) + " (" + e.what() + ")");
+    } catch (const nlohmann::json::exception& e) {  // a number out of range (found by tests/fuzz/fuzz_mxnet)
+        throw parse_error(source + ": not valid JSON (" + e.what() + ")");
     }
     MOIR_CHECK(j.is_object() && j.contains("nodes") && j["nodes"].is_array(), parse_error,
                source + ": not an MXNet symbol file (no \"nodes\" list)");

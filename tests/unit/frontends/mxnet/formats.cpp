@@ -176,6 +176,9 @@ TEST_CASE("symbol files: MXNet 0.x and 1.x forms, corrupt JSON, bad entries") {
     CHECK(old.nodes[1].attrs.at("act_type") == "relu");
     CHECK_THROWS_WITH_AS(mx::parse_symbol(R"j({"nodes": [{"op": "null", "name": "data", "inputs": []})j", "bad-symbol.json"),
                          doctest::Contains("bad-symbol.json: not valid JSON at byte"), moir::parse_error);
+    // a number JSON cannot hold (tests/fuzz/fuzz_mxnet's first finding: nlohmann's out_of_range escaped)
+    CHECK_THROWS_WITH_AS(mx::parse_symbol(R"j({"nodes": [551111111E1111]})j", "big-symbol.json"),
+                         doctest::Contains("big-symbol.json: not valid JSON"), moir::parse_error);
     CHECK_THROWS_WITH_AS(mx::parse_symbol(R"j({"heads": []})j", "x-symbol.json"), doctest::Contains("no \"nodes\""),
                          moir::parse_error);
     // a node reading a node that does not come before it

@@ -103,6 +103,9 @@ TEST_CASE("transformations config: malformed JSON and wrong types name the file,
     const auto msg = [](const std::string& text) { return error_of([&] { parse_config(text, "cfg.json"); }); };
     CHECK(msg("[\n  {\"id\": \"a\",\n   \"match_kind\": }\n]").rfind("cfg.json:3:", 0) == 0);
     CHECK(msg("[\n  {\"id\": \"a\",\n   \"match_kind\": }\n]").find("malformed JSON") != std::string::npos);
+    // a number JSON cannot hold: a moir::parse_error, not nlohmann's out_of_range
+    CHECK_THROWS_AS(parse_config("[551111111E1111]", "cfg.json"), moir::parse_error);
+    CHECK(msg("[551111111E1111]").rfind("cfg.json: malformed JSON", 0) == 0);
     CHECK(msg("{}") == "cfg.json: a transformations config is a list of replacements, not object");
     CHECK(msg(R"([{"match_kind": "scope"}])") == "cfg.json: entry 1 has no 'id'");
     CHECK(msg(R"([{"id": 5, "match_kind": "scope"}])") == "cfg.json: entry 1: 'id' must be a string, not number");

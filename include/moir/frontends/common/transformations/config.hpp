@@ -69,6 +69,8 @@ inline std::vector<replacement_spec> parse_config(const std::string& text, const
         const auto colon = why.find(": ");  // drop nlohmann's "[json.exception...] parse error at ...:"
         if (colon != std::string::npos) why = why.substr(colon + 2);
         throw parse_error(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": malformed JSON: " + why);
+    } catch (const nlohmann::json::exception& e) {  // a number out of range, say
+        throw parse_error(source + ": malformed JSON: " + e.what());
     }
     MOIR_CHECK(doc.is_array(), parse_error,
                source + ": a transformations config is a list of replacements, not " + detail::json_type(doc));
