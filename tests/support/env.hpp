@@ -10,6 +10,7 @@
 #include <array>       // array
 #include <cmath>       // fabs, isfinite
 #include <cstdio>      // popen, pclose, fgets
+#include <exception>   // exception
 #include <filesystem>  // path, create_directories
 #include <string>      // string
 #include <sys/wait.h>  // WEXITSTATUS
@@ -80,6 +81,17 @@ inline difference compare(const tensor& a, const tensor& ref) {
         d.max_abs_ref = std::max(d.max_abs_ref, std::fabs(y));
     }
     return d;
+}
+
+/// The message of the exception f() throws (any std::exception), or "" when it does not throw.
+template <class F>
+std::string thrown_message(F f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return {};
 }
 
 }  // namespace moir::test

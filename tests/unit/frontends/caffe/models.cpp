@@ -62,17 +62,6 @@ moir::tensor pseudo_random(const moir::shape& s, std::uint64_t seed, float lo, f
     return t;
 }
 
-/// The error message of f(), or "" when it does not throw.
-template <class F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
-
 /// moir's outputs (reference executor on the converted model, compiled plan on the optimized
 /// one) against a golden .npy; returns the worst max err / max|ref|.
 double check_against(const moir::model& m, const std::vector<moir::tensor>& direct, const std::vector<moir::tensor>& fast,
@@ -346,9 +335,9 @@ TEST_CASE("Caffe: files and bad input") {
 
     SUBCASE("a prototxt without its caffemodel names the missing file") {
         write_text(p, proto);
-        const std::string e = error_of([&] { moir::caffe::load(p); });
+        const std::string e = thrown_message([&] { moir::caffe::load(p); });
         CHECK(e.find("'" + dir + "/net.caffemodel' does not exist") != std::string::npos);
-        const std::string e2 = error_of([&] { moir::caffe::load(dir + "/other.caffemodel"); });
+        const std::string e2 = thrown_message([&] { moir::caffe::load(dir + "/other.caffemodel"); });
         CHECK(e2.find("'" + dir + "/other.prototxt' does not exist") != std::string::npos);
     }
     SUBCASE("the prototxt alone finds the caffemodel beside it") {
@@ -359,7 +348,7 @@ TEST_CASE("Caffe: files and bad input") {
     SUBCASE("a truncated caffemodel") {
         write_text(p, proto);
         write_text(w, weights.substr(0, weights.size() / 2));
-        const std::string e = error_of(load);
+        const std::string e = thrown_message(load);
         INFO(e);
         CHECK(e.find(w + ": truncated") == 0);
         CHECK(e.find(" at byte ") != std::string::npos);
@@ -373,7 +362,7 @@ TEST_CASE("Caffe: files and bad input") {
         write_text(w, weights);
         std::size_t line = 1;
         for (std::size_t i = 0; i < at; ++i) line += bad[i] == '\n';
-        const std::string e = error_of(load);
+        const std::string e = thrown_message(load);
         INFO(e);
         CHECK(e.find(p + ":" + std::to_string(line) + ":9: expected ':' or '{' after field 'type'") == 0);
     }
@@ -384,7 +373,7 @@ TEST_CASE("Caffe: files and bad input") {
         bad.replace(at, 14, "num_output: 16");
         write_text(p, bad);
         write_text(w, weights);
-        const std::string e = error_of(load);
+        const std::string e = thrown_message(load);
         CHECK(e == p + ": node 'block1_conv1_act' (Convolution): blob 0 (weights) has shape [32,1,3,3], expected [16,1,3,3]");
     }
     SUBCASE("a layer with the wrong number of blobs") {
@@ -393,7 +382,7 @@ TEST_CASE("Caffe: files and bad input") {
         bad.replace(at, 14, "num_output: 32 bias_term: false");
         write_text(p, bad);
         write_text(w, weights);
-        CHECK(error_of(load) ==
+        CHECK(thrown_message(load) ==
               p + ": node 'block1_conv1_act' (Convolution): has 2 blobs in the weights file, expected 1 (weights)");
     }
     SUBCASE("a bottom that no layer produces") {
@@ -403,7 +392,7 @@ TEST_CASE("Caffe: files and bad input") {
         bad.replace(at, 26, "bottom: \"nowhere\"");
         write_text(p, bad);
         write_text(w, weights);
-        CHECK(error_of(load) == p + ": node 'block1_conv1_act_relu' (ReLU): reads tensor 'nowhere', which nothing produces");
+        CHECK(thrown_message(load) == p + ": node 'block1_conv1_act_relu' (ReLU): reads tensor 'nowhere', which nothing produces");
     }
     SUBCASE("every unknown layer type at once, with counts") {
         std::string bad = proto;
@@ -413,7 +402,7 @@ TEST_CASE("Caffe: files and bad input") {
         }
         write_text(p, bad);
         write_text(w, weights);
-        CHECK(error_of(load) == p + ": unsupported Caffe ops: Frobnicate (2 nodes), Mystery (1 node)");
+        CHECK(thrown_message(load) == p + ": unsupported Caffe ops: Frobnicate (2 nodes), Mystery (1 node)");
     }
 }
 

@@ -35,17 +35,6 @@ std::string write_file(const std::string& dir, const std::string& name, const st
     return p;
 }
 
-/// The message of what f throws (empty when it does not throw).
-template <class F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
-
 /// handtrack.json converted with the config `text` (written to a file) and the given registry.
 moir::model convert_with(const std::string& text, const moir::transformations::replacement_registry* reg = nullptr) {
     const std::string cfg = write_file(scratch("transformations_cfg"), "config.json", text);
@@ -100,7 +89,7 @@ const char* const kHandtrackScope = R"([{"id": "ObjectDetectionAPIPreprocessor2R
 
 TEST_CASE("transformations config: malformed JSON and wrong types name the file, line, entry and key") {
     using moir::transformations::parse_config;
-    const auto msg = [](const std::string& text) { return error_of([&] { parse_config(text, "cfg.json"); }); };
+    const auto msg = [](const std::string& text) { return thrown_message([&] { parse_config(text, "cfg.json"); }); };
     CHECK(msg("[\n  {\"id\": \"a\",\n   \"match_kind\": }\n]").rfind("cfg.json:3:", 0) == 0);
     CHECK(msg("[\n  {\"id\": \"a\",\n   \"match_kind\": }\n]").find("malformed JSON") != std::string::npos);
     // a number JSON cannot hold: a moir::parse_error, not nlohmann's out_of_range
@@ -121,7 +110,7 @@ TEST_CASE("transformations config: malformed JSON and wrong types name the file,
           "cfg.json: entry 1 (id 'a'): 'instances' of a points replacement must be an object, not array");
     CHECK(msg(R"([{"id": "a", "match_kind": "general", "custom_attributes": []}])") ==
           "cfg.json: entry 1 (id 'a'): 'custom_attributes' must be an object, not array");
-    CHECK(error_of([] { moir::transformations::read_config("/nonexistent/t.json"); }) ==
+    CHECK(thrown_message([] { moir::transformations::read_config("/nonexistent/t.json"); }) ==
           "cannot open transformations config /nonexistent/t.json");
     const auto specs = moir::transformations::read_config(shipped_config());
     REQUIRE(specs.size() == 2);
@@ -134,32 +123,32 @@ TEST_CASE("transformations config: malformed JSON and wrong types name the file,
 TEST_CASE("transformations config on a real graph: unknown id, empty scope, points without a sub-graph, overlaps") {
     REQUIRE_MESSAGE(fs::exists(handtrack()), "missing " << handtrack() << ": run tools/setup.sh first");
     // without a config, the TF1 control flow of the map loop stops the conversion, every op listed
-    const std::string plain = error_of([] { moir::tensorflow::load(handtrack()); });
+    const std::string plain = thrown_message([] { moir::tensorflow::load(handtrack()); });
     CHECK(plain.find("unsupported TensorFlow ops") != std::string::npos);
     CHECK(plain.find("Enter (6 nodes)") != std::string::npos);
     CHECK(plain.find("NonMaxSuppressionV5") != std::string::npos);
 
-    std::string e = error_of([] { convert_with(R"([{"id": "NoSuchReplacement", "match_kind": "general"}])"); });
+    std::string e = thrown_message([] { convert_with(R"([{"id": "NoSuchReplacement", "match_kind": "general"}])"); });
     CHECK(e.find("entry 1 (id 'NoSuchReplacement'): unknown replacement id 'NoSuchReplacement' (moir has: "
                  "ObjectDetectionAPIPreprocessor2Replacement, ObjectDetectionAPISSDPostprocessorReplacement)") !=
           std::string::npos);
-    e = error_of([] {
+    e = thrown_message([] {
         convert_with(R"([{"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "scope", "instances": ["Detector/"]}])");
     });
     CHECK(e.find("entry 1 (id 'ObjectDetectionAPISSDPostprocessorReplacement'): scope pattern 'Detector/' matches no node") !=
           std::string::npos);
-    e = error_of([] {
+    e = thrown_message([] {
         convert_with(R"([{"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "points",
                           "instances": {"start_points": ["Identity_1"], "end_points": ["StatefulPartitionedCall/concat"]}}])");
     });
     CHECK(e.find("the points do not enclose a sub-graph: no start point reaches end point 'StatefulPartitionedCall/concat'") !=
           std::string::npos);
-    e = error_of([] {
+    e = thrown_message([] {
         convert_with(R"([{"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "points",
                           "instances": {"start_points": ["nope"], "end_points": ["Identity_1"]}}])");
     });
     CHECK(e.find("start point 'nope' is not a node of the graph") != std::string::npos);
-    e = error_of([] {
+    e = thrown_message([] {
         convert_with(R"([{"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "general"},
                          {"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "scope",
                           "instances": ["StatefulPartitionedCall/Postprocessor/Decode/"]}])");
@@ -168,21 +157,21 @@ TEST_CASE("transformations config on a real graph: unknown id, empty scope, poin
           std::string::npos);
     CHECK(e.find("is already in the sub-graph of") != std::string::npos);
     // the Postprocessor alone: the map loop's control flow is still unsupported, listed as without a config
-    e = error_of([] {
+    e = thrown_message([] {
         convert_with(R"([{"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "general"}])");
     });
     CHECK(e.find("unsupported TensorFlow ops") != std::string::npos);
     CHECK(e.find("Enter (6 nodes)") != std::string::npos);
     CHECK(e.find("NonMaxSuppressionV5") == std::string::npos);
     // a custom attribute of the wrong type
-    e = error_of([] {
+    e = thrown_message([] {
         convert_with(R"([{"id": "ObjectDetectionAPIPreprocessor2Replacement", "match_kind": "general"},
                          {"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "general",
                           "custom_attributes": {"score_converter": 3}}])");
     });
     CHECK(e.find("custom_attributes 'score_converter' has the wrong type (number)") != std::string::npos);
     // a batch the preprocessing loop cannot be unrolled for
-    e = error_of([] {
+    e = thrown_message([] {
         const std::string cfg = write_file(scratch("transformations_batch"), "c.json", kHandtrackScope);
         moir::tensorflow::load_options o;
         o.framework_options["transformations_config"] = cfg;
@@ -191,7 +180,7 @@ TEST_CASE("transformations config on a real graph: unknown id, empty scope, poin
     });
     CHECK(e.find("the loop runs over a batch of unknown size") != std::string::npos);
     // the file's own input shape, [1,-1,-1,3]: the loop's body needs the image size
-    e = error_of([] {
+    e = thrown_message([] {
         const std::string cfg = write_file(scratch("transformations_hw"), "c.json", kHandtrackScope);
         moir::tensorflow::load_options o;
         o.framework_options["transformations_config"] = cfg;
