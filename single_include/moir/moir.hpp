@@ -38033,7 +38033,9 @@ MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends:
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
 // (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies (WHILE
-// and CALL_ONCE are reported as unsupported).
+// and CALL_ONCE are reported as unsupported). Quantized models (int8/uint8 activations, int8
+// per-channel weights) become moir's INT8 form: FakeQuantize on activations, i8 weights with scales
+// (frontends/tflite/quantized.hpp).
 
 #ifndef MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
 #define MOIR_FRONTENDS_TFLITE_CONVERTER_HPP
@@ -38055,6 +38057,13 @@ MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends:
 // DENSIFY, are folded values that converters can transform (weights permuted to OIHW). A FLOAT16
 // weight behind DEQUANTIZE becomes an f16 Constant and a Convert to f32 marked as decompression,
 // as compress_fp16 writes it: the IR keeps the weights in f16.
+//
+// Quantized tensors (frontends/tflite/quantized.hpp): every one has its real value in moir. A
+// quantized constant folds to its dequantized f32 value; int8 weights with zero points 0 keep their
+// per-element scale beside it (folded::qscale), and make_const stores them as Const i8 -> Convert
+// (decompression) -> Multiply by the per-channel scale. A computed int8/uint8/int16 tensor is the f32
+// value its converter builds followed by a FakeQuantize onto the tensor's grid (quantize_output, which
+// the driver calls after each operator), in NCHW when the tensor has a twin.
 
 #ifndef MOIR_FRONTENDS_TFLITE_MODEL_READER_HPP
 #define MOIR_FRONTENDS_TFLITE_MODEL_READER_HPP
@@ -38675,6 +38684,152 @@ T option(const operator_info& op, int id, T def) {
 }  // namespace moir::tflite
 
 #endif  // MOIR_FRONTENDS_TFLITE_MODEL_READER_HPP
+#ifndef MOIR_FRONTENDS_TFLITE_QUANTIZED_HPP
+#define MOIR_FRONTENDS_TFLITE_QUANTIZED_HPP
+
+// TFLite's quantized tensors in moir's terms. TFLite stores a quantized tensor as integer codes q
+// with real = scale * (q - zero_point), per tensor or per channel of quantized_dimension. moir
+// gives every quantized tensor its real value:
+//   - a constant (weights, int32 biases) is dequantized at load; int8 codes with zero points 0
+//     (TFLite's symmetric weights) keep their per-element scale beside the value, so that the
+//     converter stores them as Const i8 -> Convert (decompression) -> Multiply by the per-channel
+//     scale, the form moir's own INT8 quantization writes (passes/quantize/quantize_int8.hpp);
+//   - a computed int8/uint8/int16 tensor is an f32 value behind a FakeQuantize onto its grid
+//     (activation_grid): levels 256 (65536 for int16) over [scale * (qmin - zp), scale * (qmax - zp)],
+//     equal input and output ranges, as NNCF writes activations; moir's INT8 kernels take these
+//     (runtime/steps/int8_convolution.hpp).
+// Checked here: scales finite and positive, zero points one or one per scale, per-channel scales one
+// per entry of the quantized dimension, no custom quantization details.
+
+
+#include <cmath>    // isfinite
+#include <cstdint>  // int64_t
+#include <optional> // optional
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir::tflite {
+
+/// Whether tensor t holds quantized codes: an integer type with quantization scales.
+inline bool is_quantized(const tensor_info& t) {
+    if (!t.quantization || t.quantization->scale.empty()) return false;
+    switch (t.type) {
+        case tensor_type::int8:
+        case tensor_type::uint8:
+        case tensor_type::int16:
+        case tensor_type::int32:
+        case tensor_type::int64: return true;
+        default: return false;
+    }
+}
+
+/// t's quantization parameters, checked against its declared shape `dims`.
+/// throws unsupported_error for custom details; parse_error for a zero, negative or non-finite
+/// scale, a zero-point count that is neither 1 nor the scales', or per-channel scales that do not
+/// match the quantized dimension.
+inline const quantization_parameters& checked_quantization(const tensor_info& t, const shape& dims) {
+    MOIR_CHECK(t.quantization && !t.quantization->scale.empty(), parse_error, "tensor '" + t.name + "' has no quantization scale");
+    const quantization_parameters& p = *t.quantization;
+    MOIR_CHECK(!p.has_custom_details, unsupported_error, "tensor '" + t.name + "' uses custom quantization details");
+    for (float s : p.scale)
+        MOIR_CHECK(std::isfinite(s) && s > 0.0f, parse_error,
+                   "tensor '" + t.name + "' has quantization scale " + std::to_string(s) + " (must be finite and > 0)");
+    const std::size_t n = p.scale.size();
+    MOIR_CHECK(p.zero_point.empty() || p.zero_point.size() == 1 || p.zero_point.size() == n, parse_error,
+               "tensor '" + t.name + "' has " + std::to_string(p.zero_point.size()) + " zero points for " +
+                   std::to_string(n) + " scales");
+    if (n > 1) {
+        const auto qd = static_cast<std::size_t>(p.quantized_dimension);
+        MOIR_CHECK(p.quantized_dimension >= 0 && qd < dims.size() && static_cast<std::size_t>(dims[qd]) == n, parse_error,
+                   "tensor '" + t.name + "' has " + std::to_string(n) + " per-channel scales for dimension " +
+                       std::to_string(p.quantized_dimension) + " of shape " + to_string(dims));
+    }
+    return p;
+}
+
+/// Zero point of channel ch.
+inline std::int64_t zero_point_of(const quantization_parameters& p, std::size_t ch) {
+    if (p.zero_point.empty()) return 0;
+    return p.zero_point.size() == 1 ? p.zero_point[0] : p.zero_point[ch];
+}
+
+/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 with every
+/// zero point 0, each element's scale (f32, q's shape) so that value == code * scale exactly.
+struct dequantized_constant {
+    tensor value;
+    std::optional<tensor> scale;
+};
+
+/// Dequantizes constant q of tensor t. requires: is_quantized(t). throws as checked_quantization.
+inline dequantized_constant dequantize_constant(const tensor& q, const tensor_info& t) {
+    const quantization_parameters& p = checked_quantization(t, q.dims());
+    const std::size_t n = q.numel(), channels = p.scale.size();
+    std::size_t inner = 1;
+    if (channels > 1)
+        for (std::size_t i = static_cast<std::size_t>(p.quantized_dimension) + 1; i < q.rank(); ++i)
+            inner *= static_cast<std::size_t>(q.dims()[i]);
+    bool symmetric_i8 = q.type() == element_type::i8;
+    for (std::size_t c = 0; c < channels && symmetric_i8; ++c) symmetric_i8 = zero_point_of(p, c) == 0;
+    dequantized_constant r{tensor(element_type::f32, q.dims()), std::nullopt};
+    float* o = r.value.data<float>();
+    float* s = nullptr;
+    if (symmetric_i8) {
+        r.scale = tensor(element_type::f32, q.dims());
+        s = r.scale->data<float>();
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t ch = channels > 1 ? (i / inner) % channels : 0;
+        if (s) {  // code * scale in f32, as Convert -> Multiply computes it
+            s[i] = p.scale[ch];
+            o[i] = q.at_as<float>(i) * p.scale[ch];
+        } else {
+            o[i] = static_cast<float>((q.at_as<double>(i) - static_cast<double>(zero_point_of(p, ch))) *
+                                      static_cast<double>(p.scale[ch]));
+        }
+    }
+    return r;
+}
+
+/// The grid of a computed quantized tensor: FakeQuantize levels and its [low, high] range.
+struct activation_grid {
+    std::int64_t levels = 256;
+    float low = 0.0f, high = 0.0f;
+    float scale = 1.0f;
+    std::int64_t zero_point = 0;
+    double qmin = 0, qmax = 0;  ///< the integer type's code range
+};
+
+/// The grid of computed tensor t (int8, uint8 or int16, one scale). throws unsupported_error for
+/// other types and per-channel activations, as checked_quantization otherwise.
+inline activation_grid grid_of(const tensor_info& t) {
+    shape dims(t.shape.begin(), t.shape.end());
+    for (auto& d : dims) d = d < 0 ? 1 : d;
+    const quantization_parameters& p = checked_quantization(t, dims);
+    MOIR_CHECK(p.scale.size() == 1, unsupported_error,
+               "tensor '" + t.name + "' is computed with " + std::to_string(p.scale.size()) +
+                   " per-channel scales (per-channel quantization is supported for constants only)");
+    activation_grid g;
+    switch (t.type) {
+        case tensor_type::int8: g.qmin = -128, g.qmax = 127; break;
+        case tensor_type::uint8: g.qmin = 0, g.qmax = 255; break;
+        case tensor_type::int16: g.qmin = -32768, g.qmax = 32767, g.levels = 65536; break;
+        default:
+            throw unsupported_error("tensor '" + t.name + "' is computed as quantized " + type_name(t.type) +
+                                    " (moir maps INT8, UINT8 and INT16 activations)");
+    }
+    g.scale = p.scale[0];
+    g.zero_point = zero_point_of(p, 0);
+    MOIR_CHECK(g.zero_point >= g.qmin && g.zero_point <= g.qmax, parse_error,
+               "tensor '" + t.name + "' has zero point " + std::to_string(g.zero_point) + " outside its " +
+                   type_name(t.type) + " range");
+    g.low = static_cast<float>(static_cast<double>(g.scale) * (g.qmin - static_cast<double>(g.zero_point)));
+    g.high = static_cast<float>(static_cast<double>(g.scale) * (g.qmax - static_cast<double>(g.zero_point)));
+    return g;
+}
+
+}  // namespace moir::tflite
+
+#endif  // MOIR_FRONTENDS_TFLITE_QUANTIZED_HPP
 #ifndef MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
 #define MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
 
@@ -39032,7 +39187,9 @@ inline std::size_t decompress_constants(model& m) {
 
 #endif  // MOIR_PASSES_QUANTIZE_COMPRESS_FP16_HPP
 
-#include <cstdint>        // int32_t, int64_t
+#include <algorithm>      // find
+#include <cmath>          // nearbyint
+#include <cstdint>        // int8_t, int32_t, int64_t
 #include <cstring>        // memcpy
 #include <functional>     // function
 #include <map>            // map
@@ -39115,10 +39272,49 @@ inline const std::vector<std::int64_t> to_nchw_perm{0, 3, 1, 2};
 inline const std::vector<std::int64_t> to_nhwc_perm{0, 2, 3, 1};
 
 /// A folded constant value: `value` (f16 when `compressed`: then it stands for its f32 conversion).
+/// qscale: for dequantized int8 weights, each element's scale (value's shape; value == code * scale
+/// with integer codes in [-128, 127]): make_const then stores codes and per-channel scales.
 struct folded {
     tensor value;
     bool compressed = false;
+    std::optional<tensor> qscale = std::nullopt;
+    /// This value transformed by fn(tensor) -> tensor (a permutation, a reshape), its scales alike.
+    template <class Fn>
+    folded mapped(Fn fn) const {
+        folded r{fn(value), compressed, std::nullopt};
+        if (qscale) r.qscale = fn(*qscale);
+        return r;
+    }
 };
+
+namespace detail {
+/// s (per element, of dims d) reduced to the axes along which it varies (1 on the others).
+inline tensor reduced_scale(const tensor& s) {
+    const shape& d = s.dims();
+    const std::size_t r = d.size(), n = s.numel();
+    const float* v = s.data<float>();
+    std::vector<std::size_t> stride(r, 1);
+    for (std::size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * static_cast<std::size_t>(d[i]);
+    shape rd = d;
+    for (std::size_t a = 0; a < r; ++a) {
+        bool constant = true;
+        for (std::size_t i = 0; i < n && constant; ++i) {
+            const std::size_t k = (i / stride[a]) % static_cast<std::size_t>(d[a]);
+            constant = v[i] == v[i - k * stride[a]];
+        }
+        if (constant) rd[a] = 1;
+    }
+    tensor out(element_type::f32, rd);
+    float* o = out.data<float>();
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        bool first = true;
+        for (std::size_t a = 0; a < r && first; ++a) first = rd[a] != 1 || (i / stride[a]) % static_cast<std::size_t>(d[a]) == 0;
+        if (first) o[m++] = v[i];
+    }
+    return out;
+}
+}  // namespace detail
 
 /// The state of one subgraph conversion.
 struct graph_state {
@@ -39189,8 +39385,29 @@ public:
     /// Input i's constant values as int64 (shape-like inputs). requires: constant.
     std::vector<std::int64_t> const_ints(std::size_t i, const char* what) { return require_const(i, what).value.to_vector<std::int64_t>(); }
 
-    /// A Constant node of a folded value: f16 + decompression Convert when compressed.
+    /// A Constant node of a folded value: f16 + decompression Convert when compressed; i8 codes +
+    /// decompression Convert + Multiply by the per-channel scale when it has qscale (and its values
+    /// are exactly code * scale; otherwise the f32 value).
     output_ref make_const(const folded& f, const std::string& suffix) {
+        if (f.qscale && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims()) {
+            const std::size_t n = f.value.numel();
+            const float* v = f.value.data<float>();
+            const float* s = f.qscale->data<float>();
+            tensor q(element_type::i8, f.value.dims());
+            auto* qd = q.data<std::int8_t>();
+            bool exact = true;
+            for (std::size_t i = 0; i < n && exact; ++i) {
+                const double code = std::nearbyint(static_cast<double>(v[i]) / static_cast<double>(s[i]));
+                exact = code >= -128 && code <= 127 && static_cast<float>(code) * s[i] == v[i];
+                qd[i] = exact ? static_cast<std::int8_t>(code) : 0;
+            }
+            if (exact) {
+                const output_ref c = constant(std::move(q), suffix + "_i8");
+                const output_ref cv = add<moir::ops::convert>({element_type::f32}, {c}, suffix + "_i8/convert");
+                g_.m->at(cv.node).rt_info.push_back(rt_attribute{std::string(passes::decompression_key), "0", "", false});
+                return add<moir::ops::multiply>({}, {cv, constant(detail::reduced_scale(*f.qscale), suffix + "_scale")}, suffix);
+            }
+        }
         if (!f.compressed) return constant(f.value, suffix);
         const output_ref c = constant(f.value, suffix + "_compressed");
         const output_ref cv = add<moir::ops::convert>({element_type::f32}, {c}, suffix);
@@ -39219,7 +39436,7 @@ public:
         if (g_.nchw[t]) return *g_.nchw[t];
         if (auto f = const_input(i)) {
             MOIR_CHECK(f->value.rank() == 4, shape_error, "a rank-4 input is expected");
-            folded p{permuted(f->value, to_nchw_perm), f->compressed};
+            const folded p = f->mapped([](const tensor& x) { return permuted(x, to_nchw_perm); });
             const output_ref r = make_const(p, "/" + std::to_string(i) + "/nchw");
             g_.nchw[t] = r;
             return r;
@@ -39274,6 +39491,42 @@ public:
         g_.nchw[t] = r;
         set_output(i, transpose(r, to_nhwc_perm, "/nhwc"));
     }
+    /// Puts output i, a computed quantized tensor (int8/uint8/int16 with one scale), on its grid: a
+    /// FakeQuantize of its value (of its NCHW twin when it has one or is rank 4; the file-layout value
+    /// is then a Transpose of it). The tensor's name moves to the FakeQuantize's value. Nothing for other tensors.
+    void quantize_output(std::size_t i) {
+        const auto t = checked_output(i);
+        const tensor_info& ti = tensor_at(static_cast<std::int32_t>(t));
+        if (!is_quantized(ti) || !g_.values[t]) return;
+        const activation_grid q = grid_of(ti);
+        const output_ref v = *g_.values[t];
+        MOIR_CHECK(g_.m->port(v).type == element_type::f32, unsupported_error,
+                   "quantized output '" + ti.name + "' is computed as " + std::string(ir_name(g_.m->port(v).type)) +
+                       ", not as its real (f32) value");
+        auto& names = g_.m->at(v.node).outputs.at(v.port).names;
+        names.erase(std::remove(names.begin(), names.end(), ti.name), names.end());
+        const partial_shape& vs = g_.m->port(v).shape;
+        if (!g_.nchw[t] && !vs.rank_dynamic && vs.rank() == 4)  // rank 4: on the grid in NCHW, where convolutions read it
+            g_.nchw[t] = transpose(v, to_nchw_perm, "/nchw");
+        if (g_.nchw[t]) {
+            const output_ref fq = fake_quantize(*g_.nchw[t], q, "/fq");
+            g_.nchw[t] = fq;
+            g_.values[t] = std::nullopt;
+            set_output(i, transpose(fq, to_nhwc_perm, "/fq/nhwc"));
+        } else {
+            g_.values[t] = std::nullopt;
+            set_output(i, fake_quantize(v, q, "/fq"));
+        }
+    }
+    /// x on grid q: FakeQuantize(x, low, high, low, high) with q's levels, ranges of x's rank.
+    output_ref fake_quantize(output_ref x, const activation_grid& q, const std::string& suffix) {
+        const partial_shape& xs = g_.m->port(x).shape;
+        const shape one(xs.rank_dynamic ? 0 : xs.rank(), 1);
+        const output_ref lo = constant(tensor::from_vector(std::vector<float>{q.low}, one), suffix + "/low");
+        const output_ref hi = constant(tensor::from_vector(std::vector<float>{q.high}, one), suffix + "/high");
+        return add<moir::ops::fake_quantize>({q.levels}, {x, lo, hi, lo, hi}, suffix);
+    }
+
     /// Binds output i to a folded constant (no node until something reads it).
     void set_output_const(std::size_t i, folded f) { g_.consts[checked_output(i)] = std::move(f); }
 
@@ -39308,7 +39561,11 @@ public:
                        to_string(dims) + " of " + type_name(ti.type) + " needs " + std::to_string(need));
         tensor v(*et, dims);
         if (size) std::memcpy(v.raw(), data, size);
-        folded f{v, false};
+        folded f{v, false, std::nullopt};
+        if (is_quantized(ti)) {  // codes -> real values (int8 weights keep their scales: make_const)
+            dequantized_constant d = dequantize_constant(v, ti);
+            f = folded{std::move(d.value), false, std::move(d.scale)};
+        }
         g_.consts[k] = f;
         return f;
     }
@@ -39454,11 +39711,11 @@ inline bool nchw_able(context& c) {
 /// Input i in NCHW: its twin, or a constant expanded to rank 4 and permuted.
 inline output_ref nchw_operand(context& c, std::size_t i) {
     if (c.has_nchw(i)) return c.input_nchw(i);
-    folded f = c.require_const(i, "the operand");
+    const folded f = c.require_const(i, "the operand");
     shape d = f.value.dims();
     while (d.size() < 4) d.insert(d.begin(), 1);
-    f.value = permuted(f.value.reshaped(d), to_nchw_perm);
-    return c.make_const(f, "/" + std::to_string(i) + "/nchw");
+    return c.make_const(f.mapped([&](const tensor& t) { return permuted(t.reshaped(d), to_nchw_perm); }),
+                        "/" + std::to_string(i) + "/nchw");
 }
 
 /// Converts an element-wise op of n inputs with `build(inputs) -> output`, in NCHW when it can.
@@ -39555,7 +39812,7 @@ inline void register_elementwise(op_table& t) {
             bool per_channel = true;
             for (std::size_t i = 0; i + 1 < d.size(); ++i) per_channel = per_channel && d[i] == 1;
             if (per_channel) {
-                folded f{alpha->value.reshaped(shape{ch}), alpha->compressed};
+                const folded f = alpha->mapped([&](const tensor& t) { return t.reshaped(shape{ch}); });
                 c.set_output_nchw(0, c.add<moir::ops::prelu>({}, {c.input_nchw(0), c.make_const(f, "/slope")}));
                 return;
             }
@@ -39635,15 +39892,14 @@ enum : std::int32_t {
     op_resize_nearest_neighbor = 97
 };
 
-/// A constant weight transformed by fn(tensor) -> tensor, keeping its f16 compression.
+/// A constant weight transformed by fn(tensor) -> tensor, keeping its f16 compression or its int8
+/// codes and scales (quantized weights).
 template <class Fn>
 output_ref weight(context& c, std::size_t i, const char* what, Fn fn) {
-    folded f = c.require_const(i, what);
+    const folded f = c.require_const(i, what);
     MOIR_CHECK(is_float(f.value.type()), unsupported_error,
-               std::string(what) + " of type " + std::string(ir_name(f.value.type())) +
-                   " (quantized weights are not supported yet)");
-    f.value = fn(f.value);
-    return c.make_const(f, "/weights");
+               std::string(what) + " of type " + std::string(ir_name(f.value.type())) + " without quantization parameters");
+    return c.make_const(f.mapped(fn), "/weights");
 }
 
 inline moir::ops::pad_type auto_pad(padding p) {
@@ -39677,8 +39933,9 @@ inline void conv2d(context& c) {
         MOIR_CHECK(xd[3] > 0 && wd[3] > 0 && xd[3] % wd[3] == 0 && wd[0] % (xd[3] / wd[3]) == 0, shape_error,
                    "the input's channels do not divide into the filter's groups");
         const std::int64_t g = xd[3] / wd[3];
-        folded f = c.require_const(1, "the filter");
-        f.value = permuted(f.value, to_nchw_perm).reshaped(shape{g, wd[0] / g, wd[3], wd[1], wd[2]});
+        const folded f = c.require_const(1, "the filter").mapped([&](const tensor& t) {
+            return permuted(t, to_nchw_perm).reshaped(shape{g, wd[0] / g, wd[3], wd[1], wd[2]});
+        });
         y = c.add<moir::ops::group_convolution>(a, {x, c.make_const(f, "/weights_g")}, "/conv");
     }
     c.set_output_nchw(0, c.activate(add_bias(c, y, 2), o.act));
@@ -39858,9 +40115,11 @@ inline void register_nn(op_table& t) {
 // TFLite's DEQUANTIZE, QUANTIZE and DENSIFY -> moir.
 // - DEQUANTIZE of a FLOAT16 constant (every MediaPipe model stores its weights so) folds to a
 //   compressed constant: an f16 Const with a decompression Convert where it is used.
-// - DEQUANTIZE of an int8/uint8/int16 constant folds to f32 with its per-tensor or per-channel
-//   scale and zero point; of a computed tensor it becomes (Convert(x) - zero_point) * scale.
-// - QUANTIZE: Convert(Clamp(Round(x / scale) + zero_point)) to the output's integer type.
+// - DEQUANTIZE of a quantized constant: its real value, as every quantized constant folds
+//   (frontends/tflite/quantized.hpp; int8 weights stay i8 codes with scales in the IR); of a
+//   computed quantized tensor: the tensor's moir value itself (moir carries real values).
+// - QUANTIZE: the input's real value, which the driver puts on the output's grid with a
+//   FakeQuantize (context::quantize_output).
 // - DENSIFY: the sparse constant (TACO format: traversal order, block map, dense or CSR levels) is
 //   expanded to its dense value at load.
 
@@ -39876,40 +40135,6 @@ namespace moir::tflite {
 namespace detail {
 
 enum : std::int32_t { op_dequantize = 6, op_quantize = 114, op_densify = 124 };
-
-/// The quantization parameters of a tensor. requires: present with scales (checked).
-inline const quantization_parameters& quant_of(const tensor_info& t) {
-    MOIR_CHECK(t.quantization && !t.quantization->scale.empty(), parse_error,
-               "tensor '" + t.name + "' has no quantization scale");
-    MOIR_CHECK(!t.quantization->has_custom_details, unsupported_error,
-               "tensor '" + t.name + "' uses custom quantization details");
-    return *t.quantization;
-}
-
-/// q (integer) dequantized to f32 with per-tensor or per-channel (quantized_dimension) parameters.
-inline tensor dequantized(const tensor& q, const quantization_parameters& p, const std::string& name) {
-    tensor out(element_type::f32, q.dims());
-    const std::size_t n = q.numel();
-    const std::size_t channels = p.scale.size();
-    std::size_t inner = 1, dim = 1;
-    if (channels > 1) {
-        const auto qd = static_cast<std::size_t>(p.quantized_dimension);
-        MOIR_CHECK(qd < q.rank() && static_cast<std::size_t>(q.dims()[qd]) == channels, shape_error,
-                   "tensor '" + name + "': " + std::to_string(channels) + " scales for dim " + std::to_string(qd) +
-                       " of shape " + to_string(q.dims()));
-        for (std::size_t i = qd + 1; i < q.rank(); ++i) inner *= static_cast<std::size_t>(q.dims()[i]);
-        dim = channels;
-    }
-    MOIR_CHECK(p.zero_point.empty() || p.zero_point.size() == channels, parse_error,
-               "tensor '" + name + "': zero points and scales differ in count");
-    float* o = out.data<float>();
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t ch = channels > 1 ? (i / inner) % dim : 0;
-        const double zp = p.zero_point.empty() ? 0.0 : static_cast<double>(p.zero_point[ch]);
-        o[i] = static_cast<float>((q.at_as<double>(i) - zp) * static_cast<double>(p.scale[ch]));
-    }
-    return out;
-}
 
 /// Expands a sparse constant (the values of `sparse`, stored in traversal order) to its dense tensor
 /// of shape `dims`. throws parse_error on inconsistent metadata.
@@ -39981,53 +40206,37 @@ inline void dequantize(context& c) {
     const tensor_info& in = c.input_tensor(0);
     if (auto f = c.const_input(0)) {
         if (f->value.type() == element_type::f16) {
-            c.set_output_const(0, {f->value, true});
+            c.set_output_const(0, {f->value, true, std::nullopt});
             return;
         }
-        if (is_float(f->value.type())) {
-            c.set_output_const(0, {f->value.converted(element_type::f32), f->compressed});
-            return;
-        }
-        c.set_output_const(0, {dequantized(f->value, quant_of(in), in.name), false});
+        MOIR_CHECK(is_float(f->value.type()), parse_error,
+                   "DEQUANTIZE of constant '" + in.name + "' (" + type_name(in.type) + ") without quantization parameters");
+        // quantized constants are folded to their real values (int8 weights keep their scales)
+        f->value = f->value.converted(element_type::f32);
+        c.set_output_const(0, *f);
         return;
     }
-    const output_ref x = c.add<moir::ops::convert>({element_type::f32}, {c.input(0)}, "/to_f32");
-    if (in.type == tensor_type::float16) {
-        c.set_output(0, x);
+    if (is_quantized(in)) {  // a quantized tensor's moir value is its real value already
+        if (c.has_nchw(0)) c.set_output_nchw(0, c.input_nchw(0));
+        else c.set_output(0, c.input(0));
         return;
     }
-    const auto& p = quant_of(in);
-    MOIR_CHECK(p.scale.size() == 1, unsupported_error, "per-channel DEQUANTIZE of a computed tensor is not supported");
-    const float zp = p.zero_point.empty() ? 0.0f : static_cast<float>(p.zero_point[0]);
-    const output_ref centered = c.add<moir::ops::subtract>(
-        {}, {x, c.constant(tensor::from_vector(std::vector<float>{zp}, shape{1}), "/zero_point")}, "/centered");
-    c.set_output(0, c.add<moir::ops::multiply>(
-                        {}, {centered, c.constant(tensor::from_vector(std::vector<float>{p.scale[0]}, shape{1}), "/scale")}));
+    MOIR_CHECK(in.type == tensor_type::float16, unsupported_error,
+               "DEQUANTIZE of " + type_name(in.type) + " tensor '" + in.name + "' without quantization parameters");
+    c.set_output(0, c.add<moir::ops::convert>({element_type::f32}, {c.input(0)}, "/to_f32"));
 }
 
+/// QUANTIZE: the output's moir value is the input's real value; the driver puts it on the output's
+/// grid (context::quantize_output).
 inline void quantize(context& c) {
     const tensor_info& out = c.output_tensor(0);
-    const auto et = to_element_type(out.type);
-    MOIR_CHECK(et && is_integer(*et), unsupported_error, "QUANTIZE to " + type_name(out.type) + " is not supported");
-    const auto& p = quant_of(out);
-    MOIR_CHECK(p.scale.size() == 1, unsupported_error, "per-channel QUANTIZE is not supported");
-    const float zp = p.zero_point.empty() ? 0.0f : static_cast<float>(p.zero_point[0]);
-    double lo = 0, hi = 0;
-    switch (*et) {
-        case element_type::i8: lo = -128, hi = 127; break;
-        case element_type::u8: lo = 0, hi = 255; break;
-        case element_type::i16: lo = -32768, hi = 32767; break;
-        default: throw unsupported_error("QUANTIZE to " + type_name(out.type) + " is not supported");
-    }
-    output_ref x = c.input(0);
-    if (c.input_tensor(0).type != tensor_type::float32) x = c.add<moir::ops::convert>({element_type::f32}, {x}, "/to_f32");
-    const output_ref s = c.add<moir::ops::divide>(
-        {}, {x, c.constant(tensor::from_vector(std::vector<float>{p.scale[0]}, shape{1}), "/scale")}, "/scaled");
-    const output_ref r = c.add<moir::ops::round>({moir::ops::round_mode::half_away_from_zero}, {s}, "/round");
-    const output_ref z = c.add<moir::ops::add>(
-        {}, {r, c.constant(tensor::from_vector(std::vector<float>{zp}, shape{1}), "/zero_point")}, "/shifted");
-    const output_ref cl = c.add<moir::ops::clamp>({lo, hi}, {z}, "/clamp");
-    c.set_output(0, c.add<moir::ops::convert>({*et}, {cl}));
+    MOIR_CHECK(is_quantized(out), parse_error, "QUANTIZE output '" + out.name + "' has no quantization parameters");
+    (void)grid_of(out);  // the output type and parameters are checked here
+    const bool twin = c.has_nchw(0);
+    output_ref x = twin ? c.input_nchw(0) : c.input(0);
+    if (c.model().port(x).type != element_type::f32) x = c.add<moir::ops::convert>({element_type::f32}, {x}, "/to_f32");
+    if (twin) c.set_output_nchw(0, x);
+    else c.set_output(0, x);
 }
 
 inline void densify_op(context& c) {
@@ -40043,7 +40252,13 @@ inline void densify_op(context& c) {
     if (size) std::memcpy(values.raw(), data, size);
     // a sparse tensor's dense form is at most 64 times its stored values (and 1 Mi elements more)
     const shape dims = context::checked_dims(in, values.numel() * 64 + (std::size_t{1} << 20));
-    c.set_output_const(0, {densify(values, *in.sparsity, dims, in.name), false});
+    tensor dense = densify(values, *in.sparsity, dims, in.name);
+    if (is_quantized(in)) {  // sparse quantized weights: their real values, as other quantized constants
+        dequantized_constant d = dequantize_constant(dense, in);
+        c.set_output_const(0, {std::move(d.value), false, std::move(d.scale)});
+        return;
+    }
+    c.set_output_const(0, {std::move(dense), false, std::nullopt});
 }
 
 }  // namespace detail
@@ -40298,6 +40513,7 @@ inline void register_tensor(op_table& t) {
 
 #endif  // MOIR_FRONTENDS_TFLITE_OPS_TENSOR_HPP
 
+#include <algorithm>    // remove
 #include <array>        // array
 #include <cstdint>      // int32_t
 #include <memory>       // make_shared
@@ -40351,6 +40567,104 @@ inline frontends::unsupported_ops unsupported(const model_file& f, const op_tabl
 }
 
 namespace detail {
+/// A quantized graph output's codes from its real value x: Convert(Clamp(Round(x / scale) +
+/// zero_point)) to the tensor's integer type (TFLite rounds half away from zero). The tensor's name
+/// moves from x's port to the codes.
+inline output_ref requantized(context& ctx, output_ref x, const tensor_info& t) {
+    const activation_grid q = grid_of(t);
+    auto& names = ctx.model().at(x.node).outputs.at(x.port).names;
+    names.erase(std::remove(names.begin(), names.end(), t.name), names.end());
+    const auto et = to_element_type(t.type);
+    const std::string n = "/" + t.name + "/quantize";
+    const output_ref s = ctx.constant(tensor::from_vector(std::vector<float>{q.scale}, shape{1}), n + "/scale");
+    const output_ref z = ctx.constant(tensor::from_vector(std::vector<float>{static_cast<float>(q.zero_point)}, shape{1}), n + "/zero_point");
+    const output_ref r = ctx.add<moir::ops::round>({moir::ops::round_mode::half_away_from_zero},
+                                                   {ctx.add<moir::ops::divide>({}, {x, s}, n + "/scaled")}, n + "/round");
+    const output_ref cl = ctx.add<moir::ops::clamp>({q.qmin, q.qmax}, {ctx.add<moir::ops::add>({}, {r, z}, n + "/shifted")}, n + "/clamp");
+    return ctx.add<moir::ops::convert>({*et}, {cl}, n);
+}
+
+/// Whether input i of node n is read by one of moir's INT8 step families: the data input of a
+/// (Group)Convolution, ConvolutionBackpropData or MatMul whose weights are a Multiply (quantized
+/// weights: Const i8 -> Convert -> Multiply by the scales).
+inline bool int8_consumer(const model& m, node_id n, std::size_t i) {
+    const node& c = m.at(n);
+    if (i != 0 || c.inputs.size() < 2) return false;
+    if (!c.is<moir::ops::convolution>() && !c.is<moir::ops::group_convolution>() &&
+        !c.is<moir::ops::convolution_backprop_data>() && !c.is<moir::ops::matmul>())
+        return false;
+    return m.at(c.inputs[1].node).is<moir::ops::multiply>();
+}
+
+/// A FakeQuantize read both by layers with quantized weights and by other ops becomes two: the
+/// layers keep it (moir's INT8 families take a FakeQuantize only when every consumer is theirs),
+/// the other ops read a copy (computed in f32, the same values).
+inline void split_fake_quantizes(model& m) {
+    const std::size_t count = m.nodes.size();
+    for (node_id id = 0; id < count; ++id) {
+        if (!m.at(id).is<moir::ops::fake_quantize>()) continue;
+        const auto readers = m.consumers({id, 0});
+        std::size_t int8 = 0;
+        for (const auto& [n, i] : readers) int8 += int8_consumer(m, n, i) ? 1 : 0;
+        if (int8 == 0 || int8 == readers.size()) continue;
+        node copy = m.at(id);
+        copy.name += "/f32";
+        for (auto& o : copy.outputs) o.names.clear();
+        const node_id c = m.add_node(std::move(copy));
+        m.infer_node(c);
+        for (const auto& [n, i] : readers)
+            if (!int8_consumer(m, n, i)) m.at(n).inputs[i] = {c, 0};
+    }
+}
+
+/// A zero Pad of the spatial axes (NCHW, rank 4) feeding a (Group)Convolution's data input only
+/// (Keras' ZeroPadding2D before a VALID stride-2 convolution, as MediaPipe's pose and full-range
+/// face models have it) becomes the convolution's own explicit padding: the Pad no longer runs.
+template <class Op>
+void fold_pad_into(model& m, node_id id) {
+    node& conv = m.at(id);
+    if (!conv.is<Op>() || conv.inputs.size() < 2) return;
+    const output_ref x = conv.inputs[0];
+    const node& pad = m.at(x.node);
+    if (!pad.is<moir::ops::pad>() || pad.attrs_as<moir::ops::pad>().pad_mode != moir::ops::pad_mode::constant) return;
+    if (m.consumers(x).size() != 1) return;
+    const auto value_of = [&](std::size_t i) -> const tensor* {
+        const node& c = m.at(pad.inputs[i].node);
+        return c.is<moir::ops::constant>() ? &c.attrs_as<moir::ops::constant>().value : nullptr;
+    };
+    const tensor* b = value_of(1);
+    const tensor* e = value_of(2);
+    if (!b || !e || b->numel() != 4 || e->numel() != 4 || m.port(x).shape.rank_dynamic || m.port(x).shape.rank() != 4) return;
+    if (pad.inputs.size() > 3) {
+        const tensor* v = value_of(3);
+        if (!v || v->numel() != 1 || v->at_as<double>(0) != 0.0) return;
+    }
+    const auto pb = b->to_vector<std::int64_t>(), pe = e->to_vector<std::int64_t>();
+    if (pb[0] || pb[1] || pe[0] || pe[1]) return;
+    for (std::size_t i = 2; i < 4; ++i)
+        if (pb[i] < 0 || pe[i] < 0) return;
+    auto& a = conv.attrs_as<Op>();
+    if (a.auto_pad != moir::ops::pad_type::valid && a.auto_pad != moir::ops::pad_type::explicit_) return;
+    std::vector<std::int64_t> nb(2, 0), ne(2, 0);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const bool explicit_pads = a.auto_pad == moir::ops::pad_type::explicit_;
+        nb[i] = pb[2 + i] + (explicit_pads && i < a.pads_begin.size() ? a.pads_begin[i] : 0);
+        ne[i] = pe[2 + i] + (explicit_pads && i < a.pads_end.size() ? a.pads_end[i] : 0);
+    }
+    a.pads_begin = nb;
+    a.pads_end = ne;
+    a.auto_pad = moir::ops::pad_type::explicit_;
+    conv.inputs[0] = pad.inputs[0];
+    m.infer_node(id);
+}
+
+inline void fold_pads(model& m) {
+    for (node_id id = 0; id < m.nodes.size(); ++id) {
+        fold_pad_into<moir::ops::convolution>(m, id);
+        fold_pad_into<moir::ops::group_convolution>(m, id);
+    }
+}
+
 /// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
 /// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
 /// same function, `depth` levels down (a subgraph reached again through itself is an error).
@@ -40406,6 +40720,21 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
             if (changed) m.infer_node(p.node);
         }
         st.values[static_cast<std::size_t>(ti)] = p;
+        if (is_quantized(t)) {  // a quantized input: its real value, (Convert(x) - zero_point) * scale
+            operator_info none;
+            context ctx(st, none, "input");
+            try {
+                const activation_grid q = grid_of(t);
+                const output_ref x = ctx.add<moir::ops::convert>({element_type::f32}, {p}, "/" + t.name + "/dequantize/to_f32");
+                const output_ref z = ctx.constant(tensor::from_vector(std::vector<float>{static_cast<float>(q.zero_point)}, shape{1}),
+                                                  "/" + t.name + "/dequantize/zero_point");
+                const output_ref s = ctx.constant(tensor::from_vector(std::vector<float>{q.scale}, shape{1}), "/" + t.name + "/dequantize/scale");
+                st.values[static_cast<std::size_t>(ti)] = ctx.add<moir::ops::multiply>(
+                    {}, {ctx.add<moir::ops::subtract>({}, {x, z}, "/" + t.name + "/dequantize/centered"), s}, "/" + t.name + "/dequantize");
+            } catch (const std::exception& e) {
+                throw error(source + ": input '" + t.name + "': " + e.what());
+            }
+        }
     }
     b.finish_parameters();
 
@@ -40420,6 +40749,7 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
             for (auto t : op.outputs) tensor_index(t, "operator output");
             node_name = ctx.name();
             (*table.find(code))(ctx);
+            for (std::size_t i = 0; i < op.outputs.size(); ++i) ctx.quantize_output(i);
         } catch (const std::exception& e) {
             const std::string what = e.what();
             // an error inside a subgraph already names the file and its node
@@ -40437,15 +40767,21 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
         operator_info none;
         context ctx(st, none, "output");
         output_ref src;
+        const tensor_info& t = sg.tensors[k];
         try {
             src = ctx.value(ti);
+            if (is_quantized(t) && !st.consts[k] && m.port(src).type == element_type::f32)
+                src = requantized(ctx, src, t);
         } catch (const std::exception& e) {
-            throw error(source + ": output '" + sg.tensors[k].name + "': " + e.what());
+            throw error(source + ": output '" + t.name + "': " + e.what());
         }
-        b.bind(sg.tensors[k].name, src);
-        b.add_result(sg.tensors[k].name);
+        b.bind(t.name, src);
+        b.add_result(t.name);
     }
     b.finish();
+    fold_pads(m);
+    split_fake_quantizes(m);
+    m.remove_dead();
     stack.pop_back();
 }
 }  // namespace detail

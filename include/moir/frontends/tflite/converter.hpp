@@ -18,19 +18,31 @@
 // DENSIFY, are folded values that converters can transform (weights permuted to OIHW). A FLOAT16
 // weight behind DEQUANTIZE becomes an f16 Constant and a Convert to f32 marked as decompression,
 // as compress_fp16 writes it: the IR keeps the weights in f16.
+//
+// Quantized tensors (frontends/tflite/quantized.hpp): every one has its real value in moir. A
+// quantized constant folds to its dequantized f32 value; int8 weights with zero points 0 keep their
+// per-element scale beside it (folded::qscale), and make_const stores them as Const i8 -> Convert
+// (decompression) -> Multiply by the per-channel scale. A computed int8/uint8/int16 tensor is the f32
+// value its converter builds followed by a FakeQuantize onto the tensor's grid (quantize_output, which
+// the driver calls after each operator), in NCHW when the tensor has a twin.
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/tflite/model_reader.hpp>
+#include <moir/frontends/tflite/quantized.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/convert.hpp>
+#include <moir/ops/fake_quantize.hpp>
+#include <moir/ops/multiply.hpp>
 #include <moir/ops/relu.hpp>
 #include <moir/ops/tanh.hpp>
 #include <moir/ops/transpose.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
 
-#include <cstdint>        // int32_t, int64_t
+#include <algorithm>      // find
+#include <cmath>          // nearbyint
+#include <cstdint>        // int8_t, int32_t, int64_t
 #include <cstring>        // memcpy
 #include <functional>     // function
 #include <map>            // map
@@ -113,10 +125,49 @@ inline const std::vector<std::int64_t> to_nchw_perm{0, 3, 1, 2};
 inline const std::vector<std::int64_t> to_nhwc_perm{0, 2, 3, 1};
 
 /// A folded constant value: `value` (f16 when `compressed`: then it stands for its f32 conversion).
+/// qscale: for dequantized int8 weights, each element's scale (value's shape; value == code * scale
+/// with integer codes in [-128, 127]): make_const then stores codes and per-channel scales.
 struct folded {
     tensor value;
     bool compressed = false;
+    std::optional<tensor> qscale = std::nullopt;
+    /// This value transformed by fn(tensor) -> tensor (a permutation, a reshape), its scales alike.
+    template <class Fn>
+    folded mapped(Fn fn) const {
+        folded r{fn(value), compressed, std::nullopt};
+        if (qscale) r.qscale = fn(*qscale);
+        return r;
+    }
 };
+
+namespace detail {
+/// s (per element, of dims d) reduced to the axes along which it varies (1 on the others).
+inline tensor reduced_scale(const tensor& s) {
+    const shape& d = s.dims();
+    const std::size_t r = d.size(), n = s.numel();
+    const float* v = s.data<float>();
+    std::vector<std::size_t> stride(r, 1);
+    for (std::size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * static_cast<std::size_t>(d[i]);
+    shape rd = d;
+    for (std::size_t a = 0; a < r; ++a) {
+        bool constant = true;
+        for (std::size_t i = 0; i < n && constant; ++i) {
+            const std::size_t k = (i / stride[a]) % static_cast<std::size_t>(d[a]);
+            constant = v[i] == v[i - k * stride[a]];
+        }
+        if (constant) rd[a] = 1;
+    }
+    tensor out(element_type::f32, rd);
+    float* o = out.data<float>();
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        bool first = true;
+        for (std::size_t a = 0; a < r && first; ++a) first = rd[a] != 1 || (i / stride[a]) % static_cast<std::size_t>(d[a]) == 0;
+        if (first) o[m++] = v[i];
+    }
+    return out;
+}
+}  // namespace detail
 
 /// The state of one subgraph conversion.
 struct graph_state {
@@ -187,8 +238,29 @@ public:
     /// Input i's constant values as int64 (shape-like inputs). requires: constant.
     std::vector<std::int64_t> const_ints(std::size_t i, const char* what) { return require_const(i, what).value.to_vector<std::int64_t>(); }
 
-    /// A Constant node of a folded value: f16 + decompression Convert when compressed.
+    /// A Constant node of a folded value: f16 + decompression Convert when compressed; i8 codes +
+    /// decompression Convert + Multiply by the per-channel scale when it has qscale (and its values
+    /// are exactly code * scale; otherwise the f32 value).
     output_ref make_const(const folded& f, const std::string& suffix) {
+        if (f.qscale && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims()) {
+            const std::size_t n = f.value.numel();
+            const float* v = f.value.data<float>();
+            const float* s = f.qscale->data<float>();
+            tensor q(element_type::i8, f.value.dims());
+            auto* qd = q.data<std::int8_t>();
+            bool exact = true;
+            for (std::size_t i = 0; i < n && exact; ++i) {
+                const double code = std::nearbyint(static_cast<double>(v[i]) / static_cast<double>(s[i]));
+                exact = code >= -128 && code <= 127 && static_cast<float>(code) * s[i] == v[i];
+                qd[i] = exact ? static_cast<std::int8_t>(code) : 0;
+            }
+            if (exact) {
+                const output_ref c = constant(std::move(q), suffix + "_i8");
+                const output_ref cv = add<moir::ops::convert>({element_type::f32}, {c}, suffix + "_i8/convert");
+                g_.m->at(cv.node).rt_info.push_back(rt_attribute{std::string(passes::decompression_key), "0", "", false});
+                return add<moir::ops::multiply>({}, {cv, constant(detail::reduced_scale(*f.qscale), suffix + "_scale")}, suffix);
+            }
+        }
         if (!f.compressed) return constant(f.value, suffix);
         const output_ref c = constant(f.value, suffix + "_compressed");
         const output_ref cv = add<moir::ops::convert>({element_type::f32}, {c}, suffix);
@@ -217,7 +289,7 @@ public:
         if (g_.nchw[t]) return *g_.nchw[t];
         if (auto f = const_input(i)) {
             MOIR_CHECK(f->value.rank() == 4, shape_error, "a rank-4 input is expected");
-            folded p{permuted(f->value, to_nchw_perm), f->compressed};
+            const folded p = f->mapped([](const tensor& x) { return permuted(x, to_nchw_perm); });
             const output_ref r = make_const(p, "/" + std::to_string(i) + "/nchw");
             g_.nchw[t] = r;
             return r;
@@ -272,6 +344,42 @@ public:
         g_.nchw[t] = r;
         set_output(i, transpose(r, to_nhwc_perm, "/nhwc"));
     }
+    /// Puts output i, a computed quantized tensor (int8/uint8/int16 with one scale), on its grid: a
+    /// FakeQuantize of its value (of its NCHW twin when it has one or is rank 4; the file-layout value
+    /// is then a Transpose of it). The tensor's name moves to the FakeQuantize's value. Nothing for other tensors.
+    void quantize_output(std::size_t i) {
+        const auto t = checked_output(i);
+        const tensor_info& ti = tensor_at(static_cast<std::int32_t>(t));
+        if (!is_quantized(ti) || !g_.values[t]) return;
+        const activation_grid q = grid_of(ti);
+        const output_ref v = *g_.values[t];
+        MOIR_CHECK(g_.m->port(v).type == element_type::f32, unsupported_error,
+                   "quantized output '" + ti.name + "' is computed as " + std::string(ir_name(g_.m->port(v).type)) +
+                       ", not as its real (f32) value");
+        auto& names = g_.m->at(v.node).outputs.at(v.port).names;
+        names.erase(std::remove(names.begin(), names.end(), ti.name), names.end());
+        const partial_shape& vs = g_.m->port(v).shape;
+        if (!g_.nchw[t] && !vs.rank_dynamic && vs.rank() == 4)  // rank 4: on the grid in NCHW, where convolutions read it
+            g_.nchw[t] = transpose(v, to_nchw_perm, "/nchw");
+        if (g_.nchw[t]) {
+            const output_ref fq = fake_quantize(*g_.nchw[t], q, "/fq");
+            g_.nchw[t] = fq;
+            g_.values[t] = std::nullopt;
+            set_output(i, transpose(fq, to_nhwc_perm, "/fq/nhwc"));
+        } else {
+            g_.values[t] = std::nullopt;
+            set_output(i, fake_quantize(v, q, "/fq"));
+        }
+    }
+    /// x on grid q: FakeQuantize(x, low, high, low, high) with q's levels, ranges of x's rank.
+    output_ref fake_quantize(output_ref x, const activation_grid& q, const std::string& suffix) {
+        const partial_shape& xs = g_.m->port(x).shape;
+        const shape one(xs.rank_dynamic ? 0 : xs.rank(), 1);
+        const output_ref lo = constant(tensor::from_vector(std::vector<float>{q.low}, one), suffix + "/low");
+        const output_ref hi = constant(tensor::from_vector(std::vector<float>{q.high}, one), suffix + "/high");
+        return add<moir::ops::fake_quantize>({q.levels}, {x, lo, hi, lo, hi}, suffix);
+    }
+
     /// Binds output i to a folded constant (no node until something reads it).
     void set_output_const(std::size_t i, folded f) { g_.consts[checked_output(i)] = std::move(f); }
 
@@ -306,7 +414,11 @@ public:
                        to_string(dims) + " of " + type_name(ti.type) + " needs " + std::to_string(need));
         tensor v(*et, dims);
         if (size) std::memcpy(v.raw(), data, size);
-        folded f{v, false};
+        folded f{v, false, std::nullopt};
+        if (is_quantized(ti)) {  // codes -> real values (int8 weights keep their scales: make_const)
+            dequantized_constant d = dequantize_constant(v, ti);
+            f = folded{std::move(d.value), false, std::move(d.scale)};
+        }
         g_.consts[k] = f;
         return f;
     }

@@ -4,7 +4,9 @@
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
 // (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies (WHILE
-// and CALL_ONCE are reported as unsupported).
+// and CALL_ONCE are reported as unsupported). Quantized models (int8/uint8 activations, int8
+// per-channel weights) become moir's INT8 form: FakeQuantize on activations, i8 weights with scales
+// (frontends/tflite/quantized.hpp).
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/common/frontend.hpp>
@@ -16,9 +18,24 @@
 #include <moir/frontends/tflite/ops/nn.hpp>
 #include <moir/frontends/tflite/ops/quantization.hpp>
 #include <moir/frontends/tflite/ops/tensor.hpp>
+#include <moir/ops/add.hpp>
+#include <moir/ops/clamp.hpp>
+#include <moir/ops/constant.hpp>
+#include <moir/ops/convert.hpp>
+#include <moir/ops/convolution.hpp>
+#include <moir/ops/convolution_backprop_data.hpp>
+#include <moir/ops/divide.hpp>
+#include <moir/ops/fake_quantize.hpp>
+#include <moir/ops/group_convolution.hpp>
+#include <moir/ops/matmul.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/ops/pad.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
+#include <moir/ops/round.hpp>
+#include <moir/ops/subtract.hpp>
 
+#include <algorithm>    // remove
 #include <array>        // array
 #include <cstdint>      // int32_t
 #include <memory>       // make_shared
@@ -72,6 +89,104 @@ inline frontends::unsupported_ops unsupported(const model_file& f, const op_tabl
 }
 
 namespace detail {
+/// A quantized graph output's codes from its real value x: Convert(Clamp(Round(x / scale) +
+/// zero_point)) to the tensor's integer type (TFLite rounds half away from zero). The tensor's name
+/// moves from x's port to the codes.
+inline output_ref requantized(context& ctx, output_ref x, const tensor_info& t) {
+    const activation_grid q = grid_of(t);
+    auto& names = ctx.model().at(x.node).outputs.at(x.port).names;
+    names.erase(std::remove(names.begin(), names.end(), t.name), names.end());
+    const auto et = to_element_type(t.type);
+    const std::string n = "/" + t.name + "/quantize";
+    const output_ref s = ctx.constant(tensor::from_vector(std::vector<float>{q.scale}, shape{1}), n + "/scale");
+    const output_ref z = ctx.constant(tensor::from_vector(std::vector<float>{static_cast<float>(q.zero_point)}, shape{1}), n + "/zero_point");
+    const output_ref r = ctx.add<moir::ops::round>({moir::ops::round_mode::half_away_from_zero},
+                                                   {ctx.add<moir::ops::divide>({}, {x, s}, n + "/scaled")}, n + "/round");
+    const output_ref cl = ctx.add<moir::ops::clamp>({q.qmin, q.qmax}, {ctx.add<moir::ops::add>({}, {r, z}, n + "/shifted")}, n + "/clamp");
+    return ctx.add<moir::ops::convert>({*et}, {cl}, n);
+}
+
+/// Whether input i of node n is read by one of moir's INT8 step families: the data input of a
+/// (Group)Convolution, ConvolutionBackpropData or MatMul whose weights are a Multiply (quantized
+/// weights: Const i8 -> Convert -> Multiply by the scales).
+inline bool int8_consumer(const model& m, node_id n, std::size_t i) {
+    const node& c = m.at(n);
+    if (i != 0 || c.inputs.size() < 2) return false;
+    if (!c.is<moir::ops::convolution>() && !c.is<moir::ops::group_convolution>() &&
+        !c.is<moir::ops::convolution_backprop_data>() && !c.is<moir::ops::matmul>())
+        return false;
+    return m.at(c.inputs[1].node).is<moir::ops::multiply>();
+}
+
+/// A FakeQuantize read both by layers with quantized weights and by other ops becomes two: the
+/// layers keep it (moir's INT8 families take a FakeQuantize only when every consumer is theirs),
+/// the other ops read a copy (computed in f32, the same values).
+inline void split_fake_quantizes(model& m) {
+    const std::size_t count = m.nodes.size();
+    for (node_id id = 0; id < count; ++id) {
+        if (!m.at(id).is<moir::ops::fake_quantize>()) continue;
+        const auto readers = m.consumers({id, 0});
+        std::size_t int8 = 0;
+        for (const auto& [n, i] : readers) int8 += int8_consumer(m, n, i) ? 1 : 0;
+        if (int8 == 0 || int8 == readers.size()) continue;
+        node copy = m.at(id);
+        copy.name += "/f32";
+        for (auto& o : copy.outputs) o.names.clear();
+        const node_id c = m.add_node(std::move(copy));
+        m.infer_node(c);
+        for (const auto& [n, i] : readers)
+            if (!int8_consumer(m, n, i)) m.at(n).inputs[i] = {c, 0};
+    }
+}
+
+/// A zero Pad of the spatial axes (NCHW, rank 4) feeding a (Group)Convolution's data input only
+/// (Keras' ZeroPadding2D before a VALID stride-2 convolution, as MediaPipe's pose and full-range
+/// face models have it) becomes the convolution's own explicit padding: the Pad no longer runs.
+template <class Op>
+void fold_pad_into(model& m, node_id id) {
+    node& conv = m.at(id);
+    if (!conv.is<Op>() || conv.inputs.size() < 2) return;
+    const output_ref x = conv.inputs[0];
+    const node& pad = m.at(x.node);
+    if (!pad.is<moir::ops::pad>() || pad.attrs_as<moir::ops::pad>().pad_mode != moir::ops::pad_mode::constant) return;
+    if (m.consumers(x).size() != 1) return;
+    const auto value_of = [&](std::size_t i) -> const tensor* {
+        const node& c = m.at(pad.inputs[i].node);
+        return c.is<moir::ops::constant>() ? &c.attrs_as<moir::ops::constant>().value : nullptr;
+    };
+    const tensor* b = value_of(1);
+    const tensor* e = value_of(2);
+    if (!b || !e || b->numel() != 4 || e->numel() != 4 || m.port(x).shape.rank_dynamic || m.port(x).shape.rank() != 4) return;
+    if (pad.inputs.size() > 3) {
+        const tensor* v = value_of(3);
+        if (!v || v->numel() != 1 || v->at_as<double>(0) != 0.0) return;
+    }
+    const auto pb = b->to_vector<std::int64_t>(), pe = e->to_vector<std::int64_t>();
+    if (pb[0] || pb[1] || pe[0] || pe[1]) return;
+    for (std::size_t i = 2; i < 4; ++i)
+        if (pb[i] < 0 || pe[i] < 0) return;
+    auto& a = conv.attrs_as<Op>();
+    if (a.auto_pad != moir::ops::pad_type::valid && a.auto_pad != moir::ops::pad_type::explicit_) return;
+    std::vector<std::int64_t> nb(2, 0), ne(2, 0);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const bool explicit_pads = a.auto_pad == moir::ops::pad_type::explicit_;
+        nb[i] = pb[2 + i] + (explicit_pads && i < a.pads_begin.size() ? a.pads_begin[i] : 0);
+        ne[i] = pe[2 + i] + (explicit_pads && i < a.pads_end.size() ? a.pads_end[i] : 0);
+    }
+    a.pads_begin = nb;
+    a.pads_end = ne;
+    a.auto_pad = moir::ops::pad_type::explicit_;
+    conv.inputs[0] = pad.inputs[0];
+    m.infer_node(id);
+}
+
+inline void fold_pads(model& m) {
+    for (node_id id = 0; id < m.nodes.size(); ++id) {
+        fold_pad_into<moir::ops::convolution>(m, id);
+        fold_pad_into<moir::ops::group_convolution>(m, id);
+    }
+}
+
 /// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
 /// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
 /// same function, `depth` levels down (a subgraph reached again through itself is an error).
@@ -127,6 +242,21 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
             if (changed) m.infer_node(p.node);
         }
         st.values[static_cast<std::size_t>(ti)] = p;
+        if (is_quantized(t)) {  // a quantized input: its real value, (Convert(x) - zero_point) * scale
+            operator_info none;
+            context ctx(st, none, "input");
+            try {
+                const activation_grid q = grid_of(t);
+                const output_ref x = ctx.add<moir::ops::convert>({element_type::f32}, {p}, "/" + t.name + "/dequantize/to_f32");
+                const output_ref z = ctx.constant(tensor::from_vector(std::vector<float>{static_cast<float>(q.zero_point)}, shape{1}),
+                                                  "/" + t.name + "/dequantize/zero_point");
+                const output_ref s = ctx.constant(tensor::from_vector(std::vector<float>{q.scale}, shape{1}), "/" + t.name + "/dequantize/scale");
+                st.values[static_cast<std::size_t>(ti)] = ctx.add<moir::ops::multiply>(
+                    {}, {ctx.add<moir::ops::subtract>({}, {x, z}, "/" + t.name + "/dequantize/centered"), s}, "/" + t.name + "/dequantize");
+            } catch (const std::exception& e) {
+                throw error(source + ": input '" + t.name + "': " + e.what());
+            }
+        }
     }
     b.finish_parameters();
 
@@ -141,6 +271,7 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
             for (auto t : op.outputs) tensor_index(t, "operator output");
             node_name = ctx.name();
             (*table.find(code))(ctx);
+            for (std::size_t i = 0; i < op.outputs.size(); ++i) ctx.quantize_output(i);
         } catch (const std::exception& e) {
             const std::string what = e.what();
             // an error inside a subgraph already names the file and its node
@@ -158,15 +289,21 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
         operator_info none;
         context ctx(st, none, "output");
         output_ref src;
+        const tensor_info& t = sg.tensors[k];
         try {
             src = ctx.value(ti);
+            if (is_quantized(t) && !st.consts[k] && m.port(src).type == element_type::f32)
+                src = requantized(ctx, src, t);
         } catch (const std::exception& e) {
-            throw error(source + ": output '" + sg.tensors[k].name + "': " + e.what());
+            throw error(source + ": output '" + t.name + "': " + e.what());
         }
-        b.bind(sg.tensors[k].name, src);
-        b.add_result(sg.tensors[k].name);
+        b.bind(t.name, src);
+        b.add_result(t.name);
     }
     b.finish();
+    fold_pads(m);
+    split_fake_quantizes(m);
+    m.remove_dead();
     stack.pop_back();
 }
 }  // namespace detail

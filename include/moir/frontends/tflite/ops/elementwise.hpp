@@ -62,11 +62,11 @@ inline bool nchw_able(context& c) {
 /// Input i in NCHW: its twin, or a constant expanded to rank 4 and permuted.
 inline output_ref nchw_operand(context& c, std::size_t i) {
     if (c.has_nchw(i)) return c.input_nchw(i);
-    folded f = c.require_const(i, "the operand");
+    const folded f = c.require_const(i, "the operand");
     shape d = f.value.dims();
     while (d.size() < 4) d.insert(d.begin(), 1);
-    f.value = permuted(f.value.reshaped(d), to_nchw_perm);
-    return c.make_const(f, "/" + std::to_string(i) + "/nchw");
+    return c.make_const(f.mapped([&](const tensor& t) { return permuted(t.reshaped(d), to_nchw_perm); }),
+                        "/" + std::to_string(i) + "/nchw");
 }
 
 /// Converts an element-wise op of n inputs with `build(inputs) -> output`, in NCHW when it can.
@@ -163,7 +163,7 @@ inline void register_elementwise(op_table& t) {
             bool per_channel = true;
             for (std::size_t i = 0; i + 1 < d.size(); ++i) per_channel = per_channel && d[i] == 1;
             if (per_channel) {
-                folded f{alpha->value.reshaped(shape{ch}), alpha->compressed};
+                const folded f = alpha->mapped([&](const tensor& t) { return t.reshaped(shape{ch}); });
                 c.set_output_nchw(0, c.add<moir::ops::prelu>({}, {c.input_nchw(0), c.make_const(f, "/slope")}));
                 return;
             }

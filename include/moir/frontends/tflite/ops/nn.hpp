@@ -34,15 +34,14 @@ enum : std::int32_t {
     op_resize_nearest_neighbor = 97
 };
 
-/// A constant weight transformed by fn(tensor) -> tensor, keeping its f16 compression.
+/// A constant weight transformed by fn(tensor) -> tensor, keeping its f16 compression or its int8
+/// codes and scales (quantized weights).
 template <class Fn>
 output_ref weight(context& c, std::size_t i, const char* what, Fn fn) {
-    folded f = c.require_const(i, what);
+    const folded f = c.require_const(i, what);
     MOIR_CHECK(is_float(f.value.type()), unsupported_error,
-               std::string(what) + " of type " + std::string(ir_name(f.value.type())) +
-                   " (quantized weights are not supported yet)");
-    f.value = fn(f.value);
-    return c.make_const(f, "/weights");
+               std::string(what) + " of type " + std::string(ir_name(f.value.type())) + " without quantization parameters");
+    return c.make_const(f.mapped(fn), "/weights");
 }
 
 inline moir::ops::pad_type auto_pad(padding p) {
@@ -76,8 +75,9 @@ inline void conv2d(context& c) {
         MOIR_CHECK(xd[3] > 0 && wd[3] > 0 && xd[3] % wd[3] == 0 && wd[0] % (xd[3] / wd[3]) == 0, shape_error,
                    "the input's channels do not divide into the filter's groups");
         const std::int64_t g = xd[3] / wd[3];
-        folded f = c.require_const(1, "the filter");
-        f.value = permuted(f.value, to_nchw_perm).reshaped(shape{g, wd[0] / g, wd[3], wd[1], wd[2]});
+        const folded f = c.require_const(1, "the filter").mapped([&](const tensor& t) {
+            return permuted(t, to_nchw_perm).reshaped(shape{g, wd[0] / g, wd[3], wd[1], wd[2]});
+        });
         y = c.add<moir::ops::group_convolution>(a, {x, c.make_const(f, "/weights_g")}, "/conv");
     }
     c.set_output_nchw(0, c.activate(add_bias(c, y, 2), o.act));

@@ -4,20 +4,17 @@
 // TFLite's DEQUANTIZE, QUANTIZE and DENSIFY -> moir.
 // - DEQUANTIZE of a FLOAT16 constant (every MediaPipe model stores its weights so) folds to a
 //   compressed constant: an f16 Const with a decompression Convert where it is used.
-// - DEQUANTIZE of an int8/uint8/int16 constant folds to f32 with its per-tensor or per-channel
-//   scale and zero point; of a computed tensor it becomes (Convert(x) - zero_point) * scale.
-// - QUANTIZE: Convert(Clamp(Round(x / scale) + zero_point)) to the output's integer type.
+// - DEQUANTIZE of a quantized constant: its real value, as every quantized constant folds
+//   (frontends/tflite/quantized.hpp; int8 weights stay i8 codes with scales in the IR); of a
+//   computed quantized tensor: the tensor's moir value itself (moir carries real values).
+// - QUANTIZE: the input's real value, which the driver puts on the output's grid with a
+//   FakeQuantize (context::quantize_output).
 // - DENSIFY: the sparse constant (TACO format: traversal order, block map, dense or CSR levels) is
 //   expanded to its dense value at load.
 
 #include <moir/frontends/tflite/converter.hpp>
-#include <moir/ops/add.hpp>
-#include <moir/ops/clamp.hpp>
+#include <moir/frontends/tflite/quantized.hpp>
 #include <moir/ops/convert.hpp>
-#include <moir/ops/divide.hpp>
-#include <moir/ops/multiply.hpp>
-#include <moir/ops/round.hpp>
-#include <moir/ops/subtract.hpp>
 
 #include <cstdint>  // int32_t, int64_t
 #include <cstring>  // memcpy
@@ -30,40 +27,6 @@ namespace moir::tflite {
 namespace detail {
 
 enum : std::int32_t { op_dequantize = 6, op_quantize = 114, op_densify = 124 };
-
-/// The quantization parameters of a tensor. requires: present with scales (checked).
-inline const quantization_parameters& quant_of(const tensor_info& t) {
-    MOIR_CHECK(t.quantization && !t.quantization->scale.empty(), parse_error,
-               "tensor '" + t.name + "' has no quantization scale");
-    MOIR_CHECK(!t.quantization->has_custom_details, unsupported_error,
-               "tensor '" + t.name + "' uses custom quantization details");
-    return *t.quantization;
-}
-
-/// q (integer) dequantized to f32 with per-tensor or per-channel (quantized_dimension) parameters.
-inline tensor dequantized(const tensor& q, const quantization_parameters& p, const std::string& name) {
-    tensor out(element_type::f32, q.dims());
-    const std::size_t n = q.numel();
-    const std::size_t channels = p.scale.size();
-    std::size_t inner = 1, dim = 1;
-    if (channels > 1) {
-        const auto qd = static_cast<std::size_t>(p.quantized_dimension);
-        MOIR_CHECK(qd < q.rank() && static_cast<std::size_t>(q.dims()[qd]) == channels, shape_error,
-                   "tensor '" + name + "': " + std::to_string(channels) + " scales for dim " + std::to_string(qd) +
-                       " of shape " + to_string(q.dims()));
-        for (std::size_t i = qd + 1; i < q.rank(); ++i) inner *= static_cast<std::size_t>(q.dims()[i]);
-        dim = channels;
-    }
-    MOIR_CHECK(p.zero_point.empty() || p.zero_point.size() == channels, parse_error,
-               "tensor '" + name + "': zero points and scales differ in count");
-    float* o = out.data<float>();
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t ch = channels > 1 ? (i / inner) % dim : 0;
-        const double zp = p.zero_point.empty() ? 0.0 : static_cast<double>(p.zero_point[ch]);
-        o[i] = static_cast<float>((q.at_as<double>(i) - zp) * static_cast<double>(p.scale[ch]));
-    }
-    return out;
-}
 
 /// Expands a sparse constant (the values of `sparse`, stored in traversal order) to its dense tensor
 /// of shape `dims`. throws parse_error on inconsistent metadata.
@@ -135,53 +98,37 @@ inline void dequantize(context& c) {
     const tensor_info& in = c.input_tensor(0);
     if (auto f = c.const_input(0)) {
         if (f->value.type() == element_type::f16) {
-            c.set_output_const(0, {f->value, true});
+            c.set_output_const(0, {f->value, true, std::nullopt});
             return;
         }
-        if (is_float(f->value.type())) {
-            c.set_output_const(0, {f->value.converted(element_type::f32), f->compressed});
-            return;
-        }
-        c.set_output_const(0, {dequantized(f->value, quant_of(in), in.name), false});
+        MOIR_CHECK(is_float(f->value.type()), parse_error,
+                   "DEQUANTIZE of constant '" + in.name + "' (" + type_name(in.type) + ") without quantization parameters");
+        // quantized constants are folded to their real values (int8 weights keep their scales)
+        f->value = f->value.converted(element_type::f32);
+        c.set_output_const(0, *f);
         return;
     }
-    const output_ref x = c.add<moir::ops::convert>({element_type::f32}, {c.input(0)}, "/to_f32");
-    if (in.type == tensor_type::float16) {
-        c.set_output(0, x);
+    if (is_quantized(in)) {  // a quantized tensor's moir value is its real value already
+        if (c.has_nchw(0)) c.set_output_nchw(0, c.input_nchw(0));
+        else c.set_output(0, c.input(0));
         return;
     }
-    const auto& p = quant_of(in);
-    MOIR_CHECK(p.scale.size() == 1, unsupported_error, "per-channel DEQUANTIZE of a computed tensor is not supported");
-    const float zp = p.zero_point.empty() ? 0.0f : static_cast<float>(p.zero_point[0]);
-    const output_ref centered = c.add<moir::ops::subtract>(
-        {}, {x, c.constant(tensor::from_vector(std::vector<float>{zp}, shape{1}), "/zero_point")}, "/centered");
-    c.set_output(0, c.add<moir::ops::multiply>(
-                        {}, {centered, c.constant(tensor::from_vector(std::vector<float>{p.scale[0]}, shape{1}), "/scale")}));
+    MOIR_CHECK(in.type == tensor_type::float16, unsupported_error,
+               "DEQUANTIZE of " + type_name(in.type) + " tensor '" + in.name + "' without quantization parameters");
+    c.set_output(0, c.add<moir::ops::convert>({element_type::f32}, {c.input(0)}, "/to_f32"));
 }
 
+/// QUANTIZE: the output's moir value is the input's real value; the driver puts it on the output's
+/// grid (context::quantize_output).
 inline void quantize(context& c) {
     const tensor_info& out = c.output_tensor(0);
-    const auto et = to_element_type(out.type);
-    MOIR_CHECK(et && is_integer(*et), unsupported_error, "QUANTIZE to " + type_name(out.type) + " is not supported");
-    const auto& p = quant_of(out);
-    MOIR_CHECK(p.scale.size() == 1, unsupported_error, "per-channel QUANTIZE is not supported");
-    const float zp = p.zero_point.empty() ? 0.0f : static_cast<float>(p.zero_point[0]);
-    double lo = 0, hi = 0;
-    switch (*et) {
-        case element_type::i8: lo = -128, hi = 127; break;
-        case element_type::u8: lo = 0, hi = 255; break;
-        case element_type::i16: lo = -32768, hi = 32767; break;
-        default: throw unsupported_error("QUANTIZE to " + type_name(out.type) + " is not supported");
-    }
-    output_ref x = c.input(0);
-    if (c.input_tensor(0).type != tensor_type::float32) x = c.add<moir::ops::convert>({element_type::f32}, {x}, "/to_f32");
-    const output_ref s = c.add<moir::ops::divide>(
-        {}, {x, c.constant(tensor::from_vector(std::vector<float>{p.scale[0]}, shape{1}), "/scale")}, "/scaled");
-    const output_ref r = c.add<moir::ops::round>({moir::ops::round_mode::half_away_from_zero}, {s}, "/round");
-    const output_ref z = c.add<moir::ops::add>(
-        {}, {r, c.constant(tensor::from_vector(std::vector<float>{zp}, shape{1}), "/zero_point")}, "/shifted");
-    const output_ref cl = c.add<moir::ops::clamp>({lo, hi}, {z}, "/clamp");
-    c.set_output(0, c.add<moir::ops::convert>({*et}, {cl}));
+    MOIR_CHECK(is_quantized(out), parse_error, "QUANTIZE output '" + out.name + "' has no quantization parameters");
+    (void)grid_of(out);  // the output type and parameters are checked here
+    const bool twin = c.has_nchw(0);
+    output_ref x = twin ? c.input_nchw(0) : c.input(0);
+    if (c.model().port(x).type != element_type::f32) x = c.add<moir::ops::convert>({element_type::f32}, {x}, "/to_f32");
+    if (twin) c.set_output_nchw(0, x);
+    else c.set_output(0, x);
 }
 
 inline void densify_op(context& c) {
@@ -197,7 +144,13 @@ inline void densify_op(context& c) {
     if (size) std::memcpy(values.raw(), data, size);
     // a sparse tensor's dense form is at most 64 times its stored values (and 1 Mi elements more)
     const shape dims = context::checked_dims(in, values.numel() * 64 + (std::size_t{1} << 20));
-    c.set_output_const(0, {densify(values, *in.sparsity, dims, in.name), false});
+    tensor dense = densify(values, *in.sparsity, dims, in.name);
+    if (is_quantized(in)) {  // sparse quantized weights: their real values, as other quantized constants
+        dequantized_constant d = dequantize_constant(dense, in);
+        c.set_output_const(0, {std::move(d.value), false, std::move(d.scale)});
+        return;
+    }
+    c.set_output_const(0, {std::move(dense), false, std::nullopt});
 }
 
 }  // namespace detail

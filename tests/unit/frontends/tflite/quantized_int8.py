@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""tests/unit/frontends/tflite/quantized_int8.py - a full-integer TFLite model in moir (CTest tflite_int8).
+
+Usage: /usr/bin/python3 tests/unit/frontends/tflite/quantized_int8.py --build BUILD [--images N]
+
+1. tools/tflite/quantize_tflite.py writes an int8 BlazeFace (MediaPipe face_detection_short_range's
+   weights, int8 per-channel weights, int8 activations calibrated on real face photos).
+2. The real TFLite interpreter (tools/tflite_run.js) and `moir run` (reference executor and compiled
+   plan) run it on real crops: the outputs correlate (> 0.98) and most values agree within one output
+   quantization step (the step of the int8 tensor behind each final DEQUANTIZE); both are close to
+   the float model's. Layer by layer (every int8 tensor made an output; moir writes codes), under
+   0.1% of the codes of the first FIRST_EXACT tensors differ from TFLite's and the mean code
+   difference over all tensors stays below 1:
+   one-code differences (FakeQuantize rounds ties to even, TFLite away from zero; f32 against
+   fixed-point rescaling) grow through BlazeFace's layers, as quantization error itself does.
+3. `moir bench --per_layer --json`: no step on a reference kernel, every convolution on an INT8
+   kernel (the FakeQuantize + i8 weights form moir's INT8 families take).
+4. Bad quantization parameters (a wrong per-channel scale count, a zero scale, per-channel scales
+   on an activation, a quantized INT32 activation) give `moir convert` errors naming the tensor.
+Exit status 0 when every check holds; each failure is printed.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, '..', '..', '..', '..'))
+sys.path.insert(0, os.path.join(REPO, 'tools', 'tflite'))
+import tflite_flatbuffer as fb  # noqa: E402
+
+MODEL = os.path.join(REPO, 'third_party', 'npm', 'node_modules', '@mediapipe', 'face_detection',
+                     'face_detection_short_range.tflite')
+FIRST_EXACT = 12  # the first int8 tensors (four residual blocks): under 0.1% of moir's codes differ from TFLite's
+failures = []
+
+
+def check(ok, what):
+    print(('ok    ' if ok else 'FAIL  ') + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', required=True)
+    ap.add_argument('--images', type=int, default=12)
+    a = ap.parse_args()
+    moir = os.path.join(a.build, 'moir')
+    out = os.path.join(a.build, 'test_scratch', 'tflite_int8')
+    os.makedirs(out, exist_ok=True)
+    qmodel = os.path.join(out, 'blazeface_int8.tflite')
+    cal = os.path.join(out, 'calibration')
+    if os.path.isdir(cal):
+        for f in os.listdir(cal):
+            os.remove(os.path.join(cal, f))
+    r = run(['/usr/bin/python3', os.path.join(REPO, 'tools', 'tflite', 'quantize_tflite.py'), '--model', MODEL,
+             '--out', qmodel, '--images', str(a.images), '--calibration_out', cal])
+    print(r.stdout + r.stderr)
+    if r.returncode:
+        sys.exit('quantize_tflite.py failed')
+
+    q = fb.read(qmodel)
+    # output name -> the int8 tensor's scale behind its DEQUANTIZE
+    step = {}
+    for o in q.operators:
+        if o.op == fb.OP['DEQUANTIZE']:
+            step[q.tensors[o.outputs[0]].name] = q.tensors[o.inputs[0]].quant.scale[0]
+
+    worst = {}
+    used = len([f for f in os.listdir(cal) if f.startswith('input_')])
+    for k in (0, used // 2, used - 1):
+        x = os.path.join(cal, 'input_%02d.npy' % k)
+        d = os.path.join(out, 'in%02d' % k)
+        for name, cmd in (('tflite_int8', ['node', os.path.join(REPO, 'tools', 'tflite_run.js'), '--model', qmodel]),
+                          ('tflite_float', ['node', os.path.join(REPO, 'tools', 'tflite_run.js'), '--model', MODEL]),
+                          ('moir_int8', [moir, 'run', '-m', qmodel]),
+                          ('moir_int8_plan', [moir, 'run', '-m', qmodel, '-t', '1'])):
+            r = run(cmd + ['--input', x, '--output_dir', os.path.join(d, name)])
+            check(r.returncode == 0, '%s runs on input %d %s' % (name, k, r.stderr.strip()[-400:]))
+        for n, s in step.items():
+            f = n.replace('/', '_') + '.npy'
+            ref = np.load(os.path.join(d, 'tflite_int8', f))
+            flt = np.load(os.path.join(d, 'tflite_float', f))
+            corr = float(np.corrcoef(ref.ravel(), flt.ravel())[0, 1])
+            for how in ('moir_int8', 'moir_int8_plan'):
+                got = np.load(os.path.join(d, how, f))
+                steps = float(np.abs(got - ref).max()) / s
+                p99 = float(np.percentile(np.abs(got - ref), 99)) / s
+                within = float(np.mean(np.abs(got - ref) <= s * 1.001))
+                ratio = float(np.abs(got - ref).mean() / np.abs(ref - flt).mean())
+                corr_moir = float(np.corrcoef(got.ravel(), flt.ravel())[0, 1])
+                rel = float(np.abs(got - flt).max() / np.abs(flt).max())
+                print('input %2d %-15s %-14s vs TFLite int8: max %.0f steps (step %.4g), 99th percentile %.0f, '
+                      '%.2f%% within 1 step, mean|moir - TFLite| / mean|TFLite - float| %.3f; '
+                      'vs the float model: corr %.4f (TFLite int8 %.4f), max|moir - float| / max|float| %.3f'
+                      % (k, n, how, steps, s, p99, 100 * within, ratio, corr_moir, corr, rel))
+                worst[(n, how)] = max(worst.get((n, how), 0.0), steps)
+                corr_ref = float(np.corrcoef(got.ravel(), ref.ravel())[0, 1])
+                check(corr_ref > 0.98, '%s %s on input %d: correlates with TFLite int8 (%.4f)' % (n, how, k, corr_ref))
+                check(within > 0.6, '%s %s on input %d: most values within 1 step of TFLite int8' % (n, how, k))
+                check(corr_moir > 0.93, '%s %s on input %d: correlates with the float model (%.4f)' % (n, how, k, corr_moir))
+    print('worst moir vs TFLite int8, in output steps:', worst)
+
+    # every int8 tensor, layer by layer: the model with each one as an output (moir writes the
+    # codes of a quantized output), one input, TFLite's codes against moir's
+    every = fb.read(qmodel)
+    names = [t.name for t in every.tensors]
+    for i, t in enumerate(every.tensors):
+        t.name = 't%d' % i
+    ints = [o.outputs[0] for o in every.operators if every.tensors[o.outputs[0]].type == fb.INT8]
+    every.outputs = ints + every.outputs
+    every_model = os.path.join(out, 'blazeface_int8_every_tensor.tflite')
+    fb.write(every, every_model)
+    x = os.path.join(cal, 'input_00.npy')
+    for name, cmd in (('tflite', ['node', os.path.join(REPO, 'tools', 'tflite_run.js'), '--model', every_model]),
+                      ('moir', [moir, 'run', '-m', every_model, '-t', '1'])):
+        r = run(cmd + ['--input', x, '--output_dir', os.path.join(out, 'every', name)])
+        check(r.returncode == 0, '%s runs the every-tensor model %s' % (name, r.stderr.strip()[-400:]))
+    diffs = []
+    for i in ints:
+        a8 = np.load(os.path.join(out, 'every', 'tflite', 't%d.npy' % i)).astype(int)
+        m8 = np.load(os.path.join(out, 'every', 'moir', 't%d.npy' % i))
+        check(m8.dtype == np.int8, 'moir writes int8 codes for %s' % names[i])
+        d = np.abs(a8 - m8.astype(int))
+        diffs.append((names[i], int(d.max()), float(d.mean()), float((d > 0).mean())))
+    for n, mx, mean, frac in diffs:
+        print('  %-28s codes: max |moir - TFLite| %3d, mean %.4f, %.2f%% differ' % (n, mx, mean, 100 * frac))
+    first = diffs[:FIRST_EXACT]
+    check(all(frac < 1e-3 for _, _, _, frac in first),
+          'the first %d int8 tensors: under 0.1%% of the codes differ from TFLite\'s' % FIRST_EXACT)
+    overall = float(np.mean([mean for _, _, mean, _ in diffs]))
+    print('mean code difference over the %d int8 tensors: %.3f' % (len(diffs), overall))
+    check(overall < 1.0, 'mean code difference over every int8 tensor below 1 (%.3f)' % overall)
+
+    r = run([moir, 'bench', '-m', qmodel, '--per_layer', '--json', '--iterations', '3', '--warmup', '1', '-t', '1'])
+    check(r.returncode == 0, 'moir bench runs ' + r.stderr[-400:])
+    if r.returncode == 0:
+        b = json.loads(r.stdout.strip().splitlines()[-1])
+        slow = [l['ops'] + ' ' + l['name'] for l in b['layers'] if l['kernel'] == 'reference']
+        conv = [l for l in b['layers'] if 'Convolution' in l['ops']]
+        not_int8 = [l['ops'] + ' ' + l['kernel'] for l in conv if 'i8' not in l['kernel']]
+        kernels = sorted({l['kernel'] for l in conv})
+        print('bench: %d steps, %.3f ms median; convolution kernels: %s' % (len(b['layers']), b['median_ms'], kernels))
+        check(not slow, 'no step on a reference kernel: %s' % slow)
+        check(len(conv) > 0 and not not_int8, 'every convolution step on an INT8 kernel: %s' % not_int8)
+
+    # bad quantization parameters
+    def broken(name, edit, expect):
+        m = fb.read(qmodel)
+        t = edit(m)
+        path = os.path.join(out, 'bad_%s.tflite' % name)
+        fb.write(m, path)
+        r = run([moir, 'convert', '-m', path, '-o', os.path.join(out, 'bad_%s' % name)])
+        msg = (r.stdout + r.stderr).strip()
+        print('%s: %s' % (name, msg.splitlines()[-1] if msg else '(no output)'))
+        check(r.returncode != 0 and expect in msg and m.tensors[t].name in msg,
+              '%s: an error naming tensor %s with "%s"' % (name, m.tensors[t].name, expect))
+
+    def conv_weight(m):
+        o = next(o for o in m.operators if o.op == fb.OP['CONV_2D'])
+        return o.inputs[1]
+
+    def first_activation(m):
+        return next(o for o in m.operators if o.op == fb.OP['CONV_2D']).outputs[0]
+
+    def scale_count(m):
+        t = conv_weight(m)
+        m.tensors[t].quant.scale = m.tensors[t].quant.scale[:5]
+        m.tensors[t].quant.zero_point = m.tensors[t].quant.zero_point[:5]
+        return t
+
+    def zero_scale(m):
+        t = first_activation(m)
+        m.tensors[t].quant.scale = [0.0]
+        return t
+
+    def per_channel_activation(m):
+        t = first_activation(m)
+        c = m.tensors[t].shape[3]
+        m.tensors[t].quant = fb.Quant([m.tensors[t].quant.scale[0]] * c, [0] * c, 3)
+        return t
+
+    def int32_activation(m):
+        t = first_activation(m)
+        m.tensors[t].type = fb.INT32
+        return t
+
+    broken('scale_count', scale_count, 'per-channel scales for dimension')
+    broken('zero_scale', zero_scale, 'must be finite and > 0')
+    broken('per_channel_activation', per_channel_activation, 'per-channel quantization is supported for constants only')
+    broken('int32_activation', int32_activation, 'is computed as quantized INT32')
+
+    if failures:
+        print('%d check(s) failed' % len(failures))
+        sys.exit(1)
+    print('all checks passed')
+
+
+if __name__ == '__main__':
+    main()
