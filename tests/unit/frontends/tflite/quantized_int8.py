@@ -15,7 +15,8 @@ Usage: /usr/bin/python3 tests/unit/frontends/tflite/quantized_int8.py --build BU
    fixed-point rescaling) grow through BlazeFace's layers, as quantization error itself does.
 3. `moir bench --per_layer --json`: no step on a reference kernel, every convolution on an INT8
    kernel (the FakeQuantize + i8 weights form moir's INT8 families take).
-4. Bad quantization parameters (a wrong per-channel scale count, a zero scale, per-channel scales
+4. The same model with UINT8 activations (zero points + 128) gives the same outputs in moir.
+5. Bad quantization parameters (a wrong per-channel scale count, a zero scale, per-channel scales
    on an activation, a quantized INT32 activation) give `moir convert` errors naming the tensor.
 Exit status 0 when every check holds; each failure is printed.
 """
@@ -140,6 +141,26 @@ def main():
     overall = float(np.mean([mean for _, _, mean, _ in diffs]))
     print('mean code difference over the %d int8 tensors: %.3f' % (len(diffs), overall))
     check(overall < 1.0, 'mean code difference over every int8 tensor below 1 (%.3f)' % overall)
+
+    # UINT8 activations: the same grids with codes shifted by 128 (zero point + 128) give moir the
+    # same FakeQuantize ranges, so the same outputs
+    u8 = fb.read(qmodel)
+    for t in u8.tensors:
+        if t.type == fb.INT8 and t.data is None:
+            t.type = fb.UINT8
+            t.quant.zero_point = [z + 128 for z in t.quant.zero_point]
+    u8_model = os.path.join(out, 'blazeface_uint8_activations.tflite')
+    fb.write(u8, u8_model)
+    x = os.path.join(cal, 'input_00.npy')
+    r = run([moir, 'run', '-m', u8_model, '-t', '1', '--input', x, '--output_dir', os.path.join(out, 'uint8')])
+    check(r.returncode == 0, 'moir runs the UINT8-activation model %s' % r.stderr.strip()[-400:])
+    for n in step:
+        f = n.replace('/', '_') + '.npy'
+        a8 = np.load(os.path.join(out, 'in00', 'moir_int8_plan', f))
+        u = np.load(os.path.join(out, 'uint8', f))
+        d = float(np.abs(a8 - u).max() / np.abs(a8).max())
+        print('%s: UINT8 activations vs INT8, max|diff| / max|int8| %.2e' % (n, d))
+        check(d <= 1e-5, '%s: UINT8 activations give the INT8 model\'s outputs' % n)
 
     r = run([moir, 'bench', '-m', qmodel, '--per_layer', '--json', '--iterations', '3', '--warmup', '1', '-t', '1'])
     check(r.returncode == 0, 'moir bench runs ' + r.stderr[-400:])
