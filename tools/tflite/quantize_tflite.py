@@ -3,6 +3,7 @@
 
 Usage: /usr/bin/python3 tools/tflite/quantize_tflite.py --model M.tflite --out Q.tflite
            [--calibration face_images] [--calibration_out DIR] [--images N] [--max_output X]
+           [--weights_only]
 
 Post-training quantization as the TFLite converter does it for full-integer models, in a script
 of moir's own (the test suite needs a real quantized .tflite and no pinned package ships one):
@@ -18,6 +19,8 @@ of moir's own (the test suite needs a real quantized .tflite and no pinned packa
     int32 with scale input scale x weight scale, zero point 0;
   - the model's inputs and outputs stay float32: QUANTIZE after each input, DEQUANTIZE before each
     output (the outputs keep their names).
+--weights_only writes the weight-only form instead: the convolution weights int8 per output channel
+behind DEQUANTIZE, activations float (no calibration).
 Calibration inputs ("face_images"): 128x128 crops of the face photos shipped in the pinned
 @vladmandic/human package (assets/*.jpg), scaled to [-1, 1] as BlazeFace expects; those used (not
 left out by --max_output) are written as .npy into --calibration_out (the tests feed them). Needs Debian's python3-numpy and
@@ -251,18 +254,49 @@ def quantize(m, lo, hi):
     return q
 
 
+def weights_only(m):
+    """The float model with its CONV_2D / DEPTHWISE_CONV_2D weights stored int8 per output channel
+    behind DEQUANTIZE (weight-only quantization: float activations, as 'hybrid' models ship)."""
+    ops = []
+    for o in m.operators:
+        if o.op in (fb.OP['CONV_2D'], fb.OP['DEPTHWISE_CONV_2D']):
+            wt = m.tensors[o.inputs[1]]
+            axis = 0 if o.op == fb.OP['CONV_2D'] else 3
+            q, s = weight_quant(np.frombuffer(wt.data, np.float32).reshape(wt.shape), axis)
+            qi = len(m.tensors)
+            m.tensors.append(fb.Tensor(wt.name + '_int8', wt.shape, fb.INT8, q.tobytes(), fb.Quant(s, [0] * len(s), axis)))
+            fi = len(m.tensors)
+            m.tensors.append(fb.Tensor(wt.name + '_dequantized', wt.shape, fb.FLOAT32))
+            ops.append(fb.Operator(fb.OP['DEQUANTIZE'], [qi], [fi], 0, {}, INT8_VERSION[fb.OP['DEQUANTIZE']]))
+            o.inputs = [o.inputs[0], fi] + o.inputs[2:]
+        ops.append(o)
+    m.operators = ops
+    used = {i for o in m.operators for i in o.inputs}
+    for i, t in enumerate(m.tensors):
+        if t.data is not None and i not in used:
+            t.data = None
+    m.description = 'moir tools/tflite/quantize_tflite.py: int8 weights, float activations'
+    return m
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', required=True)
     ap.add_argument('--out', required=True)
     ap.add_argument('--calibration', default='face_images', choices=['face_images'])
     ap.add_argument('--images', type=int, default=32)
+    ap.add_argument('--weights_only', action='store_true',
+                    help='only the convolution weights in int8 (behind DEQUANTIZE); no calibration')
     ap.add_argument('--max_output', type=float, default=1000.0,
                     help='leave out calibration inputs on which an output exceeds this magnitude')
     ap.add_argument('--calibration_out', help='folder for the calibration inputs as .npy')
     a = ap.parse_args()
     m = fb.read(a.model)
     fold_dequantize(m)
+    if a.weights_only:
+        fb.write(weights_only(m), a.out)
+        print('%s: int8 weights behind DEQUANTIZE, float activations' % a.out)
+        return
     fuse_relu(m)
     inputs = face_images(a.images)
     lo, hi, skipped = calibrate(m, inputs, a.max_output)

@@ -15,7 +15,9 @@ Usage: /usr/bin/python3 tests/unit/frontends/tflite/quantized_int8.py --build BU
    fixed-point rescaling) grow through BlazeFace's layers, as quantization error itself does.
 3. `moir bench --per_layer --json`: no step on a reference kernel, every convolution on an INT8
    kernel (the FakeQuantize + i8 weights form moir's INT8 families take).
-4. The same model with UINT8 activations (zero points + 128) gives the same outputs in moir.
+4. The same model with UINT8 activations (zero points + 128) gives the same outputs in moir; the
+   weight-only form (--weights_only: int8 weights behind DEQUANTIZE, float activations) is within
+   1e-4 of TFLite and keeps its weights i8 in the IR.
 5. Bad quantization parameters (a wrong per-channel scale count, a zero scale, per-channel scales
    on an activation, a quantized INT32 activation) give `moir convert` errors naming the tensor.
 Exit status 0 when every check holds; each failure is printed.
@@ -161,6 +163,30 @@ def main():
         d = float(np.abs(a8 - u).max() / np.abs(a8).max())
         print('%s: UINT8 activations vs INT8, max|diff| / max|int8| %.2e' % (n, d))
         check(d <= 1e-5, '%s: UINT8 activations give the INT8 model\'s outputs' % n)
+
+    # weight-only int8 (float activations): moir within 1e-4 of TFLite, the weights i8 in the IR
+    wmodel = os.path.join(out, 'blazeface_int8_weights.tflite')
+    r = run(['/usr/bin/python3', os.path.join(REPO, 'tools', 'tflite', 'quantize_tflite.py'), '--model', MODEL,
+             '--out', wmodel, '--weights_only'])
+    check(r.returncode == 0, 'quantize_tflite.py --weights_only ' + r.stderr[-400:])
+    for name, cmd in (('tflite', ['node', os.path.join(REPO, 'tools', 'tflite_run.js'), '--model', wmodel]),
+                      ('moir', [moir, 'run', '-m', wmodel, '-t', '1'])):
+        r = run(cmd + ['--input', x, '--output_dir', os.path.join(out, 'weights_only', name)])
+        check(r.returncode == 0, '%s runs the weight-only model %s' % (name, r.stderr.strip()[-400:]))
+    for n in step:
+        f = n.replace('/', '_') + '.npy'
+        ref = np.load(os.path.join(out, 'weights_only', 'tflite', f))
+        got = np.load(os.path.join(out, 'weights_only', 'moir', f))
+        d = float(np.abs(got - ref).max() / np.abs(ref).max())
+        print('%s: weight-only int8, max|moir - TFLite| / max|TFLite| %.2e' % (n, d))
+        check(d <= 1e-4, '%s: weight-only int8 within 1e-4 of TFLite' % n)
+    r = run([moir, 'convert', '-m', wmodel, '-o', os.path.join(out, 'weights_only', 'ir')])
+    check(r.returncode == 0, 'moir converts the weight-only model ' + r.stderr[-400:])
+    if r.returncode == 0:
+        xml = open(os.path.join(out, 'weights_only', 'ir', 'blazeface_int8_weights.xml')).read()
+        n8 = xml.count('element_type="i8"')
+        print('weight-only IR: %d i8 constants' % n8)
+        check(n8 == 37, 'the weight-only IR keeps the 37 convolution weights i8 (%d)' % n8)
 
     r = run([moir, 'bench', '-m', qmodel, '--per_layer', '--json', '--iterations', '3', '--warmup', '1', '-t', '1'])
     check(r.returncode == 0, 'moir bench runs ' + r.stderr[-400:])
