@@ -24,7 +24,7 @@ behind DEQUANTIZE, activations float (no calibration).
 Calibration inputs ("face_images"): 128x128 crops of the face photos shipped in the pinned
 @vladmandic/human package (assets/*.jpg), scaled to [-1, 1] as BlazeFace expects; those used (not
 left out by --max_output) are written as .npy into --calibration_out (the tests feed them). Needs Debian's python3-numpy and
-python3-opencv, and node with the pinned @tensorflow/tfjs-tflite.
+python3-pil, and node with the pinned @tensorflow/tfjs-tflite.
 """
 
 import argparse
@@ -54,19 +54,19 @@ INT8_VERSION = {fb.OP['CONV_2D']: 3, fb.OP['DEPTHWISE_CONV_2D']: 3, fb.OP['ADD']
 
 def face_images(n, size=128):
     """n crops (NHWC f32 in [-1, 1]) of the face photos of @vladmandic/human: sliding windows."""
-    import cv2
+    from PIL import Image
     files = sorted(glob.glob(os.path.join(NPM, '@vladmandic', 'human', 'assets', '*.jpg')))
     if not files:
         sys.exit('quantize_tflite.py: no photos under %s (run tools/setup.sh)' % NPM)
     crops = []
     for f in files:
-        img = cv2.cvtColor(cv2.imread(f), cv2.COLOR_BGR2RGB)
-        h, w = img.shape[:2]
+        img = Image.open(f).convert('RGB')
+        w, h = img.size
         for win in (min(h, w), min(h, w) // 2, min(h, w) // 4):
             for y in range(0, h - win + 1, max(1, win // 2)):
                 for x in range(0, w - win + 1, max(1, win // 2)):
-                    c = cv2.resize(img[y:y + win, x:x + win], (size, size), interpolation=cv2.INTER_AREA)
-                    c = c.astype(np.float32) / 127.5 - 1.0
+                    c = img.crop((x, y, x + win, y + win)).resize((size, size), Image.BOX)
+                    c = np.asarray(c, np.float32) / 127.5 - 1.0
                     if c.std() > 0.25:  # no flat crops (screenshot margins): they drive BlazeFace far off its range
                         crops.append(c)
     idx = np.linspace(0, len(crops) - 1, min(n, len(crops))).round().astype(int)
