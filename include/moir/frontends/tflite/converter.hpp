@@ -347,9 +347,12 @@ public:
     /// Puts output i, a computed quantized tensor (int8/uint8/int16 with one scale), on its grid: a
     /// FakeQuantize of its value (of its NCHW twin when it has one or is rank 4; the file-layout value
     /// is then a Transpose of it). The tensor's name moves to the FakeQuantize's value. Nothing for other tensors.
-    void quantize_output(std::size_t i) {
-        const auto t = checked_output(i);
-        const tensor_info& ti = tensor_at(static_cast<std::int32_t>(t));
+    void quantize_output(std::size_t i) { quantize_tensor(static_cast<std::int32_t>(checked_output(i))); }
+    /// quantize_output for tensor t (a quantized graph input's dequantized value, say); named: the
+    /// FakeQuantize's value takes the tensor's name (not for a graph input: its Parameter keeps it).
+    void quantize_tensor(std::int32_t ti_index, bool named = true) {
+        const auto t = checked_tensor(ti_index);
+        const tensor_info& ti = tensor_at(ti_index);
         if (!is_quantized(ti) || !g_.values[t]) return;
         const activation_grid q = grid_of(ti);
         const output_ref v = *g_.values[t];
@@ -361,15 +364,16 @@ public:
         const partial_shape& vs = g_.m->port(v).shape;
         if (!g_.nchw[t] && !vs.rank_dynamic && vs.rank() == 4)  // rank 4: on the grid in NCHW, where convolutions read it
             g_.nchw[t] = transpose(v, to_nchw_perm, "/nchw");
+        output_ref r;
         if (g_.nchw[t]) {
             const output_ref fq = fake_quantize(*g_.nchw[t], q, "/fq");
             g_.nchw[t] = fq;
-            g_.values[t] = std::nullopt;
-            set_output(i, transpose(fq, to_nhwc_perm, "/fq/nhwc"));
+            r = transpose(fq, to_nhwc_perm, "/fq/nhwc");
         } else {
-            g_.values[t] = std::nullopt;
-            set_output(i, fake_quantize(v, q, "/fq"));
+            r = fake_quantize(v, q, "/fq");
         }
+        g_.values[t] = r;
+        if (named) g_.m->at(r.node).outputs.at(r.port).names.push_back(ti.name);
     }
     /// x on grid q: FakeQuantize(x, low, high, low, high) with q's levels, ranges of x's rank.
     output_ref fake_quantize(output_ref x, const activation_grid& q, const std::string& suffix) {

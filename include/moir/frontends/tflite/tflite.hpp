@@ -242,17 +242,20 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
             if (changed) m.infer_node(p.node);
         }
         st.values[static_cast<std::size_t>(ti)] = p;
-        if (is_quantized(t)) {  // a quantized input: its real value, (Convert(x) - zero_point) * scale
+        if (is_quantized(t)) {  // a quantized input: its real value, (Convert(x) - zero_point) * scale, on its grid
             operator_info none;
+            none.outputs = {ti};
             context ctx(st, none, "input");
             try {
                 const activation_grid q = grid_of(t);
-                const output_ref x = ctx.add<moir::ops::convert>({element_type::f32}, {p}, "/" + t.name + "/dequantize/to_f32");
+                const output_ref x = ctx.add<moir::ops::convert>({element_type::f32}, {p}, "/dequantize/to_f32");
                 const output_ref z = ctx.constant(tensor::from_vector(std::vector<float>{static_cast<float>(q.zero_point)}, shape{1}),
-                                                  "/" + t.name + "/dequantize/zero_point");
-                const output_ref s = ctx.constant(tensor::from_vector(std::vector<float>{q.scale}, shape{1}), "/" + t.name + "/dequantize/scale");
-                st.values[static_cast<std::size_t>(ti)] = ctx.add<moir::ops::multiply>(
-                    {}, {ctx.add<moir::ops::subtract>({}, {x, z}, "/" + t.name + "/dequantize/centered"), s}, "/" + t.name + "/dequantize");
+                                                  "/dequantize/zero_point");
+                const output_ref s = ctx.constant(tensor::from_vector(std::vector<float>{q.scale}, shape{1}), "/dequantize/scale");
+                st.values[static_cast<std::size_t>(ti)] =
+                    ctx.add<moir::ops::multiply>({}, {ctx.add<moir::ops::subtract>({}, {x, z}, "/dequantize/centered"), s}, "/dequantize");
+                // on the grid (exactly: the codes are its points), so that the INT8 families take the first layers
+                ctx.quantize_tensor(ti, false);
             } catch (const std::exception& e) {
                 throw error(source + ": input '" + t.name + "': " + e.what());
             }

@@ -15,7 +15,9 @@ Usage: /usr/bin/python3 tests/unit/frontends/tflite/quantized_int8.py --build BU
    fixed-point rescaling) grow through BlazeFace's layers, as quantization error itself does.
 3. `moir bench --per_layer --json`: no step on a reference kernel, every convolution on an INT8
    kernel (the FakeQuantize + i8 weights form moir's INT8 families take).
-4. The same model with UINT8 activations (zero points + 128) gives the same outputs in moir; the
+4. The same model with UINT8 activations (zero points + 128) gives the same outputs in moir; with
+   int8 input and outputs (no QUANTIZE/DEQUANTIZE) moir takes and writes codes that agree with
+   TFLite's and starts on the INT8 kernels; the
    weight-only form (--weights_only: int8 weights behind DEQUANTIZE, float activations) is within
    1e-4 of TFLite and keeps its weights i8 in the IR.
 5. Bad quantization parameters (a wrong per-channel scale count, a zero scale, per-channel scales
@@ -164,6 +166,43 @@ def main():
         d = float(np.abs(a8 - u).max() / np.abs(a8).max())
         print('%s: UINT8 activations vs INT8, max|diff| / max|int8| %.2e' % (n, d))
         check(d <= 1e-5, '%s: UINT8 activations give the INT8 model\'s outputs' % n)
+
+    # int8 input and outputs (no QUANTIZE / DEQUANTIZE: the graph's own input and outputs are int8
+    # codes): moir takes and writes codes, and its compiled plan starts on the INT8 kernels
+    io = fb.read(qmodel)
+    qin = next(o for o in io.operators if o.op == fb.OP['QUANTIZE'])
+    deq = [o for o in io.operators if o.op == fb.OP['DEQUANTIZE']]
+    io.inputs = [qin.outputs[0]]
+    io.outputs = [o.inputs[0] for o in deq]
+    io.operators = [o for o in io.operators if o is not qin and o not in deq]
+    io_model = os.path.join(out, 'blazeface_int8_io.tflite')
+    fb.write(io, io_model)
+    iq = io.tensors[io.inputs[0]].quant
+    xf = np.load(x)
+    codes = np.clip(np.sign(xf / iq.scale[0]) * np.floor(np.abs(xf / iq.scale[0]) + 0.5) + iq.zero_point[0], -128, 127)
+    xq = os.path.join(out, 'input_00_int8.npy')
+    np.save(xq, codes.astype(np.int8))
+    for name, cmd in (('tflite', ['node', os.path.join(REPO, 'tools', 'tflite_run.js'), '--model', io_model]),
+                      ('moir', [moir, 'run', '-m', io_model, '-t', '1'])):
+        r = run(cmd + ['--input', xq, '--output_dir', os.path.join(out, 'int8_io', name)])
+        check(r.returncode == 0, '%s runs the int8-I/O model %s' % (name, r.stderr.strip()[-400:]))
+    for i in io.outputs:
+        f = io.tensors[i].name.replace('/', '_') + '.npy'
+        ref = np.load(os.path.join(out, 'int8_io', 'tflite', f)).astype(int)
+        got = np.load(os.path.join(out, 'int8_io', 'moir', f))
+        check(got.dtype == np.int8, 'int8-I/O model: moir writes int8 codes for %s' % io.tensors[i].name)
+        d = np.abs(got.astype(int) - ref)
+        c = float(np.corrcoef(got.ravel().astype(float), ref.ravel().astype(float))[0, 1])
+        print('int8-I/O %s: codes vs TFLite: corr %.4f, mean |diff| %.3f, %.2f%% within 1' %
+              (io.tensors[i].name, c, d.mean(), 100 * (d <= 1).mean()))
+        check(c > 0.97 and (d <= 1).mean() > 0.6, 'int8-I/O model: %s codes agree with TFLite' % io.tensors[i].name)
+    r = run([moir, 'bench', '-m', io_model, '--per_layer', '--json', '--iterations', '2', '--warmup', '1', '-t', '1'])
+    check(r.returncode == 0, 'moir bench runs the int8-I/O model ' + r.stderr[-400:])
+    if r.returncode == 0:
+        layers = json.loads(r.stdout.strip().splitlines()[-1])['layers']
+        first = next(l for l in layers if 'Convolution' in l['ops'])
+        print('int8-I/O model: first convolution step %s on %s' % (first['ops'], first['kernel']))
+        check('i8' in first['kernel'], 'int8-I/O model: the first convolution on an INT8 kernel')
 
     # weight-only int8 (float activations): moir within 1e-4 of TFLite, the weights i8 in the IR
     wmodel = os.path.join(out, 'blazeface_int8_weights.tflite')
