@@ -301,8 +301,7 @@ inline std::vector<std::pair<std::string, std::string>> ir_parameters(const conv
 /// reason for bad options, unreadable or unsupported models, failed calibration, or a --check
 /// difference above the tolerance. Options are checked before the model is loaded.
 template <class = void>
-inline conversion_result convert(const convert_options& a,
-                                 const frontends::frontend_registry& registry = default_registry()) {
+inline conversion_result convert(const convert_options& a, const frontends::frontend_registry& registry) {
     const passes::cut_options cuts = detail::check_options(a);
     const bool int8 = a.data_type == "INT8";
     const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
@@ -387,6 +386,13 @@ inline conversion_result convert(const convert_options& a,
     rep.ir_parameters = detail::ir_parameters(a, framework, rep.int8, full_range);
     out.model = std::move(m);
     return out;
+}
+
+/// As convert(a, registry) with every frontend moir ships (default_registry()). An overload, not a
+/// default argument, so that a program that never converts does not compile the frontends.
+template <class = void>
+inline conversion_result convert(const convert_options& a) {
+    return convert(a, default_registry());
 }
 
 /// The two files of a written IR.

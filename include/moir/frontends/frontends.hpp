@@ -30,9 +30,15 @@ inline const frontends::frontend_registry& default_registry() {
 /// Loads a model with the frontend r.framework names, else the one that recognizes the file.
 /// ensures: as the frontend's load; throws moir::error for a missing file or an unknown format.
 template <class = void>
-inline model load_model(const frontends::load_request& r,
-                        const frontends::frontend_registry& registry = default_registry()) {
+inline model load_model(const frontends::load_request& r, const frontends::frontend_registry& registry) {
     return registry.load(r);
+}
+
+/// As load_model(r, default_registry()). An overload, not a default argument: a default argument
+/// would compile every frontend into each program that includes this header.
+template <class = void>
+inline model load_model(const frontends::load_request& r) {
+    return default_registry().load(r);
 }
 
 /// Loads `path` with default options.
