@@ -117,6 +117,7 @@ struct conversion_result {
 };
 
 /// Op counts by IR type, without Parameter/Result, the ops inside bodies (If, Loop) included.
+template <class = void>
 inline std::map<std::string, std::size_t> op_counts(const model& m) {
     std::map<std::string, std::size_t> ops;
     m.for_each_node_deep([&](const node& n) {
@@ -125,6 +126,7 @@ inline std::map<std::string, std::size_t> op_counts(const model& m) {
     return ops;
 }
 /// The number of weight elements (every Constant's, those inside bodies included).
+template <class = void>
 inline std::size_t parameter_count(const model& m) {
     std::size_t p = 0;
     m.for_each_node_deep([&](const node& n) {
@@ -135,6 +137,7 @@ inline std::size_t parameter_count(const model& m) {
 
 namespace detail {
 /// --scale as a number (none when not given). ensures: throws moir::error for other text.
+template <class = void>
 inline std::optional<double> scale_of(const convert_options& a) {
     if (a.scale.empty()) return std::nullopt;
     char* end = nullptr;
@@ -143,6 +146,7 @@ inline std::optional<double> scale_of(const convert_options& a) {
     return v;
 }
 /// Checks the options' syntax and combinations before anything is loaded, and returns the cut.
+template <class = void>
 inline passes::cut_options check_options(const convert_options& a) {
     auto member = [](const std::string& v, std::initializer_list<const char*> allowed, const char* flag) {
         std::string list;
@@ -184,12 +188,14 @@ inline passes::cut_options check_options(const convert_options& a) {
     return o;
 }
 /// Whether --input fixes any shape (then shape sub-graphs fold, as with --input_shape).
+template <class = void>
 inline bool input_gives_shapes(const passes::cut_options& o) {
     for (const auto& s : o.inputs)
         if (s.shape) return true;
     return !o.input_shapes.empty();
 }
 /// The load request of the options.
+template <class = void>
 inline frontends::load_request request_of(const convert_options& a) {
     frontends::load_request r;
     r.input_model = a.input_model;
@@ -213,6 +219,7 @@ inline frontends::load_request request_of(const convert_options& a) {
 }
 /// The cut (--input/--output), then the preprocessing, in MO's order. An --input entry that gives
 /// an original input a shape reloads the model with it, so the frontend sees it as --input_shape.
+template <class = void>
 inline void cut_and_preprocess(const convert_options& a, const passes::cut_options& cuts,
                                frontends::load_request req, const frontends::frontend_registry& registry, model& m,
                                std::vector<std::string>& warnings) {
@@ -237,6 +244,7 @@ inline void cut_and_preprocess(const convert_options& a, const passes::cut_optio
     for (const auto& w : passes::apply_preprocessing(m, specs).warnings) warnings.push_back(w);
 }
 /// The options as <rt_info><conversion_parameters>.
+template <class = void>
 inline std::vector<std::pair<std::string, std::string>> ir_parameters(const convert_options& a, const std::string& framework,
                                                                       const passes::int8_report& int8_rep,
                                                                       const std::vector<std::string>& full_range) {
@@ -292,8 +300,8 @@ inline std::vector<std::pair<std::string, std::string>> ir_parameters(const conv
 /// ensures: the converted model and the report; throws moir::error naming the flag, file, node and
 /// reason for bad options, unreadable or unsupported models, failed calibration, or a --check
 /// difference above the tolerance. Options are checked before the model is loaded.
-inline conversion_result convert(const convert_options& a,
-                                 const frontends::frontend_registry& registry = default_registry()) {
+template <class = void>
+inline conversion_result convert(const convert_options& a, const frontends::frontend_registry& registry) {
     const passes::cut_options cuts = detail::check_options(a);
     const bool int8 = a.data_type == "INT8";
     const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
@@ -380,6 +388,13 @@ inline conversion_result convert(const convert_options& a,
     return out;
 }
 
+/// As convert(a, registry) with every frontend moir ships (default_registry()). An overload, not a
+/// default argument, so that a program that never converts does not compile the frontends.
+template <class = void>
+inline conversion_result convert(const convert_options& a) {
+    return convert(a, default_registry());
+}
+
 /// The two files of a written IR.
 struct saved_ir {
     std::string xml, bin;
@@ -388,6 +403,7 @@ struct saved_ir {
 /// Writes r.model as IR `name`.xml/.bin into `output_dir` (created when missing), with the
 /// conversion parameters in its rt_info; the model takes `name`. ensures: throws moir::error naming
 /// the folder or file when it cannot be written, or when `name` is not a plain file name.
+template <class = void>
 inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, const std::string& name) {
     std::error_code ec;
     const std::filesystem::path dir = output_dir.empty() ? std::filesystem::path(".") : std::filesystem::path(output_dir);
@@ -406,6 +422,7 @@ inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, con
 
 /// save_ir into options.output_dir as options.model_name (default: the model file's stem; for a
 /// folder or no --input_model, e.g. a SavedModel, the loaded model's name).
+template <class = void>
 inline saved_ir save_ir(conversion_result& r, const convert_options& options) {
     std::string name =
         options.model_name.empty() ? std::filesystem::path(options.input_model).stem().string() : options.model_name;

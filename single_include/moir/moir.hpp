@@ -24359,6 +24359,15 @@ inline net read_net(const std::string& proto_path, const std::string& weights_pa
 #include <utility>        // move
 #include <vector>         // vector
 
+// The explicit instantiations each framework's header lists at its end (its converter table and its
+// frontend::load): moir::compiled compiles them once, one translation unit per frontend
+// (cmake/compiled/frontend.cpp.in defines this macro empty before it includes the header), and the
+// program's other translation units, under MOIR_COMPILED_FRONTENDS, only declare them (extern).
+// Without moir::compiled the macro stays undefined and the header compiles them where they are used.
+#if defined(MOIR_COMPILED_FRONTENDS) && !defined(MOIR_DETAIL_FRONTEND_EXTERN)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+
 namespace moir::frontends {
 
 /// What a user asks of any frontend besides the files (the Model Optimizer's flags).
@@ -25092,7 +25101,8 @@ inline void lrn(context& c) {
 }  // namespace detail
 
 /// Registers Convolution, Pooling, InnerProduct, BatchNorm, Scale, Bias, PReLU, LRN.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Convolution", detail::convolution);
     t.add("Pooling", detail::pooling);
     t.add("InnerProduct", detail::inner_product);
@@ -25187,7 +25197,8 @@ inline void detection_output(context& c) {
 }  // namespace detail
 
 /// Registers PriorBox and DetectionOutput.
-inline void register_detection(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_detection(op_table& t) {
     t.add("PriorBox", detail::prior_box);
     t.add("DetectionOutput", detail::detection_output);
 }
@@ -25331,7 +25342,8 @@ inline void interp(context& c) {
 }  // namespace detail
 
 /// Registers Deconvolution, Crop, Normalize and Interp.
-inline void register_spatial(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_spatial(op_table& t) {
     t.add("Deconvolution", detail::deconvolution);
     t.add("Crop", detail::crop);
     t.add("Normalize", detail::normalize);
@@ -25593,7 +25605,8 @@ inline void mvn(context& c) {
 
 /// Registers the activations, Dropout, Eltwise, Concat, Split, Slice, Flatten, Reshape, Permute,
 /// Softmax, ArgMax, MVN.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     t.add("ReLU", detail::relu);
     t.add("ELU", [](context& c) { c.set_output(0, c.add<ops::elu>({c.attr<double>("elu_param.alpha", 1.0)}, {c.input(0)})); });
     t.add("Sigmoid", [](context& c) { c.set_output(0, c.add<ops::sigmoid>({}, {c.input(0)})); });
@@ -25644,7 +25657,8 @@ const op_table& default_table_impl() {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in detail::default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read a model: the common options (--input_shape by name or position) and the table.
 struct load_options : frontends::load_options {
@@ -25665,7 +25679,8 @@ inline frontends::unsupported_ops unsupported(const net& n, const op_table& tabl
 /// and one Result per blob no later layer reads; throws moir::unsupported_error listing every
 /// unsupported layer type with its count, or moir::error "<prototxt>: node 'L' (Type): reason" for
 /// the first layer that fails (a missing or misshapen blob, a bottom nothing produces).
-inline model convert(const net& n, const load_options& opt = {}) {
+template <class = void>
+model convert(const net& n, const load_options& opt = {}) {
     const std::string& source = n.proto_path;
     const op_table& table = opt.table ? *opt.table : with_extensions("caffe", default_table());
     unsupported(n, table).check(source, "Caffe");
@@ -25752,7 +25767,8 @@ inline std::pair<std::string, std::string> resolve_files(const std::string& mode
 /// Reads and converts a Caffe model. `model_path`: the .caffemodel (or the .prototxt, with the
 /// .caffemodel beside it); `proto_path`: the deploy file ("" = the model's name with .prototxt).
 /// ensures: as convert(); the file errors of read_net and resolve_files.
-inline model load(const std::string& model_path, const std::string& proto_path = {}, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& model_path, const std::string& proto_path = {}, const load_options& opt = {}) {
     const auto [proto, weights] = resolve_files(model_path, proto_path);
     return convert(read_net(proto, weights), opt);
 }
@@ -25774,18 +25790,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_CAFFE);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_CAFFE)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::caffe
@@ -25817,6 +25825,7 @@ struct frontend {
                 head.find("<net") != std::string_view::npos);
     }
     /// ensures: as ir::load(); --input_shape (by position, or by input name) reshapes the model.
+    template <class = void>  // instantiated only where an IR is loaded through the frontend list
     static model load(const frontends::load_request& r) {
         model m = ir::load<>(r.input_model);
         const auto& o = r.options;
@@ -26762,7 +26771,8 @@ inline output_ref elementwise_product(graph_writer& g, output_ref x, const compo
 }  // namespace components
 
 /// Adds moir's frame-wise nnet3 components to t.
-inline void register_components(component_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_components(component_table& t) {
     t["AffineComponent"] = components::affine;
     t["NaturalGradientAffineComponent"] = components::affine;
     t["FixedAffineComponent"] = components::affine;
@@ -27556,7 +27566,8 @@ inline load_options with_flags(load_options o) {
 /// Converts a decoded nnet3 file. ensures: a validated model (inputs [T, dim], one Result per
 /// output-node over the frames at which it is computable); unsupported component types are listed
 /// at once with counts (moir::unsupported_error); errors name the file, node and component.
-inline model convert(const nnet3_file& f, const load_options& opt_in = {}) {
+template <class = void>
+model convert(const nnet3_file& f, const load_options& opt_in = {}) {
     const load_options opt = detail::with_flags(opt_in);
     model m;
     m.name = detail::file_stem(f.source);
@@ -27573,7 +27584,8 @@ inline model convert(const nnet3_file& f, const load_options& opt_in = {}) {
 }
 
 /// Converts a decoded nnet1 file (see nnet1.hpp). ensures: as convert(nnet3_file).
-inline model convert(const nnet1_file& f, const load_options& opt_in = {}) {
+template <class = void>
+model convert(const nnet1_file& f, const load_options& opt_in = {}) {
     const load_options opt = detail::with_flags(opt_in);
     MOIR_CHECK(!f.components.empty(), parse_error, f.source + ": the network has no components");
     frontends::unsupported_ops u;
@@ -27633,7 +27645,8 @@ inline std::string count_of_bytes(std::size_t n) { return std::to_string(n) + (n
 
 /// Reads and converts a Kaldi nnet1 or nnet3 file. ensures: as convert(); parse errors name the
 /// file, the component and the byte offset; nothing is returned for a file that fails.
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     std::string bytes = read_file_bytes(path);
     const std::string kind = kind_of(std::string_view(bytes).substr(0, 64));
     MOIR_CHECK(!kind.empty(), parse_error,
@@ -27658,17 +27671,9 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_KALDI);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_KALDI)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::kaldi
@@ -27749,12 +27754,14 @@ struct symbol {
 
 namespace detail {
 /// A JSON attribute value as MXNet's string form (numbers and booleans written as MXNet parses them).
+template <class = void>
 inline std::string attr_string(const nlohmann::json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_boolean()) return v.get<bool>() ? "True" : "False";
     return v.dump();
 }
 
+template <class = void>
 inline entry parse_entry(const nlohmann::json& e, std::size_t limit, const std::string& where) {
     MOIR_CHECK(e.is_array() && (e.size() == 2 || e.size() == 3), parse_error,
                where + ": an entry must be [node, output, version], it is " + e.dump());
@@ -27772,6 +27779,7 @@ inline entry parse_entry(const nlohmann::json& e, std::size_t limit, const std::
 /// Decodes the text of a symbol file. `source` names it in errors.
 /// ensures: every entry reads an earlier node (a head: any node) and an output that node has;
 /// throws moir::parse_error naming the file (and the byte, for malformed JSON) otherwise.
+template <class = void>
 inline symbol parse_symbol(const std::string& text, const std::string& source) {
     nlohmann::json j;
     try {
@@ -27862,6 +27870,7 @@ inline symbol parse_symbol(const std::string& text, const std::string& source) {
 }
 
 /// Reads a symbol file. ensures: as parse_symbol; moir::error when the file cannot be read.
+template <class = void>
 inline symbol read_symbol(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, "cannot open " + path);
@@ -28145,7 +28154,8 @@ inline void convert_add_n(context& c) {
 }  // namespace detail
 
 /// Registers the element-wise converters.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     using detail::binary;
     using detail::unary;
     using detail::with_scalar;
@@ -28473,7 +28483,8 @@ inline void convert_identity(context& c) {
 }  // namespace detail
 
 /// Registers the layer converters.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Convolution", detail::convert_convolution);
     t.add("Deconvolution", detail::convert_deconvolution);
     t.add("BatchNorm", detail::convert_batch_norm);
@@ -28672,7 +28683,8 @@ void convert_reduce(context& c) {
 }  // namespace detail
 
 /// Registers the shape and data-movement converters.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     const auto flatten = [](context& c) { c.set_output(0, c.reshape(c.input(0), {0, -1}, "")); };
     t.add("Flatten", flatten);
     t.add("flatten", flatten);
@@ -28983,7 +28995,8 @@ inline bool is_weight_input(const symbol_node& n, std::size_t k) {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read an MXNet model: the common options and the converters (default_table() when null).
 struct load_options : frontends::load_options {
@@ -29002,7 +29015,8 @@ inline frontends::unsupported_ops unsupported(const symbol& s, const op_table& t
 /// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts
 /// (before any node is built); moir::error "<symbol>: node 'N' (Op): reason" for the first node
 /// that fails, or naming a weight the params do not hold.
-inline model convert(const symbol& s, const param_set& params, const std::string& params_source,
+template <class = void>
+model convert(const symbol& s, const param_set& params, const std::string& params_source,
                      const load_options& opt = {}) {
     const op_table& table = opt.table ? *opt.table : with_extensions("mxnet", default_table());
     const std::string& source = s.source;
@@ -29173,7 +29187,8 @@ inline model_files locate(const std::string& input_model, const frontends::load_
 
 /// Reads and converts an MXNet model from either of its files. ensures: as convert(); reading errors
 /// name the file (and the byte offset for the .params).
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     const model_files f = locate(path, opt);
     param_set p;
     std::string sources;
@@ -29203,18 +29218,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_MXNET);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_MXNET)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::mxnet
@@ -30932,7 +30939,8 @@ inline void convert_scan(context& ctx) {
 }  // namespace detail
 
 /// If, Loop, Scan (opset 8's batched form without sequence_lens, and 9+).
-inline void register_control_flow(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_control_flow(op_table& t) {
     t.add("If", detail::convert_if);
     t.add("Loop", detail::convert_loop);
     t.add("Scan", detail::convert_scan8, 8);
@@ -30977,7 +30985,8 @@ void variadic(context& c) {
 }  // namespace detail
 
 /// Registers Add, Sub, Mul, Div, Pow, Max, Min, Sum, Sqrt, Exp, Tanh.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     t.add("Add", detail::binary<moir::ops::add>);
     t.add("Sub", detail::binary<moir::ops::subtract>);
     t.add("Mul", detail::binary<moir::ops::multiply>);
@@ -31060,7 +31069,8 @@ inline void softmax(context& c) {
 }  // namespace detail
 
 /// Registers Relu, Sigmoid, Clip, HardSigmoid, HardSwish, Softmax.
-inline void register_activations(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_activations(op_table& t) {
     t.add("Relu", detail::unary<moir::ops::relu>);
     t.add("Sigmoid", detail::unary<moir::ops::sigmoid>);
     t.add("HardSwish", detail::unary<moir::ops::hswish>);
@@ -31392,7 +31402,8 @@ inline void gemm(context& c) {
 
 /// Registers Conv, ConvTranspose, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool,
 /// GlobalMaxPool, Gemm, MatMul (Resize and Upsample are in ops/resize.hpp).
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Conv", detail::conv);
     t.add("ConvTranspose", detail::conv_transpose);
     t.add("BatchNormalization", detail::batch_norm);
@@ -31498,7 +31509,8 @@ inline void upsample(context& c) {
 }  // namespace detail
 
 /// Registers Resize and Upsample.
-inline void register_resize(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_resize(op_table& t) {
     t.add("Resize", detail::resize, 10);
     t.add("Upsample", detail::upsample, 7);
 }
@@ -31645,7 +31657,8 @@ inline void flatten(context& c) {
 
 /// Registers Constant, Identity, Dropout, Cast, Shape, Reshape, Flatten, Transpose, Squeeze,
 /// Unsqueeze, Concat, Slice, Gather, ReduceMean/Sum/Max/Min/Prod.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     t.add("Constant", detail::constant_node);
     t.add("Identity", [](context& c) { c.set_output(0, c.input(0)); });
     t.add("Dropout", [](context& c) {  // inference: the identity, and a mask of all true
@@ -31755,7 +31768,8 @@ void logic_binary(context& c) {
 }  // namespace detail
 
 /// Registers Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor, Not, Where.
-inline void register_logic(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_logic(op_table& t) {
     t.add("Equal", detail::logic_binary<moir::ops::equal>);
     t.add("Less", detail::logic_binary<moir::ops::less>);
     t.add("Greater", detail::logic_binary<moir::ops::greater>);
@@ -31804,7 +31818,8 @@ inline void math_mean(context& c) {
 
 /// Registers Neg, Abs, Ceil, Floor, Round, Sign, Erf, Log, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
 /// Cosh, Asinh, Acosh, Atanh, IsInf, IsNaN, Mod, BitShift, Reciprocal, Mean, CastLike.
-inline void register_math(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_math(op_table& t) {
     t.add("Neg", detail::unary<moir::ops::negative>);
     t.add("Abs", detail::unary<moir::ops::abs>);
     t.add("Ceil", detail::unary<moir::ops::ceiling>);
@@ -31990,7 +32005,8 @@ inline void nonlin_shrink(context& c) {
 
 /// Registers Elu, Celu, Selu, LeakyRelu, PRelu, ThresholdedRelu, Shrink, Softplus, Softsign, Mish, Gelu,
 /// LogSoftmax, Hardmax.
-inline void register_nonlinear(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nonlinear(op_table& t) {
     t.add("Elu", [](context& c) {
         c.set_output(0, c.add<moir::ops::elu>({static_cast<double>(c.attr_float("alpha", 1.0f))}, {c.input(0)}));
     });
@@ -32268,7 +32284,8 @@ inline void trilu(context& c) {
 
 /// Registers GatherElements, GatherND, ScatterElements, Scatter, ScatterND, OneHot, Compress,
 /// NonZero, ArgMax, ArgMin, TopK, Unique, CumSum, Einsum, Trilu.
-inline void register_indexing(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_indexing(op_table& t) {
     namespace ix = detail::indexing;
     t.add("GatherElements", [](context& c) {
         c.set_output(0, c.add<moir::ops::gather_elements>({c.attr_int("axis", 0)}, {c.input(0), c.input(1)}));
@@ -32593,7 +32610,8 @@ inline moir::ops::depth_space_mode depth_mode(const std::string& m) {
 
 /// Registers ConstantOfShape, Size, Range, EyeLike, Split, Tile, Expand, Pad, DepthToSpace,
 /// SpaceToDepth, ReverseSequence.
-inline void register_shaping(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_shaping(op_table& t) {
     namespace sh = detail::shaping;
     t.add("ConstantOfShape", sh::constant_of_shape);
     t.add("Size", sh::size);
@@ -32635,7 +32653,8 @@ inline void register_shaping(op_table& t) {
 namespace moir::onnx {
 
 /// Registers Det.
-inline void register_linalg(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_linalg(op_table& t) {
     t.add("Det", [](context& c) { c.set_output(0, c.add<moir::ops::det>({}, {c.input(0)})); }, 11);
 }
 
@@ -32720,7 +32739,8 @@ inline void softmax_cross_entropy_loss(context& c) {
 }  // namespace detail
 
 /// Registers NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss.
-inline void register_losses(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_losses(op_table& t) {
     t.add("NegativeLogLikelihoodLoss", detail::negative_log_likelihood_loss, 12);
     t.add("SoftmaxCrossEntropyLoss", detail::softmax_cross_entropy_loss, 12);
 }
@@ -32853,7 +32873,8 @@ inline void lp_normalization(context& c) {
 
 /// Registers LayerNormalization, InstanceNormalization, GroupNormalization,
 /// MeanVarianceNormalization, LRN and LpNormalization.
-inline void register_normalization(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_normalization(op_table& t) {
     t.add("LayerNormalization", detail::layer_normalization, 17);
     t.add("InstanceNormalization", detail::instance_normalization);
     t.add("GroupNormalization", detail::group_normalization<false>, 18);
@@ -32950,7 +32971,8 @@ inline void max_unpool(context& c) {
 }  // namespace detail
 
 /// Registers LpPool, GlobalLpPool and MaxUnpool.
-inline void register_pooling_extra(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_pooling_extra(op_table& t) {
     t.add("LpPool", detail::lp_pool, 2);
     t.add("GlobalLpPool", detail::global_lp_pool, 2);
     t.add("MaxUnpool", detail::max_unpool, 9);
@@ -33182,7 +33204,8 @@ inline void qlinear_matmul(context& c) {
 
 /// Registers QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, ConvInteger, QLinearConv,
 /// MatMulInteger and QLinearMatMul.
-inline void register_quantization(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_quantization(op_table& t) {
     t.add("QuantizeLinear", detail::quantize_linear, 10);
     t.add("DequantizeLinear", detail::dequantize_linear, 10);
     t.add("DynamicQuantizeLinear", detail::dynamic_quantize_linear, 11);
@@ -33277,7 +33300,8 @@ inline output_ref reduce_log_sum_exp(context& c, output_ref x, output_ref axes, 
 }  // namespace detail
 
 /// Registers ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum and ReduceLogSumExp.
-inline void register_reduce_extra(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_reduce_extra(op_table& t) {
     t.add("ReduceL1", detail::reduce_extra(18, detail::reduce_extra_plain<moir::ops::reduce_l1>));
     t.add("ReduceL2", detail::reduce_extra(18, detail::reduce_extra_plain<moir::ops::reduce_l2>));
     t.add("ReduceSumSquare", detail::reduce_extra(18, detail::reduce_sum_square));
@@ -33337,7 +33361,8 @@ inline void roi_align(context& c) {
 }  // namespace detail
 
 /// Registers GridSample and RoiAlign.
-inline void register_sampling(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_sampling(op_table& t) {
     t.add("GridSample", detail::grid_sample, 16);
     t.add("RoiAlign", detail::roi_align, 10);
 }
@@ -33490,7 +33515,8 @@ inline void mel_weight_matrix(context& c) {
 }  // namespace detail
 
 /// Registers DFT, STFT, HannWindow, HammingWindow, BlackmanWindow and MelWeightMatrix.
-inline void register_signal(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_signal(op_table& t) {
     t.add("DFT", detail::dft, 17);
     t.add("STFT", detail::stft, 17);
     t.add("HannWindow", detail::cosine_window(0.5, 0.5, 0.0), 17);
@@ -33804,7 +33830,8 @@ inline void onnx_lstm(context& c) {
 }  // namespace detail
 
 /// Registers RNN, GRU and LSTM (every opset; `layout` from opset 14 on).
-inline void register_recurrent(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_recurrent(op_table& t) {
     t.add("RNN", detail::onnx_rnn);
     t.add("GRU", detail::onnx_gru);
     t.add("LSTM", detail::onnx_lstm);
@@ -33993,7 +34020,8 @@ const op_table& default_table_impl() {
 
 /// Every converter moir ships, family by family. Add a family: a file in ops/ and a line in
 /// detail::default_table_impl above.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read a model: the common options plus the converter table.
 struct load_options : frontends::load_options {
@@ -34070,7 +34098,8 @@ inline std::pair<element_type, partial_shape> declared_type(const proto::value_i
 }
 
 /// Converts the nodes of g into b, each with its converter from `table`.
-inline void convert_graph_nodes(const proto::graph& g, frontends::graph_builder& b, const graph_info& info,
+template <class = void>
+void convert_graph_nodes(const proto::graph& g, frontends::graph_builder& b, const graph_info& info,
                                 const op_table& table, std::int64_t opset,
                                 const std::map<std::string, std::int64_t>& domain_opsets) {
     std::vector<node_view> views;
@@ -34087,7 +34116,8 @@ inline void convert_graph_nodes(const proto::graph& g, frontends::graph_builder&
 /// Converts sub-graph g of a node of the graph that `outer` builds: its initializers become
 /// Constants of the body, its inputs the first Parameters, and every outer-scope tensor it reads a
 /// further Parameter (body_graph::captured). ensures: errors name `where`.
-inline body_graph convert_body(const proto::graph& g, frontends::graph_builder& outer, const graph_info& info,
+template <class = void>
+body_graph convert_body(const proto::graph& g, frontends::graph_builder& outer, const graph_info& info,
                                const op_table& table, std::int64_t opset,
                                const std::map<std::string, std::int64_t>& domain_opsets, const std::string& where) {
     MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, where + ": sparse initializers are not supported");
@@ -34137,7 +34167,8 @@ namespace detail {
 /// Converts the main graph's nodes in fallback mode: the units of fallback::emission_order, each
 /// node with its converter, each part as one OnnxFallback node. ensures: throws fallback::retry for
 /// a node whose converter throws moir::unsupported_error (it joins a part on the next try).
-inline void convert_with_fallback(const proto::model& pm, frontends::graph_builder& b, const graph_info& info,
+template <class = void>
+void convert_with_fallback(const proto::model& pm, frontends::graph_builder& b, const graph_info& info,
                                   const op_table& table, std::int64_t opset,
                                   const std::map<std::string, std::int64_t>& domain_opsets,
                                   const std::set<std::size_t>& offload) {
@@ -34165,7 +34196,8 @@ inline void convert_with_fallback(const proto::model& pm, frontends::graph_build
 }
 
 /// One conversion of the main graph; `offload` non-null: fallback mode with these nodes in parts.
-inline model convert_once(const proto::model& pm, const std::string& source, const load_options& opt,
+template <class = void>
+model convert_once(const proto::model& pm, const std::string& source, const load_options& opt,
                           const op_table& table, std::int64_t opset,
                           const std::map<std::string, std::int64_t>& domain_opsets,
                           const std::set<std::size_t>* offload) {
@@ -34212,7 +34244,8 @@ inline model convert_once(const proto::model& pm, const std::string& source, con
 /// With the framework option fallback=onnxruntime (`--fallback onnxruntime`), unsupported nodes are
 /// kept in OnnxFallback nodes instead (frontends/onnx/fallback.hpp); fallback_library gives the
 /// onnxruntime library's path (runtime/onnxruntime.hpp says where it is looked for otherwise).
-inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
+template <class = void>
+model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
     MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
     MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
                source + ": ONNX ir_version " + std::to_string(pm.ir_version) + " is too old (moir reads 3 and later)");
@@ -34251,7 +34284,8 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
 }
 
 /// Reads and converts an .onnx file. ensures: as convert(); parse errors name the file.
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     return convert(proto::load_model_file(path), path, opt);
 }
 
@@ -34917,7 +34951,8 @@ converter unary() {
 }  // namespace detail
 
 /// Registers the element-wise converters.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     using detail::binary;
     using detail::unary;
     t.add("Add", binary<ops::add>());
@@ -35332,7 +35367,8 @@ inline void convert_batch_norm(context& c) {
 }  // namespace detail
 
 /// Registers the layer converters.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Conv2D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, false); });
     t.add("Conv3D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, false); });
     t.add("_FusedConv2D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, true); });
@@ -35395,7 +35431,8 @@ inline void convert_arg(context& c, ops::top_k_mode mode) {
 }  // namespace detail
 
 /// Registers the reduction converters.
-inline void register_reduce(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_reduce(op_table& t) {
     t.add("Mean", detail::reduction<ops::reduce_mean>());
     t.add("Sum", detail::reduction<ops::reduce_sum>());
     t.add("Max", detail::reduction<ops::reduce_max>());
@@ -35579,7 +35616,8 @@ inline void convert_pad(context& c, ops::pad_mode mode) {
 }  // namespace detail
 
 /// Registers the data-movement converters.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     t.add("Const", [](context& c) {
         const auto& w = c.graph_def_().weights;
         const auto it = w.find(c.name());
@@ -35803,8 +35841,10 @@ struct replacement_spec {
 };
 
 namespace detail {
+template <class = void>
 inline const char* json_type(const nlohmann::json& j) { return j.type_name(); }
 
+template <class = void>
 inline std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where, const std::string& key) {
     MOIR_CHECK(j.is_array(), parse_error, where + ": '" + key + "' must be a list of strings, not " + json_type(j));
     std::vector<std::string> out;
@@ -35821,6 +35861,7 @@ inline std::vector<std::string> string_list(const nlohmann::json& j, const std::
 /// ensures: one spec per entry, in the file's order; throws moir::parse_error
 /// "<source>:<line>:<column>: malformed JSON: ..." for text that is not JSON, and
 /// "<source>: entry N (id 'X'): ..." for a missing key or a value of the wrong type.
+template <class = void>
 inline std::vector<replacement_spec> parse_config(const std::string& text, const std::string& source) {
     nlohmann::json doc;
     try {
@@ -35889,6 +35930,7 @@ inline std::vector<replacement_spec> parse_config(const std::string& text, const
 
 /// Reads and parses the transformations config at `path`.
 /// ensures: throws moir::error "cannot open <path>" for a missing file, else as parse_config.
+template <class = void>
 inline std::vector<replacement_spec> read_config(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, "cannot open transformations config " + path);
@@ -37181,6 +37223,7 @@ namespace detail {
 using ojson = nlohmann::ordered_json;
 
 /// Standard base64 (with or without padding). ensures: parse_error naming `where` on bad input.
+template <class = void>
 inline std::string base64_decode(const std::string& in, const std::string& where) {
     auto val = [&](char c) -> int {
         if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -37207,6 +37250,7 @@ inline std::string base64_decode(const std::string& in, const std::string& where
     return out;
 }
 /// A protobuf-JSON int64 (a string or a number).
+template <class = void>
 inline std::int64_t json_int(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return j.get<std::int64_t>();
     if (j.is_number()) return static_cast<std::int64_t>(j.get<double>());
@@ -37218,6 +37262,7 @@ inline std::int64_t json_int(const ojson& j, const std::string& where) {
     }
     throw parse_error(where + ": expected an integer, found " + j.dump());
 }
+template <class = void>
 inline float json_float(const ojson& j, const std::string& where) {
     if (j.is_number()) return j.get<float>();
     if (j.is_string()) {  // "NaN", "Infinity", "-Infinity"
@@ -37232,6 +37277,7 @@ inline float json_float(const ojson& j, const std::string& where) {
     }
     throw parse_error(where + ": expected a number, found " + j.dump());
 }
+template <class = void>
 inline data_type json_type(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return static_cast<data_type>(j.get<std::int32_t>());
     MOIR_CHECK(j.is_string(), parse_error, where + ": expected a DataType, found " + j.dump());
@@ -37241,6 +37287,7 @@ inline data_type json_type(const ojson& j, const std::string& where) {
     return t;
 }
 /// The member `a` or its snake_case spelling `b` (protobuf JSON accepts both), or null.
+template <class = void>
 inline const ojson* member(const ojson& j, const char* a, const char* b = nullptr) {
     if (!j.is_object()) return nullptr;
     auto it = j.find(a);
@@ -37251,6 +37298,7 @@ inline const ojson* member(const ojson& j, const char* a, const char* b = nullpt
     }
     return nullptr;
 }
+template <class = void>
 inline tensor_shape json_shape(const ojson& j, const std::string& where) {
     tensor_shape s;
     if (const auto* u = member(j, "unknownRank", "unknown_rank")) s.unknown_rank = u->get<bool>();
@@ -37262,6 +37310,7 @@ inline tensor_shape json_shape(const ojson& j, const std::string& where) {
     }
     return s;
 }
+template <class = void>
 inline tensor_value json_tensor(const ojson& j, const std::string& where) {
     tensor_value v;
     if (const auto* t = member(j, "dtype")) v.dtype = json_type(*t, where);
@@ -37285,6 +37334,7 @@ inline tensor_value json_tensor(const ojson& j, const std::string& where) {
         for (const auto& x : *a) v.string_val.push_back(base64_decode(x.get<std::string>(), where));
     return v;
 }
+template <class = void>
 inline attr_value json_attr(const ojson& j, const std::string& where) {
     attr_value a;
     using k = attr_value::kind;
@@ -37335,11 +37385,13 @@ inline attr_value json_attr(const ojson& j, const std::string& where) {
     return a;
 }
 
+template <class = void>
 inline std::string read_file_bytes(const std::string& path, const std::string& what) {
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, what + ": cannot open " + path);
     return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
+template <class = void>
 inline std::string dir_of(const std::string& path) {
     const auto p = path.find_last_of('/');
     return p == std::string::npos ? std::string(".") : path.substr(0, p);
@@ -37347,6 +37399,7 @@ inline std::string dir_of(const std::string& path) {
 }  // namespace detail
 
 /// Reads a GraphDef given as protobuf JSON (TF.js's modelTopology). `source` names it in errors.
+template <class = void>
 inline graph_def graph_def_from_json(const nlohmann::ordered_json& topology, const std::string& source) {
     graph_def g;
     MOIR_CHECK(topology.is_object(), parse_error, source + ": modelTopology is not an object");
@@ -37377,6 +37430,7 @@ inline graph_def graph_def_from_json(const nlohmann::ordered_json& topology, con
 /// Decodes the weights of a weightsManifest from the concatenated bytes of its shards into
 /// g.weights. `source` names model.json in errors.
 /// ensures: parse_error when the shards hold fewer bytes than the manifest needs, or more.
+template <class = void>
 inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std::string& base_dir, graph_def& g,
                               const std::string& source) {
     MOIR_CHECK(manifest.is_array(), parse_error, source + ": weightsManifest is not an array");
@@ -37456,6 +37510,7 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
 
 /// Reads a TF.js graph model: `path` is model.json, the shards are found next to it.
 /// ensures: parse_error naming the file on bad JSON, a missing or short shard, or no topology.
+template <class = void>
 inline tfjs_model read_tfjs(const std::string& path) {
     const std::string text = detail::read_file_bytes(path, "TF.js model");
     nlohmann::ordered_json j;
@@ -37524,7 +37579,8 @@ const op_table& default_table_impl() {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// TF1 control flow and the ops around it: never converted here (the control-flow issue maps them).
 inline bool is_control_flow(const std::string& op) {
@@ -37547,7 +37603,8 @@ struct load_options : frontends::load_options {
 /// names; empty: every node output nothing reads).
 /// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts;
 /// moir::error "<source>: node 'N' (Op): reason" for the first node that fails.
-inline model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
+template <class = void>
+model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
                      const load_options& opt = {}) {
     const op_table& table = opt.table ? *opt.table : with_extensions("tf", default_table());
     MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
@@ -37786,7 +37843,8 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
 }
 
 /// Reads a TF.js graph model (model.json next to its shards).
-inline model load_tfjs(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load_tfjs(const std::string& path, const load_options& opt = {}) {
     tfjs_model tm = read_tfjs(path);
     return convert(tm.graph, path, tm.signature_outputs, opt);
 }
@@ -37826,13 +37884,15 @@ inline graph_def read_graph_def(const std::string& path, const load_options& opt
 }
 
 /// Reads a frozen GraphDef, binary (.pb) or text (.pbtxt).
-inline model load_frozen(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load_frozen(const std::string& path, const load_options& opt = {}) {
     return convert(read_graph_def(path, opt), path, {}, opt);
 }
 
 /// Reads a GraphDef with variables (--input_model graph.pb --input_checkpoint prefix): frozen
 /// with the checkpoint's values, outputs every node nothing reads (training-only ops aside).
-inline model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
+template <class = void>
+model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
                                   const load_options& opt = {}) {
     const graph_def g = read_graph_def(path, opt);
     const tensor_bundle ckpt(checkpoint_prefix);
@@ -37910,7 +37970,8 @@ inline std::vector<std::string> signature_outputs(const meta_graph_def& mg, cons
 /// `signature` ("" = serving_default, or the only one).
 /// ensures: moir::error naming the file for a missing tag set or signature, a signature naming a
 /// missing tensor, a corrupt or incomplete checkpoint; nothing is returned half-read.
-inline model load_saved_model(std::string dir, const std::string& tags = "serve", const std::string& signature = "",
+template <class = void>
+model load_saved_model(std::string dir, const std::string& tags = "serve", const std::string& signature = "",
                               const load_options& opt = {}) {
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     const std::string file = dir + "/saved_model.pb";
@@ -37942,7 +38003,8 @@ inline model load_saved_model(std::string dir, const std::string& tags = "serve"
 /// ("" = the .meta path without ".meta"). Outputs: the serving_default signature if the graph has
 /// one, else the framework option "output" (--output), else the nodes nothing reads (training-only
 /// ops and the saver aside).
-inline model load_meta_graph(const std::string& meta, std::string checkpoint_prefix = "", const load_options& opt = {}) {
+template <class = void>
+model load_meta_graph(const std::string& meta, std::string checkpoint_prefix = "", const load_options& opt = {}) {
     const std::string bytes = detail::read_whole_file(meta, "meta graph");
     MOIR_CHECK(!bytes.empty(), parse_error, meta + ": the file is empty");
     const meta_graph_def mg =
@@ -37962,7 +38024,8 @@ inline bool looks_like_tfjs(std::string_view head) {
 
 /// Reads a TF.js model.json, a frozen .pb or .pbtxt, a SavedModel folder or a .meta with its
 /// checkpoint next to it (chosen by content, then by extension).
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return load_saved_model(path, "serve", "", opt);
     if (path.size() > 5 && path.compare(path.size() - 5, 5, ".meta") == 0) return load_meta_graph(path, "", opt);
@@ -38010,18 +38073,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_TENSORFLOW);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_TENSORFLOW)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::tensorflow
@@ -39665,7 +39720,8 @@ inline void convert_if(context& c) {
 }  // namespace detail
 
 /// Registers the control-flow family.
-inline void register_control_flow(op_table& t) { t.add(detail::op_if, detail::convert_if); }
+template <class = void>  // compiled only where a table is built
+void register_control_flow(op_table& t) { t.add(detail::op_if, detail::convert_if); }
 
 }  // namespace moir::tflite
 
@@ -39765,7 +39821,8 @@ inline output_ref scalar_like(context& c, float v, const std::string& suffix) {
 }  // namespace detail
 
 /// Registers the element-wise family.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     using namespace detail;
     t.add(op_add, binary<moir::ops::add>(true));
     t.add(op_sub, binary<moir::ops::subtract>(true));
@@ -39850,7 +39907,8 @@ enum : std::int32_t {
 }  // namespace detail
 
 /// Registers the logic family.
-inline void register_logic(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_logic(op_table& t) {
     using namespace detail;
     t.add(op_greater, binary<moir::ops::greater>(false));
     t.add(op_greater_equal, binary<moir::ops::greater_equal>(false));
@@ -40084,7 +40142,8 @@ inline void resize(context& c, bool bilinear) {
 }  // namespace detail
 
 /// Registers the nn family.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     using namespace detail;
     t.add(op_conv_2d, conv2d);
     t.add(op_depthwise_conv_2d, depthwise_conv2d);
@@ -40268,7 +40327,8 @@ inline void densify_op(context& c) {
 }  // namespace detail
 
 /// Registers DEQUANTIZE, QUANTIZE and DENSIFY.
-inline void register_quantization(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_quantization(op_table& t) {
     t.add(detail::op_dequantize, detail::dequantize);
     t.add(detail::op_quantize, detail::quantize);
     t.add(detail::op_densify, detail::densify_op);
@@ -40446,7 +40506,8 @@ inline void softmax(context& c, bool log) {
 }  // namespace detail
 
 /// Registers the tensor family.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     using namespace detail;
     t.add(op_reshape, reshape);
     t.add(op_squeeze, [](context& c) {
@@ -40551,7 +40612,8 @@ inline std::string file_stem(const std::string& path) {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in detail::default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read a model: the common options (--input_shape by name or position) and the table.
 struct load_options : frontends::load_options {
@@ -40672,7 +40734,8 @@ inline void fold_pads(model& m) {
 /// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
 /// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
 /// same function, `depth` levels down (a subgraph reached again through itself is an error).
-inline void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
+template <class = void>
+void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
                              model& m, std::vector<std::size_t>& stack) {
     const std::string& source = f.source();
     for (auto k : stack)
@@ -40797,7 +40860,8 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
 /// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
 /// as the file); throws moir::unsupported_error listing every unsupported op (of every subgraph) with
 /// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
-inline model convert(const model_file& f, const load_options& opt = {}) {
+template <class = void>
+model convert(const model_file& f, const load_options& opt = {}) {
     const std::string& source = f.source();
     const op_table& table = opt.table ? *opt.table : with_extensions("tflite", default_table());
     for (std::size_t g = 0; g < f.subgraphs.size(); ++g)
@@ -40815,7 +40879,8 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
 }
 
 /// Reads and converts a .tflite file. ensures: as convert(); parse errors name the file and byte.
-inline model load(const std::string& path, const load_options& opt = {}) { return convert(read_model_file(path), opt); }
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) { return convert(read_model_file(path), opt); }
 
 /// The TFLite frontend (frontends/registry.hpp): `moir convert -m model.tflite`.
 struct frontend {
@@ -40832,18 +40897,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_TFLITE);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_TFLITE)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::tflite
@@ -40857,6 +40914,7 @@ using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::fronte
                                     kaldi::frontend, mxnet::frontend, caffe::frontend>;
 
 /// The registry of default_frontends, built once.
+template <class = void>
 inline const frontends::frontend_registry& default_registry() {
     static const frontends::frontend_registry r = frontends::frontend_registry::of<default_frontends>();
     return r;
@@ -40864,12 +40922,20 @@ inline const frontends::frontend_registry& default_registry() {
 
 /// Loads a model with the frontend r.framework names, else the one that recognizes the file.
 /// ensures: as the frontend's load; throws moir::error for a missing file or an unknown format.
-inline model load_model(const frontends::load_request& r,
-                        const frontends::frontend_registry& registry = default_registry()) {
+template <class = void>
+inline model load_model(const frontends::load_request& r, const frontends::frontend_registry& registry) {
     return registry.load(r);
 }
 
+/// As load_model(r, default_registry()). An overload, not a default argument: a default argument
+/// would compile every frontend into each program that includes this header.
+template <class = void>
+inline model load_model(const frontends::load_request& r) {
+    return default_registry().load(r);
+}
+
 /// Loads `path` with default options.
+template <class = void>
 inline model load_model(const std::string& path) {
     frontends::load_request r;
     r.input_model = path;
@@ -41316,6 +41382,7 @@ using calibration_table = std::map<output_ref, activation_range>;
 /// The tensors INT8 quantizes, in topological order, each once: the f32 non-constant activation
 /// inputs of the quantizable layers of m (int8_layers), skipping layers whose required weights are
 /// not an f32 constant.
+template <class = void>
 inline std::vector<output_ref> quantizable_activations(const model& m) {
     std::vector<output_ref> out;
     for (node_id id : m.topo_order()) {
@@ -41338,6 +41405,7 @@ inline std::vector<output_ref> quantizable_activations(const model& m) {
 }
 
 /// The range of one tensor by the method. See the file comment.
+template <class = void>
 inline activation_range range_of(const activation_stats& s, const calibration_options& opt) {
     activation_range r;
     r.min = s.min();
@@ -41362,6 +41430,7 @@ inline activation_range range_of(const activation_stats& s, const calibration_op
 /// requires: m is an f32 model the plan can run for each set's shapes; count > 0.
 /// ensures: one entry per quantizable_activations(m); progress called after each set; throws
 /// moir::error naming the set when a run fails (wrong number, shape or type of inputs).
+template <class = void>
 inline calibration_table calibrate_int8(const model& m, std::size_t count,
                                         const std::function<std::vector<tensor>(std::size_t)>& input,
                                         const calibration_options& opt = {}) {
@@ -41406,6 +41475,7 @@ inline calibration_table calibrate_int8(const model& m, std::size_t count,
 }
 
 /// calibrate_int8 over input sets held in memory.
+template <class = void>
 inline calibration_table calibrate_int8(const model& m, const std::vector<std::vector<tensor>>& sets,
                                         const calibration_options& opt = {}) {
     return calibrate_int8(
@@ -41434,6 +41504,7 @@ struct calibration_sets {
 namespace detail {
 /// The .npy files of a calibration folder, sorted by name. ensures: throws naming the folder when
 /// it is missing, not a folder, or holds no .npy file.
+template <class = void>
 inline std::vector<std::string> calibration_files(const std::string& dir) {
     MOIR_CHECK(std::filesystem::exists(dir), error, "--calibration_data " + dir + ": no such folder");
     MOIR_CHECK(std::filesystem::is_directory(dir), error, "--calibration_data " + dir + ": not a folder");
@@ -41447,6 +41518,7 @@ inline std::vector<std::string> calibration_files(const std::string& dir) {
 
 /// One calibration file read as model input i. ensures: throws naming the file when it is not a
 /// numeric .npy, has another rank than the input, or a dim the input fixes differently.
+template <class = void>
 inline tensor calibration_tensor(const model& m, std::size_t i, const std::string& file) {
     tensor t;
     try {
@@ -41477,6 +41549,7 @@ inline tensor calibration_tensor(const model& m, std::size_t i, const std::strin
 /// Reads --calibration_data for m. spec: DIR (single-input model) or NAME=DIR[,NAME=DIR...]
 /// naming every input; subset > 0 keeps the first `subset` sets. ensures: every file checked and
 /// loaded; throws moir::error naming the flag, folder or file and the reason otherwise.
+template <class = void>
 inline calibration_sets read_calibration_data(const model& m, const std::string& spec, std::size_t subset) {
     std::vector<std::vector<std::string>> files(m.parameters.size());
     const std::vector<std::string> parts = flags::split_list(spec, ',');
@@ -41529,6 +41602,7 @@ inline calibration_sets read_calibration_data(const model& m, const std::string&
 /// Calibrates m on the sets, sending "calibrating: k/N" lines to `log` (about 20 of them, and the
 /// last; none when log is empty). The sets run grouped by shape, so the plan compiles once per
 /// distinct shape.
+template <class = void>
 inline passes::calibration_table run_calibration(const model& m, const calibration_sets& data,
                                                  passes::calibration_options opt,
                                                  const std::function<void(const std::string&)>& log = {}) {
@@ -43915,6 +43989,7 @@ using default_fusions = concat_t<activation_fusions, concat_t<batch_norm_fusions
 using fp16 = pass_list<compress_fp16>;
 
 /// Optimizes m in place. ensures: m validates; ctx.log says what each pass changed.
+template <class = void>
 inline void optimize(model& m, pass_context& ctx) {
     run_pipeline<declutter>(m, ctx);
     if (ctx.fusions) run_pipeline<concat_t<declutter, default_fusions>>(m, ctx);
@@ -43922,6 +43997,7 @@ inline void optimize(model& m, pass_context& ctx) {
 
 /// Stores m's f32 weights as f16 + decompression Converts (see passes/quantize/compress_fp16.hpp).
 /// requires: run after optimize(), which would otherwise see the weights as non-constant.
+template <class = void>
 inline void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
 
 }  // namespace moir::passes
@@ -45045,6 +45121,7 @@ struct accuracy_control_result {
 };
 
 /// The outputs of m on every set, through the compiled plan (re-planned when shapes change).
+template <class = void>
 inline validation_outputs run_validation(const model& m, const std::vector<std::vector<tensor>>& sets,
                                          std::size_t threads = 1) {
     runtime::plan_options po;
@@ -45076,6 +45153,7 @@ void for_each_output_pair(const validation_outputs& got, const validation_output
 /// The fraction of positions where got's argmax over the last axis equals want's, over every output
 /// of every set (a scalar or rank-1 output is one position). requires: got and want of the same
 /// model on the same sets. ensures: a value in [0, 1]; 1 when there are no positions.
+template <class = void>
 inline double top1_agreement(const validation_outputs& got, const validation_outputs& want) {
     std::size_t same = 0, total = 0;
     detail::for_each_output_pair(got, want, "top1_agreement",
@@ -45097,6 +45175,7 @@ inline double top1_agreement(const validation_outputs& got, const validation_out
 
 /// The mean squared difference between got and want over every element of every output of every
 /// set. requires: got and want of the same model on the same sets. ensures: >= 0; 0 when empty.
+template <class = void>
 inline double mean_squared_difference(const validation_outputs& got, const validation_outputs& want) {
     double sum = 0.0;
     std::size_t n = 0;
@@ -45113,6 +45192,7 @@ inline double mean_squared_difference(const validation_outputs& got, const valid
 /// `validation`. requires: fp32 is the model calibrate_int8 produced `table` for; validation holds
 /// at least one input set. ensures: result.met tells whether the drop holds; when it never does, the
 /// model with every ranked layer up to max_reverted in FP32 is returned.
+template <class = void>
 inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
                                                                    const std::vector<std::vector<tensor>>& validation,
                                                                    const validation_metric& metric,
@@ -45253,6 +45333,7 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
 /// quantize_int8_with_accuracy_control with the built-in metric: top-1 agreement with the FP32
 /// model's own outputs on `validation` (FP32 scores 1 without being run again; max_drop 0.01 = one
 /// position in a hundred).
+template <class = void>
 inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
                                                                    const std::vector<std::vector<tensor>>& validation,
                                                                    const accuracy_control_options& opt = {}) {
@@ -45450,6 +45531,7 @@ struct conversion_result {
 };
 
 /// Op counts by IR type, without Parameter/Result, the ops inside bodies (If, Loop) included.
+template <class = void>
 inline std::map<std::string, std::size_t> op_counts(const model& m) {
     std::map<std::string, std::size_t> ops;
     m.for_each_node_deep([&](const node& n) {
@@ -45458,6 +45540,7 @@ inline std::map<std::string, std::size_t> op_counts(const model& m) {
     return ops;
 }
 /// The number of weight elements (every Constant's, those inside bodies included).
+template <class = void>
 inline std::size_t parameter_count(const model& m) {
     std::size_t p = 0;
     m.for_each_node_deep([&](const node& n) {
@@ -45468,6 +45551,7 @@ inline std::size_t parameter_count(const model& m) {
 
 namespace detail {
 /// --scale as a number (none when not given). ensures: throws moir::error for other text.
+template <class = void>
 inline std::optional<double> scale_of(const convert_options& a) {
     if (a.scale.empty()) return std::nullopt;
     char* end = nullptr;
@@ -45476,6 +45560,7 @@ inline std::optional<double> scale_of(const convert_options& a) {
     return v;
 }
 /// Checks the options' syntax and combinations before anything is loaded, and returns the cut.
+template <class = void>
 inline passes::cut_options check_options(const convert_options& a) {
     auto member = [](const std::string& v, std::initializer_list<const char*> allowed, const char* flag) {
         std::string list;
@@ -45517,12 +45602,14 @@ inline passes::cut_options check_options(const convert_options& a) {
     return o;
 }
 /// Whether --input fixes any shape (then shape sub-graphs fold, as with --input_shape).
+template <class = void>
 inline bool input_gives_shapes(const passes::cut_options& o) {
     for (const auto& s : o.inputs)
         if (s.shape) return true;
     return !o.input_shapes.empty();
 }
 /// The load request of the options.
+template <class = void>
 inline frontends::load_request request_of(const convert_options& a) {
     frontends::load_request r;
     r.input_model = a.input_model;
@@ -45546,6 +45633,7 @@ inline frontends::load_request request_of(const convert_options& a) {
 }
 /// The cut (--input/--output), then the preprocessing, in MO's order. An --input entry that gives
 /// an original input a shape reloads the model with it, so the frontend sees it as --input_shape.
+template <class = void>
 inline void cut_and_preprocess(const convert_options& a, const passes::cut_options& cuts,
                                frontends::load_request req, const frontends::frontend_registry& registry, model& m,
                                std::vector<std::string>& warnings) {
@@ -45570,6 +45658,7 @@ inline void cut_and_preprocess(const convert_options& a, const passes::cut_optio
     for (const auto& w : passes::apply_preprocessing(m, specs).warnings) warnings.push_back(w);
 }
 /// The options as <rt_info><conversion_parameters>.
+template <class = void>
 inline std::vector<std::pair<std::string, std::string>> ir_parameters(const convert_options& a, const std::string& framework,
                                                                       const passes::int8_report& int8_rep,
                                                                       const std::vector<std::string>& full_range) {
@@ -45625,8 +45714,8 @@ inline std::vector<std::pair<std::string, std::string>> ir_parameters(const conv
 /// ensures: the converted model and the report; throws moir::error naming the flag, file, node and
 /// reason for bad options, unreadable or unsupported models, failed calibration, or a --check
 /// difference above the tolerance. Options are checked before the model is loaded.
-inline conversion_result convert(const convert_options& a,
-                                 const frontends::frontend_registry& registry = default_registry()) {
+template <class = void>
+inline conversion_result convert(const convert_options& a, const frontends::frontend_registry& registry) {
     const passes::cut_options cuts = detail::check_options(a);
     const bool int8 = a.data_type == "INT8";
     const bool fp16 = a.compress_to_fp16 || a.data_type == "FP16";
@@ -45713,6 +45802,13 @@ inline conversion_result convert(const convert_options& a,
     return out;
 }
 
+/// As convert(a, registry) with every frontend moir ships (default_registry()). An overload, not a
+/// default argument, so that a program that never converts does not compile the frontends.
+template <class = void>
+inline conversion_result convert(const convert_options& a) {
+    return convert(a, default_registry());
+}
+
 /// The two files of a written IR.
 struct saved_ir {
     std::string xml, bin;
@@ -45721,6 +45817,7 @@ struct saved_ir {
 /// Writes r.model as IR `name`.xml/.bin into `output_dir` (created when missing), with the
 /// conversion parameters in its rt_info; the model takes `name`. ensures: throws moir::error naming
 /// the folder or file when it cannot be written, or when `name` is not a plain file name.
+template <class = void>
 inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, const std::string& name) {
     std::error_code ec;
     const std::filesystem::path dir = output_dir.empty() ? std::filesystem::path(".") : std::filesystem::path(output_dir);
@@ -45739,6 +45836,7 @@ inline saved_ir save_ir(conversion_result& r, const std::string& output_dir, con
 
 /// save_ir into options.output_dir as options.model_name (default: the model file's stem; for a
 /// folder or no --input_model, e.g. a SavedModel, the loaded model's name).
+template <class = void>
 inline saved_ir save_ir(conversion_result& r, const convert_options& options) {
     std::string name =
         options.model_name.empty() ? std::filesystem::path(options.input_model).stem().string() : options.model_name;

@@ -29,6 +29,7 @@ struct calibration_sets {
 namespace detail {
 /// The .npy files of a calibration folder, sorted by name. ensures: throws naming the folder when
 /// it is missing, not a folder, or holds no .npy file.
+template <class = void>
 inline std::vector<std::string> calibration_files(const std::string& dir) {
     MOIR_CHECK(std::filesystem::exists(dir), error, "--calibration_data " + dir + ": no such folder");
     MOIR_CHECK(std::filesystem::is_directory(dir), error, "--calibration_data " + dir + ": not a folder");
@@ -42,6 +43,7 @@ inline std::vector<std::string> calibration_files(const std::string& dir) {
 
 /// One calibration file read as model input i. ensures: throws naming the file when it is not a
 /// numeric .npy, has another rank than the input, or a dim the input fixes differently.
+template <class = void>
 inline tensor calibration_tensor(const model& m, std::size_t i, const std::string& file) {
     tensor t;
     try {
@@ -72,6 +74,7 @@ inline tensor calibration_tensor(const model& m, std::size_t i, const std::strin
 /// Reads --calibration_data for m. spec: DIR (single-input model) or NAME=DIR[,NAME=DIR...]
 /// naming every input; subset > 0 keeps the first `subset` sets. ensures: every file checked and
 /// loaded; throws moir::error naming the flag, folder or file and the reason otherwise.
+template <class = void>
 inline calibration_sets read_calibration_data(const model& m, const std::string& spec, std::size_t subset) {
     std::vector<std::vector<std::string>> files(m.parameters.size());
     const std::vector<std::string> parts = flags::split_list(spec, ',');
@@ -124,6 +127,7 @@ inline calibration_sets read_calibration_data(const model& m, const std::string&
 /// Calibrates m on the sets, sending "calibrating: k/N" lines to `log` (about 20 of them, and the
 /// last; none when log is empty). The sets run grouped by shape, so the plan compiles once per
 /// distinct shape.
+template <class = void>
 inline passes::calibration_table run_calibration(const model& m, const calibration_sets& data,
                                                  passes::calibration_options opt,
                                                  const std::function<void(const std::string&)>& log = {}) {

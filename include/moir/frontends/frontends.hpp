@@ -21,6 +21,7 @@ using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::fronte
                                     kaldi::frontend, mxnet::frontend, caffe::frontend>;
 
 /// The registry of default_frontends, built once.
+template <class = void>
 inline const frontends::frontend_registry& default_registry() {
     static const frontends::frontend_registry r = frontends::frontend_registry::of<default_frontends>();
     return r;
@@ -28,12 +29,20 @@ inline const frontends::frontend_registry& default_registry() {
 
 /// Loads a model with the frontend r.framework names, else the one that recognizes the file.
 /// ensures: as the frontend's load; throws moir::error for a missing file or an unknown format.
-inline model load_model(const frontends::load_request& r,
-                        const frontends::frontend_registry& registry = default_registry()) {
+template <class = void>
+inline model load_model(const frontends::load_request& r, const frontends::frontend_registry& registry) {
     return registry.load(r);
 }
 
+/// As load_model(r, default_registry()). An overload, not a default argument: a default argument
+/// would compile every frontend into each program that includes this header.
+template <class = void>
+inline model load_model(const frontends::load_request& r) {
+    return default_registry().load(r);
+}
+
 /// Loads `path` with default options.
+template <class = void>
 inline model load_model(const std::string& path) {
     frontends::load_request r;
     r.input_model = path;

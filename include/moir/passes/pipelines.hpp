@@ -47,6 +47,7 @@ using default_fusions = concat_t<activation_fusions, concat_t<batch_norm_fusions
 using fp16 = pass_list<compress_fp16>;
 
 /// Optimizes m in place. ensures: m validates; ctx.log says what each pass changed.
+template <class = void>
 inline void optimize(model& m, pass_context& ctx) {
     run_pipeline<declutter>(m, ctx);
     if (ctx.fusions) run_pipeline<concat_t<declutter, default_fusions>>(m, ctx);
@@ -54,6 +55,7 @@ inline void optimize(model& m, pass_context& ctx) {
 
 /// Stores m's f32 weights as f16 + decompression Converts (see passes/quantize/compress_fp16.hpp).
 /// requires: run after optimize(), which would otherwise see the weights as non-constant.
+template <class = void>
 inline void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
 
 }  // namespace moir::passes

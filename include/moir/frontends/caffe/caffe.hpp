@@ -44,7 +44,8 @@ const op_table& default_table_impl() {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in detail::default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read a model: the common options (--input_shape by name or position) and the table.
 struct load_options : frontends::load_options {
@@ -65,7 +66,8 @@ inline frontends::unsupported_ops unsupported(const net& n, const op_table& tabl
 /// and one Result per blob no later layer reads; throws moir::unsupported_error listing every
 /// unsupported layer type with its count, or moir::error "<prototxt>: node 'L' (Type): reason" for
 /// the first layer that fails (a missing or misshapen blob, a bottom nothing produces).
-inline model convert(const net& n, const load_options& opt = {}) {
+template <class = void>
+model convert(const net& n, const load_options& opt = {}) {
     const std::string& source = n.proto_path;
     const op_table& table = opt.table ? *opt.table : with_extensions("caffe", default_table());
     unsupported(n, table).check(source, "Caffe");
@@ -152,7 +154,8 @@ inline std::pair<std::string, std::string> resolve_files(const std::string& mode
 /// Reads and converts a Caffe model. `model_path`: the .caffemodel (or the .prototxt, with the
 /// .caffemodel beside it); `proto_path`: the deploy file ("" = the model's name with .prototxt).
 /// ensures: as convert(); the file errors of read_net and resolve_files.
-inline model load(const std::string& model_path, const std::string& proto_path = {}, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& model_path, const std::string& proto_path = {}, const load_options& opt = {}) {
     const auto [proto, weights] = resolve_files(model_path, proto_path);
     return convert(read_net(proto, weights), opt);
 }
@@ -174,18 +177,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_CAFFE);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_CAFFE)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::caffe

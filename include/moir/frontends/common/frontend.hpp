@@ -35,6 +35,15 @@
 #include <utility>        // move
 #include <vector>         // vector
 
+// The explicit instantiations each framework's header lists at its end (its converter table and its
+// frontend::load): moir::compiled compiles them once, one translation unit per frontend
+// (cmake/compiled/frontend.cpp.in defines this macro empty before it includes the header), and the
+// program's other translation units, under MOIR_COMPILED_FRONTENDS, only declare them (extern).
+// Without moir::compiled the macro stays undefined and the header compiles them where they are used.
+#if defined(MOIR_COMPILED_FRONTENDS) && !defined(MOIR_DETAIL_FRONTEND_EXTERN)
+#define MOIR_DETAIL_FRONTEND_EXTERN extern
+#endif
+
 namespace moir::frontends {
 
 /// What a user asks of any frontend besides the files (the Model Optimizer's flags).

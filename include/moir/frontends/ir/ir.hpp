@@ -27,6 +27,7 @@ struct frontend {
                 head.find("<net") != std::string_view::npos);
     }
     /// ensures: as ir::load(); --input_shape (by position, or by input name) reshapes the model.
+    template <class = void>  // instantiated only where an IR is loaded through the frontend list
     static model load(const frontends::load_request& r) {
         model m = ir::load<>(r.input_model);
         const auto& o = r.options;

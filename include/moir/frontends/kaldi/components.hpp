@@ -109,7 +109,8 @@ inline output_ref elementwise_product(graph_writer& g, output_ref x, const compo
 }  // namespace components
 
 /// Adds moir's frame-wise nnet3 components to t.
-inline void register_components(component_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_components(component_table& t) {
     t["AffineComponent"] = components::affine;
     t["NaturalGradientAffineComponent"] = components::affine;
     t["FixedAffineComponent"] = components::affine;

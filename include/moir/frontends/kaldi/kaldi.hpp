@@ -109,7 +109,8 @@ inline load_options with_flags(load_options o) {
 /// Converts a decoded nnet3 file. ensures: a validated model (inputs [T, dim], one Result per
 /// output-node over the frames at which it is computable); unsupported component types are listed
 /// at once with counts (moir::unsupported_error); errors name the file, node and component.
-inline model convert(const nnet3_file& f, const load_options& opt_in = {}) {
+template <class = void>
+model convert(const nnet3_file& f, const load_options& opt_in = {}) {
     const load_options opt = detail::with_flags(opt_in);
     model m;
     m.name = detail::file_stem(f.source);
@@ -126,7 +127,8 @@ inline model convert(const nnet3_file& f, const load_options& opt_in = {}) {
 }
 
 /// Converts a decoded nnet1 file (see nnet1.hpp). ensures: as convert(nnet3_file).
-inline model convert(const nnet1_file& f, const load_options& opt_in = {}) {
+template <class = void>
+model convert(const nnet1_file& f, const load_options& opt_in = {}) {
     const load_options opt = detail::with_flags(opt_in);
     MOIR_CHECK(!f.components.empty(), parse_error, f.source + ": the network has no components");
     frontends::unsupported_ops u;
@@ -186,7 +188,8 @@ inline std::string count_of_bytes(std::size_t n) { return std::to_string(n) + (n
 
 /// Reads and converts a Kaldi nnet1 or nnet3 file. ensures: as convert(); parse errors name the
 /// file, the component and the byte offset; nothing is returned for a file that fails.
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     std::string bytes = read_file_bytes(path);
     const std::string kind = kind_of(std::string_view(bytes).substr(0, 64));
     MOIR_CHECK(!kind.empty(), parse_error,
@@ -211,17 +214,9 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_KALDI);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_KALDI)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::kaldi

@@ -65,7 +65,8 @@ inline bool is_weight_input(const symbol_node& n, std::size_t k) {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read an MXNet model: the common options and the converters (default_table() when null).
 struct load_options : frontends::load_options {
@@ -84,7 +85,8 @@ inline frontends::unsupported_ops unsupported(const symbol& s, const op_table& t
 /// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts
 /// (before any node is built); moir::error "<symbol>: node 'N' (Op): reason" for the first node
 /// that fails, or naming a weight the params do not hold.
-inline model convert(const symbol& s, const param_set& params, const std::string& params_source,
+template <class = void>
+model convert(const symbol& s, const param_set& params, const std::string& params_source,
                      const load_options& opt = {}) {
     const op_table& table = opt.table ? *opt.table : with_extensions("mxnet", default_table());
     const std::string& source = s.source;
@@ -255,7 +257,8 @@ inline model_files locate(const std::string& input_model, const frontends::load_
 
 /// Reads and converts an MXNet model from either of its files. ensures: as convert(); reading errors
 /// name the file (and the byte offset for the .params).
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     const model_files f = locate(path, opt);
     param_set p;
     std::string sources;
@@ -285,18 +288,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_MXNET);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_MXNET)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::mxnet

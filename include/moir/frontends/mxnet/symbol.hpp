@@ -50,12 +50,14 @@ struct symbol {
 
 namespace detail {
 /// A JSON attribute value as MXNet's string form (numbers and booleans written as MXNet parses them).
+template <class = void>
 inline std::string attr_string(const nlohmann::json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_boolean()) return v.get<bool>() ? "True" : "False";
     return v.dump();
 }
 
+template <class = void>
 inline entry parse_entry(const nlohmann::json& e, std::size_t limit, const std::string& where) {
     MOIR_CHECK(e.is_array() && (e.size() == 2 || e.size() == 3), parse_error,
                where + ": an entry must be [node, output, version], it is " + e.dump());
@@ -73,6 +75,7 @@ inline entry parse_entry(const nlohmann::json& e, std::size_t limit, const std::
 /// Decodes the text of a symbol file. `source` names it in errors.
 /// ensures: every entry reads an earlier node (a head: any node) and an output that node has;
 /// throws moir::parse_error naming the file (and the byte, for malformed JSON) otherwise.
+template <class = void>
 inline symbol parse_symbol(const std::string& text, const std::string& source) {
     nlohmann::json j;
     try {
@@ -163,6 +166,7 @@ inline symbol parse_symbol(const std::string& text, const std::string& source) {
 }
 
 /// Reads a symbol file. ensures: as parse_symbol; moir::error when the file cannot be read.
+template <class = void>
 inline symbol read_symbol(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, "cannot open " + path);

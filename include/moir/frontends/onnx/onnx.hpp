@@ -99,7 +99,8 @@ const op_table& default_table_impl() {
 
 /// Every converter moir ships, family by family. Add a family: a file in ops/ and a line in
 /// detail::default_table_impl above.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read a model: the common options plus the converter table.
 struct load_options : frontends::load_options {
@@ -176,7 +177,8 @@ inline std::pair<element_type, partial_shape> declared_type(const proto::value_i
 }
 
 /// Converts the nodes of g into b, each with its converter from `table`.
-inline void convert_graph_nodes(const proto::graph& g, frontends::graph_builder& b, const graph_info& info,
+template <class = void>
+void convert_graph_nodes(const proto::graph& g, frontends::graph_builder& b, const graph_info& info,
                                 const op_table& table, std::int64_t opset,
                                 const std::map<std::string, std::int64_t>& domain_opsets) {
     std::vector<node_view> views;
@@ -193,7 +195,8 @@ inline void convert_graph_nodes(const proto::graph& g, frontends::graph_builder&
 /// Converts sub-graph g of a node of the graph that `outer` builds: its initializers become
 /// Constants of the body, its inputs the first Parameters, and every outer-scope tensor it reads a
 /// further Parameter (body_graph::captured). ensures: errors name `where`.
-inline body_graph convert_body(const proto::graph& g, frontends::graph_builder& outer, const graph_info& info,
+template <class = void>
+body_graph convert_body(const proto::graph& g, frontends::graph_builder& outer, const graph_info& info,
                                const op_table& table, std::int64_t opset,
                                const std::map<std::string, std::int64_t>& domain_opsets, const std::string& where) {
     MOIR_CHECK(g.sparse_initializer_count == 0, unsupported_error, where + ": sparse initializers are not supported");
@@ -243,7 +246,8 @@ namespace detail {
 /// Converts the main graph's nodes in fallback mode: the units of fallback::emission_order, each
 /// node with its converter, each part as one OnnxFallback node. ensures: throws fallback::retry for
 /// a node whose converter throws moir::unsupported_error (it joins a part on the next try).
-inline void convert_with_fallback(const proto::model& pm, frontends::graph_builder& b, const graph_info& info,
+template <class = void>
+void convert_with_fallback(const proto::model& pm, frontends::graph_builder& b, const graph_info& info,
                                   const op_table& table, std::int64_t opset,
                                   const std::map<std::string, std::int64_t>& domain_opsets,
                                   const std::set<std::size_t>& offload) {
@@ -271,7 +275,8 @@ inline void convert_with_fallback(const proto::model& pm, frontends::graph_build
 }
 
 /// One conversion of the main graph; `offload` non-null: fallback mode with these nodes in parts.
-inline model convert_once(const proto::model& pm, const std::string& source, const load_options& opt,
+template <class = void>
+model convert_once(const proto::model& pm, const std::string& source, const load_options& opt,
                           const op_table& table, std::int64_t opset,
                           const std::map<std::string, std::int64_t>& domain_opsets,
                           const std::set<std::size_t>* offload) {
@@ -318,7 +323,8 @@ inline model convert_once(const proto::model& pm, const std::string& source, con
 /// With the framework option fallback=onnxruntime (`--fallback onnxruntime`), unsupported nodes are
 /// kept in OnnxFallback nodes instead (frontends/onnx/fallback.hpp); fallback_library gives the
 /// onnxruntime library's path (runtime/onnxruntime.hpp says where it is looked for otherwise).
-inline model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
+template <class = void>
+model convert(const proto::model& pm, const std::string& source, const load_options& opt = {}) {
     MOIR_CHECK(pm.has_graph, parse_error, source + ": the ONNX model has no graph");
     MOIR_CHECK(pm.ir_version >= 3, unsupported_error,
                source + ": ONNX ir_version " + std::to_string(pm.ir_version) + " is too old (moir reads 3 and later)");
@@ -357,7 +363,8 @@ inline model convert(const proto::model& pm, const std::string& source, const lo
 }
 
 /// Reads and converts an .onnx file. ensures: as convert(); parse errors name the file.
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     return convert(proto::load_model_file(path), path, opt);
 }
 

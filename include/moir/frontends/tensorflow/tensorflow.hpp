@@ -53,7 +53,8 @@ const op_table& default_table_impl() {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// TF1 control flow and the ops around it: never converted here (the control-flow issue maps them).
 inline bool is_control_flow(const std::string& op) {
@@ -76,7 +77,8 @@ struct load_options : frontends::load_options {
 /// names; empty: every node output nothing reads).
 /// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts;
 /// moir::error "<source>: node 'N' (Op): reason" for the first node that fails.
-inline model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
+template <class = void>
+model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
                      const load_options& opt = {}) {
     const op_table& table = opt.table ? *opt.table : with_extensions("tf", default_table());
     MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
@@ -315,7 +317,8 @@ inline model convert(const graph_def& g, const std::string& source, std::vector<
 }
 
 /// Reads a TF.js graph model (model.json next to its shards).
-inline model load_tfjs(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load_tfjs(const std::string& path, const load_options& opt = {}) {
     tfjs_model tm = read_tfjs(path);
     return convert(tm.graph, path, tm.signature_outputs, opt);
 }
@@ -355,13 +358,15 @@ inline graph_def read_graph_def(const std::string& path, const load_options& opt
 }
 
 /// Reads a frozen GraphDef, binary (.pb) or text (.pbtxt).
-inline model load_frozen(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load_frozen(const std::string& path, const load_options& opt = {}) {
     return convert(read_graph_def(path, opt), path, {}, opt);
 }
 
 /// Reads a GraphDef with variables (--input_model graph.pb --input_checkpoint prefix): frozen
 /// with the checkpoint's values, outputs every node nothing reads (training-only ops aside).
-inline model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
+template <class = void>
+model load_with_checkpoint(const std::string& path, const std::string& checkpoint_prefix,
                                   const load_options& opt = {}) {
     const graph_def g = read_graph_def(path, opt);
     const tensor_bundle ckpt(checkpoint_prefix);
@@ -439,7 +444,8 @@ inline std::vector<std::string> signature_outputs(const meta_graph_def& mg, cons
 /// `signature` ("" = serving_default, or the only one).
 /// ensures: moir::error naming the file for a missing tag set or signature, a signature naming a
 /// missing tensor, a corrupt or incomplete checkpoint; nothing is returned half-read.
-inline model load_saved_model(std::string dir, const std::string& tags = "serve", const std::string& signature = "",
+template <class = void>
+model load_saved_model(std::string dir, const std::string& tags = "serve", const std::string& signature = "",
                               const load_options& opt = {}) {
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     const std::string file = dir + "/saved_model.pb";
@@ -471,7 +477,8 @@ inline model load_saved_model(std::string dir, const std::string& tags = "serve"
 /// ("" = the .meta path without ".meta"). Outputs: the serving_default signature if the graph has
 /// one, else the framework option "output" (--output), else the nodes nothing reads (training-only
 /// ops and the saver aside).
-inline model load_meta_graph(const std::string& meta, std::string checkpoint_prefix = "", const load_options& opt = {}) {
+template <class = void>
+model load_meta_graph(const std::string& meta, std::string checkpoint_prefix = "", const load_options& opt = {}) {
     const std::string bytes = detail::read_whole_file(meta, "meta graph");
     MOIR_CHECK(!bytes.empty(), parse_error, meta + ": the file is empty");
     const meta_graph_def mg =
@@ -491,7 +498,8 @@ inline bool looks_like_tfjs(std::string_view head) {
 
 /// Reads a TF.js model.json, a frozen .pb or .pbtxt, a SavedModel folder or a .meta with its
 /// checkpoint next to it (chosen by content, then by extension).
-inline model load(const std::string& path, const load_options& opt = {}) {
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return load_saved_model(path, "serve", "", opt);
     if (path.size() > 5 && path.compare(path.size() - 5, 5, ".meta") == 0) return load_meta_graph(path, "", opt);
@@ -539,18 +547,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_TENSORFLOW);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_TENSORFLOW)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::tensorflow

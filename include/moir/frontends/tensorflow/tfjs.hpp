@@ -34,6 +34,7 @@ namespace detail {
 using ojson = nlohmann::ordered_json;
 
 /// Standard base64 (with or without padding). ensures: parse_error naming `where` on bad input.
+template <class = void>
 inline std::string base64_decode(const std::string& in, const std::string& where) {
     auto val = [&](char c) -> int {
         if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -60,6 +61,7 @@ inline std::string base64_decode(const std::string& in, const std::string& where
     return out;
 }
 /// A protobuf-JSON int64 (a string or a number).
+template <class = void>
 inline std::int64_t json_int(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return j.get<std::int64_t>();
     if (j.is_number()) return static_cast<std::int64_t>(j.get<double>());
@@ -71,6 +73,7 @@ inline std::int64_t json_int(const ojson& j, const std::string& where) {
     }
     throw parse_error(where + ": expected an integer, found " + j.dump());
 }
+template <class = void>
 inline float json_float(const ojson& j, const std::string& where) {
     if (j.is_number()) return j.get<float>();
     if (j.is_string()) {  // "NaN", "Infinity", "-Infinity"
@@ -85,6 +88,7 @@ inline float json_float(const ojson& j, const std::string& where) {
     }
     throw parse_error(where + ": expected a number, found " + j.dump());
 }
+template <class = void>
 inline data_type json_type(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return static_cast<data_type>(j.get<std::int32_t>());
     MOIR_CHECK(j.is_string(), parse_error, where + ": expected a DataType, found " + j.dump());
@@ -94,6 +98,7 @@ inline data_type json_type(const ojson& j, const std::string& where) {
     return t;
 }
 /// The member `a` or its snake_case spelling `b` (protobuf JSON accepts both), or null.
+template <class = void>
 inline const ojson* member(const ojson& j, const char* a, const char* b = nullptr) {
     if (!j.is_object()) return nullptr;
     auto it = j.find(a);
@@ -104,6 +109,7 @@ inline const ojson* member(const ojson& j, const char* a, const char* b = nullpt
     }
     return nullptr;
 }
+template <class = void>
 inline tensor_shape json_shape(const ojson& j, const std::string& where) {
     tensor_shape s;
     if (const auto* u = member(j, "unknownRank", "unknown_rank")) s.unknown_rank = u->get<bool>();
@@ -115,6 +121,7 @@ inline tensor_shape json_shape(const ojson& j, const std::string& where) {
     }
     return s;
 }
+template <class = void>
 inline tensor_value json_tensor(const ojson& j, const std::string& where) {
     tensor_value v;
     if (const auto* t = member(j, "dtype")) v.dtype = json_type(*t, where);
@@ -138,6 +145,7 @@ inline tensor_value json_tensor(const ojson& j, const std::string& where) {
         for (const auto& x : *a) v.string_val.push_back(base64_decode(x.get<std::string>(), where));
     return v;
 }
+template <class = void>
 inline attr_value json_attr(const ojson& j, const std::string& where) {
     attr_value a;
     using k = attr_value::kind;
@@ -188,11 +196,13 @@ inline attr_value json_attr(const ojson& j, const std::string& where) {
     return a;
 }
 
+template <class = void>
 inline std::string read_file_bytes(const std::string& path, const std::string& what) {
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, what + ": cannot open " + path);
     return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
+template <class = void>
 inline std::string dir_of(const std::string& path) {
     const auto p = path.find_last_of('/');
     return p == std::string::npos ? std::string(".") : path.substr(0, p);
@@ -200,6 +210,7 @@ inline std::string dir_of(const std::string& path) {
 }  // namespace detail
 
 /// Reads a GraphDef given as protobuf JSON (TF.js's modelTopology). `source` names it in errors.
+template <class = void>
 inline graph_def graph_def_from_json(const nlohmann::ordered_json& topology, const std::string& source) {
     graph_def g;
     MOIR_CHECK(topology.is_object(), parse_error, source + ": modelTopology is not an object");
@@ -230,6 +241,7 @@ inline graph_def graph_def_from_json(const nlohmann::ordered_json& topology, con
 /// Decodes the weights of a weightsManifest from the concatenated bytes of its shards into
 /// g.weights. `source` names model.json in errors.
 /// ensures: parse_error when the shards hold fewer bytes than the manifest needs, or more.
+template <class = void>
 inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std::string& base_dir, graph_def& g,
                               const std::string& source) {
     MOIR_CHECK(manifest.is_array(), parse_error, source + ": weightsManifest is not an array");
@@ -309,6 +321,7 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
 
 /// Reads a TF.js graph model: `path` is model.json, the shards are found next to it.
 /// ensures: parse_error naming the file on bad JSON, a missing or short shard, or no topology.
+template <class = void>
 inline tfjs_model read_tfjs(const std::string& path) {
     const std::string text = detail::read_file_bytes(path, "TF.js model");
     nlohmann::ordered_json j;

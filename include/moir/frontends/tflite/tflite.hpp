@@ -69,7 +69,8 @@ inline std::string file_stem(const std::string& path) {
 }  // namespace detail
 
 /// Every converter moir ships. Add a family: a file in ops/ and a line in detail::default_table_impl.
-inline const op_table& default_table() { return detail::default_table_impl<>(); }
+template <class = void>
+const op_table& default_table() { return detail::default_table_impl<>(); }
 
 /// How to read a model: the common options (--input_shape by name or position) and the table.
 struct load_options : frontends::load_options {
@@ -190,7 +191,8 @@ inline void fold_pads(model& m) {
 /// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
 /// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
 /// same function, `depth` levels down (a subgraph reached again through itself is an error).
-inline void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
+template <class = void>
+void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
                              model& m, std::vector<std::size_t>& stack) {
     const std::string& source = f.source();
     for (auto k : stack)
@@ -315,7 +317,8 @@ inline void convert_subgraph(const model_file& f, std::size_t index, const op_ta
 /// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
 /// as the file); throws moir::unsupported_error listing every unsupported op (of every subgraph) with
 /// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.
-inline model convert(const model_file& f, const load_options& opt = {}) {
+template <class = void>
+model convert(const model_file& f, const load_options& opt = {}) {
     const std::string& source = f.source();
     const op_table& table = opt.table ? *opt.table : with_extensions("tflite", default_table());
     for (std::size_t g = 0; g < f.subgraphs.size(); ++g)
@@ -333,7 +336,8 @@ inline model convert(const model_file& f, const load_options& opt = {}) {
 }
 
 /// Reads and converts a .tflite file. ensures: as convert(); parse errors name the file and byte.
-inline model load(const std::string& path, const load_options& opt = {}) { return convert(read_model_file(path), opt); }
+template <class = void>
+model load(const std::string& path, const load_options& opt = {}) { return convert(read_model_file(path), opt); }
 
 /// The TFLite frontend (frontends/registry.hpp): `moir convert -m model.tflite`.
 struct frontend {
@@ -350,18 +354,10 @@ struct frontend {
 };
 
 
-// moir::compiled (MOIR_COMPILED_FRONTENDS) compiles this frontend's converters and loader once, in
-// its own translation unit (cmake/compiled/frontend.cpp.in defines MOIR_INSTANTIATE_FRONTEND_TFLITE);
-// every other translation unit only declares them.
-#if defined(MOIR_INSTANTIATE_FRONTEND_TFLITE)
-#define MOIR_DETAIL_FRONTEND_EXTERN
-#elif defined(MOIR_COMPILED_FRONTENDS)
-#define MOIR_DETAIL_FRONTEND_EXTERN extern
-#endif
+// Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
-#undef MOIR_DETAIL_FRONTEND_EXTERN
 #endif
 
 }  // namespace moir::tflite

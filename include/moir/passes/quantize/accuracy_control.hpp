@@ -87,6 +87,7 @@ struct accuracy_control_result {
 };
 
 /// The outputs of m on every set, through the compiled plan (re-planned when shapes change).
+template <class = void>
 inline validation_outputs run_validation(const model& m, const std::vector<std::vector<tensor>>& sets,
                                          std::size_t threads = 1) {
     runtime::plan_options po;
@@ -118,6 +119,7 @@ void for_each_output_pair(const validation_outputs& got, const validation_output
 /// The fraction of positions where got's argmax over the last axis equals want's, over every output
 /// of every set (a scalar or rank-1 output is one position). requires: got and want of the same
 /// model on the same sets. ensures: a value in [0, 1]; 1 when there are no positions.
+template <class = void>
 inline double top1_agreement(const validation_outputs& got, const validation_outputs& want) {
     std::size_t same = 0, total = 0;
     detail::for_each_output_pair(got, want, "top1_agreement",
@@ -139,6 +141,7 @@ inline double top1_agreement(const validation_outputs& got, const validation_out
 
 /// The mean squared difference between got and want over every element of every output of every
 /// set. requires: got and want of the same model on the same sets. ensures: >= 0; 0 when empty.
+template <class = void>
 inline double mean_squared_difference(const validation_outputs& got, const validation_outputs& want) {
     double sum = 0.0;
     std::size_t n = 0;
@@ -155,6 +158,7 @@ inline double mean_squared_difference(const validation_outputs& got, const valid
 /// `validation`. requires: fp32 is the model calibrate_int8 produced `table` for; validation holds
 /// at least one input set. ensures: result.met tells whether the drop holds; when it never does, the
 /// model with every ranked layer up to max_reverted in FP32 is returned.
+template <class = void>
 inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
                                                                    const std::vector<std::vector<tensor>>& validation,
                                                                    const validation_metric& metric,
@@ -295,6 +299,7 @@ inline accuracy_control_result quantize_int8_with_accuracy_control(const model& 
 /// quantize_int8_with_accuracy_control with the built-in metric: top-1 agreement with the FP32
 /// model's own outputs on `validation` (FP32 scores 1 without being run again; max_drop 0.01 = one
 /// position in a hundred).
+template <class = void>
 inline accuracy_control_result quantize_int8_with_accuracy_control(const model& fp32, const calibration_table& table,
                                                                    const std::vector<std::vector<tensor>>& validation,
                                                                    const accuracy_control_options& opt = {}) {

@@ -220,6 +220,7 @@ using calibration_table = std::map<output_ref, activation_range>;
 /// The tensors INT8 quantizes, in topological order, each once: the f32 non-constant activation
 /// inputs of the quantizable layers of m (int8_layers), skipping layers whose required weights are
 /// not an f32 constant.
+template <class = void>
 inline std::vector<output_ref> quantizable_activations(const model& m) {
     std::vector<output_ref> out;
     for (node_id id : m.topo_order()) {
@@ -242,6 +243,7 @@ inline std::vector<output_ref> quantizable_activations(const model& m) {
 }
 
 /// The range of one tensor by the method. See the file comment.
+template <class = void>
 inline activation_range range_of(const activation_stats& s, const calibration_options& opt) {
     activation_range r;
     r.min = s.min();
@@ -266,6 +268,7 @@ inline activation_range range_of(const activation_stats& s, const calibration_op
 /// requires: m is an f32 model the plan can run for each set's shapes; count > 0.
 /// ensures: one entry per quantizable_activations(m); progress called after each set; throws
 /// moir::error naming the set when a run fails (wrong number, shape or type of inputs).
+template <class = void>
 inline calibration_table calibrate_int8(const model& m, std::size_t count,
                                         const std::function<std::vector<tensor>(std::size_t)>& input,
                                         const calibration_options& opt = {}) {
@@ -310,6 +313,7 @@ inline calibration_table calibrate_int8(const model& m, std::size_t count,
 }
 
 /// calibrate_int8 over input sets held in memory.
+template <class = void>
 inline calibration_table calibrate_int8(const model& m, const std::vector<std::vector<tensor>>& sets,
                                         const calibration_options& opt = {}) {
     return calibrate_int8(

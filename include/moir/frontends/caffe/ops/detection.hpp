@@ -93,7 +93,8 @@ inline void detection_output(context& c) {
 }  // namespace detail
 
 /// Registers PriorBox and DetectionOutput.
-inline void register_detection(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_detection(op_table& t) {
     t.add("PriorBox", detail::prior_box);
     t.add("DetectionOutput", detail::detection_output);
 }

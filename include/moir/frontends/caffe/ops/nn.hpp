@@ -239,7 +239,8 @@ inline void lrn(context& c) {
 }  // namespace detail
 
 /// Registers Convolution, Pooling, InnerProduct, BatchNorm, Scale, Bias, PReLU, LRN.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Convolution", detail::convolution);
     t.add("Pooling", detail::pooling);
     t.add("InnerProduct", detail::inner_product);

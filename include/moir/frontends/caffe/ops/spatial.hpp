@@ -145,7 +145,8 @@ inline void interp(context& c) {
 }  // namespace detail
 
 /// Registers Deconvolution, Crop, Normalize and Interp.
-inline void register_spatial(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_spatial(op_table& t) {
     t.add("Deconvolution", detail::deconvolution);
     t.add("Crop", detail::crop);
     t.add("Normalize", detail::normalize);

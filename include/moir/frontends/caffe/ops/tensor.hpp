@@ -270,7 +270,8 @@ inline void mvn(context& c) {
 
 /// Registers the activations, Dropout, Eltwise, Concat, Split, Slice, Flatten, Reshape, Permute,
 /// Softmax, ArgMax, MVN.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     t.add("ReLU", detail::relu);
     t.add("ELU", [](context& c) { c.set_output(0, c.add<ops::elu>({c.attr<double>("elu_param.alpha", 1.0)}, {c.input(0)})); });
     t.add("Sigmoid", [](context& c) { c.set_output(0, c.add<ops::sigmoid>({}, {c.input(0)})); });

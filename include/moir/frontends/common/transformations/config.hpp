@@ -36,8 +36,10 @@ struct replacement_spec {
 };
 
 namespace detail {
+template <class = void>
 inline const char* json_type(const nlohmann::json& j) { return j.type_name(); }
 
+template <class = void>
 inline std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where, const std::string& key) {
     MOIR_CHECK(j.is_array(), parse_error, where + ": '" + key + "' must be a list of strings, not " + json_type(j));
     std::vector<std::string> out;
@@ -54,6 +56,7 @@ inline std::vector<std::string> string_list(const nlohmann::json& j, const std::
 /// ensures: one spec per entry, in the file's order; throws moir::parse_error
 /// "<source>:<line>:<column>: malformed JSON: ..." for text that is not JSON, and
 /// "<source>: entry N (id 'X'): ..." for a missing key or a value of the wrong type.
+template <class = void>
 inline std::vector<replacement_spec> parse_config(const std::string& text, const std::string& source) {
     nlohmann::json doc;
     try {
@@ -122,6 +125,7 @@ inline std::vector<replacement_spec> parse_config(const std::string& text, const
 
 /// Reads and parses the transformations config at `path`.
 /// ensures: throws moir::error "cannot open <path>" for a missing file, else as parse_config.
+template <class = void>
 inline std::vector<replacement_spec> read_config(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     MOIR_CHECK(f, error, "cannot open transformations config " + path);

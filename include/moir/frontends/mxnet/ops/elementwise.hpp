@@ -106,7 +106,8 @@ inline void convert_add_n(context& c) {
 }  // namespace detail
 
 /// Registers the element-wise converters.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     using detail::binary;
     using detail::unary;
     using detail::with_scalar;

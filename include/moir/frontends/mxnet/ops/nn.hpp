@@ -296,7 +296,8 @@ inline void convert_identity(context& c) {
 }  // namespace detail
 
 /// Registers the layer converters.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Convolution", detail::convert_convolution);
     t.add("Deconvolution", detail::convert_deconvolution);
     t.add("BatchNorm", detail::convert_batch_norm);

@@ -189,7 +189,8 @@ void convert_reduce(context& c) {
 }  // namespace detail
 
 /// Registers the shape and data-movement converters.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     const auto flatten = [](context& c) { c.set_output(0, c.reshape(c.input(0), {0, -1}, "")); };
     t.add("Flatten", flatten);
     t.add("flatten", flatten);

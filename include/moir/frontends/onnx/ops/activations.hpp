@@ -71,7 +71,8 @@ inline void softmax(context& c) {
 }  // namespace detail
 
 /// Registers Relu, Sigmoid, Clip, HardSigmoid, HardSwish, Softmax.
-inline void register_activations(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_activations(op_table& t) {
     t.add("Relu", detail::unary<moir::ops::relu>);
     t.add("Sigmoid", detail::unary<moir::ops::sigmoid>);
     t.add("HardSwish", detail::unary<moir::ops::hswish>);

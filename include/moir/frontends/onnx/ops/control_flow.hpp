@@ -311,7 +311,8 @@ inline void convert_scan(context& ctx) {
 }  // namespace detail
 
 /// If, Loop, Scan (opset 8's batched form without sequence_lens, and 9+).
-inline void register_control_flow(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_control_flow(op_table& t) {
     t.add("If", detail::convert_if);
     t.add("Loop", detail::convert_loop);
     t.add("Scan", detail::convert_scan8, 8);

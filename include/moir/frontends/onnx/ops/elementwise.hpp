@@ -40,7 +40,8 @@ void variadic(context& c) {
 }  // namespace detail
 
 /// Registers Add, Sub, Mul, Div, Pow, Max, Min, Sum, Sqrt, Exp, Tanh.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     t.add("Add", detail::binary<moir::ops::add>);
     t.add("Sub", detail::binary<moir::ops::subtract>);
     t.add("Mul", detail::binary<moir::ops::multiply>);

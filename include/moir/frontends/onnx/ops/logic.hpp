@@ -52,7 +52,8 @@ void logic_binary(context& c) {
 }  // namespace detail
 
 /// Registers Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor, Not, Where.
-inline void register_logic(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_logic(op_table& t) {
     t.add("Equal", detail::logic_binary<moir::ops::equal>);
     t.add("Less", detail::logic_binary<moir::ops::less>);
     t.add("Greater", detail::logic_binary<moir::ops::greater>);

@@ -89,7 +89,8 @@ inline void softmax_cross_entropy_loss(context& c) {
 }  // namespace detail
 
 /// Registers NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss.
-inline void register_losses(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_losses(op_table& t) {
     t.add("NegativeLogLikelihoodLoss", detail::negative_log_likelihood_loss, 12);
     t.add("SoftmaxCrossEntropyLoss", detail::softmax_cross_entropy_loss, 12);
 }

@@ -329,7 +329,8 @@ inline void gemm(context& c) {
 
 /// Registers Conv, ConvTranspose, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool,
 /// GlobalMaxPool, Gemm, MatMul (Resize and Upsample are in ops/resize.hpp).
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Conv", detail::conv);
     t.add("ConvTranspose", detail::conv_transpose);
     t.add("BatchNormalization", detail::batch_norm);

@@ -156,7 +156,8 @@ inline void nonlin_shrink(context& c) {
 
 /// Registers Elu, Celu, Selu, LeakyRelu, PRelu, ThresholdedRelu, Shrink, Softplus, Softsign, Mish, Gelu,
 /// LogSoftmax, Hardmax.
-inline void register_nonlinear(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nonlinear(op_table& t) {
     t.add("Elu", [](context& c) {
         c.set_output(0, c.add<moir::ops::elu>({static_cast<double>(c.attr_float("alpha", 1.0f))}, {c.input(0)}));
     });

@@ -137,7 +137,8 @@ inline void lp_normalization(context& c) {
 
 /// Registers LayerNormalization, InstanceNormalization, GroupNormalization,
 /// MeanVarianceNormalization, LRN and LpNormalization.
-inline void register_normalization(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_normalization(op_table& t) {
     t.add("LayerNormalization", detail::layer_normalization, 17);
     t.add("InstanceNormalization", detail::instance_normalization);
     t.add("GroupNormalization", detail::group_normalization<false>, 18);

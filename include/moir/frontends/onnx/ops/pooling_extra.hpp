@@ -93,7 +93,8 @@ inline void max_unpool(context& c) {
 }  // namespace detail
 
 /// Registers LpPool, GlobalLpPool and MaxUnpool.
-inline void register_pooling_extra(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_pooling_extra(op_table& t) {
     t.add("LpPool", detail::lp_pool, 2);
     t.add("GlobalLpPool", detail::global_lp_pool, 2);
     t.add("MaxUnpool", detail::max_unpool, 9);

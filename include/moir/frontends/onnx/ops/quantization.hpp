@@ -240,7 +240,8 @@ inline void qlinear_matmul(context& c) {
 
 /// Registers QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, ConvInteger, QLinearConv,
 /// MatMulInteger and QLinearMatMul.
-inline void register_quantization(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_quantization(op_table& t) {
     t.add("QuantizeLinear", detail::quantize_linear, 10);
     t.add("DequantizeLinear", detail::dequantize_linear, 10);
     t.add("DynamicQuantizeLinear", detail::dynamic_quantize_linear, 11);

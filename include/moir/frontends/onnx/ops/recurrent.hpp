@@ -311,7 +311,8 @@ inline void onnx_lstm(context& c) {
 }  // namespace detail
 
 /// Registers RNN, GRU and LSTM (every opset; `layout` from opset 14 on).
-inline void register_recurrent(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_recurrent(op_table& t) {
     t.add("RNN", detail::onnx_rnn);
     t.add("GRU", detail::onnx_gru);
     t.add("LSTM", detail::onnx_lstm);

@@ -90,7 +90,8 @@ inline output_ref reduce_log_sum_exp(context& c, output_ref x, output_ref axes, 
 }  // namespace detail
 
 /// Registers ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum and ReduceLogSumExp.
-inline void register_reduce_extra(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_reduce_extra(op_table& t) {
     t.add("ReduceL1", detail::reduce_extra(18, detail::reduce_extra_plain<moir::ops::reduce_l1>));
     t.add("ReduceL2", detail::reduce_extra(18, detail::reduce_extra_plain<moir::ops::reduce_l2>));
     t.add("ReduceSumSquare", detail::reduce_extra(18, detail::reduce_sum_square));

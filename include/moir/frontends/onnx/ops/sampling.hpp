@@ -50,7 +50,8 @@ inline void roi_align(context& c) {
 }  // namespace detail
 
 /// Registers GridSample and RoiAlign.
-inline void register_sampling(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_sampling(op_table& t) {
     t.add("GridSample", detail::grid_sample, 16);
     t.add("RoiAlign", detail::roi_align, 10);
 }

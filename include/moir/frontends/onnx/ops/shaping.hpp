@@ -307,7 +307,8 @@ inline moir::ops::depth_space_mode depth_mode(const std::string& m) {
 
 /// Registers ConstantOfShape, Size, Range, EyeLike, Split, Tile, Expand, Pad, DepthToSpace,
 /// SpaceToDepth, ReverseSequence.
-inline void register_shaping(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_shaping(op_table& t) {
     namespace sh = detail::shaping;
     t.add("ConstantOfShape", sh::constant_of_shape);
     t.add("Size", sh::size);

@@ -154,7 +154,8 @@ inline void flatten(context& c) {
 
 /// Registers Constant, Identity, Dropout, Cast, Shape, Reshape, Flatten, Transpose, Squeeze,
 /// Unsqueeze, Concat, Slice, Gather, ReduceMean/Sum/Max/Min/Prod.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     t.add("Constant", detail::constant_node);
     t.add("Identity", [](context& c) { c.set_output(0, c.input(0)); });
     t.add("Dropout", [](context& c) {  // inference: the identity, and a mask of all true

@@ -63,7 +63,8 @@ converter unary() {
 }  // namespace detail
 
 /// Registers the element-wise converters.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     using detail::binary;
     using detail::unary;
     t.add("Add", binary<ops::add>());

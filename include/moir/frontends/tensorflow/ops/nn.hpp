@@ -301,7 +301,8 @@ inline void convert_batch_norm(context& c) {
 }  // namespace detail
 
 /// Registers the layer converters.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     t.add("Conv2D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, false); });
     t.add("Conv3D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, false); });
     t.add("_FusedConv2D", [](context& c) { detail::convert_conv(c, detail::conv_kind::plain, true); });

@@ -41,7 +41,8 @@ inline void convert_arg(context& c, ops::top_k_mode mode) {
 }  // namespace detail
 
 /// Registers the reduction converters.
-inline void register_reduce(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_reduce(op_table& t) {
     t.add("Mean", detail::reduction<ops::reduce_mean>());
     t.add("Sum", detail::reduction<ops::reduce_sum>());
     t.add("Max", detail::reduction<ops::reduce_max>());

@@ -178,7 +178,8 @@ inline void convert_pad(context& c, ops::pad_mode mode) {
 }  // namespace detail
 
 /// Registers the data-movement converters.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     t.add("Const", [](context& c) {
         const auto& w = c.graph_def_().weights;
         const auto it = w.find(c.name());

@@ -54,7 +54,8 @@ inline void convert_if(context& c) {
 }  // namespace detail
 
 /// Registers the control-flow family.
-inline void register_control_flow(op_table& t) { t.add(detail::op_if, detail::convert_if); }
+template <class = void>  // compiled only where a table is built
+void register_control_flow(op_table& t) { t.add(detail::op_if, detail::convert_if); }
 
 }  // namespace moir::tflite
 

@@ -112,7 +112,8 @@ inline output_ref scalar_like(context& c, float v, const std::string& suffix) {
 }  // namespace detail
 
 /// Registers the element-wise family.
-inline void register_elementwise(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_elementwise(op_table& t) {
     using namespace detail;
     t.add(op_add, binary<moir::ops::add>(true));
     t.add(op_sub, binary<moir::ops::subtract>(true));

@@ -30,7 +30,8 @@ enum : std::int32_t {
 }  // namespace detail
 
 /// Registers the logic family.
-inline void register_logic(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_logic(op_table& t) {
     using namespace detail;
     t.add(op_greater, binary<moir::ops::greater>(false));
     t.add(op_greater_equal, binary<moir::ops::greater_equal>(false));

@@ -222,7 +222,8 @@ inline void resize(context& c, bool bilinear) {
 }  // namespace detail
 
 /// Registers the nn family.
-inline void register_nn(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_nn(op_table& t) {
     using namespace detail;
     t.add(op_conv_2d, conv2d);
     t.add(op_depthwise_conv_2d, depthwise_conv2d);

@@ -156,7 +156,8 @@ inline void densify_op(context& c) {
 }  // namespace detail
 
 /// Registers DEQUANTIZE, QUANTIZE and DENSIFY.
-inline void register_quantization(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_quantization(op_table& t) {
     t.add(detail::op_dequantize, detail::dequantize);
     t.add(detail::op_quantize, detail::quantize);
     t.add(detail::op_densify, detail::densify_op);

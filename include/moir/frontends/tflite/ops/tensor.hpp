@@ -187,7 +187,8 @@ inline void softmax(context& c, bool log) {
 }  // namespace detail
 
 /// Registers the tensor family.
-inline void register_tensor(op_table& t) {
+template <class = void>  // compiled only where a table is built
+void register_tensor(op_table& t) {
     using namespace detail;
     t.add(op_reshape, reshape);
     t.add(op_squeeze, [](context& c) {
