@@ -36474,10 +36474,12 @@ inline void register_reduce(op_table& t) {
 // TF's SpaceToBatchND / BatchToSpaceND (the pair around a dilated convolution, tf.nn.atrous_conv2d,
 // Keras' dilation_rate), on NHWC tensors with a constant 2-D block shape, decomposed into Pad /
 // Reshape / Transpose / Slice. The paddings and crops may be computed at run time (Keras computes
-// them from the input's shape): they are read as tensors, not folded at conversion.
+// them from the input's shape): they are read as tensors, not folded at conversion. Also the
+// Slice of a begin/size computed at run time (detail::convert_dynamic_slice, used by ops/tensor.hpp).
 
 
 #include <cstdint>  // int64_t
+#include <limits>   // numeric_limits
 #include <string>   // string
 #include <vector>   // vector
 
@@ -36505,6 +36507,25 @@ inline output_ref pick(context& c, output_ref v, const std::vector<std::int64_t>
 }
 inline output_ref concat(context& c, std::vector<output_ref> parts, const std::string& suffix) {
     return c.add<ops::concat>({0}, std::move(parts), suffix);
+}
+/// Slice(x, begin, size) with begin or size known only at run time (a size of -1: to the end).
+/// requires: begin's length static.
+inline void convert_dynamic_slice(context& c) {
+    const auto& bs = c.input_port(1).shape;
+    MOIR_CHECK(!bs.rank_dynamic && bs.rank() == 1 && bs.dims[0] >= 0, unsupported_error,
+               "Slice with a run-time begin needs begin's length");
+    std::vector<std::int64_t> axes, steps;
+    for (std::int64_t i = 0; i < bs.dims[0]; ++i) {
+        axes.push_back(i);
+        steps.push_back(1);
+    }
+    const output_ref b = c.add<ops::convert>({element_type::i64}, {c.input(1)}, "/begin_i64");
+    const output_ref s = c.add<ops::convert>({element_type::i64}, {c.input(2)}, "/size_i64");
+    const output_ref to_end = c.add<ops::less>({}, {s, c.constant_i64({0}, "/zero")}, "/to_end");
+    const output_ref end = c.add<ops::add>({}, {b, s}, "/end");
+    const output_ref stop = c.add<ops::select>(
+        {}, {to_end, c.constant_i64({std::numeric_limits<std::int64_t>::max()}, "/max"), end}, "/stop");
+    c.set_output(0, c.add<ops::slice>({}, {c.input(0), b, stop, c.constant_i64(steps, "/step"), c.constant_i64(axes, "/axes")}));
 }
 }  // namespace detail
 
@@ -36691,8 +36712,10 @@ inline void convert_resize(context& c, bool linear) {
         a.coordinate_transformation_mode = align ? ct::align_corners : half ? ct::tf_half_pixel_for_nn : ct::asymmetric;
         a.nearest_mode = align ? ops::nearest_mode::round_prefer_ceil : ops::nearest_mode::floor;
     }
-    const auto sizes = c.const_ints(1, "size");
-    c.set_output(0, c.add<ops::interpolate>(a, {c.input(0), c.constant_i64(sizes, "/sizes"), c.constant_i64({1, 2}, "/axes")}));
+    // a size computed at run time (rvm: the frame's size times a ratio input) is read as a tensor
+    const output_ref sizes = c.const_input(1) ? c.constant_i64(c.const_ints(1, "size"), "/sizes")
+                                              : c.add<ops::convert>({element_type::i64}, {c.input(1)}, "/sizes");
+    c.set_output(0, c.add<ops::interpolate>(a, {c.input(0), sizes, c.constant_i64({1, 2}, "/axes")}));
 }
 
 /// Pad / PadV2 / MirrorPad(x, paddings [rank, 2] [, constant]).
@@ -36807,6 +36830,7 @@ inline void register_tensor(op_table& t) {
     t.add("Transpose", [](context& c) { c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.input(1)})); });
     t.add("StridedSlice", detail::convert_strided_slice);
     t.add("Slice", [](context& c) {  // begin, size (-1: to the end)
+        if (!c.const_input(1) || !c.const_input(2)) return detail::convert_dynamic_slice(c);  // ops/space_batch.hpp
         const auto b = c.const_ints(1, "begin");
         const auto sz = c.const_ints(2, "size");
         std::vector<std::int64_t> e, st(b.size(), 1), ax;

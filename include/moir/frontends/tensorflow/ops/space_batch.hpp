@@ -4,22 +4,28 @@
 // TF's SpaceToBatchND / BatchToSpaceND (the pair around a dilated convolution, tf.nn.atrous_conv2d,
 // Keras' dilation_rate), on NHWC tensors with a constant 2-D block shape, decomposed into Pad /
 // Reshape / Transpose / Slice. The paddings and crops may be computed at run time (Keras computes
-// them from the input's shape): they are read as tensors, not folded at conversion.
+// them from the input's shape): they are read as tensors, not folded at conversion. Also the
+// Slice of a begin/size computed at run time (detail::convert_dynamic_slice, used by ops/tensor.hpp).
 
 #include <moir/frontends/tensorflow/converter.hpp>
+#include <moir/ops/add.hpp>
 #include <moir/ops/concat.hpp>
 #include <moir/ops/convert.hpp>
 #include <moir/ops/divide.hpp>
 #include <moir/ops/gather.hpp>
+#include <moir/ops/less.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/pad.hpp>
+#include <moir/ops/range.hpp>
 #include <moir/ops/reshape.hpp>
+#include <moir/ops/select.hpp>
 #include <moir/ops/shape_of.hpp>
 #include <moir/ops/slice.hpp>
 #include <moir/ops/subtract.hpp>
 #include <moir/ops/transpose.hpp>
 
 #include <cstdint>  // int64_t
+#include <limits>   // numeric_limits
 #include <string>   // string
 #include <vector>   // vector
 
@@ -47,6 +53,25 @@ inline output_ref pick(context& c, output_ref v, const std::vector<std::int64_t>
 }
 inline output_ref concat(context& c, std::vector<output_ref> parts, const std::string& suffix) {
     return c.add<ops::concat>({0}, std::move(parts), suffix);
+}
+/// Slice(x, begin, size) with begin or size known only at run time (a size of -1: to the end).
+/// requires: begin's length static.
+inline void convert_dynamic_slice(context& c) {
+    const auto& bs = c.input_port(1).shape;
+    MOIR_CHECK(!bs.rank_dynamic && bs.rank() == 1 && bs.dims[0] >= 0, unsupported_error,
+               "Slice with a run-time begin needs begin's length");
+    std::vector<std::int64_t> axes, steps;
+    for (std::int64_t i = 0; i < bs.dims[0]; ++i) {
+        axes.push_back(i);
+        steps.push_back(1);
+    }
+    const output_ref b = c.add<ops::convert>({element_type::i64}, {c.input(1)}, "/begin_i64");
+    const output_ref s = c.add<ops::convert>({element_type::i64}, {c.input(2)}, "/size_i64");
+    const output_ref to_end = c.add<ops::less>({}, {s, c.constant_i64({0}, "/zero")}, "/to_end");
+    const output_ref end = c.add<ops::add>({}, {b, s}, "/end");
+    const output_ref stop = c.add<ops::select>(
+        {}, {to_end, c.constant_i64({std::numeric_limits<std::int64_t>::max()}, "/max"), end}, "/stop");
+    c.set_output(0, c.add<ops::slice>({}, {c.input(0), b, stop, c.constant_i64(steps, "/step"), c.constant_i64(axes, "/axes")}));
 }
 }  // namespace detail
 
