@@ -22,6 +22,10 @@ writes, from model.json and its weight shards:
   D/checkpoint/model.meta + model.index + model.data-00000-of-00001
                         a TF1 checkpoint (tf.train.Saver): the MetaGraphDef (VariableV2 variables,
                         saver_def, no signature) and the bundle.
+  D/saved_model_is_training/
+                        the SavedModel again (no training branch) with a TF1 cond before the
+                        output: Switch/Merge on a bool placeholder `is_training` (true: the output
+                        times 0.5), which `--input is_training->False` prunes.
 
 The GraphDef / MetaGraphDef / SavedModel messages come from the schema tfjs-node ships
 (src/proto/api.proto of @tensorflow/tfjs-node@4.22.0, compiled here with Debian's protoc); the
@@ -321,9 +325,10 @@ def write_bundle(prefix, tensors):
 
 # ---- graphs with variables --------------------------------------------------------------------
 
-def variable_graph(frozen, resource_every, training_branch):
+def variable_graph(frozen, resource_every, training_branch, is_training_cond=False):
     """The frozen graph with its float weights as variables, a restore sub-graph and (optionally) a
-    training-only branch. Returns (GraphDef, {checkpoint key: array}, SaverDef, output tensor)."""
+    training-only branch and (optionally) a TF1 cond on an `is_training` bool placeholder before the
+    output. Returns (GraphDef, {checkpoint key: array}, SaverDef, output tensor)."""
     g = pb.GraphDef()
     g.versions.producer = frozen.versions.producer
     ckpt = {}
@@ -377,6 +382,33 @@ def variable_graph(frozen, resource_every, training_branch):
     chk.attr["message"].s = b"bad output"
     g.node.extend([pwd, mul, chk])
     last.input[0] = "dropout/CheckNumerics"
+
+    if is_training_cond:
+        # tf.cond(is_training, lambda: x * 0.5, lambda: x) as TF1 writes it: a pivot Switch on the
+        # predicate with its switch_t/switch_f Identities, pred_id, a data Switch, a constant inside the
+        # true branch (control input from switch_t), and a Merge of the two sides
+        def node(name, op, inputs, T=pb.DT_FLOAT):
+            n = pb.NodeDef(name=name, op=op, input=inputs)
+            n.attr["T"].type = T
+            return n
+        pred = pb.NodeDef(name="is_training", op="Placeholder")
+        pred.attr["dtype"].type = pb.DT_BOOL
+        pred.attr["shape"].shape.SetInParent()
+        half = const_node("cond/mul/y", np.array(0.5, np.float32))
+        half.input.append("^cond/switch_t")
+        merge = node("cond/Merge", "Merge", ["cond/Identity", "cond/mul"])
+        merge.attr["N"].i = 2
+        g.node.extend([pred,
+                       node("cond/Switch", "Switch", ["is_training", "is_training"], pb.DT_BOOL),
+                       node("cond/switch_t", "Identity", ["cond/Switch:1"], pb.DT_BOOL),
+                       node("cond/switch_f", "Identity", ["cond/Switch"], pb.DT_BOOL),
+                       node("cond/pred_id", "Identity", ["is_training"], pb.DT_BOOL),
+                       node("cond/mul/Switch", "Switch", [src, "cond/pred_id"]),
+                       half,
+                       node("cond/mul", "Mul", ["cond/mul/Switch:1", "cond/mul/y"]),
+                       node("cond/Identity", "Identity", ["cond/mul/Switch"]),
+                       merge])
+        next(n for n in g.node if n.name == "dropout/mul").input[0] = "cond/Merge"  # extend() copied `mul`
 
     # the restore sub-graph (tf.train.Saver V2 / SavedModel)
     keys = [k for k, _, _ in restores]
@@ -484,6 +516,25 @@ def main():
         f.write(sm.SerializeToString())
     write_bundle(os.path.join(d, "variables", "variables"), ckpt)
 
+    # the same SavedModel with a TF1 cond on an is_training placeholder (training scales the output
+    # by 0.5): `--input is_training->False` must prune it
+    g2, ckpt2, saver2, out2 = variable_graph(frozen, 2, False, is_training_cond=True)
+    sm2 = pb.SavedModel(saved_model_schema_version=1)
+    mg2 = sm2.meta_graphs.add()
+    mg2.meta_info_def.tags.append("serve")
+    mg2.graph_def.CopyFrom(g2)
+    mg2.saver_def.CopyFrom(saver2)
+    sig2 = mg2.signature_def["serving_default"]
+    sig2.method_name = "tensorflow/serving/predict"
+    for name in inputs + ["is_training"]:
+        sig2.inputs[name].CopyFrom(tensor_info(g2, name + ":0"))
+    sig2.outputs["output_0"].CopyFrom(pb.TensorInfo(name=out2 + ":0", dtype=pb.DT_FLOAT))
+    d2 = os.path.join(a.output_dir, "saved_model_is_training")
+    os.makedirs(os.path.join(d2, "variables"), exist_ok=True)
+    with open(os.path.join(d2, "saved_model.pb"), "wb") as f:
+        f.write(sm2.SerializeToString())
+    write_bundle(os.path.join(d2, "variables", "variables"), ckpt2)
+
     # TF1 checkpoint: VariableV2 only, no signature
     g1, ckpt1, saver1, _ = variable_graph(frozen, 0, True)
     meta = pb.MetaGraphDef()
@@ -496,7 +547,7 @@ def main():
         f.write(meta.SerializeToString())
     write_bundle(os.path.join(d1, "model"), ckpt1)
     print(f"wrote {stem}.pb ({len(frozen.node)} nodes), {stem}.pbtxt, saved_model/ ({len(ckpt)} variables), "
-          f"checkpoint/model.meta + model.index ({len(ckpt1)} variables) in {a.output_dir}")
+          f"checkpoint/model.meta + model.index ({len(ckpt1)} variables), saved_model_is_training/ in {a.output_dir}")
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@
 
 #include <moir/core/model.hpp>
 #include <moir/frontends/common/frontend.hpp>
+#include <moir/frontends/tensorflow/control_flow.hpp>
 #include <moir/frontends/tensorflow/converter.hpp>
 #include <moir/frontends/tensorflow/graph_def.hpp>
 #include <moir/frontends/tensorflow/graph_def_text.hpp>
 #include <moir/frontends/tensorflow/ops/elementwise.hpp>
 #include <moir/frontends/tensorflow/ops/nn.hpp>
 #include <moir/frontends/tensorflow/ops/reduce.hpp>
+#include <moir/frontends/tensorflow/ops/space_batch.hpp>
 #include <moir/frontends/tensorflow/ops/tensor.hpp>
 #include <moir/frontends/tensorflow/replacements/replacements.hpp>
 #include <moir/frontends/tensorflow/saved_model.hpp>
@@ -45,6 +47,7 @@ const op_table& default_table_impl() {
         register_elementwise(t);
         register_nn(t);
         register_reduce(t);
+        register_space_batch(t);
         register_tensor(t);
         return t;
     }();
@@ -73,14 +76,20 @@ struct load_options : frontends::load_options {
     const transformations::replacement_registry* replacements = nullptr;
 };
 
-/// Converts a GraphDef. `source` names the file in errors; `outputs` the graph's outputs (tensor
-/// names; empty: every node output nothing reads).
-/// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts;
-/// moir::error "<source>: node 'N' (Op): reason" for the first node that fails.
+namespace detail {
+/// convert(), on a GraphDef whose TF1 control flow `cf` has lowered already (null: lowered here,
+/// unless a --transformations_config replaces parts of the graph: control_flow.hpp).
 template <class = void>
-model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
-                     const load_options& opt = {}) {
+inline model convert_graph(const graph_def& g_in, const std::string& source, std::vector<std::string> outputs,
+                           const load_options& opt, const control_flow::lowered* cf) {
     const op_table& table = opt.table ? *opt.table : with_extensions("tf", default_table());
+    std::shared_ptr<control_flow::lowered> own;
+    if (!cf && control_flow::present(g_in) && opt.option("transformations_config").empty()) {
+        own = control_flow::lower(g_in, outputs);
+        cf = own.get();
+    }
+    const graph_def& g = cf ? cf->graph : g_in;
+    if (cf) outputs = cf->outputs;
     MOIR_CHECK(!g.node.empty(), parse_error, source + ": the graph has no nodes");
     // which outputs of each node are read
     std::unordered_map<std::string, std::size_t> index;
@@ -166,9 +175,14 @@ model convert(const graph_def& g, const std::string& source, std::vector<std::st
         }
     }
     frontends::unsupported_ops missing;
-    for (std::size_t i = 0; i < g.node.size(); ++i) {
-        const auto& n = g.node[i];
-        if (owner[i] < 0 && n.op != "Placeholder" && (is_control_flow(n.op) || !table.find("", n.op))) missing.add(n.op);
+    if (own) {  // the bodies' ops too, with their paths
+        control_flow::list_unsupported(
+            *cf, [&](const std::string& op) { return !is_control_flow(op) && table.find("", op); }, missing);
+    } else if (!cf) {
+        for (std::size_t i = 0; i < g.node.size(); ++i) {
+            const auto& n = g.node[i];
+            if (owner[i] < 0 && n.op != "Placeholder" && (is_control_flow(n.op) || !table.find("", n.op))) missing.add(n.op);
+        }
     }
     missing.check(source, "TensorFlow");
 
@@ -217,7 +231,16 @@ model convert(const graph_def& g, const std::string& source, std::vector<std::st
     b.finish_parameters();
 
     const auto make_context = [&](const node_view& v) { return context(b, v, g); };
-    const auto run_converter = [&](context& c) { (*table.find("", c.op_type()))(c); };
+    const control_flow::body_converter convert_body = [&](const control_flow::lowered& body, const std::string& src) {
+        load_options bo;
+        bo.table = &table;
+        bo.replacements = opt.replacements;
+        return convert_graph(body.graph, src, body.outputs, bo, &body);
+    };
+    const auto run_converter = [&](context& c) {
+        if (cf && control_flow::is_region_op(c.op_type())) control_flow::convert_region(c, *cf, source, convert_body);
+        else (*table.find("", c.op_type()))(c);
+    };
     if (subs.empty()) {
         std::vector<node_view> views;
         views.reserve(order.size());
@@ -314,6 +337,19 @@ model convert(const graph_def& g, const std::string& source, std::vector<std::st
                source + ": the sub-graph replacements leave the model without outputs");
     b.finish();
     return m;
+}
+}  // namespace detail
+
+/// Converts a GraphDef. `source` names the file in errors; `outputs` the graph's outputs (tensor
+/// names; empty: every node output nothing reads). TF1 control flow becomes If and Loop nodes
+/// (control_flow.hpp).
+/// ensures: a validated model; moir::unsupported_error listing every unsupported op with counts
+/// (inside loop and cond bodies too, with their path); moir::error "<source>: node 'N' (Op): reason"
+/// for the first node that fails.
+template <class = void>
+inline model convert(const graph_def& g, const std::string& source, std::vector<std::string> outputs,
+                     const load_options& opt = {}) {
+    return detail::convert_graph(g, source, std::move(outputs), opt, nullptr);
 }
 
 /// Reads a TF.js graph model (model.json next to its shards).

@@ -7,6 +7,7 @@
 // SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs).
 
 #include <moir/frontends/tensorflow/converter.hpp>
+#include <moir/frontends/tensorflow/ops/space_batch.hpp>
 #include <moir/ops/broadcast.hpp>
 #include <moir/ops/concat.hpp>
 #include <moir/ops/convert.hpp>
@@ -158,8 +159,10 @@ inline void convert_resize(context& c, bool linear) {
         a.coordinate_transformation_mode = align ? ct::align_corners : half ? ct::tf_half_pixel_for_nn : ct::asymmetric;
         a.nearest_mode = align ? ops::nearest_mode::round_prefer_ceil : ops::nearest_mode::floor;
     }
-    const auto sizes = c.const_ints(1, "size");
-    c.set_output(0, c.add<ops::interpolate>(a, {c.input(0), c.constant_i64(sizes, "/sizes"), c.constant_i64({1, 2}, "/axes")}));
+    // a size computed at run time (rvm: the frame's size times a ratio input) is read as a tensor
+    const output_ref sizes = c.const_input(1) ? c.constant_i64(c.const_ints(1, "size"), "/sizes")
+                                              : c.add<ops::convert>({element_type::i64}, {c.input(1)}, "/sizes");
+    c.set_output(0, c.add<ops::interpolate>(a, {c.input(0), sizes, c.constant_i64({1, 2}, "/axes")}));
 }
 
 /// Pad / PadV2 / MirrorPad(x, paddings [rank, 2] [, constant]).
@@ -275,6 +278,7 @@ void register_tensor(op_table& t) {
     t.add("Transpose", [](context& c) { c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.input(1)})); });
     t.add("StridedSlice", detail::convert_strided_slice);
     t.add("Slice", [](context& c) {  // begin, size (-1: to the end)
+        if (!c.const_input(1) || !c.const_input(2)) return detail::convert_dynamic_slice(c);  // ops/space_batch.hpp
         const auto b = c.const_ints(1, "begin");
         const auto sz = c.const_ints(2, "size");
         std::vector<std::int64_t> e, st(b.size(), 1), ax;
