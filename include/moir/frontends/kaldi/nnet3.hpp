@@ -53,11 +53,14 @@ struct descriptor {
 
 namespace detail {
 struct descriptor_parser {
+    static constexpr int max_depth = 100;  ///< nesting limit: the parser (and the converter) recurse
     const std::string& s;
     std::size_t p = 0;
+    int depth = 0;
 
     [[noreturn]] void fail(const std::string& why) const {
-        throw parse_error("descriptor '" + s + "': " + why + " at character " + std::to_string(p));
+        const std::string shown = s.size() > 200 ? s.substr(0, 200) + "..." : s;
+        throw parse_error("descriptor '" + shown + "': " + why + " at character " + std::to_string(p));
     }
     void ws() {
         while (p < s.size() && std::isspace(static_cast<unsigned char>(s[p]))) ++p;
@@ -100,6 +103,13 @@ struct descriptor_parser {
         fail("'" + w + "' is not a number");
     }
     descriptor parse() {
+        if (depth >= max_depth) fail("nested more than " + std::to_string(max_depth) + " deep");
+        ++depth;
+        descriptor d = parse_call();
+        --depth;
+        return d;
+    }
+    descriptor parse_call() {
         const std::string w = word();
         descriptor d;
         ws();

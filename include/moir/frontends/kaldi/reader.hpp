@@ -253,9 +253,11 @@ private:
         const std::int32_t c = raw<std::int32_t>();
         p_ += 4;
         if (r < 0 || c < 0) fail("bad compressed matrix size " + std::to_string(r) + " x " + std::to_string(c), at);
+        const std::size_t R = static_cast<std::size_t>(r), C = static_cast<std::size_t>(c);
+        // the data the declared size needs is there before anything is allocated (R * C < 2^62)
+        need(R * C * (kind == "CM2" ? 2 : 1) + (kind == "CM" ? C * 8 : 0), "compressed matrix data");
         tensor t(element_type::f32, shape{r, c});
         float* o = t.data<float>();
-        const std::size_t R = static_cast<std::size_t>(r), C = static_cast<std::size_t>(c);
         const auto u16 = [&](std::uint16_t v) { return mn + range * 1.52590218966964e-05F * v; };
         if (kind == "CM2") {
             need(R * C * 2, "compressed matrix data");

@@ -303,3 +303,23 @@ TEST_CASE("Kaldi nnet3: compressed weight matrices (CM, CM2, CM3) decode as the 
     const auto y = moir::reference_executor<>(m).run({x, iv});
     check_close(output(m, y, "output"), moir::npy::load(dir + "/ref.npy"), "compressed matrices");
 }
+
+TEST_CASE("fuzz regressions: descriptors nested without bound are an error, not a stack overflow") {
+    std::string deep;
+    for (int i = 0; i < 100000; ++i) deep += "IfDefined(";
+    deep += "input";
+    for (int i = 0; i < 100000; ++i) deep += ")";
+    try {
+        moir::kaldi::parse_descriptor(deep);
+        FAIL("no error");
+    } catch (const moir::parse_error& e) {
+        const std::string m = e.what();
+        CHECK(m.find("nested more than 100 deep") != std::string::npos);
+        CHECK(m.size() < 400);  // the descriptor is not echoed whole
+    }
+    // 100 levels still read
+    std::string ok;
+    for (int i = 0; i < 99; ++i) ok += "IfDefined(";
+    ok += "input" + std::string(99, ')');
+    CHECK(moir::kaldi::parse_descriptor(ok).k == moir::kaldi::descriptor::kind::if_defined);
+}
