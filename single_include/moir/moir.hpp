@@ -26315,6 +26315,14 @@ struct component {
                    "component '" + name + "' (" + type + "): <" + f + "> is not a number");
         return it->second.number;
     }
+    /// The number field `f` (or `def`) as an integer. ensures: parse_error naming the component
+    /// when it is not a whole number of at most 2^40 in magnitude (a dim, a period, a context).
+    std::int64_t integer(const std::string& f, std::optional<double> def = std::nullopt) const {
+        const double v = number(f, def);
+        MOIR_CHECK(v >= -1099511627776.0 && v <= 1099511627776.0 && v == static_cast<double>(static_cast<std::int64_t>(v)),
+                   parse_error, "component '" + name + "' (" + type + "): <" + f + "> is not an integer of at most 2^40");
+        return static_cast<std::int64_t>(v);
+    }
     bool boolean(const std::string& f, bool def) const {
         const auto it = fields.find(f);
         if (it == fields.end()) return def;
@@ -26563,7 +26571,7 @@ inline output_ref identity(graph_writer&, output_ref x, const component&) { retu
 inline output_ref lstm_projected(graph_writer& g, output_ref x, const component& c) {
     const std::int64_t in = c.input_dim, p = c.output_dim;
     MOIR_CHECK(c.has("CellDim"), parse_error, "component '" + c.name + "' (" + c.type + ") has no <CellDim>");
-    const std::int64_t cell = static_cast<std::int64_t>(c.number("CellDim"));
+    const std::int64_t cell = c.integer("CellDim");
     MOIR_CHECK(cell > 0, parse_error, "component '" + c.name + "': <CellDim> " + std::to_string(cell) + " is not positive");
     const double clip = c.number("CellClip", 50.0);
     const auto param = [&](int k, const shape& s, const char* what) {
@@ -26718,8 +26726,8 @@ inline output_ref identity(graph_writer&, output_ref x, const component&) { retu
 /// BatchNormComponent in test mode, from its stored statistics: per block of BlockDim columns,
 /// y = (x - mean) * target_rms / sqrt(var + epsilon) (Kaldi's ComputeDerived).
 inline output_ref batch_norm(graph_writer& g, output_ref x, const component& c) {
-    const std::int64_t dim = static_cast<std::int64_t>(c.number("Dim"));
-    const std::int64_t block = static_cast<std::int64_t>(c.number("BlockDim", static_cast<double>(dim)));
+    const std::int64_t dim = c.integer("Dim");
+    const std::int64_t block = c.integer("BlockDim", static_cast<double>(dim));
     const tensor& mean = c.array("StatsMean");
     const tensor& var = c.array("StatsVar");
     MOIR_CHECK(block > 0 && dim % block == 0 && static_cast<std::int64_t>(mean.numel()) == block &&
@@ -26758,7 +26766,7 @@ inline output_ref normalize(graph_writer& g, output_ref x, const component& c) {
 
 /// ElementwiseProductComponent: the input is k blocks of OutputDim; the output their product.
 inline output_ref elementwise_product(graph_writer& g, output_ref x, const component& c) {
-    const std::int64_t in = static_cast<std::int64_t>(c.number("InputDim")), out = static_cast<std::int64_t>(c.number("OutputDim"));
+    const std::int64_t in = c.integer("InputDim"), out = c.integer("OutputDim");
     MOIR_CHECK(out > 0 && in % out == 0 && g.cols(x) == in, shape_error,
                "component '" + c.name + "': InputDim " + std::to_string(in) + ", OutputDim " + std::to_string(out) +
                    ", input dim " + std::to_string(g.cols(x)));
@@ -26819,6 +26827,9 @@ struct descriptor {
 namespace detail {
 struct descriptor_parser {
     static constexpr int max_depth = 100;  ///< nesting limit: the parser (and the converter) recurse
+    /// magnitude limit of an integer (offset, modulus, index, dim): frame arithmetic stays in range,
+    /// and a Round's or Const's size cannot ask for more than about 2^20 frames or columns
+    static constexpr std::int64_t max_integer = std::int64_t{1} << 20;
     const std::string& s;
     std::size_t p = 0;
     int depth = 0;
@@ -26852,10 +26863,10 @@ struct descriptor_parser {
         try {
             std::size_t used = 0;
             const long long v = std::stoll(w, &used);
-            if (used == w.size()) return v;
+            if (used == w.size() && v >= -max_integer && v <= max_integer) return v;
         } catch (const std::exception&) {
         }
-        fail("'" + w + "' is not an integer");
+        fail("'" + w.substr(0, 40) + "' is not an integer of at most 2^20 in magnitude");
     }
     double number() {
         const std::string w = word();
@@ -27338,9 +27349,9 @@ private:
         value v;
         if (n.kind == "dim-range-node") {
             const value& src = node_value(n.input_node);
-            MOIR_CHECK(n.dim > 0 && n.dim_offset >= 0 && n.dim_offset + n.dim <= src.dim, parse_error,
-                       "dims [" + std::to_string(n.dim_offset) + ", " + std::to_string(n.dim_offset + n.dim) +
-                           ") of a node of dim " + std::to_string(src.dim));
+            MOIR_CHECK(n.dim > 0 && n.dim_offset >= 0 && n.dim <= src.dim && n.dim_offset <= src.dim - n.dim, parse_error,
+                       "dim-offset " + std::to_string(n.dim_offset) + " and dim " + std::to_string(n.dim) +
+                           " do not lie in a node of dim " + std::to_string(src.dim));
             v.frames = src.frames;
             v.out = g.slice(src.out, n.dim_offset, n.dim_offset + n.dim, 1, "dim_range");
             v.dim = n.dim;
@@ -27368,6 +27379,8 @@ private:
         descriptor app;
         app.k = descriptor::kind::append;
         for (auto o : offsets) {
+            MOIR_CHECK(o >= -detail::descriptor_parser::max_integer && o <= detail::descriptor_parser::max_integer, parse_error,
+                       "TdnnComponent time offset " + std::to_string(o) + " is beyond 2^20");
             descriptor off;
             off.k = descriptor::kind::offset;
             off.n = o;
@@ -27384,7 +27397,7 @@ private:
     }
 
     value stats_extraction(graph_writer& g, const config_node& n, const component& c) {
-        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0)), op = static_cast<std::int64_t>(c.number("OutputPeriod", 1.0));
+        const auto ip = c.integer("InputPeriod", 1.0), op = c.integer("OutputPeriod", 1.0);
         const bool variance = c.boolean("IncludeVarinance", c.boolean("IncludeVariance", true));
         MOIR_CHECK(ip > 0 && op > 0 && op % ip == 0, parse_error,
                    "input period " + std::to_string(ip) + ", output period " + std::to_string(op));
@@ -27424,12 +27437,12 @@ private:
     }
 
     value stats_pooling(graph_writer& g, const config_node& n, const component& c) {
-        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0));
-        const auto lc = static_cast<std::int64_t>(c.number("LeftContext")), rc = static_cast<std::int64_t>(c.number("RightContext"));
-        const auto logs = static_cast<std::int64_t>(c.number("NumLogCountFeatures", 0.0));
+        const auto ip = c.integer("InputPeriod", 1.0);
+        const auto lc = c.integer("LeftContext"), rc = c.integer("RightContext");
+        const auto logs = c.integer("NumLogCountFeatures", 0.0);
         const bool stddev = c.boolean("OutputStddevs", false);
         const double floor = c.number("VarianceFloor", 1e-10);
-        const auto in_dim = static_cast<std::int64_t>(c.number("InputDim"));
+        const auto in_dim = c.integer("InputDim");
         MOIR_CHECK(ip > 0 && lc >= 0 && rc >= 0 && logs >= 0 && in_dim > 1 && (!stddev || (in_dim - 1) % 2 == 0), parse_error,
                    "bad configuration (input period " + std::to_string(ip) + ", contexts " + std::to_string(lc) + ", " +
                        std::to_string(rc) + ", input dim " + std::to_string(in_dim) + ")");

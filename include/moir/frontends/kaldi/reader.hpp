@@ -355,6 +355,14 @@ struct component {
                    "component '" + name + "' (" + type + "): <" + f + "> is not a number");
         return it->second.number;
     }
+    /// The number field `f` (or `def`) as an integer. ensures: parse_error naming the component
+    /// when it is not a whole number of at most 2^40 in magnitude (a dim, a period, a context).
+    std::int64_t integer(const std::string& f, std::optional<double> def = std::nullopt) const {
+        const double v = number(f, def);
+        MOIR_CHECK(v >= -1099511627776.0 && v <= 1099511627776.0 && v == static_cast<double>(static_cast<std::int64_t>(v)),
+                   parse_error, "component '" + name + "' (" + type + "): <" + f + "> is not an integer of at most 2^40");
+        return static_cast<std::int64_t>(v);
+    }
     bool boolean(const std::string& f, bool def) const {
         const auto it = fields.find(f);
         if (it == fields.end()) return def;
