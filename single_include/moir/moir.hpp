@@ -24242,13 +24242,11 @@ inline bool in_test_phase(const prototext::message& l) {
 
 }  // namespace detail
 
-/// Reads the trained blobs of a .caffemodel, by layer name (V2 `layer` and V1 `layers`).
+/// Decodes the trained blobs of a .caffemodel held in `bytes`, by layer name (V2 `layer` and V1
+/// `layers`); `path` names the file in errors.
 /// ensures: throws moir::parse_error naming the file and byte for malformed or truncated data, and
 /// the layer and blob for a blob whose values do not fill its shape.
-inline std::unordered_map<std::string, std::vector<blob>> read_caffemodel(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    MOIR_CHECK(f, error, path + ": cannot open the Caffe weights file");
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+inline std::unordered_map<std::string, std::vector<blob>> parse_caffemodel(const std::string& bytes, const std::string& path) {
     MOIR_CHECK(!bytes.empty(), parse_error, path + ": the Caffe weights file is empty");
     protobuf::reader r(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
     std::unordered_map<std::string, std::vector<blob>> out;
@@ -24259,6 +24257,15 @@ inline std::unordered_map<std::string, std::vector<blob>> read_caffemodel(const 
         else r.skip(t);
     }
     return out;
+}
+
+/// Reads the trained blobs of the .caffemodel at `path`. ensures: moir::error when it cannot be
+/// opened, else as parse_caffemodel.
+inline std::unordered_map<std::string, std::vector<blob>> read_caffemodel(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, path + ": cannot open the Caffe weights file");
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return parse_caffemodel(bytes, path);
 }
 
 /// Reads a deploy .prototxt and, when `weights_path` is not empty, the .caffemodel's blobs for its layers.
@@ -26215,9 +26222,11 @@ private:
         const std::int32_t c = raw<std::int32_t>();
         p_ += 4;
         if (r < 0 || c < 0) fail("bad compressed matrix size " + std::to_string(r) + " x " + std::to_string(c), at);
+        const std::size_t R = static_cast<std::size_t>(r), C = static_cast<std::size_t>(c);
+        // the data the declared size needs is there before anything is allocated (R * C < 2^62)
+        need(R * C * (kind == "CM2" ? 2 : 1) + (kind == "CM" ? C * 8 : 0), "compressed matrix data");
         tensor t(element_type::f32, shape{r, c});
         float* o = t.data<float>();
-        const std::size_t R = static_cast<std::size_t>(r), C = static_cast<std::size_t>(c);
         const auto u16 = [&](std::uint16_t v) { return mn + range * 1.52590218966964e-05F * v; };
         if (kind == "CM2") {
             need(R * C * 2, "compressed matrix data");
@@ -26314,6 +26323,14 @@ struct component {
         MOIR_CHECK(it->second.k == field::kind::number, parse_error,
                    "component '" + name + "' (" + type + "): <" + f + "> is not a number");
         return it->second.number;
+    }
+    /// The number field `f` (or `def`) as an integer. ensures: parse_error naming the component
+    /// when it is not a whole number of at most 2^40 in magnitude (a dim, a period, a context).
+    std::int64_t integer(const std::string& f, std::optional<double> def = std::nullopt) const {
+        const double v = number(f, def);
+        MOIR_CHECK(v >= -1099511627776.0 && v <= 1099511627776.0 && v == static_cast<double>(static_cast<std::int64_t>(v)),
+                   parse_error, "component '" + name + "' (" + type + "): <" + f + "> is not an integer of at most 2^40");
+        return static_cast<std::int64_t>(v);
     }
     bool boolean(const std::string& f, bool def) const {
         const auto it = fields.find(f);
@@ -26563,7 +26580,7 @@ inline output_ref identity(graph_writer&, output_ref x, const component&) { retu
 inline output_ref lstm_projected(graph_writer& g, output_ref x, const component& c) {
     const std::int64_t in = c.input_dim, p = c.output_dim;
     MOIR_CHECK(c.has("CellDim"), parse_error, "component '" + c.name + "' (" + c.type + ") has no <CellDim>");
-    const std::int64_t cell = static_cast<std::int64_t>(c.number("CellDim"));
+    const std::int64_t cell = c.integer("CellDim");
     MOIR_CHECK(cell > 0, parse_error, "component '" + c.name + "': <CellDim> " + std::to_string(cell) + " is not positive");
     const double clip = c.number("CellClip", 50.0);
     const auto param = [&](int k, const shape& s, const char* what) {
@@ -26718,8 +26735,8 @@ inline output_ref identity(graph_writer&, output_ref x, const component&) { retu
 /// BatchNormComponent in test mode, from its stored statistics: per block of BlockDim columns,
 /// y = (x - mean) * target_rms / sqrt(var + epsilon) (Kaldi's ComputeDerived).
 inline output_ref batch_norm(graph_writer& g, output_ref x, const component& c) {
-    const std::int64_t dim = static_cast<std::int64_t>(c.number("Dim"));
-    const std::int64_t block = static_cast<std::int64_t>(c.number("BlockDim", static_cast<double>(dim)));
+    const std::int64_t dim = c.integer("Dim");
+    const std::int64_t block = c.integer("BlockDim", static_cast<double>(dim));
     const tensor& mean = c.array("StatsMean");
     const tensor& var = c.array("StatsVar");
     MOIR_CHECK(block > 0 && dim % block == 0 && static_cast<std::int64_t>(mean.numel()) == block &&
@@ -26758,7 +26775,7 @@ inline output_ref normalize(graph_writer& g, output_ref x, const component& c) {
 
 /// ElementwiseProductComponent: the input is k blocks of OutputDim; the output their product.
 inline output_ref elementwise_product(graph_writer& g, output_ref x, const component& c) {
-    const std::int64_t in = static_cast<std::int64_t>(c.number("InputDim")), out = static_cast<std::int64_t>(c.number("OutputDim"));
+    const std::int64_t in = c.integer("InputDim"), out = c.integer("OutputDim");
     MOIR_CHECK(out > 0 && in % out == 0 && g.cols(x) == in, shape_error,
                "component '" + c.name + "': InputDim " + std::to_string(in) + ", OutputDim " + std::to_string(out) +
                    ", input dim " + std::to_string(g.cols(x)));
@@ -26819,11 +26836,17 @@ struct descriptor {
 
 namespace detail {
 struct descriptor_parser {
+    static constexpr int max_depth = 100;  ///< nesting limit: the parser (and the converter) recurse
+    /// magnitude limit of an integer (offset, modulus, index, dim): frame arithmetic stays in range,
+    /// and a Round's or Const's size cannot ask for more than about 2^20 frames or columns
+    static constexpr std::int64_t max_integer = std::int64_t{1} << 20;
     const std::string& s;
     std::size_t p = 0;
+    int depth = 0;
 
     [[noreturn]] void fail(const std::string& why) const {
-        throw parse_error("descriptor '" + s + "': " + why + " at character " + std::to_string(p));
+        const std::string shown = s.size() > 200 ? s.substr(0, 200) + "..." : s;
+        throw parse_error("descriptor '" + shown + "': " + why + " at character " + std::to_string(p));
     }
     void ws() {
         while (p < s.size() && std::isspace(static_cast<unsigned char>(s[p]))) ++p;
@@ -26850,10 +26873,10 @@ struct descriptor_parser {
         try {
             std::size_t used = 0;
             const long long v = std::stoll(w, &used);
-            if (used == w.size()) return v;
+            if (used == w.size() && v >= -max_integer && v <= max_integer) return v;
         } catch (const std::exception&) {
         }
-        fail("'" + w + "' is not an integer");
+        fail("'" + w.substr(0, 40) + "' is not an integer of at most 2^20 in magnitude");
     }
     double number() {
         const std::string w = word();
@@ -26866,6 +26889,13 @@ struct descriptor_parser {
         fail("'" + w + "' is not a number");
     }
     descriptor parse() {
+        if (depth >= max_depth) fail("nested more than " + std::to_string(max_depth) + " deep");
+        ++depth;
+        descriptor d = parse_call();
+        --depth;
+        return d;
+    }
+    descriptor parse_call() {
         const std::string w = word();
         descriptor d;
         ws();
@@ -27329,9 +27359,9 @@ private:
         value v;
         if (n.kind == "dim-range-node") {
             const value& src = node_value(n.input_node);
-            MOIR_CHECK(n.dim > 0 && n.dim_offset >= 0 && n.dim_offset + n.dim <= src.dim, parse_error,
-                       "dims [" + std::to_string(n.dim_offset) + ", " + std::to_string(n.dim_offset + n.dim) +
-                           ") of a node of dim " + std::to_string(src.dim));
+            MOIR_CHECK(n.dim > 0 && n.dim_offset >= 0 && n.dim <= src.dim && n.dim_offset <= src.dim - n.dim, parse_error,
+                       "dim-offset " + std::to_string(n.dim_offset) + " and dim " + std::to_string(n.dim) +
+                           " do not lie in a node of dim " + std::to_string(src.dim));
             v.frames = src.frames;
             v.out = g.slice(src.out, n.dim_offset, n.dim_offset + n.dim, 1, "dim_range");
             v.dim = n.dim;
@@ -27359,6 +27389,8 @@ private:
         descriptor app;
         app.k = descriptor::kind::append;
         for (auto o : offsets) {
+            MOIR_CHECK(o >= -detail::descriptor_parser::max_integer && o <= detail::descriptor_parser::max_integer, parse_error,
+                       "TdnnComponent time offset " + std::to_string(o) + " is beyond 2^20");
             descriptor off;
             off.k = descriptor::kind::offset;
             off.n = o;
@@ -27375,7 +27407,7 @@ private:
     }
 
     value stats_extraction(graph_writer& g, const config_node& n, const component& c) {
-        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0)), op = static_cast<std::int64_t>(c.number("OutputPeriod", 1.0));
+        const auto ip = c.integer("InputPeriod", 1.0), op = c.integer("OutputPeriod", 1.0);
         const bool variance = c.boolean("IncludeVarinance", c.boolean("IncludeVariance", true));
         MOIR_CHECK(ip > 0 && op > 0 && op % ip == 0, parse_error,
                    "input period " + std::to_string(ip) + ", output period " + std::to_string(op));
@@ -27415,12 +27447,12 @@ private:
     }
 
     value stats_pooling(graph_writer& g, const config_node& n, const component& c) {
-        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0));
-        const auto lc = static_cast<std::int64_t>(c.number("LeftContext")), rc = static_cast<std::int64_t>(c.number("RightContext"));
-        const auto logs = static_cast<std::int64_t>(c.number("NumLogCountFeatures", 0.0));
+        const auto ip = c.integer("InputPeriod", 1.0);
+        const auto lc = c.integer("LeftContext"), rc = c.integer("RightContext");
+        const auto logs = c.integer("NumLogCountFeatures", 0.0);
         const bool stddev = c.boolean("OutputStddevs", false);
         const double floor = c.number("VarianceFloor", 1e-10);
-        const auto in_dim = static_cast<std::int64_t>(c.number("InputDim"));
+        const auto in_dim = c.integer("InputDim");
         MOIR_CHECK(ip > 0 && lc >= 0 && rc >= 0 && logs >= 0 && in_dim > 1 && (!stddev || (in_dim - 1) % 2 == 0), parse_error,
                    "bad configuration (input period " + std::to_string(ip) + ", contexts " + std::to_string(lc) + ", " +
                        std::to_string(rc) + ", input dim " + std::to_string(in_dim) + ")");
@@ -34509,12 +34541,20 @@ inline moir::tensor to_moir_tensor(const tensor_value& v, const std::string& whe
         MOIR_CHECK(d >= 0, parse_error, where + ": a constant tensor has an unknown dim");
         dims.push_back(d);
     }
+    // the declared shape is checked before anything is allocated: against the content's size, or
+    // (a value list repeated to fill the shape) against the limit on one tensor
+    const std::uint64_t width = size_of(*et), count = capped_element_count(dims, v.content.size());
+    if (!v.content.empty()) {
+        MOIR_CHECK(count * width == v.content.size(), parse_error,
+                   where + ": tensor content has " + std::to_string(v.content.size()) + " bytes, shape [" +
+                       to_string(dims) + "] of " + data_type_name(v.dtype) + " needs " +
+                       (count > v.content.size() ? std::string("more") : std::to_string(count * width)));
+    } else {
+        check_element_count(dims, default_max_elements, where);
+    }
     moir::tensor t(*et, dims);
     const std::size_t n = t.numel();
     if (!v.content.empty()) {
-        MOIR_CHECK(v.content.size() == t.bytes(), parse_error,
-                   where + ": tensor content has " + std::to_string(v.content.size()) + " bytes, shape [" +
-                       to_string(dims) + "] of " + data_type_name(v.dtype) + " needs " + std::to_string(t.bytes()));
         if (n) std::memcpy(t.raw(), v.content.data(), t.bytes());
         return t;
     }
@@ -37861,22 +37901,15 @@ class tensor_bundle {
 public:
     explicit tensor_bundle(std::string prefix) : prefix_(std::move(prefix)) {
         index_path_ = prefix_ + ".index";
-        const std::string bytes = detail::read_whole_file(index_path_, "checkpoint index");
-        read_table(bytes);
-        const auto h = raw_.find("");
-        fail_if(h == raw_.end(), "no bundle header (the \"\" key)");
-        protobuf::reader r(reinterpret_cast<const std::uint8_t*>(h->second.data()), h->second.size(), index_path_);
-        protobuf::tag t;
-        while (r.next(t)) {
-            if (t.field == 1) num_shards_ = r.read_int32(t);
-            else if (t.field == 2) fail_if(r.read_int32(t) != 0, "the bundle is big-endian");
-            else r.skip(t);
-        }
-        fail_if(num_shards_ < 1 || num_shards_ > 100000, "bad shard count " + std::to_string(num_shards_));
-        for (const auto& [key, value] : raw_) {
-            if (key.empty()) continue;
-            entries_.emplace(key, parse_entry(key, value));
-        }
+        open(detail::read_whole_file(index_path_, "checkpoint index"));
+    }
+    /// A bundle whose index is `index_bytes` (as read from prefix.index) and whose shards are
+    /// `shards` by number; a shard not given is read from its file when a tensor needs it.
+    /// ensures: as tensor_bundle(prefix).
+    tensor_bundle(std::string prefix, const std::string& index_bytes, std::map<std::int32_t, std::string> shards)
+        : prefix_(std::move(prefix)), shards_(std::move(shards)) {
+        index_path_ = prefix_ + ".index";
+        open(index_bytes);
     }
 
     const std::string& prefix() const { return prefix_; }
@@ -37907,10 +37940,13 @@ public:
             MOIR_CHECK(d >= 0, parse_error, where + " has a negative dim");
             dims.push_back(d);
         }
-        moir::tensor t(*et, dims);
-        MOIR_CHECK(static_cast<std::uint64_t>(e.size) == t.bytes(), parse_error,
+        // the declared shape is checked against the stored size before anything is allocated
+        const std::uint64_t width = size_of(*et), size = e.size < 0 ? 0 : static_cast<std::uint64_t>(e.size);
+        const std::uint64_t count = capped_element_count(dims, size);
+        MOIR_CHECK(e.size >= 0 && width && size % width == 0 && count == size / width, parse_error,
                    where + " has " + std::to_string(e.size) + " bytes, its shape [" + to_string(dims) + "] of " +
-                       data_type_name(e.dtype) + " needs " + std::to_string(t.bytes()));
+                       data_type_name(e.dtype) + " needs " +
+                       (count > size ? std::string("more") : std::to_string(count * width)));
         MOIR_CHECK(e.shard_id >= 0 && e.shard_id < num_shards_, parse_error,
                    where + " is in shard " + std::to_string(e.shard_id) + " of " + std::to_string(num_shards_));
         const std::string& data = shard(e.shard_id);
@@ -37924,11 +37960,31 @@ public:
         MOIR_CHECK(got == crc32c_unmask(e.crc32c), parse_error,
                    path + ": checksum mismatch for tensor '" + key + "' (CRC-32C of its " + std::to_string(e.size) +
                        " bytes does not match the index)");
+        moir::tensor t(*et, dims);
         if (e.size) std::memcpy(t.raw(), p, static_cast<std::size_t>(e.size));
         return t;
     }
 
 private:
+    /// Reads and checks the whole index held in `bytes`.
+    void open(const std::string& bytes) {
+        read_table(bytes);
+        const auto h = raw_.find("");
+        fail_if(h == raw_.end(), "no bundle header (the \"\" key)");
+        protobuf::reader r(reinterpret_cast<const std::uint8_t*>(h->second.data()), h->second.size(), index_path_);
+        protobuf::tag t;
+        while (r.next(t)) {
+            if (t.field == 1) num_shards_ = r.read_int32(t);
+            else if (t.field == 2) fail_if(r.read_int32(t) != 0, "the bundle is big-endian");
+            else r.skip(t);
+        }
+        fail_if(num_shards_ < 1 || num_shards_ > 100000, "bad shard count " + std::to_string(num_shards_));
+        for (const auto& [key, value] : raw_) {
+            if (key.empty()) continue;
+            entries_.emplace(key, parse_entry(key, value));
+        }
+    }
+
     [[noreturn]] void fail(const std::string& why) const { throw parse_error(index_path_ + ": " + why); }
     void fail_if(bool bad, const std::string& why) const {
         if (bad) fail(why);
@@ -38360,13 +38416,14 @@ inline graph_def freeze(const graph_def& g, const std::vector<std::string>& outp
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>    // ldexp
-#include <cstdint>  // uint8_t, uint16_t, int64_t
-#include <cstring>  // memcpy
-#include <fstream>  // ifstream
-#include <iterator>  // istreambuf_iterator
-#include <string>   // string, stoll
-#include <vector>   // vector
+#include <cmath>       // ldexp
+#include <cstdint>     // uint8_t, uint16_t, int64_t
+#include <cstring>     // memcpy
+#include <fstream>     // ifstream
+#include <functional>  // function
+#include <iterator>    // istreambuf_iterator
+#include <string>      // string, stoll
+#include <vector>      // vector
 
 namespace moir::tensorflow {
 
@@ -38410,7 +38467,10 @@ inline std::string base64_decode(const std::string& in, const std::string& where
 template <class = void>
 inline std::int64_t json_int(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return j.get<std::int64_t>();
-    if (j.is_number()) return static_cast<std::int64_t>(j.get<double>());
+    if (j.is_number()) {  // a float in range (a larger one does not convert: undefined behaviour)
+        const double d = j.get<double>();
+        if (d > -9.2e18 && d < 9.2e18) return static_cast<std::int64_t>(d);
+    }
     if (j.is_string()) {
         try {
             return std::stoll(j.get<std::string>());
@@ -38584,11 +38644,15 @@ inline graph_def graph_def_from_json(const nlohmann::ordered_json& topology, con
     return g;
 }
 
+/// The bytes of a weight shard, given its name as the manifest writes it (`paths` entry).
+using tfjs_shard_reader = std::function<std::string(const std::string& name)>;
+
 /// Decodes the weights of a weightsManifest from the concatenated bytes of its shards into
-/// g.weights. `source` names model.json in errors.
-/// ensures: parse_error when the shards hold fewer bytes than the manifest needs, or more.
+/// g.weights. `source` names model.json in errors; `read_shard` gives a shard's bytes.
+/// ensures: parse_error when the shards hold fewer bytes than the manifest needs, or more, and
+/// for a shape with a negative dim (checked before anything is allocated).
 template <class = void>
-inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std::string& base_dir, graph_def& g,
+inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const tfjs_shard_reader& read_shard, graph_def& g,
                               const std::string& source) {
     MOIR_CHECK(manifest.is_array(), parse_error, source + ": weightsManifest is not an array");
     std::size_t group_index = 0;
@@ -38597,18 +38661,21 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
         MOIR_CHECK(group.is_object() && group.contains("paths") && group.contains("weights"), parse_error,
                    gwhere + " has no paths or weights");
         std::string bytes;
-        for (const auto& p : group["paths"]) {
-            const std::string file = base_dir + "/" + p.get<std::string>();
-            bytes += detail::read_file_bytes(file, source + ": weight shard '" + p.get<std::string>() + "'");
-        }
+        for (const auto& p : group["paths"]) bytes += read_shard(p.get<std::string>());
         std::size_t offset = 0;
         for (const auto& w : group["weights"]) {
             const std::string name = w.at("name").get<std::string>();
             const std::string where = source + ": weight '" + name + "'";
             shape dims;
-            for (const auto& d : w.at("shape")) dims.push_back(detail::json_int(d, where));
+            for (const auto& d : w.at("shape")) {
+                dims.push_back(detail::json_int(d, where));
+                MOIR_CHECK(dims.back() >= 0, parse_error,
+                           where + ": shape dim " + std::to_string(dims.size() - 1) + " is negative (" +
+                               std::to_string(dims.back()) + ")");
+            }
             std::string dtype = w.at("dtype").get<std::string>();
-            std::size_t n = numel(dims);
+            // at most one element per byte of the shards: a larger count cannot fit (nor overflow)
+            const std::size_t n = capped_element_count(dims, bytes.size());
             std::string qtype;
             double qmin = 0, qscale = 1;
             if (const auto* q = detail::member(w, "quantization")) {
@@ -38623,10 +38690,11 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
             else if (stored == "uint8" || stored == "bool") width = 1;
             else throw unsupported_error(where + ": weights of dtype '" + stored + "' are not supported");
             const std::size_t need = n * width;
-            MOIR_CHECK(offset + need <= bytes.size(), parse_error,
+            MOIR_CHECK(n <= bytes.size() && offset + need <= bytes.size(), parse_error,
                        where + ": the weight shards of " + gwhere.substr(source.size() + 2) + " hold " +
-                           std::to_string(bytes.size()) + " bytes, the manifest needs at least " +
-                           std::to_string(offset + need) + " (a shard is truncated or missing)");
+                           std::to_string(bytes.size()) + " bytes, the manifest needs " +
+                           (n > bytes.size() ? std::string("more") : "at least " + std::to_string(offset + need)) +
+                           " (a shard is truncated or missing)");
             const auto* src = reinterpret_cast<const std::uint8_t*>(bytes.data()) + offset;
             offset += need;
             moir::tensor t;
@@ -38665,11 +38733,11 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
     }
 }
 
-/// Reads a TF.js graph model: `path` is model.json, the shards are found next to it.
-/// ensures: parse_error naming the file on bad JSON, a missing or short shard, or no topology.
+/// Decodes a TF.js graph model: `text` is model.json (`path` names it in errors), `read_shard`
+/// gives the bytes of each weight shard it names.
+/// ensures: parse_error naming the file on bad JSON, a short shard, or no topology.
 template <class = void>
-inline tfjs_model read_tfjs(const std::string& path) {
-    const std::string text = detail::read_file_bytes(path, "TF.js model");
+inline tfjs_model parse_tfjs(const std::string& text, const std::string& path, const tfjs_shard_reader& read_shard) {
     nlohmann::ordered_json j;
     try {
         j = nlohmann::ordered_json::parse(text);
@@ -38684,7 +38752,7 @@ inline tfjs_model read_tfjs(const std::string& path) {
     tfjs_model m;
     try {
         m.graph = graph_def_from_json(j["modelTopology"], path);
-        if (j.contains("weightsManifest")) read_tfjs_weights(j["weightsManifest"], detail::dir_of(path), m.graph, path);
+        if (j.contains("weightsManifest")) read_tfjs_weights(j["weightsManifest"], read_shard, m.graph, path);
         const nlohmann::ordered_json* sig = nullptr;
         if (j.contains("signature")) sig = &j["signature"];
         else if (j.contains("userDefinedMetadata") && j["userDefinedMetadata"].contains("signature"))
@@ -38699,6 +38767,16 @@ inline tfjs_model read_tfjs(const std::string& path) {
         throw parse_error(path + ": malformed TF.js model (" + std::string(e.what()) + ")");
     }
     return m;
+}
+
+/// Reads a TF.js graph model: `path` is model.json, the shards are found next to it.
+/// ensures: as parse_tfjs; moir::error naming a shard that cannot be opened.
+template <class = void>
+inline tfjs_model read_tfjs(const std::string& path) {
+    const std::string dir = detail::dir_of(path);
+    return parse_tfjs(detail::read_file_bytes(path, "TF.js model"), path, [&](const std::string& name) {
+        return detail::read_file_bytes(dir + "/" + name, path + ": weight shard '" + name + "'");
+    });
 }
 
 }  // namespace moir::tensorflow

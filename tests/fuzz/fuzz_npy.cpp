@@ -10,7 +10,12 @@
 #include <cstring>  // memcmp
 #include <string>   // string
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// one program per target; fuzz_all.cpp defines this to gather the header-only targets in one
+#ifndef MOIR_FUZZ_TARGET
+#define MOIR_FUZZ_TARGET(name) extern "C" int LLVMFuzzerTestOneInput
+#endif
+
+MOIR_FUZZ_TARGET(fuzz_npy)(const std::uint8_t* data, std::size_t size) {
     const std::string bytes(reinterpret_cast<const char*>(data), size);
     moir::npy::limits lim;
     lim.max_data_bytes = 1 << 24;  // a fuzz input is small; keep a declared size from allocating much

@@ -11,7 +11,12 @@
 #include <cstdint>      // uint8_t
 #include <string_view>  // string_view
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// one program per target; fuzz_all.cpp defines this to gather the header-only targets in one
+#ifndef MOIR_FUZZ_TARGET
+#define MOIR_FUZZ_TARGET(name) extern "C" int LLVMFuzzerTestOneInput
+#endif
+
+MOIR_FUZZ_TARGET(fuzz_text_formats)(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     try {
         (void)moir::prototext::parse(text, "fuzz.prototxt");

@@ -8,7 +8,12 @@
 #include <cstdint>  // uint8_t
 #include <vector>   // vector
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+// one program per target; fuzz_all.cpp defines this to gather the header-only targets in one
+#ifndef MOIR_FUZZ_TARGET
+#define MOIR_FUZZ_TARGET(name) extern "C" int LLVMFuzzerTestOneInput
+#endif
+
+MOIR_FUZZ_TARGET(fuzz_tflite)(const std::uint8_t* data, std::size_t size) {
     try {
         const moir::tflite::model_file f = moir::tflite::read_model(std::vector<std::uint8_t>(data, data + size), "fuzz.tflite");
         const moir::model m = moir::tflite::convert(f);

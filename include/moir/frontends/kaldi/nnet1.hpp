@@ -147,7 +147,7 @@ inline output_ref identity(graph_writer&, output_ref x, const component&) { retu
 inline output_ref lstm_projected(graph_writer& g, output_ref x, const component& c) {
     const std::int64_t in = c.input_dim, p = c.output_dim;
     MOIR_CHECK(c.has("CellDim"), parse_error, "component '" + c.name + "' (" + c.type + ") has no <CellDim>");
-    const std::int64_t cell = static_cast<std::int64_t>(c.number("CellDim"));
+    const std::int64_t cell = c.integer("CellDim");
     MOIR_CHECK(cell > 0, parse_error, "component '" + c.name + "': <CellDim> " + std::to_string(cell) + " is not positive");
     const double clip = c.number("CellClip", 50.0);
     const auto param = [&](int k, const shape& s, const char* what) {

@@ -53,11 +53,17 @@ struct descriptor {
 
 namespace detail {
 struct descriptor_parser {
+    static constexpr int max_depth = 100;  ///< nesting limit: the parser (and the converter) recurse
+    /// magnitude limit of an integer (offset, modulus, index, dim): frame arithmetic stays in range,
+    /// and a Round's or Const's size cannot ask for more than about 2^20 frames or columns
+    static constexpr std::int64_t max_integer = std::int64_t{1} << 20;
     const std::string& s;
     std::size_t p = 0;
+    int depth = 0;
 
     [[noreturn]] void fail(const std::string& why) const {
-        throw parse_error("descriptor '" + s + "': " + why + " at character " + std::to_string(p));
+        const std::string shown = s.size() > 200 ? s.substr(0, 200) + "..." : s;
+        throw parse_error("descriptor '" + shown + "': " + why + " at character " + std::to_string(p));
     }
     void ws() {
         while (p < s.size() && std::isspace(static_cast<unsigned char>(s[p]))) ++p;
@@ -84,10 +90,10 @@ struct descriptor_parser {
         try {
             std::size_t used = 0;
             const long long v = std::stoll(w, &used);
-            if (used == w.size()) return v;
+            if (used == w.size() && v >= -max_integer && v <= max_integer) return v;
         } catch (const std::exception&) {
         }
-        fail("'" + w + "' is not an integer");
+        fail("'" + w.substr(0, 40) + "' is not an integer of at most 2^20 in magnitude");
     }
     double number() {
         const std::string w = word();
@@ -100,6 +106,13 @@ struct descriptor_parser {
         fail("'" + w + "' is not a number");
     }
     descriptor parse() {
+        if (depth >= max_depth) fail("nested more than " + std::to_string(max_depth) + " deep");
+        ++depth;
+        descriptor d = parse_call();
+        --depth;
+        return d;
+    }
+    descriptor parse_call() {
         const std::string w = word();
         descriptor d;
         ws();
@@ -563,9 +576,9 @@ private:
         value v;
         if (n.kind == "dim-range-node") {
             const value& src = node_value(n.input_node);
-            MOIR_CHECK(n.dim > 0 && n.dim_offset >= 0 && n.dim_offset + n.dim <= src.dim, parse_error,
-                       "dims [" + std::to_string(n.dim_offset) + ", " + std::to_string(n.dim_offset + n.dim) +
-                           ") of a node of dim " + std::to_string(src.dim));
+            MOIR_CHECK(n.dim > 0 && n.dim_offset >= 0 && n.dim <= src.dim && n.dim_offset <= src.dim - n.dim, parse_error,
+                       "dim-offset " + std::to_string(n.dim_offset) + " and dim " + std::to_string(n.dim) +
+                           " do not lie in a node of dim " + std::to_string(src.dim));
             v.frames = src.frames;
             v.out = g.slice(src.out, n.dim_offset, n.dim_offset + n.dim, 1, "dim_range");
             v.dim = n.dim;
@@ -593,6 +606,8 @@ private:
         descriptor app;
         app.k = descriptor::kind::append;
         for (auto o : offsets) {
+            MOIR_CHECK(o >= -detail::descriptor_parser::max_integer && o <= detail::descriptor_parser::max_integer, parse_error,
+                       "TdnnComponent time offset " + std::to_string(o) + " is beyond 2^20");
             descriptor off;
             off.k = descriptor::kind::offset;
             off.n = o;
@@ -609,7 +624,7 @@ private:
     }
 
     value stats_extraction(graph_writer& g, const config_node& n, const component& c) {
-        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0)), op = static_cast<std::int64_t>(c.number("OutputPeriod", 1.0));
+        const auto ip = c.integer("InputPeriod", 1.0), op = c.integer("OutputPeriod", 1.0);
         const bool variance = c.boolean("IncludeVarinance", c.boolean("IncludeVariance", true));
         MOIR_CHECK(ip > 0 && op > 0 && op % ip == 0, parse_error,
                    "input period " + std::to_string(ip) + ", output period " + std::to_string(op));
@@ -649,12 +664,12 @@ private:
     }
 
     value stats_pooling(graph_writer& g, const config_node& n, const component& c) {
-        const auto ip = static_cast<std::int64_t>(c.number("InputPeriod", 1.0));
-        const auto lc = static_cast<std::int64_t>(c.number("LeftContext")), rc = static_cast<std::int64_t>(c.number("RightContext"));
-        const auto logs = static_cast<std::int64_t>(c.number("NumLogCountFeatures", 0.0));
+        const auto ip = c.integer("InputPeriod", 1.0);
+        const auto lc = c.integer("LeftContext"), rc = c.integer("RightContext");
+        const auto logs = c.integer("NumLogCountFeatures", 0.0);
         const bool stddev = c.boolean("OutputStddevs", false);
         const double floor = c.number("VarianceFloor", 1e-10);
-        const auto in_dim = static_cast<std::int64_t>(c.number("InputDim"));
+        const auto in_dim = c.integer("InputDim");
         MOIR_CHECK(ip > 0 && lc >= 0 && rc >= 0 && logs >= 0 && in_dim > 1 && (!stddev || (in_dim - 1) % 2 == 0), parse_error,
                    "bad configuration (input period " + std::to_string(ip) + ", contexts " + std::to_string(lc) + ", " +
                        std::to_string(rc) + ", input dim " + std::to_string(in_dim) + ")");

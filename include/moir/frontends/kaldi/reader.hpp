@@ -253,9 +253,11 @@ private:
         const std::int32_t c = raw<std::int32_t>();
         p_ += 4;
         if (r < 0 || c < 0) fail("bad compressed matrix size " + std::to_string(r) + " x " + std::to_string(c), at);
+        const std::size_t R = static_cast<std::size_t>(r), C = static_cast<std::size_t>(c);
+        // the data the declared size needs is there before anything is allocated (R * C < 2^62)
+        need(R * C * (kind == "CM2" ? 2 : 1) + (kind == "CM" ? C * 8 : 0), "compressed matrix data");
         tensor t(element_type::f32, shape{r, c});
         float* o = t.data<float>();
-        const std::size_t R = static_cast<std::size_t>(r), C = static_cast<std::size_t>(c);
         const auto u16 = [&](std::uint16_t v) { return mn + range * 1.52590218966964e-05F * v; };
         if (kind == "CM2") {
             need(R * C * 2, "compressed matrix data");
@@ -352,6 +354,14 @@ struct component {
         MOIR_CHECK(it->second.k == field::kind::number, parse_error,
                    "component '" + name + "' (" + type + "): <" + f + "> is not a number");
         return it->second.number;
+    }
+    /// The number field `f` (or `def`) as an integer. ensures: parse_error naming the component
+    /// when it is not a whole number of at most 2^40 in magnitude (a dim, a period, a context).
+    std::int64_t integer(const std::string& f, std::optional<double> def = std::nullopt) const {
+        const double v = number(f, def);
+        MOIR_CHECK(v >= -1099511627776.0 && v <= 1099511627776.0 && v == static_cast<double>(static_cast<std::int64_t>(v)),
+                   parse_error, "component '" + name + "' (" + type + "): <" + f + "> is not an integer of at most 2^40");
+        return static_cast<std::int64_t>(v);
     }
     bool boolean(const std::string& f, bool def) const {
         const auto it = fields.find(f);

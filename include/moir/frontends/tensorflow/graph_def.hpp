@@ -8,6 +8,7 @@
 
 #include <moir/core/element_type.hpp>
 #include <moir/core/errors.hpp>
+#include <moir/core/limits.hpp>
 #include <moir/core/shape.hpp>
 #include <moir/core/tensor.hpp>
 #include <moir/frontends/common/protobuf_wire.hpp>
@@ -160,12 +161,20 @@ inline moir::tensor to_moir_tensor(const tensor_value& v, const std::string& whe
         MOIR_CHECK(d >= 0, parse_error, where + ": a constant tensor has an unknown dim");
         dims.push_back(d);
     }
+    // the declared shape is checked before anything is allocated: against the content's size, or
+    // (a value list repeated to fill the shape) against the limit on one tensor
+    const std::uint64_t width = size_of(*et), count = capped_element_count(dims, v.content.size());
+    if (!v.content.empty()) {
+        MOIR_CHECK(count * width == v.content.size(), parse_error,
+                   where + ": tensor content has " + std::to_string(v.content.size()) + " bytes, shape [" +
+                       to_string(dims) + "] of " + data_type_name(v.dtype) + " needs " +
+                       (count > v.content.size() ? std::string("more") : std::to_string(count * width)));
+    } else {
+        check_element_count(dims, default_max_elements, where);
+    }
     moir::tensor t(*et, dims);
     const std::size_t n = t.numel();
     if (!v.content.empty()) {
-        MOIR_CHECK(v.content.size() == t.bytes(), parse_error,
-                   where + ": tensor content has " + std::to_string(v.content.size()) + " bytes, shape [" +
-                       to_string(dims) + "] of " + data_type_name(v.dtype) + " needs " + std::to_string(t.bytes()));
         if (n) std::memcpy(t.raw(), v.content.data(), t.bytes());
         return t;
     }

@@ -12,6 +12,7 @@
 // little-endian numeric tensors are read; everything is checked and reported with the file's name.
 
 #include <moir/core/errors.hpp>
+#include <moir/core/limits.hpp>
 #include <moir/core/tensor.hpp>
 #include <moir/frontends/common/protobuf_wire.hpp>
 #include <moir/frontends/tensorflow/graph_def.hpp>
@@ -80,22 +81,15 @@ class tensor_bundle {
 public:
     explicit tensor_bundle(std::string prefix) : prefix_(std::move(prefix)) {
         index_path_ = prefix_ + ".index";
-        const std::string bytes = detail::read_whole_file(index_path_, "checkpoint index");
-        read_table(bytes);
-        const auto h = raw_.find("");
-        fail_if(h == raw_.end(), "no bundle header (the \"\" key)");
-        protobuf::reader r(reinterpret_cast<const std::uint8_t*>(h->second.data()), h->second.size(), index_path_);
-        protobuf::tag t;
-        while (r.next(t)) {
-            if (t.field == 1) num_shards_ = r.read_int32(t);
-            else if (t.field == 2) fail_if(r.read_int32(t) != 0, "the bundle is big-endian");
-            else r.skip(t);
-        }
-        fail_if(num_shards_ < 1 || num_shards_ > 100000, "bad shard count " + std::to_string(num_shards_));
-        for (const auto& [key, value] : raw_) {
-            if (key.empty()) continue;
-            entries_.emplace(key, parse_entry(key, value));
-        }
+        open(detail::read_whole_file(index_path_, "checkpoint index"));
+    }
+    /// A bundle whose index is `index_bytes` (as read from prefix.index) and whose shards are
+    /// `shards` by number; a shard not given is read from its file when a tensor needs it.
+    /// ensures: as tensor_bundle(prefix).
+    tensor_bundle(std::string prefix, const std::string& index_bytes, std::map<std::int32_t, std::string> shards)
+        : prefix_(std::move(prefix)), shards_(std::move(shards)) {
+        index_path_ = prefix_ + ".index";
+        open(index_bytes);
     }
 
     const std::string& prefix() const { return prefix_; }
@@ -126,10 +120,13 @@ public:
             MOIR_CHECK(d >= 0, parse_error, where + " has a negative dim");
             dims.push_back(d);
         }
-        moir::tensor t(*et, dims);
-        MOIR_CHECK(static_cast<std::uint64_t>(e.size) == t.bytes(), parse_error,
+        // the declared shape is checked against the stored size before anything is allocated
+        const std::uint64_t width = size_of(*et), size = e.size < 0 ? 0 : static_cast<std::uint64_t>(e.size);
+        const std::uint64_t count = capped_element_count(dims, size);
+        MOIR_CHECK(e.size >= 0 && width && size % width == 0 && count == size / width, parse_error,
                    where + " has " + std::to_string(e.size) + " bytes, its shape [" + to_string(dims) + "] of " +
-                       data_type_name(e.dtype) + " needs " + std::to_string(t.bytes()));
+                       data_type_name(e.dtype) + " needs " +
+                       (count > size ? std::string("more") : std::to_string(count * width)));
         MOIR_CHECK(e.shard_id >= 0 && e.shard_id < num_shards_, parse_error,
                    where + " is in shard " + std::to_string(e.shard_id) + " of " + std::to_string(num_shards_));
         const std::string& data = shard(e.shard_id);
@@ -143,11 +140,31 @@ public:
         MOIR_CHECK(got == crc32c_unmask(e.crc32c), parse_error,
                    path + ": checksum mismatch for tensor '" + key + "' (CRC-32C of its " + std::to_string(e.size) +
                        " bytes does not match the index)");
+        moir::tensor t(*et, dims);
         if (e.size) std::memcpy(t.raw(), p, static_cast<std::size_t>(e.size));
         return t;
     }
 
 private:
+    /// Reads and checks the whole index held in `bytes`.
+    void open(const std::string& bytes) {
+        read_table(bytes);
+        const auto h = raw_.find("");
+        fail_if(h == raw_.end(), "no bundle header (the \"\" key)");
+        protobuf::reader r(reinterpret_cast<const std::uint8_t*>(h->second.data()), h->second.size(), index_path_);
+        protobuf::tag t;
+        while (r.next(t)) {
+            if (t.field == 1) num_shards_ = r.read_int32(t);
+            else if (t.field == 2) fail_if(r.read_int32(t) != 0, "the bundle is big-endian");
+            else r.skip(t);
+        }
+        fail_if(num_shards_ < 1 || num_shards_ > 100000, "bad shard count " + std::to_string(num_shards_));
+        for (const auto& [key, value] : raw_) {
+            if (key.empty()) continue;
+            entries_.emplace(key, parse_entry(key, value));
+        }
+    }
+
     [[noreturn]] void fail(const std::string& why) const { throw parse_error(index_path_ + ": " + why); }
     void fail_if(bool bad, const std::string& why) const {
         if (bad) fail(why);

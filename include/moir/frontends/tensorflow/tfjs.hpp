@@ -8,19 +8,21 @@
 // Const's value; the signature (userDefinedMetadata.signature or signature) names the outputs.
 
 #include <moir/core/errors.hpp>
+#include <moir/core/limits.hpp>
 #include <moir/core/tensor.hpp>
 #include <moir/frontends/tensorflow/graph_def.hpp>
 #include <moir/precision/half.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>    // ldexp
-#include <cstdint>  // uint8_t, uint16_t, int64_t
-#include <cstring>  // memcpy
-#include <fstream>  // ifstream
-#include <iterator>  // istreambuf_iterator
-#include <string>   // string, stoll
-#include <vector>   // vector
+#include <cmath>       // ldexp
+#include <cstdint>     // uint8_t, uint16_t, int64_t
+#include <cstring>     // memcpy
+#include <fstream>     // ifstream
+#include <functional>  // function
+#include <iterator>    // istreambuf_iterator
+#include <string>      // string, stoll
+#include <vector>      // vector
 
 namespace moir::tensorflow {
 
@@ -64,7 +66,10 @@ inline std::string base64_decode(const std::string& in, const std::string& where
 template <class = void>
 inline std::int64_t json_int(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return j.get<std::int64_t>();
-    if (j.is_number()) return static_cast<std::int64_t>(j.get<double>());
+    if (j.is_number()) {  // a float in range (a larger one does not convert: undefined behaviour)
+        const double d = j.get<double>();
+        if (d > -9.2e18 && d < 9.2e18) return static_cast<std::int64_t>(d);
+    }
     if (j.is_string()) {
         try {
             return std::stoll(j.get<std::string>());
@@ -238,11 +243,15 @@ inline graph_def graph_def_from_json(const nlohmann::ordered_json& topology, con
     return g;
 }
 
+/// The bytes of a weight shard, given its name as the manifest writes it (`paths` entry).
+using tfjs_shard_reader = std::function<std::string(const std::string& name)>;
+
 /// Decodes the weights of a weightsManifest from the concatenated bytes of its shards into
-/// g.weights. `source` names model.json in errors.
-/// ensures: parse_error when the shards hold fewer bytes than the manifest needs, or more.
+/// g.weights. `source` names model.json in errors; `read_shard` gives a shard's bytes.
+/// ensures: parse_error when the shards hold fewer bytes than the manifest needs, or more, and
+/// for a shape with a negative dim (checked before anything is allocated).
 template <class = void>
-inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std::string& base_dir, graph_def& g,
+inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const tfjs_shard_reader& read_shard, graph_def& g,
                               const std::string& source) {
     MOIR_CHECK(manifest.is_array(), parse_error, source + ": weightsManifest is not an array");
     std::size_t group_index = 0;
@@ -251,18 +260,21 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
         MOIR_CHECK(group.is_object() && group.contains("paths") && group.contains("weights"), parse_error,
                    gwhere + " has no paths or weights");
         std::string bytes;
-        for (const auto& p : group["paths"]) {
-            const std::string file = base_dir + "/" + p.get<std::string>();
-            bytes += detail::read_file_bytes(file, source + ": weight shard '" + p.get<std::string>() + "'");
-        }
+        for (const auto& p : group["paths"]) bytes += read_shard(p.get<std::string>());
         std::size_t offset = 0;
         for (const auto& w : group["weights"]) {
             const std::string name = w.at("name").get<std::string>();
             const std::string where = source + ": weight '" + name + "'";
             shape dims;
-            for (const auto& d : w.at("shape")) dims.push_back(detail::json_int(d, where));
+            for (const auto& d : w.at("shape")) {
+                dims.push_back(detail::json_int(d, where));
+                MOIR_CHECK(dims.back() >= 0, parse_error,
+                           where + ": shape dim " + std::to_string(dims.size() - 1) + " is negative (" +
+                               std::to_string(dims.back()) + ")");
+            }
             std::string dtype = w.at("dtype").get<std::string>();
-            std::size_t n = numel(dims);
+            // at most one element per byte of the shards: a larger count cannot fit (nor overflow)
+            const std::size_t n = capped_element_count(dims, bytes.size());
             std::string qtype;
             double qmin = 0, qscale = 1;
             if (const auto* q = detail::member(w, "quantization")) {
@@ -277,10 +289,11 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
             else if (stored == "uint8" || stored == "bool") width = 1;
             else throw unsupported_error(where + ": weights of dtype '" + stored + "' are not supported");
             const std::size_t need = n * width;
-            MOIR_CHECK(offset + need <= bytes.size(), parse_error,
+            MOIR_CHECK(n <= bytes.size() && offset + need <= bytes.size(), parse_error,
                        where + ": the weight shards of " + gwhere.substr(source.size() + 2) + " hold " +
-                           std::to_string(bytes.size()) + " bytes, the manifest needs at least " +
-                           std::to_string(offset + need) + " (a shard is truncated or missing)");
+                           std::to_string(bytes.size()) + " bytes, the manifest needs " +
+                           (n > bytes.size() ? std::string("more") : "at least " + std::to_string(offset + need)) +
+                           " (a shard is truncated or missing)");
             const auto* src = reinterpret_cast<const std::uint8_t*>(bytes.data()) + offset;
             offset += need;
             moir::tensor t;
@@ -319,11 +332,11 @@ inline void read_tfjs_weights(const nlohmann::ordered_json& manifest, const std:
     }
 }
 
-/// Reads a TF.js graph model: `path` is model.json, the shards are found next to it.
-/// ensures: parse_error naming the file on bad JSON, a missing or short shard, or no topology.
+/// Decodes a TF.js graph model: `text` is model.json (`path` names it in errors), `read_shard`
+/// gives the bytes of each weight shard it names.
+/// ensures: parse_error naming the file on bad JSON, a short shard, or no topology.
 template <class = void>
-inline tfjs_model read_tfjs(const std::string& path) {
-    const std::string text = detail::read_file_bytes(path, "TF.js model");
+inline tfjs_model parse_tfjs(const std::string& text, const std::string& path, const tfjs_shard_reader& read_shard) {
     nlohmann::ordered_json j;
     try {
         j = nlohmann::ordered_json::parse(text);
@@ -338,7 +351,7 @@ inline tfjs_model read_tfjs(const std::string& path) {
     tfjs_model m;
     try {
         m.graph = graph_def_from_json(j["modelTopology"], path);
-        if (j.contains("weightsManifest")) read_tfjs_weights(j["weightsManifest"], detail::dir_of(path), m.graph, path);
+        if (j.contains("weightsManifest")) read_tfjs_weights(j["weightsManifest"], read_shard, m.graph, path);
         const nlohmann::ordered_json* sig = nullptr;
         if (j.contains("signature")) sig = &j["signature"];
         else if (j.contains("userDefinedMetadata") && j["userDefinedMetadata"].contains("signature"))
@@ -353,6 +366,16 @@ inline tfjs_model read_tfjs(const std::string& path) {
         throw parse_error(path + ": malformed TF.js model (" + std::string(e.what()) + ")");
     }
     return m;
+}
+
+/// Reads a TF.js graph model: `path` is model.json, the shards are found next to it.
+/// ensures: as parse_tfjs; moir::error naming a shard that cannot be opened.
+template <class = void>
+inline tfjs_model read_tfjs(const std::string& path) {
+    const std::string dir = detail::dir_of(path);
+    return parse_tfjs(detail::read_file_bytes(path, "TF.js model"), path, [&](const std::string& name) {
+        return detail::read_file_bytes(dir + "/" + name, path + ": weight shard '" + name + "'");
+    });
 }
 
 }  // namespace moir::tensorflow

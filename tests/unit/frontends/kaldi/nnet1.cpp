@@ -235,3 +235,23 @@ TEST_CASE("Kaldi nnet1: projected LSTMs (peepholes, cell clipping, projection) m
     CHECK(e.find("component 3 (LstmProjected") != std::string::npos);
     CHECK(e.find("W_gifo_x has 3072 values, expected 92 x 32 for CellDim 23") != std::string::npos);
 }
+
+TEST_CASE("fuzz regressions: a compressed matrix's declared size is checked against the file before allocating") {
+    // binary "CM" (and CM2, CM3) with a 2^30 x 2^30 header and no data: an error naming the byte,
+    // not std::bad_alloc
+    for (const char* kind : {"CM ", "CM2 ", "CM3 "}) {
+        std::string bytes = std::string("\0B", 2) + kind;
+        const float header_floats[2] = {0.0f, 1.0f};
+        const std::int32_t dims[2] = {1 << 30, 1 << 30};
+        bytes.append(reinterpret_cast<const char*>(header_floats), 8);
+        bytes.append(reinterpret_cast<const char*>(dims), 8);
+        moir::kaldi::byte_reader r(bytes, "mem.raw");
+        try {
+            r.read_array(true);
+            FAIL("no error for " << kind);
+        } catch (const moir::parse_error& e) {
+            CHECK(std::string(e.what()).find("mem.raw: byte ") == 0);
+            CHECK(std::string(e.what()).find("truncated: compressed matrix data needs ") != std::string::npos);
+        }
+    }
+}

@@ -23,7 +23,7 @@
 
 #include <doctest/doctest.h>
 
-#include <cmath>    // log
+#include <cmath>    // log, nan
 #include <fstream>  // ofstream
 #include <random>   // mt19937
 #include <string>   // string
@@ -302,4 +302,52 @@ TEST_CASE("Kaldi nnet3: compressed weight matrices (CM, CM2, CM3) decode as the 
     const moir::model m = moir::kaldi::load(net, o);
     const auto y = moir::reference_executor<>(m).run({x, iv});
     check_close(output(m, y, "output"), moir::npy::load(dir + "/ref.npy"), "compressed matrices");
+}
+
+TEST_CASE("fuzz regressions: descriptors nested without bound are an error, not a stack overflow") {
+    std::string deep;
+    for (int i = 0; i < 100000; ++i) deep += "IfDefined(";
+    deep += "input";
+    for (int i = 0; i < 100000; ++i) deep += ")";
+    try {
+        moir::kaldi::parse_descriptor(deep);
+        FAIL("no error");
+    } catch (const moir::parse_error& e) {
+        const std::string m = e.what();
+        CHECK(m.find("nested more than 100 deep") != std::string::npos);
+        CHECK(m.size() < 400);  // the descriptor is not echoed whole
+    }
+    // 100 levels still read
+    std::string ok;
+    for (int i = 0; i < 99; ++i) ok += "IfDefined(";
+    ok += "input" + std::string(99, ')');
+    CHECK(moir::kaldi::parse_descriptor(ok).k == moir::kaldi::descriptor::kind::if_defined);
+    // integers beyond 2^20: an offset that would overflow the frame arithmetic, a Round modulus that
+    // would list 10^12 frames, a Const of 10^12 columns
+    for (const char* d : {"Offset(input, 9223372036854775807)", "Round(input, 1000000000000)", "Const(1.5, 1000000000000)"}) {
+        try {
+            moir::kaldi::parse_descriptor(d);
+            FAIL("no error for " << d);
+        } catch (const moir::parse_error& e) {
+            CHECK(std::string(e.what()).find("is not an integer of at most 2^20 in magnitude") != std::string::npos);
+        }
+    }
+    CHECK(moir::kaldi::parse_descriptor("Round(input, 1048576)").n == 1048576);
+    // a component's integer field (a period, a context, a dim) that is no whole number in range: an
+    // error, not an out-of-range float-to-integer conversion
+    moir::kaldi::component c;
+    c.name = "stats";
+    c.type = "StatisticsExtractionComponent";
+    for (const double v : {1e300, -1e300, 2.5, std::nan("")}) {
+        c.fields["InputPeriod"].number = v;
+        try {
+            c.integer("InputPeriod");
+            FAIL("no error for " << v);
+        } catch (const moir::parse_error& e) {
+            CHECK(std::string(e.what()) == "component 'stats' (StatisticsExtractionComponent): <InputPeriod> is not an integer of at most 2^40");
+        }
+    }
+    c.fields["InputPeriod"].number = 3;
+    CHECK(c.integer("InputPeriod") == 3);
+    CHECK(c.integer("OutputPeriod", 1.0) == 1);
 }

@@ -459,3 +459,81 @@ TEST_CASE("bad TF input: truncated .pb, corrupt or mismatched checkpoints, missi
     e = error_of([&] { moir::tensorflow::load_meta_graph(dir + "/cut.meta", d + "/checkpoint/model"); });
     CHECK(e.find(dir + "/cut.meta: ") == 0);
 }
+
+namespace {
+// ---- a LevelDB table as TensorFlow writes a tensor bundle's .index: one data block, its index block ----
+std::string le32(std::uint32_t v) {
+    std::string s(4, '\0');
+    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>(v >> (8 * i));
+    return s;
+}
+std::uint32_t masked_crc(const std::string& b) {
+    const std::uint32_t c = moir::tensorflow::crc32c(b.data(), b.size());
+    return ((c >> 15) | (c << 17)) + 0xa282ead8u;
+}
+std::string table_block(const std::vector<std::pair<std::string, std::string>>& entries) {
+    std::string b;
+    for (const auto& [k, v] : entries) b += varint(0) + varint(k.size()) + varint(v.size()) + k + v;
+    return b + le32(0) + le32(1);  // one restart point, at 0
+}
+std::string table(const std::vector<std::pair<std::string, std::string>>& entries) {
+    const std::string data = table_block(entries);
+    std::string f = data + '\0' + le32(masked_crc(data + '\0'));
+    const std::string index = table_block({{entries.back().first, varint(0) + varint(data.size())}});
+    const std::size_t index_at = f.size();
+    f += index + '\0' + le32(masked_crc(index + '\0'));
+    std::string footer = varint(0) + varint(0) + varint(index_at) + varint(index.size());
+    footer.resize(40, '\0');
+    return f + footer + le32(0x8b80fb57u) + le32(0xdb477524u);
+}
+/// A BundleEntryProto of a float tensor in shard 0.
+std::string bundle_entry(const std::vector<std::int64_t>& dims, std::uint64_t offset, std::uint64_t size, const std::string& data) {
+    return field_varint(1, 1) + field_bytes(2, shape_proto(dims)) + field_varint(4, offset) + field_varint(5, size) +
+           varint((6 << 3) | 5) + le32(masked_crc(data));
+}
+}  // namespace
+
+TEST_CASE("fuzz regressions: declared sizes in a bundle index and a TF.js manifest are checked before allocating") {
+    // a well-formed bundle written here reads back (the writer above is right)
+    const std::string values(reinterpret_cast<const char*>(std::vector<float>{1, 2, 3, 4}.data()), 16);
+    {
+        const std::string index = table({{"", field_varint(1, 1)}, {"w", bundle_entry({2, 2}, 0, 16, values)}});
+        const moir::tensorflow::tensor_bundle b("mem/variables", index, {{0, values}});
+        const moir::tensor t = b.tensor("w");
+        CHECK(t.dims() == moir::shape{2, 2});
+        CHECK(t.data<float>()[3] == 4.0f);
+    }
+    // a shape of 2^60 elements with 16 bytes stored: an error, not std::bad_alloc or a wrapped size
+    {
+        const std::string index =
+            table({{"", field_varint(1, 1)}, {"w", bundle_entry({1 << 20, 1 << 20, 1 << 20}, 0, 16, values)}});
+        const moir::tensorflow::tensor_bundle b("mem/variables", index, {{0, values}});
+        const std::string e = error_of([&] { b.tensor("w"); });
+        CHECK(e.find("mem/variables.index: tensor 'w' has 16 bytes, its shape [1048576,1048576,1048576] of ") == 0);
+        CHECK(e.find("needs more") != std::string::npos);
+    }
+    // TF.js: a weight whose shape wraps the element count around, a negative dim, a dim too large
+    // for an integer (undefined behaviour when converted)
+    const auto tfjs = [&](const std::string& shape) {
+        const std::string json = R"({"format": "graph-model", "modelTopology": {"node": []}, "weightsManifest": [{"paths": ["w.bin"], "weights": [{"name": "w", "shape": )" +
+                                 shape + R"(, "dtype": "float32"}]}]})";
+        return error_of([&] {
+            moir::tensorflow::parse_tfjs(json, "mem/model.json", [&](const std::string&) { return values; });
+        });
+    };
+    std::string e = tfjs("[1048576, 1048576, 1048576, 16]");
+    CHECK(e.find("mem/model.json: weight 'w': the weight shards of weightsManifest group 0 hold 16 bytes, the manifest needs more") == 0);
+    CHECK(tfjs("[2, -2]") == "mem/model.json: weight 'w': shape dim 1 is negative (-2)");
+    CHECK(tfjs("[1e300]").find("mem/model.json: weight 'w': expected an integer, found 1e+300") == 0);
+    CHECK(tfjs("[2, 2]") == "(no error)");
+    // a constant whose values (one, repeated) would fill 2^60 elements: over the limit of one tensor
+    moir::tensorflow::tensor_value v;
+    v.dtype = moir::tensorflow::data_type::float_;
+    v.shape.dims = {1 << 20, 1 << 20, 1 << 20};
+    v.float_val = {1.0f};
+    e = error_of([&] { moir::tensorflow::to_moir_tensor(v, "node 'c'"); });
+    CHECK(e.find("node 'c': shape [1048576,1048576,1048576] has more than 4294967296 elements") == 0);
+    v.content = values;  // content that does not fill the shape
+    e = error_of([&] { moir::tensorflow::to_moir_tensor(v, "node 'c'"); });
+    CHECK(e.find("node 'c': tensor content has 16 bytes, shape [1048576,1048576,1048576] of ") == 0);
+}
