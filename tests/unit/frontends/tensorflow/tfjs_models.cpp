@@ -87,12 +87,20 @@ double check_model(const tfjs_case& c) {
     REQUIRE_MESSAGE(fs::exists(c.path), "missing " << c.path << ": run tools/setup.sh first");
     const std::string dir = scratch("tfjs_" + c.name);
     moir::shape in_shape = c.input;
+    bool int_input = false;  // movenet takes int32 pixels: integers in [0, 255]
     if (!c.static_only) {  // the model must also convert with its own, dynamic, dims
         const moir::model declared = moir::tensorflow::load(c.path);
         REQUIRE(declared.parameters.size() == 1);
         in_shape = input_shape(c, declared);
+        int_input = declared.at(declared.parameters[0]).attrs_as<moir::ops::parameter>().element_type ==
+                    moir::element_type::i32;
     }
-    const moir::tensor x = pseudo_random(in_shape, 2026, c.lo, c.hi);
+    moir::tensor x = pseudo_random(in_shape, 2026, int_input ? 0 : c.lo, int_input ? 256 : c.hi);
+    if (int_input) {
+        moir::tensor xi(moir::element_type::i32, in_shape);
+        for (std::size_t i = 0; i < x.numel(); ++i) xi.data<std::int32_t>()[i] = static_cast<std::int32_t>(x.data<float>()[i]);
+        x = xi;
+    }
     moir::npy::save(dir + "/x.npy", x);
 
     moir::tensorflow::load_options opt;
