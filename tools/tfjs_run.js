@@ -14,7 +14,7 @@ const PROG = 'tfjs_run.js';
 const NPM = path.join(path.resolve(__dirname, '..'), 'third_party', 'npm', 'node_modules');
 
 const USAGE = `Usage:
-  node tools/tfjs_run.js --model model.json [--input NAME=FILE.npy ...] --output_dir D
+  node tools/tfjs_run.js --model model.json [--input NAME=FILE.npy ...] [--outputs N1,N2,...] --output_dir D
   node tools/tfjs_run.js --info model.json
   node tools/tfjs_run.js --extract_bundle DIR --output_dir D
 
@@ -24,7 +24,8 @@ character outside [A-Za-z0-9._-] replaced by '_', a ':0' port suffix dropped). M
 control flow run with executeAsync. --info prints the inputs and outputs as JSON.
 --extract_bundle turns a model shipped as browserify bundles (nsfwjs: DIR/model.min.js and
 DIR/group*-shard*.min.js, base64 weights) into D/model.json and D/group*-shard*.bin.
-Input names may omit the ':0' suffix. Exit status: 0 on success, 1 on any error.`;
+--outputs fetches those nodes (any node of the graph, e.g. to compare intermediate tensors)
+instead of the model's outputs. Input names may omit the ':0' suffix. Exit status: 0 on success, 1 on any error.`;
 
 function fail(msg) {
     throw new Error(msg);
@@ -142,7 +143,7 @@ async function run(opts) {
         feeds[match.name] = tf.tensor(a.data, a.dims, a.dtype);
     }
     const json = JSON.parse(fs.readFileSync(opts.model, 'utf8'));
-    const names = model.outputs.map((t) => t.name);
+    const names = opts.outputs || model.outputs.map((t) => t.name);
     let outs = hasControlFlow(json) ? await model.executeAsync(feeds, names) : model.execute(feeds, names);
     if (!Array.isArray(outs)) outs = [outs];
     fs.mkdirSync(opts.outputDir, { recursive: true });
@@ -173,7 +174,7 @@ function extractBundle(dir, out) {
 }
 
 function parseArgs(argv) {
-    const o = { model: null, inputs: [], outputDir: null, info: false, extract: null };
+    const o = { model: null, inputs: [], outputs: null, outputDir: null, info: false, extract: null };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const next = () => {
@@ -185,6 +186,7 @@ function parseArgs(argv) {
         else if (a === '--info') { o.model = next(); o.info = true; }
         else if (a === '--extract_bundle') o.extract = next();
         else if (a === '--output_dir') o.outputDir = next();
+        else if (a === '--outputs') o.outputs = next().split(',').filter((n) => n.length);
         else if (a === '--input') {
             const s = next();
             const k = s.indexOf('=');

@@ -36768,9 +36768,24 @@ inline void convert_strided_slice(context& c) {
     for (std::size_t k = 0, a = 0; k < out_dims.size(); ++k)
         if (out_dims[k] != 1 && kept_axes[k] != static_cast<std::int64_t>(a++)) reshape = true;
     if (bit(new_axis, 0) || new_axis || shrink) reshape = true;
-    if (reshape) {
-        MOIR_CHECK(dynamic <= 1, unsupported_error, "StridedSlice with new or shrunk axes needs static dims");
+    if (reshape && dynamic <= 1) {
         y = c.add<ops::reshape>({false}, {y, c.constant_i64(target, "/shape")});
+    } else if (reshape) {
+        // several dynamic dims (a dynamic batch and more): no Reshape target can say them, so the
+        // shrunk axes (size 1 after the Slice) are squeezed and the new ones unsqueezed
+        std::vector<std::int64_t> shrunk, added;
+        for (std::size_t i = 0, ax = 0; i < n; ++i) {
+            if (bit(ellipsis, i)) {
+                ax += rank - consumed;
+            } else if (!bit(new_axis, i)) {
+                if (bit(shrink, i)) shrunk.push_back(static_cast<std::int64_t>(ax));
+                ++ax;
+            }
+        }
+        for (std::size_t k = 0; k < out_dims.size(); ++k)
+            if (out_dims[k] == 1) added.push_back(static_cast<std::int64_t>(k));
+        if (!shrunk.empty()) y = c.add<ops::squeeze>({}, {y, c.constant_i64(shrunk, "/shrink_axes")}, "/squeeze");
+        if (!added.empty()) y = c.add<ops::unsqueeze>({}, {y, c.constant_i64(added, "/new_axes")}, "/unsqueeze");
     }
     c.set_output(0, y);
 }

@@ -209,6 +209,35 @@ TEST_CASE("Atan2 in every quadrant and on the axes; SparseToDense of constants")
     for (std::size_t k = 0; k < want.size(); ++k) CHECK(dense.data<float>()[k] == want[k]);
 }
 
+// facemesh-attention's case: StridedSlice with shrunk and new axes on a tensor with several dynamic
+// dims (a Reshape target can name only one), done as Slice + Squeeze + Unsqueeze.
+TEST_CASE("StridedSlice with shrink and new axes on two dynamic dims") {
+    const std::string dir = scratch("tfjs_strided_dynamic");
+    const auto cst = [](const char* name, const char* vals) {
+        return std::string(R"({"name": ")") + name + R"(", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32", "tensorShape": {"dim": [{"size": "3"}]}, "intVal": [)" +
+               vals + "]}}}},\n";
+    };
+    // y = x[:, :, 1] (shrink axis 2); z = x[..., tf.newaxis, 2] (ellipsis, new axis, shrink)
+    write(dir + "/model.json", std::string(R"({"format": "graph-model", "modelTopology": {"node": [
+        {"name": "x", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "-1"}, {"size": "-1"}, {"size": "3"}]}}}},
+)") + cst("b", "0, 0, 1") + cst("e", "0, 0, 2") + cst("s", "1, 1, 1") + cst("b2", "0, 0, 2") + cst("e2", "0, 0, 3") +
+                                   R"(
+        {"name": "y", "op": "StridedSlice", "input": ["x", "b", "e", "s"], "attr": {"begin_mask": {"i": "3"}, "end_mask": {"i": "3"}, "shrink_axis_mask": {"i": "4"}}},
+        {"name": "z", "op": "StridedSlice", "input": ["x", "b2", "e2", "s"], "attr": {"ellipsis_mask": {"i": "1"}, "new_axis_mask": {"i": "2"}, "shrink_axis_mask": {"i": "4"}}}]}})");
+    const moir::model m = moir::tensorflow::load(dir + "/model.json");
+    REQUIRE(m.results.size() == 2);
+    std::vector<float> xs(2 * 4 * 3);
+    for (std::size_t k = 0; k < xs.size(); ++k) xs[k] = static_cast<float>(k);
+    const auto out = moir::reference_executor<>(m).run({moir::tensor::from_vector<float>(xs, {2, 4, 3})});
+    const std::size_t yi = m.output_name(0) == "y" ? 0 : 1;
+    REQUIRE(out[yi].dims() == moir::shape{2, 4});
+    REQUIRE(out[1 - yi].dims() == moir::shape{2, 4, 1});
+    for (std::size_t k = 0; k < 8; ++k) {
+        CHECK(out[yi].data<float>()[k] == xs[k * 3 + 1]);
+        CHECK(out[1 - yi].data<float>()[k] == xs[k * 3 + 2]);
+    }
+}
+
 TEST_CASE("unsupported ops, TF1 control flow included, are listed at once with counts") {
     const std::string dir = scratch("tfjs_unsupported");
     write(dir + "/model.json", R"({"format": "graph-model", "modelTopology": {"node": [

