@@ -4,6 +4,10 @@
 #   moir_codegen_model(NAME MODEL [SHAPE [WEIGHTS]])  ${MOIR_CODEGEN_DIR}/NAME.xml/.bin, then NAME.hpp
 #                                          (WEIGHTS: the packed weights in NAME_weights.bin, .incbin)
 #                                          (namespace moir_models, struct-like namespace NAME)
+#   moir_codegen_model_int8(NAME MODEL SHAPE WIDTH)
+#                                          the same from an INT8 IR: MODEL quantized by `moir convert
+#                                          --data_type INT8`, calibrated on 8 rendered text lines of
+#                                          [1,3,48,WIDTH] (tools/render_text.py, Debian's python3)
 #   moir_codegen_flags(TARGET)             the compile options the generated headers need for
 #                                          MOIR_CODEGEN_ARCH, and the include path of the headers
 include_guard(GLOBAL)
@@ -29,6 +33,23 @@ function(moir_codegen_model name model)
     add_custom_command(OUTPUT ${dir}/${name}.hpp ${weights_out}
         COMMAND moir_cli codegen --model ${dir}/${name}.xml --output ${dir}/${name}.hpp --name ${name}
                 --namespace moir_models --arch ${MOIR_CODEGEN_ARCH} ${weights_flag}
+        DEPENDS moir_cli ${dir}/${name}.xml VERBATIM)
+endfunction()
+
+function(moir_codegen_model_int8 name model shape width)
+    set(dir ${MOIR_CODEGEN_DIR})
+    set(calib ${dir}/${name}_calibration)
+    add_custom_command(OUTPUT ${calib}/labels.txt
+        COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/render_text.py lines --count 8 --seed 28 --width ${width}
+                --rotate_odd --out_dir ${calib}
+        DEPENDS ${CMAKE_SOURCE_DIR}/tools/render_text.py VERBATIM)
+    add_custom_command(OUTPUT ${dir}/${name}.xml ${dir}/${name}.bin
+        COMMAND moir_cli convert --input_model ${model} --output_dir ${dir} --model_name ${name} --input_shape ${shape}
+                --data_type INT8 --calibration_data ${calib}
+        DEPENDS moir_cli ${model} ${calib}/labels.txt VERBATIM)
+    add_custom_command(OUTPUT ${dir}/${name}.hpp
+        COMMAND moir_cli codegen --model ${dir}/${name}.xml --output ${dir}/${name}.hpp --name ${name}
+                --namespace moir_models --arch ${MOIR_CODEGEN_ARCH}
         DEPENDS moir_cli ${dir}/${name}.xml VERBATIM)
 endfunction()
 

@@ -16218,6 +16218,7 @@ struct packed_int8_a {
     std::int32_t zero_point = 0;       ///< the activations' u8 zero point the compensation is for
     std::vector<std::int32_t> row_sum;  ///< sum_k wq[m, k]
     std::vector<std::int32_t> comp;     ///< zero_point * row_sum[m]
+    const std::int32_t* comp_data = nullptr;  ///< what the kernels read: comp's m values (or constant data: codegen)
     const void* data = nullptr;
     std::unique_ptr<void, detail::free_bytes_deleter> storage;
 };
@@ -16249,6 +16250,7 @@ inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, 
         }
         p.comp[mi] = zp * p.row_sum[mi];
     }
+    p.comp_data = p.comp.data();
     p.data = p.storage.get();
     return p;
 }
@@ -16288,6 +16290,13 @@ struct packed_int8_depthwise {
     /// VNNI kernel's sums of u8 codes times weights.
     std::vector<std::int32_t> quad_comp;
     std::vector<float> scale;  ///< per channel, the scale of the s32 sum
+    /// What the kernel reads (set by pack_int8_depthwise to the vectors above; a generated model
+    /// header, codegen/int8.hpp, points them at constant data): row_pairs, row_quads (nullptr: that
+    /// kernel is not used), quad_comp, scale.
+    const std::int32_t* row_pairs_data = nullptr;
+    const std::int32_t* row_quads_data = nullptr;
+    const std::int32_t* quad_comp_data = nullptr;
+    const float* scale_data = nullptr;
 };
 
 /// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
@@ -16329,6 +16338,8 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
                 p.row_quads[(c * quads + r) * g.kw + kx] = static_cast<std::int32_t>(v);
             }
     }
+    p.row_pairs_data = p.row_pairs.data(), p.row_quads_data = p.row_quads.data();
+    p.quad_comp_data = p.quad_comp.data(), p.scale_data = p.scale.data();
     return p;
 }
 
@@ -17005,7 +17016,7 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
                 float* ct = e.transposed ? c + static_cast<std::ptrdiff_t>(j) * ldc + static_cast<std::ptrdiff_t>(ic)
                                          : c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                 const std::size_t ncols = ncb - jr < NR ? ncb - jr : NR;
-                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, e, pa.comp.data() + ic,
+                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, e, pa.comp_data + ic,
                                          e.scale + ic, e.shift ? e.shift + ic : nullptr);
             }
         }
@@ -17680,7 +17691,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // already cheaper than 6 vpmaddwd, 6 adds and the conversion (0.41 against 0.34 ms on 96
         // channels of 80x80).
         if constexpr (std::is_same_v<FA, arch::avx2>) {
-            if (g.kh == 5 && detail::dw_has_fixed_body(g) && !p.row_pairs.empty()) {
+            if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_pairs_data) {
                 // the row-pair plane (rows of d.row_stride, the last written up to 16 further), then
                 // the padded u8 rows, d.rows + 1 of stride16
                 auto* plane = reinterpret_cast<std::int32_t*>(scratch);
@@ -17702,8 +17713,8 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                                                       static_cast<std::int16_t>(p.zero_point), plane + r * d.row_stride,
                                                       d.row_stride);
                     }
-                    const std::int32_t* wp = p.row_pairs.data() + c * pairs;
-                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale[c];
+                    const std::int32_t* wp = p.row_pairs_data + c * pairs;
+                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
                     detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
@@ -17723,7 +17734,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // 0.22 against 0.245 ms. 3x3 stays on the float kernel: building the quad plane costs more
         // than the 9 FMAs per 16 outputs it saves there (rec's 3x3 layers: 0.06-0.14 ms, 1.0-1.4x).
         if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
-            if (g.kh == 5 && detail::dw_has_fixed_body(g) && !p.row_quads.empty()) {
+            if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_quads_data) {
                 // the quad plane (rows of 4 * d.row_stride bytes), then the padded u8 rows, d.rows of
                 // stride16 and one of the zero point (the rows past the image a quad may name)
                 auto* quads = reinterpret_cast<std::uint8_t*>(scratch);
@@ -17740,12 +17751,12 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                         for (std::size_t t = 0; t < 4; ++t) rows[t] = rows8 + (r + t < d.rows ? r + t : d.rows) * stride16;
                         detail::interleave4_u8<Arch, 0>(rows, d.row_stride, quads + 4 * r * d.row_stride);
                     }
-                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale[c];
+                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
                     detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
                             detail::int8_dw_channel_vnni<Act, 5, decltype(sh)::value, decltype(sw)::value>(
-                                g, d, quads, p.row_quads.data() + c * per, p.quad_comp[c], sc, b, yc, e);
+                                g, d, quads, p.row_quads_data + c * per, p.quad_comp_data[c], sc, b, yc, e);
                     });
                 }
                 return;
@@ -18003,6 +18014,7 @@ struct packed_int8_direct {
     std::size_t hp = 0, wp = 0;  ///< the padded image
     packed_int8_a a;           ///< [out_c, kh*kw*cg*4], K ordered (ky, kx, c)
     std::vector<std::ptrdiff_t> off;  ///< per k-group q: its byte offset from a tile's first column
+    const std::ptrdiff_t* off_data = nullptr;  ///< what the kernel reads: off's values (or constant data: codegen)
     /// Bytes of one channel group's padded plane.
     std::size_t plane_bytes() const { return hp * wp * 4; }
     /// Bytes of the 4c input buffer, with the slack a last partial tile reads past its end.
@@ -18055,6 +18067,7 @@ inline packed_int8_direct pack_int8_direct(const int8_blocking& bl, const std::v
             p.off[t * p.cg + c] =
                 static_cast<std::ptrdiff_t>(c * p.plane_bytes() + ((ky * s.dh) * p.wp + kx * s.dw) * 4);
     }
+    p.off_data = p.off.data();
     return p;
 }
 
@@ -18171,12 +18184,12 @@ void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float
                 const std::size_t c0 = oy * g.out_w;
                 for (std::size_t j = 0; j < g.out_w; j += NR) {
                     const std::size_t ncols = g.out_w - j < NR ? g.out_w - j : NR;
-                    const detail::int8_direct_rows rows{base + 4 * j, p.off.data()};
+                    const detail::int8_direct_rows rows{base + 4 * j, p.off_data};
                     for (std::size_t ic = 0; ic < m; ic += MR) {
                         const std::size_t mv = m - ic < MR ? m - ic : MR;
                         detail::int8_with_tile<F, Act>(mv, ncols, [&](auto k) {
                             decltype(k)::run_rows_apart(kq, a + ic * kp, rows, y + ic * n + c0 + j, ldc, mv, ncols, e,
-                                                  p.a.comp.data() + ic, e.scale + ic, e.shift ? e.shift + ic : nullptr);
+                                                  p.a.comp_data + ic, e.scale + ic, e.shift ? e.shift + ic : nullptr);
                         });
                     }
                 }

@@ -38,7 +38,7 @@ namespace simd = kernels::simd;
 
 struct codegen_args {
     std::string model_path, output, name, ns = "moir_models", arch = "avx2", weights;
-    std::vector<std::string> shapes;
+    std::string shapes;
     bool extern_c = false;
 };
 
@@ -62,7 +62,8 @@ command add_codegen(CLI::App& app, const frontends::frontend_registry& registry)
     c->add_option("--weights", a.weights,
                   "Write the packed weights to this .bin, embedded by the header with .incbin (large models "
                   "compile much faster) instead of as arrays in the header");
-    c->add_option("--input_shape", a.shapes, "[1,3,48,192] per input, in order: static shapes for dynamic inputs");
+    c->add_option("--input_shape", a.shapes,
+                  "Static shapes for the inputs, in order: [1,3,48,192] or [1,3,48,192],[1,10] (as moir convert)");
     c->add_flag("--extern_c", a.extern_c,
                 "Also define extern \"C\" entry points NS_NAME_run / NS_NAME_arena_bytes (include the header in "
                 "one translation unit only)");
@@ -137,6 +138,12 @@ template <> struct formula<ops::sigmoid> {
 template <> struct formula<ops::tanh> { static constexpr const char* f = "static_cast<float>(std::tanh(static_cast<double>(x)))"; };
 template <> struct formula<ops::sqrt> { static constexpr const char* f = "static_cast<float>(std::sqrt(static_cast<double>(x)))"; };
 template <> struct formula<ops::exp> { static constexpr const char* f = "static_cast<float>(std::exp(static_cast<double>(x)))"; };
+template <> struct formula<ops::log> { static constexpr const char* f = "static_cast<float>(std::log(static_cast<double>(x)))"; };
+template <> struct formula<ops::abs> { static constexpr const char* f = "std::fabs(x)"; };
+template <> struct formula<ops::floor> { static constexpr const char* f = "std::floor(x)"; };
+template <> struct formula<ops::negative> { static constexpr const char* f = "-x"; };
+template <> struct formula<ops::erf> { static constexpr const char* f = "static_cast<float>(std::erf(static_cast<double>(x)))"; };
+template <> struct formula<ops::power> { static constexpr const char* f = "std::pow(a, b)"; };
 template <> struct formula<ops::add> { static constexpr const char* f = "a + b"; };
 template <> struct formula<ops::multiply> { static constexpr const char* f = "a * b"; };
 template <> struct formula<ops::subtract> { static constexpr const char* f = "a - b"; };
@@ -144,7 +151,8 @@ template <> struct formula<ops::divide> { static constexpr const char* f = "a / 
 template <> struct formula<ops::maximum> { static constexpr const char* f = "a < b ? b : a"; };
 template <> struct formula<ops::minimum> { static constexpr const char* f = "b < a ? b : a"; };
 template <> struct formula<ops::prelu> { static constexpr const char* f = "a >= 0.0f ? a : b * a"; };
-using codegen_unary = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt>;
+using codegen_unary = type_list<ops::relu, ops::hswish, ops::hsigmoid, ops::sigmoid, ops::tanh, ops::exp, ops::sqrt,
+                                ops::log, ops::abs, ops::floor, ops::negative, ops::erf>;
 using codegen_binary = type_list<ops::add, ops::multiply, ops::subtract, ops::divide, ops::maximum, ops::minimum,
                                  ops::prelu, ops::power>;
 
@@ -197,7 +205,12 @@ public:
         h << "namespace " << a_.ns << " {\nnamespace " << name << " {\n\n";
         h << "/// The instruction set of the kernels (the translation unit must be compiled with its flags).\n"
           << "using arch = " << arch_tag() << ";\n"
-          << "static_assert(arch::supported(), \"" << name << ": compile with " << arch_flags() << "\");\n\n";
+          << "static_assert(arch::supported(), \"" << name << ": compile with " << arch_flags() << "\");\n";
+        if (!int8_arch_.empty())
+            h << "/// The instruction set of the INT8 kernels (as `moir run` chose them for this arch).\n"
+              << "using int8_arch = moir::arch::" << int8_arch_ << ";\n"
+              << "static_assert(int8_arch::supported(), \"" << name << ": compile with the flags of " << int8_arch_ << "\");\n";
+        h << "\n";
         // shapes
         auto dims_of = [](const shape& d) {
             std::string s;
@@ -246,8 +259,9 @@ public:
           << blocking_.kc << ", \"the moir headers pack differently from the moir that generated this file\");\n"
           << "    std::byte* const a = static_cast<std::byte*>(arena);\n"
           << "    float* const scratch = reinterpret_cast<float*>(a + " << activation_bytes_ << ");\n"
-          << "    (void)bl, (void)scratch, (void)inputs;\n"
-          << body_.str();
+          << "    (void)bl, (void)scratch, (void)inputs;\n";
+        for (const auto& c : int8_checks_) h << c;
+        h << body_.str();
         for (std::size_t o = 0; o < m_.results.size(); ++o) {
             const std::size_t s = output_slot(o);
             h << "    std::memcpy(outputs[" << o << "], " << ptr(s, false) << ", " << slots[s].bytes << ");\n";
@@ -302,6 +316,9 @@ private:
     std::map<std::size_t, std::string> constants_;  // slot -> array name
     std::size_t next_ = 0, weight_bytes_ = 0, arena_bytes_ = 0, activation_bytes_ = 0;
     std::string blob_, blob_sym_, blob_decl_;
+    const simd::int8_kernel_table* t8_ = nullptr;  // the INT8 table of the plan's INT8 steps
+    std::string int8_arch_;                // the INT8 kernels' arch tag ("avx2"), once an INT8 step is written
+    std::set<std::string> int8_checks_;    // static_asserts on the INT8 blockings the weights were packed with
 
     std::string arch_tag() const {
         return a_.arch == "generic" ? "moir::arch::reference" : "moir::arch::" + a_.arch;
@@ -368,6 +385,27 @@ private:
         data_ << "\n};\n";
         return "data::" + id;
     }
+    /// n values of the integer type T (spelled ctype) and `slack` zeros after them in the data section
+    /// (or the blob), 64-byte aligned; returns the expression of its address.
+    template <class T>
+    std::string array(const T* v, std::size_t n, std::size_t slack, const char* ctype, const std::string& what) {
+        const std::string id = "a" + name();
+        const std::size_t total = n + slack;
+        weight_bytes_ += total * sizeof(T);
+        if (!a_.weights.empty()) {
+            while (blob_.size() % 64) blob_.push_back('\0');
+            const std::size_t off = blob_.size();
+            blob_.append(reinterpret_cast<const char*>(v), n * sizeof(T));
+            blob_.append(slack * sizeof(T), '\0');
+            data_ << "// " << comment_text(what) << "\ninline const " << ctype << "* const " << id << " = reinterpret_cast<const "
+                  << ctype << "*>(" << blob_sym_ << " + " << off << ");\n";
+            return "data::" + id;
+        }
+        data_ << "// " << comment_text(what) << "\nalignas(64) inline const " << ctype << " " << id << "[" << total << "] = {";
+        for (std::size_t i = 0; i < n; ++i) data_ << (i % 16 ? " " : "\n    ") << +v[i] << ",";
+        data_ << "\n};\n";
+        return "data::" + id;
+    }
     template <class T>
     std::string sizes(const std::vector<T>& v) {
         std::ostringstream o;
@@ -408,16 +446,18 @@ private:
     /// The kernels' static activation tag of e (only that activation's code is compiled).
     static std::string tag(const simd::epilogue& e) { return std::string("k::act::") + activation_name(e.act); }
 
-    std::string epilogue(const simd::epilogue& e, const std::string& bias, const std::string& col_bias) {
+    /// The declaration of k::epilogue `v` (default ep) holding e, with these bias expressions.
+    std::string epilogue(const simd::epilogue& e, const std::string& bias, const std::string& col_bias,
+                         const std::string& v = "ep") {
         std::ostringstream o;
-        o << "k::epilogue ep;\n"
-          << "        ep.act = k::activation::" << activation_name(e.act) << ";\n";
-        if (!bias.empty()) o << "        ep.bias = " << bias << ";\n";
-        if (!col_bias.empty()) o << "        ep.col_bias = " << col_bias << ";\n";
-        if (e.lo != 0.0f || e.hi != 0.0f) o << "        ep.lo = " << flit(e.lo) << ", ep.hi = " << flit(e.hi) << ";\n";
+        o << "k::epilogue " << v << ";\n"
+          << "        " << v << ".act = k::activation::" << activation_name(e.act) << ";\n";
+        if (!bias.empty()) o << "        " << v << ".bias = " << bias << ";\n";
+        if (!col_bias.empty()) o << "        " << v << ".col_bias = " << col_bias << ";\n";
+        if (e.lo != 0.0f || e.hi != 0.0f) o << "        " << v << ".lo = " << flit(e.lo) << ", " << v << ".hi = " << flit(e.hi) << ";\n";
         if (e.post_affine)
-            o << "        ep.post_affine = true, ep.post_scale = " << flit(e.post_scale)
-              << ", ep.post_shift = " << flit(e.post_shift) << ";\n";
+            o << "        " << v << ".post_affine = true, " << v << ".post_scale = " << flit(e.post_scale) << ", " << v
+              << ".post_shift = " << flit(e.post_shift) << ";\n";
         return o.str();
     }
     std::string bias_of(const st::fused_epilogue& f, const std::string& what) {
@@ -493,13 +533,9 @@ private:
                       << ", [](float x) { return x * x; });\n";
                 return;
             }
-            if constexpr (std::is_same_v<Op, ops::power>) {
-                fail(label, "Power by other than a constant 2");
-            } else {
-                body_ << "    cg::binary(" << big << ", " << small << ", " << ptr(s.writes[0], true) << ", " << b->n << ", "
-                      << b->inner << ", " << b->period << ", " << (b->swapped ? "true" : "false")
-                      << ", [](float a, float b) { return " << formula<Op>::f << "; });\n";
-            }
+            body_ << "    cg::binary(" << big << ", " << small << ", " << ptr(s.writes[0], true) << ", " << b->n << ", "
+                  << b->inner << ", " << b->period << ", " << (b->swapped ? "true" : "false")
+                  << ", [](float a, float b) { return " << formula<Op>::f << "; });\n";
         });
         if (done) return;
         if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_mean>*>(&s)) return reduce(s, r->rows, r->len, "sum", "true");
@@ -533,6 +569,43 @@ private:
                   << sizes(tr->in_strides) << ";\n"
                   << "        cg::transpose<" << t << ">(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true)
                   << ", dims, strides, " << tr->dims.size() << ", " << tr->rows << ");\n    }\n";
+            return;
+        }
+        if (auto* q = dynamic_cast<const st::int8_conv_step*>(&s)) return int8(*q, label);
+        if (auto* dc = dynamic_cast<const st::deconv_step*>(&s)) return deconv(*dc, label);
+        if (auto* ns = dynamic_cast<const st::nearest_step*>(&s)) {
+            const char* t = ns->elem == 1 ? "std::uint8_t" : ns->elem == 2 ? "std::uint16_t" : ns->elem == 4 ? "std::uint32_t"
+                          : ns->elem == 8 ? "std::uint64_t" : nullptr;
+            if (!t) return fail(s.ops + " on " + s.kernel, "elements of " + std::to_string(ns->elem) + " bytes");
+            const std::string rows = array(ns->row_src.data(), ns->row_src.size(), 0, "std::int64_t", label + " source rows");
+            const std::string cols = ns->identity_cols ? std::string("nullptr")
+                                                       : array(ns->col_src.data(), ns->col_src.size(), 0, "std::int64_t", label + " source columns");
+            body_ << "    cg::nearest<" << t << ">(" << ptr(s.reads[0], false, "void") << ", " << ptr(s.writes[0], true, "void") << ", "
+                  << ns->row_src.size() << ", " << ns->width << ", " << rows << ", " << cols << ", "
+                  << (ns->identity_cols ? "true" : "false") << ");\n";
+            return;
+        }
+        if (auto* sp = dynamic_cast<const st::separable_step*>(&s)) {
+            const std::string ri = array(sp->row_idx.data(), sp->row_idx.size(), 0, "std::uint32_t", label + " row taps");
+            const std::string rw = floats(sp->row_w.data(), sp->row_w.size(), 0, label + " row weights");
+            const std::string ci = array(sp->col_idx.data(), sp->col_idx.size(), 0, "std::uint32_t", label + " column taps");
+            const std::string cw = floats(sp->col_w.data(), sp->col_w.size(), 0, label + " column weights");
+            body_ << "    {\n        constexpr cg::separable_geometry sg{" << sp->planes << ", " << sp->in_h << ", " << sp->in_w << ", "
+                  << sp->out_h << ", " << sp->out_w << ", " << sp->inner << ", " << sp->th << ", " << sp->tw << "};\n"
+                  << "        cg::separable(sg, " << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << ri << ", " << rw
+                  << ", " << ci << ", " << cw << ");\n    }\n";
+            return;
+        }
+        if (auto* sr = dynamic_cast<const st::scaled_residual_step*>(&s)) {
+            body_ << "    cg::scaled_residual(" << ptr(s.reads[0], false) << ", " << ptr(s.reads[1], false) << ", "
+                  << ptr(s.writes[0], true) << ", " << sr->n << ", " << sr->inner << ", " << sr->period << ");\n";
+            return;
+        }
+        if (auto* fq = dynamic_cast<const st::fake_quantize_step*>(&s)) {
+            int8_table(*fq->t);
+            body_ << "    k::fake_quantize_f32<int8_arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << fq->n
+                  << ", " << flit(fq->il) << ", " << flit(fq->ih) << ", " << flit(fq->ol) << ", " << flit(fq->oh) << ", "
+                  << fq->levels << ");\n";
             return;
         }
         if (s.ops == "Slice" && slice(s)) return;
@@ -572,6 +645,212 @@ private:
               << "        cg::strided_copy<std::uint32_t>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
               << base << ", dims, strides, " << dims.size() << ");\n    }\n";
         return true;
+    }
+
+    /// Notes the INT8 table a step runs on (one per plan: its arch becomes the header's int8_arch).
+    void int8_table(const simd::int8_kernel_table& t) {
+        includes_.insert("moir/codegen/int8.hpp");
+        t8_ = &t;
+        int8_arch_ = std::string(t.blocking.arch);
+    }
+
+    /// The header's expression of INT8 blocking bl (the int8_arch's own, or its pairs or direct
+    /// flavour's), with a static_assert that the moir headers still have it.
+    std::string int8_blocking(const simd::int8_blocking& bl) {
+        std::string e;
+        if (bl.arch == t8_->blocking.arch && bl.pairs == t8_->blocking.pairs)
+            e = "k::int8_blocking_of<int8_arch>()";
+        else if (bl.pairs && bl.arch == t8_->pairs_blocking.arch)
+            e = "k::int8_blocking_of<k::int8_pairs_flavour<int8_arch>::type>()";
+        else
+            e = "k::int8_blocking_of<k::int8_direct_flavour<int8_arch>::type>()";
+        std::ostringstream c;
+        c << "    static_assert(cg::same_int8_blocking(" << e << ", " << bl.mr << ", " << bl.nv << ", " << bl.width << ", "
+          << bl.kgroup << ", " << bl.a_bytes << ", " << bl.b_bytes << ", " << (bl.pairs ? "true" : "false")
+          << "), \"the moir headers pack INT8 weights differently from the moir that generated this file\");\n";
+        int8_checks_.insert(c.str());
+        return e;
+    }
+
+    /// The expression of a packed_int8_a view over pa's packed weights and compensation.
+    std::string int8_a(const simd::packed_int8_a& pa, const std::string& what) {
+        const std::size_t bytes = (pa.m + pa.blocking.mr - 1) / pa.blocking.mr * pa.blocking.mr * pa.kp * pa.blocking.a_bytes;
+        const std::string w = array(static_cast<const unsigned char*>(pa.data), bytes, 64, "unsigned char", what + " s8 weights, packed");
+        const std::string comp = array(pa.comp_data, pa.m, 0, "std::int32_t", what + " zero-point compensation");
+        return "cg::view_int8_a(" + int8_blocking(pa.blocking) + ", " + std::to_string(pa.m) + ", " + std::to_string(pa.k) + ", " +
+               std::to_string(pa.zero_point) + ", " + w + ", " + comp + ")";
+    }
+
+    /// The INT8 epilogue `ie` of a consumer (scale and shift per output channel, the activation).
+    std::string int8_epilogue(const st::int8_conv_step::conv& c, const std::string& label) {
+        const std::string sc = floats(c.scale.data(), c.scale.size(), 16, label + " INT8 scale");
+        const std::string sh = floats(c.shift.data(), c.shift.size(), 16, label + " INT8 shift");
+        return epilogue(c.ep.act, "", "") + "        k::int8_epilogue ie;\n        ie.scale = " + sc + ", ie.shift = " + sh +
+               ", ie.act = ep" + (c.ep.transposed ? ", ie.transposed = true" : "") + ";\n        (void)ie;\n";
+    }
+
+    /// A FakeQuantize and the INT8 convolutions and MatMuls that read its codes, as
+    /// int8_conv_step::run at one thread (runtime/steps/int8_convolution.hpp).
+    void int8(const st::int8_conv_step& s, const std::string& label) {
+        using kind = st::int8_conv_step::conv::kind;
+        int8_table(*s.t);
+        const std::string q = s.codes_in ? ptr(s.reads[0], false, "std::uint8_t") : ptr(s.writes[0], true, "std::uint8_t");
+        const std::string x = s.codes_in ? std::string() : ptr(s.reads[0], false);
+        body_ << "    {\n        std::uint8_t* const q = const_cast<std::uint8_t*>(" << q << ");\n        (void)q;\n";
+        if (s.needs_codes && !s.codes_in) {
+            if (s.cil.empty()) {
+                body_ << "        k::quantize_u8<int8_arch>(" << x << ", q, " << s.numel << ", " << flit(s.il) << ", " << flit(s.ih)
+                      << ");\n";
+            } else {
+                const std::string lo = floats(s.cil.data(), s.cil.size(), 16, label + " per-channel input low");
+                const std::string hi = floats(s.cih.data(), s.cih.size(), 16, label + " per-channel input high");
+                body_ << "        for (std::size_t p = 0; p < " << s.numel / s.plane << "; ++p)\n"
+                      << "            k::quantize_u8<int8_arch>(" << x << " + p * " << s.plane << ", q + p * " << s.plane << ", "
+                      << s.plane << ", " << lo << "[p % " << s.cil.size() << "], " << hi << "[p % " << s.cil.size() << "]);\n";
+            }
+        }
+        for (std::size_t i = 0; i < s.convs.size(); ++i) {
+            const auto& c = s.convs[i];
+            const std::string what = label + " consumer " + std::to_string(i);
+            body_ << "        {\n        " << int8_epilogue(c, what);
+            if (c.how == kind::matmul) {
+                const std::string qt = ptr(s.writes[c.t_write], true, "std::uint8_t");
+                body_ << "        const k::packed_int8_a pa = " << int8_a(c.parts[0].w.weights[0], what) << ";\n";
+                if (c.fills_t)
+                    body_ << "        cg::transpose_codes(q, " << c.k << ", " << qt << ", " << c.rows << ", " << c.rows << ", " << c.k << ");\n";
+                body_ << "        k::int8_gemm<int8_arch>(pa, " << qt << ", " << c.rows << ", " << c.rows << ", "
+                      << ptr(s.writes[i + 1], true) << ", " << c.channels << ", ie, scratch);\n        }\n";
+                continue;
+            }
+            // the packed weights, once for every image
+            if (c.how == kind::pointwise)
+                body_ << "        const k::packed_int8_a pa = " << int8_a(c.parts[0].w.weights[0], what) << ";\n";
+            if (c.how == kind::depthwise) {
+                const auto& dw = c.dw;
+                const auto& g = dw.geometry;
+                const std::string w = floats(dw.w.data, g.groups * g.kh * g.kw, 16, what + " depthwise weights * scale");
+                const bool pairs = int8_arch_ == "avx2" && g.kh == 5, quads = int8_arch_ == "avx512vnni" && g.kh == 5;
+                const std::string rp = pairs ? array(dw.row_pairs_data, g.groups * ((g.kh + 1) / 2) * g.kw, 0, "std::int32_t", what + " row pairs") : "nullptr";
+                const std::string rq = quads ? array(dw.row_quads_data, g.groups * ((g.kh + 3) / 4) * g.kw, 0, "std::int32_t", what + " row quads") : "nullptr";
+                const std::string qc = quads ? array(dw.quad_comp_data, g.groups, 0, "std::int32_t", what + " quad compensation") : "nullptr";
+                const std::string sc = floats(dw.scale_data, g.groups, 16, what + " depthwise scale");
+                body_ << "        " << epilogue(c.dw_ep, floats(c.shift.data(), c.shift.size(), 16, what + " depthwise shift"), "", "de")
+                      << "        " << geometry(g) << "        const k::packed_int8_depthwise dw = cg::view_int8_depthwise(g, "
+                      << dw.zero_point << ", " << w << ", " << rp << ", " << rq << ", " << qc << ", " << sc << ");\n";
+            }
+            if (c.how == kind::direct) {
+                const auto& dp = c.dp;
+                const std::string off = array(dp.off_data, dp.off.size(), 0, "std::ptrdiff_t", what + " direct tap offsets");
+                body_ << "        " << geometry(dp.geometry) << "        const k::packed_int8_direct dp = cg::view_int8_direct(g, "
+                      << dp.phases << ", " << dp.cg << ", " << dp.hp << ", " << dp.wp << ", " << int8_a(dp.a, what) << ", " << off
+                      << ");\n";
+            }
+            std::vector<std::string> parts;
+            if (c.how == kind::general)
+                for (std::size_t pi = 0; pi < c.parts.size(); ++pi) {
+                    const auto& pw = c.parts[pi].w;
+                    body_ << "        const k::packed_int8_a pa" << pi << " = "
+                          << int8_a(pw.weights[0], what + " part " + std::to_string(pi)) << ";\n";
+                    parts.push_back(geometry(pw.geometry));
+                }
+            for (std::size_t n = 0; n < s.batch; ++n) {
+                const std::string qn = "q + " + std::to_string(n * s.x_stride);
+                if (c.q_out) {
+                    const std::string yq = ptr(s.writes[i + 1], true, "std::uint8_t") + " + " + std::to_string(n * c.y_stride);
+                    if (c.how == kind::pointwise) {
+                        body_ << "        for (std::size_t j = 0; j < " << c.columns << "; j += " << c.tile_cols << ") {\n"
+                              << "            const std::size_t n = std::min<std::size_t>(" << c.tile_cols << ", " << c.columns << " - j);\n"
+                              << "            k::int8_gemm<int8_arch>(pa, " << qn << " + j, " << c.columns << ", n, scratch + " << c.tile_at
+                              << ", static_cast<std::ptrdiff_t>(n), ie, scratch);\n"
+                              << "            for (std::size_t m = 0; m < " << c.channels << "; ++m)\n"
+                              << "                k::quantize_u8<int8_arch>(scratch + " << c.tile_at << " + m * n, " << yq << " + m * "
+                              << c.columns << " + j, n, " << flit(c.q_il) << ", " << flit(c.q_ih) << ");\n        }\n";
+                    } else {
+                        const std::size_t plane = c.y_stride / c.channels;
+                        body_ << "        for (std::size_t ch = 0; ch < " << c.channels << "; ++ch) {\n"
+                              << "            k::int8_depthwise<int8_arch>(dw, " << qn << ", scratch + " << c.tile_at
+                              << ", de, scratch, ch, ch + 1);\n"
+                              << "            k::quantize_u8<int8_arch>(scratch + " << c.tile_at << ", " << yq << " + ch * " << plane << ", "
+                              << plane << ", " << flit(c.q_il) << ", " << flit(c.q_ih) << ");\n        }\n";
+                    }
+                    continue;
+                }
+                const std::string yn = ptr(s.writes[i + 1], true) + " + " + std::to_string(n * c.y_stride);
+                switch (c.how) {
+                    case kind::direct: {
+                        const std::string x4 = ptr(s.writes[c.x4_write], true, "std::uint8_t");
+                        if (c.fills_x4 || s.batch > 1)
+                            body_ << "        k::quantize_u8_4c<int8_arch>(" << x << " + " << n * s.x_stride << ", dp, " << x4 << ", "
+                                  << flit(s.il) << ", " << flit(s.ih) << ", " << s.zp << ", 0, " << c.dp.cg
+                                  << ", reinterpret_cast<std::uint8_t*>(scratch));\n";
+                        body_ << "        k::int8_conv_direct<int8_arch>(dp, " << x4 << ", " << yn << ", ie, 0, " << c.dp.geometry.out_h
+                              << ");\n";
+                        break;
+                    }
+                    case kind::pointwise:
+                        body_ << "        k::int8_gemm<int8_arch>(pa, " << qn << ", " << c.columns << ", " << c.columns << ", " << yn << ", "
+                              << c.columns << ", ie, scratch);\n";
+                        break;
+                    case kind::general:
+                        for (std::size_t pi = 0; pi < c.parts.size(); ++pi) {
+                            const auto& p = c.parts[pi];
+                            body_ << "        {\n        " << parts[pi] << "        k::int8_epilogue pe = ie;\n        pe.scale += "
+                                  << p.ch_off << ";\n        if (pe.shift) pe.shift += " << p.ch_off << ";\n"
+                                  << "        cg::int8_conv<int8_arch>(pa" << pi << ", g, " << qn << " + " << p.x_off << ", " << yn << " + "
+                                  << p.y_off << ", pe, scratch);\n        }\n";
+                        }
+                        break;
+                    case kind::depthwise:
+                        body_ << "        k::int8_depthwise<int8_arch>(dw, " << qn << ", " << yn << ", de, scratch, 0, " << c.channels
+                              << ");\n";
+                        break;
+                    case kind::matmul: break;
+                }
+            }
+            body_ << "        }\n";
+        }
+        body_ << "    }\n";
+    }
+
+    /// ConvolutionBackpropData as deconv_step::run at one thread: per image the GEMM into the col
+    /// matrix (FP32, or the INT8 kernels on the image's u8 codes), then col2im with bias and activation.
+    void deconv(const st::deconv_step& d, const std::string& label) {
+        includes_.insert("moir/codegen/deconvolution.hpp");
+        includes_.insert("moir/kernels/simd/gemm.hpp");
+        const std::size_t m = d.cout * d.kh * d.kw, n = d.ih * d.iw;
+        const std::string bias = d.fused.bias.empty() ? std::string("nullptr") : bias_of(d.fused, label);
+        body_ << "    {\n        " << epilogue(d.ep, "", "")
+              << "        constexpr cg::deconv_geometry dg{" << d.cout << ", " << d.ih << ", " << d.iw << ", " << d.oh << ", " << d.ow
+              << ", " << d.kh << ", " << d.kw << ", " << d.sh << ", " << d.sw << ", " << d.dh << ", " << d.dw << ", " << d.pt << ", "
+              << d.pl << ", " << (d.disjoint ? "true" : "false") << "};\n"
+              << "        float* const col = scratch;\n"
+              << "        float* const gemm_scratch = scratch + " << d.col_floats + (d.i8 ? d.i8->codes_floats : 0) << ";\n";
+        if (d.i8) {
+            int8_table(*d.i8->t);
+            const auto& g = *d.i8;
+            const std::string sc = floats(g.scale.data(), g.scale.size(), 16, label + " INT8 scale");
+            const std::string sh = floats(g.shift.data(), g.shift.size(), 16, label + " INT8 shift");
+            body_ << "        std::uint8_t* const q = reinterpret_cast<std::uint8_t*>(scratch + " << d.col_floats << ");\n"
+                  << "        const k::packed_int8_a pa = " << int8_a(g.w, label) << ";\n"
+                  << "        k::int8_epilogue ie;\n        ie.scale = " << sc << ", ie.shift = " << sh << ";\n";
+        } else {
+            const std::string w = floats(d.w.data, d.w.group_stride * d.w.groups, 16, label + " weights, packed");
+            body_ << "        const k::packed_a pa = cg::view_a(bl, " << w << ", " << m << ", " << d.cin << ", 1, " << d.w.group_stride
+                  << ");\n        const k::epilogue none{};\n";
+        }
+        for (std::size_t b = 0; b < d.batch; ++b) {
+            const std::string xb = ptr(d.reads[0], false) + " + " + std::to_string(b * d.cin * n);
+            const std::string yb = ptr(d.writes[0], true) + " + " + std::to_string(b * d.cout * d.oh * d.ow);
+            if (d.i8)
+                body_ << "        k::quantize_u8<int8_arch>(" << xb << ", q, " << d.cin * n << ", " << flit(d.i8->il) << ", "
+                      << flit(d.i8->ih) << ");\n"
+                      << "        k::int8_gemm<int8_arch>(pa, q, " << n << ", " << n << ", col, " << n << ", ie, gemm_scratch);\n";
+            else
+                body_ << "        k::gemm_a<arch, k::act::none>(pa, " << xb << ", " << n << ", " << n << ", col, " << n
+                      << ", none, gemm_scratch);\n";
+            body_ << "        cg::deconv_col2im<arch>(dg, col, " << yb << ", " << bias << ", ep);\n";
+        }
+        body_ << "    }\n";
     }
 
     void reduce(const runtime::step& s, std::size_t rows, std::size_t len, const char* kind, const char* flag) {
@@ -677,6 +956,69 @@ std::vector<std::size_t> output_slots(const model& m, const runtime::plan& p) {
     return out;
 }
 
+/// The nodes whose output shape depends on input values although their inputs' shapes are static
+/// (the plan stops at the first of them; the nodes after one inherit an unknown shape and are only
+/// counted), propagated as the plan propagates shapes and constants (runtime/plan.hpp, step 1), so
+/// that one error lists them all.
+std::vector<std::string> value_dependent_shapes(const model& m, const std::vector<shape>& shapes) {
+    std::vector<port_descs> out(m.nodes.size());
+    std::map<node_id, std::size_t> param_pos;
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
+    std::vector<std::string> found;
+    std::size_t after = 0;
+    for (node_id id : m.topo_order()) {
+        const node& n = m.nodes[id];
+        if (n.is<ops::result>()) continue;
+        if (n.is<ops::parameter>()) {
+            const std::size_t i = param_pos.at(id);
+            out[id] = {port_desc{n.attrs_as<ops::parameter>().element_type,
+                                 i < shapes.size() ? partial_shape(shapes[i]) : partial_shape::dynamic(), tensor()}};
+            continue;
+        }
+        if (n.is<ops::constant>()) {
+            const tensor& v = n.attrs_as<ops::constant>().value;
+            out[id] = {port_desc{v.type(), partial_shape(v.dims()), v}};
+            continue;
+        }
+        port_descs in;
+        bool all_known = true, all_static = true;
+        for (const auto& r : n.inputs) {
+            const port_descs& src = out.at(r.node);
+            const port_desc d = r.port < src.size() ? src[r.port] : port_desc{element_type::undefined, partial_shape::dynamic(), tensor()};
+            all_known = all_known && d.has_value();
+            all_static = all_static && d.shape.is_static();
+            in.push_back(d);
+        }
+        port_descs od;
+        try {
+            od = infer_outputs(n, in);
+            if (all_known && !n.inputs.empty()) {
+                std::vector<tensor> values;
+                for (const auto& d : in) values.push_back(d.value);
+                const std::vector<tensor> folded = evaluate_node(n, values);
+                for (std::size_t p = 0; p < od.size() && p < folded.size(); ++p)
+                    od[p] = port_desc{folded[p].type(), partial_shape(folded[p].dims()), folded[p]};
+            }
+        } catch (const std::exception&) {
+            od.assign(n.outputs.size(), port_desc{element_type::undefined, partial_shape::dynamic(), tensor()});
+        }
+        for (const auto& d : od)
+            if (!d.has_value() && !d.shape.is_static()) {
+                if (all_static)
+                    found.push_back(std::string(n.op->ir_name) + " '" + n.name + "': its output shape " + d.shape.str() +
+                                    " depends on input values (a plan needs static shapes)");
+                else
+                    ++after;
+                break;
+            }
+        out[id] = std::move(od);
+    }
+    if (after)
+        found.push_back("(and " + std::to_string(after) + (after == 1 ? " node" : " nodes") +
+                        " after them, whose shapes follow from those)");
+    return found;
+}
+
 /// Writes `text` to `path` through a temporary file renamed at the end (no partial file).
 void write_atomically(const std::string& path, const std::string& text) {
     const fs::path target(path);
@@ -699,7 +1041,7 @@ int run_codegen(const codegen_args& a, const frontends::frontend_registry& regis
     MOIR_CHECK(a.arch == "avx512" || a.arch == "avx2" || a.arch == "generic", error,
                "--arch " + a.arch + ": expected avx512, avx2 or generic");
     std::vector<partial_shape> overrides;
-    for (const auto& s : a.shapes) overrides.push_back(parse_shape(s));
+    if (!a.shapes.empty()) overrides = parse_shapes(a.shapes);
     const model m = load_model(registry, a.model_path, overrides);
     const std::string name = identifier(a.name.empty() ? fs::path(a.model_path).stem().string() : a.name);
     std::string ns;
@@ -745,7 +1087,12 @@ int run_codegen(const codegen_args& a, const frontends::frontend_registry& regis
     try {
         plan = std::make_unique<runtime::plan>(m, shapes, opt);
     } catch (const unsupported_error& e) {
-        throw unsupported_error(a.model_path + ": moir codegen cannot specialize: " + e.what());
+        // a shape that depends on input values stops the plan at its node: list every such node
+        const std::vector<std::string> found = value_dependent_shapes(m, shapes);
+        if (found.empty()) throw unsupported_error(a.model_path + ": moir codegen cannot specialize: " + e.what());
+        std::string msg = a.model_path + ": moir codegen cannot specialize:";
+        for (const auto& p : found) msg += "\n  " + p;
+        throw unsupported_error(msg);
     }
     codegen_args args = a;
     args.ns = ns;

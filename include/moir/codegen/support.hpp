@@ -232,6 +232,89 @@ void strided_copy(const void* x, void* y, std::ptrdiff_t base, const std::size_t
     }
 }
 
+/// v, opaque to the optimizer: a product kept apart from the sum it feeds, so that no FMA
+/// contraction (-mfma) changes its rounding; the plan's streaming steps compute it that way.
+inline float apart(float v) {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    __asm__("" : "+x"(v));
+#endif
+    return v;
+}
+
+/// y[i] = x[i] + x[i] * s[(i / inner) % period] (period 0: s[i / inner]), as steps::scaled_residual_step.
+inline void scaled_residual(const float* x, const float* s, float* y, std::size_t n, std::size_t inner,
+                            std::size_t period) {
+    for (std::size_t i = 0; i < n;) {
+        const std::size_t run_end = std::min(n, (i / inner + 1) * inner);
+        const float f = s[period ? (i / inner) % period : i / inner];
+        for (; i < run_end; ++i) y[i] = x[i] + apart(x[i] * f);
+    }
+}
+
+/// Nearest resampling by tables of elements of type T, as steps::nearest_step: output row r (of
+/// `width` elements) reads input row row_src[r] (an element offset; -1: zeros), cell c of it cell
+/// col_src[c] (-1: zero; col_src unused when identity_cols).
+template <class T>
+void nearest(const void* x, void* y, std::size_t rows, std::size_t width, const std::int64_t* row_src,
+             const std::int64_t* col_src, bool identity_cols) {
+    const T* xs = static_cast<const T*>(x);
+    T* ys = static_cast<T*>(y);
+    for (std::size_t r = 0; r < rows; ++r) {
+        T* dst = ys + r * width;
+        const std::int64_t src = row_src[r];
+        if (src < 0) {
+            std::memset(dst, 0, width * sizeof(T));
+        } else if (r > 0 && src == row_src[r - 1]) {
+            std::memcpy(dst, dst - width, width * sizeof(T));
+        } else if (identity_cols) {
+            std::memcpy(dst, xs + src, width * sizeof(T));
+        } else {
+            const T* s = xs + src;
+            for (std::size_t c = 0; c < width; ++c) dst[c] = col_src[c] < 0 ? T{0} : s[col_src[c]];
+        }
+    }
+}
+
+/// The geometry of a separable resampling (steps::separable_step's fields).
+struct separable_geometry {
+    std::size_t planes = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0, inner = 1, th = 0, tw = 0;
+};
+
+/// Separable resampling of two consecutive axes through flat tap tables (th taps per output row,
+/// tw per output column), as steps::separable_step.
+inline void separable(const separable_geometry& g, const float* x, float* y, const std::uint32_t* row_idx,
+                      const float* row_w, const std::uint32_t* col_idx, const float* col_w) {
+    const std::size_t rows = g.planes * g.out_h, row_len = g.out_w * g.inner, in_row = g.in_w * g.inner;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t p = r / g.out_h, oy = r % g.out_h;
+        const float* xp = x + p * g.in_h * in_row;
+        float* dst = y + r * row_len;
+        for (std::size_t i = 0; i < row_len; ++i) dst[i] = 0.0f;
+        for (std::size_t t = 0; t < g.th; ++t) {
+            const float wy = row_w[oy * g.th + t];
+            if (wy == 0.0f) continue;
+            const float* src = xp + static_cast<std::size_t>(row_idx[oy * g.th + t]) * in_row;
+            if (g.inner == 1) {
+                for (std::size_t ox = 0; ox < g.out_w; ++ox) {
+                    float acc = 0.0f;
+                    for (std::size_t k = 0; k < g.tw; ++k) acc += apart(col_w[ox * g.tw + k] * src[col_idx[ox * g.tw + k]]);
+                    dst[ox] += apart(wy * acc);
+                }
+                continue;
+            }
+            for (std::size_t ox = 0; ox < g.out_w; ++ox) {
+                float* d = dst + ox * g.inner;
+                for (std::size_t k = 0; k < g.tw; ++k) {
+                    const float w = wy * col_w[ox * g.tw + k];
+                    if (w == 0.0f) continue;
+                    const float* sc = src + static_cast<std::size_t>(col_idx[ox * g.tw + k]) * g.inner;
+                    for (std::size_t c = 0; c < g.inner; ++c) d[c] += apart(w * sc[c]);
+                }
+            }
+        }
+    }
+}
+
 /// ReduceSum / ReduceMean of each row of `len` floats, in double, as steps::reduce_step.
 inline void reduce_sum_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool mean) {
     for (std::size_t r = 0; r < rows; ++r) {

@@ -332,7 +332,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // already cheaper than 6 vpmaddwd, 6 adds and the conversion (0.41 against 0.34 ms on 96
         // channels of 80x80).
         if constexpr (std::is_same_v<FA, arch::avx2>) {
-            if (g.kh == 5 && detail::dw_has_fixed_body(g) && !p.row_pairs.empty()) {
+            if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_pairs_data) {
                 // the row-pair plane (rows of d.row_stride, the last written up to 16 further), then
                 // the padded u8 rows, d.rows + 1 of stride16
                 auto* plane = reinterpret_cast<std::int32_t*>(scratch);
@@ -354,8 +354,8 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                                                       static_cast<std::int16_t>(p.zero_point), plane + r * d.row_stride,
                                                       d.row_stride);
                     }
-                    const std::int32_t* wp = p.row_pairs.data() + c * pairs;
-                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale[c];
+                    const std::int32_t* wp = p.row_pairs_data + c * pairs;
+                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
                     detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
@@ -375,7 +375,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // 0.22 against 0.245 ms. 3x3 stays on the float kernel: building the quad plane costs more
         // than the 9 FMAs per 16 outputs it saves there (rec's 3x3 layers: 0.06-0.14 ms, 1.0-1.4x).
         if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
-            if (g.kh == 5 && detail::dw_has_fixed_body(g) && !p.row_quads.empty()) {
+            if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_quads_data) {
                 // the quad plane (rows of 4 * d.row_stride bytes), then the padded u8 rows, d.rows of
                 // stride16 and one of the zero point (the rows past the image a quad may name)
                 auto* quads = reinterpret_cast<std::uint8_t*>(scratch);
@@ -392,12 +392,12 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                         for (std::size_t t = 0; t < 4; ++t) rows[t] = rows8 + (r + t < d.rows ? r + t : d.rows) * stride16;
                         detail::interleave4_u8<Arch, 0>(rows, d.row_stride, quads + 4 * r * d.row_stride);
                     }
-                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale[c];
+                    const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
                     detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
                             detail::int8_dw_channel_vnni<Act, 5, decltype(sh)::value, decltype(sw)::value>(
-                                g, d, quads, p.row_quads.data() + c * per, p.quad_comp[c], sc, b, yc, e);
+                                g, d, quads, p.row_quads_data + c * per, p.quad_comp_data[c], sc, b, yc, e);
                     });
                 }
                 return;

@@ -79,6 +79,7 @@ struct packed_int8_direct {
     std::size_t hp = 0, wp = 0;  ///< the padded image
     packed_int8_a a;           ///< [out_c, kh*kw*cg*4], K ordered (ky, kx, c)
     std::vector<std::ptrdiff_t> off;  ///< per k-group q: its byte offset from a tile's first column
+    const std::ptrdiff_t* off_data = nullptr;  ///< what the kernel reads: off's values (or constant data: codegen)
     /// Bytes of one channel group's padded plane.
     std::size_t plane_bytes() const { return hp * wp * 4; }
     /// Bytes of the 4c input buffer, with the slack a last partial tile reads past its end.
@@ -131,6 +132,7 @@ inline packed_int8_direct pack_int8_direct(const int8_blocking& bl, const std::v
             p.off[t * p.cg + c] =
                 static_cast<std::ptrdiff_t>(c * p.plane_bytes() + ((ky * s.dh) * p.wp + kx * s.dw) * 4);
     }
+    p.off_data = p.off.data();
     return p;
 }
 
@@ -247,12 +249,12 @@ void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float
                 const std::size_t c0 = oy * g.out_w;
                 for (std::size_t j = 0; j < g.out_w; j += NR) {
                     const std::size_t ncols = g.out_w - j < NR ? g.out_w - j : NR;
-                    const detail::int8_direct_rows rows{base + 4 * j, p.off.data()};
+                    const detail::int8_direct_rows rows{base + 4 * j, p.off_data};
                     for (std::size_t ic = 0; ic < m; ic += MR) {
                         const std::size_t mv = m - ic < MR ? m - ic : MR;
                         detail::int8_with_tile<F, Act>(mv, ncols, [&](auto k) {
                             decltype(k)::run_rows_apart(kq, a + ic * kp, rows, y + ic * n + c0 + j, ldc, mv, ncols, e,
-                                                  p.a.comp.data() + ic, e.scale + ic, e.shift ? e.shift + ic : nullptr);
+                                                  p.a.comp_data + ic, e.scale + ic, e.shift ? e.shift + ic : nullptr);
                         });
                     }
                 }

@@ -707,7 +707,7 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
                 float* ct = e.transposed ? c + static_cast<std::ptrdiff_t>(j) * ldc + static_cast<std::ptrdiff_t>(ic)
                                          : c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                 const std::size_t ncols = ncb - jr < NR ? ncb - jr : NR;
-                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, e, pa.comp.data() + ic,
+                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, e, pa.comp_data + ic,
                                          e.scale + ic, e.shift ? e.shift + ic : nullptr);
             }
         }

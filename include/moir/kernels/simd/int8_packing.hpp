@@ -87,6 +87,7 @@ struct packed_int8_a {
     std::int32_t zero_point = 0;       ///< the activations' u8 zero point the compensation is for
     std::vector<std::int32_t> row_sum;  ///< sum_k wq[m, k]
     std::vector<std::int32_t> comp;     ///< zero_point * row_sum[m]
+    const std::int32_t* comp_data = nullptr;  ///< what the kernels read: comp's m values (or constant data: codegen)
     const void* data = nullptr;
     std::unique_ptr<void, detail::free_bytes_deleter> storage;
 };
@@ -118,6 +119,7 @@ inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, 
         }
         p.comp[mi] = zp * p.row_sum[mi];
     }
+    p.comp_data = p.comp.data();
     p.data = p.storage.get();
     return p;
 }
@@ -157,6 +159,13 @@ struct packed_int8_depthwise {
     /// VNNI kernel's sums of u8 codes times weights.
     std::vector<std::int32_t> quad_comp;
     std::vector<float> scale;  ///< per channel, the scale of the s32 sum
+    /// What the kernel reads (set by pack_int8_depthwise to the vectors above; a generated model
+    /// header, codegen/int8.hpp, points them at constant data): row_pairs, row_quads (nullptr: that
+    /// kernel is not used), quad_comp, scale.
+    const std::int32_t* row_pairs_data = nullptr;
+    const std::int32_t* row_quads_data = nullptr;
+    const std::int32_t* quad_comp_data = nullptr;
+    const float* scale_data = nullptr;
 };
 
 /// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
@@ -198,6 +207,8 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
                 p.row_quads[(c * quads + r) * g.kw + kx] = static_cast<std::int32_t>(v);
             }
     }
+    p.row_pairs_data = p.row_pairs.data(), p.row_quads_data = p.row_quads.data();
+    p.quad_comp_data = p.quad_comp.data(), p.scale_data = p.scale.data();
     return p;
 }
 
