@@ -15646,7 +15646,7 @@ struct reference_kernel<ops::onnx_fallback> {
 #ifndef MOIR_KERNELS_SIMD_EPILOGUE_HPP
 #define MOIR_KERNELS_SIMD_EPILOGUE_HPP
 
-// The fused epilogue of the fast kernels: y = act(x + bias) [* post_scale + post_shift], applied to
+// The fused epilogue of the fast kernels: y = act(x + bias [+ residual]) [* post_scale + post_shift], applied to
 // an output tile while it is still in registers. The optional scalar affine after the activation is
 // PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation).
 // The activation is a template parameter of every kernel (one of the `act::` tags below);
@@ -15795,6 +15795,12 @@ struct epilogue {
     /// After the activation: y = y * post_scale + post_shift, when post_affine.
     bool post_affine = false;
     float post_scale = 1.0f, post_shift = 0.0f;
+    /// A residual connection (an Add of another tensor of the output's layout), after the bias and
+    /// before the activation: the output element a kernel stores at address p gets
+    /// + residual[p - residual_origin]. nullptr: none. Only the GEMM-tile kernels (gemm_a, gemm_b,
+    /// conv_columns, conv_rows) read it, and only when they store into the output itself.
+    const float* residual = nullptr;
+    const float* residual_origin = nullptr;
 };
 
 namespace act {
@@ -16095,6 +16101,11 @@ struct packed_conv {
     /// array: docs/embedded.md).
     const std::int32_t* direct_offsets_data = nullptr;
     const std::int32_t* offsets() const { return direct_offsets_data ? direct_offsets_data : direct_offsets.data(); }
+    /// When packed by pack_conv_plane (conv_plane in kernels/simd/convolution.hpp): the output rows
+    /// of one block (its padded input rows are one contiguous plane per channel, direct_width floats
+    /// a row: out_w + (kw-1)*dw, unrounded), and direct_offsets holds in_c*kh*kw offsets into that
+    /// block (span = 1 phase). 0 otherwise.
+    std::size_t plane_rows = 0;
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
@@ -16130,6 +16141,48 @@ inline packed_conv pack_conv_direct(const gemm_blocking& bl, const float* w, con
                 for (std::size_t kx = 0; kx < g.kw; ++kx)
                     p.direct_offsets.push_back(static_cast<std::int32_t>(
                         (c * span + (phase + ky * g.dh) % span) * p.direct_width + kx * g.dw));
+    return p;
+}
+
+/// The share of a micro-tile's columns that are output pixels on the direct (ring) path and on the
+/// plane path (conv_plane), for an arch with nr-column tiles; `rows` is the plane path's block.
+struct plane_choice {
+    std::size_t rows = 0;       // output rows per block (0: the plane path does not fit)
+    double ring_use = 0.0, plane_use = 0.0;
+};
+
+/// The plane path's block for g: as many output rows as keep a block's padded input (every channel)
+/// within about 192 KiB (it stays in L2 while the weights pass over it), at least one; and how much
+/// of each path's tiles is useful work. requires: direct_conv_fits(g).
+inline plane_choice plane_rows_for(const gemm_blocking& bl, const conv_geometry& g) {
+    plane_choice r;
+    const std::size_t nr = bl.nr(), pw = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
+    const std::size_t per_row = g.in_c * pw, budget = 49152;
+    std::size_t rows = budget / per_row > span ? budget / per_row - (span - 1) : 1;
+    if (rows > g.out_h) rows = g.out_h;
+    // offsets and the block must fit 32 bits
+    if (g.in_c * (rows + span - 1) * pw + nr + pw >= (std::size_t(1) << 30)) return r;
+    r.rows = rows;
+    r.ring_use = double(g.out_w) / double(detail::round_up(g.out_w, nr));
+    r.plane_use = double(rows * g.out_w) / double(detail::round_up(rows * pw, nr));
+    return r;
+}
+
+/// pack_conv plus the plane path's block layout (conv_plane): `rows` output rows per block, as
+/// plane_rows_for chose. requires: direct_conv_fits(g), rows >= 1.
+inline packed_conv pack_conv_plane(const gemm_blocking& bl, const float* w, const conv_geometry& g, std::size_t rows) {
+    MOIR_CHECK(direct_conv_fits(g) && rows >= 1, error, "pack_conv_plane: the geometry does not fit the plane path");
+    packed_conv p = pack_conv(bl, w, g);
+    const std::size_t span = (g.kh - 1) * g.dh + 1, pw = g.out_w + (g.kw - 1) * g.dw;
+    p.direct_span = span;
+    p.direct_width = pw;
+    p.plane_rows = rows;
+    const std::size_t channel = (rows + span - 1) * pw;
+    p.direct_offsets.reserve(g.in_c * g.kh * g.kw);
+    for (std::size_t c = 0; c < g.in_c; ++c)
+        for (std::size_t ky = 0; ky < g.kh; ++ky)
+            for (std::size_t kx = 0; kx < g.kw; ++kx)
+                p.direct_offsets.push_back(static_cast<std::int32_t>(c * channel + ky * g.dh * pw + kx * g.dw));
     return p;
 }
 
@@ -18525,6 +18578,7 @@ void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, 
                 if (last) {
                     if (rbias) x = x + V::set1(rbias[i]);
                     if (cbias) x = x + V::load(cbias + v * W);
+                    if (e.residual) x = x + V::load(e.residual + (cr + v * W - e.residual_origin));
                     x = activate<Act, V>(x, e);
                 }
                 V::store(cr + v * W, x);
@@ -18541,6 +18595,10 @@ void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, 
             if (last) {
                 if (rbias) x = x + V::set1(rbias[i]);
                 if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
+                if (e.residual) {
+                    const float* r = e.residual + (cr + v * W - e.residual_origin);
+                    x = x + (n == W ? V::load(r) : V::load_partial(r, n));
+                }
                 x = activate<Act, V>(x, e);
             }
             if (n == W)
@@ -18852,6 +18910,104 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
     });
 }
 
+/// Floats of scratch conv_plane needs: a block's padded input planes, slack for the last tile's
+/// reads, and (when the padded row is wider than the output row) the block's output before it is
+/// compacted into y.
+inline std::size_t conv_plane_scratch_floats(const packed_conv& p) {
+    const conv_geometry& g = p.geometry;
+    const std::size_t pw = p.direct_width, rows = p.plane_rows, span = p.direct_span;
+    const std::size_t nr = p.weights.blocking.nr(), mpad = detail::round_up(p.weights.m, p.weights.blocking.mr);
+    const std::size_t planes = detail::round_up(g.in_c * (rows + span - 1) * pw + nr + pw + 16, 16);
+    return planes + (pw != g.out_w ? mpad * detail::round_up(rows * pw, 16) : 0);
+}
+
+/// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
+/// plane path: for images narrower than a few micro-tiles, where the direct path's tiles (one output
+/// row each) would be mostly padding. Blocks of p.plane_rows output rows: their zero-padded input rows
+/// are copied into one contiguous plane per channel (rows direct_width = out_w + (kw-1)*dw floats
+/// wide), so that output pixel (oy, ox) of the block is column oy*direct_width + ox of a GEMM whose
+/// row k = (c, ky, kx) is that plane read at a fixed offset: one micro-tile spans several output rows
+/// and the B vectors load straight from the planes. The columns ox >= out_w of each padded row are
+/// computed and dropped (when direct_width == out_w there are none and the tiles store into y).
+/// requires: p packed by pack_conv_plane with blocking_of<Arch>(); r0 <= r1 <= out_h; x holds
+/// in_c*in_h*in_w floats, y out_c*out_h*out_w (not aliasing x; only rows [r0, r1) are written);
+/// scratch conv_plane_scratch_floats(p) floats; e.bias nullptr or out_c values; e.col_bias unused.
+template <class Arch, class StaticAct = dynamic_activation>
+void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
+                std::size_t r1) {
+    const conv_geometry& g = p.geometry;
+    if (r1 <= r0) return;
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc;
+    const std::size_t pw = p.direct_width, span = p.direct_span, R = p.plane_rows, pl = static_cast<std::size_t>(g.pl);
+    const std::size_t left = pl < pw ? pl : pw, copy = pl < pw ? (g.in_w < pw - pl ? g.in_w : pw - pl) : 0;
+    const std::size_t channel = (R + span - 1) * pw, planes_end = g.in_c * channel;
+    const std::size_t m = p.weights.m, k = p.weights.k, mpad = detail::round_up(m, MR), out_plane = g.out_h * g.out_w;
+    const bool compact = pw != g.out_w;
+    float* cbuf = scratch + detail::round_up(planes_end + NR + pw + 16, 16);
+    const std::size_t cstride = detail::round_up(R * pw, 16);
+    // the tiles of a block's last columns read past the planes: keep that slack finite
+    std::memset(scratch + planes_end, 0, (NR + pw + 16) * sizeof(float));
+    const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
+    const std::int32_t* off = p.offsets();
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t rb = r0; rb < r1; rb += R) {
+            const std::size_t rows = r1 - rb < R ? r1 - rb : R, cols = rows * pw;
+            // padded rows rb .. rb + R + span - 2 of every channel (those past the block: zeros)
+            for (std::size_t c = 0; c < g.in_c; ++c) {
+                for (std::size_t i = 0; i < R + span - 1; ++i) {
+                    float* d = scratch + c * channel + i * pw;
+                    const auto iy = static_cast<std::ptrdiff_t>(rb + i) - g.pt;
+                    if (i >= rows + span - 1 || iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in_h)) {
+                        std::memset(d, 0, pw * sizeof(float));
+                        continue;
+                    }
+                    std::memset(d, 0, left * sizeof(float));
+                    std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
+                    std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+                }
+            }
+            float* cbase = compact ? cbuf : y + rb * g.out_w;
+            const auto ldc = static_cast<std::ptrdiff_t>(compact ? cstride : out_plane);
+            for (std::size_t pc = 0; pc < k; pc += KC) {
+                const std::size_t kb = k - pc < KC ? k - pc : KC;
+                for (std::size_t s0 = 0; s0 < kb; s0 += slice) {
+                    const std::size_t ks = kb - s0 < slice ? kb - s0 : slice;
+                    const bool load_c = pc + s0 > 0, last = pc + s0 + ks == k;
+                    const std::int32_t* o = off + pc + s0;
+                    for (std::size_t j = 0; j < cols; j += NR) {
+                        const std::size_t ncols = cols - j < NR ? cols - j : NR;
+                        for (std::size_t ic = 0; ic < m; ic += MR) {
+                            const std::size_t mv = m - ic < MR ? m - ic : MR;
+                            const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
+                            float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
+                            const float* rbias = e.bias ? e.bias + ic : nullptr;
+                            if (mv == MR || MR <= 2)
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rbias);
+                            else if (mv == 1)
+                                detail::direct_tile<Arch, Act, 1>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rbias);
+                            else if (mv == 2)
+                                detail::direct_tile<Arch, Act, 2>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rbias);
+                            else
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rbias);
+                        }
+                    }
+                }
+            }
+            if (compact)
+                for (std::size_t oc = 0; oc < m; ++oc)
+                    for (std::size_t i = 0; i < rows; ++i)
+                        std::memcpy(y + oc * out_plane + (rb + i) * g.out_w, cbuf + oc * cstride + i * pw,
+                                    g.out_w * sizeof(float));
+        }
+    });
+}
+
 /// y = act(conv(x, W) + bias) for one image: conv_columns over every column.
 /// requires: as conv_columns.
 template <class Arch>
@@ -18941,6 +19097,8 @@ struct fp32_kernel_table {
                       std::size_t c0, std::size_t c1);
     void (*softmax_rows)(const float* x, float* y, std::size_t rows, std::size_t len);
     void (*bias_activation)(float* y, std::size_t n, float bias, const epilogue& e);
+    void (*conv_plane)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
+                       std::size_t r0, std::size_t r1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -18951,7 +19109,7 @@ template <class Arch>
 const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
-                                             &softmax_rows<Arch>, &bias_activation<Arch>};
+                                             &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>};
     return table;
 }
 
@@ -19879,6 +20037,9 @@ public:
     /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
     /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
     std::map<node_id, std::size_t> int8_codes;
+    /// Each node's index in the order the plan makes its steps (npos: not set): a step may read
+    /// another node's output only when that node comes earlier (steps/fusion.hpp: residual Adds).
+    std::vector<std::size_t> position;
 
     plan_builder(const model& mod, std::vector<slot>& s, std::vector<std::vector<std::size_t>> port_slots)
         : m(mod), slots(s), port_slots_(std::move(port_slots)), claimed_(mod.nodes.size(), false),
@@ -20154,7 +20315,10 @@ struct pad {
 // and a Maximum with a scalar after it), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
-// before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+// before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp). A family whose
+// kernel reads a residual (residual_ok) also takes, after the bias, an Add of another computed
+// tensor of the output's shape (a residual connection: BlazeFace's conv -> Add(block input) -> Relu),
+// when that tensor's producer comes before the node: the step then reads its slot as well.
 
 
 #include <limits>  // numeric_limits
@@ -20174,6 +20338,7 @@ struct fused_epilogue {
     bool post_affine = false;  ///< after the activation: * post_scale + post_shift
     float post_scale = 1.0f, post_shift = 0.0f;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
+    std::size_t residual_slot = no_slot;  ///< the slot added before the activation (residual_ok), or none
 
     kernels::simd::epilogue kernel_epilogue(bool per_column) const {
         kernels::simd::epilogue e;
@@ -20204,7 +20369,9 @@ struct fused_epilogue {
 /// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
 /// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
 /// matched nodes.
-inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels) {
+inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
+                                     bool residual_ok = false) {
+    const node_id main = out.node;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
     const slot& o = b.slots[f.out_slot];
@@ -20241,6 +20408,22 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             f.bias.assign(channels, v[0]);
             if (bias->numel() == channels)
                 for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
+            absorb(add, "Add");
+        }
+    }
+    // Add(x, r) or Add(r, x): r computed earlier, of x's shape and type
+    if (const node_id add = residual_ok ? b.single_consumer<ops::add>(out) : plan_builder::npos;
+        add != plan_builder::npos) {
+        const node& n = b.at(add);
+        const output_ref r = n.inputs[0] == out ? n.inputs[1] : n.inputs[0];
+        const std::size_t rs = b.slot_of(r);
+        const slot& s = b.slots[rs];
+        const bool earlier = r.node < b.position.size() && main < b.position.size() &&
+                             b.position[r.node] != plan_builder::npos && b.position[main] != plan_builder::npos &&
+                             b.position[r.node] < b.position[main];
+        if (!(n.inputs[0] == out && n.inputs[1] == out) && earlier && s.where != slot::kind::constant &&
+            s.type == element_type::f32 && s.dims == o.dims && b.slots[b.output_slot(add)].dims == o.dims) {
+            f.residual_slot = rs;
             absorb(add, "Add");
         }
     }
@@ -20325,9 +20508,21 @@ public:
     std::vector<part> parts;
     fused_epilogue fused;
     simd::epilogue ep;
+    simd::epilogue wep;  // the windows path's: the bias per GEMM column
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
     bool pointwise = false;  // one part: split columns instead
     bool direct = false;     // one part on conv_rows: split output rows (`columns` holds out_h)
+    // one part, packed by pack_conv_plane, run on conv_plane over `rows` output rows (`columns` holds
+    // out_h*out_w: a caller that does not know the plane path runs the part on conv_columns)
+    bool plane = false;
+    std::size_t rows = 0;
+    // one input channel, one row, windows inside the input, few of them (melspectrogram's STFT as
+    // a kernel-512 stride-160 Conv1D on 1280 samples): output^T[out_w, out_c] = windows * W^T on
+    // gemm_b (window i is the row of A at x + i*sw: read in place, lda = sw), then transposed into y.
+    // parts[0] stays a valid pack_conv part (as for the plane path) for callers that run conv_columns.
+    bool windows = false;
+    simd::packed_b windows_w;  // W^T [kw, out_c]
+    std::size_t out_c = 0, out_w = 0, stride_w = 1;
     std::size_t columns = 0, grain = 1;
     std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
 
@@ -20337,24 +20532,43 @@ public:
         for (std::size_t n = 0; n < batch; ++n) {
             const float* xn = x + n * x_stride;
             float* yn = y + n * y_stride;
+            simd::epilogue en = ep;  // with this image's residual
+            if (fused.residual_slot != no_slot) {
+                en.residual = ctx.in_f32(fused.residual_slot) + n * y_stride;
+                en.residual_origin = yn;
+            }
             if (pointwise) {
                 const simd::packed_a& a = parts[0].w.weights;
                 const auto ld = static_cast<std::ptrdiff_t>(columns);
                 ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
-                    table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, ep, ctx.scratch_of(w));
+                    table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, en, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            if (windows) {
+                float* t = ctx.scratch_of(0);
+                table->gemm_b(windows_w, xn, static_cast<std::ptrdiff_t>(stride_w), out_w, t,
+                              static_cast<std::ptrdiff_t>(out_c), wep);
+                for (std::size_t i = 0; i < out_w; ++i)
+                    for (std::size_t o = 0; o < out_c; ++o) yn[o * out_w + i] = t[i * out_c + o];
+                continue;
+            }
+            if (plane) {
+                ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    table->conv_plane(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             if (direct) {
                 ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
-                    table->conv_rows(parts[0].w, xn, yn, ep, ctx.scratch_of(w), b, e);
+                    table->conv_rows(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             ctx.pool->parallel_for(0, parts.size() * pieces, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 for (std::size_t i = b; i < e; ++i) {
                     const part& p = parts[i / pieces];
-                    simd::epilogue pe = ep;
+                    simd::epilogue pe = en;
                     if (pe.bias) pe.bias += p.bias_off;
                     const std::size_t c0 = (i % pieces) * piece_columns;
                     const std::size_t c1 = std::min(columns, c0 + piece_columns);
@@ -20436,7 +20650,16 @@ struct convolution {
             g.pl < 0)
             return nullptr;
         const std::size_t channels = g.groups * g.out_c;
-        fused_epilogue f = match_epilogue(b, output_ref{id, 0}, 1, channels);
+        // the paths (below) whose tiles store straight into y, and so can add a residual there: not
+        // depthwise, not the plane path, not the windows path
+        simd::plane_choice plane_pc;
+        if (!g.depthwise() && simd::direct_conv_fits(g) && g.out_h >= b.threads)
+            plane_pc = simd::plane_rows_for(b.table->blocking, g);
+        const bool plane = plane_pc.rows > 0 && plane_pc.plane_use > 1.15 * plane_pc.ring_use;
+        const bool windows = !plane && g.groups == 1 && g.in_c == 1 && g.in_h == 1 && g.out_h == 1 && g.kh == 1 &&
+                             g.pl == 0 && g.dw == 1 && g.kw >= 16 && (g.out_w - 1) * g.sw + g.kw <= g.in_w &&
+                             g.out_w < b.table->blocking.nr() && !simd::direct_conv_fits(g);
+        fused_epilogue f = match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows);
         const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
         const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
         const std::size_t batch = static_cast<std::size_t>(xs.dims[0]);
@@ -20462,6 +20685,19 @@ struct convolution {
             s->pointwise = g.groups == 1 && g.pointwise();
             // rows are the direct path's unit of work: keep the column split for images too short to share
             s->direct = simd::direct_conv_fits(g) && (b.threads <= 1 || g.out_h >= 2 * b.threads);
+            // images too narrow for the direct path's one-row tiles: blocks of rows as planes
+            // (kernels/simd/convolution.hpp, conv_plane), when that wastes clearly less of each tile
+            if (plane) {
+                s->plane = true;
+                {
+                    conv_step::part p;
+                    p.w = simd::pack_conv_plane(b.table->blocking, wp, g, plane_pc.rows);
+                    s->scratch_floats = std::max(simd::conv_plane_scratch_floats(p.w), simd::conv_scratch_floats(p.w));
+                    s->parts.push_back(std::move(p));
+                    s->direct = false;
+                    s->rows = g.out_h;
+                }
+            }
             // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
             // each, else blocks of output channels
             std::size_t block = g.out_c;
@@ -20484,7 +20720,7 @@ struct convolution {
                 s->parts.push_back(std::move(p));
                 s->columns = g.out_h;
             }
-            for (std::size_t gi = 0; gi < g.groups && !s->direct; ++gi)
+            for (std::size_t gi = 0; gi < g.groups && !s->direct && !s->plane; ++gi)
                 for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
                     simd::conv_geometry pg = g;
                     pg.groups = 1;
@@ -20502,10 +20738,24 @@ struct convolution {
                 s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
             }
-            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + (s->direct ? ".direct" : "") + suffix;
+            if (s->plane) s->pieces = 1, s->piece_columns = out_plane;  // what conv_columns would take
+            if (windows) {
+                s->windows = true;
+                s->windows_w = simd::pack_b(b.table->blocking, wp, g.kw, g.out_c, 1, static_cast<std::ptrdiff_t>(g.kw));
+                s->out_c = g.out_c, s->out_w = g.out_w, s->stride_w = g.sw;
+                s->scratch_floats = std::max(s->scratch_floats, g.out_c * g.out_w);
+            }
+            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + (s->direct ? ".direct" : "") +
+                        (s->plane ? ".plane" : "") + suffix;
             s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
             s->fused = std::move(f);
             s->ep = s->fused.kernel_epilogue(false);
+            if (s->windows) {
+                s->wep = s->ep;
+                s->wep.col_bias = s->wep.bias;
+                s->wep.bias = nullptr;
+                s->kernel = "conv" + ksize + ".windows" + suffix;
+            }
             out = std::move(s);
         }
         out->name = n.name;
@@ -20513,6 +20763,7 @@ struct convolution {
         const fused_epilogue& fe = fs ? fs->fused : static_cast<conv_step*>(out.get())->fused;
         out->ops = std::string(n.op->ir_name) + fe.ops;
         out->reads = {b.input_slot(id, 0)};
+        if (fe.residual_slot != no_slot) out->reads.push_back(fe.residual_slot);
         out->writes = {fe.out_slot};
         return out;
     }
@@ -22893,6 +23144,63 @@ struct plan_options {
 };
 
 namespace detail {
+
+/// Whether r is a convolution's output, possibly through Adds of a constant (its bias).
+inline bool conv_chain(const model& m, output_ref r) {
+    for (int hops = 0; hops < 4; ++hops) {
+        const node& n = m.nodes.at(r.node);
+        if (n.is<ops::convolution>() || n.is<ops::group_convolution>()) return true;
+        if (!n.is<ops::add>() || n.inputs.size() != 2) return false;
+        const bool c0 = m.nodes.at(n.inputs[0].node).is<ops::constant>();
+        const bool c1 = m.nodes.at(n.inputs[1].node).is<ops::constant>();
+        if (c0 == c1) return false;
+        r = n.inputs[c0 ? 1 : 0];
+    }
+    return false;
+}
+
+/// The order a plan makes its steps in: model::topo_order's depth-first order, except that an Add of a
+/// convolution's output (after its bias) and another computed tensor visits the other operand first,
+/// so that the tensor exists when the convolution's step is made and the Add can fuse into its
+/// epilogue as a residual (steps/fusion.hpp).
+inline std::vector<node_id> plan_order(const model& m) {
+    std::vector<int> state(m.nodes.size(), 0);  // 0 new, 1 on stack, 2 done
+    std::vector<node_id> order;
+    std::vector<std::pair<node_id, std::size_t>> stack;
+    // input i of node id, in visiting order
+    auto input_at = [&](node_id id, std::size_t i) -> const output_ref& {
+        const node& n = m.nodes[id];
+        if (n.is<ops::add>() && n.inputs.size() == 2 && conv_chain(m, n.inputs[0]) && !conv_chain(m, n.inputs[1]) &&
+            !m.nodes.at(n.inputs[1].node).is<ops::constant>())
+            return n.inputs[1 - i];
+        return n.inputs[i];
+    };
+    auto visit = [&](node_id root) {
+        if (state.at(root) == 2) return;
+        stack.emplace_back(root, 0);
+        state[root] = 1;
+        while (!stack.empty()) {
+            auto& [id, next] = stack.back();
+            const node& n = m.nodes[id];
+            if (next < n.inputs.size()) {
+                const node_id in = input_at(id, next++).node;
+                MOIR_CHECK(in < m.nodes.size(), error, "node '" + n.name + "' reads a node that does not exist");
+                if (state[in] == 1) throw error("the graph has a cycle through node '" + m.nodes[in].name + "'");
+                if (state[in] == 0) {
+                    state[in] = 1;
+                    stack.emplace_back(in, 0);
+                }
+            } else {
+                state[id] = 2;
+                order.push_back(id);
+                stack.pop_back();
+            }
+        }
+    };
+    for (auto p : m.parameters) visit(p);
+    for (auto r : m.results) visit(r);
+    return order;
+}
 struct free_bytes {
     void operator()(std::byte* p) const { std::free(p); }
 };
@@ -23009,7 +23317,7 @@ private:
                    "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
                        std::to_string(input_shapes.size()) + " shapes were given");
         input_shapes_ = input_shapes;
-        const auto order = m.topo_order();
+        const auto order = detail::plan_order(m);
         // 1. types, static shapes and known values of every output port
         std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
         for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
@@ -23097,6 +23405,8 @@ private:
         // 2. steps
         plan_builder b(m, slots_, port_slots);
         b.threads = pool_.size();
+        b.position.assign(m.nodes.size(), plan_builder::npos);
+        for (std::size_t i = 0; i < order.size(); ++i) b.position[order[i]] = i;
         b.reference_of = &detail::reference_of<OpSet>;
         b.prepare = &moir::prepare_node<OpSet>;
         b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;

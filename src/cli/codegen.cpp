@@ -893,6 +893,9 @@ private:
                   << pw.weights.group_stride << ", " << offs << ", " << pw.direct_span << ", " << pw.direct_width << ");\n";
             for (std::size_t n = 0; n < c.batch; ++n) {
                 const std::string xn = x + " + " + std::to_string(n * c.x_stride), yn = y + " + " + std::to_string(n * c.y_stride);
+                if (c.fused.residual_slot != runtime::no_slot)  // a fused residual Add (steps/fusion.hpp)
+                    body_ << "        ep.residual = " << ptr(c.fused.residual_slot, false) << " + " << n * c.y_stride
+                          << ", ep.residual_origin = " << yn << ";\n";
                 if (c.pointwise) {
                     body_ << "        k::gemm_a<arch, " << tag(c.ep) << ">(p.weights, " << xn << ", " << c.columns << ", " << c.columns << ", " << yn
                           << ", " << c.columns << ", ep, scratch);\n";

@@ -82,6 +82,63 @@ struct plan_options {
 };
 
 namespace detail {
+
+/// Whether r is a convolution's output, possibly through Adds of a constant (its bias).
+inline bool conv_chain(const model& m, output_ref r) {
+    for (int hops = 0; hops < 4; ++hops) {
+        const node& n = m.nodes.at(r.node);
+        if (n.is<ops::convolution>() || n.is<ops::group_convolution>()) return true;
+        if (!n.is<ops::add>() || n.inputs.size() != 2) return false;
+        const bool c0 = m.nodes.at(n.inputs[0].node).is<ops::constant>();
+        const bool c1 = m.nodes.at(n.inputs[1].node).is<ops::constant>();
+        if (c0 == c1) return false;
+        r = n.inputs[c0 ? 1 : 0];
+    }
+    return false;
+}
+
+/// The order a plan makes its steps in: model::topo_order's depth-first order, except that an Add of a
+/// convolution's output (after its bias) and another computed tensor visits the other operand first,
+/// so that the tensor exists when the convolution's step is made and the Add can fuse into its
+/// epilogue as a residual (steps/fusion.hpp).
+inline std::vector<node_id> plan_order(const model& m) {
+    std::vector<int> state(m.nodes.size(), 0);  // 0 new, 1 on stack, 2 done
+    std::vector<node_id> order;
+    std::vector<std::pair<node_id, std::size_t>> stack;
+    // input i of node id, in visiting order
+    auto input_at = [&](node_id id, std::size_t i) -> const output_ref& {
+        const node& n = m.nodes[id];
+        if (n.is<ops::add>() && n.inputs.size() == 2 && conv_chain(m, n.inputs[0]) && !conv_chain(m, n.inputs[1]) &&
+            !m.nodes.at(n.inputs[1].node).is<ops::constant>())
+            return n.inputs[1 - i];
+        return n.inputs[i];
+    };
+    auto visit = [&](node_id root) {
+        if (state.at(root) == 2) return;
+        stack.emplace_back(root, 0);
+        state[root] = 1;
+        while (!stack.empty()) {
+            auto& [id, next] = stack.back();
+            const node& n = m.nodes[id];
+            if (next < n.inputs.size()) {
+                const node_id in = input_at(id, next++).node;
+                MOIR_CHECK(in < m.nodes.size(), error, "node '" + n.name + "' reads a node that does not exist");
+                if (state[in] == 1) throw error("the graph has a cycle through node '" + m.nodes[in].name + "'");
+                if (state[in] == 0) {
+                    state[in] = 1;
+                    stack.emplace_back(in, 0);
+                }
+            } else {
+                state[id] = 2;
+                order.push_back(id);
+                stack.pop_back();
+            }
+        }
+    };
+    for (auto p : m.parameters) visit(p);
+    for (auto r : m.results) visit(r);
+    return order;
+}
 struct free_bytes {
     void operator()(std::byte* p) const { std::free(p); }
 };
@@ -198,7 +255,7 @@ private:
                    "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
                        std::to_string(input_shapes.size()) + " shapes were given");
         input_shapes_ = input_shapes;
-        const auto order = m.topo_order();
+        const auto order = detail::plan_order(m);
         // 1. types, static shapes and known values of every output port
         std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
         for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
@@ -286,6 +343,8 @@ private:
         // 2. steps
         plan_builder b(m, slots_, port_slots);
         b.threads = pool_.size();
+        b.position.assign(m.nodes.size(), plan_builder::npos);
+        for (std::size_t i = 0; i < order.size(); ++i) b.position[order[i]] = i;
         b.reference_of = &detail::reference_of<OpSet>;
         b.prepare = &moir::prepare_node<OpSet>;
         b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;

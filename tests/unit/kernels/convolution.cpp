@@ -161,6 +161,32 @@ TEST_CASE("fast conv (im2col GEMM) matches the reference convolution") {
         t.conv_rows(p, x.data(), y.data(), e, scratch.data(), a, a);
         t.conv_rows(p, x.data(), y.data(), e, scratch.data(), a, b);
     });
+    // the plane path (blocks of rows as contiguous padded planes) on the same cases and on narrow
+    // images like openWakeWord's 1x3 / 3x1 layers; blocks of 1, 3 and the chosen number of rows, so
+    // that row ranges start and end inside blocks; widths where the padded row is wider than the
+    // output (compacted) and equal to it (stored in place)
+    direct.push_back({1, 24, 24, 20, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, activation::leaky, true});   // 1x3 same, W 8
+    direct.push_back({1, 24, 48, 12, 16, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0, activation::leaky, true});  // 3x1 valid, W 16
+    direct.push_back({1, 72, 96, 9, 4, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, activation::relu, true});     // K 216, M 96, W 4
+    direct.push_back({1, 96, 13, 7, 2, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0, activation::none, true});     // K 288, W 2
+    direct.push_back({1, 200, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0, activation::clamp, false});   // K 600: 2 K blocks
+    direct.push_back({1, 1, 24, 13, 32, 3, 3, 1, 1, 1, 1, 0, 1, 0, 1, activation::hswish, true});  // in_c 1, 3x3
+    for (std::size_t block : {std::size_t(1), std::size_t(3), std::size_t(0)}) {
+        check_cases(direct, block == 1 ? "conv plane, 1-row blocks" : block == 3 ? "conv plane, 3-row blocks"
+                                                                                 : "conv plane, chosen blocks",
+                    [block](const ks::fp32_kernel_table& t, const ks::conv_geometry& g, const std::vector<float>& x,
+                            const std::vector<float>& w, const ks::epilogue& e, std::vector<float>& y) {
+                        const std::size_t rows = block ? block : ks::plane_rows_for(t.blocking, g).rows;
+                        REQUIRE(rows >= 1);
+                        const ks::packed_conv p = ks::pack_conv_plane(t.blocking, w.data(), g, rows);
+                        std::vector<float> scratch(ks::conv_plane_scratch_floats(p), 7.0f);
+                        const std::size_t a = g.out_h / 3, b = g.out_h - g.out_h / 4;
+                        t.conv_plane(p, x.data(), y.data(), e, scratch.data(), b, g.out_h);
+                        t.conv_plane(p, x.data(), y.data(), e, scratch.data(), 0, a);
+                        t.conv_plane(p, x.data(), y.data(), e, scratch.data(), a, a);
+                        t.conv_plane(p, x.data(), y.data(), e, scratch.data(), a, b);
+                    });
+    }
 }
 
 TEST_CASE("fast depthwise matches the reference group convolution") {

@@ -183,7 +183,13 @@ TEST_CASE("a fused conv + bias + activation is one step for every activation") {
             o.threads = threads;
             const rt::plan q(m, o);
             REQUIRE(q.steps().size() == 1);
-            CHECK((q.steps()[0]->kernel.find("conv3x3.direct.") == 0) == (threads == 1));
+            // (on arches with wide tiles the rows of an image this narrow go to the plane path, whose
+            // unit of work is an output row too)
+            const std::string& k = q.steps()[0]->kernel;
+            if (threads == 1)
+                CHECK((k.find("conv3x3.direct.") == 0 || k.find("conv3x3.plane.") == 0));
+            else
+                CHECK(k.find("conv3x3.direct.") != 0);
         }
         if (act == 0) {
             rt::plan_options o;
@@ -527,6 +533,86 @@ TEST_CASE("zoo ops on fast steps: 1-D convolutions, PRelu (per channel, scalar, 
     rt::plan p(m);
     CHECK(count_kernel(p, "reference") == 0);
     CHECK(count_kernel(p, "eltwise") == 10);
+}
+
+namespace {
+/// The number of steps whose kernel name contains `part`.
+std::size_t count_kernel_part(const rt::plan& p, const std::string& part) {
+    std::size_t n = 0;
+    for (const auto& s : p.steps()) n += s->kernel.find(part) != std::string::npos;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("narrow images on the plane path and few-window 1-D convolutions on the windows path") {
+    // openWakeWord's embedding: 1x3 (padded) and 3x1 convolutions with LeakyRelu + Maximum on images
+    // 16, 8, 4 and 2 columns wide (conv_plane: tiles span several output rows), batch 2
+    const bool vector_arch = rt::fp32_table_named("avx2") || rt::fp32_table_named("avx512");
+    for (std::int64_t w : {16, 8, 4, 2}) {
+        CAPTURE(w);
+        builder b;
+        const shape xs{2, 24, 11, w};
+        const auto x = b.param(xs);
+        const auto slope = b.constant(tensor::from_vector(std::vector<float>{0.2f}));
+        const auto floor = b.constant(tensor::scalar(-0.05f));
+        ops::detail::convolution_attrs a13{{1, 1}, {1, 1}, {0, 1}, {0, 1}, ops::pad_type::explicit_};
+        ops::detail::convolution_attrs a31{{1, 1}, {1, 1}, {0, 0}, {0, 0}, ops::pad_type::explicit_};
+        auto block = [&](output_ref in, std::int64_t cin, std::int64_t cout, const ops::detail::convolution_attrs& a,
+                         std::int64_t kh, std::int64_t kw) {
+            const auto c = b.op<ops::convolution>(a, {in, b.weights({cout, cin, kh, kw})});
+            const auto y = b.op<ops::prelu>({}, {b.op<ops::add>({}, {c, b.weights({1, cout, 1, 1})}), slope});
+            return b.op<ops::maximum>({}, {y, floor});
+        };
+        b.output(block(block(x, 24, 40, a13, 1, 3), 40, 19, a31, 3, 1));
+        // a residual Add after a plane-path convolution stays an element-wise step (its tiles may
+        // store into scratch, not y)
+        b.output(b.op<ops::add>({}, {b.op<ops::convolution>(a13, {x, b.weights({24, 24, 1, 3})}), x}));
+        const model m = b.done();
+        check_plan(m, {random_tensor(xs, 53)});
+        rt::plan p(m);
+        CHECK(count_kernel(p, "reference") == 0);
+        if (vector_arch && w <= 8) {  // avx2's tiles are 16 wide
+            CHECK(count_kernel_part(p, ".plane") == 3);
+            CHECK(count_kernel(p, "eltwise") == 1);
+        }
+    }
+    // melspectrogram's STFT (kernel 512 stride 160 on 1280 samples) and a batch of 2 with a bias and relu
+    for (const shape& xs : {shape{1, 1, 1280}, shape{2, 1, 700}}) {
+        CAPTURE(xs[2]);
+        builder b;
+        const auto x = b.param(xs);
+        const std::int64_t k = xs[2] == 1280 ? 512 : 64, st = xs[2] == 1280 ? 160 : 50;
+        ops::detail::convolution_attrs a{{st}, {1}, {0}, {0}, ops::pad_type::explicit_};
+        b.output(b.op<ops::convolution>(a, {x, b.weights({257, 1, k})}));
+        const auto y = b.op<ops::convolution>(a, {x, b.weights({9, 1, k})});
+        b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {y, b.weights({1, 9, 1})})}));
+        const model m = b.done();
+        check_plan(m, {random_tensor(xs, 59)});
+        rt::plan p(m);
+        if (vector_arch) CHECK(count_kernel_part(p, ".windows") == 2);
+    }
+}
+
+TEST_CASE("a residual Add (and the Relu after it) fuses into the convolution's epilogue: 1x1, direct, im2col") {
+    // BlazeFace's block: conv -> + bias -> Add(block input) -> Relu, the residual either operand; 48
+    // columns: the 3x3 stride-1 convolution takes the direct path on every arch (not the plane path,
+    // which does not fuse a residual)
+    builder b;
+    const shape xs{2, 8, 5, 48};
+    const auto x = b.param(xs);
+    const auto y1 = b.op<ops::relu>({}, {b.op<ops::add>({}, {b.bias(b.conv(x, 8, 8, 1, 1, 0), 8), x})});
+    const auto y2 = b.op<ops::relu>({}, {b.op<ops::add>({}, {y1, b.bias(b.conv(y1, 8, 8, 3, 1, 1), 8)})});
+    // 3x3 stride 2 (im2col) + r, r made after it in the graph: the plan visits r first
+    const auto trunk = b.conv(y2, 8, 8, 3, 2, 1);
+    const auto r = b.op<ops::relu>({}, {b.conv(y2, 8, 8, 1, 2, 0)});
+    b.output(b.op<ops::add>({}, {trunk, r}));
+    const model m = b.done();
+    check_plan(m, {random_tensor(xs, 61)});
+    rt::plan p(m);
+    CHECK(count_kernel(p, "eltwise") == 0);
+    CHECK(p.steps().size() == 4);
+    CHECK(count_kernel_part(p, "+relu") == 3);
+    CHECK(count_kernel_part(p, ".direct") == 1);
 }
 
 TEST_CASE("LeakyRelu (PRelu with one slope) and a scalar Maximum after it fuse into the convolution's epilogue") {

@@ -179,6 +179,104 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
     });
 }
 
+/// Floats of scratch conv_plane needs: a block's padded input planes, slack for the last tile's
+/// reads, and (when the padded row is wider than the output row) the block's output before it is
+/// compacted into y.
+inline std::size_t conv_plane_scratch_floats(const packed_conv& p) {
+    const conv_geometry& g = p.geometry;
+    const std::size_t pw = p.direct_width, rows = p.plane_rows, span = p.direct_span;
+    const std::size_t nr = p.weights.blocking.nr(), mpad = detail::round_up(p.weights.m, p.weights.blocking.mr);
+    const std::size_t planes = detail::round_up(g.in_c * (rows + span - 1) * pw + nr + pw + 16, 16);
+    return planes + (pw != g.out_w ? mpad * detail::round_up(rows * pw, 16) : 0);
+}
+
+/// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
+/// plane path: for images narrower than a few micro-tiles, where the direct path's tiles (one output
+/// row each) would be mostly padding. Blocks of p.plane_rows output rows: their zero-padded input rows
+/// are copied into one contiguous plane per channel (rows direct_width = out_w + (kw-1)*dw floats
+/// wide), so that output pixel (oy, ox) of the block is column oy*direct_width + ox of a GEMM whose
+/// row k = (c, ky, kx) is that plane read at a fixed offset: one micro-tile spans several output rows
+/// and the B vectors load straight from the planes. The columns ox >= out_w of each padded row are
+/// computed and dropped (when direct_width == out_w there are none and the tiles store into y).
+/// requires: p packed by pack_conv_plane with blocking_of<Arch>(); r0 <= r1 <= out_h; x holds
+/// in_c*in_h*in_w floats, y out_c*out_h*out_w (not aliasing x; only rows [r0, r1) are written);
+/// scratch conv_plane_scratch_floats(p) floats; e.bias nullptr or out_c values; e.col_bias unused.
+template <class Arch, class StaticAct = dynamic_activation>
+void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
+                std::size_t r1) {
+    const conv_geometry& g = p.geometry;
+    if (r1 <= r0) return;
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc;
+    const std::size_t pw = p.direct_width, span = p.direct_span, R = p.plane_rows, pl = static_cast<std::size_t>(g.pl);
+    const std::size_t left = pl < pw ? pl : pw, copy = pl < pw ? (g.in_w < pw - pl ? g.in_w : pw - pl) : 0;
+    const std::size_t channel = (R + span - 1) * pw, planes_end = g.in_c * channel;
+    const std::size_t m = p.weights.m, k = p.weights.k, mpad = detail::round_up(m, MR), out_plane = g.out_h * g.out_w;
+    const bool compact = pw != g.out_w;
+    float* cbuf = scratch + detail::round_up(planes_end + NR + pw + 16, 16);
+    const std::size_t cstride = detail::round_up(R * pw, 16);
+    // the tiles of a block's last columns read past the planes: keep that slack finite
+    std::memset(scratch + planes_end, 0, (NR + pw + 16) * sizeof(float));
+    const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
+    const std::int32_t* off = p.offsets();
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t rb = r0; rb < r1; rb += R) {
+            const std::size_t rows = r1 - rb < R ? r1 - rb : R, cols = rows * pw;
+            // padded rows rb .. rb + R + span - 2 of every channel (those past the block: zeros)
+            for (std::size_t c = 0; c < g.in_c; ++c) {
+                for (std::size_t i = 0; i < R + span - 1; ++i) {
+                    float* d = scratch + c * channel + i * pw;
+                    const auto iy = static_cast<std::ptrdiff_t>(rb + i) - g.pt;
+                    if (i >= rows + span - 1 || iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in_h)) {
+                        std::memset(d, 0, pw * sizeof(float));
+                        continue;
+                    }
+                    std::memset(d, 0, left * sizeof(float));
+                    std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
+                    std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+                }
+            }
+            float* cbase = compact ? cbuf : y + rb * g.out_w;
+            const auto ldc = static_cast<std::ptrdiff_t>(compact ? cstride : out_plane);
+            for (std::size_t pc = 0; pc < k; pc += KC) {
+                const std::size_t kb = k - pc < KC ? k - pc : KC;
+                for (std::size_t s0 = 0; s0 < kb; s0 += slice) {
+                    const std::size_t ks = kb - s0 < slice ? kb - s0 : slice;
+                    const bool load_c = pc + s0 > 0, last = pc + s0 + ks == k;
+                    const std::int32_t* o = off + pc + s0;
+                    for (std::size_t j = 0; j < cols; j += NR) {
+                        const std::size_t ncols = cols - j < NR ? cols - j : NR;
+                        for (std::size_t ic = 0; ic < m; ic += MR) {
+                            const std::size_t mv = m - ic < MR ? m - ic : MR;
+                            const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
+                            float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
+                            const float* rbias = e.bias ? e.bias + ic : nullptr;
+                            if (mv == MR || MR <= 2)
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rbias);
+                            else if (mv == 1)
+                                detail::direct_tile<Arch, Act, 1>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rbias);
+                            else if (mv == 2)
+                                detail::direct_tile<Arch, Act, 2>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                  last, e, rbias);
+                            else
+                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
+                                                                   last, e, rbias);
+                        }
+                    }
+                }
+            }
+            if (compact)
+                for (std::size_t oc = 0; oc < m; ++oc)
+                    for (std::size_t i = 0; i < rows; ++i)
+                        std::memcpy(y + oc * out_plane + (rb + i) * g.out_w, cbuf + oc * cstride + i * pw,
+                                    g.out_w * sizeof(float));
+        }
+    });
+}
+
 /// y = act(conv(x, W) + bias) for one image: conv_columns over every column.
 /// requires: as conv_columns.
 template <class Arch>

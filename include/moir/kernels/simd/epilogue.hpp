@@ -1,7 +1,7 @@
 #ifndef MOIR_KERNELS_SIMD_EPILOGUE_HPP
 #define MOIR_KERNELS_SIMD_EPILOGUE_HPP
 
-// The fused epilogue of the fast kernels: y = act(x + bias) [* post_scale + post_shift], applied to
+// The fused epilogue of the fast kernels: y = act(x + bias [+ residual]) [* post_scale + post_shift], applied to
 // an output tile while it is still in registers. The optional scalar affine after the activation is
 // PP-LCNetV3's "learnable affine block" (a Multiply and an Add of scalars after each activation).
 // The activation is a template parameter of every kernel (one of the `act::` tags below);
@@ -38,6 +38,12 @@ struct epilogue {
     /// After the activation: y = y * post_scale + post_shift, when post_affine.
     bool post_affine = false;
     float post_scale = 1.0f, post_shift = 0.0f;
+    /// A residual connection (an Add of another tensor of the output's layout), after the bias and
+    /// before the activation: the output element a kernel stores at address p gets
+    /// + residual[p - residual_origin]. nullptr: none. Only the GEMM-tile kernels (gemm_a, gemm_b,
+    /// conv_columns, conv_rows) read it, and only when they store into the output itself.
+    const float* residual = nullptr;
+    const float* residual_origin = nullptr;
 };
 
 namespace act {

@@ -182,6 +182,7 @@ void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, 
                 if (last) {
                     if (rbias) x = x + V::set1(rbias[i]);
                     if (cbias) x = x + V::load(cbias + v * W);
+                    if (e.residual) x = x + V::load(e.residual + (cr + v * W - e.residual_origin));
                     x = activate<Act, V>(x, e);
                 }
                 V::store(cr + v * W, x);
@@ -198,6 +199,10 @@ void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, 
             if (last) {
                 if (rbias) x = x + V::set1(rbias[i]);
                 if (cbias) x = x + (n == W ? V::load(cbias + v * W) : V::load_partial(cbias + v * W, n));
+                if (e.residual) {
+                    const float* r = e.residual + (cr + v * W - e.residual_origin);
+                    x = x + (n == W ? V::load(r) : V::load_partial(r, n));
+                }
                 x = activate<Act, V>(x, e);
             }
             if (n == W)

@@ -158,6 +158,11 @@ struct packed_conv {
     /// array: docs/embedded.md).
     const std::int32_t* direct_offsets_data = nullptr;
     const std::int32_t* offsets() const { return direct_offsets_data ? direct_offsets_data : direct_offsets.data(); }
+    /// When packed by pack_conv_plane (conv_plane in kernels/simd/convolution.hpp): the output rows
+    /// of one block (its padded input rows are one contiguous plane per channel, direct_width floats
+    /// a row: out_w + (kw-1)*dw, unrounded), and direct_offsets holds in_c*kh*kw offsets into that
+    /// block (span = 1 phase). 0 otherwise.
+    std::size_t plane_rows = 0;
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
@@ -193,6 +198,48 @@ inline packed_conv pack_conv_direct(const gemm_blocking& bl, const float* w, con
                 for (std::size_t kx = 0; kx < g.kw; ++kx)
                     p.direct_offsets.push_back(static_cast<std::int32_t>(
                         (c * span + (phase + ky * g.dh) % span) * p.direct_width + kx * g.dw));
+    return p;
+}
+
+/// The share of a micro-tile's columns that are output pixels on the direct (ring) path and on the
+/// plane path (conv_plane), for an arch with nr-column tiles; `rows` is the plane path's block.
+struct plane_choice {
+    std::size_t rows = 0;       // output rows per block (0: the plane path does not fit)
+    double ring_use = 0.0, plane_use = 0.0;
+};
+
+/// The plane path's block for g: as many output rows as keep a block's padded input (every channel)
+/// within about 192 KiB (it stays in L2 while the weights pass over it), at least one; and how much
+/// of each path's tiles is useful work. requires: direct_conv_fits(g).
+inline plane_choice plane_rows_for(const gemm_blocking& bl, const conv_geometry& g) {
+    plane_choice r;
+    const std::size_t nr = bl.nr(), pw = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
+    const std::size_t per_row = g.in_c * pw, budget = 49152;
+    std::size_t rows = budget / per_row > span ? budget / per_row - (span - 1) : 1;
+    if (rows > g.out_h) rows = g.out_h;
+    // offsets and the block must fit 32 bits
+    if (g.in_c * (rows + span - 1) * pw + nr + pw >= (std::size_t(1) << 30)) return r;
+    r.rows = rows;
+    r.ring_use = double(g.out_w) / double(detail::round_up(g.out_w, nr));
+    r.plane_use = double(rows * g.out_w) / double(detail::round_up(rows * pw, nr));
+    return r;
+}
+
+/// pack_conv plus the plane path's block layout (conv_plane): `rows` output rows per block, as
+/// plane_rows_for chose. requires: direct_conv_fits(g), rows >= 1.
+inline packed_conv pack_conv_plane(const gemm_blocking& bl, const float* w, const conv_geometry& g, std::size_t rows) {
+    MOIR_CHECK(direct_conv_fits(g) && rows >= 1, error, "pack_conv_plane: the geometry does not fit the plane path");
+    packed_conv p = pack_conv(bl, w, g);
+    const std::size_t span = (g.kh - 1) * g.dh + 1, pw = g.out_w + (g.kw - 1) * g.dw;
+    p.direct_span = span;
+    p.direct_width = pw;
+    p.plane_rows = rows;
+    const std::size_t channel = (rows + span - 1) * pw;
+    p.direct_offsets.reserve(g.in_c * g.kh * g.kw);
+    for (std::size_t c = 0; c < g.in_c; ++c)
+        for (std::size_t ky = 0; ky < g.kh; ++ky)
+            for (std::size_t kx = 0; kx < g.kw; ++kx)
+                p.direct_offsets.push_back(static_cast<std::int32_t>(c * channel + ky * g.dh * pw + kx * g.dw));
     return p;
 }
 

@@ -38,9 +38,21 @@ public:
     std::vector<part> parts;
     fused_epilogue fused;
     simd::epilogue ep;
+    simd::epilogue wep;  // the windows path's: the bias per GEMM column
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
     bool pointwise = false;  // one part: split columns instead
     bool direct = false;     // one part on conv_rows: split output rows (`columns` holds out_h)
+    // one part, packed by pack_conv_plane, run on conv_plane over `rows` output rows (`columns` holds
+    // out_h*out_w: a caller that does not know the plane path runs the part on conv_columns)
+    bool plane = false;
+    std::size_t rows = 0;
+    // one input channel, one row, windows inside the input, few of them (melspectrogram's STFT as
+    // a kernel-512 stride-160 Conv1D on 1280 samples): output^T[out_w, out_c] = windows * W^T on
+    // gemm_b (window i is the row of A at x + i*sw: read in place, lda = sw), then transposed into y.
+    // parts[0] stays a valid pack_conv part (as for the plane path) for callers that run conv_columns.
+    bool windows = false;
+    simd::packed_b windows_w;  // W^T [kw, out_c]
+    std::size_t out_c = 0, out_w = 0, stride_w = 1;
     std::size_t columns = 0, grain = 1;
     std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
 
@@ -50,24 +62,43 @@ public:
         for (std::size_t n = 0; n < batch; ++n) {
             const float* xn = x + n * x_stride;
             float* yn = y + n * y_stride;
+            simd::epilogue en = ep;  // with this image's residual
+            if (fused.residual_slot != no_slot) {
+                en.residual = ctx.in_f32(fused.residual_slot) + n * y_stride;
+                en.residual_origin = yn;
+            }
             if (pointwise) {
                 const simd::packed_a& a = parts[0].w.weights;
                 const auto ld = static_cast<std::ptrdiff_t>(columns);
                 ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
-                    table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, ep, ctx.scratch_of(w));
+                    table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, en, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            if (windows) {
+                float* t = ctx.scratch_of(0);
+                table->gemm_b(windows_w, xn, static_cast<std::ptrdiff_t>(stride_w), out_w, t,
+                              static_cast<std::ptrdiff_t>(out_c), wep);
+                for (std::size_t i = 0; i < out_w; ++i)
+                    for (std::size_t o = 0; o < out_c; ++o) yn[o * out_w + i] = t[i * out_c + o];
+                continue;
+            }
+            if (plane) {
+                ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    table->conv_plane(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             if (direct) {
                 ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
-                    table->conv_rows(parts[0].w, xn, yn, ep, ctx.scratch_of(w), b, e);
+                    table->conv_rows(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             ctx.pool->parallel_for(0, parts.size() * pieces, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 for (std::size_t i = b; i < e; ++i) {
                     const part& p = parts[i / pieces];
-                    simd::epilogue pe = ep;
+                    simd::epilogue pe = en;
                     if (pe.bias) pe.bias += p.bias_off;
                     const std::size_t c0 = (i % pieces) * piece_columns;
                     const std::size_t c1 = std::min(columns, c0 + piece_columns);
@@ -149,7 +180,16 @@ struct convolution {
             g.pl < 0)
             return nullptr;
         const std::size_t channels = g.groups * g.out_c;
-        fused_epilogue f = match_epilogue(b, output_ref{id, 0}, 1, channels);
+        // the paths (below) whose tiles store straight into y, and so can add a residual there: not
+        // depthwise, not the plane path, not the windows path
+        simd::plane_choice plane_pc;
+        if (!g.depthwise() && simd::direct_conv_fits(g) && g.out_h >= b.threads)
+            plane_pc = simd::plane_rows_for(b.table->blocking, g);
+        const bool plane = plane_pc.rows > 0 && plane_pc.plane_use > 1.15 * plane_pc.ring_use;
+        const bool windows = !plane && g.groups == 1 && g.in_c == 1 && g.in_h == 1 && g.out_h == 1 && g.kh == 1 &&
+                             g.pl == 0 && g.dw == 1 && g.kw >= 16 && (g.out_w - 1) * g.sw + g.kw <= g.in_w &&
+                             g.out_w < b.table->blocking.nr() && !simd::direct_conv_fits(g);
+        fused_epilogue f = match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows);
         const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
         const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
         const std::size_t batch = static_cast<std::size_t>(xs.dims[0]);
@@ -175,6 +215,19 @@ struct convolution {
             s->pointwise = g.groups == 1 && g.pointwise();
             // rows are the direct path's unit of work: keep the column split for images too short to share
             s->direct = simd::direct_conv_fits(g) && (b.threads <= 1 || g.out_h >= 2 * b.threads);
+            // images too narrow for the direct path's one-row tiles: blocks of rows as planes
+            // (kernels/simd/convolution.hpp, conv_plane), when that wastes clearly less of each tile
+            if (plane) {
+                s->plane = true;
+                {
+                    conv_step::part p;
+                    p.w = simd::pack_conv_plane(b.table->blocking, wp, g, plane_pc.rows);
+                    s->scratch_floats = std::max(simd::conv_plane_scratch_floats(p.w), simd::conv_scratch_floats(p.w));
+                    s->parts.push_back(std::move(p));
+                    s->direct = false;
+                    s->rows = g.out_h;
+                }
+            }
             // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
             // each, else blocks of output channels
             std::size_t block = g.out_c;
@@ -197,7 +250,7 @@ struct convolution {
                 s->parts.push_back(std::move(p));
                 s->columns = g.out_h;
             }
-            for (std::size_t gi = 0; gi < g.groups && !s->direct; ++gi)
+            for (std::size_t gi = 0; gi < g.groups && !s->direct && !s->plane; ++gi)
                 for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
                     simd::conv_geometry pg = g;
                     pg.groups = 1;
@@ -215,10 +268,24 @@ struct convolution {
                 s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
             }
-            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + (s->direct ? ".direct" : "") + suffix;
+            if (s->plane) s->pieces = 1, s->piece_columns = out_plane;  // what conv_columns would take
+            if (windows) {
+                s->windows = true;
+                s->windows_w = simd::pack_b(b.table->blocking, wp, g.kw, g.out_c, 1, static_cast<std::ptrdiff_t>(g.kw));
+                s->out_c = g.out_c, s->out_w = g.out_w, s->stride_w = g.sw;
+                s->scratch_floats = std::max(s->scratch_floats, g.out_c * g.out_w);
+            }
+            s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + (s->direct ? ".direct" : "") +
+                        (s->plane ? ".plane" : "") + suffix;
             s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
             s->fused = std::move(f);
             s->ep = s->fused.kernel_epilogue(false);
+            if (s->windows) {
+                s->wep = s->ep;
+                s->wep.col_bias = s->wep.bias;
+                s->wep.bias = nullptr;
+                s->kernel = "conv" + ksize + ".windows" + suffix;
+            }
             out = std::move(s);
         }
         out->name = n.name;
@@ -226,6 +293,7 @@ struct convolution {
         const fused_epilogue& fe = fs ? fs->fused : static_cast<conv_step*>(out.get())->fused;
         out->ops = std::string(n.op->ir_name) + fe.ops;
         out->reads = {b.input_slot(id, 0)};
+        if (fe.residual_slot != no_slot) out->reads.push_back(fe.residual_slot);
         out->writes = {fe.out_slot};
         return out;
     }

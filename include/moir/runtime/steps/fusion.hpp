@@ -7,7 +7,10 @@
 // and a Maximum with a scalar after it), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
-// before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp).
+// before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp). A family whose
+// kernel reads a residual (residual_ok) also takes, after the bias, an Add of another computed
+// tensor of the output's shape (a residual connection: BlazeFace's conv -> Add(block input) -> Relu),
+// when that tensor's producer comes before the node: the step then reads its slot as well.
 
 #include <moir/kernels/simd/epilogue.hpp>
 #include <moir/ops/add.hpp>
@@ -39,6 +42,7 @@ struct fused_epilogue {
     bool post_affine = false;  ///< after the activation: * post_scale + post_shift
     float post_scale = 1.0f, post_shift = 0.0f;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
+    std::size_t residual_slot = no_slot;  ///< the slot added before the activation (residual_ok), or none
 
     kernels::simd::epilogue kernel_epilogue(bool per_column) const {
         kernels::simd::epilogue e;
@@ -69,7 +73,9 @@ struct fused_epilogue {
 /// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
 /// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
 /// matched nodes.
-inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels) {
+inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
+                                     bool residual_ok = false) {
+    const node_id main = out.node;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
     const slot& o = b.slots[f.out_slot];
@@ -106,6 +112,22 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             f.bias.assign(channels, v[0]);
             if (bias->numel() == channels)
                 for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
+            absorb(add, "Add");
+        }
+    }
+    // Add(x, r) or Add(r, x): r computed earlier, of x's shape and type
+    if (const node_id add = residual_ok ? b.single_consumer<ops::add>(out) : plan_builder::npos;
+        add != plan_builder::npos) {
+        const node& n = b.at(add);
+        const output_ref r = n.inputs[0] == out ? n.inputs[1] : n.inputs[0];
+        const std::size_t rs = b.slot_of(r);
+        const slot& s = b.slots[rs];
+        const bool earlier = r.node < b.position.size() && main < b.position.size() &&
+                             b.position[r.node] != plan_builder::npos && b.position[main] != plan_builder::npos &&
+                             b.position[r.node] < b.position[main];
+        if (!(n.inputs[0] == out && n.inputs[1] == out) && earlier && s.where != slot::kind::constant &&
+            s.type == element_type::f32 && s.dims == o.dims && b.slots[b.output_slot(add)].dims == o.dims) {
+            f.residual_slot = rs;
             absorb(add, "Add");
         }
     }

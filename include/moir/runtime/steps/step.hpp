@@ -169,6 +169,9 @@ public:
     /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
     /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
     std::map<node_id, std::size_t> int8_codes;
+    /// Each node's index in the order the plan makes its steps (npos: not set): a step may read
+    /// another node's output only when that node comes earlier (steps/fusion.hpp: residual Adds).
+    std::vector<std::size_t> position;
 
     plan_builder(const model& mod, std::vector<slot>& s, std::vector<std::vector<std::size_t>> port_slots)
         : m(mod), slots(s), port_slots_(std::move(port_slots)), claimed_(mod.nodes.size(), false),
