@@ -890,7 +890,8 @@ private:
             if (!pw.direct_offsets.empty())
                 offs = ints(pw.direct_offsets.data(), pw.direct_offsets.size(), label + " direct offsets");
             body_ << "        {\n        " << geometry(g) << "        const k::packed_conv p = cg::view_conv(bl, g, " << w << ", "
-                  << pw.weights.group_stride << ", " << offs << ", " << pw.direct_span << ", " << pw.direct_width << ");\n";
+                  << pw.weights.group_stride << ", " << offs << ", " << pw.direct_span << ", " << pw.direct_width << ", "
+                  << pw.plane_rows << ");\n";
             for (std::size_t n = 0; n < c.batch; ++n) {
                 const std::string xn = x + " + " + std::to_string(n * c.x_stride), yn = y + " + " + std::to_string(n * c.y_stride);
                 if (c.fused.residual_slot != runtime::no_slot)  // a fused residual Add (steps/fusion.hpp)
@@ -899,6 +900,8 @@ private:
                 if (c.pointwise) {
                     body_ << "        k::gemm_a<arch, " << tag(c.ep) << ">(p.weights, " << xn << ", " << c.columns << ", " << c.columns << ", " << yn
                           << ", " << c.columns << ", ep, scratch);\n";
+                } else if (c.plane) {  // narrow images: blocks of rows as planes (kernels/simd/convolution.hpp)
+                    body_ << "        k::conv_plane<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.rows << ");\n";
                 } else if (c.direct) {
                     body_ << "        k::conv_rows<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.columns << ");\n";
                 } else {

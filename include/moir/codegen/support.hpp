@@ -39,14 +39,15 @@ inline simd::packed_b view_b(const simd::gemm_blocking& bl, const float* data, s
 }
 
 /// A packed_conv over weights packed by simd::pack_conv (or pack_conv_direct: then `offsets` holds
-/// its direct_offsets, span * in_c*kh*kw values, and span, width its ring; else nullptr, 0, 0).
+/// its direct_offsets, span * in_c*kh*kw values, and span, width its ring; or pack_conv_plane: its
+/// offsets, span, width and `plane_rows`, the rows of a block; else nullptr, 0, 0, 0).
 inline simd::packed_conv view_conv(const simd::gemm_blocking& bl, const simd::conv_geometry& g, const float* data,
                                    std::size_t group_stride, const std::int32_t* offsets = nullptr,
-                                   std::size_t span = 0, std::size_t width = 0) {
+                                   std::size_t span = 0, std::size_t width = 0, std::size_t plane_rows = 0) {
     simd::packed_conv p;
     p.geometry = g;
     p.weights = view_a(bl, data, g.out_c, g.in_c * g.kh * g.kw, g.groups, group_stride);
-    p.direct_span = span, p.direct_width = width, p.direct_offsets_data = offsets;
+    p.direct_span = span, p.direct_width = width, p.direct_offsets_data = offsets, p.plane_rows = plane_rows;
     return p;
 }
 
