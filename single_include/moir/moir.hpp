@@ -934,6 +934,14 @@ public:
     /// Node ids in an order where each node follows its inputs; only nodes reachable from results
     /// (and all parameters) are listed. ensures: throws moir::error naming a node on a cycle.
     std::vector<node_id> topo_order() const {
+        return topo_order([this](node_id id, std::size_t i) -> const output_ref& { return nodes[id].inputs[i]; });
+    }
+
+    /// topo_order() with the depth-first search visiting node id's inputs in the order
+    /// `input_at(id, i)` gives (i = 0 .. inputs.size()-1; each input once), so that a caller can have
+    /// one input computed before another (runtime/plan.hpp's plan_order).
+    template <class InputAt>
+    std::vector<node_id> topo_order(InputAt&& input_at) const {
         std::vector<int> state(nodes.size(), 0);  // 0 new, 1 on stack, 2 done
         std::vector<node_id> order;
         std::vector<std::pair<node_id, std::size_t>> stack;
@@ -945,7 +953,7 @@ public:
                 auto& [id, next] = stack.back();
                 const node& n = nodes[id];
                 if (next < n.inputs.size()) {
-                    const node_id in = n.inputs[next++].node;
+                    const node_id in = input_at(id, next++).node;
                     MOIR_CHECK(in < nodes.size(), error, "node '" + n.name + "' reads a node that does not exist");
                     if (state[in] == 1) throw error("the graph has a cycle through node '" + nodes[in].name + "'");
                     if (state[in] == 0) {
@@ -18832,6 +18840,20 @@ void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const 
     store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, nullptr);
 }
 
+/// direct_tile for a block of mv <= MR output channels: the MR-row tile, except that a last block of
+/// one or two rows takes the 1- or 2-row tile when MR is wider (less work on padding rows).
+template <class Arch, class Act, std::size_t MR>
+void direct_tile_rows(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
+                      std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
+                      const float* rbias) {
+    if (MR > 2 && mv == 1)
+        direct_tile<Arch, Act, 1>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else if (MR > 2 && mv == 2)
+        direct_tile<Arch, Act, 2>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else
+        direct_tile<Arch, Act, MR>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+}
+
 }  // namespace detail
 
 /// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
@@ -18890,18 +18912,8 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = y + ic * out_plane + oy * g.out_w + ox;
                             const float* rb = e.bias ? e.bias + ic : nullptr;
-                            if (mv == MR || MR <= 2)
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rb);
-                            else if (mv == 1)
-                                detail::direct_tile<Arch, Act, 1>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rb);
-                            else if (mv == 2)
-                                detail::direct_tile<Arch, Act, 2>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rb);
-                            else
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rb);
+                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c, last,
+                                                                    e, rb);
                         }
                     }
                 }
@@ -18983,18 +18995,8 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                             const float* rbias = e.bias ? e.bias + ic : nullptr;
-                            if (mv == MR || MR <= 2)
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rbias);
-                            else if (mv == 1)
-                                detail::direct_tile<Arch, Act, 1>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rbias);
-                            else if (mv == 2)
-                                detail::direct_tile<Arch, Act, 2>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rbias);
-                            else
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rbias);
+                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
+                                                                    e, rbias);
                         }
                     }
                 }
@@ -23164,42 +23166,13 @@ inline bool conv_chain(const model& m, output_ref r) {
 /// so that the tensor exists when the convolution's step is made and the Add can fuse into its
 /// epilogue as a residual (steps/fusion.hpp).
 inline std::vector<node_id> plan_order(const model& m) {
-    std::vector<int> state(m.nodes.size(), 0);  // 0 new, 1 on stack, 2 done
-    std::vector<node_id> order;
-    std::vector<std::pair<node_id, std::size_t>> stack;
-    // input i of node id, in visiting order
-    auto input_at = [&](node_id id, std::size_t i) -> const output_ref& {
+    return m.topo_order([&](node_id id, std::size_t i) -> const output_ref& {
         const node& n = m.nodes[id];
         if (n.is<ops::add>() && n.inputs.size() == 2 && conv_chain(m, n.inputs[0]) && !conv_chain(m, n.inputs[1]) &&
             !m.nodes.at(n.inputs[1].node).is<ops::constant>())
             return n.inputs[1 - i];
         return n.inputs[i];
-    };
-    auto visit = [&](node_id root) {
-        if (state.at(root) == 2) return;
-        stack.emplace_back(root, 0);
-        state[root] = 1;
-        while (!stack.empty()) {
-            auto& [id, next] = stack.back();
-            const node& n = m.nodes[id];
-            if (next < n.inputs.size()) {
-                const node_id in = input_at(id, next++).node;
-                MOIR_CHECK(in < m.nodes.size(), error, "node '" + n.name + "' reads a node that does not exist");
-                if (state[in] == 1) throw error("the graph has a cycle through node '" + m.nodes[in].name + "'");
-                if (state[in] == 0) {
-                    state[in] = 1;
-                    stack.emplace_back(in, 0);
-                }
-            } else {
-                state[id] = 2;
-                order.push_back(id);
-                stack.pop_back();
-            }
-        }
-    };
-    for (auto p : m.parameters) visit(p);
-    for (auto r : m.results) visit(r);
-    return order;
+    });
 }
 struct free_bytes {
     void operator()(std::byte* p) const { std::free(p); }

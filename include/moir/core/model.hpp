@@ -154,6 +154,14 @@ public:
     /// Node ids in an order where each node follows its inputs; only nodes reachable from results
     /// (and all parameters) are listed. ensures: throws moir::error naming a node on a cycle.
     std::vector<node_id> topo_order() const {
+        return topo_order([this](node_id id, std::size_t i) -> const output_ref& { return nodes[id].inputs[i]; });
+    }
+
+    /// topo_order() with the depth-first search visiting node id's inputs in the order
+    /// `input_at(id, i)` gives (i = 0 .. inputs.size()-1; each input once), so that a caller can have
+    /// one input computed before another (runtime/plan.hpp's plan_order).
+    template <class InputAt>
+    std::vector<node_id> topo_order(InputAt&& input_at) const {
         std::vector<int> state(nodes.size(), 0);  // 0 new, 1 on stack, 2 done
         std::vector<node_id> order;
         std::vector<std::pair<node_id, std::size_t>> stack;
@@ -165,7 +173,7 @@ public:
                 auto& [id, next] = stack.back();
                 const node& n = nodes[id];
                 if (next < n.inputs.size()) {
-                    const node_id in = n.inputs[next++].node;
+                    const node_id in = input_at(id, next++).node;
                     MOIR_CHECK(in < nodes.size(), error, "node '" + n.name + "' reads a node that does not exist");
                     if (state[in] == 1) throw error("the graph has a cycle through node '" + nodes[in].name + "'");
                     if (state[in] == 0) {

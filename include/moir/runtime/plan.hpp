@@ -102,42 +102,13 @@ inline bool conv_chain(const model& m, output_ref r) {
 /// so that the tensor exists when the convolution's step is made and the Add can fuse into its
 /// epilogue as a residual (steps/fusion.hpp).
 inline std::vector<node_id> plan_order(const model& m) {
-    std::vector<int> state(m.nodes.size(), 0);  // 0 new, 1 on stack, 2 done
-    std::vector<node_id> order;
-    std::vector<std::pair<node_id, std::size_t>> stack;
-    // input i of node id, in visiting order
-    auto input_at = [&](node_id id, std::size_t i) -> const output_ref& {
+    return m.topo_order([&](node_id id, std::size_t i) -> const output_ref& {
         const node& n = m.nodes[id];
         if (n.is<ops::add>() && n.inputs.size() == 2 && conv_chain(m, n.inputs[0]) && !conv_chain(m, n.inputs[1]) &&
             !m.nodes.at(n.inputs[1].node).is<ops::constant>())
             return n.inputs[1 - i];
         return n.inputs[i];
-    };
-    auto visit = [&](node_id root) {
-        if (state.at(root) == 2) return;
-        stack.emplace_back(root, 0);
-        state[root] = 1;
-        while (!stack.empty()) {
-            auto& [id, next] = stack.back();
-            const node& n = m.nodes[id];
-            if (next < n.inputs.size()) {
-                const node_id in = input_at(id, next++).node;
-                MOIR_CHECK(in < m.nodes.size(), error, "node '" + n.name + "' reads a node that does not exist");
-                if (state[in] == 1) throw error("the graph has a cycle through node '" + m.nodes[in].name + "'");
-                if (state[in] == 0) {
-                    state[in] = 1;
-                    stack.emplace_back(in, 0);
-                }
-            } else {
-                state[id] = 2;
-                order.push_back(id);
-                stack.pop_back();
-            }
-        }
-    };
-    for (auto p : m.parameters) visit(p);
-    for (auto r : m.results) visit(r);
-    return order;
+    });
 }
 struct free_bytes {
     void operator()(std::byte* p) const { std::free(p); }

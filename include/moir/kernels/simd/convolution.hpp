@@ -101,6 +101,20 @@ void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const 
     store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, nullptr);
 }
 
+/// direct_tile for a block of mv <= MR output channels: the MR-row tile, except that a last block of
+/// one or two rows takes the 1- or 2-row tile when MR is wider (less work on padding rows).
+template <class Arch, class Act, std::size_t MR>
+void direct_tile_rows(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
+                      std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
+                      const float* rbias) {
+    if (MR > 2 && mv == 1)
+        direct_tile<Arch, Act, 1>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else if (MR > 2 && mv == 2)
+        direct_tile<Arch, Act, 2>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else
+        direct_tile<Arch, Act, MR>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+}
+
 }  // namespace detail
 
 /// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
@@ -159,18 +173,8 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = y + ic * out_plane + oy * g.out_w + ox;
                             const float* rb = e.bias ? e.bias + ic : nullptr;
-                            if (mv == MR || MR <= 2)
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rb);
-                            else if (mv == 1)
-                                detail::direct_tile<Arch, Act, 1>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rb);
-                            else if (mv == 2)
-                                detail::direct_tile<Arch, Act, 2>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rb);
-                            else
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rb);
+                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c, last,
+                                                                    e, rb);
                         }
                     }
                 }
@@ -252,18 +256,8 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                             const float* rbias = e.bias ? e.bias + ic : nullptr;
-                            if (mv == MR || MR <= 2)
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rbias);
-                            else if (mv == 1)
-                                detail::direct_tile<Arch, Act, 1>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rbias);
-                            else if (mv == 2)
-                                detail::direct_tile<Arch, Act, 2>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                  last, e, rbias);
-                            else
-                                detail::direct_tile<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c,
-                                                                   last, e, rbias);
+                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
+                                                                    e, rbias);
                         }
                     }
                 }
