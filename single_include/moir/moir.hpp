@@ -16465,6 +16465,12 @@ struct int8_direct_flavour<arch::avx512vnni> {
     using type = arch::avx512vnni;
 };
 
+/// An INT8 kernel's default flavour template argument: the flavour (the arch's own kernels, or its
+/// pairs flavour's) follows the blocking the weights were packed with, read at run time, so both are
+/// compiled in. A caller that knows the blocking when it is compiled (a header written by `moir
+/// codegen`) names the flavour instead: Arch, or int8_pairs_flavour<Arch>::type.
+struct dynamic_flavour {};
+
 /// The INT8 blocking of each arch (and flavour).
 template <class Arch>
 constexpr int8_blocking int8_blocking_of() {
@@ -17084,16 +17090,25 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
     }
 }
 
-/// int8_gemm_run on Arch, or on its pairs flavour when A was packed with that blocking.
-template <class Arch, class Act, class Source>
+/// int8_gemm_run on Arch, or on its pairs flavour when A was packed with that blocking; with a
+/// static Flavour (not dynamic_flavour), on that flavour only.
+template <class Arch, class Act, class Source, class Flavour = dynamic_flavour>
 void int8_gemm_flavour(const packed_int8_a& pa, const Source& src, std::size_t n, float* c, std::ptrdiff_t ldc,
                        const int8_epilogue& e, void* scratch) {
-    using P = typename int8_pairs_flavour<Arch>::type;
-    if constexpr (!std::is_void_v<P>) {
-        if (pa.blocking.pairs) return int8_gemm_run<P, Act>(pa, src, n, c, ldc, e, scratch);
+    if constexpr (!std::is_same_v<Flavour, dynamic_flavour>) {
+        static_assert(std::is_same_v<Flavour, Arch> || std::is_same_v<Flavour, typename int8_pairs_flavour<Arch>::type>,
+                      "moir: an INT8 flavour is the arch itself or its int8_pairs_flavour");
+        MOIR_CHECK(pa.blocking.pairs == int8_blocking_of<Flavour>().pairs, error,
+                   "int8_gemm: weights packed for another INT8 flavour than the one named");
+        int8_gemm_run<Flavour, Act>(pa, src, n, c, ldc, e, scratch);
+    } else {
+        using P = typename int8_pairs_flavour<Arch>::type;
+        if constexpr (!std::is_void_v<P>) {
+            if (pa.blocking.pairs) return int8_gemm_run<P, Act>(pa, src, n, c, ldc, e, scratch);
+        }
+        MOIR_CHECK(!pa.blocking.pairs, error, "int8_gemm: weights packed for a pairs kernel this arch does not have");
+        int8_gemm_run<Arch, Act>(pa, src, n, c, ldc, e, scratch);
     }
-    MOIR_CHECK(!pa.blocking.pairs, error, "int8_gemm: weights packed for a pairs kernel this arch does not have");
-    int8_gemm_run<Arch, Act>(pa, src, n, c, ldc, e, scratch);
 }
 
 }  // namespace detail
@@ -17104,12 +17119,16 @@ void int8_gemm_flavour(const packed_int8_a& pa, const Source& src, std::size_t n
 /// aliasing b; scratch holds
 /// int8_gemm_scratch_bytes(blocking, K, N) bytes, 64-byte aligned; e.scale M values, e.shift M or nullptr.
 /// A packed with the arch's pairs blocking (int8_blocking_for) runs on its pairs flavour.
-template <class Arch>
+/// StaticAct: an act:: tag compiles only that activation (e.act.act must name it; epilogue.hpp's
+/// with_activation_as); Flavour: Arch or its pairs flavour compiles only that one (a must be packed
+/// with its blocking); the defaults choose both at run time.
+template <class Arch, class StaticAct = dynamic_activation, class Flavour = dynamic_flavour>
 void int8_gemm(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
                std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch) {
     if (n == 0) return;
-    with_activation(e.act.act, [&](auto act) {
-        detail::int8_gemm_flavour<Arch, decltype(act)>(a, u8_matrix_source{b, ldb}, n, c, ldc, e, scratch);
+    with_activation_as<StaticAct>(e.act.act, [&](auto act) {
+        detail::int8_gemm_flavour<Arch, decltype(act), u8_matrix_source, Flavour>(a, u8_matrix_source{b, ldb}, n, c, ldc,
+                                                                                  e, scratch);
     });
 }
 
@@ -17132,11 +17151,12 @@ inline std::size_t int8_conv_scratch_bytes(const packed_int8_conv& p) {
 /// requires: p packed by pack_int8_conv with int8_blocking_of<Arch>(); x holds groups*in_c*in_h*in_w
 /// u8 values (CHW), y groups*out_c*out_h*out_w floats; scratch int8_conv_scratch_bytes(p) bytes,
 /// 64-byte aligned; e.scale (and e.shift unless nullptr) groups*out_c values, per output channel.
-template <class Arch>
+/// StaticAct: as int8_gemm's.
+template <class Arch, class StaticAct = dynamic_activation>
 void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch) {
     const conv_geometry& g = p.geometry;
     const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
-    with_activation(e.act.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t gi = 0; gi < g.groups; ++gi) {
             int8_epilogue eg = e;
@@ -17718,6 +17738,50 @@ MOIR_NOINLINE void int8_dw_channel_vnni(const conv_geometry& g, const dw_plane& 
 }  // namespace detail
 #endif
 
+/// int8_depthwise's default body template argument: the channel body (an unrolled one of kernel 3
+/// or 5 and strides 1 or 2, detail::dw_has_fixed_body, or the general loop) is chosen at run time
+/// from the geometry, so all of them are compiled in.
+struct dynamic_dw_body {};
+
+/// A body named when the caller is compiled (a header written by `moir codegen`: only that body is
+/// compiled): the unrolled K x K body of strides SH, SW, or with K = 0 the general loop. It must be
+/// the one the geometry would choose at run time (checked).
+template <std::size_t K, std::size_t SH, std::size_t SW>
+struct dw_body {};
+
+namespace detail {
+/// What body B names (dynamic: any).
+template <class B>
+struct int8_dw_body_of {
+    static constexpr bool dynamic = true;
+    static constexpr std::size_t k = 0, sh = 0, sw = 0;
+};
+template <std::size_t K, std::size_t SH, std::size_t SW>
+struct int8_dw_body_of<dw_body<K, SH, SW>> {
+    static constexpr bool dynamic = false;
+    static constexpr std::size_t k = K, sh = SH, sw = SW;
+};
+
+/// dw_fixed_dispatch under body B: dynamic, as it; a named unrolled body, f(K, SH, SW) and true; the
+/// general loop, false. requires: B is the body dw_fixed_dispatch would choose for g (checked).
+template <class B, class F>
+bool int8_dw_dispatch(const conv_geometry& g, F&& f) {
+    using T = int8_dw_body_of<B>;
+    if constexpr (T::dynamic) {
+        return dw_fixed_dispatch(g, f);
+    } else if constexpr (T::k == 0) {
+        MOIR_CHECK(!dw_has_fixed_body(g), error, "int8_depthwise: the general body named for a geometry with an unrolled one");
+        return false;
+    } else {
+        MOIR_CHECK(dw_has_fixed_body(g) && g.kh == T::k && g.sh == T::sh && g.sw == T::sw, error,
+                   "int8_depthwise: an unrolled body named for a geometry it does not take");
+        f(std::integral_constant<std::size_t, T::k>{}, std::integral_constant<std::size_t, T::sh>{},
+          std::integral_constant<std::size_t, T::sw>{});
+        return true;
+    }
+}
+}  // namespace detail
+
 /// Floats of scratch int8_depthwise needs on Arch (int8_blocking_of<Arch>().width).
 inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
     // the float plane, or the row-pair plane (as many int32, rows rounded up to 16) and the padded
@@ -17731,15 +17795,18 @@ inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::si
 /// requires: p packed by pack_int8_depthwise; x holds channels*in_h*in_w u8 values; y the output
 /// planes of channels [c0, c1) (channel c's at y + (c - c0)*out_h*out_w); scratch int8_depthwise_scratch_floats(p.geometry, width) floats;
 /// e.bias nullptr or `channels` values (the shift); c0 <= c1 <= channels. Disjoint channel ranges
-/// (each with its own scratch) are independent.
-template <class Arch>
+/// (each with its own scratch) are independent. StaticAct: an act:: tag compiles only that
+/// activation (e.act must name it); the default chooses it at run time (epilogue.hpp). Body: a
+/// dw_body compiles only that channel body; the default chooses it at run time.
+template <class Arch, class StaticAct = dynamic_activation, class Body = dynamic_dw_body>
 void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float* y, const epilogue& e,
                     float* scratch, std::size_t c0, std::size_t c1) {
     using FA = typename int8_ops<Arch>::farch;
     const conv_geometry& g = p.geometry;
     const detail::dw_plane d = detail::dw_plane_of(g, vec<FA>::width);
     const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
-    with_activation(e.act, [&](auto act) {
+    using body = detail::int8_dw_body_of<Body>;
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
 #if defined(__AVX2__)
         // AVX2, 5x5: the integer kernel on the row-pair plane. Row r of it holds, at each position,
@@ -17751,7 +17818,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // much as the products there). 3x3 stays on the float kernel: 9 FMAs per 8 outputs are
         // already cheaper than 6 vpmaddwd, 6 adds and the conversion (0.41 against 0.34 ms on 96
         // channels of 80x80).
-        if constexpr (std::is_same_v<FA, arch::avx2>) {
+        if constexpr (std::is_same_v<FA, arch::avx2> && (body::dynamic || body::k == 5)) {
             if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_pairs_data) {
                 // the row-pair plane (rows of d.row_stride, the last written up to 16 further), then
                 // the padded u8 rows, d.rows + 1 of stride16
@@ -17777,7 +17844,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                     const std::int32_t* wp = p.row_pairs_data + c * pairs;
                     const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
-                    detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                    detail::int8_dw_dispatch<Body>(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
                             detail::int8_dw_channel<Act, 5, decltype(sh)::value, decltype(sw)::value>(g, d, plane, wp, sc,
                                                                                                     b, yc, e);
@@ -17794,7 +17861,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // GEMM's epilogue. Measured on Zen 4 (one thread, rec's 240 channels of 12x80 with HSwish):
         // 0.22 against 0.245 ms. 3x3 stays on the float kernel: building the quad plane costs more
         // than the 9 FMAs per 16 outputs it saves there (rec's 3x3 layers: 0.06-0.14 ms, 1.0-1.4x).
-        if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+        if constexpr (std::is_same_v<Arch, arch::avx512vnni> && (body::dynamic || body::k == 5)) {
             if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_quads_data) {
                 // the quad plane (rows of 4 * d.row_stride bytes), then the padded u8 rows, d.rows of
                 // stride16 and one of the zero point (the rows past the image a quad may name)
@@ -17814,7 +17881,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                     }
                     const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
-                    detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                    detail::int8_dw_dispatch<Body>(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
                             detail::int8_dw_channel_vnni<Act, 5, decltype(sh)::value, decltype(sw)::value>(
                                 g, d, quads, p.row_quads_data + c * per, p.quad_comp_data[c], sc, b, yc, e);
@@ -17829,11 +17896,14 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
             const float* w = p.w.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + (c - c0) * out_plane;
-            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+            const bool fixed = detail::int8_dw_dispatch<Body>(g, [&](auto k, auto sh, auto sw) {
                 detail::dw_channel_fixed<FA, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
                     g, d, scratch, w, b, yc, e);
             });
-            if (!fixed) detail::dw_channel<FA, Act>(g, d, scratch, w, b, yc, e);
+            if constexpr (body::dynamic || body::k == 0) {
+                if (!fixed) detail::dw_channel<FA, Act>(g, d, scratch, w, b, yc, e);
+            }
+            (void)fixed;
         }
     });
 }
@@ -18225,7 +18295,8 @@ struct int8_direct_rows {
 /// y rows [begin, end) of the convolution = epilogue(Wq * x4), all out_c channels;
 /// y is [out_c, out_h, out_w]. Flavour: int8_direct_flavour<Arch>, which p was packed for.
 /// requires: x4 filled by quantize_u8_4c for p (input_bytes() bytes); e as int8_conv.
-template <class Arch>
+/// StaticAct: as int8_gemm's.
+template <class Arch, class StaticAct = dynamic_activation>
 void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float* y, const int8_epilogue& e,
                       std::size_t begin, std::size_t end) {
     using F = typename int8_direct_flavour<Arch>::type;
@@ -18238,7 +18309,7 @@ void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float
         const std::size_t m = g.out_c, kp = p.a.kp, kq = kp / 4, n = g.out_h * g.out_w;
         const auto* a = static_cast<const std::int8_t*>(p.a.data);
         const auto ldc = static_cast<std::ptrdiff_t>(n);
-        with_activation(e.act.act, [&](auto act) {
+        with_activation_as<StaticAct>(e.act.act, [&](auto act) {
             using Act = decltype(act);
             for (std::size_t oy = begin; oy < end; ++oy) {
                 const std::uint8_t* base = x4 + oy * p.wp * 4;  // the row's first column, tap (0, 0)

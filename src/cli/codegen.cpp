@@ -672,6 +672,28 @@ private:
         return e;
     }
 
+    /// The INT8 kernels' flavour template argument for weights packed with blocking bl (the int8_arch
+    /// itself or its pairs flavour, as int8_blocking names its blocking): the kernels then compile
+    /// only that flavour.
+    std::string int8_flavour(const simd::int8_blocking& bl) {
+        int8_blocking(bl);
+        if (bl.arch == t8_->blocking.arch && bl.pairs == t8_->blocking.pairs) return "int8_arch";
+        return "k::int8_pairs_flavour<int8_arch>::type";
+    }
+
+    /// The template arguments <int8_arch, activation tag, flavour> of an int8_gemm (or cg::int8_conv)
+    /// of weights pa and epilogue e: only that activation and flavour are compiled.
+    std::string int8_gemm_args(const simd::packed_int8_a& pa, const simd::epilogue& e) {
+        return "<int8_arch, " + tag(e) + ", " + int8_flavour(pa.blocking) + ">";
+    }
+
+    /// The INT8 depthwise kernel's body template argument for geometry g (the one it would choose at
+    /// run time: only that body is compiled).
+    static std::string dw_body(const simd::conv_geometry& g) {
+        if (!simd::detail::dw_has_fixed_body(g)) return "k::dw_body<0, 0, 0>";
+        return "k::dw_body<" + std::to_string(g.kh) + ", " + std::to_string(g.sh) + ", " + std::to_string(g.sw) + ">";
+    }
+
     /// The expression of a packed_int8_a view over pa's packed weights and compensation.
     std::string int8_a(const simd::packed_int8_a& pa, const std::string& what) {
         const std::size_t bytes = (pa.m + pa.blocking.mr - 1) / pa.blocking.mr * pa.blocking.mr * pa.kp * pa.blocking.a_bytes;
@@ -718,7 +740,8 @@ private:
                 body_ << "        const k::packed_int8_a pa = " << int8_a(c.parts[0].w.weights[0], what) << ";\n";
                 if (c.fills_t)
                     body_ << "        cg::transpose_codes(q, " << c.k << ", " << qt << ", " << c.rows << ", " << c.rows << ", " << c.k << ");\n";
-                body_ << "        k::int8_gemm<int8_arch>(pa, " << qt << ", " << c.rows << ", " << c.rows << ", "
+                body_ << "        k::int8_gemm" << int8_gemm_args(c.parts[0].w.weights[0], c.ep.act) << "(pa, " << qt << ", " << c.rows
+                      << ", " << c.rows << ", "
                       << ptr(s.writes[i + 1], true) << ", " << c.channels << ", ie, scratch);\n        }\n";
                 continue;
             }
@@ -760,7 +783,8 @@ private:
                     if (c.how == kind::pointwise) {
                         body_ << "        for (std::size_t j = 0; j < " << c.columns << "; j += " << c.tile_cols << ") {\n"
                               << "            const std::size_t n = std::min<std::size_t>(" << c.tile_cols << ", " << c.columns << " - j);\n"
-                              << "            k::int8_gemm<int8_arch>(pa, " << qn << " + j, " << c.columns << ", n, scratch + " << c.tile_at
+                              << "            k::int8_gemm" << int8_gemm_args(c.parts[0].w.weights[0], c.ep.act) << "(pa, " << qn
+                              << " + j, " << c.columns << ", n, scratch + " << c.tile_at
                               << ", static_cast<std::ptrdiff_t>(n), ie, scratch);\n"
                               << "            for (std::size_t m = 0; m < " << c.channels << "; ++m)\n"
                               << "                k::quantize_u8<int8_arch>(scratch + " << c.tile_at << " + m * n, " << yq << " + m * "
@@ -768,7 +792,8 @@ private:
                     } else {
                         const std::size_t plane = c.y_stride / c.channels;
                         body_ << "        for (std::size_t ch = 0; ch < " << c.channels << "; ++ch) {\n"
-                              << "            k::int8_depthwise<int8_arch>(dw, " << qn << ", scratch + " << c.tile_at
+                              << "            k::int8_depthwise<int8_arch, " << tag(c.dw_ep) << ", " << dw_body(c.dw.geometry) << ">(dw, " << qn << ", scratch + "
+                              << c.tile_at
                               << ", de, scratch, ch, ch + 1);\n"
                               << "            k::quantize_u8<int8_arch>(scratch + " << c.tile_at << ", " << yq << " + ch * " << plane << ", "
                               << plane << ", " << flit(c.q_il) << ", " << flit(c.q_ih) << ");\n        }\n";
@@ -783,12 +808,13 @@ private:
                             body_ << "        k::quantize_u8_4c<int8_arch>(" << x << " + " << n * s.x_stride << ", dp, " << x4 << ", "
                                   << flit(s.il) << ", " << flit(s.ih) << ", " << s.zp << ", 0, " << c.dp.cg
                                   << ", reinterpret_cast<std::uint8_t*>(scratch));\n";
-                        body_ << "        k::int8_conv_direct<int8_arch>(dp, " << x4 << ", " << yn << ", ie, 0, " << c.dp.geometry.out_h
+                        body_ << "        k::int8_conv_direct<int8_arch, " << tag(c.ep.act) << ">(dp, " << x4 << ", " << yn << ", ie, 0, " << c.dp.geometry.out_h
                               << ");\n";
                         break;
                     }
                     case kind::pointwise:
-                        body_ << "        k::int8_gemm<int8_arch>(pa, " << qn << ", " << c.columns << ", " << c.columns << ", " << yn << ", "
+                        body_ << "        k::int8_gemm" << int8_gemm_args(c.parts[0].w.weights[0], c.ep.act) << "(pa, " << qn << ", "
+                              << c.columns << ", " << c.columns << ", " << yn << ", "
                               << c.columns << ", ie, scratch);\n";
                         break;
                     case kind::general:
@@ -796,12 +822,12 @@ private:
                             const auto& p = c.parts[pi];
                             body_ << "        {\n        " << parts[pi] << "        k::int8_epilogue pe = ie;\n        pe.scale += "
                                   << p.ch_off << ";\n        if (pe.shift) pe.shift += " << p.ch_off << ";\n"
-                                  << "        cg::int8_conv<int8_arch>(pa" << pi << ", g, " << qn << " + " << p.x_off << ", " << yn << " + "
+                                  << "        cg::int8_conv" << int8_gemm_args(p.w.weights[0], c.ep.act) << "(pa" << pi << ", g, " << qn << " + " << p.x_off << ", " << yn << " + "
                                   << p.y_off << ", pe, scratch);\n        }\n";
                         }
                         break;
                     case kind::depthwise:
-                        body_ << "        k::int8_depthwise<int8_arch>(dw, " << qn << ", " << yn << ", de, scratch, 0, " << c.channels
+                        body_ << "        k::int8_depthwise<int8_arch, " << tag(c.dw_ep) << ", " << dw_body(c.dw.geometry) << ">(dw, " << qn << ", " << yn << ", de, scratch, 0, " << c.channels
                               << ");\n";
                         break;
                     case kind::matmul: break;
@@ -844,7 +870,8 @@ private:
             if (d.i8)
                 body_ << "        k::quantize_u8<int8_arch>(" << xb << ", q, " << d.cin * n << ", " << flit(d.i8->il) << ", "
                       << flit(d.i8->ih) << ");\n"
-                      << "        k::int8_gemm<int8_arch>(pa, q, " << n << ", " << n << ", col, " << n << ", ie, gemm_scratch);\n";
+                      << "        k::int8_gemm" << int8_gemm_args(d.i8->w, simd::epilogue{}) << "(pa, q, " << n << ", " << n
+                      << ", col, " << n << ", ie, gemm_scratch);\n";
             else
                 body_ << "        k::gemm_a<arch, k::act::none>(pa, " << xb << ", " << n << ", " << n << ", col, " << n
                       << ", none, gemm_scratch);\n";
@@ -880,6 +907,21 @@ private:
         includes_.insert("moir/kernels/simd/convolution.hpp");
         const std::string bias = bias_of(c.fused, label);
         const std::string x = ptr(c.reads[0], false), y = ptr(c.writes[0], true);
+        if (c.windows) {  // the plan's windows path: windows * W^T on gemm_b into the scratch, transposed into y
+            const simd::packed_b& wb = c.windows_w;
+            const std::string w = floats(wb.data, simd::packed_b_floats(wb.blocking, wb.k, wb.n), 16, label + " W^T, packed");
+            body_ << "    {\n        " << epilogue(c.wep, "", bias) << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
+                  << wb.k << ", " << wb.n << ");\n";
+            for (std::size_t n = 0; n < c.batch; ++n)
+                body_ << "        {\n        float* const yn = " << y << " + " << n * c.y_stride << ";\n"
+                      << "        k::gemm_b<arch, " << tag(c.wep) << ">(p, " << x << " + " << n * c.x_stride << ", " << c.stride_w
+                      << ", " << c.out_w << ", scratch, " << c.out_c << ", ep);\n"
+                      << "        for (std::size_t i = 0; i < " << c.out_w << "; ++i)\n"
+                      << "            for (std::size_t o = 0; o < " << c.out_c << "; ++o) yn[o * " << c.out_w << " + i] = scratch[i * "
+                      << c.out_c << " + o];\n        }\n";
+            body_ << "    }\n";
+            return;
+        }
         body_ << "    {\n        " << epilogue(c.ep, bias, "");
         for (std::size_t i = 0; i < c.parts.size(); ++i) {
             const auto& pw = c.parts[i].w;

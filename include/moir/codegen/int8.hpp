@@ -63,19 +63,21 @@ inline simd::packed_int8_direct view_int8_direct(const simd::conv_geometry& g, s
 }
 
 /// One group of an INT8 convolution of geometry g (g.groups == 1) with weights w: int8_conv's loop
-/// body (kernels/simd/int8_conv.hpp), which the plan runs on each of a layer's parts.
-template <class Arch>
+/// body (kernels/simd/int8_conv.hpp), which the plan runs on each of a layer's parts. StaticAct and
+/// Flavour: as simd::int8_gemm's (a header names both: only that activation and flavour are compiled).
+template <class Arch, class StaticAct = simd::dynamic_activation, class Flavour = simd::dynamic_flavour>
 void int8_conv(const simd::packed_int8_a& w, const simd::conv_geometry& g, const std::uint8_t* x, float* y,
                const simd::int8_epilogue& e, void* scratch) {
     const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
-    simd::with_activation(e.act.act, [&](auto act) {
+    const auto ld = static_cast<std::ptrdiff_t>(n);
+    simd::with_activation_as<StaticAct>(e.act.act, [&](auto act) {
         using Act = decltype(act);
         if (g.pointwise()) {
-            simd::detail::int8_gemm_flavour<Arch, Act>(w, simd::u8_matrix_source{x, static_cast<std::ptrdiff_t>(in_plane)}, n,
-                                                       y, static_cast<std::ptrdiff_t>(n), e, scratch);
+            const simd::u8_matrix_source src{x, static_cast<std::ptrdiff_t>(in_plane)};
+            simd::detail::int8_gemm_flavour<Arch, Act, simd::u8_matrix_source, Flavour>(w, src, n, y, ld, e, scratch);
         } else {
             const simd::u8_im2col_source src{x, &g, static_cast<std::uint8_t>(w.zero_point)};
-            simd::detail::int8_gemm_flavour<Arch, Act>(w, src, n, y, static_cast<std::ptrdiff_t>(n), e, scratch);
+            simd::detail::int8_gemm_flavour<Arch, Act, simd::u8_im2col_source, Flavour>(w, src, n, y, ld, e, scratch);
         }
     });
 }

@@ -25,11 +25,12 @@ inline std::size_t int8_conv_scratch_bytes(const packed_int8_conv& p) {
 /// requires: p packed by pack_int8_conv with int8_blocking_of<Arch>(); x holds groups*in_c*in_h*in_w
 /// u8 values (CHW), y groups*out_c*out_h*out_w floats; scratch int8_conv_scratch_bytes(p) bytes,
 /// 64-byte aligned; e.scale (and e.shift unless nullptr) groups*out_c values, per output channel.
-template <class Arch>
+/// StaticAct: as int8_gemm's.
+template <class Arch, class StaticAct = dynamic_activation>
 void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const int8_epilogue& e, void* scratch) {
     const conv_geometry& g = p.geometry;
     const std::size_t n = g.out_h * g.out_w, in_plane = g.in_h * g.in_w;
-    with_activation(e.act.act, [&](auto act) {
+    with_activation_as<StaticAct>(e.act.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t gi = 0; gi < g.groups; ++gi) {
             int8_epilogue eg = e;

@@ -298,6 +298,50 @@ MOIR_NOINLINE void int8_dw_channel_vnni(const conv_geometry& g, const dw_plane& 
 }  // namespace detail
 #endif
 
+/// int8_depthwise's default body template argument: the channel body (an unrolled one of kernel 3
+/// or 5 and strides 1 or 2, detail::dw_has_fixed_body, or the general loop) is chosen at run time
+/// from the geometry, so all of them are compiled in.
+struct dynamic_dw_body {};
+
+/// A body named when the caller is compiled (a header written by `moir codegen`: only that body is
+/// compiled): the unrolled K x K body of strides SH, SW, or with K = 0 the general loop. It must be
+/// the one the geometry would choose at run time (checked).
+template <std::size_t K, std::size_t SH, std::size_t SW>
+struct dw_body {};
+
+namespace detail {
+/// What body B names (dynamic: any).
+template <class B>
+struct int8_dw_body_of {
+    static constexpr bool dynamic = true;
+    static constexpr std::size_t k = 0, sh = 0, sw = 0;
+};
+template <std::size_t K, std::size_t SH, std::size_t SW>
+struct int8_dw_body_of<dw_body<K, SH, SW>> {
+    static constexpr bool dynamic = false;
+    static constexpr std::size_t k = K, sh = SH, sw = SW;
+};
+
+/// dw_fixed_dispatch under body B: dynamic, as it; a named unrolled body, f(K, SH, SW) and true; the
+/// general loop, false. requires: B is the body dw_fixed_dispatch would choose for g (checked).
+template <class B, class F>
+bool int8_dw_dispatch(const conv_geometry& g, F&& f) {
+    using T = int8_dw_body_of<B>;
+    if constexpr (T::dynamic) {
+        return dw_fixed_dispatch(g, f);
+    } else if constexpr (T::k == 0) {
+        MOIR_CHECK(!dw_has_fixed_body(g), error, "int8_depthwise: the general body named for a geometry with an unrolled one");
+        return false;
+    } else {
+        MOIR_CHECK(dw_has_fixed_body(g) && g.kh == T::k && g.sh == T::sh && g.sw == T::sw, error,
+                   "int8_depthwise: an unrolled body named for a geometry it does not take");
+        f(std::integral_constant<std::size_t, T::k>{}, std::integral_constant<std::size_t, T::sh>{},
+          std::integral_constant<std::size_t, T::sw>{});
+        return true;
+    }
+}
+}  // namespace detail
+
 /// Floats of scratch int8_depthwise needs on Arch (int8_blocking_of<Arch>().width).
 inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::size_t width) {
     // the float plane, or the row-pair plane (as many int32, rows rounded up to 16) and the padded
@@ -311,15 +355,18 @@ inline std::size_t int8_depthwise_scratch_floats(const conv_geometry& g, std::si
 /// requires: p packed by pack_int8_depthwise; x holds channels*in_h*in_w u8 values; y the output
 /// planes of channels [c0, c1) (channel c's at y + (c - c0)*out_h*out_w); scratch int8_depthwise_scratch_floats(p.geometry, width) floats;
 /// e.bias nullptr or `channels` values (the shift); c0 <= c1 <= channels. Disjoint channel ranges
-/// (each with its own scratch) are independent.
-template <class Arch>
+/// (each with its own scratch) are independent. StaticAct: an act:: tag compiles only that
+/// activation (e.act must name it); the default chooses it at run time (epilogue.hpp). Body: a
+/// dw_body compiles only that channel body; the default chooses it at run time.
+template <class Arch, class StaticAct = dynamic_activation, class Body = dynamic_dw_body>
 void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float* y, const epilogue& e,
                     float* scratch, std::size_t c0, std::size_t c1) {
     using FA = typename int8_ops<Arch>::farch;
     const conv_geometry& g = p.geometry;
     const detail::dw_plane d = detail::dw_plane_of(g, vec<FA>::width);
     const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
-    with_activation(e.act, [&](auto act) {
+    using body = detail::int8_dw_body_of<Body>;
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
 #if defined(__AVX2__)
         // AVX2, 5x5: the integer kernel on the row-pair plane. Row r of it holds, at each position,
@@ -331,7 +378,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // much as the products there). 3x3 stays on the float kernel: 9 FMAs per 8 outputs are
         // already cheaper than 6 vpmaddwd, 6 adds and the conversion (0.41 against 0.34 ms on 96
         // channels of 80x80).
-        if constexpr (std::is_same_v<FA, arch::avx2>) {
+        if constexpr (std::is_same_v<FA, arch::avx2> && (body::dynamic || body::k == 5)) {
             if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_pairs_data) {
                 // the row-pair plane (rows of d.row_stride, the last written up to 16 further), then
                 // the padded u8 rows, d.rows + 1 of stride16
@@ -357,7 +404,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                     const std::int32_t* wp = p.row_pairs_data + c * pairs;
                     const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
-                    detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                    detail::int8_dw_dispatch<Body>(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
                             detail::int8_dw_channel<Act, 5, decltype(sh)::value, decltype(sw)::value>(g, d, plane, wp, sc,
                                                                                                     b, yc, e);
@@ -374,7 +421,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
         // GEMM's epilogue. Measured on Zen 4 (one thread, rec's 240 channels of 12x80 with HSwish):
         // 0.22 against 0.245 ms. 3x3 stays on the float kernel: building the quad plane costs more
         // than the 9 FMAs per 16 outputs it saves there (rec's 3x3 layers: 0.06-0.14 ms, 1.0-1.4x).
-        if constexpr (std::is_same_v<Arch, arch::avx512vnni>) {
+        if constexpr (std::is_same_v<Arch, arch::avx512vnni> && (body::dynamic || body::k == 5)) {
             if (g.kh == 5 && detail::dw_has_fixed_body(g) && p.row_quads_data) {
                 // the quad plane (rows of 4 * d.row_stride bytes), then the padded u8 rows, d.rows of
                 // stride16 and one of the zero point (the rows past the image a quad may name)
@@ -394,7 +441,7 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
                     }
                     const float b = e.bias ? e.bias[c] : 0.0f, sc = p.scale_data[c];
                     float* yc = y + (c - c0) * out_plane;
-                    detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                    detail::int8_dw_dispatch<Body>(g, [&](auto k, auto sh, auto sw) {
                         if constexpr (decltype(k)::value == 5)
                             detail::int8_dw_channel_vnni<Act, 5, decltype(sh)::value, decltype(sw)::value>(
                                 g, d, quads, p.row_quads_data + c * per, p.quad_comp_data[c], sc, b, yc, e);
@@ -409,11 +456,14 @@ void int8_depthwise(const packed_int8_depthwise& p, const std::uint8_t* x, float
             const float* w = p.w.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + (c - c0) * out_plane;
-            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+            const bool fixed = detail::int8_dw_dispatch<Body>(g, [&](auto k, auto sh, auto sw) {
                 detail::dw_channel_fixed<FA, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
                     g, d, scratch, w, b, yc, e);
             });
-            if (!fixed) detail::dw_channel<FA, Act>(g, d, scratch, w, b, yc, e);
+            if constexpr (body::dynamic || body::k == 0) {
+                if (!fixed) detail::dw_channel<FA, Act>(g, d, scratch, w, b, yc, e);
+            }
+            (void)fixed;
         }
     });
 }

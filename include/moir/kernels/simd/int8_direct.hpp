@@ -229,7 +229,8 @@ struct int8_direct_rows {
 /// y rows [begin, end) of the convolution = epilogue(Wq * x4), all out_c channels;
 /// y is [out_c, out_h, out_w]. Flavour: int8_direct_flavour<Arch>, which p was packed for.
 /// requires: x4 filled by quantize_u8_4c for p (input_bytes() bytes); e as int8_conv.
-template <class Arch>
+/// StaticAct: as int8_gemm's.
+template <class Arch, class StaticAct = dynamic_activation>
 void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float* y, const int8_epilogue& e,
                       std::size_t begin, std::size_t end) {
     using F = typename int8_direct_flavour<Arch>::type;
@@ -242,7 +243,7 @@ void int8_conv_direct(const packed_int8_direct& p, const std::uint8_t* x4, float
         const std::size_t m = g.out_c, kp = p.a.kp, kq = kp / 4, n = g.out_h * g.out_w;
         const auto* a = static_cast<const std::int8_t*>(p.a.data);
         const auto ldc = static_cast<std::ptrdiff_t>(n);
-        with_activation(e.act.act, [&](auto act) {
+        with_activation_as<StaticAct>(e.act.act, [&](auto act) {
             using Act = decltype(act);
             for (std::size_t oy = begin; oy < end; ++oy) {
                 const std::uint8_t* base = x4 + oy * p.wp * 4;  // the row's first column, tap (0, 0)

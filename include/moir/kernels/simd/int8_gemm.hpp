@@ -95,6 +95,12 @@ struct int8_direct_flavour<arch::avx512vnni> {
     using type = arch::avx512vnni;
 };
 
+/// An INT8 kernel's default flavour template argument: the flavour (the arch's own kernels, or its
+/// pairs flavour's) follows the blocking the weights were packed with, read at run time, so both are
+/// compiled in. A caller that knows the blocking when it is compiled (a header written by `moir
+/// codegen`) names the flavour instead: Arch, or int8_pairs_flavour<Arch>::type.
+struct dynamic_flavour {};
+
 /// The INT8 blocking of each arch (and flavour).
 template <class Arch>
 constexpr int8_blocking int8_blocking_of() {
@@ -714,16 +720,25 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
     }
 }
 
-/// int8_gemm_run on Arch, or on its pairs flavour when A was packed with that blocking.
-template <class Arch, class Act, class Source>
+/// int8_gemm_run on Arch, or on its pairs flavour when A was packed with that blocking; with a
+/// static Flavour (not dynamic_flavour), on that flavour only.
+template <class Arch, class Act, class Source, class Flavour = dynamic_flavour>
 void int8_gemm_flavour(const packed_int8_a& pa, const Source& src, std::size_t n, float* c, std::ptrdiff_t ldc,
                        const int8_epilogue& e, void* scratch) {
-    using P = typename int8_pairs_flavour<Arch>::type;
-    if constexpr (!std::is_void_v<P>) {
-        if (pa.blocking.pairs) return int8_gemm_run<P, Act>(pa, src, n, c, ldc, e, scratch);
+    if constexpr (!std::is_same_v<Flavour, dynamic_flavour>) {
+        static_assert(std::is_same_v<Flavour, Arch> || std::is_same_v<Flavour, typename int8_pairs_flavour<Arch>::type>,
+                      "moir: an INT8 flavour is the arch itself or its int8_pairs_flavour");
+        MOIR_CHECK(pa.blocking.pairs == int8_blocking_of<Flavour>().pairs, error,
+                   "int8_gemm: weights packed for another INT8 flavour than the one named");
+        int8_gemm_run<Flavour, Act>(pa, src, n, c, ldc, e, scratch);
+    } else {
+        using P = typename int8_pairs_flavour<Arch>::type;
+        if constexpr (!std::is_void_v<P>) {
+            if (pa.blocking.pairs) return int8_gemm_run<P, Act>(pa, src, n, c, ldc, e, scratch);
+        }
+        MOIR_CHECK(!pa.blocking.pairs, error, "int8_gemm: weights packed for a pairs kernel this arch does not have");
+        int8_gemm_run<Arch, Act>(pa, src, n, c, ldc, e, scratch);
     }
-    MOIR_CHECK(!pa.blocking.pairs, error, "int8_gemm: weights packed for a pairs kernel this arch does not have");
-    int8_gemm_run<Arch, Act>(pa, src, n, c, ldc, e, scratch);
 }
 
 }  // namespace detail
@@ -734,12 +749,16 @@ void int8_gemm_flavour(const packed_int8_a& pa, const Source& src, std::size_t n
 /// aliasing b; scratch holds
 /// int8_gemm_scratch_bytes(blocking, K, N) bytes, 64-byte aligned; e.scale M values, e.shift M or nullptr.
 /// A packed with the arch's pairs blocking (int8_blocking_for) runs on its pairs flavour.
-template <class Arch>
+/// StaticAct: an act:: tag compiles only that activation (e.act.act must name it; epilogue.hpp's
+/// with_activation_as); Flavour: Arch or its pairs flavour compiles only that one (a must be packed
+/// with its blocking); the defaults choose both at run time.
+template <class Arch, class StaticAct = dynamic_activation, class Flavour = dynamic_flavour>
 void int8_gemm(const packed_int8_a& a, const std::uint8_t* b, std::ptrdiff_t ldb, std::size_t n, float* c,
                std::ptrdiff_t ldc, const int8_epilogue& e, void* scratch) {
     if (n == 0) return;
-    with_activation(e.act.act, [&](auto act) {
-        detail::int8_gemm_flavour<Arch, decltype(act)>(a, u8_matrix_source{b, ldb}, n, c, ldc, e, scratch);
+    with_activation_as<StaticAct>(e.act.act, [&](auto act) {
+        detail::int8_gemm_flavour<Arch, decltype(act), u8_matrix_source, Flavour>(a, u8_matrix_source{b, ldb}, n, c, ldc,
+                                                                                  e, scratch);
     });
 }
 
