@@ -26,6 +26,8 @@ esac
 "$build/moir" convert --input_model "$model" --output_dir "$work" --model_name "$name" --input_shape "$shape" "$@"
 "$build/moir" codegen --model "$work/$name.xml" --output "$work/$name.hpp" --name "$name" --namespace moir_models \
     --arch "$arch" --weights "$work/${name}_weights.bin"
+# an INT8 IR on avx512 calls the VNNI INT8 kernels (the header's int8_arch): their flag too
+if grep -q "^using int8_arch = moir::arch::avx512vnni;" "$work/$name.hpp"; then flags="$flags -mavx512vnni"; fi
 start=$(date +%s)
 # shellcheck disable=SC2086
 ${CXX:-c++} -std=c++17 -O2 $flags -fno-exceptions -fno-rtti -Wall -Werror -I"$src/include" -I"$work" \
