@@ -3,11 +3,13 @@
 
 For each model of the zoo and each thread count, runs `moir bench --json` and
 `node tools/ort_bench.js` on the same inputs (uniform random in [0, 1), fixed seed, written as .npy),
-with the same thread count, interleaved (moir, ort, moir, ort ...) for --rounds rounds, and prints
+with the same thread count, interleaved (each round: moir and ort at every thread count in turn, so
+that moir's 1-to-2-thread speed-up is measured under the same load) for --rounds rounds, and prints
 one markdown table: the median of each side's per-round medians, their ratio (moir / onnxruntime:
 below 1 is moir faster), moir's speed-up from 1 to 2 threads, the share of moir's time spent on
-reference (scalar) kernels, and the peak resident memory of each process (ru_maxrss of the child:
-moir bench's whole process; onnxruntime's includes Node.js itself, about 45 MB).
+reference (scalar) kernels, and the peak resident memory of each process (GNU time's %M of the
+command: moir bench's whole process; onnxruntime's includes Node.js itself, about 40 MB; without
+/usr/bin/time, the child's ru_maxrss, which also counts this script's own memory).
 
 Models in a format onnxruntime cannot read (TFLite, TF.js) are timed against their ONNX twin when one
 exists (the same weights converted by their authors), otherwise moir alone.
@@ -72,10 +74,19 @@ ZOO = {
 }
 
 
+# GNU time (Debian's `time`): it runs the command as its own child and prints that child's peak RSS.
+# A child of this script cannot be measured with os.wait4 alone: Linux carries a process's peak RSS
+# across exec, so the ru_maxrss of a command forked from this Python (numpy and onnx loaded, 40-60 MB)
+# is at least this Python's, whatever the command itself used.
+GNU_TIME = "/usr/bin/time"
+
+
 def run_measured(cmd):
-    """Run cmd; return (last JSON line of its stdout, peak RSS of the child in MB)."""
-    with tempfile.TemporaryFile() as err:
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err)
+    """Run cmd; return (last JSON line of its stdout, peak RSS of the command in MB)."""
+    timed = os.access(GNU_TIME, os.X_OK)
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        full = [GNU_TIME, "-f", "%M", "-o", rss.name] + cmd if timed else cmd
+        p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=err)
         out = p.stdout.read().decode("utf-8", "replace")
         p.stdout.close()
         _, status, usage = os.wait4(p.pid, 0)
@@ -84,10 +95,15 @@ def run_measured(cmd):
             err.seek(0)
             raise RuntimeError("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(cmd), out,
                                                                    err.read().decode("utf-8", "replace")))
+        peak_mb = usage.ru_maxrss / 1024.0  # an upper bound (see GNU_TIME) when GNU time is missing
+        if timed:
+            lines = [l for l in open(rss.name).read().split() if l.strip().isdigit()]
+            if lines:
+                peak_mb = int(lines[-1]) / 1024.0
     for line in reversed(out.strip().splitlines()):
         line = line.strip()
         if line.startswith("{"):
-            return json.loads(line), usage.ru_maxrss / 1024.0
+            return json.loads(line), peak_mb
     raise RuntimeError("no JSON from: %s\n%s" % (" ".join(cmd), out))
 
 
@@ -161,6 +177,7 @@ def main():
     node = "node"
     ort_bench = os.path.join(ROOT, "tools", "ort_bench.js")
     rows = []
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for k in a.models:
             mpath, opath, fixed = ZOO[k]
@@ -193,7 +210,8 @@ def main():
                         f = os.path.join(tmp, "%s_o_%d.npy" % (k, j))
                         np.save(f, src)
                         ofiles[name] = f
-                res = {}
+                # per thread count: moir's and onnxruntime's command lines and iteration count
+                cmds = {}
                 for t in a.threads:
                     margs = [a.moir, "bench", "-m", mpath, "--json", "-t", str(t)]
                     # fixed shapes go to moir as --shape (applied at load: shape sub-graphs fold), and moir
@@ -209,12 +227,21 @@ def main():
                     # calibrate the iteration count on a short moir run
                     probe, _ = run_measured(margs + ["-n", "3", "--warmup", "1"])
                     iters = int(max(10, min(5000, a.min_ms / max(probe["median_ms"], 1e-3))))
-                    ms_m, ms_o, rss_m, rss_o, ref_share = [], [], [], [], None
-                    for r in range(a.rounds):
+                    cmds[t] = (margs, oargs, iters)
+                # rounds outermost: each round runs every thread count, moir then onnxruntime, so that the
+                # thread counts (moir's speed-up) are compared under the same load
+                ms_m = {t: [] for t in a.threads}
+                ms_o = {t: [] for t in a.threads}
+                rss_m = {t: [] for t in a.threads}
+                rss_o = {t: [] for t in a.threads}
+                ref_share = None
+                for r in range(a.rounds):
+                    for t in a.threads:
+                        margs, oargs, iters = cmds[t]
                         extra = ["--per_layer"] if r == 0 and t == a.threads[0] else []
                         jm, rm = run_measured(margs + ["-n", str(iters), "--warmup", str(max(2, iters // 10))] + extra)
-                        ms_m.append(jm["median_ms"])
-                        rss_m.append(rm)
+                        ms_m[t].append(jm["median_ms"])
+                        rss_m[t].append(rm)
                         if extra:
                             lay = jm.get("layers", [])
                             tot = sum(l["ms"] for l in lay)
@@ -223,12 +250,14 @@ def main():
                                          sorted({l["ops"] for l in lay if l["kernel"] == "reference"}))
                         if opath:
                             jo, ro = run_measured(oargs + ["--iterations", str(iters), "--warmup", str(max(2, iters // 10))])
-                            ms_o.append(jo["median_ms"])
-                            rss_o.append(ro)
-                    res[t] = (statistics.median(ms_m), statistics.median(ms_o) if ms_o else None,
-                              max(rss_m), max(rss_o) if rss_o else None)
-                    if ref_share is not None:
-                        res["ref"] = ref_share
+                            ms_o[t].append(jo["median_ms"])
+                            rss_o[t].append(ro)
+                res = {}
+                for t in a.threads:
+                    res[t] = (statistics.median(ms_m[t]), statistics.median(ms_o[t]) if ms_o[t] else None,
+                              max(rss_m[t]), max(rss_o[t]) if rss_o[t] else None)
+                if ref_share is not None:
+                    res["ref"] = ref_share
                 rows.append((k, None, res))
             except RuntimeError as e:
                 rows.append((k, str(e).splitlines()[0][:160], {}))
@@ -237,6 +266,7 @@ def main():
     t1 = a.threads[0]
     print("moir vs onnxruntime 1.30 (onnxruntime-node), %s, %d rounds interleaved; ratio = moir / onnxruntime"
           % (cpu_name(), a.rounds))
+    print("load average (1 min) at the start / end: %.2f / %.2f on %d CPUs" % (load0, os.getloadavg()[0], os.cpu_count()))
     print()
     head = ["model"]
     for t in a.threads:

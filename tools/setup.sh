@@ -45,6 +45,7 @@ APT_PACKAGES=(
     espeak-ng python3-torchaudio
     python3-opencv python3-protobuf protobuf-compiler tiny-dnn
     fonts-dejavu-core fonts-liberation
+    time
     nodejs npm ca-certificates
 )
 

@@ -19776,8 +19776,12 @@ std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, 
 // short while (thread_pool::spin, 200 us by default) on an atomic counter before they sleep on a
 // condition variable. A plan runs about a hundred short parallel_fors back to back; waking a
 // sleeping thread costs tens of microseconds (more on a virtual machine, whose idle vCPU the host
-// must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. The spin
-// yields now and then, so a pool with more threads than free cores still lets the others run.
+// must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. After its
+// first thread_pool::spin_hot (50 us) the spin yields now and then, so a pool with more threads than
+// free cores still lets the others run; not before: on a busy host a yield hands the core to another
+// process until the next scheduler tick (milliseconds), so yielding at once while a worker finishes
+// its chunk, or while the caller makes the next step's job, made a plan at two threads slower than
+// at one whenever the host had other work.
 
 
 #include <algorithm>           // min
@@ -19811,6 +19815,8 @@ public:
 
     /// How long a waiting thread spins before it sleeps.
     static constexpr std::chrono::microseconds spin{200};
+    /// How long it spins before it starts yielding its core now and then.
+    static constexpr std::chrono::microseconds spin_hot{50};
 
     /// threads = 0 means default_threads() (at most max_threads).
     /// ensures: throws moir::error when threads > max_threads.
@@ -19914,17 +19920,21 @@ private:
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify_all();
     }
 
-    /// Spins until done() or `spin` has passed. ensures: done() or the time is up.
+    /// Spins until done() or `spin` has passed, yielding now and then after `spin_hot`.
+    /// ensures: done() or the time is up.
     template <class Done>
     static void spin_until(Done done) {
-        const auto until = std::chrono::steady_clock::now() + spin;
+        const auto start = std::chrono::steady_clock::now();
+        const auto hot = start + spin_hot, until = start + spin;
         for (unsigned i = 1; !done(); ++i) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
             if (i % 64 == 0) {
-                if (std::chrono::steady_clock::now() > until) return;
-                std::this_thread::yield();  // a thread that has work and no core (more threads than cores) runs
+                const auto now = std::chrono::steady_clock::now();
+                if (now > until) return;
+                // a thread that has work and no core (more threads than cores) runs
+                if (now > hot) std::this_thread::yield();
             }
         }
     }
@@ -20374,10 +20384,14 @@ struct pad {
 // others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
 // the fly). Weights are packed once, when the plan is compiled.
 //
-// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
-// the others run as independent parts (one per group) cut into pieces of output columns, so the
-// workers share one packed weight matrix and each packs only its own columns of the im2col matrix
-// (when the image is too small for even column pieces, parts are blocks of output channels instead).
+// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels), or,
+// when the columns cut into whole micro-tiles less evenly than the rows do (PaddleOCR rec's 3x80 and
+// 1x40 maps: 240 columns are 5 tiles of 48, 3 + 2 at two threads), runs as parts that are blocks of
+// output channels, each worker packing all columns of the input for its own rows; the others run as
+// independent parts (one per group) cut into pieces of output columns, so the workers share one
+// packed weight matrix and each packs only its own columns of the im2col matrix (when the image is
+// too small for even column pieces, parts are blocks of output channels instead). The plane path
+// splits output rows, or runs blocks of output channels when those fill the micro-tiles better.
 
 #ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
 #define MOIR_RUNTIME_STEPS_FUSION_HPP
@@ -20583,10 +20597,14 @@ public:
     simd::epilogue ep;
     simd::epilogue wep;  // the windows path's: the bias per GEMM column
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
-    bool pointwise = false;  // one part: split columns instead
+    // on gemm_a straight from the input: one part splits its columns; several parts (blocks of
+    // output channels, only at more than one thread) run one part per worker over all columns
+    bool pointwise = false;
     bool direct = false;     // one part on conv_rows: split output rows (`columns` holds out_h)
-    // one part, packed by pack_conv_plane, run on conv_plane over `rows` output rows (`columns` holds
-    // out_h*out_w: a caller that does not know the plane path runs the part on conv_columns)
+    // parts packed by pack_conv_plane, run on conv_plane over `rows` output rows: one part splits the
+    // rows; several (blocks of output channels, only at more than one thread) run one part per worker
+    // over all rows (`columns` holds out_h*out_w: a caller that does not know the plane path runs the
+    // parts on conv_columns)
     bool plane = false;
     std::size_t rows = 0;
     // one input channel, one row, windows inside the input, few of them (melspectrogram's STFT as
@@ -20610,11 +20628,23 @@ public:
                 en.residual = ctx.in_f32(fused.residual_slot) + n * y_stride;
                 en.residual_origin = yn;
             }
-            if (pointwise) {
+            if (pointwise && parts.size() == 1) {
                 const simd::packed_a& a = parts[0].w.weights;
                 const auto ld = static_cast<std::ptrdiff_t>(columns);
                 ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, en, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            if (pointwise) {
+                const auto ld = static_cast<std::ptrdiff_t>(columns);
+                ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    for (std::size_t i = b; i < e; ++i) {
+                        const part& p = parts[i];
+                        simd::epilogue pe = en;
+                        if (pe.bias) pe.bias += p.bias_off;
+                        table->gemm_a(p.w.weights, xn, ld, columns, yn + p.y_off, ld, pe, ctx.scratch_of(w));
+                    }
                 });
                 continue;
             }
@@ -20626,9 +20656,20 @@ public:
                     for (std::size_t o = 0; o < out_c; ++o) yn[o * out_w + i] = t[i * out_c + o];
                 continue;
             }
-            if (plane) {
+            if (plane && parts.size() == 1) {
                 ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->conv_plane(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
+                });
+                continue;
+            }
+            if (plane) {
+                ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    for (std::size_t i = b; i < e; ++i) {
+                        const part& p = parts[i];
+                        simd::epilogue pe = en;
+                        if (pe.bias) pe.bias += p.bias_off;
+                        table->conv_plane(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, rows);
+                    }
                 });
                 continue;
             }
@@ -20677,6 +20718,49 @@ public:
 /// The family (see the file comment).
 struct convolution {
     static constexpr std::string_view name = "convolution";
+
+    /// The output channels per part of a plane-path convolution (conv_plane, blocks of `block_rows`
+    /// output rows) at `threads` threads: out_c (one part, its output rows split as conv_step::run
+    /// splits them) unless blocks of whole mr-row panels, one per worker, need fewer micro-tiles on
+    /// the busiest worker (openWakeWord's embedding: 96 channels on maps 2 to 4 columns wide and 6 to
+    /// 12 rows, where half the rows fill a tile no less than all of them). Each such part sums its
+    /// K in slices sized by its own row count (conv_plane), so its outputs may differ from one
+    /// thread's in the last bit.
+    static std::size_t plane_block(const simd::gemm_blocking& bl, const simd::conv_geometry& g, std::size_t block_rows,
+                                   std::size_t threads) {
+        const std::size_t mr = bl.mr, nr = bl.nr(), pw = g.out_w + (g.kw - 1) * g.dw, h = g.out_h;
+        auto tiles = [&](std::size_t r0, std::size_t r1) {  // micro-tiles of one mr-row panel over rows [r0, r1)
+            std::size_t t = 0;
+            for (std::size_t rb = r0; rb < r1; rb += block_rows) t += (std::min(block_rows, r1 - rb) * pw + nr - 1) / nr;
+            return t;
+        };
+        const std::size_t row_panels = (g.out_c + mr - 1) / mr;
+        // the row split (thread_pool::parallel_for over out_h rows, grain 1): its busiest chunk
+        const std::size_t chunks = std::min(threads, h), per = (h + chunks - 1) / chunks;
+        std::size_t busiest = 0;
+        for (std::size_t r0 = 0; r0 < h; r0 += per) busiest = std::max(busiest, tiles(r0, std::min(h, r0 + per)));
+        const std::size_t by_rows = busiest * row_panels;
+        const std::size_t panels_per_part = (row_panels + threads - 1) / threads;
+        const std::size_t by_channels = panels_per_part * tiles(0, h);
+        return by_channels < by_rows ? panels_per_part * mr : g.out_c;
+    }
+
+    /// The output channels per part of a pointwise convolution C[m, n] = W[m, k] * x[k, n] at `threads`
+    /// threads: m (one part, its columns split as conv_step::run splits them) unless blocks of whole
+    /// mr-row panels, one per worker, need fewer micro-tiles on the busiest worker.
+    static std::size_t pointwise_block(const simd::gemm_blocking& bl, std::size_t m, std::size_t n,
+                                       std::size_t threads) {
+        const std::size_t mr = bl.mr, nr = bl.nr();
+        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
+        // the column split (thread_pool::parallel_for with conv_step's grain): its widest chunk
+        const std::size_t grain = std::max(nr, (n / threads + nr - 1) / nr * nr);
+        const std::size_t chunks = std::min(threads, (n + grain - 1) / grain);
+        const std::size_t widest = (n + chunks - 1) / chunks;
+        const std::size_t by_columns = (widest + nr - 1) / nr * row_panels;
+        const std::size_t panels_per_part = (row_panels + threads - 1) / threads;
+        const std::size_t by_rows = panels_per_part * col_panels;
+        return by_rows < by_columns ? panels_per_part * mr : m;
+    }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& n = b.at(id);
@@ -20762,13 +20846,20 @@ struct convolution {
             // (kernels/simd/convolution.hpp, conv_plane), when that wastes clearly less of each tile
             if (plane) {
                 s->plane = true;
-                {
+                s->direct = false;
+                s->rows = g.out_h;
+                const std::size_t pblock =
+                    b.threads > 1 ? plane_block(b.table->blocking, g, plane_pc.rows, b.threads) : g.out_c;
+                for (std::size_t o0 = 0; o0 < g.out_c; o0 += pblock) {
+                    simd::conv_geometry pg = g;
+                    pg.out_c = std::min(pblock, g.out_c - o0);
                     conv_step::part p;
-                    p.w = simd::pack_conv_plane(b.table->blocking, wp, g, plane_pc.rows);
-                    s->scratch_floats = std::max(simd::conv_plane_scratch_floats(p.w), simd::conv_scratch_floats(p.w));
+                    p.w = simd::pack_conv_plane(b.table->blocking, wp + o0 * k, pg, plane_pc.rows);
+                    p.y_off = o0 * out_plane;
+                    p.bias_off = o0;
+                    s->scratch_floats = std::max(
+                        s->scratch_floats, std::max(simd::conv_plane_scratch_floats(p.w), simd::conv_scratch_floats(p.w)));
                     s->parts.push_back(std::move(p));
-                    s->direct = false;
-                    s->rows = g.out_h;
                 }
             }
             // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
@@ -20776,6 +20867,7 @@ struct convolution {
             std::size_t block = g.out_c;
             s->columns = out_plane;
             s->piece_columns = out_plane;
+            if (s->pointwise && b.threads > 1) block = pointwise_block(b.table->blocking, g.out_c, out_plane, b.threads);
             if (!s->pointwise && b.threads > 1 && g.groups < b.threads) {
                 const std::size_t want = (b.threads + g.groups - 1) / g.groups;
                 const std::size_t nr = b.table->blocking.nr(), mr = b.table->blocking.mr;
@@ -22390,16 +22482,20 @@ struct interpolate {
 // The fast MatMul step family: FP32 MatMul(A, B) with A not transposed, fused with a following bias
 // Add that varies along the last axis and an activation (steps/fusion.hpp), on gemm_b.
 //   - B a constant matrix ([K, N], or [N, K] with transpose_b; leading dims of 1 allowed): packed
-//     once; A's rows (all batch dims folded into M) stream through gemm_b, split across the workers.
+//     once; A's rows (all batch dims folded into M) stream through gemm_b, split across the workers;
+//     or, when the rows cut into whole micro-tiles less evenly than the columns do (PaddleOCR rec's
+//     40 rows against its 6625-class head), B is packed as blocks of columns, one per worker.
 //   - B an activation (attention's Q x K^T and P x V): batches of matrices, B's batch dims equal to
 //     the output's or all 1; each worker packs its batch's B into its scratch at run time (a batch
 //     cut into row blocks when there are fewer batches than workers, each packing B again).
 
 
 #include <algorithm>  // max, min
+#include <cstddef>    // ptrdiff_t, size_t
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
+#include <vector>     // vector
 
 namespace moir::runtime::steps {
 
@@ -22407,7 +22503,10 @@ namespace moir::runtime::steps {
 class matmul_step final : public step {
 public:
     const kernels::simd::fp32_kernel_table* table = nullptr;
-    kernels::simd::packed_b w;
+    kernels::simd::packed_b w;  // all of B, or empty when `columns` holds it
+    // B as blocks of columns (only at more than one thread): block i is B's columns from column_begin[i]
+    std::vector<kernels::simd::packed_b> columns;
+    std::vector<std::size_t> column_begin;
     fused_epilogue fused;
     kernels::simd::epilogue ep;
     std::size_t rows = 0, k = 0, n = 0, grain = 1;
@@ -22415,6 +22514,17 @@ public:
     void run(const run_context& ctx) const override {
         const float* a = ctx.in_f32(reads[0]);
         float* c = ctx.out_f32(writes[0]);
+        if (!columns.empty()) {
+            ctx.pool->parallel_for(0, columns.size(), 1, [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t i = b; i < e; ++i) {
+                    kernels::simd::epilogue pe = ep;
+                    if (pe.col_bias) pe.col_bias += column_begin[i];
+                    table->gemm_b(columns[i], a, static_cast<std::ptrdiff_t>(k), rows, c + column_begin[i],
+                                  static_cast<std::ptrdiff_t>(n), pe);
+                }
+            });
+            return;
+        }
         ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
             table->gemm_b(w, a + b * k, static_cast<std::ptrdiff_t>(k), e - b, c + b * n, static_cast<std::ptrdiff_t>(n),
                           ep);
@@ -22457,6 +22567,23 @@ public:
 struct matmul {
     static constexpr std::string_view name = "matmul";
 
+    /// The columns per block of B for C[m, n] = A[m, k] * B at `threads` threads: n (B whole, the rows
+    /// split as matmul_step::run splits them) unless blocks of whole nr-column panels, one per worker,
+    /// need fewer micro-tiles on the busiest worker.
+    static std::size_t column_block(const kernels::simd::gemm_blocking& bl, std::size_t m, std::size_t n,
+                                    std::size_t threads) {
+        const std::size_t mr = bl.mr, nr = bl.nr();
+        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
+        // the row split (thread_pool::parallel_for with matmul_step's grain): its tallest chunk
+        const std::size_t grain = std::max(mr, (m / threads + mr - 1) / mr * mr);
+        const std::size_t chunks = std::min(threads, (m + grain - 1) / grain);
+        const std::size_t tallest = (m + chunks - 1) / chunks;
+        const std::size_t by_rows = (tallest + mr - 1) / mr * col_panels;
+        const std::size_t panels_per_block = (col_panels + threads - 1) / threads;
+        const std::size_t by_columns = panels_per_block * row_panels;
+        return by_columns < by_rows ? panels_per_block * nr : n;
+    }
+
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& nd = b.at(id);
         if (!b.table || !nd.is<ops::matmul>()) return nullptr;
@@ -22480,12 +22607,24 @@ struct matmul {
         s->k = k, s->n = n;
         s->rows = numel(as.dims) / k;
         if (s->rows == 0) return nullptr;
-        s->w = at.transpose_b ? kernels::simd::pack_b(b.table->blocking, w->data<float>(), k, n, 1, static_cast<std::ptrdiff_t>(k))
-                              : kernels::simd::pack_b(b.table->blocking, w->data<float>(), k, n, static_cast<std::ptrdiff_t>(n), 1);
-        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n);
-        s->ep = s->fused.kernel_epilogue(true);
         const std::size_t mr = b.table->blocking.mr;
         s->grain = std::max(mr, (s->rows / b.threads + mr - 1) / mr * mr);
+        // element (k, j) of B at wp[k*rs + j*cs]
+        const float* wp = w->data<float>();
+        const auto rs = at.transpose_b ? std::ptrdiff_t(1) : static_cast<std::ptrdiff_t>(n);
+        const auto cs = at.transpose_b ? static_cast<std::ptrdiff_t>(k) : std::ptrdiff_t(1);
+        const std::size_t block = b.threads > 1 ? column_block(b.table->blocking, s->rows, n, b.threads) : n;
+        if (block < n) {
+            for (std::size_t j = 0; j < n; j += block) {
+                s->column_begin.push_back(j);
+                s->columns.push_back(kernels::simd::pack_b(b.table->blocking, wp + static_cast<std::ptrdiff_t>(j) * cs, k,
+                                                           std::min(block, n - j), rs, cs));
+            }
+        } else {
+            s->w = kernels::simd::pack_b(b.table->blocking, wp, k, n, rs, cs);
+        }
+        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n);
+        s->ep = s->fused.kernel_epilogue(true);
         s->name = nd.name;
         s->ops = "MatMul" + s->fused.ops;
         s->kernel = "gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
@@ -22970,6 +23109,140 @@ struct scaled_residual {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_SCALED_RESIDUAL_HPP
+#ifndef MOIR_RUNTIME_STEPS_SLICE_HPP
+#define MOIR_RUNTIME_STEPS_SLICE_HPP
+
+// The Slice step family: Slice (ONNX semantics, ops/slice.hpp) whose start, stop, step and axes are
+// constants at plan time, any element type of 1, 2, 4 or 8 bytes, as a strided copy from a base
+// offset (negative steps walk backwards: signed strides). Axes of size 1 are dropped and axes that
+// stay neighbours are merged first, so that a slice of whole rows (PaddleOCR rec's split of its
+// attention's q, k, v) copies long contiguous runs. Output rows are split across the workers. The
+// step reads every input slot of the node (its constant ones too), as the reference step does.
+
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+#include <cstring>  // memcpy
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::runtime::steps {
+
+/// A strided copy: output element (i_0, ..., i_{r-1}) (row-major over `dims`) reads input element
+/// base + sum_a i_a * in_strides[a] (in elements).
+class slice_step final : public step {
+public:
+    std::vector<std::size_t> dims;          // merged output axes
+    std::vector<std::ptrdiff_t> in_strides;  // their input strides, signed
+    std::ptrdiff_t base = 0;
+    std::size_t elem = 4, rows = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const void* x = ctx.data(reads[0]);
+        void* y = ctx.out(writes[0]);
+        switch (elem) {
+            case 1: copy<std::uint8_t>(ctx, x, y); break;
+            case 2: copy<std::uint16_t>(ctx, x, y); break;
+            case 8: copy<std::uint64_t>(ctx, x, y); break;
+            default: copy<std::uint32_t>(ctx, x, y); break;
+        }
+    }
+
+private:
+    template <class T>
+    void copy(const run_context& ctx, const void* xv, void* yv) const {
+        const std::size_t r = dims.size(), len = dims[r - 1];
+        const std::ptrdiff_t step_in = in_strides[r - 1];
+        const T* x = static_cast<const T*>(xv);
+        T* y = static_cast<T*>(yv);
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t row = b; row < e; ++row) {
+                std::ptrdiff_t off = base;
+                std::size_t rest = row;
+                for (std::size_t a = r - 1; a-- > 0;) {
+                    off += static_cast<std::ptrdiff_t>(rest % dims[a]) * in_strides[a];
+                    rest /= dims[a];
+                }
+                const T* src = x + off;
+                T* dst = y + row * len;
+                if (step_in == 1) {
+                    std::memcpy(dst, src, len * sizeof(T));
+                } else {
+                    for (std::size_t i = 0; i < len; ++i) dst[i] = src[static_cast<std::ptrdiff_t>(i) * step_in];
+                }
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct slice {
+    static constexpr std::string_view name = "slice";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!nd.is<ops::slice>() || nd.inputs.size() < 4) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const std::size_t elem = size_of(xs.type);
+        if (xs.type != ys.type || xs.dims.empty() || numel(ys.dims) == 0 ||
+            (elem != 1 && elem != 2 && elem != 4 && elem != 8))
+            return nullptr;
+        std::vector<std::vector<std::int64_t>> v;  // start, stop, step (, axes)
+        for (std::size_t i = 1; i < nd.inputs.size(); ++i) {
+            const tensor* t = b.constant_input(id, i);
+            if (!t || !is_integer(t->type())) return nullptr;
+            v.push_back(t->to_vector<std::int64_t>());
+        }
+        std::vector<std::int64_t> axes = v.size() > 3 ? v[3] : std::vector<std::int64_t>();
+        if (v.size() <= 3)
+            for (std::size_t k = 0; k < v[0].size(); ++k) axes.push_back(static_cast<std::int64_t>(k));
+        if (v[1].size() != v[0].size() || v[2].size() != v[0].size() || axes.size() != v[0].size()) return nullptr;
+        for (std::int64_t st : v[2])
+            if (st == 0) return nullptr;
+        const auto walks = ops::slice::walks(xs.dims, v[0], v[1], v[2], axes);
+        const std::size_t rank = xs.dims.size();
+        if (walks.size() != rank || ys.dims.size() != rank) return nullptr;
+        std::vector<std::ptrdiff_t> stride(rank, 1);
+        for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::ptrdiff_t>(xs.dims[a + 1]);
+        std::ptrdiff_t base = 0;
+        std::vector<std::size_t> dims;
+        std::vector<std::ptrdiff_t> strides;
+        for (std::size_t a = 0; a < rank; ++a) {
+            if (walks[a].count != ys.dims[a]) return nullptr;  // disagrees with the planned shape
+            base += static_cast<std::ptrdiff_t>(walks[a].start) * stride[a];
+            const auto d = static_cast<std::size_t>(walks[a].count);
+            if (d == 1) continue;
+            const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(walks[a].step) * stride[a];
+            if (!dims.empty() && strides.back() == s * static_cast<std::ptrdiff_t>(d)) {
+                dims.back() *= d;
+                strides.back() = s;
+            } else {
+                dims.push_back(d);
+                strides.push_back(s);
+            }
+        }
+        if (dims.empty()) dims = {1}, strides = {1};
+        auto s = std::make_unique<slice_step>();
+        s->elem = elem;
+        s->base = base;
+        s->dims = std::move(dims);
+        s->in_strides = std::move(strides);
+        s->rows = numel(ys.dims) / s->dims.back();
+        s->grain = chunk_rows(s->dims.back());
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "slice";
+        for (std::size_t i = 0; i < nd.inputs.size(); ++i) s->reads.push_back(b.input_slot(id, i));
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_SLICE_HPP
 #ifndef MOIR_RUNTIME_STEPS_SOFTMAX_HPP
 #define MOIR_RUNTIME_STEPS_SOFTMAX_HPP
 
@@ -23195,7 +23468,7 @@ namespace moir::runtime {
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
-              steps::transpose, steps::interpolate, steps::concat, steps::pad, steps::view, steps::reference>;
+              steps::transpose, steps::slice, steps::interpolate, steps::concat, steps::pad, steps::view, steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

@@ -40,6 +40,7 @@
 #include <moir/runtime/steps/reduce.hpp>
 #include <moir/runtime/steps/reference.hpp>
 #include <moir/runtime/steps/scaled_residual.hpp>
+#include <moir/runtime/steps/slice.hpp>
 #include <moir/runtime/steps/softmax.hpp>
 #include <moir/runtime/steps/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
@@ -60,7 +61,7 @@ namespace moir::runtime {
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
-              steps::transpose, steps::interpolate, steps::concat, steps::pad, steps::view, steps::reference>;
+              steps::transpose, steps::slice, steps::interpolate, steps::concat, steps::pad, steps::view, steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

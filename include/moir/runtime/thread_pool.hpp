@@ -10,8 +10,12 @@
 // short while (thread_pool::spin, 200 us by default) on an atomic counter before they sleep on a
 // condition variable. A plan runs about a hundred short parallel_fors back to back; waking a
 // sleeping thread costs tens of microseconds (more on a virtual machine, whose idle vCPU the host
-// must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. The spin
-// yields now and then, so a pool with more threads than free cores still lets the others run.
+// must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. After its
+// first thread_pool::spin_hot (50 us) the spin yields now and then, so a pool with more threads than
+// free cores still lets the others run; not before: on a busy host a yield hands the core to another
+// process until the next scheduler tick (milliseconds), so yielding at once while a worker finishes
+// its chunk, or while the caller makes the next step's job, made a plan at two threads slower than
+// at one whenever the host had other work.
 
 #include <moir/core/errors.hpp>
 
@@ -46,6 +50,8 @@ public:
 
     /// How long a waiting thread spins before it sleeps.
     static constexpr std::chrono::microseconds spin{200};
+    /// How long it spins before it starts yielding its core now and then.
+    static constexpr std::chrono::microseconds spin_hot{50};
 
     /// threads = 0 means default_threads() (at most max_threads).
     /// ensures: throws moir::error when threads > max_threads.
@@ -149,17 +155,21 @@ private:
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify_all();
     }
 
-    /// Spins until done() or `spin` has passed. ensures: done() or the time is up.
+    /// Spins until done() or `spin` has passed, yielding now and then after `spin_hot`.
+    /// ensures: done() or the time is up.
     template <class Done>
     static void spin_until(Done done) {
-        const auto until = std::chrono::steady_clock::now() + spin;
+        const auto start = std::chrono::steady_clock::now();
+        const auto hot = start + spin_hot, until = start + spin;
         for (unsigned i = 1; !done(); ++i) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
             if (i % 64 == 0) {
-                if (std::chrono::steady_clock::now() > until) return;
-                std::this_thread::yield();  // a thread that has work and no core (more threads than cores) runs
+                const auto now = std::chrono::steady_clock::now();
+                if (now > until) return;
+                // a thread that has work and no core (more threads than cores) runs
+                if (now > hot) std::this_thread::yield();
             }
         }
     }

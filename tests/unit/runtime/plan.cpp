@@ -30,6 +30,7 @@
 #include <moir/ops/reduce_max.hpp>
 #include <moir/ops/reduce_mean.hpp>
 #include <moir/ops/reduce_sum.hpp>
+#include <moir/ops/slice.hpp>
 #include <moir/ops/sqrt.hpp>
 #include <moir/ops/transpose.hpp>
 #include <moir/ops/subtract.hpp>
@@ -44,7 +45,9 @@
 
 #include <algorithm>  // count, max
 #include <cmath>      // fabs
-#include <cstdint>    // uint32_t
+#include <cstdint>    // int64_t, uint32_t
+#include <cstring>    // memcmp
+#include <limits>     // numeric_limits
 #include <string>     // string
 #include <vector>     // vector
 
@@ -756,6 +759,165 @@ TEST_CASE("x + x * s (a residual squeeze-and-excitation gate) is one scaled_resi
     const rt::plan p(m, o);
     CHECK(count_kernel(p, "scaled_residual") == 3);
     CHECK(count_kernel(p, "reference") == 0);
+}
+
+/// m planned at `threads` threads on every arch, against the reference executor.
+void check_threads(const model& m, const std::vector<tensor>& in, std::size_t threads, double rel = 1e-5) {
+    const auto want = reference_executor<>(m).run(in);
+    for (const auto& arch : arches()) {
+        CAPTURE(arch);
+        rt::plan_options o;
+        o.arch = arch;
+        o.threads = threads;
+        std::vector<shape> shapes;
+        for (const auto& t : in) shapes.push_back(t.dims());
+        rt::plan p(m, shapes, o);
+        check_close(p.run(in), want, rel);
+        check_close(p.run(in), want, rel);
+    }
+}
+
+TEST_CASE("threads: pointwise convolutions and MatMuls split by rows or columns, whichever cuts into whole tiles more evenly") {
+    namespace st = rt::steps;
+    const bool vector_arch = rt::fp32_table_named("avx2") || rt::fp32_table_named("avx512");
+    // pointwise convolutions on maps of 240 and 39 columns (PaddleOCR rec's 3x80 and 1x40: 5 AVX-512
+    // tiles of 48 columns, or less than one), 67 output channels, bias, a residual Add, relu
+    for (const shape& xs : {shape{1, 67, 12, 20}, shape{2, 67, 3, 13}}) {
+        CAPTURE(xs[2]);
+        builder b;
+        const auto x = b.param(xs);
+        const auto r = b.op<ops::relu>({}, {x});
+        const auto c = b.bias(b.conv(x, 67, 67, 1, 1, 0), 67);
+        b.output(b.op<ops::hswish>({}, {b.op<ops::add>({}, {c, r})}));
+        b.output(b.bias(b.conv(r, 67, 29, 1, 1, 0), 29));
+        const model m = b.done();
+        check_plan(m, {random_tensor(xs, 71)});
+        check_threads(m, {random_tensor(xs, 71)}, 3);
+        if (vector_arch) {
+            rt::plan_options o;
+            o.threads = 2;
+            rt::plan p(m, o);
+            std::size_t split = 0;
+            for (const auto& s : p.steps())
+                if (const auto* cs = dynamic_cast<const st::conv_step*>(s.get())) {
+                    CHECK(cs->pointwise);
+                    split += cs->parts.size() == 2;
+                }
+            CHECK(split >= 1);
+            CHECK(count_kernel(p, "eltwise") == 1);  // the relu; the residual Add fused
+        }
+        // one thread: one part per convolution (the form moir codegen generates)
+        rt::plan_options one;
+        one.threads = 1;
+        const rt::plan single(m, one);
+        for (const auto& s : single.steps())
+            if (const auto* cs = dynamic_cast<const st::conv_step*>(s.get())) CHECK(cs->parts.size() == 1);
+    }
+    // the plane path on a map 2 columns wide (openWakeWord's embedding's last blocks): blocks of output
+    // channels, one per worker, instead of 3 + 3 rows that fill a tile no less than 6 rows do
+    {
+        builder b;
+        const shape xs{2, 40, 8, 2};
+        const auto x = b.param(xs);
+        ops::detail::convolution_attrs a31{{1, 1}, {1, 1}, {0, 0}, {0, 0}, ops::pad_type::explicit_};
+        const auto c = b.op<ops::convolution>(a31, {x, b.weights({45, 40, 3, 1})});
+        b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {c, b.weights({1, 45, 1, 1})})}));
+        const model m = b.done();
+        check_plan(m, {random_tensor(xs, 67)});
+        check_threads(m, {random_tensor(xs, 67)}, 3);
+        if (vector_arch)
+            for (std::size_t threads : {2, 3}) {
+                rt::plan_options o;
+                o.threads = threads;
+                rt::plan p(m, o);
+                REQUIRE(p.steps().size() == 1);
+                const auto* cs = dynamic_cast<const st::conv_step*>(p.steps()[0].get());
+                REQUIRE(cs);
+                CHECK(cs->plane);
+                CHECK(cs->parts.size() == threads);
+            }
+    }
+    // a MatMul of 40 rows (rec's head: 40 x 6625), blocks of B's columns; transpose_b; K beyond one K block
+    for (bool tb : {false, true})
+        for (const auto& dims : std::vector<std::vector<std::int64_t>>{{2, 20, 33, 1000}, {1, 3, 700, 200}}) {
+            CAPTURE(tb);
+            CAPTURE(dims[2]);
+            const std::int64_t k = dims[2], n = dims[3];
+            builder b;
+            const shape xs{dims[0], dims[1], k};
+            const auto x = b.param(xs);
+            auto y = b.op<ops::matmul>({false, tb}, {x, b.weights(tb ? shape{n, k} : shape{k, n})});
+            y = b.op<ops::add>({}, {y, b.weights({n})});
+            b.output(b.op<ops::relu>({}, {y}));
+            const model m = b.done();
+            check_plan(m, {random_tensor(xs, 73)}, 2e-5);
+            check_threads(m, {random_tensor(xs, 73)}, 3, 2e-5);
+            if (vector_arch) {
+                rt::plan_options o;
+                o.threads = 2;
+                rt::plan p(m, o);
+                REQUIRE(p.steps().size() == 1);
+                const auto* ms = dynamic_cast<const st::matmul_step*>(p.steps()[0].get());
+                REQUIRE(ms);
+                CHECK(ms->columns.size() == 2);
+                CHECK(ms->ops == "MatMul+Add+Relu");
+            }
+        }
+}
+
+TEST_CASE("Slice steps: strided copies with negative steps, several axes, whole rows, default axes, 1 and 8 byte elements") {
+    auto i64 = [](std::vector<std::int64_t> v) { return tensor::from_vector(v); };
+    struct cut {
+        std::vector<std::int64_t> start, stop, step, axes;  // axes empty: the default 0, 1, ...
+    };
+    const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+    const std::vector<cut> cuts{
+        {{1, -1}, {6, -6}, {2, -1}, {1, 3}},             // odd steps, backwards on the last axis
+        {{1}, {2}, {1}, {0}},                            // one whole image: one contiguous run
+        {{0, 0, 2}, {big, 7, 9}, {1, 3, 1}, {}},         // default axes, a stop past the end
+        {{-1, 8}, {-big, 0}, {-2, -3}, {2, 1}},          // backwards on two axes, clamped
+        {{0, 3}, {1, 4}, {1, 1}, {0, 2}},                // size-1 axes dropped
+    };
+    for (std::size_t i = 0; i < cuts.size(); ++i) {
+        CAPTURE(i);
+        const cut& c = cuts[i];
+        builder b;
+        const shape xs{2, 7, 9, 5};
+        const auto x = b.param(xs);
+        std::vector<output_ref> in{b.op<ops::relu>({}, {x}), b.constant(i64(c.start)), b.constant(i64(c.stop)),
+                                   b.constant(i64(c.step))};
+        if (!c.axes.empty()) in.push_back(b.constant(i64(c.axes)));
+        b.output(b.op<ops::slice>({}, in));
+        const model m = b.done();
+        check_plan(m, {random_tensor(xs, 79)}, 0.0);  // a copy: exact
+        check_threads(m, {random_tensor(xs, 79)}, 3, 0.0);
+        rt::plan p(m);
+        CHECK(count_kernel(p, "slice") == 1);
+        CHECK(count_kernel(p, "reference") == 0);
+    }
+    // elements of 1 and 8 bytes (a bool mask, int64 indices) against the reference
+    for (element_type t : {element_type::boolean, element_type::i64}) {
+        CAPTURE(ir_name(t));
+        builder b;
+        const node_id pid = b.m.add<ops::parameter>({t, partial_shape(shape{3, 10})}, {}, "x");
+        b.m.parameters.push_back(pid);
+        b.output(b.op<ops::slice>({}, {{pid, 0}, b.constant(i64({9, 1})), b.constant(i64({0, 3})),
+                                       b.constant(i64({-2, 1})), b.constant(i64({1, 0}))}));
+        const model m = b.done();
+        tensor xv(t, shape{3, 10});
+        auto* bytes = static_cast<unsigned char*>(xv.raw());
+        for (std::size_t j = 0; j < xv.numel() * size_of(t); ++j) bytes[j] = static_cast<unsigned char>(t == element_type::boolean ? (j % 3 == 0 ? 1 : 0) : j * 7 % 251);
+        const auto want = reference_executor<>(m).run({xv});
+        for (std::size_t threads : {1, 2}) {
+            rt::plan_options o;
+            o.threads = threads;
+            rt::plan p(m, o);
+            CHECK(count_kernel(p, "slice") == 1);
+            const auto got = p.run({xv});
+            REQUIRE(got[0].dims() == want[0].dims());
+            CHECK(std::memcmp(got[0].raw(), want[0].raw(), want[0].numel() * size_of(t)) == 0);
+        }
+    }
 }
 
 TEST_CASE("memory planner: live buffers never overlap; a chain reuses memory") {

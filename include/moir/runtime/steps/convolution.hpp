@@ -7,10 +7,14 @@
 // others on the packed GEMM (1x1 stride-1 unpadded: straight from the input; else im2col packed on
 // the fly). Weights are packed once, when the plan is compiled.
 //
-// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels);
-// the others run as independent parts (one per group) cut into pieces of output columns, so the
-// workers share one packed weight matrix and each packs only its own columns of the im2col matrix
-// (when the image is too small for even column pieces, parts are blocks of output channels instead).
+// Threads: depthwise splits channels; a pointwise convolution splits output columns (pixels), or,
+// when the columns cut into whole micro-tiles less evenly than the rows do (PaddleOCR rec's 3x80 and
+// 1x40 maps: 240 columns are 5 tiles of 48, 3 + 2 at two threads), runs as parts that are blocks of
+// output channels, each worker packing all columns of the input for its own rows; the others run as
+// independent parts (one per group) cut into pieces of output columns, so the workers share one
+// packed weight matrix and each packs only its own columns of the im2col matrix (when the image is
+// too small for even column pieces, parts are blocks of output channels instead). The plane path
+// splits output rows, or runs blocks of output channels when those fill the micro-tiles better.
 
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/convolution.hpp>
@@ -40,10 +44,14 @@ public:
     simd::epilogue ep;
     simd::epilogue wep;  // the windows path's: the bias per GEMM column
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
-    bool pointwise = false;  // one part: split columns instead
+    // on gemm_a straight from the input: one part splits its columns; several parts (blocks of
+    // output channels, only at more than one thread) run one part per worker over all columns
+    bool pointwise = false;
     bool direct = false;     // one part on conv_rows: split output rows (`columns` holds out_h)
-    // one part, packed by pack_conv_plane, run on conv_plane over `rows` output rows (`columns` holds
-    // out_h*out_w: a caller that does not know the plane path runs the part on conv_columns)
+    // parts packed by pack_conv_plane, run on conv_plane over `rows` output rows: one part splits the
+    // rows; several (blocks of output channels, only at more than one thread) run one part per worker
+    // over all rows (`columns` holds out_h*out_w: a caller that does not know the plane path runs the
+    // parts on conv_columns)
     bool plane = false;
     std::size_t rows = 0;
     // one input channel, one row, windows inside the input, few of them (melspectrogram's STFT as
@@ -67,11 +75,23 @@ public:
                 en.residual = ctx.in_f32(fused.residual_slot) + n * y_stride;
                 en.residual_origin = yn;
             }
-            if (pointwise) {
+            if (pointwise && parts.size() == 1) {
                 const simd::packed_a& a = parts[0].w.weights;
                 const auto ld = static_cast<std::ptrdiff_t>(columns);
                 ctx.pool->parallel_for(0, columns, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->gemm_a(a, xn + b, ld, e - b, yn + b, ld, en, ctx.scratch_of(w));
+                });
+                continue;
+            }
+            if (pointwise) {
+                const auto ld = static_cast<std::ptrdiff_t>(columns);
+                ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    for (std::size_t i = b; i < e; ++i) {
+                        const part& p = parts[i];
+                        simd::epilogue pe = en;
+                        if (pe.bias) pe.bias += p.bias_off;
+                        table->gemm_a(p.w.weights, xn, ld, columns, yn + p.y_off, ld, pe, ctx.scratch_of(w));
+                    }
                 });
                 continue;
             }
@@ -83,9 +103,20 @@ public:
                     for (std::size_t o = 0; o < out_c; ++o) yn[o * out_w + i] = t[i * out_c + o];
                 continue;
             }
-            if (plane) {
+            if (plane && parts.size() == 1) {
                 ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->conv_plane(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
+                });
+                continue;
+            }
+            if (plane) {
+                ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    for (std::size_t i = b; i < e; ++i) {
+                        const part& p = parts[i];
+                        simd::epilogue pe = en;
+                        if (pe.bias) pe.bias += p.bias_off;
+                        table->conv_plane(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, rows);
+                    }
                 });
                 continue;
             }
@@ -134,6 +165,49 @@ public:
 /// The family (see the file comment).
 struct convolution {
     static constexpr std::string_view name = "convolution";
+
+    /// The output channels per part of a plane-path convolution (conv_plane, blocks of `block_rows`
+    /// output rows) at `threads` threads: out_c (one part, its output rows split as conv_step::run
+    /// splits them) unless blocks of whole mr-row panels, one per worker, need fewer micro-tiles on
+    /// the busiest worker (openWakeWord's embedding: 96 channels on maps 2 to 4 columns wide and 6 to
+    /// 12 rows, where half the rows fill a tile no less than all of them). Each such part sums its
+    /// K in slices sized by its own row count (conv_plane), so its outputs may differ from one
+    /// thread's in the last bit.
+    static std::size_t plane_block(const simd::gemm_blocking& bl, const simd::conv_geometry& g, std::size_t block_rows,
+                                   std::size_t threads) {
+        const std::size_t mr = bl.mr, nr = bl.nr(), pw = g.out_w + (g.kw - 1) * g.dw, h = g.out_h;
+        auto tiles = [&](std::size_t r0, std::size_t r1) {  // micro-tiles of one mr-row panel over rows [r0, r1)
+            std::size_t t = 0;
+            for (std::size_t rb = r0; rb < r1; rb += block_rows) t += (std::min(block_rows, r1 - rb) * pw + nr - 1) / nr;
+            return t;
+        };
+        const std::size_t row_panels = (g.out_c + mr - 1) / mr;
+        // the row split (thread_pool::parallel_for over out_h rows, grain 1): its busiest chunk
+        const std::size_t chunks = std::min(threads, h), per = (h + chunks - 1) / chunks;
+        std::size_t busiest = 0;
+        for (std::size_t r0 = 0; r0 < h; r0 += per) busiest = std::max(busiest, tiles(r0, std::min(h, r0 + per)));
+        const std::size_t by_rows = busiest * row_panels;
+        const std::size_t panels_per_part = (row_panels + threads - 1) / threads;
+        const std::size_t by_channels = panels_per_part * tiles(0, h);
+        return by_channels < by_rows ? panels_per_part * mr : g.out_c;
+    }
+
+    /// The output channels per part of a pointwise convolution C[m, n] = W[m, k] * x[k, n] at `threads`
+    /// threads: m (one part, its columns split as conv_step::run splits them) unless blocks of whole
+    /// mr-row panels, one per worker, need fewer micro-tiles on the busiest worker.
+    static std::size_t pointwise_block(const simd::gemm_blocking& bl, std::size_t m, std::size_t n,
+                                       std::size_t threads) {
+        const std::size_t mr = bl.mr, nr = bl.nr();
+        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
+        // the column split (thread_pool::parallel_for with conv_step's grain): its widest chunk
+        const std::size_t grain = std::max(nr, (n / threads + nr - 1) / nr * nr);
+        const std::size_t chunks = std::min(threads, (n + grain - 1) / grain);
+        const std::size_t widest = (n + chunks - 1) / chunks;
+        const std::size_t by_columns = (widest + nr - 1) / nr * row_panels;
+        const std::size_t panels_per_part = (row_panels + threads - 1) / threads;
+        const std::size_t by_rows = panels_per_part * col_panels;
+        return by_rows < by_columns ? panels_per_part * mr : m;
+    }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& n = b.at(id);
@@ -219,13 +293,20 @@ struct convolution {
             // (kernels/simd/convolution.hpp, conv_plane), when that wastes clearly less of each tile
             if (plane) {
                 s->plane = true;
-                {
+                s->direct = false;
+                s->rows = g.out_h;
+                const std::size_t pblock =
+                    b.threads > 1 ? plane_block(b.table->blocking, g, plane_pc.rows, b.threads) : g.out_c;
+                for (std::size_t o0 = 0; o0 < g.out_c; o0 += pblock) {
+                    simd::conv_geometry pg = g;
+                    pg.out_c = std::min(pblock, g.out_c - o0);
                     conv_step::part p;
-                    p.w = simd::pack_conv_plane(b.table->blocking, wp, g, plane_pc.rows);
-                    s->scratch_floats = std::max(simd::conv_plane_scratch_floats(p.w), simd::conv_scratch_floats(p.w));
+                    p.w = simd::pack_conv_plane(b.table->blocking, wp + o0 * k, pg, plane_pc.rows);
+                    p.y_off = o0 * out_plane;
+                    p.bias_off = o0;
+                    s->scratch_floats = std::max(
+                        s->scratch_floats, std::max(simd::conv_plane_scratch_floats(p.w), simd::conv_scratch_floats(p.w)));
                     s->parts.push_back(std::move(p));
-                    s->direct = false;
-                    s->rows = g.out_h;
                 }
             }
             // enough pieces per group to keep every worker busy: column ranges of at least 4 panels
@@ -233,6 +314,7 @@ struct convolution {
             std::size_t block = g.out_c;
             s->columns = out_plane;
             s->piece_columns = out_plane;
+            if (s->pointwise && b.threads > 1) block = pointwise_block(b.table->blocking, g.out_c, out_plane, b.threads);
             if (!s->pointwise && b.threads > 1 && g.groups < b.threads) {
                 const std::size_t want = (b.threads + g.groups - 1) / g.groups;
                 const std::size_t nr = b.table->blocking.nr(), mr = b.table->blocking.mr;

@@ -4,7 +4,9 @@
 // The fast MatMul step family: FP32 MatMul(A, B) with A not transposed, fused with a following bias
 // Add that varies along the last axis and an activation (steps/fusion.hpp), on gemm_b.
 //   - B a constant matrix ([K, N], or [N, K] with transpose_b; leading dims of 1 allowed): packed
-//     once; A's rows (all batch dims folded into M) stream through gemm_b, split across the workers.
+//     once; A's rows (all batch dims folded into M) stream through gemm_b, split across the workers;
+//     or, when the rows cut into whole micro-tiles less evenly than the columns do (PaddleOCR rec's
+//     40 rows against its 6625-class head), B is packed as blocks of columns, one per worker.
 //   - B an activation (attention's Q x K^T and P x V): batches of matrices, B's batch dims equal to
 //     the output's or all 1; each worker packs its batch's B into its scratch at run time (a batch
 //     cut into row blocks when there are fewer batches than workers, each packing B again).
@@ -15,9 +17,11 @@
 #include <moir/runtime/steps/step.hpp>
 
 #include <algorithm>  // max, min
+#include <cstddef>    // ptrdiff_t, size_t
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
+#include <vector>     // vector
 
 namespace moir::runtime::steps {
 
@@ -25,7 +29,10 @@ namespace moir::runtime::steps {
 class matmul_step final : public step {
 public:
     const kernels::simd::fp32_kernel_table* table = nullptr;
-    kernels::simd::packed_b w;
+    kernels::simd::packed_b w;  // all of B, or empty when `columns` holds it
+    // B as blocks of columns (only at more than one thread): block i is B's columns from column_begin[i]
+    std::vector<kernels::simd::packed_b> columns;
+    std::vector<std::size_t> column_begin;
     fused_epilogue fused;
     kernels::simd::epilogue ep;
     std::size_t rows = 0, k = 0, n = 0, grain = 1;
@@ -33,6 +40,17 @@ public:
     void run(const run_context& ctx) const override {
         const float* a = ctx.in_f32(reads[0]);
         float* c = ctx.out_f32(writes[0]);
+        if (!columns.empty()) {
+            ctx.pool->parallel_for(0, columns.size(), 1, [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t i = b; i < e; ++i) {
+                    kernels::simd::epilogue pe = ep;
+                    if (pe.col_bias) pe.col_bias += column_begin[i];
+                    table->gemm_b(columns[i], a, static_cast<std::ptrdiff_t>(k), rows, c + column_begin[i],
+                                  static_cast<std::ptrdiff_t>(n), pe);
+                }
+            });
+            return;
+        }
         ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
             table->gemm_b(w, a + b * k, static_cast<std::ptrdiff_t>(k), e - b, c + b * n, static_cast<std::ptrdiff_t>(n),
                           ep);
@@ -75,6 +93,23 @@ public:
 struct matmul {
     static constexpr std::string_view name = "matmul";
 
+    /// The columns per block of B for C[m, n] = A[m, k] * B at `threads` threads: n (B whole, the rows
+    /// split as matmul_step::run splits them) unless blocks of whole nr-column panels, one per worker,
+    /// need fewer micro-tiles on the busiest worker.
+    static std::size_t column_block(const kernels::simd::gemm_blocking& bl, std::size_t m, std::size_t n,
+                                    std::size_t threads) {
+        const std::size_t mr = bl.mr, nr = bl.nr();
+        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
+        // the row split (thread_pool::parallel_for with matmul_step's grain): its tallest chunk
+        const std::size_t grain = std::max(mr, (m / threads + mr - 1) / mr * mr);
+        const std::size_t chunks = std::min(threads, (m + grain - 1) / grain);
+        const std::size_t tallest = (m + chunks - 1) / chunks;
+        const std::size_t by_rows = (tallest + mr - 1) / mr * col_panels;
+        const std::size_t panels_per_block = (col_panels + threads - 1) / threads;
+        const std::size_t by_columns = panels_per_block * row_panels;
+        return by_columns < by_rows ? panels_per_block * nr : n;
+    }
+
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& nd = b.at(id);
         if (!b.table || !nd.is<ops::matmul>()) return nullptr;
@@ -98,12 +133,24 @@ struct matmul {
         s->k = k, s->n = n;
         s->rows = numel(as.dims) / k;
         if (s->rows == 0) return nullptr;
-        s->w = at.transpose_b ? kernels::simd::pack_b(b.table->blocking, w->data<float>(), k, n, 1, static_cast<std::ptrdiff_t>(k))
-                              : kernels::simd::pack_b(b.table->blocking, w->data<float>(), k, n, static_cast<std::ptrdiff_t>(n), 1);
-        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n);
-        s->ep = s->fused.kernel_epilogue(true);
         const std::size_t mr = b.table->blocking.mr;
         s->grain = std::max(mr, (s->rows / b.threads + mr - 1) / mr * mr);
+        // element (k, j) of B at wp[k*rs + j*cs]
+        const float* wp = w->data<float>();
+        const auto rs = at.transpose_b ? std::ptrdiff_t(1) : static_cast<std::ptrdiff_t>(n);
+        const auto cs = at.transpose_b ? static_cast<std::ptrdiff_t>(k) : std::ptrdiff_t(1);
+        const std::size_t block = b.threads > 1 ? column_block(b.table->blocking, s->rows, n, b.threads) : n;
+        if (block < n) {
+            for (std::size_t j = 0; j < n; j += block) {
+                s->column_begin.push_back(j);
+                s->columns.push_back(kernels::simd::pack_b(b.table->blocking, wp + static_cast<std::ptrdiff_t>(j) * cs, k,
+                                                           std::min(block, n - j), rs, cs));
+            }
+        } else {
+            s->w = kernels::simd::pack_b(b.table->blocking, wp, k, n, rs, cs);
+        }
+        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n);
+        s->ep = s->fused.kernel_epilogue(true);
         s->name = nd.name;
         s->ops = "MatMul" + s->fused.ops;
         s->kernel = "gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
