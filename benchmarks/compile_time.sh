@@ -2,13 +2,17 @@
 # What a user's program costs to compile: wall time, CPU time and peak memory (/usr/bin/time -v) of
 # one g++ -O2 compile-and-link per case.
 #
+#   empty             benchmarks/compile_time/empty.cpp: includes the single header, uses nothing
+#                     (the floor every program pays: parsing the header)
 #   hello             examples/hello/hello.cpp against the single header, nothing else (no extern
 #                     templates, no library): build a model, save IR, load it, run it
 #   convert           benchmarks/compile_time/convert.cpp against the single header: load an ONNX
 #                     model (moir::onnx::load), moir::passes::optimize, compile a plan and run it
-#   hello_compiled    the same two programs with the compiled form (moir::compiled): the tables and
-#   convert_compiled  kernels come from libmoir_compiled.a, the program's TU sees them as extern
-#                     templates (the force-included headers moir::compiled puts on its users)
+#   empty_compiled    the same programs with the compiled form (moir::compiled): the tables, the
+#   hello_compiled    kernels and the entry points (IR load/save, reference_executor, the plan,
+#   convert_compiled  optimize, each frontend's load) come from libmoir_compiled.a; the program's
+#                     TU sees them as extern templates (the force-included headers moir::compiled
+#                     puts on its users)
 #
 # usage: bash benchmarks/compile_time.sh [--build DIR] [--cases "hello convert ..."] [--cxx g++]
 #                                        [--flags "-O2"] [--no-run]
@@ -23,7 +27,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build
-cases="hello convert hello_compiled convert_compiled"
+cases="empty hello convert empty_compiled hello_compiled convert_compiled"
 cxx=${CXX:-g++}
 flags="-O2"
 run=1
@@ -34,7 +38,7 @@ while [ $# -gt 0 ]; do
         --cxx) cxx="$2"; shift 2 ;;
         --flags) flags="$2"; shift 2 ;;
         --no-run) run=0; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "compile_time.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -81,8 +85,10 @@ fi
 printf '%-18s %9s %9s %9s %10s\n' case "wall s" "user s" "sys s" "peak MB" | tee "$out/results.txt"
 for c in $cases; do
     case "$c" in
+        empty) src=$root/benchmarks/compile_time/empty.cpp; inc="-I$single"; lib_args="" ;;
         hello) src=$root/examples/hello/hello.cpp; inc="-I$single"; lib_args="" ;;
         convert) src=$root/benchmarks/compile_time/convert.cpp; inc="-I$single"; lib_args="" ;;
+        empty_compiled) src=$root/benchmarks/compile_time/empty.cpp; inc=$compiled_flags; lib_args=$lib ;;
         hello_compiled) src=$root/examples/hello/hello.cpp; inc=$compiled_flags; lib_args=$lib ;;
         convert_compiled) src=$root/benchmarks/compile_time/convert.cpp; inc=$compiled_flags; lib_args=$lib ;;
         *) echo "compile_time.sh: unknown case '$c'" >&2; exit 2 ;;
@@ -101,6 +107,7 @@ done
 if [ $run = 1 ]; then
     for c in $cases; do
         case "$c" in
+            empty*) "$out/$c" && echo "== $c: runs" ;;
             hello*) echo "== $c: $("$out/$c")" ;;
             convert*) echo "== $c:"; "$out/$c" "$model" 1 48 192 | sed 's/^/   /' ;;
         esac

@@ -9,6 +9,13 @@
 //   - spread over moir::detail::table_parts TUs (4 unless MOIR_TABLE_PARTS says otherwise, at most
 //     16; every TU of the program must see the same value), built in parallel: TU k defines
 //     MOIR_INSTANTIATE_TEMPLATES_PART to k (0, 1, ...) before including it.
+// The entry points a program calls are compiled once too: ir::load/deserialize/save/serialize,
+// reference_executor, runtime::basic_plan and passes::optimize/compress_weights_to_fp16 over the
+// default opset. Their headers end with MOIR_DETAIL_CORE_EXTERN declarations, which this header
+// turns on (`extern`); the TU that defines them (moir::compiled's core TU,
+// cmake/compiled/core.cpp.in) defines the macro empty before including this header, as a single
+// MOIR_INSTANTIATE_TEMPLATES TU does. Headers included before this one keep compiling them where
+// they are used.
 // Nothing else changes (same API, same behaviour); a program that misses an instantiating TU fails
 // to link, naming the missing table. The ONNX converter table has its own header:
 // moir/frontends/onnx/extern_templates.hpp. CMake users get all of it as moir::compiled.
@@ -16,6 +23,14 @@
 //   // moir_tables.cpp
 //   #define MOIR_INSTANTIATE_TEMPLATES
 //   #include <moir/extern_templates.hpp>
+
+#if !defined(MOIR_DETAIL_CORE_EXTERN)
+#if defined(MOIR_INSTANTIATE_TEMPLATES)
+#define MOIR_DETAIL_CORE_EXTERN  // this TU defines the entry points
+#else
+#define MOIR_DETAIL_CORE_EXTERN extern
+#endif
+#endif
 
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
@@ -77,6 +92,12 @@ MOIR_DETAIL_TABLE_PART(, MOIR_INSTANTIATE_TEMPLATES_PART)
 #endif
 #endif
 }  // namespace moir
+
+#if defined(MOIR_INSTANTIATE_TEMPLATES)
+// the one instantiating TU also defines the entry points whose headers this one does not include
+#include <moir/passes/pipelines.hpp>
+#include <moir/runtime/plan.hpp>
+#endif
 
 #undef MOIR_DETAIL_TABLE_PART
 #undef MOIR_DETAIL_TABLE_ENTRIES

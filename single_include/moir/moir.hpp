@@ -10602,6 +10602,15 @@ model load(const std::string& xml_path, std::string bin_path = "") {
 
 }  // namespace moir::ir
 
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::ir {
+MOIR_DETAIL_CORE_EXTERN template model load<opsets::all>(const std::string&, std::string);
+MOIR_DETAIL_CORE_EXTERN template model deserialize<opsets::all>(std::string_view, std::string_view, const std::string&,
+                                                               const std::string&);
+}  // namespace moir::ir
+#endif
+
 #endif  // MOIR_IR_IR_READER_HPP
 #ifndef MOIR_IR_IR_WRITER_HPP
 #define MOIR_IR_IR_WRITER_HPP
@@ -10965,6 +10974,15 @@ void save(const model& m, const std::string& xml_path, const std::string& bin_pa
 }
 
 }  // namespace moir::ir
+
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::ir {
+MOIR_DETAIL_CORE_EXTERN template ir_text serialize<opsets::all>(const model&, const conversion_parameters&);
+MOIR_DETAIL_CORE_EXTERN template void save<opsets::all>(const model&, const std::string&, const std::string&,
+                                                       const conversion_parameters&);
+}  // namespace moir::ir
+#endif
 
 #endif  // MOIR_IR_IR_WRITER_HPP
 #ifndef MOIR_KERNELS_ARCH_HPP
@@ -19735,6 +19753,13 @@ std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, 
 
 }  // namespace moir
 
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir {
+MOIR_DETAIL_CORE_EXTERN template class reference_executor<opsets::all>;
+}  // namespace moir
+#endif
+
 #endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
 #ifndef MOIR_RUNTIME_STEPS_CONCAT_HPP
 #define MOIR_RUNTIME_STEPS_CONCAT_HPP
@@ -23886,6 +23911,13 @@ body_engine make_body_engine(const model& body, const plan_options& opt) {
 
 }  // namespace moir::runtime
 
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::runtime {
+MOIR_DETAIL_CORE_EXTERN template class basic_plan<>;
+}  // namespace moir::runtime
+#endif
+
 #endif  // MOIR_RUNTIME_PLAN_HPP
 #ifndef MOIR_FRONTENDS_FRONTENDS_HPP
 #define MOIR_FRONTENDS_FRONTENDS_HPP
@@ -26441,6 +26473,7 @@ struct frontend {
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const std::string&, const load_options&);
 #endif
 
 }  // namespace moir::caffe
@@ -28346,6 +28379,7 @@ struct frontend {
 // Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const load_options&);
 #endif
 
 }  // namespace moir::kaldi
@@ -29894,6 +29928,7 @@ struct frontend {
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const load_options&);
 #endif
 
 }  // namespace moir::mxnet
@@ -40001,6 +40036,7 @@ struct frontend {
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const load_options&);
 #endif
 
 }  // namespace moir::tensorflow
@@ -42825,6 +42861,7 @@ struct frontend {
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const load_options&);
 #endif
 
 }  // namespace moir::tflite
@@ -45952,7 +45989,7 @@ using fp16 = pass_list<compress_fp16>;
 
 /// Optimizes m in place. ensures: m validates; ctx.log says what each pass changed.
 template <class = void>
-inline void optimize(model& m, pass_context& ctx) {
+void optimize(model& m, pass_context& ctx) {
     run_pipeline<declutter>(m, ctx);
     if (ctx.fusions) run_pipeline<concat_t<declutter, default_fusions>>(m, ctx);
 }
@@ -45960,9 +45997,17 @@ inline void optimize(model& m, pass_context& ctx) {
 /// Stores m's f32 weights as f16 + decompression Converts (see passes/quantize/compress_fp16.hpp).
 /// requires: run after optimize(), which would otherwise see the weights as non-constant.
 template <class = void>
-inline void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
+void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
 
 }  // namespace moir::passes
+
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::passes {
+MOIR_DETAIL_CORE_EXTERN template void optimize<void>(model&, pass_context&);
+MOIR_DETAIL_CORE_EXTERN template void compress_weights_to_fp16<void>(model&, pass_context&);
+}  // namespace moir::passes
+#endif
 
 #endif  // MOIR_PASSES_PIPELINES_HPP
 #ifndef MOIR_PASSES_PREPROCESS_HPP

@@ -717,4 +717,13 @@ model load(const std::string& xml_path, std::string bin_path = "") {
 
 }  // namespace moir::ir
 
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::ir {
+MOIR_DETAIL_CORE_EXTERN template model load<opsets::all>(const std::string&, std::string);
+MOIR_DETAIL_CORE_EXTERN template model deserialize<opsets::all>(std::string_view, std::string_view, const std::string&,
+                                                               const std::string&);
+}  // namespace moir::ir
+#endif
+
 #endif  // MOIR_IR_IR_READER_HPP

@@ -375,4 +375,13 @@ void save(const model& m, const std::string& xml_path, const std::string& bin_pa
 
 }  // namespace moir::ir
 
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::ir {
+MOIR_DETAIL_CORE_EXTERN template ir_text serialize<opsets::all>(const model&, const conversion_parameters&);
+MOIR_DETAIL_CORE_EXTERN template void save<opsets::all>(const model&, const std::string&, const std::string&,
+                                                       const conversion_parameters&);
+}  // namespace moir::ir
+#endif
+
 #endif  // MOIR_IR_IR_WRITER_HPP

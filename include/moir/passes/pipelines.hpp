@@ -48,7 +48,7 @@ using fp16 = pass_list<compress_fp16>;
 
 /// Optimizes m in place. ensures: m validates; ctx.log says what each pass changed.
 template <class = void>
-inline void optimize(model& m, pass_context& ctx) {
+void optimize(model& m, pass_context& ctx) {
     run_pipeline<declutter>(m, ctx);
     if (ctx.fusions) run_pipeline<concat_t<declutter, default_fusions>>(m, ctx);
 }
@@ -56,8 +56,16 @@ inline void optimize(model& m, pass_context& ctx) {
 /// Stores m's f32 weights as f16 + decompression Converts (see passes/quantize/compress_fp16.hpp).
 /// requires: run after optimize(), which would otherwise see the weights as non-constant.
 template <class = void>
-inline void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
+void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
 
 }  // namespace moir::passes
+
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::passes {
+MOIR_DETAIL_CORE_EXTERN template void optimize<void>(model&, pass_context&);
+MOIR_DETAIL_CORE_EXTERN template void compress_weights_to_fp16<void>(model&, pass_context&);
+}  // namespace moir::passes
+#endif
 
 #endif  // MOIR_PASSES_PIPELINES_HPP

@@ -479,4 +479,11 @@ body_engine make_body_engine(const model& body, const plan_options& opt) {
 
 }  // namespace moir::runtime
 
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir::runtime {
+MOIR_DETAIL_CORE_EXTERN template class basic_plan<>;
+}  // namespace moir::runtime
+#endif
+
 #endif  // MOIR_RUNTIME_PLAN_HPP

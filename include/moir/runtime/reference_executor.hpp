@@ -312,4 +312,11 @@ std::vector<tensor> run_body_node(const node& n, const std::vector<tensor>& in, 
 
 }  // namespace moir
 
+// Compiled once by moir::compiled (moir/extern_templates.hpp), declared extern for its users.
+#if defined(MOIR_DETAIL_CORE_EXTERN)
+namespace moir {
+MOIR_DETAIL_CORE_EXTERN template class reference_executor<opsets::all>;
+}  // namespace moir
+#endif
+
 #endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP

@@ -217,6 +217,7 @@ struct frontend {
 // Compiled once in moir::compiled, declared extern elsewhere (see MOIR_DETAIL_FRONTEND_EXTERN).
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const load_options&);
 #endif
 
 }  // namespace moir::kaldi

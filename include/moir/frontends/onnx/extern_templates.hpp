@@ -12,9 +12,13 @@ namespace moir::onnx {
 #if defined(MOIR_INSTANTIATE_TEMPLATES) || defined(MOIR_INSTANTIATE_ONNX_TABLE)
 template const op_table& detail::default_table_impl<void>();
 template model frontend::load<void>(const frontends::load_request&);
+template model load<void>(const std::string&, const load_options&);
+template model convert<void>(const proto::model&, const std::string&, const load_options&);
 #else
 extern template const op_table& detail::default_table_impl<void>();
 extern template model frontend::load<void>(const frontends::load_request&);
+extern template model load<void>(const std::string&, const load_options&);
+extern template model convert<void>(const proto::model&, const std::string&, const load_options&);
 #endif
 }  // namespace moir::onnx
 

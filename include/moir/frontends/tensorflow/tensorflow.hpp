@@ -587,6 +587,7 @@ struct frontend {
 #if defined(MOIR_DETAIL_FRONTEND_EXTERN)
 MOIR_DETAIL_FRONTEND_EXTERN template const op_table& detail::default_table_impl<void>();
 MOIR_DETAIL_FRONTEND_EXTERN template model frontend::load<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const load_options&);
 #endif
 
 }  // namespace moir::tensorflow
