@@ -58,6 +58,38 @@ private:
     }
 };
 
+/// The strided copy that permutes the axes of a row-major tensor of shape `in` (elements of `elem`
+/// bytes): output axis i is input axis perm[i]. Size-1 axes are dropped, neighbours merged; the
+/// caller sets the step's name, ops, kernel, reads and writes. requires: perm is a permutation of
+/// in's axes, numel(in) > 0.
+inline std::unique_ptr<transpose_step> permute_step(const shape& in, const std::vector<std::size_t>& perm, std::size_t elem) {
+    const std::size_t rank = in.size();
+    std::vector<std::size_t> stride(rank, 1);
+    for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(in[a + 1]);
+    // output axes (dim, input stride), size-1 axes dropped, neighbours merged
+    std::vector<std::size_t> dims, strides;
+    for (std::size_t i = 0; i < rank; ++i) {
+        const auto d = static_cast<std::size_t>(in[perm[i]]);
+        if (d == 1) continue;
+        const std::size_t s = stride[perm[i]];
+        if (!dims.empty() && strides.back() == s * d) {
+            dims.back() *= d;
+            strides.back() = s;
+        } else {
+            dims.push_back(d);
+            strides.push_back(s);
+        }
+    }
+    if (dims.empty()) dims = {1}, strides = {1};
+    auto s = std::make_unique<transpose_step>();
+    s->elem = elem;
+    s->dims = std::move(dims);
+    s->in_strides = std::move(strides);
+    s->rows = numel(in) / s->dims.back();
+    s->grain = chunk_rows(s->dims.back());
+    return s;
+}
+
 /// The family (see the file comment).
 struct transpose {
     static constexpr std::string_view name = "transpose";
@@ -72,31 +104,8 @@ struct transpose {
         if (!perm_t || xs.type != ys.type || xs.dims.empty() || numel(xs.dims) == 0 ||
             (elem != 1 && elem != 2 && elem != 4 && elem != 8))
             return nullptr;
-        const std::size_t rank = xs.dims.size();
-        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), rank);
-        std::vector<std::size_t> stride(rank, 1);
-        for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(xs.dims[a + 1]);
-        // output axes (dim, input stride), size-1 axes dropped, neighbours merged
-        std::vector<std::size_t> dims, strides;
-        for (std::size_t i = 0; i < rank; ++i) {
-            const auto d = static_cast<std::size_t>(xs.dims[perm[i]]);
-            if (d == 1) continue;
-            const std::size_t s = stride[perm[i]];
-            if (!dims.empty() && strides.back() == s * d) {
-                dims.back() *= d;
-                strides.back() = s;
-            } else {
-                dims.push_back(d);
-                strides.push_back(s);
-            }
-        }
-        if (dims.empty()) dims = {1}, strides = {1};
-        auto s = std::make_unique<transpose_step>();
-        s->elem = elem;
-        s->dims = std::move(dims);
-        s->in_strides = std::move(strides);
-        s->rows = numel(xs.dims) / s->dims.back();
-        s->grain = chunk_rows(s->dims.back());
+        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), xs.dims.size());
+        auto s = permute_step(xs.dims, perm, elem);
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
         s->kernel = "transpose";
