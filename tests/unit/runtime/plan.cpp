@@ -895,6 +895,20 @@ TEST_CASE("DepthToSpace / SpaceToDepth steps, both modes, odd sizes, 1-D to 3-D 
             check_close({p.run({x}).at(1)}, {x}, 0.0);
         }
     }
+    // the Transpose family's tiled copy (a short last axis read across the input): NCHW -> NHWC of 3
+    // channels over 600 positions (3 blocks of rows, split between 2 threads), and of 1-byte elements
+    for (const element_type t : {element_type::f32, element_type::u8}) {
+        model m;
+        const node_id x = m.add<ops::parameter>({t, partial_shape(shape{2, 3, 20, 30})}, {}, "x");
+        m.parameters.push_back(x);
+        const node_id perm = m.add<ops::constant>({tensor::from_vector(std::vector<std::int64_t>{0, 2, 3, 1})}, {}, "perm");
+        m.results.push_back(m.add<ops::result>({}, {{m.add<ops::transpose>({}, {{x, 0}, {perm, 0}}, "t"), 0}}, "y"));
+        m.validate();
+        tensor f = random_tensor({2, 3, 20, 30}, 47);
+        for (std::size_t i = 0; i < f.numel(); ++i) f.data<float>()[i] = std::round((f.data<float>()[i] + 1.0f) * 100.0f);
+        const tensor in = f.converted(t);  // 0..200
+        check_plan(m, {in}, 0.0);
+    }
 }
 
 TEST_CASE("comparison steps: f32 / i32 operands, numpy broadcasting both ways, ties, NaN; LogicalAnd; identical to the reference") {
