@@ -20115,6 +20115,7 @@ private:
 #include <cstdint>      // int32_t, int64_t, uint8_t
 #include <memory>       // unique_ptr, make_unique
 #include <string>       // string
+#include <string_view>  // string_view
 #include <type_traits>  // is_same_v
 #include <vector>       // vector
 
@@ -21281,10 +21282,11 @@ struct transpose {
 
 #endif  // MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
 
-#include <cstdint>  // int64_t
-#include <memory>   // unique_ptr
-#include <string>   // string
-#include <vector>   // vector
+#include <cstdint>      // int64_t
+#include <memory>       // unique_ptr
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
 
 namespace moir::runtime::steps {
 

@@ -23,6 +23,7 @@
 #include <cstdint>      // int32_t, int64_t, uint8_t
 #include <memory>       // unique_ptr, make_unique
 #include <string>       // string
+#include <string_view>  // string_view
 #include <type_traits>  // is_same_v
 #include <vector>       // vector
 

@@ -17,10 +17,11 @@
 #include <moir/runtime/steps/step.hpp>
 #include <moir/runtime/steps/transpose.hpp>
 
-#include <cstdint>  // int64_t
-#include <memory>   // unique_ptr
-#include <string>   // string
-#include <vector>   // vector
+#include <cstdint>      // int64_t
+#include <memory>       // unique_ptr
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
 
 namespace moir::runtime::steps {
 
