@@ -19761,12 +19761,16 @@ MOIR_DETAIL_CORE_EXTERN template class reference_executor<opsets::all>;
 #endif
 
 #endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
-#ifndef MOIR_RUNTIME_STEPS_CONCAT_HPP
-#define MOIR_RUNTIME_STEPS_CONCAT_HPP
+#ifndef MOIR_RUNTIME_STEPS_COMPARE_HPP
+#define MOIR_RUNTIME_STEPS_COMPARE_HPP
 
-// The concat step family: Concat of any element type as a list of byte copies computed once when
-// the plan is compiled (for each run of the axes before `axis`, each input's block goes to its place
-// in the output), with large copies cut into pieces so the workers share them.
+// The comparison step family: Equal, Less, LessEqual, Greater, GreaterEqual on f32, i32 or
+// i64 operands and LogicalAnd / LogicalOr / LogicalXor on boolean ones, with numpy broadcasting of
+// any shapes, writing a boolean tensor (one byte per element, 0 or 1) on the arena: no allocation,
+// rows split across the workers. Each op's own scalar formula (Op::apply) decides, so the results
+// are the reference kernels' (a comparison with NaN is false).
+//
+// Extending: add the op type to `compare_ops` (a binary element-wise op with a boolean output).
 
 #ifndef MOIR_RUNTIME_STEPS_STEP_HPP
 #define MOIR_RUNTIME_STEPS_STEP_HPP
@@ -20213,6 +20217,154 @@ private:
 }  // namespace moir::runtime
 
 #endif  // MOIR_RUNTIME_STEPS_STEP_HPP
+
+#include <cstdint>      // int32_t, int64_t, uint8_t
+#include <memory>       // unique_ptr, make_unique
+#include <string>       // string
+#include <string_view>  // string_view
+#include <type_traits>  // is_same_v
+#include <vector>       // vector
+
+namespace moir::runtime::steps {
+
+using compare_ops = type_list<ops::equal, ops::less, ops::less_equal, ops::greater, ops::greater_equal,
+                              ops::logical_and, ops::logical_or, ops::logical_xor>;
+
+/// y[i] = Op::apply(a[.], b[.]) != 0 over the output's rows (its last, merged axis): output element
+/// (i_0, ..., i_{r-1}) reads a at sum_k i_k * a_strides[k] and b at sum_k i_k * b_strides[k]
+/// (stride 0 along a broadcast axis).
+template <class Op, class T>
+class compare_step final : public step {
+public:
+    std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
+    std::size_t rows = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const T* a = static_cast<const T*>(ctx.data(reads[0]));
+        const T* b = static_cast<const T*>(ctx.data(reads[1]));
+        auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
+        const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t row = begin; row < end; ++row) {
+                std::size_t oa = 0, ob = 0, rest = row;
+                for (std::size_t k = r - 1; k-- > 0;) {
+                    const std::size_t i = rest % dims[k];
+                    rest /= dims[k];
+                    oa += i * a_strides[k];
+                    ob += i * b_strides[k];
+                }
+                const T* pa = a + oa;
+                const T* pb = b + ob;
+                std::uint8_t* py = y + row * len;
+                if (sa == 1 && sb == 1) {
+                    for (std::size_t i = 0; i < len; ++i) py[i] = Op::template apply<T>(pa[i], pb[i]) != T(0);
+                } else if (sb == 0) {
+                    const T vb = *pb;
+                    for (std::size_t i = 0; i < len; ++i) py[i] = Op::template apply<T>(pa[i * sa], vb) != T(0);
+                } else {
+                    for (std::size_t i = 0; i < len; ++i) py[i] = Op::template apply<T>(pa[i * sa], pb[i * sb]) != T(0);
+                }
+            }
+        });
+    }
+};
+
+namespace detail {
+/// The output axes of a numpy-broadcast binary op as (dim, stride of a, stride of b), size-1 output
+/// axes dropped and neighbours merged where both operands allow it. false when a shape does not
+/// broadcast to y.
+inline bool broadcast_axes(const shape& a, const shape& b, const shape& y, std::vector<std::size_t>& dims,
+                           std::vector<std::size_t>& sa, std::vector<std::size_t>& sb) {
+    const std::size_t r = y.size();
+    if (a.size() > r || b.size() > r) return false;
+    const auto strides_of = [&](const shape& s, std::vector<std::size_t>& st) {
+        st.assign(r, 0);
+        std::size_t step = 1;
+        for (std::size_t k = s.size(); k-- > 0;) {
+            const std::size_t yk = r - s.size() + k;
+            if (s[k] == y[yk]) st[yk] = s[k] == 1 ? 0 : step;
+            else if (s[k] != 1) return false;
+            step *= static_cast<std::size_t>(s[k]);
+        }
+        return true;
+    };
+    std::vector<std::size_t> fa, fb;
+    if (!strides_of(a, fa) || !strides_of(b, fb)) return false;
+    dims.clear(), sa.clear(), sb.clear();
+    for (std::size_t k = 0; k < r; ++k) {
+        const auto d = static_cast<std::size_t>(y[k]);
+        if (d == 1) continue;
+        // merge with the previous axis when both operands step through the two as through one
+        if (!dims.empty() && sa.back() == fa[k] * d && sb.back() == fb[k] * d) {
+            dims.back() *= d;
+            sa.back() = fa[k], sb.back() = fb[k];
+            continue;
+        }
+        dims.push_back(d), sa.push_back(fa[k]), sb.push_back(fb[k]);
+    }
+    if (dims.empty()) dims = {1}, sa = {0}, sb = {0};
+    return true;
+}
+}  // namespace detail
+
+/// The family (see the file comment).
+struct compare {
+    static constexpr std::string_view name = "compare";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (nd.inputs.size() != 2 || nd.outputs.size() != 1) return nullptr;
+        const slot& a0 = b.slots[b.input_slot(id, 0)];
+        const slot& a1 = b.slots[b.input_slot(id, 1)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (y.type != element_type::boolean || a0.type != a1.type || numel(y.dims) == 0) return nullptr;
+        std::unique_ptr<step> s;
+        for_each_type(compare_ops{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if (s || !nd.is<Op>()) return;
+            constexpr bool logical = std::is_same_v<Op, ops::logical_and> || std::is_same_v<Op, ops::logical_or> ||
+                                     std::is_same_v<Op, ops::logical_xor>;
+            if constexpr (logical) {
+                if (a0.type == element_type::boolean) s = make_typed<Op, bool>(a0, a1, y);
+            } else {
+                switch (a0.type) {
+                    case element_type::f32: s = make_typed<Op, float>(a0, a1, y); break;
+                    case element_type::i32: s = make_typed<Op, std::int32_t>(a0, a1, y); break;
+                    case element_type::i64: s = make_typed<Op, std::int64_t>(a0, a1, y); break;
+                    default: break;
+                }
+            }
+        });
+        if (!s) return nullptr;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "compare";
+        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+
+private:
+    template <class Op, class T>
+    static std::unique_ptr<step> make_typed(const slot& a, const slot& b, const slot& y) {
+        auto s = std::make_unique<compare_step<Op, T>>();
+        if (!detail::broadcast_axes(a.dims, b.dims, y.dims, s->dims, s->a_strides, s->b_strides)) return nullptr;
+        s->rows = numel(y.dims) / s->dims.back();
+        s->grain = chunk_rows(s->dims.back());
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_COMPARE_HPP
+#ifndef MOIR_RUNTIME_STEPS_CONCAT_HPP
+#define MOIR_RUNTIME_STEPS_CONCAT_HPP
+
+// The concat step family: Concat of any element type as a list of byte copies computed once when
+// the plan is compiled (for each run of the axes before `axis`, each input's block goes to its place
+// in the output), with large copies cut into pieces so the workers share them.
+
 
 #include <algorithm>  // min
 #include <cstddef>    // size_t
@@ -21157,6 +21309,247 @@ struct deconvolution {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_DECONVOLUTION_HPP
+#ifndef MOIR_RUNTIME_STEPS_DEPTH_TO_SPACE_HPP
+#define MOIR_RUNTIME_STEPS_DEPTH_TO_SPACE_HPP
+
+// The DepthToSpace / SpaceToDepth step family. Both only move elements: with the channels split into
+// the block and the rest, each is a permutation of the axes of a row-major view of its input, run
+// as the Transpose family's strided copy (steps/transpose.hpp: runs of contiguous elements copied
+// at once, rows split across the workers). For k spatial axes, bs = block_size, C' = C / bs^k:
+//
+//   DepthToSpace blocks_first (ONNX DCR): [N, bs..., C', D1..Dk]  -> [N, C', D1, bs, ..., Dk, bs]
+//   DepthToSpace depth_first  (ONNX CRD): [N, C', bs..., D1..Dk]  -> [N, C', D1, bs, ..., Dk, bs]
+//   SpaceToDepth: the inverse permutations, from [N, C, D1, bs, ..., Dk, bs].
+//
+// Any element type of 1, 2, 4 or 8 bytes; the values are the reference kernels' (a copy).
+
+#ifndef MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
+#define MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
+
+// The Transpose step family: a permutation of axes with a constant permutation, any element type of
+// 1, 2, 4 or 8 bytes, as a strided copy. Axes of size 1 are dropped and axes that stay neighbours
+// are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements; short
+// output rows that read across the input (a last axis under 16 long whose neighbour is contiguous in
+// the input) are copied a tile of the last two axes at a time. Output rows (tiles) are split across
+// the workers.
+
+
+#include <algorithm>  // min
+#include <cstdint>    // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+#include <cstring>    // memcpy
+#include <memory>     // unique_ptr, make_unique
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::runtime::steps {
+
+/// A strided copy: output element (i_0, ..., i_{r-1}) (row-major over `dims`) reads input element
+/// sum_a i_a * in_strides[a] (in elements).
+class transpose_step final : public step {
+public:
+    std::vector<std::size_t> dims, in_strides;  // merged output axes
+    std::size_t elem = 4, rows = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const auto* x = static_cast<const std::uint8_t*>(ctx.data(reads[0]));
+        auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
+        switch (elem) {
+            case 1: copy<std::uint8_t>(ctx, x, y); break;
+            case 2: copy<std::uint16_t>(ctx, x, y); break;
+            case 8: copy<std::uint64_t>(ctx, x, y); break;
+            default: copy<std::uint32_t>(ctx, x, y); break;
+        }
+    }
+
+private:
+    template <class T>
+    void copy(const run_context& ctx, const std::uint8_t* xb, std::uint8_t* yb) const {
+        const std::size_t r = dims.size(), len = dims[r - 1], step_in = in_strides[r - 1];
+        if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1 && len < 16) {
+            // short output rows read across the input (DepthToSpace's block axis last, a few channels
+            // last): a tile of the last two axes at a time, each of its `len` columns read along the
+            // input's contiguous axis; work items are blocks of up to 256 positions of the tile's rows
+            const std::size_t h = dims[r - 2], tiles = rows / h, bh = 256, blocks = (h + bh - 1) / bh;
+            const std::size_t items = tiles * blocks, item_grain = chunk_elements / (bh * len) + 1;
+            ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t item = b; item < e; ++item) {
+                    const std::size_t tile = item / blocks, i0 = item % blocks * bh, i1 = std::min(h, i0 + bh);
+                    std::size_t off = 0, rest = tile;
+                    for (std::size_t a = r - 2; a-- > 0;) {
+                        off += rest % dims[a] * in_strides[a];
+                        rest /= dims[a];
+                    }
+                    const T* src = reinterpret_cast<const T*>(xb) + off;
+                    T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
+                    for (std::size_t j = 0; j < len; ++j) {
+                        const T* sj = src + j * step_in;
+                        T* dj = dst + j;
+                        for (std::size_t i = i0; i < i1; ++i) dj[i * len] = sj[i];
+                    }
+                }
+            });
+            return;
+        }
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t row = b; row < e; ++row) {
+                std::size_t off = 0, rest = row;
+                for (std::size_t a = r - 1; a-- > 0;) {
+                    off += rest % dims[a] * in_strides[a];
+                    rest /= dims[a];
+                }
+                const T* src = reinterpret_cast<const T*>(xb) + off;
+                T* dst = reinterpret_cast<T*>(yb) + row * len;
+                if (step_in == 1) {
+                    std::memcpy(dst, src, len * sizeof(T));
+                } else {
+                    for (std::size_t i = 0; i < len; ++i) dst[i] = src[i * step_in];
+                }
+            }
+        });
+    }
+};
+
+/// The strided copy that permutes the axes of a row-major tensor of shape `in` (elements of `elem`
+/// bytes): output axis i is input axis perm[i]. Size-1 axes are dropped, neighbours merged; the
+/// caller sets the step's name, ops, kernel, reads and writes. requires: perm is a permutation of
+/// in's axes, numel(in) > 0.
+inline std::unique_ptr<transpose_step> permute_step(const shape& in, const std::vector<std::size_t>& perm, std::size_t elem) {
+    const std::size_t rank = in.size();
+    std::vector<std::size_t> stride(rank, 1);
+    for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(in[a + 1]);
+    // output axes (dim, input stride), size-1 axes dropped, neighbours merged
+    std::vector<std::size_t> dims, strides;
+    for (std::size_t i = 0; i < rank; ++i) {
+        const auto d = static_cast<std::size_t>(in[perm[i]]);
+        if (d == 1) continue;
+        const std::size_t s = stride[perm[i]];
+        if (!dims.empty() && strides.back() == s * d) {
+            dims.back() *= d;
+            strides.back() = s;
+        } else {
+            dims.push_back(d);
+            strides.push_back(s);
+        }
+    }
+    if (dims.empty()) dims = {1}, strides = {1};
+    auto s = std::make_unique<transpose_step>();
+    s->elem = elem;
+    s->dims = std::move(dims);
+    s->in_strides = std::move(strides);
+    s->rows = numel(in) / s->dims.back();
+    s->grain = chunk_rows(s->dims.back());
+    return s;
+}
+
+/// The family (see the file comment).
+struct transpose {
+    static constexpr std::string_view name = "transpose";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!nd.is<ops::transpose>()) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* perm_t = b.constant_input(id, 1);
+        const std::size_t elem = size_of(xs.type);
+        if (!perm_t || xs.type != ys.type || xs.dims.empty() || numel(xs.dims) == 0 ||
+            (elem != 1 && elem != 2 && elem != 4 && elem != 8))
+            return nullptr;
+        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), xs.dims.size());
+        auto s = permute_step(xs.dims, perm, elem);
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "transpose";
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
+
+#include <cstdint>      // int64_t
+#include <memory>       // unique_ptr
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::runtime::steps {
+
+namespace detail {
+/// The row-major view and the permutation of DepthToSpace (to_space) or SpaceToDepth on input
+/// shape x, or false when the shapes do not split evenly.
+inline bool depth_space_view(const shape& x, std::int64_t bs, ops::depth_space_mode mode, bool to_space, shape& view,
+                             std::vector<std::size_t>& perm) {
+    const std::size_t r = x.size();
+    if (r < 3 || bs < 1) return false;
+    const std::size_t k = r - 2;
+    const bool blocks_first = mode == ops::depth_space_mode::blocks_first;
+    view.clear(), perm.clear();
+    if (to_space) {
+        std::int64_t be = 1;
+        for (std::size_t i = 0; i < k; ++i) be *= bs;
+        if (x[1] % be != 0) return false;
+        const std::int64_t c = x[1] / be;
+        // view axes: 0 N; blocks_first: 1..k the block, k+1 C'; depth_first: 1 C', 2..k+1 the block; then D_i
+        view.push_back(x[0]);
+        if (!blocks_first) view.push_back(c);
+        for (std::size_t i = 0; i < k; ++i) view.push_back(bs);
+        if (blocks_first) view.push_back(c);
+        for (std::size_t i = 0; i < k; ++i) view.push_back(x[2 + i]);
+        const std::size_t c_axis = blocks_first ? k + 1 : 1, b_axis = blocks_first ? 1 : 2;
+        perm = {0, c_axis};
+        for (std::size_t i = 0; i < k; ++i) perm.push_back(k + 2 + i), perm.push_back(b_axis + i);
+        return true;
+    }
+    // SpaceToDepth: view [N, C, D1, bs, ..., Dk, bs]
+    view = {x[0], x[1]};
+    for (std::size_t i = 0; i < k; ++i) {
+        if (x[2 + i] % bs != 0) return false;
+        view.push_back(x[2 + i] / bs);
+        view.push_back(bs);
+    }
+    perm = {0};
+    if (!blocks_first) perm.push_back(1);
+    for (std::size_t i = 0; i < k; ++i) perm.push_back(3 + 2 * i);  // the block
+    if (blocks_first) perm.push_back(1);
+    for (std::size_t i = 0; i < k; ++i) perm.push_back(2 + 2 * i);  // D_i
+    return true;
+}
+}  // namespace detail
+
+/// The family (see the file comment).
+struct depth_to_space {
+    static constexpr std::string_view name = "depth_to_space";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        const bool to_space = nd.is<ops::depth_to_space>();
+        if (!to_space && !nd.is<ops::space_to_depth>()) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const std::size_t elem = size_of(xs.type);
+        if (xs.type != ys.type || numel(xs.dims) == 0 || (elem != 1 && elem != 2 && elem != 4 && elem != 8)) return nullptr;
+        const auto mode = to_space ? nd.attrs_as<ops::depth_to_space>().mode : nd.attrs_as<ops::space_to_depth>().mode;
+        const auto bs = to_space ? nd.attrs_as<ops::depth_to_space>().block_size : nd.attrs_as<ops::space_to_depth>().block_size;
+        shape view;
+        std::vector<std::size_t> perm;
+        if (!detail::depth_space_view(xs.dims, bs, mode, to_space, view, perm)) return nullptr;
+        auto s = permute_step(view, perm, elem);
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = to_space ? "depth_to_space" : "space_to_depth";
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_DEPTH_TO_SPACE_HPP
 #ifndef MOIR_RUNTIME_STEPS_ELTWISE_HPP
 #define MOIR_RUNTIME_STEPS_ELTWISE_HPP
 
@@ -23329,115 +23722,6 @@ struct softmax {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_SOFTMAX_HPP
-#ifndef MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
-#define MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
-
-// The Transpose step family: a permutation of axes with a constant permutation, any element type of
-// 1, 2, 4 or 8 bytes, as a strided copy. Axes of size 1 are dropped and axes that stay neighbours
-// are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements.
-// Output rows (the last merged axis) are split across the workers.
-
-
-#include <cstdint>    // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
-#include <cstring>    // memcpy
-#include <memory>     // unique_ptr, make_unique
-#include <string>     // string
-#include <vector>     // vector
-
-namespace moir::runtime::steps {
-
-/// A strided copy: output element (i_0, ..., i_{r-1}) (row-major over `dims`) reads input element
-/// sum_a i_a * in_strides[a] (in elements).
-class transpose_step final : public step {
-public:
-    std::vector<std::size_t> dims, in_strides;  // merged output axes
-    std::size_t elem = 4, rows = 0, grain = 1;
-
-    void run(const run_context& ctx) const override {
-        const auto* x = static_cast<const std::uint8_t*>(ctx.data(reads[0]));
-        auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
-        switch (elem) {
-            case 1: copy<std::uint8_t>(ctx, x, y); break;
-            case 2: copy<std::uint16_t>(ctx, x, y); break;
-            case 8: copy<std::uint64_t>(ctx, x, y); break;
-            default: copy<std::uint32_t>(ctx, x, y); break;
-        }
-    }
-
-private:
-    template <class T>
-    void copy(const run_context& ctx, const std::uint8_t* xb, std::uint8_t* yb) const {
-        const std::size_t r = dims.size(), len = dims[r - 1], step_in = in_strides[r - 1];
-        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
-            for (std::size_t row = b; row < e; ++row) {
-                std::size_t off = 0, rest = row;
-                for (std::size_t a = r - 1; a-- > 0;) {
-                    off += rest % dims[a] * in_strides[a];
-                    rest /= dims[a];
-                }
-                const T* src = reinterpret_cast<const T*>(xb) + off;
-                T* dst = reinterpret_cast<T*>(yb) + row * len;
-                if (step_in == 1) {
-                    std::memcpy(dst, src, len * sizeof(T));
-                } else {
-                    for (std::size_t i = 0; i < len; ++i) dst[i] = src[i * step_in];
-                }
-            }
-        });
-    }
-};
-
-/// The family (see the file comment).
-struct transpose {
-    static constexpr std::string_view name = "transpose";
-
-    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
-        const node& nd = b.at(id);
-        if (!nd.is<ops::transpose>()) return nullptr;
-        const slot& xs = b.slots[b.input_slot(id, 0)];
-        const slot& ys = b.slots[b.output_slot(id)];
-        const tensor* perm_t = b.constant_input(id, 1);
-        const std::size_t elem = size_of(xs.type);
-        if (!perm_t || xs.type != ys.type || xs.dims.empty() || numel(xs.dims) == 0 ||
-            (elem != 1 && elem != 2 && elem != 4 && elem != 8))
-            return nullptr;
-        const std::size_t rank = xs.dims.size();
-        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), rank);
-        std::vector<std::size_t> stride(rank, 1);
-        for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(xs.dims[a + 1]);
-        // output axes (dim, input stride), size-1 axes dropped, neighbours merged
-        std::vector<std::size_t> dims, strides;
-        for (std::size_t i = 0; i < rank; ++i) {
-            const auto d = static_cast<std::size_t>(xs.dims[perm[i]]);
-            if (d == 1) continue;
-            const std::size_t s = stride[perm[i]];
-            if (!dims.empty() && strides.back() == s * d) {
-                dims.back() *= d;
-                strides.back() = s;
-            } else {
-                dims.push_back(d);
-                strides.push_back(s);
-            }
-        }
-        if (dims.empty()) dims = {1}, strides = {1};
-        auto s = std::make_unique<transpose_step>();
-        s->elem = elem;
-        s->dims = std::move(dims);
-        s->in_strides = std::move(strides);
-        s->rows = numel(xs.dims) / s->dims.back();
-        s->grain = chunk_rows(s->dims.back());
-        s->name = nd.name;
-        s->ops = std::string(nd.op->ir_name);
-        s->kernel = "transpose";
-        s->reads = {b.input_slot(id, 0)};
-        s->writes = {b.output_slot(id)};
-        return s;
-    }
-};
-
-}  // namespace moir::runtime::steps
-
-#endif  // MOIR_RUNTIME_STEPS_TRANSPOSE_HPP
 #ifndef MOIR_RUNTIME_STEPS_VIEW_HPP
 #define MOIR_RUNTIME_STEPS_VIEW_HPP
 
@@ -23493,7 +23777,8 @@ namespace moir::runtime {
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
-              steps::transpose, steps::slice, steps::interpolate, steps::concat, steps::pad, steps::view, steps::reference>;
+              steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
+              steps::pad, steps::view, steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
@@ -23771,7 +24056,8 @@ private:
                 computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
             if (!computed) continue;  // folded
             // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
-            // kernel: the fast steps' blockings assume at least one element
+            // kernel: the fast steps' blockings assume at least one element (a view computes
+            // nothing: a Reshape to a scalar, whose shape input is empty, stays a view)
             bool empty = false;
             for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
             for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
@@ -23779,7 +24065,7 @@ private:
             for_each_type(Families{}, [&](auto tag) {
                 using F = typename decltype(tag)::type;
                 if (st) return;
-                if ((!opt.fast || empty) && F::name != steps::reference::name) return;
+                if ((!opt.fast || (empty && F::name != steps::view::name)) && F::name != steps::reference::name) return;
                 st = F::make(b, id);
             });
             MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
@@ -40047,8 +40333,8 @@ MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const 
 
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
-// (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies (WHILE
-// and CALL_ONCE are reported as unsupported). Quantized models (int8/uint8 activations, int8
+// (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies, WHILE
+// operators Loops (ops/control_flow.hpp; CALL_ONCE is reported as unsupported). Quantized models (int8/uint8 activations, int8
 // per-channel weights) become moir's INT8 form: FakeQuantize on activations, i8 weights with scales
 // (frontends/tflite/quantized.hpp).
 
@@ -40705,10 +40991,11 @@ T option(const operator_info& op, int id, T def) {
 // TFLite's quantized tensors in moir's terms. TFLite stores a quantized tensor as integer codes q
 // with real = scale * (q - zero_point), per tensor or per channel of quantized_dimension. moir
 // gives every quantized tensor its real value:
-//   - a constant (weights, int32 biases) is dequantized at load; int8 codes with zero points 0
-//     (TFLite's symmetric weights) keep their per-element scale beside the value, so that the
-//     converter stores them as Const i8 -> Convert (decompression) -> Multiply by the per-channel
-//     scale, the form moir's own INT8 quantization writes (passes/quantize/quantize_int8.hpp);
+//   - a constant (weights, int32 biases) is dequantized at load; int8 and uint8 codes whose centred
+//     values q - zero_point fit int8 (TFLite's symmetric int8 weights; uint8 weights with zero point
+//     128 or codes near it) keep their per-element scale beside the value, so that the converter
+//     stores them as Const i8 (the centred codes) -> Convert (decompression) -> Multiply by the
+//     per-channel scale, the form moir's own INT8 quantization writes (passes/quantize/quantize_int8.hpp);
 //   - a computed int8/uint8/int16 tensor is an f32 value behind a FakeQuantize onto its grid
 //     (activation_grid): levels 256 (65536 for int16) over [scale * (qmin - zp), scale * (qmax - zp)],
 //     equal input and output ranges, as NNCF writes activations; moir's INT8 kernels take these
@@ -40768,8 +41055,12 @@ inline std::int64_t zero_point_of(const quantization_parameters& p, std::size_t 
     return p.zero_point.size() == 1 ? p.zero_point[0] : p.zero_point[ch];
 }
 
-/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 with every
-/// zero point 0, each element's scale (f32, q's shape) so that value == code * scale exactly.
+/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 or uint8 with
+/// every centred code q - zero_point inside int8's range (TFLite's symmetric int8 weights, zero points
+/// 0; uint8 weights with zero point 128, or whose codes stay within 128 of their zero point), each
+/// element's scale (f32, q's shape) so that value == (q - zero_point) * scale exactly: such weights
+/// keep i8 codes in the IR and run on the INT8 kernels. Other uint8 weights (codes more than 128 below
+/// or 127 above their zero point: no int8 code holds them) get their f32 values and no scale.
 struct dequantized_constant {
     tensor value;
     std::optional<tensor> scale;
@@ -40783,20 +41074,24 @@ inline dequantized_constant dequantize_constant(const tensor& q, const tensor_in
     if (channels > 1)
         for (std::size_t i = static_cast<std::size_t>(p.quantized_dimension) + 1; i < q.rank(); ++i)
             inner *= static_cast<std::size_t>(q.dims()[i]);
-    bool symmetric_i8 = q.type() == element_type::i8;
-    for (std::size_t c = 0; c < channels && symmetric_i8; ++c) symmetric_i8 = zero_point_of(p, c) == 0;
+    const auto channel = [&](std::size_t i) { return channels > 1 ? (i / inner) % channels : 0; };
+    bool int8_codes = q.type() == element_type::i8 || q.type() == element_type::u8;
+    for (std::size_t i = 0; i < n && int8_codes; ++i) {
+        const std::int64_t code = q.at_as<std::int64_t>(i) - zero_point_of(p, channel(i));
+        int8_codes = code >= -128 && code <= 127;
+    }
     dequantized_constant r{tensor(element_type::f32, q.dims()), std::nullopt};
     float* o = r.value.data<float>();
     float* s = nullptr;
-    if (symmetric_i8) {
+    if (int8_codes) {
         r.scale = tensor(element_type::f32, q.dims());
         s = r.scale->data<float>();
     }
     for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t ch = channels > 1 ? (i / inner) % channels : 0;
+        const std::size_t ch = channel(i);
         if (s) {  // code * scale in f32, as Convert -> Multiply computes it
             s[i] = p.scale[ch];
-            o[i] = q.at_as<float>(i) * p.scale[ch];
+            o[i] = static_cast<float>(q.at_as<std::int64_t>(i) - zero_point_of(p, ch)) * p.scale[ch];
         } else {
             o[i] = static_cast<float>((q.at_as<double>(i) - static_cast<double>(zero_point_of(p, ch))) *
                                       static_cast<double>(p.scale[ch]));
@@ -41630,12 +41925,21 @@ private:
 #ifndef MOIR_FRONTENDS_TFLITE_OPS_CONTROL_FLOW_HPP
 #define MOIR_FRONTENDS_TFLITE_OPS_CONTROL_FLOW_HPP
 
-// TFLite control flow -> moir: IF (IfOptions: then_subgraph_index, else_subgraph_index) becomes an
-// If (opset8) whose bodies are the two subgraphs, converted with the same table; input 0 is the
-// condition and inputs 1..n feed both subgraphs' inputs in order (docs/control-flow.md).
+// TFLite control flow -> moir (docs/control-flow.md):
+//   - IF (IfOptions: then_subgraph_index, else_subgraph_index) becomes an If (opset8) whose bodies are
+//     the two subgraphs, converted with the same table; input 0 is the condition and inputs 1..n feed
+//     both subgraphs' inputs in order;
+//   - WHILE (WhileOptions: cond_subgraph_index, body_subgraph_index; n loop variables in, n out)
+//     becomes a Loop (opset5) with no trip count. TFLite tests the condition before each iteration,
+//     OpenVINO's Loop after: the cond subgraph is inlined into the outer graph on the initial values
+//     (the Loop's execution condition, so that a loop that runs zero times does so in moir too) and
+//     into the body on the body's outputs (the body's condition Result). Every loop variable is a
+//     body Parameter with a back edge from the body Result of the same position.
 
 
 #include <cstdint>  // int32_t, int64_t
+#include <memory>   // shared_ptr
+#include <optional> // optional
 #include <string>   // string, to_string
 #include <utility>  // move
 #include <vector>   // vector
@@ -41644,7 +41948,110 @@ namespace moir::tflite {
 
 namespace detail {
 /// Builtin codes of the control-flow family.
-enum : std::int32_t { op_if = 118 };
+enum : std::int32_t { op_if = 118, op_while = 119 };
+
+/// Copies the nodes of `src` but its Parameters and Results into `dst` (in topological order, named
+/// prefix + name, their tensor names dropped), reading feeds[j] where src reads its Parameter j, and
+/// infers them there. Returns, in dst, what each Result of src reads. Nodes with bodies share them.
+/// requires: feeds.size() == src.parameters.size().
+inline std::vector<output_ref> inline_body(moir::model& dst, const moir::model& src, const std::vector<output_ref>& feeds,
+                                           const std::string& prefix) {
+    std::vector<std::optional<output_ref>> fed(src.nodes.size());
+    std::vector<node_id> remap(src.nodes.size(), static_cast<node_id>(-1));
+    for (std::size_t j = 0; j < src.parameters.size(); ++j) fed[src.parameters[j]] = feeds.at(j);
+    const auto outer = [&](output_ref r) -> output_ref {
+        if (fed.at(r.node)) return *fed[r.node];
+        MOIR_CHECK(remap.at(r.node) != static_cast<node_id>(-1), error, "an inlined subgraph reads a node it does not run");
+        return {remap[r.node], r.port};
+    };
+    for (node_id id : src.topo_order()) {
+        const node& n = src.nodes[id];
+        if (n.is<moir::ops::parameter>() || n.is<moir::ops::result>()) continue;
+        node copy = n;
+        copy.name = prefix + n.name;
+        for (auto& in : copy.inputs) in = outer(in);
+        for (auto& o : copy.outputs) o.names.clear();
+        remap[id] = dst.add_node(std::move(copy));
+        dst.infer_node(remap[id]);
+    }
+    std::vector<output_ref> out;
+    for (std::size_t i = 0; i < src.results.size(); ++i) out.push_back(outer(src.output(i)));
+    return out;
+}
+
+/// WHILE -> Loop (see the file comment).
+inline void convert_while(context& c) {
+    const std::int32_t cond_i = field<std::int32_t>(c.op(), 0, -1), body_i = field<std::int32_t>(c.op(), 1, -1);
+    const std::size_t n = c.input_count();
+    MOIR_CHECK(c.output_count() == n, parse_error,
+               "WHILE has " + std::to_string(n) + " inputs and " + std::to_string(c.output_count()) + " outputs");
+    const std::shared_ptr<moir::model> cond = c.body(cond_i);
+    const std::shared_ptr<moir::model> body = c.body(body_i);
+    MOIR_CHECK(cond->parameters.size() == n && cond->results.size() == 1, parse_error,
+               "the cond subgraph takes " + std::to_string(cond->parameters.size()) + " inputs and gives " +
+                   std::to_string(cond->results.size()) + " outputs; WHILE passes " + std::to_string(n) + " and needs 1");
+    MOIR_CHECK(body->parameters.size() == n && body->results.size() == n, parse_error,
+               "the body subgraph takes " + std::to_string(body->parameters.size()) + " inputs and gives " +
+                   std::to_string(body->results.size()) + " outputs; WHILE has " + std::to_string(n) + " loop variables");
+    std::vector<output_ref> init;
+    for (std::size_t j = 0; j < n; ++j) {
+        MOIR_CHECK(c.has_input(j), parse_error, "loop variable " + std::to_string(j) + " has no input");
+        init.push_back(c.input(j));
+    }
+    moir::model& m = c.model();
+    const auto check_types = [&](const moir::model& g, const std::vector<output_ref>& feeds, const moir::model& feeds_in,
+                                 const char* what) {
+        for (std::size_t j = 0; j < n; ++j) {
+            const element_type want = g.at(g.parameters[j]).attrs_as<moir::ops::parameter>().element_type;
+            const element_type got = feeds_in.port(feeds[j]).type;
+            MOIR_CHECK(want == got, parse_error,
+                       std::string(what) + " input " + std::to_string(j) + " is " + std::string(ir_name(want)) +
+                           ", the loop variable is " + std::string(ir_name(got)));
+        }
+    };
+    // the condition on the initial values, in the outer graph
+    check_types(*cond, init, m, "the cond subgraph's");
+    const output_ref first = inline_body(m, *cond, init, c.name() + "/cond/").at(0);
+    MOIR_CHECK(m.port(first).type == element_type::boolean, parse_error, "the cond subgraph's output is not BOOL");
+    // the body, then the condition on its outputs (the body's Result n)
+    std::vector<output_ref> next;
+    for (std::size_t k = 0; k < n; ++k) next.push_back(body->output(k));
+    check_types(*cond, next, *body, "the cond subgraph's");
+    for (std::size_t j = 0; j < n; ++j) {
+        const element_type in = body->port({body->parameters[j], 0}).type, out = body->port(next[j]).type;
+        MOIR_CHECK(in == out, parse_error,
+                   "loop variable " + std::to_string(j) + " enters the body as " + std::string(ir_name(in)) +
+                       " and leaves it as " + std::string(ir_name(out)));
+    }
+    const output_ref again = inline_body(*body, *cond, next, "cond/").at(0);
+    const node_id r = body->add<moir::ops::result>({}, {again}, "cond");
+    body->results.push_back(r);
+    body->infer_node(r);
+
+    moir::ops::loop_ports a;
+    for (std::size_t j = 0; j < n; ++j) {
+        a.input_external.push_back(static_cast<std::int64_t>(j + 2));
+        a.input_axis.push_back(-1);
+        a.input_stride.push_back(1);
+        a.input_back_edge.push_back(static_cast<std::int64_t>(j));
+        a.output_result.push_back(static_cast<std::int64_t>(j));
+        a.output_axis.push_back(-1);
+        a.output_stride.push_back(1);
+    }
+    a.condition = static_cast<std::int64_t>(n);
+    // no trip count (-1): the conditions alone decide
+    std::vector<output_ref> inputs{c.constant(tensor::scalar(-1.0).converted(element_type::i64), "/trip_count"), first};
+    inputs.insert(inputs.end(), init.begin(), init.end());
+    moir::node nd;
+    nd.op = &info_of<moir::ops::loop>();
+    nd.attrs = std::move(a);
+    nd.name = c.name();
+    nd.inputs = std::move(inputs);
+    nd.bodies = {body};
+    const node_id id = m.add_node(std::move(nd));
+    m.infer_node(id);
+    for (std::size_t i = 0; i < n; ++i) c.set_output(i, {id, i});
+}
 
 inline void convert_if(context& c) {
     MOIR_CHECK(c.input_count() >= 1 && c.has_input(0), parse_error, "IF needs a condition input");
@@ -41681,7 +42088,10 @@ inline void convert_if(context& c) {
 
 /// Registers the control-flow family.
 template <class = void>  // compiled only where a table is built
-void register_control_flow(op_table& t) { t.add(detail::op_if, detail::convert_if); }
+void register_control_flow(op_table& t) {
+    t.add(detail::op_if, detail::convert_if);
+    t.add(detail::op_while, detail::convert_while);
+}
 
 }  // namespace moir::tflite
 
@@ -42544,6 +42954,7 @@ void register_tensor(op_table& t) {
 #include <memory>       // make_shared
 #include <string>       // string
 #include <string_view>  // string_view
+#include <utility>      // pair
 #include <vector>       // vector
 
 namespace moir::tflite {
@@ -42581,14 +42992,42 @@ struct load_options : frontends::load_options {
     const op_table* table = nullptr;
 };
 
-/// Lists every op of every subgraph that `table` cannot convert (opcode indices must be valid).
+/// Lists every op of every subgraph that `table` cannot convert (opcode indices must be valid). An op
+/// inside a subgraph that an IF or WHILE runs is named with its path, e.g. "WHILE 'y' body: FOO" (the
+/// first operator that reaches the subgraph, from subgraph 0); a subgraph nothing reaches as
+/// "subgraph 3: FOO".
 inline frontends::unsupported_ops unsupported(const model_file& f, const op_table& table) {
     frontends::unsupported_ops u;
-    for (const auto& sg : f.subgraphs)
-        for (const auto& op : sg.operators) {
-            const operator_code& c = f.operator_codes[op.opcode_index];
-            if (!table.find(c)) u.add(op_name(c));
+    std::vector<bool> seen(f.subgraphs.size(), false);
+    std::vector<std::pair<std::size_t, std::string>> todo;  // (subgraph, path), depth first, no recursion
+    const auto visit = [&](std::size_t first, const std::string& root) {
+        todo.emplace_back(first, root);
+        while (!todo.empty()) {
+            const auto [g, path] = todo.back();
+            todo.pop_back();
+            if (g >= f.subgraphs.size() || seen[g]) continue;
+            seen[g] = true;
+            const subgraph& sg = f.subgraphs[g];
+            for (const auto& op : sg.operators) {
+                const operator_code& c = f.operator_codes[op.opcode_index];
+                if (!table.find(c)) u.add(path + op_name(c));
+                const char* labels[2] = {nullptr, nullptr};
+                if (c.builtin == detail::op_if) labels[0] = "then", labels[1] = "else";
+                if (c.builtin == detail::op_while) labels[0] = "cond", labels[1] = "body";
+                if (!labels[0]) continue;
+                std::string name = op_name(c);
+                if (!op.outputs.empty() && op.outputs[0] >= 0 && static_cast<std::size_t>(op.outputs[0]) < sg.tensors.size())
+                    name = sg.tensors[static_cast<std::size_t>(op.outputs[0])].name;
+                for (int k = 1; k >= 0; --k) {  // the first label's subgraph is visited first
+                    const auto idx = detail::field<std::int32_t>(op, k, -1);
+                    if (idx >= 0) todo.emplace_back(static_cast<std::size_t>(idx), path + op_name(c) + " '" + name + "' " + labels[k] + ": ");
+                }
+            }
         }
+    };
+    if (!f.subgraphs.empty()) visit(0, "");
+    for (std::size_t g = 1; g < f.subgraphs.size(); ++g)
+        if (!seen[g]) visit(g, "subgraph " + std::to_string(g) + ": ");
     return u;
 }
 
@@ -42693,7 +43132,7 @@ inline void fold_pads(model& m) {
 
 /// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
 /// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
-/// same function, `depth` levels down (a subgraph reached again through itself is an error).
+/// same function, one level down (a subgraph reached again through itself is an error).
 template <class = void>
 void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
                              model& m, std::vector<std::size_t>& stack) {
@@ -42816,7 +43255,7 @@ void convert_subgraph(const model_file& f, std::size_t index, const op_table& ta
 }
 }  // namespace detail
 
-/// Converts a decoded .tflite model: subgraph 0, with the subgraphs its IF operators run as bodies.
+/// Converts a decoded .tflite model: subgraph 0, with the subgraphs its IF and WHILE operators run as bodies.
 /// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
 /// as the file); throws moir::unsupported_error listing every unsupported op (of every subgraph) with
 /// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.

@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 tools/tflite/quantize_tflite.py --model M.tflite --out Q.tflite
            [--calibration face_images] [--calibration_out DIR] [--images N] [--max_output X]
-           [--weights_only]
+           [--weights_only | --uint8 symmetric|asymmetric]
 
 Post-training quantization as the TFLite converter does it for full-integer models, in a script
 of moir's own (the test suite needs a real quantized .tflite and no pinned package ships one):
@@ -21,6 +21,11 @@ of moir's own (the test suite needs a real quantized .tflite and no pinned packa
     output (the outputs keep their names).
 --weights_only writes the weight-only form instead: the convolution weights int8 per output channel
 behind DEQUANTIZE, activations float (no calibration).
+--uint8 writes TFLite's older uint8 form instead (the uint8 kernels, operator version 1): activations
+uint8 (the int8 grids, zero points + 128), weights uint8 per tensor (those kernels take no per-channel
+weights), int32 biases. "symmetric": weight scale max|w| / 127, zero point 128 (codes 1..255);
+"asymmetric": the weights' [min, max] (with 0 inside) over 0..255, zero point round(-min / scale), as
+TensorFlow 1's quantization-aware training left them.
 Calibration inputs ("face_images"): 128x128 crops of the face photos shipped in the pinned
 @vladmandic/human package (assets/*.jpg), scaled to [-1, 1] as BlazeFace expects; those used (not
 left out by --max_output) are written as .npy into --calibration_out (the tests feed them). Needs Debian's python3-numpy and
@@ -175,8 +180,20 @@ def weight_quant(w, axis):
     return q, s.astype(np.float32)
 
 
-def quantize(m, lo, hi):
-    """The full-integer model of float model m with calibrated ranges lo, hi."""
+def weight_quant_uint8(w, how):
+    """uint8 weights per tensor: (q, scale, zero point); see --uint8."""
+    if how == 'symmetric':
+        s = max(float(np.abs(w).max()) / 127.0, 1e-12)
+        return (np.clip(np.round(w / s), -127, 127) + 128).astype(np.uint8), s, 128
+    lo, hi = min(float(w.min()), 0.0), max(float(w.max()), 0.0)
+    s = max((hi - lo) / 255.0, 1e-12)
+    zp = int(np.clip(np.round(-lo / s), 0, 255))
+    return np.clip(np.round(w / s) + zp, 0, 255).astype(np.uint8), s, zp
+
+
+def quantize(m, lo, hi, uint8=None):
+    """The full-integer model of float model m with calibrated ranges lo, hi (int8, or uint8 with
+    per-tensor weights when uint8 is 'symmetric' or 'asymmetric')."""
     bad = sorted({fb.OP_NAME.get(o.op, str(o.op)) for o in m.operators if o.op not in SUPPORTED})
     if bad:
         sys.exit('quantize_tflite.py: ops without an int8 mapping here: ' + ', '.join(bad))
@@ -200,30 +217,38 @@ def quantize(m, lo, hi):
         group_lo[g] = min(group_lo.get(g, 0.0), lo.get(i, 0.0))
         group_hi[g] = max(group_hi.get(g, 0.0), hi.get(i, 0.0))
     q = fb.Model()
-    q.description = 'moir tools/tflite/quantize_tflite.py: full-integer int8'
-    # tensors: float inputs and outputs kept, every activation int8
+    q.description = 'moir tools/tflite/quantize_tflite.py: full-integer ' + ('uint8 (%s weights)' % uint8 if uint8 else 'int8')
+    version = (lambda op: 1) if uint8 else (lambda op: INT8_VERSION[op])
+    # tensors: float inputs and outputs kept, every activation int8 (uint8: the same grid, codes + 128)
     q.tensors = [fb.Tensor(t.name, t.shape, t.type, t.data, None, t.signature) for t in m.tensors]
     for i in acts:
         g = find(i)
-        q.tensors[i].type = fb.INT8
+        q.tensors[i].type = fb.UINT8 if uint8 else fb.INT8
         q.tensors[i].quant = act_quant(group_lo[g], group_hi[g])
+        if uint8:
+            q.tensors[i].quant.zero_point = [z + 128 for z in q.tensors[i].quant.zero_point]
     ops = []
     for i in m.inputs:  # float input -> QUANTIZE -> int8
         f = len(q.tensors)
         q.tensors.append(fb.Tensor(m.tensors[i].name, m.tensors[i].shape, fb.FLOAT32, None, None, m.tensors[i].signature))
         q.tensors[i].name = m.tensors[i].name + '_int8'
         q.inputs.append(f)
-        ops.append(fb.Operator(fb.OP['QUANTIZE'], [f], [i], 55, {}, INT8_VERSION[fb.OP['QUANTIZE']]))
+        ops.append(fb.Operator(fb.OP['QUANTIZE'], [f], [i], 55, {}, version(fb.OP['QUANTIZE'])))
     for o in m.operators:
-        o2 = fb.Operator(o.op, o.inputs, o.outputs, o.options_type, dict(o.options), INT8_VERSION[o.op])
+        o2 = fb.Operator(o.op, o.inputs, o.outputs, o.options_type, dict(o.options), version(o.op))
         if o.op in (fb.OP['CONV_2D'], fb.OP['DEPTHWISE_CONV_2D']):
             x, wi = q.tensors[o.inputs[0]], o.inputs[1]
             wt = m.tensors[wi]
             w = np.frombuffer(wt.data, np.float32).reshape(wt.shape)
             axis = 0 if o.op == fb.OP['CONV_2D'] else 3
-            wq, ws = weight_quant(w, axis)
             nw = len(q.tensors)
-            q.tensors.append(fb.Tensor(wt.name + '_int8', wt.shape, fb.INT8, wq.tobytes(), fb.Quant(ws, [0] * len(ws), axis)))
+            if uint8:
+                wq, s1, zp = weight_quant_uint8(w, uint8)
+                ws = np.array([s1], np.float32)
+                q.tensors.append(fb.Tensor(wt.name + '_uint8', wt.shape, fb.UINT8, wq.tobytes(), fb.Quant(ws, [zp])))
+            else:
+                wq, ws = weight_quant(w, axis)
+                q.tensors.append(fb.Tensor(wt.name + '_int8', wt.shape, fb.INT8, wq.tobytes(), fb.Quant(ws, [0] * len(ws), axis)))
             o2.inputs = [o.inputs[0], nw] + o.inputs[2:]
             if len(o.inputs) > 2 and o.inputs[2] >= 0:
                 bt = m.tensors[o.inputs[2]]
@@ -243,7 +268,7 @@ def quantize(m, lo, hi):
         f = len(q.tensors)
         q.tensors.append(fb.Tensor(m.tensors[i].name, m.tensors[i].shape, fb.FLOAT32, None, None, m.tensors[i].signature))
         q.tensors[i].name = m.tensors[i].name + '_int8'
-        ops.append(fb.Operator(fb.OP['DEQUANTIZE'], [i], [f], 0, {}, INT8_VERSION[fb.OP['DEQUANTIZE']]))
+        ops.append(fb.Operator(fb.OP['DEQUANTIZE'], [i], [f], 0, {}, version(fb.OP['DEQUANTIZE'])))
         q.outputs.append(f)
     q.operators = ops
     # drop the float weights nothing reads any more
@@ -287,6 +312,8 @@ def main():
     ap.add_argument('--images', type=int, default=32)
     ap.add_argument('--weights_only', action='store_true',
                     help='only the convolution weights in int8 (behind DEQUANTIZE); no calibration')
+    ap.add_argument('--uint8', choices=['symmetric', 'asymmetric'],
+                    help='uint8 activations and per-tensor uint8 weights (zero point 128, or from the weights\' range)')
     ap.add_argument('--max_output', type=float, default=1000.0,
                     help='leave out calibration inputs on which an output exceeds this magnitude')
     ap.add_argument('--calibration_out', help='folder for the calibration inputs as .npy')
@@ -307,11 +334,12 @@ def main():
     for i in m.inputs:  # widened by 0.1%: pixel values p / 127.5 - 1 would all be rounding ties of [-1, 1]'s grid
         lo[i] = float(min(x.min() for x in inputs)) * 1.001
         hi[i] = float(max(x.max() for x in inputs)) * 1.001
-    q = quantize(m, lo, hi)
+    q = quantize(m, lo, hi, a.uint8)
     fb.write(q, a.out)
-    n8 = sum(1 for t in q.tensors if t.type == fb.INT8)
-    print('%s: %d operators, %d int8 tensors, calibrated on %d inputs (%d left out: %s)' %
-          (a.out, len(q.operators), n8, len(inputs) - len(skipped), len(skipped), skipped))
+    kind = fb.UINT8 if a.uint8 else fb.INT8
+    n8 = sum(1 for t in q.tensors if t.type == kind)
+    print('%s: %d operators, %d %s tensors, calibrated on %d inputs (%d left out: %s)' %
+          (a.out, len(q.operators), n8, 'uint8' if a.uint8 else 'int8', len(inputs) - len(skipped), len(skipped), skipped))
 
 
 if __name__ == '__main__':

@@ -4,7 +4,7 @@ moir's tools need, with no flatbuffers package: a model becomes plain Python obj
 Tensor, Operator; tensor data as bytes; builtin options decoded for the option tables listed in
 OPTIONS) and is written back in TFLite's own layout (file identifier TFL3, buffer data aligned to 16).
 
-Used by tools/tflite/quantize_tflite.py. Field ids follow tensorflow/lite/schema/schema.fbs.
+Used by tools/tflite/quantize_tflite.py and tools/tflite/while_tflite.py. Field ids follow tensorflow/lite/schema/schema.fbs.
 """
 
 import struct
@@ -17,7 +17,8 @@ INT8 = 9
 OP = {
     'ADD': 0, 'AVERAGE_POOL_2D': 1, 'CONCATENATION': 2, 'CONV_2D': 3, 'DEPTHWISE_CONV_2D': 4, 'DEQUANTIZE': 6,
     'FULLY_CONNECTED': 9, 'LOGISTIC': 14, 'MAX_POOL_2D': 17, 'MUL': 18, 'RELU': 19, 'RELU6': 21, 'RESHAPE': 22,
-    'PAD': 34, 'LEAKY_RELU': 98, 'QUANTIZE': 114,
+    'PAD': 34, 'LESS': 58, 'GREATER': 61, 'REDUCE_MAX': 82, 'LOGICAL_AND': 86, 'LEAKY_RELU': 98, 'QUANTIZE': 114,
+    'IF': 118, 'WHILE': 119,
 }
 OP_NAME = {v: k for k, v in OP.items()}
 
@@ -32,9 +33,15 @@ OPTIONS = {
     17: ('ReshapeOptions', [(0, 'ivec')]),
     21: ('MulOptions', [(0, 'b')]),
     22: ('PadOptions', []),
+    27: ('ReducerOptions', [(0, '?')]),
+    41: ('LessOptions', []),
+    44: ('GreaterOptions', []),
     43: ('DequantizeOptions', []),
     55: ('QuantizeOptions', []),
+    62: ('LogicalAndOptions', []),
     75: ('LeakyReluOptions', [(0, 'f')]),
+    92: ('IfOptions', [(0, 'i'), (1, 'i')]),
+    93: ('WhileOptions', [(0, 'i'), (1, 'i')]),
 }
 
 
@@ -58,10 +65,14 @@ class Operator:
 
 
 class Model:
+    """A model's main subgraph (subgraph 0), and in `subgraphs` the further ones (Model objects whose
+    tensors, operators, inputs, outputs and subgraph_name are used) that IF / WHILE operators name by
+    index: subgraphs[k] is subgraph k + 1."""
     def __init__(self):
         self.tensors, self.operators, self.inputs, self.outputs = [], [], [], []
         self.description = 'moir'
         self.subgraph_name = 'main'
+        self.subgraphs = []
 
 
 # ---- reading ----
@@ -248,36 +259,39 @@ def _serialize(root, ident=b'TFL3'):
 
 
 def write(m, path):
-    """Writes Model m as a one-subgraph .tflite file."""
+    """Writes Model m as a .tflite file: subgraph 0 and then m.subgraphs."""
     buffers = [_T({})]  # buffer 0: empty, as the converter writes it
-    tensors = []
-    for t in m.tensors:
-        f = {0: _V('i', t.shape), 1: ('b', t.type), 2: ('I', 0), 3: _S(t.name)}
-        if t.data is not None:
-            f[2] = ('I', len(buffers))
-            buffers.append(_T({0: _B(t.data)}))
-        if t.quant is not None:
-            f[4] = _T({2: _V('f', t.quant.scale), 3: _V('q', t.quant.zero_point, 8), 6: ('i', t.quant.dim)})
-        if t.signature is not None:
-            f[7] = _V('i', t.signature)
-        tensors.append(_T(f))
     codes, code_index = [], {}
-    ops = []
-    for o in m.operators:
-        key = (o.op, o.version)
-        if key not in code_index:
-            code_index[key] = len(codes)
-            codes.append(_T({0: ('b', min(o.op, 127)), 2: ('i', o.version), 3: ('i', o.op)}))
-        f = {0: ('I', code_index[key]), 1: _V('i', o.inputs), 2: _V('i', o.outputs)}
-        if o.options_type:
-            of = {}
-            for fid, fmt in OPTIONS[o.options_type][1]:
-                if fid in o.options:
-                    of[fid] = _V('i', o.options[fid]) if fmt == 'ivec' else (fmt, o.options[fid])
-            f[3] = ('B', o.options_type)
-            f[4] = _T(of)
-        ops.append(_T(f))
-    sg = _T({0: _V(None, tensors), 1: _V('i', m.inputs), 2: _V('i', m.outputs), 3: _V(None, ops), 4: _S(m.subgraph_name)})
-    root = _T({0: ('I', 3), 1: _V(None, codes), 2: _V(None, [sg]), 3: _S(m.description), 4: _V(None, buffers)})
+    sgs = []
+    for g in [m] + list(m.subgraphs):
+        tensors = []
+        for t in g.tensors:
+            f = {0: _V('i', t.shape), 1: ('b', t.type), 2: ('I', 0), 3: _S(t.name)}
+            if t.data is not None:
+                f[2] = ('I', len(buffers))
+                buffers.append(_T({0: _B(t.data)}))
+            if t.quant is not None:
+                f[4] = _T({2: _V('f', t.quant.scale), 3: _V('q', t.quant.zero_point, 8), 6: ('i', t.quant.dim)})
+            if t.signature is not None:
+                f[7] = _V('i', t.signature)
+            tensors.append(_T(f))
+        ops = []
+        for o in g.operators:
+            key = (o.op, o.version)
+            if key not in code_index:
+                code_index[key] = len(codes)
+                codes.append(_T({0: ('b', min(o.op, 127)), 2: ('i', o.version), 3: ('i', o.op)}))
+            f = {0: ('I', code_index[key]), 1: _V('i', o.inputs), 2: _V('i', o.outputs)}
+            if o.options_type:
+                of = {}
+                for fid, fmt in OPTIONS[o.options_type][1]:
+                    if fid in o.options:
+                        of[fid] = _V('i', o.options[fid]) if fmt == 'ivec' else (fmt, o.options[fid])
+                f[3] = ('B', o.options_type)
+                f[4] = _T(of)
+            ops.append(_T(f))
+        sgs.append(_T({0: _V(None, tensors), 1: _V('i', g.inputs), 2: _V('i', g.outputs), 3: _V(None, ops),
+                       4: _S(g.subgraph_name)}))
+    root = _T({0: ('I', 3), 1: _V(None, codes), 2: _V(None, sgs), 3: _S(m.description), 4: _V(None, buffers)})
     with open(path, 'wb') as f:
         f.write(_serialize(root))

@@ -27,10 +27,12 @@
 #include <moir/runtime/dispatch.hpp>
 #include <moir/runtime/memory_planner.hpp>
 #include <moir/runtime/reference_executor.hpp>
+#include <moir/runtime/steps/compare.hpp>
 #include <moir/runtime/steps/concat.hpp>
 #include <moir/runtime/steps/pad.hpp>
 #include <moir/runtime/steps/convolution.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
+#include <moir/runtime/steps/depth_to_space.hpp>
 #include <moir/runtime/steps/eltwise.hpp>
 #include <moir/runtime/steps/fake_quantize.hpp>
 #include <moir/runtime/steps/int8_convolution.hpp>
@@ -61,7 +63,8 @@ namespace moir::runtime {
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
-              steps::transpose, steps::slice, steps::interpolate, steps::concat, steps::pad, steps::view, steps::reference>;
+              steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
+              steps::pad, steps::view, steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
@@ -339,7 +342,8 @@ private:
                 computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
             if (!computed) continue;  // folded
             // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
-            // kernel: the fast steps' blockings assume at least one element
+            // kernel: the fast steps' blockings assume at least one element (a view computes
+            // nothing: a Reshape to a scalar, whose shape input is empty, stays a view)
             bool empty = false;
             for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
             for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
@@ -347,7 +351,7 @@ private:
             for_each_type(Families{}, [&](auto tag) {
                 using F = typename decltype(tag)::type;
                 if (st) return;
-                if ((!opt.fast || empty) && F::name != steps::reference::name) return;
+                if ((!opt.fast || (empty && F::name != steps::view::name)) && F::name != steps::reference::name) return;
                 st = F::make(b, id);
             });
             MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));

@@ -1,12 +1,18 @@
 // The compiled plan (runtime/plan.hpp) against the reference executor: fused convolution steps
 // (bias, every activation, odd channel counts, strides, padding, groups, depthwise), MatMul,
-// views, fallback ops, thread counts, every arch compiled in, and the real PaddleOCR cls model.
+// views, fallback ops, DepthToSpace / SpaceToDepth and comparison steps, thread counts, every arch
+// compiled in, and the real PaddleOCR cls model.
 
 #include <support/env.hpp>
 
 #include <moir/frontends/onnx/onnx.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/concat.hpp>
+#include <moir/ops/depth_to_space.hpp>
+#include <moir/ops/equal.hpp>
+#include <moir/ops/greater_equal.hpp>
+#include <moir/ops/less.hpp>
+#include <moir/ops/logical_and.hpp>
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/convolution_backprop_data.hpp>
 #include <moir/ops/group_convolution.hpp>
@@ -38,13 +44,14 @@
 #include <moir/ops/reshape.hpp>
 #include <moir/ops/result.hpp>
 #include <moir/ops/softmax.hpp>
+#include <moir/ops/space_to_depth.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
 
 #include <algorithm>  // count, max
-#include <cmath>      // fabs
+#include <cmath>      // fabs, nanf, round
 #include <cstdint>    // int64_t, uint32_t
 #include <cstring>    // memcmp
 #include <limits>     // numeric_limits
@@ -1014,4 +1021,99 @@ TEST_CASE("PaddleOCR cls (1x3x48x192): plan == reference executor") {
         MESSAGE("cls: " << p.steps().size() << " steps, arch " << p.arch() << ", arena " << p.arena_bytes()
                         << " bytes of " << p.activation_bytes());
     }
+}
+
+TEST_CASE("DepthToSpace / SpaceToDepth steps, both modes, odd sizes, 1-D to 3-D spatial: a copy identical to the reference") {
+    struct d2s_case { shape x; std::int64_t bs; };
+    for (const auto mode : {ops::depth_space_mode::blocks_first, ops::depth_space_mode::depth_first}) {
+        CAPTURE(static_cast<int>(mode));
+        // DepthToSpace: face_detection_full_range's [1, 64, 24, 24] bs 2 at a smaller size, odd maps,
+        // block 3, block 1 (a copy), batch 2, 1-D and 3-D spatial
+        for (const auto& c : {d2s_case{{1, 16, 6, 6}, 2}, d2s_case{{1, 12, 5, 7}, 2}, d2s_case{{2, 27, 3, 4}, 3},
+                              d2s_case{{1, 3, 4, 4}, 1}, d2s_case{{1, 48, 1, 3}, 4}, d2s_case{{2, 6, 7}, 2},
+                              d2s_case{{1, 16, 3, 2, 5}, 2}}) {
+            CAPTURE(to_string(c.x));
+            CAPTURE(c.bs);
+            builder b;
+            b.output(b.op<ops::depth_to_space>({mode, c.bs}, {b.param(c.x)}));
+            const model m = b.done();
+            check_plan(m, {random_tensor(c.x, 41)}, 0.0);
+            rt::plan p(m, {c.x});
+            CHECK(count_kernel(p, "depth_to_space") == 1);
+        }
+        // SpaceToDepth: the inverse; DepthToSpace of it gives the input back
+        for (const auto& c : {d2s_case{{1, 3, 10, 14}, 2}, d2s_case{{2, 5, 9, 6}, 3}, d2s_case{{1, 2, 6, 4, 2}, 2},
+                              d2s_case{{1, 1, 8}, 4}}) {
+            CAPTURE(to_string(c.x));
+            builder b;
+            const output_ref s2d = b.op<ops::space_to_depth>({mode, c.bs}, {b.param(c.x)});
+            b.output(s2d);
+            b.output(b.op<ops::depth_to_space>({mode, c.bs}, {s2d}));
+            const model m = b.done();
+            const tensor x = random_tensor(c.x, 43);
+            check_plan(m, {x}, 0.0);
+            rt::plan p(m, {c.x});
+            CHECK(count_kernel(p, "space_to_depth") == 1);
+            check_close({p.run({x}).at(1)}, {x}, 0.0);
+        }
+    }
+    // the Transpose family's tiled copy (a short last axis read across the input): NCHW -> NHWC of 3
+    // channels over 600 positions (3 blocks of rows, split between 2 threads), and of 1-byte elements
+    for (const element_type t : {element_type::f32, element_type::u8}) {
+        model m;
+        const node_id x = m.add<ops::parameter>({t, partial_shape(shape{2, 3, 20, 30})}, {}, "x");
+        m.parameters.push_back(x);
+        const node_id perm = m.add<ops::constant>({tensor::from_vector(std::vector<std::int64_t>{0, 2, 3, 1})}, {}, "perm");
+        m.results.push_back(m.add<ops::result>({}, {{m.add<ops::transpose>({}, {{x, 0}, {perm, 0}}, "t"), 0}}, "y"));
+        m.validate();
+        tensor f = random_tensor({2, 3, 20, 30}, 47);
+        for (std::size_t i = 0; i < f.numel(); ++i) f.data<float>()[i] = std::round((f.data<float>()[i] + 1.0f) * 100.0f);
+        const tensor in = f.converted(t);  // 0..200
+        check_plan(m, {in}, 0.0);
+    }
+}
+
+TEST_CASE("comparison steps: f32 / i32 operands, numpy broadcasting both ways, ties, NaN; LogicalAnd; identical to the reference") {
+    const auto param = [](model& m, element_type t, const shape& s, const char* name) -> output_ref {
+        const node_id id = m.add<ops::parameter>({t, partial_shape(s)}, {}, name);
+        m.parameters.push_back(id);
+        return {id, 0};
+    };
+    const auto coarse = [](const shape& s, std::uint32_t seed) {  // values in {-2, ..., 2}: many ties
+        tensor t = random_tensor(s, seed);
+        for (std::size_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = std::round(t.data<float>()[i] * 2.0f);
+        return t;
+    };
+    struct shapes { shape a, b; };
+    for (const auto& c : {shapes{{2, 3, 4, 5}, {2, 3, 4, 5}}, shapes{{2, 3, 4, 5}, {3, 1, 5}}, shapes{{1, 1}, {}},
+                          shapes{{4, 1, 3}, {1, 5, 1}}, shapes{{7}, {1}}, shapes{{1, 2, 1, 33}, {3, 2, 5, 1}}}) {
+        CAPTURE(to_string(c.a));
+        CAPTURE(to_string(c.b));
+        model m;
+        const output_ref a = param(m, element_type::f32, c.a, "a"), bb = param(m, element_type::f32, c.b, "b");
+        const output_ref ge = {m.add<ops::greater_equal>({}, {a, bb}, "ge"), 0};
+        const output_ref lt = {m.add<ops::less>({}, {bb, a}, "lt"), 0};
+        const output_ref eq = {m.add<ops::equal>({}, {a, bb}, "eq"), 0};
+        for (const output_ref r : {ge, lt, eq, output_ref{m.add<ops::logical_and>({}, {ge, eq}, "and"), 0}})
+            m.results.push_back(m.add<ops::result>({}, {r}, m.at(r.node).name + "/y"));
+        m.validate();
+        tensor ta = coarse(c.a, 51), tb = coarse(c.b, 53);
+        if (ta.numel() > 2) ta.data<float>()[1] = std::nanf("");  // every comparison with NaN is false
+        check_plan(m, {ta, tb}, 0.0);
+        rt::plan p(m, {c.a, c.b});
+        CHECK(count_kernel(p, "compare") == 4);
+        CHECK(count_kernel(p, "reference") == 0);
+    }
+    // i32: a counter against a limit (TFLite WHILE's condition), a scalar against a vector
+    model m;
+    const output_ref i = param(m, element_type::i32, {}, "i"), n = param(m, element_type::i32, {6}, "n");
+    m.results.push_back(m.add<ops::result>({}, {{m.add<ops::less>({}, {i, n}, "lt"), 0}}, "y"));
+    m.validate();
+    const tensor ti = tensor::scalar(std::int32_t{3});
+    const tensor tn = tensor::from_vector(std::vector<std::int32_t>{-1, 2, 3, 4, 100, 3});
+    check_plan(m, {ti, tn}, 0.0);
+    rt::plan p(m, {shape{}, shape{6}});
+    CHECK(count_kernel(p, "compare") == 1);
+    const auto y = p.run({ti, tn}).at(0).to_vector<std::int64_t>();
+    CHECK(y == std::vector<std::int64_t>{0, 0, 0, 1, 1, 0});
 }

@@ -4,10 +4,11 @@
 // TFLite's quantized tensors in moir's terms. TFLite stores a quantized tensor as integer codes q
 // with real = scale * (q - zero_point), per tensor or per channel of quantized_dimension. moir
 // gives every quantized tensor its real value:
-//   - a constant (weights, int32 biases) is dequantized at load; int8 codes with zero points 0
-//     (TFLite's symmetric weights) keep their per-element scale beside the value, so that the
-//     converter stores them as Const i8 -> Convert (decompression) -> Multiply by the per-channel
-//     scale, the form moir's own INT8 quantization writes (passes/quantize/quantize_int8.hpp);
+//   - a constant (weights, int32 biases) is dequantized at load; int8 and uint8 codes whose centred
+//     values q - zero_point fit int8 (TFLite's symmetric int8 weights; uint8 weights with zero point
+//     128 or codes near it) keep their per-element scale beside the value, so that the converter
+//     stores them as Const i8 (the centred codes) -> Convert (decompression) -> Multiply by the
+//     per-channel scale, the form moir's own INT8 quantization writes (passes/quantize/quantize_int8.hpp);
 //   - a computed int8/uint8/int16 tensor is an f32 value behind a FakeQuantize onto its grid
 //     (activation_grid): levels 256 (65536 for int16) over [scale * (qmin - zp), scale * (qmax - zp)],
 //     equal input and output ranges, as NNCF writes activations; moir's INT8 kernels take these
@@ -69,8 +70,12 @@ inline std::int64_t zero_point_of(const quantization_parameters& p, std::size_t 
     return p.zero_point.size() == 1 ? p.zero_point[0] : p.zero_point[ch];
 }
 
-/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 with every
-/// zero point 0, each element's scale (f32, q's shape) so that value == code * scale exactly.
+/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 or uint8 with
+/// every centred code q - zero_point inside int8's range (TFLite's symmetric int8 weights, zero points
+/// 0; uint8 weights with zero point 128, or whose codes stay within 128 of their zero point), each
+/// element's scale (f32, q's shape) so that value == (q - zero_point) * scale exactly: such weights
+/// keep i8 codes in the IR and run on the INT8 kernels. Other uint8 weights (codes more than 128 below
+/// or 127 above their zero point: no int8 code holds them) get their f32 values and no scale.
 struct dequantized_constant {
     tensor value;
     std::optional<tensor> scale;
@@ -84,20 +89,24 @@ inline dequantized_constant dequantize_constant(const tensor& q, const tensor_in
     if (channels > 1)
         for (std::size_t i = static_cast<std::size_t>(p.quantized_dimension) + 1; i < q.rank(); ++i)
             inner *= static_cast<std::size_t>(q.dims()[i]);
-    bool symmetric_i8 = q.type() == element_type::i8;
-    for (std::size_t c = 0; c < channels && symmetric_i8; ++c) symmetric_i8 = zero_point_of(p, c) == 0;
+    const auto channel = [&](std::size_t i) { return channels > 1 ? (i / inner) % channels : 0; };
+    bool int8_codes = q.type() == element_type::i8 || q.type() == element_type::u8;
+    for (std::size_t i = 0; i < n && int8_codes; ++i) {
+        const std::int64_t code = q.at_as<std::int64_t>(i) - zero_point_of(p, channel(i));
+        int8_codes = code >= -128 && code <= 127;
+    }
     dequantized_constant r{tensor(element_type::f32, q.dims()), std::nullopt};
     float* o = r.value.data<float>();
     float* s = nullptr;
-    if (symmetric_i8) {
+    if (int8_codes) {
         r.scale = tensor(element_type::f32, q.dims());
         s = r.scale->data<float>();
     }
     for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t ch = channels > 1 ? (i / inner) % channels : 0;
+        const std::size_t ch = channel(i);
         if (s) {  // code * scale in f32, as Convert -> Multiply computes it
             s[i] = p.scale[ch];
-            o[i] = q.at_as<float>(i) * p.scale[ch];
+            o[i] = static_cast<float>(q.at_as<std::int64_t>(i) - zero_point_of(p, ch)) * p.scale[ch];
         } else {
             o[i] = static_cast<float>((q.at_as<double>(i) - static_cast<double>(zero_point_of(p, ch))) *
                                       static_cast<double>(p.scale[ch]));

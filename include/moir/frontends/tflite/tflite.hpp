@@ -3,8 +3,8 @@
 
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
-// (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies (WHILE
-// and CALL_ONCE are reported as unsupported). Quantized models (int8/uint8 activations, int8
+// (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies, WHILE
+// operators Loops (ops/control_flow.hpp; CALL_ONCE is reported as unsupported). Quantized models (int8/uint8 activations, int8
 // per-channel weights) become moir's INT8 form: FakeQuantize on activations, i8 weights with scales
 // (frontends/tflite/quantized.hpp).
 
@@ -41,6 +41,7 @@
 #include <memory>       // make_shared
 #include <string>       // string
 #include <string_view>  // string_view
+#include <utility>      // pair
 #include <vector>       // vector
 
 namespace moir::tflite {
@@ -78,14 +79,42 @@ struct load_options : frontends::load_options {
     const op_table* table = nullptr;
 };
 
-/// Lists every op of every subgraph that `table` cannot convert (opcode indices must be valid).
+/// Lists every op of every subgraph that `table` cannot convert (opcode indices must be valid). An op
+/// inside a subgraph that an IF or WHILE runs is named with its path, e.g. "WHILE 'y' body: FOO" (the
+/// first operator that reaches the subgraph, from subgraph 0); a subgraph nothing reaches as
+/// "subgraph 3: FOO".
 inline frontends::unsupported_ops unsupported(const model_file& f, const op_table& table) {
     frontends::unsupported_ops u;
-    for (const auto& sg : f.subgraphs)
-        for (const auto& op : sg.operators) {
-            const operator_code& c = f.operator_codes[op.opcode_index];
-            if (!table.find(c)) u.add(op_name(c));
+    std::vector<bool> seen(f.subgraphs.size(), false);
+    std::vector<std::pair<std::size_t, std::string>> todo;  // (subgraph, path), depth first, no recursion
+    const auto visit = [&](std::size_t first, const std::string& root) {
+        todo.emplace_back(first, root);
+        while (!todo.empty()) {
+            const auto [g, path] = todo.back();
+            todo.pop_back();
+            if (g >= f.subgraphs.size() || seen[g]) continue;
+            seen[g] = true;
+            const subgraph& sg = f.subgraphs[g];
+            for (const auto& op : sg.operators) {
+                const operator_code& c = f.operator_codes[op.opcode_index];
+                if (!table.find(c)) u.add(path + op_name(c));
+                const char* labels[2] = {nullptr, nullptr};
+                if (c.builtin == detail::op_if) labels[0] = "then", labels[1] = "else";
+                if (c.builtin == detail::op_while) labels[0] = "cond", labels[1] = "body";
+                if (!labels[0]) continue;
+                std::string name = op_name(c);
+                if (!op.outputs.empty() && op.outputs[0] >= 0 && static_cast<std::size_t>(op.outputs[0]) < sg.tensors.size())
+                    name = sg.tensors[static_cast<std::size_t>(op.outputs[0])].name;
+                for (int k = 1; k >= 0; --k) {  // the first label's subgraph is visited first
+                    const auto idx = detail::field<std::int32_t>(op, k, -1);
+                    if (idx >= 0) todo.emplace_back(static_cast<std::size_t>(idx), path + op_name(c) + " '" + name + "' " + labels[k] + ": ");
+                }
+            }
         }
+    };
+    if (!f.subgraphs.empty()) visit(0, "");
+    for (std::size_t g = 1; g < f.subgraphs.size(); ++g)
+        if (!seen[g]) visit(g, "subgraph " + std::to_string(g) + ": ");
     return u;
 }
 
@@ -190,7 +219,7 @@ inline void fold_pads(model& m) {
 
 /// Converts subgraph `index` of f into m: its inputs become Parameters (with opt's overrides), its
 /// operators nodes, its outputs Results. IF/WHILE operators convert their subgraphs through this
-/// same function, `depth` levels down (a subgraph reached again through itself is an error).
+/// same function, one level down (a subgraph reached again through itself is an error).
 template <class = void>
 void convert_subgraph(const model_file& f, std::size_t index, const op_table& table, const load_options& opt,
                              model& m, std::vector<std::size_t>& stack) {
@@ -313,7 +342,7 @@ void convert_subgraph(const model_file& f, std::size_t index, const op_table& ta
 }
 }  // namespace detail
 
-/// Converts a decoded .tflite model: subgraph 0, with the subgraphs its IF operators run as bodies.
+/// Converts a decoded .tflite model: subgraph 0, with the subgraphs its IF and WHILE operators run as bodies.
 /// ensures: a validated model with one Parameter per subgraph input and one Result per output (NHWC,
 /// as the file); throws moir::unsupported_error listing every unsupported op (of every subgraph) with
 /// its count, or moir::error "<source>: node 'N' (OP): reason" for the first operator that fails.

@@ -3,12 +3,15 @@
 
 // The Transpose step family: a permutation of axes with a constant permutation, any element type of
 // 1, 2, 4 or 8 bytes, as a strided copy. Axes of size 1 are dropped and axes that stay neighbours
-// are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements.
-// Output rows (the last merged axis) are split across the workers.
+// are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements; short
+// output rows that read across the input (a last axis under 16 long whose neighbour is contiguous in
+// the input) are copied a tile of the last two axes at a time. Output rows (tiles) are split across
+// the workers.
 
 #include <moir/ops/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
 
+#include <algorithm>  // min
 #include <cstdint>    // uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 #include <cstring>    // memcpy
 #include <memory>     // unique_ptr, make_unique
@@ -39,6 +42,31 @@ private:
     template <class T>
     void copy(const run_context& ctx, const std::uint8_t* xb, std::uint8_t* yb) const {
         const std::size_t r = dims.size(), len = dims[r - 1], step_in = in_strides[r - 1];
+        if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1 && len < 16) {
+            // short output rows read across the input (DepthToSpace's block axis last, a few channels
+            // last): a tile of the last two axes at a time, each of its `len` columns read along the
+            // input's contiguous axis; work items are blocks of up to 256 positions of the tile's rows
+            const std::size_t h = dims[r - 2], tiles = rows / h, bh = 256, blocks = (h + bh - 1) / bh;
+            const std::size_t items = tiles * blocks, item_grain = chunk_elements / (bh * len) + 1;
+            ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t item = b; item < e; ++item) {
+                    const std::size_t tile = item / blocks, i0 = item % blocks * bh, i1 = std::min(h, i0 + bh);
+                    std::size_t off = 0, rest = tile;
+                    for (std::size_t a = r - 2; a-- > 0;) {
+                        off += rest % dims[a] * in_strides[a];
+                        rest /= dims[a];
+                    }
+                    const T* src = reinterpret_cast<const T*>(xb) + off;
+                    T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
+                    for (std::size_t j = 0; j < len; ++j) {
+                        const T* sj = src + j * step_in;
+                        T* dj = dst + j;
+                        for (std::size_t i = i0; i < i1; ++i) dj[i * len] = sj[i];
+                    }
+                }
+            });
+            return;
+        }
         ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t row = b; row < e; ++row) {
                 std::size_t off = 0, rest = row;
@@ -58,6 +86,38 @@ private:
     }
 };
 
+/// The strided copy that permutes the axes of a row-major tensor of shape `in` (elements of `elem`
+/// bytes): output axis i is input axis perm[i]. Size-1 axes are dropped, neighbours merged; the
+/// caller sets the step's name, ops, kernel, reads and writes. requires: perm is a permutation of
+/// in's axes, numel(in) > 0.
+inline std::unique_ptr<transpose_step> permute_step(const shape& in, const std::vector<std::size_t>& perm, std::size_t elem) {
+    const std::size_t rank = in.size();
+    std::vector<std::size_t> stride(rank, 1);
+    for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(in[a + 1]);
+    // output axes (dim, input stride), size-1 axes dropped, neighbours merged
+    std::vector<std::size_t> dims, strides;
+    for (std::size_t i = 0; i < rank; ++i) {
+        const auto d = static_cast<std::size_t>(in[perm[i]]);
+        if (d == 1) continue;
+        const std::size_t s = stride[perm[i]];
+        if (!dims.empty() && strides.back() == s * d) {
+            dims.back() *= d;
+            strides.back() = s;
+        } else {
+            dims.push_back(d);
+            strides.push_back(s);
+        }
+    }
+    if (dims.empty()) dims = {1}, strides = {1};
+    auto s = std::make_unique<transpose_step>();
+    s->elem = elem;
+    s->dims = std::move(dims);
+    s->in_strides = std::move(strides);
+    s->rows = numel(in) / s->dims.back();
+    s->grain = chunk_rows(s->dims.back());
+    return s;
+}
+
 /// The family (see the file comment).
 struct transpose {
     static constexpr std::string_view name = "transpose";
@@ -72,31 +132,8 @@ struct transpose {
         if (!perm_t || xs.type != ys.type || xs.dims.empty() || numel(xs.dims) == 0 ||
             (elem != 1 && elem != 2 && elem != 4 && elem != 8))
             return nullptr;
-        const std::size_t rank = xs.dims.size();
-        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), rank);
-        std::vector<std::size_t> stride(rank, 1);
-        for (std::size_t a = rank - 1; a-- > 0;) stride[a] = stride[a + 1] * static_cast<std::size_t>(xs.dims[a + 1]);
-        // output axes (dim, input stride), size-1 axes dropped, neighbours merged
-        std::vector<std::size_t> dims, strides;
-        for (std::size_t i = 0; i < rank; ++i) {
-            const auto d = static_cast<std::size_t>(xs.dims[perm[i]]);
-            if (d == 1) continue;
-            const std::size_t s = stride[perm[i]];
-            if (!dims.empty() && strides.back() == s * d) {
-                dims.back() *= d;
-                strides.back() = s;
-            } else {
-                dims.push_back(d);
-                strides.push_back(s);
-            }
-        }
-        if (dims.empty()) dims = {1}, strides = {1};
-        auto s = std::make_unique<transpose_step>();
-        s->elem = elem;
-        s->dims = std::move(dims);
-        s->in_strides = std::move(strides);
-        s->rows = numel(xs.dims) / s->dims.back();
-        s->grain = chunk_rows(s->dims.back());
+        const auto perm = ops::transpose::resolve(perm_t->to_vector<std::int64_t>(), xs.dims.size());
+        auto s = permute_step(xs.dims, perm, elem);
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
         s->kernel = "transpose";

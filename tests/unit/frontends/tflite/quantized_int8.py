@@ -19,7 +19,9 @@ Usage: /usr/bin/python3 tests/unit/frontends/tflite/quantized_int8.py --build BU
    int8 input and outputs (no QUANTIZE/DEQUANTIZE) moir takes and writes codes that agree with
    TFLite's and starts on the INT8 kernels; the
    weight-only form (--weights_only: int8 weights behind DEQUANTIZE, float activations) is within
-   1e-4 of TFLite and keeps its weights i8 in the IR.
+   1e-4 of TFLite and keeps its weights i8 in the IR. uint8 models (--uint8: per-tensor uint8 weights, uint8
+   activations) agree with TFLite's uint8 kernels; weights with zero point 128 stay i8 codes in the IR and
+   run on the INT8 kernels, weights whose codes reach beyond int8 around their zero point stay f32.
 5. Bad quantization parameters (a wrong per-channel scale count, a zero scale, per-channel scales
    on an activation, a quantized INT32 activation) give `moir convert` errors naming the tensor.
 Exit status 0 when every check holds; each failure is printed.
@@ -227,6 +229,66 @@ def main():
         n8 = xml.count('element_type="i8"')
         print('weight-only IR: %d i8 constants' % n8)
         check(n8 == 37, 'the weight-only IR keeps the 37 convolution weights i8 (%d)' % n8)
+
+    # uint8 weights (TFLite's older uint8 kernels: per-tensor uint8 weights with a zero point, uint8
+    # activations): with zero point 128 the centred codes q - 128 are int8 codes, so moir keeps them i8
+    # and runs the convolutions on its INT8 kernels; with the weights' own [min, max] (zero points far
+    # from 128) no int8 code holds q - zp and moir keeps them f32. Both against the TFLite interpreter.
+    for how, expect_i8 in (('symmetric', 37), ('asymmetric', 0)):
+        umodel = os.path.join(out, 'blazeface_uint8_%s.tflite' % how)
+        ucal = os.path.join(out, 'calibration_uint8_%s' % how)
+        r = run(['/usr/bin/python3', os.path.join(REPO, 'tools', 'tflite', 'quantize_tflite.py'), '--model', MODEL,
+                 '--out', umodel, '--images', '6', '--uint8', how, '--calibration_out', ucal])
+        check(r.returncode == 0, 'quantize_tflite.py --uint8 %s %s' % (how, r.stderr[-400:]))
+        if r.returncode:
+            continue
+        um = fb.read(umodel)
+        ustep = {}
+        for o in um.operators:
+            if o.op == fb.OP['DEQUANTIZE']:
+                ustep[um.tensors[o.outputs[0]].name] = um.tensors[o.inputs[0]].quant.scale[0]
+        zps = [t.quant.zero_point[0] for t in um.tensors if t.type == fb.UINT8 and t.data is not None]
+        print('uint8 %s weights: %d tensors, zero points %s' % (how, len(zps), sorted(set(zps))))
+        ux = os.path.join(ucal, 'input_00.npy')
+        d = os.path.join(out, 'uint8_' + how)
+        for name, cmd in (('tflite', ['node', os.path.join(REPO, 'tools', 'tflite_run.js'), '--model', umodel]),
+                          ('moir', [moir, 'run', '-m', umodel]),
+                          ('moir_plan', [moir, 'run', '-m', umodel, '-t', '1'])):
+            r = run(cmd + ['--input', ux, '--output_dir', os.path.join(d, name)])
+            check(r.returncode == 0, '%s runs the uint8 (%s) model %s' % (name, how, r.stderr.strip()[-400:]))
+        for n, st in ustep.items():
+            f = n.replace('/', '_') + '.npy'
+            if not os.path.exists(os.path.join(d, 'tflite', f)):
+                continue
+            ref = np.load(os.path.join(d, 'tflite', f))
+            for run_how in ('moir', 'moir_plan'):
+                got = np.load(os.path.join(d, run_how, f))
+                corr_ref = float(np.corrcoef(got.ravel(), ref.ravel())[0, 1])
+                within = float(np.mean(np.abs(got - ref) <= st * 1.001))
+                print('uint8 %-10s %-15s %-9s vs TFLite uint8: corr %.4f, %.2f%% within 1 step (step %.4g)'
+                      % (how, n, run_how, corr_ref, 100 * within, st))
+                check(corr_ref > 0.97, 'uint8 %s: %s %s correlates with TFLite uint8 (%.4f)' % (how, n, run_how, corr_ref))
+                check(within > 0.6, 'uint8 %s: %s %s mostly within 1 step of TFLite uint8' % (how, n, run_how))
+        ir = os.path.join(d, 'ir')
+        r = run([moir, 'convert', '-m', umodel, '-o', ir])
+        check(r.returncode == 0, 'moir converts the uint8 (%s) model %s' % (how, r.stderr[-400:]))
+        if r.returncode == 0:
+            xml = open(os.path.join(ir, 'blazeface_uint8_%s.xml' % how)).read()
+            n8 = xml.count('element_type="i8"')
+            print('uint8 %s IR: %d i8 weight constants' % (how, n8))
+            check(n8 == expect_i8, 'uint8 %s: %d weights kept as int8 codes in the IR (%d)' % (how, expect_i8, n8))
+        r = run([moir, 'bench', '-m', umodel, '--per_layer', '--json', '--iterations', '2', '--warmup', '1', '-t', '1'])
+        check(r.returncode == 0, 'moir bench runs the uint8 (%s) model %s' % (how, r.stderr[-400:]))
+        if r.returncode == 0:
+            layers = json.loads(r.stdout.strip().splitlines()[-1])['layers']
+            conv = [l for l in layers if 'Convolution' in l['ops']]
+            on_int8 = sum(1 for l in conv if 'i8' in l['kernel'])
+            slow = [l['ops'] + ' ' + l['name'] for l in layers if l['kernel'] == 'reference']
+            print('uint8 %s: %d of %d convolution steps on INT8 kernels, %d steps on reference kernels'
+                  % (how, on_int8, len(conv), len(slow)))
+            check(not slow, 'uint8 %s: no step on a reference kernel %s' % (how, slow))
+            if expect_i8:
+                check(on_int8 == len(conv), 'uint8 %s: every convolution on an INT8 kernel' % how)
 
     r = run([moir, 'bench', '-m', qmodel, '--per_layer', '--json', '--iterations', '3', '--warmup', '1', '-t', '1'])
     check(r.returncode == 0, 'moir bench runs ' + r.stderr[-400:])
