@@ -259,6 +259,86 @@ TEST_CASE("unsupported ops, TF1 control flow included, are listed at once with c
     CHECK(f.find("TensorListReserve (2 nodes)") != std::string::npos);
 }
 
+// NonMaxSuppressionV3/V4/V5 (hard and soft NMS, padded output) and Where on a hand-made TF.js
+// graph, against tfjs itself; then through the tool: the IR moir writes (NonMaxSuppression of
+// opset9, NonZero) reads back and runs to the same values.
+TEST_CASE("NonMaxSuppressionV3/V4/V5 and Where match tfjs, and their IR reads back") {
+    const std::string dir = scratch("tfjs_nms");
+    // the scalars are weights (tfjs reads a Const's value only from the shards)
+    const auto scalar = [](const char* name, const char* dtype) {
+        return std::string(R"({"name": ")") + name + R"(", "op": "Const", "attr": {"dtype": {"type": ")" + dtype +
+               R"("}, "value": {"tensor": {"dtype": ")" + dtype + R"(", "tensorShape": {}}}}},
+)";
+    };
+    const auto identity = [](const char* name, const char* in) {
+        return std::string(R"({"name": ")") + name + R"(", "op": "Identity", "input": [")" + in + "\"]}";
+    };
+    write(dir + "/model.json",
+          std::string(R"({"format": "graph-model", "modelTopology": {"versions": {"producer": 1395}, "node": [
+        {"name": "boxes", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "-1"}, {"size": "4"}]}}}},
+        {"name": "scores", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "-1"}]}}}},
+)") + scalar("max3", "DT_INT32") + scalar("max5", "DT_INT32") + scalar("iou", "DT_FLOAT") +
+              scalar("min_score", "DT_FLOAT") + scalar("sigma", "DT_FLOAT") + scalar("half", "DT_FLOAT") +
+              R"({"name": "nms3", "op": "NonMaxSuppressionV3", "input": ["boxes", "scores", "max3", "iou", "min_score"]},
+        {"name": "nms4", "op": "NonMaxSuppressionV4", "input": ["boxes", "scores", "max5", "iou", "min_score"], "attr": {"pad_to_max_output_size": {"b": true}}},
+        {"name": "nms5", "op": "NonMaxSuppressionV5", "input": ["boxes", "scores", "max5", "iou", "min_score", "sigma"]},
+        {"name": "high", "op": "Greater", "input": ["scores", "half"]},
+        {"name": "where", "op": "Where", "input": ["high"]},
+)" + identity("v3", "nms3") + ",\n" + identity("v4_indices", "nms4") + ",\n" + identity("v4_valid", "nms4:1") + ",\n" +
+              identity("v5_indices", "nms5") + ",\n" + identity("v5_scores", "nms5:1") + ",\n" + identity("w", "where") + R"(]},
+      "weightsManifest": [{"paths": ["w.bin"], "weights": [
+        {"name": "max3", "shape": [], "dtype": "int32"}, {"name": "max5", "shape": [], "dtype": "int32"},
+        {"name": "iou", "shape": [], "dtype": "float32"}, {"name": "min_score", "shape": [], "dtype": "float32"},
+        {"name": "sigma", "shape": [], "dtype": "float32"}, {"name": "half", "shape": [], "dtype": "float32"}]}]})");
+    {
+        const std::int32_t ints[2] = {3, 5};
+        const float floats[4] = {0.5f, 0.2f, 0.5f, 0.5f};  // iou, min_score, sigma, half
+        write(dir + "/w.bin", std::string(reinterpret_cast<const char*>(ints), 8) +
+                                  std::string(reinterpret_cast<const char*>(floats), 16));
+    }
+    // two clusters of overlapping boxes (one given as flipped corners), a far box, a box of zero area,
+    // and one overlapping box 0 by IoU 0.25 (kept by hard NMS, its score decayed by soft NMS)
+    const moir::tensor boxes = moir::tensor::from_vector<float>({0, 0, 1, 1, 0, 0.1f, 1, 1.1f, 1, 0.9f, 0, -0.1f, 0, 10, 1, 11,
+                                                                 0, 10.1f, 1, 11.1f, 0, 100, 1, 101, 5, 5, 5, 6, 0, 0.6f, 1, 1.6f},
+                                                                {8, 4});
+    const moir::tensor scores = moir::tensor::from_vector<float>({0.9f, 0.75f, 0.6f, 0.95f, 0.5f, 0.3f, 0.8f, 0.85f}, {8});
+    moir::npy::save(dir + "/boxes.npy", boxes);
+    moir::npy::save(dir + "/scores.npy", scores);
+    const auto t = run("node " + q(source_dir() + "/tools/tfjs_run.js") + " --model " + q(dir + "/model.json") +
+                       " --input " + q("boxes=" + dir + "/boxes.npy") + " --input " + q("scores=" + dir + "/scores.npy") +
+                       " --output_dir " + q(dir + "/tfjs") + " 2>&1");
+    REQUIRE_MESSAGE(t.status == 0, t.output);
+
+    const moir::model m = moir::tensorflow::load(dir + "/model.json");
+    REQUIRE(m.results.size() == 6);  // (tfjs's NonMaxSuppressionV5 has no valid_outputs)
+    const auto y = moir::reference_executor<>(m).run({boxes, scores});
+    // through the tool: convert to IR, run the IR
+    auto r = run(q(moir_exe()) + " convert -m " + q(dir + "/model.json") + " -o " + q(dir + "/ir") + " 2>&1");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    r = run(q(moir_exe()) + " run -m " + q(dir + "/ir/model.xml") + " -i " + q("boxes=" + dir + "/boxes.npy") + " -i " +
+            q("scores=" + dir + "/scores.npy") + " -o " + q(dir + "/ir_out") + " 2>&1");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    for (std::size_t i = 0; i < m.results.size(); ++i) {
+        const std::string name = m.output_name(i);
+        const moir::tensor ref = moir::npy::load(dir + "/tfjs/" + name + ".npy");
+        const moir::tensor ir = moir::npy::load(dir + "/ir_out/" + name + ".npy");
+        INFO("output " << name << ": moir [" << moir::to_string(y[i].dims()) << "], tfjs [" << moir::to_string(ref.dims()) << "]");
+        const difference d = compare(y[i], ref);
+        CHECK(d.same_shape);
+        CHECK(d.max_abs_err <= (name == "v5_scores" ? 1e-6 : 0.0));
+        const difference e = compare(ir, y[i]);
+        CHECK(e.same_shape);
+        CHECK(e.max_abs_err == 0);
+    }
+    // by hand: V3 (at most 3) takes 3 (0.95), 0 (0.9; IoU 0 with 3), 7 (0.85; IoU 0.25 with 0); V5's
+    // soft NMS decays 7 to 0.85 * exp(-0.5 * 0.25^2 / 0.5) = 0.7985, after 6 (0.8; zero area)
+    for (std::size_t i = 0; i < m.results.size(); ++i) {
+        if (m.output_name(i) == "v3") CHECK(y[i].to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 0, 7});
+        if (m.output_name(i) == "v5_indices")
+            CHECK(y[i].to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 0, 6, 7, 5});
+    }
+}
+
 // ---- real weights: frozen .pb, SavedModel, TF1 checkpoint --------------------------------------
 
 namespace {
