@@ -9393,6 +9393,203 @@ struct detection_output {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_DETECTION_OUTPUT_HPP
+#ifndef MOIR_OPS_NON_MAX_SUPPRESSION_HPP
+#define MOIR_OPS_NON_MAX_SUPPRESSION_HPP
+
+
+#include <algorithm>    // lower_bound, max, min, stable_sort
+#include <array>        // array
+#include <cmath>        // exp
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// How NonMaxSuppression reads a box: `corner` [y1, x1, y2, x2], any two diagonal corners (TF,
+/// ONNX's default); `center` [x_center, y_center, width, height] (ONNX center_point_box 1).
+enum class box_encoding { corner, center };
+constexpr std::array<std::string_view, 2> ir_enum_names(box_encoding) { return {"corner", "center"}; }
+
+/// non_max_suppression: greedy non-maximum suppression of boxes [B, N, 4] with scores [B, C, N],
+/// for each batch b and class c on its own (OpenVINO's NonMaxSuppression-5/9). Optional inputs,
+/// each a scalar or a 1-element tensor: max_output_boxes_per_class (integer, default 0: no box),
+/// iou_threshold (default 0), score_threshold (default 0), soft_nms_sigma (default 0: hard NMS).
+/// Per (b, c): the boxes whose score > score_threshold are candidates; the best one (highest
+/// score, the lower box index on a tie) is taken; a candidate whose IoU with a box taken since
+/// it was last checked is > iou_threshold is dropped, otherwise its score is multiplied by
+/// exp(-0.5 * IoU^2 / soft_nms_sigma) for each such box (soft NMS; factor 1 when sigma is 0) and
+/// it goes back into the candidates while its score stays > score_threshold; at most
+/// max_output_boxes_per_class boxes are taken, in the order taken. A box of zero area has IoU 0
+/// with every box. Outputs: selected_indices [M, 3] of output_type (batch, class, box), in
+/// (batch, class, order taken) order, or by descending score across batches and classes when
+/// sort_result_descending (stable); selected_scores [M, 3] of the scores' type (batch, class,
+/// score); valid_outputs [1] = M. IR: NonMaxSuppression of opset9 (opset5's reads the same).
+/// requires: boxes and scores floating point, B and N agreeing; output_type i32 or i64.
+/// ensures: M is dynamic until every input's value is known (then computed, as the kernel does).
+struct non_max_suppression {
+    static constexpr std::string_view name = "non_max_suppression", ir_name = "NonMaxSuppression",
+                                      ir_opset = "opset9";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 6;
+    struct attrs {
+        ops::box_encoding box_encoding = ops::box_encoding::corner;
+        bool sort_result_descending = true;
+        element_type output_type = element_type::i64;
+        static constexpr std::array<std::string_view, 3> ir_names{"box_encoding", "sort_result_descending",
+                                                                  "output_type"};
+    };
+    static std::size_t outputs(const attrs&) { return 3; }
+
+    /// One selected box.
+    struct selected {
+        std::int64_t batch, cls, box;
+        float score;
+    };
+    /// The optional inputs' values (their defaults when absent).
+    struct thresholds {
+        std::int64_t max_per_class = 0;
+        float iou = 0.0f, score = 0.0f, sigma = 0.0f;
+    };
+    static thresholds thresholds_of(const std::vector<const tensor*>& optional) {
+        thresholds t;
+        const auto one = [&](std::size_t i, const char* what) -> const tensor* {
+            if (i >= optional.size() || optional[i] == nullptr) return nullptr;
+            MOIR_CHECK(optional[i]->numel() == 1, shape_error,
+                       std::string("NonMaxSuppression's ") + what + " must hold one value, it has " +
+                           std::to_string(optional[i]->numel()));
+            return optional[i];
+        };
+        if (const tensor* v = one(0, "max_output_boxes_per_class")) t.max_per_class = v->at_as<std::int64_t>(0);
+        if (const tensor* v = one(1, "iou_threshold")) t.iou = v->at_as<float>(0);
+        if (const tensor* v = one(2, "score_threshold")) t.score = v->at_as<float>(0);
+        if (const tensor* v = one(3, "soft_nms_sigma")) t.sigma = v->at_as<float>(0);
+        return t;
+    }
+
+    /// Corners (ymin, xmin, ymax, xmax) of box i of `b` (4 floats per box).
+    static std::array<float, 4> corners(const float* b, box_encoding e) {
+        if (e == box_encoding::center) {
+            const float hw = b[2] / 2, hh = b[3] / 2;
+            return {b[1] - hh, b[0] - hw, b[1] + hh, b[0] + hw};
+        }
+        return {std::min(b[0], b[2]), std::min(b[1], b[3]), std::max(b[0], b[2]), std::max(b[1], b[3])};
+    }
+    /// Intersection over union of two boxes' corners, in double (as tfjs and TensorFlow's CPU kernel).
+    static double iou(const std::array<float, 4>& a, const std::array<float, 4>& b) {
+        const double area_a = (double(a[2]) - a[0]) * (double(a[3]) - a[1]);
+        const double area_b = (double(b[2]) - b[0]) * (double(b[3]) - b[1]);
+        if (area_a <= 0 || area_b <= 0) return 0.0;
+        const double h = std::max(double(std::min(a[2], b[2])) - std::max(a[0], b[0]), 0.0);
+        const double w = std::max(double(std::min(a[3], b[3])) - std::max(a[1], b[1]), 0.0);
+        const double inter = h * w;
+        return inter / (area_a + area_b - inter);
+    }
+
+    /// The boxes NMS selects (the algorithm above), in output order.
+    /// requires: boxes f32 [B, N, 4], scores f32 [B, C, N].
+    static std::vector<selected> select(const attrs& a, const tensor& boxes, const tensor& scores, const thresholds& t) {
+        const auto batches = boxes.dims()[0], n = boxes.dims()[1], classes = scores.dims()[1];
+        const double scale = t.sigma > 0 ? -0.5 / t.sigma : 0.0;
+        struct candidate {
+            double score;
+            std::int64_t box;
+            std::size_t checked;  // boxes taken before this index have been applied to its score
+        };
+        // candidates ascending (the best last): lower score first, on a tie the higher box index first
+        const auto before = [](const candidate& x, const candidate& y) {
+            return x.score < y.score || (x.score == y.score && x.box > y.box);
+        };
+        std::vector<selected> out;
+        std::vector<std::array<float, 4>> c(static_cast<std::size_t>(n));
+        for (std::int64_t b = 0; b < batches; ++b) {
+            const float* bx = boxes.data<float>() + b * n * 4;
+            for (std::int64_t i = 0; i < n; ++i) c[static_cast<std::size_t>(i)] = corners(bx + i * 4, a.box_encoding);
+            for (std::int64_t k = 0; k < classes; ++k) {
+                const float* s = scores.data<float>() + (b * classes + k) * n;
+                std::vector<candidate> queue;
+                for (std::int64_t i = 0; i < n; ++i)
+                    if (s[i] > t.score) queue.push_back({s[i], i, 0});
+                std::stable_sort(queue.begin(), queue.end(), before);
+                std::vector<std::int64_t> taken;
+                std::vector<double> taken_scores;
+                while (static_cast<std::int64_t>(taken.size()) < t.max_per_class && !queue.empty()) {
+                    candidate next = queue.back();
+                    queue.pop_back();
+                    const double original = next.score;
+                    bool dropped = false;
+                    for (std::size_t j = taken.size(); j-- > next.checked;) {
+                        const double overlap = iou(c[static_cast<std::size_t>(next.box)], c[static_cast<std::size_t>(taken[j])]);
+                        if (overlap > t.iou) {
+                            dropped = true;
+                            break;
+                        }
+                        if (scale != 0.0) next.score *= std::exp(scale * overlap * overlap);
+                        if (next.score <= t.score) break;
+                    }
+                    next.checked = taken.size();
+                    if (dropped) continue;
+                    if (next.score == original) {
+                        taken.push_back(next.box);
+                        taken_scores.push_back(next.score);
+                    } else if (next.score > t.score) {
+                        queue.insert(std::lower_bound(queue.begin(), queue.end(), next, before), next);
+                    }
+                }
+                for (std::size_t j = 0; j < taken.size(); ++j)
+                    out.push_back({b, k, taken[j], static_cast<float>(taken_scores[j])});
+            }
+        }
+        if (a.sort_result_descending)
+            std::stable_sort(out.begin(), out.end(), [](const selected& x, const selected& y) { return x.score > y.score; });
+        return out;
+    }
+
+    static port_descs infer(const attrs& a, const port_descs& in) {
+        MOIR_CHECK(in.size() >= 2 && in.size() <= 6, shape_error, "NonMaxSuppression takes 2 to 6 inputs");
+        MOIR_CHECK(a.output_type == element_type::i32 || a.output_type == element_type::i64, shape_error,
+                   "NonMaxSuppression output_type must be i32 or i64, it is " + std::string(moir::ir_name(a.output_type)));
+        MOIR_CHECK(is_float(in[0].type) && is_float(in[1].type), shape_error,
+                   "NonMaxSuppression's boxes and scores must be floating point");
+        const partial_shape& bs = in[0].shape;
+        const partial_shape& ss = in[1].shape;
+        if (!bs.rank_dynamic) {
+            MOIR_CHECK(bs.rank() == 3 && (bs.dims[2] < 0 || bs.dims[2] == 4), shape_error,
+                       "NonMaxSuppression's boxes must be [batches, boxes, 4], they are " + bs.str());
+        }
+        if (!ss.rank_dynamic) {
+            MOIR_CHECK(ss.rank() == 3, shape_error,
+                       "NonMaxSuppression's scores must be [batches, classes, boxes], they are " + ss.str());
+        }
+        if (!bs.rank_dynamic && !ss.rank_dynamic) {
+            const auto agree = [](std::int64_t x, std::int64_t y) { return x < 0 || y < 0 || x == y; };
+            MOIR_CHECK(agree(bs.dims[0], ss.dims[0]) && agree(bs.dims[1], ss.dims[2]), shape_error,
+                       "NonMaxSuppression's boxes " + bs.str() + " and scores " + ss.str() + " do not agree");
+        }
+        for (std::size_t i = 2; i < in.size(); ++i)
+            MOIR_CHECK(in[i].shape.rank_dynamic || in[i].shape.rank() <= 1, shape_error,
+                       "NonMaxSuppression's input " + std::to_string(i) + " must be a scalar or hold one value");
+        std::int64_t m = dynamic_dim;
+        bool known = true;
+        for (const auto& d : in) known = known && d.has_value();
+        if (known) {
+            std::vector<const tensor*> optional;
+            for (std::size_t i = 2; i < in.size(); ++i) optional.push_back(&in[i].value);
+            m = static_cast<std::int64_t>(
+                select(a, in[0].value.converted(element_type::f32), in[1].value.converted(element_type::f32),
+                       thresholds_of(optional))
+                    .size());
+        }
+        return {port_desc{a.output_type, std::vector<std::int64_t>{m, 3}, {}},
+                port_desc{in[1].type, std::vector<std::int64_t>{m, 3}, {}},
+                port_desc{a.output_type, std::vector<std::int64_t>{1}, {}}};
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_NON_MAX_SUPPRESSION_HPP
 #ifndef MOIR_OPS_PRIOR_BOX_HPP
 #define MOIR_OPS_PRIOR_BOX_HPP
 
@@ -9910,6 +10107,7 @@ using all = type_list<
     , ops::prior_box
     , ops::prior_box_clustered
     , ops::detection_output
+    , ops::non_max_suppression
     // group G ops end
     , ops::if_op, ops::loop, ops::tensor_iterator
     , ops::onnx_fallback  // framework node of --fallback onnxruntime (docs/fallback.md)
@@ -14682,7 +14880,8 @@ struct reference_kernel<ops::lstm_sequence_v0> {
 
 // Reference kernels of SSD's detection ops: PriorBox, PriorBoxClustered (default boxes of a
 // feature map) and DetectionOutput (box decoding, per-class non-maximum suppression, the best
-// boxes of each image), computed in double as Caffe's SSD layers define them.
+// boxes of each image), computed in double as Caffe's SSD layers define them; and
+// NonMaxSuppression (ops::non_max_suppression::select).
 
 
 #include <algorithm>  // clamp, max, min, stable_sort
@@ -14690,6 +14889,8 @@ struct reference_kernel<ops::lstm_sequence_v0> {
 #include <cstddef>    // size_t
 #include <cstdint>    // int64_t
 #include <map>        // map
+#include <string>     // to_string
+#include <string>     // to_string
 #include <tuple>      // tuple
 #include <type_traits>  // is_floating_point_v, is_same_v
 #include <utility>    // pair
@@ -14915,6 +15116,36 @@ struct reference_kernel<ops::detection_output> {
         }
         if (row < rows) y[static_cast<std::size_t>(row * 7)] = -1.0;
         reference::store<ops::detection_output>(y, out[0]);
+    }
+};
+
+template <>
+struct reference_kernel<ops::non_max_suppression> {
+    static constexpr bool available = true;
+    static void run(const ops::non_max_suppression::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        std::vector<const tensor*> optional;
+        for (std::size_t i = 2; i < in.size(); ++i) optional.push_back(&in[i]);
+        const auto sel = ops::non_max_suppression::select(a, in[0].converted(element_type::f32),
+                                                          in[1].converted(element_type::f32),
+                                                          ops::non_max_suppression::thresholds_of(optional));
+        MOIR_CHECK(static_cast<std::int64_t>(sel.size()) == out[0].dims()[0], error,
+                   "NonMaxSuppression selected " + std::to_string(sel.size()) + " boxes, its output holds " +
+                       std::to_string(out[0].dims()[0]));
+        const auto index = [](tensor& t, std::size_t i, std::int64_t v) {
+            if (t.type() == element_type::i32) t.data<std::int32_t>()[i] = static_cast<std::int32_t>(v);
+            else t.data<std::int64_t>()[i] = v;
+        };
+        std::vector<double> scores(sel.size() * 3);
+        for (std::size_t j = 0; j < sel.size(); ++j) {
+            index(out[0], j * 3, sel[j].batch);
+            index(out[0], j * 3 + 1, sel[j].cls);
+            index(out[0], j * 3 + 2, sel[j].box);
+            scores[j * 3] = static_cast<double>(sel[j].batch);
+            scores[j * 3 + 1] = static_cast<double>(sel[j].cls);
+            scores[j * 3 + 2] = sel[j].score;
+        }
+        reference::store<ops::non_max_suppression>(scores, out[1]);
+        index(out[2], 0, static_cast<std::int64_t>(sel.size()));
     }
 };
 
@@ -33064,7 +33295,7 @@ void register_nonlinear(op_table& t) {
 
 // ONNX indexing, scatter/gather and sorting ops -> moir ops: GatherElements, GatherND,
 // ScatterElements, Scatter (deprecated), ScatterND, OneHot, Compress, NonZero, ArgMax, ArgMin,
-// TopK, Unique, CumSum, Einsum, Trilu. Each converter maps its ONNX node onto the matching
+// TopK, Unique, CumSum, Einsum, Trilu, NonMaxSuppression. Each converter maps its ONNX node onto the matching
 // OpenVINO-style op, or decomposes it (ArgMax/ArgMin: TopK k=1; Compress: NonZero + Gather;
 // Trilu: a Range-built mask + Select).
 
@@ -33273,10 +33504,26 @@ inline void trilu(context& c) {
     const output_ref fill = c.constant(tensor(t, shape{}), "/fill");
     c.set_output(0, c.add<moir::ops::select>({}, {mask, c.input(0), fill}));
 }
+
+/// NonMaxSuppression(boxes, scores[, max_output_boxes_per_class, iou_threshold, score_threshold]):
+/// OpenVINO's, in ONNX's output order (batch, class, order taken); an absent score_threshold lets
+/// every box be a candidate (-inf), the other absent inputs take their default 0.
+inline void non_max_suppression(context& c) {
+    moir::ops::non_max_suppression::attrs a;
+    a.box_encoding = c.attr_int("center_point_box", 0) != 0 ? moir::ops::box_encoding::center : moir::ops::box_encoding::corner;
+    a.sort_result_descending = false;
+    a.output_type = element_type::i64;
+    std::vector<output_ref> in{c.input(0), c.input(1)};
+    in.push_back(c.has_input(2) ? c.input(2) : c.constant(tensor::scalar<std::int64_t>(0), "/max_output_boxes_per_class"));
+    in.push_back(c.has_input(3) ? c.input(3) : c.constant(tensor::scalar<float>(0.0f), "/iou_threshold"));
+    in.push_back(c.has_input(4) ? c.input(4)
+                                : c.constant(tensor::scalar<float>(-std::numeric_limits<float>::infinity()), "/score_threshold"));
+    c.set_output(0, {c.add_node<moir::ops::non_max_suppression>(a, in), 0});
+}
 }  // namespace detail::indexing
 
 /// Registers GatherElements, GatherND, ScatterElements, Scatter, ScatterND, OneHot, Compress,
-/// NonZero, ArgMax, ArgMin, TopK, Unique, CumSum, Einsum, Trilu.
+/// NonZero, ArgMax, ArgMin, TopK, Unique, CumSum, Einsum, Trilu, NonMaxSuppression.
 template <class = void>  // compiled only where a table is built
 void register_indexing(op_table& t) {
     namespace ix = detail::indexing;
@@ -33311,6 +33558,7 @@ void register_indexing(op_table& t) {
         c.set_output(0, c.add<moir::ops::einsum>({c.attr_string("equation", "")}, in));
     });
     t.add("Trilu", ix::trilu);
+    t.add("NonMaxSuppression", ix::non_max_suppression, 10);
 }
 
 }  // namespace moir::onnx
@@ -36874,6 +37122,79 @@ inline void convert_region(context& c, const lowered& l, const std::string& sour
 }  // namespace moir::tensorflow::control_flow
 
 #endif  // MOIR_FRONTENDS_TENSORFLOW_CONTROL_FLOW_HPP
+#ifndef MOIR_FRONTENDS_TENSORFLOW_OPS_DETECTION_HPP
+#define MOIR_FRONTENDS_TENSORFLOW_OPS_DETECTION_HPP
+
+// TF's non-maximum suppression: NonMaxSuppressionV2 / V3 / V4 / V5 (boxes [N, 4] as [y1, x1, y2,
+// x2], scores [N]) as one NonMaxSuppression (ops/non_max_suppression.hpp) over one batch and one
+// class: boxes -> [1, N, 4], scores -> [1, 1, N]; the box column of its [M, 3] selected indices
+// is TF's selected_indices (int32), the score column of its selected scores V5's selected_scores,
+// its valid_outputs V4's and V5's. pad_to_max_output_size pads both to max_output_size with 0s.
+// One difference from TensorFlow at a measure-zero boundary: a candidate whose IoU with a taken
+// box equals iou_threshold exactly is kept (OpenVINO's and ONNX's rule), TF drops it.
+
+
+#include <cstdint>  // int64_t
+#include <limits>   // numeric_limits
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::tensorflow {
+
+namespace detail {
+/// NonMaxSuppressionV<version>(boxes, scores, max_output_size, iou_threshold[, score_threshold
+/// [, soft_nms_sigma]]).
+inline void convert_nms(context& c, int version) {
+    const output_ref boxes = c.add<ops::unsqueeze>({}, {c.input(0), c.constant_i64({0}, "/batch_axis")}, "/boxes");
+    const output_ref scores =
+        c.add<ops::unsqueeze>({}, {c.input(1), c.constant_i64({0, 1}, "/class_axes")}, "/scores");
+    std::vector<output_ref> in{boxes, scores, c.input(2), c.input(3)};
+    // V2 has no score threshold: every box is a candidate
+    in.push_back(version >= 3 ? c.input(4)
+                              : c.constant(tensor::scalar<float>(-std::numeric_limits<float>::infinity()), "/no_threshold"));
+    if (version == 5) in.push_back(c.input(5));
+    ops::non_max_suppression::attrs a;
+    a.sort_result_descending = false;  // one class: the order taken
+    a.output_type = element_type::i32;
+    const node_id nms = c.add_node<ops::non_max_suppression>(a, in, "/nms");
+    const output_ref column = c.constant(tensor::scalar<std::int64_t>(2), "/column");
+    const output_ref axis1 = c.constant(tensor::scalar<std::int64_t>(1), "/axis1");
+    output_ref indices = c.add<ops::gather>({0}, {{nms, 0}, column, axis1}, "/indices");
+    output_ref selected_scores = c.add<ops::gather>({0}, {{nms, 1}, column, axis1}, "/selected_scores");
+    const output_ref valid = c.add<ops::squeeze>({}, {{nms, 2}, c.constant_i64({0}, "/valid_axis")}, "/valid");
+    if (version >= 4 && c.attr<bool>("pad_to_max_output_size", false)) {
+        // pads_end = max_output_size - valid_outputs, as [1] i64
+        const output_ref max_n = c.add<ops::reshape>(
+            {false}, {c.add<ops::convert>({element_type::i64}, {c.input(2)}, "/max_i64"), c.constant_i64({1}, "/one")},
+            "/max_1d");
+        const output_ref valid_n = c.add<ops::convert>({element_type::i64}, {{nms, 2}}, "/valid_i64");
+        const output_ref pads_end = c.add<ops::subtract>({}, {max_n, valid_n}, "/pads_end");
+        const output_ref pads_begin = c.constant_i64({0}, "/pads_begin");
+        indices = c.add<ops::pad>({ops::pad_mode::constant}, {indices, pads_begin, pads_end}, "/indices_padded");
+        selected_scores =
+            c.add<ops::pad>({ops::pad_mode::constant}, {selected_scores, pads_begin, pads_end}, "/scores_padded");
+    }
+    c.set_output(0, indices);
+    if (version == 4) c.set_output(1, valid);
+    if (version == 5) {
+        c.set_output(1, selected_scores);
+        c.set_output(2, valid);
+    }
+}
+}  // namespace detail
+
+/// Registers the non-maximum suppression converters.
+template <class = void>  // compiled only where a table is built
+void register_detection(op_table& t) {
+    t.add("NonMaxSuppressionV2", [](context& c) { detail::convert_nms(c, 2); });
+    t.add("NonMaxSuppressionV3", [](context& c) { detail::convert_nms(c, 3); });
+    t.add("NonMaxSuppressionV4", [](context& c) { detail::convert_nms(c, 4); });
+    t.add("NonMaxSuppressionV5", [](context& c) { detail::convert_nms(c, 5); });
+}
+
+}  // namespace moir::tensorflow
+
+#endif  // MOIR_FRONTENDS_TENSORFLOW_OPS_DETECTION_HPP
 #ifndef MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
 #define MOIR_FRONTENDS_TENSORFLOW_GRAPH_DEF_TEXT_HPP
 
@@ -37617,7 +37938,8 @@ void register_space_batch(op_table& t) {
 // TF's data-movement and shape ops: Const, Identity (and the other pass-through ops), Reshape,
 // Squeeze, ExpandDims, ConcatV2, Pack, Unpack, Transpose, StridedSlice (every mask), Slice,
 // Pad / PadV2 / MirrorPad, Tile, GatherV2, Shape, Fill, BroadcastTo, ZerosLike, Range, Split,
-// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs).
+// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs),
+// Where (one input: NonZero, transposed to TF's [count, rank] int64).
 
 
 #include <algorithm>  // max
@@ -37774,6 +38096,17 @@ inline void convert_resize(context& c, bool linear) {
 
 /// Pad / PadV2 / MirrorPad(x, paddings [rank, 2] [, constant]).
 inline void convert_pad(context& c, ops::pad_mode mode) {
+    if (!c.const_input(1)) {  // paddings [rank, 2] computed at run time (tf.image.pad_to_bounding_box)
+        const output_ref p = c.add<ops::convert>({element_type::i64}, {c.input(1)}, "/paddings_i64");
+        const output_ref axis = c.constant(tensor::scalar<std::int64_t>(1), "/column_axis");
+        std::vector<output_ref> in{c.input(0),
+                                   c.add<ops::gather>({0}, {p, c.constant(tensor::scalar<std::int64_t>(0), "/begin"), axis},
+                                                      "/pads_begin"),
+                                   c.add<ops::gather>({0}, {p, c.constant(tensor::scalar<std::int64_t>(1), "/end"), axis},
+                                                      "/pads_end")};
+        if (mode == ops::pad_mode::constant && c.has_input(2)) in.push_back(c.input(2));
+        return c.set_output(0, c.add<ops::pad>({mode}, in));
+    }
     const auto p = c.const_ints(1, "paddings");
     MOIR_CHECK(p.size() % 2 == 0, error, "paddings must have shape [rank, 2]");
     std::vector<std::int64_t> b, e;
@@ -37883,6 +38216,11 @@ void register_tensor(op_table& t) {
                              c.add<ops::squeeze>({}, {{s, static_cast<std::size_t>(i)}, ax}, "/squeeze" + std::to_string(i)));
     });
     t.add("Transpose", [](context& c) { c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.input(1)})); });
+    t.add("Where", [](context& c) {  // the coordinates of the true (non-zero) elements, one row each
+        MOIR_CHECK(c.input_count() == 1, unsupported_error, "Where with x and y (TF1's Select form) is not supported");
+        const output_ref nz = c.add<ops::non_zero>({element_type::i64}, {c.input(0)}, "/nonzero");
+        c.set_output(0, c.add<ops::transpose>({}, {nz, c.constant_i64({1, 0}, "/perm")}));
+    });
     t.add("StridedSlice", detail::convert_strided_slice);
     t.add("Slice", [](context& c) {  // begin, size (-1: to the end)
         if (!c.const_input(1) || !c.const_input(2)) return detail::convert_dynamic_slice(c);  // ops/space_batch.hpp
@@ -39399,6 +39737,7 @@ inline graph_def freeze(const graph_def& g, const std::vector<std::string>& outp
 #include <functional>  // function
 #include <iterator>    // istreambuf_iterator
 #include <string>      // string, stoll
+#include <utility>     // move
 #include <vector>      // vector
 
 namespace moir::tensorflow {
@@ -39470,14 +39809,23 @@ inline float json_float(const ojson& j, const std::string& where) {
     }
     throw parse_error(where + ": expected a number, found " + j.dump());
 }
+/// A DataType as the file spells it (name or number).
 template <class = void>
-inline data_type json_type(const ojson& j, const std::string& where) {
+inline data_type json_file_type(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return static_cast<data_type>(j.get<std::int32_t>());
     MOIR_CHECK(j.is_string(), parse_error, where + ": expected a DataType, found " + j.dump());
     const data_type t = data_type_from_name(j.get<std::string>());
     MOIR_CHECK(t != data_type::invalid || j.get<std::string>() == "DT_INVALID", parse_error,
                where + ": unknown DataType " + j.dump());
     return t;
+}
+/// A DataType as tfjs runs it: TensorFlow.js has no float64, so DT_DOUBLE (a Cast's DstT, a
+/// placeholder's or a constant's dtype; grappler's constant folding leaves such constants, stored
+/// as float32 weights) is float32, as tfjs-converter reads it.
+template <class = void>
+inline data_type json_type(const ojson& j, const std::string& where) {
+    const data_type t = json_file_type(j, where);
+    return t == data_type::double_ ? data_type::float_ : t;
 }
 /// The member `a` or its snake_case spelling `b` (protobuf JSON accepts both), or null.
 template <class = void>
@@ -39525,6 +39873,24 @@ inline tensor_value json_tensor(const ojson& j, const std::string& where) {
         for (const auto& x : *a) v.bool_val.push_back(x.get<bool>());
     if (const auto* a = member(j, "stringVal", "string_val"))
         for (const auto& x : *a) v.string_val.push_back(base64_decode(x.get<std::string>(), where));
+    // a DT_DOUBLE tensor, read as float32 (json_type): its values narrowed to float
+    const auto* t = member(j, "dtype");
+    if (t && json_file_type(*t, where) == data_type::double_) {
+        for (const double d : v.double_val) v.float_val.push_back(static_cast<float>(d));
+        v.double_val.clear();
+        if (!v.content.empty()) {
+            MOIR_CHECK(v.content.size() % sizeof(double) == 0, parse_error,
+                       where + ": DT_DOUBLE tensor content of " + std::to_string(v.content.size()) + " bytes");
+            std::string narrowed(v.content.size() / 2, '\0');
+            for (std::size_t i = 0; i < v.content.size() / sizeof(double); ++i) {
+                double d;
+                std::memcpy(&d, v.content.data() + i * sizeof(double), sizeof d);
+                const float f = static_cast<float>(d);
+                std::memcpy(&narrowed[i * sizeof(float)], &f, sizeof f);
+            }
+            v.content = std::move(narrowed);
+        }
+    }
     return v;
 }
 template <class = void>
@@ -39779,6 +40145,7 @@ template <class = void>
 const op_table& default_table_impl() {
     static const op_table table = [] {
         op_table t;
+        register_detection(t);
         register_elementwise(t);
         register_nn(t);
         register_reduce(t);

@@ -148,6 +148,7 @@
 // group F includes end
 // object detection (SSD) -- group G
 #include <moir/ops/detection_output.hpp>
+#include <moir/ops/non_max_suppression.hpp>
 #include <moir/ops/prior_box.hpp>
 #include <moir/ops/prior_box_clustered.hpp>
 // group G includes end
@@ -287,6 +288,7 @@ using all = type_list<
     , ops::prior_box
     , ops::prior_box_clustered
     , ops::detection_output
+    , ops::non_max_suppression
     // group G ops end
     , ops::if_op, ops::loop, ops::tensor_iterator
     , ops::onnx_fallback  // framework node of --fallback onnxruntime (docs/fallback.md)

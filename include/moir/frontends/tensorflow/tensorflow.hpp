@@ -12,6 +12,7 @@
 #include <moir/frontends/common/frontend.hpp>
 #include <moir/frontends/tensorflow/control_flow.hpp>
 #include <moir/frontends/tensorflow/converter.hpp>
+#include <moir/frontends/tensorflow/ops/detection.hpp>
 #include <moir/frontends/tensorflow/graph_def.hpp>
 #include <moir/frontends/tensorflow/graph_def_text.hpp>
 #include <moir/frontends/tensorflow/ops/elementwise.hpp>
@@ -44,6 +45,7 @@ template <class = void>
 const op_table& default_table_impl() {
     static const op_table table = [] {
         op_table t;
+        register_detection(t);
         register_elementwise(t);
         register_nn(t);
         register_reduce(t);

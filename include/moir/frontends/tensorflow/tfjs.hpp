@@ -22,6 +22,7 @@
 #include <functional>  // function
 #include <iterator>    // istreambuf_iterator
 #include <string>      // string, stoll
+#include <utility>     // move
 #include <vector>      // vector
 
 namespace moir::tensorflow {
@@ -93,14 +94,23 @@ inline float json_float(const ojson& j, const std::string& where) {
     }
     throw parse_error(where + ": expected a number, found " + j.dump());
 }
+/// A DataType as the file spells it (name or number).
 template <class = void>
-inline data_type json_type(const ojson& j, const std::string& where) {
+inline data_type json_file_type(const ojson& j, const std::string& where) {
     if (j.is_number_integer()) return static_cast<data_type>(j.get<std::int32_t>());
     MOIR_CHECK(j.is_string(), parse_error, where + ": expected a DataType, found " + j.dump());
     const data_type t = data_type_from_name(j.get<std::string>());
     MOIR_CHECK(t != data_type::invalid || j.get<std::string>() == "DT_INVALID", parse_error,
                where + ": unknown DataType " + j.dump());
     return t;
+}
+/// A DataType as tfjs runs it: TensorFlow.js has no float64, so DT_DOUBLE (a Cast's DstT, a
+/// placeholder's or a constant's dtype; grappler's constant folding leaves such constants, stored
+/// as float32 weights) is float32, as tfjs-converter reads it.
+template <class = void>
+inline data_type json_type(const ojson& j, const std::string& where) {
+    const data_type t = json_file_type(j, where);
+    return t == data_type::double_ ? data_type::float_ : t;
 }
 /// The member `a` or its snake_case spelling `b` (protobuf JSON accepts both), or null.
 template <class = void>
@@ -148,6 +158,24 @@ inline tensor_value json_tensor(const ojson& j, const std::string& where) {
         for (const auto& x : *a) v.bool_val.push_back(x.get<bool>());
     if (const auto* a = member(j, "stringVal", "string_val"))
         for (const auto& x : *a) v.string_val.push_back(base64_decode(x.get<std::string>(), where));
+    // a DT_DOUBLE tensor, read as float32 (json_type): its values narrowed to float
+    const auto* t = member(j, "dtype");
+    if (t && json_file_type(*t, where) == data_type::double_) {
+        for (const double d : v.double_val) v.float_val.push_back(static_cast<float>(d));
+        v.double_val.clear();
+        if (!v.content.empty()) {
+            MOIR_CHECK(v.content.size() % sizeof(double) == 0, parse_error,
+                       where + ": DT_DOUBLE tensor content of " + std::to_string(v.content.size()) + " bytes");
+            std::string narrowed(v.content.size() / 2, '\0');
+            for (std::size_t i = 0; i < v.content.size() / sizeof(double); ++i) {
+                double d;
+                std::memcpy(&d, v.content.data() + i * sizeof(double), sizeof d);
+                const float f = static_cast<float>(d);
+                std::memcpy(&narrowed[i * sizeof(float)], &f, sizeof f);
+            }
+            v.content = std::move(narrowed);
+        }
+    }
     return v;
 }
 template <class = void>

@@ -3,11 +3,13 @@
 
 // Reference kernels of SSD's detection ops: PriorBox, PriorBoxClustered (default boxes of a
 // feature map) and DetectionOutput (box decoding, per-class non-maximum suppression, the best
-// boxes of each image), computed in double as Caffe's SSD layers define them.
+// boxes of each image), computed in double as Caffe's SSD layers define them; and
+// NonMaxSuppression (ops::non_max_suppression::select).
 
 #include <moir/kernels/kernel.hpp>
 #include <moir/kernels/reference/elementwise.hpp>  // detail::computes_v, unsupported_type
 #include <moir/ops/detection_output.hpp>
+#include <moir/ops/non_max_suppression.hpp>
 #include <moir/ops/prior_box.hpp>
 #include <moir/ops/prior_box_clustered.hpp>
 
@@ -16,6 +18,8 @@
 #include <cstddef>    // size_t
 #include <cstdint>    // int64_t
 #include <map>        // map
+#include <string>     // to_string
+#include <string>     // to_string
 #include <tuple>      // tuple
 #include <type_traits>  // is_floating_point_v, is_same_v
 #include <utility>    // pair
@@ -241,6 +245,36 @@ struct reference_kernel<ops::detection_output> {
         }
         if (row < rows) y[static_cast<std::size_t>(row * 7)] = -1.0;
         reference::store<ops::detection_output>(y, out[0]);
+    }
+};
+
+template <>
+struct reference_kernel<ops::non_max_suppression> {
+    static constexpr bool available = true;
+    static void run(const ops::non_max_suppression::attrs& a, const std::vector<tensor>& in, std::vector<tensor>& out) {
+        std::vector<const tensor*> optional;
+        for (std::size_t i = 2; i < in.size(); ++i) optional.push_back(&in[i]);
+        const auto sel = ops::non_max_suppression::select(a, in[0].converted(element_type::f32),
+                                                          in[1].converted(element_type::f32),
+                                                          ops::non_max_suppression::thresholds_of(optional));
+        MOIR_CHECK(static_cast<std::int64_t>(sel.size()) == out[0].dims()[0], error,
+                   "NonMaxSuppression selected " + std::to_string(sel.size()) + " boxes, its output holds " +
+                       std::to_string(out[0].dims()[0]));
+        const auto index = [](tensor& t, std::size_t i, std::int64_t v) {
+            if (t.type() == element_type::i32) t.data<std::int32_t>()[i] = static_cast<std::int32_t>(v);
+            else t.data<std::int64_t>()[i] = v;
+        };
+        std::vector<double> scores(sel.size() * 3);
+        for (std::size_t j = 0; j < sel.size(); ++j) {
+            index(out[0], j * 3, sel[j].batch);
+            index(out[0], j * 3 + 1, sel[j].cls);
+            index(out[0], j * 3 + 2, sel[j].box);
+            scores[j * 3] = static_cast<double>(sel[j].batch);
+            scores[j * 3 + 1] = static_cast<double>(sel[j].cls);
+            scores[j * 3 + 2] = sel[j].score;
+        }
+        reference::store<ops::non_max_suppression>(scores, out[1]);
+        index(out[2], 0, static_cast<std::int64_t>(sel.size()));
     }
 };
 

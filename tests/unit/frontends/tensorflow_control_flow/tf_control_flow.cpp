@@ -106,10 +106,9 @@ std::pair<std::vector<moir::tensor>, double> check_against_tfjs(const std::strin
 
 // faceboxes: tf.map_fn over the batch (a while loop: 5 loop variables, 2 TensorArrays scattered
 // from the detections and read per image, 3 written per image and stacked after the loop) around a
-// per-image NonMaxSuppression. One Loop; its outputs (scores, boxes, num_boxes) match tfjs.
-// Skipped: the loop is rebuilt, but its body needs NonMaxSuppressionV3 and Where, which moir does
-// not convert yet (moir has no NonMaxSuppression op); run with --no-skip to see the list.
-TEST_CASE("TF1 while loop with TensorArrays (faceboxes) becomes a Loop and matches tfjs" * doctest::skip()) {
+// per-image NonMaxSuppressionV3 and Where (ops/non_max_suppression.hpp, NonZero). One Loop; its
+// outputs (scores, boxes, num_boxes) match tfjs.
+TEST_CASE("TF1 while loop with TensorArrays (faceboxes) becomes a Loop and matches tfjs") {
     const std::string path = human_models() + "/faceboxes.json";
     REQUIRE_MESSAGE(fs::exists(path), "missing " << path << ": run tools/setup.sh first");
     moir::tensorflow::load_options opt;
@@ -119,7 +118,7 @@ TEST_CASE("TF1 while loop with TensorArrays (faceboxes) becomes a Loop and match
     const auto [ifs, loops] = count_control_flow(m);
     CHECK(loops == 1);
     CHECK(ifs == 0);
-    const moir::tensor x = pseudo_random(moir::element_type::i32, in_shape, 7, 0, 256);
+    const moir::tensor x = pseudo_random(moir::element_type::u8, in_shape, 7, 0, 256);  // the image, uint8
     const auto [out, worst] = check_against_tfjs("faceboxes", path, m, {{m.input_name(0), x}});
     MESSAGE("faceboxes: max err / max|ref| " << worst);
 }

@@ -3,7 +3,7 @@
 
 // ONNX indexing, scatter/gather and sorting ops -> moir ops: GatherElements, GatherND,
 // ScatterElements, Scatter (deprecated), ScatterND, OneHot, Compress, NonZero, ArgMax, ArgMin,
-// TopK, Unique, CumSum, Einsum, Trilu. Each converter maps its ONNX node onto the matching
+// TopK, Unique, CumSum, Einsum, Trilu, NonMaxSuppression. Each converter maps its ONNX node onto the matching
 // OpenVINO-style op, or decomposes it (ArgMax/ArgMin: TopK k=1; Compress: NonZero + Gather;
 // Trilu: a Range-built mask + Select).
 
@@ -16,6 +16,7 @@
 #include <moir/ops/gather_nd.hpp>
 #include <moir/ops/greater_equal.hpp>
 #include <moir/ops/less_equal.hpp>
+#include <moir/ops/non_max_suppression.hpp>
 #include <moir/ops/non_zero.hpp>
 #include <moir/ops/one_hot.hpp>
 #include <moir/ops/range.hpp>
@@ -235,10 +236,26 @@ inline void trilu(context& c) {
     const output_ref fill = c.constant(tensor(t, shape{}), "/fill");
     c.set_output(0, c.add<moir::ops::select>({}, {mask, c.input(0), fill}));
 }
+
+/// NonMaxSuppression(boxes, scores[, max_output_boxes_per_class, iou_threshold, score_threshold]):
+/// OpenVINO's, in ONNX's output order (batch, class, order taken); an absent score_threshold lets
+/// every box be a candidate (-inf), the other absent inputs take their default 0.
+inline void non_max_suppression(context& c) {
+    moir::ops::non_max_suppression::attrs a;
+    a.box_encoding = c.attr_int("center_point_box", 0) != 0 ? moir::ops::box_encoding::center : moir::ops::box_encoding::corner;
+    a.sort_result_descending = false;
+    a.output_type = element_type::i64;
+    std::vector<output_ref> in{c.input(0), c.input(1)};
+    in.push_back(c.has_input(2) ? c.input(2) : c.constant(tensor::scalar<std::int64_t>(0), "/max_output_boxes_per_class"));
+    in.push_back(c.has_input(3) ? c.input(3) : c.constant(tensor::scalar<float>(0.0f), "/iou_threshold"));
+    in.push_back(c.has_input(4) ? c.input(4)
+                                : c.constant(tensor::scalar<float>(-std::numeric_limits<float>::infinity()), "/score_threshold"));
+    c.set_output(0, {c.add_node<moir::ops::non_max_suppression>(a, in), 0});
+}
 }  // namespace detail::indexing
 
 /// Registers GatherElements, GatherND, ScatterElements, Scatter, ScatterND, OneHot, Compress,
-/// NonZero, ArgMax, ArgMin, TopK, Unique, CumSum, Einsum, Trilu.
+/// NonZero, ArgMax, ArgMin, TopK, Unique, CumSum, Einsum, Trilu, NonMaxSuppression.
 template <class = void>  // compiled only where a table is built
 void register_indexing(op_table& t) {
     namespace ix = detail::indexing;
@@ -273,6 +290,7 @@ void register_indexing(op_table& t) {
         c.set_output(0, c.add<moir::ops::einsum>({c.attr_string("equation", "")}, in));
     });
     t.add("Trilu", ix::trilu);
+    t.add("NonMaxSuppression", ix::non_max_suppression, 10);
 }
 
 }  // namespace moir::onnx

@@ -4,7 +4,8 @@
 // TF's data-movement and shape ops: Const, Identity (and the other pass-through ops), Reshape,
 // Squeeze, ExpandDims, ConcatV2, Pack, Unpack, Transpose, StridedSlice (every mask), Slice,
 // Pad / PadV2 / MirrorPad, Tile, GatherV2, Shape, Fill, BroadcastTo, ZerosLike, Range, Split,
-// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs).
+// SplitV, DepthToSpace, ResizeBilinear / ResizeNearestNeighbor, SparseToDense (constant inputs),
+// Where (one input: NonZero, transposed to TF's [count, rank] int64).
 
 #include <moir/frontends/tensorflow/converter.hpp>
 #include <moir/frontends/tensorflow/ops/space_batch.hpp>
@@ -15,6 +16,7 @@
 #include <moir/ops/gather.hpp>
 #include <moir/ops/gather_nd.hpp>
 #include <moir/ops/interpolate.hpp>
+#include <moir/ops/non_zero.hpp>
 #include <moir/ops/pad.hpp>
 #include <moir/ops/range.hpp>
 #include <moir/ops/reduce_prod.hpp>
@@ -182,6 +184,17 @@ inline void convert_resize(context& c, bool linear) {
 
 /// Pad / PadV2 / MirrorPad(x, paddings [rank, 2] [, constant]).
 inline void convert_pad(context& c, ops::pad_mode mode) {
+    if (!c.const_input(1)) {  // paddings [rank, 2] computed at run time (tf.image.pad_to_bounding_box)
+        const output_ref p = c.add<ops::convert>({element_type::i64}, {c.input(1)}, "/paddings_i64");
+        const output_ref axis = c.constant(tensor::scalar<std::int64_t>(1), "/column_axis");
+        std::vector<output_ref> in{c.input(0),
+                                   c.add<ops::gather>({0}, {p, c.constant(tensor::scalar<std::int64_t>(0), "/begin"), axis},
+                                                      "/pads_begin"),
+                                   c.add<ops::gather>({0}, {p, c.constant(tensor::scalar<std::int64_t>(1), "/end"), axis},
+                                                      "/pads_end")};
+        if (mode == ops::pad_mode::constant && c.has_input(2)) in.push_back(c.input(2));
+        return c.set_output(0, c.add<ops::pad>({mode}, in));
+    }
     const auto p = c.const_ints(1, "paddings");
     MOIR_CHECK(p.size() % 2 == 0, error, "paddings must have shape [rank, 2]");
     std::vector<std::int64_t> b, e;
@@ -291,6 +304,11 @@ void register_tensor(op_table& t) {
                              c.add<ops::squeeze>({}, {{s, static_cast<std::size_t>(i)}, ax}, "/squeeze" + std::to_string(i)));
     });
     t.add("Transpose", [](context& c) { c.set_output(0, c.add<ops::transpose>({}, {c.input(0), c.input(1)})); });
+    t.add("Where", [](context& c) {  // the coordinates of the true (non-zero) elements, one row each
+        MOIR_CHECK(c.input_count() == 1, unsupported_error, "Where with x and y (TF1's Select form) is not supported");
+        const output_ref nz = c.add<ops::non_zero>({element_type::i64}, {c.input(0)}, "/nonzero");
+        c.set_output(0, c.add<ops::transpose>({}, {nz, c.constant_i64({1, 0}, "/perm")}));
+    });
     t.add("StridedSlice", detail::convert_strided_slice);
     t.add("Slice", [](context& c) {  // begin, size (-1: to the end)
         if (!c.const_input(1) || !c.const_input(2)) return detail::convert_dynamic_slice(c);  // ops/space_batch.hpp
