@@ -20235,6 +20235,7 @@ private:
 
 #endif  // MOIR_RUNTIME_THREAD_POOL_HPP
 
+#include <algorithm>  // max, min
 #include <any>        // any
 #include <cstddef>    // byte, size_t
 #include <cstdint>    // uint8_t
@@ -20263,6 +20264,31 @@ inline constexpr std::size_t chunk_elements = 16384;
 /// The grain, in rows of `row` elements, of a step that splits its work by rows: about
 /// chunk_elements per task, at least one row.
 inline std::size_t chunk_rows(std::size_t row) { return row < chunk_elements ? chunk_elements / (row ? row : 1) : 1; }
+
+/// The grain of a GEMM-shaped step that splits its `split` axis between `threads` workers with
+/// thread_pool::parallel_for: about split / threads, in whole tiles of `tile`, at least one tile.
+inline std::size_t tile_grain(std::size_t split, std::size_t tile, std::size_t threads) {
+    return std::max(tile, (split / threads + tile - 1) / tile * tile);
+}
+
+/// How a GEMM-shaped step (micro-tiles of split_tile x other_tile) shares its work between `threads`
+/// workers. By default it splits its `split` axis with thread_pool::parallel_for at
+/// tile_grain(split, split_tile, threads), each chunk over the whole `other` axis. The result is the block of the other axis per part: `other` (that
+/// split) unless blocks of whole other_tile panels, one per worker, leave fewer micro-tiles on the
+/// busiest worker.
+inline std::size_t other_axis_block(std::size_t split, std::size_t split_tile, std::size_t other, std::size_t other_tile,
+                                    std::size_t threads) {
+    const std::size_t split_panels = (split + split_tile - 1) / split_tile;
+    const std::size_t other_panels = (other + other_tile - 1) / other_tile;
+    // the default split (thread_pool::parallel_for with that grain): its largest chunk
+    const std::size_t grain = tile_grain(split, split_tile, threads);
+    const std::size_t chunks = std::min(threads, (split + grain - 1) / grain);
+    const std::size_t largest = (split + chunks - 1) / chunks;
+    const std::size_t by_split = (largest + split_tile - 1) / split_tile * other_panels;
+    const std::size_t panels_per_block = (other_panels + threads - 1) / threads;
+    const std::size_t by_blocks = panels_per_block * split_panels;
+    return by_blocks < by_split ? panels_per_block * other_tile : other;
+}
 
 /// Where one tensor of a plan lives. Its type and shape are fixed at compile time.
 struct slot {
@@ -21158,16 +21184,7 @@ struct convolution {
     /// mr-row panels, one per worker, need fewer micro-tiles on the busiest worker.
     static std::size_t pointwise_block(const simd::gemm_blocking& bl, std::size_t m, std::size_t n,
                                        std::size_t threads) {
-        const std::size_t mr = bl.mr, nr = bl.nr();
-        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
-        // the column split (thread_pool::parallel_for with conv_step's grain): its widest chunk
-        const std::size_t grain = std::max(nr, (n / threads + nr - 1) / nr * nr);
-        const std::size_t chunks = std::min(threads, (n + grain - 1) / grain);
-        const std::size_t widest = (n + chunks - 1) / chunks;
-        const std::size_t by_columns = (widest + nr - 1) / nr * row_panels;
-        const std::size_t panels_per_part = (row_panels + threads - 1) / threads;
-        const std::size_t by_rows = panels_per_part * col_panels;
-        return by_rows < by_columns ? panels_per_part * mr : m;
+        return other_axis_block(n, bl.nr(), m, bl.mr, threads);
     }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
@@ -21307,8 +21324,7 @@ struct convolution {
                     s->parts.push_back(std::move(p));
                 }
             if (s->pointwise) {
-                const std::size_t nr = b.table->blocking.nr();
-                s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
+                s->grain = tile_grain(out_plane, b.table->blocking.nr(), b.threads);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
             }
             if (s->plane) s->pieces = 1, s->piece_columns = out_plane;  // what conv_columns would take
@@ -23221,16 +23237,7 @@ struct matmul {
     /// need fewer micro-tiles on the busiest worker.
     static std::size_t column_block(const kernels::simd::gemm_blocking& bl, std::size_t m, std::size_t n,
                                     std::size_t threads) {
-        const std::size_t mr = bl.mr, nr = bl.nr();
-        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
-        // the row split (thread_pool::parallel_for with matmul_step's grain): its tallest chunk
-        const std::size_t grain = std::max(mr, (m / threads + mr - 1) / mr * mr);
-        const std::size_t chunks = std::min(threads, (m + grain - 1) / grain);
-        const std::size_t tallest = (m + chunks - 1) / chunks;
-        const std::size_t by_rows = (tallest + mr - 1) / mr * col_panels;
-        const std::size_t panels_per_block = (col_panels + threads - 1) / threads;
-        const std::size_t by_columns = panels_per_block * row_panels;
-        return by_columns < by_rows ? panels_per_block * nr : n;
+        return other_axis_block(m, bl.mr, n, bl.nr(), threads);
     }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
@@ -23256,8 +23263,7 @@ struct matmul {
         s->k = k, s->n = n;
         s->rows = numel(as.dims) / k;
         if (s->rows == 0) return nullptr;
-        const std::size_t mr = b.table->blocking.mr;
-        s->grain = std::max(mr, (s->rows / b.threads + mr - 1) / mr * mr);
+        s->grain = tile_grain(s->rows, b.table->blocking.mr, b.threads);
         // element (k, j) of B at wp[k*rs + j*cs]
         const float* wp = w->data<float>();
         const auto rs = at.transpose_b ? std::ptrdiff_t(1) : static_cast<std::ptrdiff_t>(n);

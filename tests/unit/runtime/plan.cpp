@@ -54,6 +54,7 @@
 #include <cmath>      // fabs, nanf, round
 #include <cstdint>    // int64_t, uint32_t
 #include <cstring>    // memcmp
+#include <initializer_list>  // initializer_list
 #include <limits>     // numeric_limits
 #include <string>     // string
 #include <vector>     // vector
@@ -129,11 +130,13 @@ std::vector<std::string> arches() {
     return a;
 }
 
-/// Compiles m for every arch and 1 and 2 threads, checks against the reference executor.
-void check_plan(const model& m, const std::vector<tensor>& in, double rel = 1e-5) {
+/// Compiles m for every arch and each thread count (1 and 2 unless given), checks against the
+/// reference executor.
+void check_plan(const model& m, const std::vector<tensor>& in, double rel = 1e-5,
+                std::initializer_list<std::size_t> thread_counts = {1, 2}) {
     const auto want = reference_executor<>(m).run(in);
     for (const auto& arch : arches())
-        for (std::size_t threads : {1, 2}) {
+        for (std::size_t threads : thread_counts) {
             CAPTURE(arch);
             CAPTURE(threads);
             rt::plan_options o;
@@ -770,18 +773,7 @@ TEST_CASE("x + x * s (a residual squeeze-and-excitation gate) is one scaled_resi
 
 /// m planned at `threads` threads on every arch, against the reference executor.
 void check_threads(const model& m, const std::vector<tensor>& in, std::size_t threads, double rel = 1e-5) {
-    const auto want = reference_executor<>(m).run(in);
-    for (const auto& arch : arches()) {
-        CAPTURE(arch);
-        rt::plan_options o;
-        o.arch = arch;
-        o.threads = threads;
-        std::vector<shape> shapes;
-        for (const auto& t : in) shapes.push_back(t.dims());
-        rt::plan p(m, shapes, o);
-        check_close(p.run(in), want, rel);
-        check_close(p.run(in), want, rel);
-    }
+    check_plan(m, in, rel, {threads});
 }
 
 TEST_CASE("threads: pointwise convolutions and MatMuls split by rows or columns, whichever cuts into whole tiles more evenly") {

@@ -197,16 +197,7 @@ struct convolution {
     /// mr-row panels, one per worker, need fewer micro-tiles on the busiest worker.
     static std::size_t pointwise_block(const simd::gemm_blocking& bl, std::size_t m, std::size_t n,
                                        std::size_t threads) {
-        const std::size_t mr = bl.mr, nr = bl.nr();
-        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
-        // the column split (thread_pool::parallel_for with conv_step's grain): its widest chunk
-        const std::size_t grain = std::max(nr, (n / threads + nr - 1) / nr * nr);
-        const std::size_t chunks = std::min(threads, (n + grain - 1) / grain);
-        const std::size_t widest = (n + chunks - 1) / chunks;
-        const std::size_t by_columns = (widest + nr - 1) / nr * row_panels;
-        const std::size_t panels_per_part = (row_panels + threads - 1) / threads;
-        const std::size_t by_rows = panels_per_part * col_panels;
-        return by_rows < by_columns ? panels_per_part * mr : m;
+        return other_axis_block(n, bl.nr(), m, bl.mr, threads);
     }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
@@ -346,8 +337,7 @@ struct convolution {
                     s->parts.push_back(std::move(p));
                 }
             if (s->pointwise) {
-                const std::size_t nr = b.table->blocking.nr();
-                s->grain = std::max(nr, (out_plane / b.threads + nr - 1) / nr * nr);
+                s->grain = tile_grain(out_plane, b.table->blocking.nr(), b.threads);
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
             }
             if (s->plane) s->pieces = 1, s->piece_columns = out_plane;  // what conv_columns would take

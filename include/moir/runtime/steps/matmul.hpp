@@ -98,16 +98,7 @@ struct matmul {
     /// need fewer micro-tiles on the busiest worker.
     static std::size_t column_block(const kernels::simd::gemm_blocking& bl, std::size_t m, std::size_t n,
                                     std::size_t threads) {
-        const std::size_t mr = bl.mr, nr = bl.nr();
-        const std::size_t row_panels = (m + mr - 1) / mr, col_panels = (n + nr - 1) / nr;
-        // the row split (thread_pool::parallel_for with matmul_step's grain): its tallest chunk
-        const std::size_t grain = std::max(mr, (m / threads + mr - 1) / mr * mr);
-        const std::size_t chunks = std::min(threads, (m + grain - 1) / grain);
-        const std::size_t tallest = (m + chunks - 1) / chunks;
-        const std::size_t by_rows = (tallest + mr - 1) / mr * col_panels;
-        const std::size_t panels_per_block = (col_panels + threads - 1) / threads;
-        const std::size_t by_columns = panels_per_block * row_panels;
-        return by_columns < by_rows ? panels_per_block * nr : n;
+        return other_axis_block(m, bl.mr, n, bl.nr(), threads);
     }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
@@ -133,8 +124,7 @@ struct matmul {
         s->k = k, s->n = n;
         s->rows = numel(as.dims) / k;
         if (s->rows == 0) return nullptr;
-        const std::size_t mr = b.table->blocking.mr;
-        s->grain = std::max(mr, (s->rows / b.threads + mr - 1) / mr * mr);
+        s->grain = tile_grain(s->rows, b.table->blocking.mr, b.threads);
         // element (k, j) of B at wp[k*rs + j*cs]
         const float* wp = w->data<float>();
         const auto rs = at.transpose_b ? std::ptrdiff_t(1) : static_cast<std::ptrdiff_t>(n);

@@ -24,6 +24,7 @@
 #include <moir/core/tensor.hpp>
 #include <moir/runtime/thread_pool.hpp>
 
+#include <algorithm>  // max, min
 #include <any>        // any
 #include <cstddef>    // byte, size_t
 #include <cstdint>    // uint8_t
@@ -52,6 +53,31 @@ inline constexpr std::size_t chunk_elements = 16384;
 /// The grain, in rows of `row` elements, of a step that splits its work by rows: about
 /// chunk_elements per task, at least one row.
 inline std::size_t chunk_rows(std::size_t row) { return row < chunk_elements ? chunk_elements / (row ? row : 1) : 1; }
+
+/// The grain of a GEMM-shaped step that splits its `split` axis between `threads` workers with
+/// thread_pool::parallel_for: about split / threads, in whole tiles of `tile`, at least one tile.
+inline std::size_t tile_grain(std::size_t split, std::size_t tile, std::size_t threads) {
+    return std::max(tile, (split / threads + tile - 1) / tile * tile);
+}
+
+/// How a GEMM-shaped step (micro-tiles of split_tile x other_tile) shares its work between `threads`
+/// workers. By default it splits its `split` axis with thread_pool::parallel_for at
+/// tile_grain(split, split_tile, threads), each chunk over the whole `other` axis. The result is the block of the other axis per part: `other` (that
+/// split) unless blocks of whole other_tile panels, one per worker, leave fewer micro-tiles on the
+/// busiest worker.
+inline std::size_t other_axis_block(std::size_t split, std::size_t split_tile, std::size_t other, std::size_t other_tile,
+                                    std::size_t threads) {
+    const std::size_t split_panels = (split + split_tile - 1) / split_tile;
+    const std::size_t other_panels = (other + other_tile - 1) / other_tile;
+    // the default split (thread_pool::parallel_for with that grain): its largest chunk
+    const std::size_t grain = tile_grain(split, split_tile, threads);
+    const std::size_t chunks = std::min(threads, (split + grain - 1) / grain);
+    const std::size_t largest = (split + chunks - 1) / chunks;
+    const std::size_t by_split = (largest + split_tile - 1) / split_tile * other_panels;
+    const std::size_t panels_per_block = (other_panels + threads - 1) / threads;
+    const std::size_t by_blocks = panels_per_block * split_panels;
+    return by_blocks < by_split ? panels_per_block * other_tile : other;
+}
 
 /// Where one tensor of a plan lives. Its type and shape are fixed at compile time.
 struct slot {
