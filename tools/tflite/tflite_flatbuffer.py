@@ -19,7 +19,7 @@ OP = {
     'ADD': 0, 'AVERAGE_POOL_2D': 1, 'CONCATENATION': 2, 'CONV_2D': 3, 'DEPTHWISE_CONV_2D': 4, 'DEQUANTIZE': 6,
     'FULLY_CONNECTED': 9, 'LOGISTIC': 14, 'MAX_POOL_2D': 17, 'MUL': 18, 'RELU': 19, 'RELU6': 21, 'RESHAPE': 22,
     'RESIZE_BILINEAR': 23, 'PAD': 34, 'LESS': 58, 'GREATER': 61, 'REDUCE_MAX': 82, 'LOGICAL_AND': 86,
-    'LEAKY_RELU': 98, 'QUANTIZE': 114, 'IF': 118, 'WHILE': 119,
+    'LEAKY_RELU': 98, 'QUANTIZE': 114, 'IF': 118, 'WHILE': 119, 'CALL_ONCE': 129,
 }
 OP_NAME = {v: k for k, v in OP.items()}
 
@@ -44,6 +44,7 @@ OPTIONS = {
     75: ('LeakyReluOptions', [(0, 'f')]),
     92: ('IfOptions', [(0, 'i'), (1, 'i')]),
     93: ('WhileOptions', [(0, 'i'), (1, 'i')]),
+    103: ('CallOnceOptions', [(0, 'i')]),
 }
 
 
