@@ -15,11 +15,11 @@ name, every character outside [A-Za-z0-9._-] replaced by '_'). --nodes also runs
 interpreter (tools/tflite_run.js, node) on a copy of the model whose every operator output is a
 graph output, and checks each operator against float64 on the interpreter's own inputs: each op's
 semantics, one at a time. --float32 adds a run numpy_f32: the same graph in float32 (weights and
-every op's output rounded to float32, numpy's summation order), another float32 order. Only the ops of MediaPipe's pose_landmark models are known (ADD,
-CONV_2D, DEPTHWISE_CONV_2D with their fused activations, DEQUANTIZE, LOGISTIC, MAX_POOL_2D, PAD,
-RESHAPE, RESIZE_BILINEAR); any other stops it with the op's name. --check A/B=F exits 1 when run
-A's worst output is farther from float64 than F x run B's worst output.
-Needs numpy (Debian python3-numpy).
+every op's output rounded to float32, numpy's summation order), another float32 order. --check A/B=F
+exits 1 when run A's worst output is farther from float64 than F x run B's worst output.
+Only the ops of MediaPipe's pose_landmark models are known (ADD, CONV_2D, DEPTHWISE_CONV_2D with
+their fused activations, DEQUANTIZE, LOGISTIC, MAX_POOL_2D, PAD, RESHAPE, RESIZE_BILINEAR); any
+other stops it with the op's name. Needs numpy (Debian python3-numpy).
 """
 import argparse
 import os
@@ -182,10 +182,16 @@ def main():
 
 
 def finish(m, a, value, results):
+    """Prints the outputs' distances and the --check verdicts; the exit status."""
     table = report(m.outputs, value, results, lambda i: file_name(m.tensors[i].name))
+    labels = {label for label, _ in results}
     failed = 0
     for c in a.check:  # A/B=F: A's worst output distance against F x B's
-        (x, y), factor = c.split('=')[0].split('/'), float(c.split('=')[1])
+        runs, _, factor = c.partition('=')
+        x, _, y = runs.partition('/')
+        if x not in labels or y not in labels or not factor:
+            raise SystemExit(f'--check {c}: expected A/B=F with A and B among the --result names')
+        factor = float(factor)
         wx, wy = (max(d[r] for d in table.values()) for r in (x, y))
         ok = wx <= factor * wy
         print(f"{'ok' if ok else 'FAIL'}: worst output {x} {wx:.2e} {'<=' if ok else '>'} {factor:g} x {y} {wy:.2e}")
