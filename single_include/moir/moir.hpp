@@ -40707,7 +40707,7 @@ MOIR_DETAIL_FRONTEND_EXTERN template model load<void>(const std::string&, const 
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
 // (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies, WHILE
-// operators Loops (ops/control_flow.hpp; CALL_ONCE is reported as unsupported). Quantized models (int8/uint8 activations, int8
+// operators Loops, CALL_ONCE initializers are dropped (ops/control_flow.hpp). Quantized models (int8/uint8 activations, int8
 // per-channel weights) become moir's INT8 form: FakeQuantize on activations, i8 weights with scales
 // (frontends/tflite/quantized.hpp).
 
@@ -42307,7 +42307,12 @@ private:
 //     OpenVINO's Loop after: the cond subgraph is inlined into the outer graph on the initial values
 //     (the Loop's execution condition, so that a loop that runs zero times does so in moir too) and
 //     into the body on the body's outputs (the body's condition Result). Every loop variable is a
-//     body Parameter with a back edge from the body Result of the same position.
+//     body Parameter with a back edge from the body Result of the same position;
+//   - CALL_ONCE (CallOnceOptions: init_subgraph_index) becomes nothing: TFLite runs its init
+//     subgraph once before the first inference (the converter's session initializer), and the
+//     subgraph takes and gives no tensors. It is converted (its errors surface) and dropped: every op
+//     moir converts is free of side effects, and the stateful ones an initializer holds (variables,
+//     hash tables) have no converter, so load() lists them as unsupported instead.
 
 
 #include <cstdint>  // int32_t, int64_t
@@ -42321,7 +42326,7 @@ namespace moir::tflite {
 
 namespace detail {
 /// Builtin codes of the control-flow family.
-enum : std::int32_t { op_if = 118, op_while = 119 };
+enum : std::int32_t { op_if = 118, op_while = 119, op_call_once = 129 };
 
 /// Copies the nodes of `src` but its Parameters and Results into `dst` (in topological order, named
 /// prefix + name, their tensor names dropped), reading feeds[j] where src reads its Parameter j, and
@@ -42426,6 +42431,17 @@ inline void convert_while(context& c) {
     for (std::size_t i = 0; i < n; ++i) c.set_output(i, {id, i});
 }
 
+/// CALL_ONCE -> nothing (see the file comment).
+inline void convert_call_once(context& c) {
+    MOIR_CHECK(c.input_count() == 0 && c.output_count() == 0, parse_error,
+               "CALL_ONCE has " + std::to_string(c.input_count()) + " inputs and " + std::to_string(c.output_count()) +
+                   " outputs (none expected)");
+    const std::shared_ptr<moir::model> init = c.body(field<std::int32_t>(c.op(), 0, -1));
+    MOIR_CHECK(init->parameters.empty() && init->results.empty(), parse_error,
+               "the init subgraph takes " + std::to_string(init->parameters.size()) + " inputs and gives " +
+                   std::to_string(init->results.size()) + " outputs; CALL_ONCE passes and reads none");
+}
+
 inline void convert_if(context& c) {
     MOIR_CHECK(c.input_count() >= 1 && c.has_input(0), parse_error, "IF needs a condition input");
     const std::int32_t then_i = field<std::int32_t>(c.op(), 0, -1), else_i = field<std::int32_t>(c.op(), 1, -1);
@@ -42464,6 +42480,7 @@ template <class = void>  // compiled only where a table is built
 void register_control_flow(op_table& t) {
     t.add(detail::op_if, detail::convert_if);
     t.add(detail::op_while, detail::convert_while);
+    t.add(detail::op_call_once, detail::convert_call_once);
 }
 
 }  // namespace moir::tflite

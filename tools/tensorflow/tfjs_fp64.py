@@ -15,7 +15,8 @@ every character outside [A-Za-z0-9._-] replaced by '_'). --nodes also checks eve
 DIR's own inputs: each op's semantics, one node at a time. Only the ops of the models it was
 written for are known (convolutions, depthwise ones, grappler's fused forms with BiasAdd / Relu /
 Relu6 / Prelu, Add, Mul, Relu, Relu6, Sigmoid, Pad, Reshape, ResizeBilinear, MaxPool); any other
-stops it with the op's name. Needs numpy (Debian python3-numpy).
+stops it with the op's name. Its NHWC window ops and report are shared with tools/tflite/tflite_fp64.py
+(the .tflite twin). Needs numpy (Debian python3-numpy).
 """
 import argparse
 import base64
@@ -77,25 +78,39 @@ def same_pads(size, k, stride, dilation):
     return total // 2, total - total // 2
 
 
-def conv(x, w, node, depthwise):
-    st = attr(node, 'strides')
-    dl = attr(node, 'dilations', [1, 1, 1, 1])
+def window_pads(padding, x, k, strides, dilations=(1, 1)):
+    """((top, bottom), (left, right)) of an NHWC window op for padding 'SAME' or 'VALID' (else ValueError)."""
+    if padding == 'SAME':
+        return tuple(same_pads(x.shape[1 + a], k[a], strides[a], dilations[a]) for a in (0, 1))
+    if padding == 'VALID':
+        return (0, 0), (0, 0)
+    raise ValueError(f'padding {padding}')
+
+
+def conv2d(x, w, strides, dilations, pads, depthwise):
+    """NHWC convolution of x by w [KH, KW, Cin, Cout] (depthwise: [KH, KW, C, multiplier], output
+    channel c * multiplier + m), strides and dilations (h, w), pads from window_pads."""
     kh, kw = w.shape[:2]
-    if attr(node, 'padding') == 'SAME':
-        ph, pw = same_pads(x.shape[1], kh, st[1], dl[1]), same_pads(x.shape[2], kw, st[2], dl[2])
-    elif attr(node, 'padding') == 'VALID':
-        ph = pw = (0, 0)
-    else:
-        raise SystemExit(f"{node['name']}: padding {attr(node, 'padding')} not known here")
-    xp = np.pad(x, ((0, 0), ph, pw, (0, 0)))
-    oh = (xp.shape[1] - (kh - 1) * dl[1] - 1) // st[1] + 1
-    ow = (xp.shape[2] - (kw - 1) * dl[2] - 1) // st[2] + 1
+    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    oh = (xp.shape[1] - (kh - 1) * dilations[0] - 1) // strides[0] + 1
+    ow = (xp.shape[2] - (kw - 1) * dilations[1] - 1) // strides[1] + 1
     y = 0
     for i in range(kh):
         for k in range(kw):
-            patch = xp[:, i * dl[1]:i * dl[1] + (oh - 1) * st[1] + 1:st[1], k * dl[2]:k * dl[2] + (ow - 1) * st[2] + 1:st[2], :]
+            r, c = i * dilations[0], k * dilations[1]
+            patch = xp[:, r:r + (oh - 1) * strides[0] + 1:strides[0], c:c + (ow - 1) * strides[1] + 1:strides[1], :]
             y = y + (np.repeat(patch, w.shape[3], axis=3) * w[i, k].reshape(-1) if depthwise else patch @ w[i, k])
     return y
+
+
+def conv(x, w, node, depthwise):
+    st = attr(node, 'strides')
+    dl = attr(node, 'dilations', [1, 1, 1, 1])
+    try:
+        pads = window_pads(attr(node, 'padding'), x, w.shape[:2], st[1:3], dl[1:3])
+    except ValueError as e:
+        raise SystemExit(f"{node['name']}: {e} not known here")
+    return conv2d(x, w, st[1:3], dl[1:3], pads, depthwise)
 
 
 def fused(y, node, args):
@@ -114,9 +129,8 @@ def fused(y, node, args):
     return y
 
 
-def resize_bilinear(x, size, node):
-    half, align = attr(node, 'half_pixel_centers', False), attr(node, 'align_corners', False)
-
+def bilinear(x, size, align, half):
+    """NHWC bilinear resize to size (h, w), TF's align_corners / half_pixel_centers conventions."""
     def taps(n_out, n_in):
         r = np.arange(n_out, dtype=np.float64)
         if align and n_out > 1:
@@ -134,16 +148,50 @@ def resize_bilinear(x, size, node):
     return top + (bottom - top) * rf[None, :, None, None]
 
 
+def resize_bilinear(x, size, node):
+    return bilinear(x, size, attr(node, 'align_corners', False), attr(node, 'half_pixel_centers', False))
+
+
+def pool_max(x, k, s, pads):
+    """NHWC max pooling, window k (h, w), strides s (h, w), pads from window_pads (padding never wins)."""
+    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=-np.inf)
+    oh, ow = (xp.shape[1] - k[0]) // s[0] + 1, (xp.shape[2] - k[1]) // s[1] + 1
+    y = np.full((x.shape[0], oh, ow, x.shape[3]), -np.inf)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            y = np.maximum(y, xp[:, i:i + (oh - 1) * s[0] + 1:s[0], j:j + (ow - 1) * s[1] + 1:s[1]])
+    return y
+
+
 def max_pool(x, node):
     k, s = attr(node, 'ksize'), attr(node, 'strides')
-    if attr(node, 'padding') != 'VALID':
-        raise SystemExit(f"{node['name']}: MaxPool padding {attr(node, 'padding')} not known here")
-    oh, ow = (x.shape[1] - k[1]) // s[1] + 1, (x.shape[2] - k[2]) // s[2] + 1
-    y = np.full((x.shape[0], oh, ow, x.shape[3]), -np.inf)
-    for i in range(k[1]):
-        for j in range(k[2]):
-            y = np.maximum(y, x[:, i:i + (oh - 1) * s[1] + 1:s[1], j:j + (ow - 1) * s[2] + 1:s[2]])
-    return y
+    try:
+        pads = window_pads(attr(node, 'padding'), x, k[1:3], s[1:3])
+    except ValueError as e:
+        raise SystemExit(f"{node['name']}: MaxPool {e} not known here")
+    return pool_max(x, k[1:3], s[1:3], pads)
+
+
+def rel(got, ref):
+    """(max |got - ref| / max |ref|, max |ref|)."""
+    m = np.abs(ref).max()
+    return np.abs(got.reshape(ref.shape) - ref).max() / (m if m else 1), m
+
+
+def report(outputs, exact_of, results, file_name):
+    """Prints, per output name, how far each float32 run (label, DIR holding file_name(output).npy)
+    is from the float64 value exact_of(output); returns {output: {label: distance}}."""
+    table = {}
+    for out in outputs:
+        exact = exact_of(out)
+        line = [f'{file_name(out)} (max |float64| {np.abs(exact).max():.3g}):']
+        table[out] = {}
+        for label, d in results:
+            got = np.load(os.path.join(d, file_name(out) + '.npy')).astype(np.float64)
+            table[out][label] = rel(got, exact)[0]
+            line.append(f'{label} {table[out][label]:.2e}')
+        print(' '.join(line))
+    return table
 
 
 def compute(node, ins):
@@ -194,10 +242,6 @@ def main():
             cache[name] = compute(n, [value(i) for i in n.get('input', []) if not i.startswith('^')])
         return cache[name]
 
-    def rel(got, ref):
-        m = np.abs(ref).max()
-        return np.abs(got.reshape(ref.shape) - ref).max() / (m if m else 1), m
-
     if a.nodes and results:
         src = results[0][1]
         for n in j['modelTopology']['node']:
@@ -210,13 +254,7 @@ def main():
             print(f"node {n['name']} ({n['op']}): {results[0][0]} vs float64 on its own inputs {e:.2e} (max {m:.3g})")
     outputs = [v['name'] for v in (j.get('signature') or {}).get('outputs', {}).values()] or \
         [n['name'] for n in j['modelTopology']['node'] if n['op'] == 'Identity']
-    for out in outputs:
-        exact = value(out)
-        line = [f'{sanitize(out)} (max |float64| {np.abs(exact).max():.3g}):']
-        for label, d in results:
-            got = np.load(os.path.join(d, sanitize(out) + '.npy')).astype(np.float64)
-            line.append(f'{label} {rel(got, exact)[0]:.2e}')
-        print(' '.join(line))
+    report(outputs, value, results, sanitize)
     return 0
 
 

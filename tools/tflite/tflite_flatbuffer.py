@@ -4,7 +4,8 @@ moir's tools need, with no flatbuffers package: a model becomes plain Python obj
 Tensor, Operator; tensor data as bytes; builtin options decoded for the option tables listed in
 OPTIONS) and is written back in TFLite's own layout (file identifier TFL3, buffer data aligned to 16).
 
-Used by tools/tflite/quantize_tflite.py and tools/tflite/while_tflite.py. Field ids follow tensorflow/lite/schema/schema.fbs.
+Used by tools/tflite/quantize_tflite.py, tools/tflite/while_tflite.py and tools/tflite/tflite_fp64.py.
+Field ids follow tensorflow/lite/schema/schema.fbs.
 """
 
 import struct
@@ -17,8 +18,8 @@ INT8 = 9
 OP = {
     'ADD': 0, 'AVERAGE_POOL_2D': 1, 'CONCATENATION': 2, 'CONV_2D': 3, 'DEPTHWISE_CONV_2D': 4, 'DEQUANTIZE': 6,
     'FULLY_CONNECTED': 9, 'LOGISTIC': 14, 'MAX_POOL_2D': 17, 'MUL': 18, 'RELU': 19, 'RELU6': 21, 'RESHAPE': 22,
-    'PAD': 34, 'LESS': 58, 'GREATER': 61, 'REDUCE_MAX': 82, 'LOGICAL_AND': 86, 'LEAKY_RELU': 98, 'QUANTIZE': 114,
-    'IF': 118, 'WHILE': 119,
+    'RESIZE_BILINEAR': 23, 'PAD': 34, 'LESS': 58, 'GREATER': 61, 'REDUCE_MAX': 82, 'LOGICAL_AND': 86,
+    'LEAKY_RELU': 98, 'QUANTIZE': 114, 'IF': 118, 'WHILE': 119, 'CALL_ONCE': 129,
 }
 OP_NAME = {v: k for k, v in OP.items()}
 
@@ -30,6 +31,7 @@ OPTIONS = {
     8: ('FullyConnectedOptions', [(0, 'b'), (1, 'b'), (2, '?'), (3, '?')]),
     10: ('ConcatenationOptions', [(0, 'i'), (1, 'b')]),
     11: ('AddOptions', [(0, 'b'), (1, '?')]),
+    15: ('ResizeBilinearOptions', [(2, '?'), (3, '?')]),
     17: ('ReshapeOptions', [(0, 'ivec')]),
     21: ('MulOptions', [(0, 'b')]),
     22: ('PadOptions', []),
@@ -42,6 +44,7 @@ OPTIONS = {
     75: ('LeakyReluOptions', [(0, 'f')]),
     92: ('IfOptions', [(0, 'i'), (1, 'i')]),
     93: ('WhileOptions', [(0, 'i'), (1, 'i')]),
+    103: ('CallOnceOptions', [(0, 'i')]),
 }
 
 

@@ -2,7 +2,7 @@
 """tools/tflite/while_tflite.py - writes a .tflite with a WHILE loop around a real BlazeFace block.
 
 Usage: /usr/bin/python3 tools/tflite/while_tflite.py [--model face_detection_short_range.tflite] --out W.tflite
-           [--size S]
+           [--size S] [--call_once [K]]
 
 No pinned npm model uses TFLite's WHILE, so this script writes one (with moir's own flatbuffer writer,
 tools/tflite/tflite_flatbuffer.py) from real weights: the first residual block of MediaPipe's BlazeFace
@@ -17,7 +17,11 @@ stays below a threshold, as the TFLite converter lays out a tf.while_loop:
   subgraph 2 "body":  i + 1, n, limit, RELU(x + CONV_2D(DEPTHWISE_CONV_2D(x)))
 
 With n = 0 the loop runs no iteration (y = x, i = 0); with a large limit it runs n times; otherwise the
-carried map decides when it stops. Needs Debian's python3-numpy.
+carried map decides when it stops. --call_once also puts a CALL_ONCE first in subgraph 0, as the TFLite
+converter lays out a session initializer: it runs subgraph 3 "init" (no inputs, outputs or operators
+here: the interpreter's XNNPACK delegate fails on an init subgraph of plain ops) once, before the first
+inference; --call_once K names subgraph K instead (a wrong initializer, for error tests). Needs Debian's
+python3-numpy.
 """
 
 import argparse
@@ -127,17 +131,32 @@ def build(weights, size):
     return m
 
 
+def add_call_once(m, k=None):
+    """A CALL_ONCE first in m's subgraph 0, of subgraph k, or of a new last subgraph "init" (k None)."""
+    if k is None:
+        init = fb.Model()
+        init.subgraph_name = 'init'
+        m.subgraphs.append(init)
+        k = len(m.subgraphs)
+    m.operators.insert(0, fb.Operator(fb.OP['CALL_ONCE'], [], [], 103, {0: k}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', default=MODEL)
     ap.add_argument('--out', required=True)
     ap.add_argument('--size', type=int, default=16, help='the feature map is [1, size, size, C]')
+    ap.add_argument('--call_once', nargs='?', type=int, const=-1, default=None,
+                    help='a CALL_ONCE first in subgraph 0: of a new empty init subgraph, or of subgraph K')
     a = ap.parse_args()
     src = fb.read(a.model)
     fold_dequantize(src)
     m = build(first_block(src), a.size)
+    if a.call_once is not None:
+        add_call_once(m, None if a.call_once < 0 else a.call_once)
     fb.write(m, a.out)
-    print('%s: WHILE over a %dx%dx%d BlazeFace block (3 subgraphs)' % (a.out, a.size, a.size, m.tensors[0].shape[3]))
+    print('%s: WHILE over a %dx%dx%d BlazeFace block (%d subgraphs)' % (a.out, a.size, a.size, m.tensors[0].shape[3],
+                                                                       1 + len(m.subgraphs)))
 
 
 if __name__ == '__main__':

@@ -4,7 +4,7 @@
 // The TFLite frontend: moir::tflite::load(path) reads a .tflite file (flatbuffer schema v3) and
 // returns a moir::model whose inputs and outputs keep the file's NHWC layout. The main subgraph
 // (subgraph 0) is converted; IF operators become If nodes owning their subgraphs as bodies, WHILE
-// operators Loops (ops/control_flow.hpp; CALL_ONCE is reported as unsupported). Quantized models (int8/uint8 activations, int8
+// operators Loops, CALL_ONCE initializers are dropped (ops/control_flow.hpp). Quantized models (int8/uint8 activations, int8
 // per-channel weights) become moir's INT8 form: FakeQuantize on activations, i8 weights with scales
 // (frontends/tflite/quantized.hpp).
 

