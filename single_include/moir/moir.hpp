@@ -16160,6 +16160,12 @@ decltype(auto) with_activation_as(activation a, F&& f) {
 //                comp[m] = zp * sum_k wq[m, k] (integer, computed at pack time: the zero-point
 //                compensation), scale[m] = sx * sw[m], shift[m] = bias[m] + sw[m] * (il + sx * zp) *
 //                sum_k wq[m, k] (the last term is 0 when zp is exact; the caller computes scale and shift).
+//   weights with zero points (asymmetric, e.g. TFLite's uint8 weights: w[m, k] = sw[m] * (u[m, k] -
+//                zw[m]), u - zw up to 255 in magnitude, which no s8 holds): the packed A holds s8
+//                values a[m, k] with a - z[m] = u - zw (a = u - 128, z = zw - 128 for u8 codes) and
+//                the kernel subtracts z[m] * colsum[n] (colsum[n] = sum_k q[k, n], made while B is
+//                packed) from acc: exactly sum_k (u - zw) * q. row_sum, and so comp, are of a - z.
+//                Weights without zero points (weight_zero_data nullptr) pay nothing for this.
 //
 // Layout of a packed left operand A[M, K] (weights, row m = output channel): K is padded with zero
 // weights to Kp, a multiple of the arch's k-group G; rows are cut into panels of mr (padded with zero
@@ -16473,6 +16479,7 @@ inline packed_depthwise pack_depthwise(const float* w, const conv_geometry& g) {
 #include <memory>       // unique_ptr
 #include <new>          // bad_alloc
 #include <string_view>  // string_view
+#include <type_traits>  // is_same_v
 #include <vector>       // vector
 
 namespace moir::kernels::simd {
@@ -16526,18 +16533,23 @@ struct packed_int8_a {
     int8_blocking blocking;
     std::size_t m = 0, k = 0, kp = 0;
     std::int32_t zero_point = 0;       ///< the activations' u8 zero point the compensation is for
-    std::vector<std::int32_t> row_sum;  ///< sum_k wq[m, k]
+    std::vector<std::int32_t> row_sum;  ///< sum_k (wq[m, k] - weight_zero[m])
     std::vector<std::int32_t> comp;     ///< zero_point * row_sum[m]
     const std::int32_t* comp_data = nullptr;  ///< what the kernels read: comp's m values (or constant data: codegen)
+    /// The weights' own per-row zero points z[m] (the weights are wq[m, k] - z[m]; file comment), or
+    /// empty; weight_zero_data: what the kernels read (nullptr: no zero points, no correction).
+    std::vector<std::int32_t> weight_zero;
+    const std::int32_t* weight_zero_data = nullptr;
     const void* data = nullptr;
     std::unique_ptr<void, detail::free_bytes_deleter> storage;
 };
 
-/// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp.
-/// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-127, 127].
+/// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp; wzero: nullptr
+/// (symmetric weights) or M zero points z[m] in [-128, 127], the weights then being wq[m, k] - z[m].
+/// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-128, 127].
 /// requires (checked): a pairs blocking only for weights that fit it (int8_pairs_fit).
 inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, std::size_t m, std::size_t k,
-                                 std::ptrdiff_t rs, std::int32_t zp) {
+                                 std::ptrdiff_t rs, std::int32_t zp, const std::int32_t* wzero = nullptr) {
     MOIR_CHECK(m >= 1 && k >= 1, error, "pack_int8_a: empty matrix");
     MOIR_CHECK(k <= 65536, error, "pack_int8_a: K > 65536 could overflow the s32 accumulators");
     MOIR_CHECK(!bl.pairs || int8_pairs_fit(w, m, k, rs), error,
@@ -16558,7 +16570,14 @@ inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, 
                 static_cast<std::int16_t*>(p.storage.get())[at] = row[ki];
             p.row_sum[mi] += row[ki];
         }
+        if (wzero) p.row_sum[mi] -= static_cast<std::int32_t>(k) * wzero[mi];
         p.comp[mi] = zp * p.row_sum[mi];
+    }
+    if (wzero) {
+        for (std::size_t mi = 0; mi < m; ++mi)
+            MOIR_CHECK(wzero[mi] >= -128 && wzero[mi] <= 127, error, "pack_int8_a: a weight zero point outside [-128, 127]");
+        p.weight_zero.assign(wzero, wzero + m);
+        p.weight_zero_data = p.weight_zero.data();
     }
     p.comp_data = p.comp.data();
     p.data = p.storage.get();
@@ -16571,14 +16590,16 @@ struct packed_int8_conv {
     std::vector<packed_int8_a> weights;  ///< one per group
 };
 
-/// requires: w holds groups*out_c*in_c*kh*kw s8 values in OIHW (GOIHW) order; zp as pack_int8_a.
+/// requires: w holds groups*out_c*in_c*kh*kw s8 values in OIHW (GOIHW) order; zp as pack_int8_a;
+/// wzero nullptr or groups*out_c weight zero points (pack_int8_a).
 inline packed_int8_conv pack_int8_conv(const int8_blocking& bl, const std::int8_t* w, const conv_geometry& g,
-                                       std::int32_t zp) {
+                                       std::int32_t zp, const std::int32_t* wzero = nullptr) {
     packed_int8_conv p;
     p.geometry = g;
     const std::size_t k = g.in_c * g.kh * g.kw;
     for (std::size_t gi = 0; gi < g.groups; ++gi)
-        p.weights.push_back(pack_int8_a(bl, w + gi * g.out_c * k, g.out_c, k, static_cast<std::ptrdiff_t>(k), zp));
+        p.weights.push_back(pack_int8_a(bl, w + gi * g.out_c * k, g.out_c, k, static_cast<std::ptrdiff_t>(k), zp,
+                                        wzero ? wzero + gi * g.out_c : nullptr));
     return p;
 }
 
@@ -16609,9 +16630,15 @@ struct packed_int8_depthwise {
     const float* scale_data = nullptr;
 };
 
-/// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
-inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const float* scale, const conv_geometry& g,
-                                                 std::int32_t zp) {
+/// requires: g.depthwise(); w holds g.groups*kh*kw integer weights, s8 (W = int8_t) or, for weights
+/// with zero points already subtracted (u - zw, in [-255, 255]), s16 (W = int16_t): the float and the
+/// row-pair kernels take those exactly (|q - zp| * |w| * taps stays below 2^24 for up to 7x7 taps,
+/// and in s32), the VNNI quads do not (row_quads_data is then nullptr: the float kernel runs);
+/// scale g.groups values (sx * sw[c]).
+template <class W>
+packed_int8_depthwise pack_int8_depthwise(const W* w, const float* scale, const conv_geometry& g, std::int32_t zp) {
+    static_assert(std::is_same_v<W, std::int8_t> || std::is_same_v<W, std::int16_t>,
+                  "moir: INT8 depthwise weights are s8 or s16 (zero points subtracted)");
     const std::size_t taps = g.kh * g.kw;
     std::vector<float> f(g.groups * taps);
     for (std::size_t c = 0; c < g.groups; ++c)
@@ -16648,7 +16675,10 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
                 p.row_quads[(c * quads + r) * g.kw + kx] = static_cast<std::int32_t>(v);
             }
     }
-    p.row_pairs_data = p.row_pairs.data(), p.row_quads_data = p.row_quads.data();
+    bool quads_fit = true;
+    for (std::size_t i = 0; i < g.groups * taps; ++i) quads_fit = quads_fit && w[i] >= -128 && w[i] <= 127;
+    if (!quads_fit) p.row_quads.clear();
+    p.row_pairs_data = p.row_pairs.data(), p.row_quads_data = quads_fit ? p.row_quads.data() : nullptr;
     p.quad_comp_data = p.quad_comp.data(), p.scale_data = p.scale.data();
     return p;
 }
@@ -16680,6 +16710,11 @@ struct int8_epilogue {
     /// c[n * ldc + m] (a MatMul's Y = X * W, computed as W^T * X^T, written in Y's layout instead of
     /// transposed back afterwards).
     bool transposed = false;
+    /// Set by the GEMM driver for weights with zero points (packed_int8_a::weight_zero_data; callers
+    /// leave both nullptr): the micro-kernel subtracts row_zero[i] * col_sum[j] from the s32 sum of
+    /// its tile's row i, column j, before comp (int8_packing.hpp).
+    const std::int32_t* col_sum = nullptr;
+    const std::int32_t* row_zero = nullptr;
 };
 
 /// The pairs flavour of the AVX2 INT8 kernels (file comment): not an arch of its own (the same ISA
@@ -16743,10 +16778,11 @@ inline std::size_t int8_gemm_nc(const int8_blocking& bl, std::size_t k, std::siz
     return nc < npad ? nc : npad;
 }
 
-/// Bytes of scratch an INT8 GEMM of K x N needs (the packed block, then G + 1 rows of u8 staging).
+/// Bytes of scratch an INT8 GEMM of K x N needs (the packed block, then G + 1 rows of u8 staging,
+/// then the block's nc s32 column sums, used for weights with zero points only).
 inline std::size_t int8_gemm_scratch_bytes(const int8_blocking& bl, std::size_t k, std::size_t n) {
     const std::size_t nc = int8_gemm_nc(bl, k, n);
-    return detail::round_up(nc * bl.kpad(k) * bl.b_bytes, 64) + (bl.kgroup + 1) * nc + 64;
+    return detail::round_up(nc * bl.kpad(k) * bl.b_bytes, 64) + detail::round_up((bl.kgroup + 1) * nc, 64) + 4 * nc + 64;
 }
 
 /// u8 sources of B: row<Arch>(k, jc, n, tmp) returns n values of row k from column jc (a pointer
@@ -17218,6 +17254,16 @@ struct int8_micro_kernel {
                 for (std::size_t v = 0; v < NC; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
             }
         }
+        if (e.row_zero) {  // weights with zero points: acc -= z[i] * colsum (int8_packing.hpp)
+            static_assert(sizeof(R) == W * sizeof(std::int32_t), "moir: an INT8 accumulator holds W s32 lanes");
+            for (std::size_t i = 0; i < MT && i < mv; ++i)
+                for (std::size_t v = 0; v < NC; ++v) {
+                    std::int32_t lanes[W];
+                    std::memcpy(lanes, &acc[i][v], sizeof lanes);
+                    for (std::size_t l = 0; l < W; ++l) lanes[l] -= e.row_zero[i] * e.col_sum[v * W + l];
+                    std::memcpy(&acc[i][v], lanes, sizeof lanes);
+                }
+        }
         // row i of the tile through the epilogue: NC vectors of W columns
         using FR = typename V::reg;
         auto row_values = [&](std::size_t i, FR (&x)[NC]) {
@@ -17321,18 +17367,34 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
     auto* bbuf = static_cast<typename O::b_type*>(scratch);
     auto* tmp = static_cast<std::uint8_t*>(scratch) + round_up(nc * kp * bl.b_bytes, 64);
     const auto* a = static_cast<const typename O::a_type*>(pa.data);
+    // weights with zero points: the s32 column sums of each packed block (int8_packing.hpp)
+    auto* col_sum = reinterpret_cast<std::int32_t*>(tmp + round_up((G + 1) * nc, 64));
+    int8_epilogue ez = e;
     for (std::size_t jc = 0; jc < n; jc += nc) {
         const std::size_t ncb = n - jc < nc ? n - jc : nc;
         int8_pack_b<Arch>(src, k, jc, ncb, bbuf, tmp);
+        if (pa.weight_zero_data) {
+            const std::size_t panels = (ncb + NR - 1) / NR;
+            std::memset(col_sum, 0, panels * NR * sizeof(std::int32_t));
+            for (std::size_t p = 0; p < panels; ++p) {
+                const typename O::b_type* bp = bbuf + p * NR * kp;
+                std::int32_t* cs = col_sum + p * NR;
+                for (std::size_t q = 0; q < kp / G; ++q, bp += NR * G)
+                    for (std::size_t jj = 0; jj < NR; ++jj)
+                        for (std::size_t t = 0; t < G; ++t) cs[jj] += bp[jj * G + t];
+            }
+        }
         for (std::size_t ic = 0; ic < m; ic += MR) {
             const std::size_t mv = m - ic < MR ? m - ic : MR;
             const typename O::a_type* ap = a + ic * kp;
+            if (pa.weight_zero_data) ez.row_zero = pa.weight_zero_data + ic;
             for (std::size_t jr = 0; jr < ncb; jr += NR) {
                 const std::size_t j = jc + jr;  // the tile's element (ic, j)
                 float* ct = e.transposed ? c + static_cast<std::ptrdiff_t>(j) * ldc + static_cast<std::ptrdiff_t>(ic)
                                          : c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                 const std::size_t ncols = ncb - jr < NR ? ncb - jr : NR;
-                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, e, pa.comp_data + ic,
+                if (pa.weight_zero_data) ez.col_sum = col_sum + jr;
+                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, ez, pa.comp_data + ic,
                                          e.scale + ic, e.shift ? e.shift + ic : nullptr);
             }
         }
@@ -22220,11 +22282,38 @@ inline std::optional<activation_quant> match_activation_quant(const plan_builder
 }
 
 /// The s8 weights and per-output-channel scales behind a convolution's weight input:
-/// Multiply(Convert(Const s8), Const f32) in either operand order.
+/// Multiply(Convert(Const s8), Const f32) in either operand order, or, for weights with zero points,
+/// Multiply(Subtract(Convert(Const s8 or u8), Const f32 zero point), Const f32 scale) (OpenVINO's
+/// form of asymmetric weights; TFLite's uint8 weights, frontends/tflite/quantized.hpp).
 struct quantized_weights {
-    const tensor* q = nullptr;  ///< s8, the convolution's weight shape
+    const tensor* q = nullptr;  ///< s8, the convolution's weight shape (no zero points)
+    /// With zero points: s8 codes a (the weights' shape) and, where the centred codes u - zw do not
+    /// all fit s8, one zero point z per output channel with a - z = u - zw (kernels/simd/int8_packing.hpp:
+    /// a = u - 128, z = zw - 128 for u8 codes); where they fit, a = u - zw and no z.
+    std::vector<std::int8_t> stored;
+    std::vector<std::int32_t> zero;
     std::vector<float> scale;   ///< one per output channel (all groups)
+    /// The s8 codes the kernels pack.
+    const std::int8_t* codes() const { return q ? q->data<std::int8_t>() : stored.data(); }
+    /// Per-channel zero points, or nullptr.
+    const std::int32_t* zeros() const { return zero.empty() ? nullptr : zero.data(); }
 };
+
+/// The flat index into s (dims sd, right-aligned and broadcast against dims wd) of element i of wd.
+inline std::size_t broadcast_source(std::size_t i, const shape& wd, const shape& sd) {
+    std::size_t idx = 0, stride = 1;
+    for (std::size_t a = wd.size(); a-- > 0;) {
+        const auto len = static_cast<std::size_t>(wd[a]);
+        const std::size_t coord = i % len;
+        i /= len;
+        if (a + sd.size() >= wd.size()) {
+            const auto sl = static_cast<std::size_t>(sd[a + sd.size() - wd.size()]);
+            if (sl != 1) idx += coord * stride;
+            stride *= sl;
+        }
+    }
+    return idx;
+}
 
 /// The s8 constant and `channels` scales behind weights w = Multiply(Convert(Const s8), Const f32
 /// scale), in either operand order, where the scale (right-aligned against w's dims, no longer) is
@@ -22236,26 +22325,68 @@ std::optional<quantized_weights> match_s8_times_scale(const plan_builder& b, out
     const node& mul = b.at(w.node);
     if (!mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
     const shape& wdims = b.slot_at(w).dims;
-    for (std::size_t side = 0; side < 2; ++side) {
-        const node& cv = b.at(mul.inputs[side].node);
-        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
-        const slot& qs = b.slot_at(cv.inputs[0]);
-        const slot& ss = b.slot_at(mul.inputs[1 - side]);
-        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
-        if (ss.where != slot::kind::constant || ss.type != element_type::f32) continue;
+    // a per-channel constant: f32, right-aligned against w's dims, varying along accepted axes only
+    const auto per_channel = [&](const slot& ss) {
+        if (ss.where != slot::kind::constant || ss.type != element_type::f32 || ss.dims.size() > wdims.size())
+            return false;
         const shape& sd = ss.dims;
-        if (sd.size() > wdims.size()) continue;
         bool ok = true;
         for (std::size_t d = 0; d < sd.size() && ok; ++d) {
             const std::size_t wd = d + wdims.size() - sd.size();
             ok = sd[d] == 1 || (varies(wd, wdims.size()) && sd[d] == wdims[wd]);
         }
         const std::size_t sn = ss.value.numel();
-        if (!ok || (sn != 1 && sn != channels)) continue;
+        return ok && (sn == 1 || sn == channels);
+    };
+    for (std::size_t side = 0; side < 2; ++side) {
+        const node* cv = &b.at(mul.inputs[side].node);
+        const slot* zs = nullptr;  // the zero point
+        if (cv->is<ops::subtract>() && cv->inputs.size() == 2) {
+            zs = &b.slot_at(cv->inputs[1]);
+            cv = &b.at(cv->inputs[0].node);
+        }
+        if (!cv->is<ops::convert>() || cv->inputs.size() != 1) continue;
+        const slot& qs = b.slot_at(cv->inputs[0]);
+        const slot& ss = b.slot_at(mul.inputs[1 - side]);
+        const bool u8 = qs.type == element_type::u8;
+        if (qs.where != slot::kind::constant || !(qs.type == element_type::i8 || (u8 && zs)) || qs.dims != wdims ||
+            !per_channel(ss) || (zs && !per_channel(*zs)))
+            continue;
         quantized_weights r;
-        r.q = &qs.value;
+        const std::size_t sn = ss.value.numel();
         r.scale.resize(channels);
         for (std::size_t c = 0; c < channels; ++c) r.scale[c] = ss.value.at_as<float>(sn == 1 ? 0 : c);
+        if (!zs) {
+            r.q = &qs.value;
+            return r;
+        }
+        // zero points: integers within the codes' range
+        const std::size_t zn = zs->value.numel();
+        const double lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+        std::vector<std::int32_t> zc(zn);
+        bool ok = true;
+        for (std::size_t i = 0; i < zn && ok; ++i) {
+            const float z = zs->value.at_as<float>(i);
+            ok = z == std::nearbyint(z) && z >= lo && z <= hi;
+            zc[i] = ok ? static_cast<std::int32_t>(z) : 0;
+        }
+        if (!ok) continue;
+        const std::size_t n = qs.value.numel();
+        const std::int32_t off = u8 ? 128 : 0;
+        std::vector<std::int32_t> centred(n);
+        bool fits = true;
+        for (std::size_t i = 0; i < n; ++i) {
+            centred[i] = qs.value.at_as<std::int32_t>(i) - zc[broadcast_source(i, wdims, zs->dims)];
+            fits = fits && centred[i] >= -128 && centred[i] <= 127;
+        }
+        r.stored.resize(n);
+        if (fits) {  // the centred codes themselves, as symmetric weights
+            for (std::size_t i = 0; i < n; ++i) r.stored[i] = static_cast<std::int8_t>(centred[i]);
+            return r;
+        }
+        for (std::size_t i = 0; i < n; ++i) r.stored[i] = static_cast<std::int8_t>(qs.value.at_as<std::int32_t>(i) - off);
+        r.zero.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c) r.zero[c] = zc[zn == 1 ? 0 : c] - off;
         return r;
     }
     return std::nullopt;
@@ -22314,6 +22445,7 @@ inline bool reads_padding(const kernels::simd::conv_geometry& g) {
 struct matmul_weights {
     std::vector<std::int8_t> wt;  ///< [N, K]
     std::vector<float> scale;     ///< N values
+    std::vector<std::int32_t> zero;  ///< N zero points (quantized_weights), or empty
     std::size_t k = 0, n = 0;
 };
 
@@ -22336,7 +22468,8 @@ inline std::optional<matmul_weights> match_matmul_weights(const plan_builder& b,
     matmul_weights w;
     w.k = k, w.n = n;
     w.scale = std::move(q->scale);
-    const auto* v = q->q->data<std::int8_t>();
+    w.zero = std::move(q->zero);
+    const auto* v = q->codes();
     w.wt.resize(n * k);
     for (std::size_t j = 0; j < n; ++j)
         for (std::size_t i = 0; i < k; ++i) w.wt[j * k + i] = at.transpose_b ? v[j * k + i] : v[i * n + j];
@@ -22553,7 +22686,7 @@ struct int8_convolution {
         const auto ld = static_cast<std::ptrdiff_t>(mw.k);
         const ks::int8_blocking& bl = ks::int8_blocking_for(*b.int8, mw.wt.data(), mw.n, mw.k, ld);
         int8_conv_step::conv::part p;
-        p.w.weights.push_back(ks::pack_int8_a(bl, mw.wt.data(), mw.n, mw.k, ld, aq.zp));
+        p.w.weights.push_back(ks::pack_int8_a(bl, mw.wt.data(), mw.n, mw.k, ld, aq.zp, mw.zero.empty() ? nullptr : mw.zero.data()));
         const ks::packed_int8_a& pa = p.w.weights[0];
         c.scale.resize(mw.n);
         c.shift.resize(mw.n);
@@ -22625,7 +22758,7 @@ struct int8_convolution {
                 if (cons.size() != 1 || ys.dims.size() != 4 || ys.type != element_type::f32 || aq->per_channel())
                     return std::nullopt;  // (its step quantizes with one range)
                 auto w = detail::match_deconv_weights(b, b.at(cid).inputs.at(1), static_cast<std::size_t>(ys.dims[1]));
-                if (!w) return std::nullopt;
+                if (!w || w->zeros()) return std::nullopt;  // (its GEMM takes symmetric weights)
                 todo.push_back({cid, {}, std::move(*w), std::nullopt, true});
                 continue;
             }
@@ -22654,7 +22787,8 @@ struct int8_convolution {
         for (const auto& c : pl->second)
             if (c.deconv) return plan_builder::npos;  // its step quantizes its own input
         for (const auto& c : pl->second)
-            if (!c.mm && !c.g.pointwise() && kernels::simd::int8_direct_fits(c.g) && b.int8->conv_direct) return plan_builder::npos;
+            if (!c.mm && !c.w.zeros() && !c.g.pointwise() && kernels::simd::int8_direct_fits(c.g) && b.int8->conv_direct)
+                return plan_builder::npos;
         return fq;
     }
 
@@ -22668,7 +22802,7 @@ struct int8_convolution {
         b.claim(pl.id);
         const std::size_t m = s->cout * s->kh * s->kw, k = s->cin, n = s->ih * s->iw, taps = s->kh * s->kw;
         // A[r = (o, ky, kx), c] = wq[c, o, ky, kx]
-        const auto* wq = pl.w.q->data<std::int8_t>();
+        const auto* wq = pl.w.codes();
         std::vector<std::int8_t> a(m * k);
         for (std::size_t r = 0; r < m; ++r)
             for (std::size_t c = 0; c < k; ++c) a[r * k + c] = wq[c * m + r];
@@ -22758,7 +22892,8 @@ struct int8_convolution {
             }
             const ks::conv_geometry& g = pl.g;
             const std::size_t channels = g.groups * g.out_c, k = g.in_c * g.kh * g.kw;
-            const auto* wq = pl.w.q->data<std::int8_t>();
+            const auto* wq = pl.w.codes();
+            const std::int32_t* wz = pl.w.zeros();  // weights with zero points (quantized_weights)
             int8_conv_step::conv c;
             c.channels = channels;
             c.fused = match_epilogue(b, output_ref{pl.id, 0}, 1, channels);
@@ -22769,6 +22904,7 @@ struct int8_convolution {
             for (std::size_t ch = 0; ch < channels; ++ch) {
                 std::int64_t sum = 0;
                 for (std::size_t i = 0; i < k; ++i) sum += wq[ch * k + i];
+                if (wz) sum -= static_cast<std::int64_t>(k) * wz[ch];
                 c.scale[ch] = aq->sx * pl.w.scale[ch];
                 const double bias = c.fused.bias.empty() ? 0.0 : c.fused.bias[ch];
                 c.shift[ch] = static_cast<float>(bias + static_cast<double>(pl.w.scale[ch]) * double(sum) * residual);
@@ -22783,12 +22919,19 @@ struct int8_convolution {
             std::size_t scratch = 0;
             if (g.depthwise()) {
                 c.how = int8_conv_step::conv::kind::depthwise;
-                c.dw = ks::pack_int8_depthwise(wq, c.scale.data(), g, aq->zp);
+                if (wz) {  // s16 weights with their zero points subtracted
+                    std::vector<std::int16_t> centred(channels * k);
+                    for (std::size_t i = 0; i < centred.size(); ++i)
+                        centred[i] = static_cast<std::int16_t>(wq[i] - wz[i / k]);
+                    c.dw = ks::pack_int8_depthwise(centred.data(), c.scale.data(), g, aq->zp);
+                } else {
+                    c.dw = ks::pack_int8_depthwise(wq, c.scale.data(), g, aq->zp);
+                }
                 c.dw_ep = c.fused.kernel_epilogue(false);
                 c.dw_ep.bias = c.shift.data();
                 scratch = ks::int8_depthwise_scratch_floats(g, b.int8->blocking.width);
                 s->kernel += "+i8dw" + ksize + suffix;
-            } else if (auto dp = s->codes_in || aq->per_channel() ? std::nullopt : direct_weights(b, wq, g, aq->zp)) {
+            } else if (auto dp = s->codes_in || aq->per_channel() || wz ? std::nullopt : direct_weights(b, wq, g, aq->zp)) {
                 // the direct path: B straight from the input in 4c layout (kernels/simd/int8_direct.hpp)
                 c.how = int8_conv_step::conv::kind::direct;
                 c.dp = std::move(*dp);
@@ -22824,7 +22967,8 @@ struct int8_convolution {
                         pg.groups = 1;
                         pg.out_c = std::min(block, g.out_c - o0);
                         int8_conv_step::conv::part p;
-                        p.w = ks::pack_int8_conv(bl, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
+                        p.w = ks::pack_int8_conv(bl, wq + (gi * g.out_c + o0) * k, pg, aq->zp,
+                                                 wz ? wz + gi * g.out_c + o0 : nullptr);
                         p.x_off = gi * g.in_c * in_plane;
                         p.y_off = (gi * g.out_c + o0) * out_plane;
                         p.ch_off = gi * g.out_c + o0;
@@ -41369,6 +41513,9 @@ T option(const operator_info& op, int id, T def) {
 //     128 or codes near it) keep their per-element scale beside the value, so that the converter
 //     stores them as Const i8 (the centred codes) -> Convert (decompression) -> Multiply by the
 //     per-channel scale, the form moir's own INT8 quantization writes (passes/quantize/quantize_int8.hpp);
+//     other int8/uint8 codes (uint8 weights with zero points far from 128) keep their zero points as
+//     well, and the converter stores them as Const u8 -> Convert -> Subtract(zero point) -> Multiply
+//     (OpenVINO's form of asymmetric weights), which the INT8 kernels take too;
 //   - a computed int8/uint8/int16 tensor is an f32 value behind a FakeQuantize onto its grid
 //     (activation_grid): levels 256 (65536 for int16) over [scale * (qmin - zp), scale * (qmax - zp)],
 //     equal input and output ranges, as NNCF writes activations; moir's INT8 kernels take these
@@ -41428,15 +41575,17 @@ inline std::int64_t zero_point_of(const quantization_parameters& p, std::size_t 
     return p.zero_point.size() == 1 ? p.zero_point[0] : p.zero_point[ch];
 }
 
-/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 or uint8 with
-/// every centred code q - zero_point inside int8's range (TFLite's symmetric int8 weights, zero points
-/// 0; uint8 weights with zero point 128, or whose codes stay within 128 of their zero point), each
-/// element's scale (f32, q's shape) so that value == (q - zero_point) * scale exactly: such weights
-/// keep i8 codes in the IR and run on the INT8 kernels. Other uint8 weights (codes more than 128 below
-/// or 127 above their zero point: no int8 code holds them) get their f32 values and no scale.
+/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 or uint8, each
+/// element's scale (f32, q's shape) so that value == (q - zero_point) * scale exactly. Where every
+/// centred code q - zero_point is inside int8's range (TFLite's symmetric int8 weights, zero points
+/// 0; uint8 weights with zero point 128, or whose codes stay within 128 of their zero point) that is
+/// all (the IR keeps the centred codes as i8); otherwise (uint8 weights with zero points far from
+/// 128) each element's zero point too (f32, q's shape): the IR keeps the u8 codes and a Subtract of
+/// the zero point. Both run on the INT8 kernels. Other types get their f32 values only.
 struct dequantized_constant {
     tensor value;
     std::optional<tensor> scale;
+    std::optional<tensor> zero;  ///< with scale: value == (q - zero) * scale, q not centred into int8
 };
 
 /// Dequantizes constant q of tensor t. requires: is_quantized(t). throws as checked_quantization.
@@ -41453,16 +41602,23 @@ inline dequantized_constant dequantize_constant(const tensor& q, const tensor_in
         const std::int64_t code = q.at_as<std::int64_t>(i) - zero_point_of(p, channel(i));
         int8_codes = code >= -128 && code <= 127;
     }
-    dequantized_constant r{tensor(element_type::f32, q.dims()), std::nullopt};
+    const bool byte_codes = q.type() == element_type::i8 || q.type() == element_type::u8;
+    dequantized_constant r{tensor(element_type::f32, q.dims()), std::nullopt, std::nullopt};
     float* o = r.value.data<float>();
     float* s = nullptr;
-    if (int8_codes) {
+    float* z = nullptr;
+    if (byte_codes) {
         r.scale = tensor(element_type::f32, q.dims());
         s = r.scale->data<float>();
     }
+    if (byte_codes && !int8_codes) {
+        r.zero = tensor(element_type::f32, q.dims());
+        z = r.zero->data<float>();
+    }
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t ch = channel(i);
-        if (s) {  // code * scale in f32, as Convert -> Multiply computes it
+        if (z) z[i] = static_cast<float>(zero_point_of(p, ch));
+        if (s) {  // code * scale in f32, as Convert (-> Subtract) -> Multiply computes it
             s[i] = p.scale[ch];
             o[i] = static_cast<float>(q.at_as<std::int64_t>(i) - zero_point_of(p, ch)) * p.scale[ch];
         } else {
@@ -41872,7 +42028,7 @@ inline std::size_t decompress_constants(model& m) {
 
 #include <algorithm>      // find
 #include <cmath>          // nearbyint
-#include <cstdint>        // int8_t, int32_t, int64_t
+#include <cstdint>        // int8_t, int32_t, int64_t, uint8_t
 #include <cstring>        // memcpy
 #include <functional>     // function
 #include <map>            // map
@@ -41961,11 +42117,16 @@ struct folded {
     tensor value;
     bool compressed = false;
     std::optional<tensor> qscale = std::nullopt;
+    /// qzero: with qscale, for codes that do not fit int8 once centred (uint8 weights with zero points
+    /// far from 128), each element's zero point (value == (code - zero) * scale, codes in [0, 255]):
+    /// make_const then stores u8 codes and a Subtract of the zero points.
+    std::optional<tensor> qzero = std::nullopt;
     /// This value transformed by fn(tensor) -> tensor (a permutation, a reshape), its scales alike.
     template <class Fn>
     folded mapped(Fn fn) const {
         folded r{fn(value), compressed, std::nullopt};
         if (qscale) r.qscale = fn(*qscale);
+        if (qzero) r.qzero = fn(*qzero);
         return r;
     }
 };
@@ -42072,7 +42233,30 @@ public:
     /// decompression Convert + Multiply by the per-channel scale when it has qscale (and its values
     /// are exactly code * scale; otherwise the f32 value).
     output_ref make_const(const folded& f, const std::string& suffix) {
-        if (f.qscale && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims()) {
+        if (f.qscale && f.qzero && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims() &&
+            f.qzero->dims() == f.value.dims()) {  // u8 codes and zero points
+            const std::size_t n = f.value.numel();
+            const float* v = f.value.data<float>();
+            const float* s = f.qscale->data<float>();
+            const float* z = f.qzero->data<float>();
+            tensor q(element_type::u8, f.value.dims());
+            auto* qd = q.data<std::uint8_t>();
+            bool exact = true;
+            for (std::size_t i = 0; i < n && exact; ++i) {
+                const double code = std::nearbyint(static_cast<double>(v[i]) / static_cast<double>(s[i])) + z[i];
+                exact = code >= 0 && code <= 255 && static_cast<float>(code - z[i]) * s[i] == v[i];
+                qd[i] = exact ? static_cast<std::uint8_t>(code) : 0;
+            }
+            if (exact) {
+                const output_ref c = constant(std::move(q), suffix + "_u8");
+                const output_ref cv = add<moir::ops::convert>({element_type::f32}, {c}, suffix + "_u8/convert");
+                g_.m->at(cv.node).rt_info.push_back(rt_attribute{std::string(passes::decompression_key), "0", "", false});
+                const output_ref zp = constant(detail::reduced_scale(*f.qzero), suffix + "_zero_point");
+                const output_ref centred = add<moir::ops::subtract>({}, {cv, zp}, suffix + "_u8/subtract");
+                return add<moir::ops::multiply>({}, {centred, constant(detail::reduced_scale(*f.qscale), suffix + "_scale")}, suffix);
+            }
+        }
+        if (f.qscale && !f.qzero && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims()) {
             const std::size_t n = f.value.numel();
             const float* v = f.value.data<float>();
             const float* s = f.qscale->data<float>();
@@ -42251,7 +42435,7 @@ public:
         folded f{v, false, std::nullopt};
         if (is_quantized(ti)) {  // codes -> real values (int8 weights keep their scales: make_const)
             dequantized_constant d = dequantize_constant(v, ti);
-            f = folded{std::move(d.value), false, std::move(d.scale)};
+            f = folded{std::move(d.value), false, std::move(d.scale), std::move(d.zero)};
         }
         g_.consts[k] = f;
         return f;
@@ -43078,7 +43262,7 @@ inline void densify_op(context& c) {
     tensor dense = densify(values, *in.sparsity, dims, in.name);
     if (is_quantized(in)) {  // sparse quantized weights: their real values, as other quantized constants
         dequantized_constant d = dequantize_constant(dense, in);
-        c.set_output_const(0, {std::move(d.value), false, std::move(d.scale)});
+        c.set_output_const(0, {std::move(d.value), false, std::move(d.scale), std::move(d.zero)});
         return;
     }
     c.set_output_const(0, {std::move(dense), false, std::nullopt});
@@ -46284,14 +46468,16 @@ inline bool float_operands(const model& m, output_ref root, output_ref x, const 
 }
 }  // namespace fusion
 
-/// Search pattern => Subtract(x, c: constant)
+/// Search pattern => Subtract(x, c: constant), x not a decompression Convert (the zero point of
+///                   compressed weights, Convert(Const u8) - zero point, stays: the INT8 kernels
+///                   take that form, runtime/steps/int8_convolution.hpp)
 /// Rewrite        => Add(x, -c)
 struct canonicalize_subtract {
     static constexpr std::string_view name = "canonicalize_subtract";
     using pattern = pat::op<ops::subtract, pat::any, pat::constant>;
     static bool rewrite(model& m, const pat::match_result<pattern>& r) {
         const tensor& c = *fusion::const_value(m, r[2]);
-        if (!fusion::float_operands(m, r[0], r[1], c)) return false;
+        if (!fusion::float_operands(m, r[0], r[1], c) || is_decompression(m.nodes[r[1].node])) return false;
         return fusion::replace_with_binary<ops::add>(m, r[0], r[1], fusion::map_values(c, [](double v) { return -v; }),
                                                      m.nodes[r.node(2)].name + "/neg");
     }

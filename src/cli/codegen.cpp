@@ -696,6 +696,8 @@ private:
 
     /// The expression of a packed_int8_a view over pa's packed weights and compensation.
     std::string int8_a(const simd::packed_int8_a& pa, const std::string& what) {
+        MOIR_CHECK(!pa.weight_zero_data, unsupported_error,
+                   what + ": INT8 weights with zero points (asymmetric weights) are not generated yet");
         const std::size_t bytes = (pa.m + pa.blocking.mr - 1) / pa.blocking.mr * pa.blocking.mr * pa.kp * pa.blocking.a_bytes;
         const std::string w = array(static_cast<const unsigned char*>(pa.data), bytes, 64, "unsigned char", what + " s8 weights, packed");
         const std::string comp = array(pa.comp_data, pa.m, 0, "std::int32_t", what + " zero-point compensation");
@@ -752,7 +754,7 @@ private:
                 const auto& dw = c.dw;
                 const auto& g = dw.geometry;
                 const std::string w = floats(dw.w.data, g.groups * g.kh * g.kw, 16, what + " depthwise weights * scale");
-                const bool pairs = int8_arch_ == "avx2" && g.kh == 5, quads = int8_arch_ == "avx512vnni" && g.kh == 5;
+                const bool pairs = int8_arch_ == "avx2" && g.kh == 5, quads = int8_arch_ == "avx512vnni" && g.kh == 5 && dw.row_quads_data;
                 const std::string rp = pairs ? array(dw.row_pairs_data, g.groups * ((g.kh + 1) / 2) * g.kw, 0, "std::int32_t", what + " row pairs") : "nullptr";
                 const std::string rq = quads ? array(dw.row_quads_data, g.groups * ((g.kh + 3) / 4) * g.kw, 0, "std::int32_t", what + " row quads") : "nullptr";
                 const std::string qc = quads ? array(dw.quad_comp_data, g.groups, 0, "std::int32_t", what + " quad compensation") : "nullptr";

@@ -16,8 +16,9 @@
 #include <cmath>    // nextafter, sqrt
 #include <iterator>  // size
 #include <limits>   // numeric_limits
-#include <cstdint>  // int8_t, int32_t, uint8_t
+#include <cstdint>  // int8_t, int16_t, int32_t, uint8_t
 #include <string>   // string, to_string
+#include <tuple>    // tuple
 #include <utility>  // pair
 #include <vector>   // vector
 
@@ -291,6 +292,144 @@ TEST_CASE("int8 depthwise: s32-exact with unit scales and the epilogue, 3x3 / 5x
                                              what + " " + name_of(act));
             }
         }
+        INFO(name);
+        CHECK(failures == 0);
+    }
+}
+
+namespace {
+/// Asymmetric u8 weights as the INT8 kernels take them (kernels/simd/int8_packing.hpp): random codes
+/// u (in [64, 192] for a pairs blocking, so that u - 128 fits it; else the full [0, 255], a third at
+/// the ends) and per-row zero points zw in [0, 255]; `stored` = u - 128 (s8), `zero` = zw - 128, and
+/// `centred` = u - zw (what the oracle multiplies, up to 255 in magnitude).
+struct asymmetric_weights {
+    std::vector<std::int8_t> stored;
+    std::vector<std::int32_t> zero, centred;
+};
+asymmetric_weights random_asymmetric(std::size_t rows, std::size_t k, std::uint32_t seed, bool pairs) {
+    asymmetric_weights r;
+    const auto u = random_u8(rows * k, seed), zw = random_u8(rows, seed + 7);
+    r.stored.resize(rows * k);
+    r.centred.resize(rows * k);
+    r.zero.resize(rows);
+    for (std::size_t m = 0; m < rows; ++m) {
+        // zero points far from 128 as TFLite's asymmetric weights have them (80-245), and 0, 255
+        const std::int32_t z = m % 5 == 0 ? 0 : m % 5 == 1 ? 255 : zw[m];
+        r.zero[m] = z - 128;
+        for (std::size_t i = 0; i < k; ++i) {
+            std::int32_t v = u[m * k + i];
+            if (pairs) v = 64 + v % 129;
+            else if (v % 3 == 0) v = v & 8 ? 255 : 0;
+            r.stored[m * k + i] = static_cast<std::int8_t>(v - 128);
+            r.centred[m * k + i] = v - z;
+        }
+    }
+    return r;
+}
+}  // namespace
+
+TEST_CASE("int8 gemm and conv, weights with zero points (u8 codes): s32-exact, the epilogue, several B blocks") {
+    const std::vector<ks::conv_geometry> geos = {
+        geometry(1, 5, 7, 9, 11, 1, 1, 0),    // pointwise
+        geometry(1, 3, 8, 13, 17, 3, 2, 1),   // stem-like, stride 2, padded
+        geometry(2, 3, 5, 8, 7, 3, 2, 1),     // groups
+        geometry(1, 5, 6, 9, 9, 3, 1, 2, 2),  // dilation 2
+        geometry(1, 7, 9, 11, 12, 5, 2, 2),   // 5x5 stride 2, K = 175
+    };
+    for (const auto& [name, table, blocking] : int8_arches()) {
+        std::size_t failures = 0, run = 0, i = 0;
+        for (auto [m, k, n] : {std::tuple<std::size_t, std::size_t, std::size_t>{1, 1, 1}, {7, 5, 13}, {13, 13, 47},
+                               {33, 129, 129}, {17, 3, 80}, {3, 129, 1600}}) {  // n = 1600: more than one B block
+            const std::int32_t zp = zero_points[i % 3];
+            const activation act = all_activations[i % std::size(all_activations)];
+            ++i;
+            const auto w = random_asymmetric(m, k, 31 + std::uint32_t(i), blocking.pairs);
+            const auto x = random_u8(k * n, 32 + std::uint32_t(i));
+            const auto want = kr::int8_gemm(w.centred.data(), x.data(), m, k, n, zp);
+            const ks::packed_int8_a pa = ks::pack_int8_a(blocking, w.stored.data(), m, k, std::ptrdiff_t(k), zp, w.zero.data());
+            std::vector<float> scratch(ks::int8_gemm_scratch_bytes(blocking, k, n) / 4 + 16), c(m * n);
+            const std::string what = name + " int8_gemm, weight zero points, m=" + std::to_string(m) +
+                                     " k=" + std::to_string(k) + " n=" + std::to_string(n) + " zp=" + std::to_string(zp);
+            const std::vector<float> ones(m, 1.0f);
+            ks::int8_epilogue e;
+            e.scale = ones.data();
+            table->gemm(pa, x.data(), std::ptrdiff_t(n), n, c.data(), std::ptrdiff_t(n), e, scratch.data());
+            failures += count_inexact(c.data(), want, what);
+            const auto [scale, shift] = scales_for(m, k, std::uint32_t(i));
+            e.scale = scale.data(), e.shift = shift.data();
+            e.act.act = act, e.act.lo = -0.25f, e.act.hi = 0.5f;
+            table->gemm(pa, x.data(), std::ptrdiff_t(n), n, c.data(), std::ptrdiff_t(n), e, scratch.data());
+            const auto epi = epilogue_of(want, n, scale, shift, act);
+            failures += count_mismatches(c.data(), epi, what + " " + name_of(act));
+            e.transposed = true;  // a MatMul's store
+            std::vector<float> ct(n * m), got(m * n);
+            table->gemm(pa, x.data(), std::ptrdiff_t(n), n, ct.data(), std::ptrdiff_t(m), e, scratch.data());
+            for (std::size_t j = 0; j < n; ++j)
+                for (std::size_t r = 0; r < m; ++r) got[r * n + j] = ct[j * m + r];
+            failures += count_mismatches(got.data(), epi, what + " transposed");
+            ++run;
+        }
+        for (const auto& g : geos)
+            for (std::int32_t zp : zero_points) {
+                ++i;
+                const std::size_t k = g.in_c * g.kh * g.kw, channels = g.groups * g.out_c, plane = g.out_h * g.out_w;
+                const auto w = random_asymmetric(channels, k, 41 + std::uint32_t(i), blocking.pairs);
+                const auto x = random_u8(g.groups * g.in_c * g.in_h * g.in_w, 42 + std::uint32_t(i));
+                const auto want = kr::int8_conv(g, w.centred.data(), x.data(), zp);
+                const ks::packed_int8_conv p = ks::pack_int8_conv(blocking, w.stored.data(), g, zp, w.zero.data());
+                std::vector<float> scratch(ks::int8_conv_scratch_bytes(p) / 4 + 16), y(channels * plane, -9.0f);
+                const std::string what = name + " int8_conv, weight zero points, g=" + std::to_string(g.groups) + " " +
+                                         std::to_string(g.in_c) + "->" + std::to_string(g.out_c) + " k" +
+                                         std::to_string(g.kh) + " s" + std::to_string(g.sh) + " zp=" + std::to_string(zp);
+                const std::vector<float> ones(channels, 1.0f);
+                ks::int8_epilogue e;
+                e.scale = ones.data();
+                table->conv(p, x.data(), y.data(), e, scratch.data());
+                failures += count_inexact(y.data(), want, what);
+                ++run;
+            }
+        INFO(name);
+        CHECK(failures == 0);
+        CHECK(run > 0);
+    }
+}
+
+TEST_CASE("int8 depthwise, s16 weights with zero points subtracted: s32-exact and the epilogue, 3x3 / 5x5") {
+    std::vector<ks::conv_geometry> geos;
+    for (std::size_t k : {3, 5})
+        for (std::size_t s : {1, 2})
+            for (auto [h, w] : {std::pair<std::size_t, std::size_t>{7, 9}, {12, 33}, {6, 70}})
+                geos.push_back(geometry(5, 1, 1, h, w, k, s, k / 2));
+    geos.push_back(geometry(17, 1, 1, 10, 11, 3, 1, 1, 2));  // dilated: the general loop
+    for (const auto& [name, table, blocking] : int8_arches()) {
+        if (blocking.pairs) continue;  // the depthwise kernel has no pairs flavour
+        std::size_t failures = 0, i = 0;
+        for (const auto& g : geos)
+            for (std::int32_t zp : zero_points) {
+                const activation act = all_activations[i % std::size(all_activations)];
+                ++i;
+                const std::size_t c = g.groups, taps = g.kh * g.kw, plane = g.out_h * g.out_w;
+                const auto w = random_asymmetric(c, taps, 51 + std::uint32_t(i), false);
+                const std::vector<std::int16_t> w16(w.centred.begin(), w.centred.end());
+                const auto x = random_u8(c * g.in_h * g.in_w, 52 + std::uint32_t(i));
+                const auto want = kr::int8_conv(g, w.centred.data(), x.data(), zp);
+                const std::string what = name + " int8_depthwise s16, " + std::to_string(g.in_h) + "x" +
+                                         std::to_string(g.in_w) + " k" + std::to_string(g.kh) + " s" +
+                                         std::to_string(g.sh) + " zp=" + std::to_string(zp);
+                std::vector<float> scratch(ks::int8_depthwise_scratch_floats(g, table->blocking.width) + 16);
+                std::vector<float> y(c * plane, -9.0f);
+                const std::vector<float> ones(c, 1.0f);
+                const ks::packed_int8_depthwise p1 = ks::pack_int8_depthwise(w16.data(), ones.data(), g, zp);
+                CHECK(p1.row_quads_data == nullptr);  // the VNNI quads hold s8 weights only
+                table->depthwise(p1, x.data(), y.data(), ks::epilogue{}, scratch.data(), 0, c);
+                failures += count_inexact(y.data(), want, what);
+                const auto [scale, shift] = scales_for(c, taps, std::uint32_t(i));
+                const ks::packed_int8_depthwise p = ks::pack_int8_depthwise(w16.data(), scale.data(), g, zp);
+                const ks::epilogue e{act, shift.data(), nullptr, -0.25f, 0.5f};
+                table->depthwise(p, x.data(), y.data(), e, scratch.data(), 0, c);
+                failures += count_mismatches(y.data(), epilogue_of(want, plane, scale, shift, act),
+                                             what + " " + name_of(act));
+            }
         INFO(name);
         CHECK(failures == 0);
     }

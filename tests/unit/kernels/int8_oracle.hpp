@@ -13,8 +13,10 @@
 
 namespace moir::kernels::reference {
 
-/// acc[m, n] = sum_k (w[m, k] * (x[k, n] - zp)), w row-major [M, K], x row-major [K, N].
-inline std::vector<std::int32_t> int8_gemm(const std::int8_t* w, const std::uint8_t* x, std::size_t m,
+/// acc[m, n] = sum_k (w[m, k] * (x[k, n] - zp)), w row-major [M, K] (s8, or wider integers: weights
+/// with their zero points subtracted), x row-major [K, N].
+template <class W>
+std::vector<std::int32_t> int8_gemm(const W* w, const std::uint8_t* x, std::size_t m,
                                            std::size_t k, std::size_t n, std::int32_t zp) {
     std::vector<std::int32_t> acc(m * n, 0);
     for (std::size_t i = 0; i < m; ++i)
@@ -27,8 +29,9 @@ inline std::vector<std::int32_t> int8_gemm(const std::int8_t* w, const std::uint
 
 /// The direct convolution in s32 of a u8 image (CHW, G*in_c channels) with s8 weights (GOIHW):
 /// acc[g*out_c + o, oy, ox] = sum_{c, ky, kx} w * (x - zp), taps outside the image contributing 0
-/// (they read the zero point).
-inline std::vector<std::int32_t> int8_conv(const kernels::conv_geometry& g, const std::int8_t* w,
+/// (they read the zero point). W: as int8_gemm's.
+template <class W>
+std::vector<std::int32_t> int8_conv(const kernels::conv_geometry& g, const W* w,
                                            const std::uint8_t* x, std::int32_t zp) {
     std::vector<std::int32_t> acc(g.groups * g.out_c * g.out_h * g.out_w, 0);
     for (std::size_t gi = 0; gi < g.groups; ++gi)

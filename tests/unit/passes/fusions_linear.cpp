@@ -5,6 +5,7 @@
 // forward Add), the outputs stay the same, and a second run is a no-op.
 
 #include <moir/ops/batch_norm_inference.hpp>
+#include <moir/ops/convert.hpp>
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/convolution_backprop_data.hpp>
 #include <moir/ops/group_convolution.hpp>
@@ -13,13 +14,16 @@
 #include <moir/ops/relu.hpp>
 #include <moir/ops/transpose.hpp>
 #include <moir/passes/pipelines.hpp>
+#include <moir/passes/quantize/compress_fp16.hpp>
 
 #include "fusion_test_util.hpp"
 
 #include <doctest/doctest.h>
 
-#include <cmath>   // sin
-#include <vector>  // vector
+#include <cmath>    // sin
+#include <cstdint>  // uint8_t
+#include <string>   // string
+#include <vector>   // vector
 
 using namespace fusion_test;
 using linear = passes::linear_fusions;
@@ -113,6 +117,18 @@ TEST_CASE("canonicalisation: Subtract and Divide by constants become Add and Mul
         model m = b.done();
         passes::pass_context ctx;
         CHECK(passes::run_pipeline<linear>(m, ctx) == 0);
+    }
+    {  // the zero point of compressed weights, Subtract(decompression Convert(Const u8), c), stays: the
+       // INT8 kernels take that form (runtime/steps/int8_convolution.hpp)
+        builder b;
+        const output_ref x = b.param({2, 3});
+        const output_ref cv = b.op<ops::convert>({element_type::f32}, {b.constant(tensor::from_vector<std::uint8_t>({0, 200, 255}))});
+        b.m.at(cv.node).rt_info.push_back(rt_attribute{std::string(passes::decompression_key), "0", "", false});
+        b.output(b.mul(x, b.mul(b.sub(cv, b.values({201}, {1})), b.values({0.5f}, {1}))));
+        model m = b.done();
+        passes::pass_context ctx;
+        CHECK(passes::run_pipeline<linear>(m, ctx) == 0);
+        CHECK(count<ops::subtract>(m) == 1);
     }
 }
 

@@ -23,6 +23,7 @@
 #include <moir/ops/relu.hpp>
 #include <moir/ops/sigmoid.hpp>
 #include <moir/ops/result.hpp>
+#include <moir/ops/subtract.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
 
@@ -30,7 +31,7 @@
 
 #include <algorithm>  // max
 #include <cmath>      // fabs
-#include <cstdint>    // int8_t, uint32_t
+#include <cstdint>    // int8_t, uint8_t, uint32_t
 #include <string>     // string
 #include <vector>     // vector
 
@@ -51,6 +52,27 @@ struct qbuilder {
     std::size_t n = 0;
     std::uint32_t seed = 11;
     int weight_top = 127;  ///< weights in [-weight_top, weight_top] (64: overflow-fixed 7-bit ones)
+    /// Weights with zero points instead: Multiply(Subtract(Convert(Const u8), Const f32 zero point
+    /// per output channel), scale), codes in [0, 255] and zero points 0, 255 and between (OpenVINO's
+    /// asymmetric form; TFLite's uint8 weights).
+    bool asymmetric = false;
+    /// The weights' codes (i8, or u8 less per-channel zero points when asymmetric) as f32 with its
+    /// decompression chain; channel c of element i: i / per_channel (or i % n: matmul's [K, N]).
+    output_ref codes(const shape& dims, const shape& zero_dims, std::size_t channels) {
+        if (!asymmetric) {
+            std::vector<std::int8_t> q(numel(dims));
+            for (auto& v : q)
+                v = static_cast<std::int8_t>(static_cast<int>(next(seed) >> 16) % (2 * weight_top + 1) - weight_top);
+            return op<ops::convert>({element_type::f32}, {constant(tensor::from_vector(q, dims))});
+        }
+        std::vector<std::uint8_t> q(numel(dims));
+        for (auto& v : q) v = static_cast<std::uint8_t>(next(seed) >> 24);
+        std::vector<float> z(channels);
+        for (std::size_t c = 0; c < channels; ++c)
+            z[c] = c % 3 == 0 ? 0.0f : c % 3 == 1 ? 255.0f : static_cast<float>(80 + next(seed) % 166);
+        const output_ref cv = op<ops::convert>({element_type::f32}, {constant(tensor::from_vector(q, dims))});
+        return op<ops::subtract>({}, {cv, constant(tensor::from_vector(z, zero_dims))});
+    }
     std::string fresh(const std::string& what) { return what + std::to_string(n++); }
     output_ref param(const shape& s) {
         const node_id id = m.add<ops::parameter>({element_type::f32, partial_shape(s)}, {}, fresh("x"));
@@ -70,13 +92,10 @@ struct qbuilder {
     }
     /// Multiply(Convert(Const s8 [dims]), Const f32 scale [out channels, 1, ...]).
     output_ref qweights(const shape& dims, std::size_t channels_axes) {
-        std::vector<std::int8_t> q(numel(dims));
-        for (auto& v : q)
-            v = static_cast<std::int8_t>(static_cast<int>(next(seed) >> 16) % (2 * weight_top + 1) - weight_top);
         shape sd(dims.size(), 1);
         for (std::size_t d = 0; d < channels_axes; ++d) sd[d] = dims[d];
-        const tensor scale = random_f32(sd, next(seed), 0.002f, 0.01f);
-        const output_ref c = op<ops::convert>({element_type::f32}, {constant(tensor::from_vector(q, dims))});
+        const output_ref c = codes(dims, sd, numel(sd));
+        const tensor scale = random_f32(sd, next(seed), asymmetric ? 0.0005f : 0.002f, asymmetric ? 0.0025f : 0.01f);
         return op<ops::multiply>({}, {c, constant(scale)});
     }
     output_ref conv(output_ref x, std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t s, std::int64_t p) {
@@ -89,12 +108,9 @@ struct qbuilder {
     }
     /// MatMul(x, B) with B quantized per output column: [K, N], or [N, K] with transpose_b.
     output_ref matmul(output_ref x, std::int64_t k, std::int64_t n, bool transpose_b) {
-        const shape wd = transpose_b ? shape{n, k} : shape{k, n};
-        std::vector<std::int8_t> q(numel(wd));
-        for (auto& v : q)
-            v = static_cast<std::int8_t>(static_cast<int>(next(seed) >> 16) % (2 * weight_top + 1) - weight_top);
-        const tensor scale = random_f32(transpose_b ? shape{n, 1} : shape{1, n}, next(seed), 0.002f, 0.01f);
-        const output_ref c = op<ops::convert>({element_type::f32}, {constant(tensor::from_vector(q, wd))});
+        const shape wd = transpose_b ? shape{n, k} : shape{k, n}, sd = transpose_b ? shape{n, 1} : shape{1, n};
+        const output_ref c = codes(wd, sd, static_cast<std::size_t>(n));
+        const tensor scale = random_f32(sd, next(seed), 0.002f, 0.01f);
         ops::matmul::attrs a;
         a.transpose_b = transpose_b;
         return op<ops::matmul>(a, {x, op<ops::multiply>({}, {c, constant(scale)})});
@@ -293,6 +309,46 @@ TEST_CASE("int8 plan: MatMul with a constant quantized B on the INT8 GEMM (codes
             CHECK(count_kernel(p, "+hswish") == 1);
             CHECK(count_kernel(p, "i8matmul.avx2.pairs") == (p.int8_arch() == "avx2" ? 1 : 0));
             CHECK(count_kernel(p, "fake_quantize.") == 1);  // x3's
+            MESSAGE(arch << " x" << threads << ": " << p.steps().front()->kernel);
+        }
+}
+
+TEST_CASE("int8 plan: weights with zero points (u8 codes, Subtract of per-channel zero points 0..255): 1x1, 3x3 "
+          "(im2col, not the direct path), depthwise 3x3 and 5x5, MatMul; exact integer sums, as FP32 otherwise") {
+    qbuilder b;
+    b.asymmetric = true;
+    const auto x = b.param({1, 13, 11, 9});
+    const auto q = b.fq(x, sym_lo, sym_hi);
+    b.output(b.op<ops::hswish>({}, {b.bias(b.conv(q, 13, 17, 1, 1, 0), 17)}));  // 1x1 GEMM
+    b.output(b.op<ops::relu>({}, {b.bias(b.dwconv(q, 13, 3, 2, 1), 13)}));      // depthwise s2, padded
+    b.output(b.dwconv(q, 13, 5, 1, 2));                                         // depthwise 5x5
+    const auto x2 = b.param({1, 6, 10, 7});
+    b.output(b.op<ops::clamp>({-0.5, 0.5}, {b.conv(b.fq(x2, 0.0f, 0.9f), 6, 5, 3, 2, 1)}));  // zp 0, padded
+    const auto x3 = b.param({2, 5, 45});
+    const auto q3 = b.fq(x3, sym_lo, sym_hi);
+    b.output(b.matmul(q3, 45, 29, false));
+    b.output(b.matmul(q3, 45, 17, true));
+    b.m.validate();
+    const std::vector<tensor> in{random_f32({1, 13, 11, 9}, 5, -1.5f, 1.5f), random_f32({1, 6, 10, 7}, 6, -0.4f, 1.0f),
+                                 random_f32({2, 5, 45}, 7, -1.5f, 1.5f)};
+    const auto want = reference_executor<>(b.m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan p(b.m, {in[0].dims(), in[1].dims(), in[2].dims()}, o);
+            check_close(p.run(in), want, 2e-5);
+            check_close(p.run(in), want, 2e-5);
+            CHECK(count_kernel(p, "quantize_u8.") == 3);
+            CHECK(count_kernel(p, "+i8conv1x1.") == 1);
+            CHECK(count_kernel(p, "+i8dw3x3.") == 1);
+            CHECK(count_kernel(p, "+i8dw5x5.") == 1);
+            CHECK(count_kernel(p, "+i8conv3x3.") == 1);
+            CHECK(count_kernel(p, ".direct") == 0);
+            CHECK(count_kernel(p, "+i8matmul.") == 1);  // one step, two MatMuls
+            CHECK(count_kernel(p, "fake_quantize.") == 0);
             MESSAGE(arch << " x" << threads << ": " << p.steps().front()->kernel);
         }
 }

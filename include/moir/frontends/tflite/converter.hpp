@@ -36,13 +36,14 @@
 #include <moir/ops/fake_quantize.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/relu.hpp>
+#include <moir/ops/subtract.hpp>
 #include <moir/ops/tanh.hpp>
 #include <moir/ops/transpose.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
 
 #include <algorithm>      // find
 #include <cmath>          // nearbyint
-#include <cstdint>        // int8_t, int32_t, int64_t
+#include <cstdint>        // int8_t, int32_t, int64_t, uint8_t
 #include <cstring>        // memcpy
 #include <functional>     // function
 #include <map>            // map
@@ -131,11 +132,16 @@ struct folded {
     tensor value;
     bool compressed = false;
     std::optional<tensor> qscale = std::nullopt;
+    /// qzero: with qscale, for codes that do not fit int8 once centred (uint8 weights with zero points
+    /// far from 128), each element's zero point (value == (code - zero) * scale, codes in [0, 255]):
+    /// make_const then stores u8 codes and a Subtract of the zero points.
+    std::optional<tensor> qzero = std::nullopt;
     /// This value transformed by fn(tensor) -> tensor (a permutation, a reshape), its scales alike.
     template <class Fn>
     folded mapped(Fn fn) const {
         folded r{fn(value), compressed, std::nullopt};
         if (qscale) r.qscale = fn(*qscale);
+        if (qzero) r.qzero = fn(*qzero);
         return r;
     }
 };
@@ -242,7 +248,30 @@ public:
     /// decompression Convert + Multiply by the per-channel scale when it has qscale (and its values
     /// are exactly code * scale; otherwise the f32 value).
     output_ref make_const(const folded& f, const std::string& suffix) {
-        if (f.qscale && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims()) {
+        if (f.qscale && f.qzero && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims() &&
+            f.qzero->dims() == f.value.dims()) {  // u8 codes and zero points
+            const std::size_t n = f.value.numel();
+            const float* v = f.value.data<float>();
+            const float* s = f.qscale->data<float>();
+            const float* z = f.qzero->data<float>();
+            tensor q(element_type::u8, f.value.dims());
+            auto* qd = q.data<std::uint8_t>();
+            bool exact = true;
+            for (std::size_t i = 0; i < n && exact; ++i) {
+                const double code = std::nearbyint(static_cast<double>(v[i]) / static_cast<double>(s[i])) + z[i];
+                exact = code >= 0 && code <= 255 && static_cast<float>(code - z[i]) * s[i] == v[i];
+                qd[i] = exact ? static_cast<std::uint8_t>(code) : 0;
+            }
+            if (exact) {
+                const output_ref c = constant(std::move(q), suffix + "_u8");
+                const output_ref cv = add<moir::ops::convert>({element_type::f32}, {c}, suffix + "_u8/convert");
+                g_.m->at(cv.node).rt_info.push_back(rt_attribute{std::string(passes::decompression_key), "0", "", false});
+                const output_ref zp = constant(detail::reduced_scale(*f.qzero), suffix + "_zero_point");
+                const output_ref centred = add<moir::ops::subtract>({}, {cv, zp}, suffix + "_u8/subtract");
+                return add<moir::ops::multiply>({}, {centred, constant(detail::reduced_scale(*f.qscale), suffix + "_scale")}, suffix);
+            }
+        }
+        if (f.qscale && !f.qzero && f.value.type() == element_type::f32 && f.qscale->dims() == f.value.dims()) {
             const std::size_t n = f.value.numel();
             const float* v = f.value.data<float>();
             const float* s = f.qscale->data<float>();
@@ -421,7 +450,7 @@ public:
         folded f{v, false, std::nullopt};
         if (is_quantized(ti)) {  // codes -> real values (int8 weights keep their scales: make_const)
             dequantized_constant d = dequantize_constant(v, ti);
-            f = folded{std::move(d.value), false, std::move(d.scale)};
+            f = folded{std::move(d.value), false, std::move(d.scale), std::move(d.zero)};
         }
         g_.consts[k] = f;
         return f;

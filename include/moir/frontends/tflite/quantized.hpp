@@ -9,6 +9,9 @@
 //     128 or codes near it) keep their per-element scale beside the value, so that the converter
 //     stores them as Const i8 (the centred codes) -> Convert (decompression) -> Multiply by the
 //     per-channel scale, the form moir's own INT8 quantization writes (passes/quantize/quantize_int8.hpp);
+//     other int8/uint8 codes (uint8 weights with zero points far from 128) keep their zero points as
+//     well, and the converter stores them as Const u8 -> Convert -> Subtract(zero point) -> Multiply
+//     (OpenVINO's form of asymmetric weights), which the INT8 kernels take too;
 //   - a computed int8/uint8/int16 tensor is an f32 value behind a FakeQuantize onto its grid
 //     (activation_grid): levels 256 (65536 for int16) over [scale * (qmin - zp), scale * (qmax - zp)],
 //     equal input and output ranges, as NNCF writes activations; moir's INT8 kernels take these
@@ -70,15 +73,17 @@ inline std::int64_t zero_point_of(const quantization_parameters& p, std::size_t 
     return p.zero_point.size() == 1 ? p.zero_point[0] : p.zero_point[ch];
 }
 
-/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 or uint8 with
-/// every centred code q - zero_point inside int8's range (TFLite's symmetric int8 weights, zero points
-/// 0; uint8 weights with zero point 128, or whose codes stay within 128 of their zero point), each
-/// element's scale (f32, q's shape) so that value == (q - zero_point) * scale exactly: such weights
-/// keep i8 codes in the IR and run on the INT8 kernels. Other uint8 weights (codes more than 128 below
-/// or 127 above their zero point: no int8 code holds them) get their f32 values and no scale.
+/// A constant's real value: q (integer codes) dequantized to f32, and, when q is int8 or uint8, each
+/// element's scale (f32, q's shape) so that value == (q - zero_point) * scale exactly. Where every
+/// centred code q - zero_point is inside int8's range (TFLite's symmetric int8 weights, zero points
+/// 0; uint8 weights with zero point 128, or whose codes stay within 128 of their zero point) that is
+/// all (the IR keeps the centred codes as i8); otherwise (uint8 weights with zero points far from
+/// 128) each element's zero point too (f32, q's shape): the IR keeps the u8 codes and a Subtract of
+/// the zero point. Both run on the INT8 kernels. Other types get their f32 values only.
 struct dequantized_constant {
     tensor value;
     std::optional<tensor> scale;
+    std::optional<tensor> zero;  ///< with scale: value == (q - zero) * scale, q not centred into int8
 };
 
 /// Dequantizes constant q of tensor t. requires: is_quantized(t). throws as checked_quantization.
@@ -95,16 +100,23 @@ inline dequantized_constant dequantize_constant(const tensor& q, const tensor_in
         const std::int64_t code = q.at_as<std::int64_t>(i) - zero_point_of(p, channel(i));
         int8_codes = code >= -128 && code <= 127;
     }
-    dequantized_constant r{tensor(element_type::f32, q.dims()), std::nullopt};
+    const bool byte_codes = q.type() == element_type::i8 || q.type() == element_type::u8;
+    dequantized_constant r{tensor(element_type::f32, q.dims()), std::nullopt, std::nullopt};
     float* o = r.value.data<float>();
     float* s = nullptr;
-    if (int8_codes) {
+    float* z = nullptr;
+    if (byte_codes) {
         r.scale = tensor(element_type::f32, q.dims());
         s = r.scale->data<float>();
     }
+    if (byte_codes && !int8_codes) {
+        r.zero = tensor(element_type::f32, q.dims());
+        z = r.zero->data<float>();
+    }
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t ch = channel(i);
-        if (s) {  // code * scale in f32, as Convert -> Multiply computes it
+        if (z) z[i] = static_cast<float>(zero_point_of(p, ch));
+        if (s) {  // code * scale in f32, as Convert (-> Subtract) -> Multiply computes it
             s[i] = p.scale[ch];
             o[i] = static_cast<float>(q.at_as<std::int64_t>(i) - zero_point_of(p, ch)) * p.scale[ch];
         } else {

@@ -61,6 +61,11 @@ struct int8_epilogue {
     /// c[n * ldc + m] (a MatMul's Y = X * W, computed as W^T * X^T, written in Y's layout instead of
     /// transposed back afterwards).
     bool transposed = false;
+    /// Set by the GEMM driver for weights with zero points (packed_int8_a::weight_zero_data; callers
+    /// leave both nullptr): the micro-kernel subtracts row_zero[i] * col_sum[j] from the s32 sum of
+    /// its tile's row i, column j, before comp (int8_packing.hpp).
+    const std::int32_t* col_sum = nullptr;
+    const std::int32_t* row_zero = nullptr;
 };
 
 /// The pairs flavour of the AVX2 INT8 kernels (file comment): not an arch of its own (the same ISA
@@ -124,10 +129,11 @@ inline std::size_t int8_gemm_nc(const int8_blocking& bl, std::size_t k, std::siz
     return nc < npad ? nc : npad;
 }
 
-/// Bytes of scratch an INT8 GEMM of K x N needs (the packed block, then G + 1 rows of u8 staging).
+/// Bytes of scratch an INT8 GEMM of K x N needs (the packed block, then G + 1 rows of u8 staging,
+/// then the block's nc s32 column sums, used for weights with zero points only).
 inline std::size_t int8_gemm_scratch_bytes(const int8_blocking& bl, std::size_t k, std::size_t n) {
     const std::size_t nc = int8_gemm_nc(bl, k, n);
-    return detail::round_up(nc * bl.kpad(k) * bl.b_bytes, 64) + (bl.kgroup + 1) * nc + 64;
+    return detail::round_up(nc * bl.kpad(k) * bl.b_bytes, 64) + detail::round_up((bl.kgroup + 1) * nc, 64) + 4 * nc + 64;
 }
 
 /// u8 sources of B: row<Arch>(k, jc, n, tmp) returns n values of row k from column jc (a pointer
@@ -599,6 +605,16 @@ struct int8_micro_kernel {
                 for (std::size_t v = 0; v < NC; ++v) acc[i][v] = O::dot(acc[i][v], bv[v], ai);
             }
         }
+        if (e.row_zero) {  // weights with zero points: acc -= z[i] * colsum (int8_packing.hpp)
+            static_assert(sizeof(R) == W * sizeof(std::int32_t), "moir: an INT8 accumulator holds W s32 lanes");
+            for (std::size_t i = 0; i < MT && i < mv; ++i)
+                for (std::size_t v = 0; v < NC; ++v) {
+                    std::int32_t lanes[W];
+                    std::memcpy(lanes, &acc[i][v], sizeof lanes);
+                    for (std::size_t l = 0; l < W; ++l) lanes[l] -= e.row_zero[i] * e.col_sum[v * W + l];
+                    std::memcpy(&acc[i][v], lanes, sizeof lanes);
+                }
+        }
         // row i of the tile through the epilogue: NC vectors of W columns
         using FR = typename V::reg;
         auto row_values = [&](std::size_t i, FR (&x)[NC]) {
@@ -702,18 +718,34 @@ void int8_gemm_run(const packed_int8_a& pa, const Source& src, std::size_t n, fl
     auto* bbuf = static_cast<typename O::b_type*>(scratch);
     auto* tmp = static_cast<std::uint8_t*>(scratch) + round_up(nc * kp * bl.b_bytes, 64);
     const auto* a = static_cast<const typename O::a_type*>(pa.data);
+    // weights with zero points: the s32 column sums of each packed block (int8_packing.hpp)
+    auto* col_sum = reinterpret_cast<std::int32_t*>(tmp + round_up((G + 1) * nc, 64));
+    int8_epilogue ez = e;
     for (std::size_t jc = 0; jc < n; jc += nc) {
         const std::size_t ncb = n - jc < nc ? n - jc : nc;
         int8_pack_b<Arch>(src, k, jc, ncb, bbuf, tmp);
+        if (pa.weight_zero_data) {
+            const std::size_t panels = (ncb + NR - 1) / NR;
+            std::memset(col_sum, 0, panels * NR * sizeof(std::int32_t));
+            for (std::size_t p = 0; p < panels; ++p) {
+                const typename O::b_type* bp = bbuf + p * NR * kp;
+                std::int32_t* cs = col_sum + p * NR;
+                for (std::size_t q = 0; q < kp / G; ++q, bp += NR * G)
+                    for (std::size_t jj = 0; jj < NR; ++jj)
+                        for (std::size_t t = 0; t < G; ++t) cs[jj] += bp[jj * G + t];
+            }
+        }
         for (std::size_t ic = 0; ic < m; ic += MR) {
             const std::size_t mv = m - ic < MR ? m - ic : MR;
             const typename O::a_type* ap = a + ic * kp;
+            if (pa.weight_zero_data) ez.row_zero = pa.weight_zero_data + ic;
             for (std::size_t jr = 0; jr < ncb; jr += NR) {
                 const std::size_t j = jc + jr;  // the tile's element (ic, j)
                 float* ct = e.transposed ? c + static_cast<std::ptrdiff_t>(j) * ldc + static_cast<std::ptrdiff_t>(ic)
                                          : c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                 const std::size_t ncols = ncb - jr < NR ? ncb - jr : NR;
-                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, e, pa.comp_data + ic,
+                if (pa.weight_zero_data) ez.col_sum = col_sum + jr;
+                int8_run_tile<Arch, Act>(mv, ncols, kp / G, ap, bbuf + jr * kp, ct, ldc, mv, ncols, ez, pa.comp_data + ic,
                                          e.scale + ic, e.shift ? e.shift + ic : nullptr);
             }
         }

@@ -14,6 +14,12 @@
 //                comp[m] = zp * sum_k wq[m, k] (integer, computed at pack time: the zero-point
 //                compensation), scale[m] = sx * sw[m], shift[m] = bias[m] + sw[m] * (il + sx * zp) *
 //                sum_k wq[m, k] (the last term is 0 when zp is exact; the caller computes scale and shift).
+//   weights with zero points (asymmetric, e.g. TFLite's uint8 weights: w[m, k] = sw[m] * (u[m, k] -
+//                zw[m]), u - zw up to 255 in magnitude, which no s8 holds): the packed A holds s8
+//                values a[m, k] with a - z[m] = u - zw (a = u - 128, z = zw - 128 for u8 codes) and
+//                the kernel subtracts z[m] * colsum[n] (colsum[n] = sum_k q[k, n], made while B is
+//                packed) from acc: exactly sum_k (u - zw) * q. row_sum, and so comp, are of a - z.
+//                Weights without zero points (weight_zero_data nullptr) pay nothing for this.
 //
 // Layout of a packed left operand A[M, K] (weights, row m = output channel): K is padded with zero
 // weights to Kp, a multiple of the arch's k-group G; rows are cut into panels of mr (padded with zero
@@ -32,6 +38,7 @@
 #include <memory>       // unique_ptr
 #include <new>          // bad_alloc
 #include <string_view>  // string_view
+#include <type_traits>  // is_same_v
 #include <vector>       // vector
 
 namespace moir::kernels::simd {
@@ -85,18 +92,23 @@ struct packed_int8_a {
     int8_blocking blocking;
     std::size_t m = 0, k = 0, kp = 0;
     std::int32_t zero_point = 0;       ///< the activations' u8 zero point the compensation is for
-    std::vector<std::int32_t> row_sum;  ///< sum_k wq[m, k]
+    std::vector<std::int32_t> row_sum;  ///< sum_k (wq[m, k] - weight_zero[m])
     std::vector<std::int32_t> comp;     ///< zero_point * row_sum[m]
     const std::int32_t* comp_data = nullptr;  ///< what the kernels read: comp's m values (or constant data: codegen)
+    /// The weights' own per-row zero points z[m] (the weights are wq[m, k] - z[m]; file comment), or
+    /// empty; weight_zero_data: what the kernels read (nullptr: no zero points, no correction).
+    std::vector<std::int32_t> weight_zero;
+    const std::int32_t* weight_zero_data = nullptr;
     const void* data = nullptr;
     std::unique_ptr<void, detail::free_bytes_deleter> storage;
 };
 
-/// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp.
-/// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-127, 127].
+/// Packs wq[M, K] (element (m, k) at w[m*rs + k]) for activations of zero point zp; wzero: nullptr
+/// (symmetric weights) or M zero points z[m] in [-128, 127], the weights then being wq[m, k] - z[m].
+/// requires: m, k >= 1, k <= 65536 (s32 accumulators cannot overflow), values in [-128, 127].
 /// requires (checked): a pairs blocking only for weights that fit it (int8_pairs_fit).
 inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, std::size_t m, std::size_t k,
-                                 std::ptrdiff_t rs, std::int32_t zp) {
+                                 std::ptrdiff_t rs, std::int32_t zp, const std::int32_t* wzero = nullptr) {
     MOIR_CHECK(m >= 1 && k >= 1, error, "pack_int8_a: empty matrix");
     MOIR_CHECK(k <= 65536, error, "pack_int8_a: K > 65536 could overflow the s32 accumulators");
     MOIR_CHECK(!bl.pairs || int8_pairs_fit(w, m, k, rs), error,
@@ -117,7 +129,14 @@ inline packed_int8_a pack_int8_a(const int8_blocking& bl, const std::int8_t* w, 
                 static_cast<std::int16_t*>(p.storage.get())[at] = row[ki];
             p.row_sum[mi] += row[ki];
         }
+        if (wzero) p.row_sum[mi] -= static_cast<std::int32_t>(k) * wzero[mi];
         p.comp[mi] = zp * p.row_sum[mi];
+    }
+    if (wzero) {
+        for (std::size_t mi = 0; mi < m; ++mi)
+            MOIR_CHECK(wzero[mi] >= -128 && wzero[mi] <= 127, error, "pack_int8_a: a weight zero point outside [-128, 127]");
+        p.weight_zero.assign(wzero, wzero + m);
+        p.weight_zero_data = p.weight_zero.data();
     }
     p.comp_data = p.comp.data();
     p.data = p.storage.get();
@@ -130,14 +149,16 @@ struct packed_int8_conv {
     std::vector<packed_int8_a> weights;  ///< one per group
 };
 
-/// requires: w holds groups*out_c*in_c*kh*kw s8 values in OIHW (GOIHW) order; zp as pack_int8_a.
+/// requires: w holds groups*out_c*in_c*kh*kw s8 values in OIHW (GOIHW) order; zp as pack_int8_a;
+/// wzero nullptr or groups*out_c weight zero points (pack_int8_a).
 inline packed_int8_conv pack_int8_conv(const int8_blocking& bl, const std::int8_t* w, const conv_geometry& g,
-                                       std::int32_t zp) {
+                                       std::int32_t zp, const std::int32_t* wzero = nullptr) {
     packed_int8_conv p;
     p.geometry = g;
     const std::size_t k = g.in_c * g.kh * g.kw;
     for (std::size_t gi = 0; gi < g.groups; ++gi)
-        p.weights.push_back(pack_int8_a(bl, w + gi * g.out_c * k, g.out_c, k, static_cast<std::ptrdiff_t>(k), zp));
+        p.weights.push_back(pack_int8_a(bl, w + gi * g.out_c * k, g.out_c, k, static_cast<std::ptrdiff_t>(k), zp,
+                                        wzero ? wzero + gi * g.out_c : nullptr));
     return p;
 }
 
@@ -168,9 +189,15 @@ struct packed_int8_depthwise {
     const float* scale_data = nullptr;
 };
 
-/// requires: g.depthwise(); w holds g.groups*kh*kw s8 values; scale g.groups values (sx * sw[c]).
-inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const float* scale, const conv_geometry& g,
-                                                 std::int32_t zp) {
+/// requires: g.depthwise(); w holds g.groups*kh*kw integer weights, s8 (W = int8_t) or, for weights
+/// with zero points already subtracted (u - zw, in [-255, 255]), s16 (W = int16_t): the float and the
+/// row-pair kernels take those exactly (|q - zp| * |w| * taps stays below 2^24 for up to 7x7 taps,
+/// and in s32), the VNNI quads do not (row_quads_data is then nullptr: the float kernel runs);
+/// scale g.groups values (sx * sw[c]).
+template <class W>
+packed_int8_depthwise pack_int8_depthwise(const W* w, const float* scale, const conv_geometry& g, std::int32_t zp) {
+    static_assert(std::is_same_v<W, std::int8_t> || std::is_same_v<W, std::int16_t>,
+                  "moir: INT8 depthwise weights are s8 or s16 (zero points subtracted)");
     const std::size_t taps = g.kh * g.kw;
     std::vector<float> f(g.groups * taps);
     for (std::size_t c = 0; c < g.groups; ++c)
@@ -207,7 +234,10 @@ inline packed_int8_depthwise pack_int8_depthwise(const std::int8_t* w, const flo
                 p.row_quads[(c * quads + r) * g.kw + kx] = static_cast<std::int32_t>(v);
             }
     }
-    p.row_pairs_data = p.row_pairs.data(), p.row_quads_data = p.row_quads.data();
+    bool quads_fit = true;
+    for (std::size_t i = 0; i < g.groups * taps; ++i) quads_fit = quads_fit && w[i] >= -128 && w[i] <= 127;
+    if (!quads_fit) p.row_quads.clear();
+    p.row_pairs_data = p.row_pairs.data(), p.row_quads_data = quads_fit ? p.row_quads.data() : nullptr;
     p.quad_comp_data = p.quad_comp.data(), p.scale_data = p.scale.data();
     return p;
 }

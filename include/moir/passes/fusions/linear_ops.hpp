@@ -14,6 +14,7 @@
 #include <moir/ops/subtract.hpp>
 #include <moir/passes/fusions/common.hpp>
 #include <moir/passes/pass_concept.hpp>
+#include <moir/passes/quantize/compress_fp16.hpp>
 
 #include <string_view>  // string_view
 
@@ -37,14 +38,16 @@ inline bool float_operands(const model& m, output_ref root, output_ref x, const 
 }
 }  // namespace fusion
 
-/// Search pattern => Subtract(x, c: constant)
+/// Search pattern => Subtract(x, c: constant), x not a decompression Convert (the zero point of
+///                   compressed weights, Convert(Const u8) - zero point, stays: the INT8 kernels
+///                   take that form, runtime/steps/int8_convolution.hpp)
 /// Rewrite        => Add(x, -c)
 struct canonicalize_subtract {
     static constexpr std::string_view name = "canonicalize_subtract";
     using pattern = pat::op<ops::subtract, pat::any, pat::constant>;
     static bool rewrite(model& m, const pat::match_result<pattern>& r) {
         const tensor& c = *fusion::const_value(m, r[2]);
-        if (!fusion::float_operands(m, r[0], r[1], c)) return false;
+        if (!fusion::float_operands(m, r[0], r[1], c) || is_decompression(m.nodes[r[1].node])) return false;
         return fusion::replace_with_binary<ops::add>(m, r[0], r[1], fusion::map_values(c, [](double v) { return -v; }),
                                                      m.nodes[r.node(2)].name + "/neg");
     }

@@ -59,6 +59,7 @@
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/matmul.hpp>
 #include <moir/ops/multiply.hpp>
+#include <moir/ops/subtract.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
 #include <moir/runtime/steps/fusion.hpp>
 #include <moir/runtime/steps/step.hpp>
@@ -137,11 +138,38 @@ inline std::optional<activation_quant> match_activation_quant(const plan_builder
 }
 
 /// The s8 weights and per-output-channel scales behind a convolution's weight input:
-/// Multiply(Convert(Const s8), Const f32) in either operand order.
+/// Multiply(Convert(Const s8), Const f32) in either operand order, or, for weights with zero points,
+/// Multiply(Subtract(Convert(Const s8 or u8), Const f32 zero point), Const f32 scale) (OpenVINO's
+/// form of asymmetric weights; TFLite's uint8 weights, frontends/tflite/quantized.hpp).
 struct quantized_weights {
-    const tensor* q = nullptr;  ///< s8, the convolution's weight shape
+    const tensor* q = nullptr;  ///< s8, the convolution's weight shape (no zero points)
+    /// With zero points: s8 codes a (the weights' shape) and, where the centred codes u - zw do not
+    /// all fit s8, one zero point z per output channel with a - z = u - zw (kernels/simd/int8_packing.hpp:
+    /// a = u - 128, z = zw - 128 for u8 codes); where they fit, a = u - zw and no z.
+    std::vector<std::int8_t> stored;
+    std::vector<std::int32_t> zero;
     std::vector<float> scale;   ///< one per output channel (all groups)
+    /// The s8 codes the kernels pack.
+    const std::int8_t* codes() const { return q ? q->data<std::int8_t>() : stored.data(); }
+    /// Per-channel zero points, or nullptr.
+    const std::int32_t* zeros() const { return zero.empty() ? nullptr : zero.data(); }
 };
+
+/// The flat index into s (dims sd, right-aligned and broadcast against dims wd) of element i of wd.
+inline std::size_t broadcast_source(std::size_t i, const shape& wd, const shape& sd) {
+    std::size_t idx = 0, stride = 1;
+    for (std::size_t a = wd.size(); a-- > 0;) {
+        const auto len = static_cast<std::size_t>(wd[a]);
+        const std::size_t coord = i % len;
+        i /= len;
+        if (a + sd.size() >= wd.size()) {
+            const auto sl = static_cast<std::size_t>(sd[a + sd.size() - wd.size()]);
+            if (sl != 1) idx += coord * stride;
+            stride *= sl;
+        }
+    }
+    return idx;
+}
 
 /// The s8 constant and `channels` scales behind weights w = Multiply(Convert(Const s8), Const f32
 /// scale), in either operand order, where the scale (right-aligned against w's dims, no longer) is
@@ -153,26 +181,68 @@ std::optional<quantized_weights> match_s8_times_scale(const plan_builder& b, out
     const node& mul = b.at(w.node);
     if (!mul.is<ops::multiply>() || mul.inputs.size() != 2) return std::nullopt;
     const shape& wdims = b.slot_at(w).dims;
-    for (std::size_t side = 0; side < 2; ++side) {
-        const node& cv = b.at(mul.inputs[side].node);
-        if (!cv.is<ops::convert>() || cv.inputs.size() != 1) continue;
-        const slot& qs = b.slot_at(cv.inputs[0]);
-        const slot& ss = b.slot_at(mul.inputs[1 - side]);
-        if (qs.where != slot::kind::constant || qs.type != element_type::i8 || qs.dims != wdims) continue;
-        if (ss.where != slot::kind::constant || ss.type != element_type::f32) continue;
+    // a per-channel constant: f32, right-aligned against w's dims, varying along accepted axes only
+    const auto per_channel = [&](const slot& ss) {
+        if (ss.where != slot::kind::constant || ss.type != element_type::f32 || ss.dims.size() > wdims.size())
+            return false;
         const shape& sd = ss.dims;
-        if (sd.size() > wdims.size()) continue;
         bool ok = true;
         for (std::size_t d = 0; d < sd.size() && ok; ++d) {
             const std::size_t wd = d + wdims.size() - sd.size();
             ok = sd[d] == 1 || (varies(wd, wdims.size()) && sd[d] == wdims[wd]);
         }
         const std::size_t sn = ss.value.numel();
-        if (!ok || (sn != 1 && sn != channels)) continue;
+        return ok && (sn == 1 || sn == channels);
+    };
+    for (std::size_t side = 0; side < 2; ++side) {
+        const node* cv = &b.at(mul.inputs[side].node);
+        const slot* zs = nullptr;  // the zero point
+        if (cv->is<ops::subtract>() && cv->inputs.size() == 2) {
+            zs = &b.slot_at(cv->inputs[1]);
+            cv = &b.at(cv->inputs[0].node);
+        }
+        if (!cv->is<ops::convert>() || cv->inputs.size() != 1) continue;
+        const slot& qs = b.slot_at(cv->inputs[0]);
+        const slot& ss = b.slot_at(mul.inputs[1 - side]);
+        const bool u8 = qs.type == element_type::u8;
+        if (qs.where != slot::kind::constant || !(qs.type == element_type::i8 || (u8 && zs)) || qs.dims != wdims ||
+            !per_channel(ss) || (zs && !per_channel(*zs)))
+            continue;
         quantized_weights r;
-        r.q = &qs.value;
+        const std::size_t sn = ss.value.numel();
         r.scale.resize(channels);
         for (std::size_t c = 0; c < channels; ++c) r.scale[c] = ss.value.at_as<float>(sn == 1 ? 0 : c);
+        if (!zs) {
+            r.q = &qs.value;
+            return r;
+        }
+        // zero points: integers within the codes' range
+        const std::size_t zn = zs->value.numel();
+        const double lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+        std::vector<std::int32_t> zc(zn);
+        bool ok = true;
+        for (std::size_t i = 0; i < zn && ok; ++i) {
+            const float z = zs->value.at_as<float>(i);
+            ok = z == std::nearbyint(z) && z >= lo && z <= hi;
+            zc[i] = ok ? static_cast<std::int32_t>(z) : 0;
+        }
+        if (!ok) continue;
+        const std::size_t n = qs.value.numel();
+        const std::int32_t off = u8 ? 128 : 0;
+        std::vector<std::int32_t> centred(n);
+        bool fits = true;
+        for (std::size_t i = 0; i < n; ++i) {
+            centred[i] = qs.value.at_as<std::int32_t>(i) - zc[broadcast_source(i, wdims, zs->dims)];
+            fits = fits && centred[i] >= -128 && centred[i] <= 127;
+        }
+        r.stored.resize(n);
+        if (fits) {  // the centred codes themselves, as symmetric weights
+            for (std::size_t i = 0; i < n; ++i) r.stored[i] = static_cast<std::int8_t>(centred[i]);
+            return r;
+        }
+        for (std::size_t i = 0; i < n; ++i) r.stored[i] = static_cast<std::int8_t>(qs.value.at_as<std::int32_t>(i) - off);
+        r.zero.resize(channels);
+        for (std::size_t c = 0; c < channels; ++c) r.zero[c] = zc[zn == 1 ? 0 : c] - off;
         return r;
     }
     return std::nullopt;
@@ -231,6 +301,7 @@ inline bool reads_padding(const kernels::simd::conv_geometry& g) {
 struct matmul_weights {
     std::vector<std::int8_t> wt;  ///< [N, K]
     std::vector<float> scale;     ///< N values
+    std::vector<std::int32_t> zero;  ///< N zero points (quantized_weights), or empty
     std::size_t k = 0, n = 0;
 };
 
@@ -253,7 +324,8 @@ inline std::optional<matmul_weights> match_matmul_weights(const plan_builder& b,
     matmul_weights w;
     w.k = k, w.n = n;
     w.scale = std::move(q->scale);
-    const auto* v = q->q->data<std::int8_t>();
+    w.zero = std::move(q->zero);
+    const auto* v = q->codes();
     w.wt.resize(n * k);
     for (std::size_t j = 0; j < n; ++j)
         for (std::size_t i = 0; i < k; ++i) w.wt[j * k + i] = at.transpose_b ? v[j * k + i] : v[i * n + j];
@@ -470,7 +542,7 @@ struct int8_convolution {
         const auto ld = static_cast<std::ptrdiff_t>(mw.k);
         const ks::int8_blocking& bl = ks::int8_blocking_for(*b.int8, mw.wt.data(), mw.n, mw.k, ld);
         int8_conv_step::conv::part p;
-        p.w.weights.push_back(ks::pack_int8_a(bl, mw.wt.data(), mw.n, mw.k, ld, aq.zp));
+        p.w.weights.push_back(ks::pack_int8_a(bl, mw.wt.data(), mw.n, mw.k, ld, aq.zp, mw.zero.empty() ? nullptr : mw.zero.data()));
         const ks::packed_int8_a& pa = p.w.weights[0];
         c.scale.resize(mw.n);
         c.shift.resize(mw.n);
@@ -542,7 +614,7 @@ struct int8_convolution {
                 if (cons.size() != 1 || ys.dims.size() != 4 || ys.type != element_type::f32 || aq->per_channel())
                     return std::nullopt;  // (its step quantizes with one range)
                 auto w = detail::match_deconv_weights(b, b.at(cid).inputs.at(1), static_cast<std::size_t>(ys.dims[1]));
-                if (!w) return std::nullopt;
+                if (!w || w->zeros()) return std::nullopt;  // (its GEMM takes symmetric weights)
                 todo.push_back({cid, {}, std::move(*w), std::nullopt, true});
                 continue;
             }
@@ -571,7 +643,8 @@ struct int8_convolution {
         for (const auto& c : pl->second)
             if (c.deconv) return plan_builder::npos;  // its step quantizes its own input
         for (const auto& c : pl->second)
-            if (!c.mm && !c.g.pointwise() && kernels::simd::int8_direct_fits(c.g) && b.int8->conv_direct) return plan_builder::npos;
+            if (!c.mm && !c.w.zeros() && !c.g.pointwise() && kernels::simd::int8_direct_fits(c.g) && b.int8->conv_direct)
+                return plan_builder::npos;
         return fq;
     }
 
@@ -585,7 +658,7 @@ struct int8_convolution {
         b.claim(pl.id);
         const std::size_t m = s->cout * s->kh * s->kw, k = s->cin, n = s->ih * s->iw, taps = s->kh * s->kw;
         // A[r = (o, ky, kx), c] = wq[c, o, ky, kx]
-        const auto* wq = pl.w.q->data<std::int8_t>();
+        const auto* wq = pl.w.codes();
         std::vector<std::int8_t> a(m * k);
         for (std::size_t r = 0; r < m; ++r)
             for (std::size_t c = 0; c < k; ++c) a[r * k + c] = wq[c * m + r];
@@ -675,7 +748,8 @@ struct int8_convolution {
             }
             const ks::conv_geometry& g = pl.g;
             const std::size_t channels = g.groups * g.out_c, k = g.in_c * g.kh * g.kw;
-            const auto* wq = pl.w.q->data<std::int8_t>();
+            const auto* wq = pl.w.codes();
+            const std::int32_t* wz = pl.w.zeros();  // weights with zero points (quantized_weights)
             int8_conv_step::conv c;
             c.channels = channels;
             c.fused = match_epilogue(b, output_ref{pl.id, 0}, 1, channels);
@@ -686,6 +760,7 @@ struct int8_convolution {
             for (std::size_t ch = 0; ch < channels; ++ch) {
                 std::int64_t sum = 0;
                 for (std::size_t i = 0; i < k; ++i) sum += wq[ch * k + i];
+                if (wz) sum -= static_cast<std::int64_t>(k) * wz[ch];
                 c.scale[ch] = aq->sx * pl.w.scale[ch];
                 const double bias = c.fused.bias.empty() ? 0.0 : c.fused.bias[ch];
                 c.shift[ch] = static_cast<float>(bias + static_cast<double>(pl.w.scale[ch]) * double(sum) * residual);
@@ -700,12 +775,19 @@ struct int8_convolution {
             std::size_t scratch = 0;
             if (g.depthwise()) {
                 c.how = int8_conv_step::conv::kind::depthwise;
-                c.dw = ks::pack_int8_depthwise(wq, c.scale.data(), g, aq->zp);
+                if (wz) {  // s16 weights with their zero points subtracted
+                    std::vector<std::int16_t> centred(channels * k);
+                    for (std::size_t i = 0; i < centred.size(); ++i)
+                        centred[i] = static_cast<std::int16_t>(wq[i] - wz[i / k]);
+                    c.dw = ks::pack_int8_depthwise(centred.data(), c.scale.data(), g, aq->zp);
+                } else {
+                    c.dw = ks::pack_int8_depthwise(wq, c.scale.data(), g, aq->zp);
+                }
                 c.dw_ep = c.fused.kernel_epilogue(false);
                 c.dw_ep.bias = c.shift.data();
                 scratch = ks::int8_depthwise_scratch_floats(g, b.int8->blocking.width);
                 s->kernel += "+i8dw" + ksize + suffix;
-            } else if (auto dp = s->codes_in || aq->per_channel() ? std::nullopt : direct_weights(b, wq, g, aq->zp)) {
+            } else if (auto dp = s->codes_in || aq->per_channel() || wz ? std::nullopt : direct_weights(b, wq, g, aq->zp)) {
                 // the direct path: B straight from the input in 4c layout (kernels/simd/int8_direct.hpp)
                 c.how = int8_conv_step::conv::kind::direct;
                 c.dp = std::move(*dp);
@@ -741,7 +823,8 @@ struct int8_convolution {
                         pg.groups = 1;
                         pg.out_c = std::min(block, g.out_c - o0);
                         int8_conv_step::conv::part p;
-                        p.w = ks::pack_int8_conv(bl, wq + (gi * g.out_c + o0) * k, pg, aq->zp);
+                        p.w = ks::pack_int8_conv(bl, wq + (gi * g.out_c + o0) * k, pg, aq->zp,
+                                                 wz ? wz + gi * g.out_c + o0 : nullptr);
                         p.x_off = gi * g.in_c * in_plane;
                         p.y_off = (gi * g.out_c + o0) * out_plane;
                         p.ch_off = gi * g.out_c + o0;

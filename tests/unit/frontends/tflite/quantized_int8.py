@@ -20,8 +20,9 @@ Usage: /usr/bin/python3 tests/unit/frontends/tflite/quantized_int8.py --build BU
    TFLite's and starts on the INT8 kernels; the
    weight-only form (--weights_only: int8 weights behind DEQUANTIZE, float activations) is within
    1e-4 of TFLite and keeps its weights i8 in the IR. uint8 models (--uint8: per-tensor uint8 weights, uint8
-   activations) agree with TFLite's uint8 kernels; weights with zero point 128 stay i8 codes in the IR and
-   run on the INT8 kernels, weights whose codes reach beyond int8 around their zero point stay f32.
+   activations) agree with TFLite's uint8 kernels; weights with zero point 128 stay i8 codes in the IR,
+   weights whose codes reach beyond int8 around their zero point stay u8 codes with a Subtract of the
+   zero point; both run every convolution on the INT8 kernels.
 5. Bad quantization parameters (a wrong per-channel scale count, a zero scale, per-channel scales
    on an activation, a quantized INT32 activation) give `moir convert` errors naming the tensor.
 Exit status 0 when every check holds; each failure is printed.
@@ -30,6 +31,7 @@ Exit status 0 when every check holds; each failure is printed.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -231,10 +233,12 @@ def main():
         check(n8 == 37, 'the weight-only IR keeps the 37 convolution weights i8 (%d)' % n8)
 
     # uint8 weights (TFLite's older uint8 kernels: per-tensor uint8 weights with a zero point, uint8
-    # activations): with zero point 128 the centred codes q - 128 are int8 codes, so moir keeps them i8
-    # and runs the convolutions on its INT8 kernels; with the weights' own [min, max] (zero points far
-    # from 128) no int8 code holds q - zp and moir keeps them f32. Both against the TFLite interpreter.
-    for how, expect_i8 in (('symmetric', 37), ('asymmetric', 0)):
+    # activations): with zero point 128 the centred codes q - 128 are int8 codes, so moir keeps them i8;
+    # with the weights' own [min, max] (zero points far from 128) no int8 code holds q - zp and moir
+    # keeps the u8 codes and their zero points (Convert -> Subtract -> Multiply), which its INT8
+    # kernels take as well (a correction by the column sums of the activations). Every convolution
+    # runs on the INT8 kernels. Both against the TFLite interpreter.
+    for how, expect_i8, expect_u8 in (('symmetric', 37, 0), ('asymmetric', 0, 37)):
         umodel = os.path.join(out, 'blazeface_uint8_%s.tflite' % how)
         ucal = os.path.join(out, 'calibration_uint8_%s' % how)
         r = run(['/usr/bin/python3', os.path.join(REPO, 'tools', 'tflite', 'quantize_tflite.py'), '--model', MODEL,
@@ -275,8 +279,10 @@ def main():
         if r.returncode == 0:
             xml = open(os.path.join(ir, 'blazeface_uint8_%s.xml' % how)).read()
             n8 = xml.count('element_type="i8"')
-            print('uint8 %s IR: %d i8 weight constants' % (how, n8))
+            nu8 = len(re.findall(r'type="Const"[^>]*>\s*<data element_type="u8"', xml))
+            print('uint8 %s IR: %d i8 and %d u8 weight constants' % (how, n8, nu8))
             check(n8 == expect_i8, 'uint8 %s: %d weights kept as int8 codes in the IR (%d)' % (how, expect_i8, n8))
+            check(nu8 == expect_u8, 'uint8 %s: %d weights kept as uint8 codes in the IR (%d)' % (how, expect_u8, nu8))
         r = run([moir, 'bench', '-m', umodel, '--per_layer', '--json', '--iterations', '2', '--warmup', '1', '-t', '1'])
         check(r.returncode == 0, 'moir bench runs the uint8 (%s) model %s' % (how, r.stderr[-400:]))
         if r.returncode == 0:
@@ -287,8 +293,8 @@ def main():
             print('uint8 %s: %d of %d convolution steps on INT8 kernels, %d steps on reference kernels'
                   % (how, on_int8, len(conv), len(slow)))
             check(not slow, 'uint8 %s: no step on a reference kernel %s' % (how, slow))
-            if expect_i8:
-                check(on_int8 == len(conv), 'uint8 %s: every convolution on an INT8 kernel' % how)
+            check(on_int8 == len(conv), 'uint8 %s: every convolution on an INT8 kernel' % how)
+            print('uint8 %s: convolution kernels %s' % (how, sorted({l['kernel'] for l in conv})))
 
     r = run([moir, 'bench', '-m', qmodel, '--per_layer', '--json', '--iterations', '3', '--warmup', '1', '-t', '1'])
     check(r.returncode == 0, 'moir bench runs ' + r.stderr[-400:])

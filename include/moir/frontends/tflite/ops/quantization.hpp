@@ -147,7 +147,7 @@ inline void densify_op(context& c) {
     tensor dense = densify(values, *in.sparsity, dims, in.name);
     if (is_quantized(in)) {  // sparse quantized weights: their real values, as other quantized constants
         dequantized_constant d = dequantize_constant(dense, in);
-        c.set_output_const(0, {std::move(d.value), false, std::move(d.scale)});
+        c.set_output_const(0, {std::move(d.value), false, std::move(d.scale), std::move(d.zero)});
         return;
     }
     c.set_output_const(0, {std::move(dense), false, std::nullopt});
