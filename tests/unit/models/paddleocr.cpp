@@ -219,7 +219,7 @@ TEST_CASE("the README demo: moir convert + the recognize example read a rendered
     r = run(python() + " " + q(source_dir() + "/tools/render_text.py") + " rec --text " + q(text) + " --width 320 --out " +
             q(dir + "/line.npy"));
     REQUIRE_MESSAGE(r.status == 0, r.output);
-    r = run("(" + q(binary_dir() + "/example_recognize") + " " + q(dir + "/rec.xml") + " " + q(dir + "/line.npy") + " " +
+    r = run("(" + q(tool_dir() + "/example_recognize") + " " + q(dir + "/rec.xml") + " " + q(dir + "/line.npy") + " " +
             q(ocr_assets() + "/ppocr_keys_v1.txt") + " 2>/dev/null)");
     REQUIRE(r.status == 0);
     CHECK(r.output == text + "\n");
