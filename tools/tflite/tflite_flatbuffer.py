@@ -20,6 +20,7 @@ OP = {
     'FULLY_CONNECTED': 9, 'LOGISTIC': 14, 'MAX_POOL_2D': 17, 'MUL': 18, 'RELU': 19, 'RELU6': 21, 'RESHAPE': 22,
     'RESIZE_BILINEAR': 23, 'PAD': 34, 'LESS': 58, 'GREATER': 61, 'REDUCE_MAX': 82, 'LOGICAL_AND': 86,
     'LEAKY_RELU': 98, 'QUANTIZE': 114, 'IF': 118, 'WHILE': 119, 'CALL_ONCE': 129,
+    'CUSTOM': 32, 'MEAN': 40, 'TRANSPOSE_CONV': 67, 'HARD_SWISH': 117,
 }
 OP_NAME = {v: k for k, v in OP.items()}
 
@@ -39,6 +40,7 @@ OPTIONS = {
     41: ('LessOptions', []),
     44: ('GreaterOptions', []),
     43: ('DequantizeOptions', []),
+    49: ('TransposeConvOptions', [(0, 'b'), (1, 'i'), (2, 'i'), (3, 'b')]),
     55: ('QuantizeOptions', []),
     62: ('LogicalAndOptions', []),
     75: ('LeakyReluOptions', [(0, 'f')]),
@@ -62,9 +64,13 @@ class Tensor:
 
 
 class Operator:
-    def __init__(self, op, inputs, outputs, options_type=0, options=None, version=1):
+    """An operator: builtin code op (OP), its options table (options_type, options: {field id:
+    value}); a CUSTOM one (op 32) has its custom_code name and its raw custom_options bytes."""
+    def __init__(self, op, inputs, outputs, options_type=0, options=None, version=1, custom_code=None,
+                 custom_options=None):
         self.op, self.inputs, self.outputs = op, list(inputs), list(outputs)
         self.options_type, self.options, self.version = options_type, options or {}, version
+        self.custom_code, self.custom_options = custom_code, custom_options
 
 
 class Model:
@@ -139,7 +145,7 @@ def read(path):
     codes = []
     for t in r.tables(root, 1):
         dep = r.scalar(t, 0, 'b', 0)
-        codes.append((max(dep, r.scalar(t, 3, 'i', 0)), r.scalar(t, 2, 'i', 1)))
+        codes.append((max(dep, r.scalar(t, 3, 'i', 0)), r.scalar(t, 2, 'i', 1), r.string(t, 1) or None))
     buffers = [r.bytes_(t, 0) for t in r.tables(root, 4)]
     sgs = r.tables(root, 2)
     if len(sgs) != 1:
@@ -157,7 +163,7 @@ def read(path):
         m.tensors.append(Tensor(r.string(t, 3), r.vector(t, 0, 'i'), r.scalar(t, 1, 'b', 0), data, q, sig))
     m.inputs, m.outputs = r.vector(sg, 1, 'i'), r.vector(sg, 2, 'i')
     for t in r.tables(sg, 3):
-        code, ver = codes[r.scalar(t, 0, 'I', 0)]
+        code, ver, custom = codes[r.scalar(t, 0, 'I', 0)]
         ot = r.scalar(t, 3, 'B', 0)
         opts = {}
         if ot:
@@ -167,7 +173,8 @@ def read(path):
             for fid, fmt in OPTIONS[ot][1]:
                 opts[fid] = r.vector(tt, fid, 'i') if fmt == 'ivec' else r.scalar(tt, fid, fmt, None)
             opts = {k: v for k, v in opts.items() if v is not None}
-        m.operators.append(Operator(code, r.vector(t, 1, 'i'), r.vector(t, 2, 'i'), ot, opts, ver))
+        m.operators.append(Operator(code, r.vector(t, 1, 'i'), r.vector(t, 2, 'i'), ot, opts, ver, custom,
+                                    r.bytes_(t, 5) or None))
     return m
 
 
@@ -280,11 +287,17 @@ def write(m, path):
             tensors.append(_T(f))
         ops = []
         for o in g.operators:
-            key = (o.op, o.version)
+            custom = getattr(o, 'custom_code', None)
+            key = (o.op, o.version, custom)
             if key not in code_index:
                 code_index[key] = len(codes)
-                codes.append(_T({0: ('b', min(o.op, 127)), 2: ('i', o.version), 3: ('i', o.op)}))
+                cf = {0: ('b', min(o.op, 127)), 2: ('i', o.version), 3: ('i', o.op)}
+                if custom is not None:
+                    cf[1] = _S(custom)
+                codes.append(_T(cf))
             f = {0: ('I', code_index[key]), 1: _V('i', o.inputs), 2: _V('i', o.outputs)}
+            if getattr(o, 'custom_options', None):
+                f[5] = _V('B', list(o.custom_options), 1)
             if o.options_type:
                 of = {}
                 for fid, fmt in OPTIONS[o.options_type][1]:

@@ -17,9 +17,11 @@ graph output, and checks each operator against float64 on the interpreter's own 
 semantics, one at a time. --float32 adds a run numpy_f32: the same graph in float32 (weights and
 every op's output rounded to float32, numpy's summation order), another float32 order. --check A/B=F
 exits 1 when run A's worst output is farther from float64 than F x run B's worst output.
-Only the ops of MediaPipe's pose_landmark models are known (ADD, CONV_2D, DEPTHWISE_CONV_2D with
-their fused activations, DEQUANTIZE, LOGISTIC, MAX_POOL_2D, PAD, RESHAPE, RESIZE_BILINEAR); any
-other stops it with the op's name. Needs numpy (Debian python3-numpy).
+Only the ops of MediaPipe's pose_landmark and selfie segmentation models are known (ADD, MUL,
+CONV_2D, DEPTHWISE_CONV_2D with their fused activations, AVERAGE_POOL_2D, MAX_POOL_2D, DEQUANTIZE,
+HARD_SWISH, LOGISTIC, MEAN, PAD, RELU, RESHAPE, RESIZE_BILINEAR, and TRANSPOSE_CONV, which
+tools/tflite/builtin_twin.py puts in place of MediaPipe's custom one); any other stops it with the
+op's name. Needs numpy (Debian python3-numpy).
 """
 import argparse
 import os
@@ -58,6 +60,29 @@ def activated(y, op, field):
     return ACTIVATIONS[a](y)
 
 
+def pool_average(x, k, s, pads):
+    """NHWC average pooling as TFLite computes it: the padding is left out of each window's count."""
+    ones = np.ones(x.shape[:3] + (1,))
+    total, count = (conv2d(v, np.ones(k + (1, 1)), s, (1, 1), pads, True) for v in (x, ones))
+    return total / count
+
+
+def transpose_conv(x, w, out_shape, strides, padding):
+    """TFLite's TRANSPOSE_CONV of NHWC x by OHWI weights w into out_shape: each input pixel adds
+    its weighted kernel at (i * stride + k - pad), pad the top/left half of a SAME convolution's."""
+    n, ih, iw, _ = x.shape
+    kh, kw = w.shape[1:3]
+    oh, ow = int(out_shape[1]), int(out_shape[2])
+    full = np.zeros((n, (ih - 1) * strides[0] + kh, (iw - 1) * strides[1] + kw, w.shape[0]))
+    for i in range(kh):
+        for j in range(kw):
+            full[:, i:i + (ih - 1) * strides[0] + 1:strides[0], j:j + (iw - 1) * strides[1] + 1:strides[1]] += \
+                x @ w[:, i, j, :].T
+    top = max((ih - 1) * strides[0] + kh - oh, 0) // 2 if padding == 'SAME' else 0
+    left = max((iw - 1) * strides[1] + kw - ow, 0) // 2 if padding == 'SAME' else 0
+    return full[:, top:top + oh, left:left + ow]
+
+
 def window(x, k, op, dilation_fields=None):
     """strides, dilations (h, w) and pads of a Conv2D / DepthwiseConv2D / Pool2D options table
     (field 0 padding, 1 stride_w, 2 stride_h)."""
@@ -80,14 +105,21 @@ def compute(op, ins):
         w = ins[1][0].reshape(ins[1].shape[1], ins[1].shape[2], x.shape[3], -1)
         st, dl, pads = window(x, w.shape[:2], op, (5, 6))
         return activated(conv2d(x, w, st, dl, pads, True) + bias, op, 4)
-    if kind == 'MAX_POOL_2D':
+    if kind in ('MAX_POOL_2D', 'AVERAGE_POOL_2D'):
         k = o.get(4, 1), o.get(3, 1)
         st, _, pads = window(x, k, op)
-        return activated(pool_max(x, k, st, pads), op, 5)
+        return activated((pool_max if kind == 'MAX_POOL_2D' else pool_average)(x, k, st, pads), op, 5)
+    if kind == 'TRANSPOSE_CONV':  # inputs output_shape, OHWI weights, input, bias (builtin_twin.py)
+        y = transpose_conv(ins[2], ins[1], ins[0], (o.get(2, 1), o.get(1, 1)), PADDING.get(o.get(0, 0)))
+        return y + (ins[3] if len(ins) > 3 and ins[3] is not None else 0)
     simple = {
         'ADD': lambda: activated(x + ins[1], op, 0),
         'DEQUANTIZE': lambda: x,
         'LOGISTIC': lambda: 1 / (1 + np.exp(-x)),
+        'HARD_SWISH': lambda: x * np.clip(x + 3, 0, 6) / 6,
+        'MEAN': lambda: x.mean(axis=tuple(int(a) % x.ndim for a in np.ravel(ins[1])), keepdims=bool(o.get(0, False))),
+        'MUL': lambda: activated(x * ins[1], op, 0),
+        'RELU': lambda: np.maximum(x, 0),
         'PAD': lambda: np.pad(x, ins[1].astype(int).tolist()),
         'RESHAPE': lambda: x.reshape(ins[1].astype(int) if len(ins) > 1 and ins[1] is not None else o[0]),
         'RESIZE_BILINEAR': lambda: bilinear(x, ins[1], o.get(2, False), o.get(3, False)),
