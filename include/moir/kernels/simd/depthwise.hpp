@@ -64,61 +64,8 @@ inline dw_span dw_phase_span(const conv_geometry& g, const dw_plane& d, std::ptr
     return {i0, i1};
 }
 
-#if defined(__AVX512F__)
-/// The lanes k of a 16-lane vector with lo <= k < hi.
-inline __mmask16 dw_lanes(std::ptrdiff_t lo, std::ptrdiff_t hi) {
-    lo = lo < 0 ? 0 : lo > 16 ? 16 : lo;
-    hi = hi < lo ? lo : hi > 16 ? 16 : hi;
-    return static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
-
-/// dw_fill_plane for strides 1 and 2 on AVX-512: every plane row (each phase) in whole vectors, the
-/// input read with masked loads (lanes outside the image read nothing and are 0), no scalar loops:
-/// on BlazeFace's small maps (8 to 64 columns) the scalar head and tail of each row cost as much as
-/// the row's vector copy. The plane is the same as the general fill's.
-inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
-    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
-    const auto plen = static_cast<std::ptrdiff_t>(d.phase_len), sw = static_cast<std::ptrdiff_t>(g.sw);
-    const auto stride = static_cast<std::ptrdiff_t>(d.row_stride), pl = g.pl;
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    for (std::size_t r = 0; r < d.rows; ++r) {
-        float* pr = plane + static_cast<std::ptrdiff_t>(r) * stride;
-        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
-        if (iy < 0 || iy >= ih) {
-            for (std::ptrdiff_t j = 0; j < stride; j += 16)
-                _mm512_mask_storeu_ps(pr + j, dw_lanes(0, stride - j), _mm512_setzero_ps());
-            continue;
-        }
-        const float* xr = x + iy * iw;
-        for (std::ptrdiff_t p = 0; p < sw; ++p) {
-            float* dst = pr + p * plen;
-            for (std::ptrdiff_t i = 0; i < plen; i += 16) {
-                __m512 v;
-                if (sw == 1) {  // lane k reads input column i + k - pl
-                    v = _mm512_maskz_loadu_ps(dw_lanes(pl - i, iw + pl - i), xr + (i - pl));
-                } else {  // lane k of the pair reads input column 2i + k + p - pl; the even lanes are kept
-                    const std::ptrdiff_t o = 2 * i + p - pl;
-                    const __m512 lo = _mm512_maskz_loadu_ps(dw_lanes(-o, iw - o), xr + o);
-                    const __m512 hi = _mm512_maskz_loadu_ps(dw_lanes(-o - 16, iw - o - 16), xr + o + 16);
-                    v = _mm512_permutex2var_ps(lo, even, hi);
-                }
-                if (i + 16 <= plen)
-                    _mm512_storeu_ps(dst + i, v);
-                else
-                    _mm512_mask_storeu_ps(dst + i, dw_lanes(0, plen - i), v);
-            }
-        }
-    }
-}
-#endif
-
 template <class Arch>
 void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
-#if defined(__AVX512F__)
-    if constexpr (vec<Arch>::width == 16) {
-        if (g.sw <= 2) return dw_fill_plane_avx512(g, d, x, plane);
-    }
-#endif
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const std::size_t len = d.phase_len * g.sw;
     for (std::size_t r = 0; r < d.rows; ++r) {
