@@ -18929,6 +18929,12 @@ struct im2col_source {
                                  const float* s0 = src + lo + static_cast<std::ptrdiff_t>(done);
                                  for (std::size_t i = 0; i < n; ++i) o[i] = s0[i];
                              });
+                    } else if (sw == 2) {  // the stride as a constant: the vectorizer's even-lane gather
+                        emit(j + static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo),
+                             [&](float* o, std::size_t done, std::size_t n) {
+                                 const float* s0 = src + (lo + static_cast<std::ptrdiff_t>(done)) * 2;
+                                 for (std::size_t i = 0; i < n; ++i) o[i] = s0[2 * i];
+                             });
                     } else {
                         emit(j + static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo),
                              [&](float* o, std::size_t done, std::size_t n) {
@@ -23498,10 +23504,120 @@ struct matmul {
 // of an NCHW tensor (global average pooling), planes split across the workers. Sums in double, as
 // the reference kernels do.
 
+#ifndef MOIR_KERNELS_SIMD_POOLING_HPP
+#define MOIR_KERNELS_SIMD_POOLING_HPP
+
+// FP32 2-D MaxPool and AvgPool over [planes, H, W] (any kernel, stride, padding, exclude_pad), with
+// the reference kernel's window rules (kernels/reference/pooling.hpp): the plan's pool step
+// (runtime/steps/pooling.hpp) and a header written by `moir codegen` (codegen/support.hpp) both call
+// pool_planes, so their outputs are bit-identical.
+//
+// Arch-independent plain C++: MaxPool's loops are written for the compiler's vectorizer (each output
+// row is the running maximum of its window's input rows, read with the stride as a compile-time
+// constant for strides 1 and 2), in the reference's order (rows, then columns, std::max(best, v)
+// from -inf), so a MaxPool result equals the reference's bit for bit, NaN and signed zeros included.
+// AvgPool sums in double in the reference's order.
 
 #include <algorithm>  // max, min
 #include <cstdint>    // int64_t
 #include <limits>     // numeric_limits
+
+namespace moir::kernels::simd {
+
+/// The geometry of a pooling window over [planes, ih, iw] -> [planes, oh, ow]: kernel kh x kw,
+/// strides sh, sw, pads top, left, bottom, right (pads >= 0 take the vectorized MaxPool rows;
+/// others are still correct).
+struct pool_geometry {
+    std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
+                 pr = 0;
+};
+
+namespace detail {
+
+/// y[i] = std::max(y[i], r[i * Stride]) for i < n (Stride 0: the run-time stride s).
+template <int Stride>
+inline void max_into(float* __restrict y, const float* __restrict r, std::int64_t n, std::int64_t s) {
+    const std::int64_t st = Stride ? Stride : s;
+    for (std::int64_t i = 0; i < n; ++i) y[i] = std::max(y[i], r[i * st]);
+}
+
+/// One output pixel of a MaxPool or AvgPool, as the reference computes it.
+inline float pool_pixel(const pool_geometry& p, bool is_max, bool exclude_pad, const float* xc, std::int64_t py,
+                        std::int64_t px) {
+    const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
+    const std::int64_t x0 = px * p.sw - p.pl, x1 = std::min(x0 + p.kw, p.iw + p.pr);
+    const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+    const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, p.iw);
+    if (is_max) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (std::int64_t yy = cy0; yy < cy1; ++yy)
+            for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * p.iw + xx]);
+        return best;
+    }
+    double sum = 0.0;
+    for (std::int64_t yy = cy0; yy < cy1; ++yy)
+        for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * p.iw + xx]);
+    const std::int64_t inside = std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
+    const std::int64_t count =
+        exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
+    return count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+}
+
+/// One output row of a MaxPool: the columns whose window lies inside the image as running maxima
+/// over the window's (row, column) pairs in the reference's order, the others pixel by pixel.
+/// requires: pads >= 0.
+inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std::int64_t py) {
+    // columns px in [lo, hi) have x0 = px * sw - pl >= 0 and x0 + kw <= iw
+    const std::int64_t lo = std::min(p.ow, (p.pl + p.sw - 1) / p.sw);
+    const std::int64_t hi = std::max(lo, std::min(p.ow, p.iw + p.pl >= p.kw ? (p.iw + p.pl - p.kw) / p.sw + 1 : 0));
+    for (std::int64_t px = 0; px < lo; ++px) yr[px] = pool_pixel(p, true, false, xc, py, px);
+    for (std::int64_t px = hi; px < p.ow; ++px) yr[px] = pool_pixel(p, true, false, xc, py, px);
+    const std::int64_t n = hi - lo;
+    if (n <= 0) return;
+    float* y = yr + lo;
+    for (std::int64_t i = 0; i < n; ++i) y[i] = -std::numeric_limits<float>::infinity();
+    const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
+    const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+    for (std::int64_t yy = cy0; yy < cy1; ++yy) {
+        const float* r = xc + yy * p.iw + (lo * p.sw - p.pl);
+        for (std::int64_t kx = 0; kx < p.kw; ++kx) {
+            if (p.sw == 1)
+                max_into<1>(y, r + kx, n, 1);
+            else if (p.sw == 2)
+                max_into<2>(y, r + kx, n, 2);
+            else
+                max_into<0>(y, r + kx, n, p.sw);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// MaxPool (is_max) or AvgPool of planes [c0, c1) of x [planes, ih, iw] into y [planes, oh, ow], equal
+/// to the reference kernel's result bit for bit.
+inline void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
+                        std::int64_t c0, std::int64_t c1) {
+    const bool rows = is_max && p.pt >= 0 && p.pl >= 0 && p.pb >= 0 && p.pr >= 0 && p.sw >= 1;
+    for (std::int64_t c = c0; c < c1; ++c) {
+        const float* xc = x + c * p.ih * p.iw;
+        float* yc = y + c * p.oh * p.ow;
+        for (std::int64_t py = 0; py < p.oh; ++py) {
+            if (rows) {
+                detail::max_pool_row(p, xc, yc + py * p.ow, py);
+                continue;
+            }
+            for (std::int64_t px = 0; px < p.ow; ++px)
+                yc[py * p.ow + px] = detail::pool_pixel(p, is_max, exclude_pad, xc, py, px);
+        }
+    }
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_POOLING_HPP
+
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
 
@@ -23516,32 +23632,10 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
+        const kernels::simd::pool_geometry g{planes, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr};
         ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), 1, [&](std::size_t b, std::size_t e, std::size_t) {
-            for (std::size_t c = b; c < e; ++c) {
-                const float* xc = x + static_cast<std::int64_t>(c) * ih * iw;
-                float* yc = y + static_cast<std::int64_t>(c) * oh * ow;
-                for (std::int64_t py = 0; py < oh; ++py) {
-                    const std::int64_t y0 = py * sh - pt, y1 = std::min(y0 + kh, ih + pb);
-                    for (std::int64_t px = 0; px < ow; ++px) {
-                        const std::int64_t x0 = px * sw - pl, x1 = std::min(x0 + kw, iw + pr);
-                        const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, ih);
-                        const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, iw);
-                        if (is_max) {
-                            float best = -std::numeric_limits<float>::infinity();
-                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
-                                for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * iw + xx]);
-                            yc[py * ow + px] = best;
-                        } else {
-                            double sum = 0.0;
-                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
-                                for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * iw + xx]);
-                            const std::int64_t inside = std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
-                            const std::int64_t count = exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
-                            yc[py * ow + px] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
-                        }
-                    }
-                }
-            }
+            kernels::simd::pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b),
+                                       static_cast<std::int64_t>(e));
         });
     }
 };
@@ -23628,15 +23722,19 @@ struct pooling {
 #ifndef MOIR_RUNTIME_STEPS_REDUCE_HPP
 #define MOIR_RUNTIME_STEPS_REDUCE_HPP
 
-// The reduction step family: FP32 ReduceMean / ReduceSum / ReduceMax / ReduceMin over a trailing run
-// of axes (a LayerNorm's mean over the last axis, a global pooling written as a reduction), with
-// constant axes, each output the fold of `len` contiguous inputs. The op's own init / combine /
-// finish fold in double, in input order, as the reference kernel does, so results are equal.
-// Output rows are split across the workers. Other axes are left to the reference family.
+// The reduction step family: FP32 ReduceMean / ReduceSum / ReduceMax / ReduceMin with constant axes
+// whose reduced axes (of size > 1) are one run: a trailing run (a LayerNorm's mean over the last
+// axis, a global pooling written as a reduction: each output the fold of `len` contiguous inputs),
+// or a run with kept axes after it (an NHWC global pooling, ReduceMean over H and W: x seen as
+// [outer, len, inner], each output column folded over the len rows in vectorizable column sweeps).
+// The op's own init / combine / finish fold in double, in input order, as the reference kernel does,
+// so results are equal. Output rows (column blocks) are split across the workers. Reduced axes
+// separated by a kept axis of size > 1 are left to the reference family.
 //
 // Extending: add the op type to `reduce_ops` (it needs the detail::reduction interface).
 
 
+#include <algorithm>  // max, min
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
@@ -23666,6 +23764,35 @@ public:
     }
 };
 
+/// y[o, i] = Op::finish(fold over r of x[o, r, i], len) for x [outer, len, inner], in blocks of
+/// `block` columns, each block's accumulators in the worker's scratch (2 floats per double).
+template <class Op>
+class reduce_middle_step final : public step {
+public:
+    std::size_t outer = 0, len = 0, inner = 0, block = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const std::size_t blocks = (inner + block - 1) / block;
+        ctx.pool->parallel_for(0, outer * blocks, 1, [&](std::size_t b, std::size_t e, std::size_t worker) {
+            double* acc = reinterpret_cast<double*>(ctx.scratch_of(worker));
+            for (std::size_t t = b; t < e; ++t) {
+                const std::size_t o = t / blocks, i0 = t % blocks * block, n = std::min(block, inner - i0);
+                for (std::size_t j = 0; j < n; ++j) acc[j] = Op::template init<double>();
+                const float* xo = x + o * len * inner + i0;
+                for (std::size_t r = 0; r < len; ++r) {
+                    const float* xr = xo + r * inner;
+                    for (std::size_t j = 0; j < n; ++j)
+                        acc[j] = Op::template combine<double>(acc[j], static_cast<double>(xr[j]));
+                }
+                float* yo = y + o * inner + i0;
+                for (std::size_t j = 0; j < n; ++j) yo[j] = static_cast<float>(Op::template finish<double>(acc[j], len));
+            }
+        });
+    }
+};
+
 /// The family (see the file comment).
 struct reduce {
     static constexpr std::string_view name = "reduce";
@@ -23683,24 +23810,38 @@ struct reduce {
             const std::size_t rank = xs.dims.size();
             // axes were checked by shape inference when the model was validated
             const std::vector<bool> mask = ops::detail::reduced_axes_mask(axes->to_vector<std::int64_t>(), rank);
-            // the reduced axes of size > 1 must be a trailing run
-            std::size_t first = rank;
-            while (first > 0 && (mask[first - 1] || xs.dims[first - 1] == 1)) --first;
-            for (std::size_t d = 0; d < first; ++d)
-                if (mask[d] && xs.dims[d] != 1) return;
-            std::size_t len = 1;
-            for (std::size_t d = first; d < rank; ++d) len *= static_cast<std::size_t>(xs.dims[d]);
+            // the reduced axes of size > 1: one run [first, last), kept axes of size > 1 only around it
+            std::size_t first = rank, last = 0;
+            for (std::size_t d = 0; d < rank; ++d)
+                if (mask[d] && xs.dims[d] != 1) first = std::min(first, d), last = d + 1;
+            if (first == rank) first = last = rank;  // nothing of size > 1 reduced: one-element folds
+            for (std::size_t d = first; d < last; ++d)
+                if (!mask[d] && xs.dims[d] != 1) return;
+            std::size_t outer = 1, len = 1, inner = 1;
+            for (std::size_t d = 0; d < rank; ++d)
+                (d < first ? outer : d < last ? len : inner) *= static_cast<std::size_t>(xs.dims[d]);
             if (len == 0 || numel(ys.dims) * len != numel(xs.dims)) return;
-            auto s = std::make_unique<reduce_step<Op>>();
-            s->len = len;
-            s->rows = numel(ys.dims);
-            s->grain = chunk_rows(len);
+            if (inner == 1) {
+                auto s = std::make_unique<reduce_step<Op>>();
+                s->len = len;
+                s->rows = outer;
+                s->grain = chunk_rows(len);
+                s->kernel = "reduce";
+                out = std::move(s);
+                return;
+            }
+            auto s = std::make_unique<reduce_middle_step<Op>>();
+            s->outer = outer, s->len = len, s->inner = inner;
+            // column blocks of at most 512, and at least two of them per worker when outer is 1
+            const std::size_t parts = outer >= b.threads ? 1 : 2 * b.threads;
+            s->block = std::max<std::size_t>(16, std::min<std::size_t>(512, (inner + parts - 1) / parts));
+            s->scratch_floats = 2 * s->block;
+            s->kernel = "reduce_columns";
             out = std::move(s);
         });
         if (!out) return nullptr;
         out->name = nd.name;
         out->ops = std::string(nd.op->ir_name);
-        out->kernel = "reduce";
         out->reads = {b.input_slot(id, 0)};
         out->writes = {b.output_slot(id)};
         return out;

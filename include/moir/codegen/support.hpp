@@ -12,6 +12,7 @@
 // header.
 
 #include <moir/kernels/simd/packing.hpp>
+#include <moir/kernels/simd/pooling.hpp>
 
 #include <algorithm>  // max, min
 #include <cstddef>    // size_t, ptrdiff_t
@@ -59,40 +60,11 @@ inline simd::packed_depthwise view_depthwise(const simd::conv_geometry& g, const
 }
 
 /// The geometry of a pooling window (runtime/steps/pooling.hpp's pool_step fields).
-struct pool_geometry {
-    std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
-                 pr = 0;
-};
+using pool_geometry = simd::pool_geometry;
 
-/// MaxPool / AvgPool over [planes, H, W], as steps::pool_step.
+/// MaxPool / AvgPool over [planes, H, W], as steps::pool_step (the same kernel).
 inline void pool(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y) {
-    for (std::int64_t c = 0; c < p.planes; ++c) {
-        const float* xc = x + c * p.ih * p.iw;
-        float* yc = y + c * p.oh * p.ow;
-        for (std::int64_t py = 0; py < p.oh; ++py) {
-            const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
-            for (std::int64_t px = 0; px < p.ow; ++px) {
-                const std::int64_t x0 = px * p.sw - p.pl, x1 = std::min(x0 + p.kw, p.iw + p.pr);
-                const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
-                const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, p.iw);
-                if (is_max) {
-                    float best = -std::numeric_limits<float>::infinity();
-                    for (std::int64_t yy = cy0; yy < cy1; ++yy)
-                        for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * p.iw + xx]);
-                    yc[py * p.ow + px] = best;
-                } else {
-                    double sum = 0.0;
-                    for (std::int64_t yy = cy0; yy < cy1; ++yy)
-                        for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * p.iw + xx]);
-                    const std::int64_t inside =
-                        std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
-                    const std::int64_t count =
-                        exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
-                    yc[py * p.ow + px] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
-                }
-            }
-        }
-    }
+    simd::pool_planes(p, is_max, exclude_pad, x, y, 0, p.planes);
 }
 
 /// The mean of each of `planes` planes of `size` floats, as steps::global_mean_step.

@@ -648,6 +648,65 @@ TEST_CASE("LeakyRelu (PRelu with one slope) and a scalar Maximum after it fuse i
     CHECK(p.steps().size() == 4);
 }
 
+TEST_CASE("MaxPool steps equal the reference bit for bit (signed zeros, NaN): strides 1, 2, 3, pads, ceil, windows past the image") {
+    builder b;
+    const auto x = b.param({1, 5, 13, 17});
+    // strides, pads_begin, pads_end, kernel, rounding
+    const std::vector<ops::max_pool::attrs> pools{
+        {{2, 2}, {0, 0}, {0, 0}, {2, 2}, ops::rounding_type::floor, ops::pad_type::explicit_},  // BlazeFace's
+        {{2, 2}, {1, 1}, {1, 1}, {3, 3}, ops::rounding_type::ceil, ops::pad_type::explicit_},
+        {{1, 1}, {1, 1}, {1, 1}, {3, 3}, ops::rounding_type::floor, ops::pad_type::explicit_},
+        {{1, 2}, {0, 0}, {0, 0}, {1, 2}, ops::rounding_type::floor, ops::pad_type::explicit_},  // the embedding's
+        {{1, 2}, {0, 0}, {0, 1}, {2, 2}, ops::rounding_type::floor, ops::pad_type::explicit_},
+        {{3, 3}, {0, 1}, {2, 0}, {2, 4}, ops::rounding_type::ceil, ops::pad_type::explicit_},
+        {{2, 3}, {2, 2}, {2, 2}, {5, 5}, ops::rounding_type::floor, ops::pad_type::explicit_},
+        {{1, 1}, {3, 9}, {3, 9}, {15, 19}, ops::rounding_type::floor, ops::pad_type::explicit_},  // wider than the image
+    };
+    for (const auto& a : pools) b.output(b.op<ops::max_pool>(a, {x}));
+    const model m = b.done();
+    auto v = noise(5 * 13 * 17, 83);
+    for (std::size_t i = 0; i < v.size(); i += 7) v[i] = (i / 7) % 2 ? 0.0f : -0.0f;  // ties of +0 and -0
+    v[40] = std::nanf("");
+    const std::vector<tensor> in{tensor::from_vector(v, {1, 5, 13, 17})};
+    const auto want = reference_executor<>(m).run(in);
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch;
+            o.threads = threads;
+            rt::plan p(m, o);
+            if (arch != "reference") CHECK(count_kernel(p, "maxpool") == pools.size());
+            const auto got = p.run(in);
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                CAPTURE(i);
+                REQUIRE(got[i].bytes() == want[i].bytes());
+                CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
+            }
+        }
+}
+
+TEST_CASE("reductions over a run of leading or middle axes (NHWC global pooling) on fast steps, equal to the reference") {
+    builder b;
+    auto ints = [&](std::vector<std::int64_t> v) { return b.constant(tensor::from_vector(v)); };
+    const auto x = b.param({2, 6, 7, 5});
+    b.output(b.op<ops::reduce_mean>({true}, {x, ints({1, 2})}));   // [2, 42, 5]
+    b.output(b.op<ops::reduce_sum>({false}, {x, ints({1})}));      // [2, 6, 35]
+    b.output(b.op<ops::reduce_max>({false}, {x, ints({0, -3})}));  // [1, 12, 35]
+    b.output(b.op<ops::reduce_mean>({true}, {x, ints({1, 3})}));   // not one run: the reference
+    const auto wide = b.param({1, 9, 11, 700});                    // column blocks shared by 2 threads
+    b.output(b.op<ops::reduce_mean>({false}, {wide, ints({1, 2})}));
+    const model m = b.done();
+    check_plan(m, {random_tensor({2, 6, 7, 5}, 87), random_tensor({1, 9, 11, 700}, 89)}, 0.0);
+    rt::plan_options o;
+    o.threads = 2;
+    rt::plan p(m, o);
+    CHECK(count_kernel(p, "reduce_columns") == 4);
+    CHECK(count_kernel(p, "reference") == 1);
+}
+
 TEST_CASE("a transformer block on fast steps: LayerNorm, attention MatMuls, Softmax, Transpose, reductions") {
     // rec's SVTR block, with odd sizes: T = 13 tokens, C = 21 channels, 3 heads of 7
     builder b;

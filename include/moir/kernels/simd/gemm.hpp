@@ -143,6 +143,12 @@ struct im2col_source {
                                  const float* s0 = src + lo + static_cast<std::ptrdiff_t>(done);
                                  for (std::size_t i = 0; i < n; ++i) o[i] = s0[i];
                              });
+                    } else if (sw == 2) {  // the stride as a constant: the vectorizer's even-lane gather
+                        emit(j + static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo),
+                             [&](float* o, std::size_t done, std::size_t n) {
+                                 const float* s0 = src + (lo + static_cast<std::ptrdiff_t>(done)) * 2;
+                                 for (std::size_t i = 0; i < n; ++i) o[i] = s0[2 * i];
+                             });
                     } else {
                         emit(j + static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo),
                              [&](float* o, std::size_t done, std::size_t n) {

@@ -6,6 +6,7 @@
 // of an NCHW tensor (global average pooling), planes split across the workers. Sums in double, as
 // the reference kernels do.
 
+#include <moir/kernels/simd/pooling.hpp>
 #include <moir/ops/avg_pool.hpp>
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/max_pool.hpp>
@@ -14,7 +15,6 @@
 
 #include <algorithm>  // max, min
 #include <cstdint>    // int64_t
-#include <limits>     // numeric_limits
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
 
@@ -29,32 +29,10 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
+        const kernels::simd::pool_geometry g{planes, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr};
         ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), 1, [&](std::size_t b, std::size_t e, std::size_t) {
-            for (std::size_t c = b; c < e; ++c) {
-                const float* xc = x + static_cast<std::int64_t>(c) * ih * iw;
-                float* yc = y + static_cast<std::int64_t>(c) * oh * ow;
-                for (std::int64_t py = 0; py < oh; ++py) {
-                    const std::int64_t y0 = py * sh - pt, y1 = std::min(y0 + kh, ih + pb);
-                    for (std::int64_t px = 0; px < ow; ++px) {
-                        const std::int64_t x0 = px * sw - pl, x1 = std::min(x0 + kw, iw + pr);
-                        const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, ih);
-                        const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, iw);
-                        if (is_max) {
-                            float best = -std::numeric_limits<float>::infinity();
-                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
-                                for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * iw + xx]);
-                            yc[py * ow + px] = best;
-                        } else {
-                            double sum = 0.0;
-                            for (std::int64_t yy = cy0; yy < cy1; ++yy)
-                                for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * iw + xx]);
-                            const std::int64_t inside = std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
-                            const std::int64_t count = exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
-                            yc[py * ow + px] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
-                        }
-                    }
-                }
-            }
+            kernels::simd::pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b),
+                                       static_cast<std::int64_t>(e));
         });
     }
 };

@@ -1,11 +1,14 @@
 #ifndef MOIR_RUNTIME_STEPS_REDUCE_HPP
 #define MOIR_RUNTIME_STEPS_REDUCE_HPP
 
-// The reduction step family: FP32 ReduceMean / ReduceSum / ReduceMax / ReduceMin over a trailing run
-// of axes (a LayerNorm's mean over the last axis, a global pooling written as a reduction), with
-// constant axes, each output the fold of `len` contiguous inputs. The op's own init / combine /
-// finish fold in double, in input order, as the reference kernel does, so results are equal.
-// Output rows are split across the workers. Other axes are left to the reference family.
+// The reduction step family: FP32 ReduceMean / ReduceSum / ReduceMax / ReduceMin with constant axes
+// whose reduced axes (of size > 1) are one run: a trailing run (a LayerNorm's mean over the last
+// axis, a global pooling written as a reduction: each output the fold of `len` contiguous inputs),
+// or a run with kept axes after it (an NHWC global pooling, ReduceMean over H and W: x seen as
+// [outer, len, inner], each output column folded over the len rows in vectorizable column sweeps).
+// The op's own init / combine / finish fold in double, in input order, as the reference kernel does,
+// so results are equal. Output rows (column blocks) are split across the workers. Reduced axes
+// separated by a kept axis of size > 1 are left to the reference family.
 //
 // Extending: add the op type to `reduce_ops` (it needs the detail::reduction interface).
 
@@ -17,6 +20,7 @@
 #include <moir/ops/reduce_sum.hpp>
 #include <moir/runtime/steps/step.hpp>
 
+#include <algorithm>  // max, min
 #include <cstdint>    // int64_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string
@@ -46,6 +50,35 @@ public:
     }
 };
 
+/// y[o, i] = Op::finish(fold over r of x[o, r, i], len) for x [outer, len, inner], in blocks of
+/// `block` columns, each block's accumulators in the worker's scratch (2 floats per double).
+template <class Op>
+class reduce_middle_step final : public step {
+public:
+    std::size_t outer = 0, len = 0, inner = 0, block = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const std::size_t blocks = (inner + block - 1) / block;
+        ctx.pool->parallel_for(0, outer * blocks, 1, [&](std::size_t b, std::size_t e, std::size_t worker) {
+            double* acc = reinterpret_cast<double*>(ctx.scratch_of(worker));
+            for (std::size_t t = b; t < e; ++t) {
+                const std::size_t o = t / blocks, i0 = t % blocks * block, n = std::min(block, inner - i0);
+                for (std::size_t j = 0; j < n; ++j) acc[j] = Op::template init<double>();
+                const float* xo = x + o * len * inner + i0;
+                for (std::size_t r = 0; r < len; ++r) {
+                    const float* xr = xo + r * inner;
+                    for (std::size_t j = 0; j < n; ++j)
+                        acc[j] = Op::template combine<double>(acc[j], static_cast<double>(xr[j]));
+                }
+                float* yo = y + o * inner + i0;
+                for (std::size_t j = 0; j < n; ++j) yo[j] = static_cast<float>(Op::template finish<double>(acc[j], len));
+            }
+        });
+    }
+};
+
 /// The family (see the file comment).
 struct reduce {
     static constexpr std::string_view name = "reduce";
@@ -63,24 +96,38 @@ struct reduce {
             const std::size_t rank = xs.dims.size();
             // axes were checked by shape inference when the model was validated
             const std::vector<bool> mask = ops::detail::reduced_axes_mask(axes->to_vector<std::int64_t>(), rank);
-            // the reduced axes of size > 1 must be a trailing run
-            std::size_t first = rank;
-            while (first > 0 && (mask[first - 1] || xs.dims[first - 1] == 1)) --first;
-            for (std::size_t d = 0; d < first; ++d)
-                if (mask[d] && xs.dims[d] != 1) return;
-            std::size_t len = 1;
-            for (std::size_t d = first; d < rank; ++d) len *= static_cast<std::size_t>(xs.dims[d]);
+            // the reduced axes of size > 1: one run [first, last), kept axes of size > 1 only around it
+            std::size_t first = rank, last = 0;
+            for (std::size_t d = 0; d < rank; ++d)
+                if (mask[d] && xs.dims[d] != 1) first = std::min(first, d), last = d + 1;
+            if (first == rank) first = last = rank;  // nothing of size > 1 reduced: one-element folds
+            for (std::size_t d = first; d < last; ++d)
+                if (!mask[d] && xs.dims[d] != 1) return;
+            std::size_t outer = 1, len = 1, inner = 1;
+            for (std::size_t d = 0; d < rank; ++d)
+                (d < first ? outer : d < last ? len : inner) *= static_cast<std::size_t>(xs.dims[d]);
             if (len == 0 || numel(ys.dims) * len != numel(xs.dims)) return;
-            auto s = std::make_unique<reduce_step<Op>>();
-            s->len = len;
-            s->rows = numel(ys.dims);
-            s->grain = chunk_rows(len);
+            if (inner == 1) {
+                auto s = std::make_unique<reduce_step<Op>>();
+                s->len = len;
+                s->rows = outer;
+                s->grain = chunk_rows(len);
+                s->kernel = "reduce";
+                out = std::move(s);
+                return;
+            }
+            auto s = std::make_unique<reduce_middle_step<Op>>();
+            s->outer = outer, s->len = len, s->inner = inner;
+            // column blocks of at most 512, and at least two of them per worker when outer is 1
+            const std::size_t parts = outer >= b.threads ? 1 : 2 * b.threads;
+            s->block = std::max<std::size_t>(16, std::min<std::size_t>(512, (inner + parts - 1) / parts));
+            s->scratch_floats = 2 * s->block;
+            s->kernel = "reduce_columns";
             out = std::move(s);
         });
         if (!out) return nullptr;
         out->name = nd.name;
         out->ops = std::string(nd.op->ir_name);
-        out->kernel = "reduce";
         out->reads = {b.input_slot(id, 0)};
         out->writes = {b.output_slot(id)};
         return out;
