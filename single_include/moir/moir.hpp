@@ -22305,22 +22305,6 @@ struct quantized_weights {
     const std::int32_t* zeros() const { return zero.empty() ? nullptr : zero.data(); }
 };
 
-/// The flat index into s (dims sd, right-aligned and broadcast against dims wd) of element i of wd.
-inline std::size_t broadcast_source(std::size_t i, const shape& wd, const shape& sd) {
-    std::size_t idx = 0, stride = 1;
-    for (std::size_t a = wd.size(); a-- > 0;) {
-        const auto len = static_cast<std::size_t>(wd[a]);
-        const std::size_t coord = i % len;
-        i /= len;
-        if (a + sd.size() >= wd.size()) {
-            const auto sl = static_cast<std::size_t>(sd[a + sd.size() - wd.size()]);
-            if (sl != 1) idx += coord * stride;
-            stride *= sl;
-        }
-    }
-    return idx;
-}
-
 /// The s8 constant and `channels` scales behind weights w = Multiply(Convert(Const s8), Const f32
 /// scale), in either operand order, where the scale (right-aligned against w's dims, no longer) is
 /// 1 on every axis a except those varies(a, rank) accepts, where it has w's length, and holds 1 or
@@ -22381,10 +22365,10 @@ std::optional<quantized_weights> match_s8_times_scale(const plan_builder& b, out
         const std::int32_t off = u8 ? 128 : 0;
         std::vector<std::int32_t> centred(n);
         bool fits = true;
-        for (std::size_t i = 0; i < n; ++i) {
-            centred[i] = qs.value.at_as<std::int32_t>(i) - zc[broadcast_source(i, wdims, zs->dims)];
+        kernels::reference::broadcast_unary(zs->dims, wdims, [&](std::size_t i, std::size_t z) {
+            centred[i] = qs.value.at_as<std::int32_t>(i) - zc[z];
             fits = fits && centred[i] >= -128 && centred[i] <= 127;
-        }
+        });
         r.stored.resize(n);
         if (fits) {  // the centred codes themselves, as symmetric weights
             for (std::size_t i = 0; i < n; ++i) r.stored[i] = static_cast<std::int8_t>(centred[i]);
