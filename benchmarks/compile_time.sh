@@ -8,11 +8,11 @@
 #                     templates, no library): build a model, save IR, load it, run it
 #   convert           benchmarks/compile_time/convert.cpp against the single header: load an ONNX
 #                     model (moir::onnx::load), moir::passes::optimize, compile a plan and run it
-#   empty_compiled    the same programs with the compiled form (moir::compiled): the tables, the
-#   hello_compiled    kernels and the entry points (IR load/save, reference_executor, the plan,
-#   convert_compiled  optimize, each frontend's load) come from libmoir_compiled.a; the program's
-#                     TU sees them as extern templates (the force-included headers moir::compiled
-#                     puts on its users)
+#   empty_compiled    the same programs with the compiled form, as an installed moir::compiled's
+#   hello_compiled    users build them: the tables, the kernels and the entry points (IR load/save,
+#   convert_compiled  reference_executor, the plan, optimize, onnx::load) come from
+#                     libmoir_compiled.a, and the program's TU sees only their declarations
+#                     (MOIR_COMPILED_LIBRARY: moir/moir.hpp's light mode, include/)
 #
 # usage: bash benchmarks/compile_time.sh [--build DIR] [--cases "hello convert ..."] [--cxx g++]
 #                                        [--flags "-O2"] [--no-run]
@@ -74,9 +74,9 @@ if [ $needs_compiled = 1 ]; then
     nice cmake --build "$build" --target moir_compiled > "$out/moir_compiled.log" 2>&1 ||
         { cat "$out/moir_compiled.log"; exit 1; }
     lib=$(find "$build" -maxdepth 3 -name 'libmoir_compiled.a' | head -1)
-    # moir::compiled's usage requirements (CMakeLists.txt): its headers, the two force-included
-    # extern-template headers, the kernel arches it holds, the library
-    compiled_flags="-I$single -I$root/include -DMOIR_COMPILED_FRONTENDS=1 -include moir/extern_templates.hpp -include moir/frontends/onnx/extern_templates.hpp"
+    # an installed moir::compiled's usage requirements (CMakeLists.txt): its headers (include/),
+    # the light mode, the kernel arches it holds, the library
+    compiled_flags="-I$root/include -DMOIR_COMPILED_LIBRARY -DMOIR_COMPILED_FRONTENDS=1"
     if grep -q 'MOIR_WITH_AVX2_KERNELS' "$build/build.ninja" 2>/dev/null; then
         compiled_flags="$compiled_flags -DMOIR_WITH_AVX2_KERNELS=1 -DMOIR_WITH_AVX512_KERNELS=1 -DMOIR_WITH_AVX512VNNI_KERNELS=1"
     fi

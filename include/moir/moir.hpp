@@ -7,6 +7,16 @@
 // .npy I/O, every frontend (frontends/frontends.hpp), the optimizer's passes and the conversion
 // pipeline (convert.hpp). single_include/moir/moir.hpp is this file with everything inlined.
 // A program that needs less includes the part it needs (moir/ir/ir_reader.hpp, moir/runtime/plan.hpp, ...).
+//
+// Light mode (MOIR_COMPILED_LIBRARY, which moir::compiled's installed package defines for its users):
+// the program links the compiled form, so this header gives it the core (model, ops, tensors,
+// errors, .npy and file I/O) and only the DECLARATIONS of the entry points the library compiled:
+// ir::load/deserialize/save/serialize, reference_executor, runtime::basic_plan / plan_cache,
+// passes::optimize / compress_weights_to_fp16 and onnx::load (the *_decl.hpp headers below). The
+// program's translation units then compile none of the tables, kernels, passes or converters
+// (docs/architecture.md, "Build time"). The rest of the library stays available by including its
+// headers (they define what the declarations declare, as extern templates where the library has
+// them).
 
 #include <moir/version.hpp>
 #include <moir/core/element_type.hpp>
@@ -20,12 +30,25 @@
 #include <moir/io/files.hpp>
 #include <moir/io/npy.hpp>
 #include <moir/io/paths.hpp>
+#include <moir/kernels/arch.hpp>
+#include <moir/ops/opset.hpp>
+// the entry points, declared (their definitions: the headers of the #if below)
+#include <moir/ir/ir_decl.hpp>
+#include <moir/runtime/reference_executor_decl.hpp>
+#include <moir/runtime/plan_decl.hpp>
+#include <moir/passes/optimize_decl.hpp>
+#include <moir/frontends/onnx/onnx_decl.hpp>
+
+#if defined(MOIR_COMPILED_LIBRARY)
+// the library compiled the entry points: headers included later declare them extern
+#if !defined(MOIR_DETAIL_CORE_EXTERN)
+#define MOIR_DETAIL_CORE_EXTERN extern
+#endif
+#else
 #include <moir/ir/ir_reader.hpp>
 #include <moir/ir/ir_writer.hpp>
-#include <moir/kernels/arch.hpp>
 #include <moir/kernels/kernel.hpp>
 #include <moir/kernels/reference/all.hpp>
-#include <moir/ops/opset.hpp>
 #include <moir/runtime/dispatch.hpp>
 #include <moir/runtime/plan.hpp>
 #include <moir/runtime/reference_executor.hpp>
@@ -33,5 +56,6 @@
 #include <moir/convert.hpp>
 #include <moir/extension/op.hpp>
 #include <moir/extension/op_mapping.hpp>
+#endif
 
 #endif  // MOIR_MOIR_HPP

@@ -8,6 +8,16 @@
 // .npy I/O, every frontend (frontends/frontends.hpp), the optimizer's passes and the conversion
 // pipeline (convert.hpp). single_include/moir/moir.hpp is this file with everything inlined.
 // A program that needs less includes the part it needs (moir/ir/ir_reader.hpp, moir/runtime/plan.hpp, ...).
+//
+// Light mode (MOIR_COMPILED_LIBRARY, which moir::compiled's installed package defines for its users):
+// the program links the compiled form, so this header gives it the core (model, ops, tensors,
+// errors, .npy and file I/O) and only the DECLARATIONS of the entry points the library compiled:
+// ir::load/deserialize/save/serialize, reference_executor, runtime::basic_plan / plan_cache,
+// passes::optimize / compress_weights_to_fp16 and onnx::load (the *_decl.hpp headers below). The
+// program's translation units then compile none of the tables, kernels, passes or converters
+// (docs/architecture.md, "Build time"). The rest of the library stays available by including its
+// headers (they define what the declarations declare, as extern templates where the library has
+// them).
 
 #ifndef MOIR_VERSION_HPP
 #define MOIR_VERSION_HPP
@@ -1955,1093 +1965,201 @@ inline bool resolves_inside(const std::string& dir, const std::string& path) {
 }  // namespace moir::io
 
 #endif  // MOIR_IO_PATHS_HPP
-#ifndef MOIR_IR_IR_READER_HPP
-#define MOIR_IR_IR_READER_HPP
+#ifndef MOIR_KERNELS_ARCH_HPP
+#define MOIR_KERNELS_ARCH_HPP
 
-// Reads OpenVINO IR version 10 and 11 (model.xml + model.bin) into a moir::model. Each <layer> is
-// matched by (type, version) against the (ir_name, ir_opset) of the ops of OpSet: an exact match
-// first, else the only op of that type, else the op of that type with the highest opset not newer
-// than the layer's. Edges are resolved by the port ids written in the file (MO-era files number
-// ports freely), Const data is read from the .bin with bounds checks, Parameters and Results become
-// the model's inputs and outputs in the order of their layers in the file, and the result is
-// validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept. If,
-// Loop and TensorIterator layers are read with their bodies (each read as a graph of its own) and
-// port maps (docs/control-flow.md).
-// FP16-compressed weights are read in both forms OpenVINO writes: f16 Const -> Convert(f32) with
-// the "decompression" rt_info, and an f16 Const carrying "decompression" read directly by an f32
-// op (the reader inserts the Convert, so the graph is always the first form).
+// Architecture tags of the fast kernels. An arch is an empty struct with the xsimd-style concept:
 //
-// Errors: moir::parse_error "<file>: layer '<name>' (id N): reason" for structural problems,
-// moir::unsupported_error for what moir cannot represent (one error listing every unknown layer
-// type with its count), moir::shape_error "<file>: node ..." when the graph does not validate.
-
-#ifndef MOIR_IR_ATTR_CODEC_HPP
-#define MOIR_IR_ATTR_CODEC_HPP
-
-// The IR attribute codec: how each attribute field type is spelled in an IR <data> element, and the
-// PFR walk that turns a whole `attrs` aggregate into <data .../> and back.
+//   name                  the arch's spelling ("avx2", "avx512", "reference")
+//   supported()           constexpr: this translation unit is compiled with the ISA flags the arch needs,
+//                         so its kernels can be instantiated here (from __AVX2__, __AVX512F__, ... macros)
+//   available()           run time: the CPU (and OS) running the program has the ISA (CPUID through
+//                         __builtin_cpu_supports; moir checks this itself, never through xsimd::dispatch,
+//                         which in xsimd 8.1, Debian 12's, can pick arches the CPU lacks)
+//   alignment()           the vector size in bytes
 //
-// Customization point (the nlohmann to_json/from_json shape): for a field type T, the codec calls,
-// unqualified,
-//     std::string to_ir_string(const T&);
-//     void from_ir_string(std::string_view text, T& out);   // throws moir::parse_error(reason)
-// moir::ir provides them for bool, integers, float/double, std::string, moir::element_type,
-// moir::partial_shape, enums that have an ADL `ir_enum_names(E)` (see ops/common.hpp), and
-// std::vector / std::array of any of those ("1,1"). A user type gets IR support by declaring the
-// two functions in its own namespace.
+// arch::reference (kernels/kernel.hpp) is the portable scalar arch. This header does not include xsimd:
+// the mapping from a moir arch to an xsimd arch lives in kernels/simd/vec.hpp.
+//
+// The ordered candidate list (best first) is `fast_arches`; runtime/dispatch.hpp walks it.
 
-#ifndef MOIR_IR_XML_HPP
-#define MOIR_IR_XML_HPP
+#ifndef MOIR_KERNELS_KERNEL_HPP
+#define MOIR_KERNELS_KERNEL_HPP
 
-// A small XML DOM reader and an indenting XML writer: enough XML for OpenVINO IR files and nothing
-// more (no DTDs, no namespaces processing, no encodings other than UTF-8/ASCII). The reader keeps
-// attributes in document order, decodes the predefined entities and character references, skips
-// comments and processing instructions, keeps CDATA as text, and reports every error as a
-// moir::parse_error "<file>:<line>:<col>: reason". It never recurses: nesting is handled with an
-// explicit stack, limited by parse_options::max_depth, and every read is bounds-checked, so
-// truncated or hostile input fails with an error, never with undefined behaviour.
+// THE REFERENCE KERNEL CONCEPT. Every op has a scalar reference kernel, a specialization of
+//
+//   template <class Op, class = void> struct moir::kernels::reference_kernel;
+//
+// It is the oracle every fast kernel is tested against, and what the reference executor runs. The
+// primary template says `available = false`: "no kernel" is a value, checked at compile time where
+// an opset is instantiated. Its form:
+//
+//   template <> struct reference_kernel<ops::relu> {
+//       static constexpr bool available = true;
+//       static void run(const ops::relu::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out);
+//   };
+//
+// requires (run): `out` holds tensors already allocated with the types and shapes that Op::infer
+// gave for these inputs (the executor does this); `in` holds every input's value, of any element
+// type the op accepts (the kernel switches on it at run time).
+// ensures (run): the outputs hold the op's result; inputs are not modified.
+//
+// The fast kernels are not specializations of a table: they are plan steps (runtime/steps/) over the
+// per-arch kernel families of kernels/simd/, chosen when a plan is compiled.
 
-#ifndef MOIR_IO_UTF8_HPP
-#define MOIR_IO_UTF8_HPP
 
-// UTF-8 encoding of a code point, for the text readers that decode escapes (the IR's XML character
-// references, protobuf text format's \u escapes).
-
-#include <cstdint>  // uint32_t
-#include <string>   // string
-
-namespace moir::io {
-
-/// Appends code point cp (at most 0x10FFFF; the caller checks) to out as UTF-8 (1 to 4 bytes).
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-}  // namespace moir::io
-
-#endif  // MOIR_IO_UTF8_HPP
-
-#include <cstddef>      // size_t
-#include <cstdint>      // uint32_t
-#include <string>       // string, to_string
 #include <string_view>  // string_view
-#include <utility>      // move
 #include <vector>       // vector
 
-namespace moir::ir::xml {
+namespace moir {
 
-/// One attribute of an element, its value with entities decoded.
-struct attribute {
-    std::string name;
-    std::string value;
+namespace arch {
+/// The portable scalar arch: always compiled in, always available.
+struct reference {
+    static constexpr std::string_view name = "reference";
+    static constexpr bool supported() { return true; }
+    static bool available() { return true; }
+};
+}  // namespace arch
+
+namespace kernels {
+
+/// The reference kernel of Op: specialize it. Primary: no kernel.
+template <class Op, class = void>
+struct reference_kernel {
+    static constexpr bool available = false;
 };
 
-/// An element: name, attributes in document order, child elements in document order, and the
-/// character data found directly inside it (text and CDATA, concatenated, entities decoded).
-/// invariant: the tree is at most parse_options::max_depth deep when it comes from parse().
-struct element {
-    std::string name;
-    std::vector<attribute> attributes;
-    std::vector<element> children;
-    std::string text;
-    std::size_t line = 0;    ///< 1-based position of the '<' of the start tag (0 when built by hand)
-    std::size_t column = 0;
+template <class Op>
+inline constexpr bool has_reference_kernel_v = reference_kernel<Op>::available;
 
-    /// The value of attribute `n`, or nullptr when absent.
-    const std::string* find_attribute(std::string_view n) const {
-        for (const auto& a : attributes)
-            if (a.name == n) return &a.value;
-        return nullptr;
-    }
-    /// The first child element named `n`, or nullptr.
-    const element* child(std::string_view n) const {
-        for (const auto& c : children)
-            if (c.name == n) return &c;
-        return nullptr;
-    }
-    /// Every child element named `n`, in document order.
-    std::vector<const element*> children_named(std::string_view n) const {
-        std::vector<const element*> r;
-        for (const auto& c : children)
-            if (c.name == n) r.push_back(&c);
-        return r;
-    }
-};
+/// The signature of an erased reference kernel entry.
+using run_fn = void (*)(const void* attrs, const std::vector<tensor>& in, std::vector<tensor>& out);
 
-/// Limits of the reader.
-struct parse_options {
-    std::size_t max_depth = 256;  ///< deepest element nesting accepted (the root is depth 1)
-};
+}  // namespace kernels
+}  // namespace moir
 
-/// Whether `s` is an XML name (ASCII letters, digits, '_', ':', '-', '.', and any non-ASCII byte;
-/// not starting with a digit, '-' or '.').
-inline bool is_name(std::string_view s) {
-    if (s.empty()) return false;
-    auto start = [](unsigned char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
-    };
-    if (!start(static_cast<unsigned char>(s[0]))) return false;
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (!(start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
-    }
-    return true;
-}
+#endif  // MOIR_KERNELS_KERNEL_HPP
 
-namespace detail {
-
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-/// The reader. One instance parses one document.
-class parser {
-public:
-    parser(std::string_view text, const std::string& file, const parse_options& opt)
-        : s_(text), file_(file), opt_(opt) {}
-
-    element run() {
-        if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte order mark
-        skip_misc(true);
-        if (pos_ >= s_.size()) fail(pos_, "the document has no root element");
-        if (s_[pos_] != '<') fail(pos_, "expected '<' to start the root element");
-
-        std::vector<element> stack;  // open elements; stack.back() is the innermost
-        element root;
-        bool done = false;
-        {
-            element e;
-            if (start_tag(e)) {
-                root = std::move(e);
-                done = true;
-            } else {
-                if (opt_.max_depth < 1) fail(pos_, "the document is nested deeper than 0 levels");
-                stack.push_back(std::move(e));
-            }
-        }
-        while (!done) {
-            if (pos_ >= s_.size()) {
-                const element& open = stack.back();
-                fail(pos_, "unexpected end of input: <" + open.name + "> (line " + std::to_string(open.line) +
-                               ") is not closed");
-            }
-            if (s_[pos_] != '<') {
-                text(stack.back().text);
-                continue;
-            }
-            if (starts_with("</")) {
-                end_tag(stack.back());
-                element e = std::move(stack.back());
-                stack.pop_back();
-                if (stack.empty()) {
-                    root = std::move(e);
-                    done = true;
-                } else {
-                    stack.back().children.push_back(std::move(e));
-                }
-            } else if (starts_with("<!--")) {
-                comment();
-            } else if (starts_with("<![CDATA[")) {
-                const std::size_t at = pos_;
-                pos_ += 9;
-                const std::size_t end = s_.find("]]>", pos_);
-                if (end == std::string_view::npos) fail(at, "unterminated CDATA section");
-                stack.back().text.append(s_.data() + pos_, end - pos_);
-                pos_ = end + 3;
-            } else if (starts_with("<?")) {
-                processing_instruction();
-            } else if (starts_with("<!")) {
-                fail(pos_, "unexpected markup declaration inside an element");
-            } else {
-                if (stack.size() + 1 > opt_.max_depth)
-                    fail(pos_, "the document is nested deeper than " + std::to_string(opt_.max_depth) + " levels");
-                element e;
-                if (start_tag(e)) stack.back().children.push_back(std::move(e));
-                else stack.push_back(std::move(e));
-            }
-        }
-        skip_misc(false);
-        if (pos_ < s_.size()) fail(pos_, "unexpected content after the root element");
-        return root;
-    }
-
-private:
-    [[noreturn]] void fail(std::size_t at, const std::string& reason) const {
-        if (at > s_.size()) at = s_.size();
-        std::size_t line = 1, col = 1;
-        for (std::size_t i = 0; i < at; ++i) {
-            if (s_[i] == '\n') {
-                ++line;
-                col = 1;
-            } else {
-                ++col;
-            }
-        }
-        throw parse_error(file_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + reason);
-    }
-    /// Line and column of offset `at`; calls come with increasing offsets, so counting resumes
-    /// from the previous call (linear overall).
-    void position_of(std::size_t at, std::size_t& line, std::size_t& col) {
-        if (at < cache_pos_) {
-            cache_pos_ = 0;
-            cache_line_ = cache_col_ = 1;
-        }
-        for (; cache_pos_ < at && cache_pos_ < s_.size(); ++cache_pos_) {
-            if (s_[cache_pos_] == '\n') {
-                ++cache_line_;
-                cache_col_ = 1;
-            } else {
-                ++cache_col_;
-            }
-        }
-        line = cache_line_;
-        col = cache_col_;
-    }
-
-    bool starts_with(std::string_view lit) const { return s_.size() - pos_ >= lit.size() && s_.compare(pos_, lit.size(), lit) == 0; }
-    void skip_space() {
-        while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
-    }
-
-    /// Whitespace, comments, processing instructions (and, in the prolog, one DOCTYPE without an
-    /// internal subset) before or after the root element.
-    void skip_misc(bool prolog) {
-        bool seen_doctype = false;
-        for (;;) {
-            skip_space();
-            if (starts_with("<!--")) {
-                comment();
-            } else if (starts_with("<?")) {
-                processing_instruction();
-            } else if (prolog && !seen_doctype && starts_with("<!DOCTYPE")) {
-                const std::size_t at = pos_;
-                pos_ += 9;
-                while (pos_ < s_.size() && s_[pos_] != '>') {
-                    if (s_[pos_] == '[') fail(pos_, "DTD internal subsets are not supported");
-                    ++pos_;
-                }
-                if (pos_ >= s_.size()) fail(at, "unterminated DOCTYPE declaration");
-                ++pos_;
-                seen_doctype = true;
-            } else {
-                return;
-            }
-        }
-    }
-
-    void comment() {
-        const std::size_t at = pos_;
-        const std::size_t end = s_.find("-->", pos_ + 4);
-        if (end == std::string_view::npos) fail(at, "unterminated comment");
-        pos_ = end + 3;
-    }
-
-    void processing_instruction() {
-        const std::size_t at = pos_;
-        pos_ += 2;
-        const std::string_view target = name();
-        if (target.size() == 3 && (target[0] | 0x20) == 'x' && (target[1] | 0x20) == 'm' && (target[2] | 0x20) == 'l' &&
-            at != 0 && !(at == 3 && s_.substr(0, 3) == "\xEF\xBB\xBF"))
-            fail(at, "the XML declaration must be at the very start of the document");
-        const std::size_t end = s_.find("?>", pos_);
-        if (end == std::string_view::npos) fail(at, "unterminated processing instruction <?" + std::string(target));
-        pos_ = end + 2;
-    }
-
-    std::string_view name() {
-        const std::size_t b = pos_;
-        auto start = [](unsigned char c) {
-            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
-        };
-        if (pos_ >= s_.size()) fail(pos_, "unexpected end of input, expected a name");
-        if (!start(static_cast<unsigned char>(s_[pos_])))
-            fail(pos_, std::string("expected a name, found '") + s_[pos_] + "'");
-        ++pos_;
-        while (pos_ < s_.size()) {
-            const auto c = static_cast<unsigned char>(s_[pos_]);
-            if (!(start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.')) break;
-            ++pos_;
-        }
-        return s_.substr(b, pos_ - b);
-    }
-
-    /// Parses "<name attr="v" ...>" or ".../>" at pos_. Returns true when self-closing.
-    bool start_tag(element& e) {
-        const std::size_t at = pos_;
-        position_of(at, e.line, e.column);
-        ++pos_;  // '<'
-        e.name = std::string(name());
-        for (;;) {
-            const std::size_t before = pos_;
-            skip_space();
-            if (pos_ >= s_.size()) fail(pos_, "unexpected end of input inside the start tag of <" + e.name + ">");
-            if (s_[pos_] == '>') {
-                ++pos_;
-                return false;
-            }
-            if (s_[pos_] == '/') {
-                if (pos_ + 1 >= s_.size()) fail(pos_ + 1, "unexpected end of input inside the start tag of <" + e.name + ">");
-                if (s_[pos_ + 1] != '>') fail(pos_ + 1, "expected '>' after '/'");
-                pos_ += 2;
-                return true;
-            }
-            if (before == pos_) fail(pos_, "expected whitespace before an attribute of <" + e.name + ">");
-            const std::size_t attr_at = pos_;
-            attribute a;
-            a.name = std::string(name());
-            skip_space();
-            if (pos_ >= s_.size() || s_[pos_] != '=')
-                fail(pos_, "expected '=' after attribute name '" + a.name + "'");
-            ++pos_;
-            skip_space();
-            if (pos_ >= s_.size() || (s_[pos_] != '"' && s_[pos_] != '\''))
-                fail(pos_, "expected a quoted value for attribute '" + a.name + "'");
-            const char quote = s_[pos_];
-            const std::size_t vb = ++pos_;
-            const std::size_t ve = s_.find(quote, vb);
-            if (ve == std::string_view::npos) fail(attr_at, "unterminated value of attribute '" + a.name + "'");
-            decode(s_.substr(vb, ve - vb), vb, a.value, true);
-            pos_ = ve + 1;
-            for (const auto& other : e.attributes)
-                if (other.name == a.name) fail(attr_at, "duplicate attribute '" + a.name + "' in <" + e.name + ">");
-            e.attributes.push_back(std::move(a));
-        }
-    }
-
-    void end_tag(const element& open) {
-        const std::size_t at = pos_;
-        pos_ += 2;
-        const std::string_view n = name();
-        if (n != open.name)
-            fail(at, "mismatched end tag </" + std::string(n) + ">, expected </" + open.name + "> (opened at line " +
-                         std::to_string(open.line) + ")");
-        skip_space();
-        if (pos_ >= s_.size() || s_[pos_] != '>') fail(pos_, "expected '>' to close </" + open.name + ">");
-        ++pos_;
-    }
-
-    void text(std::string& out) {
-        const std::size_t b = pos_;
-        std::size_t e = s_.find('<', b);
-        if (e == std::string_view::npos) e = s_.size();
-        decode(s_.substr(b, e - b), b, out, false);
-        pos_ = e;
-    }
-
-    /// Appends `raw` (which starts at offset `base` of the document) to out with entities decoded and
-    /// line ends normalized; in attribute values, literal whitespace becomes a space.
-    void decode(std::string_view raw, std::size_t base, std::string& out, bool in_attribute) const {
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            const char c = raw[i];
-            if (c == '<') fail(base + i, "'<' is not allowed in an attribute value");
-            if (c == '\r') {
-                if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
-                out += in_attribute ? ' ' : '\n';
-            } else if (in_attribute && (c == '\n' || c == '\t')) {
-                out += ' ';
-            } else if (c != '&') {
-                out += c;
-            } else {
-                const std::size_t semi = raw.find(';', i + 1);
-                if (semi == std::string_view::npos || semi - i > 12)
-                    fail(base + i, "unterminated entity reference");
-                const std::string_view ent = raw.substr(i + 1, semi - i - 1);
-                if (ent == "lt") out += '<';
-                else if (ent == "gt") out += '>';
-                else if (ent == "amp") out += '&';
-                else if (ent == "quot") out += '"';
-                else if (ent == "apos") out += '\'';
-                else if (!ent.empty() && ent[0] == '#') io::append_utf8(out, char_ref(ent, base + i));
-                else fail(base + i, "unknown entity '&" + std::string(ent) + ";'");
-                i = semi;
-            }
-        }
-    }
-
-    std::uint32_t char_ref(std::string_view ent, std::size_t at) const {
-        const bool hex = ent.size() > 1 && ent[1] == 'x';
-        const std::string_view digits = ent.substr(hex ? 2 : 1);
-        if (digits.empty()) fail(at, "empty character reference");
-        std::uint32_t cp = 0;
-        for (char d : digits) {
-            std::uint32_t v;
-            if (d >= '0' && d <= '9') v = static_cast<std::uint32_t>(d - '0');
-            else if (hex && d >= 'a' && d <= 'f') v = static_cast<std::uint32_t>(d - 'a' + 10);
-            else if (hex && d >= 'A' && d <= 'F') v = static_cast<std::uint32_t>(d - 'A' + 10);
-            else fail(at, "invalid character reference '&" + std::string(ent) + ";'");
-            cp = cp * (hex ? 16u : 10u) + v;
-            if (cp > 0x10FFFF) fail(at, "character reference '&" + std::string(ent) + ";' is out of range");
-        }
-        if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
-            fail(at, "character reference '&" + std::string(ent) + ";' is not a valid character");
-        return cp;
-    }
-
-    std::string_view s_;
-    const std::string& file_;
-    parse_options opt_;
-    std::size_t pos_ = 0;
-    std::size_t cache_pos_ = 0, cache_line_ = 1, cache_col_ = 1;
-};
-
-}  // namespace detail
-
-/// Parses a whole document held in memory; `file` names it in error messages.
-/// ensures: the root element; throws moir::parse_error "<file>:<line>:<col>: reason" on malformed
-/// input (truncation included) and when nesting exceeds opt.max_depth.
-inline element parse(std::string_view text, const std::string& file = "<memory>", const parse_options& opt = {}) {
-    return detail::parser(text, file, opt).run();
-}
-
-/// Reads the whole file at `path` into a string. ensures: throws moir::error when it cannot be read.
-inline std::string read_file(const std::string& path) { return io::read_file(path); }
-
-/// Parses the XML file at `path` (errors name the path).
-inline element parse_file(const std::string& path, const parse_options& opt = {}) {
-    return parse(read_file(path), path, opt);
-}
-
-/// Escapes text for XML: &, <, > always; in attribute values also " and the whitespace characters
-/// that attribute-value normalization would turn into spaces. Other control characters become
-/// character references.
-inline std::string escape(std::string_view s, bool in_attribute) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string r;
-    r.reserve(s.size());
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (ch) {
-            case '&': r += "&amp;"; break;
-            case '<': r += "&lt;"; break;
-            case '>': r += "&gt;"; break;
-            case '"':
-                if (in_attribute) r += "&quot;";
-                else r += ch;
-                break;
-            case '\n':
-                if (in_attribute) r += "&#10;";
-                else r += ch;
-                break;
-            case '\t':
-                if (in_attribute) r += "&#9;";
-                else r += ch;
-                break;
-            case '\r': r += "&#13;"; break;
-            default:
-                if (c < 0x20) {
-                    r += "&#x";
-                    r += hex[c >> 4];
-                    r += hex[c & 15];
-                    r += ';';
-                } else {
-                    r += ch;
-                }
-        }
-    }
-    return r;
-}
-
-/// Builds an indented XML document: open(name), attr(k, v)..., then children or text, then close().
-/// Elements without content are written self-closing; elements with only text stay on one line.
-/// Example: w.open("dim").text("3").close() writes "<dim>3</dim>".
-class writer {
-public:
-    /// `indent` is one level of indentation: "\t" (OpenVINO's style) or "    ".
-    explicit writer(std::string indent = "\t") : unit_(std::move(indent)) {}
-
-    /// Writes `<?xml version="1.0"?>`. requires: nothing written yet.
-    writer& declaration() {
-        MOIR_CHECK(out_.empty(), error, "xml::writer: the declaration must come first");
-        out_ += "<?xml version=\"1.0\"?>\n";
-        return *this;
-    }
-    /// Starts element `name`. ensures: throws moir::error when name is not an XML name or a second
-    /// root element is started.
-    writer& open(std::string_view name) {
-        MOIR_CHECK(is_name(name), error, "xml::writer: '" + std::string(name) + "' is not a valid XML name");
-        MOIR_CHECK(!stack_.empty() || !root_done_, error, "xml::writer: a document has one root element");
-        finish_start_tag();
-        if (!stack_.empty()) stack_.back().has_children = true;
-        if (stack_.empty() || !stack_.back().has_text) {
-            if (!out_.empty() && out_.back() != '\n') out_ += '\n';
-            for (std::size_t i = 0; i < stack_.size(); ++i) out_ += unit_;
-        }
-        out_ += '<';
-        out_ += name;
-        stack_.push_back(frame{std::string(name), false, false});
-        tag_open_ = true;
-        return *this;
-    }
-    /// Adds an attribute to the element just opened. requires: no content written into it yet.
-    writer& attr(std::string_view name, std::string_view value) {
-        MOIR_CHECK(tag_open_, error, "xml::writer: attribute '" + std::string(name) + "' after element content");
-        MOIR_CHECK(is_name(name), error, "xml::writer: '" + std::string(name) + "' is not a valid XML name");
-        out_ += ' ';
-        out_ += name;
-        out_ += "=\"";
-        out_ += escape(value, true);
-        out_ += '"';
-        return *this;
-    }
-    /// Adds escaped character data to the open element.
-    writer& text(std::string_view t) {
-        MOIR_CHECK(!stack_.empty(), error, "xml::writer: text outside the root element");
-        finish_start_tag();
-        stack_.back().has_text = true;
-        out_ += escape(t, false);
-        return *this;
-    }
-    /// Closes the innermost open element.
-    writer& close() {
-        MOIR_CHECK(!stack_.empty(), error, "xml::writer: close() without an open element");
-        const frame f = std::move(stack_.back());
-        stack_.pop_back();
-        if (tag_open_) {
-            out_ += "/>";
-            tag_open_ = false;
-        } else {
-            if (f.has_children && !f.has_text) {
-                out_ += '\n';
-                for (std::size_t i = 0; i < stack_.size(); ++i) out_ += unit_;
-            }
-            out_ += "</";
-            out_ += f.name;
-            out_ += '>';
-        }
-        if (stack_.empty()) {
-            out_ += '\n';
-            root_done_ = true;
-        }
-        return *this;
-    }
-    /// The document so far. requires (for a complete document): every element closed.
-    const std::string& str() const { return out_; }
-    bool complete() const { return root_done_ && stack_.empty(); }
-
-private:
-    struct frame {
-        std::string name;
-        bool has_children;
-        bool has_text;
-    };
-    void finish_start_tag() {
-        if (tag_open_) {
-            out_ += '>';
-            tag_open_ = false;
-        }
-    }
-    std::string unit_;
-    std::string out_;
-    std::vector<frame> stack_;
-    bool tag_open_ = false;
-    bool root_done_ = false;
-};
-
-}  // namespace moir::ir::xml
-
-#endif  // MOIR_IR_XML_HPP
-
-#include <boost/pfr/core.hpp>
-#include <boost/pfr/tuple_size.hpp>
-
-#include <array>        // array
-#include <charconv>     // to_chars, from_chars
 #include <cstddef>      // size_t
-#include <cstdint>      // int64_t
-#include <string>       // string
 #include <string_view>  // string_view
-#include <system_error>  // errc
-#include <type_traits>  // enable_if_t, is_integral_v, remove_reference_t, ...
-#include <utility>      // declval, index_sequence, pair
-#include <vector>       // vector
 
-// Floating-point text goes through std::to_chars/from_chars (shortest round trip, locale-free) where
-// the standard library has them for floating types (libstdc++ 11+); elsewhere, or when
-// MOIR_IR_NO_FLOAT_CHARCONV is defined, through 9/17 significant digits and classic-locale streams.
-#if !defined(__cpp_lib_to_chars) || __cpp_lib_to_chars < 201611L || defined(MOIR_IR_NO_FLOAT_CHARCONV)
-#include <limits>    // numeric_limits
-#include <locale>    // locale::classic
-#include <sstream>   // istringstream, ostringstream
-#endif
-
-namespace moir::ir {
-
-namespace detail {
-
-inline std::string_view trim(std::string_view s) {
-    while (!s.empty() && xml::detail::is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && xml::detail::is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-/// Splits "a, b,c" on commas, trimming each piece. "" gives no pieces.
-inline std::vector<std::string_view> split_list(std::string_view s) {
-    std::vector<std::string_view> parts;
-    s = trim(s);
-    if (s.empty()) return parts;
-    for (;;) {
-        const std::size_t comma = s.find(',');
-        parts.push_back(trim(s.substr(0, comma)));
-        if (comma == std::string_view::npos) break;
-        s.remove_prefix(comma + 1);
-    }
-    return parts;
-}
-
-[[noreturn]] inline void bad_value(std::string_view what) {
-    throw parse_error("expected " + std::string(what));
-}
-
-template <class E, class = void>
-struct has_ir_enum_names : std::false_type {};
-template <class E>
-struct has_ir_enum_names<E, std::void_t<decltype(ir_enum_names(std::declval<E>()))>> : std::true_type {};
-
-template <class T>
-struct is_std_vector : std::false_type {};
-template <class T, class A>
-struct is_std_vector<std::vector<T, A>> : std::true_type {};
-template <class T>
-struct is_std_array : std::false_type {};
-template <class T, std::size_t N>
-struct is_std_array<std::array<T, N>> : std::true_type {};
-
-template <class T>
-inline constexpr bool is_plain_integer_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-template <class T>
-inline constexpr bool is_coded_enum_v =
-    std::is_enum_v<T> && !std::is_same_v<T, element_type> && has_ir_enum_names<T>::value;
-
-}  // namespace detail
-
-// ---- bool ----------------------------------------------------------------------------------------
-
-/// "true" / "false".
-inline std::string to_ir_string(bool v) { return v ? "true" : "false"; }
-/// Accepts true/false in any letter case, and 1/0.
-inline void from_ir_string(std::string_view s, bool& out) {
-    s = detail::trim(s);
-    if (detail::iequals(s, "true") || s == "1") out = true;
-    else if (detail::iequals(s, "false") || s == "0") out = false;
-    else detail::bad_value("a boolean (true or false)");
-}
-
-// ---- integers ------------------------------------------------------------------------------------
-
-template <class T, std::enable_if_t<detail::is_plain_integer_v<T>, int> = 0>
-std::string to_ir_string(T v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-}
-/// A decimal integer (optional sign, surrounding whitespace ignored) that fits in T.
-template <class T, std::enable_if_t<detail::is_plain_integer_v<T>, int> = 0>
-void from_ir_string(std::string_view s, T& out) {
-    s = detail::trim(s);
-    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-    T v{};
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || r.ec == std::errc::invalid_argument || r.ptr != s.data() + s.size())
-        detail::bad_value(std::is_signed_v<T> ? "an integer" : "a non-negative integer");
-    if (r.ec == std::errc::result_out_of_range) throw parse_error("integer out of range");
-    out = v;
-}
-
-// ---- floating point ------------------------------------------------------------------------------
-
-/// The shortest text that reads back to the same value ("0.1", "1e-05", "inf", "nan").
-template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
-std::string to_ir_string(T v) {
-#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(MOIR_IR_NO_FLOAT_CHARCONV)
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
+/// Keeps a function out of its callers: a micro-kernel that must get the whole register file to
+/// itself (GCC at -O3 otherwise inlines every tile size and activation of a driver into one body
+/// and spills accumulators: the direct INT8 convolution with ReLU ran 1.35x slower so).
+#if defined(__GNUC__) || defined(__clang__)
+#define MOIR_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define MOIR_NOINLINE __declspec(noinline)
 #else
-    if (v != v) return "nan";
-    if (v == std::numeric_limits<T>::infinity()) return "inf";
-    if (v == -std::numeric_limits<T>::infinity()) return "-inf";
-    std::ostringstream os;
-    os.imbue(std::locale::classic());
-    os.precision(std::is_same_v<T, float> ? 9 : 17);
-    os << static_cast<double>(v);
-    return os.str();
+#define MOIR_NOINLINE
 #endif
-}
-/// A decimal or scientific number (also inf/nan), surrounding whitespace ignored.
-template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
-void from_ir_string(std::string_view s, T& out) {
-    s = detail::trim(s);
-    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-    if (s.empty()) detail::bad_value("a number");
-#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(MOIR_IR_NO_FLOAT_CHARCONV)
-    T v{};
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (r.ec == std::errc::invalid_argument || r.ptr != s.data() + s.size()) detail::bad_value("a number");
-    if (r.ec == std::errc::result_out_of_range) throw parse_error("number out of range");
-    out = v;
+
+/// Pins the vector value v to a register at this point of the code (an empty asm statement that
+/// reads and writes it), so that GCC neither hoists loop-invariant vectors out of a micro-kernel's
+/// loop (it kept all 15 weight vectors of the INT8 5x5 depthwise body live and spilled the
+/// products instead) nor reassociates a chain of adds into a tree of spilled partial sums.
+/// No code; a no-op for compilers without GNU asm.
+/// MOIR_OPAQUE(p): the same for a pointer (in a general register): the compiler cannot tell what it
+/// points at from here on, so loads through it stay where they are written.
+#if defined(__GNUC__) || defined(__clang__)
+#define MOIR_PIN_VECTOR(v) __asm__("" : "+x"(v))
+#define MOIR_OPAQUE(p) __asm__("" : "+r"(p))
 #else
-    const bool negative = s.front() == '-';
-    const std::string_view mag = negative ? s.substr(1) : s;
-    if (detail::iequals(mag, "inf") || detail::iequals(mag, "infinity")) {
-        out = negative ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
-        return;
-    }
-    if (detail::iequals(mag, "nan")) {
-        out = std::numeric_limits<T>::quiet_NaN();
-        return;
-    }
-    std::istringstream is{std::string(s)};
-    is.imbue(std::locale::classic());
-    T v{};
-    is >> v;
-    if (is.fail()) {
-        // out of range sets failbit with a huge value; anything else did not parse
-        if (v == std::numeric_limits<T>::max() || v == std::numeric_limits<T>::lowest())
-            throw parse_error("number out of range");
-        detail::bad_value("a number");
-    }
-    if (is.peek() != std::char_traits<char>::eof()) detail::bad_value("a number");
-    out = v;
+#define MOIR_PIN_VECTOR(v) ((void)0)
+#define MOIR_OPAQUE(p) ((void)0)
 #endif
-}
 
-// ---- strings -------------------------------------------------------------------------------------
+namespace moir::arch {
 
-inline std::string to_ir_string(const std::string& v) { return v; }
-/// Taken verbatim (no trimming).
-inline void from_ir_string(std::string_view s, std::string& out) { out.assign(s.data(), s.size()); }
-
-// ---- element types -------------------------------------------------------------------------------
-
-/// "f32", "i64", "boolean", ...
-inline std::string to_ir_string(element_type v) { return std::string(ir_name(v)); }
-/// Accepts IR names ("f32") and precisions ("FP32"). ensures: throws moir::unsupported_error for
-/// OpenVINO types moir has no storage for (bf16, u1, i4, u4, nf4, f8*, string, ...), and
-/// moir::parse_error for text that is no type at all.
-inline void from_ir_string(std::string_view s, element_type& out) {
-    s = detail::trim(s);
-    static constexpr std::string_view unsupported[] = {"bf16", "u1", "u2", "u3", "u4", "u6", "i4", "i2",
-                                                       "nf4", "f4e2m1", "f8e4m3", "f8e5m2", "f8e8m0", "string",
-                                                       "bin"};
-    for (auto u : unsupported)
-        if (detail::iequals(s, u))
-            throw unsupported_error("element type '" + std::string(s) + "' is not supported by moir");
-    out = element_type_from_ir(s);
-}
-
-// ---- shapes --------------------------------------------------------------------------------------
-
-/// "1,3,?,?": "?" for a dynamic dim, "" for a scalar, "..." for a dynamic rank.
-inline std::string to_ir_string(const partial_shape& v) {
-    if (v.rank_dynamic) return "...";
-    std::string r;
-    for (std::size_t i = 0; i < v.dims.size(); ++i) {
-        if (i) r += ',';
-        r += v.dims[i] < 0 ? std::string("?") : std::to_string(v.dims[i]);
+/// x86-64 with AVX2 and FMA3 (Haswell, Zen 1 and later). Compile flags: -mavx2 -mfma.
+struct avx2 {
+    static constexpr std::string_view name = "avx2";
+    static constexpr bool supported() {
+#if defined(__AVX2__) && defined(__FMA__)
+        return true;
+#else
+        return false;
+#endif
     }
-    return r;
-}
-/// Accepts "1,3,224,224", "1, 3", "?" and "-1" (dynamic), bounded ranges "1..10" / "..10" / "1.."
-/// (read as dynamic), "" (scalar), "..." (dynamic rank), and an optional pair of brackets.
-inline void from_ir_string(std::string_view s, partial_shape& out) {
-    s = detail::trim(s);
-    if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = detail::trim(s.substr(1, s.size() - 2));
-    if (s == "...") {
-        out = partial_shape::dynamic();
-        return;
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+        return false;
+#endif
     }
-    partial_shape r;
-    for (auto tok : detail::split_list(s)) {
-        if (tok == "?" || tok == "-1") {
-            r.dims.push_back(dynamic_dim);
-        } else if (const auto dots = tok.find(".."); dots != std::string_view::npos) {
-            const auto lo = detail::trim(tok.substr(0, dots)), hi = detail::trim(tok.substr(dots + 2));
-            std::int64_t v = 0;
-            if (!lo.empty()) from_ir_string(lo, v);
-            if (!hi.empty() && hi != "-1") from_ir_string(hi, v);
-            r.dims.push_back(dynamic_dim);
-        } else {
-            std::int64_t v = 0;
-            const std::string_view t = detail::trim(tok);
-            if (t.empty()) detail::bad_value("a dimension (a number, ? or a range lo..hi)");
-            const auto res = std::from_chars(t.data(), t.data() + t.size(), v);
-            if (res.ec != std::errc() || res.ptr != t.data() + t.size() || v < 0)
-                detail::bad_value("a dimension (a non-negative number, ? or a range lo..hi), found '" +
-                                  std::string(t) + "'");
-            r.dims.push_back(v);
-        }
+    static constexpr std::size_t alignment() { return 32; }
+};
+
+/// x86-64 with AVX-512 F, BW, VL, DQ and FMA3 (Skylake-X, Ice Lake, Zen 4 and later).
+/// Compile flags: -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma.
+struct avx512 {
+    static constexpr std::string_view name = "avx512";
+    static constexpr bool supported() {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
+    defined(__FMA__)
+        return true;
+#else
+        return false;
+#endif
     }
-    out = std::move(r);
-}
-
-// ---- enums with ir_enum_names --------------------------------------------------------------------
-
-/// The IR spelling of an enumerator, from the enum's ADL `ir_enum_names(E)` table.
-template <class E, std::enable_if_t<detail::is_coded_enum_v<E>, int> = 0>
-std::string to_ir_string(E v) {
-    const auto names = ir_enum_names(v);
-    const auto i = static_cast<std::size_t>(v);
-    MOIR_CHECK(i < names.size(), error, "enum value " + std::to_string(i) + " has no IR name");
-    return std::string(names[i]);
-}
-/// One of the IR spellings (an exact match first, then ignoring letter case).
-template <class E, std::enable_if_t<detail::is_coded_enum_v<E>, int> = 0>
-void from_ir_string(std::string_view s, E& out) {
-    s = detail::trim(s);
-    const auto names = ir_enum_names(E{});
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == s) {
-            out = static_cast<E>(i);
-            return;
-        }
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (detail::iequals(names[i], s)) {
-            out = static_cast<E>(i);
-            return;
-        }
-    std::string list;
-    for (std::size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + std::string(names[i]);
-    throw parse_error("expected one of: " + list);
-}
-
-// ---- detection of scalar codecs (used to constrain the containers) -------------------------------
-
-namespace detail {
-template <class T, class = void>
-struct has_scalar_codec : std::false_type {};
-template <class T>
-struct has_scalar_codec<T, std::void_t<decltype(to_ir_string(std::declval<const T&>())),
-                                       decltype(from_ir_string(std::string_view{}, std::declval<T&>()))>>
-    : std::true_type {};
-}  // namespace detail
-
-// ---- lists ---------------------------------------------------------------------------------------
-
-/// "1,2,3" (no spaces), "" for an empty list.
-template <class T, class A, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
-std::string to_ir_string(const std::vector<T, A>& v) {
-    std::string r;
-    bool first = true;
-    for (const auto& e : v) {
-        if (!first) r += ',';
-        first = false;
-        r += to_ir_string(static_cast<const T&>(e));
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("fma");
+#else
+        return false;
+#endif
     }
-    return r;
-}
-/// Comma-separated items, spaces allowed around them; "" is the empty list.
-template <class T, class A, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
-void from_ir_string(std::string_view s, std::vector<T, A>& out) {
-    std::vector<T, A> r;
-    const auto parts = detail::split_list(s);
-    r.reserve(parts.size());
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        T v{};
-        try {
-            from_ir_string(parts[i], v);
-        } catch (const parse_error& e) {
-            throw parse_error("item " + std::to_string(i) + " ('" + std::string(parts[i]) + "'): " + e.what());
-        }
-        r.push_back(v);
+    static constexpr std::size_t alignment() { return 64; }
+};
+
+/// x86-64 with AVX-512 F, BW, VL, DQ, FMA3 and VNNI (vpdpbusd: u8 x s8 dot products of 4 into s32;
+/// Cascade Lake, Ice Lake, Zen 4 and later). Only the INT8 kernels (kernels/simd/int8_*.hpp) use it;
+/// xsimd 8.1 has no such arch, so they are written with intrinsics. Compile flags: those of avx512
+/// plus -mavx512vnni.
+struct avx512vnni {
+    static constexpr std::string_view name = "avx512vnni";
+    static constexpr bool supported() {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
+    defined(__FMA__) && defined(__AVX512VNNI__)
+        return true;
+#else
+        return false;
+#endif
     }
-    out = std::move(r);
-}
-template <class T, std::size_t N, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
-std::string to_ir_string(const std::array<T, N>& v) {
-    std::string r;
-    for (std::size_t i = 0; i < N; ++i) {
-        if (i) r += ',';
-        r += to_ir_string(v[i]);
+    static bool available() {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_cpu_init();
+        return avx512::available() && __builtin_cpu_supports("avx512vnni");
+#else
+        return false;
+#endif
     }
-    return r;
-}
-/// Exactly N comma-separated items.
-template <class T, std::size_t N, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
-void from_ir_string(std::string_view s, std::array<T, N>& out) {
-    std::vector<T> v;
-    from_ir_string(s, v);
-    if (v.size() != N)
-        throw parse_error("expected " + std::to_string(N) + " comma-separated items, found " + std::to_string(v.size()));
-    for (std::size_t i = 0; i < N; ++i) out[i] = v[i];
-}
+    static constexpr std::size_t alignment() { return 64; }
+};
 
-// ---- the attrs walk ------------------------------------------------------------------------------
+/// The arches the fast FP32 kernels exist for, best first; `reference` is last and always usable.
+using fast_arches = type_list<avx512, avx2, reference>;
 
-namespace detail {
-// Spelled differently from has_scalar_codec on purpose: g++ 12 treats identical decltype
-// expressions in two templates as one and reuses the answer found before the list overloads existed.
-template <class T, class = void>
-struct has_ir_codec : std::false_type {};
-template <class T>
-struct has_ir_codec<T, std::void_t<decltype(to_ir_string(std::declval<const T&>()),
-                                            from_ir_string(std::declval<std::string_view>(), std::declval<T&>()))>>
-    : std::true_type {};
+/// The arches the INT8 kernels exist for, best first (runtime/dispatch.hpp walks it).
+using int8_arches = type_list<avx512vnni, avx2, reference>;
 
-template <class Attrs, std::size_t... I>
-constexpr bool fields_have_codec(std::index_sequence<I...>) {
-    return (has_ir_codec<boost::pfr::tuple_element_t<I, Attrs>>::value && ...);
-}
-template <class Attrs, class = void>
-struct has_ir_names : std::false_type {};
-template <class Attrs>
-struct has_ir_names<Attrs, std::void_t<decltype(Attrs::ir_names.size())>> : std::true_type {};
+}  // namespace moir::arch
 
-/// Whether Attrs lists the IR attributes a layer must give: `static constexpr std::array<...>
-/// ir_required` (optional; without it every attribute has its field's default).
-template <class Attrs, class = void>
-struct has_ir_required : std::false_type {};
-template <class Attrs>
-struct has_ir_required<Attrs, std::void_t<decltype(Attrs::ir_required.size())>> : std::true_type {};
+#endif  // MOIR_KERNELS_ARCH_HPP
+#ifndef MOIR_OPS_OPSET_HPP
+#define MOIR_OPS_OPSET_HPP
 
-template <class Attrs>
-constexpr std::size_t ir_names_size() {
-    if constexpr (has_ir_names<Attrs>::value) return Attrs::ir_names.size();
-    else return static_cast<std::size_t>(-1);
-}
+// The op vocabulary: every op moir knows, as one flat compile-time list. Adding an op is adding its
+// header here and one line to the list (plus its reference kernel in kernels/reference/all.hpp).
+// Users extend it: `using my_ops = moir::opsets::all::append<my_op>;`.
 
-/// The boundary check of an attrs aggregate: one readable message per broken rule.
-template <class Attrs>
-constexpr bool check_attrs() {
-    constexpr bool aggregate = std::is_aggregate_v<Attrs>;
-    static_assert(aggregate, "moir: an op's attrs must be a plain aggregate (no constructors, no base classes)");
-    if constexpr (aggregate) {
-        constexpr bool named = has_ir_names<Attrs>::value;
-        static_assert(named, "moir: an op's attrs needs `static constexpr std::array<std::string_view, N> ir_names`");
-        if constexpr (named) {
-            constexpr bool counted = ir_names_size<Attrs>() == boost::pfr::tuple_size_v<Attrs>;
-            static_assert(counted, "moir: ir_names must list exactly one IR name per field of the attrs aggregate");
-            if constexpr (counted) {
-                constexpr bool coded = fields_have_codec<Attrs>(std::make_index_sequence<boost::pfr::tuple_size_v<Attrs>>{});
-                static_assert(coded, "moir: an attrs field has a type without IR codec; declare "
-                                     "`std::string to_ir_string(const T&)` and "
-                                     "`void from_ir_string(std::string_view, T&)` next to the type");
-                return coded;
-            }
-        }
-    }
-    return false;
-}
-}  // namespace detail
-
-namespace detail {
-/// to_ir_string of a field of type T, instantiated once per field type (not per op and field).
-template <class T>
-std::string encode_field_as(const void* field) {
-    return to_ir_string(*static_cast<const T*>(field));
-}
-}  // namespace detail
-
-/// (IR name, text) of every field of `a`, in field order.
-template <class Attrs>
-std::vector<std::pair<std::string_view, std::string>> encode_attrs(const Attrs& a) {
-    std::vector<std::pair<std::string_view, std::string>> r;
-    if constexpr (detail::check_attrs<Attrs>()) {
-        r.reserve(boost::pfr::tuple_size_v<Attrs>);
-        boost::pfr::for_each_field(a, [&](const auto& field, auto idx) {
-            using field_type = std::remove_cv_t<std::remove_reference_t<decltype(field)>>;
-            r.emplace_back(Attrs::ir_names[idx], detail::encode_field_as<field_type>(&field));
-        });
-    }
-    return r;
-}
-
-/// Writes `<data k="v" .../>` for the fields of `a`; nothing when Attrs has no fields (OpenVINO
-/// leaves out an empty <data>).
-template <class Attrs>
-void write_data(xml::writer& w, const Attrs& a) {
-    const auto fields = encode_attrs(a);
-    if (fields.empty()) return;
-    w.open("data");
-    for (const auto& [k, v] : fields) w.attr(k, v);
-    w.close();
-}
-
-namespace detail {
-/// from_ir_string for a field of type T, behind a plain function pointer.
-template <class T>
-void decode_field_as(std::string_view text, void* field) {
-    from_ir_string(text, *static_cast<T*>(field));
-}
-using field_decoder = void (*)(std::string_view, void*);
-
-/// Decodes attribute `name` of `data` (when present) into `field` with `decode`, wrapping codec
-/// errors with `where` and the attribute. Not a template: one copy of the error handling serves
-/// every field of every op (the IR reader is instantiated for the whole opset).
-inline void decode_field(const xml::element& data, std::string_view name, void* field, field_decoder decode,
-                         const std::string& where) {
-    const std::string* text = data.find_attribute(name);
-    if (!text) return;
-    try {
-        decode(std::string_view(*text), field);
-    } catch (const unsupported_error& e) {
-        throw unsupported_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
-    } catch (const error& e) {
-        throw parse_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
-    }
-}
-}  // namespace detail
-
-/// Reads the fields of `out` from the attributes of `data` (may be null: no <data>). Attributes that
-/// are absent keep the field's current (default) value; attributes the aggregate does not name are
-/// ignored. ensures: throws moir::parse_error "<where>: attribute 'k'='text': reason" on a malformed
-/// value (moir::unsupported_error, same form, for values naming an unsupported feature), and
-/// moir::parse_error "<where>: required attribute 'k' is missing" for each name of Attrs::ir_required
-/// (when it has one) that `data` lacks.
-template <class Attrs>
-void decode_attrs(const xml::element* data, Attrs& out, const std::string& where) {
-    if constexpr (detail::check_attrs<Attrs>()) {
-        // the values that are there first (a malformed one is the more specific error), then the
-        // required ones that are not
-        if (data)
-            boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
-                using field_type = std::remove_reference_t<decltype(field)>;
-                detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
-            });
-        if constexpr (detail::has_ir_required<Attrs>::value) {
-            std::string missing;
-            for (const std::string_view k : Attrs::ir_required)
-                if (!data || !data->find_attribute(k)) missing += (missing.empty() ? "'" : ", '") + std::string(k) + "'";
-            MOIR_CHECK(missing.empty(), parse_error,
-                       where + ": required attribute" + (missing.find(',') != std::string::npos ? "s " : " ") + missing +
-                           " missing from <data>");
-        }
-    }
-}
-
-/// Reads the attrs of an op from its <data> element: default values, then decode_attrs.
-template <class Attrs>
-Attrs read_data(const xml::element* data, const std::string& where) {
-    Attrs a{};
-    decode_attrs(data, a, where);
-    return a;
-}
-
-}  // namespace moir::ir
-
-#endif  // MOIR_IR_ATTR_CODEC_HPP
+// structural
 #ifndef MOIR_OPS_CONVERT_HPP
 #define MOIR_OPS_CONVERT_HPP
 
@@ -3066,15 +2184,6 @@ struct convert {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_CONVERT_HPP
-#ifndef MOIR_OPS_IF_HPP
-#define MOIR_OPS_IF_HPP
-
-#ifndef MOIR_CORE_BODIES_HPP
-#define MOIR_CORE_BODIES_HPP
-
-// What the ops that own bodies (If, Loop, TensorIterator) share for shape inference: inferring a body
-// for given Parameter descriptions, on a copy, and merging the shapes two bodies give.
-
 #ifndef MOIR_OPS_PARAMETER_HPP
 #define MOIR_OPS_PARAMETER_HPP
 
@@ -3100,293 +2209,6 @@ struct parameter {
 }  // namespace moir::ops
 
 #endif  // MOIR_OPS_PARAMETER_HPP
-
-#include <cstddef>  // size_t
-#include <string>   // string, to_string
-#include <vector>   // vector
-
-namespace moir {
-
-/// The shape that fits both a and b: equal dims kept, differing ones dynamic; a rank-dynamic shape
-/// when the ranks differ.
-inline partial_shape merge_shapes(const partial_shape& a, const partial_shape& b) {
-    if (a.rank_dynamic || b.rank_dynamic || a.rank() != b.rank()) return partial_shape::dynamic();
-    partial_shape m = a;
-    for (std::size_t i = 0; i < a.rank(); ++i)
-        if (a.dims[i] != b.dims[i]) m.dims[i] = dynamic_dim;
-    return m;
-}
-
-/// The Results of `body` (types, shapes, values of constant producers) when its Parameters receive
-/// `params` (one per body Parameter, in order). Inferred on a copy: `body` is not changed. A
-/// Parameter takes the shape it is fed, unless that shape's rank is unknown.
-/// ensures: throws moir::shape_error naming `what` and the Parameter when a type does not fit.
-inline port_descs infer_body(const model& body, const port_descs& params, const std::string& what) {
-    MOIR_CHECK(params.size() == body.parameters.size(), shape_error,
-               what + " has " + std::to_string(body.parameters.size()) + " parameters, " +
-                   std::to_string(params.size()) + " are fed");
-    model copy = body;
-    for (std::size_t j = 0; j < params.size(); ++j) {
-        auto& pa = copy.at(copy.parameters[j]).attrs_as<ops::parameter>();
-        MOIR_CHECK(params[j].type == pa.element_type || params[j].type == element_type::undefined, shape_error,
-                   what + ": parameter " + std::to_string(j) + " ('" + copy.input_name(j) + "') is " +
-                       std::string(ir_name(pa.element_type)) + ", it is fed " + std::string(ir_name(params[j].type)));
-        if (!params[j].shape.rank_dynamic || pa.shape.rank_dynamic) pa.shape = params[j].shape;
-    }
-    try {
-        copy.validate();
-    } catch (const std::exception& e) {
-        throw shape_error(what + ": " + e.what());
-    }
-    port_descs out;
-    for (std::size_t i = 0; i < copy.results.size(); ++i) {
-        const output_ref r = copy.output(i);
-        const auto& p = copy.port(r);
-        out.push_back(port_desc{p.type, p.shape, {}});
-        const node& src = copy.at(r.node);
-        if (src.is<ops::constant>()) out.back().value = src.attrs_as<ops::constant>().value;
-    }
-    return out;
-}
-
-}  // namespace moir
-
-#endif  // MOIR_CORE_BODIES_HPP
-
-#include <array>        // array
-#include <cstdint>      // int64_t
-#include <string>       // string, to_string
-#include <string_view>  // string_view
-#include <vector>       // vector
-
-namespace moir::ops {
-
-/// if_op: runs one of two bodies (node::bodies[0] = then, [1] = else) on the node's inputs.
-/// requires: input 0 is the condition (one element, any type; nonzero = then); attrs map each
-/// body Parameter to the node input that feeds it (then_inputs[j] feeds the then body's Parameter j);
-/// both bodies have as many Results as the node has outputs. ensures: output i is Result i of the
-/// body taken; its inferred shape fits both bodies (differing dims dynamic) unless the condition is
-/// known, and the type must agree. OpenVINO's If (opset8): then/else bodies, then_port_map/else_port_map.
-struct if_op {
-    static constexpr std::string_view name = "if", ir_name = "If", ir_opset = "opset8";
-    static constexpr std::size_t min_inputs = 1, max_inputs = 1u << 20;
-    struct attrs {
-        std::vector<std::int64_t> then_inputs;  ///< node input feeding each then-body Parameter
-        std::vector<std::int64_t> else_inputs;  ///< node input feeding each else-body Parameter
-        static constexpr std::array<std::string_view, 2> ir_names{"then_inputs", "else_inputs"};
-    };
-    static port_descs infer(const attrs&, const port_descs&) {
-        throw shape_error("an If needs its bodies to infer its outputs");
-    }
-    static port_descs infer_bodies(const attrs& a, const body_list& b, const port_descs& in) {
-        MOIR_CHECK(b.size() == 2 && b[0] && b[1], shape_error, "an If needs a then body and an else body");
-        const auto feed = [&](const std::vector<std::int64_t>& map, const char* which) {
-            port_descs d;
-            for (auto k : map) {
-                MOIR_CHECK(k >= 1 && static_cast<std::size_t>(k) < in.size(), shape_error,
-                           std::string(which) + " body reads input " + std::to_string(k) + " of " +
-                               std::to_string(in.size()));
-                d.push_back(in[static_cast<std::size_t>(k)]);
-                d.back().value = tensor();
-            }
-            return d;
-        };
-        MOIR_CHECK(in.at(0).shape.rank_dynamic || numel_or(in[0].shape) != 0, shape_error, "the condition is empty");
-        const port_descs t = infer_body(*b[0], feed(a.then_inputs, "the then"), "then body");
-        const port_descs e = infer_body(*b[1], feed(a.else_inputs, "the else"), "else body");
-        MOIR_CHECK(t.size() == e.size(), shape_error,
-                   "the then body has " + std::to_string(t.size()) + " results, the else body " + std::to_string(e.size()));
-        if (in[0].has_value() && in[0].value.numel() > 0) return in[0].value.at_as<bool>(0) ? t : e;
-        port_descs out;
-        for (std::size_t i = 0; i < t.size(); ++i) {
-            MOIR_CHECK(t[i].type == e[i].type, shape_error,
-                       "output " + std::to_string(i) + " is " + std::string(moir::ir_name(t[i].type)) + " in the then body, " +
-                           std::string(moir::ir_name(e[i].type)) + " in the else body");
-            out.push_back(port_desc{t[i].type, merge_shapes(t[i].shape, e[i].shape), {}});
-        }
-        return out;
-    }
-
-private:
-    static std::int64_t numel_or(const partial_shape& s) {
-        std::int64_t n = 1;
-        for (auto d : s.dims) n = d < 0 ? -1 : (n < 0 ? -1 : n * d);
-        return n;
-    }
-};
-
-}  // namespace moir::ops
-
-#endif  // MOIR_OPS_IF_HPP
-#ifndef MOIR_OPS_LOOP_HPP
-#define MOIR_OPS_LOOP_HPP
-
-
-#include <algorithm>    // max
-#include <array>        // array
-#include <cstdint>      // int64_t
-#include <string>       // string, to_string
-#include <string_view>  // string_view
-#include <vector>       // vector
-
-namespace moir::ops {
-
-/// How a loop's body (node::bodies[0]) meets the outside: OpenVINO's port_map, back_edges and special
-/// body ports, as plain lists. One input entry per body Parameter, one output entry per node output.
-/// A sliced input gives the body one slice of size 1 along `axis` per iteration (the axis is kept), in
-/// order (stride 1) or from the last (stride -1); a concatenated output joins every iteration's value
-/// along `axis` in the same way.
-struct loop_ports {
-    std::vector<std::int64_t> input_external;   ///< node input feeding the Parameter (-1: none, the iteration number)
-    std::vector<std::int64_t> input_axis;       ///< -1: the whole tensor; else sliced along this axis
-    std::vector<std::int64_t> input_stride;     ///< 1 or -1 (sliced inputs)
-    std::vector<std::int64_t> input_back_edge;  ///< Result feeding the Parameter from iteration 2 on; -1: none
-    std::vector<std::int64_t> output_result;    ///< body Result of each node output
-    std::vector<std::int64_t> output_axis;      ///< -1: the last iteration's value; else concatenated along this axis
-    std::vector<std::int64_t> output_stride;    ///< 1 or -1 (concatenated outputs)
-    std::int64_t current_iteration = -1;        ///< body Parameter receiving the iteration number (Loop), -1: none
-    std::int64_t condition = -1;                ///< body Result saying whether to go on (Loop), -1: none
-    static constexpr std::array<std::string_view, 9> ir_names{
-        "input_external", "input_axis",    "input_stride",      "input_back_edge", "output_result",
-        "output_axis",    "output_stride", "current_iteration", "condition"};
-};
-
-namespace detail {
-/// Checks the port lists against the body and the node's input count. ensures: moir::shape_error.
-inline void check_loop_ports(const loop_ports& a, const model& body, std::size_t inputs) {
-    const std::size_t np = body.parameters.size(), nr = body.results.size();
-    MOIR_CHECK(a.input_external.size() == np && a.input_axis.size() == np && a.input_stride.size() == np &&
-                   a.input_back_edge.size() == np,
-               shape_error, "the port map lists " + std::to_string(a.input_external.size()) + " inputs, the body has " +
-                                std::to_string(np) + " parameters");
-    MOIR_CHECK(a.output_result.size() == a.output_axis.size() && a.output_result.size() == a.output_stride.size(),
-               shape_error, "the output port map lists are not of one length");
-    for (std::size_t j = 0; j < np; ++j) {
-        const bool special = static_cast<std::int64_t>(j) == a.current_iteration;
-        MOIR_CHECK(special || (a.input_external[j] >= 0 && static_cast<std::size_t>(a.input_external[j]) < inputs),
-                   shape_error, "body parameter " + std::to_string(j) + " reads no input of the node");
-        MOIR_CHECK(a.input_back_edge[j] < static_cast<std::int64_t>(nr), shape_error,
-                   "the back edge of body parameter " + std::to_string(j) + " names a missing result");
-        MOIR_CHECK(a.input_axis[j] < 0 || a.input_stride[j] == 1 || a.input_stride[j] == -1, shape_error,
-                   "a sliced input's stride must be 1 or -1");
-    }
-    for (auto r : a.output_result)
-        MOIR_CHECK(r >= 0 && static_cast<std::size_t>(r) < nr, shape_error, "an output reads a missing body result");
-    MOIR_CHECK(a.condition < static_cast<std::int64_t>(nr), shape_error, "the condition names a missing body result");
-    MOIR_CHECK(a.current_iteration < static_cast<std::int64_t>(np), shape_error,
-               "the iteration number port names a missing body parameter");
-}
-
-/// The outputs of a loop over `body` for inputs `in`, with `iterations` (-1: unknown).
-inline port_descs infer_loop(const loop_ports& a, const model& body, const port_descs& in, std::int64_t iterations) {
-    check_loop_ports(a, body, in.size());
-    port_descs params(body.parameters.size());
-    for (std::size_t j = 0; j < params.size(); ++j) {
-        if (static_cast<std::int64_t>(j) == a.current_iteration) {
-            const auto& pa = body.at(body.parameters[j]).attrs_as<ops::parameter>();
-            params[j] = port_desc{pa.element_type, pa.shape, {}};
-            continue;
-        }
-        params[j] = in[static_cast<std::size_t>(a.input_external[j])];
-        params[j].value = tensor();
-        const auto axis = a.input_axis[j];
-        if (axis >= 0 && !params[j].shape.rank_dynamic) {
-            MOIR_CHECK(static_cast<std::size_t>(axis) < params[j].shape.rank(), shape_error,
-                       "body parameter " + std::to_string(j) + " is sliced along axis " + std::to_string(axis) +
-                           " of a rank-" + std::to_string(params[j].shape.rank()) + " input");
-            params[j].shape.dims[static_cast<std::size_t>(axis)] = 1;
-        }
-    }
-    // a loop-carried value may change shape from one iteration to the next: relax its Parameter to
-    // what both the initial value and the body's result fit, until nothing changes
-    port_descs res;
-    for (int round = 0;; ++round) {
-        res = infer_body(body, params, "loop body");
-        bool changed = false;
-        for (std::size_t j = 0; j < params.size(); ++j) {
-            const auto be = a.input_back_edge[j];
-            if (be < 0) continue;
-            const port_desc& r = res.at(static_cast<std::size_t>(be));
-            MOIR_CHECK(r.type == params[j].type, shape_error,
-                       "body result " + std::to_string(be) + " is " + std::string(moir::ir_name(r.type)) +
-                           ", the parameter it feeds back is " + std::string(moir::ir_name(params[j].type)));
-            const partial_shape m = merge_shapes(params[j].shape, r.shape);
-            if (!(m == params[j].shape)) {
-                params[j].shape = m;
-                changed = true;
-            }
-        }
-        if (!changed) break;
-        MOIR_CHECK(round < 4, shape_error, "the loop-carried shapes do not settle");
-    }
-    port_descs out;
-    for (std::size_t k = 0; k < a.output_result.size(); ++k) {
-        port_desc d = res.at(static_cast<std::size_t>(a.output_result[k]));
-        d.value = tensor();
-        const auto axis = a.output_axis[k];
-        if (axis >= 0 && !d.shape.rank_dynamic) {
-            MOIR_CHECK(static_cast<std::size_t>(axis) < d.shape.rank(), shape_error,
-                       "output " + std::to_string(k) + " is concatenated along a missing axis");
-            auto& dim = d.shape.dims[static_cast<std::size_t>(axis)];
-            dim = iterations < 0 || dim < 0 ? dynamic_dim : dim * iterations;
-        }
-        out.push_back(d);
-    }
-    return out;
-}
-}  // namespace detail
-
-/// loop: OpenVINO's Loop (opset5). Input 0 is the trip count (integer scalar; negative: no limit),
-/// input 1 the execution condition (bool scalar, checked before the first iteration); the others feed
-/// body Parameters as `loop_ports` says. Iterations go on while the count is not reached and the
-/// condition (then the body's `condition` Result) holds. ensures: outputs as `loop_ports` says; a
-/// concatenated output's length is known only when the trip count is a known constant and the
-/// conditions are constant true.
-struct loop {
-    static constexpr std::string_view name = "loop", ir_name = "Loop", ir_opset = "opset5";
-    static constexpr std::size_t min_inputs = 2, max_inputs = 1u << 20;
-    using attrs = loop_ports;
-    static port_descs infer(const attrs&, const port_descs&) {
-        throw shape_error("a Loop needs its body to infer its outputs");
-    }
-    static port_descs infer_bodies(const attrs& a, const body_list& b, const port_descs& in) {
-        MOIR_CHECK(b.size() == 1 && b[0], shape_error, "a Loop needs one body");
-        std::int64_t iterations = -1;
-        const bool cond_true = in.at(1).has_value() && in[1].value.numel() == 1 && in[1].value.at_as<bool>(0);
-        // the body's condition is always true when it is a constant true, or when it only passes on
-        // the condition it received (ONNX's cond_out = cond_in) and that starts true
-        bool body_true = a.condition < 0;
-        if (!body_true && static_cast<std::size_t>(a.condition) < b[0]->results.size()) {
-            const model& body = *b[0];
-            const node_id src = body.output(static_cast<std::size_t>(a.condition)).node;
-            const node& sn = body.at(src);
-            body_true = sn.is<ops::constant>() && sn.attrs_as<ops::constant>().value.numel() == 1 &&
-                        sn.attrs_as<ops::constant>().value.at_as<bool>(0);
-            for (std::size_t j = 0; j < body.parameters.size() && j < a.input_back_edge.size() && !body_true; ++j)
-                if (body.parameters[j] == src && a.input_back_edge[j] == a.condition && a.input_external[j] >= 0 &&
-                    static_cast<std::size_t>(a.input_external[j]) < in.size()) {
-                    const port_desc& init = in[static_cast<std::size_t>(a.input_external[j])];
-                    body_true = init.has_value() && init.value.numel() == 1 && init.value.at_as<bool>(0);
-                }
-        }
-        if (in[0].has_value() && in[0].value.numel() == 1 && cond_true && body_true)
-            iterations = std::max<std::int64_t>(in[0].value.at_as<std::int64_t>(0), 0);
-        if (in[1].has_value() && in[1].value.numel() == 1 && !in[1].value.at_as<bool>(0)) iterations = 0;
-        return detail::infer_loop(a, *b[0], in, iterations);
-    }
-};
-
-}  // namespace moir::ops
-
-#endif  // MOIR_OPS_LOOP_HPP
-#ifndef MOIR_OPS_OPSET_HPP
-#define MOIR_OPS_OPSET_HPP
-
-// The op vocabulary: every op moir knows, as one flat compile-time list. Adding an op is adding its
-// header here and one line to the list (plus its reference kernel in kernels/reference/all.hpp).
-// Users extend it: `using my_ops = moir::opsets::all::append<my_op>;`.
-
-// structural
 #ifndef MOIR_OPS_RESULT_HPP
 #define MOIR_OPS_RESULT_HPP
 
@@ -9730,6 +8552,294 @@ struct prior_box_clustered {
 #endif  // MOIR_OPS_PRIOR_BOX_CLUSTERED_HPP
 // group G includes end
 // ops that own bodies (docs/control-flow.md)
+#ifndef MOIR_OPS_IF_HPP
+#define MOIR_OPS_IF_HPP
+
+#ifndef MOIR_CORE_BODIES_HPP
+#define MOIR_CORE_BODIES_HPP
+
+// What the ops that own bodies (If, Loop, TensorIterator) share for shape inference: inferring a body
+// for given Parameter descriptions, on a copy, and merging the shapes two bodies give.
+
+
+#include <cstddef>  // size_t
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace moir {
+
+/// The shape that fits both a and b: equal dims kept, differing ones dynamic; a rank-dynamic shape
+/// when the ranks differ.
+inline partial_shape merge_shapes(const partial_shape& a, const partial_shape& b) {
+    if (a.rank_dynamic || b.rank_dynamic || a.rank() != b.rank()) return partial_shape::dynamic();
+    partial_shape m = a;
+    for (std::size_t i = 0; i < a.rank(); ++i)
+        if (a.dims[i] != b.dims[i]) m.dims[i] = dynamic_dim;
+    return m;
+}
+
+/// The Results of `body` (types, shapes, values of constant producers) when its Parameters receive
+/// `params` (one per body Parameter, in order). Inferred on a copy: `body` is not changed. A
+/// Parameter takes the shape it is fed, unless that shape's rank is unknown.
+/// ensures: throws moir::shape_error naming `what` and the Parameter when a type does not fit.
+inline port_descs infer_body(const model& body, const port_descs& params, const std::string& what) {
+    MOIR_CHECK(params.size() == body.parameters.size(), shape_error,
+               what + " has " + std::to_string(body.parameters.size()) + " parameters, " +
+                   std::to_string(params.size()) + " are fed");
+    model copy = body;
+    for (std::size_t j = 0; j < params.size(); ++j) {
+        auto& pa = copy.at(copy.parameters[j]).attrs_as<ops::parameter>();
+        MOIR_CHECK(params[j].type == pa.element_type || params[j].type == element_type::undefined, shape_error,
+                   what + ": parameter " + std::to_string(j) + " ('" + copy.input_name(j) + "') is " +
+                       std::string(ir_name(pa.element_type)) + ", it is fed " + std::string(ir_name(params[j].type)));
+        if (!params[j].shape.rank_dynamic || pa.shape.rank_dynamic) pa.shape = params[j].shape;
+    }
+    try {
+        copy.validate();
+    } catch (const std::exception& e) {
+        throw shape_error(what + ": " + e.what());
+    }
+    port_descs out;
+    for (std::size_t i = 0; i < copy.results.size(); ++i) {
+        const output_ref r = copy.output(i);
+        const auto& p = copy.port(r);
+        out.push_back(port_desc{p.type, p.shape, {}});
+        const node& src = copy.at(r.node);
+        if (src.is<ops::constant>()) out.back().value = src.attrs_as<ops::constant>().value;
+    }
+    return out;
+}
+
+}  // namespace moir
+
+#endif  // MOIR_CORE_BODIES_HPP
+
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// if_op: runs one of two bodies (node::bodies[0] = then, [1] = else) on the node's inputs.
+/// requires: input 0 is the condition (one element, any type; nonzero = then); attrs map each
+/// body Parameter to the node input that feeds it (then_inputs[j] feeds the then body's Parameter j);
+/// both bodies have as many Results as the node has outputs. ensures: output i is Result i of the
+/// body taken; its inferred shape fits both bodies (differing dims dynamic) unless the condition is
+/// known, and the type must agree. OpenVINO's If (opset8): then/else bodies, then_port_map/else_port_map.
+struct if_op {
+    static constexpr std::string_view name = "if", ir_name = "If", ir_opset = "opset8";
+    static constexpr std::size_t min_inputs = 1, max_inputs = 1u << 20;
+    struct attrs {
+        std::vector<std::int64_t> then_inputs;  ///< node input feeding each then-body Parameter
+        std::vector<std::int64_t> else_inputs;  ///< node input feeding each else-body Parameter
+        static constexpr std::array<std::string_view, 2> ir_names{"then_inputs", "else_inputs"};
+    };
+    static port_descs infer(const attrs&, const port_descs&) {
+        throw shape_error("an If needs its bodies to infer its outputs");
+    }
+    static port_descs infer_bodies(const attrs& a, const body_list& b, const port_descs& in) {
+        MOIR_CHECK(b.size() == 2 && b[0] && b[1], shape_error, "an If needs a then body and an else body");
+        const auto feed = [&](const std::vector<std::int64_t>& map, const char* which) {
+            port_descs d;
+            for (auto k : map) {
+                MOIR_CHECK(k >= 1 && static_cast<std::size_t>(k) < in.size(), shape_error,
+                           std::string(which) + " body reads input " + std::to_string(k) + " of " +
+                               std::to_string(in.size()));
+                d.push_back(in[static_cast<std::size_t>(k)]);
+                d.back().value = tensor();
+            }
+            return d;
+        };
+        MOIR_CHECK(in.at(0).shape.rank_dynamic || numel_or(in[0].shape) != 0, shape_error, "the condition is empty");
+        const port_descs t = infer_body(*b[0], feed(a.then_inputs, "the then"), "then body");
+        const port_descs e = infer_body(*b[1], feed(a.else_inputs, "the else"), "else body");
+        MOIR_CHECK(t.size() == e.size(), shape_error,
+                   "the then body has " + std::to_string(t.size()) + " results, the else body " + std::to_string(e.size()));
+        if (in[0].has_value() && in[0].value.numel() > 0) return in[0].value.at_as<bool>(0) ? t : e;
+        port_descs out;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            MOIR_CHECK(t[i].type == e[i].type, shape_error,
+                       "output " + std::to_string(i) + " is " + std::string(moir::ir_name(t[i].type)) + " in the then body, " +
+                           std::string(moir::ir_name(e[i].type)) + " in the else body");
+            out.push_back(port_desc{t[i].type, merge_shapes(t[i].shape, e[i].shape), {}});
+        }
+        return out;
+    }
+
+private:
+    static std::int64_t numel_or(const partial_shape& s) {
+        std::int64_t n = 1;
+        for (auto d : s.dims) n = d < 0 ? -1 : (n < 0 ? -1 : n * d);
+        return n;
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_IF_HPP
+#ifndef MOIR_OPS_LOOP_HPP
+#define MOIR_OPS_LOOP_HPP
+
+
+#include <algorithm>    // max
+#include <array>        // array
+#include <cstdint>      // int64_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::ops {
+
+/// How a loop's body (node::bodies[0]) meets the outside: OpenVINO's port_map, back_edges and special
+/// body ports, as plain lists. One input entry per body Parameter, one output entry per node output.
+/// A sliced input gives the body one slice of size 1 along `axis` per iteration (the axis is kept), in
+/// order (stride 1) or from the last (stride -1); a concatenated output joins every iteration's value
+/// along `axis` in the same way.
+struct loop_ports {
+    std::vector<std::int64_t> input_external;   ///< node input feeding the Parameter (-1: none, the iteration number)
+    std::vector<std::int64_t> input_axis;       ///< -1: the whole tensor; else sliced along this axis
+    std::vector<std::int64_t> input_stride;     ///< 1 or -1 (sliced inputs)
+    std::vector<std::int64_t> input_back_edge;  ///< Result feeding the Parameter from iteration 2 on; -1: none
+    std::vector<std::int64_t> output_result;    ///< body Result of each node output
+    std::vector<std::int64_t> output_axis;      ///< -1: the last iteration's value; else concatenated along this axis
+    std::vector<std::int64_t> output_stride;    ///< 1 or -1 (concatenated outputs)
+    std::int64_t current_iteration = -1;        ///< body Parameter receiving the iteration number (Loop), -1: none
+    std::int64_t condition = -1;                ///< body Result saying whether to go on (Loop), -1: none
+    static constexpr std::array<std::string_view, 9> ir_names{
+        "input_external", "input_axis",    "input_stride",      "input_back_edge", "output_result",
+        "output_axis",    "output_stride", "current_iteration", "condition"};
+};
+
+namespace detail {
+/// Checks the port lists against the body and the node's input count. ensures: moir::shape_error.
+inline void check_loop_ports(const loop_ports& a, const model& body, std::size_t inputs) {
+    const std::size_t np = body.parameters.size(), nr = body.results.size();
+    MOIR_CHECK(a.input_external.size() == np && a.input_axis.size() == np && a.input_stride.size() == np &&
+                   a.input_back_edge.size() == np,
+               shape_error, "the port map lists " + std::to_string(a.input_external.size()) + " inputs, the body has " +
+                                std::to_string(np) + " parameters");
+    MOIR_CHECK(a.output_result.size() == a.output_axis.size() && a.output_result.size() == a.output_stride.size(),
+               shape_error, "the output port map lists are not of one length");
+    for (std::size_t j = 0; j < np; ++j) {
+        const bool special = static_cast<std::int64_t>(j) == a.current_iteration;
+        MOIR_CHECK(special || (a.input_external[j] >= 0 && static_cast<std::size_t>(a.input_external[j]) < inputs),
+                   shape_error, "body parameter " + std::to_string(j) + " reads no input of the node");
+        MOIR_CHECK(a.input_back_edge[j] < static_cast<std::int64_t>(nr), shape_error,
+                   "the back edge of body parameter " + std::to_string(j) + " names a missing result");
+        MOIR_CHECK(a.input_axis[j] < 0 || a.input_stride[j] == 1 || a.input_stride[j] == -1, shape_error,
+                   "a sliced input's stride must be 1 or -1");
+    }
+    for (auto r : a.output_result)
+        MOIR_CHECK(r >= 0 && static_cast<std::size_t>(r) < nr, shape_error, "an output reads a missing body result");
+    MOIR_CHECK(a.condition < static_cast<std::int64_t>(nr), shape_error, "the condition names a missing body result");
+    MOIR_CHECK(a.current_iteration < static_cast<std::int64_t>(np), shape_error,
+               "the iteration number port names a missing body parameter");
+}
+
+/// The outputs of a loop over `body` for inputs `in`, with `iterations` (-1: unknown).
+inline port_descs infer_loop(const loop_ports& a, const model& body, const port_descs& in, std::int64_t iterations) {
+    check_loop_ports(a, body, in.size());
+    port_descs params(body.parameters.size());
+    for (std::size_t j = 0; j < params.size(); ++j) {
+        if (static_cast<std::int64_t>(j) == a.current_iteration) {
+            const auto& pa = body.at(body.parameters[j]).attrs_as<ops::parameter>();
+            params[j] = port_desc{pa.element_type, pa.shape, {}};
+            continue;
+        }
+        params[j] = in[static_cast<std::size_t>(a.input_external[j])];
+        params[j].value = tensor();
+        const auto axis = a.input_axis[j];
+        if (axis >= 0 && !params[j].shape.rank_dynamic) {
+            MOIR_CHECK(static_cast<std::size_t>(axis) < params[j].shape.rank(), shape_error,
+                       "body parameter " + std::to_string(j) + " is sliced along axis " + std::to_string(axis) +
+                           " of a rank-" + std::to_string(params[j].shape.rank()) + " input");
+            params[j].shape.dims[static_cast<std::size_t>(axis)] = 1;
+        }
+    }
+    // a loop-carried value may change shape from one iteration to the next: relax its Parameter to
+    // what both the initial value and the body's result fit, until nothing changes
+    port_descs res;
+    for (int round = 0;; ++round) {
+        res = infer_body(body, params, "loop body");
+        bool changed = false;
+        for (std::size_t j = 0; j < params.size(); ++j) {
+            const auto be = a.input_back_edge[j];
+            if (be < 0) continue;
+            const port_desc& r = res.at(static_cast<std::size_t>(be));
+            MOIR_CHECK(r.type == params[j].type, shape_error,
+                       "body result " + std::to_string(be) + " is " + std::string(moir::ir_name(r.type)) +
+                           ", the parameter it feeds back is " + std::string(moir::ir_name(params[j].type)));
+            const partial_shape m = merge_shapes(params[j].shape, r.shape);
+            if (!(m == params[j].shape)) {
+                params[j].shape = m;
+                changed = true;
+            }
+        }
+        if (!changed) break;
+        MOIR_CHECK(round < 4, shape_error, "the loop-carried shapes do not settle");
+    }
+    port_descs out;
+    for (std::size_t k = 0; k < a.output_result.size(); ++k) {
+        port_desc d = res.at(static_cast<std::size_t>(a.output_result[k]));
+        d.value = tensor();
+        const auto axis = a.output_axis[k];
+        if (axis >= 0 && !d.shape.rank_dynamic) {
+            MOIR_CHECK(static_cast<std::size_t>(axis) < d.shape.rank(), shape_error,
+                       "output " + std::to_string(k) + " is concatenated along a missing axis");
+            auto& dim = d.shape.dims[static_cast<std::size_t>(axis)];
+            dim = iterations < 0 || dim < 0 ? dynamic_dim : dim * iterations;
+        }
+        out.push_back(d);
+    }
+    return out;
+}
+}  // namespace detail
+
+/// loop: OpenVINO's Loop (opset5). Input 0 is the trip count (integer scalar; negative: no limit),
+/// input 1 the execution condition (bool scalar, checked before the first iteration); the others feed
+/// body Parameters as `loop_ports` says. Iterations go on while the count is not reached and the
+/// condition (then the body's `condition` Result) holds. ensures: outputs as `loop_ports` says; a
+/// concatenated output's length is known only when the trip count is a known constant and the
+/// conditions are constant true.
+struct loop {
+    static constexpr std::string_view name = "loop", ir_name = "Loop", ir_opset = "opset5";
+    static constexpr std::size_t min_inputs = 2, max_inputs = 1u << 20;
+    using attrs = loop_ports;
+    static port_descs infer(const attrs&, const port_descs&) {
+        throw shape_error("a Loop needs its body to infer its outputs");
+    }
+    static port_descs infer_bodies(const attrs& a, const body_list& b, const port_descs& in) {
+        MOIR_CHECK(b.size() == 1 && b[0], shape_error, "a Loop needs one body");
+        std::int64_t iterations = -1;
+        const bool cond_true = in.at(1).has_value() && in[1].value.numel() == 1 && in[1].value.at_as<bool>(0);
+        // the body's condition is always true when it is a constant true, or when it only passes on
+        // the condition it received (ONNX's cond_out = cond_in) and that starts true
+        bool body_true = a.condition < 0;
+        if (!body_true && static_cast<std::size_t>(a.condition) < b[0]->results.size()) {
+            const model& body = *b[0];
+            const node_id src = body.output(static_cast<std::size_t>(a.condition)).node;
+            const node& sn = body.at(src);
+            body_true = sn.is<ops::constant>() && sn.attrs_as<ops::constant>().value.numel() == 1 &&
+                        sn.attrs_as<ops::constant>().value.at_as<bool>(0);
+            for (std::size_t j = 0; j < body.parameters.size() && j < a.input_back_edge.size() && !body_true; ++j)
+                if (body.parameters[j] == src && a.input_back_edge[j] == a.condition && a.input_external[j] >= 0 &&
+                    static_cast<std::size_t>(a.input_external[j]) < in.size()) {
+                    const port_desc& init = in[static_cast<std::size_t>(a.input_external[j])];
+                    body_true = init.has_value() && init.value.numel() == 1 && init.value.at_as<bool>(0);
+                }
+        }
+        if (in[0].has_value() && in[0].value.numel() == 1 && cond_true && body_true)
+            iterations = std::max<std::int64_t>(in[0].value.at_as<std::int64_t>(0), 0);
+        if (in[1].has_value() && in[1].value.numel() == 1 && !in[1].value.at_as<bool>(0)) iterations = 0;
+        return detail::infer_loop(a, *b[0], in, iterations);
+    }
+};
+
+}  // namespace moir::ops
+
+#endif  // MOIR_OPS_LOOP_HPP
 #ifndef MOIR_OPS_TENSOR_ITERATOR_HPP
 #define MOIR_OPS_TENSOR_ITERATOR_HPP
 
@@ -10116,6 +9226,2558 @@ using all = type_list<
 }  // namespace moir::opsets
 
 #endif  // MOIR_OPS_OPSET_HPP
+// the entry points, declared (their definitions: the headers of the #if below)
+#ifndef MOIR_IR_IR_DECL_HPP
+#define MOIR_IR_IR_DECL_HPP
+
+// The IR reader's and writer's entry points, declared and not defined: what a program of the
+// compiled form (moir::compiled, MOIR_COMPILED_LIBRARY: moir/moir.hpp's light mode) sees, so that
+// its translation units compile neither the XML code nor the opset-wide tables. They are defined
+// (and documented) in ir/ir_reader.hpp (load, deserialize) and ir/ir_writer.hpp (serialize, save),
+// which include this header; moir::compiled's core TU compiles them over opsets::all.
+
+
+#include <string>       // string
+#include <string_view>  // string_view
+#include <utility>      // pair
+#include <vector>       // vector
+
+namespace moir::ir {
+
+/// What the writer records as <Runtime_version value="..."/> in the model-level rt_info.
+inline constexpr std::string_view runtime_version = "moir 0.1.0";
+
+/// (key, value) pairs recorded under <rt_info><conversion_parameters>: e.g. {"framework", "onnx"}.
+/// Keys must be XML names.
+using conversion_parameters = std::vector<std::pair<std::string, std::string>>;
+
+/// An IR held in memory: the .xml text and the .bin bytes.
+struct ir_text {
+    std::string xml;
+    std::string bin;
+};
+
+/// The .bin path that goes with an .xml path: "model.xml" -> "model.bin" (".bin" appended when the
+/// path does not end in ".xml").
+inline std::string default_bin_path(const std::string& xml_path) {
+    const std::string ext = ".xml";
+    if (xml_path.size() >= ext.size() && xml_path.compare(xml_path.size() - ext.size(), ext.size(), ext) == 0)
+        return xml_path.substr(0, xml_path.size() - ext.size()) + ".bin";
+    return xml_path + ".bin";
+}
+
+/// Reads an IR held in memory (ir/ir_reader.hpp).
+template <class OpSet = opsets::all>
+model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name = "model.xml",
+                  const std::string& bin_name = "model.bin");
+
+/// Loads an IR v10/v11 model (ir/ir_reader.hpp).
+template <class OpSet = opsets::all>
+model load(const std::string& xml_path, std::string bin_path = "");
+
+/// The IR (version 11) of model `m`, in memory (ir/ir_writer.hpp).
+template <class OpSet = opsets::all>
+ir_text serialize(const model& m, const conversion_parameters& params = {});
+
+/// Saves `m` as IR version 11 to xml_path + bin_path (ir/ir_writer.hpp).
+template <class OpSet = opsets::all>
+void save(const model& m, const std::string& xml_path, const std::string& bin_path,
+          const conversion_parameters& params = {});
+
+}  // namespace moir::ir
+
+#endif  // MOIR_IR_IR_DECL_HPP
+#ifndef MOIR_RUNTIME_REFERENCE_EXECUTOR_DECL_HPP
+#define MOIR_RUNTIME_REFERENCE_EXECUTOR_DECL_HPP
+
+// The reference executor's class, its members declared and not defined: what a program of the
+// compiled form (moir::compiled, MOIR_COMPILED_LIBRARY: moir/moir.hpp's light mode) sees, so that
+// its translation units compile none of the reference kernels. The members are defined in
+// runtime/reference_executor.hpp, which includes this header; moir::compiled's core TU compiles
+// reference_executor<opsets::all> from there (cmake/compiled/core.cpp.in).
+
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <functional>  // function
+#include <vector>      // vector
+
+namespace moir {
+
+/// Runs a model with the reference kernels.
+/// requires: the model validates. Inputs are given in the order of model::parameters.
+template <class OpSet = opsets::all>
+class reference_executor {
+public:
+    /// Called after each node with its outputs (e.g. to dump intermediates); may be empty.
+    using observer = std::function<void(node_id, const std::vector<tensor>&)>;
+
+    /// ensures: throws moir::shape_error naming the node when a shape the model declares has more
+    /// than max_elements elements (check_tensor_sizes); run() checks the shapes it meets the same way.
+    /// Kernel state is made here, once per node (prepare_node: OnnxFallback's onnxruntime session).
+    explicit reference_executor(const model& m, std::uint64_t max_elements = default_max_elements);
+
+    /// ensures: one tensor per model output, in model::results order. Throws moir::error naming the
+    /// input when its type or shape does not fit the Parameter, and the node when a kernel fails.
+    std::vector<tensor> run(const std::vector<tensor>& inputs, const observer& watch = {}) const;
+
+private:
+    const model& m_;
+    std::vector<node_id> order_;
+    std::vector<std::size_t> last_use_;
+    std::uint64_t max_elements_;
+};
+
+}  // namespace moir
+
+#endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_DECL_HPP
+#ifndef MOIR_RUNTIME_PLAN_DECL_HPP
+#define MOIR_RUNTIME_PLAN_DECL_HPP
+
+// The compiled plan's classes (basic_plan, basic_plan_cache) and options, basic_plan's compiling
+// members declared and not defined: what a program of the compiled form (moir::compiled,
+// MOIR_COMPILED_LIBRARY: moir/moir.hpp's light mode) sees, so that its translation units compile
+// none of the step families or kernels. runtime/plan.hpp (see its file comment) includes this
+// header and defines the members; moir::compiled's core TU compiles basic_plan<> from there
+// (cmake/compiled/core.cpp.in).
+
+#ifndef MOIR_KERNELS_SIMD_PACKING_HPP
+#define MOIR_KERNELS_SIMD_PACKING_HPP
+
+// Packed constant operands of the fast FP32 kernels, prepared once at load time.
+//
+// The packers here are arch-independent (plain layout code, no vector types): they take the
+// `gemm_blocking` of the arch that will run the kernel (fp32_kernel_table::blocking, from
+// runtime/dispatch.hpp) and return owning structs whose buffers the compute kernels only read. They
+// are deliberately not instantiated in the per-arch translation units (see runtime/instantiate.hpp).
+//
+// Layouts (all 64-byte aligned, zero-padded):
+//   packed_a (left operand A[M, K], e.g. conv weights [Cout, Cin*kh*kw]): K is cut into blocks of
+//     kc; within block pb (kb = its size) the rows are cut into panels of mr rows, stored k-major:
+//     element (m, k) of block pb, panel p = m / mr is at data[pb*kc*mpad + p*mr*kb + (k - pb*kc)*mr + m % mr],
+//     mpad = M rounded up to mr. groups > 1 stores `groups` such matrices one after the other.
+//   packed_b (right operand B[K, N], e.g. MatMul weights): the same with columns: panels of nr
+//     columns, element (k, n) at data[pb*kc*npad + p*nr*kb + (k - pb*kc)*nr + n % nr].
+//   packed_depthwise: the weights [C, kh, kw] as they are, plus the geometry.
+
+#ifndef MOIR_KERNELS_CONV_GEOMETRY_HPP
+#define MOIR_KERNELS_CONV_GEOMETRY_HPP
+
+// The geometry of one 2-D convolution as the kernels see it, shared by the fast kernels
+// (kernels/simd/) and their oracles.
+
+#include <cstddef>  // ptrdiff_t, size_t
+
+namespace moir::kernels {
+
+/// The geometry of a 2-D NCHW convolution of one image (N = 1; run the kernel once per image).
+/// groups: G; in_c, out_c: channels per group; pads: top (pt) and left (pl), the bottom/right pads
+/// follow from out_h/out_w. Output y = out_h x out_w with
+///   y[g, o, oy, ox] = sum_{c, ky, kx} x[g, c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] * w[g, o, c, ky, kx]
+/// (terms outside the input are 0).
+struct conv_geometry {
+    std::size_t groups = 1, in_c = 1, out_c = 1;
+    std::size_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
+    std::size_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+    std::ptrdiff_t pt = 0, pl = 0;
+    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over the input.
+    bool pointwise() const {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && out_h == in_h && out_w == in_w;
+    }
+    /// Depthwise: one input and one output channel per group.
+    bool depthwise() const { return in_c == 1 && out_c == 1; }
+    std::size_t flops() const { return 2 * groups * out_c * in_c * kh * kw * out_h * out_w; }
+};
+
+}  // namespace moir::kernels
+
+#endif  // MOIR_KERNELS_CONV_GEOMETRY_HPP
+
+#include <cstddef>      // ptrdiff_t, size_t
+#include <cstdint>      // int32_t
+#include <cstdlib>      // aligned_alloc, free
+#include <cstring>      // memset
+#include <memory>       // unique_ptr
+#include <new>          // bad_alloc
+#include <string_view>  // string_view
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::kernels::simd {
+
+using kernels::conv_geometry;
+
+/// The register and cache blocking of an arch's GEMM: micro-tile mr x nr (nr = nv vectors of width
+/// floats), K block kc.
+struct gemm_blocking {
+    std::size_t mr = 4, nv = 4, width = 1, kc = 256;
+    std::string_view arch = "reference";
+    constexpr std::size_t nr() const { return nv * width; }
+};
+
+namespace detail {
+struct free_deleter {
+    void operator()(float* p) const { std::free(p); }
+};
+/// A zero-filled, 64-byte aligned float buffer of n (>= 1) floats plus one vector of slack.
+inline std::unique_ptr<float, free_deleter> aligned_floats(std::size_t n) {
+    const std::size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) MOIR_THROW(std::bad_alloc());
+    std::memset(p, 0, bytes);
+    return std::unique_ptr<float, free_deleter>(static_cast<float*>(p));
+}
+inline std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
+}  // namespace detail
+
+/// A left GEMM operand A[M, K] (`groups` of them) packed in mr-row panels (layout above).
+struct packed_a {
+    gemm_blocking blocking;
+    std::size_t m = 0, k = 0, groups = 1;
+    std::size_t group_stride = 0;  // floats from one group's matrix to the next
+    const float* data = nullptr;   // the packed values (owned by `storage`)
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// A right GEMM operand B[K, N] packed in nr-column panels (layout above).
+struct packed_b {
+    gemm_blocking blocking;
+    std::size_t k = 0, n = 0;
+    const float* data = nullptr;
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// Packs A[M, K] (`groups` matrices one after the other, `group_stride` floats apart in the source),
+/// element (m, k) read at a[m*rs + k*cs]: rs = K, cs = 1 for a row-major matrix; rs = 1, cs = M for a
+/// transposed one. requires: m, k >= 1.
+inline packed_a pack_a(const gemm_blocking& bl, const float* a, std::size_t m, std::size_t k, std::ptrdiff_t rs,
+                       std::ptrdiff_t cs, std::size_t groups = 1, std::ptrdiff_t src_group_stride = 0) {
+    MOIR_CHECK(m >= 1 && k >= 1 && groups >= 1, error, "pack_a: empty matrix");
+    packed_a p;
+    p.blocking = bl, p.m = m, p.k = k, p.groups = groups;
+    const std::size_t mr = bl.mr, mpad = detail::round_up(m, mr);
+    p.group_stride = mpad * k;
+    p.storage = detail::aligned_floats(p.group_stride * groups);
+    float* out = p.storage.get();
+    for (std::size_t g = 0; g < groups; ++g) {
+        const float* ag = a + static_cast<std::ptrdiff_t>(g) * src_group_stride;
+        float* og = out + g * p.group_stride;
+        for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+            const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+            float* block = og + pc * mpad;
+            for (std::size_t mi = 0; mi < m; ++mi) {
+                float* panel = block + (mi / mr) * mr * kb + mi % mr;
+                for (std::size_t kk = 0; kk < kb; ++kk)
+                    panel[kk * mr] =
+                        ag[static_cast<std::ptrdiff_t>(mi) * rs + static_cast<std::ptrdiff_t>(pc + kk) * cs];
+            }
+        }
+    }
+    p.data = out;
+    return p;
+}
+
+/// Floats pack_b_into writes for B[K, N].
+inline std::size_t packed_b_floats(const gemm_blocking& bl, std::size_t k, std::size_t n) {
+    return detail::round_up(n, bl.nr()) * k;
+}
+
+/// Packs B[K, N] into out (packed_b_floats(bl, k, n) floats; pad columns set to 0), element (k, n)
+/// read at b[k*rs + n*cs], and returns a packed_b that views out (no storage of its own): B changes
+/// at every run (a MatMul of two activations) and is packed into a worker's scratch.
+/// requires: k, n >= 1.
+inline packed_b pack_b_into(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
+                            std::ptrdiff_t cs, float* out) {
+    packed_b p;
+    p.blocking = bl, p.k = k, p.n = n;
+    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
+    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
+        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
+        float* block = out + pc * npad;
+        for (std::size_t kk = 0; kk < kb; ++kk) {
+            const float* row = b + static_cast<std::ptrdiff_t>(pc + kk) * rs;
+            for (std::size_t ni = 0; ni < npad; ++ni)
+                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
+                    ni < n ? row[static_cast<std::ptrdiff_t>(ni) * cs] : 0.0f;
+        }
+    }
+    p.data = out;
+    return p;
+}
+
+/// Packs B[K, N], element (k, n) read at b[k*rs + n*cs] (rs = N, cs = 1 for row-major; rs = 1, cs = K
+/// for a transposed B, e.g. MatMul transpose_b). requires: k, n >= 1.
+inline packed_b pack_b(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
+                       std::ptrdiff_t cs) {
+    MOIR_CHECK(k >= 1 && n >= 1, error, "pack_b: empty matrix");
+    auto storage = detail::aligned_floats(packed_b_floats(bl, k, n));
+    packed_b p = pack_b_into(bl, b, k, n, rs, cs, storage.get());
+    p.storage = std::move(storage);
+    return p;
+}
+
+
+/// Convolution weights [G*out_c, in_c, kh, kw] packed as G left GEMM operands [out_c, in_c*kh*kw].
+/// When packed for the direct path (pack_conv_direct; see conv_rows in kernels/simd/convolution.hpp)
+/// also: the ring of padded input rows each channel keeps (span = the rows one output row reads,
+/// width = a padded row's stride) and, for each phase (output row mod span), the offset of each K row
+/// (c, ky, kx) into that ring.
+struct packed_conv {
+    conv_geometry geometry;
+    packed_a weights;
+    std::size_t direct_span = 0, direct_width = 0;
+    std::vector<std::int32_t> direct_offsets;  // [span][in_c*kh*kw]
+    /// When set, the offsets are read here instead of direct_offsets (a generated model's constant
+    /// array: docs/embedded.md).
+    const std::int32_t* direct_offsets_data = nullptr;
+    const std::int32_t* offsets() const { return direct_offsets_data ? direct_offsets_data : direct_offsets.data(); }
+    /// When packed by pack_conv_plane (conv_plane in kernels/simd/convolution.hpp): the output rows
+    /// of one block (its padded input rows are one contiguous plane per channel, direct_width floats
+    /// a row: out_w + (kw-1)*dw, unrounded), and direct_offsets holds in_c*kh*kw offsets into that
+    /// block (span = 1 phase). 0 otherwise.
+    std::size_t plane_rows = 0;
+};
+
+/// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
+inline packed_conv pack_conv(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
+    packed_conv p;
+    p.geometry = g;
+    const std::size_t k = g.in_c * g.kh * g.kw;
+    p.weights = pack_a(bl, w, g.out_c, k, static_cast<std::ptrdiff_t>(k), 1, g.groups,
+                       static_cast<std::ptrdiff_t>(g.out_c * k));
+    return p;
+}
+
+/// Whether conv_rows (the direct path: no im2col; the GEMM reads rows of a padded copy of the input
+/// in place) can run g: one group, stride 1, non-negative top/left pads, not a plain pointwise GEMM,
+/// and ring offsets that fit 32 bits.
+inline bool direct_conv_fits(const conv_geometry& g) {
+    if (g.groups != 1 || g.sh != 1 || g.sw != 1 || g.pt < 0 || g.pl < 0 || g.pointwise()) return false;
+    const std::size_t width = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
+    return g.in_c * span * (width + 16) < (std::size_t(1) << 30);
+}
+
+/// pack_conv, plus the direct path's ring layout. requires: direct_conv_fits(g).
+inline packed_conv pack_conv_direct(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
+    MOIR_CHECK(direct_conv_fits(g), error, "pack_conv_direct: the geometry does not fit the direct path");
+    packed_conv p = pack_conv(bl, w, g);
+    const std::size_t span = (g.kh - 1) * g.dh + 1;
+    p.direct_span = span;
+    p.direct_width = detail::round_up(g.out_w + (g.kw - 1) * g.dw, 16);  // rows start on cache lines
+    p.direct_offsets.reserve(span * g.in_c * g.kh * g.kw);
+    for (std::size_t phase = 0; phase < span; ++phase)
+        for (std::size_t c = 0; c < g.in_c; ++c)
+            for (std::size_t ky = 0; ky < g.kh; ++ky)
+                for (std::size_t kx = 0; kx < g.kw; ++kx)
+                    p.direct_offsets.push_back(static_cast<std::int32_t>(
+                        (c * span + (phase + ky * g.dh) % span) * p.direct_width + kx * g.dw));
+    return p;
+}
+
+/// The share of a micro-tile's columns that are output pixels on the direct (ring) path and on the
+/// plane path (conv_plane), for an arch with nr-column tiles; `rows` is the plane path's block.
+struct plane_choice {
+    std::size_t rows = 0;       // output rows per block (0: the plane path does not fit)
+    double ring_use = 0.0, plane_use = 0.0;
+};
+
+/// The plane path's block for g: as many output rows as keep a block's padded input (every channel)
+/// within about 192 KiB (it stays in L2 while the weights pass over it), at least one; and how much
+/// of each path's tiles is useful work. requires: direct_conv_fits(g).
+inline plane_choice plane_rows_for(const gemm_blocking& bl, const conv_geometry& g) {
+    plane_choice r;
+    const std::size_t nr = bl.nr(), pw = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
+    const std::size_t per_row = g.in_c * pw, budget = 49152;
+    std::size_t rows = budget / per_row > span ? budget / per_row - (span - 1) : 1;
+    if (rows > g.out_h) rows = g.out_h;
+    // offsets and the block must fit 32 bits
+    if (g.in_c * (rows + span - 1) * pw + nr + pw >= (std::size_t(1) << 30)) return r;
+    r.rows = rows;
+    r.ring_use = double(g.out_w) / double(detail::round_up(g.out_w, nr));
+    r.plane_use = double(rows * g.out_w) / double(detail::round_up(rows * pw, nr));
+    return r;
+}
+
+/// pack_conv plus the plane path's block layout (conv_plane): `rows` output rows per block, as
+/// plane_rows_for chose. requires: direct_conv_fits(g), rows >= 1.
+inline packed_conv pack_conv_plane(const gemm_blocking& bl, const float* w, const conv_geometry& g, std::size_t rows) {
+    MOIR_CHECK(direct_conv_fits(g) && rows >= 1, error, "pack_conv_plane: the geometry does not fit the plane path");
+    packed_conv p = pack_conv(bl, w, g);
+    const std::size_t span = (g.kh - 1) * g.dh + 1, pw = g.out_w + (g.kw - 1) * g.dw;
+    p.direct_span = span;
+    p.direct_width = pw;
+    p.plane_rows = rows;
+    const std::size_t channel = (rows + span - 1) * pw;
+    p.direct_offsets.reserve(g.in_c * g.kh * g.kw);
+    for (std::size_t c = 0; c < g.in_c; ++c)
+        for (std::size_t ky = 0; ky < g.kh; ++ky)
+            for (std::size_t kx = 0; kx < g.kw; ++kx)
+                p.direct_offsets.push_back(static_cast<std::int32_t>(c * channel + ky * g.dh * pw + kx * g.dw));
+    return p;
+}
+
+/// Depthwise weights [C, 1, 1, kh, kw] (GroupConvolution's [G, 1, 1, kh, kw] with G = C).
+struct packed_depthwise {
+    conv_geometry geometry;  // depthwise(): in_c == out_c == 1, groups == channels
+    const float* data = nullptr;
+    std::unique_ptr<float, detail::free_deleter> storage;
+};
+
+/// requires: g.depthwise(); w holds g.groups*kh*kw floats.
+inline packed_depthwise pack_depthwise(const float* w, const conv_geometry& g) {
+    MOIR_CHECK(g.depthwise(), error, "pack_depthwise: the geometry is not depthwise (one channel per group)");
+    packed_depthwise p;
+    p.geometry = g;
+    const std::size_t n = g.groups * g.kh * g.kw;
+    p.storage = detail::aligned_floats(n);
+    for (std::size_t i = 0; i < n; ++i) p.storage.get()[i] = w[i];
+    p.data = p.storage.get();
+    return p;
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_PACKING_HPP
+#ifndef MOIR_RUNTIME_MEMORY_PLANNER_HPP
+#define MOIR_RUNTIME_MEMORY_PLANNER_HPP
+
+// The activation memory planner of a compiled plan: every intermediate tensor is a buffer with a
+// size and a live range [first step, last step]; the planner gives each an offset in one arena so
+// that two buffers whose live ranges overlap never share bytes, and the arena stays small.
+//
+// Algorithm: greedy by size with best fit (the "greedy by size" offset planner of TFLite and
+// ncnn): buffers are placed largest first; each takes the smallest gap, between the buffers already
+// placed whose live ranges meet its own, that holds it, or goes above the highest of them.
+
+#include <algorithm>  // sort, max
+#include <cstddef>    // size_t
+#include <numeric>    // iota
+#include <vector>     // vector
+
+namespace moir::runtime {
+
+/// One buffer to place. Live from the step that writes it (first) to the last step that reads it
+/// (last), both inclusive. requires: first <= last.
+struct buffer_request {
+    std::size_t bytes = 0;
+    std::size_t first = 0, last = 0;
+};
+
+/// The planner's answer: offsets[i] for request i, and the arena size.
+struct memory_plan {
+    std::vector<std::size_t> offsets;
+    std::size_t arena_bytes = 0;
+};
+
+/// Rounds n up to a multiple of `alignment` (a power of two).
+constexpr std::size_t align_up(std::size_t n, std::size_t alignment) { return (n + alignment - 1) & ~(alignment - 1); }
+
+/// Places the buffers. ensures: every offset is a multiple of `alignment`; buffers whose live ranges
+/// overlap do not overlap in memory; offsets[i] + bytes[i] <= arena_bytes.
+inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size_t alignment = 64) {
+    memory_plan p;
+    p.offsets.assign(req.size(), 0);
+    std::vector<std::size_t> order(req.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return req[a].bytes > req[b].bytes; });
+    struct placed {
+        std::size_t offset, end;
+    };
+    std::vector<std::size_t> done;  // placed requests
+    done.reserve(req.size());
+    std::vector<placed> live;
+    for (std::size_t i : order) {
+        const std::size_t size = align_up(req[i].bytes ? req[i].bytes : 1, alignment);
+        live.clear();
+        for (std::size_t j : done)
+            if (req[j].first <= req[i].last && req[i].first <= req[j].last)
+                live.push_back({p.offsets[j], p.offsets[j] + align_up(req[j].bytes ? req[j].bytes : 1, alignment)});
+        std::sort(live.begin(), live.end(), [](const placed& a, const placed& b) { return a.offset < b.offset; });
+        std::size_t best = 0, best_gap = static_cast<std::size_t>(-1), cursor = 0;
+        bool found = false;
+        for (const auto& l : live) {
+            if (l.offset > cursor) {
+                const std::size_t gap = l.offset - cursor;
+                if (gap >= size && gap < best_gap) best = cursor, best_gap = gap, found = true;
+            }
+            cursor = std::max(cursor, l.end);
+        }
+        p.offsets[i] = found ? best : cursor;
+        p.arena_bytes = std::max(p.arena_bytes, p.offsets[i] + size);
+        done.push_back(i);
+    }
+    return p;
+}
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_MEMORY_PLANNER_HPP
+#ifndef MOIR_RUNTIME_STEPS_STEP_HPP
+#define MOIR_RUNTIME_STEPS_STEP_HPP
+
+// THE STEP CONCEPT of a compiled plan (runtime/plan.hpp). A plan is a flat list of steps; each step
+// runs one node, or a chain of nodes fused into one kernel call, on tensors whose types and shapes
+// were fixed when the plan was compiled. Every tensor lives in a slot: a constant (folded and, for
+// fast steps, packed at load), a model input (read in place from the caller's tensor), or a buffer
+// of the activation arena (runtime/memory_planner.hpp).
+//
+// A STEP FAMILY is an empty struct with
+//
+//   static constexpr std::string_view name = "convolution";
+//   /// The step for node `id` (and the nodes it fuses, which it claims), or nullptr when the family
+//   /// does not apply to this node.
+//   static std::unique_ptr<step> make(plan_builder& b, node_id id);
+//
+// The plan walks the nodes in topological order and asks the families of its type list in order;
+// the first that returns a step wins (runtime/plan.hpp: default_step_families ends with the
+// reference family, which takes every op). Adding a fast path = a file in runtime/steps/ and one
+// line in that list; nothing switches over op names.
+
+#ifndef MOIR_RUNTIME_THREAD_POOL_HPP
+#define MOIR_RUNTIME_THREAD_POOL_HPP
+
+// moir::runtime::thread_pool: a fixed set of worker threads for the data parallelism inside one
+// plan step (output channels of a convolution, columns of a GEMM, rows of a MatMul). One
+// parallel_for at a time; the calling thread takes part as worker 0, so a pool of N threads starts
+// N - 1 std::threads, and a pool of 1 starts none and runs everything inline.
+//
+// Waiting: a worker that finished its chunks, and the caller waiting for the workers, spin for a
+// short while (thread_pool::spin, 200 us by default) on an atomic counter before they sleep on a
+// condition variable. A plan runs about a hundred short parallel_fors back to back; waking a
+// sleeping thread costs tens of microseconds (more on a virtual machine, whose idle vCPU the host
+// must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. After its
+// first thread_pool::spin_hot (50 us) the spin yields now and then, so a pool with more threads than
+// free cores still lets the others run; not before: on a busy host a yield hands the core to another
+// process until the next scheduler tick (milliseconds), so yielding at once while a worker finishes
+// its chunk, or while the caller makes the next step's job, made a plan at two threads slower than
+// at one whenever the host had other work.
+
+
+#include <algorithm>           // min
+#include <atomic>              // atomic
+#include <chrono>              // steady_clock, microseconds
+#include <condition_variable>  // condition_variable
+#include <cstddef>             // size_t
+#include <exception>           // exception_ptr, current_exception, rethrow_exception
+#include <mutex>               // mutex, unique_lock
+#include <string>              // to_string
+#include <thread>              // thread, hardware_concurrency
+#include <type_traits>         // remove_reference_t
+#include <vector>              // vector
+
+namespace moir::runtime {
+
+/// The default thread count: std::thread::hardware_concurrency(), at least 1.
+inline std::size_t default_threads() {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n ? n : 1;
+}
+
+/// The most threads one pool runs (the caller included): more is a mistake (a typo'd -t), not a
+/// speed-up, and starting tens of thousands of threads exhausts the process.
+inline constexpr std::size_t max_threads = 256;
+
+/// A pool of `size()` workers (the caller of parallel_for is worker 0).
+/// invariant: size() >= 1; size() - 1 std::threads live as long as the pool.
+class thread_pool {
+public:
+
+    /// How long a waiting thread spins before it sleeps.
+    static constexpr std::chrono::microseconds spin{200};
+    /// How long it spins before it starts yielding its core now and then.
+    static constexpr std::chrono::microseconds spin_hot{50};
+
+    /// threads = 0 means default_threads() (at most max_threads).
+    /// ensures: throws moir::error when threads > max_threads.
+    explicit thread_pool(std::size_t threads = 0)
+        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
+        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+    ~thread_pool() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+            stop_flag_.store(true, std::memory_order_relaxed);
+        }
+        wake_.notify_all();
+        for (auto& t : workers_) t.join();
+    }
+
+    std::size_t size() const { return size_; }
+
+    /// `threads` when it is at most max_threads. ensures: else throws moir::error saying the limit.
+    static std::size_t checked(std::size_t threads) {
+        MOIR_CHECK(threads <= max_threads, error,
+                   std::to_string(threads) + " threads asked for, more than moir's limit of " +
+                       std::to_string(max_threads) + " (this machine has " + std::to_string(default_threads()) +
+                       " hardware threads)");
+        return threads;
+    }
+
+    /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
+    /// worker and round), each chunk on one worker; returns when all are done.
+    /// requires: no other parallel_for of this pool in progress (steps run one at a time), fn safe to
+    /// call concurrently on disjoint ranges with distinct `worker` values.
+    /// ensures: every index in [begin, end) is covered exactly once; the first exception a chunk
+    /// throws is rethrown here after all chunks finished.
+    /// fn(begin, end, worker) is called for each chunk, worker < size(). Allocates nothing.
+    template <class F>
+    void parallel_for(std::size_t begin, std::size_t end, std::size_t grain, F&& fn) {
+        if (end <= begin) return;
+        const std::size_t n = end - begin;
+        if (grain == 0) grain = 1;
+        std::size_t chunks = std::min(size_, (n + grain - 1) / grain);
+        if (chunks <= 1) {
+            fn(begin, end, 0);
+            return;
+        }
+        const std::size_t per = (n + chunks - 1) / chunks;
+        chunks = (n + per - 1) / per;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
+                       per, chunks};
+            next_ = 0;
+            pending_.store(chunks, std::memory_order_relaxed);
+            error_ = nullptr;
+            generation_.fetch_add(1, std::memory_order_release);
+        }
+        wake_.notify_all();
+        job j;
+        std::size_t c = 0;
+        while (grab(j, c)) run_chunk(j, c, 0);  // the caller works too
+        spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return pending_.load(std::memory_order_relaxed) == 0; });
+        job_ = job{};
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    template <class F>
+    static void call(void* f, std::size_t b, std::size_t e, std::size_t w) {
+        (*static_cast<F*>(f))(b, e, w);
+    }
+    struct job {
+        void (*fn)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
+        void* ctx = nullptr;
+        std::size_t begin = 0, end = 0, per = 1, chunks = 0;
+    };
+
+    /// Takes the next chunk of the current job. ensures: false when there is none.
+    bool grab(job& j, std::size_t& c) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!job_.fn || next_ >= job_.chunks) return false;
+        j = job_;
+        c = next_++;
+        return true;
+    }
+
+    void run_chunk(const job& j, std::size_t c, std::size_t worker) {
+        const std::size_t b = j.begin + c * j.per;
+        const std::size_t e = std::min(j.end, b + j.per);
+        std::exception_ptr err;
+        try {
+            j.fn(j.ctx, b, e, worker);
+        } catch (...) {
+            err = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (err && !error_) error_ = err;
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify_all();
+    }
+
+    /// Spins until done() or `spin` has passed, yielding now and then after `spin_hot`.
+    /// ensures: done() or the time is up.
+    template <class Done>
+    static void spin_until(Done done) {
+        const auto start = std::chrono::steady_clock::now();
+        const auto hot = start + spin_hot, until = start + spin;
+        for (unsigned i = 1; !done(); ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+            if (i % 64 == 0) {
+                const auto now = std::chrono::steady_clock::now();
+                if (now > until) return;
+                // a thread that has work and no core (more threads than cores) runs
+                if (now > hot) std::this_thread::yield();
+            }
+        }
+    }
+
+    void loop(std::size_t worker) {
+        std::size_t seen = 0;
+        for (;;) {
+            spin_until([&] {
+                return stop_flag_.load(std::memory_order_relaxed) ||
+                       generation_.load(std::memory_order_acquire) != seen;
+            });
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
+                if (stop_) return;
+                seen = generation_.load(std::memory_order_relaxed);
+            }
+            job j;
+            std::size_t c = 0;
+            while (grab(j, c)) run_chunk(j, c, worker);
+        }
+    }
+
+    std::size_t size_;
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    bool stop_ = false;
+    std::atomic<bool> stop_flag_{false};         // stop_, readable without the mutex
+    std::atomic<std::size_t> generation_{0};     // written under the mutex, spun on without it
+    job job_;
+    std::size_t next_ = 0;
+    std::atomic<std::size_t> pending_{0};        // chunks not finished yet
+    std::exception_ptr error_;
+};
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_THREAD_POOL_HPP
+
+#include <algorithm>  // max, min
+#include <any>        // any
+#include <cstddef>    // byte, size_t
+#include <cstdint>    // uint8_t
+#include <cstring>    // memcpy
+#include <functional> // function
+#include <limits>     // numeric_limits
+#include <map>        // map
+#include <memory>     // unique_ptr
+#include <string>     // string
+#include <vector>     // vector
+
+namespace moir::kernels::simd {
+struct fp32_kernel_table;
+struct int8_kernel_table;
+}  // namespace moir::kernels::simd
+
+namespace moir::runtime {
+
+inline constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
+
+/// How many elements (or bytes, for steps that move bytes) one worker's task covers at least in
+/// the streaming steps (elementwise, FakeQuantize, softmax, reductions, copies): enough to pay for
+/// handing a task to a worker, small enough to share a layer between the threads.
+inline constexpr std::size_t chunk_elements = 16384;
+
+/// The grain, in rows of `row` elements, of a step that splits its work by rows: about
+/// chunk_elements per task, at least one row.
+inline std::size_t chunk_rows(std::size_t row) { return row < chunk_elements ? chunk_elements / (row ? row : 1) : 1; }
+
+/// The grain of a GEMM-shaped step that splits its `split` axis between `threads` workers with
+/// thread_pool::parallel_for: about split / threads, in whole tiles of `tile`, at least one tile.
+inline std::size_t tile_grain(std::size_t split, std::size_t tile, std::size_t threads) {
+    return std::max(tile, (split / threads + tile - 1) / tile * tile);
+}
+
+/// How a GEMM-shaped step (micro-tiles of split_tile x other_tile) shares its work between `threads`
+/// workers. By default it splits its `split` axis with thread_pool::parallel_for at
+/// tile_grain(split, split_tile, threads), each chunk over the whole `other` axis. The result is the block of the other axis per part: `other` (that
+/// split) unless blocks of whole other_tile panels, one per worker, leave fewer micro-tiles on the
+/// busiest worker.
+inline std::size_t other_axis_block(std::size_t split, std::size_t split_tile, std::size_t other, std::size_t other_tile,
+                                    std::size_t threads) {
+    const std::size_t split_panels = (split + split_tile - 1) / split_tile;
+    const std::size_t other_panels = (other + other_tile - 1) / other_tile;
+    // the default split (thread_pool::parallel_for with that grain): its largest chunk
+    const std::size_t grain = tile_grain(split, split_tile, threads);
+    const std::size_t chunks = std::min(threads, (split + grain - 1) / grain);
+    const std::size_t largest = (split + chunks - 1) / chunks;
+    const std::size_t by_split = (largest + split_tile - 1) / split_tile * other_panels;
+    const std::size_t panels_per_block = (other_panels + threads - 1) / threads;
+    const std::size_t by_blocks = panels_per_block * split_panels;
+    return by_blocks < by_split ? panels_per_block * other_tile : other;
+}
+
+/// Where one tensor of a plan lives. Its type and shape are fixed at compile time.
+struct slot {
+    enum class kind : std::uint8_t { constant, input, arena };
+    kind where = kind::arena;
+    element_type type = element_type::undefined;
+    shape dims;
+    std::size_t bytes = 0;
+    tensor value;               ///< kind::constant: the value (with `dims`)
+    std::size_t input = 0;      ///< kind::input: the model input position
+    std::size_t alias = no_slot;  ///< kind::arena: a view sharing the buffer of this (root) slot
+    std::size_t offset = 0;     ///< kind::arena: byte offset in the arena (set by the memory planner)
+};
+
+/// What a step sees while the plan runs.
+struct run_context {
+    const std::vector<slot>* slots = nullptr;
+    std::byte* arena = nullptr;
+    const std::vector<tensor>* inputs = nullptr;
+    thread_pool* pool = nullptr;
+    float* scratch = nullptr;           ///< workers * scratch_stride floats
+    std::size_t scratch_stride = 0;     ///< floats of scratch per worker
+
+    const slot& at(std::size_t s) const { return (*slots)[s]; }
+    /// The bytes of slot s. requires: s is a slot of the plan.
+    const void* data(std::size_t s) const {
+        const slot& sl = at(s);
+        switch (sl.where) {
+            case slot::kind::constant: return sl.value.raw();
+            case slot::kind::input: return (*inputs)[sl.input].raw();
+            case slot::kind::arena: break;
+        }
+        return arena + sl.offset;
+    }
+    /// The writable bytes of an arena slot.
+    void* out(std::size_t s) const { return arena + at(s).offset; }
+    const float* in_f32(std::size_t s) const { return static_cast<const float*>(data(s)); }
+    float* out_f32(std::size_t s) const { return static_cast<float*>(out(s)); }
+    float* scratch_of(std::size_t worker) const { return scratch + worker * scratch_stride; }
+
+    /// Slot s as a tensor: constants and inputs are shared (no copy), an arena slot is copied into
+    /// a new tensor (this allocates; only reference steps do it).
+    tensor value(std::size_t s) const {
+        const slot& sl = at(s);
+        if (sl.where == slot::kind::constant) return sl.value;
+        if (sl.where == slot::kind::input) {
+            const tensor& t = (*inputs)[sl.input];
+            return t.dims() == sl.dims ? t : t.reshaped(sl.dims);
+        }
+        tensor t(sl.type, sl.dims);
+        if (sl.bytes) std::memcpy(t.raw(), arena + sl.offset, sl.bytes);
+        return t;
+    }
+    /// Copies t into arena slot s. requires: t has the slot's byte size.
+    void store(std::size_t s, const tensor& t) const {
+        const slot& sl = at(s);
+        MOIR_CHECK(t.bytes() == sl.bytes, error, "a step produced " + std::to_string(t.bytes()) + " bytes for a slot of " +
+                                                     std::to_string(sl.bytes));
+        if (sl.bytes) std::memcpy(arena + sl.offset, t.raw(), sl.bytes);
+    }
+};
+
+/// One step of a plan. Families fill the public fields when they make it.
+class step {
+public:
+    virtual ~step() = default;
+    /// Runs the step. requires: every slot in `reads` holds its value.
+    virtual void run(const run_context& ctx) const = 0;
+
+    std::string name;    ///< the name of the (first) node
+    std::string ops;     ///< the op type(s) it runs, e.g. "Convolution+Add+HSwish"
+    std::string kernel;  ///< which kernel, e.g. "conv1x1.avx512+hswish", "reference"
+    std::vector<std::size_t> reads, writes;  ///< slots
+    std::size_t scratch_floats = 0;          ///< scratch per worker
+};
+
+/// The reference kernel of a node, type-erased (runtime/reference_executor.hpp's table).
+using reference_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
+
+/// Runs one body on its Parameter values, returning its Results.
+using body_engine = std::function<std::vector<tensor>(const std::vector<tensor>&)>;
+/// A type-erased run_bodies (kernels/reference/control_flow.hpp): the op's attrs, the node's bodies,
+/// the input values, and how to run body b.
+using body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
+                                            const std::function<std::vector<tensor>(std::size_t, const std::vector<tensor>&)>&);
+
+/// The compile-time context families work with: the model, what is known of each node output
+/// (type, static shape, value when constant), the slots, and the plan's options.
+class plan_builder {
+public:
+    const model& m;
+    std::vector<slot>& slots;
+    std::size_t threads = 1;
+    /// The fast FP32 kernels of the chosen arch; nullptr when the plan runs reference steps only.
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    /// The INT8 kernels (and the FakeQuantize ones) that go with `table`; nullptr when the plan runs
+    /// reference steps only.
+    const kernels::simd::int8_kernel_table* int8 = nullptr;
+    /// Whether quantized layers may run on the INT8 kernels (plan_options::int8).
+    bool use_int8 = true;
+    /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
+    bool int8_requantize = true;
+    /// The reference kernel of a node's op; nullptr if the opset lacks it.
+    reference_kernel (*reference_of)(const node&) = nullptr;
+    /// Makes a node's kernel state once, at compile (reference_executor.hpp's prepare_node); may be null.
+    void (*prepare)(const node&) = nullptr;
+    /// Runs a node that owns bodies on its input values (evaluate_node); nullptr: such nodes fail.
+    std::vector<tensor> (*evaluate_bodies)(const node&, const std::vector<tensor>&) = nullptr;
+    /// The run_bodies of a node's op (its reference kernel's; reference_executor.hpp), or nullptr.
+    body_kernel (*body_kernel_of)(const node&) = nullptr;
+    /// Makes the engine of one body: a compiled plan of its own, compiled on first use and kept (its
+    /// arena reused) from call to call; empty: bodies run on the reference executor.
+    std::function<body_engine(const model& body)> make_body_engine;
+    /// FakeQuantize nodes whose u8 codes an INT8 step made earlier writes in its epilogue (instead
+    /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
+    /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
+    std::map<node_id, std::size_t> int8_codes;
+    /// Each node's index in the order the plan makes its steps (npos: not set): a step may read
+    /// another node's output only when that node comes earlier (steps/fusion.hpp: residual Adds).
+    std::vector<std::size_t> position;
+
+    plan_builder(const model& mod, std::vector<slot>& s, std::vector<std::vector<std::size_t>> port_slots)
+        : m(mod), slots(s), port_slots_(std::move(port_slots)), claimed_(mod.nodes.size(), false),
+          consumers_(mod.nodes.size()) {
+        for (node_id id = 0; id < m.nodes.size(); ++id) {
+            consumers_[id].resize(m.nodes[id].outputs.size());
+        }
+        for (node_id id = 0; id < m.nodes.size(); ++id)
+            for (std::size_t i = 0; i < m.nodes[id].inputs.size(); ++i) {
+                const output_ref r = m.nodes[id].inputs[i];
+                if (r.node < consumers_.size() && r.port < consumers_[r.node].size())
+                    consumers_[r.node][r.port].emplace_back(id, i);
+            }
+    }
+
+    const node& at(node_id id) const { return m.nodes.at(id); }
+    /// The slot of output r.
+    std::size_t slot_of(output_ref r) const { return port_slots_.at(r.node).at(r.port); }
+    const slot& slot_at(output_ref r) const { return slots.at(slot_of(r)); }
+    /// The slot of input i of node id.
+    std::size_t input_slot(node_id id, std::size_t i) const { return slot_of(at(id).inputs.at(i)); }
+    std::size_t output_slot(node_id id, std::size_t port = 0) const { return slot_of(output_ref{id, port}); }
+    /// The value of input i of node id when it is a constant (folded at compile time), else nullptr.
+    const tensor* constant_input(node_id id, std::size_t i) const {
+        const slot& s = slots.at(input_slot(id, i));
+        return s.where == slot::kind::constant ? &s.value : nullptr;
+    }
+    /// Every (consumer, input index) of output r, Result nodes included.
+    const std::vector<std::pair<node_id, std::size_t>>& consumers(output_ref r) const {
+        return consumers_.at(r.node).at(r.port);
+    }
+    /// The only consumer of output r when it has exactly one and it is an unclaimed Op, else npos.
+    template <class Op>
+    node_id single_consumer(output_ref r) const {
+        const auto& c = consumers(r);
+        if (c.size() != 1 || !at(c[0].first).template is<Op>() || claimed_[c[0].first]) return npos;
+        return c[0].first;
+    }
+    /// Marks a node as run by a step made for an earlier node (a fused consumer).
+    void claim(node_id id) { claimed_.at(id) = true; }
+    bool claimed(node_id id) const { return claimed_.at(id); }
+
+    /// Makes slot `view` share the storage of slot `of` (a reshape-like op): an input or a constant
+    /// stays one, an arena slot becomes an alias of `of`'s root. requires: equal byte sizes.
+    void alias(std::size_t view, std::size_t of) {
+        slot& v = slots.at(view);
+        const slot& o = slots.at(of);
+        MOIR_CHECK(v.bytes == o.bytes, error, "a view must keep the byte size of its source");
+        v.where = o.where;
+        v.input = o.input;
+        if (o.where == slot::kind::constant) v.value = o.value.reshaped(v.dims);
+        if (o.where == slot::kind::arena) v.alias = o.alias == no_slot ? of : o.alias;
+    }
+
+    static constexpr node_id npos = static_cast<node_id>(-1);
+
+private:
+    std::vector<std::vector<std::size_t>> port_slots_;
+    std::vector<bool> claimed_;
+    std::vector<std::vector<std::vector<std::pair<node_id, std::size_t>>>> consumers_;
+};
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_STEPS_STEP_HPP
+
+#include <cstddef>  // byte, size_t
+#include <cstdint>  // uint64_t
+#include <cstdlib>  // free
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+#include <utility>  // move
+#include <vector>   // vector
+
+namespace moir::runtime {
+
+// The step families (runtime/steps/<family>.hpp), declared for default_step_families.
+namespace steps {
+struct int8_convolution;
+struct convolution;
+struct deconvolution;
+struct matmul;
+struct pooling;
+struct fake_quantize;
+struct scaled_residual;
+struct eltwise;
+struct softmax;
+struct reduce;
+struct transpose;
+struct slice;
+struct depth_to_space;
+struct compare;
+struct interpolate;
+struct concat;
+struct pad;
+struct view;
+struct reference;
+}  // namespace steps
+
+/// The step families of a default plan, tried in this order (the reference family last).
+using default_step_families =
+    type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
+              steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
+              steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
+              steps::pad, steps::view, steps::reference>;
+
+struct plan_options {
+    /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
+    std::size_t threads = 0;
+    /// false: every node runs its reference kernel (no fast steps, no fusion).
+    bool fast = true;
+    /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
+    /// (runtime/dispatch.hpp, which honours MOIR_ARCH).
+    std::string arch;
+    /// false: quantized convolutions (FakeQuantize -> Convolution on s8 weights) run in FP32 on the
+    /// folded weights instead of on the INT8 kernels (for comparing the two).
+    bool int8 = true;
+    /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
+    /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
+    bool int8_requantize = true;
+    /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
+    /// naming the node, raised while planning, before anything is allocated.
+    std::uint64_t max_elements = default_max_elements;
+};
+
+namespace detail {
+struct free_bytes {
+    void operator()(std::byte* p) const { std::free(p); }
+};
+}  // namespace detail
+
+/// A model compiled for fixed input shapes. See runtime/plan.hpp's file comment.
+template <class Families = default_step_families, class OpSet = opsets::all>
+class basic_plan {
+public:
+    /// Compiles m for inputs of these shapes (one per model::parameters entry).
+    /// ensures: throws moir::shape_error naming the input or node when the shapes do not fit, and
+    /// moir::unsupported_error when a node's output shape depends on input values.
+    basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt = {});
+    /// Compiles m for the (static) shapes its Parameters declare.
+    explicit basic_plan(const model& m, const plan_options& opt = {});
+
+    /// Runs the plan. requires: inputs in model::parameters order with the planned types and shapes.
+    /// ensures: one tensor per model output. step_ms, when given, receives each step's time in ms.
+    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr);
+
+    const std::vector<shape>& input_shapes() const { return input_shapes_; }
+    const std::vector<std::unique_ptr<step>>& steps() const { return steps_; }
+    const std::vector<slot>& slots() const { return slots_; }
+    std::size_t threads() const { return pool_.size(); }
+    /// The arch of the fast kernels ("reference" when none).
+    const std::string& arch() const { return arch_; }
+    /// The arch of the INT8 and FakeQuantize kernels ("reference" when none).
+    const std::string& int8_arch() const { return int8_arch_; }
+    /// Bytes of the activation arena.
+    std::size_t arena_bytes() const { return arena_bytes_; }
+    /// Bytes of all arena tensors added up (what an allocator without reuse would need).
+    std::size_t activation_bytes() const { return activation_bytes_; }
+    /// Bytes of scratch (all workers).
+    std::size_t scratch_bytes() const { return scratch_stride_ * pool_.size() * sizeof(float); }
+    /// The live range [first, last] step of every arena buffer, by slot (for tests).
+    const std::vector<buffer_request>& buffers() const { return buffers_; }
+    const std::vector<std::size_t>& buffer_slots() const { return buffer_slots_; }
+
+private:
+    void compile(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt);
+    void check_inputs(const std::vector<tensor>& inputs) const;
+
+    thread_pool pool_;
+    std::vector<shape> input_shapes_;
+    std::vector<slot> slots_;
+    std::vector<std::unique_ptr<step>> steps_;
+    std::vector<std::size_t> outputs_;
+    std::vector<buffer_request> buffers_;
+    std::vector<std::size_t> buffer_slots_;
+    std::size_t arena_bytes_ = 0, activation_bytes_ = 0, scratch_stride_ = 0;
+    std::string arch_ = "reference", int8_arch_ = "reference";
+    std::unique_ptr<std::byte, detail::free_bytes> arena_;
+    std::unique_ptr<float, kernels::simd::detail::free_deleter> scratch_;
+};
+
+using plan = basic_plan<>;
+
+/// A plan that follows its inputs' shapes: it compiles on the first run and again whenever the
+/// input shapes change (the last plan is kept).
+template <class Families = default_step_families, class OpSet = opsets::all>
+class basic_plan_cache {
+public:
+    explicit basic_plan_cache(model m, plan_options opt = {}) : m_(std::move(m)), opt_(std::move(opt)) {}
+    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
+        return get(inputs).run(inputs, step_ms);
+    }
+    /// The plan for these inputs' shapes (compiled when they differ from the last).
+    basic_plan<Families, OpSet>& get(const std::vector<tensor>& inputs) {
+        std::vector<shape> shapes;
+        for (const auto& t : inputs) shapes.push_back(t.dims());
+        if (!plan_ || plan_->input_shapes() != shapes) {
+            plan_.reset();
+            plan_ = std::make_unique<basic_plan<Families, OpSet>>(m_, shapes, opt_);
+        }
+        return *plan_;
+    }
+
+private:
+    model m_;
+    plan_options opt_;
+    std::unique_ptr<basic_plan<Families, OpSet>> plan_;
+};
+
+using plan_cache = basic_plan_cache<>;
+
+}  // namespace moir::runtime
+
+#endif  // MOIR_RUNTIME_PLAN_DECL_HPP
+#ifndef MOIR_PASSES_OPTIMIZE_DECL_HPP
+#define MOIR_PASSES_OPTIMIZE_DECL_HPP
+
+// passes::optimize and compress_weights_to_fp16, declared and not defined: what a program of the
+// compiled form (moir::compiled, MOIR_COMPILED_LIBRARY: moir/moir.hpp's light mode) sees, so that
+// its translation units compile none of the passes. passes/pipelines.hpp includes this header and
+// defines them; moir::compiled's core TU compiles them (cmake/compiled/core.cpp.in).
+
+#ifndef MOIR_PASSES_PASS_CONCEPT_HPP
+#define MOIR_PASSES_PASS_CONCEPT_HPP
+
+// THE PASS CONCEPT. A pass is a type with
+//
+//   static constexpr std::string_view name = "fold_constants";
+//   static std::size_t run(moir::model&, moir::passes::pass_context&);   // returns the number of changes
+//
+// or, for a fusion, the pattern form:
+//
+//   /// Search pattern => Multiply(Convolution(x, W: constant), c: constant), the convolution used once
+//   /// Rewrite        => Convolution(x, W * c)
+//   struct fuse_conv_mul {
+//       static constexpr std::string_view name = "fuse_conv_mul";
+//       using pattern = pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>,
+//                                                         pat::single_use>, pat::constant>;
+//       static bool rewrite(moir::model&, const pat::match_result<pattern>&);  // guard clauses first
+//   };
+//
+// which passes::pattern_pass<F> adapts: it tries the pattern at every node output, in topological
+// order, and counts the rewrites that returned true. A rewrite adds new nodes and redirects uses
+// (model::replace_uses); it never deletes nodes: the pipeline drops dead nodes after each pass.
+// Pipelines (passes/pipeline.hpp) are compile-time lists of passes run to a fixed point.
+
+#ifndef MOIR_PATTERNS_MATCH_HPP
+#define MOIR_PATTERNS_MATCH_HPP
+
+// Matching a pattern (patterns/dsl.hpp) at an output of a model.
+
+#ifndef MOIR_PATTERNS_DSL_HPP
+#define MOIR_PATTERNS_DSL_HPP
+
+// The pattern language of fusions: a pattern is a type built from these templates, e.g.
+//
+//   pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>, pat::single_use>,
+//           pat::constant>
+//
+// reads "a Multiply whose first input is a Convolution (of anything, by a constant) used once, and
+// whose second input is a constant". Matching walks the pattern type (a handful of levels), never
+// the graph, so compile cost is per pattern. Every pattern element captures the output it matched;
+// captures are numbered in pre-order (the root is 0, then its inputs left to right, depth first).
+
+#include <cstddef>  // size_t
+
+namespace moir::pat {
+
+/// Matches any output.
+struct any {};
+
+/// Matches an output produced by a constant node.
+struct constant {};
+
+/// Matches output 0 of a node of op Op whose first sizeof...(In) inputs match In... in order.
+template <class Op, class... In>
+struct op {};
+
+/// Like op, for a commutative binary Op: also tries the two inputs swapped.
+template <class Op, class A, class B>
+struct commutative {};
+
+/// Matches what P matches when every predicate Preds::check(model, output_ref) holds.
+template <class P, class... Preds>
+struct where {};
+
+/// Predicate: the matched output has exactly one consumer (and is not a model output).
+struct single_use {};
+
+/// The number of captures of a pattern (its element count).
+template <class P>
+struct size;
+template <>
+struct size<any> {
+    static constexpr std::size_t value = 1;
+};
+template <>
+struct size<constant> {
+    static constexpr std::size_t value = 1;
+};
+template <class Op, class... In>
+struct size<op<Op, In...>> {
+    static constexpr std::size_t value = (std::size_t{1} + ... + size<In>::value);
+};
+template <class Op, class A, class B>
+struct size<commutative<Op, A, B>> {
+    static constexpr std::size_t value = 1 + size<A>::value + size<B>::value;
+};
+template <class P, class... Preds>
+struct size<where<P, Preds...>> {
+    static constexpr std::size_t value = size<P>::value;
+};
+template <class P>
+inline constexpr std::size_t size_v = size<P>::value;
+
+}  // namespace moir::pat
+
+#endif  // MOIR_PATTERNS_DSL_HPP
+
+#include <array>     // array
+#include <optional>     // optional
+#include <type_traits>  // is_same_v
+
+namespace moir::pat {
+
+/// The outputs a pattern matched, numbered in pre-order (0 is the root).
+template <class P>
+struct match_result {
+    std::array<output_ref, size_v<P>> captures{};
+    /// Capture i. requires: i < size_v<P>.
+    output_ref operator[](std::size_t i) const { return captures[i]; }
+    /// The node of capture i.
+    node_id node(std::size_t i) const { return captures[i].node; }
+};
+
+namespace detail {
+
+inline std::size_t consumer_count(const model& m, output_ref r) {
+    std::size_t n = 0;
+    for (const auto& nd : m.nodes)
+        for (const auto& in : nd.inputs) n += in == r ? 1 : 0;
+    return n;
+}
+
+template <class Pred>
+bool check_pred(const model& m, output_ref r) {
+    if constexpr (std::is_same_v<Pred, single_use>) {
+        for (auto res : m.results)
+            if (m.nodes[res].inputs.at(0) == r) return false;
+        return consumer_count(m, r) == 1;
+    } else {
+        return Pred::check(m, r);
+    }
+}
+
+template <class P>
+struct matcher;
+
+template <>
+struct matcher<any> {
+    template <std::size_t N>
+    static bool run(const model&, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        cap[at] = r;
+        return true;
+    }
+};
+template <>
+struct matcher<constant> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        cap[at] = r;
+        return m.nodes[r.node].is<ops::constant>();
+    }
+};
+template <class Op, class... In>
+struct matcher<op<Op, In...>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        const node& n = m.nodes[r.node];
+        if (!n.is<Op>() || r.port != 0 || n.inputs.size() < sizeof...(In)) return false;
+        cap[at] = r;
+        std::size_t next = at + 1, i = 0;
+        bool ok = true;
+        // each input pattern in order; captures laid out depth first
+        ((ok = ok && matcher<In>::run(m, n.inputs[i++], cap, next), next += size_v<In>), ...);
+        return ok;
+    }
+};
+template <class Op, class A, class B>
+struct matcher<commutative<Op, A, B>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        const node& n = m.nodes[r.node];
+        if (!n.is<Op>() || r.port != 0 || n.inputs.size() != 2) return false;
+        cap[at] = r;
+        const std::size_t a_at = at + 1, b_at = at + 1 + size_v<A>;
+        if (matcher<A>::run(m, n.inputs[0], cap, a_at) && matcher<B>::run(m, n.inputs[1], cap, b_at)) return true;
+        return matcher<A>::run(m, n.inputs[1], cap, a_at) && matcher<B>::run(m, n.inputs[0], cap, b_at);
+    }
+};
+template <class P, class... Preds>
+struct matcher<where<P, Preds...>> {
+    template <std::size_t N>
+    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
+        return matcher<P>::run(m, r, cap, at) && (check_pred<Preds>(m, r) && ...);
+    }
+};
+
+}  // namespace detail
+
+/// Matches P rooted at output r. ensures: the captures when every element matched, else nullopt.
+template <class P>
+std::optional<match_result<P>> match(const model& m, output_ref r) {
+    match_result<P> res;
+    if (detail::matcher<P>::run(m, r, res.captures, 0)) return res;
+    return std::nullopt;
+}
+
+}  // namespace moir::pat
+
+#endif  // MOIR_PATTERNS_MATCH_HPP
+
+#include <cstddef>      // size_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+/// What one pass changed in one round.
+struct pass_record {
+    std::string_view pass;
+    std::size_t round = 0;
+    std::size_t changes = 0;
+    std::size_t nodes_after = 0;
+};
+
+/// Shared state of a pipeline run: options and the log of what each pass did.
+struct pass_context {
+    bool fusions = true;                 ///< false under --disable_fusing
+    /// Fold ShapeOf of static shapes (and the shape sub-graphs after it) into constants. moir
+    /// convert sets it when input shapes are fixed (--input_shape) or under --static_shape; off,
+    /// the IR keeps its shape sub-graphs and can be reshaped.
+    bool fold_shapes = true;
+    std::size_t max_constant_bytes = 64u << 20;  ///< constant folding leaves larger results unfolded
+    std::vector<pass_record> log;
+};
+
+/// Adapts a pattern-form fusion F to the pass concept.
+template <class F>
+struct pattern_pass {
+    static constexpr std::string_view name = F::name;
+    static std::size_t run(model& m, pass_context&) {
+        std::size_t changes = 0;
+        for (node_id id : m.topo_order()) {
+            // a rewrite adds nodes (the vector may reallocate): read the port count up front
+            const std::size_t ports = m.nodes[id].outputs.size();
+            for (std::size_t port = 0; port < ports; ++port) {
+                if (auto r = pat::match<typename F::pattern>(m, {id, port}))
+                    if (F::rewrite(m, *r)) ++changes;
+            }
+        }
+        return changes;
+    }
+};
+
+namespace detail {
+template <class P, class = void>
+struct has_pattern : std::false_type {};
+template <class P>
+struct has_pattern<P, std::void_t<typename P::pattern>> : std::true_type {};
+}  // namespace detail
+
+/// The pass-concept form of P: P itself, or pattern_pass<P> for a pattern-form fusion.
+template <class P>
+using as_pass = std::conditional_t<detail::has_pattern<P>::value, pattern_pass<P>, P>;
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_PASS_CONCEPT_HPP
+
+namespace moir::passes {
+
+/// Optimizes m in place: clean-up and folding, then the fusions (unless ctx says not), to a fixed
+/// point (passes/pipelines.hpp). ensures: m validates; ctx.log says what each pass changed.
+template <class = void>
+void optimize(model& m, pass_context& ctx);
+
+/// Stores m's f32 weights as f16 + decompression Converts (passes/pipelines.hpp).
+/// requires: run after optimize().
+template <class = void>
+void compress_weights_to_fp16(model& m, pass_context& ctx);
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_OPTIMIZE_DECL_HPP
+#ifndef MOIR_FRONTENDS_ONNX_ONNX_DECL_HPP
+#define MOIR_FRONTENDS_ONNX_ONNX_DECL_HPP
+
+// moir::onnx::load and its options, declared and not defined: what a program of the compiled form
+// (moir::compiled, MOIR_COMPILED_LIBRARY: moir/moir.hpp's light mode) sees, so that its translation
+// units compile none of the converters. frontends/onnx/onnx.hpp includes this header and defines
+// load; moir::compiled compiles it once (frontends/onnx/extern_templates.hpp).
+
+#ifndef MOIR_FRONTENDS_COMMON_LOAD_OPTIONS_HPP
+#define MOIR_FRONTENDS_COMMON_LOAD_OPTIONS_HPP
+
+// What a user asks of a frontend (files, --input_shape, framework flags), apart from the rest of
+// frontends/common/frontend.hpp, which includes it: the frontends' entry points are declared with
+// these types alone in the compiled form's light mode (MOIR_COMPILED_LIBRARY, moir/moir.hpp).
+
+
+#include <map>     // map
+#include <string>  // string
+#include <vector>  // vector
+
+namespace moir::frontends {
+
+/// What a user asks of any frontend besides the files (the Model Optimizer's flags).
+struct load_options {
+    /// Input shapes by input name (--input_shape with --input, or the library's map); override the file's.
+    std::map<std::string, partial_shape> input_shapes;
+    /// Input shapes by position (--input_shape alone), for inputs not named in input_shapes.
+    std::vector<partial_shape> input_shapes_by_position;
+    /// Framework-specific flags by their Model Optimizer name without dashes ("saved_model_tags",
+    /// "input_model_is_text", "input_proto", ...). A frontend reads the ones it knows.
+    std::map<std::string, std::string> framework_options;
+
+    /// The value of framework option `key`, or `def`.
+    std::string option(const std::string& key, const std::string& def = {}) const {
+        const auto it = framework_options.find(key);
+        return it == framework_options.end() ? def : it->second;
+    }
+};
+
+/// One model to load: its main file, the frontend to use ("" = recognise it), the options.
+struct load_request {
+    std::string input_model;  ///< the model file (or folder, for formats that are folders)
+    std::string framework;    ///< a frontend's name (--framework); "" picks it by content, then by extension
+    load_options options;
+};
+
+}  // namespace moir::frontends
+
+#endif  // MOIR_FRONTENDS_COMMON_LOAD_OPTIONS_HPP
+
+#include <string>  // string
+
+namespace moir::onnx {
+
+class op_table;  // frontends/onnx/converter.hpp
+
+/// How to read a model: the common options plus the converter table.
+struct load_options : frontends::load_options {
+    /// The converters to use; default_table() when null. Users extend a copy with their own ops.
+    const op_table* table = nullptr;
+};
+
+/// Reads and converts an .onnx file (frontends/onnx/onnx.hpp). ensures: a validated model whose
+/// outputs carry the graph's output names; parse errors name the file.
+template <class = void>
+model load(const std::string& path, const load_options& opt = {});
+
+}  // namespace moir::onnx
+
+#endif  // MOIR_FRONTENDS_ONNX_ONNX_DECL_HPP
+
+#if defined(MOIR_COMPILED_LIBRARY)
+// the library compiled the entry points: headers included later declare them extern
+#if !defined(MOIR_DETAIL_CORE_EXTERN)
+#define MOIR_DETAIL_CORE_EXTERN extern
+#endif
+#else
+#ifndef MOIR_IR_IR_READER_HPP
+#define MOIR_IR_IR_READER_HPP
+
+// Reads OpenVINO IR version 10 and 11 (model.xml + model.bin) into a moir::model. Each <layer> is
+// matched by (type, version) against the (ir_name, ir_opset) of the ops of OpSet: an exact match
+// first, else the only op of that type, else the op of that type with the highest opset not newer
+// than the layer's. Edges are resolved by the port ids written in the file (MO-era files number
+// ports freely), Const data is read from the .bin with bounds checks, Parameters and Results become
+// the model's inputs and outputs in the order of their layers in the file, and the result is
+// validated. Model-level <rt_info> and <meta_data> are ignored; per-layer <rt_info> is kept. If,
+// Loop and TensorIterator layers are read with their bodies (each read as a graph of its own) and
+// port maps (docs/control-flow.md).
+// FP16-compressed weights are read in both forms OpenVINO writes: f16 Const -> Convert(f32) with
+// the "decompression" rt_info, and an f16 Const carrying "decompression" read directly by an f32
+// op (the reader inserts the Convert, so the graph is always the first form).
+//
+// Errors: moir::parse_error "<file>: layer '<name>' (id N): reason" for structural problems,
+// moir::unsupported_error for what moir cannot represent (one error listing every unknown layer
+// type with its count), moir::shape_error "<file>: node ..." when the graph does not validate.
+
+#ifndef MOIR_IR_ATTR_CODEC_HPP
+#define MOIR_IR_ATTR_CODEC_HPP
+
+// The IR attribute codec: how each attribute field type is spelled in an IR <data> element, and the
+// PFR walk that turns a whole `attrs` aggregate into <data .../> and back.
+//
+// Customization point (the nlohmann to_json/from_json shape): for a field type T, the codec calls,
+// unqualified,
+//     std::string to_ir_string(const T&);
+//     void from_ir_string(std::string_view text, T& out);   // throws moir::parse_error(reason)
+// moir::ir provides them for bool, integers, float/double, std::string, moir::element_type,
+// moir::partial_shape, enums that have an ADL `ir_enum_names(E)` (see ops/common.hpp), and
+// std::vector / std::array of any of those ("1,1"). A user type gets IR support by declaring the
+// two functions in its own namespace.
+
+#ifndef MOIR_IR_XML_HPP
+#define MOIR_IR_XML_HPP
+
+// A small XML DOM reader and an indenting XML writer: enough XML for OpenVINO IR files and nothing
+// more (no DTDs, no namespaces processing, no encodings other than UTF-8/ASCII). The reader keeps
+// attributes in document order, decodes the predefined entities and character references, skips
+// comments and processing instructions, keeps CDATA as text, and reports every error as a
+// moir::parse_error "<file>:<line>:<col>: reason". It never recurses: nesting is handled with an
+// explicit stack, limited by parse_options::max_depth, and every read is bounds-checked, so
+// truncated or hostile input fails with an error, never with undefined behaviour.
+
+#ifndef MOIR_IO_UTF8_HPP
+#define MOIR_IO_UTF8_HPP
+
+// UTF-8 encoding of a code point, for the text readers that decode escapes (the IR's XML character
+// references, protobuf text format's \u escapes).
+
+#include <cstdint>  // uint32_t
+#include <string>   // string
+
+namespace moir::io {
+
+/// Appends code point cp (at most 0x10FFFF; the caller checks) to out as UTF-8 (1 to 4 bytes).
+inline void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+}  // namespace moir::io
+
+#endif  // MOIR_IO_UTF8_HPP
+
+#include <cstddef>      // size_t
+#include <cstdint>      // uint32_t
+#include <string>       // string, to_string
+#include <string_view>  // string_view
+#include <utility>      // move
+#include <vector>       // vector
+
+namespace moir::ir::xml {
+
+/// One attribute of an element, its value with entities decoded.
+struct attribute {
+    std::string name;
+    std::string value;
+};
+
+/// An element: name, attributes in document order, child elements in document order, and the
+/// character data found directly inside it (text and CDATA, concatenated, entities decoded).
+/// invariant: the tree is at most parse_options::max_depth deep when it comes from parse().
+struct element {
+    std::string name;
+    std::vector<attribute> attributes;
+    std::vector<element> children;
+    std::string text;
+    std::size_t line = 0;    ///< 1-based position of the '<' of the start tag (0 when built by hand)
+    std::size_t column = 0;
+
+    /// The value of attribute `n`, or nullptr when absent.
+    const std::string* find_attribute(std::string_view n) const {
+        for (const auto& a : attributes)
+            if (a.name == n) return &a.value;
+        return nullptr;
+    }
+    /// The first child element named `n`, or nullptr.
+    const element* child(std::string_view n) const {
+        for (const auto& c : children)
+            if (c.name == n) return &c;
+        return nullptr;
+    }
+    /// Every child element named `n`, in document order.
+    std::vector<const element*> children_named(std::string_view n) const {
+        std::vector<const element*> r;
+        for (const auto& c : children)
+            if (c.name == n) r.push_back(&c);
+        return r;
+    }
+};
+
+/// Limits of the reader.
+struct parse_options {
+    std::size_t max_depth = 256;  ///< deepest element nesting accepted (the root is depth 1)
+};
+
+/// Whether `s` is an XML name (ASCII letters, digits, '_', ':', '-', '.', and any non-ASCII byte;
+/// not starting with a digit, '-' or '.').
+inline bool is_name(std::string_view s) {
+    if (s.empty()) return false;
+    auto start = [](unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
+    };
+    if (!start(static_cast<unsigned char>(s[0]))) return false;
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (!(start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+    }
+    return true;
+}
+
+namespace detail {
+
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/// The reader. One instance parses one document.
+class parser {
+public:
+    parser(std::string_view text, const std::string& file, const parse_options& opt)
+        : s_(text), file_(file), opt_(opt) {}
+
+    element run() {
+        if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte order mark
+        skip_misc(true);
+        if (pos_ >= s_.size()) fail(pos_, "the document has no root element");
+        if (s_[pos_] != '<') fail(pos_, "expected '<' to start the root element");
+
+        std::vector<element> stack;  // open elements; stack.back() is the innermost
+        element root;
+        bool done = false;
+        {
+            element e;
+            if (start_tag(e)) {
+                root = std::move(e);
+                done = true;
+            } else {
+                if (opt_.max_depth < 1) fail(pos_, "the document is nested deeper than 0 levels");
+                stack.push_back(std::move(e));
+            }
+        }
+        while (!done) {
+            if (pos_ >= s_.size()) {
+                const element& open = stack.back();
+                fail(pos_, "unexpected end of input: <" + open.name + "> (line " + std::to_string(open.line) +
+                               ") is not closed");
+            }
+            if (s_[pos_] != '<') {
+                text(stack.back().text);
+                continue;
+            }
+            if (starts_with("</")) {
+                end_tag(stack.back());
+                element e = std::move(stack.back());
+                stack.pop_back();
+                if (stack.empty()) {
+                    root = std::move(e);
+                    done = true;
+                } else {
+                    stack.back().children.push_back(std::move(e));
+                }
+            } else if (starts_with("<!--")) {
+                comment();
+            } else if (starts_with("<![CDATA[")) {
+                const std::size_t at = pos_;
+                pos_ += 9;
+                const std::size_t end = s_.find("]]>", pos_);
+                if (end == std::string_view::npos) fail(at, "unterminated CDATA section");
+                stack.back().text.append(s_.data() + pos_, end - pos_);
+                pos_ = end + 3;
+            } else if (starts_with("<?")) {
+                processing_instruction();
+            } else if (starts_with("<!")) {
+                fail(pos_, "unexpected markup declaration inside an element");
+            } else {
+                if (stack.size() + 1 > opt_.max_depth)
+                    fail(pos_, "the document is nested deeper than " + std::to_string(opt_.max_depth) + " levels");
+                element e;
+                if (start_tag(e)) stack.back().children.push_back(std::move(e));
+                else stack.push_back(std::move(e));
+            }
+        }
+        skip_misc(false);
+        if (pos_ < s_.size()) fail(pos_, "unexpected content after the root element");
+        return root;
+    }
+
+private:
+    [[noreturn]] void fail(std::size_t at, const std::string& reason) const {
+        if (at > s_.size()) at = s_.size();
+        std::size_t line = 1, col = 1;
+        for (std::size_t i = 0; i < at; ++i) {
+            if (s_[i] == '\n') {
+                ++line;
+                col = 1;
+            } else {
+                ++col;
+            }
+        }
+        throw parse_error(file_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + reason);
+    }
+    /// Line and column of offset `at`; calls come with increasing offsets, so counting resumes
+    /// from the previous call (linear overall).
+    void position_of(std::size_t at, std::size_t& line, std::size_t& col) {
+        if (at < cache_pos_) {
+            cache_pos_ = 0;
+            cache_line_ = cache_col_ = 1;
+        }
+        for (; cache_pos_ < at && cache_pos_ < s_.size(); ++cache_pos_) {
+            if (s_[cache_pos_] == '\n') {
+                ++cache_line_;
+                cache_col_ = 1;
+            } else {
+                ++cache_col_;
+            }
+        }
+        line = cache_line_;
+        col = cache_col_;
+    }
+
+    bool starts_with(std::string_view lit) const { return s_.size() - pos_ >= lit.size() && s_.compare(pos_, lit.size(), lit) == 0; }
+    void skip_space() {
+        while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
+    }
+
+    /// Whitespace, comments, processing instructions (and, in the prolog, one DOCTYPE without an
+    /// internal subset) before or after the root element.
+    void skip_misc(bool prolog) {
+        bool seen_doctype = false;
+        for (;;) {
+            skip_space();
+            if (starts_with("<!--")) {
+                comment();
+            } else if (starts_with("<?")) {
+                processing_instruction();
+            } else if (prolog && !seen_doctype && starts_with("<!DOCTYPE")) {
+                const std::size_t at = pos_;
+                pos_ += 9;
+                while (pos_ < s_.size() && s_[pos_] != '>') {
+                    if (s_[pos_] == '[') fail(pos_, "DTD internal subsets are not supported");
+                    ++pos_;
+                }
+                if (pos_ >= s_.size()) fail(at, "unterminated DOCTYPE declaration");
+                ++pos_;
+                seen_doctype = true;
+            } else {
+                return;
+            }
+        }
+    }
+
+    void comment() {
+        const std::size_t at = pos_;
+        const std::size_t end = s_.find("-->", pos_ + 4);
+        if (end == std::string_view::npos) fail(at, "unterminated comment");
+        pos_ = end + 3;
+    }
+
+    void processing_instruction() {
+        const std::size_t at = pos_;
+        pos_ += 2;
+        const std::string_view target = name();
+        if (target.size() == 3 && (target[0] | 0x20) == 'x' && (target[1] | 0x20) == 'm' && (target[2] | 0x20) == 'l' &&
+            at != 0 && !(at == 3 && s_.substr(0, 3) == "\xEF\xBB\xBF"))
+            fail(at, "the XML declaration must be at the very start of the document");
+        const std::size_t end = s_.find("?>", pos_);
+        if (end == std::string_view::npos) fail(at, "unterminated processing instruction <?" + std::string(target));
+        pos_ = end + 2;
+    }
+
+    std::string_view name() {
+        const std::size_t b = pos_;
+        auto start = [](unsigned char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
+        };
+        if (pos_ >= s_.size()) fail(pos_, "unexpected end of input, expected a name");
+        if (!start(static_cast<unsigned char>(s_[pos_])))
+            fail(pos_, std::string("expected a name, found '") + s_[pos_] + "'");
+        ++pos_;
+        while (pos_ < s_.size()) {
+            const auto c = static_cast<unsigned char>(s_[pos_]);
+            if (!(start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.')) break;
+            ++pos_;
+        }
+        return s_.substr(b, pos_ - b);
+    }
+
+    /// Parses "<name attr="v" ...>" or ".../>" at pos_. Returns true when self-closing.
+    bool start_tag(element& e) {
+        const std::size_t at = pos_;
+        position_of(at, e.line, e.column);
+        ++pos_;  // '<'
+        e.name = std::string(name());
+        for (;;) {
+            const std::size_t before = pos_;
+            skip_space();
+            if (pos_ >= s_.size()) fail(pos_, "unexpected end of input inside the start tag of <" + e.name + ">");
+            if (s_[pos_] == '>') {
+                ++pos_;
+                return false;
+            }
+            if (s_[pos_] == '/') {
+                if (pos_ + 1 >= s_.size()) fail(pos_ + 1, "unexpected end of input inside the start tag of <" + e.name + ">");
+                if (s_[pos_ + 1] != '>') fail(pos_ + 1, "expected '>' after '/'");
+                pos_ += 2;
+                return true;
+            }
+            if (before == pos_) fail(pos_, "expected whitespace before an attribute of <" + e.name + ">");
+            const std::size_t attr_at = pos_;
+            attribute a;
+            a.name = std::string(name());
+            skip_space();
+            if (pos_ >= s_.size() || s_[pos_] != '=')
+                fail(pos_, "expected '=' after attribute name '" + a.name + "'");
+            ++pos_;
+            skip_space();
+            if (pos_ >= s_.size() || (s_[pos_] != '"' && s_[pos_] != '\''))
+                fail(pos_, "expected a quoted value for attribute '" + a.name + "'");
+            const char quote = s_[pos_];
+            const std::size_t vb = ++pos_;
+            const std::size_t ve = s_.find(quote, vb);
+            if (ve == std::string_view::npos) fail(attr_at, "unterminated value of attribute '" + a.name + "'");
+            decode(s_.substr(vb, ve - vb), vb, a.value, true);
+            pos_ = ve + 1;
+            for (const auto& other : e.attributes)
+                if (other.name == a.name) fail(attr_at, "duplicate attribute '" + a.name + "' in <" + e.name + ">");
+            e.attributes.push_back(std::move(a));
+        }
+    }
+
+    void end_tag(const element& open) {
+        const std::size_t at = pos_;
+        pos_ += 2;
+        const std::string_view n = name();
+        if (n != open.name)
+            fail(at, "mismatched end tag </" + std::string(n) + ">, expected </" + open.name + "> (opened at line " +
+                         std::to_string(open.line) + ")");
+        skip_space();
+        if (pos_ >= s_.size() || s_[pos_] != '>') fail(pos_, "expected '>' to close </" + open.name + ">");
+        ++pos_;
+    }
+
+    void text(std::string& out) {
+        const std::size_t b = pos_;
+        std::size_t e = s_.find('<', b);
+        if (e == std::string_view::npos) e = s_.size();
+        decode(s_.substr(b, e - b), b, out, false);
+        pos_ = e;
+    }
+
+    /// Appends `raw` (which starts at offset `base` of the document) to out with entities decoded and
+    /// line ends normalized; in attribute values, literal whitespace becomes a space.
+    void decode(std::string_view raw, std::size_t base, std::string& out, bool in_attribute) const {
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            const char c = raw[i];
+            if (c == '<') fail(base + i, "'<' is not allowed in an attribute value");
+            if (c == '\r') {
+                if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+                out += in_attribute ? ' ' : '\n';
+            } else if (in_attribute && (c == '\n' || c == '\t')) {
+                out += ' ';
+            } else if (c != '&') {
+                out += c;
+            } else {
+                const std::size_t semi = raw.find(';', i + 1);
+                if (semi == std::string_view::npos || semi - i > 12)
+                    fail(base + i, "unterminated entity reference");
+                const std::string_view ent = raw.substr(i + 1, semi - i - 1);
+                if (ent == "lt") out += '<';
+                else if (ent == "gt") out += '>';
+                else if (ent == "amp") out += '&';
+                else if (ent == "quot") out += '"';
+                else if (ent == "apos") out += '\'';
+                else if (!ent.empty() && ent[0] == '#') io::append_utf8(out, char_ref(ent, base + i));
+                else fail(base + i, "unknown entity '&" + std::string(ent) + ";'");
+                i = semi;
+            }
+        }
+    }
+
+    std::uint32_t char_ref(std::string_view ent, std::size_t at) const {
+        const bool hex = ent.size() > 1 && ent[1] == 'x';
+        const std::string_view digits = ent.substr(hex ? 2 : 1);
+        if (digits.empty()) fail(at, "empty character reference");
+        std::uint32_t cp = 0;
+        for (char d : digits) {
+            std::uint32_t v;
+            if (d >= '0' && d <= '9') v = static_cast<std::uint32_t>(d - '0');
+            else if (hex && d >= 'a' && d <= 'f') v = static_cast<std::uint32_t>(d - 'a' + 10);
+            else if (hex && d >= 'A' && d <= 'F') v = static_cast<std::uint32_t>(d - 'A' + 10);
+            else fail(at, "invalid character reference '&" + std::string(ent) + ";'");
+            cp = cp * (hex ? 16u : 10u) + v;
+            if (cp > 0x10FFFF) fail(at, "character reference '&" + std::string(ent) + ";' is out of range");
+        }
+        if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+            fail(at, "character reference '&" + std::string(ent) + ";' is not a valid character");
+        return cp;
+    }
+
+    std::string_view s_;
+    const std::string& file_;
+    parse_options opt_;
+    std::size_t pos_ = 0;
+    std::size_t cache_pos_ = 0, cache_line_ = 1, cache_col_ = 1;
+};
+
+}  // namespace detail
+
+/// Parses a whole document held in memory; `file` names it in error messages.
+/// ensures: the root element; throws moir::parse_error "<file>:<line>:<col>: reason" on malformed
+/// input (truncation included) and when nesting exceeds opt.max_depth.
+inline element parse(std::string_view text, const std::string& file = "<memory>", const parse_options& opt = {}) {
+    return detail::parser(text, file, opt).run();
+}
+
+/// Reads the whole file at `path` into a string. ensures: throws moir::error when it cannot be read.
+inline std::string read_file(const std::string& path) { return io::read_file(path); }
+
+/// Parses the XML file at `path` (errors name the path).
+inline element parse_file(const std::string& path, const parse_options& opt = {}) {
+    return parse(read_file(path), path, opt);
+}
+
+/// Escapes text for XML: &, <, > always; in attribute values also " and the whitespace characters
+/// that attribute-value normalization would turn into spaces. Other control characters become
+/// character references.
+inline std::string escape(std::string_view s, bool in_attribute) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string r;
+    r.reserve(s.size());
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (ch) {
+            case '&': r += "&amp;"; break;
+            case '<': r += "&lt;"; break;
+            case '>': r += "&gt;"; break;
+            case '"':
+                if (in_attribute) r += "&quot;";
+                else r += ch;
+                break;
+            case '\n':
+                if (in_attribute) r += "&#10;";
+                else r += ch;
+                break;
+            case '\t':
+                if (in_attribute) r += "&#9;";
+                else r += ch;
+                break;
+            case '\r': r += "&#13;"; break;
+            default:
+                if (c < 0x20) {
+                    r += "&#x";
+                    r += hex[c >> 4];
+                    r += hex[c & 15];
+                    r += ';';
+                } else {
+                    r += ch;
+                }
+        }
+    }
+    return r;
+}
+
+/// Builds an indented XML document: open(name), attr(k, v)..., then children or text, then close().
+/// Elements without content are written self-closing; elements with only text stay on one line.
+/// Example: w.open("dim").text("3").close() writes "<dim>3</dim>".
+class writer {
+public:
+    /// `indent` is one level of indentation: "\t" (OpenVINO's style) or "    ".
+    explicit writer(std::string indent = "\t") : unit_(std::move(indent)) {}
+
+    /// Writes `<?xml version="1.0"?>`. requires: nothing written yet.
+    writer& declaration() {
+        MOIR_CHECK(out_.empty(), error, "xml::writer: the declaration must come first");
+        out_ += "<?xml version=\"1.0\"?>\n";
+        return *this;
+    }
+    /// Starts element `name`. ensures: throws moir::error when name is not an XML name or a second
+    /// root element is started.
+    writer& open(std::string_view name) {
+        MOIR_CHECK(is_name(name), error, "xml::writer: '" + std::string(name) + "' is not a valid XML name");
+        MOIR_CHECK(!stack_.empty() || !root_done_, error, "xml::writer: a document has one root element");
+        finish_start_tag();
+        if (!stack_.empty()) stack_.back().has_children = true;
+        if (stack_.empty() || !stack_.back().has_text) {
+            if (!out_.empty() && out_.back() != '\n') out_ += '\n';
+            for (std::size_t i = 0; i < stack_.size(); ++i) out_ += unit_;
+        }
+        out_ += '<';
+        out_ += name;
+        stack_.push_back(frame{std::string(name), false, false});
+        tag_open_ = true;
+        return *this;
+    }
+    /// Adds an attribute to the element just opened. requires: no content written into it yet.
+    writer& attr(std::string_view name, std::string_view value) {
+        MOIR_CHECK(tag_open_, error, "xml::writer: attribute '" + std::string(name) + "' after element content");
+        MOIR_CHECK(is_name(name), error, "xml::writer: '" + std::string(name) + "' is not a valid XML name");
+        out_ += ' ';
+        out_ += name;
+        out_ += "=\"";
+        out_ += escape(value, true);
+        out_ += '"';
+        return *this;
+    }
+    /// Adds escaped character data to the open element.
+    writer& text(std::string_view t) {
+        MOIR_CHECK(!stack_.empty(), error, "xml::writer: text outside the root element");
+        finish_start_tag();
+        stack_.back().has_text = true;
+        out_ += escape(t, false);
+        return *this;
+    }
+    /// Closes the innermost open element.
+    writer& close() {
+        MOIR_CHECK(!stack_.empty(), error, "xml::writer: close() without an open element");
+        const frame f = std::move(stack_.back());
+        stack_.pop_back();
+        if (tag_open_) {
+            out_ += "/>";
+            tag_open_ = false;
+        } else {
+            if (f.has_children && !f.has_text) {
+                out_ += '\n';
+                for (std::size_t i = 0; i < stack_.size(); ++i) out_ += unit_;
+            }
+            out_ += "</";
+            out_ += f.name;
+            out_ += '>';
+        }
+        if (stack_.empty()) {
+            out_ += '\n';
+            root_done_ = true;
+        }
+        return *this;
+    }
+    /// The document so far. requires (for a complete document): every element closed.
+    const std::string& str() const { return out_; }
+    bool complete() const { return root_done_ && stack_.empty(); }
+
+private:
+    struct frame {
+        std::string name;
+        bool has_children;
+        bool has_text;
+    };
+    void finish_start_tag() {
+        if (tag_open_) {
+            out_ += '>';
+            tag_open_ = false;
+        }
+    }
+    std::string unit_;
+    std::string out_;
+    std::vector<frame> stack_;
+    bool tag_open_ = false;
+    bool root_done_ = false;
+};
+
+}  // namespace moir::ir::xml
+
+#endif  // MOIR_IR_XML_HPP
+
+#include <boost/pfr/core.hpp>
+#include <boost/pfr/tuple_size.hpp>
+
+#include <array>        // array
+#include <charconv>     // to_chars, from_chars
+#include <cstddef>      // size_t
+#include <cstdint>      // int64_t
+#include <string>       // string
+#include <string_view>  // string_view
+#include <system_error>  // errc
+#include <type_traits>  // enable_if_t, is_integral_v, remove_reference_t, ...
+#include <utility>      // declval, index_sequence, pair
+#include <vector>       // vector
+
+// Floating-point text goes through std::to_chars/from_chars (shortest round trip, locale-free) where
+// the standard library has them for floating types (libstdc++ 11+); elsewhere, or when
+// MOIR_IR_NO_FLOAT_CHARCONV is defined, through 9/17 significant digits and classic-locale streams.
+#if !defined(__cpp_lib_to_chars) || __cpp_lib_to_chars < 201611L || defined(MOIR_IR_NO_FLOAT_CHARCONV)
+#include <limits>    // numeric_limits
+#include <locale>    // locale::classic
+#include <sstream>   // istringstream, ostringstream
+#endif
+
+namespace moir::ir {
+
+namespace detail {
+
+inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && xml::detail::is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && xml::detail::is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+/// Splits "a, b,c" on commas, trimming each piece. "" gives no pieces.
+inline std::vector<std::string_view> split_list(std::string_view s) {
+    std::vector<std::string_view> parts;
+    s = trim(s);
+    if (s.empty()) return parts;
+    for (;;) {
+        const std::size_t comma = s.find(',');
+        parts.push_back(trim(s.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        s.remove_prefix(comma + 1);
+    }
+    return parts;
+}
+
+[[noreturn]] inline void bad_value(std::string_view what) {
+    throw parse_error("expected " + std::string(what));
+}
+
+template <class E, class = void>
+struct has_ir_enum_names : std::false_type {};
+template <class E>
+struct has_ir_enum_names<E, std::void_t<decltype(ir_enum_names(std::declval<E>()))>> : std::true_type {};
+
+template <class T>
+struct is_std_vector : std::false_type {};
+template <class T, class A>
+struct is_std_vector<std::vector<T, A>> : std::true_type {};
+template <class T>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+template <class T>
+inline constexpr bool is_plain_integer_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+template <class T>
+inline constexpr bool is_coded_enum_v =
+    std::is_enum_v<T> && !std::is_same_v<T, element_type> && has_ir_enum_names<T>::value;
+
+}  // namespace detail
+
+// ---- bool ----------------------------------------------------------------------------------------
+
+/// "true" / "false".
+inline std::string to_ir_string(bool v) { return v ? "true" : "false"; }
+/// Accepts true/false in any letter case, and 1/0.
+inline void from_ir_string(std::string_view s, bool& out) {
+    s = detail::trim(s);
+    if (detail::iequals(s, "true") || s == "1") out = true;
+    else if (detail::iequals(s, "false") || s == "0") out = false;
+    else detail::bad_value("a boolean (true or false)");
+}
+
+// ---- integers ------------------------------------------------------------------------------------
+
+template <class T, std::enable_if_t<detail::is_plain_integer_v<T>, int> = 0>
+std::string to_ir_string(T v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+/// A decimal integer (optional sign, surrounding whitespace ignored) that fits in T.
+template <class T, std::enable_if_t<detail::is_plain_integer_v<T>, int> = 0>
+void from_ir_string(std::string_view s, T& out) {
+    s = detail::trim(s);
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    T v{};
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || r.ec == std::errc::invalid_argument || r.ptr != s.data() + s.size())
+        detail::bad_value(std::is_signed_v<T> ? "an integer" : "a non-negative integer");
+    if (r.ec == std::errc::result_out_of_range) throw parse_error("integer out of range");
+    out = v;
+}
+
+// ---- floating point ------------------------------------------------------------------------------
+
+/// The shortest text that reads back to the same value ("0.1", "1e-05", "inf", "nan").
+template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+std::string to_ir_string(T v) {
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(MOIR_IR_NO_FLOAT_CHARCONV)
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+#else
+    if (v != v) return "nan";
+    if (v == std::numeric_limits<T>::infinity()) return "inf";
+    if (v == -std::numeric_limits<T>::infinity()) return "-inf";
+    std::ostringstream os;
+    os.imbue(std::locale::classic());
+    os.precision(std::is_same_v<T, float> ? 9 : 17);
+    os << static_cast<double>(v);
+    return os.str();
+#endif
+}
+/// A decimal or scientific number (also inf/nan), surrounding whitespace ignored.
+template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+void from_ir_string(std::string_view s, T& out) {
+    s = detail::trim(s);
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    if (s.empty()) detail::bad_value("a number");
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(MOIR_IR_NO_FLOAT_CHARCONV)
+    T v{};
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec == std::errc::invalid_argument || r.ptr != s.data() + s.size()) detail::bad_value("a number");
+    if (r.ec == std::errc::result_out_of_range) throw parse_error("number out of range");
+    out = v;
+#else
+    const bool negative = s.front() == '-';
+    const std::string_view mag = negative ? s.substr(1) : s;
+    if (detail::iequals(mag, "inf") || detail::iequals(mag, "infinity")) {
+        out = negative ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+        return;
+    }
+    if (detail::iequals(mag, "nan")) {
+        out = std::numeric_limits<T>::quiet_NaN();
+        return;
+    }
+    std::istringstream is{std::string(s)};
+    is.imbue(std::locale::classic());
+    T v{};
+    is >> v;
+    if (is.fail()) {
+        // out of range sets failbit with a huge value; anything else did not parse
+        if (v == std::numeric_limits<T>::max() || v == std::numeric_limits<T>::lowest())
+            throw parse_error("number out of range");
+        detail::bad_value("a number");
+    }
+    if (is.peek() != std::char_traits<char>::eof()) detail::bad_value("a number");
+    out = v;
+#endif
+}
+
+// ---- strings -------------------------------------------------------------------------------------
+
+inline std::string to_ir_string(const std::string& v) { return v; }
+/// Taken verbatim (no trimming).
+inline void from_ir_string(std::string_view s, std::string& out) { out.assign(s.data(), s.size()); }
+
+// ---- element types -------------------------------------------------------------------------------
+
+/// "f32", "i64", "boolean", ...
+inline std::string to_ir_string(element_type v) { return std::string(ir_name(v)); }
+/// Accepts IR names ("f32") and precisions ("FP32"). ensures: throws moir::unsupported_error for
+/// OpenVINO types moir has no storage for (bf16, u1, i4, u4, nf4, f8*, string, ...), and
+/// moir::parse_error for text that is no type at all.
+inline void from_ir_string(std::string_view s, element_type& out) {
+    s = detail::trim(s);
+    static constexpr std::string_view unsupported[] = {"bf16", "u1", "u2", "u3", "u4", "u6", "i4", "i2",
+                                                       "nf4", "f4e2m1", "f8e4m3", "f8e5m2", "f8e8m0", "string",
+                                                       "bin"};
+    for (auto u : unsupported)
+        if (detail::iequals(s, u))
+            throw unsupported_error("element type '" + std::string(s) + "' is not supported by moir");
+    out = element_type_from_ir(s);
+}
+
+// ---- shapes --------------------------------------------------------------------------------------
+
+/// "1,3,?,?": "?" for a dynamic dim, "" for a scalar, "..." for a dynamic rank.
+inline std::string to_ir_string(const partial_shape& v) {
+    if (v.rank_dynamic) return "...";
+    std::string r;
+    for (std::size_t i = 0; i < v.dims.size(); ++i) {
+        if (i) r += ',';
+        r += v.dims[i] < 0 ? std::string("?") : std::to_string(v.dims[i]);
+    }
+    return r;
+}
+/// Accepts "1,3,224,224", "1, 3", "?" and "-1" (dynamic), bounded ranges "1..10" / "..10" / "1.."
+/// (read as dynamic), "" (scalar), "..." (dynamic rank), and an optional pair of brackets.
+inline void from_ir_string(std::string_view s, partial_shape& out) {
+    s = detail::trim(s);
+    if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = detail::trim(s.substr(1, s.size() - 2));
+    if (s == "...") {
+        out = partial_shape::dynamic();
+        return;
+    }
+    partial_shape r;
+    for (auto tok : detail::split_list(s)) {
+        if (tok == "?" || tok == "-1") {
+            r.dims.push_back(dynamic_dim);
+        } else if (const auto dots = tok.find(".."); dots != std::string_view::npos) {
+            const auto lo = detail::trim(tok.substr(0, dots)), hi = detail::trim(tok.substr(dots + 2));
+            std::int64_t v = 0;
+            if (!lo.empty()) from_ir_string(lo, v);
+            if (!hi.empty() && hi != "-1") from_ir_string(hi, v);
+            r.dims.push_back(dynamic_dim);
+        } else {
+            std::int64_t v = 0;
+            const std::string_view t = detail::trim(tok);
+            if (t.empty()) detail::bad_value("a dimension (a number, ? or a range lo..hi)");
+            const auto res = std::from_chars(t.data(), t.data() + t.size(), v);
+            if (res.ec != std::errc() || res.ptr != t.data() + t.size() || v < 0)
+                detail::bad_value("a dimension (a non-negative number, ? or a range lo..hi), found '" +
+                                  std::string(t) + "'");
+            r.dims.push_back(v);
+        }
+    }
+    out = std::move(r);
+}
+
+// ---- enums with ir_enum_names --------------------------------------------------------------------
+
+/// The IR spelling of an enumerator, from the enum's ADL `ir_enum_names(E)` table.
+template <class E, std::enable_if_t<detail::is_coded_enum_v<E>, int> = 0>
+std::string to_ir_string(E v) {
+    const auto names = ir_enum_names(v);
+    const auto i = static_cast<std::size_t>(v);
+    MOIR_CHECK(i < names.size(), error, "enum value " + std::to_string(i) + " has no IR name");
+    return std::string(names[i]);
+}
+/// One of the IR spellings (an exact match first, then ignoring letter case).
+template <class E, std::enable_if_t<detail::is_coded_enum_v<E>, int> = 0>
+void from_ir_string(std::string_view s, E& out) {
+    s = detail::trim(s);
+    const auto names = ir_enum_names(E{});
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == s) {
+            out = static_cast<E>(i);
+            return;
+        }
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (detail::iequals(names[i], s)) {
+            out = static_cast<E>(i);
+            return;
+        }
+    std::string list;
+    for (std::size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + std::string(names[i]);
+    throw parse_error("expected one of: " + list);
+}
+
+// ---- detection of scalar codecs (used to constrain the containers) -------------------------------
+
+namespace detail {
+template <class T, class = void>
+struct has_scalar_codec : std::false_type {};
+template <class T>
+struct has_scalar_codec<T, std::void_t<decltype(to_ir_string(std::declval<const T&>())),
+                                       decltype(from_ir_string(std::string_view{}, std::declval<T&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+// ---- lists ---------------------------------------------------------------------------------------
+
+/// "1,2,3" (no spaces), "" for an empty list.
+template <class T, class A, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
+std::string to_ir_string(const std::vector<T, A>& v) {
+    std::string r;
+    bool first = true;
+    for (const auto& e : v) {
+        if (!first) r += ',';
+        first = false;
+        r += to_ir_string(static_cast<const T&>(e));
+    }
+    return r;
+}
+/// Comma-separated items, spaces allowed around them; "" is the empty list.
+template <class T, class A, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
+void from_ir_string(std::string_view s, std::vector<T, A>& out) {
+    std::vector<T, A> r;
+    const auto parts = detail::split_list(s);
+    r.reserve(parts.size());
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        T v{};
+        try {
+            from_ir_string(parts[i], v);
+        } catch (const parse_error& e) {
+            throw parse_error("item " + std::to_string(i) + " ('" + std::string(parts[i]) + "'): " + e.what());
+        }
+        r.push_back(v);
+    }
+    out = std::move(r);
+}
+template <class T, std::size_t N, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
+std::string to_ir_string(const std::array<T, N>& v) {
+    std::string r;
+    for (std::size_t i = 0; i < N; ++i) {
+        if (i) r += ',';
+        r += to_ir_string(v[i]);
+    }
+    return r;
+}
+/// Exactly N comma-separated items.
+template <class T, std::size_t N, std::enable_if_t<detail::has_scalar_codec<T>::value, int> = 0>
+void from_ir_string(std::string_view s, std::array<T, N>& out) {
+    std::vector<T> v;
+    from_ir_string(s, v);
+    if (v.size() != N)
+        throw parse_error("expected " + std::to_string(N) + " comma-separated items, found " + std::to_string(v.size()));
+    for (std::size_t i = 0; i < N; ++i) out[i] = v[i];
+}
+
+// ---- the attrs walk ------------------------------------------------------------------------------
+
+namespace detail {
+// Spelled differently from has_scalar_codec on purpose: g++ 12 treats identical decltype
+// expressions in two templates as one and reuses the answer found before the list overloads existed.
+template <class T, class = void>
+struct has_ir_codec : std::false_type {};
+template <class T>
+struct has_ir_codec<T, std::void_t<decltype(to_ir_string(std::declval<const T&>()),
+                                            from_ir_string(std::declval<std::string_view>(), std::declval<T&>()))>>
+    : std::true_type {};
+
+template <class Attrs, std::size_t... I>
+constexpr bool fields_have_codec(std::index_sequence<I...>) {
+    return (has_ir_codec<boost::pfr::tuple_element_t<I, Attrs>>::value && ...);
+}
+template <class Attrs, class = void>
+struct has_ir_names : std::false_type {};
+template <class Attrs>
+struct has_ir_names<Attrs, std::void_t<decltype(Attrs::ir_names.size())>> : std::true_type {};
+
+/// Whether Attrs lists the IR attributes a layer must give: `static constexpr std::array<...>
+/// ir_required` (optional; without it every attribute has its field's default).
+template <class Attrs, class = void>
+struct has_ir_required : std::false_type {};
+template <class Attrs>
+struct has_ir_required<Attrs, std::void_t<decltype(Attrs::ir_required.size())>> : std::true_type {};
+
+template <class Attrs>
+constexpr std::size_t ir_names_size() {
+    if constexpr (has_ir_names<Attrs>::value) return Attrs::ir_names.size();
+    else return static_cast<std::size_t>(-1);
+}
+
+/// The boundary check of an attrs aggregate: one readable message per broken rule.
+template <class Attrs>
+constexpr bool check_attrs() {
+    constexpr bool aggregate = std::is_aggregate_v<Attrs>;
+    static_assert(aggregate, "moir: an op's attrs must be a plain aggregate (no constructors, no base classes)");
+    if constexpr (aggregate) {
+        constexpr bool named = has_ir_names<Attrs>::value;
+        static_assert(named, "moir: an op's attrs needs `static constexpr std::array<std::string_view, N> ir_names`");
+        if constexpr (named) {
+            constexpr bool counted = ir_names_size<Attrs>() == boost::pfr::tuple_size_v<Attrs>;
+            static_assert(counted, "moir: ir_names must list exactly one IR name per field of the attrs aggregate");
+            if constexpr (counted) {
+                constexpr bool coded = fields_have_codec<Attrs>(std::make_index_sequence<boost::pfr::tuple_size_v<Attrs>>{});
+                static_assert(coded, "moir: an attrs field has a type without IR codec; declare "
+                                     "`std::string to_ir_string(const T&)` and "
+                                     "`void from_ir_string(std::string_view, T&)` next to the type");
+                return coded;
+            }
+        }
+    }
+    return false;
+}
+}  // namespace detail
+
+namespace detail {
+/// to_ir_string of a field of type T, instantiated once per field type (not per op and field).
+template <class T>
+std::string encode_field_as(const void* field) {
+    return to_ir_string(*static_cast<const T*>(field));
+}
+}  // namespace detail
+
+/// (IR name, text) of every field of `a`, in field order.
+template <class Attrs>
+std::vector<std::pair<std::string_view, std::string>> encode_attrs(const Attrs& a) {
+    std::vector<std::pair<std::string_view, std::string>> r;
+    if constexpr (detail::check_attrs<Attrs>()) {
+        r.reserve(boost::pfr::tuple_size_v<Attrs>);
+        boost::pfr::for_each_field(a, [&](const auto& field, auto idx) {
+            using field_type = std::remove_cv_t<std::remove_reference_t<decltype(field)>>;
+            r.emplace_back(Attrs::ir_names[idx], detail::encode_field_as<field_type>(&field));
+        });
+    }
+    return r;
+}
+
+/// Writes `<data k="v" .../>` for the fields of `a`; nothing when Attrs has no fields (OpenVINO
+/// leaves out an empty <data>).
+template <class Attrs>
+void write_data(xml::writer& w, const Attrs& a) {
+    const auto fields = encode_attrs(a);
+    if (fields.empty()) return;
+    w.open("data");
+    for (const auto& [k, v] : fields) w.attr(k, v);
+    w.close();
+}
+
+namespace detail {
+/// from_ir_string for a field of type T, behind a plain function pointer.
+template <class T>
+void decode_field_as(std::string_view text, void* field) {
+    from_ir_string(text, *static_cast<T*>(field));
+}
+using field_decoder = void (*)(std::string_view, void*);
+
+/// Decodes attribute `name` of `data` (when present) into `field` with `decode`, wrapping codec
+/// errors with `where` and the attribute. Not a template: one copy of the error handling serves
+/// every field of every op (the IR reader is instantiated for the whole opset).
+inline void decode_field(const xml::element& data, std::string_view name, void* field, field_decoder decode,
+                         const std::string& where) {
+    const std::string* text = data.find_attribute(name);
+    if (!text) return;
+    try {
+        decode(std::string_view(*text), field);
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
+    } catch (const error& e) {
+        throw parse_error(where + ": attribute '" + std::string(name) + "'='" + *text + "': " + e.what());
+    }
+}
+}  // namespace detail
+
+/// Reads the fields of `out` from the attributes of `data` (may be null: no <data>). Attributes that
+/// are absent keep the field's current (default) value; attributes the aggregate does not name are
+/// ignored. ensures: throws moir::parse_error "<where>: attribute 'k'='text': reason" on a malformed
+/// value (moir::unsupported_error, same form, for values naming an unsupported feature), and
+/// moir::parse_error "<where>: required attribute 'k' is missing" for each name of Attrs::ir_required
+/// (when it has one) that `data` lacks.
+template <class Attrs>
+void decode_attrs(const xml::element* data, Attrs& out, const std::string& where) {
+    if constexpr (detail::check_attrs<Attrs>()) {
+        // the values that are there first (a malformed one is the more specific error), then the
+        // required ones that are not
+        if (data)
+            boost::pfr::for_each_field(out, [&](auto& field, auto idx) {
+                using field_type = std::remove_reference_t<decltype(field)>;
+                detail::decode_field(*data, Attrs::ir_names[idx], &field, &detail::decode_field_as<field_type>, where);
+            });
+        if constexpr (detail::has_ir_required<Attrs>::value) {
+            std::string missing;
+            for (const std::string_view k : Attrs::ir_required)
+                if (!data || !data->find_attribute(k)) missing += (missing.empty() ? "'" : ", '") + std::string(k) + "'";
+            MOIR_CHECK(missing.empty(), parse_error,
+                       where + ": required attribute" + (missing.find(',') != std::string::npos ? "s " : " ") + missing +
+                           " missing from <data>");
+        }
+    }
+}
+
+/// Reads the attrs of an op from its <data> element: default values, then decode_attrs.
+template <class Attrs>
+Attrs read_data(const xml::element* data, const std::string& where) {
+    Attrs a{};
+    decode_attrs(data, a, where);
+    return a;
+}
+
+}  // namespace moir::ir
+
+#endif  // MOIR_IR_ATTR_CODEC_HPP
 
 #include <algorithm>      // find_if, sort, stable_sort
 #include <any>            // any
@@ -10764,20 +12426,12 @@ inline bool read_whole_file(const std::string& path, std::string& out, std::stri
 
 }  // namespace detail
 
-/// The .bin path that goes with an .xml path: "model.xml" -> "model.bin" (".bin" appended when the
-/// path does not end in ".xml").
-inline std::string default_bin_path(const std::string& xml_path) {
-    const std::string ext = ".xml";
-    if (xml_path.size() >= ext.size() && xml_path.compare(xml_path.size() - ext.size(), ext.size(), ext) == 0)
-        return xml_path.substr(0, xml_path.size() - ext.size()) + ".bin";
-    return xml_path + ".bin";
-}
+// default_bin_path: ir/ir_decl.hpp, which declares load and deserialize with their defaults.
 
 /// Reads an IR held in memory. `xml_name` and `bin_name` name the two parts in error messages.
 /// ensures: as load().
-template <class OpSet = opsets::all>
-model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name = "model.xml",
-                  const std::string& bin_name = "model.bin") {
+template <class OpSet>
+model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name, const std::string& bin_name) {
     return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_name, true, {}}, xml_name);
 }
 
@@ -10788,8 +12442,8 @@ model deserialize(std::string_view xml, std::string_view bin, const std::string&
 /// file, the layer and the reason for malformed files, moir::unsupported_error listing every
 /// unsupported layer type (with counts) or naming the unsupported feature, moir::shape_error when
 /// shapes do not fit.
-template <class OpSet = opsets::all>
-model load(const std::string& xml_path, std::string bin_path = "") {
+template <class OpSet>
+model load(const std::string& xml_path, std::string bin_path) {
     const std::string xml = xml::read_file(xml_path);
     if (bin_path.empty()) bin_path = default_bin_path(xml_path);
     std::string bin;
@@ -10834,18 +12488,8 @@ MOIR_DETAIL_CORE_EXTERN template model deserialize<opsets::all>(std::string_view
 
 namespace moir::ir {
 
-/// What the writer records as <Runtime_version value="..."/> in the model-level rt_info.
-inline constexpr std::string_view runtime_version = "moir 0.1.0";
-
-/// (key, value) pairs recorded under <rt_info><conversion_parameters>: e.g. {"framework", "onnx"}.
-/// Keys must be XML names.
-using conversion_parameters = std::vector<std::pair<std::string, std::string>>;
-
-/// An IR held in memory: the .xml text and the .bin bytes.
-struct ir_text {
-    std::string xml;
-    std::string bin;
-};
+// runtime_version, conversion_parameters, ir_text: ir/ir_decl.hpp, which declares serialize and save
+// with their defaults.
 
 namespace detail {
 
@@ -11133,8 +12777,8 @@ void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer
 /// requires: `m` validates; every reachable node's op is in OpSet; every Parameter reachable from
 /// the results is listed in m.parameters. ensures: throws moir::unsupported_error naming the node
 /// whose op OpSet lacks, moir::shape_error when `m` does not validate, moir::error otherwise.
-template <class OpSet = opsets::all>
-ir_text serialize(const model& m, const conversion_parameters& params = {}) {
+template <class OpSet>
+ir_text serialize(const model& m, const conversion_parameters& params) {
     for (const auto& [k, v] : params)
         MOIR_CHECK(xml::is_name(k), error, "conversion parameter key '" + k + "' is not a valid XML name");
     model mm = m;  // tensors are shared, not copied
@@ -11163,9 +12807,8 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
 /// next to them (every write and the close checked) and renamed into place only when both are
 /// complete; on any error (thrown as in serialize, or moir::error for I/O, a full disk included)
 /// the old pair is left as it was and no temporary file remains (io::replace_files).
-template <class OpSet = opsets::all>
-void save(const model& m, const std::string& xml_path, const std::string& bin_path,
-          const conversion_parameters& params = {}) {
+template <class OpSet>
+void save(const model& m, const std::string& xml_path, const std::string& bin_path, const conversion_parameters& params) {
     MOIR_CHECK(xml_path != bin_path, error, "the IR .xml and .bin paths must differ ('" + xml_path + "')");
     const ir_text t = serialize<OpSet>(m, params);
     io::replace_files({{xml_path, t.xml}, {bin_path, t.bin}});
@@ -11183,193 +12826,6 @@ MOIR_DETAIL_CORE_EXTERN template void save<opsets::all>(const model&, const std:
 #endif
 
 #endif  // MOIR_IR_IR_WRITER_HPP
-#ifndef MOIR_KERNELS_ARCH_HPP
-#define MOIR_KERNELS_ARCH_HPP
-
-// Architecture tags of the fast kernels. An arch is an empty struct with the xsimd-style concept:
-//
-//   name                  the arch's spelling ("avx2", "avx512", "reference")
-//   supported()           constexpr: this translation unit is compiled with the ISA flags the arch needs,
-//                         so its kernels can be instantiated here (from __AVX2__, __AVX512F__, ... macros)
-//   available()           run time: the CPU (and OS) running the program has the ISA (CPUID through
-//                         __builtin_cpu_supports; moir checks this itself, never through xsimd::dispatch,
-//                         which in xsimd 8.1, Debian 12's, can pick arches the CPU lacks)
-//   alignment()           the vector size in bytes
-//
-// arch::reference (kernels/kernel.hpp) is the portable scalar arch. This header does not include xsimd:
-// the mapping from a moir arch to an xsimd arch lives in kernels/simd/vec.hpp.
-//
-// The ordered candidate list (best first) is `fast_arches`; runtime/dispatch.hpp walks it.
-
-#ifndef MOIR_KERNELS_KERNEL_HPP
-#define MOIR_KERNELS_KERNEL_HPP
-
-// THE REFERENCE KERNEL CONCEPT. Every op has a scalar reference kernel, a specialization of
-//
-//   template <class Op, class = void> struct moir::kernels::reference_kernel;
-//
-// It is the oracle every fast kernel is tested against, and what the reference executor runs. The
-// primary template says `available = false`: "no kernel" is a value, checked at compile time where
-// an opset is instantiated. Its form:
-//
-//   template <> struct reference_kernel<ops::relu> {
-//       static constexpr bool available = true;
-//       static void run(const ops::relu::attrs&, const std::vector<tensor>& in, std::vector<tensor>& out);
-//   };
-//
-// requires (run): `out` holds tensors already allocated with the types and shapes that Op::infer
-// gave for these inputs (the executor does this); `in` holds every input's value, of any element
-// type the op accepts (the kernel switches on it at run time).
-// ensures (run): the outputs hold the op's result; inputs are not modified.
-//
-// The fast kernels are not specializations of a table: they are plan steps (runtime/steps/) over the
-// per-arch kernel families of kernels/simd/, chosen when a plan is compiled.
-
-
-#include <string_view>  // string_view
-#include <vector>       // vector
-
-namespace moir {
-
-namespace arch {
-/// The portable scalar arch: always compiled in, always available.
-struct reference {
-    static constexpr std::string_view name = "reference";
-    static constexpr bool supported() { return true; }
-    static bool available() { return true; }
-};
-}  // namespace arch
-
-namespace kernels {
-
-/// The reference kernel of Op: specialize it. Primary: no kernel.
-template <class Op, class = void>
-struct reference_kernel {
-    static constexpr bool available = false;
-};
-
-template <class Op>
-inline constexpr bool has_reference_kernel_v = reference_kernel<Op>::available;
-
-/// The signature of an erased reference kernel entry.
-using run_fn = void (*)(const void* attrs, const std::vector<tensor>& in, std::vector<tensor>& out);
-
-}  // namespace kernels
-}  // namespace moir
-
-#endif  // MOIR_KERNELS_KERNEL_HPP
-
-#include <cstddef>      // size_t
-#include <string_view>  // string_view
-
-/// Keeps a function out of its callers: a micro-kernel that must get the whole register file to
-/// itself (GCC at -O3 otherwise inlines every tile size and activation of a driver into one body
-/// and spills accumulators: the direct INT8 convolution with ReLU ran 1.35x slower so).
-#if defined(__GNUC__) || defined(__clang__)
-#define MOIR_NOINLINE __attribute__((noinline))
-#elif defined(_MSC_VER)
-#define MOIR_NOINLINE __declspec(noinline)
-#else
-#define MOIR_NOINLINE
-#endif
-
-/// Pins the vector value v to a register at this point of the code (an empty asm statement that
-/// reads and writes it), so that GCC neither hoists loop-invariant vectors out of a micro-kernel's
-/// loop (it kept all 15 weight vectors of the INT8 5x5 depthwise body live and spilled the
-/// products instead) nor reassociates a chain of adds into a tree of spilled partial sums.
-/// No code; a no-op for compilers without GNU asm.
-/// MOIR_OPAQUE(p): the same for a pointer (in a general register): the compiler cannot tell what it
-/// points at from here on, so loads through it stay where they are written.
-#if defined(__GNUC__) || defined(__clang__)
-#define MOIR_PIN_VECTOR(v) __asm__("" : "+x"(v))
-#define MOIR_OPAQUE(p) __asm__("" : "+r"(p))
-#else
-#define MOIR_PIN_VECTOR(v) ((void)0)
-#define MOIR_OPAQUE(p) ((void)0)
-#endif
-
-namespace moir::arch {
-
-/// x86-64 with AVX2 and FMA3 (Haswell, Zen 1 and later). Compile flags: -mavx2 -mfma.
-struct avx2 {
-    static constexpr std::string_view name = "avx2";
-    static constexpr bool supported() {
-#if defined(__AVX2__) && defined(__FMA__)
-        return true;
-#else
-        return false;
-#endif
-    }
-    static bool available() {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-        return false;
-#endif
-    }
-    static constexpr std::size_t alignment() { return 32; }
-};
-
-/// x86-64 with AVX-512 F, BW, VL, DQ and FMA3 (Skylake-X, Ice Lake, Zen 4 and later).
-/// Compile flags: -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma.
-struct avx512 {
-    static constexpr std::string_view name = "avx512";
-    static constexpr bool supported() {
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
-    defined(__FMA__)
-        return true;
-#else
-        return false;
-#endif
-    }
-    static bool available() {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("fma");
-#else
-        return false;
-#endif
-    }
-    static constexpr std::size_t alignment() { return 64; }
-};
-
-/// x86-64 with AVX-512 F, BW, VL, DQ, FMA3 and VNNI (vpdpbusd: u8 x s8 dot products of 4 into s32;
-/// Cascade Lake, Ice Lake, Zen 4 and later). Only the INT8 kernels (kernels/simd/int8_*.hpp) use it;
-/// xsimd 8.1 has no such arch, so they are written with intrinsics. Compile flags: those of avx512
-/// plus -mavx512vnni.
-struct avx512vnni {
-    static constexpr std::string_view name = "avx512vnni";
-    static constexpr bool supported() {
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
-    defined(__FMA__) && defined(__AVX512VNNI__)
-        return true;
-#else
-        return false;
-#endif
-    }
-    static bool available() {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_cpu_init();
-        return avx512::available() && __builtin_cpu_supports("avx512vnni");
-#else
-        return false;
-#endif
-    }
-    static constexpr std::size_t alignment() { return 64; }
-};
-
-/// The arches the fast FP32 kernels exist for, best first; `reference` is last and always usable.
-using fast_arches = type_list<avx512, avx2, reference>;
-
-/// The arches the INT8 kernels exist for, best first (runtime/dispatch.hpp walks it).
-using int8_arches = type_list<avx512vnni, avx2, reference>;
-
-}  // namespace moir::arch
-
-#endif  // MOIR_KERNELS_ARCH_HPP
 #ifndef MOIR_KERNELS_REFERENCE_ALL_HPP
 #define MOIR_KERNELS_REFERENCE_ALL_HPP
 
@@ -16174,303 +17630,6 @@ decltype(auto) with_activation_as(activation a, F&& f) {
 // stored as s16 (a_bytes = 2: AVX2's vpmaddwd, the reference arch) or s8 (a_bytes = 1: VNNI's vpdpbusd).
 // The activations are packed per call by the kernel (int8_gemm.hpp) in the matching column layout.
 
-#ifndef MOIR_KERNELS_SIMD_PACKING_HPP
-#define MOIR_KERNELS_SIMD_PACKING_HPP
-
-// Packed constant operands of the fast FP32 kernels, prepared once at load time.
-//
-// The packers here are arch-independent (plain layout code, no vector types): they take the
-// `gemm_blocking` of the arch that will run the kernel (fp32_kernel_table::blocking, from
-// runtime/dispatch.hpp) and return owning structs whose buffers the compute kernels only read. They
-// are deliberately not instantiated in the per-arch translation units (see runtime/instantiate.hpp).
-//
-// Layouts (all 64-byte aligned, zero-padded):
-//   packed_a (left operand A[M, K], e.g. conv weights [Cout, Cin*kh*kw]): K is cut into blocks of
-//     kc; within block pb (kb = its size) the rows are cut into panels of mr rows, stored k-major:
-//     element (m, k) of block pb, panel p = m / mr is at data[pb*kc*mpad + p*mr*kb + (k - pb*kc)*mr + m % mr],
-//     mpad = M rounded up to mr. groups > 1 stores `groups` such matrices one after the other.
-//   packed_b (right operand B[K, N], e.g. MatMul weights): the same with columns: panels of nr
-//     columns, element (k, n) at data[pb*kc*npad + p*nr*kb + (k - pb*kc)*nr + n % nr].
-//   packed_depthwise: the weights [C, kh, kw] as they are, plus the geometry.
-
-#ifndef MOIR_KERNELS_CONV_GEOMETRY_HPP
-#define MOIR_KERNELS_CONV_GEOMETRY_HPP
-
-// The geometry of one 2-D convolution as the kernels see it, shared by the fast kernels
-// (kernels/simd/) and their oracles.
-
-#include <cstddef>  // ptrdiff_t, size_t
-
-namespace moir::kernels {
-
-/// The geometry of a 2-D NCHW convolution of one image (N = 1; run the kernel once per image).
-/// groups: G; in_c, out_c: channels per group; pads: top (pt) and left (pl), the bottom/right pads
-/// follow from out_h/out_w. Output y = out_h x out_w with
-///   y[g, o, oy, ox] = sum_{c, ky, kx} x[g, c, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw] * w[g, o, c, ky, kx]
-/// (terms outside the input are 0).
-struct conv_geometry {
-    std::size_t groups = 1, in_c = 1, out_c = 1;
-    std::size_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
-    std::size_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
-    std::ptrdiff_t pt = 0, pl = 0;
-    /// A 1x1, stride-1, unpadded convolution: a plain GEMM over the input.
-    bool pointwise() const {
-        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && out_h == in_h && out_w == in_w;
-    }
-    /// Depthwise: one input and one output channel per group.
-    bool depthwise() const { return in_c == 1 && out_c == 1; }
-    std::size_t flops() const { return 2 * groups * out_c * in_c * kh * kw * out_h * out_w; }
-};
-
-}  // namespace moir::kernels
-
-#endif  // MOIR_KERNELS_CONV_GEOMETRY_HPP
-
-#include <cstddef>      // ptrdiff_t, size_t
-#include <cstdint>      // int32_t
-#include <cstdlib>      // aligned_alloc, free
-#include <cstring>      // memset
-#include <memory>       // unique_ptr
-#include <new>          // bad_alloc
-#include <string_view>  // string_view
-#include <utility>      // move
-#include <vector>       // vector
-
-namespace moir::kernels::simd {
-
-using kernels::conv_geometry;
-
-/// The register and cache blocking of an arch's GEMM: micro-tile mr x nr (nr = nv vectors of width
-/// floats), K block kc.
-struct gemm_blocking {
-    std::size_t mr = 4, nv = 4, width = 1, kc = 256;
-    std::string_view arch = "reference";
-    constexpr std::size_t nr() const { return nv * width; }
-};
-
-namespace detail {
-struct free_deleter {
-    void operator()(float* p) const { std::free(p); }
-};
-/// A zero-filled, 64-byte aligned float buffer of n (>= 1) floats plus one vector of slack.
-inline std::unique_ptr<float, free_deleter> aligned_floats(std::size_t n) {
-    const std::size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;
-    void* p = std::aligned_alloc(64, bytes);
-    if (!p) MOIR_THROW(std::bad_alloc());
-    std::memset(p, 0, bytes);
-    return std::unique_ptr<float, free_deleter>(static_cast<float*>(p));
-}
-inline std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
-}  // namespace detail
-
-/// A left GEMM operand A[M, K] (`groups` of them) packed in mr-row panels (layout above).
-struct packed_a {
-    gemm_blocking blocking;
-    std::size_t m = 0, k = 0, groups = 1;
-    std::size_t group_stride = 0;  // floats from one group's matrix to the next
-    const float* data = nullptr;   // the packed values (owned by `storage`)
-    std::unique_ptr<float, detail::free_deleter> storage;
-};
-
-/// A right GEMM operand B[K, N] packed in nr-column panels (layout above).
-struct packed_b {
-    gemm_blocking blocking;
-    std::size_t k = 0, n = 0;
-    const float* data = nullptr;
-    std::unique_ptr<float, detail::free_deleter> storage;
-};
-
-/// Packs A[M, K] (`groups` matrices one after the other, `group_stride` floats apart in the source),
-/// element (m, k) read at a[m*rs + k*cs]: rs = K, cs = 1 for a row-major matrix; rs = 1, cs = M for a
-/// transposed one. requires: m, k >= 1.
-inline packed_a pack_a(const gemm_blocking& bl, const float* a, std::size_t m, std::size_t k, std::ptrdiff_t rs,
-                       std::ptrdiff_t cs, std::size_t groups = 1, std::ptrdiff_t src_group_stride = 0) {
-    MOIR_CHECK(m >= 1 && k >= 1 && groups >= 1, error, "pack_a: empty matrix");
-    packed_a p;
-    p.blocking = bl, p.m = m, p.k = k, p.groups = groups;
-    const std::size_t mr = bl.mr, mpad = detail::round_up(m, mr);
-    p.group_stride = mpad * k;
-    p.storage = detail::aligned_floats(p.group_stride * groups);
-    float* out = p.storage.get();
-    for (std::size_t g = 0; g < groups; ++g) {
-        const float* ag = a + static_cast<std::ptrdiff_t>(g) * src_group_stride;
-        float* og = out + g * p.group_stride;
-        for (std::size_t pc = 0; pc < k; pc += bl.kc) {
-            const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
-            float* block = og + pc * mpad;
-            for (std::size_t mi = 0; mi < m; ++mi) {
-                float* panel = block + (mi / mr) * mr * kb + mi % mr;
-                for (std::size_t kk = 0; kk < kb; ++kk)
-                    panel[kk * mr] =
-                        ag[static_cast<std::ptrdiff_t>(mi) * rs + static_cast<std::ptrdiff_t>(pc + kk) * cs];
-            }
-        }
-    }
-    p.data = out;
-    return p;
-}
-
-/// Floats pack_b_into writes for B[K, N].
-inline std::size_t packed_b_floats(const gemm_blocking& bl, std::size_t k, std::size_t n) {
-    return detail::round_up(n, bl.nr()) * k;
-}
-
-/// Packs B[K, N] into out (packed_b_floats(bl, k, n) floats; pad columns set to 0), element (k, n)
-/// read at b[k*rs + n*cs], and returns a packed_b that views out (no storage of its own): B changes
-/// at every run (a MatMul of two activations) and is packed into a worker's scratch.
-/// requires: k, n >= 1.
-inline packed_b pack_b_into(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
-                            std::ptrdiff_t cs, float* out) {
-    packed_b p;
-    p.blocking = bl, p.k = k, p.n = n;
-    const std::size_t nr = bl.nr(), npad = detail::round_up(n, nr);
-    for (std::size_t pc = 0; pc < k; pc += bl.kc) {
-        const std::size_t kb = k - pc < bl.kc ? k - pc : bl.kc;
-        float* block = out + pc * npad;
-        for (std::size_t kk = 0; kk < kb; ++kk) {
-            const float* row = b + static_cast<std::ptrdiff_t>(pc + kk) * rs;
-            for (std::size_t ni = 0; ni < npad; ++ni)
-                block[(ni / nr) * nr * kb + kk * nr + ni % nr] =
-                    ni < n ? row[static_cast<std::ptrdiff_t>(ni) * cs] : 0.0f;
-        }
-    }
-    p.data = out;
-    return p;
-}
-
-/// Packs B[K, N], element (k, n) read at b[k*rs + n*cs] (rs = N, cs = 1 for row-major; rs = 1, cs = K
-/// for a transposed B, e.g. MatMul transpose_b). requires: k, n >= 1.
-inline packed_b pack_b(const gemm_blocking& bl, const float* b, std::size_t k, std::size_t n, std::ptrdiff_t rs,
-                       std::ptrdiff_t cs) {
-    MOIR_CHECK(k >= 1 && n >= 1, error, "pack_b: empty matrix");
-    auto storage = detail::aligned_floats(packed_b_floats(bl, k, n));
-    packed_b p = pack_b_into(bl, b, k, n, rs, cs, storage.get());
-    p.storage = std::move(storage);
-    return p;
-}
-
-
-/// Convolution weights [G*out_c, in_c, kh, kw] packed as G left GEMM operands [out_c, in_c*kh*kw].
-/// When packed for the direct path (pack_conv_direct; see conv_rows in kernels/simd/convolution.hpp)
-/// also: the ring of padded input rows each channel keeps (span = the rows one output row reads,
-/// width = a padded row's stride) and, for each phase (output row mod span), the offset of each K row
-/// (c, ky, kx) into that ring.
-struct packed_conv {
-    conv_geometry geometry;
-    packed_a weights;
-    std::size_t direct_span = 0, direct_width = 0;
-    std::vector<std::int32_t> direct_offsets;  // [span][in_c*kh*kw]
-    /// When set, the offsets are read here instead of direct_offsets (a generated model's constant
-    /// array: docs/embedded.md).
-    const std::int32_t* direct_offsets_data = nullptr;
-    const std::int32_t* offsets() const { return direct_offsets_data ? direct_offsets_data : direct_offsets.data(); }
-    /// When packed by pack_conv_plane (conv_plane in kernels/simd/convolution.hpp): the output rows
-    /// of one block (its padded input rows are one contiguous plane per channel, direct_width floats
-    /// a row: out_w + (kw-1)*dw, unrounded), and direct_offsets holds in_c*kh*kw offsets into that
-    /// block (span = 1 phase). 0 otherwise.
-    std::size_t plane_rows = 0;
-};
-
-/// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
-inline packed_conv pack_conv(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
-    packed_conv p;
-    p.geometry = g;
-    const std::size_t k = g.in_c * g.kh * g.kw;
-    p.weights = pack_a(bl, w, g.out_c, k, static_cast<std::ptrdiff_t>(k), 1, g.groups,
-                       static_cast<std::ptrdiff_t>(g.out_c * k));
-    return p;
-}
-
-/// Whether conv_rows (the direct path: no im2col; the GEMM reads rows of a padded copy of the input
-/// in place) can run g: one group, stride 1, non-negative top/left pads, not a plain pointwise GEMM,
-/// and ring offsets that fit 32 bits.
-inline bool direct_conv_fits(const conv_geometry& g) {
-    if (g.groups != 1 || g.sh != 1 || g.sw != 1 || g.pt < 0 || g.pl < 0 || g.pointwise()) return false;
-    const std::size_t width = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
-    return g.in_c * span * (width + 16) < (std::size_t(1) << 30);
-}
-
-/// pack_conv, plus the direct path's ring layout. requires: direct_conv_fits(g).
-inline packed_conv pack_conv_direct(const gemm_blocking& bl, const float* w, const conv_geometry& g) {
-    MOIR_CHECK(direct_conv_fits(g), error, "pack_conv_direct: the geometry does not fit the direct path");
-    packed_conv p = pack_conv(bl, w, g);
-    const std::size_t span = (g.kh - 1) * g.dh + 1;
-    p.direct_span = span;
-    p.direct_width = detail::round_up(g.out_w + (g.kw - 1) * g.dw, 16);  // rows start on cache lines
-    p.direct_offsets.reserve(span * g.in_c * g.kh * g.kw);
-    for (std::size_t phase = 0; phase < span; ++phase)
-        for (std::size_t c = 0; c < g.in_c; ++c)
-            for (std::size_t ky = 0; ky < g.kh; ++ky)
-                for (std::size_t kx = 0; kx < g.kw; ++kx)
-                    p.direct_offsets.push_back(static_cast<std::int32_t>(
-                        (c * span + (phase + ky * g.dh) % span) * p.direct_width + kx * g.dw));
-    return p;
-}
-
-/// The share of a micro-tile's columns that are output pixels on the direct (ring) path and on the
-/// plane path (conv_plane), for an arch with nr-column tiles; `rows` is the plane path's block.
-struct plane_choice {
-    std::size_t rows = 0;       // output rows per block (0: the plane path does not fit)
-    double ring_use = 0.0, plane_use = 0.0;
-};
-
-/// The plane path's block for g: as many output rows as keep a block's padded input (every channel)
-/// within about 192 KiB (it stays in L2 while the weights pass over it), at least one; and how much
-/// of each path's tiles is useful work. requires: direct_conv_fits(g).
-inline plane_choice plane_rows_for(const gemm_blocking& bl, const conv_geometry& g) {
-    plane_choice r;
-    const std::size_t nr = bl.nr(), pw = g.out_w + (g.kw - 1) * g.dw, span = (g.kh - 1) * g.dh + 1;
-    const std::size_t per_row = g.in_c * pw, budget = 49152;
-    std::size_t rows = budget / per_row > span ? budget / per_row - (span - 1) : 1;
-    if (rows > g.out_h) rows = g.out_h;
-    // offsets and the block must fit 32 bits
-    if (g.in_c * (rows + span - 1) * pw + nr + pw >= (std::size_t(1) << 30)) return r;
-    r.rows = rows;
-    r.ring_use = double(g.out_w) / double(detail::round_up(g.out_w, nr));
-    r.plane_use = double(rows * g.out_w) / double(detail::round_up(rows * pw, nr));
-    return r;
-}
-
-/// pack_conv plus the plane path's block layout (conv_plane): `rows` output rows per block, as
-/// plane_rows_for chose. requires: direct_conv_fits(g), rows >= 1.
-inline packed_conv pack_conv_plane(const gemm_blocking& bl, const float* w, const conv_geometry& g, std::size_t rows) {
-    MOIR_CHECK(direct_conv_fits(g) && rows >= 1, error, "pack_conv_plane: the geometry does not fit the plane path");
-    packed_conv p = pack_conv(bl, w, g);
-    const std::size_t span = (g.kh - 1) * g.dh + 1, pw = g.out_w + (g.kw - 1) * g.dw;
-    p.direct_span = span;
-    p.direct_width = pw;
-    p.plane_rows = rows;
-    const std::size_t channel = (rows + span - 1) * pw;
-    p.direct_offsets.reserve(g.in_c * g.kh * g.kw);
-    for (std::size_t c = 0; c < g.in_c; ++c)
-        for (std::size_t ky = 0; ky < g.kh; ++ky)
-            for (std::size_t kx = 0; kx < g.kw; ++kx)
-                p.direct_offsets.push_back(static_cast<std::int32_t>(c * channel + ky * g.dh * pw + kx * g.dw));
-    return p;
-}
-
-/// Depthwise weights [C, 1, 1, kh, kw] (GroupConvolution's [G, 1, 1, kh, kw] with G = C).
-struct packed_depthwise {
-    conv_geometry geometry;  // depthwise(): in_c == out_c == 1, groups == channels
-    const float* data = nullptr;
-    std::unique_ptr<float, detail::free_deleter> storage;
-};
-
-/// requires: g.depthwise(); w holds g.groups*kh*kw floats.
-inline packed_depthwise pack_depthwise(const float* w, const conv_geometry& g) {
-    MOIR_CHECK(g.depthwise(), error, "pack_depthwise: the geometry is not depthwise (one channel per group)");
-    packed_depthwise p;
-    p.geometry = g;
-    const std::size_t n = g.groups * g.kh * g.kw;
-    p.storage = detail::aligned_floats(n);
-    for (std::size_t i = 0; i < n; ++i) p.storage.get()[i] = w[i];
-    p.data = p.storage.get();
-    return p;
-}
-
-}  // namespace moir::kernels::simd
-
-#endif  // MOIR_KERNELS_SIMD_PACKING_HPP
 
 #include <cstddef>      // ptrdiff_t, size_t
 #include <cstdint>      // int8_t, int16_t, int32_t
@@ -19670,80 +20829,6 @@ const kernels::simd::int8_kernel_table& int8_table_for(std::string_view fp32_arc
 // A plan is for one set of input shapes: plan_cache compiles again when they change.
 // A plan is not reentrant: one run() at a time (it owns the arena and the thread pool).
 
-#ifndef MOIR_RUNTIME_MEMORY_PLANNER_HPP
-#define MOIR_RUNTIME_MEMORY_PLANNER_HPP
-
-// The activation memory planner of a compiled plan: every intermediate tensor is a buffer with a
-// size and a live range [first step, last step]; the planner gives each an offset in one arena so
-// that two buffers whose live ranges overlap never share bytes, and the arena stays small.
-//
-// Algorithm: greedy by size with best fit (the "greedy by size" offset planner of TFLite and
-// ncnn): buffers are placed largest first; each takes the smallest gap, between the buffers already
-// placed whose live ranges meet its own, that holds it, or goes above the highest of them.
-
-#include <algorithm>  // sort, max
-#include <cstddef>    // size_t
-#include <numeric>    // iota
-#include <vector>     // vector
-
-namespace moir::runtime {
-
-/// One buffer to place. Live from the step that writes it (first) to the last step that reads it
-/// (last), both inclusive. requires: first <= last.
-struct buffer_request {
-    std::size_t bytes = 0;
-    std::size_t first = 0, last = 0;
-};
-
-/// The planner's answer: offsets[i] for request i, and the arena size.
-struct memory_plan {
-    std::vector<std::size_t> offsets;
-    std::size_t arena_bytes = 0;
-};
-
-/// Rounds n up to a multiple of `alignment` (a power of two).
-constexpr std::size_t align_up(std::size_t n, std::size_t alignment) { return (n + alignment - 1) & ~(alignment - 1); }
-
-/// Places the buffers. ensures: every offset is a multiple of `alignment`; buffers whose live ranges
-/// overlap do not overlap in memory; offsets[i] + bytes[i] <= arena_bytes.
-inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size_t alignment = 64) {
-    memory_plan p;
-    p.offsets.assign(req.size(), 0);
-    std::vector<std::size_t> order(req.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return req[a].bytes > req[b].bytes; });
-    struct placed {
-        std::size_t offset, end;
-    };
-    std::vector<std::size_t> done;  // placed requests
-    done.reserve(req.size());
-    std::vector<placed> live;
-    for (std::size_t i : order) {
-        const std::size_t size = align_up(req[i].bytes ? req[i].bytes : 1, alignment);
-        live.clear();
-        for (std::size_t j : done)
-            if (req[j].first <= req[i].last && req[i].first <= req[j].last)
-                live.push_back({p.offsets[j], p.offsets[j] + align_up(req[j].bytes ? req[j].bytes : 1, alignment)});
-        std::sort(live.begin(), live.end(), [](const placed& a, const placed& b) { return a.offset < b.offset; });
-        std::size_t best = 0, best_gap = static_cast<std::size_t>(-1), cursor = 0;
-        bool found = false;
-        for (const auto& l : live) {
-            if (l.offset > cursor) {
-                const std::size_t gap = l.offset - cursor;
-                if (gap >= size && gap < best_gap) best = cursor, best_gap = gap, found = true;
-            }
-            cursor = std::max(cursor, l.end);
-        }
-        p.offsets[i] = found ? best : cursor;
-        p.arena_bytes = std::max(p.arena_bytes, p.offsets[i] + size);
-        done.push_back(i);
-    }
-    return p;
-}
-
-}  // namespace moir::runtime
-
-#endif  // MOIR_RUNTIME_MEMORY_PLANNER_HPP
 #ifndef MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
 #define MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
 
@@ -19814,9 +20899,6 @@ inline std::string no_kernel_message(const node& n) {
     return "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset";
 }
 }  // namespace detail
-
-template <class OpSet>
-class reference_executor;
 
 namespace detail {
 using erased_body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
@@ -19952,78 +21034,61 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
     return out;
 }
 
-/// Runs a model with the reference kernels.
-/// requires: the model validates. Inputs are given in the order of model::parameters.
-template <class OpSet = opsets::all>
-class reference_executor {
-public:
-    /// Called after each node with its outputs (e.g. to dump intermediates); may be empty.
-    using observer = std::function<void(node_id, const std::vector<tensor>&)>;
+// reference_executor's members (the class: runtime/reference_executor_decl.hpp).
+template <class OpSet>
+reference_executor<OpSet>::reference_executor(const model& m, std::uint64_t max_elements)
+    : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
+    check_tensor_sizes(m, max_elements);
+    last_use_.assign(m.nodes.size(), 0);
+    for (std::size_t step = 0; step < order_.size(); ++step)
+        for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
+    for (auto r : m.results) last_use_[m.nodes[r].inputs.at(0).node] = order_.size();
+    for (node_id id : order_) prepare_node<OpSet>(m.nodes[id]);
+}
 
-    /// ensures: throws moir::shape_error naming the node when a shape the model declares has more
-    /// than max_elements elements (check_tensor_sizes); run() checks the shapes it meets the same way.
-    /// Kernel state is made here, once per node (prepare_node: OnnxFallback's onnxruntime session).
-    explicit reference_executor(const model& m, std::uint64_t max_elements = default_max_elements)
-        : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
-        check_tensor_sizes(m, max_elements);
-        last_use_.assign(m.nodes.size(), 0);
-        for (std::size_t step = 0; step < order_.size(); ++step)
-            for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
-        for (auto r : m.results) last_use_[m.nodes[r].inputs.at(0).node] = order_.size();
-        for (node_id id : order_) prepare_node<OpSet>(m.nodes[id]);
+template <class OpSet>
+std::vector<tensor> reference_executor<OpSet>::run(const std::vector<tensor>& inputs, const observer& watch) const {
+    MOIR_CHECK(inputs.size() == m_.parameters.size(), error,
+               "the model has " + std::to_string(m_.parameters.size()) + " inputs, " +
+                   std::to_string(inputs.size()) + " were given");
+    std::vector<std::vector<tensor>> values(m_.nodes.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const node& p = m_.nodes[m_.parameters[i]];
+        const auto& pa = p.attrs_as<ops::parameter>();
+        const std::string what = "input '" + m_.input_name(i) + "'";
+        MOIR_CHECK(inputs[i].type() == pa.element_type, error,
+                   what + " is " + std::string(ir_name(inputs[i].type())) + ", the model expects " +
+                       std::string(ir_name(pa.element_type)));
+        bool fits = !pa.shape.rank_dynamic ? pa.shape.rank() == inputs[i].rank() : true;
+        for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < pa.shape.rank(); ++d)
+            fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == inputs[i].dims()[d];
+        MOIR_CHECK(fits, error, what + " has shape [" + to_string(inputs[i].dims()) + "], the model expects " +
+                                    pa.shape.str());
+        values[m_.parameters[i]] = {inputs[i]};
     }
-
-    /// ensures: one tensor per model output, in model::results order. Throws moir::error naming the
-    /// input when its type or shape does not fit the Parameter, and the node when a kernel fails.
-    std::vector<tensor> run(const std::vector<tensor>& inputs, const observer& watch = {}) const {
-        MOIR_CHECK(inputs.size() == m_.parameters.size(), error,
-                   "the model has " + std::to_string(m_.parameters.size()) + " inputs, " +
-                       std::to_string(inputs.size()) + " were given");
-        std::vector<std::vector<tensor>> values(m_.nodes.size());
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            const node& p = m_.nodes[m_.parameters[i]];
-            const auto& pa = p.attrs_as<ops::parameter>();
-            const std::string what = "input '" + m_.input_name(i) + "'";
-            MOIR_CHECK(inputs[i].type() == pa.element_type, error,
-                       what + " is " + std::string(ir_name(inputs[i].type())) + ", the model expects " +
-                           std::string(ir_name(pa.element_type)));
-            bool fits = !pa.shape.rank_dynamic ? pa.shape.rank() == inputs[i].rank() : true;
-            for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < pa.shape.rank(); ++d)
-                fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == inputs[i].dims()[d];
-            MOIR_CHECK(fits, error, what + " has shape [" + to_string(inputs[i].dims()) + "], the model expects " +
-                                        pa.shape.str());
-            values[m_.parameters[i]] = {inputs[i]};
+    for (std::size_t step = 0; step < order_.size(); ++step) {
+        const node_id id = order_[step];
+        const node& n = m_.nodes[id];
+        if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
+        if (n.is<ops::constant>()) {
+            values[id] = {n.attrs_as<ops::constant>().value};
+        } else {
+            std::vector<tensor> in;
+            in.reserve(n.inputs.size());
+            for (const auto& r : n.inputs) in.push_back(values[r.node].at(r.port));
+            values[id] = evaluate_node<OpSet>(n, in, max_elements_);
         }
-        for (std::size_t step = 0; step < order_.size(); ++step) {
-            const node_id id = order_[step];
-            const node& n = m_.nodes[id];
-            if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
-            if (n.is<ops::constant>()) {
-                values[id] = {n.attrs_as<ops::constant>().value};
-            } else {
-                std::vector<tensor> in;
-                in.reserve(n.inputs.size());
-                for (const auto& r : n.inputs) in.push_back(values[r.node].at(r.port));
-                values[id] = evaluate_node<OpSet>(n, in, max_elements_);
-            }
-            if (watch) watch(id, values[id]);
-            for (const auto& r : n.inputs)  // free what no later node reads
-                if (last_use_[r.node] == step && !m_.nodes[r.node].is<ops::constant>()) values[r.node].clear();
-        }
-        std::vector<tensor> out;
-        for (auto r : m_.results) {
-            const auto& src = m_.nodes[r].inputs.at(0);
-            out.push_back(values[src.node].at(src.port));
-        }
-        return out;
+        if (watch) watch(id, values[id]);
+        for (const auto& r : n.inputs)  // free what no later node reads
+            if (last_use_[r.node] == step && !m_.nodes[r.node].is<ops::constant>()) values[r.node].clear();
     }
-
-private:
-    const model& m_;
-    std::vector<node_id> order_;
-    std::vector<std::size_t> last_use_;
-    std::uint64_t max_elements_;
-};
+    std::vector<tensor> out;
+    for (auto r : m_.results) {
+        const auto& src = m_.nodes[r].inputs.at(0);
+        out.push_back(values[src.node].at(src.port));
+    }
+    return out;
+}
 
 namespace detail {
 /// Runs a node that owns bodies: its op's run_bodies, with one reference_executor per body, made
@@ -20071,477 +21136,6 @@ MOIR_DETAIL_CORE_EXTERN template class reference_executor<opsets::all>;
 //
 // Extending: add the op type to `compare_ops` (a binary element-wise op with a boolean output).
 
-#ifndef MOIR_RUNTIME_STEPS_STEP_HPP
-#define MOIR_RUNTIME_STEPS_STEP_HPP
-
-// THE STEP CONCEPT of a compiled plan (runtime/plan.hpp). A plan is a flat list of steps; each step
-// runs one node, or a chain of nodes fused into one kernel call, on tensors whose types and shapes
-// were fixed when the plan was compiled. Every tensor lives in a slot: a constant (folded and, for
-// fast steps, packed at load), a model input (read in place from the caller's tensor), or a buffer
-// of the activation arena (runtime/memory_planner.hpp).
-//
-// A STEP FAMILY is an empty struct with
-//
-//   static constexpr std::string_view name = "convolution";
-//   /// The step for node `id` (and the nodes it fuses, which it claims), or nullptr when the family
-//   /// does not apply to this node.
-//   static std::unique_ptr<step> make(plan_builder& b, node_id id);
-//
-// The plan walks the nodes in topological order and asks the families of its type list in order;
-// the first that returns a step wins (runtime/plan.hpp: default_step_families ends with the
-// reference family, which takes every op). Adding a fast path = a file in runtime/steps/ and one
-// line in that list; nothing switches over op names.
-
-#ifndef MOIR_RUNTIME_THREAD_POOL_HPP
-#define MOIR_RUNTIME_THREAD_POOL_HPP
-
-// moir::runtime::thread_pool: a fixed set of worker threads for the data parallelism inside one
-// plan step (output channels of a convolution, columns of a GEMM, rows of a MatMul). One
-// parallel_for at a time; the calling thread takes part as worker 0, so a pool of N threads starts
-// N - 1 std::threads, and a pool of 1 starts none and runs everything inline.
-//
-// Waiting: a worker that finished its chunks, and the caller waiting for the workers, spin for a
-// short while (thread_pool::spin, 200 us by default) on an atomic counter before they sleep on a
-// condition variable. A plan runs about a hundred short parallel_fors back to back; waking a
-// sleeping thread costs tens of microseconds (more on a virtual machine, whose idle vCPU the host
-// must schedule again), which is what kept PaddleOCR det's two-thread speed-up near 1.4x. After its
-// first thread_pool::spin_hot (50 us) the spin yields now and then, so a pool with more threads than
-// free cores still lets the others run; not before: on a busy host a yield hands the core to another
-// process until the next scheduler tick (milliseconds), so yielding at once while a worker finishes
-// its chunk, or while the caller makes the next step's job, made a plan at two threads slower than
-// at one whenever the host had other work.
-
-
-#include <algorithm>           // min
-#include <atomic>              // atomic
-#include <chrono>              // steady_clock, microseconds
-#include <condition_variable>  // condition_variable
-#include <cstddef>             // size_t
-#include <exception>           // exception_ptr, current_exception, rethrow_exception
-#include <mutex>               // mutex, unique_lock
-#include <string>              // to_string
-#include <thread>              // thread, hardware_concurrency
-#include <type_traits>         // remove_reference_t
-#include <vector>              // vector
-
-namespace moir::runtime {
-
-/// The default thread count: std::thread::hardware_concurrency(), at least 1.
-inline std::size_t default_threads() {
-    const unsigned n = std::thread::hardware_concurrency();
-    return n ? n : 1;
-}
-
-/// The most threads one pool runs (the caller included): more is a mistake (a typo'd -t), not a
-/// speed-up, and starting tens of thousands of threads exhausts the process.
-inline constexpr std::size_t max_threads = 256;
-
-/// A pool of `size()` workers (the caller of parallel_for is worker 0).
-/// invariant: size() >= 1; size() - 1 std::threads live as long as the pool.
-class thread_pool {
-public:
-
-    /// How long a waiting thread spins before it sleeps.
-    static constexpr std::chrono::microseconds spin{200};
-    /// How long it spins before it starts yielding its core now and then.
-    static constexpr std::chrono::microseconds spin_hot{50};
-
-    /// threads = 0 means default_threads() (at most max_threads).
-    /// ensures: throws moir::error when threads > max_threads.
-    explicit thread_pool(std::size_t threads = 0)
-        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
-        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
-    }
-    thread_pool(const thread_pool&) = delete;
-    thread_pool& operator=(const thread_pool&) = delete;
-    ~thread_pool() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            stop_ = true;
-            stop_flag_.store(true, std::memory_order_relaxed);
-        }
-        wake_.notify_all();
-        for (auto& t : workers_) t.join();
-    }
-
-    std::size_t size() const { return size_; }
-
-    /// `threads` when it is at most max_threads. ensures: else throws moir::error saying the limit.
-    static std::size_t checked(std::size_t threads) {
-        MOIR_CHECK(threads <= max_threads, error,
-                   std::to_string(threads) + " threads asked for, more than moir's limit of " +
-                       std::to_string(max_threads) + " (this machine has " + std::to_string(default_threads()) +
-                       " hardware threads)");
-        return threads;
-    }
-
-    /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
-    /// worker and round), each chunk on one worker; returns when all are done.
-    /// requires: no other parallel_for of this pool in progress (steps run one at a time), fn safe to
-    /// call concurrently on disjoint ranges with distinct `worker` values.
-    /// ensures: every index in [begin, end) is covered exactly once; the first exception a chunk
-    /// throws is rethrown here after all chunks finished.
-    /// fn(begin, end, worker) is called for each chunk, worker < size(). Allocates nothing.
-    template <class F>
-    void parallel_for(std::size_t begin, std::size_t end, std::size_t grain, F&& fn) {
-        if (end <= begin) return;
-        const std::size_t n = end - begin;
-        if (grain == 0) grain = 1;
-        std::size_t chunks = std::min(size_, (n + grain - 1) / grain);
-        if (chunks <= 1) {
-            fn(begin, end, 0);
-            return;
-        }
-        const std::size_t per = (n + chunks - 1) / chunks;
-        chunks = (n + per - 1) / per;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
-                       per, chunks};
-            next_ = 0;
-            pending_.store(chunks, std::memory_order_relaxed);
-            error_ = nullptr;
-            generation_.fetch_add(1, std::memory_order_release);
-        }
-        wake_.notify_all();
-        job j;
-        std::size_t c = 0;
-        while (grab(j, c)) run_chunk(j, c, 0);  // the caller works too
-        spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [&] { return pending_.load(std::memory_order_relaxed) == 0; });
-        job_ = job{};
-        if (error_) std::rethrow_exception(error_);
-    }
-
-private:
-    template <class F>
-    static void call(void* f, std::size_t b, std::size_t e, std::size_t w) {
-        (*static_cast<F*>(f))(b, e, w);
-    }
-    struct job {
-        void (*fn)(void*, std::size_t, std::size_t, std::size_t) = nullptr;
-        void* ctx = nullptr;
-        std::size_t begin = 0, end = 0, per = 1, chunks = 0;
-    };
-
-    /// Takes the next chunk of the current job. ensures: false when there is none.
-    bool grab(job& j, std::size_t& c) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!job_.fn || next_ >= job_.chunks) return false;
-        j = job_;
-        c = next_++;
-        return true;
-    }
-
-    void run_chunk(const job& j, std::size_t c, std::size_t worker) {
-        const std::size_t b = j.begin + c * j.per;
-        const std::size_t e = std::min(j.end, b + j.per);
-        std::exception_ptr err;
-        try {
-            j.fn(j.ctx, b, e, worker);
-        } catch (...) {
-            err = std::current_exception();
-        }
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (err && !error_) error_ = err;
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify_all();
-    }
-
-    /// Spins until done() or `spin` has passed, yielding now and then after `spin_hot`.
-    /// ensures: done() or the time is up.
-    template <class Done>
-    static void spin_until(Done done) {
-        const auto start = std::chrono::steady_clock::now();
-        const auto hot = start + spin_hot, until = start + spin;
-        for (unsigned i = 1; !done(); ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-            if (i % 64 == 0) {
-                const auto now = std::chrono::steady_clock::now();
-                if (now > until) return;
-                // a thread that has work and no core (more threads than cores) runs
-                if (now > hot) std::this_thread::yield();
-            }
-        }
-    }
-
-    void loop(std::size_t worker) {
-        std::size_t seen = 0;
-        for (;;) {
-            spin_until([&] {
-                return stop_flag_.load(std::memory_order_relaxed) ||
-                       generation_.load(std::memory_order_acquire) != seen;
-            });
-            {
-                std::unique_lock<std::mutex> lock(mutex_);
-                wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
-                if (stop_) return;
-                seen = generation_.load(std::memory_order_relaxed);
-            }
-            job j;
-            std::size_t c = 0;
-            while (grab(j, c)) run_chunk(j, c, worker);
-        }
-    }
-
-    std::size_t size_;
-    std::vector<std::thread> workers_;
-    std::mutex mutex_;
-    std::condition_variable wake_, done_;
-    bool stop_ = false;
-    std::atomic<bool> stop_flag_{false};         // stop_, readable without the mutex
-    std::atomic<std::size_t> generation_{0};     // written under the mutex, spun on without it
-    job job_;
-    std::size_t next_ = 0;
-    std::atomic<std::size_t> pending_{0};        // chunks not finished yet
-    std::exception_ptr error_;
-};
-
-}  // namespace moir::runtime
-
-#endif  // MOIR_RUNTIME_THREAD_POOL_HPP
-
-#include <algorithm>  // max, min
-#include <any>        // any
-#include <cstddef>    // byte, size_t
-#include <cstdint>    // uint8_t
-#include <cstring>    // memcpy
-#include <functional> // function
-#include <limits>     // numeric_limits
-#include <map>        // map
-#include <memory>     // unique_ptr
-#include <string>     // string
-#include <vector>     // vector
-
-namespace moir::kernels::simd {
-struct fp32_kernel_table;
-struct int8_kernel_table;
-}  // namespace moir::kernels::simd
-
-namespace moir::runtime {
-
-inline constexpr std::size_t no_slot = std::numeric_limits<std::size_t>::max();
-
-/// How many elements (or bytes, for steps that move bytes) one worker's task covers at least in
-/// the streaming steps (elementwise, FakeQuantize, softmax, reductions, copies): enough to pay for
-/// handing a task to a worker, small enough to share a layer between the threads.
-inline constexpr std::size_t chunk_elements = 16384;
-
-/// The grain, in rows of `row` elements, of a step that splits its work by rows: about
-/// chunk_elements per task, at least one row.
-inline std::size_t chunk_rows(std::size_t row) { return row < chunk_elements ? chunk_elements / (row ? row : 1) : 1; }
-
-/// The grain of a GEMM-shaped step that splits its `split` axis between `threads` workers with
-/// thread_pool::parallel_for: about split / threads, in whole tiles of `tile`, at least one tile.
-inline std::size_t tile_grain(std::size_t split, std::size_t tile, std::size_t threads) {
-    return std::max(tile, (split / threads + tile - 1) / tile * tile);
-}
-
-/// How a GEMM-shaped step (micro-tiles of split_tile x other_tile) shares its work between `threads`
-/// workers. By default it splits its `split` axis with thread_pool::parallel_for at
-/// tile_grain(split, split_tile, threads), each chunk over the whole `other` axis. The result is the block of the other axis per part: `other` (that
-/// split) unless blocks of whole other_tile panels, one per worker, leave fewer micro-tiles on the
-/// busiest worker.
-inline std::size_t other_axis_block(std::size_t split, std::size_t split_tile, std::size_t other, std::size_t other_tile,
-                                    std::size_t threads) {
-    const std::size_t split_panels = (split + split_tile - 1) / split_tile;
-    const std::size_t other_panels = (other + other_tile - 1) / other_tile;
-    // the default split (thread_pool::parallel_for with that grain): its largest chunk
-    const std::size_t grain = tile_grain(split, split_tile, threads);
-    const std::size_t chunks = std::min(threads, (split + grain - 1) / grain);
-    const std::size_t largest = (split + chunks - 1) / chunks;
-    const std::size_t by_split = (largest + split_tile - 1) / split_tile * other_panels;
-    const std::size_t panels_per_block = (other_panels + threads - 1) / threads;
-    const std::size_t by_blocks = panels_per_block * split_panels;
-    return by_blocks < by_split ? panels_per_block * other_tile : other;
-}
-
-/// Where one tensor of a plan lives. Its type and shape are fixed at compile time.
-struct slot {
-    enum class kind : std::uint8_t { constant, input, arena };
-    kind where = kind::arena;
-    element_type type = element_type::undefined;
-    shape dims;
-    std::size_t bytes = 0;
-    tensor value;               ///< kind::constant: the value (with `dims`)
-    std::size_t input = 0;      ///< kind::input: the model input position
-    std::size_t alias = no_slot;  ///< kind::arena: a view sharing the buffer of this (root) slot
-    std::size_t offset = 0;     ///< kind::arena: byte offset in the arena (set by the memory planner)
-};
-
-/// What a step sees while the plan runs.
-struct run_context {
-    const std::vector<slot>* slots = nullptr;
-    std::byte* arena = nullptr;
-    const std::vector<tensor>* inputs = nullptr;
-    thread_pool* pool = nullptr;
-    float* scratch = nullptr;           ///< workers * scratch_stride floats
-    std::size_t scratch_stride = 0;     ///< floats of scratch per worker
-
-    const slot& at(std::size_t s) const { return (*slots)[s]; }
-    /// The bytes of slot s. requires: s is a slot of the plan.
-    const void* data(std::size_t s) const {
-        const slot& sl = at(s);
-        switch (sl.where) {
-            case slot::kind::constant: return sl.value.raw();
-            case slot::kind::input: return (*inputs)[sl.input].raw();
-            case slot::kind::arena: break;
-        }
-        return arena + sl.offset;
-    }
-    /// The writable bytes of an arena slot.
-    void* out(std::size_t s) const { return arena + at(s).offset; }
-    const float* in_f32(std::size_t s) const { return static_cast<const float*>(data(s)); }
-    float* out_f32(std::size_t s) const { return static_cast<float*>(out(s)); }
-    float* scratch_of(std::size_t worker) const { return scratch + worker * scratch_stride; }
-
-    /// Slot s as a tensor: constants and inputs are shared (no copy), an arena slot is copied into
-    /// a new tensor (this allocates; only reference steps do it).
-    tensor value(std::size_t s) const {
-        const slot& sl = at(s);
-        if (sl.where == slot::kind::constant) return sl.value;
-        if (sl.where == slot::kind::input) {
-            const tensor& t = (*inputs)[sl.input];
-            return t.dims() == sl.dims ? t : t.reshaped(sl.dims);
-        }
-        tensor t(sl.type, sl.dims);
-        if (sl.bytes) std::memcpy(t.raw(), arena + sl.offset, sl.bytes);
-        return t;
-    }
-    /// Copies t into arena slot s. requires: t has the slot's byte size.
-    void store(std::size_t s, const tensor& t) const {
-        const slot& sl = at(s);
-        MOIR_CHECK(t.bytes() == sl.bytes, error, "a step produced " + std::to_string(t.bytes()) + " bytes for a slot of " +
-                                                     std::to_string(sl.bytes));
-        if (sl.bytes) std::memcpy(arena + sl.offset, t.raw(), sl.bytes);
-    }
-};
-
-/// One step of a plan. Families fill the public fields when they make it.
-class step {
-public:
-    virtual ~step() = default;
-    /// Runs the step. requires: every slot in `reads` holds its value.
-    virtual void run(const run_context& ctx) const = 0;
-
-    std::string name;    ///< the name of the (first) node
-    std::string ops;     ///< the op type(s) it runs, e.g. "Convolution+Add+HSwish"
-    std::string kernel;  ///< which kernel, e.g. "conv1x1.avx512+hswish", "reference"
-    std::vector<std::size_t> reads, writes;  ///< slots
-    std::size_t scratch_floats = 0;          ///< scratch per worker
-};
-
-/// The reference kernel of a node, type-erased (runtime/reference_executor.hpp's table).
-using reference_kernel = void (*)(const std::any&, const std::vector<tensor>&, std::vector<tensor>&);
-
-/// Runs one body on its Parameter values, returning its Results.
-using body_engine = std::function<std::vector<tensor>(const std::vector<tensor>&)>;
-/// A type-erased run_bodies (kernels/reference/control_flow.hpp): the op's attrs, the node's bodies,
-/// the input values, and how to run body b.
-using body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
-                                            const std::function<std::vector<tensor>(std::size_t, const std::vector<tensor>&)>&);
-
-/// The compile-time context families work with: the model, what is known of each node output
-/// (type, static shape, value when constant), the slots, and the plan's options.
-class plan_builder {
-public:
-    const model& m;
-    std::vector<slot>& slots;
-    std::size_t threads = 1;
-    /// The fast FP32 kernels of the chosen arch; nullptr when the plan runs reference steps only.
-    const kernels::simd::fp32_kernel_table* table = nullptr;
-    /// The INT8 kernels (and the FakeQuantize ones) that go with `table`; nullptr when the plan runs
-    /// reference steps only.
-    const kernels::simd::int8_kernel_table* int8 = nullptr;
-    /// Whether quantized layers may run on the INT8 kernels (plan_options::int8).
-    bool use_int8 = true;
-    /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
-    bool int8_requantize = true;
-    /// The reference kernel of a node's op; nullptr if the opset lacks it.
-    reference_kernel (*reference_of)(const node&) = nullptr;
-    /// Makes a node's kernel state once, at compile (reference_executor.hpp's prepare_node); may be null.
-    void (*prepare)(const node&) = nullptr;
-    /// Runs a node that owns bodies on its input values (evaluate_node); nullptr: such nodes fail.
-    std::vector<tensor> (*evaluate_bodies)(const node&, const std::vector<tensor>&) = nullptr;
-    /// The run_bodies of a node's op (its reference kernel's; reference_executor.hpp), or nullptr.
-    body_kernel (*body_kernel_of)(const node&) = nullptr;
-    /// Makes the engine of one body: a compiled plan of its own, compiled on first use and kept (its
-    /// arena reused) from call to call; empty: bodies run on the reference executor.
-    std::function<body_engine(const model& body)> make_body_engine;
-    /// FakeQuantize nodes whose u8 codes an INT8 step made earlier writes in its epilogue (instead
-    /// of the f32 tensor the FakeQuantize reads), with the slot of those codes
-    /// (steps/int8_convolution.hpp: requantization). That family must then take the node.
-    std::map<node_id, std::size_t> int8_codes;
-    /// Each node's index in the order the plan makes its steps (npos: not set): a step may read
-    /// another node's output only when that node comes earlier (steps/fusion.hpp: residual Adds).
-    std::vector<std::size_t> position;
-
-    plan_builder(const model& mod, std::vector<slot>& s, std::vector<std::vector<std::size_t>> port_slots)
-        : m(mod), slots(s), port_slots_(std::move(port_slots)), claimed_(mod.nodes.size(), false),
-          consumers_(mod.nodes.size()) {
-        for (node_id id = 0; id < m.nodes.size(); ++id) {
-            consumers_[id].resize(m.nodes[id].outputs.size());
-        }
-        for (node_id id = 0; id < m.nodes.size(); ++id)
-            for (std::size_t i = 0; i < m.nodes[id].inputs.size(); ++i) {
-                const output_ref r = m.nodes[id].inputs[i];
-                if (r.node < consumers_.size() && r.port < consumers_[r.node].size())
-                    consumers_[r.node][r.port].emplace_back(id, i);
-            }
-    }
-
-    const node& at(node_id id) const { return m.nodes.at(id); }
-    /// The slot of output r.
-    std::size_t slot_of(output_ref r) const { return port_slots_.at(r.node).at(r.port); }
-    const slot& slot_at(output_ref r) const { return slots.at(slot_of(r)); }
-    /// The slot of input i of node id.
-    std::size_t input_slot(node_id id, std::size_t i) const { return slot_of(at(id).inputs.at(i)); }
-    std::size_t output_slot(node_id id, std::size_t port = 0) const { return slot_of(output_ref{id, port}); }
-    /// The value of input i of node id when it is a constant (folded at compile time), else nullptr.
-    const tensor* constant_input(node_id id, std::size_t i) const {
-        const slot& s = slots.at(input_slot(id, i));
-        return s.where == slot::kind::constant ? &s.value : nullptr;
-    }
-    /// Every (consumer, input index) of output r, Result nodes included.
-    const std::vector<std::pair<node_id, std::size_t>>& consumers(output_ref r) const {
-        return consumers_.at(r.node).at(r.port);
-    }
-    /// The only consumer of output r when it has exactly one and it is an unclaimed Op, else npos.
-    template <class Op>
-    node_id single_consumer(output_ref r) const {
-        const auto& c = consumers(r);
-        if (c.size() != 1 || !at(c[0].first).template is<Op>() || claimed_[c[0].first]) return npos;
-        return c[0].first;
-    }
-    /// Marks a node as run by a step made for an earlier node (a fused consumer).
-    void claim(node_id id) { claimed_.at(id) = true; }
-    bool claimed(node_id id) const { return claimed_.at(id); }
-
-    /// Makes slot `view` share the storage of slot `of` (a reshape-like op): an input or a constant
-    /// stays one, an arena slot becomes an alias of `of`'s root. requires: equal byte sizes.
-    void alias(std::size_t view, std::size_t of) {
-        slot& v = slots.at(view);
-        const slot& o = slots.at(of);
-        MOIR_CHECK(v.bytes == o.bytes, error, "a view must keep the byte size of its source");
-        v.where = o.where;
-        v.input = o.input;
-        if (o.where == slot::kind::constant) v.value = o.value.reshaped(v.dims);
-        if (o.where == slot::kind::arena) v.alias = o.alias == no_slot ? of : o.alias;
-    }
-
-    static constexpr node_id npos = static_cast<node_id>(-1);
-
-private:
-    std::vector<std::vector<std::size_t>> port_slots_;
-    std::vector<bool> claimed_;
-    std::vector<std::vector<std::vector<std::pair<node_id, std::size_t>>>> consumers_;
-};
-
-}  // namespace moir::runtime
-
-#endif  // MOIR_RUNTIME_STEPS_STEP_HPP
 
 #include <cstdint>      // int32_t, int64_t, uint8_t
 #include <memory>       // unique_ptr, make_unique
@@ -24279,31 +24873,7 @@ struct view {
 
 namespace moir::runtime {
 
-/// The step families of a default plan, tried in this order (the reference family last).
-using default_step_families =
-    type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-              steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
-              steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
-              steps::pad, steps::view, steps::reference>;
-
-struct plan_options {
-    /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
-    std::size_t threads = 0;
-    /// false: every node runs its reference kernel (no fast steps, no fusion).
-    bool fast = true;
-    /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
-    /// (runtime/dispatch.hpp, which honours MOIR_ARCH).
-    std::string arch;
-    /// false: quantized convolutions (FakeQuantize -> Convolution on s8 weights) run in FP32 on the
-    /// folded weights instead of on the INT8 kernels (for comparing the two).
-    bool int8 = true;
-    /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
-    /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
-    bool int8_requantize = true;
-    /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
-    /// naming the node, raised while planning, before anything is allocated.
-    std::uint64_t max_elements = default_max_elements;
-};
+// default_step_families, plan_options, basic_plan and basic_plan_cache: runtime/plan_decl.hpp.
 
 namespace detail {
 
@@ -24334,9 +24904,6 @@ inline std::vector<node_id> plan_order(const model& m) {
         return n.inputs[i];
     });
 }
-struct free_bytes {
-    void operator()(std::byte* p) const { std::free(p); }
-};
 inline std::unique_ptr<std::byte, free_bytes> aligned_bytes(std::size_t n) {
     const std::size_t size = align_up(n ? n : 1, 64);
     void* p = std::aligned_alloc(64, size);
@@ -24366,312 +24933,248 @@ reference_kernel reference_of(const node& n) {
 }
 }  // namespace detail
 
-/// A model compiled for fixed input shapes. See the file comment.
-template <class Families = default_step_families, class OpSet = opsets::all>
-class basic_plan {
-public:
-    /// Compiles m for inputs of these shapes (one per model::parameters entry).
-    /// ensures: throws moir::shape_error naming the input or node when the shapes do not fit, and
-    /// moir::unsupported_error when a node's output shape depends on input values.
-    basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt = {})
-        : pool_(opt.threads) {
-        compile(m, input_shapes, opt);
-    }
-    /// Compiles m for the (static) shapes its Parameters declare.
-    explicit basic_plan(const model& m, const plan_options& opt = {}) : pool_(opt.threads) {
-        std::vector<shape> shapes;
-        for (std::size_t i = 0; i < m.parameters.size(); ++i) {
-            const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
-            MOIR_CHECK(ps.is_static(), shape_error,
-                       "input '" + m.input_name(i) + "' has shape " + ps.str() + "; give static input shapes to plan it");
-            shapes.push_back(ps.dims);
-        }
-        compile(m, shapes, opt);
-    }
+// basic_plan's members (the class: runtime/plan_decl.hpp).
+template <class Families, class OpSet>
+basic_plan<Families, OpSet>::basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt)
+    : pool_(opt.threads) {
+    compile(m, input_shapes, opt);
+}
 
-    /// Runs the plan. requires: inputs in model::parameters order with the planned types and shapes.
-    /// ensures: one tensor per model output. step_ms, when given, receives each step's time in ms.
-    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
-        check_inputs(inputs);
-        run_context ctx;
-        ctx.slots = &slots_;
-        ctx.arena = arena_.get();
-        ctx.inputs = &inputs;
-        ctx.pool = &pool_;
-        ctx.scratch = scratch_.get();
-        ctx.scratch_stride = scratch_stride_;
-        if (step_ms) step_ms->assign(steps_.size(), 0.0);
-        for (std::size_t i = 0; i < steps_.size(); ++i) {
-            if (!step_ms) {
-                steps_[i]->run(ctx);
-                continue;
-            }
-            const auto t0 = std::chrono::steady_clock::now();
+template <class Families, class OpSet>
+basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads) {
+    std::vector<shape> shapes;
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+        const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
+        MOIR_CHECK(ps.is_static(), shape_error,
+                   "input '" + m.input_name(i) + "' has shape " + ps.str() + "; give static input shapes to plan it");
+        shapes.push_back(ps.dims);
+    }
+    compile(m, shapes, opt);
+}
+
+template <class Families, class OpSet>
+std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& inputs, std::vector<double>* step_ms) {
+    check_inputs(inputs);
+    run_context ctx;
+    ctx.slots = &slots_;
+    ctx.arena = arena_.get();
+    ctx.inputs = &inputs;
+    ctx.pool = &pool_;
+    ctx.scratch = scratch_.get();
+    ctx.scratch_stride = scratch_stride_;
+    if (step_ms) step_ms->assign(steps_.size(), 0.0);
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+        if (!step_ms) {
             steps_[i]->run(ctx);
-            const auto t1 = std::chrono::steady_clock::now();
-            (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
+            continue;
         }
-        std::vector<tensor> out;
-        out.reserve(outputs_.size());
-        for (std::size_t s : outputs_) {
-            const slot& sl = slots_[s];
-            if (sl.where == slot::kind::arena) {
-                tensor t(sl.type, sl.dims);
-                if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
-                out.push_back(std::move(t));
-            } else {
-                out.push_back(ctx.value(s).clone());
-            }
-        }
-        return out;
+        const auto t0 = std::chrono::steady_clock::now();
+        steps_[i]->run(ctx);
+        const auto t1 = std::chrono::steady_clock::now();
+        (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
     }
+    std::vector<tensor> out;
+    out.reserve(outputs_.size());
+    for (std::size_t s : outputs_) {
+        const slot& sl = slots_[s];
+        if (sl.where == slot::kind::arena) {
+            tensor t(sl.type, sl.dims);
+            if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
+            out.push_back(std::move(t));
+        } else {
+            out.push_back(ctx.value(s).clone());
+        }
+    }
+    return out;
+}
 
-    const std::vector<shape>& input_shapes() const { return input_shapes_; }
-    const std::vector<std::unique_ptr<step>>& steps() const { return steps_; }
-    const std::vector<slot>& slots() const { return slots_; }
-    std::size_t threads() const { return pool_.size(); }
-    /// The arch of the fast kernels ("reference" when none).
-    const std::string& arch() const { return arch_; }
-    /// The arch of the INT8 and FakeQuantize kernels ("reference" when none).
-    const std::string& int8_arch() const { return int8_arch_; }
-    /// Bytes of the activation arena.
-    std::size_t arena_bytes() const { return arena_bytes_; }
-    /// Bytes of all arena tensors added up (what an allocator without reuse would need).
-    std::size_t activation_bytes() const { return activation_bytes_; }
-    /// Bytes of scratch (all workers).
-    std::size_t scratch_bytes() const { return scratch_stride_ * pool_.size() * sizeof(float); }
-    /// The live range [first, last] step of every arena buffer, by slot (for tests).
-    const std::vector<buffer_request>& buffers() const { return buffers_; }
-    const std::vector<std::size_t>& buffer_slots() const { return buffer_slots_; }
-
-private:
-    void compile(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt) {
-        MOIR_CHECK(input_shapes.size() == m.parameters.size(), shape_error,
-                   "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
-                       std::to_string(input_shapes.size()) + " shapes were given");
-        input_shapes_ = input_shapes;
-        const auto order = detail::plan_order(m);
-        // 1. types, static shapes and known values of every output port
-        std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
-        for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
-        std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
-        std::string slot_where;  // the node whose slots are being added, for the size check
-        auto add_slot = [&](slot s) {
-            check_element_count(s.dims, opt.max_elements, slot_where);
-            s.bytes = numel(s.dims) * size_of(s.type);
-            slots_.push_back(std::move(s));
-            return slots_.size() - 1;
-        };
-        for (node_id id : order) {
-            const node& n = m.nodes[id];
-            const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
-            slot_where = where;
-            if (n.is<ops::result>()) continue;
-            if (n.is<ops::parameter>()) {
-                const std::size_t i = param_pos[id];
-                const auto& pa = n.attrs_as<ops::parameter>();
-                const shape& want = input_shapes[i];
-                bool fits = pa.shape.rank_dynamic || pa.shape.rank() == want.size();
-                for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < want.size(); ++d)
-                    fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == want[d];
-                MOIR_CHECK(fits, shape_error,
-                           "input '" + m.input_name(i) + "' cannot take shape [" + to_string(want) + "], the model expects " +
-                               pa.shape.str());
-                slot s;
-                s.where = slot::kind::input;
-                s.type = pa.element_type;
-                s.dims = want;
-                s.input = i;
-                port_slots[id] = {add_slot(std::move(s))};
-                continue;
-            }
-            if (n.is<ops::constant>()) {
-                const tensor& v = n.attrs_as<ops::constant>().value;
-                slot s;
+template <class Families, class OpSet>
+void basic_plan<Families, OpSet>::compile(const model& m, const std::vector<shape>& input_shapes,
+                                          const plan_options& opt) {
+    MOIR_CHECK(input_shapes.size() == m.parameters.size(), shape_error,
+               "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
+                   std::to_string(input_shapes.size()) + " shapes were given");
+    input_shapes_ = input_shapes;
+    const auto order = detail::plan_order(m);
+    // 1. types, static shapes and known values of every output port
+    std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
+    std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
+    std::string slot_where;  // the node whose slots are being added, for the size check
+    auto add_slot = [&](slot s) {
+        check_element_count(s.dims, opt.max_elements, slot_where);
+        s.bytes = numel(s.dims) * size_of(s.type);
+        slots_.push_back(std::move(s));
+        return slots_.size() - 1;
+    };
+    for (node_id id : order) {
+        const node& n = m.nodes[id];
+        const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+        slot_where = where;
+        if (n.is<ops::result>()) continue;
+        if (n.is<ops::parameter>()) {
+            const std::size_t i = param_pos[id];
+            const auto& pa = n.attrs_as<ops::parameter>();
+            const shape& want = input_shapes[i];
+            bool fits = pa.shape.rank_dynamic || pa.shape.rank() == want.size();
+            for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < want.size(); ++d)
+                fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == want[d];
+            MOIR_CHECK(fits, shape_error,
+                       "input '" + m.input_name(i) + "' cannot take shape [" + to_string(want) + "], the model expects " +
+                           pa.shape.str());
+            slot s;
+            s.where = slot::kind::input;
+            s.type = pa.element_type;
+            s.dims = want;
+            s.input = i;
+            port_slots[id] = {add_slot(std::move(s))};
+            continue;
+        }
+        if (n.is<ops::constant>()) {
+            const tensor& v = n.attrs_as<ops::constant>().value;
+            slot s;
+            s.where = slot::kind::constant;
+            s.type = v.type();
+            s.dims = v.dims();
+            s.value = v;
+            port_slots[id] = {add_slot(std::move(s))};
+            continue;
+        }
+        port_descs descs;
+        bool all_known = true;
+        for (const auto& r : n.inputs) {
+            const slot& s = slots_.at(port_slots.at(r.node).at(r.port));
+            descs.push_back(port_desc{s.type, partial_shape(s.dims), s.where == slot::kind::constant ? s.value : tensor()});
+            all_known = all_known && s.where == slot::kind::constant;
+        }
+        port_descs od;
+        try {
+            od = infer_outputs(n, descs);
+        } catch (const std::exception& e) {
+            throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
+        }
+        std::vector<tensor> folded;
+        if (all_known && !n.inputs.empty()) {
+            std::vector<tensor> in;
+            for (const auto& d : descs) in.push_back(d.value);
+            folded = evaluate_node<OpSet>(n, in);
+        }
+        for (std::size_t p = 0; p < od.size(); ++p) {
+            slot s;
+            s.type = od[p].type;
+            if (!folded.empty()) {
                 s.where = slot::kind::constant;
-                s.type = v.type();
-                s.dims = v.dims();
-                s.value = v;
-                port_slots[id] = {add_slot(std::move(s))};
-                continue;
+                s.value = folded[p];
+                s.dims = folded[p].dims();
+                s.type = folded[p].type();
+            } else if (od[p].has_value()) {
+                s.where = slot::kind::constant;
+                s.value = od[p].value;
+                s.dims = od[p].value.dims();
+            } else {
+                MOIR_CHECK(od[p].shape.is_static(), unsupported_error,
+                           where + ": output shape " + od[p].shape.str() +
+                               " depends on input values; a plan needs static shapes (use reference_executor)");
+                s.dims = od[p].shape.dims;
             }
-            port_descs descs;
-            bool all_known = true;
-            for (const auto& r : n.inputs) {
-                const slot& s = slots_.at(port_slots.at(r.node).at(r.port));
-                descs.push_back(port_desc{s.type, partial_shape(s.dims), s.where == slot::kind::constant ? s.value : tensor()});
-                all_known = all_known && s.where == slot::kind::constant;
-            }
-            port_descs od;
-            try {
-                od = infer_outputs(n, descs);
-            } catch (const std::exception& e) {
-                throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
-            }
-            std::vector<tensor> folded;
-            if (all_known && !n.inputs.empty()) {
-                std::vector<tensor> in;
-                for (const auto& d : descs) in.push_back(d.value);
-                folded = evaluate_node<OpSet>(n, in);
-            }
-            for (std::size_t p = 0; p < od.size(); ++p) {
-                slot s;
-                s.type = od[p].type;
-                if (!folded.empty()) {
-                    s.where = slot::kind::constant;
-                    s.value = folded[p];
-                    s.dims = folded[p].dims();
-                    s.type = folded[p].type();
-                } else if (od[p].has_value()) {
-                    s.where = slot::kind::constant;
-                    s.value = od[p].value;
-                    s.dims = od[p].value.dims();
-                } else {
-                    MOIR_CHECK(od[p].shape.is_static(), unsupported_error,
-                               where + ": output shape " + od[p].shape.str() +
-                                   " depends on input values; a plan needs static shapes (use reference_executor)");
-                    s.dims = od[p].shape.dims;
-                }
-                port_slots[id].push_back(add_slot(std::move(s)));
-            }
-        }
-        // 2. steps
-        plan_builder b(m, slots_, port_slots);
-        b.threads = pool_.size();
-        b.position.assign(m.nodes.size(), plan_builder::npos);
-        for (std::size_t i = 0; i < order.size(); ++i) b.position[order[i]] = i;
-        b.reference_of = &detail::reference_of<OpSet>;
-        b.prepare = &moir::prepare_node<OpSet>;
-        b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
-        b.body_kernel_of = &detail::body_kernel_of<OpSet>;
-        b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };
-        if (opt.fast) {
-            b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
-            MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
-            arch_ = std::string(b.table->blocking.arch);
-            b.int8 = &int8_table_for(b.table->blocking.arch);
-            int8_arch_ = std::string(b.int8->blocking.arch);
-            b.use_int8 = opt.int8;
-            b.int8_requantize = opt.int8_requantize;
-        }
-        for (node_id id : order) {
-            const node& n = m.nodes[id];
-            if (n.is<ops::result>() || n.is<ops::parameter>() || n.is<ops::constant>() || b.claimed(id)) continue;
-            bool computed = false;
-            for (std::size_t p = 0; p < port_slots[id].size(); ++p)
-                computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
-            if (!computed) continue;  // folded
-            // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
-            // kernel: the fast steps' blockings assume at least one element (a view computes
-            // nothing: a Reshape to a scalar, whose shape input is empty, stays a view)
-            bool empty = false;
-            for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
-            for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
-            std::unique_ptr<step> st;
-            for_each_type(Families{}, [&](auto tag) {
-                using F = typename decltype(tag)::type;
-                if (st) return;
-                if ((!opt.fast || (empty && F::name != steps::view::name)) && F::name != steps::reference::name) return;
-                st = F::make(b, id);
-            });
-            MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
-            scratch_stride_ = std::max(scratch_stride_, align_up(st->scratch_floats, 16));
-            steps_.push_back(std::move(st));
-        }
-        for (auto r : m.results) outputs_.push_back(b.slot_of(m.nodes.at(r).inputs.at(0)));
-        // 3. liveness and memory
-        auto root = [&](std::size_t s) { return slots_[s].alias == no_slot ? s : slots_[s].alias; };
-        std::vector<std::size_t> buffer_of(slots_.size(), no_slot);
-        auto touch = [&](std::size_t s, std::size_t at) {
-            if (slots_[s].where != slot::kind::arena) return;
-            const std::size_t r = root(s);
-            if (buffer_of[r] == no_slot) {
-                buffer_of[r] = buffers_.size();
-                buffers_.push_back(buffer_request{slots_[r].bytes, at, at});
-                buffer_slots_.push_back(r);
-                activation_bytes_ += slots_[r].bytes;
-            }
-            auto& br = buffers_[buffer_of[r]];
-            br.first = std::min(br.first, at);
-            br.last = std::max(br.last, at);
-        };
-        for (std::size_t i = 0; i < steps_.size(); ++i) {
-            for (std::size_t s : steps_[i]->writes) touch(s, i);
-            for (std::size_t s : steps_[i]->reads) touch(s, i);
-        }
-        for (std::size_t s : outputs_) touch(s, steps_.size());
-        const memory_plan mp = plan_memory(buffers_);
-        for (std::size_t i = 0; i < buffers_.size(); ++i) slots_[buffer_slots_[i]].offset = mp.offsets[i];
-        for (auto& s : slots_)
-            if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
-        arena_bytes_ = mp.arena_bytes;
-        arena_ = detail::aligned_bytes(arena_bytes_);
-        scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
-            reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
-    }
-
-    void check_inputs(const std::vector<tensor>& inputs) const {
-        MOIR_CHECK(inputs.size() == input_shapes_.size(), error,
-                   "the model has " + std::to_string(input_shapes_.size()) + " inputs, " +
-                       std::to_string(inputs.size()) + " were given");
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            const slot* s = nullptr;
-            for (const auto& sl : slots_)
-                if (sl.where == slot::kind::input && sl.input == i && sl.alias == no_slot) {
-                    s = &sl;
-                    break;
-                }
-            MOIR_CHECK(inputs[i].dims() == input_shapes_[i], shape_error,
-                       "input " + std::to_string(i) + " has shape [" + to_string(inputs[i].dims()) +
-                           "], the plan was compiled for [" + to_string(input_shapes_[i]) + "]");
-            MOIR_CHECK(!s || inputs[i].type() == s->type, error,
-                       "input " + std::to_string(i) + " is " + std::string(ir_name(inputs[i].type())) +
-                           ", the model expects " + std::string(ir_name(s->type)));
+            port_slots[id].push_back(add_slot(std::move(s)));
         }
     }
-
-    thread_pool pool_;
-    std::vector<shape> input_shapes_;
-    std::vector<slot> slots_;
-    std::vector<std::unique_ptr<step>> steps_;
-    std::vector<std::size_t> outputs_;
-    std::vector<buffer_request> buffers_;
-    std::vector<std::size_t> buffer_slots_;
-    std::size_t arena_bytes_ = 0, activation_bytes_ = 0, scratch_stride_ = 0;
-    std::string arch_ = "reference", int8_arch_ = "reference";
-    std::unique_ptr<std::byte, detail::free_bytes> arena_;
-    std::unique_ptr<float, kernels::simd::detail::free_deleter> scratch_;
-};
-
-using plan = basic_plan<>;
-
-/// A plan that follows its inputs' shapes: it compiles on the first run and again whenever the
-/// input shapes change (the last plan is kept).
-template <class Families = default_step_families, class OpSet = opsets::all>
-class basic_plan_cache {
-public:
-    explicit basic_plan_cache(model m, plan_options opt = {}) : m_(std::move(m)), opt_(std::move(opt)) {}
-    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
-        return get(inputs).run(inputs, step_ms);
+    // 2. steps
+    plan_builder b(m, slots_, port_slots);
+    b.threads = pool_.size();
+    b.position.assign(m.nodes.size(), plan_builder::npos);
+    for (std::size_t i = 0; i < order.size(); ++i) b.position[order[i]] = i;
+    b.reference_of = &detail::reference_of<OpSet>;
+    b.prepare = &moir::prepare_node<OpSet>;
+    b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
+    b.body_kernel_of = &detail::body_kernel_of<OpSet>;
+    b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };
+    if (opt.fast) {
+        b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
+        MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
+        arch_ = std::string(b.table->blocking.arch);
+        b.int8 = &int8_table_for(b.table->blocking.arch);
+        int8_arch_ = std::string(b.int8->blocking.arch);
+        b.use_int8 = opt.int8;
+        b.int8_requantize = opt.int8_requantize;
     }
-    /// The plan for these inputs' shapes (compiled when they differ from the last).
-    basic_plan<Families, OpSet>& get(const std::vector<tensor>& inputs) {
-        std::vector<shape> shapes;
-        for (const auto& t : inputs) shapes.push_back(t.dims());
-        if (!plan_ || plan_->input_shapes() != shapes) {
-            plan_.reset();
-            plan_ = std::make_unique<basic_plan<Families, OpSet>>(m_, shapes, opt_);
+    for (node_id id : order) {
+        const node& n = m.nodes[id];
+        if (n.is<ops::result>() || n.is<ops::parameter>() || n.is<ops::constant>() || b.claimed(id)) continue;
+        bool computed = false;
+        for (std::size_t p = 0; p < port_slots[id].size(); ++p)
+            computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
+        if (!computed) continue;  // folded
+        // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
+        // kernel: the fast steps' blockings assume at least one element (a view computes
+        // nothing: a Reshape to a scalar, whose shape input is empty, stays a view)
+        bool empty = false;
+        for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
+        for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
+        std::unique_ptr<step> st;
+        for_each_type(Families{}, [&](auto tag) {
+            using F = typename decltype(tag)::type;
+            if (st) return;
+            if ((!opt.fast || (empty && F::name != steps::view::name)) && F::name != steps::reference::name) return;
+            st = F::make(b, id);
+        });
+        MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
+        scratch_stride_ = std::max(scratch_stride_, align_up(st->scratch_floats, 16));
+        steps_.push_back(std::move(st));
+    }
+    for (auto r : m.results) outputs_.push_back(b.slot_of(m.nodes.at(r).inputs.at(0)));
+    // 3. liveness and memory
+    auto root = [&](std::size_t s) { return slots_[s].alias == no_slot ? s : slots_[s].alias; };
+    std::vector<std::size_t> buffer_of(slots_.size(), no_slot);
+    auto touch = [&](std::size_t s, std::size_t at) {
+        if (slots_[s].where != slot::kind::arena) return;
+        const std::size_t r = root(s);
+        if (buffer_of[r] == no_slot) {
+            buffer_of[r] = buffers_.size();
+            buffers_.push_back(buffer_request{slots_[r].bytes, at, at});
+            buffer_slots_.push_back(r);
+            activation_bytes_ += slots_[r].bytes;
         }
-        return *plan_;
+        auto& br = buffers_[buffer_of[r]];
+        br.first = std::min(br.first, at);
+        br.last = std::max(br.last, at);
+    };
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+        for (std::size_t s : steps_[i]->writes) touch(s, i);
+        for (std::size_t s : steps_[i]->reads) touch(s, i);
     }
+    for (std::size_t s : outputs_) touch(s, steps_.size());
+    const memory_plan mp = plan_memory(buffers_);
+    for (std::size_t i = 0; i < buffers_.size(); ++i) slots_[buffer_slots_[i]].offset = mp.offsets[i];
+    for (auto& s : slots_)
+        if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
+    arena_bytes_ = mp.arena_bytes;
+    arena_ = detail::aligned_bytes(arena_bytes_);
+    scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
+        reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
+}
 
-private:
-    model m_;
-    plan_options opt_;
-    std::unique_ptr<basic_plan<Families, OpSet>> plan_;
-};
-
-using plan_cache = basic_plan_cache<>;
+template <class Families, class OpSet>
+void basic_plan<Families, OpSet>::check_inputs(const std::vector<tensor>& inputs) const {
+    MOIR_CHECK(inputs.size() == input_shapes_.size(), error,
+               "the model has " + std::to_string(input_shapes_.size()) + " inputs, " +
+                   std::to_string(inputs.size()) + " were given");
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const slot* s = nullptr;
+        for (const auto& sl : slots_)
+            if (sl.where == slot::kind::input && sl.input == i && sl.alias == no_slot) {
+                s = &sl;
+                break;
+            }
+        MOIR_CHECK(inputs[i].dims() == input_shapes_[i], shape_error,
+                   "input " + std::to_string(i) + " has shape [" + to_string(inputs[i].dims()) +
+                       "], the plan was compiled for [" + to_string(input_shapes_[i]) + "]");
+        MOIR_CHECK(!s || inputs[i].type() == s->type, error,
+                   "input " + std::to_string(i) + " is " + std::string(ir_name(inputs[i].type())) +
+                       ", the model expects " + std::string(ir_name(s->type)));
+    }
+}
 
 namespace detail {
 /// The engine of one body inside a plan: a plan_cache of the body (one thread: the plan around it
@@ -25841,29 +26344,7 @@ inline net read_net(const std::string& proto_path, const std::string& weights_pa
 
 namespace moir::frontends {
 
-/// What a user asks of any frontend besides the files (the Model Optimizer's flags).
-struct load_options {
-    /// Input shapes by input name (--input_shape with --input, or the library's map); override the file's.
-    std::map<std::string, partial_shape> input_shapes;
-    /// Input shapes by position (--input_shape alone), for inputs not named in input_shapes.
-    std::vector<partial_shape> input_shapes_by_position;
-    /// Framework-specific flags by their Model Optimizer name without dashes ("saved_model_tags",
-    /// "input_model_is_text", "input_proto", ...). A frontend reads the ones it knows.
-    std::map<std::string, std::string> framework_options;
-
-    /// The value of framework option `key`, or `def`.
-    std::string option(const std::string& key, const std::string& def = {}) const {
-        const auto it = framework_options.find(key);
-        return it == framework_options.end() ? def : it->second;
-    }
-};
-
-/// One model to load: its main file, the frontend to use ("" = recognise it), the options.
-struct load_request {
-    std::string input_model;  ///< the model file (or folder, for formats that are folders)
-    std::string framework;    ///< a frontend's name (--framework); "" picks it by content, then by extension
-    load_options options;
-};
+// load_options, load_request: frontends/common/load_options.hpp.
 
 /// Lower-case extension with the dot ("model.ONNX" -> ".onnx"); "" for none.
 inline std::string extension_of(const std::string& path) {
@@ -35539,11 +36020,7 @@ const op_table& default_table_impl() {
 template <class = void>
 const op_table& default_table() { return detail::default_table_impl<>(); }
 
-/// How to read a model: the common options plus the converter table.
-struct load_options : frontends::load_options {
-    /// The converters to use; default_table() when null. Users extend a copy with their own ops.
-    const op_table* table = nullptr;
-};
+// load_options: frontends/onnx/onnx_decl.hpp.
 
 namespace detail {
 inline std::string dir_of(const std::string& path) {
@@ -35799,9 +36276,10 @@ model convert(const proto::model& pm, const std::string& source, const load_opti
     }
 }
 
-/// Reads and converts an .onnx file. ensures: as convert(); parse errors name the file.
-template <class = void>
-model load(const std::string& path, const load_options& opt = {}) {
+/// Reads and converts an .onnx file (declared in frontends/onnx/onnx_decl.hpp). ensures: as
+/// convert(); parse errors name the file.
+template <class>
+model load(const std::string& path, const load_options& opt) {
     return convert(proto::load_model_file(path), path, opt);
 }
 
@@ -41807,264 +42285,6 @@ inline activation_grid grid_of(const tensor_info& t) {
 // unless it is a Convolution-like weight), and scalars (nothing to gain). The pass is the last one
 // moir convert runs; fold_constants never folds a decompression Convert back.
 
-#ifndef MOIR_PASSES_PASS_CONCEPT_HPP
-#define MOIR_PASSES_PASS_CONCEPT_HPP
-
-// THE PASS CONCEPT. A pass is a type with
-//
-//   static constexpr std::string_view name = "fold_constants";
-//   static std::size_t run(moir::model&, moir::passes::pass_context&);   // returns the number of changes
-//
-// or, for a fusion, the pattern form:
-//
-//   /// Search pattern => Multiply(Convolution(x, W: constant), c: constant), the convolution used once
-//   /// Rewrite        => Convolution(x, W * c)
-//   struct fuse_conv_mul {
-//       static constexpr std::string_view name = "fuse_conv_mul";
-//       using pattern = pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>,
-//                                                         pat::single_use>, pat::constant>;
-//       static bool rewrite(moir::model&, const pat::match_result<pattern>&);  // guard clauses first
-//   };
-//
-// which passes::pattern_pass<F> adapts: it tries the pattern at every node output, in topological
-// order, and counts the rewrites that returned true. A rewrite adds new nodes and redirects uses
-// (model::replace_uses); it never deletes nodes: the pipeline drops dead nodes after each pass.
-// Pipelines (passes/pipeline.hpp) are compile-time lists of passes run to a fixed point.
-
-#ifndef MOIR_PATTERNS_MATCH_HPP
-#define MOIR_PATTERNS_MATCH_HPP
-
-// Matching a pattern (patterns/dsl.hpp) at an output of a model.
-
-#ifndef MOIR_PATTERNS_DSL_HPP
-#define MOIR_PATTERNS_DSL_HPP
-
-// The pattern language of fusions: a pattern is a type built from these templates, e.g.
-//
-//   pat::op<ops::multiply, pat::where<pat::op<ops::convolution, pat::any, pat::constant>, pat::single_use>,
-//           pat::constant>
-//
-// reads "a Multiply whose first input is a Convolution (of anything, by a constant) used once, and
-// whose second input is a constant". Matching walks the pattern type (a handful of levels), never
-// the graph, so compile cost is per pattern. Every pattern element captures the output it matched;
-// captures are numbered in pre-order (the root is 0, then its inputs left to right, depth first).
-
-#include <cstddef>  // size_t
-
-namespace moir::pat {
-
-/// Matches any output.
-struct any {};
-
-/// Matches an output produced by a constant node.
-struct constant {};
-
-/// Matches output 0 of a node of op Op whose first sizeof...(In) inputs match In... in order.
-template <class Op, class... In>
-struct op {};
-
-/// Like op, for a commutative binary Op: also tries the two inputs swapped.
-template <class Op, class A, class B>
-struct commutative {};
-
-/// Matches what P matches when every predicate Preds::check(model, output_ref) holds.
-template <class P, class... Preds>
-struct where {};
-
-/// Predicate: the matched output has exactly one consumer (and is not a model output).
-struct single_use {};
-
-/// The number of captures of a pattern (its element count).
-template <class P>
-struct size;
-template <>
-struct size<any> {
-    static constexpr std::size_t value = 1;
-};
-template <>
-struct size<constant> {
-    static constexpr std::size_t value = 1;
-};
-template <class Op, class... In>
-struct size<op<Op, In...>> {
-    static constexpr std::size_t value = (std::size_t{1} + ... + size<In>::value);
-};
-template <class Op, class A, class B>
-struct size<commutative<Op, A, B>> {
-    static constexpr std::size_t value = 1 + size<A>::value + size<B>::value;
-};
-template <class P, class... Preds>
-struct size<where<P, Preds...>> {
-    static constexpr std::size_t value = size<P>::value;
-};
-template <class P>
-inline constexpr std::size_t size_v = size<P>::value;
-
-}  // namespace moir::pat
-
-#endif  // MOIR_PATTERNS_DSL_HPP
-
-#include <array>     // array
-#include <optional>     // optional
-#include <type_traits>  // is_same_v
-
-namespace moir::pat {
-
-/// The outputs a pattern matched, numbered in pre-order (0 is the root).
-template <class P>
-struct match_result {
-    std::array<output_ref, size_v<P>> captures{};
-    /// Capture i. requires: i < size_v<P>.
-    output_ref operator[](std::size_t i) const { return captures[i]; }
-    /// The node of capture i.
-    node_id node(std::size_t i) const { return captures[i].node; }
-};
-
-namespace detail {
-
-inline std::size_t consumer_count(const model& m, output_ref r) {
-    std::size_t n = 0;
-    for (const auto& nd : m.nodes)
-        for (const auto& in : nd.inputs) n += in == r ? 1 : 0;
-    return n;
-}
-
-template <class Pred>
-bool check_pred(const model& m, output_ref r) {
-    if constexpr (std::is_same_v<Pred, single_use>) {
-        for (auto res : m.results)
-            if (m.nodes[res].inputs.at(0) == r) return false;
-        return consumer_count(m, r) == 1;
-    } else {
-        return Pred::check(m, r);
-    }
-}
-
-template <class P>
-struct matcher;
-
-template <>
-struct matcher<any> {
-    template <std::size_t N>
-    static bool run(const model&, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        cap[at] = r;
-        return true;
-    }
-};
-template <>
-struct matcher<constant> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        cap[at] = r;
-        return m.nodes[r.node].is<ops::constant>();
-    }
-};
-template <class Op, class... In>
-struct matcher<op<Op, In...>> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        const node& n = m.nodes[r.node];
-        if (!n.is<Op>() || r.port != 0 || n.inputs.size() < sizeof...(In)) return false;
-        cap[at] = r;
-        std::size_t next = at + 1, i = 0;
-        bool ok = true;
-        // each input pattern in order; captures laid out depth first
-        ((ok = ok && matcher<In>::run(m, n.inputs[i++], cap, next), next += size_v<In>), ...);
-        return ok;
-    }
-};
-template <class Op, class A, class B>
-struct matcher<commutative<Op, A, B>> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        const node& n = m.nodes[r.node];
-        if (!n.is<Op>() || r.port != 0 || n.inputs.size() != 2) return false;
-        cap[at] = r;
-        const std::size_t a_at = at + 1, b_at = at + 1 + size_v<A>;
-        if (matcher<A>::run(m, n.inputs[0], cap, a_at) && matcher<B>::run(m, n.inputs[1], cap, b_at)) return true;
-        return matcher<A>::run(m, n.inputs[1], cap, a_at) && matcher<B>::run(m, n.inputs[0], cap, b_at);
-    }
-};
-template <class P, class... Preds>
-struct matcher<where<P, Preds...>> {
-    template <std::size_t N>
-    static bool run(const model& m, output_ref r, std::array<output_ref, N>& cap, std::size_t at) {
-        return matcher<P>::run(m, r, cap, at) && (check_pred<Preds>(m, r) && ...);
-    }
-};
-
-}  // namespace detail
-
-/// Matches P rooted at output r. ensures: the captures when every element matched, else nullopt.
-template <class P>
-std::optional<match_result<P>> match(const model& m, output_ref r) {
-    match_result<P> res;
-    if (detail::matcher<P>::run(m, r, res.captures, 0)) return res;
-    return std::nullopt;
-}
-
-}  // namespace moir::pat
-
-#endif  // MOIR_PATTERNS_MATCH_HPP
-
-#include <cstddef>      // size_t
-#include <string>       // string
-#include <string_view>  // string_view
-#include <vector>       // vector
-
-namespace moir::passes {
-
-/// What one pass changed in one round.
-struct pass_record {
-    std::string_view pass;
-    std::size_t round = 0;
-    std::size_t changes = 0;
-    std::size_t nodes_after = 0;
-};
-
-/// Shared state of a pipeline run: options and the log of what each pass did.
-struct pass_context {
-    bool fusions = true;                 ///< false under --disable_fusing
-    /// Fold ShapeOf of static shapes (and the shape sub-graphs after it) into constants. moir
-    /// convert sets it when input shapes are fixed (--input_shape) or under --static_shape; off,
-    /// the IR keeps its shape sub-graphs and can be reshaped.
-    bool fold_shapes = true;
-    std::size_t max_constant_bytes = 64u << 20;  ///< constant folding leaves larger results unfolded
-    std::vector<pass_record> log;
-};
-
-/// Adapts a pattern-form fusion F to the pass concept.
-template <class F>
-struct pattern_pass {
-    static constexpr std::string_view name = F::name;
-    static std::size_t run(model& m, pass_context&) {
-        std::size_t changes = 0;
-        for (node_id id : m.topo_order()) {
-            // a rewrite adds nodes (the vector may reallocate): read the port count up front
-            const std::size_t ports = m.nodes[id].outputs.size();
-            for (std::size_t port = 0; port < ports; ++port) {
-                if (auto r = pat::match<typename F::pattern>(m, {id, port}))
-                    if (F::rewrite(m, *r)) ++changes;
-            }
-        }
-        return changes;
-    }
-};
-
-namespace detail {
-template <class P, class = void>
-struct has_pattern : std::false_type {};
-template <class P>
-struct has_pattern<P, std::void_t<typename P::pattern>> : std::true_type {};
-}  // namespace detail
-
-/// The pass-concept form of P: P itself, or pattern_pass<P> for a pattern-form fusion.
-template <class P>
-using as_pass = std::conditional_t<detail::has_pattern<P>::value, pattern_pass<P>, P>;
-
-}  // namespace moir::passes
-
-#endif  // MOIR_PASSES_PASS_CONCEPT_HPP
 
 #include <cmath>        // fabs, isfinite
 #include <cstddef>      // size_t
@@ -47127,8 +47347,9 @@ using default_fusions = concat_t<activation_fusions, concat_t<batch_norm_fusions
 /// FP16 weight compression, run after optimize().
 using fp16 = pass_list<compress_fp16>;
 
-/// Optimizes m in place. ensures: m validates; ctx.log says what each pass changed.
-template <class = void>
+/// Optimizes m in place (declared in passes/optimize_decl.hpp). ensures: m validates; ctx.log says
+/// what each pass changed.
+template <class>
 void optimize(model& m, pass_context& ctx) {
     run_pipeline<declutter>(m, ctx);
     if (ctx.fusions) run_pipeline<concat_t<declutter, default_fusions>>(m, ctx);
@@ -47136,7 +47357,7 @@ void optimize(model& m, pass_context& ctx) {
 
 /// Stores m's f32 weights as f16 + decompression Converts (see passes/quantize/compress_fp16.hpp).
 /// requires: run after optimize(), which would otherwise see the weights as non-constant.
-template <class = void>
+template <class>
 void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
 
 }  // namespace moir::passes
@@ -49134,5 +49355,6 @@ std::function<void(Context&)> map_op(std::map<std::string, std::string> attribut
 }  // namespace moir
 
 #endif  // MOIR_EXTENSION_OP_MAPPING_HPP
+#endif
 
 #endif  // MOIR_MOIR_HPP

@@ -2,9 +2,13 @@
 // (checking the values), then, given an ONNX model, converts and optimizes it, saves and reads its
 // IR and runs it on the compiled plan and on the reference executor (checking that they agree).
 //   app WORK_DIR [MODEL.onnx DIM...]   (DIM: the values of the model input's dynamic dims)
-#include <moir/frontends/onnx/onnx.hpp>
+// moir/moir.hpp alone: the installed moir::compiled puts its users in the light mode
+// (MOIR_COMPILED_LIBRARY), where it declares everything below and the library defines it.
 #include <moir/moir.hpp>
-#include <moir/passes/pipelines.hpp>
+
+#if !defined(MOIR_COMPILED_LIBRARY)
+#error "tests/install: moir::compiled should give its installed users the light mode (MOIR_COMPILED_LIBRARY)"
+#endif
 
 #include <cmath>      // fabs
 #include <cstdio>     // printf, fprintf

@@ -24,6 +24,7 @@
 #include <moir/core/type_list.hpp>
 #include <moir/io/files.hpp>
 #include <moir/ir/attr_codec.hpp>
+#include <moir/ir/ir_decl.hpp>
 #include <moir/ir/xml.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/convert.hpp>
@@ -681,20 +682,12 @@ inline bool read_whole_file(const std::string& path, std::string& out, std::stri
 
 }  // namespace detail
 
-/// The .bin path that goes with an .xml path: "model.xml" -> "model.bin" (".bin" appended when the
-/// path does not end in ".xml").
-inline std::string default_bin_path(const std::string& xml_path) {
-    const std::string ext = ".xml";
-    if (xml_path.size() >= ext.size() && xml_path.compare(xml_path.size() - ext.size(), ext.size(), ext) == 0)
-        return xml_path.substr(0, xml_path.size() - ext.size()) + ".bin";
-    return xml_path + ".bin";
-}
+// default_bin_path: ir/ir_decl.hpp, which declares load and deserialize with their defaults.
 
 /// Reads an IR held in memory. `xml_name` and `bin_name` name the two parts in error messages.
 /// ensures: as load().
-template <class OpSet = opsets::all>
-model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name = "model.xml",
-                  const std::string& bin_name = "model.bin") {
+template <class OpSet>
+model deserialize(std::string_view xml, std::string_view bin, const std::string& xml_name, const std::string& bin_name) {
     return detail::read_ir<OpSet>(xml, detail::bin_source{bin, bin_name, true, {}}, xml_name);
 }
 
@@ -705,8 +698,8 @@ model deserialize(std::string_view xml, std::string_view bin, const std::string&
 /// file, the layer and the reason for malformed files, moir::unsupported_error listing every
 /// unsupported layer type (with counts) or naming the unsupported feature, moir::shape_error when
 /// shapes do not fit.
-template <class OpSet = opsets::all>
-model load(const std::string& xml_path, std::string bin_path = "") {
+template <class OpSet>
+model load(const std::string& xml_path, std::string bin_path) {
     const std::string xml = xml::read_file(xml_path);
     if (bin_path.empty()) bin_path = default_bin_path(xml_path);
     std::string bin;

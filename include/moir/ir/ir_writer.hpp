@@ -14,6 +14,7 @@
 #include <moir/core/type_list.hpp>
 #include <moir/io/files.hpp>
 #include <moir/ir/attr_codec.hpp>
+#include <moir/ir/ir_decl.hpp>
 #include <moir/ir/xml.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/if.hpp>
@@ -36,18 +37,8 @@
 
 namespace moir::ir {
 
-/// What the writer records as <Runtime_version value="..."/> in the model-level rt_info.
-inline constexpr std::string_view runtime_version = "moir 0.1.0";
-
-/// (key, value) pairs recorded under <rt_info><conversion_parameters>: e.g. {"framework", "onnx"}.
-/// Keys must be XML names.
-using conversion_parameters = std::vector<std::pair<std::string, std::string>>;
-
-/// An IR held in memory: the .xml text and the .bin bytes.
-struct ir_text {
-    std::string xml;
-    std::string bin;
-};
+// runtime_version, conversion_parameters, ir_text: ir/ir_decl.hpp, which declares serialize and save
+// with their defaults.
 
 namespace detail {
 
@@ -335,8 +326,8 @@ void write_graph(const model& mm, xml::writer& w, bin_builder& bin, const writer
 /// requires: `m` validates; every reachable node's op is in OpSet; every Parameter reachable from
 /// the results is listed in m.parameters. ensures: throws moir::unsupported_error naming the node
 /// whose op OpSet lacks, moir::shape_error when `m` does not validate, moir::error otherwise.
-template <class OpSet = opsets::all>
-ir_text serialize(const model& m, const conversion_parameters& params = {}) {
+template <class OpSet>
+ir_text serialize(const model& m, const conversion_parameters& params) {
     for (const auto& [k, v] : params)
         MOIR_CHECK(xml::is_name(k), error, "conversion parameter key '" + k + "' is not a valid XML name");
     model mm = m;  // tensors are shared, not copied
@@ -365,9 +356,8 @@ ir_text serialize(const model& m, const conversion_parameters& params = {}) {
 /// next to them (every write and the close checked) and renamed into place only when both are
 /// complete; on any error (thrown as in serialize, or moir::error for I/O, a full disk included)
 /// the old pair is left as it was and no temporary file remains (io::replace_files).
-template <class OpSet = opsets::all>
-void save(const model& m, const std::string& xml_path, const std::string& bin_path,
-          const conversion_parameters& params = {}) {
+template <class OpSet>
+void save(const model& m, const std::string& xml_path, const std::string& bin_path, const conversion_parameters& params) {
     MOIR_CHECK(xml_path != bin_path, error, "the IR .xml and .bin paths must differ ('" + xml_path + "')");
     const ir_text t = serialize<OpSet>(m, params);
     io::replace_files({{xml_path, t.xml}, {bin_path, t.bin}});

@@ -14,6 +14,7 @@
 #include <moir/passes/fusions/hswish.hpp>
 #include <moir/passes/fusions/linear_ops.hpp>
 #include <moir/passes/fusions/matmul.hpp>
+#include <moir/passes/optimize_decl.hpp>
 #include <moir/passes/pipeline.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
 #include <moir/passes/transpose_sinking.hpp>
@@ -46,8 +47,9 @@ using default_fusions = concat_t<activation_fusions, concat_t<batch_norm_fusions
 /// FP16 weight compression, run after optimize().
 using fp16 = pass_list<compress_fp16>;
 
-/// Optimizes m in place. ensures: m validates; ctx.log says what each pass changed.
-template <class = void>
+/// Optimizes m in place (declared in passes/optimize_decl.hpp). ensures: m validates; ctx.log says
+/// what each pass changed.
+template <class>
 void optimize(model& m, pass_context& ctx) {
     run_pipeline<declutter>(m, ctx);
     if (ctx.fusions) run_pipeline<concat_t<declutter, default_fusions>>(m, ctx);
@@ -55,7 +57,7 @@ void optimize(model& m, pass_context& ctx) {
 
 /// Stores m's f32 weights as f16 + decompression Converts (see passes/quantize/compress_fp16.hpp).
 /// requires: run after optimize(), which would otherwise see the weights as non-constant.
-template <class = void>
+template <class>
 void compress_weights_to_fp16(model& m, pass_context& ctx) { run_pipeline<fp16>(m, ctx); }
 
 }  // namespace moir::passes

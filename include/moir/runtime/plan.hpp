@@ -26,6 +26,7 @@
 #include <moir/core/type_list.hpp>
 #include <moir/runtime/dispatch.hpp>
 #include <moir/runtime/memory_planner.hpp>
+#include <moir/runtime/plan_decl.hpp>
 #include <moir/runtime/reference_executor.hpp>
 #include <moir/runtime/steps/compare.hpp>
 #include <moir/runtime/steps/concat.hpp>
@@ -59,31 +60,7 @@
 
 namespace moir::runtime {
 
-/// The step families of a default plan, tried in this order (the reference family last).
-using default_step_families =
-    type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-              steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
-              steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
-              steps::pad, steps::view, steps::reference>;
-
-struct plan_options {
-    /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
-    std::size_t threads = 0;
-    /// false: every node runs its reference kernel (no fast steps, no fusion).
-    bool fast = true;
-    /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
-    /// (runtime/dispatch.hpp, which honours MOIR_ARCH).
-    std::string arch;
-    /// false: quantized convolutions (FakeQuantize -> Convolution on s8 weights) run in FP32 on the
-    /// folded weights instead of on the INT8 kernels (for comparing the two).
-    bool int8 = true;
-    /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
-    /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
-    bool int8_requantize = true;
-    /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
-    /// naming the node, raised while planning, before anything is allocated.
-    std::uint64_t max_elements = default_max_elements;
-};
+// default_step_families, plan_options, basic_plan and basic_plan_cache: runtime/plan_decl.hpp.
 
 namespace detail {
 
@@ -114,9 +91,6 @@ inline std::vector<node_id> plan_order(const model& m) {
         return n.inputs[i];
     });
 }
-struct free_bytes {
-    void operator()(std::byte* p) const { std::free(p); }
-};
 inline std::unique_ptr<std::byte, free_bytes> aligned_bytes(std::size_t n) {
     const std::size_t size = align_up(n ? n : 1, 64);
     void* p = std::aligned_alloc(64, size);
@@ -146,312 +120,248 @@ reference_kernel reference_of(const node& n) {
 }
 }  // namespace detail
 
-/// A model compiled for fixed input shapes. See the file comment.
-template <class Families = default_step_families, class OpSet = opsets::all>
-class basic_plan {
-public:
-    /// Compiles m for inputs of these shapes (one per model::parameters entry).
-    /// ensures: throws moir::shape_error naming the input or node when the shapes do not fit, and
-    /// moir::unsupported_error when a node's output shape depends on input values.
-    basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt = {})
-        : pool_(opt.threads) {
-        compile(m, input_shapes, opt);
-    }
-    /// Compiles m for the (static) shapes its Parameters declare.
-    explicit basic_plan(const model& m, const plan_options& opt = {}) : pool_(opt.threads) {
-        std::vector<shape> shapes;
-        for (std::size_t i = 0; i < m.parameters.size(); ++i) {
-            const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
-            MOIR_CHECK(ps.is_static(), shape_error,
-                       "input '" + m.input_name(i) + "' has shape " + ps.str() + "; give static input shapes to plan it");
-            shapes.push_back(ps.dims);
-        }
-        compile(m, shapes, opt);
-    }
+// basic_plan's members (the class: runtime/plan_decl.hpp).
+template <class Families, class OpSet>
+basic_plan<Families, OpSet>::basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt)
+    : pool_(opt.threads) {
+    compile(m, input_shapes, opt);
+}
 
-    /// Runs the plan. requires: inputs in model::parameters order with the planned types and shapes.
-    /// ensures: one tensor per model output. step_ms, when given, receives each step's time in ms.
-    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
-        check_inputs(inputs);
-        run_context ctx;
-        ctx.slots = &slots_;
-        ctx.arena = arena_.get();
-        ctx.inputs = &inputs;
-        ctx.pool = &pool_;
-        ctx.scratch = scratch_.get();
-        ctx.scratch_stride = scratch_stride_;
-        if (step_ms) step_ms->assign(steps_.size(), 0.0);
-        for (std::size_t i = 0; i < steps_.size(); ++i) {
-            if (!step_ms) {
-                steps_[i]->run(ctx);
-                continue;
-            }
-            const auto t0 = std::chrono::steady_clock::now();
+template <class Families, class OpSet>
+basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads) {
+    std::vector<shape> shapes;
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+        const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
+        MOIR_CHECK(ps.is_static(), shape_error,
+                   "input '" + m.input_name(i) + "' has shape " + ps.str() + "; give static input shapes to plan it");
+        shapes.push_back(ps.dims);
+    }
+    compile(m, shapes, opt);
+}
+
+template <class Families, class OpSet>
+std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& inputs, std::vector<double>* step_ms) {
+    check_inputs(inputs);
+    run_context ctx;
+    ctx.slots = &slots_;
+    ctx.arena = arena_.get();
+    ctx.inputs = &inputs;
+    ctx.pool = &pool_;
+    ctx.scratch = scratch_.get();
+    ctx.scratch_stride = scratch_stride_;
+    if (step_ms) step_ms->assign(steps_.size(), 0.0);
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+        if (!step_ms) {
             steps_[i]->run(ctx);
-            const auto t1 = std::chrono::steady_clock::now();
-            (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
+            continue;
         }
-        std::vector<tensor> out;
-        out.reserve(outputs_.size());
-        for (std::size_t s : outputs_) {
-            const slot& sl = slots_[s];
-            if (sl.where == slot::kind::arena) {
-                tensor t(sl.type, sl.dims);
-                if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
-                out.push_back(std::move(t));
-            } else {
-                out.push_back(ctx.value(s).clone());
-            }
-        }
-        return out;
+        const auto t0 = std::chrono::steady_clock::now();
+        steps_[i]->run(ctx);
+        const auto t1 = std::chrono::steady_clock::now();
+        (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
     }
+    std::vector<tensor> out;
+    out.reserve(outputs_.size());
+    for (std::size_t s : outputs_) {
+        const slot& sl = slots_[s];
+        if (sl.where == slot::kind::arena) {
+            tensor t(sl.type, sl.dims);
+            if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
+            out.push_back(std::move(t));
+        } else {
+            out.push_back(ctx.value(s).clone());
+        }
+    }
+    return out;
+}
 
-    const std::vector<shape>& input_shapes() const { return input_shapes_; }
-    const std::vector<std::unique_ptr<step>>& steps() const { return steps_; }
-    const std::vector<slot>& slots() const { return slots_; }
-    std::size_t threads() const { return pool_.size(); }
-    /// The arch of the fast kernels ("reference" when none).
-    const std::string& arch() const { return arch_; }
-    /// The arch of the INT8 and FakeQuantize kernels ("reference" when none).
-    const std::string& int8_arch() const { return int8_arch_; }
-    /// Bytes of the activation arena.
-    std::size_t arena_bytes() const { return arena_bytes_; }
-    /// Bytes of all arena tensors added up (what an allocator without reuse would need).
-    std::size_t activation_bytes() const { return activation_bytes_; }
-    /// Bytes of scratch (all workers).
-    std::size_t scratch_bytes() const { return scratch_stride_ * pool_.size() * sizeof(float); }
-    /// The live range [first, last] step of every arena buffer, by slot (for tests).
-    const std::vector<buffer_request>& buffers() const { return buffers_; }
-    const std::vector<std::size_t>& buffer_slots() const { return buffer_slots_; }
-
-private:
-    void compile(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt) {
-        MOIR_CHECK(input_shapes.size() == m.parameters.size(), shape_error,
-                   "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
-                       std::to_string(input_shapes.size()) + " shapes were given");
-        input_shapes_ = input_shapes;
-        const auto order = detail::plan_order(m);
-        // 1. types, static shapes and known values of every output port
-        std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
-        for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
-        std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
-        std::string slot_where;  // the node whose slots are being added, for the size check
-        auto add_slot = [&](slot s) {
-            check_element_count(s.dims, opt.max_elements, slot_where);
-            s.bytes = numel(s.dims) * size_of(s.type);
-            slots_.push_back(std::move(s));
-            return slots_.size() - 1;
-        };
-        for (node_id id : order) {
-            const node& n = m.nodes[id];
-            const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
-            slot_where = where;
-            if (n.is<ops::result>()) continue;
-            if (n.is<ops::parameter>()) {
-                const std::size_t i = param_pos[id];
-                const auto& pa = n.attrs_as<ops::parameter>();
-                const shape& want = input_shapes[i];
-                bool fits = pa.shape.rank_dynamic || pa.shape.rank() == want.size();
-                for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < want.size(); ++d)
-                    fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == want[d];
-                MOIR_CHECK(fits, shape_error,
-                           "input '" + m.input_name(i) + "' cannot take shape [" + to_string(want) + "], the model expects " +
-                               pa.shape.str());
-                slot s;
-                s.where = slot::kind::input;
-                s.type = pa.element_type;
-                s.dims = want;
-                s.input = i;
-                port_slots[id] = {add_slot(std::move(s))};
-                continue;
-            }
-            if (n.is<ops::constant>()) {
-                const tensor& v = n.attrs_as<ops::constant>().value;
-                slot s;
+template <class Families, class OpSet>
+void basic_plan<Families, OpSet>::compile(const model& m, const std::vector<shape>& input_shapes,
+                                          const plan_options& opt) {
+    MOIR_CHECK(input_shapes.size() == m.parameters.size(), shape_error,
+               "the model has " + std::to_string(m.parameters.size()) + " inputs, " +
+                   std::to_string(input_shapes.size()) + " shapes were given");
+    input_shapes_ = input_shapes;
+    const auto order = detail::plan_order(m);
+    // 1. types, static shapes and known values of every output port
+    std::vector<std::size_t> param_pos(m.nodes.size(), no_slot);
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) param_pos[m.parameters[i]] = i;
+    std::vector<std::vector<std::size_t>> port_slots(m.nodes.size());
+    std::string slot_where;  // the node whose slots are being added, for the size check
+    auto add_slot = [&](slot s) {
+        check_element_count(s.dims, opt.max_elements, slot_where);
+        s.bytes = numel(s.dims) * size_of(s.type);
+        slots_.push_back(std::move(s));
+        return slots_.size() - 1;
+    };
+    for (node_id id : order) {
+        const node& n = m.nodes[id];
+        const std::string where = "node '" + n.name + "' (" + std::string(n.op->ir_name) + ")";
+        slot_where = where;
+        if (n.is<ops::result>()) continue;
+        if (n.is<ops::parameter>()) {
+            const std::size_t i = param_pos[id];
+            const auto& pa = n.attrs_as<ops::parameter>();
+            const shape& want = input_shapes[i];
+            bool fits = pa.shape.rank_dynamic || pa.shape.rank() == want.size();
+            for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < want.size(); ++d)
+                fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == want[d];
+            MOIR_CHECK(fits, shape_error,
+                       "input '" + m.input_name(i) + "' cannot take shape [" + to_string(want) + "], the model expects " +
+                           pa.shape.str());
+            slot s;
+            s.where = slot::kind::input;
+            s.type = pa.element_type;
+            s.dims = want;
+            s.input = i;
+            port_slots[id] = {add_slot(std::move(s))};
+            continue;
+        }
+        if (n.is<ops::constant>()) {
+            const tensor& v = n.attrs_as<ops::constant>().value;
+            slot s;
+            s.where = slot::kind::constant;
+            s.type = v.type();
+            s.dims = v.dims();
+            s.value = v;
+            port_slots[id] = {add_slot(std::move(s))};
+            continue;
+        }
+        port_descs descs;
+        bool all_known = true;
+        for (const auto& r : n.inputs) {
+            const slot& s = slots_.at(port_slots.at(r.node).at(r.port));
+            descs.push_back(port_desc{s.type, partial_shape(s.dims), s.where == slot::kind::constant ? s.value : tensor()});
+            all_known = all_known && s.where == slot::kind::constant;
+        }
+        port_descs od;
+        try {
+            od = infer_outputs(n, descs);
+        } catch (const std::exception& e) {
+            throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
+        }
+        std::vector<tensor> folded;
+        if (all_known && !n.inputs.empty()) {
+            std::vector<tensor> in;
+            for (const auto& d : descs) in.push_back(d.value);
+            folded = evaluate_node<OpSet>(n, in);
+        }
+        for (std::size_t p = 0; p < od.size(); ++p) {
+            slot s;
+            s.type = od[p].type;
+            if (!folded.empty()) {
                 s.where = slot::kind::constant;
-                s.type = v.type();
-                s.dims = v.dims();
-                s.value = v;
-                port_slots[id] = {add_slot(std::move(s))};
-                continue;
+                s.value = folded[p];
+                s.dims = folded[p].dims();
+                s.type = folded[p].type();
+            } else if (od[p].has_value()) {
+                s.where = slot::kind::constant;
+                s.value = od[p].value;
+                s.dims = od[p].value.dims();
+            } else {
+                MOIR_CHECK(od[p].shape.is_static(), unsupported_error,
+                           where + ": output shape " + od[p].shape.str() +
+                               " depends on input values; a plan needs static shapes (use reference_executor)");
+                s.dims = od[p].shape.dims;
             }
-            port_descs descs;
-            bool all_known = true;
-            for (const auto& r : n.inputs) {
-                const slot& s = slots_.at(port_slots.at(r.node).at(r.port));
-                descs.push_back(port_desc{s.type, partial_shape(s.dims), s.where == slot::kind::constant ? s.value : tensor()});
-                all_known = all_known && s.where == slot::kind::constant;
-            }
-            port_descs od;
-            try {
-                od = infer_outputs(n, descs);
-            } catch (const std::exception& e) {
-                throw shape_error(where + ": " + e.what() + " (inputs: " + moir::detail::describe_inputs(descs) + ")");
-            }
-            std::vector<tensor> folded;
-            if (all_known && !n.inputs.empty()) {
-                std::vector<tensor> in;
-                for (const auto& d : descs) in.push_back(d.value);
-                folded = evaluate_node<OpSet>(n, in);
-            }
-            for (std::size_t p = 0; p < od.size(); ++p) {
-                slot s;
-                s.type = od[p].type;
-                if (!folded.empty()) {
-                    s.where = slot::kind::constant;
-                    s.value = folded[p];
-                    s.dims = folded[p].dims();
-                    s.type = folded[p].type();
-                } else if (od[p].has_value()) {
-                    s.where = slot::kind::constant;
-                    s.value = od[p].value;
-                    s.dims = od[p].value.dims();
-                } else {
-                    MOIR_CHECK(od[p].shape.is_static(), unsupported_error,
-                               where + ": output shape " + od[p].shape.str() +
-                                   " depends on input values; a plan needs static shapes (use reference_executor)");
-                    s.dims = od[p].shape.dims;
-                }
-                port_slots[id].push_back(add_slot(std::move(s)));
-            }
-        }
-        // 2. steps
-        plan_builder b(m, slots_, port_slots);
-        b.threads = pool_.size();
-        b.position.assign(m.nodes.size(), plan_builder::npos);
-        for (std::size_t i = 0; i < order.size(); ++i) b.position[order[i]] = i;
-        b.reference_of = &detail::reference_of<OpSet>;
-        b.prepare = &moir::prepare_node<OpSet>;
-        b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
-        b.body_kernel_of = &detail::body_kernel_of<OpSet>;
-        b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };
-        if (opt.fast) {
-            b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
-            MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
-            arch_ = std::string(b.table->blocking.arch);
-            b.int8 = &int8_table_for(b.table->blocking.arch);
-            int8_arch_ = std::string(b.int8->blocking.arch);
-            b.use_int8 = opt.int8;
-            b.int8_requantize = opt.int8_requantize;
-        }
-        for (node_id id : order) {
-            const node& n = m.nodes[id];
-            if (n.is<ops::result>() || n.is<ops::parameter>() || n.is<ops::constant>() || b.claimed(id)) continue;
-            bool computed = false;
-            for (std::size_t p = 0; p < port_slots[id].size(); ++p)
-                computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
-            if (!computed) continue;  // folded
-            // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
-            // kernel: the fast steps' blockings assume at least one element (a view computes
-            // nothing: a Reshape to a scalar, whose shape input is empty, stays a view)
-            bool empty = false;
-            for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
-            for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
-            std::unique_ptr<step> st;
-            for_each_type(Families{}, [&](auto tag) {
-                using F = typename decltype(tag)::type;
-                if (st) return;
-                if ((!opt.fast || (empty && F::name != steps::view::name)) && F::name != steps::reference::name) return;
-                st = F::make(b, id);
-            });
-            MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
-            scratch_stride_ = std::max(scratch_stride_, align_up(st->scratch_floats, 16));
-            steps_.push_back(std::move(st));
-        }
-        for (auto r : m.results) outputs_.push_back(b.slot_of(m.nodes.at(r).inputs.at(0)));
-        // 3. liveness and memory
-        auto root = [&](std::size_t s) { return slots_[s].alias == no_slot ? s : slots_[s].alias; };
-        std::vector<std::size_t> buffer_of(slots_.size(), no_slot);
-        auto touch = [&](std::size_t s, std::size_t at) {
-            if (slots_[s].where != slot::kind::arena) return;
-            const std::size_t r = root(s);
-            if (buffer_of[r] == no_slot) {
-                buffer_of[r] = buffers_.size();
-                buffers_.push_back(buffer_request{slots_[r].bytes, at, at});
-                buffer_slots_.push_back(r);
-                activation_bytes_ += slots_[r].bytes;
-            }
-            auto& br = buffers_[buffer_of[r]];
-            br.first = std::min(br.first, at);
-            br.last = std::max(br.last, at);
-        };
-        for (std::size_t i = 0; i < steps_.size(); ++i) {
-            for (std::size_t s : steps_[i]->writes) touch(s, i);
-            for (std::size_t s : steps_[i]->reads) touch(s, i);
-        }
-        for (std::size_t s : outputs_) touch(s, steps_.size());
-        const memory_plan mp = plan_memory(buffers_);
-        for (std::size_t i = 0; i < buffers_.size(); ++i) slots_[buffer_slots_[i]].offset = mp.offsets[i];
-        for (auto& s : slots_)
-            if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
-        arena_bytes_ = mp.arena_bytes;
-        arena_ = detail::aligned_bytes(arena_bytes_);
-        scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
-            reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
-    }
-
-    void check_inputs(const std::vector<tensor>& inputs) const {
-        MOIR_CHECK(inputs.size() == input_shapes_.size(), error,
-                   "the model has " + std::to_string(input_shapes_.size()) + " inputs, " +
-                       std::to_string(inputs.size()) + " were given");
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            const slot* s = nullptr;
-            for (const auto& sl : slots_)
-                if (sl.where == slot::kind::input && sl.input == i && sl.alias == no_slot) {
-                    s = &sl;
-                    break;
-                }
-            MOIR_CHECK(inputs[i].dims() == input_shapes_[i], shape_error,
-                       "input " + std::to_string(i) + " has shape [" + to_string(inputs[i].dims()) +
-                           "], the plan was compiled for [" + to_string(input_shapes_[i]) + "]");
-            MOIR_CHECK(!s || inputs[i].type() == s->type, error,
-                       "input " + std::to_string(i) + " is " + std::string(ir_name(inputs[i].type())) +
-                           ", the model expects " + std::string(ir_name(s->type)));
+            port_slots[id].push_back(add_slot(std::move(s)));
         }
     }
-
-    thread_pool pool_;
-    std::vector<shape> input_shapes_;
-    std::vector<slot> slots_;
-    std::vector<std::unique_ptr<step>> steps_;
-    std::vector<std::size_t> outputs_;
-    std::vector<buffer_request> buffers_;
-    std::vector<std::size_t> buffer_slots_;
-    std::size_t arena_bytes_ = 0, activation_bytes_ = 0, scratch_stride_ = 0;
-    std::string arch_ = "reference", int8_arch_ = "reference";
-    std::unique_ptr<std::byte, detail::free_bytes> arena_;
-    std::unique_ptr<float, kernels::simd::detail::free_deleter> scratch_;
-};
-
-using plan = basic_plan<>;
-
-/// A plan that follows its inputs' shapes: it compiles on the first run and again whenever the
-/// input shapes change (the last plan is kept).
-template <class Families = default_step_families, class OpSet = opsets::all>
-class basic_plan_cache {
-public:
-    explicit basic_plan_cache(model m, plan_options opt = {}) : m_(std::move(m)), opt_(std::move(opt)) {}
-    std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
-        return get(inputs).run(inputs, step_ms);
+    // 2. steps
+    plan_builder b(m, slots_, port_slots);
+    b.threads = pool_.size();
+    b.position.assign(m.nodes.size(), plan_builder::npos);
+    for (std::size_t i = 0; i < order.size(); ++i) b.position[order[i]] = i;
+    b.reference_of = &detail::reference_of<OpSet>;
+    b.prepare = &moir::prepare_node<OpSet>;
+    b.evaluate_bodies = &detail::evaluate_bodies<OpSet>;
+    b.body_kernel_of = &detail::body_kernel_of<OpSet>;
+    b.make_body_engine = [opt](const model& body) { return detail::make_body_engine<Families, OpSet>(body, opt); };
+    if (opt.fast) {
+        b.table = opt.arch.empty() ? &best_fp32_table() : fp32_table_named(opt.arch);
+        MOIR_CHECK(b.table, unsupported_error, "arch '" + opt.arch + "' is not compiled in or not available here");
+        arch_ = std::string(b.table->blocking.arch);
+        b.int8 = &int8_table_for(b.table->blocking.arch);
+        int8_arch_ = std::string(b.int8->blocking.arch);
+        b.use_int8 = opt.int8;
+        b.int8_requantize = opt.int8_requantize;
     }
-    /// The plan for these inputs' shapes (compiled when they differ from the last).
-    basic_plan<Families, OpSet>& get(const std::vector<tensor>& inputs) {
-        std::vector<shape> shapes;
-        for (const auto& t : inputs) shapes.push_back(t.dims());
-        if (!plan_ || plan_->input_shapes() != shapes) {
-            plan_.reset();
-            plan_ = std::make_unique<basic_plan<Families, OpSet>>(m_, shapes, opt_);
+    for (node_id id : order) {
+        const node& n = m.nodes[id];
+        if (n.is<ops::result>() || n.is<ops::parameter>() || n.is<ops::constant>() || b.claimed(id)) continue;
+        bool computed = false;
+        for (std::size_t p = 0; p < port_slots[id].size(); ++p)
+            computed = computed || slots_[port_slots[id][p]].where != slot::kind::constant;
+        if (!computed) continue;  // folded
+        // a node with an empty tensor (a zero batch, a zero-length axis) runs its reference
+        // kernel: the fast steps' blockings assume at least one element (a view computes
+        // nothing: a Reshape to a scalar, whose shape input is empty, stays a view)
+        bool empty = false;
+        for (const auto& in : n.inputs) empty = empty || numel(slots_[b.slot_of(in)].dims) == 0;
+        for (const std::size_t ps : port_slots[id]) empty = empty || numel(slots_[ps].dims) == 0;
+        std::unique_ptr<step> st;
+        for_each_type(Families{}, [&](auto tag) {
+            using F = typename decltype(tag)::type;
+            if (st) return;
+            if ((!opt.fast || (empty && F::name != steps::view::name)) && F::name != steps::reference::name) return;
+            st = F::make(b, id);
+        });
+        MOIR_CHECK(st, unsupported_error, "node '" + n.name + "': no step family takes op " + std::string(n.op->ir_name));
+        scratch_stride_ = std::max(scratch_stride_, align_up(st->scratch_floats, 16));
+        steps_.push_back(std::move(st));
+    }
+    for (auto r : m.results) outputs_.push_back(b.slot_of(m.nodes.at(r).inputs.at(0)));
+    // 3. liveness and memory
+    auto root = [&](std::size_t s) { return slots_[s].alias == no_slot ? s : slots_[s].alias; };
+    std::vector<std::size_t> buffer_of(slots_.size(), no_slot);
+    auto touch = [&](std::size_t s, std::size_t at) {
+        if (slots_[s].where != slot::kind::arena) return;
+        const std::size_t r = root(s);
+        if (buffer_of[r] == no_slot) {
+            buffer_of[r] = buffers_.size();
+            buffers_.push_back(buffer_request{slots_[r].bytes, at, at});
+            buffer_slots_.push_back(r);
+            activation_bytes_ += slots_[r].bytes;
         }
-        return *plan_;
+        auto& br = buffers_[buffer_of[r]];
+        br.first = std::min(br.first, at);
+        br.last = std::max(br.last, at);
+    };
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+        for (std::size_t s : steps_[i]->writes) touch(s, i);
+        for (std::size_t s : steps_[i]->reads) touch(s, i);
     }
+    for (std::size_t s : outputs_) touch(s, steps_.size());
+    const memory_plan mp = plan_memory(buffers_);
+    for (std::size_t i = 0; i < buffers_.size(); ++i) slots_[buffer_slots_[i]].offset = mp.offsets[i];
+    for (auto& s : slots_)
+        if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
+    arena_bytes_ = mp.arena_bytes;
+    arena_ = detail::aligned_bytes(arena_bytes_);
+    scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
+        reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
+}
 
-private:
-    model m_;
-    plan_options opt_;
-    std::unique_ptr<basic_plan<Families, OpSet>> plan_;
-};
-
-using plan_cache = basic_plan_cache<>;
+template <class Families, class OpSet>
+void basic_plan<Families, OpSet>::check_inputs(const std::vector<tensor>& inputs) const {
+    MOIR_CHECK(inputs.size() == input_shapes_.size(), error,
+               "the model has " + std::to_string(input_shapes_.size()) + " inputs, " +
+                   std::to_string(inputs.size()) + " were given");
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const slot* s = nullptr;
+        for (const auto& sl : slots_)
+            if (sl.where == slot::kind::input && sl.input == i && sl.alias == no_slot) {
+                s = &sl;
+                break;
+            }
+        MOIR_CHECK(inputs[i].dims() == input_shapes_[i], shape_error,
+                   "input " + std::to_string(i) + " has shape [" + to_string(inputs[i].dims()) +
+                       "], the plan was compiled for [" + to_string(input_shapes_[i]) + "]");
+        MOIR_CHECK(!s || inputs[i].type() == s->type, error,
+                   "input " + std::to_string(i) + " is " + std::string(ir_name(inputs[i].type())) +
+                       ", the model expects " + std::string(ir_name(s->type)));
+    }
+}
 
 namespace detail {
 /// The engine of one body inside a plan: a plan_cache of the body (one thread: the plan around it

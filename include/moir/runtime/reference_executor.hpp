@@ -13,6 +13,7 @@
 #include <moir/kernels/kernel.hpp>
 #include <moir/kernels/reference/all.hpp>
 #include <moir/ops/opset.hpp>
+#include <moir/runtime/reference_executor_decl.hpp>
 
 #include <functional>     // function
 #include <memory>         // unique_ptr, make_unique
@@ -74,9 +75,6 @@ inline std::string no_kernel_message(const node& n) {
     return "node '" + n.name + "': op " + std::string(n.op->ir_name) + " has no kernel in this opset";
 }
 }  // namespace detail
-
-template <class OpSet>
-class reference_executor;
 
 namespace detail {
 using erased_body_kernel = std::vector<tensor> (*)(const std::any&, const body_list&, const std::vector<tensor>&,
@@ -212,78 +210,61 @@ std::vector<tensor> evaluate_node(const node& n, const std::vector<tensor>& in,
     return out;
 }
 
-/// Runs a model with the reference kernels.
-/// requires: the model validates. Inputs are given in the order of model::parameters.
-template <class OpSet = opsets::all>
-class reference_executor {
-public:
-    /// Called after each node with its outputs (e.g. to dump intermediates); may be empty.
-    using observer = std::function<void(node_id, const std::vector<tensor>&)>;
+// reference_executor's members (the class: runtime/reference_executor_decl.hpp).
+template <class OpSet>
+reference_executor<OpSet>::reference_executor(const model& m, std::uint64_t max_elements)
+    : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
+    check_tensor_sizes(m, max_elements);
+    last_use_.assign(m.nodes.size(), 0);
+    for (std::size_t step = 0; step < order_.size(); ++step)
+        for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
+    for (auto r : m.results) last_use_[m.nodes[r].inputs.at(0).node] = order_.size();
+    for (node_id id : order_) prepare_node<OpSet>(m.nodes[id]);
+}
 
-    /// ensures: throws moir::shape_error naming the node when a shape the model declares has more
-    /// than max_elements elements (check_tensor_sizes); run() checks the shapes it meets the same way.
-    /// Kernel state is made here, once per node (prepare_node: OnnxFallback's onnxruntime session).
-    explicit reference_executor(const model& m, std::uint64_t max_elements = default_max_elements)
-        : m_(m), order_(m.topo_order()), max_elements_(max_elements) {
-        check_tensor_sizes(m, max_elements);
-        last_use_.assign(m.nodes.size(), 0);
-        for (std::size_t step = 0; step < order_.size(); ++step)
-            for (const auto& in : m.nodes[order_[step]].inputs) last_use_[in.node] = step;
-        for (auto r : m.results) last_use_[m.nodes[r].inputs.at(0).node] = order_.size();
-        for (node_id id : order_) prepare_node<OpSet>(m.nodes[id]);
+template <class OpSet>
+std::vector<tensor> reference_executor<OpSet>::run(const std::vector<tensor>& inputs, const observer& watch) const {
+    MOIR_CHECK(inputs.size() == m_.parameters.size(), error,
+               "the model has " + std::to_string(m_.parameters.size()) + " inputs, " +
+                   std::to_string(inputs.size()) + " were given");
+    std::vector<std::vector<tensor>> values(m_.nodes.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const node& p = m_.nodes[m_.parameters[i]];
+        const auto& pa = p.attrs_as<ops::parameter>();
+        const std::string what = "input '" + m_.input_name(i) + "'";
+        MOIR_CHECK(inputs[i].type() == pa.element_type, error,
+                   what + " is " + std::string(ir_name(inputs[i].type())) + ", the model expects " +
+                       std::string(ir_name(pa.element_type)));
+        bool fits = !pa.shape.rank_dynamic ? pa.shape.rank() == inputs[i].rank() : true;
+        for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < pa.shape.rank(); ++d)
+            fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == inputs[i].dims()[d];
+        MOIR_CHECK(fits, error, what + " has shape [" + to_string(inputs[i].dims()) + "], the model expects " +
+                                    pa.shape.str());
+        values[m_.parameters[i]] = {inputs[i]};
     }
-
-    /// ensures: one tensor per model output, in model::results order. Throws moir::error naming the
-    /// input when its type or shape does not fit the Parameter, and the node when a kernel fails.
-    std::vector<tensor> run(const std::vector<tensor>& inputs, const observer& watch = {}) const {
-        MOIR_CHECK(inputs.size() == m_.parameters.size(), error,
-                   "the model has " + std::to_string(m_.parameters.size()) + " inputs, " +
-                       std::to_string(inputs.size()) + " were given");
-        std::vector<std::vector<tensor>> values(m_.nodes.size());
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            const node& p = m_.nodes[m_.parameters[i]];
-            const auto& pa = p.attrs_as<ops::parameter>();
-            const std::string what = "input '" + m_.input_name(i) + "'";
-            MOIR_CHECK(inputs[i].type() == pa.element_type, error,
-                       what + " is " + std::string(ir_name(inputs[i].type())) + ", the model expects " +
-                           std::string(ir_name(pa.element_type)));
-            bool fits = !pa.shape.rank_dynamic ? pa.shape.rank() == inputs[i].rank() : true;
-            for (std::size_t d = 0; fits && !pa.shape.rank_dynamic && d < pa.shape.rank(); ++d)
-                fits = pa.shape.dims[d] < 0 || pa.shape.dims[d] == inputs[i].dims()[d];
-            MOIR_CHECK(fits, error, what + " has shape [" + to_string(inputs[i].dims()) + "], the model expects " +
-                                        pa.shape.str());
-            values[m_.parameters[i]] = {inputs[i]};
+    for (std::size_t step = 0; step < order_.size(); ++step) {
+        const node_id id = order_[step];
+        const node& n = m_.nodes[id];
+        if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
+        if (n.is<ops::constant>()) {
+            values[id] = {n.attrs_as<ops::constant>().value};
+        } else {
+            std::vector<tensor> in;
+            in.reserve(n.inputs.size());
+            for (const auto& r : n.inputs) in.push_back(values[r.node].at(r.port));
+            values[id] = evaluate_node<OpSet>(n, in, max_elements_);
         }
-        for (std::size_t step = 0; step < order_.size(); ++step) {
-            const node_id id = order_[step];
-            const node& n = m_.nodes[id];
-            if (n.is<ops::parameter>() || n.is<ops::result>()) continue;
-            if (n.is<ops::constant>()) {
-                values[id] = {n.attrs_as<ops::constant>().value};
-            } else {
-                std::vector<tensor> in;
-                in.reserve(n.inputs.size());
-                for (const auto& r : n.inputs) in.push_back(values[r.node].at(r.port));
-                values[id] = evaluate_node<OpSet>(n, in, max_elements_);
-            }
-            if (watch) watch(id, values[id]);
-            for (const auto& r : n.inputs)  // free what no later node reads
-                if (last_use_[r.node] == step && !m_.nodes[r.node].is<ops::constant>()) values[r.node].clear();
-        }
-        std::vector<tensor> out;
-        for (auto r : m_.results) {
-            const auto& src = m_.nodes[r].inputs.at(0);
-            out.push_back(values[src.node].at(src.port));
-        }
-        return out;
+        if (watch) watch(id, values[id]);
+        for (const auto& r : n.inputs)  // free what no later node reads
+            if (last_use_[r.node] == step && !m_.nodes[r.node].is<ops::constant>()) values[r.node].clear();
     }
-
-private:
-    const model& m_;
-    std::vector<node_id> order_;
-    std::vector<std::size_t> last_use_;
-    std::uint64_t max_elements_;
-};
+    std::vector<tensor> out;
+    for (auto r : m_.results) {
+        const auto& src = m_.nodes[r].inputs.at(0);
+        out.push_back(values[src.node].at(src.port));
+    }
+    return out;
+}
 
 namespace detail {
 /// Runs a node that owns bodies: its op's run_bodies, with one reference_executor per body, made

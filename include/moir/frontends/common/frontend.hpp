@@ -16,6 +16,7 @@
 #include <moir/core/errors.hpp>
 #include <moir/core/extensions.hpp>
 #include <moir/core/model.hpp>
+#include <moir/frontends/common/load_options.hpp>
 #include <moir/ops/constant.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
@@ -46,29 +47,7 @@
 
 namespace moir::frontends {
 
-/// What a user asks of any frontend besides the files (the Model Optimizer's flags).
-struct load_options {
-    /// Input shapes by input name (--input_shape with --input, or the library's map); override the file's.
-    std::map<std::string, partial_shape> input_shapes;
-    /// Input shapes by position (--input_shape alone), for inputs not named in input_shapes.
-    std::vector<partial_shape> input_shapes_by_position;
-    /// Framework-specific flags by their Model Optimizer name without dashes ("saved_model_tags",
-    /// "input_model_is_text", "input_proto", ...). A frontend reads the ones it knows.
-    std::map<std::string, std::string> framework_options;
-
-    /// The value of framework option `key`, or `def`.
-    std::string option(const std::string& key, const std::string& def = {}) const {
-        const auto it = framework_options.find(key);
-        return it == framework_options.end() ? def : it->second;
-    }
-};
-
-/// One model to load: its main file, the frontend to use ("" = recognise it), the options.
-struct load_request {
-    std::string input_model;  ///< the model file (or folder, for formats that are folders)
-    std::string framework;    ///< a frontend's name (--framework); "" picks it by content, then by extension
-    load_options options;
-};
+// load_options, load_request: frontends/common/load_options.hpp.
 
 /// Lower-case extension with the dot ("model.ONNX" -> ".onnx"); "" for none.
 inline std::string extension_of(const std::string& path) {

@@ -10,6 +10,7 @@
 #include <moir/core/model.hpp>
 #include <moir/frontends/onnx/converter.hpp>
 #include <moir/frontends/onnx/fallback.hpp>
+#include <moir/frontends/onnx/onnx_decl.hpp>
 #include <moir/frontends/onnx/onnx_proto.hpp>
 #include <moir/frontends/onnx/ops/control_flow.hpp>
 #include <moir/frontends/onnx/ops/activations.hpp>
@@ -102,11 +103,7 @@ const op_table& default_table_impl() {
 template <class = void>
 const op_table& default_table() { return detail::default_table_impl<>(); }
 
-/// How to read a model: the common options plus the converter table.
-struct load_options : frontends::load_options {
-    /// The converters to use; default_table() when null. Users extend a copy with their own ops.
-    const op_table* table = nullptr;
-};
+// load_options: frontends/onnx/onnx_decl.hpp.
 
 namespace detail {
 inline std::string dir_of(const std::string& path) {
@@ -362,9 +359,10 @@ model convert(const proto::model& pm, const std::string& source, const load_opti
     }
 }
 
-/// Reads and converts an .onnx file. ensures: as convert(); parse errors name the file.
-template <class = void>
-model load(const std::string& path, const load_options& opt = {}) {
+/// Reads and converts an .onnx file (declared in frontends/onnx/onnx_decl.hpp). ensures: as
+/// convert(); parse errors name the file.
+template <class>
+model load(const std::string& path, const load_options& opt) {
     return convert(proto::load_model_file(path), path, opt);
 }
 
