@@ -27,14 +27,17 @@
 #include <moir/runtime/dispatch.hpp>
 #include <moir/runtime/memory_planner.hpp>
 #include <moir/runtime/reference_executor.hpp>
+#include <moir/runtime/steps/arithmetic.hpp>
 #include <moir/runtime/steps/compare.hpp>
 #include <moir/runtime/steps/concat.hpp>
+#include <moir/runtime/steps/convert.hpp>
 #include <moir/runtime/steps/pad.hpp>
 #include <moir/runtime/steps/convolution.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
 #include <moir/runtime/steps/depth_to_space.hpp>
 #include <moir/runtime/steps/eltwise.hpp>
 #include <moir/runtime/steps/fake_quantize.hpp>
+#include <moir/runtime/steps/gather.hpp>
 #include <moir/runtime/steps/int8_convolution.hpp>
 #include <moir/runtime/steps/interpolate.hpp>
 #include <moir/runtime/steps/matmul.hpp>
@@ -44,6 +47,7 @@
 #include <moir/runtime/steps/scaled_residual.hpp>
 #include <moir/runtime/steps/slice.hpp>
 #include <moir/runtime/steps/softmax.hpp>
+#include <moir/runtime/steps/top_k.hpp>
 #include <moir/runtime/steps/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
 #include <moir/runtime/steps/view.hpp>
@@ -64,7 +68,8 @@ using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
               steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
-              steps::pad, steps::view, steps::reference>;
+              steps::pad, steps::view, steps::arithmetic, steps::gather, steps::top_k, steps::convert,
+              steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
