@@ -10214,6 +10214,10 @@ struct interpolate;
 struct concat;
 struct pad;
 struct view;
+struct arithmetic;
+struct gather;
+struct top_k;
+struct convert;
 struct reference;
 }  // namespace steps
 
@@ -10222,7 +10226,8 @@ using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
               steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
-              steps::pad, steps::view, steps::reference>;
+              steps::pad, steps::view, steps::arithmetic, steps::gather, steps::top_k, steps::convert,
+              steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
@@ -21125,6 +21130,22 @@ MOIR_DETAIL_CORE_EXTERN template class reference_executor<opsets::all>;
 #endif
 
 #endif  // MOIR_RUNTIME_REFERENCE_EXECUTOR_HPP
+#ifndef MOIR_RUNTIME_STEPS_ARITHMETIC_HPP
+#define MOIR_RUNTIME_STEPS_ARITHMETIC_HPP
+
+// The typed arithmetic step family: Add, Subtract, Multiply, Divide, FloorMod, Mod, Maximum, Minimum
+// and SquaredDifference on f32, i32 or i64 operands with numpy broadcasting of any shapes, on the
+// arena (no allocation, rows split across the workers). It takes what the eltwise family (FP32,
+// one broadcast operand of a simple form, earlier in the plan's list) leaves: the index arithmetic
+// of detection post-processing (a TopK index divided by and taken modulo the heatmap's width) and
+// f32 operands that both broadcast. Each element is computed as the reference kernel does
+// (kernels/reference/elementwise.hpp): Op::apply in the type's compute type, with the op's attributes
+// where its formula takes them (Divide's Python-style floor division of integers), so the results
+// are the reference's bit for bit.
+//
+// Extending: add the op type to `arithmetic_ops` (a binary element-wise op whose output has its
+// inputs' type).
+
 #ifndef MOIR_RUNTIME_STEPS_COMPARE_HPP
 #define MOIR_RUNTIME_STEPS_COMPARE_HPP
 
@@ -21277,6 +21298,120 @@ private:
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_COMPARE_HPP
+
+#include <cstdint>      // int32_t, int64_t
+#include <memory>       // unique_ptr, make_unique
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::runtime::steps {
+
+using arithmetic_ops = type_list<ops::add, ops::subtract, ops::multiply, ops::divide, ops::floor_mod, ops::mod,
+                                 ops::maximum, ops::minimum, ops::squared_difference>;
+
+/// y[i] = Op::apply(a[.], b[.]) over the output's rows (its last, merged axis), a and b read through
+/// the strides of steps/compare.hpp's broadcast_axes.
+template <class Op, class T>
+class arithmetic_step final : public step {
+public:
+    typename Op::attrs attrs{};
+    std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
+    std::size_t rows = 0, grain = 1;
+
+    static T apply(const typename Op::attrs& at, T u, T w) {
+        using C = kernels::detail::compute_t<T>;
+        if constexpr (kernels::detail::apply_takes_attrs<Op, C>::value)
+            return convert_value<T>(Op::apply(at, static_cast<C>(u), static_cast<C>(w)));
+        else
+            return convert_value<T>(Op::apply(static_cast<C>(u), static_cast<C>(w)));
+    }
+
+    void run(const run_context& ctx) const override {
+        const T* a = static_cast<const T*>(ctx.data(reads[0]));
+        const T* b = static_cast<const T*>(ctx.data(reads[1]));
+        T* y = static_cast<T*>(ctx.out(writes[0]));
+        const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
+        const typename Op::attrs& at = attrs;
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t row = begin; row < end; ++row) {
+                std::size_t oa = 0, ob = 0, rest = row;
+                for (std::size_t k = r - 1; k-- > 0;) {
+                    const std::size_t i = rest % dims[k];
+                    rest /= dims[k];
+                    oa += i * a_strides[k];
+                    ob += i * b_strides[k];
+                }
+                const T* pa = a + oa;
+                const T* pb = b + ob;
+                T* py = y + row * len;
+                if (sa == 1 && sb == 1) {
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i], pb[i]);
+                } else if (sb == 0) {
+                    const T vb = *pb;
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], vb);
+                } else if (sa == 0) {
+                    const T va = *pa;
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, va, pb[i * sb]);
+                } else {
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], pb[i * sb]);
+                }
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct arithmetic {
+    static constexpr std::string_view name = "arithmetic";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || nd.inputs.size() != 2 || nd.outputs.size() != 1) return nullptr;
+        const slot& a0 = b.slots[b.input_slot(id, 0)];
+        const slot& a1 = b.slots[b.input_slot(id, 1)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (y.type != a0.type || a0.type != a1.type || numel(y.dims) == 0) return nullptr;
+        std::unique_ptr<step> s;
+        for_each_type(arithmetic_ops{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if (s || !nd.is<Op>()) return;
+            const auto& at = nd.attrs_as<Op>();
+            switch (a0.type) {
+                case element_type::f32: s = make_typed<Op, float>(at, a0, a1, y); break;
+                case element_type::i32: s = make_typed<Op, std::int32_t>(at, a0, a1, y); break;
+                case element_type::i64: s = make_typed<Op, std::int64_t>(at, a0, a1, y); break;
+                default: break;
+            }
+        });
+        if (!s) return nullptr;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "arithmetic";
+        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+
+private:
+    template <class Op, class T>
+    static std::unique_ptr<step> make_typed(const typename Op::attrs& at, const slot& a, const slot& b, const slot& y) {
+        if constexpr (!kernels::detail::computes_v<Op, T>) {
+            return nullptr;  // the reference refuses it too
+        } else {
+            auto s = std::make_unique<arithmetic_step<Op, T>>();
+            if (!detail::broadcast_axes(a.dims, b.dims, y.dims, s->dims, s->a_strides, s->b_strides)) return nullptr;
+            s->attrs = at;
+            s->rows = numel(y.dims) / s->dims.back();
+            s->grain = chunk_rows(s->dims.back());
+            return s;
+        }
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_ARITHMETIC_HPP
 #ifndef MOIR_RUNTIME_STEPS_CONCAT_HPP
 #define MOIR_RUNTIME_STEPS_CONCAT_HPP
 
@@ -21360,6 +21495,101 @@ struct concat {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_CONCAT_HPP
+#ifndef MOIR_RUNTIME_STEPS_CONVERT_HPP
+#define MOIR_RUNTIME_STEPS_CONVERT_HPP
+
+// The Convert step family: Convert between any two element types (boolean included) on the arena,
+// element ranges split across the workers, no allocation. The conversion of each element is the
+// reference kernel's (kernels/simd/convert.hpp: convert_value, as tensor::converted), so the results
+// are equal bit for bit, rounding and overflow included.
+
+#ifndef MOIR_KERNELS_SIMD_CONVERT_HPP
+#define MOIR_KERNELS_SIMD_CONVERT_HPP
+
+// Convert between any two element types on raw buffers, a range of elements at a time (so that a
+// plan step can share a tensor between workers and allocate nothing). Each element goes through
+// convert_value, the function tensor::converted and so the reference Convert kernel use: the same
+// rounding (floats to integers truncate toward zero, half through float), the same saturation (none:
+// a static_cast), anything non-zero to true, so the results are the reference's bit for bit. The
+// loops are plain and contiguous, which the compiler vectorizes for the common pairs (bool or u8 to
+// f32, f32 to i32, i64 to i32).
+
+
+#include <cstddef>  // size_t
+
+namespace moir::kernels::simd {
+
+/// Converts elements [begin, end) of src (of one element type) into dst (of another).
+using convert_fn = void (*)(const void* src, void* dst, std::size_t begin, std::size_t end);
+
+/// dst[i] = convert_value<D>(src[i]) for i in [begin, end).
+template <class S, class D>
+void convert_range(const void* src, void* dst, std::size_t begin, std::size_t end) {
+    const S* s = static_cast<const S*>(src);
+    D* d = static_cast<D*>(dst);
+    for (std::size_t i = begin; i < end; ++i) d[i] = convert_value<D>(s[i]);
+}
+
+/// The convert_range for the pair (from, to). requires: neither is undefined (throws moir::error).
+template <class = void>
+convert_fn convert_function(element_type from, element_type to) {
+    return visit_element_type(from, [&](auto from_tag) {
+        using S = typename decltype(from_tag)::type;
+        return visit_element_type(to, [&](auto to_tag) -> convert_fn {
+            using D = typename decltype(to_tag)::type;
+            return &convert_range<S, D>;
+        });
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_CONVERT_HPP
+
+#include <memory>  // unique_ptr, make_unique
+#include <string>  // string
+
+namespace moir::runtime::steps {
+
+/// y = x converted element by element with `fn`.
+class convert_step final : public step {
+public:
+    kernels::simd::convert_fn fn = nullptr;
+    std::size_t n = 0;
+
+    void run(const run_context& ctx) const override {
+        const void* x = ctx.data(reads[0]);
+        void* y = ctx.out(writes[0]);
+        ctx.pool->parallel_for(0, n, chunk_elements, [&](std::size_t b, std::size_t e, std::size_t) { fn(x, y, b, e); });
+    }
+};
+
+/// The family (see the file comment).
+struct convert {
+    static constexpr std::string_view name = "convert";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::convert>() || nd.inputs.size() != 1 || nd.outputs.size() != 1) return nullptr;
+        const slot& x = b.slots[b.input_slot(id, 0)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (x.type == element_type::undefined || y.type == element_type::undefined || numel(x.dims) != numel(y.dims))
+            return nullptr;
+        auto s = std::make_unique<convert_step>();
+        s->fn = kernels::simd::convert_function(x.type, y.type);
+        s->n = numel(y.dims);
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "convert";
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_CONVERT_HPP
 #ifndef MOIR_RUNTIME_STEPS_PAD_HPP
 #define MOIR_RUNTIME_STEPS_PAD_HPP
 
@@ -22755,6 +22985,99 @@ struct fake_quantize {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_FAKE_QUANTIZE_HPP
+#ifndef MOIR_RUNTIME_STEPS_GATHER_HPP
+#define MOIR_RUNTIME_STEPS_GATHER_HPP
+
+// The Gather step family: Gather of any element type along a constant axis, with batch_dims, by
+// i32 or i64 indices (constant or computed: a TopK's indices, a Shape's), on the arena with no
+// allocation: each index copies one row of the data (the product of the dims after the axis). As
+// the reference kernel: a negative index counts from the end, one out of range gives a row of zeros.
+
+
+#include <algorithm>  // max
+#include <cstddef>  // byte, size_t
+#include <cstdint>  // int32_t, int64_t
+#include <cstring>  // memcpy, memset
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+
+namespace moir::runtime::steps {
+
+/// y[b, o, j] = data[b, o, indices[b, j]] in rows of `row` bytes.
+class gather_step final : public step {
+public:
+    std::size_t batch = 1, outer = 1, count = 0, row = 0;
+    std::int64_t dim = 0;
+    bool i32_indices = false;
+
+    void run(const run_context& ctx) const override {
+        const auto* src = static_cast<const std::byte*>(ctx.data(reads[0]));
+        const void* idx = ctx.data(reads[1]);
+        auto* dst = static_cast<std::byte*>(ctx.out(writes[0]));
+        const auto udim = static_cast<std::size_t>(dim);
+        const std::size_t lines = batch * outer;
+        const std::size_t line_bytes = count * row;
+        const std::size_t grain = std::max<std::size_t>(1, chunk_elements * 4 / (line_bytes ? line_bytes : 1));
+        ctx.pool->parallel_for(0, lines, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t line = begin; line < end; ++line) {
+                const std::size_t bi = line / outer;
+                std::byte* d = dst + line * count * row;
+                for (std::size_t j = 0; j < count; ++j, d += row) {
+                    const std::size_t at = bi * count + j;
+                    std::int64_t k = i32_indices ? static_cast<const std::int32_t*>(idx)[at]
+                                                 : static_cast<const std::int64_t*>(idx)[at];
+                    if (k < 0) k += dim;
+                    if (k >= 0 && k < dim)
+                        std::memcpy(d, src + (line * udim + static_cast<std::size_t>(k)) * row, row);
+                    else
+                        std::memset(d, 0, row);  // out of range: zeros
+                }
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct gather {
+    static constexpr std::string_view name = "gather";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::gather>() || nd.inputs.size() != 3 || nd.outputs.size() != 1) return nullptr;
+        const tensor* axis_t = b.constant_input(id, 2);
+        if (!axis_t || axis_t->numel() != 1) return nullptr;
+        const slot& x = b.slots[b.input_slot(id, 0)];
+        const slot& ix = b.slots[b.input_slot(id, 1)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (y.type != x.type || (ix.type != element_type::i32 && ix.type != element_type::i64)) return nullptr;
+        const shape& ds = x.dims;
+        const shape& is = ix.dims;
+        if (ds.empty()) return nullptr;
+        const std::size_t axis = normalize_axis(axis_t->at_as<std::int64_t>(0), ds.size());
+        const std::size_t bd = ops::gather::resolve_batch_dims(nd.attrs_as<ops::gather>().batch_dims, is.size());
+        if (bd > axis) return nullptr;
+        auto s = std::make_unique<gather_step>();
+        for (std::size_t d = 0; d < bd; ++d) s->batch *= static_cast<std::size_t>(ds[d]);
+        for (std::size_t d = bd; d < axis; ++d) s->outer *= static_cast<std::size_t>(ds[d]);
+        s->dim = ds[axis];
+        s->row = size_of(x.type);
+        for (std::size_t d = axis + 1; d < ds.size(); ++d) s->row *= static_cast<std::size_t>(ds[d]);
+        s->count = 1;
+        for (std::size_t d = bd; d < is.size(); ++d) s->count *= static_cast<std::size_t>(is[d]);
+        s->i32_indices = ix.type == element_type::i32;
+        if (s->row == 0 || numel(y.dims) * size_of(y.type) != s->batch * s->outer * s->count * s->row) return nullptr;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "gather";
+        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1), b.input_slot(id, 2)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_GATHER_HPP
 #ifndef MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP
 #define MOIR_RUNTIME_STEPS_INT8_CONVOLUTION_HPP
 
@@ -24822,6 +25145,233 @@ struct softmax {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_SOFTMAX_HPP
+#ifndef MOIR_RUNTIME_STEPS_TOP_K_HPP
+#define MOIR_RUNTIME_STEPS_TOP_K_HPP
+
+// The TopK step family: TopK on f32, i32 or i64 data along any axis, largest or smallest, sorted by
+// value or by index, i32 or i64 indices, by partial selection (kernels/simd/top_k.hpp) on the arena:
+// the lines (every position of the axes around `axis`) are split across the workers, each with a
+// buffer reserved when the plan is compiled, so a run allocates nothing. Values and indices equal
+// the reference kernel's bit for bit (the same order, ties to the lower index, NaN largest).
+
+#ifndef MOIR_KERNELS_SIMD_TOP_K_HPP
+#define MOIR_KERNELS_SIMD_TOP_K_HPP
+
+// TopK of one line by partial selection: the line is scanned once, candidates go to a buffer of a
+// few times k entries, and each time it fills, std::nth_element keeps its k best and their worst
+// becomes a threshold; from then on an element enters the buffer only when it is strictly better
+// than the threshold (it comes after every kept element, so an equal value loses the tie). On a
+// heatmap of a million scores with k = 100 nearly every element costs one comparison, where the
+// reference kernel (kernels/reference/sorting.hpp) builds and partitions a pair per element.
+//
+// The order is the reference's exactly: (value, index) with the value compared by
+// ops::unique::value_less (NaN above every number), better = larger (mode max) or smaller (min),
+// ties to the lower index; the k kept are sorted by value, or by index for sort = index. The same
+// k elements in the same order, so values and indices equal the reference's bit for bit.
+
+
+#include <algorithm>  // max, nth_element, sort
+#include <cstddef>    // ptrdiff_t, size_t
+#include <type_traits>  // is_same_v
+#include <utility>    // pair
+#include <vector>     // vector
+
+namespace moir::kernels::simd {
+
+/// The sort key TopK compares values of type T as (the reference's: float, double, int64 or uint64).
+template <class T>
+using top_k_key_t = kernels::detail::sorting::sort_key_t<T>;
+
+/// The entries of top_k_line's buffer for a line of n elements and k kept (its reserve).
+inline std::size_t top_k_buffer(std::size_t n, std::size_t k) {
+    return k * 4 >= n ? n : std::max(2 * k, k + 256);
+}
+
+/// Selects the k best of the line x[0], x[stride], ..., x[(n-1)*stride] and leaves them in `buf`
+/// (exactly k entries of (key, index)) in TopK's output order.
+/// requires: k <= n; buf has top_k_buffer(n, k) entries of capacity (else it allocates).
+template <class T>
+void top_k_line(const T* x, std::size_t n, std::size_t stride, std::size_t k, ops::top_k_mode mode,
+                ops::top_k_sort sort, std::vector<std::pair<top_k_key_t<T>, std::size_t>>& buf) {
+    using K = top_k_key_t<T>;
+    using entry = std::pair<K, std::size_t>;
+    buf.clear();
+    if (k == 0) return;
+    const bool largest = mode == ops::top_k_mode::max;
+    const auto key = [&](std::size_t j) {
+        return static_cast<K>(static_cast<kernels::detail::compute_t<T>>(x[j * stride]));
+    };
+    const auto order = [largest](const entry& p, const entry& q) {
+        const bool pq = largest ? ops::unique::value_less(q.first, p.first) : ops::unique::value_less(p.first, q.first);
+        if (pq) return true;
+        const bool qp = largest ? ops::unique::value_less(p.first, q.first) : ops::unique::value_less(q.first, p.first);
+        if (qp) return false;
+        return p.second < q.second;
+    };
+    const std::size_t cap = top_k_buffer(n, k);
+    if (cap >= n) {
+        for (std::size_t j = 0; j < n; ++j) buf.emplace_back(key(j), j);
+    } else {
+        std::size_t j = 0;
+        for (; j < n && buf.size() < cap; ++j) buf.emplace_back(key(j), j);
+        const auto keep_best = [&] {
+            std::nth_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(k - 1), buf.end(), order);
+            buf.resize(k);
+        };
+        keep_best();
+        // buf[k - 1] is the worst kept; only a strictly better value can still enter the top k
+        K worst = buf[k - 1].first;
+        if constexpr (std::is_same_v<T, float>) {
+            // contiguous floats: a block of 16 that holds nothing better (a test the compiler
+            // vectorizes) is skipped whole; NaN counts as better in mode max, the worst NaN in mode
+            // min (everything better) goes element by element
+            constexpr std::size_t B = 16;
+            if (stride == 1 && (largest || worst == worst)) {
+                while (j + B <= n) {
+                    const float* xb = x + j;
+                    const float w = worst;
+                    unsigned any = 0;
+                    if (largest)
+                        for (std::size_t i = 0; i < B; ++i) any |= (xb[i] > w) | (xb[i] != xb[i]);
+                    else
+                        for (std::size_t i = 0; i < B; ++i) any |= xb[i] < w;
+                    if (!any) {
+                        j += B;
+                        continue;
+                    }
+                    for (const std::size_t end = j + B; j < end; ++j) {
+                        const K v = key(j);
+                        if (largest ? !ops::unique::value_less(worst, v) : !ops::unique::value_less(v, worst)) continue;
+                        buf.emplace_back(v, j);
+                        if (buf.size() == cap) keep_best(), worst = buf[k - 1].first;
+                    }
+                    if (!largest && worst != worst) break;
+                }
+            }
+        }
+        if (largest) {
+            for (; j < n; ++j) {
+                const K v = key(j);
+                if (!ops::unique::value_less(worst, v)) continue;
+                buf.emplace_back(v, j);
+                if (buf.size() == cap) keep_best(), worst = buf[k - 1].first;
+            }
+        } else {
+            for (; j < n; ++j) {
+                const K v = key(j);
+                if (!ops::unique::value_less(v, worst)) continue;
+                buf.emplace_back(v, j);
+                if (buf.size() == cap) keep_best(), worst = buf[k - 1].first;
+            }
+        }
+    }
+    const auto kth = buf.begin() + static_cast<std::ptrdiff_t>(k);
+    if (k < buf.size()) std::nth_element(buf.begin(), kth, buf.end(), order);
+    buf.resize(k);
+    std::sort(buf.begin(), buf.end(), order);
+    if (sort == ops::top_k_sort::index)
+        std::sort(buf.begin(), buf.end(), [](const entry& p, const entry& q) { return p.second < q.second; });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_TOP_K_HPP
+
+#include <algorithm>  // max
+#include <cstdint>  // int32_t, int64_t
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+#include <utility>  // pair
+#include <vector>   // vector
+
+namespace moir::runtime::steps {
+
+/// TopK of `outer * inner` lines of n elements (stride `inner`), k kept per line.
+template <class T>
+class top_k_step final : public step {
+public:
+    using entry = std::pair<kernels::simd::top_k_key_t<T>, std::size_t>;
+    std::size_t outer = 1, inner = 1, n = 0, k = 0;
+    ops::top_k_mode mode = ops::top_k_mode::max;
+    ops::top_k_sort sort = ops::top_k_sort::value;
+    bool i32_indices = false;
+    mutable std::vector<std::vector<entry>> buffers;  // one per worker (a plan runs one run() at a time)
+
+    void run(const run_context& ctx) const override {
+        const T* x = static_cast<const T*>(ctx.data(reads[0]));
+        T* y = static_cast<T*>(ctx.out(writes[0]));
+        void* yi = writes.size() > 1 ? ctx.out(writes[1]) : nullptr;
+        const std::size_t lines = outer * inner;
+        const std::size_t grain = lines > 1 ? std::max<std::size_t>(1, chunk_elements / (n ? n : 1)) : 1;
+        ctx.pool->parallel_for(0, lines, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+            std::vector<entry>& buf = buffers[w];
+            for (std::size_t line = b; line < e; ++line) {
+                const std::size_t o = line / inner, i = line % inner;
+                kernels::simd::top_k_line(x + o * n * inner + i, n, inner, k, mode, sort, buf);
+                for (std::size_t j = 0; j < k; ++j) {
+                    const std::size_t at = (o * k + j) * inner + i;
+                    y[at] = convert_value<T>(buf[j].first);
+                    if (!yi) continue;
+                    if (i32_indices) static_cast<std::int32_t*>(yi)[at] = static_cast<std::int32_t>(buf[j].second);
+                    else static_cast<std::int64_t*>(yi)[at] = static_cast<std::int64_t>(buf[j].second);
+                }
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct top_k {
+    static constexpr std::string_view name = "top_k";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::top_k>() || nd.outputs.size() != 2) return nullptr;
+        const auto& a = nd.attrs_as<ops::top_k>();
+        const slot& x = b.slots[b.input_slot(id, 0)];
+        const slot& y = b.slots[b.output_slot(id, 0)];
+        const slot& yi = b.slots[b.output_slot(id, 1)];
+        if (y.type != x.type || (yi.type != element_type::i32 && yi.type != element_type::i64)) return nullptr;
+        if (x.dims.empty() || y.dims.size() != x.dims.size()) return nullptr;
+        std::unique_ptr<step> s;
+        switch (x.type) {
+            case element_type::f32: s = make_typed<float>(b, a, x.dims, y.dims, yi.type); break;
+            case element_type::i32: s = make_typed<std::int32_t>(b, a, x.dims, y.dims, yi.type); break;
+            case element_type::i64: s = make_typed<std::int64_t>(b, a, x.dims, y.dims, yi.type); break;
+            default: break;
+        }
+        if (!s) return nullptr;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "top_k";
+        for (std::size_t i = 0; i < nd.inputs.size(); ++i) s->reads.push_back(b.input_slot(id, i));
+        s->writes = {b.output_slot(id, 0), b.output_slot(id, 1)};
+        return s;
+    }
+
+private:
+    template <class T>
+    static std::unique_ptr<step> make_typed(const plan_builder& b, const ops::top_k::attrs& a, const shape& xs,
+                                            const shape& ys, element_type index_type) {
+        const std::size_t axis = normalize_axis(a.axis, xs.size());
+        auto s = std::make_unique<top_k_step<T>>();
+        s->n = static_cast<std::size_t>(xs[axis]);
+        s->k = static_cast<std::size_t>(ys[axis]);
+        if (s->k > s->n) return nullptr;
+        for (std::size_t d = 0; d < axis; ++d) s->outer *= static_cast<std::size_t>(xs[d]);
+        for (std::size_t d = axis + 1; d < xs.size(); ++d) s->inner *= static_cast<std::size_t>(xs[d]);
+        s->mode = a.mode;
+        s->sort = a.sort;
+        s->i32_indices = index_type == element_type::i32;
+        s->buffers.resize(b.threads ? b.threads : 1);
+        for (auto& buf : s->buffers) buf.reserve(kernels::simd::top_k_buffer(s->n, s->k));
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_TOP_K_HPP
 #ifndef MOIR_RUNTIME_STEPS_VIEW_HPP
 #define MOIR_RUNTIME_STEPS_VIEW_HPP
 

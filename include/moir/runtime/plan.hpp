@@ -28,14 +28,17 @@
 #include <moir/runtime/memory_planner.hpp>
 #include <moir/runtime/plan_decl.hpp>
 #include <moir/runtime/reference_executor.hpp>
+#include <moir/runtime/steps/arithmetic.hpp>
 #include <moir/runtime/steps/compare.hpp>
 #include <moir/runtime/steps/concat.hpp>
+#include <moir/runtime/steps/convert.hpp>
 #include <moir/runtime/steps/pad.hpp>
 #include <moir/runtime/steps/convolution.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
 #include <moir/runtime/steps/depth_to_space.hpp>
 #include <moir/runtime/steps/eltwise.hpp>
 #include <moir/runtime/steps/fake_quantize.hpp>
+#include <moir/runtime/steps/gather.hpp>
 #include <moir/runtime/steps/int8_convolution.hpp>
 #include <moir/runtime/steps/interpolate.hpp>
 #include <moir/runtime/steps/matmul.hpp>
@@ -45,6 +48,7 @@
 #include <moir/runtime/steps/scaled_residual.hpp>
 #include <moir/runtime/steps/slice.hpp>
 #include <moir/runtime/steps/softmax.hpp>
+#include <moir/runtime/steps/top_k.hpp>
 #include <moir/runtime/steps/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
 #include <moir/runtime/steps/view.hpp>

@@ -47,6 +47,10 @@ struct interpolate;
 struct concat;
 struct pad;
 struct view;
+struct arithmetic;
+struct gather;
+struct top_k;
+struct convert;
 struct reference;
 }  // namespace steps
 
@@ -55,7 +59,8 @@ using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
               steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
-              steps::pad, steps::view, steps::reference>;
+              steps::pad, steps::view, steps::arithmetic, steps::gather, steps::top_k, steps::convert,
+              steps::reference>;
 
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.

@@ -1,0 +1,143 @@
+#ifndef MOIR_RUNTIME_STEPS_ARITHMETIC_HPP
+#define MOIR_RUNTIME_STEPS_ARITHMETIC_HPP
+
+// The typed arithmetic step family: Add, Subtract, Multiply, Divide, FloorMod, Mod, Maximum, Minimum
+// and SquaredDifference on f32, i32 or i64 operands with numpy broadcasting of any shapes, on the
+// arena (no allocation, rows split across the workers). It takes what the eltwise family (FP32,
+// one broadcast operand of a simple form, earlier in the plan's list) leaves: the index arithmetic
+// of detection post-processing (a TopK index divided by and taken modulo the heatmap's width) and
+// f32 operands that both broadcast. Each element is computed as the reference kernel does
+// (kernels/reference/elementwise.hpp): Op::apply in the type's compute type, with the op's attributes
+// where its formula takes them (Divide's Python-style floor division of integers), so the results
+// are the reference's bit for bit.
+//
+// Extending: add the op type to `arithmetic_ops` (a binary element-wise op whose output has its
+// inputs' type).
+
+#include <moir/core/type_list.hpp>
+#include <moir/kernels/reference/elementwise.hpp>
+#include <moir/ops/add.hpp>
+#include <moir/ops/divide.hpp>
+#include <moir/ops/floor_mod.hpp>
+#include <moir/ops/maximum.hpp>
+#include <moir/ops/minimum.hpp>
+#include <moir/ops/mod.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/ops/squared_difference.hpp>
+#include <moir/ops/subtract.hpp>
+#include <moir/runtime/steps/compare.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <cstdint>      // int32_t, int64_t
+#include <memory>       // unique_ptr, make_unique
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::runtime::steps {
+
+using arithmetic_ops = type_list<ops::add, ops::subtract, ops::multiply, ops::divide, ops::floor_mod, ops::mod,
+                                 ops::maximum, ops::minimum, ops::squared_difference>;
+
+/// y[i] = Op::apply(a[.], b[.]) over the output's rows (its last, merged axis), a and b read through
+/// the strides of steps/compare.hpp's broadcast_axes.
+template <class Op, class T>
+class arithmetic_step final : public step {
+public:
+    typename Op::attrs attrs{};
+    std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
+    std::size_t rows = 0, grain = 1;
+
+    static T apply(const typename Op::attrs& at, T u, T w) {
+        using C = kernels::detail::compute_t<T>;
+        if constexpr (kernels::detail::apply_takes_attrs<Op, C>::value)
+            return convert_value<T>(Op::apply(at, static_cast<C>(u), static_cast<C>(w)));
+        else
+            return convert_value<T>(Op::apply(static_cast<C>(u), static_cast<C>(w)));
+    }
+
+    void run(const run_context& ctx) const override {
+        const T* a = static_cast<const T*>(ctx.data(reads[0]));
+        const T* b = static_cast<const T*>(ctx.data(reads[1]));
+        T* y = static_cast<T*>(ctx.out(writes[0]));
+        const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
+        const typename Op::attrs& at = attrs;
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
+            for (std::size_t row = begin; row < end; ++row) {
+                std::size_t oa = 0, ob = 0, rest = row;
+                for (std::size_t k = r - 1; k-- > 0;) {
+                    const std::size_t i = rest % dims[k];
+                    rest /= dims[k];
+                    oa += i * a_strides[k];
+                    ob += i * b_strides[k];
+                }
+                const T* pa = a + oa;
+                const T* pb = b + ob;
+                T* py = y + row * len;
+                if (sa == 1 && sb == 1) {
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i], pb[i]);
+                } else if (sb == 0) {
+                    const T vb = *pb;
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], vb);
+                } else if (sa == 0) {
+                    const T va = *pa;
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, va, pb[i * sb]);
+                } else {
+                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], pb[i * sb]);
+                }
+            }
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct arithmetic {
+    static constexpr std::string_view name = "arithmetic";
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || nd.inputs.size() != 2 || nd.outputs.size() != 1) return nullptr;
+        const slot& a0 = b.slots[b.input_slot(id, 0)];
+        const slot& a1 = b.slots[b.input_slot(id, 1)];
+        const slot& y = b.slots[b.output_slot(id)];
+        if (y.type != a0.type || a0.type != a1.type || numel(y.dims) == 0) return nullptr;
+        std::unique_ptr<step> s;
+        for_each_type(arithmetic_ops{}, [&](auto tag) {
+            using Op = typename decltype(tag)::type;
+            if (s || !nd.is<Op>()) return;
+            const auto& at = nd.attrs_as<Op>();
+            switch (a0.type) {
+                case element_type::f32: s = make_typed<Op, float>(at, a0, a1, y); break;
+                case element_type::i32: s = make_typed<Op, std::int32_t>(at, a0, a1, y); break;
+                case element_type::i64: s = make_typed<Op, std::int64_t>(at, a0, a1, y); break;
+                default: break;
+            }
+        });
+        if (!s) return nullptr;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "arithmetic";
+        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
+        s->writes = {b.output_slot(id)};
+        return s;
+    }
+
+private:
+    template <class Op, class T>
+    static std::unique_ptr<step> make_typed(const typename Op::attrs& at, const slot& a, const slot& b, const slot& y) {
+        if constexpr (!kernels::detail::computes_v<Op, T>) {
+            return nullptr;  // the reference refuses it too
+        } else {
+            auto s = std::make_unique<arithmetic_step<Op, T>>();
+            if (!detail::broadcast_axes(a.dims, b.dims, y.dims, s->dims, s->a_strides, s->b_strides)) return nullptr;
+            s->attrs = at;
+            s->rows = numel(y.dims) / s->dims.back();
+            s->grain = chunk_rows(s->dims.back());
+            return s;
+        }
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_ARITHMETIC_HPP
