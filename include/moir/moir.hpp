@@ -12,7 +12,8 @@
 // the program links the compiled form, so this header gives it the core (model, ops, tensors,
 // errors, .npy and file I/O) and only the DECLARATIONS of the entry points the library compiled:
 // ir::load/deserialize/save/serialize, reference_executor, runtime::basic_plan / plan_cache,
-// passes::optimize / compress_weights_to_fp16 and onnx::load (the *_decl.hpp headers below). The
+// passes::optimize / compress_weights_to_fp16, onnx::load and moir::load_model (the *_decl.hpp
+// headers below; load_model where the library holds every frontend, MOIR_COMPILED_FRONTENDS). The
 // program's translation units then compile none of the tables, kernels, passes or converters
 // (docs/architecture.md, "Build time"). The rest of the library stays available by including its
 // headers (they define what the declarations declare, as extern templates where the library has
@@ -38,6 +39,7 @@
 #include <moir/runtime/plan_decl.hpp>
 #include <moir/passes/optimize_decl.hpp>
 #include <moir/frontends/onnx/onnx_decl.hpp>
+#include <moir/frontends/frontends_decl.hpp>
 
 #if defined(MOIR_COMPILED_LIBRARY)
 // the library compiled the entry points: headers included later declare them extern

@@ -13,7 +13,8 @@
 // the program links the compiled form, so this header gives it the core (model, ops, tensors,
 // errors, .npy and file I/O) and only the DECLARATIONS of the entry points the library compiled:
 // ir::load/deserialize/save/serialize, reference_executor, runtime::basic_plan / plan_cache,
-// passes::optimize / compress_weights_to_fp16 and onnx::load (the *_decl.hpp headers below). The
+// passes::optimize / compress_weights_to_fp16, onnx::load and moir::load_model (the *_decl.hpp
+// headers below; load_model where the library holds every frontend, MOIR_COMPILED_FRONTENDS). The
 // program's translation units then compile none of the tables, kernels, passes or converters
 // (docs/architecture.md, "Build time"). The rest of the library stays available by including its
 // headers (they define what the declarations declare, as extern templates where the library has
@@ -10689,6 +10690,45 @@ model load(const std::string& path, const load_options& opt = {});
 }  // namespace moir::onnx
 
 #endif  // MOIR_FRONTENDS_ONNX_ONNX_DECL_HPP
+#ifndef MOIR_FRONTENDS_FRONTENDS_DECL_HPP
+#define MOIR_FRONTENDS_FRONTENDS_DECL_HPP
+
+// moir::load_model, declared and not defined: what a program of the compiled form (moir::compiled,
+// MOIR_COMPILED_LIBRARY: moir/moir.hpp's light mode) sees, so that its translation units compile
+// none of the frontends. frontends/frontends.hpp includes this header and defines them;
+// moir::compiled compiles them once over every frontend (cmake/compiled/frontends.cpp.in, built
+// when moir::compiled holds the frontends: MOIR_COMPILED_WITH_FRONTENDS).
+
+
+#include <string>  // string
+
+namespace moir {
+
+namespace frontends {
+class frontend_registry;  // frontends/registry.hpp
+}  // namespace frontends
+
+/// The registry of default_frontends, built once (frontends/frontends.hpp).
+template <class = void>
+const frontends::frontend_registry& default_registry();
+
+/// Loads a model with the frontend r.framework names, else the one that recognizes the file
+/// (frontends/frontends.hpp). ensures: as the frontend's load; throws moir::error for a missing file
+/// or an unknown format.
+template <class = void>
+model load_model(const frontends::load_request& r, const frontends::frontend_registry& registry);
+
+/// As load_model(r, default_registry()).
+template <class = void>
+model load_model(const frontends::load_request& r);
+
+/// Loads `path` with default options.
+template <class = void>
+model load_model(const std::string& path);
+
+}  // namespace moir
+
+#endif  // MOIR_FRONTENDS_FRONTENDS_DECL_HPP
 
 #if defined(MOIR_COMPILED_LIBRARY)
 // the library compiled the entry points: headers included later declare them extern
@@ -44782,36 +44822,49 @@ namespace moir {
 using default_frontends = type_list<ir::frontend, onnx::frontend, tflite::frontend, tensorflow::frontend,
                                     kaldi::frontend, mxnet::frontend, caffe::frontend>;
 
-/// The registry of default_frontends, built once.
-template <class = void>
-inline const frontends::frontend_registry& default_registry() {
+/// The registry of default_frontends, built once (declared in frontends/frontends_decl.hpp, as the
+/// load_model overloads below).
+template <class>
+const frontends::frontend_registry& default_registry() {
     static const frontends::frontend_registry r = frontends::frontend_registry::of<default_frontends>();
     return r;
 }
 
 /// Loads a model with the frontend r.framework names, else the one that recognizes the file.
 /// ensures: as the frontend's load; throws moir::error for a missing file or an unknown format.
-template <class = void>
-inline model load_model(const frontends::load_request& r, const frontends::frontend_registry& registry) {
+template <class>
+model load_model(const frontends::load_request& r, const frontends::frontend_registry& registry) {
     return registry.load(r);
 }
 
 /// As load_model(r, default_registry()). An overload, not a default argument: a default argument
 /// would compile every frontend into each program that includes this header.
-template <class = void>
-inline model load_model(const frontends::load_request& r) {
+template <class>
+model load_model(const frontends::load_request& r) {
     return default_registry().load(r);
 }
 
 /// Loads `path` with default options.
-template <class = void>
-inline model load_model(const std::string& path) {
+template <class>
+model load_model(const std::string& path) {
     frontends::load_request r;
     r.input_model = path;
     return load_model(r);
 }
 
 }  // namespace moir
+
+// Compiled once by moir::compiled when it holds every frontend (cmake/compiled/frontends.cpp.in
+// defines the macro empty), declared extern for its users.
+#if defined(MOIR_COMPILED_FRONTENDS) && defined(MOIR_DETAIL_FRONTEND_EXTERN)
+namespace moir {
+MOIR_DETAIL_FRONTEND_EXTERN template const frontends::frontend_registry& default_registry<void>();
+MOIR_DETAIL_FRONTEND_EXTERN template model load_model<void>(const frontends::load_request&,
+                                                             const frontends::frontend_registry&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load_model<void>(const frontends::load_request&);
+MOIR_DETAIL_FRONTEND_EXTERN template model load_model<void>(const std::string&);
+}  // namespace moir
+#endif
 
 #endif  // MOIR_FRONTENDS_FRONTENDS_HPP
 #ifndef MOIR_CONVERT_HPP

@@ -1,5 +1,6 @@
 // The consumer of tests/install: builds a model in code, saves it as IR, reads it back and runs it
-// (checking the values), then, given an ONNX model, converts and optimizes it, saves and reads its
+// (checking the values), then, given an ONNX model, converts it (moir::onnx::load, and
+// moir::load_model as a check) and optimizes it, saves and reads its
 // IR and runs it on the compiled plan and on the reference executor (checking that they agree).
 //   app WORK_DIR [MODEL.onnx DIM...]   (DIM: the values of the model input's dynamic dims)
 // moir/moir.hpp alone: the installed moir::compiled puts its users in the light mode
@@ -49,6 +50,12 @@ int main(int argc, char** argv) {
 
         if (argc < 3) return 0;
         moir::model onnx = moir::onnx::load(argv[2]);
+#if defined(MOIR_COMPILED_FRONTENDS)
+        // the same file through the frontend registry (moir::load_model, compiled in the library
+        // when it holds every frontend)
+        const moir::model any = moir::load_model(std::string(argv[2]));
+        if (any.nodes.size() != onnx.nodes.size()) return fail("moir::load_model and moir::onnx::load disagree");
+#endif
         moir::passes::pass_context ctx;
         moir::passes::optimize(onnx, ctx);
         moir::ir::save<>(onnx, dir + "/converted.xml", dir + "/converted.bin");
