@@ -2056,6 +2056,17 @@ using run_fn = void (*)(const void* attrs, const std::vector<tensor>& in, std::v
 #define MOIR_NOINLINE
 #endif
 
+/// Puts a function into every caller: the FP32 GEMM's tile store (gemm.hpp, store_tile), which GCC
+/// otherwise kept out of line, so each micro-kernel wrote its accumulators to the stack for it and
+/// read them back (BlazeFace back: 11-13% of the model's time in the store).
+#if defined(__GNUC__) || defined(__clang__)
+#define MOIR_ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define MOIR_ALWAYS_INLINE __forceinline
+#else
+#define MOIR_ALWAYS_INLINE inline
+#endif
+
 /// Pins the vector value v to a register at this point of the code (an empty asm statement that
 /// reads and writes it), so that GCC neither hoists loop-invariant vectors out of a micro-kernel's
 /// loop (it kept all 15 weight vectors of the INT8 5x5 depthwise body live and spilled the
@@ -10101,6 +10112,8 @@ public:
     bool use_int8 = true;
     /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
     bool int8_requantize = true;
+    /// Whether a depthwise convolution may fuse the pointwise one after it (plan_options::fuse_depthwise_pointwise).
+    bool fuse_depthwise_pointwise = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
     /// Makes a node's kernel state once, at compile (reference_executor.hpp's prepare_node); may be null.
@@ -10244,6 +10257,9 @@ struct plan_options {
     /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
     /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
     bool int8_requantize = true;
+    /// false: a depthwise convolution and the pointwise convolution that alone reads it run as two
+    /// steps instead of one step over bands of rows (steps/convolution.hpp; the results are the same).
+    bool fuse_depthwise_pointwise = true;
     /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
     /// naming the node, raised while planning, before anything is allocated.
     std::uint64_t max_elements = default_max_elements;
@@ -18719,6 +18735,9 @@ void int8_conv(const packed_int8_conv& p, const std::uint8_t* x, float* y, const
 // registers. The epilogue (bias per channel, activation) is
 // applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
 // (the PaddleOCR shapes, each axis its own stride); everything else takes the general loop.
+// depthwise_rows computes a band of output rows only (its plane holds just the input rows the band
+// reads), with the same arithmetic per output element as depthwise: a fused depthwise -> pointwise
+// step (runtime/steps/convolution.hpp) runs the pointwise GEMM on each band while it is in cache.
 
 
 #include <cstddef>  // ptrdiff_t, size_t
@@ -18747,6 +18766,14 @@ inline std::size_t depthwise_scratch_floats(const conv_geometry& g, std::size_t 
     return d.rows * d.row_stride + width;
 }
 
+/// Floats of scratch depthwise_rows needs for bands of at most `band` output rows (band >= 1).
+inline std::size_t depthwise_rows_scratch_floats(const conv_geometry& g, std::size_t width, std::size_t band) {
+    const detail::dw_plane d = detail::dw_plane_of(g, width);
+    const std::size_t b = band < g.out_h ? band : g.out_h;
+    const std::size_t rows = (b - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    return (rows < d.rows ? rows : d.rows) * d.row_stride + width;
+}
+
 namespace detail {
 
 /// The positions [i0, i1) of phase p of a padded plane row (dw_plane) that read the input: padded
@@ -18771,12 +18798,14 @@ inline dw_span dw_phase_span(const conv_geometry& g, const dw_plane& d, std::ptr
     return {i0, i1};
 }
 
+/// Fills the padded plane rows [r0, r1) (plane row r at plane + (r - r0) * row_stride).
 template <class Arch>
-void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
+void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane, std::size_t r0,
+                   std::size_t r1) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const std::size_t len = d.phase_len * g.sw;
-    for (std::size_t r = 0; r < d.rows; ++r) {
-        float* pr = plane + r * d.row_stride;
+    for (std::size_t r = r0; r < r1; ++r) {
+        float* pr = plane + (r - r0) * d.row_stride;
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
         if (iy < 0 || iy >= ih) {
             std::memset(pr, 0, d.row_stride * sizeof(float));
@@ -18839,10 +18868,11 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
 
 /// RB output rows from oy of a KxK, undilated depthwise channel of strides SH (rows) and SW
 /// (columns): RB independent accumulation chains per output vector; the row pointers and the phase
-/// length are the only run-time addresses, so every tap is base + index + constant.
+/// length are the only run-time addresses, so every tap is base + index + constant. The plane holds
+/// padded rows from oy0 * SH on; y holds output rows from oy0 on.
 template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW, std::size_t RB>
-void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
-             float* y, const epilogue& e) {
+void dw_rows(std::size_t oy, std::size_t oy0, const conv_geometry& g, const dw_plane& d, const float* plane,
+             const float* w, float bias, float* y, const epilogue& e) {
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
@@ -18853,8 +18883,8 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
     const float* q[T];
 #pragma GCC unroll 16
-    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * SH + t) * d.row_stride;
-    float* yr = y + oy * ow;
+    for (std::size_t t = 0; t < T; ++t) q[t] = plane + ((oy - oy0) * SH + t) * d.row_stride;
+    float* yr = y + (oy - oy0) * ow;
     for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
         R acc[RB];
 #pragma GCC unroll 8
@@ -18877,12 +18907,14 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     }
 }
 
+/// Output rows [oy0, oy1) of one channel (plane and y as dw_rows takes them; by default every row).
 template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW>
 void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
-                      float* y, const epilogue& e) {
-    std::size_t oy = 0;
-    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, SH, SW, 2>(oy, g, d, plane, w, bias, y, e);
-    if (oy < g.out_h) dw_rows<Arch, Act, K, SH, SW, 1>(oy, g, d, plane, w, bias, y, e);
+                      float* y, const epilogue& e, std::size_t oy0 = 0, std::size_t oy1 = std::size_t(-1)) {
+    if (oy1 > g.out_h) oy1 = g.out_h;  // the default: every row
+    std::size_t oy = oy0;
+    for (; oy + 2 <= oy1; oy += 2) dw_rows<Arch, Act, K, SH, SW, 2>(oy, oy0, g, d, plane, w, bias, y, e);
+    if (oy < oy1) dw_rows<Arch, Act, K, SH, SW, 1>(oy, oy0, g, d, plane, w, bias, y, e);
 }
 
 /// Whether g has an unrolled body: undilated, kh == kw of 3 or 5, each stride 1 or 2 (the PaddleOCR
@@ -18908,10 +18940,12 @@ bool dw_fixed_dispatch(const conv_geometry& g, F&& f) {
     return true;
 }
 
-/// One channel, any kernel size, strides and dilations.
+/// Output rows [oy0, oy1) of one channel, any kernel size, strides and dilations (plane and y as
+/// dw_rows takes them; by default every row).
 template <class Arch, class Act>
 void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias, float* y,
-                const epilogue& e) {
+                const epilogue& e, std::size_t oy0 = 0, std::size_t oy1 = std::size_t(-1)) {
+    if (oy1 > g.out_h) oy1 = g.out_h;  // the default: every row
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width;
@@ -18919,12 +18953,12 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
     // offset of tap kx inside a plane row: its phase, then its position in the phase
     auto tap = [&](std::size_t kx) { return ((kx * g.dw) % g.sw) * d.phase_len + (kx * g.dw) / g.sw; };
     const R vb = V::set1(bias);
-    for (std::size_t oy = 0; oy < g.out_h; ++oy) {
-        float* yr = y + oy * ow;
+    for (std::size_t oy = oy0; oy < oy1; ++oy) {
+        float* yr = y + (oy - oy0) * ow;
         for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
             R acc = vb;
             for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                const float* row = plane + (oy * g.sh + ky * g.dh) * d.row_stride + ox;
+                const float* row = plane + ((oy - oy0) * g.sh + ky * g.dh) * d.row_stride + ox;
                 for (std::size_t kx = 0; kx < g.kw; ++kx)
                     acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
             }
@@ -18939,6 +18973,35 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 
 }  // namespace detail
 
+/// Output rows [oy0, oy1) of channels [c0, c1) of one image: y[c - c0][oy - oy0][ox] =
+/// act(depthwise_conv(x[c], w[c]) + bias[c]) at (oy, ox), each channel's band `(oy1 - oy0) * out_w`
+/// floats after the previous one's; the same value as depthwise computes there, bit for bit.
+/// requires: as depthwise; oy0 < oy1 <= out_h; scratch depthwise_rows_scratch_floats(p.geometry,
+/// blocking_of<Arch>().width, oy1 - oy0) floats.
+template <class Arch, class StaticAct = dynamic_activation>
+void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch,
+                    std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1) {
+    const conv_geometry& g = p.geometry;
+    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
+    const std::size_t in_plane = g.in_h * g.in_w, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
+    // the padded plane rows the band reads
+    const std::size_t r0 = oy0 * g.sh, r1 = (oy1 - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t c = c0; c < c1; ++c) {
+            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch, r0, r1);
+            const float* w = p.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + (c - c0) * band;
+            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
+                    g, d, scratch, w, b, yc, e, oy0, oy1);
+            });
+            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e, oy0, oy1);
+        }
+    });
+}
+
 /// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
 /// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
 /// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
@@ -18948,22 +19011,7 @@ template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                std::size_t c1) {
     const conv_geometry& g = p.geometry;
-    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
-    const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
-    with_activation_as<StaticAct>(e.act, [&](auto act) {
-        using Act = decltype(act);
-        for (std::size_t c = c0; c < c1; ++c) {
-            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);
-            const float* w = p.data + c * taps;
-            const float b = e.bias ? e.bias[c] : 0.0f;
-            float* yc = y + c * out_plane;
-            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
-                detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
-                    g, d, scratch, w, b, yc, e);
-            });
-            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
-        }
-    });
+    if (c0 < c1) depthwise_rows<Arch, StaticAct>(p, x, y + c0 * g.out_h * g.out_w, e, scratch, c0, c1, 0, g.out_h);
 }
 
 }  // namespace moir::kernels::simd
@@ -20161,9 +20209,10 @@ namespace detail {
 
 /// Stores an MT x (NV vectors) tile of accumulators to C (row stride ldc): its first mv rows and
 /// ncols columns, after adding C (load_c) and, when `last`, the row bias, the column bias and the
-/// activation (with its post-activation affine). Shared by every FP32 micro-kernel.
+/// activation (with its post-activation affine). Shared by every FP32 micro-kernel, inlined into
+/// each (MOIR_ALWAYS_INLINE: its accumulators stay in registers).
 template <class Arch, class Act, std::size_t MT, class R, std::size_t NV>
-void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
+MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
                 bool last, const epilogue& e, const float* rbias, const float* cbias) {
     using V = vec<Arch>;
     constexpr std::size_t W = V::width, NR = NV * W;
@@ -20693,6 +20742,8 @@ struct fp32_kernel_table {
     void (*bias_activation)(float* y, std::size_t n, float bias, const epilogue& e);
     void (*conv_plane)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                        std::size_t r0, std::size_t r1);
+    void (*depthwise_rows)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
+                           std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -20703,7 +20754,8 @@ template <class Arch>
 const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
-                                             &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>};
+                                             &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
+                                             &depthwise_rows<Arch>};
     return table;
 }
 
@@ -21758,6 +21810,13 @@ struct pad {
 // packed weight matrix and each packs only its own columns of the im2col matrix (when the image is
 // too small for even column pieces, parts are blocks of output channels instead). The plane path
 // splits output rows, or runs blocks of output channels when those fill the micro-tiles better.
+//
+// A depthwise convolution whose output (after its own bias and activation) is read by nothing but a
+// pointwise convolution (1x1, stride 1, unpadded, one group: MobileNet's and BlazeFace's blocks) runs
+// with it as one step (plan_options::fuse_depthwise_pointwise): bands of output rows, each worker
+// computing the depthwise rows of every channel of its band into scratch and the pointwise GEMM on
+// them at once, so the depthwise output is never written to the arena and read back. Each output
+// element is computed as the two steps compute it, bit for bit, at any thread count.
 
 #ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
 #define MOIR_RUNTIME_STEPS_FUSION_HPP
@@ -21821,10 +21880,11 @@ struct fused_epilogue {
 
 /// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
 /// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
-/// matched nodes.
+/// matched nodes. A residual's producer must come before node `step_at` in the plan's order (npos:
+/// the node of `out`; a fused step made at an earlier node names that one).
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
-                                     bool residual_ok = false) {
-    const node_id main = out.node;
+                                     bool residual_ok = false, node_id step_at = plan_builder::npos) {
+    const node_id main = step_at == plan_builder::npos ? out.node : step_at;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
     const slot& o = b.slots[f.out_slot];
@@ -22081,6 +22141,47 @@ public:
     }
 };
 
+/// A depthwise convolution and the pointwise convolution after it, band by band (file comment).
+class depthwise_pointwise_step final : public step {
+public:
+    const simd::fp32_kernel_table* table = nullptr;
+    simd::packed_depthwise dw;
+    simd::packed_a pw;  // the pointwise weights [out_c, channels]
+    fused_epilogue dw_fused, pw_fused;
+    simd::epilogue dw_ep, pw_ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0;
+    std::size_t channels = 0, band = 1;      // band: output rows per piece of work
+    std::size_t band_floats = 0, plane_floats = 0;  // scratch: a band of depthwise output, its plane
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const simd::conv_geometry& g = dw.geometry;
+        const std::size_t out_plane = g.out_h * g.out_w, bands = (g.out_h + band - 1) / band;
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            simd::epilogue en = pw_ep;  // with this image's residual
+            if (pw_fused.residual_slot != no_slot) {
+                en.residual = ctx.in_f32(pw_fused.residual_slot) + n * y_stride;
+                en.residual_origin = yn;
+            }
+            ctx.pool->parallel_for(0, bands, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
+                float* plane = d + band_floats;        // the depthwise kernel's plane
+                float* packed = plane + plane_floats;  // the GEMM's packed block of d
+                for (std::size_t i = b; i < e; ++i) {
+                    const std::size_t oy0 = i * band, oy1 = std::min(g.out_h, oy0 + band);
+                    const std::size_t cols = (oy1 - oy0) * g.out_w;
+                    table->depthwise_rows(dw, xn, d, dw_ep, plane, 0, channels, oy0, oy1);
+                    table->gemm_a(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
+                                  static_cast<std::ptrdiff_t>(out_plane), en, packed);
+                }
+            });
+        }
+    }
+};
+
 /// The family (see the file comment).
 struct convolution {
     static constexpr std::string_view name = "convolution";
@@ -22117,6 +22218,51 @@ struct convolution {
     static std::size_t pointwise_block(const simd::gemm_blocking& bl, std::size_t m, std::size_t n,
                                        std::size_t threads) {
         return other_axis_block(n, bl.nr(), m, bl.mr, threads);
+    }
+
+    /// The output rows per band of a fused depthwise -> pointwise step (depthwise_pointwise_step) of
+    /// `channels` channels on an out_h x out_w map, at `threads` threads: a band's depthwise output
+    /// within about 192 KiB (fewer bands: each refills the depthwise plane rows its window reaches
+    /// above and below it), a whole number of GEMM micro-tiles where that costs little (the largest
+    /// band whose columns fill 95% of their tiles, else the one filling them best), and at least one
+    /// band per thread.
+    static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_h, std::size_t out_w,
+                                  std::size_t threads) {
+        const std::size_t per_row = channels * out_w;
+        const std::size_t most = std::max<std::size_t>(1, std::min(out_h, std::size_t(49152) / std::max<std::size_t>(per_row, 1)));
+        std::size_t best = 1;
+        double best_use = 0.0;
+        for (std::size_t r = 1; r <= most; ++r) {
+            const double use = double(r * out_w) / double(simd::detail::round_up(r * out_w, nr));
+            if (use >= 0.95 || use >= best_use) best = r, best_use = std::max(use, best_use);
+        }
+        if (threads > 1 && (out_h + best - 1) / best < threads) best = std::max<std::size_t>(1, (out_h + threads - 1) / threads);
+        return best;
+    }
+
+    /// The pointwise convolution a depthwise step at `id` may fuse (depthwise_pointwise_step): the
+    /// only consumer of `out` (the depthwise output after its epilogue), 1x1, stride 1, unpadded, one
+    /// group, f32, constant weights [out_c, channels, 1, 1] on a map of the depthwise output's shape;
+    /// else npos.
+    static node_id fusable_pointwise(const plan_builder& b, output_ref out, std::size_t channels) {
+        const node_id pw = b.single_consumer<ops::convolution>(out);
+        if (pw == plan_builder::npos || b.at(pw).inputs[0] != out) return plan_builder::npos;
+        const slot& xs = b.slot_at(out);
+        const slot& ys = b.slots[b.output_slot(pw)];
+        const tensor* w = b.constant_input(pw, 1);
+        if (!w || w->type() != element_type::f32 || w->rank() != 4 || xs.dims.size() != 4 || ys.dims.size() != 4 ||
+            xs.type != element_type::f32 || ys.type != element_type::f32)
+            return plan_builder::npos;
+        const shape& wd = w->dims();
+        if (static_cast<std::size_t>(wd[1]) != channels || wd[2] != 1 || wd[3] != 1 || ys.dims[0] != xs.dims[0] ||
+            ys.dims[1] != wd[0] || ys.dims[2] != xs.dims[2] || ys.dims[3] != xs.dims[3])
+            return plan_builder::npos;
+        const auto& a = b.at(pw).attrs_as<ops::convolution>();
+        const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {1, 1}, a.strides, a.dilations,
+                                                     a.pads_begin, a.pads_end, a.auto_pad, false);
+        for (std::size_t i = 0; i < 2; ++i)
+            if (geo.strides[i] != 1 || geo.pads_begin[i] != 0 || geo.pads_end[i] != 0) return plan_builder::npos;
+        return pw;
     }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
@@ -22180,6 +22326,45 @@ struct convolution {
         const std::size_t x_stride = static_cast<std::size_t>(xs.dims[1]) * g.in_h * g.in_w;
         const std::size_t y_stride = channels * g.out_h * g.out_w;
         std::unique_ptr<step> out;
+        const output_ref dw_out{f.nodes.empty() ? id : f.nodes.back(), 0};
+        const node_id pw = g.depthwise() && !one_d && b.fuse_depthwise_pointwise && g.out_h >= b.threads
+                               ? fusable_pointwise(b, dw_out, channels)
+                               : plan_builder::npos;
+        if (pw != plan_builder::npos) {
+            auto s = std::make_unique<depthwise_pointwise_step>();
+            const node& pn = b.at(pw);
+            const tensor* pwt = b.constant_input(pw, 1);
+            const std::size_t out_c = static_cast<std::size_t>(pwt->dims()[0]);
+            b.claim(pw);
+            s->pw_fused = match_epilogue(b, output_ref{pw, 0}, 1, out_c, true, id);
+            s->table = b.table;
+            s->dw = simd::pack_depthwise(w->data<float>(), g);
+            simd::conv_geometry pg;
+            pg.groups = 1, pg.in_c = channels, pg.out_c = out_c;
+            pg.in_h = pg.out_h = g.out_h, pg.in_w = pg.out_w = g.out_w;
+            pg.kh = pg.kw = pg.sh = pg.sw = pg.dh = pg.dw = 1;
+            pg.pt = pg.pl = 0;
+            s->pw = std::move(simd::pack_conv(b.table->blocking, pwt->data<float>(), pg).weights);
+            s->channels = channels;
+            s->band = dw_pw_band(b.table->blocking.nr(), channels, g.out_h, g.out_w, b.threads);
+            const std::size_t cols = s->band * g.out_w, align = 16;
+            s->band_floats = simd::detail::round_up(channels * cols, align);
+            s->plane_floats = simd::detail::round_up(
+                simd::depthwise_rows_scratch_floats(g, b.table->blocking.width, s->band), align);
+            s->scratch_floats = s->band_floats + s->plane_floats + simd::gemm_a_scratch_floats(b.table->blocking, channels, cols);
+            s->batch = batch, s->x_stride = x_stride, s->y_stride = out_c * g.out_h * g.out_w;
+            s->dw_fused = std::move(f);
+            s->dw_ep = s->dw_fused.kernel_epilogue(false);
+            s->pw_ep = s->pw_fused.kernel_epilogue(false);
+            s->kernel = "dw" + ksize + s->dw_fused.act_suffix() + "+conv1x1." + std::string(b.table->blocking.arch) +
+                        s->pw_fused.act_suffix();
+            s->name = n.name;
+            s->ops = std::string(n.op->ir_name) + s->dw_fused.ops + "+" + std::string(pn.op->ir_name) + s->pw_fused.ops;
+            s->reads = {b.input_slot(id, 0)};
+            if (s->pw_fused.residual_slot != no_slot) s->reads.push_back(s->pw_fused.residual_slot);
+            s->writes = {s->pw_fused.out_slot};
+            return s;
+        }
         if (g.depthwise()) {
             auto s = std::make_unique<depthwise_step>();
             s->table = b.table;
@@ -25688,6 +25873,7 @@ void basic_plan<Families, OpSet>::compile(const model& m, const std::vector<shap
         int8_arch_ = std::string(b.int8->blocking.arch);
         b.use_int8 = opt.int8;
         b.int8_requantize = opt.int8_requantize;
+        b.fuse_depthwise_pointwise = opt.fuse_depthwise_pointwise;
     }
     for (node_id id : order) {
         const node& n = m.nodes[id];

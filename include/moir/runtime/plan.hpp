@@ -289,6 +289,7 @@ void basic_plan<Families, OpSet>::compile(const model& m, const std::vector<shap
         int8_arch_ = std::string(b.int8->blocking.arch);
         b.use_int8 = opt.int8;
         b.int8_requantize = opt.int8_requantize;
+        b.fuse_depthwise_pointwise = opt.fuse_depthwise_pointwise;
     }
     for (node_id id : order) {
         const node& n = m.nodes[id];

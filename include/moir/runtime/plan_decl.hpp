@@ -76,6 +76,9 @@ struct plan_options {
     /// false: every INT8 layer writes f32 and the next one quantizes it again, instead of writing
     /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
     bool int8_requantize = true;
+    /// false: a depthwise convolution and the pointwise convolution that alone reads it run as two
+    /// steps instead of one step over bands of rows (steps/convolution.hpp; the results are the same).
+    bool fuse_depthwise_pointwise = true;
     /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
     /// naming the node, raised while planning, before anything is allocated.
     std::uint64_t max_elements = default_max_elements;

@@ -6,8 +6,10 @@
 
 #include <moir/kernels/reference/convolution.hpp>
 
-#include <string>  // string, to_string
-#include <vector>  // vector
+#include <algorithm>  // min
+#include <cstring>    // memcmp
+#include <string>     // string, to_string
+#include <vector>     // vector
 
 using namespace moir;
 using namespace moir::test;
@@ -189,7 +191,8 @@ TEST_CASE("fast conv (im2col GEMM) matches the reference convolution") {
     }
 }
 
-TEST_CASE("fast depthwise matches the reference group convolution") {
+/// The depthwise cases: odd channel counts and sizes, strides, padding, dilation, every activation.
+std::vector<conv_case> depthwise_cases() {
     std::vector<conv_case> cs;
     std::size_t i = 0;
     auto add = [&](conv_case c) {
@@ -219,6 +222,11 @@ TEST_CASE("fast depthwise matches the reference group convolution") {
         add({3, 1, 1, 6, 80, k, k, 2, 1, 1, 1, k / 2, k / 2, k / 2, k / 2, {}, {}});
     }
     for (activation a : all_activations) cs.push_back({9, 1, 1, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, a, true});
+    return cs;
+}
+
+TEST_CASE("fast depthwise matches the reference group convolution") {
+    const std::vector<conv_case> cs = depthwise_cases();
     check_cases(cs, "depthwise", [](const ks::fp32_kernel_table& t, const ks::conv_geometry& g,
                                     const std::vector<float>& x, const std::vector<float>& w, const ks::epilogue& e,
                                     std::vector<float>& y) {
@@ -237,4 +245,44 @@ TEST_CASE("fast depthwise matches the reference group convolution") {
         std::vector<float> scratch(ks::conv_scratch_floats(p));
         t.conv(p, x.data(), y.data(), e, scratch.data());
     });
+}
+
+TEST_CASE("depthwise_rows: bands of output rows equal depthwise, bit for bit") {
+    // the fused depthwise -> pointwise step computes each band of rows on its own; its values must be
+    // the ones the whole-image kernel writes
+    std::vector<conv_case> cs = depthwise_cases();
+    cs.push_back({24, 1, 1, 128, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, activation::none, false});  // BlazeFace back's blocks
+    cs.push_back({24, 1, 1, 128, 128, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, activation::relu, true});   // its stride-2 one
+    for (const auto& [name, table] : usable_arches()) {
+        const ks::fp32_kernel_table& t = *table;
+        std::size_t failures = 0;
+        for (const conv_case& c : cs) {
+            const ks::conv_geometry g = geometry_of(c);
+            const auto x = random_floats(c.groups * c.ih * c.iw, 21);
+            const auto w = random_floats(c.groups * c.kh * c.kw, 22);
+            const auto bias = random_floats(c.groups, 23);
+            const ks::epilogue e{c.act, c.bias ? bias.data() : nullptr, nullptr, -0.3f, 0.6f};
+            const ks::packed_depthwise p = ks::pack_depthwise(w.data(), g);
+            const std::size_t plane = g.out_h * g.out_w;
+            std::vector<float> whole(g.groups * plane), scratch(ks::depthwise_scratch_floats(g, t.blocking.width));
+            t.depthwise(p, x.data(), whole.data(), e, scratch.data(), 0, g.groups);
+            for (std::size_t band : {std::size_t(1), std::size_t(2), std::size_t(3), std::size_t(5), g.out_h}) {
+                // channels [c0, groups) in bands; the band buffer holds [channel][row - oy0][ox]
+                const std::size_t c0 = g.groups / 3;
+                std::vector<float> rs(ks::depthwise_rows_scratch_floats(g, t.blocking.width, band));
+                std::vector<float> buf((g.groups - c0) * band * g.out_w + 1, -7.0f);
+                bool same = true;
+                for (std::size_t oy0 = 0; oy0 < g.out_h && same; oy0 += band) {
+                    const std::size_t oy1 = std::min(g.out_h, oy0 + band), n = (oy1 - oy0) * g.out_w;
+                    t.depthwise_rows(p, x.data(), buf.data(), e, rs.data(), c0, g.groups, oy0, oy1);
+                    for (std::size_t ch = c0; ch < g.groups && same; ++ch)
+                        same = std::memcmp(buf.data() + (ch - c0) * n, whole.data() + ch * plane + oy0 * g.out_w,
+                                           n * sizeof(float)) == 0;
+                    same = same && buf[(g.groups - c0) * band * g.out_w] == -7.0f;  // nothing past the band
+                }
+                if (!same && ++failures <= 5) FAIL_CHECK(describe(name, c) << " band " << band << ": differs");
+            }
+        }
+        CHECK_MESSAGE(failures == 0, name << ": " << failures << " failing band runs");
+    }
 }

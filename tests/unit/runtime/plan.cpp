@@ -1168,3 +1168,44 @@ TEST_CASE("comparison steps: f32 / i32 operands, numpy broadcasting both ways, t
     const auto y = p.run({ti, tn}).at(0).to_vector<std::int64_t>();
     CHECK(y == std::vector<std::int64_t>{0, 0, 0, 1, 1, 0});
 }
+
+TEST_CASE("a depthwise convolution and the pointwise one that alone reads it run as one step, bit for bit as two") {
+    // BlazeFace's block (dw 3x3 without bias -> 1x1 + bias -> Add(block input) -> Relu), a MobileNet
+    // block (dw 5x5 stride 2 + bias + Relu -> 1x1 + bias + HSwish), odd sizes, batch 2; a depthwise
+    // output with a second reader stays two steps
+    builder b;
+    const shape xs{2, 24, 19, 37};
+    const auto x = b.param(xs);
+    const auto y1 = b.op<ops::relu>({}, {b.op<ops::add>({}, {b.bias(b.conv(b.dwconv(x, 24, 3, 1, 1), 24, 24, 1, 1, 0), 24), x})});
+    const auto d2 = b.op<ops::relu>({}, {b.bias(b.dwconv(y1, 24, 5, 2, 2), 24)});
+    const auto y2 = b.op<ops::hswish>({}, {b.bias(b.conv(d2, 24, 13, 1, 1, 0), 13)});
+    const auto d3 = b.dwconv(y2, 13, 3, 1, 1);
+    b.output(b.conv(d3, 13, 7, 1, 1, 0));
+    b.output(d3);
+    const model m = b.done();
+    const std::vector<tensor> in{random_tensor(xs, 71)};
+    check_plan(m, in, 1e-5, {1, 2, 3});
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan fused(m, std::vector<shape>{xs}, o);
+            o.fuse_depthwise_pointwise = false;
+            rt::plan apart(m, std::vector<shape>{xs}, o);
+            CHECK(count_kernel(fused, "dw3x3+conv1x1") == 1);
+            CHECK(count_kernel(fused, "dw5x5+relu+conv1x1") == 1);
+            CHECK(count_kernel(fused, "dw3x3.") == 1);  // d3: read twice
+            CHECK(count_kernel(apart, "dw") == 3);
+            for (const auto& s : fused.steps())
+                if (s->kernel.rfind("dw3x3+conv1x1", 0) == 0) {
+                    CHECK(s->ops == "GroupConvolution+Convolution+Add+Add+Relu");
+                    CHECK(s->reads.size() == 2);  // the input and the residual
+                }
+            const auto a = fused.run(in), c = apart.run(in);
+            REQUIRE(a.size() == c.size());
+            for (std::size_t i = 0; i < a.size(); ++i)
+                CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+        }
+}

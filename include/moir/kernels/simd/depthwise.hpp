@@ -9,6 +9,9 @@
 // registers. The epilogue (bias per channel, activation) is
 // applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
 // (the PaddleOCR shapes, each axis its own stride); everything else takes the general loop.
+// depthwise_rows computes a band of output rows only (its plane holds just the input rows the band
+// reads), with the same arithmetic per output element as depthwise: a fused depthwise -> pointwise
+// step (runtime/steps/convolution.hpp) runs the pointwise GEMM on each band while it is in cache.
 
 #include <moir/kernels/simd/epilogue.hpp>
 #include <moir/kernels/simd/packing.hpp>
@@ -40,6 +43,14 @@ inline std::size_t depthwise_scratch_floats(const conv_geometry& g, std::size_t 
     return d.rows * d.row_stride + width;
 }
 
+/// Floats of scratch depthwise_rows needs for bands of at most `band` output rows (band >= 1).
+inline std::size_t depthwise_rows_scratch_floats(const conv_geometry& g, std::size_t width, std::size_t band) {
+    const detail::dw_plane d = detail::dw_plane_of(g, width);
+    const std::size_t b = band < g.out_h ? band : g.out_h;
+    const std::size_t rows = (b - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    return (rows < d.rows ? rows : d.rows) * d.row_stride + width;
+}
+
 namespace detail {
 
 /// The positions [i0, i1) of phase p of a padded plane row (dw_plane) that read the input: padded
@@ -64,12 +75,14 @@ inline dw_span dw_phase_span(const conv_geometry& g, const dw_plane& d, std::ptr
     return {i0, i1};
 }
 
+/// Fills the padded plane rows [r0, r1) (plane row r at plane + (r - r0) * row_stride).
 template <class Arch>
-void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane) {
+void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane, std::size_t r0,
+                   std::size_t r1) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const std::size_t len = d.phase_len * g.sw;
-    for (std::size_t r = 0; r < d.rows; ++r) {
-        float* pr = plane + r * d.row_stride;
+    for (std::size_t r = r0; r < r1; ++r) {
+        float* pr = plane + (r - r0) * d.row_stride;
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
         if (iy < 0 || iy >= ih) {
             std::memset(pr, 0, d.row_stride * sizeof(float));
@@ -132,10 +145,11 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
 
 /// RB output rows from oy of a KxK, undilated depthwise channel of strides SH (rows) and SW
 /// (columns): RB independent accumulation chains per output vector; the row pointers and the phase
-/// length are the only run-time addresses, so every tap is base + index + constant.
+/// length are the only run-time addresses, so every tap is base + index + constant. The plane holds
+/// padded rows from oy0 * SH on; y holds output rows from oy0 on.
 template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW, std::size_t RB>
-void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
-             float* y, const epilogue& e) {
+void dw_rows(std::size_t oy, std::size_t oy0, const conv_geometry& g, const dw_plane& d, const float* plane,
+             const float* w, float bias, float* y, const epilogue& e) {
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
@@ -146,8 +160,8 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
     const float* q[T];
 #pragma GCC unroll 16
-    for (std::size_t t = 0; t < T; ++t) q[t] = plane + (oy * SH + t) * d.row_stride;
-    float* yr = y + oy * ow;
+    for (std::size_t t = 0; t < T; ++t) q[t] = plane + ((oy - oy0) * SH + t) * d.row_stride;
+    float* yr = y + (oy - oy0) * ow;
     for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
         R acc[RB];
 #pragma GCC unroll 8
@@ -170,12 +184,14 @@ void dw_rows(std::size_t oy, const conv_geometry& g, const dw_plane& d, const fl
     }
 }
 
+/// Output rows [oy0, oy1) of one channel (plane and y as dw_rows takes them; by default every row).
 template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t SW>
 void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias,
-                      float* y, const epilogue& e) {
-    std::size_t oy = 0;
-    for (; oy + 2 <= g.out_h; oy += 2) dw_rows<Arch, Act, K, SH, SW, 2>(oy, g, d, plane, w, bias, y, e);
-    if (oy < g.out_h) dw_rows<Arch, Act, K, SH, SW, 1>(oy, g, d, plane, w, bias, y, e);
+                      float* y, const epilogue& e, std::size_t oy0 = 0, std::size_t oy1 = std::size_t(-1)) {
+    if (oy1 > g.out_h) oy1 = g.out_h;  // the default: every row
+    std::size_t oy = oy0;
+    for (; oy + 2 <= oy1; oy += 2) dw_rows<Arch, Act, K, SH, SW, 2>(oy, oy0, g, d, plane, w, bias, y, e);
+    if (oy < oy1) dw_rows<Arch, Act, K, SH, SW, 1>(oy, oy0, g, d, plane, w, bias, y, e);
 }
 
 /// Whether g has an unrolled body: undilated, kh == kw of 3 or 5, each stride 1 or 2 (the PaddleOCR
@@ -201,10 +217,12 @@ bool dw_fixed_dispatch(const conv_geometry& g, F&& f) {
     return true;
 }
 
-/// One channel, any kernel size, strides and dilations.
+/// Output rows [oy0, oy1) of one channel, any kernel size, strides and dilations (plane and y as
+/// dw_rows takes them; by default every row).
 template <class Arch, class Act>
 void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, const float* w, float bias, float* y,
-                const epilogue& e) {
+                const epilogue& e, std::size_t oy0 = 0, std::size_t oy1 = std::size_t(-1)) {
+    if (oy1 > g.out_h) oy1 = g.out_h;  // the default: every row
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width;
@@ -212,12 +230,12 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
     // offset of tap kx inside a plane row: its phase, then its position in the phase
     auto tap = [&](std::size_t kx) { return ((kx * g.dw) % g.sw) * d.phase_len + (kx * g.dw) / g.sw; };
     const R vb = V::set1(bias);
-    for (std::size_t oy = 0; oy < g.out_h; ++oy) {
-        float* yr = y + oy * ow;
+    for (std::size_t oy = oy0; oy < oy1; ++oy) {
+        float* yr = y + (oy - oy0) * ow;
         for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
             R acc = vb;
             for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                const float* row = plane + (oy * g.sh + ky * g.dh) * d.row_stride + ox;
+                const float* row = plane + ((oy - oy0) * g.sh + ky * g.dh) * d.row_stride + ox;
                 for (std::size_t kx = 0; kx < g.kw; ++kx)
                     acc = V::fma(V::set1(w[ky * g.kw + kx]), V::load(row + tap(kx)), acc);
             }
@@ -232,6 +250,35 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 
 }  // namespace detail
 
+/// Output rows [oy0, oy1) of channels [c0, c1) of one image: y[c - c0][oy - oy0][ox] =
+/// act(depthwise_conv(x[c], w[c]) + bias[c]) at (oy, ox), each channel's band `(oy1 - oy0) * out_w`
+/// floats after the previous one's; the same value as depthwise computes there, bit for bit.
+/// requires: as depthwise; oy0 < oy1 <= out_h; scratch depthwise_rows_scratch_floats(p.geometry,
+/// blocking_of<Arch>().width, oy1 - oy0) floats.
+template <class Arch, class StaticAct = dynamic_activation>
+void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch,
+                    std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1) {
+    const conv_geometry& g = p.geometry;
+    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
+    const std::size_t in_plane = g.in_h * g.in_w, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
+    // the padded plane rows the band reads
+    const std::size_t r0 = oy0 * g.sh, r1 = (oy1 - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t c = c0; c < c1; ++c) {
+            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch, r0, r1);
+            const float* w = p.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + (c - c0) * band;
+            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
+                detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
+                    g, d, scratch, w, b, yc, e, oy0, oy1);
+            });
+            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e, oy0, oy1);
+        }
+    });
+}
+
 /// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
 /// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
 /// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
@@ -241,22 +288,7 @@ template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                std::size_t c1) {
     const conv_geometry& g = p.geometry;
-    const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
-    const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w, taps = g.kh * g.kw;
-    with_activation_as<StaticAct>(e.act, [&](auto act) {
-        using Act = decltype(act);
-        for (std::size_t c = c0; c < c1; ++c) {
-            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch);
-            const float* w = p.data + c * taps;
-            const float b = e.bias ? e.bias[c] : 0.0f;
-            float* yc = y + c * out_plane;
-            const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
-                detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
-                    g, d, scratch, w, b, yc, e);
-            });
-            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e);
-        }
-    });
+    if (c0 < c1) depthwise_rows<Arch, StaticAct>(p, x, y + c0 * g.out_h * g.out_w, e, scratch, c0, c1, 0, g.out_h);
 }
 
 }  // namespace moir::kernels::simd

@@ -171,9 +171,10 @@ namespace detail {
 
 /// Stores an MT x (NV vectors) tile of accumulators to C (row stride ldc): its first mv rows and
 /// ncols columns, after adding C (load_c) and, when `last`, the row bias, the column bias and the
-/// activation (with its post-activation affine). Shared by every FP32 micro-kernel.
+/// activation (with its post-activation affine). Shared by every FP32 micro-kernel, inlined into
+/// each (MOIR_ALWAYS_INLINE: its accumulators stay in registers).
 template <class Arch, class Act, std::size_t MT, class R, std::size_t NV>
-void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
+MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
                 bool last, const epilogue& e, const float* rbias, const float* cbias) {
     using V = vec<Arch>;
     constexpr std::size_t W = V::width, NR = NV * W;

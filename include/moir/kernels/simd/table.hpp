@@ -36,6 +36,8 @@ struct fp32_kernel_table {
     void (*bias_activation)(float* y, std::size_t n, float bias, const epilogue& e);
     void (*conv_plane)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                        std::size_t r0, std::size_t r1);
+    void (*depthwise_rows)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
+                           std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -46,7 +48,8 @@ template <class Arch>
 const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
-                                             &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>};
+                                             &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
+                                             &depthwise_rows<Arch>};
     return table;
 }
 

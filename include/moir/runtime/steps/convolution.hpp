@@ -15,6 +15,13 @@
 // packed weight matrix and each packs only its own columns of the im2col matrix (when the image is
 // too small for even column pieces, parts are blocks of output channels instead). The plane path
 // splits output rows, or runs blocks of output channels when those fill the micro-tiles better.
+//
+// A depthwise convolution whose output (after its own bias and activation) is read by nothing but a
+// pointwise convolution (1x1, stride 1, unpadded, one group: MobileNet's and BlazeFace's blocks) runs
+// with it as one step (plan_options::fuse_depthwise_pointwise): bands of output rows, each worker
+// computing the depthwise rows of every channel of its band into scratch and the pointwise GEMM on
+// them at once, so the depthwise output is never written to the arena and read back. Each output
+// element is computed as the two steps compute it, bit for bit, at any thread count.
 
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/convolution.hpp>
@@ -162,6 +169,47 @@ public:
     }
 };
 
+/// A depthwise convolution and the pointwise convolution after it, band by band (file comment).
+class depthwise_pointwise_step final : public step {
+public:
+    const simd::fp32_kernel_table* table = nullptr;
+    simd::packed_depthwise dw;
+    simd::packed_a pw;  // the pointwise weights [out_c, channels]
+    fused_epilogue dw_fused, pw_fused;
+    simd::epilogue dw_ep, pw_ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0;
+    std::size_t channels = 0, band = 1;      // band: output rows per piece of work
+    std::size_t band_floats = 0, plane_floats = 0;  // scratch: a band of depthwise output, its plane
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const simd::conv_geometry& g = dw.geometry;
+        const std::size_t out_plane = g.out_h * g.out_w, bands = (g.out_h + band - 1) / band;
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            simd::epilogue en = pw_ep;  // with this image's residual
+            if (pw_fused.residual_slot != no_slot) {
+                en.residual = ctx.in_f32(pw_fused.residual_slot) + n * y_stride;
+                en.residual_origin = yn;
+            }
+            ctx.pool->parallel_for(0, bands, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
+                float* plane = d + band_floats;        // the depthwise kernel's plane
+                float* packed = plane + plane_floats;  // the GEMM's packed block of d
+                for (std::size_t i = b; i < e; ++i) {
+                    const std::size_t oy0 = i * band, oy1 = std::min(g.out_h, oy0 + band);
+                    const std::size_t cols = (oy1 - oy0) * g.out_w;
+                    table->depthwise_rows(dw, xn, d, dw_ep, plane, 0, channels, oy0, oy1);
+                    table->gemm_a(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
+                                  static_cast<std::ptrdiff_t>(out_plane), en, packed);
+                }
+            });
+        }
+    }
+};
+
 /// The family (see the file comment).
 struct convolution {
     static constexpr std::string_view name = "convolution";
@@ -198,6 +246,51 @@ struct convolution {
     static std::size_t pointwise_block(const simd::gemm_blocking& bl, std::size_t m, std::size_t n,
                                        std::size_t threads) {
         return other_axis_block(n, bl.nr(), m, bl.mr, threads);
+    }
+
+    /// The output rows per band of a fused depthwise -> pointwise step (depthwise_pointwise_step) of
+    /// `channels` channels on an out_h x out_w map, at `threads` threads: a band's depthwise output
+    /// within about 192 KiB (fewer bands: each refills the depthwise plane rows its window reaches
+    /// above and below it), a whole number of GEMM micro-tiles where that costs little (the largest
+    /// band whose columns fill 95% of their tiles, else the one filling them best), and at least one
+    /// band per thread.
+    static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_h, std::size_t out_w,
+                                  std::size_t threads) {
+        const std::size_t per_row = channels * out_w;
+        const std::size_t most = std::max<std::size_t>(1, std::min(out_h, std::size_t(49152) / std::max<std::size_t>(per_row, 1)));
+        std::size_t best = 1;
+        double best_use = 0.0;
+        for (std::size_t r = 1; r <= most; ++r) {
+            const double use = double(r * out_w) / double(simd::detail::round_up(r * out_w, nr));
+            if (use >= 0.95 || use >= best_use) best = r, best_use = std::max(use, best_use);
+        }
+        if (threads > 1 && (out_h + best - 1) / best < threads) best = std::max<std::size_t>(1, (out_h + threads - 1) / threads);
+        return best;
+    }
+
+    /// The pointwise convolution a depthwise step at `id` may fuse (depthwise_pointwise_step): the
+    /// only consumer of `out` (the depthwise output after its epilogue), 1x1, stride 1, unpadded, one
+    /// group, f32, constant weights [out_c, channels, 1, 1] on a map of the depthwise output's shape;
+    /// else npos.
+    static node_id fusable_pointwise(const plan_builder& b, output_ref out, std::size_t channels) {
+        const node_id pw = b.single_consumer<ops::convolution>(out);
+        if (pw == plan_builder::npos || b.at(pw).inputs[0] != out) return plan_builder::npos;
+        const slot& xs = b.slot_at(out);
+        const slot& ys = b.slots[b.output_slot(pw)];
+        const tensor* w = b.constant_input(pw, 1);
+        if (!w || w->type() != element_type::f32 || w->rank() != 4 || xs.dims.size() != 4 || ys.dims.size() != 4 ||
+            xs.type != element_type::f32 || ys.type != element_type::f32)
+            return plan_builder::npos;
+        const shape& wd = w->dims();
+        if (static_cast<std::size_t>(wd[1]) != channels || wd[2] != 1 || wd[3] != 1 || ys.dims[0] != xs.dims[0] ||
+            ys.dims[1] != wd[0] || ys.dims[2] != xs.dims[2] || ys.dims[3] != xs.dims[3])
+            return plan_builder::npos;
+        const auto& a = b.at(pw).attrs_as<ops::convolution>();
+        const auto geo = ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {1, 1}, a.strides, a.dilations,
+                                                     a.pads_begin, a.pads_end, a.auto_pad, false);
+        for (std::size_t i = 0; i < 2; ++i)
+            if (geo.strides[i] != 1 || geo.pads_begin[i] != 0 || geo.pads_end[i] != 0) return plan_builder::npos;
+        return pw;
     }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
@@ -261,6 +354,45 @@ struct convolution {
         const std::size_t x_stride = static_cast<std::size_t>(xs.dims[1]) * g.in_h * g.in_w;
         const std::size_t y_stride = channels * g.out_h * g.out_w;
         std::unique_ptr<step> out;
+        const output_ref dw_out{f.nodes.empty() ? id : f.nodes.back(), 0};
+        const node_id pw = g.depthwise() && !one_d && b.fuse_depthwise_pointwise && g.out_h >= b.threads
+                               ? fusable_pointwise(b, dw_out, channels)
+                               : plan_builder::npos;
+        if (pw != plan_builder::npos) {
+            auto s = std::make_unique<depthwise_pointwise_step>();
+            const node& pn = b.at(pw);
+            const tensor* pwt = b.constant_input(pw, 1);
+            const std::size_t out_c = static_cast<std::size_t>(pwt->dims()[0]);
+            b.claim(pw);
+            s->pw_fused = match_epilogue(b, output_ref{pw, 0}, 1, out_c, true, id);
+            s->table = b.table;
+            s->dw = simd::pack_depthwise(w->data<float>(), g);
+            simd::conv_geometry pg;
+            pg.groups = 1, pg.in_c = channels, pg.out_c = out_c;
+            pg.in_h = pg.out_h = g.out_h, pg.in_w = pg.out_w = g.out_w;
+            pg.kh = pg.kw = pg.sh = pg.sw = pg.dh = pg.dw = 1;
+            pg.pt = pg.pl = 0;
+            s->pw = std::move(simd::pack_conv(b.table->blocking, pwt->data<float>(), pg).weights);
+            s->channels = channels;
+            s->band = dw_pw_band(b.table->blocking.nr(), channels, g.out_h, g.out_w, b.threads);
+            const std::size_t cols = s->band * g.out_w, align = 16;
+            s->band_floats = simd::detail::round_up(channels * cols, align);
+            s->plane_floats = simd::detail::round_up(
+                simd::depthwise_rows_scratch_floats(g, b.table->blocking.width, s->band), align);
+            s->scratch_floats = s->band_floats + s->plane_floats + simd::gemm_a_scratch_floats(b.table->blocking, channels, cols);
+            s->batch = batch, s->x_stride = x_stride, s->y_stride = out_c * g.out_h * g.out_w;
+            s->dw_fused = std::move(f);
+            s->dw_ep = s->dw_fused.kernel_epilogue(false);
+            s->pw_ep = s->pw_fused.kernel_epilogue(false);
+            s->kernel = "dw" + ksize + s->dw_fused.act_suffix() + "+conv1x1." + std::string(b.table->blocking.arch) +
+                        s->pw_fused.act_suffix();
+            s->name = n.name;
+            s->ops = std::string(n.op->ir_name) + s->dw_fused.ops + "+" + std::string(pn.op->ir_name) + s->pw_fused.ops;
+            s->reads = {b.input_slot(id, 0)};
+            if (s->pw_fused.residual_slot != no_slot) s->reads.push_back(s->pw_fused.residual_slot);
+            s->writes = {s->pw_fused.out_slot};
+            return s;
+        }
         if (g.depthwise()) {
             auto s = std::make_unique<depthwise_step>();
             s->table = b.table;

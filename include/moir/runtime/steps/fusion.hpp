@@ -72,10 +72,11 @@ struct fused_epilogue {
 
 /// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
 /// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
-/// matched nodes.
+/// matched nodes. A residual's producer must come before node `step_at` in the plan's order (npos:
+/// the node of `out`; a fused step made at an earlier node names that one).
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
-                                     bool residual_ok = false) {
-    const node_id main = out.node;
+                                     bool residual_ok = false, node_id step_at = plan_builder::npos) {
+    const node_id main = step_at == plan_builder::npos ? out.node : step_at;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
     const slot& o = b.slots[f.out_slot];

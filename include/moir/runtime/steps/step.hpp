@@ -180,6 +180,8 @@ public:
     bool use_int8 = true;
     /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
     bool int8_requantize = true;
+    /// Whether a depthwise convolution may fuse the pointwise one after it (plan_options::fuse_depthwise_pointwise).
+    bool fuse_depthwise_pointwise = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
     /// Makes a node's kernel state once, at compile (reference_executor.hpp's prepare_node); may be null.
