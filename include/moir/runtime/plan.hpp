@@ -69,6 +69,10 @@ using default_step_families =
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
     std::size_t threads = 0;
+    /// With more than one thread: bind each worker to a CPU of its own and the thread that calls
+    /// run() to the first, for the length of the run (runtime/thread_pool.hpp: without it, a busy
+    /// host's scheduler kept both threads on one CPU). false: leave placement to the OS.
+    bool pin_threads = true;
     /// false: every node runs its reference kernel (no fast steps, no fusion).
     bool fast = true;
     /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable
@@ -154,11 +158,11 @@ public:
     /// ensures: throws moir::shape_error naming the input or node when the shapes do not fit, and
     /// moir::unsupported_error when a node's output shape depends on input values.
     basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt = {})
-        : pool_(opt.threads) {
+        : pool_(opt.threads, opt.pin_threads) {
         compile(m, input_shapes, opt);
     }
     /// Compiles m for the (static) shapes its Parameters declare.
-    explicit basic_plan(const model& m, const plan_options& opt = {}) : pool_(opt.threads) {
+    explicit basic_plan(const model& m, const plan_options& opt = {}) : pool_(opt.threads, opt.pin_threads) {
         std::vector<shape> shapes;
         for (std::size_t i = 0; i < m.parameters.size(); ++i) {
             const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
@@ -173,6 +177,7 @@ public:
     /// ensures: one tensor per model output. step_ms, when given, receives each step's time in ms.
     std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
         check_inputs(inputs);
+        const thread_pool::caller_pin pin(pool_);
         run_context ctx;
         ctx.slots = &slots_;
         ctx.arena = arena_.get();
