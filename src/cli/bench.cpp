@@ -38,6 +38,7 @@ struct bench_args {
     bool reference = false;
     bool no_optimize = false;
     bool no_int8 = false;
+    bool no_pin = false;
     std::string arch;
 };
 
@@ -61,6 +62,8 @@ command add_bench(CLI::App& app, const frontends::frontend_registry& registry) {
         "The libonnxruntime.so that runs OnnxFallback layers (default: $MOIR_ONNXRUNTIME, else onnxruntime-node's "
         "copy under third_party/, else the system's; docs/fallback.md)");
     c->add_option("--threads,-t", a.threads, "Worker threads (default: all hardware threads; 1: no threads)");
+    c->add_flag("--no_pin", a.no_pin,
+                "Do not bind the worker threads to CPUs of their own (plan_options::pin_threads; to compare)");
     c->add_option("--iterations,-n", a.iterations, "Timed runs (default 50)")->check(CLI::PositiveNumber);
     c->add_option("--warmup", a.warmup, "Untimed runs first (default 5)");
     c->add_flag("--json", a.json, "Print one JSON object (median_ms, min_ms, p90_ms, mean_ms, max_ms, fps, ...)");
@@ -202,6 +205,7 @@ int run_bench(const bench_args& a, const frontends::frontend_registry& registry)
 
     runtime::plan_options opt;
     opt.threads = a.threads;
+    opt.pin_threads = !a.no_pin;
     opt.fast = !a.reference;
     opt.arch = a.arch;
     opt.int8 = !a.no_int8;

@@ -127,12 +127,12 @@ reference_kernel reference_of(const node& n) {
 // basic_plan's members (the class: runtime/plan_decl.hpp).
 template <class Families, class OpSet>
 basic_plan<Families, OpSet>::basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt)
-    : pool_(opt.threads) {
+    : pool_(opt.threads, opt.pin_threads) {
     compile(m, input_shapes, opt);
 }
 
 template <class Families, class OpSet>
-basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads) {
+basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads, opt.pin_threads) {
     std::vector<shape> shapes;
     for (std::size_t i = 0; i < m.parameters.size(); ++i) {
         const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
@@ -146,6 +146,7 @@ basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt)
 template <class Families, class OpSet>
 std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& inputs, std::vector<double>* step_ms) {
     check_inputs(inputs);
+    const thread_pool::caller_pin pin(pool_);
     run_context ctx;
     ctx.slots = &slots_;
     ctx.arena = arena_.get();

@@ -65,6 +65,10 @@ using default_step_families =
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
     std::size_t threads = 0;
+    /// With more than one thread: bind each worker to a CPU of its own and the thread that calls
+    /// run() to the first, for the length of the run (runtime/thread_pool.hpp: without it, a busy
+    /// host's scheduler kept both threads on one CPU). false: leave placement to the OS.
+    bool pin_threads = true;
     /// false: every node runs its reference kernel (no fast steps, no fusion).
     bool fast = true;
     /// The fast-kernel arch ("avx512", "avx2", "reference"); empty = the best one usable

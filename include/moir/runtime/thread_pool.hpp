@@ -16,6 +16,15 @@
 // process until the next scheduler tick (milliseconds), so yielding at once while a worker finishes
 // its chunk, or while the caller makes the next step's job, made a plan at two threads slower than
 // at one whenever the host had other work.
+//
+// Pinning (Linux; thread_pool(threads, true), what a plan does unless plan_options::pin_threads is
+// false): worker w is bound to the w-th CPU the constructing thread may run on, and the caller, for
+// as long as a caller_pin lives (a plan's run()), to the first, so that the scheduler cannot put two
+// workers on one CPU. Unpinned, this host's kernel (a Firecracker VM, 2 vCPUs) kept the caller and the
+// worker on the same vCPU for thousands of parallel_fors in a row whenever other processes were
+// runnable: the worker then spun on the caller's core and took none of the chunks of a 5 to 20 us
+// region. OpenVINO's CPU plugin (enable_cpu_pinning) and onnxruntime (its default intra-op affinity)
+// pin the same way. A pool with more threads than usable CPUs does not pin.
 
 #include <moir/core/errors.hpp>
 
@@ -30,6 +39,11 @@
 #include <thread>              // thread, hardware_concurrency
 #include <type_traits>         // remove_reference_t
 #include <vector>              // vector
+
+#if defined(__linux__)
+#include <pthread.h>  // pthread_self, pthread_getaffinity_np, pthread_setaffinity_np
+#include <sched.h>    // cpu_set_t, CPU_SET, CPU_ISSET, CPU_ZERO, sched_getaffinity
+#endif
 
 namespace moir::runtime {
 
@@ -53,11 +67,18 @@ public:
     /// How long it spins before it starts yielding its core now and then.
     static constexpr std::chrono::microseconds spin_hot{50};
 
-    /// threads = 0 means default_threads() (at most max_threads).
+    /// threads = 0 means default_threads() (at most max_threads). pin: bind each worker to its own
+    /// CPU (see the file comment) when the constructing thread may run on at least size() CPUs.
     /// ensures: throws moir::error when threads > max_threads.
-    explicit thread_pool(std::size_t threads = 0)
+    explicit thread_pool(std::size_t threads = 0, bool pin = false)
         : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
-        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
+        if (pin && size_ > 1) cpus_ = usable_cpus(size_);
+        // a pinned thread has its CPU to itself among the pool's: it need not yield to the others
+        if (!cpus_.empty()) hot_ = spin_;
+        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] {
+            pin_to(cpus_, w);
+            loop(w);
+        });
     }
     thread_pool(const thread_pool&) = delete;
     thread_pool& operator=(const thread_pool&) = delete;
@@ -72,6 +93,37 @@ public:
     }
 
     std::size_t size() const { return size_; }
+    /// Whether the workers are bound to CPUs of their own (and caller_pin binds the caller).
+    bool pinned() const { return !cpus_.empty(); }
+
+    /// While it lives, binds the calling thread to the CPU of worker 0 of a pinned pool (nothing
+    /// for an unpinned one); restores the thread's CPU set when it ends. Costs two system calls
+    /// (about 7 us on this VM, a migration included): one per plan run, not per parallel_for.
+    class caller_pin {
+    public:
+        explicit caller_pin(const thread_pool& pool) {
+#if defined(__linux__)
+            if (!pool.pinned()) return;
+            if (pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_) != 0) return;
+            active_ = pin_to(pool.cpus_, 0);
+#else
+            (void)pool;
+#endif
+        }
+        caller_pin(const caller_pin&) = delete;
+        caller_pin& operator=(const caller_pin&) = delete;
+        ~caller_pin() {
+#if defined(__linux__)
+            if (active_) pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
+#endif
+        }
+
+    private:
+#if defined(__linux__)
+        cpu_set_t saved_;
+#endif
+        bool active_ = false;
+    };
 
     /// `threads` when it is at most max_threads. ensures: else throws moir::error saying the limit.
     static std::size_t checked(std::size_t threads) {
@@ -122,6 +174,33 @@ public:
     }
 
 private:
+    /// The first n CPUs the calling thread may run on; empty when there are fewer (or no affinity API).
+    static std::vector<int> usable_cpus(std::size_t n) {
+        std::vector<int> cpus;
+#if defined(__linux__)
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+        for (int c = 0; c < CPU_SETSIZE && cpus.size() < n; ++c)
+            if (CPU_ISSET(c, &set)) cpus.push_back(c);
+#endif
+        if (cpus.size() < n) cpus.clear();
+        return cpus;
+    }
+    /// Binds the calling thread to cpus[w]. ensures: false when cpus is empty or the call failed.
+    static bool pin_to(const std::vector<int>& cpus, std::size_t w) {
+#if defined(__linux__)
+        if (w >= cpus.size()) return false;
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpus[w], &set);
+        return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+#else
+        (void)cpus, (void)w;
+        return false;
+#endif
+    }
+
     template <class F>
     static void call(void* f, std::size_t b, std::size_t e, std::size_t w) {
         (*static_cast<F*>(f))(b, e, w);
@@ -158,9 +237,9 @@ private:
     /// Spins until done() or `spin` has passed, yielding now and then after `spin_hot`.
     /// ensures: done() or the time is up.
     template <class Done>
-    static void spin_until(Done done) {
+    void spin_until(Done done) const {
         const auto start = std::chrono::steady_clock::now();
-        const auto hot = start + spin_hot, until = start + spin;
+        const auto hot = start + hot_, until = start + spin_;
         for (unsigned i = 1; !done(); ++i) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
@@ -194,6 +273,8 @@ private:
     }
 
     std::size_t size_;
+    std::vector<int> cpus_;  // worker w's CPU (the caller's: cpus_[0]); empty: not pinned
+    std::chrono::microseconds spin_ = spin, hot_ = spin_hot;  // this pool's (hot_ = spin_: never yields)
     std::vector<std::thread> workers_;
     std::mutex mutex_;
     std::condition_variable wake_, done_;

@@ -50,7 +50,8 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>  // count, max
+#include <algorithm>  // adjacent_find, count, max, sort
+#include <atomic>     // atomic
 #include <cmath>      // fabs, nanf, round
 #include <cstdint>    // int64_t, uint32_t
 #include <cstring>    // memcmp
@@ -58,6 +59,10 @@
 #include <limits>     // numeric_limits
 #include <string>     // string
 #include <vector>     // vector
+
+#if defined(__linux__)
+#include <sched.h>  // cpu_set_t, CPU_COUNT, CPU_EQUAL, sched_getaffinity, sched_getcpu
+#endif
 
 namespace {
 
@@ -1039,6 +1044,80 @@ TEST_CASE("thread pool: every index once, 1 thread runs inline, exceptions propa
             if (b == 0) throw std::runtime_error("boom");
         }), std::runtime_error);
     }
+}
+
+#if defined(__linux__)
+TEST_CASE("thread pool pinning: one CPU per worker, the caller pinned only while a caller_pin lives") {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+    const std::size_t usable = static_cast<std::size_t>(CPU_COUNT(&allowed));
+    for (std::size_t threads : {2, 3}) {
+        CAPTURE(threads);
+        rt::thread_pool pool(threads, true);
+        CHECK(pool.pinned() == (usable >= threads));
+        CHECK_FALSE(rt::thread_pool(threads, false).pinned());
+        std::vector<std::atomic<int>> cpu_of(threads);
+        for (auto& c : cpu_of) c = -1;
+        std::atomic<bool> moved{false};
+        {
+            const rt::thread_pool::caller_pin pin(pool);
+            for (int round = 0; round < 200; ++round) {
+                std::vector<int> hits(101, 0);
+                pool.parallel_for(0, hits.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    const int cpu = sched_getcpu();
+                    int want = -1;
+                    if (!cpu_of[w].compare_exchange_strong(want, cpu) && want != cpu) moved = true;
+                    for (std::size_t i = b; i < e; ++i) ++hits[i];
+                });
+                REQUIRE(std::count(hits.begin(), hits.end(), 1) == 101);
+            }
+        }
+        if (pool.pinned()) {
+            CHECK_FALSE(moved.load());  // each worker (the caller as worker 0) stayed on its CPU
+            std::vector<int> seen;
+            for (auto& c : cpu_of)
+                if (c >= 0) seen.push_back(c);
+            std::sort(seen.begin(), seen.end());
+            CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // no CPU shared
+        }
+        // the caller's CPU set is its own again
+        cpu_set_t after;
+        CPU_ZERO(&after);
+        REQUIRE(sched_getaffinity(0, sizeof after, &after) == 0);
+        CHECK(CPU_EQUAL(&after, &allowed));
+    }
+}
+#endif
+
+TEST_CASE("pinned and unpinned plans agree with one thread, and run() leaves the caller's CPUs alone") {
+    builder b;
+    const auto x = b.param({1, 6, 13, 17});
+    auto y = b.op<ops::relu>({}, {b.bias(b.conv(x, 6, 10, 3, 1, 1), 10)});
+    b.output(b.op<ops::relu>({}, {b.bias(b.conv(y, 10, 5, 1, 1, 0), 5)}));
+    const model m = b.done();
+    const std::vector<tensor> in{random_tensor({1, 6, 13, 17}, 7)};
+    rt::plan_options o;
+    o.threads = 1;
+    const auto want = rt::plan(m, o).run(in);
+    for (std::size_t threads : {2, 3})
+        for (bool pin : {true, false}) {
+            CAPTURE(threads);
+            CAPTURE(pin);
+            o.threads = threads;
+            o.pin_threads = pin;
+            rt::plan p(m, o);
+            check_close(p.run(in), want, 1e-6);
+#if defined(__linux__)
+            cpu_set_t before, after;
+            CPU_ZERO(&before);
+            CPU_ZERO(&after);
+            REQUIRE(sched_getaffinity(0, sizeof before, &before) == 0);
+            p.run(in);
+            REQUIRE(sched_getaffinity(0, sizeof after, &after) == 0);
+            CHECK(CPU_EQUAL(&before, &after));
+#endif
+        }
 }
 
 TEST_CASE("plan errors: wrong input shape, dynamic input without shapes; plan_cache re-plans") {
