@@ -177,7 +177,13 @@ public:
     /// ensures: one tensor per model output. step_ms, when given, receives each step's time in ms.
     std::vector<tensor> run(const std::vector<tensor>& inputs, std::vector<double>* step_ms = nullptr) {
         check_inputs(inputs);
-        const thread_pool::caller_pin pin(pool_);
+        // the caller joins the pinned workers for this run, unless the last run shared no work or
+        // took under pin_min_ms (a model too small to gain from it: the pin's ~7 us would double
+        // an openWakeWord head's 10 us run)
+        std::optional<thread_pool::caller_pin> pin;
+        if (pin_caller_) pin.emplace(pool_);
+        const std::size_t splits = pool_.splits();
+        const auto start = std::chrono::steady_clock::now();
         run_context ctx;
         ctx.slots = &slots_;
         ctx.arena = arena_.get();
@@ -196,6 +202,9 @@ public:
             const auto t1 = std::chrono::steady_clock::now();
             (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
         }
+        pin_caller_ = pool_.splits() != splits &&
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >=
+                          pin_min_ms;
         std::vector<tensor> out;
         out.reserve(outputs_.size());
         for (std::size_t s : outputs_) {
@@ -416,6 +425,9 @@ private:
     }
 
     thread_pool pool_;
+    /// A run shorter than this (ms) leaves the caller of the next one unpinned.
+    static constexpr double pin_min_ms = 0.1;
+    bool pin_caller_ = true;  // whether run() pins its caller (false after a run that split nothing or was short)
     std::vector<shape> input_shapes_;
     std::vector<slot> slots_;
     std::vector<std::unique_ptr<step>> steps_;

@@ -95,10 +95,13 @@ public:
     std::size_t size() const { return size_; }
     /// Whether the workers are bound to CPUs of their own (and caller_pin binds the caller).
     bool pinned() const { return !cpus_.empty(); }
+    /// How many parallel_fors so far handed out more than one chunk (their work was shared).
+    std::size_t splits() const { return splits_; }
 
     /// While it lives, binds the calling thread to the CPU of worker 0 of a pinned pool (nothing
-    /// for an unpinned one); restores the thread's CPU set when it ends. Costs two system calls
-    /// (about 7 us on this VM, a migration included): one per plan run, not per parallel_for.
+    /// for an unpinned one); restores the thread's CPU set when it ends. Costs three system calls
+    /// (about 7 us on this VM, a migration included): one per plan run, not per parallel_for, and
+    /// not even that for a plan whose steps share no work (basic_plan::run watches splits()).
     class caller_pin {
     public:
         explicit caller_pin(const thread_pool& pool) {
@@ -153,6 +156,7 @@ public:
         }
         const std::size_t per = (n + chunks - 1) / chunks;
         chunks = (n + per - 1) / per;
+        ++splits_;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
@@ -284,6 +288,7 @@ private:
     job job_;
     std::size_t next_ = 0;
     std::atomic<std::size_t> pending_{0};        // chunks not finished yet
+    std::size_t splits_ = 0;                     // see splits(); only the caller of parallel_for writes it
     std::exception_ptr error_;
 };
 
