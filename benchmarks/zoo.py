@@ -15,7 +15,7 @@ Models in a format onnxruntime cannot read (TFLite, TF.js) are timed against the
 exists (the same weights converted by their authors), otherwise moir alone.
 
     /usr/bin/python3 benchmarks/zoo.py [--moir build/moir] [--threads 1 2] [--rounds 3]
-                                       [--min_ms 400] [--models NAME ...] [--list]
+                                       [--min_ms 400] [--models NAME ...] [--moir_flags=FLAG ...] [--list]
 
 Each side runs enough iterations to cover about --min_ms milliseconds (at least 10), so that models
 below a millisecond are timed over many in-process calls on both sides. Needs tools/setup.sh to have
@@ -165,6 +165,8 @@ def main():
     ap.add_argument("--min_ms", type=float, default=400.0, help="time each side runs per round, about")
     ap.add_argument("--models", nargs="+", default=list(ZOO), help="zoo names (default: all)")
     ap.add_argument("--list", action="store_true", help="print the zoo and exit")
+    ap.add_argument("--moir_flags", nargs="+", default=[], metavar="FLAG",
+                    help="more flags for every `moir bench` (e.g. --moir_flags=--no_pin: unpinned threads)")
     a = ap.parse_args()
     if a.list:
         for k, (m, o, _) in ZOO.items():
@@ -213,7 +215,7 @@ def main():
                 # per thread count: moir's and onnxruntime's command lines and iteration count
                 cmds = {}
                 for t in a.threads:
-                    margs = [a.moir, "bench", "-m", mpath, "--json", "-t", str(t)]
+                    margs = [a.moir, "bench", "-m", mpath, "--json", "-t", str(t)] + a.moir_flags
                     # fixed shapes go to moir as --shape (applied at load: shape sub-graphs fold), and moir
                     # draws its own random input of that shape; otherwise both read the same .npy files
                     for n, d in (fixed or {}).items():
@@ -267,6 +269,8 @@ def main():
     print("moir vs onnxruntime 1.30 (onnxruntime-node), %s, %d rounds interleaved; ratio = moir / onnxruntime"
           % (cpu_name(), a.rounds))
     print("load average (1 min) at the start / end: %.2f / %.2f on %d CPUs" % (load0, os.getloadavg()[0], os.cpu_count()))
+    if a.moir_flags:
+        print("moir bench flags: " + " ".join(a.moir_flags))
     print()
     head = ["model"]
     for t in a.threads:

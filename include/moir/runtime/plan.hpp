@@ -146,7 +146,13 @@ basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt)
 template <class Families, class OpSet>
 std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& inputs, std::vector<double>* step_ms) {
     check_inputs(inputs);
-    const thread_pool::caller_pin pin(pool_);
+    // the caller joins the pinned workers for this run, unless the last run shared no work or
+    // took under pin_min_ms (a model too small to gain from it: the pin's ~7 us would double
+    // an openWakeWord head's 10 us run)
+    std::optional<thread_pool::caller_pin> pin;
+    if (pin_caller_) pin.emplace(pool_);
+    const std::size_t splits = pool_.splits();
+    const auto start = std::chrono::steady_clock::now();
     run_context ctx;
     ctx.slots = &slots_;
     ctx.arena = arena_.get();
@@ -165,6 +171,9 @@ std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& 
         const auto t1 = std::chrono::steady_clock::now();
         (*step_ms)[i] = std::chrono::duration<double, std::milli>(t1 - t0).count();
     }
+    pin_caller_ = pool_.splits() != splits &&
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >=
+                      pin_min_ms;
     std::vector<tensor> out;
     out.reserve(outputs_.size());
     for (std::size_t s : outputs_) {

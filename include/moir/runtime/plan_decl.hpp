@@ -65,7 +65,7 @@ using default_step_families =
 struct plan_options {
     /// Worker threads (the caller included); 0 = std::thread::hardware_concurrency(). 1 = no threads.
     std::size_t threads = 0;
-    /// With more than one thread: bind each worker to a CPU of its own and the thread that calls
+    /// With as many threads as the process may use CPUs: bind each worker to a CPU of its own and the thread that calls
     /// run() to the first, for the length of the run (runtime/thread_pool.hpp: without it, a busy
     /// host's scheduler kept both threads on one CPU). false: leave placement to the OS.
     bool pin_threads = true;
@@ -132,6 +132,9 @@ private:
     void check_inputs(const std::vector<tensor>& inputs) const;
 
     thread_pool pool_;
+    /// A run shorter than this (ms) leaves the caller of the next one unpinned.
+    static constexpr double pin_min_ms = 0.1;
+    bool pin_caller_ = true;  // whether run() pins its caller (false after a run that split nothing or was short)
     std::vector<shape> input_shapes_;
     std::vector<slot> slots_;
     std::vector<std::unique_ptr<step>> steps_;

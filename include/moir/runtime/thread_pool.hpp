@@ -24,7 +24,9 @@
 // worker on the same vCPU for thousands of parallel_fors in a row whenever other processes were
 // runnable: the worker then spun on the caller's core and took none of the chunks of a 5 to 20 us
 // region. OpenVINO's CPU plugin (enable_cpu_pinning) and onnxruntime (its default intra-op affinity)
-// pin the same way. A pool with more threads than usable CPUs does not pin.
+// pin the same way. Only a pool with exactly as many threads as the process may use CPUs pins: a
+// smaller pool leaves the other CPUs to other pools and processes, which would otherwise all be
+// bound to the same first CPUs.
 
 #include <moir/core/errors.hpp>
 
@@ -68,7 +70,7 @@ public:
     static constexpr std::chrono::microseconds spin_hot{50};
 
     /// threads = 0 means default_threads() (at most max_threads). pin: bind each worker to its own
-    /// CPU (see the file comment) when the constructing thread may run on at least size() CPUs.
+    /// CPU (see the file comment) when the constructing thread may run on exactly size() CPUs.
     /// ensures: throws moir::error when threads > max_threads.
     explicit thread_pool(std::size_t threads = 0, bool pin = false)
         : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
@@ -95,10 +97,13 @@ public:
     std::size_t size() const { return size_; }
     /// Whether the workers are bound to CPUs of their own (and caller_pin binds the caller).
     bool pinned() const { return !cpus_.empty(); }
+    /// How many parallel_fors so far handed out more than one chunk (their work was shared).
+    std::size_t splits() const { return splits_; }
 
     /// While it lives, binds the calling thread to the CPU of worker 0 of a pinned pool (nothing
-    /// for an unpinned one); restores the thread's CPU set when it ends. Costs two system calls
-    /// (about 7 us on this VM, a migration included): one per plan run, not per parallel_for.
+    /// for an unpinned one); restores the thread's CPU set when it ends. Costs three system calls
+    /// (about 7 us on this VM, a migration included): one per plan run, not per parallel_for, and
+    /// not even that for a plan whose steps share no work (basic_plan::run watches splits()).
     class caller_pin {
     public:
         explicit caller_pin(const thread_pool& pool) {
@@ -153,6 +158,7 @@ public:
         }
         const std::size_t per = (n + chunks - 1) / chunks;
         chunks = (n + per - 1) / per;
+        ++splits_;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
@@ -174,17 +180,17 @@ public:
     }
 
 private:
-    /// The first n CPUs the calling thread may run on; empty when there are fewer (or no affinity API).
+    /// The CPUs the calling thread may run on when they are exactly n; else empty (or with no affinity API).
     static std::vector<int> usable_cpus(std::size_t n) {
         std::vector<int> cpus;
 #if defined(__linux__)
         cpu_set_t set;
         CPU_ZERO(&set);
         if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-        for (int c = 0; c < CPU_SETSIZE && cpus.size() < n; ++c)
+        for (int c = 0; c < CPU_SETSIZE; ++c)
             if (CPU_ISSET(c, &set)) cpus.push_back(c);
 #endif
-        if (cpus.size() < n) cpus.clear();
+        if (cpus.size() != n) cpus.clear();
         return cpus;
     }
     /// Binds the calling thread to cpus[w]. ensures: false when cpus is empty or the call failed.
@@ -284,6 +290,7 @@ private:
     job job_;
     std::size_t next_ = 0;
     std::atomic<std::size_t> pending_{0};        // chunks not finished yet
+    std::size_t splits_ = 0;                     // see splits(); only the caller of parallel_for writes it
     std::exception_ptr error_;
 };
 

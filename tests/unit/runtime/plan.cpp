@@ -787,6 +787,55 @@ TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 pad
     }
 }
 
+TEST_CASE("transposed convolutions larger than the caches run in bands at 2 and 3 threads, bit-identical to 1 thread") {
+    struct variant {
+        std::int64_t cin, cout, k, stride, pad, dilation, h, w;
+    };
+    // overlapping 4x4 stride 2 (efficientpose's), stride = kernel (taps never overlap), a dilated 3x3
+    // with an odd channel count and an odd output height; every col matrix above 2^20 floats
+    for (const variant v : {variant{4, 16, 4, 2, 1, 1, 72, 72}, variant{8, 64, 2, 2, 0, 1, 72, 70},
+                            variant{3, 29, 3, 2, 1, 2, 72, 72}}) {
+        CAPTURE(v.k);
+        CAPTURE(v.cout);
+        builder b;
+        const auto x = b.param({1, v.cin, v.h, v.w});
+        ops::detail::convolution_backprop_attrs a;
+        a.strides = {v.stride, v.stride};
+        a.dilations = {v.dilation, v.dilation};
+        a.pads_begin = {v.pad, v.pad};
+        a.pads_end = a.pads_begin;
+        auto y = b.op<ops::convolution_backprop_data>(a, {x, b.weights({v.cin, v.cout, v.k, v.k})});
+        b.output(b.op<ops::relu>({}, {b.bias(y, v.cout)}));
+        const model m = b.done();
+        const std::vector<tensor> in{random_tensor({1, v.cin, v.h, v.w}, 61)};
+        rt::plan_options o;
+        o.threads = 1;
+        rt::plan one(m, o);
+        REQUIRE(one.steps().size() == 1);
+        const auto* d1 = dynamic_cast<const rt::steps::deconv_step*>(one.steps()[0].get());
+        REQUIRE(d1);
+        CHECK(d1->band_rows == 0);  // one thread: the whole col matrix, as codegen emits it
+        const auto want = one.run(in);
+        check_close(want, reference_executor<>(m).run(in), 1e-5);
+        for (std::size_t threads : {2, 3}) {
+            CAPTURE(threads);
+            o.threads = threads;
+            rt::plan p(m, o);
+            REQUIRE(p.steps().size() == 1);
+            const auto* d = dynamic_cast<const rt::steps::deconv_step*>(p.steps()[0].get());
+            REQUIRE(d);
+            CHECK(d->band_rows > 0);
+            CHECK(d->band_col_floats < d->col_floats);
+            for (int run = 0; run < 2; ++run) {
+                const auto got = p.run(in);
+                REQUIRE(got.size() == 1);
+                REQUIRE(got[0].dims() == want[0].dims());
+                CHECK(std::memcmp(got[0].raw(), want[0].raw(), want[0].bytes()) == 0);
+            }
+        }
+    }
+}
+
 TEST_CASE("transposed convolutions with SAME_UPPER / SAME_LOWER pads and an output_shape input (TF's Conv2DBackpropInput)") {
     for (auto pad : {ops::pad_type::same_upper, ops::pad_type::same_lower}) {
         for (std::int64_t k : {3, 4}) {
@@ -1032,6 +1081,10 @@ TEST_CASE("thread pool: every index once, 1 thread runs inline, exceptions propa
     for (std::size_t threads : {1, 2, 3}) {
         rt::thread_pool pool(threads);
         CHECK(pool.size() == threads);
+        pool.parallel_for(0, 5, 7, [&](std::size_t b, std::size_t e, std::size_t w) {
+            CHECK((b == 0 && e == 5 && w == 0));  // one chunk: inline, on the caller
+        });
+        CHECK(pool.splits() == 0);
         for (int round = 0; round < 50; ++round) {
             std::vector<int> hits(1000, 0);
             pool.parallel_for(0, hits.size(), 7, [&](std::size_t b, std::size_t e, std::size_t w) {
@@ -1040,6 +1093,7 @@ TEST_CASE("thread pool: every index once, 1 thread runs inline, exceptions propa
             });
             CHECK(std::count(hits.begin(), hits.end(), 1) == 1000);
         }
+        CHECK(pool.splits() == (threads > 1 ? 50u : 0u));  // shared work counted, inline work not
         CHECK_THROWS_AS(pool.parallel_for(0, 10, 1, [](std::size_t b, std::size_t, std::size_t) {
             if (b == 0) throw std::runtime_error("boom");
         }), std::runtime_error);
@@ -1055,7 +1109,7 @@ TEST_CASE("thread pool pinning: one CPU per worker, the caller pinned only while
     for (std::size_t threads : {2, 3}) {
         CAPTURE(threads);
         rt::thread_pool pool(threads, true);
-        CHECK(pool.pinned() == (usable >= threads));
+        CHECK(pool.pinned() == (usable == threads));  // only a pool that takes every usable CPU pins
         CHECK_FALSE(rt::thread_pool(threads, false).pinned());
         std::vector<std::atomic<int>> cpu_of(threads);
         for (auto& c : cpu_of) c = -1;

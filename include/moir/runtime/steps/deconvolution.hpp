@@ -7,7 +7,13 @@
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
 // the activation runs last (vectorized). Threads split the GEMM's columns, then the output channels
-// (each cut into blocks of output rows when there are fewer channels than workers).
+// (each cut into blocks of output rows when there are fewer channels than workers). At more than one
+// thread, a col matrix larger than the caches (TF.js efficientpose's last 4x4 stride-2 layer, 16 -> 16
+// channels on 184x184: 35 MB) is made in bands instead: each worker takes bands of output rows, and
+// for each computes the col block of just the input rows they read (rows shared by two bands are
+// computed twice: at most a quarter more GEMM) in its own scratch, then gathers those output rows,
+// so that col never leaves the worker's caches. The outputs are bit-identical: each col value is the
+// same dot product, gathered in the same order.
 // The INT8 step family (steps/int8_convolution.hpp) makes the same step for a quantized
 // deconvolution behind its FakeQuantize, with the GEMM on the INT8 kernels (int8_gemm below):
 // the input quantized to u8 codes in the scratch, col = the dequantized s32 products, the rest as is.
@@ -23,6 +29,7 @@
 #include <memory>     // unique_ptr, make_unique
 #include <optional>   // optional
 #include <string>     // string, to_string
+#include <utility>    // pair
 #include <vector>     // vector
 
 namespace moir::runtime::steps {
@@ -40,6 +47,19 @@ public:
     std::size_t row_blocks = 1, block_rows = 0;
     bool disjoint = false;  // stride = kernel, dilation 1, no padding, output = input * stride: taps never overlap
     std::size_t col_floats = 0, gemm_floats = 0;  // scratch: [col matrix][codes][GEMM scratch of each worker]
+    // banded (FP32, more than one thread, see the file comment): bands of band_rows output rows; each
+    // worker's scratch is [col block of band_col_floats][GEMM scratch]
+    std::size_t band_rows = 0, band_col_floats = 0;
+
+    /// The input rows [first, second) that output rows [r0, r1) read.
+    std::pair<std::size_t, std::size_t> input_rows(std::size_t r0, std::size_t r1) const {
+        const auto s_h = static_cast<std::int64_t>(sh);
+        const std::int64_t lo = static_cast<std::int64_t>(r0) + pt - static_cast<std::int64_t>((kh - 1) * dh);
+        const std::int64_t hi = static_cast<std::int64_t>(r1) - 1 + pt;  // the last row's ty
+        const std::int64_t i0 = lo <= 0 ? 0 : (lo + s_h - 1) / s_h;
+        const std::int64_t i1 = hi < 0 ? 0 : std::min<std::int64_t>(static_cast<std::int64_t>(ih), hi / s_h + 1);
+        return {static_cast<std::size_t>(std::min<std::int64_t>(i0, i1)), static_cast<std::size_t>(i1)};
+    }
     /// The INT8 GEMM (set by the INT8 family): x quantized by FakeQuantize(il, ih) into codes of
     /// codes_floats floats of scratch, col = float(w8 x codes - comp) * scale + shift per row.
     struct int8_gemm {
@@ -62,6 +82,22 @@ public:
             const float* xb = x + b * cin * n;
             float* yb = y + b * cout * out_plane;
             const kernels::simd::epilogue none{};
+            if (band_rows && !i8) {
+                const std::size_t bands = (oh + band_rows - 1) / band_rows;
+                ctx.pool->parallel_for(0, bands, 1, [&](std::size_t t0, std::size_t t1, std::size_t wk) {
+                    float* colb = ctx.scratch_of(wk);
+                    for (std::size_t t = t0; t < t1; ++t) {
+                        const std::size_t r0 = t * band_rows, r1 = std::min(oh, r0 + band_rows);
+                        const auto [iy0, iy1] = input_rows(r0, r1);
+                        const std::size_t nb = (iy1 - iy0) * iw;
+                        if (nb)
+                            table->gemm_a(w, xb + iy0 * iw, static_cast<std::ptrdiff_t>(n), nb, colb,
+                                          static_cast<std::ptrdiff_t>(nb), none, colb + band_col_floats);
+                        for (std::size_t o = 0; o < cout; ++o) col2im_rows(colb, nb, iy0, o, r0, r1, yb);
+                    }
+                });
+                continue;
+            }
             if (i8) {
                 auto* q = reinterpret_cast<std::uint8_t*>(col + col_floats);
                 ctx.pool->parallel_for(0, cin * n, chunk_elements, [&](std::size_t c0, std::size_t c1, std::size_t) {
@@ -84,45 +120,54 @@ public:
             ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
                 for (std::size_t t = t0; t < t1; ++t) {
                     const std::size_t o = t / row_blocks, r0 = (t % row_blocks) * block_rows;
-                    const std::size_t r1 = std::min(oh, r0 + block_rows);
-                    float* yo = yb + o * out_plane;
-                    const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
-                    for (std::size_t oy = r0; oy < r1; ++oy) {
-                        float* yr = yo + oy * ow;
-                        if (disjoint) {
-                            const std::size_t iy = oy / kh, ky = oy % kh;
-                            const float* c0 = col + ((o * kh + ky) * kw) * n + iy * iw;
-                            if (kw == 2) {
-                                const float* c1 = c0 + n;
-                                for (std::size_t ix = 0; ix < iw; ++ix) yr[2 * ix] = c0[ix], yr[2 * ix + 1] = c1[ix];
-                            } else {
-                                for (std::size_t kx = 0; kx < kw; ++kx)
-                                    for (std::size_t ix = 0; ix < iw; ++ix) yr[ix * kw + kx] = c0[kx * n + ix];
-                            }
-                            table->bias_activation(yr, ow, bias, ep);
-                            continue;
-                        }
-                        for (std::size_t i = 0; i < ow; ++i) yr[i] = 0.0f;
-                        for (std::size_t ky = 0; ky < kh; ++ky) {
-                            const std::int64_t ty = static_cast<std::int64_t>(oy) + pt - static_cast<std::int64_t>(ky * dh);
-                            if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
-                            const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
-                            if (iy >= ih) continue;
-                            for (std::size_t kx = 0; kx < kw; ++kx) {
-                                const float* c = col + ((o * kh + ky) * kw + kx) * n + iy * iw;
-                                for (std::size_t ix = 0; ix < iw; ++ix) {
-                                    const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
-                                    if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
-                                }
-                            }
-                        }
-                        table->bias_activation(yr, ow, bias, ep);
-                    }
+                    col2im_rows(col, n, 0, o, r0, std::min(oh, r0 + block_rows), yb);
                 }
             });
         }
     }
 
+    /// Output rows [r0, r1) of channel o of one image yb from col, whose columns are the ncols pixels
+    /// of input rows from iy_base on (iy_base = 0, ncols = ih*iw: the whole col matrix).
+    void col2im_rows(const float* col, std::size_t ncols, std::size_t iy_base, std::size_t o, std::size_t r0,
+                     std::size_t r1, float* yb) const {
+        // one output row at a time while it is in L1: it gathers the contributions of its (ky, kx)
+        // taps in that order, as a per-channel scatter would (a stride-equals-kernel
+        // deconvolution, whose taps never overlap, assigns instead), then takes the bias and the
+        // activation
+        float* yo = yb + o * oh * ow;
+        const float bias = fused.bias.empty() ? 0.0f : fused.bias[o];
+        for (std::size_t oy = r0; oy < r1; ++oy) {
+            float* yr = yo + oy * ow;
+            if (disjoint) {
+                const std::size_t iy = oy / kh, ky = oy % kh;
+                const float* c0 = col + ((o * kh + ky) * kw) * ncols + (iy - iy_base) * iw;
+                if (kw == 2) {
+                    const float* c1 = c0 + ncols;
+                    for (std::size_t ix = 0; ix < iw; ++ix) yr[2 * ix] = c0[ix], yr[2 * ix + 1] = c1[ix];
+                } else {
+                    for (std::size_t kx = 0; kx < kw; ++kx)
+                        for (std::size_t ix = 0; ix < iw; ++ix) yr[ix * kw + kx] = c0[kx * ncols + ix];
+                }
+                table->bias_activation(yr, ow, bias, ep);
+                continue;
+            }
+            for (std::size_t i = 0; i < ow; ++i) yr[i] = 0.0f;
+            for (std::size_t ky = 0; ky < kh; ++ky) {
+                const std::int64_t ty = static_cast<std::int64_t>(oy) + pt - static_cast<std::int64_t>(ky * dh);
+                if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
+                const auto iy = static_cast<std::size_t>(ty / static_cast<std::int64_t>(sh));
+                if (iy >= ih) continue;
+                for (std::size_t kx = 0; kx < kw; ++kx) {
+                    const float* c = col + ((o * kh + ky) * kw + kx) * ncols + (iy - iy_base) * iw;
+                    for (std::size_t ix = 0; ix < iw; ++ix) {
+                        const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
+                        if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
+                    }
+                }
+            }
+            table->bias_activation(yr, ow, bias, ep);
+        }
+    }
 };
 
 /// The family (see the file comment).
@@ -185,6 +230,26 @@ struct deconvolution {
         s->col_floats = (m * n + 15) / 16 * 16;
         s->gemm_floats = (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, n) + 15) / 16 * 16;
         s->scratch_floats = (s->col_floats + b.threads - 1) / b.threads + s->gemm_floats;
+        // bands (see the file comment) when col is larger than about two L2s: each band's new input
+        // rows at least four times the rows it shares with the next (at most a quarter more GEMM)
+        // and its col block about 2 MB, at least two bands
+        const std::size_t shared_rows = ((s->kh - 1) * s->dh + s->sh - 1) / s->sh;
+        const std::size_t new_rows = std::max<std::size_t>({1, 4 * shared_rows, (std::size_t(1) << 19) / (m * s->iw)});
+        std::size_t band_rows = new_rows * s->sh;
+        if (b.threads > 1 && s->col_floats > (std::size_t(1) << 20) && s->oh >= 2 * band_rows) {
+            // a whole number of bands per worker
+            const std::size_t bands = ((s->oh + band_rows - 1) / band_rows + b.threads - 1) / b.threads * b.threads;
+            band_rows = (s->oh + bands - 1) / bands;
+            s->band_rows = band_rows;
+            std::size_t nb = 0;
+            for (std::size_t r0 = 0; r0 < s->oh; r0 += band_rows) {
+                const auto rows = s->input_rows(r0, std::min(s->oh, r0 + band_rows));
+                nb = std::max(nb, (rows.second - rows.first) * s->iw);
+            }
+            s->band_col_floats = (m * nb + 15) / 16 * 16;
+            s->scratch_floats =
+                s->band_col_floats + (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, nb) + 15) / 16 * 16;
+        }
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name) + s->fused.ops;
         s->kernel = "deconv" + std::to_string(s->kh) + "x" + std::to_string(s->kw) + "." +
