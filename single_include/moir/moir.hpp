@@ -9628,6 +9628,39 @@ inline packed_conv pack_conv_plane(const gemm_blocking& bl, const float* w, cons
     return p;
 }
 
+/// The pixels path's tile use (conv_step's `pixels`: C[pixels, out_c] = im2col^T * W^T on gemm_b,
+/// output channels across the nr columns of a tile): the share of a tile's columns that are output
+/// channels. For images so small that the other paths' tiles (output pixels across nr) are mostly
+/// padding: a 2x8 map fills a third of a 48-column tile, its 96 output channels all of two.
+inline double pixels_use(const gemm_blocking& bl, const conv_geometry& g) {
+    return double(g.out_c) / double(detail::round_up(g.out_c, bl.nr()));
+}
+
+/// Rows [p0, p1) of g's transposed im2col matrix (one group; x holds in_c*in_h*in_w floats): row
+/// p - p0, for output pixel p = oy*out_w + ox, holds in_c*kh*kw floats in (c, ky, kx) order (OIHW's),
+/// the input at (oy*sh - pt + ky*dh, ox*sw - pl + kx*dw), 0 outside it. requires: a holds
+/// (p1 - p0)*in_c*kh*kw floats; p0 <= p1 <= out_h*out_w.
+inline void im2col_rows(const conv_geometry& g, const float* x, std::size_t p0, std::size_t p1, float* a) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    for (std::size_t p = p0; p < p1; ++p) {
+        const std::ptrdiff_t y0 = static_cast<std::ptrdiff_t>(p / g.out_w * g.sh) - g.pt;
+        const std::ptrdiff_t x0 = static_cast<std::ptrdiff_t>(p % g.out_w * g.sw) - g.pl;
+        for (std::size_t c = 0; c < g.in_c; ++c)
+            for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                const std::ptrdiff_t iy = y0 + static_cast<std::ptrdiff_t>(ky * g.dh);
+                if (iy < 0 || iy >= ih) {
+                    for (std::size_t kx = 0; kx < g.kw; ++kx) *a++ = 0.0f;
+                    continue;
+                }
+                const float* row = x + (static_cast<std::ptrdiff_t>(c) * ih + iy) * iw;
+                for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                    const std::ptrdiff_t ix = x0 + static_cast<std::ptrdiff_t>(kx * g.dw);
+                    *a++ = ix >= 0 && ix < iw ? row[ix] : 0.0f;
+                }
+            }
+    }
+}
+
 /// Depthwise weights [C, 1, 1, kh, kw] (GroupConvolution's [G, 1, 1, kh, kw] with G = C).
 struct packed_depthwise {
     conv_geometry geometry;  // depthwise(): in_c == out_c == 1, groups == channels
@@ -22133,7 +22166,13 @@ public:
     // gemm_b (window i is the row of A at x + i*sw: read in place, lda = sw), then transposed into y.
     // parts[0] stays a valid pack_conv part (as for the plane path) for callers that run conv_columns.
     bool windows = false;
-    simd::packed_b windows_w;  // W^T [kw, out_c]
+    simd::packed_b windows_w;  // W^T [kw, out_c] (the pixels path's: [in_c*kh*kw, out_c])
+    // images so small that tiles of output pixels are mostly padding (simd::pixels_use): C[pixels,
+    // out_c] = im2col^T * W^T on gemm_b (output channels across each tile's columns), the transposed
+    // im2col rows built per worker (simd::im2col_rows), C transposed into y; workers split the pixels.
+    // parts[0] stays a valid pack_conv part, as for the windows path.
+    bool pixels = false;
+    simd::conv_geometry pixels_g;
     std::size_t out_c = 0, out_w = 0, stride_w = 1;
     std::size_t columns = 0, grain = 1;
     std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
@@ -22166,6 +22205,19 @@ public:
                         if (pe.bias) pe.bias += p.bias_off;
                         table->gemm_a(p.w.weights, xn, ld, columns, yn + p.y_off, ld, pe, ctx.scratch_of(w));
                     }
+                });
+                continue;
+            }
+            if (pixels) {
+                const std::size_t k = windows_w.k, np = pixels_g.out_h * pixels_g.out_w;
+                ctx.pool->parallel_for(0, np, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    float* a = ctx.scratch_of(w);
+                    float* t = a + (e - b) * k;
+                    simd::im2col_rows(pixels_g, xn, b, e, a);
+                    table->gemm_b(windows_w, a, static_cast<std::ptrdiff_t>(k), e - b, t, static_cast<std::ptrdiff_t>(out_c),
+                                  wep);
+                    for (std::size_t i = b; i < e; ++i)
+                        for (std::size_t o = 0; o < out_c; ++o) yn[o * np + i] = t[(i - b) * out_c + o];
                 });
                 continue;
             }
@@ -22414,7 +22466,18 @@ struct convolution {
         const bool windows = !plane && g.groups == 1 && g.in_c == 1 && g.in_h == 1 && g.out_h == 1 && g.kh == 1 &&
                              g.pl == 0 && g.dw == 1 && g.kw >= 16 && (g.out_w - 1) * g.sw + g.kw <= g.in_w &&
                              g.out_w < b.table->blocking.nr() && !simd::direct_conv_fits(g);
-        fused_epilogue f = match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows);
+        // tiles of output channels (the pixels path) when those are clearly better used than tiles of
+        // output pixels on the path chosen otherwise (the plane path's blocks, the direct path's rows,
+        // or the packed GEMM's columns), and the transposed im2col matrix stays small (L2)
+        const std::size_t out_pixels = g.out_h * g.out_w, kdim = g.in_c * g.kh * g.kw;
+        const double other_use =
+            plane ? plane_pc.plane_use
+                  : simd::direct_conv_fits(g) ? double(g.out_w) / double(simd::detail::round_up(g.out_w, b.table->blocking.nr()))
+                                              : double(out_pixels) / double(simd::detail::round_up(out_pixels, b.table->blocking.nr()));
+        const bool pixels = !windows && g.groups == 1 && !g.depthwise() && out_pixels * (kdim + g.out_c) <= 65536 &&
+                            simd::pixels_use(b.table->blocking, g) > 1.5 * other_use;
+        fused_epilogue f =
+            match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows && !pixels);
         const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
         const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
         const std::size_t batch = static_cast<std::size_t>(xs.dims[0]);
@@ -22476,12 +22539,12 @@ struct convolution {
             s->table = b.table;
             const float* wp = w->data<float>();
             const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-            s->pointwise = g.groups == 1 && g.pointwise();
+            s->pointwise = g.groups == 1 && g.pointwise() && !pixels;
             // rows are the direct path's unit of work: keep the column split for images too short to share
             s->direct = simd::direct_conv_fits(g) && (b.threads <= 1 || g.out_h >= 2 * b.threads);
             // images too narrow for the direct path's one-row tiles: blocks of rows as planes
             // (kernels/simd/convolution.hpp, conv_plane), when that wastes clearly less of each tile
-            if (plane) {
+            if (plane && !pixels) {
                 s->plane = true;
                 s->direct = false;
                 s->rows = g.out_h;
@@ -22515,6 +22578,7 @@ struct convolution {
                     block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
                 }
             }
+            if (pixels) s->direct = false;
             if (s->direct) {
                 conv_step::part p;
                 p.w = simd::pack_conv_direct(b.table->blocking, wp, g);
@@ -22540,6 +22604,14 @@ struct convolution {
                 s->scratch_floats = simd::gemm_a_scratch_floats(b.table->blocking, k, out_plane);
             }
             if (s->plane) s->pieces = 1, s->piece_columns = out_plane;  // what conv_columns would take
+            if (pixels) {
+                s->pixels = true;
+                s->pixels_g = g;
+                s->windows_w = simd::pack_b(b.table->blocking, wp, kdim, g.out_c, 1, static_cast<std::ptrdiff_t>(kdim));
+                s->out_c = g.out_c;
+                s->grain = b.table->blocking.mr;
+                s->scratch_floats = std::max(s->scratch_floats, out_pixels * (kdim + g.out_c));
+            }
             if (windows) {
                 s->windows = true;
                 s->windows_w = simd::pack_b(b.table->blocking, wp, g.kw, g.out_c, 1, static_cast<std::ptrdiff_t>(g.kw));
@@ -22551,11 +22623,11 @@ struct convolution {
             s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
             s->fused = std::move(f);
             s->ep = s->fused.kernel_epilogue(false);
-            if (s->windows) {
+            if (s->windows || s->pixels) {
                 s->wep = s->ep;
                 s->wep.col_bias = s->wep.bias;
                 s->wep.bias = nullptr;
-                s->kernel = "conv" + ksize + ".windows" + suffix;
+                s->kernel = "conv" + ksize + (s->pixels ? ".pixels" : ".windows") + suffix;
             }
             out = std::move(s);
         }

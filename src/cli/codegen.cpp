@@ -909,6 +909,23 @@ private:
         includes_.insert("moir/kernels/simd/convolution.hpp");
         const std::string bias = bias_of(c.fused, label);
         const std::string x = ptr(c.reads[0], false), y = ptr(c.writes[0], true);
+        if (c.pixels) {  // the plan's pixels path: im2col^T * W^T on gemm_b into the scratch, transposed into y
+            const simd::packed_b& wb = c.windows_w;
+            const std::size_t np = c.pixels_g.out_h * c.pixels_g.out_w;
+            const std::string w = floats(wb.data, simd::packed_b_floats(wb.blocking, wb.k, wb.n), 16, label + " W^T, packed");
+            body_ << "    {\n        " << epilogue(c.wep, "", bias) << "        " << geometry(c.pixels_g)
+                  << "        const k::packed_b p = cg::view_b(bl, " << w << ", " << wb.k << ", " << wb.n << ");\n";
+            for (std::size_t n = 0; n < c.batch; ++n)
+                body_ << "        {\n        float* const yn = " << y << " + " << n * c.y_stride << ";\n"
+                      << "        k::im2col_rows(g, " << x << " + " << n * c.x_stride << ", 0, " << np << ", scratch);\n"
+                      << "        k::gemm_b<arch, " << tag(c.wep) << ">(p, scratch, " << wb.k << ", " << np << ", scratch + " << np * wb.k
+                      << ", " << c.out_c << ", ep);\n"
+                      << "        for (std::size_t i = 0; i < " << np << "; ++i)\n"
+                      << "            for (std::size_t o = 0; o < " << c.out_c << "; ++o) yn[o * " << np << " + i] = scratch["
+                      << np * wb.k << " + i * " << c.out_c << " + o];\n        }\n";
+            body_ << "    }\n";
+            return;
+        }
         if (c.windows) {  // the plan's windows path: windows * W^T on gemm_b into the scratch, transposed into y
             const simd::packed_b& wb = c.windows_w;
             const std::string w = floats(wb.data, simd::packed_b_floats(wb.blocking, wb.k, wb.n), 16, label + " W^T, packed");

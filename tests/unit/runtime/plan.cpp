@@ -589,8 +589,8 @@ TEST_CASE("narrow images on the plane path and few-window 1-D convolutions on th
         check_plan(m, {random_tensor(xs, 53)});
         rt::plan p(m);
         CHECK(count_kernel(p, "reference") == 0);
-        if (vector_arch && w <= 8) {  // avx2's tiles are 16 wide
-            CHECK(count_kernel_part(p, ".plane") == 3);
+        if (vector_arch && w <= 8) {  // avx2's tiles are 16 wide (the narrowest: tiles of output channels)
+            CHECK(count_kernel_part(p, ".plane") + count_kernel_part(p, ".pixels") == 3);
             CHECK(count_kernel(p, "eltwise") == 1);
         }
     }
@@ -609,6 +609,32 @@ TEST_CASE("narrow images on the plane path and few-window 1-D convolutions on th
         rt::plan p(m);
         if (vector_arch) CHECK(count_kernel_part(p, ".windows") == 2);
     }
+}
+
+TEST_CASE("tiny images on the pixels path: tiles of output channels (im2col^T * W^T on gemm_b)") {
+    // openWakeWord's deepest layers (96 channels on 8x2 maps): every geometry kind on maps of 1-6
+    // pixels, output channels that fill no whole tile, batch 2, fused bias + activation
+    const bool vector_arch = rt::fp32_table_named("avx2") || rt::fp32_table_named("avx512");
+    builder b;
+    const shape xs{2, 13, 3, 2};
+    const auto x = b.param(xs);
+    b.output(b.op<ops::relu>({}, {b.bias(b.conv(x, 13, 50, 3, 1, 1), 50)}));  // 3x3 padded: 6 pixels
+    b.output(b.conv(x, 13, 7, 3, 2, 1));                                        // stride 2: 2 pixels
+    b.output(b.op<ops::hswish>({}, {b.conv(x, 13, 33, 1, 1, 0)}));              // 1x1: a plain GEMM
+    ops::detail::convolution_attrs ad{{1, 2}, {2, 1}, {2, 0}, {1, 1}, ops::pad_type::explicit_};
+    const auto slope = b.constant(tensor::from_vector(std::vector<float>{0.2f}));
+    b.output(b.op<ops::prelu>({}, {b.op<ops::convolution>(ad, {x, b.weights({9, 13, 3, 2})}), slope}));  // dilated: 2x1
+    const auto x1 = b.param({2, 13, 3});
+    ops::detail::convolution_attrs a1{{1}, {1}, {1}, {1}, ops::pad_type::explicit_};
+    b.output(b.op<ops::convolution>(a1, {x1, b.weights({20, 13, 3})}));  // 1-D, 3 samples
+    // a wide image keeps tiles of pixels
+    const auto xw = b.param({2, 13, 9, 16});
+    b.output(b.conv(xw, 13, 50, 3, 1, 1));
+    const model m = b.done();
+    check_plan(m, {random_tensor(xs, 67), random_tensor({2, 13, 3}, 71), random_tensor({2, 13, 9, 16}, 73)});
+    rt::plan p(m);
+    CHECK(count_kernel(p, "reference") == 0);
+    if (vector_arch) CHECK(count_kernel_part(p, ".pixels") == 5);
 }
 
 TEST_CASE("a residual Add (and the Relu after it) fuses into the convolution's epilogue: 1x1, direct, im2col") {
@@ -926,14 +952,15 @@ TEST_CASE("threads: pointwise convolutions and MatMuls split by rows or columns,
             if (const auto* cs = dynamic_cast<const st::conv_step*>(s.get())) CHECK(cs->parts.size() == 1);
     }
     // the plane path on a map 2 columns wide (openWakeWord's embedding's last blocks): blocks of output
-    // channels, one per worker, instead of 3 + 3 rows that fill a tile no less than 6 rows do
+    // channels, one per worker, instead of 3 + 3 rows that fill a tile no less than 6 rows do (17
+    // output channels: too few for the pixels path's tiles of channels to be clearly better used)
     {
         builder b;
         const shape xs{2, 40, 8, 2};
         const auto x = b.param(xs);
         ops::detail::convolution_attrs a31{{1, 1}, {1, 1}, {0, 0}, {0, 0}, ops::pad_type::explicit_};
-        const auto c = b.op<ops::convolution>(a31, {x, b.weights({45, 40, 3, 1})});
-        b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {c, b.weights({1, 45, 1, 1})})}));
+        const auto c = b.op<ops::convolution>(a31, {x, b.weights({17, 40, 3, 1})});
+        b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {c, b.weights({1, 17, 1, 1})})}));
         const model m = b.done();
         check_plan(m, {random_tensor(xs, 67)});
         check_threads(m, {random_tensor(xs, 67)}, 3);

@@ -243,6 +243,39 @@ inline packed_conv pack_conv_plane(const gemm_blocking& bl, const float* w, cons
     return p;
 }
 
+/// The pixels path's tile use (conv_step's `pixels`: C[pixels, out_c] = im2col^T * W^T on gemm_b,
+/// output channels across the nr columns of a tile): the share of a tile's columns that are output
+/// channels. For images so small that the other paths' tiles (output pixels across nr) are mostly
+/// padding: a 2x8 map fills a third of a 48-column tile, its 96 output channels all of two.
+inline double pixels_use(const gemm_blocking& bl, const conv_geometry& g) {
+    return double(g.out_c) / double(detail::round_up(g.out_c, bl.nr()));
+}
+
+/// Rows [p0, p1) of g's transposed im2col matrix (one group; x holds in_c*in_h*in_w floats): row
+/// p - p0, for output pixel p = oy*out_w + ox, holds in_c*kh*kw floats in (c, ky, kx) order (OIHW's),
+/// the input at (oy*sh - pt + ky*dh, ox*sw - pl + kx*dw), 0 outside it. requires: a holds
+/// (p1 - p0)*in_c*kh*kw floats; p0 <= p1 <= out_h*out_w.
+inline void im2col_rows(const conv_geometry& g, const float* x, std::size_t p0, std::size_t p1, float* a) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    for (std::size_t p = p0; p < p1; ++p) {
+        const std::ptrdiff_t y0 = static_cast<std::ptrdiff_t>(p / g.out_w * g.sh) - g.pt;
+        const std::ptrdiff_t x0 = static_cast<std::ptrdiff_t>(p % g.out_w * g.sw) - g.pl;
+        for (std::size_t c = 0; c < g.in_c; ++c)
+            for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                const std::ptrdiff_t iy = y0 + static_cast<std::ptrdiff_t>(ky * g.dh);
+                if (iy < 0 || iy >= ih) {
+                    for (std::size_t kx = 0; kx < g.kw; ++kx) *a++ = 0.0f;
+                    continue;
+                }
+                const float* row = x + (static_cast<std::ptrdiff_t>(c) * ih + iy) * iw;
+                for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                    const std::ptrdiff_t ix = x0 + static_cast<std::ptrdiff_t>(kx * g.dw);
+                    *a++ = ix >= 0 && ix < iw ? row[ix] : 0.0f;
+                }
+            }
+    }
+}
+
 /// Depthwise weights [C, 1, 1, kh, kw] (GroupConvolution's [G, 1, 1, kh, kw] with G = C).
 struct packed_depthwise {
     conv_geometry geometry;  // depthwise(): in_c == out_c == 1, groups == channels
