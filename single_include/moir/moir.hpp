@@ -21390,45 +21390,6 @@ namespace moir::runtime::steps {
 using compare_ops = type_list<ops::equal, ops::less, ops::less_equal, ops::greater, ops::greater_equal,
                               ops::logical_and, ops::logical_or, ops::logical_xor>;
 
-/// y[i] = Op::apply(a[.], b[.]) != 0 over the output's rows (its last, merged axis): output element
-/// (i_0, ..., i_{r-1}) reads a at sum_k i_k * a_strides[k] and b at sum_k i_k * b_strides[k]
-/// (stride 0 along a broadcast axis).
-template <class Op, class T>
-class compare_step final : public step {
-public:
-    std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
-    std::size_t rows = 0, grain = 1;
-
-    void run(const run_context& ctx) const override {
-        const T* a = static_cast<const T*>(ctx.data(reads[0]));
-        const T* b = static_cast<const T*>(ctx.data(reads[1]));
-        auto* y = static_cast<std::uint8_t*>(ctx.out(writes[0]));
-        const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
-        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
-            for (std::size_t row = begin; row < end; ++row) {
-                std::size_t oa = 0, ob = 0, rest = row;
-                for (std::size_t k = r - 1; k-- > 0;) {
-                    const std::size_t i = rest % dims[k];
-                    rest /= dims[k];
-                    oa += i * a_strides[k];
-                    ob += i * b_strides[k];
-                }
-                const T* pa = a + oa;
-                const T* pb = b + ob;
-                std::uint8_t* py = y + row * len;
-                if (sa == 1 && sb == 1) {
-                    for (std::size_t i = 0; i < len; ++i) py[i] = Op::template apply<T>(pa[i], pb[i]) != T(0);
-                } else if (sb == 0) {
-                    const T vb = *pb;
-                    for (std::size_t i = 0; i < len; ++i) py[i] = Op::template apply<T>(pa[i * sa], vb) != T(0);
-                } else {
-                    for (std::size_t i = 0; i < len; ++i) py[i] = Op::template apply<T>(pa[i * sa], pb[i * sb]) != T(0);
-                }
-            }
-        });
-    }
-};
-
 namespace detail {
 /// The output axes of a numpy-broadcast binary op as (dim, stride of a, stride of b), size-1 output
 /// axes dropped and neighbours merged where both operands allow it. false when a shape does not
@@ -21465,7 +21426,73 @@ inline bool broadcast_axes(const shape& a, const shape& b, const shape& y, std::
     if (dims.empty()) dims = {1}, sa = {0}, sb = {0};
     return true;
 }
+
+/// Runs y[row * len + i] = f(a[.], b[.]) over the rows of the merged output axes `dims` (len =
+/// dims.back(), rows = the product of the others), a and b read through broadcast_axes' strides, the
+/// rows split across the pool's workers. The shared loop of the binary element-wise steps
+/// (compare_step, arithmetic_step): only the element formula f differs.
+template <class T, class Y, class F>
+void broadcast_rows(const run_context& ctx, const std::vector<std::size_t>& dims,
+                    const std::vector<std::size_t>& a_strides, const std::vector<std::size_t>& b_strides,
+                    std::size_t rows, std::size_t grain, const T* a, const T* b, Y* y, F f) {
+    const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
+    ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
+        for (std::size_t row = begin; row < end; ++row) {
+            std::size_t oa = 0, ob = 0, rest = row;
+            for (std::size_t k = r - 1; k-- > 0;) {
+                const std::size_t i = rest % dims[k];
+                rest /= dims[k];
+                oa += i * a_strides[k];
+                ob += i * b_strides[k];
+            }
+            const T* pa = a + oa;
+            const T* pb = b + ob;
+            Y* py = y + row * len;
+            if (sa == 1 && sb == 1) {
+                for (std::size_t i = 0; i < len; ++i) py[i] = f(pa[i], pb[i]);
+            } else if (sb == 0) {
+                const T vb = *pb;
+                for (std::size_t i = 0; i < len; ++i) py[i] = f(pa[i * sa], vb);
+            } else if (sa == 0) {
+                const T va = *pa;
+                for (std::size_t i = 0; i < len; ++i) py[i] = f(va, pb[i * sb]);
+            } else {
+                for (std::size_t i = 0; i < len; ++i) py[i] = f(pa[i * sa], pb[i * sb]);
+            }
+        }
+    });
+}
+
+/// Names a binary element-wise step made at `id` (node name, op, kernel) and sets its reads (the two
+/// inputs) and writes (the output); nullptr stays nullptr.
+inline std::unique_ptr<step> binary_step(std::unique_ptr<step> s, plan_builder& b, node_id id, const char* kernel) {
+    if (!s) return nullptr;
+    const node& nd = b.at(id);
+    s->name = nd.name;
+    s->ops = std::string(nd.op->ir_name);
+    s->kernel = kernel;
+    s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
+    s->writes = {b.output_slot(id)};
+    return s;
+}
 }  // namespace detail
+
+/// y[i] = Op::apply(a[.], b[.]) != 0 over the output's rows (its last, merged axis): output element
+/// (i_0, ..., i_{r-1}) reads a at sum_k i_k * a_strides[k] and b at sum_k i_k * b_strides[k]
+/// (stride 0 along a broadcast axis).
+template <class Op, class T>
+class compare_step final : public step {
+public:
+    std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
+    std::size_t rows = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        detail::broadcast_rows(ctx, dims, a_strides, b_strides, rows, grain, static_cast<const T*>(ctx.data(reads[0])),
+                               static_cast<const T*>(ctx.data(reads[1])), static_cast<std::uint8_t*>(ctx.out(writes[0])),
+                               [](T u, T w) -> std::uint8_t { return Op::template apply<T>(u, w) != T(0); });
+    }
+};
+
 
 /// The family (see the file comment).
 struct compare {
@@ -21495,13 +21522,7 @@ struct compare {
                 }
             }
         });
-        if (!s) return nullptr;
-        s->name = nd.name;
-        s->ops = std::string(nd.op->ir_name);
-        s->kernel = "compare";
-        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
-        s->writes = {b.output_slot(id)};
-        return s;
+        return detail::binary_step(std::move(s), b, id, "compare");
     }
 
 private:
@@ -21530,8 +21551,8 @@ namespace moir::runtime::steps {
 using arithmetic_ops = type_list<ops::add, ops::subtract, ops::multiply, ops::divide, ops::floor_mod, ops::mod,
                                  ops::maximum, ops::minimum, ops::squared_difference>;
 
-/// y[i] = Op::apply(a[.], b[.]) over the output's rows (its last, merged axis), a and b read through
-/// the strides of steps/compare.hpp's broadcast_axes.
+/// y[i] = Op::apply(a[.], b[.]) over the output's rows (its last, merged axis), through
+/// steps/compare.hpp's broadcast_rows.
 template <class Op, class T>
 class arithmetic_step final : public step {
 public:
@@ -21548,36 +21569,10 @@ public:
     }
 
     void run(const run_context& ctx) const override {
-        const T* a = static_cast<const T*>(ctx.data(reads[0]));
-        const T* b = static_cast<const T*>(ctx.data(reads[1]));
-        T* y = static_cast<T*>(ctx.out(writes[0]));
-        const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
         const typename Op::attrs& at = attrs;
-        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
-            for (std::size_t row = begin; row < end; ++row) {
-                std::size_t oa = 0, ob = 0, rest = row;
-                for (std::size_t k = r - 1; k-- > 0;) {
-                    const std::size_t i = rest % dims[k];
-                    rest /= dims[k];
-                    oa += i * a_strides[k];
-                    ob += i * b_strides[k];
-                }
-                const T* pa = a + oa;
-                const T* pb = b + ob;
-                T* py = y + row * len;
-                if (sa == 1 && sb == 1) {
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i], pb[i]);
-                } else if (sb == 0) {
-                    const T vb = *pb;
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], vb);
-                } else if (sa == 0) {
-                    const T va = *pa;
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, va, pb[i * sb]);
-                } else {
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], pb[i * sb]);
-                }
-            }
-        });
+        detail::broadcast_rows(ctx, dims, a_strides, b_strides, rows, grain, static_cast<const T*>(ctx.data(reads[0])),
+                               static_cast<const T*>(ctx.data(reads[1])), static_cast<T*>(ctx.out(writes[0])),
+                               [&at](T u, T w) { return apply(at, u, w); });
     }
 };
 
@@ -21604,13 +21599,7 @@ struct arithmetic {
                 default: break;
             }
         });
-        if (!s) return nullptr;
-        s->name = nd.name;
-        s->ops = std::string(nd.op->ir_name);
-        s->kernel = "arithmetic";
-        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
-        s->writes = {b.output_slot(id)};
-        return s;
+        return detail::binary_step(std::move(s), b, id, "arithmetic");
     }
 
 private:

@@ -39,8 +39,8 @@ namespace moir::runtime::steps {
 using arithmetic_ops = type_list<ops::add, ops::subtract, ops::multiply, ops::divide, ops::floor_mod, ops::mod,
                                  ops::maximum, ops::minimum, ops::squared_difference>;
 
-/// y[i] = Op::apply(a[.], b[.]) over the output's rows (its last, merged axis), a and b read through
-/// the strides of steps/compare.hpp's broadcast_axes.
+/// y[i] = Op::apply(a[.], b[.]) over the output's rows (its last, merged axis), through
+/// steps/compare.hpp's broadcast_rows.
 template <class Op, class T>
 class arithmetic_step final : public step {
 public:
@@ -57,36 +57,10 @@ public:
     }
 
     void run(const run_context& ctx) const override {
-        const T* a = static_cast<const T*>(ctx.data(reads[0]));
-        const T* b = static_cast<const T*>(ctx.data(reads[1]));
-        T* y = static_cast<T*>(ctx.out(writes[0]));
-        const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
         const typename Op::attrs& at = attrs;
-        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
-            for (std::size_t row = begin; row < end; ++row) {
-                std::size_t oa = 0, ob = 0, rest = row;
-                for (std::size_t k = r - 1; k-- > 0;) {
-                    const std::size_t i = rest % dims[k];
-                    rest /= dims[k];
-                    oa += i * a_strides[k];
-                    ob += i * b_strides[k];
-                }
-                const T* pa = a + oa;
-                const T* pb = b + ob;
-                T* py = y + row * len;
-                if (sa == 1 && sb == 1) {
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i], pb[i]);
-                } else if (sb == 0) {
-                    const T vb = *pb;
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], vb);
-                } else if (sa == 0) {
-                    const T va = *pa;
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, va, pb[i * sb]);
-                } else {
-                    for (std::size_t i = 0; i < len; ++i) py[i] = apply(at, pa[i * sa], pb[i * sb]);
-                }
-            }
-        });
+        detail::broadcast_rows(ctx, dims, a_strides, b_strides, rows, grain, static_cast<const T*>(ctx.data(reads[0])),
+                               static_cast<const T*>(ctx.data(reads[1])), static_cast<T*>(ctx.out(writes[0])),
+                               [&at](T u, T w) { return apply(at, u, w); });
     }
 };
 
@@ -113,13 +87,7 @@ struct arithmetic {
                 default: break;
             }
         });
-        if (!s) return nullptr;
-        s->name = nd.name;
-        s->ops = std::string(nd.op->ir_name);
-        s->kernel = "arithmetic";
-        s->reads = {b.input_slot(id, 0), b.input_slot(id, 1)};
-        s->writes = {b.output_slot(id)};
-        return s;
+        return detail::binary_step(std::move(s), b, id, "arithmetic");
     }
 
 private:
