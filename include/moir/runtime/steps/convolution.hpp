@@ -83,11 +83,7 @@ public:
         for (std::size_t n = 0; n < batch; ++n) {
             const float* xn = x + n * x_stride;
             float* yn = y + n * y_stride;
-            simd::epilogue en = ep;  // with this image's residual
-            if (fused.residual_slot != no_slot) {
-                en.residual = ctx.in_f32(fused.residual_slot) + n * y_stride;
-                en.residual_origin = yn;
-            }
+            const simd::epilogue en = fused.for_image(ep, ctx, n * y_stride, yn);
             if (pointwise && parts.size() == 1) {
                 const simd::packed_a& a = parts[0].w.weights;
                 const auto ld = static_cast<std::ptrdiff_t>(columns);
@@ -208,11 +204,7 @@ public:
         for (std::size_t n = 0; n < batch; ++n) {
             const float* xn = x + n * x_stride;
             float* yn = y + n * y_stride;
-            simd::epilogue en = pw_ep;  // with this image's residual
-            if (pw_fused.residual_slot != no_slot) {
-                en.residual = ctx.in_f32(pw_fused.residual_slot) + n * y_stride;
-                en.residual_origin = yn;
-            }
+            const simd::epilogue en = pw_fused.for_image(pw_ep, ctx, n * y_stride, yn);
             ctx.pool->parallel_for(0, bands, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
                 float* plane = d + band_floats;        // the depthwise kernel's plane

@@ -52,6 +52,16 @@ struct fused_epilogue {
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
         return e;
     }
+    /// ep for one image of a batched step: with residual_slot, its tensor from `offset` floats on, added
+    /// where the step writes y (residual_origin); otherwise ep unchanged.
+    kernels::simd::epilogue for_image(kernels::simd::epilogue ep, const run_context& ctx, std::size_t offset,
+                                      float* y) const {
+        if (residual_slot != no_slot) {
+            ep.residual = ctx.in_f32(residual_slot) + offset;
+            ep.residual_origin = y;
+        }
+        return ep;
+    }
     /// "+hswish" (nothing without an activation), "+hswish+affine" with the post-activation affine.
     std::string act_suffix() const { return act_name() + (post_affine ? "+affine" : ""); }
     /// "+hswish" (nothing without an activation).
