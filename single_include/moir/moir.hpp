@@ -21378,6 +21378,7 @@ MOIR_DETAIL_CORE_EXTERN template class reference_executor<opsets::all>;
 // Extending: add the op type to `compare_ops` (a binary element-wise op with a boolean output).
 
 
+#include <algorithm>    // min
 #include <cstdint>      // int32_t, int64_t, uint8_t
 #include <memory>       // unique_ptr, make_unique
 #include <string>       // string
@@ -21428,16 +21429,21 @@ inline bool broadcast_axes(const shape& a, const shape& b, const shape& y, std::
 }
 
 /// Runs y[row * len + i] = f(a[.], b[.]) over the rows of the merged output axes `dims` (len =
-/// dims.back(), rows = the product of the others), a and b read through broadcast_axes' strides, the
-/// rows split across the pool's workers. The shared loop of the binary element-wise steps
-/// (compare_step, arithmetic_step): only the element formula f differs.
+/// dims.back(), rows = the product of the others), a and b read through broadcast_axes' strides. The
+/// shared loop of the binary element-wise steps (compare_step, arithmetic_step): only the element
+/// formula f differs. The workers share the output's elements, not its rows: equal shapes merge into
+/// one row (rows = 1), which a split by rows left on one thread (centernet's 1.3 M-element Equal);
+/// a chunk starts and ends anywhere in a row. At least `grain` elements per chunk. Each element is
+/// computed alone, so the results do not depend on the split.
 template <class T, class Y, class F>
 void broadcast_rows(const run_context& ctx, const std::vector<std::size_t>& dims,
                     const std::vector<std::size_t>& a_strides, const std::vector<std::size_t>& b_strides,
                     std::size_t rows, std::size_t grain, const T* a, const T* b, Y* y, F f) {
     const std::size_t r = dims.size(), len = dims[r - 1], sa = a_strides[r - 1], sb = b_strides[r - 1];
-    ctx.pool->parallel_for(0, rows, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
-        for (std::size_t row = begin; row < end; ++row) {
+    ctx.pool->parallel_for(0, rows * len, grain, [&](std::size_t begin, std::size_t end, std::size_t) {
+        std::size_t row = begin / len, i0 = begin % len;
+        for (std::size_t at = begin; at < end; ++row, i0 = 0) {
+            const std::size_t i1 = std::min(len, i0 + (end - at));
             std::size_t oa = 0, ob = 0, rest = row;
             for (std::size_t k = r - 1; k-- > 0;) {
                 const std::size_t i = rest % dims[k];
@@ -21449,16 +21455,17 @@ void broadcast_rows(const run_context& ctx, const std::vector<std::size_t>& dims
             const T* pb = b + ob;
             Y* py = y + row * len;
             if (sa == 1 && sb == 1) {
-                for (std::size_t i = 0; i < len; ++i) py[i] = f(pa[i], pb[i]);
+                for (std::size_t i = i0; i < i1; ++i) py[i] = f(pa[i], pb[i]);
             } else if (sb == 0) {
                 const T vb = *pb;
-                for (std::size_t i = 0; i < len; ++i) py[i] = f(pa[i * sa], vb);
+                for (std::size_t i = i0; i < i1; ++i) py[i] = f(pa[i * sa], vb);
             } else if (sa == 0) {
                 const T va = *pa;
-                for (std::size_t i = 0; i < len; ++i) py[i] = f(va, pb[i * sb]);
+                for (std::size_t i = i0; i < i1; ++i) py[i] = f(va, pb[i * sb]);
             } else {
-                for (std::size_t i = 0; i < len; ++i) py[i] = f(pa[i * sa], pb[i * sb]);
+                for (std::size_t i = i0; i < i1; ++i) py[i] = f(pa[i * sa], pb[i * sb]);
             }
+            at += i1 - i0;
         }
     });
 }
@@ -21484,7 +21491,7 @@ template <class Op, class T>
 class compare_step final : public step {
 public:
     std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
-    std::size_t rows = 0, grain = 1;
+    std::size_t rows = 0, grain = chunk_elements;  // grain: elements per chunk at least
 
     void run(const run_context& ctx) const override {
         detail::broadcast_rows(ctx, dims, a_strides, b_strides, rows, grain, static_cast<const T*>(ctx.data(reads[0])),
@@ -21531,7 +21538,6 @@ private:
         auto s = std::make_unique<compare_step<Op, T>>();
         if (!detail::broadcast_axes(a.dims, b.dims, y.dims, s->dims, s->a_strides, s->b_strides)) return nullptr;
         s->rows = numel(y.dims) / s->dims.back();
-        s->grain = chunk_rows(s->dims.back());
         return s;
     }
 };
@@ -21558,7 +21564,7 @@ class arithmetic_step final : public step {
 public:
     typename Op::attrs attrs{};
     std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
-    std::size_t rows = 0, grain = 1;
+    std::size_t rows = 0, grain = chunk_elements;  // grain: elements per chunk at least
 
     static T apply(const typename Op::attrs& at, T u, T w) {
         using C = kernels::detail::compute_t<T>;
@@ -21612,7 +21618,6 @@ private:
             if (!detail::broadcast_axes(a.dims, b.dims, y.dims, s->dims, s->a_strides, s->b_strides)) return nullptr;
             s->attrs = at;
             s->rows = numel(y.dims) / s->dims.back();
-            s->grain = chunk_rows(s->dims.back());
             return s;
         }
     }
@@ -21824,18 +21829,24 @@ public:
     std::vector<std::byte> value;  ///< the pad value's bytes (one element of the output type)
     bool zero = true;              ///< the pad value is all zero bits
     std::size_t out_bytes = 0, block = 0;
-    std::vector<std::size_t> to;  ///< block k of the input goes to byte to[k] of the output
+    std::vector<std::size_t> to;  ///< block k of the input goes to byte to[k] of the output (ascending)
+    std::size_t grain = 1;         ///< blocks per chunk at least: about chunk_elements * 4 output bytes
 
     void run(const run_context& ctx) const override {
         auto* y = static_cast<std::byte*>(ctx.out(writes[0]));
         const auto* x = static_cast<const std::byte*>(ctx.data(reads[0]));
-        if (zero) {
-            std::memset(y, 0, out_bytes);
-        } else {
-            for (std::size_t i = 0; i + value.size() <= out_bytes; i += value.size()) std::memcpy(y + i, value.data(), value.size());
-        }
-        ctx.pool->parallel_for(0, to.size(), 64, [&](std::size_t b, std::size_t e, std::size_t) {
-            for (std::size_t k = b; k < e; ++k) std::memcpy(y + to[k], x + k * block, block);
+        // each worker fills, then copies into, its own range of blocks: the output bytes from its
+        // first block's place (0 for the first) to the next worker's first block's place (the end
+        // for the last), so no byte is filled after a block was copied over it
+        const std::size_t count = to.size();
+        ctx.pool->parallel_for(0, count ? count : 1, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            const std::size_t lo = b == 0 || count == 0 ? 0 : to[b], hi = e >= count ? out_bytes : to[e];
+            if (zero) {
+                std::memset(y + lo, 0, hi - lo);
+            } else {
+                for (std::size_t i = lo; i + value.size() <= hi; i += value.size()) std::memcpy(y + i, value.data(), value.size());
+            }
+            for (std::size_t k = b; k < e && k < count; ++k) std::memcpy(y + to[k], x + k * block, block);
         });
     }
 };
@@ -21898,6 +21909,9 @@ struct pad {
             }
         }
         s->out_bytes = ys.bytes;
+        // chunks of about 64 KiB of output (a copy or fill of 64 KiB is some 3 us here): a small Pad
+        // (BlazeFace's channel pads, 0.03 ms at 1 thread) stays on one thread
+        s->grain = std::max<std::size_t>(1, chunk_elements * 4 / std::max<std::size_t>(1, ys.bytes / std::max<std::size_t>(1, count)));
         s->name = n.name;
         s->ops = std::string(n.op->ir_name);
         s->kernel = "pad";
@@ -24850,8 +24864,8 @@ struct matmul {
 
 // The pooling step family: FP32 2-D MaxPool and AvgPool (any kernel, stride, padding, rounding,
 // exclude_pad, with the reference kernel's window rules), and ReduceMean over the two spatial axes
-// of an NCHW tensor (global average pooling), planes split across the workers. Sums in double, as
-// the reference kernels do.
+// of an NCHW tensor (global average pooling), planes split across the workers, about chunk_elements
+// of reading per chunk (a small pool stays on one thread). Sums in double, as the reference kernels do.
 
 #ifndef MOIR_KERNELS_SIMD_POOLING_HPP
 #define MOIR_KERNELS_SIMD_POOLING_HPP
@@ -24978,11 +24992,12 @@ public:
     bool is_max = true, exclude_pad = false;
     std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
                  pr = 0;
+    std::size_t grain = 1;  ///< planes per chunk at least (pooling::plane_grain)
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const kernels::simd::pool_geometry g{planes, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr};
-        ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), 1, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), grain, [&](std::size_t b, std::size_t e, std::size_t) {
             kernels::simd::pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b),
                                        static_cast<std::int64_t>(e));
         });
@@ -24996,7 +25011,8 @@ public:
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
-        ctx.pool->parallel_for(0, planes, 8, [&](std::size_t b, std::size_t e, std::size_t) {
+        ctx.pool->parallel_for(0, planes, std::max<std::size_t>(1, chunk_elements / (size ? size : 1)),
+                               [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t c = b; c < e; ++c) {
                 const float* xc = x + c * size;
                 double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -25012,6 +25028,12 @@ public:
 /// The family (see the file comment).
 struct pooling {
     static constexpr std::string_view name = "pooling";
+
+    /// The planes per chunk of a pool whose plane costs about `work` element reads: chunk_elements
+    /// of them, so that a small pool (BlazeFace's 2x2 MaxPools, 24 to 96 planes of 16x16 to 64x64:
+    /// 5 to 20 us each) stays on one thread: at 2 threads they took 0.11 ms where one thread took
+    /// 0.06 ms.
+    static std::size_t plane_grain(std::size_t work) { return std::max<std::size_t>(1, chunk_elements / (work ? work : 1)); }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& nd = b.at(id);
@@ -25054,6 +25076,7 @@ struct pooling {
             if (is_avg) p->exclude_pad = nd.attrs_as<ops::avg_pool>().exclude_pad;
             p->planes = x.dims[0] * x.dims[1];
             p->ih = x.dims[2], p->iw = x.dims[3], p->oh = y.dims[2], p->ow = y.dims[3];
+            p->grain = plane_grain(static_cast<std::size_t>(p->ih * p->iw + p->oh * p->ow * p->kh));
             s = std::move(p);
         }
         s->name = nd.name;
@@ -25075,7 +25098,8 @@ struct pooling {
 // whose reduced axes (of size > 1) are one run: a trailing run (a LayerNorm's mean over the last
 // axis, a global pooling written as a reduction: each output the fold of `len` contiguous inputs),
 // or a run with kept axes after it (an NHWC global pooling, ReduceMean over H and W: x seen as
-// [outer, len, inner], each output column folded over the len rows in vectorizable column sweeps).
+// [outer, len, inner], each output column folded over the len rows in column groups whose
+// accumulators stay in registers).
 // The op's own init / combine / finish fold in double, in input order, as the reference kernel does,
 // so results are equal. Output rows (column blocks) are split across the workers. Reduced axes
 // separated by a kept axis of size > 1 are left to the reference family.
@@ -25114,29 +25138,46 @@ public:
 };
 
 /// y[o, i] = Op::finish(fold over r of x[o, r, i], len) for x [outer, len, inner], in blocks of
-/// `block` columns, each block's accumulators in the worker's scratch (2 floats per double).
+/// `block` columns (a multiple of 16 but the last). Each block is folded in groups of 16, 4 and 1
+/// columns whose accumulators stay in registers over all len rows: 16 columns are 8 independent
+/// chains of two-double vector adds per row (the steps are compiled for baseline x86-64: 16 vector
+/// registers). Before, the accumulators lived in the worker's scratch
+/// (a store and reload per row and column, a chain of about 10 cycles per row whatever the block's
+/// width) and two threads each took two blocks of a quarter of the columns: every worker still walked
+/// all len rows twice, so the second thread bought nothing (centernet's squeeze-and-excitation Means,
+/// C = 72 to 960 over 16x16 to 64x64: 1.0 ms at 1 thread, 2.1 ms at 2). Each column is still folded
+/// alone, in row order, so the result does not depend on the blocks or threads.
 template <class Op>
 class reduce_middle_step final : public step {
 public:
     std::size_t outer = 0, len = 0, inner = 0, block = 1;
+    std::size_t grain = 1;  ///< blocks per chunk at least: chunk_elements of x, so a small fold stays on one thread
+
+    /// Folds columns [j, j + W) of x[o] (xo = its first element) into yo.
+    template <std::size_t W>
+    void fold(const float* xo, float* yo) const {
+        double acc[W];
+        for (std::size_t j = 0; j < W; ++j) acc[j] = Op::template init<double>();
+        for (std::size_t r = 0; r < len; ++r) {
+            const float* xr = xo + r * inner;
+            for (std::size_t j = 0; j < W; ++j) acc[j] = Op::template combine<double>(acc[j], static_cast<double>(xr[j]));
+        }
+        for (std::size_t j = 0; j < W; ++j) yo[j] = static_cast<float>(Op::template finish<double>(acc[j], len));
+    }
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const std::size_t blocks = (inner + block - 1) / block;
-        ctx.pool->parallel_for(0, outer * blocks, 1, [&](std::size_t b, std::size_t e, std::size_t worker) {
-            double* acc = reinterpret_cast<double*>(ctx.scratch_of(worker));
+        ctx.pool->parallel_for(0, outer * blocks, grain, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t t = b; t < e; ++t) {
-                const std::size_t o = t / blocks, i0 = t % blocks * block, n = std::min(block, inner - i0);
-                for (std::size_t j = 0; j < n; ++j) acc[j] = Op::template init<double>();
-                const float* xo = x + o * len * inner + i0;
-                for (std::size_t r = 0; r < len; ++r) {
-                    const float* xr = xo + r * inner;
-                    for (std::size_t j = 0; j < n; ++j)
-                        acc[j] = Op::template combine<double>(acc[j], static_cast<double>(xr[j]));
-                }
-                float* yo = y + o * inner + i0;
-                for (std::size_t j = 0; j < n; ++j) yo[j] = static_cast<float>(Op::template finish<double>(acc[j], len));
+                const std::size_t o = t / blocks, i0 = t % blocks * block, i1 = std::min(inner, i0 + block);
+                const float* xo = x + o * len * inner;
+                float* yo = y + o * inner;
+                std::size_t j = i0;
+                for (; j + 16 <= i1; j += 16) fold<16>(xo + j, yo + j);
+                for (; j + 4 <= i1; j += 4) fold<4>(xo + j, yo + j);
+                for (; j < i1; ++j) fold<1>(xo + j, yo + j);
             }
         });
     }
@@ -25181,10 +25222,10 @@ struct reduce {
             }
             auto s = std::make_unique<reduce_middle_step<Op>>();
             s->outer = outer, s->len = len, s->inner = inner;
-            // column blocks of at most 512, and at least two of them per worker when outer is 1
-            const std::size_t parts = outer >= b.threads ? 1 : 2 * b.threads;
-            s->block = std::max<std::size_t>(16, std::min<std::size_t>(512, (inner + parts - 1) / parts));
-            s->scratch_floats = 2 * s->block;
+            // one block of columns per worker when outer alone does not feed them (in multiples of 16
+            // columns: whole cache lines where the rows are aligned), else whole rows of x
+            const std::size_t parts = outer >= b.threads ? 1 : b.threads;
+            s->block = std::max<std::size_t>(16, ((inner + parts - 1) / parts + 15) / 16 * 16);
             s->kernel = "reduce_columns";
             out = std::move(s);
         });
@@ -25599,7 +25640,9 @@ struct softmax {
 // The TopK step family: TopK on f32, i32 or i64 data along any axis, largest or smallest, sorted by
 // value or by index, i32 or i64 indices, by partial selection (kernels/simd/top_k.hpp) on the arena:
 // the lines (every position of the axes around `axis`) are split across the workers, each with a
-// buffer reserved when the plan is compiled, so a run allocates nothing. Values and indices equal
+// buffer reserved when the plan is compiled, so a run allocates nothing; a long line, when there are
+// fewer lines than workers (a detector's flattened heatmap), is cut into one segment per worker and
+// the segments' k best merged. Values and indices equal
 // the reference kernel's bit for bit (the same order, ties to the lower index, NaN largest).
 
 #ifndef MOIR_KERNELS_SIMD_TOP_K_HPP
@@ -25635,6 +25678,36 @@ inline std::size_t top_k_buffer(std::size_t n, std::size_t k) {
     return k * 4 >= n ? n : std::max(2 * k, k + 256);
 }
 
+/// TopK's order of (key, index) entries: better first (the larger value for mode max, the smaller
+/// for min, by ops::unique::value_less: NaN above every number), ties to the lower index. A strict
+/// total order over entries of distinct indices.
+template <class K>
+struct top_k_order {
+    bool largest = true;
+    bool operator()(const std::pair<K, std::size_t>& p, const std::pair<K, std::size_t>& q) const {
+        const bool pq = largest ? ops::unique::value_less(q.first, p.first) : ops::unique::value_less(p.first, q.first);
+        if (pq) return true;
+        const bool qp = largest ? ops::unique::value_less(p.first, q.first) : ops::unique::value_less(q.first, p.first);
+        if (qp) return false;
+        return p.second < q.second;
+    }
+};
+
+/// Keeps the k best entries of `buf` (candidates of distinct indices) in TopK's output order: by
+/// top_k_order, or by index for sort = index. requires: k <= buf.size().
+template <class K>
+void top_k_finish(std::vector<std::pair<K, std::size_t>>& buf, std::size_t k, ops::top_k_mode mode,
+                  ops::top_k_sort sort) {
+    using entry = std::pair<K, std::size_t>;
+    const top_k_order<K> order{mode == ops::top_k_mode::max};
+    const auto kth = buf.begin() + static_cast<std::ptrdiff_t>(k);
+    if (k < buf.size()) std::nth_element(buf.begin(), kth, buf.end(), order);
+    buf.resize(k);
+    std::sort(buf.begin(), buf.end(), order);
+    if (sort == ops::top_k_sort::index)
+        std::sort(buf.begin(), buf.end(), [](const entry& p, const entry& q) { return p.second < q.second; });
+}
+
 /// Selects the k best of the line x[0], x[stride], ..., x[(n-1)*stride] and leaves them in `buf`
 /// (exactly k entries of (key, index)) in TopK's output order.
 /// requires: k <= n; buf has top_k_buffer(n, k) entries of capacity (else it allocates).
@@ -25642,20 +25715,13 @@ template <class T>
 void top_k_line(const T* x, std::size_t n, std::size_t stride, std::size_t k, ops::top_k_mode mode,
                 ops::top_k_sort sort, std::vector<std::pair<top_k_key_t<T>, std::size_t>>& buf) {
     using K = top_k_key_t<T>;
-    using entry = std::pair<K, std::size_t>;
     buf.clear();
     if (k == 0) return;
     const bool largest = mode == ops::top_k_mode::max;
     const auto key = [&](std::size_t j) {
         return static_cast<K>(static_cast<kernels::detail::compute_t<T>>(x[j * stride]));
     };
-    const auto order = [largest](const entry& p, const entry& q) {
-        const bool pq = largest ? ops::unique::value_less(q.first, p.first) : ops::unique::value_less(p.first, q.first);
-        if (pq) return true;
-        const bool qp = largest ? ops::unique::value_less(p.first, q.first) : ops::unique::value_less(q.first, p.first);
-        if (qp) return false;
-        return p.second < q.second;
-    };
+    const top_k_order<K> order{largest};
     const std::size_t cap = top_k_buffer(n, k);
     if (cap >= n) {
         for (std::size_t j = 0; j < n; ++j) buf.emplace_back(key(j), j);
@@ -25713,19 +25779,14 @@ void top_k_line(const T* x, std::size_t n, std::size_t stride, std::size_t k, op
             }
         }
     }
-    const auto kth = buf.begin() + static_cast<std::ptrdiff_t>(k);
-    if (k < buf.size()) std::nth_element(buf.begin(), kth, buf.end(), order);
-    buf.resize(k);
-    std::sort(buf.begin(), buf.end(), order);
-    if (sort == ops::top_k_sort::index)
-        std::sort(buf.begin(), buf.end(), [](const entry& p, const entry& q) { return p.second < q.second; });
+    top_k_finish(buf, k, mode, sort);
 }
 
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_TOP_K_HPP
 
-#include <algorithm>  // max
+#include <algorithm>  // max, min
 #include <cstdint>  // int32_t, int64_t
 #include <memory>   // unique_ptr, make_unique
 #include <string>   // string
@@ -25745,24 +25806,57 @@ public:
     bool i32_indices = false;
     mutable std::vector<std::vector<entry>> buffers;  // one per worker (a plan runs one run() at a time)
 
+    /// A line at least this long, when there are fewer lines than workers, is cut into one segment
+    /// per worker: each keeps its segment's k best, then worker 0's buffer merges them. About 0.6 ns
+    /// an element on this host (centernet's 1.3 M-element heatmap: 0.8 ms), so 64 Ki elements are
+    /// some 40 us of work, well above the 1 to 20 us a parallel_for costs (a spinning or a
+    /// sleeping worker).
+    static constexpr std::size_t split_line_min = std::size_t{1} << 16;
+
     void run(const run_context& ctx) const override {
         const T* x = static_cast<const T*>(ctx.data(reads[0]));
         T* y = static_cast<T*>(ctx.out(writes[0]));
         void* yi = writes.size() > 1 ? ctx.out(writes[1]) : nullptr;
         const std::size_t lines = outer * inner;
+        const auto store = [&](const std::vector<entry>& buf, std::size_t line) {
+            const std::size_t o = line / inner, i = line % inner;
+            for (std::size_t j = 0; j < k; ++j) {
+                const std::size_t at = (o * k + j) * inner + i;
+                y[at] = convert_value<T>(buf[j].first);
+                if (!yi) continue;
+                if (i32_indices) static_cast<std::int32_t*>(yi)[at] = static_cast<std::int32_t>(buf[j].second);
+                else static_cast<std::int64_t*>(yi)[at] = static_cast<std::int64_t>(buf[j].second);
+            }
+        };
+        const std::size_t parts = std::min(ctx.pool->size(), buffers.size());
+        if (parts > 1 && lines < parts && n >= split_line_min && k > 0) {
+            // the k best of the whole line are among the k best of its segments (the order is total:
+            // ties go to the lower index), so the merge selects exactly the reference's k
+            for (std::size_t line = 0; line < lines; ++line) {
+                const std::size_t o = line / inner, i = line % inner;
+                const T* xl = x + o * n * inner + i;
+                ctx.pool->parallel_for(0, parts, 1, [&](std::size_t b, std::size_t e, std::size_t) {
+                    for (std::size_t p = b; p < e; ++p) {
+                        const std::size_t s0 = n * p / parts, s1 = n * (p + 1) / parts;
+                        std::vector<entry>& buf = buffers[p];
+                        kernels::simd::top_k_line(xl + s0 * inner, s1 - s0, inner, std::min(k, s1 - s0), mode,
+                                                  ops::top_k_sort::value, buf);
+                        for (entry& en : buf) en.second += s0;
+                    }
+                });
+                std::vector<entry>& all = buffers[0];
+                for (std::size_t p = 1; p < parts; ++p) all.insert(all.end(), buffers[p].begin(), buffers[p].end());
+                kernels::simd::top_k_finish(all, k, mode, sort);
+                store(all, line);
+            }
+            return;
+        }
         const std::size_t grain = lines > 1 ? std::max<std::size_t>(1, chunk_elements / (n ? n : 1)) : 1;
         ctx.pool->parallel_for(0, lines, grain, [&](std::size_t b, std::size_t e, std::size_t w) {
             std::vector<entry>& buf = buffers[w];
             for (std::size_t line = b; line < e; ++line) {
-                const std::size_t o = line / inner, i = line % inner;
-                kernels::simd::top_k_line(x + o * n * inner + i, n, inner, k, mode, sort, buf);
-                for (std::size_t j = 0; j < k; ++j) {
-                    const std::size_t at = (o * k + j) * inner + i;
-                    y[at] = convert_value<T>(buf[j].first);
-                    if (!yi) continue;
-                    if (i32_indices) static_cast<std::int32_t*>(yi)[at] = static_cast<std::int32_t>(buf[j].second);
-                    else static_cast<std::int64_t*>(yi)[at] = static_cast<std::int64_t>(buf[j].second);
-                }
+                kernels::simd::top_k_line(x + line / inner * n * inner + line % inner, n, inner, k, mode, sort, buf);
+                store(buf, line);
             }
         });
     }
@@ -25813,6 +25907,8 @@ private:
         s->i32_indices = index_type == element_type::i32;
         s->buffers.resize(b.threads ? b.threads : 1);
         for (auto& buf : s->buffers) buf.reserve(kernels::simd::top_k_buffer(s->n, s->k));
+        // worker 0's buffer also merges the segments of a split line (run())
+        s->buffers[0].reserve(std::max(kernels::simd::top_k_buffer(s->n, s->k), s->buffers.size() * s->k));
         return s;
     }
 };

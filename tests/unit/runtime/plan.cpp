@@ -727,14 +727,22 @@ TEST_CASE("reductions over a run of leading or middle axes (NHWC global pooling)
     b.output(b.op<ops::reduce_sum>({false}, {x, ints({1})}));      // [2, 6, 35]
     b.output(b.op<ops::reduce_max>({false}, {x, ints({0, -3})}));  // [1, 12, 35]
     b.output(b.op<ops::reduce_mean>({true}, {x, ints({1, 3})}));   // not one run: the reference
-    const auto wide = b.param({1, 9, 11, 700});                    // column blocks shared by 2 threads
+    const auto wide = b.param({1, 9, 11, 700});                    // column blocks shared by 2 and 3 threads
     b.output(b.op<ops::reduce_mean>({false}, {wide, ints({1, 2})}));
+    // 77 columns (groups of 16, 4 and 1; blocks of 32 or 48 at 3 and 2 threads) over 1200 and 1250 rows,
+    // batch 2 and 1
+    const auto odd = b.param({2, 40, 30, 77});
+    b.output(b.op<ops::reduce_sum>({true}, {odd, ints({1, 2})}));
+    const auto odd1 = b.param({1, 50, 25, 77});
+    b.output(b.op<ops::reduce_max>({true}, {odd1, ints({1, 2})}));
     const model m = b.done();
-    check_plan(m, {random_tensor({2, 6, 7, 5}, 87), random_tensor({1, 9, 11, 700}, 89)}, 0.0);
+    check_plan(m, {random_tensor({2, 6, 7, 5}, 87), random_tensor({1, 9, 11, 700}, 89), random_tensor({2, 40, 30, 77}, 91),
+                   random_tensor({1, 50, 25, 77}, 93)},
+               0.0, {1, 2, 3});
     rt::plan_options o;
     o.threads = 2;
     rt::plan p(m, o);
-    CHECK(count_kernel(p, "reduce_columns") == 4);
+    CHECK(count_kernel(p, "reduce_columns") == 6);
     CHECK(count_kernel(p, "reference") == 1);
 }
 
@@ -1297,7 +1305,10 @@ TEST_CASE("comparison steps: f32 / i32 operands, numpy broadcasting both ways, t
     };
     struct shapes { shape a, b; };
     for (const auto& c : {shapes{{2, 3, 4, 5}, {2, 3, 4, 5}}, shapes{{2, 3, 4, 5}, {3, 1, 5}}, shapes{{1, 1}, {}},
-                          shapes{{4, 1, 3}, {1, 5, 1}}, shapes{{7}, {1}}, shapes{{1, 2, 1, 33}, {3, 2, 5, 1}}}) {
+                          shapes{{4, 1, 3}, {1, 5, 1}}, shapes{{7}, {1}}, shapes{{1, 2, 1, 33}, {3, 2, 5, 1}},
+                          // large enough to be shared: one merged row (the workers cut it), rows of 777
+                          // cut mid-row, a broadcast column
+                          shapes{{5, 13, 777}, {5, 13, 777}}, shapes{{5, 13, 777}, {13, 1}}, shapes{{1}, {3, 17, 1001}}}) {
         CAPTURE(to_string(c.a));
         CAPTURE(to_string(c.b));
         model m;
@@ -1310,7 +1321,7 @@ TEST_CASE("comparison steps: f32 / i32 operands, numpy broadcasting both ways, t
         m.validate();
         tensor ta = coarse(c.a, 51), tb = coarse(c.b, 53);
         if (ta.numel() > 2) ta.data<float>()[1] = std::nanf("");  // every comparison with NaN is false
-        check_plan(m, {ta, tb}, 0.0);
+        check_plan(m, {ta, tb}, 0.0, {1, 2, 3});
         rt::plan p(m, {c.a, c.b});
         CHECK(count_kernel(p, "compare") == 4);
         CHECK(count_kernel(p, "reference") == 0);

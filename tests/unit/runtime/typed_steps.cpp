@@ -3,8 +3,8 @@
 // and smallest, sorted by value or index, k from 1 to the whole axis, lines long enough for the
 // selection's threshold, ties and NaN; Convert between every pair of element types; integer and
 // doubly broadcast f32 arithmetic (floor division and modulo of negatives, zero divisors); Gather on
-// any axis with batch_dims, negative and out-of-range indices. Each at 1 and 2 threads, and none of
-// these nodes left on a reference step.
+// any axis with batch_dims, negative and out-of-range indices; constant Pad. Each at 1, 2 and 3
+// threads (sizes that the workers share among them), and none of these nodes left on a reference step.
 
 #include <moir/ops/add.hpp>
 #include <moir/ops/constant.hpp>
@@ -15,6 +15,7 @@
 #include <moir/ops/maximum.hpp>
 #include <moir/ops/minimum.hpp>
 #include <moir/ops/mod.hpp>
+#include <moir/ops/pad.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
@@ -63,14 +64,14 @@ std::size_t count_kernel(const rt::plan& p, const std::string& kernel) {
     return n;
 }
 
-/// Plans m at 1 and 2 threads and checks every output equals the reference executor's bit for bit,
-/// and that `kernel` runs `steps` steps with no reference step left.
+/// Plans m at 1, 2 and 3 threads and checks every output equals the reference executor's bit for
+/// bit, and that `kernel` runs `steps` steps with no reference step left.
 void check_exact(model& m, const std::vector<tensor>& in, const std::string& kernel, std::size_t steps) {
     m.validate();
     const auto want = reference_executor<>(m).run(in);
     std::vector<shape> shapes;
     for (const auto& t : in) shapes.push_back(t.dims());
-    for (std::size_t threads : {1, 2}) {
+    for (std::size_t threads : {1, 2, 3}) {
         CAPTURE(threads);
         rt::plan_options o;
         o.threads = threads;
@@ -133,6 +134,74 @@ TEST_CASE("TopK step: any axis, max/min, sorted by value/index, small and large 
     }
 }
 
+TEST_CASE("TopK step: one long line cut between the workers, merged as the reference (ties to the lower index)") {
+    struct shape_case {
+        shape s;
+        std::int64_t axis;
+    };
+    // one line of 70001 (cut at 2 and 3 threads); two strided lines of 66000 (cut at 3 threads only)
+    for (const auto& c : {shape_case{{70001}, 0}, shape_case{{1, 70001, 1}, 1}, shape_case{{66000, 2}, 0}}) {
+        const auto axis = static_cast<std::size_t>(c.axis);
+        const std::int64_t n = c.s[axis];
+        for (std::int64_t k : {std::int64_t{1}, std::int64_t{100}, std::int64_t{40000}, n}) {
+            for (auto mode : {ops::top_k_mode::max, ops::top_k_mode::min})
+                for (auto sort : {ops::top_k_sort::value, ops::top_k_sort::index})
+                    for (auto type : {element_type::f32, element_type::i32}) {
+                        CAPTURE(to_string(c.s));
+                        CAPTURE(k);
+                        CAPTURE(int(mode));
+                        CAPTURE(int(sort));
+                        CAPTURE(std::string(ir_name(type)));
+                        model m;
+                        const output_ref x = param(m, type, c.s, "x");
+                        const output_ref kc{m.add<ops::constant>({tensor::scalar(k)}, {}, "k"), 0};
+                        const node_id t = m.add<ops::top_k>({c.axis, mode, sort, element_type::i32, true}, {x, kc}, "topk");
+                        result(m, {t, 0});
+                        result(m, {t, 1});
+                        // 41 distinct values: ties across the segments' borders; NaN in f32
+                        std::vector<double> v;
+                        for (std::int64_t q : ints(numel(c.s), -20, 20, 13)) v.push_back(static_cast<double>(q) / 4.0);
+                        tensor xt = typed(type, c.s, v);
+                        if (type == element_type::f32) {
+                            xt.data<float>()[5] = std::nanf("");
+                            xt.data<float>()[xt.numel() - 3] = std::nanf("");
+                        }
+                        check_exact(m, {xt}, "top_k", 1);
+                    }
+        }
+    }
+}
+
+TEST_CASE("Pad step: constant pads of zero and of a value, f32 and i64, small and shared by the workers, as the reference") {
+    struct pad_case {
+        shape s;
+        std::vector<std::int64_t> begin, end;
+    };
+    // channel pads (BlazeFace's), an odd 4-D border, one long axis (blocks of one element), nothing
+    // padded (one block), and sizes large enough that 2 and 3 workers each fill and copy a range
+    for (const auto& c : {pad_case{{1, 8, 8, 24}, {0, 0, 0, 0}, {0, 0, 0, 8}}, pad_case{{2, 3, 5, 7}, {0, 1, 2, 0}, {1, 0, 3, 2}},
+                          pad_case{{100003}, {3}, {5}}, pad_case{{3, 40, 1001}, {0, 0, 0}, {0, 0, 0}},
+                          pad_case{{2, 37, 41, 23}, {0, 1, 2, 0}, {1, 0, 3, 2}}, pad_case{{1, 64, 64, 24}, {0, 0, 0, 0}, {0, 0, 0, 24}}}) {
+        for (auto type : {element_type::f32, element_type::i64})
+            for (bool value : {false, true}) {
+                CAPTURE(to_string(c.s));
+                CAPTURE(std::string(ir_name(type)));
+                CAPTURE(value);
+                model m;
+                const output_ref x = param(m, type, c.s, "x");
+                const auto ints64 = [&](const std::vector<std::int64_t>& v, const char* name) {
+                    return output_ref{m.add<ops::constant>({tensor::from_vector(v)}, {}, name), 0};
+                };
+                std::vector<output_ref> in{x, ints64(c.begin, "b"), ints64(c.end, "e")};
+                if (value) in.push_back({m.add<ops::constant>({typed(type, {}, {-7.0})}, {}, "v"), 0});
+                result(m, {m.add<ops::pad>({ops::pad_mode::constant}, in, "pad"), 0});
+                std::vector<double> v;
+                for (std::int64_t q : ints(numel(c.s), -50, 50, 17)) v.push_back(static_cast<double>(q));
+                check_exact(m, {typed(type, c.s, v)}, "pad", 1);
+            }
+    }
+}
+
 TEST_CASE("Convert step: every pair of element types, as the reference") {
     const element_type types[] = {element_type::f32, element_type::f16, element_type::f64, element_type::i8,
                                   element_type::i16, element_type::i32, element_type::i64, element_type::u8,
@@ -164,7 +233,11 @@ TEST_CASE("arithmetic step: i32 / i64 index arithmetic and doubly broadcast f32,
         shape a, b;
     };
     for (const auto& c : {shapes{{2, 3, 5}, {2, 3, 5}}, shapes{{4, 1, 3}, {1, 5, 1}}, shapes{{7}, {}},
-                          shapes{{}, {1, 6}}, shapes{{1, 2, 1, 33}, {3, 2, 5, 1}}, shapes{{100, 1}, {1}}}) {
+                          shapes{{}, {1, 6}}, shapes{{1, 2, 1, 33}, {3, 2, 5, 1}}, shapes{{100, 1}, {1}},
+                          // large enough to be shared by the workers, cut mid-row: one merged row of
+                          // 38885, rows of 1111 against one broadcast row, a broadcast column
+                          shapes{{7, 5, 1111}, {7, 5, 1111}}, shapes{{7, 5, 1111}, {7, 1, 1111}},
+                          shapes{{3, 1, 1}, {3, 11, 1001}}}) {
         for (auto type : {element_type::i32, element_type::i64, element_type::f32}) {
             CAPTURE(to_string(c.a));
             CAPTURE(to_string(c.b));

@@ -34,6 +34,36 @@ inline std::size_t top_k_buffer(std::size_t n, std::size_t k) {
     return k * 4 >= n ? n : std::max(2 * k, k + 256);
 }
 
+/// TopK's order of (key, index) entries: better first (the larger value for mode max, the smaller
+/// for min, by ops::unique::value_less: NaN above every number), ties to the lower index. A strict
+/// total order over entries of distinct indices.
+template <class K>
+struct top_k_order {
+    bool largest = true;
+    bool operator()(const std::pair<K, std::size_t>& p, const std::pair<K, std::size_t>& q) const {
+        const bool pq = largest ? ops::unique::value_less(q.first, p.first) : ops::unique::value_less(p.first, q.first);
+        if (pq) return true;
+        const bool qp = largest ? ops::unique::value_less(p.first, q.first) : ops::unique::value_less(q.first, p.first);
+        if (qp) return false;
+        return p.second < q.second;
+    }
+};
+
+/// Keeps the k best entries of `buf` (candidates of distinct indices) in TopK's output order: by
+/// top_k_order, or by index for sort = index. requires: k <= buf.size().
+template <class K>
+void top_k_finish(std::vector<std::pair<K, std::size_t>>& buf, std::size_t k, ops::top_k_mode mode,
+                  ops::top_k_sort sort) {
+    using entry = std::pair<K, std::size_t>;
+    const top_k_order<K> order{mode == ops::top_k_mode::max};
+    const auto kth = buf.begin() + static_cast<std::ptrdiff_t>(k);
+    if (k < buf.size()) std::nth_element(buf.begin(), kth, buf.end(), order);
+    buf.resize(k);
+    std::sort(buf.begin(), buf.end(), order);
+    if (sort == ops::top_k_sort::index)
+        std::sort(buf.begin(), buf.end(), [](const entry& p, const entry& q) { return p.second < q.second; });
+}
+
 /// Selects the k best of the line x[0], x[stride], ..., x[(n-1)*stride] and leaves them in `buf`
 /// (exactly k entries of (key, index)) in TopK's output order.
 /// requires: k <= n; buf has top_k_buffer(n, k) entries of capacity (else it allocates).
@@ -41,20 +71,13 @@ template <class T>
 void top_k_line(const T* x, std::size_t n, std::size_t stride, std::size_t k, ops::top_k_mode mode,
                 ops::top_k_sort sort, std::vector<std::pair<top_k_key_t<T>, std::size_t>>& buf) {
     using K = top_k_key_t<T>;
-    using entry = std::pair<K, std::size_t>;
     buf.clear();
     if (k == 0) return;
     const bool largest = mode == ops::top_k_mode::max;
     const auto key = [&](std::size_t j) {
         return static_cast<K>(static_cast<kernels::detail::compute_t<T>>(x[j * stride]));
     };
-    const auto order = [largest](const entry& p, const entry& q) {
-        const bool pq = largest ? ops::unique::value_less(q.first, p.first) : ops::unique::value_less(p.first, q.first);
-        if (pq) return true;
-        const bool qp = largest ? ops::unique::value_less(p.first, q.first) : ops::unique::value_less(q.first, p.first);
-        if (qp) return false;
-        return p.second < q.second;
-    };
+    const top_k_order<K> order{largest};
     const std::size_t cap = top_k_buffer(n, k);
     if (cap >= n) {
         for (std::size_t j = 0; j < n; ++j) buf.emplace_back(key(j), j);
@@ -112,12 +135,7 @@ void top_k_line(const T* x, std::size_t n, std::size_t stride, std::size_t k, op
             }
         }
     }
-    const auto kth = buf.begin() + static_cast<std::ptrdiff_t>(k);
-    if (k < buf.size()) std::nth_element(buf.begin(), kth, buf.end(), order);
-    buf.resize(k);
-    std::sort(buf.begin(), buf.end(), order);
-    if (sort == ops::top_k_sort::index)
-        std::sort(buf.begin(), buf.end(), [](const entry& p, const entry& q) { return p.second < q.second; });
+    top_k_finish(buf, k, mode, sort);
 }
 
 }  // namespace moir::kernels::simd

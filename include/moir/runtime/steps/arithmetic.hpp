@@ -46,7 +46,7 @@ class arithmetic_step final : public step {
 public:
     typename Op::attrs attrs{};
     std::vector<std::size_t> dims, a_strides, b_strides;  // merged output axes
-    std::size_t rows = 0, grain = 1;
+    std::size_t rows = 0, grain = chunk_elements;  // grain: elements per chunk at least
 
     static T apply(const typename Op::attrs& at, T u, T w) {
         using C = kernels::detail::compute_t<T>;
@@ -100,7 +100,6 @@ private:
             if (!detail::broadcast_axes(a.dims, b.dims, y.dims, s->dims, s->a_strides, s->b_strides)) return nullptr;
             s->attrs = at;
             s->rows = numel(y.dims) / s->dims.back();
-            s->grain = chunk_rows(s->dims.back());
             return s;
         }
     }
