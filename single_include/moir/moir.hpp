@@ -21909,8 +21909,8 @@ struct pad {
             }
         }
         s->out_bytes = ys.bytes;
-        // chunks of about 64 KiB of output (a copy or fill of 64 KiB is some 3 us here): a small Pad
-        // (BlazeFace's channel pads, 0.03 ms at 1 thread) stays on one thread
+        // chunks of about 64 KiB of output (chunk_elements floats, as the element-wise steps): a Pad
+        // of less than 128 KiB stays on one thread
         s->grain = std::max<std::size_t>(1, chunk_elements * 4 / std::max<std::size_t>(1, ys.bytes / std::max<std::size_t>(1, count)));
         s->name = n.name;
         s->ops = std::string(n.op->ir_name);
@@ -25030,9 +25030,8 @@ struct pooling {
     static constexpr std::string_view name = "pooling";
 
     /// The planes per chunk of a pool whose plane costs about `work` element reads: chunk_elements
-    /// of them, so that a small pool (BlazeFace's 2x2 MaxPools, 24 to 96 planes of 16x16 to 64x64:
-    /// 5 to 20 us each) stays on one thread: at 2 threads they took 0.11 ms where one thread took
-    /// 0.06 ms.
+    /// of them (as the element-wise steps), so a pool of fewer than 2 * chunk_elements reads stays on
+    /// one thread (was: one plane per chunk whatever its size).
     static std::size_t plane_grain(std::size_t work) { return std::max<std::size_t>(1, chunk_elements / (work ? work : 1)); }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {

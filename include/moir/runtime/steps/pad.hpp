@@ -106,8 +106,8 @@ struct pad {
             }
         }
         s->out_bytes = ys.bytes;
-        // chunks of about 64 KiB of output (a copy or fill of 64 KiB is some 3 us here): a small Pad
-        // (BlazeFace's channel pads, 0.03 ms at 1 thread) stays on one thread
+        // chunks of about 64 KiB of output (chunk_elements floats, as the element-wise steps): a Pad
+        // of less than 128 KiB stays on one thread
         s->grain = std::max<std::size_t>(1, chunk_elements * 4 / std::max<std::size_t>(1, ys.bytes / std::max<std::size_t>(1, count)));
         s->name = n.name;
         s->ops = std::string(n.op->ir_name);

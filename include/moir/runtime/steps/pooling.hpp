@@ -64,9 +64,8 @@ struct pooling {
     static constexpr std::string_view name = "pooling";
 
     /// The planes per chunk of a pool whose plane costs about `work` element reads: chunk_elements
-    /// of them, so that a small pool (BlazeFace's 2x2 MaxPools, 24 to 96 planes of 16x16 to 64x64:
-    /// 5 to 20 us each) stays on one thread: at 2 threads they took 0.11 ms where one thread took
-    /// 0.06 ms.
+    /// of them (as the element-wise steps), so a pool of fewer than 2 * chunk_elements reads stays on
+    /// one thread (was: one plane per chunk whatever its size).
     static std::size_t plane_grain(std::size_t work) { return std::max<std::size_t>(1, chunk_elements / (work ? work : 1)); }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
