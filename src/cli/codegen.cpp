@@ -907,6 +907,7 @@ private:
 
     void conv(const st::conv_step& c, const std::string& label) {
         includes_.insert("moir/kernels/simd/convolution.hpp");
+        if (c.phased) includes_.insert("moir/kernels/simd/conv_phased.hpp");
         const std::string bias = bias_of(c.fused, label);
         const std::string x = ptr(c.reads[0], false), y = ptr(c.writes[0], true);
         if (c.pixels) {  // the plan's pixels path: im2col^T * W^T on gemm_b into the scratch, transposed into y
@@ -963,6 +964,8 @@ private:
                           << ", " << c.columns << ", ep, scratch);\n";
                 } else if (c.plane) {  // narrow images: blocks of rows as planes (kernels/simd/convolution.hpp)
                     body_ << "        k::conv_plane<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.rows << ");\n";
+                } else if (c.phased) {  // few input channels, strided (kernels/simd/conv_phased.hpp)
+                    body_ << "        k::conv_phased<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.rows << ");\n";
                 } else if (c.direct) {
                     body_ << "        k::conv_rows<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.columns << ");\n";
                 } else {

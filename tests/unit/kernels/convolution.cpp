@@ -286,3 +286,88 @@ TEST_CASE("depthwise_rows: bands of output rows equal depthwise, bit for bit") {
         CHECK_MESSAGE(failures == 0, name << ": " << failures << " failing band runs");
     }
 }
+
+TEST_CASE("conv_phased (few input channels, strided) matches the reference and conv_columns bit for bit") {
+    // in_c 1..4, 3x3 / 5x5 / 7x7 / 1x1 / 2x3 windows, strides (2,2), (1,2), (2,3), (3,3); TF SAME's
+    // asymmetric pads (the extra one bottom/right), none, and pads past the image; odd and one-row
+    // maps, widths below, at and past the tiles' (out_c not a multiple of any arch's mr)
+    std::vector<conv_case> cs;
+    std::size_t i = 0;
+    auto add = [&](conv_case c) {
+        if (!valid(c)) return;
+        c.act = all_activations[i % 8], c.bias = i % 5 != 2;
+        cs.push_back(c), ++i;
+    };
+    for (std::size_t cin : {1, 2, 3, 4})
+        for (std::size_t cout : {1, 5, 24, 27})
+            for (std::size_t w : {1, 7, 16, 33, 97}) {
+                const std::size_t h = w == 1 ? 1 : w % 5 + 3;
+                add({1, cin, cout, h, w, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, {}, {}});  // SAME, even input: pad after
+                add({1, cin, cout, h + 1, w, 5, 5, 2, 2, 1, 1, 1, 2, 2, 2, {}, {}});  // 5x5 SAME-like, asymmetric
+                add({1, cin, cout, h + 2, w + 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, {}, {}});  // 7x7 stride 2
+            }
+    add({1, 3, 24, 1, 40, 5, 5, 2, 2, 1, 1, 0, 1, 4, 2, {}, {}});     // one input row, pads past the image
+    add({1, 3, 9, 11, 20, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, {}, {}});     // stride (1, 2)
+    add({1, 2, 13, 12, 31, 3, 3, 2, 3, 1, 1, 1, 0, 1, 2, {}, {}});    // stride (2, 3)
+    add({1, 4, 8, 13, 29, 3, 3, 3, 3, 1, 1, 2, 2, 2, 2, {}, {}});     // stride 3, pads wider than a phase step
+    add({1, 3, 6, 9, 9, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, {}, {}});       // 1x1 stride 2
+    add({1, 3, 7, 8, 17, 2, 3, 2, 2, 1, 1, 0, 1, 0, 1, {}, {}});      // 2x3
+    add({1, 3, 24, 64, 64, 5, 5, 2, 2, 1, 1, 1, 1, 2, 2, activation::relu, true});  // BlazeFace front's first layer
+    add({1, 3, 24, 40, 256, 5, 5, 2, 2, 1, 1, 1, 1, 2, 2, activation::relu, true}); // back's width, several bands
+    for (activation a : all_activations) cs.push_back({1, 3, 10, 9, 21, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, a, true});
+    CHECK(cs.size() >= 200);
+    const auto rows_of = [](const ks::fp32_kernel_table& t, const ks::conv_geometry& g, const std::vector<float>& x,
+                            const std::vector<float>& w, const ks::epilogue& e, std::vector<float>& y) {
+        REQUIRE(ks::phased_conv_fits(t.blocking, g));
+        const ks::packed_conv p = ks::pack_conv(t.blocking, w.data(), g);
+        std::vector<float> scratch(ks::phased_conv_scratch_floats(p, t.blocking.width), 7.0f);
+        // three row ranges (as workers split it; the band boundaries fall inside them) and an empty one
+        const std::size_t a = g.out_h / 3, b = g.out_h - g.out_h / 4;
+        t.conv_phased(p, x.data(), y.data(), e, scratch.data(), b, g.out_h);
+        t.conv_phased(p, x.data(), y.data(), e, scratch.data(), 0, a);
+        t.conv_phased(p, x.data(), y.data(), e, scratch.data(), a, a);
+        t.conv_phased(p, x.data(), y.data(), e, scratch.data(), a, b);
+    };
+    check_cases(cs, "conv phased by rows", rows_of);
+    // the step takes this path in place of conv_columns: the same bits on every arch
+    for (const auto& [name, table] : usable_arches()) {
+        std::size_t differing = 0;
+        for (const conv_case& c : cs) {
+            const ks::conv_geometry g = geometry_of(c);
+            const auto x = random_floats(c.in_c * c.ih * c.iw, 31);
+            const auto w = random_floats(c.out_c * c.in_c * c.kh * c.kw, 32);
+            const auto bias = random_floats(c.out_c, 33);
+            const ks::epilogue e{c.act, c.bias ? bias.data() : nullptr, nullptr, -0.3f, 0.6f};
+            const std::size_t n = c.out_c * g.out_h * g.out_w;
+            std::vector<float> a(n, -5.0f), b(n, -6.0f);
+            rows_of(*table, g, x, w, e, a);
+            const ks::packed_conv p = ks::pack_conv(table->blocking, w.data(), g);
+            std::vector<float> scratch(ks::conv_scratch_floats(p));
+            table->conv_columns(p, x.data(), b.data(), e, scratch.data(), 0, g.out_h * g.out_w);
+            if (std::memcmp(a.data(), b.data(), n * sizeof(float)) != 0 && ++differing <= 5)
+                FAIL_CHECK(describe(name, c) << ": conv_phased and conv_columns differ");
+        }
+        CHECK_MESSAGE(differing == 0, name << ": " << differing << " cases differ");
+    }
+    // what it does not take: stride 1 (the direct path's), 5 input channels, dilation, groups, 9x9
+    for (const auto& [name, table] : usable_arches()) {
+        ks::conv_geometry g;
+        g.in_c = 3, g.out_c = 8, g.in_h = g.in_w = 16, g.out_h = g.out_w = 8, g.kh = g.kw = 3, g.sh = g.sw = 2;
+        CHECK(ks::phased_conv_fits(table->blocking, g));
+        ks::conv_geometry s1 = g;
+        s1.sh = s1.sw = 1;
+        CHECK_FALSE(ks::phased_conv_fits(table->blocking, s1));
+        ks::conv_geometry c5 = g;
+        c5.in_c = 5;
+        CHECK_FALSE(ks::phased_conv_fits(table->blocking, c5));
+        ks::conv_geometry d2 = g;
+        d2.dw = 2;
+        CHECK_FALSE(ks::phased_conv_fits(table->blocking, d2));
+        ks::conv_geometry g2 = g;
+        g2.groups = 2;
+        CHECK_FALSE(ks::phased_conv_fits(table->blocking, g2));
+        ks::conv_geometry k9 = g;
+        k9.kh = k9.kw = 9;
+        CHECK_FALSE(ks::phased_conv_fits(table->blocking, k9));
+    }
+}

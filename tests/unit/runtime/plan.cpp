@@ -1380,3 +1380,36 @@ TEST_CASE("a depthwise convolution and the pointwise one that alone reads it run
                 CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
         }
 }
+
+TEST_CASE("few-channel strided convolutions on the phased path: BlazeFace's 5x5 stride-2 first layer, batch 2") {
+    // in_c 3 and 4, 5x5 / 3x3 / 1x1 stride 2, TF SAME's asymmetric pads (one more after), out_c 24
+    // and 27, bias + relu, a residual Add of two phased convolutions; the plan against the reference
+    // at 1, 2 and 3 threads, and the same bits at every thread count (rows split, each row computed
+    // alike)
+    builder b;
+    const shape xs{2, 3, 34, 66}, x4s{2, 4, 17, 29};
+    const auto x = b.param(xs), x4 = b.param(x4s);
+    ops::detail::convolution_attrs same5{{2, 2}, {1, 1}, {1, 1}, {2, 2}, ops::pad_type::explicit_};
+    b.output(b.op<ops::relu>({}, {b.bias(b.op<ops::convolution>(same5, {x, b.weights({24, 3, 5, 5})}), 24)}));
+    const auto t = b.bias(b.conv(x4, 4, 27, 3, 2, 1), 27);
+    const auto r = b.conv(x4, 4, 27, 1, 2, 0);
+    b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {t, r})}));
+    const model m = b.done();
+    const std::vector<tensor> in{random_tensor(xs, 81), random_tensor(x4s, 83)};
+    check_plan(m, in, 1e-5, {1, 2, 3});
+    for (const auto& arch : arches()) {
+        CAPTURE(arch);
+        std::vector<std::vector<tensor>> outs;
+        for (std::size_t threads : {1, 2, 3}) {
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan p(m, std::vector<shape>{xs, x4s}, o);
+            CHECK(count_kernel_part(p, ".phased") == 3);
+            outs.push_back(p.run(in));
+        }
+        for (std::size_t i = 1; i < outs.size(); ++i)
+            for (std::size_t j = 0; j < outs[0].size(); ++j)
+                CHECK(std::memcmp(outs[i][j].data<float>(), outs[0][j].data<float>(),
+                                  outs[0][j].numel() * sizeof(float)) == 0);
+    }
+}

@@ -9,6 +9,7 @@
 // it in one that has them.
 
 #include <moir/kernels/simd/bias_activation.hpp>
+#include <moir/kernels/simd/conv_phased.hpp>
 #include <moir/kernels/simd/convolution.hpp>
 #include <moir/kernels/simd/depthwise.hpp>
 #include <moir/kernels/simd/gemm.hpp>
@@ -38,6 +39,8 @@ struct fp32_kernel_table {
                        std::size_t r0, std::size_t r1);
     void (*depthwise_rows)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
                            std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1);
+    void (*conv_phased)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
+                        std::size_t r0, std::size_t r1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -49,7 +52,7 @@ const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
-                                             &depthwise_rows<Arch>};
+                                             &depthwise_rows<Arch>, &conv_phased<Arch>};
     return table;
 }
 

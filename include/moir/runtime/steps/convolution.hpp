@@ -73,6 +73,9 @@ public:
     // parts[0] stays a valid pack_conv part, as for the windows path.
     bool pixels = false;
     simd::conv_geometry pixels_g;
+    // few input channels, stride 2 and more (simd::phased_conv_fits): parts[0] (pack_conv) on
+    // conv_phased over `rows` output rows, which workers split; bit-identical to conv_columns
+    bool phased = false;
     std::size_t out_c = 0, out_w = 0, stride_w = 1;
     std::size_t columns = 0, grain = 1;
     std::size_t pieces = 1, piece_columns = 0;  // each part cut into `pieces` column ranges of this width
@@ -123,6 +126,12 @@ public:
                               static_cast<std::ptrdiff_t>(out_c), wep);
                 for (std::size_t i = 0; i < out_w; ++i)
                     for (std::size_t o = 0; o < out_c; ++o) yn[o * out_w + i] = t[i * out_c + o];
+                continue;
+            }
+            if (phased) {
+                ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    table->conv_phased(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
+                });
                 continue;
             }
             if (plane && parts.size() == 1) {
@@ -368,6 +377,7 @@ struct convolution {
                                               : double(out_pixels) / double(simd::detail::round_up(out_pixels, b.table->blocking.nr()));
         const bool pixels = !windows && g.groups == 1 && !g.depthwise() && out_pixels * (kdim + g.out_c) <= 65536 &&
                             simd::pixels_use(b.table->blocking, g) > 1.5 * other_use;
+        const bool phased = !plane && !windows && !pixels && simd::phased_conv_fits(b.table->blocking, g);
         fused_epilogue f =
             match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows && !pixels);
         const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
@@ -470,7 +480,17 @@ struct convolution {
                     block = std::min(g.out_c, simd::detail::round_up((g.out_c + want - 1) / want, mr));
                 }
             }
-            if (pixels) s->direct = false;
+            if (pixels || phased) s->direct = false;
+            if (phased) {
+                conv_step::part p;
+                p.w = simd::pack_conv(b.table->blocking, wp, g);
+                s->phased = true;
+                s->rows = g.out_h;
+                s->scratch_floats = std::max(simd::phased_conv_scratch_floats(p.w, b.table->blocking.width),
+                                             simd::conv_scratch_floats(p.w));
+                s->parts.push_back(std::move(p));
+                s->pieces = 1, s->piece_columns = out_plane;  // what conv_columns would take
+            }
             if (s->direct) {
                 conv_step::part p;
                 p.w = simd::pack_conv_direct(b.table->blocking, wp, g);
@@ -478,7 +498,7 @@ struct convolution {
                 s->parts.push_back(std::move(p));
                 s->columns = g.out_h;
             }
-            for (std::size_t gi = 0; gi < g.groups && !s->direct && !s->plane; ++gi)
+            for (std::size_t gi = 0; gi < g.groups && !s->direct && !s->plane && !s->phased; ++gi)
                 for (std::size_t o0 = 0; o0 < g.out_c; o0 += block) {
                     simd::conv_geometry pg = g;
                     pg.groups = 1;
@@ -511,7 +531,7 @@ struct convolution {
                 s->scratch_floats = std::max(s->scratch_floats, g.out_c * g.out_w);
             }
             s->kernel = (g.groups > 1 ? "gconv" : "conv") + ksize + (s->direct ? ".direct" : "") +
-                        (s->plane ? ".plane" : "") + suffix;
+                        (s->plane ? ".plane" : "") + (s->phased ? ".phased" : "") + suffix;
             s->batch = batch, s->x_stride = x_stride, s->y_stride = y_stride;
             s->fused = std::move(f);
             s->ep = s->fused.kernel_epilogue(false);
