@@ -24,7 +24,8 @@ namespace moir::passes {
 /// Freezing and clean-up: no-op removal, constant/shape folding, Ifs with a constant condition
 /// replaced by their taken body, and layout Transposes sunk and merged away (those a channels-last
 /// frontend writes around NCHW layers).
-using declutter = pass_list<eliminate_noops, fold_constants, fold_if, sink_transposes, merge_transposes>;
+using declutter =
+    pass_list<eliminate_noops, fold_constants, fold_if, sink_transposes, merge_transposes, sink_transpose_regions>;
 /// The activation fusions (decomposed HSwish, HSigmoid, Swish, Gelu, SoftPlus, Mish). They run before
 /// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
 using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,

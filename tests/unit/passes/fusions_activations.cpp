@@ -75,6 +75,38 @@ TEST_CASE("fuse_hswish: the PaddleOCR form x -> Add(3) -> Clip(0,6) -> Mul(x, .)
     CHECK(count<ops::divide>(m) == 0);
 }
 
+TEST_CASE("fuse_hswish: TensorFlow's MobileNetV3 form (x * 1/6) * relu6(x + 3), or (x / 6), either order") {
+    for (int form = 0; form < 8; ++form) {
+        CAPTURE(form);
+        builder b;
+        const output_ref x = b.param(s4);
+        const output_ref sixth = form & 1 ? b.div(x, b.scalar(6.0f)) : b.mul(b.scalar(1.0f / 6.0f), x);
+        const output_ref r = relu6_plus3(b, x, form & 2);
+        b.output(form & 4 ? b.mul(sixth, r) : b.mul(r, sixth));
+        model m = b.done();
+        CHECK(check_fusion<acts>(m) == 1);
+        CHECK(count<ops::hswish>(m) == 1);
+        CHECK(compute_nodes(m) == 1);
+    }
+    {  // x / 6 also a model output: no match
+        builder b;
+        const output_ref x = b.param(s4);
+        const output_ref sixth = b.mul(x, b.scalar(1.0f / 6.0f));
+        b.output(b.mul(sixth, relu6_plus3(b, x, true)));
+        b.output(sixth);
+        model m = b.done();
+        check_fusion<acts>(m);
+        CHECK(count<ops::hswish>(m) == 0);
+    }
+    {  // (y / 6) * relu6(x + 3): no match
+        builder b;
+        const output_ref x = b.param(s4), y = b.param(s4);
+        b.output(b.mul(b.div(y, b.scalar(6.0f)), relu6_plus3(b, x, true)));
+        model m = b.done();
+        CHECK(check_fusion<acts>(m) == 0);
+    }
+}
+
 TEST_CASE("fuse_hswish does not match: second consumer, another x, another constant, integer type") {
     {  // the product x * relu6(x + 3) is also a model output
         builder b;

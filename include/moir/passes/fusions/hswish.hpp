@@ -77,14 +77,25 @@ bool replace_with_unary(model& m, output_ref root, output_ref x) {
 }  // namespace fusion
 
 /// Search pattern => Divide(Multiply(x, relu6(x + 3)), 6) or Multiply(Multiply(x, relu6(x + 3)), 1/6),
-///                   the inner Multiply (and relu6, and x + 3) used once
+///                   the inner Multiply (and relu6, and x + 3) used once; or Multiply(x / 6, relu6(x + 3))
+///                   (TensorFlow's MobileNetV3 hard_swish), x / 6 used once
 /// Rewrite        => HSwish(x)
 struct fuse_hswish {
     static constexpr std::string_view name = "fuse_hswish";
     using pattern = pat::any;
     static bool rewrite(model& m, const pat::match_result<pattern>& r) {
         const auto prod = fusion::div_6_input(m, r[0]);
-        if (!prod) return false;
+        if (!prod) {
+            const node& n = m.nodes[r[0].node];
+            if (!n.is<ops::multiply>() || r[0].port != 0) return false;
+            for (std::size_t i = 0; i < 2; ++i) {
+                const auto x = fusion::div_6_input(m, n.inputs[i]);
+                if (!x || !fusion::single_use(m, n.inputs[i])) continue;
+                const auto inner = fusion::relu6_plus_3_input(m, n.inputs[1 - i]);
+                if (inner && *inner == *x) return fusion::replace_with_unary<ops::hswish>(m, r[0], *x);
+            }
+            return false;
+        }
         const node& mul = m.nodes[prod->node];
         if (!mul.is<ops::multiply>() || prod->port != 0 || !fusion::single_use(m, *prod)) return false;
         for (std::size_t i = 0; i < 2; ++i) {
