@@ -1369,3 +1369,59 @@ TEST_CASE("a depthwise convolution and the pointwise one that alone reads it run
                 CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
         }
 }
+
+TEST_CASE("a fused depthwise -> pointwise step splits rows evenly between workers, and runs apart where rows cannot") {
+    // one range of rows per worker: the busiest within 10% of an even share, else two steps
+    CHECK(rt::steps::convolution::dw_pw_rows_even(3, 1));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(6, 2));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(40, 2));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(19, 2));  // 10 + 9
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(3, 2));  // 2 + 1
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(7, 2));  // 4 + 3
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(1, 2));
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(2, 3));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(21, 3));
+    // the band is cut within one worker's rows
+    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 40, 40, 2) <= 20);
+    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 12, 80, 2) == 6);  // 480 columns: 10 whole tiles
+    // awkward maps (1, 3, 6, 7, 12 rows; odd widths), batch 2, stride 1 and 2, 3x3 and 5x5: every
+    // thread count writes the bytes of one thread, fused or apart, and matches the reference
+    struct map_case {
+        std::int64_t h, w, k, stride, fused_at_2;  // fused_at_2: fused steps expected at two threads
+    };
+    for (const map_case c : {map_case{1, 37, 3, 1, 0}, map_case{3, 29, 5, 1, 0}, map_case{6, 17, 5, 1, 1},
+                             map_case{7, 9, 3, 1, 0}, map_case{12, 13, 3, 1, 1}, map_case{12, 81, 5, 2, 1},
+                             map_case{5, 31, 3, 2, 0}}) {
+        CAPTURE(c.h);
+        CAPTURE(c.w);
+        CAPTURE(c.k);
+        CAPTURE(c.stride);
+        builder b;
+        const shape xs{2, 11, c.h, c.w};
+        const auto x = b.param(xs);
+        const auto d = b.op<ops::relu>({}, {b.bias(b.dwconv(x, 11, c.k, c.stride, c.k / 2), 11)});
+        b.output(b.op<ops::relu>({}, {b.bias(b.conv(d, 11, 19, 1, 1, 0), 19)}));
+        const model m = b.done();
+        const std::vector<tensor> in{random_tensor(xs, 83)};
+        check_plan(m, in, 1e-5, {1, 2, 3});
+        for (const auto& arch : arches()) {
+            CAPTURE(arch);
+            rt::plan_options o;
+            o.arch = arch, o.threads = 1;
+            rt::plan one(m, std::vector<shape>{xs}, o);
+            CHECK(count_kernel_part(one, "+conv1x1") == 1);
+            const auto want = one.run(in).at(0);
+            for (const bool fuse : {true, false})
+                for (std::size_t threads : {1, 2, 3}) {
+                    CAPTURE(fuse);
+                    CAPTURE(threads);
+                    o.threads = threads, o.fuse_depthwise_pointwise = fuse;
+                    rt::plan p(m, std::vector<shape>{xs}, o);
+                    if (fuse && threads == 2) CHECK(count_kernel_part(p, "+conv1x1") == std::size_t(c.fused_at_2));
+                    const auto got = p.run(in).at(0);
+                    REQUIRE(got.numel() == want.numel());
+                    CHECK(std::memcmp(got.data<float>(), want.data<float>(), want.numel() * sizeof(float)) == 0);
+                }
+        }
+    }
+}
