@@ -1425,3 +1425,50 @@ TEST_CASE("a fused depthwise -> pointwise step splits rows evenly between worker
         }
     }
 }
+
+TEST_CASE("transposed convolutions gather by blocks of output rows at 2 and 3 threads, bit-identical to 1 thread") {
+    struct variant {
+        std::int64_t cin, cout, k, stride, pad, h, w;
+    };
+    // small enough to stay unbanded: overlapping 4x4 stride 2, stride = kernel, 3x3 stride 2 with
+    // one output channel (fewer channels than workers), a 1-row input, odd sizes; batch 2
+    for (const variant v : {variant{6, 16, 4, 2, 1, 9, 7}, variant{5, 3, 2, 2, 0, 5, 11}, variant{4, 1, 3, 2, 1, 6, 5},
+                            variant{3, 7, 3, 1, 1, 1, 13}}) {
+        CAPTURE(v.k);
+        CAPTURE(v.cout);
+        CAPTURE(v.h);
+        builder b;
+        const shape xs{2, v.cin, v.h, v.w};
+        const auto x = b.param(xs);
+        ops::detail::convolution_backprop_attrs a;
+        a.strides = {v.stride, v.stride};
+        a.dilations = {1, 1};
+        a.pads_begin = {v.pad, v.pad};
+        a.pads_end = a.pads_begin;
+        auto y = b.op<ops::convolution_backprop_data>(a, {x, b.weights({v.cin, v.cout, v.k, v.k})});
+        b.output(b.op<ops::relu>({}, {b.bias(y, v.cout)}));
+        const model m = b.done();
+        const std::vector<tensor> in{random_tensor(xs, 67)};
+        check_plan(m, in, 1e-5, {1, 2, 3});
+        rt::plan_options o;
+        o.threads = 1;
+        rt::plan one(m, std::vector<shape>{xs}, o);
+        const auto want = one.run(in);
+        for (std::size_t threads : {2, 3}) {
+            CAPTURE(threads);
+            o.threads = threads;
+            rt::plan p(m, std::vector<shape>{xs}, o);
+            REQUIRE(p.steps().size() == 1);
+            const auto* d = dynamic_cast<const rt::steps::deconv_step*>(p.steps()[0].get());
+            REQUIRE(d);
+            CHECK(d->band_rows == 0);
+            // one block of output rows per worker (fewer where the output has fewer rows)
+            CHECK(d->row_blocks == std::min<std::size_t>(threads, d->oh));
+            CHECK(d->block_rows * d->row_blocks >= d->oh);
+            const auto got = p.run(in);
+            REQUIRE(got.size() == 1);
+            REQUIRE(got[0].dims() == want[0].dims());
+            CHECK(std::memcmp(got[0].raw(), want[0].raw(), want[0].bytes()) == 0);
+        }
+    }
+}
