@@ -22103,8 +22103,8 @@ struct pad {
 //
 // A depthwise convolution whose output (after its own bias and activation) is read by nothing but a
 // pointwise convolution (1x1, stride 1, unpadded, one group: MobileNet's and BlazeFace's blocks) runs
-// with it as one step (plan_options::fuse_depthwise_pointwise): bands of output rows, each worker
-// computing the depthwise rows of every channel of its band into scratch and the pointwise GEMM on
+// with it as one step (plan_options::fuse_depthwise_pointwise): each worker a range of output rows,
+// band by band computing the depthwise rows of every channel of its band into scratch and the pointwise GEMM on
 // them at once, so the depthwise output is never written to the arena and read back. Each output
 // element is computed as the two steps compute it, bit for bit, at any thread count.
 
@@ -22474,24 +22474,26 @@ public:
     fused_epilogue dw_fused, pw_fused;
     simd::epilogue dw_ep, pw_ep;
     std::size_t batch = 1, x_stride = 0, y_stride = 0;
-    std::size_t channels = 0, band = 1;      // band: output rows per piece of work
+    std::size_t channels = 0, band = 1;      // band: output rows per piece of a worker's range of rows
     std::size_t band_floats = 0, plane_floats = 0;  // scratch: a band of depthwise output, its plane
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const simd::conv_geometry& g = dw.geometry;
-        const std::size_t out_plane = g.out_h * g.out_w, bands = (g.out_h + band - 1) / band;
+        const std::size_t out_plane = g.out_h * g.out_w;
         for (std::size_t n = 0; n < batch; ++n) {
             const float* xn = x + n * x_stride;
             float* yn = y + n * y_stride;
             const simd::epilogue en = pw_fused.for_image(pw_ep, ctx, n * y_stride, yn);
-            ctx.pool->parallel_for(0, bands, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+            // each worker one contiguous range of rows (within one row of the others' counts: bands of
+            // rows split 3 + 2 at two threads left one worker 20% idle), cut into bands of `band` rows
+            ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
                 float* plane = d + band_floats;        // the depthwise kernel's plane
                 float* packed = plane + plane_floats;  // the GEMM's packed block of d
-                for (std::size_t i = b; i < e; ++i) {
-                    const std::size_t oy0 = i * band, oy1 = std::min(g.out_h, oy0 + band);
+                for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
+                    const std::size_t oy1 = std::min(e, oy0 + band);
                     const std::size_t cols = (oy1 - oy0) * g.out_w;
                     table->depthwise_rows(dw, xn, d, dw_ep, plane, 0, channels, oy0, oy1);
                     table->gemm_a(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
@@ -22544,20 +22546,31 @@ struct convolution {
     /// `channels` channels on an out_h x out_w map, at `threads` threads: a band's depthwise output
     /// within about 192 KiB (fewer bands: each refills the depthwise plane rows its window reaches
     /// above and below it), a whole number of GEMM micro-tiles where that costs little (the largest
-    /// band whose columns fill 95% of their tiles, else the one filling them best), and at least one
-    /// band per thread.
+    /// band whose columns fill 95% of their tiles, else the one filling them best), within the rows of
+    /// one worker (out_h / threads, rounded up).
     static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_h, std::size_t out_w,
                                   std::size_t threads) {
         const std::size_t per_row = channels * out_w;
-        const std::size_t most = std::max<std::size_t>(1, std::min(out_h, std::size_t(49152) / std::max<std::size_t>(per_row, 1)));
+        // the rows of the busiest worker (depthwise_pointwise_step::run splits the rows evenly)
+        const std::size_t rows = threads > 1 ? (out_h + threads - 1) / threads : out_h;
+        const std::size_t most = std::max<std::size_t>(1, std::min(rows, std::size_t(49152) / std::max<std::size_t>(per_row, 1)));
         std::size_t best = 1;
         double best_use = 0.0;
         for (std::size_t r = 1; r <= most; ++r) {
             const double use = double(r * out_w) / double(simd::detail::round_up(r * out_w, nr));
             if (use >= 0.95 || use >= best_use) best = r, best_use = std::max(use, best_use);
         }
-        if (threads > 1 && (out_h + best - 1) / best < threads) best = std::max<std::size_t>(1, (out_h + threads - 1) / threads);
         return best;
+    }
+
+    /// Whether `out_h` output rows split between `threads` workers (depthwise_pointwise_step::run: one
+    /// range of rows each) leave the busiest within 10% of an even share. Else (PaddleOCR rec's 3x80
+    /// maps at two threads: 2 + 1 rows) the two steps run apart, the depthwise one splitting channels
+    /// and the pointwise one columns or output channels, both evenly.
+    static bool dw_pw_rows_even(std::size_t out_h, std::size_t threads) {
+        if (threads <= 1) return true;
+        if (out_h < threads) return false;
+        return (out_h + threads - 1) / threads * threads * 10 <= out_h * 11;
     }
 
     /// The pointwise convolution a depthwise step at `id` may fuse (depthwise_pointwise_step): the
@@ -22659,7 +22672,7 @@ struct convolution {
         const std::size_t y_stride = channels * g.out_h * g.out_w;
         std::unique_ptr<step> out;
         const output_ref dw_out{f.nodes.empty() ? id : f.nodes.back(), 0};
-        const node_id pw = g.depthwise() && !one_d && b.fuse_depthwise_pointwise && g.out_h >= b.threads
+        const node_id pw = g.depthwise() && !one_d && b.fuse_depthwise_pointwise && dw_pw_rows_even(g.out_h, b.threads)
                                ? fusable_pointwise(b, dw_out, channels)
                                : plan_builder::npos;
         if (pw != plan_builder::npos) {
@@ -22837,8 +22850,10 @@ struct convolution {
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
-// the activation runs last (vectorized). Threads split the GEMM's columns, then the output channels
-// (each cut into blocks of output rows when there are fewer channels than workers). At more than one
+// the activation runs last (vectorized). Threads split the GEMM's columns (input pixels), then the
+// output rows: worker w gathers block w of the output rows of every channel, which reads the col
+// columns of about the input rows its own GEMM chunk made (splitting output channels instead had
+// each worker read half its col values from the other workers' caches). At more than one
 // thread, a col matrix larger than the caches (TF.js efficientpose's last 4x4 stride-2 layer, 16 -> 16
 // channels on 184x184: 35 MB) is made in bands instead: each worker takes bands of output rows, and
 // for each computes the col block of just the input rows they read (rows shared by two bands are
@@ -22939,13 +22954,14 @@ public:
                                   static_cast<std::ptrdiff_t>(n), none, gemm_scratch + wk * gemm_floats);
                 });
             }
-            // col2im by (output channel, block of output rows), one output row at a time while it is
-            // in L1: it gathers the contributions of its (ky, kx) taps in that order, as a
-            // per-channel scatter would (a stride-equals-kernel deconvolution, whose taps never
-            // overlap, assigns instead), then takes the bias and the activation
+            // col2im by (block of output rows, output channel), block-major: a worker's chunk is whole
+            // blocks of rows (see the file comment); one output row at a time while it is in L1: it
+            // gathers the contributions of its (ky, kx) taps in that order, as a per-channel scatter
+            // would (a stride-equals-kernel deconvolution, whose taps never overlap, assigns
+            // instead), then takes the bias and the activation
             ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
                 for (std::size_t t = t0; t < t1; ++t) {
-                    const std::size_t o = t / row_blocks, r0 = (t % row_blocks) * block_rows;
+                    const std::size_t o = t % cout, r0 = (t / cout) * block_rows;
                     col2im_rows(col, n, 0, o, r0, std::min(oh, r0 + block_rows), yb);
                 }
             });
@@ -23044,9 +23060,8 @@ struct deconvolution {
         s->ep = s->fused.kernel_epilogue(false);
         s->ep.bias = nullptr;
         s->block_rows = s->oh;
-        if (s->cout < b.threads) {  // fewer channels than workers: cut each into row blocks
-            const std::size_t want = (b.threads + s->cout - 1) / s->cout;
-            s->block_rows = std::max<std::size_t>(1, (s->oh + want - 1) / want);
+        if (b.threads > 1) {  // one block of output rows per worker (file comment)
+            s->block_rows = std::max<std::size_t>(1, (s->oh + b.threads - 1) / b.threads);
             s->row_blocks = (s->oh + s->block_rows - 1) / s->block_rows;
         }
         const std::size_t nr = b.table->blocking.nr();

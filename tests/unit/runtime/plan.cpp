@@ -1413,3 +1413,106 @@ TEST_CASE("few-channel strided convolutions on the phased path: BlazeFace's 5x5 
                                   outs[0][j].numel() * sizeof(float)) == 0);
     }
 }
+
+TEST_CASE("a fused depthwise -> pointwise step splits rows evenly between workers, and runs apart where rows cannot") {
+    // one range of rows per worker: the busiest within 10% of an even share, else two steps
+    CHECK(rt::steps::convolution::dw_pw_rows_even(3, 1));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(6, 2));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(40, 2));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(19, 2));  // 10 + 9
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(3, 2));  // 2 + 1
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(7, 2));  // 4 + 3
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(1, 2));
+    CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(2, 3));
+    CHECK(rt::steps::convolution::dw_pw_rows_even(21, 3));
+    // the band is cut within one worker's rows
+    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 40, 40, 2) <= 20);
+    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 12, 80, 2) == 6);  // 480 columns: 10 whole tiles
+    // awkward maps (1, 3, 6, 7, 12 rows; odd widths), batch 2, stride 1 and 2, 3x3 and 5x5: every
+    // thread count writes the bytes of one thread, fused or apart, and matches the reference
+    struct map_case {
+        std::int64_t h, w, k, stride, fused_at_2;  // fused_at_2: fused steps expected at two threads
+    };
+    for (const map_case c : {map_case{1, 37, 3, 1, 0}, map_case{3, 29, 5, 1, 0}, map_case{6, 17, 5, 1, 1},
+                             map_case{7, 9, 3, 1, 0}, map_case{12, 13, 3, 1, 1}, map_case{12, 81, 5, 2, 1},
+                             map_case{5, 31, 3, 2, 0}}) {
+        CAPTURE(c.h);
+        CAPTURE(c.w);
+        CAPTURE(c.k);
+        CAPTURE(c.stride);
+        builder b;
+        const shape xs{2, 11, c.h, c.w};
+        const auto x = b.param(xs);
+        const auto d = b.op<ops::relu>({}, {b.bias(b.dwconv(x, 11, c.k, c.stride, c.k / 2), 11)});
+        b.output(b.op<ops::relu>({}, {b.bias(b.conv(d, 11, 19, 1, 1, 0), 19)}));
+        const model m = b.done();
+        const std::vector<tensor> in{random_tensor(xs, 83)};
+        check_plan(m, in, 1e-5, {1, 2, 3});
+        for (const auto& arch : arches()) {
+            CAPTURE(arch);
+            rt::plan_options o;
+            o.arch = arch, o.threads = 1;
+            rt::plan one(m, std::vector<shape>{xs}, o);
+            CHECK(count_kernel_part(one, "+conv1x1") == 1);
+            const auto want = one.run(in).at(0);
+            for (const bool fuse : {true, false})
+                for (std::size_t threads : {1, 2, 3}) {
+                    CAPTURE(fuse);
+                    CAPTURE(threads);
+                    o.threads = threads, o.fuse_depthwise_pointwise = fuse;
+                    rt::plan p(m, std::vector<shape>{xs}, o);
+                    if (fuse && threads == 2) CHECK(count_kernel_part(p, "+conv1x1") == std::size_t(c.fused_at_2));
+                    const auto got = p.run(in).at(0);
+                    REQUIRE(got.numel() == want.numel());
+                    CHECK(std::memcmp(got.data<float>(), want.data<float>(), want.numel() * sizeof(float)) == 0);
+                }
+        }
+    }
+}
+
+TEST_CASE("transposed convolutions gather by blocks of output rows at 2 and 3 threads, bit-identical to 1 thread") {
+    struct variant {
+        std::int64_t cin, cout, k, stride, pad, h, w;
+    };
+    // small enough to stay unbanded: overlapping 4x4 stride 2, stride = kernel, 3x3 stride 2 with
+    // one output channel (fewer channels than workers), a 1-row input, odd sizes; batch 2
+    for (const variant v : {variant{6, 16, 4, 2, 1, 9, 7}, variant{5, 3, 2, 2, 0, 5, 11}, variant{4, 1, 3, 2, 1, 6, 5},
+                            variant{3, 7, 3, 1, 1, 1, 13}}) {
+        CAPTURE(v.k);
+        CAPTURE(v.cout);
+        CAPTURE(v.h);
+        builder b;
+        const shape xs{2, v.cin, v.h, v.w};
+        const auto x = b.param(xs);
+        ops::detail::convolution_backprop_attrs a;
+        a.strides = {v.stride, v.stride};
+        a.dilations = {1, 1};
+        a.pads_begin = {v.pad, v.pad};
+        a.pads_end = a.pads_begin;
+        auto y = b.op<ops::convolution_backprop_data>(a, {x, b.weights({v.cin, v.cout, v.k, v.k})});
+        b.output(b.op<ops::relu>({}, {b.bias(y, v.cout)}));
+        const model m = b.done();
+        const std::vector<tensor> in{random_tensor(xs, 67)};
+        check_plan(m, in, 1e-5, {1, 2, 3});
+        rt::plan_options o;
+        o.threads = 1;
+        rt::plan one(m, std::vector<shape>{xs}, o);
+        const auto want = one.run(in);
+        for (std::size_t threads : {2, 3}) {
+            CAPTURE(threads);
+            o.threads = threads;
+            rt::plan p(m, std::vector<shape>{xs}, o);
+            REQUIRE(p.steps().size() == 1);
+            const auto* d = dynamic_cast<const rt::steps::deconv_step*>(p.steps()[0].get());
+            REQUIRE(d);
+            CHECK(d->band_rows == 0);
+            // one block of output rows per worker (fewer where the output has fewer rows)
+            CHECK(d->row_blocks == std::min<std::size_t>(threads, d->oh));
+            CHECK(d->block_rows * d->row_blocks >= d->oh);
+            const auto got = p.run(in);
+            REQUIRE(got.size() == 1);
+            REQUIRE(got[0].dims() == want[0].dims());
+            CHECK(std::memcmp(got[0].raw(), want[0].raw(), want[0].bytes()) == 0);
+        }
+    }
+}

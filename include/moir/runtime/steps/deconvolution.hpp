@@ -6,8 +6,10 @@
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
-// the activation runs last (vectorized). Threads split the GEMM's columns, then the output channels
-// (each cut into blocks of output rows when there are fewer channels than workers). At more than one
+// the activation runs last (vectorized). Threads split the GEMM's columns (input pixels), then the
+// output rows: worker w gathers block w of the output rows of every channel, which reads the col
+// columns of about the input rows its own GEMM chunk made (splitting output channels instead had
+// each worker read half its col values from the other workers' caches). At more than one
 // thread, a col matrix larger than the caches (TF.js efficientpose's last 4x4 stride-2 layer, 16 -> 16
 // channels on 184x184: 35 MB) is made in bands instead: each worker takes bands of output rows, and
 // for each computes the col block of just the input rows they read (rows shared by two bands are
@@ -113,13 +115,14 @@ public:
                                   static_cast<std::ptrdiff_t>(n), none, gemm_scratch + wk * gemm_floats);
                 });
             }
-            // col2im by (output channel, block of output rows), one output row at a time while it is
-            // in L1: it gathers the contributions of its (ky, kx) taps in that order, as a
-            // per-channel scatter would (a stride-equals-kernel deconvolution, whose taps never
-            // overlap, assigns instead), then takes the bias and the activation
+            // col2im by (block of output rows, output channel), block-major: a worker's chunk is whole
+            // blocks of rows (see the file comment); one output row at a time while it is in L1: it
+            // gathers the contributions of its (ky, kx) taps in that order, as a per-channel scatter
+            // would (a stride-equals-kernel deconvolution, whose taps never overlap, assigns
+            // instead), then takes the bias and the activation
             ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
                 for (std::size_t t = t0; t < t1; ++t) {
-                    const std::size_t o = t / row_blocks, r0 = (t % row_blocks) * block_rows;
+                    const std::size_t o = t % cout, r0 = (t / cout) * block_rows;
                     col2im_rows(col, n, 0, o, r0, std::min(oh, r0 + block_rows), yb);
                 }
             });
@@ -218,9 +221,8 @@ struct deconvolution {
         s->ep = s->fused.kernel_epilogue(false);
         s->ep.bias = nullptr;
         s->block_rows = s->oh;
-        if (s->cout < b.threads) {  // fewer channels than workers: cut each into row blocks
-            const std::size_t want = (b.threads + s->cout - 1) / s->cout;
-            s->block_rows = std::max<std::size_t>(1, (s->oh + want - 1) / want);
+        if (b.threads > 1) {  // one block of output rows per worker (file comment)
+            s->block_rows = std::max<std::size_t>(1, (s->oh + b.threads - 1) / b.threads);
             s->row_blocks = (s->oh + s->block_rows - 1) / s->block_rows;
         }
         const std::size_t nr = b.table->blocking.nr();
