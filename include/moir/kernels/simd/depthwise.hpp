@@ -75,12 +75,73 @@ inline dw_span dw_phase_span(const conv_geometry& g, const dw_plane& d, std::ptr
     return {i0, i1};
 }
 
+#if defined(__AVX512F__)
+/// The 16 lanes [lo, hi) of a mask, both clamped to [0, 16].
+inline __mmask16 dw_lanes(std::ptrdiff_t lo, std::ptrdiff_t hi) {
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > 16 ? 16 : hi;
+    return hi > lo ? static_cast<__mmask16>((1u << hi) - (1u << lo)) : __mmask16(0);
+}
+
+/// dw_fill_plane for strides 1 and 2 on 16-float vectors: each plane row (each phase) in whole
+/// vectors, the padding as the zero lanes of masked loads (no scalar edges, no bounds per element).
+/// Stores run up to 15 floats past a row's (a phase's) end: the next row (phase) overwrites them,
+/// and the plane's scratch holds `width` floats past its last row (depthwise_rows_scratch_floats).
+inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, const float* x, float* plane,
+                                 std::size_t r0, std::size_t r1) {
+    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    const auto plen = static_cast<std::ptrdiff_t>(d.phase_len), sw = static_cast<std::ptrdiff_t>(g.sw);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (std::size_t r = r0; r < r1; ++r) {
+        float* pr = plane + (r - r0) * d.row_stride;
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
+        if (iy < 0 || iy >= ih) {
+            for (std::size_t j = 0; j < d.row_stride; j += 16) _mm512_storeu_ps(pr + j, _mm512_setzero_ps());
+            continue;
+        }
+        const float* xr = x + iy * iw;
+        for (std::ptrdiff_t p = 0; p < sw; ++p) {
+            float* dst = pr + p * plen;
+            // phase position i reads input column i*sw + p - pl, zero outside [0, iw)
+            const std::ptrdiff_t c0 = p - g.pl;
+            if (sw == 1) {
+                for (std::ptrdiff_t i = 0; i < plen; i += 16) {
+                    const std::ptrdiff_t c = c0 + i;
+                    const __mmask16 m = c >= 0 && c + 16 <= iw ? __mmask16(0xFFFF) : dw_lanes(-c, iw - c);
+                    _mm512_storeu_ps(dst + i, _mm512_maskz_loadu_ps(m, xr + c));
+                }
+            } else {
+                for (std::ptrdiff_t i = 0; i < plen; i += 16) {
+                    const std::ptrdiff_t c = c0 + 2 * i;  // lane l of lo reads column c + l, of hi c + 16 + l
+                    __m512 lo, hi;
+                    if (c >= 0 && c + 32 <= iw) {
+                        lo = _mm512_loadu_ps(xr + c), hi = _mm512_loadu_ps(xr + c + 16);
+                    } else {
+                        lo = _mm512_maskz_loadu_ps(dw_lanes(-c, iw - c), xr + c);
+                        hi = _mm512_maskz_loadu_ps(dw_lanes(-c - 16, iw - c - 16), xr + c + 16);
+                    }
+                    _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(lo, even, hi));
+                }
+            }
+        }
+    }
+}
+#endif
+
 /// Fills the padded plane rows [r0, r1) (plane row r at plane + (r - r0) * row_stride).
 template <class Arch>
 void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane, std::size_t r0,
                    std::size_t r1) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const std::size_t len = d.phase_len * g.sw;
+#if defined(__AVX512F__)
+    if constexpr (vec<Arch>::width == 16) {
+        if (g.sw <= 2) {
+            dw_fill_plane_avx512(g, d, x, plane, r0, r1);
+            return;
+        }
+    }
+#endif
     for (std::size_t r = r0; r < r1; ++r) {
         float* pr = plane + (r - r0) * d.row_stride;
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(r) - g.pt;
@@ -190,6 +251,10 @@ void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* pl
                       float* y, const epilogue& e, std::size_t oy0 = 0, std::size_t oy1 = std::size_t(-1)) {
     if (oy1 > g.out_h) oy1 = g.out_h;  // the default: every row
     std::size_t oy = oy0;
+    // 3x3: four rows at once (six plane rows' loads feed 36 FMAs in four chains; 5x5's 25 weights
+    // leave no registers for it)
+    if constexpr (K == 3)
+        for (; oy + 4 <= oy1; oy += 4) dw_rows<Arch, Act, K, SH, SW, 4>(oy, oy0, g, d, plane, w, bias, y, e);
     for (; oy + 2 <= oy1; oy += 2) dw_rows<Arch, Act, K, SH, SW, 2>(oy, oy0, g, d, plane, w, bias, y, e);
     if (oy < oy1) dw_rows<Arch, Act, K, SH, SW, 1>(oy, oy0, g, d, plane, w, bias, y, e);
 }
