@@ -17561,6 +17561,10 @@ struct reference_kernel<ops::onnx_fallback> {
 //   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
 //   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo; hi: a following
 //                                             Maximum with a scalar, or -inf)
+//   scaled_hswish  (x * act_scale) * min(max(x + act_shift, lo), hi)
+//             (TF's hard-swish as four element-wise ops, x * c * relu6(x + 3), with c not exactly 1/6:
+//             the same float operations in the same order as those ops, so the fused result is
+//             bit-identical to theirs, NaNs and signed zeros included, on the x86 and scalar arches)
 
 #ifndef MOIR_KERNELS_SIMD_VEC_HPP
 #define MOIR_KERNELS_SIMD_VEC_HPP
@@ -17683,17 +17687,19 @@ struct vec<arch::reference> {
 namespace moir::kernels::simd {
 
 /// The run-time spelling of an activation.
-enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish, leaky };
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish, leaky, scaled_hswish };
 
 /// What a kernel adds and applies to its output before storing it.
 /// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
-/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range;
-/// for leaky, the slope and the floor.
+/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range
+/// (clamp, scaled_hswish); for leaky, the slope and the floor. act_scale, act_shift: scaled_hswish's
+/// c and a.
 struct epilogue {
     activation act = activation::none;
     const float* bias = nullptr;
     const float* col_bias = nullptr;
     float lo = 0.0f, hi = 0.0f;
+    float act_scale = 1.0f, act_shift = 0.0f;
     /// After the activation: y = y * post_scale + post_shift, when post_affine.
     bool post_affine = false;
     float post_scale = 1.0f, post_shift = 0.0f;
@@ -17744,6 +17750,16 @@ struct leaky {
         return V::max(V::fma(V::min(x, V::zero()), V::set1(e.lo), V::max(x, V::zero())), V::set1(e.hi));
     }
 };
+struct scaled_hswish {
+    // max(lo, t) and min(hi, t) in this operand order are t < lo ? lo : t and hi < t ? hi : t (the x86
+    // max/min instructions and the scalar arch's), which is std::min(std::max(t, lo), hi) exactly, as
+    // the Clamp step computes it
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) {
+        const R t = V::min(V::set1(e.hi), V::max(V::set1(e.lo), x + V::set1(e.act_shift)));
+        return (x * V::set1(e.act_scale)) * t;
+    }
+};
 }  // namespace act
 
 /// The activation Act of x, then e's post-activation affine: what every kernel applies last.
@@ -17764,6 +17780,7 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::sigmoid: return f(act::sigmoid{});
         case activation::swish: return f(act::swish{});
         case activation::leaky: return f(act::leaky{});
+        case activation::scaled_hswish: return f(act::scaled_hswish{});
         case activation::none: break;
     }
     return f(act::none{});
@@ -22186,6 +22203,11 @@ struct pad {
 // kernel reads a residual (residual_ok) also takes, after the bias, an Add of another computed
 // tensor of the output's shape (a residual connection: BlazeFace's conv -> Add(block input) -> Relu),
 // when that tensor's producer comes before the node: the step then reads its slot as well.
+// The activation may also be TF's hard-swish written as four element-wise ops whose constants are not
+// exactly HSwish's (tfjs CenterNet's MobileNetV3: c = 0.1666259765625, so passes/fusions keep it apart):
+// Multiply(x, scalar c) and Add(x, scalar a) both reading x (their only consumers), Clamp(lo, hi) after
+// the Add, and a Multiply of the two; it becomes the scaled_hswish epilogue, which computes each element
+// with the same float operations in the same order as those steps.
 
 
 #include <limits>  // numeric_limits
@@ -22202,6 +22224,7 @@ struct fused_epilogue {
     std::vector<float> bias;
     kernels::simd::activation act = kernels::simd::activation::none;
     float lo = 0.0f, hi = 0.0f;
+    float act_scale = 1.0f, act_shift = 0.0f;  ///< scaled_hswish's c and a
     bool post_affine = false;  ///< after the activation: * post_scale + post_shift
     float post_scale = 1.0f, post_shift = 0.0f;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
@@ -22211,6 +22234,7 @@ struct fused_epilogue {
         kernels::simd::epilogue e;
         e.act = act;
         e.lo = lo, e.hi = hi;
+        e.act_scale = act_scale, e.act_shift = act_shift;
         e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
         return e;
@@ -22237,6 +22261,7 @@ struct fused_epilogue {
             case kernels::simd::activation::sigmoid: return "+sigmoid";
             case kernels::simd::activation::swish: return "+swish";
             case kernels::simd::activation::leaky: return "+leaky";
+            case kernels::simd::activation::scaled_hswish: return "+scaled_hswish";
             case kernels::simd::activation::none: break;
         }
         return {};
@@ -22346,8 +22371,36 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
                 absorb(m, "Maximum");
             }
         }
+    } else if (const auto& cs = b.consumers(out); cs.size() == 2) {
+        // TF's hard-swish apart: Multiply(x, c) and Add(x, a) -> Clamp(lo, hi), then Multiply of the two
+        node_id mul = plan_builder::npos, add = plan_builder::npos;
+        for (const auto& [c, port] : cs) {
+            (void)port;
+            if (b.claimed(c)) continue;
+            if (b.at(c).is<ops::multiply>()) mul = c;
+            else if (b.at(c).is<ops::add>()) add = c;
+        }
+        const float* scale = mul == plan_builder::npos ? nullptr : scalar_operand(mul);
+        const float* shift = add == plan_builder::npos ? nullptr : scalar_operand(add);
+        const node_id clamp = shift ? b.single_consumer<ops::clamp>(output_ref{add, 0}) : plan_builder::npos;
+        const node_id last = clamp != plan_builder::npos && same(clamp)
+                                 ? b.single_consumer<ops::multiply>(output_ref{clamp, 0})
+                                 : plan_builder::npos;
+        // (each of the two read once by `last`: its operands are they, in some order)
+        if (scale && last != plan_builder::npos && same(last) &&
+            b.single_consumer<ops::multiply>(output_ref{mul, 0}) == last) {
+            const auto& a = b.at(clamp).attrs_as<ops::clamp>();
+            f.lo = static_cast<float>(a.min), f.hi = static_cast<float>(a.max);
+            f.act_scale = *scale, f.act_shift = *shift;
+            f.act = activation::scaled_hswish;
+            absorb(mul, "Multiply");
+            absorb(add, "Add");
+            absorb(clamp, "Clamp");
+            absorb(last, "Multiply");
+        }
     }
-    if (f.act == activation::none) return f;
+    // (no affine after scaled_hswish: its fma would not be bit-identical to the steps it replaces)
+    if (f.act == activation::none || f.act == activation::scaled_hswish) return f;
     // [Multiply(scalar)] [Add(scalar)], either operand order
     if (node_id id = b.single_consumer<ops::multiply>(out); const float* v = scalar_operand(id)) {
         f.post_affine = true;

@@ -116,6 +116,7 @@ const char* activation_name(simd::activation a) {
         case simd::activation::sigmoid: return "sigmoid";
         case simd::activation::swish: return "swish";
         case simd::activation::leaky: return "leaky";
+        case simd::activation::scaled_hswish: return "scaled_hswish";
         case simd::activation::none: break;
     }
     return "none";
@@ -455,6 +456,9 @@ private:
         if (!bias.empty()) o << "        " << v << ".bias = " << bias << ";\n";
         if (!col_bias.empty()) o << "        " << v << ".col_bias = " << col_bias << ";\n";
         if (e.lo != 0.0f || e.hi != 0.0f) o << "        " << v << ".lo = " << flit(e.lo) << ", " << v << ".hi = " << flit(e.hi) << ";\n";
+        if (e.act_scale != 1.0f || e.act_shift != 0.0f)
+            o << "        " << v << ".act_scale = " << flit(e.act_scale) << ", " << v << ".act_shift = " << flit(e.act_shift)
+              << ";\n";
         if (e.post_affine)
             o << "        " << v << ".post_affine = true, " << v << ".post_scale = " << flit(e.post_scale) << ", " << v
               << ".post_shift = " << flit(e.post_shift) << ";\n";

@@ -1516,3 +1516,102 @@ TEST_CASE("transposed convolutions gather by blocks of output rows at 2 and 3 th
         }
     }
 }
+
+namespace {
+
+/// x -> (x * c) * Clamp(x + a, lo, hi) as TF writes hard-swish (tfjs CenterNet's MobileNetV3), with the
+/// constants first when `swapped`.
+output_ref tf_hswish(builder& b, output_ref x, float c, float a, double lo, double hi, bool swapped = false) {
+    const auto cc = b.constant(tensor::scalar(c)), ac = b.constant(tensor::from_vector<float>({a}, {1}));
+    const auto m = b.op<ops::multiply>({}, swapped ? std::vector<output_ref>{cc, x} : std::vector<output_ref>{x, cc});
+    const auto s = b.op<ops::add>({}, swapped ? std::vector<output_ref>{ac, x} : std::vector<output_ref>{x, ac});
+    const auto r = b.op<ops::clamp>({lo, hi}, {s});
+    return b.op<ops::multiply>({}, swapped ? std::vector<output_ref>{r, m} : std::vector<output_ref>{m, r});
+}
+
+/// The convolutions of the scaled_hswish test, each followed by TF's hard-swish; `apart`: each
+/// convolution's output is a model output as well (after the others), so nothing fuses the chain.
+model scaled_hswish_model(const shape& xs, bool apart) {
+    constexpr float c = 0.1666259765625f;  // CenterNet's: not 1/6
+    builder b;
+    std::vector<output_ref> pre;
+    const auto x = b.param(xs);
+    auto hs = [&](output_ref y, bool swapped = false, float cc = c, float a = 3.0f, double lo = 0.0, double hi = 6.0) {
+        pre.push_back(y);
+        return tf_hswish(b, y, cc, a, lo, hi, swapped);
+    };
+    const auto y1 = hs(b.bias(b.conv(x, 5, 7, 3, 1, 1), 7));    // 3x3 direct / phased
+    const auto y2 = hs(b.bias(b.conv(y1, 7, 9, 1, 1, 0), 9));   // 1x1: GEMM
+    const auto d3 = hs(b.bias(b.dwconv(y2, 9, 3, 1, 1), 9));    // depthwise -> pointwise, one step
+    b.output(b.bias(b.conv(d3, 9, 6, 1, 1, 0), 6));
+    b.output(hs(b.bias(b.dwconv(y2, 9, 5, 2, 2), 9), true));    // depthwise alone, constants first
+    b.output(hs(b.conv(y2, 9, 11, 3, 2, 1), false, 0.3f, 1.5f, -1.0, 2.0));  // no bias, other constants
+    b.output(y1);
+    if (apart)
+        for (const auto& p : pre) b.output(p);
+    return b.done();
+}
+
+}  // namespace
+
+TEST_CASE("TF's hard-swish with an inexact 1/6 fuses into the convolution's epilogue, bit for bit as four steps") {
+    const shape xs{2, 5, 13, 17};
+    const model fm = scaled_hswish_model(xs, false), am = scaled_hswish_model(xs, true);
+    const std::vector<tensor> in{random_tensor(xs, 91)};
+    check_plan(fm, in, 1e-5, {1, 2, 3});
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2, 3}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan fused(fm, std::vector<shape>{xs}, o), apart(am, std::vector<shape>{xs}, o);
+            std::size_t chains = 0, eltwise = 0;
+            for (const auto& s : fused.steps()) {
+                chains += s->ops.find("+Multiply+Add+Clamp+Multiply") != std::string::npos;
+                eltwise += s->kernel == "eltwise";
+            }
+            if (arch == "reference") {
+                CHECK(chains == 0);
+            } else {
+                CHECK(chains == 5);
+                CHECK(eltwise == 0);
+                // (13 rows do not split evenly in 3: the depthwise and pointwise steps then run apart)
+                CHECK(count_kernel(fused, "dw3x3+scaled_hswish+conv1x1") == (threads == 3 ? 0 : 1));
+                CHECK(count_kernel(fused, "dw3x3.") == (threads == 3 ? 1 : 0));
+                CHECK(count_kernel(fused, "dw5x5.") == 1);
+                CHECK(count_kernel(apart, "eltwise") == 20);  // the five chains, four steps each
+            }
+            const auto a = fused.run(in), c = apart.run(in);
+            REQUIRE(a.size() == 4);
+            REQUIRE(c.size() == 9);
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                CAPTURE(i);
+                REQUIRE(a[i].dims() == c[i].dims());
+                CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+            }
+        }
+}
+
+TEST_CASE("TF's hard-swish stays apart when an intermediate has another reader or the scale is per channel") {
+    builder b;
+    const shape xs{1, 4, 6, 7};
+    const auto x = b.param(xs);
+    // the Multiply by c is also an output
+    const auto y = b.bias(b.conv(x, 4, 5, 1, 1, 0), 5);
+    const auto cc = b.constant(tensor::scalar(0.1666259765625f));
+    const auto m = b.op<ops::multiply>({}, {y, cc});
+    const auto r = b.op<ops::clamp>({0.0, 6.0}, {b.op<ops::add>({}, {y, b.constant(tensor::scalar(3.0f))})});
+    b.output(b.op<ops::multiply>({}, {m, r}));
+    b.output(m);
+    // a per-channel scale
+    const auto y2 = b.bias(b.conv(x, 4, 3, 1, 1, 0), 3);
+    const auto m2 = b.op<ops::multiply>({}, {y2, b.weights({1, 3, 1, 1})});
+    const auto r2 = b.op<ops::clamp>({0.0, 6.0}, {b.op<ops::add>({}, {y2, b.constant(tensor::scalar(3.0f))})});
+    b.output(b.op<ops::multiply>({}, {m2, r2}));
+    const model mod = b.done();
+    check_plan(mod, {random_tensor(xs, 93)});
+    rt::plan p(mod);
+    for (const auto& s : p.steps()) CHECK(s->kernel.find("scaled_hswish") == std::string::npos);
+    CHECK(count_kernel(p, "eltwise") == 8);
+}

@@ -14,6 +14,10 @@
 //   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
 //   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo; hi: a following
 //                                             Maximum with a scalar, or -inf)
+//   scaled_hswish  (x * act_scale) * min(max(x + act_shift, lo), hi)
+//             (TF's hard-swish as four element-wise ops, x * c * relu6(x + 3), with c not exactly 1/6:
+//             the same float operations in the same order as those ops, so the fused result is
+//             bit-identical to theirs, NaNs and signed zeros included, on the x86 and scalar arches)
 
 #include <moir/kernels/simd/vec.hpp>
 
@@ -24,17 +28,19 @@
 namespace moir::kernels::simd {
 
 /// The run-time spelling of an activation.
-enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish, leaky };
+enum class activation : std::uint8_t { none, relu, clamp, hswish, hsigmoid, sigmoid, swish, leaky, scaled_hswish };
 
 /// What a kernel adds and applies to its output before storing it.
 /// bias: nullptr, or one value per output row (GEMM row = conv output channel; see each kernel's
-/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range;
-/// for leaky, the slope and the floor.
+/// contract); col_bias: nullptr or one value per GEMM output column (MatMul + Add). lo, hi: clamp's range
+/// (clamp, scaled_hswish); for leaky, the slope and the floor. act_scale, act_shift: scaled_hswish's
+/// c and a.
 struct epilogue {
     activation act = activation::none;
     const float* bias = nullptr;
     const float* col_bias = nullptr;
     float lo = 0.0f, hi = 0.0f;
+    float act_scale = 1.0f, act_shift = 0.0f;
     /// After the activation: y = y * post_scale + post_shift, when post_affine.
     bool post_affine = false;
     float post_scale = 1.0f, post_shift = 0.0f;
@@ -85,6 +91,16 @@ struct leaky {
         return V::max(V::fma(V::min(x, V::zero()), V::set1(e.lo), V::max(x, V::zero())), V::set1(e.hi));
     }
 };
+struct scaled_hswish {
+    // max(lo, t) and min(hi, t) in this operand order are t < lo ? lo : t and hi < t ? hi : t (the x86
+    // max/min instructions and the scalar arch's), which is std::min(std::max(t, lo), hi) exactly, as
+    // the Clamp step computes it
+    template <class V, class R>
+    static R apply(const R& x, const epilogue& e) {
+        const R t = V::min(V::set1(e.hi), V::max(V::set1(e.lo), x + V::set1(e.act_shift)));
+        return (x * V::set1(e.act_scale)) * t;
+    }
+};
 }  // namespace act
 
 /// The activation Act of x, then e's post-activation affine: what every kernel applies last.
@@ -105,6 +121,7 @@ decltype(auto) with_activation(activation a, F&& f) {
         case activation::sigmoid: return f(act::sigmoid{});
         case activation::swish: return f(act::swish{});
         case activation::leaky: return f(act::leaky{});
+        case activation::scaled_hswish: return f(act::scaled_hswish{});
         case activation::none: break;
     }
     return f(act::none{});

@@ -11,6 +11,11 @@
 // kernel reads a residual (residual_ok) also takes, after the bias, an Add of another computed
 // tensor of the output's shape (a residual connection: BlazeFace's conv -> Add(block input) -> Relu),
 // when that tensor's producer comes before the node: the step then reads its slot as well.
+// The activation may also be TF's hard-swish written as four element-wise ops whose constants are not
+// exactly HSwish's (tfjs CenterNet's MobileNetV3: c = 0.1666259765625, so passes/fusions keep it apart):
+// Multiply(x, scalar c) and Add(x, scalar a) both reading x (their only consumers), Clamp(lo, hi) after
+// the Add, and a Multiply of the two; it becomes the scaled_hswish epilogue, which computes each element
+// with the same float operations in the same order as those steps.
 
 #include <moir/kernels/simd/epilogue.hpp>
 #include <moir/ops/add.hpp>
@@ -39,6 +44,7 @@ struct fused_epilogue {
     std::vector<float> bias;
     kernels::simd::activation act = kernels::simd::activation::none;
     float lo = 0.0f, hi = 0.0f;
+    float act_scale = 1.0f, act_shift = 0.0f;  ///< scaled_hswish's c and a
     bool post_affine = false;  ///< after the activation: * post_scale + post_shift
     float post_scale = 1.0f, post_shift = 0.0f;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
@@ -48,6 +54,7 @@ struct fused_epilogue {
         kernels::simd::epilogue e;
         e.act = act;
         e.lo = lo, e.hi = hi;
+        e.act_scale = act_scale, e.act_shift = act_shift;
         e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
         return e;
@@ -74,6 +81,7 @@ struct fused_epilogue {
             case kernels::simd::activation::sigmoid: return "+sigmoid";
             case kernels::simd::activation::swish: return "+swish";
             case kernels::simd::activation::leaky: return "+leaky";
+            case kernels::simd::activation::scaled_hswish: return "+scaled_hswish";
             case kernels::simd::activation::none: break;
         }
         return {};
@@ -183,8 +191,36 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
                 absorb(m, "Maximum");
             }
         }
+    } else if (const auto& cs = b.consumers(out); cs.size() == 2) {
+        // TF's hard-swish apart: Multiply(x, c) and Add(x, a) -> Clamp(lo, hi), then Multiply of the two
+        node_id mul = plan_builder::npos, add = plan_builder::npos;
+        for (const auto& [c, port] : cs) {
+            (void)port;
+            if (b.claimed(c)) continue;
+            if (b.at(c).is<ops::multiply>()) mul = c;
+            else if (b.at(c).is<ops::add>()) add = c;
+        }
+        const float* scale = mul == plan_builder::npos ? nullptr : scalar_operand(mul);
+        const float* shift = add == plan_builder::npos ? nullptr : scalar_operand(add);
+        const node_id clamp = shift ? b.single_consumer<ops::clamp>(output_ref{add, 0}) : plan_builder::npos;
+        const node_id last = clamp != plan_builder::npos && same(clamp)
+                                 ? b.single_consumer<ops::multiply>(output_ref{clamp, 0})
+                                 : plan_builder::npos;
+        // (each of the two read once by `last`: its operands are they, in some order)
+        if (scale && last != plan_builder::npos && same(last) &&
+            b.single_consumer<ops::multiply>(output_ref{mul, 0}) == last) {
+            const auto& a = b.at(clamp).attrs_as<ops::clamp>();
+            f.lo = static_cast<float>(a.min), f.hi = static_cast<float>(a.max);
+            f.act_scale = *scale, f.act_shift = *shift;
+            f.act = activation::scaled_hswish;
+            absorb(mul, "Multiply");
+            absorb(add, "Add");
+            absorb(clamp, "Clamp");
+            absorb(last, "Multiply");
+        }
     }
-    if (f.act == activation::none) return f;
+    // (no affine after scaled_hswish: its fma would not be bit-identical to the steps it replaces)
+    if (f.act == activation::none || f.act == activation::scaled_hswish) return f;
     // [Multiply(scalar)] [Add(scalar)], either operand order
     if (node_id id = b.single_consumer<ops::multiply>(out); const float* v = scalar_operand(id)) {
         f.post_affine = true;
