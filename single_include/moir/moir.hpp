@@ -20252,6 +20252,25 @@ void bias_activation(float* y, std::size_t n, float bias, const epilogue& e) {
 // with 0, then the epilogue on the tile: results are bit-identical to conv_columns on the same arch,
 // at any row split.
 
+#ifndef MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+#define MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+
+// FP32 2-D convolution, NCHW, one image, as GEMM: per group, out[out_c, oh*ow] =
+// W[out_c, in_c*kh*kw] * im2col(x)[in_c*kh*kw, oh*ow], W packed once by pack_conv. The im2col matrix
+// is never materialized: the GEMM's B-packing step reads it from the image a kc x nc block at a time,
+// so scratch stays small. A 1x1, stride-1, unpadded convolution (geometry.pointwise()) packs straight
+// from the input, i.e. it is the plain GEMM. Any groups, strides, dilations, paddings (asymmetric:
+// the bottom/right pad is whatever out_h/out_w imply). For depthwise convolutions prefer
+// kernels/simd/depthwise.hpp (this form works, but as G GEMMs with M = K... = 1).
+//
+// The direct path (conv_rows, stride 1, one group): each input channel keeps a ring of the
+// zero-padded input rows the current output row reads (kh rows for an undilated kernel) in scratch;
+// row k = (c, ky, kx) of the im2col matrix, for one output row, is then a contiguous run of that ring
+// at an offset fixed per (output row mod ring size), so the micro-kernel loads its B vectors straight
+// from it. Nothing is packed per column and each input row is copied once (the ring stays in L2):
+// per output pixel in_c floats move instead of in_c*kh*kw, which is what makes small-M convolutions
+// (PP-OCR det's 96 -> 24 3x3 head) compute-bound instead of bound by the im2col traffic.
+
 #ifndef MOIR_KERNELS_SIMD_GEMM_HPP
 #define MOIR_KERNELS_SIMD_GEMM_HPP
 
@@ -20613,161 +20632,6 @@ void gemm_b(const packed_b& pb, const float* a, std::ptrdiff_t lda, std::size_t 
 
 #include <cstddef>  // ptrdiff_t, size_t
 #include <cstdint>  // int32_t
-
-namespace moir::kernels::simd {
-
-/// The widest kernel window and the most input channels conv_phased takes.
-inline constexpr std::size_t phased_max_in_c = 4, phased_max_window = 7;
-
-/// Whether conv_phased can run g with blocking bl: one group, at most 4 input channels, windows up
-/// to 7x7 undilated, a horizontal stride of 2 or more (stride 1 is conv_rows'), K within one GEMM
-/// K block, non-negative top/left pads.
-inline bool phased_conv_fits(const gemm_blocking& bl, const conv_geometry& g) {
-    return g.groups == 1 && g.in_c >= 1 && g.in_c <= phased_max_in_c && g.kh <= phased_max_window &&
-           g.kw <= phased_max_window && g.dh == 1 && g.dw == 1 && g.sw >= 2 && g.sh >= 1 && g.pt >= 0 && g.pl >= 0 &&
-           g.in_c * g.kh * g.kw <= bl.kc;
-}
-
-/// The output rows per band of conv_phased for g on an arch of `width`-float vectors: the band's
-/// phase-split rows (every channel) within about 96 KiB, at least one.
-inline std::size_t phased_band(const conv_geometry& g, std::size_t width) {
-    const std::size_t row = g.in_c * detail::dw_plane_of(g, width).row_stride, budget = 24576;
-    std::size_t band = 1;
-    while (band < g.out_h && (band * g.sh + g.kh) * row <= budget) ++band;
-    return band;
-}
-
-/// Floats of scratch conv_phased needs for p (packed by pack_conv) on an arch of `width`-float vectors.
-inline std::size_t phased_conv_scratch_floats(const packed_conv& p, std::size_t width) {
-    const conv_geometry& g = p.geometry;
-    return g.in_c * ((phased_band(g, width) - 1) * g.sh + g.kh) * detail::dw_plane_of(g, width).row_stride + width;
-}
-
-namespace detail {
-
-/// An MT x NV-vector tile of output pixels of one output row: acc = sum over k < kn of A(i, k) *
-/// b[off[k] + j], A packed (a[k*MR + i]), then the epilogue into c (row stride ldc).
-template <class Arch, class Act, std::size_t MT, std::size_t NV>
-void phased_tile(std::size_t kn, const float* a, const std::int32_t* off, const float* b, float* c, std::ptrdiff_t ldc,
-                 std::size_t mv, std::size_t ncols, const epilogue& e, const float* rbias) {
-    using V = vec<Arch>;
-    using R = typename V::reg;
-    constexpr std::size_t MR = blocking_of<Arch>().mr, W = V::width;
-    R acc[MT][NV];
-#pragma GCC unroll 16
-    for (std::size_t i = 0; i < MT; ++i)
-#pragma GCC unroll 8
-        for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
-    for (std::size_t kk = 0; kk < kn; ++kk, a += MR) {
-        const float* bk = b + off[kk];
-        R bv[NV];
-#pragma GCC unroll 8
-        for (std::size_t v = 0; v < NV; ++v) bv[v] = V::load(bk + v * W);
-#pragma GCC unroll 16
-        for (std::size_t i = 0; i < MT; ++i) {
-            const R ai = V::set1(a[i]);
-#pragma GCC unroll 8
-            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
-        }
-    }
-    store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, false, true, e, rbias, nullptr);
-}
-
-/// phased_tile with nv (1 <= nv <= NV) vectors of columns.
-template <class Arch, class Act, std::size_t MT, std::size_t NV>
-void phased_tile_n(std::size_t nv, std::size_t kn, const float* a, const std::int32_t* off, const float* b, float* c,
-                   std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const epilogue& e, const float* rbias) {
-    if constexpr (NV > 1) {
-        if (nv < NV) {
-            phased_tile_n<Arch, Act, MT, NV - 1>(nv, kn, a, off, b, c, ldc, mv, ncols, e, rbias);
-            return;
-        }
-    }
-    phased_tile<Arch, Act, MT, NV>(kn, a, off, b, c, ldc, mv, ncols, e, rbias);
-}
-
-}  // namespace detail
-
-/// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
-/// phase-split path (file comment): workers given disjoint row ranges share the packed weights.
-/// requires: phased_conv_fits(blocking_of<Arch>(), p.geometry); p packed by pack_conv with
-/// blocking_of<Arch>(); r0 <= r1 <= out_h; x holds in_c*in_h*in_w floats, y out_c*out_h*out_w (not
-/// aliasing x; only rows [r0, r1) are written); scratch phased_conv_scratch_floats(p,
-/// vec<Arch>::width) floats; e.bias nullptr or out_c values; e.col_bias unused (nullptr); e.residual
-/// as for conv_columns.
-template <class Arch, class StaticAct = dynamic_activation>
-void conv_phased(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
-                 std::size_t r1) {
-    const conv_geometry& g = p.geometry;
-    if (r1 <= r0) return;
-    constexpr gemm_blocking bl = blocking_of<Arch>();
-    constexpr std::size_t MR = bl.mr, NV = bl.nv, W = vec<Arch>::width;
-    const detail::dw_plane d = detail::dw_plane_of(g, W);
-    const std::size_t band = phased_band(g, W), rows = (band - 1) * g.sh + g.kh;
-    const std::size_t pw = d.phase_len, row = d.row_stride, in_plane = g.in_h * g.in_w;
-    const std::size_t k = g.in_c * g.kh * g.kw, m = p.weights.m, out_plane = g.out_h * g.out_w;
-    // the tap offsets into a band (row 0 of the output band), K order (c, ky, kx)
-    std::int32_t off[phased_max_in_c * phased_max_window * phased_max_window];
-    for (std::size_t c = 0, i = 0; c < g.in_c; ++c)
-        for (std::size_t ky = 0; ky < g.kh; ++ky)
-            for (std::size_t kx = 0; kx < g.kw; ++kx, ++i)
-                off[i] = static_cast<std::int32_t>((c * rows + ky) * row + (kx % g.sw) * pw + kx / g.sw);
-    // output columns in tiles of whole vectors, as even as nv-vector tiles allow
-    const std::size_t vecs = (g.out_w + W - 1) / W, tiles = (vecs + NV - 1) / NV;
-    const std::size_t per = vecs / tiles, more = vecs % tiles;
-    const auto ldc = static_cast<std::ptrdiff_t>(out_plane);
-    with_activation_as<StaticAct>(e.act, [&](auto act) {
-        using Act = decltype(act);
-        for (std::size_t b0 = r0; b0 < r1; b0 += band) {
-            const std::size_t b1 = r1 - b0 < band ? r1 : b0 + band;
-            const std::size_t pr0 = b0 * g.sh, pr1 = (b1 - 1) * g.sh + g.kh;  // the padded rows it reads
-            for (std::size_t c = 0; c < g.in_c; ++c)
-                detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch + c * rows * row, pr0, pr1);
-            for (std::size_t oy = b0; oy < b1; ++oy) {
-                const float* brow = scratch + (oy - b0) * g.sh * row;
-                std::size_t ox = 0;
-                for (std::size_t t = 0; t < tiles; ++t) {
-                    const std::size_t nv = per + (t < more ? 1 : 0);
-                    const std::size_t ncols = g.out_w - ox < nv * W ? g.out_w - ox : nv * W;
-                    for (std::size_t ic = 0; ic < m; ic += MR) {
-                        const std::size_t mv = m - ic < MR ? m - ic : MR;
-                        const float* rb = e.bias ? e.bias + ic : nullptr;
-                        detail::phased_tile_n<Arch, Act, MR, NV>(nv, k, p.weights.data + ic * k, off, brow + ox,
-                                                                 y + ic * out_plane + oy * g.out_w + ox, ldc, mv, ncols,
-                                                                 e, rb);
-                    }
-                    ox += nv * W;
-                }
-            }
-        }
-    });
-}
-
-}  // namespace moir::kernels::simd
-
-#endif  // MOIR_KERNELS_SIMD_CONV_PHASED_HPP
-#ifndef MOIR_KERNELS_SIMD_CONVOLUTION_HPP
-#define MOIR_KERNELS_SIMD_CONVOLUTION_HPP
-
-// FP32 2-D convolution, NCHW, one image, as GEMM: per group, out[out_c, oh*ow] =
-// W[out_c, in_c*kh*kw] * im2col(x)[in_c*kh*kw, oh*ow], W packed once by pack_conv. The im2col matrix
-// is never materialized: the GEMM's B-packing step reads it from the image a kc x nc block at a time,
-// so scratch stays small. A 1x1, stride-1, unpadded convolution (geometry.pointwise()) packs straight
-// from the input, i.e. it is the plain GEMM. Any groups, strides, dilations, paddings (asymmetric:
-// the bottom/right pad is whatever out_h/out_w imply). For depthwise convolutions prefer
-// kernels/simd/depthwise.hpp (this form works, but as G GEMMs with M = K... = 1).
-//
-// The direct path (conv_rows, stride 1, one group): each input channel keeps a ring of the
-// zero-padded input rows the current output row reads (kh rows for an undilated kernel) in scratch;
-// row k = (c, ky, kx) of the im2col matrix, for one output row, is then a contiguous run of that ring
-// at an offset fixed per (output row mod ring size), so the micro-kernel loads its B vectors straight
-// from it. Nothing is packed per column and each input row is copied once (the ring stays in L2):
-// per output pixel in_c floats move instead of in_c*kh*kw, which is what makes small-M convolutions
-// (PP-OCR det's 96 -> 24 3x3 head) compute-bound instead of bound by the im2col traffic.
-
-
-#include <cstddef>  // ptrdiff_t, size_t
-#include <cstdint>  // int32_t
 #include <cstring>  // memcpy, memset
 
 namespace moir::kernels::simd {
@@ -20818,16 +20682,15 @@ inline std::size_t conv_rows_scratch_floats(const packed_conv& p) {
 
 namespace detail {
 
-/// The direct micro-kernel: an MT x NR tile of C = (load_c ? C : 0) + A x B over kb values of K,
-/// with A packed (a[k*MR + i]) and B's row k the NR floats at b + off[k]; then, when `last`, the
-/// epilogue.
-template <class Arch, class Act, std::size_t MT>
+/// The direct micro-kernel: an MT x (NV vectors: NR floats by default) tile of C = (load_c ? C : 0)
+/// + A x B over kb values of K, with A packed (a[k*MR + i]) and B's row k the NV vectors at b + off[k];
+/// then, when `last`, the epilogue.
+template <class Arch, class Act, std::size_t MT, std::size_t NV = blocking_of<Arch>().nv>
 void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c, std::ptrdiff_t ldc,
                  std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e, const float* rbias) {
     using V = vec<Arch>;
     using R = typename V::reg;
-    constexpr gemm_blocking bl = blocking_of<Arch>();
-    constexpr std::size_t MR = bl.mr, NV = bl.nv, W = V::width;
+    constexpr std::size_t MR = blocking_of<Arch>().mr, W = V::width;
     R acc[MT][NV];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < MT; ++i)
@@ -21028,6 +20891,115 @@ void conv(const packed_conv& p, const float* x, float* y, const epilogue& e, flo
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_CONVOLUTION_HPP
+
+#include <cstddef>  // ptrdiff_t, size_t
+#include <cstdint>  // int32_t
+
+namespace moir::kernels::simd {
+
+/// The widest kernel window and the most input channels conv_phased takes.
+inline constexpr std::size_t phased_max_in_c = 4, phased_max_window = 7;
+
+/// Whether conv_phased can run g with blocking bl: one group, at most 4 input channels, windows up
+/// to 7x7 undilated, a horizontal stride of 2 or more (stride 1 is conv_rows'), K within one GEMM
+/// K block, non-negative top/left pads.
+inline bool phased_conv_fits(const gemm_blocking& bl, const conv_geometry& g) {
+    return g.groups == 1 && g.in_c >= 1 && g.in_c <= phased_max_in_c && g.kh <= phased_max_window &&
+           g.kw <= phased_max_window && g.dh == 1 && g.dw == 1 && g.sw >= 2 && g.sh >= 1 && g.pt >= 0 && g.pl >= 0 &&
+           g.in_c * g.kh * g.kw <= bl.kc;
+}
+
+/// The output rows per band of conv_phased for g on an arch of `width`-float vectors: the band's
+/// phase-split rows (every channel) within about 96 KiB, at least one.
+inline std::size_t phased_band(const conv_geometry& g, std::size_t width) {
+    const std::size_t row = g.in_c * detail::dw_plane_of(g, width).row_stride, budget = 24576;
+    std::size_t band = 1;
+    while (band < g.out_h && (band * g.sh + g.kh) * row <= budget) ++band;
+    return band;
+}
+
+/// Floats of scratch conv_phased needs for p (packed by pack_conv) on an arch of `width`-float vectors.
+inline std::size_t phased_conv_scratch_floats(const packed_conv& p, std::size_t width) {
+    const conv_geometry& g = p.geometry;
+    return g.in_c * ((phased_band(g, width) - 1) * g.sh + g.kh) * detail::dw_plane_of(g, width).row_stride + width;
+}
+
+namespace detail {
+
+/// An MT x nv-vector tile (1 <= nv <= NV) of output pixels of one output row: direct_tile
+/// (kernels/simd/convolution.hpp) with nv vectors of columns, its epilogue applied.
+template <class Arch, class Act, std::size_t MT, std::size_t NV>
+void phased_tile_n(std::size_t nv, std::size_t kn, const float* a, const std::int32_t* off, const float* b, float* c,
+                   std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const epilogue& e, const float* rbias) {
+    if constexpr (NV > 1) {
+        if (nv < NV) {
+            phased_tile_n<Arch, Act, MT, NV - 1>(nv, kn, a, off, b, c, ldc, mv, ncols, e, rbias);
+            return;
+        }
+    }
+    direct_tile<Arch, Act, MT, NV>(kn, a, off, b, c, ldc, mv, ncols, false, true, e, rbias);
+}
+
+}  // namespace detail
+
+/// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
+/// phase-split path (file comment): workers given disjoint row ranges share the packed weights.
+/// requires: phased_conv_fits(blocking_of<Arch>(), p.geometry); p packed by pack_conv with
+/// blocking_of<Arch>(); r0 <= r1 <= out_h; x holds in_c*in_h*in_w floats, y out_c*out_h*out_w (not
+/// aliasing x; only rows [r0, r1) are written); scratch phased_conv_scratch_floats(p,
+/// vec<Arch>::width) floats; e.bias nullptr or out_c values; e.col_bias unused (nullptr); e.residual
+/// as for conv_columns.
+template <class Arch, class StaticAct = dynamic_activation>
+void conv_phased(const packed_conv& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t r0,
+                 std::size_t r1) {
+    const conv_geometry& g = p.geometry;
+    if (r1 <= r0) return;
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NV = bl.nv, W = vec<Arch>::width;
+    const detail::dw_plane d = detail::dw_plane_of(g, W);
+    const std::size_t band = phased_band(g, W), rows = (band - 1) * g.sh + g.kh;
+    const std::size_t pw = d.phase_len, row = d.row_stride, in_plane = g.in_h * g.in_w;
+    const std::size_t k = g.in_c * g.kh * g.kw, m = p.weights.m, out_plane = g.out_h * g.out_w;
+    // the tap offsets into a band (row 0 of the output band), K order (c, ky, kx)
+    std::int32_t off[phased_max_in_c * phased_max_window * phased_max_window];
+    for (std::size_t c = 0, i = 0; c < g.in_c; ++c)
+        for (std::size_t ky = 0; ky < g.kh; ++ky)
+            for (std::size_t kx = 0; kx < g.kw; ++kx, ++i)
+                off[i] = static_cast<std::int32_t>((c * rows + ky) * row + (kx % g.sw) * pw + kx / g.sw);
+    // output columns in tiles of whole vectors, as even as nv-vector tiles allow
+    const std::size_t vecs = (g.out_w + W - 1) / W, tiles = (vecs + NV - 1) / NV;
+    const std::size_t per = vecs / tiles, more = vecs % tiles;
+    const auto ldc = static_cast<std::ptrdiff_t>(out_plane);
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t b0 = r0; b0 < r1; b0 += band) {
+            const std::size_t b1 = r1 - b0 < band ? r1 : b0 + band;
+            const std::size_t pr0 = b0 * g.sh, pr1 = (b1 - 1) * g.sh + g.kh;  // the padded rows it reads
+            for (std::size_t c = 0; c < g.in_c; ++c)
+                detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch + c * rows * row, pr0, pr1);
+            for (std::size_t oy = b0; oy < b1; ++oy) {
+                const float* brow = scratch + (oy - b0) * g.sh * row;
+                std::size_t ox = 0;
+                for (std::size_t t = 0; t < tiles; ++t) {
+                    const std::size_t nv = per + (t < more ? 1 : 0);
+                    const std::size_t ncols = g.out_w - ox < nv * W ? g.out_w - ox : nv * W;
+                    for (std::size_t ic = 0; ic < m; ic += MR) {
+                        const std::size_t mv = m - ic < MR ? m - ic : MR;
+                        const float* rb = e.bias ? e.bias + ic : nullptr;
+                        detail::phased_tile_n<Arch, Act, MR, NV>(nv, k, p.weights.data + ic * k, off, brow + ox,
+                                                                 y + ic * out_plane + oy * g.out_w + ox, ldc, mv, ncols,
+                                                                 e, rb);
+                    }
+                    ox += nv * W;
+                }
+            }
+        }
+    });
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_CONV_PHASED_HPP
 #ifndef MOIR_KERNELS_SIMD_SOFTMAX_HPP
 #define MOIR_KERNELS_SIMD_SOFTMAX_HPP
 

@@ -70,12 +70,13 @@ inline const char* name_of(activation a) {
         case activation::sigmoid: return "sigmoid";
         case activation::swish: return "swish";
         case activation::leaky: return "leaky";
+        case activation::scaled_hswish: return "scaled_hswish";
     }
     return "?";
 }
 
-/// The epilogue oracle: act(x) in double.
-inline double apply_activation(activation a, double x, double lo, double hi) {
+/// The epilogue oracle: act(x) in double (scale, shift: scaled_hswish's act_scale, act_shift).
+inline double apply_activation(activation a, double x, double lo, double hi, double scale = 1.0, double shift = 0.0) {
     switch (a) {
         case activation::none: return x;
         case activation::relu: return std::max(x, 0.0);
@@ -85,6 +86,7 @@ inline double apply_activation(activation a, double x, double lo, double hi) {
         case activation::sigmoid: return 1.0 / (1.0 + std::exp(-x));
         case activation::swish: return x / (1.0 + std::exp(-x));
         case activation::leaky: return std::max(x >= 0.0 ? x : lo * x, hi);
+        case activation::scaled_hswish: return x * scale * std::min(std::max(x + shift, lo), hi);
     }
     return x;
 }

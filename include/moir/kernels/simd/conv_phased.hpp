@@ -19,6 +19,7 @@
 // with 0, then the epilogue on the tile: results are bit-identical to conv_columns on the same arch,
 // at any row split.
 
+#include <moir/kernels/simd/convolution.hpp>  // direct_tile
 #include <moir/kernels/simd/depthwise.hpp>  // dw_plane, dw_fill_plane: the phase-split rows
 #include <moir/kernels/simd/gemm.hpp>
 
@@ -56,35 +57,8 @@ inline std::size_t phased_conv_scratch_floats(const packed_conv& p, std::size_t 
 
 namespace detail {
 
-/// An MT x NV-vector tile of output pixels of one output row: acc = sum over k < kn of A(i, k) *
-/// b[off[k] + j], A packed (a[k*MR + i]), then the epilogue into c (row stride ldc).
-template <class Arch, class Act, std::size_t MT, std::size_t NV>
-void phased_tile(std::size_t kn, const float* a, const std::int32_t* off, const float* b, float* c, std::ptrdiff_t ldc,
-                 std::size_t mv, std::size_t ncols, const epilogue& e, const float* rbias) {
-    using V = vec<Arch>;
-    using R = typename V::reg;
-    constexpr std::size_t MR = blocking_of<Arch>().mr, W = V::width;
-    R acc[MT][NV];
-#pragma GCC unroll 16
-    for (std::size_t i = 0; i < MT; ++i)
-#pragma GCC unroll 8
-        for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::zero();
-    for (std::size_t kk = 0; kk < kn; ++kk, a += MR) {
-        const float* bk = b + off[kk];
-        R bv[NV];
-#pragma GCC unroll 8
-        for (std::size_t v = 0; v < NV; ++v) bv[v] = V::load(bk + v * W);
-#pragma GCC unroll 16
-        for (std::size_t i = 0; i < MT; ++i) {
-            const R ai = V::set1(a[i]);
-#pragma GCC unroll 8
-            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
-        }
-    }
-    store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, false, true, e, rbias, nullptr);
-}
-
-/// phased_tile with nv (1 <= nv <= NV) vectors of columns.
+/// An MT x nv-vector tile (1 <= nv <= NV) of output pixels of one output row: direct_tile
+/// (kernels/simd/convolution.hpp) with nv vectors of columns, its epilogue applied.
 template <class Arch, class Act, std::size_t MT, std::size_t NV>
 void phased_tile_n(std::size_t nv, std::size_t kn, const float* a, const std::int32_t* off, const float* b, float* c,
                    std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const epilogue& e, const float* rbias) {
@@ -94,7 +68,7 @@ void phased_tile_n(std::size_t nv, std::size_t kn, const float* a, const std::in
             return;
         }
     }
-    phased_tile<Arch, Act, MT, NV>(kn, a, off, b, c, ldc, mv, ncols, e, rbias);
+    direct_tile<Arch, Act, MT, NV>(kn, a, off, b, c, ldc, mv, ncols, false, true, e, rbias);
 }
 
 }  // namespace detail

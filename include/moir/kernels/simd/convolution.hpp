@@ -71,16 +71,15 @@ inline std::size_t conv_rows_scratch_floats(const packed_conv& p) {
 
 namespace detail {
 
-/// The direct micro-kernel: an MT x NR tile of C = (load_c ? C : 0) + A x B over kb values of K,
-/// with A packed (a[k*MR + i]) and B's row k the NR floats at b + off[k]; then, when `last`, the
-/// epilogue.
-template <class Arch, class Act, std::size_t MT>
+/// The direct micro-kernel: an MT x (NV vectors: NR floats by default) tile of C = (load_c ? C : 0)
+/// + A x B over kb values of K, with A packed (a[k*MR + i]) and B's row k the NV vectors at b + off[k];
+/// then, when `last`, the epilogue.
+template <class Arch, class Act, std::size_t MT, std::size_t NV = blocking_of<Arch>().nv>
 void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c, std::ptrdiff_t ldc,
                  std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e, const float* rbias) {
     using V = vec<Arch>;
     using R = typename V::reg;
-    constexpr gemm_blocking bl = blocking_of<Arch>();
-    constexpr std::size_t MR = bl.mr, NV = bl.nv, W = V::width;
+    constexpr std::size_t MR = blocking_of<Arch>().mr, W = V::width;
     R acc[MT][NV];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < MT; ++i)
