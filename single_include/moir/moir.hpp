@@ -20725,7 +20725,64 @@ void direct_tile_rows(std::size_t kb, const float* a, const std::int32_t* off, c
         direct_tile<Arch, Act, MR>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
 }
 
+/// direct_tile with nv (1 <= nv <= NV) vectors of columns: an edge tile computes (and loads) only
+/// the vectors its columns touch.
+template <class Arch, class Act, std::size_t MT, std::size_t NV = blocking_of<Arch>().nv>
+void direct_tile_n(std::size_t nv, std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
+                   std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
+                   const float* rbias) {
+    if constexpr (NV > 1) {
+        if (nv < NV) {
+            direct_tile_n<Arch, Act, MT, NV - 1>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+            return;
+        }
+    }
+    direct_tile<Arch, Act, MT, NV>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+}
+
 }  // namespace detail
+
+/// C[M, N] = act(A * B + bias), bit for bit as gemm_a computes it (the same K blocks, each column's
+/// sums in the same order), but with B read where it lies instead of packed: the direct micro-kernel
+/// loads row k of a tile at b + k*ldb + j. For a B that is in cache already and read once (the band
+/// of depthwise output of depthwise_pointwise_step) this saves gemm_a's copy of B.
+/// requires: a packed by pack_a with blocking_of<Arch>() (group 0 when A has groups); b is B[K, N]
+/// with row stride ldb >= N (unit column stride), readable up to width - 1 floats past its last
+/// element (a row's last vector is loaded whole); c has M rows of stride ldc >= N, not aliasing b.
+/// e.bias: nullptr or M values; e.col_bias unused (must be nullptr).
+template <class Arch, class StaticAct = dynamic_activation>
+void gemm_a_inplace(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c, std::ptrdiff_t ldc,
+                    const epilogue& e) {
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), W = vec<Arch>::width, KC = bl.kc;
+    const std::size_t m = a.m, k = a.k, mpad = detail::round_up(m, MR);
+    if (n == 0 || m == 0) return;
+    std::int32_t off[KC];
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t pc = 0; pc < k; pc += KC) {
+            const std::size_t kb = k - pc < KC ? k - pc : KC;
+            for (std::size_t kk = 0; kk < kb; ++kk) off[kk] = static_cast<std::int32_t>(static_cast<std::ptrdiff_t>(pc + kk) * ldb);
+            const float* block = a.data + pc * mpad;
+            for (std::size_t jr = 0; jr < n; jr += NR) {
+                const std::size_t ncols = n - jr < NR ? n - jr : NR, nv = (ncols + W - 1) / W;
+                for (std::size_t ic = 0; ic < m; ic += MR) {
+                    const std::size_t mv = m - ic < MR ? m - ic : MR;
+                    const float* ap = block + ic * kb;
+                    float* ct = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jr);
+                    const float* rb = e.bias ? e.bias + ic : nullptr;
+                    const bool load_c = pc > 0, last = pc + kb == k;
+                    if (MR > 2 && mv == 1)
+                        detail::direct_tile_n<Arch, Act, 1>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                    else if (MR > 2 && mv == 2)
+                        detail::direct_tile_n<Arch, Act, 2>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                    else
+                        detail::direct_tile_n<Arch, Act, MR>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                }
+            }
+        }
+    });
+}
 
 /// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
 /// direct path (see the file comment): workers given disjoint row ranges share the packed weights.
@@ -20924,23 +20981,6 @@ inline std::size_t phased_conv_scratch_floats(const packed_conv& p, std::size_t 
     return g.in_c * ((phased_band(g, width) - 1) * g.sh + g.kh) * detail::dw_plane_of(g, width).row_stride + width;
 }
 
-namespace detail {
-
-/// An MT x nv-vector tile (1 <= nv <= NV) of output pixels of one output row: direct_tile
-/// (kernels/simd/convolution.hpp) with nv vectors of columns, its epilogue applied.
-template <class Arch, class Act, std::size_t MT, std::size_t NV>
-void phased_tile_n(std::size_t nv, std::size_t kn, const float* a, const std::int32_t* off, const float* b, float* c,
-                   std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const epilogue& e, const float* rbias) {
-    if constexpr (NV > 1) {
-        if (nv < NV) {
-            phased_tile_n<Arch, Act, MT, NV - 1>(nv, kn, a, off, b, c, ldc, mv, ncols, e, rbias);
-            return;
-        }
-    }
-    direct_tile<Arch, Act, MT, NV>(kn, a, off, b, c, ldc, mv, ncols, false, true, e, rbias);
-}
-
-}  // namespace detail
 
 /// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
 /// phase-split path (file comment): workers given disjoint row ranges share the packed weights.
@@ -20986,9 +21026,9 @@ void conv_phased(const packed_conv& p, const float* x, float* y, const epilogue&
                     for (std::size_t ic = 0; ic < m; ic += MR) {
                         const std::size_t mv = m - ic < MR ? m - ic : MR;
                         const float* rb = e.bias ? e.bias + ic : nullptr;
-                        detail::phased_tile_n<Arch, Act, MR, NV>(nv, k, p.weights.data + ic * k, off, brow + ox,
+                        detail::direct_tile_n<Arch, Act, MR, NV>(nv, k, p.weights.data + ic * k, off, brow + ox,
                                                                  y + ic * out_plane + oy * g.out_w + ox, ldc, mv, ncols,
-                                                                 e, rb);
+                                                                 false, true, e, rb);
                     }
                     ox += nv * W;
                 }
@@ -21085,6 +21125,8 @@ struct fp32_kernel_table {
                            std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1);
     void (*conv_phased)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                         std::size_t r0, std::size_t r1);
+    void (*gemm_a_inplace)(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c,
+                           std::ptrdiff_t ldc, const epilogue& e);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -21096,7 +21138,8 @@ const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
-                                             &depthwise_rows<Arch>, &conv_phased<Arch>};
+                                             &depthwise_rows<Arch>, &conv_phased<Arch>,
+                                             &gemm_a_inplace<Arch>};
     return table;
 }
 
@@ -22159,7 +22202,8 @@ struct pad {
 // pointwise convolution (1x1, stride 1, unpadded, one group: MobileNet's and BlazeFace's blocks) runs
 // with it as one step (plan_options::fuse_depthwise_pointwise): each worker a range of output rows,
 // band by band computing the depthwise rows of every channel of its band into scratch and the pointwise GEMM on
-// them at once, so the depthwise output is never written to the arena and read back. Each output
+// them at once (gemm_a_inplace: the band is read where it lies, not packed), so the depthwise output is never
+// written to the arena and read back. Each output
 // element is computed as the two steps compute it, bit for bit, at any thread count.
 
 #ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
@@ -22580,14 +22624,14 @@ public:
             // rows split 3 + 2 at two threads left one worker 20% idle), cut into bands of `band` rows
             ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
-                float* plane = d + band_floats;        // the depthwise kernel's plane
-                float* packed = plane + plane_floats;  // the GEMM's packed block of d
+                float* plane = d + band_floats;        // the depthwise kernel's plane (the GEMM reads d in
+                                                       // place: its last row's vector may run into it)
                 for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
                     const std::size_t oy1 = std::min(e, oy0 + band);
                     const std::size_t cols = (oy1 - oy0) * g.out_w;
                     table->depthwise_rows(dw, xn, d, dw_ep, plane, 0, channels, oy0, oy1);
-                    table->gemm_a(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
-                                  static_cast<std::ptrdiff_t>(out_plane), en, packed);
+                    table->gemm_a_inplace(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
+                                          static_cast<std::ptrdiff_t>(out_plane), en);
                 }
             });
         }
@@ -22786,7 +22830,7 @@ struct convolution {
             s->band_floats = simd::detail::round_up(channels * cols, align);
             s->plane_floats = simd::detail::round_up(
                 simd::depthwise_rows_scratch_floats(g, b.table->blocking.width, s->band), align);
-            s->scratch_floats = s->band_floats + s->plane_floats + simd::gemm_a_scratch_floats(b.table->blocking, channels, cols);
+            s->scratch_floats = s->band_floats + s->plane_floats + b.table->blocking.width;
             s->batch = batch, s->x_stride = x_stride, s->y_stride = out_c * g.out_h * g.out_w;
             s->dw_fused = std::move(f);
             s->dw_ep = s->dw_fused.kernel_epilogue(false);

@@ -55,23 +55,6 @@ inline std::size_t phased_conv_scratch_floats(const packed_conv& p, std::size_t 
     return g.in_c * ((phased_band(g, width) - 1) * g.sh + g.kh) * detail::dw_plane_of(g, width).row_stride + width;
 }
 
-namespace detail {
-
-/// An MT x nv-vector tile (1 <= nv <= NV) of output pixels of one output row: direct_tile
-/// (kernels/simd/convolution.hpp) with nv vectors of columns, its epilogue applied.
-template <class Arch, class Act, std::size_t MT, std::size_t NV>
-void phased_tile_n(std::size_t nv, std::size_t kn, const float* a, const std::int32_t* off, const float* b, float* c,
-                   std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, const epilogue& e, const float* rbias) {
-    if constexpr (NV > 1) {
-        if (nv < NV) {
-            phased_tile_n<Arch, Act, MT, NV - 1>(nv, kn, a, off, b, c, ldc, mv, ncols, e, rbias);
-            return;
-        }
-    }
-    direct_tile<Arch, Act, MT, NV>(kn, a, off, b, c, ldc, mv, ncols, false, true, e, rbias);
-}
-
-}  // namespace detail
 
 /// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
 /// phase-split path (file comment): workers given disjoint row ranges share the packed weights.
@@ -117,9 +100,9 @@ void conv_phased(const packed_conv& p, const float* x, float* y, const epilogue&
                     for (std::size_t ic = 0; ic < m; ic += MR) {
                         const std::size_t mv = m - ic < MR ? m - ic : MR;
                         const float* rb = e.bias ? e.bias + ic : nullptr;
-                        detail::phased_tile_n<Arch, Act, MR, NV>(nv, k, p.weights.data + ic * k, off, brow + ox,
+                        detail::direct_tile_n<Arch, Act, MR, NV>(nv, k, p.weights.data + ic * k, off, brow + ox,
                                                                  y + ic * out_plane + oy * g.out_w + ox, ldc, mv, ncols,
-                                                                 e, rb);
+                                                                 false, true, e, rb);
                     }
                     ox += nv * W;
                 }

@@ -114,7 +114,64 @@ void direct_tile_rows(std::size_t kb, const float* a, const std::int32_t* off, c
         direct_tile<Arch, Act, MR>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
 }
 
+/// direct_tile with nv (1 <= nv <= NV) vectors of columns: an edge tile computes (and loads) only
+/// the vectors its columns touch.
+template <class Arch, class Act, std::size_t MT, std::size_t NV = blocking_of<Arch>().nv>
+void direct_tile_n(std::size_t nv, std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
+                   std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
+                   const float* rbias) {
+    if constexpr (NV > 1) {
+        if (nv < NV) {
+            direct_tile_n<Arch, Act, MT, NV - 1>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+            return;
+        }
+    }
+    direct_tile<Arch, Act, MT, NV>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+}
+
 }  // namespace detail
+
+/// C[M, N] = act(A * B + bias), bit for bit as gemm_a computes it (the same K blocks, each column's
+/// sums in the same order), but with B read where it lies instead of packed: the direct micro-kernel
+/// loads row k of a tile at b + k*ldb + j. For a B that is in cache already and read once (the band
+/// of depthwise output of depthwise_pointwise_step) this saves gemm_a's copy of B.
+/// requires: a packed by pack_a with blocking_of<Arch>() (group 0 when A has groups); b is B[K, N]
+/// with row stride ldb >= N (unit column stride), readable up to width - 1 floats past its last
+/// element (a row's last vector is loaded whole); c has M rows of stride ldc >= N, not aliasing b.
+/// e.bias: nullptr or M values; e.col_bias unused (must be nullptr).
+template <class Arch, class StaticAct = dynamic_activation>
+void gemm_a_inplace(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c, std::ptrdiff_t ldc,
+                    const epilogue& e) {
+    constexpr gemm_blocking bl = blocking_of<Arch>();
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), W = vec<Arch>::width, KC = bl.kc;
+    const std::size_t m = a.m, k = a.k, mpad = detail::round_up(m, MR);
+    if (n == 0 || m == 0) return;
+    std::int32_t off[KC];
+    with_activation_as<StaticAct>(e.act, [&](auto act) {
+        using Act = decltype(act);
+        for (std::size_t pc = 0; pc < k; pc += KC) {
+            const std::size_t kb = k - pc < KC ? k - pc : KC;
+            for (std::size_t kk = 0; kk < kb; ++kk) off[kk] = static_cast<std::int32_t>(static_cast<std::ptrdiff_t>(pc + kk) * ldb);
+            const float* block = a.data + pc * mpad;
+            for (std::size_t jr = 0; jr < n; jr += NR) {
+                const std::size_t ncols = n - jr < NR ? n - jr : NR, nv = (ncols + W - 1) / W;
+                for (std::size_t ic = 0; ic < m; ic += MR) {
+                    const std::size_t mv = m - ic < MR ? m - ic : MR;
+                    const float* ap = block + ic * kb;
+                    float* ct = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jr);
+                    const float* rb = e.bias ? e.bias + ic : nullptr;
+                    const bool load_c = pc > 0, last = pc + kb == k;
+                    if (MR > 2 && mv == 1)
+                        detail::direct_tile_n<Arch, Act, 1>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                    else if (MR > 2 && mv == 2)
+                        detail::direct_tile_n<Arch, Act, 2>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                    else
+                        detail::direct_tile_n<Arch, Act, MR>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                }
+            }
+        }
+    });
+}
 
 /// Output rows [r0, r1) of every output channel of y = act(conv(x, W) + bias), one image, on the
 /// direct path (see the file comment): workers given disjoint row ranges share the packed weights.

@@ -41,6 +41,8 @@ struct fp32_kernel_table {
                            std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1);
     void (*conv_phased)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                         std::size_t r0, std::size_t r1);
+    void (*gemm_a_inplace)(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c,
+                           std::ptrdiff_t ldc, const epilogue& e);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -52,7 +54,8 @@ const fp32_kernel_table& fp32_table() {
     static constexpr fp32_kernel_table table{blocking_of<Arch>(), &gemm_a<Arch>, &gemm_b<Arch>, &conv<Arch>,
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
-                                             &depthwise_rows<Arch>, &conv_phased<Arch>};
+                                             &depthwise_rows<Arch>, &conv_phased<Arch>,
+                                             &gemm_a_inplace<Arch>};
     return table;
 }
 

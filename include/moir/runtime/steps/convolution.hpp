@@ -20,7 +20,8 @@
 // pointwise convolution (1x1, stride 1, unpadded, one group: MobileNet's and BlazeFace's blocks) runs
 // with it as one step (plan_options::fuse_depthwise_pointwise): each worker a range of output rows,
 // band by band computing the depthwise rows of every channel of its band into scratch and the pointwise GEMM on
-// them at once, so the depthwise output is never written to the arena and read back. Each output
+// them at once (gemm_a_inplace: the band is read where it lies, not packed), so the depthwise output is never
+// written to the arena and read back. Each output
 // element is computed as the two steps compute it, bit for bit, at any thread count.
 
 #include <moir/kernels/simd/table.hpp>
@@ -218,14 +219,14 @@ public:
             // rows split 3 + 2 at two threads left one worker 20% idle), cut into bands of `band` rows
             ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
-                float* plane = d + band_floats;        // the depthwise kernel's plane
-                float* packed = plane + plane_floats;  // the GEMM's packed block of d
+                float* plane = d + band_floats;        // the depthwise kernel's plane (the GEMM reads d in
+                                                       // place: its last row's vector may run into it)
                 for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
                     const std::size_t oy1 = std::min(e, oy0 + band);
                     const std::size_t cols = (oy1 - oy0) * g.out_w;
                     table->depthwise_rows(dw, xn, d, dw_ep, plane, 0, channels, oy0, oy1);
-                    table->gemm_a(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
-                                  static_cast<std::ptrdiff_t>(out_plane), en, packed);
+                    table->gemm_a_inplace(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
+                                          static_cast<std::ptrdiff_t>(out_plane), en);
                 }
             });
         }
@@ -424,7 +425,7 @@ struct convolution {
             s->band_floats = simd::detail::round_up(channels * cols, align);
             s->plane_floats = simd::detail::round_up(
                 simd::depthwise_rows_scratch_floats(g, b.table->blocking.width, s->band), align);
-            s->scratch_floats = s->band_floats + s->plane_floats + simd::gemm_a_scratch_floats(b.table->blocking, channels, cols);
+            s->scratch_floats = s->band_floats + s->plane_floats + b.table->blocking.width;
             s->batch = batch, s->x_stride = x_stride, s->y_stride = out_c * g.out_h * g.out_w;
             s->dw_fused = std::move(f);
             s->dw_ep = s->dw_fused.kernel_epilogue(false);
