@@ -21040,6 +21040,122 @@ void conv_phased(const packed_conv& p, const float* x, float* y, const epilogue&
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_CONV_PHASED_HPP
+#ifndef MOIR_KERNELS_SIMD_POOLING_HPP
+#define MOIR_KERNELS_SIMD_POOLING_HPP
+
+// FP32 2-D MaxPool and AvgPool over [planes, H, W] (any kernel, stride, padding, exclude_pad), with
+// the reference kernel's window rules (kernels/reference/pooling.hpp): the plan's pool step
+// (runtime/steps/pooling.hpp) and a header written by `moir codegen` (codegen/support.hpp) both call
+// pool_planes, so their outputs are bit-identical.
+//
+// Plain C++ for the compiler's vectorizer, a template on the arch only so that each arch's kernel
+// table (kernels/simd/table.hpp) holds a copy compiled with its flags (AVX-512: 16 lanes, where the
+// step code's own baseline build had 4): MaxPool's loops keep each output row as the running maximum
+// of its window's input rows, read with the stride as a compile-time constant for strides 1 and 2,
+// in the reference's order (rows, then columns, std::max(best, v) from -inf), so a MaxPool result
+// equals the reference's bit for bit, NaN and signed zeros included. AvgPool sums in double in the
+// reference's order.
+
+#include <algorithm>  // max, min
+#include <cstdint>    // int64_t
+#include <limits>     // numeric_limits
+
+namespace moir::kernels::simd {
+
+/// The geometry of a pooling window over [planes, ih, iw] -> [planes, oh, ow]: kernel kh x kw,
+/// strides sh, sw, pads top, left, bottom, right (pads >= 0 take the vectorized MaxPool rows;
+/// others are still correct).
+struct pool_geometry {
+    std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
+                 pr = 0;
+};
+
+namespace detail {
+
+/// y[i] = std::max(y[i], r[i * Stride]) for i < n (Stride 0: the run-time stride s).
+template <class Arch, int Stride>
+inline void max_into(float* __restrict y, const float* __restrict r, std::int64_t n, std::int64_t s) {
+    const std::int64_t st = Stride ? Stride : s;
+    for (std::int64_t i = 0; i < n; ++i) y[i] = std::max(y[i], r[i * st]);
+}
+
+/// One output pixel of a MaxPool or AvgPool, as the reference computes it.
+template <class Arch>
+inline float pool_pixel(const pool_geometry& p, bool is_max, bool exclude_pad, const float* xc, std::int64_t py,
+                        std::int64_t px) {
+    const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
+    const std::int64_t x0 = px * p.sw - p.pl, x1 = std::min(x0 + p.kw, p.iw + p.pr);
+    const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+    const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, p.iw);
+    if (is_max) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (std::int64_t yy = cy0; yy < cy1; ++yy)
+            for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * p.iw + xx]);
+        return best;
+    }
+    double sum = 0.0;
+    for (std::int64_t yy = cy0; yy < cy1; ++yy)
+        for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * p.iw + xx]);
+    const std::int64_t inside = std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
+    const std::int64_t count =
+        exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
+    return count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+}
+
+/// One output row of a MaxPool: the columns whose window lies inside the image as running maxima
+/// over the window's (row, column) pairs in the reference's order, the others pixel by pixel.
+/// requires: pads >= 0.
+template <class Arch>
+inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std::int64_t py) {
+    // columns px in [lo, hi) have x0 = px * sw - pl >= 0 and x0 + kw <= iw
+    const std::int64_t lo = std::min(p.ow, (p.pl + p.sw - 1) / p.sw);
+    const std::int64_t hi = std::max(lo, std::min(p.ow, p.iw + p.pl >= p.kw ? (p.iw + p.pl - p.kw) / p.sw + 1 : 0));
+    for (std::int64_t px = 0; px < lo; ++px) yr[px] = pool_pixel<Arch>(p, true, false, xc, py, px);
+    for (std::int64_t px = hi; px < p.ow; ++px) yr[px] = pool_pixel<Arch>(p, true, false, xc, py, px);
+    const std::int64_t n = hi - lo;
+    if (n <= 0) return;
+    float* y = yr + lo;
+    for (std::int64_t i = 0; i < n; ++i) y[i] = -std::numeric_limits<float>::infinity();
+    const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
+    const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+    for (std::int64_t yy = cy0; yy < cy1; ++yy) {
+        const float* r = xc + yy * p.iw + (lo * p.sw - p.pl);
+        for (std::int64_t kx = 0; kx < p.kw; ++kx) {
+            if (p.sw == 1)
+                max_into<Arch, 1>(y, r + kx, n, 1);
+            else if (p.sw == 2)
+                max_into<Arch, 2>(y, r + kx, n, 2);
+            else
+                max_into<Arch, 0>(y, r + kx, n, p.sw);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// MaxPool (is_max) or AvgPool of planes [c0, c1) of x [planes, ih, iw] into y [planes, oh, ow], equal
+/// to the reference kernel's result bit for bit (on every Arch).
+template <class Arch>
+void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
+                        std::int64_t c0, std::int64_t c1) {
+    const bool rows = is_max && p.pt >= 0 && p.pl >= 0 && p.pb >= 0 && p.pr >= 0 && p.sw >= 1;
+    for (std::int64_t c = c0; c < c1; ++c) {
+        const float* xc = x + c * p.ih * p.iw;
+        float* yc = y + c * p.oh * p.ow;
+        for (std::int64_t py = 0; py < p.oh; ++py) {
+            if (rows) {
+                detail::max_pool_row<Arch>(p, xc, yc + py * p.ow, py);
+                continue;
+            }
+            for (std::int64_t px = 0; px < p.ow; ++px)
+                yc[py * p.ow + px] = detail::pool_pixel<Arch>(p, is_max, exclude_pad, xc, py, px);
+        }
+    }
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_POOLING_HPP
 #ifndef MOIR_KERNELS_SIMD_SOFTMAX_HPP
 #define MOIR_KERNELS_SIMD_SOFTMAX_HPP
 
@@ -21127,6 +21243,8 @@ struct fp32_kernel_table {
                         std::size_t r0, std::size_t r1);
     void (*gemm_a_inplace)(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c,
                            std::ptrdiff_t ldc, const epilogue& e);
+    void (*pool_planes)(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
+                        std::int64_t c0, std::int64_t c1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -21139,7 +21257,7 @@ const fp32_kernel_table& fp32_table() {
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
-                                             &gemm_a_inplace<Arch>};
+                                             &gemm_a_inplace<Arch>, &pool_planes<Arch>};
     return table;
 }
 
@@ -23259,8 +23377,8 @@ struct deconvolution {
 // 1, 2, 4 or 8 bytes, as a strided copy. Axes of size 1 are dropped and axes that stay neighbours
 // are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements; short
 // output rows that read across the input (a last axis under 16 long whose neighbour is contiguous in
-// the input) are copied a tile of the last two axes at a time. Output rows (tiles) are split across
-// the workers.
+// the input) are copied a tile of the last two axes at a time, longer ones that swap the last two
+// axes (NCHW <-> NHWC) by 32 x 32 blocks. Output rows (tiles, blocks) are split across the workers.
 
 
 #include <algorithm>  // min
@@ -23314,6 +23432,45 @@ private:
                         const T* sj = src + j * step_in;
                         T* dj = dst + j;
                         for (std::size_t i = i0; i < i1; ++i) dj[i * len] = sj[i];
+                    }
+                }
+            });
+            return;
+        }
+        if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1) {
+            // a transpose of the last two axes (NCHW <-> NHWC of many channels): blocks of 32 x 32,
+            // so that every input and output line a block touches is read or written whole while it
+            // is in L1 (a row at a time read one element from each of `len` lines, pages apart)
+            constexpr std::size_t bs = 32;
+            // the side read (or written) across keeps its 32 lines in L1 for the whole block: with a
+            // stride of a multiple of 2 KiB they all fall in one or two of L1's sets and evict each
+            // other (CenterNet's 128 x 128 planes: 64 KiB apart), so that side is the other one when
+            // the input's is such a stride and the output's is not
+            const auto aliases = [](std::size_t bytes) { return bytes % 2048 == 0; };
+            const bool write_across = aliases(step_in * sizeof(T)) && !aliases(len * sizeof(T));
+            const std::size_t h = dims[r - 2], tiles = rows / h, bi = (h + bs - 1) / bs, bj = (len + bs - 1) / bs;
+            const std::size_t items = tiles * bi * bj, item_grain = chunk_elements / (bs * bs) + 1;
+            ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t item = b; item < e; ++item) {
+                    const std::size_t tile = item / (bi * bj), i0 = item / bj % bi * bs, j0 = item % bj * bs;
+                    const std::size_t i1 = std::min(h, i0 + bs), j1 = std::min(len, j0 + bs);
+                    std::size_t off = 0, rest = tile;
+                    for (std::size_t a = r - 2; a-- > 0;) {
+                        off += rest % dims[a] * in_strides[a];
+                        rest /= dims[a];
+                    }
+                    const T* src = reinterpret_cast<const T*>(xb) + off;
+                    T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
+                    if (write_across) {
+                        for (std::size_t j = j0; j < j1; ++j) {
+                            const T* sj = src + j * step_in;
+                            for (std::size_t i = i0; i < i1; ++i) dst[i * len + j] = sj[i];
+                        }
+                    } else {
+                        for (std::size_t i = i0; i < i1; ++i) {
+                            T* di = dst + i * len;
+                            for (std::size_t j = j0; j < j1; ++j) di[j] = src[i + j * step_in];
+                        }
                     }
                 }
             });
@@ -25195,117 +25352,6 @@ struct matmul {
 // of an NCHW tensor (global average pooling), planes split across the workers, about chunk_elements
 // of reading per chunk (a small pool stays on one thread). Sums in double, as the reference kernels do.
 
-#ifndef MOIR_KERNELS_SIMD_POOLING_HPP
-#define MOIR_KERNELS_SIMD_POOLING_HPP
-
-// FP32 2-D MaxPool and AvgPool over [planes, H, W] (any kernel, stride, padding, exclude_pad), with
-// the reference kernel's window rules (kernels/reference/pooling.hpp): the plan's pool step
-// (runtime/steps/pooling.hpp) and a header written by `moir codegen` (codegen/support.hpp) both call
-// pool_planes, so their outputs are bit-identical.
-//
-// Arch-independent plain C++: MaxPool's loops are written for the compiler's vectorizer (each output
-// row is the running maximum of its window's input rows, read with the stride as a compile-time
-// constant for strides 1 and 2), in the reference's order (rows, then columns, std::max(best, v)
-// from -inf), so a MaxPool result equals the reference's bit for bit, NaN and signed zeros included.
-// AvgPool sums in double in the reference's order.
-
-#include <algorithm>  // max, min
-#include <cstdint>    // int64_t
-#include <limits>     // numeric_limits
-
-namespace moir::kernels::simd {
-
-/// The geometry of a pooling window over [planes, ih, iw] -> [planes, oh, ow]: kernel kh x kw,
-/// strides sh, sw, pads top, left, bottom, right (pads >= 0 take the vectorized MaxPool rows;
-/// others are still correct).
-struct pool_geometry {
-    std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
-                 pr = 0;
-};
-
-namespace detail {
-
-/// y[i] = std::max(y[i], r[i * Stride]) for i < n (Stride 0: the run-time stride s).
-template <int Stride>
-inline void max_into(float* __restrict y, const float* __restrict r, std::int64_t n, std::int64_t s) {
-    const std::int64_t st = Stride ? Stride : s;
-    for (std::int64_t i = 0; i < n; ++i) y[i] = std::max(y[i], r[i * st]);
-}
-
-/// One output pixel of a MaxPool or AvgPool, as the reference computes it.
-inline float pool_pixel(const pool_geometry& p, bool is_max, bool exclude_pad, const float* xc, std::int64_t py,
-                        std::int64_t px) {
-    const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
-    const std::int64_t x0 = px * p.sw - p.pl, x1 = std::min(x0 + p.kw, p.iw + p.pr);
-    const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
-    const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, p.iw);
-    if (is_max) {
-        float best = -std::numeric_limits<float>::infinity();
-        for (std::int64_t yy = cy0; yy < cy1; ++yy)
-            for (std::int64_t xx = cx0; xx < cx1; ++xx) best = std::max(best, xc[yy * p.iw + xx]);
-        return best;
-    }
-    double sum = 0.0;
-    for (std::int64_t yy = cy0; yy < cy1; ++yy)
-        for (std::int64_t xx = cx0; xx < cx1; ++xx) sum += static_cast<double>(xc[yy * p.iw + xx]);
-    const std::int64_t inside = std::max<std::int64_t>(0, cy1 - cy0) * std::max<std::int64_t>(0, cx1 - cx0);
-    const std::int64_t count =
-        exclude_pad ? inside : std::max<std::int64_t>(0, y1 - y0) * std::max<std::int64_t>(0, x1 - x0);
-    return count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
-}
-
-/// One output row of a MaxPool: the columns whose window lies inside the image as running maxima
-/// over the window's (row, column) pairs in the reference's order, the others pixel by pixel.
-/// requires: pads >= 0.
-inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std::int64_t py) {
-    // columns px in [lo, hi) have x0 = px * sw - pl >= 0 and x0 + kw <= iw
-    const std::int64_t lo = std::min(p.ow, (p.pl + p.sw - 1) / p.sw);
-    const std::int64_t hi = std::max(lo, std::min(p.ow, p.iw + p.pl >= p.kw ? (p.iw + p.pl - p.kw) / p.sw + 1 : 0));
-    for (std::int64_t px = 0; px < lo; ++px) yr[px] = pool_pixel(p, true, false, xc, py, px);
-    for (std::int64_t px = hi; px < p.ow; ++px) yr[px] = pool_pixel(p, true, false, xc, py, px);
-    const std::int64_t n = hi - lo;
-    if (n <= 0) return;
-    float* y = yr + lo;
-    for (std::int64_t i = 0; i < n; ++i) y[i] = -std::numeric_limits<float>::infinity();
-    const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
-    const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
-    for (std::int64_t yy = cy0; yy < cy1; ++yy) {
-        const float* r = xc + yy * p.iw + (lo * p.sw - p.pl);
-        for (std::int64_t kx = 0; kx < p.kw; ++kx) {
-            if (p.sw == 1)
-                max_into<1>(y, r + kx, n, 1);
-            else if (p.sw == 2)
-                max_into<2>(y, r + kx, n, 2);
-            else
-                max_into<0>(y, r + kx, n, p.sw);
-        }
-    }
-}
-
-}  // namespace detail
-
-/// MaxPool (is_max) or AvgPool of planes [c0, c1) of x [planes, ih, iw] into y [planes, oh, ow], equal
-/// to the reference kernel's result bit for bit.
-inline void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
-                        std::int64_t c0, std::int64_t c1) {
-    const bool rows = is_max && p.pt >= 0 && p.pl >= 0 && p.pb >= 0 && p.pr >= 0 && p.sw >= 1;
-    for (std::int64_t c = c0; c < c1; ++c) {
-        const float* xc = x + c * p.ih * p.iw;
-        float* yc = y + c * p.oh * p.ow;
-        for (std::int64_t py = 0; py < p.oh; ++py) {
-            if (rows) {
-                detail::max_pool_row(p, xc, yc + py * p.ow, py);
-                continue;
-            }
-            for (std::int64_t px = 0; px < p.ow; ++px)
-                yc[py * p.ow + px] = detail::pool_pixel(p, is_max, exclude_pad, xc, py, px);
-        }
-    }
-}
-
-}  // namespace moir::kernels::simd
-
-#endif  // MOIR_KERNELS_SIMD_POOLING_HPP
 
 #include <algorithm>  // max, min
 #include <cstdint>    // int64_t
@@ -25317,6 +25363,7 @@ namespace moir::runtime::steps {
 /// MaxPool / AvgPool over [planes, H, W].
 class pool_step final : public step {
 public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;  ///< pool_planes compiled for the plan's arch
     bool is_max = true, exclude_pad = false;
     std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
                  pr = 0;
@@ -25326,8 +25373,7 @@ public:
         float* y = ctx.out_f32(writes[0]);
         const kernels::simd::pool_geometry g{planes, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr};
         ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), grain, [&](std::size_t b, std::size_t e, std::size_t) {
-            kernels::simd::pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b),
-                                       static_cast<std::int64_t>(e));
+            table->pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b), static_cast<std::int64_t>(e));
         });
     }
 };
@@ -25388,6 +25434,7 @@ struct pooling {
         } else {
             if (y.dims.size() != 4) return nullptr;
             auto p = std::make_unique<pool_step>();
+            p->table = b.table;
             const auto fill = [&](const auto& a) {
                 if (a.kernel.size() != 2) return false;
                 const auto g = ops::detail::resolve_window({x.dims[2], x.dims[3]}, a.kernel, a.strides, {}, a.pads_begin,

@@ -499,7 +499,7 @@ private:
             body_ << "    {\n        constexpr cg::pool_geometry pg{" << pl->planes << ", " << pl->ih << ", " << pl->iw << ", "
                   << pl->oh << ", " << pl->ow << ", " << pl->kh << ", " << pl->kw << ", " << pl->sh << ", " << pl->sw << ", "
                   << pl->pt << ", " << pl->pl << ", " << pl->pb << ", " << pl->pr << "};\n"
-                  << "        cg::pool(pg, " << (pl->is_max ? "true" : "false") << ", " << (pl->exclude_pad ? "true" : "false")
+                  << "        cg::pool<arch>(pg, " << (pl->is_max ? "true" : "false") << ", " << (pl->exclude_pad ? "true" : "false")
                   << ", " << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ");\n    }\n";
             return;
         }

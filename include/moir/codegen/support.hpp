@@ -62,9 +62,10 @@ inline simd::packed_depthwise view_depthwise(const simd::conv_geometry& g, const
 /// The geometry of a pooling window (runtime/steps/pooling.hpp's pool_step fields).
 using pool_geometry = simd::pool_geometry;
 
-/// MaxPool / AvgPool over [planes, H, W], as steps::pool_step (the same kernel).
-inline void pool(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y) {
-    simd::pool_planes(p, is_max, exclude_pad, x, y, 0, p.planes);
+/// MaxPool / AvgPool over [planes, H, W], as steps::pool_step on Arch (the same kernel).
+template <class Arch>
+void pool(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y) {
+    simd::pool_planes<Arch>(p, is_max, exclude_pad, x, y, 0, p.planes);
 }
 
 /// The mean of each of `planes` planes of `size` floats, as steps::global_mean_step.

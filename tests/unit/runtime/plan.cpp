@@ -1290,6 +1290,21 @@ TEST_CASE("DepthToSpace / SpaceToDepth steps, both modes, odd sizes, 1-D to 3-D 
         const tensor in = f.converted(t);  // 0..200
         check_plan(m, {in}, 0.0);
     }
+    // ... and by 32 x 32 blocks when the swapped axes are longer: NCHW -> NHWC of 40 channels over
+    // 37 x 41 positions (edge blocks both ways), NHWC -> NCHW back, 1-, 4- and 8-byte elements
+    for (const element_type t : {element_type::f32, element_type::u8, element_type::i64})
+        for (const auto& pv : {std::vector<std::int64_t>{0, 2, 3, 1}, std::vector<std::int64_t>{0, 3, 1, 2}}) {
+            CAPTURE(pv[1]);
+            model m;
+            const node_id x = m.add<ops::parameter>({t, partial_shape(shape{2, 40, 37, 41})}, {}, "x");
+            m.parameters.push_back(x);
+            const node_id perm = m.add<ops::constant>({tensor::from_vector(pv)}, {}, "perm");
+            m.results.push_back(m.add<ops::result>({}, {{m.add<ops::transpose>({}, {{x, 0}, {perm, 0}}, "t"), 0}}, "y"));
+            m.validate();
+            tensor f = random_tensor({2, 40, 37, 41}, 53);
+            for (std::size_t i = 0; i < f.numel(); ++i) f.data<float>()[i] = std::round((f.data<float>()[i] + 1.0f) * 100.0f);
+            check_plan(m, {f.converted(t)}, 0.0);
+        }
 }
 
 TEST_CASE("comparison steps: f32 / i32 operands, numpy broadcasting both ways, ties, NaN; LogicalAnd; identical to the reference") {

@@ -6,11 +6,13 @@
 // (runtime/steps/pooling.hpp) and a header written by `moir codegen` (codegen/support.hpp) both call
 // pool_planes, so their outputs are bit-identical.
 //
-// Arch-independent plain C++: MaxPool's loops are written for the compiler's vectorizer (each output
-// row is the running maximum of its window's input rows, read with the stride as a compile-time
-// constant for strides 1 and 2), in the reference's order (rows, then columns, std::max(best, v)
-// from -inf), so a MaxPool result equals the reference's bit for bit, NaN and signed zeros included.
-// AvgPool sums in double in the reference's order.
+// Plain C++ for the compiler's vectorizer, a template on the arch only so that each arch's kernel
+// table (kernels/simd/table.hpp) holds a copy compiled with its flags (AVX-512: 16 lanes, where the
+// step code's own baseline build had 4): MaxPool's loops keep each output row as the running maximum
+// of its window's input rows, read with the stride as a compile-time constant for strides 1 and 2,
+// in the reference's order (rows, then columns, std::max(best, v) from -inf), so a MaxPool result
+// equals the reference's bit for bit, NaN and signed zeros included. AvgPool sums in double in the
+// reference's order.
 
 #include <algorithm>  // max, min
 #include <cstdint>    // int64_t
@@ -29,13 +31,14 @@ struct pool_geometry {
 namespace detail {
 
 /// y[i] = std::max(y[i], r[i * Stride]) for i < n (Stride 0: the run-time stride s).
-template <int Stride>
+template <class Arch, int Stride>
 inline void max_into(float* __restrict y, const float* __restrict r, std::int64_t n, std::int64_t s) {
     const std::int64_t st = Stride ? Stride : s;
     for (std::int64_t i = 0; i < n; ++i) y[i] = std::max(y[i], r[i * st]);
 }
 
 /// One output pixel of a MaxPool or AvgPool, as the reference computes it.
+template <class Arch>
 inline float pool_pixel(const pool_geometry& p, bool is_max, bool exclude_pad, const float* xc, std::int64_t py,
                         std::int64_t px) {
     const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
@@ -60,12 +63,13 @@ inline float pool_pixel(const pool_geometry& p, bool is_max, bool exclude_pad, c
 /// One output row of a MaxPool: the columns whose window lies inside the image as running maxima
 /// over the window's (row, column) pairs in the reference's order, the others pixel by pixel.
 /// requires: pads >= 0.
+template <class Arch>
 inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std::int64_t py) {
     // columns px in [lo, hi) have x0 = px * sw - pl >= 0 and x0 + kw <= iw
     const std::int64_t lo = std::min(p.ow, (p.pl + p.sw - 1) / p.sw);
     const std::int64_t hi = std::max(lo, std::min(p.ow, p.iw + p.pl >= p.kw ? (p.iw + p.pl - p.kw) / p.sw + 1 : 0));
-    for (std::int64_t px = 0; px < lo; ++px) yr[px] = pool_pixel(p, true, false, xc, py, px);
-    for (std::int64_t px = hi; px < p.ow; ++px) yr[px] = pool_pixel(p, true, false, xc, py, px);
+    for (std::int64_t px = 0; px < lo; ++px) yr[px] = pool_pixel<Arch>(p, true, false, xc, py, px);
+    for (std::int64_t px = hi; px < p.ow; ++px) yr[px] = pool_pixel<Arch>(p, true, false, xc, py, px);
     const std::int64_t n = hi - lo;
     if (n <= 0) return;
     float* y = yr + lo;
@@ -76,11 +80,11 @@ inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std
         const float* r = xc + yy * p.iw + (lo * p.sw - p.pl);
         for (std::int64_t kx = 0; kx < p.kw; ++kx) {
             if (p.sw == 1)
-                max_into<1>(y, r + kx, n, 1);
+                max_into<Arch, 1>(y, r + kx, n, 1);
             else if (p.sw == 2)
-                max_into<2>(y, r + kx, n, 2);
+                max_into<Arch, 2>(y, r + kx, n, 2);
             else
-                max_into<0>(y, r + kx, n, p.sw);
+                max_into<Arch, 0>(y, r + kx, n, p.sw);
         }
     }
 }
@@ -88,8 +92,9 @@ inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std
 }  // namespace detail
 
 /// MaxPool (is_max) or AvgPool of planes [c0, c1) of x [planes, ih, iw] into y [planes, oh, ow], equal
-/// to the reference kernel's result bit for bit.
-inline void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
+/// to the reference kernel's result bit for bit (on every Arch).
+template <class Arch>
+void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
                         std::int64_t c0, std::int64_t c1) {
     const bool rows = is_max && p.pt >= 0 && p.pl >= 0 && p.pb >= 0 && p.pr >= 0 && p.sw >= 1;
     for (std::int64_t c = c0; c < c1; ++c) {
@@ -97,11 +102,11 @@ inline void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, c
         float* yc = y + c * p.oh * p.ow;
         for (std::int64_t py = 0; py < p.oh; ++py) {
             if (rows) {
-                detail::max_pool_row(p, xc, yc + py * p.ow, py);
+                detail::max_pool_row<Arch>(p, xc, yc + py * p.ow, py);
                 continue;
             }
             for (std::int64_t px = 0; px < p.ow; ++px)
-                yc[py * p.ow + px] = detail::pool_pixel(p, is_max, exclude_pad, xc, py, px);
+                yc[py * p.ow + px] = detail::pool_pixel<Arch>(p, is_max, exclude_pad, xc, py, px);
         }
     }
 }

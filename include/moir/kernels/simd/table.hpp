@@ -10,6 +10,7 @@
 
 #include <moir/kernels/simd/bias_activation.hpp>
 #include <moir/kernels/simd/conv_phased.hpp>
+#include <moir/kernels/simd/pooling.hpp>
 #include <moir/kernels/simd/convolution.hpp>
 #include <moir/kernels/simd/depthwise.hpp>
 #include <moir/kernels/simd/gemm.hpp>
@@ -43,6 +44,8 @@ struct fp32_kernel_table {
                         std::size_t r0, std::size_t r1);
     void (*gemm_a_inplace)(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::size_t n, float* c,
                            std::ptrdiff_t ldc, const epilogue& e);
+    void (*pool_planes)(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
+                        std::int64_t c0, std::int64_t c1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -55,7 +58,7 @@ const fp32_kernel_table& fp32_table() {
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
-                                             &gemm_a_inplace<Arch>};
+                                             &gemm_a_inplace<Arch>, &pool_planes<Arch>};
     return table;
 }
 

@@ -6,7 +6,7 @@
 // of an NCHW tensor (global average pooling), planes split across the workers, about chunk_elements
 // of reading per chunk (a small pool stays on one thread). Sums in double, as the reference kernels do.
 
-#include <moir/kernels/simd/pooling.hpp>
+#include <moir/kernels/simd/table.hpp>  // fp32_kernel_table: pool_planes per arch
 #include <moir/ops/avg_pool.hpp>
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/max_pool.hpp>
@@ -23,6 +23,7 @@ namespace moir::runtime::steps {
 /// MaxPool / AvgPool over [planes, H, W].
 class pool_step final : public step {
 public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;  ///< pool_planes compiled for the plan's arch
     bool is_max = true, exclude_pad = false;
     std::int64_t planes = 0, ih = 0, iw = 0, oh = 0, ow = 0, kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0,
                  pr = 0;
@@ -32,8 +33,7 @@ public:
         float* y = ctx.out_f32(writes[0]);
         const kernels::simd::pool_geometry g{planes, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr};
         ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), grain, [&](std::size_t b, std::size_t e, std::size_t) {
-            kernels::simd::pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b),
-                                       static_cast<std::int64_t>(e));
+            table->pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b), static_cast<std::int64_t>(e));
         });
     }
 };
@@ -94,6 +94,7 @@ struct pooling {
         } else {
             if (y.dims.size() != 4) return nullptr;
             auto p = std::make_unique<pool_step>();
+            p->table = b.table;
             const auto fill = [&](const auto& a) {
                 if (a.kernel.size() != 2) return false;
                 const auto g = ops::detail::resolve_window({x.dims[2], x.dims[3]}, a.kernel, a.strides, {}, a.pads_begin,

@@ -5,8 +5,8 @@
 // 1, 2, 4 or 8 bytes, as a strided copy. Axes of size 1 are dropped and axes that stay neighbours
 // are merged first, so e.g. [N, T, H, D] -> [N, H, T, D] copies runs of D contiguous elements; short
 // output rows that read across the input (a last axis under 16 long whose neighbour is contiguous in
-// the input) are copied a tile of the last two axes at a time. Output rows (tiles) are split across
-// the workers.
+// the input) are copied a tile of the last two axes at a time, longer ones that swap the last two
+// axes (NCHW <-> NHWC) by 32 x 32 blocks. Output rows (tiles, blocks) are split across the workers.
 
 #include <moir/ops/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
@@ -62,6 +62,45 @@ private:
                         const T* sj = src + j * step_in;
                         T* dj = dst + j;
                         for (std::size_t i = i0; i < i1; ++i) dj[i * len] = sj[i];
+                    }
+                }
+            });
+            return;
+        }
+        if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1) {
+            // a transpose of the last two axes (NCHW <-> NHWC of many channels): blocks of 32 x 32,
+            // so that every input and output line a block touches is read or written whole while it
+            // is in L1 (a row at a time read one element from each of `len` lines, pages apart)
+            constexpr std::size_t bs = 32;
+            // the side read (or written) across keeps its 32 lines in L1 for the whole block: with a
+            // stride of a multiple of 2 KiB they all fall in one or two of L1's sets and evict each
+            // other (CenterNet's 128 x 128 planes: 64 KiB apart), so that side is the other one when
+            // the input's is such a stride and the output's is not
+            const auto aliases = [](std::size_t bytes) { return bytes % 2048 == 0; };
+            const bool write_across = aliases(step_in * sizeof(T)) && !aliases(len * sizeof(T));
+            const std::size_t h = dims[r - 2], tiles = rows / h, bi = (h + bs - 1) / bs, bj = (len + bs - 1) / bs;
+            const std::size_t items = tiles * bi * bj, item_grain = chunk_elements / (bs * bs) + 1;
+            ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t item = b; item < e; ++item) {
+                    const std::size_t tile = item / (bi * bj), i0 = item / bj % bi * bs, j0 = item % bj * bs;
+                    const std::size_t i1 = std::min(h, i0 + bs), j1 = std::min(len, j0 + bs);
+                    std::size_t off = 0, rest = tile;
+                    for (std::size_t a = r - 2; a-- > 0;) {
+                        off += rest % dims[a] * in_strides[a];
+                        rest /= dims[a];
+                    }
+                    const T* src = reinterpret_cast<const T*>(xb) + off;
+                    T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
+                    if (write_across) {
+                        for (std::size_t j = j0; j < j1; ++j) {
+                            const T* sj = src + j * step_in;
+                            for (std::size_t i = i0; i < i1; ++i) dst[i * len + j] = sj[i];
+                        }
+                    } else {
+                        for (std::size_t i = i0; i < i1; ++i) {
+                            T* di = dst + i * len;
+                            for (std::size_t j = j0; j < j1; ++j) di[j] = src[i + j * step_in];
+                        }
                     }
                 }
             });
