@@ -468,6 +468,19 @@ TEST_CASE("linear and cubic Interpolate steps against the reference: every coord
         rt::plan p(m);
         CHECK(count_kernel(p, "reference") == (cases[k].fast ? 0u : 1u));
     }
+    // NCHW maps large enough to split between workers (each keeps its own resampled input rows):
+    // CenterNet's 2x bilinear upsampling, cubic, and a downscale
+    for (const auto& c : {variant{mk(lin, coordinate_transformation_mode::half_pixel), {2, 9, 96, 110}, {}, true},
+                          variant{mk(cub, coordinate_transformation_mode::align_corners), {2, 9, 70, 81}, {}, true},
+                          variant{mk(lin, coordinate_transformation_mode::asymmetric), {2, 9, 31, 17}, {}, true}}) {
+        CAPTURE(c.sizes[2]);
+        builder b;
+        const auto x = b.param({2, 9, 48, 55});
+        b.output(b.op<ops::interpolate>(c.a, {x, b.constant(tensor::from_vector(c.sizes))}));
+        const model m = b.done();
+        check_plan(m, {random_tensor({2, 9, 48, 55}, 67)}, 1e-5, {1, 2, 3});
+        CHECK(count_kernel(rt::plan(m), c.a.mode == cub ? "cubic" : "linear") == 1);
+    }
 }
 
 TEST_CASE("Concat steps: channels (det's FPN), last axis, a constant input, 2 threads on big blocks") {

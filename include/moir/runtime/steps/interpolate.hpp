@@ -10,7 +10,8 @@
 // Modes linear_onnx and cubic on f32 data resampled along two consecutive axes at most (an image
 // resize of NCHW or NHWC data, any coordinate transformation, pads on those axes): separable, from
 // the same taps, as flat tables of (index, weight) per output row and column, in float; rows split
-// across the workers.
+// across the workers (NCHW: each input row resampled along the row once per worker, kept in scratch
+// for the output rows that blend it).
 // Anything else is left to the reference family.
 
 #include <moir/kernels/reference/interpolate.hpp>
@@ -93,6 +94,10 @@ public:
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const std::size_t rows = planes * out_h, row_len = out_w * inner, in_row = in_w * inner;
+        if (inner == 1 && th <= max_taps) {
+            run_rows(ctx, x, y);
+            return;
+        }
         ctx.pool->parallel_for(0, rows, chunk_rows(row_len), [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t r = b; r < e; ++r) {
                 const std::size_t p = r / out_h, oy = r % out_h;
@@ -126,6 +131,48 @@ public:
             }
         });
     }
+
+    /// The inner == 1 form (NCHW images): each input row a worker reads is resampled along the row
+    /// once, into one of 2*th rows of its scratch (round robin: a row is only evicted after the output
+    /// row that fetched it has used it), and output rows blend those: the same operations in the same
+    /// order as resampling the row for every output row that reads it (the general loop).
+    void run_rows(const run_context& ctx, const float* x, float* y) const {
+        const std::size_t rows = planes * out_h, slots = 2 * th;
+        ctx.pool->parallel_for(0, rows, chunk_rows(out_w), [&](std::size_t b, std::size_t e, std::size_t w) {
+            float* cache = ctx.scratch_of(w);
+            std::size_t key[2 * max_taps], next = 0;
+            for (std::size_t i = 0; i < slots; ++i) key[i] = static_cast<std::size_t>(-1);
+            const std::uint32_t* ci = col_idx.data();
+            const float* cw = col_w.data();
+            for (std::size_t r = b; r < e; ++r) {
+                const std::size_t p = r / out_h, oy = r % out_h;
+                float* dst = y + r * out_w;
+                for (std::size_t i = 0; i < out_w; ++i) dst[i] = 0.0f;
+                for (std::size_t t = 0; t < th; ++t) {
+                    const float wy = row_w[oy * th + t];
+                    if (wy == 0.0f) continue;
+                    const std::size_t k = p * in_h + row_idx[oy * th + t];
+                    std::size_t slot = 0;
+                    while (slot < slots && key[slot] != k) ++slot;
+                    float* h = cache + (slot < slots ? slot : next) * out_w;
+                    if (slot == slots) {
+                        const float* src = x + k * in_w;
+                        for (std::size_t ox = 0; ox < out_w; ++ox) {
+                            float acc = 0.0f;
+                            for (std::size_t j = 0; j < tw; ++j) acc += cw[ox * tw + j] * src[ci[ox * tw + j]];
+                            h[ox] = acc;
+                        }
+                        key[next] = k;
+                        next = (next + 1) % slots;
+                    }
+                    for (std::size_t ox = 0; ox < out_w; ++ox) dst[ox] += wy * h[ox];
+                }
+            }
+        });
+    }
+
+    /// The most taps per output coordinate along the rows run_rows takes (cubic's 4).
+    static constexpr std::size_t max_taps = 4;
 
     /// The step for taps of a linear_onnx / cubic Interpolate, or nullptr when its resampled axes are
     /// not within two consecutive ones.
@@ -169,6 +216,7 @@ public:
         };
         flatten(taps[h], s->th, s->row_idx, s->row_w);
         flatten(taps[w], s->tw, s->col_idx, s->col_w);
+        if (s->inner == 1 && s->th <= max_taps) s->scratch_floats = 2 * s->th * s->out_w;
         return s;
     }
 };
