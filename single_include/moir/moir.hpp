@@ -20711,20 +20711,6 @@ void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const 
     store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, nullptr);
 }
 
-/// direct_tile for a block of mv <= MR output channels: the MR-row tile, except that a last block of
-/// one or two rows takes the 1- or 2-row tile when MR is wider (less work on padding rows).
-template <class Arch, class Act, std::size_t MR>
-void direct_tile_rows(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
-                      std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
-                      const float* rbias) {
-    if (MR > 2 && mv == 1)
-        direct_tile<Arch, Act, 1>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
-    else if (MR > 2 && mv == 2)
-        direct_tile<Arch, Act, 2>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
-    else
-        direct_tile<Arch, Act, MR>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
-}
-
 /// direct_tile with nv (1 <= nv <= NV) vectors of columns: an edge tile computes (and loads) only
 /// the vectors its columns touch.
 template <class Arch, class Act, std::size_t MT, std::size_t NV = blocking_of<Arch>().nv>
@@ -20738,6 +20724,21 @@ void direct_tile_n(std::size_t nv, std::size_t kb, const float* a, const std::in
         }
     }
     direct_tile<Arch, Act, MT, NV>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+}
+
+/// direct_tile_n (nv vectors of columns) for a block of mv <= MR output channels: the MR-row tile,
+/// except that a last block of one or two rows takes the 1- or 2-row tile when MR is wider (less work
+/// on padding rows).
+template <class Arch, class Act, std::size_t MR>
+void direct_tile_rows(std::size_t nv, std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
+                      std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
+                      const float* rbias) {
+    if (MR > 2 && mv == 1)
+        direct_tile_n<Arch, Act, 1>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else if (MR > 2 && mv == 2)
+        direct_tile_n<Arch, Act, 2>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else
+        direct_tile_n<Arch, Act, MR>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
 }
 
 }  // namespace detail
@@ -20772,12 +20773,8 @@ void gemm_a_inplace(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::
                     float* ct = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jr);
                     const float* rb = e.bias ? e.bias + ic : nullptr;
                     const bool load_c = pc > 0, last = pc + kb == k;
-                    if (MR > 2 && mv == 1)
-                        detail::direct_tile_n<Arch, Act, 1>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
-                    else if (MR > 2 && mv == 2)
-                        detail::direct_tile_n<Arch, Act, 2>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
-                    else
-                        detail::direct_tile_n<Arch, Act, MR>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                    detail::direct_tile_rows<Arch, Act, MR>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e,
+                                                            rb);
                 }
             }
         }
@@ -20840,7 +20837,7 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = y + ic * out_plane + oy * g.out_w + ox;
                             const float* rb = e.bias ? e.bias + ic : nullptr;
-                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c, last,
+                            detail::direct_tile_rows<Arch, Act, MR>(bl.nv, ks, a, o, brow + ox, c, ldc, mv, ncols, load_c, last,
                                                                     e, rb);
                         }
                     }
@@ -20923,7 +20920,7 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                             const float* rbias = e.bias ? e.bias + ic : nullptr;
-                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
+                            detail::direct_tile_rows<Arch, Act, MR>(bl.nv, ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
                                                                     e, rbias);
                         }
                     }
@@ -23412,54 +23409,37 @@ private:
     template <class T>
     void copy(const run_context& ctx, const std::uint8_t* xb, std::uint8_t* yb) const {
         const std::size_t r = dims.size(), len = dims[r - 1], step_in = in_strides[r - 1];
-        if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1 && len < 16) {
-            // short output rows read across the input (DepthToSpace's block axis last, a few channels
-            // last): a tile of the last two axes at a time, each of its `len` columns read along the
-            // input's contiguous axis; work items are blocks of up to 256 positions of the tile's rows
-            const std::size_t h = dims[r - 2], tiles = rows / h, bh = 256, blocks = (h + bh - 1) / bh;
-            const std::size_t items = tiles * blocks, item_grain = chunk_elements / (bh * len) + 1;
-            ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
-                for (std::size_t item = b; item < e; ++item) {
-                    const std::size_t tile = item / blocks, i0 = item % blocks * bh, i1 = std::min(h, i0 + bh);
-                    std::size_t off = 0, rest = tile;
-                    for (std::size_t a = r - 2; a-- > 0;) {
-                        off += rest % dims[a] * in_strides[a];
-                        rest /= dims[a];
-                    }
-                    const T* src = reinterpret_cast<const T*>(xb) + off;
-                    T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
-                    for (std::size_t j = 0; j < len; ++j) {
-                        const T* sj = src + j * step_in;
-                        T* dj = dst + j;
-                        for (std::size_t i = i0; i < i1; ++i) dj[i * len] = sj[i];
-                    }
-                }
-            });
-            return;
-        }
+        // the input offset of index `i` over the first `axes` output axes (an odometer)
+        const auto offset_of = [&](std::size_t i, std::size_t axes) {
+            std::size_t off = 0;
+            for (std::size_t a = axes; a-- > 0;) {
+                off += i % dims[a] * in_strides[a];
+                i /= dims[a];
+            }
+            return off;
+        };
         if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1) {
-            // a transpose of the last two axes (NCHW <-> NHWC of many channels): blocks of 32 x 32,
-            // so that every input and output line a block touches is read or written whole while it
-            // is in L1 (a row at a time read one element from each of `len` lines, pages apart)
-            constexpr std::size_t bs = 32;
-            // the side read (or written) across keeps its 32 lines in L1 for the whole block: with a
-            // stride of a multiple of 2 KiB they all fall in one or two of L1's sets and evict each
-            // other (CenterNet's 128 x 128 planes: 64 KiB apart), so that side is the other one when
-            // the input's is such a stride and the output's is not
+            // a transpose of the last two axes, copied a block of them at a time, each block's lines
+            // read or written whole while they are in L1. Short output rows read across the input
+            // (DepthToSpace's block axis last, a few channels last: len < 16): blocks of up to 256
+            // positions of the tile's rows by all `len` columns, each column read along the input's
+            // contiguous axis. Longer ones (NCHW <-> NHWC of many channels; a row at a time read one
+            // element from each of `len` lines, pages apart): blocks of 32 x 32, where the side read
+            // (or written) across keeps its 32 lines in L1 for the whole block: with a stride of a
+            // multiple of 2 KiB they all fall in one or two of L1's sets and evict each other
+            // (CenterNet's 128 x 128 planes: 64 KiB apart), so that side is the other one when the
+            // input's is such a stride and the output's is not.
+            const bool short_rows = len < 16;
             const auto aliases = [](std::size_t bytes) { return bytes % 2048 == 0; };
-            const bool write_across = aliases(step_in * sizeof(T)) && !aliases(len * sizeof(T));
-            const std::size_t h = dims[r - 2], tiles = rows / h, bi = (h + bs - 1) / bs, bj = (len + bs - 1) / bs;
-            const std::size_t items = tiles * bi * bj, item_grain = chunk_elements / (bs * bs) + 1;
+            const bool write_across = short_rows || (aliases(step_in * sizeof(T)) && !aliases(len * sizeof(T)));
+            const std::size_t bh = short_rows ? 256 : 32, bw = short_rows ? len : 32;
+            const std::size_t h = dims[r - 2], tiles = rows / h, bi = (h + bh - 1) / bh, bj = (len + bw - 1) / bw;
+            const std::size_t items = tiles * bi * bj, item_grain = chunk_elements / (bh * bw) + 1;
             ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
                 for (std::size_t item = b; item < e; ++item) {
-                    const std::size_t tile = item / (bi * bj), i0 = item / bj % bi * bs, j0 = item % bj * bs;
-                    const std::size_t i1 = std::min(h, i0 + bs), j1 = std::min(len, j0 + bs);
-                    std::size_t off = 0, rest = tile;
-                    for (std::size_t a = r - 2; a-- > 0;) {
-                        off += rest % dims[a] * in_strides[a];
-                        rest /= dims[a];
-                    }
-                    const T* src = reinterpret_cast<const T*>(xb) + off;
+                    const std::size_t tile = item / (bi * bj), i0 = item / bj % bi * bh, j0 = item % bj * bw;
+                    const std::size_t i1 = std::min(h, i0 + bh), j1 = std::min(len, j0 + bw);
+                    const T* src = reinterpret_cast<const T*>(xb) + offset_of(tile, r - 2);
                     T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
                     if (write_across) {
                         for (std::size_t j = j0; j < j1; ++j) {
@@ -23478,12 +23458,7 @@ private:
         }
         ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t row = b; row < e; ++row) {
-                std::size_t off = 0, rest = row;
-                for (std::size_t a = r - 1; a-- > 0;) {
-                    off += rest % dims[a] * in_strides[a];
-                    rest /= dims[a];
-                }
-                const T* src = reinterpret_cast<const T*>(xb) + off;
+                const T* src = reinterpret_cast<const T*>(xb) + offset_of(row, r - 1);
                 T* dst = reinterpret_cast<T*>(yb) + row * len;
                 if (step_in == 1) {
                     std::memcpy(dst, src, len * sizeof(T));
@@ -24991,7 +24966,7 @@ public:
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const std::size_t rows = planes * out_h, row_len = out_w * inner, in_row = in_w * inner;
-        if (inner == 1 && th <= max_taps) {
+        if (inner == 1) {
             run_rows(ctx, x, y);
             return;
         }
@@ -25007,14 +24982,6 @@ public:
                     const float* src = xp + static_cast<std::size_t>(row_idx[oy * th + t]) * in_row;
                     const std::uint32_t* ci = col_idx.data();
                     const float* cw = col_w.data();
-                    if (inner == 1) {
-                        for (std::size_t ox = 0; ox < out_w; ++ox) {
-                            float acc = 0.0f;
-                            for (std::size_t k = 0; k < tw; ++k) acc += cw[ox * tw + k] * src[ci[ox * tw + k]];
-                            dst[ox] += wy * acc;
-                        }
-                        continue;
-                    }
                     for (std::size_t ox = 0; ox < out_w; ++ox) {
                         float* d = dst + ox * inner;
                         for (std::size_t k = 0; k < tw; ++k) {
@@ -25113,7 +25080,9 @@ public:
         };
         flatten(taps[h], s->th, s->row_idx, s->row_w);
         flatten(taps[w], s->tw, s->col_idx, s->col_w);
-        if (s->inner == 1 && s->th <= max_taps) s->scratch_floats = 2 * s->th * s->out_w;
+        // (linear_onnx has 2 taps per coordinate and cubic 4: the first test never holds)
+        if (s->inner == 1 && s->th > max_taps) return nullptr;
+        if (s->inner == 1) s->scratch_floats = 2 * s->th * s->out_w;
         return s;
     }
 };

@@ -100,20 +100,6 @@ void direct_tile(std::size_t kb, const float* a, const std::int32_t* off, const 
     store_tile<Arch, Act, MT>(acc, c, ldc, mv, ncols, load_c, last, e, rbias, nullptr);
 }
 
-/// direct_tile for a block of mv <= MR output channels: the MR-row tile, except that a last block of
-/// one or two rows takes the 1- or 2-row tile when MR is wider (less work on padding rows).
-template <class Arch, class Act, std::size_t MR>
-void direct_tile_rows(std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
-                      std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
-                      const float* rbias) {
-    if (MR > 2 && mv == 1)
-        direct_tile<Arch, Act, 1>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
-    else if (MR > 2 && mv == 2)
-        direct_tile<Arch, Act, 2>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
-    else
-        direct_tile<Arch, Act, MR>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
-}
-
 /// direct_tile with nv (1 <= nv <= NV) vectors of columns: an edge tile computes (and loads) only
 /// the vectors its columns touch.
 template <class Arch, class Act, std::size_t MT, std::size_t NV = blocking_of<Arch>().nv>
@@ -127,6 +113,21 @@ void direct_tile_n(std::size_t nv, std::size_t kb, const float* a, const std::in
         }
     }
     direct_tile<Arch, Act, MT, NV>(kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+}
+
+/// direct_tile_n (nv vectors of columns) for a block of mv <= MR output channels: the MR-row tile,
+/// except that a last block of one or two rows takes the 1- or 2-row tile when MR is wider (less work
+/// on padding rows).
+template <class Arch, class Act, std::size_t MR>
+void direct_tile_rows(std::size_t nv, std::size_t kb, const float* a, const std::int32_t* off, const float* b, float* c,
+                      std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c, bool last, const epilogue& e,
+                      const float* rbias) {
+    if (MR > 2 && mv == 1)
+        direct_tile_n<Arch, Act, 1>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else if (MR > 2 && mv == 2)
+        direct_tile_n<Arch, Act, 2>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
+    else
+        direct_tile_n<Arch, Act, MR>(nv, kb, a, off, b, c, ldc, mv, ncols, load_c, last, e, rbias);
 }
 
 }  // namespace detail
@@ -161,12 +162,8 @@ void gemm_a_inplace(const packed_a& a, const float* b, std::ptrdiff_t ldb, std::
                     float* ct = c + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(jr);
                     const float* rb = e.bias ? e.bias + ic : nullptr;
                     const bool load_c = pc > 0, last = pc + kb == k;
-                    if (MR > 2 && mv == 1)
-                        detail::direct_tile_n<Arch, Act, 1>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
-                    else if (MR > 2 && mv == 2)
-                        detail::direct_tile_n<Arch, Act, 2>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
-                    else
-                        detail::direct_tile_n<Arch, Act, MR>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e, rb);
+                    detail::direct_tile_rows<Arch, Act, MR>(nv, kb, ap, off, b + jr, ct, ldc, mv, ncols, load_c, last, e,
+                                                            rb);
                 }
             }
         }
@@ -229,7 +226,7 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = y + ic * out_plane + oy * g.out_w + ox;
                             const float* rb = e.bias ? e.bias + ic : nullptr;
-                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, brow + ox, c, ldc, mv, ncols, load_c, last,
+                            detail::direct_tile_rows<Arch, Act, MR>(bl.nv, ks, a, o, brow + ox, c, ldc, mv, ncols, load_c, last,
                                                                     e, rb);
                         }
                     }
@@ -312,7 +309,7 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                             const float* rbias = e.bias ? e.bias + ic : nullptr;
-                            detail::direct_tile_rows<Arch, Act, MR>(ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
+                            detail::direct_tile_rows<Arch, Act, MR>(bl.nv, ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
                                                                     e, rbias);
                         }
                     }

@@ -94,7 +94,7 @@ public:
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
         const std::size_t rows = planes * out_h, row_len = out_w * inner, in_row = in_w * inner;
-        if (inner == 1 && th <= max_taps) {
+        if (inner == 1) {
             run_rows(ctx, x, y);
             return;
         }
@@ -110,14 +110,6 @@ public:
                     const float* src = xp + static_cast<std::size_t>(row_idx[oy * th + t]) * in_row;
                     const std::uint32_t* ci = col_idx.data();
                     const float* cw = col_w.data();
-                    if (inner == 1) {
-                        for (std::size_t ox = 0; ox < out_w; ++ox) {
-                            float acc = 0.0f;
-                            for (std::size_t k = 0; k < tw; ++k) acc += cw[ox * tw + k] * src[ci[ox * tw + k]];
-                            dst[ox] += wy * acc;
-                        }
-                        continue;
-                    }
                     for (std::size_t ox = 0; ox < out_w; ++ox) {
                         float* d = dst + ox * inner;
                         for (std::size_t k = 0; k < tw; ++k) {
@@ -216,7 +208,9 @@ public:
         };
         flatten(taps[h], s->th, s->row_idx, s->row_w);
         flatten(taps[w], s->tw, s->col_idx, s->col_w);
-        if (s->inner == 1 && s->th <= max_taps) s->scratch_floats = 2 * s->th * s->out_w;
+        // (linear_onnx has 2 taps per coordinate and cubic 4: the first test never holds)
+        if (s->inner == 1 && s->th > max_taps) return nullptr;
+        if (s->inner == 1) s->scratch_floats = 2 * s->th * s->out_w;
         return s;
     }
 };

@@ -42,54 +42,37 @@ private:
     template <class T>
     void copy(const run_context& ctx, const std::uint8_t* xb, std::uint8_t* yb) const {
         const std::size_t r = dims.size(), len = dims[r - 1], step_in = in_strides[r - 1];
-        if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1 && len < 16) {
-            // short output rows read across the input (DepthToSpace's block axis last, a few channels
-            // last): a tile of the last two axes at a time, each of its `len` columns read along the
-            // input's contiguous axis; work items are blocks of up to 256 positions of the tile's rows
-            const std::size_t h = dims[r - 2], tiles = rows / h, bh = 256, blocks = (h + bh - 1) / bh;
-            const std::size_t items = tiles * blocks, item_grain = chunk_elements / (bh * len) + 1;
-            ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
-                for (std::size_t item = b; item < e; ++item) {
-                    const std::size_t tile = item / blocks, i0 = item % blocks * bh, i1 = std::min(h, i0 + bh);
-                    std::size_t off = 0, rest = tile;
-                    for (std::size_t a = r - 2; a-- > 0;) {
-                        off += rest % dims[a] * in_strides[a];
-                        rest /= dims[a];
-                    }
-                    const T* src = reinterpret_cast<const T*>(xb) + off;
-                    T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
-                    for (std::size_t j = 0; j < len; ++j) {
-                        const T* sj = src + j * step_in;
-                        T* dj = dst + j;
-                        for (std::size_t i = i0; i < i1; ++i) dj[i * len] = sj[i];
-                    }
-                }
-            });
-            return;
-        }
+        // the input offset of index `i` over the first `axes` output axes (an odometer)
+        const auto offset_of = [&](std::size_t i, std::size_t axes) {
+            std::size_t off = 0;
+            for (std::size_t a = axes; a-- > 0;) {
+                off += i % dims[a] * in_strides[a];
+                i /= dims[a];
+            }
+            return off;
+        };
         if (r >= 2 && step_in != 1 && in_strides[r - 2] == 1) {
-            // a transpose of the last two axes (NCHW <-> NHWC of many channels): blocks of 32 x 32,
-            // so that every input and output line a block touches is read or written whole while it
-            // is in L1 (a row at a time read one element from each of `len` lines, pages apart)
-            constexpr std::size_t bs = 32;
-            // the side read (or written) across keeps its 32 lines in L1 for the whole block: with a
-            // stride of a multiple of 2 KiB they all fall in one or two of L1's sets and evict each
-            // other (CenterNet's 128 x 128 planes: 64 KiB apart), so that side is the other one when
-            // the input's is such a stride and the output's is not
+            // a transpose of the last two axes, copied a block of them at a time, each block's lines
+            // read or written whole while they are in L1. Short output rows read across the input
+            // (DepthToSpace's block axis last, a few channels last: len < 16): blocks of up to 256
+            // positions of the tile's rows by all `len` columns, each column read along the input's
+            // contiguous axis. Longer ones (NCHW <-> NHWC of many channels; a row at a time read one
+            // element from each of `len` lines, pages apart): blocks of 32 x 32, where the side read
+            // (or written) across keeps its 32 lines in L1 for the whole block: with a stride of a
+            // multiple of 2 KiB they all fall in one or two of L1's sets and evict each other
+            // (CenterNet's 128 x 128 planes: 64 KiB apart), so that side is the other one when the
+            // input's is such a stride and the output's is not.
+            const bool short_rows = len < 16;
             const auto aliases = [](std::size_t bytes) { return bytes % 2048 == 0; };
-            const bool write_across = aliases(step_in * sizeof(T)) && !aliases(len * sizeof(T));
-            const std::size_t h = dims[r - 2], tiles = rows / h, bi = (h + bs - 1) / bs, bj = (len + bs - 1) / bs;
-            const std::size_t items = tiles * bi * bj, item_grain = chunk_elements / (bs * bs) + 1;
+            const bool write_across = short_rows || (aliases(step_in * sizeof(T)) && !aliases(len * sizeof(T)));
+            const std::size_t bh = short_rows ? 256 : 32, bw = short_rows ? len : 32;
+            const std::size_t h = dims[r - 2], tiles = rows / h, bi = (h + bh - 1) / bh, bj = (len + bw - 1) / bw;
+            const std::size_t items = tiles * bi * bj, item_grain = chunk_elements / (bh * bw) + 1;
             ctx.pool->parallel_for(0, items, item_grain, [&](std::size_t b, std::size_t e, std::size_t) {
                 for (std::size_t item = b; item < e; ++item) {
-                    const std::size_t tile = item / (bi * bj), i0 = item / bj % bi * bs, j0 = item % bj * bs;
-                    const std::size_t i1 = std::min(h, i0 + bs), j1 = std::min(len, j0 + bs);
-                    std::size_t off = 0, rest = tile;
-                    for (std::size_t a = r - 2; a-- > 0;) {
-                        off += rest % dims[a] * in_strides[a];
-                        rest /= dims[a];
-                    }
-                    const T* src = reinterpret_cast<const T*>(xb) + off;
+                    const std::size_t tile = item / (bi * bj), i0 = item / bj % bi * bh, j0 = item % bj * bw;
+                    const std::size_t i1 = std::min(h, i0 + bh), j1 = std::min(len, j0 + bw);
+                    const T* src = reinterpret_cast<const T*>(xb) + offset_of(tile, r - 2);
                     T* dst = reinterpret_cast<T*>(yb) + tile * h * len;
                     if (write_across) {
                         for (std::size_t j = j0; j < j1; ++j) {
@@ -108,12 +91,7 @@ private:
         }
         ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t row = b; row < e; ++row) {
-                std::size_t off = 0, rest = row;
-                for (std::size_t a = r - 1; a-- > 0;) {
-                    off += rest % dims[a] * in_strides[a];
-                    rest /= dims[a];
-                }
-                const T* src = reinterpret_cast<const T*>(xb) + off;
+                const T* src = reinterpret_cast<const T*>(xb) + offset_of(row, r - 1);
                 T* dst = reinterpret_cast<T*>(yb) + row * len;
                 if (step_in == 1) {
                     std::memcpy(dst, src, len * sizeof(T));
