@@ -222,6 +222,15 @@ std::vector<conv_case> depthwise_cases() {
         add({3, 1, 1, 6, 80, k, k, 2, 1, 1, 1, k / 2, k / 2, k / 2, k / 2, {}, {}});
     }
     for (activation a : all_activations) cs.push_back({9, 1, 1, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, a, true});
+    // column stride 1 reads the input rows in place, masking the vectors that reach into the padding:
+    // rows one lane either side of the 8- and 16-float vectors, pads only on one side, and pads wider
+    // than the kernel (vectors of padding alone)
+    for (std::size_t w : {7, 8, 9, 15, 16, 17, 31, 32, 33})
+        for (std::size_t k : {3, 5}) {
+            add({3, 1, 1, 6, w, k, k, 1, 1, 1, 1, 0, 0, k - 1, k - 1, {}, {}});
+            add({3, 1, 1, 6, w, k, k, 2, 1, 1, 1, k - 1, k - 1, 0, 0, {}, {}});
+            add({2, 1, 1, 5, w, k, k, 1, 1, 1, 1, k + 1, k + 2, 1, k + 3, {}, {}});
+        }
     return cs;
 }
 

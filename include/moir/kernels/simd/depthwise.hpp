@@ -259,6 +259,101 @@ void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* pl
     if (oy < oy1) dw_rows<Arch, Act, K, SH, SW, 1>(oy, oy0, g, d, plane, w, bias, y, e);
 }
 
+/// Columns [col, col + width) of an input row of in_w floats: row[col + l] where 0 <= col + l < in_w,
+/// else 0 (the zero padding); reads only inside the row.
+template <class Arch>
+typename vec<Arch>::reg dw_load_cols(const float* row, std::ptrdiff_t col, std::ptrdiff_t in_w) {
+    using V = vec<Arch>;
+    constexpr auto W = static_cast<std::ptrdiff_t>(V::width);
+#if defined(__AVX512F__)
+    if constexpr (W == 16) return typename V::reg(_mm512_maskz_loadu_ps(dw_lanes(-col, in_w - col), row + col));
+#endif
+    if constexpr (W == 1) {
+        return col >= 0 && col < in_w ? row[col] : 0.0f;
+    } else {
+        alignas(64) float tmp[W] = {};
+        const std::ptrdiff_t lo = col < 0 ? -col : 0, hi = in_w - col < W ? in_w - col : W;
+        if (hi > lo) std::memcpy(tmp + lo, row + col + lo, static_cast<std::size_t>(hi - lo) * sizeof(float));
+        return V::reg::load_aligned(tmp);
+    }
+}
+
+/// dw_rows for column stride 1, reading the input rows where they lie instead of a padded plane: row
+/// pointers to the channel's input rows (to `zero` for the padding rows above and below), and the
+/// vectors that reach into the left or right padding loaded lane-masked (dw_load_cols). The same
+/// values in the same FMAs as dw_rows on the plane, so the output is bit for bit the same; what goes
+/// is dw_fill_plane's copy (a store and an unaligned reload of every input row the band reads).
+/// x is the channel's input plane; `zero` holds in_w zeros; y holds output rows from oy0 on.
+template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t RB>
+void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, const float* x, const float* zero,
+                     const float* w, float bias, float* y, const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full;
+    const auto iw = static_cast<std::ptrdiff_t>(g.in_w), ih = static_cast<std::ptrdiff_t>(g.in_h);
+    const R vb = V::set1(bias);
+    R wv[K * K];
+#pragma GCC unroll 32
+    for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
+    const float* q[T];
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < T; ++t) {
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * SH + t) - g.pt;
+        q[t] = iy >= 0 && iy < ih ? x + iy * iw : zero;
+    }
+    float* yr = y + (oy - oy0) * ow;
+    auto body = [&](std::size_t ox, auto edge) {
+        const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(ox) - g.pl;  // the column tap kx = 0 reads
+        R acc[RB];
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) acc[r] = vb;
+#pragma GCC unroll 8
+        for (std::size_t ky = 0; ky < K; ++ky)
+#pragma GCC unroll 8
+            for (std::size_t kx = 0; kx < K; ++kx)
+#pragma GCC unroll 8
+                for (std::size_t r = 0; r < RB; ++r) {
+                    const float* row = q[r * SH + ky];
+                    const std::ptrdiff_t col = c0 + static_cast<std::ptrdiff_t>(kx);
+                    R v;
+                    if constexpr (decltype(edge)::value)
+                        v = dw_load_cols<Arch>(row, col, iw);
+                    else
+                        v = V::load(row + col);
+                    acc[r] = V::fma(wv[ky * K + kx], v, acc[r]);
+                }
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) {
+            const R out = activate<Act, V>(acc[r], e);
+            if (ox < full)
+                V::store(yr + r * ow + ox, out);
+            else
+                V::store_partial(yr + r * ow + ox, out, rest);
+        }
+    };
+    // vectors whose every tap lies inside the row: [first, last)
+    const std::ptrdiff_t span = static_cast<std::ptrdiff_t>(K - 1 + W);
+    for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+        const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(ox) - g.pl;
+        if (c0 >= 0 && c0 + span <= iw)
+            body(ox, std::false_type{});
+        else
+            body(ox, std::true_type{});
+    }
+}
+
+/// dw_channel_fixed for column stride 1 on dw_rows_inplace (no plane).
+template <class Arch, class Act, std::size_t K, std::size_t SH>
+void dw_channel_inplace(const conv_geometry& g, const float* x, const float* zero, const float* w, float bias, float* y,
+                        const epilogue& e, std::size_t oy0, std::size_t oy1) {
+    std::size_t oy = oy0;
+    if constexpr (K == 3)
+        for (; oy + 4 <= oy1; oy += 4) dw_rows_inplace<Arch, Act, K, SH, 4>(oy, oy0, g, x, zero, w, bias, y, e);
+    for (; oy + 2 <= oy1; oy += 2) dw_rows_inplace<Arch, Act, K, SH, 2>(oy, oy0, g, x, zero, w, bias, y, e);
+    if (oy < oy1) dw_rows_inplace<Arch, Act, K, SH, 1>(oy, oy0, g, x, zero, w, bias, y, e);
+}
+
 /// Whether g has an unrolled body: undilated, kh == kw of 3 or 5, each stride 1 or 2 (the PaddleOCR
 /// shapes, among them rec's (2, 1) and (1, 2) strides).
 /// dw_fixed_dispatch: when it has, calls f(K, SH, SW) with the three as std::integral_constant and
@@ -328,9 +423,21 @@ void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const e
     const std::size_t in_plane = g.in_h * g.in_w, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
     // the padded plane rows the band reads
     const std::size_t r0 = oy0 * g.sh, r1 = (oy1 - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    // column stride 1 on an unrolled body: the input rows are read in place (dw_rows_inplace)
+    const bool inplace = g.sw == 1 && vec<Arch>::width > 1 && detail::dw_has_fixed_body(g);
+    if (inplace) std::memset(scratch, 0, g.in_w * sizeof(float));  // the padding rows
     with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
-        for (std::size_t c = c0; c < c1; ++c) {
+        for (std::size_t c = c0; c < c1 && inplace; ++c) {
+            const float* w = p.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + (c - c0) * band;
+            detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto) {
+                detail::dw_channel_inplace<Arch, Act, decltype(k)::value, decltype(sh)::value>(
+                    g, x + c * in_plane, scratch, w, b, yc, e, oy0, oy1);
+            });
+        }
+        for (std::size_t c = c0; c < c1 && !inplace; ++c) {
             detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch, r0, r1);
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
