@@ -503,6 +503,15 @@ private:
                   << ", " << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ");\n    }\n";
             return;
         }
+        if (auto* pn = dynamic_cast<const st::pool_nhwc_step*>(&s)) {
+            const auto& g = pn->g;
+            body_ << "    {\n        constexpr cg::pool_geometry pg{0, " << g.ih << ", " << g.iw << ", " << g.oh << ", " << g.ow << ", "
+                  << g.kh << ", " << g.kw << ", " << g.sh << ", " << g.sw << ", " << g.pt << ", " << g.pl << ", " << g.pb << ", "
+                  << g.pr << "};\n"
+                  << "        cg::max_pool_nhwc<arch>(pg, " << pn->batch << ", " << pn->channels << ", " << ptr(s.reads[0], false)
+                  << ", " << ptr(s.writes[0], true) << ");\n    }\n";
+            return;
+        }
         if (auto* gm = dynamic_cast<const st::global_mean_step*>(&s)) {
             body_ << "    cg::global_mean(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << gm->planes
                   << ", " << gm->size << ");\n";

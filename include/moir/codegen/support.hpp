@@ -68,6 +68,13 @@ void pool(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x,
     simd::pool_planes<Arch>(p, is_max, exclude_pad, x, y, 0, p.planes);
 }
 
+/// MaxPool of `batch` NHWC images of `channels` channels, as steps::pool_nhwc_step on Arch (the same kernel).
+template <class Arch>
+void max_pool_nhwc(const pool_geometry& p, std::int64_t batch, std::int64_t channels, const float* x, float* y) {
+    for (std::int64_t n = 0; n < batch; ++n)
+        simd::max_pool_nhwc<Arch>(p, channels, x + n * p.ih * p.iw * channels, y + n * p.oh * p.ow * channels, 0, p.oh);
+}
+
 /// The mean of each of `planes` planes of `size` floats, as steps::global_mean_step.
 inline void global_mean(const float* x, float* y, std::size_t planes, std::size_t size) {
     for (std::size_t c = 0; c < planes; ++c) {

@@ -732,6 +732,56 @@ TEST_CASE("MaxPool steps equal the reference bit for bit (signed zeros, NaN): st
         }
 }
 
+TEST_CASE("a MaxPool between Transposes to NHWC (TF's layout) runs channels-last, bit for bit as the reference") {
+    // x (NCHW) -> Transpose to NHWC (read on), and x -> MaxPool -> Transpose to NHWC: the pool reads
+    // the first Transpose's output and writes the second's (centernet's heatmap peak test)
+    const std::vector<ops::max_pool::attrs> pools{
+        {{1, 1}, {1, 1}, {1, 1}, {3, 3}, ops::rounding_type::floor, ops::pad_type::explicit_},  // centernet's
+        {{2, 2}, {0, 0}, {0, 0}, {2, 2}, ops::rounding_type::floor, ops::pad_type::explicit_},
+        {{3, 3}, {0, 1}, {2, 0}, {2, 4}, ops::rounding_type::ceil, ops::pad_type::explicit_},
+        {{1, 1}, {3, 9}, {3, 9}, {15, 19}, ops::rounding_type::floor, ops::pad_type::explicit_},  // wider than the image
+    };
+    for (const std::int64_t channels : {1, 5, 16, 37}) {
+        CAPTURE(channels);
+        builder b;
+        auto ints = [&](std::vector<std::int64_t> v) { return b.constant(tensor::from_vector(v)); };
+        const auto x = b.param({2, channels, 13, 17});
+        b.output(b.op<ops::transpose>({}, {x, ints({0, 2, 3, 1})}));
+        for (const auto& a : pools) b.output(b.op<ops::transpose>({}, {b.op<ops::max_pool>(a, {x}), ints({0, 2, 3, 1})}));
+        // a pool whose output is read by another node too stays NCHW
+        const auto shared = b.op<ops::max_pool>(pools[0], {x});
+        b.output(b.op<ops::transpose>({}, {shared, ints({0, 2, 3, 1})}));
+        b.output(shared);
+        const model m = b.done();
+        const std::size_t n = static_cast<std::size_t>(2 * channels * 13 * 17);
+        auto v = noise(n, 91);
+        for (std::size_t i = 0; i < n; i += 5) v[i] = (i / 5) % 2 ? 0.0f : -0.0f;  // ties of +0 and -0
+        v[n / 3] = std::nanf("");
+        const std::vector<tensor> in{tensor::from_vector(v, {2, channels, 13, 17})};
+        const auto want = reference_executor<>(m).run(in);
+        for (const auto& arch : arches())
+            for (std::size_t threads : {1, 2}) {
+                CAPTURE(arch);
+                CAPTURE(threads);
+                rt::plan_options o;
+                o.arch = arch;
+                o.threads = threads;
+                rt::plan p(m, o);
+                if (arch != "reference") {
+                    CHECK(count_kernel(p, "maxpool.nhwc") == pools.size());
+                    CHECK(count_kernel(p, "maxpool") == pools.size() + 1);
+                }
+                const auto got = p.run(in);
+                REQUIRE(got.size() == want.size());
+                for (std::size_t i = 0; i < got.size(); ++i) {
+                    CAPTURE(i);
+                    REQUIRE(got[i].bytes() == want[i].bytes());
+                    CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
+                }
+            }
+    }
+}
+
 TEST_CASE("reductions over a run of leading or middle axes (NHWC global pooling) on fast steps, equal to the reference") {
     builder b;
     auto ints = [&](std::vector<std::int64_t> v) { return b.constant(tensor::from_vector(v)); };

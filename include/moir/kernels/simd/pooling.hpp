@@ -6,7 +6,7 @@
 // (runtime/steps/pooling.hpp) and a header written by `moir codegen` (codegen/support.hpp) both call
 // pool_planes, so their outputs are bit-identical.
 //
-// Plain C++ for the compiler's vectorizer, a template on the arch only so that each arch's kernel
+// pool_planes: plain C++ for the compiler's vectorizer, a template on the arch only so that each arch's kernel
 // table (kernels/simd/table.hpp) holds a copy compiled with its flags (AVX-512: 16 lanes, where the
 // step code's own baseline build had 4): MaxPool's loops keep each output row as the running maximum
 // of its window's input rows, read with the stride as a compile-time constant for strides 1 and 2,
@@ -14,9 +14,12 @@
 // equals the reference's bit for bit, NaN and signed zeros included. AvgPool sums in double in the
 // reference's order.
 
-#include <algorithm>  // max, min
-#include <cstdint>    // int64_t
-#include <limits>     // numeric_limits
+#include <moir/kernels/simd/vec.hpp>
+
+#include <algorithm>    // max, min
+#include <cstdint>      // int64_t
+#include <limits>       // numeric_limits
+#include <type_traits>  // integral_constant
 
 namespace moir::kernels::simd {
 
@@ -107,6 +110,55 @@ void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, const fl
             }
             for (std::int64_t px = 0; px < p.ow; ++px)
                 yc[py * p.ow + px] = detail::pool_pixel<Arch>(p, is_max, exclude_pad, xc, py, px);
+        }
+    }
+}
+
+/// MaxPool of one NHWC image: output rows [r0, r1) of y [oh, ow, channels] from x [ih, iw, channels]
+/// (p.planes unused), each value the reference's (the window's rows inside the image, then its
+/// columns, std::max(best, v) from -inf, which is V::max(v, best): x86's max returns its second
+/// operand on ties and NaN), so equal bit for bit to pool_planes on the NCHW form. Vectors run along
+/// the channels, four at a time: for a TF model's channels-last MaxPool this saves the Transposes to
+/// NCHW and back around an NCHW pool.
+/// requires: r0 <= r1 <= p.oh; y does not alias x.
+template <class Arch>
+void max_pool_nhwc(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
+                   std::int64_t r1) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr auto W = static_cast<std::int64_t>(V::width);
+    const std::int64_t C = channels;
+    const R ninf = V::set1(-std::numeric_limits<float>::infinity());
+    for (std::int64_t py = r0; py < r1; ++py) {
+        const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
+        const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+        for (std::int64_t px = 0; px < p.ow; ++px) {
+            const std::int64_t x0 = px * p.sw - p.pl, x1 = std::min(x0 + p.kw, p.iw + p.pr);
+            const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, p.iw);
+            float* yp = y + (py * p.ow + px) * C;
+            // NV vectors of channels from c (n: lanes of the last one, W for whole vectors)
+            auto block = [&](std::int64_t c, auto nv, std::int64_t n) {
+                constexpr std::int64_t NV = decltype(nv)::value;
+                R best[NV];
+                for (std::int64_t v = 0; v < NV; ++v) best[v] = ninf;
+                for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                    for (std::int64_t xx = cx0; xx < cx1; ++xx) {
+                        const float* xp = x + (yy * p.iw + xx) * C + c;
+                        for (std::int64_t v = 0; v < NV; ++v)
+                            best[v] = V::max(n == W ? V::load(xp + v * W) : V::load_partial(xp, static_cast<std::size_t>(n)),
+                                             best[v]);
+                    }
+                for (std::int64_t v = 0; v < NV; ++v) {
+                    if (n == W)
+                        V::store(yp + c + v * W, best[v]);
+                    else
+                        V::store_partial(yp + c, best[v], static_cast<std::size_t>(n));
+                }
+            };
+            std::int64_t c = 0;
+            for (; c + 4 * W <= C; c += 4 * W) block(c, std::integral_constant<std::int64_t, 4>{}, W);
+            for (; c + W <= C; c += W) block(c, std::integral_constant<std::int64_t, 1>{}, W);
+            if (c < C) block(c, std::integral_constant<std::int64_t, 1>{}, C - c);
         }
     }
 }

@@ -46,6 +46,8 @@ struct fp32_kernel_table {
                            std::ptrdiff_t ldc, const epilogue& e);
     void (*pool_planes)(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
                         std::int64_t c0, std::int64_t c1);
+    void (*max_pool_nhwc)(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
+                          std::int64_t r1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -58,7 +60,8 @@ const fp32_kernel_table& fp32_table() {
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
-                                             &gemm_a_inplace<Arch>, &pool_planes<Arch>};
+                                             &gemm_a_inplace<Arch>, &pool_planes<Arch>,
+                                             &max_pool_nhwc<Arch>};
     return table;
 }
 

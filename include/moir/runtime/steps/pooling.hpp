@@ -11,6 +11,7 @@
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/max_pool.hpp>
 #include <moir/ops/reduce_mean.hpp>
+#include <moir/ops/transpose.hpp>
 #include <moir/runtime/steps/step.hpp>
 
 #include <algorithm>  // max, min
@@ -34,6 +35,32 @@ public:
         const kernels::simd::pool_geometry g{planes, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr};
         ctx.pool->parallel_for(0, static_cast<std::size_t>(planes), grain, [&](std::size_t b, std::size_t e, std::size_t) {
             table->pool_planes(g, is_max, exclude_pad, x, y, static_cast<std::int64_t>(b), static_cast<std::int64_t>(e));
+        });
+    }
+};
+
+/// MaxPool in channels-last form: x [N, H, W, C] -> y [N, OH, OW, C] (pooling::make: a MaxPool whose
+/// output only a Transpose to NHWC reads, on an input another Transpose already brings to NHWC), rows
+/// split across the workers.
+class pool_nhwc_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    kernels::simd::pool_geometry g;
+    std::int64_t batch = 1, channels = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const std::int64_t in_image = g.ih * g.iw * channels, out_image = g.oh * g.ow * channels;
+        const std::size_t rows = static_cast<std::size_t>(batch * g.oh);
+        const std::size_t grain = std::max<std::size_t>(
+            1, chunk_elements / static_cast<std::size_t>(std::max<std::int64_t>(1, g.ow * channels * g.kh)));
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t r = b; r < e;) {  // one image at a time
+                const auto n = static_cast<std::int64_t>(r) / g.oh, r0 = static_cast<std::int64_t>(r) % g.oh;
+                const std::int64_t r1 = std::min<std::int64_t>(g.oh, r0 + static_cast<std::int64_t>(e - r));
+                table->max_pool_nhwc(g, channels, x + n * in_image, y + n * out_image, r0, r1);
+                r += static_cast<std::size_t>(r1 - r0);
+            }
         });
     }
 };
@@ -67,6 +94,51 @@ struct pooling {
     /// of them (as the element-wise steps), so a pool of fewer than 2 * chunk_elements reads stays on
     /// one thread (was: one plane per chunk whatever its size).
     static std::size_t plane_grain(std::size_t work) { return std::max<std::size_t>(1, chunk_elements / (work ? work : 1)); }
+
+    /// Whether node t is a Transpose with the constant perm `want`.
+    static bool transpose_with(const plan_builder& b, node_id t, std::initializer_list<std::int64_t> want) {
+        if (t == plan_builder::npos || !b.at(t).is<ops::transpose>() || b.at(t).inputs.size() != 2) return false;
+        const tensor* perm = b.constant_input(t, 1);
+        if (!perm || perm->numel() != want.size()) return false;
+        std::size_t i = 0;
+        for (const std::int64_t v : want)
+            if (perm->at_as<std::int64_t>(i++) != v) return false;
+        return true;
+    }
+
+    /// A channels-last MaxPool (pool_nhwc_step) for the MaxPool `id` of geometry p, when a TF model's
+    /// layout left it between two Transposes: its output read only by a Transpose to NHWC (perm 0 2 3 1;
+    /// claimed: the step writes that Transpose's output), and its input also read by a Transpose to NHWC
+    /// made earlier, whose output the step reads. The NCHW pool and the Transpose after it become one
+    /// pass over the NHWC data. Else nullptr.
+    static std::unique_ptr<step> channels_last(plan_builder& b, node_id id, const pool_step& p) {
+        const node_id after = b.single_consumer<ops::transpose>(output_ref{id, 0});
+        if (!transpose_with(b, after, {0, 2, 3, 1})) return nullptr;
+        const output_ref in = b.at(id).inputs[0];
+        node_id before = plan_builder::npos;
+        for (const auto& [c, port] : b.consumers(in)) {
+            if (c == id || port != 0 || b.claimed(c) || !transpose_with(b, c, {0, 2, 3, 1})) continue;
+            const bool earlier = c < b.position.size() && id < b.position.size() && b.position[c] != plan_builder::npos &&
+                                 b.position[id] != plan_builder::npos && b.position[c] < b.position[id];
+            if (earlier) before = c;
+        }
+        if (before == plan_builder::npos) return nullptr;
+        const slot& xs = b.slots[b.output_slot(before)];
+        const slot& ys = b.slots[b.output_slot(after)];
+        if (xs.type != element_type::f32 || ys.type != element_type::f32) return nullptr;
+        auto s = std::make_unique<pool_nhwc_step>();
+        s->table = b.table;
+        s->g = kernels::simd::pool_geometry{0, p.ih, p.iw, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.pb, p.pr};
+        const slot& x = b.slot_at(in);
+        s->batch = x.dims[0], s->channels = x.dims[1];
+        b.claim(after);
+        s->name = b.at(id).name;
+        s->ops = std::string(b.at(id).op->ir_name) + "+" + std::string(b.at(after).op->ir_name);
+        s->kernel = "maxpool.nhwc";
+        s->reads = {b.output_slot(before)};
+        s->writes = {b.output_slot(after)};
+        return s;
+    }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& nd = b.at(id);
@@ -111,6 +183,8 @@ struct pooling {
             p->planes = x.dims[0] * x.dims[1];
             p->ih = x.dims[2], p->iw = x.dims[3], p->oh = y.dims[2], p->ow = y.dims[3];
             p->grain = plane_grain(static_cast<std::size_t>(p->ih * p->iw + p->oh * p->ow * p->kh));
+            if (is_max)
+                if (auto c = channels_last(b, id, *p)) return c;
             s = std::move(p);
         }
         s->name = nd.name;
