@@ -19127,6 +19127,101 @@ void dw_channel_fixed(const conv_geometry& g, const dw_plane& d, const float* pl
     if (oy < oy1) dw_rows<Arch, Act, K, SH, SW, 1>(oy, oy0, g, d, plane, w, bias, y, e);
 }
 
+/// Columns [col, col + width) of an input row of in_w floats: row[col + l] where 0 <= col + l < in_w,
+/// else 0 (the zero padding); reads only inside the row.
+template <class Arch>
+typename vec<Arch>::reg dw_load_cols(const float* row, std::ptrdiff_t col, std::ptrdiff_t in_w) {
+    using V = vec<Arch>;
+    constexpr auto W = static_cast<std::ptrdiff_t>(V::width);
+#if defined(__AVX512F__)
+    if constexpr (W == 16) return typename V::reg(_mm512_maskz_loadu_ps(dw_lanes(-col, in_w - col), row + col));
+#endif
+    if constexpr (W == 1) {
+        return col >= 0 && col < in_w ? row[col] : 0.0f;
+    } else {
+        alignas(64) float tmp[W] = {};
+        const std::ptrdiff_t lo = col < 0 ? -col : 0, hi = in_w - col < W ? in_w - col : W;
+        if (hi > lo) std::memcpy(tmp + lo, row + col + lo, static_cast<std::size_t>(hi - lo) * sizeof(float));
+        return V::reg::load_aligned(tmp);
+    }
+}
+
+/// dw_rows for column stride 1, reading the input rows where they lie instead of a padded plane: row
+/// pointers to the channel's input rows (to `zero` for the padding rows above and below), and the
+/// vectors that reach into the left or right padding loaded lane-masked (dw_load_cols). The same
+/// values in the same FMAs as dw_rows on the plane, so the output is bit for bit the same; what goes
+/// is dw_fill_plane's copy (a store and an unaligned reload of every input row the band reads).
+/// x is the channel's input plane; `zero` holds in_w zeros; y holds output rows from oy0 on.
+template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t RB>
+void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, const float* x, const float* zero,
+                     const float* w, float bias, float* y, const epilogue& e) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
+    const std::size_t ow = g.out_w, full = ow / W * W, rest = ow - full;
+    const auto iw = static_cast<std::ptrdiff_t>(g.in_w), ih = static_cast<std::ptrdiff_t>(g.in_h);
+    const R vb = V::set1(bias);
+    R wv[K * K];
+#pragma GCC unroll 32
+    for (std::size_t t = 0; t < K * K; ++t) wv[t] = V::set1(w[t]);
+    const float* q[T];
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < T; ++t) {
+        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * SH + t) - g.pt;
+        q[t] = iy >= 0 && iy < ih ? x + iy * iw : zero;
+    }
+    float* yr = y + (oy - oy0) * ow;
+    auto body = [&](std::size_t ox, auto edge) {
+        const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(ox) - g.pl;  // the column tap kx = 0 reads
+        R acc[RB];
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) acc[r] = vb;
+#pragma GCC unroll 8
+        for (std::size_t ky = 0; ky < K; ++ky)
+#pragma GCC unroll 8
+            for (std::size_t kx = 0; kx < K; ++kx)
+#pragma GCC unroll 8
+                for (std::size_t r = 0; r < RB; ++r) {
+                    const float* row = q[r * SH + ky];
+                    const std::ptrdiff_t col = c0 + static_cast<std::ptrdiff_t>(kx);
+                    R v;
+                    if constexpr (decltype(edge)::value)
+                        v = dw_load_cols<Arch>(row, col, iw);
+                    else
+                        v = V::load(row + col);
+                    acc[r] = V::fma(wv[ky * K + kx], v, acc[r]);
+                }
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < RB; ++r) {
+            const R out = activate<Act, V>(acc[r], e);
+            if (ox < full)
+                V::store(yr + r * ow + ox, out);
+            else
+                V::store_partial(yr + r * ow + ox, out, rest);
+        }
+    };
+    // vectors whose every tap lies inside the row: [first, last)
+    const std::ptrdiff_t span = static_cast<std::ptrdiff_t>(K - 1 + W);
+    for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
+        const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(ox) - g.pl;
+        if (c0 >= 0 && c0 + span <= iw)
+            body(ox, std::false_type{});
+        else
+            body(ox, std::true_type{});
+    }
+}
+
+/// dw_channel_fixed for column stride 1 on dw_rows_inplace (no plane).
+template <class Arch, class Act, std::size_t K, std::size_t SH>
+void dw_channel_inplace(const conv_geometry& g, const float* x, const float* zero, const float* w, float bias, float* y,
+                        const epilogue& e, std::size_t oy0, std::size_t oy1) {
+    std::size_t oy = oy0;
+    if constexpr (K == 3)
+        for (; oy + 4 <= oy1; oy += 4) dw_rows_inplace<Arch, Act, K, SH, 4>(oy, oy0, g, x, zero, w, bias, y, e);
+    for (; oy + 2 <= oy1; oy += 2) dw_rows_inplace<Arch, Act, K, SH, 2>(oy, oy0, g, x, zero, w, bias, y, e);
+    if (oy < oy1) dw_rows_inplace<Arch, Act, K, SH, 1>(oy, oy0, g, x, zero, w, bias, y, e);
+}
+
 /// Whether g has an unrolled body: undilated, kh == kw of 3 or 5, each stride 1 or 2 (the PaddleOCR
 /// shapes, among them rec's (2, 1) and (1, 2) strides).
 /// dw_fixed_dispatch: when it has, calls f(K, SH, SW) with the three as std::integral_constant and
@@ -19196,9 +19291,21 @@ void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const e
     const std::size_t in_plane = g.in_h * g.in_w, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
     // the padded plane rows the band reads
     const std::size_t r0 = oy0 * g.sh, r1 = (oy1 - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    // column stride 1 on an unrolled body: the input rows are read in place (dw_rows_inplace)
+    const bool inplace = g.sw == 1 && vec<Arch>::width > 1 && detail::dw_has_fixed_body(g);
+    if (inplace) std::memset(scratch, 0, g.in_w * sizeof(float));  // the padding rows
     with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
-        for (std::size_t c = c0; c < c1; ++c) {
+        for (std::size_t c = c0; c < c1 && inplace; ++c) {
+            const float* w = p.data + c * taps;
+            const float b = e.bias ? e.bias[c] : 0.0f;
+            float* yc = y + (c - c0) * band;
+            detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto) {
+                detail::dw_channel_inplace<Arch, Act, decltype(k)::value, decltype(sh)::value>(
+                    g, x + c * in_plane, scratch, w, b, yc, e, oy0, oy1);
+            });
+        }
+        for (std::size_t c = c0; c < c1 && !inplace; ++c) {
             detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch, r0, r1);
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
@@ -21045,7 +21152,7 @@ void conv_phased(const packed_conv& p, const float* x, float* y, const epilogue&
 // (runtime/steps/pooling.hpp) and a header written by `moir codegen` (codegen/support.hpp) both call
 // pool_planes, so their outputs are bit-identical.
 //
-// Plain C++ for the compiler's vectorizer, a template on the arch only so that each arch's kernel
+// pool_planes: plain C++ for the compiler's vectorizer, a template on the arch only so that each arch's kernel
 // table (kernels/simd/table.hpp) holds a copy compiled with its flags (AVX-512: 16 lanes, where the
 // step code's own baseline build had 4): MaxPool's loops keep each output row as the running maximum
 // of its window's input rows, read with the stride as a compile-time constant for strides 1 and 2,
@@ -21053,9 +21160,11 @@ void conv_phased(const packed_conv& p, const float* x, float* y, const epilogue&
 // equals the reference's bit for bit, NaN and signed zeros included. AvgPool sums in double in the
 // reference's order.
 
-#include <algorithm>  // max, min
-#include <cstdint>    // int64_t
-#include <limits>     // numeric_limits
+
+#include <algorithm>    // max, min
+#include <cstdint>      // int64_t
+#include <limits>       // numeric_limits
+#include <type_traits>  // integral_constant
 
 namespace moir::kernels::simd {
 
@@ -21146,6 +21255,55 @@ void pool_planes(const pool_geometry& p, bool is_max, bool exclude_pad, const fl
             }
             for (std::int64_t px = 0; px < p.ow; ++px)
                 yc[py * p.ow + px] = detail::pool_pixel<Arch>(p, is_max, exclude_pad, xc, py, px);
+        }
+    }
+}
+
+/// MaxPool of one NHWC image: output rows [r0, r1) of y [oh, ow, channels] from x [ih, iw, channels]
+/// (p.planes unused), each value the reference's (the window's rows inside the image, then its
+/// columns, std::max(best, v) from -inf, which is V::max(v, best): x86's max returns its second
+/// operand on ties and NaN), so equal bit for bit to pool_planes on the NCHW form. Vectors run along
+/// the channels, four at a time: for a TF model's channels-last MaxPool this saves the Transposes to
+/// NCHW and back around an NCHW pool.
+/// requires: r0 <= r1 <= p.oh; y does not alias x.
+template <class Arch>
+void max_pool_nhwc(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
+                   std::int64_t r1) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr auto W = static_cast<std::int64_t>(V::width);
+    const std::int64_t C = channels;
+    const R ninf = V::set1(-std::numeric_limits<float>::infinity());
+    for (std::int64_t py = r0; py < r1; ++py) {
+        const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
+        const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+        for (std::int64_t px = 0; px < p.ow; ++px) {
+            const std::int64_t x0 = px * p.sw - p.pl, x1 = std::min(x0 + p.kw, p.iw + p.pr);
+            const std::int64_t cx0 = std::max<std::int64_t>(x0, 0), cx1 = std::min(x1, p.iw);
+            float* yp = y + (py * p.ow + px) * C;
+            // NV vectors of channels from c (n: lanes of the last one, W for whole vectors)
+            auto block = [&](std::int64_t c, auto nv, std::int64_t n) {
+                constexpr std::int64_t NV = decltype(nv)::value;
+                R best[NV];
+                for (std::int64_t v = 0; v < NV; ++v) best[v] = ninf;
+                for (std::int64_t yy = cy0; yy < cy1; ++yy)
+                    for (std::int64_t xx = cx0; xx < cx1; ++xx) {
+                        const float* xp = x + (yy * p.iw + xx) * C + c;
+                        for (std::int64_t v = 0; v < NV; ++v)
+                            best[v] = V::max(n == W ? V::load(xp + v * W) : V::load_partial(xp, static_cast<std::size_t>(n)),
+                                             best[v]);
+                    }
+                for (std::int64_t v = 0; v < NV; ++v) {
+                    if (n == W)
+                        V::store(yp + c + v * W, best[v]);
+                    else
+                        V::store_partial(yp + c, best[v], static_cast<std::size_t>(n));
+                }
+            };
+            std::int64_t c = 0;
+            for (; c + 4 * W <= C; c += 4 * W) block(c, std::integral_constant<std::int64_t, 4>{}, W);
+            for (; c + W <= C; c += W) block(c, std::integral_constant<std::int64_t, 1>{}, W);
+            if (c < C) block(c, std::integral_constant<std::int64_t, 1>{}, C - c);
         }
     }
 }
@@ -21242,6 +21400,8 @@ struct fp32_kernel_table {
                            std::ptrdiff_t ldc, const epilogue& e);
     void (*pool_planes)(const pool_geometry& p, bool is_max, bool exclude_pad, const float* x, float* y,
                         std::int64_t c0, std::int64_t c1);
+    void (*max_pool_nhwc)(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
+                          std::int64_t r1);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -21254,7 +21414,8 @@ const fp32_kernel_table& fp32_table() {
                                              &conv_columns<Arch>, &conv_rows<Arch>, &depthwise<Arch>,
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
-                                             &gemm_a_inplace<Arch>, &pool_planes<Arch>};
+                                             &gemm_a_inplace<Arch>, &pool_planes<Arch>,
+                                             &max_pool_nhwc<Arch>};
     return table;
 }
 
@@ -25395,6 +25556,32 @@ public:
     }
 };
 
+/// MaxPool in channels-last form: x [N, H, W, C] -> y [N, OH, OW, C] (pooling::make: a MaxPool whose
+/// output only a Transpose to NHWC reads, on an input another Transpose already brings to NHWC), rows
+/// split across the workers.
+class pool_nhwc_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    kernels::simd::pool_geometry g;
+    std::int64_t batch = 1, channels = 0;
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const std::int64_t in_image = g.ih * g.iw * channels, out_image = g.oh * g.ow * channels;
+        const std::size_t rows = static_cast<std::size_t>(batch * g.oh);
+        const std::size_t grain = std::max<std::size_t>(
+            1, chunk_elements / static_cast<std::size_t>(std::max<std::int64_t>(1, g.ow * channels * g.kh)));
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t r = b; r < e;) {  // one image at a time
+                const auto n = static_cast<std::int64_t>(r) / g.oh, r0 = static_cast<std::int64_t>(r) % g.oh;
+                const std::int64_t r1 = std::min<std::int64_t>(g.oh, r0 + static_cast<std::int64_t>(e - r));
+                table->max_pool_nhwc(g, channels, x + n * in_image, y + n * out_image, r0, r1);
+                r += static_cast<std::size_t>(r1 - r0);
+            }
+        });
+    }
+};
+
 /// The mean of each [H*W] plane.
 class global_mean_step final : public step {
 public:
@@ -25424,6 +25611,51 @@ struct pooling {
     /// of them (as the element-wise steps), so a pool of fewer than 2 * chunk_elements reads stays on
     /// one thread (was: one plane per chunk whatever its size).
     static std::size_t plane_grain(std::size_t work) { return std::max<std::size_t>(1, chunk_elements / (work ? work : 1)); }
+
+    /// Whether node t is a Transpose with the constant perm `want`.
+    static bool transpose_with(const plan_builder& b, node_id t, std::initializer_list<std::int64_t> want) {
+        if (t == plan_builder::npos || !b.at(t).is<ops::transpose>() || b.at(t).inputs.size() != 2) return false;
+        const tensor* perm = b.constant_input(t, 1);
+        if (!perm || perm->numel() != want.size()) return false;
+        std::size_t i = 0;
+        for (const std::int64_t v : want)
+            if (perm->at_as<std::int64_t>(i++) != v) return false;
+        return true;
+    }
+
+    /// A channels-last MaxPool (pool_nhwc_step) for the MaxPool `id` of geometry p, when a TF model's
+    /// layout left it between two Transposes: its output read only by a Transpose to NHWC (perm 0 2 3 1;
+    /// claimed: the step writes that Transpose's output), and its input also read by a Transpose to NHWC
+    /// made earlier, whose output the step reads. The NCHW pool and the Transpose after it become one
+    /// pass over the NHWC data. Else nullptr.
+    static std::unique_ptr<step> channels_last(plan_builder& b, node_id id, const pool_step& p) {
+        const node_id after = b.single_consumer<ops::transpose>(output_ref{id, 0});
+        if (!transpose_with(b, after, {0, 2, 3, 1})) return nullptr;
+        const output_ref in = b.at(id).inputs[0];
+        node_id before = plan_builder::npos;
+        for (const auto& [c, port] : b.consumers(in)) {
+            if (c == id || port != 0 || b.claimed(c) || !transpose_with(b, c, {0, 2, 3, 1})) continue;
+            const bool earlier = c < b.position.size() && id < b.position.size() && b.position[c] != plan_builder::npos &&
+                                 b.position[id] != plan_builder::npos && b.position[c] < b.position[id];
+            if (earlier) before = c;
+        }
+        if (before == plan_builder::npos) return nullptr;
+        const slot& xs = b.slots[b.output_slot(before)];
+        const slot& ys = b.slots[b.output_slot(after)];
+        if (xs.type != element_type::f32 || ys.type != element_type::f32) return nullptr;
+        auto s = std::make_unique<pool_nhwc_step>();
+        s->table = b.table;
+        s->g = kernels::simd::pool_geometry{0, p.ih, p.iw, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.pb, p.pr};
+        const slot& x = b.slot_at(in);
+        s->batch = x.dims[0], s->channels = x.dims[1];
+        b.claim(after);
+        s->name = b.at(id).name;
+        s->ops = std::string(b.at(id).op->ir_name) + "+" + std::string(b.at(after).op->ir_name);
+        s->kernel = "maxpool.nhwc";
+        s->reads = {b.output_slot(before)};
+        s->writes = {b.output_slot(after)};
+        return s;
+    }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
         const node& nd = b.at(id);
@@ -25468,6 +25700,8 @@ struct pooling {
             p->planes = x.dims[0] * x.dims[1];
             p->ih = x.dims[2], p->iw = x.dims[3], p->oh = y.dims[2], p->ow = y.dims[3];
             p->grain = plane_grain(static_cast<std::size_t>(p->ih * p->iw + p->oh * p->ow * p->kh));
+            if (is_max)
+                if (auto c = channels_last(b, id, *p)) return c;
             s = std::move(p);
         }
         s->name = nd.name;
