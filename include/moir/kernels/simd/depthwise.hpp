@@ -5,7 +5,9 @@
 // NCHW, one image, vectorised along the output width. Per channel the input is copied once into a
 // zero-padded plane in scratch whose rows are split into `sw` phases (column j goes to phase j % sw
 // at j / sw), so every kernel tap of every stride and dilation is one contiguous vector load and the
-// inner loop has no bounds checks. 3x3 and 5x5 have unrolled bodies with the weights held in
+// inner loop has no bounds checks. Column stride 1 on the unrolled bodies skips the copy: the taps
+// load from the input rows where they lie, a zero row stands for the padding rows, and only the
+// vectors at the row ends load lane-masked (dw_rows_inplace; same values, same FMAs). 3x3 and 5x5 have unrolled bodies with the weights held in
 // registers. The epilogue (bias per channel, activation) is
 // applied before each output vector is stored. Fast paths: 3x3 and 5x5, stride 1 or 2, no dilation
 // (the PaddleOCR shapes, each axis its own stride); everything else takes the general loop.
@@ -332,7 +334,7 @@ void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, co
                 V::store_partial(yr + r * ow + ox, out, rest);
         }
     };
-    // vectors whose every tap lies inside the row: [first, last)
+    // a vector whose every tap lies inside the row loads plainly; the first and last few, lane-masked
     const std::ptrdiff_t span = static_cast<std::ptrdiff_t>(K - 1 + W);
     for (std::size_t ox = 0; ox < full + (rest ? W : 0); ox += W) {
         const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(ox) - g.pl;
