@@ -10233,7 +10233,7 @@ public:
     bool use_int8 = true;
     /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
     bool int8_requantize = true;
-    /// Whether a depthwise convolution may fuse the pointwise one after it (plan_options::fuse_depthwise_pointwise).
+    /// Whether a depthwise convolution may fuse the pointwise ones around it (plan_options::fuse_depthwise_pointwise).
     bool fuse_depthwise_pointwise = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
@@ -10293,6 +10293,14 @@ public:
     }
     /// Marks a node as run by a step made for an earlier node (a fused consumer).
     void claim(node_id id) { claimed_.at(id) = true; }
+    /// Undoes claim(id) (a family that matched a fusion it then cannot make).
+    void unclaim(node_id id) { claimed_.at(id) = false; }
+    /// Whether the plan makes node a's step before node b's (both placed in `position`): a step made
+    /// at b may read a's output.
+    bool made_before(node_id a, node_id b) const {
+        return a < position.size() && b < position.size() && position[a] != npos && position[b] != npos &&
+               position[a] < position[b];
+    }
     bool claimed(node_id id) const { return claimed_.at(id); }
 
     /// Makes slot `view` share the storage of slot `of` (a reshape-like op): an input or a constant
@@ -10383,7 +10391,8 @@ struct plan_options {
     /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
     bool int8_requantize = true;
     /// false: a depthwise convolution and the pointwise convolution that alone reads it run as two
-    /// steps instead of one step over bands of rows (steps/convolution.hpp; the results are the same).
+    /// steps instead of one step over bands of rows, and so does a widening pointwise convolution
+    /// before them (steps/convolution.hpp; the results are the same).
     bool fuse_depthwise_pointwise = true;
     /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
     /// naming the node, raised while planning, before anything is allocated.
@@ -18921,6 +18930,28 @@ inline std::size_t depthwise_rows_scratch_floats(const conv_geometry& g, std::si
     return (rows < d.rows ? rows : d.rows) * d.row_stride + width;
 }
 
+/// Where input row iy of a depthwise channel lies among the rows a caller holds: slot(iy) rows after
+/// the channel's first. The default holds every row (slot(iy) = iy). A window of `ring` rows kept as
+/// a ring (a fused step that computes the input rows band by band: runtime/steps/convolution.hpp)
+/// sets `base` to a multiple of ring at or below the lowest row a call reads: slot(iy) = iy - base,
+/// less ring when that is ring or more. requires: every row read has base <= iy < base + 2 * ring.
+struct dw_window {
+    std::size_t base = 0, ring = static_cast<std::size_t>(-1);
+    std::size_t slot(std::size_t iy) const {
+        const std::size_t s = iy - base;
+        return s < ring ? s : s - ring;
+    }
+};
+
+/// The input of depthwise_rows: channel c's row iy at data + c * channel_stride + rows.slot(iy) * in_w.
+struct dw_input {
+    const float* data = nullptr;
+    std::size_t channel_stride = 0;
+    dw_window rows;
+    /// A whole CHW tensor of geometry g.
+    static dw_input tensor(const float* x, const conv_geometry& g) { return {x, g.in_h * g.in_w, {}}; }
+};
+
 namespace detail {
 
 /// The positions [i0, i1) of phase p of a padded plane row (dw_plane) that read the input: padded
@@ -18958,7 +18989,7 @@ inline __mmask16 dw_lanes(std::ptrdiff_t lo, std::ptrdiff_t hi) {
 /// Stores run up to 15 floats past a row's (a phase's) end: the next row (phase) overwrites them,
 /// and the plane's scratch holds `width` floats past its last row (depthwise_rows_scratch_floats).
 inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, const float* x, float* plane,
-                                 std::size_t r0, std::size_t r1) {
+                                 std::size_t r0, std::size_t r1, const dw_window& win) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const auto plen = static_cast<std::ptrdiff_t>(d.phase_len), sw = static_cast<std::ptrdiff_t>(g.sw);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -18969,7 +19000,7 @@ inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, cons
             for (std::size_t j = 0; j < d.row_stride; j += 16) _mm512_storeu_ps(pr + j, _mm512_setzero_ps());
             continue;
         }
-        const float* xr = x + iy * iw;
+        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
         for (std::ptrdiff_t p = 0; p < sw; ++p) {
             float* dst = pr + p * plen;
             // phase position i reads input column i*sw + p - pl, zero outside [0, iw)
@@ -18998,16 +19029,17 @@ inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, cons
 }
 #endif
 
-/// Fills the padded plane rows [r0, r1) (plane row r at plane + (r - r0) * row_stride).
+/// Fills the padded plane rows [r0, r1) (plane row r at plane + (r - r0) * row_stride) from the
+/// channel's input x, whose row iy lies win.slot(iy) rows on (by default: row iy).
 template <class Arch>
 void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane, std::size_t r0,
-                   std::size_t r1) {
+                   std::size_t r1, const dw_window& win = {}) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const std::size_t len = d.phase_len * g.sw;
 #if defined(__AVX512F__)
     if constexpr (vec<Arch>::width == 16) {
         if (g.sw <= 2) {
-            dw_fill_plane_avx512(g, d, x, plane, r0, r1);
+            dw_fill_plane_avx512(g, d, x, plane, r0, r1, win);
             return;
         }
     }
@@ -19019,7 +19051,7 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
             std::memset(pr, 0, d.row_stride * sizeof(float));
             continue;
         }
-        const float* xr = x + iy * iw;
+        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
         if (g.sw == 1) {  // one phase: padded column j reads input column j - pl, for j in [j0, j1)
             using V = vec<Arch>;
             constexpr std::size_t W = V::width;
@@ -19153,10 +19185,11 @@ typename vec<Arch>::reg dw_load_cols(const float* row, std::ptrdiff_t col, std::
 /// vectors that reach into the left or right padding loaded lane-masked (dw_load_cols). The same
 /// values in the same FMAs as dw_rows on the plane, so the output is bit for bit the same; what goes
 /// is dw_fill_plane's copy (a store and an unaligned reload of every input row the band reads).
-/// x is the channel's input plane; `zero` holds in_w zeros; y holds output rows from oy0 on.
+/// x is the channel's input, row iy win.slot(iy) rows on; `zero` holds in_w zeros; y holds output
+/// rows from oy0 on.
 template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t RB>
-void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, const float* x, const float* zero,
-                     const float* w, float bias, float* y, const epilogue& e) {
+void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, const float* x, const dw_window& win,
+                     const float* zero, const float* w, float bias, float* y, const epilogue& e) {
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
@@ -19170,7 +19203,7 @@ void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, co
 #pragma GCC unroll 16
     for (std::size_t t = 0; t < T; ++t) {
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * SH + t) - g.pt;
-        q[t] = iy >= 0 && iy < ih ? x + iy * iw : zero;
+        q[t] = iy >= 0 && iy < ih ? x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw : zero;
     }
     float* yr = y + (oy - oy0) * ow;
     auto body = [&](std::size_t ox, auto edge) {
@@ -19215,13 +19248,13 @@ void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, co
 
 /// dw_channel_fixed for column stride 1 on dw_rows_inplace (no plane).
 template <class Arch, class Act, std::size_t K, std::size_t SH>
-void dw_channel_inplace(const conv_geometry& g, const float* x, const float* zero, const float* w, float bias, float* y,
-                        const epilogue& e, std::size_t oy0, std::size_t oy1) {
+void dw_channel_inplace(const conv_geometry& g, const float* x, const dw_window& win, const float* zero, const float* w,
+                        float bias, float* y, const epilogue& e, std::size_t oy0, std::size_t oy1) {
     std::size_t oy = oy0;
     if constexpr (K == 3)
-        for (; oy + 4 <= oy1; oy += 4) dw_rows_inplace<Arch, Act, K, SH, 4>(oy, oy0, g, x, zero, w, bias, y, e);
-    for (; oy + 2 <= oy1; oy += 2) dw_rows_inplace<Arch, Act, K, SH, 2>(oy, oy0, g, x, zero, w, bias, y, e);
-    if (oy < oy1) dw_rows_inplace<Arch, Act, K, SH, 1>(oy, oy0, g, x, zero, w, bias, y, e);
+        for (; oy + 4 <= oy1; oy += 4) dw_rows_inplace<Arch, Act, K, SH, 4>(oy, oy0, g, x, win, zero, w, bias, y, e);
+    for (; oy + 2 <= oy1; oy += 2) dw_rows_inplace<Arch, Act, K, SH, 2>(oy, oy0, g, x, win, zero, w, bias, y, e);
+    if (oy < oy1) dw_rows_inplace<Arch, Act, K, SH, 1>(oy, oy0, g, x, win, zero, w, bias, y, e);
 }
 
 /// Whether g has an unrolled body: undilated, kh == kw of 3 or 5, each stride 1 or 2 (the PaddleOCR
@@ -19282,15 +19315,16 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 
 /// Output rows [oy0, oy1) of channels [c0, c1) of one image: y[c - c0][oy - oy0][ox] =
 /// act(depthwise_conv(x[c], w[c]) + bias[c]) at (oy, ox), each channel's band `(oy1 - oy0) * out_w`
-/// floats after the previous one's; the same value as depthwise computes there, bit for bit.
-/// requires: as depthwise; oy0 < oy1 <= out_h; scratch depthwise_rows_scratch_floats(p.geometry,
-/// blocking_of<Arch>().width, oy1 - oy0) floats.
+/// floats after the previous one's; the same value as depthwise computes there, bit for bit. The
+/// input rows are read where x says they lie (dw_input: the CHW tensor, or a window of its rows).
+/// requires: as depthwise, with x holding every input row the band reads; oy0 < oy1 <= out_h;
+/// scratch depthwise_rows_scratch_floats(p.geometry, blocking_of<Arch>().width, oy1 - oy0) floats.
 template <class Arch, class StaticAct = dynamic_activation>
-void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch,
+void depthwise_rows(const packed_depthwise& p, const dw_input& x, float* y, const epilogue& e, float* scratch,
                     std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1) {
     const conv_geometry& g = p.geometry;
     const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
-    const std::size_t in_plane = g.in_h * g.in_w, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
+    const std::size_t in_plane = x.channel_stride, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
     // the padded plane rows the band reads
     const std::size_t r0 = oy0 * g.sh, r1 = (oy1 - 1) * g.sh + (g.kh - 1) * g.dh + 1;
     // column stride 1 on an unrolled body: the input rows are read in place (dw_rows_inplace)
@@ -19304,11 +19338,11 @@ void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const e
             float* yc = y + (c - c0) * band;
             detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto) {
                 detail::dw_channel_inplace<Arch, Act, decltype(k)::value, decltype(sh)::value>(
-                    g, x + c * in_plane, scratch, w, b, yc, e, oy0, oy1);
+                    g, x.data + c * in_plane, x.rows, scratch, w, b, yc, e, oy0, oy1);
             });
         }
         for (std::size_t c = c0; c < c1 && !inplace; ++c) {
-            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch, r0, r1);
+            detail::dw_fill_plane<Arch>(g, d, x.data + c * in_plane, scratch, r0, r1, x.rows);
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + (c - c0) * band;
@@ -19330,7 +19364,9 @@ template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                std::size_t c1) {
     const conv_geometry& g = p.geometry;
-    if (c0 < c1) depthwise_rows<Arch, StaticAct>(p, x, y + c0 * g.out_h * g.out_w, e, scratch, c0, c1, 0, g.out_h);
+    if (c0 < c1)
+        depthwise_rows<Arch, StaticAct>(p, dw_input::tensor(x, g), y + c0 * g.out_h * g.out_w, e, scratch, c0, c1, 0,
+                                        g.out_h);
 }
 
 }  // namespace moir::kernels::simd
@@ -21394,7 +21430,7 @@ struct fp32_kernel_table {
     void (*bias_activation)(float* y, std::size_t n, float bias, const epilogue& e);
     void (*conv_plane)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                        std::size_t r0, std::size_t r1);
-    void (*depthwise_rows)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
+    void (*depthwise_rows)(const packed_depthwise& w, const dw_input& x, float* y, const epilogue& e, float* scratch,
                            std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1);
     void (*conv_phased)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                         std::size_t r0, std::size_t r1);
@@ -22165,7 +22201,9 @@ private:
 
 // The concat step family: Concat of any element type as a list of byte copies computed once when
 // the plan is compiled (for each run of the axes before `axis`, each input's block goes to its place
-// in the output), with large copies cut into pieces so the workers share them.
+// in the output), with large copies cut into pieces so the workers share them. A Relu that alone
+// reads an f32 Concat's output runs in the copies (tfjs CenterNet's head: Concat of three branches,
+// then Relu): ops::relu's own formula, so the same bits as the two steps.
 
 
 #include <algorithm>  // min
@@ -22182,16 +22220,25 @@ struct copy_piece {
     std::size_t input, from, to, bytes;
 };
 
-/// Runs a fixed list of copies into one output.
+/// Runs a fixed list of copies into one output (with `relu`, f32 values through ops::relu).
 class concat_step final : public step {
 public:
     std::vector<copy_piece> pieces;
+    bool relu = false;
     void run(const run_context& ctx) const override {
         auto* y = static_cast<std::byte*>(ctx.out(writes[0]));
         ctx.pool->parallel_for(0, pieces.size(), 1, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t i = b; i < e; ++i) {
                 const copy_piece& p = pieces[i];
-                std::memcpy(y + p.to, static_cast<const std::byte*>(ctx.data(reads[p.input])) + p.from, p.bytes);
+                const std::byte* x = static_cast<const std::byte*>(ctx.data(reads[p.input])) + p.from;
+                if (!relu) {
+                    std::memcpy(y + p.to, x, p.bytes);
+                    continue;
+                }
+                // (pieces are whole floats at float offsets)
+                const auto* xf = reinterpret_cast<const float*>(x);
+                auto* d = reinterpret_cast<float*>(y + p.to);
+                for (std::size_t j = 0; j < p.bytes / sizeof(float); ++j) d[j] = ops::relu::apply(xf[j]);
             }
         });
     }
@@ -22236,6 +22283,14 @@ struct concat {
         s->ops = std::string(n.op->ir_name);
         s->kernel = "concat";
         s->writes = {b.output_slot(id)};
+        const node_id relu = b.single_consumer<ops::relu>(output_ref{id, 0});
+        if (ys.type == element_type::f32 && relu != plan_builder::npos && b.slots[b.output_slot(relu)].dims == ys.dims) {
+            b.claim(relu);
+            s->relu = true;
+            s->ops += "+" + std::string(b.at(relu).op->ir_name);
+            s->kernel = "concat+relu";
+            s->writes = {b.output_slot(relu)};
+        }
         return s;
     }
 };
@@ -22483,6 +22538,16 @@ struct pad {
 // them at once (gemm_a_inplace: the band is read where it lies, not packed), so the depthwise output is never
 // written to the arena and read back. Each output
 // element is computed as the two steps compute it, bit for bit, at any thread count.
+//
+// A pointwise convolution that widens the channels (1 MiB or more of output per image) and whose
+// output is read by nothing but a depthwise convolution runs with it and the pointwise one after
+// that, when that one fuses as above (expand_depthwise_step: MobileNetV2/V3's and EfficientNet's
+// inverted residual blocks): band by band, each worker makes the widened rows its band reads that
+// the band before did not (gemm_a_inplace on the input's rows) into a ring of rows in its scratch,
+// runs the depthwise kernel on the ring (kernels/simd/depthwise.hpp's dw_input) and the projecting
+// GEMM on the depthwise band. The widened tensor, the largest of the block, never reaches memory;
+// each widened row is made once per worker (a worker's first band also makes the rows above its
+// range that its neighbour makes). Bit for bit the three steps apart.
 
 #ifndef MOIR_RUNTIME_STEPS_FUSION_HPP
 #define MOIR_RUNTIME_STEPS_FUSION_HPP
@@ -22615,9 +22680,7 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         const output_ref r = n.inputs[0] == out ? n.inputs[1] : n.inputs[0];
         const std::size_t rs = b.slot_of(r);
         const slot& s = b.slots[rs];
-        const bool earlier = r.node < b.position.size() && main < b.position.size() &&
-                             b.position[r.node] != plan_builder::npos && b.position[main] != plan_builder::npos &&
-                             b.position[r.node] < b.position[main];
+        const bool earlier = b.made_before(r.node, main);
         if (!(n.inputs[0] == out && n.inputs[1] == out) && earlier && s.where != slot::kind::constant &&
             s.type == element_type::f32 && s.dims == o.dims && b.slots[b.output_slot(add)].dims == o.dims) {
             f.residual_slot = rs;
@@ -22714,8 +22777,10 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
 #endif  // MOIR_RUNTIME_STEPS_FUSION_HPP
 
 #include <algorithm>  // max, min
+#include <cstddef>    // ptrdiff_t, size_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string, to_string
+#include <utility>    // pair
 #include <vector>     // vector
 
 namespace moir::runtime::steps {
@@ -22907,7 +22972,71 @@ public:
                 for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
                     const std::size_t oy1 = std::min(e, oy0 + band);
                     const std::size_t cols = (oy1 - oy0) * g.out_w;
-                    table->depthwise_rows(dw, xn, d, dw_ep, plane, 0, channels, oy0, oy1);
+                    table->depthwise_rows(dw, simd::dw_input::tensor(xn, g), d, dw_ep, plane, 0, channels, oy0, oy1);
+                    table->gemm_a_inplace(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
+                                          static_cast<std::ptrdiff_t>(out_plane), en);
+                }
+            });
+        }
+    }
+};
+
+/// A pointwise convolution that widens the channels, the depthwise convolution that alone reads its
+/// output and the pointwise convolution that alone reads the depthwise output, as one step (the
+/// inverted residual blocks of MobileNetV2/V3 and EfficientNet; file comment): the widened tensor
+/// lives only as a ring of rows in each worker's scratch, the depthwise output as one band.
+class expand_depthwise_step final : public step {
+public:
+    const simd::fp32_kernel_table* table = nullptr;
+    simd::packed_a ex;  // the widening weights [channels, in_c]
+    simd::packed_depthwise dw;
+    simd::packed_a pw;  // the projecting weights [out_c, channels]
+    fused_epilogue ex_fused, dw_fused, pw_fused;
+    simd::epilogue ex_ep, dw_ep, pw_ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0, channels = 0;
+    std::size_t band = 1, ring = 1;  // output rows per band; widened rows the ring holds per channel
+    std::size_t ring_floats = 0, band_floats = 0;  // scratch: [ring][depthwise band][depthwise plane]
+
+    /// The input rows [first, second) output rows [r0, r1) read (clamped to the image; may be empty).
+    std::pair<std::size_t, std::size_t> input_rows(std::size_t r0, std::size_t r1) const {
+        const simd::conv_geometry& g = dw.geometry;
+        const std::ptrdiff_t lo = static_cast<std::ptrdiff_t>(r0 * g.sh) - g.pt;
+        const std::ptrdiff_t hi = static_cast<std::ptrdiff_t>((r1 - 1) * g.sh + (g.kh - 1) * g.dh + 1) - g.pt;
+        const auto h = static_cast<std::ptrdiff_t>(g.in_h);
+        const std::ptrdiff_t a = std::min(std::max<std::ptrdiff_t>(lo, 0), h), z = std::min(std::max(hi, a), h);
+        return {static_cast<std::size_t>(a), static_cast<std::size_t>(z)};
+    }
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const simd::conv_geometry& g = dw.geometry;
+        const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            const simd::epilogue en = pw_fused.for_image(pw_ep, ctx, n * y_stride, yn);
+            // each worker one contiguous range of output rows (as depthwise_pointwise_step), band by band
+            ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                float* rows = ctx.scratch_of(w);  // [channels][ring][in_w]: widened row iy in slot iy % ring
+                float* d = rows + ring_floats;     // [channels][band * out_w]: the depthwise band
+                float* plane = d + band_floats;
+                std::size_t made = 0;  // widened rows below `made` are made (those within `ring` of it kept)
+                for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
+                    const std::size_t oy1 = std::min(e, oy0 + band);
+                    const auto [lo, hi] = input_rows(oy0, oy1);
+                    // the rows not made yet, in runs of consecutive slots; each overwrites a row
+                    // `ring` above it, below lo (hi - lo <= ring)
+                    for (std::size_t r = std::max(made, lo); r < hi;) {
+                        const std::size_t slot = r % ring, run = std::min(hi - r, ring - slot);
+                        table->gemm_a_inplace(ex, xn + r * g.in_w, static_cast<std::ptrdiff_t>(in_plane), run * g.in_w,
+                                              rows + slot * g.in_w, static_cast<std::ptrdiff_t>(ring * g.in_w), ex_ep);
+                        r += run;
+                    }
+                    made = std::max(made, hi);
+                    const simd::dw_input in{rows, ring * g.in_w, {lo / ring * ring, ring}};
+                    const std::size_t cols = (oy1 - oy0) * g.out_w;
+                    table->depthwise_rows(dw, in, d, dw_ep, plane, 0, channels, oy0, oy1);
                     table->gemm_a_inplace(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
                                           static_cast<std::ptrdiff_t>(out_plane), en);
                 }
@@ -23010,9 +23139,111 @@ struct convolution {
         return pw;
     }
 
-    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+    /// The output rows per band of an expand_depthwise_step (widened `channels`, depthwise geometry g)
+    /// at `threads` threads: the ring of widened rows and the depthwise band within about 1 MiB (an L2
+    /// of Zen 4/5; a quarter of it made the GEMM on the widened rows reload its weights for too few
+    /// columns), within the rows of one worker, a whole number of the projecting GEMM's micro-tiles
+    /// where that costs little (as dw_pw_band). At least 1.
+    static std::size_t expand_band(std::size_t nr, std::size_t channels, const simd::conv_geometry& g,
+                                   std::size_t threads) {
+        const std::size_t rows = threads > 1 ? (g.out_h + threads - 1) / threads : g.out_h;
+        auto floats = [&](std::size_t r) {
+            const std::size_t ring = std::min(g.in_h, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+            return channels * (ring * g.in_w + r * g.out_w);
+        };
+        std::size_t most = 1;
+        while (most < rows && floats(most + 1) <= 262144) ++most;
+        std::size_t best = 1;
+        double best_use = 0.0;
+        for (std::size_t r = 1; r <= most; ++r) {
+            const double use = double(r * g.out_w) / double(simd::detail::round_up(r * g.out_w, nr));
+            if (use >= 0.95 || use >= best_use) best = r, best_use = std::max(use, best_use);
+        }
+        return best;
+    }
+
+    /// The widened tensor (floats per image) from which a pointwise convolution and the depthwise one
+    /// after it run as one expand_depthwise_step: smaller ones stay in the caches between two steps.
+    static constexpr std::size_t expand_min_floats = 262144;  // 1 MiB
+
+    /// The expand_depthwise_step of pointwise convolution id (geometry g), when the depthwise
+    /// convolution that alone reads its output (after its epilogue) and the pointwise one that alone
+    /// reads the depthwise output (fusable_pointwise) can run with it: 2-D, f32 input in the arena (the
+    /// GEMM loads each row's last vector whole), a widened tensor of expand_min_floats or more, output
+    /// rows that split evenly (dw_pw_rows_even), plan_options::fuse_depthwise_pointwise. Else nullptr,
+    /// claiming nothing. (Without the projecting convolution, a squeeze-excitation block's, the
+    /// depthwise output goes to memory as large as the widened tensor: fusing gained nothing on
+    /// tfjs CenterNet's MobileNetV3.)
+    static std::unique_ptr<step> make_expand(plan_builder& b, node_id id, const simd::conv_geometry& g) {
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        if (!b.fuse_depthwise_pointwise || xs.dims.size() != 4 || xs.where != slot::kind::arena || g.groups != 1 ||
+            !g.pointwise() || g.out_c * g.out_h * g.out_w < expand_min_floats)
+            return nullptr;
+        fused_epilogue ef = match_epilogue(b, output_ref{id, 0}, 1, g.out_c);
+        const output_ref ex_out{ef.nodes.empty() ? id : ef.nodes.back(), 0};
+        const node_id dn = b.single_consumer<ops::group_convolution>(ex_out);
+        simd::conv_geometry dg;
+        if (dn == plan_builder::npos || b.at(dn).inputs[0] != ex_out || !geometry_of(b, dn, dg) || !dg.depthwise() ||
+            dg.groups != g.out_c || !dw_pw_rows_even(dg.out_h, b.threads)) {
+            for (const node_id f : ef.nodes) b.unclaim(f);
+            return nullptr;
+        }
+        b.claim(dn);
+        const std::size_t channels = g.out_c;
+        fused_epilogue df = match_epilogue(b, output_ref{dn, 0}, 1, channels, false, id);
+        const node_id pn = fusable_pointwise(b, output_ref{df.nodes.empty() ? dn : df.nodes.back(), 0}, channels);
+        if (pn == plan_builder::npos) {
+            for (const node_id f : ef.nodes) b.unclaim(f);
+            for (const node_id f : df.nodes) b.unclaim(f);
+            b.unclaim(dn);
+            return nullptr;
+        }
+        b.claim(pn);
+        auto s = std::make_unique<expand_depthwise_step>();
+        const std::size_t out_c = static_cast<std::size_t>(b.constant_input(pn, 1)->dims()[0]);
+        s->table = b.table;
+        s->channels = channels;
+        s->ex = std::move(simd::pack_conv(b.table->blocking, b.constant_input(id, 1)->data<float>(), g).weights);
+        s->dw = simd::pack_depthwise(b.constant_input(dn, 1)->data<float>(), dg);
+        s->ex_fused = std::move(ef);
+        s->dw_fused = std::move(df);
+        s->pw_fused = match_epilogue(b, output_ref{pn, 0}, 1, out_c, true, id);
+        simd::conv_geometry pg = g;
+        pg.in_c = channels, pg.out_c = out_c;
+        pg.in_h = pg.out_h = dg.out_h, pg.in_w = pg.out_w = dg.out_w;
+        s->pw = std::move(simd::pack_conv(b.table->blocking, b.constant_input(pn, 1)->data<float>(), pg).weights);
+        s->ex_ep = s->ex_fused.kernel_epilogue(false);
+        s->dw_ep = s->dw_fused.kernel_epilogue(false);
+        s->pw_ep = s->pw_fused.kernel_epilogue(false);
+        const std::size_t width = b.table->blocking.width, align = 16;
+        s->band = expand_band(b.table->blocking.nr(), channels, dg, b.threads);
+        s->ring = std::min(dg.in_h, (s->band - 1) * dg.sh + (dg.kh - 1) * dg.dh + 1);
+        s->ring_floats = simd::detail::round_up(channels * s->ring * dg.in_w, align);
+        s->band_floats = simd::detail::round_up(channels * s->band * dg.out_w, align);
+        // (+ width: the projecting GEMM loads the band's last row's last vector whole)
+        s->scratch_floats = s->ring_floats + s->band_floats +
+                            simd::detail::round_up(simd::depthwise_rows_scratch_floats(dg, width, s->band), align) + width;
+        s->batch = static_cast<std::size_t>(xs.dims[0]);
+        s->x_stride = g.in_c * g.in_h * g.in_w;
+        s->y_stride = out_c * dg.out_h * dg.out_w;
+        const node& dnode = b.at(dn);
+        const std::string ksize = std::to_string(dg.kh) + "x" + std::to_string(dg.kw);
+        s->kernel = "conv1x1" + s->ex_fused.act_suffix() + "+dw" + ksize + s->dw_fused.act_suffix() + "+conv1x1." +
+                    std::string(b.table->blocking.arch) + s->pw_fused.act_suffix();
+        s->name = b.at(id).name;
+        s->ops = std::string(b.at(id).op->ir_name) + s->ex_fused.ops + "+" + std::string(dnode.op->ir_name) +
+                 s->dw_fused.ops + "+" + std::string(b.at(pn).op->ir_name) + s->pw_fused.ops;
+        s->reads = {b.input_slot(id, 0)};
+        if (s->pw_fused.residual_slot != no_slot) s->reads.push_back(s->pw_fused.residual_slot);
+        s->writes = {s->pw_fused.out_slot};
+        return s;
+    }
+
+    /// The geometry of Convolution / GroupConvolution node id when the fast family can run it (f32,
+    /// constant weights, 2-D or 1-D as 2-D of height 1; see make), else false.
+    static bool geometry_of(const plan_builder& b, node_id id, simd::conv_geometry& g) {
         const node& n = b.at(id);
-        if (!b.table || (!n.is<ops::convolution>() && !n.is<ops::group_convolution>())) return nullptr;
+        if (!n.is<ops::convolution>() && !n.is<ops::group_convolution>()) return false;
         const bool grouped = n.is<ops::group_convolution>();
         const auto& a = grouped ? n.attrs_as<ops::group_convolution>() : n.attrs_as<ops::convolution>();
         const slot& xs = b.slots[b.input_slot(id, 0)];
@@ -23022,7 +23253,7 @@ struct convolution {
         const std::size_t rank = xs.dims.size();
         if (!w || w->type() != element_type::f32 || xs.type != element_type::f32 || ys.type != element_type::f32 ||
             (rank != 4 && rank != 3) || ys.dims.size() != rank || w->rank() != (grouped ? rank + 1 : rank))
-            return nullptr;
+            return false;
         const shape& wd = w->dims();
         const std::size_t lead = grouped ? 3 : 2;
         const bool one_d = rank == 3;
@@ -23031,7 +23262,7 @@ struct convolution {
                                : ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]},
                                                              a.strides, a.dilations, a.pads_begin, a.pads_end,
                                                              a.auto_pad, false);
-        simd::conv_geometry g;
+        g = simd::conv_geometry{};
         g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
         g.out_c = static_cast<std::size_t>(wd[lead - 2]);
         g.in_c = static_cast<std::size_t>(wd[lead - 1]);
@@ -23050,10 +23281,19 @@ struct convolution {
             g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
             g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
         }
-        if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
-            g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
-            g.pl < 0)
-            return nullptr;
+        return g.groups * g.in_c == static_cast<std::size_t>(xs.dims[1]) &&
+               g.groups * g.out_c == static_cast<std::size_t>(ys.dims[1]) && g.out_h != 0 && g.out_w != 0 && g.pt >= 0 &&
+               g.pl >= 0;
+    }
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        simd::conv_geometry g;
+        if (!b.table || !geometry_of(b, id, g)) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const tensor* w = b.constant_input(id, 1);
+        const bool one_d = xs.dims.size() == 3;
+        if (auto s = make_expand(b, id, g)) return s;
         const std::size_t channels = g.groups * g.out_c;
         // the paths (below) whose tiles store straight into y, and so can add a residual there: not
         // depthwise, not the plane path, not the windows path
@@ -23262,7 +23502,10 @@ struct convolution {
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
-// the activation runs last (vectorized). Threads split the GEMM's columns (input pixels), then the
+// the activation runs last (vectorized). An output row is gathered as `stride` phases (the columns
+// j * stride + p), so each tap adds one contiguous run of col values to one phase, with no bound per
+// element (the compiler vectorizes it), and the phases are interleaved into the row at the end.
+// Threads split the GEMM's columns (input pixels), then the
 // output rows: worker w gathers block w of the output rows of every channel, which reads the col
 // columns of about the input rows its own GEMM chunk made (splitting output channels instead had
 // each worker read half its col values from the other workers' caches). At more than one
@@ -23313,6 +23556,8 @@ public:
         const std::int64_t i1 = hi < 0 ? 0 : std::min<std::int64_t>(static_cast<std::int64_t>(ih), hi / s_h + 1);
         return {static_cast<std::size_t>(std::min<std::int64_t>(i0, i1)), static_cast<std::size_t>(i1)};
     }
+    /// Floats of col2im_rows' row phases (sw phases of ceil(ow / sw) columns).
+    std::size_t phase_floats() const { return (sw * ((ow + sw - 1) / sw) + 15) / 16 * 16; }
     /// The INT8 GEMM (set by the INT8 family): x quantized by FakeQuantize(il, ih) into codes of
     /// codes_floats floats of scratch, col = float(w8 x codes - comp) * scale + shift per row.
     struct int8_gemm {
@@ -23346,7 +23591,9 @@ public:
                         if (nb)
                             table->gemm_a(w, xb + iy0 * iw, static_cast<std::ptrdiff_t>(n), nb, colb,
                                           static_cast<std::ptrdiff_t>(nb), none, colb + band_col_floats);
-                        for (std::size_t o = 0; o < cout; ++o) col2im_rows(colb, nb, iy0, o, r0, r1, yb);
+                        // (the band's GEMM is done: its scratch holds the row phases now)
+                        for (std::size_t o = 0; o < cout; ++o)
+                            col2im_rows(colb, nb, iy0, o, r0, r1, yb, colb + band_col_floats);
                     }
                 });
                 continue;
@@ -23371,19 +23618,21 @@ public:
             // gathers the contributions of its (ky, kx) taps in that order, as a per-channel scatter
             // would (a stride-equals-kernel deconvolution, whose taps never overlap, assigns
             // instead), then takes the bias and the activation
-            ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
+            // (the GEMM is done: each worker's GEMM scratch holds its row phases now)
+            ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t wk) {
                 for (std::size_t t = t0; t < t1; ++t) {
                     const std::size_t o = t % cout, r0 = (t / cout) * block_rows;
-                    col2im_rows(col, n, 0, o, r0, std::min(oh, r0 + block_rows), yb);
+                    col2im_rows(col, n, 0, o, r0, std::min(oh, r0 + block_rows), yb, gemm_scratch + wk * gemm_floats);
                 }
             });
         }
     }
 
     /// Output rows [r0, r1) of channel o of one image yb from col, whose columns are the ncols pixels
-    /// of input rows from iy_base on (iy_base = 0, ncols = ih*iw: the whole col matrix).
+    /// of input rows from iy_base on (iy_base = 0, ncols = ih*iw: the whole col matrix). phases:
+    /// phase_floats() floats of the calling worker's own.
     void col2im_rows(const float* col, std::size_t ncols, std::size_t iy_base, std::size_t o, std::size_t r0,
-                     std::size_t r1, float* yb) const {
+                     std::size_t r1, float* yb, float* phases) const {
         // one output row at a time while it is in L1: it gathers the contributions of its (ky, kx)
         // taps in that order, as a per-channel scatter would (a stride-equals-kernel
         // deconvolution, whose taps never overlap, assigns instead), then takes the bias and the
@@ -23405,7 +23654,12 @@ public:
                 table->bias_activation(yr, ow, bias, ep);
                 continue;
             }
-            for (std::size_t i = 0; i < ow; ++i) yr[i] = 0.0f;
+            // the row as sw phases (phase p holds the columns ox = j * sw + p, j < len): a tap's
+            // contributions to one phase are a contiguous run, added without a bound per element;
+            // each column still sums its taps in (ky, kx) order from 0
+            const std::size_t len = (ow + sw - 1) / sw;
+            float* ph = sw == 1 ? yr : phases;
+            for (std::size_t i = 0; i < sw * len; ++i) ph[i] = 0.0f;
             for (std::size_t ky = 0; ky < kh; ++ky) {
                 const std::int64_t ty = static_cast<std::int64_t>(oy) + pt - static_cast<std::int64_t>(ky * dh);
                 if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
@@ -23413,12 +23667,19 @@ public:
                 if (iy >= ih) continue;
                 for (std::size_t kx = 0; kx < kw; ++kx) {
                     const float* c = col + ((o * kh + ky) * kw + kx) * ncols + (iy - iy_base) * iw;
-                    for (std::size_t ix = 0; ix < iw; ++ix) {
-                        const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
-                        if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
-                    }
+                    // column ix lands on ox = ix * sw + q: phase p = q mod sw, j = ix + off
+                    const std::int64_t q = static_cast<std::int64_t>(kx * dw) - pl, s_w = static_cast<std::int64_t>(sw);
+                    const std::int64_t p = ((q % s_w) + s_w) % s_w, off = (q - p) / s_w;
+                    const std::int64_t n_p = (static_cast<std::int64_t>(ow) - p + s_w - 1) / s_w;  // columns of phase p
+                    const std::int64_t i0 = std::max<std::int64_t>(0, -off);
+                    const std::int64_t i1 = std::min<std::int64_t>(static_cast<std::int64_t>(iw), n_p - off);
+                    float* d = ph + p * static_cast<std::int64_t>(len) + off;
+                    for (std::int64_t ix = i0; ix < i1; ++ix) d[ix] += c[ix];
                 }
             }
+            if (sw > 1)
+                for (std::size_t p = 0; p < sw; ++p)
+                    for (std::size_t j = 0, ox = p; ox < ow; ++j, ox += sw) yr[ox] = ph[p * len + j];
             table->bias_activation(yr, ow, bias, ep);
         }
     }
@@ -23481,7 +23742,8 @@ struct deconvolution {
         // the plan gives threads * scratch_floats floats in one block: the col matrix, then each
         // worker's GEMM scratch
         s->col_floats = (m * n + 15) / 16 * 16;
-        s->gemm_floats = (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, n) + 15) / 16 * 16;
+        s->gemm_floats = std::max((kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, n) + 15) / 16 * 16,
+                                  s->phase_floats());
         s->scratch_floats = (s->col_floats + b.threads - 1) / b.threads + s->gemm_floats;
         // bands (see the file comment) when col is larger than about two L2s: each band's new input
         // rows at least four times the rows it shares with the next (at most a quarter more GEMM)
@@ -23501,7 +23763,9 @@ struct deconvolution {
             }
             s->band_col_floats = (m * nb + 15) / 16 * 16;
             s->scratch_floats =
-                s->band_col_floats + (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, nb) + 15) / 16 * 16;
+                s->band_col_floats + std::max((kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, nb) + 15) /
+                                                  16 * 16,
+                                              s->phase_floats());
         }
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name) + s->fused.ops;
@@ -24815,7 +25079,8 @@ struct int8_convolution {
         g.ep.scale = g.scale.data();
         g.ep.shift = g.shift.data();
         g.codes_floats = (s->cin * n + 63) / 64 * 16;
-        s->gemm_floats = (ks::int8_gemm_scratch_bytes(bl, k, n) / 4 + 15) / 16 * 16;
+        // (each worker's GEMM scratch holds its col2im row phases after the GEMM)
+        s->gemm_floats = std::max((ks::int8_gemm_scratch_bytes(bl, k, n) / 4 + 15) / 16 * 16, s->phase_floats());
         s->scratch_floats = (s->col_floats + g.codes_floats + b.threads - 1) / b.threads + s->gemm_floats;
         s->i8 = std::move(g);
         s->w = kernels::simd::packed_a{};  // the FP32 weights make_step packed: unused
@@ -25637,9 +25902,7 @@ struct pooling {
         node_id before = plan_builder::npos;
         for (const auto& [c, port] : b.consumers(in)) {
             if (c == id || port != 0 || b.claimed(c) || !transpose_with(b, c, {0, 2, 3, 1})) continue;
-            const bool earlier = c < b.position.size() && id < b.position.size() && b.position[c] != plan_builder::npos &&
-                                 b.position[id] != plan_builder::npos && b.position[c] < b.position[id];
-            if (earlier) before = c;
+            if (b.made_before(c, id)) before = c;
         }
         if (before == plan_builder::npos) return nullptr;
         const slot& xs = b.slots[b.output_slot(before)];
@@ -26882,7 +27145,9 @@ void basic_plan<Families, OpSet>::compile(const model& m, const std::vector<shap
     for (auto& s : slots_)
         if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
     arena_bytes_ = mp.arena_bytes;
-    arena_ = detail::aligned_bytes(arena_bytes_);
+    // 64 bytes past the last tensor: a step may load a row's last vector of an arena tensor whole
+    // (steps/convolution.hpp's expand_depthwise_step, on gemm_a_inplace), up to 15 floats past its end
+    arena_ = detail::aligned_bytes(arena_bytes_ + 64);
     scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
         reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
 }

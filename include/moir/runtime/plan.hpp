@@ -352,7 +352,9 @@ void basic_plan<Families, OpSet>::compile(const model& m, const std::vector<shap
     for (auto& s : slots_)
         if (s.where == slot::kind::arena && s.alias != no_slot) s.offset = slots_[s.alias].offset;
     arena_bytes_ = mp.arena_bytes;
-    arena_ = detail::aligned_bytes(arena_bytes_);
+    // 64 bytes past the last tensor: a step may load a row's last vector of an arena tensor whole
+    // (steps/convolution.hpp's expand_depthwise_step, on gemm_a_inplace), up to 15 floats past its end
+    arena_ = detail::aligned_bytes(arena_bytes_ + 64);
     scratch_ = std::unique_ptr<float, kernels::simd::detail::free_deleter>(
         reinterpret_cast<float*>(detail::aligned_bytes(scratch_stride_ * pool_.size() * sizeof(float) + 64).release()));
 }

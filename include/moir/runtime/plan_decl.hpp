@@ -81,7 +81,8 @@ struct plan_options {
     /// the next one's u8 codes in its epilogue (steps/int8_convolution.hpp; the results are the same).
     bool int8_requantize = true;
     /// false: a depthwise convolution and the pointwise convolution that alone reads it run as two
-    /// steps instead of one step over bands of rows (steps/convolution.hpp; the results are the same).
+    /// steps instead of one step over bands of rows, and so does a widening pointwise convolution
+    /// before them (steps/convolution.hpp; the results are the same).
     bool fuse_depthwise_pointwise = true;
     /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
     /// naming the node, raised while planning, before anything is allocated.

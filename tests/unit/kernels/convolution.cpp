@@ -6,8 +6,9 @@
 
 #include <moir/kernels/reference/convolution.hpp>
 
-#include <algorithm>  // min
-#include <cstring>    // memcmp
+#include <algorithm>  // fill, min, max
+#include <cstring>    // memcmp, memcpy
+#include <limits>     // numeric_limits
 #include <string>     // string, to_string
 #include <vector>     // vector
 
@@ -283,11 +284,33 @@ TEST_CASE("depthwise_rows: bands of output rows equal depthwise, bit for bit") {
                 bool same = true;
                 for (std::size_t oy0 = 0; oy0 < g.out_h && same; oy0 += band) {
                     const std::size_t oy1 = std::min(g.out_h, oy0 + band), n = (oy1 - oy0) * g.out_w;
-                    t.depthwise_rows(p, x.data(), buf.data(), e, rs.data(), c0, g.groups, oy0, oy1);
+                    t.depthwise_rows(p, ks::dw_input::tensor(x.data(), g), buf.data(), e, rs.data(), c0, g.groups, oy0,
+                                     oy1);
                     for (std::size_t ch = c0; ch < g.groups && same; ++ch)
                         same = std::memcmp(buf.data() + (ch - c0) * n, whole.data() + ch * plane + oy0 * g.out_w,
                                            n * sizeof(float)) == 0;
                     same = same && buf[(g.groups - c0) * band * g.out_w] == -7.0f;  // nothing past the band
+                    // the same band from a ring holding only the input rows it reads (any other slot NaN)
+                    const std::ptrdiff_t lo = static_cast<std::ptrdiff_t>(oy0 * g.sh) - g.pt;
+                    const std::ptrdiff_t hi = static_cast<std::ptrdiff_t>((oy1 - 1) * g.sh + (g.kh - 1) * g.dh) - g.pt + 1;
+                    const std::size_t first = static_cast<std::size_t>(std::max<std::ptrdiff_t>(lo, 0));
+                    const std::size_t last = std::max(first, static_cast<std::size_t>(std::max<std::ptrdiff_t>(
+                                                                  std::min<std::ptrdiff_t>(hi, g.in_h), 0)));
+                    // (a band on the padding only reads no row)
+                    const std::size_t ring = std::max<std::size_t>(last - first, 1) + band % 3;
+                    ks::dw_input win{nullptr, ring * g.in_w, {first / ring * ring, ring}};
+                    std::vector<float> rows(g.groups * ring * g.in_w, std::numeric_limits<float>::quiet_NaN());
+                    win.data = rows.data();
+                    for (std::size_t ch = 0; ch < g.groups; ++ch)
+                        for (std::size_t iy = first; iy < last; ++iy)
+                            std::memcpy(rows.data() + ch * ring * g.in_w + win.rows.slot(iy) * g.in_w,
+                                        x.data() + (ch * g.in_h + iy) * g.in_w, g.in_w * sizeof(float));
+                    std::fill(buf.begin(), buf.end(), -7.0f);
+                    t.depthwise_rows(p, win, buf.data(), e, rs.data(), c0, g.groups, oy0, oy1);
+                    for (std::size_t ch = c0; ch < g.groups && same; ++ch)
+                        same = std::memcmp(buf.data() + (ch - c0) * n, whole.data() + ch * plane + oy0 * g.out_w,
+                                           n * sizeof(float)) == 0;
+                    same = same && buf[(g.groups - c0) * band * g.out_w] == -7.0f;
                 }
                 if (!same && ++failures <= 5) FAIL_CHECK(describe(name, c) << " band " << band << ": differs");
             }

@@ -484,6 +484,7 @@ TEST_CASE("linear and cubic Interpolate steps against the reference: every coord
 }
 
 TEST_CASE("Concat steps: channels (det's FPN), last axis, a constant input, 2 threads on big blocks") {
+    // and a Relu that alone reads a Concat runs in its copies (tfjs CenterNet's head), bit for bit
     for (std::int64_t axis : {1, -1, 0, 2}) {
         CAPTURE(axis);
         builder b;
@@ -492,10 +493,13 @@ TEST_CASE("Concat steps: channels (det's FPN), last axis, a constant input, 2 th
         const auto z = b.op<ops::sigmoid>({}, {x});
         const auto c = b.weights({2, 24, 33, 35});
         b.output(b.op<ops::concat>({axis}, {y, c, z, y}));
+        const auto t = b.op<ops::negative>({}, {x});
+        b.output(b.op<ops::relu>({}, {b.op<ops::concat>({axis}, {t, c, x})}));
         const model m = b.done();
         check_plan(m, {random_tensor({2, 24, 33, 35}, 77)}, 0.0);
         rt::plan p(m);
-        CHECK(count_kernel(p, "concat") == 1);
+        CHECK(count_kernel(p, "concat") == 2);
+        CHECK(count_kernel(p, "concat+relu") == 1);
     }
 }
 
@@ -1457,6 +1461,69 @@ TEST_CASE("a depthwise convolution and the pointwise one that alone reads it run
             for (std::size_t i = 0; i < a.size(); ++i)
                 CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
         }
+}
+
+TEST_CASE("an expanding pointwise convolution, the depthwise one and the projecting one run as one step, bit for bit as three") {
+    // MobileNetV3's stride-2 block (1x1 16 -> 64 + bias + Relu, dw 3x3 stride 2 + bias + Relu, 1x1
+    // 64 -> 24 + bias) on odd sizes, batch 2; EfficientNet-lite's block (1x1 24 -> 96 + bias + Clamp
+    // 0..6, dw 5x5 + bias + Clamp, 1x1 96 -> 24 + bias + Add(block input)); a block whose depthwise
+    // output has a second reader (squeeze-excitation's), and one whose widened tensor is under 1 MiB,
+    // stay apart. Against the reference at 1, 2 and 3 threads, and fused against apart bit for bit.
+    builder b;
+    const shape xs{2, 16, 67, 69}, zs{1, 24, 61, 45};
+    // (the blocks read tensors a step made: the fused step reads only arena tensors, not the inputs)
+    const auto x = b.op<ops::relu>({}, {b.param(xs)}), z = b.op<ops::relu>({}, {b.param(zs)});
+    const auto e1 = b.op<ops::relu>({}, {b.bias(b.conv(x, 16, 64, 1, 1, 0), 64)});
+    const auto d1 = b.op<ops::relu>({}, {b.bias(b.dwconv(e1, 64, 3, 2, 1), 64)});
+    b.output(b.bias(b.conv(d1, 64, 24, 1, 1, 0), 24));
+    const auto e2 = b.op<ops::clamp>({0.0, 6.0}, {b.bias(b.conv(z, 24, 96, 1, 1, 0), 96)});
+    const auto d2 = b.op<ops::clamp>({0.0, 6.0}, {b.bias(b.dwconv(e2, 96, 5, 1, 2), 96)});
+    const auto y2 = b.op<ops::add>({}, {b.bias(b.conv(d2, 96, 24, 1, 1, 0), 24), z});
+    b.output(y2);
+    // squeeze-excitation's shape: the depthwise output read twice
+    const auto e3 = b.op<ops::relu>({}, {b.conv(y2, 24, 96, 1, 1, 0)});
+    const auto d3 = b.dwconv(e3, 96, 3, 1, 1);
+    b.output(b.conv(d3, 96, 8, 1, 1, 0));
+    b.output(d3);
+    // small: 8 -> 16 channels on 9 x 9
+    const auto small = b.conv(b.conv(x, 16, 8, 1, 1, 0), 8, 16, 1, 1, 0);
+    b.output(b.conv(b.dwconv(small, 16, 3, 1, 1), 16, 4, 1, 1, 0));
+    const model m = b.done();
+    const std::vector<tensor> in{random_tensor(xs, 91), random_tensor(zs, 93)};
+    check_plan(m, in, 1e-5, {1, 2, 3});
+    for (const auto& arch : arches())
+        for (std::size_t threads : {1, 2, 3}) {
+            CAPTURE(arch);
+            CAPTURE(threads);
+            rt::plan_options o;
+            o.arch = arch, o.threads = threads;
+            rt::plan fused(m, std::vector<shape>{xs, zs}, o);
+            o.fuse_depthwise_pointwise = false;
+            rt::plan apart(m, std::vector<shape>{xs, zs}, o);
+            // (34 output rows at 3 threads split 12 + 11 + 11; 61 rows 21 + 20 + 20)
+            CHECK(count_kernel(fused, "conv1x1+relu+dw3x3+relu+conv1x1") == 1);
+            CHECK(count_kernel(fused, "conv1x1+clamp+dw5x5+clamp+conv1x1") == 1);
+            CHECK(count_kernel(fused, "conv1x1+") == 2);
+            CHECK(count_kernel(apart, "conv1x1+") == 0);
+            for (const auto& s : fused.steps())
+                if (s->kernel.rfind("conv1x1+clamp+dw5x5", 0) == 0) {
+                    CHECK(s->ops == "Convolution+Add+Clamp+GroupConvolution+Add+Clamp+Convolution+Add+Add");
+                    CHECK(s->reads.size() == 2);  // the input and the residual (the same slot)
+                }
+            const auto a = fused.run(in), c = apart.run(in);
+            REQUIRE(a.size() == c.size());
+            for (std::size_t i = 0; i < a.size(); ++i)
+                CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+        }
+    // the band: the ring and the depthwise band within 1 MiB, within one worker's rows
+    moir::kernels::conv_geometry g;
+    g.groups = 96, g.in_c = g.out_c = 1, g.in_h = g.out_h = 61, g.in_w = g.out_w = 45;
+    g.kh = g.kw = 5, g.sh = g.sw = g.dh = g.dw = 1, g.pt = g.pl = 2;
+    const std::size_t band = rt::steps::convolution::expand_band(48, 96, g, 2);
+    CHECK(band >= 1);
+    CHECK(band <= 31);
+    CHECK(96 * ((band + 4) * 45 + band * 45) <= 262144);
+    CHECK(rt::steps::convolution::expand_band(48, 4096, g, 1) == 1);  // never below one row
 }
 
 TEST_CASE("few-channel strided convolutions on the phased path: BlazeFace's 5x5 stride-2 first layer, batch 2") {

@@ -53,6 +53,28 @@ inline std::size_t depthwise_rows_scratch_floats(const conv_geometry& g, std::si
     return (rows < d.rows ? rows : d.rows) * d.row_stride + width;
 }
 
+/// Where input row iy of a depthwise channel lies among the rows a caller holds: slot(iy) rows after
+/// the channel's first. The default holds every row (slot(iy) = iy). A window of `ring` rows kept as
+/// a ring (a fused step that computes the input rows band by band: runtime/steps/convolution.hpp)
+/// sets `base` to a multiple of ring at or below the lowest row a call reads: slot(iy) = iy - base,
+/// less ring when that is ring or more. requires: every row read has base <= iy < base + 2 * ring.
+struct dw_window {
+    std::size_t base = 0, ring = static_cast<std::size_t>(-1);
+    std::size_t slot(std::size_t iy) const {
+        const std::size_t s = iy - base;
+        return s < ring ? s : s - ring;
+    }
+};
+
+/// The input of depthwise_rows: channel c's row iy at data + c * channel_stride + rows.slot(iy) * in_w.
+struct dw_input {
+    const float* data = nullptr;
+    std::size_t channel_stride = 0;
+    dw_window rows;
+    /// A whole CHW tensor of geometry g.
+    static dw_input tensor(const float* x, const conv_geometry& g) { return {x, g.in_h * g.in_w, {}}; }
+};
+
 namespace detail {
 
 /// The positions [i0, i1) of phase p of a padded plane row (dw_plane) that read the input: padded
@@ -90,7 +112,7 @@ inline __mmask16 dw_lanes(std::ptrdiff_t lo, std::ptrdiff_t hi) {
 /// Stores run up to 15 floats past a row's (a phase's) end: the next row (phase) overwrites them,
 /// and the plane's scratch holds `width` floats past its last row (depthwise_rows_scratch_floats).
 inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, const float* x, float* plane,
-                                 std::size_t r0, std::size_t r1) {
+                                 std::size_t r0, std::size_t r1, const dw_window& win) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const auto plen = static_cast<std::ptrdiff_t>(d.phase_len), sw = static_cast<std::ptrdiff_t>(g.sw);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -101,7 +123,7 @@ inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, cons
             for (std::size_t j = 0; j < d.row_stride; j += 16) _mm512_storeu_ps(pr + j, _mm512_setzero_ps());
             continue;
         }
-        const float* xr = x + iy * iw;
+        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
         for (std::ptrdiff_t p = 0; p < sw; ++p) {
             float* dst = pr + p * plen;
             // phase position i reads input column i*sw + p - pl, zero outside [0, iw)
@@ -130,16 +152,17 @@ inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, cons
 }
 #endif
 
-/// Fills the padded plane rows [r0, r1) (plane row r at plane + (r - r0) * row_stride).
+/// Fills the padded plane rows [r0, r1) (plane row r at plane + (r - r0) * row_stride) from the
+/// channel's input x, whose row iy lies win.slot(iy) rows on (by default: row iy).
 template <class Arch>
 void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane, std::size_t r0,
-                   std::size_t r1) {
+                   std::size_t r1, const dw_window& win = {}) {
     const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const std::size_t len = d.phase_len * g.sw;
 #if defined(__AVX512F__)
     if constexpr (vec<Arch>::width == 16) {
         if (g.sw <= 2) {
-            dw_fill_plane_avx512(g, d, x, plane, r0, r1);
+            dw_fill_plane_avx512(g, d, x, plane, r0, r1, win);
             return;
         }
     }
@@ -151,7 +174,7 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
             std::memset(pr, 0, d.row_stride * sizeof(float));
             continue;
         }
-        const float* xr = x + iy * iw;
+        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
         if (g.sw == 1) {  // one phase: padded column j reads input column j - pl, for j in [j0, j1)
             using V = vec<Arch>;
             constexpr std::size_t W = V::width;
@@ -285,10 +308,11 @@ typename vec<Arch>::reg dw_load_cols(const float* row, std::ptrdiff_t col, std::
 /// vectors that reach into the left or right padding loaded lane-masked (dw_load_cols). The same
 /// values in the same FMAs as dw_rows on the plane, so the output is bit for bit the same; what goes
 /// is dw_fill_plane's copy (a store and an unaligned reload of every input row the band reads).
-/// x is the channel's input plane; `zero` holds in_w zeros; y holds output rows from oy0 on.
+/// x is the channel's input, row iy win.slot(iy) rows on; `zero` holds in_w zeros; y holds output
+/// rows from oy0 on.
 template <class Arch, class Act, std::size_t K, std::size_t SH, std::size_t RB>
-void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, const float* x, const float* zero,
-                     const float* w, float bias, float* y, const epilogue& e) {
+void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, const float* x, const dw_window& win,
+                     const float* zero, const float* w, float bias, float* y, const epilogue& e) {
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width, T = (RB - 1) * SH + K;
@@ -302,7 +326,7 @@ void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, co
 #pragma GCC unroll 16
     for (std::size_t t = 0; t < T; ++t) {
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * SH + t) - g.pt;
-        q[t] = iy >= 0 && iy < ih ? x + iy * iw : zero;
+        q[t] = iy >= 0 && iy < ih ? x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw : zero;
     }
     float* yr = y + (oy - oy0) * ow;
     auto body = [&](std::size_t ox, auto edge) {
@@ -347,13 +371,13 @@ void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, co
 
 /// dw_channel_fixed for column stride 1 on dw_rows_inplace (no plane).
 template <class Arch, class Act, std::size_t K, std::size_t SH>
-void dw_channel_inplace(const conv_geometry& g, const float* x, const float* zero, const float* w, float bias, float* y,
-                        const epilogue& e, std::size_t oy0, std::size_t oy1) {
+void dw_channel_inplace(const conv_geometry& g, const float* x, const dw_window& win, const float* zero, const float* w,
+                        float bias, float* y, const epilogue& e, std::size_t oy0, std::size_t oy1) {
     std::size_t oy = oy0;
     if constexpr (K == 3)
-        for (; oy + 4 <= oy1; oy += 4) dw_rows_inplace<Arch, Act, K, SH, 4>(oy, oy0, g, x, zero, w, bias, y, e);
-    for (; oy + 2 <= oy1; oy += 2) dw_rows_inplace<Arch, Act, K, SH, 2>(oy, oy0, g, x, zero, w, bias, y, e);
-    if (oy < oy1) dw_rows_inplace<Arch, Act, K, SH, 1>(oy, oy0, g, x, zero, w, bias, y, e);
+        for (; oy + 4 <= oy1; oy += 4) dw_rows_inplace<Arch, Act, K, SH, 4>(oy, oy0, g, x, win, zero, w, bias, y, e);
+    for (; oy + 2 <= oy1; oy += 2) dw_rows_inplace<Arch, Act, K, SH, 2>(oy, oy0, g, x, win, zero, w, bias, y, e);
+    if (oy < oy1) dw_rows_inplace<Arch, Act, K, SH, 1>(oy, oy0, g, x, win, zero, w, bias, y, e);
 }
 
 /// Whether g has an unrolled body: undilated, kh == kw of 3 or 5, each stride 1 or 2 (the PaddleOCR
@@ -414,15 +438,16 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 
 /// Output rows [oy0, oy1) of channels [c0, c1) of one image: y[c - c0][oy - oy0][ox] =
 /// act(depthwise_conv(x[c], w[c]) + bias[c]) at (oy, ox), each channel's band `(oy1 - oy0) * out_w`
-/// floats after the previous one's; the same value as depthwise computes there, bit for bit.
-/// requires: as depthwise; oy0 < oy1 <= out_h; scratch depthwise_rows_scratch_floats(p.geometry,
-/// blocking_of<Arch>().width, oy1 - oy0) floats.
+/// floats after the previous one's; the same value as depthwise computes there, bit for bit. The
+/// input rows are read where x says they lie (dw_input: the CHW tensor, or a window of its rows).
+/// requires: as depthwise, with x holding every input row the band reads; oy0 < oy1 <= out_h;
+/// scratch depthwise_rows_scratch_floats(p.geometry, blocking_of<Arch>().width, oy1 - oy0) floats.
 template <class Arch, class StaticAct = dynamic_activation>
-void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch,
+void depthwise_rows(const packed_depthwise& p, const dw_input& x, float* y, const epilogue& e, float* scratch,
                     std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1) {
     const conv_geometry& g = p.geometry;
     const detail::dw_plane d = detail::dw_plane_of(g, vec<Arch>::width);
-    const std::size_t in_plane = g.in_h * g.in_w, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
+    const std::size_t in_plane = x.channel_stride, band = (oy1 - oy0) * g.out_w, taps = g.kh * g.kw;
     // the padded plane rows the band reads
     const std::size_t r0 = oy0 * g.sh, r1 = (oy1 - 1) * g.sh + (g.kh - 1) * g.dh + 1;
     // column stride 1 on an unrolled body: the input rows are read in place (dw_rows_inplace)
@@ -436,11 +461,11 @@ void depthwise_rows(const packed_depthwise& p, const float* x, float* y, const e
             float* yc = y + (c - c0) * band;
             detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto) {
                 detail::dw_channel_inplace<Arch, Act, decltype(k)::value, decltype(sh)::value>(
-                    g, x + c * in_plane, scratch, w, b, yc, e, oy0, oy1);
+                    g, x.data + c * in_plane, x.rows, scratch, w, b, yc, e, oy0, oy1);
             });
         }
         for (std::size_t c = c0; c < c1 && !inplace; ++c) {
-            detail::dw_fill_plane<Arch>(g, d, x + c * in_plane, scratch, r0, r1);
+            detail::dw_fill_plane<Arch>(g, d, x.data + c * in_plane, scratch, r0, r1, x.rows);
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
             float* yc = y + (c - c0) * band;
@@ -462,7 +487,9 @@ template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
                std::size_t c1) {
     const conv_geometry& g = p.geometry;
-    if (c0 < c1) depthwise_rows<Arch, StaticAct>(p, x, y + c0 * g.out_h * g.out_w, e, scratch, c0, c1, 0, g.out_h);
+    if (c0 < c1)
+        depthwise_rows<Arch, StaticAct>(p, dw_input::tensor(x, g), y + c0 * g.out_h * g.out_w, e, scratch, c0, c1, 0,
+                                        g.out_h);
 }
 
 }  // namespace moir::kernels::simd

@@ -38,7 +38,7 @@ struct fp32_kernel_table {
     void (*bias_activation)(float* y, std::size_t n, float bias, const epilogue& e);
     void (*conv_plane)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                        std::size_t r0, std::size_t r1);
-    void (*depthwise_rows)(const packed_depthwise& w, const float* x, float* y, const epilogue& e, float* scratch,
+    void (*depthwise_rows)(const packed_depthwise& w, const dw_input& x, float* y, const epilogue& e, float* scratch,
                            std::size_t c0, std::size_t c1, std::size_t oy0, std::size_t oy1);
     void (*conv_phased)(const packed_conv& w, const float* x, float* y, const epilogue& e, float* scratch,
                         std::size_t r0, std::size_t r1);

@@ -3,9 +3,12 @@
 
 // The concat step family: Concat of any element type as a list of byte copies computed once when
 // the plan is compiled (for each run of the axes before `axis`, each input's block goes to its place
-// in the output), with large copies cut into pieces so the workers share them.
+// in the output), with large copies cut into pieces so the workers share them. A Relu that alone
+// reads an f32 Concat's output runs in the copies (tfjs CenterNet's head: Concat of three branches,
+// then Relu): ops::relu's own formula, so the same bits as the two steps.
 
 #include <moir/ops/concat.hpp>
+#include <moir/ops/relu.hpp>
 #include <moir/runtime/steps/step.hpp>
 
 #include <algorithm>  // min
@@ -22,16 +25,25 @@ struct copy_piece {
     std::size_t input, from, to, bytes;
 };
 
-/// Runs a fixed list of copies into one output.
+/// Runs a fixed list of copies into one output (with `relu`, f32 values through ops::relu).
 class concat_step final : public step {
 public:
     std::vector<copy_piece> pieces;
+    bool relu = false;
     void run(const run_context& ctx) const override {
         auto* y = static_cast<std::byte*>(ctx.out(writes[0]));
         ctx.pool->parallel_for(0, pieces.size(), 1, [&](std::size_t b, std::size_t e, std::size_t) {
             for (std::size_t i = b; i < e; ++i) {
                 const copy_piece& p = pieces[i];
-                std::memcpy(y + p.to, static_cast<const std::byte*>(ctx.data(reads[p.input])) + p.from, p.bytes);
+                const std::byte* x = static_cast<const std::byte*>(ctx.data(reads[p.input])) + p.from;
+                if (!relu) {
+                    std::memcpy(y + p.to, x, p.bytes);
+                    continue;
+                }
+                // (pieces are whole floats at float offsets)
+                const auto* xf = reinterpret_cast<const float*>(x);
+                auto* d = reinterpret_cast<float*>(y + p.to);
+                for (std::size_t j = 0; j < p.bytes / sizeof(float); ++j) d[j] = ops::relu::apply(xf[j]);
             }
         });
     }
@@ -76,6 +88,14 @@ struct concat {
         s->ops = std::string(n.op->ir_name);
         s->kernel = "concat";
         s->writes = {b.output_slot(id)};
+        const node_id relu = b.single_consumer<ops::relu>(output_ref{id, 0});
+        if (ys.type == element_type::f32 && relu != plan_builder::npos && b.slots[b.output_slot(relu)].dims == ys.dims) {
+            b.claim(relu);
+            s->relu = true;
+            s->ops += "+" + std::string(b.at(relu).op->ir_name);
+            s->kernel = "concat+relu";
+            s->writes = {b.output_slot(relu)};
+        }
         return s;
     }
 };

@@ -23,6 +23,16 @@
 // them at once (gemm_a_inplace: the band is read where it lies, not packed), so the depthwise output is never
 // written to the arena and read back. Each output
 // element is computed as the two steps compute it, bit for bit, at any thread count.
+//
+// A pointwise convolution that widens the channels (1 MiB or more of output per image) and whose
+// output is read by nothing but a depthwise convolution runs with it and the pointwise one after
+// that, when that one fuses as above (expand_depthwise_step: MobileNetV2/V3's and EfficientNet's
+// inverted residual blocks): band by band, each worker makes the widened rows its band reads that
+// the band before did not (gemm_a_inplace on the input's rows) into a ring of rows in its scratch,
+// runs the depthwise kernel on the ring (kernels/simd/depthwise.hpp's dw_input) and the projecting
+// GEMM on the depthwise band. The widened tensor, the largest of the block, never reaches memory;
+// each widened row is made once per worker (a worker's first band also makes the rows above its
+// range that its neighbour makes). Bit for bit the three steps apart.
 
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/convolution.hpp>
@@ -31,8 +41,10 @@
 #include <moir/runtime/steps/step.hpp>
 
 #include <algorithm>  // max, min
+#include <cstddef>    // ptrdiff_t, size_t
 #include <memory>     // unique_ptr, make_unique
 #include <string>     // string, to_string
+#include <utility>    // pair
 #include <vector>     // vector
 
 namespace moir::runtime::steps {
@@ -224,7 +236,71 @@ public:
                 for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
                     const std::size_t oy1 = std::min(e, oy0 + band);
                     const std::size_t cols = (oy1 - oy0) * g.out_w;
-                    table->depthwise_rows(dw, xn, d, dw_ep, plane, 0, channels, oy0, oy1);
+                    table->depthwise_rows(dw, simd::dw_input::tensor(xn, g), d, dw_ep, plane, 0, channels, oy0, oy1);
+                    table->gemm_a_inplace(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
+                                          static_cast<std::ptrdiff_t>(out_plane), en);
+                }
+            });
+        }
+    }
+};
+
+/// A pointwise convolution that widens the channels, the depthwise convolution that alone reads its
+/// output and the pointwise convolution that alone reads the depthwise output, as one step (the
+/// inverted residual blocks of MobileNetV2/V3 and EfficientNet; file comment): the widened tensor
+/// lives only as a ring of rows in each worker's scratch, the depthwise output as one band.
+class expand_depthwise_step final : public step {
+public:
+    const simd::fp32_kernel_table* table = nullptr;
+    simd::packed_a ex;  // the widening weights [channels, in_c]
+    simd::packed_depthwise dw;
+    simd::packed_a pw;  // the projecting weights [out_c, channels]
+    fused_epilogue ex_fused, dw_fused, pw_fused;
+    simd::epilogue ex_ep, dw_ep, pw_ep;
+    std::size_t batch = 1, x_stride = 0, y_stride = 0, channels = 0;
+    std::size_t band = 1, ring = 1;  // output rows per band; widened rows the ring holds per channel
+    std::size_t ring_floats = 0, band_floats = 0;  // scratch: [ring][depthwise band][depthwise plane]
+
+    /// The input rows [first, second) output rows [r0, r1) read (clamped to the image; may be empty).
+    std::pair<std::size_t, std::size_t> input_rows(std::size_t r0, std::size_t r1) const {
+        const simd::conv_geometry& g = dw.geometry;
+        const std::ptrdiff_t lo = static_cast<std::ptrdiff_t>(r0 * g.sh) - g.pt;
+        const std::ptrdiff_t hi = static_cast<std::ptrdiff_t>((r1 - 1) * g.sh + (g.kh - 1) * g.dh + 1) - g.pt;
+        const auto h = static_cast<std::ptrdiff_t>(g.in_h);
+        const std::ptrdiff_t a = std::min(std::max<std::ptrdiff_t>(lo, 0), h), z = std::min(std::max(hi, a), h);
+        return {static_cast<std::size_t>(a), static_cast<std::size_t>(z)};
+    }
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        const simd::conv_geometry& g = dw.geometry;
+        const std::size_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+        for (std::size_t n = 0; n < batch; ++n) {
+            const float* xn = x + n * x_stride;
+            float* yn = y + n * y_stride;
+            const simd::epilogue en = pw_fused.for_image(pw_ep, ctx, n * y_stride, yn);
+            // each worker one contiguous range of output rows (as depthwise_pointwise_step), band by band
+            ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                float* rows = ctx.scratch_of(w);  // [channels][ring][in_w]: widened row iy in slot iy % ring
+                float* d = rows + ring_floats;     // [channels][band * out_w]: the depthwise band
+                float* plane = d + band_floats;
+                std::size_t made = 0;  // widened rows below `made` are made (those within `ring` of it kept)
+                for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
+                    const std::size_t oy1 = std::min(e, oy0 + band);
+                    const auto [lo, hi] = input_rows(oy0, oy1);
+                    // the rows not made yet, in runs of consecutive slots; each overwrites a row
+                    // `ring` above it, below lo (hi - lo <= ring)
+                    for (std::size_t r = std::max(made, lo); r < hi;) {
+                        const std::size_t slot = r % ring, run = std::min(hi - r, ring - slot);
+                        table->gemm_a_inplace(ex, xn + r * g.in_w, static_cast<std::ptrdiff_t>(in_plane), run * g.in_w,
+                                              rows + slot * g.in_w, static_cast<std::ptrdiff_t>(ring * g.in_w), ex_ep);
+                        r += run;
+                    }
+                    made = std::max(made, hi);
+                    const simd::dw_input in{rows, ring * g.in_w, {lo / ring * ring, ring}};
+                    const std::size_t cols = (oy1 - oy0) * g.out_w;
+                    table->depthwise_rows(dw, in, d, dw_ep, plane, 0, channels, oy0, oy1);
                     table->gemm_a_inplace(pw, d, static_cast<std::ptrdiff_t>(cols), cols, yn + oy0 * g.out_w,
                                           static_cast<std::ptrdiff_t>(out_plane), en);
                 }
@@ -327,9 +403,111 @@ struct convolution {
         return pw;
     }
 
-    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+    /// The output rows per band of an expand_depthwise_step (widened `channels`, depthwise geometry g)
+    /// at `threads` threads: the ring of widened rows and the depthwise band within about 1 MiB (an L2
+    /// of Zen 4/5; a quarter of it made the GEMM on the widened rows reload its weights for too few
+    /// columns), within the rows of one worker, a whole number of the projecting GEMM's micro-tiles
+    /// where that costs little (as dw_pw_band). At least 1.
+    static std::size_t expand_band(std::size_t nr, std::size_t channels, const simd::conv_geometry& g,
+                                   std::size_t threads) {
+        const std::size_t rows = threads > 1 ? (g.out_h + threads - 1) / threads : g.out_h;
+        auto floats = [&](std::size_t r) {
+            const std::size_t ring = std::min(g.in_h, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+            return channels * (ring * g.in_w + r * g.out_w);
+        };
+        std::size_t most = 1;
+        while (most < rows && floats(most + 1) <= 262144) ++most;
+        std::size_t best = 1;
+        double best_use = 0.0;
+        for (std::size_t r = 1; r <= most; ++r) {
+            const double use = double(r * g.out_w) / double(simd::detail::round_up(r * g.out_w, nr));
+            if (use >= 0.95 || use >= best_use) best = r, best_use = std::max(use, best_use);
+        }
+        return best;
+    }
+
+    /// The widened tensor (floats per image) from which a pointwise convolution and the depthwise one
+    /// after it run as one expand_depthwise_step: smaller ones stay in the caches between two steps.
+    static constexpr std::size_t expand_min_floats = 262144;  // 1 MiB
+
+    /// The expand_depthwise_step of pointwise convolution id (geometry g), when the depthwise
+    /// convolution that alone reads its output (after its epilogue) and the pointwise one that alone
+    /// reads the depthwise output (fusable_pointwise) can run with it: 2-D, f32 input in the arena (the
+    /// GEMM loads each row's last vector whole), a widened tensor of expand_min_floats or more, output
+    /// rows that split evenly (dw_pw_rows_even), plan_options::fuse_depthwise_pointwise. Else nullptr,
+    /// claiming nothing. (Without the projecting convolution, a squeeze-excitation block's, the
+    /// depthwise output goes to memory as large as the widened tensor: fusing gained nothing on
+    /// tfjs CenterNet's MobileNetV3.)
+    static std::unique_ptr<step> make_expand(plan_builder& b, node_id id, const simd::conv_geometry& g) {
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        if (!b.fuse_depthwise_pointwise || xs.dims.size() != 4 || xs.where != slot::kind::arena || g.groups != 1 ||
+            !g.pointwise() || g.out_c * g.out_h * g.out_w < expand_min_floats)
+            return nullptr;
+        fused_epilogue ef = match_epilogue(b, output_ref{id, 0}, 1, g.out_c);
+        const output_ref ex_out{ef.nodes.empty() ? id : ef.nodes.back(), 0};
+        const node_id dn = b.single_consumer<ops::group_convolution>(ex_out);
+        simd::conv_geometry dg;
+        if (dn == plan_builder::npos || b.at(dn).inputs[0] != ex_out || !geometry_of(b, dn, dg) || !dg.depthwise() ||
+            dg.groups != g.out_c || !dw_pw_rows_even(dg.out_h, b.threads)) {
+            for (const node_id f : ef.nodes) b.unclaim(f);
+            return nullptr;
+        }
+        b.claim(dn);
+        const std::size_t channels = g.out_c;
+        fused_epilogue df = match_epilogue(b, output_ref{dn, 0}, 1, channels, false, id);
+        const node_id pn = fusable_pointwise(b, output_ref{df.nodes.empty() ? dn : df.nodes.back(), 0}, channels);
+        if (pn == plan_builder::npos) {
+            for (const node_id f : ef.nodes) b.unclaim(f);
+            for (const node_id f : df.nodes) b.unclaim(f);
+            b.unclaim(dn);
+            return nullptr;
+        }
+        b.claim(pn);
+        auto s = std::make_unique<expand_depthwise_step>();
+        const std::size_t out_c = static_cast<std::size_t>(b.constant_input(pn, 1)->dims()[0]);
+        s->table = b.table;
+        s->channels = channels;
+        s->ex = std::move(simd::pack_conv(b.table->blocking, b.constant_input(id, 1)->data<float>(), g).weights);
+        s->dw = simd::pack_depthwise(b.constant_input(dn, 1)->data<float>(), dg);
+        s->ex_fused = std::move(ef);
+        s->dw_fused = std::move(df);
+        s->pw_fused = match_epilogue(b, output_ref{pn, 0}, 1, out_c, true, id);
+        simd::conv_geometry pg = g;
+        pg.in_c = channels, pg.out_c = out_c;
+        pg.in_h = pg.out_h = dg.out_h, pg.in_w = pg.out_w = dg.out_w;
+        s->pw = std::move(simd::pack_conv(b.table->blocking, b.constant_input(pn, 1)->data<float>(), pg).weights);
+        s->ex_ep = s->ex_fused.kernel_epilogue(false);
+        s->dw_ep = s->dw_fused.kernel_epilogue(false);
+        s->pw_ep = s->pw_fused.kernel_epilogue(false);
+        const std::size_t width = b.table->blocking.width, align = 16;
+        s->band = expand_band(b.table->blocking.nr(), channels, dg, b.threads);
+        s->ring = std::min(dg.in_h, (s->band - 1) * dg.sh + (dg.kh - 1) * dg.dh + 1);
+        s->ring_floats = simd::detail::round_up(channels * s->ring * dg.in_w, align);
+        s->band_floats = simd::detail::round_up(channels * s->band * dg.out_w, align);
+        // (+ width: the projecting GEMM loads the band's last row's last vector whole)
+        s->scratch_floats = s->ring_floats + s->band_floats +
+                            simd::detail::round_up(simd::depthwise_rows_scratch_floats(dg, width, s->band), align) + width;
+        s->batch = static_cast<std::size_t>(xs.dims[0]);
+        s->x_stride = g.in_c * g.in_h * g.in_w;
+        s->y_stride = out_c * dg.out_h * dg.out_w;
+        const node& dnode = b.at(dn);
+        const std::string ksize = std::to_string(dg.kh) + "x" + std::to_string(dg.kw);
+        s->kernel = "conv1x1" + s->ex_fused.act_suffix() + "+dw" + ksize + s->dw_fused.act_suffix() + "+conv1x1." +
+                    std::string(b.table->blocking.arch) + s->pw_fused.act_suffix();
+        s->name = b.at(id).name;
+        s->ops = std::string(b.at(id).op->ir_name) + s->ex_fused.ops + "+" + std::string(dnode.op->ir_name) +
+                 s->dw_fused.ops + "+" + std::string(b.at(pn).op->ir_name) + s->pw_fused.ops;
+        s->reads = {b.input_slot(id, 0)};
+        if (s->pw_fused.residual_slot != no_slot) s->reads.push_back(s->pw_fused.residual_slot);
+        s->writes = {s->pw_fused.out_slot};
+        return s;
+    }
+
+    /// The geometry of Convolution / GroupConvolution node id when the fast family can run it (f32,
+    /// constant weights, 2-D or 1-D as 2-D of height 1; see make), else false.
+    static bool geometry_of(const plan_builder& b, node_id id, simd::conv_geometry& g) {
         const node& n = b.at(id);
-        if (!b.table || (!n.is<ops::convolution>() && !n.is<ops::group_convolution>())) return nullptr;
+        if (!n.is<ops::convolution>() && !n.is<ops::group_convolution>()) return false;
         const bool grouped = n.is<ops::group_convolution>();
         const auto& a = grouped ? n.attrs_as<ops::group_convolution>() : n.attrs_as<ops::convolution>();
         const slot& xs = b.slots[b.input_slot(id, 0)];
@@ -339,7 +517,7 @@ struct convolution {
         const std::size_t rank = xs.dims.size();
         if (!w || w->type() != element_type::f32 || xs.type != element_type::f32 || ys.type != element_type::f32 ||
             (rank != 4 && rank != 3) || ys.dims.size() != rank || w->rank() != (grouped ? rank + 1 : rank))
-            return nullptr;
+            return false;
         const shape& wd = w->dims();
         const std::size_t lead = grouped ? 3 : 2;
         const bool one_d = rank == 3;
@@ -348,7 +526,7 @@ struct convolution {
                                : ops::detail::resolve_window({xs.dims[2], xs.dims[3]}, {wd[lead], wd[lead + 1]},
                                                              a.strides, a.dilations, a.pads_begin, a.pads_end,
                                                              a.auto_pad, false);
-        simd::conv_geometry g;
+        g = simd::conv_geometry{};
         g.groups = grouped ? static_cast<std::size_t>(wd[0]) : 1;
         g.out_c = static_cast<std::size_t>(wd[lead - 2]);
         g.in_c = static_cast<std::size_t>(wd[lead - 1]);
@@ -367,10 +545,19 @@ struct convolution {
             g.dh = static_cast<std::size_t>(geo.dilations[0]), g.dw = static_cast<std::size_t>(geo.dilations[1]);
             g.pt = geo.pads_begin[0], g.pl = geo.pads_begin[1];
         }
-        if (g.groups * g.in_c != static_cast<std::size_t>(xs.dims[1]) ||
-            g.groups * g.out_c != static_cast<std::size_t>(ys.dims[1]) || g.out_h == 0 || g.out_w == 0 || g.pt < 0 ||
-            g.pl < 0)
-            return nullptr;
+        return g.groups * g.in_c == static_cast<std::size_t>(xs.dims[1]) &&
+               g.groups * g.out_c == static_cast<std::size_t>(ys.dims[1]) && g.out_h != 0 && g.out_w != 0 && g.pt >= 0 &&
+               g.pl >= 0;
+    }
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& n = b.at(id);
+        simd::conv_geometry g;
+        if (!b.table || !geometry_of(b, id, g)) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const tensor* w = b.constant_input(id, 1);
+        const bool one_d = xs.dims.size() == 3;
+        if (auto s = make_expand(b, id, g)) return s;
         const std::size_t channels = g.groups * g.out_c;
         // the paths (below) whose tiles store straight into y, and so can add a residual there: not
         // depthwise, not the plane path, not the windows path

@@ -6,7 +6,10 @@
 // input is honoured through the planned output shape), fused with a following per-channel bias Add
 // and activation (steps/fusion.hpp). As GEMM + col2im: col[C_out*kh*kw, H*W] = W^T x X on the packed
 // GEMM (W^T packed once), then every column scatters into the output, which starts at the bias;
-// the activation runs last (vectorized). Threads split the GEMM's columns (input pixels), then the
+// the activation runs last (vectorized). An output row is gathered as `stride` phases (the columns
+// j * stride + p), so each tap adds one contiguous run of col values to one phase, with no bound per
+// element (the compiler vectorizes it), and the phases are interleaved into the row at the end.
+// Threads split the GEMM's columns (input pixels), then the
 // output rows: worker w gathers block w of the output rows of every channel, which reads the col
 // columns of about the input rows its own GEMM chunk made (splitting output channels instead had
 // each worker read half its col values from the other workers' caches). At more than one
@@ -62,6 +65,8 @@ public:
         const std::int64_t i1 = hi < 0 ? 0 : std::min<std::int64_t>(static_cast<std::int64_t>(ih), hi / s_h + 1);
         return {static_cast<std::size_t>(std::min<std::int64_t>(i0, i1)), static_cast<std::size_t>(i1)};
     }
+    /// Floats of col2im_rows' row phases (sw phases of ceil(ow / sw) columns).
+    std::size_t phase_floats() const { return (sw * ((ow + sw - 1) / sw) + 15) / 16 * 16; }
     /// The INT8 GEMM (set by the INT8 family): x quantized by FakeQuantize(il, ih) into codes of
     /// codes_floats floats of scratch, col = float(w8 x codes - comp) * scale + shift per row.
     struct int8_gemm {
@@ -95,7 +100,9 @@ public:
                         if (nb)
                             table->gemm_a(w, xb + iy0 * iw, static_cast<std::ptrdiff_t>(n), nb, colb,
                                           static_cast<std::ptrdiff_t>(nb), none, colb + band_col_floats);
-                        for (std::size_t o = 0; o < cout; ++o) col2im_rows(colb, nb, iy0, o, r0, r1, yb);
+                        // (the band's GEMM is done: its scratch holds the row phases now)
+                        for (std::size_t o = 0; o < cout; ++o)
+                            col2im_rows(colb, nb, iy0, o, r0, r1, yb, colb + band_col_floats);
                     }
                 });
                 continue;
@@ -120,19 +127,21 @@ public:
             // gathers the contributions of its (ky, kx) taps in that order, as a per-channel scatter
             // would (a stride-equals-kernel deconvolution, whose taps never overlap, assigns
             // instead), then takes the bias and the activation
-            ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t) {
+            // (the GEMM is done: each worker's GEMM scratch holds its row phases now)
+            ctx.pool->parallel_for(0, cout * row_blocks, 1, [&](std::size_t t0, std::size_t t1, std::size_t wk) {
                 for (std::size_t t = t0; t < t1; ++t) {
                     const std::size_t o = t % cout, r0 = (t / cout) * block_rows;
-                    col2im_rows(col, n, 0, o, r0, std::min(oh, r0 + block_rows), yb);
+                    col2im_rows(col, n, 0, o, r0, std::min(oh, r0 + block_rows), yb, gemm_scratch + wk * gemm_floats);
                 }
             });
         }
     }
 
     /// Output rows [r0, r1) of channel o of one image yb from col, whose columns are the ncols pixels
-    /// of input rows from iy_base on (iy_base = 0, ncols = ih*iw: the whole col matrix).
+    /// of input rows from iy_base on (iy_base = 0, ncols = ih*iw: the whole col matrix). phases:
+    /// phase_floats() floats of the calling worker's own.
     void col2im_rows(const float* col, std::size_t ncols, std::size_t iy_base, std::size_t o, std::size_t r0,
-                     std::size_t r1, float* yb) const {
+                     std::size_t r1, float* yb, float* phases) const {
         // one output row at a time while it is in L1: it gathers the contributions of its (ky, kx)
         // taps in that order, as a per-channel scatter would (a stride-equals-kernel
         // deconvolution, whose taps never overlap, assigns instead), then takes the bias and the
@@ -154,7 +163,12 @@ public:
                 table->bias_activation(yr, ow, bias, ep);
                 continue;
             }
-            for (std::size_t i = 0; i < ow; ++i) yr[i] = 0.0f;
+            // the row as sw phases (phase p holds the columns ox = j * sw + p, j < len): a tap's
+            // contributions to one phase are a contiguous run, added without a bound per element;
+            // each column still sums its taps in (ky, kx) order from 0
+            const std::size_t len = (ow + sw - 1) / sw;
+            float* ph = sw == 1 ? yr : phases;
+            for (std::size_t i = 0; i < sw * len; ++i) ph[i] = 0.0f;
             for (std::size_t ky = 0; ky < kh; ++ky) {
                 const std::int64_t ty = static_cast<std::int64_t>(oy) + pt - static_cast<std::int64_t>(ky * dh);
                 if (ty < 0 || ty % static_cast<std::int64_t>(sh) != 0) continue;
@@ -162,12 +176,19 @@ public:
                 if (iy >= ih) continue;
                 for (std::size_t kx = 0; kx < kw; ++kx) {
                     const float* c = col + ((o * kh + ky) * kw + kx) * ncols + (iy - iy_base) * iw;
-                    for (std::size_t ix = 0; ix < iw; ++ix) {
-                        const std::int64_t ox = static_cast<std::int64_t>(ix * sw + kx * dw) - pl;
-                        if (ox >= 0 && ox < static_cast<std::int64_t>(ow)) yr[ox] += c[ix];
-                    }
+                    // column ix lands on ox = ix * sw + q: phase p = q mod sw, j = ix + off
+                    const std::int64_t q = static_cast<std::int64_t>(kx * dw) - pl, s_w = static_cast<std::int64_t>(sw);
+                    const std::int64_t p = ((q % s_w) + s_w) % s_w, off = (q - p) / s_w;
+                    const std::int64_t n_p = (static_cast<std::int64_t>(ow) - p + s_w - 1) / s_w;  // columns of phase p
+                    const std::int64_t i0 = std::max<std::int64_t>(0, -off);
+                    const std::int64_t i1 = std::min<std::int64_t>(static_cast<std::int64_t>(iw), n_p - off);
+                    float* d = ph + p * static_cast<std::int64_t>(len) + off;
+                    for (std::int64_t ix = i0; ix < i1; ++ix) d[ix] += c[ix];
                 }
             }
+            if (sw > 1)
+                for (std::size_t p = 0; p < sw; ++p)
+                    for (std::size_t j = 0, ox = p; ox < ow; ++j, ox += sw) yr[ox] = ph[p * len + j];
             table->bias_activation(yr, ow, bias, ep);
         }
     }
@@ -230,7 +251,8 @@ struct deconvolution {
         // the plan gives threads * scratch_floats floats in one block: the col matrix, then each
         // worker's GEMM scratch
         s->col_floats = (m * n + 15) / 16 * 16;
-        s->gemm_floats = (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, n) + 15) / 16 * 16;
+        s->gemm_floats = std::max((kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, n) + 15) / 16 * 16,
+                                  s->phase_floats());
         s->scratch_floats = (s->col_floats + b.threads - 1) / b.threads + s->gemm_floats;
         // bands (see the file comment) when col is larger than about two L2s: each band's new input
         // rows at least four times the rows it shares with the next (at most a quarter more GEMM)
@@ -250,7 +272,9 @@ struct deconvolution {
             }
             s->band_col_floats = (m * nb + 15) / 16 * 16;
             s->scratch_floats =
-                s->band_col_floats + (kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, nb) + 15) / 16 * 16;
+                s->band_col_floats + std::max((kernels::simd::gemm_a_scratch_floats(b.table->blocking, s->cin, nb) + 15) /
+                                                  16 * 16,
+                                              s->phase_floats());
         }
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name) + s->fused.ops;

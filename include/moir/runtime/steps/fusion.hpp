@@ -141,9 +141,7 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         const output_ref r = n.inputs[0] == out ? n.inputs[1] : n.inputs[0];
         const std::size_t rs = b.slot_of(r);
         const slot& s = b.slots[rs];
-        const bool earlier = r.node < b.position.size() && main < b.position.size() &&
-                             b.position[r.node] != plan_builder::npos && b.position[main] != plan_builder::npos &&
-                             b.position[r.node] < b.position[main];
+        const bool earlier = b.made_before(r.node, main);
         if (!(n.inputs[0] == out && n.inputs[1] == out) && earlier && s.where != slot::kind::constant &&
             s.type == element_type::f32 && s.dims == o.dims && b.slots[b.output_slot(add)].dims == o.dims) {
             f.residual_slot = rs;

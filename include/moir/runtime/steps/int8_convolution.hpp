@@ -664,7 +664,8 @@ struct int8_convolution {
         g.ep.scale = g.scale.data();
         g.ep.shift = g.shift.data();
         g.codes_floats = (s->cin * n + 63) / 64 * 16;
-        s->gemm_floats = (ks::int8_gemm_scratch_bytes(bl, k, n) / 4 + 15) / 16 * 16;
+        // (each worker's GEMM scratch holds its col2im row phases after the GEMM)
+        s->gemm_floats = std::max((ks::int8_gemm_scratch_bytes(bl, k, n) / 4 + 15) / 16 * 16, s->phase_floats());
         s->scratch_floats = (s->col_floats + g.codes_floats + b.threads - 1) / b.threads + s->gemm_floats;
         s->i8 = std::move(g);
         s->w = kernels::simd::packed_a{};  // the FP32 weights make_step packed: unused

@@ -118,9 +118,7 @@ struct pooling {
         node_id before = plan_builder::npos;
         for (const auto& [c, port] : b.consumers(in)) {
             if (c == id || port != 0 || b.claimed(c) || !transpose_with(b, c, {0, 2, 3, 1})) continue;
-            const bool earlier = c < b.position.size() && id < b.position.size() && b.position[c] != plan_builder::npos &&
-                                 b.position[id] != plan_builder::npos && b.position[c] < b.position[id];
-            if (earlier) before = c;
+            if (b.made_before(c, id)) before = c;
         }
         if (before == plan_builder::npos) return nullptr;
         const slot& xs = b.slots[b.output_slot(before)];

@@ -180,7 +180,7 @@ public:
     bool use_int8 = true;
     /// Whether INT8 layers may write the next INT8 layer's codes (plan_options::int8_requantize).
     bool int8_requantize = true;
-    /// Whether a depthwise convolution may fuse the pointwise one after it (plan_options::fuse_depthwise_pointwise).
+    /// Whether a depthwise convolution may fuse the pointwise ones around it (plan_options::fuse_depthwise_pointwise).
     bool fuse_depthwise_pointwise = true;
     /// The reference kernel of a node's op; nullptr if the opset lacks it.
     reference_kernel (*reference_of)(const node&) = nullptr;
@@ -240,6 +240,14 @@ public:
     }
     /// Marks a node as run by a step made for an earlier node (a fused consumer).
     void claim(node_id id) { claimed_.at(id) = true; }
+    /// Undoes claim(id) (a family that matched a fusion it then cannot make).
+    void unclaim(node_id id) { claimed_.at(id) = false; }
+    /// Whether the plan makes node a's step before node b's (both placed in `position`): a step made
+    /// at b may read a's output.
+    bool made_before(node_id a, node_id b) const {
+        return a < position.size() && b < position.size() && position[a] != npos && position[b] != npos &&
+               position[a] < position[b];
+    }
     bool claimed(node_id id) const { return claimed_.at(id); }
 
     /// Makes slot `view` share the storage of slot `of` (a reshape-like op): an input or a constant
