@@ -135,24 +135,32 @@ std::vector<std::string> arches() {
     return a;
 }
 
-/// Compiles m for every arch and each thread count (1 and 2 unless given), checks against the
-/// reference executor.
-void check_plan(const model& m, const std::vector<tensor>& in, double rel = 1e-5,
-                std::initializer_list<std::size_t> thread_counts = {1, 2}) {
-    const auto want = reference_executor<>(m).run(in);
+/// Calls f(options) with options.arch and options.threads set, for every arch (arches()) and each of
+/// thread_counts, both captured for the checks f makes.
+template <class F>
+void for_arches_and_threads(std::initializer_list<std::size_t> thread_counts, F&& f) {
     for (const auto& arch : arches())
         for (std::size_t threads : thread_counts) {
             CAPTURE(arch);
             CAPTURE(threads);
             rt::plan_options o;
-            o.arch = arch;
-            o.threads = threads;
-            std::vector<shape> shapes;
-            for (const auto& t : in) shapes.push_back(t.dims());
-            rt::plan p(m, shapes, o);
-            check_close(p.run(in), want, rel);
-            check_close(p.run(in), want, rel);  // a second run on the same arena
+            o.arch = arch, o.threads = threads;
+            f(o);
         }
+}
+
+/// Compiles m for every arch and each thread count (1 and 2 unless given), checks against the
+/// reference executor.
+void check_plan(const model& m, const std::vector<tensor>& in, double rel = 1e-5,
+                std::initializer_list<std::size_t> thread_counts = {1, 2}) {
+    const auto want = reference_executor<>(m).run(in);
+    for_arches_and_threads(thread_counts, [&](rt::plan_options o) {
+        std::vector<shape> shapes;
+        for (const auto& t : in) shapes.push_back(t.dims());
+        rt::plan p(m, shapes, o);
+        check_close(p.run(in), want, rel);
+        check_close(p.run(in), want, rel);  // a second run on the same arena
+    });
     rt::plan_options o;
     o.fast = false;
     rt::plan p(m, o);
@@ -717,23 +725,17 @@ TEST_CASE("MaxPool steps equal the reference bit for bit (signed zeros, NaN): st
     v[40] = std::nanf("");
     const std::vector<tensor> in{tensor::from_vector(v, {1, 5, 13, 17})};
     const auto want = reference_executor<>(m).run(in);
-    for (const auto& arch : arches())
-        for (std::size_t threads : {1, 2}) {
-            CAPTURE(arch);
-            CAPTURE(threads);
-            rt::plan_options o;
-            o.arch = arch;
-            o.threads = threads;
-            rt::plan p(m, o);
-            if (arch != "reference") CHECK(count_kernel(p, "maxpool") == pools.size());
-            const auto got = p.run(in);
-            REQUIRE(got.size() == want.size());
-            for (std::size_t i = 0; i < got.size(); ++i) {
-                CAPTURE(i);
-                REQUIRE(got[i].bytes() == want[i].bytes());
-                CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
-            }
+    for_arches_and_threads({1, 2}, [&](rt::plan_options o) {
+        rt::plan p(m, o);
+        if (o.arch != "reference") CHECK(count_kernel(p, "maxpool") == pools.size());
+        const auto got = p.run(in);
+        REQUIRE(got.size() == want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            CAPTURE(i);
+            REQUIRE(got[i].bytes() == want[i].bytes());
+            CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
         }
+    });
 }
 
 TEST_CASE("a MaxPool between Transposes to NHWC (TF's layout) runs channels-last, bit for bit as the reference") {
@@ -763,26 +765,20 @@ TEST_CASE("a MaxPool between Transposes to NHWC (TF's layout) runs channels-last
         v[n / 3] = std::nanf("");
         const std::vector<tensor> in{tensor::from_vector(v, {2, channels, 13, 17})};
         const auto want = reference_executor<>(m).run(in);
-        for (const auto& arch : arches())
-            for (std::size_t threads : {1, 2}) {
-                CAPTURE(arch);
-                CAPTURE(threads);
-                rt::plan_options o;
-                o.arch = arch;
-                o.threads = threads;
-                rt::plan p(m, o);
-                if (arch != "reference") {
-                    CHECK(count_kernel(p, "maxpool.nhwc") == pools.size());
-                    CHECK(count_kernel(p, "maxpool") == pools.size() + 1);
-                }
-                const auto got = p.run(in);
-                REQUIRE(got.size() == want.size());
-                for (std::size_t i = 0; i < got.size(); ++i) {
-                    CAPTURE(i);
-                    REQUIRE(got[i].bytes() == want[i].bytes());
-                    CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
-                }
+        for_arches_and_threads({1, 2}, [&](rt::plan_options o) {
+            rt::plan p(m, o);
+            if (o.arch != "reference") {
+                CHECK(count_kernel(p, "maxpool.nhwc") == pools.size());
+                CHECK(count_kernel(p, "maxpool") == pools.size() + 1);
             }
+            const auto got = p.run(in);
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                CAPTURE(i);
+                REQUIRE(got[i].bytes() == want[i].bytes());
+                CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
+            }
+        });
     }
 }
 
@@ -1438,29 +1434,24 @@ TEST_CASE("a depthwise convolution and the pointwise one that alone reads it run
     const model m = b.done();
     const std::vector<tensor> in{random_tensor(xs, 71)};
     check_plan(m, in, 1e-5, {1, 2, 3});
-    for (const auto& arch : arches())
-        for (std::size_t threads : {1, 2}) {
-            CAPTURE(arch);
-            CAPTURE(threads);
-            rt::plan_options o;
-            o.arch = arch, o.threads = threads;
-            rt::plan fused(m, std::vector<shape>{xs}, o);
-            o.fuse_depthwise_pointwise = false;
-            rt::plan apart(m, std::vector<shape>{xs}, o);
-            CHECK(count_kernel(fused, "dw3x3+conv1x1") == 1);
-            CHECK(count_kernel(fused, "dw5x5+relu+conv1x1") == 1);
-            CHECK(count_kernel(fused, "dw3x3.") == 1);  // d3: read twice
-            CHECK(count_kernel(apart, "dw") == 3);
-            for (const auto& s : fused.steps())
-                if (s->kernel.rfind("dw3x3+conv1x1", 0) == 0) {
-                    CHECK(s->ops == "GroupConvolution+Convolution+Add+Add+Relu");
-                    CHECK(s->reads.size() == 2);  // the input and the residual
-                }
-            const auto a = fused.run(in), c = apart.run(in);
-            REQUIRE(a.size() == c.size());
-            for (std::size_t i = 0; i < a.size(); ++i)
-                CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
-        }
+    for_arches_and_threads({1, 2}, [&](rt::plan_options o) {
+        rt::plan fused(m, std::vector<shape>{xs}, o);
+        o.fuse_depthwise_pointwise = false;
+        rt::plan apart(m, std::vector<shape>{xs}, o);
+        CHECK(count_kernel(fused, "dw3x3+conv1x1") == 1);
+        CHECK(count_kernel(fused, "dw5x5+relu+conv1x1") == 1);
+        CHECK(count_kernel(fused, "dw3x3.") == 1);  // d3: read twice
+        CHECK(count_kernel(apart, "dw") == 3);
+        for (const auto& s : fused.steps())
+            if (s->kernel.rfind("dw3x3+conv1x1", 0) == 0) {
+                CHECK(s->ops == "GroupConvolution+Convolution+Add+Add+Relu");
+                CHECK(s->reads.size() == 2);  // the input and the residual
+            }
+        const auto a = fused.run(in), c = apart.run(in);
+        REQUIRE(a.size() == c.size());
+        for (std::size_t i = 0; i < a.size(); ++i)
+            CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+    });
 }
 
 TEST_CASE("an expanding pointwise convolution, the depthwise one and the projecting one run as one step, bit for bit as three") {
@@ -1491,30 +1482,25 @@ TEST_CASE("an expanding pointwise convolution, the depthwise one and the project
     const model m = b.done();
     const std::vector<tensor> in{random_tensor(xs, 91), random_tensor(zs, 93)};
     check_plan(m, in, 1e-5, {1, 2, 3});
-    for (const auto& arch : arches())
-        for (std::size_t threads : {1, 2, 3}) {
-            CAPTURE(arch);
-            CAPTURE(threads);
-            rt::plan_options o;
-            o.arch = arch, o.threads = threads;
-            rt::plan fused(m, std::vector<shape>{xs, zs}, o);
-            o.fuse_depthwise_pointwise = false;
-            rt::plan apart(m, std::vector<shape>{xs, zs}, o);
-            // (34 output rows at 3 threads split 12 + 11 + 11; 61 rows 21 + 20 + 20)
-            CHECK(count_kernel(fused, "conv1x1+relu+dw3x3+relu+conv1x1") == 1);
-            CHECK(count_kernel(fused, "conv1x1+clamp+dw5x5+clamp+conv1x1") == 1);
-            CHECK(count_kernel(fused, "conv1x1+") == 2);
-            CHECK(count_kernel(apart, "conv1x1+") == 0);
-            for (const auto& s : fused.steps())
-                if (s->kernel.rfind("conv1x1+clamp+dw5x5", 0) == 0) {
-                    CHECK(s->ops == "Convolution+Add+Clamp+GroupConvolution+Add+Clamp+Convolution+Add+Add");
-                    CHECK(s->reads.size() == 2);  // the input and the residual (the same slot)
-                }
-            const auto a = fused.run(in), c = apart.run(in);
-            REQUIRE(a.size() == c.size());
-            for (std::size_t i = 0; i < a.size(); ++i)
-                CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
-        }
+    for_arches_and_threads({1, 2, 3}, [&](rt::plan_options o) {
+        rt::plan fused(m, std::vector<shape>{xs, zs}, o);
+        o.fuse_depthwise_pointwise = false;
+        rt::plan apart(m, std::vector<shape>{xs, zs}, o);
+        // (34 output rows at 3 threads split 12 + 11 + 11; 61 rows 21 + 20 + 20)
+        CHECK(count_kernel(fused, "conv1x1+relu+dw3x3+relu+conv1x1") == 1);
+        CHECK(count_kernel(fused, "conv1x1+clamp+dw5x5+clamp+conv1x1") == 1);
+        CHECK(count_kernel(fused, "conv1x1+") == 2);
+        CHECK(count_kernel(apart, "conv1x1+") == 0);
+        for (const auto& s : fused.steps())
+            if (s->kernel.rfind("conv1x1+clamp+dw5x5", 0) == 0) {
+                CHECK(s->ops == "Convolution+Add+Clamp+GroupConvolution+Add+Clamp+Convolution+Add+Add");
+                CHECK(s->reads.size() == 2);  // the input and the residual (the same slot)
+            }
+        const auto a = fused.run(in), c = apart.run(in);
+        REQUIRE(a.size() == c.size());
+        for (std::size_t i = 0; i < a.size(); ++i)
+            CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+    });
     // the band: the ring and the depthwise band within 1 MiB, within one worker's rows
     moir::kernels::conv_geometry g;
     g.groups = 96, g.in_c = g.out_c = 1, g.in_h = g.out_h = 61, g.in_w = g.out_w = 45;
@@ -1705,36 +1691,31 @@ TEST_CASE("TF's hard-swish with an inexact 1/6 fuses into the convolution's epil
     const model fm = scaled_hswish_model(xs, false), am = scaled_hswish_model(xs, true);
     const std::vector<tensor> in{random_tensor(xs, 91)};
     check_plan(fm, in, 1e-5, {1, 2, 3});
-    for (const auto& arch : arches())
-        for (std::size_t threads : {1, 2, 3}) {
-            CAPTURE(arch);
-            CAPTURE(threads);
-            rt::plan_options o;
-            o.arch = arch, o.threads = threads;
-            rt::plan fused(fm, std::vector<shape>{xs}, o), apart(am, std::vector<shape>{xs}, o);
-            std::size_t chains = 0, eltwise = 0;
-            for (const auto& s : fused.steps()) {
-                chains += s->ops.find("+Multiply+Add+Clamp+Multiply") != std::string::npos;
-                eltwise += s->kernel == "eltwise";
-            }
-            CHECK(chains == 5);  // every arch, the reference one too: its convolution steps take epilogues
-            CHECK(eltwise == 0);
-            if (arch != "reference") {
-                // (13 rows do not split evenly in 3: the depthwise and pointwise steps then run apart)
-                CHECK(count_kernel(fused, "dw3x3+scaled_hswish+conv1x1") == (threads == 3 ? 0 : 1));
-                CHECK(count_kernel(fused, "dw3x3.") == (threads == 3 ? 1 : 0));
-                CHECK(count_kernel(fused, "dw5x5.") == 1);
-                CHECK(count_kernel(apart, "eltwise") == 20);  // the five chains, four steps each
-            }
-            const auto a = fused.run(in), c = apart.run(in);
-            REQUIRE(a.size() == 4);
-            REQUIRE(c.size() == 9);
-            for (std::size_t i = 0; i < a.size(); ++i) {
-                CAPTURE(i);
-                REQUIRE(a[i].dims() == c[i].dims());
-                CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
-            }
+    for_arches_and_threads({1, 2, 3}, [&](rt::plan_options o) {
+        rt::plan fused(fm, std::vector<shape>{xs}, o), apart(am, std::vector<shape>{xs}, o);
+        std::size_t chains = 0, eltwise = 0;
+        for (const auto& s : fused.steps()) {
+            chains += s->ops.find("+Multiply+Add+Clamp+Multiply") != std::string::npos;
+            eltwise += s->kernel == "eltwise";
         }
+        CHECK(chains == 5);  // every arch, the reference one too: its convolution steps take epilogues
+        CHECK(eltwise == 0);
+        if (o.arch != "reference") {
+            // (13 rows do not split evenly in 3: the depthwise and pointwise steps then run apart)
+            CHECK(count_kernel(fused, "dw3x3+scaled_hswish+conv1x1") == (o.threads == 3 ? 0 : 1));
+            CHECK(count_kernel(fused, "dw3x3.") == (o.threads == 3 ? 1 : 0));
+            CHECK(count_kernel(fused, "dw5x5.") == 1);
+            CHECK(count_kernel(apart, "eltwise") == 20);  // the five chains, four steps each
+        }
+        const auto a = fused.run(in), c = apart.run(in);
+        REQUIRE(a.size() == 4);
+        REQUIRE(c.size() == 9);
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            CAPTURE(i);
+            REQUIRE(a[i].dims() == c[i].dims());
+            CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+        }
+    });
 }
 
 TEST_CASE("TF's hard-swish stays apart when an intermediate has another reader or the scale is per channel") {
