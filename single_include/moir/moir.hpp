@@ -23095,6 +23095,12 @@ struct convolution {
         // the rows of the busiest worker (depthwise_pointwise_step::run splits the rows evenly)
         const std::size_t rows = threads > 1 ? (out_h + threads - 1) / threads : out_h;
         const std::size_t most = std::max<std::size_t>(1, std::min(rows, std::size_t(49152) / std::max<std::size_t>(per_row, 1)));
+        return tile_band(nr, out_w, most);
+    }
+
+    /// Of bands of 1 to `most` output rows of out_w columns, the one whose columns fill the GEMM's
+    /// nr-column micro-tiles: the largest filling 95% of them, else the one filling them best.
+    static std::size_t tile_band(std::size_t nr, std::size_t out_w, std::size_t most) {
         std::size_t best = 1;
         double best_use = 0.0;
         for (std::size_t r = 1; r <= most; ++r) {
@@ -23147,19 +23153,16 @@ struct convolution {
     static std::size_t expand_band(std::size_t nr, std::size_t channels, const simd::conv_geometry& g,
                                    std::size_t threads) {
         const std::size_t rows = threads > 1 ? (g.out_h + threads - 1) / threads : g.out_h;
-        auto floats = [&](std::size_t r) {
-            const std::size_t ring = std::min(g.in_h, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-            return channels * (ring * g.in_w + r * g.out_w);
-        };
+        auto floats = [&](std::size_t r) { return channels * (window_rows(g, r) * g.in_w + r * g.out_w); };
         std::size_t most = 1;
         while (most < rows && floats(most + 1) <= 262144) ++most;
-        std::size_t best = 1;
-        double best_use = 0.0;
-        for (std::size_t r = 1; r <= most; ++r) {
-            const double use = double(r * g.out_w) / double(simd::detail::round_up(r * g.out_w, nr));
-            if (use >= 0.95 || use >= best_use) best = r, best_use = std::max(use, best_use);
-        }
-        return best;
+        return tile_band(nr, g.out_w, most);
+    }
+
+    /// The input rows `r` consecutive output rows of geometry g read (at most in_h): the ring of an
+    /// expand_depthwise_step with bands of r rows.
+    static std::size_t window_rows(const simd::conv_geometry& g, std::size_t r) {
+        return std::min(g.in_h, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
     }
 
     /// The widened tensor (floats per image) from which a pointwise convolution and the depthwise one
@@ -23217,7 +23220,7 @@ struct convolution {
         s->pw_ep = s->pw_fused.kernel_epilogue(false);
         const std::size_t width = b.table->blocking.width, align = 16;
         s->band = expand_band(b.table->blocking.nr(), channels, dg, b.threads);
-        s->ring = std::min(dg.in_h, (s->band - 1) * dg.sh + (dg.kh - 1) * dg.dh + 1);
+        s->ring = window_rows(dg, s->band);
         s->ring_floats = simd::detail::round_up(channels * s->ring * dg.in_w, align);
         s->band_floats = simd::detail::round_up(channels * s->band * dg.out_w, align);
         // (+ width: the projecting GEMM loads the band's last row's last vector whole)

@@ -149,6 +149,16 @@ void for_arches_and_threads(std::initializer_list<std::size_t> thread_counts, F&
         }
 }
 
+/// Checks that got holds as many tensors as want, each with want's bytes.
+void check_same_bits(const std::vector<tensor>& got, const std::vector<tensor>& want) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(got[i].bytes() == want[i].bytes());
+        CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
+    }
+}
+
 /// Compiles m for every arch and each thread count (1 and 2 unless given), checks against the
 /// reference executor.
 void check_plan(const model& m, const std::vector<tensor>& in, double rel = 1e-5,
@@ -728,13 +738,7 @@ TEST_CASE("MaxPool steps equal the reference bit for bit (signed zeros, NaN): st
     for_arches_and_threads({1, 2}, [&](rt::plan_options o) {
         rt::plan p(m, o);
         if (o.arch != "reference") CHECK(count_kernel(p, "maxpool") == pools.size());
-        const auto got = p.run(in);
-        REQUIRE(got.size() == want.size());
-        for (std::size_t i = 0; i < got.size(); ++i) {
-            CAPTURE(i);
-            REQUIRE(got[i].bytes() == want[i].bytes());
-            CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
-        }
+        check_same_bits(p.run(in), want);
     });
 }
 
@@ -771,13 +775,7 @@ TEST_CASE("a MaxPool between Transposes to NHWC (TF's layout) runs channels-last
                 CHECK(count_kernel(p, "maxpool.nhwc") == pools.size());
                 CHECK(count_kernel(p, "maxpool") == pools.size() + 1);
             }
-            const auto got = p.run(in);
-            REQUIRE(got.size() == want.size());
-            for (std::size_t i = 0; i < got.size(); ++i) {
-                CAPTURE(i);
-                REQUIRE(got[i].bytes() == want[i].bytes());
-                CHECK(std::memcmp(got[i].raw(), want[i].raw(), got[i].bytes()) == 0);
-            }
+            check_same_bits(p.run(in), want);
         });
     }
 }
