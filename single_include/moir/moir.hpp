@@ -18941,6 +18941,10 @@ struct dw_window {
         const std::size_t s = iy - base;
         return s < ring ? s : s - ring;
     }
+    /// Input row iy of the channel whose first held row is at x, rows of in_w floats.
+    const float* row(const float* x, std::size_t iy, std::size_t in_w) const {
+        return x + static_cast<std::ptrdiff_t>(slot(iy) * in_w);
+    }
 };
 
 /// The input of depthwise_rows: channel c's row iy at data + c * channel_stride + rows.slot(iy) * in_w.
@@ -19000,7 +19004,7 @@ inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, cons
             for (std::size_t j = 0; j < d.row_stride; j += 16) _mm512_storeu_ps(pr + j, _mm512_setzero_ps());
             continue;
         }
-        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
+        const float* xr = win.row(x, static_cast<std::size_t>(iy), g.in_w);
         for (std::ptrdiff_t p = 0; p < sw; ++p) {
             float* dst = pr + p * plen;
             // phase position i reads input column i*sw + p - pl, zero outside [0, iw)
@@ -19051,7 +19055,7 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
             std::memset(pr, 0, d.row_stride * sizeof(float));
             continue;
         }
-        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
+        const float* xr = win.row(x, static_cast<std::size_t>(iy), g.in_w);
         if (g.sw == 1) {  // one phase: padded column j reads input column j - pl, for j in [j0, j1)
             using V = vec<Arch>;
             constexpr std::size_t W = V::width;
@@ -19203,7 +19207,7 @@ void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, co
 #pragma GCC unroll 16
     for (std::size_t t = 0; t < T; ++t) {
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * SH + t) - g.pt;
-        q[t] = iy >= 0 && iy < ih ? x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw : zero;
+        q[t] = iy >= 0 && iy < ih ? win.row(x, static_cast<std::size_t>(iy), g.in_w) : zero;
     }
     float* yr = y + (oy - oy0) * ow;
     auto body = [&](std::size_t ox, auto edge) {
@@ -23084,18 +23088,30 @@ struct convolution {
     }
 
     /// The output rows per band of a fused depthwise -> pointwise step (depthwise_pointwise_step) of
-    /// `channels` channels on an out_h x out_w map, at `threads` threads: a band's depthwise output
-    /// within about 192 KiB (fewer bands: each refills the depthwise plane rows its window reaches
-    /// above and below it), a whole number of GEMM micro-tiles where that costs little (the largest
-    /// band whose columns fill 95% of their tiles, else the one filling them best), within the rows of
-    /// one worker (out_h / threads, rounded up).
-    static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_h, std::size_t out_w,
-                                  std::size_t threads) {
+    /// `channels` channels into `out_c` on an out_h x out_w map, at `threads` threads: a band's
+    /// depthwise output within dw_pw_band_floats (fewer bands: each refills the depthwise rows its
+    /// window reaches above and below it, and the pointwise GEMM reads all its weights once per
+    /// band), a whole number of GEMM micro-tiles where that costs little (the largest band whose
+    /// columns fill 95% of their tiles, else the one filling them best), within the rows of one
+    /// worker (out_h / threads, rounded up).
+    static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_c, std::size_t out_h,
+                                  std::size_t out_w, std::size_t threads) {
         const std::size_t per_row = channels * out_w;
         // the rows of the busiest worker (depthwise_pointwise_step::run splits the rows evenly)
         const std::size_t rows = threads > 1 ? (out_h + threads - 1) / threads : out_h;
-        const std::size_t most = std::max<std::size_t>(1, std::min(rows, std::size_t(49152) / std::max<std::size_t>(per_row, 1)));
+        const std::size_t most =
+            std::max<std::size_t>(1, std::min(rows, dw_pw_band_floats(channels, out_c) / std::max<std::size_t>(per_row, 1)));
         return tile_band(nr, out_w, most);
+    }
+
+    /// The floats of depthwise output one band of a depthwise_pointwise_step holds: 4 times the
+    /// pointwise weights (channels x out_c), within 192 KiB and 768 KiB. Small weights stay in L1/L2
+    /// whatever the band, and smaller bands keep the depthwise output near the GEMM (BlazeFace's 24 to
+    /// 96 channels on 16x16 to 128x128 maps); wide layers on small maps (PaddleOCR rec's 240 channels
+    /// on 12x80: two rows within 192 KiB) spent the band reloading their 225 KiB of weights for few
+    /// columns: ten rows at one thread, six at two measured 3-6% faster on rec end to end.
+    static std::size_t dw_pw_band_floats(std::size_t channels, std::size_t out_c) {
+        return std::min<std::size_t>(196608, std::max<std::size_t>(49152, 4 * channels * out_c));
     }
 
     /// Of bands of 1 to `most` output rows of out_w columns, the one whose columns fill the GEMM's
@@ -23346,7 +23362,7 @@ struct convolution {
             pg.pt = pg.pl = 0;
             s->pw = std::move(simd::pack_conv(b.table->blocking, pwt->data<float>(), pg).weights);
             s->channels = channels;
-            s->band = dw_pw_band(b.table->blocking.nr(), channels, g.out_h, g.out_w, b.threads);
+            s->band = dw_pw_band(b.table->blocking.nr(), channels, out_c, g.out_h, g.out_w, b.threads);
             const std::size_t cols = s->band * g.out_w, align = 16;
             s->band_floats = simd::detail::round_up(channels * cols, align);
             s->plane_floats = simd::detail::round_up(

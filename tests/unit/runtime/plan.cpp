@@ -1445,10 +1445,7 @@ TEST_CASE("a depthwise convolution and the pointwise one that alone reads it run
                 CHECK(s->ops == "GroupConvolution+Convolution+Add+Add+Relu");
                 CHECK(s->reads.size() == 2);  // the input and the residual
             }
-        const auto a = fused.run(in), c = apart.run(in);
-        REQUIRE(a.size() == c.size());
-        for (std::size_t i = 0; i < a.size(); ++i)
-            CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+        check_same_bits(fused.run(in), apart.run(in));
     });
 }
 
@@ -1494,10 +1491,7 @@ TEST_CASE("an expanding pointwise convolution, the depthwise one and the project
                 CHECK(s->ops == "Convolution+Add+Clamp+GroupConvolution+Add+Clamp+Convolution+Add+Add");
                 CHECK(s->reads.size() == 2);  // the input and the residual (the same slot)
             }
-        const auto a = fused.run(in), c = apart.run(in);
-        REQUIRE(a.size() == c.size());
-        for (std::size_t i = 0; i < a.size(); ++i)
-            CHECK(std::memcmp(a[i].data<float>(), c[i].data<float>(), a[i].numel() * sizeof(float)) == 0);
+        check_same_bits(fused.run(in), apart.run(in));
     });
     // the band: the ring and the depthwise band within 1 MiB, within one worker's rows
     moir::kernels::conv_geometry g;
@@ -1536,10 +1530,7 @@ TEST_CASE("few-channel strided convolutions on the phased path: BlazeFace's 5x5 
             CHECK(count_kernel_part(p, ".phased") == 3);
             outs.push_back(p.run(in));
         }
-        for (std::size_t i = 1; i < outs.size(); ++i)
-            for (std::size_t j = 0; j < outs[0].size(); ++j)
-                CHECK(std::memcmp(outs[i][j].data<float>(), outs[0][j].data<float>(),
-                                  outs[0][j].numel() * sizeof(float)) == 0);
+        for (std::size_t i = 1; i < outs.size(); ++i) check_same_bits(outs[i], outs[0]);
     }
 }
 
@@ -1555,8 +1546,24 @@ TEST_CASE("a fused depthwise -> pointwise step splits rows evenly between worker
     CHECK_FALSE(rt::steps::convolution::dw_pw_rows_even(2, 3));
     CHECK(rt::steps::convolution::dw_pw_rows_even(21, 3));
     // the band is cut within one worker's rows
-    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 40, 40, 2) <= 20);
-    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 12, 80, 2) == 6);  // 480 columns: 10 whole tiles
+    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 16, 40, 40, 2) <= 20);
+    CHECK(rt::steps::convolution::dw_pw_band(48, 8, 16, 12, 80, 2) == 6);  // 480 columns: 10 whole tiles
+    // a band's depthwise output within 192 KiB for small pointwise weights, up to 768 KiB for wide
+    // layers (PaddleOCR rec's 240 -> 240 on 12x80: two rows at 192 KiB, ten at 768 KiB)
+    CHECK(rt::steps::convolution::dw_pw_band_floats(24, 24) == 49152);
+    CHECK(rt::steps::convolution::dw_pw_band_floats(240, 240) == 196608);
+    CHECK(rt::steps::convolution::dw_pw_band_floats(96, 192) == 4 * 96 * 192);
+    CHECK(rt::steps::convolution::dw_pw_band(48, 240, 24, 12, 80, 1) == 2);
+    CHECK(rt::steps::convolution::dw_pw_band(48, 240, 240, 12, 80, 1) == 10);
+    CHECK(rt::steps::convolution::dw_pw_band(48, 240, 240, 12, 80, 2) == 6);
+    for (std::size_t c : {8, 24, 96, 240, 480})
+        for (std::size_t h : {3, 12, 40})
+            for (std::size_t t : {1, 2, 3}) {
+                const std::size_t band = rt::steps::convolution::dw_pw_band(48, c, c, h, 80, t);
+                CHECK(band >= 1);
+                CHECK(band <= (h + t - 1) / t);
+                CHECK((band == 1 || band * c * 80 <= rt::steps::convolution::dw_pw_band_floats(c, c)));
+            }
     // awkward maps (1, 3, 6, 7, 12 rows; odd widths), batch 2, stride 1 and 2, 3x3 and 5x5: every
     // thread count writes the bytes of one thread, fused or apart, and matches the reference
     struct map_case {

@@ -64,6 +64,10 @@ struct dw_window {
         const std::size_t s = iy - base;
         return s < ring ? s : s - ring;
     }
+    /// Input row iy of the channel whose first held row is at x, rows of in_w floats.
+    const float* row(const float* x, std::size_t iy, std::size_t in_w) const {
+        return x + static_cast<std::ptrdiff_t>(slot(iy) * in_w);
+    }
 };
 
 /// The input of depthwise_rows: channel c's row iy at data + c * channel_stride + rows.slot(iy) * in_w.
@@ -123,7 +127,7 @@ inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, cons
             for (std::size_t j = 0; j < d.row_stride; j += 16) _mm512_storeu_ps(pr + j, _mm512_setzero_ps());
             continue;
         }
-        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
+        const float* xr = win.row(x, static_cast<std::size_t>(iy), g.in_w);
         for (std::ptrdiff_t p = 0; p < sw; ++p) {
             float* dst = pr + p * plen;
             // phase position i reads input column i*sw + p - pl, zero outside [0, iw)
@@ -174,7 +178,7 @@ void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, fl
             std::memset(pr, 0, d.row_stride * sizeof(float));
             continue;
         }
-        const float* xr = x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw;
+        const float* xr = win.row(x, static_cast<std::size_t>(iy), g.in_w);
         if (g.sw == 1) {  // one phase: padded column j reads input column j - pl, for j in [j0, j1)
             using V = vec<Arch>;
             constexpr std::size_t W = V::width;
@@ -326,7 +330,7 @@ void dw_rows_inplace(std::size_t oy, std::size_t oy0, const conv_geometry& g, co
 #pragma GCC unroll 16
     for (std::size_t t = 0; t < T; ++t) {
         const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * SH + t) - g.pt;
-        q[t] = iy >= 0 && iy < ih ? x + static_cast<std::ptrdiff_t>(win.slot(static_cast<std::size_t>(iy))) * iw : zero;
+        q[t] = iy >= 0 && iy < ih ? win.row(x, static_cast<std::size_t>(iy), g.in_w) : zero;
     }
     float* yr = y + (oy - oy0) * ow;
     auto body = [&](std::size_t ox, auto edge) {

@@ -348,18 +348,30 @@ struct convolution {
     }
 
     /// The output rows per band of a fused depthwise -> pointwise step (depthwise_pointwise_step) of
-    /// `channels` channels on an out_h x out_w map, at `threads` threads: a band's depthwise output
-    /// within about 192 KiB (fewer bands: each refills the depthwise plane rows its window reaches
-    /// above and below it), a whole number of GEMM micro-tiles where that costs little (the largest
-    /// band whose columns fill 95% of their tiles, else the one filling them best), within the rows of
-    /// one worker (out_h / threads, rounded up).
-    static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_h, std::size_t out_w,
-                                  std::size_t threads) {
+    /// `channels` channels into `out_c` on an out_h x out_w map, at `threads` threads: a band's
+    /// depthwise output within dw_pw_band_floats (fewer bands: each refills the depthwise rows its
+    /// window reaches above and below it, and the pointwise GEMM reads all its weights once per
+    /// band), a whole number of GEMM micro-tiles where that costs little (the largest band whose
+    /// columns fill 95% of their tiles, else the one filling them best), within the rows of one
+    /// worker (out_h / threads, rounded up).
+    static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_c, std::size_t out_h,
+                                  std::size_t out_w, std::size_t threads) {
         const std::size_t per_row = channels * out_w;
         // the rows of the busiest worker (depthwise_pointwise_step::run splits the rows evenly)
         const std::size_t rows = threads > 1 ? (out_h + threads - 1) / threads : out_h;
-        const std::size_t most = std::max<std::size_t>(1, std::min(rows, std::size_t(49152) / std::max<std::size_t>(per_row, 1)));
+        const std::size_t most =
+            std::max<std::size_t>(1, std::min(rows, dw_pw_band_floats(channels, out_c) / std::max<std::size_t>(per_row, 1)));
         return tile_band(nr, out_w, most);
+    }
+
+    /// The floats of depthwise output one band of a depthwise_pointwise_step holds: 4 times the
+    /// pointwise weights (channels x out_c), within 192 KiB and 768 KiB. Small weights stay in L1/L2
+    /// whatever the band, and smaller bands keep the depthwise output near the GEMM (BlazeFace's 24 to
+    /// 96 channels on 16x16 to 128x128 maps); wide layers on small maps (PaddleOCR rec's 240 channels
+    /// on 12x80: two rows within 192 KiB) spent the band reloading their 225 KiB of weights for few
+    /// columns: ten rows at one thread, six at two measured 3-6% faster on rec end to end.
+    static std::size_t dw_pw_band_floats(std::size_t channels, std::size_t out_c) {
+        return std::min<std::size_t>(196608, std::max<std::size_t>(49152, 4 * channels * out_c));
     }
 
     /// Of bands of 1 to `most` output rows of out_w columns, the one whose columns fill the GEMM's
@@ -610,7 +622,7 @@ struct convolution {
             pg.pt = pg.pl = 0;
             s->pw = std::move(simd::pack_conv(b.table->blocking, pwt->data<float>(), pg).weights);
             s->channels = channels;
-            s->band = dw_pw_band(b.table->blocking.nr(), channels, g.out_h, g.out_w, b.threads);
+            s->band = dw_pw_band(b.table->blocking.nr(), channels, out_c, g.out_h, g.out_w, b.threads);
             const std::size_t cols = s->band * g.out_w, align = 16;
             s->band_floats = simd::detail::round_up(channels * cols, align);
             s->plane_floats = simd::detail::round_up(
