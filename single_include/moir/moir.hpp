@@ -23109,7 +23109,7 @@ struct convolution {
     /// whatever the band, and smaller bands keep the depthwise output near the GEMM (BlazeFace's 24 to
     /// 96 channels on 16x16 to 128x128 maps); wide layers on small maps (PaddleOCR rec's 240 channels
     /// on 12x80: two rows within 192 KiB) spent the band reloading their 225 KiB of weights for few
-    /// columns: ten rows at one thread, six at two measured 3-6% faster on rec end to end.
+    /// columns; they now take ten rows at one thread, six at two.
     static std::size_t dw_pw_band_floats(std::size_t channels, std::size_t out_c) {
         return std::min<std::size_t>(196608, std::max<std::size_t>(49152, 4 * channels * out_c));
     }
