@@ -376,6 +376,37 @@ TEST_CASE("MatMul with constant weights, bias and activation; transpose_b; batch
     }
 }
 
+TEST_CASE("MatMul of a constant A of few rows and an activation B: B read in place, its columns split") {
+    // Kaldi's statistics pooling: a window of ones [1, frames] times [frames, features]
+    for (std::int64_t m : {1, 3, 5}) {
+        for (std::int64_t k : {29, 600}) {  // 600: beyond one K block
+            for (std::int64_t n : {37, 301}) {
+                CAPTURE(m);
+                CAPTURE(k);
+                CAPTURE(n);
+                builder b;
+                const auto x = b.param({k, n});
+                const auto bm = b.op<ops::relu>({}, {x});  // an arena tensor: its last row may be loaded whole
+                b.output(b.op<ops::matmul>({false, false}, {b.weights({m, k}), bm}));
+                const model md = b.done();
+                check_plan(md, {random_tensor({k, n}, 23)}, 2e-5);
+                rt::plan p(md);
+                CHECK(count_kernel(p, "gemm_inplace") == (static_cast<std::size_t>(m) <= rt::fp32_table_named(p.arch())->blocking.mr));
+            }
+        }
+    }
+    for (std::int64_t n : {37, 48}) {  // B a model input: read in place only when its rows are whole vectors
+        CAPTURE(n);
+        builder b;
+        const auto x = b.param({1, 40, n});
+        b.output(b.op<ops::matmul>({false, false}, {b.weights({1, 1, 40}), x}));
+        const model md = b.done();
+        check_plan(md, {random_tensor({1, 40, n}, 29)}, 2e-5);
+        rt::plan p(md);
+        CHECK(count_kernel(p, "gemm_inplace") == (n % rt::fp32_table_named(p.arch())->blocking.width == 0));
+    }
+}
+
 TEST_CASE("fallback ops, views and folded constants run through the reference steps") {
     builder b;
     const auto x = b.param({1, 4, 6, 6});

@@ -10,6 +10,10 @@
 //   - B an activation (attention's Q x K^T and P x V): batches of matrices, B's batch dims equal to
 //     the output's or all 1; each worker packs its batch's B into its scratch at run time (a batch
 //     cut into row blocks when there are fewer batches than workers, each packing B again).
+//   - A a constant of a few rows and B an activation (Kaldi's statistics pooling: a window of ones
+//     [1, frames] times [frames, features]): A packed once, B read where it lies (gemm_a_inplace),
+//     its columns split between the workers. Packing B per run, as the case above does, copies all
+//     of B for a product that reads it once.
 
 #include <moir/kernels/simd/table.hpp>
 #include <moir/ops/matmul.hpp>
@@ -89,6 +93,23 @@ public:
     }
 };
 
+/// C[M, N] = A * B for a constant A of few rows (packed) and an activation B [K, N] read in place.
+class constant_left_matmul_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    kernels::simd::packed_a a;
+    std::size_t n = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* bm = ctx.in_f32(reads[0]);
+        float* c = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, grain, [&](std::size_t j0, std::size_t j1, std::size_t) {
+            table->gemm_a_inplace(a, bm + j0, static_cast<std::ptrdiff_t>(n), j1 - j0, c + j0,
+                                  static_cast<std::ptrdiff_t>(n), kernels::simd::epilogue{});
+        });
+    }
+};
+
 /// The family (see the file comment).
 struct matmul {
     static constexpr std::string_view name = "matmul";
@@ -108,7 +129,10 @@ struct matmul {
         const slot& as = b.slots[b.input_slot(id, 0)];
         const slot& ys = b.slots[b.output_slot(id)];
         const tensor* w = b.constant_input(id, 1);
-        if (!w) return activations(b, id);
+        if (!w) {
+            if (auto s = constant_left(b, id)) return s;
+            return activations(b, id);
+        }
         if (at.transpose_a || w->type() != element_type::f32 || as.type != element_type::f32 ||
             ys.type != element_type::f32 || as.dims.size() < 2 || w->rank() < 2)
             return nullptr;
@@ -146,6 +170,44 @@ struct matmul {
         s->kernel = "gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
         s->reads = {b.input_slot(id, 0)};
         s->writes = {s->fused.out_slot};
+        return s;
+    }
+
+    /// MatMul of a constant A [M, K] of at most mr rows (leading dims of 1 allowed) and an activation
+    /// B [K, N] (see the file comment), or nullptr. gemm_a_inplace loads a row's last vector whole:
+    /// B is an arena tensor (64 bytes of slack after the last one) or N a whole number of vectors.
+    static std::unique_ptr<step> constant_left(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        const auto& at = nd.attrs_as<ops::matmul>();
+        const tensor* a = b.constant_input(id, 0);
+        const slot& bs = b.slots[b.input_slot(id, 1)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const auto& bl = b.table->blocking;
+        if (!a || at.transpose_a || at.transpose_b || a->type() != element_type::f32 || bs.type != element_type::f32 ||
+            ys.type != element_type::f32 || a->rank() < 2 || bs.dims.size() < 2)
+            return nullptr;
+        for (std::size_t d = 0; d + 2 < a->rank(); ++d)
+            if (a->dims()[d] != 1) return nullptr;
+        for (std::size_t d = 0; d + 2 < bs.dims.size(); ++d)
+            if (bs.dims[d] != 1) return nullptr;
+        const auto m = static_cast<std::size_t>(a->dims()[a->rank() - 2]);
+        const auto k = static_cast<std::size_t>(a->dims()[a->rank() - 1]);
+        const auto bk = static_cast<std::size_t>(bs.dims[bs.dims.size() - 2]);
+        const auto n = static_cast<std::size_t>(bs.dims.back());
+        if (m == 0 || m > bl.mr || k == 0 || n == 0 || bk != k || numel(ys.dims) != m * n ||
+            static_cast<std::size_t>(ys.dims.back()) != n)
+            return nullptr;
+        if (bs.where != slot::kind::arena && n % bl.width != 0) return nullptr;
+        auto s = std::make_unique<constant_left_matmul_step>();
+        s->table = b.table;
+        s->a = kernels::simd::pack_a(bl, a->data<float>(), m, k, static_cast<std::ptrdiff_t>(k), 1);
+        s->n = n;
+        s->grain = tile_grain(n, bl.nr(), b.threads);
+        s->name = nd.name;
+        s->ops = "MatMul";
+        s->kernel = "gemm_inplace." + std::string(bl.arch);
+        s->reads = {b.input_slot(id, 1)};
+        s->writes = {b.output_slot(id)};
         return s;
     }
 
