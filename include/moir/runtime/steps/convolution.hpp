@@ -357,8 +357,7 @@ struct convolution {
     static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_c, std::size_t out_h,
                                   std::size_t out_w, std::size_t threads) {
         const std::size_t per_row = channels * out_w;
-        // the rows of the busiest worker (depthwise_pointwise_step::run splits the rows evenly)
-        const std::size_t rows = threads > 1 ? (out_h + threads - 1) / threads : out_h;
+        const std::size_t rows = worker_rows(out_h, threads);
         const std::size_t most =
             std::max<std::size_t>(1, std::min(rows, dw_pw_band_floats(channels, out_c) / std::max<std::size_t>(per_row, 1)));
         return tile_band(nr, out_w, most);
@@ -393,7 +392,13 @@ struct convolution {
     static bool dw_pw_rows_even(std::size_t out_h, std::size_t threads) {
         if (threads <= 1) return true;
         if (out_h < threads) return false;
-        return (out_h + threads - 1) / threads * threads * 10 <= out_h * 11;
+        return worker_rows(out_h, threads) * threads * 10 <= out_h * 11;
+    }
+
+    /// The rows of the busiest of `threads` (>= 1) workers when out_h rows are split evenly between
+    /// them, one range each (depthwise_pointwise_step::run, expand_depthwise_step::run).
+    static std::size_t worker_rows(std::size_t out_h, std::size_t threads) {
+        return (out_h + threads - 1) / threads;
     }
 
     /// The pointwise convolution a depthwise step at `id` may fuse (depthwise_pointwise_step): the
@@ -428,7 +433,7 @@ struct convolution {
     /// where that costs little (as dw_pw_band). At least 1.
     static std::size_t expand_band(std::size_t nr, std::size_t channels, const simd::conv_geometry& g,
                                    std::size_t threads) {
-        const std::size_t rows = threads > 1 ? (g.out_h + threads - 1) / threads : g.out_h;
+        const std::size_t rows = worker_rows(g.out_h, threads);
         auto floats = [&](std::size_t r) { return channels * (window_rows(g, r) * g.in_w + r * g.out_w); };
         std::size_t most = 1;
         while (most < rows && floats(most + 1) <= 262144) ++most;
