@@ -56,6 +56,8 @@ std::vector<gemm_case> cases() {
                 ++i;
             }
     for (activation a : all_activations) r.push_back({9, 24, 50, a, true, false});
+    // two K blocks and several column blocks of gemm_nc (the kc x nc blocks of B both GEMMs walk)
+    r.push_back({11, 600, 300, all_activations[1], true, true});
     return r;
 }
 

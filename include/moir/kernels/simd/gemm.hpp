@@ -341,17 +341,23 @@ void gemm_b(const packed_b& pb, const float* a, std::ptrdiff_t lda, std::size_t 
         using mk = detail::micro_kernel<Arch, decltype(act), false>;
         constexpr std::size_t MR = mk::MR, NR = mk::NR, KC = mk::bl.kc;
         const std::size_t k = pb.k, n = pb.n, npad = detail::round_up(n, NR);
+        // columns in blocks of gemm_nc (a kc x nc block of B, about 256 KiB, stays in L2 while every
+        // row panel of A passes over it, instead of all of B's K block streaming from L3 per panel)
+        const std::size_t nc = gemm_nc(mk::bl, k, n);
         for (std::size_t pc = 0; pc < k; pc += KC) {
             const std::size_t kb = k - pc < KC ? k - pc : KC;
             const float* block = pb.data + pc * npad;
-            for (std::size_t ic = 0; ic < m; ic += MR) {
-                const std::size_t mv = m - ic < MR ? m - ic : MR;
-                const float* ap = a + static_cast<std::ptrdiff_t>(ic) * lda + static_cast<std::ptrdiff_t>(pc);
-                float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc;
-                for (std::size_t jr = 0; jr < n; jr += NR)
-                    detail::run_tile<Arch, decltype(act), false>(
-                        mv, kb, ap, lda, block + jr * kb, crow + jr, ldc, mv, n - jr < NR ? n - jr : NR, pc > 0,
-                        pc + kb == k, e, e.bias ? e.bias + ic : nullptr, e.col_bias ? e.col_bias + jr : nullptr);
+            for (std::size_t jc = 0; jc < n; jc += nc) {
+                const std::size_t jend = n - jc < nc ? n : jc + nc;
+                for (std::size_t ic = 0; ic < m; ic += MR) {
+                    const std::size_t mv = m - ic < MR ? m - ic : MR;
+                    const float* ap = a + static_cast<std::ptrdiff_t>(ic) * lda + static_cast<std::ptrdiff_t>(pc);
+                    float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc;
+                    for (std::size_t jr = jc; jr < jend; jr += NR)
+                        detail::run_tile<Arch, decltype(act), false>(
+                            mv, kb, ap, lda, block + jr * kb, crow + jr, ldc, mv, n - jr < NR ? n - jr : NR, pc > 0,
+                            pc + kb == k, e, e.bias ? e.bias + ic : nullptr, e.col_bias ? e.col_bias + jr : nullptr);
+                }
             }
         }
     });

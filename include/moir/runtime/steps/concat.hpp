@@ -72,18 +72,24 @@ struct concat {
         if (outer * n.inputs.size() > max_pieces) return nullptr;  // many tiny copies: the reference family
         const std::size_t out_block = outer ? ys.bytes / outer : 0;
         auto s = std::make_unique<concat_step>();
-        std::size_t at = 0;  // byte offset of input k's block inside an output block
+        std::vector<std::size_t> block(n.inputs.size()), at(n.inputs.size());  // input k's block, its offset in an output block
+        std::size_t sum = 0;
         for (std::size_t k = 0; k < n.inputs.size(); ++k) {
             const slot& xs = b.slots[b.input_slot(id, k)];
             if (xs.type != ys.type || xs.dims.size() != r) return nullptr;
-            const std::size_t block = outer ? xs.bytes / outer : 0;
-            for (std::size_t o = 0; o < outer; ++o)
-                for (std::size_t off = 0; off < block; off += piece_bytes)
-                    s->pieces.push_back({k, o * block + off, o * out_block + at + off, std::min(piece_bytes, block - off)});
-            at += block;
+            block[k] = outer ? xs.bytes / outer : 0;
+            at[k] = sum;
+            sum += block[k];
             s->reads.push_back(b.input_slot(id, k));
         }
-        if (at != out_block) return nullptr;
+        if (sum != out_block) return nullptr;
+        // in the output's order (output blocks outermost), so that a worker's pieces are one range of
+        // the output and of each input's blocks: the rows a row-split step before or after it has on
+        // the same worker (Kaldi's TDNN splices: Concat along the features of [frames, dim] tensors)
+        for (std::size_t o = 0; o < outer; ++o)
+            for (std::size_t k = 0; k < n.inputs.size(); ++k)
+                for (std::size_t off = 0; off < block[k]; off += piece_bytes)
+                    s->pieces.push_back({k, o * block[k] + off, o * out_block + at[k] + off, std::min(piece_bytes, block[k] - off)});
         s->name = n.name;
         s->ops = std::string(n.op->ir_name);
         s->kernel = "concat";
