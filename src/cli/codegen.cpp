@@ -489,6 +489,7 @@ private:
         if (auto* c = dynamic_cast<const st::conv_step*>(&s)) return conv(*c, label);
         if (auto* d = dynamic_cast<const st::depthwise_step*>(&s)) return depthwise(*d, label);
         if (auto* mm = dynamic_cast<const st::matmul_step*>(&s)) return matmul(*mm, label);
+        if (auto* cl = dynamic_cast<const st::constant_left_matmul_step*>(&s)) return constant_left(*cl, label);
         if (auto* sm = dynamic_cast<const st::softmax_step*>(&s)) {
             includes_.insert("moir/kernels/simd/softmax.hpp");
             body_ << "    k::softmax_rows<arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
@@ -1009,10 +1010,24 @@ private:
     void matmul(const st::matmul_step& mm, const std::string& label) {
         const std::string bias = bias_of(mm.fused, label);
         const std::string w = floats(mm.w.data, simd::packed_b_floats(mm.w.blocking, mm.k, mm.n), 16, label + " weights, packed");
-        body_ << "    {\n        " << epilogue(mm.ep, "", bias) << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
+        std::string affine;  // the per-column affine after the activation (a BatchNorm), when fused
+        if (!mm.fused.col_scale.empty())
+            affine = "        ep.col_scale = " + floats(mm.fused.col_scale.data(), mm.n, 16, label + " channel scale") +
+                     ", ep.col_shift = " + floats(mm.fused.col_shift.data(), mm.n, 16, label + " channel shift") + ";\n";
+        body_ << "    {\n        " << epilogue(mm.ep, "", bias) << affine << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
               << mm.k << ", " << mm.n << ");\n"
               << "        k::gemm_b<arch, " << tag(mm.ep) << ">(p, " << ptr(mm.reads[0], false) << ", " << mm.k << ", " << mm.rows << ", "
               << ptr(mm.writes[0], true) << ", " << mm.n << ", ep);\n    }\n";
+    }
+
+    /// A constant A of few rows times an activation B read in place (steps/matmul.hpp).
+    void constant_left(const st::constant_left_matmul_step& cl, const std::string& label) {
+        includes_.insert("moir/kernels/simd/convolution.hpp");
+        const std::string w = floats(cl.a.data, cl.a.group_stride, 16, label + " A, packed");
+        body_ << "    {\n        const k::packed_a pa = cg::view_a(bl, " << w << ", " << cl.a.m << ", " << cl.a.k << ", 1, "
+              << cl.a.group_stride << ");\n"
+              << "        k::gemm_a_inplace<arch, k::act::none>(pa, " << ptr(cl.reads[0], false) << ", " << cl.n << ", " << cl.n
+              << ", " << ptr(cl.writes[0], true) << ", " << cl.n << ", k::epilogue{});\n    }\n";
     }
 };
 

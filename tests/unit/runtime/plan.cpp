@@ -376,6 +376,39 @@ TEST_CASE("MatMul with constant weights, bias and activation; transpose_b; batch
     }
 }
 
+TEST_CASE("a BatchNorm after a MatMul's activation (Kaldi's relu-batchnorm) is fused as a per-column affine") {
+    // rows x 300 outputs: 290 rows split by rows, 3 rows by blocks of columns at two threads
+    for (std::int64_t rows : {290, 3}) {
+        for (int form = 0; form < 3; ++form) {  // Multiply + Add; Multiply alone; a [1, n] scale, no bias
+            CAPTURE(rows);
+            CAPTURE(form);
+            builder b;
+            const auto x = b.param({rows, 70});
+            auto y = b.op<ops::matmul>({false, false}, {x, b.weights({70, 300})});
+            if (form != 2) y = b.op<ops::add>({}, {y, b.weights({300})});
+            y = b.op<ops::relu>({}, {y});
+            y = b.op<ops::multiply>({}, {b.weights(form == 2 ? shape{1, 300} : shape{300}), y});
+            if (form != 1) y = b.op<ops::add>({}, {y, b.weights({300})});
+            b.output(y);
+            const model m = b.done();
+            check_plan(m, {random_tensor({rows, 70}, 31)}, 2e-5);
+            rt::plan p(m);
+            REQUIRE(p.steps().size() == 1);
+            CHECK(p.steps()[0]->kernel.find("+relu+channel_affine") != std::string::npos);
+        }
+    }
+    {  // a Multiply by a tensor that varies along the rows is not a per-column affine
+        builder b;
+        const auto x = b.param({4, 70});
+        auto y = b.op<ops::relu>({}, {b.op<ops::matmul>({false, false}, {x, b.weights({70, 30})})});
+        b.output(b.op<ops::multiply>({}, {y, b.weights({4, 1})}));
+        const model m = b.done();
+        check_plan(m, {random_tensor({4, 70}, 37)});
+        rt::plan p(m);
+        CHECK(p.steps().size() == 2);
+    }
+}
+
 TEST_CASE("MatMul of a constant A of few rows and an activation B: B read in place, its columns split") {
     // Kaldi's statistics pooling: a window of ones [1, frames] times [frames, features]
     for (std::int64_t m : {1, 3, 5}) {

@@ -44,6 +44,12 @@ struct epilogue {
     /// After the activation: y = y * post_scale + post_shift, when post_affine.
     bool post_affine = false;
     float post_scale = 1.0f, post_shift = 0.0f;
+    /// After that: y = y * col_scale[j] + col_shift[j] for GEMM output column j (a BatchNorm after a
+    /// MatMul's activation: Kaldi's relu-batchnorm layers). nullptr: none (both set or neither; set
+    /// only together with col_bias, whose offset locates a tile's columns). Only gemm_a's and gemm_b's
+    /// tiles read it, and the MatMul step with constant weights alone sets it.
+    const float* col_scale = nullptr;
+    const float* col_shift = nullptr;
     /// A residual connection (an Add of another tensor of the output's layout), after the bias and
     /// before the activation: the output element a kernel stores at address p gets
     /// + residual[p - residual_origin]. nullptr: none. Only the GEMM-tile kernels (gemm_a, gemm_b,

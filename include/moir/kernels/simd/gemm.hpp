@@ -171,13 +171,17 @@ namespace detail {
 
 /// Stores an MT x (NV vectors) tile of accumulators to C (row stride ldc): its first mv rows and
 /// ncols columns, after adding C (load_c) and, when `last`, the row bias, the column bias and the
-/// activation (with its post-activation affine). Shared by every FP32 micro-kernel, inlined into
+/// activation (with its post-activation affine and per-column affine). Shared by every FP32 micro-kernel, inlined into
 /// each (MOIR_ALWAYS_INLINE: its accumulators stay in registers).
 template <class Arch, class Act, std::size_t MT, class R, std::size_t NV>
 MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
                 bool last, const epilogue& e, const float* rbias, const float* cbias) {
     using V = vec<Arch>;
     constexpr std::size_t W = V::width, NR = NV * W;
+    // the per-column affine after the activation (e.col_scale: set only with col_bias, so that the
+    // tile's first column is cbias - e.col_bias)
+    const float* csc = e.col_scale && cbias ? e.col_scale + (cbias - e.col_bias) : nullptr;
+    const float* csh = csc ? e.col_shift + (cbias - e.col_bias) : nullptr;
     if (mv == MT && ncols == NR) {
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MT; ++i) {
@@ -191,6 +195,7 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     if (cbias) x = x + V::load(cbias + v * W);
                     if (e.residual) x = x + V::load(e.residual + (cr + v * W - e.residual_origin));
                     x = activate<Act, V>(x, e);
+                    if (csc) x = V::fma(x, V::load(csc + v * W), V::load(csh + v * W));
                 }
                 V::store(cr + v * W, x);
             }
@@ -211,6 +216,11 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     x = x + (n == W ? V::load(r) : V::load_partial(r, n));
                 }
                 x = activate<Act, V>(x, e);
+                if (csc) {
+                    const float* sc = csc + v * W;
+                    const float* sh = csh + v * W;
+                    x = V::fma(x, n == W ? V::load(sc) : V::load_partial(sc, n), n == W ? V::load(sh) : V::load_partial(sh, n));
+                }
             }
             if (n == W)
                 V::store(cr + v * W, x);

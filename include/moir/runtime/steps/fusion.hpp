@@ -47,6 +47,9 @@ struct fused_epilogue {
     float act_scale = 1.0f, act_shift = 0.0f;  ///< scaled_hswish's c and a
     bool post_affine = false;  ///< after the activation: * post_scale + post_shift
     float post_scale = 1.0f, post_shift = 0.0f;
+    /// after that, per channel: * col_scale[c] + col_shift[c] (empty: none; only with col_affine_ok,
+    /// and then `bias` holds channels values too)
+    std::vector<float> col_scale, col_shift;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
     std::size_t residual_slot = no_slot;  ///< the slot added before the activation (residual_ok), or none
 
@@ -57,6 +60,7 @@ struct fused_epilogue {
         e.act_scale = act_scale, e.act_shift = act_shift;
         e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
+        if (per_column && !col_scale.empty()) e.col_scale = col_scale.data(), e.col_shift = col_shift.data();
         return e;
     }
     /// ep for one image of a batched step: with residual_slot, its tensor from `offset` floats on, added
@@ -70,7 +74,9 @@ struct fused_epilogue {
         return ep;
     }
     /// "+hswish" (nothing without an activation), "+hswish+affine" with the post-activation affine.
-    std::string act_suffix() const { return act_name() + (post_affine ? "+affine" : ""); }
+    std::string act_suffix() const {
+        return act_name() + (post_affine ? "+affine" : "") + (col_scale.empty() ? "" : "+channel_affine");
+    }
     /// "+hswish" (nothing without an activation).
     std::string act_name() const {
         switch (act) {
@@ -91,9 +97,13 @@ struct fused_epilogue {
 /// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
 /// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
 /// matched nodes. A residual's producer must come before node `step_at` in the plan's order (npos:
-/// the node of `out`; a fused step made at an earlier node names that one).
+/// the node of `out`; a fused step made at an earlier node names that one). With col_affine_ok (a
+/// step whose kernel applies kernel_epilogue(true)'s col_scale), an activation may be followed by
+/// Multiply(v) [Add(u)] with constants that vary along `axis` only (a BatchNorm after the
+/// activation), instead of the scalar affine.
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
-                                     bool residual_ok = false, node_id step_at = plan_builder::npos) {
+                                     bool residual_ok = false, node_id step_at = plan_builder::npos,
+                                     bool col_affine_ok = false) {
     const node_id main = step_at == plan_builder::npos ? out.node : step_at;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
@@ -229,6 +239,36 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         f.post_affine = true;
         f.post_shift = *v;
         absorb(id, "Add");
+    }
+    if (!col_affine_ok || f.post_affine) return f;
+    // Multiply(v) [Add(u)], v and u constants of `channels` values along `axis` (or of one value)
+    auto along_axis = [&](node_id id) -> std::vector<float> {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        if (!t || t->type() != element_type::f32 || t->rank() > rank) return {};
+        const std::size_t lead = rank - t->rank();
+        for (std::size_t d = 0; d < t->rank(); ++d) {
+            const auto len = t->dims()[d];
+            if (len != 1 && !(d + lead == axis && static_cast<std::size_t>(len) == channels)) return {};
+        }
+        const float* v = t->data<float>();
+        std::vector<float> r(channels, v[0]);
+        if (t->numel() == channels) r.assign(v, v + channels);
+        return r;
+    };
+    if (node_id id = b.single_consumer<ops::multiply>(out); id != plan_builder::npos) {
+        auto scale = along_axis(id);
+        if (scale.empty()) return f;
+        f.col_scale = std::move(scale);
+        f.col_shift.assign(channels, 0.0f);
+        absorb(id, "Multiply");
+        if (node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
+            auto shift = along_axis(add);
+            if (!shift.empty()) {
+                f.col_shift = std::move(shift);
+                absorb(add, "Add");
+            }
+        }
+        if (f.bias.empty()) f.bias.assign(channels, 0.0f);  // kernels locate a tile's columns by col_bias
     }
     return f;
 }
