@@ -17712,6 +17712,12 @@ struct epilogue {
     /// After the activation: y = y * post_scale + post_shift, when post_affine.
     bool post_affine = false;
     float post_scale = 1.0f, post_shift = 0.0f;
+    /// After that: y = y * col_scale[j] + col_shift[j] for GEMM output column j (a BatchNorm after a
+    /// MatMul's activation: Kaldi's relu-batchnorm layers). nullptr: none (both set or neither; set
+    /// only together with col_bias, whose offset locates a tile's columns). Only gemm_a's and gemm_b's
+    /// tiles read it, and the MatMul step with constant weights alone sets it.
+    const float* col_scale = nullptr;
+    const float* col_shift = nullptr;
     /// A residual connection (an Add of another tensor of the output's layout), after the bias and
     /// before the activation: the output element a kernel stores at address p gets
     /// + residual[p - residual_origin]. nullptr: none. Only the GEMM-tile kernels (gemm_a, gemm_b,
@@ -20589,13 +20595,17 @@ namespace detail {
 
 /// Stores an MT x (NV vectors) tile of accumulators to C (row stride ldc): its first mv rows and
 /// ncols columns, after adding C (load_c) and, when `last`, the row bias, the column bias and the
-/// activation (with its post-activation affine). Shared by every FP32 micro-kernel, inlined into
+/// activation (with its post-activation affine and per-column affine). Shared by every FP32 micro-kernel, inlined into
 /// each (MOIR_ALWAYS_INLINE: its accumulators stay in registers).
 template <class Arch, class Act, std::size_t MT, class R, std::size_t NV>
 MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ldc, std::size_t mv, std::size_t ncols, bool load_c,
                 bool last, const epilogue& e, const float* rbias, const float* cbias) {
     using V = vec<Arch>;
     constexpr std::size_t W = V::width, NR = NV * W;
+    // the per-column affine after the activation (e.col_scale: set only with col_bias, so that the
+    // tile's first column is cbias - e.col_bias)
+    const float* csc = e.col_scale && cbias ? e.col_scale + (cbias - e.col_bias) : nullptr;
+    const float* csh = csc ? e.col_shift + (cbias - e.col_bias) : nullptr;
     if (mv == MT && ncols == NR) {
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MT; ++i) {
@@ -20609,6 +20619,7 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     if (cbias) x = x + V::load(cbias + v * W);
                     if (e.residual) x = x + V::load(e.residual + (cr + v * W - e.residual_origin));
                     x = activate<Act, V>(x, e);
+                    if (csc) x = V::fma(x, V::load(csc + v * W), V::load(csh + v * W));
                 }
                 V::store(cr + v * W, x);
             }
@@ -20629,6 +20640,11 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     x = x + (n == W ? V::load(r) : V::load_partial(r, n));
                 }
                 x = activate<Act, V>(x, e);
+                if (csc) {
+                    const float* sc = csc + v * W;
+                    const float* sh = csh + v * W;
+                    x = V::fma(x, n == W ? V::load(sc) : V::load_partial(sc, n), n == W ? V::load(sh) : V::load_partial(sh, n));
+                }
             }
             if (n == W)
                 V::store(cr + v * W, x);
@@ -20759,17 +20775,23 @@ void gemm_b(const packed_b& pb, const float* a, std::ptrdiff_t lda, std::size_t 
         using mk = detail::micro_kernel<Arch, decltype(act), false>;
         constexpr std::size_t MR = mk::MR, NR = mk::NR, KC = mk::bl.kc;
         const std::size_t k = pb.k, n = pb.n, npad = detail::round_up(n, NR);
+        // columns in blocks of gemm_nc (a kc x nc block of B, about 256 KiB, stays in L2 while every
+        // row panel of A passes over it, instead of all of B's K block streaming from L3 per panel)
+        const std::size_t nc = gemm_nc(mk::bl, k, n);
         for (std::size_t pc = 0; pc < k; pc += KC) {
             const std::size_t kb = k - pc < KC ? k - pc : KC;
             const float* block = pb.data + pc * npad;
-            for (std::size_t ic = 0; ic < m; ic += MR) {
-                const std::size_t mv = m - ic < MR ? m - ic : MR;
-                const float* ap = a + static_cast<std::ptrdiff_t>(ic) * lda + static_cast<std::ptrdiff_t>(pc);
-                float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc;
-                for (std::size_t jr = 0; jr < n; jr += NR)
-                    detail::run_tile<Arch, decltype(act), false>(
-                        mv, kb, ap, lda, block + jr * kb, crow + jr, ldc, mv, n - jr < NR ? n - jr : NR, pc > 0,
-                        pc + kb == k, e, e.bias ? e.bias + ic : nullptr, e.col_bias ? e.col_bias + jr : nullptr);
+            for (std::size_t jc = 0; jc < n; jc += nc) {
+                const std::size_t jend = n - jc < nc ? n : jc + nc;
+                for (std::size_t ic = 0; ic < m; ic += MR) {
+                    const std::size_t mv = m - ic < MR ? m - ic : MR;
+                    const float* ap = a + static_cast<std::ptrdiff_t>(ic) * lda + static_cast<std::ptrdiff_t>(pc);
+                    float* crow = c + static_cast<std::ptrdiff_t>(ic) * ldc;
+                    for (std::size_t jr = jc; jr < jend; jr += NR)
+                        detail::run_tile<Arch, decltype(act), false>(
+                            mv, kb, ap, lda, block + jr * kb, crow + jr, ldc, mv, n - jr < NR ? n - jr : NR, pc > 0,
+                            pc + kb == k, e, e.bias ? e.bias + ic : nullptr, e.col_bias ? e.col_bias + jr : nullptr);
+                }
             }
         }
     });
@@ -22271,18 +22293,24 @@ struct concat {
         if (outer * n.inputs.size() > max_pieces) return nullptr;  // many tiny copies: the reference family
         const std::size_t out_block = outer ? ys.bytes / outer : 0;
         auto s = std::make_unique<concat_step>();
-        std::size_t at = 0;  // byte offset of input k's block inside an output block
+        std::vector<std::size_t> block(n.inputs.size()), at(n.inputs.size());  // input k's block, its offset in an output block
+        std::size_t sum = 0;
         for (std::size_t k = 0; k < n.inputs.size(); ++k) {
             const slot& xs = b.slots[b.input_slot(id, k)];
             if (xs.type != ys.type || xs.dims.size() != r) return nullptr;
-            const std::size_t block = outer ? xs.bytes / outer : 0;
-            for (std::size_t o = 0; o < outer; ++o)
-                for (std::size_t off = 0; off < block; off += piece_bytes)
-                    s->pieces.push_back({k, o * block + off, o * out_block + at + off, std::min(piece_bytes, block - off)});
-            at += block;
+            block[k] = outer ? xs.bytes / outer : 0;
+            at[k] = sum;
+            sum += block[k];
             s->reads.push_back(b.input_slot(id, k));
         }
-        if (at != out_block) return nullptr;
+        if (sum != out_block) return nullptr;
+        // in the output's order (output blocks outermost), so that a worker's pieces are one range of
+        // the output and of each input's blocks: the rows a row-split step before or after it has on
+        // the same worker (Kaldi's TDNN splices: Concat along the features of [frames, dim] tensors)
+        for (std::size_t o = 0; o < outer; ++o)
+            for (std::size_t k = 0; k < n.inputs.size(); ++k)
+                for (std::size_t off = 0; off < block[k]; off += piece_bytes)
+                    s->pieces.push_back({k, o * block[k] + off, o * out_block + at[k] + off, std::min(piece_bytes, block[k] - off)});
         s->name = n.name;
         s->ops = std::string(n.op->ir_name);
         s->kernel = "concat";
@@ -22590,6 +22618,9 @@ struct fused_epilogue {
     float act_scale = 1.0f, act_shift = 0.0f;  ///< scaled_hswish's c and a
     bool post_affine = false;  ///< after the activation: * post_scale + post_shift
     float post_scale = 1.0f, post_shift = 0.0f;
+    /// after that, per channel: * col_scale[c] + col_shift[c] (empty: none; only with col_affine_ok,
+    /// and then `bias` holds channels values too)
+    std::vector<float> col_scale, col_shift;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
     std::size_t residual_slot = no_slot;  ///< the slot added before the activation (residual_ok), or none
 
@@ -22600,6 +22631,7 @@ struct fused_epilogue {
         e.act_scale = act_scale, e.act_shift = act_shift;
         e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
+        if (per_column && !col_scale.empty()) e.col_scale = col_scale.data(), e.col_shift = col_shift.data();
         return e;
     }
     /// ep for one image of a batched step: with residual_slot, its tensor from `offset` floats on, added
@@ -22613,7 +22645,9 @@ struct fused_epilogue {
         return ep;
     }
     /// "+hswish" (nothing without an activation), "+hswish+affine" with the post-activation affine.
-    std::string act_suffix() const { return act_name() + (post_affine ? "+affine" : ""); }
+    std::string act_suffix() const {
+        return act_name() + (post_affine ? "+affine" : "") + (col_scale.empty() ? "" : "+channel_affine");
+    }
     /// "+hswish" (nothing without an activation).
     std::string act_name() const {
         switch (act) {
@@ -22634,9 +22668,13 @@ struct fused_epilogue {
 /// Matches [Add(bias)] [activation [Multiply(scalar)] [Add(scalar)]] after output `out` (f32, shape
 /// dims) of a node; `axis` is the axis the bias may vary along (its length = `channels`). Claims the
 /// matched nodes. A residual's producer must come before node `step_at` in the plan's order (npos:
-/// the node of `out`; a fused step made at an earlier node names that one).
+/// the node of `out`; a fused step made at an earlier node names that one). With col_affine_ok (a
+/// step whose kernel applies kernel_epilogue(true)'s col_scale), an activation may be followed by
+/// Multiply(v) [Add(u)] with constants that vary along `axis` only (a BatchNorm after the
+/// activation), instead of the scalar affine.
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
-                                     bool residual_ok = false, node_id step_at = plan_builder::npos) {
+                                     bool residual_ok = false, node_id step_at = plan_builder::npos,
+                                     bool col_affine_ok = false) {
     const node_id main = step_at == plan_builder::npos ? out.node : step_at;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
@@ -22772,6 +22810,36 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         f.post_affine = true;
         f.post_shift = *v;
         absorb(id, "Add");
+    }
+    if (!col_affine_ok || f.post_affine) return f;
+    // Multiply(v) [Add(u)], v and u constants of `channels` values along `axis` (or of one value)
+    auto along_axis = [&](node_id id) -> std::vector<float> {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        if (!t || t->type() != element_type::f32 || t->rank() > rank) return {};
+        const std::size_t lead = rank - t->rank();
+        for (std::size_t d = 0; d < t->rank(); ++d) {
+            const auto len = t->dims()[d];
+            if (len != 1 && !(d + lead == axis && static_cast<std::size_t>(len) == channels)) return {};
+        }
+        const float* v = t->data<float>();
+        std::vector<float> r(channels, v[0]);
+        if (t->numel() == channels) r.assign(v, v + channels);
+        return r;
+    };
+    if (node_id id = b.single_consumer<ops::multiply>(out); id != plan_builder::npos) {
+        auto scale = along_axis(id);
+        if (scale.empty()) return f;
+        f.col_scale = std::move(scale);
+        f.col_shift.assign(channels, 0.0f);
+        absorb(id, "Multiply");
+        if (node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
+            auto shift = along_axis(add);
+            if (!shift.empty()) {
+                f.col_shift = std::move(shift);
+                absorb(add, "Add");
+            }
+        }
+        if (f.bias.empty()) f.bias.assign(channels, 0.0f);  // kernels locate a tile's columns by col_bias
     }
     return f;
 }
@@ -23097,8 +23165,7 @@ struct convolution {
     static std::size_t dw_pw_band(std::size_t nr, std::size_t channels, std::size_t out_c, std::size_t out_h,
                                   std::size_t out_w, std::size_t threads) {
         const std::size_t per_row = channels * out_w;
-        // the rows of the busiest worker (depthwise_pointwise_step::run splits the rows evenly)
-        const std::size_t rows = threads > 1 ? (out_h + threads - 1) / threads : out_h;
+        const std::size_t rows = worker_rows(out_h, threads);
         const std::size_t most =
             std::max<std::size_t>(1, std::min(rows, dw_pw_band_floats(channels, out_c) / std::max<std::size_t>(per_row, 1)));
         return tile_band(nr, out_w, most);
@@ -23133,7 +23200,13 @@ struct convolution {
     static bool dw_pw_rows_even(std::size_t out_h, std::size_t threads) {
         if (threads <= 1) return true;
         if (out_h < threads) return false;
-        return (out_h + threads - 1) / threads * threads * 10 <= out_h * 11;
+        return worker_rows(out_h, threads) * threads * 10 <= out_h * 11;
+    }
+
+    /// The rows of the busiest of `threads` (>= 1) workers when out_h rows are split evenly between
+    /// them, one range each (depthwise_pointwise_step::run, expand_depthwise_step::run).
+    static std::size_t worker_rows(std::size_t out_h, std::size_t threads) {
+        return (out_h + threads - 1) / threads;
     }
 
     /// The pointwise convolution a depthwise step at `id` may fuse (depthwise_pointwise_step): the
@@ -23168,7 +23241,7 @@ struct convolution {
     /// where that costs little (as dw_pw_band). At least 1.
     static std::size_t expand_band(std::size_t nr, std::size_t channels, const simd::conv_geometry& g,
                                    std::size_t threads) {
-        const std::size_t rows = threads > 1 ? (g.out_h + threads - 1) / threads : g.out_h;
+        const std::size_t rows = worker_rows(g.out_h, threads);
         auto floats = [&](std::size_t r) { return channels * (window_rows(g, r) * g.in_w + r * g.out_w); };
         std::size_t most = 1;
         while (most < rows && floats(most + 1) <= 262144) ++most;
@@ -25615,6 +25688,10 @@ struct interpolate {
 //   - B an activation (attention's Q x K^T and P x V): batches of matrices, B's batch dims equal to
 //     the output's or all 1; each worker packs its batch's B into its scratch at run time (a batch
 //     cut into row blocks when there are fewer batches than workers, each packing B again).
+//   - A a constant of a few rows and B an activation (Kaldi's statistics pooling: a window of ones
+//     [1, frames] times [frames, features]): A packed once, B read where it lies (gemm_a_inplace),
+//     its columns split between the workers. Packing B per run, as the case above does, copies all
+//     of B for a product that reads it once.
 
 
 #include <algorithm>  // max, min
@@ -25646,6 +25723,7 @@ public:
                 for (std::size_t i = b; i < e; ++i) {
                     kernels::simd::epilogue pe = ep;
                     if (pe.col_bias) pe.col_bias += column_begin[i];
+                    if (pe.col_scale) pe.col_scale += column_begin[i], pe.col_shift += column_begin[i];
                     table->gemm_b(columns[i], a, static_cast<std::ptrdiff_t>(k), rows, c + column_begin[i],
                                   static_cast<std::ptrdiff_t>(n), pe);
                 }
@@ -25690,6 +25768,23 @@ public:
     }
 };
 
+/// C[M, N] = A * B for a constant A of few rows (packed) and an activation B [K, N] read in place.
+class constant_left_matmul_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    kernels::simd::packed_a a;
+    std::size_t n = 0, grain = 1;
+
+    void run(const run_context& ctx) const override {
+        const float* bm = ctx.in_f32(reads[0]);
+        float* c = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, n, grain, [&](std::size_t j0, std::size_t j1, std::size_t) {
+            table->gemm_a_inplace(a, bm + j0, static_cast<std::ptrdiff_t>(n), j1 - j0, c + j0,
+                                  static_cast<std::ptrdiff_t>(n), kernels::simd::epilogue{});
+        });
+    }
+};
+
 /// The family (see the file comment).
 struct matmul {
     static constexpr std::string_view name = "matmul";
@@ -25709,7 +25804,10 @@ struct matmul {
         const slot& as = b.slots[b.input_slot(id, 0)];
         const slot& ys = b.slots[b.output_slot(id)];
         const tensor* w = b.constant_input(id, 1);
-        if (!w) return activations(b, id);
+        if (!w) {
+            if (auto s = constant_left(b, id)) return s;
+            return activations(b, id);
+        }
         if (at.transpose_a || w->type() != element_type::f32 || as.type != element_type::f32 ||
             ys.type != element_type::f32 || as.dims.size() < 2 || w->rank() < 2)
             return nullptr;
@@ -25740,13 +25838,51 @@ struct matmul {
         } else {
             s->w = kernels::simd::pack_b(b.table->blocking, wp, k, n, rs, cs);
         }
-        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n);
+        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n, false, plan_builder::npos, true);
         s->ep = s->fused.kernel_epilogue(true);
         s->name = nd.name;
         s->ops = "MatMul" + s->fused.ops;
         s->kernel = "gemm." + std::string(b.table->blocking.arch) + s->fused.act_suffix();
         s->reads = {b.input_slot(id, 0)};
         s->writes = {s->fused.out_slot};
+        return s;
+    }
+
+    /// MatMul of a constant A [M, K] of at most mr rows (leading dims of 1 allowed) and an activation
+    /// B [K, N] (see the file comment), or nullptr. gemm_a_inplace loads a row's last vector whole:
+    /// B is an arena tensor (64 bytes of slack after the last one) or N a whole number of vectors.
+    static std::unique_ptr<step> constant_left(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        const auto& at = nd.attrs_as<ops::matmul>();
+        const tensor* a = b.constant_input(id, 0);
+        const slot& bs = b.slots[b.input_slot(id, 1)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const auto& bl = b.table->blocking;
+        if (!a || at.transpose_a || at.transpose_b || a->type() != element_type::f32 || bs.type != element_type::f32 ||
+            ys.type != element_type::f32 || a->rank() < 2 || bs.dims.size() < 2)
+            return nullptr;
+        for (std::size_t d = 0; d + 2 < a->rank(); ++d)
+            if (a->dims()[d] != 1) return nullptr;
+        for (std::size_t d = 0; d + 2 < bs.dims.size(); ++d)
+            if (bs.dims[d] != 1) return nullptr;
+        const auto m = static_cast<std::size_t>(a->dims()[a->rank() - 2]);
+        const auto k = static_cast<std::size_t>(a->dims()[a->rank() - 1]);
+        const auto bk = static_cast<std::size_t>(bs.dims[bs.dims.size() - 2]);
+        const auto n = static_cast<std::size_t>(bs.dims.back());
+        if (m == 0 || m > bl.mr || k == 0 || n == 0 || bk != k || numel(ys.dims) != m * n ||
+            static_cast<std::size_t>(ys.dims.back()) != n)
+            return nullptr;
+        if (bs.where != slot::kind::arena && n % bl.width != 0) return nullptr;
+        auto s = std::make_unique<constant_left_matmul_step>();
+        s->table = b.table;
+        s->a = kernels::simd::pack_a(bl, a->data<float>(), m, k, static_cast<std::ptrdiff_t>(k), 1);
+        s->n = n;
+        s->grain = tile_grain(n, bl.nr(), b.threads);
+        s->name = nd.name;
+        s->ops = "MatMul";
+        s->kernel = "gemm_inplace." + std::string(bl.arch);
+        s->reads = {b.input_slot(id, 1)};
+        s->writes = {b.output_slot(id)};
         return s;
     }
 
