@@ -22695,23 +22695,27 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         f.out_slot = b.slot_of(out);
         b.claim(id);
     };
+    // whether node id's output has out's shape, f32
+    auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
+    // the constant f32 operand of binary node id (of out's shape) as `channels` values, when it varies
+    // along `axis` only (or is one value); else empty
+    auto along_axis = [&](node_id id) -> std::vector<float> {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        if (!t || t->type() != element_type::f32 || t->rank() > rank) return {};
+        const std::size_t lead = rank - t->rank();
+        for (std::size_t d = 0; d < t->rank(); ++d) {
+            const auto len = t->dims()[d];
+            if (len != 1 && !(d + lead == axis && static_cast<std::size_t>(len) == channels)) return {};
+        }
+        const float* v = t->data<float>();
+        std::vector<float> r(channels, v[0]);
+        if (t->numel() == channels) r.assign(v, v + channels);
+        return r;
+    };
     // Add(x, bias) or Add(bias, x)
     if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
-        const tensor* bias = constant_operand(add);
-        bool ok = bias && bias->type() == element_type::f32 && bias->rank() <= rank &&
-                  b.slots[b.output_slot(add)].dims == o.dims;
-        if (ok) {
-            const std::size_t lead = rank - bias->rank();
-            for (std::size_t d = 0; d < bias->rank() && ok; ++d) {
-                const auto len = bias->dims()[d];
-                ok = len == 1 || (d + lead == axis && static_cast<std::size_t>(len) == channels);
-            }
-        }
-        if (ok) {
-            const float* v = bias->data<float>();
-            f.bias.assign(channels, v[0]);
-            if (bias->numel() == channels)
-                for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
+        if (auto bias = along_axis(add); !bias.empty()) {
+            f.bias = std::move(bias);
             absorb(add, "Add");
         }
     }
@@ -22734,7 +22738,6 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         f.act = a;
         absorb(id, op);
     };
-    auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
     // the f32 scalar operand of a binary node (either operand order), or nullptr
     auto scalar_operand = [&](node_id id) -> const float* {
         const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
@@ -22813,19 +22816,6 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
     }
     if (!col_affine_ok || f.post_affine) return f;
     // Multiply(v) [Add(u)], v and u constants of `channels` values along `axis` (or of one value)
-    auto along_axis = [&](node_id id) -> std::vector<float> {
-        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
-        if (!t || t->type() != element_type::f32 || t->rank() > rank) return {};
-        const std::size_t lead = rank - t->rank();
-        for (std::size_t d = 0; d < t->rank(); ++d) {
-            const auto len = t->dims()[d];
-            if (len != 1 && !(d + lead == axis && static_cast<std::size_t>(len) == channels)) return {};
-        }
-        const float* v = t->data<float>();
-        std::vector<float> r(channels, v[0]);
-        if (t->numel() == channels) r.assign(v, v + channels);
-        return r;
-    };
     if (node_id id = b.single_consumer<ops::multiply>(out); id != plan_builder::npos) {
         auto scale = along_axis(id);
         if (scale.empty()) return f;
@@ -25789,6 +25779,13 @@ public:
 struct matmul {
     static constexpr std::string_view name = "matmul";
 
+    /// Whether every dim of d before its last two is 1 (d a matrix with unit batch dims).
+    static bool leading_ones(const shape& d) {
+        for (std::size_t i = 0; i + 2 < d.size(); ++i)
+            if (d[i] != 1) return false;
+        return true;
+    }
+
     /// The columns per block of B for C[m, n] = A[m, k] * B at `threads` threads: n (B whole, the rows
     /// split as matmul_step::run splits them) unless blocks of whole nr-column panels, one per worker,
     /// need fewer micro-tiles on the busiest worker.
@@ -25811,8 +25808,7 @@ struct matmul {
         if (at.transpose_a || w->type() != element_type::f32 || as.type != element_type::f32 ||
             ys.type != element_type::f32 || as.dims.size() < 2 || w->rank() < 2)
             return nullptr;
-        for (std::size_t d = 0; d + 2 < w->rank(); ++d)
-            if (w->dims()[d] != 1) return nullptr;
+        if (!leading_ones(w->dims())) return nullptr;
         if (w->rank() > as.dims.size()) return nullptr;  // B's unit dims would add output dims
         const auto kd = static_cast<std::size_t>(w->dims()[w->rank() - 2]);
         const auto nd2 = static_cast<std::size_t>(w->dims()[w->rank() - 1]);
@@ -25861,10 +25857,7 @@ struct matmul {
         if (!a || at.transpose_a || at.transpose_b || a->type() != element_type::f32 || bs.type != element_type::f32 ||
             ys.type != element_type::f32 || a->rank() < 2 || bs.dims.size() < 2)
             return nullptr;
-        for (std::size_t d = 0; d + 2 < a->rank(); ++d)
-            if (a->dims()[d] != 1) return nullptr;
-        for (std::size_t d = 0; d + 2 < bs.dims.size(); ++d)
-            if (bs.dims[d] != 1) return nullptr;
+        if (!leading_ones(a->dims()) || !leading_ones(bs.dims)) return nullptr;
         const auto m = static_cast<std::size_t>(a->dims()[a->rank() - 2]);
         const auto k = static_cast<std::size_t>(a->dims()[a->rank() - 1]);
         const auto bk = static_cast<std::size_t>(bs.dims[bs.dims.size() - 2]);

@@ -124,23 +124,27 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         f.out_slot = b.slot_of(out);
         b.claim(id);
     };
+    // whether node id's output has out's shape, f32
+    auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
+    // the constant f32 operand of binary node id (of out's shape) as `channels` values, when it varies
+    // along `axis` only (or is one value); else empty
+    auto along_axis = [&](node_id id) -> std::vector<float> {
+        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
+        if (!t || t->type() != element_type::f32 || t->rank() > rank) return {};
+        const std::size_t lead = rank - t->rank();
+        for (std::size_t d = 0; d < t->rank(); ++d) {
+            const auto len = t->dims()[d];
+            if (len != 1 && !(d + lead == axis && static_cast<std::size_t>(len) == channels)) return {};
+        }
+        const float* v = t->data<float>();
+        std::vector<float> r(channels, v[0]);
+        if (t->numel() == channels) r.assign(v, v + channels);
+        return r;
+    };
     // Add(x, bias) or Add(bias, x)
     if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
-        const tensor* bias = constant_operand(add);
-        bool ok = bias && bias->type() == element_type::f32 && bias->rank() <= rank &&
-                  b.slots[b.output_slot(add)].dims == o.dims;
-        if (ok) {
-            const std::size_t lead = rank - bias->rank();
-            for (std::size_t d = 0; d < bias->rank() && ok; ++d) {
-                const auto len = bias->dims()[d];
-                ok = len == 1 || (d + lead == axis && static_cast<std::size_t>(len) == channels);
-            }
-        }
-        if (ok) {
-            const float* v = bias->data<float>();
-            f.bias.assign(channels, v[0]);
-            if (bias->numel() == channels)
-                for (std::size_t c = 0; c < channels; ++c) f.bias[c] = v[c];
+        if (auto bias = along_axis(add); !bias.empty()) {
+            f.bias = std::move(bias);
             absorb(add, "Add");
         }
     }
@@ -163,7 +167,6 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
         f.act = a;
         absorb(id, op);
     };
-    auto same = [&](node_id id) { return b.slots[b.output_slot(id)].dims == o.dims && b.slots[b.output_slot(id)].type == element_type::f32; };
     // the f32 scalar operand of a binary node (either operand order), or nullptr
     auto scalar_operand = [&](node_id id) -> const float* {
         const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
@@ -242,19 +245,6 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
     }
     if (!col_affine_ok || f.post_affine) return f;
     // Multiply(v) [Add(u)], v and u constants of `channels` values along `axis` (or of one value)
-    auto along_axis = [&](node_id id) -> std::vector<float> {
-        const tensor* t = id == plan_builder::npos || !same(id) ? nullptr : constant_operand(id);
-        if (!t || t->type() != element_type::f32 || t->rank() > rank) return {};
-        const std::size_t lead = rank - t->rank();
-        for (std::size_t d = 0; d < t->rank(); ++d) {
-            const auto len = t->dims()[d];
-            if (len != 1 && !(d + lead == axis && static_cast<std::size_t>(len) == channels)) return {};
-        }
-        const float* v = t->data<float>();
-        std::vector<float> r(channels, v[0]);
-        if (t->numel() == channels) r.assign(v, v + channels);
-        return r;
-    };
     if (node_id id = b.single_consumer<ops::multiply>(out); id != plan_builder::npos) {
         auto scale = along_axis(id);
         if (scale.empty()) return f;

@@ -115,6 +115,13 @@ public:
 struct matmul {
     static constexpr std::string_view name = "matmul";
 
+    /// Whether every dim of d before its last two is 1 (d a matrix with unit batch dims).
+    static bool leading_ones(const shape& d) {
+        for (std::size_t i = 0; i + 2 < d.size(); ++i)
+            if (d[i] != 1) return false;
+        return true;
+    }
+
     /// The columns per block of B for C[m, n] = A[m, k] * B at `threads` threads: n (B whole, the rows
     /// split as matmul_step::run splits them) unless blocks of whole nr-column panels, one per worker,
     /// need fewer micro-tiles on the busiest worker.
@@ -137,8 +144,7 @@ struct matmul {
         if (at.transpose_a || w->type() != element_type::f32 || as.type != element_type::f32 ||
             ys.type != element_type::f32 || as.dims.size() < 2 || w->rank() < 2)
             return nullptr;
-        for (std::size_t d = 0; d + 2 < w->rank(); ++d)
-            if (w->dims()[d] != 1) return nullptr;
+        if (!leading_ones(w->dims())) return nullptr;
         if (w->rank() > as.dims.size()) return nullptr;  // B's unit dims would add output dims
         const auto kd = static_cast<std::size_t>(w->dims()[w->rank() - 2]);
         const auto nd2 = static_cast<std::size_t>(w->dims()[w->rank() - 1]);
@@ -187,10 +193,7 @@ struct matmul {
         if (!a || at.transpose_a || at.transpose_b || a->type() != element_type::f32 || bs.type != element_type::f32 ||
             ys.type != element_type::f32 || a->rank() < 2 || bs.dims.size() < 2)
             return nullptr;
-        for (std::size_t d = 0; d + 2 < a->rank(); ++d)
-            if (a->dims()[d] != 1) return nullptr;
-        for (std::size_t d = 0; d + 2 < bs.dims.size(); ++d)
-            if (bs.dims[d] != 1) return nullptr;
+        if (!leading_ones(a->dims()) || !leading_ones(bs.dims)) return nullptr;
         const auto m = static_cast<std::size_t>(a->dims()[a->rank() - 2]);
         const auto k = static_cast<std::size_t>(a->dims()[a->rank() - 1]);
         const auto bk = static_cast<std::size_t>(bs.dims[bs.dims.size() - 2]);
