@@ -30,7 +30,7 @@
 
 #include <moir/core/errors.hpp>
 
-#include <algorithm>           // min
+#include <algorithm>           // fill, min
 #include <atomic>              // atomic
 #include <chrono>              // steady_clock, microseconds
 #include <condition_variable>  // condition_variable
@@ -140,7 +140,8 @@ public:
     }
 
     /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
-    /// worker and round), each chunk on one worker; returns when all are done.
+    /// worker), each chunk on one worker: chunk c on worker c unless that worker is late to start it
+    /// (grab); returns when all are done.
     /// requires: no other parallel_for of this pool in progress (steps run one at a time), fn safe to
     /// call concurrently on disjoint ranges with distinct `worker` values.
     /// ensures: every index in [begin, end) is covered exactly once; the first exception a chunk
@@ -163,7 +164,8 @@ public:
             std::lock_guard<std::mutex> lock(mutex_);
             job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
                        per, chunks};
-            next_ = 0;
+            taken_ = 0;
+            std::fill(claimed_.begin(), claimed_.begin() + static_cast<std::ptrdiff_t>(chunks), 0);
             pending_.store(chunks, std::memory_order_relaxed);
             error_ = nullptr;
             generation_.fetch_add(1, std::memory_order_release);
@@ -171,7 +173,7 @@ public:
         wake_.notify_all();
         job j;
         std::size_t c = 0;
-        while (grab(j, c)) run_chunk(j, c, 0);  // the caller works too
+        while (grab(j, c, 0)) run_chunk(j, c, 0);  // the caller works too
         spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [&] { return pending_.load(std::memory_order_relaxed) == 0; });
@@ -217,12 +219,23 @@ private:
         std::size_t begin = 0, end = 0, per = 1, chunks = 0;
     };
 
-    /// Takes the next chunk of the current job. ensures: false when there is none.
-    bool grab(job& j, std::size_t& c) {
+    /// Takes a chunk of the current job for `worker`: chunk `worker` when no one has taken it yet (so
+    /// that a step's rows, columns or channels land on the same worker, and so on the same core and
+    /// its caches, step after step), else the first chunk no one has taken (a worker whose own chunk
+    /// is done or absent helps one that has not started its own).
+    /// ensures: false when every chunk is taken.
+    bool grab(job& j, std::size_t& c, std::size_t worker) {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (!job_.fn || next_ >= job_.chunks) return false;
+        if (!job_.fn || taken_ >= job_.chunks) return false;
+        if (worker < job_.chunks && !claimed_[worker]) {
+            c = worker;
+        } else {
+            c = 0;
+            while (claimed_[c]) ++c;
+        }
+        claimed_[c] = 1;
+        ++taken_;
         j = job_;
-        c = next_++;
         return true;
     }
 
@@ -274,7 +287,7 @@ private:
             }
             job j;
             std::size_t c = 0;
-            while (grab(j, c)) run_chunk(j, c, worker);
+            while (grab(j, c, worker)) run_chunk(j, c, worker);
         }
     }
 
@@ -288,7 +301,8 @@ private:
     std::atomic<bool> stop_flag_{false};         // stop_, readable without the mutex
     std::atomic<std::size_t> generation_{0};     // written under the mutex, spun on without it
     job job_;
-    std::size_t next_ = 0;
+    std::vector<unsigned char> claimed_ = std::vector<unsigned char>(size_, 0);  // chunk c taken (current job)
+    std::size_t taken_ = 0;                      // chunks taken so far (current job)
     std::atomic<std::size_t> pending_{0};        // chunks not finished yet
     std::size_t splits_ = 0;                     // see splits(); only the caller of parallel_for writes it
     std::exception_ptr error_;

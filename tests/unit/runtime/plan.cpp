@@ -58,6 +58,7 @@
 #include <initializer_list>  // initializer_list
 #include <limits>     // numeric_limits
 #include <string>     // string
+#include <thread>     // this_thread::yield
 #include <vector>     // vector
 
 #if defined(__linux__)
@@ -1257,6 +1258,24 @@ TEST_CASE("thread pool: every index once, 1 thread runs inline, exceptions propa
         CHECK_THROWS_AS(pool.parallel_for(0, 10, 1, [](std::size_t b, std::size_t, std::size_t) {
             if (b == 0) throw std::runtime_error("boom");
         }), std::runtime_error);
+    }
+}
+
+TEST_CASE("thread pool: chunk w runs on worker w when every worker takes one") {
+    // each chunk waits until every chunk has started, so no worker can take two: each takes its own
+    // (what keeps a tensor's rows on one core from step to step)
+    for (std::size_t threads : {2, 3}) {
+        rt::thread_pool pool(threads);
+        for (int round = 0; round < 100; ++round) {
+            std::atomic<std::size_t> started{0};
+            std::vector<int> worker_of(threads, -1);
+            pool.parallel_for(0, threads * 10, 1, [&](std::size_t b, std::size_t, std::size_t w) {
+                worker_of[b / 10] = static_cast<int>(w);
+                started.fetch_add(1);
+                while (started.load() < threads) std::this_thread::yield();
+            });
+            for (std::size_t c = 0; c < threads; ++c) CHECK(worker_of[c] == static_cast<int>(c));
+        }
     }
 }
 
