@@ -9548,6 +9548,11 @@ struct packed_conv {
     /// a row: out_w + (kw-1)*dw, unrounded), and direct_offsets holds in_c*kh*kw offsets into that
     /// block (span = 1 phase). 0 otherwise.
     std::size_t plane_rows = 0;
+    /// conv_plane may read the input in place instead of copying a block's rows into planes, for the
+    /// blocks whose rows lie inside the image, when the padded rows are the input's own (kw == 1,
+    /// pl == 0: direct_width == in_w). Set by a caller whose input is readable 15 floats past its end
+    /// (a plan's arena tensor: runtime/plan.hpp) and whose in_c*in_h*in_w fits 30 bits.
+    bool plane_inplace = false;
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.
@@ -9809,7 +9814,7 @@ inline memory_plan plan_memory(const std::vector<buffer_request>& req, std::size
 // bound to the same first CPUs.
 
 
-#include <algorithm>           // min
+#include <algorithm>           // fill, min
 #include <atomic>              // atomic
 #include <chrono>              // steady_clock, microseconds
 #include <condition_variable>  // condition_variable
@@ -9919,7 +9924,8 @@ public:
     }
 
     /// Runs fn over [begin, end) cut into chunks of at least `grain` items (at most one chunk per
-    /// worker and round), each chunk on one worker; returns when all are done.
+    /// worker), each chunk on one worker: chunk c on worker c unless that worker is late to start it
+    /// (grab); returns when all are done.
     /// requires: no other parallel_for of this pool in progress (steps run one at a time), fn safe to
     /// call concurrently on disjoint ranges with distinct `worker` values.
     /// ensures: every index in [begin, end) is covered exactly once; the first exception a chunk
@@ -9942,7 +9948,8 @@ public:
             std::lock_guard<std::mutex> lock(mutex_);
             job_ = job{&call<std::remove_reference_t<F>>, const_cast<void*>(static_cast<const void*>(&fn)), begin, end,
                        per, chunks};
-            next_ = 0;
+            taken_ = 0;
+            std::fill(claimed_.begin(), claimed_.begin() + static_cast<std::ptrdiff_t>(chunks), 0);
             pending_.store(chunks, std::memory_order_relaxed);
             error_ = nullptr;
             generation_.fetch_add(1, std::memory_order_release);
@@ -9950,7 +9957,7 @@ public:
         wake_.notify_all();
         job j;
         std::size_t c = 0;
-        while (grab(j, c)) run_chunk(j, c, 0);  // the caller works too
+        while (grab(j, c, 0)) run_chunk(j, c, 0);  // the caller works too
         spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [&] { return pending_.load(std::memory_order_relaxed) == 0; });
@@ -9996,12 +10003,23 @@ private:
         std::size_t begin = 0, end = 0, per = 1, chunks = 0;
     };
 
-    /// Takes the next chunk of the current job. ensures: false when there is none.
-    bool grab(job& j, std::size_t& c) {
+    /// Takes a chunk of the current job for `worker`: chunk `worker` when no one has taken it yet (so
+    /// that a step's rows, columns or channels land on the same worker, and so on the same core and
+    /// its caches, step after step), else the first chunk no one has taken (a worker whose own chunk
+    /// is done or absent helps one that has not started its own).
+    /// ensures: false when every chunk is taken.
+    bool grab(job& j, std::size_t& c, std::size_t worker) {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (!job_.fn || next_ >= job_.chunks) return false;
+        if (!job_.fn || taken_ >= job_.chunks) return false;
+        if (worker < job_.chunks && !claimed_[worker]) {
+            c = worker;
+        } else {
+            c = 0;
+            while (claimed_[c]) ++c;
+        }
+        claimed_[c] = 1;
+        ++taken_;
         j = job_;
-        c = next_++;
         return true;
     }
 
@@ -10053,7 +10071,7 @@ private:
             }
             job j;
             std::size_t c = 0;
-            while (grab(j, c)) run_chunk(j, c, worker);
+            while (grab(j, c, worker)) run_chunk(j, c, worker);
         }
     }
 
@@ -10067,7 +10085,8 @@ private:
     std::atomic<bool> stop_flag_{false};         // stop_, readable without the mutex
     std::atomic<std::size_t> generation_{0};     // written under the mutex, spun on without it
     job job_;
-    std::size_t next_ = 0;
+    std::vector<unsigned char> claimed_ = std::vector<unsigned char>(size_, 0);  // chunk c taken (current job)
+    std::size_t taken_ = 0;                      // chunks taken so far (current job)
     std::atomic<std::size_t> pending_{0};        // chunks not finished yet
     std::size_t splits_ = 0;                     // see splits(); only the caller of parallel_for writes it
     std::exception_ptr error_;
@@ -17662,6 +17681,35 @@ struct vec {
         v.store_aligned(tmp);
         std::memcpy(p, tmp, n * sizeof(float));
     }
+    /// The even lanes (even) and the odd lanes (odd) of the 2*width floats a then b: a stride-2
+    /// window's first and second column (pooling.hpp's 2x2 stride-2 MaxPool).
+    static void deinterleave(const reg& a, const reg& b, reg& even, reg& odd) {
+#if defined(__AVX512F__)
+        if constexpr (width == 16) {
+            const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            even = reg(_mm512_permutex2var_ps(a, ie, b));
+            odd = reg(_mm512_permutex2var_ps(a, io, b));
+            return;
+        }
+#endif
+#if defined(__AVX2__)
+        if constexpr (width == 8) {
+            // within 128-bit halves: a0 a2 b0 b2 | a4 a6 b4 b6; then the 64-bit pairs in order 0 2 1 3
+            const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+            const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+            even = reg(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+            odd = reg(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+            return;
+        }
+#endif
+        alignas(64) float t[2 * width], te[width], to[width];
+        a.store_aligned(t);
+        b.store_aligned(t + width);
+        for (std::size_t i = 0; i < width; ++i) te[i] = t[2 * i], to[i] = t[2 * i + 1];
+        even = reg::load_aligned(te);
+        odd = reg::load_aligned(to);
+    }
     static reg fma(const reg& a, const reg& b, const reg& c) { return xsimd::fma(a, b, c); }
     static reg max(const reg& a, const reg& b) { return xsimd::max(a, b); }
     static reg min(const reg& a, const reg& b) { return xsimd::min(a, b); }
@@ -17679,6 +17727,7 @@ struct vec<arch::reference> {
     static void store(float* p, reg v) { *p = v; }
     static reg load_partial(const float*, std::size_t) { return 0.0f; }  // n is always 0 here
     static void store_partial(float*, reg, std::size_t) {}
+    static void deinterleave(reg a, reg b, reg& even, reg& odd) { even = a, odd = b; }
     static reg fma(reg a, reg b, reg c) { return a * b + c; }
     static reg max(reg a, reg b) { return a > b ? a : b; }
     static reg min(reg a, reg b) { return a < b ? a : b; }
@@ -20853,6 +20902,36 @@ inline std::size_t conv_rows_scratch_floats(const packed_conv& p) {
 
 namespace detail {
 
+/// d[0, n) = s[0, n), by whole vectors and one partial one: the padded rows of the direct and plane
+/// paths are a few dozen floats, where a call to memcpy per row cost more than the copy.
+template <class Arch>
+inline void copy_floats(float* d, const float* s, std::size_t n) {
+    using V = vec<Arch>;
+    constexpr std::size_t W = V::width;
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) V::store(d + i, V::load(s + i));
+    if (i < n) V::store_partial(d + i, V::load_partial(s + i, n - i), n - i);
+}
+
+/// d[0, n) = 0, as copy_floats.
+template <class Arch>
+inline void zero_floats(float* d, std::size_t n) {
+    using V = vec<Arch>;
+    constexpr std::size_t W = V::width;
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) V::store(d + i, V::zero());
+    if (i < n) V::store_partial(d + i, V::zero(), n - i);
+}
+
+/// A padded row of `width` floats at d: `left` zeros, `copy` floats from s, zeros to the end.
+/// requires: left + copy <= width.
+template <class Arch>
+inline void padded_row(float* d, const float* s, std::size_t left, std::size_t copy, std::size_t width) {
+    zero_floats<Arch>(d, left);
+    copy_floats<Arch>(d + left, s, copy);
+    zero_floats<Arch>(d + left + copy, width - left - copy);
+}
+
 /// The direct micro-kernel: an MT x (NV vectors: NR floats by default) tile of C = (load_c ? C : 0)
 /// + A x B over kb values of K, with A packed (a[k*MR + i]) and B's row k the NV vectors at b + off[k];
 /// then, when `last`, the epilogue.
@@ -20970,13 +21049,10 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
         const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in_h);
         for (std::size_t c = 0; c < g.in_c; ++c) {
             float* d = scratch + (c * span + r % span) * pw;
-            if (!inside) {
-                std::memset(d, 0, pw * sizeof(float));
-                continue;
-            }
-            std::memset(d, 0, left * sizeof(float));
-            std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
-            std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+            if (!inside)
+                detail::zero_floats<Arch>(d, pw);
+            else
+                detail::padded_row<Arch>(d, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, left, copy, pw);
         }
     };
     for (std::size_t r = r0; r + 1 < r0 + span; ++r) fill(r);
@@ -21046,7 +21122,7 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
     const conv_geometry& g = p.geometry;
     if (r1 <= r0) return;
     constexpr gemm_blocking bl = blocking_of<Arch>();
-    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc;
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc, W = vec<Arch>::width;
     const std::size_t pw = p.direct_width, span = p.direct_span, R = p.plane_rows, pl = static_cast<std::size_t>(g.pl);
     const std::size_t left = pl < pw ? pl : pw, copy = pl < pw ? (g.in_w < pw - pl ? g.in_w : pw - pl) : 0;
     const std::size_t channel = (R + span - 1) * pw, planes_end = g.in_c * channel;
@@ -21058,41 +21134,53 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
     std::memset(scratch + planes_end, 0, (NR + pw + 16) * sizeof(float));
     const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
     const std::int32_t* off = p.offsets();
+    // reading x in place (p.plane_inplace): K row q = (c, ky, kx) of a block starting at input row iy0
+    // is x + iy0*in_w + c*(in_h*in_w) + ky*dh*in_w, i.e. its plane offset moved by c planes' difference
+    const bool inplace_ok = p.plane_inplace && g.kw == 1 && g.pl == 0 && pw == g.in_w;
+    const std::size_t in_plane = g.in_h * g.in_w, taps = g.kh * g.kw;
+    std::int32_t moved[KC];
     with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t rb = r0; rb < r1; rb += R) {
             const std::size_t rows = r1 - rb < R ? r1 - rb : R, cols = rows * pw;
-            // padded rows rb .. rb + R + span - 2 of every channel (those past the block: zeros)
-            for (std::size_t c = 0; c < g.in_c; ++c) {
+            const std::ptrdiff_t iy0 = static_cast<std::ptrdiff_t>(rb) - g.pt;
+            const bool inplace = inplace_ok && iy0 >= 0 &&
+                                 iy0 + static_cast<std::ptrdiff_t>(rows + span - 1) <= static_cast<std::ptrdiff_t>(g.in_h);
+            // else padded rows rb .. rb + R + span - 2 of every channel (those past the block: zeros)
+            for (std::size_t c = 0; c < g.in_c && !inplace; ++c) {
                 for (std::size_t i = 0; i < R + span - 1; ++i) {
                     float* d = scratch + c * channel + i * pw;
                     const auto iy = static_cast<std::ptrdiff_t>(rb + i) - g.pt;
-                    if (i >= rows + span - 1 || iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in_h)) {
-                        std::memset(d, 0, pw * sizeof(float));
-                        continue;
-                    }
-                    std::memset(d, 0, left * sizeof(float));
-                    std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
-                    std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+                    if (i >= rows + span - 1 || iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in_h))
+                        detail::zero_floats<Arch>(d, pw);
+                    else
+                        detail::padded_row<Arch>(d, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, left,
+                                                 copy, pw);
                 }
             }
+            const float* bbase = inplace ? x + iy0 * static_cast<std::ptrdiff_t>(g.in_w) : scratch;
             float* cbase = compact ? cbuf : y + rb * g.out_w;
             const auto ldc = static_cast<std::ptrdiff_t>(compact ? cstride : out_plane);
             for (std::size_t pc = 0; pc < k; pc += KC) {
                 const std::size_t kb = k - pc < KC ? k - pc : KC;
+                if (inplace)
+                    for (std::size_t q = 0; q < kb; ++q)
+                        moved[q] = off[pc + q] + static_cast<std::int32_t>((pc + q) / taps * (in_plane - channel));
                 for (std::size_t s0 = 0; s0 < kb; s0 += slice) {
                     const std::size_t ks = kb - s0 < slice ? kb - s0 : slice;
                     const bool load_c = pc + s0 > 0, last = pc + s0 + ks == k;
-                    const std::int32_t* o = off + pc + s0;
+                    const std::int32_t* o = inplace ? moved + s0 : off + pc + s0;
                     for (std::size_t j = 0; j < cols; j += NR) {
-                        const std::size_t ncols = cols - j < NR ? cols - j : NR;
+                        // an edge tile loads only the vectors its columns touch (in place: at most
+                        // width - 1 floats past the block's last row)
+                        const std::size_t ncols = cols - j < NR ? cols - j : NR, nv = (ncols + W - 1) / W;
                         for (std::size_t ic = 0; ic < m; ic += MR) {
                             const std::size_t mv = m - ic < MR ? m - ic : MR;
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                             const float* rbias = e.bias ? e.bias + ic : nullptr;
-                            detail::direct_tile_rows<Arch, Act, MR>(bl.nv, ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
-                                                                    e, rbias);
+                            detail::direct_tile_rows<Arch, Act, MR>(nv, ks, a, o, bbase + j, c, ldc, mv, ncols, load_c,
+                                                                    last, e, rbias);
                         }
                     }
                 }
@@ -21100,8 +21188,8 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
             if (compact)
                 for (std::size_t oc = 0; oc < m; ++oc)
                     for (std::size_t i = 0; i < rows; ++i)
-                        std::memcpy(y + oc * out_plane + (rb + i) * g.out_w, cbuf + oc * cstride + i * pw,
-                                    g.out_w * sizeof(float));
+                        detail::copy_floats<Arch>(y + oc * out_plane + (rb + i) * g.out_w, cbuf + oc * cstride + i * pw,
+                                                  g.out_w);
         }
     });
 }
@@ -21285,9 +21373,32 @@ inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std
     const std::int64_t n = hi - lo;
     if (n <= 0) return;
     float* y = yr + lo;
-    for (std::int64_t i = 0; i < n; ++i) y[i] = -std::numeric_limits<float>::infinity();
     const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
     const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+    if (p.kw == 2 && p.sw == 2) {
+        // a window two columns wide at stride 2 (the common 2x2 MaxPool): both columns of `width`
+        // outputs from two vectors of each input row, in the same order (row, then column)
+        using V = vec<Arch>;
+        constexpr auto W = static_cast<std::int64_t>(V::width);
+        auto load_n = [](const float* q, std::int64_t c) {  // q[0, c), zeros after
+            return c >= W ? V::load(q) : c <= 0 ? V::zero() : V::load_partial(q, static_cast<std::size_t>(c));
+        };
+        for (std::int64_t i = 0; i < n; i += W) {
+            const std::int64_t m = std::min(W, n - i);
+            typename V::reg best = V::set1(-std::numeric_limits<float>::infinity()), even, odd;
+            for (std::int64_t yy = cy0; yy < cy1; ++yy) {
+                const float* r = xc + yy * p.iw + (lo * 2 - p.pl) + 2 * i;
+                V::deinterleave(load_n(r, 2 * m), load_n(r + W, 2 * m - W), even, odd);
+                best = V::max(odd, V::max(even, best));
+            }
+            if (m == W)
+                V::store(y + i, best);
+            else
+                V::store_partial(y + i, best, static_cast<std::size_t>(m));
+        }
+        return;
+    }
+    for (std::int64_t i = 0; i < n; ++i) y[i] = -std::numeric_limits<float>::infinity();
     for (std::int64_t yy = cy0; yy < cy1; ++yy) {
         const float* r = xc + yy * p.iw + (lo * p.sw - p.pl);
         for (std::int64_t kx = 0; kx < p.kw; ++kx) {
@@ -23476,6 +23587,8 @@ struct convolution {
                     pg.out_c = std::min(pblock, g.out_c - o0);
                     conv_step::part p;
                     p.w = simd::pack_conv_plane(b.table->blocking, wp + o0 * k, pg, plane_pc.rows);
+                    // an arena tensor is readable 15 floats past its end (plan.hpp)
+                    p.w.plane_inplace = xs.where == slot::kind::arena && g.in_c * g.in_h * g.in_w < (std::size_t(1) << 30);
                     p.y_off = o0 * out_plane;
                     p.bias_off = o0;
                     s->scratch_floats = std::max(

@@ -7,6 +7,7 @@
 #include <moir/kernels/reference/convolution.hpp>
 
 #include <algorithm>  // fill, min, max
+#include <cmath>      // nanf
 #include <cstring>    // memcmp, memcpy
 #include <limits>     // numeric_limits
 #include <string>     // string, to_string
@@ -189,6 +190,31 @@ TEST_CASE("fast conv (im2col GEMM) matches the reference convolution") {
                         t.conv_plane(p, x.data(), y.data(), e, scratch.data(), a, a);
                         t.conv_plane(p, x.data(), y.data(), e, scratch.data(), a, b);
                     });
+    }
+    // the plane path reading its input in place (kw 1, no left pad: the blocks inside the image),
+    // the input followed by 15 NaNs (what the tiles may load past it; those lanes must not matter)
+    direct.push_back({1, 24, 24, 20, 8, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0, activation::leaky, true});  // 3x1 same, W 8
+    direct.push_back({1, 7, 19, 11, 5, 2, 1, 1, 1, 2, 1, 2, 0, 0, 0, activation::relu, false});  // dilated, pad top
+    std::vector<conv_case> inplace;
+    for (const conv_case& c : direct)
+        if (c.kw == 1 && c.pl == 0 && c.pr == 0 && c.sw == 1) inplace.push_back(c);
+    CHECK(inplace.size() >= 5);
+    for (std::size_t block : {std::size_t(1), std::size_t(3), std::size_t(0)}) {
+        check_cases(inplace, "conv plane in place", [block](const ks::fp32_kernel_table& t, const ks::conv_geometry& g,
+                                                            const std::vector<float>& x, const std::vector<float>& w,
+                                                            const ks::epilogue& e, std::vector<float>& y) {
+            const std::size_t rows = block ? block : ks::plane_rows_for(t.blocking, g).rows;
+            REQUIRE(rows >= 1);
+            ks::packed_conv p = ks::pack_conv_plane(t.blocking, w.data(), g, rows);
+            p.plane_inplace = true;
+            std::vector<float> xs(x);
+            xs.resize(x.size() + 15, std::nanf(""));
+            std::vector<float> scratch(ks::conv_plane_scratch_floats(p), 7.0f);
+            const std::size_t a = g.out_h / 3, b = g.out_h - g.out_h / 4;
+            t.conv_plane(p, xs.data(), y.data(), e, scratch.data(), b, g.out_h);
+            t.conv_plane(p, xs.data(), y.data(), e, scratch.data(), 0, a);
+            t.conv_plane(p, xs.data(), y.data(), e, scratch.data(), a, b);
+        });
     }
 }
 

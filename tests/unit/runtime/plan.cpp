@@ -794,15 +794,24 @@ TEST_CASE("MaxPool steps equal the reference bit for bit (signed zeros, NaN): st
         {{1, 1}, {3, 9}, {3, 9}, {15, 19}, ops::rounding_type::floor, ops::pad_type::explicit_},  // wider than the image
     };
     for (const auto& a : pools) b.output(b.op<ops::max_pool>(a, {x}));
+    // two-column windows at stride 2 over rows of whole vectors and a partial one (75 columns: 37
+    // outputs), two and three window rows
+    const auto x2 = b.param({1, 3, 7, 75});
+    b.output(b.op<ops::max_pool>(pools[0], {x2}));
+    b.output(b.op<ops::max_pool>(ops::max_pool::attrs{{1, 2}, {1, 0}, {1, 0}, {3, 2}, ops::rounding_type::floor,
+                                                      ops::pad_type::explicit_},
+                                 {x2}));
     const model m = b.done();
-    auto v = noise(5 * 13 * 17, 83);
+    auto v = noise(5 * 13 * 17, 83), v2 = noise(3 * 7 * 75, 84);
     for (std::size_t i = 0; i < v.size(); i += 7) v[i] = (i / 7) % 2 ? 0.0f : -0.0f;  // ties of +0 and -0
+    for (std::size_t i = 0; i < v2.size(); i += 5) v2[i] = (i / 5) % 3 ? 0.0f : -0.0f;
     v[40] = std::nanf("");
-    const std::vector<tensor> in{tensor::from_vector(v, {1, 5, 13, 17})};
+    v2[77] = v2[150] = v2[300] = std::nanf("");
+    const std::vector<tensor> in{tensor::from_vector(v, {1, 5, 13, 17}), tensor::from_vector(v2, {1, 3, 7, 75})};
     const auto want = reference_executor<>(m).run(in);
     for_arches_and_threads({1, 2}, [&](rt::plan_options o) {
         rt::plan p(m, o);
-        if (o.arch != "reference") CHECK(count_kernel(p, "maxpool") == pools.size());
+        if (o.arch != "reference") CHECK(count_kernel(p, "maxpool") == pools.size() + 2);
         check_same_bits(p.run(in), want);
     });
 }

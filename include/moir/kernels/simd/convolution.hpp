@@ -71,6 +71,36 @@ inline std::size_t conv_rows_scratch_floats(const packed_conv& p) {
 
 namespace detail {
 
+/// d[0, n) = s[0, n), by whole vectors and one partial one: the padded rows of the direct and plane
+/// paths are a few dozen floats, where a call to memcpy per row cost more than the copy.
+template <class Arch>
+inline void copy_floats(float* d, const float* s, std::size_t n) {
+    using V = vec<Arch>;
+    constexpr std::size_t W = V::width;
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) V::store(d + i, V::load(s + i));
+    if (i < n) V::store_partial(d + i, V::load_partial(s + i, n - i), n - i);
+}
+
+/// d[0, n) = 0, as copy_floats.
+template <class Arch>
+inline void zero_floats(float* d, std::size_t n) {
+    using V = vec<Arch>;
+    constexpr std::size_t W = V::width;
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) V::store(d + i, V::zero());
+    if (i < n) V::store_partial(d + i, V::zero(), n - i);
+}
+
+/// A padded row of `width` floats at d: `left` zeros, `copy` floats from s, zeros to the end.
+/// requires: left + copy <= width.
+template <class Arch>
+inline void padded_row(float* d, const float* s, std::size_t left, std::size_t copy, std::size_t width) {
+    zero_floats<Arch>(d, left);
+    copy_floats<Arch>(d + left, s, copy);
+    zero_floats<Arch>(d + left + copy, width - left - copy);
+}
+
 /// The direct micro-kernel: an MT x (NV vectors: NR floats by default) tile of C = (load_c ? C : 0)
 /// + A x B over kb values of K, with A packed (a[k*MR + i]) and B's row k the NV vectors at b + off[k];
 /// then, when `last`, the epilogue.
@@ -188,13 +218,10 @@ void conv_rows(const packed_conv& p, const float* x, float* y, const epilogue& e
         const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.in_h);
         for (std::size_t c = 0; c < g.in_c; ++c) {
             float* d = scratch + (c * span + r % span) * pw;
-            if (!inside) {
-                std::memset(d, 0, pw * sizeof(float));
-                continue;
-            }
-            std::memset(d, 0, left * sizeof(float));
-            std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
-            std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+            if (!inside)
+                detail::zero_floats<Arch>(d, pw);
+            else
+                detail::padded_row<Arch>(d, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, left, copy, pw);
         }
     };
     for (std::size_t r = r0; r + 1 < r0 + span; ++r) fill(r);
@@ -264,7 +291,7 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
     const conv_geometry& g = p.geometry;
     if (r1 <= r0) return;
     constexpr gemm_blocking bl = blocking_of<Arch>();
-    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc;
+    constexpr std::size_t MR = bl.mr, NR = bl.nr(), KC = bl.kc, W = vec<Arch>::width;
     const std::size_t pw = p.direct_width, span = p.direct_span, R = p.plane_rows, pl = static_cast<std::size_t>(g.pl);
     const std::size_t left = pl < pw ? pl : pw, copy = pl < pw ? (g.in_w < pw - pl ? g.in_w : pw - pl) : 0;
     const std::size_t channel = (R + span - 1) * pw, planes_end = g.in_c * channel;
@@ -276,41 +303,53 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
     std::memset(scratch + planes_end, 0, (NR + pw + 16) * sizeof(float));
     const std::size_t slice = 4096 / mpad > 32 ? 4096 / mpad : 32;
     const std::int32_t* off = p.offsets();
+    // reading x in place (p.plane_inplace): K row q = (c, ky, kx) of a block starting at input row iy0
+    // is x + iy0*in_w + c*(in_h*in_w) + ky*dh*in_w, i.e. its plane offset moved by c planes' difference
+    const bool inplace_ok = p.plane_inplace && g.kw == 1 && g.pl == 0 && pw == g.in_w;
+    const std::size_t in_plane = g.in_h * g.in_w, taps = g.kh * g.kw;
+    std::int32_t moved[KC];
     with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t rb = r0; rb < r1; rb += R) {
             const std::size_t rows = r1 - rb < R ? r1 - rb : R, cols = rows * pw;
-            // padded rows rb .. rb + R + span - 2 of every channel (those past the block: zeros)
-            for (std::size_t c = 0; c < g.in_c; ++c) {
+            const std::ptrdiff_t iy0 = static_cast<std::ptrdiff_t>(rb) - g.pt;
+            const bool inplace = inplace_ok && iy0 >= 0 &&
+                                 iy0 + static_cast<std::ptrdiff_t>(rows + span - 1) <= static_cast<std::ptrdiff_t>(g.in_h);
+            // else padded rows rb .. rb + R + span - 2 of every channel (those past the block: zeros)
+            for (std::size_t c = 0; c < g.in_c && !inplace; ++c) {
                 for (std::size_t i = 0; i < R + span - 1; ++i) {
                     float* d = scratch + c * channel + i * pw;
                     const auto iy = static_cast<std::ptrdiff_t>(rb + i) - g.pt;
-                    if (i >= rows + span - 1 || iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in_h)) {
-                        std::memset(d, 0, pw * sizeof(float));
-                        continue;
-                    }
-                    std::memset(d, 0, left * sizeof(float));
-                    std::memcpy(d + left, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, copy * sizeof(float));
-                    std::memset(d + left + copy, 0, (pw - left - copy) * sizeof(float));
+                    if (i >= rows + span - 1 || iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.in_h))
+                        detail::zero_floats<Arch>(d, pw);
+                    else
+                        detail::padded_row<Arch>(d, x + (c * g.in_h + static_cast<std::size_t>(iy)) * g.in_w, left,
+                                                 copy, pw);
                 }
             }
+            const float* bbase = inplace ? x + iy0 * static_cast<std::ptrdiff_t>(g.in_w) : scratch;
             float* cbase = compact ? cbuf : y + rb * g.out_w;
             const auto ldc = static_cast<std::ptrdiff_t>(compact ? cstride : out_plane);
             for (std::size_t pc = 0; pc < k; pc += KC) {
                 const std::size_t kb = k - pc < KC ? k - pc : KC;
+                if (inplace)
+                    for (std::size_t q = 0; q < kb; ++q)
+                        moved[q] = off[pc + q] + static_cast<std::int32_t>((pc + q) / taps * (in_plane - channel));
                 for (std::size_t s0 = 0; s0 < kb; s0 += slice) {
                     const std::size_t ks = kb - s0 < slice ? kb - s0 : slice;
                     const bool load_c = pc + s0 > 0, last = pc + s0 + ks == k;
-                    const std::int32_t* o = off + pc + s0;
+                    const std::int32_t* o = inplace ? moved + s0 : off + pc + s0;
                     for (std::size_t j = 0; j < cols; j += NR) {
-                        const std::size_t ncols = cols - j < NR ? cols - j : NR;
+                        // an edge tile loads only the vectors its columns touch (in place: at most
+                        // width - 1 floats past the block's last row)
+                        const std::size_t ncols = cols - j < NR ? cols - j : NR, nv = (ncols + W - 1) / W;
                         for (std::size_t ic = 0; ic < m; ic += MR) {
                             const std::size_t mv = m - ic < MR ? m - ic : MR;
                             const float* a = p.weights.data + pc * mpad + ic * kb + s0 * MR;
                             float* c = cbase + static_cast<std::ptrdiff_t>(ic) * ldc + static_cast<std::ptrdiff_t>(j);
                             const float* rbias = e.bias ? e.bias + ic : nullptr;
-                            detail::direct_tile_rows<Arch, Act, MR>(bl.nv, ks, a, o, scratch + j, c, ldc, mv, ncols, load_c, last,
-                                                                    e, rbias);
+                            detail::direct_tile_rows<Arch, Act, MR>(nv, ks, a, o, bbase + j, c, ldc, mv, ncols, load_c,
+                                                                    last, e, rbias);
                         }
                     }
                 }
@@ -318,8 +357,8 @@ void conv_plane(const packed_conv& p, const float* x, float* y, const epilogue& 
             if (compact)
                 for (std::size_t oc = 0; oc < m; ++oc)
                     for (std::size_t i = 0; i < rows; ++i)
-                        std::memcpy(y + oc * out_plane + (rb + i) * g.out_w, cbuf + oc * cstride + i * pw,
-                                    g.out_w * sizeof(float));
+                        detail::copy_floats<Arch>(y + oc * out_plane + (rb + i) * g.out_w, cbuf + oc * cstride + i * pw,
+                                                  g.out_w);
         }
     });
 }

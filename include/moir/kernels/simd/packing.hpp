@@ -163,6 +163,11 @@ struct packed_conv {
     /// a row: out_w + (kw-1)*dw, unrounded), and direct_offsets holds in_c*kh*kw offsets into that
     /// block (span = 1 phase). 0 otherwise.
     std::size_t plane_rows = 0;
+    /// conv_plane may read the input in place instead of copying a block's rows into planes, for the
+    /// blocks whose rows lie inside the image, when the padded rows are the input's own (kw == 1,
+    /// pl == 0: direct_width == in_w). Set by a caller whose input is readable 15 floats past its end
+    /// (a plan's arena tensor: runtime/plan.hpp) and whose in_c*in_h*in_w fits 30 bits.
+    bool plane_inplace = false;
 };
 
 /// requires: w holds groups*out_c*in_c*kh*kw floats in OIHW (GOIHW) order.

@@ -76,9 +76,32 @@ inline void max_pool_row(const pool_geometry& p, const float* xc, float* yr, std
     const std::int64_t n = hi - lo;
     if (n <= 0) return;
     float* y = yr + lo;
-    for (std::int64_t i = 0; i < n; ++i) y[i] = -std::numeric_limits<float>::infinity();
     const std::int64_t y0 = py * p.sh - p.pt, y1 = std::min(y0 + p.kh, p.ih + p.pb);
     const std::int64_t cy0 = std::max<std::int64_t>(y0, 0), cy1 = std::min(y1, p.ih);
+    if (p.kw == 2 && p.sw == 2) {
+        // a window two columns wide at stride 2 (the common 2x2 MaxPool): both columns of `width`
+        // outputs from two vectors of each input row, in the same order (row, then column)
+        using V = vec<Arch>;
+        constexpr auto W = static_cast<std::int64_t>(V::width);
+        auto load_n = [](const float* q, std::int64_t c) {  // q[0, c), zeros after
+            return c >= W ? V::load(q) : c <= 0 ? V::zero() : V::load_partial(q, static_cast<std::size_t>(c));
+        };
+        for (std::int64_t i = 0; i < n; i += W) {
+            const std::int64_t m = std::min(W, n - i);
+            typename V::reg best = V::set1(-std::numeric_limits<float>::infinity()), even, odd;
+            for (std::int64_t yy = cy0; yy < cy1; ++yy) {
+                const float* r = xc + yy * p.iw + (lo * 2 - p.pl) + 2 * i;
+                V::deinterleave(load_n(r, 2 * m), load_n(r + W, 2 * m - W), even, odd);
+                best = V::max(odd, V::max(even, best));
+            }
+            if (m == W)
+                V::store(y + i, best);
+            else
+                V::store_partial(y + i, best, static_cast<std::size_t>(m));
+        }
+        return;
+    }
+    for (std::int64_t i = 0; i < n; ++i) y[i] = -std::numeric_limits<float>::infinity();
     for (std::int64_t yy = cy0; yy < cy1; ++yy) {
         const float* r = xc + yy * p.iw + (lo * p.sw - p.pl);
         for (std::int64_t kx = 0; kx < p.kw; ++kx) {

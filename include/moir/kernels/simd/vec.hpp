@@ -86,6 +86,35 @@ struct vec {
         v.store_aligned(tmp);
         std::memcpy(p, tmp, n * sizeof(float));
     }
+    /// The even lanes (even) and the odd lanes (odd) of the 2*width floats a then b: a stride-2
+    /// window's first and second column (pooling.hpp's 2x2 stride-2 MaxPool).
+    static void deinterleave(const reg& a, const reg& b, reg& even, reg& odd) {
+#if defined(__AVX512F__)
+        if constexpr (width == 16) {
+            const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            even = reg(_mm512_permutex2var_ps(a, ie, b));
+            odd = reg(_mm512_permutex2var_ps(a, io, b));
+            return;
+        }
+#endif
+#if defined(__AVX2__)
+        if constexpr (width == 8) {
+            // within 128-bit halves: a0 a2 b0 b2 | a4 a6 b4 b6; then the 64-bit pairs in order 0 2 1 3
+            const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+            const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+            even = reg(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+            odd = reg(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+            return;
+        }
+#endif
+        alignas(64) float t[2 * width], te[width], to[width];
+        a.store_aligned(t);
+        b.store_aligned(t + width);
+        for (std::size_t i = 0; i < width; ++i) te[i] = t[2 * i], to[i] = t[2 * i + 1];
+        even = reg::load_aligned(te);
+        odd = reg::load_aligned(to);
+    }
     static reg fma(const reg& a, const reg& b, const reg& c) { return xsimd::fma(a, b, c); }
     static reg max(const reg& a, const reg& b) { return xsimd::max(a, b); }
     static reg min(const reg& a, const reg& b) { return xsimd::min(a, b); }
@@ -103,6 +132,7 @@ struct vec<arch::reference> {
     static void store(float* p, reg v) { *p = v; }
     static reg load_partial(const float*, std::size_t) { return 0.0f; }  // n is always 0 here
     static void store_partial(float*, reg, std::size_t) {}
+    static void deinterleave(reg a, reg b, reg& even, reg& odd) { even = a, odd = b; }
     static reg fma(reg a, reg b, reg c) { return a * b + c; }
     static reg max(reg a, reg b) { return a > b ? a : b; }
     static reg min(reg a, reg b) { return a < b ? a : b; }

@@ -678,6 +678,8 @@ struct convolution {
                     pg.out_c = std::min(pblock, g.out_c - o0);
                     conv_step::part p;
                     p.w = simd::pack_conv_plane(b.table->blocking, wp + o0 * k, pg, plane_pc.rows);
+                    // an arena tensor is readable 15 floats past its end (plan.hpp)
+                    p.w.plane_inplace = xs.where == slot::kind::arena && g.in_c * g.in_h * g.in_w < (std::size_t(1) << 30);
                     p.y_off = o0 * out_plane;
                     p.bias_off = o0;
                     s->scratch_floats = std::max(
