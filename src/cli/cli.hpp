@@ -44,12 +44,13 @@ command add_codegen(CLI::App& app, const frontends::frontend_registry& registry)
 /// bad value), suggesting the closest known flag.
 int main(int argc, char** argv, const frontends::frontend_registry& registry);
 
-/// Loads a model (any frontend of `registry`: .onnx, .xml, ...) with --input_shape overrides by position.
+/// Loads a model (any frontend of `registry`: .onnx, .xml, ...) with the shapes of an --input_shape
+/// flag's text ("[1,3,48,192],[1,10]": by position; empty: none).
 inline model load_model(const frontends::frontend_registry& registry, const std::string& path,
-                        const std::vector<partial_shape>& input_shapes = {}) {
+                        const std::string& input_shape = {}) {
     frontends::load_request r;
     r.input_model = path;
-    r.options.input_shapes_by_position = input_shapes;
+    if (!input_shape.empty()) r.options.input_shapes_by_position = parse_shapes(input_shape);
     return registry.load(r);
 }
 

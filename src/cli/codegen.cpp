@@ -1138,9 +1138,7 @@ void write_atomically(const std::string& path, const std::string& text) {
 int run_codegen(const codegen_args& a, const frontends::frontend_registry& registry) {
     MOIR_CHECK(a.arch == "avx512" || a.arch == "avx2" || a.arch == "generic", error,
                "--arch " + a.arch + ": expected avx512, avx2 or generic");
-    std::vector<partial_shape> overrides;
-    if (!a.shapes.empty()) overrides = parse_shapes(a.shapes);
-    const model m = load_model(registry, a.model_path, overrides);
+    const model m = load_model(registry, a.model_path, a.shapes);
     const std::string name = identifier(a.name.empty() ? fs::path(a.model_path).stem().string() : a.name);
     std::string ns;
     {

@@ -65,9 +65,7 @@ std::vector<std::string> npy_files(const std::string& dir) {
 }
 
 int run_run(const run_args& a, const frontends::frontend_registry& registry) {
-    std::vector<partial_shape> overrides;
-    if (!a.shapes.empty()) overrides = parse_shapes(a.shapes);
-    const model m = load_model(registry, a.model_path, overrides);
+    const model m = load_model(registry, a.model_path, a.shapes);
     // bind each --input to a model input: one file or a sorted folder of files
     std::vector<std::vector<std::string>> files(m.parameters.size());
     for (const auto& spec : a.inputs) {
