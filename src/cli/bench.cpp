@@ -39,6 +39,7 @@ struct bench_args {
     bool no_optimize = false;
     bool no_int8 = false;
     bool no_pin = false;
+    bool keep_denormals = false;
     std::string arch;
 };
 
@@ -64,6 +65,9 @@ command add_bench(CLI::App& app, const frontends::frontend_registry& registry) {
     c->add_option("--threads,-t", a.threads, "Worker threads (default: all hardware threads; 1: no threads)");
     c->add_flag("--no_pin", a.no_pin,
                 "Do not bind the worker threads to CPUs of their own (plan_options::pin_threads; to compare)");
+    c->add_flag("--keep_denormals", a.keep_denormals,
+                "Compute with denormal floats as IEEE 754 has them instead of flushing them to zero "
+                "(plan_options::flush_denormals; slower on Intel CPUs where weights hold denormals; to compare)");
     c->add_option("--iterations,-n", a.iterations, "Timed runs (default 50)")->check(CLI::PositiveNumber);
     c->add_option("--warmup", a.warmup, "Untimed runs first (default 5)");
     c->add_flag("--json", a.json, "Print one JSON object (median_ms, min_ms, p90_ms, mean_ms, max_ms, fps, ...)");
@@ -206,6 +210,7 @@ int run_bench(const bench_args& a, const frontends::frontend_registry& registry)
     runtime::plan_options opt;
     opt.threads = a.threads;
     opt.pin_threads = !a.no_pin;
+    opt.flush_denormals = !a.keep_denormals;
     opt.fast = !a.reference;
     opt.arch = a.arch;
     opt.int8 = !a.no_int8;

@@ -84,6 +84,11 @@ struct plan_options {
     /// steps instead of one step over bands of rows, and so does a widening pointwise convolution
     /// before them (steps/convolution.hpp; the results are the same).
     bool fuse_depthwise_pointwise = true;
+    /// true: the run's threads flush denormal floats to zero (DAZ and FTZ; core/denormals.hpp): on
+    /// Intel cores each arithmetic instruction on a denormal otherwise takes ~100 cycles, and trained
+    /// weights often hold them. The caller's own setting is restored when run() returns. false:
+    /// denormals are kept, as IEEE 754 has them (slower where they occur; results differ below 1.2e-38).
+    bool flush_denormals = true;
     /// The most elements one tensor may have (core/limits.hpp); a larger shape is a shape_error
     /// naming the node, raised while planning, before anything is allocated.
     std::uint64_t max_elements = default_max_elements;
@@ -135,6 +140,7 @@ private:
     thread_pool pool_;
     /// A run shorter than this (ms) leaves the caller of the next one unpinned.
     static constexpr double pin_min_ms = 0.1;
+    bool flush_denormals_ = true;  // plan_options::flush_denormals
     bool pin_caller_ = true;  // whether run() pins its caller (false after a run that split nothing or was short)
     std::vector<shape> input_shapes_;
     std::vector<slot> slots_;

@@ -28,6 +28,7 @@
 // smaller pool leaves the other CPUs to other pools and processes, which would otherwise all be
 // bound to the same first CPUs.
 
+#include <moir/core/denormals.hpp>
 #include <moir/core/errors.hpp>
 
 #include <algorithm>           // fill, min
@@ -71,14 +72,16 @@ public:
 
     /// threads = 0 means default_threads() (at most max_threads). pin: bind each worker to its own
     /// CPU (see the file comment) when the constructing thread may run on exactly size() CPUs.
+    /// flush_denormals: the workers (not the caller) flush denormals to zero (core/denormals.hpp).
     /// ensures: throws moir::error when threads > max_threads.
-    explicit thread_pool(std::size_t threads = 0, bool pin = false)
+    explicit thread_pool(std::size_t threads = 0, bool pin = false, bool flush_denormals = false)
         : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
         if (pin && size_ > 1) cpus_ = usable_cpus(size_);
         // a pinned thread has its CPU to itself among the pool's: it need not yield to the others
         if (!cpus_.empty()) hot_ = spin_;
-        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] {
+        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w, flush_denormals] {
             pin_to(cpus_, w);
+            if (flush_denormals) denormals::flush_on_this_thread();
             loop(w);
         });
     }

@@ -5,6 +5,7 @@
 
 #include <support/env.hpp>
 
+#include <moir/core/denormals.hpp>
 #include <moir/frontends/onnx/onnx.hpp>
 #include <moir/ops/clamp.hpp>
 #include <moir/ops/concat.hpp>
@@ -757,6 +758,78 @@ TEST_CASE("a residual Add (and the Relu after it) fuses into the convolution's e
     CHECK(p.steps().size() == 4);
     CHECK(count_kernel_part(p, "+relu") == 3);
     CHECK(count_kernel_part(p, ".direct") == 1);
+}
+
+TEST_CASE("a convolution on a map of one row runs the direct path as blocks of output channels at two threads") {
+    // PaddleOCR rec's 1x3 convolutions on 1x40 maps: one row is too few to split between workers, so
+    // each worker runs the direct path over every row for its own block of output channels (before,
+    // the im2col path, each worker packing the whole im2col matrix). A block's K slices may differ
+    // from the whole layer's (pack_conv_direct), so the last bit may differ from one thread's
+    builder b;
+    const shape xs{1, 24, 1, 40};
+    const auto x = b.param(xs);
+    ops::detail::convolution_attrs a{{1, 1}, {1, 1}, {0, 1}, {0, 1}, ops::pad_type::explicit_};
+    b.output(b.op<ops::swish>({}, {b.bias(b.op<ops::convolution>(a, {x, b.weights({60, 24, 1, 3})}), 60)}));
+    // with a residual Add and a Relu in the epilogue
+    const auto c = b.bias(b.op<ops::convolution>(a, {x, b.weights({24, 24, 1, 3})}), 24);
+    b.output(b.op<ops::relu>({}, {b.op<ops::add>({}, {c, x})}));
+    const model m = b.done();
+    const std::vector<tensor> in{random_tensor(xs, 71)};
+    check_plan(m, in);
+    for (const auto& arch : arches()) {
+        CAPTURE(arch);
+        rt::plan_options o;
+        o.arch = arch, o.threads = 1;
+        rt::plan one(m, o);
+        o.threads = 2;
+        rt::plan two(m, o);
+        CHECK(count_kernel_part(one, ".direct") == 2);
+        CHECK(count_kernel_part(two, ".direct") == 2);
+        CHECK(count_kernel(two, "eltwise") == 0);
+        for (const auto& st : two.steps())
+            if (const auto* cs = dynamic_cast<const rt::steps::conv_step*>(st.get())) {
+                CHECK(cs->direct);
+                CHECK(cs->parts.size() == 2);
+            }
+        check_close(two.run(in), one.run(in), 1e-6);
+    }
+}
+
+TEST_CASE("a plan flushes denormals to zero while it runs and gives its caller's setting back") {
+    // x * 1e-30 makes denormals of x's 1e-10s (flushed: FTZ); x's own denormals (1e-39) read as zero
+    // in x * 2 (DAZ). Big enough that two workers share each step.
+    builder b;
+    const shape xs{1, 8, 64, 64};
+    const auto x = b.param(xs);
+    b.output(b.op<ops::multiply>({}, {x, b.constant(tensor::scalar(1e-30f))}));
+    b.output(b.op<ops::multiply>({}, {x, b.constant(tensor::scalar(2.0f))}));
+    const model m = b.done();
+    std::vector<float> v(numel(xs));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = i % 2 ? 1e-10f : 1e-39f;
+    const std::vector<tensor> in{tensor::from_vector(v, xs)};
+    const auto kept = reference_executor<>(m).run(in);
+    REQUIRE(kept[0].data<float>()[1] > 0.0f);  // 1e-40: a denormal
+    REQUIRE(kept[1].data<float>()[0] > 0.0f);  // 2e-39
+    const bool before = denormals::flushing();
+    for (std::size_t threads : {1, 2})
+        for (bool flush : {true, false}) {
+            CAPTURE(threads);
+            CAPTURE(flush);
+            rt::plan_options o;
+            o.threads = threads, o.flush_denormals = flush;
+            rt::plan p(m, o);
+            const auto got = p.run(in);
+            CHECK(denormals::flushing() == before);
+            if (flush && denormals::supported) {
+                std::size_t nonzero = 0;
+                for (std::size_t i = 0; i < v.size(); ++i)
+                    nonzero += got[0].data<float>()[i] != 0.0f || (i % 2 == 0 && got[1].data<float>()[i] != 0.0f);
+                CHECK(nonzero == 0);
+                CHECK(got[1].data<float>()[1] == 2e-10f);
+            } else {
+                check_same_bits(got, kept);
+            }
+        }
 }
 
 TEST_CASE("LeakyRelu (PRelu with one slope) and a scalar Maximum after it fuse into the convolution's epilogue") {

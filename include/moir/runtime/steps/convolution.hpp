@@ -67,7 +67,10 @@ public:
     // on gemm_a straight from the input: one part splits its columns; several parts (blocks of
     // output channels, only at more than one thread) run one part per worker over all columns
     bool pointwise = false;
-    bool direct = false;     // one part on conv_rows: split output rows (`columns` holds out_h)
+    // parts on conv_rows (`columns` holds out_h): one part splits the output rows; several (blocks of
+    // output channels, only at more than one thread on images of few rows) run one part per worker
+    // over all rows
+    bool direct = false;
     // parts packed by pack_conv_plane, run on conv_plane over `rows` output rows: one part splits the
     // rows; several (blocks of output channels, only at more than one thread) run one part per worker
     // over all rows (`columns` holds out_h*out_w: a caller that does not know the plane path runs the
@@ -164,9 +167,20 @@ public:
                 });
                 continue;
             }
-            if (direct) {
+            if (direct && parts.size() == 1) {
                 ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->conv_rows(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
+                });
+                continue;
+            }
+            if (direct) {
+                ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    for (std::size_t i = b; i < e; ++i) {
+                        const part& p = parts[i];
+                        simd::epilogue pe = en;
+                        if (pe.bias) pe.bias += p.bias_off;
+                        table->conv_rows(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, columns);
+                    }
                 });
                 continue;
             }
@@ -663,8 +677,16 @@ struct convolution {
             const float* wp = w->data<float>();
             const std::size_t k = g.in_c * g.kh * g.kw, in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
             s->pointwise = g.groups == 1 && g.pointwise() && !pixels;
-            // rows are the direct path's unit of work: keep the column split for images too short to share
-            s->direct = simd::direct_conv_fits(g) && (b.threads <= 1 || g.out_h >= 2 * b.threads);
+            // rows are the direct path's unit of work: images too short to share their rows run it as
+            // blocks of output channels, one per worker, each over every row (PaddleOCR rec's 1x3
+            // convolutions on 1x40 maps), when each worker gets two micro-panels or more; else the
+            // column split below
+            const std::size_t direct_block = b.threads > 1 && g.out_h < 2 * b.threads
+                                                 ? simd::detail::round_up((g.out_c + b.threads - 1) / b.threads,
+                                                                          b.table->blocking.mr)
+                                                 : g.out_c;
+            s->direct = simd::direct_conv_fits(g) &&
+                        (b.threads <= 1 || g.out_h >= 2 * b.threads || direct_block >= 2 * b.table->blocking.mr);
             // images too narrow for the direct path's one-row tiles: blocks of rows as planes
             // (kernels/simd/convolution.hpp, conv_plane), when that wastes clearly less of each tile
             if (plane && !pixels) {
@@ -715,10 +737,16 @@ struct convolution {
                 s->pieces = 1, s->piece_columns = out_plane;  // what conv_columns would take
             }
             if (s->direct) {
-                conv_step::part p;
-                p.w = simd::pack_conv_direct(b.table->blocking, wp, g);
-                s->scratch_floats = simd::conv_rows_scratch_floats(p.w);
-                s->parts.push_back(std::move(p));
+                for (std::size_t o0 = 0; o0 < g.out_c; o0 += direct_block) {
+                    simd::conv_geometry pg = g;
+                    pg.out_c = std::min(direct_block, g.out_c - o0);
+                    conv_step::part p;
+                    p.w = simd::pack_conv_direct(b.table->blocking, wp + o0 * k, pg);
+                    p.y_off = o0 * out_plane;
+                    p.bias_off = o0;
+                    s->scratch_floats = std::max(s->scratch_floats, simd::conv_rows_scratch_floats(p.w));
+                    s->parts.push_back(std::move(p));
+                }
                 s->columns = g.out_h;
             }
             for (std::size_t gi = 0; gi < g.groups && !s->direct && !s->plane && !s->phased; ++gi)
