@@ -194,7 +194,7 @@ public:
           << " bytes).\n"
           << "// Compile with the arch's flags (" << arch_flags() << "); see docs/embedded.md.\n"
           << "#ifndef " << guard << "\n#define " << guard << "\n\n";
-        h << "#include <moir/codegen/support.hpp>\n#include <moir/kernels/simd/gemm.hpp>\n";
+        h << "#include <moir/codegen/support.hpp>\n#include <moir/core/denormals.hpp>\n#include <moir/kernels/simd/gemm.hpp>\n";
         for (const auto& inc : includes_) h << "#include <" << inc << ">\n";
         h << "\n#include <algorithm>  // min, max (element-wise formulas)\n"
           << "#include <cmath>      // exp, tanh (element-wise formulas)\n"
@@ -252,7 +252,10 @@ public:
         h << "/// Runs the model: inputs[i] holds input_sizes[i] floats (row-major), outputs[o] receives\n"
           << "/// output_sizes[o] floats; arena: arena_bytes bytes, 64-byte aligned, owned by the caller (its\n"
           << "/// contents need not survive between calls). Allocates nothing; not reentrant on one arena.\n"
+          << "/// Denormal floats are flushed to zero during the call, as moir's plans do (moir/core/denormals.hpp;\n"
+          << "/// the calling thread's setting is restored before it returns).\n"
           << "inline void run(const float* const* inputs, float* const* outputs, void* arena) noexcept {\n"
+          << "    const moir::denormals::scope flush_denormals;\n"
           << "    namespace k = moir::kernels::simd;\n"
           << "    namespace cg = moir::codegen;\n"
           << "    constexpr k::gemm_blocking bl = k::blocking_of<arch>();\n"
