@@ -43,11 +43,16 @@ TEST_CASE("moir bench text report, --per_layer table, errors and --help") {
     REQUIRE_MESSAGE(r.status == 0, r.output);
     for (const char* s : {"Median:", "Min:", "p90:", "Throughput:", "FPS", "conv1x1.", "Convolution+Add"})
         CHECK_MESSAGE(r.output.find(s) != std::string::npos, s);
+    // denormals kept (plan_options::flush_denormals = false): the same report
+    r = run(q(moir_exe()) + " bench -m " + q(cls_model()) + " --shape x=[1,3,48,192] -t 2 -n 2 --warmup 0 --keep_denormals");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.find("Median:") != std::string::npos);
     r = run(q(moir_exe()) + " bench -m " + q(cls_model()) + " -n 1");  // dynamic dims, no shape
     CHECK(r.status != 0);
     CHECK(r.output.find("--shape") != std::string::npos);
     r = run(q(moir_exe()) + " bench --help");
     CHECK(r.status == 0);
-    for (const char* s : {"--threads", "--iterations", "--warmup", "--json", "--per_layer", "--shape", "--input"})
+    for (const char* s : {"--threads", "--iterations", "--warmup", "--json", "--per_layer", "--shape", "--input",
+                          "--keep_denormals"})
         CHECK_MESSAGE(r.output.find(s) != std::string::npos, s);
 }
