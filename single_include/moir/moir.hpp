@@ -23170,30 +23170,22 @@ public:
                 });
                 continue;
             }
-            if (plane) {
-                ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
-                    for (std::size_t i = b; i < e; ++i) {
-                        const part& p = parts[i];
-                        simd::epilogue pe = en;
-                        if (pe.bias) pe.bias += p.bias_off;
-                        table->conv_plane(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, rows);
-                    }
-                });
-                continue;
-            }
             if (direct && parts.size() == 1) {
                 ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     table->conv_rows(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
-            if (direct) {
+            if (plane || direct) {  // blocks of output channels, one part per worker, each over all rows
                 ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     for (std::size_t i = b; i < e; ++i) {
                         const part& p = parts[i];
                         simd::epilogue pe = en;
                         if (pe.bias) pe.bias += p.bias_off;
-                        table->conv_rows(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, columns);
+                        if (plane)
+                            table->conv_plane(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, rows);
+                        else
+                            table->conv_rows(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, columns);
                     }
                 });
                 continue;
