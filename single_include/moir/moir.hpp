@@ -9955,13 +9955,13 @@ public:
     /// flush_denormals: the workers (not the caller) flush denormals to zero (core/denormals.hpp).
     /// ensures: throws moir::error when threads > max_threads.
     explicit thread_pool(std::size_t threads = 0, bool pin = false, bool flush_denormals = false)
-        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
+        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)), flush_denormals_(flush_denormals) {
         if (pin && size_ > 1) cpus_ = usable_cpus(size_);
         // a pinned thread has its CPU to itself among the pool's: it need not yield to the others
         if (!cpus_.empty()) hot_ = spin_;
-        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w, flush_denormals] {
+        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] {
             pin_to(cpus_, w);
-            if (flush_denormals) denormals::flush_on_this_thread();
+            if (flush_denormals_) denormals::flush_on_this_thread();
             loop(w);
         });
     }
@@ -9980,6 +9980,8 @@ public:
     std::size_t size() const { return size_; }
     /// Whether the workers are bound to CPUs of their own (and caller_pin binds the caller).
     bool pinned() const { return !cpus_.empty(); }
+    /// Whether the workers flush denormals to zero (the caller of parallel_for does as it was set).
+    bool flushes_denormals() const { return flush_denormals_; }
     /// How many parallel_fors so far handed out more than one chunk (their work was shared).
     std::size_t splits() const { return splits_; }
 
@@ -10175,6 +10177,7 @@ private:
     }
 
     std::size_t size_;
+    bool flush_denormals_;  // see flushes_denormals()
     std::vector<int> cpus_;  // worker w's CPU (the caller's: cpus_[0]); empty: not pinned
     std::chrono::microseconds spin_ = spin, hot_ = spin_hot;  // this pool's (hot_ = spin_: never yields)
     std::vector<std::thread> workers_;
@@ -10568,7 +10571,6 @@ private:
     thread_pool pool_;
     /// A run shorter than this (ms) leaves the caller of the next one unpinned.
     static constexpr double pin_min_ms = 0.1;
-    bool flush_denormals_ = true;  // plan_options::flush_denormals
     bool pin_caller_ = true;  // whether run() pins its caller (false after a run that split nothing or was short)
     std::vector<shape> input_shapes_;
     std::vector<slot> slots_;
@@ -27310,12 +27312,12 @@ reference_kernel reference_of(const node& n) {
 // basic_plan's members (the class: runtime/plan_decl.hpp).
 template <class Families, class OpSet>
 basic_plan<Families, OpSet>::basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt)
-    : pool_(opt.threads, opt.pin_threads, opt.flush_denormals), flush_denormals_(opt.flush_denormals) {
+    : pool_(opt.threads, opt.pin_threads, opt.flush_denormals) {
     compile(m, input_shapes, opt);
 }
 
 template <class Families, class OpSet>
-basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads, opt.pin_threads, opt.flush_denormals), flush_denormals_(opt.flush_denormals) {
+basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads, opt.pin_threads, opt.flush_denormals) {
     std::vector<shape> shapes;
     for (std::size_t i = 0; i < m.parameters.size(); ++i) {
         const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
@@ -27334,7 +27336,7 @@ std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& 
     // an openWakeWord head's 10 us run)
     std::optional<thread_pool::caller_pin> pin;
     if (pin_caller_) pin.emplace(pool_);
-    const denormals::scope flush(flush_denormals_);  // the workers flush for good (thread_pool)
+    const denormals::scope flush(pool_.flushes_denormals());  // the workers flush for good (thread_pool)
     const std::size_t splits = pool_.splits();
     const auto start = std::chrono::steady_clock::now();
     run_context ctx;

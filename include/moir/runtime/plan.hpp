@@ -128,12 +128,12 @@ reference_kernel reference_of(const node& n) {
 // basic_plan's members (the class: runtime/plan_decl.hpp).
 template <class Families, class OpSet>
 basic_plan<Families, OpSet>::basic_plan(const model& m, const std::vector<shape>& input_shapes, const plan_options& opt)
-    : pool_(opt.threads, opt.pin_threads, opt.flush_denormals), flush_denormals_(opt.flush_denormals) {
+    : pool_(opt.threads, opt.pin_threads, opt.flush_denormals) {
     compile(m, input_shapes, opt);
 }
 
 template <class Families, class OpSet>
-basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads, opt.pin_threads, opt.flush_denormals), flush_denormals_(opt.flush_denormals) {
+basic_plan<Families, OpSet>::basic_plan(const model& m, const plan_options& opt) : pool_(opt.threads, opt.pin_threads, opt.flush_denormals) {
     std::vector<shape> shapes;
     for (std::size_t i = 0; i < m.parameters.size(); ++i) {
         const auto& ps = m.at(m.parameters[i]).attrs_as<ops::parameter>().shape;
@@ -152,7 +152,7 @@ std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& 
     // an openWakeWord head's 10 us run)
     std::optional<thread_pool::caller_pin> pin;
     if (pin_caller_) pin.emplace(pool_);
-    const denormals::scope flush(flush_denormals_);  // the workers flush for good (thread_pool)
+    const denormals::scope flush(pool_.flushes_denormals());  // the workers flush for good (thread_pool)
     const std::size_t splits = pool_.splits();
     const auto start = std::chrono::steady_clock::now();
     run_context ctx;

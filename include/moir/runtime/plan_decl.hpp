@@ -140,7 +140,6 @@ private:
     thread_pool pool_;
     /// A run shorter than this (ms) leaves the caller of the next one unpinned.
     static constexpr double pin_min_ms = 0.1;
-    bool flush_denormals_ = true;  // plan_options::flush_denormals
     bool pin_caller_ = true;  // whether run() pins its caller (false after a run that split nothing or was short)
     std::vector<shape> input_shapes_;
     std::vector<slot> slots_;

@@ -75,13 +75,13 @@ public:
     /// flush_denormals: the workers (not the caller) flush denormals to zero (core/denormals.hpp).
     /// ensures: throws moir::error when threads > max_threads.
     explicit thread_pool(std::size_t threads = 0, bool pin = false, bool flush_denormals = false)
-        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)) {
+        : size_(threads ? checked(threads) : std::min(default_threads(), max_threads)), flush_denormals_(flush_denormals) {
         if (pin && size_ > 1) cpus_ = usable_cpus(size_);
         // a pinned thread has its CPU to itself among the pool's: it need not yield to the others
         if (!cpus_.empty()) hot_ = spin_;
-        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w, flush_denormals] {
+        for (std::size_t w = 1; w < size_; ++w) workers_.emplace_back([this, w] {
             pin_to(cpus_, w);
-            if (flush_denormals) denormals::flush_on_this_thread();
+            if (flush_denormals_) denormals::flush_on_this_thread();
             loop(w);
         });
     }
@@ -100,6 +100,8 @@ public:
     std::size_t size() const { return size_; }
     /// Whether the workers are bound to CPUs of their own (and caller_pin binds the caller).
     bool pinned() const { return !cpus_.empty(); }
+    /// Whether the workers flush denormals to zero (the caller of parallel_for does as it was set).
+    bool flushes_denormals() const { return flush_denormals_; }
     /// How many parallel_fors so far handed out more than one chunk (their work was shared).
     std::size_t splits() const { return splits_; }
 
@@ -295,6 +297,7 @@ private:
     }
 
     std::size_t size_;
+    bool flush_denormals_;  // see flushes_denormals()
     std::vector<int> cpus_;  // worker w's CPU (the caller's: cpus_[0]); empty: not pinned
     std::chrono::microseconds spin_ = spin, hot_ = spin_hot;  // this pool's (hot_ = spin_: never yields)
     std::vector<std::thread> workers_;
