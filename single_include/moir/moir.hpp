@@ -23055,6 +23055,94 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_FUSION_HPP
+#ifndef MOIR_RUNTIME_STEPS_HALO_HPP
+#define MOIR_RUNTIME_STEPS_HALO_HPP
+
+// Pulling a worker's halo rows into its core's cache before a kernel needs them.
+//
+// Steps that split a convolution's output rows between workers (the fused depthwise -> pointwise
+// steps, the plane, direct and phased paths: steps/convolution.hpp) read, beyond the input rows in
+// proportion to their output rows, the rows of the window's reach above and below them. The step
+// before split its own output rows the same way, so those halo rows were written by a neighbouring
+// worker and lie modified in another core's cache. The kernels read them channel by channel, a few
+// hundred bytes at a time, too few for the hardware prefetchers: each cache line came over from the
+// other core while the kernel waited (PaddleOCR rec's 5x5 depthwise convolutions on 240 channels of
+// 12x80 at two threads: 180 us per worker for what took 120 at one thread; about 145 after pulling).
+// pull_halo loads one float per cache line of those rows first, many lines in flight at once. A
+// worker whose range is the whole image (one thread, or one chunk) pulls nothing. Software prefetch
+// instructions in place of the loads did not help on the Intel host where this was measured.
+
+
+#include <algorithm>  // max, min
+#include <cstddef>    // ptrdiff_t, size_t
+#include <cstdint>    // uint32_t
+#include <cstring>    // memcpy
+
+namespace moir::runtime::steps {
+
+namespace detail {
+/// Keeps `v` alive for the optimizer (the loads that made it are the point, not the value).
+inline void keep_value(std::uint32_t v) {
+#if defined(__GNUC__) || defined(__clang__)
+    asm volatile("" : : "r"(v));
+#else
+    static volatile std::uint32_t sink;
+    sink = v;
+#endif
+}
+
+/// Loads one float of each cache line of rows [r0, r1) of `channels` planes of in_h x in_w floats
+/// at x; ORs their bits into acc.
+inline void load_rows(const float* x, std::size_t channels, std::size_t in_h, std::size_t in_w, std::size_t r0,
+                      std::size_t r1, std::uint32_t& acc) {
+    if (r0 >= r1) return;
+    constexpr std::size_t line = 64 / sizeof(float);
+    const std::size_t n = (r1 - r0) * in_w;
+    for (std::size_t c = 0; c < channels; ++c) {
+        const float* p = x + c * in_h * in_w + r0 * in_w;
+        std::uint32_t v;
+        for (std::size_t i = 0; i < n; i += line) {
+            std::memcpy(&v, p + i, sizeof v);
+            acc |= v;
+        }
+        std::memcpy(&v, p + n - 1, sizeof v);  // the last line, when p starts within one
+        acc |= v;
+    }
+}
+}  // namespace detail
+
+/// The input rows [first, second) that output rows [oy0, oy1) of a convolution of geometry g read,
+/// clamped to the image (first == second: none).
+struct row_span {
+    std::size_t first = 0, second = 0;
+};
+inline row_span input_window(const kernels::conv_geometry& g, std::size_t oy0, std::size_t oy1) {
+    if (oy0 >= oy1) return {};
+    const std::ptrdiff_t lo = static_cast<std::ptrdiff_t>(oy0 * g.sh) - g.pt;
+    const std::ptrdiff_t hi = static_cast<std::ptrdiff_t>((oy1 - 1) * g.sh + (g.kh - 1) * g.dh + 1) - g.pt;
+    const auto h = static_cast<std::ptrdiff_t>(g.in_h);
+    const std::ptrdiff_t a = std::min(std::max<std::ptrdiff_t>(lo, 0), h), z = std::min(std::max(hi, a), h);
+    return {static_cast<std::size_t>(a), static_cast<std::size_t>(z)};
+}
+
+/// Loads (file comment) the rows of `channels` input planes (in_h x in_w each, at x) that output
+/// rows [oy0, oy1) of a convolution of geometry g read outside the rows in proportion to them,
+/// [oy0 * in_h / out_h, oy1 * in_h / out_h): the rows a neighbouring worker of the step before
+/// wrote. Nothing when [oy0, oy1) is every output row. Changes no value; reads only the input.
+inline void pull_halo(const float* x, std::size_t channels, const kernels::conv_geometry& g, std::size_t oy0,
+                      std::size_t oy1) {
+    if (oy0 >= oy1 || (oy0 == 0 && oy1 >= g.out_h) || g.out_h == 0) return;
+    const row_span win = input_window(g, oy0, oy1);
+    const std::size_t own0 = oy0 * g.in_h / g.out_h, own1 = std::min(g.in_h, oy1 * g.in_h / g.out_h);
+    std::uint32_t acc = 0;
+    detail::load_rows(x, channels, g.in_h, g.in_w, win.first, std::min(win.second, own0), acc);
+    detail::load_rows(x, channels, g.in_h, g.in_w, std::max(win.first, own1), win.second, acc);
+    detail::keep_value(acc);
+}
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_HALO_HPP
 
 #include <algorithm>  // max, min
 #include <cstddef>    // ptrdiff_t, size_t
@@ -23160,20 +23248,26 @@ public:
                     for (std::size_t o = 0; o < out_c; ++o) yn[o * out_w + i] = t[i * out_c + o];
                 continue;
             }
+            // the input's channels (one part: every channel of the image) for pull_halo
+            const simd::conv_geometry& g0 = parts[0].w.geometry;
+            const std::size_t in_plane = g0.in_h * g0.in_w, in_channels = in_plane ? x_stride / in_plane : 0;
             if (phased) {
                 ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    pull_halo(xn, in_channels, g0, b, e);  // (halo.hpp)
                     table->conv_phased(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             if (plane && parts.size() == 1) {
                 ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    pull_halo(xn, in_channels, g0, b, e);  // (halo.hpp)
                     table->conv_plane(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             if (direct && parts.size() == 1) {
                 ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    pull_halo(xn, in_channels, g0, b, e);  // (halo.hpp)
                     table->conv_rows(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
@@ -23252,6 +23346,7 @@ public:
             // each worker one contiguous range of rows (within one row of the others' counts: bands of
             // rows split 3 + 2 at two threads left one worker 20% idle), cut into bands of `band` rows
             ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                pull_halo(xn, channels, g, b, e);      // (halo.hpp) the input rows a neighbour wrote
                 float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
                 float* plane = d + band_floats;        // the depthwise kernel's plane (the GEMM reads d in
                                                        // place: its last row's vector may run into it)
@@ -23283,16 +23378,6 @@ public:
     std::size_t band = 1, ring = 1;  // output rows per band; widened rows the ring holds per channel
     std::size_t ring_floats = 0, band_floats = 0;  // scratch: [ring][depthwise band][depthwise plane]
 
-    /// The input rows [first, second) output rows [r0, r1) read (clamped to the image; may be empty).
-    std::pair<std::size_t, std::size_t> input_rows(std::size_t r0, std::size_t r1) const {
-        const simd::conv_geometry& g = dw.geometry;
-        const std::ptrdiff_t lo = static_cast<std::ptrdiff_t>(r0 * g.sh) - g.pt;
-        const std::ptrdiff_t hi = static_cast<std::ptrdiff_t>((r1 - 1) * g.sh + (g.kh - 1) * g.dh + 1) - g.pt;
-        const auto h = static_cast<std::ptrdiff_t>(g.in_h);
-        const std::ptrdiff_t a = std::min(std::max<std::ptrdiff_t>(lo, 0), h), z = std::min(std::max(hi, a), h);
-        return {static_cast<std::size_t>(a), static_cast<std::size_t>(z)};
-    }
-
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
@@ -23304,13 +23389,14 @@ public:
             const simd::epilogue en = pw_fused.for_image(pw_ep, ctx, n * y_stride, yn);
             // each worker one contiguous range of output rows (as depthwise_pointwise_step), band by band
             ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                pull_halo(xn, ex.k, g, b, e);      // (halo.hpp) the narrow input's rows a neighbour wrote
                 float* rows = ctx.scratch_of(w);  // [channels][ring][in_w]: widened row iy in slot iy % ring
                 float* d = rows + ring_floats;     // [channels][band * out_w]: the depthwise band
                 float* plane = d + band_floats;
                 std::size_t made = 0;  // widened rows below `made` are made (those within `ring` of it kept)
                 for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
                     const std::size_t oy1 = std::min(e, oy0 + band);
-                    const auto [lo, hi] = input_rows(oy0, oy1);
+                    const auto [lo, hi] = input_window(g, oy0, oy1);
                     // the rows not made yet, in runs of consecutive slots; each overwrites a row
                     // `ring` above it, below lo (hi - lo <= ring)
                     for (std::size_t r = std::max(made, lo); r < hi;) {

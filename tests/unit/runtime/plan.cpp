@@ -795,6 +795,41 @@ TEST_CASE("a convolution on a map of one row runs the direct path as blocks of o
     }
 }
 
+TEST_CASE("pull_halo: the input window of a range of output rows, and loads only inside the input") {
+    // steps/halo.hpp. The window (what each row-splitting step reads) by hand; the loads themselves
+    // change nothing and must stay inside the input (the sanitizer stage runs this on an input
+    // allocated to its last float): odd widths, so that rows start inside cache lines.
+    kernels::conv_geometry g;
+    g.groups = 3, g.in_c = g.out_c = 1, g.in_h = g.out_h = 12, g.in_w = g.out_w = 13;
+    g.kh = g.kw = 5, g.pt = g.pl = 2;
+    auto win = [&](std::size_t a, std::size_t z) {
+        const rt::steps::row_span s = rt::steps::input_window(g, a, z);
+        return std::vector<std::size_t>{s.first, s.second};
+    };
+    CHECK(win(0, 6) == std::vector<std::size_t>{0, 8});
+    CHECK(win(6, 12) == std::vector<std::size_t>{4, 12});
+    CHECK(win(0, 12) == std::vector<std::size_t>{0, 12});
+    CHECK(win(5, 5) == std::vector<std::size_t>{0, 0});
+    g.sh = 2, g.out_h = 6, g.kh = 3, g.pt = 1;  // 3x3 stride 2
+    CHECK(win(0, 3) == std::vector<std::size_t>{0, 6});
+    CHECK(win(3, 6) == std::vector<std::size_t>{5, 12});
+    g.sh = 1, g.kh = 1, g.pt = 0, g.out_h = 12;  // 1x1: no halo
+    CHECK(win(4, 8) == std::vector<std::size_t>{4, 8});
+    for (std::size_t w : {1, 7, 13, 16, 17}) {
+        for (std::size_t k : {1, 3, 5}) {
+            CAPTURE(w);
+            CAPTURE(k);
+            kernels::conv_geometry h;
+            h.groups = 3, h.in_c = h.out_c = 1, h.in_h = 9, h.in_w = h.out_w = w;
+            h.kh = h.kw = k, h.pt = h.pl = static_cast<std::ptrdiff_t>(k / 2), h.out_h = 9;
+            const std::vector<float> x(3 * h.in_h * w, 1.0f);
+            for (std::size_t a = 0; a < h.out_h; ++a)
+                for (std::size_t z = a; z <= h.out_h; ++z) rt::steps::pull_halo(x.data(), 3, h, a, z);
+            CHECK(x.back() == 1.0f);
+        }
+    }
+}
+
 TEST_CASE("a plan flushes denormals to zero while it runs and gives its caller's setting back") {
     // x * 1e-30 makes denormals of x's 1e-10s (flushed: FTZ); x's own denormals (1e-39) read as zero
     // in x * 2 (DAZ). Big enough that two workers share each step.

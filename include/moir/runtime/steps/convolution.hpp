@@ -38,6 +38,7 @@
 #include <moir/ops/convolution.hpp>
 #include <moir/ops/group_convolution.hpp>
 #include <moir/runtime/steps/fusion.hpp>
+#include <moir/runtime/steps/halo.hpp>
 #include <moir/runtime/steps/step.hpp>
 
 #include <algorithm>  // max, min
@@ -144,20 +145,26 @@ public:
                     for (std::size_t o = 0; o < out_c; ++o) yn[o * out_w + i] = t[i * out_c + o];
                 continue;
             }
+            // the input's channels (one part: every channel of the image) for pull_halo
+            const simd::conv_geometry& g0 = parts[0].w.geometry;
+            const std::size_t in_plane = g0.in_h * g0.in_w, in_channels = in_plane ? x_stride / in_plane : 0;
             if (phased) {
                 ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    pull_halo(xn, in_channels, g0, b, e);  // (halo.hpp)
                     table->conv_phased(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             if (plane && parts.size() == 1) {
                 ctx.pool->parallel_for(0, rows, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    pull_halo(xn, in_channels, g0, b, e);  // (halo.hpp)
                     table->conv_plane(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
             }
             if (direct && parts.size() == 1) {
                 ctx.pool->parallel_for(0, columns, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                    pull_halo(xn, in_channels, g0, b, e);  // (halo.hpp)
                     table->conv_rows(parts[0].w, xn, yn, en, ctx.scratch_of(w), b, e);
                 });
                 continue;
@@ -236,6 +243,7 @@ public:
             // each worker one contiguous range of rows (within one row of the others' counts: bands of
             // rows split 3 + 2 at two threads left one worker 20% idle), cut into bands of `band` rows
             ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                pull_halo(xn, channels, g, b, e);      // (halo.hpp) the input rows a neighbour wrote
                 float* d = ctx.scratch_of(w);          // [channels][rows * out_w]
                 float* plane = d + band_floats;        // the depthwise kernel's plane (the GEMM reads d in
                                                        // place: its last row's vector may run into it)
@@ -267,16 +275,6 @@ public:
     std::size_t band = 1, ring = 1;  // output rows per band; widened rows the ring holds per channel
     std::size_t ring_floats = 0, band_floats = 0;  // scratch: [ring][depthwise band][depthwise plane]
 
-    /// The input rows [first, second) output rows [r0, r1) read (clamped to the image; may be empty).
-    std::pair<std::size_t, std::size_t> input_rows(std::size_t r0, std::size_t r1) const {
-        const simd::conv_geometry& g = dw.geometry;
-        const std::ptrdiff_t lo = static_cast<std::ptrdiff_t>(r0 * g.sh) - g.pt;
-        const std::ptrdiff_t hi = static_cast<std::ptrdiff_t>((r1 - 1) * g.sh + (g.kh - 1) * g.dh + 1) - g.pt;
-        const auto h = static_cast<std::ptrdiff_t>(g.in_h);
-        const std::ptrdiff_t a = std::min(std::max<std::ptrdiff_t>(lo, 0), h), z = std::min(std::max(hi, a), h);
-        return {static_cast<std::size_t>(a), static_cast<std::size_t>(z)};
-    }
-
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
@@ -288,13 +286,14 @@ public:
             const simd::epilogue en = pw_fused.for_image(pw_ep, ctx, n * y_stride, yn);
             // each worker one contiguous range of output rows (as depthwise_pointwise_step), band by band
             ctx.pool->parallel_for(0, g.out_h, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
+                pull_halo(xn, ex.k, g, b, e);      // (halo.hpp) the narrow input's rows a neighbour wrote
                 float* rows = ctx.scratch_of(w);  // [channels][ring][in_w]: widened row iy in slot iy % ring
                 float* d = rows + ring_floats;     // [channels][band * out_w]: the depthwise band
                 float* plane = d + band_floats;
                 std::size_t made = 0;  // widened rows below `made` are made (those within `ring` of it kept)
                 for (std::size_t oy0 = b; oy0 < e; oy0 += band) {
                     const std::size_t oy1 = std::min(e, oy0 + band);
-                    const auto [lo, hi] = input_rows(oy0, oy1);
+                    const auto [lo, hi] = input_window(g, oy0, oy1);
                     // the rows not made yet, in runs of consecutive slots; each overwrites a row
                     // `ring` above it, below lo (hi - lo <= ring)
                     for (std::size_t r = std::max(made, lo); r < hi;) {
