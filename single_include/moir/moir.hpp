@@ -10469,6 +10469,7 @@ struct fake_quantize;
 struct scaled_residual;
 struct eltwise;
 struct softmax;
+struct mvn;
 struct reduce;
 struct transpose;
 struct slice;
@@ -10488,7 +10489,7 @@ struct reference;
 /// The step families of a default plan, tried in this order (the reference family last).
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-              steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
+              steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::mvn, steps::reduce,
               steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
               steps::pad, steps::view, steps::arithmetic, steps::gather, steps::top_k, steps::convert,
               steps::reference>;
@@ -21593,6 +21594,101 @@ void max_pool_nhwc(const pool_geometry& p, std::int64_t channels, const float* x
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_POOLING_HPP
+#ifndef MOIR_KERNELS_SIMD_NORMALIZATION_HPP
+#define MOIR_KERNELS_SIMD_NORMALIZATION_HPP
+
+// FP32 mean-variance normalization (MVN, LayerNorm) along contiguous rows, with the LayerNorm's
+// scale and shift per position in the row: per row, the mean (one pass), the population variance
+// of the centred values (a second pass: no cancellation of a one-pass sum of squares), then
+// y = (x - mean) * scale * gamma + beta. Sums in f32 vectors (several chains) reduced across lanes
+// in double; within a few ulp of the reference kernel (which works in double) for rows of up to
+// some thousands of values.
+
+
+#include <cmath>    // sqrt
+#include <cstddef>  // size_t
+
+namespace moir::kernels::simd {
+
+/// What mvn_rows computes besides centring: the variance's division (eps under the root or added
+/// after it) unless !normalize_variance, and an optional scale and shift per row position.
+struct mvn_params {
+    bool normalize_variance = true;
+    bool eps_inside_sqrt = true;
+    float eps = 0.0f;
+    const float* gamma = nullptr;  ///< len values, or nullptr: 1
+    const float* beta = nullptr;   ///< len values, or nullptr: 0
+};
+
+namespace detail {
+/// The sum of the W lanes of v, in double.
+template <class V>
+double lane_sum(const typename V::reg& v) {
+    float lanes[V::width];
+    V::store(lanes, v);
+    double s = 0.0;
+    for (std::size_t l = 0; l < V::width; ++l) s += lanes[l];
+    return s;
+}
+}  // namespace detail
+
+/// y[r, j] = (x[r, j] - mean_r) * s_r * gamma[j] + beta[j] for r < rows, j < len: mean_r and var_r
+/// the mean and population variance of row r, s_r = 1 / sqrt(var_r + eps) (eps_inside_sqrt) or
+/// 1 / (sqrt(var_r) + eps), or 1 when !normalize_variance.
+/// requires: x and y hold rows*len floats (y may alias x exactly); len >= 1.
+template <class Arch>
+void mvn_rows(const float* x, float* y, std::size_t rows, std::size_t len, const mvn_params& p) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const std::size_t body2 = len / (2 * W) * (2 * W), body = len / W * W;
+    for (std::size_t r = 0; r < rows; ++r, x += len, y += len) {
+        R a0 = V::zero(), a1 = V::zero();
+        std::size_t j = 0;
+        for (; j < body2; j += 2 * W) a0 = a0 + V::load(x + j), a1 = a1 + V::load(x + j + W);
+        for (; j < body; j += W) a0 = a0 + V::load(x + j);
+        double sum = detail::lane_sum<V>(a0 + a1);
+        for (; j < len; ++j) sum += x[j];
+        const float mean = static_cast<float>(sum / static_cast<double>(len));
+        const R vm = V::set1(mean);
+        float scale = 1.0f;
+        if (p.normalize_variance) {
+            R q0 = V::zero(), q1 = V::zero();
+            for (j = 0; j < body2; j += 2 * W) {
+                const R d0 = V::load(x + j) - vm, d1 = V::load(x + j + W) - vm;
+                q0 = V::fma(d0, d0, q0), q1 = V::fma(d1, d1, q1);
+            }
+            for (; j < body; j += W) {
+                const R d = V::load(x + j) - vm;
+                q0 = V::fma(d, d, q0);
+            }
+            double ss = detail::lane_sum<V>(q0 + q1);
+            for (; j < len; ++j) {
+                const double d = static_cast<double>(x[j]) - mean;
+                ss += d * d;
+            }
+            const double var = ss / static_cast<double>(len);
+            scale = static_cast<float>(1.0 / (p.eps_inside_sqrt ? std::sqrt(var + p.eps) : std::sqrt(var) + p.eps));
+        }
+        const R vs = V::set1(scale);
+        for (j = 0; j < body; j += W) {
+            R v = (V::load(x + j) - vm) * vs;
+            if (p.gamma) v = v * V::load(p.gamma + j);
+            if (p.beta) v = v + V::load(p.beta + j);
+            V::store(y + j, v);
+        }
+        for (; j < len; ++j) {
+            float v = (x[j] - mean) * scale;
+            if (p.gamma) v *= p.gamma[j];
+            if (p.beta) v += p.beta[j];
+            y[j] = v;
+        }
+    }
+}
+
+}  // namespace moir::kernels::simd
+
+#endif  // MOIR_KERNELS_SIMD_NORMALIZATION_HPP
 #ifndef MOIR_KERNELS_SIMD_SOFTMAX_HPP
 #define MOIR_KERNELS_SIMD_SOFTMAX_HPP
 
@@ -21684,6 +21780,7 @@ struct fp32_kernel_table {
                         std::int64_t c0, std::int64_t c1);
     void (*max_pool_nhwc)(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
                           std::int64_t r1);
+    void (*mvn_rows)(const float* x, float* y, std::size_t rows, std::size_t len, const mvn_params& p);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -21697,7 +21794,7 @@ const fp32_kernel_table& fp32_table() {
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
                                              &gemm_a_inplace<Arch>, &pool_planes<Arch>,
-                                             &max_pool_nhwc<Arch>};
+                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>};
     return table;
 }
 
@@ -26263,6 +26360,154 @@ struct matmul {
 }  // namespace moir::runtime::steps
 
 #endif  // MOIR_RUNTIME_STEPS_MATMUL_HPP
+#ifndef MOIR_RUNTIME_STEPS_MVN_HPP
+#define MOIR_RUNTIME_STEPS_MVN_HPP
+
+// The MVN step family: FP32 MVN (ONNX LayerNormalization, MeanVarianceNormalization, Caffe's MVN,
+// and the decomposed LayerNorms passes/fusions/mvn.hpp recognises) whose normalized elements are
+// contiguous (every kept axis of size > 1 comes before every normalized one of size > 1: a
+// LayerNorm over the last axes, an instance norm over H and W), on the arch's vector kernel
+// (kernels/simd/normalization.hpp), rows split across the workers. The LayerNorm's scale and shift
+// that follow it run in the same pass: a Multiply, then an Add, by constants that vary along the
+// normalized axes only (or not at all), each the only reader of what it reads. Other layouts are left
+// to the reference family.
+
+
+#include <cstdint>  // int64_t
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::runtime::steps {
+
+/// MVN over rows of `len` contiguous floats, then the optional scale and shift per row position.
+class mvn_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    std::size_t rows = 0, len = 0, grain = 1;
+    kernels::simd::mvn_params params;  // gamma / beta point into the vectors below
+    std::vector<float> gamma, beta;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            table->mvn_rows(x + b * len, y + b * len, e - b, len, params);
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct mvn {
+    static constexpr std::string_view name = "mvn";
+    /// The time of one element in streaming elements' (chunk_elements): three passes over the row.
+    static constexpr std::size_t mvn_cost = 3;
+
+    /// The len values of constant c over the normalized trailing block of dims (`first` its first
+    /// axis) when c broadcasts to dims varying along that block only (a scalar: every value the
+    /// same); else empty.
+    static std::vector<float> per_position(const tensor& c, const std::vector<std::int64_t>& dims, std::size_t first,
+                                           std::size_t len) {
+        if (c.type() != element_type::f32 || c.dims().size() > dims.size()) return {};
+        if (c.numel() == 1) return std::vector<float>(len, c.data<float>()[0]);
+        if (c.numel() != len) return {};
+        const std::size_t off = dims.size() - c.dims().size();
+        for (std::size_t i = 0; i < c.dims().size(); ++i) {
+            const std::int64_t cd = c.dims()[i], xd = dims[off + i];
+            if (cd != 1 && (cd != xd || off + i < first)) return {};
+        }
+        return std::vector<float>(c.data<float>(), c.data<float>() + len);
+    }
+
+    /// The constant other input of binary node n (one of Op) reading output r, where its values fit
+    /// per_position and n's output has r's shape; empty otherwise.
+    template <class Op>
+    static std::vector<float> affine_operand(const plan_builder& b, node_id n, output_ref r,
+                                             const std::vector<std::int64_t>& dims, std::size_t first, std::size_t len) {
+        const node& nd = b.at(n);
+        if (nd.inputs.size() != 2) return {};
+        const std::size_t ci = nd.inputs[0] == r ? 1 : 0;
+        if (nd.inputs[ci] == r) return {};  // x * x
+        const tensor* c = b.constant_input(n, ci);
+        const slot& ys = b.slots[b.output_slot(n)];
+        if (!c || ys.type != element_type::f32 || ys.dims != dims) return {};
+        return per_position(*c, dims, first, len);
+    }
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::mvn>()) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* axes = b.constant_input(id, 1);
+        if (xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.empty() || xs.dims != ys.dims ||
+            !axes || axes->numel() == 0)
+            return nullptr;
+        const std::size_t rank = xs.dims.size();
+        std::vector<bool> normalized(rank, false);
+        for (std::size_t i = 0; i < axes->numel(); ++i) {
+            const auto a = axes->at_as<std::int64_t>(i);
+            if (a < -static_cast<std::int64_t>(rank) || a >= static_cast<std::int64_t>(rank)) return nullptr;
+            normalized[static_cast<std::size_t>(a < 0 ? a + static_cast<std::int64_t>(rank) : a)] = true;
+        }
+        // contiguous groups: no kept axis of size > 1 after a normalized one of size > 1; `first`
+        // the first axis of the normalized block (a kept axis of size 1 inside it changes nothing)
+        std::size_t len = 1, first = rank;
+        bool seen = false;
+        for (std::size_t d = 0; d < rank; ++d) {
+            if (normalized[d]) {
+                len *= static_cast<std::size_t>(xs.dims[d]);
+                if (xs.dims[d] > 1 && !seen) seen = true, first = d;
+            } else if (xs.dims[d] > 1 && seen) {
+                return nullptr;
+            }
+        }
+        if (len == 0) return nullptr;
+        if (first == rank) first = rank - 1;  // every normalized axis of size 1
+        for (std::size_t d = first; d < rank; ++d)
+            if (!normalized[d] && xs.dims[d] != 1) return nullptr;
+        const auto& a = nd.attrs_as<ops::mvn>();
+        auto s = std::make_unique<mvn_step>();
+        s->table = b.table;
+        s->len = len;
+        s->rows = numel(xs.dims) / len;
+        s->grain = chunk_rows(len * mvn_cost);
+        s->params.normalize_variance = a.normalize_variance;
+        s->params.eps_inside_sqrt = a.eps_mode == ops::mvn_eps_mode::inside_sqrt;
+        s->params.eps = a.eps;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "mvn." + std::string(b.table->blocking.arch);
+        // the LayerNorm's scale (Multiply) and shift (Add), when they follow
+        output_ref out{id, 0};
+        if (const node_id mul = b.single_consumer<ops::multiply>(out); mul != plan_builder::npos) {
+            s->gamma = affine_operand<ops::multiply>(b, mul, out, xs.dims, first, len);
+            if (!s->gamma.empty()) {
+                b.claim(mul);
+                s->ops += "+Multiply";
+                out = {mul, 0};
+            }
+        }
+        if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
+            s->beta = affine_operand<ops::add>(b, add, out, xs.dims, first, len);
+            if (!s->beta.empty()) {
+                b.claim(add);
+                s->ops += "+Add";
+                out = {add, 0};
+            }
+        }
+        if (!s->gamma.empty() || !s->beta.empty()) s->kernel += "+affine";
+        s->params.gamma = s->gamma.empty() ? nullptr : s->gamma.data();
+        s->params.beta = s->beta.empty() ? nullptr : s->beta.data();
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.slot_of(out)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_MVN_HPP
 #ifndef MOIR_RUNTIME_STEPS_POOLING_HPP
 #define MOIR_RUNTIME_STEPS_POOLING_HPP
 
@@ -49490,6 +49735,181 @@ struct pretranspose_matmul_weights {
 }  // namespace moir::passes
 
 #endif  // MOIR_PASSES_FUSIONS_MATMUL_HPP
+#ifndef MOIR_PASSES_FUSIONS_MVN_HPP
+#define MOIR_PASSES_FUSIONS_MVN_HPP
+
+// Mean-variance normalization recognised from its decomposed form, as OpenVINO's MVNFusion does:
+// the LayerNorm that PaddlePaddle, PyTorch before opset 17 and Keras export as nine element-wise and
+// reduction nodes becomes one MVN (runtime/steps/mvn.hpp runs it, with the Multiply and Add of the
+// LayerNorm's scale and shift, as one step). Floating types only; both means keep their dims and
+// reduce the same constant axes; the chain from the second mean to the root used once.
+
+
+#include <algorithm>    // sort
+#include <cstdint>      // int64_t
+#include <optional>     // optional, nullopt
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+namespace moir::passes {
+
+namespace fusion {
+/// A ReduceMean's input and its axes (normalized, sorted).
+struct mean_of {
+    output_ref x;
+    std::vector<std::int64_t> axes;
+};
+
+/// What r means when r is ReduceMean(x, constant non-empty axes, keep_dims) of a statically ranked x.
+inline std::optional<mean_of> reduce_mean_input(const model& m, output_ref r) {
+    const node& n = m.nodes[r.node];
+    if (!n.is<ops::reduce_mean>() || r.port != 0 || !n.attrs_as<ops::reduce_mean>().keep_dims) return std::nullopt;
+    const tensor* axes = const_value(m, n.inputs[1]);
+    const partial_shape& s = m.port(n.inputs[0]).shape;
+    if (!axes || axes->numel() == 0 || !is_integer(axes->type()) || s.rank_dynamic) return std::nullopt;
+    mean_of out{n.inputs[0], {}};
+    for (std::size_t i = 0; i < axes->numel(); ++i) {
+        const auto a = axes->at_as<std::int64_t>(i);
+        const auto rank = static_cast<std::int64_t>(s.rank());
+        if (a < -rank || a >= rank) return std::nullopt;
+        out.axes.push_back(a < 0 ? a + rank : a);
+    }
+    std::sort(out.axes.begin(), out.axes.end());
+    return out;
+}
+
+/// The value every element of constant r holds (r a non-empty floating-point constant whose
+/// elements are all equal), else nullopt.
+inline std::optional<double> const_uniform(const model& m, output_ref r) {
+    const tensor* t = const_value(m, r);
+    if (!t || t->numel() == 0 || !is_float(t->type())) return std::nullopt;
+    const double v = t->at_as<double>(0);
+    for (std::size_t i = 1; i < t->numel(); ++i)
+        if (t->at_as<double>(i) != v) return std::nullopt;
+    return v;
+}
+
+/// The other input of binary node n when one of its inputs is a uniform constant equal to `v`
+/// (within 1e-6 relative), else nullopt. commutative: either order; else the constant second.
+inline std::optional<output_ref> other_of_const(const model& m, const node& n, double v, bool commutative) {
+    for (std::size_t i = commutative ? 0 : 1; i < 2; ++i) {
+        const auto c = const_uniform(m, n.inputs[i]);
+        if (c && near_value(*c, v)) return n.inputs[1 - i];
+    }
+    return std::nullopt;
+}
+
+/// d when r (used once) is d * d or Power(d, 2).
+inline std::optional<output_ref> square_input(const model& m, output_ref r) {
+    const node& n = m.nodes[r.node];
+    if (r.port != 0 || !single_use(m, r)) return std::nullopt;
+    if (n.is<ops::multiply>() && n.inputs[0] == n.inputs[1]) return n.inputs[0];
+    if (n.is<ops::power>()) return other_of_const(m, n, 2.0, false);
+    return std::nullopt;
+}
+
+/// The variance term under the root: r (used once) is ReduceMean(square(d)); the mean's input and axes.
+inline std::optional<std::pair<output_ref, mean_of>> variance_of(const model& m, output_ref r) {
+    if (!single_use(m, r)) return std::nullopt;
+    const auto mean = reduce_mean_input(m, r);
+    if (!mean) return std::nullopt;
+    const auto d = square_input(m, mean->x);
+    if (!d) return std::nullopt;
+    return std::make_pair(*d, *mean);
+}
+
+/// A recognised denominator: the centred input d, the axes, eps and where it goes.
+struct mvn_parts {
+    output_ref d;
+    std::vector<std::int64_t> axes;
+    float eps = 0.0f;
+    ops::mvn_eps_mode mode = ops::mvn_eps_mode::inside_sqrt;
+};
+
+/// v + eps (used once, eps a uniform constant >= 0): v and eps; v alone (eps 0) when r is not an Add.
+inline std::pair<output_ref, double> plus_eps(const model& m, output_ref r) {
+    const node& n = m.nodes[r.node];
+    if (n.is<ops::add>() && r.port == 0 && single_use(m, r))
+        for (std::size_t i = 0; i < 2; ++i) {
+            const auto c = const_uniform(m, n.inputs[i]);
+            if (c && *c >= 0.0) return {n.inputs[1 - i], *c};
+        }
+    return {r, 0.0};
+}
+
+/// When r (used once) is sqrt(var + eps) (Sqrt or Power 0.5) or sqrt(var) + eps: its parts (d unset
+/// until the caller checks it), else nullopt.
+inline std::optional<mvn_parts> root_of_variance(const model& m, output_ref r, double power) {
+    if (r.port != 0 || !single_use(m, r)) return std::nullopt;
+    const node& n = m.nodes[r.node];
+    auto from = [&](output_ref under, double eps, ops::mvn_eps_mode mode) -> std::optional<mvn_parts> {
+        const auto v = variance_of(m, under);
+        if (!v) return std::nullopt;
+        return mvn_parts{v->first, v->second.axes, static_cast<float>(eps), mode};
+    };
+    if (power == 0.5 && n.is<ops::sqrt>()) {
+        const auto [v, eps] = plus_eps(m, n.inputs[0]);
+        return from(v, eps, ops::mvn_eps_mode::inside_sqrt);
+    }
+    if (n.is<ops::power>()) {
+        const auto base = other_of_const(m, n, power, false);
+        if (!base) return std::nullopt;
+        const auto [v, eps] = plus_eps(m, *base);
+        return from(v, eps, ops::mvn_eps_mode::inside_sqrt);
+    }
+    if (power == 0.5 && n.is<ops::add>()) {  // sqrt(var) + eps
+        const auto [s, eps] = plus_eps(m, r);
+        if (s == r || eps == 0.0 || !m.nodes[s.node].is<ops::sqrt>() || s.port != 0 || !single_use(m, s))
+            return std::nullopt;
+        return from(m.nodes[s.node].inputs[0], eps, ops::mvn_eps_mode::outside_sqrt);
+    }
+    return std::nullopt;
+}
+}  // namespace fusion
+
+/// Search pattern => Divide(d, sqrt(ReduceMean(d^2, A) + eps)), Divide(d, sqrt(ReduceMean(d^2, A)) + eps)
+///                   or Multiply(d, Power(ReduceMean(d^2, A) + eps, -0.5)), where d = Subtract(x,
+///                   ReduceMean(x, A)), sqrt is Sqrt or Power(., 0.5), d^2 is Power(d, 2) or d * d,
+///                   both means keep dims over the same constant axes A, eps a uniform constant >= 0
+///                   (or absent: 0); every node from d^2 to the root used once
+/// Rewrite        => MVN(x, A, normalize_variance, eps, inside_sqrt or outside_sqrt)
+struct fuse_mvn {
+    static constexpr std::string_view name = "fuse_mvn";
+    using pattern = pat::any;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        const output_ref root = r[0];
+        const node& n = m.nodes[root.node];
+        if (root.port != 0) return false;
+        std::optional<fusion::mvn_parts> parts;
+        output_ref d;
+        if (n.is<ops::divide>()) {
+            d = n.inputs[0];
+            parts = fusion::root_of_variance(m, n.inputs[1], 0.5);
+        } else if (n.is<ops::multiply>()) {
+            for (std::size_t i = 0; i < 2 && !parts; ++i) {
+                d = n.inputs[i];
+                parts = fusion::root_of_variance(m, n.inputs[1 - i], -0.5);
+            }
+        }
+        if (!parts || !(parts->d == d)) return false;
+        const node& sub = m.nodes[d.node];
+        if (!sub.is<ops::subtract>() || d.port != 0) return false;
+        const auto mean = fusion::reduce_mean_input(m, sub.inputs[1]);
+        if (!mean || !(mean->x == sub.inputs[0]) || mean->axes != parts->axes) return false;
+        const output_ref x = sub.inputs[0];
+        if (!fusion::is_float_port(m, x) || !fusion::is_float_port(m, root) || !fusion::same_shape(m, root, x) ||
+            m.port(root).type != m.port(x).type)
+            return false;
+        const output_ref axes = fusion::add_const(m, tensor::from_vector(parts->axes), n.name + "/mvn_axes");
+        const node_id y = fusion::add_inferred<ops::mvn>(m, {true, parts->eps, parts->mode}, {x, axes}, n.name);
+        fusion::replace_output(m, root, {y, 0});
+        return true;
+    }
+};
+
+}  // namespace moir::passes
+
+#endif  // MOIR_PASSES_FUSIONS_MVN_HPP
 #ifndef MOIR_PASSES_PIPELINE_HPP
 #define MOIR_PASSES_PIPELINE_HPP
 
@@ -50097,6 +50517,9 @@ using declutter =
 /// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
 using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,
                                      fuse_swish, fuse_gelu, fuse_soft_plus, fuse_mish>;
+/// Decomposed normalizations (LayerNorm as ReduceMean, Subtract, Power, ReduceMean, Add, Sqrt,
+/// Divide) as one MVN. Before the linear-op fusions, which would rewrite the Add of eps.
+using normalization_fusions = pass_list<fuse_mvn>;
 /// BatchNorm folded into the op before it, else decomposed into Multiply + Add.
 using batch_norm_fusions =
     pass_list<fuse_conv_bn, fuse_group_conv_bn, fuse_deconv_bn, fuse_group_deconv_bn, fuse_matmul_bn, decompose_batch_norm>;
@@ -50110,7 +50533,8 @@ using linear_fusions = pass_list<
     fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
     pretranspose_matmul_weights>;
 /// The fusions, each a pattern with its guards, in the order one round runs them.
-using default_fusions = concat_t<activation_fusions, concat_t<batch_norm_fusions, linear_fusions>>;
+using default_fusions =
+    concat_t<activation_fusions, concat_t<normalization_fusions, concat_t<batch_norm_fusions, linear_fusions>>>;
 
 /// FP16 weight compression, run after optimize().
 using fp16 = pass_list<compress_fp16>;

@@ -499,6 +499,19 @@ private:
                   << sm->rows << ", " << sm->len << ");\n";
             return;
         }
+        if (auto* mv = dynamic_cast<const st::mvn_step*>(&s)) {
+            includes_.insert("moir/kernels/simd/normalization.hpp");
+            const auto& p = mv->params;
+            body_ << "    {\n        k::mvn_params mp;\n"
+                  << "        mp.normalize_variance = " << (p.normalize_variance ? "true" : "false")
+                  << ", mp.eps_inside_sqrt = " << (p.eps_inside_sqrt ? "true" : "false") << ", mp.eps = " << flit(p.eps)
+                  << ";\n";
+            if (!mv->gamma.empty()) body_ << "        mp.gamma = " << floats(mv->gamma.data(), mv->gamma.size(), 0, label + " scale") << ";\n";
+            if (!mv->beta.empty()) body_ << "        mp.beta = " << floats(mv->beta.data(), mv->beta.size(), 0, label + " shift") << ";\n";
+            body_ << "        k::mvn_rows<arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << mv->rows
+                  << ", " << mv->len << ", mp);\n    }\n";
+            return;
+        }
         if (auto* pl = dynamic_cast<const st::pool_step*>(&s)) {
             body_ << "    {\n        constexpr cg::pool_geometry pg{" << pl->planes << ", " << pl->ih << ", " << pl->iw << ", "
                   << pl->oh << ", " << pl->ow << ", " << pl->kh << ", " << pl->kw << ", " << pl->sh << ", " << pl->sw << ", "

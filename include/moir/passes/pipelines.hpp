@@ -14,6 +14,7 @@
 #include <moir/passes/fusions/hswish.hpp>
 #include <moir/passes/fusions/linear_ops.hpp>
 #include <moir/passes/fusions/matmul.hpp>
+#include <moir/passes/fusions/mvn.hpp>
 #include <moir/passes/optimize_decl.hpp>
 #include <moir/passes/pipeline.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
@@ -30,6 +31,9 @@ using declutter =
 /// the linear-op fusions, which would otherwise rewrite the Divide/Multiply/Add they look for.
 using activation_fusions = pass_list<fuse_hswish, fuse_hsigmoid, fuse_hard_sigmoid_to_hsigmoid, fuse_hsigmoid_mul_to_hswish,
                                      fuse_swish, fuse_gelu, fuse_soft_plus, fuse_mish>;
+/// Decomposed normalizations (LayerNorm as ReduceMean, Subtract, Power, ReduceMean, Add, Sqrt,
+/// Divide) as one MVN. Before the linear-op fusions, which would rewrite the Add of eps.
+using normalization_fusions = pass_list<fuse_mvn>;
 /// BatchNorm folded into the op before it, else decomposed into Multiply + Add.
 using batch_norm_fusions =
     pass_list<fuse_conv_bn, fuse_group_conv_bn, fuse_deconv_bn, fuse_group_deconv_bn, fuse_matmul_bn, decompose_batch_norm>;
@@ -43,7 +47,8 @@ using linear_fusions = pass_list<
     fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
     pretranspose_matmul_weights>;
 /// The fusions, each a pattern with its guards, in the order one round runs them.
-using default_fusions = concat_t<activation_fusions, concat_t<batch_norm_fusions, linear_fusions>>;
+using default_fusions =
+    concat_t<activation_fusions, concat_t<normalization_fusions, concat_t<batch_norm_fusions, linear_fusions>>>;
 
 /// FP16 weight compression, run after optimize().
 using fp16 = pass_list<compress_fp16>;

@@ -43,6 +43,7 @@
 #include <moir/runtime/steps/int8_convolution.hpp>
 #include <moir/runtime/steps/interpolate.hpp>
 #include <moir/runtime/steps/matmul.hpp>
+#include <moir/runtime/steps/mvn.hpp>
 #include <moir/runtime/steps/pooling.hpp>
 #include <moir/runtime/steps/reduce.hpp>
 #include <moir/runtime/steps/reference.hpp>

@@ -38,6 +38,7 @@ struct fake_quantize;
 struct scaled_residual;
 struct eltwise;
 struct softmax;
+struct mvn;
 struct reduce;
 struct transpose;
 struct slice;
@@ -57,7 +58,7 @@ struct reference;
 /// The step families of a default plan, tried in this order (the reference family last).
 using default_step_families =
     type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
-              steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::reduce,
+              steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::mvn, steps::reduce,
               steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
               steps::pad, steps::view, steps::arithmetic, steps::gather, steps::top_k, steps::convert,
               steps::reference>;

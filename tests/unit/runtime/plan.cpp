@@ -24,6 +24,7 @@
 #include <moir/ops/interpolate.hpp>
 #include <moir/ops/max_pool.hpp>
 #include <moir/ops/multiply.hpp>
+#include <moir/ops/mvn.hpp>
 #include <moir/ops/divide.hpp>
 #include <moir/ops/abs.hpp>
 #include <moir/ops/erf.hpp>
@@ -792,6 +793,62 @@ TEST_CASE("a convolution on a map of one row runs the direct path as blocks of o
                 CHECK(cs->parts.size() == 2);
             }
         check_close(two.run(in), one.run(in), 1e-6);
+    }
+}
+
+TEST_CASE("MVN steps: rows of awkward lengths, trailing axes, both eps modes, the LayerNorm's scale and shift fused") {
+    // steps/mvn.hpp on kernels/simd/normalization.hpp against the reference kernel (double), every
+    // arch, 1 to 3 threads: row lengths around the vector widths and long rows, rows shared by the
+    // workers; a Multiply and Add by per-position (or scalar) constants run in the step, one by a
+    // constant along another axis does not; normalized axes that are not contiguous stay reference.
+    struct mvn_case {
+        shape s;
+        std::vector<std::int64_t> axes;
+        bool variance, inside;
+        int affine;  // 0 none, 1 gamma [last] and beta [last], 2 scalar gamma only, 3 beta [1, last] only,
+                     // 4 gamma per row (not fused)
+        std::size_t fused_steps;  // steps the plan makes (views aside)
+    };
+    const std::vector<mvn_case> cases{
+        {{3, 1}, {-1}, true, true, 1, 1},          {{2, 7, 15}, {-1}, true, true, 1, 1},
+        {{2, 7, 16}, {2}, true, false, 0, 1},      {{2, 7, 17}, {-1}, false, true, 2, 1},
+        {{1, 40, 33}, {-1}, true, true, 1, 1},     {{1, 3, 5, 9}, {2, 3}, true, true, 0, 1},
+        {{2, 3, 4, 5}, {1, 2, 3}, true, false, 0, 1}, {{2, 3, 4, 5}, {3}, true, true, 3, 1},
+        {{4, 1, 6}, {1, 2}, true, true, 1, 1},
+        {{2, 600, 100}, {-1}, true, true, 1, 1},   {{1, 2, 3000}, {-1}, true, true, 0, 1},
+        {{3, 8, 10}, {-1}, true, true, 4, 2},      {{2, 5, 6}, {1}, true, true, 0, 0},
+    };
+    for (const auto& c : cases) {
+        const std::size_t rank = c.s.size(), last_dim = static_cast<std::size_t>(c.s.back());
+        CAPTURE(rank);
+        CAPTURE(last_dim);
+        CAPTURE(c.affine);
+        builder b;
+        const auto x = b.param(c.s);
+        ops::mvn::attrs a;
+        a.normalize_variance = c.variance, a.eps = 0.05f;  // large enough that the two eps modes differ
+        a.eps_mode = c.inside ? ops::mvn_eps_mode::inside_sqrt : ops::mvn_eps_mode::outside_sqrt;
+        auto y = b.op<ops::mvn>(a, {x, b.constant(tensor::from_vector(c.axes))});
+        const std::int64_t last = c.s.back();
+        if (c.affine == 1) y = b.op<ops::add>({}, {b.op<ops::multiply>({}, {y, b.weights({last})}), b.weights({last})});
+        if (c.affine == 2) y = b.op<ops::multiply>({}, {b.constant(tensor::scalar(1.5f)), y});
+        if (c.affine == 3) y = b.op<ops::add>({}, {y, b.weights({1, last})});
+        if (c.affine == 4) y = b.op<ops::multiply>({}, {y, b.weights({c.s[1], 1})});
+        b.output(y);
+        const model m = b.done();
+        const std::vector<tensor> in{random_tensor(c.s, 83)};
+        check_plan(m, in, 2e-5, {1, 2, 3});
+        for (const auto& arch : arches()) {
+            CAPTURE(arch);
+            rt::plan_options o;
+            o.arch = arch, o.threads = 2;
+            rt::plan p(m, o);
+            CHECK(count_kernel(p, "mvn.") == (c.fused_steps ? 1 : 0));
+            CHECK(count_kernel(p, "reference") == (c.fused_steps ? 0 : 1));
+            std::size_t steps = 0;
+            for (const auto& st : p.steps()) steps += st->kernel != "view";
+            if (c.fused_steps) CHECK(steps == c.fused_steps);
+        }
     }
 }
 

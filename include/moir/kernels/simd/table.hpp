@@ -14,6 +14,7 @@
 #include <moir/kernels/simd/convolution.hpp>
 #include <moir/kernels/simd/depthwise.hpp>
 #include <moir/kernels/simd/gemm.hpp>
+#include <moir/kernels/simd/normalization.hpp>
 #include <moir/kernels/simd/softmax.hpp>
 
 #include <cstddef>  // ptrdiff_t, size_t
@@ -48,6 +49,7 @@ struct fp32_kernel_table {
                         std::int64_t c0, std::int64_t c1);
     void (*max_pool_nhwc)(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
                           std::int64_t r1);
+    void (*mvn_rows)(const float* x, float* y, std::size_t rows, std::size_t len, const mvn_params& p);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -61,7 +63,7 @@ const fp32_kernel_table& fp32_table() {
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
                                              &gemm_a_inplace<Arch>, &pool_planes<Arch>,
-                                             &max_pool_nhwc<Arch>};
+                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>};
     return table;
 }
 

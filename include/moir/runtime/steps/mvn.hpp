@@ -1,0 +1,153 @@
+#ifndef MOIR_RUNTIME_STEPS_MVN_HPP
+#define MOIR_RUNTIME_STEPS_MVN_HPP
+
+// The MVN step family: FP32 MVN (ONNX LayerNormalization, MeanVarianceNormalization, Caffe's MVN,
+// and the decomposed LayerNorms passes/fusions/mvn.hpp recognises) whose normalized elements are
+// contiguous (every kept axis of size > 1 comes before every normalized one of size > 1: a
+// LayerNorm over the last axes, an instance norm over H and W), on the arch's vector kernel
+// (kernels/simd/normalization.hpp), rows split across the workers. The LayerNorm's scale and shift
+// that follow it run in the same pass: a Multiply, then an Add, by constants that vary along the
+// normalized axes only (or not at all), each the only reader of what it reads. Other layouts are left
+// to the reference family.
+
+#include <moir/kernels/simd/table.hpp>
+#include <moir/ops/add.hpp>
+#include <moir/ops/multiply.hpp>
+#include <moir/ops/mvn.hpp>
+#include <moir/runtime/steps/step.hpp>
+
+#include <cstdint>  // int64_t
+#include <memory>   // unique_ptr, make_unique
+#include <string>   // string
+#include <vector>   // vector
+
+namespace moir::runtime::steps {
+
+/// MVN over rows of `len` contiguous floats, then the optional scale and shift per row position.
+class mvn_step final : public step {
+public:
+    const kernels::simd::fp32_kernel_table* table = nullptr;
+    std::size_t rows = 0, len = 0, grain = 1;
+    kernels::simd::mvn_params params;  // gamma / beta point into the vectors below
+    std::vector<float> gamma, beta;
+
+    void run(const run_context& ctx) const override {
+        const float* x = ctx.in_f32(reads[0]);
+        float* y = ctx.out_f32(writes[0]);
+        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            table->mvn_rows(x + b * len, y + b * len, e - b, len, params);
+        });
+    }
+};
+
+/// The family (see the file comment).
+struct mvn {
+    static constexpr std::string_view name = "mvn";
+    /// The time of one element in streaming elements' (chunk_elements): three passes over the row.
+    static constexpr std::size_t mvn_cost = 3;
+
+    /// The len values of constant c over the normalized trailing block of dims (`first` its first
+    /// axis) when c broadcasts to dims varying along that block only (a scalar: every value the
+    /// same); else empty.
+    static std::vector<float> per_position(const tensor& c, const std::vector<std::int64_t>& dims, std::size_t first,
+                                           std::size_t len) {
+        if (c.type() != element_type::f32 || c.dims().size() > dims.size()) return {};
+        if (c.numel() == 1) return std::vector<float>(len, c.data<float>()[0]);
+        if (c.numel() != len) return {};
+        const std::size_t off = dims.size() - c.dims().size();
+        for (std::size_t i = 0; i < c.dims().size(); ++i) {
+            const std::int64_t cd = c.dims()[i], xd = dims[off + i];
+            if (cd != 1 && (cd != xd || off + i < first)) return {};
+        }
+        return std::vector<float>(c.data<float>(), c.data<float>() + len);
+    }
+
+    /// The constant other input of binary node n (one of Op) reading output r, where its values fit
+    /// per_position and n's output has r's shape; empty otherwise.
+    template <class Op>
+    static std::vector<float> affine_operand(const plan_builder& b, node_id n, output_ref r,
+                                             const std::vector<std::int64_t>& dims, std::size_t first, std::size_t len) {
+        const node& nd = b.at(n);
+        if (nd.inputs.size() != 2) return {};
+        const std::size_t ci = nd.inputs[0] == r ? 1 : 0;
+        if (nd.inputs[ci] == r) return {};  // x * x
+        const tensor* c = b.constant_input(n, ci);
+        const slot& ys = b.slots[b.output_slot(n)];
+        if (!c || ys.type != element_type::f32 || ys.dims != dims) return {};
+        return per_position(*c, dims, first, len);
+    }
+
+    static std::unique_ptr<step> make(plan_builder& b, node_id id) {
+        const node& nd = b.at(id);
+        if (!b.table || !nd.is<ops::mvn>()) return nullptr;
+        const slot& xs = b.slots[b.input_slot(id, 0)];
+        const slot& ys = b.slots[b.output_slot(id)];
+        const tensor* axes = b.constant_input(id, 1);
+        if (xs.type != element_type::f32 || ys.type != element_type::f32 || xs.dims.empty() || xs.dims != ys.dims ||
+            !axes || axes->numel() == 0)
+            return nullptr;
+        const std::size_t rank = xs.dims.size();
+        std::vector<bool> normalized(rank, false);
+        for (std::size_t i = 0; i < axes->numel(); ++i) {
+            const auto a = axes->at_as<std::int64_t>(i);
+            if (a < -static_cast<std::int64_t>(rank) || a >= static_cast<std::int64_t>(rank)) return nullptr;
+            normalized[static_cast<std::size_t>(a < 0 ? a + static_cast<std::int64_t>(rank) : a)] = true;
+        }
+        // contiguous groups: no kept axis of size > 1 after a normalized one of size > 1; `first`
+        // the first axis of the normalized block (a kept axis of size 1 inside it changes nothing)
+        std::size_t len = 1, first = rank;
+        bool seen = false;
+        for (std::size_t d = 0; d < rank; ++d) {
+            if (normalized[d]) {
+                len *= static_cast<std::size_t>(xs.dims[d]);
+                if (xs.dims[d] > 1 && !seen) seen = true, first = d;
+            } else if (xs.dims[d] > 1 && seen) {
+                return nullptr;
+            }
+        }
+        if (len == 0) return nullptr;
+        if (first == rank) first = rank - 1;  // every normalized axis of size 1
+        for (std::size_t d = first; d < rank; ++d)
+            if (!normalized[d] && xs.dims[d] != 1) return nullptr;
+        const auto& a = nd.attrs_as<ops::mvn>();
+        auto s = std::make_unique<mvn_step>();
+        s->table = b.table;
+        s->len = len;
+        s->rows = numel(xs.dims) / len;
+        s->grain = chunk_rows(len * mvn_cost);
+        s->params.normalize_variance = a.normalize_variance;
+        s->params.eps_inside_sqrt = a.eps_mode == ops::mvn_eps_mode::inside_sqrt;
+        s->params.eps = a.eps;
+        s->name = nd.name;
+        s->ops = std::string(nd.op->ir_name);
+        s->kernel = "mvn." + std::string(b.table->blocking.arch);
+        // the LayerNorm's scale (Multiply) and shift (Add), when they follow
+        output_ref out{id, 0};
+        if (const node_id mul = b.single_consumer<ops::multiply>(out); mul != plan_builder::npos) {
+            s->gamma = affine_operand<ops::multiply>(b, mul, out, xs.dims, first, len);
+            if (!s->gamma.empty()) {
+                b.claim(mul);
+                s->ops += "+Multiply";
+                out = {mul, 0};
+            }
+        }
+        if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
+            s->beta = affine_operand<ops::add>(b, add, out, xs.dims, first, len);
+            if (!s->beta.empty()) {
+                b.claim(add);
+                s->ops += "+Add";
+                out = {add, 0};
+            }
+        }
+        if (!s->gamma.empty() || !s->beta.empty()) s->kernel += "+affine";
+        s->params.gamma = s->gamma.empty() ? nullptr : s->gamma.data();
+        s->params.beta = s->beta.empty() ? nullptr : s->beta.data();
+        s->reads = {b.input_slot(id, 0)};
+        s->writes = {b.slot_of(out)};
+        return s;
+    }
+};
+
+}  // namespace moir::runtime::steps
+
+#endif  // MOIR_RUNTIME_STEPS_MVN_HPP
