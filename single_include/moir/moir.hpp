@@ -26389,14 +26389,17 @@ class mvn_step final : public step {
 public:
     const kernels::simd::fp32_kernel_table* table = nullptr;
     std::size_t rows = 0, len = 0, grain = 1;
-    kernels::simd::mvn_params params;  // gamma / beta point into the vectors below
-    std::vector<float> gamma, beta;
+    kernels::simd::mvn_params params;  // its gamma and beta unset: run() points them at the vectors below
+    std::vector<float> gamma, beta;    // empty: none
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
         float* y = ctx.out_f32(writes[0]);
+        kernels::simd::mvn_params p = params;
+        p.gamma = gamma.empty() ? nullptr : gamma.data();
+        p.beta = beta.empty() ? nullptr : beta.data();
         ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
-            table->mvn_rows(x + b * len, y + b * len, e - b, len, params);
+            table->mvn_rows(x + b * len, y + b * len, e - b, len, p);
         });
     }
 };
@@ -26423,9 +26426,8 @@ struct mvn {
         return std::vector<float>(c.data<float>(), c.data<float>() + len);
     }
 
-    /// The constant other input of binary node n (one of Op) reading output r, where its values fit
+    /// The constant other input of binary node n reading output r, where its values fit
     /// per_position and n's output has r's shape; empty otherwise.
-    template <class Op>
     static std::vector<float> affine_operand(const plan_builder& b, node_id n, output_ref r,
                                              const std::vector<std::int64_t>& dims, std::size_t first, std::size_t len) {
         const node& nd = b.at(n);
@@ -26482,27 +26484,18 @@ struct mvn {
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
         s->kernel = "mvn." + std::string(b.table->blocking.arch);
-        // the LayerNorm's scale (Multiply) and shift (Add), when they follow
+        // the LayerNorm's scale (Multiply) and shift (Add), when they follow: each one that fits is
+        // claimed, and the step writes its output
         output_ref out{id, 0};
-        if (const node_id mul = b.single_consumer<ops::multiply>(out); mul != plan_builder::npos) {
-            s->gamma = affine_operand<ops::multiply>(b, mul, out, xs.dims, first, len);
-            if (!s->gamma.empty()) {
-                b.claim(mul);
-                s->ops += "+Multiply";
-                out = {mul, 0};
-            }
-        }
-        if (const node_id add = b.single_consumer<ops::add>(out); add != plan_builder::npos) {
-            s->beta = affine_operand<ops::add>(b, add, out, xs.dims, first, len);
-            if (!s->beta.empty()) {
-                b.claim(add);
-                s->ops += "+Add";
-                out = {add, 0};
-            }
-        }
+        auto follow = [&](node_id n, const char* op) {
+            std::vector<float> v;
+            if (n != plan_builder::npos) v = affine_operand(b, n, out, xs.dims, first, len);
+            if (!v.empty()) b.claim(n), s->ops += std::string("+") + op, out = {n, 0};
+            return v;
+        };
+        s->gamma = follow(b.single_consumer<ops::multiply>(out), "Multiply");
+        s->beta = follow(b.single_consumer<ops::add>(out), "Add");
         if (!s->gamma.empty() || !s->beta.empty()) s->kernel += "+affine";
-        s->params.gamma = s->gamma.empty() ? nullptr : s->gamma.data();
-        s->params.beta = s->beta.empty() ? nullptr : s->beta.data();
         s->reads = {b.input_slot(id, 0)};
         s->writes = {b.slot_of(out)};
         return s;
