@@ -21603,6 +21603,10 @@ void max_pool_nhwc(const pool_geometry& p, std::int64_t channels, const float* x
 // y = (x - mean) * scale * gamma + beta. Sums in f32 vectors (several chains) reduced across lanes
 // in double; within a few ulp of the reference kernel (which works in double) for rows of up to
 // some thousands of values.
+// mvn_columns: the same along a strided axis (the normalized values of one column `inner` floats
+// apart: a LayerNorm over the channels of NCHW data), vectors across the columns, each lane summing
+// its own column in f32; tiles of up to four vectors of columns, read three times while they are in
+// L1.
 
 
 #include <cmath>    // sqrt
@@ -21684,6 +21688,67 @@ void mvn_rows(const float* x, float* y, std::size_t rows, std::size_t len, const
             y[j] = v;
         }
     }
+}
+
+namespace detail {
+/// mvn_columns on NV vectors of columns from x / y (each column len values `inner` floats apart),
+/// the last vector holding n_last (1 to W) columns.
+template <class Arch, std::size_t NV>
+void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t n_last,
+                     const mvn_params& p) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const auto load = [&](const float* q, std::size_t v) {
+        return v + 1 < NV || n_last == W ? V::load(q + v * W) : V::load_partial(q + v * W, n_last);
+    };
+    R sum[NV], mean[NV], scale[NV];
+    for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
+    for (std::size_t j = 0; j < len; ++j)
+        for (std::size_t v = 0; v < NV; ++v) sum[v] = sum[v] + load(x + j * inner, v);
+    for (std::size_t v = 0; v < NV; ++v) mean[v] = sum[v] / V::set1(static_cast<float>(len)), scale[v] = V::set1(1.0f);
+    if (p.normalize_variance) {
+        for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
+        for (std::size_t j = 0; j < len; ++j)
+            for (std::size_t v = 0; v < NV; ++v) {
+                const R d = load(x + j * inner, v) - mean[v];
+                sum[v] = V::fma(d, d, sum[v]);
+            }
+        for (std::size_t v = 0; v < NV; ++v) {  // 1 / sqrt per lane, in double as mvn_rows
+            float lanes[W];
+            V::store(lanes, sum[v]);
+            for (std::size_t l = 0; l < W; ++l) {
+                const double var = static_cast<double>(lanes[l]) / static_cast<double>(len);
+                lanes[l] = static_cast<float>(1.0 / (p.eps_inside_sqrt ? std::sqrt(var + p.eps) : std::sqrt(var) + p.eps));
+            }
+            scale[v] = V::load(lanes);
+        }
+    }
+    for (std::size_t j = 0; j < len; ++j) {
+        const R g = V::set1(p.gamma ? p.gamma[j] : 1.0f), b = V::set1(p.beta ? p.beta[j] : 0.0f);
+        for (std::size_t v = 0; v < NV; ++v) {
+            R o = (load(x + j * inner, v) - mean[v]) * scale[v];
+            if (p.gamma) o = o * g;
+            if (p.beta) o = o + b;
+            if (v + 1 < NV || n_last == W) V::store(y + j * inner + v * W, o);
+            else V::store_partial(y + j * inner + v * W, o, n_last);
+        }
+    }
+}
+}  // namespace detail
+
+/// y[j * inner + c] = (x[j * inner + c] - mean_c) * s_c * gamma[j] + beta[j] for j < len and the
+/// columns c in [c0, c1): x and y viewed as [len][inner], column c normalized over its len values
+/// (mean_c, var_c and s_c as mvn_rows's; gamma and beta per normalized position j).
+/// requires: x and y hold len*inner floats (y may alias x exactly); len >= 1; c0 <= c1 <= inner.
+template <class Arch>
+void mvn_columns(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1,
+                 const mvn_params& p) {
+    constexpr std::size_t W = vec<Arch>::width;
+    std::size_t c = c0;
+    for (; c + 4 * W <= c1; c += 4 * W) detail::mvn_column_tile<Arch, 4>(x + c, y + c, len, inner, W, p);
+    for (; c + W <= c1; c += W) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, W, p);
+    if (c < c1) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, c1 - c, p);
 }
 
 }  // namespace moir::kernels::simd
@@ -21781,6 +21846,8 @@ struct fp32_kernel_table {
     void (*max_pool_nhwc)(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
                           std::int64_t r1);
     void (*mvn_rows)(const float* x, float* y, std::size_t rows, std::size_t len, const mvn_params& p);
+    void (*mvn_columns)(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1,
+                        const mvn_params& p);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -21794,7 +21861,7 @@ const fp32_kernel_table& fp32_table() {
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
                                              &gemm_a_inplace<Arch>, &pool_planes<Arch>,
-                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>};
+                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>, &mvn_columns<Arch>};
     return table;
 }
 
@@ -25823,7 +25890,8 @@ struct int8_convolution {
 // resize of NCHW or NHWC data, any coordinate transformation, pads on those axes): separable, from
 // the same taps, as flat tables of (index, weight) per output row and column, in float; rows split
 // across the workers (NCHW: each input row resampled along the row once per worker, kept in scratch
-// for the output rows that blend it).
+// for the output rows that blend it; each worker the same rows of every plane where those split
+// evenly).
 // Anything else is left to the reference family.
 
 
@@ -25937,17 +26005,24 @@ public:
     /// once, into one of 2*th rows of its scratch (round robin: a row is only evicted after the output
     /// row that fetched it has used it), and output rows blend those: the same operations in the same
     /// order as resampling the row for every output row that reads it (the general loop).
+    /// Split between the workers by output rows, each worker the same rows of every plane, where
+    /// those split evenly (rows_even): the input rows it reads are then those that a producer split by
+    /// rows (most convolution steps) wrote on the same core. Split by planes, CenterNet's 2x bilinear
+    /// upsampling at two threads read half its input from the other core's cache (1.55x its one-thread
+    /// speed against 1.9x for the steps around it). Else by rows of all planes in turn.
     void run_rows(const run_context& ctx, const float* x, float* y) const {
-        const std::size_t rows = planes * out_h, slots = 2 * th;
-        ctx.pool->parallel_for(0, rows, chunk_rows(out_w), [&](std::size_t b, std::size_t e, std::size_t w) {
+        const std::size_t slots = 2 * th;
+        const bool by_row = planes > 1 && rows_even(out_h, ctx.pool->size());
+        const std::size_t n = by_row ? out_h : planes * out_h;
+        ctx.pool->parallel_for(0, n, chunk_rows(by_row ? planes * out_w : out_w), [&](std::size_t b, std::size_t e,
+                                                                                    std::size_t w) {
             float* cache = ctx.scratch_of(w);
             std::size_t key[2 * max_taps], next = 0;
             for (std::size_t i = 0; i < slots; ++i) key[i] = static_cast<std::size_t>(-1);
             const std::uint32_t* ci = col_idx.data();
             const float* cw = col_w.data();
-            for (std::size_t r = b; r < e; ++r) {
-                const std::size_t p = r / out_h, oy = r % out_h;
-                float* dst = y + r * out_w;
+            const auto row = [&](std::size_t p, std::size_t oy) {
+                float* dst = y + (p * out_h + oy) * out_w;
                 for (std::size_t i = 0; i < out_w; ++i) dst[i] = 0.0f;
                 for (std::size_t t = 0; t < th; ++t) {
                     const float wy = row_w[oy * th + t];
@@ -25968,8 +26043,20 @@ public:
                     }
                     for (std::size_t ox = 0; ox < out_w; ++ox) dst[ox] += wy * h[ox];
                 }
+            };
+            if (by_row) {
+                for (std::size_t p = 0; p < planes; ++p)
+                    for (std::size_t oy = b; oy < e; ++oy) row(p, oy);
+            } else {
+                for (std::size_t r = b; r < e; ++r) row(r / out_h, r % out_h);
             }
         });
+    }
+
+    /// Whether `rows` split between `threads` workers, one range each, leave the busiest within 1/16
+    /// of an even share.
+    static bool rows_even(std::size_t rows, std::size_t threads) {
+        return (rows + threads - 1) / threads * threads * 16 <= rows * 17;
     }
 
     /// The most taps per output coordinate along the rows run_rows takes (cubic's 4).
@@ -26368,29 +26455,37 @@ struct matmul {
 #define MOIR_RUNTIME_STEPS_MVN_HPP
 
 // The MVN step family: FP32 MVN (ONNX LayerNormalization, MeanVarianceNormalization, Caffe's MVN,
-// and the decomposed LayerNorms passes/fusions/mvn.hpp recognises) whose normalized elements are
-// contiguous (every kept axis of size > 1 comes before every normalized one of size > 1: a
-// LayerNorm over the last axes, an instance norm over H and W), on the arch's vector kernel
-// (kernels/simd/normalization.hpp), rows split across the workers. The LayerNorm's scale and shift
-// that follow it run in the same pass: a Multiply, then an Add, by constants that vary along the
-// normalized axes only (or not at all), each the only reader of what it reads. Other layouts are left
-// to the reference family.
+// and the decomposed LayerNorms passes/fusions/mvn.hpp recognises) whose normalized axes of size > 1
+// are consecutive, on the arch's vector kernels (kernels/simd/normalization.hpp): mvn_rows when no
+// kept axis of size > 1 follows them (a LayerNorm over the last axes, an instance norm over H and
+// W), rows split across the workers; mvn_columns when some do (a LayerNorm over the channels of
+// NCHW data: each normalized value `inner` floats from the next), blocks of columns split across
+// the workers. The LayerNorm's scale and shift that follow it run in the same pass: a Multiply,
+// then an Add, by constants that vary along the normalized axes only (or not at all), each the only
+// reader of what it reads. Normalized axes with a kept one of size > 1 between them are left to the
+// reference family.
 
 
-#include <cstdint>  // int64_t
+#include <algorithm>  // min
+#include <cstdint>    // int64_t
 #include <memory>   // unique_ptr, make_unique
 #include <string>   // string
 #include <vector>   // vector
 
 namespace moir::runtime::steps {
 
-/// MVN over rows of `len` contiguous floats, then the optional scale and shift per row position.
+/// MVN of x viewed as [outer][len][inner] over its len axis (inner == 1: rows of `len` contiguous
+/// floats), then the optional scale and shift per normalized position.
 class mvn_step final : public step {
 public:
     const kernels::simd::fp32_kernel_table* table = nullptr;
-    std::size_t rows = 0, len = 0, grain = 1;
+    std::size_t outer = 0, len = 0, inner = 1;
+    std::size_t grain = 1;  // rows (inner == 1) or blocks of `block` columns per chunk
     kernels::simd::mvn_params params;  // its gamma and beta unset: run() points them at the vectors below
     std::vector<float> gamma, beta;    // empty: none
+
+    /// The columns of one unit of work when inner > 1: a multiple of every arch's vector width.
+    static constexpr std::size_t block = 64;
 
     void run(const run_context& ctx) const override {
         const float* x = ctx.in_f32(reads[0]);
@@ -26398,8 +26493,18 @@ public:
         kernels::simd::mvn_params p = params;
         p.gamma = gamma.empty() ? nullptr : gamma.data();
         p.beta = beta.empty() ? nullptr : beta.data();
-        ctx.pool->parallel_for(0, rows, grain, [&](std::size_t b, std::size_t e, std::size_t) {
-            table->mvn_rows(x + b * len, y + b * len, e - b, len, p);
+        if (inner == 1) {
+            ctx.pool->parallel_for(0, outer, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+                table->mvn_rows(x + b * len, y + b * len, e - b, len, p);
+            });
+            return;
+        }
+        const std::size_t blocks = (inner + block - 1) / block, plane = len * inner;
+        ctx.pool->parallel_for(0, outer * blocks, grain, [&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t u = b; u < e; ++u) {
+                const std::size_t o = u / blocks, c0 = u % blocks * block;
+                table->mvn_columns(x + o * plane, y + o * plane, len, inner, c0, std::min(inner, c0 + block), p);
+            }
         });
     }
 };
@@ -26410,18 +26515,17 @@ struct mvn {
     /// The time of one element in streaming elements' (chunk_elements): three passes over the row.
     static constexpr std::size_t mvn_cost = 3;
 
-    /// The len values of constant c over the normalized trailing block of dims (`first` its first
-    /// axis) when c broadcasts to dims varying along that block only (a scalar: every value the
-    /// same); else empty.
+    /// The len values of constant c over the normalized block of dims, axes [first, last), when c
+    /// broadcasts to dims varying along that block only (a scalar: every value the same); else empty.
     static std::vector<float> per_position(const tensor& c, const std::vector<std::int64_t>& dims, std::size_t first,
-                                           std::size_t len) {
+                                           std::size_t last, std::size_t len) {
         if (c.type() != element_type::f32 || c.dims().size() > dims.size()) return {};
         if (c.numel() == 1) return std::vector<float>(len, c.data<float>()[0]);
         if (c.numel() != len) return {};
         const std::size_t off = dims.size() - c.dims().size();
         for (std::size_t i = 0; i < c.dims().size(); ++i) {
             const std::int64_t cd = c.dims()[i], xd = dims[off + i];
-            if (cd != 1 && (cd != xd || off + i < first)) return {};
+            if (cd != 1 && (cd != xd || off + i < first || off + i >= last)) return {};
         }
         return std::vector<float>(c.data<float>(), c.data<float>() + len);
     }
@@ -26429,7 +26533,8 @@ struct mvn {
     /// The constant other input of binary node n reading output r, where its values fit
     /// per_position and n's output has r's shape; empty otherwise.
     static std::vector<float> affine_operand(const plan_builder& b, node_id n, output_ref r,
-                                             const std::vector<std::int64_t>& dims, std::size_t first, std::size_t len) {
+                                             const std::vector<std::int64_t>& dims, std::size_t first, std::size_t last,
+                                             std::size_t len) {
         const node& nd = b.at(n);
         if (nd.inputs.size() != 2) return {};
         const std::size_t ci = nd.inputs[0] == r ? 1 : 0;
@@ -26437,7 +26542,7 @@ struct mvn {
         const tensor* c = b.constant_input(n, ci);
         const slot& ys = b.slots[b.output_slot(n)];
         if (!c || ys.type != element_type::f32 || ys.dims != dims) return {};
-        return per_position(*c, dims, first, len);
+        return per_position(*c, dims, first, last, len);
     }
 
     static std::unique_ptr<step> make(plan_builder& b, node_id id) {
@@ -26456,40 +26561,47 @@ struct mvn {
             if (a < -static_cast<std::int64_t>(rank) || a >= static_cast<std::int64_t>(rank)) return nullptr;
             normalized[static_cast<std::size_t>(a < 0 ? a + static_cast<std::int64_t>(rank) : a)] = true;
         }
-        // contiguous groups: no kept axis of size > 1 after a normalized one of size > 1; `first`
-        // the first axis of the normalized block (a kept axis of size 1 inside it changes nothing)
-        std::size_t len = 1, first = rank;
-        bool seen = false;
+        // the normalized axes of size > 1: [first, last) with no kept axis of size > 1 among them
+        // (a kept axis of size 1 changes nothing); inner: the kept elements after them
+        std::size_t len = 1, first = rank, last = rank;
+        bool ended = false;  // a kept axis of size > 1 came after the block began
         for (std::size_t d = 0; d < rank; ++d) {
             if (normalized[d]) {
                 len *= static_cast<std::size_t>(xs.dims[d]);
-                if (xs.dims[d] > 1 && !seen) seen = true, first = d;
-            } else if (xs.dims[d] > 1 && seen) {
-                return nullptr;
+                if (xs.dims[d] > 1) {
+                    if (ended) return nullptr;
+                    if (first == rank) first = d;
+                    last = d + 1;
+                }
+            } else if (xs.dims[d] > 1 && first < rank) {
+                ended = true;
             }
         }
         if (len == 0) return nullptr;
-        if (first == rank) first = rank - 1;  // every normalized axis of size 1
-        for (std::size_t d = first; d < rank; ++d)
-            if (!normalized[d] && xs.dims[d] != 1) return nullptr;
+        if (first == rank) first = rank - 1, last = rank;  // every normalized axis of size 1
+        std::size_t inner = 1;
+        for (std::size_t d = last; d < rank; ++d)
+            if (!normalized[d]) inner *= static_cast<std::size_t>(xs.dims[d]);
+        if (inner == 0) return nullptr;
         const auto& a = nd.attrs_as<ops::mvn>();
         auto s = std::make_unique<mvn_step>();
         s->table = b.table;
         s->len = len;
-        s->rows = numel(xs.dims) / len;
-        s->grain = chunk_rows(len * mvn_cost);
+        s->inner = inner;
+        s->outer = numel(xs.dims) / len / inner;
+        s->grain = chunk_rows(len * mvn_cost * (inner == 1 ? 1 : std::min(inner, mvn_step::block)));
         s->params.normalize_variance = a.normalize_variance;
         s->params.eps_inside_sqrt = a.eps_mode == ops::mvn_eps_mode::inside_sqrt;
         s->params.eps = a.eps;
         s->name = nd.name;
         s->ops = std::string(nd.op->ir_name);
-        s->kernel = "mvn." + std::string(b.table->blocking.arch);
+        s->kernel = std::string(inner == 1 ? "mvn." : "mvn.columns.") + std::string(b.table->blocking.arch);
         // the LayerNorm's scale (Multiply) and shift (Add), when they follow: each one that fits is
         // claimed, and the step writes its output
         output_ref out{id, 0};
         auto follow = [&](node_id n, const char* op) {
             std::vector<float> v;
-            if (n != plan_builder::npos) v = affine_operand(b, n, out, xs.dims, first, len);
+            if (n != plan_builder::npos) v = affine_operand(b, n, out, xs.dims, first, last, len);
             if (!v.empty()) b.claim(n), s->ops += std::string("+") + op, out = {n, 0};
             return v;
         };

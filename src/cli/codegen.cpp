@@ -508,8 +508,16 @@ private:
                   << ";\n";
             if (!mv->gamma.empty()) body_ << "        mp.gamma = " << floats(mv->gamma.data(), mv->gamma.size(), 0, label + " scale") << ";\n";
             if (!mv->beta.empty()) body_ << "        mp.beta = " << floats(mv->beta.data(), mv->beta.size(), 0, label + " shift") << ";\n";
-            body_ << "        k::mvn_rows<arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << mv->rows
-                  << ", " << mv->len << ", mp);\n    }\n";
+            if (mv->inner == 1) {
+                body_ << "        k::mvn_rows<arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
+                      << mv->outer << ", " << mv->len << ", mp);\n    }\n";
+            } else {
+                const std::size_t plane = mv->len * mv->inner;
+                body_ << "        for (std::size_t o = 0; o < " << mv->outer << "; ++o)\n"
+                      << "            k::mvn_columns<arch>(" << ptr(s.reads[0], false) << " + o * " << plane << ", "
+                      << ptr(s.writes[0], true) << " + o * " << plane << ", " << mv->len << ", " << mv->inner << ", 0, "
+                      << mv->inner << ", mp);\n    }\n";
+            }
             return;
         }
         if (auto* pl = dynamic_cast<const st::pool_step*>(&s)) {

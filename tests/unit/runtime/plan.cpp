@@ -554,10 +554,12 @@ TEST_CASE("linear and cubic Interpolate steps against the reference: every coord
         CHECK(count_kernel(p, "reference") == (cases[k].fast ? 0u : 1u));
     }
     // NCHW maps large enough to split between workers (each keeps its own resampled input rows):
-    // CenterNet's 2x bilinear upsampling, cubic, and a downscale
+    // CenterNet's 2x bilinear upsampling, cubic, and a downscale, split by rows of every plane; 3 rows
+    // (uneven at two threads) split by rows of all planes in turn
     for (const auto& c : {variant{mk(lin, coordinate_transformation_mode::half_pixel), {2, 9, 96, 110}, {}, true},
                           variant{mk(cub, coordinate_transformation_mode::align_corners), {2, 9, 70, 81}, {}, true},
-                          variant{mk(lin, coordinate_transformation_mode::asymmetric), {2, 9, 31, 17}, {}, true}}) {
+                          variant{mk(lin, coordinate_transformation_mode::asymmetric), {2, 9, 31, 17}, {}, true},
+                          variant{mk(lin, coordinate_transformation_mode::half_pixel), {2, 9, 3, 140}, {}, true}}) {
         CAPTURE(c.sizes[2]);
         builder b;
         const auto x = b.param({2, 9, 48, 55});
@@ -806,7 +808,7 @@ TEST_CASE("MVN steps: rows of awkward lengths, trailing axes, both eps modes, th
         std::vector<std::int64_t> axes;
         bool variance, inside;
         int affine;  // 0 none, 1 gamma [last] and beta [last], 2 scalar gamma only, 3 beta [1, last] only,
-                     // 4 gamma per row (not fused)
+                     // 4 gamma per row (not fused), 5 gamma and beta along axis 1 ([C, 1, ...])
         std::size_t fused_steps;  // steps the plan makes (views aside)
     };
     const std::vector<mvn_case> cases{
@@ -816,7 +818,13 @@ TEST_CASE("MVN steps: rows of awkward lengths, trailing axes, both eps modes, th
         {{2, 3, 4, 5}, {1, 2, 3}, true, false, 0, 1}, {{2, 3, 4, 5}, {3}, true, true, 3, 1},
         {{4, 1, 6}, {1, 2}, true, true, 1, 1},
         {{2, 600, 100}, {-1}, true, true, 1, 1},   {{1, 2, 3000}, {-1}, true, true, 0, 1},
-        {{3, 8, 10}, {-1}, true, true, 4, 2},      {{2, 5, 6}, {1}, true, true, 0, 0},
+        {{3, 8, 10}, {-1}, true, true, 4, 2},
+        // a kept axis of size > 1 after the normalized ones: mvn_columns (the channels of NCHW data;
+        // columns in whole tiles, single vectors and a partial one; blocks of 64 columns shared)
+        {{2, 5, 6}, {1}, true, true, 0, 1},        {{2, 24, 7, 9}, {1}, true, true, 5, 1},
+        {{1, 40, 3, 37}, {1, 2}, true, false, 0, 1}, {{3, 17, 70}, {1}, false, true, 5, 1},
+        {{2, 33, 1, 150}, {-3, -2}, true, true, 5, 1}, {{2, 6, 9}, {1}, true, true, 1, 3},
+        {{2, 3, 4, 5}, {1, 3}, true, true, 0, 0},  // a kept axis between the normalized ones
     };
     for (const auto& c : cases) {
         const std::size_t rank = c.s.size(), last_dim = static_cast<std::size_t>(c.s.back());
@@ -834,6 +842,11 @@ TEST_CASE("MVN steps: rows of awkward lengths, trailing axes, both eps modes, th
         if (c.affine == 2) y = b.op<ops::multiply>({}, {b.constant(tensor::scalar(1.5f)), y});
         if (c.affine == 3) y = b.op<ops::add>({}, {y, b.weights({1, last})});
         if (c.affine == 4) y = b.op<ops::multiply>({}, {y, b.weights({c.s[1], 1})});
+        if (c.affine == 5) {
+            shape per_c(rank - 1, 1);
+            per_c[0] = c.s[1];
+            y = b.op<ops::add>({}, {b.op<ops::multiply>({}, {b.weights(per_c), y}), b.weights(per_c)});
+        }
         b.output(y);
         const model m = b.done();
         const std::vector<tensor> in{random_tensor(c.s, 83)};
@@ -844,6 +857,9 @@ TEST_CASE("MVN steps: rows of awkward lengths, trailing axes, both eps modes, th
             o.arch = arch, o.threads = 2;
             rt::plan p(m, o);
             CHECK(count_kernel(p, "mvn.") == (c.fused_steps ? 1 : 0));
+            // the columns kernel where the last normalized axis is not the last axis
+            const std::int64_t back = c.axes.back() < 0 ? c.axes.back() + static_cast<std::int64_t>(rank) : c.axes.back();
+            CHECK(count_kernel(p, "mvn.columns.") == (c.fused_steps && back + 1 < static_cast<std::int64_t>(rank) ? 1u : 0u));
             CHECK(count_kernel(p, "reference") == (c.fused_steps ? 0 : 1));
             std::size_t steps = 0;
             for (const auto& st : p.steps()) steps += st->kernel != "view";

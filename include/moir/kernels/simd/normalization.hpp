@@ -7,6 +7,10 @@
 // y = (x - mean) * scale * gamma + beta. Sums in f32 vectors (several chains) reduced across lanes
 // in double; within a few ulp of the reference kernel (which works in double) for rows of up to
 // some thousands of values.
+// mvn_columns: the same along a strided axis (the normalized values of one column `inner` floats
+// apart: a LayerNorm over the channels of NCHW data), vectors across the columns, each lane summing
+// its own column in f32; tiles of up to four vectors of columns, read three times while they are in
+// L1.
 
 #include <moir/kernels/simd/vec.hpp>
 
@@ -89,6 +93,67 @@ void mvn_rows(const float* x, float* y, std::size_t rows, std::size_t len, const
             y[j] = v;
         }
     }
+}
+
+namespace detail {
+/// mvn_columns on NV vectors of columns from x / y (each column len values `inner` floats apart),
+/// the last vector holding n_last (1 to W) columns.
+template <class Arch, std::size_t NV>
+void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t n_last,
+                     const mvn_params& p) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const auto load = [&](const float* q, std::size_t v) {
+        return v + 1 < NV || n_last == W ? V::load(q + v * W) : V::load_partial(q + v * W, n_last);
+    };
+    R sum[NV], mean[NV], scale[NV];
+    for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
+    for (std::size_t j = 0; j < len; ++j)
+        for (std::size_t v = 0; v < NV; ++v) sum[v] = sum[v] + load(x + j * inner, v);
+    for (std::size_t v = 0; v < NV; ++v) mean[v] = sum[v] / V::set1(static_cast<float>(len)), scale[v] = V::set1(1.0f);
+    if (p.normalize_variance) {
+        for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
+        for (std::size_t j = 0; j < len; ++j)
+            for (std::size_t v = 0; v < NV; ++v) {
+                const R d = load(x + j * inner, v) - mean[v];
+                sum[v] = V::fma(d, d, sum[v]);
+            }
+        for (std::size_t v = 0; v < NV; ++v) {  // 1 / sqrt per lane, in double as mvn_rows
+            float lanes[W];
+            V::store(lanes, sum[v]);
+            for (std::size_t l = 0; l < W; ++l) {
+                const double var = static_cast<double>(lanes[l]) / static_cast<double>(len);
+                lanes[l] = static_cast<float>(1.0 / (p.eps_inside_sqrt ? std::sqrt(var + p.eps) : std::sqrt(var) + p.eps));
+            }
+            scale[v] = V::load(lanes);
+        }
+    }
+    for (std::size_t j = 0; j < len; ++j) {
+        const R g = V::set1(p.gamma ? p.gamma[j] : 1.0f), b = V::set1(p.beta ? p.beta[j] : 0.0f);
+        for (std::size_t v = 0; v < NV; ++v) {
+            R o = (load(x + j * inner, v) - mean[v]) * scale[v];
+            if (p.gamma) o = o * g;
+            if (p.beta) o = o + b;
+            if (v + 1 < NV || n_last == W) V::store(y + j * inner + v * W, o);
+            else V::store_partial(y + j * inner + v * W, o, n_last);
+        }
+    }
+}
+}  // namespace detail
+
+/// y[j * inner + c] = (x[j * inner + c] - mean_c) * s_c * gamma[j] + beta[j] for j < len and the
+/// columns c in [c0, c1): x and y viewed as [len][inner], column c normalized over its len values
+/// (mean_c, var_c and s_c as mvn_rows's; gamma and beta per normalized position j).
+/// requires: x and y hold len*inner floats (y may alias x exactly); len >= 1; c0 <= c1 <= inner.
+template <class Arch>
+void mvn_columns(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1,
+                 const mvn_params& p) {
+    constexpr std::size_t W = vec<Arch>::width;
+    std::size_t c = c0;
+    for (; c + 4 * W <= c1; c += 4 * W) detail::mvn_column_tile<Arch, 4>(x + c, y + c, len, inner, W, p);
+    for (; c + W <= c1; c += W) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, W, p);
+    if (c < c1) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, c1 - c, p);
 }
 
 }  // namespace moir::kernels::simd

@@ -50,6 +50,8 @@ struct fp32_kernel_table {
     void (*max_pool_nhwc)(const pool_geometry& p, std::int64_t channels, const float* x, float* y, std::int64_t r0,
                           std::int64_t r1);
     void (*mvn_rows)(const float* x, float* y, std::size_t rows, std::size_t len, const mvn_params& p);
+    void (*mvn_columns)(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1,
+                        const mvn_params& p);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -63,7 +65,7 @@ const fp32_kernel_table& fp32_table() {
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
                                              &gemm_a_inplace<Arch>, &pool_planes<Arch>,
-                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>};
+                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>, &mvn_columns<Arch>};
     return table;
 }
 
