@@ -495,8 +495,16 @@ private:
         if (auto* cl = dynamic_cast<const st::constant_left_matmul_step*>(&s)) return constant_left(*cl, label);
         if (auto* sm = dynamic_cast<const st::softmax_step*>(&s)) {
             includes_.insert("moir/kernels/simd/softmax.hpp");
-            body_ << "    k::softmax_rows<arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
-                  << sm->rows << ", " << sm->len << ");\n";
+            if (sm->inner == 1) {
+                body_ << "    k::softmax_rows<arch>(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
+                      << sm->outer << ", " << sm->len << ");\n";
+                return;
+            }
+            const std::size_t plane = sm->len * sm->inner;
+            body_ << "    for (std::size_t o = 0; o < " << sm->outer << "; ++o)\n"
+                  << "        k::softmax_columns<arch>(" << ptr(s.reads[0], false) << " + o * " << plane << ", "
+                  << ptr(s.writes[0], true) << " + o * " << plane << ", " << sm->len << ", " << sm->inner << ", 0, "
+                  << sm->inner << ");\n";
             return;
         }
         if (auto* mv = dynamic_cast<const st::mvn_step*>(&s)) {
@@ -549,6 +557,13 @@ private:
             else
                 body_ << "    cg::clamp(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << ac->n << ", "
                       << flit(ac->lo) << ", " << flit(ac->hi) << ");\n";
+            return;
+        }
+        if (auto* us = dynamic_cast<const st::unary_simd_step*>(&s)) {
+            includes_.insert("moir/kernels/simd/unary.hpp");
+            static constexpr const char* fns[] = {"sigmoid", "tanh", "erf", "exp", "log", "sqrt", "gelu_erf", "gelu_tanh"};
+            body_ << "    k::unary_map<arch>(k::unary_fn::" << fns[static_cast<int>(us->fn)] << ", " << ptr(s.reads[0], false) << ", "
+                  << ptr(s.writes[0], true) << ", " << us->n << ");\n";
             return;
         }
         bool done = false;
@@ -930,15 +945,22 @@ private:
         includes_.insert("moir/kernels/simd/gemm.hpp");
         const std::string bias = bias_of(b.fused, label);
         const std::string a = ptr(b.reads[0], false), bm = ptr(b.reads[1], false), c = ptr(b.writes[0], true);
-        body_ << "    {\n        " << epilogue(b.ep, "", bias)
-              << "        for (std::size_t t = 0; t < " << b.batches * b.row_blocks << "; ++t) {\n"
+        body_ << "    {\n        " << epilogue(b.ep, "", bias);
+        // each operand's batch offsets: i * stride, or a table where it broadcasts along some axes only
+        const auto offset = [&](const std::vector<std::size_t>& off, std::size_t stride, const char* name) {
+            if (off.empty()) return "i * " + std::to_string(stride);
+            body_ << "        static constexpr std::size_t " << name << "[] = " << sizes(off) << ";\n";
+            return std::string(name) + "[i]";
+        };
+        const std::string ao = offset(b.a_off, b.a_stride, "a_off"), bo = offset(b.b_off, b.b_stride, "b_off");
+        body_ << "        for (std::size_t t = 0; t < " << b.batches * b.row_blocks << "; ++t) {\n"
               << "            const std::size_t i = t / " << b.row_blocks << ", r0 = (t % " << b.row_blocks << ") * " << b.block_rows
               << ";\n"
               << "            const std::size_t rows = std::min<std::size_t>(" << b.m << ", r0 + " << b.block_rows << ") - r0;\n"
-              << "            const float* bi = " << bm << " + i * " << b.b_stride << ";\n"
+              << "            const float* bi = " << bm << " + " << bo << ";\n"
               << "            const k::packed_b pb = k::pack_b_into(bl, bi, " << b.k << ", " << b.n << ", "
               << (b.transpose_b ? "1, " + std::to_string(b.k) : std::to_string(b.n) + ", 1") << ", scratch);\n"
-              << "            k::gemm_b<arch, " << tag(b.ep) << ">(pb, " << a << " + i * " << b.a_stride << " + r0 * " << b.k << ", "
+              << "            k::gemm_b<arch, " << tag(b.ep) << ">(pb, " << a << " + " << ao << " + r0 * " << b.k << ", "
               << b.k << ", rows, " << c << " + (i * " << b.m << " + r0) * " << b.n << ", " << b.n << ", ep);\n"
               << "        }\n    }\n";
     }

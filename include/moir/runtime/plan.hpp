@@ -35,6 +35,7 @@
 #include <moir/runtime/steps/convert.hpp>
 #include <moir/runtime/steps/pad.hpp>
 #include <moir/runtime/steps/convolution.hpp>
+#include <moir/runtime/steps/convolution_3d.hpp>
 #include <moir/runtime/steps/deconvolution.hpp>
 #include <moir/runtime/steps/depth_to_space.hpp>
 #include <moir/runtime/steps/eltwise.hpp>
@@ -49,6 +50,7 @@
 #include <moir/runtime/steps/reference.hpp>
 #include <moir/runtime/steps/scaled_residual.hpp>
 #include <moir/runtime/steps/slice.hpp>
+#include <moir/runtime/steps/split.hpp>
 #include <moir/runtime/steps/softmax.hpp>
 #include <moir/runtime/steps/top_k.hpp>
 #include <moir/runtime/steps/transpose.hpp>

@@ -31,6 +31,7 @@ namespace moir::runtime {
 namespace steps {
 struct int8_convolution;
 struct convolution;
+struct convolution_3d;
 struct deconvolution;
 struct matmul;
 struct pooling;
@@ -42,6 +43,7 @@ struct mvn;
 struct reduce;
 struct transpose;
 struct slice;
+struct split;
 struct depth_to_space;
 struct compare;
 struct interpolate;
@@ -57,9 +59,9 @@ struct reference;
 
 /// The step families of a default plan, tried in this order (the reference family last).
 using default_step_families =
-    type_list<steps::int8_convolution, steps::convolution, steps::deconvolution, steps::matmul, steps::pooling,
+    type_list<steps::int8_convolution, steps::convolution, steps::convolution_3d, steps::deconvolution, steps::matmul, steps::pooling,
               steps::fake_quantize, steps::scaled_residual, steps::eltwise, steps::softmax, steps::mvn, steps::reduce,
-              steps::transpose, steps::slice, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
+              steps::transpose, steps::slice, steps::split, steps::depth_to_space, steps::compare, steps::interpolate, steps::concat,
               steps::pad, steps::view, steps::arithmetic, steps::gather, steps::top_k, steps::convert,
               steps::reference>;
 

@@ -28,6 +28,11 @@
 #include <moir/ops/divide.hpp>
 #include <moir/ops/abs.hpp>
 #include <moir/ops/erf.hpp>
+#include <moir/ops/add.hpp>
+#include <moir/ops/gelu.hpp>
+#include <moir/ops/sigmoid.hpp>
+#include <moir/ops/tanh.hpp>
+#include <moir/ops/exp.hpp>
 #include <moir/ops/floor.hpp>
 #include <moir/ops/log.hpp>
 #include <moir/ops/maximum.hpp>
@@ -577,7 +582,7 @@ TEST_CASE("Concat steps: channels (det's FPN), last axis, a constant input, 2 th
         builder b;
         const auto x = b.param({2, 24, 33, 35});  // 2 x 24 x 33 x 35 f32: blocks above 64 KB get cut
         const auto y = b.op<ops::relu>({}, {x});
-        const auto z = b.op<ops::sigmoid>({}, {x});
+        const auto z = b.op<ops::abs>({}, {x});  // (exact: the test compares bit for bit)
         const auto c = b.weights({2, 24, 33, 35});
         b.output(b.op<ops::concat>({axis}, {y, c, z, y}));
         const auto t = b.op<ops::negative>({}, {x});
@@ -868,6 +873,72 @@ TEST_CASE("MVN steps: rows of awkward lengths, trailing axes, both eps modes, th
     }
 }
 
+TEST_CASE("Softmax steps along any axis: rows of awkward lengths, and strided axes on the columns kernel") {
+    // steps/softmax.hpp on kernels/simd/softmax.hpp against the reference kernel (double), every
+    // arch, 1 to 3 threads, values up to +-40 (the max subtracted first): along the last axis (or one
+    // followed by axes of size 1), and along a strided one (the channels of NCHW data; columns in
+    // whole tiles, single vectors and a partial one; blocks of 64 columns shared by the workers)
+    struct softmax_case {
+        shape s;
+        std::int64_t axis;
+        bool columns;
+    };
+    const std::vector<softmax_case> cases{
+        {{2, 7, 15}, -1, false}, {{3, 37}, 1, false},   {{4, 19, 1}, 1, false},     {{2, 24, 7, 9}, 1, true},
+        {{1, 5, 3, 70}, 2, true}, {{2, 1, 150}, 1, true}, {{3, 300, 2}, -2, true}, {{1, 21, 1, 130}, 1, true},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.s.size());
+        CAPTURE(c.axis);
+        builder b;
+        const auto x = b.param(c.s);
+        b.output(b.op<ops::softmax>({c.axis}, {b.op<ops::multiply>({}, {x, b.constant(tensor::scalar(40.0f))})}));
+        const model m = b.done();
+        check_plan(m, {random_tensor(c.s, 91)}, 2e-5, {1, 2, 3});
+        for (const auto& arch : arches()) {
+            CAPTURE(arch);
+            rt::plan_options o;
+            o.arch = arch, o.threads = 2;
+            rt::plan p(m, o);
+            CHECK(count_kernel(p, "reference") == 0);
+            CHECK(count_kernel(p, "softmax.") == 1);
+            CHECK(count_kernel(p, "softmax.columns.") == (c.columns ? 1u : 0u));
+        }
+    }
+}
+
+TEST_CASE("Sigmoid, Tanh, Erf, Exp, Log, Sqrt and Gelu on the arch's vector functions, against the reference") {
+    // steps/eltwise.hpp's unary_simd_step on kernels/simd/unary.hpp, every arch, 1 to 3 threads:
+    // lengths around the vector widths (a partial last vector) and one shared by the workers; inputs
+    // over [-4, 4) (Log and Sqrt: |x| + 0.25)
+    for (const shape& s : {shape{2, 37}, shape{1, 3, 5, 33}, shape{1, 16, 96, 97}}) {
+        for (int f = 0; f < 8; ++f) {
+            CAPTURE(to_string(s));
+            CAPTURE(f);
+            builder b;
+            const auto x = b.param(s);
+            const auto wide = b.op<ops::multiply>({}, {x, b.constant(tensor::scalar(4.0f))});
+            const auto pos = b.op<ops::add>({}, {b.op<ops::abs>({}, {x}), b.constant(tensor::scalar(0.25f))});
+            output_ref y;
+            switch (f) {
+                case 0: y = b.op<ops::sigmoid>({}, {wide}); break;
+                case 1: y = b.op<ops::tanh>({}, {wide}); break;
+                case 2: y = b.op<ops::erf>({}, {wide}); break;
+                case 3: y = b.op<ops::exp>({}, {wide}); break;
+                case 4: y = b.op<ops::log>({}, {pos}); break;
+                case 5: y = b.op<ops::sqrt>({}, {pos}); break;
+                case 6: y = b.op<ops::gelu>({ops::gelu_approximation::erf}, {wide}); break;
+                default: y = b.op<ops::gelu>({ops::gelu_approximation::tanh}, {wide}); break;
+            }
+            b.output(y);
+            const model m = b.done();
+            check_plan(m, {random_tensor(s, 97)}, 2e-6, {1, 2, 3});
+            rt::plan p(m);
+            CHECK(count_kernel(p, "reference") == 0);
+        }
+    }
+}
+
 TEST_CASE("pull_halo: the input window of a range of output rows, and loads only inside the input") {
     // steps/halo.hpp. The window (what each row-splitting step reads) by hand; the loads themselves
     // change nothing and must stay inside the input (the sanitizer stage runs this on an input
@@ -1110,6 +1181,74 @@ TEST_CASE("a transformer block on fast steps: LayerNorm, attention MatMuls, Soft
     CHECK(count_kernel(p, "batched_gemm") == 3);
     CHECK(count_kernel(p, "transpose") == 5);
     CHECK(count_kernel(p, "reduce") == 4);
+}
+
+TEST_CASE("MatMul of two activations with broadcast batch dims: each operand 1 along some axes, missing leading dims") {
+    struct mm_case {
+        shape a, b;
+        bool transpose_b;
+    };
+    for (const auto& c : {mm_case{{2, 1, 5, 7}, {3, 7, 4}, false}, mm_case{{4, 1, 9, 7}, {1, 3, 6, 7}, true},
+                          mm_case{{1, 3, 33, 8}, {2, 1, 8, 19}, false}, mm_case{{2, 3, 4, 5}, {3, 5, 6}, false}}) {
+        CAPTURE(to_string(c.a));
+        CAPTURE(to_string(c.b));
+        builder b;
+        const auto x = b.param(c.a);
+        const auto y = b.param(c.b);
+        b.output(b.op<ops::matmul>({false, c.transpose_b}, {x, y}));
+        const model m = b.done();
+        check_plan(m, {random_tensor(c.a, 51), random_tensor(c.b, 52)}, 2e-5, {1, 2, 3});
+        rt::plan_options o;
+        o.threads = 2;
+        rt::plan p(m, o);
+        CHECK(count_kernel(p, "batched_gemm") == 1);
+        CHECK(count_kernel(p, "reference") == 0);
+    }
+}
+
+TEST_CASE("3-D convolutions: pads, strides, dilations, groups, bias + activation + residual fused, blocks shared") {
+    // steps/convolution_3d.hpp (im2col blocks + gemm_a_inplace) against the reference, every arch,
+    // 1 to 3 threads: odd sizes, a kernel larger along one axis, a crop (negative pad), SAME_UPPER
+    struct c3 {
+        shape x;
+        std::int64_t out_c;
+        std::vector<std::int64_t> k, stride, dilation, pb, pe;
+        std::int64_t groups;
+        bool epilogue;  // + bias + relu (+ residual where the output has the input's shape)
+        ops::pad_type pad = ops::pad_type::explicit_;
+    };
+    const std::vector<c3> cases{
+        {{1, 4, 6, 8, 8}, 4, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1, true},
+        {{2, 3, 5, 7, 9}, 6, {2, 3, 1}, {2, 1, 2}, {1, 2, 1}, {0, 1, 0}, {1, 2, 0}, 1, true},
+        {{1, 6, 4, 6, 5}, 4, {3, 1, 3}, {1, 1, 1}, {1, 1, 1}, {1, 0, -1}, {1, 0, 1}, 2, false},
+        {{1, 2, 9, 10, 11}, 3, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, 1, true, ops::pad_type::same_upper},
+        {{1, 16, 8, 30, 30}, 16, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1, true},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(to_string(c.x));
+        builder b;
+        const auto x = b.param(c.x);
+        ops::detail::convolution_attrs a{c.stride, c.dilation, c.pb, c.pe, c.pad};
+        const std::int64_t in_c = c.x[1] / c.groups, out_c = c.out_c / c.groups;
+        output_ref y = c.groups == 1
+                           ? b.op<ops::convolution>(a, {x, b.weights({c.out_c, in_c, c.k[0], c.k[1], c.k[2]})})
+                           : b.op<ops::group_convolution>(a, {x, b.weights({c.groups, out_c, in_c, c.k[0], c.k[1], c.k[2]})});
+        if (c.epilogue) {
+            y = b.op<ops::add>({}, {y, b.weights({1, c.out_c, 1, 1, 1})});
+            if (c.out_c == c.x[1] && c.stride == std::vector<std::int64_t>{1, 1, 1} && c.k == std::vector<std::int64_t>{3, 3, 3})
+                y = b.op<ops::add>({}, {y, x});  // the output has the input's shape: a residual
+            y = b.op<ops::relu>({}, {y});
+        }
+        b.output(y);
+        const model m = b.done();
+        check_plan(m, {random_tensor(c.x, 71)}, 2e-5, {1, 2, 3});
+        rt::plan_options o;
+        o.threads = 2;
+        rt::plan p(m, o);
+        CHECK(count_kernel(p, "conv3d.im2col.") == 1);
+        CHECK(count_kernel(p, "reference") == 0);
+        CHECK(p.steps().size() == 1);  // bias, residual and ReLU in the GEMM's epilogue
+    }
 }
 
 TEST_CASE("transposed convolutions: 2x2 stride 2 + bias + relu, 3x3 stride 2 padded with output padding, 3x3 stride 3") {

@@ -16,6 +16,8 @@
 #include <moir/ops/minimum.hpp>
 #include <moir/ops/mod.hpp>
 #include <moir/ops/pad.hpp>
+#include <moir/ops/split.hpp>
+#include <moir/ops/variadic_split.hpp>
 #include <moir/ops/multiply.hpp>
 #include <moir/ops/parameter.hpp>
 #include <moir/ops/result.hpp>
@@ -199,6 +201,76 @@ TEST_CASE("Pad step: constant pads of zero and of a value, f32 and i64, small an
                 for (std::int64_t q : ints(numel(c.s), -50, 50, 17)) v.push_back(static_cast<double>(q));
                 check_exact(m, {typed(type, c.s, v)}, "pad", 1);
             }
+    }
+}
+
+TEST_CASE("Pad step in modes edge, reflect and symmetric: every axis, crops, u8 / f32 / i64, as the reference") {
+    struct pad_case {
+        shape s;
+        std::vector<std::int64_t> begin, end;
+    };
+    // an image border (reflect's at most dim - 1), pads on the outer axes only, one axis, a crop on
+    // the last axis (negative pads) beside a pad on another, a width-1 axis, rows shared by workers
+    for (const auto& c : {pad_case{{2, 3, 8, 9}, {0, 0, 2, 3}, {0, 0, 1, 4}}, pad_case{{3, 4, 5, 6}, {1, 2, 0, 0}, {2, 1, 0, 0}},
+                          pad_case{{17}, {5, }, {7}}, pad_case{{4, 6, 10}, {0, 2, -3}, {0, 1, -2}},
+                          pad_case{{3, 5, 1}, {0, 1, 0}, {0, 2, 0}}, pad_case{{2, 64, 60, 61}, {0, 0, 3, 3}, {0, 0, 3, 3}}}) {
+        for (auto mode : {ops::pad_mode::edge, ops::pad_mode::reflect, ops::pad_mode::symmetric})
+            for (auto type : {element_type::u8, element_type::f32, element_type::i64}) {
+                CAPTURE(to_string(c.s));
+                CAPTURE(static_cast<int>(mode));
+                CAPTURE(std::string(ir_name(type)));
+                bool fits = true;  // reflect: pads at most dim - 1; a width-1 axis reflects onto itself only
+                for (std::size_t d = 0; d < c.s.size(); ++d)
+                    fits = fits && (mode != ops::pad_mode::reflect || std::max(c.begin[d], c.end[d]) <= c.s[d] - 1 ||
+                                    std::max(c.begin[d], c.end[d]) <= 0);
+                if (!fits) continue;
+                model m;
+                const output_ref x = param(m, type, c.s, "x");
+                const auto ints64 = [&](const std::vector<std::int64_t>& v, const char* name) {
+                    return output_ref{m.add<ops::constant>({tensor::from_vector(v)}, {}, name), 0};
+                };
+                result(m, {m.add<ops::pad>({mode}, {x, ints64(c.begin, "b"), ints64(c.end, "e")}, "pad"), 0});
+                std::vector<double> v;
+                for (std::int64_t q : ints(numel(c.s), 0, 200, 19)) v.push_back(static_cast<double>(q));
+                const std::string kernel = mode == ops::pad_mode::edge ? "pad.edge" : mode == ops::pad_mode::reflect ? "pad.reflect" : "pad.symmetric";
+                check_exact(m, {typed(type, c.s, v)}, kernel, 1);
+            }
+    }
+}
+
+TEST_CASE("Split steps: Split and VariadicSplit on any axis, a length of -1, f32 / i64, as the reference") {
+    // (a part of length 0 makes the node run its reference kernel, as every node with an empty tensor)
+    struct split_case {
+        shape s;
+        std::int64_t axis;
+        std::vector<std::int64_t> lengths;  // empty: Split into `parts` equal parts
+        std::int64_t parts;
+    };
+    for (const auto& c : {split_case{{2, 10, 7, 9}, 2, {3, 4}, 0}, split_case{{2, 10, 7, 9}, -1, {}, 3},
+                          split_case{{6, 5}, 0, {}, 2}, split_case{{4, 12, 3}, 1, {5, -1, 2}, 0},
+                          split_case{{3, 400, 90}, 1, {100, 300}, 0}, split_case{{1, 3, 2}, 2, {}, 1}}) {
+        for (auto type : {element_type::f32, element_type::i64}) {
+            CAPTURE(to_string(c.s));
+            CAPTURE(c.axis);
+            CAPTURE(std::string(ir_name(type)));
+            model m;
+            const output_ref x = param(m, type, c.s, "x");
+            const output_ref axis{m.add<ops::constant>({tensor::scalar(c.axis)}, {}, "axis"), 0};
+            node_id n;
+            std::size_t outs;
+            if (c.lengths.empty()) {
+                n = m.add<ops::split>({c.parts}, {x, axis}, "split");
+                outs = static_cast<std::size_t>(c.parts);
+            } else {
+                const output_ref len{m.add<ops::constant>({tensor::from_vector(c.lengths)}, {}, "lengths"), 0};
+                n = m.add<ops::variadic_split>({}, {x, axis, len}, "split");
+                outs = c.lengths.size();
+            }
+            for (std::size_t p = 0; p < outs; ++p) result(m, {n, p});
+            std::vector<double> v;
+            for (std::int64_t q : ints(numel(c.s), -1000, 1000, 23)) v.push_back(static_cast<double>(q));
+            check_exact(m, {typed(type, c.s, v)}, "split", 1);
+        }
     }
 }
 

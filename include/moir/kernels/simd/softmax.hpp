@@ -4,6 +4,9 @@
 // FP32 Softmax along contiguous rows: per row, subtract the row's max, exponentiate (the arch's
 // vector exp), divide by the sum. Within a few ulp of the reference kernel (which works in double):
 // the exponentials and their sum are f32 here.
+// softmax_columns: the same along a strided axis (a Softmax over the channels of NCHW data: the
+// values of one column `inner` floats apart), vectors across the columns, tiles of up to four
+// vectors of columns read three times while they are in L1.
 
 #include <moir/kernels/simd/vec.hpp>
 
@@ -52,6 +55,49 @@ void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t len) {
         for (std::size_t j = 0; j < body; j += W) V::store(y + j, V::load(y + j) * vi);
         for (std::size_t j = body; j < len; ++j) y[j] *= inv;
     }
+}
+
+namespace detail {
+/// softmax_columns on NV vectors of columns (each column len values `inner` floats apart), the last
+/// vector holding n_last (1 to W) columns.
+template <class Arch, std::size_t NV>
+void softmax_column_tile(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t n_last) {
+    using V = vec<Arch>;
+    using R = typename V::reg;
+    constexpr std::size_t W = V::width;
+    const auto load = [&](const float* q, std::size_t v) {
+        return v + 1 < NV || n_last == W ? V::load(q + v * W) : V::load_partial(q + v * W, n_last);
+    };
+    const auto store = [&](float* q, std::size_t v, const R& r) {
+        if (v + 1 < NV || n_last == W) V::store(q + v * W, r);
+        else V::store_partial(q + v * W, r, n_last);
+    };
+    R mx[NV], sum[NV];
+    for (std::size_t v = 0; v < NV; ++v) mx[v] = load(x, v), sum[v] = V::zero();
+    for (std::size_t j = 1; j < len; ++j)
+        for (std::size_t v = 0; v < NV; ++v) mx[v] = V::max(mx[v], load(x + j * inner, v));
+    for (std::size_t j = 0; j < len; ++j)
+        for (std::size_t v = 0; v < NV; ++v) {
+            const R e = V::exp(load(x + j * inner, v) - mx[v]);
+            store(y + j * inner, v, e);
+            sum[v] = sum[v] + e;
+        }
+    for (std::size_t v = 0; v < NV; ++v) sum[v] = V::set1(1.0f) / sum[v];
+    for (std::size_t j = 0; j < len; ++j)
+        for (std::size_t v = 0; v < NV; ++v) store(y + j * inner, v, load(y + j * inner, v) * sum[v]);
+}
+}  // namespace detail
+
+/// y[j * inner + c] = exp(x[j * inner + c] - max_c) / sum_c for j < len and the columns c in
+/// [c0, c1): x and y viewed as [len][inner], each column's Softmax over its len values.
+/// requires: x and y hold len*inner floats (y may alias x exactly); len >= 1; c0 <= c1 <= inner.
+template <class Arch>
+void softmax_columns(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1) {
+    constexpr std::size_t W = vec<Arch>::width;
+    std::size_t c = c0;
+    for (; c + 4 * W <= c1; c += 4 * W) detail::softmax_column_tile<Arch, 4>(x + c, y + c, len, inner, W);
+    for (; c + W <= c1; c += W) detail::softmax_column_tile<Arch, 1>(x + c, y + c, len, inner, W);
+    if (c < c1) detail::softmax_column_tile<Arch, 1>(x + c, y + c, len, inner, c1 - c);
 }
 
 }  // namespace moir::kernels::simd

@@ -16,6 +16,7 @@
 #include <moir/kernels/simd/gemm.hpp>
 #include <moir/kernels/simd/normalization.hpp>
 #include <moir/kernels/simd/softmax.hpp>
+#include <moir/kernels/simd/unary.hpp>
 
 #include <cstddef>  // ptrdiff_t, size_t
 
@@ -52,6 +53,9 @@ struct fp32_kernel_table {
     void (*mvn_rows)(const float* x, float* y, std::size_t rows, std::size_t len, const mvn_params& p);
     void (*mvn_columns)(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1,
                         const mvn_params& p);
+    void (*softmax_columns)(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0,
+                            std::size_t c1);
+    void (*unary_map)(unary_fn fn, const float* x, float* y, std::size_t n);
 };
 
 /// The table of Arch. requires: instantiated only where Arch::supported() (see above).
@@ -65,7 +69,8 @@ const fp32_kernel_table& fp32_table() {
                                              &softmax_rows<Arch>, &bias_activation<Arch>, &conv_plane<Arch>,
                                              &depthwise_rows<Arch>, &conv_phased<Arch>,
                                              &gemm_a_inplace<Arch>, &pool_planes<Arch>,
-                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>, &mvn_columns<Arch>};
+                                             &max_pool_nhwc<Arch>, &mvn_rows<Arch>, &mvn_columns<Arch>,
+                                             &softmax_columns<Arch>, &unary_map<Arch>};
     return table;
 }
 

@@ -119,6 +119,10 @@ struct vec {
     static reg max(const reg& a, const reg& b) { return xsimd::max(a, b); }
     static reg min(const reg& a, const reg& b) { return xsimd::min(a, b); }
     static reg exp(const reg& a) { return xsimd::exp(a); }
+    static reg log(const reg& a) { return xsimd::log(a); }
+    static reg sqrt(const reg& a) { return xsimd::sqrt(a); }
+    static reg tanh(const reg& a) { return xsimd::tanh(a); }
+    static reg erf(const reg& a) { return xsimd::erf(a); }
 };
 
 /// The scalar arch: one float per "vector".
@@ -137,6 +141,10 @@ struct vec<arch::reference> {
     static reg max(reg a, reg b) { return a > b ? a : b; }
     static reg min(reg a, reg b) { return a < b ? a : b; }
     static reg exp(reg a) { return std::exp(a); }
+    static reg log(reg a) { return std::log(a); }
+    static reg sqrt(reg a) { return std::sqrt(a); }
+    static reg tanh(reg a) { return std::tanh(a); }
+    static reg erf(reg a) { return std::erf(a); }
 };
 
 }  // namespace moir::kernels::simd

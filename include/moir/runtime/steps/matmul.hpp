@@ -7,9 +7,10 @@
 //     once; A's rows (all batch dims folded into M) stream through gemm_b, split across the workers;
 //     or, when the rows cut into whole micro-tiles less evenly than the columns do (PaddleOCR rec's
 //     40 rows against its 6625-class head), B is packed as blocks of columns, one per worker.
-//   - B an activation (attention's Q x K^T and P x V): batches of matrices, B's batch dims equal to
-//     the output's or all 1; each worker packs its batch's B into its scratch at run time (a batch
-//     cut into row blocks when there are fewer batches than workers, each packing B again).
+//   - B an activation (attention's Q x K^T and P x V): batches of matrices, each operand's batch
+//     dims broadcast to the output's (NumPy rules: a dim equal to the output's or 1, missing leading
+//     dims 1); each worker packs its batch's B into its scratch at run time (a batch cut into row
+//     blocks when there are fewer batches than workers, each packing B again).
 //   - A a constant of a few rows and B an activation (Kaldi's statistics pooling: a window of ones
 //     [1, frames] times [frames, features]): A packed once, B read where it lies (gemm_a_inplace),
 //     its columns split between the workers. Packing B per run, as the case above does, copies all
@@ -71,6 +72,9 @@ public:
     kernels::simd::epilogue ep;
     std::size_t batches = 0, m = 0, k = 0, n = 0;
     std::size_t a_stride = 0, b_stride = 0;  // floats between batches (0: shared)
+    // where batch i's matrices start (floats), when its operands broadcast along some batch axes
+    // and not others ([2, 1, M, K] x [3, K, N]); empty: i * a_stride and i * b_stride
+    std::vector<std::size_t> a_off, b_off;
     bool transpose_b = false;
     std::size_t row_blocks = 1, block_rows = 0;
 
@@ -82,12 +86,13 @@ public:
             for (std::size_t t = t0; t < t1; ++t) {
                 const std::size_t i = t / row_blocks, r0 = (t % row_blocks) * block_rows;
                 const std::size_t rows = std::min(m, r0 + block_rows) - r0;
-                const float* bi = bm + i * b_stride;
+                const float* bi = bm + (b_off.empty() ? i * b_stride : b_off[i]);
+                const float* ai = a + (a_off.empty() ? i * a_stride : a_off[i]);
                 const auto pb = transpose_b ? kernels::simd::pack_b_into(table->blocking, bi, k, n, 1,
                                                                          static_cast<std::ptrdiff_t>(k), ctx.scratch_of(w))
                                             : kernels::simd::pack_b_into(table->blocking, bi, k, n,
                                                                          static_cast<std::ptrdiff_t>(n), 1, ctx.scratch_of(w));
-                table->gemm_b(pb, a + i * a_stride + r0 * k, static_cast<std::ptrdiff_t>(k), rows,
+                table->gemm_b(pb, ai + r0 * k, static_cast<std::ptrdiff_t>(k), rows,
                               c + (i * m + r0) * n, static_cast<std::ptrdiff_t>(n), ep);
             }
         });
@@ -232,24 +237,41 @@ struct matmul {
         if (bk != k || m == 0 || k == 0 || n == 0 || static_cast<std::size_t>(ys.dims[ry - 2]) != m ||
             static_cast<std::size_t>(ys.dims[ry - 1]) != n || ra > ry || rb > ry)
             return nullptr;
-        // batch dims: each operand's equal the output's (right-aligned) or are all 1
-        auto batch_stride = [&](const shape& d, std::size_t matrix) -> std::ptrdiff_t {
+        // batch dims: each operand's (right-aligned) equal the output's or 1 along each axis; one
+        // stride between batches when they are all equal (or all 1), else an offset per batch
+        const std::size_t batches = numel(ys.dims) / (m * n);
+        auto offsets = [&](const shape& d, std::size_t matrix, std::size_t& stride, std::vector<std::size_t>& off) {
             const std::size_t lead = ry - d.size();
             bool equal = true, ones = true;
-            for (std::size_t i = 0; i + 2 < ry; ++i) {
+            std::vector<std::size_t> step(ry, 0);  // floats per index along each output batch axis
+            std::size_t run = matrix;
+            for (std::size_t i = ry - 2; i-- > 0;) {
                 const std::int64_t v = i < lead ? 1 : d[i - lead];
+                if (v != 1 && v != ys.dims[i]) return false;
                 equal = equal && v == ys.dims[i];
                 ones = ones && v == 1;
+                step[i] = v == 1 ? 0 : run;
+                run *= static_cast<std::size_t>(v);
             }
-            return ones ? 0 : equal ? static_cast<std::ptrdiff_t>(matrix) : -1;
+            stride = ones ? 0 : matrix;
+            if (ones || equal) return true;
+            off.resize(batches);
+            for (std::size_t t = 0; t < batches; ++t) {
+                std::size_t rest = t, o = 0;
+                for (std::size_t i = ry - 2; i-- > 0;) {
+                    o += rest % static_cast<std::size_t>(ys.dims[i]) * step[i];
+                    rest /= static_cast<std::size_t>(ys.dims[i]);
+                }
+                off[t] = o;
+            }
+            return true;
         };
-        const std::ptrdiff_t sa = batch_stride(as.dims, m * k), sb = batch_stride(bs.dims, k * n);
-        if (sa < 0 || sb < 0) return nullptr;
         auto s = std::make_unique<batched_matmul_step>();
+        if (!offsets(as.dims, m * k, s->a_stride, s->a_off) || !offsets(bs.dims, k * n, s->b_stride, s->b_off))
+            return nullptr;
         s->table = b.table;
         s->m = m, s->k = k, s->n = n;
-        s->batches = numel(ys.dims) / (m * n);
-        s->a_stride = static_cast<std::size_t>(sa), s->b_stride = static_cast<std::size_t>(sb);
+        s->batches = batches;
         s->transpose_b = at.transpose_b;
         const std::size_t mr = b.table->blocking.mr;
         s->block_rows = m;
