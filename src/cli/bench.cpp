@@ -11,7 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include <algorithm>  // sort, max
+#include <algorithm>  // sort, max, nth_element
 #include <chrono>     // steady_clock
 #include <cstdio>     // snprintf
 #include <iostream>   // cout
@@ -71,7 +71,7 @@ command add_bench(CLI::App& app, const frontends::frontend_registry& registry) {
     c->add_option("--iterations,-n", a.iterations, "Timed runs (default 50)")->check(CLI::PositiveNumber);
     c->add_option("--warmup", a.warmup, "Untimed runs first (default 5)");
     c->add_flag("--json", a.json, "Print one JSON object (median_ms, min_ms, p90_ms, mean_ms, max_ms, fps, ...)");
-    c->add_flag("--per_layer", a.per_layer, "Also time every plan step: op type(s), kernel, share of the total");
+    c->add_flag("--per_layer", a.per_layer, "Also time every plan step (the median over as many profiled runs as timed ones): op type(s), kernel, share of the total");
     c->add_option("--arch", a.arch, "Fast-kernel arch: avx512, avx2 or reference (default: the best this CPU runs)");
     c->add_flag("--reference", a.reference, "Run every node on its reference kernel (no fast steps, no fusion)");
     c->add_flag("--no_int8", a.no_int8,
@@ -238,13 +238,20 @@ int run_bench(const bench_args& a, const frontends::frontend_registry& registry)
 
     std::size_t fast = 0;
     for (const auto& s : p.steps()) fast += s->kernel != "reference";
-    // per step: mean over as many profiled runs as timed ones (at least 1)
+    // per step: the median over as many profiled runs as timed ones (at least 1): on a shared
+    // machine a spell of other work lands in some runs' steps, which a mean would spread over all
     std::vector<double> per_step(p.steps().size(), 0.0);
     if (a.per_layer) {
         std::vector<double> ms;
+        std::vector<std::vector<double>> runs(p.steps().size());
         for (std::size_t i = 0; i < a.iterations; ++i) {
             p.run(values, &ms);
-            for (std::size_t s = 0; s < ms.size(); ++s) per_step[s] += ms[s] / static_cast<double>(a.iterations);
+            for (std::size_t s = 0; s < ms.size(); ++s) runs[s].push_back(ms[s]);
+        }
+        for (std::size_t s = 0; s < runs.size(); ++s) {
+            auto& v = runs[s];
+            std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+            per_step[s] = v[v.size() / 2];
         }
     }
     double step_total = 0.0;
@@ -282,7 +289,7 @@ int run_bench(const bench_args& a, const frontends::frontend_registry& registry)
               << ", arena " << human_bytes(p.arena_bytes()) << " (activations " << human_bytes(p.activation_bytes())
               << "), compiled in " << fixed(compile_ms, 1) << " ms\n";
     if (a.per_layer) {
-        std::cout << "[ INFO ] per step (mean of " << a.iterations << " profiled runs):\n";
+        std::cout << "[ INFO ] per step (median of " << a.iterations << " profiled runs):\n";
         char line[512];
         std::snprintf(line, sizeof line, "  %4s  %10s  %6s  %-32s  %-28s  %s\n", "#", "ms", "%", "ops", "kernel", "node");
         std::cout << line;
