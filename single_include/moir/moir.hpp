@@ -17852,6 +17852,36 @@ struct vec<arch::reference> {
     static reg erf(reg a) { return std::erf(a); }
 };
 
+/// Vector v (< NV) of a tile of NV vectors of columns whose last vector holds n_last (1 to width)
+/// columns: loaded and stored whole but for that last one (kernels that vectorize across the
+/// columns of [len][inner] data: mvn_columns, softmax_columns).
+template <class Arch, std::size_t NV>
+struct column_tile {
+    using V = vec<Arch>;
+    using reg = typename V::reg;
+    std::size_t n_last = V::width;
+
+    bool whole(std::size_t v) const { return v + 1 < NV || n_last == V::width; }
+    reg load(const float* p, std::size_t v) const {
+        return whole(v) ? V::load(p + v * V::width) : V::load_partial(p + v * V::width, n_last);
+    }
+    void store(float* p, std::size_t v, const reg& r) const {
+        if (whole(v)) V::store(p + v * V::width, r);
+        else V::store_partial(p + v * V::width, r, n_last);
+    }
+};
+
+/// Calls f(c, tile) over the columns [c0, c1): tiles of four whole vectors, then single whole
+/// vectors, then one partial vector (tile: a column_tile<Arch, 4 or 1> starting at column c).
+template <class Arch, class F>
+void for_column_tiles(std::size_t c0, std::size_t c1, F&& f) {
+    constexpr std::size_t W = vec<Arch>::width;
+    std::size_t c = c0;
+    for (; c + 4 * W <= c1; c += 4 * W) f(c, column_tile<Arch, 4>{W});
+    for (; c + W <= c1; c += W) f(c, column_tile<Arch, 1>{W});
+    if (c < c1) f(c, column_tile<Arch, 1>{c1 - c});
+}
+
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_VEC_HPP
@@ -21701,27 +21731,23 @@ void mvn_rows(const float* x, float* y, std::size_t rows, std::size_t len, const
 }
 
 namespace detail {
-/// mvn_columns on NV vectors of columns from x / y (each column len values `inner` floats apart),
-/// the last vector holding n_last (1 to W) columns.
+/// mvn_columns on tile t's vectors of columns from x / y (each column len values `inner` floats apart).
 template <class Arch, std::size_t NV>
-void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t n_last,
+void mvn_column_tile(const column_tile<Arch, NV>& t, const float* x, float* y, std::size_t len, std::size_t inner,
                      const mvn_params& p) {
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width;
-    const auto load = [&](const float* q, std::size_t v) {
-        return v + 1 < NV || n_last == W ? V::load(q + v * W) : V::load_partial(q + v * W, n_last);
-    };
     R sum[NV], mean[NV], scale[NV];
     for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
     for (std::size_t j = 0; j < len; ++j)
-        for (std::size_t v = 0; v < NV; ++v) sum[v] = sum[v] + load(x + j * inner, v);
+        for (std::size_t v = 0; v < NV; ++v) sum[v] = sum[v] + t.load(x + j * inner, v);
     for (std::size_t v = 0; v < NV; ++v) mean[v] = sum[v] / V::set1(static_cast<float>(len)), scale[v] = V::set1(1.0f);
     if (p.normalize_variance) {
         for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
         for (std::size_t j = 0; j < len; ++j)
             for (std::size_t v = 0; v < NV; ++v) {
-                const R d = load(x + j * inner, v) - mean[v];
+                const R d = t.load(x + j * inner, v) - mean[v];
                 sum[v] = V::fma(d, d, sum[v]);
             }
         for (std::size_t v = 0; v < NV; ++v) {  // 1 / sqrt per lane, in double as mvn_rows
@@ -21737,11 +21763,10 @@ void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inne
     for (std::size_t j = 0; j < len; ++j) {
         const R g = V::set1(p.gamma ? p.gamma[j] : 1.0f), b = V::set1(p.beta ? p.beta[j] : 0.0f);
         for (std::size_t v = 0; v < NV; ++v) {
-            R o = (load(x + j * inner, v) - mean[v]) * scale[v];
+            R o = (t.load(x + j * inner, v) - mean[v]) * scale[v];
             if (p.gamma) o = o * g;
             if (p.beta) o = o + b;
-            if (v + 1 < NV || n_last == W) V::store(y + j * inner + v * W, o);
-            else V::store_partial(y + j * inner + v * W, o, n_last);
+            t.store(y + j * inner, v, o);
         }
     }
 }
@@ -21754,11 +21779,7 @@ void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inne
 template <class Arch>
 void mvn_columns(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1,
                  const mvn_params& p) {
-    constexpr std::size_t W = vec<Arch>::width;
-    std::size_t c = c0;
-    for (; c + 4 * W <= c1; c += 4 * W) detail::mvn_column_tile<Arch, 4>(x + c, y + c, len, inner, W, p);
-    for (; c + W <= c1; c += W) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, W, p);
-    if (c < c1) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, c1 - c, p);
+    for_column_tiles<Arch>(c0, c1, [&](std::size_t c, const auto& t) { detail::mvn_column_tile(t, x + c, y + c, len, inner, p); });
 }
 
 }  // namespace moir::kernels::simd
@@ -21823,33 +21844,24 @@ void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t len) {
 }
 
 namespace detail {
-/// softmax_columns on NV vectors of columns (each column len values `inner` floats apart), the last
-/// vector holding n_last (1 to W) columns.
+/// softmax_columns on tile t's vectors of columns (each column len values `inner` floats apart).
 template <class Arch, std::size_t NV>
-void softmax_column_tile(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t n_last) {
+void softmax_column_tile(const column_tile<Arch, NV>& t, const float* x, float* y, std::size_t len, std::size_t inner) {
     using V = vec<Arch>;
     using R = typename V::reg;
-    constexpr std::size_t W = V::width;
-    const auto load = [&](const float* q, std::size_t v) {
-        return v + 1 < NV || n_last == W ? V::load(q + v * W) : V::load_partial(q + v * W, n_last);
-    };
-    const auto store = [&](float* q, std::size_t v, const R& r) {
-        if (v + 1 < NV || n_last == W) V::store(q + v * W, r);
-        else V::store_partial(q + v * W, r, n_last);
-    };
     R mx[NV], sum[NV];
-    for (std::size_t v = 0; v < NV; ++v) mx[v] = load(x, v), sum[v] = V::zero();
+    for (std::size_t v = 0; v < NV; ++v) mx[v] = t.load(x, v), sum[v] = V::zero();
     for (std::size_t j = 1; j < len; ++j)
-        for (std::size_t v = 0; v < NV; ++v) mx[v] = V::max(mx[v], load(x + j * inner, v));
+        for (std::size_t v = 0; v < NV; ++v) mx[v] = V::max(mx[v], t.load(x + j * inner, v));
     for (std::size_t j = 0; j < len; ++j)
         for (std::size_t v = 0; v < NV; ++v) {
-            const R e = V::exp(load(x + j * inner, v) - mx[v]);
-            store(y + j * inner, v, e);
+            const R e = V::exp(t.load(x + j * inner, v) - mx[v]);
+            t.store(y + j * inner, v, e);
             sum[v] = sum[v] + e;
         }
     for (std::size_t v = 0; v < NV; ++v) sum[v] = V::set1(1.0f) / sum[v];
     for (std::size_t j = 0; j < len; ++j)
-        for (std::size_t v = 0; v < NV; ++v) store(y + j * inner, v, load(y + j * inner, v) * sum[v]);
+        for (std::size_t v = 0; v < NV; ++v) t.store(y + j * inner, v, t.load(y + j * inner, v) * sum[v]);
 }
 }  // namespace detail
 
@@ -21858,11 +21870,7 @@ void softmax_column_tile(const float* x, float* y, std::size_t len, std::size_t 
 /// requires: x and y hold len*inner floats (y may alias x exactly); len >= 1; c0 <= c1 <= inner.
 template <class Arch>
 void softmax_columns(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1) {
-    constexpr std::size_t W = vec<Arch>::width;
-    std::size_t c = c0;
-    for (; c + 4 * W <= c1; c += 4 * W) detail::softmax_column_tile<Arch, 4>(x + c, y + c, len, inner, W);
-    for (; c + W <= c1; c += W) detail::softmax_column_tile<Arch, 1>(x + c, y + c, len, inner, W);
-    if (c < c1) detail::softmax_column_tile<Arch, 1>(x + c, y + c, len, inner, c1 - c);
+    for_column_tiles<Arch>(c0, c1, [&](std::size_t c, const auto& t) { detail::softmax_column_tile(t, x + c, y + c, len, inner); });
 }
 
 }  // namespace moir::kernels::simd
@@ -22984,7 +22992,7 @@ public:
 /// mid1) in one run from input column `first` on, the others from col_src.
 class mapped_pad_step final : public step {
 public:
-    std::size_t elem = 4, rows = 0, width = 0, in_width = 0;
+    std::size_t elem = 4, rows = 0, width = 0;
     std::vector<std::size_t> row_dims;                   // the output's axes but the last
     std::vector<std::vector<std::size_t>> row_src;       // per such axis and output coordinate
     std::vector<std::size_t> col_src;                    // per output column: its input column
@@ -23113,10 +23121,9 @@ struct pad {
         auto s = std::make_unique<mapped_pad_step>();
         s->elem = size_of(xs.type);
         s->width = static_cast<std::size_t>(ys.dims[r - 1]);
-        s->in_width = static_cast<std::size_t>(xs.dims[r - 1]);
         s->col_src = sources(r - 1);
         if (s->col_src.empty()) return nullptr;
-        std::size_t stride = s->in_width;  // input elements per coordinate of axis d (from the last but one)
+        std::size_t stride = static_cast<std::size_t>(xs.dims[r - 1]);  // input elements per coordinate of axis d
         s->row_src.resize(r - 1);
         for (std::size_t d = r - 1; d-- > 0;) {
             auto v = sources(d);
@@ -24358,6 +24365,11 @@ private:
                     for (std::size_t s = 0; s < taps[2]; ++s, ++row) {
                         float* dst = cols + row * nb;
                         const float* xc = x + c * vol;
+                        // the output columns whose x tap s falls inside the row: [first, end)
+                        const std::ptrdiff_t off = tap(0, s, 2), sw = static_cast<std::ptrdiff_t>(stride[2]);
+                        const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(in[2]);
+                        const std::ptrdiff_t first = off >= 0 ? 0 : (-off + sw - 1) / sw;
+                        const std::ptrdiff_t end = w - 1 - off < 0 ? 0 : (w - 1 - off) / sw + 1;
                         std::size_t j = j0, ox = j0 % out[2], oy = j0 / out[2] % out[1], oz = j0 / (out[2] * out[1]);
                         while (j < j0 + nb) {
                             // one run of output columns along x within one output row (oz, oy)
@@ -24371,10 +24383,7 @@ private:
                                 const float* src = xc + static_cast<std::size_t>(iz) * plane + static_cast<std::size_t>(iy) * in[2];
                                 // output columns [lo, hi) of the run read inside the row: zeros around
                                 // one copy (contiguous at stride 1)
-                                const std::ptrdiff_t off = tap(0, s, 2), sw = static_cast<std::ptrdiff_t>(stride[2]);
-                                const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(in[2]), o0 = static_cast<std::ptrdiff_t>(ox);
-                                const std::ptrdiff_t first = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                                const std::ptrdiff_t end = w - 1 - off < 0 ? 0 : (w - 1 - off) / sw + 1;
+                                const std::ptrdiff_t o0 = static_cast<std::ptrdiff_t>(ox);
                                 const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(run);
                                 const std::ptrdiff_t lo = std::min(n, std::max<std::ptrdiff_t>(0, first - o0));
                                 const std::ptrdiff_t hi = std::max(lo, std::min(n, end - o0));

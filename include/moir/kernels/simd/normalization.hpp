@@ -96,27 +96,23 @@ void mvn_rows(const float* x, float* y, std::size_t rows, std::size_t len, const
 }
 
 namespace detail {
-/// mvn_columns on NV vectors of columns from x / y (each column len values `inner` floats apart),
-/// the last vector holding n_last (1 to W) columns.
+/// mvn_columns on tile t's vectors of columns from x / y (each column len values `inner` floats apart).
 template <class Arch, std::size_t NV>
-void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t n_last,
+void mvn_column_tile(const column_tile<Arch, NV>& t, const float* x, float* y, std::size_t len, std::size_t inner,
                      const mvn_params& p) {
     using V = vec<Arch>;
     using R = typename V::reg;
     constexpr std::size_t W = V::width;
-    const auto load = [&](const float* q, std::size_t v) {
-        return v + 1 < NV || n_last == W ? V::load(q + v * W) : V::load_partial(q + v * W, n_last);
-    };
     R sum[NV], mean[NV], scale[NV];
     for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
     for (std::size_t j = 0; j < len; ++j)
-        for (std::size_t v = 0; v < NV; ++v) sum[v] = sum[v] + load(x + j * inner, v);
+        for (std::size_t v = 0; v < NV; ++v) sum[v] = sum[v] + t.load(x + j * inner, v);
     for (std::size_t v = 0; v < NV; ++v) mean[v] = sum[v] / V::set1(static_cast<float>(len)), scale[v] = V::set1(1.0f);
     if (p.normalize_variance) {
         for (std::size_t v = 0; v < NV; ++v) sum[v] = V::zero();
         for (std::size_t j = 0; j < len; ++j)
             for (std::size_t v = 0; v < NV; ++v) {
-                const R d = load(x + j * inner, v) - mean[v];
+                const R d = t.load(x + j * inner, v) - mean[v];
                 sum[v] = V::fma(d, d, sum[v]);
             }
         for (std::size_t v = 0; v < NV; ++v) {  // 1 / sqrt per lane, in double as mvn_rows
@@ -132,11 +128,10 @@ void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inne
     for (std::size_t j = 0; j < len; ++j) {
         const R g = V::set1(p.gamma ? p.gamma[j] : 1.0f), b = V::set1(p.beta ? p.beta[j] : 0.0f);
         for (std::size_t v = 0; v < NV; ++v) {
-            R o = (load(x + j * inner, v) - mean[v]) * scale[v];
+            R o = (t.load(x + j * inner, v) - mean[v]) * scale[v];
             if (p.gamma) o = o * g;
             if (p.beta) o = o + b;
-            if (v + 1 < NV || n_last == W) V::store(y + j * inner + v * W, o);
-            else V::store_partial(y + j * inner + v * W, o, n_last);
+            t.store(y + j * inner, v, o);
         }
     }
 }
@@ -149,11 +144,7 @@ void mvn_column_tile(const float* x, float* y, std::size_t len, std::size_t inne
 template <class Arch>
 void mvn_columns(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1,
                  const mvn_params& p) {
-    constexpr std::size_t W = vec<Arch>::width;
-    std::size_t c = c0;
-    for (; c + 4 * W <= c1; c += 4 * W) detail::mvn_column_tile<Arch, 4>(x + c, y + c, len, inner, W, p);
-    for (; c + W <= c1; c += W) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, W, p);
-    if (c < c1) detail::mvn_column_tile<Arch, 1>(x + c, y + c, len, inner, c1 - c, p);
+    for_column_tiles<Arch>(c0, c1, [&](std::size_t c, const auto& t) { detail::mvn_column_tile(t, x + c, y + c, len, inner, p); });
 }
 
 }  // namespace moir::kernels::simd

@@ -58,33 +58,24 @@ void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t len) {
 }
 
 namespace detail {
-/// softmax_columns on NV vectors of columns (each column len values `inner` floats apart), the last
-/// vector holding n_last (1 to W) columns.
+/// softmax_columns on tile t's vectors of columns (each column len values `inner` floats apart).
 template <class Arch, std::size_t NV>
-void softmax_column_tile(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t n_last) {
+void softmax_column_tile(const column_tile<Arch, NV>& t, const float* x, float* y, std::size_t len, std::size_t inner) {
     using V = vec<Arch>;
     using R = typename V::reg;
-    constexpr std::size_t W = V::width;
-    const auto load = [&](const float* q, std::size_t v) {
-        return v + 1 < NV || n_last == W ? V::load(q + v * W) : V::load_partial(q + v * W, n_last);
-    };
-    const auto store = [&](float* q, std::size_t v, const R& r) {
-        if (v + 1 < NV || n_last == W) V::store(q + v * W, r);
-        else V::store_partial(q + v * W, r, n_last);
-    };
     R mx[NV], sum[NV];
-    for (std::size_t v = 0; v < NV; ++v) mx[v] = load(x, v), sum[v] = V::zero();
+    for (std::size_t v = 0; v < NV; ++v) mx[v] = t.load(x, v), sum[v] = V::zero();
     for (std::size_t j = 1; j < len; ++j)
-        for (std::size_t v = 0; v < NV; ++v) mx[v] = V::max(mx[v], load(x + j * inner, v));
+        for (std::size_t v = 0; v < NV; ++v) mx[v] = V::max(mx[v], t.load(x + j * inner, v));
     for (std::size_t j = 0; j < len; ++j)
         for (std::size_t v = 0; v < NV; ++v) {
-            const R e = V::exp(load(x + j * inner, v) - mx[v]);
-            store(y + j * inner, v, e);
+            const R e = V::exp(t.load(x + j * inner, v) - mx[v]);
+            t.store(y + j * inner, v, e);
             sum[v] = sum[v] + e;
         }
     for (std::size_t v = 0; v < NV; ++v) sum[v] = V::set1(1.0f) / sum[v];
     for (std::size_t j = 0; j < len; ++j)
-        for (std::size_t v = 0; v < NV; ++v) store(y + j * inner, v, load(y + j * inner, v) * sum[v]);
+        for (std::size_t v = 0; v < NV; ++v) t.store(y + j * inner, v, t.load(y + j * inner, v) * sum[v]);
 }
 }  // namespace detail
 
@@ -93,11 +84,7 @@ void softmax_column_tile(const float* x, float* y, std::size_t len, std::size_t 
 /// requires: x and y hold len*inner floats (y may alias x exactly); len >= 1; c0 <= c1 <= inner.
 template <class Arch>
 void softmax_columns(const float* x, float* y, std::size_t len, std::size_t inner, std::size_t c0, std::size_t c1) {
-    constexpr std::size_t W = vec<Arch>::width;
-    std::size_t c = c0;
-    for (; c + 4 * W <= c1; c += 4 * W) detail::softmax_column_tile<Arch, 4>(x + c, y + c, len, inner, W);
-    for (; c + W <= c1; c += W) detail::softmax_column_tile<Arch, 1>(x + c, y + c, len, inner, W);
-    if (c < c1) detail::softmax_column_tile<Arch, 1>(x + c, y + c, len, inner, c1 - c);
+    for_column_tiles<Arch>(c0, c1, [&](std::size_t c, const auto& t) { detail::softmax_column_tile(t, x + c, y + c, len, inner); });
 }
 
 }  // namespace moir::kernels::simd

@@ -147,6 +147,36 @@ struct vec<arch::reference> {
     static reg erf(reg a) { return std::erf(a); }
 };
 
+/// Vector v (< NV) of a tile of NV vectors of columns whose last vector holds n_last (1 to width)
+/// columns: loaded and stored whole but for that last one (kernels that vectorize across the
+/// columns of [len][inner] data: mvn_columns, softmax_columns).
+template <class Arch, std::size_t NV>
+struct column_tile {
+    using V = vec<Arch>;
+    using reg = typename V::reg;
+    std::size_t n_last = V::width;
+
+    bool whole(std::size_t v) const { return v + 1 < NV || n_last == V::width; }
+    reg load(const float* p, std::size_t v) const {
+        return whole(v) ? V::load(p + v * V::width) : V::load_partial(p + v * V::width, n_last);
+    }
+    void store(float* p, std::size_t v, const reg& r) const {
+        if (whole(v)) V::store(p + v * V::width, r);
+        else V::store_partial(p + v * V::width, r, n_last);
+    }
+};
+
+/// Calls f(c, tile) over the columns [c0, c1): tiles of four whole vectors, then single whole
+/// vectors, then one partial vector (tile: a column_tile<Arch, 4 or 1> starting at column c).
+template <class Arch, class F>
+void for_column_tiles(std::size_t c0, std::size_t c1, F&& f) {
+    constexpr std::size_t W = vec<Arch>::width;
+    std::size_t c = c0;
+    for (; c + 4 * W <= c1; c += 4 * W) f(c, column_tile<Arch, 4>{W});
+    for (; c + W <= c1; c += W) f(c, column_tile<Arch, 1>{W});
+    if (c < c1) f(c, column_tile<Arch, 1>{c1 - c});
+}
+
 }  // namespace moir::kernels::simd
 
 #endif  // MOIR_KERNELS_SIMD_VEC_HPP

@@ -73,6 +73,11 @@ private:
                     for (std::size_t s = 0; s < taps[2]; ++s, ++row) {
                         float* dst = cols + row * nb;
                         const float* xc = x + c * vol;
+                        // the output columns whose x tap s falls inside the row: [first, end)
+                        const std::ptrdiff_t off = tap(0, s, 2), sw = static_cast<std::ptrdiff_t>(stride[2]);
+                        const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(in[2]);
+                        const std::ptrdiff_t first = off >= 0 ? 0 : (-off + sw - 1) / sw;
+                        const std::ptrdiff_t end = w - 1 - off < 0 ? 0 : (w - 1 - off) / sw + 1;
                         std::size_t j = j0, ox = j0 % out[2], oy = j0 / out[2] % out[1], oz = j0 / (out[2] * out[1]);
                         while (j < j0 + nb) {
                             // one run of output columns along x within one output row (oz, oy)
@@ -86,10 +91,7 @@ private:
                                 const float* src = xc + static_cast<std::size_t>(iz) * plane + static_cast<std::size_t>(iy) * in[2];
                                 // output columns [lo, hi) of the run read inside the row: zeros around
                                 // one copy (contiguous at stride 1)
-                                const std::ptrdiff_t off = tap(0, s, 2), sw = static_cast<std::ptrdiff_t>(stride[2]);
-                                const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(in[2]), o0 = static_cast<std::ptrdiff_t>(ox);
-                                const std::ptrdiff_t first = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                                const std::ptrdiff_t end = w - 1 - off < 0 ? 0 : (w - 1 - off) / sw + 1;
+                                const std::ptrdiff_t o0 = static_cast<std::ptrdiff_t>(ox);
                                 const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(run);
                                 const std::ptrdiff_t lo = std::min(n, std::max<std::ptrdiff_t>(0, first - o0));
                                 const std::ptrdiff_t hi = std::max(lo, std::min(n, end - o0));

@@ -60,7 +60,7 @@ public:
 /// mid1) in one run from input column `first` on, the others from col_src.
 class mapped_pad_step final : public step {
 public:
-    std::size_t elem = 4, rows = 0, width = 0, in_width = 0;
+    std::size_t elem = 4, rows = 0, width = 0;
     std::vector<std::size_t> row_dims;                   // the output's axes but the last
     std::vector<std::vector<std::size_t>> row_src;       // per such axis and output coordinate
     std::vector<std::size_t> col_src;                    // per output column: its input column
@@ -189,10 +189,9 @@ struct pad {
         auto s = std::make_unique<mapped_pad_step>();
         s->elem = size_of(xs.type);
         s->width = static_cast<std::size_t>(ys.dims[r - 1]);
-        s->in_width = static_cast<std::size_t>(xs.dims[r - 1]);
         s->col_src = sources(r - 1);
         if (s->col_src.empty()) return nullptr;
-        std::size_t stride = s->in_width;  // input elements per coordinate of axis d (from the last but one)
+        std::size_t stride = static_cast<std::size_t>(xs.dims[r - 1]);  // input elements per coordinate of axis d
         s->row_src.resize(r - 1);
         for (std::size_t d = r - 1; d-- > 0;) {
             auto v = sources(d);
