@@ -17697,8 +17697,9 @@ struct reference_kernel<ops::onnx_fallback> {
 //   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
 //   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
 //   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
-//   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo; hi: a following
-//                                             Maximum with a scalar, or -inf)
+//   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo, or one per output
+//                                             channel, epilogue::slope; hi: a following Maximum with a
+//                                             scalar, or -inf)
 //   scaled_hswish  (x * act_scale) * min(max(x + act_shift, lo), hi)
 //             (TF's hard-swish as four element-wise ops, x * c * relu6(x + 3), with c not exactly 1/6:
 //             the same float operations in the same order as those ops, so the fused result is
@@ -17886,6 +17887,7 @@ void for_column_tiles(std::size_t c0, std::size_t c1, F&& f) {
 
 #endif  // MOIR_KERNELS_SIMD_VEC_HPP
 
+#include <cstddef>      // size_t
 #include <cstdint>      // uint8_t
 #include <type_traits>  // is_same_v
 #include <utility>      // forward
@@ -17921,6 +17923,31 @@ struct epilogue {
     /// conv_columns, conv_rows) read it, and only when they store into the output itself.
     const float* residual = nullptr;
     const float* residual_origin = nullptr;
+    /// leaky's slope per output row (PRelu with a slope per output channel), replacing lo: nullptr
+    /// (lo for every row), or one value per row, indexed as bias is (set only together with bias,
+    /// whose offset locates a tile's rows). col_slope: the same per GEMM output column, with
+    /// col_bias. Read by store_tile (every FP32 GEMM-tile kernel) and the depthwise kernels (slope
+    /// per channel); the steps that set them (steps/fusion.hpp: channel_slope_ok) run only those.
+    const float* slope = nullptr;
+    const float* col_slope = nullptr;
+
+    /// This epilogue for the rows from `r` on (a block of output channels): bias and slope moved on
+    /// together.
+    epilogue rows_from(std::size_t r) const {
+        epilogue o = *this;
+        if (o.bias) o.bias += r;
+        if (o.slope) o.slope += r;
+        return o;
+    }
+    /// This epilogue for the GEMM columns from `c` on: col_bias, col_scale, col_shift and col_slope
+    /// moved on together.
+    epilogue columns_from(std::size_t c) const {
+        epilogue o = *this;
+        if (o.col_bias) o.col_bias += c;
+        if (o.col_scale) o.col_scale += c, o.col_shift += c;
+        if (o.col_slope) o.col_slope += c;
+        return o;
+    }
 };
 
 namespace act {
@@ -17958,8 +17985,11 @@ struct swish {
 };
 struct leaky {
     template <class V, class R>
-    static R apply(const R& x, const epilogue& e) {
-        return V::max(V::fma(V::min(x, V::zero()), V::set1(e.lo), V::max(x, V::zero())), V::set1(e.hi));
+    static R apply(const R& x, const epilogue& e) { return with_slope<V>(x, V::set1(e.lo), e); }
+    /// with the slope of each lane given (per-channel slopes)
+    template <class V, class R>
+    static R with_slope(const R& x, const R& slope, const epilogue& e) {
+        return V::max(V::fma(V::min(x, V::zero()), slope, V::max(x, V::zero())), V::set1(e.hi));
     }
 };
 struct scaled_hswish {
@@ -17979,6 +18009,19 @@ template <class Act, class V, class R>
 R activate(const R& x, const epilogue& e) {
     const R y = Act::template apply<V>(x, e);
     return e.post_affine ? V::fma(y, V::set1(e.post_scale), V::set1(e.post_shift)) : y;
+}
+
+/// activate, with leaky's slope of each lane given (e.slope or e.col_slope's values; unused by the
+/// other activations).
+template <class Act, class V, class R>
+R activate_sloped(const R& x, const epilogue& e, const R& slope) {
+    if constexpr (std::is_same_v<Act, act::leaky>) {
+        const R y = act::leaky::with_slope<V>(x, slope, e);
+        return e.post_affine ? V::fma(y, V::set1(e.post_scale), V::set1(e.post_shift)) : y;
+    } else {
+        (void)slope;
+        return activate<Act, V>(x, e);
+    }
 }
 
 /// Calls f(act::<tag>{}) for the run-time activation a.
@@ -19520,6 +19563,13 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 
 }  // namespace detail
 
+/// The epilogue of channel c: e with leaky's slope that channel's (e.slope), else e.
+inline epilogue channel_epilogue(const epilogue& e, std::size_t c) {
+    epilogue ec = e;
+    if (e.slope) ec.lo = e.slope[c];
+    return ec;
+}
+
 /// Output rows [oy0, oy1) of channels [c0, c1) of one image: y[c - c0][oy - oy0][ox] =
 /// act(depthwise_conv(x[c], w[c]) + bias[c]) at (oy, ox), each channel's band `(oy1 - oy0) * out_w`
 /// floats after the previous one's; the same value as depthwise computes there, bit for bit. The
@@ -19542,22 +19592,24 @@ void depthwise_rows(const packed_depthwise& p, const dw_input& x, float* y, cons
         for (std::size_t c = c0; c < c1 && inplace; ++c) {
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
+            const epilogue ec = channel_epilogue(e, c);
             float* yc = y + (c - c0) * band;
             detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto) {
                 detail::dw_channel_inplace<Arch, Act, decltype(k)::value, decltype(sh)::value>(
-                    g, x.data + c * in_plane, x.rows, scratch, w, b, yc, e, oy0, oy1);
+                    g, x.data + c * in_plane, x.rows, scratch, w, b, yc, ec, oy0, oy1);
             });
         }
         for (std::size_t c = c0; c < c1 && !inplace; ++c) {
             detail::dw_fill_plane<Arch>(g, d, x.data + c * in_plane, scratch, r0, r1, x.rows);
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
+            const epilogue ec = channel_epilogue(e, c);
             float* yc = y + (c - c0) * band;
             const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
                 detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
-                    g, d, scratch, w, b, yc, e, oy0, oy1);
+                    g, d, scratch, w, b, yc, ec, oy0, oy1);
             });
-            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e, oy0, oy1);
+            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, ec, oy0, oy1);
         }
     });
 }
@@ -19565,7 +19617,7 @@ void depthwise_rows(const packed_depthwise& p, const dw_input& x, float* y, cons
 /// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
 /// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
 /// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
-/// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
+/// e.bias and e.slope nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
 /// channel ranges (each with its own scratch) are independent.
 template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,
@@ -20803,10 +20855,17 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
     // tile's first column is cbias - e.col_bias)
     const float* csc = e.col_scale && cbias ? e.col_scale + (cbias - e.col_bias) : nullptr;
     const float* csh = csc ? e.col_shift + (cbias - e.col_bias) : nullptr;
+    // leaky's slopes per row or per column (e.slope with bias, e.col_slope with col_bias, located as
+    // the column affine is); otherwise e.lo
+    constexpr bool sloped = std::is_same_v<Act, act::leaky>;
+    const float* rsl = sloped && e.slope && rbias ? e.slope + (rbias - e.bias) : nullptr;
+    const float* csl = sloped && e.col_slope && cbias ? e.col_slope + (cbias - e.col_bias) : nullptr;
     if (mv == MT && ncols == NR) {
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MT; ++i) {
             float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+            R row_slope = V::zero();
+            if constexpr (sloped) row_slope = V::set1(rsl ? rsl[i] : e.lo);
 #pragma GCC unroll 8
             for (std::size_t v = 0; v < NV; ++v) {
                 R x = acc[i][v];
@@ -20815,7 +20874,7 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     if (rbias) x = x + V::set1(rbias[i]);
                     if (cbias) x = x + V::load(cbias + v * W);
                     if (e.residual) x = x + V::load(e.residual + (cr + v * W - e.residual_origin));
-                    x = activate<Act, V>(x, e);
+                    x = activate_sloped<Act, V>(x, e, csl ? V::load(csl + v * W) : row_slope);
                     if (csc) x = V::fma(x, V::load(csc + v * W), V::load(csh + v * W));
                 }
                 V::store(cr + v * W, x);
@@ -20825,6 +20884,8 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
     }
     for (std::size_t i = 0; i < mv; ++i) {
         float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+        R row_slope = V::zero();
+        if constexpr (sloped) row_slope = V::set1(rsl ? rsl[i] : e.lo);
         for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
             const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
             R x = acc[i][v];
@@ -20836,7 +20897,8 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     const float* r = e.residual + (cr + v * W - e.residual_origin);
                     x = x + (n == W ? V::load(r) : V::load_partial(r, n));
                 }
-                x = activate<Act, V>(x, e);
+                const R slope = csl ? (n == W ? V::load(csl + v * W) : V::load_partial(csl + v * W, n)) : row_slope;
+                x = activate_sloped<Act, V>(x, e, slope);
                 if (csc) {
                     const float* sc = csc + v * W;
                     const float* sh = csh + v * W;
@@ -21026,8 +21088,7 @@ void conv_columns(const packed_conv& p, const float* x, float* y, const epilogue
     with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t gi = 0; gi < g.groups; ++gi) {
-            epilogue eg = e;
-            if (e.bias) eg.bias = e.bias + gi * g.out_c;
+            const epilogue eg = e.rows_from(gi * g.out_c);
             const float* wg = p.weights.data + gi * p.weights.group_stride;
             const float* xg = x + gi * g.in_c * in_plane;
             float* yg = y + gi * g.out_c * n + c0;
@@ -23197,8 +23258,9 @@ struct pad {
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1, PRelu with one slope (LeakyRelu)
-// and a Maximum with a scalar after it), then a Multiply and/or an Add of a scalar
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1, PRelu with one slope (LeakyRelu),
+// or, for a family whose kernels read kernels::simd::epilogue::slope (channel_slope_ok), a slope
+// per channel along the bias's axis; then a Maximum with a scalar), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
 // before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp). A family whose
@@ -23232,6 +23294,9 @@ struct fused_epilogue {
     /// after that, per channel: * col_scale[c] + col_shift[c] (empty: none; only with col_affine_ok,
     /// and then `bias` holds channels values too)
     std::vector<float> col_scale, col_shift;
+    /// PRelu's slope per channel (leaky; empty: one slope, lo; only with channel_slope_ok, and then
+    /// `bias` holds channels values too)
+    std::vector<float> slope;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
     std::size_t residual_slot = no_slot;  ///< the slot added before the activation (residual_ok), or none
 
@@ -23242,6 +23307,7 @@ struct fused_epilogue {
         e.act_scale = act_scale, e.act_shift = act_shift;
         e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
+        (per_column ? e.col_slope : e.slope) = slope.empty() ? nullptr : slope.data();
         if (per_column && !col_scale.empty()) e.col_scale = col_scale.data(), e.col_shift = col_shift.data();
         return e;
     }
@@ -23268,7 +23334,7 @@ struct fused_epilogue {
             case kernels::simd::activation::hsigmoid: return "+hsigmoid";
             case kernels::simd::activation::sigmoid: return "+sigmoid";
             case kernels::simd::activation::swish: return "+swish";
-            case kernels::simd::activation::leaky: return "+leaky";
+            case kernels::simd::activation::leaky: return slope.empty() ? "+leaky" : "+prelu";
             case kernels::simd::activation::scaled_hswish: return "+scaled_hswish";
             case kernels::simd::activation::none: break;
         }
@@ -23282,10 +23348,12 @@ struct fused_epilogue {
 /// the node of `out`; a fused step made at an earlier node names that one). With col_affine_ok (a
 /// step whose kernel applies kernel_epilogue(true)'s col_scale), an activation may be followed by
 /// Multiply(v) [Add(u)] with constants that vary along `axis` only (a BatchNorm after the
-/// activation), instead of the scalar affine.
+/// activation), instead of the scalar affine. With channel_slope_ok (a step whose kernels read
+/// kernel_epilogue's slope or col_slope: store_tile's and the depthwise kernels), the activation may
+/// be a PRelu whose slope varies along `axis` only.
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
                                      bool residual_ok = false, node_id step_at = plan_builder::npos,
-                                     bool col_affine_ok = false) {
+                                     bool col_affine_ok = false, bool channel_slope_ok = false) {
     const node_id main = step_at == plan_builder::npos ? out.node : step_at;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
@@ -23373,11 +23441,26 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             take(id, activation::swish, "Swish");
     } else if (id = b.single_consumer<ops::prelu>(out); id != plan_builder::npos && same(id) &&
                b.at(id).inputs[0] == out && b.at(id).inputs[1] != out) {
-        // one slope for every element (LeakyRelu), then optionally Maximum(y, c) with a scalar c
+        // one slope for every element (LeakyRelu), or (channel_slope_ok) one per channel along `axis`,
+        // then optionally Maximum(y, c) with a scalar c
         const tensor* slope = b.constant_input(id, 1);
-        if (slope && slope->type() == element_type::f32 && slope->numel() == 1) {
+        std::vector<float> slopes;
+        if (channel_slope_ok && slope && slope->numel() != 1) {
+            // PRelu's own per-channel form (1-D, the data's dim 1) is along axis 1 whatever numpy would say
+            if (ops::prelu::per_channel(partial_shape(o.dims), partial_shape(slope->dims())))
+                slopes = axis == 1 && slope->numel() == channels && slope->type() == element_type::f32
+                             ? std::vector<float>(slope->data<float>(), slope->data<float>() + channels)
+                             : std::vector<float>{};
+            else
+                slopes = along_axis(id);
+        }
+        if (slope && slope->type() == element_type::f32 && (slope->numel() == 1 || !slopes.empty())) {
             f.lo = slope->at_as<float>(0);
             f.hi = -std::numeric_limits<float>::infinity();
+            if (!slopes.empty()) {
+                f.slope = std::move(slopes);
+                if (f.bias.empty()) f.bias.assign(channels, 0.0f);  // kernels locate a tile's rows by bias
+            }
             take(id, activation::leaky, "PRelu");
             if (node_id m = b.single_consumer<ops::maximum>(out); const float* c = scalar_operand(m)) {
                 f.hi = *c;
@@ -23613,8 +23696,7 @@ public:
                 ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     for (std::size_t i = b; i < e; ++i) {
                         const part& p = parts[i];
-                        simd::epilogue pe = en;
-                        if (pe.bias) pe.bias += p.bias_off;
+                        const simd::epilogue pe = en.rows_from(p.bias_off);
                         table->gemm_a(p.w.weights, xn, ld, columns, yn + p.y_off, ld, pe, ctx.scratch_of(w));
                     }
                 });
@@ -23669,8 +23751,7 @@ public:
                 ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     for (std::size_t i = b; i < e; ++i) {
                         const part& p = parts[i];
-                        simd::epilogue pe = en;
-                        if (pe.bias) pe.bias += p.bias_off;
+                        const simd::epilogue pe = en.rows_from(p.bias_off);
                         if (plane)
                             table->conv_plane(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, rows);
                         else
@@ -23682,8 +23763,7 @@ public:
             ctx.pool->parallel_for(0, parts.size() * pieces, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 for (std::size_t i = b; i < e; ++i) {
                     const part& p = parts[i / pieces];
-                    simd::epilogue pe = en;
-                    if (pe.bias) pe.bias += p.bias_off;
+                    const simd::epilogue pe = en.rows_from(p.bias_off);
                     const std::size_t c0 = (i % pieces) * piece_columns;
                     const std::size_t c1 = std::min(columns, c0 + piece_columns);
                     table->conv_columns(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w), c0, c1);
@@ -23964,7 +24044,7 @@ struct convolution {
         if (!b.fuse_depthwise_pointwise || xs.dims.size() != 4 || xs.where != slot::kind::arena || g.groups != 1 ||
             !g.pointwise() || g.out_c * g.out_h * g.out_w < expand_min_floats)
             return nullptr;
-        fused_epilogue ef = match_epilogue(b, output_ref{id, 0}, 1, g.out_c);
+        fused_epilogue ef = match_epilogue(b, output_ref{id, 0}, 1, g.out_c, false, plan_builder::npos, false, true);
         const output_ref ex_out{ef.nodes.empty() ? id : ef.nodes.back(), 0};
         const node_id dn = b.single_consumer<ops::group_convolution>(ex_out);
         simd::conv_geometry dg;
@@ -23975,7 +24055,7 @@ struct convolution {
         }
         b.claim(dn);
         const std::size_t channels = g.out_c;
-        fused_epilogue df = match_epilogue(b, output_ref{dn, 0}, 1, channels, false, id);
+        fused_epilogue df = match_epilogue(b, output_ref{dn, 0}, 1, channels, false, id, false, true);
         const node_id pn = fusable_pointwise(b, output_ref{df.nodes.empty() ? dn : df.nodes.back(), 0}, channels);
         if (pn == plan_builder::npos) {
             for (const node_id f : ef.nodes) b.unclaim(f);
@@ -23992,7 +24072,7 @@ struct convolution {
         s->dw = simd::pack_depthwise(b.constant_input(dn, 1)->data<float>(), dg);
         s->ex_fused = std::move(ef);
         s->dw_fused = std::move(df);
-        s->pw_fused = match_epilogue(b, output_ref{pn, 0}, 1, out_c, true, id);
+        s->pw_fused = match_epilogue(b, output_ref{pn, 0}, 1, out_c, true, id, false, true);
         simd::conv_geometry pg = g;
         pg.in_c = channels, pg.out_c = out_c;
         pg.in_h = pg.out_h = dg.out_h, pg.in_w = pg.out_w = dg.out_w;
@@ -24101,7 +24181,8 @@ struct convolution {
                             simd::pixels_use(b.table->blocking, g) > 1.5 * other_use;
         const bool phased = !plane && !windows && !pixels && simd::phased_conv_fits(b.table->blocking, g);
         fused_epilogue f =
-            match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows && !pixels);
+            match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows && !pixels,
+                           plan_builder::npos, false, true);
         const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
         const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
         const std::size_t batch = static_cast<std::size_t>(xs.dims[0]);
@@ -24118,7 +24199,7 @@ struct convolution {
             const tensor* pwt = b.constant_input(pw, 1);
             const std::size_t out_c = static_cast<std::size_t>(pwt->dims()[0]);
             b.claim(pw);
-            s->pw_fused = match_epilogue(b, output_ref{pw, 0}, 1, out_c, true, id);
+            s->pw_fused = match_epilogue(b, output_ref{pw, 0}, 1, out_c, true, id, false, true);
             s->table = b.table;
             s->dw = simd::pack_depthwise(w->data<float>(), g);
             simd::conv_geometry pg;
@@ -24275,8 +24356,8 @@ struct convolution {
             s->ep = s->fused.kernel_epilogue(false);
             if (s->windows || s->pixels) {
                 s->wep = s->ep;
-                s->wep.col_bias = s->wep.bias;
-                s->wep.bias = nullptr;
+                s->wep.col_bias = s->wep.bias, s->wep.col_slope = s->wep.slope;
+                s->wep.bias = nullptr, s->wep.slope = nullptr;
                 s->kernel = "conv" + ksize + (s->pixels ? ".pixels" : ".windows") + suffix;
             }
             out = std::move(s);
@@ -24343,8 +24424,8 @@ public:
                 const float* xg = x + (n * groups + gi) * in_c * in_vol;
                 float* yg = y + (n * groups + gi) * out_c * voxels;
                 im2col(xg, cols, j0, nb);
-                kernels::simd::epilogue eg = fused.for_image(ep, ctx, (n * groups + gi) * out_c * voxels, yg);
-                if (eg.bias) eg.bias += gi * out_c;
+                const kernels::simd::epilogue eg =
+                    fused.for_image(ep, ctx, (n * groups + gi) * out_c * voxels, yg).rows_from(gi * out_c);
                 kernels::simd::packed_a a;  // a view of group gi's weights
                 a.blocking = w.blocking, a.m = w.m, a.k = w.k, a.data = w.data + gi * w.group_stride;
                 table->gemm_a_inplace(a, cols, static_cast<std::ptrdiff_t>(nb), nb, yg + j0,
@@ -24460,7 +24541,7 @@ struct convolution_3d {
         s->table = b.table;
         s->w = kernels::simd::pack_a(bl, wt->data<float>(), s->out_c, s->k, static_cast<std::ptrdiff_t>(s->k), 1,
                                      s->groups, static_cast<std::ptrdiff_t>(s->out_c * s->k));
-        s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->groups * s->out_c, true);
+        s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->groups * s->out_c, true, plan_builder::npos, false, true);
         s->ep = s->fused.kernel_epilogue(false);
         s->name = n.name;
         s->ops = std::string(n.op->ir_name) + s->fused.ops;
@@ -26689,9 +26770,7 @@ public:
         if (!columns.empty()) {
             ctx.pool->parallel_for(0, columns.size(), 1, [&](std::size_t b, std::size_t e, std::size_t) {
                 for (std::size_t i = b; i < e; ++i) {
-                    kernels::simd::epilogue pe = ep;
-                    if (pe.col_bias) pe.col_bias += column_begin[i];
-                    if (pe.col_scale) pe.col_scale += column_begin[i], pe.col_shift += column_begin[i];
+                    const kernels::simd::epilogue pe = ep.columns_from(column_begin[i]);
                     table->gemm_b(columns[i], a, static_cast<std::ptrdiff_t>(k), rows, c + column_begin[i],
                                   static_cast<std::ptrdiff_t>(n), pe);
                 }
@@ -26816,7 +26895,7 @@ struct matmul {
         } else {
             s->w = kernels::simd::pack_b(b.table->blocking, wp, k, n, rs, cs);
         }
-        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n, false, plan_builder::npos, true);
+        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n, false, plan_builder::npos, true, true);
         s->ep = s->fused.kernel_epilogue(true);
         s->name = nd.name;
         s->ops = "MatMul" + s->fused.ops;

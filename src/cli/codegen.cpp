@@ -467,6 +467,12 @@ private:
               << ".post_shift = " << flit(e.post_shift) << ";\n";
         return o.str();
     }
+    /// "ep.<field> = <slopes>;" (field: slope or col_slope) when f's PRelu has a slope per channel, else "".
+    std::string slopes_of(const st::fused_epilogue& f, const char* field, const std::string& what) {
+        return f.slope.empty() ? std::string()
+                               : "        ep." + std::string(field) + " = " +
+                                     floats(f.slope.data(), f.slope.size(), 16, what + " PRelu slopes") + ";\n";
+    }
     std::string bias_of(const st::fused_epilogue& f, const std::string& what) {
         return f.bias.empty() ? std::string() : floats(f.bias.data(), f.bias.size(), 16, what + " bias");
     }
@@ -974,7 +980,8 @@ private:
             const simd::packed_b& wb = c.windows_w;
             const std::size_t np = c.pixels_g.out_h * c.pixels_g.out_w;
             const std::string w = floats(wb.data, simd::packed_b_floats(wb.blocking, wb.k, wb.n), 16, label + " W^T, packed");
-            body_ << "    {\n        " << epilogue(c.wep, "", bias) << "        " << geometry(c.pixels_g)
+            body_ << "    {\n        " << epilogue(c.wep, "", bias) << slopes_of(c.fused, "col_slope", label) << "        "
+                  << geometry(c.pixels_g)
                   << "        const k::packed_b p = cg::view_b(bl, " << w << ", " << wb.k << ", " << wb.n << ");\n";
             for (std::size_t n = 0; n < c.batch; ++n)
                 body_ << "        {\n        float* const yn = " << y << " + " << n * c.y_stride << ";\n"
@@ -990,7 +997,8 @@ private:
         if (c.windows) {  // the plan's windows path: windows * W^T on gemm_b into the scratch, transposed into y
             const simd::packed_b& wb = c.windows_w;
             const std::string w = floats(wb.data, simd::packed_b_floats(wb.blocking, wb.k, wb.n), 16, label + " W^T, packed");
-            body_ << "    {\n        " << epilogue(c.wep, "", bias) << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
+            body_ << "    {\n        " << epilogue(c.wep, "", bias) << slopes_of(c.fused, "col_slope", label)
+                  << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
                   << wb.k << ", " << wb.n << ");\n";
             for (std::size_t n = 0; n < c.batch; ++n)
                 body_ << "        {\n        float* const yn = " << y << " + " << n * c.y_stride << ";\n"
@@ -1002,7 +1010,7 @@ private:
             body_ << "    }\n";
             return;
         }
-        body_ << "    {\n        " << epilogue(c.ep, bias, "");
+        body_ << "    {\n        " << epilogue(c.ep, bias, "") << slopes_of(c.fused, "slope", label);
         for (std::size_t i = 0; i < c.parts.size(); ++i) {
             const auto& pw = c.parts[i].w;
             const auto& g = pw.geometry;
@@ -1029,8 +1037,8 @@ private:
                 } else if (c.direct) {
                     body_ << "        k::conv_rows<arch, " << tag(c.ep) << ">(p, " << xn << ", " << yn << ", ep, scratch, 0, " << c.columns << ");\n";
                 } else {
-                    body_ << "        {\n        k::epilogue pe = ep;\n        if (pe.bias) pe.bias += " << c.parts[i].bias_off
-                          << ";\n        k::conv_columns<arch, " << tag(c.ep) << ">(p, " << xn << " + " << c.parts[i].x_off << ", " << yn << " + "
+                    body_ << "        {\n        const k::epilogue pe = ep.rows_from(" << c.parts[i].bias_off
+                          << ");\n        k::conv_columns<arch, " << tag(c.ep) << ">(p, " << xn << " + " << c.parts[i].x_off << ", " << yn << " + "
                           << c.parts[i].y_off << ", pe, scratch, 0, " << c.columns << ");\n        }\n";
                 }
             }
@@ -1045,7 +1053,7 @@ private:
         const auto& g = d.w.geometry;
         const std::string w = floats(d.w.data, g.groups * g.kh * g.kw, 16, label + " weights");
         const std::string x = ptr(d.reads[0], false), y = ptr(d.writes[0], true);
-        body_ << "    {\n        " << epilogue(d.ep, bias, "") << "        " << geometry(g)
+        body_ << "    {\n        " << epilogue(d.ep, bias, "") << slopes_of(d.fused, "slope", label) << "        " << geometry(g)
               << "        const k::packed_depthwise p = cg::view_depthwise(g, " << w << ");\n";
         for (std::size_t n = 0; n < d.batch; ++n)
             body_ << "        k::depthwise<arch, " << tag(d.ep) << ">(p, " << x << " + " << n * d.x_stride << ", " << y << " + " << n * d.y_stride
@@ -1060,7 +1068,7 @@ private:
         if (!mm.fused.col_scale.empty())
             affine = "        ep.col_scale = " + floats(mm.fused.col_scale.data(), mm.n, 16, label + " channel scale") +
                      ", ep.col_shift = " + floats(mm.fused.col_shift.data(), mm.n, 16, label + " channel shift") + ";\n";
-        body_ << "    {\n        " << epilogue(mm.ep, "", bias) << affine << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
+        body_ << "    {\n        " << epilogue(mm.ep, "", bias) << affine << slopes_of(mm.fused, "col_slope", label) << "        const k::packed_b p = cg::view_b(bl, " << w << ", "
               << mm.k << ", " << mm.n << ");\n"
               << "        k::gemm_b<arch, " << tag(mm.ep) << ">(p, " << ptr(mm.reads[0], false) << ", " << mm.k << ", " << mm.rows << ", "
               << ptr(mm.writes[0], true) << ", " << mm.n << ", ep);\n    }\n";

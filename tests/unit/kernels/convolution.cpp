@@ -66,33 +66,41 @@ std::vector<double> expected(const conv_case& c, const ks::conv_geometry& g, con
     std::vector<double> r(y.size());
     for (std::size_t ch = 0; ch < channels; ++ch)
         for (std::size_t i = 0; i < plane; ++i)
-            r[ch * plane + i] =
-                apply_activation(c.act, double(y[ch * plane + i]) + (c.bias ? bias[ch] : 0.0), e.lo, e.hi);
+            r[ch * plane + i] = apply_activation(c.act, double(y[ch * plane + i]) + (c.bias ? bias[ch] : 0.0),
+                                                 e.slope ? e.slope[ch] : e.lo, e.hi);
     return r;
 }
 
-/// Runs `c` through `run(table, geometry, x, w, epilogue, y)` on every usable arch.
+/// Runs `c` through `run(table, geometry, x, w, epilogue, y)` on every usable arch; a leaky case
+/// with a bias runs twice: with one slope, and with one per output channel (PRelu: epilogue::slope).
 template <class Run>
 void check_cases(const std::vector<conv_case>& cs, const char* kernel, Run run) {
     for (const auto& [name, table] : usable_arches()) {
-        std::size_t failures = 0;
-        for (const conv_case& c : cs) {
+        std::size_t failures = 0, sloped = 0;
+        for (const conv_case& c : cs)
+          for (const bool per_channel : {false, true}) {
+            if (per_channel && !(c.act == activation::leaky && c.bias)) continue;
+            sloped += per_channel;
             const ks::conv_geometry g = geometry_of(c);
             const auto x = random_floats(c.groups * c.in_c * c.ih * c.iw, 11);
             const auto w = random_floats(c.groups * c.out_c * c.in_c * c.kh * c.kw, 12);
             const auto bias = random_floats(c.groups * c.out_c, 13);
-            const ks::epilogue e{c.act, c.bias ? bias.data() : nullptr, nullptr, -0.3f, 0.6f};
+            const auto slopes = random_floats(c.groups * c.out_c, 14);
+            ks::epilogue e{c.act, c.bias ? bias.data() : nullptr, nullptr, -0.3f, 0.6f};
+            if (per_channel) e.slope = slopes.data(), e.hi = -std::numeric_limits<float>::infinity();
             const auto want = expected(c, g, x, w, bias, e);
             std::vector<float> y(want.size() + 64, -9.0f);
             run(*table, g, x, w, e, y);
             bool tail_ok = true;
             for (std::size_t i = want.size(); i < y.size(); ++i) tail_ok = tail_ok && y[i] == -9.0f;
-            const std::string what = std::string(kernel) + " " + describe(name, c);
+            const std::string what =
+                std::string(kernel) + " " + describe(name, c) + (per_channel ? " (slope per channel)" : "");
             if (!tail_ok) MESSAGE(what << ": wrote past the output");
             failures += count_mismatches(y.data(), want, what) + !tail_ok;
-        }
+          }
         INFO(kernel << " on " << name);
         CHECK(failures == 0);
+        CHECK(sloped > 0);
     }
 }
 

@@ -31,7 +31,19 @@ struct gemm_case {
     std::size_t m, k, n;
     activation act;
     bool row_bias, col_bias;
+    enum class slopes { one, per_row, per_column } sl = slopes::one;  ///< leaky's (PRelu per channel)
 };
+
+/// c's epilogue: its activation (lo -0.25, hi 0.5), biases and, per_row or per_column, the slopes rs
+/// or cs (each with its bias, which locates a tile's rows or columns), with no floor.
+ks::epilogue epilogue_of(const gemm_case& c, const std::vector<float>& rb, const std::vector<float>& cb,
+                         const std::vector<float>& rs, const std::vector<float>& cs) {
+    ks::epilogue e{c.act, c.row_bias ? rb.data() : nullptr, c.col_bias ? cb.data() : nullptr, -0.25f, 0.5f};
+    if (c.sl == gemm_case::slopes::per_row) e.slope = rs.data();
+    if (c.sl == gemm_case::slopes::per_column) e.col_slope = cs.data();
+    if (c.sl != gemm_case::slopes::one) e.hi = -std::numeric_limits<float>::infinity();
+    return e;
+}
 
 /// ref + bias then act, the expected epilogue output.
 std::vector<double> expected(std::vector<double> ref, const gemm_case& c, const std::vector<float>& rb,
@@ -41,7 +53,7 @@ std::vector<double> expected(std::vector<double> ref, const gemm_case& c, const 
             double& v = ref[i * c.n + j];
             if (c.row_bias) v += rb[i];
             if (c.col_bias) v += cb[j];
-            v = apply_activation(c.act, v, e.lo, e.hi);
+            v = apply_activation(c.act, v, e.slope ? e.slope[i] : e.col_slope ? e.col_slope[j] : e.lo, e.hi);
         }
     return ref;
 }
@@ -56,6 +68,13 @@ std::vector<gemm_case> cases() {
                 ++i;
             }
     for (activation a : all_activations) r.push_back({9, 24, 50, a, true, false});
+    // PRelu's slope per row (a convolution's output channels) and per column (a MatMul's), on tiles
+    // with partial rows and columns
+    for (std::size_t m : {1, 7, 13, 33})
+        for (std::size_t n : {5, 31, 129}) {
+            r.push_back({m, 37, n, activation::leaky, true, m % 2 == 0, gemm_case::slopes::per_row});
+            r.push_back({m, 37, n, activation::leaky, n % 2 == 0, true, gemm_case::slopes::per_column});
+        }
     // two K blocks and several column blocks of gemm_nc (the kc x nc blocks of B both GEMMs walk)
     r.push_back({11, 600, 300, all_activations[1], true, true});
     return r;
@@ -69,8 +88,8 @@ TEST_CASE("fast gemm_a (packed A, streamed B) matches the reference MatMul") {
         for (const gemm_case& c : cases()) {
             const auto a = random_floats(c.m * c.k, 1), b0 = random_floats(c.k * c.n, 2);
             const auto rb = random_floats(c.m, 3), cb = random_floats(c.n, 4);
-            const ks::epilogue e{c.act, c.row_bias ? rb.data() : nullptr, c.col_bias ? cb.data() : nullptr, -0.25f,
-                                 0.5f};
+            const auto rs = random_floats(c.m, 15), cs = random_floats(c.n, 16);
+            const ks::epilogue e = epilogue_of(c, rb, cb, rs, cs);
             const auto want = expected(reference_matmul(a, b0, c.m, c.k, c.n), c, rb, cb, e);
             // B with a row stride wider than N, C likewise: the kernels must honour ldb and ldc
             const std::size_t ldb = c.n + 3, ldc = c.n + 5;
@@ -104,7 +123,7 @@ TEST_CASE("gemm_a_inplace (B read where it lies) equals gemm_a bit for bit, resi
         std::size_t differ = 0, run = 0;
         for (const gemm_case& c : cases()) {
             const auto a = random_floats(c.m * c.k, 11), b0 = random_floats(c.k * c.n, 12);
-            const auto rb = random_floats(c.m, 13);
+            const auto rb = random_floats(c.m, 13), rs = random_floats(c.m, 19);
             const std::size_t ldb = c.n + (run % 2 ? 0 : 3), ldc = c.n + 5;
             // B holds exactly its rows, then one vector of NaN: what a row's last vector reads past N
             // never reaches an output
@@ -113,6 +132,7 @@ TEST_CASE("gemm_a_inplace (B read where it lies) equals gemm_a bit for bit, resi
                 for (std::size_t j = 0; j < c.n; ++j) b[r * ldb + j] = b0[r * c.n + j];
             const auto res = random_floats(c.m * ldc, 14);
             ks::epilogue e{c.act, c.row_bias ? rb.data() : nullptr, nullptr, -0.25f, 0.5f};
+            if (c.sl == gemm_case::slopes::per_row) e.slope = rs.data();  // (with the row bias)
             std::vector<float> want(c.m * ldc, -9.0f), got(c.m * ldc, -9.0f);
             if (run % 3 == 1) e.residual = res.data(), e.residual_origin = want.data();
             const ks::packed_a pa = ks::pack_a(table->blocking, a.data(), c.m, c.k, std::ptrdiff_t(c.k), 1);
@@ -139,8 +159,8 @@ TEST_CASE("fast gemm_b (streamed A, packed B) matches the reference MatMul") {
         for (const gemm_case& c : cases()) {
             const auto a0 = random_floats(c.m * c.k, 5), b = random_floats(c.k * c.n, 6);
             const auto rb = random_floats(c.m, 7), cb = random_floats(c.n, 8);
-            const ks::epilogue e{c.act, c.row_bias ? rb.data() : nullptr, c.col_bias ? cb.data() : nullptr, -0.25f,
-                                 0.5f};
+            const auto rs = random_floats(c.m, 17), cs = random_floats(c.n, 18);
+            const ks::epilogue e = epilogue_of(c, rb, cb, rs, cs);
             const auto want = expected(reference_matmul(a0, b, c.m, c.k, c.n), c, rb, cb, e);
             const std::size_t lda = c.k + 2;
             std::vector<float> a(c.m * lda, 7.0f);

@@ -1011,7 +1011,7 @@ TEST_CASE("a plan flushes denormals to zero while it runs and gives its caller's
         }
 }
 
-TEST_CASE("LeakyRelu (PRelu with one slope) and a scalar Maximum after it fuse into the convolution's epilogue") {
+TEST_CASE("PRelu fuses into the convolution's and the MatMul's epilogue: one slope (LeakyRelu, then a scalar Maximum) or one per channel") {
     builder b;
     const auto x = b.param({1, 5, 11, 9});
     const auto slope = b.constant(tensor::from_vector(std::vector<float>{0.2f}));
@@ -1019,16 +1019,42 @@ TEST_CASE("LeakyRelu (PRelu with one slope) and a scalar Maximum after it fuse i
     const auto y1 = b.op<ops::prelu>({}, {b.bias(b.conv(x, 5, 7, 3, 1, 1), 7), slope});
     b.output(b.op<ops::maximum>({}, {y1, floor}));                            // openWakeWord's embedding
     b.output(b.op<ops::prelu>({}, {b.conv(x, 5, 3, 1, 1, 0), slope}));         // no bias, no Maximum
-    b.output(b.op<ops::prelu>({}, {b.dwconv(x, 5, 3, 2, 1), b.weights({5})}));  // per channel: not fused
+    // one slope per channel: PRelu's own 1-D form, numpy's [1, C, 1, 1] and [C, 1, 1]
+    b.output(b.op<ops::prelu>({}, {b.dwconv(x, 5, 3, 2, 1), b.weights({5})}));           // depthwise
+    b.output(b.op<ops::prelu>({}, {b.bias(b.conv(x, 5, 7, 3, 1, 1), 7), b.weights({1, 7, 1, 1})}));
+    b.output(b.op<ops::prelu>({}, {b.conv(x, 5, 6, 1, 1, 0), b.weights({6, 1, 1})}));   // 1x1, no bias
+    b.output(b.op<ops::prelu>({}, {b.conv(x, 5, 13, 3, 2, 0), b.weights({13, 1, 1})}));  // stride 2
+    // [9] on [1, 9, 11, 9]: PRelu's per-channel form (axis 1), though numpy would read it along the last axis
+    b.output(b.op<ops::prelu>({}, {b.conv(x, 5, 9, 3, 1, 1), b.weights({9})}));
+    // along the last axis only (numpy): not fused
+    b.output(b.op<ops::prelu>({}, {b.conv(x, 5, 4, 3, 1, 1), b.weights({1, 1, 1, 9})}));
+    // MediaPipe's blocks: depthwise, pointwise, bias, Add(block input), PRelu per channel
+    const auto x2 = b.param({1, 8, 24, 20});
+    const auto pw = b.bias(b.conv(b.dwconv(x2, 8, 3, 1, 1), 8, 8, 1, 1, 0), 8);
+    b.output(b.op<ops::prelu>({}, {b.op<ops::add>({}, {pw, x2}), b.weights({1, 8, 1, 1})}));
+    // tiny maps (the pixels path, slopes per GEMM column)
+    const auto x3 = b.param({1, 16, 2, 3});
+    b.output(b.op<ops::prelu>({}, {b.bias(b.conv(x3, 16, 40, 3, 1, 1), 40), b.weights({40})}));
+    // MatMul: a slope per column ([N], also PRelu's per-channel form on rank 2), or along axis 1 of a
+    // rank-3 output (not the MatMul's columns: not fused)
+    const auto x4 = b.param({3, 20});
+    b.output(b.op<ops::prelu>({}, {b.op<ops::matmul>({}, {x4, b.weights({20, 13})}), b.weights({13})}));
+    const auto x5 = b.param({2, 4, 20});
+    b.output(b.op<ops::prelu>({}, {b.op<ops::matmul>({}, {x5, b.weights({20, 6})}), b.weights({1, 1, 6})}));
+    b.output(b.op<ops::prelu>({}, {b.op<ops::matmul>({}, {x5, b.weights({20, 7})}), b.weights({4})}));
     const model m = b.done();
-    check_plan(m, {random_tensor({1, 5, 11, 9}, 47)});
+    check_plan(m, {random_tensor({1, 5, 11, 9}, 47), random_tensor({1, 8, 24, 20}, 48), random_tensor({1, 16, 2, 3}, 49),
+                   random_tensor({3, 20}, 50), random_tensor({2, 4, 20}, 51)});
     rt::plan p(m);
     CHECK(count_kernel(p, "reference") == 0);
-    std::size_t leaky = 0;
-    for (const auto& st : p.steps()) leaky += st->kernel.find("+leaky") != std::string::npos;
+    std::size_t leaky = 0, prelu = 0;
+    for (const auto& st : p.steps()) {
+        leaky += st->kernel.find("+leaky") != std::string::npos;
+        prelu += st->kernel.find("+prelu") != std::string::npos;
+    }
     CHECK(leaky == 2);
-    CHECK(count_kernel(p, "eltwise") == 1);  // the per-channel PRelu
-    CHECK(p.steps().size() == 4);
+    CHECK(prelu == 9);
+    CHECK(count_kernel(p, "eltwise") == 2);  // the PRelus along another axis
 }
 
 TEST_CASE("MaxPool steps equal the reference bit for bit (signed zeros, NaN): strides 1, 2, 3, pads, ceil, windows past the image") {

@@ -47,8 +47,7 @@ void conv_columns(const packed_conv& p, const float* x, float* y, const epilogue
     with_activation_as<StaticAct>(e.act, [&](auto act) {
         using Act = decltype(act);
         for (std::size_t gi = 0; gi < g.groups; ++gi) {
-            epilogue eg = e;
-            if (e.bias) eg.bias = e.bias + gi * g.out_c;
+            const epilogue eg = e.rows_from(gi * g.out_c);
             const float* wg = p.weights.data + gi * p.weights.group_stride;
             const float* xg = x + gi * g.in_c * in_plane;
             float* yg = y + gi * g.out_c * n + c0;

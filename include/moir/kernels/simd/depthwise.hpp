@@ -440,6 +440,13 @@ void dw_channel(const conv_geometry& g, const dw_plane& d, const float* plane, c
 
 }  // namespace detail
 
+/// The epilogue of channel c: e with leaky's slope that channel's (e.slope), else e.
+inline epilogue channel_epilogue(const epilogue& e, std::size_t c) {
+    epilogue ec = e;
+    if (e.slope) ec.lo = e.slope[c];
+    return ec;
+}
+
 /// Output rows [oy0, oy1) of channels [c0, c1) of one image: y[c - c0][oy - oy0][ox] =
 /// act(depthwise_conv(x[c], w[c]) + bias[c]) at (oy, ox), each channel's band `(oy1 - oy0) * out_w`
 /// floats after the previous one's; the same value as depthwise computes there, bit for bit. The
@@ -462,22 +469,24 @@ void depthwise_rows(const packed_depthwise& p, const dw_input& x, float* y, cons
         for (std::size_t c = c0; c < c1 && inplace; ++c) {
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
+            const epilogue ec = channel_epilogue(e, c);
             float* yc = y + (c - c0) * band;
             detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto) {
                 detail::dw_channel_inplace<Arch, Act, decltype(k)::value, decltype(sh)::value>(
-                    g, x.data + c * in_plane, x.rows, scratch, w, b, yc, e, oy0, oy1);
+                    g, x.data + c * in_plane, x.rows, scratch, w, b, yc, ec, oy0, oy1);
             });
         }
         for (std::size_t c = c0; c < c1 && !inplace; ++c) {
             detail::dw_fill_plane<Arch>(g, d, x.data + c * in_plane, scratch, r0, r1, x.rows);
             const float* w = p.data + c * taps;
             const float b = e.bias ? e.bias[c] : 0.0f;
+            const epilogue ec = channel_epilogue(e, c);
             float* yc = y + (c - c0) * band;
             const bool fixed = detail::dw_fixed_dispatch(g, [&](auto k, auto sh, auto sw) {
                 detail::dw_channel_fixed<Arch, Act, decltype(k)::value, decltype(sh)::value, decltype(sw)::value>(
-                    g, d, scratch, w, b, yc, e, oy0, oy1);
+                    g, d, scratch, w, b, yc, ec, oy0, oy1);
             });
-            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, e, oy0, oy1);
+            if (!fixed) detail::dw_channel<Arch, Act>(g, d, scratch, w, b, yc, ec, oy0, oy1);
         }
     });
 }
@@ -485,7 +494,7 @@ void depthwise_rows(const packed_depthwise& p, const dw_input& x, float* y, cons
 /// y[c] = act(depthwise_conv(x[c], w[c]) + bias[c]) for channels c in [c0, c1) of one image.
 /// requires: p packed by pack_depthwise; x holds channels*in_h*in_w floats (CHW), y channels*out_h*out_w
 /// (not aliasing x); scratch depthwise_scratch_floats(p.geometry, blocking_of<Arch>().width) floats;
-/// e.bias nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
+/// e.bias and e.slope nullptr or `channels` values; c0 <= c1 <= channels (= p.geometry.groups). Calls on disjoint
 /// channel ranges (each with its own scratch) are independent.
 template <class Arch, class StaticAct = dynamic_activation>
 void depthwise(const packed_depthwise& p, const float* x, float* y, const epilogue& e, float* scratch, std::size_t c0,

@@ -12,8 +12,9 @@
 //   clamp     min(max(x, lo), hi)     hsigmoid  min(max(x + 3, 0), 6) / 6
 //   hswish    x * hsigmoid(x)         sigmoid   1 / (1 + exp(-x))
 //   swish     x * sigmoid(x)          (Swish with beta 1: SiLU)
-//   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo; hi: a following
-//                                             Maximum with a scalar, or -inf)
+//   leaky     max(x >= 0 ? x : lo * x, hi)   (LeakyRelu / PRelu with one slope, lo, or one per output
+//                                             channel, epilogue::slope; hi: a following Maximum with a
+//                                             scalar, or -inf)
 //   scaled_hswish  (x * act_scale) * min(max(x + act_shift, lo), hi)
 //             (TF's hard-swish as four element-wise ops, x * c * relu6(x + 3), with c not exactly 1/6:
 //             the same float operations in the same order as those ops, so the fused result is
@@ -21,6 +22,7 @@
 
 #include <moir/kernels/simd/vec.hpp>
 
+#include <cstddef>      // size_t
 #include <cstdint>      // uint8_t
 #include <type_traits>  // is_same_v
 #include <utility>      // forward
@@ -56,6 +58,31 @@ struct epilogue {
     /// conv_columns, conv_rows) read it, and only when they store into the output itself.
     const float* residual = nullptr;
     const float* residual_origin = nullptr;
+    /// leaky's slope per output row (PRelu with a slope per output channel), replacing lo: nullptr
+    /// (lo for every row), or one value per row, indexed as bias is (set only together with bias,
+    /// whose offset locates a tile's rows). col_slope: the same per GEMM output column, with
+    /// col_bias. Read by store_tile (every FP32 GEMM-tile kernel) and the depthwise kernels (slope
+    /// per channel); the steps that set them (steps/fusion.hpp: channel_slope_ok) run only those.
+    const float* slope = nullptr;
+    const float* col_slope = nullptr;
+
+    /// This epilogue for the rows from `r` on (a block of output channels): bias and slope moved on
+    /// together.
+    epilogue rows_from(std::size_t r) const {
+        epilogue o = *this;
+        if (o.bias) o.bias += r;
+        if (o.slope) o.slope += r;
+        return o;
+    }
+    /// This epilogue for the GEMM columns from `c` on: col_bias, col_scale, col_shift and col_slope
+    /// moved on together.
+    epilogue columns_from(std::size_t c) const {
+        epilogue o = *this;
+        if (o.col_bias) o.col_bias += c;
+        if (o.col_scale) o.col_scale += c, o.col_shift += c;
+        if (o.col_slope) o.col_slope += c;
+        return o;
+    }
 };
 
 namespace act {
@@ -93,8 +120,11 @@ struct swish {
 };
 struct leaky {
     template <class V, class R>
-    static R apply(const R& x, const epilogue& e) {
-        return V::max(V::fma(V::min(x, V::zero()), V::set1(e.lo), V::max(x, V::zero())), V::set1(e.hi));
+    static R apply(const R& x, const epilogue& e) { return with_slope<V>(x, V::set1(e.lo), e); }
+    /// with the slope of each lane given (per-channel slopes)
+    template <class V, class R>
+    static R with_slope(const R& x, const R& slope, const epilogue& e) {
+        return V::max(V::fma(V::min(x, V::zero()), slope, V::max(x, V::zero())), V::set1(e.hi));
     }
 };
 struct scaled_hswish {
@@ -114,6 +144,19 @@ template <class Act, class V, class R>
 R activate(const R& x, const epilogue& e) {
     const R y = Act::template apply<V>(x, e);
     return e.post_affine ? V::fma(y, V::set1(e.post_scale), V::set1(e.post_shift)) : y;
+}
+
+/// activate, with leaky's slope of each lane given (e.slope or e.col_slope's values; unused by the
+/// other activations).
+template <class Act, class V, class R>
+R activate_sloped(const R& x, const epilogue& e, const R& slope) {
+    if constexpr (std::is_same_v<Act, act::leaky>) {
+        const R y = act::leaky::with_slope<V>(x, slope, e);
+        return e.post_affine ? V::fma(y, V::set1(e.post_scale), V::set1(e.post_shift)) : y;
+    } else {
+        (void)slope;
+        return activate<Act, V>(x, e);
+    }
 }
 
 /// Calls f(act::<tag>{}) for the run-time activation a.

@@ -182,10 +182,17 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
     // tile's first column is cbias - e.col_bias)
     const float* csc = e.col_scale && cbias ? e.col_scale + (cbias - e.col_bias) : nullptr;
     const float* csh = csc ? e.col_shift + (cbias - e.col_bias) : nullptr;
+    // leaky's slopes per row or per column (e.slope with bias, e.col_slope with col_bias, located as
+    // the column affine is); otherwise e.lo
+    constexpr bool sloped = std::is_same_v<Act, act::leaky>;
+    const float* rsl = sloped && e.slope && rbias ? e.slope + (rbias - e.bias) : nullptr;
+    const float* csl = sloped && e.col_slope && cbias ? e.col_slope + (cbias - e.col_bias) : nullptr;
     if (mv == MT && ncols == NR) {
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MT; ++i) {
             float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+            R row_slope = V::zero();
+            if constexpr (sloped) row_slope = V::set1(rsl ? rsl[i] : e.lo);
 #pragma GCC unroll 8
             for (std::size_t v = 0; v < NV; ++v) {
                 R x = acc[i][v];
@@ -194,7 +201,7 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     if (rbias) x = x + V::set1(rbias[i]);
                     if (cbias) x = x + V::load(cbias + v * W);
                     if (e.residual) x = x + V::load(e.residual + (cr + v * W - e.residual_origin));
-                    x = activate<Act, V>(x, e);
+                    x = activate_sloped<Act, V>(x, e, csl ? V::load(csl + v * W) : row_slope);
                     if (csc) x = V::fma(x, V::load(csc + v * W), V::load(csh + v * W));
                 }
                 V::store(cr + v * W, x);
@@ -204,6 +211,8 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
     }
     for (std::size_t i = 0; i < mv; ++i) {
         float* cr = c + static_cast<std::ptrdiff_t>(i) * ldc;
+        R row_slope = V::zero();
+        if constexpr (sloped) row_slope = V::set1(rsl ? rsl[i] : e.lo);
         for (std::size_t v = 0; v < NV && v * W < ncols; ++v) {
             const std::size_t n = ncols - v * W < W ? ncols - v * W : W;
             R x = acc[i][v];
@@ -215,7 +224,8 @@ MOIR_ALWAYS_INLINE void store_tile(R (&acc)[MT][NV], float* c, std::ptrdiff_t ld
                     const float* r = e.residual + (cr + v * W - e.residual_origin);
                     x = x + (n == W ? V::load(r) : V::load_partial(r, n));
                 }
-                x = activate<Act, V>(x, e);
+                const R slope = csl ? (n == W ? V::load(csl + v * W) : V::load_partial(csl + v * W, n)) : row_slope;
+                x = activate_sloped<Act, V>(x, e, slope);
                 if (csc) {
                     const float* sc = csc + v * W;
                     const float* sh = csh + v * W;

@@ -117,8 +117,7 @@ public:
                 ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     for (std::size_t i = b; i < e; ++i) {
                         const part& p = parts[i];
-                        simd::epilogue pe = en;
-                        if (pe.bias) pe.bias += p.bias_off;
+                        const simd::epilogue pe = en.rows_from(p.bias_off);
                         table->gemm_a(p.w.weights, xn, ld, columns, yn + p.y_off, ld, pe, ctx.scratch_of(w));
                     }
                 });
@@ -173,8 +172,7 @@ public:
                 ctx.pool->parallel_for(0, parts.size(), 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                     for (std::size_t i = b; i < e; ++i) {
                         const part& p = parts[i];
-                        simd::epilogue pe = en;
-                        if (pe.bias) pe.bias += p.bias_off;
+                        const simd::epilogue pe = en.rows_from(p.bias_off);
                         if (plane)
                             table->conv_plane(p.w, xn, yn + p.y_off, pe, ctx.scratch_of(w), 0, rows);
                         else
@@ -186,8 +184,7 @@ public:
             ctx.pool->parallel_for(0, parts.size() * pieces, 1, [&](std::size_t b, std::size_t e, std::size_t w) {
                 for (std::size_t i = b; i < e; ++i) {
                     const part& p = parts[i / pieces];
-                    simd::epilogue pe = en;
-                    if (pe.bias) pe.bias += p.bias_off;
+                    const simd::epilogue pe = en.rows_from(p.bias_off);
                     const std::size_t c0 = (i % pieces) * piece_columns;
                     const std::size_t c1 = std::min(columns, c0 + piece_columns);
                     table->conv_columns(p.w, xn + p.x_off, yn + p.y_off, pe, ctx.scratch_of(w), c0, c1);
@@ -468,7 +465,7 @@ struct convolution {
         if (!b.fuse_depthwise_pointwise || xs.dims.size() != 4 || xs.where != slot::kind::arena || g.groups != 1 ||
             !g.pointwise() || g.out_c * g.out_h * g.out_w < expand_min_floats)
             return nullptr;
-        fused_epilogue ef = match_epilogue(b, output_ref{id, 0}, 1, g.out_c);
+        fused_epilogue ef = match_epilogue(b, output_ref{id, 0}, 1, g.out_c, false, plan_builder::npos, false, true);
         const output_ref ex_out{ef.nodes.empty() ? id : ef.nodes.back(), 0};
         const node_id dn = b.single_consumer<ops::group_convolution>(ex_out);
         simd::conv_geometry dg;
@@ -479,7 +476,7 @@ struct convolution {
         }
         b.claim(dn);
         const std::size_t channels = g.out_c;
-        fused_epilogue df = match_epilogue(b, output_ref{dn, 0}, 1, channels, false, id);
+        fused_epilogue df = match_epilogue(b, output_ref{dn, 0}, 1, channels, false, id, false, true);
         const node_id pn = fusable_pointwise(b, output_ref{df.nodes.empty() ? dn : df.nodes.back(), 0}, channels);
         if (pn == plan_builder::npos) {
             for (const node_id f : ef.nodes) b.unclaim(f);
@@ -496,7 +493,7 @@ struct convolution {
         s->dw = simd::pack_depthwise(b.constant_input(dn, 1)->data<float>(), dg);
         s->ex_fused = std::move(ef);
         s->dw_fused = std::move(df);
-        s->pw_fused = match_epilogue(b, output_ref{pn, 0}, 1, out_c, true, id);
+        s->pw_fused = match_epilogue(b, output_ref{pn, 0}, 1, out_c, true, id, false, true);
         simd::conv_geometry pg = g;
         pg.in_c = channels, pg.out_c = out_c;
         pg.in_h = pg.out_h = dg.out_h, pg.in_w = pg.out_w = dg.out_w;
@@ -605,7 +602,8 @@ struct convolution {
                             simd::pixels_use(b.table->blocking, g) > 1.5 * other_use;
         const bool phased = !plane && !windows && !pixels && simd::phased_conv_fits(b.table->blocking, g);
         fused_epilogue f =
-            match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows && !pixels);
+            match_epilogue(b, output_ref{id, 0}, 1, channels, !g.depthwise() && !plane && !windows && !pixels,
+                           plan_builder::npos, false, true);
         const std::string suffix = "." + std::string(b.table->blocking.arch) + f.act_suffix();
         const std::string ksize = std::to_string(g.kh) + "x" + std::to_string(g.kw);
         const std::size_t batch = static_cast<std::size_t>(xs.dims[0]);
@@ -622,7 +620,7 @@ struct convolution {
             const tensor* pwt = b.constant_input(pw, 1);
             const std::size_t out_c = static_cast<std::size_t>(pwt->dims()[0]);
             b.claim(pw);
-            s->pw_fused = match_epilogue(b, output_ref{pw, 0}, 1, out_c, true, id);
+            s->pw_fused = match_epilogue(b, output_ref{pw, 0}, 1, out_c, true, id, false, true);
             s->table = b.table;
             s->dw = simd::pack_depthwise(w->data<float>(), g);
             simd::conv_geometry pg;
@@ -779,8 +777,8 @@ struct convolution {
             s->ep = s->fused.kernel_epilogue(false);
             if (s->windows || s->pixels) {
                 s->wep = s->ep;
-                s->wep.col_bias = s->wep.bias;
-                s->wep.bias = nullptr;
+                s->wep.col_bias = s->wep.bias, s->wep.col_slope = s->wep.slope;
+                s->wep.bias = nullptr, s->wep.slope = nullptr;
                 s->kernel = "conv" + ksize + (s->pixels ? ".pixels" : ".windows") + suffix;
             }
             out = std::move(s);

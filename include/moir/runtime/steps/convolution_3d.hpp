@@ -51,8 +51,8 @@ public:
                 const float* xg = x + (n * groups + gi) * in_c * in_vol;
                 float* yg = y + (n * groups + gi) * out_c * voxels;
                 im2col(xg, cols, j0, nb);
-                kernels::simd::epilogue eg = fused.for_image(ep, ctx, (n * groups + gi) * out_c * voxels, yg);
-                if (eg.bias) eg.bias += gi * out_c;
+                const kernels::simd::epilogue eg =
+                    fused.for_image(ep, ctx, (n * groups + gi) * out_c * voxels, yg).rows_from(gi * out_c);
                 kernels::simd::packed_a a;  // a view of group gi's weights
                 a.blocking = w.blocking, a.m = w.m, a.k = w.k, a.data = w.data + gi * w.group_stride;
                 table->gemm_a_inplace(a, cols, static_cast<std::ptrdiff_t>(nb), nb, yg + j0,
@@ -168,7 +168,7 @@ struct convolution_3d {
         s->table = b.table;
         s->w = kernels::simd::pack_a(bl, wt->data<float>(), s->out_c, s->k, static_cast<std::ptrdiff_t>(s->k), 1,
                                      s->groups, static_cast<std::ptrdiff_t>(s->out_c * s->k));
-        s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->groups * s->out_c, true);
+        s->fused = match_epilogue(b, output_ref{id, 0}, 1, s->groups * s->out_c, true, plan_builder::npos, false, true);
         s->ep = s->fused.kernel_epilogue(false);
         s->name = n.name;
         s->ops = std::string(n.op->ir_name) + s->fused.ops;

@@ -3,8 +3,9 @@
 
 // What the fast step families fuse after their main node: an Add of a constant bias that varies
 // along one axis only (per output channel for a convolution, per column for a MatMul), then one
-// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1, PRelu with one slope (LeakyRelu)
-// and a Maximum with a scalar after it), then a Multiply and/or an Add of a scalar
+// activation (Relu, Clamp, HSwish, HSigmoid, Sigmoid, Swish with beta 1, PRelu with one slope (LeakyRelu),
+// or, for a family whose kernels read kernels::simd::epilogue::slope (channel_slope_ok), a slope
+// per channel along the bias's axis; then a Maximum with a scalar), then a Multiply and/or an Add of a scalar
 // constant (PP-LCNetV3's learnable affine block; only after an activation, since before one the
 // optimizer folds them into the weights); each fused node must be the only consumer of the one
 // before. The result becomes the kernel's epilogue (kernels/simd/epilogue.hpp). A family whose
@@ -50,6 +51,9 @@ struct fused_epilogue {
     /// after that, per channel: * col_scale[c] + col_shift[c] (empty: none; only with col_affine_ok,
     /// and then `bias` holds channels values too)
     std::vector<float> col_scale, col_shift;
+    /// PRelu's slope per channel (leaky; empty: one slope, lo; only with channel_slope_ok, and then
+    /// `bias` holds channels values too)
+    std::vector<float> slope;
     std::string ops;  ///< "+Add+HSwish+Multiply+Add"
     std::size_t residual_slot = no_slot;  ///< the slot added before the activation (residual_ok), or none
 
@@ -60,6 +64,7 @@ struct fused_epilogue {
         e.act_scale = act_scale, e.act_shift = act_shift;
         e.post_affine = post_affine, e.post_scale = post_scale, e.post_shift = post_shift;
         (per_column ? e.col_bias : e.bias) = bias.empty() ? nullptr : bias.data();
+        (per_column ? e.col_slope : e.slope) = slope.empty() ? nullptr : slope.data();
         if (per_column && !col_scale.empty()) e.col_scale = col_scale.data(), e.col_shift = col_shift.data();
         return e;
     }
@@ -86,7 +91,7 @@ struct fused_epilogue {
             case kernels::simd::activation::hsigmoid: return "+hsigmoid";
             case kernels::simd::activation::sigmoid: return "+sigmoid";
             case kernels::simd::activation::swish: return "+swish";
-            case kernels::simd::activation::leaky: return "+leaky";
+            case kernels::simd::activation::leaky: return slope.empty() ? "+leaky" : "+prelu";
             case kernels::simd::activation::scaled_hswish: return "+scaled_hswish";
             case kernels::simd::activation::none: break;
         }
@@ -100,10 +105,12 @@ struct fused_epilogue {
 /// the node of `out`; a fused step made at an earlier node names that one). With col_affine_ok (a
 /// step whose kernel applies kernel_epilogue(true)'s col_scale), an activation may be followed by
 /// Multiply(v) [Add(u)] with constants that vary along `axis` only (a BatchNorm after the
-/// activation), instead of the scalar affine.
+/// activation), instead of the scalar affine. With channel_slope_ok (a step whose kernels read
+/// kernel_epilogue's slope or col_slope: store_tile's and the depthwise kernels), the activation may
+/// be a PRelu whose slope varies along `axis` only.
 inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_t axis, std::size_t channels,
                                      bool residual_ok = false, node_id step_at = plan_builder::npos,
-                                     bool col_affine_ok = false) {
+                                     bool col_affine_ok = false, bool channel_slope_ok = false) {
     const node_id main = step_at == plan_builder::npos ? out.node : step_at;
     fused_epilogue f;
     f.out_slot = b.slot_of(out);
@@ -191,11 +198,26 @@ inline fused_epilogue match_epilogue(plan_builder& b, output_ref out, std::size_
             take(id, activation::swish, "Swish");
     } else if (id = b.single_consumer<ops::prelu>(out); id != plan_builder::npos && same(id) &&
                b.at(id).inputs[0] == out && b.at(id).inputs[1] != out) {
-        // one slope for every element (LeakyRelu), then optionally Maximum(y, c) with a scalar c
+        // one slope for every element (LeakyRelu), or (channel_slope_ok) one per channel along `axis`,
+        // then optionally Maximum(y, c) with a scalar c
         const tensor* slope = b.constant_input(id, 1);
-        if (slope && slope->type() == element_type::f32 && slope->numel() == 1) {
+        std::vector<float> slopes;
+        if (channel_slope_ok && slope && slope->numel() != 1) {
+            // PRelu's own per-channel form (1-D, the data's dim 1) is along axis 1 whatever numpy would say
+            if (ops::prelu::per_channel(partial_shape(o.dims), partial_shape(slope->dims())))
+                slopes = axis == 1 && slope->numel() == channels && slope->type() == element_type::f32
+                             ? std::vector<float>(slope->data<float>(), slope->data<float>() + channels)
+                             : std::vector<float>{};
+            else
+                slopes = along_axis(id);
+        }
+        if (slope && slope->type() == element_type::f32 && (slope->numel() == 1 || !slopes.empty())) {
             f.lo = slope->at_as<float>(0);
             f.hi = -std::numeric_limits<float>::infinity();
+            if (!slopes.empty()) {
+                f.slope = std::move(slopes);
+                if (f.bias.empty()) f.bias.assign(channels, 0.0f);  // kernels locate a tile's rows by bias
+            }
             take(id, activation::leaky, "PRelu");
             if (node_id m = b.single_consumer<ops::maximum>(out); const float* c = scalar_operand(m)) {
                 f.hi = *c;

@@ -48,9 +48,7 @@ public:
         if (!columns.empty()) {
             ctx.pool->parallel_for(0, columns.size(), 1, [&](std::size_t b, std::size_t e, std::size_t) {
                 for (std::size_t i = b; i < e; ++i) {
-                    kernels::simd::epilogue pe = ep;
-                    if (pe.col_bias) pe.col_bias += column_begin[i];
-                    if (pe.col_scale) pe.col_scale += column_begin[i], pe.col_shift += column_begin[i];
+                    const kernels::simd::epilogue pe = ep.columns_from(column_begin[i]);
                     table->gemm_b(columns[i], a, static_cast<std::ptrdiff_t>(k), rows, c + column_begin[i],
                                   static_cast<std::ptrdiff_t>(n), pe);
                 }
@@ -175,7 +173,7 @@ struct matmul {
         } else {
             s->w = kernels::simd::pack_b(b.table->blocking, wp, k, n, rs, cs);
         }
-        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n, false, plan_builder::npos, true);
+        s->fused = match_epilogue(b, output_ref{id, 0}, ys.dims.size() - 1, n, false, plan_builder::npos, true, true);
         s->ep = s->fused.kernel_epilogue(true);
         s->name = nd.name;
         s->ops = "MatMul" + s->fused.ops;
