@@ -2,7 +2,8 @@
 // Subtract/Divide canonicalisation, Add/Multiply chains, per-channel Multiply/Add into the four
 // convolutions, BatchNorm after transposed convolutions and MatMul, MatMul weights. Each: it matches,
 // it does not match (second consumer, integer type, wrong-axis constant, padded convolution for the
-// forward Add), the outputs stay the same, and a second run is a no-op.
+// forward Add), the outputs stay the same, and a second run is a no-op. Zero Pads into the convolution
+// after them (pad_conv.hpp).
 
 #include <moir/ops/batch_norm_inference.hpp>
 #include <moir/ops/convert.hpp>
@@ -11,6 +12,7 @@
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/group_convolution_backprop_data.hpp>
 #include <moir/ops/matmul.hpp>
+#include <moir/ops/pad.hpp>
 #include <moir/ops/relu.hpp>
 #include <moir/ops/transpose.hpp>
 #include <moir/passes/pipelines.hpp>
@@ -382,5 +384,51 @@ TEST_CASE("MatMul: per-column Multiply into the weights, Add chains merged, tran
         b.output(b.op<ops::matmul>({false, true}, {x, wt}));
         model m = b.done();
         CHECK(check_fusion<linear>(m) == 0);
+    }
+}
+
+TEST_CASE("a zero Pad of the spatial axes becomes the padding of the convolution after it (explicit or valid)") {
+    const auto ints = [](builder& b, const std::vector<std::int64_t>& v) { return b.constant(tensor::from_vector(v)); };
+    const auto pad = [&](builder& b, output_ref x, const std::vector<std::int64_t>& lo, const std::vector<std::int64_t>& hi,
+                         std::vector<output_ref> value = {}, ops::pad_mode mode = ops::pad_mode::constant) {
+        std::vector<output_ref> in{x, ints(b, lo), ints(b, hi)};
+        for (const auto& v : value) in.push_back(v);
+        return b.op<ops::pad>({mode}, in);
+    };
+    for (const auto k : {conv_kind::conv, conv_kind::group}) {
+        CAPTURE(static_cast<int>(k));
+        builder b;
+        const output_ref x = b.param(input_of(k));
+        // Keras' ZeroPadding2D before a valid convolution; asymmetric pads added to explicit ones;
+        // a zero pad value given; a Pad that something else reads too (it stays for that reader)
+        b.output(conv_of(b, k, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1}), 0, ops::pad_type::valid));
+        b.output(conv_of(b, k, pad(b, x, {0, 0, 0, 2}, {0, 0, 1, 0}), 1));
+        b.output(conv_of(b, k, pad(b, x, {0, 0, 2, 1}, {0, 0, 0, 1}, {b.scalar(0.0f)}), 1));
+        const output_ref shared = pad(b, x, {0, 0, 1, 0}, {0, 0, 1, 0});
+        b.output(conv_of(b, k, shared, 0));
+        b.output(b.op<ops::relu>({shared}));
+        model m = b.done();
+        CHECK(check_fusion<all_fusions>(m) == 4);
+        CHECK(count<ops::pad>(m) == 1);  // the one the Relu reads
+        CHECK(convs(m) == 4);
+        for (node_id id : m.topo_order()) {
+            const node& n = m.nodes[id];
+            if (!n.is<ops::convolution>() && !n.is<ops::group_convolution>()) continue;
+            CHECK(m.nodes[n.inputs[0].node].is<ops::parameter>());
+            const auto& a = k == conv_kind::conv ? n.attrs_as<ops::convolution>() : n.attrs_as<ops::group_convolution>();
+            CHECK(a.auto_pad == ops::pad_type::explicit_);
+        }
+    }
+    {  // refused: a non-zero value, the batch or channel axis padded, another mode, same_upper, a deconvolution
+        builder b;
+        const output_ref x = b.param(input_of(conv_kind::conv));
+        b.output(conv_of(b, conv_kind::conv, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1}, {b.scalar(0.5f)}), 0));
+        b.output(conv_of(b, conv_kind::group, pad(b, x, {0, 1, 1, 1}, {0, 0, 1, 1}), 0));
+        b.output(conv_of(b, conv_kind::conv, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1}, {}, ops::pad_mode::reflect), 0));
+        b.output(conv_of(b, conv_kind::conv, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1}), 0, ops::pad_type::same_upper));
+        b.output(conv_of(b, conv_kind::deconv, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1})));
+        model m = b.done();
+        CHECK(check_fusion<all_fusions>(m) == 0);
+        CHECK(count<ops::pad>(m) == 5);
     }
 }

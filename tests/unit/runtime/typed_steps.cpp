@@ -179,11 +179,14 @@ TEST_CASE("Pad step: constant pads of zero and of a value, f32 and i64, small an
         shape s;
         std::vector<std::int64_t> begin, end;
     };
-    // channel pads (BlazeFace's), an odd 4-D border, one long axis (blocks of one element), nothing
-    // padded (one block), and sizes large enough that 2 and 3 workers each fill and copy a range
+    // channel pads (BlazeFace's), an odd 4-D border, one long axis (one block), nothing padded (one
+    // block), the first axis only, sizes large enough that 2 and 3 workers each fill and copy a range,
+    // and an NCHW border of a 128x128 map (MediaPipe BlazePose's ZeroPadding2D: a block per input row;
+    // as blocks of one element, 524288 of them, it had stayed on the reference kernel)
     for (const auto& c : {pad_case{{1, 8, 8, 24}, {0, 0, 0, 0}, {0, 0, 0, 8}}, pad_case{{2, 3, 5, 7}, {0, 1, 2, 0}, {1, 0, 3, 2}},
                           pad_case{{100003}, {3}, {5}}, pad_case{{3, 40, 1001}, {0, 0, 0}, {0, 0, 0}},
-                          pad_case{{2, 37, 41, 23}, {0, 1, 2, 0}, {1, 0, 3, 2}}, pad_case{{1, 64, 64, 24}, {0, 0, 0, 0}, {0, 0, 0, 24}}}) {
+                          pad_case{{2, 37, 41, 23}, {0, 1, 2, 0}, {1, 0, 3, 2}}, pad_case{{1, 64, 64, 24}, {0, 0, 0, 0}, {0, 0, 0, 24}},
+                          pad_case{{3, 5, 2}, {2, 0, 0}, {1, 0, 0}}, pad_case{{1, 32, 128, 128}, {0, 0, 1, 1}, {0, 0, 1, 2}}}) {
         for (auto type : {element_type::f32, element_type::i64})
             for (bool value : {false, true}) {
                 CAPTURE(to_string(c.s));

@@ -4,7 +4,8 @@
 // The pad step family: Pad in constant mode with constant, non-negative pads and a constant (or
 // absent: zero) pad value, of any element type: the output is filled with the pad value, then the
 // input is copied in as a fixed list of byte blocks computed when the plan is compiled (one block per
-// index of the axes up to the last padded one; the axes after it are contiguous in both tensors).
+// index of the axes before the last padded one: the input's extent along that axis and the axes
+// after it are contiguous in both tensors; an NCHW Pad of H and W copies one input row per block).
 // TFLite models pad channels this way (BlazeFace's residual blocks).
 // Pads in modes edge, reflect and symmetric (constant pads of either sign), of any element type, as
 // per-axis tables of the input coordinate each output coordinate reads (the reference kernel's own
@@ -126,22 +127,21 @@ struct pad {
         // out strides (elements)
         std::vector<std::size_t> ostride(r, 1);
         for (std::size_t d = r; d-- > 1;) ostride[d - 1] = ostride[d] * static_cast<std::size_t>(ys.dims[d]);
-        const std::size_t k = last == r ? 0 : last;  // blocks are indexed by axes 0..k
+        // blocks are indexed by the axes before the last padded one, k; a block is the input's whole
+        // extent along k and the axes after it, contiguous in both tensors (nothing padded: one block)
+        const std::size_t k = last == r ? 0 : last;
         std::size_t inner = 1;
-        for (std::size_t d = k + 1; d < r; ++d) inner *= static_cast<std::size_t>(xs.dims[d]);
-        if (last == r) inner *= static_cast<std::size_t>(xs.dims[0]);  // nothing padded: one block
+        for (std::size_t d = k; d < r; ++d) inner *= static_cast<std::size_t>(xs.dims[d]);
         std::size_t count = 1;
-        if (last != r)
-            for (std::size_t d = 0; d <= k; ++d) count *= static_cast<std::size_t>(xs.dims[d]);
+        for (std::size_t d = 0; d < k; ++d) count *= static_cast<std::size_t>(xs.dims[d]);
         if (count > max_blocks) return nullptr;
         s->block = inner * es;
-        std::vector<std::size_t> idx(k + 1, 0);
+        std::vector<std::size_t> idx(k, 0);
         for (std::size_t c = 0; c < count; ++c) {
-            std::size_t off = 0;
-            if (last != r)
-                for (std::size_t d = 0; d <= k; ++d) off += (idx[d] + before[d]) * ostride[d];
+            std::size_t off = before[k] * ostride[k];
+            for (std::size_t d = 0; d < k; ++d) off += (idx[d] + before[d]) * ostride[d];
             s->to.push_back(off * es);
-            for (std::size_t d = k + 1; d-- > 0;) {
+            for (std::size_t d = k; d-- > 0;) {
                 if (++idx[d] < static_cast<std::size_t>(xs.dims[d])) break;
                 idx[d] = 0;
             }
