@@ -97,6 +97,10 @@ ZOO = {
     "tfjs-efficientpose": (os.path.join(HUMAN, "efficientpose.json"), None, None),
     "tfjs-centernet": (os.path.join(HUMAN, "centernet.json"), None, None),
     "tfjs-facemesh": (os.path.join(HUMAN, "facemesh.json"), None, None),
+    # Keras ZeroPadding2D before strided convolutions (the Pads fold into them), a detector at 416x416
+    "tfjs-blazepose-lite": (os.path.join(HUMAN, "blazepose-lite.json"), None, None),
+    "tfjs-facemesh-detection-full": (os.path.join(HUMAN, "facemesh-detection-full.json"), None, None),
+    "tfjs-nanodet": (os.path.join(HUMAN, "nanodet.json"), None, None),
     # TensorFlow, Caffe and MXNet files written from real weights (see `generated`): the frozen GraphDef
     # of BlazeFace against its ONNX twin, MXNet's PaddleOCR models against the ONNX files they come from
     "tf-blazeface-front": (generated([os.path.join(ROOT, "tools", "tensorflow", "write_tf_models.py"), "--model",
