@@ -50688,15 +50688,18 @@ struct fuse_mvn {
 }  // namespace moir::passes
 
 #endif  // MOIR_PASSES_FUSIONS_MVN_HPP
-#ifndef MOIR_PASSES_FUSIONS_PAD_CONV_HPP
-#define MOIR_PASSES_FUSIONS_PAD_CONV_HPP
+#ifndef MOIR_PASSES_FUSIONS_PAD_FUSION_HPP
+#define MOIR_PASSES_FUSIONS_PAD_FUSION_HPP
 
-// Pad folded into the convolution after it (OpenVINO's PadFusion): a Pad in constant mode with a
-// zero value (or none), constant non-negative pads on the spatial axes only, read by a Convolution
-// or GroupConvolution with explicit or valid padding, becomes that convolution's own padding (its
-// pads_begin / pads_end grow by the Pad's). Exact: the convolution pads with zeros too. Keras'
-// ZeroPadding2D before a "valid" strided convolution (MediaPipe BlazePose, NanoDet) wrote the padded
-// map to memory and read it back. The Pad stays while something else reads it.
+// Pad folded into the op after it (OpenVINO's PadFusion): a Pad in constant mode with a zero value
+// (or none), constant non-negative pads on the spatial axes only, read by a Convolution or
+// GroupConvolution with explicit or valid padding, becomes that convolution's own padding (its
+// pads_begin / pads_end grow by the Pad's); exact: the convolution pads with zeros too. Likewise
+// into an AvgPool that counts padded cells (exclude-pad false): its padded cells read 0 and count in
+// the divisor as the Pad's cells did; cells past pads_end, which ceil rounding may add, count in
+// neither. (A MaxPool pads with -inf: a zero Pad does not fold.) Keras' ZeroPadding2D before a
+// "valid" strided convolution (MediaPipe BlazePose, NanoDet) wrote the padded map to memory and read
+// it back. The Pad stays while something else reads it.
 
 
 #include <cstddef>      // size_t
@@ -50707,44 +50710,50 @@ struct fuse_mvn {
 namespace moir::passes {
 
 namespace fusion {
+/// The attrs `a` of an op reading Pad node `pad` (of x, pads `begin`, `end`) with the Pad's spatial
+/// pads added to its own, auto_pad explicit. ensures: false and `a` unspecified when the Pad does not
+/// fold (not constant mode, a non-zero value, a negative pad or one on the batch or channel axis, an
+/// auto_pad other than explicit or valid).
+template <class Attrs>
+bool add_pad(const model& m, const node& pad, output_ref x, output_ref begin_r, output_ref end_r, Attrs& a) {
+    if (pad.attrs_as<ops::pad>().pad_mode != ops::pad_mode::constant) return false;
+    if (pad.inputs.size() > 3) {  // a pad value: a constant zero only
+        const tensor* v = const_value(m, pad.inputs[3]);
+        if (!v || v->numel() != 1 || v->at_as<double>(0) != 0.0) return false;
+    }
+    const tensor& begin = *const_value(m, begin_r);
+    const tensor& end = *const_value(m, end_r);
+    const partial_shape& xs = m.port(x).shape;
+    if (xs.rank_dynamic || xs.rank() < 3 || !is_integer(begin.type()) || !is_integer(end.type()) ||
+        begin.numel() != xs.rank() || end.numel() != xs.rank())
+        return false;
+    const std::size_t spatial = xs.rank() - 2;
+    if (a.auto_pad != ops::pad_type::explicit_ && a.auto_pad != ops::pad_type::valid) return false;
+    if (a.auto_pad == ops::pad_type::valid) a.pads_begin.assign(spatial, 0), a.pads_end.assign(spatial, 0);
+    if (a.pads_begin.size() != spatial || a.pads_end.size() != spatial) return false;
+    for (std::size_t d = 0; d < xs.rank(); ++d) {
+        const auto b = begin.at_as<std::int64_t>(d), e = end.at_as<std::int64_t>(d);
+        if (b < 0 || e < 0 || (d < 2 && (b != 0 || e != 0))) return false;
+        if (d >= 2) a.pads_begin[d - 2] += b, a.pads_end[d - 2] += e;
+    }
+    a.auto_pad = ops::pad_type::explicit_;
+    return true;
+}
+
 /// Search pattern => Conv(Pad(x, begin: constant, end: constant[, value: constant 0], mode constant),
-///                   W: constant), begin and end >= 0 and 0 on the batch and channel axes, the
-///                   convolution's auto_pad explicit or valid
+///                   W: constant), add_pad's guards
 /// Rewrite        => Conv(x, W) with pads_begin + begin[2:], pads_end + end[2:], auto_pad explicit
 template <class Conv>
 struct pad_conv {
     using pattern = pat::op<Conv, pat::op<ops::pad, pat::any, pat::constant, pat::constant>, pat::constant>;
     static bool rewrite(model& m, const pat::match_result<pattern>& r) {
         // captures: 0 conv, 1 pad, 2 x, 3 begin, 4 end, 5 W
-        const node& pad = m.nodes[r.node(1)];
-        if (pad.attrs_as<ops::pad>().pad_mode != ops::pad_mode::constant) return false;
-        if (pad.inputs.size() > 3) {  // a pad value: a constant zero only
-            const tensor* v = const_value(m, pad.inputs[3]);
-            if (!v || v->numel() != 1 || v->at_as<double>(0) != 0.0) return false;
-        }
-        const tensor& begin = *const_value(m, r[3]);
-        const tensor& end = *const_value(m, r[4]);
-        const partial_shape& xs = m.port(r[2]).shape;
-        if (xs.rank_dynamic || xs.rank() < 3 || !is_integer(begin.type()) || !is_integer(end.type()) ||
-            begin.numel() != xs.rank() || end.numel() != xs.rank())
-            return false;
-        const std::size_t spatial = xs.rank() - 2;
         const node conv = m.nodes[r.node(0)];
         auto a = conv.attrs_as<Conv>();
-        if (a.auto_pad != ops::pad_type::explicit_ && a.auto_pad != ops::pad_type::valid) return false;
-        if (a.auto_pad == ops::pad_type::valid) a.pads_begin.assign(spatial, 0), a.pads_end.assign(spatial, 0);
-        if (a.pads_begin.size() != spatial || a.pads_end.size() != spatial) return false;
-        for (std::size_t d = 0; d < xs.rank(); ++d) {
-            const auto b = begin.at_as<std::int64_t>(d), e = end.at_as<std::int64_t>(d);
-            if (b < 0 || e < 0 || (d < 2 && (b != 0 || e != 0))) return false;
-            if (d >= 2) a.pads_begin[d - 2] += b, a.pads_end[d - 2] += e;
-        }
-        a.auto_pad = ops::pad_type::explicit_;
+        if (!add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a)) return false;
         std::vector<output_ref> in = conv.inputs;
         in.at(0) = r[2];
-        const node_id nc = add_inferred<Conv>(m, a, std::move(in), conv.name);
-        if (m.port({nc, 0}).shape != m.port(r[0]).shape) return false;  // (never: the same window)
-        replace_output(m, r[0], {nc, 0});
+        replace_output(m, r[0], {add_inferred<Conv>(m, a, std::move(in), conv.name), 0});
         return true;
     }
 };
@@ -50759,9 +50768,25 @@ struct fuse_pad_group_conv : fusion::pad_conv<ops::group_convolution> {
     static constexpr std::string_view name = "fuse_pad_group_conv";
 };
 
+/// Search pattern => AvgPool(Pad(x, begin: constant, end: constant[, value: constant 0], mode
+///                   constant)) with exclude-pad false, add_pad's guards
+/// Rewrite        => AvgPool(x) with pads_begin + begin[2:], pads_end + end[2:], auto_pad explicit
+struct fuse_pad_avg_pool {
+    static constexpr std::string_view name = "fuse_pad_avg_pool";
+    using pattern = pat::op<ops::avg_pool, pat::op<ops::pad, pat::any, pat::constant, pat::constant>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 pool, 1 pad, 2 x, 3 begin, 4 end
+        const node pool = m.nodes[r.node(0)];
+        auto a = pool.attrs_as<ops::avg_pool>();
+        if (a.exclude_pad || !fusion::add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a)) return false;
+        fusion::replace_output(m, r[0], {fusion::add_inferred<ops::avg_pool>(m, a, {r[2]}, pool.name), 0});
+        return true;
+    }
+};
+
 }  // namespace moir::passes
 
-#endif  // MOIR_PASSES_FUSIONS_PAD_CONV_HPP
+#endif  // MOIR_PASSES_FUSIONS_PAD_FUSION_HPP
 #ifndef MOIR_PASSES_PIPELINE_HPP
 #define MOIR_PASSES_PIPELINE_HPP
 
@@ -51384,8 +51409,8 @@ using linear_fusions = pass_list<
     fuse_multiply_deconv, fuse_multiply_group_deconv, fuse_add_conv, fuse_add_group_conv, fuse_scale_shift_conv,
     fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
     pretranspose_matmul_weights>;
-/// Zero Pads folded into the convolutions after them.
-using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv>;
+/// Zero Pads folded into the convolutions and average pools after them.
+using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv, fuse_pad_avg_pool>;
 /// The fusions, each a pattern with its guards, in the order one round runs them.
 using default_fusions = concat_t<activation_fusions,
                                  concat_t<normalization_fusions, concat_t<batch_norm_fusions, concat_t<linear_fusions, pad_fusions>>>>;

@@ -15,7 +15,7 @@
 #include <moir/passes/fusions/linear_ops.hpp>
 #include <moir/passes/fusions/matmul.hpp>
 #include <moir/passes/fusions/mvn.hpp>
-#include <moir/passes/fusions/pad_conv.hpp>
+#include <moir/passes/fusions/pad_fusion.hpp>
 #include <moir/passes/optimize_decl.hpp>
 #include <moir/passes/pipeline.hpp>
 #include <moir/passes/quantize/compress_fp16.hpp>
@@ -47,8 +47,8 @@ using linear_fusions = pass_list<
     fuse_multiply_deconv, fuse_multiply_group_deconv, fuse_add_conv, fuse_add_group_conv, fuse_scale_shift_conv,
     fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
     pretranspose_matmul_weights>;
-/// Zero Pads folded into the convolutions after them.
-using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv>;
+/// Zero Pads folded into the convolutions and average pools after them.
+using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv, fuse_pad_avg_pool>;
 /// The fusions, each a pattern with its guards, in the order one round runs them.
 using default_fusions = concat_t<activation_fusions,
                                  concat_t<normalization_fusions, concat_t<batch_norm_fusions, concat_t<linear_fusions, pad_fusions>>>>;

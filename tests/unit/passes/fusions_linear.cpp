@@ -3,7 +3,7 @@
 // convolutions, BatchNorm after transposed convolutions and MatMul, MatMul weights. Each: it matches,
 // it does not match (second consumer, integer type, wrong-axis constant, padded convolution for the
 // forward Add), the outputs stay the same, and a second run is a no-op. Zero Pads into the convolution
-// after them (pad_conv.hpp).
+// or average pool after them (pad_fusion.hpp).
 
 #include <moir/ops/batch_norm_inference.hpp>
 #include <moir/ops/convert.hpp>
@@ -12,6 +12,8 @@
 #include <moir/ops/group_convolution.hpp>
 #include <moir/ops/group_convolution_backprop_data.hpp>
 #include <moir/ops/matmul.hpp>
+#include <moir/ops/avg_pool.hpp>
+#include <moir/ops/max_pool.hpp>
 #include <moir/ops/pad.hpp>
 #include <moir/ops/relu.hpp>
 #include <moir/ops/transpose.hpp>
@@ -430,5 +432,26 @@ TEST_CASE("a zero Pad of the spatial axes becomes the padding of the convolution
         model m = b.done();
         CHECK(check_fusion<all_fusions>(m) == 0);
         CHECK(count<ops::pad>(m) == 5);
+    }
+    {  // an AvgPool that counts padded cells takes the Pad (floor and ceil rounding); one that
+       // excludes them, and a MaxPool (it pads with -inf), do not
+        builder b;
+        const output_ref x = b.param({1, 3, 7, 6});
+        const auto pool = [&](bool exclude, ops::rounding_type rounding) {
+            ops::avg_pool::attrs a;
+            a.strides = {2, 2}, a.kernel = {3, 3}, a.pads_begin = {0, 1}, a.pads_end = {1, 0};
+            a.exclude_pad = exclude, a.rounding_type = rounding;
+            return a;
+        };
+        b.output(b.op<ops::avg_pool>(pool(false, ops::rounding_type::floor), {pad(b, x, {0, 0, 1, 0}, {0, 0, 2, 1})}));
+        b.output(b.op<ops::avg_pool>(pool(false, ops::rounding_type::ceil), {pad(b, x, {0, 0, 0, 2}, {0, 0, 1, 0})}));
+        b.output(b.op<ops::avg_pool>(pool(true, ops::rounding_type::floor), {pad(b, x, {0, 0, 1, 0}, {0, 0, 2, 1})}));
+        ops::max_pool::attrs mp;
+        mp.strides = {2, 2}, mp.kernel = {3, 3}, mp.pads_begin = {0, 0}, mp.pads_end = {0, 0};
+        b.output(b.op<ops::max_pool>(mp, {pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1})}));
+        model m = b.done();
+        CHECK(check_fusion<all_fusions>(m) == 2);
+        CHECK(count<ops::pad>(m) == 2);
+        CHECK(count<ops::avg_pool>(m) == 3);
     }
 }
