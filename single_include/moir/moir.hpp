@@ -22999,10 +22999,10 @@ struct convert {
 #define MOIR_RUNTIME_STEPS_PAD_HPP
 
 // The pad step family: Pad in constant mode with constant, non-negative pads and a constant (or
-// absent: zero) pad value, of any element type: the output is filled with the pad value, then the
-// input is copied in as a fixed list of byte blocks computed when the plan is compiled (one block per
-// index of the axes before the last padded one: the input's extent along that axis and the axes
-// after it are contiguous in both tensors; an NCHW Pad of H and W copies one input row per block).
+// absent: zero) pad value, of any element type: the input is copied in as a fixed list of byte
+// blocks computed when the plan is compiled (one block per index of the axes before the last padded
+// one: the input's extent along that axis and the axes after it are contiguous in both tensors; an
+// NCHW Pad of H and W copies one input row per block), and the bytes between blocks get the value.
 // TFLite models pad channels this way (BlazeFace's residual blocks).
 // Pads in modes edge, reflect and symmetric (constant pads of either sign), of any element type, as
 // per-axis tables of the input coordinate each output coordinate reads (the reference kernel's own
@@ -23013,7 +23013,7 @@ struct convert {
 
 #include <algorithm>  // max
 #include <cstddef>  // size_t, byte
-#include <cstdint>  // int64_t
+#include <cstdint>  // int64_t, uint32_t
 #include <cstring>  // memcpy
 #include <memory>   // unique_ptr, make_unique
 #include <string>   // string
@@ -23021,7 +23021,7 @@ struct convert {
 
 namespace moir::runtime::steps {
 
-/// Fills the output with one element's bytes, then copies the input's blocks into place.
+/// Copies the input's blocks into place and fills the bytes between them with the pad value.
 class pad_step final : public step {
 public:
     std::vector<std::byte> value;  ///< the pad value's bytes (one element of the output type)
@@ -23033,19 +23033,35 @@ public:
     void run(const run_context& ctx) const override {
         auto* y = static_cast<std::byte*>(ctx.out(writes[0]));
         const auto* x = static_cast<const std::byte*>(ctx.data(reads[0]));
-        // each worker fills, then copies into, its own range of blocks: the output bytes from its
-        // first block's place (0 for the first) to the next worker's first block's place (the end
-        // for the last), so no byte is filled after a block was copied over it
+        // each worker fills the gaps of, and copies blocks into, its own range of the output: from its
+        // first block's place (0 for the first) to the next worker's first block's place (the end for
+        // the last); every byte is written once
         const std::size_t count = to.size();
         ctx.pool->parallel_for(0, count ? count : 1, grain, [&](std::size_t b, std::size_t e, std::size_t) {
-            const std::size_t lo = b == 0 || count == 0 ? 0 : to[b], hi = e >= count ? out_bytes : to[e];
-            if (zero) {
-                std::memset(y + lo, 0, hi - lo);
-            } else {
-                for (std::size_t i = lo; i + value.size() <= hi; i += value.size()) std::memcpy(y + i, value.data(), value.size());
+            std::size_t at = b == 0 || count == 0 ? 0 : to[b];
+            const std::size_t hi = e >= count ? out_bytes : to[e];
+            for (std::size_t k = b; k < e && k < count; ++k) {
+                fill(y + at, to[k] - at);
+                std::memcpy(y + to[k], x + k * block, block);
+                at = to[k] + block;
             }
-            for (std::size_t k = b; k < e && k < count; ++k) std::memcpy(y + to[k], x + k * block, block);
+            fill(y + at, hi - at);
         });
+    }
+
+private:
+    /// Writes the pad value over `bytes` bytes at p (a whole number of elements).
+    void fill(std::byte* p, std::size_t bytes) const {
+        if (bytes == 0) return;
+        if (zero) {
+            std::memset(p, 0, bytes);
+        } else if (value.size() == 4) {  // a float or 32-bit integer value: a loop the compiler vectorizes
+            std::uint32_t v;
+            std::memcpy(&v, value.data(), 4);
+            for (std::size_t i = 0; i + 4 <= bytes; i += 4) std::memcpy(p + i, &v, 4);
+        } else {
+            for (std::size_t i = 0; i + value.size() <= bytes; i += value.size()) std::memcpy(p + i, value.data(), value.size());
+        }
     }
 };
 
@@ -50697,13 +50713,16 @@ struct fuse_mvn {
 // pads_begin / pads_end grow by the Pad's); exact: the convolution pads with zeros too. Likewise
 // into an AvgPool that counts padded cells (exclude-pad false): its padded cells read 0 and count in
 // the divisor as the Pad's cells did; cells past pads_end, which ceil rounding may add, count in
-// neither. (A MaxPool pads with -inf: a zero Pad does not fold.) Keras' ZeroPadding2D before a
-// "valid" strided convolution (MediaPipe BlazePose, NanoDet) wrote the padded map to memory and read
-// it back. The Pad stays while something else reads it.
+// neither. A MaxPool's padded cells never win, as cells of -inf: a Pad of -inf (TensorFlow's "same"
+// max pooling as ONNX writes it, NanoDet) folds into a MaxPool (opset1) with floor rounding, or ceil
+// where it rounds as floor (a ceil window that starts in the Pad's end cells would be dropped). Keras'
+// ZeroPadding2D before a "valid" strided convolution (MediaPipe BlazePose, NanoDet) wrote the padded map
+// to memory and read it back. The Pad stays while something else reads it.
 
 
 #include <cstddef>      // size_t
 #include <cstdint>      // int64_t
+#include <limits>       // numeric_limits
 #include <string_view>  // string_view
 #include <vector>       // vector
 
@@ -50711,15 +50730,19 @@ namespace moir::passes {
 
 namespace fusion {
 /// The attrs `a` of an op reading Pad node `pad` (of x, pads `begin`, `end`) with the Pad's spatial
-/// pads added to its own, auto_pad explicit. ensures: false and `a` unspecified when the Pad does not
-/// fold (not constant mode, a non-zero value, a negative pad or one on the batch or channel axis, an
-/// auto_pad other than explicit or valid).
+/// pads added to its own, auto_pad explicit. value: the pad value the op's own padding stands for (0,
+/// or -inf for a MaxPool). ensures: false and `a` unspecified when the Pad does not fold (not constant
+/// mode, a value other than `value` (none reads as 0), a negative pad or one on the batch or channel
+/// axis, an auto_pad other than explicit or valid).
 template <class Attrs>
-bool add_pad(const model& m, const node& pad, output_ref x, output_ref begin_r, output_ref end_r, Attrs& a) {
+bool add_pad(const model& m, const node& pad, output_ref x, output_ref begin_r, output_ref end_r, Attrs& a,
+             double value = 0.0) {
     if (pad.attrs_as<ops::pad>().pad_mode != ops::pad_mode::constant) return false;
-    if (pad.inputs.size() > 3) {  // a pad value: a constant zero only
+    if (pad.inputs.size() > 3) {  // a pad value: a constant `value` only
         const tensor* v = const_value(m, pad.inputs[3]);
-        if (!v || v->numel() != 1 || v->at_as<double>(0) != 0.0) return false;
+        if (!v || v->numel() != 1 || v->at_as<double>(0) != value) return false;
+    } else if (value != 0.0) {
+        return false;
     }
     const tensor& begin = *const_value(m, begin_r);
     const tensor& end = *const_value(m, end_r);
@@ -50780,6 +50803,33 @@ struct fuse_pad_avg_pool {
         auto a = pool.attrs_as<ops::avg_pool>();
         if (a.exclude_pad || !fusion::add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a)) return false;
         fusion::replace_output(m, r[0], {fusion::add_inferred<ops::avg_pool>(m, a, {r[2]}, pool.name), 0});
+        return true;
+    }
+};
+
+/// Search pattern => MaxPool(Pad(x, begin: constant, end: constant, value: constant -inf, mode
+///                   constant)), floor rounding (or ceil that rounds as floor), add_pad's guards
+/// Rewrite        => MaxPool(x) with pads_begin + begin[2:], pads_end + end[2:], auto_pad explicit
+struct fuse_pad_max_pool {
+    static constexpr std::string_view name = "fuse_pad_max_pool";
+    using pattern = pat::op<ops::max_pool, pat::op<ops::pad, pat::any, pat::constant, pat::constant>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 pool, 1 pad, 2 x, 3 begin, 4 end
+        const node pool = m.nodes[r.node(0)];
+        auto a = pool.attrs_as<ops::max_pool>();
+        if (!fusion::add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a, -std::numeric_limits<double>::infinity()))
+            return false;
+        if (a.rounding_type == ops::rounding_type::ceil) {  // every axis must divide exactly
+            const partial_shape& xs = m.port(r[2]).shape;
+            if (a.kernel.size() != a.pads_begin.size() || xs.rank() != a.kernel.size() + 2) return false;
+            for (std::size_t d = 0; d < a.kernel.size(); ++d) {
+                const std::int64_t s = d < a.strides.size() ? a.strides[d] : 1;
+                if (xs.dims[d + 2] < 0 || s <= 0 ||
+                    (xs.dims[d + 2] + a.pads_begin[d] + a.pads_end[d] - a.kernel[d]) % s != 0)
+                    return false;
+            }
+        }
+        fusion::replace_output(m, r[0], {fusion::add_inferred<ops::max_pool>(m, a, {r[2]}, pool.name), 0});
         return true;
     }
 };
@@ -51410,7 +51460,7 @@ using linear_fusions = pass_list<
     fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
     pretranspose_matmul_weights>;
 /// Zero Pads folded into the convolutions and average pools after them.
-using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv, fuse_pad_avg_pool>;
+using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv, fuse_pad_avg_pool, fuse_pad_max_pool>;
 /// The fusions, each a pattern with its guards, in the order one round runs them.
 using default_fusions = concat_t<activation_fusions,
                                  concat_t<normalization_fusions, concat_t<batch_norm_fusions, concat_t<linear_fusions, pad_fusions>>>>;

@@ -48,7 +48,7 @@ using linear_fusions = pass_list<
     fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
     pretranspose_matmul_weights>;
 /// Zero Pads folded into the convolutions and average pools after them.
-using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv, fuse_pad_avg_pool>;
+using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv, fuse_pad_avg_pool, fuse_pad_max_pool>;
 /// The fusions, each a pattern with its guards, in the order one round runs them.
 using default_fusions = concat_t<activation_fusions,
                                  concat_t<normalization_fusions, concat_t<batch_norm_fusions, concat_t<linear_fusions, pad_fusions>>>>;

@@ -26,6 +26,7 @@
 
 #include <cmath>    // sin
 #include <cstdint>  // uint8_t
+#include <limits>   // numeric_limits
 #include <string>   // string
 #include <vector>   // vector
 
@@ -434,7 +435,7 @@ TEST_CASE("a zero Pad of the spatial axes becomes the padding of the convolution
         CHECK(count<ops::pad>(m) == 5);
     }
     {  // an AvgPool that counts padded cells takes the Pad (floor and ceil rounding); one that
-       // excludes them, and a MaxPool (it pads with -inf), do not
+       // excludes them, and a MaxPool after a zero Pad (it pads with -inf), do not
         builder b;
         const output_ref x = b.param({1, 3, 7, 6});
         const auto pool = [&](bool exclude, ops::rounding_type rounding) {
@@ -453,5 +454,34 @@ TEST_CASE("a zero Pad of the spatial axes becomes the padding of the convolution
         CHECK(check_fusion<all_fusions>(m) == 2);
         CHECK(count<ops::pad>(m) == 2);
         CHECK(count<ops::avg_pool>(m) == 3);
+    }
+    {  // a Pad of -inf folds into the MaxPool after it (TensorFlow's "same" max pooling as ONNX writes
+       // it): floor rounding, and ceil where it divides exactly; not ceil that rounds up, nor -FLT_MAX
+        builder b;
+        const output_ref x = b.param({1, 3, 7, 6});
+        const float inf = std::numeric_limits<float>::infinity();
+        const auto pool = [&](ops::rounding_type rounding, output_ref in) {
+            ops::max_pool::attrs a;
+            a.strides = {2, 2}, a.kernel = {3, 3}, a.pads_begin = {0, 0}, a.pads_end = {0, 0};
+            a.rounding_type = rounding;
+            return b.op<ops::max_pool>(a, {in});
+        };
+        b.output(pool(ops::rounding_type::floor, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1}, {b.scalar(-inf)})));
+        b.output(pool(ops::rounding_type::ceil, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 0}, {b.scalar(-inf)})));  // 9x7
+        b.output(pool(ops::rounding_type::ceil, pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1}, {b.scalar(-inf)})));  // 9x8
+        b.output(pool(ops::rounding_type::floor,
+                      pad(b, x, {0, 0, 1, 1}, {0, 0, 1, 1}, {b.scalar(-std::numeric_limits<float>::max())})));
+        model m = b.done();
+        CHECK(check_fusion<all_fusions>(m) == 2);
+        CHECK(count<ops::pad>(m) == 2);
+        std::size_t padded = 0;
+        for (node_id id : m.topo_order()) {
+            const node& n = m.nodes[id];
+            if (!n.is<ops::max_pool>() || !m.nodes[n.inputs[0].node].is<ops::parameter>()) continue;
+            const auto& a = n.attrs_as<ops::max_pool>();
+            CHECK(a.pads_begin == std::vector<std::int64_t>{1, 1});
+            ++padded;
+        }
+        CHECK(padded == 2);
     }
 }

@@ -7,17 +7,21 @@
 // pads_begin / pads_end grow by the Pad's); exact: the convolution pads with zeros too. Likewise
 // into an AvgPool that counts padded cells (exclude-pad false): its padded cells read 0 and count in
 // the divisor as the Pad's cells did; cells past pads_end, which ceil rounding may add, count in
-// neither. (A MaxPool pads with -inf: a zero Pad does not fold.) Keras' ZeroPadding2D before a
-// "valid" strided convolution (MediaPipe BlazePose, NanoDet) wrote the padded map to memory and read
-// it back. The Pad stays while something else reads it.
+// neither. A MaxPool's padded cells never win, as cells of -inf: a Pad of -inf (TensorFlow's "same"
+// max pooling as ONNX writes it, NanoDet) folds into a MaxPool (opset1) with floor rounding, or ceil
+// where it rounds as floor (a ceil window that starts in the Pad's end cells would be dropped). Keras'
+// ZeroPadding2D before a "valid" strided convolution (MediaPipe BlazePose, NanoDet) wrote the padded map
+// to memory and read it back. The Pad stays while something else reads it.
 
 #include <moir/ops/avg_pool.hpp>
+#include <moir/ops/max_pool.hpp>
 #include <moir/ops/pad.hpp>
 #include <moir/passes/fusions/common.hpp>
 #include <moir/passes/pass_concept.hpp>
 
 #include <cstddef>      // size_t
 #include <cstdint>      // int64_t
+#include <limits>       // numeric_limits
 #include <string_view>  // string_view
 #include <vector>       // vector
 
@@ -25,15 +29,19 @@ namespace moir::passes {
 
 namespace fusion {
 /// The attrs `a` of an op reading Pad node `pad` (of x, pads `begin`, `end`) with the Pad's spatial
-/// pads added to its own, auto_pad explicit. ensures: false and `a` unspecified when the Pad does not
-/// fold (not constant mode, a non-zero value, a negative pad or one on the batch or channel axis, an
-/// auto_pad other than explicit or valid).
+/// pads added to its own, auto_pad explicit. value: the pad value the op's own padding stands for (0,
+/// or -inf for a MaxPool). ensures: false and `a` unspecified when the Pad does not fold (not constant
+/// mode, a value other than `value` (none reads as 0), a negative pad or one on the batch or channel
+/// axis, an auto_pad other than explicit or valid).
 template <class Attrs>
-bool add_pad(const model& m, const node& pad, output_ref x, output_ref begin_r, output_ref end_r, Attrs& a) {
+bool add_pad(const model& m, const node& pad, output_ref x, output_ref begin_r, output_ref end_r, Attrs& a,
+             double value = 0.0) {
     if (pad.attrs_as<ops::pad>().pad_mode != ops::pad_mode::constant) return false;
-    if (pad.inputs.size() > 3) {  // a pad value: a constant zero only
+    if (pad.inputs.size() > 3) {  // a pad value: a constant `value` only
         const tensor* v = const_value(m, pad.inputs[3]);
-        if (!v || v->numel() != 1 || v->at_as<double>(0) != 0.0) return false;
+        if (!v || v->numel() != 1 || v->at_as<double>(0) != value) return false;
+    } else if (value != 0.0) {
+        return false;
     }
     const tensor& begin = *const_value(m, begin_r);
     const tensor& end = *const_value(m, end_r);
@@ -94,6 +102,33 @@ struct fuse_pad_avg_pool {
         auto a = pool.attrs_as<ops::avg_pool>();
         if (a.exclude_pad || !fusion::add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a)) return false;
         fusion::replace_output(m, r[0], {fusion::add_inferred<ops::avg_pool>(m, a, {r[2]}, pool.name), 0});
+        return true;
+    }
+};
+
+/// Search pattern => MaxPool(Pad(x, begin: constant, end: constant, value: constant -inf, mode
+///                   constant)), floor rounding (or ceil that rounds as floor), add_pad's guards
+/// Rewrite        => MaxPool(x) with pads_begin + begin[2:], pads_end + end[2:], auto_pad explicit
+struct fuse_pad_max_pool {
+    static constexpr std::string_view name = "fuse_pad_max_pool";
+    using pattern = pat::op<ops::max_pool, pat::op<ops::pad, pat::any, pat::constant, pat::constant>>;
+    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
+        // captures: 0 pool, 1 pad, 2 x, 3 begin, 4 end
+        const node pool = m.nodes[r.node(0)];
+        auto a = pool.attrs_as<ops::max_pool>();
+        if (!fusion::add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a, -std::numeric_limits<double>::infinity()))
+            return false;
+        if (a.rounding_type == ops::rounding_type::ceil) {  // every axis must divide exactly
+            const partial_shape& xs = m.port(r[2]).shape;
+            if (a.kernel.size() != a.pads_begin.size() || xs.rank() != a.kernel.size() + 2) return false;
+            for (std::size_t d = 0; d < a.kernel.size(); ++d) {
+                const std::int64_t s = d < a.strides.size() ? a.strides[d] : 1;
+                if (xs.dims[d + 2] < 0 || s <= 0 ||
+                    (xs.dims[d + 2] + a.pads_begin[d] + a.pads_end[d] - a.kernel[d]) % s != 0)
+                    return false;
+            }
+        }
+        fusion::replace_output(m, r[0], {fusion::add_inferred<ops::max_pool>(m, a, {r[2]}, pool.name), 0});
         return true;
     }
 };

@@ -2,10 +2,10 @@
 #define MOIR_RUNTIME_STEPS_PAD_HPP
 
 // The pad step family: Pad in constant mode with constant, non-negative pads and a constant (or
-// absent: zero) pad value, of any element type: the output is filled with the pad value, then the
-// input is copied in as a fixed list of byte blocks computed when the plan is compiled (one block per
-// index of the axes before the last padded one: the input's extent along that axis and the axes
-// after it are contiguous in both tensors; an NCHW Pad of H and W copies one input row per block).
+// absent: zero) pad value, of any element type: the input is copied in as a fixed list of byte
+// blocks computed when the plan is compiled (one block per index of the axes before the last padded
+// one: the input's extent along that axis and the axes after it are contiguous in both tensors; an
+// NCHW Pad of H and W copies one input row per block), and the bytes between blocks get the value.
 // TFLite models pad channels this way (BlazeFace's residual blocks).
 // Pads in modes edge, reflect and symmetric (constant pads of either sign), of any element type, as
 // per-axis tables of the input coordinate each output coordinate reads (the reference kernel's own
@@ -20,7 +20,7 @@
 
 #include <algorithm>  // max
 #include <cstddef>  // size_t, byte
-#include <cstdint>  // int64_t
+#include <cstdint>  // int64_t, uint32_t
 #include <cstring>  // memcpy
 #include <memory>   // unique_ptr, make_unique
 #include <string>   // string
@@ -28,7 +28,7 @@
 
 namespace moir::runtime::steps {
 
-/// Fills the output with one element's bytes, then copies the input's blocks into place.
+/// Copies the input's blocks into place and fills the bytes between them with the pad value.
 class pad_step final : public step {
 public:
     std::vector<std::byte> value;  ///< the pad value's bytes (one element of the output type)
@@ -40,19 +40,35 @@ public:
     void run(const run_context& ctx) const override {
         auto* y = static_cast<std::byte*>(ctx.out(writes[0]));
         const auto* x = static_cast<const std::byte*>(ctx.data(reads[0]));
-        // each worker fills, then copies into, its own range of blocks: the output bytes from its
-        // first block's place (0 for the first) to the next worker's first block's place (the end
-        // for the last), so no byte is filled after a block was copied over it
+        // each worker fills the gaps of, and copies blocks into, its own range of the output: from its
+        // first block's place (0 for the first) to the next worker's first block's place (the end for
+        // the last); every byte is written once
         const std::size_t count = to.size();
         ctx.pool->parallel_for(0, count ? count : 1, grain, [&](std::size_t b, std::size_t e, std::size_t) {
-            const std::size_t lo = b == 0 || count == 0 ? 0 : to[b], hi = e >= count ? out_bytes : to[e];
-            if (zero) {
-                std::memset(y + lo, 0, hi - lo);
-            } else {
-                for (std::size_t i = lo; i + value.size() <= hi; i += value.size()) std::memcpy(y + i, value.data(), value.size());
+            std::size_t at = b == 0 || count == 0 ? 0 : to[b];
+            const std::size_t hi = e >= count ? out_bytes : to[e];
+            for (std::size_t k = b; k < e && k < count; ++k) {
+                fill(y + at, to[k] - at);
+                std::memcpy(y + to[k], x + k * block, block);
+                at = to[k] + block;
             }
-            for (std::size_t k = b; k < e && k < count; ++k) std::memcpy(y + to[k], x + k * block, block);
+            fill(y + at, hi - at);
         });
+    }
+
+private:
+    /// Writes the pad value over `bytes` bytes at p (a whole number of elements).
+    void fill(std::byte* p, std::size_t bytes) const {
+        if (bytes == 0) return;
+        if (zero) {
+            std::memset(p, 0, bytes);
+        } else if (value.size() == 4) {  // a float or 32-bit integer value: a loop the compiler vectorizes
+            std::uint32_t v;
+            std::memcpy(&v, value.data(), 4);
+            for (std::size_t i = 0; i + 4 <= bytes; i += 4) std::memcpy(p + i, &v, 4);
+        } else {
+            for (std::size_t i = 0; i + value.size() <= bytes; i += value.size()) std::memcpy(p + i, value.data(), value.size());
+        }
     }
 };
 
