@@ -23253,7 +23253,8 @@ struct pad {
 //
 // A depthwise convolution whose output (after its own bias and activation) is read by nothing but a
 // pointwise convolution (1x1, stride 1, unpadded, one group: MobileNet's and BlazeFace's blocks) runs
-// with it as one step (plan_options::fuse_depthwise_pointwise): each worker a range of output rows,
+// with it as one step (plan_options::fuse_depthwise_pointwise; at more than one thread, windows of
+// fewer than 5 rows only: dw_pw_fuses): each worker a range of output rows,
 // band by band computing the depthwise rows of every channel of its band into scratch and the pointwise GEMM on
 // them at once (gemm_a_inplace: the band is read where it lies, not packed), so the depthwise output is never
 // written to the arena and read back. Each output
@@ -23982,6 +23983,17 @@ struct convolution {
         return best;
     }
 
+    /// Whether a depthwise convolution of geometry g runs with the pointwise one after it
+    /// (depthwise_pointwise_step) at `threads` threads: its output rows split evenly
+    /// (dw_pw_rows_even), and at more than one thread a window of fewer than 5 rows. A 5x5 window
+    /// split by rows ran 7-11% slower at two threads than the two steps apart (the depthwise one
+    /// splitting channels, the pointwise one columns), though 1-2% faster at one: PaddleOCR rec's
+    /// 240 channels on 12x80 (0.53 against 0.50 ms), det's and tfjs CenterNet's 5x5 blocks (per-step
+    /// minima, this host); 3x3 windows stay fused, 3-25% faster so.
+    static bool dw_pw_fuses(const simd::conv_geometry& g, std::size_t threads) {
+        return dw_pw_rows_even(g.out_h, threads) && (threads <= 1 || g.kh < 5);
+    }
+
     /// Whether `out_h` output rows split between `threads` workers (depthwise_pointwise_step::run: one
     /// range of rows each) leave the busiest within 10% of an even share. Else (PaddleOCR rec's 3x80
     /// maps at two threads: 2 + 1 rows) the two steps run apart, the depthwise one splitting channels
@@ -24206,7 +24218,7 @@ struct convolution {
         const std::size_t y_stride = channels * g.out_h * g.out_w;
         std::unique_ptr<step> out;
         const output_ref dw_out{f.nodes.empty() ? id : f.nodes.back(), 0};
-        const node_id pw = g.depthwise() && !one_d && b.fuse_depthwise_pointwise && dw_pw_rows_even(g.out_h, b.threads)
+        const node_id pw = g.depthwise() && !one_d && b.fuse_depthwise_pointwise && dw_pw_fuses(g, b.threads)
                                ? fusable_pointwise(b, dw_out, channels)
                                : plan_builder::npos;
         if (pw != plan_builder::npos) {
