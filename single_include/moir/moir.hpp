@@ -39853,7 +39853,10 @@ struct frontend {
 // - TensorArrays as tf.map_fn uses them: an array filled by TensorArrayScatterV3 (unstack) and read in
 //   the loop becomes a Gather of the scattered tensor; an array written once per iteration at the
 //   iteration counter and gathered (stacked) after the loop becomes a concatenated output of the Loop;
-//   TensorArraySizeV3 is the array's size.
+//   TensorArraySizeV3 is the array's size. TF2's TensorLists likewise: a TensorListFromTensor list
+//   read by TensorListGetItem in the loop is the tensor, read by a Gather; a TensorListReserve list set
+//   by TensorListSetItem at the iteration counter and stacked (TensorListStack) after the loop is a
+//   concatenated output.
 // - a cond (Switch nodes on one predicate, the nodes they feed, Merge nodes joining the two sides)
 //   becomes one `_MoirIf` node whose then/else bodies are the two sides as GraphDefs; nested conds stay
 //   inside the bodies.
@@ -40864,6 +40867,86 @@ inline bool lower_loop(const graph_def& g, const graph_index& gi, const frames& 
         }
     }
 
+    // TensorLists as TF2's tf.map_fn uses them (the list a loop variable, not a handle and a flow):
+    // a list made by TensorListFromTensor and read by TensorListGetItem becomes the tensor itself,
+    // read by a Gather; a list made by TensorListReserve, set at the iteration counter once per
+    // iteration and stacked after the loop, a concatenated output (as the TensorArrays above)
+    const auto skip_identity = [&](std::string t) {  // through the frame's Identity nodes (TF2's Func/.../input)
+        for (int hop = 0; hop < 8; ++hop) {
+            const long p = gi.find(parse_ref(t).node);
+            if (p < 0 || gi.at(static_cast<std::size_t>(p)).op != "Identity" || fr.of[static_cast<std::size_t>(p)] != frame)
+                break;
+            const std::string in = gi.input(static_cast<std::size_t>(p), 0);
+            if (in.empty()) break;
+            t = in;
+        }
+        return t;
+    };
+    const auto var_of = [&](const std::string& body_name) -> loop_var* {  // the variable a Placeholder stands for
+        for (auto& v : vars)
+            if (gi.at(static_cast<std::size_t>(v.merge)).name == body_name) return &v;
+        return nullptr;
+    };
+    const auto outer_op = [&](const std::string& t) {
+        const long p = gi.find(parse_ref(t).node);
+        return p >= 0 && fr.of[static_cast<std::size_t>(p)] < 0 ? gi.at(static_cast<std::size_t>(p)).op : std::string();
+    };
+    // every reader of variable v's value in the body (Switch:1) is a node of `ops`, or its NextIteration
+    const auto read_only_by = [&](const loop_var& v, std::initializer_list<const char*> ops) {
+        for (auto r : gi.readers(static_cast<std::size_t>(v.sw))) {
+            if (static_cast<long>(r) == v.next || static_cast<long>(r) == v.exit) continue;
+            bool ok = false;
+            for (const char* o : ops) ok = ok || gi.at(r).op == o;
+            if (!ok) return false;
+        }
+        return true;
+    };
+    for (auto i : members) {
+        const node_def& n = gi.at(i);
+        if (fr.of[i] != frame || (n.op != "TensorListGetItem" && n.op != "TensorListSetItem")) continue;
+        const auto ins = gi.data_inputs(i);
+        if (ins.size() != 3) continue;
+        if (n.op == "TensorListGetItem") {
+            const std::string list = skip_identity(ref_str(ins[0]));
+            loop_var* u = var_of(rw(list));
+            if (u) {  // a variable passed on unchanged, made by TensorListFromTensor
+                if (rw(u->next_value) != gi.at(static_cast<std::size_t>(u->merge)).name || !read_only_by(*u, {"TensorListGetItem"}))
+                    continue;
+                if (outer_op(u->init) == "TensorListFromTensor") {
+                    u->init = gi.input(static_cast<std::size_t>(gi.find(parse_ref(u->init).node)), 0);
+                } else if (outer_op(u->init) != "") {
+                    continue;  // not a list this loop can read as a tensor
+                }
+            } else {  // an invariant Enter of TensorListFromTensor's list
+                const long e = gi.find(parse_ref(list).node);
+                if (e < 0 || gi.at(static_cast<std::size_t>(e)).op != "Enter" ||
+                    outer_op(gi.input(static_cast<std::size_t>(e), 0)) != "TensorListFromTensor")
+                    continue;
+                enter_value[e] = gi.input(static_cast<std::size_t>(gi.find(parse_ref(gi.input(static_cast<std::size_t>(e), 0)).node)), 0);
+            }
+            body_replace[i] = make_node(n.name, "GatherV2", {list, ref_str(ins[1]), n.name + "/_axis"});
+            body_extra.push_back(const_i32(n.name + "/_axis", 0));
+            continue;
+        }
+        // TensorListSetItem(list, index, item) as the next value of the list's variable
+        loop_var* v = var_of(rw(skip_identity(ref_str(ins[0]))));
+        if (!v || v->next_value != n.name || gi.readers(i).size() != 1 || outer_op(v->init) != "TensorListReserve" ||
+            !read_only_by(*v, {"TensorListSetItem"}))
+            continue;
+        const loop_var* c = var_of(rw(skip_identity(ref_str(ins[1]))));
+        if (!c || outer_op(c->init) != "Const") continue;
+        const long nx = gi.find(parse_ref(skip_identity(c->next_value)).node);
+        if (nx < 0 || (gi.at(static_cast<std::size_t>(nx)).op != "Add" && gi.at(static_cast<std::size_t>(nx)).op != "AddV2"))
+            continue;
+        bool ok = v->exit >= 0;
+        if (ok)
+            for (auto r : gi.readers(static_cast<std::size_t>(v->exit))) ok = ok && gi.at(r).op == "TensorListStack";
+        if (!ok) continue;
+        v->scan = true;
+        v->scan_value = rw(ref_str(ins[2]));
+        body_replace[i] = node_def();  // dropped
+    }
+
     // a TensorArray or TensorList used otherwise: the frame stays as it is (its ops listed as unsupported)
     for (auto i : members) {
         const std::string& op = gi.at(i).op;
@@ -41031,7 +41114,7 @@ inline bool lower_loop(const graph_def& g, const graph_index& gi, const frames& 
         }
         for (auto r : gi.readers(static_cast<std::size_t>(v.exit))) {
             const node_def& n = gi.at(r);
-            if (n.op == "TensorArrayGatherV3") {
+            if (n.op == "TensorArrayGatherV3" || n.op == "TensorListStack") {
                 replaced[r] = make_node(n.name, "Identity", {ref_str(name, port)});
             } else {  // TensorArraySizeV3: the array's size
                 const long ta = gi.producer(r, 0);

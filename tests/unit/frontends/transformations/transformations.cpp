@@ -10,9 +10,11 @@
 #include <moir/frontends/common/transformations/config.hpp>
 #include <moir/frontends/tensorflow/tensorflow.hpp>
 #include <moir/io/npy.hpp>
+#include <moir/ops/loop.hpp>
 #include <moir/ops/sigmoid.hpp>
 #include <moir/passes/pipelines.hpp>
 #include <moir/runtime/plan.hpp>
+#include <moir/runtime/reference_executor.hpp>
 
 #include <doctest/doctest.h>
 
@@ -122,12 +124,9 @@ TEST_CASE("transformations config: malformed JSON and wrong types name the file,
 
 TEST_CASE("transformations config on a real graph: unknown id, empty scope, points without a sub-graph, overlaps") {
     REQUIRE_MESSAGE(fs::exists(handtrack()), "missing " << handtrack() << ": run tools/setup.sh first");
-    // without a config, the TF1 control flow of the map loop stops the conversion, every op listed
-    const std::string plain = thrown_message([] { moir::tensorflow::load(handtrack()); });
-    CHECK(plain.find("unsupported TensorFlow ops") != std::string::npos);
-    CHECK(plain.find("Enter (6 nodes)") != std::string::npos);
-    CHECK(plain.find("TensorListReserve (2 nodes)") != std::string::npos);
-    CHECK(plain.find("NonMaxSuppressionV5") == std::string::npos);  // converted since NonMaxSuppression came
+    // without a config the graph converts as it is (the map loop's TensorLists lowered, the OD API's own
+    // NonMaxSuppression kept; compared with tfjs below)
+    CHECK_NOTHROW(moir::tensorflow::load(handtrack()));
 
     std::string e = thrown_message([] { convert_with(R"([{"id": "NoSuchReplacement", "match_kind": "general"}])"); });
     CHECK(e.find("entry 1 (id 'NoSuchReplacement'): unknown replacement id 'NoSuchReplacement' (moir has: "
@@ -157,7 +156,8 @@ TEST_CASE("transformations config on a real graph: unknown id, empty scope, poin
     CHECK(e.find("entry 2 (id 'ObjectDetectionAPISSDPostprocessorReplacement'): node 'StatefulPartitionedCall/Postprocessor/Decode/") !=
           std::string::npos);
     CHECK(e.find("is already in the sub-graph of") != std::string::npos);
-    // the Postprocessor alone: the map loop's control flow is still unsupported, listed as without a config
+    // the Postprocessor alone: with a config, TF1 control flow is left to its replacements (no loop is
+    // rebuilt), so the map loop's ops are listed
     e = thrown_message([] {
         convert_with(R"([{"id": "ObjectDetectionAPISSDPostprocessorReplacement", "match_kind": "general"}])");
     });
@@ -291,4 +291,27 @@ TEST_CASE("handtrack with tools/transformations/ssd_support_api_v2.json: Detecti
                        << "; top score tfjs " << scores[0]);
     }
     MESSAGE("handtrack: " << compared << " top detections, worst IoU " << worst_iou << ", worst |score diff| " << worst_score);
+
+    // Without a config: the whole graph, its map loop (TF2 TensorLists in TF1 control flow) made a Loop
+    // and the OD API's own NonMaxSuppression, against every output tfjs wrote for the same photos
+    // (shapes that depend on values: the reference executor)
+    moir::tensorflow::load_options plain_o;
+    plain_o.input_shapes_by_position.push_back(moir::partial_shape({1, 320, 320, 3}));
+    moir::model plain = moir::tensorflow::load(handtrack(), plain_o);
+    std::size_t loops = 0;
+    for (auto id : plain.topo_order()) loops += plain.at(id).is<moir::ops::loop>() ? 1 : 0;
+    CHECK(loops == 1);
+    moir::passes::pass_context ctx;
+    moir::passes::optimize(plain, ctx);
+    REQUIRE(plain.results.size() == 8);
+    for (const scene& s : {scene{"party", 120, 1158, 0, 1280}, scene{"portraits", 0, 120, 80, 330}}) {
+        const std::string sub = dir + "/" + s.name;
+        const auto got = moir::reference_executor<>(plain).run({moir::npy::load(sub + "/" + s.name + ".npy")});
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            const moir::tensor ref = moir::npy::load(sub + "/tfjs/" + plain.output_name(i) + ".npy");
+            const difference d = compare(got[i].converted(moir::element_type::f32), ref.converted(moir::element_type::f32));
+            INFO(s.name << " " << plain.output_name(i) << ": max err " << d.max_abs_err << ", max |ref| " << d.max_abs_ref);
+            CHECK(d.within(1e-4));
+        }
+    }
 }
