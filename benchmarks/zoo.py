@@ -3,8 +3,9 @@
 
 For each model of the zoo and each thread count, runs `moir bench --json` and
 `node tools/ort_bench.js` on the same inputs (uniform random in [0, 1), fixed seed, written as .npy),
-with the same thread count, interleaved (each round: moir and ort at every thread count in turn, so
-that moir's 1-to-2-thread speed-up is measured under the same load) for --rounds rounds, and prints
+with the same thread count, interleaved (each round: every model in turn, and for each, moir and ort at
+every thread count, so that moir's 1-to-2-thread speed-up is measured under the same load, and each
+model's rounds are spread over the whole run, apart from each other) for --rounds rounds, and prints
 one markdown table: the median of each side's per-round medians, their ratio (moir / onnxruntime:
 below 1 is moir faster), moir's speed-up from 1 to 2 threads, the share of moir's time spent on
 reference (scalar) kernels, and the peak resident memory of each process (GNU time's %M of the
@@ -228,16 +229,18 @@ def main():
             sys.exit("zoo.py: unknown model '%s' (--list shows the zoo)" % k)
     node = "node"
     ort_bench = os.path.join(ROOT, "tools", "ort_bench.js")
-    rows = []
     load0 = os.getloadavg()[0]
+    errors = {}  # model -> why it has no row of figures
+    prep = {}    # model -> {thread count: (moir's command, onnxruntime's command or None, iterations)}
     with tempfile.TemporaryDirectory() as tmp:
+        # first every model's inputs and command lines, then the rounds over all models
         for k in a.models:
             mpath, opath, fixed = ZOO[k]
             if opath == "same":
                 opath = mpath
             needs = mpath.needs if isinstance(mpath, generated) else [mpath]
             if not all(os.path.exists(f) for f in needs) or (opath and not os.path.exists(opath)):
-                rows.append((k, "missing (run tools/setup.sh)", {}))
+                errors[k] = "missing (run tools/setup.sh)"
                 continue
             try:
                 if isinstance(mpath, generated):
@@ -276,47 +279,65 @@ def main():
                     if not fixed:
                         for n, f in mfiles.items():
                             margs += ["-i", "%s=%s" % (n, f)]
-                    oargs = [node, ort_bench, "--model", opath or "", "--threads", str(t)]
-                    for n, f in (ofiles or {}).items():
-                        oargs += ["--input", "%s=%s" % (n, f)]
+                    oargs = None
+                    if opath:
+                        oargs = [node, ort_bench, "--model", opath, "--threads", str(t)]
+                        for n, f in (ofiles or {}).items():
+                            oargs += ["--input", "%s=%s" % (n, f)]
                     # calibrate the iteration count on a short moir run
                     probe, _ = run_measured(margs + ["-n", "3", "--warmup", "1"])
                     iters = int(max(10, min(5000, a.min_ms / max(probe["median_ms"], 1e-3))))
                     cmds[t] = (margs, oargs, iters)
-                # rounds outermost: each round runs every thread count, moir then onnxruntime, so that the
-                # thread counts (moir's speed-up) are compared under the same load
-                ms_m = {t: [] for t in a.threads}
-                ms_o = {t: [] for t in a.threads}
-                rss_m = {t: [] for t in a.threads}
-                rss_o = {t: [] for t in a.threads}
-                ref_share = None
-                for r in range(a.rounds):
+                prep[k] = cmds
+            except RuntimeError as e:
+                errors[k] = str(e).splitlines()[0][:160]
+
+        # rounds outermost, over all models: a model's rounds are spread over the whole run, so that a
+        # stretch of load on the shared host (minutes, at times) reaches few of them and the median
+        # leaves it out; within a round each thread count runs moir then onnxruntime back to back, so
+        # that the thread counts (moir's speed-up) are compared under the same load
+        ms_m = {k: {t: [] for t in a.threads} for k in prep}
+        ms_o = {k: {t: [] for t in a.threads} for k in prep}
+        rss_m = {k: {t: [] for t in a.threads} for k in prep}
+        rss_o = {k: {t: [] for t in a.threads} for k in prep}
+        ref_share = {}
+        for r in range(a.rounds):
+            for k, cmds in prep.items():
+                if k in errors:
+                    continue
+                try:
                     for t in a.threads:
                         margs, oargs, iters = cmds[t]
                         extra = ["--per_layer"] if r == 0 and t == a.threads[0] else []
                         jm, rm = run_measured(margs + ["-n", str(iters), "--warmup", str(max(2, iters // 10))] + extra)
-                        ms_m[t].append(jm["median_ms"])
-                        rss_m[t].append(rm)
+                        ms_m[k][t].append(jm["median_ms"])
+                        rss_m[k][t].append(rm)
                         if extra:
                             lay = jm.get("layers", [])
                             tot = sum(l["ms"] for l in lay)
                             ref = sum(l["ms"] for l in lay if l["kernel"] == "reference")
-                            ref_share = (100.0 * ref / tot if tot > 0 else 0.0,
-                                         sorted({l["ops"] for l in lay if l["kernel"] == "reference"}))
-                        if opath:
+                            ref_share[k] = (100.0 * ref / tot if tot > 0 else 0.0,
+                                            sorted({l["ops"] for l in lay if l["kernel"] == "reference"}))
+                        if oargs:
                             jo, ro = run_measured(oargs + ["--iterations", str(iters), "--warmup", str(max(2, iters // 10))])
-                            ms_o[t].append(jo["median_ms"])
-                            rss_o[t].append(ro)
-                res = {}
-                for t in a.threads:
-                    res[t] = (statistics.median(ms_m[t]), statistics.median(ms_o[t]) if ms_o[t] else None,
-                              max(rss_m[t]), max(rss_o[t]) if rss_o[t] else None)
-                if ref_share is not None:
-                    res["ref"] = ref_share
-                rows.append((k, None, res))
-            except RuntimeError as e:
-                rows.append((k, str(e).splitlines()[0][:160], {}))
-            print("# done: %s" % k, file=sys.stderr, flush=True)
+                            ms_o[k][t].append(jo["median_ms"])
+                            rss_o[k][t].append(ro)
+                except RuntimeError as e:
+                    errors[k] = str(e).splitlines()[0][:160]
+            print("# round %d of %d done" % (r + 1, a.rounds), file=sys.stderr, flush=True)
+
+    rows = []
+    for k in a.models:
+        if k in errors:
+            rows.append((k, errors[k], {}))
+            continue
+        res = {}
+        for t in a.threads:
+            res[t] = (statistics.median(ms_m[k][t]), statistics.median(ms_o[k][t]) if ms_o[k][t] else None,
+                      max(rss_m[k][t]), max(rss_o[k][t]) if rss_o[k][t] else None)
+        if k in ref_share:
+            res["ref"] = ref_share[k]
+        rows.append((k, None, res))
 
     t1 = a.threads[0]
     print("moir vs onnxruntime 1.30 (onnxruntime-node), %s, %d rounds interleaved; ratio = moir / onnxruntime"
