@@ -50886,45 +50886,49 @@ struct fuse_pad_group_conv : fusion::pad_conv<ops::group_convolution> {
     static constexpr std::string_view name = "fuse_pad_group_conv";
 };
 
-/// Search pattern => AvgPool(Pad(x, begin: constant, end: constant[, value: constant 0], mode
-///                   constant)) with exclude-pad false, add_pad's guards
-/// Rewrite        => AvgPool(x) with pads_begin + begin[2:], pads_end + end[2:], auto_pad explicit
-struct fuse_pad_avg_pool {
-    static constexpr std::string_view name = "fuse_pad_avg_pool";
-    using pattern = pat::op<ops::avg_pool, pat::op<ops::pad, pat::any, pat::constant, pat::constant>>;
+namespace fusion {
+/// Pool(Pad(x)) -> Pool(x) with the Pad's spatial pads added to the pool's (add_pad's guards).
+/// Rules (the pass itself, CRTP): value() the pad value the pool's own padding stands for; folds(m,
+/// x, a) whether the pool, its pads added, computes what it computed on the padded map.
+template <class Pool, class Rules>
+struct pad_pool {
+    using pattern = pat::op<Pool, pat::op<ops::pad, pat::any, pat::constant, pat::constant>>;
     static bool rewrite(model& m, const pat::match_result<pattern>& r) {
         // captures: 0 pool, 1 pad, 2 x, 3 begin, 4 end
         const node pool = m.nodes[r.node(0)];
-        auto a = pool.attrs_as<ops::avg_pool>();
-        if (a.exclude_pad || !fusion::add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a)) return false;
-        fusion::replace_output(m, r[0], {fusion::add_inferred<ops::avg_pool>(m, a, {r[2]}, pool.name), 0});
+        auto a = pool.attrs_as<Pool>();
+        if (!add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a, Rules::value()) || !Rules::folds(m, r[2], a)) return false;
+        replace_output(m, r[0], {add_inferred<Pool>(m, a, {r[2]}, pool.name), 0});
         return true;
     }
+};
+}  // namespace fusion
+
+/// Search pattern => AvgPool(Pad(x, begin: constant, end: constant[, value: constant 0], mode
+///                   constant)) with exclude-pad false, add_pad's guards
+/// Rewrite        => AvgPool(x) with pads_begin + begin[2:], pads_end + end[2:], auto_pad explicit
+struct fuse_pad_avg_pool : fusion::pad_pool<ops::avg_pool, fuse_pad_avg_pool> {
+    static constexpr std::string_view name = "fuse_pad_avg_pool";
+    static double value() { return 0.0; }
+    static bool folds(const model&, output_ref, const ops::avg_pool::attrs& a) { return !a.exclude_pad; }
 };
 
 /// Search pattern => MaxPool(Pad(x, begin: constant, end: constant, value: constant -inf, mode
 ///                   constant)), floor rounding (or ceil that rounds as floor), add_pad's guards
 /// Rewrite        => MaxPool(x) with pads_begin + begin[2:], pads_end + end[2:], auto_pad explicit
-struct fuse_pad_max_pool {
+struct fuse_pad_max_pool : fusion::pad_pool<ops::max_pool, fuse_pad_max_pool> {
     static constexpr std::string_view name = "fuse_pad_max_pool";
-    using pattern = pat::op<ops::max_pool, pat::op<ops::pad, pat::any, pat::constant, pat::constant>>;
-    static bool rewrite(model& m, const pat::match_result<pattern>& r) {
-        // captures: 0 pool, 1 pad, 2 x, 3 begin, 4 end
-        const node pool = m.nodes[r.node(0)];
-        auto a = pool.attrs_as<ops::max_pool>();
-        if (!fusion::add_pad(m, m.nodes[r.node(1)], r[2], r[3], r[4], a, -std::numeric_limits<double>::infinity()))
-            return false;
-        if (a.rounding_type == ops::rounding_type::ceil) {  // every axis must divide exactly
-            const partial_shape& xs = m.port(r[2]).shape;
-            if (a.kernel.size() != a.pads_begin.size() || xs.rank() != a.kernel.size() + 2) return false;
-            for (std::size_t d = 0; d < a.kernel.size(); ++d) {
-                const std::int64_t s = d < a.strides.size() ? a.strides[d] : 1;
-                if (xs.dims[d + 2] < 0 || s <= 0 ||
-                    (xs.dims[d + 2] + a.pads_begin[d] + a.pads_end[d] - a.kernel[d]) % s != 0)
-                    return false;
-            }
+    static double value() { return -std::numeric_limits<double>::infinity(); }
+    static bool folds(const model& m, output_ref x, const ops::max_pool::attrs& a) {
+        if (a.rounding_type != ops::rounding_type::ceil) return true;
+        // ceil: every axis must divide exactly (a window starting in the Pad's end cells would be dropped)
+        const partial_shape& xs = m.port(x).shape;
+        if (a.kernel.size() != a.pads_begin.size() || xs.rank() != a.kernel.size() + 2) return false;
+        for (std::size_t d = 0; d < a.kernel.size(); ++d) {
+            const std::int64_t s = d < a.strides.size() ? a.strides[d] : 1;
+            if (xs.dims[d + 2] < 0 || s <= 0 || (xs.dims[d + 2] + a.pads_begin[d] + a.pads_end[d] - a.kernel[d]) % s != 0)
+                return false;
         }
-        fusion::replace_output(m, r[0], {fusion::add_inferred<ops::max_pool>(m, a, {r[2]}, pool.name), 0});
         return true;
     }
 };
