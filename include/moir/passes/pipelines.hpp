@@ -47,7 +47,7 @@ using linear_fusions = pass_list<
     fuse_multiply_deconv, fuse_multiply_group_deconv, fuse_add_conv, fuse_add_group_conv, fuse_scale_shift_conv,
     fuse_scale_shift_group_conv, fuse_scale_shift_deconv, fuse_scale_shift_group_deconv, fuse_matmul_multiply,
     pretranspose_matmul_weights>;
-/// Zero Pads folded into the convolutions and average pools after them.
+/// Pads folded into the op after them: zero Pads into convolutions and average pools, -inf ones into max pools.
 using pad_fusions = pass_list<fuse_pad_conv, fuse_pad_group_conv, fuse_pad_avg_pool, fuse_pad_max_pool>;
 /// The fusions, each a pattern with its guards, in the order one round runs them.
 using default_fusions = concat_t<activation_fusions,

@@ -543,6 +543,11 @@ inline bool lower_loop(const graph_def& g, const graph_index& gi, const frames& 
         const long p = gi.find(parse_ref(t).node);
         return p >= 0 && fr.of[static_cast<std::size_t>(p)] < 0 ? gi.at(static_cast<std::size_t>(p)).op : std::string();
     };
+    // the tensor a TensorListFromTensor outside every frame made list `t` of; "" for anything else
+    const auto listed_tensor = [&](const std::string& t) {
+        return outer_op(t) == "TensorListFromTensor" ? gi.input(static_cast<std::size_t>(gi.find(parse_ref(t).node)), 0)
+                                                     : std::string();
+    };
     // every reader of variable v's value in the body (Switch:1) is a node of `ops`, or its NextIteration
     const auto read_only_by = [&](const loop_var& v, std::initializer_list<const char*> ops) {
         for (auto r : gi.readers(static_cast<std::size_t>(v.sw))) {
@@ -564,17 +569,17 @@ inline bool lower_loop(const graph_def& g, const graph_index& gi, const frames& 
             if (u) {  // a variable passed on unchanged, made by TensorListFromTensor
                 if (rw(u->next_value) != gi.at(static_cast<std::size_t>(u->merge)).name || !read_only_by(*u, {"TensorListGetItem"}))
                     continue;
-                if (outer_op(u->init) == "TensorListFromTensor") {
-                    u->init = gi.input(static_cast<std::size_t>(gi.find(parse_ref(u->init).node)), 0);
+                if (const std::string t = listed_tensor(u->init); !t.empty()) {
+                    u->init = t;
                 } else if (outer_op(u->init) != "") {
                     continue;  // not a list this loop can read as a tensor
                 }
             } else {  // an invariant Enter of TensorListFromTensor's list
                 const long e = gi.find(parse_ref(list).node);
-                if (e < 0 || gi.at(static_cast<std::size_t>(e)).op != "Enter" ||
-                    outer_op(gi.input(static_cast<std::size_t>(e), 0)) != "TensorListFromTensor")
-                    continue;
-                enter_value[e] = gi.input(static_cast<std::size_t>(gi.find(parse_ref(gi.input(static_cast<std::size_t>(e), 0)).node)), 0);
+                if (e < 0 || gi.at(static_cast<std::size_t>(e)).op != "Enter") continue;
+                const std::string t = listed_tensor(gi.input(static_cast<std::size_t>(e), 0));
+                if (t.empty()) continue;
+                enter_value[e] = t;
             }
             body_replace[i] = make_node(n.name, "GatherV2", {list, ref_str(ins[1]), n.name + "/_axis"});
             body_extra.push_back(const_i32(n.name + "/_axis", 0));

@@ -249,10 +249,11 @@ TEST_CASE("handtrack with tools/transformations/ssd_support_api_v2.json: Detecti
         const char* name;
         int r0, r1, c0, c1;
     };
+    const scene scenes[] = {{"party", 120, 1158, 0, 1280}, {"portraits", 0, 120, 80, 330}};
     const std::string dir = scratch("transformations_ssd");
     std::size_t compared = 0;
     double worst_iou = 1, worst_score = 0;
-    for (const scene& s : {scene{"party", 120, 1158, 0, 1280}, scene{"portraits", 0, 120, 80, 330}}) {
+    for (const scene& s : scenes) {
         const std::string sub = dir + "/" + s.name;
         fs::create_directories(sub);
         const std::string x = photo(sub, s.name, s.r0, s.r1, s.c0, s.c1);
@@ -304,7 +305,7 @@ TEST_CASE("handtrack with tools/transformations/ssd_support_api_v2.json: Detecti
     moir::passes::pass_context ctx;
     moir::passes::optimize(plain, ctx);
     REQUIRE(plain.results.size() == 8);
-    for (const scene& s : {scene{"party", 120, 1158, 0, 1280}, scene{"portraits", 0, 120, 80, 330}}) {
+    for (const scene& s : scenes) {
         const std::string sub = dir + "/" + s.name;
         const auto got = moir::reference_executor<>(plain).run({moir::npy::load(sub + "/" + s.name + ".npy")});
         for (std::size_t i = 0; i < got.size(); ++i) {
