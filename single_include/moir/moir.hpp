@@ -544,10 +544,24 @@ class tensor {
 public:
     tensor() = default;
 
-    /// Allocates an uninitialized... zero-filled tensor of the given type and shape.
+    /// Allocates a zero-filled tensor of the given type and shape.
+    /// ensures: throws moir::shape_error when a dim is negative.
     tensor(element_type type, shape dims) : type_(type), dims_(std::move(dims)) {
-        for (auto d : dims_) MOIR_CHECK(d >= 0, shape_error, "tensor shape " + to_string(dims_) + " has a negative dim");
-        allocate();
+        check_dims();
+        allocate(true);
+    }
+
+    /// A tensor of the given type and shape whose bytes() are left as the allocator gave them (the
+    /// padding after them is zeroed): for a caller that writes every byte before reading one (a
+    /// plan's outputs, copied from its arena on each run: zero-filling them first cost as much as
+    /// the copy). ensures: throws moir::shape_error when a dim is negative.
+    static tensor uninitialized(element_type type, shape dims) {
+        tensor t;
+        t.type_ = type;
+        t.dims_ = std::move(dims);
+        t.check_dims();
+        t.allocate(false);
+        return t;
     }
 
     /// A tensor holding a copy of `values` with the given shape. requires: numel(dims) == values.size().
@@ -613,7 +627,7 @@ public:
 
     /// A deep copy with its own storage.
     tensor clone() const {
-        tensor t(type_, dims_);
+        tensor t = uninitialized(type_, dims_);
         if (bytes()) std::memcpy(t.raw(), raw(), bytes());
         return t;
     }
@@ -653,12 +667,19 @@ private:
                    "tensor holds " + std::string(ir_name(type_)) + ", accessed as " +
                        std::string(ir_name(element_type_of_v<T>)));
     }
-    void allocate() {
+    void check_dims() const {
+        for (auto d : dims_) MOIR_CHECK(d >= 0, shape_error, "tensor shape " + to_string(dims_) + " has a negative dim");
+    }
+    /// zero: fill the elements with zeros too (the padding after them always is).
+    void allocate(bool zero) {
         const std::size_t n = bytes();
         const std::size_t padded = ((n + 63) / 64) * 64 + 64;  // never 0, room for vector tails
         void* p = std::aligned_alloc(64, padded);
         if (!p) MOIR_THROW(std::bad_alloc());
-        std::memset(p, 0, padded);
+        if (zero)
+            std::memset(p, 0, padded);
+        else
+            std::memset(static_cast<std::byte*>(p) + n, 0, padded - n);
         storage_ = std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
     }
 
@@ -28502,7 +28523,7 @@ std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& 
     for (std::size_t s : outputs_) {
         const slot& sl = slots_[s];
         if (sl.where == slot::kind::arena) {
-            tensor t(sl.type, sl.dims);
+            tensor t = tensor::uninitialized(sl.type, sl.dims);  // every byte copied next
             if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
             out.push_back(std::move(t));
         } else {

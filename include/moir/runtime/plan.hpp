@@ -184,7 +184,7 @@ std::vector<tensor> basic_plan<Families, OpSet>::run(const std::vector<tensor>& 
     for (std::size_t s : outputs_) {
         const slot& sl = slots_[s];
         if (sl.where == slot::kind::arena) {
-            tensor t(sl.type, sl.dims);
+            tensor t = tensor::uninitialized(sl.type, sl.dims);  // every byte copied next
             if (sl.bytes) std::memcpy(t.raw(), ctx.data(s), sl.bytes);
             out.push_back(std::move(t));
         } else {
