@@ -11,6 +11,7 @@
 #include "cli.hpp"
 
 #include <moir/ops/slice.hpp>
+#include <moir/passes/pipelines.hpp>
 #include <moir/runtime/plan.hpp>
 
 #include <CLI/CLI.hpp>
@@ -1192,7 +1193,16 @@ void write_atomically(const std::string& path, const std::string& text) {
 int run_codegen(const codegen_args& a, const frontends::frontend_registry& registry) {
     MOIR_CHECK(a.arch == "avx512" || a.arch == "avx2" || a.arch == "generic", error,
                "--arch " + a.arch + ": expected avx512, avx2 or generic");
-    const model m = load_model(registry, a.model_path, a.shapes);
+    model m = load_model(registry, a.model_path, a.shapes);
+    // a framework model gets the graph optimizations moir convert runs (BatchNorm folded into the
+    // convolutions, activations fused), so that its steps are those of its converted IR; an .xml is
+    // taken as it is
+    frontends::load_request req;
+    req.input_model = a.model_path;
+    if (registry.pick(req).name != "ir") {
+        passes::pass_context ctx;
+        passes::optimize(m, ctx);
+    }
     const std::string name = identifier(a.name.empty() ? fs::path(a.model_path).stem().string() : a.name);
     std::string ns;
     {
