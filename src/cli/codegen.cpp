@@ -602,6 +602,23 @@ private:
         if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_sum>*>(&s)) return reduce(s, r->rows, r->len, "sum", "false");
         if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_max>*>(&s)) return reduce(s, r->rows, r->len, "max", "true");
         if (auto* r = dynamic_cast<const st::reduce_step<ops::reduce_min>*>(&s)) return reduce(s, r->rows, r->len, "max", "false");
+        if (auto* r = dynamic_cast<const st::reduce_middle_step<ops::reduce_mean>*>(&s)) return columns(s, *r, "sum", "true");
+        if (auto* r = dynamic_cast<const st::reduce_middle_step<ops::reduce_sum>*>(&s)) return columns(s, *r, "sum", "false");
+        if (auto* r = dynamic_cast<const st::reduce_middle_step<ops::reduce_max>*>(&s)) return columns(s, *r, "max", "true");
+        if (auto* r = dynamic_cast<const st::reduce_middle_step<ops::reduce_min>*>(&s)) return columns(s, *r, "max", "false");
+        if (auto* sp = dynamic_cast<const st::split_step*>(&s)) {
+            std::vector<std::size_t> from, run;
+            for (std::size_t k = 0; k < sp->offset.size(); ++k) {
+                from.push_back(sp->offset[k] * sp->inner * sp->elem);
+                run.push_back(sp->length[k] * sp->inner * sp->elem);
+            }
+            body_ << "    {\n        static constexpr std::size_t from[] = " << sizes(from) << ", run[] = " << sizes(run)
+                  << ";\n        void* const out[] = {";
+            for (std::size_t k = 0; k < s.writes.size(); ++k) body_ << (k ? ", " : "") << ptr(s.writes[k], true, "void");
+            body_ << "};\n        cg::split(" << ptr(s.reads[0], false, "void") << ", out, " << s.writes.size() << ", "
+                  << sp->outer << ", " << sp->axis * sp->inner * sp->elem << ", from, run);\n    }\n";
+            return;
+        }
         if (auto* bm = dynamic_cast<const st::batched_matmul_step*>(&s)) return batched(*bm, label);
         if (auto* cc = dynamic_cast<const st::concat_step*>(&s)) {
             body_ << "    {\n        static constexpr cg::copy_piece pieces[] = {";
@@ -945,6 +962,13 @@ private:
     void reduce(const runtime::step& s, std::size_t rows, std::size_t len, const char* kind, const char* flag) {
         body_ << "    cg::reduce_" << kind << "_rows(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", " << rows
               << ", " << len << ", " << flag << ");\n";
+    }
+
+    /// A reduction over the middle axis of [outer, len, inner] (reduce_middle_step), column by column.
+    template <class Op>
+    void columns(const runtime::step& s, const st::reduce_middle_step<Op>& r, const char* kind, const char* flag) {
+        body_ << "    cg::reduce_" << kind << "_columns(" << ptr(s.reads[0], false) << ", " << ptr(s.writes[0], true) << ", "
+              << r.outer << ", " << r.len << ", " << r.inner << ", " << flag << ");\n";
     }
 
     /// MatMul of two activations: each batch's B packed into the scratch, then gemm_b.

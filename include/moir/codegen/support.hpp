@@ -319,6 +319,46 @@ inline void reduce_max_rows(const float* x, float* y, std::size_t rows, std::siz
     }
 }
 
+/// ReduceSum / ReduceMean over the middle axis of x seen as [outer][len][inner] (an NHWC global
+/// pooling): each output column folded alone over the len rows, in row order, in double, as
+/// steps::reduce_middle_step.
+inline void reduce_sum_columns(const float* x, float* y, std::size_t outer, std::size_t len, std::size_t inner,
+                               bool mean) {
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t j = 0; j < inner; ++j) {
+            const float* xc = x + o * len * inner + j;
+            double acc = 0.0;
+            for (std::size_t r = 0; r < len; ++r) acc = acc + static_cast<double>(xc[r * inner]);
+            y[o * inner + j] = static_cast<float>(mean ? acc / static_cast<double>(len) : acc);
+        }
+}
+
+/// ReduceMax / ReduceMin over the middle axis (a NaN wins), as steps::reduce_middle_step.
+inline void reduce_max_columns(const float* x, float* y, std::size_t outer, std::size_t len, std::size_t inner,
+                               bool is_max) {
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t j = 0; j < inner; ++j) {
+            const float* xc = x + o * len * inner + j;
+            double acc = is_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+            for (std::size_t r = 0; r < len; ++r) {
+                const double v = static_cast<double>(xc[r * inner]);
+                acc = (is_max ? v > acc : v < acc) || v != v ? v : acc;
+            }
+            y[o * inner + j] = static_cast<float>(acc);
+        }
+}
+
+/// Split / VariadicSplit as steps::split_step: x seen as [outer][row_bytes]; output k holds, for
+/// each of the outer rows, the run_bytes[k] bytes at byte from_bytes[k] of the row.
+inline void split(const void* x, void* const* ys, std::size_t parts, std::size_t outer, std::size_t row_bytes,
+                  const std::size_t* from_bytes, const std::size_t* run_bytes) {
+    const auto* xb = static_cast<const unsigned char*>(x);
+    for (std::size_t k = 0; k < parts; ++k)
+        for (std::size_t o = 0; o < outer; ++o)
+            std::memcpy(static_cast<unsigned char*>(ys[k]) + o * run_bytes[k], xb + o * row_bytes + from_bytes[k],
+                        run_bytes[k]);
+}
+
 }  // namespace moir::codegen
 
 #endif  // MOIR_CODEGEN_SUPPORT_HPP
