@@ -19305,7 +19305,8 @@ inline void dw_fill_plane_avx512(const conv_geometry& g, const dw_plane& d, cons
 template <class Arch>
 void dw_fill_plane(const conv_geometry& g, const dw_plane& d, const float* x, float* plane, std::size_t r0,
                    std::size_t r1, const dw_window& win = {}) {
-    const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
+    // (iw: read by the AVX2 and AVX-512 stride-2 paths only)
+    [[maybe_unused]] const auto ih = static_cast<std::ptrdiff_t>(g.in_h), iw = static_cast<std::ptrdiff_t>(g.in_w);
     const std::size_t len = d.phase_len * g.sw;
 #if defined(__AVX512F__)
     if constexpr (vec<Arch>::width == 16) {
