@@ -169,7 +169,7 @@ int run_bench(const bench_args& a, const frontends::frontend_registry& registry)
             req.options.input_shapes_by_position.push_back(parse_shape(spec));
     }
     model m = registry.load(req);
-    if (registry.pick(req).name != "ir" && !a.no_optimize) {
+    if (!a.no_optimize && !is_ir(registry, a.model_path)) {
         passes::pass_context ctx;
         passes::optimize(m, ctx);
     }

@@ -54,6 +54,14 @@ inline model load_model(const frontends::frontend_registry& registry, const std:
     return registry.load(r);
 }
 
+/// Whether `path` is an OpenVINO IR (.xml), which moir bench and moir codegen run as it is, where a
+/// framework model first gets moir convert's graph optimizations (passes::optimize).
+inline bool is_ir(const frontends::frontend_registry& registry, const std::string& path) {
+    frontends::load_request r;
+    r.input_model = path;
+    return registry.pick(r).name == "ir";
+}
+
 /// An output file name made from a tensor name: every character outside [A-Za-z0-9._-] becomes '_'.
 inline std::string sanitize(const std::string& name) {
     std::string s = name;

@@ -1221,9 +1221,7 @@ int run_codegen(const codegen_args& a, const frontends::frontend_registry& regis
     // a framework model gets the graph optimizations moir convert runs (BatchNorm folded into the
     // convolutions, activations fused), so that its steps are those of its converted IR; an .xml is
     // taken as it is
-    frontends::load_request req;
-    req.input_model = a.model_path;
-    if (registry.pick(req).name != "ir") {
+    if (!is_ir(registry, a.model_path)) {
         passes::pass_context ctx;
         passes::optimize(m, ctx);
     }

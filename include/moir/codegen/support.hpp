@@ -296,32 +296,9 @@ inline void separable(const separable_geometry& g, const float* x, float* y, con
     }
 }
 
-/// ReduceSum / ReduceMean of each row of `len` floats, in double, as steps::reduce_step.
-inline void reduce_sum_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool mean) {
-    for (std::size_t r = 0; r < rows; ++r) {
-        const float* xr = x + r * len;
-        double acc = 0.0;
-        for (std::size_t i = 0; i < len; ++i) acc = acc + static_cast<double>(xr[i]);
-        y[r] = static_cast<float>(mean ? acc / static_cast<double>(len) : acc);
-    }
-}
-
-/// ReduceMax / ReduceMin of each row of `len` floats (a NaN wins), as steps::reduce_step.
-inline void reduce_max_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool is_max) {
-    for (std::size_t r = 0; r < rows; ++r) {
-        const float* xr = x + r * len;
-        double acc = is_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-        for (std::size_t i = 0; i < len; ++i) {
-            const double v = static_cast<double>(xr[i]);
-            acc = (is_max ? v > acc : v < acc) || v != v ? v : acc;
-        }
-        y[r] = static_cast<float>(acc);
-    }
-}
-
-/// ReduceSum / ReduceMean over the middle axis of x seen as [outer][len][inner] (an NHWC global
-/// pooling): each output column folded alone over the len rows, in row order, in double, as
-/// steps::reduce_middle_step.
+/// ReduceSum / ReduceMean over the middle axis of x seen as [outer][len][inner]: each output column
+/// folded alone over the len rows, in row order, in double, as steps::reduce_middle_step (an NHWC
+/// global pooling) and, with inner 1, steps::reduce_step.
 inline void reduce_sum_columns(const float* x, float* y, std::size_t outer, std::size_t len, std::size_t inner,
                                bool mean) {
     for (std::size_t o = 0; o < outer; ++o)
@@ -333,7 +310,7 @@ inline void reduce_sum_columns(const float* x, float* y, std::size_t outer, std:
         }
 }
 
-/// ReduceMax / ReduceMin over the middle axis (a NaN wins), as steps::reduce_middle_step.
+/// ReduceMax / ReduceMin over the middle axis (a NaN wins), as reduce_sum_columns.
 inline void reduce_max_columns(const float* x, float* y, std::size_t outer, std::size_t len, std::size_t inner,
                                bool is_max) {
     for (std::size_t o = 0; o < outer; ++o)
@@ -346,6 +323,16 @@ inline void reduce_max_columns(const float* x, float* y, std::size_t outer, std:
             }
             y[o * inner + j] = static_cast<float>(acc);
         }
+}
+
+/// ReduceSum / ReduceMean of each row of `len` floats, as steps::reduce_step.
+inline void reduce_sum_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool mean) {
+    reduce_sum_columns(x, y, rows, len, 1, mean);
+}
+
+/// ReduceMax / ReduceMin of each row of `len` floats (a NaN wins), as steps::reduce_step.
+inline void reduce_max_rows(const float* x, float* y, std::size_t rows, std::size_t len, bool is_max) {
+    reduce_max_columns(x, y, rows, len, 1, is_max);
 }
 
 /// Split / VariadicSplit as steps::split_step: x seen as [outer][row_bytes]; output k holds, for
